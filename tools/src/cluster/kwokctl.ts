@@ -1,0 +1,99 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { kubeconfigPath, kwokWorkdir } from "./paths.js";
+import type { Toolchain } from "./toolchain.js";
+
+export interface KwokctlOptions {
+  readonly toolchain: Toolchain;
+  readonly cluster: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Receives kwokctl's own progress lines. */
+  readonly log?: (line: string) => void;
+}
+
+export class KwokctlError extends Error {
+  override name = "KwokctlError";
+}
+
+/** Runs kwokctl with the local platform's work directory; resolves to its stdout. */
+export function kwokctl(opts: KwokctlOptions, args: readonly string[]): Promise<string> {
+  const env = opts.env ?? process.env;
+  return new Promise((resolve, reject) => {
+    const child = spawn(opts.toolchain.bin("kwokctl"), args, {
+      env: { ...env, KWOK_WORKDIR: kwokWorkdir(env), PATH: `${opts.toolchain.binDir}:${env.PATH ?? ""}` },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let errTail = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      const text = d.toString();
+      errTail = (errTail + text).slice(-4000);
+      for (const line of text.split("\n")) if (line.trim()) opts.log?.(line);
+    });
+    child.on("error", (err) => reject(new KwokctlError(`kwokctl ${args.join(" ")}: ${err.message}`)));
+    child.on("close", (code) => {
+      if (code === 0) resolve(out);
+      else reject(new KwokctlError(`kwokctl ${args.join(" ")} exited with ${code}:\n${errTail.trim()}`));
+    });
+  });
+}
+
+/** Whether kwokctl knows the cluster (running or stopped). */
+export async function clusterExists(opts: KwokctlOptions): Promise<boolean> {
+  const out = await kwokctl(opts, ["get", "clusters"]);
+  return out.split("\n").some((l) => l.trim() === opts.cluster);
+}
+
+export interface CreateClusterOptions {
+  /** Fixed API server port; random when unset. */
+  readonly apiserverPort?: number;
+}
+
+/**
+ * Creates a binary-runtime cluster from the locally built binaries. kwokctl would otherwise
+ * download release binaries; a plain path is used as it is.
+ */
+export async function createCluster(opts: KwokctlOptions, create: CreateClusterOptions = {}): Promise<void> {
+  const t = opts.toolchain;
+  const args = [
+    "create",
+    "cluster",
+    "--name",
+    opts.cluster,
+    "--runtime",
+    "binary",
+    "--kube-apiserver-binary",
+    t.bin("kube-apiserver"),
+    "--kube-controller-manager-binary",
+    t.bin("kube-controller-manager"),
+    "--kube-scheduler-binary",
+    t.bin("kube-scheduler"),
+    "--kwok-controller-binary",
+    t.bin("kwok"),
+    "--etcd-binary",
+    t.bin("etcd"),
+    // The control plane's own client QPS limits throttle scheduling of large fleets.
+    "--disable-qps-limits",
+    // Keep the user's ~/.kube/config untouched; the kubeconfig lives at a fixed path instead.
+    "--kubeconfig",
+    "",
+    "--wait",
+    "120s",
+  ];
+  if (create.apiserverPort) args.push("--kube-apiserver-port", String(create.apiserverPort));
+  await kwokctl(opts, args);
+  if (!existsSync(kubeconfigPath(opts.cluster, opts.env))) {
+    throw new KwokctlError(`kwokctl created ${opts.cluster} but wrote no kubeconfig at ${kubeconfigPath(opts.cluster, opts.env)}`);
+  }
+}
+
+export async function deleteCluster(opts: KwokctlOptions): Promise<void> {
+  await kwokctl(opts, ["delete", "cluster", "--name", opts.cluster, "--kubeconfig", ""]);
+}
+
+export async function startCluster(opts: KwokctlOptions): Promise<void> {
+  await kwokctl(opts, ["start", "cluster", "--name", opts.cluster, "--wait", "120s"]);
+}

@@ -1,0 +1,69 @@
+import { CoreV1Api, type KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { LABELS, fleetNodes } from "./nodes.js";
+import type { FleetProfile } from "./profile.js";
+
+export const FIELD_MANAGER = "edgefleet-fleet";
+
+export interface ApplyFleetOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly profile: FleetProfile;
+  /** Requests in flight at once: bounds our own load on the API server. */
+  readonly concurrency?: number;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface ApplyFleetResult {
+  readonly applied: number;
+  readonly deleted: number;
+}
+
+const SSA = setHeaderOptions("Content-Type", PatchStrategy.ServerSideApply);
+
+/**
+ * Makes the cluster's Nodes match the profile: server-side applies every desired Node (metadata
+ * and spec, then capacity through the status subresource, which the main resource ignores on
+ * update) and deletes the profile's Nodes that are no longer wanted, found by label.
+ */
+export async function applyFleet(opts: ApplyFleetOptions): Promise<ApplyFleetResult> {
+  const api = opts.kubeConfig.makeApiClient(CoreV1Api);
+  const desired = fleetNodes(opts.profile);
+  const wanted = new Set(desired.map((n) => n.metadata.name));
+  const existing = await api.listNode({ labelSelector: `${LABELS.profile}=${opts.profile.name}` });
+  const stale = existing.items.map((n) => n.metadata?.name ?? "").filter((name) => name && !wanted.has(name));
+  const total = desired.length + stale.length;
+  let done = 0;
+  const tick = () => opts.onProgress?.(++done, total);
+
+  await forEachLimited(desired, opts.concurrency ?? 32, async (node) => {
+    const { status, ...object } = node;
+    await api.patchNode({ name: node.metadata.name, body: object, fieldManager: FIELD_MANAGER, force: true }, SSA);
+    await api.patchNodeStatus(
+      { name: node.metadata.name, body: { apiVersion: "v1", kind: "Node", metadata: { name: node.metadata.name }, status }, fieldManager: FIELD_MANAGER, force: true },
+      SSA,
+    );
+    tick();
+  });
+  await forEachLimited(stale, opts.concurrency ?? 32, async (name) => {
+    await api.deleteNode({ name });
+    tick();
+  });
+  return { applied: desired.length, deleted: stale.length };
+}
+
+/** Runs fn over items with at most `limit` calls pending; rejects with the first error. */
+export async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await fn(item);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

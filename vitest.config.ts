@@ -1,0 +1,14 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts", "tools/src/**/*.test.ts"],
+    // Integration suites share one real local cluster, started once by the global setup.
+    globalSetup: ["test/setup/cluster.ts"],
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+    // Two cores in CI: files run in parallel workers, each suite against the shared cluster.
+    pool: "forks",
+    maxWorkers: 2,
+  },
+});
