@@ -8,7 +8,8 @@
 COMPONENTS=(kubernetes etcd kwok pulumi pulumi-nodejs pulumi-kubernetes)
 
 export CGO_ENABLED=0
-GO_BUILD=(go build -trimpath -buildvcs=false)
+# -v names each package as it compiles, so the log (and the heartbeat) shows progress.
+GO_BUILD=(go build -v -trimpath -buildvcs=false)
 
 # Path of a Go module's go.mod in the module cache, downloading it if needed.
 gomod_path() {
@@ -98,6 +99,6 @@ comp_kwok_on_path() {
 comp_kwok_build() {
   local scratch=$1 v=$2
   # kwok has no replace directives: a plain go install works.
-  GOBIN=$scratch/out go install -trimpath -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${v#v}" \
+  GOBIN=$scratch/out go install -v -trimpath -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${v#v}" \
     "sigs.k8s.io/kwok/cmd/kwok@$v" "sigs.k8s.io/kwok/cmd/kwokctl@$v"
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env -S node --import tsx
-import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { applyFleet } from "../fleet/apply.js";
 import { type CountOverrides, loadFleetProfile, withCounts } from "../fleet/profile.js";
 import { clusterExists, createCluster, deleteCluster, kwokctl, startCluster } from "./kwokctl.js";

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { kubeconfigPath, kwokWorkdir } from "./paths.js";
 import type { Toolchain } from "./toolchain.js";
 
@@ -31,7 +32,7 @@ export function kwokctl(opts: KwokctlOptions, args: readonly string[]): Promise<
     child.stderr.on("data", (d: Buffer) => {
       const text = d.toString();
       errTail = (errTail + text).slice(-4000);
-      for (const line of text.split("\n")) if (line.trim()) opts.log?.(line);
+      for (const line of text.split("\n")) if (line.trim()) opts.log?.(readableLogLine(line));
     });
     child.on("error", (err) => reject(new KwokctlError(`kwokctl ${args.join(" ")}: ${err.message}`)));
     child.on("close", (code) => {
@@ -77,9 +78,7 @@ export async function createCluster(opts: KwokctlOptions, create: CreateClusterO
     t.bin("etcd"),
     // The control plane's own client QPS limits throttle scheduling of large fleets.
     "--disable-qps-limits",
-    // Keep the user's ~/.kube/config untouched; the kubeconfig lives at a fixed path instead.
-    "--kubeconfig",
-    "",
+    ...contextsArgs(opts.env),
     "--wait",
     "120s",
   ];
@@ -90,10 +89,31 @@ export async function createCluster(opts: KwokctlOptions, create: CreateClusterO
   }
 }
 
+/**
+ * kwokctl adds each cluster's context to a kubeconfig (default ~/.kube/config) and removes it on
+ * delete. Keep the user's file untouched: contexts go to a file in the state directory, and every
+ * cluster also has its own kubeconfig at kubeconfigPath().
+ */
+function contextsArgs(env: NodeJS.ProcessEnv | undefined): string[] {
+  return ["--kubeconfig", join(kwokWorkdir(env), "contexts.kubeconfig")];
+}
+
 export async function deleteCluster(opts: KwokctlOptions): Promise<void> {
-  await kwokctl(opts, ["delete", "cluster", "--name", opts.cluster, "--kubeconfig", ""]);
+  await kwokctl(opts, ["delete", "cluster", "--name", opts.cluster, ...contextsArgs(opts.env)]);
 }
 
 export async function startCluster(opts: KwokctlOptions): Promise<void> {
   await kwokctl(opts, ["start", "cluster", "--name", opts.cluster, "--wait", "120s"]);
+}
+
+/** kwokctl logs JSON; show its message and the cluster or elapsed time, not the source location. */
+export function readableLogLine(line: string): string {
+  try {
+    const entry = JSON.parse(line) as { msg?: string; level?: string; elapsed?: { human?: string }; err?: string };
+    if (typeof entry.msg !== "string") return line;
+    const extra = [entry.elapsed?.human && `(${entry.elapsed.human})`, entry.err && `: ${entry.err}`].filter(Boolean).join(" ");
+    return `${entry.level && entry.level !== "INFO" ? `${entry.level} ` : ""}${entry.msg}${extra ? ` ${extra}` : ""}`;
+  } catch {
+    return line;
+  }
 }

@@ -40,7 +40,10 @@ export async function waitForNodesReady(
     if (ready !== last) onProgress(ready);
     last = ready;
     if (ready >= expected) return;
-    if (Date.now() > deadline) throw new Error(`only ${ready}/${expected} fleet nodes became Ready within ${timeoutMs / 1000}s; is kwok-controller running? (tools/edgefleet cluster status)`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `only ${ready}/${expected} fleet nodes became Ready within ${timeoutMs / 1000}s; is kwok-controller running? (tools/edgefleet cluster status)`,
+      );
     await new Promise((r) => setTimeout(r, 500));
   }
 }
@@ -80,5 +83,12 @@ export async function fleetSummary(cluster: string, kubeconfig: string, opts: { 
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }

@@ -19,7 +19,9 @@ export function loadToolchain(env: NodeJS.ProcessEnv = process.env): Toolchain {
   try {
     text = readFileSync(manifest, "utf8");
   } catch {
-    throw new ToolchainMissingError(`no toolchain manifest at ${manifest}: run tools/toolchain/install.sh (or tools/edgefleet setup) first`);
+    throw new ToolchainMissingError(
+      `no toolchain manifest at ${manifest}: run tools/toolchain/install.sh (or tools/edgefleet setup) first`,
+    );
   }
   const vars = new Map<string, string>();
   for (const line of text.split("\n")) {

@@ -1,5 +1,5 @@
 import { CoreV1Api, type KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
-import { LABELS, fleetNodes } from "./nodes.js";
+import { fleetNodes, LABELS } from "./nodes.js";
 import type { FleetProfile } from "./profile.js";
 
 export const FIELD_MANAGER = "edgefleet-fleet";
@@ -38,7 +38,12 @@ export async function applyFleet(opts: ApplyFleetOptions): Promise<ApplyFleetRes
     const { status, ...object } = node;
     await api.patchNode({ name: node.metadata.name, body: object, fieldManager: FIELD_MANAGER, force: true }, SSA);
     await api.patchNodeStatus(
-      { name: node.metadata.name, body: { apiVersion: "v1", kind: "Node", metadata: { name: node.metadata.name }, status }, fieldManager: FIELD_MANAGER, force: true },
+      {
+        name: node.metadata.name,
+        body: { apiVersion: "v1", kind: "Node", metadata: { name: node.metadata.name }, status },
+        fieldManager: FIELD_MANAGER,
+        force: true,
+      },
       SSA,
     );
     tick();

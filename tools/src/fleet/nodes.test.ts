@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { KWOK_NODE_ANNOTATION, LABELS, fleetNodes, nodeName } from "./nodes.js";
+import { fleetNodes, KWOK_NODE_ANNOTATION, LABELS, nodeName } from "./nodes.js";
 import { parseFleetProfile } from "./profile.js";
 
 const profile = parseFleetProfile({

@@ -4,7 +4,10 @@ import { FleetProfileError, loadFleetProfile, parseFleetProfile, spread, withCou
 
 const DEFAULT = fileURLToPath(new URL("../../fleet/default.yaml", import.meta.url));
 
-const minimal = () => ({
+type Doc = { kind: unknown; name: unknown; sites: unknown[]; classes: (Record<string, unknown> & { capacity: Record<string, unknown> })[] };
+const cls0 = (d: Doc) => d.classes[0] as Doc["classes"][number];
+
+const minimal = (): Doc => ({
   kind: "FleetProfile",
   name: "t",
   sites: [{ name: "s1", region: "r", zone: "z1" }],
@@ -22,17 +25,17 @@ describe("fleet profile", () => {
   });
 
   it.each([
-    [(d: any) => (d.kind = "Fleet"), 'kind: must be "FleetProfile"'],
-    [(d: any) => (d.sites = []), "sites: must list at least one site"],
-    [(d: any) => (d.classes[0].count = -1), "classes[0].count: must be a whole number >= 0"],
-    [(d: any) => (d.classes[0].arch = "riscv"), "classes[0].arch: must be one of amd64, arm64"],
-    [(d: any) => (d.classes[0].capacity.cpu = "four"), 'classes[0].capacity.cpu: must be a quantity such as "4"'],
-    [(d: any) => delete d.classes[0].capacity.memory, "classes[0].capacity.memory: is required"],
-    [(d: any) => (d.classes[0].labels = { a: 1 }), 'classes[0].labels.a: must be a string (quote it: "1")'],
-    [(d: any) => (d.classes[0].labels = { "bad key!": "x" }), 'classes[0].labels: "bad key!" is not a valid label key'],
-    [(d: any) => d.classes.push({ ...d.classes[0] }), 'classes[1].name: "cpu" is listed twice'],
-    [(d: any) => (d.classes[0].name = "Jetson"), "classes[0].name: must be a DNS label"],
-    [(d: any) => (d.classes[0].taints = [{ key: "k", effect: "Sometimes" }]), "classes[0].taints[0].effect: must be one of NoSchedule"],
+    [(d: Doc) => (d.kind = "Fleet"), 'kind: must be "FleetProfile"'],
+    [(d: Doc) => (d.sites = []), "sites: must list at least one site"],
+    [(d: Doc) => (cls0(d).count = -1), "classes[0].count: must be a whole number >= 0"],
+    [(d: Doc) => (cls0(d).arch = "riscv"), "classes[0].arch: must be one of amd64, arm64"],
+    [(d: Doc) => (cls0(d).capacity.cpu = "four"), 'classes[0].capacity.cpu: must be a quantity such as "4"'],
+    [(d: Doc) => delete cls0(d).capacity.memory, "classes[0].capacity.memory: is required"],
+    [(d: Doc) => (cls0(d).labels = { a: 1 }), 'classes[0].labels.a: must be a string (quote it: "1")'],
+    [(d: Doc) => (cls0(d).labels = { "bad key!": "x" }), 'classes[0].labels: "bad key!" is not a valid label key'],
+    [(d: Doc) => d.classes.push({ ...cls0(d) }), 'classes[1].name: "cpu" is listed twice'],
+    [(d: Doc) => (cls0(d).name = "Jetson"), "classes[0].name: must be a DNS label"],
+    [(d: Doc) => (cls0(d).taints = [{ key: "k", effect: "Sometimes" }]), "classes[0].taints[0].effect: must be one of NoSchedule"],
   ])("rejects bad input naming the field (%#)", (mutate, message) => {
     const doc = minimal();
     mutate(doc);
@@ -54,7 +57,7 @@ describe("node counts", () => {
   });
 
   it("applies --nodes and per-class counts, per-class winning", () => {
-    const p = parseFleetProfile({ ...minimal(), classes: [minimal().classes[0], { ...minimal().classes[0], name: "gpu" }] });
+    const p = parseFleetProfile({ ...minimal(), classes: [cls0(minimal()), { ...cls0(minimal()), name: "gpu" }] });
     expect(withCounts(p, { total: 1000 }).classes.map((c) => c.count)).toEqual([500, 500]);
     expect(withCounts(p, { total: 10, perClass: { gpu: 1 } }).classes.map((c) => c.count)).toEqual([5, 1]);
   });

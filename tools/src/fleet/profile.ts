@@ -97,7 +97,8 @@ function parseClass(v: unknown, at: string): HardwareClass {
   const labels = stringMap(o.labels ?? {}, `${at}.labels`);
   for (const [k, val] of Object.entries(labels)) {
     if (!LABEL_KEY.test(k)) fail(`${at}.labels`, `"${k}" is not a valid label key`);
-    if (!LABEL_VALUE.test(val)) fail(`${at}.labels.${k}`, `"${val}" is not a valid label value (63 characters of [A-Za-z0-9-_.], alphanumeric at both ends)`);
+    if (!LABEL_VALUE.test(val))
+      fail(`${at}.labels.${k}`, `"${val}" is not a valid label value (63 characters of [A-Za-z0-9-_.], alphanumeric at both ends)`);
   }
   const capacity = stringMap(o.capacity, `${at}.capacity`);
   for (const key of ["cpu", "memory", "pods"]) {

@@ -1,0 +1,158 @@
+import type { TSchema } from "@sinclair/typebox";
+import { EdgeModelSpecSchema, EdgeModelStatusSchema } from "./edgemodel.js";
+import { EdgeRuntimeSpecSchema } from "./edgeruntime.js";
+import { CATEGORY, GROUP, VERSION } from "./group.js";
+import { type CelRule, cel } from "./kube-schema.js";
+import { LABELS } from "./labels.js";
+import { type OpenAPISchema, toOpenAPI } from "./openapi.js";
+
+/** An apiextensions.k8s.io/v1 CustomResourceDefinition as plain JSON, ready to apply or print. */
+export interface CustomResourceDefinition {
+  apiVersion: "apiextensions.k8s.io/v1";
+  kind: "CustomResourceDefinition";
+  metadata: { name: string; labels: Record<string, string> };
+  spec: {
+    group: string;
+    names: { kind: string; listKind: string; plural: string; singular: string; shortNames: string[]; categories: string[] };
+    scope: "Namespaced" | "Cluster";
+    versions: {
+      name: string;
+      served: boolean;
+      storage: boolean;
+      schema: { openAPIV3Schema: OpenAPISchema };
+      subresources?: { status: Record<string, never> };
+      additionalPrinterColumns: PrinterColumn[];
+    }[];
+  };
+}
+
+interface PrinterColumn {
+  name: string;
+  type: "string" | "integer" | "number" | "boolean" | "date";
+  jsonPath: string;
+  description: string;
+  priority?: number;
+}
+
+interface ResourceDefinition {
+  kind: string;
+  plural: string;
+  shortName: string;
+  scope: "Namespaced" | "Cluster";
+  description: string;
+  spec: TSchema;
+  status?: TSchema;
+  rootRules?: CelRule[];
+  columns: PrinterColumn[];
+}
+
+const condition = (type: string, field: "status" | "reason") => `.status.conditions[?(@.type=="${type}")].${field}`;
+const AGE: PrinterColumn = {
+  name: "Age",
+  type: "date",
+  jsonPath: ".metadata.creationTimestamp",
+  description: "Time since the object was created.",
+};
+
+export function edgeModelCRD(): CustomResourceDefinition {
+  return crd({
+    kind: "EdgeModel",
+    plural: "edgemodels",
+    shortName: "em",
+    scope: "Namespaced",
+    description:
+      "An ML model to run on the edge fleet: its builds (variants) for different hardware, where it may run, its SLOs and how new versions roll out. The operator runs, per hardware class, the best variant the class supports.",
+    spec: EdgeModelSpecSchema,
+    status: EdgeModelStatusSchema,
+    rootRules: [
+      // Children carry the model's name as a label value, which is capped at 63 characters.
+      cel("size(self.metadata.name) <= 63", "metadata.name must be at most 63 characters: it is a label value on the model's workloads"),
+    ],
+    columns: [
+      { name: "Version", type: "string", jsonPath: ".spec.version", description: "The model version." },
+      { name: "Ready", type: "string", jsonPath: condition("Ready", "status"), description: "Whether every targeted node runs the model." },
+      {
+        name: "Degraded",
+        type: "string",
+        jsonPath: condition("Degraded", "status"),
+        description: "Whether some hardware class can run no variant.",
+      },
+      {
+        name: "Reason",
+        type: "string",
+        jsonPath: condition("Ready", "reason"),
+        description: "Why the model is or is not ready.",
+        priority: 1,
+      },
+      AGE,
+    ],
+  });
+}
+
+export function edgeRuntimeCRD(): CustomResourceDefinition {
+  return crd({
+    kind: "EdgeRuntime",
+    plural: "edgeruntimes",
+    shortName: "ert",
+    scope: "Cluster",
+    description:
+      "An inference runtime in the cluster-wide catalog: the model formats and precisions it loads, the accelerators it drives and the container that serves models over the Open Inference Protocol.",
+    spec: EdgeRuntimeSpecSchema,
+    columns: [
+      { name: "Formats", type: "string", jsonPath: ".spec.supportedFormats[*].format", description: "Model formats the runtime loads." },
+      { name: "Accelerators", type: "string", jsonPath: ".spec.accelerators[*].kind", description: "Accelerators the runtime drives." },
+      { name: "Priority", type: "integer", jsonPath: ".spec.priority", description: "Higher wins when several runtimes fit." },
+      { name: "Disabled", type: "boolean", jsonPath: ".spec.disabled", description: "Whether the runtime is out of placement." },
+      { name: "Image", type: "string", jsonPath: ".spec.image", description: "Container image of the runtime.", priority: 1 },
+      AGE,
+    ],
+  });
+}
+
+export function allCRDs(): CustomResourceDefinition[] {
+  return [edgeModelCRD(), edgeRuntimeCRD()];
+}
+
+function crd(def: ResourceDefinition): CustomResourceDefinition {
+  const properties: OpenAPISchema = {
+    apiVersion: { type: "string", description: "Versioned schema of this representation of an object: edgefleet.io/v1alpha1." },
+    kind: { type: "string", description: `Kind of the object: ${def.kind}.` },
+    metadata: { type: "object" },
+    spec: toOpenAPI(def.spec),
+    ...(def.status ? { status: toOpenAPI(def.status) } : {}),
+  };
+  const openAPIV3Schema: OpenAPISchema = {
+    type: "object",
+    description: def.description,
+    required: ["spec"],
+    properties,
+    ...(def.rootRules ? { "x-kubernetes-validations": def.rootRules } : {}),
+  };
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: `${def.plural}.${GROUP}`, labels: { [LABELS.partOf]: "edgefleet" } },
+    spec: {
+      group: GROUP,
+      names: {
+        kind: def.kind,
+        listKind: `${def.kind}List`,
+        plural: def.plural,
+        singular: def.kind.toLowerCase(),
+        shortNames: [def.shortName],
+        categories: [CATEGORY],
+      },
+      scope: def.scope,
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema },
+          ...(def.status ? { subresources: { status: {} } } : {}),
+          additionalPrinterColumns: def.columns,
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,367 @@
+import type { V1ObjectMeta } from "@kubernetes/client-node";
+import { type Static, Type } from "@sinclair/typebox";
+import { AcceleratorSchema, ArchitectureSchema, ConditionSchema, NodeSelectorSchema, ResourceRequirementsSchema } from "./common.js";
+import { cel, DnsLabel, DottedVersion, StringEnum } from "./kube-schema.js";
+import {
+  ACCELERATORS,
+  DEFAULT_ACCELERATOR_PREFERENCE,
+  EDGETPU_FORMAT,
+  FORMAT_ACCELERATORS,
+  FORMATS,
+  type ModelFormat,
+  PRECISIONS,
+} from "./vocabulary.js";
+
+const KeyRefSchema = Type.Object(
+  {
+    name: DnsLabel({ description: "Name of the Secret, in the EdgeModel's namespace." }),
+    key: Type.String({ minLength: 1, maxLength: 253, description: "Key within the Secret whose value is the PEM-encoded public key." }),
+  },
+  { description: "The Secret holding the public key that verifies the signature." },
+);
+
+const ArtifactSchema = Type.Object(
+  {
+    uri: Type.String({
+      minLength: 1,
+      maxLength: 2048,
+      pattern: "^(https|oci|s3|gs|pvc)://\\S+$",
+      description:
+        "Where devices fetch the model file: an https://, oci://, s3:// or gs:// URI, or pvc://<claim>/<path> for a PersistentVolumeClaim in the model's namespace.",
+    }),
+    sha256: Type.String({
+      minLength: 64,
+      maxLength: 64,
+      pattern: "^[a-f0-9]{64}$",
+      description:
+        "SHA-256 digest of the file as 64 lowercase hex characters (what sha256sum prints); runtimes refuse a file that does not match.",
+    }),
+    sizeBytes: Type.Integer({
+      minimum: 1,
+      format: "int64",
+      description: "Size of the file in bytes, to check a device's free storage before download.",
+    }),
+    signature: Type.Optional(
+      Type.Object(
+        {
+          uri: Type.String({
+            minLength: 1,
+            maxLength: 2048,
+            pattern: "^(https|oci|s3|gs|pvc)://\\S+$",
+            description: "Where the detached signature over the file is fetched from, in the same URI forms as artifact.uri.",
+          }),
+          publicKeyRef: KeyRefSchema,
+        },
+        { description: "A detached signature (e.g. cosign sign-blob) over the file; runtimes verify it before loading the model." },
+      ),
+    ),
+  },
+  { description: "The model file of this variant and how to verify it." },
+);
+
+const RequirementsSchema = Type.Object(
+  {
+    accelerators: Type.Array(AcceleratorSchema("An accelerator kind: nvidia-gpu, intel-gpu, intel-npu, edgetpu or cpu."), {
+      minItems: 1,
+      maxItems: ACCELERATORS.length,
+      "x-kubernetes-list-type": "set",
+      description: "Accelerators this variant can run on. A node runs it on one of them only if an EdgeRuntime serves that accelerator.",
+    }),
+    architectures: Type.Optional(
+      Type.Array(ArchitectureSchema("A CPU architecture as in the kubernetes.io/arch node label: amd64 or arm64."), {
+        maxItems: 2,
+        "x-kubernetes-list-type": "set",
+        description: "CPU architectures the file runs on (e.g. a TensorRT engine built on a Jetson is arm64 only); unset means any.",
+      }),
+    ),
+    minComputeCapability: Type.Optional(
+      Type.String({
+        maxLength: 8,
+        pattern: "^[0-9]+\\.[0-9]+$",
+        description:
+          'Lowest NVIDIA compute capability the file was built for, as major.minor (e.g. "8.7" for Jetson Orin), compared with the nodes\' nvidia.com/gpu.compute.major/minor labels. Only with nvidia-gpu.',
+      }),
+    ),
+    runtimeVersion: Type.Optional(
+      Type.Object(
+        {
+          min: Type.Optional(DottedVersion({ description: 'Oldest runtime library version that loads the file, e.g. "1.17".' })),
+          max: Type.Optional(
+            DottedVersion({
+              description: 'Newest runtime library version that loads the file; "10.3" admits every 10.3.x (TensorRT engines need this).',
+            }),
+          ),
+        },
+        {
+          description:
+            "Versions of the format's runtime library (as an EdgeRuntime lists under supportedFormats[].versions) that can load the file; bounds are inclusive.",
+          "x-kubernetes-validations": [cel("has(self.min) || has(self.max)", "requirements.runtimeVersion needs min, max or both")],
+        },
+      ),
+    ),
+  },
+  {
+    description: "What a node and a runtime must offer to run this variant.",
+    "x-kubernetes-validations": [
+      cel(
+        "!has(self.minComputeCapability) || 'nvidia-gpu' in self.accelerators",
+        "requirements.minComputeCapability applies only to variants whose accelerators include nvidia-gpu",
+        ".minComputeCapability",
+      ),
+    ],
+  },
+);
+
+const ProfileSchema = Type.Object(
+  {
+    p95LatencySeconds: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, description: "Measured 95th percentile latency of one inference, in seconds." }),
+    ),
+    powerWatts: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, description: "Measured average power draw of the device while serving, in watts." }),
+    ),
+    hardwareClass: Type.Optional(
+      Type.String({
+        maxLength: 63,
+        description: "Hardware class (edgefleet.io/hardware-class) of the device the measurement was taken on.",
+      }),
+    ),
+  },
+  { description: "Measured behaviour of this variant, for SLO checks and rollout analysis; informational for placement." },
+);
+
+/** One rule per format that runs only on some accelerators, generated from the same table the docs cite. */
+function formatAcceleratorRules() {
+  return (Object.entries(FORMAT_ACCELERATORS) as [ModelFormat, readonly string[]][])
+    .filter(([, allowed]) => allowed.length < ACCELERATORS.length)
+    .map(([format, allowed]) =>
+      cel(
+        `self.format != '${format}' || self.requirements.accelerators.all(a, a in [${allowed.map((a) => `'${a}'`).join(", ")}])`,
+        `format ${format} runs only on ${allowed.join(" or ")}: requirements.accelerators may list only those`,
+        ".requirements.accelerators",
+      ),
+    );
+}
+
+const VariantSchema = Type.Object(
+  {
+    name: DnsLabel({ description: "Name of the variant, unique within the model, e.g. trt-fp16-orin." }),
+    format: StringEnum(FORMATS, { description: "File format of the model: onnx, tensorrt, tflite or openvino." }),
+    precision: StringEnum(PRECISIONS, { description: "Numeric precision of the weights: fp32, fp16, int8 or int4." }),
+    artifact: ArtifactSchema,
+    requirements: RequirementsSchema,
+    profile: Type.Optional(ProfileSchema),
+  },
+  {
+    description: "One build of the model for some hardware.",
+    "x-kubernetes-validations": [
+      ...formatAcceleratorRules(),
+      cel(
+        `!('edgetpu' in self.requirements.accelerators) || (self.format == '${EDGETPU_FORMAT.format}' && self.precision == '${EDGETPU_FORMAT.precision}')`,
+        `the Edge TPU runs only ${EDGETPU_FORMAT.format} ${EDGETPU_FORMAT.precision} models: a variant listing edgetpu needs format ${EDGETPU_FORMAT.format} and precision ${EDGETPU_FORMAT.precision}`,
+        ".requirements.accelerators",
+      ),
+    ],
+  },
+);
+
+const ClassLimitSchema = Type.Object(
+  {
+    hardwareClass: Type.String({
+      minLength: 1,
+      maxLength: 63,
+      description: "The hardware class (edgefleet.io/hardware-class node label) this limit applies to.",
+    }),
+    maxNodes: Type.Integer({ minimum: 1, format: "int32", description: "Most nodes of the class that run the model." }),
+  },
+  { description: "A limit on how many nodes of one hardware class run the model." },
+);
+
+const PlacementSchema = Type.Object(
+  {
+    nodeSelector: Type.Optional(
+      NodeSelectorSchema(
+        'Only nodes carrying all these labels run the model, e.g. {"edgefleet.io/site": "factory-a"}; unset means every node.',
+      ),
+    ),
+    acceleratorPreference: Type.Optional(
+      Type.Array(AcceleratorSchema("An accelerator kind."), {
+        minItems: 1,
+        maxItems: ACCELERATORS.length,
+        default: [...DEFAULT_ACCELERATOR_PREFERENCE],
+        "x-kubernetes-list-type": "atomic",
+        description:
+          "Accelerators in the order the planner tries them on each hardware class; accelerators left out are never used. The default puts dedicated inference silicon first, then GPUs, then the CPU as the fallback.",
+        "x-kubernetes-validations": [
+          cel("self.all(a, self.exists_one(b, b == a))", "placement.acceleratorPreference must not list an accelerator twice"),
+        ],
+      }),
+    ),
+    maxNodesPerClass: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        format: "int32",
+        description: "Most nodes of any one hardware class that run the model, unless classLimits says otherwise.",
+      }),
+    ),
+    classLimits: Type.Optional(
+      Type.Array(ClassLimitSchema, {
+        maxItems: 64,
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["hardwareClass"],
+        description: "Per-class node limits, overriding maxNodesPerClass; nodes are taken in name order.",
+      }),
+    ),
+  },
+  { description: "Which nodes run the model, and on which of their accelerators." },
+);
+
+const SloSchema = Type.Object(
+  {
+    p95LatencySeconds: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, description: "Highest acceptable 95th percentile inference latency on any device, in seconds." }),
+    ),
+    maxPowerWatts: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, description: "Highest acceptable power draw of a device while serving, in watts." }),
+    ),
+    maxTemperatureCelsius: Type.Optional(Type.Number({ description: "Highest acceptable device temperature, in degrees Celsius." })),
+  },
+  { description: "Service-level objectives every device must meet; rollout analysis judges new versions against them." },
+);
+
+const RolloutSchema = Type.Object(
+  {
+    steps: Type.Optional(
+      Type.Array(
+        Type.Integer({ minimum: 1, maximum: 100, description: "Percent of each hardware class's nodes on the new version at this step." }),
+        {
+          minItems: 1,
+          maxItems: 10,
+          "x-kubernetes-list-type": "atomic",
+          description: "Percent of nodes on the new version at each step, strictly increasing and ending at 100, e.g. [10, 50, 100].",
+          "x-kubernetes-validations": [
+            cel(
+              "self.isSorted() && self.all(p, self.exists_one(q, q == p))",
+              "rollout.steps must be strictly increasing, e.g. [10, 50, 100]",
+            ),
+            cel("self[size(self) - 1] == 100", "rollout.steps must end at 100, when every node runs the new version"),
+          ],
+        },
+      ),
+    ),
+    pauseSeconds: Type.Optional(
+      Type.Integer({ minimum: 0, format: "int32", description: "Seconds to wait at each step before analysing it and moving on." }),
+    ),
+    analysis: Type.Optional(
+      Type.Object(
+        {
+          windowSeconds: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              format: "int32",
+              description: "Length of the window of metrics each analysis looks at, in seconds.",
+            }),
+          ),
+          minSamples: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              format: "int32",
+              description: "Fewest inferences in the window for the analysis to count; fewer waits.",
+            }),
+          ),
+          maxFailures: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              format: "int32",
+              description: "Failed analyses (SLO missed) tolerated before the rollout is rolled back.",
+            }),
+          ),
+        },
+        { description: "How each step is judged against the SLOs before the rollout moves on." },
+      ),
+    ),
+    paused: Type.Optional(Type.Boolean({ description: "Holds the rollout at its current step until set back to false." })),
+  },
+  { description: "How a new spec.version reaches the fleet, step by step." },
+);
+
+export const EdgeModelSpecSchema = Type.Object(
+  {
+    version: Type.String({
+      minLength: 1,
+      maxLength: 63,
+      pattern: "^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$",
+      description: 'Version of the model the variants are builds of, e.g. "2024.06.1"; a change starts a rollout.',
+    }),
+    variants: Type.Array(VariantSchema, {
+      minItems: 1,
+      maxItems: 16,
+      "x-kubernetes-list-type": "map",
+      "x-kubernetes-list-map-keys": ["name"],
+      description: "Builds of the model for different hardware; for each hardware class the planner picks one. Names must be unique.",
+    }),
+    placement: Type.Optional(PlacementSchema),
+    resources: Type.Optional(ResourceRequirementsSchema),
+    slo: Type.Optional(SloSchema),
+    rollout: Type.Optional(RolloutSchema),
+  },
+  { description: "The model, its builds, and where and how it runs." },
+);
+export type EdgeModelSpec = Static<typeof EdgeModelSpecSchema>;
+export type ModelVariant = EdgeModelSpec["variants"][number];
+
+const PlacementStatusSchema = Type.Object(
+  {
+    hardwareClass: Type.String({ maxLength: 63, description: "The hardware class." }),
+    nodes: Type.Integer({ minimum: 0, format: "int32", description: "Nodes of the class the model targets." }),
+    ready: Type.Integer({ minimum: 0, format: "int32", description: "Nodes of the class where the model's runtime is ready." }),
+    accelerator: Type.Optional(AcceleratorSchema("Accelerator the class runs the model on.")),
+    variant: Type.Optional(Type.String({ maxLength: 63, description: "Variant the class runs." })),
+    runtime: Type.Optional(Type.String({ maxLength: 253, description: "EdgeRuntime the class runs the variant with." })),
+    reason: Type.Optional(
+      Type.String({
+        maxLength: 4096,
+        description: "Why the class runs nothing, or why better-preferred accelerators and earlier variants were passed over.",
+      }),
+    ),
+  },
+  { description: "Where the model runs on one hardware class." },
+);
+
+export const EdgeModelStatusSchema = Type.Object(
+  {
+    observedGeneration: Type.Optional(
+      Type.Integer({ minimum: 0, format: "int64", description: "The metadata.generation this status was computed from." }),
+    ),
+    currentVersion: Type.Optional(
+      Type.String({ maxLength: 63, description: "The spec.version every placed node runs, once a rollout has completed." }),
+    ),
+    conditions: Type.Optional(
+      Type.Array(ConditionSchema, {
+        maxItems: 16,
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["type"],
+        description: "Ready, Progressing, Degraded and Stalled.",
+      }),
+    ),
+    placements: Type.Optional(
+      Type.Array(PlacementStatusSchema, {
+        maxItems: 256,
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["hardwareClass"],
+        description: "One entry per hardware class the model targets: what runs there, or why nothing does.",
+      }),
+    ),
+  },
+  { description: "What the operator last observed and did." },
+);
+export type EdgeModelStatus = Static<typeof EdgeModelStatusSchema>;
+export type PlacementStatus = Static<typeof PlacementStatusSchema>;
+
+export interface EdgeModel {
+  apiVersion: "edgefleet.io/v1alpha1";
+  kind: "EdgeModel";
+  metadata: V1ObjectMeta;
+  spec: EdgeModelSpec;
+  status?: EdgeModelStatus;
+}

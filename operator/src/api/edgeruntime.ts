@@ -1,0 +1,158 @@
+import type { V1ObjectMeta } from "@kubernetes/client-node";
+import { type Static, Type } from "@sinclair/typebox";
+import { AcceleratorSchema, ArchitectureSchema, NodeSelectorSchema, ResourceListSchema } from "./common.js";
+import { cel, DottedVersion, StringEnum } from "./kube-schema.js";
+import { ACCELERATORS, FORMATS, INFERENCE_PROTOCOLS, PRECISIONS } from "./vocabulary.js";
+
+const SupportedFormatSchema = Type.Object(
+  {
+    format: StringEnum(FORMATS, { description: "A model format the runtime loads: onnx, tensorrt, tflite or openvino." }),
+    precisions: Type.Array(StringEnum(PRECISIONS, { description: "A numeric precision: fp32, fp16, int8 or int4." }), {
+      minItems: 1,
+      maxItems: PRECISIONS.length,
+      "x-kubernetes-list-type": "set",
+      description: "Precisions of that format the runtime executes.",
+    }),
+    versions: Type.Optional(
+      Type.Array(DottedVersion({ description: 'A version of the format\'s runtime library, e.g. "1.20.1".' }), {
+        maxItems: 8,
+        "x-kubernetes-list-type": "set",
+        description: "Versions of the format's runtime library the image ships, matched against variants' requirements.runtimeVersion.",
+      }),
+    ),
+  },
+  { description: "A model format the runtime loads, and in which precisions." },
+);
+
+const AcceleratorBindingSchema = Type.Object(
+  {
+    kind: AcceleratorSchema("The accelerator: nvidia-gpu, intel-gpu, intel-npu, edgetpu or cpu."),
+    resources: Type.Optional(
+      ResourceListSchema(
+        'Extended resources one replica needs to use the accelerator, added to the container\'s limits, e.g. {"nvidia.com/gpu": 1}. Nodes must have them allocatable.',
+      ),
+    ),
+    nodeSelector: Type.Optional(NodeSelectorSchema("Labels a node must also carry for the runtime to use the accelerator there.")),
+  },
+  { description: "An accelerator the runtime can use, and what using it takes." },
+);
+
+const EnvVarSchema = Type.Object(
+  {
+    name: Type.String({
+      minLength: 1,
+      maxLength: 253,
+      pattern: "^[-._a-zA-Z][-._a-zA-Z0-9]*$",
+      description: "Name of the environment variable.",
+    }),
+    value: Type.String({ maxLength: 32768, description: "Value of the environment variable." }),
+  },
+  {
+    description: "An environment variable of the runtime container.",
+    "x-kubernetes-validations": [
+      cel("!self.name.startsWith('EDGEFLEET_')", "env names starting with EDGEFLEET_ are reserved for the operator", ".name"),
+    ],
+  },
+);
+
+const PORT_PROTOCOLS = ["TCP", "UDP", "SCTP"] as const;
+
+const PortSchema = Type.Object(
+  {
+    name: Type.String({
+      minLength: 1,
+      maxLength: 15,
+      pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+      description: "Name of the port, e.g. http or grpc.",
+    }),
+    containerPort: Type.Integer({ minimum: 1, maximum: 65535, format: "int32", description: "Port number the runtime listens on." }),
+    protocol: Type.Optional(StringEnum(PORT_PROTOCOLS, { default: "TCP", description: "Transport protocol: TCP, UDP or SCTP." })),
+  },
+  { description: "A port the runtime serves on." },
+);
+
+export const EdgeRuntimeSpecSchema = Type.Object(
+  {
+    supportedFormats: Type.Array(SupportedFormatSchema, {
+      minItems: 1,
+      maxItems: FORMATS.length,
+      "x-kubernetes-list-type": "map",
+      "x-kubernetes-list-map-keys": ["format"],
+      description: "Model formats and precisions the runtime loads.",
+    }),
+    accelerators: Type.Array(AcceleratorBindingSchema, {
+      minItems: 1,
+      maxItems: ACCELERATORS.length,
+      "x-kubernetes-list-type": "map",
+      "x-kubernetes-list-map-keys": ["kind"],
+      description: "Accelerators the runtime can execute models on, each with the resources it needs there.",
+    }),
+    architectures: Type.Array(ArchitectureSchema("A CPU architecture: amd64 or arm64."), {
+      minItems: 1,
+      maxItems: 2,
+      "x-kubernetes-list-type": "set",
+      description: "CPU architectures the image is built for.",
+    }),
+    image: Type.String({
+      minLength: 1,
+      maxLength: 512,
+      pattern: "^\\S+$",
+      description: "Container image of the runtime, e.g. ghcr.io/edgefleet/runtime-onnx:0.1.0.",
+    }),
+    command: Type.Optional(
+      Type.Array(Type.String({ maxLength: 4096, description: "One word of the command." }), {
+        maxItems: 32,
+        "x-kubernetes-list-type": "atomic",
+        description: "Entrypoint of the container; unset keeps the image's.",
+      }),
+    ),
+    args: Type.Optional(
+      Type.Array(Type.String({ maxLength: 4096, description: "One argument." }), {
+        maxItems: 64,
+        "x-kubernetes-list-type": "atomic",
+        description: "Arguments to the entrypoint.",
+      }),
+    ),
+    env: Type.Optional(
+      Type.Array(EnvVarSchema, {
+        maxItems: 64,
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["name"],
+        description: "Environment of the container, besides the EDGEFLEET_* variables the operator sets to describe the model.",
+      }),
+    ),
+    ports: Type.Optional(
+      Type.Array(PortSchema, {
+        maxItems: 8,
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["name"],
+        description: "Ports the runtime serves inference on.",
+      }),
+    ),
+    protocol: Type.Optional(
+      StringEnum(INFERENCE_PROTOCOLS, {
+        default: "open-inference-v2",
+        description: "Inference protocol the runtime speaks; open-inference-v2 is the KServe/Triton Open Inference Protocol.",
+      }),
+    ),
+    priority: Type.Optional(
+      Type.Integer({
+        default: 0,
+        format: "int32",
+        description:
+          "When several runtimes fit a variant on an accelerator, the highest priority wins; ties go to the name first in order.",
+      }),
+    ),
+    disabled: Type.Optional(Type.Boolean({ default: false, description: "Takes the runtime out of placement without deleting it." })),
+  },
+  { description: "An inference runtime: what it loads, where it runs and how to start it." },
+);
+export type EdgeRuntimeSpec = Static<typeof EdgeRuntimeSpecSchema>;
+export type AcceleratorBinding = EdgeRuntimeSpec["accelerators"][number];
+
+export interface EdgeRuntime {
+  apiVersion: "edgefleet.io/v1alpha1";
+  kind: "EdgeRuntime";
+  metadata: V1ObjectMeta;
+  spec: EdgeRuntimeSpec;
+}

@@ -1,0 +1,130 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_RUNTIMES } from "../catalog/default-runtimes.js";
+import { classNode, referenceFleet } from "../testing/fleet.js";
+import { edgeModel, SHA256, VISION_VARIANTS } from "../testing/models.js";
+import { desiredDaemonSets } from "./daemonset.js";
+import { plan } from "./plan.js";
+
+const runtimes = DEFAULT_RUNTIMES;
+
+function daemonSets(model = edgeModel(), nodes = referenceFleet()) {
+  return desiredDaemonSets(model, plan({ model, runtimes, nodes }));
+}
+
+describe("desiredDaemonSets", () => {
+  it("builds one DaemonSet per placed class, owned by the EdgeModel and selecting its class's nodes", () => {
+    const all = daemonSets();
+    expect(all.map((d) => d.metadata?.name)).toEqual([
+      "detector-intel-nuc",
+      "detector-jetson-orin",
+      "detector-rpi5-coral",
+      "detector-x86-cpu",
+    ]);
+    const jetson = all[1];
+    expect(jetson?.metadata).toEqual({
+      name: "detector-jetson-orin",
+      namespace: "vision",
+      labels: {
+        "edgefleet.io/model": "detector",
+        "edgefleet.io/hardware-class": "jetson-orin",
+        "app.kubernetes.io/managed-by": "edgefleet-operator",
+        "app.kubernetes.io/part-of": "edgefleet",
+      },
+      ownerReferences: [
+        {
+          apiVersion: "edgefleet.io/v1alpha1",
+          kind: "EdgeModel",
+          name: "detector",
+          uid: "0b3c8a52-6a7e-4f0e-9a55-3f1d2c4b5a69",
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    });
+    expect(jetson?.spec?.selector.matchLabels).toEqual({ "edgefleet.io/model": "detector", "edgefleet.io/hardware-class": "jetson-orin" });
+    const pod = jetson?.spec?.template;
+    expect(pod?.metadata?.labels).toMatchObject({ "edgefleet.io/variant": "trt-fp16", "edgefleet.io/model-version": "2024.06.1" });
+    expect(pod?.metadata?.annotations).toEqual({ "edgefleet.io/runtime": "tensorrt", "edgefleet.io/accelerator": "nvidia-gpu" });
+    expect(pod?.spec?.nodeSelector).toEqual({ "edgefleet.io/hardware-class": "jetson-orin" });
+    expect(pod?.spec?.affinity).toBeUndefined();
+  });
+
+  it("runs the chosen runtime's container with the accelerator's resources and the model's environment", () => {
+    const model = edgeModel({ resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "2Gi" } } });
+    const [container] = daemonSets(model).find((d) => d.metadata?.name === "detector-intel-nuc")?.spec?.template.spec?.containers ?? [];
+    expect(container).toMatchObject({
+      name: "runtime",
+      image: "ghcr.io/edgefleet/runtime-openvino:0.1.0",
+      args: ["--http-port=8080", "--grpc-port=8081"],
+      ports: [
+        { name: "http", containerPort: 8080, protocol: "TCP" },
+        { name: "grpc", containerPort: 8081, protocol: "TCP" },
+      ],
+      resources: { limits: { memory: "2Gi", "npu.intel.com/accel": "1" }, requests: { cpu: "500m", memory: "1Gi" } },
+      readinessProbe: { httpGet: { path: "/v2/health/ready", port: "http" } },
+      livenessProbe: { httpGet: { path: "/v2/health/live", port: "http" } },
+    });
+    expect(Object.fromEntries((container?.env ?? []).map((e) => [e.name, e.value]))).toEqual({
+      EDGEFLEET_MODEL: "vision/detector",
+      EDGEFLEET_MODEL_VERSION: "2024.06.1",
+      EDGEFLEET_VARIANT: "ov-int8",
+      EDGEFLEET_FORMAT: "openvino",
+      EDGEFLEET_PRECISION: "int8",
+      EDGEFLEET_ACCELERATOR: "intel-npu",
+      EDGEFLEET_ARTIFACT_URI: "oci://ghcr.io/acme/models/detector:ov-int8",
+      EDGEFLEET_ARTIFACT_SHA256: SHA256,
+      EDGEFLEET_ARTIFACT_SIZE_BYTES: "12345678",
+    });
+  });
+
+  it("passes a signature's URI and public key Secret to the runtime", () => {
+    const [first, ...rest] = VISION_VARIANTS;
+    if (!first) throw new Error("no variants");
+    const signed = {
+      ...first,
+      artifact: {
+        ...first.artifact,
+        signature: { uri: "https://keys.example.com/d.sig", publicKeyRef: { name: "cosign", key: "cosign.pub" } },
+      },
+    };
+    const nuc = daemonSets(edgeModel({ variants: [signed, ...rest] }), [classNode("intel-nuc", 1)])[0];
+    expect(nuc?.spec?.template.spec?.containers[0]?.env?.slice(-2)).toEqual([
+      { name: "EDGEFLEET_SIGNATURE_URI", value: "https://keys.example.com/d.sig" },
+      { name: "EDGEFLEET_SIGNATURE_PUBLIC_KEY", valueFrom: { secretKeyRef: { name: "cosign", key: "cosign.pub" } } },
+    ]);
+  });
+
+  it("pins a limited or derived class's workload to its nodes by name, keeping the model's nodeSelector", () => {
+    const model = edgeModel({ placement: { maxNodesPerClass: 1, nodeSelector: { "edgefleet.io/site": "a" } } });
+    const site = { labels: { "edgefleet.io/site": "a" } };
+    const nodes = [
+      classNode("x86-cpu", 1, site),
+      classNode("x86-cpu", 2, site),
+      classNode("jetson-orin", 1, { ...site, unlabelled: true }),
+    ];
+    const [derived, limited] = daemonSets(model, nodes);
+    expect(limited?.spec?.template.spec?.nodeSelector).toEqual({ "edgefleet.io/hardware-class": "x86-cpu", "edgefleet.io/site": "a" });
+    expect(limited?.spec?.template.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms).toEqual(
+      [{ matchFields: [{ key: "metadata.name", operator: "In", values: ["x86-cpu-0001"] }] }],
+    );
+    expect(derived?.metadata?.name).toBe("detector-auto-arm64-nvidia-gpu-sm87");
+    expect(derived?.spec?.template.spec?.nodeSelector).toEqual({ "edgefleet.io/site": "a" });
+    expect(
+      derived?.spec?.template.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms?.[0]
+        ?.matchFields?.[0]?.values,
+    ).toEqual(["jetson-orin-0001"]);
+  });
+
+  it("keeps names within 63 characters for long model and class names", () => {
+    const model = edgeModel({}, "m".repeat(63));
+    const names = daemonSets(model).map((d) => d.metadata?.name ?? "");
+    expect(names.every((n) => n.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(n))).toBe(true);
+    expect(new Set(names).size).toBe(4);
+  });
+
+  it("refuses a model without a uid, which could not own its children", () => {
+    const model = edgeModel();
+    delete model.metadata.uid;
+    expect(() => daemonSets(model)).toThrow("EdgeModel needs metadata.name, namespace and uid");
+  });
+});

@@ -1,0 +1,113 @@
+import type { V1Affinity, V1DaemonSet, V1OwnerReference, V1Probe } from "@kubernetes/client-node";
+import type { EdgeModel } from "../api/edgemodel.js";
+import type { EdgeRuntime } from "../api/edgeruntime.js";
+import { API_VERSION } from "../api/group.js";
+import { LABELS, MANAGER } from "../api/labels.js";
+import { modelEnv } from "./model-env.js";
+import { childName } from "./names.js";
+import type { PlacedClass, Plan } from "./plan.js";
+
+/*
+ * Each (EdgeModel, hardware class) runs as one DaemonSet: "one runtime per device" is exactly
+ * what a DaemonSet guarantees, its controller adds and removes pods as nodes join and leave the
+ * class without the operator in the loop, and a class's nodes differ from another's in variant,
+ * runtime and resources, so they cannot share one pod template. A Deployment would need replicas
+ * kept equal to the node count and pod anti-affinity, which scales poorly in the scheduler.
+ */
+
+const CONTAINER = "runtime";
+
+/** The DaemonSets a plan asks for: one per placed class. */
+export function desiredDaemonSets(model: EdgeModel, plan: Plan): V1DaemonSet[] {
+  return plan.classes.filter((c): c is PlacedClass => c.placed).map((placement) => desiredDaemonSet(model, placement));
+}
+
+export function desiredDaemonSet(model: EdgeModel, placement: PlacedClass): V1DaemonSet {
+  const { name, namespace } = identity(model);
+  const { variant, runtime, accelerator, binding } = placement.choice;
+  // The selector is immutable on a DaemonSet, so it holds only what never changes for this object.
+  const selector = { [LABELS.model]: name, [LABELS.hardwareClass]: placement.hardwareClass };
+  const labels = { ...selector, [LABELS.managedBy]: MANAGER, [LABELS.partOf]: "edgefleet" };
+  const limits = { ...stringQuantities(model.spec.resources?.limits), ...stringQuantities(binding.resources) };
+  const requests = stringQuantities(model.spec.resources?.requests);
+  return {
+    apiVersion: "apps/v1",
+    kind: "DaemonSet",
+    metadata: { name: childName(name, placement.hardwareClass), namespace, labels, ownerReferences: [ownerReference(model)] },
+    spec: {
+      selector: { matchLabels: selector },
+      template: {
+        metadata: {
+          labels: { ...labels, [LABELS.variant]: variant.name, [LABELS.modelVersion]: model.spec.version },
+          annotations: { "edgefleet.io/runtime": runtime.metadata.name ?? "", "edgefleet.io/accelerator": accelerator },
+        },
+        spec: {
+          nodeSelector: {
+            ...(placement.labelled ? { [LABELS.hardwareClass]: placement.hardwareClass } : {}),
+            ...binding.nodeSelector,
+            ...model.spec.placement?.nodeSelector,
+          },
+          ...(placement.pinned ? { affinity: pinTo(placement.nodes) } : {}),
+          containers: [
+            {
+              name: CONTAINER,
+              image: runtime.spec.image,
+              ...(runtime.spec.command ? { command: runtime.spec.command } : {}),
+              ...(runtime.spec.args ? { args: runtime.spec.args } : {}),
+              env: [
+                ...(runtime.spec.env ?? []),
+                ...modelEnv({ model: `${namespace}/${name}`, version: model.spec.version, variant, accelerator }),
+              ],
+              ports: (runtime.spec.ports ?? []).map((p) => ({
+                name: p.name,
+                containerPort: p.containerPort,
+                protocol: p.protocol ?? "TCP",
+              })),
+              resources: {
+                ...(Object.keys(limits).length ? { limits } : {}),
+                ...(Object.keys(requests).length ? { requests } : {}),
+              },
+              ...healthProbes(runtime),
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+function identity(model: EdgeModel): { name: string; namespace: string; uid: string } {
+  const { name, namespace, uid } = model.metadata;
+  if (!name || !namespace || !uid) {
+    throw new Error("EdgeModel needs metadata.name, namespace and uid to own children: plan from objects read from the API server");
+  }
+  return { name, namespace, uid };
+}
+
+function ownerReference(model: EdgeModel): V1OwnerReference {
+  const { name, uid } = identity(model);
+  return { apiVersion: API_VERSION, kind: "EdgeModel", name, uid, controller: true, blockOwnerDeletion: true };
+}
+
+// The DaemonSet controller runs pods only on nodes matching the template's node affinity.
+function pinTo(nodes: string[]): V1Affinity {
+  return {
+    nodeAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: {
+        nodeSelectorTerms: [{ matchFields: [{ key: "metadata.name", operator: "In", values: nodes }] }],
+      },
+    },
+  };
+}
+
+function stringQuantities(list: Record<string, string | number> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(list ?? {}).map(([k, v]) => [k, String(v)]));
+}
+
+// The Open Inference Protocol v2 defines liveness and readiness endpoints; probe them on the http port.
+function healthProbes(runtime: EdgeRuntime): { livenessProbe?: V1Probe; readinessProbe?: V1Probe } {
+  const http = runtime.spec.ports?.find((p) => p.name === "http");
+  if ((runtime.spec.protocol ?? "open-inference-v2") !== "open-inference-v2" || !http) return {};
+  const probe = (path: string): V1Probe => ({ httpGet: { path, port: http.name }, periodSeconds: 10, failureThreshold: 3 });
+  return { livenessProbe: probe("/v2/health/live"), readinessProbe: probe("/v2/health/ready") };
+}

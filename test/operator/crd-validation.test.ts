@@ -1,0 +1,170 @@
+import { readFile } from "node:fs/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import type { EdgeModel, EdgeModelSpec, ModelVariant } from "../../operator/src/api/edgemodel.js";
+import type { EdgeRuntime } from "../../operator/src/api/edgeruntime.js";
+import { DEFAULT_ACCELERATOR_PREFERENCE } from "../../operator/src/api/vocabulary.js";
+import { DEFAULT_RUNTIMES } from "../../operator/src/catalog/default-runtimes.js";
+import { edgeModel, variant } from "../../operator/src/testing/models.js";
+import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
+import { type RawResponse, rawRequest } from "./raw-api.js";
+
+const { kc, core } = testCluster();
+const GROUP_PATH = "/apis/edgefleet.io/v1alpha1";
+
+/** Server-side applies the generated CRD files as shipped, and waits until they serve. */
+async function installCRDs(): Promise<void> {
+  for (const file of ["edgemodels.edgefleet.io.yaml", "edgeruntimes.edgefleet.io.yaml"]) {
+    const crd = parse(await readFile(new URL(`../../operator/crds/${file}`, import.meta.url), "utf8"));
+    const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`;
+    const applied = await rawRequest(kc, {
+      method: "PATCH",
+      path: `${path}?fieldManager=edgefleet-test&force=true`,
+      body: crd,
+      contentType: "application/apply-patch+yaml",
+    });
+    if (applied.status >= 300) throw new Error(`applying operator/crds/${file} failed (${applied.status}): ${applied.body.message}`);
+    await eventually(`${crd.metadata.name} Established`, async () => {
+      const { body } = await rawRequest(kc, { method: "GET", path });
+      const conditions = (body.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
+      return conditions.some((c) => c.type === "Established" && c.status === "True") || undefined;
+    });
+  }
+  await eventually(
+    "edgefleet.io/v1alpha1 served",
+    async () => (await rawRequest(kc, { method: "GET", path: `${GROUP_PATH}/edgeruntimes` })).status === 200 || undefined,
+  );
+}
+
+let ns: string;
+
+beforeAll(async () => {
+  await installCRDs();
+  ns = await freshNamespace(core, "crd-validation");
+});
+
+afterAll(async () => {
+  await core.deleteNamespace({ name: ns });
+});
+
+/** Creates the model with dryRun=All: validated and defaulted like a real create, stored nowhere. */
+function tryModel(spec: Partial<EdgeModelSpec>, name = "detector"): Promise<RawResponse> {
+  const model: EdgeModel = { ...edgeModel(spec), metadata: { name, namespace: ns } };
+  return rawRequest(kc, { method: "POST", path: `${GROUP_PATH}/namespaces/${ns}/edgemodels?dryRun=All`, body: model });
+}
+
+function tryRuntime(runtime: EdgeRuntime): Promise<RawResponse> {
+  return rawRequest(kc, { method: "POST", path: `${GROUP_PATH}/edgeruntimes?dryRun=All`, body: runtime });
+}
+
+const onnx = variant("onnx-fp32", "onnx", "fp32", ["cpu"]);
+const withArtifact = (v: ModelVariant, artifact: Partial<ModelVariant["artifact"]>): ModelVariant => ({
+  ...v,
+  artifact: { ...v.artifact, ...artifact },
+});
+
+describe("the EdgeModel CRD", () => {
+  it("accepts a valid model, filling in the default accelerator preference", async () => {
+    const res = await tryModel({ placement: { maxNodesPerClass: 2 }, rollout: { steps: [10, 50, 100] }, slo: { p95LatencySeconds: 0.05 } });
+    expect(res.status, res.body.message).toBe(201);
+    expect((res.body.spec as EdgeModelSpec).placement?.acceleratorPreference).toEqual(DEFAULT_ACCELERATOR_PREFERENCE);
+  });
+
+  it.each<[string, Partial<EdgeModelSpec>, string[]]>([
+    [
+      "a sha256 that is not 64 lowercase hex characters",
+      { variants: [withArtifact(onnx, { sha256: "Z".repeat(64) })] },
+      ["spec.variants[0].artifact.sha256", "should match"],
+    ],
+    [
+      "an unknown format",
+      { variants: [{ ...onnx, format: "pytorch" as "onnx" }] },
+      ["spec.variants[0].format", "Unsupported value", '"pytorch"'],
+    ],
+    ["no variants", { variants: [] }, ["spec.variants", "should have at least 1 items"]],
+    ["two variants of one name", { variants: [onnx, { ...onnx, precision: "int8" }] }, ["spec.variants[1]", "Duplicate value"]],
+    ["a rollout percent out of range", { rollout: { steps: [0, 100] } }, ["spec.rollout.steps[0]", "greater than or equal to 1"]],
+    ["a rollout percent above 100", { rollout: { steps: [50, 101] } }, ["spec.rollout.steps[1]", "less than or equal to 100"]],
+    [
+      "rollout steps that do not increase",
+      { rollout: { steps: [50, 10, 100] } },
+      ["spec.rollout.steps", "rollout.steps must be strictly increasing"],
+    ],
+    ["a repeated rollout step", { rollout: { steps: [50, 50, 100] } }, ["spec.rollout.steps", "rollout.steps must be strictly increasing"]],
+    ["rollout steps that stop short of 100", { rollout: { steps: [10, 50] } }, ["spec.rollout.steps", "rollout.steps must end at 100"]],
+    [
+      "a TensorRT variant for the CPU",
+      { variants: [variant("trt", "tensorrt", "fp16", ["nvidia-gpu", "cpu"])] },
+      ["spec.variants[0].requirements.accelerators", "format tensorrt runs only on nvidia-gpu"],
+    ],
+    [
+      "an Edge TPU variant that is not tflite int8",
+      { variants: [variant("x", "onnx", "int8", ["edgetpu"])] },
+      ["spec.variants[0].requirements.accelerators", "the Edge TPU runs only tflite int8"],
+    ],
+    [
+      "a compute capability on a CPU-only variant",
+      { variants: [variant("x", "onnx", "fp32", ["cpu"], { minComputeCapability: "8.7" })] },
+      ["spec.variants[0].requirements.minComputeCapability", "applies only to variants whose accelerators include nvidia-gpu"],
+    ],
+    [
+      "an empty runtimeVersion",
+      { variants: [variant("x", "onnx", "fp32", ["cpu"], { runtimeVersion: {} })] },
+      ["spec.variants[0].requirements.runtimeVersion", "needs min, max or both"],
+    ],
+    [
+      "an accelerator preferred twice",
+      { placement: { acceleratorPreference: ["cpu", "edgetpu", "cpu"] } },
+      ["spec.placement.acceleratorPreference", "must not list an accelerator twice"],
+    ],
+    ["a latency SLO of zero", { slo: { p95LatencySeconds: 0 } }, ["spec.slo.p95LatencySeconds", "greater than 0"]],
+    [
+      "an artifact URI of an unsupported scheme",
+      { variants: [withArtifact(onnx, { uri: "ftp://example.com/m.onnx" })] },
+      ["spec.variants[0].artifact.uri", "should match"],
+    ],
+  ])("rejects %s, naming the field", async (_, spec, expected) => {
+    const res = await tryModel(spec);
+    expect(res.status, JSON.stringify(res.body)).toBe(422);
+    for (const text of expected) expect(res.body.message).toContain(text);
+  });
+
+  it("rejects a name too long to be a label value on its workloads", async () => {
+    const res = await tryModel({}, "m".repeat(64));
+    expect(res.status).toBe(422);
+    expect(res.body.message).toContain("metadata.name must be at most 63 characters");
+  });
+
+  it("publishes field descriptions for kubectl explain", async () => {
+    const description = await eventually("EdgeModel in the OpenAPI v3 document", async () => {
+      const { status, body } = await rawRequest(kc, { method: "GET", path: "/openapi/v3/apis/edgefleet.io/v1alpha1" });
+      const schemas = (
+        body.components as
+          | { schemas?: Record<string, { properties?: Record<string, { properties?: Record<string, { description?: string }> }> }> }
+          | undefined
+      )?.schemas;
+      return status === 200 ? schemas?.["io.edgefleet.v1alpha1.EdgeModel"]?.properties?.spec?.properties?.variants?.description : undefined;
+    });
+    expect(description).toContain("Builds of the model for different hardware");
+  });
+});
+
+describe("the EdgeRuntime CRD", () => {
+  it.each(DEFAULT_RUNTIMES.map((r) => [r.metadata.name, r] as const))("accepts the default catalog's %s runtime", async (_, runtime) => {
+    const res = await tryRuntime(runtime);
+    expect(res.status, res.body.message).toBe(201);
+  });
+
+  it("reserves EDGEFLEET_ environment variables for the operator", async () => {
+    const [base] = DEFAULT_RUNTIMES;
+    if (!base) throw new Error("empty catalog");
+    const res = await tryRuntime({
+      ...base,
+      metadata: { name: "bad-env" },
+      spec: { ...base.spec, env: [{ name: "EDGEFLEET_VARIANT", value: "x" }] },
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.message).toContain("spec.env[0].name");
+    expect(res.body.message).toContain("env names starting with EDGEFLEET_ are reserved for the operator");
+  });
+});
