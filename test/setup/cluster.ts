@@ -33,14 +33,21 @@ function cli(args: string[], env: NodeJS.ProcessEnv): void {
 export default function setup(project: TestProject): () => void {
   const stateDir = mkdtempSync(join(tmpdir(), "edgefleet-test-"));
   const env = { ...process.env, EDGEFLEET_STATE_DIR: stateDir };
-  cli(["start"], env);
-  project.provide("kubeconfig", kubeconfigPath(TEST_CLUSTER, env));
-  project.provide("stateDir", stateDir);
-  return () => {
+  const teardown = () => {
     try {
       cli(["delete"], env);
     } finally {
       rmSync(stateDir, { recursive: true, force: true });
     }
   };
+  try {
+    cli(["start"], env);
+  } catch (err) {
+    // Vitest skips the teardown of a setup that threw: stop the control plane here.
+    teardown();
+    throw err;
+  }
+  project.provide("kubeconfig", kubeconfigPath(TEST_CLUSTER, env));
+  project.provide("stateDir", stateDir);
+  return teardown;
 }

@@ -78,7 +78,7 @@ function classNode(profile: FleetProfile, cls: HardwareClass, index: number): Fl
         architecture: cls.arch,
         operatingSystem: "linux",
         kubeletVersion: "kwok",
-        osImage: cls.description ?? cls.instanceType,
+        osImage: cls.osImage,
         kernelVersion: "",
         containerRuntimeVersion: "kwok",
         kubeProxyVersion: "",

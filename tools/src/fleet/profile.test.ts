@@ -35,6 +35,7 @@ describe("fleet profile", () => {
     [(d: Doc) => (cls0(d).labels = { "bad key!": "x" }), 'classes[0].labels: "bad key!" is not a valid label key'],
     [(d: Doc) => d.classes.push({ ...cls0(d) }), 'classes[1].name: "cpu" is listed twice'],
     [(d: Doc) => (cls0(d).name = "Jetson"), "classes[0].name: must be a DNS label"],
+    [(d: Doc) => (cls0(d).osImage = "Ubuntu: 24.04"), "classes[0].osImage: must be 1-100 characters"],
     [(d: Doc) => (cls0(d).taints = [{ key: "k", effect: "Sometimes" }]), "classes[0].taints[0].effect: must be one of NoSchedule"],
   ])("rejects bad input naming the field (%#)", (mutate, message) => {
     const doc = minimal();

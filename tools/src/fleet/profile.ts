@@ -28,6 +28,8 @@ export interface HardwareClass {
   readonly count: number;
   readonly arch: Architecture;
   readonly instanceType: string;
+  /** Reported as the node's status.nodeInfo.osImage. */
+  readonly osImage: string;
   readonly accelerator: Accelerator;
   readonly labels: Readonly<Record<string, string>>;
   /** Node capacity, also used as allocatable: cpu, memory, pods and extended resources. */
@@ -52,6 +54,8 @@ const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
+// kwok renders node status through an unquoted YAML template: a ':' or '#' here breaks it.
+const OS_IMAGE = /^[A-Za-z0-9 ._()/+-]{1,100}$/;
 
 /** Reads and validates a profile file; errors name the file, the field and the fix. */
 export async function loadFleetProfile(path: string): Promise<FleetProfile> {
@@ -113,6 +117,7 @@ function parseClass(v: unknown, at: string): HardwareClass {
     count: count as number,
     arch: oneOf(o.arch, ARCHITECTURES, `${at}.arch`),
     instanceType: dnsLabel(o.instanceType, `${at}.instanceType`),
+    osImage: osImage(o.osImage, `${at}.osImage`),
     accelerator: oneOf(o.accelerator, ACCELERATORS, `${at}.accelerator`),
     labels,
     capacity,
@@ -200,6 +205,14 @@ function stringMap(v: unknown, at: string): Record<string, string> {
 function dnsLabel(v: unknown, at: string): string {
   if (typeof v !== "string" || v.length > 63 || !DNS_LABEL.test(v)) {
     fail(at, `must be a DNS label (lowercase letters, digits and '-', at most 63 characters), got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function osImage(v: unknown, at: string): string {
+  if (v === undefined) return "Linux";
+  if (typeof v !== "string" || !OS_IMAGE.test(v)) {
+    fail(at, `must be 1-100 characters of letters, digits, spaces and ._()/+- (no ':' or '#'), got ${JSON.stringify(v)}`);
   }
   return v;
 }
