@@ -43,27 +43,48 @@ try {
   await deleteCluster(bare);
   const startS = await timed(async () => cli(["start", "--name", "bench-start"]));
   cli(["delete", "--name", "bench-start"]);
-  results.push({ name: "cluster start, 20-node fleet, warm cache", baseline: "kwokctl create (no fleet)", baselineS: bareS, edgefleetS: startS });
+  results.push({
+    name: "cluster start, 20-node fleet, warm cache",
+    baseline: "kwokctl create (no fleet)",
+    baselineS: bareS,
+    edgefleetS: startS,
+  });
 
   // 2. 1,000 Nodes until Ready: kubectl apply of a manifest (baseline) vs. applyFleet.
   const big = withCounts(profile, { total: bigFleet });
   const manifest = join(stateDir, "fleet.yaml");
-  writeFileSync(manifest, fleetNodes(big).map((n) => stringify(n)).join("---\n"));
+  writeFileSync(
+    manifest,
+    fleetNodes(big)
+      .map((n) => stringify(n))
+      .join("---\n"),
+  );
   const kw = { toolchain, cluster: "bench-fleet", env };
   await createCluster(kw);
   const kc = kubeConfigFor(kubeconfigPath(kw.cluster, env));
   const kubectlS = await timed(async () => {
-    const r = spawnSync("kubectl", ["--kubeconfig", kubeconfigPath(kw.cluster, env), "apply", "-f", manifest], { stdio: ["ignore", "ignore", "inherit"] });
+    const r = spawnSync("kubectl", ["--kubeconfig", kubeconfigPath(kw.cluster, env), "apply", "-f", manifest], {
+      stdio: ["ignore", "ignore", "inherit"],
+    });
     if (r.status !== 0) throw new Error("kubectl apply failed");
     await waitForNodesReady(kc, big.name, bigFleet, () => {}, 900_000);
   });
-  spawnSync("kubectl", ["--kubeconfig", kubeconfigPath(kw.cluster, env), "delete", "nodes", "-l", `edgefleet.io/fleet-profile=${big.name}`, "--wait"], { stdio: "ignore" });
+  spawnSync(
+    "kubectl",
+    ["--kubeconfig", kubeconfigPath(kw.cluster, env), "delete", "nodes", "-l", `edgefleet.io/fleet-profile=${big.name}`, "--wait"],
+    { stdio: "ignore" },
+  );
   const applyS = await timed(async () => {
     await applyFleet({ kubeConfig: kc, profile: big });
     await waitForNodesReady(kc, big.name, bigFleet, () => {}, 900_000);
   });
   await deleteCluster(kw);
-  results.push({ name: `${bigFleet}-node fleet until all Ready`, baseline: "kubectl apply -f (same Nodes)", baselineS: kubectlS, edgefleetS: applyS });
+  results.push({
+    name: `${bigFleet}-node fleet until all Ready`,
+    baseline: "kubectl apply -f (same Nodes)",
+    baselineS: kubectlS,
+    edgefleetS: applyS,
+  });
 } finally {
   rmSync(stateDir, { recursive: true, force: true });
 }
@@ -72,5 +93,7 @@ console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? "?"}, ${(totalmem
 console.log("| benchmark | baseline | baseline (s) | edgefleet (s) | edgefleet / baseline |");
 console.log("|---|---|---|---|---|");
 for (const r of results) {
-  console.log(`| ${r.name} | ${r.baseline} | ${r.baselineS.toFixed(2)} | ${r.edgefleetS.toFixed(2)} | ${(r.edgefleetS / r.baselineS).toFixed(2)} |`);
+  console.log(
+    `| ${r.name} | ${r.baseline} | ${r.baselineS.toFixed(2)} | ${r.edgefleetS.toFixed(2)} | ${(r.edgefleetS / r.baselineS).toFixed(2)} |`,
+  );
 }

@@ -6,6 +6,8 @@
 # Builds run in a subshell with their output sent to the component's log.
 
 COMPONENTS=(kubernetes etcd kwok pulumi pulumi-nodejs pulumi-kubernetes)
+PULUMI_TAGS=osusergo,grpcnotrace
+PULUMI_VERSION_VAR=github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
 
 export CGO_ENABLED=0
 # -v names each package as it compiles, so the log (and the heartbeat) shows progress.
@@ -18,9 +20,20 @@ gomod_path() {
 
 # Starts a throwaway wrapper module in the current directory: upstream commands whose
 # own go.mod uses local replace directives cannot be built with `go install mod@version`.
+# Usage: wrapper_module NAME [UPSTREAM_GO_MOD]; the upstream's go directive and its
+# replacements by published versions (not its local ../ paths) are carried over.
 wrapper_module() {
   go mod init "edgefleet.local/toolchain/$1"
-  go mod edit -go="$(go env GOVERSION | sed 's/^go//')"
+  local upstream=${2:-} goversion
+  goversion=$(go env GOVERSION | sed 's/^go//')
+  if [ -n "$upstream" ]; then
+    goversion=$(sed -n 's/^go \([0-9.]*\)$/\1/p' "$upstream")
+    local from to ver
+    while read -r from to ver; do
+      go mod edit -replace="$from=$to@$ver"
+    done < <(sed -n 's#^\(replace\)\{0,1\}[[:space:]]*\([^ ]*\) => \([^ ./][^ ]*\) \(v[^ ]*\)$#\2 \3 \4#p' "$upstream")
+  fi
+  go mod edit -go="$goversion"
 }
 
 # Directory holding all of the named binaries on PATH, when every check passes.
@@ -101,4 +114,81 @@ comp_kwok_build() {
   # kwok has no replace directives: a plain go install works.
   GOBIN=$scratch/out go install -v -trimpath -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${v#v}" \
     "sigs.k8s.io/kwok/cmd/kwok@$v" "sigs.k8s.io/kwok/cmd/kwokctl@$v"
+}
+
+# --- Pulumi CLI -------------------------------------------------------------------------------
+# Follows @pulumi/pulumi in package.json: the CLI is backward compatible with older SDKs.
+comp_pulumi_version() { echo "v$(package_json_version @pulumi/pulumi)"; }
+comp_pulumi_binaries() { echo pulumi; }
+comp_pulumi_on_path() {
+  local v
+  v=$(pulumi version 2>/dev/null | extract_version) || return 1
+  version_ge "$v" "$(comp_pulumi_version)" || return 1
+  dir_on_path pulumi
+}
+comp_pulumi_build() {
+  local scratch=$1 v=$2 cmd=github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+  cd "$scratch"
+  wrapper_module pulumi "$(gomod_path "github.com/pulumi/pulumi/pkg/v3@$v")"
+  go get "$cmd@$v"
+  "${GO_BUILD[@]}" -tags "$PULUMI_TAGS" -ldflags "-s -w -X $PULUMI_VERSION_VAR=$v" -o out/pulumi "$cmd"
+}
+
+# --- Pulumi Node.js language host ---------------------------------------------------------------
+comp_pulumi-nodejs_version() { echo "$PULUMI_NODEJS_HOST_VERSION"; }
+comp_pulumi-nodejs_binaries() { echo pulumi-language-nodejs; }
+# A Pulumi installation ships its language host next to the CLI.
+comp_pulumi-nodejs_on_path() { pulumi-language-nodejs -version >/dev/null 2>&1 && dir_on_path pulumi-language-nodejs; }
+comp_pulumi-nodejs_build() {
+  local scratch=$1 v=$2 cmd=github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs
+  cd "$scratch"
+  wrapper_module pulumi-nodejs "$(gomod_path "github.com/pulumi/pulumi/sdk/v3@$v")"
+  go get "$cmd@$v"
+  "${GO_BUILD[@]}" -tags "$PULUMI_TAGS" -ldflags "-s -w -X $PULUMI_VERSION_VAR=$v" -o out/pulumi-language-nodejs "$cmd"
+}
+
+# --- Pulumi Kubernetes provider -------------------------------------------------------------------
+# Follows @pulumi/kubernetes in package.json through the PULUMI_KUBERNETES_PROVIDERS table.
+comp_pulumi-kubernetes_version() { echo "v$(package_json_version @pulumi/kubernetes)"; }
+comp_pulumi-kubernetes_binaries() { echo pulumi-resource-kubernetes; }
+comp_pulumi-kubernetes_on_path() {
+  local v=${1:-$(comp_pulumi-kubernetes_version)} plugin
+  # Where `pulumi plugin install resource kubernetes` puts it, else an ambient plugin on PATH.
+  plugin=${PULUMI_HOME:-$HOME/.pulumi}/plugins/resource-kubernetes-$v
+  if [ -x "$plugin/pulumi-resource-kubernetes" ]; then printf '%s' "$plugin"; return; fi
+  dir_on_path pulumi-resource-kubernetes
+}
+# Prints "MODULE_VERSION STAMPED_VERSION" for an npm version, or fails naming the fix.
+pulumi_kubernetes_provider() {
+  local npm=${1#v} line
+  for line in "${PULUMI_KUBERNETES_PROVIDERS[@]}"; do
+    set -- $line
+    if [ "$1" = "$npm" ]; then echo "$2 $3"; return; fi
+  done
+  echo "no provider module version known for @pulumi/kubernetes $npm: add it to PULUMI_KUBERNETES_PROVIDERS in tools/toolchain/versions.sh" >&2
+  return 1
+}
+comp_pulumi-kubernetes_build() {
+  local scratch=$1 v=$2 coords module stamp dir cmd=cmd/pulumi-resource-kubernetes
+  coords=$(pulumi_kubernetes_provider "$v")
+  read -r module stamp <<<"$coords"
+  # The checksum database does not know these pseudo-versions; the provider's own go.sum,
+  # copied below, pins everything it depends on.
+  export GONOSUMDB=github.com/pulumi/pulumi-kubernetes/provider GOFLAGS=-mod=mod
+  cd "$scratch"
+  dir=$(go mod download -json "github.com/pulumi/pulumi-kubernetes/provider/v4@$module" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+  wrapper_module pulumi-kubernetes "$dir/go.mod"
+  cp "$dir/go.sum" go.sum
+  chmod u+w go.sum
+  # Upstream replaces the SDK module by its sibling directory; use the published tag instead.
+  go mod edit -require="github.com/pulumi/pulumi-kubernetes/provider/v4@$module" -require="github.com/pulumi/pulumi-kubernetes/sdk/v4@$v"
+  # The command go:embeds schema files generated from the tracked schema.json: generate them
+  # in a writable copy of the command directory.
+  mkdir -p "$cmd"
+  cp "$dir/$cmd"/* "$cmd"/
+  chmod -R u+w "$cmd"
+  go mod tidy
+  (cd "$cmd" && VERSION=$stamp go run generate.go)
+  "${GO_BUILD[@]}" -ldflags "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$stamp" \
+    -o out/pulumi-resource-kubernetes "./$cmd"
 }

@@ -14,3 +14,18 @@ ETCD_VERSION=v3.6.16
 
 # kwok (node/pod simulator) and kwokctl (cluster manager).
 KWOK_VERSION=v0.8.0
+
+# Pulumi's Node.js language host. Since sdk v3.69.0 it is a module of its own
+# (github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3) that is published only
+# untagged, and the Go module proxy serves none of its versions; v3.68.0 is the newest release
+# where it is still a package of github.com/pulumi/pulumi/sdk/v3. Newer CLIs talk to it through
+# the same gRPC protocol and fall back where it lacks a newer call (see docs/local-platform.md).
+PULUMI_NODEJS_HOST_VERSION=v3.68.0
+
+# The Kubernetes provider module (github.com/pulumi/pulumi-kubernetes/provider/v4) is published
+# only as pseudo-versions of commits. Each line maps an @pulumi/kubernetes npm version (set in
+# package.json) to the provider commit the proxy serves and the version stamped into the binary.
+#   npm version   provider/v4 module version               stamped version
+PULUMI_KUBERNETES_PROVIDERS=(
+  "4.25.0 v4.0.0-20260115033456-f47bc2d6f199 4.25.0-alpha.1768448096+f47bc2d6"
+)
