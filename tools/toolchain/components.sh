@@ -138,7 +138,7 @@ comp_pulumi_build() {
 comp_pulumi-nodejs_version() { echo "$PULUMI_NODEJS_HOST_VERSION"; }
 comp_pulumi-nodejs_binaries() { echo pulumi-language-nodejs; }
 # A Pulumi installation ships its language host next to the CLI.
-comp_pulumi-nodejs_on_path() { pulumi-language-nodejs -version >/dev/null 2>&1 && dir_on_path pulumi-language-nodejs; }
+comp_pulumi-nodejs_on_path() { pulumi-language-nodejs --help >/dev/null 2>&1 && dir_on_path pulumi-language-nodejs; }
 comp_pulumi-nodejs_build() {
   local scratch=$1 v=$2 cmd=github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs
   cd "$scratch"

@@ -55,7 +55,7 @@ for c in "${SELECTED[@]}"; do
   [[ " ${COMPONENTS[*]} " == *" $c "* ]] || die "unknown component '$c'; known: ${COMPONENTS[*]}"
 done
 
-mkdir -p "$TOOLCHAIN_DIR" "$TOOLCHAIN_BIN" "$TOOLCHAIN_LOGS" "$TOOLCHAIN_BUILD"
+mkdir -p "$TOOLCHAIN_BIN" "$TOOLCHAIN_LOGS" "$TOOLCHAIN_BUILD"
 
 # One installer at a time per cache (parallel test workers, a second terminal).
 exec 9>"$EDGEFLEET_CACHE/.install.lock"
@@ -126,7 +126,7 @@ for c in "${SELECTED[@]}"; do
   i=$((i + 1))
   dir=$(resolve "$c")
   if ((LIST_ONLY)); then
-    printf '%-12s %-40s %s\n' "$c" "$("comp_${c}_version")" "${dir:-(not built)}"
+    printf '%-18s %-10s %s\n' "$c" "$("comp_${c}_version")" "${dir:-(not built)}"
     continue
   fi
   for b in $("comp_${c}_binaries"); do
