@@ -98,6 +98,21 @@ describe("WorkQueue", () => {
     expect(metrics.calls).toEqual(["added", "depth 1", "depth 0", "queued 1.5", "worked 0.25"]);
   });
 
+  it("reports work in progress, summed and longest, for stuck-worker gauges", async () => {
+    const clock = new FakeClock();
+    const q = new WorkQueue({ clock });
+    q.add("ns/a");
+    q.add("ns/b");
+    await q.get();
+    clock.advance(3000);
+    await q.get();
+    clock.advance(1000);
+    expect(q.inProgress()).toEqual({ totalSeconds: 5, longestSeconds: 4 });
+    q.done("ns/a");
+    q.done("ns/b");
+    expect(q.inProgress()).toEqual({ totalSeconds: 0, longestSeconds: 0 });
+  });
+
   it("keeps order across many keys as its storage compacts", async () => {
     const q = new WorkQueue();
     const keys = Array.from({ length: 5000 }, (_, i) => `ns/k${i}`);

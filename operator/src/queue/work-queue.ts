@@ -62,6 +62,18 @@ export class WorkQueue {
     return this.#queue.length - this.#head;
   }
 
+  /** Work in progress: summed and longest time since get(), to spot stuck workers. */
+  inProgress(): { totalSeconds: number; longestSeconds: number } {
+    const now = this.clock.now();
+    let total = 0;
+    let longest = 0;
+    for (const started of this.#startedAt.values()) {
+      total += now - started;
+      longest = Math.max(longest, now - started);
+    }
+    return { totalSeconds: total / 1000, longestSeconds: longest / 1000 };
+  }
+
   get shuttingDown(): boolean {
     return this.#shuttingDown;
   }

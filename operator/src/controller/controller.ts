@@ -1,0 +1,223 @@
+import type { V1DaemonSet, V1Node } from "@kubernetes/client-node";
+import { SpanStatusCode, type Tracer } from "@opentelemetry/api";
+import type { Registry } from "prom-client";
+import type { EdgeModel } from "../api/edgemodel.js";
+import type { EdgeRuntime } from "../api/edgeruntime.js";
+import { LABELS, MANAGER } from "../api/labels.js";
+import { type Clock, systemClock } from "../clock.js";
+import type { KubeClient } from "../kube/client.js";
+import { Informer, type InformerHandlers } from "../kube/informer.js";
+import { objectKey, RESOURCES } from "../kube/objects.js";
+import type { Logger } from "../observe/log.js";
+import { controllerMetrics, informerMetrics, reconcileOutcomes, workQueueMetrics } from "../observe/metrics.js";
+import { RateLimitedQueue } from "../queue/rate-limited-queue.js";
+import { defaultRateLimiter } from "../queue/rate-limiters.js";
+import { Children } from "./children.js";
+import type { EventRecorder } from "./events.js";
+import { type Caches, ownerIndex, Reconciler } from "./reconciler.js";
+import { type CachedDaemonSet, type CachedNode, slimDaemonSet, slimModel, slimNode, slimRuntime } from "./slim.js";
+import { modelChanged, nodeChanged, rolloutChanged, selects } from "./triggers.js";
+
+export const CONTROLLER_NAME = "edgemodel";
+
+export interface ControllerOptions {
+  client: KubeClient;
+  /** Reconcile EdgeModels of this namespace only; all namespaces when unset. */
+  namespace?: string;
+  /** Concurrent reconciles. */
+  workers: number;
+  fieldManager: string;
+  events: EventRecorder;
+  log: Logger;
+  registry: Registry;
+  tracer: Tracer;
+  clock?: Clock;
+  /** Watch timeout, and stall detection with it (see Informer). */
+  watchTimeoutSeconds?: number;
+}
+
+/**
+ * The EdgeModel controller: informers on EdgeModels, EdgeRuntimes, Nodes and the DaemonSets it
+ * owns feed a de-duplicating, rate-limited queue of model keys, drained by a pool of workers.
+ * Informers run from construction on (a standby's caches are warm when it takes over); workers
+ * run only while leading.
+ */
+export class EdgeModelController {
+  readonly caches: Caches;
+  readonly #o: ControllerOptions;
+  readonly #queue: RateLimitedQueue;
+  readonly #reconciler: Reconciler;
+  readonly #metrics;
+  readonly #outcome;
+  #leading = false;
+  #workers: Promise<void>[] = [];
+
+  constructor(options: ControllerOptions) {
+    this.#o = options;
+    const clock = options.clock ?? systemClock;
+    const { client, namespace, log, registry } = options;
+    this.#queue = new RateLimitedQueue({
+      clock,
+      rateLimiter: defaultRateLimiter({ clock }),
+      metrics: workQueueMetrics(registry, CONTROLLER_NAME, () => this.#queue.inProgress()),
+    });
+    this.#metrics = controllerMetrics(registry, CONTROLLER_NAME, options.workers);
+    this.#outcome = reconcileOutcomes(registry);
+    const shared = {
+      client,
+      log,
+      metrics: informerMetrics(registry),
+      clock,
+      ...(options.watchTimeoutSeconds ? { watchTimeoutSeconds: options.watchTimeoutSeconds } : {}),
+    };
+    const inNamespace = namespace ? { namespace } : {};
+    this.caches = {
+      models: new Informer<EdgeModel>({
+        ...shared,
+        ...inNamespace,
+        resource: RESOURCES.edgeModels,
+        transform: slimModel,
+        handlers: this.#onModel(),
+      }),
+      runtimes: new Informer<EdgeRuntime>({
+        ...shared,
+        resource: RESOURCES.edgeRuntimes,
+        transform: slimRuntime,
+        handlers: this.#onRuntime(),
+      }),
+      nodes: new Informer<CachedNode>({ ...shared, resource: RESOURCES.nodes, transform: slimNode, handlers: this.#onNode() }),
+      daemonSets: new Informer<CachedDaemonSet>({
+        ...shared,
+        ...inNamespace,
+        resource: RESOURCES.daemonSets,
+        labelSelector: `${LABELS.managedBy}=${MANAGER}`,
+        transform: slimDaemonSet,
+        index: ownerIndex,
+        handlers: this.#onDaemonSet(),
+      }),
+    };
+    const children = new Children({ client, fieldManager: options.fieldManager });
+    this.#reconciler = new Reconciler({ client, caches: this.caches, children, events: options.events, now: () => new Date() });
+    this.#children = children;
+    for (const informer of Object.values(this.caches)) informer.start();
+  }
+
+  readonly #children: Children;
+
+  get synced(): boolean {
+    return Object.values(this.caches).every((i) => i.hasSynced);
+  }
+
+  /** Waits for every cache, queues every model once (the events before were not acted on), and starts the workers. */
+  async lead(): Promise<void> {
+    await Promise.all(Object.values(this.caches).map((i) => i.synced()));
+    this.#leading = true;
+    this.#enqueueAll();
+    this.#workers = Array.from({ length: this.#o.workers }, () => this.#work());
+    this.#o.log.info("controller started", { workers: this.#o.workers, models: this.caches.models.size });
+  }
+
+  /** Lets in-flight reconciles finish (queued keys are dropped: the next leader re-reads everything), then stops the informers. */
+  async stop(): Promise<void> {
+    this.#leading = false;
+    const drained = this.#queue.shutDown();
+    await Promise.all(this.#workers);
+    await drained;
+    await Promise.all(Object.values(this.caches).map((i) => i.stop()));
+  }
+
+  #add(key: string): void {
+    if (this.#leading) this.#queue.add(key);
+  }
+
+  #enqueueAll(): void {
+    for (const model of this.caches.models.list()) this.#add(objectKey(model));
+  }
+
+  #onModel(): InformerHandlers<EdgeModel> {
+    return {
+      added: (m) => this.#add(objectKey(m)),
+      updated: (before, after) => {
+        if (modelChanged(before, after)) this.#add(objectKey(after));
+      },
+      deleted: (m) => this.#add(objectKey(m)),
+    };
+  }
+
+  #onRuntime(): InformerHandlers<EdgeRuntime> {
+    return {
+      added: () => this.#enqueueAll(),
+      updated: (before, after) => {
+        if (before.metadata.generation !== after.metadata.generation) this.#enqueueAll();
+      },
+      deleted: () => this.#enqueueAll(),
+    };
+  }
+
+  /** A node joining, leaving or changing what it offers replans the models that select it. */
+  #onNode(): InformerHandlers<V1Node> {
+    const replan = (...nodes: V1Node[]) => {
+      if (!this.#leading) return;
+      for (const model of this.caches.models.list()) if (nodes.some((n) => selects(model, n))) this.#add(objectKey(model));
+    };
+    return {
+      added: (n) => replan(n),
+      updated: (before, after) => {
+        if (nodeChanged(before, after)) replan(before, after);
+      },
+      deleted: (n) => replan(n),
+    };
+  }
+
+  #onDaemonSet(): InformerHandlers<V1DaemonSet> {
+    const owner = (ds: V1DaemonSet) => {
+      const key = ownerIndex(ds);
+      if (key) this.#add(key);
+    };
+    return {
+      // Our own applies create children; only one whose controller already reported on it has news.
+      added: (ds) => {
+        if (ds.status?.observedGeneration !== undefined) owner(ds);
+      },
+      updated: (before, after) => {
+        const key = objectKey({ metadata: after.metadata ?? {} });
+        const changedByOthers =
+          before.metadata?.generation !== after.metadata?.generation && !this.#children.appliedAt(key, after.metadata?.generation);
+        if (rolloutChanged(before, after) || changedByOthers) owner(after);
+      },
+      deleted: owner,
+    };
+  }
+
+  async #work(): Promise<void> {
+    for (;;) {
+      const key = await this.#queue.get();
+      if (key === undefined) return;
+      this.#metrics.activeWorkers(1);
+      const started = performance.now();
+      await this.#o.tracer.startActiveSpan(
+        "reconcile",
+        { attributes: { "edgefleet.controller": CONTROLLER_NAME, "edgefleet.key": key } },
+        async (span) => {
+          try {
+            const outcome = await this.#reconciler.reconcile(key);
+            span.setAttribute("edgefleet.outcome", outcome);
+            this.#outcome(outcome);
+            this.#queue.forget(key);
+            this.#metrics.reconciled("success", (performance.now() - started) / 1000);
+          } catch (err) {
+            span.recordException(err instanceof Error ? err : String(err));
+            span.setStatus({ code: SpanStatusCode.ERROR, message: String(err) });
+            this.#metrics.reconciled("error", (performance.now() - started) / 1000);
+            this.#o.log.warn("reconcile failed, retrying with backoff", { key, retries: this.#queue.retries(key), error: String(err) });
+            this.#queue.addRateLimited(key);
+          } finally {
+            span.end();
+            this.#metrics.activeWorkers(-1);
+            this.#queue.done(key);
+          }
+        },
+      );
+    }
+  }
+}

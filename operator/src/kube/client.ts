@@ -1,0 +1,165 @@
+import * as http from "node:http";
+import * as https from "node:https";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { type Clock, systemClock } from "../clock.js";
+import { TokenBucket } from "../queue/rate-limiters.js";
+import { KubeError } from "./errors.js";
+
+const AUTH_TTL_MS = 60_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+
+export type Verb = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+export const CONTENT_TYPES = {
+  json: "application/json",
+  apply: "application/apply-patch+yaml",
+  merge: "application/merge-patch+json",
+} as const;
+
+export interface RequestArgs {
+  method: Verb;
+  path: string;
+  body?: unknown;
+  contentType?: (typeof CONTENT_TYPES)[keyof typeof CONTENT_TYPES];
+}
+
+/** Where the client reports each request, for the operator's request-rate metrics. */
+export type RequestObserver = (verb: Verb | "WATCH", status: number, seconds: number) => void;
+
+export interface KubeClientOptions {
+  kubeConfig: KubeConfig;
+  /** Steady requests per second the client allows itself (client-go's QPS); watches count once when opened. */
+  qps?: number;
+  /** Requests that may go at once above qps (client-go's Burst). */
+  burst?: number;
+  /** Most connections kept open to the API server. */
+  maxSockets?: number;
+  clock?: Clock;
+  observe?: RequestObserver;
+}
+
+/**
+ * A small JSON client for the API server. It sends bodies as they are: the typed clients of
+ * @kubernetes/client-node re-serialize bodies through generated models and drop keys they do not
+ * model (custom resources' fields among them). Every request first waits for a token, so the
+ * operator itself never floods the API server however much work is queued.
+ */
+export class KubeClient {
+  readonly #kc: KubeConfig;
+  readonly #server: URL;
+  readonly #agent: http.Agent;
+  readonly #bucket: TokenBucket;
+  readonly #clock: Clock;
+  readonly #observe: RequestObserver;
+  #tls: { options: https.RequestOptions; at: number } | undefined;
+
+  constructor({ kubeConfig, qps = 50, burst = 100, maxSockets = 32, clock = systemClock, observe = () => {} }: KubeClientOptions) {
+    const server = kubeConfig.getCurrentCluster()?.server;
+    if (!server) throw new Error("kubeconfig: the current context names no cluster with a server");
+    this.#kc = kubeConfig;
+    this.#server = new URL(server);
+    const Agent = this.#server.protocol === "https:" ? https.Agent : http.Agent;
+    this.#agent = new Agent({ keepAlive: true, maxSockets });
+    this.#bucket = new TokenBucket({ qps, burst, clock });
+    this.#clock = clock;
+    this.#observe = observe;
+  }
+
+  /** Sends one request; resolves to the decoded body, or rejects with a KubeError. */
+  async request<T = unknown>(args: RequestArgs): Promise<T> {
+    await this.#throttle();
+    const started = this.#clock.now();
+    const res = await this.#send(args).catch((err: Error) => {
+      this.#observe(args.method, 0, (this.#clock.now() - started) / 1000);
+      throw new KubeError(0, "Unreachable", `${args.method} ${args.path}: ${err.message}`);
+    });
+    const text = await readAll(res);
+    const status = res.statusCode ?? 0;
+    this.#observe(args.method, status, (this.#clock.now() - started) / 1000);
+    const body = text ? JSON.parse(text) : {};
+    if (status >= 300) {
+      throw new KubeError(status, body.reason ?? "Unknown", `${args.method} ${args.path}: ${status} ${body.message ?? text.slice(0, 200)}`);
+    }
+    return body as T;
+  }
+
+  /**
+   * Opens a streaming request (a watch) and returns its response once headers arrive; the
+   * caller reads newline-delimited JSON from it and aborts it with the returned request.
+   */
+  async stream(path: string): Promise<{ response: http.IncomingMessage; request: http.ClientRequest }> {
+    await this.#throttle();
+    const started = this.#clock.now();
+    let request: http.ClientRequest | undefined;
+    const response = await this.#send({ method: "GET", path }, (r) => {
+      request = r;
+    }).catch((err: Error) => {
+      throw new KubeError(0, "Unreachable", `WATCH ${path}: ${err.message}`);
+    });
+    const status = response.statusCode ?? 0;
+    this.#observe("WATCH", status, (this.#clock.now() - started) / 1000);
+    if (status >= 300 || !request) {
+      const text = await readAll(response);
+      throw new KubeError(status, "WatchRefused", `WATCH ${path}: ${status} ${text.slice(0, 200)}`);
+    }
+    return { response, request };
+  }
+
+  /** Closes idle connections so the process can exit. */
+  close(): void {
+    this.#agent.destroy();
+  }
+
+  // Credentials are re-read from the kubeconfig (files, exec plugins) once a minute, not per request.
+  async #auth(): Promise<https.RequestOptions> {
+    const now = this.#clock.now();
+    if (!this.#tls || now - this.#tls.at > AUTH_TTL_MS) {
+      const options: https.RequestOptions = {};
+      await this.#kc.applyToHTTPSOptions(options);
+      delete options.agent;
+      this.#tls = { options, at: now };
+    }
+    return this.#tls.options;
+  }
+
+  async #throttle(): Promise<void> {
+    const wait = this.#bucket.when();
+    if (wait > 0) await new Promise<void>((resolve) => this.#clock.setTimer(resolve, wait));
+  }
+
+  async #send(args: RequestArgs, onRequest?: (req: http.ClientRequest) => void): Promise<http.IncomingMessage> {
+    const url = new URL(args.path, this.#server);
+    const options: https.RequestOptions = {
+      method: args.method,
+      agent: this.#agent,
+      headers: {
+        Accept: "application/json",
+        ...(args.body === undefined ? {} : { "Content-Type": args.contentType ?? CONTENT_TYPES.json }),
+      },
+    };
+    const auth = await this.#auth();
+    Object.assign(options, auth, { agent: this.#agent, headers: { ...options.headers, ...auth.headers } });
+    return new Promise((resolve, reject) => {
+      const req = (url.protocol === "https:" ? https : http).request(url, options, (res) => {
+        // A watch may rightly stay quiet for minutes: the informer's watchdog takes over from here.
+        if (onRequest) req.setTimeout(0);
+        resolve(res);
+      });
+      // A connection the server never answers on would otherwise hang its worker (or informer) forever.
+      req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000}s`)));
+      req.on("error", reject);
+      onRequest?.(req);
+      if (args.body !== undefined) req.write(JSON.stringify(args.body));
+      req.end();
+    });
+  }
+}
+
+function readAll(res: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on("data", (c: Buffer) => chunks.push(c));
+    res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    res.on("error", reject);
+  });
+}

@@ -1,0 +1,117 @@
+#!/usr/bin/env -S node --import tsx
+import { KubeConfig } from "@kubernetes/client-node";
+import { collectDefaultMetrics, Registry } from "prom-client";
+import { MANAGER } from "./api/labels.js";
+import { CONTROLLER_NAME, EdgeModelController } from "./controller/controller.js";
+import { apiEventRecorder } from "./controller/events.js";
+import { KubeClient } from "./kube/client.js";
+import { LeaderElector } from "./leader/lease.js";
+import { listen, probeServer } from "./observe/http-server.js";
+import { jsonLogger } from "./observe/log.js";
+import { kubeClientMetrics, leaderMetrics } from "./observe/metrics.js";
+import { tracing } from "./observe/tracing.js";
+import { HELP, parseOptions } from "./options.js";
+
+/** Longest a graceful shutdown may take before the process exits anyway. */
+const SHUTDOWN_TIMEOUT_MS = 15_000;
+
+async function main(argv: string[]): Promise<number> {
+  let opts: ReturnType<typeof parseOptions>;
+  try {
+    opts = parseOptions(argv);
+  } catch (err) {
+    console.error(`${err instanceof Error ? err.message : err}\n\n${HELP}`);
+    return 2;
+  }
+  if (opts.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const log = jsonLogger({ level: opts.logLevel }).with({ identity: opts.identity });
+  const kubeConfig = new KubeConfig();
+  if (opts.kubeconfig) kubeConfig.loadFromFile(opts.kubeconfig);
+  else kubeConfig.loadFromDefault();
+
+  const registries = { process: new Registry(), client: new Registry(), controller: new Registry(), leader: new Registry() };
+  collectDefaultMetrics({ register: registries.process });
+  const observe = kubeClientMetrics(registries.client);
+  const client = new KubeClient({ kubeConfig, qps: opts.kubeQps, burst: opts.kubeBurst, observe });
+  const trace = tracing(opts.traceExporter, MANAGER);
+  const controller = new EdgeModelController({
+    client,
+    ...(opts.namespace ? { namespace: opts.namespace } : {}),
+    workers: opts.workers,
+    fieldManager: MANAGER,
+    events: apiEventRecorder({ client, controller: `edgefleet.io/${CONTROLLER_NAME}`, instance: opts.identity, log }),
+    log,
+    registry: registries.controller,
+    tracer: trace.tracer,
+    watchTimeoutSeconds: opts.watchTimeoutSeconds,
+  });
+
+  // Lease traffic has a client (and rate limit) of its own, so renewals never queue behind reconciles.
+  const leaseClient = new KubeClient({ kubeConfig, qps: 10, burst: 10, observe });
+  const elector = opts.leaderElect
+    ? new LeaderElector({
+        client: leaseClient,
+        namespace: opts.leaderElectionNamespace,
+        name: opts.leaderElectionId,
+        identity: opts.identity,
+        leaseDurationSeconds: opts.leaseDurationSeconds,
+        renewDeadlineMs: opts.renewDeadlineMs,
+        retryPeriodMs: opts.retryPeriodMs,
+        log,
+      })
+    : undefined;
+  const setLeader = leaderMetrics(registries.leader);
+
+  const server = probeServer({
+    registry: Registry.merge(Object.values(registries)),
+    healthy: () => true,
+    ready: () => controller.synced,
+  });
+  const port = await listen(server, opts.httpAddress);
+  log.info("serving /metrics, /healthz and /readyz", { port, namespace: opts.namespace ?? "(all)" });
+
+  const lead = () => {
+    setLeader(true);
+    controller.lead().catch((err: unknown) => {
+      log.error("controller failed to start", { error: String(err) });
+      process.exit(1);
+    });
+  };
+  if (elector) {
+    elector.start({
+      onStartedLeading: lead,
+      // Another instance may already lead: stop acting at once rather than drain.
+      onStoppedLeading: () => process.exit(1),
+    });
+  } else lead();
+
+  return new Promise((resolve) => {
+    let stopping = false;
+    const shutdown = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info("shutting down", { signal });
+      setTimeout(() => {
+        log.error("shutdown timed out", { timeoutMs: SHUTDOWN_TIMEOUT_MS });
+        process.exit(1);
+      }, SHUTDOWN_TIMEOUT_MS).unref();
+      // Finish in-flight reconciles before handing the lease over, so two instances never act at once.
+      await controller.stop();
+      await elector?.stop();
+      setLeader(false);
+      await trace.shutdown();
+      server.close();
+      client.close();
+      leaseClient.close();
+      log.info("stopped");
+      resolve(0);
+    };
+    process.once("SIGTERM", () => void shutdown("SIGTERM"));
+    process.once("SIGINT", () => void shutdown("SIGINT"));
+  });
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,47 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Registry } from "prom-client";
+
+export interface ProbeServerOptions {
+  registry: Registry;
+  /** Liveness: false once the process can no longer do its job and should be restarted. */
+  healthy: () => boolean;
+  /** Readiness: caches synced (a standby is ready too: it is warm and waiting). */
+  ready: () => boolean;
+}
+
+/** /metrics in the Prometheus text format, /healthz and /readyz, on one port. */
+export function probeServer({ registry, healthy, ready }: ProbeServerOptions): Server {
+  return createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (req.method !== "GET") {
+      res.writeHead(405).end();
+      return;
+    }
+    if (path === "/metrics") {
+      registry.metrics().then(
+        (text) => res.writeHead(200, { "Content-Type": registry.contentType }).end(text),
+        (err: unknown) => res.writeHead(500).end(String(err)),
+      );
+      return;
+    }
+    const probe = path === "/healthz" ? healthy : path === "/readyz" ? ready : undefined;
+    if (!probe) {
+      res.writeHead(404).end("not found: try /metrics, /healthz or /readyz\n");
+      return;
+    }
+    const ok = probe();
+    res.writeHead(ok ? 200 : 503, { "Content-Type": "text/plain" }).end(ok ? "ok\n" : "not ok\n");
+  });
+}
+
+/** Listens on host:port (port 0 picks a free one); resolves to the port bound. */
+export function listen(server: Server, address: string): Promise<number> {
+  const match = /^(.*):(\d+)$/.exec(address);
+  if (!match) throw new Error(`--http-address must be HOST:PORT (e.g. 0.0.0.0:8080 or 127.0.0.1:0), got "${address}"`);
+  const [, host = "", port = "0"] = match;
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(Number(port), host || "0.0.0.0", () => resolve((server.address() as AddressInfo).port));
+  });
+}

@@ -1,0 +1,45 @@
+/** Structured logging: one JSON object per line, so log pipelines need no parsing rules. */
+
+export const LEVELS = ["debug", "info", "warn", "error"] as const;
+export type Level = (typeof LEVELS)[number];
+export type Fields = Record<string, unknown>;
+
+export interface Logger {
+  debug(msg: string, fields?: Fields): void;
+  info(msg: string, fields?: Fields): void;
+  warn(msg: string, fields?: Fields): void;
+  error(msg: string, fields?: Fields): void;
+  /** A logger that adds these fields to every line. */
+  with(fields: Fields): Logger;
+}
+
+export interface JsonLoggerOptions {
+  level?: Level;
+  write?: (line: string) => void;
+  now?: () => Date;
+}
+
+export function jsonLogger({
+  level = "info",
+  write = (l) => process.stdout.write(l),
+  now = () => new Date(),
+}: JsonLoggerOptions = {}): Logger {
+  if (!LEVELS.includes(level)) throw new Error(`log level must be one of ${LEVELS.join(", ")}, got "${level}"`);
+  const threshold = LEVELS.indexOf(level);
+  const make = (context: Fields): Logger => {
+    const emit = (lvl: Level) => (msg: string, fields?: Fields) => {
+      if (LEVELS.indexOf(lvl) < threshold) return;
+      write(`${JSON.stringify({ ts: now().toISOString(), level: lvl, msg, ...context, ...fields })}\n`);
+    };
+    return {
+      debug: emit("debug"),
+      info: emit("info"),
+      warn: emit("warn"),
+      error: emit("error"),
+      with: (fields) => make({ ...context, ...fields }),
+    };
+  };
+  return make({});
+}
+
+export const silentLogger: Logger = jsonLogger({ level: "error", write: () => {} });
