@@ -1,45 +1,18 @@
-import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
 import type { EdgeModel, EdgeModelSpec, ModelVariant } from "../../operator/src/api/edgemodel.js";
 import type { EdgeRuntime } from "../../operator/src/api/edgeruntime.js";
 import { DEFAULT_ACCELERATOR_PREFERENCE } from "../../operator/src/api/vocabulary.js";
 import { DEFAULT_RUNTIMES } from "../../operator/src/catalog/default-runtimes.js";
 import { edgeModel, variant } from "../../operator/src/testing/models.js";
 import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
+import { GROUP_PATH, installCRDs } from "./install.js";
 import { type RawResponse, rawRequest } from "./raw-api.js";
 
 const { kc, core } = testCluster();
-const GROUP_PATH = "/apis/edgefleet.io/v1alpha1";
-
-/** Server-side applies the generated CRD files as shipped, and waits until they serve. */
-async function installCRDs(): Promise<void> {
-  for (const file of ["edgemodels.edgefleet.io.yaml", "edgeruntimes.edgefleet.io.yaml"]) {
-    const crd = parse(await readFile(new URL(`../../operator/crds/${file}`, import.meta.url), "utf8"));
-    const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`;
-    const applied = await rawRequest(kc, {
-      method: "PATCH",
-      path: `${path}?fieldManager=edgefleet-test&force=true`,
-      body: crd,
-      contentType: "application/apply-patch+yaml",
-    });
-    if (applied.status >= 300) throw new Error(`applying operator/crds/${file} failed (${applied.status}): ${applied.body.message}`);
-    await eventually(`${crd.metadata.name} Established`, async () => {
-      const { body } = await rawRequest(kc, { method: "GET", path });
-      const conditions = (body.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
-      return conditions.some((c) => c.type === "Established" && c.status === "True") || undefined;
-    });
-  }
-  await eventually(
-    "edgefleet.io/v1alpha1 served",
-    async () => (await rawRequest(kc, { method: "GET", path: `${GROUP_PATH}/edgeruntimes` })).status === 200 || undefined,
-  );
-}
-
 let ns: string;
 
 beforeAll(async () => {
-  await installCRDs();
+  await installCRDs(kc);
   ns = await freshNamespace(core, "crd-validation");
 });
 

@@ -1,0 +1,68 @@
+import type { KubeConfig, V1DaemonSet } from "@kubernetes/client-node";
+import type { EdgeModel, EdgeModelSpec } from "../../operator/src/api/edgemodel.js";
+import { edgeModel } from "../../operator/src/testing/models.js";
+import { GROUP_PATH } from "./install.js";
+import { rawRequest } from "./raw-api.js";
+
+/** EdgeModels and their DaemonSets through the real API server, for the operator's tests. */
+export class EdgeModels {
+  constructor(
+    readonly kc: KubeConfig,
+    readonly namespace: string,
+  ) {}
+
+  #path(name = ""): string {
+    return `${GROUP_PATH}/namespaces/${this.namespace}/edgemodels${name ? `/${name}` : ""}`;
+  }
+
+  async create(name: string, spec: Partial<EdgeModelSpec> = {}): Promise<EdgeModel> {
+    const model = { ...edgeModel(spec, name), metadata: { name, namespace: this.namespace } };
+    const res = await rawRequest(this.kc, { method: "POST", path: this.#path(), body: model });
+    if (res.status !== 201) throw new Error(`creating EdgeModel ${name}: ${res.status} ${res.body.message}`);
+    return res.body as unknown as EdgeModel;
+  }
+
+  async get(name: string): Promise<EdgeModel | undefined> {
+    const res = await rawRequest(this.kc, { method: "GET", path: this.#path(name) });
+    return res.status === 200 ? (res.body as unknown as EdgeModel) : undefined;
+  }
+
+  async list(): Promise<EdgeModel[]> {
+    const res = await rawRequest(this.kc, { method: "GET", path: this.#path() });
+    return (res.body.items as EdgeModel[] | undefined) ?? [];
+  }
+
+  async patchSpec(name: string, spec: Partial<EdgeModelSpec>): Promise<void> {
+    const res = await rawRequest(this.kc, {
+      method: "PATCH",
+      path: this.#path(name),
+      body: { spec },
+      contentType: "application/merge-patch+json",
+    });
+    if (res.status !== 200) throw new Error(`patching EdgeModel ${name}: ${res.status} ${res.body.message}`);
+  }
+
+  async delete(name: string): Promise<void> {
+    const res = await rawRequest(this.kc, { method: "DELETE", path: this.#path(name) });
+    if (res.status >= 300 && res.status !== 404) throw new Error(`deleting EdgeModel ${name}: ${res.status} ${res.body.message}`);
+  }
+
+  async daemonSets(): Promise<V1DaemonSet[]> {
+    const res = await rawRequest(this.kc, {
+      method: "GET",
+      path: `/apis/apps/v1/namespaces/${this.namespace}/daemonsets?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dedgefleet-operator`,
+    });
+    return (res.body.items as V1DaemonSet[] | undefined) ?? [];
+  }
+}
+
+/** The operator has acted on the model's latest spec: observedGeneration caught up and Ready and Degraded are set. */
+export function converged(model: EdgeModel | undefined): boolean {
+  const status = model?.status;
+  const has = (type: string) => status?.conditions?.some((c) => c.type === type && c.observedGeneration === model?.metadata.generation);
+  return !!model && status?.observedGeneration === model.metadata.generation && !!has("Ready") && !!has("Degraded");
+}
+
+export function condition(model: EdgeModel | undefined, type: string) {
+  return model?.status?.conditions?.find((c) => c.type === type);
+}

@@ -1,0 +1,44 @@
+import { readFile } from "node:fs/promises";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { parse } from "yaml";
+import { DEFAULT_RUNTIMES } from "../../operator/src/catalog/default-runtimes.js";
+import { eventually } from "../helpers/kube.js";
+import { rawRequest } from "./raw-api.js";
+
+export const GROUP_PATH = "/apis/edgefleet.io/v1alpha1";
+
+async function apply(kc: KubeConfig, path: string, body: unknown, what: string): Promise<void> {
+  const res = await rawRequest(kc, {
+    method: "PATCH",
+    path: `${path}?fieldManager=edgefleet-test&force=true`,
+    body,
+    contentType: "application/apply-patch+yaml",
+  });
+  if (res.status >= 300) throw new Error(`applying ${what} failed (${res.status}): ${res.body.message}`);
+}
+
+/** Server-side applies the generated CRD files as shipped, and waits until they serve. */
+export async function installCRDs(kc: KubeConfig): Promise<void> {
+  for (const file of ["edgemodels.edgefleet.io.yaml", "edgeruntimes.edgefleet.io.yaml"]) {
+    const crd = parse(await readFile(new URL(`../../operator/crds/${file}`, import.meta.url), "utf8"));
+    const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`;
+    await apply(kc, path, crd, `operator/crds/${file}`);
+    await eventually(`${crd.metadata.name} Established`, async () => {
+      const { body } = await rawRequest(kc, { method: "GET", path });
+      const conditions = (body.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
+      return conditions.some((c) => c.type === "Established" && c.status === "True") || undefined;
+    });
+  }
+  await eventually(
+    "edgefleet.io/v1alpha1 served",
+    async () => (await rawRequest(kc, { method: "GET", path: `${GROUP_PATH}/edgeruntimes` })).status === 200 || undefined,
+  );
+}
+
+/** The CRDs and the default EdgeRuntime catalog: what `kubectl apply -f operator/crds/ -f operator/catalog/` installs. */
+export async function installApi(kc: KubeConfig): Promise<void> {
+  await installCRDs(kc);
+  for (const runtime of DEFAULT_RUNTIMES) {
+    await apply(kc, `${GROUP_PATH}/edgeruntimes/${runtime.metadata.name}`, runtime, `runtime ${runtime.metadata.name}`);
+  }
+}
