@@ -1,0 +1,116 @@
+import type { V1Node } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { classNode } from "../../operator/src/testing/fleet.js";
+import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
+import { condition, converged, EdgeModels } from "./edgemodels.js";
+import { installApi } from "./install.js";
+import { OperatorProcess } from "./operator-process.js";
+import { rawRequest } from "./raw-api.js";
+
+const { kc, core } = testCluster();
+// A fleet profile of this suite's own: the default fleet's 20 nodes stay as other suites expect them.
+const PROFILE = `op-fleet-${Date.now().toString(36)}`;
+const HARDWARE_CLASS = "edgefleet.io/hardware-class";
+
+let ns: string;
+let models: EdgeModels;
+let operator: OperatorProcess;
+const nodeNames: string[] = [];
+
+async function send(method: "POST" | "PATCH", path: string, body: unknown): Promise<void> {
+  const res = await rawRequest(kc, { method, path, body, ...(method === "PATCH" ? { contentType: "application/merge-patch+json" } : {}) });
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.body.message}`);
+}
+
+/** A node of a reference class under this suite's profile, tainted so no other suite's pods land on it. */
+async function addNode(cls: "jetson-orin" | "intel-nuc", index: number): Promise<string> {
+  const base = classNode(cls, index);
+  const name = `${PROFILE}-${cls}-${index}`;
+  const node: V1Node = {
+    metadata: { name, labels: { ...base.metadata?.labels, "kubernetes.io/hostname": name, "edgefleet.io/fleet-profile": PROFILE } },
+    spec: { taints: [{ key: "edgefleet.io/test", value: "fleet-changes", effect: "NoSchedule" }] },
+  };
+  await send("POST", "/api/v1/nodes", node);
+  // The main resource ignores status: capacity goes through the status subresource, as kubelet does.
+  await send("PATCH", `/api/v1/nodes/${name}/status`, { status: base.status });
+  nodeNames.push(name);
+  return name;
+}
+
+async function children(): Promise<string[]> {
+  return (await models.daemonSets()).map((d) => d.metadata?.name ?? "").sort();
+}
+
+async function placements(): Promise<Record<string, string>> {
+  const m = await models.get("watcher");
+  return Object.fromEntries((m?.status?.placements ?? []).map((p) => [p.hardwareClass, `${p.variant} x${p.nodes}`]));
+}
+
+/** Waits until the model's children and placements are as expected. */
+async function expectPlan(what: string, dsNames: string[], expected: Record<string, string>): Promise<void> {
+  await eventually(what, async () => {
+    const m = await models.get("watcher");
+    const [names, got] = [await children(), await placements()];
+    return converged(m) && names.join() === dsNames.join() && JSON.stringify(got) === JSON.stringify(expected) ? true : undefined;
+  });
+}
+
+beforeAll(async () => {
+  await installApi(kc);
+  ns = await freshNamespace(core, "op-fleet");
+  models = new EdgeModels(kc, ns);
+  operator = new OperatorProcess({ kubeconfig: inject("kubeconfig"), namespace: ns, identity: "fleet-changes" });
+  await operator.waitForLog("controller started");
+});
+
+afterAll(async () => {
+  for (const name of nodeNames) await core.deleteNode({ name }).catch(() => {});
+  await models?.delete("watcher");
+  await eventually("watcher finalized", async () => ((await models.get("watcher")) ? undefined : true)).catch(() => {});
+  await operator?.stop();
+  if (ns) await core.deleteNamespace({ name: ns });
+});
+
+describe("the operator following the fleet", () => {
+  it("stalls a model while no node matches it", async () => {
+    await models.create("watcher", { placement: { nodeSelector: { "edgefleet.io/fleet-profile": PROFILE } } });
+    const m = await eventually("watcher converged", async () => {
+      const m = await models.get("watcher");
+      return converged(m) ? m : undefined;
+    });
+    expect(condition(m, "Stalled")).toMatchObject({ status: "True", reason: "NoMatchingNodes" });
+    expect(await children()).toEqual([]);
+  });
+
+  it("places the model on a node joining a new class, and on the next class to join", async () => {
+    await addNode("jetson-orin", 1);
+    await expectPlan("a DaemonSet for jetson-orin", ["watcher-jetson-orin"], { "jetson-orin": "trt-fp16 x1" });
+    await addNode("intel-nuc", 1);
+    await addNode("jetson-orin", 2);
+    await expectPlan("DaemonSets for both classes", ["watcher-intel-nuc", "watcher-jetson-orin"], {
+      "intel-nuc": "ov-int8 x1",
+      "jetson-orin": "trt-fp16 x2",
+    });
+    expect(condition(await models.get("watcher"), "Stalled")?.status).toBe("False");
+  });
+
+  it("replans when a node's labels move it to another class", async () => {
+    const nuc = nodeNames.find((n) => n.includes("intel-nuc")) ?? "";
+    await send("PATCH", `/api/v1/nodes/${nuc}`, { metadata: { labels: { [HARDWARE_CLASS]: "nuc-lab" } } });
+    await expectPlan("intel-nuc replaced by nuc-lab", ["watcher-jetson-orin", "watcher-nuc-lab"], {
+      "jetson-orin": "trt-fp16 x2",
+      "nuc-lab": "ov-int8 x1",
+    });
+  });
+
+  it("drops a class whose last node leaves, and shrinks one that loses a node", async () => {
+    const [orin1, orin2] = nodeNames.filter((n) => n.includes("jetson-orin"));
+    await core.deleteNode({ name: orin1 ?? "" });
+    await expectPlan("jetson-orin down to one node", ["watcher-jetson-orin", "watcher-nuc-lab"], {
+      "jetson-orin": "trt-fp16 x1",
+      "nuc-lab": "ov-int8 x1",
+    });
+    await core.deleteNode({ name: orin2 ?? "" });
+    await expectPlan("jetson-orin gone", ["watcher-nuc-lab"], { "nuc-lab": "ov-int8 x1" });
+  });
+});
