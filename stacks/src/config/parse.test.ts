@@ -1,0 +1,141 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, DEFAULT_K3S_VERSION, DEFAULTS, parseConfig } from "./parse.js";
+
+const json = (v: unknown) => JSON.stringify(v);
+const SECRETS = new Set(["edgefleet:sshPrivateKey", "edgefleet:k3sToken"]);
+
+function problems(raw: Record<string, string>, secrets: ReadonlySet<string> = SECRETS): readonly string[] {
+  try {
+    parseConfig(raw, secrets);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+const host = (over: Record<string, unknown> = {}) => ({
+  name: "line1-nuc",
+  address: "10.0.0.11",
+  user: "ubuntu",
+  hardwareClass: "intel-nuc",
+  ...over,
+});
+const k3s = (over: Record<string, unknown> = {}) => ({
+  "edgefleet:cluster": json({
+    k3s: { site: "factory-a", hosts: [host({ name: "line1-server", role: "server", hardwareClass: "x86-cpu" }), host()], ...over },
+  }),
+  "edgefleet:sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\n...",
+  "edgefleet:k3sToken": "0123456789abcdef0123",
+});
+
+describe("parseConfig", () => {
+  it("adopts a cluster from a kubeconfig with every platform default", () => {
+    const cfg = parseConfig({ "edgefleet:cluster": json({ kubeconfig: "/tmp/kc.yaml" }), "kubernetes:context": "x" }, new Set());
+    expect(cfg.cluster).toEqual({ kind: "existing", kubeconfig: "/tmp/kc.yaml" });
+    expect(cfg.platform).toEqual(DEFAULTS);
+  });
+
+  it("reads typed values from strings and nested objects", () => {
+    const cfg = parseConfig(
+      {
+        "edgefleet:cluster": json({}),
+        "edgefleet:namespace": "edgefleet-test",
+        "edgefleet:catalog": "false",
+        "edgefleet:operator": json({ replicas: "3", logLevel: "debug" }),
+        "edgefleet:gateway": json({ enabled: false }),
+        "edgefleet:monitoring": json({ rulesAs: "ConfigMap" }),
+      },
+      new Set(),
+    );
+    expect(cfg.platform.namespace).toBe("edgefleet-test");
+    expect(cfg.platform.catalog).toBe(false);
+    expect(cfg.platform.operator).toEqual({ replicas: 3, logLevel: "debug" });
+    expect(cfg.platform.gateway).toEqual({ ...DEFAULTS.gateway, enabled: false });
+    expect(cfg.platform.monitoring).toEqual({ rulesAs: "ConfigMap", dashboards: true });
+  });
+
+  it("installs K3s on hosts with class defaults, the pinned version and the secrets", () => {
+    const cfg = parseConfig(k3s(), SECRETS);
+    if (cfg.cluster.kind !== "k3s") throw new Error("expected k3s");
+    expect(cfg.cluster.version).toBe(DEFAULT_K3S_VERSION);
+    expect(cfg.cluster.hosts.map((h) => [h.name, h.role, h.accelerator, h.arch, h.port])).toEqual([
+      ["line1-server", "server", "none", "amd64", 22],
+      ["line1-nuc", "agent", "intel-npu", "amd64", 22],
+    ]);
+    expect(cfg.cluster.token).toBe("0123456789abcdef0123");
+  });
+
+  it("names the key and the fix for a missing cluster", () => {
+    expect(problems({})).toEqual([expect.stringMatching(/^edgefleet:cluster: missing; adopt a cluster with `pulumi config set --path/)]);
+  });
+
+  it("names unknown keys, top-level and nested, with a suggestion", () => {
+    expect(problems({ "edgefleet:cluster": json({}), "edgefleet:namepsace": "x", "edgefleet:operator": json({ replica: 2 }) })).toEqual([
+      expect.stringMatching(/^edgefleet:namepsace: unknown key \(did you mean namespace\?\)/),
+      "edgefleet:operator.replica: unknown key (did you mean replicas?); known keys: replicas, logLevel",
+    ]);
+  });
+
+  it("reports every wrong value at once, each with its key", () => {
+    const list = problems({
+      "edgefleet:cluster": json({}),
+      "edgefleet:namespace": "Edge_Fleet",
+      "edgefleet:operator": json({ replicas: 0, logLevel: "loud" }),
+      "edgefleet:agent": json({ enabled: "yes" }),
+    });
+    expect(list).toEqual([
+      "edgefleet:namespace: must be a DNS label (lowercase letters, digits and '-', at most 63), got \"Edge_Fleet\"",
+      "edgefleet:operator.replicas: must be an integer from 1 to 5, got 0",
+      'edgefleet:operator.logLevel: must be one of debug, info, warn, error, got "loud"',
+      'edgefleet:agent.enabled: must be true or false, got "yes"',
+    ]);
+  });
+
+  it("requires the K3s secrets, and refuses them in plain text", () => {
+    const { "edgefleet:k3sToken": _, ...noToken } = k3s();
+    expect(problems(noToken)).toEqual([
+      expect.stringMatching(/^edgefleet:k3sToken: missing; K3s needs it: `pulumi config set --secret edgefleet:k3sToken/),
+    ]);
+    expect(problems(k3s(), new Set(["edgefleet:k3sToken"]))).toEqual([
+      "edgefleet:sshPrivateKey: is stored in plain text; set it with `pulumi config set --secret edgefleet:sshPrivateKey ...`",
+    ]);
+  });
+
+  it("checks hosts: one server, unique names, known classes or explicit hardware", () => {
+    const list = problems(
+      k3s({
+        version: "1.32",
+        hosts: [
+          host({ name: "a" }),
+          host({ name: "a", hardwareClass: "jetsn-orin" }),
+          host({ name: "c", hardwareClass: "my-fpga", accelerator: "none", arch: "riscv" }),
+        ],
+      }),
+    );
+    expect(list).toEqual([
+      'edgefleet:cluster.k3s.version: must be a K3s release such as v1.32.3+k3s1, got "1.32"',
+      expect.stringMatching(
+        /^edgefleet:cluster.k3s.hosts\[1\].hardwareClass: "jetsn-orin" is not a built-in class .* \(did you mean jetson-orin\?\); for a class of your own also set accelerator and arch$/,
+      ),
+      'edgefleet:cluster.k3s.hosts[2].arch: must be one of amd64, arm64, got "riscv"',
+      "edgefleet:cluster.k3s.hosts: needs exactly one host with role: server, got 0",
+      'edgefleet:cluster.k3s.hosts[1].name: "a" is used by another host',
+    ]);
+  });
+
+  it("needs an air-gap file for every architecture the hosts have", () => {
+    const airGap = { installScript: "install.sh", binaries: { amd64: "k3s" }, images: { amd64: "i.tar.zst" } };
+    const hosts = [host({ name: "s", role: "server" }), host({ name: "pi", hardwareClass: "rpi5-coral" })];
+    expect(problems(k3s({ airGap, hosts }))).toEqual([
+      "edgefleet:cluster.k3s.airGap.binaries.arm64: missing: a host is arm64; set it to the local file to copy",
+      "edgefleet:cluster.k3s.airGap.images.arm64: missing: a host is arm64; set it to the local file to copy",
+    ]);
+  });
+
+  it("refuses k3s and kubeconfig together", () => {
+    expect(problems({ ...k3s(), "edgefleet:cluster": json({ kubeconfig: "x", k3s: {} }) })).toEqual([
+      "edgefleet:cluster: set either k3s (install K3s) or kubeconfig/context (adopt a cluster), not both",
+    ]);
+  });
+});

@@ -1,0 +1,244 @@
+import { ACCELERATOR_LABELS, ARCHES, HARDWARE_CLASSES, type Taint } from "../k3s/hardware.js";
+import { LOG_LEVELS } from "../platform/args.js";
+import { boolean, integer, isObject, list, type Obj, object, oneOf, Problems, string, stringMap, suggest } from "./reader.js";
+import type { AirGapFiles, ExistingCluster, HostConfig, K3sCluster, PlatformConfig, StackConfig } from "./types.js";
+
+/** Pulumi config namespace of the program (the project name). */
+export const NS = "edgefleet";
+
+/** K3s release installed unless edgefleet:cluster.k3s.version says otherwise. */
+export const DEFAULT_K3S_VERSION = "v1.32.3+k3s1";
+
+export const DEFAULTS = {
+  namespace: "edgefleet-system",
+  version: "0.1.0",
+  registry: "ghcr.io/edgefleet",
+  catalog: true,
+  networkPolicies: true,
+  operator: { replicas: 2, logLevel: "info" },
+  gateway: { enabled: true, replicas: 1, mqttClientSecret: "edgefleet-gateway-mqtt" },
+  broker: { enabled: true, tlsSecret: "edgefleet-mqtt-tls" },
+  agent: { enabled: true },
+  monitoring: { rulesAs: "auto", dashboards: true },
+} as const satisfies PlatformConfig;
+
+const KEYS = [
+  "cluster",
+  "namespace",
+  "version",
+  "registry",
+  "catalog",
+  "networkPolicies",
+  "operator",
+  "gateway",
+  "broker",
+  "agent",
+  "monitoring",
+  "sshPrivateKey",
+  "k3sToken",
+] as const;
+type Key = (typeof KEYS)[number];
+const OBJECT_KEYS: readonly Key[] = ["cluster", "operator", "gateway", "broker", "agent", "monitoring"];
+
+const DNS_LABEL = { re: /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, what: "a DNS label (lowercase letters, digits and '-', at most 63)" };
+const K3S_VERSION = { re: /^v\d+\.\d+\.\d+\+k3s\d+$/, what: `a K3s release such as ${DEFAULT_K3S_VERSION}` };
+const TAG = { re: /^[\w][\w.-]{0,127}$/, what: "an image tag such as 0.1.0" };
+
+/** Why a stack's configuration is unusable: every problem, each naming its key and the fix. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(
+      `invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * Validates the stack's raw configuration (what pulumi.runtime.allConfig() returns: "edgefleet:key"
+ * to a string, objects as JSON) and applies defaults. Keys of other namespaces (kubernetes:...) are
+ * left to their providers. Throws ConfigError listing every problem.
+ */
+export function parseConfig(raw: Readonly<Record<string, string>>, secretKeys: ReadonlySet<string>): StackConfig {
+  const p = new Problems();
+  const values = new Map<Key, unknown>();
+  for (const [full, text] of Object.entries(raw)) {
+    if (!full.startsWith(`${NS}:`)) continue;
+    const key = full.slice(NS.length + 1);
+    if (!(KEYS as readonly string[]).includes(key)) {
+      p.add(full, `unknown key${suggest(key, KEYS)}; remove it with \`pulumi config rm ${full}\``);
+      continue;
+    }
+    values.set(key as Key, OBJECT_KEYS.includes(key as Key) ? parseJson(p, full, text) : text);
+  }
+  const platform = parsePlatform(p, values);
+  const cluster = parseCluster(p, values, secretKeys);
+  if (p.list.length || !cluster) throw new ConfigError(p.list);
+  return { cluster, platform };
+}
+
+function parseJson(p: Problems, key: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return p.add(key, `must be an object; set its fields with \`pulumi config set --path '${key}.field' value\``);
+  }
+}
+
+const k = (key: string) => `${NS}:${key}`;
+
+function parsePlatform(p: Problems, v: Map<Key, unknown>): PlatformConfig {
+  const section = (key: Key, known: readonly string[]): Obj => (v.has(key) ? (object(p, v.get(key), k(key), known) ?? {}) : {});
+  const or = <T>(value: T | undefined, fallback: T): T => value ?? fallback;
+  const op = section("operator", ["replicas", "logLevel"]);
+  const gw = section("gateway", ["enabled", "replicas", "mqttClientSecret"]);
+  const br = section("broker", ["enabled", "tlsSecret"]);
+  const ag = section("agent", ["enabled"]);
+  const mon = section("monitoring", ["rulesAs", "dashboards"]);
+  const opt = <T>(obj: Obj, field: string, read: (value: unknown, key: string) => T | undefined, fallback: T, at: string): T =>
+    field in obj ? or(read(obj[field], `${k(at)}.${field}`), fallback) : fallback;
+  const top = <T>(key: Key, read: (value: unknown, key: string) => T | undefined, fallback: T): T =>
+    v.has(key) ? or(read(v.get(key), k(key)), fallback) : fallback;
+  const bool = (value: unknown, key: string) => boolean(p, value, key);
+  const name = (value: unknown, key: string) => string(p, value, key, DNS_LABEL);
+  const D = DEFAULTS;
+  return {
+    namespace: top("namespace", name, D.namespace),
+    version: top("version", (value, key) => string(p, value, key, TAG), D.version),
+    registry: top("registry", (value, key) => string(p, value, key), D.registry),
+    catalog: top("catalog", bool, D.catalog),
+    networkPolicies: top("networkPolicies", bool, D.networkPolicies),
+    operator: {
+      replicas: opt(op, "replicas", (value, key) => integer(p, value, key, 1, 5), D.operator.replicas, "operator"),
+      logLevel: opt(op, "logLevel", (value, key) => oneOf(p, value, key, LOG_LEVELS), D.operator.logLevel, "operator"),
+    },
+    gateway: {
+      enabled: opt(gw, "enabled", bool, D.gateway.enabled, "gateway"),
+      replicas: opt(gw, "replicas", (value, key) => integer(p, value, key, 1, 10), D.gateway.replicas, "gateway"),
+      mqttClientSecret: opt(gw, "mqttClientSecret", name, D.gateway.mqttClientSecret, "gateway"),
+    },
+    broker: {
+      enabled: opt(br, "enabled", bool, D.broker.enabled, "broker"),
+      tlsSecret: opt(br, "tlsSecret", name, D.broker.tlsSecret, "broker"),
+    },
+    agent: { enabled: opt(ag, "enabled", bool, D.agent.enabled, "agent") },
+    monitoring: {
+      rulesAs: opt(
+        mon,
+        "rulesAs",
+        (value, key) => oneOf(p, value, key, ["auto", "PrometheusRule", "ConfigMap"] as const),
+        "auto",
+        "monitoring",
+      ),
+      dashboards: opt(mon, "dashboards", bool, D.monitoring.dashboards, "monitoring"),
+    },
+  };
+}
+
+function parseCluster(p: Problems, v: Map<Key, unknown>, secretKeys: ReadonlySet<string>): ExistingCluster | K3sCluster | undefined {
+  const key = k("cluster");
+  if (!v.has("cluster")) {
+    return p.add(
+      key,
+      `missing; adopt a cluster with \`pulumi config set --path '${key}.kubeconfig' ~/.kube/config\` or install K3s with ${key}.k3s (see docs/pulumi.md)`,
+    );
+  }
+  const c = object(p, v.get("cluster"), key, ["kubeconfig", "context", "k3s"]);
+  if (!c) return undefined;
+  if ("k3s" in c && ("kubeconfig" in c || "context" in c))
+    return p.add(key, "set either k3s (install K3s) or kubeconfig/context (adopt a cluster), not both");
+  for (const secret of ["sshPrivateKey", "k3sToken"] as const) {
+    if (v.has(secret) && !secretKeys.has(k(secret))) {
+      p.add(k(secret), `is stored in plain text; set it with \`pulumi config set --secret ${k(secret)} ...\``);
+    }
+  }
+  if (!("k3s" in c)) {
+    const kubeconfig = "kubeconfig" in c ? string(p, c.kubeconfig, `${key}.kubeconfig`) : undefined;
+    const context = "context" in c ? string(p, c.context, `${key}.context`) : undefined;
+    return { kind: "existing", ...(kubeconfig ? { kubeconfig } : {}), ...(context ? { context } : {}) };
+  }
+  return parseK3s(p, c.k3s, `${key}.k3s`, v);
+}
+
+function parseK3s(p: Problems, value: unknown, at: string, v: Map<Key, unknown>): K3sCluster | undefined {
+  const c = object(p, value, at, ["version", "site", "hosts", "airGap"]);
+  if (!c) return undefined;
+  const version = "version" in c ? string(p, c.version, `${at}.version`, K3S_VERSION) : DEFAULT_K3S_VERSION;
+  const site = string(p, c.site, `${at}.site`, DNS_LABEL);
+  const hostList = list(p, c.hosts, `${at}.hosts`) ?? [];
+  const hosts = hostList.map((h, i) => parseHost(p, h, `${at}.hosts[${i}]`));
+  const servers = hosts.filter((h) => h?.role === "server").length;
+  if (hostList.length && servers !== 1) p.add(`${at}.hosts`, `needs exactly one host with role: server, got ${servers}`);
+  const names = hostList.map((h) => (isObject(h) ? h.name : undefined));
+  names.forEach((n, i) => {
+    if (typeof n === "string" && names.indexOf(n) !== i) p.add(`${at}.hosts[${i}].name`, `"${n}" is used by another host`);
+  });
+  const airGap = "airGap" in c ? parseAirGap(p, c.airGap, `${at}.airGap`, hosts) : undefined;
+  const secret = (key: "sshPrivateKey" | "k3sToken", hint: string) => {
+    const s = v.get(key);
+    if (typeof s === "string" && s.length > 0) return s;
+    return p.add(k(key), `missing; K3s needs it: \`${hint}\``);
+  };
+  const sshPrivateKey = secret("sshPrivateKey", `pulumi config set --secret ${k("sshPrivateKey")} < ~/.ssh/id_ed25519`);
+  const token = secret("k3sToken", `pulumi config set --secret ${k("k3sToken")} "$(openssl rand -hex 32)"`);
+  if (token !== undefined && token.length < 16)
+    p.add(k("k3sToken"), "must be at least 16 characters; generate one with `openssl rand -hex 32`");
+  if (!version || !site || !sshPrivateKey || !token || hosts.some((h) => !h)) return undefined;
+  return { kind: "k3s", version, site, hosts: hosts as HostConfig[], ...(airGap ? { airGap } : {}), sshPrivateKey, token };
+}
+
+function parseHost(p: Problems, value: unknown, at: string): HostConfig | undefined {
+  const h = object(p, value, at, ["name", "address", "port", "user", "role", "hardwareClass", "accelerator", "arch", "labels", "taints"]);
+  if (!h) return undefined;
+  const name = string(p, h.name, `${at}.name`, DNS_LABEL);
+  const address = string(p, h.address, `${at}.address`);
+  const port = "port" in h ? integer(p, h.port, `${at}.port`, 1, 65535) : 22;
+  const user = string(p, h.user, `${at}.user`);
+  const role = "role" in h ? oneOf(p, h.role, `${at}.role`, ["server", "agent"] as const) : "agent";
+  const hardwareClass = string(p, h.hardwareClass, `${at}.hardwareClass`, DNS_LABEL);
+  const known = hardwareClass === undefined ? undefined : HARDWARE_CLASSES[hardwareClass];
+  if (hardwareClass !== undefined && !known && !("accelerator" in h && "arch" in h)) {
+    p.add(
+      `${at}.hardwareClass`,
+      `"${hardwareClass}" is not a built-in class (${Object.keys(HARDWARE_CLASSES).join(", ")})${suggest(hardwareClass, Object.keys(HARDWARE_CLASSES))}; for a class of your own also set accelerator and arch`,
+    );
+  }
+  const accelerator = "accelerator" in h ? oneOf(p, h.accelerator, `${at}.accelerator`, ACCELERATOR_LABELS) : known?.accelerator;
+  const arch = "arch" in h ? oneOf(p, h.arch, `${at}.arch`, ARCHES) : known?.arch;
+  const labels = "labels" in h ? stringMap(p, h.labels, `${at}.labels`) : {};
+  const taints = "taints" in h ? (list(p, h.taints, `${at}.taints`) ?? []).map((t, i) => parseTaint(p, t, `${at}.taints[${i}]`)) : [];
+  if (!name || !address || !port || !user || !role || !hardwareClass || !accelerator || !arch || !labels || taints.some((t) => !t)) {
+    return undefined;
+  }
+  return { name, address, port, user, role, hardwareClass, accelerator, arch, labels, taints: taints as Taint[] };
+}
+
+function parseTaint(p: Problems, value: unknown, at: string): Taint | undefined {
+  const t = object(p, value, at, ["key", "value", "effect"]);
+  if (!t) return undefined;
+  const key = string(p, t.key, `${at}.key`);
+  const val = "value" in t ? string(p, t.value, `${at}.value`) : undefined;
+  const effect = oneOf(p, t.effect, `${at}.effect`, ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const);
+  return key && effect ? { key, ...(val === undefined ? {} : { value: val }), effect } : undefined;
+}
+
+function parseAirGap(p: Problems, value: unknown, at: string, hosts: readonly (HostConfig | undefined)[]): AirGapFiles | undefined {
+  const a = object(p, value, at, ["installScript", "binaries", "images"]);
+  if (!a) return undefined;
+  const installScript = string(p, a.installScript, `${at}.installScript`);
+  const perArch = (field: "binaries" | "images") => {
+    const map = isObject(a[field])
+      ? stringMap(p, a[field], `${at}.${field}`)
+      : p.add(`${at}.${field}`, "must map each architecture (amd64, arm64) to a local file");
+    if (!map) return undefined;
+    for (const arch of new Set(hosts.map((h) => h?.arch))) {
+      if (arch && !map[arch]) p.add(`${at}.${field}.${arch}`, `missing: a host is ${arch}; set it to the local file to copy`);
+    }
+    for (const key of Object.keys(map))
+      if (!(ARCHES as readonly string[]).includes(key)) p.add(`${at}.${field}.${key}`, "unknown architecture; use amd64 or arm64");
+    return map;
+  };
+  const binaries = perArch("binaries");
+  const images = perArch("images");
+  return installScript && binaries && images ? { installScript, binaries, images } : undefined;
+}

@@ -1,0 +1,63 @@
+import type { AcceleratorLabel, Arch, Taint } from "../k3s/hardware.js";
+import type { PlatformArgs } from "../platform/args.js";
+
+/** The validated configuration of one stack (`edgefleet:*` keys), defaults applied. */
+export interface StackConfig {
+  readonly cluster: ExistingCluster | K3sCluster;
+  readonly platform: PlatformConfig;
+}
+
+/** Adopt a running cluster (the local platform, or any Kubernetes) through a kubeconfig. */
+export interface ExistingCluster {
+  readonly kind: "existing";
+  /** Path of the kubeconfig (`~/` expanded); unset: $KUBECONFIG or ~/.kube/config, like kubectl. */
+  readonly kubeconfig?: string;
+  readonly context?: string;
+}
+
+/** Install K3s on the site's hosts over SSH. */
+export interface K3sCluster {
+  readonly kind: "k3s";
+  /** Pinned K3s release, e.g. v1.32.3+k3s1. */
+  readonly version: string;
+  /** Site name, the edgefleet.io/site label of every node. */
+  readonly site: string;
+  readonly hosts: readonly HostConfig[];
+  /** Local files Pulumi copies to each host instead of letting K3s download anything. */
+  readonly airGap?: AirGapFiles;
+  /** From the secret edgefleet:sshPrivateKey. */
+  readonly sshPrivateKey: string;
+  /** From the secret edgefleet:k3sToken. */
+  readonly token: string;
+}
+
+export interface HostConfig {
+  /** Node name in Kubernetes. */
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+  readonly user: string;
+  readonly role: "server" | "agent";
+  readonly hardwareClass: string;
+  readonly accelerator: AcceleratorLabel;
+  readonly arch: Arch;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly taints: readonly Taint[];
+}
+
+export interface AirGapFiles {
+  /** K3s's install.sh. */
+  readonly installScript: string;
+  /** The k3s binary per architecture the hosts have (k3s for amd64, k3s-arm64 for arm64). */
+  readonly binaries: Readonly<Partial<Record<Arch, string>>>;
+  /** k3s-airgap-images-<arch>.tar.zst per architecture the hosts have. */
+  readonly images: Readonly<Partial<Record<Arch, string>>>;
+}
+
+export type PlatformConfig = Omit<PlatformArgs, "monitoring"> & {
+  readonly monitoring: {
+    /** auto: PrometheusRule when the cluster serves monitoring.coreos.com/v1, else ConfigMap. */
+    readonly rulesAs: "auto" | PlatformArgs["monitoring"]["rulesAs"];
+    readonly dashboards: boolean;
+  };
+};

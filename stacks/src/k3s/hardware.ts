@@ -1,0 +1,58 @@
+/**
+ * The device kinds edgefleet provisions, and what K3s should say about each node of a kind: the
+ * labels the operator plans by and the taints that keep general workloads off scarce hardware.
+ */
+
+export const ACCELERATOR_LABELS = ["nvidia-gpu", "intel-npu", "intel-gpu", "edgetpu", "none"] as const;
+export type AcceleratorLabel = (typeof ACCELERATOR_LABELS)[number];
+
+export const ARCHES = ["amd64", "arm64"] as const;
+export type Arch = (typeof ARCHES)[number];
+
+export interface Taint {
+  readonly key: string;
+  readonly value?: string;
+  readonly effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+}
+
+/** Built-in hardware classes (the local platform's fleet profile uses the same names). */
+export const HARDWARE_CLASSES: Readonly<Record<string, { readonly accelerator: AcceleratorLabel; readonly arch: Arch }>> = {
+  "jetson-orin": { accelerator: "nvidia-gpu", arch: "arm64" },
+  "intel-nuc": { accelerator: "intel-npu", arch: "amd64" },
+  "rpi5-coral": { accelerator: "edgetpu", arch: "arm64" },
+  "x86-cpu": { accelerator: "none", arch: "amd64" },
+  "arm-cpu": { accelerator: "none", arch: "arm64" },
+};
+
+export interface NodeIdentity {
+  readonly hardwareClass: string;
+  readonly accelerator: AcceleratorLabel;
+  readonly site: string;
+  /** Extra labels and taints for this host, from the stack config. */
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly taints?: readonly Taint[];
+}
+
+/** Labels K3s registers the node with: what the operator's planner groups and places by. */
+export function nodeLabels(node: NodeIdentity): Record<string, string> {
+  return {
+    "edgefleet.io/hardware-class": node.hardwareClass,
+    "edgefleet.io/accelerator": node.accelerator,
+    "edgefleet.io/site": node.site,
+    ...node.labels,
+  };
+}
+
+/**
+ * Accelerator nodes are tainted PreferNoSchedule, not NoSchedule: the scheduler keeps ordinary
+ * pods on CPU nodes while it can, yet the operator's model runtimes (which carry no tolerations)
+ * still land on the devices they were planned for.
+ */
+export function nodeTaints(node: NodeIdentity): Taint[] {
+  const own: Taint[] =
+    node.accelerator === "none" ? [] : [{ key: "edgefleet.io/accelerator", value: node.accelerator, effect: "PreferNoSchedule" }];
+  return [...own, ...(node.taints ?? [])];
+}
+
+/** K3s's `--node-taint` syntax: key=value:Effect. */
+export const taintFlag = (t: Taint) => `${t.key}${t.value === undefined ? "" : `=${t.value}`}:${t.effect}`;

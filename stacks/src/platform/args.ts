@@ -1,0 +1,45 @@
+/** What the Platform component deploys; every field is resolved (the stack config supplies defaults). */
+export interface PlatformArgs {
+  /** Namespace of the operator, gateway, broker and agents. */
+  readonly namespace: string;
+  /** Image tag of edgefleet's own images (operator, telemetry-gateway, edge-agent). */
+  readonly version: string;
+  /** Registry and path prefix of edgefleet's images, e.g. ghcr.io/edgefleet. */
+  readonly registry: string;
+  /** Install the default EdgeRuntime catalog (onnx, tensorrt, tflite, openvino). */
+  readonly catalog: boolean;
+  /** Deny-by-default NetworkPolicies with the few flows the platform needs. */
+  readonly networkPolicies: boolean;
+  readonly operator: {
+    /** 2 or more for a standby that takes over through the Lease. */
+    readonly replicas: number;
+    readonly logLevel: LogLevel;
+  };
+  /** Receives node telemetry from the broker and serves it to Prometheus. */
+  readonly gateway: {
+    readonly enabled: boolean;
+    readonly replicas: number;
+    /** kubernetes.io/tls Secret (with ca.crt): the gateway's MQTT client certificate, CN edgefleet-gateway. */
+    readonly mqttClientSecret: string;
+  };
+  /** Mosquitto, TLS only, one client identity per node. */
+  readonly broker: {
+    readonly enabled: boolean;
+    /**
+     * kubernetes.io/tls Secret the broker serves, made by cert-manager or by hand; its ca.crt is
+     * also the CA every client certificate (gateway, nodes) must be signed by.
+     */
+    readonly tlsSecret: string;
+  };
+  /** The edge agent on every node. */
+  readonly agent: { readonly enabled: boolean };
+  readonly monitoring: {
+    /** PrometheusRule needs the Prometheus Operator's CRD; ConfigMap works everywhere. */
+    readonly rulesAs: "PrometheusRule" | "ConfigMap";
+    /** Grafana dashboards as ConfigMaps for kube-prometheus-stack's sidecar. */
+    readonly dashboards: boolean;
+  };
+}
+
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];

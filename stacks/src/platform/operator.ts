@@ -1,0 +1,165 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { GROUP } from "../../../operator/src/api/group.js";
+import type { LogLevel } from "./args.js";
+import { HTTP_PORT, image } from "./contract.js";
+import {
+  CONTAINER_SECURITY,
+  componentLabels,
+  fieldEnv,
+  httpProbes,
+  podSecurity,
+  resources,
+  scrapeAnnotations,
+  selectorLabels,
+  TMP,
+} from "./pod.js";
+
+export interface OperatorArgs {
+  readonly namespace: pulumi.Input<string>;
+  /** Full image reference of the operator. */
+  readonly image: string;
+  readonly replicas: number;
+  readonly logLevel: LogLevel;
+  /** Prefix of the cluster-scoped RBAC names, so two platforms in one cluster do not collide. */
+  readonly clusterPrefix: string;
+}
+
+export const OPERATOR = "edgefleet-operator";
+
+/**
+ * What the operator may do, and nothing more: read the fleet (Nodes) and the catalog, manage its
+ * EdgeModels' status and their DaemonSets, and record Events. Cluster-wide because EdgeModels live
+ * in app teams' namespaces.
+ */
+export const OPERATOR_CLUSTER_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
+  { apiGroups: [GROUP], resources: ["edgemodels"], verbs: ["get", "list", "watch", "patch", "update"] },
+  { apiGroups: [GROUP], resources: ["edgemodels/status"], verbs: ["get", "patch", "update"] },
+  // Children carry blockOwnerDeletion owner references, which need update on the owner's finalizers.
+  { apiGroups: [GROUP], resources: ["edgemodels/finalizers"], verbs: ["update"] },
+  { apiGroups: [GROUP], resources: ["edgeruntimes"], verbs: ["get", "list", "watch"] },
+  { apiGroups: ["apps"], resources: ["daemonsets"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
+  { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] },
+  { apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
+];
+
+/**
+ * The operator: a Deployment whose replicas elect a leader through a Lease this component creates,
+ * so the Role needs no `create` on leases (which RBAC cannot limit to one name); a PodDisruptionBudget;
+ * a metrics Service; a ServiceAccount bound to the rules above.
+ */
+export class Operator extends pulumi.ComponentResource {
+  readonly deployment: k8s.apps.v1.Deployment;
+  readonly lease: k8s.coordination.v1.Lease;
+
+  constructor(name: string, args: OperatorArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("edgefleet:platform:Operator", name, {}, opts);
+    const parent = { parent: this };
+    const namespace = args.namespace;
+    const labels = componentLabels(OPERATOR);
+    const meta = { name: OPERATOR, namespace, labels };
+
+    const sa = new k8s.core.v1.ServiceAccount(name, { metadata: meta }, parent);
+    const subjects = [{ kind: "ServiceAccount", name: sa.metadata.name, namespace }];
+    const clusterRole = new k8s.rbac.v1.ClusterRole(
+      name,
+      { metadata: { name: `${args.clusterPrefix}-operator`, labels }, rules: OPERATOR_CLUSTER_RULES },
+      parent,
+    );
+    new k8s.rbac.v1.ClusterRoleBinding(
+      name,
+      {
+        metadata: { name: `${args.clusterPrefix}-operator`, labels },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole.metadata.name },
+        subjects,
+      },
+      parent,
+    );
+    // An empty spec: the elected replica owns every field of it.
+    this.lease = new k8s.coordination.v1.Lease(name, { metadata: meta, spec: {} }, parent);
+    const role = new k8s.rbac.v1.Role(
+      name,
+      {
+        metadata: meta,
+        rules: [
+          {
+            apiGroups: ["coordination.k8s.io"],
+            resources: ["leases"],
+            resourceNames: [OPERATOR],
+            verbs: ["get", "watch", "update", "patch"],
+          },
+        ],
+      },
+      parent,
+    );
+    new k8s.rbac.v1.RoleBinding(
+      name,
+      { metadata: meta, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name }, subjects },
+      parent,
+    );
+
+    const selector = selectorLabels(OPERATOR);
+    this.deployment = new k8s.apps.v1.Deployment(
+      name,
+      {
+        metadata: meta,
+        spec: {
+          replicas: args.replicas,
+          selector: { matchLabels: selector },
+          template: {
+            metadata: { labels, annotations: scrapeAnnotations(HTTP_PORT) },
+            spec: {
+              serviceAccountName: sa.metadata.name,
+              securityContext: podSecurity(),
+              // Standbys on other nodes, so losing one device does not lose the operator.
+              affinity: {
+                podAntiAffinity: {
+                  preferredDuringSchedulingIgnoredDuringExecution: [
+                    { weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: selector } } },
+                  ],
+                },
+              },
+              containers: [
+                {
+                  name: "operator",
+                  image: args.image,
+                  args: [
+                    "--namespace=$(POD_NAMESPACE)",
+                    `--leader-election-lease=${OPERATOR}`,
+                    `--log-level=${args.logLevel}`,
+                    `--http-port=${HTTP_PORT}`,
+                  ],
+                  env: [fieldEnv("POD_NAMESPACE", "metadata.namespace"), fieldEnv("POD_NAME", "metadata.name")],
+                  ports: [{ name: "http", containerPort: HTTP_PORT }],
+                  ...httpProbes("http"),
+                  resources: resources({ request: "50m", limit: "500m" }, { request: "64Mi", limit: "256Mi" }),
+                  securityContext: CONTAINER_SECURITY,
+                  volumeMounts: [TMP.mount],
+                },
+              ],
+              volumes: [TMP.volume],
+            },
+          },
+        },
+      },
+      { ...parent, dependsOn: [this.lease] },
+    );
+    new k8s.policy.v1.PodDisruptionBudget(
+      name,
+      {
+        metadata: meta,
+        // One replica must stay up during drains; with a single replica, a drain may still proceed.
+        spec: { selector: { matchLabels: selector }, ...(args.replicas > 1 ? { minAvailable: 1 } : { maxUnavailable: 1 }) },
+      },
+      parent,
+    );
+    new k8s.core.v1.Service(
+      name,
+      { metadata: meta, spec: { selector, ports: [{ name: "http", port: HTTP_PORT, targetPort: "http" }] } },
+      parent,
+    );
+    this.registerOutputs({ deployment: this.deployment.metadata.name, lease: this.lease.metadata.name });
+  }
+}
+
+export const operatorImage = (registry: string, version: string) => image(registry, "operator", version);

@@ -1,0 +1,80 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { AGENT, Agent } from "./agent.js";
+import { Api } from "./api.js";
+import type { PlatformArgs } from "./args.js";
+import { BROKER, Broker } from "./broker.js";
+import { image } from "./contract.js";
+import { GATEWAY, Gateway } from "./gateway.js";
+import { Monitoring } from "./monitoring.js";
+import { networkPolicies } from "./network.js";
+import { OPERATOR, Operator } from "./operator.js";
+import { componentLabels } from "./pod.js";
+
+/**
+ * The edgefleet platform on one cluster: its namespace, the EdgeModel/EdgeRuntime API and default
+ * catalog, the operator, and (each on by default) the MQTT broker, telemetry gateway, edge agents,
+ * monitoring and NetworkPolicies. Pass the cluster's Kubernetes provider in `opts.providers`.
+ */
+export class Platform extends pulumi.ComponentResource {
+  readonly namespace: pulumi.Output<string>;
+  readonly api: Api;
+  readonly operator: Operator;
+
+  constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("edgefleet:Platform", name, {}, opts);
+    const parent = { parent: this };
+    const ns = new k8s.core.v1.Namespace(name, { metadata: { name: args.namespace, labels: componentLabels("edgefleet") } }, parent);
+    this.namespace = ns.metadata.name;
+    const namespace = this.namespace;
+    const img = (component: string) => image(args.registry, component, args.version);
+
+    this.api = new Api(`${name}-api`, { catalog: args.catalog }, parent);
+    this.operator = new Operator(
+      `${name}-operator`,
+      {
+        namespace,
+        image: img("operator"),
+        replicas: args.operator.replicas,
+        logLevel: args.operator.logLevel,
+        clusterPrefix: args.namespace,
+      },
+      // The operator starts by listing EdgeModels and EdgeRuntimes: their API must exist first.
+      { ...parent, dependsOn: [this.api] },
+    );
+    const broker = args.broker.enabled ? new Broker(`${name}-broker`, { namespace, tlsSecret: args.broker.tlsSecret }, parent) : undefined;
+    const mqttUrl = broker?.url;
+    if (args.gateway.enabled) {
+      new Gateway(
+        `${name}-gateway`,
+        {
+          namespace,
+          image: img("telemetry-gateway"),
+          replicas: args.gateway.replicas,
+          mqttUrl,
+          mqttClientSecret: args.gateway.mqttClientSecret,
+        },
+        parent,
+      );
+    }
+    if (args.agent.enabled) new Agent(`${name}-agent`, { namespace, image: img("edge-agent"), mqttUrl }, parent);
+    new Monitoring(`${name}-monitoring`, { namespace: args.namespace, ...args.monitoring }, { ...parent, dependsOn: [ns] });
+
+    if (args.networkPolicies) {
+      const plan = {
+        operator: OPERATOR,
+        ...(args.broker.enabled ? { broker: BROKER } : {}),
+        ...(args.gateway.enabled ? { gateway: GATEWAY } : {}),
+        ...(args.agent.enabled ? { agent: AGENT } : {}),
+      };
+      for (const [policy, spec] of Object.entries(networkPolicies(plan))) {
+        new k8s.networking.v1.NetworkPolicy(
+          `${name}-${policy}`,
+          { metadata: { name: policy, namespace, labels: componentLabels("edgefleet") }, spec },
+          parent,
+        );
+      }
+    }
+    this.registerOutputs({ namespace });
+  }
+}

@@ -1,0 +1,56 @@
+import type { core } from "@pulumi/kubernetes/types/input.js";
+
+/** Recommended labels of one platform component; the first two select its pods. */
+export function componentLabels(component: string): Record<string, string> {
+  return {
+    "app.kubernetes.io/name": component,
+    "app.kubernetes.io/part-of": "edgefleet",
+    "app.kubernetes.io/managed-by": "pulumi",
+  };
+}
+
+export const selectorLabels = (component: string) => ({ "app.kubernetes.io/name": component, "app.kubernetes.io/part-of": "edgefleet" });
+
+/** Non-root, default seccomp profile; the uid is the image's own user (65532 for edgefleet's distroless images). */
+export function podSecurity(uid = 65532): core.v1.PodSecurityContext {
+  return { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, fsGroup: uid, seccompProfile: { type: "RuntimeDefault" } };
+}
+
+/** Read-only root filesystem, no privilege escalation, no capabilities. */
+export const CONTAINER_SECURITY: core.v1.SecurityContext = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ["ALL"] },
+};
+
+/** Limits on every container: an edge node is small and shared with the models it serves. */
+export function resources(
+  cpu: { request: string; limit: string },
+  memory: { request: string; limit: string },
+): core.v1.ResourceRequirements {
+  return { requests: { cpu: cpu.request, memory: memory.request }, limits: { cpu: cpu.limit, memory: memory.limit } };
+}
+
+/** A writable /tmp, since the root filesystem is read-only. */
+export const TMP = {
+  volume: { name: "tmp", emptyDir: { sizeLimit: "64Mi" } } satisfies core.v1.Volume,
+  mount: { name: "tmp", mountPath: "/tmp" } satisfies core.v1.VolumeMount,
+};
+
+/** /metrics, /healthz and /readyz on the http port (the contract of edgefleet's images). */
+export function httpProbes(port: string): Pick<core.v1.Container, "livenessProbe" | "readinessProbe"> {
+  return {
+    livenessProbe: { httpGet: { path: "/healthz", port }, periodSeconds: 10, failureThreshold: 3 },
+    readinessProbe: { httpGet: { path: "/readyz", port }, periodSeconds: 5 },
+  };
+}
+
+/** Downward-API env: the pod's namespace, name and node. */
+export const fieldEnv = (name: string, fieldPath: string): core.v1.EnvVar => ({ name, valueFrom: { fieldRef: { fieldPath } } });
+
+/** Annotations for Prometheus' pod discovery when no Prometheus Operator selects by Service. */
+export const scrapeAnnotations = (port: number) => ({
+  "prometheus.io/scrape": "true",
+  "prometheus.io/port": String(port),
+  "prometheus.io/path": "/metrics",
+});

@@ -1,0 +1,146 @@
+import {
+  ApiextensionsV1Api,
+  AppsV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  NetworkingV1Api,
+  PolicyV1Api,
+  RbacAuthorizationV1Api,
+} from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { LocalStack, startCluster } from "./local-stack.js";
+
+// The real engine, language host and Kubernetes provider run the root Pulumi.yaml with the
+// `local` stack's configuration against a real control plane with a kwok fleet.
+const NAMESPACE = "edgefleet-system-test";
+const NODES = 8;
+const stateDir = inject("stateDir");
+let cluster: ReturnType<typeof startCluster>;
+let stack: LocalStack;
+let kc: KubeConfig;
+
+const notFound = async (read: () => Promise<unknown>) => {
+  try {
+    await read();
+    return false;
+  } catch (err) {
+    return (err as { code?: number }).code === 404;
+  }
+};
+
+beforeAll(() => {
+  cluster = startCluster("edgefleet-stacks", stateDir, NODES);
+  kc = new KubeConfig();
+  kc.loadFromFile(cluster.kubeconfig);
+  stack = new LocalStack("stacks-local-test", { stateDir, kubeconfig: cluster.kubeconfig, namespace: NAMESPACE });
+  stack.init();
+});
+
+afterAll(() => {
+  stack?.remove();
+  cluster?.stop();
+});
+
+describe("the local stack with the real Pulumi engine", () => {
+  it("`pulumi up` installs the API, the catalog and the workloads", async () => {
+    const up = stack.timed("up", "--yes", "--skip-preview");
+    console.log(`pulumi up (local stack, ${NODES}-node fleet): ${up.seconds.toFixed(1)}s`);
+    expect(up.output).toMatch(/\+ \d+ created/);
+
+    const ext = kc.makeApiClient(ApiextensionsV1Api);
+    for (const name of ["edgemodels.edgefleet.io", "edgeruntimes.edgefleet.io"]) {
+      const crd = await ext.readCustomResourceDefinition({ name });
+      expect(crd.status?.conditions?.find((c) => c.type === "Established")?.status).toBe("True");
+    }
+    const runtimes = (await kc
+      .makeApiClient(CustomObjectsApi)
+      .listClusterCustomObject({ group: "edgefleet.io", version: "v1alpha1", plural: "edgeruntimes" })) as {
+      items: { metadata: { name: string } }[];
+    };
+    expect(runtimes.items.map((r) => r.metadata.name).sort()).toEqual(["onnx", "openvino", "tensorrt", "tflite"]);
+
+    const apps = kc.makeApiClient(AppsV1Api);
+    for (const [name, replicas] of [
+      ["edgefleet-operator", 2],
+      ["edgefleet-telemetry-gateway", 1],
+      ["edgefleet-mqtt", 1],
+    ] as const) {
+      const d = await apps.readNamespacedDeployment({ name, namespace: NAMESPACE });
+      expect(d.status?.availableReplicas, name).toBe(replicas);
+      const pod = d.spec?.template.spec;
+      expect(pod?.securityContext?.runAsNonRoot, name).toBe(true);
+      for (const c of pod?.containers ?? []) {
+        expect(c.securityContext?.readOnlyRootFilesystem, `${name}/${c.name}`).toBe(true);
+        expect(Object.keys(c.resources?.limits ?? {}).sort(), `${name}/${c.name}`).toEqual(["cpu", "memory"]);
+      }
+    }
+    const agents = await apps.readNamespacedDaemonSet({ name: "edgefleet-edge-agent", namespace: NAMESPACE });
+    expect(agents.status?.numberReady).toBe(NODES);
+
+    expect(
+      (await kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: "edgefleet-operator", namespace: NAMESPACE })).metadata?.name,
+    ).toBe("edgefleet-operator");
+    expect(
+      (await kc.makeApiClient(PolicyV1Api).readNamespacedPodDisruptionBudget({ name: "edgefleet-operator", namespace: NAMESPACE })).spec
+        ?.minAvailable,
+    ).toBe(1);
+    const policies = await kc.makeApiClient(NetworkingV1Api).listNamespacedNetworkPolicy({ namespace: NAMESPACE });
+    expect(policies.items.map((p) => p.metadata?.name).sort()).toEqual([
+      "default-deny",
+      "edgefleet-edge-agent",
+      "edgefleet-mqtt",
+      "edgefleet-operator",
+      "edgefleet-telemetry-gateway",
+    ]);
+    const configMaps = await kc
+      .makeApiClient(CoreV1Api)
+      .listNamespacedConfigMap({ namespace: NAMESPACE, labelSelector: "app.kubernetes.io/part-of=edgefleet" });
+    // No Prometheus Operator in the local cluster: the rules come as a ConfigMap.
+    expect(configMaps.items.map((c) => c.metadata?.name).sort()).toEqual(["edgefleet-dashboards", "edgefleet-mqtt", "edgefleet-rules"]);
+  });
+
+  it("a second `pulumi up` changes nothing", () => {
+    const again = stack.timed("up", "--yes", "--skip-preview", "--expect-no-changes");
+    console.log(`pulumi up, no changes: ${again.seconds.toFixed(1)}s`);
+    expect(again.output).toMatch(/\d+ unchanged/);
+    expect(again.output).not.toMatch(/[+~-] \d+ (created|updated|deleted)/);
+  });
+
+  it("`pulumi preview` after a config change shows only that change", () => {
+    stack.configure({ "edgefleet:operator": { replicas: 3 } });
+    const preview = stack.timed("preview", "--diff");
+    stack.configure({});
+    expect(preview.output).toMatch(/~ 1 to update/);
+    expect(preview.output).not.toMatch(/to create|to delete|to replace/);
+    expect(preview.output).toMatch(/~ kubernetes:apps\/v1:Deployment: \(update\)\s+\[id=edgefleet-system-test\/edgefleet-operator\]/);
+    expect(preview.output).toMatch(/~ replicas: 2 => 3/);
+  });
+
+  it("`pulumi up` with an invalid config fails before touching the cluster, naming the key", async () => {
+    stack.configure({ "edgefleet:operator": { replicas: 0 }, "edgefleet:namespce": "x" });
+    const bad = stack.run("up", "--yes", "--skip-preview");
+    stack.configure({});
+    expect(bad.status, bad.output).not.toBe(0);
+    expect(bad.output).toContain("edgefleet:operator.replicas: must be an integer from 1 to 5, got 0");
+    expect(bad.output).toContain("edgefleet:namespce: unknown key (did you mean namespace?)");
+    expect(bad.output).not.toMatch(/^\s*[+~-]\s+kubernetes:/m);
+    const operator = await kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: "edgefleet-operator", namespace: NAMESPACE });
+    expect(operator.spec?.replicas).toBe(2);
+  });
+
+  it("`pulumi destroy` leaves nothing behind", async () => {
+    const destroy = stack.timed("destroy", "--yes", "--skip-preview");
+    console.log(`pulumi destroy: ${destroy.seconds.toFixed(1)}s`);
+    expect(await notFound(() => kc.makeApiClient(CoreV1Api).readNamespace({ name: NAMESPACE }))).toBe(true);
+    const ext = kc.makeApiClient(ApiextensionsV1Api);
+    expect((await ext.listCustomResourceDefinition({ labelSelector: "app.kubernetes.io/part-of=edgefleet" })).items).toEqual([]);
+    const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+    const selector = { labelSelector: "app.kubernetes.io/part-of=edgefleet" };
+    expect((await rbac.listClusterRole(selector)).items).toEqual([]);
+    expect((await rbac.listClusterRoleBinding(selector)).items).toEqual([]);
+    const state = stack.run("stack", "export");
+    expect(state.output).not.toMatch(/kubernetes:/);
+  });
+});
