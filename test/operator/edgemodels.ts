@@ -43,6 +43,7 @@ export class EdgeModels {
   }
 
   async delete(name: string): Promise<void> {
+    if (!name) throw new Error("EdgeModels.delete needs a name (an empty one would delete the collection)");
     const res = await rawRequest(this.kc, { method: "DELETE", path: this.#path(name) });
     if (res.status >= 300 && res.status !== 404) throw new Error(`deleting EdgeModel ${name}: ${res.status} ${res.body.message}`);
   }

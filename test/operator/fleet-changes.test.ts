@@ -95,7 +95,8 @@ describe("the operator following the fleet", () => {
   });
 
   it("replans when a node's labels move it to another class", async () => {
-    const nuc = nodeNames.find((n) => n.includes("intel-nuc")) ?? "";
+    const nuc = nodeNames.find((n) => n.includes("intel-nuc"));
+    if (!nuc) throw new Error("the intel-nuc node of the earlier test is missing");
     await send("PATCH", `/api/v1/nodes/${nuc}`, { metadata: { labels: { [HARDWARE_CLASS]: "nuc-lab" } } });
     await expectPlan("intel-nuc replaced by nuc-lab", ["watcher-jetson-orin", "watcher-nuc-lab"], {
       "jetson-orin": "trt-fp16 x2",
@@ -105,12 +106,14 @@ describe("the operator following the fleet", () => {
 
   it("drops a class whose last node leaves, and shrinks one that loses a node", async () => {
     const [orin1, orin2] = nodeNames.filter((n) => n.includes("jetson-orin"));
-    await core.deleteNode({ name: orin1 ?? "" });
+    // An empty name would delete the whole node collection, the default fleet with it.
+    if (!orin1 || !orin2) throw new Error("the jetson-orin nodes of the earlier test are missing");
+    await core.deleteNode({ name: orin1 });
     await expectPlan("jetson-orin down to one node", ["watcher-jetson-orin", "watcher-nuc-lab"], {
       "jetson-orin": "trt-fp16 x1",
       "nuc-lab": "ov-int8 x1",
     });
-    await core.deleteNode({ name: orin2 ?? "" });
+    await core.deleteNode({ name: orin2 });
     await expectPlan("jetson-orin gone", ["watcher-nuc-lab"], { "nuc-lab": "ov-int8 x1" });
   });
 });
