@@ -34,7 +34,20 @@ const SIGNALS: Record<Exclude<Accelerator, "cpu">, { labels: string[]; resources
   },
 };
 
+// Keyed by the node object: caches replace a node's object when it changes, so an entry is never
+// stale, and every model's plan reuses the work instead of re-parsing hundreds of nodes.
+const computed = new WeakMap<V1Node, NodeCapabilities>();
+
 export function nodeCapabilities(node: V1Node): NodeCapabilities {
+  let caps = computed.get(node);
+  if (!caps) {
+    caps = readCapabilities(node);
+    computed.set(node, caps);
+  }
+  return caps;
+}
+
+function readCapabilities(node: V1Node): NodeCapabilities {
   const name = node.metadata?.name;
   if (!name) throw new Error("a Node without metadata.name cannot be planned for");
   const labels = node.metadata?.labels ?? {};

@@ -1,0 +1,230 @@
+// Benchmark of the edgefleet operator on a 500-node kwok fleet: N EdgeModels (1,000, then
+// 10,000) until every one has status.observedGeneration == metadata.generation with Ready and
+// Degraded set. Baseline, measured in the same run: the API server just accepting the same N
+// EdgeModels (concurrent creates, no operator running). Also reported: the operator's peak RSS
+// (VmHWM) and its request rate to the API server (from its own /metrics), and leader failover
+// (SIGKILL the leader with N models in place; time until the warm standby holds the Lease).
+// Usage: npx tsx bench/operator.ts [--nodes 500] [--models 1000,10000] [--workers 16] [--qps 1500]
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { KubeConfig } from "@kubernetes/client-node";
+import type { EdgeModel } from "../operator/src/api/edgemodel.js";
+import { KubeClient } from "../operator/src/kube/client.js";
+import { Informer } from "../operator/src/kube/informer.js";
+import { collectionPath, type KubeObject, RESOURCES } from "../operator/src/kube/objects.js";
+import { silentLogger } from "../operator/src/observe/log.js";
+import { edgeModel } from "../operator/src/testing/models.js";
+import { kubeconfigPath, kwokWorkdir } from "../tools/src/cluster/paths.js";
+
+const { values } = parseArgs({
+  options: {
+    nodes: { type: "string", default: "500" },
+    models: { type: "string", default: "1000,10000" },
+    workers: { type: "string", default: "16" },
+    qps: { type: "string", default: "1500" },
+  },
+});
+const CLUSTER = "bench-op";
+const CLASSES = ["intel-nuc", "jetson-orin", "rpi5-coral", "x86-cpu"];
+const stateDir = mkdtempSync(join(tmpdir(), "edgefleet-bench-op-"));
+const env = { ...process.env, EDGEFLEET_STATE_DIR: stateDir };
+const kubeconfig = kubeconfigPath(CLUSTER, env);
+
+function run(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { env, stdio: ["ignore", "ignore", "inherit"] });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed`);
+}
+const kubectl = (...args: string[]) => run("kubectl", ["--kubeconfig", kubeconfig, ...args]);
+const cli = (...args: string[]) => run("node", ["--import", "tsx", "tools/src/cluster/cli.ts", ...args, "--name", CLUSTER]);
+const seconds = (since: number) => (performance.now() - since) / 1000;
+
+/** N models, each targeting one hardware class in turn (one DaemonSet each). */
+function models(namespace: string, n: number): EdgeModel[] {
+  return Array.from({ length: n }, (_, i) => {
+    const m = edgeModel({ placement: { nodeSelector: { "edgefleet.io/hardware-class": CLASSES[i % CLASSES.length] ?? "" } } }, `m${i}`);
+    return { ...m, metadata: { name: `m${i}`, namespace } };
+  });
+}
+
+async function createAll(client: KubeClient, namespace: string, items: EdgeModel[], concurrency = 32): Promise<void> {
+  let next = 0;
+  const path = collectionPath(RESOURCES.edgeModels, namespace);
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await client.request({ method: "POST", path, body: items[next++] });
+    }),
+  );
+}
+
+interface Converged extends KubeObject {
+  done: boolean;
+}
+
+/** Resolves once every model in the namespace has converged, watched through the operator's own informer. */
+function watchConverged(client: KubeClient, namespace: string, n: number): { done: Promise<void>; stop: () => Promise<void> } {
+  let resolve = () => {};
+  const done = new Promise<void>((r) => {
+    resolve = r;
+  });
+  let count = 0;
+  const check = (before: Converged | undefined, after: Converged | undefined) => {
+    count += (after?.done ? 1 : 0) - (before?.done ? 1 : 0);
+    if (count >= n) resolve();
+  };
+  const informer = new Informer<Converged>({
+    client,
+    resource: RESOURCES.edgeModels,
+    namespace,
+    log: silentLogger,
+    metrics: { restarted() {}, event() {}, objects() {} },
+    transform: (raw) => {
+      const m = raw as EdgeModel;
+      const set = (type: string) => m.status?.conditions?.some((c) => c.type === type && c.observedGeneration === m.metadata.generation);
+      const done = m.status?.observedGeneration === m.metadata.generation && !!set("Ready") && !!set("Degraded");
+      return { metadata: { name: m.metadata.name ?? "", namespace, resourceVersion: m.metadata.resourceVersion ?? "" }, done };
+    },
+    handlers: { added: (o) => check(undefined, o), updated: check, deleted: (o) => check(o, undefined) },
+  });
+  informer.start();
+  return { done, stop: () => informer.stop() };
+}
+
+function startOperator(namespace: string, identity: string): { child: ChildProcess; port: Promise<number> } {
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "operator/src/main.ts",
+      ...["--kubeconfig", kubeconfig, "--namespace", namespace, "--leader-election-namespace", namespace, "--identity", identity],
+      ...[
+        "--http-address",
+        "127.0.0.1:0",
+        "--workers",
+        values.workers,
+        "--kube-qps",
+        values.qps,
+        "--kube-burst",
+        String(Number(values.qps) * 2),
+      ],
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const port = new Promise<number>((resolve, reject) => {
+    let buffered = "";
+    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+      buffered += chunk;
+      const port = /"msg":"serving[^\n]*"port":(\d+)/.exec(buffered)?.[1];
+      if (port) resolve(Number(port));
+      buffered = buffered.slice(-2000);
+    });
+    child.on("exit", (code) => reject(new Error(`operator exited with ${code}`)));
+  });
+  return { child, port };
+}
+
+function peakRssMiB(pid: number): number {
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+  return Number(hwm) / 1024;
+}
+
+async function requestsByVerb(port: number): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const [, verb, n] of text.matchAll(/^edgefleet_kube_requests_total\{verb="(\w+)",code="\d+"\} (\d+)/gm)) {
+    out[verb ?? ""] = (out[verb ?? ""] ?? 0) + Number(n);
+  }
+  return out;
+}
+
+async function leaseHolder(client: KubeClient, namespace: string): Promise<string | undefined> {
+  const lease = await client
+    .request<{ spec: { holderIdentity?: string } }>({
+      method: "GET",
+      path: `${collectionPath(RESOURCES.leases, namespace)}/edgefleet-operator`,
+    })
+    .catch(() => undefined);
+  return lease?.spec.holderIdentity;
+}
+
+const rows: string[] = [];
+const details: string[] = [];
+try {
+  const t0 = performance.now();
+  cli("start", "--nodes", values.nodes);
+  console.error(`cluster with ${values.nodes} nodes up in ${seconds(t0).toFixed(1)} s`);
+  // 10,000 models × 125 nodes a class would be over a million pods: the DaemonSet controller is
+  // stopped, so the numbers are the operator's own work (plan, apply children, write status).
+  const kcmPid = Number(readFileSync(join(kwokWorkdir(env), "clusters", CLUSTER, "pids", "kube-controller-manager.pid"), "utf8"));
+  process.kill(kcmPid, "SIGTERM");
+  kubectl("apply", "--server-side", "-f", "operator/crds/");
+  kubectl("wait", "--for", "condition=Established", "crd/edgemodels.edgefleet.io", "crd/edgeruntimes.edgefleet.io");
+  kubectl("apply", "--server-side", "-f", "operator/catalog/");
+
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  const client = new KubeClient({ kubeConfig: kc, qps: 5000, burst: 5000, maxSockets: 64 });
+
+  for (const n of values.models.split(",").map(Number)) {
+    // Baseline: the API server accepting N EdgeModels, into a namespace no operator watches.
+    kubectl("create", "namespace", `base-${n}`);
+    const tBase = performance.now();
+    await createAll(client, `base-${n}`, models(`base-${n}`, n));
+    const baselineS = seconds(tBase);
+    kubectl("delete", "namespace", `base-${n}`, "--wait=false");
+
+    // The operator, started on N models already stored: list, plan, apply, write status.
+    const ns = `bench-${n}`;
+    kubectl("create", "namespace", ns);
+    await createAll(client, ns, models(ns, n));
+    const watch = watchConverged(client, ns, n);
+    const tOp = performance.now();
+    const leader = startOperator(ns, "bench-leader");
+    await watch.done;
+    const convergedS = seconds(tOp);
+    const port = await leader.port;
+    const requests = await requestsByVerb(port);
+    const total = Object.values(requests).reduce((a, b) => a + b, 0);
+    const rss = peakRssMiB(leader.child.pid ?? 0);
+    await watch.stop();
+    console.error(`${n}: baseline ${baselineS.toFixed(1)} s, operator ${convergedS.toFixed(1)} s, peak RSS ${rss.toFixed(0)} MiB`);
+
+    // Failover with N models in place: a warm standby, the leader SIGKILLed.
+    const standby = startOperator(ns, "bench-standby");
+    await standby.port;
+    await new Promise((r) => setTimeout(r, 5000));
+    const tKill = performance.now();
+    leader.child.kill("SIGKILL");
+    while ((await leaseHolder(client, ns)) !== "bench-standby") await new Promise((r) => setTimeout(r, 50));
+    const failoverS = seconds(tKill);
+    standby.child.kill("SIGKILL");
+
+    rows.push(
+      `| ${n.toLocaleString("en")} EdgeModels, ${values.nodes} nodes, until all converged | API server accepts the ${n.toLocaleString("en")} EdgeModels | ${baselineS.toFixed(2)} | ${convergedS.toFixed(2)} | ${(convergedS / baselineS).toFixed(2)} |`,
+    );
+    details.push(
+      `| ${n.toLocaleString("en")} | ${convergedS.toFixed(1)} | ${rss.toFixed(0)} | ${total} (${Object.entries(requests)
+        .map(([v, c]) => `${v} ${c}`)
+        .join(", ")}) | ${(total / convergedS).toFixed(0)} | ${failoverS.toFixed(2)} |`,
+    );
+    kubectl("delete", "namespace", ns, "--wait=false");
+  }
+  client.close();
+} finally {
+  spawnSync("node", ["--import", "tsx", "tools/src/cluster/cli.ts", "delete", "--name", CLUSTER], { env, stdio: "ignore" });
+  rmSync(stateDir, { recursive: true, force: true });
+}
+
+console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
+console.log(`operator: --workers ${values.workers} --kube-qps ${values.qps} --kube-burst ${Number(values.qps) * 2}`);
+console.log("| benchmark | baseline | baseline (s) | edgefleet (s) | edgefleet / baseline |");
+console.log("|---|---|---|---|---|");
+for (const r of rows) console.log(r);
+console.log(
+  "\n| EdgeModels | converged (s) | peak operator RSS (MiB) | requests to the API server | requests/s | leader failover after SIGKILL (s) |",
+);
+console.log("|---|---|---|---|---|---|");
+for (const d of details) console.log(d);
