@@ -23,6 +23,11 @@ export interface OperatorArgs {
   readonly logLevel: LogLevel;
   /** Prefix of the cluster-scoped RBAC names, so two platforms in one cluster do not collide. */
   readonly clusterPrefix: string;
+  /**
+   * What the Deployment waits for: the EdgeModel/EdgeRuntime API, which the operator lists first.
+   * (A component's own dependsOn does not reach its children.)
+   */
+  readonly after: readonly pulumi.Resource[];
 }
 
 export const OPERATOR = "edgefleet-operator";
@@ -142,7 +147,7 @@ export class Operator extends pulumi.ComponentResource {
           },
         },
       },
-      { ...parent, dependsOn: [this.lease] },
+      { ...parent, dependsOn: [this.lease, ...args.after] },
     );
     new k8s.policy.v1.PodDisruptionBudget(
       name,

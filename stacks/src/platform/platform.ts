@@ -38,9 +38,10 @@ export class Platform extends pulumi.ComponentResource {
         replicas: args.operator.replicas,
         logLevel: args.operator.logLevel,
         clusterPrefix: args.namespace,
+        // The operator starts by listing EdgeModels and EdgeRuntimes: their API must exist first.
+        after: [this.api],
       },
-      // The operator starts by listing EdgeModels and EdgeRuntimes: their API must exist first.
-      { ...parent, dependsOn: [this.api] },
+      parent,
     );
     const broker = args.broker.enabled ? new Broker(`${name}-broker`, { namespace, tlsSecret: args.broker.tlsSecret }, parent) : undefined;
     const mqttUrl = broker?.url;

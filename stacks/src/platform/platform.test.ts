@@ -1,0 +1,164 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { allCRDs } from "../../../operator/src/api/crds.js";
+import { DEFAULT_RUNTIMES } from "../../../operator/src/catalog/default-runtimes.js";
+import { DEFAULTS } from "../config/parse.js";
+import { descendants, type Registered, recordResources } from "../testing/mocks.js";
+import type { PlatformArgs } from "./args.js";
+import { Platform } from "./platform.js";
+
+let recorder: Awaited<ReturnType<typeof recordResources>>;
+beforeAll(async () => {
+  recorder = await recordResources();
+});
+
+const ARGS: PlatformArgs = { ...DEFAULTS, namespace: "edgefleet-system", monitoring: { rulesAs: "ConfigMap", dashboards: true } };
+
+async function platform(name: string, over: Partial<PlatformArgs> = {}): Promise<Registered[]> {
+  new Platform(name, { ...ARGS, ...over });
+  return descendants(await recorder.settled(), `edgefleet:Platform::${name}`);
+}
+
+const ofType = (rs: readonly Registered[], type: string) => rs.filter((r) => r.type === type);
+const one = (rs: readonly Registered[], type: string, name: string) => {
+  const r = rs.find((x) => x.type === type && x.name === name);
+  if (!r) throw new Error(`no ${type} ${name} among ${rs.map((x) => `${x.type} ${x.name}`).join(", ")}`);
+  return r;
+};
+type Pod = {
+  securityContext?: { runAsNonRoot?: boolean };
+  containers: {
+    name: string;
+    securityContext?: { readOnlyRootFilesystem?: boolean; allowPrivilegeEscalation?: boolean };
+    resources?: { limits?: object };
+  }[];
+};
+const podOf = (r: Registered) => (r.inputs.spec as { template: { spec: Pod } }).template.spec;
+
+describe("Platform", () => {
+  let all: Registered[];
+  beforeAll(async () => {
+    all = await platform("ef");
+  });
+
+  it("deploys the whole platform by default", () => {
+    const count = (type: string) => ofType(all, type).length;
+    expect({
+      namespaces: count("kubernetes:core/v1:Namespace"),
+      crds: count("kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"),
+      runtimes: count("kubernetes:edgefleet.io/v1alpha1:EdgeRuntime"),
+      deployments: ofType(all, "kubernetes:apps/v1:Deployment")
+        .map((d) => (d.inputs.metadata as { name: string }).name)
+        .sort(),
+      daemonSets: count("kubernetes:apps/v1:DaemonSet"),
+      leases: count("kubernetes:coordination.k8s.io/v1:Lease"),
+      pdbs: count("kubernetes:policy/v1:PodDisruptionBudget"),
+      networkPolicies: count("kubernetes:networking.k8s.io/v1:NetworkPolicy"),
+      configMaps: count("kubernetes:core/v1:ConfigMap"),
+    }).toEqual({
+      namespaces: 1,
+      crds: 2,
+      runtimes: 4,
+      deployments: ["edgefleet-mqtt", "edgefleet-operator", "edgefleet-telemetry-gateway"],
+      daemonSets: 1,
+      leases: 1,
+      pdbs: 1,
+      networkPolicies: 5,
+      configMaps: 3,
+    });
+  });
+
+  it("takes the CRDs and the catalog from the operator's TypeScript, catalog after CRDs", () => {
+    for (const crd of allCRDs()) {
+      expect(one(all, "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", crd.metadata.name).inputs.spec).toEqual(crd.spec);
+    }
+    for (const runtime of DEFAULT_RUNTIMES) {
+      const r = one(all, "kubernetes:edgefleet.io/v1alpha1:EdgeRuntime", `edgeruntime-${runtime.metadata.name}`);
+      expect(r.inputs.spec).toEqual(runtime.spec);
+      expect(r.dependsOn).toEqual(expect.arrayContaining(allCRDs().map((c) => c.metadata.name)));
+    }
+  });
+
+  it("starts the operator after its API and Lease exist", () => {
+    const operator = one(all, "kubernetes:apps/v1:Deployment", "ef-operator");
+    expect(operator.dependsOn).toEqual(expect.arrayContaining(["edgemodels.edgefleet.io", "edgeruntimes.edgefleet.io", "ef-operator"]));
+    expect(operator.dependsOn).toContain("edgeruntime-onnx");
+  });
+
+  it("gives the operator least privilege: no wildcards, no Secrets, Lease by name", () => {
+    const clusterRole = one(all, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "ef-operator");
+    const rules = clusterRole.inputs.rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+    const flat = rules.flatMap((r) => [...r.apiGroups, ...r.resources, ...r.verbs]);
+    expect(flat).not.toContain("*");
+    expect(rules.flatMap((r) => r.resources)).not.toContain("secrets");
+    const role = one(all, "kubernetes:rbac.authorization.k8s.io/v1:Role", "ef-operator");
+    expect(role.inputs.rules).toEqual([
+      {
+        apiGroups: ["coordination.k8s.io"],
+        resources: ["leases"],
+        resourceNames: ["edgefleet-operator"],
+        verbs: ["get", "watch", "update", "patch"],
+      },
+    ]);
+  });
+
+  it("runs every pod non-root with a read-only root filesystem and resource limits", () => {
+    const workloads = [...ofType(all, "kubernetes:apps/v1:Deployment"), ...ofType(all, "kubernetes:apps/v1:DaemonSet")];
+    expect(workloads).toHaveLength(4);
+    for (const w of workloads) {
+      const pod = podOf(w);
+      expect(pod.securityContext?.runAsNonRoot, w.name).toBe(true);
+      for (const c of pod.containers) {
+        expect(c.securityContext, `${w.name}/${c.name}`).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+        expect(Object.keys(c.resources?.limits ?? {}).sort(), `${w.name}/${c.name}`).toEqual(["cpu", "memory"]);
+      }
+    }
+  });
+
+  it("uses the configured registry and version for edgefleet's images", async () => {
+    const rs = await platform("ef-images", { registry: "registry.factory.local/edgefleet", version: "1.2.3" });
+    const images = [...ofType(rs, "kubernetes:apps/v1:Deployment"), ...ofType(rs, "kubernetes:apps/v1:DaemonSet")].flatMap((w) =>
+      podOf(w).containers.map((c) => (c as { image?: string }).image),
+    );
+    expect(images.sort()).toEqual([
+      "eclipse-mosquitto:2.0.20",
+      "registry.factory.local/edgefleet/edge-agent:1.2.3",
+      "registry.factory.local/edgefleet/operator:1.2.3",
+      "registry.factory.local/edgefleet/telemetry-gateway:1.2.3",
+    ]);
+  });
+
+  it("leaves out what is switched off, and the policies for it", async () => {
+    const rs = await platform("ef-min", {
+      catalog: false,
+      gateway: { ...ARGS.gateway, enabled: false },
+      broker: { ...ARGS.broker, enabled: false },
+      agent: { enabled: false },
+      monitoring: { rulesAs: "ConfigMap", dashboards: false },
+    });
+    expect(ofType(rs, "kubernetes:edgefleet.io/v1alpha1:EdgeRuntime")).toEqual([]);
+    expect(ofType(rs, "kubernetes:apps/v1:Deployment").map((d) => d.name)).toEqual(["ef-min-operator"]);
+    expect(ofType(rs, "kubernetes:apps/v1:DaemonSet")).toEqual([]);
+    expect(
+      ofType(rs, "kubernetes:networking.k8s.io/v1:NetworkPolicy")
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(["ef-min-default-deny", "ef-min-edgefleet-operator"]);
+    expect(ofType(rs, "kubernetes:core/v1:ConfigMap").map((c) => c.name)).toEqual(["ef-min-monitoring"]);
+  });
+
+  it("writes the rules as a PrometheusRule when the cluster runs the Prometheus Operator", async () => {
+    const rs = await platform("ef-prom", { monitoring: { rulesAs: "PrometheusRule", dashboards: true } });
+    const rule = one(rs, "kubernetes:monitoring.coreos.com/v1:PrometheusRule", "ef-prom-monitoring");
+    expect((rule.inputs.spec as { groups: { name: string }[] }).groups.map((g) => g.name)).toEqual([
+      "edgefleet-platform",
+      "edgefleet-nodes",
+    ]);
+    const dashboards = one(rs, "kubernetes:core/v1:ConfigMap", "ef-prom-monitoring-dashboards");
+    expect((dashboards.inputs.metadata as { labels: Record<string, string> }).labels.grafana_dashboard).toBe("1");
+  });
+
+  it("keeps a single operator replica drainable", async () => {
+    const rs = await platform("ef-one", { operator: { replicas: 1, logLevel: "info" } });
+    expect(one(rs, "kubernetes:policy/v1:PodDisruptionBudget", "ef-one-operator").inputs.spec).toMatchObject({ maxUnavailable: 1 });
+  });
+});
