@@ -1,5 +1,10 @@
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
 import { adoptCluster, servesPrometheusRules } from "./cluster/existing.js";
-import { loadConfig, runError } from "./config/load.js";
+import { k3sCluster } from "./cluster/k3s.js";
+import { loadConfig } from "./config/load.js";
+import type { StackConfig } from "./config/types.js";
+import type { PlatformArgs } from "./platform/args.js";
 import { Platform } from "./platform/platform.js";
 
 /**
@@ -9,19 +14,31 @@ import { Platform } from "./platform/platform.js";
  */
 export default async function program(): Promise<Record<string, unknown>> {
   const config = loadConfig();
-  if (config.cluster.kind !== "existing") throw runError("K3s sites are not wired yet");
-  const provider = adoptCluster(config.cluster);
-  const { rulesAs, dashboards } = config.platform.monitoring;
-  const resolvedRulesAs = rulesAs !== "auto" ? rulesAs : (await servesPrometheusRules(config.cluster)) ? "PrometheusRule" : "ConfigMap";
-  const platform = new Platform(
-    "edgefleet",
-    { ...config.platform, monitoring: { rulesAs: resolvedRulesAs, dashboards } },
-    { providers: [provider] },
-  );
+  const cluster = await provision(config);
+  const platform = new Platform("edgefleet", { ...config.platform, monitoring: cluster.monitoring }, { providers: [cluster.provider] });
   return {
     namespace: platform.namespace,
     crds: platform.api.crds.map((c) => c.metadata.name),
     runtimes: platform.api.runtimes.map((r) => r.metadata.name),
-    rulesAs: resolvedRulesAs,
+    rulesAs: cluster.monitoring.rulesAs,
+    ...(cluster.kubeconfig ? { kubeconfig: cluster.kubeconfig } : {}),
   };
+}
+
+interface Provisioned {
+  readonly provider: k8s.Provider;
+  readonly monitoring: PlatformArgs["monitoring"];
+  /** Secret; only for a cluster this stack created. */
+  readonly kubeconfig?: pulumi.Output<string>;
+}
+
+async function provision(config: StackConfig): Promise<Provisioned> {
+  const { rulesAs, dashboards } = config.platform.monitoring;
+  if (config.cluster.kind === "existing") {
+    const found = rulesAs === "auto" ? ((await servesPrometheusRules(config.cluster)) ? "PrometheusRule" : "ConfigMap") : rulesAs;
+    return { provider: adoptCluster(config.cluster), monitoring: { rulesAs: found, dashboards } };
+  }
+  // A K3s cluster this stack creates has no Prometheus Operator yet.
+  const { provider, kubeconfig } = k3sCluster(config.cluster);
+  return { provider, kubeconfig, monitoring: { rulesAs: rulesAs === "auto" ? "ConfigMap" : rulesAs, dashboards } };
 }

@@ -49,14 +49,17 @@ interface RegisterRequest {
  * Pulumi's mocks (resources echo their inputs as outputs), recording every registration with what
  * setMocks alone does not expose: secret-ness and dependencies, read off the raw request.
  */
-export async function recordResources(): Promise<{ resources: Registered[]; settled: () => Promise<Registered[]> }> {
+export async function recordResources(
+  /** Outputs a mocked resource has beyond its inputs (a Command's stdout). */
+  outputs: (type: string, inputs: Record<string, unknown>) => Record<string, unknown> = () => ({}),
+): Promise<{ resources: Registered[]; settled: () => Promise<Registered[]> }> {
   const resources: Registered[] = [];
   const inputs = new Map<string, Record<string, unknown>>();
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
         inputs.set(`${args.type}::${args.name}`, args.inputs);
-        return { id: `${args.name}-id`, state: args.inputs };
+        return { id: `${args.name}-id`, state: { ...args.inputs, ...outputs(args.type, args.inputs) } };
       },
       call: (args) => args.inputs,
     },

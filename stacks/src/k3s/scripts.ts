@@ -1,0 +1,75 @@
+import { stringify } from "yaml";
+import type { AirGapFiles, HostConfig } from "../config/types.js";
+import { nodeLabels, nodeTaints, taintFlag } from "./hardware.js";
+
+/** Where K3s reads its config and where edgefleet writes the join token (root-only). */
+export const K3S_PATHS = {
+  config: "/etc/rancher/k3s/config.yaml",
+  token: "/etc/rancher/k3s/edgefleet-token",
+  kubeconfig: "/etc/rancher/k3s/k3s.yaml",
+  images: "/var/lib/rancher/k3s/agent/images",
+};
+
+/** Files the air-gapped install copies into the SSH user's home, by role in the install. */
+export const STAGED = { installScript: "edgefleet-k3s-install.sh", binary: "edgefleet-k3s", images: "edgefleet-k3s-images.tar.zst" };
+
+/** Absolute path of a staged file: the SSH user's conventional home, which survives reboots (unlike /tmp). */
+export const stagedPath = (host: HostConfig, file: keyof typeof STAGED) =>
+  `${host.user === "root" ? "/root" : `/home/${host.user}`}/${STAGED[file]}`;
+
+export const API_PORT = 6443;
+
+/** `sudo` unless the SSH user is root; K3s's installer needs root, and sudo must not ask for a password. */
+const root = (host: HostConfig) => (host.user === "root" ? "" : "sudo ");
+
+/**
+ * /etc/rancher/k3s/config.yaml: K3s reads its flags from here on every start, so the node's
+ * identity, labels and taints live in one declarative file. The token is in a file of its own
+ * (token-file) so this one holds no secret and its diff stays readable.
+ */
+export function k3sConfig(host: HostConfig, site: string, serverUrl: string | undefined): string {
+  const labels = nodeLabels({ ...host, site });
+  return stringify({
+    "node-name": host.name,
+    ...(serverUrl ? { server: serverUrl } : { "tls-san": [host.address], "write-kubeconfig-mode": "0600" }),
+    "token-file": K3S_PATHS.token,
+    "node-label": Object.entries(labels).map(([k, v]) => `${k}=${v}`),
+    "node-taint": nodeTaints({ ...host, site }).map(taintFlag),
+  });
+}
+
+/** Writes stdin to a root-owned 0600 file (the config, the token). */
+export const writeFromStdin = (host: HostConfig, path: string) => `${root(host)}install -D -m 600 /dev/stdin ${path}`;
+
+/**
+ * Installs (or re-runs the installer for) K3s at the pinned version: the official install.sh
+ * online, or the staged script, binary and images air-gapped (INSTALL_K3S_SKIP_DOWNLOAD). The
+ * server waits until its node is Ready, so agents join a working API.
+ */
+export function installCommand(host: HostConfig, version: string, airGap: AirGapFiles | undefined): string {
+  const sudo = root(host);
+  const env = `INSTALL_K3S_VERSION='${version}' INSTALL_K3S_EXEC='${host.role}'`;
+  const steps = airGap
+    ? [
+        `${sudo}install -m 755 ${stagedPath(host, "binary")} /usr/local/bin/k3s`,
+        `${sudo}install -D -m 644 ${stagedPath(host, "images")} ${K3S_PATHS.images}/k3s-airgap-images-${host.arch}.tar.zst`,
+        `${sudo}env INSTALL_K3S_SKIP_DOWNLOAD=true ${env} sh ${stagedPath(host, "installScript")}`,
+      ]
+    : [`curl -sfL https://get.k3s.io | ${sudo}env ${env} sh -`];
+  if (host.role === "server") {
+    steps.push(
+      `for i in $(seq 60); do ${sudo}k3s kubectl get node ${host.name} >/dev/null 2>&1 && break; sleep 5; done`,
+      `${sudo}k3s kubectl wait --for=condition=Ready node/${host.name} --timeout=300s`,
+    );
+  }
+  return ["set -e", ...steps].join("\n");
+}
+
+export const uninstallCommand = (host: HostConfig) =>
+  `${root(host)}/usr/local/bin/${host.role === "server" ? "k3s-uninstall.sh" : "k3s-agent-uninstall.sh"}`;
+
+export const readKubeconfigCommand = (host: HostConfig) => `${root(host)}cat ${K3S_PATHS.kubeconfig}`;
+
+/** The server's kubeconfig, pointed at its address instead of 127.0.0.1. */
+export const externalKubeconfig = (kubeconfig: string, address: string) =>
+  kubeconfig.replace(`https://127.0.0.1:${API_PORT}`, `https://${address}:${API_PORT}`);

@@ -1,0 +1,112 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import type { AirGapFiles, HostConfig } from "../config/types.js";
+import {
+  API_PORT,
+  externalKubeconfig,
+  installCommand,
+  K3S_PATHS,
+  k3sConfig,
+  readKubeconfigCommand,
+  type STAGED,
+  stagedPath,
+  uninstallCommand,
+  writeFromStdin,
+} from "./scripts.js";
+
+export interface K3sSiteArgs {
+  /** Pinned K3s release, e.g. v1.32.3+k3s1. */
+  readonly version: string;
+  /** Site name: every node's edgefleet.io/site label. */
+  readonly site: string;
+  /** The site's hosts; exactly one has role server. */
+  readonly hosts: readonly HostConfig[];
+  /** SSH private key for every host; keep it a secret. */
+  readonly sshPrivateKey: pulumi.Input<string>;
+  /** K3s join token; keep it a secret. */
+  readonly token: pulumi.Input<string>;
+  /** Install from files Pulumi copies to each host, with no download on the hosts. */
+  readonly airGap?: AirGapFiles;
+}
+
+/**
+ * A K3s cluster on a site's hosts, installed over SSH: per host, (air-gapped: copy the installer,
+ * binary and images →) write config and token → install; agents install only after the server's
+ * node is Ready. The server's kubeconfig comes back as a secret output.
+ */
+export class K3sSite extends pulumi.ComponentResource {
+  /** Admin kubeconfig of the new cluster, pointed at the server's address. Secret. */
+  readonly kubeconfig: pulumi.Output<string>;
+  /** https://<server address>:6443 */
+  readonly serverUrl: string;
+
+  constructor(name: string, args: K3sSiteArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("edgefleet:k3s:Site", name, {}, opts);
+    const server = args.hosts.find((h) => h.role === "server");
+    if (!server) throw new Error(`K3sSite ${name}: one host must have role server`);
+    this.serverUrl = `https://${server.address}:${API_PORT}`;
+
+    const serverInstall = this.host(name, server, args, []);
+    const read = new command.remote.Command(
+      `${name}-${server.name}-kubeconfig`,
+      { connection: this.connection(server, args), create: readKubeconfigCommand(server), triggers: [args.version] },
+      { parent: this, dependsOn: [serverInstall], additionalSecretOutputs: ["stdout"] },
+    );
+    this.kubeconfig = pulumi.secret(read.stdout.apply((k) => externalKubeconfig(k, server.address)));
+    for (const agent of args.hosts.filter((h) => h.role === "agent")) this.host(name, agent, args, [serverInstall]);
+    this.registerOutputs({ kubeconfig: this.kubeconfig, serverUrl: this.serverUrl });
+  }
+
+  private connection(host: HostConfig, args: K3sSiteArgs): command.types.input.remote.ConnectionArgs {
+    return { host: host.address, port: host.port, user: host.user, privateKey: pulumi.secret(args.sshPrivateKey) };
+  }
+
+  /** One host's steps; returns its install command. */
+  private host(site: string, host: HostConfig, args: K3sSiteArgs, installAfter: pulumi.Resource[]): command.remote.Command {
+    const name = `${site}-${host.name}`;
+    const connection = this.connection(host, args);
+    const parent = { parent: this };
+    const staged = args.airGap ? this.stage(name, host, args.airGap, connection, args.version) : [];
+    const config = k3sConfig(host, args.site, host.role === "server" ? undefined : this.serverUrl);
+    const configured = new command.remote.Command(
+      `${name}-config`,
+      { connection, create: writeFromStdin(host, K3S_PATHS.config), update: writeFromStdin(host, K3S_PATHS.config), stdin: config },
+      parent,
+    );
+    const token = new command.remote.Command(
+      `${name}-token`,
+      {
+        connection,
+        create: writeFromStdin(host, K3S_PATHS.token),
+        update: writeFromStdin(host, K3S_PATHS.token),
+        stdin: pulumi.secret(args.token),
+      },
+      parent,
+    );
+    const install = installCommand(host, args.version, args.airGap);
+    return new command.remote.Command(
+      `${name}-install`,
+      // Re-run the installer (it restarts K3s) when the version or the node's config changes.
+      { connection, create: install, update: install, delete: uninstallCommand(host), triggers: [args.version, config] },
+      { ...parent, dependsOn: [...staged, configured, token, ...installAfter] },
+    );
+  }
+
+  private stage(
+    name: string,
+    host: HostConfig,
+    files: AirGapFiles,
+    connection: command.types.input.remote.ConnectionArgs,
+    version: string,
+  ) {
+    const copy = (what: keyof typeof STAGED, localPath: string | undefined) => {
+      if (!localPath) throw new Error(`K3sSite: airGap has no ${what} for ${host.arch} (host ${host.name})`);
+      return new command.remote.CopyFile(
+        `${name}-stage-${what}`,
+        { connection, localPath, remotePath: stagedPath(host, what), triggers: [version, localPath] },
+        { parent: this },
+      );
+    };
+    return [copy("installScript", files.installScript), copy("binary", files.binaries[host.arch]), copy("images", files.images[host.arch])];
+  }
+}
