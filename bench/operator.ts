@@ -10,9 +10,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { KubeConfig } from "@kubernetes/client-node";
 import type { EdgeModel } from "../operator/src/api/edgemodel.js";
 import { KubeClient } from "../operator/src/kube/client.js";
+import { loadCredentials } from "../operator/src/kube/credentials.js";
 import { Informer } from "../operator/src/kube/informer.js";
 import { collectionPath, type KubeObject, RESOURCES } from "../operator/src/kube/objects.js";
 import { silentLogger } from "../operator/src/observe/log.js";
@@ -96,9 +96,7 @@ function startOperator(namespace: string, identity: string): { child: ChildProce
   const child = spawn(
     process.execPath,
     [
-      "--import",
-      "tsx",
-      "operator/src/main.ts",
+      "operator/dist/main.mjs",
       ...["--kubeconfig", kubeconfig, "--namespace", namespace, "--leader-election-namespace", namespace, "--identity", identity],
       ...[
         "--http-address",
@@ -153,6 +151,8 @@ async function leaseHolder(client: KubeClient, namespace: string): Promise<strin
 const rows: string[] = [];
 const details: string[] = [];
 try {
+  // The operator runs as shipped: bundled JavaScript, not TypeScript through tsx's loader (which costs ~70 MiB).
+  run("npm", ["run", "--silent", "--workspace", "operator", "build"]);
   const t0 = performance.now();
   cli("start", "--nodes", values.nodes);
   console.error(`cluster with ${values.nodes} nodes up in ${seconds(t0).toFixed(1)} s`);
@@ -164,9 +164,7 @@ try {
   kubectl("wait", "--for", "condition=Established", "crd/edgemodels.edgefleet.io", "crd/edgeruntimes.edgefleet.io");
   kubectl("apply", "--server-side", "-f", "operator/catalog/");
 
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfig);
-  const client = new KubeClient({ kubeConfig: kc, qps: 5000, burst: 5000, maxSockets: 64 });
+  const client = new KubeClient({ credentials: await loadCredentials(kubeconfig), qps: 5000, burst: 5000, maxSockets: 64 });
 
   for (const n of values.models.split(",").map(Number)) {
     // Baseline: the API server accepting N EdgeModels, into a namespace no operator watches.

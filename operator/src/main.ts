@@ -1,10 +1,10 @@
 #!/usr/bin/env -S node --import tsx
-import { KubeConfig } from "@kubernetes/client-node";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { MANAGER } from "./api/labels.js";
 import { CONTROLLER_NAME, EdgeModelController } from "./controller/controller.js";
 import { apiEventRecorder } from "./controller/events.js";
 import { KubeClient } from "./kube/client.js";
+import { loadCredentials } from "./kube/credentials.js";
 import { LeaderElector } from "./leader/lease.js";
 import { listen, probeServer } from "./observe/http-server.js";
 import { jsonLogger } from "./observe/log.js";
@@ -28,14 +28,12 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const log = jsonLogger({ level: opts.logLevel }).with({ identity: opts.identity });
-  const kubeConfig = new KubeConfig();
-  if (opts.kubeconfig) kubeConfig.loadFromFile(opts.kubeconfig);
-  else kubeConfig.loadFromDefault();
+  const credentials = await loadCredentials(opts.kubeconfig);
 
   const registries = { process: new Registry(), client: new Registry(), controller: new Registry(), leader: new Registry() };
   collectDefaultMetrics({ register: registries.process });
   const observe = kubeClientMetrics(registries.client);
-  const client = new KubeClient({ kubeConfig, qps: opts.kubeQps, burst: opts.kubeBurst, observe });
+  const client = new KubeClient({ credentials, qps: opts.kubeQps, burst: opts.kubeBurst, observe });
   const trace = tracing(opts.traceExporter, MANAGER);
   const controller = new EdgeModelController({
     client,
@@ -50,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
   });
 
   // Lease traffic has a client (and rate limit) of its own, so renewals never queue behind reconciles.
-  const leaseClient = new KubeClient({ kubeConfig, qps: 10, burst: 10, observe });
+  const leaseClient = new KubeClient({ credentials, qps: 10, burst: 10, observe });
   const elector = opts.leaderElect
     ? new LeaderElector({
         client: leaseClient,

@@ -86,7 +86,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   const level = v["log-level"] as Level;
   if (!LEVELS.includes(level)) throw new Error(`--log-level must be one of ${LEVELS.join(", ")}, got "${v["log-level"]}"`);
   return {
-    kubeconfig: v.kubeconfig ?? env.KUBECONFIG,
+    kubeconfig: v.kubeconfig ?? env.KUBECONFIG?.split(":")[0],
     namespace: v.namespace,
     workers: positive("workers", v.workers),
     kubeQps: positive("kube-qps", v["kube-qps"], { integer: false }),

@@ -1,8 +1,8 @@
 import * as http from "node:http";
 import * as https from "node:https";
-import type { KubeConfig } from "@kubernetes/client-node";
 import { type Clock, systemClock } from "../clock.js";
 import { TokenBucket } from "../queue/rate-limiters.js";
+import type { Credentials } from "./credentials.js";
 import { KubeError } from "./errors.js";
 
 const AUTH_TTL_MS = 60_000;
@@ -27,7 +27,7 @@ export interface RequestArgs {
 export type RequestObserver = (verb: Verb | "WATCH", status: number, seconds: number) => void;
 
 export interface KubeClientOptions {
-  kubeConfig: KubeConfig;
+  credentials: Credentials;
   /** Steady requests per second the client allows itself (client-go's QPS); watches count once when opened. */
   qps?: number;
   /** Requests that may go at once above qps (client-go's Burst). */
@@ -45,7 +45,7 @@ export interface KubeClientOptions {
  * operator itself never floods the API server however much work is queued.
  */
 export class KubeClient {
-  readonly #kc: KubeConfig;
+  readonly #credentials: Credentials;
   readonly #server: URL;
   readonly #agent: http.Agent;
   readonly #bucket: TokenBucket;
@@ -53,11 +53,9 @@ export class KubeClient {
   readonly #observe: RequestObserver;
   #tls: { options: https.RequestOptions; at: number } | undefined;
 
-  constructor({ kubeConfig, qps = 50, burst = 100, maxSockets = 32, clock = systemClock, observe = () => {} }: KubeClientOptions) {
-    const server = kubeConfig.getCurrentCluster()?.server;
-    if (!server) throw new Error("kubeconfig: the current context names no cluster with a server");
-    this.#kc = kubeConfig;
-    this.#server = new URL(server);
+  constructor({ credentials, qps = 50, burst = 100, maxSockets = 32, clock = systemClock, observe = () => {} }: KubeClientOptions) {
+    this.#credentials = credentials;
+    this.#server = credentials.server;
     const Agent = this.#server.protocol === "https:" ? https.Agent : http.Agent;
     this.#agent = new Agent({ keepAlive: true, maxSockets });
     this.#bucket = new TokenBucket({ qps, burst, clock });
@@ -110,15 +108,10 @@ export class KubeClient {
     this.#agent.destroy();
   }
 
-  // Credentials are re-read from the kubeconfig (files, exec plugins) once a minute, not per request.
+  // Credentials are re-read (token files, exec plugins) once a minute, not per request.
   async #auth(): Promise<https.RequestOptions> {
     const now = this.#clock.now();
-    if (!this.#tls || now - this.#tls.at > AUTH_TTL_MS) {
-      const options: https.RequestOptions = {};
-      await this.#kc.applyToHTTPSOptions(options);
-      delete options.agent;
-      this.#tls = { options, at: now };
-    }
+    if (!this.#tls || now - this.#tls.at > AUTH_TTL_MS) this.#tls = { options: await this.#credentials.requestOptions(), at: now };
     return this.#tls.options;
   }
 
