@@ -36,6 +36,7 @@ try {
     times.destroy.push(stack.timed("destroy", "--yes", "--skip-preview").seconds);
   }
   stack.remove();
+  tiny("stack", "rm", "bench-tiny", "--yes", "--force");
   const base = median(times.tinyUp);
   const row = (name: string, xs: number[]) =>
     `| ${name} | ${median(xs).toFixed(1)} s | ${xs.map((x) => x.toFixed(1)).join(", ")} | ${(median(xs) / base).toFixed(1)}× |`;
