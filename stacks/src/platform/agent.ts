@@ -1,17 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { HTTP_PORT, NODE_IDENTITY_DIR } from "./contract.js";
-import {
-  CONTAINER_SECURITY,
-  componentLabels,
-  fieldEnv,
-  httpProbes,
-  podSecurity,
-  resources,
-  scrapeAnnotations,
-  selectorLabels,
-  TMP,
-} from "./pod.js";
+import { componentLabels, edgefleetPodTemplate, fieldEnv, podSecurity, resources, selectorLabels } from "./pod.js";
 
 export interface AgentArgs {
   readonly namespace: pulumi.Input<string>;
@@ -51,32 +41,27 @@ export class Agent extends pulumi.ComponentResource {
         spec: {
           selector: { matchLabels: selector },
           updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "10%" } },
-          template: {
-            metadata: { labels, annotations: scrapeAnnotations(HTTP_PORT) },
-            spec: {
-              serviceAccountName: sa.metadata.name,
-              automountServiceAccountToken: false,
+          template: edgefleetPodTemplate({
+            component: AGENT,
+            serviceAccountName: sa.metadata.name,
+            apiAccess: false,
+            container: {
+              name: "agent",
+              image: args.image,
+              args: ["--node-name=$(NODE_NAME)", `--http-port=${HTTP_PORT}`, "--sysfs=/host/sys", ...mqttArgs],
+              env: [fieldEnv("NODE_NAME", "spec.nodeName")],
+              resources: resources({ request: "10m", limit: "200m" }, { request: "32Mi", limit: "128Mi" }),
+              mounts: mounts.map((m) => m.mount),
+            },
+            volumes: mounts.map((m) => m.volume),
+            pod: {
               // Every node, whatever its taints: a node without an agent is invisible to the platform.
               tolerations: [{ operator: "Exists" }],
               priorityClassName: "system-node-critical",
               // Root group only to read the node's identity files (0640 root:root); the user stays non-root.
               securityContext: { ...podSecurity(), supplementalGroups: [0] },
-              containers: [
-                {
-                  name: "agent",
-                  image: args.image,
-                  args: ["--node-name=$(NODE_NAME)", `--http-port=${HTTP_PORT}`, "--sysfs=/host/sys", ...mqttArgs],
-                  env: [fieldEnv("NODE_NAME", "spec.nodeName")],
-                  ports: [{ name: "http", containerPort: HTTP_PORT }],
-                  ...httpProbes("http"),
-                  resources: resources({ request: "10m", limit: "200m" }, { request: "32Mi", limit: "128Mi" }),
-                  securityContext: CONTAINER_SECURITY,
-                  volumeMounts: [TMP.mount, ...mounts.map((m) => m.mount)],
-                },
-              ],
-              volumes: [TMP.volume, ...mounts.map((m) => m.volume)],
             },
-          },
+          }),
         },
       },
       parent,

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { HTTP_PORT } from "./contract.js";
-import { CONTAINER_SECURITY, componentLabels, httpProbes, podSecurity, resources, scrapeAnnotations, selectorLabels, TMP } from "./pod.js";
+import { componentLabels, edgefleetPodTemplate, resources, selectorLabels } from "./pod.js";
 
 export interface GatewayArgs {
   readonly namespace: pulumi.Input<string>;
@@ -43,30 +43,19 @@ export class Gateway extends pulumi.ComponentResource {
         spec: {
           replicas: args.replicas,
           selector: { matchLabels: selector },
-          template: {
-            metadata: { labels, annotations: scrapeAnnotations(HTTP_PORT) },
-            spec: {
-              serviceAccountName: sa.metadata.name,
-              automountServiceAccountToken: false,
-              securityContext: podSecurity(),
-              containers: [
-                {
-                  name: "gateway",
-                  image: args.image,
-                  args: [`--http-port=${HTTP_PORT}`, ...mqttArgs],
-                  ports: [{ name: "http", containerPort: HTTP_PORT }],
-                  ...httpProbes("http"),
-                  resources: resources({ request: "50m", limit: "1" }, { request: "64Mi", limit: "512Mi" }),
-                  securityContext: CONTAINER_SECURITY,
-                  volumeMounts: [TMP.mount, ...(args.mqttUrl ? [{ name: "mqtt", mountPath: MQTT_DIR, readOnly: true }] : [])],
-                },
-              ],
-              volumes: [
-                TMP.volume,
-                ...(args.mqttUrl ? [{ name: "mqtt", secret: { secretName: args.mqttClientSecret, defaultMode: 0o440 } }] : []),
-              ],
+          template: edgefleetPodTemplate({
+            component: GATEWAY,
+            serviceAccountName: sa.metadata.name,
+            apiAccess: false,
+            container: {
+              name: "gateway",
+              image: args.image,
+              args: [`--http-port=${HTTP_PORT}`, ...mqttArgs],
+              resources: resources({ request: "50m", limit: "1" }, { request: "64Mi", limit: "512Mi" }),
+              mounts: args.mqttUrl ? [{ name: "mqtt", mountPath: MQTT_DIR, readOnly: true }] : [],
             },
-          },
+            volumes: args.mqttUrl ? [{ name: "mqtt", secret: { secretName: args.mqttClientSecret, defaultMode: 0o440 } }] : [],
+          }),
         },
       },
       parent,

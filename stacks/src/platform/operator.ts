@@ -3,17 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { GROUP } from "../../../operator/src/api/group.js";
 import type { LogLevel } from "./args.js";
 import { HTTP_PORT, image } from "./contract.js";
-import {
-  CONTAINER_SECURITY,
-  componentLabels,
-  fieldEnv,
-  httpProbes,
-  podSecurity,
-  resources,
-  scrapeAnnotations,
-  selectorLabels,
-  TMP,
-} from "./pod.js";
+import { componentLabels, edgefleetPodTemplate, fieldEnv, resources, selectorLabels } from "./pod.js";
 
 export interface OperatorArgs {
   readonly namespace: pulumi.Input<string>;
@@ -111,11 +101,23 @@ export class Operator extends pulumi.ComponentResource {
         spec: {
           replicas: args.replicas,
           selector: { matchLabels: selector },
-          template: {
-            metadata: { labels, annotations: scrapeAnnotations(HTTP_PORT) },
-            spec: {
-              serviceAccountName: sa.metadata.name,
-              securityContext: podSecurity(),
+          template: edgefleetPodTemplate({
+            component: OPERATOR,
+            serviceAccountName: sa.metadata.name,
+            apiAccess: true,
+            container: {
+              name: "operator",
+              image: args.image,
+              args: [
+                "--namespace=$(POD_NAMESPACE)",
+                `--leader-election-lease=${OPERATOR}`,
+                `--log-level=${args.logLevel}`,
+                `--http-port=${HTTP_PORT}`,
+              ],
+              env: [fieldEnv("POD_NAMESPACE", "metadata.namespace"), fieldEnv("POD_NAME", "metadata.name")],
+              resources: resources({ request: "50m", limit: "500m" }, { request: "64Mi", limit: "256Mi" }),
+            },
+            pod: {
               // Standbys on other nodes, so losing one device does not lose the operator.
               affinity: {
                 podAntiAffinity: {
@@ -124,27 +126,8 @@ export class Operator extends pulumi.ComponentResource {
                   ],
                 },
               },
-              containers: [
-                {
-                  name: "operator",
-                  image: args.image,
-                  args: [
-                    "--namespace=$(POD_NAMESPACE)",
-                    `--leader-election-lease=${OPERATOR}`,
-                    `--log-level=${args.logLevel}`,
-                    `--http-port=${HTTP_PORT}`,
-                  ],
-                  env: [fieldEnv("POD_NAMESPACE", "metadata.namespace"), fieldEnv("POD_NAME", "metadata.name")],
-                  ports: [{ name: "http", containerPort: HTTP_PORT }],
-                  ...httpProbes("http"),
-                  resources: resources({ request: "50m", limit: "500m" }, { request: "64Mi", limit: "256Mi" }),
-                  securityContext: CONTAINER_SECURITY,
-                  volumeMounts: [TMP.mount],
-                },
-              ],
-              volumes: [TMP.volume],
             },
-          },
+          }),
         },
       },
       { ...parent, dependsOn: [this.lease, ...args.after] },

@@ -1,4 +1,6 @@
 import type { core } from "@pulumi/kubernetes/types/input.js";
+import type * as pulumi from "@pulumi/pulumi";
+import { HTTP_PORT } from "./contract.js";
 
 /** Recommended labels of one platform component; the first two select its pods. */
 export function componentLabels(component: string): Record<string, string> {
@@ -32,13 +34,13 @@ export function resources(
 }
 
 /** A writable /tmp, since the root filesystem is read-only. */
-export const TMP = {
+const TMP = {
   volume: { name: "tmp", emptyDir: { sizeLimit: "64Mi" } } satisfies core.v1.Volume,
   mount: { name: "tmp", mountPath: "/tmp" } satisfies core.v1.VolumeMount,
 };
 
 /** /metrics, /healthz and /readyz on the http port (the contract of edgefleet's images). */
-export function httpProbes(port: string): Pick<core.v1.Container, "livenessProbe" | "readinessProbe"> {
+function httpProbes(port: string): Pick<core.v1.Container, "livenessProbe" | "readinessProbe"> {
   return {
     livenessProbe: { httpGet: { path: "/healthz", port }, periodSeconds: 10, failureThreshold: 3 },
     readinessProbe: { httpGet: { path: "/readyz", port }, periodSeconds: 5 },
@@ -49,8 +51,58 @@ export function httpProbes(port: string): Pick<core.v1.Container, "livenessProbe
 export const fieldEnv = (name: string, fieldPath: string): core.v1.EnvVar => ({ name, valueFrom: { fieldRef: { fieldPath } } });
 
 /** Annotations for Prometheus' pod discovery when no Prometheus Operator selects by Service. */
-export const scrapeAnnotations = (port: number) => ({
+const scrapeAnnotations = (port: number) => ({
   "prometheus.io/scrape": "true",
   "prometheus.io/port": String(port),
   "prometheus.io/path": "/metrics",
 });
+
+/** One of edgefleet's own images (operator, gateway, agent) as the single container of a pod. */
+export interface EdgefleetPod {
+  readonly component: string;
+  readonly serviceAccountName: pulumi.Input<string>;
+  /** Only the operator talks to the API server. */
+  readonly apiAccess: boolean;
+  readonly container: {
+    readonly name: string;
+    readonly image: string;
+    readonly args: pulumi.Input<string>[];
+    readonly env?: core.v1.EnvVar[];
+    readonly resources: core.v1.ResourceRequirements;
+    readonly mounts?: core.v1.VolumeMount[];
+  };
+  readonly volumes?: core.v1.Volume[];
+  /** Further pod fields (affinity, tolerations, ...); securityContext here replaces the default. */
+  readonly pod?: Omit<core.v1.PodSpec, "containers">;
+}
+
+/**
+ * The pod template every edgefleet image gets: the image contract's http port with /metrics and
+ * probes, scrape annotations, non-root and read-only, a writable /tmp.
+ */
+export function edgefleetPodTemplate(p: EdgefleetPod): core.v1.PodTemplateSpec {
+  const c = p.container;
+  return {
+    metadata: { labels: componentLabels(p.component), annotations: scrapeAnnotations(HTTP_PORT) },
+    spec: {
+      serviceAccountName: p.serviceAccountName,
+      automountServiceAccountToken: p.apiAccess,
+      securityContext: podSecurity(),
+      ...p.pod,
+      containers: [
+        {
+          name: c.name,
+          image: c.image,
+          args: c.args,
+          ...(c.env ? { env: c.env } : {}),
+          ports: [{ name: "http", containerPort: HTTP_PORT }],
+          ...httpProbes("http"),
+          resources: c.resources,
+          securityContext: CONTAINER_SECURITY,
+          volumeMounts: [TMP.mount, ...(c.mounts ?? [])],
+        },
+      ],
+      volumes: [TMP.volume, ...(p.volumes ?? [])],
+    },
+  };
+}
