@@ -1,0 +1,72 @@
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { Registry } from "prom-client";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { MANAGER } from "../../operator/src/api/labels.js";
+import { EdgeModelController } from "../../operator/src/controller/controller.js";
+import type { EventNote, EventRecorder } from "../../operator/src/controller/events.js";
+import { KubeClient } from "../../operator/src/kube/client.js";
+import { loadCredentials } from "../../operator/src/kube/credentials.js";
+import { silentLogger } from "../../operator/src/observe/log.js";
+import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
+import { converged, EdgeModels } from "./edgemodels.js";
+import { installApi } from "./install.js";
+
+const { kc, core } = testCluster();
+const exporter = new InMemorySpanExporter();
+const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+const registry = new Registry();
+const recorded: EventNote[] = [];
+const recorder: EventRecorder = { record: (_, note) => void recorded.push(note) };
+
+let ns: string;
+let client: KubeClient;
+let controller: EdgeModelController;
+
+beforeAll(async () => {
+  await installApi(kc);
+  ns = await freshNamespace(core, "op-tracing");
+  client = new KubeClient({ credentials: await loadCredentials(inject("kubeconfig")) });
+  // In process, without leader election: the namespace is this suite's alone.
+  controller = new EdgeModelController({
+    client,
+    namespace: ns,
+    workers: 2,
+    fieldManager: MANAGER,
+    events: recorder,
+    log: silentLogger,
+    registry,
+    tracer: provider.getTracer("edgefleet-test"),
+  });
+  await controller.lead();
+});
+
+afterAll(async () => {
+  const models = new EdgeModels(kc, ns);
+  await models.delete("traced").catch(() => {});
+  await eventually("traced finalized", async () => ((await models.get("traced")) ? undefined : true)).catch(() => {});
+  await controller?.stop();
+  client?.close();
+  if (ns) await core.deleteNamespace({ name: ns });
+});
+
+describe("reconcile telemetry", () => {
+  it("records a span per reconcile with the key and what it did, and Events for transitions", async () => {
+    const models = new EdgeModels(kc, ns);
+    await models.create("traced", {
+      placement: { nodeSelector: { "edgefleet.io/fleet-profile": "default", "edgefleet.io/hardware-class": "x86-cpu" } },
+    });
+    await eventually("traced Ready", async () => {
+      const m = await models.get("traced");
+      return converged(m) && m?.status?.conditions?.find((c) => c.type === "Ready")?.status === "True" ? true : undefined;
+    });
+    const spans = exporter.getFinishedSpans().filter((s) => s.name === "reconcile" && s.attributes["edgefleet.key"] === `${ns}/traced`);
+    expect(spans.length).toBeGreaterThan(0);
+    expect(spans.map((s) => s.attributes["edgefleet.outcome"])).toContain("synced");
+    expect(spans.every((s) => s.attributes["edgefleet.controller"] === "edgemodel" && s.endTime[0] + s.endTime[1] > 0)).toBe(true);
+    expect(recorded.map((e) => e.reason)).toContain("Ready");
+
+    const metrics = await registry.metrics();
+    expect(metrics).toMatch(/controller_runtime_reconcile_total\{controller="edgemodel",result="success"\} [1-9]/);
+    expect(metrics).toMatch(/edgefleet_reconcile_outcomes_total\{outcome="synced"\} [1-9]/);
+  });
+});
