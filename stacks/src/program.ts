@@ -4,6 +4,7 @@ import { adoptCluster, servesPrometheusRules } from "./cluster/existing.js";
 import { k3sCluster } from "./cluster/k3s.js";
 import { loadConfig } from "./config/load.js";
 import type { StackConfig } from "./config/types.js";
+import { type CertificateAuthority, certificateAuthority } from "./pki/certificates.js";
 import type { PlatformArgs } from "./platform/args.js";
 import { Platform } from "./platform/platform.js";
 
@@ -14,8 +15,13 @@ import { Platform } from "./platform/platform.js";
  */
 export default async function program(): Promise<Record<string, unknown>> {
   const config = loadConfig();
-  const cluster = await provision(config);
-  const platform = new Platform("edgefleet", { ...config.platform, monitoring: cluster.monitoring }, { providers: [cluster.provider] });
+  const mqttCa = config.mqttPkiSeed ? certificateAuthority(config.mqttPkiSeed) : undefined;
+  const cluster = await provision(config, mqttCa);
+  const platform = new Platform(
+    "edgefleet",
+    { ...config.platform, monitoring: cluster.monitoring, ...(mqttCa ? { mqttCa } : {}) },
+    { providers: [cluster.provider] },
+  );
   return {
     namespace: platform.namespace,
     crds: platform.api.crds.map((c) => c.metadata.name),
@@ -32,13 +38,13 @@ interface Provisioned {
   readonly kubeconfig?: pulumi.Output<string>;
 }
 
-async function provision(config: StackConfig): Promise<Provisioned> {
+async function provision(config: StackConfig, mqttCa: CertificateAuthority | undefined): Promise<Provisioned> {
   const { rulesAs, dashboards } = config.platform.monitoring;
   if (config.cluster.kind === "existing") {
     const found = rulesAs === "auto" ? ((await servesPrometheusRules(config.cluster)) ? "PrometheusRule" : "ConfigMap") : rulesAs;
     return { provider: adoptCluster(config.cluster), monitoring: { rulesAs: found, dashboards } };
   }
   // A K3s cluster this stack creates has no Prometheus Operator yet.
-  const { provider, kubeconfig } = k3sCluster(config.cluster);
+  const { provider, kubeconfig } = k3sCluster(config.cluster, mqttCa);
   return { provider, kubeconfig, monitoring: { rulesAs: rulesAs === "auto" ? "ConfigMap" : rulesAs, dashboards } };
 }

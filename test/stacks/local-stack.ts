@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,6 +28,11 @@ export function startCluster(name: string, stateDir: string, nodes: number): { k
   return { kubeconfig: kubeconfigPath(name, env), stop: () => cli("delete") };
 }
 
+interface StackFile {
+  config?: Record<string, unknown>;
+  encryptionsalt?: string;
+}
+
 /**
  * The `local` stack's own configuration (stacks/Pulumi.local.yaml), pointed at another cluster and
  * namespace and written to a file of its own, so a test never edits the tracked stack file.
@@ -43,16 +48,28 @@ export class LocalStack {
     this.configure({});
   }
 
-  /** Rewrites the config file: Pulumi.local.yaml's keys, the test's cluster and namespace, then `extra`. */
+  /**
+   * Rewrites the config file: Pulumi.local.yaml's keys, the test's cluster and namespace, then
+   * `extra`; secrets set with setSecret (and the salt they are encrypted with) are kept.
+   */
   configure(extra: Record<string, unknown>): void {
     const local = parse(readFileSync(join(ROOT, "stacks/Pulumi.local.yaml"), "utf8")) as { config: Record<string, unknown> };
+    const current = (existsSync(this.configFile) ? parse(readFileSync(this.configFile, "utf8")) : null) as StackFile | null;
+    const secrets = Object.entries(current?.config ?? {}).filter(([, v]) => typeof v === "object" && v !== null && "secure" in v);
     const config = {
       ...local.config,
       "edgefleet:cluster": { kubeconfig: this.opts.kubeconfig },
       "edgefleet:namespace": this.opts.namespace,
+      ...Object.fromEntries(secrets),
       ...extra,
     };
-    writeFileSync(this.configFile, stringify({ config }));
+    writeFileSync(this.configFile, stringify({ config, ...(current?.encryptionsalt ? { encryptionsalt: current.encryptionsalt } : {}) }));
+  }
+
+  /** `pulumi config set --secret`: encrypted into the config file, as a user would. */
+  setSecret(key: string, value: string): void {
+    const r = this.cli("config", "set", "--secret", key, value, "--stack", this.stack, "--config-file", this.configFile);
+    if (r.status !== 0) throw new Error(`pulumi config set --secret ${key} failed:\n${r.output}`);
   }
 
   /** `pulumi <command>` (up, preview, destroy) on the root Pulumi.yaml with this stack and config file. */
@@ -63,6 +80,13 @@ export class LocalStack {
   init(): void {
     const r = this.cli("stack", "init", this.stack);
     if (r.status !== 0) throw new Error(`pulumi stack init ${this.stack} failed:\n${r.output}`);
+  }
+
+  /** The stack's state as `pulumi stack export` prints it (secrets stay encrypted). */
+  exportState(): string {
+    const r = this.cli("stack", "export", "--stack", this.stack);
+    if (r.status !== 0) throw new Error(`pulumi stack export failed:\n${r.output}`);
+    return r.output;
   }
 
   remove(): PulumiResult {

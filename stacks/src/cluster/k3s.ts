@@ -2,9 +2,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { K3sCluster } from "../config/types.js";
 import { K3sSite } from "../k3s/site.js";
+import type { CertificateAuthority } from "../pki/certificates.js";
 
 /** Installs K3s on the site's hosts and returns a provider for the new cluster, plus its kubeconfig (secret). */
-export function k3sCluster(cluster: K3sCluster): { provider: k8s.Provider; kubeconfig: pulumi.Output<string> } {
+export function k3sCluster(
+  cluster: K3sCluster,
+  mqttCa: CertificateAuthority | undefined,
+): { provider: k8s.Provider; kubeconfig: pulumi.Output<string> } {
   const site = new K3sSite(cluster.site, {
     version: cluster.version,
     site: cluster.site,
@@ -12,6 +16,7 @@ export function k3sCluster(cluster: K3sCluster): { provider: k8s.Provider; kubec
     sshPrivateKey: pulumi.secret(cluster.sshPrivateKey),
     token: pulumi.secret(cluster.token),
     ...(cluster.airGap ? { airGap: cluster.airGap } : {}),
+    ...(mqttCa ? { mqttCa } : {}),
   });
   return { provider: new k8s.Provider("cluster", { kubeconfig: site.kubeconfig }), kubeconfig: site.kubeconfig };
 }

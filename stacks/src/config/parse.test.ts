@@ -133,6 +133,18 @@ describe("parseConfig", () => {
     ]);
   });
 
+  it("takes an MQTT PKI seed only as a long enough secret", () => {
+    const seed = "0123456789abcdef0123456789abcdef";
+    const adopt = { "edgefleet:cluster": json({}) };
+    expect(parseConfig({ ...adopt, "edgefleet:mqttPkiSeed": seed }, new Set(["edgefleet:mqttPkiSeed"])).mqttPkiSeed).toBe(seed);
+    expect(problems({ ...adopt, "edgefleet:mqttPkiSeed": seed }, new Set())).toEqual([
+      "edgefleet:mqttPkiSeed: is stored in plain text; set it with `pulumi config set --secret edgefleet:mqttPkiSeed ...`",
+    ]);
+    expect(problems({ ...adopt, "edgefleet:mqttPkiSeed": "short" }, new Set(["edgefleet:mqttPkiSeed"]))).toEqual([
+      expect.stringMatching(/^edgefleet:mqttPkiSeed: must be at least 32 characters/),
+    ]);
+  });
+
   it("refuses k3s and kubeconfig together", () => {
     expect(problems({ ...k3s(), "edgefleet:cluster": json({ kubeconfig: "x", k3s: {} }) })).toEqual([
       "edgefleet:cluster: set either k3s (install K3s) or kubeconfig/context (adopt a cluster), not both",

@@ -1,5 +1,6 @@
 import { ACCELERATOR_LABELS, ARCHES, HARDWARE_CLASSES, type Taint } from "../k3s/hardware.js";
 import { LOG_LEVELS } from "../platform/args.js";
+import { GATEWAY_MQTT_IDENTITY } from "../platform/contract.js";
 import { boolean, integer, isObject, list, type Obj, object, oneOf, Problems, string, stringMap, suggest } from "./reader.js";
 import type { AirGapFiles, ExistingCluster, HostConfig, K3sCluster, PlatformConfig, StackConfig } from "./types.js";
 
@@ -36,7 +37,9 @@ const KEYS = [
   "monitoring",
   "sshPrivateKey",
   "k3sToken",
+  "mqttPkiSeed",
 ] as const;
+const SECRET_KEYS = ["sshPrivateKey", "k3sToken", "mqttPkiSeed"] as const;
 type Key = (typeof KEYS)[number];
 const OBJECT_KEYS: readonly Key[] = ["cluster", "operator", "gateway", "broker", "agent", "monitoring"];
 
@@ -71,10 +74,22 @@ export function parseConfig(raw: Readonly<Record<string, string>>, secretKeys: R
     }
     values.set(key as Key, OBJECT_KEYS.includes(key as Key) ? parseJson(p, full, text) : text);
   }
+  for (const secret of SECRET_KEYS) {
+    if (values.has(secret) && !secretKeys.has(k(secret))) {
+      p.add(k(secret), `is stored in plain text; set it with \`pulumi config set --secret ${k(secret)} ...\``);
+    }
+  }
   const platform = parsePlatform(p, values);
-  const cluster = parseCluster(p, values, secretKeys);
+  const cluster = parseCluster(p, values);
+  const seed = values.get("mqttPkiSeed");
+  if (typeof seed === "string" && seed.length < 32) {
+    p.add(
+      k("mqttPkiSeed"),
+      `must be at least 32 characters; generate one with \`pulumi config set --secret ${k("mqttPkiSeed")} "$(openssl rand -hex 32)"\``,
+    );
+  }
   if (p.list.length || !cluster) throw new ConfigError(p.list);
-  return { cluster, platform };
+  return { cluster, platform, ...(typeof seed === "string" ? { mqttPkiSeed: seed } : {}) };
 }
 
 function parseJson(p: Problems, key: string, text: string): unknown {
@@ -135,7 +150,7 @@ function parsePlatform(p: Problems, v: Map<Key, unknown>): PlatformConfig {
   };
 }
 
-function parseCluster(p: Problems, v: Map<Key, unknown>, secretKeys: ReadonlySet<string>): ExistingCluster | K3sCluster | undefined {
+function parseCluster(p: Problems, v: Map<Key, unknown>): ExistingCluster | K3sCluster | undefined {
   const key = k("cluster");
   if (!v.has("cluster")) {
     return p.add(
@@ -147,11 +162,6 @@ function parseCluster(p: Problems, v: Map<Key, unknown>, secretKeys: ReadonlySet
   if (!c) return undefined;
   if ("k3s" in c && ("kubeconfig" in c || "context" in c))
     return p.add(key, "set either k3s (install K3s) or kubeconfig/context (adopt a cluster), not both");
-  for (const secret of ["sshPrivateKey", "k3sToken"] as const) {
-    if (v.has(secret) && !secretKeys.has(k(secret))) {
-      p.add(k(secret), `is stored in plain text; set it with \`pulumi config set --secret ${k(secret)} ...\``);
-    }
-  }
   if (!("k3s" in c)) {
     const kubeconfig = "kubeconfig" in c ? string(p, c.kubeconfig, `${key}.kubeconfig`) : undefined;
     const context = "context" in c ? string(p, c.context, `${key}.context`) : undefined;
@@ -191,6 +201,9 @@ function parseHost(p: Problems, value: unknown, at: string): HostConfig | undefi
   const h = object(p, value, at, ["name", "address", "port", "user", "role", "hardwareClass", "accelerator", "arch", "labels", "taints"]);
   if (!h) return undefined;
   const name = string(p, h.name, `${at}.name`, DNS_LABEL);
+  // The broker's ACL gives that MQTT identity every node's topics.
+  if (name === GATEWAY_MQTT_IDENTITY)
+    p.add(`${at}.name`, `"${name}" is reserved for the telemetry gateway's MQTT identity; rename the host`);
   const address = string(p, h.address, `${at}.address`);
   const port = "port" in h ? integer(p, h.port, `${at}.port`, 1, 65535) : 22;
   const user = string(p, h.user, `${at}.user`);

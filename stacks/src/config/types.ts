@@ -5,6 +5,8 @@ import type { PlatformArgs } from "../platform/args.js";
 export interface StackConfig {
   readonly cluster: ExistingCluster | K3sCluster;
   readonly platform: PlatformConfig;
+  /** From the secret edgefleet:mqttPkiSeed: when set, Pulumi issues every MQTT certificate. */
+  readonly mqttPkiSeed?: string;
 }
 
 /** Adopt a running cluster (the local platform, or any Kubernetes) through a kubeconfig. */

@@ -38,8 +38,8 @@ export function k3sConfig(host: HostConfig, site: string, serverUrl: string | un
   });
 }
 
-/** Writes stdin to a root-owned 0600 file (the config, the token). */
-export const writeFromStdin = (host: HostConfig, path: string) => `${root(host)}install -D -m 600 /dev/stdin ${path}`;
+/** Writes stdin to a root-owned file, 0600 unless said (the config, the token, the MQTT identity). */
+export const writeFromStdin = (host: HostConfig, path: string, mode = "600") => `${root(host)}install -D -m ${mode} /dev/stdin ${path}`;
 
 /**
  * Installs (or re-runs the installer for) K3s at the pinned version: the official install.sh

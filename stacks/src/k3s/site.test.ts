@@ -1,6 +1,8 @@
+import { X509Certificate } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { HostConfig } from "../config/types.js";
+import { certificateAuthority } from "../pki/certificates.js";
 import { descendants, type Registered, recordResources } from "../testing/mocks.js";
 import { K3sSite, type K3sSiteArgs } from "./site.js";
 
@@ -116,5 +118,19 @@ describe("K3sSite", () => {
       ["ag-pi-config", "ag-pi-stage-binary", "ag-pi-stage-images", "ag-pi-stage-installScript", "ag-pi-token", "ag-srv-install"].sort(),
     );
     expect(byName(rs, "ag-pi-install").inputs.create).not.toContain("curl");
+  });
+
+  it("with the site's MQTT CA, gives each node its own identity on the host, the key secret", async () => {
+    const ca = certificateAuthority("0123456789abcdef0123456789abcdef");
+    const { rs } = await site("id", { mqttCa: ca });
+    for (const h of ["srv", "jetson", "pi"]) {
+      const file = (f: string) => byName(rs, `id-${h}-mqtt-${f}`);
+      expect(file("tls.key").secretPaths).toContain("stdin");
+      expect(file("tls.crt").secretPaths).not.toContain("stdin");
+      expect(file("tls.key").inputs.create).toBe("sudo install -D -m 640 /dev/stdin /etc/edgefleet/mqtt/tls.key");
+      const cert = new X509Certificate(file("tls.crt").inputs.stdin as string);
+      expect(cert.subject).toContain(`CN=${h}`);
+      expect(cert.verify(new X509Certificate(ca.cert).publicKey)).toBe(true);
+    }
   });
 });

@@ -1,6 +1,8 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { AirGapFiles, HostConfig } from "../config/types.js";
+import type { CertificateAuthority } from "../pki/certificates.js";
+import { NODE_IDENTITY_DIR } from "../platform/contract.js";
 import {
   API_PORT,
   externalKubeconfig,
@@ -27,6 +29,8 @@ export interface K3sSiteArgs {
   readonly token: pulumi.Input<string>;
   /** Install from files Pulumi copies to each host, with no download on the hosts. */
   readonly airGap?: AirGapFiles;
+  /** The site's MQTT CA: when given, each host gets its own client identity (CN = node name) in /etc/edgefleet/mqtt. */
+  readonly mqttCa?: CertificateAuthority;
 }
 
 /**
@@ -83,6 +87,7 @@ export class K3sSite extends pulumi.ComponentResource {
       },
       parent,
     );
+    if (args.mqttCa) this.identity(name, host, args.mqttCa, connection);
     const install = installCommand(host, args.version, args.airGap);
     return new command.remote.Command(
       `${name}-install`,
@@ -90,6 +95,19 @@ export class K3sSite extends pulumi.ComponentResource {
       { connection, create: install, update: install, delete: uninstallCommand(host), triggers: [args.version, config] },
       { ...parent, dependsOn: [...staged, configured, token, ...installAfter] },
     );
+  }
+
+  /**
+   * The node's MQTT identity, written on the host and nowhere else: the agent pod on that node
+   * mounts it read-only, so no pod can speak for another node. 0640 root:root; the key is secret.
+   */
+  private identity(name: string, host: HostConfig, ca: CertificateAuthority, connection: command.types.input.remote.ConnectionArgs): void {
+    const issued = ca.issue(host.name);
+    const files = { "ca.crt": issued.ca, "tls.crt": issued.cert, "tls.key": pulumi.secret(issued.key) };
+    for (const [file, content] of Object.entries(files)) {
+      const write = writeFromStdin(host, `${NODE_IDENTITY_DIR}/${file}`, "640");
+      new command.remote.Command(`${name}-mqtt-${file}`, { connection, create: write, update: write, stdin: content }, { parent: this });
+    }
   }
 
   private stage(

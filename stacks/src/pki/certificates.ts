@@ -113,3 +113,5 @@ export function certificateAuthority(seed: string, caName = "edgefleet MQTT CA")
     },
   };
 }
+
+export type CertificateAuthority = ReturnType<typeof certificateAuthority>;

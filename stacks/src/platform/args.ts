@@ -1,3 +1,5 @@
+import type { CertificateAuthority } from "../pki/certificates.js";
+
 /** What the Platform component deploys; every field is resolved (the stack config supplies defaults). */
 export interface PlatformArgs {
   /** Namespace of the operator, gateway, broker and agents. */
@@ -33,6 +35,11 @@ export interface PlatformArgs {
   };
   /** The edge agent on every node. */
   readonly agent: { readonly enabled: boolean };
+  /**
+   * The site's MQTT CA: when given, Pulumi issues the broker's and the gateway's certificates into
+   * their Secrets; without it those Secrets are made outside Pulumi (cert-manager, by hand).
+   */
+  readonly mqttCa?: CertificateAuthority;
   readonly monitoring: {
     /** PrometheusRule needs the Prometheus Operator's CRD; ConfigMap works everywhere. */
     readonly rulesAs: "PrometheusRule" | "ConfigMap";

@@ -1,14 +1,18 @@
 import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { CertificateAuthority } from "../pki/certificates.js";
 import { MOSQUITTO_IMAGE, MOSQUITTO_UID, MQTT_TLS_PORT } from "./contract.js";
 import { MOSQUITTO_PATHS, mosquittoAcl, mosquittoConfig } from "./mosquitto.js";
 import { CONTAINER_SECURITY, componentLabels, podSecurity, resources, selectorLabels } from "./pod.js";
+import { tlsSecret } from "./tls-secret.js";
 
 export interface BrokerArgs {
   readonly namespace: pulumi.Input<string>;
   /** kubernetes.io/tls Secret with tls.crt, tls.key and ca.crt (the CA of every client). */
   readonly tlsSecret: string;
+  /** Issues the broker's certificate into tlsSecret; without it, the Secret is made outside Pulumi. */
+  readonly ca?: CertificateAuthority;
 }
 
 export const BROKER = "edgefleet-mqtt";
@@ -26,6 +30,16 @@ export class Broker extends pulumi.ComponentResource {
     const data = { "mosquitto.conf": mosquittoConfig(), acl: mosquittoAcl() };
     const config = new k8s.core.v1.ConfigMap(name, { metadata: meta, data }, parent);
     const sa = new k8s.core.v1.ServiceAccount(name, { metadata: meta, automountServiceAccountToken: false }, parent);
+    const dnsNames = pulumi.output(args.namespace).apply((ns) => [`${BROKER}.${ns}.svc`, `${BROKER}.${ns}.svc.cluster.local`]);
+    const ca = args.ca;
+    const secret =
+      ca &&
+      tlsSecret(
+        name,
+        { ...meta, name: args.tlsSecret },
+        dnsNames.apply((names) => ca.issue(BROKER, names)),
+        parent,
+      );
     const selector = selectorLabels(BROKER);
     new k8s.apps.v1.Deployment(
       name,
@@ -70,7 +84,8 @@ export class Broker extends pulumi.ComponentResource {
           },
         },
       },
-      parent,
+      // Mosquitto cannot start without its certificate.
+      { ...parent, dependsOn: secret ? [secret] : [] },
     );
     const service = new k8s.core.v1.Service(
       name,

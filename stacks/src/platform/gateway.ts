@@ -1,7 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { HTTP_PORT } from "./contract.js";
+import type { CertificateAuthority } from "../pki/certificates.js";
+import { GATEWAY_MQTT_IDENTITY, HTTP_PORT } from "./contract.js";
 import { componentLabels, edgefleetPodTemplate, resources, selectorLabels } from "./pod.js";
+import { tlsSecret } from "./tls-secret.js";
 
 export interface GatewayArgs {
   readonly namespace: pulumi.Input<string>;
@@ -11,6 +13,8 @@ export interface GatewayArgs {
   readonly mqttUrl: pulumi.Input<string> | undefined;
   /** kubernetes.io/tls Secret with the gateway's MQTT client certificate (CN edgefleet-gateway) and ca.crt. */
   readonly mqttClientSecret: string;
+  /** Issues that certificate into mqttClientSecret; without it, the Secret is made outside Pulumi. */
+  readonly ca?: CertificateAuthority;
 }
 
 export const GATEWAY = "edgefleet-telemetry-gateway";
@@ -36,6 +40,10 @@ export class Gateway extends pulumi.ComponentResource {
           `--mqtt-key=${MQTT_DIR}/tls.key`,
         ]
       : [];
+    const secret =
+      args.mqttUrl && args.ca
+        ? tlsSecret(name, { ...meta, name: args.mqttClientSecret }, args.ca.issue(GATEWAY_MQTT_IDENTITY), parent)
+        : undefined;
     new k8s.apps.v1.Deployment(
       name,
       {
@@ -58,7 +66,7 @@ export class Gateway extends pulumi.ComponentResource {
           }),
         },
       },
-      parent,
+      { ...parent, dependsOn: secret ? [secret] : [] },
     );
     new k8s.core.v1.Service(
       name,

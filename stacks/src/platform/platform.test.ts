@@ -1,7 +1,9 @@
+import { X509Certificate } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { allCRDs } from "../../../operator/src/api/crds.js";
 import { DEFAULT_RUNTIMES } from "../../../operator/src/catalog/default-runtimes.js";
 import { DEFAULTS } from "../config/parse.js";
+import { certificateAuthority } from "../pki/certificates.js";
 import { descendants, type Registered, recordResources } from "../testing/mocks.js";
 import type { PlatformArgs } from "./args.js";
 import { Platform } from "./platform.js";
@@ -160,5 +162,24 @@ describe("Platform", () => {
   it("keeps a single operator replica drainable", async () => {
     const rs = await platform("ef-one", { operator: { replicas: 1, logLevel: "info" } });
     expect(one(rs, "kubernetes:policy/v1:PodDisruptionBudget", "ef-one-operator").inputs.spec).toMatchObject({ maxUnavailable: 1 });
+  });
+
+  it("with the site's MQTT CA, issues the broker's and the gateway's certificates into secret Secrets", async () => {
+    const ca = certificateAuthority("0123456789abcdef0123456789abcdef");
+    const rs = await platform("ef-pki", { mqttCa: ca });
+    const secret = (name: string) => {
+      const s = one(rs, "kubernetes:core/v1:Secret", name);
+      expect(s.inputs.type).toBe("kubernetes.io/tls");
+      expect(s.secretPaths).toContain("stringData");
+      const data = s.inputs.stringData as Record<string, string>;
+      expect(data["ca.crt"]).toBe(ca.cert);
+      return new X509Certificate(data["tls.crt"] ?? "");
+    };
+    const broker = secret("ef-pki-broker");
+    expect(broker.subjectAltName).toBe("DNS:edgefleet-mqtt.edgefleet-system.svc, DNS:edgefleet-mqtt.edgefleet-system.svc.cluster.local");
+    expect(secret("ef-pki-gateway").subject).toContain("CN=edgefleet-gateway");
+    expect(one(rs, "kubernetes:apps/v1:Deployment", "ef-pki-broker").dependsOn).toContain("ef-pki-broker");
+    // Without a CA the Secrets are made outside Pulumi.
+    expect(ofType(all, "kubernetes:core/v1:Secret")).toEqual([]);
   });
 });

@@ -43,7 +43,9 @@ export class Platform extends pulumi.ComponentResource {
       },
       parent,
     );
-    const broker = args.broker.enabled ? new Broker(`${name}-broker`, { namespace, tlsSecret: args.broker.tlsSecret }, parent) : undefined;
+    const broker = args.broker.enabled
+      ? new Broker(`${name}-broker`, { namespace, tlsSecret: args.broker.tlsSecret, ...(args.mqttCa ? { ca: args.mqttCa } : {}) }, parent)
+      : undefined;
     const mqttUrl = broker?.url;
     if (args.gateway.enabled) {
       new Gateway(
@@ -54,6 +56,7 @@ export class Platform extends pulumi.ComponentResource {
           replicas: args.gateway.replicas,
           mqttUrl,
           mqttClientSecret: args.gateway.mqttClientSecret,
+          ...(args.mqttCa ? { ca: args.mqttCa } : {}),
         },
         parent,
       );
