@@ -117,7 +117,7 @@ export class EdgeModelController {
     this.#o.log.info("controller started", { workers: this.#o.workers, models: this.caches.models.size });
   }
 
-  /** Lets in-flight reconciles finish (queued keys are dropped: the next leader re-reads everything), then stops the informers. */
+  /** Lets in-flight reconciles finish, drops the keys still queued, then stops the informers. */
   async stop(): Promise<void> {
     this.#leading = false;
     const drained = this.#queue.shutDown();
@@ -193,6 +193,11 @@ export class EdgeModelController {
     for (;;) {
       const key = await this.#queue.get();
       if (key === undefined) return;
+      // Shutting down: the queue still hands out what it holds, but the next leader re-reads everything anyway.
+      if (!this.#leading) {
+        this.#queue.done(key);
+        continue;
+      }
       this.#metrics.activeWorkers(1);
       const started = performance.now();
       await this.#o.tracer.startActiveSpan(

@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { parseOptions } from "./options.js";
+
+describe("operator options", () => {
+  it("has defaults for a fast failover and a modest request rate", () => {
+    const o = parseOptions([], {});
+    expect(o).toMatchObject({
+      workers: 4,
+      kubeQps: 50,
+      leaseDurationSeconds: 3,
+      renewDeadlineMs: 2000,
+      retryPeriodMs: 500,
+      leaderElect: true,
+    });
+  });
+
+  it.each([
+    [["--workers", "0"], '--workers must be a positive integer, got "0"'],
+    [["--kube-qps", "fast"], '--kube-qps must be a positive number, got "fast"'],
+    [["--leader-elect", "yes"], '--leader-elect must be true or false, got "yes"'],
+    [["--log-level", "loud"], '--log-level must be one of debug, info, warn, error, got "loud"'],
+  ])("rejects %j naming the flag", (argv, message) => {
+    expect(() => parseOptions(argv, {})).toThrow(message);
+  });
+
+  it("takes the kubeconfig from KUBECONFIG's first path when no flag names one", () => {
+    expect(parseOptions([], { KUBECONFIG: "/a/config:/b/config" }).kubeconfig).toBe("/a/config");
+    expect(parseOptions(["--kubeconfig", "/c"], { KUBECONFIG: "/a" }).kubeconfig).toBe("/c");
+  });
+});
