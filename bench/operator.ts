@@ -4,7 +4,7 @@
 // EdgeModels (concurrent creates, no operator running). Also reported: the operator's peak RSS
 // (VmHWM) and its request rate to the API server (from its own /metrics), and leader failover
 // (SIGKILL the leader with N models in place; time until the warm standby holds the Lease).
-// Usage: npx tsx bench/operator.ts [--nodes 500] [--models 1000,10000] [--workers 16] [--qps 1500]
+// Usage: npx tsx bench/operator.ts [--nodes 500] [--models 1000,10000] [--workers 64] [--qps 1500]
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
@@ -23,7 +23,7 @@ const { values } = parseArgs({
   options: {
     nodes: { type: "string", default: "500" },
     models: { type: "string", default: "1000,10000" },
-    workers: { type: "string", default: "16" },
+    workers: { type: "string", default: "64" },
     qps: { type: "string", default: "1500" },
   },
 });
