@@ -70,10 +70,6 @@ export class LeaderElector {
     this.#o = { clock: systemClock, now: () => new Date(), ...options };
   }
 
-  get leading(): boolean {
-    return this.#leading;
-  }
-
   /** Campaigns until leading, then renews until stopped or lost. */
   start(callbacks: LeaderCallbacks): void {
     this.#running ??= this.#run(callbacks);
