@@ -8,14 +8,11 @@ import { bitString, boolean, explicit, implicit, integer, octetString, oid, sequ
  * accident) while nothing but the seed needs storing. Rotate everything by changing the seed.
  */
 
-export interface KeyPair {
+export interface Issued {
   /** PEM certificate. */
   readonly cert: string;
   /** PEM PKCS#8 private key. */
   readonly key: string;
-}
-
-export interface Issued extends KeyPair {
   /** PEM certificate of the issuing CA. */
   readonly ca: string;
 }

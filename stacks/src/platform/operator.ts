@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GROUP } from "../../../operator/src/api/group.js";
 import type { LogLevel } from "./args.js";
-import { HTTP_PORT, image } from "./contract.js";
+import { HTTP_PORT } from "./contract.js";
 import { componentLabels, edgefleetPodTemplate, fieldEnv, resources, selectorLabels } from "./pod.js";
 
 export interface OperatorArgs {
@@ -149,5 +149,3 @@ export class Operator extends pulumi.ComponentResource {
     this.registerOutputs({ deployment: this.deployment.metadata.name, lease: this.lease.metadata.name });
   }
 }
-
-export const operatorImage = (registry: string, version: string) => image(registry, "operator", version);
