@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { CoreV1Api, KubeConfig, type V1Node } from "@kubernetes/client-node";
 import { LABELS } from "../fleet/nodes.js";
+import { table } from "../table.js";
 
 export function kubeConfigFor(path: string): KubeConfig {
   const kc = new KubeConfig();
@@ -79,16 +80,4 @@ export async function fleetSummary(cluster: string, kubeconfig: string, opts: { 
     `nodes       ${nodes.length} (${ready} Ready)`,
     table([["  CLASS", "NODES", "READY"], ...[...byClass].sort().map(([c, v]) => [`  ${c}`, String(v.total), String(v.ready)])]),
   ].join("\n");
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-  return rows
-    .map((r) =>
-      r
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n");
 }
