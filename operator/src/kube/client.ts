@@ -48,6 +48,7 @@ export class KubeClient {
   readonly #credentials: Credentials;
   readonly #server: URL;
   readonly #agent: http.Agent;
+  readonly #watchAgent: http.Agent;
   readonly #bucket: TokenBucket;
   readonly #clock: Clock;
   readonly #observe: RequestObserver;
@@ -58,6 +59,9 @@ export class KubeClient {
     this.#server = credentials.server;
     const Agent = this.#server.protocol === "https:" ? https.Agent : http.Agent;
     this.#agent = new Agent({ keepAlive: true, maxSockets });
+    // Watches get connections of their own: a watch that went silent may sit on a dead
+    // connection, and its replacement must not be handed another idle one from the same pool.
+    this.#watchAgent = new Agent({ keepAlive: false });
     this.#bucket = new TokenBucket({ qps, burst, clock });
     this.#clock = clock;
     this.#observe = observe;
@@ -67,7 +71,7 @@ export class KubeClient {
   async request<T = unknown>(args: RequestArgs): Promise<T> {
     await this.#throttle();
     const started = this.#clock.now();
-    const res = await this.#send(args).catch((err: Error) => {
+    const res = await this.#send(args, this.#agent).catch((err: Error) => {
       this.#observe(args.method, 0, (this.#clock.now() - started) / 1000);
       throw new KubeError(0, "Unreachable", `${args.method} ${args.path}: ${err.message}`);
     });
@@ -89,7 +93,7 @@ export class KubeClient {
     await this.#throttle();
     const started = this.#clock.now();
     let request: http.ClientRequest | undefined;
-    const response = await this.#send({ method: "GET", path }, (r) => {
+    const response = await this.#send({ method: "GET", path }, this.#watchAgent, (r) => {
       request = r;
     }).catch((err: Error) => {
       throw new KubeError(0, "Unreachable", `WATCH ${path}: ${err.message}`);
@@ -106,6 +110,7 @@ export class KubeClient {
   /** Closes idle connections so the process can exit. */
   close(): void {
     this.#agent.destroy();
+    this.#watchAgent.destroy();
   }
 
   // Credentials are re-read (token files, exec plugins) once a minute, not per request.
@@ -120,18 +125,18 @@ export class KubeClient {
     if (wait > 0) await new Promise<void>((resolve) => this.#clock.setTimer(resolve, wait));
   }
 
-  async #send(args: RequestArgs, onRequest?: (req: http.ClientRequest) => void): Promise<http.IncomingMessage> {
+  async #send(args: RequestArgs, agent: http.Agent, onRequest?: (req: http.ClientRequest) => void): Promise<http.IncomingMessage> {
     const url = new URL(args.path, this.#server);
     const options: https.RequestOptions = {
       method: args.method,
-      agent: this.#agent,
+      agent,
       headers: {
         Accept: "application/json",
         ...(args.body === undefined ? {} : { "Content-Type": args.contentType ?? CONTENT_TYPES.json }),
       },
     };
     const auth = await this.#auth();
-    Object.assign(options, auth, { agent: this.#agent, headers: { ...options.headers, ...auth.headers } });
+    Object.assign(options, auth, { agent, headers: { ...options.headers, ...auth.headers } });
     return new Promise((resolve, reject) => {
       const req = (url.protocol === "https:" ? https : http).request(url, options, (res) => {
         // A watch may rightly stay quiet for minutes: the informer's watchdog takes over from here.

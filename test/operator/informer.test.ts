@@ -1,0 +1,125 @@
+import * as net from "node:net";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { KubeClient } from "../../operator/src/kube/client.js";
+import { type Credentials, loadCredentials } from "../../operator/src/kube/credentials.js";
+import { Informer, type InformerMetrics } from "../../operator/src/kube/informer.js";
+import type { KubeObject, Resource } from "../../operator/src/kube/objects.js";
+import { silentLogger } from "../../operator/src/observe/log.js";
+import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
+
+const { core } = testCluster();
+const CONFIG_MAPS: Resource = { name: "configmaps", group: "", version: "v1", plural: "configmaps", namespaced: true };
+
+/**
+ * A TCP relay to the real API server that can go silent: connections open before freeze() stay
+ * open but pass no more bytes, as behind a dead NAT entry or a hung proxy; new ones work.
+ */
+class FreezableRelay {
+  readonly #server: net.Server;
+  readonly #open = new Set<{ a: net.Socket; b: net.Socket }>();
+
+  constructor(target: URL) {
+    this.#server = net.createServer((a) => {
+      const b = net.connect(Number(target.port), target.hostname);
+      const pair = { a, b };
+      this.#open.add(pair);
+      a.pipe(b);
+      b.pipe(a);
+      const close = () => {
+        a.destroy();
+        b.destroy();
+        this.#open.delete(pair);
+      };
+      a.on("error", close).on("close", close);
+      b.on("error", close).on("close", close);
+    });
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve) => this.#server.listen(0, "127.0.0.1", () => resolve((this.#server.address() as net.AddressInfo).port)));
+  }
+
+  freeze(): void {
+    for (const { a, b } of this.#open) {
+      a.unpipe(b);
+      b.unpipe(a);
+      a.pause();
+      b.pause();
+    }
+    this.#open.clear();
+  }
+
+  close(): void {
+    this.#server.close();
+  }
+}
+
+function recordingMetrics(): InformerMetrics & { restarts: string[] } {
+  const restarts: string[] = [];
+  return { restarts, restarted: (_, reason) => void restarts.push(reason), event() {}, objects() {} };
+}
+
+let ns: string;
+let credentials: Credentials;
+
+beforeAll(async () => {
+  ns = await freshNamespace(core, "op-informer");
+  credentials = await loadCredentials(inject("kubeconfig"));
+});
+
+afterAll(async () => {
+  if (ns) await core.deleteNamespace({ name: ns });
+});
+
+describe("the supervised informer", () => {
+  it("restarts a watch that went silent and catches up on what it missed", async () => {
+    const relay = new FreezableRelay(credentials.server);
+    const port = await relay.listen();
+    const viaRelay: Credentials = { ...credentials, server: new URL(`https://127.0.0.1:${port}`) };
+    const client = new KubeClient({ credentials: viaRelay });
+    const metrics = recordingMetrics();
+    const informer = new Informer<KubeObject>({
+      client,
+      resource: CONFIG_MAPS,
+      namespace: ns,
+      transform: (o) => o,
+      handlers: {},
+      log: silentLogger,
+      metrics,
+      watchTimeoutSeconds: 3,
+      stallGraceMs: 500,
+    });
+    informer.start();
+    await informer.synced();
+    // Let the watch that follows the list connect, then cut it off mid-stream.
+    await new Promise((r) => setTimeout(r, 500));
+    relay.freeze();
+    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "while-silent" } } });
+    await eventually("the missed ConfigMap in the cache", async () => (informer.get(`${ns}/while-silent`) ? true : undefined), 20_000);
+    expect(metrics.restarts).toContain("stall");
+    await informer.stop();
+    client.close();
+    relay.close();
+  });
+
+  it("restarts with backoff on errors, and stops cleanly", async () => {
+    const client = new KubeClient({ credentials });
+    const metrics = recordingMetrics();
+    const informer = new Informer<KubeObject>({
+      client,
+      resource: CONFIG_MAPS,
+      namespace: ns,
+      labelSelector: "not a selector!",
+      transform: (o) => o,
+      handlers: {},
+      log: silentLogger,
+      metrics,
+    });
+    informer.start();
+    await eventually("two restarts", async () => (metrics.restarts.length >= 2 ? true : undefined), 10_000);
+    expect(new Set(metrics.restarts)).toEqual(new Set(["error"]));
+    expect(informer.hasSynced).toBe(false);
+    await informer.stop();
+    client.close();
+  });
+});
