@@ -2,7 +2,7 @@ import type { V1DaemonSet } from "@kubernetes/client-node";
 import type { EdgeModel, EdgeModelStatus } from "../api/edgemodel.js";
 import type { EdgeRuntime } from "../api/edgeruntime.js";
 import { CONTENT_TYPES, type KubeClient } from "../kube/client.js";
-import { isTransient, KubeError } from "../kube/errors.js";
+import { isNotFound, isTransient, KubeError } from "../kube/errors.js";
 import type { Informer } from "../kube/informer.js";
 import { objectPath, RESOURCES } from "../kube/objects.js";
 import { desiredDaemonSets } from "../planner/daemonset.js";
@@ -54,6 +54,16 @@ export class Reconciler {
   async reconcile(key: string): Promise<Outcome> {
     const model = this.#o.caches.models.get(key);
     if (!model) return "absent";
+    try {
+      return await this.#reconcile(key, model);
+    } catch (err) {
+      // The model (or its namespace) went away after the cache last saw it: its deletion event follows.
+      if (isNotFound(err)) return "absent";
+      throw err;
+    }
+  }
+
+  async #reconcile(key: string, model: EdgeModel): Promise<Outcome> {
     if (model.metadata.deletionTimestamp) return this.#finalize(model);
     if (!model.metadata.finalizers?.includes(FINALIZER))
       await this.#setFinalizers(model, [...(model.metadata.finalizers ?? []), FINALIZER]);
@@ -73,7 +83,7 @@ export class Reconciler {
       }
       return this.#writeStatus(model, modelStatus(model, { ...statusInput, workloads }));
     } catch (err) {
-      if (isTransient(err)) throw err;
+      if (isTransient(err) || isNotFound(err)) throw err;
       const status = stalledStatus(model, modelStatus(model, { ...statusInput, workloads: [] }), reasonOf(err), String(err));
       await this.#writeStatus(model, status);
       return "stalled";
