@@ -1,6 +1,5 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
@@ -44,7 +43,8 @@ export class LocalStack {
     readonly stack: string,
     private readonly opts: { stateDir: string; kubeconfig: string; namespace: string },
   ) {
-    this.configFile = join(mkdtempSync(join(tmpdir(), "edgefleet-stack-")), `Pulumi.${stack}.yaml`);
+    // In the state dir, which the caller removes with the rest of its state.
+    this.configFile = join(mkdtempSync(join(opts.stateDir, "stack-config-")), `Pulumi.${stack}.yaml`);
     this.configure({});
   }
 
