@@ -14,5 +14,12 @@ export const LABELS = {
   arch: "kubernetes.io/arch",
 } as const;
 
+/**
+ * Values of the edgefleet.io/accelerator node label: a node's main accelerator, or "none" for a
+ * CPU-only node. Whoever provisions devices (the K3s site component, the local fleet) sets it.
+ */
+export const NODE_ACCELERATORS = ["nvidia-gpu", "intel-npu", "intel-gpu", "edgetpu", "none"] as const;
+export type NodeAccelerator = (typeof NODE_ACCELERATORS)[number];
+
 /** Value of app.kubernetes.io/managed-by on everything the operator creates. */
 export const MANAGER = "edgefleet-operator";

@@ -1,4 +1,6 @@
-import { ACCELERATOR_LABELS, ARCHES, HARDWARE_CLASSES, type Taint } from "../k3s/hardware.js";
+import { NODE_ACCELERATORS } from "../../../operator/src/api/labels.js";
+import { ARCHITECTURES } from "../../../operator/src/api/vocabulary.js";
+import { HARDWARE_CLASSES, type Taint } from "../k3s/hardware.js";
 import { LOG_LEVELS } from "../platform/args.js";
 import { GATEWAY_MQTT_IDENTITY } from "../platform/contract.js";
 import { boolean, integer, isObject, list, type Obj, object, oneOf, Problems, string, stringMap, suggest } from "./reader.js";
@@ -216,8 +218,8 @@ function parseHost(p: Problems, value: unknown, at: string): HostConfig | undefi
       `"${hardwareClass}" is not a built-in class (${Object.keys(HARDWARE_CLASSES).join(", ")})${suggest(hardwareClass, Object.keys(HARDWARE_CLASSES))}; for a class of your own also set accelerator and arch`,
     );
   }
-  const accelerator = "accelerator" in h ? oneOf(p, h.accelerator, `${at}.accelerator`, ACCELERATOR_LABELS) : known?.accelerator;
-  const arch = "arch" in h ? oneOf(p, h.arch, `${at}.arch`, ARCHES) : known?.arch;
+  const accelerator = "accelerator" in h ? oneOf(p, h.accelerator, `${at}.accelerator`, NODE_ACCELERATORS) : known?.accelerator;
+  const arch = "arch" in h ? oneOf(p, h.arch, `${at}.arch`, ARCHITECTURES) : known?.arch;
   const labels = "labels" in h ? stringMap(p, h.labels, `${at}.labels`) : {};
   const taints = "taints" in h ? (list(p, h.taints, `${at}.taints`) ?? []).map((t, i) => parseTaint(p, t, `${at}.taints[${i}]`)) : [];
   if (!name || !address || !port || !user || !role || !hardwareClass || !accelerator || !arch || !labels || taints.some((t) => !t)) {
@@ -248,7 +250,7 @@ function parseAirGap(p: Problems, value: unknown, at: string, hosts: readonly (H
       if (arch && !map[arch]) p.add(`${at}.${field}.${arch}`, `missing: a host is ${arch}; set it to the local file to copy`);
     }
     for (const key of Object.keys(map))
-      if (!(ARCHES as readonly string[]).includes(key)) p.add(`${at}.${field}.${key}`, "unknown architecture; use amd64 or arm64");
+      if (!(ARCHITECTURES as readonly string[]).includes(key)) p.add(`${at}.${field}.${key}`, "unknown architecture; use amd64 or arm64");
     return map;
   };
   const binaries = perArch("binaries");

@@ -1,4 +1,6 @@
-import type { AcceleratorLabel, Arch, Taint } from "../k3s/hardware.js";
+import type { NodeAccelerator } from "../../../operator/src/api/labels.js";
+import type { Architecture } from "../../../operator/src/api/vocabulary.js";
+import type { Taint } from "../k3s/hardware.js";
 import type { PlatformArgs } from "../platform/args.js";
 
 /** The validated configuration of one stack (`edgefleet:*` keys), defaults applied. */
@@ -41,8 +43,8 @@ export interface HostConfig {
   readonly user: string;
   readonly role: "server" | "agent";
   readonly hardwareClass: string;
-  readonly accelerator: AcceleratorLabel;
-  readonly arch: Arch;
+  readonly accelerator: NodeAccelerator;
+  readonly arch: Architecture;
   readonly labels: Readonly<Record<string, string>>;
   readonly taints: readonly Taint[];
 }
@@ -51,9 +53,9 @@ export interface AirGapFiles {
   /** K3s's install.sh. */
   readonly installScript: string;
   /** The k3s binary per architecture the hosts have (k3s for amd64, k3s-arm64 for arm64). */
-  readonly binaries: Readonly<Partial<Record<Arch, string>>>;
+  readonly binaries: Readonly<Partial<Record<Architecture, string>>>;
   /** k3s-airgap-images-<arch>.tar.zst per architecture the hosts have. */
-  readonly images: Readonly<Partial<Record<Arch, string>>>;
+  readonly images: Readonly<Partial<Record<Architecture, string>>>;
 }
 
 export type PlatformConfig = Omit<PlatformArgs, "monitoring"> & {

@@ -3,11 +3,8 @@
  * labels the operator plans by and the taints that keep general workloads off scarce hardware.
  */
 
-export const ACCELERATOR_LABELS = ["nvidia-gpu", "intel-npu", "intel-gpu", "edgetpu", "none"] as const;
-export type AcceleratorLabel = (typeof ACCELERATOR_LABELS)[number];
-
-export const ARCHES = ["amd64", "arm64"] as const;
-export type Arch = (typeof ARCHES)[number];
+import type { NodeAccelerator } from "../../../operator/src/api/labels.js";
+import type { Architecture } from "../../../operator/src/api/vocabulary.js";
 
 export interface Taint {
   readonly key: string;
@@ -16,7 +13,7 @@ export interface Taint {
 }
 
 /** Built-in hardware classes (the local platform's fleet profile uses the same names). */
-export const HARDWARE_CLASSES: Readonly<Record<string, { readonly accelerator: AcceleratorLabel; readonly arch: Arch }>> = {
+export const HARDWARE_CLASSES: Readonly<Record<string, { readonly accelerator: NodeAccelerator; readonly arch: Architecture }>> = {
   "jetson-orin": { accelerator: "nvidia-gpu", arch: "arm64" },
   "intel-nuc": { accelerator: "intel-npu", arch: "amd64" },
   "rpi5-coral": { accelerator: "edgetpu", arch: "arm64" },
@@ -26,7 +23,7 @@ export const HARDWARE_CLASSES: Readonly<Record<string, { readonly accelerator: A
 
 export interface NodeIdentity {
   readonly hardwareClass: string;
-  readonly accelerator: AcceleratorLabel;
+  readonly accelerator: NodeAccelerator;
   readonly site: string;
   /** Extra labels and taints for this host, from the stack config. */
   readonly labels?: Readonly<Record<string, string>>;

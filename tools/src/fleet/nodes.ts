@@ -1,10 +1,11 @@
+import { LABELS as API_LABELS } from "../../../operator/src/api/labels.js";
 import type { FleetProfile, HardwareClass } from "./profile.js";
 
 /** Labels edgefleet puts on every simulated node, on top of the class's own. */
 export const LABELS = {
   profile: "edgefleet.io/fleet-profile",
-  hardwareClass: "edgefleet.io/hardware-class",
-  accelerator: "edgefleet.io/accelerator",
+  hardwareClass: API_LABELS.hardwareClass,
+  accelerator: API_LABELS.accelerator,
   site: "edgefleet.io/site",
 } as const;
 

@@ -1,12 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
-
-/** Accelerator kinds a hardware class can carry; "none" is a CPU-only class. */
-export const ACCELERATORS = ["nvidia-gpu", "intel-npu", "intel-gpu", "edgetpu", "none"] as const;
-export type Accelerator = (typeof ACCELERATORS)[number];
-
-export const ARCHITECTURES = ["amd64", "arm64"] as const;
-export type Architecture = (typeof ARCHITECTURES)[number];
+import { NODE_ACCELERATORS, type NodeAccelerator } from "../../../operator/src/api/labels.js";
+import { ARCHITECTURES, type Architecture } from "../../../operator/src/api/vocabulary.js";
 
 /** A place where devices run: nodes get its region and zone as topology labels. */
 export interface FleetSite {
@@ -30,7 +25,7 @@ export interface HardwareClass {
   readonly instanceType: string;
   /** Reported as the node's status.nodeInfo.osImage. */
   readonly osImage: string;
-  readonly accelerator: Accelerator;
+  readonly accelerator: NodeAccelerator;
   readonly labels: Readonly<Record<string, string>>;
   /** Node capacity, also used as allocatable: cpu, memory, pods and extended resources. */
   readonly capacity: Readonly<Record<string, string>>;
@@ -118,7 +113,7 @@ function parseClass(v: unknown, at: string): HardwareClass {
     arch: oneOf(o.arch, ARCHITECTURES, `${at}.arch`),
     instanceType: dnsLabel(o.instanceType, `${at}.instanceType`),
     osImage: osImage(o.osImage, `${at}.osImage`),
-    accelerator: oneOf(o.accelerator, ACCELERATORS, `${at}.accelerator`),
+    accelerator: oneOf(o.accelerator, NODE_ACCELERATORS, `${at}.accelerator`),
     labels,
     capacity,
     taints: array(o.taints ?? [], `${at}.taints`).map((t, i) => parseTaint(t, `${at}.taints[${i}]`)),
