@@ -2,7 +2,13 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts", "operator/src/**/*.test.ts", "stacks/src/**/*.test.ts", "tools/src/**/*.test.ts"],
+    include: [
+      "test/**/*.test.ts",
+      "edge-agent/src/**/*.test.ts",
+      "operator/src/**/*.test.ts",
+      "stacks/src/**/*.test.ts",
+      "tools/src/**/*.test.ts",
+    ],
     // Integration suites share one real local cluster, started once by the global setup.
     globalSetup: ["test/setup/cluster.ts"],
     testTimeout: 120_000,

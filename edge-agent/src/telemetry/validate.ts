@@ -1,0 +1,63 @@
+import { TypeCompiler } from "@sinclair/typebox/compiler";
+import { METRIC_UNITS } from "./metrics.js";
+import { MAX_PAYLOAD_BYTES, type MessageKind, PAYLOAD_SCHEMAS, type Payloads, SCHEMA_VERSION } from "./schema.js";
+import { parseTopic, type Topic } from "./topic.js";
+
+export type RejectionCode = "wrong-topic" | "oversized" | "malformed-json" | "wrong-schema-version" | "invalid-payload";
+
+export interface Rejection {
+  readonly code: RejectionCode;
+  readonly reason: string;
+}
+
+/** A message as the gateway receives it, narrowed by its topic's kind. */
+export type Message = { [K in MessageKind]: { topic: Topic & { kind: K }; payload: Payloads[K] } }[MessageKind];
+
+export type ValidationResult = ({ ok: true } & Message) | ({ ok: false } & Rejection);
+
+const CHECKERS = {
+  birth: TypeCompiler.Compile(PAYLOAD_SCHEMAS.birth),
+  telemetry: TypeCompiler.Compile(PAYLOAD_SCHEMAS.telemetry),
+  death: TypeCompiler.Compile(PAYLOAD_SCHEMAS.death),
+} as const;
+
+const reject = (code: RejectionCode, reason: string): ValidationResult => ({ ok: false, code, reason });
+
+/**
+ * Checks one MQTT message: its topic, its size before any parsing, its JSON, its schema version
+ * (reported apart from other schema errors so an outdated agent is told as much), then the schema.
+ */
+export function validateMessage(topicName: string, body: string | Uint8Array): ValidationResult {
+  const parsed = parseTopic(topicName);
+  if (!parsed.ok) return reject("wrong-topic", parsed.reason);
+  const { topic } = parsed;
+  const bytes = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+  const limit = MAX_PAYLOAD_BYTES[topic.kind];
+  if (bytes > limit) return reject("oversized", `${topic.kind} payload is ${bytes} bytes, the limit is ${limit}`);
+
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof body === "string" ? body : Buffer.from(body).toString("utf8"));
+  } catch (err) {
+    return reject("malformed-json", (err as Error).message);
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) return reject("invalid-payload", "payload is not a JSON object");
+  const version = (json as { schemaVersion?: unknown }).schemaVersion;
+  if (version !== SCHEMA_VERSION)
+    return reject("wrong-schema-version", `schemaVersion is ${JSON.stringify(version)}, expected ${SCHEMA_VERSION}`);
+
+  const checker = CHECKERS[topic.kind];
+  const error = checker.Errors(json).First();
+  if (error !== undefined) return reject("invalid-payload", `${error.path || "/"}: ${error.message}`);
+  if (topic.kind === "telemetry") {
+    const unitProblem = mismatchedUnit(json as Payloads["telemetry"]);
+    if (unitProblem !== undefined) return reject("invalid-payload", unitProblem);
+  }
+  return { ok: true, topic, payload: json } as ValidationResult;
+}
+
+function mismatchedUnit(payload: Payloads["telemetry"]): string | undefined {
+  const index = payload.samples.findIndex((s) => METRIC_UNITS[s.metric] !== s.unit);
+  const bad = payload.samples[index];
+  return bad === undefined ? undefined : `/samples/${index}/unit: ${bad.metric} is in ${METRIC_UNITS[bad.metric]}, not ${bad.unit}`;
+}
