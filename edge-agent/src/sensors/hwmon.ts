@@ -1,7 +1,7 @@
 import { sample } from "../telemetry/sample.js";
 import type { Sample } from "../telemetry/schema.js";
-import type { Reading, Sensor } from "./sensor.js";
-import { SysfsReader } from "./sysfs.js";
+import type { Sensor } from "./sensor.js";
+import { fileSensor } from "./sysfs.js";
 
 const HWMON = "sys/class/hwmon";
 
@@ -13,26 +13,22 @@ const CHANNELS = [
 
 /** Temperatures and power from every hwmon chip, labelled by chip name and channel label. */
 export function hwmonSensor(options: { root: string }): Sensor {
-  return {
-    type: "hwmon",
-    async read(): Promise<Reading> {
-      const fs = new SysfsReader(options.root);
-      const samples: Sample[] = [];
-      for (const id of await fs.list(HWMON, /^hwmon\d+$/)) {
-        const dir = `${HWMON}/${id}`;
-        const chip = await fs.text(`${dir}/name`);
-        if (chip === undefined) continue;
-        for (const { prefix, metric, scale } of CHANNELS) {
-          for (const input of await fs.list(dir, new RegExp(`^${prefix}\\d+_input$`))) {
-            const channel = input.slice(0, -"_input".length);
-            const value = await fs.integer(`${dir}/${input}`);
-            // Unlabelled channels are common (acpitz, cpu_thermal); the channel name stands in.
-            const label = (await fs.optionalText(`${dir}/${channel}_label`)) ?? channel;
-            if (value !== undefined) samples.push(sample(metric, value * scale, { chip, sensor: label }));
-          }
+  return fileSensor("hwmon", options.root, async (fs) => {
+    const samples: Sample[] = [];
+    for (const id of await fs.list(HWMON, /^hwmon\d+$/)) {
+      const dir = `${HWMON}/${id}`;
+      const chip = await fs.text(`${dir}/name`);
+      if (chip === undefined) continue;
+      for (const { prefix, metric, scale } of CHANNELS) {
+        for (const input of await fs.list(dir, new RegExp(`^${prefix}\\d+_input$`))) {
+          const channel = input.slice(0, -"_input".length);
+          const value = await fs.integer(`${dir}/${input}`);
+          // Unlabelled channels are common (acpitz, cpu_thermal); the channel name stands in.
+          const label = (await fs.optionalText(`${dir}/${channel}_label`)) ?? channel;
+          if (value !== undefined) samples.push(sample(metric, value * scale, { chip, sensor: label }));
         }
       }
-      return { samples, errors: fs.errors };
-    },
-  };
+    }
+    return samples;
+  });
 }

@@ -1,7 +1,7 @@
 import { sample } from "../telemetry/sample.js";
 import type { Sample } from "../telemetry/schema.js";
-import type { Reading, Sensor } from "./sensor.js";
-import { SysfsReader } from "./sysfs.js";
+import type { Sensor } from "./sensor.js";
+import { fileSensor } from "./sysfs.js";
 
 const DRIVER = "sys/bus/i2c/drivers/ina3221";
 
@@ -10,27 +10,23 @@ const DRIVER = "sys/bus/i2c/drivers/ina3221";
  * voltage (mV) times its current (mA). Rails are named as the board wires them (VDD_GPU_SOC, VDD_IN).
  */
 export function ina3221Sensor(options: { root: string }): Sensor {
-  return {
-    type: "ina3221",
-    async read(): Promise<Reading> {
-      const fs = new SysfsReader(options.root);
-      const samples: Sample[] = [];
-      // The driver directory also holds bind, unbind and uevent; devices are named <bus>-<address>.
-      for (const device of await fs.list(DRIVER, /^\d+-[0-9a-f]{4}$/)) {
-        for (const hwmon of await fs.list(`${DRIVER}/${device}/hwmon`, /^hwmon\d+$/)) {
-          const dir = `${DRIVER}/${device}/hwmon/${hwmon}`;
-          for (const label of await fs.list(dir, /^in\d+_label$/)) {
-            const channel = label.slice("in".length, -"_label".length);
-            const rail = await fs.text(`${dir}/${label}`);
-            const millivolts = await fs.integer(`${dir}/in${channel}_input`);
-            const milliamps = await fs.integer(`${dir}/curr${channel}_input`);
-            if (rail !== undefined && millivolts !== undefined && milliamps !== undefined) {
-              samples.push(sample("rail_power_watts", (millivolts * milliamps) / 1e6, { rail }));
-            }
+  return fileSensor("ina3221", options.root, async (fs) => {
+    const samples: Sample[] = [];
+    // The driver directory also holds bind, unbind and uevent; devices are named <bus>-<address>.
+    for (const device of await fs.list(DRIVER, /^\d+-[0-9a-f]{4}$/)) {
+      for (const hwmon of await fs.list(`${DRIVER}/${device}/hwmon`, /^hwmon\d+$/)) {
+        const dir = `${DRIVER}/${device}/hwmon/${hwmon}`;
+        for (const label of await fs.list(dir, /^in\d+_label$/)) {
+          const channel = label.slice("in".length, -"_label".length);
+          const rail = await fs.text(`${dir}/${label}`);
+          const millivolts = await fs.integer(`${dir}/in${channel}_input`);
+          const milliamps = await fs.integer(`${dir}/curr${channel}_input`);
+          if (rail !== undefined && millivolts !== undefined && milliamps !== undefined) {
+            samples.push(sample("rail_power_watts", (millivolts * milliamps) / 1e6, { rail }));
           }
         }
       }
-      return { samples, errors: fs.errors };
-    },
-  };
+    }
+    return samples;
+  });
 }

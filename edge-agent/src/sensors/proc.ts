@@ -1,7 +1,7 @@
 import { sample } from "../telemetry/sample.js";
 import type { Sample } from "../telemetry/schema.js";
-import type { Reading, Sensor } from "./sensor.js";
-import { SysfsReader } from "./sysfs.js";
+import type { Sensor } from "./sensor.js";
+import { fileSensor } from "./sysfs.js";
 
 /** Jiffies a CPU line of /proc/stat has counted: all of them, and those spent idle (idle + iowait). */
 export interface CpuTimes {
@@ -31,45 +31,37 @@ export function cpuUtilization(previous: CpuTimes, current: CpuTimes): number | 
 /** CPU utilization overall ("all") and per CPU, from the second read on. */
 export function cpuSensor(options: { root: string }): Sensor {
   let previous = new Map<string, CpuTimes>();
-  return {
-    type: "cpu",
-    async read(): Promise<Reading> {
-      const fs = new SysfsReader(options.root);
-      const text = await fs.text("proc/stat");
-      const current = parseProcStat(text ?? "");
-      if (text !== undefined && !current.has("cpu")) fs.errors.push({ source: "proc/stat", message: "no aggregate cpu line" });
-      const samples: Sample[] = [];
-      for (const [name, times] of current) {
-        const before = previous.get(name);
-        const ratio = before === undefined ? undefined : cpuUtilization(before, times);
-        if (ratio !== undefined) samples.push(sample("cpu_utilization_ratio", ratio, { cpu: name === "cpu" ? "all" : name }));
-      }
-      previous = current;
-      return { samples, errors: fs.errors };
-    },
-  };
+  return fileSensor("cpu", options.root, async (fs) => {
+    const text = await fs.text("proc/stat");
+    const current = parseProcStat(text ?? "");
+    if (text !== undefined && !current.has("cpu")) fs.errors.push({ source: "proc/stat", message: "no aggregate cpu line" });
+    const samples: Sample[] = [];
+    for (const [name, times] of current) {
+      const before = previous.get(name);
+      const ratio = before === undefined ? undefined : cpuUtilization(before, times);
+      if (ratio !== undefined) samples.push(sample("cpu_utilization_ratio", ratio, { cpu: name === "cpu" ? "all" : name }));
+    }
+    previous = current;
+    return samples;
+  });
 }
 
 /** Total and available memory from /proc/meminfo, whose kB are kibibytes. */
 export function memorySensor(options: { root: string }): Sensor {
-  return {
-    type: "memory",
-    async read(): Promise<Reading> {
-      const fs = new SysfsReader(options.root);
-      const text = await fs.text("proc/meminfo");
-      const samples: Sample[] = [];
-      const fields = new Map(
-        [...(text ?? "").matchAll(/^(\w+):\s+(\d+) kB$/gm)].map(([, key = "", kib = "0"]) => [key, Number(kib) * 1024] as const),
-      );
-      for (const [key, metric] of [
-        ["MemTotal", "memory_total_bytes"],
-        ["MemAvailable", "memory_available_bytes"],
-      ] as const) {
-        const bytes = fields.get(key);
-        if (bytes !== undefined) samples.push(sample(metric, bytes, {}));
-        else if (text !== undefined) fs.errors.push({ source: "proc/meminfo", message: `no ${key} line` });
-      }
-      return { samples, errors: fs.errors };
-    },
-  };
+  return fileSensor("memory", options.root, async (fs) => {
+    const text = await fs.text("proc/meminfo");
+    const samples: Sample[] = [];
+    const fields = new Map(
+      [...(text ?? "").matchAll(/^(\w+):\s+(\d+) kB$/gm)].map(([, key = "", kib = "0"]) => [key, Number(kib) * 1024] as const),
+    );
+    for (const [key, metric] of [
+      ["MemTotal", "memory_total_bytes"],
+      ["MemAvailable", "memory_available_bytes"],
+    ] as const) {
+      const bytes = fields.get(key);
+      if (bytes !== undefined) samples.push(sample(metric, bytes, {}));
+      else if (text !== undefined) fs.errors.push({ source: "proc/meminfo", message: `no ${key} line` });
+    }
+    return samples;
+  });
 }

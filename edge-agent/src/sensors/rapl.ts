@@ -1,8 +1,8 @@
 import type { Clock } from "../clock.js";
 import { sample } from "../telemetry/sample.js";
 import type { Sample } from "../telemetry/schema.js";
-import type { Reading, Sensor } from "./sensor.js";
-import { SysfsReader } from "./sysfs.js";
+import type { Sensor } from "./sensor.js";
+import { fileSensor } from "./sysfs.js";
 
 const POWERCAP = "sys/class/powercap";
 
@@ -28,33 +28,29 @@ interface ZoneState {
 export function raplSensor(options: { root: string; clock: Clock }): Sensor {
   const zones = new Map<string, ZoneState>();
   let lastRead: number | undefined;
-  return {
-    type: "rapl",
-    async read(): Promise<Reading> {
-      const fs = new SysfsReader(options.root);
-      const samples: Sample[] = [];
-      const now = options.clock.now();
-      const seconds = lastRead === undefined ? undefined : (now - lastRead) / 1000;
-      lastRead = now;
-      for (const id of await fs.list(POWERCAP, /^intel-rapl:[\d:]+$/)) {
-        const domain = await fs.text(`${POWERCAP}/${id}/name`);
-        const counter = await fs.integer(`${POWERCAP}/${id}/energy_uj`);
-        const range = await fs.integer(`${POWERCAP}/${id}/max_energy_range_uj`);
-        if (domain === undefined || counter === undefined || range === undefined) continue;
-        const labels = { domain, id };
-        let state = zones.get(id);
-        if (state === undefined) {
-          state = { counter, totalJoules: counter / 1e6 };
-          zones.set(id, state);
-        } else {
-          const joules = energyDeltaMicrojoules(state.counter, counter, range) / 1e6;
-          state.counter = counter;
-          state.totalJoules += joules;
-          if (seconds !== undefined && seconds > 0) samples.push(sample("rapl_power_watts", joules / seconds, labels));
-        }
-        samples.push(sample("rapl_energy_joules", state.totalJoules, labels));
+  return fileSensor("rapl", options.root, async (fs) => {
+    const samples: Sample[] = [];
+    const now = options.clock.now();
+    const seconds = lastRead === undefined ? undefined : (now - lastRead) / 1000;
+    lastRead = now;
+    for (const id of await fs.list(POWERCAP, /^intel-rapl:[\d:]+$/)) {
+      const domain = await fs.text(`${POWERCAP}/${id}/name`);
+      const counter = await fs.integer(`${POWERCAP}/${id}/energy_uj`);
+      const range = await fs.integer(`${POWERCAP}/${id}/max_energy_range_uj`);
+      if (domain === undefined || counter === undefined || range === undefined) continue;
+      const labels = { domain, id };
+      let state = zones.get(id);
+      if (state === undefined) {
+        state = { counter, totalJoules: counter / 1e6 };
+        zones.set(id, state);
+      } else {
+        const joules = energyDeltaMicrojoules(state.counter, counter, range) / 1e6;
+        state.counter = counter;
+        state.totalJoules += joules;
+        if (seconds !== undefined && seconds > 0) samples.push(sample("rapl_power_watts", joules / seconds, labels));
       }
-      return { samples, errors: fs.errors };
-    },
-  };
+      samples.push(sample("rapl_energy_joules", state.totalJoules, labels));
+    }
+    return samples;
+  });
 }

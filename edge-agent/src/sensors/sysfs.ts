@@ -1,6 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { ReadError } from "./sensor.js";
+import type { Sample } from "../telemetry/schema.js";
+import type { ReadError, Reading, Sensor } from "./sensor.js";
 
 const byNumber = new Intl.Collator("en", { numeric: true });
 
@@ -59,4 +60,22 @@ export class SysfsReader {
     const code = (err as NodeJS.ErrnoException).code;
     this.errors.push({ source: path, message: code ?? String(err) });
   }
+}
+
+/**
+ * A sensor that reads its files afresh on every read, reporting the reader's errors with its
+ * samples. A bug that throws midway becomes one more error: a periodic read must not reject.
+ */
+export function fileSensor(type: string, root: string, collect: (fs: SysfsReader) => Promise<Sample[]>): Sensor {
+  return {
+    type,
+    async read(): Promise<Reading> {
+      const fs = new SysfsReader(root);
+      try {
+        return { samples: await collect(fs), errors: fs.errors };
+      } catch (err) {
+        return { samples: [], errors: [...fs.errors, { source: type, message: String(err) }] };
+      }
+    },
+  };
 }
