@@ -1,3 +1,4 @@
+import type { Metric } from "../telemetry/metrics.js";
 import { sample } from "../telemetry/sample.js";
 import type { Sample } from "../telemetry/schema.js";
 import type { CommandRunner } from "./command.js";
@@ -35,7 +36,7 @@ export function parseNvidiaSmi(output: string): Reading {
       continue;
     }
     const labels = { gpu: index, model };
-    const add = (metric: Parameters<typeof sample>[0], value: number | undefined) => {
+    const add = (metric: Metric, value: number | undefined) => {
       if (value !== undefined) samples.push(sample(metric, value, labels));
     };
     add("gpu_temperature_celsius", field(temperature));
