@@ -1,11 +1,11 @@
 import type { V1Node } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { classNode } from "../../operator/src/testing/fleet.js";
-import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
-import { condition, converged, EdgeModels } from "./edgemodels.js";
-import { installApi } from "./install.js";
-import { OperatorProcess } from "./operator-process.js";
+import { eventually, testCluster } from "../helpers/kube.js";
+import { condition, converged, type EdgeModels } from "./edgemodels.js";
+import type { OperatorProcess } from "./operator-process.js";
 import { rawRequest } from "./raw-api.js";
+import { startOperatorSuite } from "./suite.js";
 
 const { kc, core } = testCluster();
 // A fleet profile of this suite's own: the default fleet's 20 nodes stay as other suites expect them.
@@ -56,11 +56,7 @@ async function expectPlan(what: string, dsNames: string[], expected: Record<stri
 }
 
 beforeAll(async () => {
-  await installApi(kc);
-  ns = await freshNamespace(core, "op-fleet");
-  models = new EdgeModels(kc, ns);
-  operator = new OperatorProcess({ kubeconfig: inject("kubeconfig"), namespace: ns, identity: "fleet-changes" });
-  await operator.waitForLog("controller started");
+  ({ ns, models, operator } = await startOperatorSuite({ kc, core, kubeconfig: inject("kubeconfig"), name: "fleet-changes" }));
 });
 
 afterAll(async () => {

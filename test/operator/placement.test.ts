@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { EdgeModel } from "../../operator/src/api/edgemodel.js";
 import { VISION_VARIANTS, variant } from "../../operator/src/testing/models.js";
-import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
-import { condition, converged, EdgeModels } from "./edgemodels.js";
-import { installApi } from "./install.js";
-import { OperatorProcess } from "./operator-process.js";
+import { eventually, testCluster } from "../helpers/kube.js";
+import { condition, converged, type EdgeModels } from "./edgemodels.js";
+import type { OperatorProcess } from "./operator-process.js";
 import { rawRequest } from "./raw-api.js";
+import { startOperatorSuite } from "./suite.js";
 
 const { kc, core } = testCluster();
 // Other suites add nodes of their own; these models plan on the default 20-node fleet only.
@@ -17,11 +17,7 @@ let models: EdgeModels;
 let operator: OperatorProcess;
 
 beforeAll(async () => {
-  await installApi(kc);
-  ns = await freshNamespace(core, "op-placement");
-  models = new EdgeModels(kc, ns);
-  operator = new OperatorProcess({ kubeconfig: inject("kubeconfig"), namespace: ns, identity: "placement" });
-  await operator.waitForLog("controller started");
+  ({ ns, models, operator } = await startOperatorSuite({ kc, core, kubeconfig: inject("kubeconfig"), name: "placement" }));
 });
 
 afterAll(async () => {
