@@ -108,11 +108,14 @@ export class Operator extends pulumi.ComponentResource {
             container: {
               name: "operator",
               image: args.image,
+              // Flags of operator/src/options.ts (a test parses these with it). The operator
+              // watches EdgeModels in every namespace; only its Lease lives in the platform's.
               args: [
-                "--namespace=$(POD_NAMESPACE)",
-                `--leader-election-lease=${OPERATOR}`,
+                "--leader-election-namespace=$(POD_NAMESPACE)",
+                `--leader-election-id=${OPERATOR}`,
+                "--identity=$(POD_NAME)",
                 `--log-level=${args.logLevel}`,
-                `--http-port=${HTTP_PORT}`,
+                `--http-address=0.0.0.0:${HTTP_PORT}`,
               ],
               env: [fieldEnv("POD_NAMESPACE", "metadata.namespace"), fieldEnv("POD_NAME", "metadata.name")],
               resources: resources({ request: "50m", limit: "500m" }, { request: "64Mi", limit: "256Mi" }),

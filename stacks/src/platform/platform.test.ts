@@ -2,6 +2,7 @@ import { X509Certificate } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { allCRDs } from "../../../operator/src/api/crds.js";
 import { DEFAULT_RUNTIMES } from "../../../operator/src/catalog/default-runtimes.js";
+import { parseOptions } from "../../../operator/src/options.js";
 import { DEFAULTS } from "../config/parse.js";
 import { certificateAuthority } from "../pki/certificates.js";
 import { descendants, type Registered, recordResources } from "../testing/mocks.js";
@@ -30,6 +31,7 @@ type Pod = {
   securityContext?: { runAsNonRoot?: boolean };
   containers: {
     name: string;
+    args?: string[];
     securityContext?: { readOnlyRootFilesystem?: boolean; allowPrivilegeEscalation?: boolean };
     resources?: { limits?: object };
   }[];
@@ -84,6 +86,19 @@ describe("Platform", () => {
     const operator = one(all, "kubernetes:apps/v1:Deployment", "ef-operator");
     expect(operator.dependsOn).toEqual(expect.arrayContaining(["edgemodels.edgefleet.io", "edgeruntimes.edgefleet.io", "ef-operator"]));
     expect(operator.dependsOn).toContain("edgeruntime-onnx");
+  });
+
+  it("starts the operator with flags the operator accepts: all namespaces, its Lease in the platform's", () => {
+    const [container] = podOf(one(all, "kubernetes:apps/v1:Deployment", "ef-operator")).containers;
+    const expand = (a: string) => a.replace("$(POD_NAMESPACE)", "edgefleet-system").replace("$(POD_NAME)", "ef-operator-0");
+    const options = parseOptions((container?.args ?? []).map(expand), {});
+    expect(options).toMatchObject({
+      namespace: undefined,
+      leaderElectionNamespace: "edgefleet-system",
+      leaderElectionId: "edgefleet-operator",
+      identity: "ef-operator-0",
+      httpAddress: "0.0.0.0:8080",
+    });
   });
 
   it("gives the operator least privilege: no wildcards, no Secrets, Lease by name", () => {
