@@ -54,13 +54,62 @@ export const BirthPayload = Type.Object(
 );
 export type BirthPayload = Static<typeof BirthPayload>;
 
+/**
+ * Upper bounds (seconds) of the inference latency histogram buckets. Fixed for schema v1 so counts
+ * from every agent add up at the gateway without re-bucketing.
+ */
+export const LATENCY_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
+/** One count per bucket above plus the overflow (+Inf) bucket. */
+const BUCKET_COUNT = LATENCY_BUCKETS_SECONDS.length + 1;
+export const MAX_INFERENCE_STATS = 64;
+
+const Count = Type.Integer({ minimum: 0 });
+
+/**
+ * What one runtime on the node served for one model version since the previous message (deltas, so
+ * a replayed message adds exactly what it measured). Latency covers successful requests only.
+ */
+export const InferenceStats = Type.Object(
+  {
+    namespace: Name,
+    model: Name,
+    version: Name,
+    variant: Name,
+    runtime: Name,
+    requests: Count,
+    errors: Count,
+    /** Non-cumulative counts per LATENCY_BUCKETS_SECONDS bucket; the last one is the overflow. */
+    latencyBucketCounts: Type.Array(Count, { minItems: BUCKET_COUNT, maxItems: BUCKET_COUNT }),
+    latencySumSeconds: Type.Number({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type InferenceStats = Static<typeof InferenceStats>;
+
+/** The agent's store-and-forward spool, so a backlog or a drop shows up before anyone misses data. */
+export const SpoolState = Type.Object(
+  {
+    pendingMessages: Count,
+    bytes: Count,
+    /** Messages dropped to stay within the spool's byte bound since the spool was created (cumulative). */
+    droppedMessages: Count,
+  },
+  { additionalProperties: false },
+);
+export type SpoolState = Static<typeof SpoolState>;
+
 export const TelemetryPayload = Type.Object(
   {
     schemaVersion: SchemaVersion,
-    /** Per-node sequence number, reset by each birth; gaps tell the gateway what it lost. */
+    /**
+     * Per-node sequence number, kept with the spool so it keeps counting across agent restarts;
+     * gaps tell the gateway what it lost, repeats what it already has (QoS 1 is at least once).
+     */
     seq: Type.Integer({ minimum: 0 }),
     timestamp: Timestamp,
     samples: Type.Array(Sample, { maxItems: MAX_SAMPLES }),
+    inference: Type.Array(InferenceStats, { maxItems: MAX_INFERENCE_STATS }),
+    spool: SpoolState,
     /** Sensor read errors since the previous message, so a silent sensor is not mistaken for an idle one. */
     readErrors: Type.Integer({ minimum: 0 }),
   },

@@ -13,6 +13,20 @@ const telemetry: TelemetryPayload = {
     sample("thermal_zone_temperature_celsius", 48.5, { zone: "cpu-thermal", id: "thermal_zone0" }),
     sample("rail_power_watts", 7.2, { rail: "VDD_GPU_SOC" }),
   ],
+  inference: [
+    {
+      namespace: "vision",
+      model: "detector",
+      version: "2026.11.1",
+      variant: "onnx-fp32",
+      runtime: "onnx",
+      requests: 10,
+      errors: 1,
+      latencyBucketCounts: [0, 0, 2, 5, 2, 0, 0, 0, 0, 0, 0, 0, 0],
+      latencySumSeconds: 0.041,
+    },
+  ],
+  spool: { pendingMessages: 0, bytes: 4096, droppedMessages: 0 },
   readErrors: 0,
 };
 
@@ -82,6 +96,8 @@ describe("validateMessage", () => {
     ["too many labels", { samples: [sample("rail_power_watts", 1, { a: "1", b: "2", c: "3", d: "4", e: "5" })] }, /^\/samples\/0\/labels/],
     ["an overlong label value", { samples: [sample("rail_power_watts", 1, { rail: "x".repeat(65) })] }, /^\/samples\/0\/labels\/rail/],
     ["a negative sequence number", { seq: -1 }, /^\/seq/],
+    ["a latency histogram with too few buckets", { inference: [{ ...telemetry.inference[0], latencyBucketCounts: [1] }] }, /^\/inference\/0\/latencyBucketCounts/],
+    ["a missing spool state", { spool: undefined }, /^\/spool/],
     ["an extra field", { extra: true }, /^\/extra|^\//],
     ["too many samples", { samples: Array.from({ length: MAX_SAMPLES + 1 }, () => sample("throttled", 0, {})) }, /^\/samples/],
   ])("rejects %s", (_what, change, reason) => {
