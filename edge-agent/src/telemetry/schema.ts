@@ -98,6 +98,29 @@ export const SpoolState = Type.Object(
 );
 export type SpoolState = Static<typeof SpoolState>;
 
+/** Why an agent refused a model artifact; a closed list so the gateway's labels stay bounded. */
+export const ARTIFACT_FAILURE_REASONS = [
+  "download-failed",
+  "size-mismatch",
+  "digest-mismatch",
+  "signature-missing",
+  "signature-invalid",
+  "version-mismatch",
+] as const;
+
+/** Artifacts the agent refused since the previous message (deltas), by model version and reason. */
+export const ArtifactFailures = Type.Object(
+  {
+    namespace: Name,
+    model: Name,
+    version: Name,
+    reason: Type.Union(ARTIFACT_FAILURE_REASONS.map((r) => Type.Literal(r))),
+    count: Type.Integer({ minimum: 1 }),
+  },
+  { additionalProperties: false },
+);
+export type ArtifactFailures = Static<typeof ArtifactFailures>;
+
 export const TelemetryPayload = Type.Object(
   {
     schemaVersion: SchemaVersion,
@@ -110,6 +133,7 @@ export const TelemetryPayload = Type.Object(
     samples: Type.Array(Sample, { maxItems: MAX_SAMPLES }),
     inference: Type.Array(InferenceStats, { maxItems: MAX_INFERENCE_STATS }),
     spool: SpoolState,
+    artifactFailures: Type.Array(ArtifactFailures, { maxItems: MAX_INFERENCE_STATS }),
     /** Sensor read errors since the previous message, so a silent sensor is not mistaken for an idle one. */
     readErrors: Type.Integer({ minimum: 0 }),
   },

@@ -27,6 +27,7 @@ const telemetry: TelemetryPayload = {
     },
   ],
   spool: { pendingMessages: 0, bytes: 4096, droppedMessages: 0 },
+  artifactFailures: [{ namespace: "vision", model: "detector", version: "2026.11.2", reason: "digest-mismatch", count: 1 }],
   readErrors: 0,
 };
 
