@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The services edgefleet runs for real in the local platform and its tests, from the Debian
+# archive (no download sites): Mosquitto (MQTT broker, and mosquitto_pub/sub for debugging) and
+# Prometheus with promtool. Idempotent and quiet when everything is present.
+set -euo pipefail
+
+# binary:package; sbin paths are checked directly because they are not on every user's PATH.
+WANTED=(
+  "/usr/sbin/mosquitto:mosquitto"
+  "/usr/bin/mosquitto_pub:mosquitto-clients"
+  "/usr/bin/prometheus:prometheus"
+  "/usr/bin/promtool:prometheus"
+)
+
+missing=()
+for entry in "${WANTED[@]}"; do
+  bin=${entry%%:*} pkg=${entry#*:}
+  if [ ! -x "$bin" ] && ! command -v "$(basename "$bin")" >/dev/null 2>&1; then
+    [[ " ${missing[*]} " == *" $pkg "* ]] || missing+=("$pkg")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "setup: missing ${missing[*]}; install them with your package manager (edgefleet expects Mosquitto >= 2.0 and Prometheus >= 2.42)" >&2
+  exit 1
+fi
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "setup: need root (or sudo) to apt-get install ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+log=${EDGEFLEET_CACHE:-$HOME/.cache/edgefleet}/apt-install.log
+mkdir -p "$(dirname "$log")"
+echo "setup: installing ${missing[*]} from the Debian archive (log: $log)..." >&2
+# No services are started: the Debian units are never used, edgefleet runs its own instances.
+if ! { "${sudo[@]}" apt-get update && DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+  echo "setup: apt-get install ${missing[*]} failed; last lines of $log:" >&2
+  tail -20 "$log" >&2
+  exit 1
+fi
