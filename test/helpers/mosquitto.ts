@@ -1,8 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "../../tools/src/services/ports.js";
+import { Service } from "../../tools/src/services/service.js";
+
+export { freePort };
 
 /** Debian installs the broker in sbin, which is not on every user's PATH. */
 const CANDIDATES = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"];
@@ -46,32 +48,10 @@ export interface Mosquitto extends BrokerContext {
   dispose(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
 const plainConfig = ({ port }: BrokerContext) => `listener ${port} 127.0.0.1\nallow_anonymous true\n`;
 
 // Run as root, mosquitto drops to the `mosquitto` user, which cannot read a root-owned temp dir.
 const asCurrentUser = () => (process.getuid?.() === 0 ? "user root\n" : "");
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ port, host: "127.0.0.1" });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
 
 /** Runs a real Mosquitto broker on a free port with its own directory; resolves once it accepts connections. */
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mosquitto> {
@@ -81,42 +61,23 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   for (const [name, content] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), content, { mode: 0o600 });
   const configPath = join(dir, "mosquitto.conf");
   writeFileSync(configPath, asCurrentUser() + (options.config ?? plainConfig)(context));
-
-  let output = "";
-  let child: ChildProcess | undefined;
-  let exited: Promise<void> = Promise.resolve();
-
-  const start = async () => {
-    const proc = spawn(mosquittoBinary(), ["-c", configPath], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
-    child = proc;
-    proc.stdout?.on("data", (d: Buffer) => (output += d.toString()));
-    proc.stderr?.on("data", (d: Buffer) => (output += d.toString()));
-    exited = new Promise((resolve) => proc.once("exit", () => resolve()));
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      if (proc.exitCode !== null) throw new Error(`mosquitto exited with ${proc.exitCode} on start:\n${output}`);
-      if (await canConnect(port)) return;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    proc.kill("SIGKILL");
-    throw new Error(`mosquitto did not listen on ${port} within 10s:\n${output}`);
-  };
-
-  const signal = async (sig: NodeJS.Signals) => {
-    if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill(sig);
-    await exited;
-  };
-
-  await start();
+  const service = new Service({
+    name: "mosquitto",
+    command: mosquittoBinary(),
+    args: ["-c", configPath],
+    cwd: dir,
+    readiness: { tcpPort: port },
+  });
+  await service.start();
   return {
     ...context,
     url: `mqtt://127.0.0.1:${port}`,
-    log: () => output,
-    stop: () => signal("SIGTERM"),
-    kill: () => signal("SIGKILL"),
-    start,
+    log: () => service.output(),
+    stop: () => service.stop(),
+    kill: () => service.kill(),
+    start: () => service.start(),
     dispose: async () => {
-      await signal("SIGTERM");
+      await service.dispose();
       rmSync(dir, { recursive: true, force: true });
     },
   };

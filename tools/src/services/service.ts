@@ -1,0 +1,123 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream, type WriteStream } from "node:fs";
+import { createConnection } from "node:net";
+
+/** How to tell a service is up: its TCP port accepts connections, or an HTTP URL answers 2xx. */
+export type Readiness = { readonly tcpPort: number } | { readonly httpUrl: string };
+
+export interface ServiceOptions {
+  /** Shown in errors and progress lines. */
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** stdout and stderr are appended here; otherwise kept in memory only (see output()). */
+  readonly logFile?: string;
+  readonly readiness: Readiness;
+  readonly startTimeoutMs?: number;
+  /** How long SIGTERM may take before SIGKILL. */
+  readonly stopTimeoutMs?: number;
+}
+
+/** The last bytes of output kept in memory, for error messages and test assertions. */
+const OUTPUT_TAIL = 64 * 1024;
+
+function tcpOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host: "127.0.0.1" });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+async function httpOk(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+    await response.body?.cancel();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+const isReady = (readiness: Readiness) => ("tcpPort" in readiness ? tcpOpen(readiness.tcpPort) : httpOk(readiness.httpUrl));
+
+/**
+ * A child process the local platform or a test runs for real (broker, Prometheus, gateway, ...):
+ * started and awaited until ready, its output logged, stopped gracefully, killed, or restarted
+ * with the same command line.
+ */
+export class Service {
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private tail = "";
+  private log: WriteStream | undefined;
+
+  constructor(private readonly options: ServiceOptions) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Recent output, newest last. */
+  output(): string {
+    return this.tail;
+  }
+
+  async start(): Promise<void> {
+    const { name, command, args, cwd, env, logFile, readiness } = this.options;
+    if (this.running) throw new Error(`${name} is already running (pid ${this.child?.pid})`);
+    this.log ??= logFile === undefined ? undefined : createWriteStream(logFile, { flags: "a" });
+    const child = spawn(command, args, { cwd, env: env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    this.child = child;
+    const record = (chunk: Buffer) => {
+      this.tail = (this.tail + chunk.toString()).slice(-OUTPUT_TAIL);
+      this.log?.write(chunk);
+    };
+    child.stdout?.on("data", record);
+    child.stderr?.on("data", record);
+    const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
+    this.exited = new Promise((resolve) => child.once("close", () => resolve()));
+
+    const deadline = Date.now() + (this.options.startTimeoutMs ?? 15_000);
+    while (Date.now() < deadline) {
+      const failed = await Promise.race([spawnError, new Promise<undefined>((r) => setTimeout(r, 25, undefined))]);
+      if (failed !== undefined) throw new Error(`${name}: cannot run ${command}: ${failed.message}`);
+      if (!this.running) throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) while starting:\n${this.tail}`);
+      if (await isReady(readiness)) return;
+    }
+    child.kill("SIGKILL");
+    await this.exited;
+    throw new Error(`${name} was not ready within ${(this.options.startTimeoutMs ?? 15_000) / 1000}s:\n${this.tail}`);
+  }
+
+  /** SIGTERM, then SIGKILL after the stop timeout; resolves once the process is gone. */
+  async stop(): Promise<void> {
+    if (!this.running) return this.exited;
+    this.child?.kill("SIGTERM");
+    const timer = setTimeout(() => this.child?.kill("SIGKILL"), this.options.stopTimeoutMs ?? 10_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  /** A crash: no chance to flush or say goodbye. */
+  async kill(): Promise<void> {
+    if (this.running) this.child?.kill("SIGKILL");
+    await this.exited;
+  }
+
+  /** Stops it and closes its log. */
+  async dispose(): Promise<void> {
+    await this.stop();
+    await new Promise<void>((resolve) => (this.log ? this.log.end(resolve) : resolve()));
+    this.log = undefined;
+  }
+}
