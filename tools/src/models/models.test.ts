@@ -1,0 +1,58 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { InferenceSession, Tensor } from "onnxruntime-node";
+import { afterAll, describe, expect, it } from "vitest";
+import { IMAGE_SIZE, INPUT_NAME, OUTPUT_NAME } from "./cnn.js";
+import { buildModels, MODEL_SPECS } from "./models.js";
+
+const dir = mkdtempSync(join(tmpdir(), "edgefleet-models-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("ONNX test models", () => {
+  it("are the same bytes on every build", () => {
+    const [a, b] = [buildModels(), buildModels()];
+    expect(a.map((m) => m.sha256)).toEqual(b.map((m) => m.sha256));
+    expect(Buffer.from(a[0]?.bytes ?? []).equals(Buffer.from(b[0]?.bytes ?? []))).toBe(true);
+  });
+
+  it.each(buildModels())("$fileName loads in onnxruntime and gives class scores that sum to 1", async ({ bytes, name }) => {
+    const spec = MODEL_SPECS.find((s) => s.name === name);
+    const session = await InferenceSession.create(bytes);
+    try {
+      expect(session.inputMetadata).toEqual([
+        { name: INPUT_NAME, isTensor: true, type: "float32", shape: ["batch", 3, IMAGE_SIZE, IMAGE_SIZE] },
+      ]);
+      expect(session.outputMetadata).toEqual([{ name: OUTPUT_NAME, isTensor: true, type: "float32", shape: ["batch", spec?.classes] }]);
+      const batch = 2;
+      const pixels = Float32Array.from({ length: batch * 3 * IMAGE_SIZE * IMAGE_SIZE }, (_, i) => (i % 251) / 251);
+      const out = await session.run({ [INPUT_NAME]: new Tensor("float32", pixels, [batch, 3, IMAGE_SIZE, IMAGE_SIZE]) });
+      const scores = out[OUTPUT_NAME];
+      expect(scores?.dims).toEqual([batch, spec?.classes]);
+      const data = Array.from(scores?.data as Float32Array);
+      for (let row = 0; row < batch; row++) {
+        const probabilities = data.slice(row * (spec?.classes ?? 0), (row + 1) * (spec?.classes ?? 0));
+        expect(probabilities.every((p) => p > 0 && p < 1)).toBe(true);
+        expect(probabilities.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 5);
+      }
+    } finally {
+      await session.release();
+    }
+  });
+
+  it("CLI writes <name>-<version>.onnx and SHA256SUMS that sha256sum accepts", () => {
+    const out = execFileSync("node", ["--import", "tsx", "tools/src/models/cli.ts", "--out", dir], { encoding: "utf8" });
+    const names = buildModels().map((m) => m.fileName);
+    expect(readdirSync(dir).sort()).toEqual([...names, "SHA256SUMS"].sort());
+    expect(out.trim().split("\n")).toHaveLength(names.length);
+    expect(execFileSync("sha256sum", ["-c", "SHA256SUMS"], { cwd: dir, encoding: "utf8" })).toContain(`${names[0]}: OK`);
+    expect(readFileSync(join(dir, names[0] ?? "")).length).toBeGreaterThan(0);
+  });
+
+  it("CLI names a bad flag and shows help", () => {
+    expect(() => execFileSync("node", ["--import", "tsx", "tools/src/models/cli.ts", "--output", dir], { stdio: "pipe" })).toThrow(
+      /Unknown option '--output'[\s\S]*Usage: tools\/edgefleet models/,
+    );
+  });
+});
