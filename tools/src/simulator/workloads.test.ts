@@ -1,0 +1,73 @@
+import type { V1Pod } from "@kubernetes/client-node";
+import { describe, expect, it } from "vitest";
+import { isRuntimePod, workloadOf, workloadsByNode } from "./workloads.js";
+
+const pod = (name: string, node: string | undefined, env: Record<string, string>, extra: Partial<V1Pod["metadata"]> = {}): V1Pod => ({
+  metadata: {
+    name,
+    namespace: "vision",
+    labels: { "app.kubernetes.io/managed-by": "edgefleet-operator" },
+    annotations: { "edgefleet.io/runtime": "onnx" },
+    ...extra,
+  },
+  spec: {
+    ...(node ? { nodeName: node } : {}),
+    containers: [{ name: "runtime", env: Object.entries(env).map(([name, value]) => ({ name, value })) }],
+  },
+});
+
+const env = {
+  EDGEFLEET_MODEL: "vision/detector",
+  EDGEFLEET_MODEL_VERSION: "1.0.0",
+  EDGEFLEET_VARIANT: "onnx-fp32",
+  EDGEFLEET_ARTIFACT_URI: "https://127.0.0.1:9443/detector-1.0.0.onnx",
+  EDGEFLEET_ARTIFACT_SHA256: "a".repeat(64),
+  EDGEFLEET_ARTIFACT_SIZE_BYTES: "1234",
+};
+
+describe("workloads", () => {
+  it("reads the operator's env contract", () => {
+    expect(workloadOf(pod("d-1", "n1", env))).toEqual({
+      ok: true,
+      workload: {
+        key: "vision/d-1",
+        node: "n1",
+        namespace: "vision",
+        model: "detector",
+        version: "1.0.0",
+        variant: "onnx-fp32",
+        runtime: "onnx",
+        artifact: { uri: env.EDGEFLEET_ARTIFACT_URI, sha256: "a".repeat(64), sizeBytes: 1234 },
+      },
+    });
+  });
+
+  it("reports a pod that misses part of the contract, naming the variables", () => {
+    const { EDGEFLEET_ARTIFACT_SHA256: _, ...rest } = env;
+    expect(workloadOf(pod("d-1", "n1", rest))).toEqual({
+      ok: false,
+      key: "vision/d-1",
+      problem: "runtime pod lacks EDGEFLEET_ARTIFACT_SHA256 in its first container's env",
+    });
+    expect(workloadOf(pod("d-1", "n1", { ...env, EDGEFLEET_ARTIFACT_SIZE_BYTES: "-1" }))).toMatchObject({ ok: false });
+  });
+
+  it("serves only bound runtime pods that are not being deleted, grouped by node", () => {
+    const pods = [
+      pod("b", "n1", env),
+      pod("a", "n1", env),
+      pod("c", "n2", env),
+      pod("pending", undefined, env),
+      pod("leaving", "n2", env, { deletionTimestamp: new Date() }),
+      pod("other", "n2", env, { labels: {} }),
+      pod("broken", "n2", {}),
+    ];
+    expect(pods.map(isRuntimePod)).toEqual([true, true, true, false, false, false, true]);
+    const { byNode, problems } = workloadsByNode(pods);
+    expect([...byNode].map(([node, list]) => [node, list.map((w) => w.key)])).toEqual([
+      ["n1", ["vision/a", "vision/b"]],
+      ["n2", ["vision/c"]],
+    ]);
+    expect(problems.map((p) => p.key)).toEqual(["vision/broken"]);
+  });
+});
