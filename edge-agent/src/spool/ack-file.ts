@@ -2,40 +2,48 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync
 import { join } from "node:path";
 
 /**
- * The id of the last record the broker acknowledged, in its own file so acking never rewrites
- * segments. Written to a temporary file and renamed over, so a crash leaves the old or the new
- * value and never a torn one.
+ * Small numbers the spool keeps beside its segments, each in its own file so updating one never
+ * rewrites segments: the id of the last record the broker acknowledged ("ack") and the messages
+ * dropped since the spool was created ("dropped"). Written to a temporary file and renamed over,
+ * so a crash leaves the old or the new value and never a torn one.
  */
 const ACK = "ack";
-const ACK_TMP = "ack.tmp";
+const DROPPED = "dropped";
 
-/** -1 when nothing was ever acknowledged. */
-export function readAck(dir: string): number {
+function readNumber(dir: string, name: string, fallback: number, what: string): number {
   let text: string;
   try {
-    text = readFileSync(join(dir, ACK), "utf8");
+    text = readFileSync(join(dir, name), "utf8");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return -1;
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return fallback;
     throw err;
   }
-  const id = Number(text.trim());
-  if (!Number.isSafeInteger(id) || id < -1)
-    throw new Error(`spool ack file ${join(dir, ACK)} holds ${JSON.stringify(text)}, not a record id`);
-  return id;
+  const value = Number(text.trim());
+  if (!Number.isSafeInteger(value) || value < fallback)
+    throw new Error(`spool ${name} file ${join(dir, name)} holds ${JSON.stringify(text)}, not ${what}`);
+  return value;
 }
 
-export function writeAck(dir: string, id: number): void {
-  const tmp = join(dir, ACK_TMP);
+function writeNumber(dir: string, name: string, value: number): void {
+  const tmp = join(dir, `${name}.tmp`);
   const fd = openSync(tmp, "w");
   try {
-    writeFileSync(fd, `${id}\n`);
+    writeFileSync(fd, `${value}\n`);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-  renameSync(tmp, join(dir, ACK));
+  renameSync(tmp, join(dir, name));
   syncDir(dir);
 }
+
+/** -1 when nothing was ever acknowledged. */
+export const readAck = (dir: string): number => readNumber(dir, ACK, -1, "a record id");
+export const writeAck = (dir: string, id: number): void => writeNumber(dir, ACK, id);
+
+/** 0 for a spool that never dropped anything. */
+export const readDropped = (dir: string): number => readNumber(dir, DROPPED, 0, "a message count");
+export const writeDropped = (dir: string, messages: number): void => writeNumber(dir, DROPPED, messages);
 
 /** Makes a rename, create or unlink in dir durable: those live in the directory, not the file. */
 export function syncDir(dir: string): void {

@@ -69,6 +69,38 @@ describe("Spool", () => {
     expect(seqs(Spool.open(options))).toHaveLength(40);
   });
 
+  it("keeps the drop count across restarts, as telemetry reports it cumulatively", () => {
+    const dir = tempDir();
+    const options = { dir, segmentBytes: 1024, maxBytes: 4096 };
+    const spool = Spool.open(options);
+    for (let seq = 0; seq < 50; seq++) hundredBytes(spool, seq);
+    const dropped = spool.stats().dropped.messages;
+    expect(dropped).toBeGreaterThan(0);
+    spool.close();
+    const reopened = Spool.open(options);
+    expect(reopened.stats().dropped.messages).toBe(dropped);
+    for (let seq = 50; seq < 60; seq++) hundredBytes(reopened, seq);
+    expect(reopened.stats().dropped.messages).toBe(dropped + 10);
+    reopened.close();
+    expect(Spool.open(options).stats().dropped.messages).toBe(dropped + 10);
+  });
+
+  it("peeks past messages in flight and reports the newest seq, acknowledged or not", () => {
+    const dir = tempDir();
+    const spool = Spool.open({ dir, segmentBytes: 1000, maxBytes: 1 << 20 });
+    expect(spool.lastSeq()).toBeUndefined();
+    for (let seq = 0; seq < 30; seq++) hundredBytes(spool, seq + 500);
+    expect(spool.peek(3, 11).map((r) => r.id)).toEqual([12, 13, 14]);
+    spool.ack(20);
+    // An afterId behind the ack point reads from the ack point.
+    expect(spool.peek(2, 5).map((r) => r.id)).toEqual([21, 22]);
+    spool.ack(29);
+    expect(spool.peek(5, 29)).toEqual([]);
+    expect(spool.lastSeq()).toBe(529);
+    spool.close();
+    expect(Spool.open({ dir, segmentBytes: 1000, maxBytes: 1 << 20 }).lastSeq()).toBe(529);
+  });
+
   it("counts messages it cannot store instead of throwing", () => {
     const spool = Spool.open({ dir: tempDir(), segmentBytes: 1024, maxBytes: 4096 });
     expect(spool.append(TOPIC, Buffer.alloc(2000), 0)).toBeUndefined();

@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { readAck, syncDir, writeAck } from "./ack-file.js";
+import { readAck, readDropped, syncDir, writeAck, writeDropped } from "./ack-file.js";
 import { type ResolvedOptions, resolveOptions, type SpoolOptions } from "./options.js";
 import { encodeRecord, type SpoolRecord } from "./record.js";
 import { Segment, segmentFirstId, type Truncation } from "./segment.js";
@@ -25,7 +25,7 @@ export interface SpoolStats {
   pending: number;
   /** Bytes of all live segment files, the figure maxBytes bounds. */
   bytes: number;
-  /** Unacknowledged messages dropped, oldest first, to stay within maxBytes. */
+  /** Unacknowledged messages dropped, oldest first, to stay within maxBytes; `messages` counts since the spool was created. */
   dropped: { messages: number; last: DropRange | undefined };
   /** Messages append could not store at all: larger than a segment, invalid, or a write error. */
   rejected: { messages: number; lastError: string | undefined };
@@ -57,6 +57,7 @@ export class Spool {
   private constructor(private readonly options: ResolvedOptions) {
     mkdirSync(options.dir, { recursive: true });
     this.ackedId = readAck(options.dir);
+    this.dropped.messages = readDropped(options.dir);
     this.recover();
   }
 
@@ -77,11 +78,14 @@ export class Spool {
     this.afterBatch();
   }
 
-  /** Up to max of the oldest unacknowledged messages, without removing them. */
-  peek(max: number): SpoolRecord[] {
+  /**
+   * Up to max of the oldest unacknowledged messages, without removing them; only those after
+   * afterId when given, so a sender with messages in flight reads on past them before any ack.
+   */
+  peek(max: number, afterId = -1): SpoolRecord[] {
     this.assertOpen();
     const records: SpoolRecord[] = [];
-    let from = this.ackedId + 1;
+    let from = Math.max(this.ackedId, afterId) + 1;
     for (const segment of this.segments) {
       if (records.length >= max) break;
       if (segment.lastId < from) continue;
@@ -107,6 +111,15 @@ export class Spool {
       removed = true;
     }
     if (removed) syncDir(this.options.dir);
+  }
+
+  /** The seq of the newest message still stored, acknowledged or not; undefined when none is. */
+  lastSeq(): number | undefined {
+    for (let i = this.segments.length - 1; i >= 0; i--) {
+      const segment = this.segments[i];
+      if (segment && segment.count > 0) return segment.seqOf(segment.lastId);
+    }
+    return undefined;
   }
 
   /** Forces appended messages to stable storage now, whatever the policy. */
@@ -222,7 +235,15 @@ export class Spool {
       this.active.close();
       this.startSegment(this.nextId);
     }
+    const droppedBefore = this.dropped.messages;
     while (this.bytes + length > this.options.maxBytes && this.segments.length > 1) this.dropOldest();
+    if (this.dropped.messages === droppedBefore) return;
+    try {
+      writeDropped(this.options.dir, this.dropped.messages);
+    } catch (err) {
+      // The count in memory stays right and is reported; only a crash before the next drop loses it.
+      this.rejected.lastError = `cannot persist the drop count: ${err instanceof Error ? err.message : String(err)}`;
+    }
   }
 
   private dropOldest(): void {
