@@ -1,0 +1,79 @@
+#!/usr/bin/env -S node --import tsx
+import { collectDefaultMetrics, Registry } from "prom-client";
+import { jsonLogger } from "../../../operator/src/observe/log.js";
+import { loadModel } from "./model.js";
+import { HELP, parseOptions, type RuntimeOptions } from "./options.js";
+import { RuntimeServer } from "./server.js";
+
+/** Longest a graceful shutdown may take before the process exits anyway. */
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+async function main(argv: string[]): Promise<number> {
+  let opts: RuntimeOptions | "help";
+  try {
+    opts = parseOptions(argv);
+  } catch (err) {
+    console.error(`${err instanceof Error ? err.message : err}\n\n${HELP}`);
+    return 2;
+  }
+  if (opts === "help") {
+    console.log(HELP);
+    return 0;
+  }
+  const log = jsonLogger({ level: opts.logLevel }).with({ model: opts.modelName, version: opts.modelVersion });
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const runtime = new RuntimeServer({ name: opts.modelName, version: opts.modelVersion, registry, log, maxBodyBytes: opts.maxBodyBytes });
+  // Listen before loading, so health checks see a live runtime that is not ready yet.
+  const address = await runtime.listen(opts.httpAddress);
+  log.info("listening", { address });
+
+  let stopping = false;
+  const stopped = new Promise<number>((resolve) => {
+    const shutdown = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info("shutting down", { signal });
+      setTimeout(() => {
+        log.error("shutdown timed out", { timeoutMs: SHUTDOWN_TIMEOUT_MS });
+        process.exit(1);
+      }, SHUTDOWN_TIMEOUT_MS).unref();
+      await runtime.close();
+      await runtime.release();
+      log.info("stopped");
+      resolve(0);
+    };
+    process.once("SIGTERM", () => void shutdown("SIGTERM"));
+    process.once("SIGINT", () => void shutdown("SIGINT"));
+  });
+
+  const started = performance.now();
+  try {
+    const model = await loadModel({
+      name: opts.modelName,
+      version: opts.modelVersion,
+      path: opts.modelPath,
+      intraOpThreads: opts.intraOpThreads,
+    });
+    runtime.setModel(model);
+    log.info("model loaded", {
+      path: opts.modelPath,
+      seconds: (performance.now() - started) / 1000,
+      inputs: model.inputs.map((i) => i.name),
+      outputs: model.outputs.map((o) => o.name),
+    });
+  } catch (err) {
+    log.error("model failed to load", { path: opts.modelPath, error: err instanceof Error ? err.message : String(err) });
+    await runtime.close();
+    return 1;
+  }
+  return stopped;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,106 @@
+import { Tensor } from "onnxruntime-node";
+import type { Datatype } from "./datatypes.js";
+import { SUPPORTED } from "./datatypes.js";
+import { ProtocolError } from "./errors.js";
+import type { LoadedModel, TensorSpec } from "./model.js";
+
+/** An OIP v2 infer request, checked against the model and turned into onnxruntime feeds. */
+export interface InferRequest {
+  id: string | undefined;
+  feeds: Record<string, Tensor>;
+  /** Outputs the client asked for, or undefined for all of them. */
+  outputs: string[] | undefined;
+}
+
+type TypedData = ReturnType<Datatype["allocate"]>;
+
+const bad = (message: string) => new ProtocolError(400, message);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const showShape = (shape: readonly number[]) => `[${shape.join(",")}]`;
+
+/** Copies possibly nested JSON data into out; returns how many elements it found (writing at most out.length). */
+function fill(data: unknown[], out: TypedData, type: Datatype, start: number, field: string): number {
+  let offset = start;
+  for (const value of data) {
+    if (Array.isArray(value)) {
+      offset = fill(value, out, type, offset, field);
+      continue;
+    }
+    const element = type.element(value);
+    if (element === undefined) throw bad(`${field}: element ${offset} is ${JSON.stringify(value)}, not a ${type.oip} value`);
+    if (offset < out.length) out[offset] = element as never;
+    offset++;
+  }
+  return offset;
+}
+
+function checkShape(value: unknown, spec: TensorSpec, field: string): number[] {
+  if (!Array.isArray(value) || !value.every((d) => Number.isSafeInteger(d) && d >= 0))
+    throw bad(`${field}: must be an array of non-negative integers, got ${JSON.stringify(value)}`);
+  const shape = value as number[];
+  if (shape.length !== spec.shape.length || shape.some((d, i) => spec.shape[i] !== -1 && spec.shape[i] !== d))
+    throw bad(`${field}: ${showShape(shape)} does not fit input "${spec.name}" of shape ${showShape(spec.shape)} (-1: any size)`);
+  return shape;
+}
+
+function tensor(input: unknown, index: number, model: LoadedModel, inputs: ReadonlyMap<string, TensorSpec>): [string, Tensor] {
+  const field = `inputs[${index}]`;
+  if (!isObject(input)) throw bad(`${field}: must be an object with name, shape, datatype and data`);
+  const spec = typeof input.name === "string" ? inputs.get(input.name) : undefined;
+  if (!spec)
+    throw bad(
+      `${field}.name: model ${model.name} has no input ${JSON.stringify(input.name)}; its inputs are ${[...inputs.keys()].join(", ")}`,
+    );
+  if (isObject(input.parameters) && input.parameters.binary_data_size !== undefined)
+    throw bad(`${field}.parameters.binary_data_size: binary tensor data is not supported; send the tensor as JSON data`);
+  if (!spec.type)
+    throw bad(`${field}.datatype: input "${spec.name}" is ${spec.datatype}, which this runtime cannot take (it takes ${SUPPORTED})`);
+  if (input.datatype !== spec.type.oip)
+    throw bad(`${field}.datatype: input "${spec.name}" takes ${spec.type.oip}, got ${JSON.stringify(input.datatype)}`);
+  const shape = checkShape(input.shape, spec, `${field}.shape`);
+  if (!Array.isArray(input.data)) throw bad(`${field}.data: must be an array (flat or nested) of ${spec.type.oip} values`);
+  const expected = shape.reduce((a, b) => a * b, 1);
+  const data = spec.type.allocate(expected);
+  const found = fill(input.data, data, spec.type, 0, `${field}.data`);
+  if (found !== expected)
+    throw bad(`${field}.data: ${found} element${found === 1 ? "" : "s"}, but shape ${showShape(shape)} needs ${expected}`);
+  return [spec.name, new Tensor(spec.type.ort, data, shape)];
+}
+
+function requestedOutputs(value: unknown, outputs: readonly TensorSpec[]): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) throw bad(`outputs: must be an array of {"name": ...}, got ${JSON.stringify(value)}`);
+  return value.map((o: unknown, i) => {
+    const name = isObject(o) ? o.name : undefined;
+    const spec = outputs.find((s) => s.name === name);
+    if (!spec)
+      throw bad(`outputs[${i}].name: no output ${JSON.stringify(name)}; the model's outputs are ${outputs.map((s) => s.name).join(", ")}`);
+    if (!spec.type) throw bad(`outputs[${i}].name: output "${spec.name}" is ${spec.datatype}, which this runtime cannot return`);
+    return spec.name;
+  });
+}
+
+/** Parses infer request bodies for one model; the model's input lookup is built once. */
+export function inferRequestParser(model: LoadedModel): (body: string) => InferRequest {
+  const inputs = new Map(model.inputs.map((s) => [s.name, s]));
+  return (body) => {
+    let request: unknown;
+    try {
+      request = JSON.parse(body);
+    } catch (err) {
+      throw bad(`request body is not valid JSON: ${err instanceof Error ? err.message : err}`);
+    }
+    if (!isObject(request)) throw bad("request body must be a JSON object with an inputs array");
+    if (request.id !== undefined && typeof request.id !== "string") throw bad(`id: must be a string, got ${JSON.stringify(request.id)}`);
+    if (!Array.isArray(request.inputs) || request.inputs.length === 0) throw bad("inputs: must be a non-empty array of input tensors");
+    const feeds: Record<string, Tensor> = {};
+    request.inputs.forEach((input: unknown, i) => {
+      const [name, t] = tensor(input, i, model, inputs);
+      if (feeds[name]) throw bad(`inputs[${i}].name: input "${name}" is given twice`);
+      feeds[name] = t;
+    });
+    const missing = model.inputs.filter((s) => !feeds[s.name]).map((s) => `"${s.name}"`);
+    if (missing.length > 0) throw bad(`inputs: missing ${missing.join(", ")}; model ${model.name} needs every input`);
+    return { id: request.id, feeds, outputs: requestedOutputs(request.outputs, model.outputs) };
+  };
+}

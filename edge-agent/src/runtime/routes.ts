@@ -1,0 +1,38 @@
+/** What a request path asks for; model routes carry the name and optional version from the path. */
+export type Route =
+  | { kind: "live" | "ready" | "server" | "metrics" }
+  | { kind: "model" | "model-ready" | "infer"; name: string; version: string | undefined }
+  | { kind: "unknown" };
+
+const MODEL_ACTIONS: Record<string, "model-ready" | "infer"> = { ready: "model-ready", infer: "infer" };
+
+function decode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Routes OIP v2 REST paths: /v2, /v2/health/{live,ready}, /v2/models/{name}[/versions/{v}][/ready|/infer]. */
+export function route(url: string): Route {
+  const path = url.split("?", 1)[0] ?? "";
+  if (path === "/metrics") return { kind: "metrics" };
+  const [empty, v2, ...rest] = path.split("/");
+  if (empty !== "" || v2 !== "v2") return { kind: "unknown" };
+  if (rest.length === 0) return { kind: "server" };
+  if (rest[0] === "health" && rest.length === 2 && (rest[1] === "live" || rest[1] === "ready")) return { kind: rest[1] };
+  if (rest[0] !== "models" || rest.length < 2) return { kind: "unknown" };
+  const name = decode(rest[1] ?? "");
+  let tail = rest.slice(2);
+  let version: string | undefined;
+  if (tail[0] === "versions") {
+    version = decode(tail[1] ?? "");
+    if (!version) return { kind: "unknown" };
+    tail = tail.slice(2);
+  }
+  if (!name || tail.length > 1) return { kind: "unknown" };
+  if (tail.length === 0) return { kind: "model", name, version };
+  const kind = MODEL_ACTIONS[tail[0] ?? ""];
+  return kind ? { kind, name, version } : { kind: "unknown" };
+}
