@@ -1,0 +1,55 @@
+/** When to try again after a failed attempt, and how often. */
+export interface RetryOptions {
+  /** Attempts in a row that make no progress before giving up. */
+  attempts?: number;
+  /** Wait before the first retry; doubles per failure up to maxDelayMs. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** Injected so tests retry without waiting. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export interface ResolvedRetry {
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export const realSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    timer.unref();
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isSafeInteger(v) || v < 0)
+    throw new RangeError(`fetcher option ${name} must be a non-negative integer, got ${String(value)}`);
+  return v;
+}
+
+export function resolveRetry(options: RetryOptions = {}): ResolvedRetry {
+  const attempts = positive("attempts", options.attempts, 5);
+  if (attempts < 1) throw new RangeError("fetcher option attempts must be at least 1");
+  return {
+    attempts,
+    baseDelayMs: positive("baseDelayMs", options.baseDelayMs, 500),
+    maxDelayMs: positive("maxDelayMs", options.maxDelayMs, 30_000),
+    sleep: options.sleep ?? realSleep,
+  };
+}
+
+/** Exponential backoff: the delay before retry number `failures` (1-based). */
+export function backoffDelay(retry: ResolvedRetry, failures: number): number {
+  return Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** Math.max(0, failures - 1));
+}

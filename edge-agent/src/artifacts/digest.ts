@@ -1,0 +1,27 @@
+import { createHash, type Hash } from "node:crypto";
+import { closeSync, openSync, readSync } from "node:fs";
+
+const READ_CHUNK = 1024 * 1024;
+
+/** Feeds a whole open file into a hash in fixed-size reads (models can be gigabytes); returns its length. */
+export function hashFd(fd: number, hash: Hash): number {
+  const buffer = Buffer.allocUnsafe(READ_CHUNK);
+  let length = 0;
+  for (let n = readSync(fd, buffer, 0, READ_CHUNK, 0); n > 0; n = readSync(fd, buffer, 0, READ_CHUNK, length)) {
+    hash.update(buffer.subarray(0, n));
+    length += n;
+  }
+  return length;
+}
+
+/** Hex SHA-256 of a file, as sha256sum prints it. */
+export function sha256File(path: string): string {
+  const fd = openSync(path, "r");
+  try {
+    const hash = createHash("sha256");
+    hashFd(fd, hash);
+    return hash.digest("hex");
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,23 @@
+import { statSync } from "node:fs";
+import { sha256File } from "./digest.js";
+import { type SignatureEnvelope, signStatement } from "./signature.js";
+
+export interface SignFileOptions {
+  file: string;
+  model: string;
+  version: string;
+  privateKeyPem: string;
+}
+
+export interface SignedFile {
+  /** What the EdgeModel variant's artifact needs besides the URIs. */
+  sha256: string;
+  sizeBytes: number;
+  envelope: SignatureEnvelope;
+}
+
+/** Signs a model file for one model version: the publisher's half of what the agent verifies. */
+export function signFile({ file, model, version, privateKeyPem }: SignFileOptions): SignedFile {
+  const sha256 = sha256File(file);
+  return { sha256, sizeBytes: statSync(file).size, envelope: signStatement({ model, version, sha256 }, privateKeyPem) };
+}
