@@ -10,7 +10,8 @@ import { join } from "node:path";
 const ACK = "ack";
 const DROPPED = "dropped";
 
-function readNumber(dir: string, name: string, fallback: number, what: string): number {
+/** A non-negative (or -1) integer kept in dir/name; fallback when the file does not exist. */
+export function readNumberFile(dir: string, name: string, fallback: number, what: string): number {
   let text: string;
   try {
     text = readFileSync(join(dir, name), "utf8");
@@ -24,7 +25,8 @@ function readNumber(dir: string, name: string, fallback: number, what: string): 
   return value;
 }
 
-function writeNumber(dir: string, name: string, value: number): void {
+/** Replaces dir/name atomically and durably (temporary file, fsync, rename, directory fsync). */
+export function writeNumberFile(dir: string, name: string, value: number): void {
   const tmp = join(dir, `${name}.tmp`);
   const fd = openSync(tmp, "w");
   try {
@@ -38,12 +40,12 @@ function writeNumber(dir: string, name: string, value: number): void {
 }
 
 /** -1 when nothing was ever acknowledged. */
-export const readAck = (dir: string): number => readNumber(dir, ACK, -1, "a record id");
-export const writeAck = (dir: string, id: number): void => writeNumber(dir, ACK, id);
+export const readAck = (dir: string): number => readNumberFile(dir, ACK, -1, "a record id");
+export const writeAck = (dir: string, id: number): void => writeNumberFile(dir, ACK, id);
 
 /** 0 for a spool that never dropped anything. */
-export const readDropped = (dir: string): number => readNumber(dir, DROPPED, 0, "a message count");
-export const writeDropped = (dir: string, messages: number): void => writeNumber(dir, DROPPED, messages);
+export const readDropped = (dir: string): number => readNumberFile(dir, DROPPED, 0, "a message count");
+export const writeDropped = (dir: string, messages: number): void => writeNumberFile(dir, DROPPED, messages);
 
 /** Makes a rename, create or unlink in dir durable: those live in the directory, not the file. */
 export function syncDir(dir: string): void {

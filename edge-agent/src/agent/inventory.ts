@@ -1,0 +1,57 @@
+import { existsSync } from "node:fs";
+import { availableParallelism, arch as osArch, totalmem } from "node:os";
+import { join } from "node:path";
+import type { Accelerator, Architecture } from "../../../operator/src/api/vocabulary.js";
+import type { BirthPayload } from "../telemetry/schema.js";
+
+export type Hardware = BirthPayload["hardware"];
+
+/** Node's names for the CPU architectures the operator's vocabulary knows. */
+const NODE_ARCHES: Readonly<Record<string, Architecture>> = { x64: "amd64", arm64: "arm64" };
+
+export function detectArch(nodeArch: string = osArch()): Architecture {
+  const arch = NODE_ARCHES[nodeArch];
+  if (arch === undefined) throw new Error(`cannot map CPU architecture "${nodeArch}" to amd64 or arm64: pass --arch`);
+  return arch;
+}
+
+/**
+ * Device files each accelerator's driver creates: the NVIDIA driver's control node (discrete
+ * GPUs), the Jetson integrated GPU's nvhost node, the Intel GPU's DRM render node via i915 sysfs,
+ * the kernel accel node the intel_vpu (NPU) driver registers, and the Coral PCIe gasket node.
+ */
+const ACCELERATOR_FILES: ReadonlyArray<readonly [Accelerator, string]> = [
+  ["nvidia-gpu", "dev/nvidiactl"],
+  ["nvidia-gpu", "dev/nvhost-ctrl-gpu"],
+  ["intel-gpu", "sys/module/i915"],
+  ["intel-npu", "sys/module/intel_vpu"],
+  ["edgetpu", "dev/apex_0"],
+];
+
+/** Every node has a CPU; the rest are found by their driver's files below root. */
+export function detectAccelerators(root: string): Accelerator[] {
+  const found = new Set<Accelerator>(["cpu"]);
+  for (const [accelerator, path] of ACCELERATOR_FILES) if (existsSync(join(root, path))) found.add(accelerator);
+  return [...found];
+}
+
+export interface InventoryOptions {
+  readonly hardwareClass: string;
+  readonly arch: Architecture | undefined;
+  readonly accelerators: Accelerator[] | undefined;
+  readonly sensors: readonly string[];
+  /** Where device files are looked for ("/" on a device). */
+  readonly root: string;
+}
+
+/** What the birth message tells the fleet about this node: flags win, detection fills in the rest. */
+export function inventory(options: InventoryOptions): Hardware {
+  return {
+    hardwareClass: options.hardwareClass,
+    arch: options.arch ?? detectArch(),
+    accelerators: options.accelerators ?? detectAccelerators(options.root),
+    cpuCount: Math.max(1, availableParallelism()),
+    memoryBytes: totalmem(),
+    sensors: [...options.sensors],
+  };
+}
