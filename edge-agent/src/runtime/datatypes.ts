@@ -8,6 +8,8 @@ import type { Tensor } from "onnxruntime-node";
 export interface Datatype {
   oip: string;
   ort: Tensor.Type;
+  /** Bytes per element in the binary tensor data extension (little-endian, as onnxruntime's hosts are). */
+  size: number;
   /** A typed array of n elements for the input's data. */
   allocate(n: number): Float32Array | Float64Array | Int32Array | BigInt64Array;
   /** The element for a JSON value, or undefined when the value cannot be one. */
@@ -21,12 +23,13 @@ const asInteger = (v: unknown) => (Number.isInteger(v) ? (v as number) : undefin
 const numbers = (data: Tensor["data"]) => Array.from(data as ArrayLike<number>);
 
 export const DATATYPES: readonly Datatype[] = [
-  { oip: "FP32", ort: "float32", allocate: (n) => new Float32Array(n), element: asNumber, toJson: numbers },
-  { oip: "FP64", ort: "float64", allocate: (n) => new Float64Array(n), element: asNumber, toJson: numbers },
-  { oip: "INT32", ort: "int32", allocate: (n) => new Int32Array(n), element: asInteger, toJson: numbers },
+  { oip: "FP32", ort: "float32", size: 4, allocate: (n) => new Float32Array(n), element: asNumber, toJson: numbers },
+  { oip: "FP64", ort: "float64", size: 8, allocate: (n) => new Float64Array(n), element: asNumber, toJson: numbers },
+  { oip: "INT32", ort: "int32", size: 4, allocate: (n) => new Int32Array(n), element: asInteger, toJson: numbers },
   {
     oip: "INT64",
     ort: "int64",
+    size: 8,
     allocate: (n) => new BigInt64Array(n),
     element: (v) => (Number.isSafeInteger(v) ? BigInt(v as number) : undefined),
     toJson: (data) => Array.from(data as BigInt64Array, Number),

@@ -14,6 +14,12 @@ export interface InferRequest {
 
 type TypedData = ReturnType<Datatype["allocate"]>;
 
+/** The request body and, with the binary tensor data extension, where the next input's bytes start. */
+interface Body {
+  bytes: Buffer;
+  binaryOffset: number | undefined;
+}
+
 const bad = (message: string) => new ProtocolError(400, message);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const showShape = (shape: readonly number[]) => `[${shape.join(",")}]`;
@@ -43,7 +49,34 @@ function checkShape(value: unknown, spec: TensorSpec, field: string): number[] {
   return shape;
 }
 
-function tensor(input: unknown, index: number, model: LoadedModel, inputs: ReadonlyMap<string, TensorSpec>): [string, Tensor] {
+/** An input's elements from the binary section: copied once into an aligned typed array. */
+function binaryData(size: unknown, body: Body, type: Datatype, expected: number, field: string): TypedData {
+  if (body.binaryOffset === undefined)
+    throw bad(`${field}.parameters.binary_data_size: binary data needs the Inference-Header-Content-Length header`);
+  if (!Number.isSafeInteger(size) || (size as number) < 0)
+    throw bad(`${field}.parameters.binary_data_size: must be a byte count, got ${JSON.stringify(size)}`);
+  const bytes = size as number;
+  if (bytes !== expected * type.size)
+    throw bad(`${field}.parameters.binary_data_size: ${bytes} bytes, but ${expected} ${type.oip} elements take ${expected * type.size}`);
+  const start = body.binaryOffset;
+  if (start + bytes > body.bytes.length)
+    throw bad(`${field}.parameters.binary_data_size: ${bytes} bytes, but only ${body.bytes.length - start} bytes of binary data are left`);
+  body.binaryOffset = start + bytes;
+  const data = type.allocate(expected);
+  new Uint8Array(data.buffer).set(body.bytes.subarray(start, start + bytes));
+  return data;
+}
+
+function jsonData(value: unknown, type: Datatype, expected: number, shape: number[], field: string): TypedData {
+  if (!Array.isArray(value)) throw bad(`${field}.data: must be an array (flat or nested) of ${type.oip} values`);
+  const data = type.allocate(expected);
+  const found = fill(value, data, type, 0, `${field}.data`);
+  if (found !== expected)
+    throw bad(`${field}.data: ${found} element${found === 1 ? "" : "s"}, but shape ${showShape(shape)} needs ${expected}`);
+  return data;
+}
+
+function tensor(input: unknown, index: number, model: LoadedModel, inputs: ReadonlyMap<string, TensorSpec>, body: Body): [string, Tensor] {
   const field = `inputs[${index}]`;
   if (!isObject(input)) throw bad(`${field}: must be an object with name, shape, datatype and data`);
   const spec = typeof input.name === "string" ? inputs.get(input.name) : undefined;
@@ -51,19 +84,17 @@ function tensor(input: unknown, index: number, model: LoadedModel, inputs: Reado
     throw bad(
       `${field}.name: model ${model.name} has no input ${JSON.stringify(input.name)}; its inputs are ${[...inputs.keys()].join(", ")}`,
     );
-  if (isObject(input.parameters) && input.parameters.binary_data_size !== undefined)
-    throw bad(`${field}.parameters.binary_data_size: binary tensor data is not supported; send the tensor as JSON data`);
   if (!spec.type)
     throw bad(`${field}.datatype: input "${spec.name}" is ${spec.datatype}, which this runtime cannot take (it takes ${SUPPORTED})`);
   if (input.datatype !== spec.type.oip)
     throw bad(`${field}.datatype: input "${spec.name}" takes ${spec.type.oip}, got ${JSON.stringify(input.datatype)}`);
   const shape = checkShape(input.shape, spec, `${field}.shape`);
-  if (!Array.isArray(input.data)) throw bad(`${field}.data: must be an array (flat or nested) of ${spec.type.oip} values`);
   const expected = shape.reduce((a, b) => a * b, 1);
-  const data = spec.type.allocate(expected);
-  const found = fill(input.data, data, spec.type, 0, `${field}.data`);
-  if (found !== expected)
-    throw bad(`${field}.data: ${found} element${found === 1 ? "" : "s"}, but shape ${showShape(shape)} needs ${expected}`);
+  const binarySize = isObject(input.parameters) ? input.parameters.binary_data_size : undefined;
+  const data =
+    binarySize === undefined
+      ? jsonData(input.data, spec.type, expected, shape, field)
+      : binaryData(binarySize, body, spec.type, expected, field);
   return [spec.name, new Tensor(spec.type.ort, data, shape)];
 }
 
@@ -80,13 +111,27 @@ function requestedOutputs(value: unknown, outputs: readonly TensorSpec[]): strin
   });
 }
 
-/** Parses infer request bodies for one model; the model's input lookup is built once. */
-export function inferRequestParser(model: LoadedModel): (body: string) => InferRequest {
+function headerLength(value: string | undefined, bodyLength: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0 || n > bodyLength)
+    throw bad(`Inference-Header-Content-Length: must be the JSON header's byte count, 0 to ${bodyLength}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/**
+ * Parses infer request bodies for one model; the model's input lookup is built once. With an
+ * Inference-Header-Content-Length header (the binary tensor data extension) the body is that many
+ * bytes of JSON followed by the inputs' raw bytes, in input order.
+ */
+export function inferRequestParser(model: LoadedModel): (bytes: Buffer, jsonLength: string | undefined) => InferRequest {
   const inputs = new Map(model.inputs.map((s) => [s.name, s]));
-  return (body) => {
+  return (bytes, jsonLengthHeader) => {
+    const jsonLength = headerLength(jsonLengthHeader, bytes.length);
+    const body: Body = { bytes, binaryOffset: jsonLength };
     let request: unknown;
     try {
-      request = JSON.parse(body);
+      request = JSON.parse(bytes.toString("utf8", 0, jsonLength ?? bytes.length));
     } catch (err) {
       throw bad(`request body is not valid JSON: ${err instanceof Error ? err.message : err}`);
     }
@@ -95,12 +140,14 @@ export function inferRequestParser(model: LoadedModel): (body: string) => InferR
     if (!Array.isArray(request.inputs) || request.inputs.length === 0) throw bad("inputs: must be a non-empty array of input tensors");
     const feeds: Record<string, Tensor> = {};
     request.inputs.forEach((input: unknown, i) => {
-      const [name, t] = tensor(input, i, model, inputs);
+      const [name, t] = tensor(input, i, model, inputs, body);
       if (feeds[name]) throw bad(`inputs[${i}].name: input "${name}" is given twice`);
       feeds[name] = t;
     });
     const missing = model.inputs.filter((s) => !feeds[s.name]).map((s) => `"${s.name}"`);
     if (missing.length > 0) throw bad(`inputs: missing ${missing.join(", ")}; model ${model.name} needs every input`);
+    if (body.binaryOffset !== undefined && body.binaryOffset !== bytes.length)
+      throw bad(`inputs: ${bytes.length - body.binaryOffset} bytes of binary data beyond what the inputs' binary_data_size claim`);
     return { id: request.id, feeds, outputs: requestedOutputs(request.outputs, model.outputs) };
   };
 }

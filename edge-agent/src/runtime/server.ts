@@ -27,7 +27,7 @@ export interface RuntimeServerOptions {
 /** What the runtime serves once the model has loaded; metadata JSON is rendered once. */
 interface Serving {
   model: LoadedModel;
-  parse: (body: string) => InferRequest;
+  parse: ReturnType<typeof inferRequestParser>;
   metadata: string;
   outputs: ReadonlyMap<string, TensorSpec>;
 }
@@ -43,7 +43,7 @@ function sendError(res: ServerResponse, status: number, message: string): void {
   send(res, status, JSON.stringify({ error: message }));
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const tooLarge = () => new ProtocolError(413, `request body exceeds the runtime's limit of ${limit} bytes (--max-body-bytes)`);
   if (Number(req.headers["content-length"] ?? 0) > limit) return Promise.reject(tooLarge());
   return new Promise((resolve, reject) => {
@@ -59,7 +59,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
       }
       chunks.push(chunk);
     });
-    req.on("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString() : Buffer.concat(chunks).toString()));
+    req.on("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
     req.on("error", reject);
   });
 }
@@ -200,7 +200,8 @@ export class RuntimeServer {
   private async infer(serving: Serving, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const start = performance.now();
     try {
-      const request = serving.parse(await readBody(req, this.maxBodyBytes));
+      const jsonLength = req.headers["inference-header-content-length"];
+      const request = serving.parse(await readBody(req, this.maxBodyBytes), typeof jsonLength === "string" ? jsonLength : undefined);
       const results = request.outputs
         ? await serving.model.session.run(request.feeds, request.outputs)
         : await serving.model.session.run(request.feeds);
