@@ -1,0 +1,67 @@
+import { parseTopic } from "../../../edge-agent/src/telemetry/topic.js";
+import { type RejectionCode, validateMessage } from "../../../edge-agent/src/telemetry/validate.js";
+import type { Logger } from "../observe/log.js";
+import type { Fleet } from "./fleet.js";
+import type { GatewayMetrics, Kind } from "./metrics.js";
+
+export interface IngestOptions {
+  readonly fleet: Fleet;
+  readonly metrics: GatewayMetrics;
+  readonly log: Logger;
+  /** ms clock for log rate limiting. */
+  readonly now?: () => number;
+  /** At most one log line per rejection code per this many ms (the counters count every one). */
+  readonly logEveryMs?: number;
+}
+
+export interface Delivery {
+  readonly topic: string;
+  readonly payload: Uint8Array;
+  /** Sent because it was retained when the gateway subscribed, not because it was just published. */
+  readonly retained: boolean;
+}
+
+function kindOf(topic: string): Kind {
+  const parsed = parseTopic(topic);
+  return parsed.ok ? parsed.topic.kind : "unknown";
+}
+
+/**
+ * Validates and applies one message. Never throws on what a device sent: a bad message is counted
+ * by reason, and logged at most once per code per interval with how many were not logged.
+ */
+export function ingester({ fleet, metrics, log, now = Date.now, logEveryMs = 10_000 }: IngestOptions): (d: Delivery) => void {
+  const lastLogged = new Map<RejectionCode, { at: number; suppressed: number }>();
+  const reject = (topic: string, code: RejectionCode, reason: string) => {
+    metrics.rejected(code);
+    metrics.message(kindOf(topic), "rejected");
+    const t = now();
+    const last = lastLogged.get(code);
+    if (last && t - last.at < logEveryMs) {
+      last.suppressed++;
+      return;
+    }
+    log.warn("rejected a message", { code, reason, topic: topic.slice(0, 256), suppressedSinceLast: last?.suppressed ?? 0 });
+    lastLogged.set(code, { at: t, suppressed: 0 });
+  };
+  return ({ topic, payload, retained }) => {
+    const result = validateMessage(topic, payload);
+    if (!result.ok) {
+      reject(topic, result.code, result.reason);
+      return;
+    }
+    switch (result.topic.kind) {
+      case "birth":
+        fleet.birth(result.topic, result.payload as Parameters<Fleet["birth"]>[1], retained);
+        metrics.message("birth", "accepted");
+        return;
+      case "death":
+        fleet.death(result.topic, result.payload as Parameters<Fleet["death"]>[1], retained);
+        metrics.message("death", "accepted");
+        return;
+      case "telemetry":
+        metrics.message("telemetry", fleet.telemetry(result.topic, result.payload as Parameters<Fleet["telemetry"]>[1]));
+        return;
+    }
+  };
+}

@@ -1,0 +1,87 @@
+#!/usr/bin/env -S node --import tsx
+import { readFileSync } from "node:fs";
+import { Registry } from "prom-client";
+import { listen } from "../observe/http-server.js";
+import { jsonLogger } from "../observe/log.js";
+import { Fleet } from "./fleet.js";
+import { gatewayServer } from "./http.js";
+import { ingester } from "./ingest.js";
+import { gatewayMetrics, processMetrics } from "./metrics.js";
+import { type GatewayOptions, HELP, parseGatewayOptions } from "./options.js";
+import { subscribe } from "./subscriber.js";
+
+/** Longest a graceful shutdown may take before the process exits anyway. */
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+function readPem(flag: string, file: string | undefined): Buffer | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new Error(`--${flag}: cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  let opts: GatewayOptions | "help";
+  let tls: { ca?: Buffer; cert?: Buffer; key?: Buffer };
+  try {
+    opts = parseGatewayOptions(argv);
+    if (opts === "help") {
+      console.log(HELP);
+      return 0;
+    }
+    const [ca, cert, key] = [readPem("tls-ca", opts.tls.ca), readPem("tls-cert", opts.tls.cert), readPem("tls-key", opts.tls.key)];
+    tls = { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
+  } catch (err) {
+    console.error(`${err instanceof Error ? err.message : err}\n\n${HELP}`);
+    return 2;
+  }
+  const log = jsonLogger({ level: opts.logLevel }).with({ component: "telemetry-gateway", clientId: opts.clientId });
+
+  const registry = new Registry();
+  processMetrics(registry);
+  const fleet = new Fleet({ countSkippedAsGaps: opts.sharedGroup === undefined });
+  const metrics = gatewayMetrics(registry, fleet);
+  const deliver = ingester({ fleet, metrics, log });
+  const subscriber = subscribe({
+    brokerUrl: opts.brokerUrl,
+    tls,
+    clientId: opts.clientId,
+    sharedGroup: opts.sharedGroup,
+    keepaliveSeconds: opts.keepaliveSeconds,
+    sessionExpirySeconds: opts.sessionExpirySeconds,
+    deliver,
+    connected: metrics.connected,
+    log,
+  });
+  const server = gatewayServer({
+    registry,
+    families: () => fleet.allFamilies(),
+    healthy: () => true,
+    ready: () => subscriber.ready,
+  });
+  const port = await listen(server, opts.httpAddress);
+  log.info("serving /metrics, /healthz and /readyz", { port, sharedGroup: opts.sharedGroup ?? "(unshared)" });
+
+  return new Promise((resolve) => {
+    let stopping = false;
+    const shutdown = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info("shutting down", { signal });
+      setTimeout(() => {
+        log.error("shutdown timed out", { timeoutMs: SHUTDOWN_TIMEOUT_MS });
+        process.exit(1);
+      }, SHUTDOWN_TIMEOUT_MS).unref();
+      await subscriber.close();
+      server.close();
+      log.info("stopped");
+      resolve(0);
+    };
+    process.once("SIGTERM", () => void shutdown("SIGTERM"));
+    process.once("SIGINT", () => void shutdown("SIGINT"));
+  });
+}
+
+process.exitCode = await main(process.argv.slice(2));
