@@ -1,0 +1,62 @@
+import { generateKeyPairSync } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { ArtifactRefusal } from "./refusal.js";
+import { encodeEnvelope, generateSigningKey, signStatement, verifyEnvelope } from "./signature.js";
+
+const key = generateSigningKey();
+const other = generateSigningKey();
+const SHA = "cd".repeat(32);
+const expected = { model: "detector", version: "2.0.0", sha256: SHA };
+const bytes = (envelope: unknown) => Buffer.from(JSON.stringify(envelope));
+
+function refusal(fn: () => unknown): ArtifactRefusal {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ArtifactRefusal) return err;
+    throw err;
+  }
+  throw new Error("expected a refusal");
+}
+
+describe("verifyEnvelope", () => {
+  it("accepts a signature over exactly the expected statement", () => {
+    const envelope = signStatement(expected, key.privateKeyPem);
+    expect(verifyEnvelope(Buffer.from(encodeEnvelope(envelope)), key.publicKeyPem, expected)).toEqual(expected);
+  });
+
+  it("refuses another key's signature as signature-invalid", () => {
+    const envelope = signStatement(expected, other.privateKeyPem);
+    expect(refusal(() => verifyEnvelope(bytes(envelope), key.publicKeyPem, expected)).reason).toBe("signature-invalid");
+  });
+
+  it("refuses a statement edited after signing as signature-invalid", () => {
+    const envelope = signStatement({ ...expected, version: "1.0.0" }, key.privateKeyPem);
+    envelope.statement.version = "2.0.0";
+    expect(refusal(() => verifyEnvelope(bytes(envelope), key.publicKeyPem, expected)).reason).toBe("signature-invalid");
+  });
+
+  it("refuses a valid signature of this file under an older version as version-mismatch (a downgrade)", () => {
+    const envelope = signStatement({ ...expected, version: "1.0.0" }, key.privateKeyPem);
+    const r = refusal(() => verifyEnvelope(bytes(envelope), key.publicKeyPem, expected));
+    expect(r.reason).toBe("version-mismatch");
+    expect(r.message).toMatch(/version "1.0.0".*not "2.0.0"/);
+  });
+
+  it("refuses a valid signature of another file or model as signature-invalid", () => {
+    const otherFile = signStatement({ ...expected, version: "1.0.0", sha256: "ef".repeat(32) }, key.privateKeyPem);
+    expect(refusal(() => verifyEnvelope(bytes(otherFile), key.publicKeyPem, expected)).message).toMatch(/covers sha256/);
+    const otherModel = signStatement({ ...expected, model: "classifier" }, key.privateKeyPem);
+    expect(refusal(() => verifyEnvelope(bytes(otherModel), key.publicKeyPem, expected)).message).toMatch(/model "classifier"/);
+  });
+
+  it("refuses malformed files and unusable keys as signature-invalid", () => {
+    const good = signStatement(expected, key.privateKeyPem);
+    for (const text of ["", "not json", JSON.stringify({ ...good, signature: "AAAA" }), JSON.stringify({ signature: good.signature })]) {
+      expect(refusal(() => verifyEnvelope(Buffer.from(text), key.publicKeyPem, expected)).reason).toBe("signature-invalid");
+    }
+    const rsa = generateKeyPairSync("rsa", { modulusLength: 1024 }).publicKey.export({ type: "spki", format: "pem" }).toString();
+    expect(refusal(() => verifyEnvelope(bytes(good), rsa, expected)).message).toMatch(/must be an Ed25519 key/);
+    expect(refusal(() => verifyEnvelope(bytes(good), "not a key", expected)).reason).toBe("signature-invalid");
+  });
+});
