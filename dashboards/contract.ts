@@ -66,6 +66,6 @@ export const OPERATOR_CONTRACT: readonly ContractMetric[] = [
   { name: "edgefleet_rollout_phase", type: "gauge", labels: ["namespace", "model", "phase"] },
   { name: "edgefleet_rollout_step", type: "gauge", labels: ["namespace", "model"] },
   { name: "edgefleet_rollout_decisions_total", type: "counter", labels: ["namespace", "model", "decision"] },
-  { name: "edgefleet_rollout_analysis_duration_seconds", type: "histogram", labels: ["namespace", "model"] },
+  { name: "edgefleet_rollout_analysis_duration_seconds", type: "histogram", labels: [] },
   { name: "edgefleet_placement_cpu_fallback", type: "gauge", labels: ["namespace", "model", "hardware_class"] },
 ];
