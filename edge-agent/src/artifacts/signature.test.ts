@@ -31,8 +31,8 @@ describe("verifyEnvelope", () => {
   });
 
   it("refuses a statement edited after signing as signature-invalid", () => {
-    const envelope = signStatement({ ...expected, version: "1.0.0" }, key.privateKeyPem);
-    envelope.statement.version = "2.0.0";
+    const signed = signStatement({ ...expected, version: "1.0.0" }, key.privateKeyPem);
+    const envelope = { ...signed, statement: { ...signed.statement, version: "2.0.0" } };
     expect(refusal(() => verifyEnvelope(bytes(envelope), key.publicKeyPem, expected)).reason).toBe("signature-invalid");
   });
 
