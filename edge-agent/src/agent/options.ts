@@ -67,6 +67,7 @@ export interface AgentOptions {
 /** --help short-circuits every other flag, required ones included. */
 export type ParsedArgs = { help: true } | { help: false; options: AgentOptions };
 
+const MIN_SPOOL_BYTES = 16_384;
 const UNITS_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000 };
 
 export function parseDuration(flag: string, value: string): number {
@@ -158,6 +159,10 @@ export function parseOptions(argv: string[]): ParsedArgs {
   const reconnectMinDelayMs = parseDuration("reconnect-min-delay", v["reconnect-min-delay"]);
   const reconnectMaxDelayMs = parseDuration("reconnect-max-delay", v["reconnect-max-delay"]);
   if (reconnectMaxDelayMs < reconnectMinDelayMs) throw new Error("--reconnect-max-delay must be at least --reconnect-min-delay");
+  const spoolMaxBytes = positiveInteger("spool-max-bytes", v["spool-max-bytes"]);
+  // Eight segments of at least 2 KiB: smaller spools could not hold even one message per segment.
+  if (spoolMaxBytes < MIN_SPOOL_BYTES)
+    throw new Error(`--spool-max-bytes must be at least ${MIN_SPOOL_BYTES}, got "${v["spool-max-bytes"]}"`);
   const seed = Number(v["simulated-seed"]);
   if (!Number.isSafeInteger(seed)) throw new Error(`--simulated-seed must be an integer, got "${v["simulated-seed"]}"`);
   if (v.arch !== undefined && !(ARCHITECTURES as readonly string[]).includes(v.arch))
@@ -180,7 +185,7 @@ export function parseOptions(argv: string[]): ParsedArgs {
     reconnectMaxDelayMs,
     maxInFlight: positiveInteger("max-in-flight", v["max-in-flight"], 65_535),
     spoolDir: required("spool-dir", v["spool-dir"]),
-    spoolMaxBytes: positiveInteger("spool-max-bytes", v["spool-max-bytes"]),
+    spoolMaxBytes,
     intervalMs: parseDuration("interval", v.interval),
     sensors: list("sensors", v.sensors, SENSOR_TYPES),
     sysfsRoot: v["sysfs-root"],
