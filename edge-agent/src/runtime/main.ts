@@ -1,5 +1,6 @@
 #!/usr/bin/env -S node --import tsx
-import { collectDefaultMetrics, Registry } from "prom-client";
+import { Registry } from "prom-client";
+import { processMetrics } from "../../../operator/src/gateway/metrics.js";
 import { jsonLogger } from "../../../operator/src/observe/log.js";
 import { loadModel } from "./model.js";
 import { HELP, parseOptions, type RuntimeOptions } from "./options.js";
@@ -22,7 +23,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const log = jsonLogger({ level: opts.logLevel }).with({ model: opts.modelName, version: opts.modelVersion });
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  processMetrics(registry);
   const runtime = new RuntimeServer({ name: opts.modelName, version: opts.modelVersion, registry, log, maxBodyBytes: opts.maxBodyBytes });
   // Listen before loading, so health checks see a live runtime that is not ready yet.
   const address = await runtime.listen(opts.httpAddress);
