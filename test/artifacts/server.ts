@@ -9,6 +9,8 @@ export interface Route {
   /** Destroy the connection after sending this many body bytes, on the first `cuts` requests. */
   cutAfter?: number;
   cuts?: number;
+  /** With cutAfter: stop sending but keep the connection open, as a stalled link does. */
+  stall?: boolean;
   /** Answer with a 200 and the whole body even when a Range is asked for. */
   ignoreRange?: boolean;
   /** Answer with this status and no body. */
@@ -54,8 +56,10 @@ export async function startServer(): Promise<TestServer> {
     const body = route.body.subarray(start);
     if (route.cutAfter !== undefined && (route.cuts ?? 1) > 0) {
       route.cuts = (route.cuts ?? 1) - 1;
-      // Flush a prefix, then drop the connection as a failing link would.
-      res.write(body.subarray(0, route.cutAfter), () => res.destroy());
+      // Flush a prefix, then drop the connection (or go silent) as a failing link would.
+      res.write(body.subarray(0, route.cutAfter), () => {
+        if (!route.stall) res.destroy();
+      });
       return;
     }
     res.end(body);
