@@ -66,12 +66,16 @@ describe("the local stack with the real Pulumi engine", () => {
     expect(runtimes.items.map((r) => r.metadata.name).sort()).toEqual(["onnx", "openvino", "tensorrt", "tflite"]);
 
     const apps = kc.makeApiClient(AppsV1Api);
+    // The gateway is a StatefulSet: its pod name is its MQTT client id, stable across restarts.
     for (const [name, replicas] of [
       ["edgefleet-operator", 2],
       ["edgefleet-telemetry-gateway", 1],
       ["edgefleet-mqtt", 1],
     ] as const) {
-      const d = await apps.readNamespacedDeployment({ name, namespace: NAMESPACE });
+      const d =
+        name === "edgefleet-telemetry-gateway"
+          ? await apps.readNamespacedStatefulSet({ name, namespace: NAMESPACE })
+          : await apps.readNamespacedDeployment({ name, namespace: NAMESPACE });
       expect(d.status?.availableReplicas, name).toBe(replicas);
       const pod = d.spec?.template.spec;
       expect(pod?.securityContext?.runAsNonRoot, name).toBe(true);

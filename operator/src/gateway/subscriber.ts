@@ -1,11 +1,8 @@
 import mqtt, { type IPublishPacket, type MqttClient } from "mqtt";
 import { SCHEMA_VERSION } from "../../../edge-agent/src/telemetry/schema.js";
-import { TOPIC_ROOT } from "../../../edge-agent/src/telemetry/topic.js";
 import type { Logger } from "../observe/log.js";
 import type { Delivery } from "./ingest.js";
-
-/** Any message here makes every agent publish its birth again (docs/telemetry.md). */
-export const REBIRTH_TOPIC = `${TOPIC_ROOT}/control/rebirth`;
+import { REBIRTH_TOPIC, subscriptions } from "./topics.js";
 
 /** MQTT 5 subscription identifiers: they tell which subscription delivered a message. */
 const STREAM = 1;
@@ -30,18 +27,6 @@ export interface Subscriber {
   readonly ready: boolean;
   /** Disconnects, keeping the broker's session (it queues for this client id until it expires). */
   close(): Promise<void>;
-}
-
-/**
- * The topic filters. Shared, every topic of every node: telemetry is split across the group, and
- * wrong topics are counted once. Births and deaths must reach every gateway (each keeps the whole
- * device registry and exports edgefleet_device_up), so they come again through an unshared
- * subscription; their copies through the shared one are ignored.
- */
-export function subscriptions(sharedGroup: string | undefined) {
-  const all = `${TOPIC_ROOT}/+/+/+`;
-  if (sharedGroup === undefined) return { stream: all, registry: [] as string[] };
-  return { stream: `$share/${sharedGroup}/${all}`, registry: [`${TOPIC_ROOT}/+/+/birth`, `${TOPIC_ROOT}/+/+/death`] };
 }
 
 function subscriptionIds(packet: IPublishPacket): number[] {

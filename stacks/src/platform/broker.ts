@@ -13,6 +13,8 @@ export interface BrokerArgs {
   readonly tlsSecret: string;
   /** Issues the broker's certificate into tlsSecret; without it, the Secret is made outside Pulumi. */
   readonly ca?: CertificateAuthority;
+  /** The site's name: nodes may publish only under edgefleet/v1/<site>/<node>/; any site when left out. */
+  readonly site?: string;
 }
 
 export const BROKER = "edgefleet-mqtt";
@@ -27,7 +29,7 @@ export class Broker extends pulumi.ComponentResource {
     const parent = { parent: this };
     const labels = componentLabels(BROKER);
     const meta = { name: BROKER, namespace: args.namespace, labels };
-    const data = { "mosquitto.conf": mosquittoConfig(), acl: mosquittoAcl() };
+    const data = { "mosquitto.conf": mosquittoConfig(), acl: mosquittoAcl(args.site === undefined ? {} : { site: args.site }) };
     const config = new k8s.core.v1.ConfigMap(name, { metadata: meta, data }, parent);
     const sa = new k8s.core.v1.ServiceAccount(name, { metadata: meta, automountServiceAccountToken: false }, parent);
     const dnsNames = pulumi.output(args.namespace).apply((ns) => [`${BROKER}.${ns}.svc`, `${BROKER}.${ns}.svc.cluster.local`]);

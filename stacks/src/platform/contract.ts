@@ -1,8 +1,11 @@
+import { TOPIC_ROOT } from "../../../edge-agent/src/telemetry/topic.js";
+import { ALL_NODES, REBIRTH_TOPIC } from "../../../operator/src/gateway/topics.js";
+
 /**
- * The contract between this program and edgefleet's images, which are built from the operator,
- * telemetry-gateway and edge-agent entry points (deploy/docker/*.Dockerfile). The gateway and
- * agent do not exist yet: these are the flags, ports and paths they must honour. docs/pulumi.md
- * lists the same contract for the people writing them.
+ * The contract between this program and edgefleet's images, which are built from the operator
+ * (operator/src/main.ts), telemetry-gateway (operator/src/gateway/main.ts) and edge-agent entry
+ * points (deploy/docker/*.Dockerfile): the flags, ports and paths they honour. docs/pulumi.md
+ * lists the same contract.
  */
 
 export const image = (registry: string, name: string, version: string) => `${registry}/${name}:${version}`;
@@ -19,11 +22,17 @@ export const GATEWAY_MQTT_IDENTITY = "edgefleet-gateway";
 /** Where each node keeps its own MQTT client identity (ca.crt, tls.crt, tls.key with CN = node name). */
 export const NODE_IDENTITY_DIR = "/etc/edgefleet/mqtt";
 
-/** Topics, by node name: a node publishes under its own prefix only (enforced by the broker's ACL). */
+/**
+ * Topics, from the telemetry module (edge-agent/src/telemetry/topic.ts and the gateway's
+ * topics.ts): one scheme for the agent, the gateway and the broker's ACL.
+ */
 export const TOPICS = {
-  telemetry: (node: string) => `edgefleet/nodes/${node}/telemetry/#`,
-  status: (node: string) => `edgefleet/nodes/${node}/status`,
-  commands: (node: string) => `edgefleet/nodes/${node}/commands/#`,
+  /** Everything one node may publish: edgefleet/v1/<site>/<node>/{birth,telemetry,death}. */
+  node: (site: string, node: string) => `${TOPIC_ROOT}/${site}/${node}/+`,
+  /** Every node's messages, which only the gateway reads. */
+  allNodes: ALL_NODES,
+  /** The gateway asks every agent for its birth here; agents only read it. */
+  rebirth: REBIRTH_TOPIC,
 };
 
 /** Pinned Mosquitto image; it runs as its own non-root user (uid 1883). */

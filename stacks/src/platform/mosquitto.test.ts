@@ -5,28 +5,33 @@ describe("Mosquitto", () => {
   it("accepts only TLS clients with a certificate, named by its CN", () => {
     const conf = mosquittoConfig().split("\n");
     expect(conf).toEqual(
-      expect.arrayContaining(["allow_anonymous false", "listener 8883", "require_certificate true", "use_identity_as_username true"]),
+      expect.arrayContaining([
+        "allow_anonymous false",
+        "listener 8883",
+        "cafile /mosquitto/tls/ca.crt",
+        "acl_file /mosquitto/config/acl",
+        "require_certificate true",
+        "use_identity_as_username true",
+      ]),
     );
     expect(conf).not.toContain("listener 1883");
   });
 
+  it("takes paths, address and port from its caller (tests run the shipped config this way)", () => {
+    const conf = mosquittoConfig({ tlsDir: "/tmp/b", aclFile: "/tmp/b/acl", port: 18883, host: "127.0.0.1" }).split("\n");
+    expect(conf).toEqual(expect.arrayContaining(["listener 18883 127.0.0.1", "cafile /tmp/b/ca.crt", "acl_file /tmp/b/acl"]));
+  });
+
   it("confines every node to its own topics and lets only the gateway read them all", () => {
-    const lines = mosquittoAcl()
+    const lines = mosquittoAcl({ site: "plant-3" })
       .split("\n")
       .filter((l) => l && !l.startsWith("#"));
-    const [nodeRules, gatewayRules] = [
-      lines.slice(0, lines.indexOf("user edgefleet-gateway")),
-      lines.slice(lines.indexOf("user edgefleet-gateway") + 1),
-    ];
-    expect(nodeRules).toEqual([
-      "pattern write edgefleet/nodes/%u/telemetry/#",
-      "pattern write edgefleet/nodes/%u/status",
-      "pattern read edgefleet/nodes/%u/commands/#",
-    ]);
-    expect(gatewayRules).toEqual([
-      "topic read edgefleet/nodes/+/telemetry/#",
-      "topic read edgefleet/nodes/+/status",
-      "topic write edgefleet/nodes/+/commands/#",
-    ]);
+    const at = lines.indexOf("user edgefleet-gateway");
+    expect(lines.slice(0, at)).toEqual(["pattern write edgefleet/v1/plant-3/%u/+", "pattern read edgefleet/v1/control/rebirth"]);
+    expect(lines.slice(at + 1)).toEqual(["topic read edgefleet/v1/+/+/+", "topic write edgefleet/v1/control/rebirth"]);
+  });
+
+  it("without a site, still confines each node to its own name", () => {
+    expect(mosquittoAcl()).toContain("pattern write edgefleet/v1/+/%u/+\n");
   });
 });

@@ -3,23 +3,48 @@ import { GATEWAY_MQTT_IDENTITY, MQTT_TLS_PORT, TOPICS } from "./contract.js";
 /** Where the broker's pod mounts its config and its TLS Secret. */
 export const MOSQUITTO_PATHS = { config: "/mosquitto/config", tls: "/mosquitto/tls" };
 
+export interface MosquittoConfigOptions {
+  /** Directory with ca.crt (the CA every client certificate must be signed by), tls.crt and tls.key. */
+  readonly tlsDir: string;
+  readonly aclFile: string;
+  readonly port: number;
+  /** Listen on this address only; every interface when left out. */
+  readonly host?: string;
+  /**
+   * QoS 1 messages the broker queues per client beyond its in-flight window, then drops (counted
+   * by the broker only). A gateway restarting under full fleet load needs the most: at 1 Hz this
+   * is 10,000 node-seconds of telemetry.
+   */
+  readonly maxQueuedMessages?: number;
+}
+
+/** The shipped broker's paths and port (the Pulumi Broker mounts these). */
+export const SHIPPED: MosquittoConfigOptions = {
+  tlsDir: MOSQUITTO_PATHS.tls,
+  aclFile: `${MOSQUITTO_PATHS.config}/acl`,
+  port: MQTT_TLS_PORT,
+};
+
 /**
  * mosquitto.conf: TLS only, every client must present a certificate signed by the site CA, and
  * the certificate's CN becomes the MQTT username the ACL is written against. No persistence:
- * telemetry is a stream, and the root filesystem is read-only.
+ * telemetry is a stream, the root filesystem is read-only, the agents' spools hold what the broker
+ * had not passed on, and a gateway that finds its session gone asks every agent for its birth.
+ * Tests run the same generator with their own paths and port.
  */
-export function mosquittoConfig(): string {
-  const { config, tls } = MOSQUITTO_PATHS;
+export function mosquittoConfig(options: MosquittoConfigOptions = SHIPPED): string {
+  const { tlsDir, aclFile, port, host, maxQueuedMessages = 10_000 } = options;
   return [
     "per_listener_settings false",
     "allow_anonymous false",
-    `acl_file ${config}/acl`,
+    `acl_file ${aclFile}`,
     "persistence false",
     "log_dest stdout",
-    `listener ${MQTT_TLS_PORT}`,
-    `cafile ${tls}/ca.crt`,
-    `certfile ${tls}/tls.crt`,
-    `keyfile ${tls}/tls.key`,
+    `max_queued_messages ${maxQueuedMessages}`,
+    host === undefined ? `listener ${port}` : `listener ${port} ${host}`,
+    `cafile ${tlsDir}/ca.crt`,
+    `certfile ${tlsDir}/tls.crt`,
+    `keyfile ${tlsDir}/tls.key`,
     "tls_version tlsv1.2",
     "require_certificate true",
     "use_identity_as_username true",
@@ -27,25 +52,27 @@ export function mosquittoConfig(): string {
   ].join("\n");
 }
 
+export interface AclOptions {
+  /** The site's name, the second topic segment; every site when left out (a node is still confined to its own name). */
+  readonly site?: string;
+}
+
 /**
  * The ACL: `pattern` lines apply to every client with %u replaced by its username (its node
  * name), so one rule confines each node to its own topics however many nodes join; the gateway
- * alone reads all nodes' telemetry and sends commands.
+ * alone reads every node's messages and writes the rebirth request.
  */
-export function mosquittoAcl(): string {
-  const node = "%u";
-  const anyNode = "+";
+export function mosquittoAcl({ site = "+" }: AclOptions = {}): string {
   return [
-    "# Every node: its own topics only (username = CN of its client certificate = node name).",
-    `pattern write ${TOPICS.telemetry(node)}`,
-    `pattern write ${TOPICS.status(node)}`,
-    `pattern read ${TOPICS.commands(node)}`,
+    "# Every node: publishes its own birth, telemetry and death only (username = CN of its client",
+    "# certificate = node name), and reads the gateway's rebirth request.",
+    `pattern write ${TOPICS.node(site, "%u")}`,
+    `pattern read ${TOPICS.rebirth}`,
     "",
-    "# The telemetry gateway: every node's telemetry and status, and commands to any node.",
+    "# The telemetry gateway: every node's messages, and the rebirth request.",
     `user ${GATEWAY_MQTT_IDENTITY}`,
-    `topic read ${TOPICS.telemetry(anyNode)}`,
-    `topic read ${TOPICS.status(anyNode)}`,
-    `topic write ${TOPICS.commands(anyNode)}`,
+    `topic read ${TOPICS.allNodes}`,
+    `topic write ${TOPICS.rebirth}`,
     "",
   ].join("\n");
 }

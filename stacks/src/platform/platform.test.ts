@@ -2,6 +2,7 @@ import { X509Certificate } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { allCRDs } from "../../../operator/src/api/crds.js";
 import { DEFAULT_RUNTIMES } from "../../../operator/src/catalog/default-runtimes.js";
+import { parseGatewayOptions } from "../../../operator/src/gateway/options.js";
 import { parseOptions } from "../../../operator/src/options.js";
 import { DEFAULTS } from "../config/parse.js";
 import { certificateAuthority } from "../pki/certificates.js";
@@ -22,6 +23,8 @@ async function platform(name: string, over: Partial<PlatformArgs> = {}): Promise
 }
 
 const ofType = (rs: readonly Registered[], type: string) => rs.filter((r) => r.type === type);
+const WORKLOADS = ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:DaemonSet"];
+const workloadsOf = (rs: readonly Registered[]) => WORKLOADS.flatMap((t) => ofType(rs, t));
 const one = (rs: readonly Registered[], type: string, name: string) => {
   const r = rs.find((x) => x.type === type && x.name === name);
   if (!r) throw new Error(`no ${type} ${name} among ${rs.map((x) => `${x.type} ${x.name}`).join(", ")}`);
@@ -53,6 +56,7 @@ describe("Platform", () => {
       deployments: ofType(all, "kubernetes:apps/v1:Deployment")
         .map((d) => (d.inputs.metadata as { name: string }).name)
         .sort(),
+      statefulSets: count("kubernetes:apps/v1:StatefulSet"),
       daemonSets: count("kubernetes:apps/v1:DaemonSet"),
       leases: count("kubernetes:coordination.k8s.io/v1:Lease"),
       pdbs: count("kubernetes:policy/v1:PodDisruptionBudget"),
@@ -62,7 +66,8 @@ describe("Platform", () => {
       namespaces: 1,
       crds: 2,
       runtimes: 4,
-      deployments: ["edgefleet-mqtt", "edgefleet-operator", "edgefleet-telemetry-gateway"],
+      deployments: ["edgefleet-mqtt", "edgefleet-operator"],
+      statefulSets: 1,
       daemonSets: 1,
       leases: 1,
       pdbs: 1,
@@ -101,6 +106,19 @@ describe("Platform", () => {
     });
   });
 
+  it("starts the gateway with flags the gateway accepts: the broker over TLS, its pod name as a stable MQTT client id", () => {
+    const gateway = one(all, "kubernetes:apps/v1:StatefulSet", "ef-gateway");
+    const [container] = podOf(gateway).containers;
+    const options = parseGatewayOptions((container?.args ?? []).map((a) => a.replace("$(POD_NAME)", "edgefleet-telemetry-gateway-0")));
+    expect(options).toMatchObject({
+      brokerUrl: "mqtts://edgefleet-mqtt.edgefleet-system.svc:8883",
+      tls: { ca: "/etc/edgefleet/mqtt/ca.crt", cert: "/etc/edgefleet/mqtt/tls.crt", key: "/etc/edgefleet/mqtt/tls.key" },
+      clientId: "edgefleet-telemetry-gateway-0",
+      sharedGroup: "edgefleet-gateways",
+      httpAddress: "0.0.0.0:8080",
+    });
+  });
+
   it("gives the operator least privilege: no wildcards, no Secrets, Lease by name", () => {
     const clusterRole = one(all, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "ef-operator");
     const rules = clusterRole.inputs.rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[];
@@ -119,7 +137,7 @@ describe("Platform", () => {
   });
 
   it("runs every pod non-root with a read-only root filesystem and resource limits", () => {
-    const workloads = [...ofType(all, "kubernetes:apps/v1:Deployment"), ...ofType(all, "kubernetes:apps/v1:DaemonSet")];
+    const workloads = workloadsOf(all);
     expect(workloads).toHaveLength(4);
     for (const w of workloads) {
       const pod = podOf(w);
@@ -133,9 +151,7 @@ describe("Platform", () => {
 
   it("uses the configured registry and version for edgefleet's images", async () => {
     const rs = await platform("ef-images", { registry: "registry.factory.local/edgefleet", version: "1.2.3" });
-    const images = [...ofType(rs, "kubernetes:apps/v1:Deployment"), ...ofType(rs, "kubernetes:apps/v1:DaemonSet")].flatMap((w) =>
-      podOf(w).containers.map((c) => (c as { image?: string }).image),
-    );
+    const images = workloadsOf(rs).flatMap((w) => podOf(w).containers.map((c) => (c as { image?: string }).image));
     expect(images.sort()).toEqual([
       "eclipse-mosquitto:2.0.20",
       "registry.factory.local/edgefleet/edge-agent:1.2.3",
@@ -155,6 +171,7 @@ describe("Platform", () => {
     expect(ofType(rs, "kubernetes:edgefleet.io/v1alpha1:EdgeRuntime")).toEqual([]);
     expect(ofType(rs, "kubernetes:apps/v1:Deployment").map((d) => d.name)).toEqual(["ef-min-operator"]);
     expect(ofType(rs, "kubernetes:apps/v1:DaemonSet")).toEqual([]);
+    expect(ofType(rs, "kubernetes:apps/v1:StatefulSet")).toEqual([]);
     expect(
       ofType(rs, "kubernetes:networking.k8s.io/v1:NetworkPolicy")
         .map((p) => p.name)
