@@ -25,7 +25,7 @@ function registered(): ExportedMetric[] {
   informerMetrics(registry);
   reconcileOutcomes(registry);
   leaderMetrics(registry);
-  const families = registry.getMetricsAsArray().map((m) => ({ family: m.name, type: m.type as ExportedMetric["type"] }));
+  const families = registry.getMetricsAsArray().map((m) => ({ family: m.name, type: String(m.type) as ExportedMetric["type"] }));
   registry.clear();
   return families;
 }

@@ -10,6 +10,8 @@ import { parse } from "yaml";
 
 const root = dirname(fileURLToPath(import.meta.url));
 export const KIT_DIRS = { rules: join(root, "rules"), tests: join(root, "tests"), grafana: join(root, "grafana") } as const;
+/** What to do for each alert; every alert's runbook_url points at a section of it. */
+export const RUNBOOKS = join(root, "..", "docs", "runbooks.md");
 
 export interface Rule {
   readonly alert?: string;
