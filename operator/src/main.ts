@@ -11,6 +11,7 @@ import { jsonLogger } from "./observe/log.js";
 import { kubeClientMetrics, leaderMetrics } from "./observe/metrics.js";
 import { tracing } from "./observe/tracing.js";
 import { HELP, parseOptions } from "./options.js";
+import { createMetricsSource } from "./rollout/metrics-source.js";
 
 /** Longest a graceful shutdown may take before the process exits anyway. */
 const SHUTDOWN_TIMEOUT_MS = 15_000;
@@ -45,6 +46,20 @@ async function main(argv: string[]): Promise<number> {
     registry: registries.controller,
     tracer: trace.tracer,
     watchTimeoutSeconds: opts.watchTimeoutSeconds,
+    ...(opts.prometheusUrl
+      ? {
+          metricsSource: createMetricsSource({
+            type: "prometheus",
+            url: opts.prometheusUrl,
+            timeoutMs: opts.prometheusTimeoutSeconds * 1000,
+          }),
+        }
+      : {}),
+    analysisIntervalMs: opts.analysisIntervalSeconds * 1000,
+  });
+  log.info("rollout analysis", {
+    source: opts.prometheusUrl ?? "none: steps advance on their pause alone",
+    intervalSeconds: opts.analysisIntervalSeconds,
   });
 
   // Lease traffic has a client (and rate limit) of its own, so renewals never queue behind reconciles.

@@ -11,6 +11,13 @@ describe("operator options", () => {
       renewDeadlineMs: 2000,
       retryPeriodMs: 500,
       leaderElect: true,
+      prometheusUrl: undefined,
+      prometheusTimeoutSeconds: 5,
+      analysisIntervalSeconds: 10,
+    });
+    expect(parseOptions(["--prometheus-url", "http://prom:9090", "--analysis-interval", "0.5"], {})).toMatchObject({
+      prometheusUrl: "http://prom:9090",
+      analysisIntervalSeconds: 0.5,
     });
   });
 
@@ -19,6 +26,11 @@ describe("operator options", () => {
     [["--kube-qps", "fast"], '--kube-qps must be a positive number, got "fast"'],
     [["--leader-elect", "yes"], '--leader-elect must be true or false, got "yes"'],
     [["--log-level", "loud"], '--log-level must be one of debug, info, warn, error, got "loud"'],
+    [
+      ["--prometheus-url", "prom:9090"],
+      '--prometheus-url must be an http:// or https:// URL such as http://prometheus:9090, got "prom:9090"',
+    ],
+    [["--analysis-interval", "0"], '--analysis-interval must be a positive number, got "0"'],
   ])("rejects %j naming the flag", (argv, message) => {
     expect(() => parseOptions(argv, {})).toThrow(message);
   });

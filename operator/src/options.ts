@@ -25,6 +25,10 @@ Options:
   --log-level LEVEL               ${LEVELS.join(", ")} (default: info); logs are JSON lines on stdout
   --trace-exporter KIND           ${TRACE_EXPORTERS.join(", ")} (default: none): where reconcile spans go
   --watch-timeout SECONDS         server-side watch timeout; silent watches restart after it (default: 60)
+  --prometheus-url URL            Prometheus whose HTTP API rollout analysis queries (default: none; without
+                                  it, rollout steps advance on their pause alone and status says analysis is off)
+  --prometheus-timeout SECONDS    longest one analysis query may take; slower is inconclusive (default: 5)
+  --analysis-interval SECONDS     time between two analyses of a rollout step (default: 10)
   -h, --help                      this help`;
 
 export interface OperatorOptions {
@@ -44,6 +48,9 @@ export interface OperatorOptions {
   logLevel: Level;
   traceExporter: string;
   watchTimeoutSeconds: number;
+  prometheusUrl: string | undefined;
+  prometheusTimeoutSeconds: number;
+  analysisIntervalSeconds: number;
   help: boolean;
 }
 
@@ -52,6 +59,16 @@ function positive(flag: string, value: string, { integer = true } = {}): number 
   if (!(n > 0) || (integer && !Number.isInteger(n)))
     throw new Error(`--${flag} must be a positive ${integer ? "integer" : "number"}, got "${value}"`);
   return n;
+}
+
+function httpUrl(flag: string, value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {}
+  if (url?.protocol !== "http:" && url?.protocol !== "https:")
+    throw new Error(`--${flag} must be an http:// or https:// URL such as http://prometheus:9090, got "${value}"`);
+  return value;
 }
 
 function bool(flag: string, value: string): boolean {
@@ -80,6 +97,9 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       "log-level": { type: "string", default: "info" },
       "trace-exporter": { type: "string", default: "none" },
       "watch-timeout": { type: "string", default: "60" },
+      "prometheus-url": { type: "string" },
+      "prometheus-timeout": { type: "string", default: "5" },
+      "analysis-interval": { type: "string", default: "10" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -102,6 +122,9 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     logLevel: level,
     traceExporter: v["trace-exporter"],
     watchTimeoutSeconds: positive("watch-timeout", v["watch-timeout"]),
+    prometheusUrl: v["prometheus-url"] === undefined ? undefined : httpUrl("prometheus-url", v["prometheus-url"]),
+    prometheusTimeoutSeconds: positive("prometheus-timeout", v["prometheus-timeout"], { integer: false }),
+    analysisIntervalSeconds: positive("analysis-interval", v["analysis-interval"], { integer: false }),
     help: v.help,
   };
 }

@@ -273,7 +273,28 @@ const RolloutSchema = Type.Object(
             Type.Integer({
               minimum: 0,
               format: "int32",
-              description: "Failed analyses (SLO missed) tolerated before the rollout is rolled back.",
+              description: "Consecutive failed analyses (SLO missed) tolerated at a step; one more rolls the rollout back.",
+            }),
+          ),
+          maxInconclusive: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              format: "int32",
+              description:
+                "Consecutive inconclusive analyses (metrics source unreachable or failing) tolerated at a step; one more holds the rollout (phase Failed, Stalled) until a manual action.",
+            }),
+          ),
+          latencyTolerance: Type.Optional(
+            Type.Number({
+              minimum: 0,
+              description: "How much slower the new version's p95 latency may be than the stable version's, as a fraction (0.2: 20%).",
+            }),
+          ),
+          maxErrorRatio: Type.Optional(
+            Type.Number({
+              minimum: 0,
+              maximum: 1,
+              description: "Highest acceptable share of failed inferences on the new version's nodes, as a ratio (0.01: 1%).",
             }),
           ),
         },
@@ -282,7 +303,7 @@ const RolloutSchema = Type.Object(
     ),
     paused: Type.Optional(Type.Boolean({ description: "Holds the rollout at its current step until set back to false." })),
   },
-  { description: "How a new spec.version reaches the fleet, step by step." },
+  { description: "How a new spec.version (or new variants) reaches the fleet, step by step; see docs/rollouts.md." },
 );
 
 export const EdgeModelSpecSchema = Type.Object(
@@ -328,6 +349,86 @@ const PlacementStatusSchema = Type.Object(
   { description: "Where the model runs on one hardware class." },
 );
 
+const ROLLOUT_PHASES = ["Progressing", "Paused", "Analysing", "Promoted", "RolledBack", "Failed"] as const;
+const VERDICTS = ["Pass", "Fail", "Wait", "Inconclusive", "Skipped"] as const;
+const DECISIONS = ["continue", "promote", "rollback", "inconclusive"] as const;
+
+const CheckSchema = Type.Object(
+  {
+    name: Type.String({
+      maxLength: 63,
+      description: "What was checked: latency, latency-vs-stable, error-ratio, power, temperature or samples.",
+    }),
+    hardwareClass: Type.Optional(Type.String({ maxLength: 63, description: "The hardware class the check is about." })),
+    value: Type.Optional(Type.Number({ description: "The new version's value, in the metric's base unit." })),
+    threshold: Type.Optional(Type.Number({ description: "The limit the value was held to." })),
+    passed: Type.Boolean({ description: "Whether the value was within the limit." }),
+  },
+  { description: "One comparison of a measured value with its limit." },
+);
+
+const AnalysisStatusSchema = Type.Object(
+  {
+    time: Type.String({ format: "date-time", description: "When the analysis ran." }),
+    verdict: StringEnum(VERDICTS, {
+      description:
+        "Pass, Fail (a limit missed), Wait (too few samples), Inconclusive (the metrics source failed) or Skipped (analysis disabled or impossible).",
+    }),
+    message: Type.String({ maxLength: 4096, description: "The analysis in words." }),
+    checks: Type.Optional(
+      Type.Array(CheckSchema, {
+        maxItems: 256,
+        "x-kubernetes-list-type": "atomic",
+        description: "Each value and the limit it was held to.",
+      }),
+    ),
+  },
+  { description: "The latest analysis of the rollout's current step." },
+);
+
+const ClassProgressSchema = Type.Object(
+  {
+    hardwareClass: Type.String({ maxLength: 63, description: "The hardware class." }),
+    updated: Type.Integer({ minimum: 0, format: "int32", description: "Nodes of the class assigned the new version." }),
+    nodes: Type.Integer({ minimum: 0, format: "int32", description: "Nodes of the class the model targets." }),
+  },
+  { description: "How far the rollout has reached in one hardware class." },
+);
+
+const RolloutStatusSchema = Type.Object(
+  {
+    phase: StringEnum(ROLLOUT_PHASES, {
+      description:
+        "Progressing (a step's nodes are being updated or paused), Analysing, Paused (spec.rollout.paused), Promoted, RolledBack or Failed (held: analysis inconclusive too often).",
+    }),
+    stableRevision: Type.String({ maxLength: 253, description: "ControllerRevision holding the stable version and variants." }),
+    targetRevision: Type.String({ maxLength: 253, description: "ControllerRevision holding the version and variants being rolled out." }),
+    targetVersion: Type.String({ maxLength: 63, description: "The version being rolled out (spec.version when the rollout started)." }),
+    step: Type.Integer({ minimum: 0, format: "int32", description: "Index of the current step in spec.rollout.steps." }),
+    percent: Type.Integer({
+      minimum: 0,
+      maximum: 100,
+      format: "int32",
+      description: "Share of each class's nodes the current step puts on the new version.",
+    }),
+    stepStartedAt: Type.String({ format: "date-time", description: "When the current step started; analysis starts after the pause." }),
+    failures: Type.Integer({ minimum: 0, format: "int32", description: "Consecutive failed analyses at this step." }),
+    inconclusive: Type.Integer({ minimum: 0, format: "int32", description: "Consecutive inconclusive analyses at this step." }),
+    classes: Type.Optional(
+      Type.Array(ClassProgressSchema, {
+        maxItems: 256,
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["hardwareClass"],
+        description: "Nodes on the new version per hardware class.",
+      }),
+    ),
+    lastAnalysis: Type.Optional(AnalysisStatusSchema),
+    decision: Type.Optional(StringEnum(DECISIONS, { description: "The last decision: continue, promote, rollback or inconclusive." })),
+    reason: Type.String({ maxLength: 4096, description: "Why the rollout is where it is, for people." }),
+  },
+  { description: "The staged rollout of a new version or new variants: where it is and why." },
+);
+
 export const EdgeModelStatusSchema = Type.Object(
   {
     observedGeneration: Type.Optional(
@@ -336,6 +437,16 @@ export const EdgeModelStatusSchema = Type.Object(
     currentVersion: Type.Optional(
       Type.String({ maxLength: 63, description: "The spec.version every placed node runs, once a rollout has completed." }),
     ),
+    stableVersion: Type.Optional(
+      Type.String({
+        maxLength: 63,
+        description: "The last good version: what nodes not (yet) on a new version run, and what a rollback returns to.",
+      }),
+    ),
+    canaryVersion: Type.Optional(
+      Type.String({ maxLength: 63, description: "The version being rolled out, while a rollout is in progress." }),
+    ),
+    rollout: Type.Optional(RolloutStatusSchema),
     conditions: Type.Optional(
       Type.Array(ConditionSchema, {
         maxItems: 16,
@@ -357,6 +468,12 @@ export const EdgeModelStatusSchema = Type.Object(
 );
 export type EdgeModelStatus = Static<typeof EdgeModelStatusSchema>;
 export type PlacementStatus = Static<typeof PlacementStatusSchema>;
+export type RolloutStatus = Static<typeof RolloutStatusSchema>;
+export type RolloutPhase = RolloutStatus["phase"];
+export type AnalysisStatus = Static<typeof AnalysisStatusSchema>;
+export type AnalysisCheck = Static<typeof CheckSchema>;
+export type RolloutDecision = (typeof DECISIONS)[number];
+export { DECISIONS as ROLLOUT_DECISIONS, ROLLOUT_PHASES };
 
 export interface EdgeModel {
   apiVersion: "edgefleet.io/v1alpha1";

@@ -1,7 +1,7 @@
 import type { V1DaemonSet, V1Node } from "@kubernetes/client-node";
 import { SpanStatusCode, type Tracer } from "@opentelemetry/api";
 import type { Registry } from "prom-client";
-import type { EdgeModel } from "../api/edgemodel.js";
+import { type EdgeModel, ROLLOUT_DECISIONS, ROLLOUT_PHASES } from "../api/edgemodel.js";
 import type { EdgeRuntime } from "../api/edgeruntime.js";
 import { LABELS, MANAGER } from "../api/labels.js";
 import { type Clock, systemClock } from "../clock.js";
@@ -9,9 +9,13 @@ import type { KubeClient } from "../kube/client.js";
 import { Informer, type InformerHandlers } from "../kube/informer.js";
 import { objectKey, RESOURCES } from "../kube/objects.js";
 import type { Logger } from "../observe/log.js";
-import { controllerMetrics, informerMetrics, reconcileOutcomes, workQueueMetrics } from "../observe/metrics.js";
+import { controllerMetrics, informerMetrics, reconcileOutcomes, rolloutMetrics, workQueueMetrics } from "../observe/metrics.js";
 import { RateLimitedQueue } from "../queue/rate-limited-queue.js";
 import { defaultRateLimiter } from "../queue/rate-limiters.js";
+import { RolloutEngine } from "../rollout/engine.js";
+import type { MetricsSource } from "../rollout/metrics-source.js";
+import { type CachedRevision, revisionOwner, slimRevision } from "../rollout/revisions.js";
+import { CONTROLLER_REVISIONS, ROLLOUT_LABELS } from "../rollout/vocabulary.js";
 import { Children } from "./children.js";
 import type { EventRecorder } from "./events.js";
 import { type Caches, ownerIndex, Reconciler } from "./reconciler.js";
@@ -34,6 +38,10 @@ export interface ControllerOptions {
   clock?: Clock;
   /** Watch timeout, and stall detection with it (see Informer). */
   watchTimeoutSeconds?: number;
+  /** Where rollout analysis reads metrics; without one, rollout steps advance on their pause alone. */
+  metricsSource?: MetricsSource;
+  /** Time between two analyses of a rollout step (default 10 s). */
+  analysisIntervalMs?: number;
 }
 
 /**
@@ -95,9 +103,30 @@ export class EdgeModelController {
         index: ownerIndex,
         handlers: this.#onDaemonSet(),
       }),
+      revisions: new Informer<CachedRevision>({
+        ...shared,
+        ...inNamespace,
+        resource: CONTROLLER_REVISIONS,
+        labelSelector: ROLLOUT_LABELS.revisionOf,
+        transform: slimRevision,
+        index: revisionOwner,
+        // Revisions are written by reconciles and read by them; only someone deleting one is news.
+        handlers: { deleted: (cr) => this.#addOwner(revisionOwner(cr)) },
+      }),
     };
     const children = new Children({ client, fieldManager: options.fieldManager });
-    this.#reconciler = new Reconciler({ client, caches: this.caches, children, events: options.events, now: () => new Date() });
+    const metrics = rolloutMetrics(registry, ROLLOUT_PHASES, ROLLOUT_DECISIONS);
+    const rollouts = new RolloutEngine({ source: options.metricsSource, intervalMs: options.analysisIntervalMs ?? 10_000, metrics });
+    this.#reconciler = new Reconciler({
+      client,
+      caches: this.caches,
+      children,
+      events: options.events,
+      rollouts,
+      fieldManager: options.fieldManager,
+      forget: metrics.forget,
+      now: () => new Date(),
+    });
     this.#children = children;
     for (const informer of Object.values(this.caches)) informer.start();
   }
@@ -128,6 +157,10 @@ export class EdgeModelController {
 
   #add(key: string): void {
     if (this.#leading) this.#queue.add(key);
+  }
+
+  #addOwner(key: string | undefined): void {
+    if (key) this.#add(key);
   }
 
   #enqueueAll(): void {
@@ -170,10 +203,7 @@ export class EdgeModelController {
   }
 
   #onDaemonSet(): InformerHandlers<V1DaemonSet> {
-    const owner = (ds: V1DaemonSet) => {
-      const key = ownerIndex(ds);
-      if (key) this.#add(key);
-    };
+    const owner = (ds: V1DaemonSet) => this.#addOwner(ownerIndex(ds));
     return {
       // Our own applies create children; only one whose controller already reported on it has news.
       added: (ds) => {
@@ -205,11 +235,12 @@ export class EdgeModelController {
         { attributes: { "edgefleet.controller": CONTROLLER_NAME, "edgefleet.key": key } },
         async (span) => {
           try {
-            const outcome = await this.#reconciler.reconcile(key);
+            const { outcome, requeueAfterMs } = await this.#reconciler.reconcile(key);
             span.setAttribute("edgefleet.outcome", outcome);
             this.#outcome(outcome);
             this.#queue.forget(key);
-            this.#metrics.reconciled("success", (performance.now() - started) / 1000);
+            if (requeueAfterMs !== undefined) this.#queue.addAfter(key, requeueAfterMs);
+            this.#metrics.reconciled(requeueAfterMs !== undefined ? "requeue_after" : "success", (performance.now() - started) / 1000);
           } catch (err) {
             span.recordException(err instanceof Error ? err : String(err));
             span.setStatus({ code: SpanStatusCode.ERROR, message: String(err) });

@@ -1,14 +1,18 @@
-import type { V1DaemonSet } from "@kubernetes/client-node";
+import type { V1ControllerRevision, V1DaemonSet } from "@kubernetes/client-node";
 import type { EdgeModel, EdgeModelStatus } from "../api/edgemodel.js";
 import type { EdgeRuntime } from "../api/edgeruntime.js";
 import { CONTENT_TYPES, type KubeClient } from "../kube/client.js";
 import { isNotFound, isTransient, KubeError } from "../kube/errors.js";
 import type { Informer } from "../kube/informer.js";
-import { objectPath, RESOURCES } from "../kube/objects.js";
-import { desiredDaemonSets } from "../planner/daemonset.js";
+import { objectPath, RESOURCES, splitKey } from "../kube/objects.js";
+import type { WorkloadObservation } from "../planner/conditions.js";
 import { plan } from "../planner/plan.js";
+import type { RolloutEngine } from "../rollout/engine.js";
+import type { CachedRevision } from "../rollout/revisions.js";
+import { ACTION_ANNOTATION, ACTIONS, CONTROLLER_REVISIONS, parseAction } from "../rollout/vocabulary.js";
 import type { Children } from "./children.js";
-import type { EventRecorder } from "./events.js";
+import type { EventNote, EventRecorder } from "./events.js";
+import { mergePatch } from "./merge-patch.js";
 import type { CachedDaemonSet, CachedNode } from "./slim.js";
 import { stableJson } from "./stable-json.js";
 import { modelStatus, stalledStatus, transitions } from "./status.js";
@@ -21,16 +25,27 @@ export interface Caches {
   runtimes: Informer<EdgeRuntime>;
   nodes: Informer<CachedNode>;
   daemonSets: Informer<CachedDaemonSet>;
+  revisions: Informer<CachedRevision>;
 }
 
 /** What a reconcile did, for metrics and traces; transient failures are thrown instead. */
 export type Outcome = "absent" | "deleted" | "synced" | "unchanged" | "stalled";
+
+export interface ReconcileResult {
+  outcome: Outcome;
+  /** Reconcile again after this long even if nothing changes: a rollout's pause or next analysis. */
+  requeueAfterMs?: number;
+}
 
 export interface ReconcilerOptions {
   client: KubeClient;
   caches: Caches;
   children: Children;
   events: EventRecorder;
+  rollouts: RolloutEngine;
+  fieldManager: string;
+  /** Called when a model is gone, to drop its rollout metrics. */
+  forget?: (namespace: string, name: string) => void;
   now?: () => Date;
 }
 
@@ -48,46 +63,121 @@ export class Reconciler {
   readonly #o: Required<ReconcilerOptions>;
 
   constructor(options: ReconcilerOptions) {
-    this.#o = { now: () => new Date(), ...options };
+    this.#o = { now: () => new Date(), forget: () => {}, ...options };
   }
 
-  async reconcile(key: string): Promise<Outcome> {
+  async reconcile(key: string): Promise<ReconcileResult> {
     const model = this.#o.caches.models.get(key);
-    if (!model) return "absent";
+    if (!model) {
+      const { namespace, name } = splitKey(key);
+      this.#o.forget(namespace, name);
+      return { outcome: "absent" };
+    }
     try {
       return await this.#reconcile(key, model);
     } catch (err) {
       // The model (or its namespace) went away after the cache last saw it: its deletion event follows.
-      if (isNotFound(err)) return "absent";
+      if (isNotFound(err)) return { outcome: "absent" };
       throw err;
     }
   }
 
-  async #reconcile(key: string, model: EdgeModel): Promise<Outcome> {
-    if (model.metadata.deletionTimestamp) return this.#finalize(model);
+  async #reconcile(key: string, model: EdgeModel): Promise<ReconcileResult> {
+    if (model.metadata.deletionTimestamp) return { outcome: await this.#finalize(model) };
     if (!model.metadata.finalizers?.includes(FINALIZER))
       await this.#setFinalizers(model, [...(model.metadata.finalizers ?? []), FINALIZER]);
 
     const { caches, children } = this.#o;
-    const placement = plan({ model, runtimes: caches.runtimes.list(), nodes: caches.nodes.list() });
     const generation = model.metadata.generation ?? 0;
-    const desired = desiredDaemonSets(model, placement);
-    const desiredNames = new Set(desired.map((ds) => ds.metadata?.name));
-    const stale = caches.daemonSets.byIndex(key).filter((ds) => !desiredNames.has(ds.metadata?.name));
-    const statusInput = { plan: placement, generation, previous: model.status?.conditions ?? [], now: this.#o.now() };
+    const now = this.#o.now();
+    const annotation = model.metadata.annotations?.[ACTION_ANNOTATION];
+    const { action, invalid } = parseAction(annotation);
+    const cached = caches.daemonSets.byIndex(key);
+    const revisions = caches.revisions.byIndex(key);
+    const statusInput = { generation, previous: model.status?.conditions ?? [], now };
+    let status: EdgeModelStatus;
+    let events: EventNote[] = [];
+    let requeueAfterMs: number | undefined;
     try {
-      const workloads = await children.apply(desired, (k) => caches.daemonSets.get(k));
+      const run = await this.#o.rollouts.run({
+        model,
+        runtimes: caches.runtimes.list(),
+        nodes: caches.nodes.list(),
+        revisions,
+        daemonSets: cached,
+        action,
+        apply: (desired) => children.apply(desired, (k) => caches.daemonSets.get(k)),
+        now,
+      });
+      await this.#applyRevisions(run.revisions, revisions);
+      const desiredNames = new Set(run.daemonSets.map((ds) => ds.metadata?.name));
+      const stale = cached.filter((ds) => !desiredNames.has(ds.metadata?.name));
       await children.delete(stale);
       for (const ds of stale) {
         this.#o.events.record(model, { type: "Normal", reason: "WorkloadRemoved", note: `deleted DaemonSet ${ds.metadata?.name}` });
       }
-      return this.#writeStatus(model, modelStatus(model, { ...statusInput, workloads }));
+      status = modelStatus(model, { ...statusInput, plan: run.plan, workloads: byClass(run.workloads) }, run);
+      events = run.events;
+      requeueAfterMs = run.requeueAfterMs;
     } catch (err) {
       if (isTransient(err) || isNotFound(err)) throw err;
-      const status = stalledStatus(model, modelStatus(model, { ...statusInput, workloads: [] }), reasonOf(err), String(err));
-      await this.#writeStatus(model, status);
-      return "stalled";
+      const placement = plan({ model, runtimes: caches.runtimes.list(), nodes: caches.nodes.list() });
+      status = stalledStatus(model, modelStatus(model, { ...statusInput, plan: placement, workloads: [] }), reasonOf(err), String(err));
     }
+    if (invalid !== undefined) {
+      events.push({
+        type: "Warning",
+        reason: "RolloutActionInvalid",
+        note: `${ACTION_ANNOTATION}: "${invalid}" is not an action: use ${ACTIONS.join(", ")}`,
+      });
+    }
+    const outcome = await this.#writeStatus(model, status, events);
+    // Cleared only once the status recording the action is written: a crash in between repeats
+    // the action, and every action is idempotent.
+    if (annotation !== undefined) await this.#clearAction(model);
+    return { outcome, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
+  }
+
+  /** Creates the revisions the cache does not hold (their content never changes) and deletes the others. */
+  async #applyRevisions(desired: readonly V1ControllerRevision[], cached: readonly CachedRevision[]): Promise<void> {
+    const { client, fieldManager } = this.#o;
+    const have = new Set(cached.map((cr) => cr.metadata.name));
+    const want = new Set(desired.map((cr) => cr.metadata?.name));
+    await Promise.all([
+      ...desired
+        .filter((cr) => !have.has(cr.metadata?.name))
+        .map((cr) =>
+          client.request({
+            method: "PATCH",
+            path: `${objectPath(CONTROLLER_REVISIONS, cr.metadata?.name ?? "", cr.metadata?.namespace)}?fieldManager=${fieldManager}&force=true`,
+            body: cr,
+            contentType: CONTENT_TYPES.apply,
+          }),
+        ),
+      ...cached
+        .filter((cr) => !want.has(cr.metadata.name))
+        .map((cr) =>
+          client
+            .request({
+              method: "DELETE",
+              path: objectPath(CONTROLLER_REVISIONS, cr.metadata.name ?? "", cr.metadata.namespace),
+              body: { preconditions: { uid: cr.metadata.uid } },
+            })
+            .catch((err: unknown) => {
+              if (!isNotFound(err)) throw err;
+            }),
+        ),
+    ]);
+  }
+
+  async #clearAction(model: EdgeModel): Promise<void> {
+    const { name = "", namespace = "" } = model.metadata;
+    await this.#o.client.request({
+      method: "PATCH",
+      path: objectPath(RESOURCES.edgeModels, name, namespace),
+      body: { metadata: { annotations: { [ACTION_ANNOTATION]: null } } },
+      contentType: CONTENT_TYPES.merge,
+    });
   }
 
   /** Deletes the children the API server still lists, then lets the model go. */
@@ -113,19 +203,42 @@ export class Reconciler {
     });
   }
 
-  /** The reconcile's single status write, skipped when nothing changed; Events for what did. */
-  async #writeStatus(model: EdgeModel, status: EdgeModelStatus): Promise<Outcome> {
-    if (stableJson(status) === stableJson(model.status ?? {})) return "unchanged";
-    const { name = "", namespace = "" } = model.metadata;
-    await this.#o.client.request({
-      method: "PATCH",
-      path: `${objectPath(RESOURCES.edgeModels, name, namespace)}/status`,
-      body: { status },
-      contentType: CONTENT_TYPES.merge,
-    });
-    for (const note of transitions(model.status, status)) this.#o.events.record(model, note);
+  /** The reconcile's single status write, skipped when nothing changed; then Events for what did. */
+  async #writeStatus(model: EdgeModel, status: EdgeModelStatus, events: readonly EventNote[]): Promise<Outcome> {
+    const unchanged = stableJson(status) === stableJson(model.status ?? {});
+    if (!unchanged) {
+      const { name = "", namespace = "" } = model.metadata;
+      await this.#o.client.request({
+        method: "PATCH",
+        path: `${objectPath(RESOURCES.edgeModels, name, namespace)}/status`,
+        body: { status: mergePatch(model.status ?? {}, status) },
+        contentType: CONTENT_TYPES.merge,
+      });
+    }
+    for (const note of [...transitions(model.status, status), ...events]) this.#o.events.record(model, note);
+    if (unchanged) return "unchanged";
     return status.conditions?.some((c) => c.type === "Stalled" && c.status === "True") ? "stalled" : "synced";
   }
+}
+
+/** One observation per class: a class mid-rollout has a stable and a canary workload. */
+function byClass(workloads: readonly WorkloadObservation[]): WorkloadObservation[] {
+  const merged = new Map<string, WorkloadObservation>();
+  for (const w of workloads) {
+    const m = merged.get(w.hardwareClass);
+    merged.set(
+      w.hardwareClass,
+      m
+        ? {
+            hardwareClass: w.hardwareClass,
+            rolledOut: m.rolledOut && w.rolledOut,
+            desired: m.desired + w.desired,
+            ready: m.ready + w.ready,
+          }
+        : w,
+    );
+  }
+  return [...merged.values()];
 }
 
 function reasonOf(err: unknown): string {

@@ -2,6 +2,7 @@ import type { V1DaemonSet, V1Node, V1ObjectMeta } from "@kubernetes/client-node"
 import type { EdgeModel } from "../api/edgemodel.js";
 import type { EdgeRuntime } from "../api/edgeruntime.js";
 import type { KubeObject } from "../kube/objects.js";
+import { ACTION_ANNOTATION, ROLLOUT_LABELS } from "../rollout/vocabulary.js";
 
 /*
  * What the caches keep of each object. At 10,000 EdgeModels and their DaemonSets, full objects
@@ -25,9 +26,11 @@ function defined(fields: Record<string, unknown>): V1ObjectMeta {
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as V1ObjectMeta;
 }
 
+/** Keeps the rollout-action annotation: a manual rollout action is news the controller must see. */
 export function slimModel(raw: KubeObject): EdgeModel {
   const model = raw as EdgeModel;
-  return { ...model, metadata: meta(model.metadata) };
+  const action = model.metadata.annotations?.[ACTION_ANNOTATION];
+  return { ...model, metadata: meta(model.metadata, action === undefined ? undefined : { [ACTION_ANNOTATION]: action }) };
 }
 
 export function slimRuntime(raw: KubeObject): EdgeRuntime {
@@ -48,13 +51,19 @@ export function slimNode(raw: KubeObject): CachedNode {
   };
 }
 
-/** A child DaemonSet: identity, labels, the applied-spec hash and rollout counters. */
+/**
+ * A child DaemonSet: identity, labels, the applied-spec hash and rollout counters, and for a
+ * canary the node affinity that names its nodes (the rollout's record of which nodes run the
+ * new version, so it survives an operator restart).
+ */
 export function slimDaemonSet(raw: KubeObject): CachedDaemonSet {
   const ds = raw as V1DaemonSet;
   const m = ds.metadata ?? {};
   const hash = m.annotations?.[SPEC_HASH_ANNOTATION];
   const s = ds.status;
+  const affinity = m.labels?.[ROLLOUT_LABELS.track] === "canary" ? ds.spec?.template.spec?.affinity : undefined;
   return {
+    ...(ds.spec && affinity ? { spec: { selector: ds.spec.selector, template: { spec: { affinity, containers: [] } } } } : {}),
     metadata: defined({
       name: m.name,
       namespace: m.namespace,

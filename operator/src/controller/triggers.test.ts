@@ -16,6 +16,13 @@ describe("what enqueues a reconcile", () => {
     expect(modelChanged(model, { ...model, metadata: { ...model.metadata, deletionTimestamp: new Date() } })).toBe(true);
   });
 
+  it("a manual rollout action set or cleared", () => {
+    const annotated = { ...model, metadata: { ...model.metadata, annotations: { "edgefleet.io/rollout-action": "abort" } } };
+    expect(modelChanged(model, annotated)).toBe(true);
+    expect(modelChanged(annotated, model)).toBe(true);
+    expect(modelChanged(annotated, { ...annotated, metadata: { ...annotated.metadata, resourceVersion: "9" } })).toBe(false);
+  });
+
   it("a node's labels, allocatable resources or architecture, not its heartbeats", () => {
     const node = classNode("jetson-orin", 1);
     const heartbeat = { ...node, metadata: { ...node.metadata, resourceVersion: "2" } };

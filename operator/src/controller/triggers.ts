@@ -1,5 +1,6 @@
 import type { V1DaemonSet, V1Node } from "@kubernetes/client-node";
 import type { EdgeModel } from "../api/edgemodel.js";
+import { ACTION_ANNOTATION } from "../rollout/vocabulary.js";
 import { stableJson } from "./stable-json.js";
 
 /*
@@ -8,10 +9,12 @@ import { stableJson } from "./stable-json.js";
  * only changes that alter the desired state or the observed rollout count.
  */
 
-/** A new spec (generation) or a deletion starting. Status and metadata writes are ours. */
+/** A new spec (generation), a deletion starting, or a manual rollout action. Status and other metadata writes are ours. */
 export function modelChanged(before: EdgeModel, after: EdgeModel): boolean {
   return (
-    before.metadata.generation !== after.metadata.generation || !!after.metadata.deletionTimestamp !== !!before.metadata.deletionTimestamp
+    before.metadata.generation !== after.metadata.generation ||
+    !!after.metadata.deletionTimestamp !== !!before.metadata.deletionTimestamp ||
+    before.metadata.annotations?.[ACTION_ANNOTATION] !== after.metadata.annotations?.[ACTION_ANNOTATION]
   );
 }
 

@@ -201,3 +201,57 @@ export function leaderMetrics(registry: Registry): (leading: boolean) => void {
   gauge.set(0);
   return (leading) => gauge.set(leading ? 1 : 0);
 }
+
+export interface RolloutMetrics {
+  /** The model's current phase (1 on its series, 0 on the others) and step percent. */
+  state(namespace: string, model: string, phase: string, percent: number): void;
+  decided(namespace: string, model: string, decision: string): void;
+  analysed(seconds: number): void;
+  /** Drops a deleted model's series, so they stay bounded by the models that exist. */
+  forget(namespace: string, model: string): void;
+}
+
+/** The rollout engine's families, named by the metric contract (docs/rollouts.md). */
+export function rolloutMetrics(registry: Registry, phases: readonly string[], decisions: readonly string[]): RolloutMetrics {
+  const phase = new Gauge({
+    name: "edgefleet_rollout_phase",
+    help: "1 for the rollout's current phase (Progressing, Paused, Analysing, Promoted, RolledBack, Failed), else 0",
+    labelNames: ["namespace", "model", "phase"],
+    registers: [registry],
+  });
+  const step = new Gauge({
+    name: "edgefleet_rollout_step",
+    help: "Percent of each hardware class's nodes the rollout's current step puts on the new version",
+    labelNames: ["namespace", "model"],
+    registers: [registry],
+  });
+  const decided = new Counter({
+    name: "edgefleet_rollout_decisions_total",
+    help: "Rollout decisions after analyses and manual actions: continue, promote, rollback or inconclusive",
+    labelNames: ["namespace", "model", "decision"],
+    registers: [registry],
+  });
+  const analysis = new Histogram({
+    name: "edgefleet_rollout_analysis_duration_seconds",
+    help: "Time one rollout analysis took, queries to the metrics source included",
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  return {
+    state(namespace, model, current, percent) {
+      for (const p of phases) phase.set({ namespace, model, phase: p }, p === current ? 1 : 0);
+      step.set({ namespace, model }, percent);
+    },
+    decided(namespace, model, decision) {
+      decided.inc({ namespace, model, decision });
+    },
+    analysed(seconds) {
+      analysis.observe(seconds);
+    },
+    forget(namespace, model) {
+      for (const p of phases) phase.remove({ namespace, model, phase: p });
+      step.remove({ namespace, model });
+      for (const decision of decisions) decided.remove({ namespace, model, decision });
+    },
+  };
+}

@@ -1,17 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_RUNTIMES } from "../catalog/default-runtimes.js";
+import { desiredWorkloads } from "../rollout/workloads.js";
 import { classNode, referenceFleet } from "../testing/fleet.js";
 import { edgeModel, SHA256, VISION_VARIANTS } from "../testing/models.js";
-import { desiredDaemonSets } from "./daemonset.js";
 import { plan } from "./plan.js";
 
 const runtimes = DEFAULT_RUNTIMES;
 
 function daemonSets(model = edgeModel(), nodes = referenceFleet()) {
-  return desiredDaemonSets(model, plan({ model, runtimes, nodes }));
+  return desiredWorkloads({ stable: { model, plan: plan({ model, runtimes, nodes }) }, previousCanaries: () => [] }).daemonSets;
 }
 
-describe("desiredDaemonSets", () => {
+describe("the DaemonSets of a model not in a rollout", () => {
   it("builds one DaemonSet per placed class, owned by the EdgeModel and selecting its class's nodes", () => {
     const all = daemonSets();
     expect(all.map((d) => d.metadata?.name)).toEqual([
@@ -27,6 +27,7 @@ describe("desiredDaemonSets", () => {
       labels: {
         "edgefleet.io/model": "detector",
         "edgefleet.io/hardware-class": "jetson-orin",
+        "edgefleet.io/track": "stable",
         "app.kubernetes.io/managed-by": "edgefleet-operator",
         "app.kubernetes.io/part-of": "edgefleet",
       },
@@ -41,7 +42,11 @@ describe("desiredDaemonSets", () => {
         },
       ],
     });
-    expect(jetson?.spec?.selector.matchLabels).toEqual({ "edgefleet.io/model": "detector", "edgefleet.io/hardware-class": "jetson-orin" });
+    expect(jetson?.spec?.selector.matchLabels).toEqual({
+      "edgefleet.io/model": "detector",
+      "edgefleet.io/hardware-class": "jetson-orin",
+      "edgefleet.io/track": "stable",
+    });
     const pod = jetson?.spec?.template;
     expect(pod?.metadata?.labels).toMatchObject({ "edgefleet.io/variant": "trt-fp16", "edgefleet.io/model-version": "2024.06.1" });
     expect(pod?.metadata?.annotations).toEqual({ "edgefleet.io/runtime": "tensorrt", "edgefleet.io/accelerator": "nvidia-gpu" });

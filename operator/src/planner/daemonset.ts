@@ -3,9 +3,10 @@ import type { EdgeModel } from "../api/edgemodel.js";
 import type { EdgeRuntime } from "../api/edgeruntime.js";
 import { API_VERSION } from "../api/group.js";
 import { LABELS, MANAGER } from "../api/labels.js";
+import { ROLLOUT_LABELS, type Track } from "../rollout/vocabulary.js";
 import { modelEnv } from "./model-env.js";
 import { childName } from "./names.js";
-import type { PlacedClass, Plan } from "./plan.js";
+import type { PlacedClass } from "./plan.js";
 
 /*
  * Each (EdgeModel, hardware class) runs as one DaemonSet: "one runtime per device" is exactly
@@ -17,23 +18,39 @@ import type { PlacedClass, Plan } from "./plan.js";
 
 const CONTAINER = "runtime";
 
-/** The DaemonSets a plan asks for: one per placed class. */
-export function desiredDaemonSets(model: EdgeModel, plan: Plan): V1DaemonSet[] {
-  return plan.classes.filter((c): c is PlacedClass => c.placed).map((placement) => desiredDaemonSet(model, placement));
+/** Which of the class's nodes a workload runs on, by name; neither list means every node of the class. */
+export interface NodeNames {
+  in?: readonly string[];
+  notIn?: readonly string[];
 }
 
-export function desiredDaemonSet(model: EdgeModel, placement: PlacedClass): V1DaemonSet {
+export interface WorkloadSpec {
+  /** The model at the revision this workload runs (see rollout/revisions.ts). */
+  model: EdgeModel;
+  placement: PlacedClass;
+  track: Track;
+  nodes: NodeNames;
+}
+
+/**
+ * One class's workload on one track. A class in mid-rollout has two: the stable track runs the
+ * last good revision, the canary track the new one, on disjoint node sets named in required
+ * node affinity, so the DaemonSet controller keeps each node on exactly one version.
+ */
+export function desiredDaemonSet({ model, placement, track, nodes }: WorkloadSpec): V1DaemonSet {
   const { name, namespace } = identity(model);
   const { variant, runtime, accelerator, binding } = placement.choice;
   // The selector is immutable on a DaemonSet, so it holds only what never changes for this object.
-  const selector = { [LABELS.model]: name, [LABELS.hardwareClass]: placement.hardwareClass };
+  const selector = { [LABELS.model]: name, [LABELS.hardwareClass]: placement.hardwareClass, [ROLLOUT_LABELS.track]: track };
   const labels = { ...selector, [LABELS.managedBy]: MANAGER, [LABELS.partOf]: "edgefleet" };
   const limits = { ...stringQuantities(model.spec.resources?.limits), ...stringQuantities(binding.resources) };
   const requests = stringQuantities(model.spec.resources?.requests);
+  const affinity = nodeAffinity(nodes);
+  const dsName = track === "stable" ? childName(name, placement.hardwareClass) : childName(name, placement.hardwareClass, "canary");
   return {
     apiVersion: "apps/v1",
     kind: "DaemonSet",
-    metadata: { name: childName(name, placement.hardwareClass), namespace, labels, ownerReferences: [ownerReference(model)] },
+    metadata: { name: dsName, namespace, labels, ownerReferences: [ownerReference(model)] },
     spec: {
       selector: { matchLabels: selector },
       template: {
@@ -47,7 +64,7 @@ export function desiredDaemonSet(model: EdgeModel, placement: PlacedClass): V1Da
             ...binding.nodeSelector,
             ...model.spec.placement?.nodeSelector,
           },
-          ...(placement.pinned ? { affinity: pinTo(placement.nodes) } : {}),
+          ...(affinity ? { affinity } : {}),
           containers: [
             {
               name: CONTAINER,
@@ -84,20 +101,19 @@ function identity(model: EdgeModel): { name: string; namespace: string; uid: str
   return { name, namespace, uid };
 }
 
-function ownerReference(model: EdgeModel): V1OwnerReference {
+export function ownerReference(model: EdgeModel): V1OwnerReference {
   const { name, uid } = identity(model);
   return { apiVersion: API_VERSION, kind: "EdgeModel", name, uid, controller: true, blockOwnerDeletion: true };
 }
 
 // The DaemonSet controller runs pods only on nodes matching the template's node affinity.
-function pinTo(nodes: string[]): V1Affinity {
-  return {
-    nodeAffinity: {
-      requiredDuringSchedulingIgnoredDuringExecution: {
-        nodeSelectorTerms: [{ matchFields: [{ key: "metadata.name", operator: "In", values: nodes }] }],
-      },
-    },
-  };
+function nodeAffinity(nodes: NodeNames): V1Affinity | undefined {
+  const fields = [
+    ...(nodes.in ? [{ key: "metadata.name", operator: "In", values: [...nodes.in] }] : []),
+    ...(nodes.notIn?.length ? [{ key: "metadata.name", operator: "NotIn", values: [...nodes.notIn] }] : []),
+  ];
+  if (!fields.length) return undefined;
+  return { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: fields }] } } };
 }
 
 function stringQuantities(list: Record<string, string | number> | undefined): Record<string, string> {
