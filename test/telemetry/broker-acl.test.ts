@@ -1,0 +1,110 @@
+import { connect, type TLSSocket } from "node:tls";
+import mqtt, { type MqttClient } from "mqtt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REBIRTH_TOPIC } from "../../operator/src/gateway/topics.js";
+import { json, telemetry, topic } from "./payloads.js";
+import { GATEWAY_MQTT_IDENTITY, startTlsBroker, type TlsBroker } from "./tls-broker.js";
+
+/** MQTT 5 reason code 0x87, which mqtt.js turns into a rejected publish. */
+const NOT_AUTHORIZED = 135;
+
+/** The shipped Mosquitto config and ACL (stacks/src/platform/mosquitto.ts) on the real broker. */
+describe("Mosquitto with the shipped TLS config and ACL (real broker)", () => {
+  let tls: TlsBroker;
+  let gateway: MqttClient;
+  const received: string[] = [];
+
+  beforeAll(async () => {
+    tls = await startTlsBroker();
+    gateway = await tls.connect(GATEWAY_MQTT_IDENTITY);
+    gateway.on("message", (t) => received.push(t));
+    const granted = await gateway.subscribeAsync({ "$share/g/edgefleet/v1/+/+/+": { qos: 1 }, "edgefleet/v1/+/+/birth": { qos: 1 } });
+    expect(granted.map((g) => g.qos)).toEqual([1, 1]);
+  });
+  afterAll(async () => {
+    await tls?.dispose();
+  });
+
+  it("completes a TLS handshake only with a client certificate from the site CA", async () => {
+    const node = await tls.connect("orin-07");
+    expect(node.connected).toBe(true);
+    const socket = node.stream as TLSSocket;
+    expect(socket.encrypted).toBe(true);
+    expect(socket.getPeerCertificate().subject.CN).toBe("edgefleet-mqtt");
+  });
+
+  it("lets a node publish its own telemetry, which the gateway receives", async () => {
+    const node = await tls.connect("orin-07");
+    const ack = await node.publishAsync(topic("orin-07", "telemetry"), json(telemetry(1)), { qos: 1 });
+    expect(ack?.reasonCode ?? 0).toBe(0);
+    await expect.poll(() => received).toContain("edgefleet/v1/plant-3/orin-07/telemetry");
+  });
+
+  it("denies a node publishing under another node's topic (PUBACK 135) and the gateway never sees it", async () => {
+    const node = await tls.connect("orin-07");
+    const forged = topic("orin-08", "telemetry");
+    await expect(node.publishAsync(forged, json(telemetry(1)), { qos: 1 })).rejects.toMatchObject({ code: NOT_AUTHORIZED });
+    // Under another site too.
+    await expect(node.publishAsync(topic("orin-07", "telemetry", "plant-4"), json(telemetry(2)), { qos: 1 })).rejects.toMatchObject({
+      code: NOT_AUTHORIZED,
+    });
+    // Something the broker did pass, published after the forgery, arrives; the forgery did not.
+    await node.publishAsync(topic("orin-07", "birth"), "{}", { qos: 1 });
+    await expect.poll(() => received).toContain("edgefleet/v1/plant-3/orin-07/birth");
+    expect(received).not.toContain(forged);
+    expect(received).not.toContain("edgefleet/v1/plant-4/orin-07/telemetry");
+  });
+
+  it("lets nodes read the rebirth request and only the gateway write it", async () => {
+    const node = await tls.connect("orin-07");
+    const requests: string[] = [];
+    node.on("message", (t) => requests.push(t));
+    expect((await node.subscribeAsync(REBIRTH_TOPIC, { qos: 1 }))[0]?.qos).toBe(1);
+    await expect(node.publishAsync(REBIRTH_TOPIC, "{}", { qos: 1 })).rejects.toMatchObject({ code: NOT_AUTHORIZED });
+    expect((await gateway.publishAsync(REBIRTH_TOPIC, "{}", { qos: 1 }))?.reasonCode ?? 0).toBe(0);
+    await expect.poll(() => requests).toEqual([REBIRTH_TOPIC]);
+    // A node cannot read the others' messages: Mosquitto grants the wildcard but delivers nothing the ACL denies.
+    await node.subscribeAsync("edgefleet/v1/+/+/+", { qos: 1 });
+    const other = await tls.connect("orin-09");
+    await other.publishAsync(topic("orin-09", "telemetry"), json(telemetry(1)), { qos: 1 });
+    await expect.poll(() => received).toContain("edgefleet/v1/plant-3/orin-09/telemetry");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(requests).toEqual([REBIRTH_TOPIC]);
+  });
+
+  it("refuses a client without a certificate", async () => {
+    const attempt = mqtt.connectAsync(tls.url, {
+      protocolVersion: 5,
+      ca: tls.identity("x").ca,
+      reconnectPeriod: 0,
+      connectTimeout: 3_000,
+    });
+    await expect(attempt).rejects.toThrow();
+    // At the TLS layer: the handshake fails before any MQTT is spoken.
+    const failure = await new Promise<string>((resolve) => {
+      const socket = connect({ host: "localhost", port: tls.broker.port, ca: tls.identity("x").ca, servername: "localhost" });
+      socket.once("secureConnect", () => socket.write(Buffer.from([0x10, 0x00])));
+      socket.once("error", (err) => resolve(err.message));
+      socket.once("close", () => resolve("closed"));
+    });
+    expect(failure).toMatch(/certificate|alert|closed|ECONNRESET/i);
+  });
+
+  it("refuses a certificate from another CA", async () => {
+    const other = await startTlsBroker();
+    try {
+      const stranger = other.identity("orin-07");
+      const attempt = mqtt.connectAsync(tls.url, {
+        protocolVersion: 5,
+        ca: tls.identity("x").ca,
+        cert: stranger.cert,
+        key: stranger.key,
+        reconnectPeriod: 0,
+        connectTimeout: 3_000,
+      });
+      await expect(attempt).rejects.toThrow();
+    } finally {
+      await other.dispose();
+    }
+  });
+});

@@ -1,0 +1,88 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+import type { TlsBroker } from "./tls-broker.js";
+import { GATEWAY_MQTT_IDENTITY } from "./tls-broker.js";
+
+const MAIN = join(import.meta.dirname, "../../operator/src/gateway/main.ts");
+
+export interface GatewayProcess {
+  readonly port: number;
+  /** GET /metrics, /healthz or /readyz: status and body. */
+  get(path: string): Promise<{ status: number; body: string }>;
+  metrics(): Promise<string>;
+  /** Everything it logged (JSON lines). */
+  log(): string;
+  /** SIGTERM and wait. */
+  stop(): Promise<void>;
+  /** SIGKILL and wait. */
+  kill(): Promise<void>;
+}
+
+export interface GatewayProcessOptions {
+  readonly broker: TlsBroker;
+  readonly clientId?: string;
+  /** "" for an unshared subscription. */
+  readonly sharedGroup?: string;
+  readonly keepaliveSeconds?: number;
+  readonly extraArgs?: readonly string[];
+}
+
+/** The real gateway entry point (node --import tsx operator/src/gateway/main.ts) with the gateway's MQTT identity; resolves once /readyz says ready. */
+export async function startGateway(options: GatewayProcessOptions): Promise<GatewayProcess> {
+  const dir = options.broker.identityDir(GATEWAY_MQTT_IDENTITY);
+  const args = [
+    "--import",
+    "tsx",
+    MAIN,
+    `--broker-url=${options.broker.url}`,
+    `--tls-ca=${join(dir, "ca.crt")}`,
+    `--tls-cert=${join(dir, "tls.crt")}`,
+    `--tls-key=${join(dir, "tls.key")}`,
+    `--client-id=${options.clientId ?? "gateway-0"}`,
+    "--http-address=127.0.0.1:0",
+    `--keepalive=${options.keepaliveSeconds ?? 5}`,
+    ...(options.sharedGroup === undefined ? [] : [`--shared-group=${options.sharedGroup}`]),
+    ...(options.extraArgs ?? []),
+  ];
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+
+  const port = await new Promise<number>((resolve, reject) => {
+    const deadline = setTimeout(() => reject(new Error(`gateway did not start within 15s:\n${output}`)), 15_000);
+    const check = () => {
+      const m = /"msg":"serving \/metrics[^\n]*"port":(\d+)/.exec(output);
+      if (m) {
+        clearTimeout(deadline);
+        resolve(Number(m[1]));
+      } else if (child.exitCode !== null) {
+        clearTimeout(deadline);
+        reject(new Error(`gateway exited with ${child.exitCode}:\n${output}`));
+      } else setTimeout(check, 25);
+    };
+    check();
+  });
+  const get = async (path: string) => {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`);
+    return { status: res.status, body: await res.text() };
+  };
+  const deadline = Date.now() + 15_000;
+  while ((await get("/readyz")).status !== 200) {
+    if (Date.now() > deadline) throw new Error(`gateway not ready within 15s:\n${output}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const signal = async (sig: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+    await exited;
+  };
+  return {
+    port,
+    get,
+    metrics: async () => (await get("/metrics")).body,
+    log: () => output,
+    stop: () => signal("SIGTERM"),
+    kill: () => signal("SIGKILL"),
+  };
+}

@@ -1,0 +1,77 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import { certificateAuthority, type Issued } from "../../stacks/src/pki/certificates.js";
+import { GATEWAY_MQTT_IDENTITY } from "../../stacks/src/platform/contract.js";
+import { mosquittoAcl, mosquittoConfig } from "../../stacks/src/platform/mosquitto.js";
+import { type Mosquitto, startMosquitto } from "../helpers/mosquitto.js";
+
+export const SITE = "plant-3";
+
+export interface TlsBroker {
+  readonly broker: Mosquitto;
+  /** mqtts://localhost:<port>: the broker's certificate names localhost. */
+  readonly url: string;
+  /** A client identity (CN = name) signed by the broker's CA. */
+  identity(name: string): Issued;
+  /** The identity's ca.crt, tls.crt and tls.key written into a directory of their own, as a node or the gateway keeps them. */
+  identityDir(name: string): string;
+  /** An MQTT 5 client with the identity of `name` (a node, or the gateway). */
+  connect(name: string, options?: IClientOptions): Promise<MqttClient>;
+  dispose(): Promise<void>;
+}
+
+/** The shipped Mosquitto config and ACL (the Pulumi program's generators) with a fresh CA, on a free port. */
+export async function startTlsBroker({
+  site = SITE,
+  maxQueuedMessages,
+}: {
+  site?: string;
+  maxQueuedMessages?: number;
+} = {}): Promise<TlsBroker> {
+  const ca = certificateAuthority(randomBytes(16).toString("hex"));
+  const server = ca.issue("edgefleet-mqtt", ["localhost"]);
+  const broker = await startMosquitto({
+    config: ({ port, dir }) =>
+      mosquittoConfig({ tlsDir: dir, aclFile: join(dir, "acl"), port, ...(maxQueuedMessages ? { maxQueuedMessages } : {}) }),
+    files: { "ca.crt": ca.cert, "tls.crt": server.cert, "tls.key": server.key, acl: mosquittoAcl({ site }) },
+  });
+  const url = `mqtts://localhost:${broker.port}`;
+  const clients = new Set<MqttClient>();
+  return {
+    broker,
+    url,
+    identity: (name) => ca.issue(name),
+    identityDir(name) {
+      const dir = join(broker.dir, "identities", name);
+      mkdirSync(dir, { recursive: true });
+      const id = ca.issue(name);
+      writeFileSync(join(dir, "ca.crt"), id.ca);
+      writeFileSync(join(dir, "tls.crt"), id.cert);
+      writeFileSync(join(dir, "tls.key"), id.key, { mode: 0o600 });
+      return dir;
+    },
+    async connect(name, options = {}) {
+      const id = ca.issue(name);
+      const client = await mqtt.connectAsync(url, {
+        protocolVersion: 5,
+        clientId: `${name}-${randomBytes(3).toString("hex")}`,
+        ca: id.ca,
+        cert: id.cert,
+        key: id.key,
+        reconnectPeriod: 0,
+        connectTimeout: 5_000,
+        ...options,
+      });
+      clients.add(client);
+      return client;
+    },
+    async dispose() {
+      await Promise.all([...clients].map((c) => c.endAsync(true).catch(() => {})));
+      await broker.dispose();
+    },
+  };
+}
+
+export { GATEWAY_MQTT_IDENTITY };
