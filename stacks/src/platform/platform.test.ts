@@ -1,5 +1,7 @@
 import { X509Certificate } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { dashboardFiles, ruleFiles } from "../../../dashboards/load.js";
 import { allCRDs } from "../../../operator/src/api/crds.js";
 import { DEFAULT_RUNTIMES } from "../../../operator/src/catalog/default-runtimes.js";
 import { parseGatewayOptions } from "../../../operator/src/gateway/options.js";
@@ -180,15 +182,20 @@ describe("Platform", () => {
     expect(ofType(rs, "kubernetes:core/v1:ConfigMap").map((c) => c.name)).toEqual(["ef-min-monitoring"]);
   });
 
-  it("writes the rules as a PrometheusRule when the cluster runs the Prometheus Operator", async () => {
+  it("writes the SRE kit's rules as a PrometheusRule when the cluster runs the Prometheus Operator", async () => {
     const rs = await platform("ef-prom", { monitoring: { rulesAs: "PrometheusRule", dashboards: true } });
     const rule = one(rs, "kubernetes:monitoring.coreos.com/v1:PrometheusRule", "ef-prom-monitoring");
-    expect((rule.inputs.spec as { groups: { name: string }[] }).groups.map((g) => g.name)).toEqual([
-      "edgefleet-platform",
-      "edgefleet-nodes",
-    ]);
+    expect(rule.inputs.spec).toEqual({ groups: ruleFiles().flatMap((f) => f.groups) });
     const dashboards = one(rs, "kubernetes:core/v1:ConfigMap", "ef-prom-monitoring-dashboards");
     expect((dashboards.inputs.metadata as { labels: Record<string, string> }).labels.grafana_dashboard).toBe("1");
+    expect(dashboards.inputs.data).toEqual(dashboardFiles());
+  });
+
+  it("otherwise ships the kit's rule files as they are, one ConfigMap key each", () => {
+    const rules = one(all, "kubernetes:core/v1:ConfigMap", "ef-monitoring");
+    const data = rules.inputs.data as Record<string, string>;
+    expect(Object.keys(data).sort()).toEqual(ruleFiles().map((f) => `edgefleet-${f.name}`));
+    for (const f of ruleFiles()) expect(parse(data[`edgefleet-${f.name}`] ?? "")).toEqual({ groups: f.groups });
   });
 
   it("keeps a single operator replica drainable", async () => {
