@@ -17,20 +17,23 @@ export interface InferenceMetrics {
  */
 export function inferenceMetrics(registry: Registry, model: { name: string; version: string }): InferenceMetrics {
   const labels = { model: model.name, version: model.version };
-  const duration = new Histogram({
+  const histogram = new Histogram({
     name: "edgefleet_runtime_inference_duration_seconds",
     help: "Duration of successful infer requests, from arrival to response, in seconds.",
     labelNames: ["model", "version"],
     buckets: [...LATENCY_BUCKETS_SECONDS],
     registers: [registry],
-  }).labels(labels);
+  });
+  // Every series exists from the start, so a reader's first scrape is a baseline of zeros.
+  histogram.zero(labels);
+  const duration = histogram.labels(labels);
   const requests = new Counter({
     name: "edgefleet_runtime_inference_requests_total",
     help: "Infer requests for the served model, by result: success, invalid (4xx), unavailable (model loading), error.",
     labelNames: ["model", "version", "result"],
     registers: [registry],
   });
-  // Children resolved once: the hot path then does no label hashing.
+  for (const result of RESULTS) requests.inc({ ...labels, result }, 0);
   const counters = Object.fromEntries(RESULTS.map((result) => [result, requests.labels({ ...labels, result })])) as Record<
     Result,
     ReturnType<typeof requests.labels>

@@ -1,0 +1,20 @@
+/** A model version served by a runtime on this node, as the agent measures and reports it. */
+export interface InferenceTarget {
+  /** The runtime's Open Inference Protocol v2 base URL, e.g. http://127.0.0.1:8080 */
+  baseUrl: string;
+  namespace: string;
+  model: string;
+  version: string;
+  variant: string;
+  /** The EdgeRuntime's name (onnx, tensorrt, ...). */
+  runtime: string;
+  /**
+   * Whether the runtime exposes edgefleet's runtime metrics at baseUrl/metrics (the CPU runtime
+   * does); then its counts of all traffic are reported instead of the probes' own.
+   */
+  runtimeMetrics?: boolean;
+}
+
+export function targetKey(t: InferenceTarget): string {
+  return JSON.stringify([t.baseUrl, t.namespace, t.model, t.version, t.variant, t.runtime, t.runtimeMetrics === true]);
+}
