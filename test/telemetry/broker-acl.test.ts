@@ -35,8 +35,8 @@ describe("Mosquitto with the shipped TLS config and ACL (real broker)", () => {
 
   it("lets a node publish its own telemetry, which the gateway receives", async () => {
     const node = await tls.connect("orin-07");
-    const ack = await node.publishAsync(topic("orin-07", "telemetry"), json(telemetry(1)), { qos: 1 });
-    expect(ack?.reasonCode ?? 0).toBe(0);
+    // mqtt.js resolves a QoS 1 publish on a PUBACK below 0x80 and rejects on an error code.
+    await expect(node.publishAsync(topic("orin-07", "telemetry"), json(telemetry(1)), { qos: 1 })).resolves.toBeDefined();
     await expect.poll(() => received).toContain("edgefleet/v1/plant-3/orin-07/telemetry");
   });
 
@@ -61,7 +61,7 @@ describe("Mosquitto with the shipped TLS config and ACL (real broker)", () => {
     node.on("message", (t) => requests.push(t));
     expect((await node.subscribeAsync(REBIRTH_TOPIC, { qos: 1 }))[0]?.qos).toBe(1);
     await expect(node.publishAsync(REBIRTH_TOPIC, "{}", { qos: 1 })).rejects.toMatchObject({ code: NOT_AUTHORIZED });
-    expect((await gateway.publishAsync(REBIRTH_TOPIC, "{}", { qos: 1 }))?.reasonCode ?? 0).toBe(0);
+    await expect(gateway.publishAsync(REBIRTH_TOPIC, "{}", { qos: 1 })).resolves.toBeDefined();
     await expect.poll(() => requests).toEqual([REBIRTH_TOPIC]);
     // A node cannot read the others' messages: Mosquitto grants the wildcard but delivers nothing the ACL denies.
     await node.subscribeAsync("edgefleet/v1/+/+/+", { qos: 1 });
