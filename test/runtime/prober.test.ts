@@ -1,0 +1,108 @@
+import { Value } from "@sinclair/typebox/value";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LatencyProber } from "../../edge-agent/src/inference/prober.js";
+import type { InferenceTarget } from "../../edge-agent/src/inference/target.js";
+import { InferenceStats } from "../../edge-agent/src/telemetry/schema.js";
+import { IMAGE_SIZE, INPUT_NAME } from "../../tools/src/models/cnn.js";
+import { postJson } from "./oip.js";
+import { type RuntimeProcess, startRuntime, testModels } from "./runtime-process.js";
+
+const models = testModels();
+let runtime: RuntimeProcess;
+let target: InferenceTarget;
+const probers: LatencyProber[] = [];
+
+function prober(targets: InferenceTarget[]): LatencyProber {
+  const p = new LatencyProber({ targets, intervalMs: 25 });
+  probers.push(p);
+  return p;
+}
+
+beforeAll(async () => {
+  runtime = await startRuntime(["--model-name=detector", "--model-version=1.0.0", `--model-path=${models.path("detector")}`]);
+  target = { baseUrl: runtime.url, namespace: "vision", model: "detector", version: "1.0.0", variant: "onnx-fp32", runtime: "onnx" };
+});
+
+afterAll(async () => {
+  await Promise.all(probers.map((p) => p.stop()));
+  await runtime?.stop();
+  models.remove();
+});
+
+const labels = (t: InferenceTarget) => ({
+  namespace: t.namespace,
+  model: t.model,
+  version: t.version,
+  variant: t.variant,
+  runtime: t.runtime,
+});
+
+describe("latency prober against the real CPU runtime", () => {
+  it("measures probes into InferenceStats deltas the telemetry schema accepts, reset by collect", async () => {
+    const p = prober([target]);
+    for (let i = 0; i < 3; i++) await p.probeAll();
+    const [stats, ...rest] = p.collect();
+    expect(rest).toEqual([]);
+    expect(Value.Check(InferenceStats, stats)).toBe(true);
+    expect(stats).toMatchObject({ ...labels(target), requests: 3, errors: 0 });
+    expect(stats?.latencyBucketCounts.reduce((a, b) => a + b, 0)).toBe(3);
+    expect(stats?.latencySumSeconds).toBeGreaterThan(0);
+    expect(p.collect()).toEqual([]);
+  });
+
+  it("counts an unknown version and an unreachable runtime as errors, never rejecting", async () => {
+    const missing = { ...target, version: "9.9.9" };
+    const down = { ...target, baseUrl: "http://127.0.0.1:1", variant: "down" };
+    const p = prober([missing, down]);
+    await p.probeAll();
+    await p.probeAll();
+    const zeros = new Array(13).fill(0);
+    expect(p.collect()).toEqual([
+      { ...labels(missing), requests: 2, errors: 2, latencyBucketCounts: zeros, latencySumSeconds: 0 },
+      { ...labels(down), requests: 2, errors: 2, latencyBucketCounts: zeros, latencySumSeconds: 0 },
+    ]);
+  });
+
+  it("reports the runtime's own counts of all traffic when the target reads its metrics", async () => {
+    const p = prober([{ ...target, runtimeMetrics: true }]);
+    await p.probeAll(); // the first scrape is the baseline: the probe's own measurement stands in
+    expect(p.collect()).toMatchObject([{ requests: 1, errors: 0 }]);
+    const data = new Array(3 * IMAGE_SIZE * IMAGE_SIZE).fill(0.5);
+    const request = { inputs: [{ name: INPUT_NAME, shape: [1, 3, IMAGE_SIZE, IMAGE_SIZE], datatype: "FP32", data }] };
+    for (let i = 0; i < 4; i++) expect((await postJson(`${runtime.url}/v2/models/detector/infer`, request)).status).toBe(200);
+    expect((await postJson(`${runtime.url}/v2/models/detector/infer`, { inputs: [] })).status).toBe(400);
+    await p.probeAll();
+    const [stats] = p.collect();
+    // 4 served + 1 refused by others, and this round's probe.
+    expect(stats).toMatchObject({ requests: 6, errors: 1 });
+    expect(stats?.latencyBucketCounts.reduce((a, b) => a + b, 0)).toBe(5);
+  });
+
+  it("keeps a removed target's counts for one more collect when targets change", async () => {
+    const p = prober([target]);
+    await p.probeAll();
+    const other = { ...target, variant: "other" };
+    p.setTargets([other]);
+    await p.probeAll();
+    expect(p.collect().map((s) => [s.variant, s.requests])).toEqual([
+      ["onnx-fp32", 1],
+      ["other", 1],
+    ]);
+    await p.probeAll();
+    expect(p.collect().map((s) => [s.variant, s.requests])).toEqual([["other", 1]]);
+  });
+
+  it("probes on its own once started, until stopped", async () => {
+    const p = prober([target]);
+    p.start();
+    let seen = 0;
+    while (seen < 3) {
+      await new Promise((r) => setTimeout(r, 20));
+      seen += p.collect().reduce((n, s) => n + s.requests, 0);
+    }
+    await p.stop();
+    p.collect();
+    await new Promise((r) => setTimeout(r, 80));
+    expect(p.collect()).toEqual([]);
+  });
+});
