@@ -1,13 +1,17 @@
 import { collectDefaultMetrics, Registry } from "prom-client";
+import { ROLLOUT_DECISIONS, ROLLOUT_PHASES } from "../operator/src/api/edgemodel.js";
+import { Fleet } from "../operator/src/gateway/fleet.js";
+import { gatewayMetrics, processMetrics } from "../operator/src/gateway/metrics.js";
 import {
   controllerMetrics,
   informerMetrics,
   kubeClientMetrics,
   leaderMetrics,
   reconcileOutcomes,
+  rolloutMetrics,
   workQueueMetrics,
 } from "../operator/src/observe/metrics.js";
-import { GATEWAY_CONTRACT, type MetricType, OPERATOR_CONTRACT } from "./contract.js";
+import { type MetricType, PENDING_METRICS } from "./contract.js";
 
 /** What Prometheus stores for one exported family: a histogram adds _bucket, _sum and _count series. */
 export interface ExportedMetric {
@@ -15,8 +19,8 @@ export interface ExportedMetric {
   readonly type: MetricType | "summary";
 }
 
-/** Every family a component's own code registers: the operator's builders on a scratch registry, plus prom-client's process metrics. */
-function registered(): ExportedMetric[] {
+/** The operator's families, from its own builders on a scratch registry (prom-client's process metrics included). */
+function operatorFamilies(): ExportedMetric[] {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   controllerMetrics(registry, "lint", 1);
@@ -25,17 +29,31 @@ function registered(): ExportedMetric[] {
   informerMetrics(registry);
   reconcileOutcomes(registry);
   leaderMetrics(registry);
+  rolloutMetrics(registry, ROLLOUT_PHASES, ROLLOUT_DECISIONS);
+  return fromRegistry(registry);
+}
+
+/** The telemetry gateway's families: its registry's, and the per-device families its Fleet renders itself. */
+function gatewayFamilies(): ExportedMetric[] {
+  const registry = new Registry();
+  const fleet = new Fleet({ countSkippedAsGaps: true });
+  processMetrics(registry);
+  gatewayMetrics(registry, fleet);
+  return [...fromRegistry(registry), ...[...fleet.allFamilies()].map((f) => ({ family: f.name, type: f.type }))];
+}
+
+function fromRegistry(registry: Registry): ExportedMetric[] {
   const families = registry.getMetricsAsArray().map((m) => ({ family: m.name, type: String(m.type) as ExportedMetric["type"] }));
   registry.clear();
   return families;
 }
 
-/** The families a component registers, then the contract's names no code registers yet. */
+/** Every family the project's components register, then the names promised but not yet registered by code. */
 export function exportedFamilies(): ExportedMetric[] {
-  const families = registered();
-  const known = new Set(families.map((f) => f.family));
-  for (const m of [...GATEWAY_CONTRACT, ...OPERATOR_CONTRACT]) if (!known.has(m.name)) families.push({ family: m.name, type: m.type });
-  return families;
+  const families = new Map<string, ExportedMetric>();
+  for (const f of [...operatorFamilies(), ...gatewayFamilies()]) families.set(f.family, f);
+  for (const m of PENDING_METRICS) if (!families.has(m.name)) families.set(m.name, { family: m.name, type: m.type });
+  return [...families.values()];
 }
 
 /** Series names as PromQL sees them: a histogram's or summary's family expands to its suffixed series. */
