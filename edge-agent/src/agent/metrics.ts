@@ -21,6 +21,9 @@ function mirror(counter: Counter, read: () => number): () => void {
 export function agentMetrics(sources: AgentMetricSources) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // prom-client names these gauges *_total, which promtool (rightly) flags as counter names.
+  for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"])
+    registry.removeSingleMetric(name);
   const registers = [registry];
   let spool: SpoolStats | undefined;
   // One stats() per scrape, shared by the spool series.
