@@ -28,7 +28,7 @@ const input = (overrides: Record<string, unknown> = {}) => ({
 
 beforeAll(async () => {
   runtime = await startRuntime([
-    "--model-name=detector",
+    "--model-name=vision/detector",
     "--model-version=1.0.0",
     `--model-path=${models.path("detector")}`,
     `--max-body-bytes=${MAX_BODY}`,
@@ -225,7 +225,7 @@ describe("CPU runtime process: flags and shutdown", () => {
     const missing = await run(["--model-name=detector", "--model-version=1"]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^--model-path is required/);
-    const bad = await run(["--model-name=a/b", "--model-version=1", "--model-path=x"]);
+    const bad = await run(["--model-name=a/b/c", "--model-version=1", "--model-path=x"]);
     expect(bad.stderr).toMatch(/^--model-name must be 1-63 letters/);
   });
 

@@ -8,7 +8,8 @@ edgefleet's CPU runtime: serves one ONNX model with onnxruntime over the Open In
 (KServe v2) REST API, with Prometheus metrics at /metrics on the same port.
 
 Options:
-  --model-name NAME         the model's name in /v2/models/NAME (required)
+  --model-name NAME         the model's name in /v2/models/NAME (required); NAMESPACE/NAME, as the
+                            operator's EDGEFLEET_MODEL gives it, serves as NAME
   --model-version VERSION   the model's version in /v2/models/NAME/versions/VERSION (required)
   --model-path FILE         the ONNX file, e.g. from the agent's artifact cache (required)
   --http-address HOST:PORT  where to listen (default: 0.0.0.0:8080; port 0 picks one); the bound
@@ -48,6 +49,11 @@ function integer(flag: string, value: string, min: number): number {
 }
 
 /** The runtime's options, or "help" when --help was given. */
+/** OIP model names are one path segment, so a namespace/ prefix (the operator's EDGEFLEET_MODEL form) is dropped. */
+function modelName(value: string | undefined): string {
+  return segment("model-name", value?.slice(value.indexOf("/") + 1));
+}
+
 export function parseOptions(argv: string[]): RuntimeOptions | "help" {
   const { values: v } = parseArgs({
     args: argv,
@@ -69,7 +75,7 @@ export function parseOptions(argv: string[]): RuntimeOptions | "help" {
   if (!/^.+:\d+$/.test(v["http-address"]))
     throw new Error(`--http-address must be HOST:PORT (e.g. 0.0.0.0:8080 or 127.0.0.1:0), got "${v["http-address"]}"`);
   return {
-    modelName: segment("model-name", v["model-name"]),
+    modelName: modelName(v["model-name"]),
     modelVersion: segment("model-version", v["model-version"]),
     modelPath: required("model-path", v["model-path"]),
     httpAddress: v["http-address"],

@@ -19,22 +19,47 @@ const SERVE: Pick<EdgeRuntimeSpec, "args" | "ports" | "protocol"> = {
   protocol: "open-inference-v2",
 };
 
-function runtime(name: string, spec: Omit<EdgeRuntimeSpec, keyof typeof SERVE | "image">): EdgeRuntime {
+type Serving = Pick<EdgeRuntimeSpec, "image" | "args" | "ports">;
+
+function runtime(name: string, spec: Omit<EdgeRuntimeSpec, keyof typeof SERVE | "image">, own: Partial<Serving> = {}): EdgeRuntime {
   return {
     apiVersion: API_VERSION,
     kind: "EdgeRuntime",
     metadata: { name, labels: { [LABELS.partOf]: "edgefleet" } },
-    spec: { image: `ghcr.io/edgefleet/runtime-${name}:${IMAGE_TAG}`, ...SERVE, ...spec },
+    spec: { image: `ghcr.io/edgefleet/runtime-${name}:${IMAGE_TAG}`, ...SERVE, ...own, ...spec },
   };
 }
 
+/** Where the edge agent's content-addressed artifact cache keeps verified model files on a node. */
+const ARTIFACT_BLOBS = "/var/lib/edgefleet/artifacts/blobs/sha256";
+
+/**
+ * edgefleet's own CPU runtime (edge-agent/src/runtime/main.ts, docs/runtime.md): OIP v2 over HTTP
+ * only, told what to serve by the operator's model environment through Kubernetes' $(VAR) expansion.
+ */
+const CPU_RUNTIME: Serving = {
+  image: `ghcr.io/edgefleet/cpu-runtime:${IMAGE_TAG}`,
+  args: [
+    "--model-name=$(EDGEFLEET_MODEL)",
+    "--model-version=$(EDGEFLEET_MODEL_VERSION)",
+    `--model-path=${ARTIFACT_BLOBS}/$(EDGEFLEET_ARTIFACT_SHA256)`,
+    "--http-address=0.0.0.0:8080",
+  ],
+  ports: [{ name: "http", containerPort: 8080, protocol: "TCP" }],
+};
+
 export const DEFAULT_RUNTIMES: readonly EdgeRuntime[] = [
-  runtime("onnx", {
-    supportedFormats: [{ format: "onnx", precisions: ["fp32", "int8"], versions: ["1.20.1"] }],
-    accelerators: [{ kind: "cpu" }],
-    architectures: ["amd64", "arm64"],
-    priority: 0,
-  }),
+  runtime(
+    "onnx",
+    {
+      // The onnxruntime-node version the CPU runtime ships.
+      supportedFormats: [{ format: "onnx", precisions: ["fp32", "int8"], versions: ["1.30.0"] }],
+      accelerators: [{ kind: "cpu" }],
+      architectures: ["amd64", "arm64"],
+      priority: 0,
+    },
+    CPU_RUNTIME,
+  ),
   runtime("tensorrt", {
     supportedFormats: [{ format: "tensorrt", precisions: ["fp16", "int8"], versions: ["10.3.0"] }],
     accelerators: [{ kind: "nvidia-gpu", resources: { "nvidia.com/gpu": 1 } }],
