@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useTempDirs } from "../../edge-agent/src/testing/temp-dir.js";
-import { eventually, parseExposition, valueOf } from "../telemetry/exposition.js";
+import { eventually, parseExposition, valueOf as seriesValue } from "../telemetry/exposition.js";
 import { type GatewayProcess, startGateway } from "../telemetry/gateway-process.js";
 import { SITE, startTlsBroker, type TlsBroker } from "../telemetry/tls-broker.js";
 import { AgentProcess } from "./agent-process.js";
@@ -46,26 +46,26 @@ describe("agent -> Mosquitto (shipped TLS config and ACL) -> gateway -> /metrics
     });
     const samples = await eventually(async () => {
       const s = parseExposition(await gateway.metrics());
-      expect(valueOf(s, "edgefleet_device_up", device)).toBe(1);
-      expect(valueOf(s, "edgefleet_gateway_messages_total", { kind: "telemetry", result: "accepted" })).toBeGreaterThanOrEqual(3);
+      expect(seriesValue(s, "edgefleet_device_up", device)).toBe(1);
+      expect(seriesValue(s, "edgefleet_gateway_messages_total", { kind: "telemetry", result: "accepted" })).toBeGreaterThanOrEqual(3);
       return s;
     }, 20_000);
-    expect(valueOf(samples, "edgefleet_device_info", { ...device, agent_version: "0.1.0" })).toBe(1);
-    expect(valueOf(samples, "edgefleet_device_rail_power_watts", { ...device, rail: "total" })).toBeGreaterThan(0);
+    expect(seriesValue(samples, "edgefleet_device_info", { ...device, agent_version: "0.1.0" })).toBe(1);
+    expect(seriesValue(samples, "edgefleet_device_rail_power_watts", { ...device, rail: "total" })).toBeGreaterThan(0);
     expect(
-      valueOf(samples, "edgefleet_device_thermal_zone_temperature_celsius", { ...device, zone: "soc", id: "simulated" }),
+      seriesValue(samples, "edgefleet_device_thermal_zone_temperature_celsius", { ...device, zone: "soc", id: "simulated" }),
     ).toBeGreaterThan(20);
-    expect(valueOf(samples, "edgefleet_device_throttled", { ...device, component: "soc" })).toBe(0);
-    expect(valueOf(samples, "edgefleet_device_spool_dropped_messages_total", device)).toBe(0);
-    expect(valueOf(samples, "edgefleet_device_spool_pending_messages", device)).toBeDefined();
-    expect(valueOf(samples, "edgefleet_device_spool_bytes", device)).toBeGreaterThan(0);
-    expect(valueOf(samples, "edgefleet_gateway_rejected_messages_total", { reason: "invalid-payload" }) ?? 0).toBe(0);
-    expect(valueOf(samples, "edgefleet_gateway_sequence_gaps_total", { site: SITE, node: NODE }) ?? 0).toBe(0);
+    expect(seriesValue(samples, "edgefleet_device_throttled", { ...device, component: "soc" })).toBe(0);
+    expect(seriesValue(samples, "edgefleet_device_spool_dropped_messages_total", device)).toBe(0);
+    expect(seriesValue(samples, "edgefleet_device_spool_pending_messages", device)).toBeDefined();
+    expect(seriesValue(samples, "edgefleet_device_spool_bytes", device)).toBeGreaterThan(0);
+    expect(seriesValue(samples, "edgefleet_gateway_rejected_messages_total", { reason: "invalid-payload" }) ?? 0).toBe(0);
+    expect(seriesValue(samples, "edgefleet_gateway_sequence_gaps_total", { site: SITE, node: NODE }) ?? 0).toBe(0);
 
     agent.signal("SIGTERM");
     expect(await agent.exited).toBe(0);
     await eventually(async () => {
-      expect(valueOf(parseExposition(await gateway.metrics()), "edgefleet_device_up", device)).toBe(0);
+      expect(seriesValue(parseExposition(await gateway.metrics()), "edgefleet_device_up", device)).toBe(0);
     });
   });
 });
