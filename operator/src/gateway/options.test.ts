@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { parseGatewayOptions } from "./options.js";
+
+const base = ["--broker-url", "mqtts://broker:8883"];
+
+describe("gateway options", () => {
+  it("has defaults: a shared subscription, a persistent session, the operator's http address", () => {
+    expect(parseGatewayOptions(base)).toMatchObject({
+      brokerUrl: "mqtts://broker:8883",
+      sharedGroup: "edgefleet-gateways",
+      sessionExpirySeconds: 300,
+      keepaliveSeconds: 30,
+      httpAddress: "0.0.0.0:8080",
+      logLevel: "info",
+    });
+  });
+
+  it("subscribes unshared with an empty --shared-group", () => {
+    expect(parseGatewayOptions([...base, "--shared-group="])).toMatchObject({ sharedGroup: undefined });
+  });
+
+  it("answers --help without other flags", () => {
+    expect(parseGatewayOptions(["--help"])).toBe("help");
+  });
+
+  it.each([
+    [[], "--broker-url is required"],
+    [["--broker-url", "http://b:1"], '--broker-url must use mqtt:// or mqtts://, got "http://"'],
+    [["--broker-url", "broker"], "--broker-url must be a URL like mqtts://HOST:PORT"],
+    [[...base, "--keepalive", "0"], '--keepalive must be a whole number of seconds from 1 to 65535, got "0"'],
+    [[...base, "--session-expiry", "soon"], "--session-expiry must be a whole number of seconds"],
+    [[...base, "--shared-group", "a/b"], '--shared-group must not contain "/", "+" or "#", got "a/b"'],
+    [[...base, "--tls-cert", "c.pem"], "--tls-cert and --tls-key go together"],
+    [["--broker-url", "mqtt://b:1883", "--tls-ca", "ca.pem"], "--tls-ca, --tls-cert and --tls-key need an mqtts:// --broker-url"],
+    [[...base, "--http-address", "8080"], "--http-address must be HOST:PORT"],
+    [[...base, "--log-level", "loud"], '--log-level must be one of debug, info, warn, error, got "loud"'],
+    [[...base, "--bogus"], "Unknown option '--bogus'"],
+  ])("rejects %j naming the flag", (argv, message) => {
+    expect(() => parseGatewayOptions(argv)).toThrow(message);
+  });
+});
