@@ -1,0 +1,86 @@
+import { createServer, type Server } from "node:http";
+import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { ROLLOUT_DECISIONS, ROLLOUT_PHASES } from "../../operator/src/api/edgemodel.js";
+import { CONTROLLER_NAME } from "../../operator/src/controller/controller.js";
+import {
+  controllerMetrics,
+  informerMetrics,
+  kubeClientMetrics,
+  leaderMetrics,
+  reconcileOutcomes,
+  rolloutMetrics,
+  workQueueMetrics,
+} from "../../operator/src/observe/metrics.js";
+
+/**
+ * The operator's metric families, from its own builders, kept moving as a working operator moves
+ * them and served over HTTP for a real Prometheus to scrape: the SRE kit's operator panels and
+ * alerts need the families, not a Kubernetes cluster. edgefleet_placement_cpu_fallback is the one
+ * family the operator does not export yet (dashboards/contract.ts).
+ */
+export interface OperatorExporter {
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+export async function startOperatorExporter(): Promise<OperatorExporter> {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const controller = controllerMetrics(registry, CONTROLLER_NAME, 4);
+  const queue = workQueueMetrics(registry, CONTROLLER_NAME, () => ({ totalSeconds: 0.12, longestSeconds: 0.08 }));
+  const client = kubeClientMetrics(registry);
+  const informers = informerMetrics(registry);
+  const outcome = reconcileOutcomes(registry);
+  leaderMetrics(registry)(true);
+  const rollouts = rolloutMetrics(registry, ROLLOUT_PHASES, ROLLOUT_DECISIONS);
+  new Gauge({
+    name: "edgefleet_placement_cpu_fallback",
+    help: "1 while a class runs the model on its CPU although it has a preferred accelerator",
+    labelNames: ["namespace", "model", "hardware_class"],
+    registers: [registry],
+  }).set({ namespace: "vision", model: "detector", hardware_class: "orin-agx" }, 0);
+  controller.activeWorkers(1);
+  informers.objects("edgemodels", 3);
+  rollouts.state("vision", "detector", "Progressing", 25);
+
+  let tick = 0;
+  const work = setInterval(() => {
+    tick++;
+    queue.added();
+    queue.depth(tick % 3);
+    queue.queued(0.0004);
+    queue.worked(0.02);
+    controller.reconciled(tick % 10 === 0 ? "error" : "success", 0.02 + (tick % 5) / 100);
+    if (tick % 10 === 0) queue.retried();
+    client("PATCH", tick % 20 === 0 ? 409 : 200, 0.008);
+    informers.event("edgemodels", "MODIFIED");
+    if (tick % 25 === 0) informers.restarted("edgemodels", "expired");
+    outcome(tick % 4 === 0 ? "synced" : "unchanged");
+    if (tick % 5 === 0) {
+      rollouts.decided("vision", "detector", "continue");
+      rollouts.analysed(0.15);
+    }
+  }, 200);
+  work.unref();
+
+  const server: Server = createServer((req, res) => {
+    if (req.url !== "/metrics") {
+      res.writeHead(404).end();
+      return;
+    }
+    registry.metrics().then(
+      (text) => res.writeHead(200, { "content-type": registry.contentType }).end(text),
+      (err: unknown) => res.writeHead(500).end(String(err)),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (typeof address !== "object" || address === null) throw new Error("operator exporter has no port");
+  return {
+    port: address.port,
+    async stop() {
+      clearInterval(work);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
