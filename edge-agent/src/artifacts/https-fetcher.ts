@@ -122,9 +122,13 @@ export function httpsFetcher(options: HttpsFetcherOptions = {}): Fetcher {
           if (!(err instanceof Transient)) throw err;
           failures = req.sink.offset > before ? 1 : failures + 1;
           if (failures >= retry.attempts) {
-            throw new ArtifactRefusal("download-failed", `${req.uri}: ${err.message} (${failures} attempt${failures === 1 ? "" : "s"} without progress)`, {
-              cause: err,
-            });
+            throw new ArtifactRefusal(
+              "download-failed",
+              `${req.uri}: ${err.message} (${failures} attempt${failures === 1 ? "" : "s"} without progress)`,
+              {
+                cause: err,
+              },
+            );
           }
           await retry.sleep(backoffDelay(retry, failures), req.signal);
         }
