@@ -2,6 +2,7 @@ import type { Server } from "node:http";
 import { listen, probeServer } from "../../../operator/src/observe/http-server.js";
 import type { Logger } from "../../../operator/src/observe/log.js";
 import { type Clock, monotonicClock } from "../clock.js";
+import { LatencyProber } from "../inference/prober.js";
 import { fullJitterBackoff } from "../mqtt/backoff.js";
 import { MqttPublisher } from "../mqtt/publisher.js";
 import { SpoolSender } from "../mqtt/sender.js";
@@ -10,6 +11,7 @@ import type { Timers } from "../spool/options.js";
 import { Spool } from "../spool/spool.js";
 import { SCHEMA_VERSION } from "../telemetry/schema.js";
 import { type ArtifactSource, Collector, type InferenceSource } from "./collector.js";
+import { readInferenceTargets } from "./inference-targets.js";
 import { inventory } from "./inventory.js";
 import { agentMetrics } from "./metrics.js";
 import type { AgentOptions } from "./options.js";
@@ -51,6 +53,12 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
   const clock = deps.clock ?? monotonicClock;
   const now = deps.now ?? Date.now;
   const timers = deps.timers ?? realTimers;
+  // The latency prober over the targets file, unless the caller brings its own inference source.
+  const prober =
+    deps.inference === undefined && options.inferenceTargets !== undefined
+      ? new LatencyProber({ targets: readInferenceTargets(options.inferenceTargets), intervalMs: options.probeIntervalMs, log })
+      : undefined;
+  const inference = deps.inference ?? prober;
   const spool = Spool.open({ dir: options.spoolDir, maxBytes: options.spoolMaxBytes });
   const recovered = spool.stats();
   const seq = SeqCounter.open(options.spoolDir, spool);
@@ -83,7 +91,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
   const collector = new Collector({
     topic: nodeTopics(options.site, options.node).telemetry,
     sensors,
-    ...(deps.inference ? { inference: deps.inference } : {}),
+    ...(inference ? { inference } : {}),
     ...(deps.artifacts ? { artifacts: deps.artifacts } : {}),
     spool,
     seq,
@@ -148,6 +156,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
   log.info("serving /metrics, /healthz and /readyz", { port });
 
   publisher.start();
+  prober?.start();
   loop.start();
   void loop.runOnce();
 
@@ -155,6 +164,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
     port,
     async stop() {
       await loop.stop();
+      await prober?.stop();
       // The final batch: what the sensors read up to the signal goes to the spool too.
       await loop.runOnce();
       await publisher.stop(options.drainTimeoutMs);

@@ -33,6 +33,9 @@ Telemetry:
   --sensors LIST              comma list of ${SENSOR_TYPES.join(", ")} (default: thermal,hwmon,rapl,cpu,memory)
   --sysfs-root DIR            root holding sys/ and proc/ for file sensors (default: /)
   --simulated-seed N          seed of the simulated sensor (default: 1)
+  --inference-targets FILE    JSON array of the model versions served here ({baseUrl, namespace, model,
+                              version, variant, runtime, runtimeMetrics?}), probed over OIP v2
+  --probe-interval DUR        how often each inference target is probed (default: 5s)
   --drain-timeout DUR         on SIGTERM, how long to keep sending the spool before exiting (default: 5s)
 Service:
   --http-address HOST:PORT    /metrics, /healthz and /readyz (default: 0.0.0.0:8080; port 0 picks one)
@@ -59,6 +62,8 @@ export interface AgentOptions {
   sensors: SensorType[];
   sysfsRoot: string;
   simulatedSeed: number;
+  inferenceTargets: string | undefined;
+  probeIntervalMs: number;
   drainTimeoutMs: number;
   httpAddress: string;
   logLevel: Level;
@@ -135,6 +140,8 @@ export function parseOptions(argv: string[]): ParsedArgs {
       sensors: { type: "string", default: "thermal,hwmon,rapl,cpu,memory" },
       "sysfs-root": { type: "string", default: "/" },
       "simulated-seed": { type: "string", default: "1" },
+      "inference-targets": { type: "string" },
+      "probe-interval": { type: "string", default: "5s" },
       "drain-timeout": { type: "string", default: "5s" },
       "http-address": { type: "string", default: "0.0.0.0:8080" },
       "log-level": { type: "string", default: "info" },
@@ -190,6 +197,8 @@ export function parseOptions(argv: string[]): ParsedArgs {
     sensors: list("sensors", v.sensors, SENSOR_TYPES),
     sysfsRoot: v["sysfs-root"],
     simulatedSeed: seed,
+    inferenceTargets: v["inference-targets"],
+    probeIntervalMs: parseDuration("probe-interval", v["probe-interval"]),
     drainTimeoutMs: parseDuration("drain-timeout", v["drain-timeout"]),
     httpAddress: v["http-address"],
     logLevel: level,
