@@ -74,6 +74,9 @@ describe("installing verified artifacts over HTTPS", () => {
     const truncated = publish(server, { model: "detector", version: "3.0.0", key });
     server.routes.set(new URL(truncated.spec.uri).pathname, { body: truncated.body.subarray(0, 1000) });
 
+    const padded = publish(server, { model: "detector", version: "3.0.0", key });
+    server.routes.set(new URL(padded.spec.uri).pathname, { body: Buffer.concat([padded.body, Buffer.from("extra")]) });
+
     const unsigned = publish(server, { model: "detector", version: "3.0.0", key, unsigned: true });
     const wrongKey = publish(server, { model: "detector", version: "3.0.0", key, signWith: otherKey });
     // A validly signed old build, offered as version 3.0.0.
@@ -82,6 +85,7 @@ describe("installing verified artifacts over HTTPS", () => {
     const cases = [
       ["tampered", tampered.spec, "digest-mismatch"],
       ["truncated", truncated.spec, "size-mismatch"],
+      ["padded", padded.spec, "size-mismatch"],
       ["unsigned", unsigned.spec, "signature-missing"],
       ["wrong key", wrongKey.spec, "signature-invalid"],
       ["downgrade", downgrade, "version-mismatch"],
