@@ -78,6 +78,7 @@ export class Collector {
       log.error("telemetry message fails the schema; not sent", { code: verdict.code, reason: verdict.reason });
       return;
     }
+    sender.flushAck();
     if (spool.append(topic, body, seq.take()) === undefined) {
       // The seq is spent: the gateway sees the gap, and the spool counts the rejection.
       metrics.messages.inc({ result: "spool-rejected" });

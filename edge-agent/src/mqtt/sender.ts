@@ -21,9 +21,15 @@ export interface SenderEvents {
 export interface SenderOptions {
   readonly spool: Spool;
   readonly events?: SenderEvents;
-  /** Runs the coalesced spool ack; setImmediate by default, so one ack covers a burst of PUBACKs. */
+  /**
+   * Runs the coalesced spool ack, ACK_FLUSH_MS later by default: each ack is two fsyncs, so one
+   * per PUBACK would cap replay at the disk's sync rate. A crash loses at most that much of the
+   * ack, and those messages are sent again (duplicates, which the gateway drops by seq).
+   */
   readonly defer?: (fn: () => void) => void;
 }
+
+const ACK_FLUSH_MS = 100;
 
 interface InFlight {
   readonly id: number;
@@ -51,7 +57,7 @@ export class SpoolSender {
   private readonly defer: (fn: () => void) => void;
 
   constructor(private readonly options: SenderOptions) {
-    this.defer = options.defer ?? ((fn) => setImmediate(fn));
+    this.defer = options.defer ?? ((fn) => setTimeout(fn, ACK_FLUSH_MS).unref());
   }
 
   get inFlightCount(): number {
@@ -102,7 +108,10 @@ export class SpoolSender {
     return this.inFlight.length === 0 && this.options.spool.peek(1, this.cursor).length === 0;
   }
 
-  /** Writes the in-memory ack to the spool now (shutdown), rather than on the next turn. */
+  /**
+   * Writes the in-memory ack to the spool now: on shutdown, and before each append, so a message
+   * the broker already has is never counted as dropped if the byte bound drops its segment.
+   */
   flushAck(): void {
     this.ackScheduled = false;
     try {
