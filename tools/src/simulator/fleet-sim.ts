@@ -1,0 +1,168 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { V1Node, V1Pod } from "@kubernetes/client-node";
+import type { AgentOptions } from "../../../edge-agent/src/agent/options.js";
+import type { FetcherOptions } from "../../../edge-agent/src/artifacts/fetchers.js";
+import { LABELS } from "../../../operator/src/api/labels.js";
+import { ACCELERATORS, ARCHITECTURES } from "../../../operator/src/api/vocabulary.js";
+import type { KubeClient } from "../../../operator/src/kube/client.js";
+import { Informer, type InformerMetrics } from "../../../operator/src/kube/informer.js";
+import type { KubeObject, Resource } from "../../../operator/src/kube/objects.js";
+import { RESOURCES } from "../../../operator/src/kube/objects.js";
+import type { Logger } from "../../../operator/src/observe/log.js";
+import { LABELS as FLEET_LABELS } from "../fleet/nodes.js";
+import { NodeSimulation, type PublicKeyResolver } from "./node-sim.js";
+import { workloadsByNode } from "./workloads.js";
+
+/** The inventory a device would detect, from the labels the fleet profile gave its node. */
+export function hardwareOf(labels: Readonly<Record<string, string>>): Pick<AgentOptions, "arch" | "accelerators"> {
+  const arch = ARCHITECTURES.find((a) => a === labels[LABELS.arch]);
+  const main = ACCELERATORS.find((a) => a !== "cpu" && a === labels[LABELS.accelerator]);
+  return { arch, accelerators: main ? [main, "cpu"] : ["cpu"] };
+}
+
+const PODS: Resource = { name: "pods", group: "", version: "v1", plural: "pods", namespaced: true };
+
+/** Agent settings shared by every simulated node; identity, spool and ports are per node. */
+export type SharedAgentOptions = Omit<AgentOptions, "site" | "node" | "hardwareClass" | "spoolDir" | "httpAddress" | "simulatedSeed">;
+
+export interface FleetSimulationOptions {
+  readonly client: KubeClient;
+  /** Nodes carrying this label selector are simulated (default: the local fleet's nodes). */
+  readonly nodeSelector?: string;
+  readonly agent: SharedAgentOptions;
+  /** Per-node state (spools, artifact caches) lives under here. */
+  readonly dir: string;
+  readonly fetchers: FetcherOptions;
+  readonly probeIntervalMs: number;
+  readonly log: Logger;
+  /** Coalesces bursts of pod events (a DaemonSet rolling 20 pods) into one pass. */
+  readonly debounceMs?: number;
+}
+
+const quietMetrics: InformerMetrics = { restarted: () => {}, event: () => {}, objects: () => {} };
+
+/**
+ * Runs a simulated device for every fleet node of the local cluster, and on each the runtimes
+ * for the operator's pods bound to it. Level-based: every pass compares all nodes and pods with
+ * what runs, whatever events led to it.
+ */
+export class FleetSimulation {
+  private readonly nodes: Informer<KubeObject & V1Node>;
+  private readonly pods: Informer<KubeObject & V1Pod>;
+  private readonly sims = new Map<string, NodeSimulation>();
+  private timer: NodeJS.Timeout | undefined;
+  private pass: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(private readonly options: FleetSimulationOptions) {
+    const shared = { client: options.client, log: options.log, metrics: quietMetrics, transform: (o: KubeObject) => o };
+    const handlers = { added: () => this.schedule(), updated: () => this.schedule(), deleted: () => this.schedule() };
+    this.nodes = new Informer({
+      ...shared,
+      resource: RESOURCES.nodes,
+      labelSelector: options.nodeSelector ?? FLEET_LABELS.profile,
+      handlers,
+    }) as Informer<KubeObject & V1Node>;
+    this.pods = new Informer({
+      ...shared,
+      resource: PODS,
+      labelSelector: "app.kubernetes.io/managed-by=edgefleet-operator",
+      handlers,
+    }) as Informer<KubeObject & V1Pod>;
+  }
+
+  async start(): Promise<void> {
+    this.nodes.start();
+    this.pods.start();
+    await Promise.all([this.nodes.synced(), this.pods.synced()]);
+    this.schedule(0);
+    await this.pass;
+  }
+
+  /** What every node serves now: node -> model -> version. */
+  serving(): Map<string, Map<string, string>> {
+    return new Map([...this.sims].map(([node, sim]) => [node, new Map(sim.serving().map((s) => [s.model, s.version]))]));
+  }
+
+  private schedule(delayMs = this.options.debounceMs ?? 200): void {
+    if (this.stopped || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.pass = this.pass
+        .then(() => this.reconcile())
+        .catch((err) => this.options.log.error("simulation pass failed", { error: String(err) }));
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async reconcile(): Promise<void> {
+    if (this.stopped) return;
+    const nodes = this.nodes.list();
+    const { byNode, problems } = workloadsByNode(this.pods.list());
+    for (const p of problems) this.options.log.warn("runtime pod not simulated", p);
+    const wanted = new Set(nodes.map((n) => n.metadata?.name ?? ""));
+    for (const [name, sim] of [...this.sims]) {
+      if (wanted.has(name)) continue;
+      this.sims.delete(name);
+      await sim.stop();
+      this.options.log.info("node left the fleet", { node: name });
+    }
+    await Promise.all(
+      nodes.map(async (node, index) => {
+        const name = node.metadata?.name ?? "";
+        let sim = this.sims.get(name);
+        if (!sim) {
+          sim = this.simulate(node, index);
+          this.sims.set(name, sim);
+          await sim.start();
+        }
+        await sim.apply(byNode.get(name) ?? []);
+      }),
+    );
+  }
+
+  private simulate(node: V1Node, index: number): NodeSimulation {
+    const name = node.metadata?.name ?? "";
+    const labels = node.metadata?.labels ?? {};
+    const dir = join(this.options.dir, name);
+    mkdirSync(dir, { recursive: true });
+    const log = this.options.log.with({ node: name });
+    return new NodeSimulation({
+      agent: {
+        ...this.options.agent,
+        site: labels[FLEET_LABELS.site] ?? "local",
+        node: name,
+        hardwareClass: labels[FLEET_LABELS.hardwareClass] ?? "unknown",
+        ...hardwareOf(labels),
+        spoolDir: join(dir, "spool"),
+        httpAddress: "127.0.0.1:0",
+        simulatedSeed: index + 1,
+      },
+      dir,
+      fetchers: this.options.fetchers,
+      publicKey: this.publicKey,
+      probeIntervalMs: this.options.probeIntervalMs,
+      log,
+    });
+  }
+
+  private readonly publicKey: PublicKeyResolver = async (namespace, ref) => {
+    const secret = await this.options.client.request<{ data?: Record<string, string> }>({
+      method: "GET",
+      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(ref.name)}`,
+    });
+    const value = secret.data?.[ref.key];
+    if (value === undefined) throw new Error(`secret ${namespace}/${ref.name} has no key ${ref.key}`);
+    return Buffer.from(value, "base64").toString("utf8");
+  };
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await Promise.all([this.nodes.stop(), this.pods.stop()]);
+    await this.pass;
+    await Promise.all([...this.sims.values()].map((sim) => sim.stop()));
+    this.sims.clear();
+  }
+}

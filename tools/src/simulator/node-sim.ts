@@ -1,0 +1,156 @@
+import { join } from "node:path";
+import { type RunningAgent, startAgent } from "../../../edge-agent/src/agent/agent.js";
+import type { AgentOptions } from "../../../edge-agent/src/agent/options.js";
+import { ArtifactCache } from "../../../edge-agent/src/artifacts/cache.js";
+import type { FetcherOptions } from "../../../edge-agent/src/artifacts/fetchers.js";
+import { Installer } from "../../../edge-agent/src/artifacts/installer.js";
+import { FailureReporter } from "../../../edge-agent/src/artifacts/reporter.js";
+import { LatencyProber } from "../../../edge-agent/src/inference/prober.js";
+import type { InferenceTarget } from "../../../edge-agent/src/inference/target.js";
+import type { Logger } from "../../../operator/src/observe/log.js";
+import { type RuntimeInstance, startRuntimeInstance } from "./runtime-instance.js";
+import type { RuntimeWorkload } from "./workloads.js";
+
+/** Reads the PEM public key a signed variant references (a Secret in the model's namespace). */
+export type PublicKeyResolver = (namespace: string, ref: { name: string; key: string }) => Promise<string>;
+
+export interface NodeSimulationOptions {
+  /** The agent's options for this node; the simulator fills identity, spool and ports. */
+  readonly agent: AgentOptions;
+  /** The node's artifact cache lives here. */
+  readonly dir: string;
+  readonly fetchers: FetcherOptions;
+  readonly publicKey: PublicKeyResolver;
+  readonly probeIntervalMs: number;
+  readonly log: Logger;
+}
+
+const modelKey = (w: { namespace: string; model: string }) => `${w.namespace}/${w.model}`;
+
+/**
+ * One simulated edge node: the real edge agent (simulated sensors), the real artifact installer
+ * with the node's own verified cache, and for each model the node is asked to run, the real CPU
+ * runtime serving the verified file. Like a device, a node serves one version per model and keeps
+ * it when a new version's artifact is refused.
+ */
+export class NodeSimulation {
+  private agent: RunningAgent | undefined;
+  private readonly runtimes = new Map<string, RuntimeInstance>();
+  private readonly prober: LatencyProber;
+  private readonly reporter: FailureReporter;
+  private readonly installer: Installer;
+  private readonly cache: ArtifactCache;
+  /** The newest desired workloads; apply() calls run one at a time and always converge on this. */
+  private desired: readonly RuntimeWorkload[] = [];
+  private applying: Promise<void> | undefined;
+  private dirty = false;
+  /** Refusals already reported for a model version: a device does not retry a bad artifact in a loop. */
+  private readonly refused = new Set<string>();
+
+  constructor(private readonly options: NodeSimulationOptions) {
+    const log = options.log;
+    this.reporter = new FailureReporter(log);
+    this.cache = ArtifactCache.open({ root: join(options.dir, "artifacts") });
+    this.installer = new Installer({ cache: this.cache, fetchers: options.fetchers, reporter: this.reporter, log });
+    this.prober = new LatencyProber({ intervalMs: options.probeIntervalMs, log });
+  }
+
+  get node(): string {
+    return this.options.agent.node;
+  }
+
+  /** What this node serves now, by model: the version and runtime URL. */
+  serving(): { model: string; version: string; baseUrl: string }[] {
+    return [...this.runtimes].map(([model, r]) => ({ model, version: r.version, baseUrl: r.baseUrl }));
+  }
+
+  async start(): Promise<void> {
+    this.agent = await startAgent(this.options.agent, { log: this.options.log, inference: this.prober, artifacts: this.reporter });
+    this.prober.start();
+  }
+
+  /** Asks the node to run these workloads; resolves when it has caught up with the latest ask. */
+  apply(workloads: readonly RuntimeWorkload[]): Promise<void> {
+    this.desired = workloads;
+    this.dirty = true;
+    this.applying ??= this.drain().finally(() => {
+      this.applying = undefined;
+    });
+    return this.applying;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.dirty) {
+      this.dirty = false;
+      await this.converge(this.desired);
+    }
+  }
+
+  private async converge(workloads: readonly RuntimeWorkload[]): Promise<void> {
+    const wanted = new Map(workloads.map((w) => [modelKey(w), w]));
+    for (const [key, runtime] of [...this.runtimes]) {
+      if (wanted.has(key)) continue;
+      this.runtimes.delete(key);
+      await runtime.close();
+    }
+    for (const [key, workload] of wanted) {
+      const current = this.runtimes.get(key);
+      if (current?.sha256 === workload.artifact.sha256 && current.version === workload.version) continue;
+      await this.install(key, workload);
+    }
+    this.prober.setTargets([...wanted].flatMap(([key, w]) => this.target(key, w)));
+  }
+
+  private target(key: string, w: RuntimeWorkload): InferenceTarget[] {
+    const runtime = this.runtimes.get(key);
+    if (!runtime) return [];
+    // Labelled with what actually runs: after a refusal that is the version the node kept.
+    const variant = runtime.version === w.version ? w.variant : "kept";
+    return [{ baseUrl: runtime.baseUrl, namespace: w.namespace, model: w.model, version: runtime.version, variant, runtime: w.runtime }];
+  }
+
+  private async install(key: string, w: RuntimeWorkload): Promise<void> {
+    const attempt = `${key}@${w.version}#${w.artifact.sha256}`;
+    if (this.refused.has(attempt)) return;
+    const { signatureUri, publicKeyRef } = w.artifact;
+    let signature: { uri: string; publicKeyPem: string } | undefined;
+    if (signatureUri && publicKeyRef) {
+      try {
+        signature = { uri: signatureUri, publicKeyPem: await this.options.publicKey(w.namespace, publicKeyRef) };
+      } catch (err) {
+        this.options.log.warn("cannot read the artifact's public key; will retry", { model: key, error: String(err) });
+        return;
+      }
+    }
+    const outcome = await this.installer.install({
+      namespace: w.namespace,
+      model: w.model,
+      version: w.version,
+      artifact: { uri: w.artifact.uri, sha256: w.artifact.sha256, sizeBytes: w.artifact.sizeBytes, ...(signature ? { signature } : {}) },
+    });
+    if (!outcome.installed) {
+      if (outcome.refusal.reason !== "download-failed") this.refused.add(attempt);
+      return;
+    }
+    const active = this.cache.active(w.namespace, w.model);
+    if (!active) return;
+    const next = await startRuntimeInstance({
+      ...w,
+      version: active.version,
+      sha256: active.sha256,
+      path: active.path,
+      log: this.options.log,
+    });
+    const previous = this.runtimes.get(key);
+    this.runtimes.set(key, next);
+    await previous?.close();
+  }
+
+  async stop(): Promise<void> {
+    await this.applying;
+    await this.prober.stop();
+    await this.agent?.stop();
+    for (const runtime of this.runtimes.values()) await runtime.close();
+    this.runtimes.clear();
+  }
+}
