@@ -12,7 +12,8 @@ export interface Series {
   readonly lines: number;
   /** Rebuilds the cached text for new device labels (a birth named the hardware class). */
   relabel(deviceLabels: string): void;
-  render(out: string[]): void;
+  /** Its exposition lines, each ending in a newline. */
+  render(): string;
 }
 
 const ESCAPES: Record<string, string> = { "\\": "\\\\", '"': '\\"', "\n": "\\n" };
@@ -53,8 +54,8 @@ export class ValueSeries implements Series {
     this.prefix = `${this.name}{${join(deviceLabels, this.ownLabels)}} `;
   }
 
-  render(out: string[]): void {
-    out.push(this.prefix + formatValue(this.value));
+  render(): string {
+    return `${this.prefix}${formatValue(this.value)}\n`;
   }
 }
 
@@ -92,14 +93,14 @@ export class HistogramSeries implements Series {
     this.sum += sum;
   }
 
-  render(out: string[]): void {
+  render(): string {
     let cumulative = 0;
+    let text = "";
     for (let i = 0; i < this.counts.length; i++) {
       cumulative += this.counts[i] ?? 0;
-      out.push(this.bucketPrefixes[i] + formatValue(cumulative));
+      text += `${this.bucketPrefixes[i]}${formatValue(cumulative)}\n`;
     }
-    out.push(this.sumPrefix + formatValue(this.sum));
-    out.push(this.countPrefix + formatValue(cumulative));
+    return `${text}${this.sumPrefix}${formatValue(this.sum)}\n${this.countPrefix}${formatValue(cumulative)}\n`;
   }
 }
 
@@ -139,7 +140,7 @@ export class Family {
 }
 
 /** Lines per chunk handed to the writer: small enough that one chunk never blocks the event loop for long. */
-const CHUNK_LINES = 5_000;
+const CHUNK_LINES = 2_000;
 
 /**
  * Writes the families in chunks, yielding to the event loop between them so messages keep flowing
@@ -147,19 +148,21 @@ const CHUNK_LINES = 5_000;
  * chunks are seen or skipped as a Map iteration allows; each series itself is written whole.
  */
 export async function renderFamilies(families: Iterable<Family>, write: (chunk: string) => void): Promise<void> {
-  let out: string[] = [];
-  const flush = async () => {
-    write(`${out.join("\n")}\n`);
-    out = [];
-    await new Promise((resolve) => setImmediate(resolve));
-  };
+  let text = "";
+  let lines = 0;
   for (const family of families) {
     if (family.series.size === 0) continue;
-    out.push(family.header().slice(0, -1));
+    text += family.header();
     for (const series of family.series.values()) {
-      series.render(out);
-      if (out.length >= CHUNK_LINES) await flush();
+      text += series.render();
+      lines += series.lines;
+      if (lines >= CHUNK_LINES) {
+        write(text);
+        text = "";
+        lines = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
   }
-  if (out.length > 0) await flush();
+  if (text) write(text);
 }
