@@ -13,7 +13,7 @@ export interface LatencyProberOptions {
   targets?: readonly InferenceTarget[];
   /** Time from the start of one probe round to the start of the next (rounds never overlap). */
   intervalMs: number;
-  /** Limit on each HTTP request (default: the interval, at most 5 s). */
+  /** Limit on each HTTP request (default 5 s; a slow target delays the next round, never overlaps it). */
   timeoutMs?: number;
   clock?: Clock;
   timers?: Timers;
@@ -35,7 +35,7 @@ const realTimers: Timers = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
-class ProbeError extends Error {}
+const DEFAULT_TIMEOUT_MS = 5_000;
 
 /**
  * Measures inference on the node's runtimes through the Open Inference Protocol v2: each round
@@ -60,7 +60,7 @@ export class LatencyProber {
   constructor(options: LatencyProberOptions) {
     if (!(options.intervalMs > 0)) throw new RangeError(`prober intervalMs must be positive, got ${options.intervalMs}`);
     this.intervalMs = options.intervalMs;
-    this.timeoutMs = options.timeoutMs ?? Math.min(options.intervalMs, 5_000);
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.clock = options.clock ?? monotonicClock;
     this.timers = options.timers ?? realTimers;
     this.log = options.log ?? silentLogger;
@@ -132,7 +132,7 @@ export class LatencyProber {
   private async call(url: string, body?: string): Promise<string> {
     const answer = await httpRequest(this.agent, url, this.timeoutMs, body);
     if (answer.status !== 200)
-      throw new ProbeError(`${body === undefined ? "GET" : "POST"} ${url}: ${answer.status} ${answer.body.slice(0, 200)}`);
+      throw new Error(`${body === undefined ? "GET" : "POST"} ${url}: ${answer.status} ${answer.body.slice(0, 200)}`);
     return answer.body;
   }
 

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { InferenceSession } from "onnxruntime-node";
 import type { Registry } from "prom-client";
+import { listen } from "../../../operator/src/observe/http-server.js";
 import type { Logger } from "../../../operator/src/observe/log.js";
 import { ProtocolError } from "./errors.js";
 import { type InferenceMetrics, inferenceMetrics } from "./metrics.js";
@@ -96,17 +97,10 @@ export class RuntimeServer {
   }
 
   /** Listens on host:port (port 0 picks one); resolves to the bound address as host:port. */
-  listen(address: string): Promise<string> {
-    const match = /^(.*):(\d+)$/.exec(address);
-    if (!match) throw new Error(`--http-address must be HOST:PORT (e.g. 0.0.0.0:8080 or 127.0.0.1:0), got "${address}"`);
-    const [, host = "", port = "0"] = match;
-    return new Promise((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(Number(port), host.replace(/^\[(.*)\]$/, "$1") || "0.0.0.0", () => {
-        const bound = this.server.address() as AddressInfo;
-        resolve(bound.family === "IPv6" ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`);
-      });
-    });
+  async listen(address: string): Promise<string> {
+    await listen(this.server, address);
+    const bound = this.server.address() as AddressInfo;
+    return bound.family === "IPv6" ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`;
   }
 
   /** Stops accepting connections and waits for in-flight requests (idle keep-alive sockets are closed). */

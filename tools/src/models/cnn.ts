@@ -1,3 +1,4 @@
+import { seededRandom } from "../../../edge-agent/src/sensors/random.js";
 import { encodeModel, type FloatInitializer, type OnnxNode } from "./onnx.js";
 
 /**
@@ -26,18 +27,6 @@ export interface CnnSpec {
   seed: number;
 }
 
-/** mulberry32: tiny, fast, and the same sequence on every platform. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Uniform in [-limit, limit] with He's limit for fanIn, so activations neither vanish nor explode. */
 function weights(random: () => number, count: number, fanIn: number): Float32Array {
   const limit = Math.sqrt(6 / fanIn);
@@ -45,7 +34,7 @@ function weights(random: () => number, count: number, fanIn: number): Float32Arr
 }
 
 export function buildCnn(spec: CnnSpec, producerVersion: string): Uint8Array {
-  const random = prng(spec.seed);
+  const random = seededRandom(spec.seed);
   const nodes: OnnxNode[] = [];
   const initializers: FloatInitializer[] = [];
   let previous = INPUT_NAME;
