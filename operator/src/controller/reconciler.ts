@@ -17,6 +17,9 @@ import type { CachedDaemonSet, CachedNode } from "./slim.js";
 import { stableJson } from "./stable-json.js";
 import { modelStatus, stalledStatus, transitions } from "./status.js";
 
+/** How soon to look again at a model whose cached copy predates our own last write. */
+const CACHE_LAG_RETRY_MS = 100;
+
 /** Held on every EdgeModel until its children are gone, so deletion never leaves workloads behind. */
 export const FINALIZER = "edgefleet.io/cleanup";
 
@@ -61,6 +64,12 @@ export function ownerIndex(ds: V1DaemonSet): string | undefined {
  */
 export class Reconciler {
   readonly #o: Required<ReconcilerOptions>;
+  /**
+   * Model key → the resourceVersion our last writes to it were based on. A cache still holding
+   * that version has not seen the writes yet: acting on its status would repeat a rollout's last
+   * decision (advance a step twice, count a decision twice), so the reconcile waits for it.
+   */
+  readonly #writtenOver = new Map<string, string>();
 
   constructor(options: ReconcilerOptions) {
     this.#o = { now: () => new Date(), forget: () => {}, ...options };
@@ -71,7 +80,11 @@ export class Reconciler {
     if (!model) {
       const { namespace, name } = splitKey(key);
       this.#o.forget(namespace, name);
+      this.#writtenOver.delete(key);
       return { outcome: "absent" };
+    }
+    if (model.metadata.resourceVersion && this.#writtenOver.get(key) === model.metadata.resourceVersion) {
+      return { outcome: "unchanged", requeueAfterMs: CACHE_LAG_RETRY_MS };
     }
     try {
       return await this.#reconcile(key, model);
@@ -135,6 +148,9 @@ export class Reconciler {
     // Cleared only once the status recording the action is written: a crash in between repeats
     // the action, and every action is idempotent.
     if (annotation !== undefined) await this.#clearAction(model);
+    if ((outcome !== "unchanged" || annotation !== undefined) && model.metadata.resourceVersion) {
+      this.#writtenOver.set(key, model.metadata.resourceVersion);
+    } else this.#writtenOver.delete(key);
     return { outcome, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
   }
 

@@ -3,6 +3,7 @@ import { DEFAULT_RUNTIMES } from "../catalog/default-runtimes.js";
 import { desiredWorkloads } from "../rollout/workloads.js";
 import { classNode, referenceFleet } from "../testing/fleet.js";
 import { edgeModel, SHA256, VISION_VARIANTS } from "../testing/models.js";
+import { namedNodes } from "./daemonset.js";
 import { plan } from "./plan.js";
 
 const runtimes = DEFAULT_RUNTIMES;
@@ -100,24 +101,27 @@ describe("the DaemonSets of a model not in a rollout", () => {
   });
 
   it("pins a limited or derived class's workload to its nodes by name, keeping the model's nodeSelector", () => {
-    const model = edgeModel({ placement: { maxNodesPerClass: 1, nodeSelector: { "edgefleet.io/site": "a" } } });
+    const model = edgeModel({ placement: { maxNodesPerClass: 2, nodeSelector: { "edgefleet.io/site": "a" } } });
     const site = { labels: { "edgefleet.io/site": "a" } };
     const nodes = [
       classNode("x86-cpu", 1, site),
       classNode("x86-cpu", 2, site),
+      classNode("x86-cpu", 3, site),
       classNode("jetson-orin", 1, { ...site, unlabelled: true }),
     ];
     const [derived, limited] = daemonSets(model, nodes);
     expect(limited?.spec?.template.spec?.nodeSelector).toEqual({ "edgefleet.io/hardware-class": "x86-cpu", "edgefleet.io/site": "a" });
+    // One value per metadata.name requirement is all the API server allows: one ORed term per node.
     expect(limited?.spec?.template.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms).toEqual(
-      [{ matchFields: [{ key: "metadata.name", operator: "In", values: ["x86-cpu-0001"] }] }],
+      [
+        { matchFields: [{ key: "metadata.name", operator: "In", values: ["x86-cpu-0001"] }] },
+        { matchFields: [{ key: "metadata.name", operator: "In", values: ["x86-cpu-0002"] }] },
+      ],
     );
+    expect(limited && namedNodes(limited)).toEqual(["x86-cpu-0001", "x86-cpu-0002"]);
     expect(derived?.metadata?.name).toBe("detector-auto-arm64-nvidia-gpu-sm87");
     expect(derived?.spec?.template.spec?.nodeSelector).toEqual({ "edgefleet.io/site": "a" });
-    expect(
-      derived?.spec?.template.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms?.[0]
-        ?.matchFields?.[0]?.values,
-    ).toEqual(["jetson-orin-0001"]);
+    expect(derived && namedNodes(derived)).toEqual(["jetson-orin-0001"]);
   });
 
   it("keeps names within 63 characters for long model and class names", () => {

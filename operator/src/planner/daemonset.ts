@@ -106,14 +106,31 @@ export function ownerReference(model: EdgeModel): V1OwnerReference {
   return { apiVersion: API_VERSION, kind: "EdgeModel", name, uid, controller: true, blockOwnerDeletion: true };
 }
 
-// The DaemonSet controller runs pods only on nodes matching the template's node affinity.
+/**
+ * Required node affinity naming nodes: the DaemonSet controller runs pods only on nodes matching
+ * it. The API server allows a single value per metadata.name field requirement, so a set of nodes
+ * is one term per node (terms are ORed), and an exclusion one NotIn requirement per node in a
+ * single term (requirements are ANDed).
+ */
 function nodeAffinity(nodes: NodeNames): V1Affinity | undefined {
-  const fields = [
-    ...(nodes.in ? [{ key: "metadata.name", operator: "In", values: [...nodes.in] }] : []),
-    ...(nodes.notIn?.length ? [{ key: "metadata.name", operator: "NotIn", values: [...nodes.notIn] }] : []),
-  ];
-  if (!fields.length) return undefined;
-  return { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: fields }] } } };
+  const name = (operator: "In" | "NotIn", node: string) => ({ key: "metadata.name", operator, values: [node] });
+  const excluded = (nodes.notIn ?? []).map((n) => name("NotIn", n));
+  const terms = nodes.in
+    ? nodes.in.map((n) => ({ matchFields: [name("In", n), ...excluded] }))
+    : excluded.length
+      ? [{ matchFields: excluded }]
+      : [];
+  if (!terms.length) return undefined;
+  return { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } };
+}
+
+/** The nodes a workload's node affinity names with In (see nodeAffinity); undefined when it names none. */
+export function namedNodes(ds: V1DaemonSet): string[] | undefined {
+  const terms = ds.spec?.template.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  const names = terms.flatMap((t) =>
+    (t.matchFields ?? []).filter((f) => f.key === "metadata.name" && f.operator === "In").flatMap((f) => f.values ?? []),
+  );
+  return names.length ? names : undefined;
 }
 
 function stringQuantities(list: Record<string, string | number> | undefined): Record<string, string> {

@@ -4,6 +4,7 @@ import type { EdgeRuntime } from "../api/edgeruntime.js";
 import type { EventNote } from "../controller/events.js";
 import type { RolloutMetrics } from "../observe/metrics.js";
 import type { WorkloadObservation } from "../planner/conditions.js";
+import { namedNodes } from "../planner/daemonset.js";
 import { type Plan, plan } from "../planner/plan.js";
 import { type AnalysisRequest, analyse } from "./analysis.js";
 import { ACTIVE_PHASES, type AnalysisOutcome, advance, analysisDue, begin, type RevisionRef } from "./decide.js";
@@ -46,6 +47,9 @@ export interface RolloutRun {
   events: EventNote[];
   requeueAfterMs?: number;
 }
+
+/** Revisions kept per model, stable and target included, like a DaemonSet's revisionHistoryLimit. */
+export const REVISION_HISTORY = 5;
 
 const ref = (r: Revision): RevisionRef => ({ name: r.name, version: r.data.version });
 
@@ -179,15 +183,21 @@ export class RolloutEngine {
     }
   }
 
-  /** The snapshots to keep: the stable revision and the spec's; a new one is numbered after the newest. */
+  /**
+   * The snapshots to keep: the stable revision, the spec's (numbered after the newest when new),
+   * and the most recent others up to REVISION_HISTORY. Keeping the previous stable one past a
+   * promotion also covers a reconcile that still reads the status from before it.
+   */
   #revisions(model: EdgeModel, cached: readonly CachedRevision[], keep: Revision[]): V1ControllerRevision[] {
-    const newest = Math.max(0, ...cached.map((cr) => cr.revision ?? 0));
-    const unique = [...new Map(keep.map((r) => [r.name, r])).values()];
-    let next = newest;
-    return unique.map((r) => {
-      const existing = cached.find((cr) => cr.metadata.name === r.name);
-      return desiredRevision(model, r, existing?.revision ?? ++next);
-    });
+    let next = Math.max(0, ...cached.map((cr) => cr.revision ?? 0));
+    const wanted = new Map(keep.map((r) => [r.name, r]));
+    const number = new Map(cached.map((cr) => [cr.metadata.name ?? "", cr.revision ?? 0]));
+    const history = cached
+      .filter((cr) => !wanted.has(cr.metadata.name ?? ""))
+      .sort((a, b) => (b.revision ?? 0) - (a.revision ?? 0))
+      .slice(0, Math.max(0, REVISION_HISTORY - wanted.size))
+      .flatMap((cr) => readRevision(cr) ?? []);
+    return [...wanted.values(), ...history].map((r) => desiredRevision(model, r, number.get(r.name) ?? ++next));
   }
 }
 
@@ -196,13 +206,11 @@ function withProgress(r: RolloutStatus, progress: ClassProgress[] | undefined): 
   return progress ? { ...rest, classes: progress } : rest;
 }
 
-/** The nodes a class's canary DaemonSet names in its node affinity; none when there is no canary. */
+/** The nodes a class's canary DaemonSet runs on: those its affinity names, all when it names none, none without one. */
 export function canariesOf(daemonSets: readonly V1DaemonSet[], hardwareClass: string): readonly string[] | "all" {
   const ds = daemonSets.find(
     (d) => d.metadata?.labels?.[ROLLOUT_LABELS.track] === "canary" && d.metadata.labels["edgefleet.io/hardware-class"] === hardwareClass,
   );
   if (!ds) return [];
-  const terms = ds.spec?.template.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-  const names = terms?.[0]?.matchFields?.find((f) => f.key === "metadata.name" && f.operator === "In")?.values;
-  return names ?? "all";
+  return namedNodes(ds) ?? "all";
 }
