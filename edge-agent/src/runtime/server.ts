@@ -14,6 +14,7 @@ import { type Route, route } from "./routes.js";
 export const SERVER_NAME = "edgefleet-cpu-runtime";
 const SERVER_VERSION: string = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version;
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 export interface RuntimeServerOptions {
   /** The model this runtime serves; known before it loads, so requests for it get 503 rather than 404. */
@@ -82,6 +83,8 @@ export class RuntimeServer {
     this.metrics = inferenceMetrics(options.registry, options);
     this.modelReady = JSON.stringify({ name: options.name, ready: true });
     this.server = createServer((req, res) => this.handle(req, res));
+    // Longer than any probe interval, so a client never reuses a connection the runtime is closing.
+    this.server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   }
 
   /** Starts serving the loaded model (until then model routes answer 503). */
