@@ -101,7 +101,7 @@ export async function startRolloutSuite(opts: {
     await send(kc, "POST", "/api/v1/nodes", node);
     await send(kc, "PATCH", `/api/v1/nodes/${name}/status`, { status: base.status });
     created.push(name);
-    (nodes[hardwareClass] ??= []).push(name);
+    nodes[hardwareClass] = [...(nodes[hardwareClass] ?? []), name];
     return name;
   };
   for (const cls of CLASSES) for (let i = 1; i <= NODES_PER_CLASS; i++) await addNode(cls, i);
@@ -187,6 +187,18 @@ export function seriesFor(suite: RolloutSuite, model: string, version: string, l
 /** Merge-patches an EdgeModel's annotations (null removes one). */
 export async function annotate(kc: KubeConfig, ns: string, name: string, annotations: Record<string, string | null>): Promise<void> {
   await send(kc, "PATCH", `/apis/edgefleet.io/v1alpha1/namespaces/${ns}/edgemodels/${name}`, { metadata: { annotations } });
+}
+
+/** The nodes each class's canary DaemonSet of the model names. */
+export async function canaries(models: EdgeModels, name: string): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const d of await models.daemonSets()) {
+    const labels = d.metadata?.labels ?? {};
+    if (labels["edgefleet.io/model"] === name && labels["edgefleet.io/track"] === "canary") {
+      out[labels["edgefleet.io/hardware-class"] ?? ""] = namedNodes(d) ?? ["(all)"];
+    }
+  }
+  return out;
 }
 
 /** Waits for the model's rollout to reach a phase, returning the model. */
