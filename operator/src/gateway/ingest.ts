@@ -1,3 +1,4 @@
+import type { BirthPayload, DeathPayload, TelemetryPayload } from "../../../edge-agent/src/telemetry/schema.js";
 import { parseTopic } from "../../../edge-agent/src/telemetry/topic.js";
 import { type RejectionCode, validateMessage } from "../../../edge-agent/src/telemetry/validate.js";
 import type { Logger } from "../observe/log.js";
@@ -50,17 +51,18 @@ export function ingester({ fleet, metrics, log, now = Date.now, logEveryMs = 10_
       reject(topic, result.code, result.reason);
       return;
     }
+    // TypeScript does not narrow the payload by the nested topic.kind; validateMessage pairs them.
     switch (result.topic.kind) {
       case "birth":
-        fleet.birth(result.topic, result.payload as Parameters<Fleet["birth"]>[1], retained);
+        fleet.birth(result.topic, result.payload as BirthPayload, retained);
         metrics.message("birth", "accepted");
         return;
       case "death":
-        fleet.death(result.topic, result.payload as Parameters<Fleet["death"]>[1], retained);
+        fleet.death(result.topic, result.payload as DeathPayload, retained);
         metrics.message("death", "accepted");
         return;
       case "telemetry":
-        metrics.message("telemetry", fleet.telemetry(result.topic, result.payload as Parameters<Fleet["telemetry"]>[1]));
+        metrics.message("telemetry", fleet.telemetry(result.topic, result.payload as TelemetryPayload));
         return;
     }
   };
