@@ -1,9 +1,10 @@
 // Benchmark of the telemetry gateway.
-// 1. Ingest: QoS 1 telemetry (the docs example, ~1 KB) from NODES publishers through the real
+// 1. Ingest: QoS 1 telemetry (~700 bytes: 3 samples, one inference entry) from NODES publishers through the real
 //    Mosquitto with the shipped TLS config and ACL into one gateway process; baseline: a bare
 //    mqtt.js subscriber process that only counts, through the same broker in the same run.
 // 2. Two gateways on one shared subscription against one gateway.
-// 3. /metrics render time at 100,000 series, and the event-loop delay p99 while /metrics is
+// 3. /metrics render time at 100,000 series (to UTF-8 bytes, as the response writes them), the
+//    HTTP scrape time (curl, its own process) and the event-loop delay p99 while /metrics is
 //    scraped back to back; baseline: the same series as prom-client Gauges/Histograms.
 // Usage: npx tsx bench/gateway.ts [--messages 60000] [--nodes 10] [--series 100000] [--scrapes 20]
 import { spawn } from "node:child_process";
@@ -206,8 +207,8 @@ async function renderBench() {
     return t;
   };
   let bytes = 0;
-  const own = await times(() => renderMetrics({ registry, families: () => fleet.allFamilies() }, (c) => (bytes += c.length)));
-  const prom = await times(() => baseline.metrics());
+  const own = await times(() => renderMetrics({ registry, families: () => fleet.allFamilies() }, (c) => (bytes += Buffer.byteLength(c))));
+  const prom = await times(async () => Buffer.byteLength(await baseline.metrics()));
 
   // Event-loop delay while /metrics is scraped back to back over HTTP, with a timer ticking as messages would.
   const loopDelay = async (server: ReturnType<typeof gatewayServer>) => {
