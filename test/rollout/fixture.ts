@@ -161,7 +161,7 @@ export function rolloutSpec(profile: string, over: Partial<EdgeModelSpec> = {}):
     version: "1.0",
     variants: [ONNX],
     placement: { nodeSelector: { "edgefleet.io/fleet-profile": profile } },
-    slo: { p95LatencySeconds: 0.2 },
+    slo: { p95LatencySeconds: 0.2, maxPowerWatts: 30, maxTemperatureCelsius: 85 },
     rollout: {
       steps: [25, 50, 100],
       pauseSeconds: 1,
@@ -181,6 +181,8 @@ export function seriesFor(suite: RolloutSuite, model: string, version: string, l
     node: suite.nodes[cls]?.[0] ?? "",
     latencySeconds,
     requestsPerSecond: 20,
+    powerWatts: 12,
+    temperatureCelsius: 61,
   }));
 }
 

@@ -59,7 +59,13 @@ describe("rollouts analysed against a real Prometheus", () => {
     expect([...seen].every((p) => [25, 50, 100].includes(p))).toBe(true);
     expect(done.status?.rollout?.lastAnalysis).toMatchObject({ verdict: "Pass" });
     expect(done.status?.rollout?.lastAnalysis?.checks?.map((c) => `${c.hardwareClass} ${c.name} ${c.passed}`)).toEqual(
-      expect.arrayContaining(["rollout-a latency true", "rollout-a latency-vs-stable true", "rollout-b error-ratio true"]),
+      expect.arrayContaining([
+        "rollout-a latency true",
+        "rollout-a latency-vs-stable true",
+        "rollout-b error-ratio true",
+        "rollout-b power true",
+        "rollout-b temperature true",
+      ]),
     );
     expect(done.status?.canaryVersion).toBeUndefined();
     const events = await eventually("the rollout's Events", async () => {

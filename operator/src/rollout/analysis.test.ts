@@ -1,0 +1,134 @@
+import { describe, expect, it } from "vitest";
+import { type AnalysisRequest, analyse, judge, type Measurements } from "./analysis.js";
+import { createMetricsSource, type MetricsSource } from "./metrics-source.js";
+import { DEFAULT_SETTINGS } from "./settings.js";
+
+const request: AnalysisRequest = {
+  namespace: "vision",
+  model: "detector",
+  stableVersion: "1.0",
+  canaryVersion: "2.0",
+  classes: ["jetson-orin", "x86-cpu"],
+  settings: { ...DEFAULT_SETTINGS, minSamples: 50, latencyTolerance: 0.2, maxErrorRatio: 0.01 },
+  slo: { p95LatencySeconds: 0.1, maxPowerWatts: 15, maxTemperatureCelsius: 80 },
+};
+
+function measured(over: Partial<Measurements> = {}): Measurements {
+  const both = (stable: number, canary: number) => ({ stable, canary });
+  return {
+    p95: new Map([
+      ["jetson-orin", both(0.04, 0.045)],
+      ["x86-cpu", both(0.08, 0.09)],
+    ]),
+    requests: new Map([
+      ["jetson-orin", both(500, 100)],
+      ["x86-cpu", both(500, 100)],
+    ]),
+    errors: new Map([["x86-cpu", both(0, 0)]]),
+    power: new Map([["jetson-orin", 12]]),
+    temperature: new Map([["jetson-orin", 70]]),
+    ...over,
+  };
+}
+
+describe("judge", () => {
+  it("passes a step whose every class meets every limit, listing the values and limits", () => {
+    const outcome = judge(request, measured());
+    expect(outcome.verdict).toBe("Pass");
+    expect(outcome.message).toBe("every limit met (jetson-orin p95 0.045s, x86-cpu p95 0.09s)");
+    expect(outcome.checks?.filter((c) => c.hardwareClass === "jetson-orin").map((c) => [c.name, c.value, c.threshold, c.passed])).toEqual([
+      ["samples", 100, 50, true],
+      ["latency", 0.045, 0.1, true],
+      ["latency-vs-stable", 0.045, 0.048, true],
+      ["error-ratio", 0, 0.01, true],
+      ["power", 12, 15, true],
+      ["temperature", 70, 80, true],
+    ]);
+  });
+
+  it("fails on a canary slower than the SLO or than the stable version by more than the tolerance", () => {
+    const p95 = new Map([
+      ["jetson-orin", { stable: 0.04, canary: 0.06 }],
+      ["x86-cpu", { stable: 0.08, canary: 0.12 }],
+    ]);
+    const outcome = judge(request, measured({ p95 }));
+    expect(outcome.verdict).toBe("Fail");
+    expect(outcome.message).toBe(
+      "jetson-orin: p95 latency vs stable 0.04s +20%: 0.06s > 0.048s; x86-cpu: p95 latency 0.12s > 0.1s; x86-cpu: p95 latency vs stable 0.08s +20%: 0.12s > 0.096s",
+    );
+  });
+
+  it("fails on errors, power or temperature beyond their limits", () => {
+    const outcome = judge(
+      request,
+      measured({
+        errors: new Map([["x86-cpu", { canary: 5 }]]),
+        power: new Map([["jetson-orin", 18]]),
+        temperature: new Map([["jetson-orin", 91]]),
+      }),
+    );
+    expect(outcome.verdict).toBe("Fail");
+    expect(outcome.message).toBe(
+      "jetson-orin: max power 18W > 15W; jetson-orin: max temperature 91°C > 80°C; x86-cpu: error ratio 0.05 > 0.01",
+    );
+  });
+
+  it("waits, never passes, while a class has too few samples of the new version", () => {
+    const requests = new Map([
+      ["jetson-orin", { stable: 500, canary: 100 }],
+      ["x86-cpu", { stable: 500, canary: 7 }],
+    ]);
+    const outcome = judge(request, measured({ requests }));
+    expect(outcome.verdict).toBe("Wait");
+    expect(outcome.message).toBe("too few samples of 2.0 in the last 60s: x86-cpu: 7 of 50 samples");
+    expect(judge({ ...request, classes: [] }, measured()).verdict).toBe("Wait");
+  });
+
+  it("fails a class that misses a limit even while another still waits for samples", () => {
+    const requests = new Map([
+      ["jetson-orin", { stable: 500, canary: 100 }],
+      ["x86-cpu", { stable: 500, canary: 7 }],
+    ]);
+    expect(judge(request, measured({ requests, power: new Map([["jetson-orin", 40]]) })).verdict).toBe("Fail");
+  });
+
+  it("skips the comparison with the stable version when that has too few samples, and checks without SLOs set", () => {
+    const requests = new Map([
+      ["jetson-orin", { stable: 3, canary: 100 }],
+      ["x86-cpu", { stable: 3, canary: 100 }],
+    ]);
+    const outcome = judge({ ...request, slo: undefined }, measured({ requests }));
+    expect(outcome.verdict).toBe("Pass");
+    expect(new Set(outcome.checks?.map((c) => c.name))).toEqual(new Set(["samples", "error-ratio"]));
+  });
+});
+
+describe("analyse", () => {
+  const failing: MetricsSource = {
+    description: "test",
+    instant: () => Promise.reject(new Error("prometheus at http://p:9090 unreachable: connect ECONNREFUSED")),
+  };
+
+  it("makes a failing source inconclusive, not a pass", async () => {
+    expect(await analyse(failing, request)).toEqual({
+      verdict: "Inconclusive",
+      message: "prometheus at http://p:9090 unreachable: connect ECONNREFUSED",
+    });
+  });
+
+  it("skips versions the metrics cannot tell apart, without querying", async () => {
+    expect((await analyse(failing, { ...request, canaryVersion: "1.0" })).verdict).toBe("Skipped");
+  });
+});
+
+describe("createMetricsSource", () => {
+  it("makes a Prometheus source, and refuses unknown types and URLs naming the problem", () => {
+    expect(createMetricsSource({ type: "prometheus", url: "http://prom:9090/" }).description).toBe("prometheus at http://prom:9090");
+    expect(() => createMetricsSource({ type: "datadog", url: "http://x" })).toThrow(
+      'unknown metrics source type "datadog": use one of prometheus',
+    );
+    expect(() => createMetricsSource({ type: "prometheus", url: "ftp://x" })).toThrow(
+      'Prometheus URL "ftp://x" must be http:// or https://',
+    );
+  });
+});
