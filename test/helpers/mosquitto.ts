@@ -1,19 +1,11 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { mosquittoBinary } from "../../tools/src/services/mosquitto-binary.js";
 import { freePort } from "../../tools/src/services/ports.js";
 import { Service } from "../../tools/src/services/service.js";
 
-export { freePort };
-
-/** Debian installs the broker in sbin, which is not on every user's PATH. */
-const CANDIDATES = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"];
-
-export function mosquittoBinary(): string {
-  const found = CANDIDATES.find((p) => existsSync(p));
-  if (found === undefined) throw new Error("mosquitto not found: run `tools/edgefleet setup` (installs the Debian package)");
-  return found;
-}
+export { freePort, mosquittoBinary };
 
 export interface BrokerContext {
   readonly port: number;

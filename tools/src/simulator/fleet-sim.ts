@@ -34,6 +34,8 @@ export interface FleetSimulationOptions {
   /** Per-node state (spools, artifact caches) lives under here. */
   readonly dir: string;
   readonly fetchers: FetcherOptions;
+  /** Writes a node's MQTT client identity into its directory: the TLS files its agent uses. */
+  readonly identity: ((node: string, dir: string) => AgentOptions["tls"]) | undefined;
   readonly probeIntervalMs: number;
   readonly log: Logger;
   /** Coalesces bursts of pod events (a DaemonSet rolling 20 pods) into one pass. */
@@ -136,6 +138,7 @@ export class FleetSimulation {
         hardwareClass: labels[FLEET_LABELS.hardwareClass] ?? "unknown",
         ...hardwareOf(labels),
         spoolDir: join(dir, "spool"),
+        ...(this.options.identity ? { tls: this.options.identity(name, dir) } : {}),
         httpAddress: "127.0.0.1:0",
         simulatedSeed: index + 1,
       },

@@ -2,11 +2,14 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { Registry } from "prom-client";
 import { parseDuration } from "../../../edge-agent/src/agent/options.js";
 import { KubeClient } from "../../../operator/src/kube/client.js";
 import { loadCredentials } from "../../../operator/src/kube/credentials.js";
+import { listen, probeServer } from "../../../operator/src/observe/http-server.js";
 import { jsonLogger, LEVELS, type Level } from "../../../operator/src/observe/log.js";
 import { DEFAULT_CLUSTER, kubeconfigPath, stateDir } from "../cluster/paths.js";
+import { localPki } from "../platform/pki.js";
 import { FleetSimulation } from "./fleet-sim.js";
 
 export const HELP = `Usage: tools/edgefleet simulate [options]
@@ -22,12 +25,14 @@ hardware, so their artifacts must be ONNX files. Runs until SIGINT/SIGTERM.
 Options:
   --kubeconfig FILE         the cluster (default: the local cluster's kubeconfig)
   --broker-url URL          mqtt://HOST:PORT or mqtts://HOST:PORT (default: mqtt://127.0.0.1:1883)
-  --tls-ca FILE             CA of the broker's certificate (and, with mqtts, of the artifact server)
-  --artifact-ca FILE        CA the artifact server's certificate chains to (default: --tls-ca)
+  --pki-dir DIR             the local platform's CA (tools/src/platform/pki.ts): each device gets a
+                            client certificate for the broker (CN = node name) and trusts the CA
+                            for the broker and the artifact registry; without it, plain MQTT
   --dir DIR                 per-node spools and artifact caches (default: <state dir>/simulator)
   --interval DUR            telemetry interval (default: 1s)
   --probe-interval DUR      how often each runtime is probed (default: 250ms)
   --keepalive SECONDS       MQTT keepalive of every agent (default: 10)
+  --http-address HOST:PORT  /healthz and /readyz (ready once every node is simulated; default: 127.0.0.1:9102)
   --node-selector SELECTOR  which nodes to simulate (default: edgefleet.io/fleet-profile)
   --log-level LEVEL         ${LEVELS.join(", ")} (default: info)
   -h, --help                this help`;
@@ -35,8 +40,8 @@ Options:
 export interface SimulatorOptions {
   kubeconfig: string;
   brokerUrl: string;
-  tlsCa: string | undefined;
-  artifactCa: string | undefined;
+  pkiDir: string | undefined;
+  httpAddress: string;
   dir: string;
   intervalMs: number;
   probeIntervalMs: number;
@@ -52,8 +57,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     options: {
       kubeconfig: { type: "string" },
       "broker-url": { type: "string", default: "mqtt://127.0.0.1:1883" },
-      "tls-ca": { type: "string" },
-      "artifact-ca": { type: "string" },
+      "pki-dir": { type: "string" },
+      "http-address": { type: "string", default: "127.0.0.1:9102" },
       dir: { type: "string" },
       interval: { type: "string", default: "1s" },
       "probe-interval": { type: "string", default: "250ms" },
@@ -74,8 +79,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   return {
     kubeconfig: v.kubeconfig ?? kubeconfigPath(DEFAULT_CLUSTER, env),
     brokerUrl: v["broker-url"],
-    tlsCa: v["tls-ca"],
-    artifactCa: v["artifact-ca"] ?? v["tls-ca"],
+    pkiDir: v["pki-dir"],
+    httpAddress: v["http-address"],
     dir: v.dir ?? join(stateDir(env), "simulator"),
     intervalMs: parseDuration("interval", v.interval),
     probeIntervalMs: parseDuration("probe-interval", v["probe-interval"]),
@@ -99,19 +104,21 @@ async function main(): Promise<void> {
   }
   const log = jsonLogger({ level: options.logLevel }).with({ component: "fleet-simulator" });
   mkdirSync(options.dir, { recursive: true });
+  const pki = options.pkiDir === undefined ? undefined : localPki(options.pkiDir);
   const client = new KubeClient({ credentials: await loadCredentials(options.kubeconfig), qps: 20, burst: 40 });
   const simulation = new FleetSimulation({
     client,
     nodeSelector: options.nodeSelector,
     dir: options.dir,
-    fetchers: options.artifactCa ? { https: { ca: readFileSync(options.artifactCa, "utf8") } } : {},
+    fetchers: pki ? { https: { ca: readFileSync(pki.caFile, "utf8") } } : {},
+    identity: pki ? (node, dir) => ({ ca: pki.caFile, ...pki.write("client", pki.issue(node), dir) }) : undefined,
     probeIntervalMs: options.probeIntervalMs,
     log,
     agent: {
       arch: undefined,
       accelerators: undefined,
       brokerUrl: options.brokerUrl,
-      tls: options.tlsCa ? { ca: options.tlsCa } : {},
+      tls: {},
       keepaliveSeconds: options.keepaliveSeconds,
       reconnectMinDelayMs: 500,
       reconnectMaxDelayMs: 10_000,
@@ -126,12 +133,17 @@ async function main(): Promise<void> {
       logLevel: options.logLevel,
     },
   });
+  let ready = false;
+  const server = probeServer({ registry: new Registry(), healthy: () => true, ready: () => ready });
+  await listen(server, options.httpAddress);
   await simulation.start();
+  ready = true;
   log.info("simulating", { nodes: simulation.serving().size });
   const stop = async (signal: string) => {
     log.info("stopping", { signal });
     await simulation.stop();
     client.close();
+    server.close();
     process.exit(0);
   };
   process.once("SIGINT", () => void stop("SIGINT"));

@@ -27,7 +27,8 @@ export interface RuntimeInstanceOptions {
  * simulated fleet shares the machine's cores, and a runtime per node must not take them all.
  */
 export async function startRuntimeInstance(options: RuntimeInstanceOptions): Promise<RuntimeInstance> {
-  const name = `${options.namespace}/${options.model}`;
+  // OIP v2 names the model without its namespace: one runtime serves one model of one namespace.
+  const name = options.model;
   const server = new RuntimeServer({ name, version: options.version, registry: new Registry(), log: options.log });
   const model = await loadModel({ name, version: options.version, path: options.path, intraOpThreads: 1 });
   server.setModel(model);

@@ -1,0 +1,208 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { V1Node } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { EdgeModel } from "../../operator/src/api/edgemodel.js";
+import { classNode } from "../../operator/src/testing/fleet.js";
+import { buildModels } from "../../tools/src/models/models.js";
+import { sampleModel } from "../../tools/src/platform/edgemodel.js";
+import { type LocalPlatform, startLocalPlatform } from "../../tools/src/platform/local.js";
+import { LOCAL_HOST } from "../../tools/src/platform/pki.js";
+import { PUBLIC_KEY_REF, type PublishedArtifact, publishArtifact, signingKey, tamperArtifact } from "../../tools/src/platform/registry.js";
+import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
+import { installApi } from "../operator/install.js";
+import { rawRequest } from "../operator/raw-api.js";
+
+/*
+ * The whole chain, every part real: kwok nodes, the operator with rollout analysis, the fleet
+ * simulator running the edge agent and the CPU runtime per node, verified artifacts from an HTTPS
+ * registry, Mosquitto with the shipped TLS config and ACL, the gateway, Prometheus with the SRE
+ * kit's rules. Nothing is fed to Prometheus but what the simulated devices measure.
+ */
+
+const { kc, core } = testCluster();
+const CLASSES = ["e2e-a", "e2e-b"];
+const NODES_PER_CLASS = 3;
+const MODEL = "detector";
+let ns: string;
+let profile: string;
+let dir: string;
+let platform: LocalPlatform;
+const created: string[] = [];
+const artifacts = new Map<string, PublishedArtifact>();
+
+const modelPath = () => `/apis/edgefleet.io/v1alpha1/namespaces/${ns}/edgemodels/${MODEL}`;
+
+async function getModel(): Promise<EdgeModel> {
+  return (await rawRequest(kc, { method: "GET", path: modelPath() })).body as unknown as EdgeModel;
+}
+
+async function setVersion(version: string): Promise<void> {
+  const artifact = artifacts.get(version);
+  if (!artifact) throw new Error(`no artifact for ${version}`);
+  const spec = specFor(version, artifact);
+  const res = await rawRequest(kc, { method: "PATCH", path: modelPath(), body: { spec }, contentType: "application/merge-patch+json" });
+  if (res.status !== 200) throw new Error(`patching ${MODEL}: ${res.status} ${res.body.message}`);
+}
+
+function specFor(version: string, artifact: PublishedArtifact) {
+  return sampleModel({
+    namespace: ns,
+    name: MODEL,
+    version,
+    artifact,
+    placement: { nodeSelector: { "edgefleet.io/fleet-profile": profile } },
+    rollout: {
+      steps: [34, 100],
+      pauseSeconds: 2,
+      analysis: { windowSeconds: 10, minSamples: 10, maxFailures: 1, maxInconclusive: 3, latencyTolerance: 1 },
+    },
+  }).spec;
+}
+
+/** Versions each simulated node serves, as Prometheus sees them through the gateway. */
+async function servingInPrometheus(): Promise<Map<string, string>> {
+  const rows = await platform.prometheus.query(
+    `max by (node, version) (rate(edgefleet_inference_requests_total{namespace="${ns}",model="${MODEL}"}[5s])) > 0`,
+  );
+  return new Map(rows.map((r) => [r.metric.node ?? "", r.metric.version ?? ""]));
+}
+
+async function allNodesServe(version: string, timeoutMs = 120_000): Promise<void> {
+  await eventually(
+    `every node serving ${version} in Prometheus`,
+    async () => {
+      const serving = await servingInPrometheus();
+      return serving.size === created.length && [...serving.values()].every((v) => v === version) ? true : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+async function phase(want: string, timeoutMs = 180_000): Promise<EdgeModel> {
+  return eventually(
+    `rollout phase ${want}`,
+    async () => {
+      const m = await getModel();
+      return m.status?.rollout?.phase === want && m.status.observedGeneration === m.metadata.generation ? m : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+beforeAll(async () => {
+  await installApi(kc);
+  ns = await freshNamespace(core, "e2e");
+  profile = `e2e-${Date.now().toString(36)}`;
+  dir = mkdtempSync(join(tmpdir(), "edgefleet-e2e-"));
+  for (const cls of CLASSES) {
+    for (let i = 1; i <= NODES_PER_CLASS; i++) {
+      const base = classNode("x86-cpu", i);
+      const name = `${profile}-${cls}-${i}`;
+      const node: V1Node = {
+        metadata: {
+          name,
+          labels: {
+            ...base.metadata?.labels,
+            "kubernetes.io/hostname": name,
+            "edgefleet.io/fleet-profile": profile,
+            "edgefleet.io/hardware-class": cls,
+            "edgefleet.io/site": "e2e-site",
+          },
+        },
+      };
+      expect((await rawRequest(kc, { method: "POST", path: "/api/v1/nodes", body: node })).status).toBe(201);
+      await rawRequest(kc, {
+        method: "PATCH",
+        path: `/api/v1/nodes/${name}/status`,
+        body: { status: base.status },
+        contentType: "application/merge-patch+json",
+      });
+      created.push(name);
+    }
+  }
+  platform = await startLocalPlatform({
+    kubeconfig: inject("kubeconfig"),
+    dir,
+    freePorts: true,
+    scrapeInterval: "1s",
+    analysisIntervalSeconds: 2,
+    operatorArgs: ["--namespace", ns, "--leader-election-namespace", ns, "--identity", "e2e"],
+    simulatorNodeSelector: `edgefleet.io/fleet-profile=${profile}`,
+  });
+  const key = signingKey(join(dir, "pki"));
+  await core.createNamespacedSecret({
+    namespace: ns,
+    body: { metadata: { name: PUBLIC_KEY_REF.name }, stringData: { [PUBLIC_KEY_REF.key]: key.publicKeyPem } },
+  });
+  const [good, slow] = buildModels();
+  if (!good || !slow) throw new Error("the model generator lost a model");
+  const baseUrl = `https://${LOCAL_HOST}:${platform.ports.artifacts}`;
+  const publish = (version: string, bytes: Uint8Array) =>
+    artifacts.set(
+      version,
+      publishArtifact({ dir: platform.registryDir, baseUrl, model: MODEL, version, bytes, privateKeyPem: key.privateKeyPem }),
+    );
+  publish("1.0.0", good.bytes);
+  publish("1.1.0", good.bytes);
+  publish("1.2.0", slow.bytes);
+  publish("1.3.0", good.bytes);
+  const tampered = artifacts.get("1.3.0");
+  if (tampered) tamperArtifact(platform.registryDir, tampered);
+}, 180_000);
+
+afterAll(async () => {
+  await rawRequest(kc, { method: "DELETE", path: modelPath() }).catch(() => {});
+  await platform?.stop();
+  for (const name of created) await rawRequest(kc, { method: "DELETE", path: `/api/v1/nodes/${name}` }).catch(() => {});
+  if (ns) await core.deleteNamespace({ name: ns }).catch(() => {});
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}, 60_000);
+
+describe("OTA through the whole local platform", () => {
+  it("serves the first version on every node, measured by the devices and seen in Prometheus", async () => {
+    const model = sampleModel({ namespace: ns, name: MODEL, version: "1.0.0", artifact: artifacts.get("1.0.0") as PublishedArtifact });
+    const res = await rawRequest(kc, {
+      method: "POST",
+      path: `/apis/edgefleet.io/v1alpha1/namespaces/${ns}/edgemodels`,
+      body: { ...model, spec: specFor("1.0.0", artifacts.get("1.0.0") as PublishedArtifact) },
+    });
+    expect(res.status).toBe(201);
+    await allNodesServe("1.0.0");
+    const [up] = await platform.prometheus.query(`sum(edgefleet_device_up{node=~"${profile}.*"})`);
+    expect(Number(up?.value[1])).toBe(created.length);
+  }, 180_000);
+
+  it("promotes a good version through every step", async () => {
+    await setVersion("1.1.0");
+    const promoted = await phase("Promoted");
+    expect(promoted.status?.currentVersion).toBe("1.1.0");
+    await allNodesServe("1.1.0");
+  }, 240_000);
+
+  it("rolls a slower version back automatically, explaining why, and every node returns to the good one", async () => {
+    await setVersion("1.2.0");
+    const rolledBack = await phase("RolledBack");
+    expect(rolledBack.status?.rollout?.reason).toMatch(/latency/i);
+    expect(rolledBack.status?.currentVersion).toBe("1.1.0");
+    await allNodesServe("1.1.0");
+  }, 240_000);
+
+  it("refuses a tampered artifact: the refusal reaches Prometheus and the node keeps serving its version", async () => {
+    await setVersion("1.3.0");
+    await eventually(
+      "the digest mismatch counted in Prometheus",
+      async () => {
+        const rows = await platform.prometheus.query(
+          `sum(edgefleet_artifact_verification_failures_total{namespace="${ns}",model="${MODEL}",version="1.3.0",reason="digest-mismatch"})`,
+        );
+        return Number(rows[0]?.value[1] ?? 0) > 0 ? true : undefined;
+      },
+      120_000,
+    );
+    const serving = await servingInPrometheus();
+    expect(serving.size).toBe(created.length);
+    expect([...serving.values()].every((v) => v === "1.1.0")).toBe(true);
+  }, 180_000);
+});

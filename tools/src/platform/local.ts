@@ -1,0 +1,168 @@
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { GATEWAY_MQTT_IDENTITY } from "../../../stacks/src/platform/contract.js";
+import { mosquittoAcl, mosquittoConfig } from "../../../stacks/src/platform/mosquitto.js";
+import { mosquittoBinary } from "../services/mosquitto-binary.js";
+import { freePort } from "../services/ports.js";
+import { type Prometheus, startPrometheus } from "../services/prometheus.js";
+import { type Readiness, Service } from "../services/service.js";
+import { type ArtifactServer, startArtifactServer } from "../simulator/artifact-server.js";
+import { LOCAL_HOST, localPki } from "./pki.js";
+
+const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+export const RULES_DIR = join(ROOT, "dashboards/rules");
+
+/** Fixed ports people can bookmark; tests ask for free ones instead. */
+export const DEFAULT_PORTS = { broker: 8883, gateway: 9101, operator: 8080, prometheus: 9090, artifacts: 9443, simulator: 9102 };
+export type Ports = typeof DEFAULT_PORTS;
+
+export interface LocalPlatformOptions {
+  readonly kubeconfig: string;
+  /** Logs, certificates, the registry's files, Prometheus data and the simulator's devices. */
+  readonly dir: string;
+  readonly ports?: Partial<Ports>;
+  /** Scrape and rule interval, and the operator's analysis interval. */
+  readonly scrapeInterval?: string;
+  readonly analysisIntervalSeconds?: number;
+  /** Telemetry interval of every simulated device. */
+  readonly telemetryInterval?: string;
+  /** Extra operator flags, e.g. --namespace to confine a test's operator to its namespace. */
+  readonly operatorArgs?: readonly string[];
+  /** Which nodes the simulator runs devices for (default: every node of the local fleet). */
+  readonly simulatorNodeSelector?: string;
+  /** Called as each service comes up, for progress output. */
+  readonly progress?: (line: string) => void;
+}
+
+export interface LocalPlatform {
+  readonly ports: Ports;
+  readonly prometheus: Prometheus;
+  readonly registry: ArtifactServer;
+  /** Model files served by the registry are put here. */
+  readonly registryDir: string;
+  readonly services: { broker: Service; gateway: Service; operator: Service; simulator: Service };
+  readonly logs: string;
+  stop(): Promise<void>;
+}
+
+const tsx = (entry: string, args: readonly string[]) => ({
+  command: process.execPath,
+  args: ["--import", "tsx", join(ROOT, entry), ...args],
+});
+
+async function resolvePorts(wanted: Partial<Ports> | undefined, free: boolean): Promise<Ports> {
+  const ports = { ...DEFAULT_PORTS, ...wanted };
+  if (free) for (const key of Object.keys(ports) as (keyof Ports)[]) if (wanted?.[key] === undefined) ports[key] = await freePort();
+  return ports;
+}
+
+/**
+ * The local platform's real services, next to the kwok cluster: the registry (HTTPS), Mosquitto
+ * with the shipped TLS config and ACL, the telemetry gateway, Prometheus with the SRE kit's rules,
+ * the operator with rollout analysis, and the fleet simulator. Started in dependency order, each
+ * awaited until ready; stopped in reverse.
+ */
+export async function startLocalPlatform(options: LocalPlatformOptions & { freePorts?: boolean }): Promise<LocalPlatform> {
+  const progress = options.progress ?? (() => {});
+  const ports = await resolvePorts(options.ports, options.freePorts ?? false);
+  const logs = join(options.dir, "logs");
+  mkdirSync(logs, { recursive: true });
+  const pki = localPki(join(options.dir, "pki"));
+  const started: { stop(): Promise<void> }[] = [];
+  const stop = async () => {
+    for (const s of started.reverse()) await s.stop().catch(() => {});
+  };
+  const run = async (name: string, spec: { command: string; args: string[] }, readiness: Readiness) => {
+    const service = new Service({ name, ...spec, cwd: ROOT, logFile: join(logs, `${name}.log`), readiness, startTimeoutMs: 60_000 });
+    await service.start();
+    started.push({ stop: () => service.dispose() });
+    progress(`${name}: ready (log: ${join(logs, `${name}.log`)})`);
+    return service;
+  };
+
+  try {
+    const registryDir = join(options.dir, "registry");
+    mkdirSync(registryDir, { recursive: true });
+    const server = pki.issue(LOCAL_HOST, [LOCAL_HOST]);
+    const registry = await startArtifactServer({ dir: registryDir, tls: server, port: ports.artifacts });
+    started.push({ stop: () => registry.close() });
+    progress(`registry: https://${LOCAL_HOST}:${ports.artifacts}`);
+
+    const brokerDir = join(options.dir, "broker");
+    const tlsDir = join(brokerDir, "tls");
+    pki.write("tls", server, tlsDir);
+    writeFileSync(join(tlsDir, "ca.crt"), server.ca);
+    writeFileSync(join(brokerDir, "acl"), mosquittoAcl());
+    const asRoot = process.getuid?.() === 0 ? "user root\n" : "";
+    const brokerConfig = join(brokerDir, "mosquitto.conf");
+    writeFileSync(
+      brokerConfig,
+      asRoot + mosquittoConfig({ tlsDir, aclFile: join(brokerDir, "acl"), port: ports.broker, host: "127.0.0.1" }),
+    );
+    const broker = await run("broker", { command: mosquittoBinary(), args: ["-c", brokerConfig] }, { tcpPort: ports.broker });
+    const brokerUrl = `mqtts://${LOCAL_HOST}:${ports.broker}`;
+
+    const gatewayIdentity = pki.write("gateway", pki.issue(GATEWAY_MQTT_IDENTITY), join(options.dir, "pki"));
+    const gateway = await run(
+      "gateway",
+      tsx("operator/src/gateway/main.ts", [
+        `--broker-url=${brokerUrl}`,
+        `--tls-ca=${pki.caFile}`,
+        `--tls-cert=${gatewayIdentity.cert}`,
+        `--tls-key=${gatewayIdentity.key}`,
+        "--client-id=edgefleet-local-gateway",
+        `--http-address=127.0.0.1:${ports.gateway}`,
+        "--keepalive=10",
+      ]),
+      { httpUrl: `http://127.0.0.1:${ports.gateway}/readyz` },
+    );
+
+    const interval = options.scrapeInterval ?? "5s";
+    const prometheus = await startPrometheus({
+      dir: join(options.dir, "prometheus"),
+      port: ports.prometheus,
+      interval,
+      ruleFiles: readdirSync(RULES_DIR)
+        .filter((f) => f.endsWith(".yaml"))
+        .map((f) => join(RULES_DIR, f)),
+      jobs: [
+        { job: "edgefleet-telemetry-gateway", targets: [`127.0.0.1:${ports.gateway}`] },
+        { job: "edgefleet-operator", targets: [`127.0.0.1:${ports.operator}`] },
+      ],
+    });
+    started.push({ stop: () => prometheus.service.dispose() });
+    progress(`prometheus: ${prometheus.url} (rules: dashboards/rules)`);
+
+    const operator = await run(
+      "operator",
+      tsx("operator/src/main.ts", [
+        `--kubeconfig=${options.kubeconfig}`,
+        `--http-address=127.0.0.1:${ports.operator}`,
+        `--prometheus-url=${prometheus.url}`,
+        `--analysis-interval=${options.analysisIntervalSeconds ?? 10}`,
+        ...(options.operatorArgs ?? []),
+      ]),
+      { httpUrl: `http://127.0.0.1:${ports.operator}/healthz` },
+    );
+
+    const simulator = await run(
+      "simulator",
+      tsx("tools/src/simulator/main.ts", [
+        `--kubeconfig=${options.kubeconfig}`,
+        `--broker-url=${brokerUrl}`,
+        `--pki-dir=${join(options.dir, "pki")}`,
+        `--dir=${join(options.dir, "devices")}`,
+        `--interval=${options.telemetryInterval ?? "1s"}`,
+        `--http-address=127.0.0.1:${ports.simulator}`,
+        ...(options.simulatorNodeSelector ? [`--node-selector=${options.simulatorNodeSelector}`] : []),
+      ]),
+      { httpUrl: `http://127.0.0.1:${ports.simulator}/readyz` },
+    );
+
+    return { ports, prometheus, registry, registryDir, services: { broker, gateway, operator, simulator }, logs, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
