@@ -1,4 +1,6 @@
+import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { parse } from "yaml";
 import { canaryNodes } from "../../operator/src/rollout/nodes.js";
 import { eventually, testCluster } from "../helpers/kube.js";
 import { condition } from "../operator/edgemodels.js";
@@ -32,6 +34,18 @@ async function reasons(name: string): Promise<string[]> {
     .filter((e) => e.regarding.name === name)
     .map((e) => e.reason);
 }
+
+describe("the documented example", () => {
+  it("operator/examples/rollout.yaml is accepted by the API server as it is", async () => {
+    const example = parse(await readFile(new URL("../../operator/examples/rollout.yaml", import.meta.url), "utf8"));
+    const res = await rawRequest(kc, {
+      method: "POST",
+      path: `/apis/edgefleet.io/v1alpha1/namespaces/${suite.ns}/edgemodels?dryRun=All`,
+      body: { ...example, metadata: { ...example.metadata, namespace: suite.ns } },
+    });
+    expect(res.status, res.body.message).toBe(201);
+  });
+});
 
 describe("manual rollout controls", () => {
   it("pauses and unpauses with spec.rollout.paused, and promotes at once on the promote annotation", async () => {
