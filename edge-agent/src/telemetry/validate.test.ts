@@ -97,7 +97,11 @@ describe("validateMessage", () => {
     ["too many labels", { samples: [sample("rail_power_watts", 1, { a: "1", b: "2", c: "3", d: "4", e: "5" })] }, /^\/samples\/0\/labels/],
     ["an overlong label value", { samples: [sample("rail_power_watts", 1, { rail: "x".repeat(65) })] }, /^\/samples\/0\/labels\/rail/],
     ["a negative sequence number", { seq: -1 }, /^\/seq/],
-    ["a latency histogram with too few buckets", { inference: [{ ...telemetry.inference[0], latencyBucketCounts: [1] }] }, /^\/inference\/0\/latencyBucketCounts/],
+    [
+      "a latency histogram with too few buckets",
+      { inference: [{ ...telemetry.inference[0], latencyBucketCounts: [1] }] },
+      /^\/inference\/0\/latencyBucketCounts/,
+    ],
     ["a missing spool state", { spool: undefined }, /^\/spool/],
     ["an extra field", { extra: true }, /^\/extra|^\//],
     ["too many samples", { samples: Array.from({ length: MAX_SAMPLES + 1 }, () => sample("throttled", 0, {})) }, /^\/samples/],
