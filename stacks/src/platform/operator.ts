@@ -24,18 +24,21 @@ export const OPERATOR = "edgefleet-operator";
 
 /**
  * What the operator may do, and nothing more: read the fleet (Nodes) and the catalog, manage its
- * EdgeModels' status and their DaemonSets, and record Events. Cluster-wide because EdgeModels live
- * in app teams' namespaces.
+ * EdgeModels' finalizers, annotations and status, their DaemonSets and ControllerRevisions (the
+ * rollout's snapshots), and record Events. Exactly the verbs its client sends (operator/src/kube,
+ * controller, rollout): informers list and watch, server-side apply is a PATCH that may create,
+ * and nothing reads single objects or updates whole ones. Cluster-wide because EdgeModels live in
+ * app teams' namespaces.
  */
 export const OPERATOR_CLUSTER_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
-  { apiGroups: [GROUP], resources: ["edgemodels"], verbs: ["get", "list", "watch", "patch", "update"] },
-  { apiGroups: [GROUP], resources: ["edgemodels/status"], verbs: ["get", "patch", "update"] },
+  { apiGroups: [GROUP], resources: ["edgemodels"], verbs: ["list", "watch", "patch"] },
+  { apiGroups: [GROUP], resources: ["edgemodels/status"], verbs: ["patch"] },
   // Children carry blockOwnerDeletion owner references, which need update on the owner's finalizers.
   { apiGroups: [GROUP], resources: ["edgemodels/finalizers"], verbs: ["update"] },
-  { apiGroups: [GROUP], resources: ["edgeruntimes"], verbs: ["get", "list", "watch"] },
-  { apiGroups: ["apps"], resources: ["daemonsets"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
-  { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] },
-  { apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
+  { apiGroups: [GROUP], resources: ["edgeruntimes"], verbs: ["list", "watch"] },
+  { apiGroups: ["apps"], resources: ["daemonsets", "controllerrevisions"], verbs: ["list", "watch", "create", "patch", "delete"] },
+  { apiGroups: [""], resources: ["nodes"], verbs: ["list", "watch"] },
+  { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create"] },
 ];
 
 /**

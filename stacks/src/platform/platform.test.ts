@@ -127,6 +127,23 @@ describe("Platform", () => {
     const flat = rules.flatMap((r) => [...r.apiGroups, ...r.resources, ...r.verbs]);
     expect(flat).not.toContain("*");
     expect(rules.flatMap((r) => r.resources)).not.toContain("secrets");
+    const verbs = (resource: string) => rules.find((r) => r.resources.includes(resource))?.verbs.slice().sort();
+    // What the operator's client sends: informers, server-side apply (create or patch), deletes.
+    expect({
+      edgemodels: verbs("edgemodels"),
+      status: verbs("edgemodels/status"),
+      daemonsets: verbs("daemonsets"),
+      controllerrevisions: verbs("controllerrevisions"),
+      nodes: verbs("nodes"),
+      events: verbs("events"),
+    }).toEqual({
+      edgemodels: ["list", "patch", "watch"],
+      status: ["patch"],
+      daemonsets: ["create", "delete", "list", "patch", "watch"],
+      controllerrevisions: ["create", "delete", "list", "patch", "watch"],
+      nodes: ["list", "watch"],
+      events: ["create"],
+    });
     const role = one(all, "kubernetes:rbac.authorization.k8s.io/v1:Role", "ef-operator");
     expect(role.inputs.rules).toEqual([
       {
