@@ -78,9 +78,14 @@ export class KubeClient {
     const text = await readAll(res);
     const status = res.statusCode ?? 0;
     this.#observe(args.method, status, (this.#clock.now() - started) / 1000);
-    const body = text ? JSON.parse(text) : {};
-    if (status >= 300) {
-      throw new KubeError(status, body.reason ?? "Unknown", `${args.method} ${args.path}: ${status} ${body.message ?? text.slice(0, 200)}`);
+    const body = parseBody(text);
+    if (status >= 300 || body === undefined) {
+      const { reason = "Unknown", message = text.slice(0, 200) } = (body ?? {}) as { reason?: string; message?: string };
+      throw new KubeError(
+        status,
+        body === undefined && status < 300 ? "NotJson" : reason,
+        `${args.method} ${args.path}: ${status} ${message}`,
+      );
     }
     return body as T;
   }
@@ -127,12 +132,15 @@ export class KubeClient {
 
   async #send(args: RequestArgs, agent: http.Agent, onRequest?: (req: http.ClientRequest) => void): Promise<http.IncomingMessage> {
     const url = new URL(args.path, this.#server);
+    const payload = args.body === undefined ? undefined : Buffer.from(JSON.stringify(args.body));
     const options: https.RequestOptions = {
       method: args.method,
       agent,
       headers: {
         Accept: "application/json",
-        ...(args.body === undefined ? {} : { "Content-Type": args.contentType ?? CONTENT_TYPES.json }),
+        // Node frames a DELETE body neither by length nor in chunks unless told its length: the
+        // server then reads the body as the next request on the kept-alive connection.
+        ...(payload ? { "Content-Type": args.contentType ?? CONTENT_TYPES.json, "Content-Length": payload.length } : {}),
       },
     };
     const auth = await this.#auth();
@@ -147,9 +155,18 @@ export class KubeClient {
       req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000}s`)));
       req.on("error", reject);
       onRequest?.(req);
-      if (args.body !== undefined) req.write(JSON.stringify(args.body));
-      req.end();
+      req.end(payload);
     });
+  }
+}
+
+/** The decoded JSON body ({} when empty), or undefined for text that is not JSON (a proxy's or Go's plain-text errors). */
+function parseBody(text: string): unknown {
+  if (!text) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 
