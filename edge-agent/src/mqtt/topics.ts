@@ -1,7 +1,7 @@
-import { buildTopic, TOPIC_ROOT } from "../telemetry/topic.js";
+import { buildTopic } from "../telemetry/topic.js";
 
-/** Any message here makes every agent publish its birth again (docs/telemetry.md). */
-export const REBIRTH_TOPIC = `${TOPIC_ROOT}/control/rebirth`;
+// Defined with the topic scheme (docs/telemetry.md); re-exported for the publisher.
+export { REBIRTH_TOPIC } from "../telemetry/topic.js";
 
 export interface NodeTopics {
   readonly birth: string;

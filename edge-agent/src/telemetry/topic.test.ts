@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildTopic, parseTopic } from "./topic.js";
+import { ALL_NODES, allNodesOf, buildTopic, parseTopic, REBIRTH_TOPIC } from "./topic.js";
 
 describe("topics", () => {
   it("round-trips every kind", () => {
@@ -8,6 +8,13 @@ describe("topics", () => {
       expect(parseTopic(buildTopic(topic))).toEqual({ ok: true, topic });
     }
     expect(buildTopic({ site: "s1", node: "n1", kind: "telemetry" })).toBe("edgefleet/v1/s1/n1/telemetry");
+  });
+
+  it("keeps the control topic and the gateway's filters in the scheme", () => {
+    expect(REBIRTH_TOPIC).toBe("edgefleet/v1/control/rebirth");
+    expect(parseTopic(REBIRTH_TOPIC).ok).toBe(false);
+    expect(ALL_NODES).toBe("edgefleet/v1/+/+/+");
+    expect(allNodesOf("birth")).toBe("edgefleet/v1/+/+/birth");
   });
 
   it("refuses to build a topic from a name that is not a segment", () => {

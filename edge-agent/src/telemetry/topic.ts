@@ -3,6 +3,15 @@ import { MESSAGE_KINDS, type MessageKind } from "./schema.js";
 /** The topic prefix; the v1 segment moves only with an incompatible topic or payload change. */
 export const TOPIC_ROOT = "edgefleet/v1";
 
+/** Any message here makes every agent publish its birth again; four segments, so never a node's topic. */
+export const REBIRTH_TOPIC = `${TOPIC_ROOT}/control/rebirth`;
+
+/** Every node's messages: edgefleet/v1/<site>/<node>/<kind>. */
+export const ALL_NODES = `${TOPIC_ROOT}/+/+/+`;
+
+/** One kind of message from every node, e.g. edgefleet/v1/+/+/birth. */
+export const allNodesOf = (kind: MessageKind): string => `${TOPIC_ROOT}/+/+/${kind}`;
+
 export interface Topic {
   readonly site: string;
   readonly node: string;

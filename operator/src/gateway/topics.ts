@@ -1,10 +1,7 @@
-import { TOPIC_ROOT } from "../../../edge-agent/src/telemetry/topic.js";
+import { ALL_NODES, allNodesOf } from "../../../edge-agent/src/telemetry/topic.js";
 
-/** Any message here makes every agent publish its birth again (docs/telemetry.md). */
-export const REBIRTH_TOPIC = `${TOPIC_ROOT}/control/rebirth`;
-
-/** Every node's messages: edgefleet/v1/<site>/<node>/<kind>. */
-export const ALL_NODES = `${TOPIC_ROOT}/+/+/+`;
+// Defined with the topic scheme; re-exported for the gateway's users (stacks/src/platform/contract.ts).
+export { ALL_NODES, REBIRTH_TOPIC } from "../../../edge-agent/src/telemetry/topic.js";
 
 /**
  * The gateway's topic filters. Shared, every topic of every node: telemetry is split across the
@@ -14,5 +11,5 @@ export const ALL_NODES = `${TOPIC_ROOT}/+/+/+`;
  */
 export function subscriptions(sharedGroup: string | undefined): { stream: string; registry: string[] } {
   if (sharedGroup === undefined) return { stream: ALL_NODES, registry: [] };
-  return { stream: `$share/${sharedGroup}/${ALL_NODES}`, registry: [`${TOPIC_ROOT}/+/+/birth`, `${TOPIC_ROOT}/+/+/death`] };
+  return { stream: `$share/${sharedGroup}/${ALL_NODES}`, registry: [allNodesOf("birth"), allNodesOf("death")] };
 }
