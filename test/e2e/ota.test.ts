@@ -56,7 +56,7 @@ function specFor(version: string, artifact: PublishedArtifact) {
     rollout: {
       steps: [34, 100],
       pauseSeconds: 2,
-      analysis: { windowSeconds: 10, minSamples: 10, maxFailures: 1, maxInconclusive: 3, latencyTolerance: 1 },
+      analysis: { windowSeconds: 10, minSamples: 10, maxFailures: 1, maxInconclusive: 3, latencyTolerance: 2 },
     },
   }).spec;
 }

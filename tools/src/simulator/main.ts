@@ -30,7 +30,7 @@ Options:
                             for the broker and the artifact registry; without it, plain MQTT
   --dir DIR                 per-node spools and artifact caches (default: <state dir>/simulator)
   --interval DUR            telemetry interval (default: 1s)
-  --probe-interval DUR      how often each runtime is probed (default: 250ms)
+  --probe-interval DUR      how often each runtime is probed (default: 500ms)
   --keepalive SECONDS       MQTT keepalive of every agent (default: 10)
   --http-address HOST:PORT  /healthz and /readyz (ready once every node is simulated; default: 127.0.0.1:9102)
   --node-selector SELECTOR  which nodes to simulate (default: edgefleet.io/fleet-profile)
@@ -61,7 +61,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       "http-address": { type: "string", default: "127.0.0.1:9102" },
       dir: { type: "string" },
       interval: { type: "string", default: "1s" },
-      "probe-interval": { type: "string", default: "250ms" },
+      "probe-interval": { type: "string", default: "500ms" },
       keepalive: { type: "string", default: "10" },
       "node-selector": { type: "string", default: "edgefleet.io/fleet-profile" },
       "log-level": { type: "string", default: "info" },
