@@ -8,7 +8,8 @@ import { loadCredentials } from "./kube/credentials.js";
 import { LeaderElector } from "./leader/lease.js";
 import { listen, probeServer } from "./observe/http-server.js";
 import { jsonLogger } from "./observe/log.js";
-import { kubeClientMetrics, leaderMetrics } from "./observe/metrics.js";
+import { eventMetrics, kubeClientMetrics, leaderMetrics } from "./observe/metrics.js";
+import { onShutdown } from "./observe/shutdown.js";
 import { tracing } from "./observe/tracing.js";
 import { HELP, parseOptions } from "./options.js";
 import { createMetricsSource } from "./rollout/metrics-source.js";
@@ -41,7 +42,13 @@ async function main(argv: string[]): Promise<number> {
     ...(opts.namespace ? { namespace: opts.namespace } : {}),
     workers: opts.workers,
     fieldManager: MANAGER,
-    events: apiEventRecorder({ client, controller: `edgefleet.io/${CONTROLLER_NAME}`, instance: opts.identity, log }),
+    events: apiEventRecorder({
+      client,
+      controller: `edgefleet.io/${CONTROLLER_NAME}`,
+      instance: opts.identity,
+      log,
+      observe: eventMetrics(registries.controller),
+    }),
     log,
     registry: registries.controller,
     tracer: trace.tracer,
@@ -101,16 +108,10 @@ async function main(argv: string[]): Promise<number> {
     });
   } else lead();
 
-  return new Promise((resolve) => {
-    let stopping = false;
-    const shutdown = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      log.info("shutting down", { signal });
-      setTimeout(() => {
-        log.error("shutdown timed out", { timeoutMs: SHUTDOWN_TIMEOUT_MS });
-        process.exit(1);
-      }, SHUTDOWN_TIMEOUT_MS).unref();
+  return onShutdown({
+    log,
+    timeoutMs: SHUTDOWN_TIMEOUT_MS,
+    stop: async () => {
       // Finish in-flight reconciles before handing the lease over, so two instances never act at once.
       await controller.stop();
       await elector?.stop();
@@ -120,10 +121,7 @@ async function main(argv: string[]): Promise<number> {
       client.close();
       leaseClient.close();
       log.info("stopped");
-      resolve(0);
-    };
-    process.once("SIGTERM", () => void shutdown("SIGTERM"));
-    process.once("SIGINT", () => void shutdown("SIGINT"));
+    },
   });
 }
 

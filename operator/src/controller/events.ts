@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
+import { systemClock } from "../clock.js";
 import type { KubeClient } from "../kube/client.js";
 import { collectionPath, type KubeObject, RESOURCES } from "../kube/objects.js";
 import type { Logger } from "../observe/log.js";
+import { EventSpamFilter } from "./event-filter.js";
 
 export interface EventNote {
   type: "Normal" | "Warning";
@@ -23,16 +25,34 @@ export interface ApiEventRecorderOptions {
   instance: string;
   log: Logger;
   now?: () => Date;
+  /** Drops Events of a reason sent too often about one object (default: 10 at once, then one a minute). */
+  filter?: EventSpamFilter;
+  /** Counts each Event by what became of it: recorded, suppressed (by the filter) or failed. */
+  observe?: (reason: string, result: EventResult) => void;
 }
+
+export type EventResult = "recorded" | "suppressed" | "failed";
 
 const NOTE_MAX = 1024;
 
 /** Writes events.k8s.io/v1 Events, which `kubectl describe` and `kubectl events` show. */
-export function apiEventRecorder({ client, controller, instance, log, now = () => new Date() }: ApiEventRecorderOptions): EventRecorder {
+export function apiEventRecorder({
+  client,
+  controller,
+  instance,
+  log,
+  now = () => new Date(),
+  filter = new EventSpamFilter({ clock: systemClock }),
+  observe = () => {},
+}: ApiEventRecorderOptions): EventRecorder {
   return {
     record(regarding, { type, reason, note }) {
       const { name, namespace, uid, resourceVersion } = regarding.metadata;
       if (!name || !namespace) return;
+      if (!filter.allow(uid ?? `${regarding.kind}/${namespace}/${name}`, reason)) {
+        observe(reason, "suppressed");
+        return;
+      }
       const event = {
         apiVersion: "events.k8s.io/v1",
         kind: "Event",
@@ -46,9 +66,13 @@ export function apiEventRecorder({ client, controller, instance, log, now = () =
         note: note.slice(0, NOTE_MAX),
         regarding: { apiVersion: regarding.apiVersion, kind: regarding.kind, name, namespace, uid, resourceVersion },
       };
-      client
-        .request({ method: "POST", path: collectionPath(RESOURCES.events, namespace), body: event })
-        .catch((err: unknown) => log.warn("event not recorded", { reason, object: `${namespace}/${name}`, error: String(err) }));
+      client.request({ method: "POST", path: collectionPath(RESOURCES.events, namespace), body: event }).then(
+        () => observe(reason, "recorded"),
+        (err: unknown) => {
+          observe(reason, "failed");
+          log.warn("event not recorded", { reason, object: `${namespace}/${name}`, error: String(err) });
+        },
+      );
     },
   };
 }

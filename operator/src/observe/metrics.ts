@@ -191,6 +191,17 @@ export function reconcileOutcomes(registry: Registry): (outcome: string) => void
   return (outcome) => outcomes.inc({ outcome });
 }
 
+/** Kubernetes Events the operator sent, by reason and result: recorded, suppressed (spam filter) or failed. */
+export function eventMetrics(registry: Registry): (reason: string, result: string) => void {
+  const events = new Counter({
+    name: "edgefleet_events_total",
+    help: "Kubernetes Events by reason and result: recorded, suppressed (too many of a reason about one object) or failed",
+    labelNames: ["reason", "result"],
+    registers: [registry],
+  });
+  return (reason, result) => events.inc({ reason, result });
+}
+
 /** 1 while this instance holds the leader Lease. */
 export function leaderMetrics(registry: Registry): (leading: boolean) => void {
   const gauge = new Gauge({
