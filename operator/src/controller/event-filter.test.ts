@@ -1,15 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { Clock } from "../clock.js";
+import { FakeClock } from "../testing/fake-clock.js";
 import { EventSpamFilter } from "./event-filter.js";
-
-function fakeClock(): Clock & { advance(ms: number): void } {
-  let t = 0;
-  return { now: () => t, setTimer: () => () => {}, advance: (ms) => void (t += ms) };
-}
 
 describe("EventSpamFilter", () => {
   it("lets a burst through per object and reason, then one per refill period", () => {
-    const clock = fakeClock();
+    const clock = new FakeClock();
     const filter = new EventSpamFilter({ clock, burst: 3, refillMs: 1000 });
     const sent = () => Array.from({ length: 5 }, () => filter.allow("ns/m", "WorkloadRemoved")).filter(Boolean).length;
     expect(sent()).toBe(3);
@@ -23,7 +18,7 @@ describe("EventSpamFilter", () => {
   });
 
   it("keeps a bucket per object and per reason", () => {
-    const filter = new EventSpamFilter({ clock: fakeClock(), burst: 1 });
+    const filter = new EventSpamFilter({ clock: new FakeClock(), burst: 1 });
     expect(filter.allow("ns/a", "StepAdvanced")).toBe(true);
     expect(filter.allow("ns/a", "StepAdvanced")).toBe(false);
     expect(filter.allow("ns/a", "RolledBack")).toBe(true);
@@ -31,7 +26,7 @@ describe("EventSpamFilter", () => {
   });
 
   it("forgets the least recently seen pair beyond maxKeys", () => {
-    const filter = new EventSpamFilter({ clock: fakeClock(), burst: 1, maxKeys: 2 });
+    const filter = new EventSpamFilter({ clock: new FakeClock(), burst: 1, maxKeys: 2 });
     filter.allow("a", "R");
     filter.allow("b", "R");
     filter.allow("a", "R");
@@ -42,6 +37,6 @@ describe("EventSpamFilter", () => {
   });
 
   it("names the bad option", () => {
-    expect(() => new EventSpamFilter({ clock: fakeClock(), burst: 0 })).toThrow(/burst >= 1/);
+    expect(() => new EventSpamFilter({ clock: new FakeClock(), burst: 0 })).toThrow(/burst >= 1/);
   });
 });
