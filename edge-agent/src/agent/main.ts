@@ -1,5 +1,6 @@
 #!/usr/bin/env -S node --import tsx
 import { jsonLogger } from "../../../operator/src/observe/log.js";
+import { onShutdown } from "../../../operator/src/observe/shutdown.js";
 import { startAgent } from "./agent.js";
 import { HELP, parseOptions } from "./options.js";
 
@@ -22,28 +23,8 @@ async function main(argv: string[]): Promise<number> {
   const log = jsonLogger({ level: options.logLevel }).with({ site: options.site, node: options.node });
   const agent = await startAgent(options, { log });
 
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const shutdown = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      log.info("shutting down", { signal });
-      const force = setTimeout(() => {
-        log.error("shutdown took too long; exiting", { graceMs: options.drainTimeoutMs + SHUTDOWN_GRACE_MS });
-        resolve(1);
-      }, options.drainTimeoutMs + SHUTDOWN_GRACE_MS);
-      force.unref();
-      agent.stop().then(
-        () => resolve(0),
-        (err: unknown) => {
-          log.error("shutdown failed", { error: String(err) });
-          resolve(1);
-        },
-      );
-    };
-    process.once("SIGTERM", () => shutdown("SIGTERM"));
-    process.once("SIGINT", () => shutdown("SIGINT"));
-  });
+  // agent.stop() logs "stopped" with what is left in the spool.
+  return onShutdown({ log, timeoutMs: options.drainTimeoutMs + SHUTDOWN_GRACE_MS, stop: () => agent.stop() });
 }
 
 main(process.argv.slice(2)).then(

@@ -2,6 +2,7 @@
 import { Registry } from "prom-client";
 import { processMetrics } from "../../../operator/src/gateway/metrics.js";
 import { jsonLogger } from "../../../operator/src/observe/log.js";
+import { onShutdown } from "../../../operator/src/observe/shutdown.js";
 import { loadModel } from "./model.js";
 import { HELP, parseOptions, type RuntimeOptions } from "./options.js";
 import { RuntimeServer } from "./server.js";
@@ -29,23 +30,14 @@ async function main(argv: string[]): Promise<number> {
   const address = await runtime.listen(opts.httpAddress);
   log.info("listening", { address });
 
-  let stopping = false;
-  const stopped = new Promise<number>((resolve) => {
-    const shutdown = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      log.info("shutting down", { signal });
-      setTimeout(() => {
-        log.error("shutdown timed out", { timeoutMs: SHUTDOWN_TIMEOUT_MS });
-        process.exit(1);
-      }, SHUTDOWN_TIMEOUT_MS).unref();
+  const stopped = onShutdown({
+    log,
+    timeoutMs: SHUTDOWN_TIMEOUT_MS,
+    stop: async () => {
       await runtime.close();
       await runtime.release();
       log.info("stopped");
-      resolve(0);
-    };
-    process.once("SIGTERM", () => void shutdown("SIGTERM"));
-    process.once("SIGINT", () => void shutdown("SIGINT"));
+    },
   });
 
   const started = performance.now();

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { Registry } from "prom-client";
 import { listen } from "../observe/http-server.js";
 import { jsonLogger } from "../observe/log.js";
+import { onShutdown } from "../observe/shutdown.js";
 import { Fleet } from "./fleet.js";
 import { gatewayServer } from "./http.js";
 import { ingester } from "./ingest.js";
@@ -64,23 +65,14 @@ async function main(argv: string[]): Promise<number> {
   const port = await listen(server, opts.httpAddress);
   log.info("serving /metrics, /healthz and /readyz", { port, sharedGroup: opts.sharedGroup ?? "(unshared)" });
 
-  return new Promise((resolve) => {
-    let stopping = false;
-    const shutdown = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      log.info("shutting down", { signal });
-      setTimeout(() => {
-        log.error("shutdown timed out", { timeoutMs: SHUTDOWN_TIMEOUT_MS });
-        process.exit(1);
-      }, SHUTDOWN_TIMEOUT_MS).unref();
+  return onShutdown({
+    log,
+    timeoutMs: SHUTDOWN_TIMEOUT_MS,
+    stop: async () => {
       await subscriber.close();
       server.close();
       log.info("stopped");
-      resolve(0);
-    };
-    process.once("SIGTERM", () => void shutdown("SIGTERM"));
-    process.once("SIGINT", () => void shutdown("SIGINT"));
+    },
   });
 }
 
