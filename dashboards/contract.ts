@@ -14,14 +14,4 @@ export interface PendingMetric {
   readonly meaning: string;
 }
 
-export const PENDING_METRICS: readonly PendingMetric[] = [
-  {
-    name: "edgefleet_placement_cpu_fallback",
-    type: "gauge",
-    labels: ["namespace", "model", "hardware_class"],
-    meaning:
-      "Operator, one series per placed hardware class of each EdgeModel: 1 while the planner runs the model on the class's CPU " +
-      "although the class has an accelerator the model's acceleratorPreference lists ahead of the CPU (placement status " +
-      'accelerator "cpu" with better options passed over), else 0. Read by the EdgefleetCPUFallbackActive alert.',
-  },
-];
+export const PENDING_METRICS: readonly PendingMetric[] = [];

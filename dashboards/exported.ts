@@ -7,6 +7,7 @@ import {
   informerMetrics,
   kubeClientMetrics,
   leaderMetrics,
+  placementMetrics,
   reconcileOutcomes,
   rolloutMetrics,
   workQueueMetrics,
@@ -30,6 +31,7 @@ function operatorFamilies(): ExportedMetric[] {
   reconcileOutcomes(registry);
   leaderMetrics(registry);
   rolloutMetrics(registry, ROLLOUT_PHASES, ROLLOUT_DECISIONS);
+  placementMetrics(registry);
   return fromRegistry(registry);
 }
 

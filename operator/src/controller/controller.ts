@@ -9,7 +9,15 @@ import type { KubeClient } from "../kube/client.js";
 import { Informer, type InformerHandlers } from "../kube/informer.js";
 import { objectKey, RESOURCES } from "../kube/objects.js";
 import type { Logger } from "../observe/log.js";
-import { controllerMetrics, informerMetrics, reconcileOutcomes, rolloutMetrics, workQueueMetrics } from "../observe/metrics.js";
+import {
+  controllerMetrics,
+  informerMetrics,
+  placementMetrics,
+  reconcileOutcomes,
+  rolloutMetrics,
+  workQueueMetrics,
+} from "../observe/metrics.js";
+import { cpuFallback } from "../planner/plan.js";
 import { RateLimitedQueue } from "../queue/rate-limited-queue.js";
 import { defaultRateLimiter } from "../queue/rate-limiters.js";
 import { RolloutEngine } from "../rollout/engine.js";
@@ -116,6 +124,7 @@ export class EdgeModelController {
     };
     const children = new Children({ client, fieldManager: options.fieldManager });
     const metrics = rolloutMetrics(registry, ROLLOUT_PHASES, ROLLOUT_DECISIONS);
+    const placement = placementMetrics(registry);
     const rollouts = new RolloutEngine({ source: options.metricsSource, intervalMs: options.analysisIntervalMs ?? 10_000, metrics });
     this.#reconciler = new Reconciler({
       client,
@@ -124,7 +133,12 @@ export class EdgeModelController {
       events: options.events,
       rollouts,
       fieldManager: options.fieldManager,
-      forget: metrics.forget,
+      forget: (namespace, name) => {
+        metrics.forget(namespace, name);
+        placement.forget(namespace, name);
+      },
+      planned: (namespace, name, { classes }) =>
+        placement.placed(namespace, name, new Map(classes.map((c) => [c.hardwareClass, cpuFallback(c)]))),
       now: () => new Date(),
     });
     this.#children = children;

@@ -6,7 +6,7 @@ import { isNotFound, isTransient, KubeError } from "../kube/errors.js";
 import type { Informer } from "../kube/informer.js";
 import { objectPath, RESOURCES, splitKey } from "../kube/objects.js";
 import type { WorkloadObservation } from "../planner/conditions.js";
-import { plan } from "../planner/plan.js";
+import { type Plan, plan } from "../planner/plan.js";
 import type { RolloutEngine } from "../rollout/engine.js";
 import type { CachedRevision } from "../rollout/revisions.js";
 import { ACTION_ANNOTATION, ACTIONS, CONTROLLER_REVISIONS, parseAction } from "../rollout/vocabulary.js";
@@ -47,8 +47,10 @@ export interface ReconcilerOptions {
   events: EventRecorder;
   rollouts: RolloutEngine;
   fieldManager: string;
-  /** Called when a model is gone, to drop its rollout metrics. */
+  /** Called when a model is gone, to drop its metrics. */
   forget?: (namespace: string, name: string) => void;
+  /** Called with each reconcile's placement plan, for the placement metrics. */
+  planned?: (namespace: string, name: string, plan: Plan) => void;
   now?: () => Date;
 }
 
@@ -72,7 +74,7 @@ export class Reconciler {
   readonly #writtenOver = new Map<string, string>();
 
   constructor(options: ReconcilerOptions) {
-    this.#o = { now: () => new Date(), forget: () => {}, ...options };
+    this.#o = { now: () => new Date(), forget: () => {}, planned: () => {}, ...options };
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
@@ -129,12 +131,14 @@ export class Reconciler {
       for (const ds of stale) {
         this.#o.events.record(model, { type: "Normal", reason: "WorkloadRemoved", note: `deleted DaemonSet ${ds.metadata?.name}` });
       }
+      this.#o.planned(model.metadata.namespace ?? "", model.metadata.name ?? "", run.plan);
       status = modelStatus(model, { ...statusInput, plan: run.plan, workloads: byClass(run.workloads) }, run);
       events = run.events;
       requeueAfterMs = run.requeueAfterMs;
     } catch (err) {
       if (isTransient(err) || isNotFound(err)) throw err;
       const placement = plan({ model, runtimes: caches.runtimes.list(), nodes: caches.nodes.list() });
+      this.#o.planned(model.metadata.namespace ?? "", model.metadata.name ?? "", placement);
       status = stalledStatus(model, modelStatus(model, { ...statusInput, plan: placement, workloads: [] }), reasonOf(err), String(err));
     }
     if (invalid !== undefined) {

@@ -213,6 +213,39 @@ export function leaderMetrics(registry: Registry): (leading: boolean) => void {
   return (leading) => gauge.set(leading ? 1 : 0);
 }
 
+export interface PlacementMetrics {
+  /** The model's classes as last planned: 1 for those on CPU fallback, else 0; classes no longer planned lose their series. */
+  placed(namespace: string, model: string, fallbackByClass: ReadonlyMap<string, boolean>): void;
+  /** Drops a deleted model's series. */
+  forget(namespace: string, model: string): void;
+}
+
+/** edgefleet_placement_cpu_fallback, read by the EdgefleetCPUFallbackActive alert. */
+export function placementMetrics(registry: Registry): PlacementMetrics {
+  const fallback = new Gauge({
+    name: "edgefleet_placement_cpu_fallback",
+    help: "1 while a hardware class runs the model on its CPU although it has an accelerator the model's acceleratorPreference ranks ahead, else 0",
+    labelNames: ["namespace", "model", "hardware_class"],
+    registers: [registry],
+  });
+  // Model key -> the classes it has series for, so a class that leaves the plan loses its series.
+  const classes = new Map<string, Set<string>>();
+  const forget = (namespace: string, model: string, keep: ReadonlyMap<string, boolean> = new Map()) => {
+    const key = `${namespace}/${model}`;
+    for (const hardware_class of classes.get(key) ?? [])
+      if (!keep.has(hardware_class)) fallback.remove({ namespace, model, hardware_class });
+    if (keep.size) classes.set(key, new Set(keep.keys()));
+    else classes.delete(key);
+  };
+  return {
+    placed(namespace, model, fallbackByClass) {
+      forget(namespace, model, fallbackByClass);
+      for (const [hardware_class, on] of fallbackByClass) fallback.set({ namespace, model, hardware_class }, on ? 1 : 0);
+    },
+    forget: (namespace, model) => forget(namespace, model),
+  };
+}
+
 export interface RolloutMetrics {
   /** The model's current phase (1 on its series, 0 on the others) and step percent. */
   state(namespace: string, model: string, phase: string, percent: number): void;

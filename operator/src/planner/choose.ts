@@ -15,8 +15,11 @@ export interface Choice {
 }
 
 export type Selection =
-  /** passedOver: why each better-preferred option was not taken, for the placement's status. */
-  { ok: true; choice: Choice; passedOver: string[] } | { ok: false; reason: string };
+  /**
+   * passedOver: why each better-preferred option was not taken, for the placement's status;
+   * betterAccelerators: those the nodes have that the preference ranks ahead of the choice.
+   */
+  { ok: true; choice: Choice; passedOver: string[]; betterAccelerators: Accelerator[] } | { ok: false; reason: string };
 
 export interface SelectionInput {
   variants: readonly ModelVariant[];
@@ -56,6 +59,9 @@ export function selectVariant(input: SelectionInput): Selection {
             ok: true,
             choice: { variant, runtime, accelerator, binding: verdict.binding },
             passedOver: [...rejections.values()].flat(),
+            betterAccelerators: input.preference
+              .slice(0, input.preference.indexOf(accelerator))
+              .filter((a) => input.shared.accelerators.has(a)),
           };
         }
         if (verdict.kind === "unfit") problems.push(`runtime ${name(runtime)} ${verdict.problem}`);

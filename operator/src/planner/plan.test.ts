@@ -3,7 +3,7 @@ import type { EdgeRuntime } from "../api/edgeruntime.js";
 import { DEFAULT_RUNTIMES } from "../catalog/default-runtimes.js";
 import { classNode, node, referenceFleet } from "../testing/fleet.js";
 import { edgeModel, variant } from "../testing/models.js";
-import { type ClassPlan, type PlacedClass, plan, type UnplacedClass } from "./plan.js";
+import { type ClassPlan, cpuFallback, type PlacedClass, plan, type UnplacedClass } from "./plan.js";
 
 const runtimes = DEFAULT_RUNTIMES;
 
@@ -67,6 +67,27 @@ describe("plan on the reference fleet", () => {
     const neither = plan({ model: edgeModel(), runtimes, nodes: nuc({ "npu.intel.com/accel": "0", "gpu.intel.com/i915": "0" }) }).classes;
     expect(byClass(neither)).toEqual({ "intel-nuc": "cpu onnx-fp32 onnx" });
     expect(placed(neither, "intel-nuc").passedOver).toHaveLength(2);
+  });
+
+  it("marks a class on its CPU as a fallback only when it has an accelerator the preference ranks ahead", () => {
+    const nuc = (allocatable: Record<string, string>) => [classNode("intel-nuc", 1, { allocatable })];
+    const neither = placed(
+      plan({ model: edgeModel(), runtimes, nodes: nuc({ "npu.intel.com/accel": "0", "gpu.intel.com/i915": "0" }) }).classes,
+      "intel-nuc",
+    );
+    expect(neither.betterAccelerators).toEqual(["intel-npu", "intel-gpu"]);
+    expect(cpuFallback(neither)).toBe(true);
+
+    const noNpu = placed(plan({ model: edgeModel(), runtimes, nodes: nuc({ "npu.intel.com/accel": "0" }) }).classes, "intel-nuc");
+    expect(cpuFallback(noNpu)).toBe(false);
+
+    const fleet = plan({ model: edgeModel(), runtimes, nodes: referenceFleet(1) }).classes;
+    expect(fleet.filter(cpuFallback)).toEqual([]);
+    // The preference leaves the Jetson's GPU out: CPU is what the model asked for there.
+    const gpuLeftOut = edgeModel({ placement: { acceleratorPreference: ["intel-gpu", "cpu"] } });
+    const jetson = placed(plan({ model: gpuLeftOut, runtimes, nodes: referenceFleet(1) }).classes, "jetson-orin");
+    expect(jetson.choice.accelerator).toBe("cpu");
+    expect(cpuFallback(jetson)).toBe(false);
   });
 
   it("follows the model's own accelerator preference, and never uses an accelerator it leaves out", () => {

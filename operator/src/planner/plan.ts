@@ -2,7 +2,7 @@ import type { V1Node } from "@kubernetes/client-node";
 import type { EdgeModel, EdgeModelSpec } from "../api/edgemodel.js";
 import type { EdgeRuntime } from "../api/edgeruntime.js";
 import { LABELS } from "../api/labels.js";
-import { DEFAULT_ACCELERATOR_PREFERENCE } from "../api/vocabulary.js";
+import { type Accelerator, DEFAULT_ACCELERATOR_PREFERENCE } from "../api/vocabulary.js";
 import { type Choice, selectVariant } from "./choose.js";
 import { groupIntoClasses, type HardwareClass, sharedCapabilities } from "./hardware-classes.js";
 import { nodeCapabilities } from "./node-capabilities.js";
@@ -26,6 +26,8 @@ export interface PlacedClass extends ClassPlanBase {
   choice: Choice;
   /** Why better-preferred accelerators or earlier variants were not used; empty when the first choice fit. */
   passedOver: string[];
+  /** Accelerators the class has that the model's preference ranks ahead of the one chosen (no variant and runtime fit them). */
+  betterAccelerators: Accelerator[];
   /** True when the workload must name its nodes: the class is derived, or limited to some of its nodes. */
   pinned: boolean;
 }
@@ -88,8 +90,14 @@ function planClass(spec: EdgeModelSpec, runtimes: readonly EdgeRuntime[], cls: H
     placed: true,
     choice: selection.choice,
     passedOver: selection.passedOver,
+    betterAccelerators: selection.betterAccelerators,
     pinned: !cls.labelled || nodes.length < cls.nodes.length,
   };
+}
+
+/** Whether the class runs the model on its CPU although it has an accelerator the model would rather use. */
+export function cpuFallback(cls: ClassPlan): boolean {
+  return cls.placed && cls.choice.accelerator === "cpu" && cls.betterAccelerators.length > 0;
 }
 
 function nodeLimit(spec: EdgeModelSpec, hardwareClass: string): number {
