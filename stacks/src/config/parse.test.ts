@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { HARDWARE_CLASSES } from "../k3s/hardware.js";
 import { ConfigError, DEFAULT_K3S_VERSION, DEFAULTS, parseConfig } from "./parse.js";
 
 const json = (v: unknown) => JSON.stringify(v);
@@ -31,15 +32,36 @@ const k3s = (over: Record<string, unknown> = {}) => ({
 
 describe("parseConfig", () => {
   it("adopts a cluster from a kubeconfig with every platform default", () => {
-    const cfg = parseConfig({ "edgefleet:cluster": json({ kubeconfig: "/tmp/kc.yaml" }), "kubernetes:context": "x" }, new Set());
-    expect(cfg.cluster).toEqual({ kind: "existing", kubeconfig: "/tmp/kc.yaml" });
-    expect(cfg.platform).toEqual(DEFAULTS);
+    const cfg = parseConfig(
+      { "edgefleet:cluster": json({ kubeconfig: "/tmp/kc.yaml", site: "factory-a" }), "kubernetes:context": "x" },
+      new Set(),
+    );
+    expect(cfg.cluster).toEqual({ kind: "existing", kubeconfig: "/tmp/kc.yaml", site: "factory-a" });
+    expect(cfg.platform).toEqual({
+      ...DEFAULTS,
+      site: "factory-a",
+      agent: { enabled: true, hardwareClasses: Object.keys(HARDWARE_CLASSES) },
+    });
+  });
+
+  it("needs an adopted cluster's site; its agents cover the classes listed", () => {
+    expect(problems({ "edgefleet:cluster": json({ kubeconfig: "/tmp/kc.yaml" }) })).toEqual([
+      expect.stringMatching(/^edgefleet:cluster.site: missing; .* `pulumi config set --path 'edgefleet:cluster.site' factory-a`$/),
+    ]);
+    const cfg = parseConfig(
+      { "edgefleet:cluster": json({ site: "plant-3" }), "edgefleet:agent": json({ hardwareClasses: ["jetson-orin", "my-fpga"] }) },
+      new Set(),
+    );
+    expect([cfg.platform.site, cfg.platform.agent.hardwareClasses]).toEqual(["plant-3", ["jetson-orin", "my-fpga"]]);
+    expect(problems({ "edgefleet:cluster": json({ site: "plant-3" }), "edgefleet:agent": json({ hardwareClasses: ["FPGA"] }) })).toEqual([
+      expect.stringMatching(/^edgefleet:agent.hardwareClasses\[0\]: must be a DNS label/),
+    ]);
   });
 
   it("reads typed values from strings and nested objects", () => {
     const cfg = parseConfig(
       {
-        "edgefleet:cluster": json({}),
+        "edgefleet:cluster": json({ site: "factory-a" }),
         "edgefleet:namespace": "edgefleet-test",
         "edgefleet:catalog": "false",
         "edgefleet:operator": json({ replicas: "3", logLevel: "debug" }),
@@ -64,6 +86,11 @@ describe("parseConfig", () => {
       ["line1-nuc", "agent", "intel-npu", "amd64", 22],
     ]);
     expect(cfg.cluster.token).toBe("0123456789abcdef0123");
+    // The site and the agents' classes come from the K3s section.
+    expect([cfg.platform.site, cfg.platform.agent.hardwareClasses]).toEqual(["factory-a", ["x86-cpu", "intel-nuc"]]);
+    expect(problems({ ...k3s(), "edgefleet:agent": json({ hardwareClasses: ["x86-cpu"] }) })).toEqual([
+      "edgefleet:agent.hardwareClasses: a K3s site's classes are its hosts' hardwareClass; remove it",
+    ]);
   });
 
   it("names the key and the fix for a missing cluster", () => {
@@ -71,7 +98,13 @@ describe("parseConfig", () => {
   });
 
   it("names unknown keys, top-level and nested, with a suggestion", () => {
-    expect(problems({ "edgefleet:cluster": json({}), "edgefleet:namepsace": "x", "edgefleet:operator": json({ replica: 2 }) })).toEqual([
+    expect(
+      problems({
+        "edgefleet:cluster": json({ site: "factory-a" }),
+        "edgefleet:namepsace": "x",
+        "edgefleet:operator": json({ replica: 2 }),
+      }),
+    ).toEqual([
       expect.stringMatching(/^edgefleet:namepsace: unknown key \(did you mean namespace\?\)/),
       "edgefleet:operator.replica: unknown key (did you mean replicas?); known keys: replicas, logLevel",
     ]);
@@ -79,7 +112,7 @@ describe("parseConfig", () => {
 
   it("reports every wrong value at once, each with its key", () => {
     const list = problems({
-      "edgefleet:cluster": json({}),
+      "edgefleet:cluster": json({ site: "factory-a" }),
       "edgefleet:namespace": "Edge_Fleet",
       "edgefleet:operator": json({ replicas: 0, logLevel: "loud" }),
       "edgefleet:agent": json({ enabled: "yes" }),
@@ -135,7 +168,7 @@ describe("parseConfig", () => {
 
   it("takes an MQTT PKI seed only as a long enough secret", () => {
     const seed = "0123456789abcdef0123456789abcdef";
-    const adopt = { "edgefleet:cluster": json({}) };
+    const adopt = { "edgefleet:cluster": json({ site: "factory-a" }) };
     expect(parseConfig({ ...adopt, "edgefleet:mqttPkiSeed": seed }, new Set(["edgefleet:mqttPkiSeed"])).mqttPkiSeed).toBe(seed);
     expect(problems({ ...adopt, "edgefleet:mqttPkiSeed": seed }, new Set())).toEqual([
       "edgefleet:mqttPkiSeed: is stored in plain text; set it with `pulumi config set --secret edgefleet:mqttPkiSeed ...`",
@@ -147,7 +180,7 @@ describe("parseConfig", () => {
 
   it("refuses k3s and kubeconfig together", () => {
     expect(problems({ ...k3s(), "edgefleet:cluster": json({ kubeconfig: "x", k3s: {} }) })).toEqual([
-      "edgefleet:cluster: set either k3s (install K3s) or kubeconfig/context (adopt a cluster), not both",
+      "edgefleet:cluster: set either k3s (install K3s) or kubeconfig/context/site (adopt a cluster), not both",
     ]);
   });
 });

@@ -23,7 +23,7 @@ export const DEFAULTS = {
   broker: { enabled: true, tlsSecret: "edgefleet-mqtt-tls" },
   agent: { enabled: true },
   monitoring: { rulesAs: "auto", dashboards: true },
-} as const satisfies PlatformConfig;
+} as const satisfies Omit<PlatformConfig, "site" | "agent"> & { agent: { enabled: boolean } };
 
 const KEYS = [
   "cluster",
@@ -81,8 +81,8 @@ export function parseConfig(raw: Readonly<Record<string, string>>, secretKeys: R
       p.add(k(secret), `is stored in plain text; set it with \`pulumi config set --secret ${k(secret)} ...\``);
     }
   }
-  const platform = parsePlatform(p, values);
   const cluster = parseCluster(p, values);
+  const platform = parsePlatform(p, values, cluster);
   const seed = values.get("mqttPkiSeed");
   if (typeof seed === "string" && seed.length < 32) {
     p.add(
@@ -104,13 +104,13 @@ function parseJson(p: Problems, key: string, text: string): unknown {
 
 const k = (key: string) => `${NS}:${key}`;
 
-function parsePlatform(p: Problems, v: Map<Key, unknown>): PlatformConfig {
+function parsePlatform(p: Problems, v: Map<Key, unknown>, cluster: ExistingCluster | K3sCluster | undefined): PlatformConfig {
   const section = (key: Key, known: readonly string[]): Obj => (v.has(key) ? (object(p, v.get(key), k(key), known) ?? {}) : {});
   const or = <T>(value: T | undefined, fallback: T): T => value ?? fallback;
   const op = section("operator", ["replicas", "logLevel"]);
   const gw = section("gateway", ["enabled", "replicas", "mqttClientSecret"]);
   const br = section("broker", ["enabled", "tlsSecret"]);
-  const ag = section("agent", ["enabled"]);
+  const ag = section("agent", ["enabled", "hardwareClasses"]);
   const mon = section("monitoring", ["rulesAs", "dashboards"]);
   const opt = <T>(obj: Obj, field: string, read: (value: unknown, key: string) => T | undefined, fallback: T, at: string): T =>
     field in obj ? or(read(obj[field], `${k(at)}.${field}`), fallback) : fallback;
@@ -121,6 +121,7 @@ function parsePlatform(p: Problems, v: Map<Key, unknown>): PlatformConfig {
   const D = DEFAULTS;
   return {
     namespace: top("namespace", name, D.namespace),
+    site: cluster?.site ?? "",
     version: top("version", (value, key) => string(p, value, key, TAG), D.version),
     registry: top("registry", (value, key) => string(p, value, key), D.registry),
     catalog: top("catalog", bool, D.catalog),
@@ -138,7 +139,7 @@ function parsePlatform(p: Problems, v: Map<Key, unknown>): PlatformConfig {
       enabled: opt(br, "enabled", bool, D.broker.enabled, "broker"),
       tlsSecret: opt(br, "tlsSecret", name, D.broker.tlsSecret, "broker"),
     },
-    agent: { enabled: opt(ag, "enabled", bool, D.agent.enabled, "agent") },
+    agent: { enabled: opt(ag, "enabled", bool, D.agent.enabled, "agent"), hardwareClasses: agentClasses(p, ag, cluster) },
     monitoring: {
       rulesAs: opt(
         mon,
@@ -152,6 +153,22 @@ function parsePlatform(p: Problems, v: Map<Key, unknown>): PlatformConfig {
   };
 }
 
+/**
+ * The classes the agent DaemonSets cover: a K3s site's come from its hosts; an adopted cluster's
+ * are listed, by default every built-in class.
+ */
+function agentClasses(p: Problems, ag: Obj, cluster: ExistingCluster | K3sCluster | undefined): string[] {
+  const at = `${k("agent")}.hardwareClasses`;
+  if (cluster?.kind === "k3s") {
+    if ("hardwareClasses" in ag) p.add(at, "a K3s site's classes are its hosts' hardwareClass; remove it");
+    return [...new Set(cluster.hosts.map((h) => h.hardwareClass))];
+  }
+  if (!("hardwareClasses" in ag)) return Object.keys(HARDWARE_CLASSES);
+  const classes = (list(p, ag.hardwareClasses, at) ?? []).map((c, i) => string(p, c, `${at}[${i}]`, DNS_LABEL));
+  if (Array.isArray(ag.hardwareClasses) && classes.length === 0) p.add(at, "must list at least one class, or set agent.enabled to false");
+  return [...new Set(classes.filter((c) => c !== undefined))];
+}
+
 function parseCluster(p: Problems, v: Map<Key, unknown>): ExistingCluster | K3sCluster | undefined {
   const key = k("cluster");
   if (!v.has("cluster")) {
@@ -160,14 +177,22 @@ function parseCluster(p: Problems, v: Map<Key, unknown>): ExistingCluster | K3sC
       `missing; adopt a cluster with \`pulumi config set --path '${key}.kubeconfig' ~/.kube/config\` or install K3s with ${key}.k3s (see docs/pulumi.md)`,
     );
   }
-  const c = object(p, v.get("cluster"), key, ["kubeconfig", "context", "k3s"]);
+  const c = object(p, v.get("cluster"), key, ["kubeconfig", "context", "site", "k3s"]);
   if (!c) return undefined;
-  if ("k3s" in c && ("kubeconfig" in c || "context" in c))
-    return p.add(key, "set either k3s (install K3s) or kubeconfig/context (adopt a cluster), not both");
+  if ("k3s" in c && ("kubeconfig" in c || "context" in c || "site" in c))
+    return p.add(key, "set either k3s (install K3s) or kubeconfig/context/site (adopt a cluster), not both");
   if (!("k3s" in c)) {
     const kubeconfig = "kubeconfig" in c ? string(p, c.kubeconfig, `${key}.kubeconfig`) : undefined;
     const context = "context" in c ? string(p, c.context, `${key}.context`) : undefined;
-    return { kind: "existing", ...(kubeconfig ? { kubeconfig } : {}), ...(context ? { context } : {}) };
+    const site =
+      "site" in c
+        ? string(p, c.site, `${key}.site`, DNS_LABEL)
+        : p.add(
+            `${key}.site`,
+            `missing; name the site whose nodes (edgefleet.io/site label) this platform serves: \`pulumi config set --path '${key}.site' factory-a\``,
+          );
+    if (!site) return undefined;
+    return { kind: "existing", site, ...(kubeconfig ? { kubeconfig } : {}), ...(context ? { context } : {}) };
   }
   return parseK3s(p, c.k3s, `${key}.k3s`, v);
 }

@@ -14,6 +14,8 @@ export interface StackConfig {
 /** Adopt a running cluster (the local platform, or any Kubernetes) through a kubeconfig. */
 export interface ExistingCluster {
   readonly kind: "existing";
+  /** Site name, which the cluster's nodes carry as their edgefleet.io/site label. */
+  readonly site: string;
   /** Path of the kubeconfig (`~/` expanded); unset: $KUBECONFIG or ~/.kube/config, like kubectl. */
   readonly kubeconfig?: string;
   readonly context?: string;

@@ -6,6 +6,9 @@
 import type { NodeAccelerator } from "../../../operator/src/api/labels.js";
 import type { Architecture } from "../../../operator/src/api/vocabulary.js";
 
+/** Every node's site label; the agents are selected by it. */
+export const SITE_LABEL = "edgefleet.io/site";
+
 export interface Taint {
   readonly key: string;
   readonly value?: string;
@@ -35,7 +38,7 @@ export function nodeLabels(node: NodeIdentity): Record<string, string> {
   return {
     "edgefleet.io/hardware-class": node.hardwareClass,
     "edgefleet.io/accelerator": node.accelerator,
-    "edgefleet.io/site": node.site,
+    [SITE_LABEL]: node.site,
     ...node.labels,
   };
 }

@@ -53,6 +53,8 @@ describe("installCommand", () => {
     const cmd = installCommand(host({ role: "server", name: "srv" }), "v1.32.3+k3s1", undefined);
     expect(cmd).toContain("curl -sfL https://get.k3s.io | sudo env INSTALL_K3S_VERSION='v1.32.3+k3s1' INSTALL_K3S_EXEC='server' sh -");
     expect(cmd).toContain("k3s kubectl wait --for=condition=Ready node/srv");
+    // The agent's spool, which the non-root agent pod could not create on the host itself.
+    expect(cmd).toContain("sudo install -d -o 65532 -g 65532 -m 700 /var/lib/edgefleet/spool");
   });
 
   it("air-gapped, installs the staged binary and images and downloads nothing", () => {

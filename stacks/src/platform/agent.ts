@@ -1,71 +1,122 @@
 import * as k8s from "@pulumi/kubernetes";
+import type { core } from "@pulumi/kubernetes/types/input.js";
 import * as pulumi from "@pulumi/pulumi";
-import { HTTP_PORT, NODE_IDENTITY_DIR } from "./contract.js";
+import { LABELS } from "../../../operator/src/api/labels.js";
+import { SITE_LABEL } from "../k3s/hardware.js";
+import { HTTP_PORT, NODE_IDENTITY_DIR, NODE_SPOOL_DIR } from "./contract.js";
 import { componentLabels, edgefleetPodTemplate, fieldEnv, podSecurity, resources, selectorLabels } from "./pod.js";
 
 export interface AgentArgs {
   readonly namespace: pulumi.Input<string>;
   readonly image: string;
-  /** Broker URL, or undefined when the platform runs no broker (the agent then only serves /metrics). */
-  readonly mqttUrl: pulumi.Input<string> | undefined;
+  /** The site's name; agents run only on nodes labelled with it, the one site the broker's ACL admits. */
+  readonly site: string;
+  /** One DaemonSet per hardware class: a pod cannot read its node's labels through the downward API. */
+  readonly hardwareClasses: readonly string[];
+  readonly brokerUrl: pulumi.Input<string>;
 }
 
 export const AGENT = "edgefleet-edge-agent";
 
+/** Where the host's /sys and /proc appear in the agent's container (its --sysfs-root). */
+const HOST_ROOT = "/host";
+
 /**
- * The edge agent on every node: reads inference latency, power and temperature from the device
- * and publishes them under the node's own MQTT topics. Its MQTT identity is the node's, kept on
- * the host (provisioned with the node), so a pod can only ever speak for the node it runs on.
+ * The agent's flags (edge-agent/src/agent/options.ts parses them; a test does so with these).
+ * The node name comes from the downward API; the site and class are literal per DaemonSet.
+ */
+export function agentArgs(a: { site: string; hardwareClass: string; brokerUrl: pulumi.Input<string> }): pulumi.Input<string>[] {
+  return [
+    `--site=${a.site}`,
+    "--node=$(NODE_NAME)",
+    `--hardware-class=${a.hardwareClass}`,
+    pulumi.interpolate`--broker-url=${a.brokerUrl}`,
+    `--tls-ca=${NODE_IDENTITY_DIR}/ca.crt`,
+    `--tls-cert=${NODE_IDENTITY_DIR}/tls.crt`,
+    `--tls-key=${NODE_IDENTITY_DIR}/tls.key`,
+    `--sysfs-root=${HOST_ROOT}`,
+    `--spool-dir=${NODE_SPOOL_DIR}`,
+    `--http-address=0.0.0.0:${HTTP_PORT}`,
+  ];
+}
+
+/** A host directory in the container; type Directory, so a missing one fails the pod visibly. */
+function hostDir(volume: string, path: string, mountPath: string, readOnly = true): { volume: core.v1.Volume; mount: core.v1.VolumeMount } {
+  return { volume: { name: volume, hostPath: { path, type: "Directory" } }, mount: { name: volume, mountPath, readOnly } };
+}
+
+const MOUNTS = [
+  hostDir("sys", "/sys", `${HOST_ROOT}/sys`),
+  hostDir("proc", "/proc", `${HOST_ROOT}/proc`),
+  hostDir("mqtt-identity", NODE_IDENTITY_DIR, NODE_IDENTITY_DIR),
+  // Made by the node's provisioning, owned by the agent's user (see NODE_SPOOL_DIR).
+  hostDir("spool", NODE_SPOOL_DIR, NODE_SPOOL_DIR, false),
+];
+
+/**
+ * The edge agent on every node of the site: reads inference latency, power and temperature from
+ * the device and publishes them under the node's own MQTT topics. Its MQTT identity is the node's,
+ * kept on the host (provisioned with the node), so a pod can only ever speak for the node it runs
+ * on. One DaemonSet per hardware class, selected by the node's class and site labels, since the
+ * agent must be told its class and the downward API exposes no node labels to a pod.
  */
 export class Agent extends pulumi.ComponentResource {
   constructor(name: string, args: AgentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("edgefleet:platform:Agent", name, {}, opts);
     const parent = { parent: this };
     const labels = componentLabels(AGENT);
-    const meta = { name: AGENT, namespace: args.namespace, labels };
-    const selector = selectorLabels(AGENT);
-    const sa = new k8s.core.v1.ServiceAccount(name, { metadata: meta, automountServiceAccountToken: false }, parent);
-    const mqttArgs = args.mqttUrl ? [pulumi.interpolate`--mqtt-url=${args.mqttUrl}`, `--mqtt-identity-dir=${NODE_IDENTITY_DIR}`] : [];
-    const hostDir = (volume: string, path: string, mountPath: string) => ({
-      volume: { name: volume, hostPath: { path, type: "Directory" } },
-      mount: { name: volume, mountPath, readOnly: true },
-    });
-    const mounts = [
-      hostDir("sys", "/sys", "/host/sys"),
-      ...(args.mqttUrl ? [hostDir("mqtt-identity", NODE_IDENTITY_DIR, NODE_IDENTITY_DIR)] : []),
-    ];
-    new k8s.apps.v1.DaemonSet(
+    const sa = new k8s.core.v1.ServiceAccount(
       name,
-      {
-        metadata: meta,
-        spec: {
-          selector: { matchLabels: selector },
-          updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "10%" } },
-          template: edgefleetPodTemplate({
-            component: AGENT,
-            serviceAccountName: sa.metadata.name,
-            apiAccess: false,
-            container: {
-              name: "agent",
-              image: args.image,
-              args: ["--node-name=$(NODE_NAME)", `--http-port=${HTTP_PORT}`, "--sysfs=/host/sys", ...mqttArgs],
-              env: [fieldEnv("NODE_NAME", "spec.nodeName")],
-              resources: resources({ request: "10m", limit: "200m" }, { request: "32Mi", limit: "128Mi" }),
-              mounts: mounts.map((m) => m.mount),
-            },
-            volumes: mounts.map((m) => m.volume),
-            pod: {
-              // Every node, whatever its taints: a node without an agent is invisible to the platform.
-              tolerations: [{ operator: "Exists" }],
-              priorityClassName: "system-node-critical",
-              // Root group only to read the node's identity files (0640 root:root); the user stays non-root.
-              securityContext: { ...podSecurity(), supplementalGroups: [0] },
-            },
-          }),
-        },
-      },
+      { metadata: { name: AGENT, namespace: args.namespace, labels }, automountServiceAccountToken: false },
       parent,
     );
+    for (const hardwareClass of args.hardwareClasses) {
+      const classLabel = { [LABELS.hardwareClass]: hardwareClass };
+      // The class label tells the DaemonSets' pods apart (selectors must not overlap).
+      const template = edgefleetPodTemplate({
+        component: AGENT,
+        labels: classLabel,
+        serviceAccountName: sa.metadata.name,
+        apiAccess: false,
+        container: {
+          name: "agent",
+          image: args.image,
+          args: agentArgs({ site: args.site, hardwareClass, brokerUrl: args.brokerUrl }),
+          env: [
+            fieldEnv("NODE_NAME", "spec.nodeName"),
+            // V8 collects before the cgroup limit kills the process.
+            { name: "NODE_OPTIONS", value: "--max-old-space-size=96" },
+          ],
+          // Measured (BENCHMARKS.md): ~6 ms CPU/s at 1 Hz, RSS ~90 MiB as compiled JavaScript
+          // (122 MiB under tsx, which the images do not use); the rest is headroom for spool replay.
+          resources: resources({ request: "10m", limit: "250m" }, { request: "96Mi", limit: "192Mi" }),
+          mounts: MOUNTS.map((m) => m.mount),
+        },
+        volumes: MOUNTS.map((m) => m.volume),
+        pod: {
+          nodeSelector: { ...classLabel, [SITE_LABEL]: args.site },
+          // Every such node, whatever its taints: a node without an agent is invisible to the platform.
+          tolerations: [{ operator: "Exists" }],
+          priorityClassName: "system-node-critical",
+          // Root group only to read the node's identity files (0640 root:root); the user stays non-root.
+          securityContext: { ...podSecurity(), supplementalGroups: [0] },
+        },
+      });
+      const selector = { ...selectorLabels(AGENT), ...classLabel };
+      const metadata = { name: `${AGENT}-${hardwareClass}`, namespace: args.namespace, labels: { ...labels, ...classLabel } };
+      new k8s.apps.v1.DaemonSet(
+        `${name}-${hardwareClass}`,
+        {
+          metadata,
+          spec: {
+            selector: { matchLabels: selector },
+            updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "10%" } },
+            template,
+          },
+        },
+        parent,
+      );
+    }
     this.registerOutputs({});
   }
 }

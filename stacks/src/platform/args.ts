@@ -4,6 +4,11 @@ import type { CertificateAuthority } from "../pki/certificates.js";
 export interface PlatformArgs {
   /** Namespace of the operator, gateway, broker and agents. */
   readonly namespace: string;
+  /**
+   * The site this cluster's nodes belong to (their edgefleet.io/site label): every agent's --site,
+   * and the broker's ACL lets a node publish under this site only.
+   */
+  readonly site: string;
   /** Image tag of edgefleet's own images (operator, telemetry-gateway, edge-agent). */
   readonly version: string;
   /** Registry and path prefix of edgefleet's images, e.g. ghcr.io/edgefleet. */
@@ -33,8 +38,12 @@ export interface PlatformArgs {
      */
     readonly tlsSecret: string;
   };
-  /** The edge agent on every node. */
-  readonly agent: { readonly enabled: boolean };
+  /** The edge agent on every node of the site (needs the broker). */
+  readonly agent: {
+    readonly enabled: boolean;
+    /** One DaemonSet per class, on the nodes labelled with it; nodes of other classes get no agent. */
+    readonly hardwareClasses: readonly string[];
+  };
   /**
    * The site's MQTT CA: when given, Pulumi issues the broker's and the gateway's certificates into
    * their Secrets; without it those Secrets are made outside Pulumi (cert-manager, by hand).

@@ -22,6 +22,15 @@ export const GATEWAY_MQTT_IDENTITY = "edgefleet-gateway";
 /** Where each node keeps its own MQTT client identity (ca.crt, tls.crt, tls.key with CN = node name). */
 export const NODE_IDENTITY_DIR = "/etc/edgefleet/mqtt";
 
+/** The user of edgefleet's distroless images. */
+export const IMAGE_UID = 65532;
+
+/**
+ * The agent's spool on the host, so telemetry not yet acknowledged survives pod restarts and
+ * upgrades. Owned by IMAGE_UID: kubelet would create a missing hostPath as root, unwritable to the agent.
+ */
+export const NODE_SPOOL_DIR = "/var/lib/edgefleet/spool";
+
 /**
  * Topics, from the telemetry module (edge-agent/src/telemetry/topic.ts and the gateway's
  * topics.ts): one scheme for the agent, the gateway and the broker's ACL.

@@ -2,6 +2,7 @@ import { X509Certificate } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { dashboardFiles, ruleFiles } from "../../../dashboards/load.js";
+import { parseOptions as parseAgentOptions } from "../../../edge-agent/src/agent/options.js";
 import { allCRDs } from "../../../operator/src/api/crds.js";
 import { DEFAULT_RUNTIMES } from "../../../operator/src/catalog/default-runtimes.js";
 import { parseGatewayOptions } from "../../../operator/src/gateway/options.js";
@@ -17,7 +18,13 @@ beforeAll(async () => {
   recorder = await recordResources();
 });
 
-const ARGS: PlatformArgs = { ...DEFAULTS, namespace: "edgefleet-system", monitoring: { rulesAs: "ConfigMap", dashboards: true } };
+const ARGS: PlatformArgs = {
+  ...DEFAULTS,
+  namespace: "edgefleet-system",
+  site: "factory-a",
+  agent: { enabled: true, hardwareClasses: ["jetson-orin", "rpi5-coral"] },
+  monitoring: { rulesAs: "ConfigMap", dashboards: true },
+};
 
 async function platform(name: string, over: Partial<PlatformArgs> = {}): Promise<Registered[]> {
   new Platform(name, { ...ARGS, ...over });
@@ -34,9 +41,12 @@ const one = (rs: readonly Registered[], type: string, name: string) => {
 };
 type Pod = {
   securityContext?: { runAsNonRoot?: boolean };
+  nodeSelector?: Record<string, string>;
+  volumes?: { name: string; hostPath?: { path: string } }[];
   containers: {
     name: string;
     args?: string[];
+    volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
     securityContext?: { readOnlyRootFilesystem?: boolean; allowPrivilegeEscalation?: boolean };
     resources?: { limits?: object };
   }[];
@@ -70,7 +80,7 @@ describe("Platform", () => {
       runtimes: 4,
       deployments: ["edgefleet-mqtt", "edgefleet-operator"],
       statefulSets: 1,
-      daemonSets: 1,
+      daemonSets: 2,
       leases: 1,
       pdbs: 1,
       networkPolicies: 5,
@@ -121,13 +131,57 @@ describe("Platform", () => {
     });
   });
 
+  it("starts one agent DaemonSet per hardware class, on the site's nodes of that class, with flags the agent accepts", () => {
+    const daemonSets = ofType(all, "kubernetes:apps/v1:DaemonSet");
+    expect(daemonSets.map((d) => (d.inputs.metadata as { name: string }).name).sort()).toEqual([
+      "edgefleet-edge-agent-jetson-orin",
+      "edgefleet-edge-agent-rpi5-coral",
+    ]);
+    const selectors = daemonSets.map((d) => JSON.stringify((d.inputs.spec as { selector: unknown }).selector));
+    expect(new Set(selectors).size).toBe(2);
+    const pod = podOf(one(all, "kubernetes:apps/v1:DaemonSet", "ef-agent-jetson-orin"));
+    expect(pod.nodeSelector).toEqual({ "edgefleet.io/hardware-class": "jetson-orin", "edgefleet.io/site": "factory-a" });
+    const [container] = pod.containers;
+    const parsed = parseAgentOptions((container?.args ?? []).map((a) => a.replace("$(NODE_NAME)", "orin-07")));
+    if (parsed.help) throw new Error("expected options");
+    expect(parsed.options).toMatchObject({
+      site: "factory-a",
+      node: "orin-07",
+      hardwareClass: "jetson-orin",
+      brokerUrl: "mqtts://edgefleet-mqtt.edgefleet-system.svc:8883",
+      tls: { ca: "/etc/edgefleet/mqtt/ca.crt", cert: "/etc/edgefleet/mqtt/tls.crt", key: "/etc/edgefleet/mqtt/tls.key" },
+      sysfsRoot: "/host",
+      spoolDir: "/var/lib/edgefleet/spool",
+      httpAddress: "0.0.0.0:8080",
+    });
+    // The host paths behind those flags: /sys and /proc read-only under the sysfs root, the node's
+    // identity read-only, the spool writable and on the host so it outlives the pod.
+    const hostPaths = Object.fromEntries((pod.volumes ?? []).filter((v) => v.hostPath).map((v) => [v.name, v.hostPath?.path]));
+    const mounts = (container?.volumeMounts ?? []).filter((m) => m.name in hostPaths);
+    expect(mounts.map((m) => [hostPaths[m.name], m.mountPath, m.readOnly ?? false])).toEqual([
+      ["/sys", "/host/sys", true],
+      ["/proc", "/host/proc", true],
+      ["/etc/edgefleet/mqtt", "/etc/edgefleet/mqtt", true],
+      ["/var/lib/edgefleet/spool", "/var/lib/edgefleet/spool", false],
+    ]);
+  });
+
+  it("pins every node to the platform's site in the broker's ACL", () => {
+    const acl = (one(all, "kubernetes:core/v1:ConfigMap", "ef-broker").inputs.data as { acl: string }).acl;
+    expect(acl).toContain("pattern write edgefleet/v1/factory-a/%u/+");
+  });
+
   it("gives the operator least privilege: no wildcards, no Secrets, Lease by name", () => {
     const clusterRole = one(all, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "ef-operator");
     const rules = clusterRole.inputs.rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[];
     const flat = rules.flatMap((r) => [...r.apiGroups, ...r.resources, ...r.verbs]);
     expect(flat).not.toContain("*");
     expect(rules.flatMap((r) => r.resources)).not.toContain("secrets");
-    const verbs = (resource: string) => rules.find((r) => r.resources.includes(resource))?.verbs.slice().sort();
+    const verbs = (resource: string) =>
+      rules
+        .find((r) => r.resources.includes(resource))
+        ?.verbs.slice()
+        .sort();
     // What the operator's client sends: informers, server-side apply (create or patch), deletes.
     expect({
       edgemodels: verbs("edgemodels"),
@@ -157,7 +211,7 @@ describe("Platform", () => {
 
   it("runs every pod non-root with a read-only root filesystem and resource limits", () => {
     const workloads = workloadsOf(all);
-    expect(workloads).toHaveLength(4);
+    expect(workloads).toHaveLength(5);
     for (const w of workloads) {
       const pod = podOf(w);
       expect(pod.securityContext?.runAsNonRoot, w.name).toBe(true);
@@ -174,6 +228,7 @@ describe("Platform", () => {
     expect(images.sort()).toEqual([
       "eclipse-mosquitto:2.0.20",
       "registry.factory.local/edgefleet/edge-agent:1.2.3",
+      "registry.factory.local/edgefleet/edge-agent:1.2.3",
       "registry.factory.local/edgefleet/operator:1.2.3",
       "registry.factory.local/edgefleet/telemetry-gateway:1.2.3",
     ]);
@@ -184,7 +239,7 @@ describe("Platform", () => {
       catalog: false,
       gateway: { ...ARGS.gateway, enabled: false },
       broker: { ...ARGS.broker, enabled: false },
-      agent: { enabled: false },
+      agent: { enabled: false, hardwareClasses: [] },
       monitoring: { rulesAs: "ConfigMap", dashboards: false },
     });
     expect(ofType(rs, "kubernetes:edgefleet.io/v1alpha1:EdgeRuntime")).toEqual([]);

@@ -44,7 +44,12 @@ export class Platform extends pulumi.ComponentResource {
       parent,
     );
     const broker = args.broker.enabled
-      ? new Broker(`${name}-broker`, { namespace, tlsSecret: args.broker.tlsSecret, ...(args.mqttCa ? { ca: args.mqttCa } : {}) }, parent)
+      ? new Broker(
+          `${name}-broker`,
+          // The site pins every node's topics to edgefleet/v1/<site>/<node>/ in the ACL.
+          { namespace, tlsSecret: args.broker.tlsSecret, site: args.site, ...(args.mqttCa ? { ca: args.mqttCa } : {}) },
+          parent,
+        )
       : undefined;
     const mqttUrl = broker?.url;
     if (args.gateway.enabled) {
@@ -61,7 +66,12 @@ export class Platform extends pulumi.ComponentResource {
         parent,
       );
     }
-    if (args.agent.enabled) new Agent(`${name}-agent`, { namespace, image: img("edge-agent"), mqttUrl }, parent);
+    // Like the gateway, agents need the broker: without one they would only fill their spools.
+    const agents = args.agent.enabled && mqttUrl !== undefined;
+    if (agents) {
+      const { hardwareClasses } = args.agent;
+      new Agent(`${name}-agent`, { namespace, image: img("edge-agent"), site: args.site, hardwareClasses, brokerUrl: mqttUrl }, parent);
+    }
     new Monitoring(`${name}-monitoring`, { namespace: args.namespace, ...args.monitoring }, { ...parent, dependsOn: [ns] });
 
     if (args.networkPolicies) {
@@ -69,7 +79,7 @@ export class Platform extends pulumi.ComponentResource {
         operator: OPERATOR,
         ...(args.broker.enabled ? { broker: BROKER } : {}),
         ...(args.gateway.enabled ? { gateway: GATEWAY } : {}),
-        ...(args.agent.enabled ? { agent: AGENT } : {}),
+        ...(agents ? { agent: AGENT } : {}),
       };
       for (const [policy, spec] of Object.entries(networkPolicies(plan))) {
         new k8s.networking.v1.NetworkPolicy(

@@ -1,6 +1,6 @@
 import type { core } from "@pulumi/kubernetes/types/input.js";
 import type * as pulumi from "@pulumi/pulumi";
-import { HTTP_PORT } from "./contract.js";
+import { HTTP_PORT, IMAGE_UID } from "./contract.js";
 
 /** Recommended labels of one platform component; the first two select its pods. */
 export function componentLabels(component: string): Record<string, string> {
@@ -14,7 +14,7 @@ export function componentLabels(component: string): Record<string, string> {
 export const selectorLabels = (component: string) => ({ "app.kubernetes.io/name": component, "app.kubernetes.io/part-of": "edgefleet" });
 
 /** Non-root, default seccomp profile; the uid is the image's own user (65532 for edgefleet's distroless images). */
-export function podSecurity(uid = 65532): core.v1.PodSecurityContext {
+export function podSecurity(uid = IMAGE_UID): core.v1.PodSecurityContext {
   return { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, fsGroup: uid, seccompProfile: { type: "RuntimeDefault" } };
 }
 
@@ -60,6 +60,8 @@ const scrapeAnnotations = (port: number) => ({
 /** One of edgefleet's own images (operator, gateway, agent) as the single container of a pod. */
 export interface EdgefleetPod {
   readonly component: string;
+  /** Pod labels beyond the component's, e.g. what tells apart the pods of sibling workloads. */
+  readonly labels?: Record<string, string>;
   readonly serviceAccountName: pulumi.Input<string>;
   /** Only the operator talks to the API server. */
   readonly apiAccess: boolean;
@@ -83,7 +85,7 @@ export interface EdgefleetPod {
 export function edgefleetPodTemplate(p: EdgefleetPod): core.v1.PodTemplateSpec {
   const c = p.container;
   return {
-    metadata: { labels: componentLabels(p.component), annotations: scrapeAnnotations(HTTP_PORT) },
+    metadata: { labels: { ...componentLabels(p.component), ...p.labels }, annotations: scrapeAnnotations(HTTP_PORT) },
     spec: {
       serviceAccountName: p.serviceAccountName,
       automountServiceAccountToken: p.apiAccess,
