@@ -11,6 +11,7 @@ const request: AnalysisRequest = {
   classes: ["jetson-orin", "x86-cpu"],
   settings: { ...DEFAULT_SETTINGS, minSamples: 50, latencyTolerance: 0.2, maxErrorRatio: 0.01 },
   slo: { p95LatencySeconds: 0.1, maxPowerWatts: 15, maxTemperatureCelsius: 80 },
+  stepSeconds: 90,
 };
 
 function measured(over: Partial<Measurements> = {}): Measurements {
@@ -27,6 +28,7 @@ function measured(over: Partial<Measurements> = {}): Measurements {
     errors: new Map([["x86-cpu", both(0, 0)]]),
     power: new Map([["jetson-orin", 12]]),
     temperature: new Map([["jetson-orin", 70]]),
+    refusals: new Map(),
     ...over,
   };
 }
@@ -37,6 +39,7 @@ describe("judge", () => {
     expect(outcome.verdict).toBe("Pass");
     expect(outcome.message).toBe("every limit met (jetson-orin p95 0.045s, x86-cpu p95 0.09s)");
     expect(outcome.checks?.filter((c) => c.hardwareClass === "jetson-orin").map((c) => [c.name, c.value, c.threshold, c.passed])).toEqual([
+      ["artifact-refusals", 0, 0, true],
       ["samples", 100, 50, true],
       ["latency", 0.045, 0.1, true],
       ["latency-vs-stable", 0.045, 0.048, true],
@@ -92,6 +95,22 @@ describe("judge", () => {
     expect(judge(request, measured({ requests, power: new Map([["jetson-orin", 40]]) })).verdict).toBe("Fail");
   });
 
+  it("fails a class whose canary nodes refused the artifact, without waiting for samples they will never send", () => {
+    const requests = new Map([
+      ["jetson-orin", { stable: 500, canary: 0 }],
+      ["x86-cpu", { stable: 500, canary: 100 }],
+    ]);
+    const refusals = new Map([
+      ["jetson-orin", { nodes: new Set(["jetson-orin-0001", "jetson-orin-0002"]), reasons: new Set(["size-mismatch", "digest-mismatch"]) }],
+    ]);
+    const outcome = judge(request, measured({ requests, refusals }));
+    expect(outcome.verdict).toBe("Fail");
+    expect(outcome.message).toBe("jetson-orin: artifact refused on 2 node(s): digest-mismatch, size-mismatch");
+    expect(outcome.checks?.filter((c) => c.hardwareClass === "jetson-orin")).toEqual([
+      { name: "artifact-refusals", hardwareClass: "jetson-orin", value: 2, threshold: 0, passed: false },
+    ]);
+  });
+
   it("skips the comparison with the stable version when that has too few samples, and checks without SLOs set", () => {
     const requests = new Map([
       ["jetson-orin", { stable: 3, canary: 100 }],
@@ -99,7 +118,7 @@ describe("judge", () => {
     ]);
     const outcome = judge({ ...request, slo: undefined }, measured({ requests }));
     expect(outcome.verdict).toBe("Pass");
-    expect(new Set(outcome.checks?.map((c) => c.name))).toEqual(new Set(["samples", "error-ratio"]));
+    expect(new Set(outcome.checks?.map((c) => c.name))).toEqual(new Set(["artifact-refusals", "samples", "error-ratio"]));
   });
 });
 
@@ -114,6 +133,29 @@ describe("analyse", () => {
       verdict: "Inconclusive",
       message: "prometheus at http://p:9090 unreachable: connect ECONNREFUSED",
     });
+  });
+
+  it("counts refusals over the whole step, and reads them per class, node and reason", async () => {
+    const queries: string[] = [];
+    const source: MetricsSource = {
+      description: "test",
+      instant: async (q) => {
+        queries.push(q);
+        if (!q.includes("edgefleet_artifact_verification_failures_total")) return [];
+        return [
+          { labels: { hardware_class: "x86-cpu", node: "x86-cpu-0001", reason: "digest-mismatch" }, value: 1 },
+          { labels: { hardware_class: "x86-cpu", node: "x86-cpu-0002", reason: "digest-mismatch" }, value: 0 },
+        ];
+      },
+    };
+    const outcome = await analyse(source, { ...request, stepSeconds: 300 });
+    const refusalQueries = () => queries.filter((q) => q.includes("edgefleet_artifact_verification_failures_total"));
+    expect(refusalQueries()).toEqual([expect.stringContaining("offset 300s")]);
+    expect(outcome.verdict).toBe("Fail");
+    expect(outcome.message).toBe("x86-cpu: artifact refused on 1 node(s): digest-mismatch");
+    await analyse(source, { ...request, stepSeconds: 5 });
+    // An analysis early in the step still looks back over the whole window.
+    expect(refusalQueries()[1]).toContain("offset 60s");
   });
 
   it("skips versions the metrics cannot tell apart, without querying", async () => {

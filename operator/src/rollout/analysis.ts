@@ -1,8 +1,9 @@
 import type { AnalysisCheck, EdgeModelSpec } from "../api/edgemodel.js";
 import type { AnalysisOutcome } from "./decide.js";
 import type { MetricsSource, Sample } from "./metrics-source.js";
-import { countQuery, deviceMaxQuery, latencyP95Query, type QueryScope } from "./queries.js";
+import { artifactRefusalsQuery, countQuery, deviceMaxQuery, latencyP95Query, type QueryScope } from "./queries.js";
 import type { RolloutSettings } from "./settings.js";
+import { ARTIFACT_CHECK } from "./vocabulary.js";
 
 export interface AnalysisRequest {
   namespace: string;
@@ -13,6 +14,8 @@ export interface AnalysisRequest {
   classes: readonly string[];
   settings: RolloutSettings;
   slo: EdgeModelSpec["slo"];
+  /** Time since the step started: refusals count over the whole step, however late the analysis (at least the window). */
+  stepSeconds: number;
 }
 
 /** Per class and version. */
@@ -26,6 +29,8 @@ export interface Measurements {
   /** Highest reading on the new version's nodes, per class. */
   power: Map<string, number>;
   temperature: Map<string, number>;
+  /** Nodes that refused the new version's artifact, and why, per class; classes without refusals are absent. */
+  refusals: Map<string, { nodes: Set<string>; reasons: Set<string> }>;
 }
 
 /** Queries the source and judges the step; a source that fails makes the analysis inconclusive, never a pass. */
@@ -39,7 +44,8 @@ export async function analyse(source: MetricsSource, req: AnalysisRequest): Prom
   const scope: QueryScope = { namespace: req.namespace, model: req.model, windowSeconds: req.settings.windowSeconds };
   const versions = [req.stableVersion, req.canaryVersion];
   try {
-    const [p95, requests, errors, power, temperature] = await Promise.all([
+    const [refusals, p95, requests, errors, power, temperature] = await Promise.all([
+      source.instant(artifactRefusalsQuery(scope, req.canaryVersion, Math.max(req.settings.windowSeconds, req.stepSeconds))),
       source.instant(latencyP95Query(scope, versions)),
       source.instant(countQuery("requests", scope, versions)),
       source.instant(countQuery("errors", scope, versions)),
@@ -53,6 +59,7 @@ export async function analyse(source: MetricsSource, req: AnalysisRequest): Prom
       errors: byVersion(errors),
       power: byClass(power),
       temperature: byClass(temperature),
+      refusals: refusalsByClass(refusals),
     });
   } catch (err) {
     return { verdict: "Inconclusive", message: err instanceof Error ? err.message : String(err) };
@@ -74,10 +81,24 @@ function byClass(samples: Sample[]): Map<string, number> {
   return new Map(samples.filter((s) => Number.isFinite(s.value)).map((s) => [s.labels.hardware_class ?? "", s.value]));
 }
 
+function refusalsByClass(samples: Sample[]): Measurements["refusals"] {
+  const out: Measurements["refusals"] = new Map();
+  for (const { labels, value } of samples) {
+    if (!(value > 0)) continue;
+    const cls = labels.hardware_class ?? "";
+    const seen = out.get(cls) ?? { nodes: new Set<string>(), reasons: new Set<string>() };
+    seen.nodes.add(labels.node ?? "");
+    seen.reasons.add(labels.reason ?? "unknown");
+    out.set(cls, seen);
+  }
+  return out;
+}
+
 const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : Number(n.toPrecision(3)).toString());
 
 /**
- * Judges each class with nodes on the new version: enough samples (else Wait), p95 latency
+ * Judges each class with nodes on the new version: no refused artifact (a class whose nodes
+ * refused it fails at once, since they never produce the samples waited for), enough samples (else Wait), p95 latency
  * within the SLO and within latencyTolerance of the stable version's, error ratio, and the
  * highest power and temperature within the SLO. A missed limit in any class fails the step,
  * even while another class still waits for samples.
@@ -88,6 +109,12 @@ export function judge(req: AnalysisRequest, m: Measurements): AnalysisOutcome {
   const failures: string[] = [];
   const waiting: string[] = [];
   for (const cls of req.classes) {
+    const refused = m.refusals.get(cls);
+    checks.push({ name: ARTIFACT_CHECK, hardwareClass: cls, value: refused?.nodes.size ?? 0, threshold: 0, passed: !refused });
+    if (refused) {
+      failures.push(`${cls}: artifact refused on ${refused.nodes.size} node(s): ${[...refused.reasons].sort().join(", ")}`);
+      continue;
+    }
     const requests = m.requests.get(cls)?.canary ?? 0;
     const samples: AnalysisCheck = {
       name: "samples",

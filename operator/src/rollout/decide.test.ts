@@ -166,6 +166,26 @@ describe("advance", () => {
     expect(second.requeueAfterMs).toBeUndefined();
   });
 
+  it("rolls back at once, past maxFailures, when a canary node refused the new version's artifact", () => {
+    const refused: AnalysisOutcome = {
+      verdict: "Fail",
+      message: "jetson-orin: artifact refused on 2 node(s): digest-mismatch",
+      checks: [
+        { name: "artifact-refusals", hardwareClass: "jetson-orin", value: 2, threshold: 0, passed: false },
+        { name: "artifact-refusals", hardwareClass: "x86-cpu", value: 0, threshold: 0, passed: true },
+      ],
+    };
+    const step = advance(input(startedRollout(), { analysis: refused }));
+    expect(step.rollout).toMatchObject({ phase: "RolledBack", failures: 1, percent: 0, stableRevision: V1.name });
+    expect(step.rollout.reason).toBe(
+      "rolled back to 1.0: analysis failed at step 0 (10%): jetson-orin: artifact refused on 2 node(s): digest-mismatch",
+    );
+    expect(step.decision).toBe("rollback");
+    // A passing artifact check does not make an ordinary failure decisive.
+    const checks = (refused.checks ?? []).map((c) => ({ ...c, passed: true }));
+    expect(advance(input(startedRollout(), { analysis: { ...FAIL, checks } })).decision).toBe("continue");
+  });
+
   it("never passes an inconclusive analysis, and holds the rollout after maxInconclusive", () => {
     let r = startedRollout();
     const phases: string[] = [];

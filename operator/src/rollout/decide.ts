@@ -1,7 +1,7 @@
 import type { AnalysisStatus, RolloutDecision, RolloutPhase, RolloutStatus } from "../api/edgemodel.js";
 import type { EventNote } from "../controller/events.js";
 import type { RolloutSettings } from "./settings.js";
-import type { RolloutAction } from "./vocabulary.js";
+import { DECISIVE_CHECKS, type RolloutAction } from "./vocabulary.js";
 
 /*
  * The rollout's state machine, as pure functions of the state in status, the spec, the clock and
@@ -190,7 +190,8 @@ function nextAnalysisIn(r: RolloutStatus, intervalMs: number, now: Date): number
 /**
  * Moves an active rollout on: holds it while paused, waits for the step's nodes and its pause,
  * then acts on the analysis: a pass advances a step (or promotes after the last), a failure
- * counts, and one more than analysis.maxFailures in a row rolls back; an inconclusive analysis
+ * counts, and one more than analysis.maxFailures in a row rolls back (a decisive check, such as
+ * a refused artifact, at once); an inconclusive analysis
  * never passes, and one more than analysis.maxInconclusive in a row holds the rollout (Failed)
  * until a manual action.
  */
@@ -254,8 +255,10 @@ export function advance(i: AdvanceInput): Step {
     }
     case "Fail": {
       const failures = r.failures + 1;
-      if (failures > s.maxFailures) {
-        r = rolledBack({ ...r, failures }, stable, `analysis failed ${failures} time(s) in a row at ${at}: ${i.analysis.message}`, now);
+      const decisive = i.analysis.checks?.some((c) => !c.passed && DECISIVE_CHECKS.has(c.name));
+      if (decisive || failures > s.maxFailures) {
+        const why = decisive ? "analysis failed" : `analysis failed ${failures} time(s) in a row`;
+        r = rolledBack({ ...r, failures }, stable, `${why} at ${at}: ${i.analysis.message}`, now);
         return { rollout: r, decision: "rollback", events: [...events, { type: "Warning", reason: "RolledBack", note: r.reason }] };
       }
       r = {

@@ -122,7 +122,8 @@ export class RolloutEngine {
       );
       const canaryReady = canaries.length > 0 && canaries.every((w) => w?.rolledOut);
       const base = { rollout, stable: ref(stable), settings, canaryReady, intervalMs: this.#o.intervalMs, now };
-      const analysis = analysisDue(base) ? await this.#analyse(model, settings, stable, target, wanted.progress) : undefined;
+      const stepSeconds = (now.getTime() - Date.parse(rollout.stepStartedAt)) / 1000;
+      const analysis = analysisDue(base) ? await this.#analyse(model, settings, stable, target, wanted.progress, stepSeconds) : undefined;
       const next = advance({ ...base, analysis });
       events.push(...next.events);
       if (next.decision) decisions.push(next.decision);
@@ -158,6 +159,7 @@ export class RolloutEngine {
     stable: Revision,
     target: Revision,
     progress: ClassProgress[],
+    stepSeconds: number,
   ): Promise<AnalysisOutcome> {
     const source = this.#o.source;
     if (!source) {
@@ -174,6 +176,7 @@ export class RolloutEngine {
       classes: progress.filter((p) => p.updated > 0).map((p) => p.hardwareClass),
       settings,
       slo: model.spec.slo,
+      stepSeconds,
     };
     const started = performance.now();
     try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { anyOf, countQuery, deviceMaxQuery, latencyP95Query, promString } from "./queries.js";
+import { anyOf, artifactRefusalsQuery, countQuery, deviceMaxQuery, latencyP95Query, promString } from "./queries.js";
 
 const scope = { namespace: "vision", model: "detector", windowSeconds: 60 };
 
@@ -24,6 +24,13 @@ describe("rollout queries", () => {
   it("take the highest device reading on nodes serving the version, by their own inference series", () => {
     expect(deviceMaxQuery("power", scope, "2.0")).toBe(
       'max by (hardware_class) (max_over_time(max by (node, hardware_class) ({__name__=~"edgefleet_device_(gpu|rail|rapl|hwmon)_power_watts"})[60s:]) and on (node) edgefleet_inference_requests_total{namespace="vision",model="detector",version="2.0"})',
+    );
+  });
+
+  it("count artifact refusals of the version per class, node and reason, a counter born in the range included", () => {
+    const failures = 'edgefleet_artifact_verification_failures_total{namespace="vision",model="detector",version="2.0"}';
+    expect(artifactRefusalsQuery(scope, "2.0", 90.2)).toBe(
+      `sum by (hardware_class, node, reason) ((${failures} unless ${failures} offset 91s) or increase(${failures}[91s]))`,
     );
   });
 });

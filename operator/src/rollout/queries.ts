@@ -53,3 +53,15 @@ export function deviceMaxQuery(quantity: DeviceQuantity, scope: QueryScope, vers
   const serving = `edgefleet_inference_requests_total{${modelMatchers(scope, [version])}}`;
   return `max by (hardware_class) (max_over_time(${perNode}[${scope.windowSeconds}s:]) and on (node) ${serving})`;
 }
+
+/**
+ * Artifacts of the version the agents refused over the range, per hardware class, node and
+ * reason. The gateway creates a node's counter at its first refusal, already above 0, and
+ * increase() sees no rise in a series' first sample: a series that did not exist at the start of
+ * the range counts with its whole value.
+ */
+export function artifactRefusalsQuery(scope: QueryScope, version: string, rangeSeconds: number): string {
+  const failures = `edgefleet_artifact_verification_failures_total{${modelMatchers(scope, [version])}}`;
+  const range = `${Math.max(1, Math.ceil(rangeSeconds))}s`;
+  return `sum by (hardware_class, node, reason) ((${failures} unless ${failures} offset ${range}) or increase(${failures}[${range}]))`;
+}

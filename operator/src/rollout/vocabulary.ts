@@ -15,6 +15,14 @@ export type RolloutAction = (typeof ACTIONS)[number];
 
 export type Track = "stable" | "canary";
 
+/** The analysis check that fails a class whose canary nodes refused the new version's artifact. */
+export const ARTIFACT_CHECK = "artifact-refusals";
+/**
+ * Failed checks that roll back at once, past analysis.maxFailures: a refused artifact does not
+ * get better by waiting, and its nodes never serve the version to be measured.
+ */
+export const DECISIVE_CHECKS: ReadonlySet<string> = new Set([ARTIFACT_CHECK]);
+
 export const CONTROLLER_REVISIONS: Resource = {
   name: "controllerrevisions",
   group: "apps",
