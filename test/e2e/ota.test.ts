@@ -1,11 +1,13 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { V1Node } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import type { EdgeModel } from "../../operator/src/api/edgemodel.js";
 import { classNode } from "../../operator/src/testing/fleet.js";
-import { buildModels } from "../../tools/src/models/models.js";
+import { rolloutEnded } from "../../tools/src/demo/progress.js";
+import { buildCnn, type CnnSpec } from "../../tools/src/models/cnn.js";
+import { buildModels, MODEL_SPECS } from "../../tools/src/models/models.js";
 import { sampleModel } from "../../tools/src/platform/edgemodel.js";
 import { type LocalPlatform, startLocalPlatform } from "../../tools/src/platform/local.js";
 import { LOCAL_HOST } from "../../tools/src/platform/pki.js";
@@ -80,12 +82,15 @@ async function allNodesServe(version: string, timeoutMs = 120_000): Promise<void
   );
 }
 
-async function phase(want: string, timeoutMs = 180_000): Promise<EdgeModel> {
+/** The rollout of version has ended as want, for the model's latest generation. */
+async function ended(version: string, want: string, timeoutMs = 180_000): Promise<EdgeModel> {
   return eventually(
-    `rollout phase ${want}`,
+    `rollout of ${version} ${want}`,
     async () => {
       const m = await getModel();
-      return m.status?.rollout?.phase === want && m.status.observedGeneration === m.metadata.generation ? m : undefined;
+      const ending = rolloutEnded(m, version);
+      if (ending !== undefined && ending !== want) throw new Error(`rollout of ${version} ended ${ending}: ${m.status?.rollout?.reason}`);
+      return ending === want ? m : undefined;
     },
     timeoutMs,
   );
@@ -147,12 +152,30 @@ beforeAll(async () => {
   publish("1.0.0", good.bytes);
   publish("1.1.0", good.bytes);
   publish("1.2.0", slow.bytes);
-  publish("1.3.0", good.bytes);
+  // A build no node has cached (the cache is content-addressed: a tampered copy of bytes a node
+  // already verified is never downloaded at all).
+  publish("1.3.0", buildCnn({ ...(MODEL_SPECS[0] as CnnSpec), seed: 99 }, "e2e"));
   const tampered = artifacts.get("1.3.0");
   if (tampered) tamperArtifact(platform.registryDir, tampered);
 }, 180_000);
 
+const failures: string[] = [];
+afterEach((ctx) => {
+  if (ctx.task.result?.state === "fail") failures.push(ctx.task.name);
+});
+
 afterAll(async () => {
+  // The services' logs go with the temporary directory: show their ends when something failed.
+  if (failures.length && platform) {
+    for (const name of ["operator", "simulator", "gateway"]) {
+      const log = readFileSync(join(platform.logs, `${name}.log`), "utf8")
+        .trim()
+        .split("\n")
+        .slice(-20)
+        .join("\n");
+      console.error(`--- last lines of ${name}.log ---\n${log}`);
+    }
+  }
   await rawRequest(kc, { method: "DELETE", path: modelPath() }).catch(() => {});
   await platform?.stop();
   for (const name of created) await rawRequest(kc, { method: "DELETE", path: `/api/v1/nodes/${name}` }).catch(() => {});
@@ -176,14 +199,14 @@ describe("OTA through the whole local platform", () => {
 
   it("promotes a good version through every step", async () => {
     await setVersion("1.1.0");
-    const promoted = await phase("Promoted");
+    const promoted = await ended("1.1.0", "Promoted");
     expect(promoted.status?.currentVersion).toBe("1.1.0");
     await allNodesServe("1.1.0");
   }, 240_000);
 
   it("rolls a slower version back automatically, explaining why, and every node returns to the good one", async () => {
     await setVersion("1.2.0");
-    const rolledBack = await phase("RolledBack");
+    const rolledBack = await ended("1.2.0", "RolledBack");
     expect(rolledBack.status?.rollout?.reason).toMatch(/latency/i);
     expect(rolledBack.status?.currentVersion).toBe("1.1.0");
     await allNodesServe("1.1.0");
@@ -204,5 +227,7 @@ describe("OTA through the whole local platform", () => {
     const serving = await servingInPrometheus();
     expect(serving.size).toBe(created.length);
     expect([...serving.values()].every((v) => v === "1.1.0")).toBe(true);
-  }, 180_000);
+    const rolledBack = await ended("1.3.0", "RolledBack");
+    expect(rolledBack.status?.rollout?.reason).toMatch(/digest-mismatch/);
+  }, 240_000);
 });

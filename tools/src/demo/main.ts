@@ -1,145 +1,259 @@
-// The README's main command: the local platform, the platform deployed by `pulumi up`, the
-// operator, and sample EdgeModels placed on the simulated fleet, each step shown as it runs.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { appendFileSync, createWriteStream, mkdirSync } from "node:fs";
+// The README's main command: the local platform with every service real, a simulated fleet whose
+// devices run the real agent and CPU runtime, and two staged OTA rollouts: a good version promoted,
+// a slower one rolled back automatically.
+import { spawnSync } from "node:child_process";
+import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { CustomObjectsApi } from "@kubernetes/client-node";
+import type { EdgeModel } from "../../../operator/src/api/edgemodel.js";
+import { KubeClient } from "../../../operator/src/kube/client.js";
+import { loadCredentials } from "../../../operator/src/kube/credentials.js";
 import { DEFAULT_CLUSTER, kubeconfigPath, stateDir } from "../cluster/paths.js";
-import { kubeConfigFor } from "../cluster/state.js";
-import { type ModelSummary, placementTable, summarize } from "./summary.js";
+import { buildModels } from "../models/models.js";
+import { sampleModel } from "../platform/edgemodel.js";
+import { DEFAULT_PORTS, type LocalPlatform, startLocalPlatform } from "../platform/local.js";
+import { LOCAL_HOST } from "../platform/pki.js";
+import { PUBLIC_KEY_REF, type PublishedArtifact, publishArtifact, signingKey } from "../platform/registry.js";
+import { type LatencyByVersion, rolloutEnded, rolloutLine } from "./progress.js";
+import { placementTable, summarize } from "./summary.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
-const EXAMPLES = join(ROOT, "operator/examples/detector.yaml");
-const STEPS = 5;
+const STEPS = 6;
+const NAMESPACE = "vision";
+const MODEL = "detector";
+const VERSIONS = { first: "2026.11.1", good: "2026.11.2", slow: "2026.11.3" } as const;
 
-const HELP = `Usage: tools/edgefleet demo [--once] [--port PORT]
+const HELP = `Usage: tools/edgefleet demo [--once]
 
-Starts the local platform and shows edgefleet placing models on a heterogeneous edge fleet:
-  1. the local cluster: a real control plane and 20 simulated edge nodes in 4 hardware classes
+Runs edgefleet's local platform and shows a staged over-the-air rollout on a simulated fleet:
+  1. the local cluster: a real control plane and 20 kwok edge nodes in 4 hardware classes
   2. the platform, deployed by \`pulumi up\` of the \`local\` stack (CRDs, runtime catalog, ...)
-  3. the operator, run from source against the cluster
-  4. the sample EdgeModels in operator/examples/detector.yaml
-  5. where each model runs: per hardware class, the variant and runtime chosen, or why none fits
-Then it keeps the operator running until Ctrl-C; the cluster keeps running after that
-(tools/edgefleet cluster stop|delete).
+  3. the services, all real and local: an HTTPS model registry, Mosquitto (TLS, per-node ACL),
+     the telemetry gateway, Prometheus with edgefleet's alert rules, the operator, and the fleet
+     simulator (per node: the edge agent and the CPU runtime serving the verified model)
+  4. the sample model ${MODEL} ${VERSIONS.first} placed on every node
+  5. ${VERSIONS.good}, a good build, rolled out 1% -> 10% -> 100% of each class and promoted
+  6. ${VERSIONS.slow}, a slower build, rolled back automatically on measured latency
+Then it keeps everything running until Ctrl-C, which stops all it started.
 
 Options:
-  --once       stop the operator and exit after step 5
-  --port PORT  the operator's /metrics, /healthz and /readyz port (default: 8080)
-  -h, --help   this help`;
+  --once       stop everything and exit after step 6
+  -h, --help   this help
 
-const step = (n: number, what: string) => console.error(`\n[${n}/${STEPS}] ${what}`);
+Ports: Prometheus ${DEFAULT_PORTS.prometheus}, gateway /metrics ${DEFAULT_PORTS.gateway}, operator /metrics ${DEFAULT_PORTS.operator},
+broker ${DEFAULT_PORTS.broker} (mqtts), registry ${DEFAULT_PORTS.artifacts} (https). Logs: ${join(stateDir(), "demo", "logs")}.`;
 
-function run(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): void {
-  const r = spawnSync(cmd, args, { cwd: ROOT, env, stdio: ["ignore", "inherit", "inherit"] });
+const say = (line: string) => console.error(line);
+const step = (n: number, what: string) => say(`\n[${n}/${STEPS}] ${what}`);
+
+function run(cmd: string, args: readonly string[]): string {
+  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (exit ${r.status ?? r.signal})`);
+  return r.stdout;
 }
 
 /** Runs the offline Pulumi CLI with its output in a log; prints the resource summary, or the log's tail on failure. */
-function pulumi(args: readonly string[], logFile: string): void {
+function pulumi(args: readonly string[], logFile: string, kubeconfig: string): void {
   const r = spawnSync("bash", ["-c", `. tools/pulumi-env.sh && exec pulumi "$@"`, "pulumi", ...args, "--non-interactive"], {
     cwd: ROOT,
     encoding: "utf8",
+    env: { ...process.env, KUBECONFIG: kubeconfig },
   });
   const output = `${r.stdout}${r.stderr}`;
   appendFileSync(logFile, output);
   if (r.status !== 0) {
-    console.error(output.split("\n").slice(-30).join("\n"));
+    say(output.split("\n").slice(-30).join("\n"));
     throw new Error(`pulumi ${args.join(" ")} failed (exit ${r.status}); full output in ${logFile}`);
   }
   const summary = output.split("\n").filter((l) => /^\s+[-+~]?\s*\d+ (created|updated|deleted|replaced|unchanged)|^Duration:/.test(l));
-  if (summary.length) console.error(`pulumi: ${summary.map((l) => l.trim()).join(", ")} (log: ${logFile})`);
+  if (summary.length) say(`pulumi: ${summary.map((l) => l.trim()).join(", ")} (log: ${logFile})`);
 }
 
-async function waitForModels(kubeconfig: string, namespace: string, count: number, timeoutMs = 120_000): Promise<ModelSummary[]> {
-  const api = kubeConfigFor(kubeconfig).makeApiClient(CustomObjectsApi);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const list = (await api.listNamespacedCustomObject({
-      group: "edgefleet.io",
-      version: "v1alpha1",
-      namespace,
-      plural: "edgemodels",
-    })) as {
-      items: unknown[];
-    };
-    const models = list.items.map(summarize);
-    if (models.length >= count && models.every((m) => m.converged && m.settled && !m.progressing)) return models;
-    if (Date.now() > deadline)
-      throw new Error(`EdgeModels in ${namespace} did not finish rolling out within ${timeoutMs / 1000}s; see the operator's log`);
-    await new Promise((r) => setTimeout(r, 500));
+class Demo {
+  constructor(
+    private readonly client: KubeClient,
+    private readonly platform: LocalPlatform,
+  ) {}
+
+  private path(name = ""): string {
+    return `/apis/edgefleet.io/v1alpha1/namespaces/${NAMESPACE}/edgemodels${name ? `/${name}` : ""}`;
+  }
+
+  async model(): Promise<EdgeModel> {
+    return this.client.request<EdgeModel>({ method: "GET", path: this.path(MODEL) });
+  }
+
+  async apply(model: EdgeModel): Promise<void> {
+    await this.client.request({
+      method: "PATCH",
+      path: `${this.path(MODEL)}?fieldManager=edgefleet-demo&force=true`,
+      body: model,
+      contentType: "application/apply-patch+yaml",
+    });
+  }
+
+  async latency(): Promise<LatencyByVersion> {
+    const rows = await this.platform.prometheus
+      .query(
+        `histogram_quantile(0.95, sum by (version, le) (rate(edgefleet_inference_latency_seconds_bucket{namespace="${NAMESPACE}",model="${MODEL}"}[30s])))`,
+      )
+      .catch(() => []);
+    return new Map(rows.map((r) => [r.metric.version ?? "?", Number(r.value[1])] as const).sort());
+  }
+
+  /** Prints a line whenever the rollout moves; resolves with how it ended. */
+  async follow(version: string, timeoutMs = 600_000): Promise<EdgeModel> {
+    const deadline = Date.now() + timeoutMs;
+    let last = "";
+    for (;;) {
+      const model = await this.model();
+      const line = rolloutLine(model, await this.latency());
+      const key = line.replace(/p95:.*/, "");
+      if (key !== last) say(`  ${line}`);
+      last = key;
+      if (rolloutEnded(model, version)) return model;
+      if (Date.now() > deadline) throw new Error(`rollout of ${version} did not end within ${timeoutMs / 1000}s; see the operator's log`);
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
+  }
+
+  /** Waits until every placed node of the model serves version, as the devices report it. */
+  async servedEverywhere(version: string, timeoutMs = 300_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const rows = await this.platform.prometheus
+        .query(`count by (version) (rate(edgefleet_inference_requests_total{namespace="${NAMESPACE}",model="${MODEL}"}[10s]) > 0)`)
+        .catch(() => []);
+      const model = await this.model();
+      const placed = (model.status?.placements ?? []).reduce((n, p) => n + p.nodes, 0);
+      const serving = rows.find((r) => r.metric.version === version);
+      if (placed > 0 && rows.length === 1 && Number(serving?.value[1]) === placed) return placed;
+      if (Date.now() > deadline) throw new Error(`not every node reported serving ${version} within ${timeoutMs / 1000}s`);
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
   }
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { once: { type: "boolean" }, port: { type: "string", default: "8080" }, help: { type: "boolean", short: "h" } },
-  });
+  const { values } = parseArgs({ options: { once: { type: "boolean" }, help: { type: "boolean", short: "h" } } });
   if (values.help) {
     console.log(HELP);
     return;
   }
   const kubeconfig = kubeconfigPath(DEFAULT_CLUSTER);
+  const dir = join(stateDir(), "demo");
+  mkdirSync(join(dir, "logs"), { recursive: true });
 
   step(1, "local cluster and simulated edge fleet");
-  run("node", ["--import", "tsx", "tools/src/cluster/cli.ts", "start"]);
-
-  const logs = join(stateDir(), "logs");
-  mkdirSync(logs, { recursive: true });
+  const wasRunning = run("node", ["--import", "tsx", "tools/src/cluster/cli.ts", "status"]).includes("(running)");
+  spawnSync("node", ["--import", "tsx", "tools/src/cluster/cli.ts", "start"], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
 
   step(2, "platform: pulumi up of the `local` stack (CRDs, runtime catalog, operator, broker, ...)");
-  const pulumiLog = join(logs, "pulumi-up.log");
-  pulumi(["stack", "select", "--create", "local"], pulumiLog);
-  pulumi(["up", "--yes", "--skip-preview", "--stack", "local"], pulumiLog);
+  const pulumiLog = join(dir, "logs", "pulumi-up.log");
+  pulumi(["stack", "select", "--create", "local"], pulumiLog, kubeconfig);
+  pulumi(["up", "--yes", "--skip-preview", "--stack", "local"], pulumiLog, kubeconfig);
 
-  step(3, "operator");
-  const operatorLog = join(logs, "operator.log");
-  const operator: ChildProcess = spawn(
-    "node",
-    ["--import", "tsx", "operator/src/main.ts", "--kubeconfig", kubeconfig, "--http-address", `127.0.0.1:${values.port}`],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  const log = createWriteStream(operatorLog, { flags: "a" });
-  operator.stdout?.pipe(log);
-  operator.stderr?.pipe(log);
-  const exited = new Promise<number | null>((resolve) => operator.on("exit", resolve));
-  console.error(`operator: pid ${operator.pid}, JSON logs in ${operatorLog}`);
+  step(3, "services: registry, broker, gateway, Prometheus, operator, fleet simulator");
+  const platform = await startLocalPlatform({ kubeconfig, dir, progress: (l) => say(`  ${l}`) });
+  const client = new KubeClient({ credentials: await loadCredentials(kubeconfig) });
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    say("\nstopping the services...");
+    await platform.stop();
+    client.close();
+    if (!wasRunning) run("node", ["--import", "tsx", "tools/src/cluster/cli.ts", "stop"]);
+    say(
+      wasRunning
+        ? "stopped (the cluster was running before the demo and keeps running)"
+        : "stopped (cluster data kept: tools/edgefleet cluster delete removes it)",
+    );
+  };
+  process.once("SIGINT", () => void stop().then(() => process.exit(130)));
 
+  let failed = true;
   try {
-    step(4, "sample EdgeModels (operator/examples/detector.yaml)");
-    run("bash", [
-      "-c",
-      `kubectl --kubeconfig "$0" create namespace vision --dry-run=client -o yaml | kubectl --kubeconfig "$0" apply -f -`,
-      kubeconfig,
-    ]);
-    run("kubectl", ["--kubeconfig", kubeconfig, "apply", "--server-side", "-f", EXAMPLES]);
+    const demo = new Demo(client, platform);
+    const key = signingKey(join(dir, "pki"));
+    const [good, slow] = buildModels();
+    if (!good || !slow) throw new Error("the model generator lost a model");
+    const baseUrl = `https://${LOCAL_HOST}:${platform.ports.artifacts}`;
+    const publish = (version: string, bytes: Uint8Array): PublishedArtifact =>
+      publishArtifact({ dir: platform.registryDir, baseUrl, model: MODEL, version, bytes, privateKeyPem: key.privateKeyPem });
+    await client.request({
+      method: "PATCH",
+      path: `/api/v1/namespaces/${NAMESPACE}?fieldManager=edgefleet-demo&force=true`,
+      body: { apiVersion: "v1", kind: "Namespace", metadata: { name: NAMESPACE } },
+      contentType: "application/apply-patch+yaml",
+    });
+    await client.request({
+      method: "PATCH",
+      path: `/api/v1/namespaces/${NAMESPACE}/secrets/${PUBLIC_KEY_REF.name}?fieldManager=edgefleet-demo&force=true`,
+      body: {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: PUBLIC_KEY_REF.name },
+        stringData: { [PUBLIC_KEY_REF.key]: key.publicKeyPem },
+      },
+      contentType: "application/apply-patch+yaml",
+    });
+    const model = (version: string, artifact: PublishedArtifact) =>
+      sampleModel({
+        namespace: NAMESPACE,
+        name: MODEL,
+        version,
+        artifact,
+        slo: { p95LatencySeconds: 0.25 },
+        rollout: {
+          steps: [1, 10, 100],
+          pauseSeconds: 10,
+          analysis: { windowSeconds: 30, minSamples: 20, maxFailures: 1, latencyTolerance: 2 },
+        },
+      });
 
-    step(5, "where each model runs");
-    const models = await Promise.race([
-      waitForModels(kubeconfig, "vision", 2),
-      exited.then((code) => {
-        throw new Error(`the operator exited (${code}); see ${operatorLog}`);
-      }),
-    ]);
-    console.log(placementTable(models));
-    console.error(`
+    step(4, `${MODEL} ${VERSIONS.first}: signed, verified and served on every device`);
+    await demo.apply(model(VERSIONS.first, publish(VERSIONS.first, good.bytes)));
+    const nodes = await demo.servedEverywhere(VERSIONS.first);
+    say(placementTable([summarize(await demo.model())]));
+    say(
+      `  ${nodes} devices serve ${VERSIONS.first}; p95 ${[...(await demo.latency())].map(([v, s]) => `${v} ${(s * 1000).toFixed(1)}ms`).join(", ")}`,
+    );
+
+    step(5, `${VERSIONS.good} (a good build): staged rollout, gated on the devices' latency`);
+    await demo.apply(model(VERSIONS.good, publish(VERSIONS.good, good.bytes)));
+    const promoted = await demo.follow(VERSIONS.good);
+    say(`  => ${promoted.status?.rollout?.phase}: ${promoted.status?.rollout?.reason}`);
+
+    step(6, `${VERSIONS.slow} (a slower build): rolled back automatically`);
+    const started = Date.now();
+    await demo.apply(model(VERSIONS.slow, publish(VERSIONS.slow, slow.bytes)));
+    const rolledBack = await demo.follow(VERSIONS.slow);
+    say(
+      `  => ${rolledBack.status?.rollout?.phase} after ${((Date.now() - started) / 1000).toFixed(0)}s: ${rolledBack.status?.rollout?.reason}`,
+    );
+    await demo.servedEverywhere(rolledBack.status?.currentVersion ?? VERSIONS.good);
+    say(`  every device is back on ${rolledBack.status?.currentVersion}`);
+
+    say(`
 Where to look:
   export KUBECONFIG=${kubeconfig}
-  kubectl get edgemodels -A                     # READY / DEGRADED per model
-  kubectl describe edgemodel -n vision detector # conditions, placements, events
-  kubectl get daemonsets -n vision -o wide      # one runtime workload per (model, hardware class)
-  curl -s 127.0.0.1:${values.port}/metrics | grep controller_runtime_reconcile_total
-  tools/edgefleet cluster nodes                 # the fleet`);
+  kubectl get edgemodels -A                      # version, phase, ready per model
+  kubectl describe edgemodel -n ${NAMESPACE} ${MODEL}      # rollout status, last analysis, events
+  ${platform.prometheus.url}/alerts                # Prometheus: edgefleet's alert rules
+  ${platform.prometheus.url}/graph?g0.expr=histogram_quantile(0.95%2C%20sum%20by%20(version%2C%20le)%20(rate(edgefleet_inference_latency_seconds_bucket%5B1m%5D)))
+  curl -s 127.0.0.1:${platform.ports.gateway}/metrics | grep edgefleet_device_up   # the gateway
+  dashboards/grafana/*.json                      # import into Grafana, datasource = this Prometheus
+  logs: ${platform.logs}`);
+    failed = false;
     if (!values.once) {
-      console.error("\nThe operator keeps running; Ctrl-C stops it (the cluster keeps running).");
-      await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
+      say("\nEverything keeps running; Ctrl-C stops it.");
+      await new Promise<void>(() => {});
     }
   } finally {
-    operator.kill("SIGTERM");
-    await exited;
-    console.error(`operator stopped. Stop the cluster with: tools/edgefleet cluster stop (or delete)`);
+    // On a failure too: the services are child processes that would outlive the demo.
+    if (values.once || failed) await stop();
   }
 }
 

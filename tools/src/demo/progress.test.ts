@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import type { EdgeModel } from "../../../operator/src/api/edgemodel.js";
+import { rolloutEnded, rolloutLine } from "./progress.js";
+
+const model = (rollout: object | undefined, generation = 2, observed = 2): EdgeModel =>
+  ({
+    apiVersion: "edgefleet.io/v1alpha1",
+    kind: "EdgeModel",
+    metadata: { name: "detector", namespace: "vision", generation },
+    spec: { version: "2.0", variants: [], rollout: { steps: [1, 10, 100] } },
+    status: { observedGeneration: observed, ...(rollout ? { rollout } : {}) },
+  }) as unknown as EdgeModel;
+
+const progressing = {
+  phase: "Analysing",
+  targetVersion: "2.0",
+  step: 1,
+  percent: 10,
+  classes: [
+    { hardwareClass: "jetson-orin", updated: 1, nodes: 5 },
+    { hardwareClass: "x86-cpu", updated: 1, nodes: 5 },
+  ],
+};
+
+describe("rollout progress", () => {
+  it("shows phase, step, nodes on the new version per class and p95 per version", () => {
+    const latency = new Map([
+      ["1.0", 0.0042],
+      ["2.0", 0.0381],
+    ]);
+    expect(rolloutLine(model(progressing), latency)).toBe(
+      "2.0 Analysing step 2/3 (10%)  jetson-orin 1/5 x86-cpu 1/5  p95: 1.0 4.2ms, 2.0 38.1ms",
+    );
+    expect(rolloutLine(model(undefined), new Map())).toBe("2.0: placing");
+  });
+
+  it("ends only on a final phase of the version asked about, for the latest generation", () => {
+    expect(rolloutEnded(model({ ...progressing, phase: "RolledBack" }), "2.0")).toBe("RolledBack");
+    expect(rolloutEnded(model({ ...progressing, phase: "Promoted" }), "2.0")).toBe("Promoted");
+    expect(rolloutEnded(model(progressing), "2.0")).toBeUndefined();
+    expect(rolloutEnded(model({ ...progressing, phase: "Promoted" }), "3.0")).toBeUndefined();
+    expect(rolloutEnded(model({ ...progressing, phase: "Promoted" }, 3, 2), "2.0")).toBeUndefined();
+  });
+});
