@@ -58,7 +58,8 @@ export class LocalStack {
     const secrets = Object.entries(current?.config ?? {}).filter(([, v]) => typeof v === "object" && v !== null && "secure" in v);
     const config = {
       ...local.config,
-      "edgefleet:cluster": { kubeconfig: this.opts.kubeconfig },
+      // The local stack's cluster section (its site) with the test cluster's kubeconfig.
+      "edgefleet:cluster": { ...(local.config["edgefleet:cluster"] as object), kubeconfig: this.opts.kubeconfig },
       "edgefleet:namespace": this.opts.namespace,
       ...Object.fromEntries(secrets),
       ...extra,
@@ -82,11 +83,15 @@ export class LocalStack {
     if (r.status !== 0) throw new Error(`pulumi stack init ${this.stack} failed:\n${r.output}`);
   }
 
-  /** The stack's state as `pulumi stack export` prints it (secrets stay encrypted). */
+  /**
+   * The stack's state as `pulumi stack export` writes it (secrets stay encrypted); through a file,
+   * since the state (the CRDs' schemas) outgrows what spawnSync buffers from a pipe.
+   */
   exportState(): string {
-    const r = this.cli("stack", "export", "--stack", this.stack);
+    const file = join(this.opts.stateDir, `${this.stack}-state.json`);
+    const r = this.cli("stack", "export", "--stack", this.stack, "--file", file);
     if (r.status !== 0) throw new Error(`pulumi stack export failed:\n${r.output}`);
-    return r.output;
+    return readFileSync(file, "utf8");
   }
 
   remove(): PulumiResult {

@@ -11,12 +11,15 @@ import {
   RbacAuthorizationV1Api,
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { HARDWARE_CLASSES } from "../../stacks/src/k3s/hardware.js";
 import { LocalStack, startCluster } from "./local-stack.js";
 
 // The real engine, language host and Kubernetes provider run the root Pulumi.yaml with the
 // `local` stack's configuration against a real control plane with a kwok fleet.
 const NAMESPACE = "edgefleet-system-test";
 const NODES = 8;
+/** The local stack's site (stacks/Pulumi.local.yaml): one of the fleet's two. */
+const SITE = "factory-a";
 const SEED = "seed-0123456789abcdef0123456789abcdef";
 const stateDir = inject("stateDir");
 let cluster: ReturnType<typeof startCluster>;
@@ -84,8 +87,21 @@ describe("the local stack with the real Pulumi engine", () => {
         expect(Object.keys(c.resources?.limits ?? {}).sort(), `${name}/${c.name}`).toEqual(["cpu", "memory"]);
       }
     }
-    const agents = await apps.readNamespacedDaemonSet({ name: "edgefleet-edge-agent", namespace: NAMESPACE });
-    expect(agents.status?.numberReady).toBe(NODES);
+    // One agent DaemonSet per hardware class, each on the local stack's site's nodes of its class.
+    const agents = await apps.listNamespacedDaemonSet({
+      namespace: NAMESPACE,
+      labelSelector: "app.kubernetes.io/name=edgefleet-edge-agent",
+    });
+    const siteNodes = await kc.makeApiClient(CoreV1Api).listNode({ labelSelector: `edgefleet.io/site=${SITE}` });
+    expect(siteNodes.items.length).toBeGreaterThan(0);
+    expect(siteNodes.items.length).toBeLessThan(NODES);
+    // An adopted cluster's agents cover every built-in class unless the config lists others.
+    expect(agents.items.map((d) => d.metadata?.name).sort()).toEqual(
+      Object.keys(HARDWARE_CLASSES)
+        .map((c) => `edgefleet-edge-agent-${c}`)
+        .sort(),
+    );
+    expect(agents.items.reduce((sum, d) => sum + (d.status?.numberReady ?? 0), 0)).toBe(siteNodes.items.length);
 
     expect(
       (await kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: "edgefleet-operator", namespace: NAMESPACE })).metadata?.name,
@@ -105,6 +121,8 @@ describe("the local stack with the real Pulumi engine", () => {
     const configMaps = await kc
       .makeApiClient(CoreV1Api)
       .listNamespacedConfigMap({ namespace: NAMESPACE, labelSelector: "app.kubernetes.io/part-of=edgefleet" });
+    const acl = configMaps.items.find((c) => c.metadata?.name === "edgefleet-mqtt")?.data?.acl;
+    expect(acl).toContain(`pattern write edgefleet/v1/${SITE}/%u/+`);
     const tls = await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ name: "edgefleet-mqtt-tls", namespace: NAMESPACE });
     const brokerCert = new X509Certificate(Buffer.from(tls.data?.["tls.crt"] ?? "", "base64"));
     const ca = new X509Certificate(Buffer.from(tls.data?.["ca.crt"] ?? "", "base64"));
