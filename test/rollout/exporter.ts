@@ -3,7 +3,8 @@
  * A metrics exporter the rollout tests control, run as its own process and scraped by a real
  * Prometheus: it serves the gateway's contract series (inference latency histograms, request and
  * error counters, device power and temperature) for the series POSTed to /series, with counters
- * that grow at each series' request rate, every request observed at its series' latency.
+ * that grow at each series' request rate, every request observed at its series' latency; and
+ * artifact refusal counters as POSTed to /refusals (each appearing at its count, as the gateway's do).
  * Usage: exporter.ts --port N
  */
 import { createServer } from "node:http";
@@ -21,6 +22,17 @@ export interface ExportedSeries {
   errorRatio?: number;
   powerWatts?: number;
   temperatureCelsius?: number;
+}
+
+/** An agent's refusals of a model version's artifact, as the gateway exports them. */
+export interface ExportedRefusal {
+  namespace: string;
+  model: string;
+  version: string;
+  hardwareClass: string;
+  node: string;
+  reason: string;
+  count: number;
 }
 
 interface Counted {
@@ -41,6 +53,7 @@ const key = (s: ExportedSeries) => [s.namespace, s.model, s.version, s.hardwareC
 const counted = new Map<string, Counted>();
 // Requests observed per series and latency bucket, cumulative as a histogram's buckets are.
 const buckets = new Map<string, number[]>();
+const refusals = new Map<string, ExportedRefusal>();
 
 function advance(now: number): void {
   for (const [k, c] of counted) {
@@ -74,6 +87,11 @@ function render(): string {
     if (s.powerWatts !== undefined) lines.push(`edgefleet_device_gpu_power_watts{${device}} ${s.powerWatts}`);
     if (s.temperatureCelsius !== undefined) lines.push(`edgefleet_device_gpu_temperature_celsius{${device}} ${s.temperatureCelsius}`);
   }
+  for (const r of refusals.values()) {
+    lines.push(
+      `edgefleet_artifact_verification_failures_total{site="test",node="${r.node}",hardware_class="${r.hardwareClass}",namespace="${r.namespace}",model="${r.model}",version="${r.version}",reason="${r.reason}"} ${r.count}`,
+    );
+  }
   return `${lines.join("\n")}\n`;
 }
 
@@ -81,6 +99,17 @@ createServer((req, res) => {
   if (req.method === "GET" && req.url === "/metrics") {
     advance(Date.now());
     res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4" }).end(render());
+    return;
+  }
+  if (req.method === "POST" && req.url === "/refusals") {
+    let body = "";
+    req.on("data", (c: Buffer) => {
+      body += c.toString();
+    });
+    req.on("end", () => {
+      for (const r of JSON.parse(body) as ExportedRefusal[]) refusals.set([r.namespace, r.model, r.version, r.node, r.reason].join("/"), r);
+      res.writeHead(204).end();
+    });
     return;
   }
   if (req.method === "POST" && req.url === "/series") {

@@ -14,7 +14,7 @@ import { EdgeModels } from "../operator/edgemodels.js";
 import { installApi } from "../operator/install.js";
 import { OperatorProcess } from "../operator/operator-process.js";
 import { rawRequest } from "../operator/raw-api.js";
-import type { ExportedSeries } from "./exporter.js";
+import type { ExportedRefusal, ExportedSeries } from "./exporter.js";
 
 /** Two hardware classes of four CPU nodes each: steps of 25, 50 and 100% put 1, 2 and 4 nodes per class on the new version. */
 export const CLASSES = ["rollout-a", "rollout-b"] as const;
@@ -44,8 +44,17 @@ export class Exporter {
   }
 
   async set(series: ExportedSeries[]): Promise<void> {
-    const res = await fetch(`http://127.0.0.1:${this.port}/series`, { method: "POST", body: JSON.stringify(series) });
-    if (res.status !== 204) throw new Error(`exporter refused the series: ${res.status}`);
+    await this.#post("/series", series);
+  }
+
+  /** Artifact refusal counters, each at its count from its first scrape on. */
+  async refuse(refusals: ExportedRefusal[]): Promise<void> {
+    await this.#post("/refusals", refusals);
+  }
+
+  async #post(path: string, body: unknown): Promise<void> {
+    const res = await fetch(`http://127.0.0.1:${this.port}${path}`, { method: "POST", body: JSON.stringify(body) });
+    if (res.status !== 204) throw new Error(`exporter refused ${path}: ${res.status}`);
   }
 }
 

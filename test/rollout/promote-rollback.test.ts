@@ -3,6 +3,7 @@ import { eventually, testCluster } from "../helpers/kube.js";
 import { condition } from "../operator/edgemodels.js";
 import { rawRequest } from "../operator/raw-api.js";
 import {
+  canaries,
   GOOD_LATENCY,
   NODES_PER_CLASS,
   phase,
@@ -130,5 +131,39 @@ describe("rollouts analysed against a real Prometheus", () => {
     const { text } = await suite.operator.get("/metrics");
     expect(text).toContain(`edgefleet_rollout_phase{namespace="${suite.ns}",model="slow",phase="RolledBack"} 1`);
     expect(text).toContain(`edgefleet_rollout_decisions_total{namespace="${suite.ns}",model="slow",decision="rollback"} 1`);
+  });
+
+  it("rolls back at once when a canary node refuses the new version's artifact, naming the reason", async () => {
+    const exporter = suite.exporter;
+    if (!exporter) throw new Error("no exporter");
+    await exporter.set(seriesFor(suite, "refused", "1.0", GOOD_LATENCY));
+    await suite.models.create("refused", rolloutSpec(suite.profile));
+    await phase(suite.models, "refused", "Promoted");
+
+    await suite.models.patchSpec("refused", { version: "2.0" });
+    const canary = await eventually("the canaries of both classes", async () => {
+      const c = await canaries(suite.models, "refused");
+      return c["rollout-a"]?.length && c["rollout-b"]?.length ? c : undefined;
+    });
+    // rollout-b's canary serves 2.0 well; rollout-a's refused the artifact, so it never reports a 2.0 inference.
+    await exporter.set(seriesFor(suite, "refused", "2.0", GOOD_LATENCY).filter((s) => s.hardwareClass === "rollout-b"));
+    const node = canary["rollout-a"]?.[0] ?? "";
+    await exporter.refuse([
+      { namespace: suite.ns, model: "refused", version: "2.0", hardwareClass: "rollout-a", node, reason: "digest-mismatch", count: 1 },
+    ]);
+    const m = await phase(suite.models, "refused", "RolledBack");
+    expect(m.status?.rollout?.reason).toBe(
+      "rolled back to 1.0: analysis failed at step 0 (25%): rollout-a: artifact refused on 1 node(s): digest-mismatch",
+    );
+    expect(m.status?.rollout?.failures).toBe(1);
+    expect(m.status?.rollout?.lastAnalysis?.checks?.filter((c) => c.hardwareClass === "rollout-a")).toEqual([
+      { name: "artifact-refusals", hardwareClass: "rollout-a", value: 1, threshold: 0, passed: false },
+    ]);
+    await eventually("every node back on 1.0", async () => {
+      const w = await workloads(suite.models, "refused");
+      return w.join() === [`rollout-a stable 1.0 ready=${NODES_PER_CLASS}`, `rollout-b stable 1.0 ready=${NODES_PER_CLASS}`].join()
+        ? w
+        : undefined;
+    });
   });
 });
