@@ -55,10 +55,14 @@ function specFor(version: string, artifact: PublishedArtifact) {
     version,
     artifact,
     placement: { nodeSelector: { "edgefleet.io/fleet-profile": profile } },
+    // The SLO is what the slow build misses (its p95 is ~0.2 s here); the relative limit is wide
+    // because every simulated device shares this machine's two cores, so a good build's p95 can
+    // swing several-fold from one window to the next.
+    slo: { p95LatencySeconds: 0.1 },
     rollout: {
       steps: [34, 100],
       pauseSeconds: 2,
-      analysis: { windowSeconds: 10, minSamples: 10, maxFailures: 1, maxInconclusive: 3, latencyTolerance: 2 },
+      analysis: { windowSeconds: 10, minSamples: 10, maxFailures: 1, maxInconclusive: 3, latencyTolerance: 5 },
     },
   }).spec;
 }

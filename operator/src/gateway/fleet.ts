@@ -67,7 +67,7 @@ function deviceFamilies() {
     errors: f("edgefleet_inference_errors_total", "Inference requests that failed on the device", "counter"),
     artifactFailures: f(
       "edgefleet_artifact_verification_failures_total",
-      "Model artifacts the agent refused, by model and reason",
+      "Model artifacts the agent refused, by model version and reason",
       "counter",
     ),
     gaps: f(
@@ -212,6 +212,7 @@ export class Fleet {
       const own = labelPairs([
         ["namespace", a.namespace],
         ["model", a.model],
+        ["version", a.version],
         ["reason", a.reason],
       ]);
       this.value(device, f.artifactFailures, own, (v) => v + a.count);
