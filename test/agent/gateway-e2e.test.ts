@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useTempDirs } from "../../edge-agent/src/testing/temp-dir.js";
 import { type RuntimeProcess, startRuntime, testModels } from "../runtime/runtime-process.js";
-import { eventually, parseExposition, valueOf as seriesValue } from "../telemetry/exposition.js";
+import { eventually, parseExposition, seriesValue } from "../telemetry/exposition.js";
 import { type GatewayProcess, startGateway } from "../telemetry/gateway-process.js";
 import { SITE, startTlsBroker, type TlsBroker } from "../telemetry/tls-broker.js";
 import { AgentProcess } from "./agent-process.js";

@@ -26,7 +26,7 @@ export function select(samples: readonly Sample[], name: string, labels: Record<
 }
 
 /** The one value of `name` with `labels`, or undefined when no series matches. */
-export function valueOf(samples: readonly Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
+export function seriesValue(samples: readonly Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
   const found = select(samples, name, labels);
   if (found.length > 1) throw new Error(`${found.length} series of ${name} match ${JSON.stringify(labels)}`);
   return found[0]?.value;

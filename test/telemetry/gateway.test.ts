@@ -3,7 +3,7 @@ import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LATENCY_BUCKETS_SECONDS } from "../../edge-agent/src/telemetry/schema.js";
 import { REBIRTH_TOPIC } from "../../operator/src/gateway/topics.js";
-import { eventually, parseExposition, select, valueOf } from "./exposition.js";
+import { eventually, parseExposition, select, seriesValue } from "./exposition.js";
 import { type GatewayProcess, startGateway } from "./gateway-process.js";
 import { birth, death, json, telemetry, topic } from "./payloads.js";
 import { SITE, startTlsBroker, type TlsBroker } from "./tls-broker.js";
@@ -46,31 +46,31 @@ describe("telemetry gateway (real Mosquitto, real gateway process)", () => {
     await orin.publishAsync(topic("orin-01", "telemetry"), json(telemetry(2)), { qos: 1 });
     const m = await eventually(async () => {
       const m = await scrape(gateway);
-      expect(valueOf(m, "edgefleet_inference_requests_total", dev("orin-01"))).toBe(40);
+      expect(seriesValue(m, "edgefleet_inference_requests_total", dev("orin-01"))).toBe(40);
       return m;
     });
     const device = { ...dev("orin-01"), hardware_class: "jetson-orin" };
-    expect(valueOf(m, "edgefleet_device_up", device)).toBe(1);
-    expect(valueOf(m, "edgefleet_device_info", { ...device, arch: "arm64", agent_version: "0.1.0" })).toBe(1);
-    expect(valueOf(m, "edgefleet_device_last_seen_timestamp_seconds", device)).toBeCloseTo(Date.now() / 1000, -1);
-    expect(valueOf(m, "edgefleet_device_thermal_zone_temperature_celsius", { ...device, zone: "cpu-thermal", id: "thermal_zone0" })).toBe(
+    expect(seriesValue(m, "edgefleet_device_up", device)).toBe(1);
+    expect(seriesValue(m, "edgefleet_device_info", { ...device, arch: "arm64", agent_version: "0.1.0" })).toBe(1);
+    expect(seriesValue(m, "edgefleet_device_last_seen_timestamp_seconds", device)).toBeCloseTo(Date.now() / 1000, -1);
+    expect(seriesValue(m, "edgefleet_device_thermal_zone_temperature_celsius", { ...device, zone: "cpu-thermal", id: "thermal_zone0" })).toBe(
       48.25,
     );
-    expect(valueOf(m, "edgefleet_device_rail_power_watts", { ...device, rail: "VDD_GPU_SOC" })).toBe(6.39);
-    expect(valueOf(m, "edgefleet_device_rapl_energy_joules_total", { ...device, domain: "package-0" })).toBe(1002);
-    expect(valueOf(m, "edgefleet_device_spool_bytes", device)).toBe(8192);
-    expect(valueOf(m, "edgefleet_device_spool_dropped_messages_total", device)).toBe(0);
-    expect(valueOf(m, "edgefleet_device_sensor_read_errors_total", device)).toBe(0);
+    expect(seriesValue(m, "edgefleet_device_rail_power_watts", { ...device, rail: "VDD_GPU_SOC" })).toBe(6.39);
+    expect(seriesValue(m, "edgefleet_device_rapl_energy_joules_total", { ...device, domain: "package-0" })).toBe(1002);
+    expect(seriesValue(m, "edgefleet_device_spool_bytes", device)).toBe(8192);
+    expect(seriesValue(m, "edgefleet_device_spool_dropped_messages_total", device)).toBe(0);
+    expect(seriesValue(m, "edgefleet_device_sensor_read_errors_total", device)).toBe(0);
     const model = { ...device, namespace: "vision", model: "detector", version: "2026.11.1", variant: "trt-fp16", runtime: "tensorrt" };
-    expect(valueOf(m, "edgefleet_inference_errors_total", model)).toBe(2);
+    expect(seriesValue(m, "edgefleet_inference_errors_total", model)).toBe(2);
     // Cumulative buckets from the agents' per-bucket deltas [0,0,3,15,1,0...] twice.
     const buckets = select(m, "edgefleet_inference_latency_seconds_bucket", model).map((s) => [s.labels.le, s.value]);
     expect(buckets).toEqual([...LATENCY_BUCKETS_SECONDS.map(String), "+Inf"].map((le, i) => [le, [0, 0, 6, 36, 38][i] ?? 38]));
-    expect(valueOf(m, "edgefleet_inference_latency_seconds_count", model)).toBe(38);
-    expect(valueOf(m, "edgefleet_inference_latency_seconds_sum", model)).toBeCloseTo(0.1748, 6);
-    expect(valueOf(m, "edgefleet_gateway_sequence_gaps_total", dev("orin-01"))).toBe(0);
-    expect(valueOf(m, "edgefleet_gateway_devices", { state: "online" })).toBeGreaterThanOrEqual(1);
-    expect(valueOf(m, "edgefleet_gateway_mqtt_connected")).toBe(1);
+    expect(seriesValue(m, "edgefleet_inference_latency_seconds_count", model)).toBe(38);
+    expect(seriesValue(m, "edgefleet_inference_latency_seconds_sum", model)).toBeCloseTo(0.1748, 6);
+    expect(seriesValue(m, "edgefleet_gateway_sequence_gaps_total", dev("orin-01"))).toBe(0);
+    expect(seriesValue(m, "edgefleet_gateway_devices", { state: "online" })).toBeGreaterThanOrEqual(1);
+    expect(seriesValue(m, "edgefleet_gateway_mqtt_connected")).toBe(1);
   });
 
   it("counts malformed, truncated, oversized, wrong-schema and wrong-topic messages by reason and keeps serving", async () => {
@@ -88,10 +88,10 @@ describe("telemetry gateway (real Mosquitto, real gateway process)", () => {
     await bad.publishAsync(topic("orin-02", "telemetry"), json(telemetry(5)), { qos: 1 });
     const m = await eventually(async () => {
       const m = await scrape(gateway);
-      expect(valueOf(m, "edgefleet_inference_requests_total", dev("orin-02"))).toBe(20);
+      expect(seriesValue(m, "edgefleet_inference_requests_total", dev("orin-02"))).toBe(20);
       return m;
     });
-    const rejected = (reason: string) => valueOf(m, "edgefleet_gateway_rejected_messages_total", { reason });
+    const rejected = (reason: string) => seriesValue(m, "edgefleet_gateway_rejected_messages_total", { reason });
     expect({
       "malformed-json": rejected("malformed-json"),
       oversized: rejected("oversized"),
@@ -99,8 +99,8 @@ describe("telemetry gateway (real Mosquitto, real gateway process)", () => {
       "invalid-payload": rejected("invalid-payload"),
       "wrong-topic": rejected("wrong-topic"),
     }).toEqual({ "malformed-json": 2, oversized: 1, "wrong-schema-version": 1, "invalid-payload": 1, "wrong-topic": 1 });
-    expect(valueOf(m, "edgefleet_gateway_messages_total", { kind: "telemetry", result: "rejected" })).toBe(5);
-    expect(valueOf(m, "edgefleet_gateway_messages_total", { kind: "unknown", result: "rejected" })).toBe(1);
+    expect(seriesValue(m, "edgefleet_gateway_messages_total", { kind: "telemetry", result: "rejected" })).toBe(5);
+    expect(seriesValue(m, "edgefleet_gateway_messages_total", { kind: "unknown", result: "rejected" })).toBe(1);
     expect((await gateway.get("/healthz")).status).toBe(200);
     const logged = gateway
       .log()
@@ -116,10 +116,10 @@ describe("telemetry gateway (real Mosquitto, real gateway process)", () => {
     await orin.publishAsync(topic("orin-03", "telemetry"), json(telemetry(4)), { qos: 1 });
     const m = await eventually(async () => {
       const m = await scrape(gateway);
-      expect(valueOf(m, "edgefleet_inference_requests_total", dev("orin-03"))).toBe(80);
+      expect(seriesValue(m, "edgefleet_inference_requests_total", dev("orin-03"))).toBe(80);
       return m;
     });
-    expect(valueOf(m, "edgefleet_gateway_messages_total", { kind: "telemetry", result: "duplicate" })).toBe(2);
+    expect(seriesValue(m, "edgefleet_gateway_messages_total", { kind: "telemetry", result: "duplicate" })).toBe(2);
   });
 
   it("with a shared subscription, counts the drops the agent reports as gaps", async () => {
@@ -129,19 +129,19 @@ describe("telemetry gateway (real Mosquitto, real gateway process)", () => {
     await orin.publishAsync(topic("orin-04", "telemetry"), json(telemetry(5, { spool })), { qos: 1 });
     await eventually(async () => {
       const m = await scrape(gateway);
-      expect(valueOf(m, "edgefleet_gateway_sequence_gaps_total", dev("orin-04"))).toBe(3);
-      expect(valueOf(m, "edgefleet_device_spool_dropped_messages_total", dev("orin-04"))).toBe(3);
+      expect(seriesValue(m, "edgefleet_gateway_sequence_gaps_total", dev("orin-04"))).toBe(3);
+      expect(seriesValue(m, "edgefleet_device_spool_dropped_messages_total", dev("orin-04"))).toBe(3);
     });
   });
 
   it("on a death, sets up to 0 and removes the device's other series", async () => {
     const orin = await node("orin-05");
     await orin.publishAsync(topic("orin-05", "telemetry"), json(telemetry(1)), { qos: 1 });
-    await eventually(async () => expect(valueOf(await scrape(gateway), "edgefleet_device_up", dev("orin-05"))).toBe(1));
+    await eventually(async () => expect(seriesValue(await scrape(gateway), "edgefleet_device_up", dev("orin-05"))).toBe(1));
     await orin.publishAsync(topic("orin-05", "death"), json(death("shutdown")), { qos: 1 });
     const m = await eventually(async () => {
       const m = await scrape(gateway);
-      expect(valueOf(m, "edgefleet_device_up", dev("orin-05"))).toBe(0);
+      expect(seriesValue(m, "edgefleet_device_up", dev("orin-05"))).toBe(0);
       return m;
     });
     const left = m.filter((s) => s.labels.node === "orin-05").map((s) => s.name);
@@ -153,11 +153,11 @@ describe("telemetry gateway (real Mosquitto, real gateway process)", () => {
     const will = { topic: topic("orin-06", "death"), payload: Buffer.from(json(death("connection-lost"))), qos: 1 as const, retain: false };
     const orin = await node("orin-06", "x86-cpu", { keepalive, will });
     await orin.publishAsync(topic("orin-06", "telemetry"), json(telemetry(1)), { qos: 1 });
-    await eventually(async () => expect(valueOf(await scrape(gateway), "edgefleet_inference_requests_total", dev("orin-06"))).toBe(20));
+    await eventually(async () => expect(seriesValue(await scrape(gateway), "edgefleet_inference_requests_total", dev("orin-06"))).toBe(20));
     const lost = Date.now();
     orin.stream.destroy();
     await eventually(
-      async () => expect(valueOf(await scrape(gateway), "edgefleet_device_up", dev("orin-06"))).toBe(0),
+      async () => expect(seriesValue(await scrape(gateway), "edgefleet_device_up", dev("orin-06"))).toBe(0),
       1.5 * keepalive * 1000,
       25,
     );
@@ -188,9 +188,9 @@ describe("gateway restart", () => {
     try {
       await eventually(async () => {
         const m = await scrape(gateway);
-        expect(valueOf(m, "edgefleet_device_up", { ...dev("orin-11"), hardware_class: "jetson-orin" })).toBe(1);
+        expect(seriesValue(m, "edgefleet_device_up", { ...dev("orin-11"), hardware_class: "jetson-orin" })).toBe(1);
         // Known from its retained birth, but it never answered: offline, with its hardware class.
-        expect(valueOf(m, "edgefleet_device_up", { ...dev("orin-12"), hardware_class: "rpi5-coral" })).toBe(0);
+        expect(seriesValue(m, "edgefleet_device_up", { ...dev("orin-12"), hardware_class: "rpi5-coral" })).toBe(0);
       });
     } finally {
       await gateway.stop();
@@ -201,12 +201,12 @@ describe("gateway restart", () => {
     const first = await startGateway({ broker: tls, clientId: "gateway-resumed", sharedGroup: "resume-group" });
     const orin = await node("orin-13");
     await orin.publishAsync(topic("orin-13", "telemetry"), json(telemetry(1)), { qos: 1 });
-    await eventually(async () => expect(valueOf(await scrape(first), "edgefleet_inference_requests_total", dev("orin-13"))).toBe(20));
+    await eventually(async () => expect(seriesValue(await scrape(first), "edgefleet_inference_requests_total", dev("orin-13"))).toBe(20));
     await first.stop();
     for (let seq = 2; seq <= 6; seq++) await orin.publishAsync(topic("orin-13", "telemetry"), json(telemetry(seq)), { qos: 1 });
     const second = await startGateway({ broker: tls, clientId: "gateway-resumed", sharedGroup: "resume-group" });
     try {
-      await eventually(async () => expect(valueOf(await scrape(second), "edgefleet_inference_requests_total", dev("orin-13"))).toBe(100));
+      await eventually(async () => expect(seriesValue(await scrape(second), "edgefleet_inference_requests_total", dev("orin-13"))).toBe(100));
       expect(second.log()).toContain('"sessionPresent":true');
     } finally {
       await second.stop();
@@ -235,15 +235,15 @@ describe("two gateways on one shared subscription", () => {
         for (const name of nodes) expect(total(ma, name) + total(mb, name)).toBe(perNode * 20);
         return [ma, mb];
       });
-      const accepted = (m: typeof ma) => valueOf(m, "edgefleet_gateway_messages_total", { kind: "telemetry", result: "accepted" }) ?? 0;
+      const accepted = (m: typeof ma) => seriesValue(m, "edgefleet_gateway_messages_total", { kind: "telemetry", result: "accepted" }) ?? 0;
       expect(accepted(ma) + accepted(mb)).toBe(nodes.length * perNode);
       expect(accepted(ma)).toBeGreaterThan(0);
       expect(accepted(mb)).toBeGreaterThan(0);
       // Births reach both: each keeps the whole registry.
-      for (const m of [ma, mb]) for (const name of nodes) expect(valueOf(m, "edgefleet_device_up", dev(name))).toBe(1);
+      for (const m of [ma, mb]) for (const name of nodes) expect(seriesValue(m, "edgefleet_device_up", dev(name))).toBe(1);
       // A shared share has holes by design: they are not gaps.
       for (const m of [ma, mb])
-        for (const name of nodes) expect(valueOf(m, "edgefleet_gateway_sequence_gaps_total", dev(name)) ?? 0).toBe(0);
+        for (const name of nodes) expect(seriesValue(m, "edgefleet_gateway_sequence_gaps_total", dev(name)) ?? 0).toBe(0);
     } finally {
       await Promise.all([a.stop(), b.stop()]);
     }
@@ -258,8 +258,8 @@ describe("a gateway on an unshared subscription", () => {
       for (const seq of [10, 11, 14, 15, 20]) await orin.publishAsync(topic("orin-21", "telemetry"), json(telemetry(seq)), { qos: 1 });
       await eventually(async () => {
         const m = await scrape(gateway);
-        expect(valueOf(m, "edgefleet_inference_requests_total", dev("orin-21"))).toBe(100);
-        expect(valueOf(m, "edgefleet_gateway_sequence_gaps_total", dev("orin-21"))).toBe(2 + 4);
+        expect(seriesValue(m, "edgefleet_inference_requests_total", dev("orin-21"))).toBe(100);
+        expect(seriesValue(m, "edgefleet_gateway_sequence_gaps_total", dev("orin-21"))).toBe(2 + 4);
       });
     } finally {
       await gateway.stop();
