@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import type { V1DaemonSet } from "@kubernetes/client-node";
 import { LABELS, MANAGER } from "../api/labels.js";
 import { CONTENT_TYPES, type KubeClient } from "../kube/client.js";
-import { isNotFound } from "../kube/errors.js";
-import { collectionPath, objectKey, objectPath, RESOURCES } from "../kube/objects.js";
+import { isNotFound, KubeError } from "../kube/errors.js";
+import { collectionPath, type KubeObject, objectKey, objectPath, RESOURCES } from "../kube/objects.js";
 import { observeDaemonSet, type WorkloadObservation } from "../planner/conditions.js";
 import { SPEC_HASH_ANNOTATION, slimDaemonSet } from "./slim.js";
 import { stableJson } from "./stable-json.js";
@@ -45,14 +45,24 @@ export class Children {
         }
         const body = { ...ds, metadata: { ...ds.metadata, annotations: { ...ds.metadata?.annotations, [SPEC_HASH_ANNOTATION]: hash } } };
         const { name = "", namespace = "" } = ds.metadata ?? {};
-        const applied = slimDaemonSet(
-          await this.#o.client.request({
+        const apply = () =>
+          this.#o.client.request<KubeObject>({
             method: "PATCH",
             path: `${objectPath(RESOURCES.daemonSets, name, namespace)}?fieldManager=${this.#o.fieldManager}&force=true`,
             body,
             contentType: CONTENT_TYPES.apply,
-          }),
-        );
+          });
+        let result: KubeObject;
+        try {
+          result = await apply();
+        } catch (err) {
+          if (!isImmutableSelector(err) || !current) throw err;
+          // A DaemonSet's selector cannot change (an older operator made it with other labels):
+          // replace the object, as `kubectl apply --force` would. Its pods are recreated.
+          await this.delete([current]);
+          result = await apply();
+        }
+        const applied = slimDaemonSet(result);
         this.#applied.set(key, applied.metadata?.generation ?? 0);
         return observeDaemonSet(applied);
       }),
@@ -97,4 +107,9 @@ export class Children {
 
 function specHash(ds: V1DaemonSet): string {
   return createHash("sha256").update(stableJson(ds)).digest("hex").slice(0, 16);
+}
+
+/** The API server's answer to a changed spec.selector: 422 Invalid, "field is immutable". */
+export function isImmutableSelector(err: unknown): boolean {
+  return err instanceof KubeError && err.status === 422 && /spec\.selector[\s\S]*field is immutable/.test(err.message);
 }

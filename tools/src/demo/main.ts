@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import type { EdgeModel } from "../../../operator/src/api/edgemodel.js";
 import { KubeClient } from "../../../operator/src/kube/client.js";
 import { loadCredentials } from "../../../operator/src/kube/credentials.js";
+import { isNotFound } from "../../../operator/src/kube/errors.js";
 import { DEFAULT_CLUSTER, kubeconfigPath, stateDir } from "../cluster/paths.js";
 import { buildModels } from "../models/models.js";
 import { sampleModel } from "../platform/edgemodel.js";
@@ -20,7 +21,7 @@ import { placementTable, summarize } from "./summary.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const STEPS = 6;
-const NAMESPACE = "vision";
+const NAMESPACE = "edgefleet-demo";
 const MODEL = "detector";
 const VERSIONS = { first: "2026.11.1", good: "2026.11.2", slow: "2026.11.3" } as const;
 
@@ -93,6 +94,18 @@ class Demo {
     });
   }
 
+  /** Deletes the sample model a previous run left, so every run starts from its first version. */
+  async reset(): Promise<void> {
+    await this.client.request({ method: "DELETE", path: this.path(MODEL) }).catch((err: unknown) => {
+      if (!isNotFound(err)) throw err;
+    });
+    for (;;) {
+      const left = await this.client.request<{ items: unknown[] }>({ method: "GET", path: this.path() });
+      if (left.items.length === 0) return;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
   async latency(): Promise<LatencyByVersion> {
     const rows = await this.platform.prometheus
       .query(
@@ -146,7 +159,9 @@ async function main(): Promise<void> {
   mkdirSync(join(dir, "logs"), { recursive: true });
 
   step(1, "local cluster and simulated edge fleet");
-  const wasRunning = run("node", ["--import", "tsx", "tools/src/cluster/cli.ts", "status"]).includes("(running)");
+  // `cluster status` exits non-zero when the cluster is not running; only its answer matters here.
+  const status = spawnSync("node", ["--import", "tsx", "tools/src/cluster/cli.ts", "status"], { cwd: ROOT, encoding: "utf8" });
+  const wasRunning = `${status.stdout}`.includes("(running)");
   spawnSync("node", ["--import", "tsx", "tools/src/cluster/cli.ts", "start"], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
 
   step(2, "platform: pulumi up of the `local` stack (CRDs, runtime catalog, operator, broker, ...)");
@@ -214,6 +229,7 @@ async function main(): Promise<void> {
       });
 
     step(4, `${MODEL} ${VERSIONS.first}: signed, verified and served on every device`);
+    await demo.reset();
     await demo.apply(model(VERSIONS.first, publish(VERSIONS.first, good.bytes)));
     const nodes = await demo.servedEverywhere(VERSIONS.first);
     say(placementTable([summarize(await demo.model())]));

@@ -1,0 +1,187 @@
+// Benchmark of staged rollouts through the whole local platform (kwok fleet, operator, simulator,
+// Mosquitto, gateway, Prometheus), with the operator's default 10 s analysis interval:
+//   - healthy rollouts of good builds, each of which must be promoted (false rollbacks counted);
+//   - a slower build: time from its first sample in Prometheus to every node back on the good
+//     build, and to the operator's RolledBack decision.
+// Baseline, measured in the same run: moving every node to a new build with no staging and no
+// analysis (one step of 100%), i.e. how fast the platform can change a fleet's version at all.
+// Usage: node --import tsx bench/rollout.ts [--healthy 3] [--nodes 20]
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import type { EdgeModel, EdgeModelSpec } from "../operator/src/api/edgemodel.js";
+import { KubeClient } from "../operator/src/kube/client.js";
+import { loadCredentials } from "../operator/src/kube/credentials.js";
+import { kubeconfigPath } from "../tools/src/cluster/paths.js";
+import { rolloutEnded } from "../tools/src/demo/progress.js";
+import { buildModels } from "../tools/src/models/models.js";
+import { sampleModel } from "../tools/src/platform/edgemodel.js";
+import { startLocalPlatform } from "../tools/src/platform/local.js";
+import { LOCAL_HOST } from "../tools/src/platform/pki.js";
+import { PUBLIC_KEY_REF, publishArtifact, signingKey } from "../tools/src/platform/registry.js";
+
+const { values } = parseArgs({ options: { healthy: { type: "string", default: "3" }, nodes: { type: "string", default: "20" } } });
+const CLUSTER = "bench-rollout";
+const NS = "bench";
+const MODEL = "detector";
+const stateDir = mkdtempSync(join(tmpdir(), "edgefleet-bench-rollout-"));
+const env = { ...process.env, EDGEFLEET_STATE_DIR: stateDir };
+const kubeconfig = kubeconfigPath(CLUSTER, env);
+const say = (line: string) => console.error(line);
+
+function run(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { env, stdio: ["ignore", "ignore", "inherit"] });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed`);
+}
+const cli = (...args: string[]) => run("node", ["--import", "tsx", "tools/src/cluster/cli.ts", ...args, "--name", CLUSTER]);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const STAGED: EdgeModelSpec["rollout"] = {
+  steps: [1, 10, 100],
+  pauseSeconds: 10,
+  analysis: { windowSeconds: 30, minSamples: 20, maxFailures: 1, latencyTolerance: 5 },
+};
+const DIRECT: EdgeModelSpec["rollout"] = { steps: [100], pauseSeconds: 0, analysis: { windowSeconds: 30, minSamples: 1 } };
+
+async function main(): Promise<void> {
+  cli("start", "--nodes", values.nodes);
+  run("kubectl", ["--kubeconfig", kubeconfig, "apply", "--server-side", "-f", "operator/crds/", "-f", "operator/catalog/"]);
+  run("kubectl", ["--kubeconfig", kubeconfig, "create", "namespace", NS]);
+  const dir = join(stateDir, "platform");
+  const platform = await startLocalPlatform({ kubeconfig, dir, freePorts: true, progress: (l) => say(`  ${l}`) });
+  const client = new KubeClient({ credentials: await loadCredentials(kubeconfig) });
+  try {
+    const key = signingKey(join(dir, "pki"));
+    await client.request({
+      method: "POST",
+      path: `/api/v1/namespaces/${NS}/secrets`,
+      body: { metadata: { name: PUBLIC_KEY_REF.name }, stringData: { [PUBLIC_KEY_REF.key]: key.publicKeyPem } },
+    });
+    const [good, slow] = buildModels();
+    if (!good || !slow) throw new Error("the model generator lost a model");
+    const baseUrl = `https://${LOCAL_HOST}:${platform.ports.artifacts}`;
+    const path = `/apis/edgefleet.io/v1alpha1/namespaces/${NS}/edgemodels/${MODEL}`;
+    const model = async () => client.request<EdgeModel>({ method: "GET", path });
+    const apply = async (version: string, bytes: Uint8Array, rollout: EdgeModelSpec["rollout"]) => {
+      const artifact = publishArtifact({
+        dir: platform.registryDir,
+        baseUrl,
+        model: MODEL,
+        version,
+        bytes,
+        privateKeyPem: key.privateKeyPem,
+      });
+      const body = sampleModel({ namespace: NS, name: MODEL, version, artifact, rollout, slo: { p95LatencySeconds: 0.1 } });
+      await client.request({
+        method: "PATCH",
+        path: `${path}?fieldManager=bench&force=true`,
+        body,
+        contentType: "application/apply-patch+yaml",
+      });
+    };
+    const serving = async () => {
+      const rows = await platform.prometheus.query(
+        `count by (version) (rate(edgefleet_inference_requests_total{namespace="${NS}",model="${MODEL}"}[10s]) > 0)`,
+      );
+      return new Map(rows.map((r) => [r.metric.version ?? "", Number(r.value[1])]));
+    };
+    const placed = async () => (await model()).status?.placements?.reduce((n, p) => n + p.nodes, 0) ?? 0;
+    const everywhere = async (version: string, timeoutMs = 600_000) => {
+      const start = performance.now();
+      for (;;) {
+        const s = await serving();
+        const total = await placed();
+        if (total > 0 && s.size === 1 && s.get(version) === total) return (performance.now() - start) / 1000;
+        if (performance.now() - start > timeoutMs) throw new Error(`${version} not served everywhere within ${timeoutMs / 1000}s`);
+        await sleep(500);
+      }
+    };
+    const ended = async (version: string, timeoutMs = 900_000) => {
+      const start = performance.now();
+      for (;;) {
+        const m = await model();
+        const how = rolloutEnded(m, version);
+        if (how) return { how, reason: m.status?.rollout?.reason ?? "", seconds: (performance.now() - start) / 1000 };
+        if (performance.now() - start > timeoutMs) throw new Error(`rollout of ${version} did not end`);
+        await sleep(500);
+      }
+    };
+
+    say("first version, placed directly");
+    await apply("1.0.0", good.bytes, DIRECT);
+    await everywhere("1.0.0");
+
+    say("baseline: a new build on every node at once, no analysis");
+    const baseStart = performance.now();
+    await apply("1.0.1", good.bytes, DIRECT);
+    await everywhere("1.0.1");
+    const baseline = (performance.now() - baseStart) / 1000;
+    say(`  ${baseline.toFixed(1)} s`);
+
+    const healthy: { version: string; how: string; seconds: number }[] = [];
+    let current = "1.0.1";
+    for (let i = 1; i <= Number(values.healthy); i++) {
+      const version = `1.1.${i}`;
+      await apply(version, good.bytes, STAGED);
+      const result = await ended(version);
+      healthy.push({ version, how: result.how, seconds: result.seconds });
+      say(`  healthy ${version}: ${result.how} in ${result.seconds.toFixed(0)} s${result.how === "Promoted" ? "" : ` (${result.reason})`}`);
+      if (result.how === "Promoted") current = version;
+      await everywhere(current);
+    }
+
+    say("slower build");
+    const badStart = performance.now();
+    await apply("2.0.0", slow.bytes, STAGED);
+    let firstBad: number | undefined;
+    for (;;) {
+      const rows = await platform.prometheus.query(
+        `edgefleet_inference_requests_total{namespace="${NS}",model="${MODEL}",version="2.0.0"}`,
+      );
+      if (rows.length) {
+        // The sample's own timestamp: when the gateway's scrape first held a bad build's count.
+        firstBad = Math.min(...rows.map((r) => r.value[0]));
+        break;
+      }
+      await sleep(250);
+    }
+    const decision = await ended("2.0.0");
+    await everywhere(current);
+    const backAt = Date.now() / 1000;
+    const rollback = backAt - firstBad;
+    const falseRollbacks = healthy.filter((h) => h.how !== "Promoted").length;
+    console.log(
+      JSON.stringify(
+        {
+          machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg().map((l) => l.toFixed(2)) },
+          nodes: Number(values.nodes),
+          analysisIntervalSeconds: 10,
+          baselineDirectSeconds: Number(baseline.toFixed(1)),
+          healthy: healthy.map((h) => ({ ...h, seconds: Number(h.seconds.toFixed(1)) })),
+          falseRollbacks,
+          slow: {
+            decision: decision.how,
+            reason: decision.reason,
+            applyToDecisionSeconds: Number(((performance.now() - badStart) / 1000 - 0).toFixed(1)),
+            firstBadSampleToAllBackSeconds: Number(rollback.toFixed(1)),
+            ratioToBaseline: Number((rollback / baseline).toFixed(2)),
+          },
+        },
+        null,
+        2,
+      ),
+    );
+  } finally {
+    await platform.stop();
+    client.close();
+    cli("delete");
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(`error: ${err.message}`);
+  process.exit(1);
+});
