@@ -38,10 +38,11 @@ function run(cmd: string, args: string[]): void {
 const cli = (...args: string[]) => run("node", ["--import", "tsx", "tools/src/cluster/cli.ts", ...args, "--name", CLUSTER]);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The demo's settings (tools/src/demo/main.ts), so the false-rollback count speaks for them. */
 const STAGED: EdgeModelSpec["rollout"] = {
   steps: [1, 10, 100],
   pauseSeconds: 10,
-  analysis: { windowSeconds: 30, minSamples: 20, maxFailures: 1, latencyTolerance: 5 },
+  analysis: { windowSeconds: 30, minSamples: 20, maxFailures: 1, latencyTolerance: 2 },
 };
 const DIRECT: EdgeModelSpec["rollout"] = { steps: [100], pauseSeconds: 0, analysis: { windowSeconds: 30, minSamples: 1 } };
 
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
         bytes,
         privateKeyPem: key.privateKeyPem,
       });
-      const body = sampleModel({ namespace: NS, name: MODEL, version, artifact, rollout, slo: { p95LatencySeconds: 0.1 } });
+      const body = sampleModel({ namespace: NS, name: MODEL, version, artifact, rollout, slo: { p95LatencySeconds: 0.25 } });
       await client.request({
         method: "PATCH",
         path: `${path}?fieldManager=bench&force=true`,

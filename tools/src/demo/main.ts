@@ -94,8 +94,19 @@ class Demo {
     });
   }
 
-  /** Deletes the sample model a previous run left, so every run starts from its first version. */
+  /**
+   * Deletes the sample model a previous run left, so every run starts from its first version, and
+   * the samples earlier versions of the demo applied in "vision": they hold the Jetsons' GPU and
+   * the Corals' Edge TPU, one per device, which the sample model needs.
+   */
   async reset(): Promise<void> {
+    for (const name of ["detector", "segmenter-igpu"]) {
+      await this.client
+        .request({ method: "DELETE", path: `/apis/edgefleet.io/v1alpha1/namespaces/vision/edgemodels/${name}` })
+        .catch((err: unknown) => {
+          if (!isNotFound(err)) throw err;
+        });
+    }
     await this.client.request({ method: "DELETE", path: this.path(MODEL) }).catch((err: unknown) => {
       if (!isNotFound(err)) throw err;
     });
@@ -121,6 +132,11 @@ class Demo {
     let last = "";
     for (;;) {
       const model = await this.model();
+      // Until the operator has seen the new version, status still describes the previous rollout.
+      if (model.status?.rollout?.targetVersion !== version) {
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
       const line = rolloutLine(model, await this.latency());
       const key = line.replace(/p95:.*/, "");
       if (key !== last) say(`  ${line}`);
@@ -186,7 +202,9 @@ async function main(): Promise<void> {
         : "stopped (cluster data kept: tools/edgefleet cluster delete removes it)",
     );
   };
+  // The services are child processes: a demo stopped by a signal must not leave them behind.
   process.once("SIGINT", () => void stop().then(() => process.exit(130)));
+  process.once("SIGTERM", () => void stop().then(() => process.exit(143)));
 
   let failed = true;
   try {
