@@ -48,8 +48,20 @@ const DIRECT: EdgeModelSpec["rollout"] = { steps: [100], pauseSeconds: 0, analys
 
 async function main(): Promise<void> {
   cli("start", "--nodes", values.nodes);
-  run("kubectl", ["--kubeconfig", kubeconfig, "apply", "--server-side", "-f", "operator/crds/", "-f", "operator/catalog/"]);
-  run("kubectl", ["--kubeconfig", kubeconfig, "create", "namespace", NS]);
+  try {
+    await measure();
+  } finally {
+    cli("delete");
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+async function measure(): Promise<void> {
+  const kubectl = (...args: string[]) => run("kubectl", ["--kubeconfig", kubeconfig, ...args]);
+  kubectl("apply", "--server-side", "-f", "operator/crds/");
+  kubectl("wait", "--for=condition=established", "--timeout=60s", "crd/edgemodels.edgefleet.io", "crd/edgeruntimes.edgefleet.io");
+  kubectl("apply", "--server-side", "-f", "operator/catalog/");
+  kubectl("create", "namespace", NS);
   const dir = join(stateDir, "platform");
   const platform = await startLocalPlatform({ kubeconfig, dir, freePorts: true, progress: (l) => say(`  ${l}`) });
   const client = new KubeClient({ credentials: await loadCredentials(kubeconfig) });
@@ -177,8 +189,6 @@ async function main(): Promise<void> {
   } finally {
     await platform.stop();
     client.close();
-    cli("delete");
-    rmSync(stateDir, { recursive: true, force: true });
   }
 }
 

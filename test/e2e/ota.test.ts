@@ -1,10 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { V1Node } from "@kubernetes/client-node";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import type { EdgeModel } from "../../operator/src/api/edgemodel.js";
-import { classNode } from "../../operator/src/testing/fleet.js";
 import { rolloutEnded } from "../../tools/src/demo/progress.js";
 import { buildCnn, type CnnSpec } from "../../tools/src/models/cnn.js";
 import { buildModels, MODEL_SPECS } from "../../tools/src/models/models.js";
@@ -13,6 +11,7 @@ import { type LocalPlatform, startLocalPlatform } from "../../tools/src/platform
 import { LOCAL_HOST } from "../../tools/src/platform/pki.js";
 import { PUBLIC_KEY_REF, type PublishedArtifact, publishArtifact, signingKey, tamperArtifact } from "../../tools/src/platform/registry.js";
 import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
+import { addProfileNode } from "../helpers/nodes.js";
 import { installApi } from "../operator/install.js";
 import { rawRequest } from "../operator/raw-api.js";
 
@@ -107,27 +106,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "edgefleet-e2e-"));
   for (const cls of CLASSES) {
     for (let i = 1; i <= NODES_PER_CLASS; i++) {
-      const base = classNode("x86-cpu", i);
-      const name = `${profile}-${cls}-${i}`;
-      const node: V1Node = {
-        metadata: {
-          name,
-          labels: {
-            ...base.metadata?.labels,
-            "kubernetes.io/hostname": name,
-            "edgefleet.io/fleet-profile": profile,
-            "edgefleet.io/hardware-class": cls,
-            "edgefleet.io/site": "e2e-site",
-          },
-        },
-      };
-      expect((await rawRequest(kc, { method: "POST", path: "/api/v1/nodes", body: node })).status).toBe(201);
-      await rawRequest(kc, {
-        method: "PATCH",
-        path: `/api/v1/nodes/${name}/status`,
-        body: { status: base.status },
-        contentType: "application/merge-patch+json",
-      });
+      const name = await addProfileNode(kc, { profile, hardwareClass: cls, index: i, labels: { "edgefleet.io/site": "e2e-site" } });
       created.push(name);
     }
   }

@@ -1,15 +1,15 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CoreV1Api, KubeConfig, V1Node } from "@kubernetes/client-node";
+import type { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import type { EdgeModel, EdgeModelSpec } from "../../operator/src/api/edgemodel.js";
 import { namedNodes } from "../../operator/src/planner/daemonset.js";
-import { classNode } from "../../operator/src/testing/fleet.js";
 import { variant } from "../../operator/src/testing/models.js";
 import { freePort } from "../../tools/src/services/ports.js";
 import { type Prometheus, startPrometheus } from "../../tools/src/services/prometheus.js";
 import { Service } from "../../tools/src/services/service.js";
 import { eventually, freshNamespace } from "../helpers/kube.js";
+import { addProfileNode } from "../helpers/nodes.js";
 import { EdgeModels } from "../operator/edgemodels.js";
 import { installApi } from "../operator/install.js";
 import { OperatorProcess } from "../operator/operator-process.js";
@@ -94,21 +94,7 @@ export async function startRolloutSuite(opts: {
   const created: string[] = [];
 
   const addNode = async (hardwareClass: string, index: number): Promise<string> => {
-    const base = classNode("x86-cpu", index);
-    const name = `${profile}-${hardwareClass}-${index}`;
-    const node: V1Node = {
-      metadata: {
-        name,
-        labels: {
-          ...base.metadata?.labels,
-          "kubernetes.io/hostname": name,
-          "edgefleet.io/fleet-profile": profile,
-          "edgefleet.io/hardware-class": hardwareClass,
-        },
-      },
-    };
-    await send(kc, "POST", "/api/v1/nodes", node);
-    await send(kc, "PATCH", `/api/v1/nodes/${name}/status`, { status: base.status });
+    const name = await addProfileNode(kc, { profile, hardwareClass, index });
     created.push(name);
     nodes[hardwareClass] = [...(nodes[hardwareClass] ?? []), name];
     return name;

@@ -1,5 +1,6 @@
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import type { Registry } from "prom-client";
+import { probeServer } from "../observe/http-server.js";
 import type { Family } from "./series.js";
 import { renderFamilies } from "./series.js";
 
@@ -24,26 +25,5 @@ export async function renderMetrics(
 
 /** /metrics (Prometheus text format 0.0.4), /healthz and /readyz on one port. */
 export function gatewayServer(options: GatewayServerOptions): Server {
-  return createServer((req, res) => {
-    const path = (req.url ?? "/").split("?")[0];
-    if (req.method !== "GET") {
-      res.writeHead(405).end();
-      return;
-    }
-    if (path === "/metrics") {
-      res.writeHead(200, { "Content-Type": options.registry.contentType });
-      renderMetrics(options, (chunk) => res.write(chunk)).then(
-        () => res.end(),
-        (err: unknown) => res.destroy(err instanceof Error ? err : new Error(String(err))),
-      );
-      return;
-    }
-    const probe = path === "/healthz" ? options.healthy : path === "/readyz" ? options.ready : undefined;
-    if (!probe) {
-      res.writeHead(404).end("not found: try /metrics, /healthz or /readyz\n");
-      return;
-    }
-    const ok = probe();
-    res.writeHead(ok ? 200 : 503, { "Content-Type": "text/plain" }).end(ok ? "ok\n" : "not ok\n");
-  });
+  return probeServer({ ...options, render: (write) => renderMetrics(options, write) });
 }

@@ -8,14 +8,27 @@ export interface ProbeServerOptions {
   healthy: () => boolean;
   /** Readiness: caches synced (a standby is ready too: it is warm and waiting). */
   ready: () => boolean;
+  /**
+   * Streams the exposition to write, for components that render part of it themselves (the
+   * gateway's device series); the registry's own text otherwise.
+   */
+  render?: (write: (chunk: string) => void) => Promise<void>;
 }
 
 /** /metrics in the Prometheus text format, /healthz and /readyz, on one port. */
-export function probeServer({ registry, healthy, ready }: ProbeServerOptions): Server {
+export function probeServer({ registry, healthy, ready, render }: ProbeServerOptions): Server {
   return createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method !== "GET") {
       res.writeHead(405).end();
+      return;
+    }
+    if (path === "/metrics" && render) {
+      res.writeHead(200, { "Content-Type": registry.contentType });
+      render((chunk) => res.write(chunk)).then(
+        () => res.end(),
+        (err: unknown) => res.destroy(err instanceof Error ? err : new Error(String(err))),
+      );
       return;
     }
     if (path === "/metrics") {

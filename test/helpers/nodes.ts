@@ -1,0 +1,41 @@
+import type { KubeConfig, V1Node } from "@kubernetes/client-node";
+import { classNode } from "../../operator/src/testing/fleet.js";
+import { rawRequest } from "../operator/raw-api.js";
+
+/**
+ * Adds a kwok node of a suite's own fleet profile: an x86 CPU device labelled with the given
+ * hardware class (and any extra labels), so the default fleet stays as other suites expect it.
+ * Capacity goes through the status subresource, as kubelet does. Returns the node's name.
+ */
+export async function addProfileNode(
+  kc: KubeConfig,
+  opts: { profile: string; hardwareClass: string; index: number; labels?: Record<string, string> },
+): Promise<string> {
+  const base = classNode("x86-cpu", opts.index);
+  const name = `${opts.profile}-${opts.hardwareClass}-${opts.index}`;
+  const node: V1Node = {
+    metadata: {
+      name,
+      labels: {
+        ...base.metadata?.labels,
+        "kubernetes.io/hostname": name,
+        "edgefleet.io/fleet-profile": opts.profile,
+        "edgefleet.io/hardware-class": opts.hardwareClass,
+        ...opts.labels,
+      },
+    },
+  };
+  for (const [method, path, body] of [
+    ["POST", "/api/v1/nodes", node],
+    ["PATCH", `/api/v1/nodes/${name}/status`, { status: base.status }],
+  ] as const) {
+    const res = await rawRequest(kc, {
+      method,
+      path,
+      body,
+      ...(method === "PATCH" ? { contentType: "application/merge-patch+json" } : {}),
+    });
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.body.message}`);
+  }
+  return name;
+}
