@@ -48,6 +48,13 @@ const DIRECT: EdgeModelSpec["rollout"] = { steps: [100], pauseSeconds: 0, analys
 
 async function main(): Promise<void> {
   cli("start", "--nodes", values.nodes);
+  // Interrupted, it still removes its cluster (the services are stopped with this process group).
+  for (const signal of ["SIGINT", "SIGTERM"] as const)
+    process.once(signal, () => {
+      cli("delete");
+      rmSync(stateDir, { recursive: true, force: true });
+      process.exit(130);
+    });
   try {
     await measure();
   } finally {
@@ -61,6 +68,8 @@ async function measure(): Promise<void> {
   kubectl("apply", "--server-side", "-f", "operator/crds/");
   kubectl("wait", "--for=condition=established", "--timeout=60s", "crd/edgemodels.edgefleet.io", "crd/edgeruntimes.edgefleet.io");
   kubectl("apply", "--server-side", "-f", "operator/catalog/");
+  // The operator elects its leader with a Lease there, as `pulumi up` of a stack would create it.
+  kubectl("create", "namespace", "edgefleet-system");
   kubectl("create", "namespace", NS);
   const dir = join(stateDir, "platform");
   const platform = await startLocalPlatform({ kubeconfig, dir, freePorts: true, progress: (l) => say(`  ${l}`) });

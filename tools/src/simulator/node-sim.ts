@@ -106,7 +106,19 @@ export class NodeSimulation {
     if (!runtime) return [];
     // Labelled with what actually runs: after a refusal that is the version the node kept.
     const variant = runtime.version === w.version ? w.variant : "kept";
-    return [{ baseUrl: runtime.baseUrl, namespace: w.namespace, model: w.model, version: runtime.version, variant, runtime: w.runtime }];
+    // The runtime's own timing of each inference: a simulated fleet shares one machine, and the
+    // HTTP round trip would add the whole machine's queueing to every device's latency.
+    return [
+      {
+        baseUrl: runtime.baseUrl,
+        namespace: w.namespace,
+        model: w.model,
+        version: runtime.version,
+        variant,
+        runtime: w.runtime,
+        runtimeMetrics: true,
+      },
+    ];
   }
 
   private async install(key: string, w: RuntimeWorkload): Promise<void> {
