@@ -96,8 +96,12 @@ export class NodeSimulation {
     for (const [key, workload] of wanted) {
       const current = this.runtimes.get(key);
       if (current?.sha256 === workload.artifact.sha256 && current.version === workload.version) continue;
-      await this.install(key, workload);
+      await this.install(key, workload, () => this.retarget(wanted));
     }
+    this.retarget(wanted);
+  }
+
+  private retarget(wanted: ReadonlyMap<string, RuntimeWorkload>): void {
     this.prober.setTargets([...wanted].flatMap(([key, w]) => this.target(key, w)));
   }
 
@@ -121,7 +125,8 @@ export class NodeSimulation {
     ];
   }
 
-  private async install(key: string, w: RuntimeWorkload): Promise<void> {
+  /** Installs and starts w's version; switched() runs once it serves, before the old runtime closes. */
+  private async install(key: string, w: RuntimeWorkload, switched: () => void): Promise<void> {
     const attempt = `${key}@${w.version}#${w.artifact.sha256}`;
     if (this.refused.has(attempt)) return;
     const { signatureUri, publicKeyRef } = w.artifact;
@@ -155,6 +160,8 @@ export class NodeSimulation {
     });
     const previous = this.runtimes.get(key);
     this.runtimes.set(key, next);
+    // The prober moves to the new runtime first: the old one closes once no request is in flight.
+    switched();
     await previous?.close();
   }
 
