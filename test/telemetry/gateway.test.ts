@@ -53,9 +53,9 @@ describe("telemetry gateway (real Mosquitto, real gateway process)", () => {
     expect(seriesValue(m, "edgefleet_device_up", device)).toBe(1);
     expect(seriesValue(m, "edgefleet_device_info", { ...device, arch: "arm64", agent_version: "0.1.0" })).toBe(1);
     expect(seriesValue(m, "edgefleet_device_last_seen_timestamp_seconds", device)).toBeCloseTo(Date.now() / 1000, -1);
-    expect(seriesValue(m, "edgefleet_device_thermal_zone_temperature_celsius", { ...device, zone: "cpu-thermal", id: "thermal_zone0" })).toBe(
-      48.25,
-    );
+    expect(
+      seriesValue(m, "edgefleet_device_thermal_zone_temperature_celsius", { ...device, zone: "cpu-thermal", id: "thermal_zone0" }),
+    ).toBe(48.25);
     expect(seriesValue(m, "edgefleet_device_rail_power_watts", { ...device, rail: "VDD_GPU_SOC" })).toBe(6.39);
     expect(seriesValue(m, "edgefleet_device_rapl_energy_joules_total", { ...device, domain: "package-0" })).toBe(1002);
     expect(seriesValue(m, "edgefleet_device_spool_bytes", device)).toBe(8192);
@@ -206,7 +206,9 @@ describe("gateway restart", () => {
     for (let seq = 2; seq <= 6; seq++) await orin.publishAsync(topic("orin-13", "telemetry"), json(telemetry(seq)), { qos: 1 });
     const second = await startGateway({ broker: tls, clientId: "gateway-resumed", sharedGroup: "resume-group" });
     try {
-      await eventually(async () => expect(seriesValue(await scrape(second), "edgefleet_inference_requests_total", dev("orin-13"))).toBe(100));
+      await eventually(async () =>
+        expect(seriesValue(await scrape(second), "edgefleet_inference_requests_total", dev("orin-13"))).toBe(100),
+      );
       expect(second.log()).toContain('"sessionPresent":true');
     } finally {
       await second.stop();
