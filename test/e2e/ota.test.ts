@@ -54,12 +54,13 @@ function specFor(version: string, artifact: PublishedArtifact) {
     version,
     artifact,
     placement: { nodeSelector: { "edgefleet.io/fleet-profile": profile } },
-    // The SLO is what the slow build misses (its p95 is ~0.2 s here); the relative limit is wide
-    // because every simulated device shares this machine's two cores, so a good build's p95 can
-    // swing several-fold from one window to the next.
-    slo: { p95LatencySeconds: 0.1 },
+    // Devices report the runtime's own timing: the good build takes ~0.02 ms per inference, the
+    // slow one ~8 ms, more when the suite loads this machine's two cores. The relative limit
+    // catches the slow build on a quiet machine, the SLO on a busy one, where every build's p95
+    // swings several-fold from one window to the next.
+    slo: { p95LatencySeconds: 0.02 },
     rollout: {
-      steps: [34, 100],
+      steps: [34, 67, 100],
       pauseSeconds: 2,
       analysis: { windowSeconds: 10, minSamples: 10, maxFailures: 1, maxInconclusive: 3, latencyTolerance: 5 },
     },
@@ -182,8 +183,8 @@ describe("OTA through the whole local platform", () => {
 
   it("promotes a good version through every step", async () => {
     await setVersion("1.1.0");
-    const promoted = await ended("1.1.0", "Promoted");
-    expect(promoted.status?.currentVersion).toBe("1.1.0");
+    await ended("1.1.0", "Promoted");
+    await eventually("currentVersion 1.1.0", async () => ((await getModel()).status?.currentVersion === "1.1.0" ? true : undefined));
     await allNodesServe("1.1.0");
   }, 240_000);
 
@@ -191,7 +192,7 @@ describe("OTA through the whole local platform", () => {
     await setVersion("1.2.0");
     const rolledBack = await ended("1.2.0", "RolledBack");
     expect(rolledBack.status?.rollout?.reason).toMatch(/latency/i);
-    expect(rolledBack.status?.currentVersion).toBe("1.1.0");
+    await eventually("currentVersion 1.1.0", async () => ((await getModel()).status?.currentVersion === "1.1.0" ? true : undefined));
     await allNodesServe("1.1.0");
   }, 240_000);
 

@@ -49,6 +49,13 @@ describe("judge", () => {
     ]);
   });
 
+  it("waits, never passes, while a class has requests but no p95 latency yet", () => {
+    const p95 = new Map([["jetson-orin", { stable: 0.04, canary: 0.045 }]]);
+    const outcome = judge(request, measured({ p95 }));
+    expect(outcome.verdict).toBe("Wait");
+    expect(outcome.message).toBe("too few samples of 2.0 in the last 60s: x86-cpu: no p95 latency yet");
+  });
+
   it("fails on a canary slower than the SLO or than the stable version by more than the tolerance", () => {
     const p95 = new Map([
       ["jetson-orin", { stable: 0.04, canary: 0.06 }],

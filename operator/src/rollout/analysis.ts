@@ -135,9 +135,15 @@ export function judge(req: AnalysisRequest, m: Measurements): AnalysisOutcome {
       if (!passed) failures.push(`${cls}: ${what} ${fmt(value)}${unit} > ${fmt(threshold)}${unit}`);
     };
     const p95 = m.p95.get(cls);
-    check("latency", p95?.canary, slo?.p95LatencySeconds, "p95 latency", "s");
+    if (p95?.canary === undefined) {
+      // Requests counted but no latency histogram yet (its first rate window): judging latency
+      // needs it, and a missing value must never pass as a met limit.
+      waiting.push(`${cls}: no p95 latency yet`);
+      continue;
+    }
+    check("latency", p95.canary, slo?.p95LatencySeconds, "p95 latency", "s");
     const stableSamples = m.requests.get(cls)?.stable ?? 0;
-    if (p95?.stable !== undefined && stableSamples >= s.minSamples) {
+    if (p95.stable !== undefined && stableSamples >= s.minSamples) {
       check(
         "latency-vs-stable",
         p95.canary,
