@@ -21,6 +21,8 @@ export function hardwareOf(labels: Readonly<Record<string, string>>): Pick<Agent
   return { arch, accelerators: main ? [main, "cpu"] : ["cpu"] };
 }
 
+const RESYNC_MS = 30_000;
+
 const PODS: Resource = { name: "pods", group: "", version: "v1", plural: "pods", namespaced: true };
 
 /** Agent settings shared by every simulated node; identity, spool and ports are per node. */
@@ -54,6 +56,7 @@ export class FleetSimulation {
   private readonly pods: Informer<KubeObject & V1Pod>;
   private readonly sims = new Map<string, NodeSimulation>();
   private timer: NodeJS.Timeout | undefined;
+  private resync: NodeJS.Timeout | undefined;
   private pass: Promise<void> = Promise.resolve();
   private stopped = false;
 
@@ -79,6 +82,9 @@ export class FleetSimulation {
     this.pods.start();
     await Promise.all([this.nodes.synced(), this.pods.synced()]);
     this.schedule(0);
+    // Level-based: a periodic pass retries what failed (an unreachable registry, a Secret not yet
+    // there) even when no event arrives.
+    this.resync = setInterval(() => this.schedule(0), RESYNC_MS).unref();
     await this.pass;
   }
 
@@ -163,6 +169,7 @@ export class FleetSimulation {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearInterval(this.resync);
     await Promise.all([this.nodes.stop(), this.pods.stop()]);
     await this.pass;
     await Promise.all([...this.sims.values()].map((sim) => sim.stop()));
