@@ -1,12 +1,14 @@
 import { createServer, type Server } from "node:http";
-import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { collectDefaultMetrics, Registry } from "prom-client";
 import { ROLLOUT_DECISIONS, ROLLOUT_PHASES } from "../../operator/src/api/edgemodel.js";
 import { CONTROLLER_NAME } from "../../operator/src/controller/controller.js";
 import {
   controllerMetrics,
+  eventMetrics,
   informerMetrics,
   kubeClientMetrics,
   leaderMetrics,
+  placementMetrics,
   reconcileOutcomes,
   rolloutMetrics,
   workQueueMetrics,
@@ -15,8 +17,7 @@ import {
 /**
  * The operator's metric families, from its own builders, kept moving as a working operator moves
  * them and served over HTTP for a real Prometheus to scrape: the SRE kit's operator panels and
- * alerts need the families, not a Kubernetes cluster. edgefleet_placement_cpu_fallback is the one
- * family the operator does not export yet (dashboards/contract.ts).
+ * alerts need the families, not a Kubernetes cluster.
  */
 export interface OperatorExporter {
   readonly port: number;
@@ -31,14 +32,10 @@ export async function startOperatorExporter(): Promise<OperatorExporter> {
   const client = kubeClientMetrics(registry);
   const informers = informerMetrics(registry);
   const outcome = reconcileOutcomes(registry);
+  const event = eventMetrics(registry);
   leaderMetrics(registry)(true);
   const rollouts = rolloutMetrics(registry, ROLLOUT_PHASES, ROLLOUT_DECISIONS);
-  new Gauge({
-    name: "edgefleet_placement_cpu_fallback",
-    help: "1 while a class runs the model on its CPU although it has a preferred accelerator",
-    labelNames: ["namespace", "model", "hardware_class"],
-    registers: [registry],
-  }).set({ namespace: "vision", model: "detector", hardware_class: "orin-agx" }, 0);
+  placementMetrics(registry).placed("vision", "detector", new Map([["jetson-orin", false]]));
   controller.activeWorkers(1);
   informers.objects("edgemodels", 3);
   rollouts.state("vision", "detector", "Progressing", 25);
@@ -59,6 +56,7 @@ export async function startOperatorExporter(): Promise<OperatorExporter> {
     if (tick % 5 === 0) {
       rollouts.decided("vision", "detector", "continue");
       rollouts.analysed(0.15);
+      event("StepAdvanced", "recorded");
     }
   }, 200);
   work.unref();
