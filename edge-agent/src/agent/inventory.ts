@@ -16,9 +16,9 @@ export function detectArch(nodeArch: string = osArch()): Architecture {
 }
 
 /**
- * Device files each accelerator's driver creates: the NVIDIA driver's control node (discrete
- * GPUs), the Jetson integrated GPU's nvhost node, the Intel GPU's DRM render node via i915 sysfs,
- * the kernel accel node the intel_vpu (NPU) driver registers, and the Coral PCIe gasket node.
+ * Files each accelerator's driver makes: the NVIDIA driver's control node (discrete GPUs), the
+ * Jetson integrated GPU's nvhost node, the i915 (Intel GPU) and intel_vpu (NPU) modules' sysfs
+ * directories, and the Coral PCIe gasket node.
  */
 const ACCELERATOR_FILES: ReadonlyArray<readonly [Accelerator, string]> = [
   ["nvidia-gpu", "dev/nvidiactl"],
@@ -40,7 +40,7 @@ export interface InventoryOptions {
   readonly arch: Architecture | undefined;
   readonly accelerators: Accelerator[] | undefined;
   readonly sensors: readonly string[];
-  /** Where device files are looked for ("/" on a device). */
+  /** Where driver files are looked for, as dev/... and sys/... below it ("/" on a device, --sysfs-root). */
   readonly root: string;
 }
 

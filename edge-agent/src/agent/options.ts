@@ -31,7 +31,8 @@ Spool:
 Telemetry:
   --interval DUR              read and publish interval (default: 1s)
   --sensors LIST              comma list of ${SENSOR_TYPES.join(", ")} (default: thermal,hwmon,rapl,cpu,memory)
-  --sysfs-root DIR            root holding sys/ and proc/ for file sensors (default: /)
+  --sysfs-root DIR            root holding sys/ and proc/ for file sensors, dev/ and sys/ for
+                              accelerator detection (default: /)
   --simulated-seed N          seed of the simulated sensor (default: 1)
   --inference-targets FILE    JSON array of the model versions served here ({baseUrl, namespace, model,
                               version, variant, runtime, runtimeMetrics?}), probed over OIP v2
