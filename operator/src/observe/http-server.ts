@@ -6,7 +6,7 @@ export interface ProbeServerOptions {
   registry: Registry;
   /** Liveness: false once the process can no longer do its job and should be restarted. */
   healthy: () => boolean;
-  /** Readiness: caches synced (a standby is ready too: it is warm and waiting). */
+  /** Readiness: the component can serve (operator: caches synced, a warm standby too; gateway: subscribed). */
   ready: () => boolean;
   /**
    * Streams the exposition to write, for components that render part of it themselves (the
