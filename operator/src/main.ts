@@ -63,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
         }
       : {}),
     analysisIntervalMs: opts.analysisIntervalSeconds * 1000,
+    agentImage: opts.agentImage,
   });
   log.info("rollout analysis", {
     source: opts.prometheusUrl ?? "none: steps advance on their pause alone",

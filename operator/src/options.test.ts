@@ -14,7 +14,11 @@ describe("operator options", () => {
       prometheusUrl: undefined,
       prometheusTimeoutSeconds: 5,
       analysisIntervalSeconds: 10,
+      agentImage: "ghcr.io/edgefleet/edge-agent:0.1.0",
     });
+    expect(parseOptions(["--agent-image=registry.local:5000/edgefleet/edge-agent:0.2.0"], {}).agentImage).toBe(
+      "registry.local:5000/edgefleet/edge-agent:0.2.0",
+    );
     expect(parseOptions(["--prometheus-url", "http://prom:9090", "--analysis-interval", "0.5"], {})).toMatchObject({
       prometheusUrl: "http://prom:9090",
       analysisIntervalSeconds: 0.5,
@@ -31,6 +35,10 @@ describe("operator options", () => {
       '--prometheus-url must be an http:// or https:// URL such as http://prometheus:9090, got "prom:9090"',
     ],
     [["--analysis-interval", "0"], '--analysis-interval must be a positive number, got "0"'],
+    [
+      ["--agent-image", "https://ghcr.io/edge-agent"],
+      '--agent-image must be an image reference such as ghcr.io/edgefleet/edge-agent:0.1.0, got "https://ghcr.io/edge-agent"',
+    ],
   ])("rejects %j naming the flag", (argv, message) => {
     expect(() => parseOptions(argv, {})).toThrow(message);
   });

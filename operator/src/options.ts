@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { parseArgs } from "node:util";
 import { LEVELS, type Level } from "./observe/log.js";
 import { TRACE_EXPORTERS } from "./observe/tracing.js";
+import { DEFAULT_AGENT_IMAGE } from "./planner/artifact-volume.js";
 
 export const HELP = `Usage: node --import tsx operator/src/main.ts [options]
 
@@ -29,6 +30,8 @@ Options:
                                   it, rollout steps advance on their pause alone and status says analysis is off)
   --prometheus-timeout SECONDS    longest one analysis query may take; slower is inconclusive (default: 5)
   --analysis-interval SECONDS     time between two analyses of a rollout step (default: 10)
+  --agent-image IMAGE             edge-agent image whose verify-artifact init container checks each model
+                                  file before its runtime starts (default: ${DEFAULT_AGENT_IMAGE})
   -h, --help                      this help`;
 
 export interface OperatorOptions {
@@ -51,6 +54,7 @@ export interface OperatorOptions {
   prometheusUrl: string | undefined;
   prometheusTimeoutSeconds: number;
   analysisIntervalSeconds: number;
+  agentImage: string;
   help: boolean;
 }
 
@@ -68,6 +72,13 @@ function httpUrl(flag: string, value: string): string {
   } catch {}
   if (url?.protocol !== "http:" && url?.protocol !== "https:")
     throw new Error(`--${flag} must be an http:// or https:// URL such as http://prometheus:9090, got "${value}"`);
+  return value;
+}
+
+/** An image reference as a pod spec takes it: no whitespace, no scheme. */
+function image(flag: string, value: string): string {
+  if (!/^[a-z0-9][^\s:/]*(:\d+)?(\/[^\s:/@]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/.test(value))
+    throw new Error(`--${flag} must be an image reference such as ghcr.io/edgefleet/edge-agent:0.1.0, got "${value}"`);
   return value;
 }
 
@@ -100,6 +111,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       "prometheus-url": { type: "string" },
       "prometheus-timeout": { type: "string", default: "5" },
       "analysis-interval": { type: "string", default: "10" },
+      "agent-image": { type: "string", default: DEFAULT_AGENT_IMAGE },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -125,6 +137,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     prometheusUrl: v["prometheus-url"] === undefined ? undefined : httpUrl("prometheus-url", v["prometheus-url"]),
     prometheusTimeoutSeconds: positive("prometheus-timeout", v["prometheus-timeout"], { integer: false }),
     analysisIntervalSeconds: positive("analysis-interval", v["analysis-interval"], { integer: false }),
+    agentImage: image("agent-image", v["agent-image"]),
     help: v.help,
   };
 }

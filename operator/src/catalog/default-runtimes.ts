@@ -1,6 +1,7 @@
 import type { EdgeRuntime, EdgeRuntimeSpec } from "../api/edgeruntime.js";
 import { API_VERSION } from "../api/group.js";
 import { LABELS } from "../api/labels.js";
+import { ARTIFACT_BLOBS_DIR } from "../planner/artifact-volume.js";
 
 /**
  * The EdgeRuntime catalog edgefleet ships: one runtime per model format family, together covering
@@ -30,9 +31,6 @@ function runtime(name: string, spec: Omit<EdgeRuntimeSpec, keyof typeof SERVE | 
   };
 }
 
-/** Where the edge agent's content-addressed artifact cache keeps verified model files on a node. */
-const ARTIFACT_BLOBS = "/var/lib/edgefleet/artifacts/blobs/sha256";
-
 /**
  * edgefleet's own CPU runtime (edge-agent/src/runtime/main.ts, docs/runtime.md): OIP v2 over HTTP
  * only, told what to serve by the operator's model environment through Kubernetes' $(VAR) expansion.
@@ -42,7 +40,7 @@ const CPU_RUNTIME: Serving = {
   args: [
     "--model-name=$(EDGEFLEET_MODEL)",
     "--model-version=$(EDGEFLEET_MODEL_VERSION)",
-    `--model-path=${ARTIFACT_BLOBS}/$(EDGEFLEET_ARTIFACT_SHA256)`,
+    `--model-path=${ARTIFACT_BLOBS_DIR}/$(EDGEFLEET_ARTIFACT_SHA256)`,
     "--http-address=0.0.0.0:8080",
   ],
   ports: [{ name: "http", containerPort: 8080, protocol: "TCP" }],

@@ -50,6 +50,8 @@ export interface ControllerOptions {
   metricsSource?: MetricsSource;
   /** Time between two analyses of a rollout step (default 10 s). */
   analysisIntervalMs?: number;
+  /** The edge-agent image of every runtime pod's verify-artifact init container (default DEFAULT_AGENT_IMAGE). */
+  agentImage?: string;
 }
 
 /**
@@ -125,7 +127,12 @@ export class EdgeModelController {
     const children = new Children({ client, fieldManager: options.fieldManager });
     const metrics = rolloutMetrics(registry, ROLLOUT_PHASES, ROLLOUT_DECISIONS);
     const placement = placementMetrics(registry);
-    const rollouts = new RolloutEngine({ source: options.metricsSource, intervalMs: options.analysisIntervalMs ?? 10_000, metrics });
+    const rollouts = new RolloutEngine({
+      source: options.metricsSource,
+      intervalMs: options.analysisIntervalMs ?? 10_000,
+      metrics,
+      ...(options.agentImage === undefined ? {} : { agentImage: options.agentImage }),
+    });
     this.#reconciler = new Reconciler({
       client,
       caches: this.caches,

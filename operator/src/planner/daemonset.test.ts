@@ -3,7 +3,8 @@ import { DEFAULT_RUNTIMES } from "../catalog/default-runtimes.js";
 import { desiredWorkloads } from "../rollout/workloads.js";
 import { classNode, referenceFleet } from "../testing/fleet.js";
 import { edgeModel, SHA256, VISION_VARIANTS } from "../testing/models.js";
-import { namedNodes } from "./daemonset.js";
+import { ARTIFACT_CACHE_DIR } from "./artifact-volume.js";
+import { desiredDaemonSet, namedNodes } from "./daemonset.js";
 import { plan } from "./plan.js";
 
 const runtimes = DEFAULT_RUNTIMES;
@@ -83,7 +84,48 @@ describe("the DaemonSets of a model not in a rollout", () => {
     });
   });
 
-  it("passes a signature's URI and public key Secret to the runtime", () => {
+  it("verifies the artifact in an init container of the agent image, with the runtime's model env, before the runtime starts", () => {
+    const [onnx] = daemonSets(edgeModel(), [classNode("x86-cpu", 1)]);
+    const pod = onnx?.spec?.template.spec;
+    const [runtime] = pod?.containers ?? [];
+    expect(pod?.volumes).toEqual([{ name: "artifact-cache", hostPath: { path: ARTIFACT_CACHE_DIR, type: "DirectoryOrCreate" } }]);
+    expect(pod?.initContainers).toHaveLength(1);
+    const verify = pod?.initContainers?.[0];
+    expect(verify).toMatchObject({
+      name: "verify-artifact",
+      image: "ghcr.io/edgefleet/edge-agent:0.1.0",
+      command: ["/nodejs/bin/node", "/app/install-artifact.mjs"],
+      args: ["--cache-dir=/var/lib/edgefleet/artifacts"],
+      volumeMounts: [{ name: "artifact-cache", mountPath: "/var/lib/edgefleet/artifacts", readOnly: false }],
+      securityContext: { runAsNonRoot: true, runAsUser: 65532, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
+    });
+    // Same model contract as the runtime (which adds only its own env before it).
+    const edgefleet = (runtime?.env ?? []).filter((e) => e.name.startsWith("EDGEFLEET_"));
+    expect(verify?.env).toEqual(edgefleet);
+    expect(verify?.env?.map((e) => e.name)).toEqual(expect.arrayContaining(["EDGEFLEET_MODEL", "EDGEFLEET_ARTIFACT_SHA256"]));
+    // The runtime reads the verified blob only, through a read-only mount of the same cache.
+    expect(runtime?.volumeMounts).toEqual([{ name: "artifact-cache", mountPath: "/var/lib/edgefleet/artifacts", readOnly: true }]);
+    expect(runtime?.args).toContain("--model-path=/var/lib/edgefleet/artifacts/blobs/sha256/$(EDGEFLEET_ARTIFACT_SHA256)");
+  });
+
+  it("runs the verify-artifact container from the agent image it is given, on both tracks", () => {
+    const model = edgeModel();
+    const nodes = [classNode("x86-cpu", 1)];
+    const placed = plan({ model, runtimes, nodes }).classes.find((c) => c.placed);
+    if (!placed?.placed) throw new Error("not placed");
+    for (const track of ["stable", "canary"] as const) {
+      const ds = desiredDaemonSet({ model, placement: placed, track, nodes: {}, agentImage: "registry.local/edge-agent:dev" });
+      expect(ds.spec?.template.spec?.initContainers?.map((c) => c.image)).toEqual(["registry.local/edge-agent:dev"]);
+    }
+    const workloads = desiredWorkloads({
+      stable: { model, plan: plan({ model, runtimes, nodes }) },
+      previousCanaries: () => [],
+      agentImage: "registry.local/edge-agent:dev",
+    });
+    expect(workloads.daemonSets[0]?.spec?.template.spec?.initContainers?.[0]?.image).toBe("registry.local/edge-agent:dev");
+  });
+
+  it("passes a signature's URI and public key Secret to the runtime and to the verification", () => {
     const [first, ...rest] = VISION_VARIANTS;
     if (!first) throw new Error("no variants");
     const signed = {
@@ -94,10 +136,12 @@ describe("the DaemonSets of a model not in a rollout", () => {
       },
     };
     const nuc = daemonSets(edgeModel({ variants: [signed, ...rest] }), [classNode("intel-nuc", 1)])[0];
-    expect(nuc?.spec?.template.spec?.containers[0]?.env?.slice(-2)).toEqual([
+    const signature = [
       { name: "EDGEFLEET_SIGNATURE_URI", value: "https://keys.example.com/d.sig" },
       { name: "EDGEFLEET_SIGNATURE_PUBLIC_KEY", valueFrom: { secretKeyRef: { name: "cosign", key: "cosign.pub" } } },
-    ]);
+    ];
+    expect(nuc?.spec?.template.spec?.containers[0]?.env?.slice(-2)).toEqual(signature);
+    expect(nuc?.spec?.template.spec?.initContainers?.[0]?.env?.slice(-2)).toEqual(signature);
   });
 
   it("pins a limited or derived class's workload to its nodes by name, keeping the model's nodeSelector", () => {

@@ -4,6 +4,7 @@ import type { EdgeRuntime } from "../api/edgeruntime.js";
 import { API_VERSION } from "../api/group.js";
 import { LABELS, MANAGER } from "../api/labels.js";
 import { ROLLOUT_LABELS, type Track } from "../rollout/vocabulary.js";
+import { artifactCacheMount, artifactCacheVolume, DEFAULT_AGENT_IMAGE, verifyArtifactContainer } from "./artifact-volume.js";
 import { modelEnv } from "./model-env.js";
 import { childName } from "./names.js";
 import type { PlacedClass } from "./plan.js";
@@ -30,6 +31,8 @@ export interface WorkloadSpec {
   placement: PlacedClass;
   track: Track;
   nodes: NodeNames;
+  /** The edge-agent image whose install command verifies the artifact before the runtime starts. */
+  agentImage?: string;
 }
 
 /**
@@ -37,7 +40,7 @@ export interface WorkloadSpec {
  * last good revision, the canary track the new one, on disjoint node sets named in required
  * node affinity, so the DaemonSet controller keeps each node on exactly one version.
  */
-export function desiredDaemonSet({ model, placement, track, nodes }: WorkloadSpec): V1DaemonSet {
+export function desiredDaemonSet({ model, placement, track, nodes, agentImage = DEFAULT_AGENT_IMAGE }: WorkloadSpec): V1DaemonSet {
   const { name, namespace } = identity(model);
   const { variant, runtime, accelerator, binding } = placement.choice;
   // The selector is immutable on a DaemonSet, so it holds only what never changes for this object.
@@ -46,6 +49,7 @@ export function desiredDaemonSet({ model, placement, track, nodes }: WorkloadSpe
   const limits = { ...stringQuantities(model.spec.resources?.limits), ...stringQuantities(binding.resources) };
   const requests = stringQuantities(model.spec.resources?.requests);
   const affinity = nodeAffinity(nodes);
+  const env = modelEnv({ model: `${namespace}/${name}`, version: model.spec.version, variant, accelerator });
   const dsName = track === "stable" ? childName(name, placement.hardwareClass) : childName(name, placement.hardwareClass, "canary");
   return {
     apiVersion: "apps/v1",
@@ -65,16 +69,17 @@ export function desiredDaemonSet({ model, placement, track, nodes }: WorkloadSpe
             ...model.spec.placement?.nodeSelector,
           },
           ...(affinity ? { affinity } : {}),
+          initContainers: [verifyArtifactContainer(agentImage, env)],
+          volumes: [artifactCacheVolume],
           containers: [
             {
               name: CONTAINER,
               image: runtime.spec.image,
               ...(runtime.spec.command ? { command: runtime.spec.command } : {}),
               ...(runtime.spec.args ? { args: runtime.spec.args } : {}),
-              env: [
-                ...(runtime.spec.env ?? []),
-                ...modelEnv({ model: `${namespace}/${name}`, version: model.spec.version, variant, accelerator }),
-              ],
+              env: [...(runtime.spec.env ?? []), ...env],
+              // Read-only: only the init container's verified install writes the cache.
+              volumeMounts: [artifactCacheMount(true)],
               ports: (runtime.spec.ports ?? []).map((p) => ({
                 name: p.name,
                 containerPort: p.containerPort,

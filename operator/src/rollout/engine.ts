@@ -20,6 +20,8 @@ export interface RolloutEngineOptions {
   /** Time between two analyses of a step. */
   intervalMs: number;
   metrics: RolloutMetrics;
+  /** The edge-agent image that verifies artifacts in every runtime pod. */
+  agentImage?: string;
 }
 
 export interface RolloutInput {
@@ -109,6 +111,7 @@ export class RolloutEngine {
         stable: { model: stableModel, plan: stablePlan },
         ...(active ? { canary: { model, plan: targetPlan, percent: r.percent } } : {}),
         previousCanaries: (cls) => canariesOf(input.daemonSets, cls),
+        ...(this.#o.agentImage === undefined ? {} : { agentImage: this.#o.agentImage }),
       });
     };
 

@@ -18,6 +18,8 @@ export interface WorkloadsInput {
   canary?: { model: EdgeModel; plan: Plan; percent: number };
   /** Nodes of a class the canary workload runs on now ("all" when it names none). */
   previousCanaries: (hardwareClass: string) => readonly string[] | "all";
+  /** The edge-agent image that verifies artifacts in every runtime pod (default: DEFAULT_AGENT_IMAGE). */
+  agentImage?: string;
 }
 
 export interface Workloads {
@@ -36,10 +38,11 @@ const placedIn = (plan: Plan | undefined, name: string): PlacedClass | undefined
  * The stable one excludes the canaries by name rather than listing its own nodes, so a node that
  * joins the class runs the known-good version at once, before the operator has even seen it.
  */
-export function desiredWorkloads({ stable, canary, previousCanaries }: WorkloadsInput): Workloads {
+export function desiredWorkloads({ stable, canary, previousCanaries, agentImage }: WorkloadsInput): Workloads {
   const daemonSets: V1DaemonSet[] = [];
   const progress: ClassProgress[] = [];
   const seed = stable.model.metadata.uid ?? "";
+  const image = agentImage === undefined ? {} : { agentImage };
   for (const cls of stable.plan.classes) {
     const onStable = placedIn(stable.plan, cls.hardwareClass);
     const onCanary = placedIn(canary?.plan, cls.hardwareClass);
@@ -51,11 +54,11 @@ export function desiredWorkloads({ stable, canary, previousCanaries }: Workloads
     const oldNodes = cls.nodes.filter((n) => !isNew.has(n));
     if (onStable && oldNodes.length) {
       const nodes: NodeNames = onStable.pinned ? { in: oldNodes } : { notIn: newNodes };
-      daemonSets.push(desiredDaemonSet({ model: stable.model, placement: onStable, track: "stable", nodes }));
+      daemonSets.push(desiredDaemonSet({ model: stable.model, placement: onStable, track: "stable", nodes, ...image }));
     }
     if (canary && onCanary && newNodes.length) {
       const nodes: NodeNames = newNodes.length === cls.nodes.length && !onCanary.pinned ? {} : { in: newNodes };
-      daemonSets.push(desiredDaemonSet({ model: canary.model, placement: onCanary, track: "canary", nodes }));
+      daemonSets.push(desiredDaemonSet({ model: canary.model, placement: onCanary, track: "canary", nodes, ...image }));
     }
     if (canary) progress.push({ hardwareClass: cls.hardwareClass, updated: newNodes.length, nodes: cls.nodes.length });
   }
