@@ -55,6 +55,8 @@ describe("installCommand", () => {
     expect(cmd).toContain("k3s kubectl wait --for=condition=Ready node/srv");
     // The agent's spool, which the non-root agent pod could not create on the host itself.
     expect(cmd).toContain("sudo install -d -o 65532 -g 65532 -m 700 /var/lib/edgefleet/spool");
+    // The artifact cache, written by the runtime pods' non-root verify-artifact init containers.
+    expect(cmd).toContain("sudo install -d -o 65532 -g 65532 -m 755 /var/lib/edgefleet/artifacts");
   });
 
   it("air-gapped, installs the staged binary and images and downloads nothing", () => {

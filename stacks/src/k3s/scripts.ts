@@ -1,4 +1,5 @@
 import { stringify } from "yaml";
+import { ARTIFACT_CACHE_DIR } from "../../../operator/src/planner/artifact-volume.js";
 import type { AirGapFiles, HostConfig } from "../config/types.js";
 import { IMAGE_UID, NODE_SPOOL_DIR } from "../platform/contract.js";
 import { nodeLabels, nodeTaints, taintFlag } from "./hardware.js";
@@ -46,20 +47,25 @@ export const writeFromStdin = (host: HostConfig, path: string, mode = "600") => 
  * Installs (or re-runs the installer for) K3s at the pinned version: the official install.sh
  * online, or the staged script, binary and images air-gapped (INSTALL_K3S_SKIP_DOWNLOAD). The
  * server waits until its node is Ready, so agents join a working API. First it makes the edge
- * agent's spool directory, owned by the agent's user: the agent pod runs non-root and cannot.
+ * agent's spool directory and the node's artifact cache, owned by the agent's user: the agent pod
+ * and the runtime pods' verify-artifact init containers run non-root and cannot. The cache is
+ * world-readable, since runtime images load its blobs as whatever user they run as.
  */
 export function installCommand(host: HostConfig, version: string, airGap: AirGapFiles | undefined): string {
   const sudo = root(host);
   const env = `INSTALL_K3S_VERSION='${version}' INSTALL_K3S_EXEC='${host.role}'`;
-  const spool = `${sudo}install -d -o ${IMAGE_UID} -g ${IMAGE_UID} -m 700 ${NODE_SPOOL_DIR}`;
+  const dirs = [
+    `${sudo}install -d -o ${IMAGE_UID} -g ${IMAGE_UID} -m 700 ${NODE_SPOOL_DIR}`,
+    `${sudo}install -d -o ${IMAGE_UID} -g ${IMAGE_UID} -m 755 ${ARTIFACT_CACHE_DIR}`,
+  ].join("\n");
   const steps = airGap
     ? [
-        spool,
+        dirs,
         `${sudo}install -m 755 ${stagedPath(host, "binary")} /usr/local/bin/k3s`,
         `${sudo}install -D -m 644 ${stagedPath(host, "images")} ${K3S_PATHS.images}/k3s-airgap-images-${host.arch}.tar.zst`,
         `${sudo}env INSTALL_K3S_SKIP_DOWNLOAD=true ${env} sh ${stagedPath(host, "installScript")}`,
       ]
-    : [spool, `curl -sfL https://get.k3s.io | ${sudo}env ${env} sh -`];
+    : [dirs, `curl -sfL https://get.k3s.io | ${sudo}env ${env} sh -`];
   if (host.role === "server") {
     steps.push(
       `for i in $(seq 60); do ${sudo}k3s kubectl get node ${host.name} >/dev/null 2>&1 && break; sleep 5; done`,

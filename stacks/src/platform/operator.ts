@@ -9,6 +9,11 @@ export interface OperatorArgs {
   readonly namespace: pulumi.Input<string>;
   /** Full image reference of the operator. */
   readonly image: string;
+  /**
+   * Full image reference of the edge agent, whose install command runs as every runtime pod's
+   * verify-artifact init container (the operator's --agent-image).
+   */
+  readonly agentImage: string;
   readonly replicas: number;
   readonly logLevel: LogLevel;
   /** Prefix of the cluster-scoped RBAC names, so two platforms in one cluster do not collide. */
@@ -119,6 +124,7 @@ export class Operator extends pulumi.ComponentResource {
                 "--identity=$(POD_NAME)",
                 `--log-level=${args.logLevel}`,
                 `--http-address=0.0.0.0:${HTTP_PORT}`,
+                `--agent-image=${args.agentImage}`,
               ],
               env: [fieldEnv("POD_NAMESPACE", "metadata.namespace"), fieldEnv("POD_NAME", "metadata.name")],
               resources: resources({ request: "50m", limit: "500m" }, { request: "64Mi", limit: "256Mi" }),

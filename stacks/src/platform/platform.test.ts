@@ -115,6 +115,8 @@ describe("Platform", () => {
       leaderElectionId: "edgefleet-operator",
       identity: "ef-operator-0",
       httpAddress: "0.0.0.0:8080",
+      // The runtime pods' verify-artifact init container: the agent image of this platform.
+      agentImage: "ghcr.io/edgefleet/edge-agent:0.1.0",
     });
   });
 
@@ -232,6 +234,8 @@ describe("Platform", () => {
       "registry.factory.local/edgefleet/operator:1.2.3",
       "registry.factory.local/edgefleet/telemetry-gateway:1.2.3",
     ]);
+    const [operator] = podOf(one(rs, "kubernetes:apps/v1:Deployment", "ef-images-operator")).containers;
+    expect(parseOptions(operator?.args ?? [], {}).agentImage).toBe("registry.factory.local/edgefleet/edge-agent:1.2.3");
   });
 
   it("leaves out what is switched off, and the policies for it", async () => {

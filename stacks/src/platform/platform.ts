@@ -35,6 +35,8 @@ export class Platform extends pulumi.ComponentResource {
       {
         namespace,
         image: img("operator"),
+        // Same registry and version as the agent DaemonSets below, whether or not they are enabled.
+        agentImage: img("edge-agent"),
         replicas: args.operator.replicas,
         logLevel: args.operator.logLevel,
         clusterPrefix: args.namespace,
