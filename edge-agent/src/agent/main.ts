@@ -1,6 +1,7 @@
 #!/usr/bin/env -S node --import tsx
 import { jsonLogger } from "../../../operator/src/observe/log.js";
 import { onShutdown } from "../../../operator/src/observe/shutdown.js";
+import { RefusalInbox } from "../artifacts/refusal-inbox.js";
 import { startAgent } from "./agent.js";
 import { HELP, parseOptions } from "./options.js";
 
@@ -21,7 +22,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const { options } = parsed;
   const log = jsonLogger({ level: options.logLevel }).with({ site: options.site, node: options.node });
-  const agent = await startAgent(options, { log });
+  // Refusals of the runtime pods' verify-artifact init containers, left in the node's cache.
+  const artifacts = options.artifactCacheDir === undefined ? undefined : new RefusalInbox(options.artifactCacheDir, log);
+  const agent = await startAgent(options, { log, ...(artifacts ? { artifacts } : {}) });
 
   // agent.stop() logs "stopped" with what is left in the spool.
   return onShutdown({ log, timeoutMs: options.drainTimeoutMs + SHUTDOWN_GRACE_MS, stop: () => agent.stop() });

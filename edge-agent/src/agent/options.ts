@@ -37,6 +37,8 @@ Telemetry:
   --inference-targets FILE    JSON array of the model versions served here ({baseUrl, namespace, model,
                               version, variant, runtime, runtimeMetrics?}), probed over OIP v2
   --probe-interval DUR        how often each inference target is probed (default: 5s)
+  --artifact-cache-dir DIR    the node's artifact cache: refusals its verify-artifact init containers leave
+                              there are counted in telemetry (default: none)
   --drain-timeout DUR         on SIGTERM, how long to keep sending the spool before exiting (default: 5s)
 Service:
   --http-address HOST:PORT    /metrics, /healthz and /readyz (default: 0.0.0.0:8080; port 0 picks one)
@@ -64,6 +66,8 @@ export interface AgentOptions {
   sysfsRoot: string;
   simulatedSeed: number;
   inferenceTargets: string | undefined;
+  /** Optional so the fleet simulator, which builds options itself, needs no cache. */
+  artifactCacheDir?: string;
   probeIntervalMs: number;
   drainTimeoutMs: number;
   httpAddress: string;
@@ -142,6 +146,7 @@ export function parseOptions(argv: string[]): ParsedArgs {
       "sysfs-root": { type: "string", default: "/" },
       "simulated-seed": { type: "string", default: "1" },
       "inference-targets": { type: "string" },
+      "artifact-cache-dir": { type: "string" },
       "probe-interval": { type: "string", default: "5s" },
       "drain-timeout": { type: "string", default: "5s" },
       "http-address": { type: "string", default: "0.0.0.0:8080" },
@@ -199,6 +204,7 @@ export function parseOptions(argv: string[]): ParsedArgs {
     sysfsRoot: v["sysfs-root"],
     simulatedSeed: seed,
     inferenceTargets: v["inference-targets"],
+    ...(v["artifact-cache-dir"] === undefined ? {} : { artifactCacheDir: required("artifact-cache-dir", v["artifact-cache-dir"]) }),
     probeIntervalMs: parseDuration("probe-interval", v["probe-interval"]),
     drainTimeoutMs: parseDuration("drain-timeout", v["drain-timeout"]),
     httpAddress: v["http-address"],

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { core } from "@pulumi/kubernetes/types/input.js";
 import * as pulumi from "@pulumi/pulumi";
 import { LABELS } from "../../../operator/src/api/labels.js";
+import { ARTIFACT_CACHE_DIR } from "../../../operator/src/planner/artifact-volume.js";
 import { SITE_LABEL } from "../k3s/hardware.js";
 import { HTTP_PORT, NODE_IDENTITY_DIR, NODE_SPOOL_DIR } from "./contract.js";
 import { componentLabels, edgefleetPodTemplate, fieldEnv, podSecurity, resources, selectorLabels } from "./pod.js";
@@ -36,6 +37,7 @@ export function agentArgs(a: { site: string; hardwareClass: string; brokerUrl: p
     `--tls-key=${NODE_IDENTITY_DIR}/tls.key`,
     `--sysfs-root=${HOST_ROOT}`,
     `--spool-dir=${NODE_SPOOL_DIR}`,
+    `--artifact-cache-dir=${ARTIFACT_CACHE_DIR}`,
     `--http-address=0.0.0.0:${HTTP_PORT}`,
   ];
 }
@@ -51,6 +53,8 @@ const MOUNTS = [
   hostDir("mqtt-identity", NODE_IDENTITY_DIR, NODE_IDENTITY_DIR),
   // Made by the node's provisioning, owned by the agent's user (see NODE_SPOOL_DIR).
   hostDir("spool", NODE_SPOOL_DIR, NODE_SPOOL_DIR, false),
+  // Writable: the agent deletes the refusal files the runtime pods' verify-artifact containers leave.
+  hostDir("artifacts", ARTIFACT_CACHE_DIR, ARTIFACT_CACHE_DIR, false),
 ];
 
 /**

@@ -154,10 +154,12 @@ describe("Platform", () => {
       tls: { ca: "/etc/edgefleet/mqtt/ca.crt", cert: "/etc/edgefleet/mqtt/tls.crt", key: "/etc/edgefleet/mqtt/tls.key" },
       sysfsRoot: "/host",
       spoolDir: "/var/lib/edgefleet/spool",
+      artifactCacheDir: "/var/lib/edgefleet/artifacts",
       httpAddress: "0.0.0.0:8080",
     });
     // The host paths behind those flags: /sys and /proc read-only under the sysfs root, the node's
-    // identity read-only, the spool writable and on the host so it outlives the pod.
+    // identity read-only, the spool writable and on the host so it outlives the pod, the artifact
+    // cache writable to take the refusals runtime pods leave there.
     const hostPaths = Object.fromEntries((pod.volumes ?? []).filter((v) => v.hostPath).map((v) => [v.name, v.hostPath?.path]));
     const mounts = (container?.volumeMounts ?? []).filter((m) => m.name in hostPaths);
     expect(mounts.map((m) => [hostPaths[m.name], m.mountPath, m.readOnly ?? false])).toEqual([
@@ -165,6 +167,7 @@ describe("Platform", () => {
       ["/proc", "/host/proc", true],
       ["/etc/edgefleet/mqtt", "/etc/edgefleet/mqtt", true],
       ["/var/lib/edgefleet/spool", "/var/lib/edgefleet/spool", false],
+      ["/var/lib/edgefleet/artifacts", "/var/lib/edgefleet/artifacts", false],
     ]);
   });
 
