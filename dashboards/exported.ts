@@ -4,6 +4,7 @@ import { Fleet } from "../operator/src/gateway/fleet.js";
 import { gatewayMetrics, processMetrics } from "../operator/src/gateway/metrics.js";
 import {
   controllerMetrics,
+  eventMetrics,
   informerMetrics,
   kubeClientMetrics,
   leaderMetrics,
@@ -32,6 +33,7 @@ function operatorFamilies(): ExportedMetric[] {
   leaderMetrics(registry);
   rolloutMetrics(registry, ROLLOUT_PHASES, ROLLOUT_DECISIONS);
   placementMetrics(registry);
+  eventMetrics(registry);
   return fromRegistry(registry);
 }
 
