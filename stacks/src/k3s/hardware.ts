@@ -4,7 +4,7 @@
  */
 
 import type { NodeAccelerator } from "../../../operator/src/api/labels.js";
-import type { Architecture } from "../../../operator/src/api/vocabulary.js";
+import type { Accelerator, Architecture } from "../../../operator/src/api/vocabulary.js";
 
 /** Every node's site label; the agents are selected by it. */
 export const SITE_LABEL = "edgefleet.io/site";
@@ -23,6 +23,17 @@ export const HARDWARE_CLASSES: Readonly<Record<string, { readonly accelerator: N
   "x86-cpu": { accelerator: "none", arch: "amd64" },
   "arm-cpu": { accelerator: "none", arch: "arm64" },
 };
+
+/**
+ * What a node of a built-in class reports in its birth (the agent's --accelerators): its class's
+ * accelerator and the CPU every node has. Undefined for classes edgefleet does not know, whose
+ * agents detect their own.
+ */
+export function classAccelerators(hardwareClass: string): Accelerator[] | undefined {
+  const known = HARDWARE_CLASSES[hardwareClass];
+  if (known === undefined) return undefined;
+  return known.accelerator === "none" ? ["cpu"] : [known.accelerator, "cpu"];
+}
 
 export interface NodeIdentity {
   readonly hardwareClass: string;

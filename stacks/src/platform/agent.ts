@@ -3,7 +3,7 @@ import type { core } from "@pulumi/kubernetes/types/input.js";
 import * as pulumi from "@pulumi/pulumi";
 import { LABELS } from "../../../operator/src/api/labels.js";
 import { ARTIFACT_CACHE_DIR } from "../../../operator/src/planner/artifact-volume.js";
-import { SITE_LABEL } from "../k3s/hardware.js";
+import { classAccelerators, SITE_LABEL } from "../k3s/hardware.js";
 import { HTTP_PORT, NODE_IDENTITY_DIR, NODE_SPOOL_DIR } from "./contract.js";
 import { componentLabels, edgefleetPodTemplate, fieldEnv, podSecurity, resources, selectorLabels } from "./pod.js";
 
@@ -24,13 +24,16 @@ const HOST_ROOT = "/host";
 
 /**
  * The agent's flags (edge-agent/src/agent/options.ts parses them; a test does so with these).
- * The node name comes from the downward API; the site and class are literal per DaemonSet.
+ * The node name comes from the downward API; the site and class are literal per DaemonSet. The
+ * accelerators too: the container sees no host /dev, so the agent's detection would miss them.
  */
 export function agentArgs(a: { site: string; hardwareClass: string; brokerUrl: pulumi.Input<string> }): pulumi.Input<string>[] {
+  const accelerators = classAccelerators(a.hardwareClass);
   return [
     `--site=${a.site}`,
     "--node=$(NODE_NAME)",
     `--hardware-class=${a.hardwareClass}`,
+    ...(accelerators === undefined ? [] : [`--accelerators=${accelerators.join(",")}`]),
     pulumi.interpolate`--broker-url=${a.brokerUrl}`,
     `--tls-ca=${NODE_IDENTITY_DIR}/ca.crt`,
     `--tls-cert=${NODE_IDENTITY_DIR}/tls.crt`,

@@ -150,6 +150,8 @@ describe("Platform", () => {
       site: "factory-a",
       node: "orin-07",
       hardwareClass: "jetson-orin",
+      // Stated, not detected: the container has no host /dev.
+      accelerators: ["nvidia-gpu", "cpu"],
       brokerUrl: "mqtts://edgefleet-mqtt.edgefleet-system.svc:8883",
       tls: { ca: "/etc/edgefleet/mqtt/ca.crt", cert: "/etc/edgefleet/mqtt/tls.crt", key: "/etc/edgefleet/mqtt/tls.key" },
       sysfsRoot: "/host",
@@ -169,6 +171,19 @@ describe("Platform", () => {
       ["/var/lib/edgefleet/spool", "/var/lib/edgefleet/spool", false],
       ["/var/lib/edgefleet/artifacts", "/var/lib/edgefleet/artifacts", false],
     ]);
+  });
+
+  it("tells each class's agents their accelerators, and leaves a class it does not know to detection", async () => {
+    const accelerators = (rs: readonly Registered[], name: string) => {
+      const [container] = podOf(one(rs, "kubernetes:apps/v1:DaemonSet", name)).containers;
+      const parsed = parseAgentOptions((container?.args ?? []).map((a) => a.replace("$(NODE_NAME)", "node-1")));
+      if (parsed.help) throw new Error("expected options");
+      return parsed.options.accelerators;
+    };
+    expect(accelerators(all, "ef-agent-rpi5-coral")).toEqual(["edgetpu", "cpu"]);
+    const custom = await platform("custom", { agent: { enabled: true, hardwareClasses: ["x86-cpu", "my-fpga"] } });
+    expect(accelerators(custom, "custom-agent-x86-cpu")).toEqual(["cpu"]);
+    expect(accelerators(custom, "custom-agent-my-fpga")).toBeUndefined();
   });
 
   it("pins every node to the platform's site in the broker's ACL", () => {
