@@ -1,4 +1,6 @@
 import type { Server } from "node:http";
+import { KubeClient } from "../../../operator/src/kube/client.js";
+import { loadCredentials } from "../../../operator/src/kube/credentials.js";
 import { listen, probeServer } from "../../../operator/src/observe/http-server.js";
 import type { Logger } from "../../../operator/src/observe/log.js";
 import { type Clock, monotonicClock } from "../clock.js";
@@ -11,6 +13,7 @@ import type { Timers } from "../spool/options.js";
 import { Spool } from "../spool/spool.js";
 import { SCHEMA_VERSION } from "../telemetry/schema.js";
 import { type ArtifactSource, Collector, type InferenceSource } from "./collector.js";
+import { RuntimeDiscovery } from "./discovery.js";
 import { readInferenceTargets } from "./inference-targets.js";
 import { inventory } from "./inventory.js";
 import { agentMetrics } from "./metrics.js";
@@ -45,6 +48,9 @@ const realTimers: Timers & IntervalTimers = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
+/** How often --discover-runtimes lists the node's runtime pods. */
+const DISCOVERY_INTERVAL_MS = 15_000;
+
 /** Unhealthy once this many intervals pass without a completed read. */
 const STALE_INTERVALS = 5;
 
@@ -54,9 +60,22 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
   const now = deps.now ?? Date.now;
   const timers = deps.timers ?? realTimers;
   // The latency prober over the targets file, unless the caller brings its own inference source.
-  const prober =
-    deps.inference === undefined && options.inferenceTargets !== undefined
-      ? new LatencyProber({ targets: readInferenceTargets(options.inferenceTargets), intervalMs: options.probeIntervalMs, log })
+  const probes = deps.inference === undefined && (options.inferenceTargets !== undefined || options.discoverRuntimes);
+  const prober = probes
+    ? new LatencyProber({
+        targets: options.inferenceTargets === undefined ? [] : readInferenceTargets(options.inferenceTargets),
+        intervalMs: options.probeIntervalMs,
+        log,
+      })
+    : undefined;
+  const discovery =
+    prober && options.discoverRuntimes
+      ? new RuntimeDiscovery({
+          client: new KubeClient({ credentials: await loadCredentials(options.kubeconfig), qps: 1, burst: 2 }),
+          node: options.node,
+          log,
+          update: (targets) => prober.setTargets(targets),
+        })
       : undefined;
   const inference = deps.inference ?? prober;
   const spool = Spool.open({ dir: options.spoolDir, maxBytes: options.spoolMaxBytes });
@@ -155,7 +174,19 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
   }
   log.info("serving /metrics, /healthz and /readyz", { port });
 
+  const discoveryLoop =
+    discovery &&
+    new Periodic({
+      intervalMs: DISCOVERY_INTERVAL_MS,
+      timers,
+      clock,
+      run: () => discovery.refresh(),
+      failed: (err) => log.error("runtime discovery failed", { error: String(err) }),
+    });
+
   publisher.start();
+  discoveryLoop?.start();
+  void discoveryLoop?.runOnce();
   prober?.start();
   loop.start();
   void loop.runOnce();
@@ -164,6 +195,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
     port,
     async stop() {
       await loop.stop();
+      await discoveryLoop?.stop();
       await prober?.stop();
       // The final batch: what the sensors read up to the signal goes to the spool too.
       await loop.runOnce();

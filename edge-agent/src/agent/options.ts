@@ -36,6 +36,9 @@ Telemetry:
   --simulated-seed N          seed of the simulated sensor (default: 1)
   --inference-targets FILE    JSON array of the model versions served here ({baseUrl, namespace, model,
                               version, variant, runtime, runtimeMetrics?}), probed over OIP v2
+  --discover-runtimes         probe the edgefleet runtime pods bound to this node instead, found through
+                              the Kubernetes API (in-cluster service account, or --kubeconfig) every 15s
+  --kubeconfig FILE           the cluster for --discover-runtimes (default: the pod's service account)
   --probe-interval DUR        how often each inference target is probed (default: 5s)
   --artifact-cache-dir DIR    the node's artifact cache: refusals its verify-artifact init containers leave
                               there are counted in telemetry (default: none)
@@ -66,6 +69,8 @@ export interface AgentOptions {
   sysfsRoot: string;
   simulatedSeed: number;
   inferenceTargets: string | undefined;
+  discoverRuntimes: boolean;
+  kubeconfig: string | undefined;
   /** Optional so the fleet simulator, which builds options itself, needs no cache. */
   artifactCacheDir?: string;
   probeIntervalMs: number;
@@ -146,6 +151,8 @@ export function parseOptions(argv: string[]): ParsedArgs {
       "sysfs-root": { type: "string", default: "/" },
       "simulated-seed": { type: "string", default: "1" },
       "inference-targets": { type: "string" },
+      "discover-runtimes": { type: "boolean", default: false },
+      kubeconfig: { type: "string" },
       "artifact-cache-dir": { type: "string" },
       "probe-interval": { type: "string", default: "5s" },
       "drain-timeout": { type: "string", default: "5s" },
@@ -176,6 +183,8 @@ export function parseOptions(argv: string[]): ParsedArgs {
   // Eight segments of at least 2 KiB: smaller spools could not hold even one message per segment.
   if (spoolMaxBytes < MIN_SPOOL_BYTES)
     throw new Error(`--spool-max-bytes must be at least ${MIN_SPOOL_BYTES}, got "${v["spool-max-bytes"]}"`);
+  if (v["discover-runtimes"] && v["inference-targets"] !== undefined)
+    throw new Error("--discover-runtimes and --inference-targets both say what to probe: give one of them");
   const seed = Number(v["simulated-seed"]);
   if (!Number.isSafeInteger(seed)) throw new Error(`--simulated-seed must be an integer, got "${v["simulated-seed"]}"`);
   if (v.arch !== undefined && !(ARCHITECTURES as readonly string[]).includes(v.arch))
@@ -204,6 +213,8 @@ export function parseOptions(argv: string[]): ParsedArgs {
     sysfsRoot: v["sysfs-root"],
     simulatedSeed: seed,
     inferenceTargets: v["inference-targets"],
+    discoverRuntimes: v["discover-runtimes"],
+    kubeconfig: v.kubeconfig,
     ...(v["artifact-cache-dir"] === undefined ? {} : { artifactCacheDir: required("artifact-cache-dir", v["artifact-cache-dir"]) }),
     probeIntervalMs: parseDuration("probe-interval", v["probe-interval"]),
     drainTimeoutMs: parseDuration("drain-timeout", v["drain-timeout"]),

@@ -1,7 +1,10 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { LABELS, MANAGER } from "../../../operator/src/api/labels.js";
 
-/** What one runtime pod asks its node to serve, read from the operator's env contract (model-env.ts). */
+/**
+ * What one runtime pod asks its node to serve, read from the operator's env contract
+ * (operator/src/planner/model-env.ts): the fleet simulator serves it, the agent probes it.
+ */
 export interface RuntimeWorkload {
   /** namespace/name of the pod: the identity of the runtime instance. */
   readonly key: string;
@@ -11,6 +14,8 @@ export interface RuntimeWorkload {
   readonly version: string;
   readonly variant: string;
   readonly runtime: string;
+  /** Where the runtime serves the Open Inference Protocol, once the pod has an IP and names an http port. */
+  readonly endpoint?: { readonly ip: string; readonly port: number };
   readonly artifact: {
     readonly uri: string;
     readonly sha256: string;
@@ -55,6 +60,8 @@ export function workloadOf(pod: V1Pod): WorkloadResult {
   if (!namespace || !model || !Number.isSafeInteger(sizeBytes) || sizeBytes <= 0)
     return { ok: false, key, problem: `${ENV.model} must be namespace/name and ${ENV.size} a positive integer` };
   const secretRef = env.get(ENV.publicKey)?.valueFrom?.secretKeyRef;
+  const port = container?.ports?.find((p) => p.name === "http")?.containerPort;
+  const ip = pod.status?.podIP;
   const signatureUri = value(ENV.signatureUri);
   return {
     ok: true,
@@ -66,6 +73,7 @@ export function workloadOf(pod: V1Pod): WorkloadResult {
       version: value(ENV.version) ?? "",
       variant: value(ENV.variant) ?? "",
       runtime: pod.metadata?.annotations?.["edgefleet.io/runtime"] ?? "unknown",
+      ...(ip && port ? { endpoint: { ip, port } } : {}),
       artifact: {
         uri: value(ENV.uri) ?? "",
         sha256: value(ENV.sha256) ?? "",

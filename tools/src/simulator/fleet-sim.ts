@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import type { AgentOptions } from "../../../edge-agent/src/agent/options.js";
 import type { FetcherOptions } from "../../../edge-agent/src/artifacts/fetchers.js";
+import { workloadsByNode } from "../../../edge-agent/src/inference/workloads.js";
 import { LABELS } from "../../../operator/src/api/labels.js";
 import { ACCELERATORS, ARCHITECTURES } from "../../../operator/src/api/vocabulary.js";
 import type { KubeClient } from "../../../operator/src/kube/client.js";
@@ -12,7 +13,6 @@ import { RESOURCES } from "../../../operator/src/kube/objects.js";
 import type { Logger } from "../../../operator/src/observe/log.js";
 import { LABELS as FLEET_LABELS } from "../fleet/nodes.js";
 import { NodeSimulation, type PublicKeyResolver } from "./node-sim.js";
-import { workloadsByNode } from "./workloads.js";
 
 /** The inventory a device would detect, from the labels the fleet profile gave its node. */
 export function hardwareOf(labels: Readonly<Record<string, string>>): Pick<AgentOptions, "arch" | "accelerators"> {

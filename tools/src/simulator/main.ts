@@ -128,6 +128,8 @@ async function main(): Promise<void> {
       sensors: ["simulated"],
       sysfsRoot: "/",
       inferenceTargets: undefined,
+      discoverRuntimes: false,
+      kubeconfig: undefined,
       probeIntervalMs: options.probeIntervalMs,
       drainTimeoutMs: 2_000,
       logLevel: options.logLevel,

@@ -7,9 +7,9 @@ import { Installer } from "../../../edge-agent/src/artifacts/installer.js";
 import { FailureReporter } from "../../../edge-agent/src/artifacts/reporter.js";
 import { LatencyProber } from "../../../edge-agent/src/inference/prober.js";
 import type { InferenceTarget } from "../../../edge-agent/src/inference/target.js";
+import type { RuntimeWorkload } from "../../../edge-agent/src/inference/workloads.js";
 import type { Logger } from "../../../operator/src/observe/log.js";
 import { type RuntimeInstance, startRuntimeInstance } from "./runtime-instance.js";
-import type { RuntimeWorkload } from "./workloads.js";
 
 /** Reads the PEM public key a signed variant references (a Secret in the model's namespace). */
 export type PublicKeyResolver = (namespace: string, ref: { name: string; key: string }) => Promise<string>;
