@@ -1,28 +1,39 @@
 # syntax=docker/dockerfile:1.7
-# The edge agent (device telemetry → MQTT), for every node: amd64 (NUC, IPC) and arm64 (Jetson, Pi):
+# The edge agent (edge-agent/src/agent/main.ts: device telemetry → MQTT) for every node, amd64
+# (NUC, IPC) and arm64 (Jetson, Pi), with the artifact installer (edge-agent/src/artifacts/install-cli.ts)
+# that runtime pods run from this image as their verify-artifact init container:
 #   docker buildx build --platform linux/amd64,linux/arm64 -f deploy/docker/edge-agent.Dockerfile \
 #     -t ghcr.io/edgefleet/edge-agent:0.1.0 --push .
-# Assumes the entry point agent/src/main.ts (not written yet) honouring the contract in
-# docs/pulumi.md: --node-name, --http-port, --sysfs, --mqtt-url, --mqtt-identity-dir; /metrics,
-# /healthz, /readyz on 8080; uid 65532 with supplementary group 0 to read the node's identity files.
+# Agent flags (edge-agent/src/agent/options.ts; the Pulumi program's, docs/pulumi.md): --site, --node,
+#   --hardware-class, --accelerators, --broker-url, --tls-ca, --tls-cert, --tls-key, --sysfs-root,
+#   --spool-dir, --artifact-cache-dir, --http-address. Serves /metrics, /healthz, /readyz on
+#   --http-address (0.0.0.0:8080); uid 65532 with supplementary group 0 to read the node's identity files.
+# Installer flags (edge-agent/src/artifacts/install-options.ts): --cache-dir; the rest from the
+#   operator's EDGEFLEET_* environment. Run as command /nodejs/bin/node /app/install-artifact.mjs.
 
 FROM --platform=$BUILDPLATFORM node:20.20-bookworm-slim AS build
 WORKDIR /src
+ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json ./
+COPY edge-agent/package.json edge-agent/
 COPY operator/package.json operator/
 COPY stacks/package.json stacks/
 COPY tools/package.json tools/
-COPY agent/package.json agent/
 RUN npm ci --no-audit --no-fund --ignore-scripts
-COPY operator/ operator/
-COPY agent/ agent/
-RUN npx esbuild agent/src/main.ts --bundle --platform=node --target=node20 --format=esm \
+# The agent shares the operator's API vocabulary and logging (operator/src).
+COPY operator/src operator/src
+COPY edge-agent/src edge-agent/src
+RUN npx esbuild edge-agent/src/agent/main.ts --bundle --platform=node --target=node20 --format=esm \
       --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" \
       --outfile=/out/edge-agent.mjs
+RUN npx esbuild edge-agent/src/artifacts/install-cli.ts --bundle --platform=node --target=node20 --format=esm \
+      --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" \
+      --outfile=/out/install-artifact.mjs
 
-# The agent reads /host/sys (mounted read-only) and needs no tools from the image: distroless too.
+# The agent reads /host/sys (mounted read-only) and needs no tools from the image; mqtt and
+# prom-client are pure JavaScript (the agent does not load onnxruntime): distroless.
 FROM gcr.io/distroless/nodejs20-debian12:nonroot
-COPY --from=build /out/edge-agent.mjs /app/edge-agent.mjs
+COPY --from=build /out/edge-agent.mjs /out/install-artifact.mjs /app/
 USER 65532:65532
 EXPOSE 8080
 ENTRYPOINT ["/nodejs/bin/node", "/app/edge-agent.mjs"]

@@ -1,26 +1,32 @@
 # syntax=docker/dockerfile:1.7
-# The edgefleet operator, for amd64 and arm64 edge servers:
+# The edgefleet operator (operator/src/main.ts), for amd64 and arm64 edge servers:
 #   docker buildx build --platform linux/amd64,linux/arm64 -f deploy/docker/operator.Dockerfile \
 #     -t ghcr.io/edgefleet/operator:0.1.0 --push .
-# The contract the Pulumi program relies on (docs/pulumi.md): flags --namespace,
-# --leader-election-lease, --log-level, --http-port; /metrics, /healthz, /readyz on 8080; uid 65532.
+# Flags (operator/src/options.ts; the Pulumi program's, docs/pulumi.md): --leader-election-namespace,
+#   --leader-election-id, --identity, --log-level, --http-address, --agent-image; rollout analysis
+#   needs --prometheus-url as well.
+# Serves /metrics, /healthz, /readyz on --http-address (0.0.0.0:8080); runs as uid 65532.
 
 # The bundle is plain JavaScript, so it is built once on the builder's own platform, not emulated.
 FROM --platform=$BUILDPLATFORM node:20.20-bookworm-slim AS build
 WORKDIR /src
-# Workspace manifests first: dependencies are cached until a package.json or the lock changes.
+# Every workspace's manifest (npm ci checks them against the lock): dependencies stay cached until
+# a package.json or the lock changes. Scripts are off: nothing here needs onnxruntime's CUDA download.
+ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json ./
+COPY edge-agent/package.json edge-agent/
 COPY operator/package.json operator/
 COPY stacks/package.json stacks/
 COPY tools/package.json tools/
 RUN npm ci --no-audit --no-fund --ignore-scripts
-COPY operator/ operator/
+COPY operator/src operator/src
 # One ES-module file with every dependency; createRequire serves the CommonJS ones.
 RUN npx esbuild operator/src/main.ts --bundle --platform=node --target=node20 --format=esm \
       --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" \
       --outfile=/out/operator.mjs
 
-# Distroless: no shell, no package manager; the nonroot variant runs as uid/gid 65532.
+# Distroless: no shell, no package manager; the nonroot variant runs as uid/gid 65532. The bundle
+# has no native addons (its dependencies are pure JavaScript).
 FROM gcr.io/distroless/nodejs20-debian12:nonroot
 COPY --from=build /out/operator.mjs /app/operator.mjs
 USER 65532:65532

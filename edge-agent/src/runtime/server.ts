@@ -1,10 +1,11 @@
-import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { InferenceSession } from "onnxruntime-node";
 import type { Registry } from "prom-client";
 import { listen } from "../../../operator/src/observe/http-server.js";
 import type { Logger } from "../../../operator/src/observe/log.js";
+// Imported, not read at run time: the bundled image (deploy/docker/cpu-runtime.Dockerfile) has no package.json.
+import agentPackage from "../../package.json" with { type: "json" };
 import { ProtocolError } from "./errors.js";
 import { type InferenceMetrics, inferenceMetrics } from "./metrics.js";
 import type { LoadedModel, TensorSpec } from "./model.js";
@@ -12,7 +13,7 @@ import { type InferRequest, inferRequestParser } from "./request.js";
 import { type Route, route } from "./routes.js";
 
 export const SERVER_NAME = "edgefleet-cpu-runtime";
-const SERVER_VERSION: string = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version;
+const SERVER_VERSION: string = agentPackage.version;
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
