@@ -8,6 +8,7 @@ export default defineConfig({
       "operator/src/**/*.test.ts",
       "stacks/src/**/*.test.ts",
       "tools/src/**/*.test.ts",
+      "deploy/**/*.test.ts",
     ],
     // Integration suites share one real local cluster, started once by the global setup.
     globalSetup: ["test/setup/cluster.ts"],

@@ -1,0 +1,183 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { basename, join, posix, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { describe, expect, it } from "vitest";
+import { HELP as AGENT_HELP } from "../../edge-agent/src/agent/options.js";
+import { INSTALL_HELP } from "../../edge-agent/src/artifacts/install-options.js";
+import { HELP as RUNTIME_HELP } from "../../edge-agent/src/runtime/options.js";
+import { DEFAULT_RUNTIMES } from "../../operator/src/catalog/default-runtimes.js";
+import { HELP as GATEWAY_HELP } from "../../operator/src/gateway/options.js";
+import { HELP as OPERATOR_HELP } from "../../operator/src/options.js";
+import { VERIFY_COMMAND } from "../../operator/src/planner/artifact-volume.js";
+
+/**
+ * No Docker engine runs here, so these images are never built in CI: this reads each Dockerfile
+ * and checks it against the repository instead, so a moved entry point or a new import fails here.
+ */
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const DIR = join(ROOT, "deploy/docker");
+
+/** The --help text of every program each image runs: the flags its header names must be there. */
+const HELPS: Readonly<Record<string, readonly string[]>> = {
+  "edge-agent.Dockerfile": [AGENT_HELP, INSTALL_HELP],
+  "gateway.Dockerfile": [GATEWAY_HELP],
+  "operator.Dockerfile": [OPERATOR_HELP],
+  "cpu-runtime.Dockerfile": [RUNTIME_HELP],
+};
+
+interface Instruction {
+  readonly op: string;
+  readonly args: string;
+}
+
+interface Dockerfile {
+  readonly name: string;
+  /** Comment lines, without "#". */
+  readonly comments: string[];
+  readonly instructions: Instruction[];
+}
+
+function parse(name: string): Dockerfile {
+  const text = readFileSync(join(DIR, name), "utf8");
+  const comments: string[] = [];
+  const instructions: Instruction[] = [];
+  let pending = "";
+  for (const line of text.split("\n")) {
+    if (line.trimStart().startsWith("#")) {
+      comments.push(line.trimStart().slice(1));
+      continue;
+    }
+    pending += `${line.trimEnd().replace(/\\$/, "")} `;
+    if (line.trimEnd().endsWith("\\")) continue;
+    const [op = "", ...rest] = pending.trim().split(/\s+/);
+    if (op !== "") instructions.push({ op: op.toUpperCase(), args: rest.join(" ") });
+    pending = "";
+  }
+  return { name, comments, instructions };
+}
+
+const DOCKERFILES = readdirSync(DIR)
+  .filter((f) => f.endsWith(".Dockerfile"))
+  .sort()
+  .map(parse);
+
+interface Copy {
+  readonly from: string | undefined;
+  readonly sources: string[];
+  readonly dest: string;
+}
+
+function copies(d: Dockerfile): Copy[] {
+  return d.instructions
+    .filter((i) => i.op === "COPY")
+    .map((i) => {
+      const words = i.args.split(/\s+/);
+      const from = words.find((w) => w.startsWith("--from="))?.slice("--from=".length);
+      const paths = words.filter((w) => !w.startsWith("--"));
+      return { from, sources: paths.slice(0, -1), dest: paths.at(-1) ?? "" };
+    });
+}
+
+interface Bundle {
+  readonly entry: string;
+  readonly outfile: string;
+  readonly external: string[];
+}
+
+/** Every `npx esbuild ENTRY ... --outfile=FILE` of the build's RUN instructions. */
+function bundles(d: Dockerfile): Bundle[] {
+  return d.instructions
+    .filter((i) => i.op === "RUN" && i.args.includes("esbuild "))
+    .map((i) => {
+      const words = i.args.slice(i.args.indexOf("esbuild ") + "esbuild ".length).split(/\s+/);
+      const flag = (name: string) => words.filter((w) => w.startsWith(`--${name}`)).map((w) => w.slice(name.length + 3));
+      return { entry: words[0] ?? "", outfile: flag("outfile")[0] ?? "", external: flag("external") };
+    });
+}
+
+/** Where a build-stage file lands in the final image, through the image's COPY --from=build lines. */
+function shipped(d: Dockerfile, file: string): string[] {
+  return copies(d)
+    .filter((c) => c.from !== undefined && c.sources.includes(file))
+    .map((c) => (c.dest.endsWith("/") ? posix.join(c.dest, posix.basename(file)) : c.dest));
+}
+
+function entrypoint(d: Dockerfile): string[] {
+  const last = d.instructions.filter((i) => i.op === "ENTRYPOINT").at(-1);
+  return last ? (JSON.parse(last.args) as string[]) : [];
+}
+
+const workspaces = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { workspaces: string[] }).workspaces;
+
+describe.each(DOCKERFILES.map((d) => [d.name, d] as const))("%s", (name, d) => {
+  it("copies only paths that exist, and every workspace's manifest for npm ci", () => {
+    const sources = copies(d)
+      .filter((c) => c.from === undefined)
+      .flatMap((c) => c.sources);
+    expect(sources.filter((s) => !existsSync(join(ROOT, s)))).toEqual([]);
+    expect(sources).toEqual(expect.arrayContaining(["package.json", "package-lock.json", ...workspaces.map((w) => `${w}/package.json`)]));
+  });
+
+  it("bundles entry points that exist, from sources the image copies", async () => {
+    const copied = copies(d)
+      .filter((c) => c.from === undefined)
+      .flatMap((c) => c.sources);
+    const list = bundles(d);
+    expect(list.length).toBeGreaterThan(0);
+    for (const b of list) {
+      expect(existsSync(join(ROOT, b.entry)), `${b.entry} exists`).toBe(true);
+      const result = await build({
+        entryPoints: [join(ROOT, b.entry)],
+        bundle: true,
+        platform: "node",
+        format: "esm",
+        external: b.external,
+        write: false,
+        metafile: true,
+        logLevel: "silent",
+      });
+      const own = Object.keys(result.metafile.inputs)
+        .map((f) => relative(ROOT, join(process.cwd(), f)))
+        .filter((f) => !f.includes("node_modules/"));
+      const uncopied = own.filter((f) => !copied.some((c) => f === c || f.startsWith(c.endsWith("/") ? c : `${c}/`)));
+      expect(uncopied, `${b.entry} imports files the Dockerfile does not COPY`).toEqual([]);
+    }
+  });
+
+  it("runs the file its build writes", () => {
+    const [node, script] = entrypoint(d);
+    expect(node).toMatch(/\/node$/);
+    const written = bundles(d).flatMap((b) => shipped(d, b.outfile));
+    expect(written).toContain(script);
+  });
+
+  it("names in its header only flags its programs take", () => {
+    const helps = HELPS[name];
+    if (!helps) throw new Error(`add ${name} to HELPS with the --help texts of the programs it runs`);
+    // The docker buildx command lines are the header's only lines with docker's own flags.
+    const flags = d.comments.filter((c) => !/^\s+(docker |-t )/.test(c)).flatMap((c) => c.match(/--[a-z][a-z0-9-]*/g) ?? []);
+    expect(flags.length).toBeGreaterThan(0);
+    expect(flags.filter((f) => !helps.some((h) => new RegExp(`${f}\\b`).test(h)))).toEqual([]);
+  });
+});
+
+describe("images the platform runs", () => {
+  const byName = new Map(DOCKERFILES.map((d) => [d.name, d]));
+
+  it("gives the edge-agent image the artifact installer runtime pods run as their verify-artifact container", () => {
+    const agent = byName.get("edge-agent.Dockerfile");
+    if (!agent) throw new Error("no edge-agent.Dockerfile");
+    const written = bundles(agent).flatMap((b) => shipped(agent, b.outfile));
+    expect(written).toContain(VERIFY_COMMAND[1]);
+  });
+
+  it("has a Dockerfile for the catalog's CPU runtime image, tagged as the catalog names it", () => {
+    const onnx = DEFAULT_RUNTIMES.find((r) => r.metadata.name === "onnx");
+    const image = onnx?.spec.image ?? "";
+    const repo = image.slice(0, image.lastIndexOf(":"));
+    const runtime = byName.get(`${basename(repo)}.Dockerfile`);
+    expect(runtime?.comments.join("\n")).toContain(`-t ${image} `);
+  });
+});
