@@ -19,7 +19,7 @@ export default async function program(): Promise<Record<string, unknown>> {
   const cluster = await provision(config, mqttCa);
   const platform = new Platform(
     "edgefleet",
-    { ...config.platform, monitoring: cluster.monitoring, ...(mqttCa ? { mqttCa } : {}) },
+    { ...config.platform, monitoring: { ...config.platform.monitoring, ...cluster.monitoring }, ...(mqttCa ? { mqttCa } : {}) },
     { providers: [cluster.provider] },
   );
   return {
@@ -33,7 +33,7 @@ export default async function program(): Promise<Record<string, unknown>> {
 
 interface Provisioned {
   readonly provider: k8s.Provider;
-  readonly monitoring: PlatformArgs["monitoring"];
+  readonly monitoring: Pick<PlatformArgs["monitoring"], "rulesAs" | "dashboards">;
   /** Secret; only for a cluster this stack created. */
   readonly kubeconfig?: pulumi.Output<string>;
 }

@@ -178,6 +178,33 @@ describe("parseConfig", () => {
     ]);
   });
 
+  it("takes an optional http(s) Prometheus URL for rollout analysis", () => {
+    const adopt = { "edgefleet:cluster": json({ site: "factory-a" }) };
+    const url = "https://prometheus.monitoring.svc:9091/prom";
+    const cfg = parseConfig({ ...adopt, "edgefleet:monitoring": json({ prometheusUrl: url }) }, new Set());
+    expect(cfg.platform.monitoring).toEqual({ ...DEFAULTS.monitoring, prometheusUrl: url });
+    expect(parseConfig(adopt, new Set()).platform.monitoring).not.toHaveProperty("prometheusUrl");
+    // Reported with the other problems of the run, each naming its key.
+    const example = "such as http://prometheus-operated.monitoring.svc:9090";
+    expect(
+      problems({
+        ...adopt,
+        "edgefleet:monitoring": json({ prometheusUrl: "prometheus:9090", dashboards: "no" }),
+        "edgefleet:namespace": "X",
+      }),
+    ).toEqual([
+      expect.stringMatching(/^edgefleet:namespace: must be a DNS label/),
+      'edgefleet:monitoring.dashboards: must be true or false, got "no"',
+      `edgefleet:monitoring.prometheusUrl: must be an http:// or https:// URL ${example}, got "prometheus:9090"`,
+    ]);
+    expect(problems({ ...adopt, "edgefleet:monitoring": json({ prometheusUrl: "ftp://prometheus" }) })).toEqual([
+      `edgefleet:monitoring.prometheusUrl: must be an http:// or https:// URL ${example}, got "ftp://prometheus"`,
+    ]);
+    expect(problems({ ...adopt, "edgefleet:monitoring": json({ prometheusUrl: "" }) })).toEqual([
+      'edgefleet:monitoring.prometheusUrl: must be a non-empty string, got ""',
+    ]);
+  });
+
   it("refuses k3s and kubeconfig together", () => {
     expect(problems({ ...k3s(), "edgefleet:cluster": json({ kubeconfig: "x", k3s: {} }) })).toEqual([
       "edgefleet:cluster: set either k3s (install K3s) or kubeconfig/context/site (adopt a cluster), not both",

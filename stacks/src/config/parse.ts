@@ -3,7 +3,7 @@ import { ARCHITECTURES } from "../../../operator/src/api/vocabulary.js";
 import { HARDWARE_CLASSES, type Taint } from "../k3s/hardware.js";
 import { LOG_LEVELS } from "../platform/args.js";
 import { GATEWAY_MQTT_IDENTITY } from "../platform/contract.js";
-import { boolean, integer, isObject, list, type Obj, object, oneOf, Problems, string, stringMap, suggest } from "./reader.js";
+import { boolean, httpUrl, integer, isObject, list, type Obj, object, oneOf, Problems, string, stringMap, suggest } from "./reader.js";
 import type { AirGapFiles, ExistingCluster, HostConfig, K3sCluster, PlatformConfig, StackConfig } from "./types.js";
 
 /** Pulumi config namespace of the program (the project name). */
@@ -47,6 +47,8 @@ const OBJECT_KEYS: readonly Key[] = ["cluster", "operator", "gateway", "broker",
 
 const DNS_LABEL = { re: /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, what: "a DNS label (lowercase letters, digits and '-', at most 63)" };
 const K3S_VERSION = { re: /^v\d+\.\d+\.\d+\+k3s\d+$/, what: `a K3s release such as ${DEFAULT_K3S_VERSION}` };
+/** The Prometheus of a site with kube-prometheus-stack, as an example in errors. */
+const PROMETHEUS_URL_EXAMPLE = "http://prometheus-operated.monitoring.svc:9090";
 const TAG = { re: /^[\w][\w.-]{0,127}$/, what: "an image tag such as 0.1.0" };
 
 /** Why a stack's configuration is unusable: every problem, each naming its key and the fix. */
@@ -111,7 +113,7 @@ function parsePlatform(p: Problems, v: Map<Key, unknown>, cluster: ExistingClust
   const gw = section("gateway", ["enabled", "replicas", "mqttClientSecret"]);
   const br = section("broker", ["enabled", "tlsSecret"]);
   const ag = section("agent", ["enabled", "hardwareClasses"]);
-  const mon = section("monitoring", ["rulesAs", "dashboards"]);
+  const mon = section("monitoring", ["rulesAs", "dashboards", "prometheusUrl"]);
   const opt = <T>(obj: Obj, field: string, read: (value: unknown, key: string) => T | undefined, fallback: T, at: string): T =>
     field in obj ? or(read(obj[field], `${k(at)}.${field}`), fallback) : fallback;
   const top = <T>(key: Key, read: (value: unknown, key: string) => T | undefined, fallback: T): T =>
@@ -149,8 +151,16 @@ function parsePlatform(p: Problems, v: Map<Key, unknown>, cluster: ExistingClust
         "monitoring",
       ),
       dashboards: opt(mon, "dashboards", bool, D.monitoring.dashboards, "monitoring"),
+      ...prometheusUrl(p, mon),
     },
   };
+}
+
+/** Optional: without it the operator's rollouts advance on their pauses alone. */
+function prometheusUrl(p: Problems, mon: Obj): { prometheusUrl?: string } {
+  if (!("prometheusUrl" in mon)) return {};
+  const url = httpUrl(p, mon.prometheusUrl, `${k("monitoring")}.prometheusUrl`, PROMETHEUS_URL_EXAMPLE);
+  return url === undefined ? {} : { prometheusUrl: url };
 }
 
 /**

@@ -39,6 +39,18 @@ export function string(p: Problems, v: unknown, key: string, pattern?: { re: Reg
   return v;
 }
 
+/** An http:// or https:// URL; `example` shows the fix. */
+export function httpUrl(p: Problems, v: unknown, key: string, example: string): string | undefined {
+  const s = string(p, v, key);
+  if (s === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(s);
+  } catch {}
+  if (url?.protocol === "http:" || url?.protocol === "https:") return s;
+  return p.add(key, `must be an http:// or https:// URL such as ${example}, got ${describe(s)}`);
+}
+
 export function boolean(p: Problems, v: unknown, key: string): boolean | undefined {
   if (v === true || v === "true") return true;
   if (v === false || v === "false") return false;

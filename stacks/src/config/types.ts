@@ -61,9 +61,8 @@ export interface AirGapFiles {
 }
 
 export type PlatformConfig = Omit<PlatformArgs, "monitoring"> & {
-  readonly monitoring: {
+  readonly monitoring: Omit<PlatformArgs["monitoring"], "rulesAs"> & {
     /** auto: PrometheusRule when the cluster serves monitoring.coreos.com/v1, else ConfigMap. */
     readonly rulesAs: "auto" | PlatformArgs["monitoring"]["rulesAs"];
-    readonly dashboards: boolean;
   };
 };

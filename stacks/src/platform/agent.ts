@@ -6,6 +6,7 @@ import { ARTIFACT_CACHE_DIR } from "../../../operator/src/planner/artifact-volum
 import { classAccelerators, SITE_LABEL } from "../k3s/hardware.js";
 import { HTTP_PORT, NODE_IDENTITY_DIR, NODE_SPOOL_DIR } from "./contract.js";
 import { componentLabels, edgefleetPodTemplate, fieldEnv, podSecurity, resources, selectorLabels } from "./pod.js";
+import { clusterGrant } from "./rbac.js";
 
 export interface AgentArgs {
   readonly namespace: pulumi.Input<string>;
@@ -15,9 +16,17 @@ export interface AgentArgs {
   /** One DaemonSet per hardware class: a pod cannot read its node's labels through the downward API. */
   readonly hardwareClasses: readonly string[];
   readonly brokerUrl: pulumi.Input<string>;
+  /** Prefix of the cluster-scoped RBAC names, so two platforms in one cluster do not collide. */
+  readonly clusterPrefix: string;
 }
 
 export const AGENT = "edgefleet-edge-agent";
+
+/**
+ * All the agent asks the API server: the list of its node's runtime pods (--discover-runtimes). RBAC
+ * cannot confine a list to a field selector, so this is every pod's spec, cluster-wide (docs/pulumi.md).
+ */
+export const AGENT_CLUSTER_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [{ apiGroups: [""], resources: ["pods"], verbs: ["list"] }];
 
 /** Where the host's /sys and /proc appear in the agent's container (its --sysfs-root). */
 const HOST_ROOT = "/host";
@@ -26,6 +35,7 @@ const HOST_ROOT = "/host";
  * The agent's flags (edge-agent/src/agent/options.ts parses them; a test does so with these).
  * The node name comes from the downward API; the site and class are literal per DaemonSet. The
  * accelerators too: the container sees no host /dev, so the agent's detection would miss them.
+ * It probes the runtime pods the operator bound to its node, found through the API server.
  */
 export function agentArgs(a: { site: string; hardwareClass: string; brokerUrl: pulumi.Input<string> }): pulumi.Input<string>[] {
   const accelerators = classAccelerators(a.hardwareClass);
@@ -42,6 +52,7 @@ export function agentArgs(a: { site: string; hardwareClass: string; brokerUrl: p
     `--spool-dir=${NODE_SPOOL_DIR}`,
     `--artifact-cache-dir=${ARTIFACT_CACHE_DIR}`,
     `--http-address=0.0.0.0:${HTTP_PORT}`,
+    "--discover-runtimes",
   ];
 }
 
@@ -72,9 +83,20 @@ export class Agent extends pulumi.ComponentResource {
     super("edgefleet:platform:Agent", name, {}, opts);
     const parent = { parent: this };
     const labels = componentLabels(AGENT);
+    // No token by default; the agent's own pods ask for one (apiAccess below).
     const sa = new k8s.core.v1.ServiceAccount(
       name,
       { metadata: { name: AGENT, namespace: args.namespace, labels }, automountServiceAccountToken: false },
+      parent,
+    );
+    clusterGrant(
+      name,
+      {
+        name: `${args.clusterPrefix}-edge-agent`,
+        labels,
+        rules: AGENT_CLUSTER_RULES,
+        serviceAccount: { name: sa.metadata.name, namespace: args.namespace },
+      },
       parent,
     );
     for (const hardwareClass of args.hardwareClasses) {
@@ -84,7 +106,7 @@ export class Agent extends pulumi.ComponentResource {
         component: AGENT,
         labels: classLabel,
         serviceAccountName: sa.metadata.name,
-        apiAccess: false,
+        apiAccess: true,
         container: {
           name: "agent",
           image: args.image,

@@ -54,6 +54,13 @@ export interface PlatformArgs {
     readonly rulesAs: "PrometheusRule" | "ConfigMap";
     /** Grafana dashboards as ConfigMaps for kube-prometheus-stack's sidecar. */
     readonly dashboards: boolean;
+    /**
+     * The Prometheus (http:// or https:// base URL) whose HTTP API the operator's rollout analysis
+     * queries, with the gateway's metrics in it: its --prometheus-url, and the operator's NetworkPolicy
+     * lets it reach that port. Unset: rollout steps advance on their pauses alone, nothing rolls back
+     * automatically.
+     */
+    readonly prometheusUrl?: string;
   };
 }
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { networkPolicies } from "./network.js";
+import { networkPolicies, RUNTIME_HTTP_PORTS, urlPort } from "./network.js";
 
 const ALL = { operator: "op", broker: "mqtt", gateway: "gw", agent: "agent" };
+type Egress = { to?: unknown[]; ports: { port: number }[] };
+const egressPorts = (egress: unknown) => (egress as Egress[]).map((e) => e.ports.map((p) => p.port));
 const app = (name: string) => ({ matchLabels: { "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "edgefleet" } });
 
 describe("networkPolicies", () => {
@@ -15,9 +17,50 @@ describe("networkPolicies", () => {
     ]);
   });
 
-  it("lets MQTT clients out to the broker and DNS only", () => {
-    const egress = networkPolicies(ALL).agent?.egress as { to?: unknown[]; ports: { port: number }[] }[];
-    expect(egress.map((e) => e.ports.map((p) => p.port))).toEqual([[53, 53], [8883]]);
+  it("lets the gateway out to the broker and DNS only", () => {
+    expect(egressPorts(networkPolicies(ALL).gw?.egress)).toEqual([[53, 53], [8883]]);
+  });
+
+  it("lets agents out to the broker, the API server anywhere and the operator's runtime pods' http port in any namespace", () => {
+    const egress = networkPolicies(ALL).agent?.egress as Egress[];
+    expect(egressPorts(egress)).toEqual([[53, 53], [8883], [443, 6443], [8080]]);
+    expect(egress[2]?.to).toBeUndefined();
+    expect(egress[3]?.to).toEqual([
+      { namespaceSelector: {}, podSelector: { matchLabels: { "app.kubernetes.io/managed-by": "edgefleet-operator" } } },
+    ]);
+    // The default catalog's runtimes all serve OIP v2 on 8080.
+    expect(RUNTIME_HTTP_PORTS).toEqual([8080]);
+  });
+
+  it("lets the operator reach the API server, and its Prometheus' port, on any address", () => {
+    const operator = (plan: Partial<typeof ALL> & { prometheusUrl?: string }) => {
+      const egress = networkPolicies({ ...ALL, ...plan }).op?.egress as Egress[];
+      expect(egress[1]?.to).toBeUndefined();
+      return egressPorts(egress);
+    };
+    expect(operator({})).toEqual([
+      [53, 53],
+      [443, 6443],
+    ]);
+    expect(operator({ prometheusUrl: "http://prometheus-operated.monitoring.svc:9090" })).toEqual([
+      [53, 53],
+      [443, 6443, 9090],
+    ]);
+    expect(operator({ prometheusUrl: "http://prometheus.example" })).toEqual([
+      [53, 53],
+      [443, 6443, 80],
+    ]);
+    // Already open: not listed twice.
+    expect(operator({ prometheusUrl: "https://prometheus.example/api-prefix" })).toEqual([
+      [53, 53],
+      [443, 6443],
+    ]);
+  });
+
+  it("takes a URL's port from the URL, else from its scheme", () => {
+    expect([urlPort("http://p:9090"), urlPort("http://p"), urlPort("https://p"), urlPort("https://p:8443/x")]).toEqual([
+      9090, 80, 443, 8443,
+    ]);
   });
 
   it("has no policy for a component that is off", () => {

@@ -1,4 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
+import { LABELS, MANAGER } from "../../../operator/src/api/labels.js";
+import { DEFAULT_RUNTIMES } from "../../../operator/src/catalog/default-runtimes.js";
 import { HTTP_PORT, MQTT_TLS_PORT } from "./contract.js";
 import { selectorLabels } from "./pod.js";
 
@@ -9,9 +11,13 @@ export interface NetworkPlan {
   readonly gateway?: string;
   readonly broker?: string;
   readonly agent?: string;
+  /** The operator's --prometheus-url: its port is opened to the operator, on any address. */
+  readonly prometheusUrl?: string;
 }
 
-const DNS: k8s.types.input.networking.v1.NetworkPolicyEgressRule = {
+type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
+
+const DNS: EgressRule = {
   to: [{ namespaceSelector: {}, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
   ports: [
     { protocol: "UDP", port: 53 },
@@ -24,10 +30,40 @@ const METRICS_FROM_CLUSTER = { from: [{ namespaceSelector: {} }], ports: [{ prot
 
 const pods = (component: string) => ({ matchLabels: selectorLabels(component) });
 
+/** TCP to these ports on any address (the API server's, Prometheus'), which a policy cannot name. */
+const anyAddress = (ports: readonly number[]): EgressRule => ({
+  ports: [...new Set(ports)].map((port) => ({ protocol: "TCP", port })),
+});
+
+/** The API server: 443 through the kubernetes Service, 6443 where the endpoint is reached directly. */
+const API_SERVER_PORTS = [443, 6443];
+
+/** The port a URL connects to: its own, else its scheme's. */
+export function urlPort(url: string): number {
+  const u = new URL(url);
+  return u.port ? Number(u.port) : u.protocol === "https:" ? 443 : 80;
+}
+
+/** The http ports (OIP v2) of the default catalog's runtimes, which the agents probe (8080 for all). */
+export const RUNTIME_HTTP_PORTS = [
+  ...new Set(DEFAULT_RUNTIMES.flatMap((r) => (r.spec.ports ?? []).filter((p) => p.name === "http").map((p) => p.containerPort))),
+];
+
+/**
+ * The operator's runtime pods (its managed-by label, the one the agent's discovery lists by), in
+ * whatever namespace their EdgeModel lives: a model namespace is not known to this program.
+ */
+const TO_RUNTIME_PODS: EgressRule = {
+  to: [{ namespaceSelector: {}, podSelector: { matchLabels: { [LABELS.managedBy]: MANAGER } } }],
+  ports: RUNTIME_HTTP_PORTS.map((port) => ({ protocol: "TCP", port })),
+};
+
 /**
  * NetworkPolicies of the platform namespace, by name: deny everything, then allow what each
  * component needs. The operator may reach any address on 443/6443 (the API server's address is
- * not known to a policy); the broker takes MQTT/TLS from agents and the gateway only.
+ * not known to a policy) and on its Prometheus' port; the broker takes MQTT/TLS from agents and
+ * the gateway only; agents also reach the API server (to list their node's runtime pods) and the
+ * runtime pods' http port.
  */
 export function networkPolicies(plan: NetworkPlan): Record<string, PolicySpec> {
   const mqttClients = [plan.agent, plan.gateway].filter((c): c is string => c !== undefined);
@@ -38,15 +74,7 @@ export function networkPolicies(plan: NetworkPlan): Record<string, PolicySpec> {
       podSelector: pods(plan.operator),
       policyTypes: ["Ingress", "Egress"],
       ingress: [METRICS_FROM_CLUSTER],
-      egress: [
-        DNS,
-        {
-          ports: [
-            { protocol: "TCP", port: 443 },
-            { protocol: "TCP", port: 6443 },
-          ],
-        },
-      ],
+      egress: [DNS, anyAddress([...API_SERVER_PORTS, ...(plan.prometheusUrl ? [urlPort(plan.prometheusUrl)] : [])])],
     },
   };
   if (plan.broker) {
@@ -62,7 +90,7 @@ export function networkPolicies(plan: NetworkPlan): Record<string, PolicySpec> {
       podSelector: pods(client),
       policyTypes: ["Ingress", "Egress"],
       ingress: [METRICS_FROM_CLUSTER],
-      egress: [DNS, ...toBroker],
+      egress: [DNS, ...toBroker, ...(client === plan.agent ? [anyAddress(API_SERVER_PORTS), TO_RUNTIME_PODS] : [])],
     };
   }
   return policies;

@@ -4,6 +4,7 @@ import { GROUP } from "../../../operator/src/api/group.js";
 import type { LogLevel } from "./args.js";
 import { HTTP_PORT } from "./contract.js";
 import { componentLabels, edgefleetPodTemplate, fieldEnv, resources, selectorLabels } from "./pod.js";
+import { clusterGrant } from "./rbac.js";
 
 export interface OperatorArgs {
   readonly namespace: pulumi.Input<string>;
@@ -16,6 +17,8 @@ export interface OperatorArgs {
   readonly agentImage: string;
   readonly replicas: number;
   readonly logLevel: LogLevel;
+  /** Prometheus for rollout analysis (--prometheus-url); without it steps advance on their pauses alone. */
+  readonly prometheusUrl?: string;
   /** Prefix of the cluster-scoped RBAC names, so two platforms in one cluster do not collide. */
   readonly clusterPrefix: string;
   /**
@@ -64,17 +67,13 @@ export class Operator extends pulumi.ComponentResource {
 
     const sa = new k8s.core.v1.ServiceAccount(name, { metadata: meta }, parent);
     const subjects = [{ kind: "ServiceAccount", name: sa.metadata.name, namespace }];
-    const clusterRole = new k8s.rbac.v1.ClusterRole(
-      name,
-      { metadata: { name: `${args.clusterPrefix}-operator`, labels }, rules: OPERATOR_CLUSTER_RULES },
-      parent,
-    );
-    new k8s.rbac.v1.ClusterRoleBinding(
+    clusterGrant(
       name,
       {
-        metadata: { name: `${args.clusterPrefix}-operator`, labels },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole.metadata.name },
-        subjects,
+        name: `${args.clusterPrefix}-operator`,
+        labels,
+        rules: OPERATOR_CLUSTER_RULES,
+        serviceAccount: { name: sa.metadata.name, namespace },
       },
       parent,
     );
@@ -125,6 +124,7 @@ export class Operator extends pulumi.ComponentResource {
                 `--log-level=${args.logLevel}`,
                 `--http-address=0.0.0.0:${HTTP_PORT}`,
                 `--agent-image=${args.agentImage}`,
+                ...(args.prometheusUrl === undefined ? [] : [`--prometheus-url=${args.prometheusUrl}`]),
               ],
               env: [fieldEnv("POD_NAMESPACE", "metadata.namespace"), fieldEnv("POD_NAME", "metadata.name")],
               resources: resources({ request: "50m", limit: "500m" }, { request: "64Mi", limit: "256Mi" }),

@@ -40,6 +40,8 @@ const one = (rs: readonly Registered[], type: string, name: string) => {
   return r;
 };
 type Pod = {
+  serviceAccountName?: string;
+  automountServiceAccountToken?: boolean;
   securityContext?: { runAsNonRoot?: boolean };
   nodeSelector?: Record<string, string>;
   volumes?: { name: string; hostPath?: { path: string } }[];
@@ -117,7 +119,19 @@ describe("Platform", () => {
       httpAddress: "0.0.0.0:8080",
       // The runtime pods' verify-artifact init container: the agent image of this platform.
       agentImage: "ghcr.io/edgefleet/edge-agent:0.1.0",
+      // No Prometheus configured: rollout analysis is off.
+      prometheusUrl: undefined,
     });
+  });
+
+  it("points the operator's rollout analysis at the configured Prometheus and lets it reach that port", async () => {
+    const prometheusUrl = "http://prometheus-operated.monitoring.svc:9090";
+    const rs = await platform("ef-analysis", { monitoring: { ...ARGS.monitoring, prometheusUrl } });
+    const [container] = podOf(one(rs, "kubernetes:apps/v1:Deployment", "ef-analysis-operator")).containers;
+    expect(parseOptions(container?.args ?? [], {}).prometheusUrl).toBe(prometheusUrl);
+    const policy = one(rs, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "ef-analysis-edgefleet-operator");
+    const egress = (policy.inputs.spec as { egress: { to?: unknown; ports: { port: number }[] }[] }).egress;
+    expect(egress.filter((e) => e.to === undefined).flatMap((e) => e.ports.map((p) => p.port))).toEqual([443, 6443, 9090]);
   });
 
   it("starts the gateway with flags the gateway accepts: the broker over TLS, its pod name as a stable MQTT client id", () => {
@@ -158,7 +172,11 @@ describe("Platform", () => {
       spoolDir: "/var/lib/edgefleet/spool",
       artifactCacheDir: "/var/lib/edgefleet/artifacts",
       httpAddress: "0.0.0.0:8080",
+      // It finds its node's runtime pods through the API server, with its pod's service account.
+      discoverRuntimes: true,
+      kubeconfig: undefined,
     });
+    expect([pod.serviceAccountName, pod.automountServiceAccountToken]).toEqual(["edgefleet-edge-agent", true]);
     // The host paths behind those flags: /sys and /proc read-only under the sysfs root, the node's
     // identity read-only, the spool writable and on the host so it outlives the pod, the artifact
     // cache writable to take the refusals runtime pods leave there.
@@ -227,6 +245,27 @@ describe("Platform", () => {
         verbs: ["get", "watch", "update", "patch"],
       },
     ]);
+  });
+
+  it("lets the agents list pods and nothing else, through their own ServiceAccount", () => {
+    const clusterRole = one(all, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "ef-agent");
+    expect(clusterRole.inputs).toMatchObject({ metadata: { name: "edgefleet-system-edge-agent" } });
+    expect(clusterRole.inputs.rules).toEqual([{ apiGroups: [""], resources: ["pods"], verbs: ["list"] }]);
+    const binding = one(all, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "ef-agent");
+    expect(binding.inputs).toMatchObject({
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "edgefleet-system-edge-agent" },
+      subjects: [{ kind: "ServiceAccount", name: "edgefleet-edge-agent", namespace: "edgefleet-system" }],
+    });
+    // The ServiceAccount mounts no token by default: only the agent's own pods ask for one.
+    expect(one(all, "kubernetes:core/v1:ServiceAccount", "ef-agent").inputs.automountServiceAccountToken).toBe(false);
+  });
+
+  it("mounts a service-account token only where the API server is talked to: operator and agents", () => {
+    const withToken = workloadsOf(all)
+      .filter((w) => podOf(w).automountServiceAccountToken !== false)
+      .map((w) => w.name)
+      .sort();
+    expect(withToken).toEqual(["ef-agent-jetson-orin", "ef-agent-rpi5-coral", "ef-operator"]);
   });
 
   it("runs every pod non-root with a read-only root filesystem and resource limits", () => {

@@ -28,6 +28,8 @@ export class Platform extends pulumi.ComponentResource {
     this.namespace = ns.metadata.name;
     const namespace = this.namespace;
     const img = (component: string) => image(args.registry, component, args.version);
+    // For the operator's --prometheus-url and the egress its NetworkPolicy allows.
+    const prometheus = args.monitoring.prometheusUrl === undefined ? {} : { prometheusUrl: args.monitoring.prometheusUrl };
 
     this.api = new Api(`${name}-api`, { catalog: args.catalog }, parent);
     this.operator = new Operator(
@@ -39,6 +41,7 @@ export class Platform extends pulumi.ComponentResource {
         agentImage: img("edge-agent"),
         replicas: args.operator.replicas,
         logLevel: args.operator.logLevel,
+        ...prometheus,
         clusterPrefix: args.namespace,
         // The operator starts by listing EdgeModels and EdgeRuntimes: their API must exist first.
         after: [this.api],
@@ -72,9 +75,14 @@ export class Platform extends pulumi.ComponentResource {
     const agents = args.agent.enabled && mqttUrl !== undefined;
     if (agents) {
       const { hardwareClasses } = args.agent;
-      new Agent(`${name}-agent`, { namespace, image: img("edge-agent"), site: args.site, hardwareClasses, brokerUrl: mqttUrl }, parent);
+      new Agent(
+        `${name}-agent`,
+        { namespace, image: img("edge-agent"), site: args.site, hardwareClasses, brokerUrl: mqttUrl, clusterPrefix: args.namespace },
+        parent,
+      );
     }
-    new Monitoring(`${name}-monitoring`, { namespace: args.namespace, ...args.monitoring }, { ...parent, dependsOn: [ns] });
+    const { rulesAs, dashboards } = args.monitoring;
+    new Monitoring(`${name}-monitoring`, { namespace: args.namespace, rulesAs, dashboards }, { ...parent, dependsOn: [ns] });
 
     if (args.networkPolicies) {
       const plan = {
@@ -82,6 +90,7 @@ export class Platform extends pulumi.ComponentResource {
         ...(args.broker.enabled ? { broker: BROKER } : {}),
         ...(args.gateway.enabled ? { gateway: GATEWAY } : {}),
         ...(agents ? { agent: AGENT } : {}),
+        ...prometheus,
       };
       for (const [policy, spec] of Object.entries(networkPolicies(plan))) {
         new k8s.networking.v1.NetworkPolicy(

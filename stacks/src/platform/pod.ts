@@ -63,7 +63,7 @@ export interface EdgefleetPod {
   /** Pod labels beyond the component's, e.g. what tells apart the pods of sibling workloads. */
   readonly labels?: Record<string, string>;
   readonly serviceAccountName: pulumi.Input<string>;
-  /** Only the operator talks to the API server. */
+  /** Mount the service-account token: only the operator and the agents talk to the API server. */
   readonly apiAccess: boolean;
   readonly container: {
     readonly name: string;
