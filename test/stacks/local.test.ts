@@ -2,6 +2,7 @@ import { X509Certificate } from "node:crypto";
 import {
   ApiextensionsV1Api,
   AppsV1Api,
+  AuthorizationV1Api,
   CoordinationV1Api,
   CoreV1Api,
   CustomObjectsApi,
@@ -118,6 +119,17 @@ describe("the local stack with the real Pulumi engine", () => {
       "edgefleet-operator",
       "edgefleet-telemetry-gateway",
     ]);
+    // The API server's own RBAC authorizer: the agents' ServiceAccount may list pods, nothing more.
+    const agentMay = async (verb: string, resource: string) => {
+      const user = `system:serviceaccount:${NAMESPACE}:edgefleet-edge-agent`;
+      const review = await kc.makeApiClient(AuthorizationV1Api).createSubjectAccessReview({
+        body: { spec: { user, groups: ["system:serviceaccounts", "system:authenticated"], resourceAttributes: { verb, resource } } },
+      });
+      return review.status?.allowed ?? false;
+    };
+    expect(
+      await Promise.all([agentMay("list", "pods"), agentMay("watch", "pods"), agentMay("get", "pods"), agentMay("list", "secrets")]),
+    ).toEqual([true, false, false, false]);
     const configMaps = await kc
       .makeApiClient(CoreV1Api)
       .listNamespacedConfigMap({ namespace: NAMESPACE, labelSelector: "app.kubernetes.io/part-of=edgefleet" });
