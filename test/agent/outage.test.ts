@@ -92,9 +92,15 @@ describe("edge agent store-and-forward through a broker outage", () => {
     const dropped = last?.spool.droppedMessages ?? 0;
     console.log(`overflow: ${JSON.stringify({ ...report, missing: report.missing.length, droppedReported: dropped })}`);
     expect(dropped).toBeGreaterThan(0);
-    expect(report.missing).toHaveLength(dropped);
+    // The count is an upper bound on what was lost: a message in flight when the broker went away
+    // may have reached the subscriber's session without its PUBACK reaching the agent, and is then
+    // counted when its spool segment goes. At most one window of publishes (Mosquitto's receive
+    // maximum, 20) can be such.
+    expect(report.missing.length).toBeGreaterThan(0);
+    expect(report.missing.length).toBeLessThanOrEqual(dropped);
+    expect(dropped - report.missing.length).toBeLessThanOrEqual(20);
     // Whole oldest segments go, so the gap is one run of seqs.
-    expect(report.missing.at(-1)).toBe((report.missing[0] ?? 0) + dropped - 1);
+    expect(report.missing.at(-1)).toBe((report.missing[0] ?? 0) + report.missing.length - 1);
     const metrics = (await agent.get("/metrics")).text;
     expect(metrics).toContain(`edgefleet_agent_spool_dropped_messages_total ${dropped}`);
   });

@@ -20,12 +20,15 @@ export interface RefusalRecord extends RefusedArtifact {
   ts: string;
 }
 
+let written = 0;
+
 /** Leaves a refusal for the agent to report. */
 export function writeRefusal(cacheRoot: string, artifact: RefusedArtifact, refusal: ArtifactRefusal, now = new Date()): void {
   const dir = join(cacheRoot, REFUSALS_DIR);
   mkdirSync(dir, { recursive: true });
   const record: RefusalRecord = { ...artifact, reason: refusal.reason, detail: refusal.message, ts: now.toISOString() };
-  const name = `${now.getTime()}-${process.pid}-${randomBytes(4).toString("hex")}`;
+  // Sorted names are arrival order: time, then this process's own sequence within a millisecond.
+  const name = `${now.getTime()}-${process.pid}-${String(written++).padStart(8, "0")}-${randomBytes(4).toString("hex")}`;
   writeFileSync(join(dir, `${name}.tmp`), JSON.stringify(record));
   renameSync(join(dir, `${name}.tmp`), join(dir, name + SUFFIX));
 }
