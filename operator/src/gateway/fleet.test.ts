@@ -94,4 +94,43 @@ describe("Fleet", () => {
     ]);
     expect(fleet.seriesLines).toBe(2);
   });
+
+  it("takes a device silent for the timeout offline as a last will would, and its next telemetry brings it back", async () => {
+    let now = 0;
+    const fleet = new Fleet({ countSkippedAsGaps: true, monotonic: () => now });
+    fleet.birth(at, birth(), false);
+    fleet.birth({ site: "s", node: "retained" }, birth(), true);
+    now = 10_000;
+    fleet.telemetry(at, tele(1));
+    now = 54_999;
+    expect(fleet.expire(45_000)).toEqual([]);
+    now = 55_000;
+    expect(fleet.expire(45_000)).toEqual([at]);
+    expect(fleet.expire(45_000)).toEqual([]);
+    expect(fleet.deviceStates()).toEqual({ online: 0, offline: 2 });
+    // The device known only from a retained birth was never online: the sweep leaves it as it is.
+    expect((await lines(fleet)).filter((l) => l.includes('node="n1"'))).toEqual([
+      'edgefleet_device_up{site="s",node="n1",hardware_class="orin"} 0',
+      'edgefleet_gateway_sequence_gaps_total{site="s",node="n1"} 0',
+    ]);
+    fleet.telemetry(at, tele(2));
+    expect(fleet.deviceStates()).toEqual({ online: 1, offline: 1 });
+    expect(await lines(fleet)).toContain('edgefleet_device_up{site="s",node="n1",hardware_class="orin"} 1');
+  });
+
+  it("telemetry after a death does not bring a device back; silence counts again from restartSilence", () => {
+    let now = 0;
+    const fleet = new Fleet({ countSkippedAsGaps: true, monotonic: () => now });
+    fleet.birth(at, birth(), false);
+    fleet.death(at, { schemaVersion: 1, timestamp: 0, reason: "shutdown" }, false);
+    fleet.telemetry(at, tele(1));
+    expect(fleet.deviceStates()).toEqual({ online: 0, offline: 1 });
+    fleet.birth(at, birth(), false);
+    now = 60_000;
+    fleet.restartSilence();
+    now = 100_000;
+    expect(fleet.expire(45_000)).toEqual([]);
+    now = 105_000;
+    expect(fleet.expire(45_000)).toEqual([at]);
+  });
 });

@@ -24,11 +24,13 @@ export interface FleetOptions {
   readonly countSkippedAsGaps: boolean;
   /** Wall clock in ms, for last-seen timestamps. */
   readonly now?: () => number;
+  /** Monotonic ms, for silence (a wall clock step must not time out the fleet). */
+  readonly monotonic?: () => number;
 }
 
 export type TelemetryResult = "accepted" | "duplicate";
 
-interface NodeRef {
+export interface NodeRef {
   readonly site: string;
   readonly node: string;
 }
@@ -87,6 +89,10 @@ class Device {
   readonly seq = new SequenceTracker();
   gaps: ValueSeries | undefined;
   infoLabels = "";
+  /** ms of the last message that proves the device is alive now (a live birth, new telemetry). */
+  heardAt: number | undefined;
+  /** Offline because it went silent, not by a death: its next message brings it back, as it may send no birth. */
+  timedOut = false;
 
   constructor(
     readonly site: string,
@@ -121,9 +127,11 @@ export class Fleet {
   private readonly devices = new Map<string, Device>();
   private readonly states = { online: 0, offline: 0 };
   private readonly now: () => number;
+  private readonly monotonic: () => number;
 
   constructor(private readonly options: FleetOptions) {
     this.now = options.now ?? Date.now;
+    this.monotonic = options.monotonic ?? (() => performance.now());
   }
 
   /** In exposition order. */
@@ -172,6 +180,7 @@ export class Fleet {
     this.value(device, this.families.info, info, () => 1);
     this.setState(device, retained && device.state !== "online" ? "offline" : "online");
     this.seen(device);
+    if (!retained) this.heard(device);
   }
 
   /** Telemetry: counters add the message's deltas unless it is a duplicate; gauges take the newest message's values. */
@@ -185,6 +194,8 @@ export class Fleet {
       if (observed.kind === "next") this.gaps(device).value += observed.skipped;
     } else this.gaps(device).value = Math.max(this.gaps(device).value, payload.spool.droppedMessages);
     this.seen(device);
+    this.heard(device);
+    if (device.timedOut) this.setState(device, "online");
 
     if (newest) {
       for (const s of payload.samples) {
@@ -225,6 +236,32 @@ export class Fleet {
     const device = this.device(at);
     // A retained death is history: a device this gateway has heard come online since stays online.
     if (retained && device.state === "online") return;
+    this.offline(device);
+  }
+
+  /** Counts silence from now for every device: after this gateway itself heard nothing for a while (a lost broker connection). */
+  restartSilence(): void {
+    const now = this.monotonic();
+    for (const device of this.devices.values()) if (device.heardAt !== undefined) device.heardAt = now;
+  }
+
+  /**
+   * Takes every online device not heard from for `silentMs` or more offline as its last will
+   * would, and returns them. Its next telemetry or birth brings it back.
+   */
+  expire(silentMs: number): NodeRef[] {
+    const heardBefore = this.monotonic() - silentMs;
+    const expired: NodeRef[] = [];
+    for (const device of this.devices.values()) {
+      if (device.state !== "online" || device.heardAt === undefined || device.heardAt > heardBefore) continue;
+      this.offline(device);
+      device.timedOut = true;
+      expired.push({ site: device.site, node: device.node });
+    }
+    return expired;
+  }
+
+  private offline(device: Device): void {
     for (const [id, { family, key }] of device.owned) {
       if (family === this.families.up) continue;
       family.delete(key);
@@ -245,10 +282,15 @@ export class Fleet {
   }
 
   private setState(device: Device, state: DeviceState): void {
+    device.timedOut = false;
     if (device.state) this.states[device.state]--;
     device.state = state;
     this.states[state]++;
     this.value(device, this.families.up, "", () => (state === "online" ? 1 : 0));
+  }
+
+  private heard(device: Device): void {
+    device.heardAt = this.monotonic();
   }
 
   private seen(device: Device): void {

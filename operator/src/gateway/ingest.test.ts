@@ -10,6 +10,7 @@ function setup() {
     message: (kind, result) => counted.push(`${kind}/${result}`),
     rejected: (code) => counted.push(code),
     connected: () => {},
+    deviceTimedOut: () => {},
   };
   const logged: Record<string, unknown>[] = [];
   const log = jsonLogger({ write: (l) => logged.push(JSON.parse(l)) });

@@ -7,6 +7,7 @@ import { onShutdown } from "../observe/shutdown.js";
 import { Fleet } from "./fleet.js";
 import { gatewayServer } from "./http.js";
 import { ingester } from "./ingest.js";
+import { DeviceTimeouts } from "./liveness.js";
 import { gatewayMetrics, processMetrics } from "./metrics.js";
 import { type GatewayOptions, HELP, parseGatewayOptions } from "./options.js";
 import { subscribe } from "./subscriber.js";
@@ -45,6 +46,11 @@ async function main(argv: string[]): Promise<number> {
   const fleet = new Fleet({ countSkippedAsGaps: opts.sharedGroup === undefined });
   const metrics = gatewayMetrics(registry, fleet);
   const deliver = ingester({ fleet, metrics, log });
+  const timeouts =
+    opts.deviceTimeoutMs === undefined
+      ? undefined
+      : new DeviceTimeouts({ fleet, timeoutMs: opts.deviceTimeoutMs, timedOut: metrics.deviceTimedOut, log });
+  timeouts?.start();
   const subscriber = subscribe({
     brokerUrl: opts.brokerUrl,
     tls,
@@ -53,7 +59,10 @@ async function main(argv: string[]): Promise<number> {
     keepaliveSeconds: opts.keepaliveSeconds,
     sessionExpirySeconds: opts.sessionExpirySeconds,
     deliver,
-    connected: metrics.connected,
+    connected: (up) => {
+      metrics.connected(up);
+      timeouts?.brokerConnection(up);
+    },
     log,
   });
   const server = gatewayServer({
@@ -63,12 +72,17 @@ async function main(argv: string[]): Promise<number> {
     ready: () => subscriber.ready,
   });
   const port = await listen(server, opts.httpAddress);
-  log.info("serving /metrics, /healthz and /readyz", { port, sharedGroup: opts.sharedGroup ?? "(unshared)" });
+  log.info("serving /metrics, /healthz and /readyz", {
+    port,
+    sharedGroup: opts.sharedGroup ?? "(unshared)",
+    deviceTimeoutSeconds: opts.deviceTimeoutMs === undefined ? "off" : opts.deviceTimeoutMs / 1000,
+  });
 
   return onShutdown({
     log,
     timeoutMs: SHUTDOWN_TIMEOUT_MS,
     stop: async () => {
+      timeouts?.stop();
       await subscriber.close();
       server.close();
       log.info("stopped");

@@ -19,6 +19,8 @@ export interface GatewayMetrics {
   message(kind: Kind, result: Result): void;
   rejected(code: RejectionCode): void;
   connected(up: boolean): void;
+  /** A device taken offline because it was silent for the device timeout. */
+  deviceTimedOut(): void;
 }
 
 /**
@@ -51,9 +53,14 @@ export function gatewayMetrics(registry: Registry, fleet: Fleet): GatewayMetrics
     help: "1 while the gateway is connected to the broker",
     registers: [registry],
   });
+  const timeouts = new Counter({
+    name: "edgefleet_gateway_device_timeouts_total",
+    help: "Devices taken offline because this gateway heard nothing from them for --device-timeout (not by a death or last will)",
+    registers: [registry],
+  });
   new Gauge({
     name: "edgefleet_gateway_devices",
-    help: "Devices this gateway knows, by state (online after a live birth, offline after a death)",
+    help: "Devices this gateway knows, by state (online after a live birth, offline after a death or the device timeout)",
     labelNames: ["state"],
     registers: [registry],
     collect() {
@@ -71,9 +78,11 @@ export function gatewayMetrics(registry: Registry, fleet: Fleet): GatewayMetrics
   for (const kind of KINDS) for (const result of RESULTS) messages.inc({ kind, result }, 0);
   for (const reason of REJECTION_CODES) rejections.inc({ reason }, 0);
   connected.set(0);
+  timeouts.inc(0);
   return {
     message: (kind, result) => messages.inc({ kind, result }),
     rejected: (reason) => rejections.inc({ reason }),
     connected: (up) => connected.set(up ? 1 : 0),
+    deviceTimedOut: () => timeouts.inc(),
   };
 }

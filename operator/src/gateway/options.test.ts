@@ -10,13 +10,25 @@ describe("gateway options", () => {
       sharedGroup: "edgefleet-gateways",
       sessionExpirySeconds: 300,
       keepaliveSeconds: 30,
+      deviceTimeoutMs: undefined,
       httpAddress: "0.0.0.0:8080",
       logLevel: "info",
     });
   });
 
-  it("subscribes unshared with an empty --shared-group", () => {
-    expect(parseGatewayOptions([...base, "--shared-group="])).toMatchObject({ sharedGroup: undefined });
+  it("subscribes unshared with an empty --shared-group, and only then times devices out by default", () => {
+    expect(parseGatewayOptions([...base, "--shared-group="])).toMatchObject({ sharedGroup: undefined, deviceTimeoutMs: 45_000 });
+  });
+
+  it.each([
+    ["3", 3_000],
+    ["2.5s", 2_500],
+    ["500ms", 500],
+    ["2m", 120_000],
+    ["0", undefined],
+  ])("takes --device-timeout %s", (value, ms) => {
+    expect(parseGatewayOptions([...base, `--device-timeout=${value}`])).toMatchObject({ deviceTimeoutMs: ms });
+    expect(parseGatewayOptions([...base, "--shared-group=", `--device-timeout=${value}`])).toMatchObject({ deviceTimeoutMs: ms });
   });
 
   it("answers --help without other flags", () => {
@@ -29,6 +41,11 @@ describe("gateway options", () => {
     [["--broker-url", "broker"], "--broker-url must be a URL like mqtts://HOST:PORT"],
     [[...base, "--keepalive", "0"], '--keepalive must be a whole number of seconds from 1 to 65535, got "0"'],
     [[...base, "--session-expiry", "soon"], "--session-expiry must be a whole number of seconds"],
+    [
+      [...base, "--device-timeout", "soon"],
+      '--device-timeout must be 0 (off) or from 100ms to 596h, in seconds or like 500ms, 45s, 2m, got "soon"',
+    ],
+    [[...base, "--device-timeout", "50ms"], "--device-timeout must be 0 (off) or from 100ms"],
     [[...base, "--shared-group", "a/b"], '--shared-group must not contain "/", "+" or "#", got "a/b"'],
     [[...base, "--tls-cert", "c.pem"], "--tls-cert and --tls-key go together"],
     [["--broker-url", "mqtt://b:1883", "--tls-ca", "ca.pem"], "--tls-ca, --tls-cert and --tls-key need an mqtts:// --broker-url"],

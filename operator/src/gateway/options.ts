@@ -3,6 +3,8 @@ import { parseArgs } from "node:util";
 import { LEVELS, type Level } from "../observe/log.js";
 
 export const DEFAULT_SHARED_GROUP = "edgefleet-gateways";
+/** 1.5 x the agents' default 30 s keepalive. */
+export const DEFAULT_DEVICE_TIMEOUT_SECONDS = 45;
 
 export const HELP = `Usage: node --import tsx operator/src/gateway/main.ts --broker-url URL [options]
 
@@ -21,6 +23,12 @@ Options:
                             and only then are sequence gaps counted from the seq numbers themselves
   --session-expiry SECONDS  how long the broker keeps the session of a disconnected gateway (default: 300)
   --keepalive SECONDS       MQTT keepalive (default: 30)
+  --device-timeout DURATION a device this gateway hears nothing from for this long is offline, as
+                            if its last will had come (the broker sends a frozen client's will
+                            late); seconds or 500ms, 45s, 2m; 0 turns it off. Make it 1.5 x the
+                            agents' keepalive and longer than their telemetry interval. It needs
+                            every message of a device: with a shared subscription only when the
+                            group has this one gateway (default: ${DEFAULT_DEVICE_TIMEOUT_SECONDS}s unshared, 0 shared)
   --http-address HOST:PORT  /metrics, /healthz and /readyz (default: 0.0.0.0:8080; port 0 picks one)
   --log-level LEVEL         ${LEVELS.join(", ")} (default: info); logs are JSON lines on stdout
   -h, --help                this help`;
@@ -39,6 +47,8 @@ export interface GatewayOptions {
   sharedGroup: string | undefined;
   sessionExpirySeconds: number;
   keepaliveSeconds: number;
+  /** undefined: no timeout of its own (deaths and last wills only). */
+  deviceTimeoutMs: number | undefined;
   httpAddress: string;
   logLevel: Level;
 }
@@ -48,6 +58,18 @@ function seconds(flag: string, value: string, max: number): number {
   if (!Number.isInteger(n) || n < 1 || n > max)
     throw new Error(`--${flag} must be a whole number of seconds from 1 to ${max}, got "${value}"`);
   return n;
+}
+
+const UNITS_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/** Seconds, or a number with ms, s, m or h; 0 is off (undefined). */
+function deviceTimeout(value: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value);
+  const ms = match ? Number(match[1]) * (UNITS_MS[match[2] ?? "s"] ?? Number.NaN) : Number.NaN;
+  if (ms === 0) return undefined;
+  if (!(ms >= 100 && ms <= 2 ** 31 - 1))
+    throw new Error(`--device-timeout must be 0 (off) or from 100ms to 596h, in seconds or like 500ms, 45s, 2m, got "${value}"`);
+  return Math.round(ms);
 }
 
 function brokerUrl(value: string | undefined): string {
@@ -85,6 +107,7 @@ export function parseGatewayOptions(argv: string[]): GatewayOptions | "help" {
       "shared-group": { type: "string", default: DEFAULT_SHARED_GROUP },
       "session-expiry": { type: "string", default: "300" },
       keepalive: { type: "string", default: "30" },
+      "device-timeout": { type: "string" },
       "http-address": { type: "string", default: "0.0.0.0:8080" },
       "log-level": { type: "string", default: "info" },
       help: { type: "boolean", short: "h", default: false },
@@ -104,13 +127,18 @@ export function parseGatewayOptions(argv: string[]): GatewayOptions | "help" {
     throw new Error(`--client-id must be 1 to 65535 bytes, got "${clientId}"`);
   if (!/^(.*):(\d+)$/.test(v["http-address"]))
     throw new Error(`--http-address must be HOST:PORT (e.g. 0.0.0.0:8080), got "${v["http-address"]}"`);
+  const group = sharedGroup(v["shared-group"]);
+  // A gateway in a shared group may see none of a live device's telemetry (Mosquitto deals the
+  // group's messages round-robin over every node's), so its own silence check is opt-in there.
+  const timeout = v["device-timeout"] ?? (group === undefined ? String(DEFAULT_DEVICE_TIMEOUT_SECONDS) : "0");
   return {
     brokerUrl: url,
     tls,
     clientId,
-    sharedGroup: sharedGroup(v["shared-group"]),
+    sharedGroup: group,
     sessionExpirySeconds: seconds("session-expiry", v["session-expiry"], 2 ** 32 - 2),
     keepaliveSeconds: seconds("keepalive", v.keepalive, 65_535),
+    deviceTimeoutMs: deviceTimeout(timeout),
     httpAddress: v["http-address"],
     logLevel: level,
   };
