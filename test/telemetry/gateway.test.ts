@@ -252,6 +252,63 @@ describe("two gateways on one shared subscription", () => {
   });
 });
 
+describe("the gateway's own device timeout", () => {
+  it("takes a connected but silent device offline within --device-timeout plus one sweep, and its next telemetry brings it back", async () => {
+    const timeoutMs = 3_000;
+    const sweepMs = 300;
+    const gateway = await startGateway({
+      broker: tls,
+      clientId: "gateway-timeout",
+      sharedGroup: "",
+      extraArgs: [`--device-timeout=${timeoutMs}ms`],
+    });
+    try {
+      // A keepalive the broker would act on only after 90 s: only the gateway's timeout can see this silence.
+      const orin = await node("orin-31", "jetson-orin", { keepalive: 60 });
+      await orin.publishAsync(topic("orin-31", "telemetry"), json(telemetry(1)), { qos: 1 });
+      const silent = Date.now();
+      await eventually(async () => expect(seriesValue(await scrape(gateway), "edgefleet_device_up", dev("orin-31"))).toBe(1));
+      const m = await eventually(
+        async () => {
+          const m = await scrape(gateway);
+          expect(seriesValue(m, "edgefleet_device_up", dev("orin-31"))).toBe(0);
+          return m;
+        },
+        timeoutMs + sweepMs + 2_000,
+        25,
+      );
+      // Up to 1 s for the scrapes on a loaded machine: the gateway heard the message after `silent`, and scraped after the sweep.
+      expect(Date.now() - silent).toBeGreaterThanOrEqual(timeoutMs);
+      expect(Date.now() - silent).toBeLessThanOrEqual(timeoutMs + sweepMs + 1_000);
+      expect(orin.connected).toBe(true);
+      expect(
+        m
+          .filter((s) => s.labels.node === "orin-31")
+          .map((s) => s.name)
+          .sort(),
+      ).toEqual(["edgefleet_device_up", "edgefleet_gateway_sequence_gaps_total"]);
+      // Earlier tests' devices that answered this gateway's rebirth request and went quiet count too.
+      expect(seriesValue(m, "edgefleet_gateway_device_timeouts_total")).toBeGreaterThanOrEqual(1);
+      expect(seriesValue(m, "edgefleet_gateway_devices", { state: "offline" })).toBeGreaterThanOrEqual(1);
+      const logged = gateway
+        .log()
+        .split("\n")
+        .filter((l) => l.includes("device silent for the device timeout") && l.includes("orin-31"));
+      expect(logged).toHaveLength(1);
+
+      await orin.publishAsync(topic("orin-31", "telemetry"), json(telemetry(2)), { qos: 1 });
+      await eventually(async () => {
+        const m = await scrape(gateway);
+        expect(seriesValue(m, "edgefleet_device_up", dev("orin-31"))).toBe(1);
+        expect(seriesValue(m, "edgefleet_inference_requests_total", dev("orin-31"))).toBe(20);
+      });
+      await orin.endAsync();
+    } finally {
+      await gateway.stop();
+    }
+  });
+});
+
 describe("a gateway on an unshared subscription", () => {
   it("counts the numbers missing from a node's seq as gaps", async () => {
     const gateway = await startGateway({ broker: tls, clientId: "gateway-alone", sharedGroup: "" });
