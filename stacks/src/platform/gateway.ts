@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_DEVICE_TIMEOUT_SECONDS } from "../../../operator/src/gateway/options.js";
 import type { CertificateAuthority } from "../pki/certificates.js";
 import { GATEWAY_MQTT_IDENTITY, HTTP_PORT } from "./contract.js";
 import { componentLabels, edgefleetPodTemplate, fieldEnv, resources, selectorLabels } from "./pod.js";
@@ -24,9 +25,11 @@ const MQTT_DIR = "/etc/edgefleet/mqtt";
  * The gateway's flags (operator/src/gateway/options.ts parses them). The MQTT client id is the pod
  * name, which a StatefulSet keeps across restarts and rollouts: the broker then resumes the pod's
  * persistent session with what was queued for it, instead of holding an orphaned session that keeps
- * taking its share of the shared subscription until it expires.
+ * taking its share of the shared subscription until it expires. A lone replica gets every message
+ * of its shared group, so it can time silent devices out itself (off by default in a shared group;
+ * docs/telemetry.md, "Device timeout").
  */
-export function gatewayArgs(mqttUrl: pulumi.Input<string>): pulumi.Input<string>[] {
+export function gatewayArgs(mqttUrl: pulumi.Input<string>, replicas: number): pulumi.Input<string>[] {
   return [
     `--http-address=0.0.0.0:${HTTP_PORT}`,
     pulumi.interpolate`--broker-url=${mqttUrl}`,
@@ -34,6 +37,7 @@ export function gatewayArgs(mqttUrl: pulumi.Input<string>): pulumi.Input<string>
     `--tls-cert=${MQTT_DIR}/tls.crt`,
     `--tls-key=${MQTT_DIR}/tls.key`,
     "--client-id=$(POD_NAME)",
+    ...(replicas === 1 ? [`--device-timeout=${DEFAULT_DEVICE_TIMEOUT_SECONDS}s`] : []),
   ];
 }
 
@@ -76,7 +80,7 @@ export class Gateway extends pulumi.ComponentResource {
             container: {
               name: "gateway",
               image: args.image,
-              args: gatewayArgs(mqttUrl),
+              args: gatewayArgs(mqttUrl, args.replicas),
               env: [fieldEnv("POD_NAME", "metadata.name")],
               resources: resources({ request: "50m", limit: "1" }, { request: "64Mi", limit: "512Mi" }),
               mounts: [{ name: "mqtt", mountPath: MQTT_DIR, readOnly: true }],
