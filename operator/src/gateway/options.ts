@@ -23,7 +23,8 @@ Options:
                             and only then are sequence gaps counted from the seq numbers themselves
   --session-expiry SECONDS  how long the broker keeps the session of a disconnected gateway (default: 300)
   --keepalive SECONDS       MQTT keepalive (default: 30)
-  --device-timeout DURATION a device this gateway hears nothing from for this long is offline, as
+  --device-timeout DURATION
+                            a device this gateway hears nothing from for this long is offline, as
                             if its last will had come (the broker sends a frozen client's will
                             late); seconds or 500ms, 45s, 2m; 0 turns it off. Make it 1.5 x the
                             agents' keepalive and longer than their telemetry interval. It needs
