@@ -15,14 +15,14 @@ export const fleet: BoardSpec = {
           description: "Devices whose last message was a birth (edgefleet_device_up == 1).",
           type: "stat",
           width: 6,
-          targets: [{ expr: `sum(edgefleet_device_up{${SITE_CLASS}}) or vector(0)` }],
+          targets: [{ expr: `sum(max without (instance) (edgefleet_device_up{${SITE_CLASS}})) or vector(0)` }],
         },
         {
           title: "Devices offline",
           description: "Devices whose last message was a death or an MQTT last will.",
           type: "stat",
           width: 6,
-          targets: [{ expr: `count(edgefleet_device_up{${SITE_CLASS}} == 0) or vector(0)` }],
+          targets: [{ expr: `count(max without (instance) (edgefleet_device_up{${SITE_CLASS}}) == 0) or vector(0)` }],
         },
         {
           title: "edgefleet alerts firing",
@@ -47,7 +47,12 @@ export const fleet: BoardSpec = {
           title: "Devices online by hardware class and site",
           description: "Online devices per site and hardware class.",
           stack: true,
-          targets: [{ expr: `sum by (site, hardware_class) (edgefleet_device_up{${SITE_CLASS}})`, legend: "{{site}} {{hardware_class}}" }],
+          targets: [
+            {
+              expr: `sum by (site, hardware_class) (max without (instance) (edgefleet_device_up{${SITE_CLASS}}))`,
+              legend: "{{site}} {{hardware_class}}",
+            },
+          ],
         },
         {
           title: "Devices by agent version",
@@ -60,7 +65,7 @@ export const fleet: BoardSpec = {
           description: "Devices that sent a death message or lost their MQTT connection (their other series are gone).",
           type: "table",
           width: 24,
-          targets: [{ expr: `edgefleet_device_up{${SITE_CLASS}} == 0` }],
+          targets: [{ expr: `max without (instance) (edgefleet_device_up{${SITE_CLASS}}) == 0` }],
         },
       ],
     },

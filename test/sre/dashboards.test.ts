@@ -56,7 +56,7 @@ describe("Grafana dashboards", () => {
         .map((q) => q.expr)
         .join("\n");
     expect(exprs("edgefleet-fleet.json")).toMatch(/ALERTS\{/);
-    expect(exprs("edgefleet-fleet.json")).toMatch(/sum by \(site, hardware_class\) \(edgefleet_device_up/);
+    expect(exprs("edgefleet-fleet.json")).toMatch(/sum by \(site, hardware_class\) \(max without \(instance\) \(edgefleet_device_up/);
     expect(exprs("edgefleet-rollout.json")).toMatch(/edgefleet_inference_latency_seconds_bucket/);
     expect(exprs("edgefleet-rollout.json")).toMatch(/edgefleet_rollout_decisions_total/);
     for (const m of [
