@@ -1,14 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { JsonLogProcess } from "../helpers/json-log-process.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-
-export interface LogLine {
-  ts: string;
-  level: string;
-  msg: string;
-  [field: string]: unknown;
-}
+export type { LogLine } from "../helpers/json-log-process.js";
 
 export interface AgentArgs {
   readonly brokerUrl: string;
@@ -20,78 +12,25 @@ export interface AgentArgs {
 }
 
 /** The edge agent as a real process (node edge-agent/src/agent/main.ts), so kills and stops are real too. */
-export class AgentProcess {
-  readonly logs: LogLine[] = [];
-  readonly exited: Promise<number | null>;
-  readonly #child: ChildProcess;
-  #stderr = "";
-
+export class AgentProcess extends JsonLogProcess {
   constructor(args: AgentArgs) {
-    this.#child = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        "edge-agent/src/agent/main.ts",
-        "--site",
-        args.site ?? "plant-3",
-        "--node",
-        args.node ?? "orin-07",
-        "--hardware-class",
-        "orin-agx",
-        "--broker-url",
-        args.brokerUrl,
-        "--spool-dir",
-        args.spoolDir,
-        "--sensors",
-        "simulated",
-        "--http-address",
-        "127.0.0.1:0",
-        ...(args.extra ?? []),
-      ],
-      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let buffered = "";
-    this.#child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-      buffered += chunk;
-      const lines = buffered.split("\n");
-      buffered = lines.pop() ?? "";
-      for (const line of lines) if (line.trim()) this.logs.push(JSON.parse(line) as LogLine);
-    });
-    this.#child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
-      this.#stderr = (this.#stderr + chunk).slice(-4000);
-    });
-    this.exited = new Promise((resolve) => this.#child.on("exit", (code) => resolve(code)));
-  }
-
-  get pid(): number {
-    return this.#child.pid ?? -1;
-  }
-
-  /** The first log line with this message (after `after` earlier ones), once written. */
-  async waitForLog(msg: string, { timeoutMs = 20_000, after = 0 } = {}): Promise<LogLine> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const line = this.logs.filter((l) => l.msg === msg)[after];
-      if (line) return line;
-      if (this.#child.exitCode !== null || Date.now() > deadline) {
-        throw new Error(`agent did not log "${msg}" (exit ${this.#child.exitCode}); stderr: ${this.#stderr}`);
-      }
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-
-  async port(): Promise<number> {
-    return Number((await this.waitForLog("serving /metrics, /healthz and /readyz")).port);
-  }
-
-  async get(path: string): Promise<{ status: number; text: string }> {
-    const res = await fetch(`http://127.0.0.1:${await this.port()}${path}`);
-    return { status: res.status, text: await res.text() };
-  }
-
-  signal(signal: NodeJS.Signals): void {
-    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill(signal);
+    super("agent", "edge-agent/src/agent/main.ts", [
+      "--site",
+      args.site ?? "plant-3",
+      "--node",
+      args.node ?? "orin-07",
+      "--hardware-class",
+      "orin-agx",
+      "--broker-url",
+      args.brokerUrl,
+      "--spool-dir",
+      args.spoolDir,
+      "--sensors",
+      "simulated",
+      "--http-address",
+      "127.0.0.1:0",
+      ...(args.extra ?? []),
+    ]);
   }
 
   /** SIGKILL (after SIGCONT, in case it was stopped) and wait for the exit. */

@@ -114,7 +114,7 @@ describe("operator failover", () => {
     await models.delete("m4");
     await models.delete("m12");
     const c = start("op-c");
-    await c.waitForLog("controller started", 20_000);
+    await c.waitForLog("controller started", { timeoutMs: 20_000 });
     await expectConverged();
     expect((await models.list()).map((m) => m.metadata.name)).not.toContain("m4");
   });
