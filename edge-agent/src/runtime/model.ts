@@ -1,4 +1,4 @@
-import { InferenceSession } from "onnxruntime-node";
+import { InferenceSession, Tensor } from "onnxruntime-node";
 import { byOrtType, type Datatype, oipName } from "./datatypes.js";
 
 /** An input or output as the model declares it; -1 marks a dimension the model leaves open. */
@@ -42,11 +42,31 @@ export async function loadModel({ name, version, path, intraOpThreads = 0 }: Loa
     executionProviders: ["cpu"],
     ...(intraOpThreads > 0 ? { intraOpNumThreads: intraOpThreads } : {}),
   });
-  return {
+  const model = {
     name,
     version,
     session,
     inputs: session.inputMetadata.map((m) => spec(m, path)),
     outputs: session.outputMetadata.map((m) => spec(m, path)),
   };
+  await warmUp(model);
+  return model;
+}
+
+/** Runs before the model is served: the first runs of a session allocate and pick kernels. */
+const WARM_UP_RUNS = 3;
+
+/**
+ * Runs the model on zero inputs (open dimensions as 1) so the first requests it serves are not
+ * its slowest: a freshly started canary would otherwise report its cold start as latency. Models
+ * with an input type the runtime cannot build are served cold.
+ */
+export async function warmUp(model: LoadedModel, runs = WARM_UP_RUNS): Promise<void> {
+  const feeds: Record<string, Tensor> = {};
+  for (const input of model.inputs) {
+    if (!input.type) return;
+    const dims = input.shape.map((d) => (d < 0 ? 1 : d));
+    feeds[input.name] = new Tensor(input.type.ort, input.type.allocate(dims.reduce((a, b) => a * b, 1)), dims);
+  }
+  for (let i = 0; i < runs; i++) await model.session.run(feeds);
 }
