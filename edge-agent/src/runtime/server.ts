@@ -15,6 +15,8 @@ import { type Route, route } from "./routes.js";
 export const SERVER_NAME = "edgefleet-cpu-runtime";
 const SERVER_VERSION: string = agentPackage.version;
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+/** How long close() lets in-flight requests finish. */
+const CLOSE_GRACE_MS = 2_000;
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 export interface RuntimeServerOptions {
@@ -107,10 +109,18 @@ export class RuntimeServer {
     return bound.family === "IPv6" ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`;
   }
 
-  /** Stops accepting connections and waits for in-flight requests (idle keep-alive sockets are closed). */
-  close(): Promise<void> {
+  /**
+   * Stops accepting connections and waits for in-flight requests (idle keep-alive sockets are
+   * closed). After graceMs the remaining connections are cut: a client that keeps its keep-alive
+   * connection busy (a prober) would otherwise hold the server open for ever.
+   */
+  close(graceMs = CLOSE_GRACE_MS): Promise<void> {
     return new Promise((resolve) => {
-      this.server.close(() => resolve());
+      const timer = setTimeout(() => this.server.closeAllConnections(), graceMs);
+      this.server.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
       this.server.closeIdleConnections();
     });
   }

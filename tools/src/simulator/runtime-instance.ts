@@ -3,8 +3,6 @@ import { loadModel } from "../../../edge-agent/src/runtime/model.js";
 import { RuntimeServer } from "../../../edge-agent/src/runtime/server.js";
 import type { Logger } from "../../../operator/src/observe/log.js";
 
-const CLOSE_GRACE_MS = 2_000;
-
 /** One model version served by the real CPU runtime on a simulated node. */
 export interface RuntimeInstance {
   readonly version: string;
@@ -40,11 +38,7 @@ export async function startRuntimeInstance(options: RuntimeInstanceOptions): Pro
     sha256: options.sha256,
     baseUrl: `http://${address}`,
     async close() {
-      // In-flight requests get a moment to finish; a client that keeps its connection busy
-      // must not hold a replaced runtime open.
-      const timer = setTimeout(() => server.server.closeAllConnections(), CLOSE_GRACE_MS);
       await server.close();
-      clearTimeout(timer);
       await server.release();
     },
   };
