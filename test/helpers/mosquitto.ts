@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { mosquittoBinary } from "../../tools/src/services/mosquitto-binary.js";
+import { mosquittoBinary, runnableConfig } from "../../tools/src/services/mosquitto.js";
 import { freePort } from "../../tools/src/services/ports.js";
 import { Service } from "../../tools/src/services/service.js";
 
@@ -42,9 +42,6 @@ export interface Mosquitto extends BrokerContext {
 
 const plainConfig = ({ port }: BrokerContext) => `listener ${port} 127.0.0.1\nallow_anonymous true\n`;
 
-// Run as root, mosquitto drops to the `mosquitto` user, which cannot read a root-owned temp dir.
-const asCurrentUser = () => (process.getuid?.() === 0 ? "user root\n" : "");
-
 /** Runs a real Mosquitto broker on a free port with its own directory; resolves once it accepts connections. */
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mosquitto> {
   const dir = mkdtempSync(join(tmpdir(), "edgefleet-mosquitto-"));
@@ -52,7 +49,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   const context = { port, dir };
   for (const [name, content] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), content, { mode: 0o600 });
   const configPath = join(dir, "mosquitto.conf");
-  writeFileSync(configPath, asCurrentUser() + (options.config ?? plainConfig)(context));
+  writeFileSync(configPath, runnableConfig((options.config ?? plainConfig)(context)));
   const service = new Service({
     name: "mosquitto",
     command: mosquittoBinary(),

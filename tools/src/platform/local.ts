@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { GATEWAY_MQTT_IDENTITY } from "../../../stacks/src/platform/contract.js";
 import { mosquittoAcl, mosquittoConfig } from "../../../stacks/src/platform/mosquitto.js";
-import { mosquittoBinary } from "../services/mosquitto-binary.js";
+import { mosquittoBinary, runnableConfig } from "../services/mosquitto.js";
 import { freePort } from "../services/ports.js";
 import { type Prometheus, startPrometheus } from "../services/prometheus.js";
 import { type Readiness, Service } from "../services/service.js";
@@ -94,11 +94,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions & { freeP
     pki.write("tls", server, tlsDir);
     writeFileSync(join(tlsDir, "ca.crt"), server.ca);
     writeFileSync(join(brokerDir, "acl"), mosquittoAcl());
-    const asRoot = process.getuid?.() === 0 ? "user root\n" : "";
     const brokerConfig = join(brokerDir, "mosquitto.conf");
     writeFileSync(
       brokerConfig,
-      asRoot + mosquittoConfig({ tlsDir, aclFile: join(brokerDir, "acl"), port: ports.broker, host: "127.0.0.1" }),
+      runnableConfig(mosquittoConfig({ tlsDir, aclFile: join(brokerDir, "acl"), port: ports.broker, host: "127.0.0.1" })),
     );
     const broker = await run("broker", { command: mosquittoBinary(), args: ["-c", brokerConfig] }, { tcpPort: ports.broker });
     const brokerUrl = `mqtts://${LOCAL_HOST}:${ports.broker}`;
