@@ -21,6 +21,7 @@ import { sampleModel } from "../tools/src/platform/edgemodel.js";
 import { startLocalPlatform } from "../tools/src/platform/local.js";
 import { LOCAL_HOST } from "../tools/src/platform/pki.js";
 import { PUBLIC_KEY_REF, publishArtifact, signingKey } from "../tools/src/platform/registry.js";
+import { servedEverywhere } from "../tools/src/platform/serving.js";
 
 const { values } = parseArgs({ options: { healthy: { type: "string", default: "3" }, nodes: { type: "string", default: "20" } } });
 const CLUSTER = "bench-rollout";
@@ -103,22 +104,18 @@ async function measure(): Promise<void> {
         contentType: "application/apply-patch+yaml",
       });
     };
-    const serving = async () => {
-      const rows = await platform.prometheus.query(
-        `count by (version) (rate(edgefleet_inference_requests_total{namespace="${NS}",model="${MODEL}"}[10s]) > 0)`,
-      );
-      return new Map(rows.map((r) => [r.metric.version ?? "", Number(r.value[1])]));
-    };
-    const placed = async () => (await model()).status?.placements?.reduce((n, p) => n + p.nodes, 0) ?? 0;
     const everywhere = async (version: string, timeoutMs = 600_000) => {
       const start = performance.now();
-      for (;;) {
-        const s = await serving();
-        const total = await placed();
-        if (total > 0 && s.size === 1 && s.get(version) === total) return (performance.now() - start) / 1000;
-        if (performance.now() - start > timeoutMs) throw new Error(`${version} not served everywhere within ${timeoutMs / 1000}s`);
-        await sleep(500);
-      }
+      await servedEverywhere({
+        prometheus: platform.prometheus,
+        namespace: NS,
+        model: MODEL,
+        version,
+        read: model,
+        pollMs: 500,
+        timeoutMs,
+      });
+      return (performance.now() - start) / 1000;
     };
     const ended = async (version: string, timeoutMs = 900_000) => {
       const start = performance.now();

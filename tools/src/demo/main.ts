@@ -16,6 +16,7 @@ import { sampleModel } from "../platform/edgemodel.js";
 import { DEFAULT_PORTS, type LocalPlatform, startLocalPlatform } from "../platform/local.js";
 import { LOCAL_HOST } from "../platform/pki.js";
 import { PUBLIC_KEY_REF, type PublishedArtifact, publishArtifact, signingKey } from "../platform/registry.js";
+import { servedEverywhere } from "../platform/serving.js";
 import { type LatencyByVersion, rolloutEnded, rolloutLine } from "./progress.js";
 import { placementTable, summarize } from "./summary.js";
 
@@ -148,19 +149,17 @@ class Demo {
   }
 
   /** Waits until every placed node of the model serves version, as the devices report it. */
-  async servedEverywhere(version: string, timeoutMs = 300_000): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const rows = await this.platform.prometheus
-        .query(`count by (version) (rate(edgefleet_inference_requests_total{namespace="${NAMESPACE}",model="${MODEL}"}[10s]) > 0)`)
-        .catch(() => []);
-      const model = await this.model();
-      const placed = (model.status?.placements ?? []).reduce((n, p) => n + p.nodes, 0);
-      const serving = rows.find((r) => r.metric.version === version);
-      if (placed > 0 && rows.length === 1 && Number(serving?.value[1]) === placed) return placed;
-      if (Date.now() > deadline) throw new Error(`not every node reported serving ${version} within ${timeoutMs / 1000}s`);
-      await new Promise((r) => setTimeout(r, 2_000));
-    }
+  servedEverywhere(version: string, timeoutMs = 300_000): Promise<number> {
+    const read = () => this.model();
+    return servedEverywhere({
+      prometheus: this.platform.prometheus,
+      namespace: NAMESPACE,
+      model: MODEL,
+      version,
+      read,
+      pollMs: 2_000,
+      timeoutMs,
+    });
   }
 }
 
