@@ -68,14 +68,13 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
         log,
       })
     : undefined;
-  const discovery =
+  const kube =
     prober && options.discoverRuntimes
-      ? new RuntimeDiscovery({
-          client: new KubeClient({ credentials: await loadCredentials(options.kubeconfig), qps: 1, burst: 2 }),
-          node: options.node,
-          log,
-          update: (targets) => prober.setTargets(targets),
-        })
+      ? new KubeClient({ credentials: await loadCredentials(options.kubeconfig), qps: 1, burst: 2 })
+      : undefined;
+  const discovery =
+    prober && kube
+      ? new RuntimeDiscovery({ client: kube, node: options.node, log, update: (targets) => prober.setTargets(targets) })
       : undefined;
   const inference = deps.inference ?? prober;
   const spool = Spool.open({ dir: options.spoolDir, maxBytes: options.spoolMaxBytes });
@@ -196,6 +195,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
     async stop() {
       await loop.stop();
       await discoveryLoop?.stop();
+      kube?.close();
       await prober?.stop();
       // The final batch: what the sensors read up to the signal goes to the spool too.
       await loop.runOnce();
