@@ -1,3 +1,5 @@
+import { vi } from "vitest";
+
 /** Reads the Prometheus text format back: one entry per series line. */
 export interface Sample {
   readonly name: string;
@@ -32,15 +34,7 @@ export function seriesValue(samples: readonly Sample[], name: string, labels: Re
   return found[0]?.value;
 }
 
-/** Polls until `check` returns without throwing, then returns its result. */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, everyMs));
-    }
-  }
+/** Polls until `check` returns without throwing, then returns its result (vitest's own waitFor). */
+export function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+  return vi.waitFor(check, { timeout: timeoutMs, interval: everyMs });
 }
