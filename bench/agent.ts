@@ -12,11 +12,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { createSensor, encodeTelemetry, Spool } from "@edgefleet/edge-agent";
+import { startMosquitto } from "@edgefleet/test";
 import mqtt from "mqtt";
-import { encodeTelemetry } from "../edge-agent/src/agent/telemetry.js";
-import { createSensor } from "../edge-agent/src/sensors/factory.js";
-import { Spool } from "../edge-agent/src/spool/spool.js";
-import { startMosquitto } from "../test/helpers/mosquitto.js";
 
 const { values } = parseArgs({ options: { seconds: { type: "string", default: "60" }, replay: { type: "string", default: "20000" } } });
 const SECONDS = Number(values.seconds);
@@ -49,7 +47,7 @@ function agentArgs(spoolDir: string, interval: string): string[] {
   return [
     "--import",
     "tsx",
-    "edge-agent/src/agent/main.ts",
+    "packages/edge-agent/src/agent/main.ts",
     "--site=plant-3",
     "--node=orin-07",
     "--hardware-class=orin-agx",

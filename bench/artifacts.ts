@@ -11,11 +11,8 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
-import { ArtifactCache } from "../edge-agent/src/artifacts/cache.js";
-import { Installer } from "../edge-agent/src/artifacts/installer.js";
-import { generateSigningKey } from "../edge-agent/src/artifacts/signature.js";
-import { publish } from "../test/artifacts/publish.js";
-import { startServer } from "../test/artifacts/server.js";
+import { ArtifactCache, generateSigningKey, Installer } from "@edgefleet/edge-agent";
+import { publish, startServer } from "@edgefleet/test";
 
 const { values } = parseArgs({ options: { mib: { type: "string", default: "64" }, runs: { type: "string", default: "3" } } });
 const BYTES = Number(values.mib) * 1024 * 1024;

@@ -11,15 +11,23 @@ import { spawn } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
+import { Fleet, gatewayMetrics, gatewayServer, renderMetrics } from "@edgefleet/gateway";
+import { processMetrics } from "@edgefleet/kit";
+import { LATENCY_BUCKETS_SECONDS } from "@edgefleet/telemetry";
+import {
+  birth,
+  GATEWAY_MQTT_IDENTITY,
+  type GatewayProcess,
+  json,
+  SITE,
+  startGateway,
+  startTlsBroker,
+  type TlsBroker,
+  telemetry,
+  topic,
+} from "@edgefleet/test";
 import mqtt, { type MqttClient } from "mqtt";
 import { Gauge, Histogram, Registry } from "prom-client";
-import { LATENCY_BUCKETS_SECONDS } from "../edge-agent/src/telemetry/schema.js";
-import { Fleet } from "../operator/src/gateway/fleet.js";
-import { gatewayServer, renderMetrics } from "../operator/src/gateway/http.js";
-import { gatewayMetrics, processMetrics } from "../operator/src/gateway/metrics.js";
-import { type GatewayProcess, startGateway } from "../test/telemetry/gateway-process.js";
-import { birth, json, telemetry, topic } from "../test/telemetry/payloads.js";
-import { GATEWAY_MQTT_IDENTITY, SITE, startTlsBroker, type TlsBroker } from "../test/telemetry/tls-broker.js";
 
 const { values } = parseArgs({
   options: {

@@ -8,14 +8,19 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import {
+  applyFleet,
+  createCluster,
+  deleteCluster,
+  fleetNodes,
+  kubeConfigFor,
+  kubeconfigPath,
+  loadFleetProfile,
+  loadToolchain,
+  waitForNodesReady,
+  withCounts,
+} from "@edgefleet/tools";
 import { stringify } from "yaml";
-import { createCluster, deleteCluster } from "../tools/src/cluster/kwokctl.js";
-import { kubeconfigPath } from "../tools/src/cluster/paths.js";
-import { kubeConfigFor, waitForNodesReady } from "../tools/src/cluster/state.js";
-import { loadToolchain } from "../tools/src/cluster/toolchain.js";
-import { applyFleet } from "../tools/src/fleet/apply.js";
-import { fleetNodes } from "../tools/src/fleet/nodes.js";
-import { loadFleetProfile, withCounts } from "../tools/src/fleet/profile.js";
 
 const { values } = parseArgs({ options: { nodes: { type: "string", default: "1000" } } });
 const bigFleet = Number(values.nodes);

@@ -10,14 +10,11 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import type { EdgeModel } from "../operator/src/api/edgemodel.js";
-import { KubeClient } from "../operator/src/kube/client.js";
-import { loadCredentials } from "../operator/src/kube/credentials.js";
-import { Informer } from "../operator/src/kube/informer.js";
-import { collectionPath, type KubeObject, RESOURCES } from "../operator/src/kube/objects.js";
-import { silentLogger } from "../operator/src/observe/log.js";
-import { edgeModel } from "../operator/src/testing/models.js";
-import { kubeconfigPath, kwokWorkdir } from "../tools/src/cluster/paths.js";
+import type { EdgeModel } from "@edgefleet/api";
+import { edgeModel } from "@edgefleet/api";
+import { silentLogger } from "@edgefleet/kit";
+import { collectionPath, Informer, KubeClient, type KubeObject, loadCredentials, RESOURCES } from "@edgefleet/kube";
+import { kubeconfigPath, kwokWorkdir } from "@edgefleet/tools";
 
 const { values } = parseArgs({
   options: {
@@ -96,7 +93,7 @@ function startOperator(namespace: string, identity: string): { child: ChildProce
   const child = spawn(
     process.execPath,
     [
-      "operator/dist/main.mjs",
+      "packages/operator/dist/main.mjs",
       ...["--kubeconfig", kubeconfig, "--namespace", namespace, "--leader-election-namespace", namespace, "--identity", identity],
       ...[
         "--http-address",
@@ -152,7 +149,7 @@ const rows: string[] = [];
 const details: string[] = [];
 try {
   // The operator runs as shipped: bundled JavaScript, not TypeScript through tsx's loader (which costs ~70 MiB).
-  run("npm", ["run", "--silent", "--workspace", "operator", "build"]);
+  run("npm", ["run", "--silent", "--workspace", "@edgefleet/operator", "build"]);
   const t0 = performance.now();
   cli("start", "--nodes", values.nodes);
   console.error(`cluster with ${values.nodes} nodes up in ${seconds(t0).toFixed(1)} s`);
@@ -160,9 +157,9 @@ try {
   // stopped, so the numbers are the operator's own work (plan, apply children, write status).
   const kcmPid = Number(readFileSync(join(kwokWorkdir(env), "clusters", CLUSTER, "pids", "kube-controller-manager.pid"), "utf8"));
   process.kill(kcmPid, "SIGTERM");
-  kubectl("apply", "--server-side", "-f", "operator/crds/");
+  kubectl("apply", "--server-side", "-f", "packages/api/crds/");
   kubectl("wait", "--for", "condition=Established", "crd/edgemodels.edgefleet.io", "crd/edgeruntimes.edgefleet.io");
-  kubectl("apply", "--server-side", "-f", "operator/catalog/");
+  kubectl("apply", "--server-side", "-f", "packages/api/catalog/");
 
   const client = new KubeClient({ credentials: await loadCredentials(kubeconfig), qps: 5000, burst: 5000, maxSockets: 64 });
 

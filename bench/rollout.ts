@@ -11,17 +11,20 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import type { EdgeModel, EdgeModelSpec } from "../operator/src/api/edgemodel.js";
-import { KubeClient } from "../operator/src/kube/client.js";
-import { loadCredentials } from "../operator/src/kube/credentials.js";
-import { kubeconfigPath } from "../tools/src/cluster/paths.js";
-import { rolloutEnded } from "../tools/src/demo/progress.js";
-import { buildModels } from "../tools/src/models/models.js";
-import { sampleModel } from "../tools/src/platform/edgemodel.js";
-import { startLocalPlatform } from "../tools/src/platform/local.js";
-import { LOCAL_HOST } from "../tools/src/platform/pki.js";
-import { PUBLIC_KEY_REF, publishArtifact, signingKey } from "../tools/src/platform/registry.js";
-import { servedEverywhere } from "../tools/src/platform/serving.js";
+import type { EdgeModel, EdgeModelSpec } from "@edgefleet/api";
+import { KubeClient, loadCredentials } from "@edgefleet/kube";
+import { buildModels } from "@edgefleet/test-models";
+import {
+  kubeconfigPath,
+  LOCAL_HOST,
+  PUBLIC_KEY_REF,
+  publishArtifact,
+  rolloutEnded,
+  sampleModel,
+  servedEverywhere,
+  signingKey,
+  startLocalPlatform,
+} from "@edgefleet/tools";
 
 const { values } = parseArgs({ options: { healthy: { type: "string", default: "3" }, nodes: { type: "string", default: "20" } } });
 const CLUSTER = "bench-rollout";
@@ -66,9 +69,9 @@ async function main(): Promise<void> {
 
 async function measure(): Promise<void> {
   const kubectl = (...args: string[]) => run("kubectl", ["--kubeconfig", kubeconfig, ...args]);
-  kubectl("apply", "--server-side", "-f", "operator/crds/");
+  kubectl("apply", "--server-side", "-f", "packages/api/crds/");
   kubectl("wait", "--for=condition=established", "--timeout=60s", "crd/edgemodels.edgefleet.io", "crd/edgeruntimes.edgefleet.io");
-  kubectl("apply", "--server-side", "-f", "operator/catalog/");
+  kubectl("apply", "--server-side", "-f", "packages/api/catalog/");
   // The operator elects its leader with a Lease there, as `pulumi up` of a stack would create it.
   kubectl("create", "namespace", "edgefleet-system");
   kubectl("create", "namespace", NS);

@@ -12,10 +12,9 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
+import { loadModel } from "@edgefleet/cpu-runtime";
+import { IMAGE_SIZE, INPUT_NAME, writeModels } from "@edgefleet/test-models";
 import { Tensor } from "onnxruntime-node";
-import { loadModel } from "../edge-agent/src/runtime/model.js";
-import { IMAGE_SIZE, INPUT_NAME } from "../tools/src/models/cnn.js";
-import { writeModels } from "../tools/src/models/models.js";
 
 const { values } = parseArgs({
   options: {
@@ -54,7 +53,7 @@ function startRuntime(): Promise<{ child: ChildProcess; address: string }> {
     [
       "--import",
       "tsx",
-      "edge-agent/src/runtime/main.ts",
+      "packages/cpu-runtime/src/main.ts",
       "--model-name",
       "detector",
       "--model-version",

@@ -7,8 +7,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { encodeRecord } from "../edge-agent/src/spool/record.js";
-import { Spool, type SpoolMessage } from "../edge-agent/src/spool/spool.js";
+import { encodeRecord, Spool, type SpoolMessage } from "@edgefleet/edge-agent";
 
 const { values } = parseArgs({
   options: {

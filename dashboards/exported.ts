@@ -1,7 +1,6 @@
-import { collectDefaultMetrics, Registry } from "prom-client";
-import { ROLLOUT_DECISIONS, ROLLOUT_PHASES } from "../operator/src/api/edgemodel.js";
-import { Fleet } from "../operator/src/gateway/fleet.js";
-import { gatewayMetrics, processMetrics } from "../operator/src/gateway/metrics.js";
+import { ROLLOUT_DECISIONS, ROLLOUT_PHASES } from "@edgefleet/api";
+import { Fleet, gatewayMetrics } from "@edgefleet/gateway";
+import { processMetrics } from "@edgefleet/kit";
 import {
   controllerMetrics,
   eventMetrics,
@@ -12,7 +11,8 @@ import {
   reconcileOutcomes,
   rolloutMetrics,
   workQueueMetrics,
-} from "../operator/src/observe/metrics.js";
+} from "@edgefleet/operator";
+import { collectDefaultMetrics, Registry } from "prom-client";
 import { type MetricType, PENDING_METRICS } from "./contract.js";
 
 /** What Prometheus stores for one exported family: a histogram adds _bucket, _sum and _count series. */

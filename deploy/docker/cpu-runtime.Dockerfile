@@ -1,10 +1,10 @@
 # syntax=docker/dockerfile:1.7
-# edgefleet's CPU runtime (edge-agent/src/runtime/main.ts: one ONNX model over the Open Inference
+# edgefleet's CPU runtime (packages/cpu-runtime/src/main.ts: one ONNX model over the Open Inference
 # Protocol v2 with onnxruntime-node), the image of the "onnx" EdgeRuntime in the operator's catalog
-# (operator/src/catalog/default-runtimes.ts), for amd64 and arm64:
+# (packages/api/src/catalog/default-runtimes.ts), for amd64 and arm64:
 #   docker buildx build --platform linux/amd64,linux/arm64 -f deploy/docker/cpu-runtime.Dockerfile \
 #     -t ghcr.io/edgefleet/cpu-runtime:0.1.0 --push .
-# Flags (edge-agent/src/runtime/options.ts; the catalog's): --model-name, --model-version,
+# Flags (packages/cpu-runtime/src/options.ts; the catalog's): --model-name, --model-version,
 #   --model-path (the verified blob in the node's artifact cache), --http-address; also
 #   --max-body-bytes, --intra-op-threads, --log-level. Serves OIP v2 and /metrics on
 #   --http-address (0.0.0.0:8080); runs as uid 65532, the owner of the node's artifact cache.
@@ -15,16 +15,30 @@ WORKDIR /src
 # libraries; its npm package already holds the CPU binaries of every platform.
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json ./
-COPY edge-agent/package.json edge-agent/
-COPY operator/package.json operator/
+COPY packages/api/package.json packages/api/
+COPY packages/telemetry/package.json packages/telemetry/
+COPY packages/kit/package.json packages/kit/
+COPY packages/kube/package.json packages/kube/
+COPY packages/operator/package.json packages/operator/
+COPY packages/gateway/package.json packages/gateway/
+COPY packages/edge-agent/package.json packages/edge-agent/
+COPY packages/cpu-runtime/package.json packages/cpu-runtime/
+COPY packages/test-models/package.json packages/test-models/
 COPY stacks/package.json stacks/
 COPY tools/package.json tools/
+COPY dashboards/package.json dashboards/
+COPY deploy/package.json deploy/
+COPY test/package.json test/
+COPY bench/package.json bench/
 RUN npm ci --no-audit --no-fund --ignore-scripts
-COPY operator/src operator/src
-COPY edge-agent/src edge-agent/src
+# Only the packages the cpu-runtime imports (its package.json and theirs).
+COPY packages/api/src packages/api/src
+COPY packages/telemetry/src packages/telemetry/src
+COPY packages/kit/src packages/kit/src
+COPY packages/cpu-runtime/src packages/cpu-runtime/src
 # onnxruntime-node is a native addon, loaded by a computed path: it stays external and ships as
 # node_modules next to the bundle, which Node resolves it from.
-RUN npx esbuild edge-agent/src/runtime/main.ts --bundle --platform=node --target=node20 --format=esm \
+RUN npx esbuild packages/cpu-runtime/src/main.ts --bundle --platform=node --target=node20 --format=esm \
       --external:onnxruntime-node \
       --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" \
       --outfile=/out/cpu-runtime.mjs

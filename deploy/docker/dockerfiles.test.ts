@@ -1,15 +1,13 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join, posix, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DEFAULT_RUNTIMES, VERIFY_COMMAND } from "@edgefleet/api";
+import { HELP as RUNTIME_HELP } from "@edgefleet/cpu-runtime";
+import { HELP as AGENT_HELP, INSTALL_HELP } from "@edgefleet/edge-agent";
+import { HELP as GATEWAY_HELP } from "@edgefleet/gateway";
+import { HELP as OPERATOR_HELP } from "@edgefleet/operator";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
-import { HELP as AGENT_HELP } from "../../edge-agent/src/agent/options.js";
-import { INSTALL_HELP } from "../../edge-agent/src/artifacts/install-options.js";
-import { HELP as RUNTIME_HELP } from "../../edge-agent/src/runtime/options.js";
-import { DEFAULT_RUNTIMES } from "../../operator/src/catalog/default-runtimes.js";
-import { HELP as GATEWAY_HELP } from "../../operator/src/gateway/options.js";
-import { HELP as OPERATOR_HELP } from "../../operator/src/options.js";
-import { VERIFY_COMMAND } from "../../operator/src/planner/artifact-volume.js";
 
 /**
  * No Docker engine runs here, so these images are never built in CI: this reads each Dockerfile

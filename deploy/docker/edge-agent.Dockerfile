@@ -1,32 +1,46 @@
 # syntax=docker/dockerfile:1.7
-# The edge agent (edge-agent/src/agent/main.ts: device telemetry → MQTT) for every node, amd64
-# (NUC, IPC) and arm64 (Jetson, Pi), with the artifact installer (edge-agent/src/artifacts/install-cli.ts)
+# The edge agent (packages/edge-agent/src/agent/main.ts: device telemetry → MQTT) for every node, amd64
+# (NUC, IPC) and arm64 (Jetson, Pi), with the artifact installer (packages/edge-agent/src/artifacts/install-cli.ts)
 # that runtime pods run from this image as their verify-artifact init container:
 #   docker buildx build --platform linux/amd64,linux/arm64 -f deploy/docker/edge-agent.Dockerfile \
 #     -t ghcr.io/edgefleet/edge-agent:0.1.0 --push .
-# Agent flags (edge-agent/src/agent/options.ts; the Pulumi program's, docs/pulumi.md): --site, --node,
+# Agent flags (packages/edge-agent/src/agent/options.ts; the Pulumi program's, docs/pulumi.md): --site, --node,
 #   --hardware-class, --accelerators, --broker-url, --tls-ca, --tls-cert, --tls-key, --sysfs-root,
 #   --spool-dir, --artifact-cache-dir, --http-address. Serves /metrics, /healthz, /readyz on
 #   --http-address (0.0.0.0:8080); uid 65532 with supplementary group 0 to read the node's identity files.
-# Installer flags (edge-agent/src/artifacts/install-options.ts): --cache-dir; the rest from the
+# Installer flags (packages/edge-agent/src/artifacts/install-options.ts): --cache-dir; the rest from the
 #   operator's EDGEFLEET_* environment. Run as command /nodejs/bin/node /app/install-artifact.mjs.
 
 FROM --platform=$BUILDPLATFORM node:20.20-bookworm-slim AS build
 WORKDIR /src
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json ./
-COPY edge-agent/package.json edge-agent/
-COPY operator/package.json operator/
+COPY packages/api/package.json packages/api/
+COPY packages/telemetry/package.json packages/telemetry/
+COPY packages/kit/package.json packages/kit/
+COPY packages/kube/package.json packages/kube/
+COPY packages/operator/package.json packages/operator/
+COPY packages/gateway/package.json packages/gateway/
+COPY packages/edge-agent/package.json packages/edge-agent/
+COPY packages/cpu-runtime/package.json packages/cpu-runtime/
+COPY packages/test-models/package.json packages/test-models/
 COPY stacks/package.json stacks/
 COPY tools/package.json tools/
+COPY dashboards/package.json dashboards/
+COPY deploy/package.json deploy/
+COPY test/package.json test/
+COPY bench/package.json bench/
 RUN npm ci --no-audit --no-fund --ignore-scripts
-# The agent shares the operator's API vocabulary and logging (operator/src).
-COPY operator/src operator/src
-COPY edge-agent/src edge-agent/src
-RUN npx esbuild edge-agent/src/agent/main.ts --bundle --platform=node --target=node20 --format=esm \
+# Only the packages the edge-agent imports (its package.json and theirs).
+COPY packages/api/src packages/api/src
+COPY packages/telemetry/src packages/telemetry/src
+COPY packages/kit/src packages/kit/src
+COPY packages/kube/src packages/kube/src
+COPY packages/edge-agent/src packages/edge-agent/src
+RUN npx esbuild packages/edge-agent/src/agent/main.ts --bundle --platform=node --target=node20 --format=esm \
       --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" \
       --outfile=/out/edge-agent.mjs
-RUN npx esbuild edge-agent/src/artifacts/install-cli.ts --bundle --platform=node --target=node20 --format=esm \
+RUN npx esbuild packages/edge-agent/src/artifacts/install-cli.ts --bundle --platform=node --target=node20 --format=esm \
       --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" \
       --outfile=/out/install-artifact.mjs
 

@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1.7
-# The telemetry gateway (operator/src/gateway/main.ts: MQTT → Prometheus), for amd64 and arm64:
+# The telemetry gateway (packages/gateway/src/main.ts: MQTT → Prometheus), for amd64 and arm64:
 #   docker buildx build --platform linux/amd64,linux/arm64 -f deploy/docker/gateway.Dockerfile \
 #     -t ghcr.io/edgefleet/telemetry-gateway:0.1.0 --push .
-# Flags (operator/src/gateway/options.ts; the Pulumi program's, docs/pulumi.md): --broker-url,
+# Flags (packages/gateway/src/options.ts; the Pulumi program's, docs/pulumi.md): --broker-url,
 #   --tls-ca, --tls-cert, --tls-key, --client-id, --http-address.
 # Serves /metrics, /healthz, /readyz on --http-address (0.0.0.0:8080); runs as uid 65532.
 
@@ -10,15 +10,28 @@ FROM --platform=$BUILDPLATFORM node:20.20-bookworm-slim AS build
 WORKDIR /src
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json ./
-COPY edge-agent/package.json edge-agent/
-COPY operator/package.json operator/
+COPY packages/api/package.json packages/api/
+COPY packages/telemetry/package.json packages/telemetry/
+COPY packages/kit/package.json packages/kit/
+COPY packages/kube/package.json packages/kube/
+COPY packages/operator/package.json packages/operator/
+COPY packages/gateway/package.json packages/gateway/
+COPY packages/edge-agent/package.json packages/edge-agent/
+COPY packages/cpu-runtime/package.json packages/cpu-runtime/
+COPY packages/test-models/package.json packages/test-models/
 COPY stacks/package.json stacks/
 COPY tools/package.json tools/
+COPY dashboards/package.json dashboards/
+COPY deploy/package.json deploy/
+COPY test/package.json test/
+COPY bench/package.json bench/
 RUN npm ci --no-audit --no-fund --ignore-scripts
-# The gateway validates messages with the agent's telemetry schema (edge-agent/src/telemetry).
-COPY operator/src operator/src
-COPY edge-agent/src edge-agent/src
-RUN npx esbuild operator/src/gateway/main.ts --bundle --platform=node --target=node20 --format=esm \
+# Only the packages the gateway imports (its package.json and theirs).
+COPY packages/api/src packages/api/src
+COPY packages/telemetry/src packages/telemetry/src
+COPY packages/kit/src packages/kit/src
+COPY packages/gateway/src packages/gateway/src
+RUN npx esbuild packages/gateway/src/main.ts --bundle --platform=node --target=node20 --format=esm \
       --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" \
       --outfile=/out/gateway.mjs
 

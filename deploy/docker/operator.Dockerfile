@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1.7
-# The edgefleet operator (operator/src/main.ts), for amd64 and arm64 edge servers:
+# The edgefleet operator (packages/operator/src/main.ts), for amd64 and arm64 edge servers:
 #   docker buildx build --platform linux/amd64,linux/arm64 -f deploy/docker/operator.Dockerfile \
 #     -t ghcr.io/edgefleet/operator:0.1.0 --push .
-# Flags (operator/src/options.ts; the Pulumi program's, docs/pulumi.md): --leader-election-namespace,
+# Flags (packages/operator/src/options.ts; the Pulumi program's, docs/pulumi.md): --leader-election-namespace,
 #   --leader-election-id, --identity, --log-level, --http-address, --agent-image; rollout analysis
 #   needs --prometheus-url as well.
 # Serves /metrics, /healthz, /readyz on --http-address (0.0.0.0:8080); runs as uid 65532.
@@ -14,14 +14,29 @@ WORKDIR /src
 # a package.json or the lock changes. Scripts are off: nothing here needs onnxruntime's CUDA download.
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json ./
-COPY edge-agent/package.json edge-agent/
-COPY operator/package.json operator/
+COPY packages/api/package.json packages/api/
+COPY packages/telemetry/package.json packages/telemetry/
+COPY packages/kit/package.json packages/kit/
+COPY packages/kube/package.json packages/kube/
+COPY packages/operator/package.json packages/operator/
+COPY packages/gateway/package.json packages/gateway/
+COPY packages/edge-agent/package.json packages/edge-agent/
+COPY packages/cpu-runtime/package.json packages/cpu-runtime/
+COPY packages/test-models/package.json packages/test-models/
 COPY stacks/package.json stacks/
 COPY tools/package.json tools/
+COPY dashboards/package.json dashboards/
+COPY deploy/package.json deploy/
+COPY test/package.json test/
+COPY bench/package.json bench/
 RUN npm ci --no-audit --no-fund --ignore-scripts
-COPY operator/src operator/src
+# Only the packages the operator imports (its package.json and theirs).
+COPY packages/api/src packages/api/src
+COPY packages/kit/src packages/kit/src
+COPY packages/kube/src packages/kube/src
+COPY packages/operator/src packages/operator/src
 # One ES-module file with every dependency; createRequire serves the CommonJS ones.
-RUN npx esbuild operator/src/main.ts --bundle --platform=node --target=node20 --format=esm \
+RUN npx esbuild packages/operator/src/main.ts --bundle --platform=node --target=node20 --format=esm \
       --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" \
       --outfile=/out/operator.mjs
 

@@ -11,10 +11,10 @@ export interface AgentArgs {
   readonly extra?: readonly string[];
 }
 
-/** The edge agent as a real process (node edge-agent/src/agent/main.ts), so kills and stops are real too. */
+/** The edge agent as a real process (node packages/edge-agent/src/agent/main.ts), so kills and stops are real too. */
 export class AgentProcess extends JsonLogProcess {
   constructor(args: AgentArgs) {
-    super("agent", "edge-agent/src/agent/main.ts", [
+    super("agent", "packages/edge-agent/src/agent/main.ts", [
       "--site",
       args.site ?? "plant-3",
       "--node",

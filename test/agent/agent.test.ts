@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
+import { useTempDirs } from "@edgefleet/kit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { useTempDirs } from "../../edge-agent/src/testing/temp-dir.js";
 import { type Mosquitto, startMosquitto } from "../helpers/mosquitto.js";
 import { AgentProcess } from "./agent-process.js";
 import { seqReport, TestSubscriber } from "./subscriber.js";
@@ -140,7 +140,7 @@ describe("edge agent against a real Mosquitto", () => {
 
   it("answers --help and names a bad flag", () => {
     const run = (...args: string[]) =>
-      spawnSync(process.execPath, ["--import", "tsx", "edge-agent/src/agent/main.ts", ...args], {
+      spawnSync(process.execPath, ["--import", "tsx", "packages/edge-agent/src/agent/main.ts", ...args], {
         encoding: "utf8",
         cwd: new URL("../..", import.meta.url).pathname,
       });

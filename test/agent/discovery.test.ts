@@ -1,9 +1,8 @@
+import type { InferenceTarget } from "@edgefleet/edge-agent";
+import { RuntimeDiscovery } from "@edgefleet/edge-agent";
+import { silentLogger } from "@edgefleet/kit";
+import { KubeClient, loadCredentials } from "@edgefleet/kube";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { RuntimeDiscovery } from "../../edge-agent/src/agent/discovery.js";
-import type { InferenceTarget } from "../../edge-agent/src/inference/target.js";
-import { KubeClient } from "../../operator/src/kube/client.js";
-import { loadCredentials } from "../../operator/src/kube/credentials.js";
-import { silentLogger } from "../../operator/src/observe/log.js";
 import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
 
 const { core } = testCluster();

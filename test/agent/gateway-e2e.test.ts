@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { useTempDirs } from "@edgefleet/kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { useTempDirs } from "../../edge-agent/src/testing/temp-dir.js";
 import { type RuntimeProcess, startRuntime, testModels } from "../runtime/runtime-process.js";
 import { eventually, parseExposition, seriesValue } from "../telemetry/exposition.js";
 import { type GatewayProcess, startGateway } from "../telemetry/gateway-process.js";

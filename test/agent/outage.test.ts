@@ -1,5 +1,5 @@
+import { useTempDirs } from "@edgefleet/kit";
 import { afterEach, describe, expect, it } from "vitest";
-import { useTempDirs } from "../../edge-agent/src/testing/temp-dir.js";
 import { type BrokerContext, type Mosquitto, startMosquitto } from "../helpers/mosquitto.js";
 import { AgentProcess } from "./agent-process.js";
 import { seqReport, TestSubscriber } from "./subscriber.js";

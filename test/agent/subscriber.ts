@@ -1,5 +1,5 @@
+import type { BirthPayload, DeathPayload, TelemetryPayload } from "@edgefleet/telemetry";
 import mqtt, { type MqttClient } from "mqtt";
-import type { BirthPayload, DeathPayload, TelemetryPayload } from "../../edge-agent/src/telemetry/schema.js";
 
 export interface Received<T> {
   readonly topic: string;

@@ -3,12 +3,9 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { ArtifactCache, canonicalStatement, Installer, verifyEnvelope } from "@edgefleet/edge-agent";
+import { useTempDirs } from "@edgefleet/kit";
 import { describe, expect, it } from "vitest";
-import { ArtifactCache } from "../../edge-agent/src/artifacts/cache.js";
-import { Installer } from "../../edge-agent/src/artifacts/installer.js";
-import { verifyEnvelope } from "../../edge-agent/src/artifacts/signature.js";
-import { canonicalStatement } from "../../edge-agent/src/artifacts/statement.js";
-import { useTempDirs } from "../../edge-agent/src/testing/temp-dir.js";
 
 const doc = readFileSync(new URL("../../docs/artifacts.md", import.meta.url), "utf8");
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
@@ -31,7 +28,7 @@ describe("docs/artifacts.md", () => {
   it("signs with the CLI as shown, and the agent installs what it signed", async () => {
     const dir = tempDir();
     const cli = (...args: string[]) =>
-      execFileSync(process.execPath, ["--import", "tsx", "edge-agent/src/artifacts/sign.ts", ...args], {
+      execFileSync(process.execPath, ["--import", "tsx", "packages/edge-agent/src/artifacts/sign.ts", ...args], {
         cwd: repoRoot,
         encoding: "utf8",
         stdio: "pipe",
@@ -59,7 +56,7 @@ describe("docs/artifacts.md", () => {
   it("names the missing flag", () => {
     let stderr = "";
     try {
-      execFileSync(process.execPath, ["--import", "tsx", "edge-agent/src/artifacts/sign.ts", "--model", "detector", "x.onnx"], {
+      execFileSync(process.execPath, ["--import", "tsx", "packages/edge-agent/src/artifacts/sign.ts", "--model", "detector", "x.onnx"], {
         cwd: repoRoot,
         stdio: "pipe",
       });

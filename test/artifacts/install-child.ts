@@ -4,8 +4,7 @@
 import { readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { ArtifactCache } from "../../edge-agent/src/artifacts/cache.js";
-import { Installer } from "../../edge-agent/src/artifacts/installer.js";
+import { ArtifactCache, Installer } from "@edgefleet/edge-agent";
 
 export const CHILD_MAX_BYTES = 5 * 1024 * 1024;
 export const CHILD_VERSIONS = ["1.0.0", "1.1.0", "1.2.0", "1.3.0"];

@@ -1,13 +1,16 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import {
+  ArtifactCache,
+  type ArtifactSpec,
+  checkCache,
+  FailureReporter,
+  generateSigningKey,
+  Installer,
+  type InstallOutcome,
+} from "@edgefleet/edge-agent";
+import { jsonLogger, useTempDirs } from "@edgefleet/kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ArtifactCache } from "../../edge-agent/src/artifacts/cache.js";
-import { checkCache } from "../../edge-agent/src/artifacts/check.js";
-import { type ArtifactSpec, Installer, type InstallOutcome } from "../../edge-agent/src/artifacts/installer.js";
-import { FailureReporter } from "../../edge-agent/src/artifacts/reporter.js";
-import { generateSigningKey } from "../../edge-agent/src/artifacts/signature.js";
-import { useTempDirs } from "../../edge-agent/src/testing/temp-dir.js";
-import { jsonLogger } from "../../operator/src/observe/log.js";
 import { publish, sha256 } from "./publish.js";
 import { startServer, type TestServer } from "./server.js";
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { ArtifactSpec } from "../../edge-agent/src/artifacts/installer.js";
-import { encodeEnvelope, signStatement } from "../../edge-agent/src/artifacts/signature.js";
+import type { ArtifactSpec } from "@edgefleet/edge-agent";
+import { encodeEnvelope, signStatement } from "@edgefleet/edge-agent";
 import type { Route } from "./server.js";
 
 export interface Key {

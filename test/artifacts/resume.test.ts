@@ -1,11 +1,8 @@
 import { readFileSync } from "node:fs";
+import type { HttpsFetcherOptions, Progress } from "@edgefleet/edge-agent";
+import { ArtifactCache, generateSigningKey, Installer } from "@edgefleet/edge-agent";
+import { useTempDirs } from "@edgefleet/kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ArtifactCache } from "../../edge-agent/src/artifacts/cache.js";
-import type { Progress } from "../../edge-agent/src/artifacts/fetcher.js";
-import type { HttpsFetcherOptions } from "../../edge-agent/src/artifacts/https-fetcher.js";
-import { Installer } from "../../edge-agent/src/artifacts/installer.js";
-import { generateSigningKey } from "../../edge-agent/src/artifacts/signature.js";
-import { useTempDirs } from "../../edge-agent/src/testing/temp-dir.js";
 import { publish } from "./publish.js";
 import { type Route, startServer, type TestServer } from "./server.js";
 

@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
-import { certificateAuthority } from "../../stacks/src/pki/certificates.js";
+import { certificateAuthority } from "@edgefleet/stacks";
 
 /** How the test server misbehaves for one path. */
 export interface Route {

@@ -3,13 +3,9 @@ import { randomBytes } from "node:crypto";
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ArtifactCache, checkCache, encodeEnvelope, generateSigningKey, Installer, signFile } from "@edgefleet/edge-agent";
+import { useTempDirs } from "@edgefleet/kit";
 import { describe, expect, it } from "vitest";
-import { ArtifactCache } from "../../edge-agent/src/artifacts/cache.js";
-import { checkCache } from "../../edge-agent/src/artifacts/check.js";
-import { Installer } from "../../edge-agent/src/artifacts/installer.js";
-import { signFile } from "../../edge-agent/src/artifacts/sign-file.js";
-import { encodeEnvelope, generateSigningKey } from "../../edge-agent/src/artifacts/signature.js";
-import { useTempDirs } from "../../edge-agent/src/testing/temp-dir.js";
 import { CHILD_MAX_BYTES, CHILD_VERSIONS, childArtifact } from "./install-child.js";
 
 const tempDir = useTempDirs("artifact-sigkill");

@@ -1,15 +1,21 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { EdgeModel } from "@edgefleet/api";
+import { buildCnn, buildModels, type CnnSpec, MODEL_SPECS } from "@edgefleet/test-models";
+import {
+  LOCAL_HOST,
+  type LocalPlatform,
+  PUBLIC_KEY_REF,
+  type PublishedArtifact,
+  publishArtifact,
+  rolloutEnded,
+  sampleModel,
+  signingKey,
+  startLocalPlatform,
+  tamperArtifact,
+} from "@edgefleet/tools";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import type { EdgeModel } from "../../operator/src/api/edgemodel.js";
-import { rolloutEnded } from "../../tools/src/demo/progress.js";
-import { buildCnn, type CnnSpec } from "../../tools/src/models/cnn.js";
-import { buildModels, MODEL_SPECS } from "../../tools/src/models/models.js";
-import { sampleModel } from "../../tools/src/platform/edgemodel.js";
-import { type LocalPlatform, startLocalPlatform } from "../../tools/src/platform/local.js";
-import { LOCAL_HOST } from "../../tools/src/platform/pki.js";
-import { PUBLIC_KEY_REF, type PublishedArtifact, publishArtifact, signingKey, tamperArtifact } from "../../tools/src/platform/registry.js";
 import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
 import { addProfileNode } from "../helpers/nodes.js";
 import { installApi } from "../operator/install.js";

@@ -1,9 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { mosquittoBinary, runnableConfig } from "../../tools/src/services/mosquitto.js";
-import { freePort } from "../../tools/src/services/ports.js";
-import { Service } from "../../tools/src/services/service.js";
+import { freePort, mosquittoBinary, runnableConfig, Service } from "@edgefleet/tools";
 
 export { freePort, mosquittoBinary };
 

@@ -1,5 +1,5 @@
+import { classNode } from "@edgefleet/operator";
 import type { KubeConfig, V1Node } from "@kubernetes/client-node";
-import { classNode } from "../../operator/src/testing/fleet.js";
 import { rawRequest } from "../operator/raw-api.js";
 
 /**

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type ScrapeJob, startPrometheus } from "../../tools/src/services/prometheus.js";
+import { type ScrapeJob, startPrometheus } from "@edgefleet/tools";
 
 /*
  * A real Prometheus (/usr/bin/prometheus) for integration tests: a free port, a temp directory for

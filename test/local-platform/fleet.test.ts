@@ -1,6 +1,6 @@
+import { LABELS } from "@edgefleet/tools";
 import type { V1Deployment, V1Node } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LABELS } from "../../tools/src/fleet/nodes.js";
 import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
 
 const { core, apps } = testCluster();

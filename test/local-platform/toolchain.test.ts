@@ -3,8 +3,8 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { loadToolchain } from "@edgefleet/tools";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadToolchain } from "../../tools/src/cluster/toolchain.js";
 
 const INSTALL = fileURLToPath(new URL("../../tools/toolchain/install.sh", import.meta.url));
 // The toolchain this run uses, put on PATH as if the user had installed it.

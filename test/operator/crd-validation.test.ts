@@ -1,9 +1,6 @@
+import type { EdgeModel, EdgeModelSpec, EdgeRuntime, ModelVariant } from "@edgefleet/api";
+import { DEFAULT_ACCELERATOR_PREFERENCE, DEFAULT_RUNTIMES, edgeModel, variant } from "@edgefleet/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EdgeModel, EdgeModelSpec, ModelVariant } from "../../operator/src/api/edgemodel.js";
-import type { EdgeRuntime } from "../../operator/src/api/edgeruntime.js";
-import { DEFAULT_ACCELERATOR_PREFERENCE } from "../../operator/src/api/vocabulary.js";
-import { DEFAULT_RUNTIMES } from "../../operator/src/catalog/default-runtimes.js";
-import { edgeModel, variant } from "../../operator/src/testing/models.js";
 import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
 import { GROUP_PATH, installCRDs } from "./install.js";
 import { type RawResponse, rawRequest } from "./raw-api.js";

@@ -1,6 +1,6 @@
+import type { EdgeModel, EdgeModelSpec } from "@edgefleet/api";
+import { edgeModel } from "@edgefleet/api";
 import type { KubeConfig, V1DaemonSet } from "@kubernetes/client-node";
-import type { EdgeModel, EdgeModelSpec } from "../../operator/src/api/edgemodel.js";
-import { edgeModel } from "../../operator/src/testing/models.js";
 import { GROUP_PATH } from "./install.js";
 import { rawRequest } from "./raw-api.js";
 

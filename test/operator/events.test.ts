@@ -1,9 +1,7 @@
+import { type Logger, silentLogger } from "@edgefleet/kit";
+import { collectionPath, KubeClient, loadCredentials, objectPath, RESOURCES, type Resource } from "@edgefleet/kube";
+import { apiEventRecorder } from "@edgefleet/operator";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { apiEventRecorder } from "../../operator/src/controller/events.js";
-import { KubeClient } from "../../operator/src/kube/client.js";
-import { loadCredentials } from "../../operator/src/kube/credentials.js";
-import { collectionPath, objectPath, RESOURCES, type Resource } from "../../operator/src/kube/objects.js";
-import { type Logger, silentLogger } from "../../operator/src/observe/log.js";
 import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
 
 const { core } = testCluster();

@@ -1,5 +1,5 @@
+import type { EdgeModel } from "@edgefleet/api";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { EdgeModel } from "../../operator/src/api/edgemodel.js";
 import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
 import { converged, EdgeModels } from "./edgemodels.js";
 import { installApi } from "./install.js";

@@ -1,6 +1,6 @@
+import { classNode } from "@edgefleet/operator";
 import type { V1Node } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { classNode } from "../../operator/src/testing/fleet.js";
 import { eventually, testCluster } from "../helpers/kube.js";
 import { condition, converged, type EdgeModels } from "./edgemodels.js";
 import type { OperatorProcess } from "./operator-process.js";

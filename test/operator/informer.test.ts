@@ -1,10 +1,8 @@
 import * as net from "node:net";
+import { silentLogger } from "@edgefleet/kit";
+import type { KubeObject, Resource } from "@edgefleet/kube";
+import { type Credentials, Informer, type InformerMetrics, KubeClient, loadCredentials } from "@edgefleet/kube";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { KubeClient } from "../../operator/src/kube/client.js";
-import { type Credentials, loadCredentials } from "../../operator/src/kube/credentials.js";
-import { Informer, type InformerMetrics } from "../../operator/src/kube/informer.js";
-import type { KubeObject, Resource } from "../../operator/src/kube/objects.js";
-import { silentLogger } from "../../operator/src/observe/log.js";
 import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
 
 const { core } = testCluster();

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
+import { DEFAULT_RUNTIMES } from "@edgefleet/api";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { parse } from "yaml";
-import { DEFAULT_RUNTIMES } from "../../operator/src/catalog/default-runtimes.js";
 import { eventually } from "../helpers/kube.js";
 import { rawRequest } from "./raw-api.js";
 
@@ -20,9 +20,9 @@ async function apply(kc: KubeConfig, path: string, body: unknown, what: string):
 /** Server-side applies the generated CRD files as shipped, and waits until they serve. */
 export async function installCRDs(kc: KubeConfig): Promise<void> {
   for (const file of ["edgemodels.edgefleet.io.yaml", "edgeruntimes.edgefleet.io.yaml"]) {
-    const crd = parse(await readFile(new URL(`../../operator/crds/${file}`, import.meta.url), "utf8"));
+    const crd = parse(await readFile(new URL(`../../packages/api/crds/${file}`, import.meta.url), "utf8"));
     const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`;
-    await apply(kc, path, crd, `operator/crds/${file}`);
+    await apply(kc, path, crd, `packages/api/crds/${file}`);
     await eventually(`${crd.metadata.name} Established`, async () => {
       const { body } = await rawRequest(kc, { method: "GET", path });
       const conditions = (body.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
@@ -35,7 +35,7 @@ export async function installCRDs(kc: KubeConfig): Promise<void> {
   );
 }
 
-/** The CRDs and the default EdgeRuntime catalog: what `kubectl apply -f operator/crds/ -f operator/catalog/` installs. */
+/** The CRDs and the default EdgeRuntime catalog: what `kubectl apply -f packages/api/crds/ -f packages/api/catalog/` installs. */
 export async function installApi(kc: KubeConfig): Promise<void> {
   await installCRDs(kc);
   for (const runtime of DEFAULT_RUNTIMES) {

@@ -2,12 +2,12 @@ import { JsonLogProcess } from "../helpers/json-log-process.js";
 
 export type { LogLine } from "../helpers/json-log-process.js";
 
-/** The operator as a real process (node operator/src/main.ts), so kills and restarts are real too. */
+/** The operator as a real process (node packages/operator/src/main.ts), so kills and restarts are real too. */
 export class OperatorProcess extends JsonLogProcess {
   readonly identity: string;
 
   constructor(args: { kubeconfig: string; namespace: string; identity: string; extra?: string[] }) {
-    super(`operator ${args.identity}`, "operator/src/main.ts", [
+    super(`operator ${args.identity}`, "packages/operator/src/main.ts", [
       "--kubeconfig",
       args.kubeconfig,
       "--namespace",

@@ -1,6 +1,6 @@
+import type { EdgeModel } from "@edgefleet/api";
+import { VISION_VARIANTS, variant } from "@edgefleet/api";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { EdgeModel } from "../../operator/src/api/edgemodel.js";
-import { VISION_VARIANTS, variant } from "../../operator/src/testing/models.js";
 import { eventually, testCluster } from "../helpers/kube.js";
 import { condition, converged, type EdgeModels } from "./edgemodels.js";
 import type { OperatorProcess } from "./operator-process.js";

@@ -1,12 +1,11 @@
+import { MANAGER } from "@edgefleet/api";
+import { silentLogger } from "@edgefleet/kit";
+import { KubeClient, loadCredentials } from "@edgefleet/kube";
+import type { EventNote, EventRecorder } from "@edgefleet/operator";
+import { EdgeModelController } from "@edgefleet/operator";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { MANAGER } from "../../operator/src/api/labels.js";
-import { EdgeModelController } from "../../operator/src/controller/controller.js";
-import type { EventNote, EventRecorder } from "../../operator/src/controller/events.js";
-import { KubeClient } from "../../operator/src/kube/client.js";
-import { loadCredentials } from "../../operator/src/kube/credentials.js";
-import { silentLogger } from "../../operator/src/observe/log.js";
 import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
 import { converged, EdgeModels } from "./edgemodels.js";
 import { installApi } from "./install.js";

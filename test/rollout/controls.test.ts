@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
+import { canaryNodes } from "@edgefleet/operator";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parse } from "yaml";
-import { canaryNodes } from "../../operator/src/rollout/nodes.js";
 import { eventually, testCluster } from "../helpers/kube.js";
 import { condition } from "../operator/edgemodels.js";
 import { rawRequest } from "../operator/raw-api.js";
@@ -36,8 +36,8 @@ async function reasons(name: string): Promise<string[]> {
 }
 
 describe("the documented example", () => {
-  it("operator/examples/rollout.yaml is accepted by the API server as it is", async () => {
-    const example = parse(await readFile(new URL("../../operator/examples/rollout.yaml", import.meta.url), "utf8"));
+  it("packages/operator/examples/rollout.yaml is accepted by the API server as it is", async () => {
+    const example = parse(await readFile(new URL("../../packages/operator/examples/rollout.yaml", import.meta.url), "utf8"));
     const res = await rawRequest(kc, {
       method: "POST",
       path: `/apis/edgefleet.io/v1alpha1/namespaces/${suite.ns}/edgemodels?dryRun=All`,

@@ -9,7 +9,7 @@
  */
 import { createServer } from "node:http";
 import { parseArgs } from "node:util";
-import { LATENCY_BUCKETS_SECONDS } from "../../edge-agent/src/telemetry/schema.js";
+import { LATENCY_BUCKETS_SECONDS } from "@edgefleet/telemetry";
 
 export interface ExportedSeries {
   namespace: string;

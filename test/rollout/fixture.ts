@@ -1,13 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { EdgeModel, EdgeModelSpec } from "@edgefleet/api";
+import { variant } from "@edgefleet/api";
+import { namedNodes } from "@edgefleet/operator";
+import { freePort, type Prometheus, Service, startPrometheus } from "@edgefleet/tools";
 import type { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
-import type { EdgeModel, EdgeModelSpec } from "../../operator/src/api/edgemodel.js";
-import { namedNodes } from "../../operator/src/planner/daemonset.js";
-import { variant } from "../../operator/src/testing/models.js";
-import { freePort } from "../../tools/src/services/ports.js";
-import { type Prometheus, startPrometheus } from "../../tools/src/services/prometheus.js";
-import { Service } from "../../tools/src/services/service.js";
 import { eventually, freshNamespace } from "../helpers/kube.js";
 import { addProfileNode } from "../helpers/nodes.js";
 import { EdgeModels } from "../operator/edgemodels.js";

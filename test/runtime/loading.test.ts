@@ -1,8 +1,7 @@
+import { loadModel, RuntimeServer } from "@edgefleet/cpu-runtime";
+import { silentLogger } from "@edgefleet/kit";
 import { Registry } from "prom-client";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadModel } from "../../edge-agent/src/runtime/model.js";
-import { RuntimeServer } from "../../edge-agent/src/runtime/server.js";
-import { silentLogger } from "../../operator/src/observe/log.js";
 import { call, postJson } from "./oip.js";
 import { testModels } from "./runtime-process.js";
 

@@ -1,9 +1,9 @@
+import type { InferenceTarget } from "@edgefleet/edge-agent";
+import { LatencyProber } from "@edgefleet/edge-agent";
+import { InferenceStats } from "@edgefleet/telemetry";
+import { IMAGE_SIZE, INPUT_NAME } from "@edgefleet/test-models";
 import { Value } from "@sinclair/typebox/value";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LatencyProber } from "../../edge-agent/src/inference/prober.js";
-import type { InferenceTarget } from "../../edge-agent/src/inference/target.js";
-import { InferenceStats } from "../../edge-agent/src/telemetry/schema.js";
-import { IMAGE_SIZE, INPUT_NAME } from "../../tools/src/models/cnn.js";
 import { postJson } from "./oip.js";
 import { type RuntimeProcess, startRuntime, testModels } from "./runtime-process.js";
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { writeModels } from "../../tools/src/models/models.js";
+import { writeModels } from "@edgefleet/test-models";
 
 /** The project's test models written to a temp dir; remove() deletes it. */
 export function testModels(): { dir: string; path(name: string): string; remove(): void } {
@@ -30,9 +30,9 @@ export interface RuntimeProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts edge-agent/src/runtime/main.ts and resolves once the model has loaded. */
+/** Starts packages/cpu-runtime/src/main.ts and resolves once the model has loaded. */
 export function startRuntime(args: string[]): Promise<RuntimeProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "edge-agent/src/runtime/main.ts", "--http-address", "127.0.0.1:0", ...args], {
+  const child = spawn(process.execPath, ["--import", "tsx", "packages/cpu-runtime/src/main.ts", "--http-address", "127.0.0.1:0", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: Record<string, unknown>[] = [];

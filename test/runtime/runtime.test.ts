@@ -3,9 +3,9 @@ import { writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { IMAGE_SIZE, INPUT_NAME, OUTPUT_NAME } from "@edgefleet/test-models";
 import { InferenceSession, Tensor } from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { IMAGE_SIZE, INPUT_NAME, OUTPUT_NAME } from "../../tools/src/models/cnn.js";
 import { call, postJson } from "./oip.js";
 import { type RuntimeProcess, startRuntime, testModels } from "./runtime-process.js";
 
@@ -215,7 +215,7 @@ describe("CPU runtime process: errors name the field", () => {
 
 describe("CPU runtime process: flags and shutdown", () => {
   const run = (args: string[]) =>
-    promisify(execFile)(process.execPath, ["--import", "tsx", "edge-agent/src/runtime/main.ts", ...args]).then(
+    promisify(execFile)(process.execPath, ["--import", "tsx", "packages/cpu-runtime/src/main.ts", ...args]).then(
       (r) => ({ code: 0, ...r }),
       (e: { code: number; stdout: string; stderr: string }) => e,
     );

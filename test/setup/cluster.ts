@@ -2,9 +2,9 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { kubeconfigPath } from "@edgefleet/tools";
 import type {} from "vitest";
 import type { TestProject } from "vitest/node";
-import { kubeconfigPath } from "../../tools/src/cluster/paths.js";
 
 export const TEST_CLUSTER = "edgefleet-test";
 

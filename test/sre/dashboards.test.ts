@@ -1,7 +1,5 @@
+import { boards, dashboardFiles, dashboardQueries } from "@edgefleet/dashboards";
 import { describe, expect, it } from "vitest";
-import { boards } from "../../dashboards/boards/index.js";
-import { dashboardFiles } from "../../dashboards/load.js";
-import { dashboardQueries } from "../../dashboards/queries.js";
 
 // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax.
 const DATASOURCE_VARIABLE = "${datasource}";

@@ -1,8 +1,5 @@
+import { exportedFamilies, familyProblems, type KitInput, kitInput, lintKit, PENDING_METRICS, parsePromQL } from "@edgefleet/dashboards";
 import { describe, expect, it } from "vitest";
-import { PENDING_METRICS } from "../../dashboards/contract.js";
-import { exportedFamilies } from "../../dashboards/exported.js";
-import { familyProblems, type KitInput, kitInput, lintKit } from "../../dashboards/lint.js";
-import { parsePromQL } from "../../dashboards/promql.js";
 
 const kit = kitInput();
 

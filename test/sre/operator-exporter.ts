@@ -1,8 +1,7 @@
 import { createServer, type Server } from "node:http";
-import { collectDefaultMetrics, Registry } from "prom-client";
-import { ROLLOUT_DECISIONS, ROLLOUT_PHASES } from "../../operator/src/api/edgemodel.js";
-import { CONTROLLER_NAME } from "../../operator/src/controller/controller.js";
+import { ROLLOUT_DECISIONS, ROLLOUT_PHASES } from "@edgefleet/api";
 import {
+  CONTROLLER_NAME,
   controllerMetrics,
   eventMetrics,
   informerMetrics,
@@ -12,7 +11,8 @@ import {
   reconcileOutcomes,
   rolloutMetrics,
   workQueueMetrics,
-} from "../../operator/src/observe/metrics.js";
+} from "@edgefleet/operator";
+import { collectDefaultMetrics, Registry } from "prom-client";
 
 /**
  * The operator's metric families, from its own builders, kept moving as a working operator moves

@@ -1,13 +1,11 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { concreteQuery, dashboardFiles, dashboardQueries, ruleFiles } from "@edgefleet/dashboards";
+import type { Sample as TelemetrySample } from "@edgefleet/telemetry";
+import { METRIC_UNITS, METRICS } from "@edgefleet/telemetry";
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dashboardFiles, ruleFiles } from "../../dashboards/load.js";
-import { concreteQuery } from "../../dashboards/promql.js";
-import { dashboardQueries } from "../../dashboards/queries.js";
-import { METRIC_UNITS, METRICS } from "../../edge-agent/src/telemetry/metrics.js";
-import type { Sample as TelemetrySample } from "../../edge-agent/src/telemetry/schema.js";
 import { AgentProcess } from "../agent/agent-process.js";
 import { startTestPrometheus, type TestPrometheus } from "../helpers/prometheus.js";
 import { type GatewayProcess, startGateway } from "../telemetry/gateway-process.js";

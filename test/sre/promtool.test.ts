@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { allRules, KIT_DIRS, ruleFiles, ruleTestFiles } from "@edgefleet/dashboards";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { allRules, KIT_DIRS, ruleFiles, ruleTestFiles } from "../../dashboards/load.js";
 
 const PROMTOOL = "/usr/bin/promtool";
 

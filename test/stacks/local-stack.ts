@@ -2,8 +2,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { kubeconfigPath } from "@edgefleet/tools";
 import { parse, stringify } from "yaml";
-import { kubeconfigPath } from "../../tools/src/cluster/paths.js";
 import { type PulumiResult, pulumi } from "../helpers/pulumi.js";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));

@@ -1,4 +1,5 @@
 import { X509Certificate } from "node:crypto";
+import { HARDWARE_CLASSES } from "@edgefleet/stacks";
 import {
   ApiextensionsV1Api,
   AppsV1Api,
@@ -12,7 +13,6 @@ import {
   RbacAuthorizationV1Api,
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { HARDWARE_CLASSES } from "../../stacks/src/k3s/hardware.js";
 import { LocalStack, startCluster } from "./local-stack.js";
 
 // The real engine, language host and Kubernetes provider run the root Pulumi.yaml with the

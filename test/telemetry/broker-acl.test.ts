@@ -1,7 +1,7 @@
 import { connect, type TLSSocket } from "node:tls";
+import { REBIRTH_TOPIC } from "@edgefleet/telemetry";
 import mqtt, { type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REBIRTH_TOPIC } from "../../operator/src/gateway/topics.js";
 import { json, telemetry, topic } from "./payloads.js";
 import { GATEWAY_MQTT_IDENTITY, startTlsBroker, type TlsBroker } from "./tls-broker.js";
 

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { TlsBroker } from "./tls-broker.js";
 import { GATEWAY_MQTT_IDENTITY } from "./tls-broker.js";
 
-const MAIN = join(import.meta.dirname, "../../operator/src/gateway/main.ts");
+const MAIN = join(import.meta.dirname, "../../packages/gateway/src/main.ts");
 
 export interface GatewayProcess {
   readonly port: number;
@@ -27,7 +27,7 @@ export interface GatewayProcessOptions {
   readonly extraArgs?: readonly string[];
 }
 
-/** The real gateway entry point (node --import tsx operator/src/gateway/main.ts) with the gateway's MQTT identity; resolves once /readyz says ready. */
+/** The real gateway entry point (node --import tsx packages/gateway/src/main.ts) with the gateway's MQTT identity; resolves once /readyz says ready. */
 export async function startGateway(options: GatewayProcessOptions): Promise<GatewayProcess> {
   const dir = options.broker.identityDir(GATEWAY_MQTT_IDENTITY);
   const args = [

@@ -1,8 +1,7 @@
 import { spawnSync } from "node:child_process";
+import { LATENCY_BUCKETS_SECONDS, REBIRTH_TOPIC } from "@edgefleet/telemetry";
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LATENCY_BUCKETS_SECONDS } from "../../edge-agent/src/telemetry/schema.js";
-import { REBIRTH_TOPIC } from "../../operator/src/gateway/topics.js";
 import { eventually, parseExposition, select, seriesValue } from "./exposition.js";
 import { type GatewayProcess, startGateway } from "./gateway-process.js";
 import { birth, death, json, telemetry, topic } from "./payloads.js";

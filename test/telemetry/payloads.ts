@@ -1,5 +1,5 @@
-import type { BirthPayload, DeathPayload, TelemetryPayload } from "../../edge-agent/src/telemetry/schema.js";
-import { buildTopic } from "../../edge-agent/src/telemetry/topic.js";
+import type { BirthPayload, DeathPayload, TelemetryPayload } from "@edgefleet/telemetry";
+import { buildTopic } from "@edgefleet/telemetry";
 import { SITE } from "./tls-broker.js";
 
 /** Schema-valid payloads as an agent sends them, for publishers built in the tests. */

@@ -1,10 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { certificateAuthority, GATEWAY_MQTT_IDENTITY, type Issued, mosquittoAcl, mosquittoConfig } from "@edgefleet/stacks";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
-import { certificateAuthority, type Issued } from "../../stacks/src/pki/certificates.js";
-import { GATEWAY_MQTT_IDENTITY } from "../../stacks/src/platform/contract.js";
-import { mosquittoAcl, mosquittoConfig } from "../../stacks/src/platform/mosquitto.js";
 import { type Mosquitto, startMosquitto } from "../helpers/mosquitto.js";
 
 export const SITE = "plant-3";

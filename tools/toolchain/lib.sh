@@ -41,7 +41,7 @@ same_minor() {
 # First x.y.z version number found in a command's output, or nothing.
 extract_version() { grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -n1; }
 
-# Version of an npm dependency from the root package.json: the one place Pulumi versions are set.
+# Version of an npm dependency of the Pulumi program (stacks/package.json): the one place Pulumi versions are set.
 package_json_version() {
   node -e '
     const pkg = require(process.argv[1]);
@@ -52,5 +52,5 @@ package_json_version() {
       process.exit(1);
     }
     console.log(v);
-  ' "$REPO_ROOT/package.json" "$1"
+  ' "$REPO_ROOT/stacks/package.json" "$1"
 }

@@ -1,5 +1,4 @@
-import { NODE_ACCELERATORS } from "../../../operator/src/api/labels.js";
-import { ARCHITECTURES } from "../../../operator/src/api/vocabulary.js";
+import { ARCHITECTURES, NODE_ACCELERATORS } from "@edgefleet/api";
 import { HARDWARE_CLASSES, type Taint } from "../k3s/hardware.js";
 import { LOG_LEVELS } from "../platform/args.js";
 import { GATEWAY_MQTT_IDENTITY } from "../platform/contract.js";

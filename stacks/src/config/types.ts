@@ -1,5 +1,4 @@
-import type { NodeAccelerator } from "../../../operator/src/api/labels.js";
-import type { Architecture } from "../../../operator/src/api/vocabulary.js";
+import type { Architecture, NodeAccelerator } from "@edgefleet/api";
 import type { Taint } from "../k3s/hardware.js";
 import type { PlatformArgs } from "../platform/args.js";
 

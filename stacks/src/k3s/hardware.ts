@@ -3,8 +3,7 @@
  * labels the operator plans by and the taints that keep general workloads off scarce hardware.
  */
 
-import type { NodeAccelerator } from "../../../operator/src/api/labels.js";
-import type { Accelerator, Architecture } from "../../../operator/src/api/vocabulary.js";
+import type { Accelerator, Architecture, NodeAccelerator } from "@edgefleet/api";
 
 /** Every node's site label; the agents are selected by it. */
 export const SITE_LABEL = "edgefleet.io/site";

@@ -1,7 +1,7 @@
+import { ARTIFACT_CACHE_DIR, IMAGE_UID } from "@edgefleet/api";
 import { stringify } from "yaml";
-import { ARTIFACT_CACHE_DIR } from "../../../operator/src/planner/artifact-volume.js";
 import type { AirGapFiles, HostConfig } from "../config/types.js";
-import { IMAGE_UID, NODE_SPOOL_DIR } from "../platform/contract.js";
+import { NODE_SPOOL_DIR } from "../platform/contract.js";
 import { nodeLabels, nodeTaints, taintFlag } from "./hardware.js";
 
 /** Where K3s reads its config and where edgefleet writes the join token (root-only). */

@@ -1,8 +1,7 @@
+import { ARTIFACT_CACHE_DIR, LABELS } from "@edgefleet/api";
 import * as k8s from "@pulumi/kubernetes";
 import type { core } from "@pulumi/kubernetes/types/input.js";
 import * as pulumi from "@pulumi/pulumi";
-import { LABELS } from "../../../operator/src/api/labels.js";
-import { ARTIFACT_CACHE_DIR } from "../../../operator/src/planner/artifact-volume.js";
 import { classAccelerators, SITE_LABEL } from "../k3s/hardware.js";
 import { HTTP_PORT, NODE_IDENTITY_DIR, NODE_SPOOL_DIR } from "./contract.js";
 import { componentLabels, edgefleetPodTemplate, fieldEnv, podSecurity, resources, selectorLabels } from "./pod.js";
@@ -32,7 +31,7 @@ export const AGENT_CLUSTER_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [{ apiG
 const HOST_ROOT = "/host";
 
 /**
- * The agent's flags (edge-agent/src/agent/options.ts parses them; a test does so with these).
+ * The agent's flags (packages/edge-agent/src/agent/options.ts parses them; a test does so with these).
  * The node name comes from the downward API; the site and class are literal per DaemonSet. The
  * accelerators too: the container sees no host /dev, so the agent's detection would miss them.
  * It probes the runtime pods the operator bound to its node, found through the API server.

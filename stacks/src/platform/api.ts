@@ -1,7 +1,6 @@
+import { allCRDs, DEFAULT_RUNTIMES } from "@edgefleet/api";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { allCRDs } from "../../../operator/src/api/crds.js";
-import { DEFAULT_RUNTIMES } from "../../../operator/src/catalog/default-runtimes.js";
 
 export interface ApiArgs {
   /** Install the default EdgeRuntime catalog as well as the CRDs. */
@@ -11,7 +10,7 @@ export interface ApiArgs {
 /**
  * edgefleet's API in the cluster: the EdgeModel and EdgeRuntime CRDs and the default runtime
  * catalog, built by the operator's own TypeScript (the single schema source that also generates
- * operator/crds and operator/catalog), never copied from YAML.
+ * packages/api/crds and packages/api/catalog), never copied from YAML.
  */
 export class Api extends pulumi.ComponentResource {
   readonly crds: k8s.apiextensions.v1.CustomResourceDefinition[];

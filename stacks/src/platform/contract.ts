@@ -1,9 +1,8 @@
-import { TOPIC_ROOT } from "../../../edge-agent/src/telemetry/topic.js";
-import { ALL_NODES, REBIRTH_TOPIC } from "../../../operator/src/gateway/topics.js";
+import { ALL_NODES, REBIRTH_TOPIC, TOPIC_ROOT } from "@edgefleet/telemetry";
 
 /**
  * The contract between this program and edgefleet's images, which are built from the operator
- * (operator/src/main.ts), telemetry-gateway (operator/src/gateway/main.ts) and edge-agent entry
+ * (packages/operator/src/main.ts), telemetry-gateway (packages/gateway/src/main.ts) and edge-agent entry
  * points (deploy/docker/*.Dockerfile): the flags, ports and paths they honour. docs/pulumi.md
  * lists the same contract.
  */
@@ -22,9 +21,6 @@ export const GATEWAY_MQTT_IDENTITY = "edgefleet-gateway";
 /** Where each node keeps its own MQTT client identity (ca.crt, tls.crt, tls.key with CN = node name). */
 export const NODE_IDENTITY_DIR = "/etc/edgefleet/mqtt";
 
-/** The user of edgefleet's distroless images. */
-export const IMAGE_UID = 65532;
-
 /**
  * The agent's spool on the host, so telemetry not yet acknowledged survives pod restarts and
  * upgrades. Owned by IMAGE_UID: kubelet would create a missing hostPath as root, unwritable to the agent.
@@ -32,7 +28,7 @@ export const IMAGE_UID = 65532;
 export const NODE_SPOOL_DIR = "/var/lib/edgefleet/spool";
 
 /**
- * Topics, from the telemetry module (edge-agent/src/telemetry/topic.ts and the gateway's
+ * Topics, from the telemetry module (packages/telemetry/src/topic.ts and the gateway's
  * topics.ts): one scheme for the agent, the gateway and the broker's ACL.
  */
 export const TOPICS = {

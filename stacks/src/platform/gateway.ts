@@ -1,6 +1,6 @@
+import { DEFAULT_DEVICE_TIMEOUT_SECONDS } from "@edgefleet/gateway";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_DEVICE_TIMEOUT_SECONDS } from "../../../operator/src/gateway/options.js";
 import type { CertificateAuthority } from "../pki/certificates.js";
 import { GATEWAY_MQTT_IDENTITY, HTTP_PORT } from "./contract.js";
 import { componentLabels, edgefleetPodTemplate, fieldEnv, resources, selectorLabels } from "./pod.js";
@@ -22,7 +22,7 @@ export const GATEWAY = "edgefleet-telemetry-gateway";
 const MQTT_DIR = "/etc/edgefleet/mqtt";
 
 /**
- * The gateway's flags (operator/src/gateway/options.ts parses them). The MQTT client id is the pod
+ * The gateway's flags (packages/gateway/src/options.ts parses them). The MQTT client id is the pod
  * name, which a StatefulSet keeps across restarts and rollouts: the broker then resumes the pod's
  * persistent session with what was queued for it, instead of holding an orphaned session that keeps
  * taking its share of the shared subscription until it expires. A lone replica gets every message

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
+import { dashboardFiles, ruleFiles } from "@edgefleet/dashboards";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { dashboardFiles, ruleFiles } from "../../../dashboards/load.js";
 import type { PlatformArgs } from "./args.js";
 import { componentLabels } from "./pod.js";
 

@@ -1,6 +1,5 @@
+import { DEFAULT_RUNTIMES, LABELS, MANAGER } from "@edgefleet/api";
 import type * as k8s from "@pulumi/kubernetes";
-import { LABELS, MANAGER } from "../../../operator/src/api/labels.js";
-import { DEFAULT_RUNTIMES } from "../../../operator/src/catalog/default-runtimes.js";
 import { HTTP_PORT, MQTT_TLS_PORT } from "./contract.js";
 import { selectorLabels } from "./pod.js";
 

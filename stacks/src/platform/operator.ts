@@ -1,6 +1,6 @@
+import { GROUP } from "@edgefleet/api";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { GROUP } from "../../../operator/src/api/group.js";
 import type { LogLevel } from "./args.js";
 import { HTTP_PORT } from "./contract.js";
 import { componentLabels, edgefleetPodTemplate, fieldEnv, resources, selectorLabels } from "./pod.js";
@@ -33,7 +33,7 @@ export const OPERATOR = "edgefleet-operator";
 /**
  * What the operator may do, and nothing more: read the fleet (Nodes) and the catalog, manage its
  * EdgeModels' finalizers, annotations and status, their DaemonSets and ControllerRevisions (the
- * rollout's snapshots), and record Events. Exactly the verbs its client sends (operator/src/kube,
+ * rollout's snapshots), and record Events. Exactly the verbs its client sends (packages/kube/src,
  * controller, rollout): informers list and watch, server-side apply is a PATCH that may create,
  * and nothing reads single objects or updates whole ones. Cluster-wide because EdgeModels live in
  * app teams' namespaces.
@@ -115,7 +115,7 @@ export class Operator extends pulumi.ComponentResource {
             container: {
               name: "operator",
               image: args.image,
-              // Flags of operator/src/options.ts (a test parses these with it). The operator
+              // Flags of packages/operator/src/options.ts (a test parses these with it). The operator
               // watches EdgeModels in every namespace; only its Lease lives in the platform's.
               args: [
                 "--leader-election-namespace=$(POD_NAMESPACE)",

@@ -1,12 +1,11 @@
 import { X509Certificate } from "node:crypto";
+import { allCRDs, DEFAULT_RUNTIMES } from "@edgefleet/api";
+import { dashboardFiles, ruleFiles } from "@edgefleet/dashboards";
+import { parseOptions as parseAgentOptions } from "@edgefleet/edge-agent";
+import { parseGatewayOptions } from "@edgefleet/gateway";
+import { parseOptions } from "@edgefleet/operator";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { dashboardFiles, ruleFiles } from "../../../dashboards/load.js";
-import { parseOptions as parseAgentOptions } from "../../../edge-agent/src/agent/options.js";
-import { allCRDs } from "../../../operator/src/api/crds.js";
-import { DEFAULT_RUNTIMES } from "../../../operator/src/catalog/default-runtimes.js";
-import { parseGatewayOptions } from "../../../operator/src/gateway/options.js";
-import { parseOptions } from "../../../operator/src/options.js";
 import { DEFAULTS } from "../config/parse.js";
 import { certificateAuthority } from "../pki/certificates.js";
 import { descendants, type Registered, recordResources } from "../testing/mocks.js";

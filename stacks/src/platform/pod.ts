@@ -1,6 +1,7 @@
+import { IMAGE_UID } from "@edgefleet/api";
 import type { core } from "@pulumi/kubernetes/types/input.js";
 import type * as pulumi from "@pulumi/pulumi";
-import { HTTP_PORT, IMAGE_UID } from "./contract.js";
+import { HTTP_PORT } from "./contract.js";
 
 /** Recommended labels of one platform component; the first two select its pods. */
 export function componentLabels(component: string): Record<string, string> {

@@ -1,5 +1,5 @@
+import type { EdgeModel } from "@edgefleet/api";
 import { describe, expect, it } from "vitest";
-import type { EdgeModel } from "../../../operator/src/api/edgemodel.js";
 import { rolloutEnded, rolloutLine } from "./progress.js";
 
 const model = (rollout: object | undefined, generation = 2, observed = 2): EdgeModel =>

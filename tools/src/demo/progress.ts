@@ -1,4 +1,4 @@
-import type { EdgeModel } from "../../../operator/src/api/edgemodel.js";
+import type { EdgeModel } from "@edgefleet/api";
 
 /** p95 inference latency per version, as Prometheus computes it from the devices' histograms. */
 export type LatencyByVersion = ReadonlyMap<string, number>;

@@ -1,4 +1,4 @@
-import { LABELS as API_LABELS } from "../../../operator/src/api/labels.js";
+import { LABELS as API_LABELS } from "@edgefleet/api";
 import type { FleetProfile, HardwareClass } from "./profile.js";
 
 /** Labels edgefleet puts on every simulated node, on top of the class's own. */

@@ -1,7 +1,6 @@
 import { readFile } from "node:fs/promises";
+import { ARCHITECTURES, type Architecture, NODE_ACCELERATORS, type NodeAccelerator } from "@edgefleet/api";
 import { parse } from "yaml";
-import { NODE_ACCELERATORS, type NodeAccelerator } from "../../../operator/src/api/labels.js";
-import { ARCHITECTURES, type Architecture } from "../../../operator/src/api/vocabulary.js";
 
 /** A place where devices run: nodes get its region and zone as topology labels. */
 export interface FleetSite {

@@ -1,8 +1,8 @@
 #!/usr/bin/env -S node --import tsx
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { writeModels } from "@edgefleet/test-models";
 import { stateDir } from "../cluster/paths.js";
-import { writeModels } from "./models.js";
 
 const HELP = `Usage: tools/edgefleet models [--out DIR]
 

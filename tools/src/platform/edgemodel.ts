@@ -1,4 +1,4 @@
-import type { EdgeModel, EdgeModelSpec } from "../../../operator/src/api/edgemodel.js";
+import type { EdgeModel, EdgeModelSpec } from "@edgefleet/api";
 import type { PublishedArtifact } from "./registry.js";
 
 export interface SampleModelOptions {

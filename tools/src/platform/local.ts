@@ -1,8 +1,7 @@
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { GATEWAY_MQTT_IDENTITY } from "../../../stacks/src/platform/contract.js";
-import { mosquittoAcl, mosquittoConfig } from "../../../stacks/src/platform/mosquitto.js";
+import { GATEWAY_MQTT_IDENTITY, mosquittoAcl, mosquittoConfig } from "@edgefleet/stacks";
 import { mosquittoBinary, runnableConfig } from "../services/mosquitto.js";
 import { freePort } from "../services/ports.js";
 import { type Prometheus, startPrometheus } from "../services/prometheus.js";
@@ -105,7 +104,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions & { freeP
     const gatewayIdentity = pki.write("gateway", pki.issue(GATEWAY_MQTT_IDENTITY), join(options.dir, "pki"));
     const gateway = await run(
       "gateway",
-      tsx("operator/src/gateway/main.ts", [
+      tsx("packages/gateway/src/main.ts", [
         `--broker-url=${brokerUrl}`,
         `--tls-ca=${pki.caFile}`,
         `--tls-cert=${gatewayIdentity.cert}`,
@@ -135,7 +134,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions & { freeP
 
     const operator = await run(
       "operator",
-      tsx("operator/src/main.ts", [
+      tsx("packages/operator/src/main.ts", [
         `--kubeconfig=${options.kubeconfig}`,
         `--http-address=127.0.0.1:${ports.operator}`,
         `--prometheus-url=${prometheus.url}`,

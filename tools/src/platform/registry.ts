@@ -1,7 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { signFile } from "../../../edge-agent/src/artifacts/sign-file.js";
-import { encodeEnvelope, generateSigningKey } from "../../../edge-agent/src/artifacts/signature.js";
+import { encodeEnvelope, generateSigningKey, signFile } from "@edgefleet/edge-agent";
 
 /** What an EdgeModel variant's artifact field says about a published file. */
 export interface PublishedArtifact {

@@ -1,4 +1,4 @@
-import type { EdgeModel } from "../../../operator/src/api/edgemodel.js";
+import type { EdgeModel } from "@edgefleet/api";
 import type { Prometheus } from "../services/prometheus.js";
 
 export interface ServedEverywhereOptions {

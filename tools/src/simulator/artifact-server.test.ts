@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { certificateAuthority } from "@edgefleet/stacks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { certificateAuthority } from "../../../stacks/src/pki/certificates.js";
 import { type ArtifactServer, parseRange, startArtifactServer } from "./artifact-server.js";
 
 describe("parseRange", () => {

@@ -1,16 +1,12 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { ACCELERATORS, ARCHITECTURES, LABELS } from "@edgefleet/api";
+import type { AgentOptions, FetcherOptions } from "@edgefleet/edge-agent";
+import { workloadsByNode } from "@edgefleet/edge-agent";
+import type { Logger } from "@edgefleet/kit";
+import type { KubeClient, KubeObject, Resource } from "@edgefleet/kube";
+import { Informer, type InformerMetrics, RESOURCES } from "@edgefleet/kube";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
-import type { AgentOptions } from "../../../edge-agent/src/agent/options.js";
-import type { FetcherOptions } from "../../../edge-agent/src/artifacts/fetchers.js";
-import { workloadsByNode } from "../../../edge-agent/src/inference/workloads.js";
-import { LABELS } from "../../../operator/src/api/labels.js";
-import { ACCELERATORS, ARCHITECTURES } from "../../../operator/src/api/vocabulary.js";
-import type { KubeClient } from "../../../operator/src/kube/client.js";
-import { Informer, type InformerMetrics } from "../../../operator/src/kube/informer.js";
-import type { KubeObject, Resource } from "../../../operator/src/kube/objects.js";
-import { RESOURCES } from "../../../operator/src/kube/objects.js";
-import type { Logger } from "../../../operator/src/observe/log.js";
 import { LABELS as FLEET_LABELS } from "../fleet/nodes.js";
 import { NodeSimulation, type PublicKeyResolver } from "./node-sim.js";
 

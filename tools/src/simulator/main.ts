@@ -2,12 +2,10 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { parseDuration } from "@edgefleet/edge-agent";
+import { jsonLogger, LEVELS, type Level, listen, probeServer } from "@edgefleet/kit";
+import { KubeClient, loadCredentials } from "@edgefleet/kube";
 import { Registry } from "prom-client";
-import { parseDuration } from "../../../edge-agent/src/agent/options.js";
-import { KubeClient } from "../../../operator/src/kube/client.js";
-import { loadCredentials } from "../../../operator/src/kube/credentials.js";
-import { listen, probeServer } from "../../../operator/src/observe/http-server.js";
-import { jsonLogger, LEVELS, type Level } from "../../../operator/src/observe/log.js";
 import { DEFAULT_CLUSTER, kubeconfigPath, stateDir } from "../cluster/paths.js";
 import { localPki } from "../platform/pki.js";
 import { FleetSimulation } from "./fleet-sim.js";

@@ -1,14 +1,7 @@
 import { join } from "node:path";
-import { type RunningAgent, startAgent } from "../../../edge-agent/src/agent/agent.js";
-import type { AgentOptions } from "../../../edge-agent/src/agent/options.js";
-import { ArtifactCache } from "../../../edge-agent/src/artifacts/cache.js";
-import type { FetcherOptions } from "../../../edge-agent/src/artifacts/fetchers.js";
-import { Installer } from "../../../edge-agent/src/artifacts/installer.js";
-import { FailureReporter } from "../../../edge-agent/src/artifacts/reporter.js";
-import { LatencyProber } from "../../../edge-agent/src/inference/prober.js";
-import type { InferenceTarget } from "../../../edge-agent/src/inference/target.js";
-import type { RuntimeWorkload } from "../../../edge-agent/src/inference/workloads.js";
-import type { Logger } from "../../../operator/src/observe/log.js";
+import type { AgentOptions, FetcherOptions, InferenceTarget, RuntimeWorkload } from "@edgefleet/edge-agent";
+import { ArtifactCache, FailureReporter, Installer, LatencyProber, type RunningAgent, startAgent } from "@edgefleet/edge-agent";
+import type { Logger } from "@edgefleet/kit";
 import { type RuntimeInstance, startRuntimeInstance } from "./runtime-instance.js";
 
 /** Reads the PEM public key a signed variant references (a Secret in the model's namespace). */

@@ -1,7 +1,6 @@
+import { loadModel, RuntimeServer } from "@edgefleet/cpu-runtime";
+import type { Logger } from "@edgefleet/kit";
 import { Registry } from "prom-client";
-import { loadModel } from "../../../edge-agent/src/runtime/model.js";
-import { RuntimeServer } from "../../../edge-agent/src/runtime/server.js";
-import type { Logger } from "../../../operator/src/observe/log.js";
 
 /** One model version served by the real CPU runtime on a simulated node. */
 export interface RuntimeInstance {

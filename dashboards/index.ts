@@ -1,0 +1,7 @@
+export { boards } from "./boards/index.js";
+export { PENDING_METRICS } from "./contract.js";
+export { exportedFamilies } from "./exported.js";
+export { familyProblems, type KitInput, kitInput, lintKit } from "./lint.js";
+export { allRules, dashboardFiles, KIT_DIRS, ruleFiles, ruleTestFiles } from "./load.js";
+export { concreteQuery, parsePromQL } from "./promql.js";
+export { dashboardQueries } from "./queries.js";

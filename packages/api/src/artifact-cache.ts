@@ -1,0 +1,14 @@
+/** The node's content-addressed artifact cache (docs/artifacts.md), shared by every runtime pod on it. */
+export const ARTIFACT_CACHE_DIR = "/var/lib/edgefleet/artifacts";
+
+/** Where a verified model file lies in the cache; runtimes load $(EDGEFLEET_ARTIFACT_SHA256) from here. */
+export const ARTIFACT_BLOBS_DIR = `${ARTIFACT_CACHE_DIR}/blobs/sha256`;
+
+/**
+ * The edge-agent image's install entry point (packages/edge-agent/src/artifacts/install-cli.ts bundled
+ * next to the agent's own): with no flags it reads the model's EDGEFLEET_* environment.
+ */
+export const VERIFY_COMMAND = ["/nodejs/bin/node", "/app/install-artifact.mjs"];
+
+/** The user of edgefleet's distroless images; provisioning makes the cache directory theirs. */
+export const IMAGE_UID = 65532;

@@ -1,0 +1,83 @@
+import { ARTIFACT_BLOBS_DIR } from "../artifact-cache.js";
+import type { EdgeRuntime, EdgeRuntimeSpec } from "../edgeruntime.js";
+import { API_VERSION } from "../group.js";
+import { LABELS } from "../labels.js";
+
+/**
+ * The EdgeRuntime catalog edgefleet ships: one runtime per model format family, together covering
+ * every accelerator of the reference fleet. Clusters may add their own or disable these.
+ */
+
+const IMAGE_TAG = "0.1.0";
+
+// Open Inference Protocol v2 over HTTP and gRPC, on KServe's usual ports.
+const SERVE: Pick<EdgeRuntimeSpec, "args" | "ports" | "protocol"> = {
+  args: ["--http-port=8080", "--grpc-port=8081"],
+  ports: [
+    { name: "http", containerPort: 8080, protocol: "TCP" },
+    { name: "grpc", containerPort: 8081, protocol: "TCP" },
+  ],
+  protocol: "open-inference-v2",
+};
+
+type Serving = Pick<EdgeRuntimeSpec, "image" | "args" | "ports">;
+
+function runtime(name: string, spec: Omit<EdgeRuntimeSpec, keyof typeof SERVE | "image">, own: Partial<Serving> = {}): EdgeRuntime {
+  return {
+    apiVersion: API_VERSION,
+    kind: "EdgeRuntime",
+    metadata: { name, labels: { [LABELS.partOf]: "edgefleet" } },
+    spec: { image: `ghcr.io/edgefleet/runtime-${name}:${IMAGE_TAG}`, ...SERVE, ...own, ...spec },
+  };
+}
+
+/**
+ * edgefleet's own CPU runtime (packages/cpu-runtime/src/main.ts, docs/runtime.md): OIP v2 over HTTP
+ * only, told what to serve by the operator's model environment through Kubernetes' $(VAR) expansion.
+ */
+const CPU_RUNTIME: Serving = {
+  image: `ghcr.io/edgefleet/cpu-runtime:${IMAGE_TAG}`,
+  args: [
+    "--model-name=$(EDGEFLEET_MODEL)",
+    "--model-version=$(EDGEFLEET_MODEL_VERSION)",
+    `--model-path=${ARTIFACT_BLOBS_DIR}/$(EDGEFLEET_ARTIFACT_SHA256)`,
+    "--http-address=0.0.0.0:8080",
+  ],
+  ports: [{ name: "http", containerPort: 8080, protocol: "TCP" }],
+};
+
+export const DEFAULT_RUNTIMES: readonly EdgeRuntime[] = [
+  runtime(
+    "onnx",
+    {
+      // The onnxruntime-node version the CPU runtime ships.
+      supportedFormats: [{ format: "onnx", precisions: ["fp32", "int8"], versions: ["1.30.0"] }],
+      accelerators: [{ kind: "cpu" }],
+      architectures: ["amd64", "arm64"],
+      priority: 0,
+    },
+    CPU_RUNTIME,
+  ),
+  runtime("tensorrt", {
+    supportedFormats: [{ format: "tensorrt", precisions: ["fp16", "int8"], versions: ["10.3.0"] }],
+    accelerators: [{ kind: "nvidia-gpu", resources: { "nvidia.com/gpu": 1 } }],
+    architectures: ["arm64", "amd64"],
+    priority: 10,
+  }),
+  runtime("tflite", {
+    supportedFormats: [{ format: "tflite", precisions: ["fp32", "int8"], versions: ["2.16.1"] }],
+    accelerators: [{ kind: "edgetpu", resources: { "coral.ai/tpu": 1 } }, { kind: "cpu" }],
+    architectures: ["arm64", "amd64"],
+    priority: 0,
+  }),
+  runtime("openvino", {
+    supportedFormats: [{ format: "openvino", precisions: ["fp16", "int8"], versions: ["2024.6.0"] }],
+    accelerators: [
+      { kind: "intel-npu", resources: { "npu.intel.com/accel": 1 } },
+      { kind: "intel-gpu", resources: { "gpu.intel.com/i915": 1 } },
+      { kind: "cpu" },
+    ],
+    architectures: ["amd64"],
+    priority: 0,
+  }),
+];

@@ -1,0 +1,23 @@
+export { ARTIFACT_CACHE_DIR, IMAGE_UID, VERIFY_COMMAND } from "./artifact-cache.js";
+export { DEFAULT_RUNTIMES } from "./catalog/default-runtimes.js";
+export type { Condition } from "./common.js";
+export { allCRDs } from "./crds.js";
+export {
+  type AnalysisCheck,
+  type AnalysisStatus,
+  type EdgeModel,
+  type EdgeModelSpec,
+  type EdgeModelStatus,
+  type ModelVariant,
+  type PlacementStatus,
+  ROLLOUT_DECISIONS,
+  ROLLOUT_PHASES,
+  type RolloutDecision,
+  type RolloutPhase,
+  type RolloutStatus,
+} from "./edgemodel.js";
+export type { AcceleratorBinding, EdgeRuntime } from "./edgeruntime.js";
+export { API_VERSION, GROUP } from "./group.js";
+export { LABELS, MANAGER, NODE_ACCELERATORS, type NodeAccelerator } from "./labels.js";
+export { edgeModel, SHA256, VISION_VARIANTS, variant } from "./testing/models.js";
+export { ACCELERATORS, type Accelerator, ARCHITECTURES, type Architecture, DEFAULT_ACCELERATOR_PREFERENCE } from "./vocabulary.js";

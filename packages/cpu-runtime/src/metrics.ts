@@ -1,0 +1,50 @@
+import { LATENCY_BUCKETS_SECONDS } from "@edgefleet/telemetry";
+import { Counter, Histogram, type Registry } from "prom-client";
+
+/** How an infer request for the served model ended. */
+export const RESULTS = ["success", "invalid", "unavailable", "error"] as const;
+export type Result = (typeof RESULTS)[number];
+
+export interface InferenceMetrics {
+  /** A successful inference and its duration, from the request's arrival to the response being written. */
+  success(seconds: number): void;
+  failure(result: Exclude<Result, "success">): void;
+}
+
+/**
+ * The runtime's own inference metrics, labelled by the one model version it serves, so an edge
+ * agent can read real traffic's latency in the same buckets its telemetry uses.
+ */
+export function inferenceMetrics(registry: Registry, model: { name: string; version: string }): InferenceMetrics {
+  const labels = { model: model.name, version: model.version };
+  const histogram = new Histogram({
+    name: "edgefleet_runtime_inference_duration_seconds",
+    help: "Duration of successful infer requests, from arrival to response, in seconds.",
+    labelNames: ["model", "version"],
+    buckets: [...LATENCY_BUCKETS_SECONDS],
+    registers: [registry],
+  });
+  // Every series exists from the start, so a reader's first scrape is a baseline of zeros.
+  histogram.zero(labels);
+  const duration = histogram.labels(labels);
+  const requests = new Counter({
+    name: "edgefleet_runtime_inference_requests_total",
+    help: "Infer requests for the served model, by result: success, invalid (4xx), unavailable (model loading), error.",
+    labelNames: ["model", "version", "result"],
+    registers: [registry],
+  });
+  for (const result of RESULTS) requests.inc({ ...labels, result }, 0);
+  const counters = Object.fromEntries(RESULTS.map((result) => [result, requests.labels({ ...labels, result })])) as Record<
+    Result,
+    ReturnType<typeof requests.labels>
+  >;
+  return {
+    success(seconds) {
+      duration.observe(seconds);
+      counters.success.inc();
+    },
+    failure(result) {
+      counters[result].inc();
+    },
+  };
+}

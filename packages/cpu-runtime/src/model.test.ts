@@ -1,0 +1,28 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { useTempDirs } from "@edgefleet/kit";
+import { buildModels } from "@edgefleet/test-models";
+import { describe, expect, it } from "vitest";
+import { loadModel, warmUp } from "./model.js";
+
+const tempDir = useTempDirs("runtime-model");
+
+describe("loadModel", () => {
+  it("loads an ONNX file with its tensor specs, warmed up on zero inputs before it is served", async () => {
+    const [detector] = buildModels();
+    if (!detector) throw new Error("no test model");
+    const path = join(tempDir(), detector.fileName);
+    writeFileSync(path, detector.bytes);
+    const model = await loadModel({ name: "detector", version: "1.0.0", path, intraOpThreads: 1 });
+    expect(model.inputs.map((i) => [i.name, i.datatype])).toEqual([["input", "FP32"]]);
+    let runs = 0;
+    const run = model.session.run.bind(model.session);
+    model.session.run = ((...args: Parameters<typeof run>) => {
+      runs++;
+      return run(...args);
+    }) as typeof model.session.run;
+    await warmUp(model, 2);
+    expect(runs).toBe(2);
+    await model.session.release();
+  });
+});

@@ -1,0 +1,208 @@
+import type { Server } from "node:http";
+import type { Logger } from "@edgefleet/kit";
+import { type IntervalTimers, listen, Periodic, probeServer, realIntervalTimers } from "@edgefleet/kit";
+import { KubeClient, loadCredentials } from "@edgefleet/kube";
+import { SCHEMA_VERSION } from "@edgefleet/telemetry";
+import { type Clock, monotonicClock } from "../clock.js";
+import { LatencyProber } from "../inference/prober.js";
+import { fullJitterBackoff } from "../mqtt/backoff.js";
+import { MqttPublisher } from "../mqtt/publisher.js";
+import { SpoolSender } from "../mqtt/sender.js";
+import { nodeTopics } from "../mqtt/topics.js";
+import type { Timers } from "../spool/options.js";
+import { Spool } from "../spool/spool.js";
+import { type ArtifactSource, Collector, type InferenceSource } from "./collector.js";
+import { RuntimeDiscovery } from "./discovery.js";
+import { readInferenceTargets } from "./inference-targets.js";
+import { inventory } from "./inventory.js";
+import { agentMetrics } from "./metrics.js";
+import type { AgentOptions } from "./options.js";
+import { sensorSet } from "./sensors.js";
+import { SeqCounter } from "./seq.js";
+
+export const AGENT_VERSION = "0.1.0";
+
+/** Integrations the entry point wires when they exist on the node. */
+export interface AgentDeps {
+  readonly log: Logger;
+  readonly inference?: InferenceSource;
+  readonly artifacts?: ArtifactSource;
+  readonly clock?: Clock;
+  readonly now?: () => number;
+  readonly random?: () => number;
+  readonly timers?: Timers & IntervalTimers;
+}
+
+export interface RunningAgent {
+  /** The port /metrics is served on. */
+  readonly port: number;
+  /** Clean shutdown: last message spooled, spool drained for a bounded time, death published. */
+  stop(): Promise<void>;
+}
+
+const realTimers: Timers & IntervalTimers = {
+  ...realIntervalTimers,
+  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/** How often --discover-runtimes lists the node's runtime pods. */
+const DISCOVERY_INTERVAL_MS = 15_000;
+
+/** Unhealthy once this many intervals pass without a completed read. */
+const STALE_INTERVALS = 5;
+
+export async function startAgent(options: AgentOptions, deps: AgentDeps): Promise<RunningAgent> {
+  const { log } = deps;
+  const clock = deps.clock ?? monotonicClock;
+  const now = deps.now ?? Date.now;
+  const timers = deps.timers ?? realTimers;
+  // The latency prober over the targets file, unless the caller brings its own inference source.
+  const probes = deps.inference === undefined && (options.inferenceTargets !== undefined || options.discoverRuntimes);
+  const prober = probes
+    ? new LatencyProber({
+        targets: options.inferenceTargets === undefined ? [] : readInferenceTargets(options.inferenceTargets),
+        intervalMs: options.probeIntervalMs,
+        log,
+      })
+    : undefined;
+  const kube =
+    prober && options.discoverRuntimes
+      ? new KubeClient({ credentials: await loadCredentials(options.kubeconfig), qps: 1, burst: 2 })
+      : undefined;
+  const discovery =
+    prober && kube
+      ? new RuntimeDiscovery({ client: kube, node: options.node, log, update: (targets) => prober.setTargets(targets) })
+      : undefined;
+  const inference = deps.inference ?? prober;
+  const spool = Spool.open({ dir: options.spoolDir, maxBytes: options.spoolMaxBytes });
+  const recovered = spool.stats();
+  const seq = SeqCounter.open(options.spoolDir, spool);
+  log.info("spool open", {
+    dir: options.spoolDir,
+    pending: recovered.pending,
+    dropped: recovered.dropped.messages,
+    nextSeq: seq.next,
+    recovered: recovered.recovered,
+  });
+
+  let publisher: MqttPublisher | undefined;
+  const sender = new SpoolSender({
+    spool,
+    events: {
+      published: (result) => metrics.publishes.inc({ result }),
+      linkFailed: (err) => log.warn("publish failed without an answer; resending from the spool", { error: String(err) }),
+      ackFailed: (err) => log.error("cannot record acknowledgements in the spool; messages will be sent again", { error: String(err) }),
+    },
+  });
+  const metrics = agentMetrics({
+    spool: () => spool.stats(),
+    connected: () => publisher?.connected ?? false,
+    inFlight: () => sender.inFlightCount,
+  });
+  const sensors = sensorSet({ types: options.sensors, root: options.sysfsRoot, simulatedSeed: options.simulatedSeed, clock });
+  const hardware = inventory({ ...options, sensors: options.sensors, root: options.sysfsRoot });
+  log.info("inventory", { hardware });
+
+  const collector = new Collector({
+    topic: nodeTopics(options.site, options.node).telemetry,
+    sensors,
+    ...(inference ? { inference } : {}),
+    ...(deps.artifacts ? { artifacts: deps.artifacts } : {}),
+    spool,
+    seq,
+    sender,
+    metrics,
+    now,
+    log,
+  });
+  let lastRun = clock.now();
+  const loop = new Periodic({
+    intervalMs: options.intervalMs,
+    timers,
+    clock,
+    run: () => collector.collect(),
+    ran: (seconds) => {
+      lastRun = clock.now();
+      metrics.loopDuration.observe(seconds);
+    },
+    overran: () => metrics.loopOverruns.inc(),
+    failed: (err) => log.error("telemetry loop run failed", { error: String(err) }),
+  });
+
+  let attempts = 0;
+  publisher = new MqttPublisher({
+    url: options.brokerUrl,
+    site: options.site,
+    node: options.node,
+    tls: options.tls,
+    keepaliveSeconds: options.keepaliveSeconds,
+    backoff: fullJitterBackoff({
+      minDelayMs: options.reconnectMinDelayMs,
+      maxDelayMs: options.reconnectMaxDelayMs,
+      ...(deps.random ? { random: deps.random } : {}),
+    }),
+    window: options.maxInFlight,
+    sender,
+    birth: () => ({ schemaVersion: SCHEMA_VERSION, timestamp: now(), agentVersion: AGENT_VERSION, hardware }),
+    now,
+    timers,
+    log,
+    events: {
+      connecting: () => {
+        metrics.connectAttempts.inc();
+        if (attempts++ > 0) metrics.reconnects.inc();
+      },
+      birth: (reason) => metrics.births.inc({ reason }),
+    },
+  });
+
+  const server: Server = probeServer({
+    registry: metrics.registry,
+    healthy: () => clock.now() - lastRun < STALE_INTERVALS * options.intervalMs,
+    ready: () => true,
+  });
+  let port: number;
+  try {
+    port = await listen(server, options.httpAddress);
+  } catch (err) {
+    spool.close();
+    throw err;
+  }
+  log.info("serving /metrics, /healthz and /readyz", { port });
+
+  const discoveryLoop =
+    discovery &&
+    new Periodic({
+      intervalMs: DISCOVERY_INTERVAL_MS,
+      timers,
+      clock,
+      run: () => discovery.refresh(),
+      failed: (err) => log.error("runtime discovery failed", { error: String(err) }),
+    });
+
+  publisher.start();
+  discoveryLoop?.start();
+  void discoveryLoop?.runOnce();
+  prober?.start();
+  loop.start();
+  void loop.runOnce();
+
+  return {
+    port,
+    async stop() {
+      await loop.stop();
+      await discoveryLoop?.stop();
+      kube?.close();
+      await prober?.stop();
+      // The final batch: what the sensors read up to the signal goes to the spool too.
+      await loop.runOnce();
+      await publisher.stop(options.drainTimeoutMs);
+      const left = spool.stats();
+      seq.persist();
+      spool.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      log.info("stopped", { pendingMessages: left.pending, nextSeq: seq.next });
+    },
+  };
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env -S node --import tsx
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { jsonLogger } from "@edgefleet/kit";
+import { ArtifactCache } from "./cache.js";
+import { acquireCacheLock } from "./cache-lock.js";
+import { INSTALL_HELP, type InstallOptions, parseInstallOptions } from "./install-options.js";
+import { Installer } from "./installer.js";
+import { writeRefusal } from "./refusal-inbox.js";
+import { FailureReporter } from "./reporter.js";
+
+/** The lock every install on a node takes, in the cache directory it guards. */
+export const LOCK_FILE = "install.lock";
+
+async function install(options: InstallOptions): Promise<number> {
+  const { namespace, model, version, artifact, cacheDir } = options;
+  const log = jsonLogger().with({ namespace, model, version });
+  mkdirSync(cacheDir, { recursive: true });
+  const waitStarted = Date.now();
+  const lock = await acquireCacheLock({ path: join(cacheDir, LOCK_FILE), timeoutMs: options.lockTimeoutMs });
+  try {
+    log.info("cache lock taken", { waitedMs: Date.now() - waitStarted });
+    // Everything an install touches is shared by the node's runtime pods: partial downloads,
+    // eviction (which spares only this process's reservations), each model's state, and even
+    // opening (which deletes state files a crash left half-written), so all of it is under the lock.
+    const cache = ArtifactCache.open({ root: cacheDir, maxBytes: options.cacheMaxBytes });
+    const installer = new Installer({
+      cache,
+      requireSignature: options.requireSignature,
+      reporter: new FailureReporter(log),
+      log,
+      ...(options.ca !== undefined ? { fetchers: { https: { ca: options.ca } } } : {}),
+    });
+    const outcome = await installer.install({ namespace, model, version, artifact });
+    if (!outcome.installed) {
+      writeRefusal(cacheDir, { namespace, model, version }, outcome.refusal);
+      log.error("artifact not verified; the runtime will not start", { reason: outcome.refusal.reason });
+      return 1;
+    }
+    const { sha256 } = outcome.state.active;
+    log.info("artifact verified and active", { sha256, path: cache.blobPath(sha256), downloaded: outcome.downloaded });
+    return 0;
+  } finally {
+    lock.release();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseInstallOptions>;
+  try {
+    parsed = parseInstallOptions(argv);
+  } catch (err) {
+    console.error(`${err instanceof Error ? err.message : err}\n\n${INSTALL_HELP}`);
+    return 2;
+  }
+  if (parsed.help) {
+    console.log(INSTALL_HELP);
+    return 0;
+  }
+  return install(parsed.options);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(JSON.stringify({ ts: new Date().toISOString(), level: "error", msg: "artifact install failed", error: String(err) }));
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,155 @@
+import { type Logger, silentLogger } from "@edgefleet/kit";
+import type { ArtifactCache } from "./cache.js";
+import type { Progress } from "./fetcher.js";
+import { createFetcher, type FetcherOptions } from "./fetchers.js";
+import { MemorySink } from "./memory-sink.js";
+import type { ModelState } from "./model-state.js";
+import type { PartialFile } from "./partial-file.js";
+import { ArtifactRefusal, asRefusal } from "./refusal.js";
+import type { FailureReporter } from "./reporter.js";
+import { MAX_ENVELOPE_BYTES, verifyEnvelope } from "./signature.js";
+
+/** An EdgeModel variant's artifact, with the public key already read from the Secret it references. */
+export interface ArtifactSpec {
+  uri: string;
+  sha256: string;
+  sizeBytes: number;
+  signature?: { uri: string; publicKeyPem: string };
+}
+
+export interface InstallRequest {
+  namespace: string;
+  model: string;
+  version: string;
+  artifact: ArtifactSpec;
+  onProgress?: (progress: Progress) => void;
+  signal?: AbortSignal;
+}
+
+export type InstallOutcome =
+  | { installed: true; state: ModelState; downloaded: boolean }
+  /** The node keeps `state`, what it served before. */
+  | { installed: false; refusal: ArtifactRefusal; state: ModelState | undefined };
+
+export interface InstallerOptions {
+  cache: ArtifactCache;
+  /** Refuse artifacts without a signature (signature-missing). On by default; off only for local experiments. */
+  requireSignature?: boolean;
+  fetchers?: FetcherOptions;
+  reporter?: FailureReporter;
+  log?: Logger;
+}
+
+/**
+ * Fetches, verifies and activates model artifacts. Nothing reaches the cache's blobs unless its
+ * size, sha256 and signature all check out, and a refusal leaves the active version as it was.
+ * Installs run one at a time, so two models sharing a digest never write the same partial file.
+ */
+export class Installer {
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly cache: ArtifactCache;
+  private readonly requireSignature: boolean;
+  private readonly log: Logger;
+
+  constructor(private readonly options: InstallerOptions) {
+    this.cache = options.cache;
+    this.requireSignature = options.requireSignature ?? true;
+    this.log = options.log ?? silentLogger;
+  }
+
+  /** Never rejects: every failure is a refusal in the outcome, reported and logged. */
+  install(request: InstallRequest): Promise<InstallOutcome> {
+    const run = this.queue.then(() => this.run(request));
+    this.queue = run;
+    return run;
+  }
+
+  private async run(request: InstallRequest): Promise<InstallOutcome> {
+    const { namespace, model, version, artifact } = request;
+    try {
+      await this.verifySignature(request);
+      const downloaded = await this.ensureBlob(request);
+      const state = this.cache.activate(namespace, model, { version, sha256: artifact.sha256, sizeBytes: artifact.sizeBytes });
+      const evicted = this.cache.evict();
+      this.log.info("artifact installed", { namespace, model, version, sha256: artifact.sha256, downloaded, evicted: evicted.length });
+      return { installed: true, state, downloaded };
+    } catch (err) {
+      const refusal = asRefusal(err);
+      this.options.reporter?.record({ namespace, model, version }, refusal);
+      let state: ModelState | undefined;
+      try {
+        state = this.cache.state(namespace, model);
+      } catch {
+        state = undefined; // an invalid name already made the install fail; there is no state to report
+      }
+      return { installed: false, refusal, state };
+    }
+  }
+
+  /** Checked before the download, so a refused artifact costs a device no bandwidth. */
+  private async verifySignature({ model, version, artifact, signal }: InstallRequest): Promise<void> {
+    if (!artifact.signature) {
+      if (this.requireSignature)
+        throw new ArtifactRefusal("signature-missing", "the artifact has no signature and the policy requires one");
+      return;
+    }
+    const sink = new MemorySink(MAX_ENVELOPE_BYTES);
+    try {
+      await createFetcher(artifact.signature.uri, this.options.fetchers).fetch({
+        uri: artifact.signature.uri,
+        sink,
+        ...(signal ? { signal } : {}),
+      });
+    } catch (err) {
+      if (sink.tooLarge) throw new ArtifactRefusal("signature-invalid", `signature file is larger than ${MAX_ENVELOPE_BYTES} bytes`);
+      throw asRefusal(err);
+    }
+    verifyEnvelope(sink.bytes(), artifact.signature.publicKeyPem, { model, version, sha256: artifact.sha256 });
+  }
+
+  /** Puts the verified file in the cache; false when it was there already. */
+  private async ensureBlob({ artifact, onProgress, signal }: InstallRequest): Promise<boolean> {
+    const { uri, sha256, sizeBytes } = artifact;
+    const fetcher = createFetcher(uri, this.options.fetchers);
+    const release = this.cache.reserve(sha256);
+    try {
+      const cached = this.cache.blobSize(sha256);
+      if (cached !== undefined) {
+        if (cached !== sizeBytes)
+          throw new ArtifactRefusal("size-mismatch", `cached blob ${sha256} has ${cached} bytes, the artifact's sizeBytes is ${sizeBytes}`);
+        return false;
+      }
+      this.cache.evict(sizeBytes);
+      const partial = this.cache.openPartial(sha256);
+      try {
+        await fetcher.fetch({ uri, sink: partial, sizeBytes, ...(onProgress ? { onProgress } : {}), ...(signal ? { signal } : {}) });
+      } catch (err) {
+        // A network failure keeps the bytes so far for the next attempt; a wrong size does not.
+        if (err instanceof ArtifactRefusal && err.reason !== "download-failed") this.cache.discardPartial(partial);
+        else partial.close();
+        throw err;
+      }
+      this.verifyDownload(partial, artifact);
+      this.cache.commit(partial, sha256);
+      return true;
+    } finally {
+      release();
+    }
+  }
+
+  private verifyDownload(partial: PartialFile, { uri, sha256, sizeBytes }: ArtifactSpec): void {
+    let refusal: ArtifactRefusal | undefined;
+    if (partial.offset !== sizeBytes) {
+      refusal = new ArtifactRefusal(
+        "size-mismatch",
+        `${uri} ended after ${partial.offset} bytes, the artifact's sizeBytes is ${sizeBytes}`,
+      );
+    } else if (partial.digest() !== sha256) {
+      refusal = new ArtifactRefusal("digest-mismatch", `${uri} has sha256 ${partial.digest()}, the artifact's sha256 is ${sha256}`);
+    }
+    if (refusal) {
+      this.cache.discardPartial(partial);
+      throw refusal;
+    }
+  }
+}

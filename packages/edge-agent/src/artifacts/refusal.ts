@@ -1,0 +1,24 @@
+import type { ArtifactFailures } from "@edgefleet/telemetry";
+
+export type ArtifactFailureReason = ArtifactFailures["reason"];
+
+/**
+ * Why an artifact was not installed. Every way an install can fail ends in one of these, so the
+ * agent reports it under a bounded reason and the node keeps serving what it had.
+ */
+export class ArtifactRefusal extends Error {
+  override readonly name = "ArtifactRefusal";
+  constructor(
+    readonly reason: ArtifactFailureReason,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** Anything thrown while installing, as a refusal: unexpected errors are download failures. */
+export function asRefusal(err: unknown): ArtifactRefusal {
+  if (err instanceof ArtifactRefusal) return err;
+  return new ArtifactRefusal("download-failed", err instanceof Error ? err.message : String(err), { cause: err });
+}

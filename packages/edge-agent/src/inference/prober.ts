@@ -1,0 +1,176 @@
+import type { Agent } from "node:http";
+import { type Logger, silentLogger } from "@edgefleet/kit";
+import type { InferenceStats } from "@edgefleet/telemetry";
+import { type Clock, monotonicClock } from "../clock.js";
+import type { Timers } from "../spool/options.js";
+import { addCounts, addError, addSuccess, type Counts, type CumulativeSnapshot, deltaCounts, emptyCounts } from "./buckets.js";
+import { httpRequest, keepAliveAgent } from "./http.js";
+import { parseRuntimeMetrics } from "./runtime-metrics.js";
+import { parseInputs, syntheticRequest } from "./synthetic.js";
+import { type InferenceTarget, targetKey } from "./target.js";
+
+export interface LatencyProberOptions {
+  targets?: readonly InferenceTarget[];
+  /** Time from the start of one probe round to the start of the next (rounds never overlap). */
+  intervalMs: number;
+  /** Limit on each HTTP request (default 5 s; a slow target delays the next round, never overlaps it). */
+  timeoutMs?: number;
+  clock?: Clock;
+  timers?: Timers;
+  log?: Logger;
+}
+
+interface TargetState {
+  target: InferenceTarget;
+  counts: Counts;
+  /** The synthetic infer body, built from model metadata; cleared after a failure so metadata is read again. */
+  request: string | undefined;
+  /** The runtime's metrics at the last successful scrape, when the target reads them. */
+  snapshot: CumulativeSnapshot | undefined;
+  failing: boolean;
+}
+
+const realTimers: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+const DEFAULT_TIMEOUT_MS = 5_000;
+
+/**
+ * Measures inference on the node's runtimes through the Open Inference Protocol v2: each round
+ * checks every target's model readiness, reads its metadata (once, and again after a failure),
+ * sends an infer request with a synthetic input and times it. collect() hands out what was measured
+ * since the previous collect, in the telemetry schema's InferenceStats form.
+ */
+export class LatencyProber {
+  private readonly states = new Map<string, TargetState>();
+  /** Targets removed before their counts were collected: reported once more, then dropped. */
+  private retired: TargetState[] = [];
+  private readonly agent: Agent = keepAliveAgent();
+  private readonly intervalMs: number;
+  private readonly timeoutMs: number;
+  private readonly clock: Clock;
+  private readonly timers: Timers;
+  private readonly log: Logger;
+  private timer: unknown;
+  private round: Promise<void> | undefined;
+  private stopped = true;
+
+  constructor(options: LatencyProberOptions) {
+    if (!(options.intervalMs > 0)) throw new RangeError(`prober intervalMs must be positive, got ${options.intervalMs}`);
+    this.intervalMs = options.intervalMs;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.clock = options.clock ?? monotonicClock;
+    this.timers = options.timers ?? realTimers;
+    this.log = options.log ?? silentLogger;
+    this.setTargets(options.targets ?? []);
+  }
+
+  /** Replaces the targets (models come and go); measurements of kept targets carry on. */
+  setTargets(targets: readonly InferenceTarget[]): void {
+    const next = new Map<string, TargetState>();
+    for (const target of targets) {
+      const key = targetKey(target);
+      next.set(key, this.states.get(key) ?? { target, counts: emptyCounts(), request: undefined, snapshot: undefined, failing: false });
+    }
+    for (const [key, state] of this.states) if (!next.has(key) && state.counts.requests > 0) this.retired.push(state);
+    this.states.clear();
+    for (const [key, state] of next) this.states.set(key, state);
+  }
+
+  /** Probes now and then every intervalMs until stop(). */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.timer = this.timers.setTimeout(() => void this.tick(), 0);
+  }
+
+  /** Stops the loop and waits for a round in flight; collect() still returns what it measured. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.round;
+    this.agent.destroy();
+  }
+
+  /** One round over every target; never rejects. */
+  probeAll(): Promise<void> {
+    this.round ??= Promise.all([...this.states.values()].map((s) => this.probe(s))).then(
+      () => {
+        this.round = undefined;
+      },
+      (err: unknown) => {
+        this.round = undefined;
+        this.log.error("probe round failed", { error: String(err) });
+      },
+    );
+    return this.round;
+  }
+
+  /** Per-target deltas since the previous collect (targets with nothing measured are left out). */
+  collect(): InferenceStats[] {
+    const out: InferenceStats[] = [];
+    for (const state of [...this.retired, ...this.states.values()]) {
+      if (state.counts.requests === 0) continue;
+      const { namespace, model, version, variant, runtime } = state.target;
+      out.push({ namespace, model, version, variant, runtime, ...state.counts });
+      state.counts = emptyCounts();
+    }
+    this.retired = [];
+    return out;
+  }
+
+  private async tick(): Promise<void> {
+    const started = this.clock.now();
+    await this.probeAll();
+    if (!this.stopped)
+      this.timer = this.timers.setTimeout(() => void this.tick(), Math.max(0, this.intervalMs - (this.clock.now() - started)));
+  }
+
+  private async call(url: string, body?: string): Promise<string> {
+    const answer = await httpRequest(this.agent, url, this.timeoutMs, body);
+    if (answer.status !== 200)
+      throw new Error(`${body === undefined ? "GET" : "POST"} ${url}: ${answer.status} ${answer.body.slice(0, 200)}`);
+    return answer.body;
+  }
+
+  private async probe(state: TargetState): Promise<void> {
+    const { target } = state;
+    const base = `${target.baseUrl}/v2/models/${encodeURIComponent(target.model)}/versions/${encodeURIComponent(target.version)}`;
+    const measured = emptyCounts();
+    try {
+      await this.call(`${base}/ready`);
+      state.request ??= syntheticRequest(parseInputs(JSON.parse(await this.call(base))));
+      const start = this.clock.now();
+      await this.call(`${base}/infer`, state.request);
+      addSuccess(measured, (this.clock.now() - start) / 1000);
+      if (state.failing) this.log.info("inference probe recovered", { url: base });
+      state.failing = false;
+    } catch (err) {
+      addError(measured);
+      state.request = undefined;
+      if (!state.failing) this.log.warn("inference probe failed", { url: base, error: err instanceof Error ? err.message : String(err) });
+      state.failing = true;
+    }
+    addCounts(state.counts, target.runtimeMetrics ? await this.runtimeCounts(state, measured) : measured);
+  }
+
+  /**
+   * The runtime's own counts since the previous scrape (they include this probe). Without a previous
+   * scrape to subtract, the probe's measurement stands in, and the scrape becomes the baseline.
+   */
+  private async runtimeCounts(state: TargetState, probe: Counts): Promise<Counts> {
+    const { target } = state;
+    let snapshot: CumulativeSnapshot | undefined;
+    try {
+      snapshot = parseRuntimeMetrics(await this.call(`${target.baseUrl}/metrics`), target.model, target.version);
+    } catch (err) {
+      this.log.debug("runtime metrics unavailable", { url: target.baseUrl, error: String(err) });
+    }
+    const previous = state.snapshot;
+    state.snapshot = snapshot;
+    return snapshot && previous ? deltaCounts(previous, snapshot) : probe;
+  }
+}

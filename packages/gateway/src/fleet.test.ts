@@ -1,0 +1,136 @@
+import type { BirthPayload, TelemetryPayload } from "@edgefleet/telemetry";
+import { describe, expect, it } from "vitest";
+import { Fleet } from "./fleet.js";
+import { renderFamilies } from "./series.js";
+
+const at = { site: "s", node: "n1" };
+const birth = (hardwareClass = "orin"): BirthPayload => ({
+  schemaVersion: 1,
+  timestamp: 0,
+  agentVersion: "1.0.0",
+  hardware: { hardwareClass, arch: "arm64", accelerators: [], cpuCount: 4, memoryBytes: 1, sensors: [] },
+});
+const tele = (seq: number, over: Partial<TelemetryPayload> = {}): TelemetryPayload => ({
+  schemaVersion: 1,
+  seq,
+  timestamp: 0,
+  samples: [{ metric: "cpu_utilization_ratio", unit: "ratio", value: seq / 100, labels: {} }],
+  inference: [],
+  spool: { pendingMessages: seq, bytes: 0, droppedMessages: 0 },
+  artifactFailures: [],
+  readErrors: 1,
+  ...over,
+});
+
+async function lines(fleet: Fleet): Promise<string[]> {
+  let text = "";
+  await renderFamilies(fleet.allFamilies(), (c) => (text += c));
+  return text.split("\n").filter((l) => l && !l.startsWith("#"));
+}
+
+describe("Fleet", () => {
+  it("keeps telemetry that arrives before the birth under hardware_class unknown, then relabels it", async () => {
+    const fleet = new Fleet({ countSkippedAsGaps: true, now: () => 5000 });
+    fleet.telemetry(at, tele(1));
+    expect(await lines(fleet)).toContain('edgefleet_device_cpu_utilization_ratio{site="s",node="n1",hardware_class="unknown"} 0.01');
+    expect((await lines(fleet)).some((l) => l.startsWith("edgefleet_device_up"))).toBe(false);
+    fleet.birth(at, birth(), false);
+    const after = await lines(fleet);
+    expect(after).toContain('edgefleet_device_cpu_utilization_ratio{site="s",node="n1",hardware_class="orin"} 0.01');
+    expect(after).toContain('edgefleet_device_up{site="s",node="n1",hardware_class="orin"} 1');
+    expect(after).toContain('edgefleet_device_last_seen_timestamp_seconds{site="s",node="n1",hardware_class="orin"} 5');
+    expect(after.some((l) => l.includes('"unknown"'))).toBe(false);
+  });
+
+  it("takes gauges from the newest message only, and counters from every message but duplicates", async () => {
+    const fleet = new Fleet({ countSkippedAsGaps: true });
+    fleet.birth(at, birth(), false);
+    expect([3, 1, 3].map((s) => fleet.telemetry(at, tele(s)))).toEqual(["accepted", "accepted", "duplicate"]);
+    const out = await lines(fleet);
+    expect(out).toContain('edgefleet_device_cpu_utilization_ratio{site="s",node="n1",hardware_class="orin"} 0.03');
+    expect(out).toContain('edgefleet_device_spool_pending_messages{site="s",node="n1",hardware_class="orin"} 3');
+    expect(out).toContain('edgefleet_device_sensor_read_errors_total{site="s",node="n1",hardware_class="orin"} 2');
+  });
+
+  it("renames a sample label that collides with a device label", async () => {
+    const fleet = new Fleet({ countSkippedAsGaps: true });
+    fleet.telemetry(at, tele(1, { samples: [{ metric: "throttled", unit: "flag", value: 1, labels: { node: "x", component: "gpu" } }] }));
+    expect(await lines(fleet)).toContain(
+      'edgefleet_device_throttled{site="s",node="n1",hardware_class="unknown",component="gpu",exported_node="x"} 1',
+    );
+  });
+
+  it("a retained birth names the hardware class but leaves the device offline; a retained death does not undo a live birth", () => {
+    const fleet = new Fleet({ countSkippedAsGaps: true });
+    fleet.birth(at, birth(), true);
+    expect(fleet.deviceStates()).toEqual({ online: 0, offline: 1 });
+    fleet.birth(at, birth(), false);
+    fleet.death(at, { schemaVersion: 1, timestamp: 0, reason: "connection-lost" }, true);
+    expect(fleet.deviceStates()).toEqual({ online: 1, offline: 0 });
+  });
+
+  it("counts gaps from skipped numbers when unshared, from the agent's reported drops when shared", async () => {
+    const unshared = new Fleet({ countSkippedAsGaps: true });
+    const shared = new Fleet({ countSkippedAsGaps: false });
+    for (const f of [unshared, shared]) {
+      f.telemetry(at, tele(1));
+      f.telemetry(at, tele(4, { spool: { pendingMessages: 0, bytes: 0, droppedMessages: 1 } }));
+      // A replayed older message reports fewer drops: the counter does not go back.
+      f.telemetry(at, tele(2, { spool: { pendingMessages: 0, bytes: 0, droppedMessages: 0 } }));
+    }
+    expect(await lines(unshared)).toContain('edgefleet_gateway_sequence_gaps_total{site="s",node="n1"} 2');
+    expect(await lines(shared)).toContain('edgefleet_gateway_sequence_gaps_total{site="s",node="n1"} 1');
+  });
+
+  it("on death keeps only up (0) and the gap counter, and counts series lines", async () => {
+    const fleet = new Fleet({ countSkippedAsGaps: true });
+    fleet.birth(at, birth(), false);
+    fleet.telemetry(at, tele(1));
+    expect(fleet.seriesLines).toBe((await lines(fleet)).length);
+    fleet.death(at, { schemaVersion: 1, timestamp: 0, reason: "shutdown" }, false);
+    expect(await lines(fleet)).toEqual([
+      'edgefleet_device_up{site="s",node="n1",hardware_class="orin"} 0',
+      'edgefleet_gateway_sequence_gaps_total{site="s",node="n1"} 0',
+    ]);
+    expect(fleet.seriesLines).toBe(2);
+  });
+
+  it("takes a device silent for the timeout offline as a last will would, and its next telemetry brings it back", async () => {
+    let now = 0;
+    const fleet = new Fleet({ countSkippedAsGaps: true, monotonic: () => now });
+    fleet.birth(at, birth(), false);
+    fleet.birth({ site: "s", node: "retained" }, birth(), true);
+    now = 10_000;
+    fleet.telemetry(at, tele(1));
+    now = 54_999;
+    expect(fleet.expire(45_000)).toEqual([]);
+    now = 55_000;
+    expect(fleet.expire(45_000)).toEqual([at]);
+    expect(fleet.expire(45_000)).toEqual([]);
+    expect(fleet.deviceStates()).toEqual({ online: 0, offline: 2 });
+    // The device known only from a retained birth was never online: the sweep leaves it as it is.
+    expect((await lines(fleet)).filter((l) => l.includes('node="n1"'))).toEqual([
+      'edgefleet_device_up{site="s",node="n1",hardware_class="orin"} 0',
+      'edgefleet_gateway_sequence_gaps_total{site="s",node="n1"} 0',
+    ]);
+    fleet.telemetry(at, tele(2));
+    expect(fleet.deviceStates()).toEqual({ online: 1, offline: 1 });
+    expect(await lines(fleet)).toContain('edgefleet_device_up{site="s",node="n1",hardware_class="orin"} 1');
+  });
+
+  it("telemetry after a death does not bring a device back; silence counts again from restartSilence", () => {
+    let now = 0;
+    const fleet = new Fleet({ countSkippedAsGaps: true, monotonic: () => now });
+    fleet.birth(at, birth(), false);
+    fleet.death(at, { schemaVersion: 1, timestamp: 0, reason: "shutdown" }, false);
+    fleet.telemetry(at, tele(1));
+    expect(fleet.deviceStates()).toEqual({ online: 0, offline: 1 });
+    fleet.birth(at, birth(), false);
+    now = 60_000;
+    fleet.restartSilence();
+    now = 100_000;
+    expect(fleet.expire(45_000)).toEqual([]);
+    now = 105_000;
+    expect(fleet.expire(45_000)).toEqual([at]);
+  });
+});

@@ -1,0 +1,345 @@
+import {
+  type BirthPayload,
+  type DeathPayload,
+  LATENCY_BUCKETS_SECONDS,
+  METRIC_UNITS,
+  METRICS,
+  type Metric,
+  type TelemetryPayload,
+} from "@edgefleet/telemetry";
+import { SequenceTracker } from "./sequence.js";
+import { Family, HistogramSeries, labelPairs, type Series, ValueSeries } from "./series.js";
+
+/** The hardware class of a device whose birth this gateway has not seen yet. */
+export const UNKNOWN_HARDWARE_CLASS = "unknown";
+
+/** The labels every device series starts with; a sample's own label of the same name becomes exported_<name>. */
+const DEVICE_LABELS = new Set(["site", "node", "hardware_class"]);
+
+export type DeviceState = "online" | "offline";
+
+export interface FleetOptions {
+  /**
+   * Count numbers skipped in a node's seq as gaps: only right when this gateway sees every message
+   * (an unshared subscription). With a shared subscription the gaps are the agent's reported drops.
+   */
+  readonly countSkippedAsGaps: boolean;
+  /** Wall clock in ms, for last-seen timestamps. */
+  readonly now?: () => number;
+  /** Monotonic ms, for silence (a wall clock step must not time out the fleet). */
+  readonly monotonic?: () => number;
+}
+
+export type TelemetryResult = "accepted" | "duplicate";
+
+export interface NodeRef {
+  readonly site: string;
+  readonly node: string;
+}
+
+/** The families this gateway exports per device, in exposition order. */
+function deviceFamilies() {
+  const f = (name: string, help: string, type: "gauge" | "counter" | "histogram" = "gauge") => new Family(name, help, type);
+  const samples = new Map<Metric, Family>(
+    METRICS.map((m) => {
+      const counter = m === "rapl_energy_joules";
+      return [
+        m,
+        f(
+          `edgefleet_device_${m}${counter ? "_total" : ""}`,
+          `The agent's ${m} sensor metric (${METRIC_UNITS[m]})${counter ? ", cumulative as the device counts it" : ""}`,
+          counter ? "counter" : "gauge",
+        ),
+      ];
+    }),
+  );
+  return {
+    up: f("edgefleet_device_up", "1 after the device's birth, 0 after its death or last will"),
+    lastSeen: f("edgefleet_device_last_seen_timestamp_seconds", "When this gateway last received a message from the device"),
+    info: f("edgefleet_device_info", "The device's architecture and agent version, from its birth"),
+    samples,
+    readErrors: f("edgefleet_device_sensor_read_errors_total", "Sensor reads that failed on the device", "counter"),
+    spoolPending: f("edgefleet_device_spool_pending_messages", "Messages waiting in the agent's store-and-forward spool"),
+    spoolBytes: f("edgefleet_device_spool_bytes", "Bytes held by the agent's store-and-forward spool"),
+    spoolDropped: f(
+      "edgefleet_device_spool_dropped_messages_total",
+      "Messages the agent's spool dropped to stay within its byte bound (cumulative since the spool was created)",
+      "counter",
+    ),
+    latency: f("edgefleet_inference_latency_seconds", "Latency of successful inference requests, as measured on the device", "histogram"),
+    requests: f("edgefleet_inference_requests_total", "Inference requests served on the device", "counter"),
+    errors: f("edgefleet_inference_errors_total", "Inference requests that failed on the device", "counter"),
+    artifactFailures: f(
+      "edgefleet_artifact_verification_failures_total",
+      "Model artifacts the agent refused, by model version and reason",
+      "counter",
+    ),
+    gaps: f(
+      "edgefleet_gateway_sequence_gaps_total",
+      "Telemetry messages missing from a node's seq (with a shared subscription: the drops its agent reports)",
+      "counter",
+    ),
+  };
+}
+
+class Device {
+  hardwareClass = UNKNOWN_HARDWARE_CLASS;
+  state: DeviceState | undefined;
+  labels: string;
+  /** Every series of this device except its gap counter, by family name and own labels. */
+  readonly owned = new Map<string, { family: Family; key: string; series: Series }>();
+  readonly seq = new SequenceTracker();
+  gaps: ValueSeries | undefined;
+  infoLabels = "";
+  /** ms of the last message that proves the device is alive now (a live birth, new telemetry). */
+  heardAt: number | undefined;
+  /** Offline because it went silent, not by a death: its next message brings it back, as it may send no birth. */
+  timedOut = false;
+
+  constructor(
+    readonly site: string,
+    readonly node: string,
+    readonly key: string,
+  ) {
+    this.labels = this.deviceLabels();
+  }
+
+  deviceLabels(): string {
+    return labelPairs([
+      ["site", this.site],
+      ["node", this.node],
+      ["hardware_class", this.hardwareClass],
+    ]);
+  }
+}
+
+/** The own labels of a sample, sorted by name so one label set is always one series. */
+function sampleLabels(labels: Record<string, string>): string {
+  const names = Object.keys(labels).sort();
+  return labelPairs(names.map((n) => [DEVICE_LABELS.has(n) ? `exported_${n}` : n, labels[n] ?? ""]));
+}
+
+/**
+ * Every device this gateway knows and its series: births set the hardware class and up, telemetry
+ * feeds the sensor, spool and inference series, deaths remove all but edgefleet_device_up (kept at
+ * 0 so offline alerts work) and the gap counter.
+ */
+export class Fleet {
+  readonly families = deviceFamilies();
+  private readonly devices = new Map<string, Device>();
+  private readonly states = { online: 0, offline: 0 };
+  private readonly now: () => number;
+  private readonly monotonic: () => number;
+
+  constructor(private readonly options: FleetOptions) {
+    this.now = options.now ?? Date.now;
+    this.monotonic = options.monotonic ?? (() => performance.now());
+  }
+
+  /** In exposition order. */
+  *allFamilies(): Iterable<Family> {
+    const { samples, ...rest } = this.families;
+    const { up, lastSeen, info, ...others } = rest;
+    yield up;
+    yield lastSeen;
+    yield info;
+    yield* samples.values();
+    yield* Object.values(others);
+  }
+
+  /** Exposition lines held by the device families. */
+  get seriesLines(): number {
+    let n = 0;
+    for (const f of this.allFamilies()) n += f.lines;
+    return n;
+  }
+
+  deviceStates(): Readonly<Record<DeviceState, number>> {
+    return this.states;
+  }
+
+  /**
+   * A birth. A live one (a connection, or an answer to the rebirth request) makes the device
+   * online; a retained one, delivered when this gateway subscribes, proves only that the device
+   * existed: it names the hardware class and leaves the device offline until it answers.
+   */
+  birth(at: NodeRef, payload: BirthPayload, retained: boolean): void {
+    const device = this.device(at);
+    const { hardwareClass, arch } = payload.hardware;
+    if (hardwareClass !== device.hardwareClass) {
+      device.hardwareClass = hardwareClass;
+      device.labels = device.deviceLabels();
+      for (const { series } of device.owned.values()) series.relabel(device.labels);
+    }
+    const info = labelPairs([
+      ["arch", arch],
+      ["agent_version", payload.agentVersion],
+    ]);
+    if (info !== device.infoLabels) {
+      this.remove(device, this.families.info, device.infoLabels);
+      device.infoLabels = info;
+    }
+    this.value(device, this.families.info, info, () => 1);
+    this.setState(device, retained && device.state !== "online" ? "offline" : "online");
+    this.seen(device);
+    if (!retained) this.heard(device);
+  }
+
+  /** Telemetry: counters add the message's deltas unless it is a duplicate; gauges take the newest message's values. */
+  telemetry(at: NodeRef, payload: TelemetryPayload): TelemetryResult {
+    const device = this.device(at);
+    const observed = device.seq.observe(payload.seq);
+    if (observed.kind === "duplicate") return "duplicate";
+    const f = this.families;
+    const newest = observed.kind !== "late";
+    if (this.options.countSkippedAsGaps) {
+      if (observed.kind === "next") this.gaps(device).value += observed.skipped;
+    } else this.gaps(device).value = Math.max(this.gaps(device).value, payload.spool.droppedMessages);
+    this.seen(device);
+    this.heard(device);
+    if (device.timedOut) this.setState(device, "online");
+
+    if (newest) {
+      for (const s of payload.samples) {
+        const family = f.samples.get(s.metric);
+        if (family) this.value(device, family, sampleLabels(s.labels), () => s.value);
+      }
+      this.value(device, f.spoolPending, "", () => payload.spool.pendingMessages);
+      this.value(device, f.spoolBytes, "", () => payload.spool.bytes);
+    }
+    this.value(device, f.spoolDropped, "", (v) => Math.max(v, payload.spool.droppedMessages));
+    this.value(device, f.readErrors, "", (v) => v + payload.readErrors);
+    for (const i of payload.inference) {
+      const own = labelPairs([
+        ["namespace", i.namespace],
+        ["model", i.model],
+        ["version", i.version],
+        ["variant", i.variant],
+        ["runtime", i.runtime],
+      ]);
+      this.value(device, f.requests, own, (v) => v + i.requests);
+      this.value(device, f.errors, own, (v) => v + i.errors);
+      this.histogram(device, own).add(i.latencyBucketCounts, i.latencySumSeconds);
+    }
+    for (const a of payload.artifactFailures) {
+      const own = labelPairs([
+        ["namespace", a.namespace],
+        ["model", a.model],
+        ["version", a.version],
+        ["reason", a.reason],
+      ]);
+      this.value(device, f.artifactFailures, own, (v) => v + a.count);
+    }
+    return "accepted";
+  }
+
+  /** A death (clean shutdown or last will): up goes to 0 and every other series of the device goes. */
+  death(at: NodeRef, _payload: DeathPayload, retained: boolean): void {
+    const device = this.device(at);
+    // A retained death is history: a device this gateway has heard come online since stays online.
+    if (retained && device.state === "online") return;
+    this.offline(device);
+  }
+
+  /** Counts silence from now for every device: after this gateway itself heard nothing for a while (a lost broker connection). */
+  restartSilence(): void {
+    const now = this.monotonic();
+    for (const device of this.devices.values()) if (device.heardAt !== undefined) device.heardAt = now;
+  }
+
+  /**
+   * Takes every online device not heard from for `silentMs` or more offline as its last will
+   * would, and returns them. Its next telemetry or birth brings it back.
+   */
+  expire(silentMs: number): NodeRef[] {
+    const heardBefore = this.monotonic() - silentMs;
+    const expired: NodeRef[] = [];
+    for (const device of this.devices.values()) {
+      if (device.state !== "online" || device.heardAt === undefined || device.heardAt > heardBefore) continue;
+      this.offline(device);
+      device.timedOut = true;
+      expired.push({ site: device.site, node: device.node });
+    }
+    return expired;
+  }
+
+  private offline(device: Device): void {
+    for (const [id, { family, key }] of device.owned) {
+      if (family === this.families.up) continue;
+      family.delete(key);
+      device.owned.delete(id);
+    }
+    device.infoLabels = "";
+    this.setState(device, "offline");
+  }
+
+  private device({ site, node }: NodeRef): Device {
+    const key = `${site}/${node}`;
+    let device = this.devices.get(key);
+    if (!device) {
+      device = new Device(site, node, key);
+      this.devices.set(key, device);
+    }
+    return device;
+  }
+
+  private setState(device: Device, state: DeviceState): void {
+    device.timedOut = false;
+    if (device.state) this.states[device.state]--;
+    device.state = state;
+    this.states[state]++;
+    this.value(device, this.families.up, "", () => (state === "online" ? 1 : 0));
+  }
+
+  private heard(device: Device): void {
+    device.heardAt = this.monotonic();
+  }
+
+  private seen(device: Device): void {
+    this.value(device, this.families.lastSeen, "", () => this.now() / 1000);
+  }
+
+  private gaps(device: Device): ValueSeries {
+    if (!device.gaps) {
+      device.gaps = new ValueSeries(
+        this.families.gaps.name,
+        "",
+        labelPairs([
+          ["site", device.site],
+          ["node", device.node],
+        ]),
+      );
+      this.families.gaps.add(device.key, device.gaps);
+    }
+    return device.gaps;
+  }
+
+  private owned<S extends Series>(device: Device, family: Family, own: string, make: () => S): S {
+    const id = `${family.name}\u0000${own}`;
+    const found = device.owned.get(id);
+    if (found) return found.series as S;
+    const series = make();
+    const key = `${device.key}\u0000${own}`;
+    family.add(key, series);
+    device.owned.set(id, { family, key, series });
+    return series;
+  }
+
+  private value(device: Device, family: Family, own: string, update: (previous: number) => number): void {
+    const series = this.owned(device, family, own, () => new ValueSeries(family.name, own, device.labels));
+    series.value = update(series.value);
+  }
+
+  private histogram(device: Device, own: string): HistogramSeries {
+    const family = this.families.latency;
+    return this.owned(device, family, own, () => new HistogramSeries(family.name, LATENCY_BUCKETS_SECONDS, own, device.labels));
+  }
+
+  private remove(device: Device, family: Family, own: string): void {
+    const id = `${family.name}\u0000${own}`;
+    const found = device.owned.get(id);
+    if (!found) return;
+    family.delete(found.key);
+    device.owned.delete(id);
+  }
+}

@@ -1,0 +1,68 @@
+import type { Logger } from "@edgefleet/kit";
+import type { BirthPayload, DeathPayload, TelemetryPayload } from "@edgefleet/telemetry";
+import { parseTopic, type RejectionCode, validateMessage } from "@edgefleet/telemetry";
+import type { Fleet } from "./fleet.js";
+import type { GatewayMetrics, Kind } from "./metrics.js";
+
+export interface IngestOptions {
+  readonly fleet: Fleet;
+  readonly metrics: GatewayMetrics;
+  readonly log: Logger;
+  /** ms clock for log rate limiting. */
+  readonly now?: () => number;
+  /** At most one log line per rejection code per this many ms (the counters count every one). */
+  readonly logEveryMs?: number;
+}
+
+export interface Delivery {
+  readonly topic: string;
+  readonly payload: Uint8Array;
+  /** Sent because it was retained when the gateway subscribed, not because it was just published. */
+  readonly retained: boolean;
+}
+
+function kindOf(topic: string): Kind {
+  const parsed = parseTopic(topic);
+  return parsed.ok ? parsed.topic.kind : "unknown";
+}
+
+/**
+ * Validates and applies one message. Never throws on what a device sent: a bad message is counted
+ * by reason, and logged at most once per code per interval with how many were not logged.
+ */
+export function ingester({ fleet, metrics, log, now = Date.now, logEveryMs = 10_000 }: IngestOptions): (d: Delivery) => void {
+  const lastLogged = new Map<RejectionCode, { at: number; suppressed: number }>();
+  const reject = (topic: string, code: RejectionCode, reason: string) => {
+    metrics.rejected(code);
+    metrics.message(kindOf(topic), "rejected");
+    const t = now();
+    const last = lastLogged.get(code);
+    if (last && t - last.at < logEveryMs) {
+      last.suppressed++;
+      return;
+    }
+    log.warn("rejected a message", { code, reason, topic: topic.slice(0, 256), suppressedSinceLast: last?.suppressed ?? 0 });
+    lastLogged.set(code, { at: t, suppressed: 0 });
+  };
+  return ({ topic, payload, retained }) => {
+    const result = validateMessage(topic, payload);
+    if (!result.ok) {
+      reject(topic, result.code, result.reason);
+      return;
+    }
+    // TypeScript does not narrow the payload by the nested topic.kind; validateMessage pairs them.
+    switch (result.topic.kind) {
+      case "birth":
+        fleet.birth(result.topic, result.payload as BirthPayload, retained);
+        metrics.message("birth", "accepted");
+        return;
+      case "death":
+        fleet.death(result.topic, result.payload as DeathPayload, retained);
+        metrics.message("death", "accepted");
+        return;
+      case "telemetry":
+        metrics.message("telemetry", fleet.telemetry(result.topic, result.payload as TelemetryPayload));
+        return;
+    }
+  };
+}

@@ -1,0 +1,10 @@
+export { type Clock, systemClock } from "./clock.js";
+export { listen, probeServer } from "./http-server.js";
+export { jsonLogger, LEVELS, type Level, type Logger, silentLogger } from "./log.js";
+export { type IntervalTimers, Periodic, realIntervalTimers } from "./periodic.js";
+export { processMetrics } from "./process-metrics.js";
+export { seededRandom } from "./random.js";
+export { onShutdown } from "./shutdown.js";
+export { FakeClock } from "./testing/fake-clock.js";
+export { useTempDirs } from "./testing/temp-dir.js";
+export { TRACE_EXPORTERS, tracing } from "./tracing.js";

@@ -1,0 +1,276 @@
+import type { EdgeRuntime } from "@edgefleet/api";
+import { type EdgeModel, LABELS, MANAGER, ROLLOUT_DECISIONS, ROLLOUT_PHASES } from "@edgefleet/api";
+import type { Logger } from "@edgefleet/kit";
+import { type Clock, systemClock } from "@edgefleet/kit";
+import type { KubeClient } from "@edgefleet/kube";
+import { defaultRateLimiter, Informer, type InformerHandlers, objectKey, RateLimitedQueue, RESOURCES } from "@edgefleet/kube";
+import type { V1DaemonSet, V1Node } from "@kubernetes/client-node";
+import { SpanStatusCode, type Tracer } from "@opentelemetry/api";
+import type { Registry } from "prom-client";
+import {
+  controllerMetrics,
+  informerMetrics,
+  placementMetrics,
+  reconcileOutcomes,
+  rolloutMetrics,
+  workQueueMetrics,
+} from "../observe/metrics.js";
+import { cpuFallback } from "../planner/plan.js";
+import { RolloutEngine } from "../rollout/engine.js";
+import type { MetricsSource } from "../rollout/metrics-source.js";
+import { type CachedRevision, revisionOwner, slimRevision } from "../rollout/revisions.js";
+import { CONTROLLER_REVISIONS, ROLLOUT_LABELS } from "../rollout/vocabulary.js";
+import { Children } from "./children.js";
+import type { EventRecorder } from "./events.js";
+import { type Caches, ownerIndex, Reconciler } from "./reconciler.js";
+import { type CachedDaemonSet, type CachedNode, slimDaemonSet, slimModel, slimNode, slimRuntime } from "./slim.js";
+import { modelChanged, nodeChanged, rolloutChanged, selects } from "./triggers.js";
+
+export const CONTROLLER_NAME = "edgemodel";
+
+export interface ControllerOptions {
+  client: KubeClient;
+  /** Reconcile EdgeModels of this namespace only; all namespaces when unset. */
+  namespace?: string;
+  /** Concurrent reconciles. */
+  workers: number;
+  fieldManager: string;
+  events: EventRecorder;
+  log: Logger;
+  registry: Registry;
+  tracer: Tracer;
+  clock?: Clock;
+  /** Watch timeout, and stall detection with it (see Informer). */
+  watchTimeoutSeconds?: number;
+  /** Where rollout analysis reads metrics; without one, rollout steps advance on their pause alone. */
+  metricsSource?: MetricsSource;
+  /** Time between two analyses of a rollout step (default 10 s). */
+  analysisIntervalMs?: number;
+  /** The edge-agent image of every runtime pod's verify-artifact init container (default DEFAULT_AGENT_IMAGE). */
+  agentImage?: string;
+}
+
+/**
+ * The EdgeModel controller: informers on EdgeModels, EdgeRuntimes, Nodes and the DaemonSets it
+ * owns feed a de-duplicating, rate-limited queue of model keys, drained by a pool of workers.
+ * Informers run from construction on (a standby's caches are warm when it takes over); workers
+ * run only while leading.
+ */
+export class EdgeModelController {
+  readonly caches: Caches;
+  readonly #o: ControllerOptions;
+  readonly #queue: RateLimitedQueue;
+  readonly #reconciler: Reconciler;
+  readonly #metrics;
+  readonly #outcome;
+  #leading = false;
+  #workers: Promise<void>[] = [];
+
+  constructor(options: ControllerOptions) {
+    this.#o = options;
+    const clock = options.clock ?? systemClock;
+    const { client, namespace, log, registry } = options;
+    this.#queue = new RateLimitedQueue({
+      clock,
+      rateLimiter: defaultRateLimiter({ clock }),
+      metrics: workQueueMetrics(registry, CONTROLLER_NAME, () => this.#queue.inProgress()),
+    });
+    this.#metrics = controllerMetrics(registry, CONTROLLER_NAME, options.workers);
+    this.#outcome = reconcileOutcomes(registry);
+    const shared = {
+      client,
+      log,
+      metrics: informerMetrics(registry),
+      clock,
+      ...(options.watchTimeoutSeconds ? { watchTimeoutSeconds: options.watchTimeoutSeconds } : {}),
+    };
+    const inNamespace = namespace ? { namespace } : {};
+    this.caches = {
+      models: new Informer<EdgeModel>({
+        ...shared,
+        ...inNamespace,
+        resource: RESOURCES.edgeModels,
+        transform: slimModel,
+        handlers: this.#onModel(),
+      }),
+      runtimes: new Informer<EdgeRuntime>({
+        ...shared,
+        resource: RESOURCES.edgeRuntimes,
+        transform: slimRuntime,
+        handlers: this.#onRuntime(),
+      }),
+      nodes: new Informer<CachedNode>({ ...shared, resource: RESOURCES.nodes, transform: slimNode, handlers: this.#onNode() }),
+      daemonSets: new Informer<CachedDaemonSet>({
+        ...shared,
+        ...inNamespace,
+        resource: RESOURCES.daemonSets,
+        labelSelector: `${LABELS.managedBy}=${MANAGER}`,
+        transform: slimDaemonSet,
+        index: ownerIndex,
+        handlers: this.#onDaemonSet(),
+      }),
+      revisions: new Informer<CachedRevision>({
+        ...shared,
+        ...inNamespace,
+        resource: CONTROLLER_REVISIONS,
+        labelSelector: ROLLOUT_LABELS.revisionOf,
+        transform: slimRevision,
+        index: revisionOwner,
+        // Revisions are written by reconciles and read by them; only someone deleting one is news.
+        handlers: { deleted: (cr) => this.#addOwner(revisionOwner(cr)) },
+      }),
+    };
+    const children = new Children({ client, fieldManager: options.fieldManager });
+    const metrics = rolloutMetrics(registry, ROLLOUT_PHASES, ROLLOUT_DECISIONS);
+    const placement = placementMetrics(registry);
+    const rollouts = new RolloutEngine({
+      source: options.metricsSource,
+      intervalMs: options.analysisIntervalMs ?? 10_000,
+      metrics,
+      ...(options.agentImage === undefined ? {} : { agentImage: options.agentImage }),
+    });
+    this.#reconciler = new Reconciler({
+      client,
+      caches: this.caches,
+      children,
+      events: options.events,
+      rollouts,
+      fieldManager: options.fieldManager,
+      forget: (namespace, name) => {
+        metrics.forget(namespace, name);
+        placement.forget(namespace, name);
+      },
+      planned: (namespace, name, { classes }) =>
+        placement.placed(namespace, name, new Map(classes.map((c) => [c.hardwareClass, cpuFallback(c)]))),
+      now: () => new Date(),
+    });
+    this.#children = children;
+    for (const informer of Object.values(this.caches)) informer.start();
+  }
+
+  readonly #children: Children;
+
+  get synced(): boolean {
+    return Object.values(this.caches).every((i) => i.hasSynced);
+  }
+
+  /** Waits for every cache, queues every model once (the events before were not acted on), and starts the workers. */
+  async lead(): Promise<void> {
+    await Promise.all(Object.values(this.caches).map((i) => i.synced()));
+    this.#leading = true;
+    this.#enqueueAll();
+    this.#workers = Array.from({ length: this.#o.workers }, () => this.#work());
+    this.#o.log.info("controller started", { workers: this.#o.workers, models: this.caches.models.size });
+  }
+
+  /** Lets in-flight reconciles finish, drops the keys still queued, then stops the informers. */
+  async stop(): Promise<void> {
+    this.#leading = false;
+    const drained = this.#queue.shutDown();
+    await Promise.all(this.#workers);
+    await drained;
+    await Promise.all(Object.values(this.caches).map((i) => i.stop()));
+  }
+
+  #add(key: string): void {
+    if (this.#leading) this.#queue.add(key);
+  }
+
+  #addOwner(key: string | undefined): void {
+    if (key) this.#add(key);
+  }
+
+  #enqueueAll(): void {
+    for (const model of this.caches.models.list()) this.#add(objectKey(model));
+  }
+
+  #onModel(): InformerHandlers<EdgeModel> {
+    return {
+      added: (m) => this.#add(objectKey(m)),
+      updated: (before, after) => {
+        if (modelChanged(before, after)) this.#add(objectKey(after));
+      },
+      deleted: (m) => this.#add(objectKey(m)),
+    };
+  }
+
+  #onRuntime(): InformerHandlers<EdgeRuntime> {
+    return {
+      added: () => this.#enqueueAll(),
+      updated: (before, after) => {
+        if (before.metadata.generation !== after.metadata.generation) this.#enqueueAll();
+      },
+      deleted: () => this.#enqueueAll(),
+    };
+  }
+
+  /** A node joining, leaving or changing what it offers replans the models that select it. */
+  #onNode(): InformerHandlers<V1Node> {
+    const replan = (...nodes: V1Node[]) => {
+      if (!this.#leading) return;
+      for (const model of this.caches.models.list()) if (nodes.some((n) => selects(model, n))) this.#add(objectKey(model));
+    };
+    return {
+      added: (n) => replan(n),
+      updated: (before, after) => {
+        if (nodeChanged(before, after)) replan(before, after);
+      },
+      deleted: (n) => replan(n),
+    };
+  }
+
+  #onDaemonSet(): InformerHandlers<V1DaemonSet> {
+    const owner = (ds: V1DaemonSet) => this.#addOwner(ownerIndex(ds));
+    return {
+      // Our own applies create children; only one whose controller already reported on it has news.
+      added: (ds) => {
+        if (ds.status?.observedGeneration !== undefined) owner(ds);
+      },
+      updated: (before, after) => {
+        const key = objectKey({ metadata: after.metadata ?? {} });
+        const changedByOthers =
+          before.metadata?.generation !== after.metadata?.generation && !this.#children.appliedAt(key, after.metadata?.generation);
+        if (rolloutChanged(before, after) || changedByOthers) owner(after);
+      },
+      deleted: owner,
+    };
+  }
+
+  async #work(): Promise<void> {
+    for (;;) {
+      const key = await this.#queue.get();
+      if (key === undefined) return;
+      // Shutting down: the queue still hands out what it holds, but the next leader re-reads everything anyway.
+      if (!this.#leading) {
+        this.#queue.done(key);
+        continue;
+      }
+      this.#metrics.activeWorkers(1);
+      const started = performance.now();
+      await this.#o.tracer.startActiveSpan(
+        "reconcile",
+        { attributes: { "edgefleet.controller": CONTROLLER_NAME, "edgefleet.key": key } },
+        async (span) => {
+          try {
+            const { outcome, requeueAfterMs } = await this.#reconciler.reconcile(key);
+            span.setAttribute("edgefleet.outcome", outcome);
+            this.#outcome(outcome);
+            this.#queue.forget(key);
+            if (requeueAfterMs !== undefined) this.#queue.addAfter(key, requeueAfterMs);
+            this.#metrics.reconciled(requeueAfterMs !== undefined ? "requeue_after" : "success", (performance.now() - started) / 1000);
+          } catch (err) {
+            span.recordException(err instanceof Error ? err : String(err));
+            span.setStatus({ code: SpanStatusCode.ERROR, message: String(err) });
+            this.#metrics.reconciled("error", (performance.now() - started) / 1000);
+            this.#o.log.warn("reconcile failed, retrying with backoff", { key, retries: this.#queue.retries(key), error: String(err) });
+            this.#queue.addRateLimited(key);
+          } finally {
+            span.end();
+            this.#metrics.activeWorkers(-1);
+            this.#queue.done(key);
+          }
+        },
+      );
+    }
+  }
+}

@@ -1,0 +1,263 @@
+import type { EdgeModel, EdgeModelStatus, EdgeRuntime } from "@edgefleet/api";
+import type { Informer } from "@edgefleet/kube";
+import { CONTENT_TYPES, isNotFound, isTransient, type KubeClient, KubeError, objectPath, RESOURCES, splitKey } from "@edgefleet/kube";
+import type { V1ControllerRevision, V1DaemonSet } from "@kubernetes/client-node";
+import type { WorkloadObservation } from "../planner/conditions.js";
+import { type Plan, plan } from "../planner/plan.js";
+import type { RolloutEngine } from "../rollout/engine.js";
+import type { CachedRevision } from "../rollout/revisions.js";
+import { ACTION_ANNOTATION, ACTIONS, CONTROLLER_REVISIONS, parseAction } from "../rollout/vocabulary.js";
+import type { Children } from "./children.js";
+import type { EventNote, EventRecorder } from "./events.js";
+import { mergePatch } from "./merge-patch.js";
+import type { CachedDaemonSet, CachedNode } from "./slim.js";
+import { stableJson } from "./stable-json.js";
+import { modelStatus, stalledStatus, transitions } from "./status.js";
+
+/** How soon to look again at a model whose cached copy predates our own last write. */
+const CACHE_LAG_RETRY_MS = 100;
+
+/** Held on every EdgeModel until its children are gone, so deletion never leaves workloads behind. */
+export const FINALIZER = "edgefleet.io/cleanup";
+
+export interface Caches {
+  models: Informer<EdgeModel>;
+  runtimes: Informer<EdgeRuntime>;
+  nodes: Informer<CachedNode>;
+  daemonSets: Informer<CachedDaemonSet>;
+  revisions: Informer<CachedRevision>;
+}
+
+/** What a reconcile did, for metrics and traces; transient failures are thrown instead. */
+export type Outcome = "absent" | "deleted" | "synced" | "unchanged" | "stalled";
+
+export interface ReconcileResult {
+  outcome: Outcome;
+  /** Reconcile again after this long even if nothing changes: a rollout's pause or next analysis. */
+  requeueAfterMs?: number;
+}
+
+export interface ReconcilerOptions {
+  client: KubeClient;
+  caches: Caches;
+  children: Children;
+  events: EventRecorder;
+  rollouts: RolloutEngine;
+  fieldManager: string;
+  /** Called when a model is gone, to drop its metrics. */
+  forget?: (namespace: string, name: string) => void;
+  /** Called with each reconcile's placement plan, for the placement metrics. */
+  planned?: (namespace: string, name: string, plan: Plan) => void;
+  now?: () => Date;
+}
+
+/** The DaemonSet cache's index: the owning model's key. */
+export function ownerIndex(ds: V1DaemonSet): string | undefined {
+  const model = ds.metadata?.labels?.["edgefleet.io/model"];
+  return model && ds.metadata?.namespace ? `${ds.metadata.namespace}/${model}` : undefined;
+}
+
+/**
+ * Brings one EdgeModel's children and status in line with the model, the runtimes and the fleet
+ * as the caches hold them now (level-based: which event queued the key does not matter).
+ */
+export class Reconciler {
+  readonly #o: Required<ReconcilerOptions>;
+  /**
+   * Model key → the resourceVersion our last writes to it were based on. A cache still holding
+   * that version has not seen the writes yet: acting on its status would repeat a rollout's last
+   * decision (advance a step twice, count a decision twice), so the reconcile waits for it.
+   */
+  readonly #writtenOver = new Map<string, string>();
+
+  constructor(options: ReconcilerOptions) {
+    this.#o = { now: () => new Date(), forget: () => {}, planned: () => {}, ...options };
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const model = this.#o.caches.models.get(key);
+    if (!model) {
+      const { namespace, name } = splitKey(key);
+      this.#o.forget(namespace, name);
+      this.#writtenOver.delete(key);
+      return { outcome: "absent" };
+    }
+    if (model.metadata.resourceVersion && this.#writtenOver.get(key) === model.metadata.resourceVersion) {
+      return { outcome: "unchanged", requeueAfterMs: CACHE_LAG_RETRY_MS };
+    }
+    try {
+      return await this.#reconcile(key, model);
+    } catch (err) {
+      // The model (or its namespace) went away after the cache last saw it: its deletion event follows.
+      if (isNotFound(err)) return { outcome: "absent" };
+      throw err;
+    }
+  }
+
+  async #reconcile(key: string, model: EdgeModel): Promise<ReconcileResult> {
+    if (model.metadata.deletionTimestamp) return { outcome: await this.#finalize(model) };
+    if (!model.metadata.finalizers?.includes(FINALIZER))
+      await this.#setFinalizers(model, [...(model.metadata.finalizers ?? []), FINALIZER]);
+
+    const { caches, children } = this.#o;
+    const generation = model.metadata.generation ?? 0;
+    const now = this.#o.now();
+    const annotation = model.metadata.annotations?.[ACTION_ANNOTATION];
+    const { action, invalid } = parseAction(annotation);
+    const cached = caches.daemonSets.byIndex(key);
+    const revisions = caches.revisions.byIndex(key);
+    const statusInput = { generation, previous: model.status?.conditions ?? [], now };
+    let status: EdgeModelStatus;
+    let events: EventNote[] = [];
+    let requeueAfterMs: number | undefined;
+    try {
+      const run = await this.#o.rollouts.run({
+        model,
+        runtimes: caches.runtimes.list(),
+        nodes: caches.nodes.list(),
+        revisions,
+        daemonSets: cached,
+        action,
+        apply: (desired) => children.apply(desired, (k) => caches.daemonSets.get(k)),
+        now,
+      });
+      await this.#applyRevisions(run.revisions, revisions);
+      const desiredNames = new Set(run.daemonSets.map((ds) => ds.metadata?.name));
+      const stale = cached.filter((ds) => !desiredNames.has(ds.metadata?.name));
+      await children.delete(stale);
+      for (const ds of stale) {
+        this.#o.events.record(model, { type: "Normal", reason: "WorkloadRemoved", note: `deleted DaemonSet ${ds.metadata?.name}` });
+      }
+      this.#o.planned(model.metadata.namespace ?? "", model.metadata.name ?? "", run.plan);
+      status = modelStatus(model, { ...statusInput, plan: run.plan, workloads: byClass(run.workloads) }, run);
+      events = run.events;
+      requeueAfterMs = run.requeueAfterMs;
+    } catch (err) {
+      if (isTransient(err) || isNotFound(err)) throw err;
+      const placement = plan({ model, runtimes: caches.runtimes.list(), nodes: caches.nodes.list() });
+      this.#o.planned(model.metadata.namespace ?? "", model.metadata.name ?? "", placement);
+      status = stalledStatus(model, modelStatus(model, { ...statusInput, plan: placement, workloads: [] }), reasonOf(err), String(err));
+    }
+    if (invalid !== undefined) {
+      events.push({
+        type: "Warning",
+        reason: "RolloutActionInvalid",
+        note: `${ACTION_ANNOTATION}: "${invalid}" is not an action: use ${ACTIONS.join(", ")}`,
+      });
+    }
+    const outcome = await this.#writeStatus(model, status, events);
+    // Cleared only once the status recording the action is written: a crash in between repeats
+    // the action, and every action is idempotent.
+    if (annotation !== undefined) await this.#clearAction(model);
+    if ((outcome !== "unchanged" || annotation !== undefined) && model.metadata.resourceVersion) {
+      this.#writtenOver.set(key, model.metadata.resourceVersion);
+    } else this.#writtenOver.delete(key);
+    return { outcome, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
+  }
+
+  /** Creates the revisions the cache does not hold (their content never changes) and deletes the others. */
+  async #applyRevisions(desired: readonly V1ControllerRevision[], cached: readonly CachedRevision[]): Promise<void> {
+    const { client, fieldManager } = this.#o;
+    const have = new Set(cached.map((cr) => cr.metadata.name));
+    const want = new Set(desired.map((cr) => cr.metadata?.name));
+    await Promise.all([
+      ...desired
+        .filter((cr) => !have.has(cr.metadata?.name))
+        .map((cr) =>
+          client.request({
+            method: "PATCH",
+            path: `${objectPath(CONTROLLER_REVISIONS, cr.metadata?.name ?? "", cr.metadata?.namespace)}?fieldManager=${fieldManager}&force=true`,
+            body: cr,
+            contentType: CONTENT_TYPES.apply,
+          }),
+        ),
+      ...cached
+        .filter((cr) => !want.has(cr.metadata.name))
+        .map((cr) =>
+          client
+            .request({
+              method: "DELETE",
+              path: objectPath(CONTROLLER_REVISIONS, cr.metadata.name ?? "", cr.metadata.namespace),
+              body: { preconditions: { uid: cr.metadata.uid } },
+            })
+            .catch((err: unknown) => {
+              if (!isNotFound(err)) throw err;
+            }),
+        ),
+    ]);
+  }
+
+  async #clearAction(model: EdgeModel): Promise<void> {
+    const { name = "", namespace = "" } = model.metadata;
+    await this.#o.client.request({
+      method: "PATCH",
+      path: objectPath(RESOURCES.edgeModels, name, namespace),
+      body: { metadata: { annotations: { [ACTION_ANNOTATION]: null } } },
+      contentType: CONTENT_TYPES.merge,
+    });
+  }
+
+  /** Deletes the children the API server still lists, then lets the model go. */
+  async #finalize(model: EdgeModel): Promise<Outcome> {
+    if (!model.metadata.finalizers?.includes(FINALIZER)) return "absent";
+    const { namespace = "", name = "" } = model.metadata;
+    await this.#o.children.delete(await this.#o.children.live(namespace, name));
+    await this.#setFinalizers(
+      model,
+      model.metadata.finalizers.filter((f) => f !== FINALIZER),
+    );
+    return "deleted";
+  }
+
+  /** The whole list with the resource version read, so a concurrent change to finalizers fails (409) and is retried. */
+  async #setFinalizers(model: EdgeModel, finalizers: string[]): Promise<void> {
+    const { name = "", namespace = "", resourceVersion } = model.metadata;
+    await this.#o.client.request({
+      method: "PATCH",
+      path: objectPath(RESOURCES.edgeModels, name, namespace),
+      body: { metadata: { finalizers, resourceVersion } },
+      contentType: CONTENT_TYPES.merge,
+    });
+  }
+
+  /** The reconcile's single status write, skipped when nothing changed; then Events for what did. */
+  async #writeStatus(model: EdgeModel, status: EdgeModelStatus, events: readonly EventNote[]): Promise<Outcome> {
+    const unchanged = stableJson(status) === stableJson(model.status ?? {});
+    if (!unchanged) {
+      const { name = "", namespace = "" } = model.metadata;
+      await this.#o.client.request({
+        method: "PATCH",
+        path: `${objectPath(RESOURCES.edgeModels, name, namespace)}/status`,
+        body: { status: mergePatch(model.status ?? {}, status) },
+        contentType: CONTENT_TYPES.merge,
+      });
+    }
+    for (const note of [...transitions(model.status, status), ...events]) this.#o.events.record(model, note);
+    if (unchanged) return "unchanged";
+    return status.conditions?.some((c) => c.type === "Stalled" && c.status === "True") ? "stalled" : "synced";
+  }
+}
+
+/** One observation per class: a class mid-rollout has a stable and a canary workload. */
+function byClass(workloads: readonly WorkloadObservation[]): WorkloadObservation[] {
+  const merged = new Map<string, WorkloadObservation>();
+  for (const w of workloads) {
+    const m = merged.get(w.hardwareClass);
+    merged.set(
+      w.hardwareClass,
+      m
+        ? {
+            hardwareClass: w.hardwareClass,
+            rolledOut: m.rolledOut && w.rolledOut,
+            desired: m.desired + w.desired,
+            ready: m.ready + w.ready,
+          }
+        : w,
+    );
+  }
+  return [...merged.values()];
+}
+
+function reasonOf(err: unknown): string {
+  return err instanceof KubeError && err.status === 422 ? "WorkloadInvalid" : "WorkloadRejected";
+}

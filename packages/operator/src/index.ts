@@ -1,0 +1,17 @@
+export { CONTROLLER_NAME, EdgeModelController } from "./controller/controller.js";
+export { apiEventRecorder, type EventNote, type EventRecorder } from "./controller/events.js";
+export {
+  controllerMetrics,
+  eventMetrics,
+  informerMetrics,
+  kubeClientMetrics,
+  leaderMetrics,
+  placementMetrics,
+  reconcileOutcomes,
+  rolloutMetrics,
+  workQueueMetrics,
+} from "./observe/metrics.js";
+export { HELP, parseOptions } from "./options.js";
+export { namedNodes } from "./planner/daemonset.js";
+export { canaryNodes } from "./rollout/nodes.js";
+export { classNode } from "./testing/fleet.js";

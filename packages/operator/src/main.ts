@@ -1,0 +1,124 @@
+#!/usr/bin/env -S node --import tsx
+import { MANAGER } from "@edgefleet/api";
+import { jsonLogger, listen, onShutdown, probeServer, tracing } from "@edgefleet/kit";
+import { KubeClient, LeaderElector, loadCredentials } from "@edgefleet/kube";
+import { collectDefaultMetrics, Registry } from "prom-client";
+import { CONTROLLER_NAME, EdgeModelController } from "./controller/controller.js";
+import { apiEventRecorder } from "./controller/events.js";
+import { eventMetrics, kubeClientMetrics, leaderMetrics } from "./observe/metrics.js";
+import { HELP, parseOptions } from "./options.js";
+import { createMetricsSource } from "./rollout/metrics-source.js";
+
+/** Longest a graceful shutdown may take before the process exits anyway. */
+const SHUTDOWN_TIMEOUT_MS = 15_000;
+
+async function main(argv: string[]): Promise<number> {
+  let opts: ReturnType<typeof parseOptions>;
+  try {
+    opts = parseOptions(argv);
+  } catch (err) {
+    console.error(`${err instanceof Error ? err.message : err}\n\n${HELP}`);
+    return 2;
+  }
+  if (opts.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const log = jsonLogger({ level: opts.logLevel }).with({ identity: opts.identity });
+  const credentials = await loadCredentials(opts.kubeconfig);
+
+  const registries = { process: new Registry(), client: new Registry(), controller: new Registry(), leader: new Registry() };
+  collectDefaultMetrics({ register: registries.process });
+  const observe = kubeClientMetrics(registries.client);
+  const client = new KubeClient({ credentials, qps: opts.kubeQps, burst: opts.kubeBurst, observe });
+  const trace = tracing(opts.traceExporter, MANAGER);
+  const controller = new EdgeModelController({
+    client,
+    ...(opts.namespace ? { namespace: opts.namespace } : {}),
+    workers: opts.workers,
+    fieldManager: MANAGER,
+    events: apiEventRecorder({
+      client,
+      controller: `edgefleet.io/${CONTROLLER_NAME}`,
+      instance: opts.identity,
+      log,
+      observe: eventMetrics(registries.controller),
+    }),
+    log,
+    registry: registries.controller,
+    tracer: trace.tracer,
+    watchTimeoutSeconds: opts.watchTimeoutSeconds,
+    ...(opts.prometheusUrl
+      ? {
+          metricsSource: createMetricsSource({
+            type: "prometheus",
+            url: opts.prometheusUrl,
+            timeoutMs: opts.prometheusTimeoutSeconds * 1000,
+          }),
+        }
+      : {}),
+    analysisIntervalMs: opts.analysisIntervalSeconds * 1000,
+    agentImage: opts.agentImage,
+  });
+  log.info("rollout analysis", {
+    source: opts.prometheusUrl ?? "none: steps advance on their pause alone",
+    intervalSeconds: opts.analysisIntervalSeconds,
+  });
+
+  // Lease traffic has a client (and rate limit) of its own, so renewals never queue behind reconciles.
+  const leaseClient = new KubeClient({ credentials, qps: 10, burst: 10, observe });
+  const elector = opts.leaderElect
+    ? new LeaderElector({
+        client: leaseClient,
+        namespace: opts.leaderElectionNamespace,
+        name: opts.leaderElectionId,
+        identity: opts.identity,
+        leaseDurationSeconds: opts.leaseDurationSeconds,
+        renewDeadlineMs: opts.renewDeadlineMs,
+        retryPeriodMs: opts.retryPeriodMs,
+        log,
+      })
+    : undefined;
+  const setLeader = leaderMetrics(registries.leader);
+
+  const server = probeServer({
+    registry: Registry.merge(Object.values(registries)),
+    healthy: () => true,
+    ready: () => controller.synced,
+  });
+  const port = await listen(server, opts.httpAddress);
+  log.info("serving /metrics, /healthz and /readyz", { port, namespace: opts.namespace ?? "(all)" });
+
+  const lead = () => {
+    setLeader(true);
+    controller.lead().catch((err: unknown) => {
+      log.error("controller failed to start", { error: String(err) });
+      process.exit(1);
+    });
+  };
+  if (elector) {
+    elector.start({
+      onStartedLeading: lead,
+      // Another instance may already lead: stop acting at once rather than drain.
+      onStoppedLeading: () => process.exit(1),
+    });
+  } else lead();
+
+  return onShutdown({
+    log,
+    timeoutMs: SHUTDOWN_TIMEOUT_MS,
+    stop: async () => {
+      // Finish in-flight reconciles before handing the lease over, so two instances never act at once.
+      await controller.stop();
+      await elector?.stop();
+      setLeader(false);
+      await trace.shutdown();
+      server.close();
+      client.close();
+      leaseClient.close();
+      log.info("stopped");
+    },
+  });
+}
+
+process.exitCode = await main(process.argv.slice(2));

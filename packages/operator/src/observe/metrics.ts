@@ -1,0 +1,299 @@
+import type { InformerMetrics, RequestObserver, WorkQueueMetrics } from "@edgefleet/kube";
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+
+/*
+ * Metrics, each family on the registry of the component that owns it. Controller and work queue
+ * families carry controller-runtime's names, labels and buckets, so dashboards and alerts built
+ * for Go operators work unchanged; edgefleet's own start with edgefleet_. Label values are
+ * bounded: controller and queue names, verbs, status codes, resource kinds.
+ */
+
+const RECONCILE_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 4.5,
+  5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60,
+];
+const QUEUE_BUCKETS = Array.from({ length: 10 }, (_, i) => 1e-8 * 10 ** i);
+
+export type ReconcileResult = "success" | "error" | "requeue" | "requeue_after";
+
+export interface ControllerMetrics {
+  reconciled(result: ReconcileResult, seconds: number): void;
+  activeWorkers(delta: number): void;
+}
+
+export function controllerMetrics(registry: Registry, controller: string, maxConcurrent: number): ControllerMetrics {
+  const total = new Counter({
+    name: "controller_runtime_reconcile_total",
+    help: "Total number of reconciliations per controller",
+    labelNames: ["controller", "result"],
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: "controller_runtime_reconcile_errors_total",
+    help: "Total number of reconciliation errors per controller",
+    labelNames: ["controller"],
+    registers: [registry],
+  });
+  const time = new Histogram({
+    name: "controller_runtime_reconcile_time_seconds",
+    help: "Length of time per reconciliation per controller",
+    labelNames: ["controller"],
+    buckets: RECONCILE_BUCKETS,
+    registers: [registry],
+  });
+  const active = new Gauge({
+    name: "controller_runtime_active_workers",
+    help: "Number of currently used workers per controller",
+    labelNames: ["controller"],
+    registers: [registry],
+  });
+  new Gauge({
+    name: "controller_runtime_max_concurrent_reconciles",
+    help: "Maximum number of concurrent reconciles per controller",
+    labelNames: ["controller"],
+    registers: [registry],
+  }).set({ controller }, maxConcurrent);
+  for (const result of ["success", "error", "requeue", "requeue_after"]) total.inc({ controller, result }, 0);
+  errors.inc({ controller }, 0);
+  return {
+    reconciled(result, seconds) {
+      total.inc({ controller, result });
+      if (result === "error") errors.inc({ controller });
+      time.observe({ controller }, seconds);
+    },
+    activeWorkers(delta) {
+      active.inc({ controller }, delta);
+    },
+  };
+}
+
+/** client-go's workqueue metrics for one queue; inProgress feeds the two stuck-worker gauges at scrape time. */
+export function workQueueMetrics(
+  registry: Registry,
+  name: string,
+  inProgress: () => { totalSeconds: number; longestSeconds: number },
+): WorkQueueMetrics {
+  const labels = { name, controller: name };
+  const labelNames = ["name", "controller"];
+  const depth = new Gauge({ name: "workqueue_depth", help: "Current depth of workqueue", labelNames, registers: [registry] });
+  const adds = new Counter({
+    name: "workqueue_adds_total",
+    help: "Total number of adds handled by workqueue",
+    labelNames,
+    registers: [registry],
+  });
+  const queued = new Histogram({
+    name: "workqueue_queue_duration_seconds",
+    help: "How long in seconds an item stays in workqueue before being requested",
+    labelNames,
+    buckets: QUEUE_BUCKETS,
+    registers: [registry],
+  });
+  const worked = new Histogram({
+    name: "workqueue_work_duration_seconds",
+    help: "How long in seconds processing an item from workqueue takes",
+    labelNames,
+    buckets: QUEUE_BUCKETS,
+    registers: [registry],
+  });
+  const retries = new Counter({
+    name: "workqueue_retries_total",
+    help: "Total number of retries handled by workqueue",
+    labelNames,
+    registers: [registry],
+  });
+  new Gauge({
+    name: "workqueue_unfinished_work_seconds",
+    help: "How many seconds of work has been done that is in progress and hasn't been observed by work_duration",
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.set(labels, inProgress().totalSeconds);
+    },
+  });
+  new Gauge({
+    name: "workqueue_longest_running_processor_seconds",
+    help: "How many seconds has the longest running processor for workqueue been running",
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.set(labels, inProgress().longestSeconds);
+    },
+  });
+  depth.set(labels, 0);
+  adds.inc(labels, 0);
+  retries.inc(labels, 0);
+  return {
+    depth: (keys) => depth.set(labels, keys),
+    added: () => adds.inc(labels),
+    queued: (seconds) => queued.observe(labels, seconds),
+    worked: (seconds) => worked.observe(labels, seconds),
+    retried: () => retries.inc(labels),
+  };
+}
+
+/** The operator's own requests to the API server: how many, how they ended, how long they took. */
+export function kubeClientMetrics(registry: Registry): RequestObserver {
+  const requests = new Counter({
+    name: "edgefleet_kube_requests_total",
+    help: "Requests the operator sent to the Kubernetes API server, by verb and HTTP status (0: no answer)",
+    labelNames: ["verb", "code"],
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: "edgefleet_kube_request_duration_seconds",
+    help: "Time to the API server's answer (headers, for watches), by verb",
+    labelNames: ["verb"],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  return (verb, status, seconds) => {
+    requests.inc({ verb, code: String(status) });
+    latency.observe({ verb }, seconds);
+  };
+}
+
+export function informerMetrics(registry: Registry): InformerMetrics {
+  const restarts = new Counter({
+    name: "edgefleet_informer_restarts_total",
+    help: "Informer restarts by resource and reason: error, stall (a silent watch) or expired (relist)",
+    labelNames: ["resource", "reason"],
+    registers: [registry],
+  });
+  const events = new Counter({
+    name: "edgefleet_informer_events_total",
+    help: "Watch events received by resource and type",
+    labelNames: ["resource", "type"],
+    registers: [registry],
+  });
+  const objects = new Gauge({
+    name: "edgefleet_informer_objects",
+    help: "Objects in each informer's cache",
+    labelNames: ["resource"],
+    registers: [registry],
+  });
+  return {
+    restarted: (resource, reason) => restarts.inc({ resource, reason }),
+    event: (resource, type) => events.inc({ resource, type }),
+    objects: (resource, count) => objects.set({ resource }, count),
+  };
+}
+
+export function reconcileOutcomes(registry: Registry): (outcome: string) => void {
+  const outcomes = new Counter({
+    name: "edgefleet_reconcile_outcomes_total",
+    help: "What reconciles did: synced (wrote status), unchanged, stalled, deleted (finalized) or absent",
+    labelNames: ["outcome"],
+    registers: [registry],
+  });
+  return (outcome) => outcomes.inc({ outcome });
+}
+
+/** Kubernetes Events the operator sent, by reason and result: recorded, suppressed (spam filter) or failed. */
+export function eventMetrics(registry: Registry): (reason: string, result: string) => void {
+  const events = new Counter({
+    name: "edgefleet_events_total",
+    help: "Kubernetes Events by reason and result: recorded, suppressed (too many of a reason about one object) or failed",
+    labelNames: ["reason", "result"],
+    registers: [registry],
+  });
+  return (reason, result) => events.inc({ reason, result });
+}
+
+/** 1 while this instance holds the leader Lease. */
+export function leaderMetrics(registry: Registry): (leading: boolean) => void {
+  const gauge = new Gauge({
+    name: "edgefleet_leader_is_leader",
+    help: "1 while this instance holds the leader Lease, else 0",
+    registers: [registry],
+  });
+  gauge.set(0);
+  return (leading) => gauge.set(leading ? 1 : 0);
+}
+
+export interface PlacementMetrics {
+  /** The model's classes as last planned: 1 for those on CPU fallback, else 0; classes no longer planned lose their series. */
+  placed(namespace: string, model: string, fallbackByClass: ReadonlyMap<string, boolean>): void;
+  /** Drops a deleted model's series. */
+  forget(namespace: string, model: string): void;
+}
+
+/** edgefleet_placement_cpu_fallback, read by the EdgefleetCPUFallbackActive alert. */
+export function placementMetrics(registry: Registry): PlacementMetrics {
+  const fallback = new Gauge({
+    name: "edgefleet_placement_cpu_fallback",
+    help: "1 while a hardware class runs the model on its CPU although it has an accelerator the model's acceleratorPreference ranks ahead, else 0",
+    labelNames: ["namespace", "model", "hardware_class"],
+    registers: [registry],
+  });
+  // Model key -> the classes it has series for, so a class that leaves the plan loses its series.
+  const classes = new Map<string, Set<string>>();
+  const forget = (namespace: string, model: string, keep: ReadonlyMap<string, boolean> = new Map()) => {
+    const key = `${namespace}/${model}`;
+    for (const hardware_class of classes.get(key) ?? [])
+      if (!keep.has(hardware_class)) fallback.remove({ namespace, model, hardware_class });
+    if (keep.size) classes.set(key, new Set(keep.keys()));
+    else classes.delete(key);
+  };
+  return {
+    placed(namespace, model, fallbackByClass) {
+      forget(namespace, model, fallbackByClass);
+      for (const [hardware_class, on] of fallbackByClass) fallback.set({ namespace, model, hardware_class }, on ? 1 : 0);
+    },
+    forget: (namespace, model) => forget(namespace, model),
+  };
+}
+
+export interface RolloutMetrics {
+  /** The model's current phase (1 on its series, 0 on the others) and step percent. */
+  state(namespace: string, model: string, phase: string, percent: number): void;
+  decided(namespace: string, model: string, decision: string): void;
+  analysed(seconds: number): void;
+  /** Drops a deleted model's series, so they stay bounded by the models that exist. */
+  forget(namespace: string, model: string): void;
+}
+
+/** The rollout engine's families, named by the metric contract (docs/rollouts.md). */
+export function rolloutMetrics(registry: Registry, phases: readonly string[], decisions: readonly string[]): RolloutMetrics {
+  const phase = new Gauge({
+    name: "edgefleet_rollout_phase",
+    help: "1 for the rollout's current phase (Progressing, Paused, Analysing, Promoted, RolledBack, Failed), else 0",
+    labelNames: ["namespace", "model", "phase"],
+    registers: [registry],
+  });
+  const step = new Gauge({
+    name: "edgefleet_rollout_step",
+    help: "Percent of each hardware class's nodes the rollout's current step puts on the new version",
+    labelNames: ["namespace", "model"],
+    registers: [registry],
+  });
+  const decided = new Counter({
+    name: "edgefleet_rollout_decisions_total",
+    help: "Rollout decisions after analyses and manual actions: continue, promote, rollback or inconclusive",
+    labelNames: ["namespace", "model", "decision"],
+    registers: [registry],
+  });
+  const analysis = new Histogram({
+    name: "edgefleet_rollout_analysis_duration_seconds",
+    help: "Time one rollout analysis took, queries to the metrics source included",
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  return {
+    state(namespace, model, current, percent) {
+      for (const p of phases) phase.set({ namespace, model, phase: p }, p === current ? 1 : 0);
+      step.set({ namespace, model }, percent);
+    },
+    decided(namespace, model, decision) {
+      decided.inc({ namespace, model, decision });
+    },
+    analysed(seconds) {
+      analysis.observe(seconds);
+    },
+    forget(namespace, model) {
+      for (const p of phases) phase.remove({ namespace, model, phase: p });
+      step.remove({ namespace, model });
+      for (const decision of decisions) decided.remove({ namespace, model, decision });
+    },
+  };
+}

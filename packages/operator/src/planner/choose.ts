@@ -1,0 +1,133 @@
+import type { Accelerator, AcceleratorBinding, EdgeRuntime, ModelVariant } from "@edgefleet/api";
+import type { SharedCapabilities } from "./hardware-classes.js";
+import type { NodeCapabilities } from "./node-capabilities.js";
+import { parseQuantity } from "./quantity.js";
+import { compareVersions, inVersionRange } from "./versions.js";
+
+/** A way to run the model on a set of nodes. */
+export interface Choice {
+  variant: ModelVariant;
+  runtime: EdgeRuntime;
+  accelerator: Accelerator;
+  binding: AcceleratorBinding;
+}
+
+export type Selection =
+  /**
+   * passedOver: why each better-preferred option was not taken, for the placement's status;
+   * betterAccelerators: those the nodes have that the preference ranks ahead of the choice.
+   */
+  { ok: true; choice: Choice; passedOver: string[]; betterAccelerators: Accelerator[] } | { ok: false; reason: string };
+
+export interface SelectionInput {
+  variants: readonly ModelVariant[];
+  runtimes: readonly EdgeRuntime[];
+  preference: readonly Accelerator[];
+  /** All of one architecture. */
+  nodes: readonly NodeCapabilities[];
+  shared: SharedCapabilities;
+}
+
+/**
+ * Tries the accelerators in preference order and, on each, the variants in the order the model
+ * lists them and the runtimes by priority: the first pair that every node can run wins. When none
+ * does, the reason says, variant by variant, what stood in the way.
+ */
+export function selectVariant(input: SelectionInput): Selection {
+  const arch = input.shared.architectures[0] ?? "unknown";
+  const runtimes = [...input.runtimes].sort((a, b) => (b.spec.priority ?? 0) - (a.spec.priority ?? 0) || name(a).localeCompare(name(b)));
+  const rejections = new Map<string, string[]>();
+  const reject = (variant: ModelVariant, accelerator: Accelerator, why: string) =>
+    rejections.set(variant.name, [...(rejections.get(variant.name) ?? []), `${variant.name} on ${accelerator}: ${why}`]);
+
+  for (const accelerator of input.preference) {
+    if (!input.shared.accelerators.has(accelerator)) continue;
+    for (const variant of input.variants) {
+      if (!variant.requirements.accelerators.includes(accelerator)) continue;
+      const unfit = variantProblem(variant, accelerator, arch, input.shared);
+      if (unfit) {
+        reject(variant, accelerator, unfit);
+        continue;
+      }
+      const problems: string[] = [];
+      for (const runtime of runtimes) {
+        const verdict = runtimeVerdict(runtime, variant, accelerator, arch, input.nodes);
+        if (verdict.kind === "fits") {
+          return {
+            ok: true,
+            choice: { variant, runtime, accelerator, binding: verdict.binding },
+            passedOver: [...rejections.values()].flat(),
+            betterAccelerators: input.preference
+              .slice(0, input.preference.indexOf(accelerator))
+              .filter((a) => input.shared.accelerators.has(a)),
+          };
+        }
+        if (verdict.kind === "unfit") problems.push(`runtime ${name(runtime)} ${verdict.problem}`);
+      }
+      reject(
+        variant,
+        accelerator,
+        problems.length ? problems.join(", ") : `no EdgeRuntime serves ${variant.format} ${variant.precision} on ${accelerator}`,
+      );
+    }
+  }
+  const perVariant = input.variants.map((v) => rejections.get(v.name)?.join("; ") ?? unusedAccelerators(v, input.preference));
+  return { ok: false, reason: `no variant fits: ${perVariant.join("; ")}` };
+}
+
+const name = (runtime: EdgeRuntime) => runtime.metadata.name ?? "";
+
+function variantProblem(variant: ModelVariant, accelerator: Accelerator, arch: string, shared: SharedCapabilities): string | undefined {
+  const { architectures, minComputeCapability } = variant.requirements;
+  if (architectures?.length && !(architectures as readonly string[]).includes(arch))
+    return `built for ${architectures.join(", ")}, not ${arch}`;
+  if (accelerator === "nvidia-gpu" && minComputeCapability !== undefined) {
+    const have = shared.computeCapability;
+    if (have === undefined)
+      return `needs compute capability ${minComputeCapability}, and the nodes report none (nvidia.com/gpu.compute.major/minor labels)`;
+    if (compareVersions(have, minComputeCapability) < 0) return `needs compute capability ${minComputeCapability}, the nodes have ${have}`;
+  }
+  return undefined;
+}
+
+type RuntimeVerdict = { kind: "fits"; binding: AcceleratorBinding } | { kind: "unfit"; problem: string } | { kind: "unrelated" };
+
+function runtimeVerdict(
+  runtime: EdgeRuntime,
+  variant: ModelVariant,
+  accelerator: Accelerator,
+  arch: string,
+  nodes: readonly NodeCapabilities[],
+): RuntimeVerdict {
+  const { spec } = runtime;
+  const binding = spec.accelerators.find((b) => b.kind === accelerator);
+  const format = spec.supportedFormats.find((f) => f.format === variant.format && f.precisions.includes(variant.precision));
+  if (!binding || !format) return { kind: "unrelated" };
+  const unfit = (problem: string): RuntimeVerdict => ({ kind: "unfit", problem });
+  if (spec.disabled) return unfit("is disabled");
+  if (!(spec.architectures as readonly string[]).includes(arch)) return unfit(`has no ${arch} image`);
+  const range = variant.requirements.runtimeVersion;
+  if (range && !(format.versions ?? []).some((v) => inVersionRange(v, range))) {
+    return unfit(
+      `ships ${variant.format} ${format.versions?.join(", ") || "of no stated version"}, outside ${range.min ?? ""}..${range.max ?? ""}`,
+    );
+  }
+  for (const [resource, quantity] of Object.entries(binding.resources ?? {})) {
+    const need = parseQuantity(quantity);
+    const short = nodes.find((n) => (n.allocatable[resource] ?? 0) < need);
+    if (short)
+      return unfit(`needs ${need} ${resource}, which node ${short.name} does not have allocatable (is its device plugin running?)`);
+  }
+  for (const [key, value] of Object.entries(binding.nodeSelector ?? {})) {
+    const off = nodes.find((n) => n.labels[key] !== value);
+    if (off) return unfit(`needs node label ${key}=${value}, which node ${off.name} lacks`);
+  }
+  return { kind: "fits", binding };
+}
+
+function unusedAccelerators(variant: ModelVariant, preference: readonly Accelerator[]): string {
+  const wanted = variant.requirements.accelerators.filter((a) => preference.includes(a));
+  if (!wanted.length)
+    return `${variant.name} runs on ${variant.requirements.accelerators.join(" or ")}, which placement.acceleratorPreference leaves out`;
+  return `${variant.name} needs ${wanted.join(" or ")}, which the nodes lack`;
+}

@@ -1,0 +1,150 @@
+import { DEFAULT_RUNTIMES, edgeModel, variant } from "@edgefleet/api";
+import type { V1DaemonSet, V1DaemonSetStatus } from "@kubernetes/client-node";
+import { describe, expect, it } from "vitest";
+import { referenceFleet } from "../testing/fleet.js";
+import { conditionsFor, observeDaemonSet, type WorkloadObservation } from "./conditions.js";
+import { plan } from "./plan.js";
+
+const now = new Date("2025-03-01T12:00:00.123Z");
+const fullPlan = plan({ model: edgeModel(), runtimes: DEFAULT_RUNTIMES, nodes: referenceFleet() });
+const CLASSES = ["intel-nuc", "jetson-orin", "rpi5-coral", "x86-cpu"];
+const rolledOut = (hardwareClass: string): WorkloadObservation => ({ hardwareClass, rolledOut: true, desired: 2, ready: 2 });
+
+function byType(conditions: { type: string; status: string; reason: string }[]) {
+  return Object.fromEntries(conditions.map((c) => [c.type, `${c.status} ${c.reason}`]));
+}
+
+describe("conditionsFor", () => {
+  it("is Ready when every placed class has rolled out, with a placement per class", () => {
+    const { conditions, placements } = conditionsFor({ plan: fullPlan, workloads: CLASSES.map(rolledOut), generation: 3, now });
+    expect(byType(conditions)).toEqual({
+      Ready: "True AllNodesReady",
+      Progressing: "False RolloutComplete",
+      Degraded: "False AllClassesPlaced",
+      Stalled: "False Placeable",
+    });
+    expect(conditions[0]).toEqual({
+      type: "Ready",
+      status: "True",
+      reason: "AllNodesReady",
+      message: "runs on 8 node(s) in 4 hardware class(es)",
+      lastTransitionTime: "2025-03-01T12:00:00Z",
+      observedGeneration: 3,
+    });
+    expect(placements[1]).toEqual({
+      hardwareClass: "jetson-orin",
+      nodes: 2,
+      ready: 2,
+      accelerator: "nvidia-gpu",
+      variant: "trt-fp16",
+      runtime: "tensorrt",
+    });
+  });
+
+  it("is Progressing, not Ready, while a workload is missing or not yet ready", () => {
+    const workloads = [
+      rolledOut("intel-nuc"),
+      { hardwareClass: "jetson-orin", rolledOut: false, desired: 2, ready: 1 },
+      rolledOut("x86-cpu"),
+    ];
+    const { conditions, placements } = conditionsFor({ plan: fullPlan, workloads, generation: 1, now });
+    expect(byType(conditions)).toMatchObject({ Ready: "False RollingOut", Progressing: "True RollingOut" });
+    expect(conditions.find((c) => c.type === "Progressing")?.message).toBe(
+      "rolling out to jetson-orin (1/2 ready), rpi5-coral (not created yet)",
+    );
+    expect(placements.map((p) => p.ready)).toEqual([2, 1, 0, 2]);
+  });
+
+  it("is Degraded with each unplaced class's reason when some class can run no variant", () => {
+    const gpuOnly = plan({
+      model: edgeModel({ variants: [variant("trt", "tensorrt", "fp16", ["nvidia-gpu"])] }),
+      runtimes: DEFAULT_RUNTIMES,
+      nodes: referenceFleet(1),
+    });
+    const { conditions, placements } = conditionsFor({ plan: gpuOnly, workloads: [rolledOut("jetson-orin")], generation: 1, now });
+    expect(byType(conditions)).toEqual({
+      Ready: "False NoCompatibleVariant",
+      Progressing: "False RolloutComplete",
+      Degraded: "True NoCompatibleVariant",
+      Stalled: "False Placeable",
+    });
+    expect(conditions.find((c) => c.type === "Degraded")?.message).toBe(
+      "3 of 4 hardware class(es) can run no variant. intel-nuc: no variant fits: trt needs nvidia-gpu, which the nodes lack. " +
+        "rpi5-coral: no variant fits: trt needs nvidia-gpu, which the nodes lack. x86-cpu: no variant fits: trt needs nvidia-gpu, which the nodes lack",
+    );
+    expect(placements[0]).toEqual({
+      hardwareClass: "intel-nuc",
+      nodes: 1,
+      ready: 0,
+      reason: "no variant fits: trt needs nvidia-gpu, which the nodes lack",
+    });
+  });
+
+  it("is Stalled when no node matches, or no class can run any variant", () => {
+    const none = conditionsFor({ plan: { classes: [] }, workloads: [], generation: 1, now });
+    expect(byType(none.conditions)).toMatchObject({
+      Ready: "False NoMatchingNodes",
+      Stalled: "True NoMatchingNodes",
+      Progressing: "False NoMatchingNodes",
+    });
+
+    const int4 = plan({
+      model: edgeModel({ variants: [variant("q", "onnx", "int4", ["cpu"])] }),
+      runtimes: DEFAULT_RUNTIMES,
+      nodes: referenceFleet(1),
+    });
+    expect(byType(conditionsFor({ plan: int4, workloads: [], generation: 1, now }).conditions)).toMatchObject({
+      Ready: "False NoCompatibleVariant",
+      Stalled: "True NoCompatibleVariant",
+      Degraded: "True NoCompatibleVariant",
+    });
+  });
+
+  it("keeps a condition's lastTransitionTime while its status holds, and moves it when the status changes", () => {
+    const first = conditionsFor({ plan: fullPlan, workloads: [], generation: 1, now: new Date("2025-03-01T10:00:00Z") }).conditions;
+    const later = conditionsFor({ plan: fullPlan, workloads: CLASSES.map(rolledOut), generation: 2, previous: first, now }).conditions;
+    const at = (cs: typeof first, type: string) => cs.find((c) => c.type === type)?.lastTransitionTime;
+    expect(at(later, "Degraded")).toBe("2025-03-01T10:00:00Z");
+    expect(at(later, "Ready")).toBe("2025-03-01T12:00:00Z");
+    expect(later.every((c) => c.observedGeneration === 2)).toBe(true);
+  });
+
+  it("explains in a placed class's status why better options were passed over", () => {
+    const nodes = referenceFleet(1).map((n) =>
+      n.metadata?.name === "jetson-orin-0001"
+        ? { ...n, metadata: { ...n.metadata, labels: { ...n.metadata.labels, "nvidia.com/gpu.compute.major": "7" } } }
+        : n,
+    );
+    const model = edgeModel({
+      variants: [
+        variant("trt", "tensorrt", "fp16", ["nvidia-gpu"], { minComputeCapability: "8.0" }),
+        variant("cpu", "onnx", "fp32", ["cpu"]),
+      ],
+    });
+    const { placements } = conditionsFor({ plan: plan({ model, runtimes: DEFAULT_RUNTIMES, nodes }), workloads: [], generation: 1, now });
+    expect(placements.find((p) => p.hardwareClass === "jetson-orin")).toMatchObject({
+      accelerator: "cpu",
+      reason: "passed over: trt on nvidia-gpu: needs compute capability 8.0, the nodes have 7.7",
+    });
+  });
+});
+
+describe("observeDaemonSet", () => {
+  const ds = (generation: number, status?: Partial<V1DaemonSetStatus>): V1DaemonSet => ({
+    metadata: { generation, labels: { "edgefleet.io/hardware-class": "x86-cpu" } },
+    ...(status && { status: { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0, ...status } }),
+  });
+
+  it("counts a DaemonSet as rolled out once its controller saw the latest spec and every pod is updated and ready", () => {
+    const full = { desiredNumberScheduled: 3, numberReady: 3, updatedNumberScheduled: 3 };
+    expect(observeDaemonSet(ds(2, { ...full, observedGeneration: 2 }))).toEqual({
+      hardwareClass: "x86-cpu",
+      rolledOut: true,
+      desired: 3,
+      ready: 3,
+    });
+    expect(observeDaemonSet(ds(3, { ...full, observedGeneration: 2 })).rolledOut).toBe(false);
+    expect(observeDaemonSet(ds(2, { ...full, observedGeneration: 2, updatedNumberScheduled: 2 })).rolledOut).toBe(false);
+    expect(observeDaemonSet(ds(1)).rolledOut).toBe(false);
+  });
+});

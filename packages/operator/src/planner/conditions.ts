@@ -1,0 +1,116 @@
+import type { Condition, PlacementStatus } from "@edgefleet/api";
+import { LABELS } from "@edgefleet/api";
+import type { V1DaemonSet } from "@kubernetes/client-node";
+import type { ClassPlan, PlacedClass, Plan, UnplacedClass } from "./plan.js";
+
+/** What the operator last saw of one class's workload. */
+export interface WorkloadObservation {
+  hardwareClass: string;
+  /** The workload's controller has acted on its latest spec, and every pod runs it. */
+  rolledOut: boolean;
+  desired: number;
+  ready: number;
+}
+
+/** Reads a DaemonSet's status; one its controller has not yet observed counts as not rolled out. */
+export function observeDaemonSet(ds: V1DaemonSet): WorkloadObservation {
+  const status = ds.status;
+  const desired = status?.desiredNumberScheduled ?? 0;
+  const ready = status?.numberReady ?? 0;
+  const observed = (status?.observedGeneration ?? 0) >= (ds.metadata?.generation ?? 1);
+  return {
+    hardwareClass: ds.metadata?.labels?.[LABELS.hardwareClass] ?? "",
+    rolledOut: observed && (status?.updatedNumberScheduled ?? 0) >= desired && ready >= desired,
+    desired,
+    ready,
+  };
+}
+
+const CONDITION_TYPES = ["Ready", "Progressing", "Degraded", "Stalled"] as const;
+
+export interface StatusInput {
+  plan: Plan;
+  workloads: readonly WorkloadObservation[];
+  generation: number;
+  /** The conditions now in status, so an unchanged condition keeps its lastTransitionTime. */
+  previous?: readonly Condition[];
+  now: Date;
+}
+
+export interface ModelStatusSummary {
+  conditions: Condition[];
+  placements: PlacementStatus[];
+}
+
+type Verdict = Pick<Condition, "status" | "reason" | "message">;
+
+/**
+ * The EdgeModel's conditions and per-class placements. Ready means every targeted node runs the
+ * model; Degraded that some class can run no variant; Progressing that a placed class is still
+ * rolling out; Stalled that nothing can be placed at all until the fleet, the runtimes or the
+ * model change.
+ */
+export function conditionsFor({ plan, workloads, generation, previous = [], now }: StatusInput): ModelStatusSummary {
+  const byClass = new Map(workloads.map((w) => [w.hardwareClass, w]));
+  const placed = plan.classes.filter((c): c is PlacedClass => c.placed);
+  const unplaced = plan.classes.filter((c): c is UnplacedClass => !c.placed);
+  const rollingOut = placed.filter((c) => !byClass.get(c.hardwareClass)?.rolledOut);
+
+  const stalled: Verdict | undefined =
+    plan.classes.length === 0
+      ? { status: "True", reason: "NoMatchingNodes", message: "no node matches spec.placement.nodeSelector" }
+      : placed.length === 0
+        ? { status: "True", reason: "NoCompatibleVariant", message: unplacedMessage(unplaced, plan.classes.length) }
+        : undefined;
+  const degraded: Verdict = unplaced.length
+    ? { status: "True", reason: "NoCompatibleVariant", message: unplacedMessage(unplaced, plan.classes.length) }
+    : { status: "False", reason: "AllClassesPlaced", message: "" };
+  const progressing: Verdict = rollingOut.length
+    ? {
+        status: "True",
+        reason: "RollingOut",
+        message: `rolling out to ${rollingOut.map((c) => progress(c, byClass.get(c.hardwareClass))).join(", ")}`,
+      }
+    : { status: "False", reason: stalled?.reason ?? "RolloutComplete", message: "" };
+  const nodes = placed.reduce((n, c) => n + c.nodes.length, 0);
+  const notReady = stalled ?? (unplaced.length ? degraded : undefined) ?? (rollingOut.length ? progressing : undefined);
+  const ready: Verdict = notReady
+    ? { ...notReady, status: "False" }
+    : { status: "True", reason: "AllNodesReady", message: `runs on ${nodes} node(s) in ${placed.length} hardware class(es)` };
+  const verdicts: Record<(typeof CONDITION_TYPES)[number], Verdict> = {
+    Ready: ready,
+    Progressing: progressing,
+    Degraded: degraded,
+    Stalled: stalled ?? { status: "False", reason: "Placeable", message: "" },
+  };
+  const timestamp = now.toISOString().replace(/\.\d{3}Z$/, "Z");
+  const conditions = CONDITION_TYPES.map((type): Condition => {
+    const v = verdicts[type];
+    const before = previous.find((c) => c.type === type);
+    const lastTransitionTime = before?.status === v.status ? before.lastTransitionTime : timestamp;
+    return { type, ...v, lastTransitionTime, observedGeneration: generation };
+  });
+  return { conditions, placements: plan.classes.map((c) => placementStatus(c, byClass.get(c.hardwareClass))) };
+}
+
+function unplacedMessage(unplaced: readonly UnplacedClass[], total: number): string {
+  const reasons = unplaced.map((c) => `${c.hardwareClass}: ${c.reason}`);
+  return `${unplaced.length} of ${total} hardware class(es) can run no variant. ${reasons.join(". ")}`;
+}
+
+function progress(c: ClassPlan, w: WorkloadObservation | undefined): string {
+  return w ? `${c.hardwareClass} (${w.ready}/${w.desired} ready)` : `${c.hardwareClass} (not created yet)`;
+}
+
+function placementStatus(c: ClassPlan, w: WorkloadObservation | undefined): PlacementStatus {
+  const base = { hardwareClass: c.hardwareClass, nodes: c.nodes.length, ready: Math.min(w?.ready ?? 0, c.nodes.length) };
+  if (!c.placed) return { ...base, ready: 0, reason: c.reason };
+  const { variant, runtime, accelerator } = c.choice;
+  return {
+    ...base,
+    accelerator,
+    variant: variant.name,
+    runtime: runtime.metadata.name ?? "",
+    ...(c.passedOver.length ? { reason: `passed over: ${c.passedOver.join("; ")}` } : {}),
+  };
+}

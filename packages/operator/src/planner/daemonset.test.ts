@@ -1,0 +1,181 @@
+import { ARTIFACT_CACHE_DIR, DEFAULT_RUNTIMES, edgeModel, SHA256, VISION_VARIANTS } from "@edgefleet/api";
+import { describe, expect, it } from "vitest";
+import { desiredWorkloads } from "../rollout/workloads.js";
+import { classNode, referenceFleet } from "../testing/fleet.js";
+import { desiredDaemonSet, namedNodes } from "./daemonset.js";
+import { plan } from "./plan.js";
+
+const runtimes = DEFAULT_RUNTIMES;
+
+function daemonSets(model = edgeModel(), nodes = referenceFleet()) {
+  return desiredWorkloads({ stable: { model, plan: plan({ model, runtimes, nodes }) }, previousCanaries: () => [] }).daemonSets;
+}
+
+describe("the DaemonSets of a model not in a rollout", () => {
+  it("builds one DaemonSet per placed class, owned by the EdgeModel and selecting its class's nodes", () => {
+    const all = daemonSets();
+    expect(all.map((d) => d.metadata?.name)).toEqual([
+      "detector-intel-nuc",
+      "detector-jetson-orin",
+      "detector-rpi5-coral",
+      "detector-x86-cpu",
+    ]);
+    const jetson = all[1];
+    expect(jetson?.metadata).toEqual({
+      name: "detector-jetson-orin",
+      namespace: "vision",
+      labels: {
+        "edgefleet.io/model": "detector",
+        "edgefleet.io/hardware-class": "jetson-orin",
+        "edgefleet.io/track": "stable",
+        "app.kubernetes.io/managed-by": "edgefleet-operator",
+        "app.kubernetes.io/part-of": "edgefleet",
+      },
+      ownerReferences: [
+        {
+          apiVersion: "edgefleet.io/v1alpha1",
+          kind: "EdgeModel",
+          name: "detector",
+          uid: "0b3c8a52-6a7e-4f0e-9a55-3f1d2c4b5a69",
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    });
+    expect(jetson?.spec?.selector.matchLabels).toEqual({
+      "edgefleet.io/model": "detector",
+      "edgefleet.io/hardware-class": "jetson-orin",
+      "edgefleet.io/track": "stable",
+    });
+    const pod = jetson?.spec?.template;
+    expect(pod?.metadata?.labels).toMatchObject({ "edgefleet.io/variant": "trt-fp16", "edgefleet.io/model-version": "2024.06.1" });
+    expect(pod?.metadata?.annotations).toEqual({ "edgefleet.io/runtime": "tensorrt", "edgefleet.io/accelerator": "nvidia-gpu" });
+    expect(pod?.spec?.nodeSelector).toEqual({ "edgefleet.io/hardware-class": "jetson-orin" });
+    expect(pod?.spec?.affinity).toBeUndefined();
+  });
+
+  it("runs the chosen runtime's container with the accelerator's resources and the model's environment", () => {
+    const model = edgeModel({ resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "2Gi" } } });
+    const [container] = daemonSets(model).find((d) => d.metadata?.name === "detector-intel-nuc")?.spec?.template.spec?.containers ?? [];
+    expect(container).toMatchObject({
+      name: "runtime",
+      image: "ghcr.io/edgefleet/runtime-openvino:0.1.0",
+      args: ["--http-port=8080", "--grpc-port=8081"],
+      ports: [
+        { name: "http", containerPort: 8080, protocol: "TCP" },
+        { name: "grpc", containerPort: 8081, protocol: "TCP" },
+      ],
+      resources: { limits: { memory: "2Gi", "npu.intel.com/accel": "1" }, requests: { cpu: "500m", memory: "1Gi" } },
+      readinessProbe: { httpGet: { path: "/v2/health/ready", port: "http" } },
+      livenessProbe: { httpGet: { path: "/v2/health/live", port: "http" } },
+    });
+    expect(Object.fromEntries((container?.env ?? []).map((e) => [e.name, e.value]))).toEqual({
+      EDGEFLEET_MODEL: "vision/detector",
+      EDGEFLEET_MODEL_VERSION: "2024.06.1",
+      EDGEFLEET_VARIANT: "ov-int8",
+      EDGEFLEET_FORMAT: "openvino",
+      EDGEFLEET_PRECISION: "int8",
+      EDGEFLEET_ACCELERATOR: "intel-npu",
+      EDGEFLEET_ARTIFACT_URI: "oci://ghcr.io/acme/models/detector:ov-int8",
+      EDGEFLEET_ARTIFACT_SHA256: SHA256,
+      EDGEFLEET_ARTIFACT_SIZE_BYTES: "12345678",
+    });
+  });
+
+  it("verifies the artifact in an init container of the agent image, with the runtime's model env, before the runtime starts", () => {
+    const [onnx] = daemonSets(edgeModel(), [classNode("x86-cpu", 1)]);
+    const pod = onnx?.spec?.template.spec;
+    const [runtime] = pod?.containers ?? [];
+    expect(pod?.volumes).toEqual([{ name: "artifact-cache", hostPath: { path: ARTIFACT_CACHE_DIR, type: "DirectoryOrCreate" } }]);
+    expect(pod?.initContainers).toHaveLength(1);
+    const verify = pod?.initContainers?.[0];
+    expect(verify).toMatchObject({
+      name: "verify-artifact",
+      image: "ghcr.io/edgefleet/edge-agent:0.1.0",
+      command: ["/nodejs/bin/node", "/app/install-artifact.mjs"],
+      args: ["--cache-dir=/var/lib/edgefleet/artifacts"],
+      volumeMounts: [{ name: "artifact-cache", mountPath: "/var/lib/edgefleet/artifacts", readOnly: false }],
+      securityContext: { runAsNonRoot: true, runAsUser: 65532, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
+    });
+    // Same model contract as the runtime (which adds only its own env before it).
+    const edgefleet = (runtime?.env ?? []).filter((e) => e.name.startsWith("EDGEFLEET_"));
+    expect(verify?.env).toEqual(edgefleet);
+    expect(verify?.env?.map((e) => e.name)).toEqual(expect.arrayContaining(["EDGEFLEET_MODEL", "EDGEFLEET_ARTIFACT_SHA256"]));
+    // The runtime reads the verified blob only, through a read-only mount of the same cache.
+    expect(runtime?.volumeMounts).toEqual([{ name: "artifact-cache", mountPath: "/var/lib/edgefleet/artifacts", readOnly: true }]);
+    expect(runtime?.args).toContain("--model-path=/var/lib/edgefleet/artifacts/blobs/sha256/$(EDGEFLEET_ARTIFACT_SHA256)");
+  });
+
+  it("runs the verify-artifact container from the agent image it is given, on both tracks", () => {
+    const model = edgeModel();
+    const nodes = [classNode("x86-cpu", 1)];
+    const placed = plan({ model, runtimes, nodes }).classes.find((c) => c.placed);
+    if (!placed?.placed) throw new Error("not placed");
+    for (const track of ["stable", "canary"] as const) {
+      const ds = desiredDaemonSet({ model, placement: placed, track, nodes: {}, agentImage: "registry.local/edge-agent:dev" });
+      expect(ds.spec?.template.spec?.initContainers?.map((c) => c.image)).toEqual(["registry.local/edge-agent:dev"]);
+    }
+    const workloads = desiredWorkloads({
+      stable: { model, plan: plan({ model, runtimes, nodes }) },
+      previousCanaries: () => [],
+      agentImage: "registry.local/edge-agent:dev",
+    });
+    expect(workloads.daemonSets[0]?.spec?.template.spec?.initContainers?.[0]?.image).toBe("registry.local/edge-agent:dev");
+  });
+
+  it("passes a signature's URI and public key Secret to the runtime and to the verification", () => {
+    const [first, ...rest] = VISION_VARIANTS;
+    if (!first) throw new Error("no variants");
+    const signed = {
+      ...first,
+      artifact: {
+        ...first.artifact,
+        signature: { uri: "https://keys.example.com/d.sig", publicKeyRef: { name: "cosign", key: "cosign.pub" } },
+      },
+    };
+    const nuc = daemonSets(edgeModel({ variants: [signed, ...rest] }), [classNode("intel-nuc", 1)])[0];
+    const signature = [
+      { name: "EDGEFLEET_SIGNATURE_URI", value: "https://keys.example.com/d.sig" },
+      { name: "EDGEFLEET_SIGNATURE_PUBLIC_KEY", valueFrom: { secretKeyRef: { name: "cosign", key: "cosign.pub" } } },
+    ];
+    expect(nuc?.spec?.template.spec?.containers[0]?.env?.slice(-2)).toEqual(signature);
+    expect(nuc?.spec?.template.spec?.initContainers?.[0]?.env?.slice(-2)).toEqual(signature);
+  });
+
+  it("pins a limited or derived class's workload to its nodes by name, keeping the model's nodeSelector", () => {
+    const model = edgeModel({ placement: { maxNodesPerClass: 2, nodeSelector: { "edgefleet.io/site": "a" } } });
+    const site = { labels: { "edgefleet.io/site": "a" } };
+    const nodes = [
+      classNode("x86-cpu", 1, site),
+      classNode("x86-cpu", 2, site),
+      classNode("x86-cpu", 3, site),
+      classNode("jetson-orin", 1, { ...site, unlabelled: true }),
+    ];
+    const [derived, limited] = daemonSets(model, nodes);
+    expect(limited?.spec?.template.spec?.nodeSelector).toEqual({ "edgefleet.io/hardware-class": "x86-cpu", "edgefleet.io/site": "a" });
+    // One value per metadata.name requirement is all the API server allows: one ORed term per node.
+    expect(limited?.spec?.template.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms).toEqual(
+      [
+        { matchFields: [{ key: "metadata.name", operator: "In", values: ["x86-cpu-0001"] }] },
+        { matchFields: [{ key: "metadata.name", operator: "In", values: ["x86-cpu-0002"] }] },
+      ],
+    );
+    expect(limited && namedNodes(limited)).toEqual(["x86-cpu-0001", "x86-cpu-0002"]);
+    expect(derived?.metadata?.name).toBe("detector-auto-arm64-nvidia-gpu-sm87");
+    expect(derived?.spec?.template.spec?.nodeSelector).toEqual({ "edgefleet.io/site": "a" });
+    expect(derived && namedNodes(derived)).toEqual(["jetson-orin-0001"]);
+  });
+
+  it("keeps names within 63 characters for long model and class names", () => {
+    const model = edgeModel({}, "m".repeat(63));
+    const names = daemonSets(model).map((d) => d.metadata?.name ?? "");
+    expect(names.every((n) => n.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(n))).toBe(true);
+    expect(new Set(names).size).toBe(4);
+  });
+
+  it("refuses a model without a uid, which could not own its children", () => {
+    const model = edgeModel();
+    delete model.metadata.uid;
+    expect(() => daemonSets(model)).toThrow("EdgeModel needs metadata.name, namespace and uid");
+  });
+});

@@ -1,0 +1,149 @@
+import type { EdgeModel, EdgeRuntime } from "@edgefleet/api";
+import { API_VERSION, LABELS, MANAGER } from "@edgefleet/api";
+import type { V1Affinity, V1DaemonSet, V1OwnerReference, V1Probe } from "@kubernetes/client-node";
+import { ROLLOUT_LABELS, type Track } from "../rollout/vocabulary.js";
+import { artifactCacheMount, artifactCacheVolume, DEFAULT_AGENT_IMAGE, verifyArtifactContainer } from "./artifact-volume.js";
+import { modelEnv } from "./model-env.js";
+import { childName } from "./names.js";
+import type { PlacedClass } from "./plan.js";
+
+/*
+ * Each (EdgeModel, hardware class) runs as one DaemonSet: "one runtime per device" is exactly
+ * what a DaemonSet guarantees, its controller adds and removes pods as nodes join and leave the
+ * class without the operator in the loop, and a class's nodes differ from another's in variant,
+ * runtime and resources, so they cannot share one pod template. A Deployment would need replicas
+ * kept equal to the node count and pod anti-affinity, which scales poorly in the scheduler.
+ */
+
+const CONTAINER = "runtime";
+
+/** Which of the class's nodes a workload runs on, by name; neither list means every node of the class. */
+export interface NodeNames {
+  in?: readonly string[];
+  notIn?: readonly string[];
+}
+
+export interface WorkloadSpec {
+  /** The model at the revision this workload runs (see rollout/revisions.ts). */
+  model: EdgeModel;
+  placement: PlacedClass;
+  track: Track;
+  nodes: NodeNames;
+  /** The edge-agent image whose install command verifies the artifact before the runtime starts. */
+  agentImage?: string;
+}
+
+/**
+ * One class's workload on one track. A class in mid-rollout has two: the stable track runs the
+ * last good revision, the canary track the new one, on disjoint node sets named in required
+ * node affinity, so the DaemonSet controller keeps each node on exactly one version.
+ */
+export function desiredDaemonSet({ model, placement, track, nodes, agentImage = DEFAULT_AGENT_IMAGE }: WorkloadSpec): V1DaemonSet {
+  const { name, namespace } = identity(model);
+  const { variant, runtime, accelerator, binding } = placement.choice;
+  // The selector is immutable on a DaemonSet, so it holds only what never changes for this object.
+  const selector = { [LABELS.model]: name, [LABELS.hardwareClass]: placement.hardwareClass, [ROLLOUT_LABELS.track]: track };
+  const labels = { ...selector, [LABELS.managedBy]: MANAGER, [LABELS.partOf]: "edgefleet" };
+  const limits = { ...stringQuantities(model.spec.resources?.limits), ...stringQuantities(binding.resources) };
+  const requests = stringQuantities(model.spec.resources?.requests);
+  const affinity = nodeAffinity(nodes);
+  const env = modelEnv({ model: `${namespace}/${name}`, version: model.spec.version, variant, accelerator });
+  const dsName = track === "stable" ? childName(name, placement.hardwareClass) : childName(name, placement.hardwareClass, "canary");
+  return {
+    apiVersion: "apps/v1",
+    kind: "DaemonSet",
+    metadata: { name: dsName, namespace, labels, ownerReferences: [ownerReference(model)] },
+    spec: {
+      selector: { matchLabels: selector },
+      template: {
+        metadata: {
+          labels: { ...labels, [LABELS.variant]: variant.name, [LABELS.modelVersion]: model.spec.version },
+          annotations: { "edgefleet.io/runtime": runtime.metadata.name ?? "", "edgefleet.io/accelerator": accelerator },
+        },
+        spec: {
+          nodeSelector: {
+            ...(placement.labelled ? { [LABELS.hardwareClass]: placement.hardwareClass } : {}),
+            ...binding.nodeSelector,
+            ...model.spec.placement?.nodeSelector,
+          },
+          ...(affinity ? { affinity } : {}),
+          initContainers: [verifyArtifactContainer(agentImage, env)],
+          volumes: [artifactCacheVolume],
+          containers: [
+            {
+              name: CONTAINER,
+              image: runtime.spec.image,
+              ...(runtime.spec.command ? { command: runtime.spec.command } : {}),
+              ...(runtime.spec.args ? { args: runtime.spec.args } : {}),
+              env: [...(runtime.spec.env ?? []), ...env],
+              // Read-only: only the init container's verified install writes the cache.
+              volumeMounts: [artifactCacheMount(true)],
+              ports: (runtime.spec.ports ?? []).map((p) => ({
+                name: p.name,
+                containerPort: p.containerPort,
+                protocol: p.protocol ?? "TCP",
+              })),
+              resources: {
+                ...(Object.keys(limits).length ? { limits } : {}),
+                ...(Object.keys(requests).length ? { requests } : {}),
+              },
+              ...healthProbes(runtime),
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+function identity(model: EdgeModel): { name: string; namespace: string; uid: string } {
+  const { name, namespace, uid } = model.metadata;
+  if (!name || !namespace || !uid) {
+    throw new Error("EdgeModel needs metadata.name, namespace and uid to own children: plan from objects read from the API server");
+  }
+  return { name, namespace, uid };
+}
+
+export function ownerReference(model: EdgeModel): V1OwnerReference {
+  const { name, uid } = identity(model);
+  return { apiVersion: API_VERSION, kind: "EdgeModel", name, uid, controller: true, blockOwnerDeletion: true };
+}
+
+/**
+ * Required node affinity naming nodes: the DaemonSet controller runs pods only on nodes matching
+ * it. The API server allows a single value per metadata.name field requirement, so a set of nodes
+ * is one term per node (terms are ORed), and an exclusion one NotIn requirement per node in a
+ * single term (requirements are ANDed).
+ */
+function nodeAffinity(nodes: NodeNames): V1Affinity | undefined {
+  const name = (operator: "In" | "NotIn", node: string) => ({ key: "metadata.name", operator, values: [node] });
+  const excluded = (nodes.notIn ?? []).map((n) => name("NotIn", n));
+  const terms = nodes.in
+    ? nodes.in.map((n) => ({ matchFields: [name("In", n), ...excluded] }))
+    : excluded.length
+      ? [{ matchFields: excluded }]
+      : [];
+  if (!terms.length) return undefined;
+  return { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } };
+}
+
+/** The nodes a workload's node affinity names with In (see nodeAffinity); undefined when it names none. */
+export function namedNodes(ds: V1DaemonSet): string[] | undefined {
+  const terms = ds.spec?.template.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  const names = terms.flatMap((t) =>
+    (t.matchFields ?? []).filter((f) => f.key === "metadata.name" && f.operator === "In").flatMap((f) => f.values ?? []),
+  );
+  return names.length ? names : undefined;
+}
+
+function stringQuantities(list: Record<string, string | number> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(list ?? {}).map(([k, v]) => [k, String(v)]));
+}
+
+// The Open Inference Protocol v2 defines liveness and readiness endpoints; probe them on the http port.
+function healthProbes(runtime: EdgeRuntime): { livenessProbe?: V1Probe; readinessProbe?: V1Probe } {
+  const http = runtime.spec.ports?.find((p) => p.name === "http");
+  if ((runtime.spec.protocol ?? "open-inference-v2") !== "open-inference-v2" || !http) return {};
+  const probe = (path: string): V1Probe => ({ httpGet: { path, port: http.name }, periodSeconds: 10, failureThreshold: 3 });
+  return { livenessProbe: probe("/v2/health/live"), readinessProbe: probe("/v2/health/ready") };
+}

@@ -1,0 +1,108 @@
+import type { EdgeModel, EdgeModelSpec, EdgeRuntime } from "@edgefleet/api";
+import { type Accelerator, DEFAULT_ACCELERATOR_PREFERENCE, LABELS } from "@edgefleet/api";
+import type { V1Node } from "@kubernetes/client-node";
+import { type Choice, selectVariant } from "./choose.js";
+import { groupIntoClasses, type HardwareClass, sharedCapabilities } from "./hardware-classes.js";
+import { nodeCapabilities } from "./node-capabilities.js";
+
+export interface PlanInput {
+  model: EdgeModel;
+  runtimes: readonly EdgeRuntime[];
+  nodes: readonly V1Node[];
+}
+
+interface ClassPlanBase {
+  hardwareClass: string;
+  /** Whether the class is the nodes' edgefleet.io/hardware-class label (else derived from their hardware). */
+  labelled: boolean;
+  /** Nodes of the class the model targets, sorted by name. */
+  nodes: string[];
+}
+
+export interface PlacedClass extends ClassPlanBase {
+  placed: true;
+  choice: Choice;
+  /** Why better-preferred accelerators or earlier variants were not used; empty when the first choice fit. */
+  passedOver: string[];
+  /** Accelerators the class has that the model's preference ranks ahead of the one chosen (no variant and runtime fit them). */
+  betterAccelerators: Accelerator[];
+  /** True when the workload must name its nodes: the class is derived, or limited to some of its nodes. */
+  pinned: boolean;
+}
+
+export interface UnplacedClass extends ClassPlanBase {
+  placed: false;
+  /** For the placement's status and the Degraded condition. */
+  reason: string;
+}
+
+export type ClassPlan = PlacedClass | UnplacedClass;
+
+/** Every hardware class the model targets, sorted by name, each placed or with the reason it is not. */
+export interface Plan {
+  classes: ClassPlan[];
+}
+
+/**
+ * Plans one EdgeModel on the fleet: the nodes its nodeSelector picks, grouped into hardware
+ * classes, each given the best (variant, runtime, accelerator) all its targeted nodes can run.
+ */
+export function plan({ model, runtimes, nodes }: PlanInput): Plan {
+  const selector = Object.entries(model.spec.placement?.nodeSelector ?? {});
+  const targeted = nodes
+    .filter((n) => !n.metadata?.deletionTimestamp)
+    .map(nodeCapabilities)
+    .filter((n) => selector.every(([key, value]) => n.labels[key] === value));
+  return { classes: groupIntoClasses(targeted).map((cls) => planClass(model.spec, runtimes, cls)) };
+}
+
+function planClass(spec: EdgeModelSpec, runtimes: readonly EdgeRuntime[], cls: HardwareClass): ClassPlan {
+  // Nodes in name order, so a limit keeps the same nodes from one plan to the next.
+  const nodes = cls.nodes.slice(0, nodeLimit(spec, cls.name));
+  const base = { hardwareClass: cls.name, labelled: cls.labelled, nodes: nodes.map((n) => n.name) };
+  const shared = sharedCapabilities(nodes);
+  if (shared.architectures.length > 1) {
+    const byArch = shared.architectures.map(
+      (arch) =>
+        `${arch}: ${nodes
+          .filter((n) => n.arch === arch)
+          .map((n) => n.name)
+          .join(", ")}`,
+    );
+    return {
+      ...base,
+      placed: false,
+      reason: `nodes of the class differ in architecture (${byArch.join("; ")}); give them different ${LABELS.hardwareClass} labels`,
+    };
+  }
+  const selection = selectVariant({
+    variants: spec.variants,
+    runtimes,
+    preference: spec.placement?.acceleratorPreference ?? DEFAULT_ACCELERATOR_PREFERENCE,
+    nodes,
+    shared,
+  });
+  if (!selection.ok) return { ...base, placed: false, reason: selection.reason };
+  return {
+    ...base,
+    placed: true,
+    choice: selection.choice,
+    passedOver: selection.passedOver,
+    betterAccelerators: selection.betterAccelerators,
+    pinned: !cls.labelled || nodes.length < cls.nodes.length,
+  };
+}
+
+/** Whether the class runs the model on its CPU although it has an accelerator the model would rather use. */
+export function cpuFallback(cls: ClassPlan): boolean {
+  return cls.placed && cls.choice.accelerator === "cpu" && cls.betterAccelerators.length > 0;
+}
+
+function nodeLimit(spec: EdgeModelSpec, hardwareClass: string): number {
+  const placement = spec.placement;
+  return (
+    placement?.classLimits?.find((l) => l.hardwareClass === hardwareClass)?.maxNodes ??
+    placement?.maxNodesPerClass ??
+    Number.POSITIVE_INFINITY
+  );
+}

@@ -1,0 +1,169 @@
+import type { AnalysisCheck, EdgeModelSpec } from "@edgefleet/api";
+import type { AnalysisOutcome } from "./decide.js";
+import type { MetricsSource, Sample } from "./metrics-source.js";
+import { artifactRefusalsQuery, countQuery, deviceMaxQuery, latencyP95Query, type QueryScope } from "./queries.js";
+import type { RolloutSettings } from "./settings.js";
+import { ARTIFACT_CHECK } from "./vocabulary.js";
+
+export interface AnalysisRequest {
+  namespace: string;
+  model: string;
+  stableVersion: string;
+  canaryVersion: string;
+  /** Hardware classes with nodes on the new version: each is judged on its own. */
+  classes: readonly string[];
+  settings: RolloutSettings;
+  slo: EdgeModelSpec["slo"];
+  /** Time since the step started: refusals count over the whole step, however late the analysis (at least the window). */
+  stepSeconds: number;
+}
+
+/** Per class and version. */
+type ByClass = Map<string, { stable?: number; canary?: number }>;
+
+/** What the queries measured over the window. */
+export interface Measurements {
+  p95: ByClass;
+  requests: ByClass;
+  errors: ByClass;
+  /** Highest reading on the new version's nodes, per class. */
+  power: Map<string, number>;
+  temperature: Map<string, number>;
+  /** Nodes that refused the new version's artifact, and why, per class; classes without refusals are absent. */
+  refusals: Map<string, { nodes: Set<string>; reasons: Set<string> }>;
+}
+
+/** Queries the source and judges the step; a source that fails makes the analysis inconclusive, never a pass. */
+export async function analyse(source: MetricsSource, req: AnalysisRequest): Promise<AnalysisOutcome> {
+  if (req.stableVersion === req.canaryVersion) {
+    return {
+      verdict: "Skipped",
+      message: `the new variants keep version ${req.canaryVersion}: metrics cannot tell them from the stable ones, so the step advances on its pause alone`,
+    };
+  }
+  const scope: QueryScope = { namespace: req.namespace, model: req.model, windowSeconds: req.settings.windowSeconds };
+  const versions = [req.stableVersion, req.canaryVersion];
+  try {
+    const [refusals, p95, requests, errors, power, temperature] = await Promise.all([
+      source.instant(artifactRefusalsQuery(scope, req.canaryVersion, Math.max(req.settings.windowSeconds, req.stepSeconds))),
+      source.instant(latencyP95Query(scope, versions)),
+      source.instant(countQuery("requests", scope, versions)),
+      source.instant(countQuery("errors", scope, versions)),
+      req.slo?.maxPowerWatts !== undefined ? source.instant(deviceMaxQuery("power", scope, req.canaryVersion)) : [],
+      req.slo?.maxTemperatureCelsius !== undefined ? source.instant(deviceMaxQuery("temperature", scope, req.canaryVersion)) : [],
+    ]);
+    const byVersion = (samples: Sample[]) => byClassAndVersion(samples, req);
+    return judge(req, {
+      p95: byVersion(p95),
+      requests: byVersion(requests),
+      errors: byVersion(errors),
+      power: byClass(power),
+      temperature: byClass(temperature),
+      refusals: refusalsByClass(refusals),
+    });
+  } catch (err) {
+    return { verdict: "Inconclusive", message: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+function byClassAndVersion(samples: Sample[], req: AnalysisRequest): ByClass {
+  const out: ByClass = new Map();
+  for (const { labels, value } of samples) {
+    const cls = labels.hardware_class ?? "";
+    const track = labels.version === req.canaryVersion ? "canary" : labels.version === req.stableVersion ? "stable" : undefined;
+    if (!track || !Number.isFinite(value)) continue;
+    out.set(cls, { ...out.get(cls), [track]: value });
+  }
+  return out;
+}
+
+function byClass(samples: Sample[]): Map<string, number> {
+  return new Map(samples.filter((s) => Number.isFinite(s.value)).map((s) => [s.labels.hardware_class ?? "", s.value]));
+}
+
+function refusalsByClass(samples: Sample[]): Measurements["refusals"] {
+  const out: Measurements["refusals"] = new Map();
+  for (const { labels, value } of samples) {
+    if (!(value > 0)) continue;
+    const cls = labels.hardware_class ?? "";
+    const seen = out.get(cls) ?? { nodes: new Set<string>(), reasons: new Set<string>() };
+    seen.nodes.add(labels.node ?? "");
+    seen.reasons.add(labels.reason ?? "unknown");
+    out.set(cls, seen);
+  }
+  return out;
+}
+
+const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : Number(n.toPrecision(3)).toString());
+
+/**
+ * Judges each class with nodes on the new version: no refused artifact (a class whose nodes
+ * refused it fails at once, since they never produce the samples waited for), enough samples (else Wait), p95 latency
+ * within the SLO and within latencyTolerance of the stable version's, error ratio, and the
+ * highest power and temperature within the SLO. A missed limit in any class fails the step,
+ * even while another class still waits for samples.
+ */
+export function judge(req: AnalysisRequest, m: Measurements): AnalysisOutcome {
+  const { settings: s, slo } = req;
+  const checks: AnalysisCheck[] = [];
+  const failures: string[] = [];
+  const waiting: string[] = [];
+  for (const cls of req.classes) {
+    const refused = m.refusals.get(cls);
+    checks.push({ name: ARTIFACT_CHECK, hardwareClass: cls, value: refused?.nodes.size ?? 0, threshold: 0, passed: !refused });
+    if (refused) {
+      failures.push(`${cls}: artifact refused on ${refused.nodes.size} node(s): ${[...refused.reasons].sort().join(", ")}`);
+      continue;
+    }
+    const requests = m.requests.get(cls)?.canary ?? 0;
+    const samples: AnalysisCheck = {
+      name: "samples",
+      hardwareClass: cls,
+      value: Math.round(requests),
+      threshold: s.minSamples,
+      passed: requests >= s.minSamples,
+    };
+    checks.push(samples);
+    if (!samples.passed) {
+      waiting.push(`${cls}: ${fmt(requests)} of ${s.minSamples} samples`);
+      continue;
+    }
+    const check = (name: string, value: number | undefined, threshold: number | undefined, what: string, unit: string) => {
+      if (value === undefined || threshold === undefined) return;
+      const passed = value <= threshold;
+      checks.push({ name, hardwareClass: cls, value, threshold, passed });
+      if (!passed) failures.push(`${cls}: ${what} ${fmt(value)}${unit} > ${fmt(threshold)}${unit}`);
+    };
+    const p95 = m.p95.get(cls);
+    if (p95?.canary === undefined) {
+      // Requests counted but no latency histogram yet (its first rate window): judging latency
+      // needs it, and a missing value must never pass as a met limit.
+      waiting.push(`${cls}: no p95 latency yet`);
+      continue;
+    }
+    check("latency", p95.canary, slo?.p95LatencySeconds, "p95 latency", "s");
+    const stableSamples = m.requests.get(cls)?.stable ?? 0;
+    if (p95.stable !== undefined && stableSamples >= s.minSamples) {
+      check(
+        "latency-vs-stable",
+        p95.canary,
+        p95.stable * (1 + s.latencyTolerance),
+        `p95 latency vs stable ${fmt(p95.stable)}s +${fmt(s.latencyTolerance * 100)}%:`,
+        "s",
+      );
+    }
+    check("error-ratio", (m.errors.get(cls)?.canary ?? 0) / requests, s.maxErrorRatio, "error ratio", "");
+    check("power", m.power.get(cls), slo?.maxPowerWatts, "max power", "W");
+    check("temperature", m.temperature.get(cls), slo?.maxTemperatureCelsius, "max temperature", "°C");
+  }
+  if (failures.length) return { verdict: "Fail", message: failures.join("; "), checks };
+  if (waiting.length)
+    return {
+      verdict: "Wait",
+      message: `too few samples of ${req.canaryVersion} in the last ${s.windowSeconds}s: ${waiting.join("; ")}`,
+      checks,
+    };
+  if (!req.classes.length) return { verdict: "Wait", message: `no hardware class runs ${req.canaryVersion} yet`, checks };
+  const p95s = req.classes.map((c) => `${c} p95 ${fmt(m.p95.get(c)?.canary ?? Number.NaN)}s`);
+  return { verdict: "Pass", message: `every limit met (${p95s.join(", ")})`, checks };
+}

@@ -1,0 +1,66 @@
+import type { EdgeModel } from "@edgefleet/api";
+import type { V1DaemonSet } from "@kubernetes/client-node";
+import { desiredDaemonSet, type NodeNames } from "../planner/daemonset.js";
+import type { PlacedClass, Plan } from "../planner/plan.js";
+import { canaryNodes } from "./nodes.js";
+
+export interface ClassProgress {
+  hardwareClass: string;
+  /** Nodes assigned the new version. */
+  updated: number;
+  nodes: number;
+}
+
+export interface WorkloadsInput {
+  /** The model at its stable revision, and its plan. */
+  stable: { model: EdgeModel; plan: Plan };
+  /** During a rollout: the model at the new revision, its plan, and the current step's share. */
+  canary?: { model: EdgeModel; plan: Plan; percent: number };
+  /** Nodes of a class the canary workload runs on now ("all" when it names none). */
+  previousCanaries: (hardwareClass: string) => readonly string[] | "all";
+  /** The edge-agent image that verifies artifacts in every runtime pod (default: DEFAULT_AGENT_IMAGE). */
+  agentImage?: string;
+}
+
+export interface Workloads {
+  daemonSets: V1DaemonSet[];
+  progress: ClassProgress[];
+}
+
+const placedIn = (plan: Plan | undefined, name: string): PlacedClass | undefined => {
+  const c = plan?.classes.find((x) => x.hardwareClass === name);
+  return c?.placed ? c : undefined;
+};
+
+/**
+ * Every DaemonSet the model needs: per hardware class, a stable one for the nodes on the last good
+ * revision and, during a rollout, a canary one for the step's share of nodes on the new revision.
+ * The stable one excludes the canaries by name rather than listing its own nodes, so a node that
+ * joins the class runs the known-good version at once, before the operator has even seen it.
+ */
+export function desiredWorkloads({ stable, canary, previousCanaries, agentImage }: WorkloadsInput): Workloads {
+  const daemonSets: V1DaemonSet[] = [];
+  const progress: ClassProgress[] = [];
+  const seed = stable.model.metadata.uid ?? "";
+  const image = agentImage === undefined ? {} : { agentImage };
+  for (const cls of stable.plan.classes) {
+    const onStable = placedIn(stable.plan, cls.hardwareClass);
+    const onCanary = placedIn(canary?.plan, cls.hardwareClass);
+    const newNodes =
+      canary && onCanary
+        ? canaryNodes({ seed, nodes: cls.nodes, previous: previousCanaries(cls.hardwareClass), percent: canary.percent })
+        : [];
+    const isNew = new Set(newNodes);
+    const oldNodes = cls.nodes.filter((n) => !isNew.has(n));
+    if (onStable && oldNodes.length) {
+      const nodes: NodeNames = onStable.pinned ? { in: oldNodes } : { notIn: newNodes };
+      daemonSets.push(desiredDaemonSet({ model: stable.model, placement: onStable, track: "stable", nodes, ...image }));
+    }
+    if (canary && onCanary && newNodes.length) {
+      const nodes: NodeNames = newNodes.length === cls.nodes.length && !onCanary.pinned ? {} : { in: newNodes };
+      daemonSets.push(desiredDaemonSet({ model: canary.model, placement: onCanary, track: "canary", nodes, ...image }));
+    }
+    if (canary) progress.push({ hardwareClass: cls.hardwareClass, updated: newNodes.length, nodes: cls.nodes.length });
+  }
+  return { daemonSets, progress };
+}

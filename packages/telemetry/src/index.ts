@@ -1,0 +1,19 @@
+export { METRIC_UNITS, METRICS, type Metric } from "./metrics.js";
+export { sample } from "./sample.js";
+export {
+  ARTIFACT_FAILURE_REASONS,
+  type ArtifactFailures,
+  type BirthPayload,
+  type DeathPayload,
+  InferenceStats,
+  LATENCY_BUCKETS_SECONDS,
+  MAX_INFERENCE_STATS,
+  MAX_PAYLOAD_BYTES,
+  MAX_SAMPLES,
+  type Sample,
+  SCHEMA_VERSION,
+  type SpoolState,
+  type TelemetryPayload,
+} from "./schema.js";
+export { ALL_NODES, allNodesOf, buildTopic, parseTopic, REBIRTH_TOPIC, TOPIC_ROOT } from "./topic.js";
+export { type RejectionCode, validateMessage } from "./validate.js";

@@ -1,0 +1,6 @@
+export { publish } from "./artifacts/publish.js";
+export { startServer } from "./artifacts/server.js";
+export { startMosquitto } from "./helpers/mosquitto.js";
+export { type GatewayProcess, startGateway } from "./telemetry/gateway-process.js";
+export { birth, json, telemetry, topic } from "./telemetry/payloads.js";
+export { GATEWAY_MQTT_IDENTITY, SITE, startTlsBroker, type TlsBroker } from "./telemetry/tls-broker.js";

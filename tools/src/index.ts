@@ -1,0 +1,17 @@
+export { createCluster, deleteCluster } from "./cluster/kwokctl.js";
+export { kubeconfigPath, kwokWorkdir } from "./cluster/paths.js";
+export { kubeConfigFor, waitForNodesReady } from "./cluster/state.js";
+export { loadToolchain } from "./cluster/toolchain.js";
+export { rolloutEnded } from "./demo/progress.js";
+export { applyFleet } from "./fleet/apply.js";
+export { fleetNodes, LABELS } from "./fleet/nodes.js";
+export { loadFleetProfile, withCounts } from "./fleet/profile.js";
+export { sampleModel } from "./platform/edgemodel.js";
+export { type LocalPlatform, startLocalPlatform } from "./platform/local.js";
+export { LOCAL_HOST } from "./platform/pki.js";
+export { PUBLIC_KEY_REF, type PublishedArtifact, publishArtifact, signingKey, tamperArtifact } from "./platform/registry.js";
+export { servedEverywhere } from "./platform/serving.js";
+export { mosquittoBinary, runnableConfig } from "./services/mosquitto.js";
+export { freePort } from "./services/ports.js";
+export { type Prometheus, type ScrapeJob, startPrometheus } from "./services/prometheus.js";
+export { Service } from "./services/service.js";
