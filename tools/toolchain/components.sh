@@ -5,7 +5,7 @@
 #   comp_<c>_build DIR V builds version V with DIR as scratch; binaries go to DIR/out
 # Builds run in a subshell with their output sent to the component's log.
 
-COMPONENTS=(kubernetes etcd kwok pulumi pulumi-nodejs pulumi-kubernetes)
+COMPONENTS=(kubernetes etcd kwok pulumi pulumi-nodejs pulumi-kubernetes otelcol)
 PULUMI_TAGS=osusergo,grpcnotrace
 PULUMI_VERSION_VAR=github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
 
@@ -118,7 +118,7 @@ comp_kwok_build() {
 
 # --- Pulumi CLI -------------------------------------------------------------------------------
 # Follows @pulumi/pulumi in package.json: the CLI is backward compatible with older SDKs.
-comp_pulumi_version() { echo "v$(package_json_version @pulumi/pulumi)"; }
+comp_pulumi_version() { local v; v=$(package_json_version @pulumi/pulumi) && echo "v$v"; }
 comp_pulumi_binaries() { echo pulumi; }
 comp_pulumi_on_path() {
   local v
@@ -149,7 +149,7 @@ comp_pulumi-nodejs_build() {
 
 # --- Pulumi Kubernetes provider -------------------------------------------------------------------
 # Follows @pulumi/kubernetes in package.json through the PULUMI_KUBERNETES_PROVIDERS table.
-comp_pulumi-kubernetes_version() { echo "v$(package_json_version @pulumi/kubernetes)"; }
+comp_pulumi-kubernetes_version() { local v; v=$(package_json_version @pulumi/kubernetes) && echo "v$v"; }
 comp_pulumi-kubernetes_binaries() { echo pulumi-resource-kubernetes; }
 comp_pulumi-kubernetes_on_path() {
   local v=${1:-$(comp_pulumi-kubernetes_version)} plugin
@@ -191,4 +191,59 @@ comp_pulumi-kubernetes_build() {
   (cd "$cmd" && VERSION=$stamp go run generate.go)
   "${GO_BUILD[@]}" -ldflags "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$stamp" \
     -o out/pulumi-resource-kubernetes "./$cmd"
+}
+
+# --- OpenTelemetry Collector ----------------------------------------------------------------------
+# A distribution of our own, named so that it never stands in for (or is taken for) a system otelcol.
+comp_otelcol_version() { echo "$OTELCOL_VERSION"; }
+comp_otelcol_binaries() { echo otelcol-edgefleet; }
+comp_otelcol_on_path() {
+  local v
+  v=$(otelcol-edgefleet --version 2>/dev/null | extract_version) || return 1
+  [ "$v" = "${OTELCOL_VERSION#v}" ] || return 1
+  dir_on_path otelcol-edgefleet
+}
+comp_otelcol_build() {
+  local scratch=$1 v=$2 core=$OTELCOL_CORE_VERSION stable=$OTELCOL_CORE_STABLE_VERSION
+  local collector=go.opentelemetry.io/collector contrib=github.com/open-telemetry/opentelemetry-collector-contrib
+  cd "$scratch"
+  # The collector builder (ocb) of the core release generates main.go and components.go for the
+  # manifest's components, as that release's API wants them.
+  GOBIN=$scratch/bin go install -v -trimpath "$collector/cmd/builder@$core"
+  cat >manifest.yaml <<EOF
+dist:
+  name: otelcol-edgefleet
+  description: edgefleet local OpenTelemetry Collector (OTLP receiver; file and debug exporters)
+  version: ${v#v}
+  output_path: $scratch/src
+receivers:
+  - gomod: $collector/receiver/otlpreceiver $core
+exporters:
+  - gomod: $collector/exporter/debugexporter $core
+  - gomod: $contrib/exporter/fileexporter $v
+providers:
+  - gomod: $collector/confmap/provider/envprovider $stable
+  - gomod: $collector/confmap/provider/fileprovider $stable
+  - gomod: $collector/confmap/provider/yamlprovider $stable
+EOF
+  # Sources only. ocb's module step (go mod tidy) resolves the components' tests too, and the proxy
+  # refuses (403) the source of a module only the file exporter's tests import (contrib's
+  # extension/encoding/otlpencodingextension); its build step would hide go build -v.
+  bin/builder --config manifest.yaml --skip-get-modules --skip-compilation
+  # "module version", one a line; each component's package is its module's root.
+  local mods
+  mods=$(sed -n 's/^ *- gomod: //p' manifest.yaml)
+  cd src
+  wrapper_module otelcol
+  # go get of the packages records go.sum entries for everything they import, not their tests.
+  go get $(sed 's/ /@/' <<<"$mods") "$collector/otelcol@$core" "$collector/service/telemetry/otelconftelemetry@$core"
+  # ocb's strict versioning, by hand: a module resolved above its pin means the pins are not one
+  # collector release.
+  local m want got
+  while read -r m want; do
+    got=$(go list -m -f '{{.Version}}' "$m")
+    [ "$got" = "$want" ] || { echo "$m resolved to $got, not the pinned $want: pin one collector release in tools/toolchain/versions.sh"; return 1; }
+  done <<<"$mods
+$collector/otelcol $core"
+  "${GO_BUILD[@]}" -ldflags "-s -w" -o "$scratch/out/otelcol-edgefleet" .
 }

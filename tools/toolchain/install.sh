@@ -17,7 +17,8 @@ usage() {
 Usage: tools/toolchain/install.sh [--no-path] [--list] [COMPONENT...]
 
 Builds the local platform's toolchain (Kubernetes control plane, etcd, kwok, Pulumi CLI,
-Node.js language host, Kubernetes provider) from Go modules, caching each by version under
+Node.js language host, Kubernetes provider, OpenTelemetry Collector) from Go modules, caching
+each by version under
   $TOOLCHAIN_DIR
 and writes the resolved paths to
   $TOOLCHAIN_MANIFEST

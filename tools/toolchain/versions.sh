@@ -1,7 +1,7 @@
 # Pinned versions of the local platform's toolchain. Sourced by install.sh.
 #
 # The Pulumi CLI and Kubernetes provider versions are NOT pinned here: they follow the
-# versions of @pulumi/pulumi and @pulumi/kubernetes in the root package.json, so a
+# versions of @pulumi/pulumi and @pulumi/kubernetes in stacks/package.json, so a
 # version bump happens in one place. Go module coordinates that differ from the npm
 # version (untagged modules published only as pseudo-versions) are mapped below.
 
@@ -29,3 +29,15 @@ PULUMI_NODEJS_HOST_VERSION=v3.68.0
 PULUMI_KUBERNETES_PROVIDERS=(
   "4.25.0 v4.0.0-20260115033456-f47bc2d6f199 4.25.0-alpha.1768448096+f47bc2d6"
 )
+
+# OpenTelemetry Collector distribution otelcol-edgefleet (OTLP receiver; file and debug
+# exporters), for tests of the operator's OTLP traces. A collector release is three version lines
+# that must agree: contrib modules (the file exporter) at v0.<minor>.<patch>; core's beta modules
+# (builder, otelcol, otlpreceiver, debugexporter) at v0.<minor>.x; core's stable modules (confmap
+# providers, pdata) at v1.<n>.x. Contrib v0.165.1 requires core v0.165.0 and v1.71.0 (the
+# builder's own defaults) and go >= 1.26.0. OTELCOL_VERSION is the distribution's version (stamped
+# into the binary, the cache key): like the official otelcol-contrib releases, contrib's. Bump the
+# three together; the build fails when a module resolves above its pin.
+OTELCOL_VERSION=v0.165.1
+OTELCOL_CORE_VERSION=v0.165.0
+OTELCOL_CORE_STABLE_VERSION=v1.71.0
