@@ -24,8 +24,14 @@ export class JsonLogProcess {
     private readonly name: string,
     entry: string,
     args: readonly string[],
+    /** Added to this process's environment. */
+    env: NodeJS.ProcessEnv = {},
   ) {
-    this.child = spawn(process.execPath, ["--import", "tsx", entry, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    this.child = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let buffered = "";
     this.child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
       buffered += chunk;

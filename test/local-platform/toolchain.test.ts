@@ -29,7 +29,15 @@ describe("the toolchain installer", () => {
     expect(r.status, r.out).toBe(0);
     expect(r.out).not.toMatch(/building/);
     const manifest = readFileSync(join(cache, "toolchain.env"), "utf8");
-    for (const bin of ["KUBE_APISERVER", "ETCD", "KWOKCTL", "PULUMI", "PULUMI_LANGUAGE_NODEJS", "PULUMI_RESOURCE_KUBERNETES", "OTELCOL_EDGEFLEET"]) {
+    for (const bin of [
+      "KUBE_APISERVER",
+      "ETCD",
+      "KWOKCTL",
+      "PULUMI",
+      "PULUMI_LANGUAGE_NODEJS",
+      "PULUMI_RESOURCE_KUBERNETES",
+      "OTELCOL_EDGEFLEET",
+    ]) {
       expect(manifest).toMatch(new RegExp(`^EDGEFLEET_${bin}=${installed}/`, "m"));
     }
     expect(existsSync(join(cache, "toolchain"))).toBe(false);

@@ -6,20 +6,25 @@ export type { LogLine } from "../helpers/json-log-process.js";
 export class OperatorProcess extends JsonLogProcess {
   readonly identity: string;
 
-  constructor(args: { kubeconfig: string; namespace: string; identity: string; extra?: string[] }) {
-    super(`operator ${args.identity}`, "packages/operator/src/main.ts", [
-      "--kubeconfig",
-      args.kubeconfig,
-      "--namespace",
-      args.namespace,
-      "--leader-election-namespace",
-      args.namespace,
-      "--identity",
-      args.identity,
-      "--http-address",
-      "127.0.0.1:0",
-      ...(args.extra ?? []),
-    ]);
+  constructor(args: { kubeconfig: string; namespace: string; identity: string; extra?: string[]; env?: NodeJS.ProcessEnv }) {
+    super(
+      `operator ${args.identity}`,
+      "packages/operator/src/main.ts",
+      [
+        "--kubeconfig",
+        args.kubeconfig,
+        "--namespace",
+        args.namespace,
+        "--leader-election-namespace",
+        args.namespace,
+        "--identity",
+        args.identity,
+        "--http-address",
+        "127.0.0.1:0",
+        ...(args.extra ?? []),
+      ],
+      args.env,
+    );
     this.identity = args.identity;
   }
 

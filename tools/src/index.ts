@@ -12,6 +12,7 @@ export { LOCAL_HOST } from "./platform/pki.js";
 export { PUBLIC_KEY_REF, type PublishedArtifact, publishArtifact, signingKey, tamperArtifact } from "./platform/registry.js";
 export { servedEverywhere } from "./platform/serving.js";
 export { mosquittoBinary, runnableConfig } from "./services/mosquitto.js";
+export { type OtelCollector, type ReceivedSpan, startOtelCollector } from "./services/otel-collector.js";
 export { freePort } from "./services/ports.js";
 export { type Prometheus, type ScrapeJob, startPrometheus } from "./services/prometheus.js";
 export { Service } from "./services/service.js";

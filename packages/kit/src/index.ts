@@ -7,4 +7,4 @@ export { seededRandom } from "./random.js";
 export { onShutdown } from "./shutdown.js";
 export { FakeClock } from "./testing/fake-clock.js";
 export { useTempDirs } from "./testing/temp-dir.js";
-export { TRACE_EXPORTERS, tracing } from "./tracing.js";
+export { inSpan, startTracing, type Tracing, tracingEnabled, tracingProblems } from "./tracing.js";

@@ -1,3 +1,5 @@
+import { isSpanContextValid, trace } from "@opentelemetry/api";
+
 /** Structured logging: one JSON object per line, so log pipelines need no parsing rules. */
 
 export const LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -29,7 +31,7 @@ export function jsonLogger({
   const make = (context: Fields): Logger => {
     const emit = (lvl: Level) => (msg: string, fields?: Fields) => {
       if (LEVELS.indexOf(lvl) < threshold) return;
-      write(`${JSON.stringify({ ts: now().toISOString(), level: lvl, msg, ...context, ...fields })}\n`);
+      write(`${JSON.stringify({ ts: now().toISOString(), level: lvl, msg, ...traceIds(), ...context, ...fields })}\n`);
     };
     return {
       debug: emit("debug"),
@@ -40,6 +42,15 @@ export function jsonLogger({
     };
   };
   return make({});
+}
+
+/**
+ * The trace and span a line was logged in, named as in OpenTelemetry's log data model, so a log
+ * line leads to its trace in Jaeger or Tempo. Nothing outside a span (or with tracing off).
+ */
+function traceIds(): { trace_id?: string; span_id?: string } {
+  const span = trace.getActiveSpan()?.spanContext();
+  return span && isSpanContextValid(span) ? { trace_id: span.traceId, span_id: span.spanId } : {};
 }
 
 export const silentLogger: Logger = jsonLogger({ level: "error", write: () => {} });

@@ -1,33 +1,93 @@
-import { type Tracer, trace } from "@opentelemetry/api";
-import { BasicTracerProvider, BatchSpanProcessor, ConsoleSpanExporter, type SpanExporter } from "@opentelemetry/sdk-trace-base";
-
-export const TRACE_EXPORTERS = ["none", "console"] as const;
-export type TraceExporterKind = (typeof TRACE_EXPORTERS)[number];
+import { type Span, type SpanOptions, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
+import { NodeSDK } from "@opentelemetry/sdk-node";
 
 export interface Tracing {
-  tracer: Tracer;
-  /** Exports spans still buffered; for shutdown. */
+  /** The tracer the program's spans go to: the SDK's when tracing is on, the API's no-op one otherwise. */
+  readonly tracer: Tracer;
+  /** Exports the spans still buffered; for shutdown. */
   shutdown(): Promise<void>;
 }
 
-function exporterFor(kind: string): SpanExporter | undefined {
-  switch (kind) {
-    case "none":
-      return undefined;
-    case "console":
-      return new ConsoleSpanExporter();
-    default:
-      throw new Error(`--trace-exporter must be one of ${TRACE_EXPORTERS.join(", ")}, got "${kind}"`);
+type Env = Readonly<Record<string, string | undefined>>;
+
+const EXPORTERS = ["otlp", "console", "none"];
+const PROTOCOLS = ["grpc", "http/protobuf", "http/json"];
+
+/** The OTEL_* settings this program honours that are set to something the SDK cannot do, as errors naming the variable. */
+export function tracingProblems(env: Env): string[] {
+  const problems: string[] = [];
+  const exporters = (env.OTEL_TRACES_EXPORTER ?? "").split(",").map((s) => s.trim());
+  for (const e of exporters.filter((e) => e !== "" && !EXPORTERS.includes(e)))
+    problems.push(`OTEL_TRACES_EXPORTER: "${e}" is not an exporter this program has: use ${EXPORTERS.join(", ")}`);
+  for (const name of ["OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"]) {
+    const value = env[name];
+    if (value !== undefined && value !== "" && !PROTOCOLS.includes(value))
+      problems.push(`${name}: "${value}" is not an OTLP protocol: use ${PROTOCOLS.join(", ")}`);
   }
+  return problems;
 }
 
 /**
- * The tracer reconciles report spans to. With "none" it is the OpenTelemetry API's no-op tracer
- * (unless the embedding process registered a provider), which costs next to nothing per span.
+ * Whether the environment asks for traces. The specification's default exporter is OTLP to
+ * localhost; an edge process nobody pointed at a collector should not send (or retry) anything,
+ * so tracing starts only once an exporter or an OTLP endpoint is named.
  */
-export function tracing(kind: string, serviceName: string): Tracing {
-  const exporter = exporterFor(kind);
-  if (!exporter) return { tracer: trace.getTracer(serviceName), shutdown: async () => {} };
-  const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] });
-  return { tracer: provider.getTracer(serviceName), shutdown: () => provider.shutdown() };
+export function tracingEnabled(env: Env): boolean {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return false;
+  const exporters = (env.OTEL_TRACES_EXPORTER ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  if (exporters.length > 0) return !exporters.includes("none");
+  return !!(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+}
+
+/**
+ * Starts the OpenTelemetry SDK for Node for this program's traces, configured by the standard
+ * OTEL_* environment variables (exporter, OTLP endpoint, protocol, headers, batch sizes, sampler,
+ * resource attributes); OTEL_SERVICE_NAME overrides the program's service name. Metrics stay on
+ * the program's Prometheus endpoint and logs on stdout, so the SDK exports neither. Throws on a
+ * setting it cannot honour, naming the variable.
+ */
+export function startTracing(serviceName: string, env: Env = process.env): Tracing {
+  const problems = tracingProblems(env);
+  if (problems.length > 0) throw new Error(problems.join("\n"));
+  if (!tracingEnabled(env)) return { tracer: trace.getTracer(serviceName), shutdown: async () => {} };
+  const sdk = new NodeSDK({
+    ...(env.OTEL_SERVICE_NAME ? {} : { serviceName }),
+    instrumentations: [],
+    metricReaders: [],
+    logRecordProcessors: [],
+  });
+  sdk.start();
+  return { tracer: trace.getTracer(serviceName), shutdown: () => sdk.shutdown() };
+}
+
+/**
+ * Runs fn in a span of its own (the active one for what fn calls, so child spans and log lines
+ * join its trace), ended when fn returns or settles; a throw or rejection marks it failed.
+ */
+export function inSpan<T>(tracer: Tracer, name: string, options: SpanOptions, fn: (span: Span) => T): T {
+  return tracer.startActiveSpan(name, options, (span) => {
+    const failed = (err: unknown) => {
+      span.recordException(err instanceof Error ? err : String(err));
+      span.setStatus({ code: SpanStatusCode.ERROR, message: String(err) });
+      span.end();
+      throw err;
+    };
+    let result: T;
+    try {
+      result = fn(span);
+    } catch (err) {
+      return failed(err);
+    }
+    if (!(result instanceof Promise)) {
+      span.end();
+      return result;
+    }
+    return result.then((value) => {
+      span.end();
+      return value;
+    }, failed) as T;
+  });
 }

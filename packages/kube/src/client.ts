@@ -1,6 +1,7 @@
 import * as http from "node:http";
 import * as https from "node:https";
-import { type Clock, systemClock } from "@edgefleet/kit";
+import { type Clock, inSpan, systemClock } from "@edgefleet/kit";
+import { SpanKind, type Tracer, trace } from "@opentelemetry/api";
 import type { Credentials } from "./credentials.js";
 import { KubeError } from "./errors.js";
 import { TokenBucket } from "./queue/rate-limiters.js";
@@ -36,6 +37,8 @@ export interface KubeClientOptions {
   maxSockets?: number;
   clock?: Clock;
   observe?: RequestObserver;
+  /** Where the span of each request made inside a span goes (default: the global tracer provider's, a no-op until one is registered). */
+  tracer?: Tracer;
 }
 
 /**
@@ -52,9 +55,18 @@ export class KubeClient {
   readonly #bucket: TokenBucket;
   readonly #clock: Clock;
   readonly #observe: RequestObserver;
+  readonly #tracer: Tracer;
   #tls: { options: https.RequestOptions; at: number } | undefined;
 
-  constructor({ credentials, qps = 50, burst = 100, maxSockets = 32, clock = systemClock, observe = () => {} }: KubeClientOptions) {
+  constructor({
+    credentials,
+    qps = 50,
+    burst = 100,
+    maxSockets = 32,
+    clock = systemClock,
+    observe = () => {},
+    tracer = trace.getTracer("@edgefleet/kube"),
+  }: KubeClientOptions) {
     this.#credentials = credentials;
     this.#server = credentials.server;
     const Agent = this.#server.protocol === "https:" ? https.Agent : http.Agent;
@@ -65,10 +77,23 @@ export class KubeClient {
     this.#bucket = new TokenBucket({ qps, burst, clock });
     this.#clock = clock;
     this.#observe = observe;
+    this.#tracer = tracer;
   }
 
   /** Sends one request; resolves to the decoded body, or rejects with a KubeError. */
-  async request<T = unknown>(args: RequestArgs): Promise<T> {
+  request<T = unknown>(args: RequestArgs): Promise<T> {
+    // Only as part of a trace (a reconcile's): lease renewals and informer lists alone would be
+    // a root span every few seconds that nobody asked for.
+    if (!trace.getActiveSpan()) return this.#request(args).then((r) => r.body as T);
+    const attributes = { "http.request.method": args.method, "url.path": args.path, "k8s.resource": resourceOf(args.path) };
+    return inSpan(this.#tracer, `${args.method} ${attributes["k8s.resource"]}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+      const { status, body } = await this.#request(args);
+      span.setAttribute("http.response.status_code", status);
+      return body as T;
+    });
+  }
+
+  async #request(args: RequestArgs): Promise<{ status: number; body: unknown }> {
     await this.#throttle();
     const started = this.#clock.now();
     const res = await this.#send(args, this.#agent).catch((err: Error) => {
@@ -87,7 +112,7 @@ export class KubeClient {
         `${args.method} ${args.path}: ${status} ${message}`,
       );
     }
-    return body as T;
+    return { status, body };
   }
 
   /**
@@ -177,4 +202,11 @@ function readAll(res: http.IncomingMessage): Promise<string> {
     res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     res.on("error", reject);
   });
+}
+
+/** The resource type a request path names ("/apis/apps/v1/namespaces/ns/daemonsets/x/status" -> "daemonsets"), for span names. */
+export function resourceOf(path: string): string {
+  const segments = (path.split("?")[0] ?? "").split("/").filter((s) => s !== "");
+  const rest = segments.slice(segments[0] === "apis" ? 3 : 2);
+  return (rest[0] === "namespaces" && rest.length >= 3 ? rest[2] : rest[0]) ?? "unknown";
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env -S node --import tsx
 import { MANAGER } from "@edgefleet/api";
-import { jsonLogger, listen, onShutdown, probeServer, tracing } from "@edgefleet/kit";
+import { jsonLogger, listen, onShutdown, probeServer, startTracing, type Tracing } from "@edgefleet/kit";
 import { KubeClient, LeaderElector, loadCredentials } from "@edgefleet/kube";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { CONTROLLER_NAME, EdgeModelController } from "./controller/controller.js";
@@ -14,8 +14,10 @@ const SHUTDOWN_TIMEOUT_MS = 15_000;
 
 async function main(argv: string[]): Promise<number> {
   let opts: ReturnType<typeof parseOptions>;
+  let trace: Tracing;
   try {
     opts = parseOptions(argv);
+    trace = startTracing(MANAGER);
   } catch (err) {
     console.error(`${err instanceof Error ? err.message : err}\n\n${HELP}`);
     return 2;
@@ -30,8 +32,7 @@ async function main(argv: string[]): Promise<number> {
   const registries = { process: new Registry(), client: new Registry(), controller: new Registry(), leader: new Registry() };
   collectDefaultMetrics({ register: registries.process });
   const observe = kubeClientMetrics(registries.client);
-  const client = new KubeClient({ credentials, qps: opts.kubeQps, burst: opts.kubeBurst, observe });
-  const trace = tracing(opts.traceExporter, MANAGER);
+  const client = new KubeClient({ credentials, qps: opts.kubeQps, burst: opts.kubeBurst, observe, tracer: trace.tracer });
   const controller = new EdgeModelController({
     client,
     ...(opts.namespace ? { namespace: opts.namespace } : {}),
@@ -54,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
             type: "prometheus",
             url: opts.prometheusUrl,
             timeoutMs: opts.prometheusTimeoutSeconds * 1000,
+            tracer: trace.tracer,
           }),
         }
       : {}),

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
-import { LEVELS, type Level, TRACE_EXPORTERS } from "@edgefleet/kit";
+import { LEVELS, type Level } from "@edgefleet/kit";
 import { DEFAULT_AGENT_IMAGE } from "./planner/artifact-volume.js";
 
 export const HELP = `Usage: node --import tsx packages/operator/src/main.ts [options]
@@ -23,7 +23,6 @@ Options:
   --retry-period MS               pause between lease attempts (default: 500)
   --http-address HOST:PORT        /metrics, /healthz and /readyz (default: 0.0.0.0:8080; port 0 picks one)
   --log-level LEVEL               ${LEVELS.join(", ")} (default: info); logs are JSON lines on stdout
-  --trace-exporter KIND           ${TRACE_EXPORTERS.join(", ")} (default: none): where reconcile spans go
   --watch-timeout SECONDS         server-side watch timeout; silent watches restart after it (default: 60)
   --prometheus-url URL            Prometheus whose HTTP API rollout analysis queries (default: none; without
                                   it, rollout steps advance on their pause alone and status says analysis is off)
@@ -31,7 +30,14 @@ Options:
   --analysis-interval SECONDS     time between two analyses of a rollout step (default: 10)
   --agent-image IMAGE             edge-agent image whose verify-artifact init container checks each model
                                   file before its runtime starts (default: ${DEFAULT_AGENT_IMAGE})
-  -h, --help                      this help`;
+  -h, --help                      this help
+
+Environment:
+  OTEL_EXPORTER_OTLP_ENDPOINT     send traces (reconciles, planning, API writes, analysis queries) over OTLP
+                                  to this collector; the other OTEL_* variables of the OpenTelemetry SDK apply
+                                  (OTEL_TRACES_EXPORTER=otlp|console|none, OTEL_EXPORTER_OTLP_PROTOCOL,
+                                  OTEL_SERVICE_NAME, ...). Tracing is off while neither an endpoint nor an
+                                  exporter is set. Log lines written inside a span carry its trace_id.`;
 
 export interface OperatorOptions {
   kubeconfig: string | undefined;
@@ -48,7 +54,6 @@ export interface OperatorOptions {
   retryPeriodMs: number;
   httpAddress: string;
   logLevel: Level;
-  traceExporter: string;
   watchTimeoutSeconds: number;
   prometheusUrl: string | undefined;
   prometheusTimeoutSeconds: number;
@@ -105,7 +110,6 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       "retry-period": { type: "string", default: "500" },
       "http-address": { type: "string", default: "0.0.0.0:8080" },
       "log-level": { type: "string", default: "info" },
-      "trace-exporter": { type: "string", default: "none" },
       "watch-timeout": { type: "string", default: "60" },
       "prometheus-url": { type: "string" },
       "prometheus-timeout": { type: "string", default: "5" },
@@ -131,7 +135,6 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     retryPeriodMs: positive("retry-period", v["retry-period"]),
     httpAddress: v["http-address"],
     logLevel: level,
-    traceExporter: v["trace-exporter"],
     watchTimeoutSeconds: positive("watch-timeout", v["watch-timeout"]),
     prometheusUrl: v["prometheus-url"] === undefined ? undefined : httpUrl("prometheus-url", v["prometheus-url"]),
     prometheusTimeoutSeconds: positive("prometheus-timeout", v["prometheus-timeout"], { integer: false }),

@@ -128,6 +128,7 @@ export class EdgeModelController {
       intervalMs: options.analysisIntervalMs ?? 10_000,
       metrics,
       ...(options.agentImage === undefined ? {} : { agentImage: options.agentImage }),
+      tracer: options.tracer,
     });
     this.#reconciler = new Reconciler({
       client,
@@ -257,7 +258,10 @@ export class EdgeModelController {
             this.#outcome(outcome);
             this.#queue.forget(key);
             if (requeueAfterMs !== undefined) this.#queue.addAfter(key, requeueAfterMs);
-            this.#metrics.reconciled(requeueAfterMs !== undefined ? "requeue_after" : "success", (performance.now() - started) / 1000);
+            const seconds = (performance.now() - started) / 1000;
+            this.#metrics.reconciled(requeueAfterMs !== undefined ? "requeue_after" : "success", seconds);
+            // Inside the span: the line carries the reconcile's trace_id.
+            this.#o.log.debug("reconciled", { key, outcome, seconds, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) });
           } catch (err) {
             span.recordException(err instanceof Error ? err : String(err));
             span.setStatus({ code: SpanStatusCode.ERROR, message: String(err) });

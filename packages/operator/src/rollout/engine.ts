@@ -1,5 +1,7 @@
 import type { EdgeModel, EdgeRuntime, RolloutDecision, RolloutStatus } from "@edgefleet/api";
+import { inSpan } from "@edgefleet/kit";
 import type { V1ControllerRevision, V1DaemonSet, V1Node } from "@kubernetes/client-node";
+import { type Tracer, trace } from "@opentelemetry/api";
 import type { EventNote } from "../controller/events.js";
 import type { RolloutMetrics } from "../observe/metrics.js";
 import type { WorkloadObservation } from "../planner/conditions.js";
@@ -21,6 +23,8 @@ export interface RolloutEngineOptions {
   metrics: RolloutMetrics;
   /** The edge-agent image that verifies artifacts in every runtime pod. */
   agentImage?: string;
+  /** Where planning and analysis spans go (default: the global tracer provider's). */
+  tracer?: Tracer;
 }
 
 export interface RolloutInput {
@@ -62,8 +66,17 @@ const ref = (r: Revision): RevisionRef => ({ name: r.name, version: r.data.versi
 export class RolloutEngine {
   readonly #o: RolloutEngineOptions;
 
+  readonly #tracer: Tracer;
+
   constructor(options: RolloutEngineOptions) {
     this.#o = options;
+    this.#tracer = options.tracer ?? trace.getTracer("@edgefleet/operator");
+  }
+
+  /** The placement of one version of the model on the fleet, in a span of its own. */
+  #plan(model: EdgeModel, input: RolloutInput): Plan {
+    const attributes = { "edgefleet.version": model.spec.version, "edgefleet.nodes": input.nodes.length };
+    return inSpan(this.#tracer, "plan", { attributes }, () => plan({ model, runtimes: input.runtimes, nodes: input.nodes }));
   }
 
   get analysisEnabled(): boolean {
@@ -99,12 +112,11 @@ export class RolloutEngine {
     const decisions: RolloutDecision[] = begun.decision ? [begun.decision] : [];
     const revisionFor = (name: string) => (name === target.name ? target : (stable ?? target));
 
-    const targetPlan = plan({ model, runtimes: input.runtimes, nodes: input.nodes });
+    const targetPlan = this.#plan(model, input);
     const layout = (r: RolloutStatus) => {
       const stableRev = revisionFor(r.stableRevision);
       const stableModel = atRevision(model, stableRev);
-      const stablePlan =
-        stableRev.name === target.name ? targetPlan : plan({ model: stableModel, runtimes: input.runtimes, nodes: input.nodes });
+      const stablePlan = stableRev.name === target.name ? targetPlan : this.#plan(stableModel, input);
       const active = ACTIVE_PHASES.has(r.phase) && r.targetRevision !== r.stableRevision;
       return desiredWorkloads({
         stable: { model: stableModel, plan: stablePlan },
@@ -125,7 +137,14 @@ export class RolloutEngine {
       const canaryReady = canaries.length > 0 && canaries.every((w) => w?.rolledOut);
       const base = { rollout, stable: ref(stable), settings, canaryReady, intervalMs: this.#o.intervalMs, now };
       const stepSeconds = (now.getTime() - Date.parse(rollout.stepStartedAt)) / 1000;
-      const analysis = analysisDue(base) ? await this.#analyse(model, settings, stable, target, wanted.progress, stepSeconds) : undefined;
+      const analysis = analysisDue(base)
+        ? await inSpan(
+            this.#tracer,
+            "analysis",
+            { attributes: { "edgefleet.step": rollout.step, "edgefleet.version": target.data.version } },
+            () => this.#analyse(model, settings, stable, target, wanted.progress, stepSeconds),
+          )
+        : undefined;
       const next = advance({ ...base, analysis });
       events.push(...next.events);
       if (next.decision) decisions.push(next.decision);

@@ -1,3 +1,4 @@
+import type { Tracer } from "@opentelemetry/api";
 import { PrometheusSource } from "./prometheus.js";
 
 /** One series of an instant query's answer. */
@@ -20,12 +21,18 @@ export interface MetricsSourceConfig {
   url: string;
   /** Longest one query may take; a slower answer counts as no answer. */
   timeoutMs?: number;
+  /** Where each query's span goes (default: the global tracer provider's). */
+  tracer?: Tracer;
 }
 
 export function createMetricsSource(config: MetricsSourceConfig): MetricsSource {
   switch (config.type) {
     case "prometheus":
-      return new PrometheusSource({ url: config.url, timeoutMs: config.timeoutMs ?? 5000 });
+      return new PrometheusSource({
+        url: config.url,
+        timeoutMs: config.timeoutMs ?? 5000,
+        ...(config.tracer ? { tracer: config.tracer } : {}),
+      });
     default:
       throw new Error(`unknown metrics source type "${config.type}": use one of ${METRICS_SOURCE_TYPES.join(", ")}`);
   }

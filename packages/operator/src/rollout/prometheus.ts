@@ -1,3 +1,5 @@
+import { inSpan } from "@edgefleet/kit";
+import { SpanKind, type Tracer, trace } from "@opentelemetry/api";
 import type { MetricsSource, Sample } from "./metrics-source.js";
 
 export interface PrometheusSourceOptions {
@@ -5,6 +7,7 @@ export interface PrometheusSourceOptions {
   url: string;
   timeoutMs: number;
   fetch?: typeof fetch;
+  tracer?: Tracer;
 }
 
 interface QueryResponse {
@@ -21,7 +24,7 @@ export class PrometheusSource implements MetricsSource {
   readonly #o: Required<PrometheusSourceOptions>;
 
   constructor(options: PrometheusSourceOptions) {
-    this.#o = { fetch: globalThis.fetch, ...options };
+    this.#o = { fetch: globalThis.fetch, tracer: trace.getTracer("@edgefleet/operator"), ...options };
     try {
       this.#base = new URL(options.url.endsWith("/") ? options.url : `${options.url}/`);
     } catch {
@@ -33,7 +36,16 @@ export class PrometheusSource implements MetricsSource {
     this.description = `prometheus at ${this.#base.origin}${this.#base.pathname.replace(/\/$/, "")}`;
   }
 
-  async instant(query: string): Promise<Sample[]> {
+  instant(query: string): Promise<Sample[]> {
+    const attributes = { "db.system.name": "prometheus", "db.query.text": query, "server.address": this.#base.host };
+    return inSpan(this.#o.tracer, "prometheus query", { kind: SpanKind.CLIENT, attributes }, async (span) => {
+      const samples = await this.#instant(query);
+      span.setAttribute("edgefleet.samples", samples.length);
+      return samples;
+    });
+  }
+
+  async #instant(query: string): Promise<Sample[]> {
     const url = new URL("api/v1/query", this.#base);
     url.searchParams.set("query", query);
     let res: Response;
