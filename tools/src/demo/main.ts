@@ -30,8 +30,9 @@ Runs edgefleet's local platform and shows a staged over-the-air rollout on a sim
   1. the local cluster: a real control plane and 20 kwok edge nodes in 4 hardware classes
   2. the platform, deployed by \`pulumi up\` of the \`local\` stack (CRDs, runtime catalog, ...)
   3. the services, all real and local: an HTTPS model registry, Mosquitto (TLS, per-node ACL),
-     the telemetry gateway, Prometheus with edgefleet's alert rules, the operator, and the fleet
-     simulator (per node: the edge agent and the CPU runtime serving the verified model)
+     the telemetry gateway, Prometheus with edgefleet's alert rules, an OpenTelemetry Collector,
+     the operator (its traces over OTLP to that collector), and the fleet simulator (per node:
+     the edge agent and the CPU runtime serving the verified model)
   4. the sample model ${MODEL} ${VERSIONS.first} placed on every node
   5. ${VERSIONS.good}, a good build, rolled out 1% -> 10% -> 100% of each class and promoted
   6. ${VERSIONS.slow}, a slower build, rolled back automatically on measured latency
@@ -182,7 +183,7 @@ async function main(): Promise<void> {
   pulumi(["stack", "select", "--create", "local"], pulumiLog, kubeconfig);
   pulumi(["up", "--yes", "--skip-preview", "--stack", "local"], pulumiLog, kubeconfig);
 
-  step(3, "services: registry, broker, gateway, Prometheus, operator, fleet simulator");
+  step(3, "services: registry, broker, gateway, Prometheus, trace collector, operator, fleet simulator");
   const platform = await startLocalPlatform({ kubeconfig, dir, progress: (l) => say(`  ${l}`) });
   const client = new KubeClient({ credentials: await loadCredentials(kubeconfig) });
   let stopping = false;
@@ -276,6 +277,7 @@ Where to look:
   ${platform.prometheus.url}/graph?g0.expr=histogram_quantile(0.95%2C%20sum%20by%20(version%2C%20le)%20(rate(edgefleet_inference_latency_seconds_bucket%5B1m%5D)))
   curl -s 127.0.0.1:${platform.ports.gateway}/metrics | grep edgefleet_device_up   # the gateway
   dashboards/grafana/*.json                      # import into Grafana, datasource = this Prometheus
+  ${platform.collector.file}   # ${platform.collector.spans().length} spans of the operator (OTLP), by trace_id as in its log
   logs: ${platform.logs}`);
     failed = false;
     if (!values.once) {

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { GATEWAY_MQTT_IDENTITY, mosquittoAcl, mosquittoConfig } from "@edgefleet/stacks";
 import { mosquittoBinary, runnableConfig } from "../services/mosquitto.js";
+import { type OtelCollector, startOtelCollector } from "../services/otel-collector.js";
 import { freePort } from "../services/ports.js";
 import { type Prometheus, startPrometheus } from "../services/prometheus.js";
 import { type Readiness, Service } from "../services/service.js";
@@ -37,6 +38,8 @@ export interface LocalPlatformOptions {
 export interface LocalPlatform {
   readonly ports: Ports;
   readonly prometheus: Prometheus;
+  /** Receives the operator's traces over OTLP. */
+  readonly collector: OtelCollector;
   readonly registry: ArtifactServer;
   /** Model files served by the registry are put here. */
   readonly registryDir: string;
@@ -59,7 +62,7 @@ async function resolvePorts(wanted: Partial<Ports> | undefined, free: boolean): 
 /**
  * The local platform's real services, next to the kwok cluster: the registry (HTTPS), Mosquitto
  * with the shipped TLS config and ACL, the telemetry gateway, Prometheus with the SRE kit's rules,
- * the operator with rollout analysis, and the fleet simulator. Started in dependency order, each
+ * an OpenTelemetry Collector, the operator with rollout analysis and traces, and the fleet simulator. Started in dependency order, each
  * awaited until ready; stopped in reverse.
  */
 export async function startLocalPlatform(options: LocalPlatformOptions & { freePorts?: boolean }): Promise<LocalPlatform> {
@@ -72,7 +75,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions & { freeP
   const stop = async () => {
     for (const s of started.reverse()) await s.stop().catch(() => {});
   };
-  const run = async (name: string, spec: { command: string; args: string[] }, readiness: Readiness) => {
+  const run = async (name: string, spec: { command: string; args: string[]; env?: NodeJS.ProcessEnv }, readiness: Readiness) => {
     const service = new Service({ name, ...spec, cwd: ROOT, logFile: join(logs, `${name}.log`), readiness, startTimeoutMs: 60_000 });
     await service.start();
     started.push({ stop: () => service.dispose() });
@@ -132,15 +135,23 @@ export async function startLocalPlatform(options: LocalPlatformOptions & { freeP
     started.push({ stop: () => prometheus.service.dispose() });
     progress(`prometheus: ${prometheus.url} (rules: dashboards/rules)`);
 
+    const collector = await startOtelCollector({ dir: join(options.dir, "collector") });
+    started.push({ stop: () => collector.service.dispose() });
+    progress(`collector: OTLP ${collector.httpEndpoint} (spans: ${collector.file})`);
+
     const operator = await run(
       "operator",
-      tsx("packages/operator/src/main.ts", [
-        `--kubeconfig=${options.kubeconfig}`,
-        `--http-address=127.0.0.1:${ports.operator}`,
-        `--prometheus-url=${prometheus.url}`,
-        `--analysis-interval=${options.analysisIntervalSeconds ?? 10}`,
-        ...(options.operatorArgs ?? []),
-      ]),
+      {
+        ...tsx("packages/operator/src/main.ts", [
+          `--kubeconfig=${options.kubeconfig}`,
+          `--http-address=127.0.0.1:${ports.operator}`,
+          `--prometheus-url=${prometheus.url}`,
+          `--analysis-interval=${options.analysisIntervalSeconds ?? 10}`,
+          ...(options.operatorArgs ?? []),
+        ]),
+        // Configured as in a cluster: the standard variables only (docs/tracing.md).
+        env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: collector.httpEndpoint },
+      },
       { httpUrl: `http://127.0.0.1:${ports.operator}/healthz` },
     );
 
@@ -158,7 +169,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions & { freeP
       { httpUrl: `http://127.0.0.1:${ports.simulator}/readyz` },
     );
 
-    return { ports, prometheus, registry, registryDir, services: { broker, gateway, operator, simulator }, logs, stop };
+    return { ports, prometheus, collector, registry, registryDir, services: { broker, gateway, operator, simulator }, logs, stop };
   } catch (err) {
     await stop();
     throw err;

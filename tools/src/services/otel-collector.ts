@@ -21,6 +21,8 @@ export interface OtelCollector {
   /** OTLP/gRPC endpoint. */
   readonly grpcEndpoint: string;
   readonly service: Service;
+  /** Where the received spans are written, one OTLP JSON export request a line. */
+  readonly file: string;
   /** Every span received so far. */
   spans(): ReceivedSpan[];
 }
@@ -88,6 +90,7 @@ export async function startOtelCollector(options: OtelCollectorOptions): Promise
     httpEndpoint: `http://127.0.0.1:${httpPort}`,
     grpcEndpoint: `http://127.0.0.1:${grpcPort}`,
     service,
+    file: output,
     spans: () => parseSpans(readFileSync(output, "utf8")),
   };
 }
