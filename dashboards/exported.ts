@@ -1,18 +1,7 @@
-import { ROLLOUT_DECISIONS, ROLLOUT_PHASES } from "@edgefleet/api";
 import { Fleet, gatewayMetrics } from "@edgefleet/gateway";
 import { processMetrics } from "@edgefleet/kit";
-import {
-  controllerMetrics,
-  eventMetrics,
-  informerMetrics,
-  kubeClientMetrics,
-  leaderMetrics,
-  placementMetrics,
-  reconcileOutcomes,
-  rolloutMetrics,
-  workQueueMetrics,
-} from "@edgefleet/operator";
-import { collectDefaultMetrics, Registry } from "prom-client";
+import { operatorMetrics } from "@edgefleet/operator";
+import { Registry } from "prom-client";
 import { type MetricType, PENDING_METRICS } from "./contract.js";
 
 /** What Prometheus stores for one exported family: a histogram adds _bucket, _sum and _count series. */
@@ -21,19 +10,10 @@ export interface ExportedMetric {
   readonly type: MetricType | "summary";
 }
 
-/** The operator's families, from its own builders on a scratch registry (prom-client's process metrics included). */
+/** The operator's families, registered as the operator registers them, on a scratch registry. */
 function operatorFamilies(): ExportedMetric[] {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  controllerMetrics(registry, "lint", 1);
-  workQueueMetrics(registry, "lint", () => ({ totalSeconds: 0, longestSeconds: 0 }));
-  kubeClientMetrics(registry);
-  informerMetrics(registry);
-  reconcileOutcomes(registry);
-  leaderMetrics(registry);
-  rolloutMetrics(registry, ROLLOUT_PHASES, ROLLOUT_DECISIONS);
-  placementMetrics(registry);
-  eventMetrics(registry);
+  operatorMetrics(registry, { controller: "lint", workers: 1, inProgress: () => ({ totalSeconds: 0, longestSeconds: 0 }) });
   return fromRegistry(registry);
 }
 

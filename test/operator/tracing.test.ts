@@ -2,7 +2,7 @@ import { MANAGER } from "@edgefleet/api";
 import { silentLogger } from "@edgefleet/kit";
 import { KubeClient, loadCredentials } from "@edgefleet/kube";
 import type { EventNote, EventRecorder } from "@edgefleet/operator";
-import { EdgeModelController } from "@edgefleet/operator";
+import { CONTROLLER_NAME, EdgeModelController, operatorMetrics } from "@edgefleet/operator";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -33,7 +33,7 @@ beforeAll(async () => {
     fieldManager: MANAGER,
     events: recorder,
     log: silentLogger,
-    registry,
+    metrics: operatorMetrics(registry, { controller: CONTROLLER_NAME, workers: 2, inProgress: () => controller.inProgress() }),
     tracer: provider.getTracer("edgefleet-test"),
   });
   await controller.lead();

@@ -1,23 +1,11 @@
 import { createServer, type Server } from "node:http";
-import { ROLLOUT_DECISIONS, ROLLOUT_PHASES } from "@edgefleet/api";
-import {
-  CONTROLLER_NAME,
-  controllerMetrics,
-  eventMetrics,
-  informerMetrics,
-  kubeClientMetrics,
-  leaderMetrics,
-  placementMetrics,
-  reconcileOutcomes,
-  rolloutMetrics,
-  workQueueMetrics,
-} from "@edgefleet/operator";
-import { collectDefaultMetrics, Registry } from "prom-client";
+import { CONTROLLER_NAME, operatorMetrics } from "@edgefleet/operator";
+import { Registry } from "prom-client";
 
 /**
- * The operator's metric families, from its own builders, kept moving as a working operator moves
- * them and served over HTTP for a real Prometheus to scrape: the SRE kit's operator panels and
- * alerts need the families, not a Kubernetes cluster.
+ * The operator's metric families, registered as the operator registers them, kept moving as a
+ * working operator moves them and served over HTTP for a real Prometheus to scrape: the SRE kit's
+ * operator panels and alerts need the families, not a Kubernetes cluster.
  */
 export interface OperatorExporter {
   readonly port: number;
@@ -26,16 +14,13 @@ export interface OperatorExporter {
 
 export async function startOperatorExporter(): Promise<OperatorExporter> {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  const controller = controllerMetrics(registry, CONTROLLER_NAME, 4);
-  const queue = workQueueMetrics(registry, CONTROLLER_NAME, () => ({ totalSeconds: 0.12, longestSeconds: 0.08 }));
-  const client = kubeClientMetrics(registry);
-  const informers = informerMetrics(registry);
-  const outcome = reconcileOutcomes(registry);
-  const event = eventMetrics(registry);
-  leaderMetrics(registry)(true);
-  const rollouts = rolloutMetrics(registry, ROLLOUT_PHASES, ROLLOUT_DECISIONS);
-  placementMetrics(registry).placed("vision", "detector", new Map([["jetson-orin", false]]));
+  const { controller, workQueue, kubeClient, informers, outcomes, events, leader, rollouts, placement } = operatorMetrics(registry, {
+    controller: CONTROLLER_NAME,
+    workers: 4,
+    inProgress: () => ({ totalSeconds: 0.12, longestSeconds: 0.08 }),
+  });
+  leader(true);
+  placement.placed("vision", "detector", new Map([["jetson-orin", false]]));
   controller.activeWorkers(1);
   informers.objects("edgemodels", 3);
   rollouts.state("vision", "detector", "Progressing", 25);
@@ -43,20 +28,20 @@ export async function startOperatorExporter(): Promise<OperatorExporter> {
   let tick = 0;
   const work = setInterval(() => {
     tick++;
-    queue.added();
-    queue.depth(tick % 3);
-    queue.queued(0.0004);
-    queue.worked(0.02);
+    workQueue.added();
+    workQueue.depth(tick % 3);
+    workQueue.queued(0.0004);
+    workQueue.worked(0.02);
     controller.reconciled(tick % 10 === 0 ? "error" : "success", 0.02 + (tick % 5) / 100);
-    if (tick % 10 === 0) queue.retried();
-    client("PATCH", tick % 20 === 0 ? 409 : 200, 0.008);
+    if (tick % 10 === 0) workQueue.retried();
+    kubeClient("PATCH", tick % 20 === 0 ? 409 : 200, 0.008);
     informers.event("edgemodels", "MODIFIED");
     if (tick % 25 === 0) informers.restarted("edgemodels", "expired");
-    outcome(tick % 4 === 0 ? "synced" : "unchanged");
+    outcomes(tick % 4 === 0 ? "synced" : "unchanged");
     if (tick % 5 === 0) {
       rollouts.decided("vision", "detector", "continue");
       rollouts.analysed(0.15);
-      event("StepAdvanced", "recorded");
+      events("StepAdvanced", "recorded");
     }
   }, 200);
   work.unref();

@@ -1,3 +1,4 @@
+export { type Backoff, type BackoffOptions, exponentialBackoff, type Jitter } from "./backoff.js";
 export { type Clock, systemClock } from "./clock.js";
 export { listen, probeServer } from "./http-server.js";
 export { jsonLogger, LEVELS, type Level, type Logger, silentLogger } from "./log.js";

@@ -1,5 +1,5 @@
 import type { Logger } from "@edgefleet/kit";
-import { type Clock, systemClock } from "@edgefleet/kit";
+import { type Clock, exponentialBackoff, systemClock } from "@edgefleet/kit";
 import type { KubeClient } from "./client.js";
 import { KubeError } from "./errors.js";
 import { collectionPath, type KubeObject, objectKey, type Resource } from "./objects.js";
@@ -50,8 +50,8 @@ interface WatchEvent {
 class Stalled extends Error {}
 class Expired extends Error {}
 
-const BACKOFF_BASE_MS = 200;
-const BACKOFF_MAX_MS = 30_000;
+/** Informers restarting together after an API server outage must not come back in lockstep. */
+const restartDelay = exponentialBackoff({ baseMs: 200, maxMs: 30_000, jitter: "equal" });
 
 /**
  * A list-watch cache of one kind of object. It is supervised: any error, an expired resource
@@ -131,7 +131,7 @@ export class Informer<T extends KubeObject> {
           this.#o.log.info("informer relisting: resource version expired", { resource: this.resource });
           continue;
         }
-        const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** failures++) * (0.5 + Math.random() / 2);
+        const delay = restartDelay(failures++);
         this.#o.log.warn("informer restarting", { resource: this.resource, reason, error: String(err), retryInMs: Math.round(delay) });
         await this.#sleep(delay);
       }

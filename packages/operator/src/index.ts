@@ -1,15 +1,10 @@
 export { CONTROLLER_NAME, EdgeModelController } from "./controller/controller.js";
 export { apiEventRecorder, type EventNote, type EventRecorder } from "./controller/events.js";
 export {
-  controllerMetrics,
-  eventMetrics,
-  informerMetrics,
-  kubeClientMetrics,
-  leaderMetrics,
-  placementMetrics,
-  reconcileOutcomes,
-  rolloutMetrics,
-  workQueueMetrics,
+  type ControllerRecorders,
+  type OperatorMetrics,
+  type OperatorMetricsOptions,
+  operatorMetrics,
 } from "./observe/metrics.js";
 export { HELP, parseOptions } from "./options.js";
 export { namedNodes } from "./planner/daemonset.js";

@@ -2,10 +2,10 @@
 import { MANAGER } from "@edgefleet/api";
 import { jsonLogger, listen, onShutdown, probeServer, startTracing, type Tracing } from "@edgefleet/kit";
 import { KubeClient, LeaderElector, loadCredentials } from "@edgefleet/kube";
-import { collectDefaultMetrics, Registry } from "prom-client";
+import { Registry } from "prom-client";
 import { CONTROLLER_NAME, EdgeModelController } from "./controller/controller.js";
 import { apiEventRecorder } from "./controller/events.js";
-import { eventMetrics, kubeClientMetrics, leaderMetrics } from "./observe/metrics.js";
+import { operatorMetrics } from "./observe/metrics.js";
 import { HELP, parseOptions } from "./options.js";
 import { createMetricsSource } from "./rollout/metrics-source.js";
 
@@ -29,9 +29,14 @@ async function main(argv: string[]): Promise<number> {
   const log = jsonLogger({ level: opts.logLevel }).with({ identity: opts.identity });
   const credentials = await loadCredentials(opts.kubeconfig);
 
-  const registries = { process: new Registry(), client: new Registry(), controller: new Registry(), leader: new Registry() };
-  collectDefaultMetrics({ register: registries.process });
-  const observe = kubeClientMetrics(registries.client);
+  const registry = new Registry();
+  // inProgress is read at scrape time, and the server below starts after the controller exists.
+  const metrics = operatorMetrics(registry, {
+    controller: CONTROLLER_NAME,
+    workers: opts.workers,
+    inProgress: () => controller.inProgress(),
+  });
+  const observe = metrics.kubeClient;
   const client = new KubeClient({ credentials, qps: opts.kubeQps, burst: opts.kubeBurst, observe, tracer: trace.tracer });
   const controller = new EdgeModelController({
     client,
@@ -43,10 +48,10 @@ async function main(argv: string[]): Promise<number> {
       controller: `edgefleet.io/${CONTROLLER_NAME}`,
       instance: opts.identity,
       log,
-      observe: eventMetrics(registries.controller),
+      observe: metrics.events,
     }),
     log,
-    registry: registries.controller,
+    metrics,
     tracer: trace.tracer,
     watchTimeoutSeconds: opts.watchTimeoutSeconds,
     ...(opts.prometheusUrl
@@ -81,10 +86,10 @@ async function main(argv: string[]): Promise<number> {
         log,
       })
     : undefined;
-  const setLeader = leaderMetrics(registries.leader);
+  const setLeader = metrics.leader;
 
   const server = probeServer({
-    registry: Registry.merge(Object.values(registries)),
+    registry,
     healthy: () => true,
     ready: () => controller.synced,
   });

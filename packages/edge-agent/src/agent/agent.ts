@@ -1,11 +1,10 @@
 import type { Server } from "node:http";
 import type { Logger } from "@edgefleet/kit";
-import { type IntervalTimers, listen, Periodic, probeServer, realIntervalTimers } from "@edgefleet/kit";
+import { exponentialBackoff, type IntervalTimers, listen, Periodic, probeServer, realIntervalTimers } from "@edgefleet/kit";
 import { KubeClient, loadCredentials } from "@edgefleet/kube";
 import { SCHEMA_VERSION } from "@edgefleet/telemetry";
 import { type Clock, monotonicClock } from "../clock.js";
 import { LatencyProber } from "../inference/prober.js";
-import { fullJitterBackoff } from "../mqtt/backoff.js";
 import { MqttPublisher } from "../mqtt/publisher.js";
 import { SpoolSender } from "../mqtt/sender.js";
 import { nodeTopics } from "../mqtt/topics.js";
@@ -137,9 +136,12 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
     node: options.node,
     tls: options.tls,
     keepaliveSeconds: options.keepaliveSeconds,
-    backoff: fullJitterBackoff({
-      minDelayMs: options.reconnectMinDelayMs,
-      maxDelayMs: options.reconnectMaxDelayMs,
+    // A broker restart otherwise brings a whole site's agents back in lockstep; spreading each
+    // retry over the whole window keeps the reconnect storm flat.
+    backoff: exponentialBackoff({
+      baseMs: options.reconnectMinDelayMs,
+      maxMs: options.reconnectMaxDelayMs,
+      jitter: "full",
       ...(deps.random ? { random: deps.random } : {}),
     }),
     window: options.maxInFlight,

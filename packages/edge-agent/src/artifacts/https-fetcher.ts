@@ -1,8 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import { request } from "node:https";
-import { backoffDelay, type RetryOptions, resolveRetry } from "./backoff.js";
 import type { Fetcher, FetchRequest } from "./fetcher.js";
 import { ArtifactRefusal } from "./refusal.js";
+import { type RetryOptions, resolveRetry } from "./retry.js";
 
 export interface HttpsFetcherOptions extends RetryOptions {
   /** PEM CA certificate(s) trusted instead of the system roots, for a private artifact server. */
@@ -130,7 +130,7 @@ export function httpsFetcher(options: HttpsFetcherOptions = {}): Fetcher {
               },
             );
           }
-          await retry.sleep(backoffDelay(retry, failures), req.signal);
+          await retry.sleep(retry.delay(failures), req.signal);
         }
       }
     },

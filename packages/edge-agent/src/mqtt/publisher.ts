@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { Logger } from "@edgefleet/kit";
+import type { Backoff, Logger } from "@edgefleet/kit";
 import { type BirthPayload, type DeathPayload, SCHEMA_VERSION } from "@edgefleet/telemetry";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { Timers } from "../spool/options.js";
@@ -28,8 +28,8 @@ export interface PublisherOptions {
   readonly tls?: TlsFiles;
   readonly keepaliveSeconds: number;
   readonly connectTimeoutMs?: number;
-  /** Delay before reconnect attempt number `failures` (0-based); see fullJitterBackoff. */
-  readonly backoff: (failures: number) => number;
+  /** Delay before reconnect attempt number `failures` (0-based); the agent jitters it fully. */
+  readonly backoff: Backoff;
   /** The most QoS 1 publishes awaiting PUBACK; lowered to the broker's receive maximum. */
   readonly window: number;
   readonly sender: SpoolSender;

@@ -1,4 +1,4 @@
-import type { Clock } from "@edgefleet/kit";
+import { type Backoff, type Clock, exponentialBackoff } from "@edgefleet/kit";
 
 /** Decides how long a key waits before it is retried, as client-go's workqueue.RateLimiter. */
 export interface RateLimiter {
@@ -12,22 +12,17 @@ export interface RateLimiter {
 
 /** Per key: base, 2×base, 4×base, … up to max, so a failing object is retried ever less often. */
 export class ExponentialBackoff implements RateLimiter {
-  readonly #baseMs: number;
-  readonly #maxMs: number;
+  readonly #delay: Backoff;
   readonly #failures = new Map<string, number>();
 
   constructor(options: { baseMs: number; maxMs: number }) {
-    if (!(options.baseMs > 0 && options.maxMs >= options.baseMs)) {
-      throw new Error(`ExponentialBackoff: need 0 < baseMs <= maxMs, got baseMs ${options.baseMs}, maxMs ${options.maxMs}`);
-    }
-    this.#baseMs = options.baseMs;
-    this.#maxMs = options.maxMs;
+    this.#delay = exponentialBackoff(options);
   }
 
   when(key: string): number {
     const failures = this.#failures.get(key) ?? 0;
     this.#failures.set(key, failures + 1);
-    return Math.min(this.#baseMs * 2 ** failures, this.#maxMs);
+    return this.#delay(failures);
   }
 
   forget(key: string): void {

@@ -1,20 +1,12 @@
 import type { EdgeRuntime } from "@edgefleet/api";
-import { type EdgeModel, LABELS, MANAGER, ROLLOUT_DECISIONS, ROLLOUT_PHASES } from "@edgefleet/api";
+import { type EdgeModel, LABELS, MANAGER } from "@edgefleet/api";
 import type { Logger } from "@edgefleet/kit";
 import { type Clock, systemClock } from "@edgefleet/kit";
 import type { KubeClient } from "@edgefleet/kube";
 import { defaultRateLimiter, Informer, type InformerHandlers, objectKey, RateLimitedQueue, RESOURCES } from "@edgefleet/kube";
 import type { V1DaemonSet, V1Node } from "@kubernetes/client-node";
 import { SpanStatusCode, type Tracer } from "@opentelemetry/api";
-import type { Registry } from "prom-client";
-import {
-  controllerMetrics,
-  informerMetrics,
-  placementMetrics,
-  reconcileOutcomes,
-  rolloutMetrics,
-  workQueueMetrics,
-} from "../observe/metrics.js";
+import type { ControllerRecorders } from "../observe/metrics.js";
 import { cpuFallback } from "../planner/plan.js";
 import { RolloutEngine } from "../rollout/engine.js";
 import type { MetricsSource } from "../rollout/metrics-source.js";
@@ -37,7 +29,8 @@ export interface ControllerOptions {
   fieldManager: string;
   events: EventRecorder;
   log: Logger;
-  registry: Registry;
+  /** From operatorMetrics, whose inProgress reads this controller's inProgress(). */
+  metrics: ControllerRecorders;
   tracer: Tracer;
   clock?: Clock;
   /** Watch timeout, and stall detection with it (see Informer). */
@@ -69,18 +62,14 @@ export class EdgeModelController {
   constructor(options: ControllerOptions) {
     this.#o = options;
     const clock = options.clock ?? systemClock;
-    const { client, namespace, log, registry } = options;
-    this.#queue = new RateLimitedQueue({
-      clock,
-      rateLimiter: defaultRateLimiter({ clock }),
-      metrics: workQueueMetrics(registry, CONTROLLER_NAME, () => this.#queue.inProgress()),
-    });
-    this.#metrics = controllerMetrics(registry, CONTROLLER_NAME, options.workers);
-    this.#outcome = reconcileOutcomes(registry);
+    const { client, namespace, log, metrics } = options;
+    this.#queue = new RateLimitedQueue({ clock, rateLimiter: defaultRateLimiter({ clock }), metrics: metrics.workQueue });
+    this.#metrics = metrics.controller;
+    this.#outcome = metrics.outcomes;
     const shared = {
       client,
       log,
-      metrics: informerMetrics(registry),
+      metrics: metrics.informers,
       clock,
       ...(options.watchTimeoutSeconds ? { watchTimeoutSeconds: options.watchTimeoutSeconds } : {}),
     };
@@ -121,12 +110,10 @@ export class EdgeModelController {
       }),
     };
     const children = new Children({ client, fieldManager: options.fieldManager });
-    const metrics = rolloutMetrics(registry, ROLLOUT_PHASES, ROLLOUT_DECISIONS);
-    const placement = placementMetrics(registry);
     const rollouts = new RolloutEngine({
       source: options.metricsSource,
       intervalMs: options.analysisIntervalMs ?? 10_000,
-      metrics,
+      metrics: metrics.rollouts,
       ...(options.agentImage === undefined ? {} : { agentImage: options.agentImage }),
       tracer: options.tracer,
     });
@@ -138,11 +125,11 @@ export class EdgeModelController {
       rollouts,
       fieldManager: options.fieldManager,
       forget: (namespace, name) => {
-        metrics.forget(namespace, name);
-        placement.forget(namespace, name);
+        metrics.rollouts.forget(namespace, name);
+        metrics.placement.forget(namespace, name);
       },
       planned: (namespace, name, { classes }) =>
-        placement.placed(namespace, name, new Map(classes.map((c) => [c.hardwareClass, cpuFallback(c)]))),
+        metrics.placement.placed(namespace, name, new Map(classes.map((c) => [c.hardwareClass, cpuFallback(c)]))),
       now: () => new Date(),
     });
     this.#children = children;
@@ -153,6 +140,11 @@ export class EdgeModelController {
 
   get synced(): boolean {
     return Object.values(this.caches).every((i) => i.hasSynced);
+  }
+
+  /** Keys its workers have taken and not finished, for the work queue's stuck-worker gauges. */
+  inProgress(): { totalSeconds: number; longestSeconds: number } {
+    return this.#queue.inProgress();
   }
 
   /** Waits for every cache, queues every model once (the events before were not acted on), and starts the workers. */

@@ -1,6 +1,11 @@
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { placementMetrics } from "./metrics.js";
+import { operatorMetrics } from "./metrics.js";
+
+function placementMetrics(registry: Registry) {
+  return operatorMetrics(registry, { controller: "test", workers: 1, inProgress: () => ({ totalSeconds: 0, longestSeconds: 0 }) })
+    .placement;
+}
 
 async function fallbackSeries(registry: Registry): Promise<Record<string, number>> {
   const metric = await registry.getSingleMetric("edgefleet_placement_cpu_fallback")?.get();
@@ -45,5 +50,20 @@ describe("placementMetrics", () => {
     expect(await fallbackSeries(registry)).toEqual({ "vision/detector/jetson-orin": 0, "vision/classifier/intel-nuc": 1 });
     placement.forget("vision", "detector");
     expect(await fallbackSeries(registry)).toEqual({ "vision/classifier/intel-nuc": 1 });
+  });
+});
+
+describe("operatorMetrics", () => {
+  it("registers every family at once, labels at zero, process metrics without prom-client's _total gauges", async () => {
+    const registry = new Registry();
+    operatorMetrics(registry, { controller: "edgemodel", workers: 3, inProgress: () => ({ totalSeconds: 0.5, longestSeconds: 0.25 }) });
+    const text = await registry.metrics();
+    for (const result of ["success", "error", "requeue", "requeue_after"])
+      expect(text).toContain(`controller_runtime_reconcile_total{controller="edgemodel",result="${result}"} 0`);
+    expect(text).toContain('controller_runtime_max_concurrent_reconciles{controller="edgemodel"} 3');
+    expect(text).toContain('workqueue_unfinished_work_seconds{name="edgemodel",controller="edgemodel"} 0.5');
+    expect(text).toContain("edgefleet_leader_is_leader 0");
+    expect(text).toContain("process_resident_memory_bytes");
+    expect(text).not.toContain("nodejs_active_handles_total");
   });
 });

@@ -1,3 +1,5 @@
+import { ROLLOUT_DECISIONS, ROLLOUT_PHASES } from "@edgefleet/api";
+import { processMetrics } from "@edgefleet/kit";
 import type { InformerMetrics, RequestObserver, WorkQueueMetrics } from "@edgefleet/kube";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
@@ -21,7 +23,7 @@ export interface ControllerMetrics {
   activeWorkers(delta: number): void;
 }
 
-export function controllerMetrics(registry: Registry, controller: string, maxConcurrent: number): ControllerMetrics {
+function controllerMetrics(registry: Registry, controller: string, maxConcurrent: number): ControllerMetrics {
   const total = new Counter({
     name: "controller_runtime_reconcile_total",
     help: "Total number of reconciliations per controller",
@@ -68,7 +70,7 @@ export function controllerMetrics(registry: Registry, controller: string, maxCon
 }
 
 /** client-go's workqueue metrics for one queue; inProgress feeds the two stuck-worker gauges at scrape time. */
-export function workQueueMetrics(
+function workQueueMetrics(
   registry: Registry,
   name: string,
   inProgress: () => { totalSeconds: number; longestSeconds: number },
@@ -133,7 +135,7 @@ export function workQueueMetrics(
 }
 
 /** The operator's own requests to the API server: how many, how they ended, how long they took. */
-export function kubeClientMetrics(registry: Registry): RequestObserver {
+function kubeClientMetrics(registry: Registry): RequestObserver {
   const requests = new Counter({
     name: "edgefleet_kube_requests_total",
     help: "Requests the operator sent to the Kubernetes API server, by verb and HTTP status (0: no answer)",
@@ -153,7 +155,7 @@ export function kubeClientMetrics(registry: Registry): RequestObserver {
   };
 }
 
-export function informerMetrics(registry: Registry): InformerMetrics {
+function informerMetrics(registry: Registry): InformerMetrics {
   const restarts = new Counter({
     name: "edgefleet_informer_restarts_total",
     help: "Informer restarts by resource and reason: error, stall (a silent watch) or expired (relist)",
@@ -179,7 +181,7 @@ export function informerMetrics(registry: Registry): InformerMetrics {
   };
 }
 
-export function reconcileOutcomes(registry: Registry): (outcome: string) => void {
+function reconcileOutcomes(registry: Registry): (outcome: string) => void {
   const outcomes = new Counter({
     name: "edgefleet_reconcile_outcomes_total",
     help: "What reconciles did: synced (wrote status), unchanged, stalled, deleted (finalized) or absent",
@@ -190,7 +192,7 @@ export function reconcileOutcomes(registry: Registry): (outcome: string) => void
 }
 
 /** Kubernetes Events the operator sent, by reason and result: recorded, suppressed (spam filter) or failed. */
-export function eventMetrics(registry: Registry): (reason: string, result: string) => void {
+function eventMetrics(registry: Registry): (reason: string, result: string) => void {
   const events = new Counter({
     name: "edgefleet_events_total",
     help: "Kubernetes Events by reason and result: recorded, suppressed (too many of a reason about one object) or failed",
@@ -201,7 +203,7 @@ export function eventMetrics(registry: Registry): (reason: string, result: strin
 }
 
 /** 1 while this instance holds the leader Lease. */
-export function leaderMetrics(registry: Registry): (leading: boolean) => void {
+function leaderMetrics(registry: Registry): (leading: boolean) => void {
   const gauge = new Gauge({
     name: "edgefleet_leader_is_leader",
     help: "1 while this instance holds the leader Lease, else 0",
@@ -219,7 +221,7 @@ export interface PlacementMetrics {
 }
 
 /** edgefleet_placement_cpu_fallback, read by the EdgefleetCPUFallbackActive alert. */
-export function placementMetrics(registry: Registry): PlacementMetrics {
+function placementMetrics(registry: Registry): PlacementMetrics {
   const fallback = new Gauge({
     name: "edgefleet_placement_cpu_fallback",
     help: "1 while a hardware class runs the model on its CPU although it has an accelerator the model's acceleratorPreference ranks ahead, else 0",
@@ -254,7 +256,7 @@ export interface RolloutMetrics {
 }
 
 /** The rollout engine's families, named by the metric contract (docs/rollouts.md). */
-export function rolloutMetrics(registry: Registry, phases: readonly string[], decisions: readonly string[]): RolloutMetrics {
+function rolloutMetrics(registry: Registry, phases: readonly string[], decisions: readonly string[]): RolloutMetrics {
   const phase = new Gauge({
     name: "edgefleet_rollout_phase",
     help: "1 for the rollout's current phase (Progressing, Paused, Analysing, Promoted, RolledBack, Failed), else 0",
@@ -295,5 +297,50 @@ export function rolloutMetrics(registry: Registry, phases: readonly string[], de
       step.remove({ namespace, model });
       for (const decision of decisions) decided.remove({ namespace, model, decision });
     },
+  };
+}
+
+export interface OperatorMetricsOptions {
+  /** The controller's name: the controller and queue label of its families. */
+  readonly controller: string;
+  /** Its concurrent reconciles. */
+  readonly workers: number;
+  /** Work in progress on its queue, read at scrape time. */
+  readonly inProgress: () => { totalSeconds: number; longestSeconds: number };
+}
+
+/** What the controller records: its reconciles, its queue, its informers and what its reconciles decided. */
+export interface ControllerRecorders {
+  readonly controller: ControllerMetrics;
+  readonly workQueue: WorkQueueMetrics;
+  readonly informers: InformerMetrics;
+  readonly outcomes: (outcome: string) => void;
+  readonly rollouts: RolloutMetrics;
+  readonly placement: PlacementMetrics;
+}
+
+export interface OperatorMetrics extends ControllerRecorders {
+  readonly kubeClient: RequestObserver;
+  readonly events: (reason: string, result: string) => void;
+  readonly leader: (leading: boolean) => void;
+}
+
+/**
+ * Every family the operator exports, registered once with its labels at zero, as controller-runtime
+ * does. The operator, the dashboards' lint and the SRE kit's exporter all call this one function,
+ * so what the lint checks is what the operator serves.
+ */
+export function operatorMetrics(registry: Registry, options: OperatorMetricsOptions): OperatorMetrics {
+  processMetrics(registry);
+  return {
+    controller: controllerMetrics(registry, options.controller, options.workers),
+    workQueue: workQueueMetrics(registry, options.controller, options.inProgress),
+    informers: informerMetrics(registry),
+    outcomes: reconcileOutcomes(registry),
+    rollouts: rolloutMetrics(registry, ROLLOUT_PHASES, ROLLOUT_DECISIONS),
+    placement: placementMetrics(registry),
+    kubeClient: kubeClientMetrics(registry),
+    events: eventMetrics(registry),
+    leader: leaderMetrics(registry),
   };
 }

@@ -1,3 +1,5 @@
+import { exponentialBackoff } from "@edgefleet/kit";
+
 /** When to try again after a failed attempt, and how often. */
 export interface RetryOptions {
   /** Attempts in a row that make no progress before giving up. */
@@ -11,8 +13,8 @@ export interface RetryOptions {
 
 export interface ResolvedRetry {
   attempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
+  /** The delay before retry number `failures` (1-based). */
+  delay: (failures: number) => number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
@@ -41,15 +43,9 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 export function resolveRetry(options: RetryOptions = {}): ResolvedRetry {
   const attempts = positive("attempts", options.attempts, 5);
   if (attempts < 1) throw new RangeError("fetcher option attempts must be at least 1");
-  return {
-    attempts,
-    baseDelayMs: positive("baseDelayMs", options.baseDelayMs, 500),
-    maxDelayMs: positive("maxDelayMs", options.maxDelayMs, 30_000),
-    sleep: options.sleep ?? realSleep,
-  };
-}
-
-/** Exponential backoff: the delay before retry number `failures` (1-based). */
-export function backoffDelay(retry: ResolvedRetry, failures: number): number {
-  return Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** Math.max(0, failures - 1));
+  const backoff = exponentialBackoff({
+    baseMs: positive("baseDelayMs", options.baseDelayMs, 500),
+    maxMs: positive("maxDelayMs", options.maxDelayMs, 30_000),
+  });
+  return { attempts, delay: (failures) => backoff(failures - 1), sleep: options.sleep ?? realSleep };
 }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelay, resolveRetry } from "./backoff.js";
+import { resolveRetry } from "./retry.js";
 
-describe("backoff", () => {
+describe("resolveRetry", () => {
   it("doubles from the base delay up to the maximum", () => {
     const retry = resolveRetry({ baseDelayMs: 100, maxDelayMs: 1000 });
-    expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(retry, n))).toEqual([100, 200, 400, 800, 1000, 1000]);
+    expect([1, 2, 3, 4, 5, 6].map(retry.delay)).toEqual([100, 200, 400, 800, 1000, 1000]);
   });
 
   it("names the option it refuses", () => {
