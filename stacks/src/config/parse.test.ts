@@ -205,6 +205,35 @@ describe("parseConfig", () => {
     ]);
   });
 
+  it("takes an optional OTLP collector for the operator's traces, over http/protobuf unless told otherwise", () => {
+    const adopt = { "edgefleet:cluster": json({ site: "factory-a" }) };
+    const monitoring = (m: Record<string, unknown>) => ({ ...adopt, "edgefleet:monitoring": json(m) });
+    const endpoint = "http://otel-collector.observability.svc:4318";
+    expect(parseConfig(monitoring({ otlpEndpoint: endpoint }), new Set()).platform.monitoring).toEqual({
+      ...DEFAULTS.monitoring,
+      otlp: { endpoint, protocol: "http/protobuf" },
+    });
+    expect(
+      parseConfig(monitoring({ otlpEndpoint: "https://collector:4317", otlpProtocol: "grpc" }), new Set()).platform.monitoring.otlp,
+    ).toEqual({
+      endpoint: "https://collector:4317",
+      protocol: "grpc",
+    });
+    expect(parseConfig(adopt, new Set()).platform.monitoring).not.toHaveProperty("otlp");
+    // Reported with the other problems of the run, each naming its key.
+    const example = `such as ${endpoint}`;
+    expect(problems({ ...monitoring({ otlpEndpoint: "otel-collector:4318", otlpProtocol: "http" }), "edgefleet:namespace": "X" })).toEqual([
+      expect.stringMatching(/^edgefleet:namespace: must be a DNS label/),
+      `edgefleet:monitoring.otlpEndpoint: must be an http:// or https:// URL ${example}, got "otel-collector:4318"`,
+      'edgefleet:monitoring.otlpProtocol: must be one of grpc, http/protobuf, http/json, got "http"',
+    ]);
+    expect(problems(monitoring({ otlpEndpoint: "" }))).toEqual(['edgefleet:monitoring.otlpEndpoint: must be a non-empty string, got ""']);
+    // A protocol with nowhere to send to: refused, naming both ways out.
+    expect(problems(monitoring({ otlpProtocol: "grpc" }))).toEqual([
+      `edgefleet:monitoring.otlpProtocol: only applies with edgefleet:monitoring.otlpEndpoint: set the collector's URL too, ${example}, or remove it with \`pulumi config rm --path 'edgefleet:monitoring.otlpProtocol'\``,
+    ]);
+  });
+
   it("refuses k3s and kubeconfig together", () => {
     expect(problems({ ...k3s(), "edgefleet:cluster": json({ kubeconfig: "x", k3s: {} }) })).toEqual([
       "edgefleet:cluster: set either k3s (install K3s) or kubeconfig/context/site (adopt a cluster), not both",

@@ -1,6 +1,6 @@
 import { ARCHITECTURES, NODE_ACCELERATORS } from "@edgefleet/api";
 import { HARDWARE_CLASSES, type Taint } from "../k3s/hardware.js";
-import { LOG_LEVELS } from "../platform/args.js";
+import { LOG_LEVELS, OTLP_PROTOCOLS, type OtlpExport, type OtlpProtocol } from "../platform/args.js";
 import { GATEWAY_MQTT_IDENTITY } from "../platform/contract.js";
 import { boolean, httpUrl, integer, isObject, list, type Obj, object, oneOf, Problems, string, stringMap, suggest } from "./reader.js";
 import type { AirGapFiles, ExistingCluster, HostConfig, K3sCluster, PlatformConfig, StackConfig } from "./types.js";
@@ -10,6 +10,9 @@ export const NS = "edgefleet";
 
 /** K3s release installed unless edgefleet:cluster.k3s.version says otherwise. */
 export const DEFAULT_K3S_VERSION = "v1.32.3+k3s1";
+
+/** OTLP transport unless edgefleet:monitoring.otlpProtocol says otherwise: the OpenTelemetry SDK's own default. */
+export const DEFAULT_OTLP_PROTOCOL: OtlpProtocol = "http/protobuf";
 
 export const DEFAULTS = {
   namespace: "edgefleet-system",
@@ -48,6 +51,8 @@ const DNS_LABEL = { re: /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, what: "a DNS lab
 const K3S_VERSION = { re: /^v\d+\.\d+\.\d+\+k3s\d+$/, what: `a K3s release such as ${DEFAULT_K3S_VERSION}` };
 /** The Prometheus of a site with kube-prometheus-stack, as an example in errors. */
 const PROMETHEUS_URL_EXAMPLE = "http://prometheus-operated.monitoring.svc:9090";
+/** An OpenTelemetry Collector's OTLP/HTTP receiver, as an example in errors. */
+const OTLP_ENDPOINT_EXAMPLE = "http://otel-collector.observability.svc:4318";
 const TAG = { re: /^[\w][\w.-]{0,127}$/, what: "an image tag such as 0.1.0" };
 
 /** Why a stack's configuration is unusable: every problem, each naming its key and the fix. */
@@ -112,7 +117,7 @@ function parsePlatform(p: Problems, v: Map<Key, unknown>, cluster: ExistingClust
   const gw = section("gateway", ["enabled", "replicas", "mqttClientSecret"]);
   const br = section("broker", ["enabled", "tlsSecret"]);
   const ag = section("agent", ["enabled", "hardwareClasses"]);
-  const mon = section("monitoring", ["rulesAs", "dashboards", "prometheusUrl"]);
+  const mon = section("monitoring", ["rulesAs", "dashboards", "prometheusUrl", "otlpEndpoint", "otlpProtocol"]);
   const opt = <T>(obj: Obj, field: string, read: (value: unknown, key: string) => T | undefined, fallback: T, at: string): T =>
     field in obj ? or(read(obj[field], `${k(at)}.${field}`), fallback) : fallback;
   const top = <T>(key: Key, read: (value: unknown, key: string) => T | undefined, fallback: T): T =>
@@ -151,6 +156,7 @@ function parsePlatform(p: Problems, v: Map<Key, unknown>, cluster: ExistingClust
       ),
       dashboards: opt(mon, "dashboards", bool, D.monitoring.dashboards, "monitoring"),
       ...prometheusUrl(p, mon),
+      ...otlp(p, mon),
     },
   };
 }
@@ -160,6 +166,23 @@ function prometheusUrl(p: Problems, mon: Obj): { prometheusUrl?: string } {
   if (!("prometheusUrl" in mon)) return {};
   const url = httpUrl(p, mon.prometheusUrl, `${k("monitoring")}.prometheusUrl`, PROMETHEUS_URL_EXAMPLE);
   return url === undefined ? {} : { prometheusUrl: url };
+}
+
+/** Optional: without an endpoint the operator traces nothing, so a protocol alone is a mistake. */
+function otlp(p: Problems, mon: Obj): { otlp?: OtlpExport } {
+  const at = k("monitoring");
+  if (!("otlpEndpoint" in mon)) {
+    if ("otlpProtocol" in mon) {
+      p.add(
+        `${at}.otlpProtocol`,
+        `only applies with ${at}.otlpEndpoint: set the collector's URL too, such as ${OTLP_ENDPOINT_EXAMPLE}, or remove it with \`pulumi config rm --path '${at}.otlpProtocol'\``,
+      );
+    }
+    return {};
+  }
+  const endpoint = httpUrl(p, mon.otlpEndpoint, `${at}.otlpEndpoint`, OTLP_ENDPOINT_EXAMPLE);
+  const protocol = "otlpProtocol" in mon ? oneOf(p, mon.otlpProtocol, `${at}.otlpProtocol`, OTLP_PROTOCOLS) : DEFAULT_OTLP_PROTOCOL;
+  return endpoint === undefined || protocol === undefined ? {} : { otlp: { endpoint, protocol } };
 }
 
 /**

@@ -61,7 +61,23 @@ export interface PlatformArgs {
      * automatically.
      */
     readonly prometheusUrl?: string;
+    /**
+     * The OpenTelemetry collector the operator sends its traces to (reconciles, planning, API writes,
+     * analysis queries): its OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_EXPORTER_OTLP_PROTOCOL, and the
+     * operator's NetworkPolicy lets it reach the endpoint's port. Unset: the operator traces nothing.
+     */
+    readonly otlp?: OtlpExport;
   };
+}
+
+/** The OTLP transports the operator's tracing accepts (packages/kit/src/tracing.ts; a test checks each). */
+export const OTLP_PROTOCOLS = ["grpc", "http/protobuf", "http/json"] as const;
+export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
+
+export interface OtlpExport {
+  /** http:// or https:// URL of the collector's OTLP receiver; for HTTP the SDK appends /v1/traces. */
+  readonly endpoint: string;
+  readonly protocol: OtlpProtocol;
 }
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;

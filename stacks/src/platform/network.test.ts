@@ -57,6 +57,28 @@ describe("networkPolicies", () => {
     ]);
   });
 
+  it("lets the operator reach its OTLP collector's port on any address, beside Prometheus'", () => {
+    const operator = (plan: { prometheusUrl?: string; otlpEndpoint?: string }) =>
+      egressPorts(networkPolicies({ ...ALL, ...plan }).op?.egress);
+    expect(operator({ otlpEndpoint: "http://otel-collector.observability.svc:4318" })).toEqual([
+      [53, 53],
+      [443, 6443, 4318],
+    ]);
+    expect(operator({ otlpEndpoint: "http://otel-collector.example" })).toEqual([
+      [53, 53],
+      [443, 6443, 80],
+    ]);
+    expect(operator({ prometheusUrl: "http://prometheus.monitoring.svc:9090", otlpEndpoint: "http://otel-collector:4317" })).toEqual([
+      [53, 53],
+      [443, 6443, 9090, 4317],
+    ]);
+    // Already open: not listed twice.
+    expect(operator({ prometheusUrl: "http://prometheus:4318", otlpEndpoint: "https://otel-collector.example:4318" })).toEqual([
+      [53, 53],
+      [443, 6443, 4318],
+    ]);
+  });
+
   it("takes a URL's port from the URL, else from its scheme", () => {
     expect([urlPort("http://p:9090"), urlPort("http://p"), urlPort("https://p"), urlPort("https://p:8443/x")]).toEqual([
       9090, 80, 443, 8443,

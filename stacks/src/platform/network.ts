@@ -12,6 +12,8 @@ export interface NetworkPlan {
   readonly agent?: string;
   /** The operator's --prometheus-url: its port is opened to the operator, on any address. */
   readonly prometheusUrl?: string;
+  /** The operator's OTLP collector: its port is opened to the operator, on any address. */
+  readonly otlpEndpoint?: string;
 }
 
 type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
@@ -29,7 +31,7 @@ const METRICS_FROM_CLUSTER = { from: [{ namespaceSelector: {} }], ports: [{ prot
 
 const pods = (component: string) => ({ matchLabels: selectorLabels(component) });
 
-/** TCP to these ports on any address (the API server's, Prometheus'), which a policy cannot name. */
+/** TCP to these ports on any address (the API server's, Prometheus', the collector's), which a policy cannot name. */
 const anyAddress = (ports: readonly number[]): EgressRule => ({
   ports: [...new Set(ports)].map((port) => ({ protocol: "TCP", port })),
 });
@@ -60,12 +62,13 @@ const TO_RUNTIME_PODS: EgressRule = {
 /**
  * NetworkPolicies of the platform namespace, by name: deny everything, then allow what each
  * component needs. The operator may reach any address on 443/6443 (the API server's address is
- * not known to a policy) and on its Prometheus' port; the broker takes MQTT/TLS from agents and
+ * not known to a policy) and on its Prometheus' and OTLP collector's ports; the broker takes MQTT/TLS from agents and
  * the gateway only; agents also reach the API server (to list their node's runtime pods) and the
  * runtime pods' http port.
  */
 export function networkPolicies(plan: NetworkPlan): Record<string, PolicySpec> {
   const mqttClients = [plan.agent, plan.gateway].filter((c): c is string => c !== undefined);
+  const operatorUrls = [plan.prometheusUrl, plan.otlpEndpoint].filter((u): u is string => !!u);
   const toBroker = plan.broker ? [{ to: [{ podSelector: pods(plan.broker) }], ports: [{ protocol: "TCP", port: MQTT_TLS_PORT }] }] : [];
   const policies: Record<string, PolicySpec> = {
     "default-deny": { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
@@ -73,7 +76,7 @@ export function networkPolicies(plan: NetworkPlan): Record<string, PolicySpec> {
       podSelector: pods(plan.operator),
       policyTypes: ["Ingress", "Egress"],
       ingress: [METRICS_FROM_CLUSTER],
-      egress: [DNS, anyAddress([...API_SERVER_PORTS, ...(plan.prometheusUrl ? [urlPort(plan.prometheusUrl)] : [])])],
+      egress: [DNS, anyAddress([...API_SERVER_PORTS, ...operatorUrls.map(urlPort)])],
     },
   };
   if (plan.broker) {

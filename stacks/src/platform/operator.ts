@@ -1,7 +1,7 @@
 import { GROUP } from "@edgefleet/api";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { LogLevel } from "./args.js";
+import type { LogLevel, OtlpExport } from "./args.js";
 import { HTTP_PORT } from "./contract.js";
 import { componentLabels, edgefleetPodTemplate, fieldEnv, resources, selectorLabels } from "./pod.js";
 import { clusterGrant } from "./rbac.js";
@@ -19,6 +19,8 @@ export interface OperatorArgs {
   readonly logLevel: LogLevel;
   /** Prometheus for rollout analysis (--prometheus-url); without it steps advance on their pauses alone. */
   readonly prometheusUrl?: string;
+  /** Collector for its traces; without it the operator traces nothing. */
+  readonly otlp?: OtlpExport;
   /** Prefix of the cluster-scoped RBAC names, so two platforms in one cluster do not collide. */
   readonly clusterPrefix: string;
   /**
@@ -126,7 +128,17 @@ export class Operator extends pulumi.ComponentResource {
                 `--agent-image=${args.agentImage}`,
                 ...(args.prometheusUrl === undefined ? [] : [`--prometheus-url=${args.prometheusUrl}`]),
               ],
-              env: [fieldEnv("POD_NAMESPACE", "metadata.namespace"), fieldEnv("POD_NAME", "metadata.name")],
+              env: [
+                fieldEnv("POD_NAMESPACE", "metadata.namespace"),
+                fieldEnv("POD_NAME", "metadata.name"),
+                // The OpenTelemetry SDK's own variables: the operator has no tracing flags.
+                ...(args.otlp === undefined
+                  ? []
+                  : [
+                      { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: args.otlp.endpoint },
+                      { name: "OTEL_EXPORTER_OTLP_PROTOCOL", value: args.otlp.protocol },
+                    ]),
+              ],
               resources: resources({ request: "50m", limit: "500m" }, { request: "64Mi", limit: "256Mi" }),
             },
             pod: {

@@ -3,13 +3,14 @@ import { allCRDs, DEFAULT_RUNTIMES } from "@edgefleet/api";
 import { dashboardFiles, ruleFiles } from "@edgefleet/dashboards";
 import { parseOptions as parseAgentOptions } from "@edgefleet/edge-agent";
 import { parseGatewayOptions } from "@edgefleet/gateway";
+import { tracingEnabled, tracingProblems } from "@edgefleet/kit";
 import { parseOptions } from "@edgefleet/operator";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DEFAULTS } from "../config/parse.js";
 import { certificateAuthority } from "../pki/certificates.js";
 import { descendants, type Registered, recordResources } from "../testing/mocks.js";
-import type { PlatformArgs } from "./args.js";
+import { OTLP_PROTOCOLS, type PlatformArgs } from "./args.js";
 import { Platform } from "./platform.js";
 
 let recorder: Awaited<ReturnType<typeof recordResources>>;
@@ -47,6 +48,7 @@ type Pod = {
   containers: {
     name: string;
     args?: string[];
+    env?: { name: string; value?: string }[];
     volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
     securityContext?: { readOnlyRootFilesystem?: boolean; allowPrivilegeEscalation?: boolean };
     resources?: { limits?: object };
@@ -131,6 +133,28 @@ describe("Platform", () => {
     const policy = one(rs, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "ef-analysis-edgefleet-operator");
     const egress = (policy.inputs.spec as { egress: { to?: unknown; ports: { port: number }[] }[] }).egress;
     expect(egress.filter((e) => e.to === undefined).flatMap((e) => e.ports.map((p) => p.port))).toEqual([443, 6443, 9090]);
+  });
+
+  it("sends the operator's traces to the configured collector, whose port its NetworkPolicy opens", async () => {
+    const otel = (rs: readonly Registered[], name: string) => {
+      const [container] = podOf(one(rs, "kubernetes:apps/v1:Deployment", name)).containers;
+      return Object.fromEntries((container?.env ?? []).filter((e) => e.name.startsWith("OTEL_")).map((e) => [e.name, e.value]));
+    };
+    // Unset: no OTEL_* variable, so the operator's tracing stays off.
+    expect(otel(all, "ef-operator")).toEqual({});
+    const otlp = { endpoint: "http://otel-collector.observability.svc:4318", protocol: "http/json" } as const;
+    const rs = await platform("ef-traces", { monitoring: { ...ARGS.monitoring, otlp } });
+    const env = otel(rs, "ef-traces-operator");
+    expect(env).toEqual({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" });
+    // What the operator's tracing makes of them: on, and no setting it would refuse.
+    expect([tracingEnabled(env), tracingProblems(env)]).toEqual([true, []]);
+    const policy = one(rs, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "ef-traces-edgefleet-operator");
+    const egress = (policy.inputs.spec as { egress: { to?: unknown; ports: { port: number }[] }[] }).egress;
+    expect(egress.filter((e) => e.to === undefined).flatMap((e) => e.ports.map((p) => p.port))).toEqual([443, 6443, 4318]);
+  });
+
+  it("offers only OTLP protocols the operator's tracing accepts", () => {
+    expect(OTLP_PROTOCOLS.flatMap((protocol) => tracingProblems({ OTEL_EXPORTER_OTLP_PROTOCOL: protocol }))).toEqual([]);
   });
 
   it("starts the gateway with flags the gateway accepts: the broker over TLS, its pod name as a stable MQTT client id", () => {

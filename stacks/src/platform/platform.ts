@@ -28,8 +28,9 @@ export class Platform extends pulumi.ComponentResource {
     this.namespace = ns.metadata.name;
     const namespace = this.namespace;
     const img = (component: string) => image(args.registry, component, args.version);
-    // For the operator's --prometheus-url and the egress its NetworkPolicy allows.
-    const prometheus = args.monitoring.prometheusUrl === undefined ? {} : { prometheusUrl: args.monitoring.prometheusUrl };
+    // For the operator's --prometheus-url and OTLP env, and the egress its NetworkPolicy allows.
+    const { prometheusUrl, otlp } = args.monitoring;
+    const prometheus = prometheusUrl === undefined ? {} : { prometheusUrl };
 
     this.api = new Api(`${name}-api`, { catalog: args.catalog }, parent);
     this.operator = new Operator(
@@ -42,6 +43,7 @@ export class Platform extends pulumi.ComponentResource {
         replicas: args.operator.replicas,
         logLevel: args.operator.logLevel,
         ...prometheus,
+        ...(otlp === undefined ? {} : { otlp }),
         clusterPrefix: args.namespace,
         // The operator starts by listing EdgeModels and EdgeRuntimes: their API must exist first.
         after: [this.api],
@@ -91,6 +93,7 @@ export class Platform extends pulumi.ComponentResource {
         ...(args.gateway.enabled ? { gateway: GATEWAY } : {}),
         ...(agents ? { agent: AGENT } : {}),
         ...prometheus,
+        ...(otlp === undefined ? {} : { otlpEndpoint: otlp.endpoint }),
       };
       for (const [policy, spec] of Object.entries(networkPolicies(plan))) {
         new k8s.networking.v1.NetworkPolicy(
