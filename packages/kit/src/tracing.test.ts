@@ -15,19 +15,19 @@ describe("tracing from the OTEL_* environment", () => {
     expect(tracingEnabled({ OTEL_SDK_DISABLED: "true", OTEL_TRACES_EXPORTER: "otlp" })).toBe(false);
   });
 
-  it("refuses exporters and protocols the SDK does not have, naming the variable and the choices", () => {
+  it("refuses exporters and protocols the SDK does not have, naming the variable and the choices", async () => {
     expect(tracingProblems({ OTEL_TRACES_EXPORTER: "otlp,jaeger", OTEL_EXPORTER_OTLP_PROTOCOL: "http" })).toEqual([
       'OTEL_TRACES_EXPORTER: "jaeger" is not an exporter this program has: use otlp, console, none',
       'OTEL_EXPORTER_OTLP_PROTOCOL: "http" is not an OTLP protocol: use grpc, http/protobuf, http/json',
     ]);
-    expect(() => startTracing("edgefleet-test", { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "udp" })).toThrow(
+    await expect(startTracing("edgefleet-test", { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "udp" })).rejects.toThrow(
       /OTEL_EXPORTER_OTLP_TRACES_PROTOCOL/,
     );
     expect(tracingProblems({ OTEL_TRACES_EXPORTER: "otlp", OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "grpc" })).toEqual([]);
   });
 
   it("starts nothing while off", async () => {
-    const tracing = startTracing("edgefleet-test", {});
+    const tracing = await startTracing("edgefleet-test", {});
     const span = tracing.tracer.startSpan("noop");
     expect(span.isRecording()).toBe(false);
     span.end();

@@ -1,5 +1,4 @@
 import { type Span, type SpanOptions, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
-import { NodeSDK } from "@opentelemetry/sdk-node";
 
 export interface Tracing {
   /** The tracer the program's spans go to: the SDK's when tracing is on, the API's no-op one otherwise. */
@@ -49,10 +48,12 @@ export function tracingEnabled(env: Env): boolean {
  * the program's Prometheus endpoint and logs on stdout, so the SDK exports neither. Throws on a
  * setting it cannot honour, naming the variable.
  */
-export function startTracing(serviceName: string, env: Env = process.env): Tracing {
+export async function startTracing(serviceName: string, env: Env = process.env): Promise<Tracing> {
   const problems = tracingProblems(env);
   if (problems.length > 0) throw new Error(problems.join("\n"));
   if (!tracingEnabled(env)) return { tracer: trace.getTracer(serviceName), shutdown: async () => {} };
+  // Loaded only when on: the SDK and its exporters cost every program that never traces start-up time and memory.
+  const { NodeSDK } = await import("@opentelemetry/sdk-node");
   const sdk = new NodeSDK({
     ...(env.OTEL_SERVICE_NAME ? {} : { serviceName }),
     instrumentations: [],

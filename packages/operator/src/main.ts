@@ -17,7 +17,7 @@ async function main(argv: string[]): Promise<number> {
   let trace: Tracing;
   try {
     opts = parseOptions(argv);
-    trace = startTracing(MANAGER);
+    trace = await startTracing(MANAGER);
   } catch (err) {
     console.error(`${err instanceof Error ? err.message : err}\n\n${HELP}`);
     return 2;
