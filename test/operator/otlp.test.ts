@@ -47,7 +47,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await operator?.stop();
-  await collector?.service.stop();
+  await collector?.service.dispose();
   if (ns) await core.deleteNamespace({ name: ns }).catch(() => {});
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
