@@ -152,7 +152,7 @@ export class KubeClient {
 
   async #throttle(): Promise<void> {
     const wait = this.#bucket.when();
-    if (wait > 0) await new Promise<void>((resolve) => this.#clock.setTimer(resolve, wait));
+    if (wait > 0) await new Promise<void>((resolve) => this.#clock.setTimer(resolve, wait, { keepAlive: true }));
   }
 
   async #send(args: RequestArgs, agent: http.Agent, onRequest?: (req: http.ClientRequest) => void): Promise<http.IncomingMessage> {

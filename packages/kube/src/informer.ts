@@ -140,7 +140,7 @@ export class Informer<T extends KubeObject> {
 
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const cancel = this.#o.clock.setTimer(resolve, ms);
+      const cancel = this.#o.clock.setTimer(resolve, ms, { keepAlive: true });
       this.#sleeping = () => {
         cancel();
         resolve();

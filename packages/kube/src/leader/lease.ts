@@ -32,9 +32,8 @@ export interface LeaderElectorOptions {
   /** Pause between attempts to acquire or renew. */
   retryPeriodMs: number;
   log: Logger;
+  /** Monotonic time judges expiry; wall-clock time stamps the Lease. */
   clock?: Clock;
-  /** Wall-clock time for the Lease's timestamps. */
-  now?: () => Date;
 }
 
 export interface LeaderCallbacks {
@@ -67,7 +66,7 @@ export class LeaderElector {
         `need retryPeriod < renewDeadline < leaseDuration, got retryPeriod ${options.retryPeriodMs}ms, renewDeadline ${options.renewDeadlineMs}ms, leaseDuration ${options.leaseDurationSeconds}s`,
       );
     }
-    this.#o = { clock: systemClock, now: () => new Date(), ...options };
+    this.#o = { clock: systemClock, ...options };
   }
 
   /** Campaigns until leading, then renews until stopped or lost. */
@@ -106,7 +105,7 @@ export class LeaderElector {
         return;
       }
       await new Promise<void>((resolve) => {
-        const cancel = clock.setTimer(resolve, retryPeriodMs);
+        const cancel = clock.setTimer(resolve, retryPeriodMs, { keepAlive: true });
         this.#wake = () => {
           cancel();
           resolve();
@@ -117,7 +116,7 @@ export class LeaderElector {
 
   async #tryAcquireOrRenew(): Promise<boolean> {
     const { client, namespace, name, identity, leaseDurationSeconds, clock } = this.#o;
-    const now = this.#o.now().toISOString().replace("Z", "000Z");
+    const now = this.#leaseTime();
     let current: Lease;
     try {
       current = await client.request<Lease>({ method: "GET", path: objectPath(RESOURCES.leases, name, namespace) });
@@ -158,11 +157,16 @@ export class LeaderElector {
     return true;
   }
 
+  /** Now in the Lease's MicroTime format. */
+  #leaseTime(): string {
+    return new Date(this.#o.clock.wallMs()).toISOString().replace("Z", "000Z");
+  }
+
   async #release(): Promise<void> {
     const lease = this.#lease;
     this.#leading = false;
     if (!lease) return;
-    const now = this.#o.now().toISOString().replace("Z", "000Z");
+    const now = this.#leaseTime();
     try {
       await this.#o.client.request({
         method: "PUT",

@@ -29,10 +29,15 @@ export class RateLimitedQueue extends WorkQueue {
     const waiting = this.#waiting.get(key);
     if (waiting && waiting.at <= at) return;
     waiting?.cancel();
-    const cancel = this.clock.setTimer(() => {
-      this.#waiting.delete(key);
-      this.add(key);
-    }, ms);
+    // Keeps the process alive: a worker awaiting get() is owed this key.
+    const cancel = this.clock.setTimer(
+      () => {
+        this.#waiting.delete(key);
+        this.add(key);
+      },
+      ms,
+      { keepAlive: true },
+    );
     this.#waiting.set(key, { at, cancel });
   }
 
