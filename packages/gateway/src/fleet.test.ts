@@ -1,3 +1,4 @@
+import { FakeClock } from "@edgefleet/kit";
 import type { BirthPayload, TelemetryPayload } from "@edgefleet/telemetry";
 import { describe, expect, it } from "vitest";
 import { Fleet } from "./fleet.js";
@@ -30,7 +31,7 @@ async function lines(fleet: Fleet): Promise<string[]> {
 
 describe("Fleet", () => {
   it("keeps telemetry that arrives before the birth under hardware_class unknown, then relabels it", async () => {
-    const fleet = new Fleet({ countSkippedAsGaps: true, now: () => 5000 });
+    const fleet = new Fleet({ countSkippedAsGaps: true, clock: new FakeClock({ wallMs: 5000 }) });
     fleet.telemetry(at, tele(1));
     expect(await lines(fleet)).toContain('edgefleet_device_cpu_utilization_ratio{site="s",node="n1",hardware_class="unknown"} 0.01');
     expect((await lines(fleet)).some((l) => l.startsWith("edgefleet_device_up"))).toBe(false);
@@ -96,15 +97,15 @@ describe("Fleet", () => {
   });
 
   it("takes a device silent for the timeout offline as a last will would, and its next telemetry brings it back", async () => {
-    let now = 0;
-    const fleet = new Fleet({ countSkippedAsGaps: true, monotonic: () => now });
+    const clock = new FakeClock();
+    const fleet = new Fleet({ countSkippedAsGaps: true, clock });
     fleet.birth(at, birth(), false);
     fleet.birth({ site: "s", node: "retained" }, birth(), true);
-    now = 10_000;
+    clock.advance(10_000);
     fleet.telemetry(at, tele(1));
-    now = 54_999;
+    clock.advance(44_999);
     expect(fleet.expire(45_000)).toEqual([]);
-    now = 55_000;
+    clock.advance(1);
     expect(fleet.expire(45_000)).toEqual([at]);
     expect(fleet.expire(45_000)).toEqual([]);
     expect(fleet.deviceStates()).toEqual({ online: 0, offline: 2 });
@@ -119,18 +120,18 @@ describe("Fleet", () => {
   });
 
   it("telemetry after a death does not bring a device back; silence counts again from restartSilence", () => {
-    let now = 0;
-    const fleet = new Fleet({ countSkippedAsGaps: true, monotonic: () => now });
+    const clock = new FakeClock();
+    const fleet = new Fleet({ countSkippedAsGaps: true, clock });
     fleet.birth(at, birth(), false);
     fleet.death(at, { schemaVersion: 1, timestamp: 0, reason: "shutdown" }, false);
     fleet.telemetry(at, tele(1));
     expect(fleet.deviceStates()).toEqual({ online: 0, offline: 1 });
     fleet.birth(at, birth(), false);
-    now = 60_000;
+    clock.advance(60_000);
     fleet.restartSilence();
-    now = 100_000;
+    clock.advance(40_000);
     expect(fleet.expire(45_000)).toEqual([]);
-    now = 105_000;
+    clock.advance(5_000);
     expect(fleet.expire(45_000)).toEqual([at]);
   });
 });

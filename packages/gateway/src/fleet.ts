@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from "@edgefleet/kit";
 import {
   type BirthPayload,
   type DeathPayload,
@@ -24,10 +25,8 @@ export interface FleetOptions {
    * (an unshared subscription). With a shared subscription the gaps are the agent's reported drops.
    */
   readonly countSkippedAsGaps: boolean;
-  /** Wall clock in ms, for last-seen timestamps. */
-  readonly now?: () => number;
-  /** Monotonic ms, for silence (a wall clock step must not time out the fleet). */
-  readonly monotonic?: () => number;
+  /** Wall clock for last-seen timestamps; monotonic time for silence (a wall clock step must not time out the fleet). */
+  readonly clock?: Clock;
 }
 
 export type TelemetryResult = "accepted" | "duplicate";
@@ -128,12 +127,10 @@ export class Fleet {
   readonly families = deviceFamilies();
   private readonly devices = new Map<string, Device>();
   private readonly states = { online: 0, offline: 0 };
-  private readonly now: () => number;
-  private readonly monotonic: () => number;
+  private readonly clock: Clock;
 
   constructor(private readonly options: FleetOptions) {
-    this.now = options.now ?? Date.now;
-    this.monotonic = options.monotonic ?? (() => performance.now());
+    this.clock = options.clock ?? systemClock;
   }
 
   /** In exposition order. */
@@ -243,7 +240,7 @@ export class Fleet {
 
   /** Counts silence from now for every device: after this gateway itself heard nothing for a while (a lost broker connection). */
   restartSilence(): void {
-    const now = this.monotonic();
+    const now = this.clock.now();
     for (const device of this.devices.values()) if (device.heardAt !== undefined) device.heardAt = now;
   }
 
@@ -252,7 +249,7 @@ export class Fleet {
    * would, and returns them. Its next telemetry or birth brings it back.
    */
   expire(silentMs: number): NodeRef[] {
-    const heardBefore = this.monotonic() - silentMs;
+    const heardBefore = this.clock.now() - silentMs;
     const expired: NodeRef[] = [];
     for (const device of this.devices.values()) {
       if (device.state !== "online" || device.heardAt === undefined || device.heardAt > heardBefore) continue;
@@ -292,11 +289,11 @@ export class Fleet {
   }
 
   private heard(device: Device): void {
-    device.heardAt = this.monotonic();
+    device.heardAt = this.clock.now();
   }
 
   private seen(device: Device): void {
-    this.value(device, this.families.lastSeen, "", () => this.now() / 1000);
+    this.value(device, this.families.lastSeen, "", () => this.clock.wallMs() / 1000);
   }
 
   private gaps(device: Device): ValueSeries {

@@ -1,4 +1,4 @@
-import { jsonLogger } from "@edgefleet/kit";
+import { FakeClock, jsonLogger } from "@edgefleet/kit";
 import { describe, expect, it } from "vitest";
 import { Fleet } from "./fleet.js";
 import { ingester } from "./ingest.js";
@@ -14,9 +14,9 @@ function setup() {
   };
   const logged: Record<string, unknown>[] = [];
   const log = jsonLogger({ write: (l) => logged.push(JSON.parse(l)) });
-  let now = 0;
-  const deliver = ingester({ fleet: new Fleet({ countSkippedAsGaps: true }), metrics, log, now: () => now, logEveryMs: 10_000 });
-  return { counted, logged, deliver, advance: (ms: number) => (now += ms) };
+  const clock = new FakeClock();
+  const deliver = ingester({ fleet: new Fleet({ countSkippedAsGaps: true, clock }), metrics, log, clock, logEveryMs: 10_000 });
+  return { counted, logged, deliver, advance: (ms: number) => clock.advance(ms) };
 }
 
 const bytes = (s: string) => Buffer.from(s);

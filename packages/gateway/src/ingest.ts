@@ -1,4 +1,4 @@
-import type { Logger } from "@edgefleet/kit";
+import { type Clock, type Logger, systemClock } from "@edgefleet/kit";
 import type { BirthPayload, DeathPayload, TelemetryPayload } from "@edgefleet/telemetry";
 import { parseTopic, type RejectionCode, validateMessage } from "@edgefleet/telemetry";
 import type { Fleet } from "./fleet.js";
@@ -8,8 +8,8 @@ export interface IngestOptions {
   readonly fleet: Fleet;
   readonly metrics: GatewayMetrics;
   readonly log: Logger;
-  /** ms clock for log rate limiting. */
-  readonly now?: () => number;
+  /** Times the log rate limiting. */
+  readonly clock?: Clock;
   /** At most one log line per rejection code per this many ms (the counters count every one). */
   readonly logEveryMs?: number;
 }
@@ -30,12 +30,12 @@ function kindOf(topic: string): Kind {
  * Validates and applies one message. Never throws on what a device sent: a bad message is counted
  * by reason, and logged at most once per code per interval with how many were not logged.
  */
-export function ingester({ fleet, metrics, log, now = Date.now, logEveryMs = 10_000 }: IngestOptions): (d: Delivery) => void {
+export function ingester({ fleet, metrics, log, clock = systemClock, logEveryMs = 10_000 }: IngestOptions): (d: Delivery) => void {
   const lastLogged = new Map<RejectionCode, { at: number; suppressed: number }>();
   const reject = (topic: string, code: RejectionCode, reason: string) => {
     metrics.rejected(code);
     metrics.message(kindOf(topic), "rejected");
-    const t = now();
+    const t = clock.now();
     const last = lastLogged.get(code);
     if (last && t - last.at < logEveryMs) {
       last.suppressed++;

@@ -1,4 +1,4 @@
-import { jsonLogger } from "@edgefleet/kit";
+import { FakeClock, jsonLogger } from "@edgefleet/kit";
 import type { BirthPayload } from "@edgefleet/telemetry";
 import { describe, expect, it } from "vitest";
 import { Fleet } from "./fleet.js";
@@ -12,27 +12,18 @@ const birth: BirthPayload = {
 };
 
 function setup() {
-  let now = 0;
-  const fleet = new Fleet({ countSkippedAsGaps: true, monotonic: () => now });
-  const ticks: { fn: () => void; ms: number }[] = [];
-  const timers = {
-    setInterval: (fn: () => void, ms: number) => ticks.push({ fn, ms }),
-    clearInterval: (handle: unknown) => ticks.splice((handle as number) - 1, 1),
-  };
+  const clock = new FakeClock();
+  const fleet = new Fleet({ countSkippedAsGaps: true, clock });
   const logged: Record<string, unknown>[] = [];
   let timedOut = 0;
   const timeouts = new DeviceTimeouts({
     fleet,
     timeoutMs: 3_000,
-    timers,
+    clock,
     timedOut: () => timedOut++,
     log: jsonLogger({ write: (l) => logged.push(JSON.parse(l)) }),
   });
-  const tick = (ms: number) => {
-    now += ms;
-    for (const t of ticks) t.fn();
-  };
-  return { fleet, timeouts, ticks, logged, tick, timedOut: () => timedOut };
+  return { fleet, timeouts, clock, logged, timedOut: () => timedOut };
 }
 
 describe("DeviceTimeouts", () => {
@@ -41,24 +32,24 @@ describe("DeviceTimeouts", () => {
   });
 
   it("counts and logs each silent device once, and sweeps only while connected to the broker", () => {
-    const { fleet, timeouts, ticks, logged, tick, timedOut } = setup();
+    const { fleet, timeouts, clock, logged, timedOut } = setup();
     timeouts.start();
     timeouts.start();
-    expect(ticks.map((t) => t.ms)).toEqual([300]);
+    expect(clock.dueIn()).toEqual([300]);
     fleet.birth({ site: "s", node: "a" }, birth, false);
-    tick(5_000);
+    clock.advance(5_000);
     expect(fleet.deviceStates()).toEqual({ online: 1, offline: 0 });
 
     timeouts.brokerConnection(true);
-    tick(2_999);
+    clock.advance(2_999);
     expect(fleet.deviceStates()).toEqual({ online: 1, offline: 0 });
-    tick(1);
-    tick(300);
+    clock.advance(1);
+    clock.advance(300);
     expect(fleet.deviceStates()).toEqual({ online: 0, offline: 1 });
     expect(timedOut()).toBe(1);
     expect(logged.map((l) => [l.msg, l.node])).toEqual([["device silent for the device timeout: marked offline", "a"]]);
 
     timeouts.stop();
-    expect(ticks).toEqual([]);
+    expect(clock.pending).toBe(0);
   });
 });

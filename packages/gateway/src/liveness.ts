@@ -1,5 +1,4 @@
-import type { Logger } from "@edgefleet/kit";
-import { type IntervalTimers, realIntervalTimers } from "@edgefleet/kit";
+import { type Clock, type Logger, systemClock } from "@edgefleet/kit";
 import type { Fleet } from "./fleet.js";
 
 /** A tenth of the timeout, within 100ms..5s: a silent device is offline within about 1.1 x the timeout. */
@@ -11,8 +10,8 @@ export interface DeviceTimeoutsOptions {
   readonly fleet: Fleet;
   /** Silence after which a device is offline. */
   readonly timeoutMs: number;
-  /** Default: real, unref'd timers. */
-  readonly timers?: IntervalTimers;
+  /** Times the sweeps. */
+  readonly clock?: Clock;
   /** Once per device that went offline by silence. */
   readonly timedOut: () => void;
   readonly log: Logger;
@@ -25,22 +24,22 @@ export interface DeviceTimeoutsOptions {
  * the devices: sweeps pause, and on reconnecting every device gets a full timeout again.
  */
 export class DeviceTimeouts {
-  private handle: unknown;
+  private cancel: (() => void) | undefined;
   private connected = false;
-  private readonly timers: IntervalTimers;
+  private readonly clock: Clock;
 
   constructor(private readonly options: DeviceTimeoutsOptions) {
-    this.timers = options.timers ?? realIntervalTimers;
+    this.clock = options.clock ?? systemClock;
   }
 
   start(): void {
-    if (this.handle !== undefined) return;
-    this.handle = this.timers.setInterval(() => this.sweep(), sweepIntervalMs(this.options.timeoutMs));
+    if (this.cancel !== undefined) return;
+    this.cancel = this.clock.setInterval(() => this.sweep(), sweepIntervalMs(this.options.timeoutMs));
   }
 
   stop(): void {
-    if (this.handle !== undefined) this.timers.clearInterval(this.handle);
-    this.handle = undefined;
+    this.cancel?.();
+    this.cancel = undefined;
   }
 
   /** The broker connection came or went. */
