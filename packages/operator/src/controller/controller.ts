@@ -52,6 +52,7 @@ export interface ControllerOptions {
 export class EdgeModelController {
   readonly caches: Caches;
   readonly #o: ControllerOptions;
+  readonly #clock: Clock;
   readonly #queue: RateLimitedQueue;
   readonly #reconciler: Reconciler;
   readonly #metrics;
@@ -62,6 +63,7 @@ export class EdgeModelController {
   constructor(options: ControllerOptions) {
     this.#o = options;
     const clock = options.clock ?? systemClock;
+    this.#clock = clock;
     const { client, namespace, log, metrics } = options;
     this.#queue = new RateLimitedQueue({ clock, rateLimiter: defaultRateLimiter({ clock }), metrics: metrics.workQueue });
     this.#metrics = metrics.controller;
@@ -114,6 +116,7 @@ export class EdgeModelController {
       source: options.metricsSource,
       intervalMs: options.analysisIntervalMs ?? 10_000,
       metrics: metrics.rollouts,
+      clock,
       ...(options.agentImage === undefined ? {} : { agentImage: options.agentImage }),
       tracer: options.tracer,
     });
@@ -130,7 +133,7 @@ export class EdgeModelController {
       },
       planned: (namespace, name, { classes }) =>
         metrics.placement.placed(namespace, name, new Map(classes.map((c) => [c.hardwareClass, cpuFallback(c)]))),
-      now: () => new Date(),
+      clock,
     });
     this.#children = children;
     for (const informer of Object.values(this.caches)) informer.start();
@@ -239,7 +242,7 @@ export class EdgeModelController {
         continue;
       }
       this.#metrics.activeWorkers(1);
-      const started = performance.now();
+      const started = this.#clock.now();
       await this.#o.tracer.startActiveSpan(
         "reconcile",
         { attributes: { "edgefleet.controller": CONTROLLER_NAME, "edgefleet.key": key } },
@@ -250,14 +253,14 @@ export class EdgeModelController {
             this.#outcome(outcome);
             this.#queue.forget(key);
             if (requeueAfterMs !== undefined) this.#queue.addAfter(key, requeueAfterMs);
-            const seconds = (performance.now() - started) / 1000;
+            const seconds = (this.#clock.now() - started) / 1000;
             this.#metrics.reconciled(requeueAfterMs !== undefined ? "requeue_after" : "success", seconds);
             // Inside the span: the line carries the reconcile's trace_id.
             this.#o.log.debug("reconciled", { key, outcome, seconds, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) });
           } catch (err) {
             span.recordException(err instanceof Error ? err : String(err));
             span.setStatus({ code: SpanStatusCode.ERROR, message: String(err) });
-            this.#metrics.reconciled("error", (performance.now() - started) / 1000);
+            this.#metrics.reconciled("error", (this.#clock.now() - started) / 1000);
             this.#o.log.warn("reconcile failed, retrying with backoff", { key, retries: this.#queue.retries(key), error: String(err) });
             this.#queue.addRateLimited(key);
           } finally {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Logger } from "@edgefleet/kit";
+import type { Clock, Logger } from "@edgefleet/kit";
 import { systemClock } from "@edgefleet/kit";
 import type { KubeClient } from "@edgefleet/kube";
 import { collectionPath, type KubeObject, RESOURCES } from "@edgefleet/kube";
@@ -24,7 +24,8 @@ export interface ApiEventRecorderOptions {
   /** This process, e.g. its pod name. */
   instance: string;
   log: Logger;
-  now?: () => Date;
+  /** Its wall clock stamps Events; the default filter refills on it. */
+  clock?: Clock;
   /** Drops Events of a reason sent too often about one object (default: 10 at once, then one a minute). */
   filter?: EventSpamFilter;
   /** Counts each Event by what became of it: recorded, suppressed (by the filter) or failed. */
@@ -41,8 +42,8 @@ export function apiEventRecorder({
   controller,
   instance,
   log,
-  now = () => new Date(),
-  filter = new EventSpamFilter({ clock: systemClock }),
+  clock = systemClock,
+  filter = new EventSpamFilter({ clock }),
   observe = () => {},
 }: ApiEventRecorderOptions): EventRecorder {
   return {
@@ -57,7 +58,7 @@ export function apiEventRecorder({
         apiVersion: "events.k8s.io/v1",
         kind: "Event",
         metadata: { name: `${name}.${randomBytes(8).toString("hex")}`, namespace },
-        eventTime: now().toISOString().replace("Z", "000Z"),
+        eventTime: new Date(clock.wallMs()).toISOString().replace("Z", "000Z"),
         reportingController: controller,
         reportingInstance: instance,
         action: "Reconcile",

@@ -1,4 +1,5 @@
 import type { EdgeModel, EdgeModelStatus, EdgeRuntime } from "@edgefleet/api";
+import { type Clock, systemClock } from "@edgefleet/kit";
 import type { Informer } from "@edgefleet/kube";
 import { CONTENT_TYPES, isNotFound, isTransient, type KubeClient, KubeError, objectPath, RESOURCES, splitKey } from "@edgefleet/kube";
 import type { V1ControllerRevision, V1DaemonSet } from "@kubernetes/client-node";
@@ -48,7 +49,8 @@ export interface ReconcilerOptions {
   forget?: (namespace: string, name: string) => void;
   /** Called with each reconcile's placement plan, for the placement metrics. */
   planned?: (namespace: string, name: string, plan: Plan) => void;
-  now?: () => Date;
+  /** Its wall clock is the reconcile's now: condition transitions and rollout step times. */
+  clock?: Clock;
 }
 
 /** The DaemonSet cache's index: the owning model's key. */
@@ -71,7 +73,7 @@ export class Reconciler {
   readonly #writtenOver = new Map<string, string>();
 
   constructor(options: ReconcilerOptions) {
-    this.#o = { now: () => new Date(), forget: () => {}, planned: () => {}, ...options };
+    this.#o = { clock: systemClock, forget: () => {}, planned: () => {}, ...options };
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
@@ -101,7 +103,7 @@ export class Reconciler {
 
     const { caches, children } = this.#o;
     const generation = model.metadata.generation ?? 0;
-    const now = this.#o.now();
+    const now = new Date(this.#o.clock.wallMs());
     const annotation = model.metadata.annotations?.[ACTION_ANNOTATION];
     const { action, invalid } = parseAction(annotation);
     const cached = caches.daemonSets.byIndex(key);

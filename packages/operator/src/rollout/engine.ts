@@ -1,5 +1,5 @@
 import type { EdgeModel, EdgeRuntime, RolloutDecision, RolloutStatus } from "@edgefleet/api";
-import { inSpan } from "@edgefleet/kit";
+import { type Clock, inSpan, systemClock } from "@edgefleet/kit";
 import type { V1ControllerRevision, V1DaemonSet, V1Node } from "@kubernetes/client-node";
 import { type Tracer, trace } from "@opentelemetry/api";
 import type { EventNote } from "../controller/events.js";
@@ -25,6 +25,8 @@ export interface RolloutEngineOptions {
   agentImage?: string;
   /** Where planning and analysis spans go (default: the global tracer provider's). */
   tracer?: Tracer;
+  /** Times each analysis for the metrics. */
+  clock?: Clock;
 }
 
 export interface RolloutInput {
@@ -65,11 +67,13 @@ const ref = (r: Revision): RevisionRef => ({ name: r.name, version: r.data.versi
  */
 export class RolloutEngine {
   readonly #o: RolloutEngineOptions;
+  readonly #clock: Clock;
 
   readonly #tracer: Tracer;
 
   constructor(options: RolloutEngineOptions) {
     this.#o = options;
+    this.#clock = options.clock ?? systemClock;
     this.#tracer = options.tracer ?? trace.getTracer("@edgefleet/operator");
   }
 
@@ -199,11 +203,11 @@ export class RolloutEngine {
       slo: model.spec.slo,
       stepSeconds,
     };
-    const started = performance.now();
+    const started = this.#clock.now();
     try {
       return await analyse(source, request);
     } finally {
-      this.#o.metrics.analysed((performance.now() - started) / 1000);
+      this.#o.metrics.analysed((this.#clock.now() - started) / 1000);
     }
   }
 
