@@ -94,7 +94,7 @@ async function footprint(): Promise<Footprint[]> {
 
 /** N realistic telemetry payloads (the simulated sensor's four samples), spooled as the agent would. */
 async function payloads(n: number): Promise<Buffer[]> {
-  const sensor = createSensor({ type: "simulated", seed: 1, clock: { now: () => performance.now() }, load: () => 0.5 });
+  const sensor = createSensor({ type: "simulated", seed: 1, load: () => 0.5 });
   const out: Buffer[] = [];
   for (let seq = 0; seq < n; seq++) {
     const { samples } = await sensor.read();

@@ -2,7 +2,7 @@ export { type Backoff, type BackoffOptions, exponentialBackoff, type Jitter } fr
 export { type Clock, systemClock } from "./clock.js";
 export { listen, probeServer } from "./http-server.js";
 export { jsonLogger, LEVELS, type Level, type Logger, silentLogger } from "./log.js";
-export { type IntervalTimers, Periodic, realIntervalTimers } from "./periodic.js";
+export { Periodic } from "./periodic.js";
 export { processMetrics } from "./process-metrics.js";
 export { seededRandom } from "./random.js";
 export { onShutdown } from "./shutdown.js";

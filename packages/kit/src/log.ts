@@ -1,4 +1,5 @@
 import { isSpanContextValid, trace } from "@opentelemetry/api";
+import { type Clock, systemClock } from "./clock.js";
 
 /** Structured logging: one JSON object per line, so log pipelines need no parsing rules. */
 
@@ -18,20 +19,21 @@ export interface Logger {
 export interface JsonLoggerOptions {
   level?: Level;
   write?: (line: string) => void;
-  now?: () => Date;
+  /** Each line's ts is its wall-clock time. */
+  clock?: Clock;
 }
 
 export function jsonLogger({
   level = "info",
   write = (l) => process.stdout.write(l),
-  now = () => new Date(),
+  clock = systemClock,
 }: JsonLoggerOptions = {}): Logger {
   if (!LEVELS.includes(level)) throw new Error(`log level must be one of ${LEVELS.join(", ")}, got "${level}"`);
   const threshold = LEVELS.indexOf(level);
   const make = (context: Fields): Logger => {
     const emit = (lvl: Level) => (msg: string, fields?: Fields) => {
       if (LEVELS.indexOf(lvl) < threshold) return;
-      write(`${JSON.stringify({ ts: now().toISOString(), level: lvl, msg, ...traceIds(), ...context, ...fields })}\n`);
+      write(`${JSON.stringify({ ts: new Date(clock.wallMs()).toISOString(), level: lvl, msg, ...traceIds(), ...context, ...fields })}\n`);
     };
     return {
       debug: emit("debug"),

@@ -1,36 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { Periodic } from "./periodic.js";
-
-function manualTimers() {
-  let tick: (() => void) | undefined;
-  return {
-    timers: {
-      setInterval: (fn: () => void) => {
-        tick = fn;
-        return 1;
-      },
-      clearInterval: () => {
-        tick = undefined;
-      },
-    },
-    tick: () => tick?.(),
-    active: () => tick !== undefined,
-  };
-}
+import { FakeClock } from "./testing/fake-clock.js";
 
 describe("Periodic", () => {
   it("skips ticks while a run is under way, counts them, and survives failing runs", async () => {
-    const { timers, tick, active } = manualTimers();
+    const clock = new FakeClock();
     const finish: Array<() => void> = [];
     let runs = 0;
     let overruns = 0;
     const failures: unknown[] = [];
     const durations: number[] = [];
-    let now = 0;
     const loop = new Periodic({
-      intervalMs: 1000,
-      timers,
-      clock: { now: () => now },
+      intervalMs: 600,
+      clock,
       run: () => {
         runs += 1;
         if (runs === 2) return Promise.reject(new Error("sensor exploded"));
@@ -41,21 +23,20 @@ describe("Periodic", () => {
       failed: (err) => failures.push(err),
     });
     loop.start();
-    tick();
-    tick();
-    tick();
+    // Ticks at 600, 1200 and 1800 ms: the first run starts with the first and is still going at the others.
+    clock.advance(1800);
     expect(runs).toBe(1);
     expect(overruns).toBe(2);
-    now = 1500;
+    clock.advance(300);
     finish.shift()?.();
     await new Promise((r) => setImmediate(r));
-    tick();
+    clock.advance(300);
     await new Promise((r) => setImmediate(r));
     expect(failures).toEqual([new Error("sensor exploded")]);
     expect(durations).toEqual([1.5, 0]);
-    tick();
+    clock.advance(600);
     const stopped = loop.stop();
-    expect(active()).toBe(false);
+    expect(clock.pending).toBe(0);
     finish.shift()?.();
     await stopped;
     expect(runs).toBe(3);

@@ -1,20 +1,8 @@
-import type { Clock } from "./clock.js";
-
-export interface IntervalTimers {
-  setInterval(fn: () => void, ms: number): unknown;
-  clearInterval(handle: unknown): void;
-}
-
-/** Unref'd: a periodic loop alone never keeps the process alive. */
-export const realIntervalTimers: IntervalTimers = {
-  setInterval: (fn, ms) => setInterval(fn, ms).unref(),
-  clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
-};
+import { type Clock, systemClock } from "./clock.js";
 
 export interface PeriodicOptions {
   readonly intervalMs: number;
-  readonly timers: IntervalTimers;
-  readonly clock: Pick<Clock, "now">;
+  readonly clock?: Clock;
   readonly run: () => Promise<void>;
   /** After each run, with its duration. */
   readonly ran?: (seconds: number) => void;
@@ -23,16 +11,22 @@ export interface PeriodicOptions {
   readonly failed: (err: unknown) => void;
 }
 
-/** Runs `run` every interval; runs never overlap and a failing run never rejects anything. */
+/**
+ * Runs `run` every interval; runs never overlap, a failing run never rejects anything, and the
+ * loop alone never keeps the process alive.
+ */
 export class Periodic {
-  private handle: unknown;
+  private cancel: (() => void) | undefined;
   private running: Promise<void> | undefined;
+  private readonly clock: Clock;
 
-  constructor(private readonly options: PeriodicOptions) {}
+  constructor(private readonly options: PeriodicOptions) {
+    this.clock = options.clock ?? systemClock;
+  }
 
   start(): void {
-    if (this.handle !== undefined) return;
-    this.handle = this.options.timers.setInterval(() => {
+    if (this.cancel !== undefined) return;
+    this.cancel = this.clock.setInterval(() => {
       if (this.running) this.options.overran?.();
       else void this.runOnce();
     }, this.options.intervalMs);
@@ -48,18 +42,18 @@ export class Periodic {
 
   /** No more ticks; resolves once a run under way has finished. */
   async stop(): Promise<void> {
-    if (this.handle !== undefined) this.options.timers.clearInterval(this.handle);
-    this.handle = undefined;
+    this.cancel?.();
+    this.cancel = undefined;
     await this.running;
   }
 
   private async guarded(): Promise<void> {
-    const started = this.options.clock.now();
+    const started = this.clock.now();
     try {
       await this.options.run();
     } catch (err) {
       this.options.failed(err);
     }
-    this.options.ran?.((this.options.clock.now() - started) / 1000);
+    this.options.ran?.((this.clock.now() - started) / 1000);
   }
 }

@@ -1,14 +1,12 @@
 import type { Server } from "node:http";
-import type { Logger } from "@edgefleet/kit";
-import { exponentialBackoff, type IntervalTimers, listen, Periodic, probeServer, realIntervalTimers } from "@edgefleet/kit";
+import type { Clock, Logger } from "@edgefleet/kit";
+import { exponentialBackoff, listen, Periodic, probeServer, systemClock } from "@edgefleet/kit";
 import { KubeClient, loadCredentials } from "@edgefleet/kube";
 import { SCHEMA_VERSION } from "@edgefleet/telemetry";
-import { type Clock, monotonicClock } from "../clock.js";
 import { LatencyProber } from "../inference/prober.js";
 import { MqttPublisher } from "../mqtt/publisher.js";
 import { SpoolSender } from "../mqtt/sender.js";
 import { nodeTopics } from "../mqtt/topics.js";
-import type { Timers } from "../spool/options.js";
 import { Spool } from "../spool/spool.js";
 import { type ArtifactSource, Collector, type InferenceSource } from "./collector.js";
 import { RuntimeDiscovery } from "./discovery.js";
@@ -26,10 +24,9 @@ export interface AgentDeps {
   readonly log: Logger;
   readonly inference?: InferenceSource;
   readonly artifacts?: ArtifactSource;
+  /** The one clock every part of the agent runs on. */
   readonly clock?: Clock;
-  readonly now?: () => number;
   readonly random?: () => number;
-  readonly timers?: Timers & IntervalTimers;
 }
 
 export interface RunningAgent {
@@ -39,12 +36,6 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
-const realTimers: Timers & IntervalTimers = {
-  ...realIntervalTimers,
-  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-
 /** How often --discover-runtimes lists the node's runtime pods. */
 const DISCOVERY_INTERVAL_MS = 15_000;
 
@@ -53,28 +44,27 @@ const STALE_INTERVALS = 5;
 
 export async function startAgent(options: AgentOptions, deps: AgentDeps): Promise<RunningAgent> {
   const { log } = deps;
-  const clock = deps.clock ?? monotonicClock;
-  const now = deps.now ?? Date.now;
-  const timers = deps.timers ?? realTimers;
+  const clock = deps.clock ?? systemClock;
   // The latency prober over the targets file, unless the caller brings its own inference source.
   const probes = deps.inference === undefined && (options.inferenceTargets !== undefined || options.discoverRuntimes);
   const prober = probes
     ? new LatencyProber({
         targets: options.inferenceTargets === undefined ? [] : readInferenceTargets(options.inferenceTargets),
         intervalMs: options.probeIntervalMs,
+        clock,
         log,
       })
     : undefined;
   const kube =
     prober && options.discoverRuntimes
-      ? new KubeClient({ credentials: await loadCredentials(options.kubeconfig), qps: 1, burst: 2 })
+      ? new KubeClient({ credentials: await loadCredentials(options.kubeconfig), qps: 1, burst: 2, clock })
       : undefined;
   const discovery =
     prober && kube
       ? new RuntimeDiscovery({ client: kube, node: options.node, log, update: (targets) => prober.setTargets(targets) })
       : undefined;
   const inference = deps.inference ?? prober;
-  const spool = Spool.open({ dir: options.spoolDir, maxBytes: options.spoolMaxBytes });
+  const spool = Spool.open({ dir: options.spoolDir, maxBytes: options.spoolMaxBytes, clock });
   const recovered = spool.stats();
   const seq = SeqCounter.open(options.spoolDir, spool);
   log.info("spool open", {
@@ -88,6 +78,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
   let publisher: MqttPublisher | undefined;
   const sender = new SpoolSender({
     spool,
+    clock,
     events: {
       published: (result) => metrics.publishes.inc({ result }),
       linkFailed: (err) => log.warn("publish failed without an answer; resending from the spool", { error: String(err) }),
@@ -112,13 +103,12 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
     seq,
     sender,
     metrics,
-    now,
+    clock,
     log,
   });
   let lastRun = clock.now();
   const loop = new Periodic({
     intervalMs: options.intervalMs,
-    timers,
     clock,
     run: () => collector.collect(),
     ran: (seconds) => {
@@ -146,9 +136,8 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
     }),
     window: options.maxInFlight,
     sender,
-    birth: () => ({ schemaVersion: SCHEMA_VERSION, timestamp: now(), agentVersion: AGENT_VERSION, hardware }),
-    now,
-    timers,
+    birth: () => ({ schemaVersion: SCHEMA_VERSION, timestamp: clock.wallMs(), agentVersion: AGENT_VERSION, hardware }),
+    clock,
     log,
     events: {
       connecting: () => {
@@ -177,7 +166,6 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
     discovery &&
     new Periodic({
       intervalMs: DISCOVERY_INTERVAL_MS,
-      timers,
       clock,
       run: () => discovery.refresh(),
       failed: (err) => log.error("runtime discovery failed", { error: String(err) }),

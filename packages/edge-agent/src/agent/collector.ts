@@ -1,4 +1,4 @@
-import type { Logger } from "@edgefleet/kit";
+import { type Clock, type Logger, systemClock } from "@edgefleet/kit";
 import { type ArtifactFailures, type InferenceStats, MAX_INFERENCE_STATS, type Sample, validateMessage } from "@edgefleet/telemetry";
 import type { SpoolSender } from "../mqtt/sender.js";
 import type { ReadError, Reading, Sensor } from "../sensors/sensor.js";
@@ -26,8 +26,8 @@ export interface CollectorOptions {
   readonly seq: SeqCounter;
   readonly sender: SpoolSender;
   readonly metrics: AgentMetrics;
-  /** Wall-clock milliseconds for the payload timestamp. */
-  readonly now: () => number;
+  /** Its wall clock stamps each message; its monotonic time spaces out the read-error logs. */
+  readonly clock?: Clock;
   readonly log: Logger;
 }
 
@@ -42,11 +42,14 @@ export class Collector {
   /** Inference deltas past the schema's per-message limit wait for the next message. */
   private carried: InferenceStats[] = [];
   private lastErrorLog = Number.NEGATIVE_INFINITY;
+  private readonly clock: Clock;
 
-  constructor(private readonly options: CollectorOptions) {}
+  constructor(private readonly options: CollectorOptions) {
+    this.clock = options.clock ?? systemClock;
+  }
 
   async collect(): Promise<void> {
-    const { sensors, spool, seq, sender, metrics, topic, now, log } = this.options;
+    const { sensors, spool, seq, sender, metrics, topic, log } = this.options;
     const readings = await Promise.all(sensors.map((sensor) => read(sensor)));
     const samples: Sample[] = [];
     const errors: ReadError[] = [];
@@ -61,7 +64,7 @@ export class Collector {
     const stats = spool.stats();
     const { body, droppedSamples } = encodeTelemetry({
       seq: seq.next,
-      timestamp: now(),
+      timestamp: this.clock.wallMs(),
       samples,
       inference,
       artifactFailures,
@@ -108,7 +111,7 @@ export class Collector {
 
   private logErrors(errors: readonly ReadError[]): void {
     if (errors.length === 0) return;
-    const at = performance.now();
+    const at = this.clock.now();
     if (at - this.lastErrorLog < ERROR_LOG_INTERVAL_MS) return;
     this.lastErrorLog = at;
     this.options.log.warn("sensor read errors", { count: errors.length, first: errors.slice(0, 5) });

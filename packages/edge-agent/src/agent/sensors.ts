@@ -1,5 +1,4 @@
-import { seededRandom } from "@edgefleet/kit";
-import { type Clock, monotonicClock } from "../clock.js";
+import { type Clock, seededRandom, systemClock } from "@edgefleet/kit";
 import { createSensor, type SensorType } from "../sensors/factory.js";
 import type { Sensor } from "../sensors/sensor.js";
 
@@ -26,7 +25,7 @@ export function simulatedLoad(seed: number, clock: Clock): () => number {
 
 /** The sensors the --sensors flag names, built by the sensor factory. */
 export function sensorSet(options: SensorSetOptions): Sensor[] {
-  const clock = options.clock ?? monotonicClock;
+  const clock = options.clock ?? systemClock;
   return options.types.map((type) => {
     switch (type) {
       case "simulated":

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { useTempDirs } from "@edgefleet/kit";
+import { FakeClock, useTempDirs } from "@edgefleet/kit";
 import { describe, expect, it } from "vitest";
 import { ArtifactCache } from "./cache.js";
 import { checkCache } from "./check.js";
@@ -10,15 +10,15 @@ const tempDir = useTempDirs("artifact-cache");
 
 /** A cache with a settable wall clock, and a helper that puts a blob in it the way an install does. */
 function setup(maxBytes = 1_000_000) {
-  const clock = { ms: 1_000_000 };
-  const cache = ArtifactCache.open({ root: tempDir(), maxBytes, now: () => clock.ms });
+  const clock = new FakeClock({ wallMs: 1_000_000 });
+  const cache = ArtifactCache.open({ root: tempDir(), maxBytes, clock });
   const add = (text: string) => {
     const body = Buffer.from(text);
     const sha256 = createHash("sha256").update(body).digest("hex");
     const partial = cache.openPartial(sha256);
     partial.write(body);
     cache.commit(partial, sha256);
-    clock.ms += 1000;
+    clock.advance(1000);
     return { sha256, sizeBytes: body.length };
   };
   return { cache, clock, add };
@@ -60,7 +60,7 @@ describe("ArtifactCache", () => {
     cache.activate("vision", "detector", { version: "1", ...a });
     cache.activate("vision", "detector", { version: "2", ...b });
     cache.activate("audio", "keyword", { version: "1", ...c });
-    clock.ms += 1000;
+    clock.advance(1000);
     cache.active("vision", "detector"); // b used most recently; a (previous) is oldest of all
 
     expect(cache.evict().map((f) => f.sha256)).toEqual([d.sha256]);

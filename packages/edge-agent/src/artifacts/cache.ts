@@ -1,5 +1,6 @@
 import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, utimesSync } from "node:fs";
 import { join } from "node:path";
+import { type Clock, systemClock } from "@edgefleet/kit";
 import { syncDir } from "../spool/ack-file.js";
 import { type CacheFile, planEviction } from "./eviction.js";
 import { type ModelState, nextState, readModelState, rolledBack, TMP_SUFFIX, type VersionEntry, writeModelState } from "./model-state.js";
@@ -10,8 +11,8 @@ export interface ArtifactCacheOptions {
   root: string;
   /** Bound on the bytes of blobs and partial downloads; only unpinned blobs are evicted to keep it. */
   maxBytes?: number;
-  /** Wall-clock ms, injected so tests order least-recent use without sleeping. */
-  now?: () => number;
+  /** Its wall clock stamps activations and uses, so tests order least-recent use without sleeping. */
+  clock?: Clock;
 }
 
 export interface ActiveArtifact {
@@ -53,7 +54,7 @@ function checkDigest(sha256: string): void {
 export class ArtifactCache {
   private readonly reserved = new Map<string, number>();
   readonly maxBytes: number;
-  private readonly now: () => number;
+  private readonly clock: Clock;
 
   private constructor(
     readonly root: string,
@@ -63,7 +64,7 @@ export class ArtifactCache {
     if (!Number.isSafeInteger(this.maxBytes) || this.maxBytes <= 0) {
       throw new RangeError(`artifact cache option maxBytes must be a positive integer, got ${String(options.maxBytes)}`);
     }
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
   }
 
   static open(options: ArtifactCacheOptions): ArtifactCache {
@@ -178,7 +179,7 @@ export class ArtifactCache {
       throw new Error(`cannot activate ${namespace}/${model} ${entry.version}: blob ${entry.sha256} is not in the cache`);
     mkdirSync(join(this.modelDir, namespace), { recursive: true });
     const current = readModelState(path);
-    const next = nextState(current, { ...entry, activatedAt: this.now() });
+    const next = nextState(current, { ...entry, activatedAt: this.clock.wallMs() });
     if (next !== current) writeModelState(path, next);
     this.touch(this.blobPath(entry.sha256));
     return next;
@@ -187,7 +188,7 @@ export class ArtifactCache {
   /** Swaps back to the previous version at once: its blob is pinned, so nothing is downloaded. */
   rollback(namespace: string, model: string): ModelState {
     const path = this.statePath(namespace, model);
-    const next = rolledBack(readModelState(path), this.now());
+    const next = rolledBack(readModelState(path), this.clock.wallMs());
     if (!next) throw new Error(`cannot roll back ${namespace}/${model}: it has no previous version in the cache`);
     writeModelState(path, next);
     this.touch(this.blobPath(next.active.sha256));
@@ -246,7 +247,7 @@ export class ArtifactCache {
   }
 
   private touch(path: string): void {
-    const seconds = this.now() / 1000;
+    const seconds = this.clock.wallMs() / 1000;
     utimesSync(path, seconds, seconds);
   }
 }

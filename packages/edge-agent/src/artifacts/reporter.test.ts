@@ -1,4 +1,4 @@
-import { jsonLogger } from "@edgefleet/kit";
+import { FakeClock, jsonLogger } from "@edgefleet/kit";
 import type { TelemetryPayload } from "@edgefleet/telemetry";
 import { validateMessage } from "@edgefleet/telemetry";
 import { describe, expect, it } from "vitest";
@@ -7,7 +7,7 @@ import { FailureReporter } from "./reporter.js";
 
 function reporter() {
   const lines: string[] = [];
-  return { lines, reporter: new FailureReporter(jsonLogger({ write: (l) => lines.push(l), now: () => new Date(0) })) };
+  return { lines, reporter: new FailureReporter(jsonLogger({ write: (l) => lines.push(l), clock: new FakeClock() })) };
 }
 const detector = { namespace: "vision", model: "detector", version: "2.0.0" };
 

@@ -1,8 +1,6 @@
 import type { Agent } from "node:http";
-import { type Logger, silentLogger } from "@edgefleet/kit";
+import { type Clock, type Logger, silentLogger, systemClock } from "@edgefleet/kit";
 import type { InferenceStats } from "@edgefleet/telemetry";
-import { type Clock, monotonicClock } from "../clock.js";
-import type { Timers } from "../spool/options.js";
 import { addCounts, addError, addSuccess, type Counts, type CumulativeSnapshot, deltaCounts, emptyCounts } from "./buckets.js";
 import { httpRequest, keepAliveAgent } from "./http.js";
 import { parseRuntimeMetrics } from "./runtime-metrics.js";
@@ -16,7 +14,6 @@ export interface LatencyProberOptions {
   /** Limit on each HTTP request (default 5 s; a slow target delays the next round, never overlaps it). */
   timeoutMs?: number;
   clock?: Clock;
-  timers?: Timers;
   log?: Logger;
 }
 
@@ -29,11 +26,6 @@ interface TargetState {
   snapshot: CumulativeSnapshot | undefined;
   failing: boolean;
 }
-
-const realTimers: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 const DEFAULT_TIMEOUT_MS = 5_000;
 
@@ -51,9 +43,8 @@ export class LatencyProber {
   private readonly intervalMs: number;
   private readonly timeoutMs: number;
   private readonly clock: Clock;
-  private readonly timers: Timers;
   private readonly log: Logger;
-  private timer: unknown;
+  private cancelTimer: (() => void) | undefined;
   private round: Promise<void> | undefined;
   private stopped = true;
 
@@ -61,8 +52,7 @@ export class LatencyProber {
     if (!(options.intervalMs > 0)) throw new RangeError(`prober intervalMs must be positive, got ${options.intervalMs}`);
     this.intervalMs = options.intervalMs;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.clock = options.clock ?? monotonicClock;
-    this.timers = options.timers ?? realTimers;
+    this.clock = options.clock ?? systemClock;
     this.log = options.log ?? silentLogger;
     this.setTargets(options.targets ?? []);
   }
@@ -83,14 +73,14 @@ export class LatencyProber {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    this.timer = this.timers.setTimeout(() => void this.tick(), 0);
+    this.cancelTimer = this.clock.setTimer(() => void this.tick(), 0);
   }
 
   /** Stops the loop and waits for a round in flight; collect() still returns what it measured. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
     await this.round;
     this.agent.destroy();
   }
@@ -126,7 +116,7 @@ export class LatencyProber {
     const started = this.clock.now();
     await this.probeAll();
     if (!this.stopped)
-      this.timer = this.timers.setTimeout(() => void this.tick(), Math.max(0, this.intervalMs - (this.clock.now() - started)));
+      this.cancelTimer = this.clock.setTimer(() => void this.tick(), Math.max(0, this.intervalMs - (this.clock.now() - started)));
   }
 
   private async call(url: string, body?: string): Promise<string> {

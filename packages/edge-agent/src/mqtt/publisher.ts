@@ -1,8 +1,7 @@
 import { readFileSync } from "node:fs";
-import type { Backoff, Logger } from "@edgefleet/kit";
+import { type Backoff, type Clock, type Logger, systemClock } from "@edgefleet/kit";
 import { type BirthPayload, type DeathPayload, SCHEMA_VERSION } from "@edgefleet/telemetry";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
-import type { Timers } from "../spool/options.js";
 import type { Publish, PublishOutcome, SpoolSender } from "./sender.js";
 import { type NodeTopics, nodeTopics, REBIRTH_TOPIC } from "./topics.js";
 
@@ -35,9 +34,8 @@ export interface PublisherOptions {
   readonly sender: SpoolSender;
   /** The birth to publish now: built per connect, so it carries the current inventory and time. */
   readonly birth: () => BirthPayload;
-  /** Wall-clock milliseconds for payload timestamps. */
-  readonly now: () => number;
-  readonly timers: Timers;
+  /** Its wall clock stamps payloads; its timers run the reconnect backoff and the shutdown drain. */
+  readonly clock?: Clock;
   readonly log: Logger;
   readonly events?: PublisherEvents;
 }
@@ -54,12 +52,14 @@ const encode = (payload: unknown) => Buffer.from(JSON.stringify(payload));
 export class MqttPublisher {
   private client: MqttClient | undefined;
   private failures = 0;
-  private retryTimer: unknown;
+  private cancelRetry: (() => void) | undefined;
   private stopping = false;
   private readonly topics: NodeTopics;
+  private readonly clock: Clock;
 
   constructor(private readonly options: PublisherOptions) {
     this.topics = nodeTopics(options.site, options.node);
+    this.clock = options.clock ?? systemClock;
   }
 
   get connected(): boolean {
@@ -76,16 +76,16 @@ export class MqttPublisher {
    */
   async stop(drainMs: number): Promise<void> {
     this.stopping = true;
-    if (this.retryTimer !== undefined) this.options.timers.clearTimeout(this.retryTimer);
+    this.cancelRetry?.();
     const client = this.client;
     if (client === undefined) return;
     if (client.connected) {
-      const deadline = this.options.now() + drainMs;
-      while (!this.options.sender.idle() && client.connected && this.options.now() < deadline) await sleep(20);
+      const deadline = this.clock.now() + drainMs;
+      while (!this.options.sender.idle() && client.connected && this.clock.now() < deadline) await this.sleep(20);
       this.options.sender.flushAck();
-      const death: DeathPayload = { schemaVersion: SCHEMA_VERSION, timestamp: this.options.now(), reason: "shutdown" };
+      const death: DeathPayload = { schemaVersion: SCHEMA_VERSION, timestamp: this.clock.wallMs(), reason: "shutdown" };
       try {
-        await withTimeout(client.publishAsync(this.topics.death, encode(death), { qos: 1 }), Math.max(1_000, drainMs / 2));
+        await this.withTimeout(client.publishAsync(this.topics.death, encode(death), { qos: 1 }), Math.max(1_000, drainMs / 2));
         this.options.log.info("published death", { reason: "shutdown" });
       } catch (err) {
         this.options.log.warn("could not publish death on shutdown; the broker sends the will instead", { error: String(err) });
@@ -129,8 +129,8 @@ export class MqttPublisher {
   }
 
   private clientOptions(): IClientOptions {
-    const { tls, keepaliveSeconds, connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS, site, node, now } = this.options;
-    const lost: DeathPayload = { schemaVersion: SCHEMA_VERSION, timestamp: now(), reason: "connection-lost" };
+    const { tls, keepaliveSeconds, connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS, site, node } = this.options;
+    const lost: DeathPayload = { schemaVersion: SCHEMA_VERSION, timestamp: this.clock.wallMs(), reason: "connection-lost" };
     return {
       protocolVersion: 5,
       clientId: `edgefleet-agent-${site}-${node}`.slice(0, 256),
@@ -197,27 +197,30 @@ export class MqttPublisher {
     const delay = this.options.backoff(this.failures);
     this.failures += 1;
     this.options.log.info("reconnecting", { inMs: delay, attempt: this.failures });
-    this.retryTimer = this.options.timers.setTimeout(() => {
-      this.retryTimer = undefined;
+    this.cancelRetry = this.clock.setTimer(() => {
+      this.cancelRetry = undefined;
       this.connect();
     }, delay);
   }
-}
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  // The shutdown's own waits keep the process alive: stop() is awaited until they end.
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => this.clock.setTimer(resolve, ms, { keepAlive: true }));
+  }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err);
-      },
-    );
-  });
+  private withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const cancel = this.clock.setTimer(() => reject(new Error(`no answer within ${ms} ms`)), ms, { keepAlive: true });
+      promise.then(
+        (value) => {
+          cancel();
+          resolve(value);
+        },
+        (err: unknown) => {
+          cancel();
+          reject(err);
+        },
+      );
+    });
+  }
 }

@@ -1,7 +1,7 @@
-import { useTempDirs } from "@edgefleet/kit";
+import { FakeClock, useTempDirs } from "@edgefleet/kit";
 import { describe, expect, it } from "vitest";
 import { Spool } from "../spool/spool.js";
-import { type PublishOutcome, SpoolSender } from "./sender.js";
+import { ACK_FLUSH_MS, type PublishOutcome, SpoolSender } from "./sender.js";
 
 const tempDir = useTempDirs("sender");
 
@@ -16,19 +16,19 @@ function setup(count: number) {
   const spool = Spool.open({ dir: tempDir() });
   for (let seq = 0; seq < count; seq++) spool.append("t", Buffer.from(String(seq)), seq);
   const sent: Sent[] = [];
-  const deferred: Array<() => void> = [];
+  const clock = new FakeClock();
   const outcomes: PublishOutcome[] = [];
   const failures: unknown[] = [];
   const sender = new SpoolSender({
     spool,
-    defer: (fn) => deferred.push(fn),
+    clock,
     events: { published: (o) => outcomes.push(o), linkFailed: (e) => failures.push(e) },
   });
   const publish = (_topic: string, payload: Uint8Array) =>
     new Promise<PublishOutcome>((resolve, reject) => sent.push({ seq: Number(Buffer.from(payload).toString()), resolve, reject }));
   const settle = async () => {
     await new Promise((r) => setImmediate(r));
-    for (const fn of deferred.splice(0)) fn();
+    clock.advance(ACK_FLUSH_MS);
   };
   return { spool, sender, sent, publish, settle, outcomes, failures };
 }

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from "@edgefleet/kit";
 import type { Spool } from "../spool/spool.js";
 
 /** How the broker answered one QoS 1 publish: PUBACK with success, or PUBACK with an error reason code. */
@@ -21,15 +22,16 @@ export interface SenderEvents {
 export interface SenderOptions {
   readonly spool: Spool;
   readonly events?: SenderEvents;
-  /**
-   * Runs the coalesced spool ack, ACK_FLUSH_MS later by default: each ack is two fsyncs, so one
-   * per PUBACK would cap replay at the disk's sync rate. A crash loses at most that much of the
-   * ack, and those messages are sent again (duplicates, which the gateway drops by seq).
-   */
-  readonly defer?: (fn: () => void) => void;
+  /** Times the coalesced spool ack. */
+  readonly clock?: Clock;
 }
 
-const ACK_FLUSH_MS = 100;
+/**
+ * How long after a PUBACK the spool ack is written, taking every PUBACK since with it: each ack is
+ * two fsyncs, so one per PUBACK would cap replay at the disk's sync rate. A crash loses at most
+ * that much of the ack, and those messages are sent again (duplicates, which the gateway drops by seq).
+ */
+export const ACK_FLUSH_MS = 100;
 
 interface InFlight {
   readonly id: number;
@@ -54,10 +56,10 @@ export class SpoolSender {
   /** The newest id acknowledged in order, in memory; the spool's ack file follows it. */
   private acked = -1;
   private ackScheduled = false;
-  private readonly defer: (fn: () => void) => void;
+  private readonly clock: Clock;
 
   constructor(private readonly options: SenderOptions) {
-    this.defer = options.defer ?? ((fn) => setTimeout(fn, ACK_FLUSH_MS).unref());
+    this.clock = options.clock ?? systemClock;
   }
 
   get inFlightCount(): number {
@@ -132,7 +134,7 @@ export class SpoolSender {
     }
     if (advanced && !this.ackScheduled) {
       this.ackScheduled = true;
-      this.defer(() => this.flushAck());
+      this.clock.setTimer(() => this.flushAck(), ACK_FLUSH_MS);
     }
     this.pump();
   }

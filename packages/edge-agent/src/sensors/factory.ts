@@ -1,4 +1,4 @@
-import { type Clock, monotonicClock } from "../clock.js";
+import { type Clock, systemClock } from "@edgefleet/kit";
 import { type CommandRunner, execRunner } from "./command.js";
 import { hwmonSensor } from "./hwmon.js";
 import { ina3221Sensor } from "./ina3221.js";
@@ -44,7 +44,7 @@ export function createSensor(options: SensorOptions): Sensor {
     case "memory":
       return memorySensor({ root });
     case "rapl":
-      return raplSensor({ root, clock: options.clock ?? monotonicClock });
+      return raplSensor({ root, clock: options.clock ?? systemClock });
     case "nvidia-smi":
       return nvidiaSmiSensor({ run: options.run ?? execRunner({ timeoutMs: NVIDIA_SMI_TIMEOUT_MS }) });
     case "simulated":

@@ -1,6 +1,6 @@
+import type { Clock } from "@edgefleet/kit";
 import type { Sample } from "@edgefleet/telemetry";
 import { sample } from "@edgefleet/telemetry";
-import type { Clock } from "../clock.js";
 import type { Sensor } from "./sensor.js";
 import { fileSensor } from "./sysfs.js";
 

@@ -1,6 +1,5 @@
-import { seededRandom } from "@edgefleet/kit";
+import { type Clock, seededRandom, systemClock } from "@edgefleet/kit";
 import { sample } from "@edgefleet/telemetry";
-import type { Clock } from "../clock.js";
 import type { Reading, Sensor } from "./sensor.js";
 
 /** How a simulated device heats and draws power; the defaults resemble a fanned Jetson-class module. */
@@ -28,7 +27,7 @@ export const DEFAULT_SIMULATED_PROFILE: SimulatedProfile = {
 
 export interface SimulatedOptions {
   readonly seed: number;
-  readonly clock: Clock;
+  readonly clock?: Clock;
   /** The device's load right now, 0..1 (values outside are clamped); the simulator's workload drives it. */
   readonly load: () => number;
   readonly profile?: Partial<SimulatedProfile>;
@@ -42,12 +41,13 @@ export interface SimulatedOptions {
 export function simulatedSensor(options: SimulatedOptions): Sensor {
   const profile = { ...DEFAULT_SIMULATED_PROFILE, ...options.profile };
   const random = seededRandom(options.seed);
+  const clock = options.clock ?? systemClock;
   let celsius = profile.ambientCelsius;
-  let last = options.clock.now();
+  let last = clock.now();
   return {
     type: "simulated",
     async read(): Promise<Reading> {
-      const now = options.clock.now();
+      const now = clock.now();
       const seconds = Math.max(0, (now - last) / 1000);
       last = now;
       const load = Math.min(1, Math.max(0, options.load()));

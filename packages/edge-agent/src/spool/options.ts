@@ -1,5 +1,4 @@
-import type { Clock } from "../clock.js";
-import { monotonicClock } from "../clock.js";
+import { type Clock, systemClock } from "@edgefleet/kit";
 
 /**
  * When appended records are forced to stable storage. A write(2) alone already survives the agent
@@ -12,12 +11,6 @@ export type SyncPolicy =
   /** fdatasync once this many records or this many milliseconds are unsynced, whichever comes first. */
   | { everyRecords?: number; everyMs?: number };
 
-/** setTimeout and clearTimeout, injected so tests drive the "everyMs" sync without waiting. */
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
 export interface SpoolOptions {
   /** Directory holding the segment files and the ack offset; created if missing. */
   dir: string;
@@ -27,7 +20,6 @@ export interface SpoolOptions {
   segmentBytes?: number;
   sync?: SyncPolicy;
   clock?: Clock;
-  timers?: Timers;
 }
 
 export interface ResolvedOptions {
@@ -39,16 +31,10 @@ export interface ResolvedOptions {
   everyRecords: number;
   everyMs: number;
   clock: Clock;
-  timers: Timers;
 }
 
 export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_SEGMENT_BYTES = 4 * 1024 * 1024;
-
-const realTimers: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
@@ -83,7 +69,6 @@ export function resolveOptions(options: SpoolOptions): ResolvedOptions {
     syncPerBatch: sync === "batch",
     everyRecords,
     everyMs,
-    clock: options.clock ?? monotonicClock,
-    timers: options.timers ?? realTimers,
+    clock: options.clock ?? systemClock,
   };
 }

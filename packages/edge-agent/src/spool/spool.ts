@@ -48,7 +48,7 @@ export class Spool {
   private unsynced = 0;
   private syncs = 0;
   private firstUnsyncedAt = 0;
-  private syncTimer: unknown;
+  private cancelSyncTimer: (() => void) | undefined;
   private closed = false;
   private readonly dropped: SpoolStats["dropped"] = { messages: 0, last: undefined };
   private readonly rejected: SpoolStats["rejected"] = { messages: 0, lastError: undefined };
@@ -124,8 +124,8 @@ export class Spool {
 
   /** Forces appended messages to stable storage now, whatever the policy. */
   sync(): void {
-    if (this.syncTimer !== undefined) this.options.timers.clearTimeout(this.syncTimer);
-    this.syncTimer = undefined;
+    this.cancelSyncTimer?.();
+    this.cancelSyncTimer = undefined;
     if (this.unsynced === 0) return;
     this.active.sync();
     this.syncs += 1;
@@ -211,17 +211,17 @@ export class Spool {
 
   private afterBatch(): void {
     if (this.closed || this.unsynced === 0) return;
-    const { syncPerBatch, everyRecords, everyMs, clock, timers } = this.options;
+    const { syncPerBatch, everyRecords, everyMs, clock } = this.options;
     try {
       if (syncPerBatch || this.unsynced >= everyRecords || (everyMs > 0 && clock.now() - this.firstUnsyncedAt >= everyMs)) this.sync();
-      else if (everyMs > 0 && this.syncTimer === undefined) this.syncTimer = timers.setTimeout(() => this.timedSync(), everyMs);
+      else if (everyMs > 0 && this.cancelSyncTimer === undefined) this.cancelSyncTimer = clock.setTimer(() => this.timedSync(), everyMs);
     } catch (err) {
       this.rejected.lastError = err instanceof Error ? err.message : String(err);
     }
   }
 
   private timedSync(): void {
-    this.syncTimer = undefined;
+    this.cancelSyncTimer = undefined;
     try {
       if (!this.closed) this.sync();
     } catch (err) {
