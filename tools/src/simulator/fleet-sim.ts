@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { ACCELERATORS, ARCHITECTURES, LABELS } from "@edgefleet/api";
 import type { AgentOptions, FetcherOptions } from "@edgefleet/edge-agent";
 import { workloadsByNode } from "@edgefleet/edge-agent";
-import type { Logger } from "@edgefleet/kit";
+import { type Clock, type Logger, systemClock } from "@edgefleet/kit";
 import type { KubeClient, KubeObject, Resource } from "@edgefleet/kube";
 import { Informer, type InformerMetrics, RESOURCES } from "@edgefleet/kube";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
@@ -38,6 +38,8 @@ export interface FleetSimulationOptions {
   readonly log: Logger;
   /** Coalesces bursts of pod events (a DaemonSet rolling 20 pods) into one pass. */
   readonly debounceMs?: number;
+  /** The one clock the simulation and every simulated node run on. */
+  readonly clock?: Clock;
 }
 
 const quietMetrics: InformerMetrics = { restarted: () => {}, event: () => {}, objects: () => {} };
@@ -51,13 +53,15 @@ export class FleetSimulation {
   private readonly nodes: Informer<KubeObject & V1Node>;
   private readonly pods: Informer<KubeObject & V1Pod>;
   private readonly sims = new Map<string, NodeSimulation>();
-  private timer: NodeJS.Timeout | undefined;
-  private resync: NodeJS.Timeout | undefined;
+  private cancelPass: (() => void) | undefined;
+  private cancelResync: (() => void) | undefined;
   private pass: Promise<void> = Promise.resolve();
   private stopped = false;
+  private readonly clock: Clock;
 
   constructor(private readonly options: FleetSimulationOptions) {
-    const shared = { client: options.client, log: options.log, metrics: quietMetrics, transform: (o: KubeObject) => o };
+    this.clock = options.clock ?? systemClock;
+    const shared = { client: options.client, log: options.log, metrics: quietMetrics, transform: (o: KubeObject) => o, clock: this.clock };
     const handlers = { added: () => this.schedule(), updated: () => this.schedule(), deleted: () => this.schedule() };
     this.nodes = new Informer({
       ...shared,
@@ -80,7 +84,7 @@ export class FleetSimulation {
     this.schedule(0);
     // Level-based: a periodic pass retries what failed (an unreachable registry, a Secret not yet
     // there) even when no event arrives.
-    this.resync = setInterval(() => this.schedule(0), RESYNC_MS).unref();
+    this.cancelResync = this.clock.setInterval(() => this.schedule(0), RESYNC_MS);
     await this.pass;
   }
 
@@ -90,14 +94,13 @@ export class FleetSimulation {
   }
 
   private schedule(delayMs = this.options.debounceMs ?? 200): void {
-    if (this.stopped || this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
+    if (this.stopped || this.cancelPass) return;
+    this.cancelPass = this.clock.setTimer(() => {
+      this.cancelPass = undefined;
       this.pass = this.pass
         .then(() => this.reconcile())
         .catch((err) => this.options.log.error("simulation pass failed", { error: String(err) }));
     }, delayMs);
-    this.timer.unref();
   }
 
   private async reconcile(): Promise<void> {
@@ -148,6 +151,7 @@ export class FleetSimulation {
       fetchers: this.options.fetchers,
       publicKey: this.publicKey,
       probeIntervalMs: this.options.probeIntervalMs,
+      clock: this.clock,
       log,
     });
   }
@@ -164,8 +168,8 @@ export class FleetSimulation {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
-    clearInterval(this.resync);
+    this.cancelPass?.();
+    this.cancelResync?.();
     await Promise.all([this.nodes.stop(), this.pods.stop()]);
     await this.pass;
     await Promise.all([...this.sims.values()].map((sim) => sim.stop()));

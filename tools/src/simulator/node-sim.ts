@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { AgentOptions, FetcherOptions, InferenceTarget, RuntimeWorkload } from "@edgefleet/edge-agent";
 import { ArtifactCache, FailureReporter, Installer, LatencyProber, type RunningAgent, startAgent } from "@edgefleet/edge-agent";
-import type { Logger } from "@edgefleet/kit";
+import { type Clock, type Logger, systemClock } from "@edgefleet/kit";
 import { type RuntimeInstance, startRuntimeInstance } from "./runtime-instance.js";
 
 /** Reads the PEM public key a signed variant references (a Secret in the model's namespace). */
@@ -15,6 +15,8 @@ export interface NodeSimulationOptions {
   readonly fetchers: FetcherOptions;
   readonly publicKey: PublicKeyResolver;
   readonly probeIntervalMs: number;
+  /** The node's agent, prober and artifact cache run on it. */
+  readonly clock?: Clock;
   readonly log: Logger;
 }
 
@@ -39,13 +41,15 @@ export class NodeSimulation {
   private dirty = false;
   /** Refusals already reported for a model version: a device does not retry a bad artifact in a loop. */
   private readonly refused = new Set<string>();
+  private readonly clock: Clock;
 
   constructor(private readonly options: NodeSimulationOptions) {
     const log = options.log;
+    this.clock = options.clock ?? systemClock;
     this.reporter = new FailureReporter(log);
-    this.cache = ArtifactCache.open({ root: join(options.dir, "artifacts") });
+    this.cache = ArtifactCache.open({ root: join(options.dir, "artifacts"), clock: this.clock });
     this.installer = new Installer({ cache: this.cache, fetchers: options.fetchers, reporter: this.reporter, log });
-    this.prober = new LatencyProber({ intervalMs: options.probeIntervalMs, log });
+    this.prober = new LatencyProber({ intervalMs: options.probeIntervalMs, clock: this.clock, log });
   }
 
   get node(): string {
@@ -58,7 +62,12 @@ export class NodeSimulation {
   }
 
   async start(): Promise<void> {
-    this.agent = await startAgent(this.options.agent, { log: this.options.log, inference: this.prober, artifacts: this.reporter });
+    this.agent = await startAgent(this.options.agent, {
+      log: this.options.log,
+      inference: this.prober,
+      artifacts: this.reporter,
+      clock: this.clock,
+    });
     this.prober.start();
   }
 
