@@ -1,5 +1,18 @@
 export { type Backoff, type BackoffOptions, exponentialBackoff, type Jitter } from "./backoff.js";
 export { type Clock, systemClock } from "./clock.js";
+export {
+  type Check,
+  type Command,
+  type CommandSpec,
+  command,
+  type Flag,
+  type Flags,
+  type FlagValues,
+  LOG_LEVEL_FLAG,
+  optionsOrExitCode,
+  type Parsed,
+  readFlagFile,
+} from "./flags.js";
 export { listen, probeServer } from "./http-server.js";
 export { jsonLogger, LEVELS, type Level, type Logger, silentLogger } from "./log.js";
 export { type IntervalTimers, Periodic, realIntervalTimers } from "./periodic.js";
