@@ -1,7 +1,9 @@
 /** The --help text of a flag table: usage, what the program does, then one row per flag. */
 import type { CommandSpec, Flag, Flags } from "./flags.js";
 
-const WIDTH = 100;
+const WIDTH = 110;
+/** Joins words the wrapping must not split, such as "default:" and its value. */
+const KEEP = "\u00a0";
 /** Flags whose name and value are wider than this put their description on the next line. */
 const MAX_COLUMN = 32;
 
@@ -56,13 +58,14 @@ function describe(flag: Flag): string {
   const notes: string[] = [];
   if (flag.type === "enum") notes.push(`one of ${flag.of.join(", ")}`);
   if (flag.type === "list") notes.push(`comma list of ${flag.of.join(", ")}`);
+  if (flag.type === "url") notes.push(orList(flag.schemes.map((s) => `${s}://`)));
   if (flag.type === "duration" && flag.bareSeconds) notes.push("a bare number is seconds");
   if (flag.type === "duration" && flag.zeroIsOff) notes.push("0 turns it off");
   if (flag.type !== "switch" && flag.type !== "repeated") {
     if (flag.required) notes.push("required");
     if (flag.env !== undefined) notes.push(`env: ${flag.env}`);
     const shown = flag.defaultText ?? flag.default;
-    if (shown !== undefined) notes.push(`default: ${shown}`);
+    if (shown !== undefined) notes.push(`default:${KEEP}${shown}`);
   }
   return notes.length === 0 ? flag.help : `${flag.help} (${notes.join("; ")})`;
 }
@@ -76,5 +79,10 @@ function wrap(text: string, width: number): string[] {
       line = word;
     } else line = line ? `${line} ${word}` : word;
   }
-  return [...lines, line];
+  return [...lines, line].map((l) => l.replaceAll(KEEP, " "));
+}
+
+/** "a", "a or b", "a, b or c". */
+export function orList(items: readonly string[]): string {
+  return items.length < 2 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} or ${items.at(-1)}`;
 }

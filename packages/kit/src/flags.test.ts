@@ -95,6 +95,8 @@ describe("command flags", () => {
     expect(values([], { DEMO_TOKEN: "t1" }).token).toBe("t1");
     expect(values(["--token", "t2"], { DEMO_TOKEN: "t1" }).token).toBe("t2");
     expect(values([], { DEMO_TOKEN: "" }).token).toBeUndefined();
+    const env = command({ usage: "", about: "", flags: { n: { type: "integer", env: "DEMO_N", help: "" } } });
+    expect(() => env.parse([], (v) => v, { DEMO_N: "0" })).toThrow('--n (DEMO_N) must be a positive integer, got "0"');
   });
 
   it("answers --help before checking anything else, required flags included", () => {
@@ -114,7 +116,7 @@ describe("command flags", () => {
     [["--name", "a", "--rate", "0"], '--rate must be a positive number, got "0"'],
     [["--name", "a", "--keepalive", "0"], '--keepalive must be a whole number of seconds from 1 to 65535, got "0"'],
     [["--name", "a", "--keepalive", "65536"], '--keepalive must be a whole number of seconds from 1 to 65535, got "65536"'],
-    [["--name", "a", "--interval", "5"], '--interval must be a duration of at least 1ms, like 500ms, 45s, 2m, got "5"'],
+    [["--name", "a", "--interval", "5"], '--interval must be a duration of at least 1ms such as 500ms, 1s or 2m, got "5"'],
     [["--name", "a", "--interval", "0.5ms"], "--interval must be a duration of at least 1ms"],
     [["--name", "a", "--leader-elect", "yes"], '--leader-elect must be true or false, got "yes"'],
     [["--name", "a", "--log-level", "loud"], '--log-level must be one of debug, info, warn, error, got "loud"'],
@@ -200,10 +202,10 @@ Work:
   --interval DUR            how often to work (default: 1s)
   --verbose                 say more
   --leader-elect BOOL       elect a leader first (default: true)
-  --log-level LEVEL         how much to log; logs are JSON lines on stdout (one of debug, info,
-                            warn, error; default: info)
+  --log-level LEVEL         how much to log; logs are JSON lines on stdout (one of debug, info, warn, error;
+                            default: info)
   --sensors LIST            what to read (comma list of cpu, memory; default: cpu)
-  --url URL                 the broker
+  --url URL                 the broker (mqtt:// or mqtts://)
   --http-address HOST:PORT  /metrics (default: 0.0.0.0:8080)
   --count CLASS=N           a count (repeatable)
   --token VALUE             the token (env: DEMO_TOKEN)

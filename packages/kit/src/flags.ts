@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { renderHelp } from "./flags-help.js";
+import { orList, renderHelp } from "./flags-help.js";
 import { splitHostPort } from "./http-server.js";
 import { LEVELS } from "./log.js";
 
@@ -182,7 +182,8 @@ function read(name: string, flag: Flag, given: unknown, env: NodeJS.ProcessEnv):
   const raw = (given as string | undefined) ?? fromEnv;
   if (raw === "" && (flag.required || (flag.type === "string" && flag.nonEmpty))) throw new Error(`--${name} must not be empty`);
   const value = raw ?? flag.default;
-  if (value !== undefined) return convert(name, flag, value);
+  // A bad value from the environment is named by its variable too: the command line may not show it.
+  if (value !== undefined) return convert(given === undefined && fromEnv !== undefined ? `${name} (${flag.env})` : name, flag, value);
   if (flag.required) throw new Error(`--${name} is required${flag.env === undefined ? "" : ` (or set ${flag.env})`}`);
   return undefined;
 }
@@ -256,9 +257,8 @@ function duration(flag: Extract<Flag, { type: "duration" }>, value: string, fail
   const min = flag.min ?? 1;
   if (!(ms >= min && ms <= (flag.max ?? Number.POSITIVE_INFINITY) && Number.isFinite(ms))) {
     const range = flag.max === undefined ? `of at least ${exactly(min)}` : `from ${exactly(min)} to ${atMost(flag.max)}`;
-    throw fail(
-      `be ${flag.zeroIsOff ? "0 (off) or " : "a duration "}${range}, ${flag.bareSeconds ? "in seconds or " : ""}like 500ms, 45s, 2m`,
-    );
+    const forms = flag.bareSeconds ? ", in seconds or like 500ms, 45s, 2m" : " such as 500ms, 1s or 2m";
+    throw fail(`be ${flag.zeroIsOff ? "0 (off) or " : "a duration "}${range}${forms}`);
   }
   return Math.round(ms);
 }
@@ -282,8 +282,7 @@ function url(name: string, flag: Extract<Flag, { type: "url" }>, value: string, 
   } catch {
     throw fail(`be a URL like ${flag.example}`);
   }
-  const schemes = flag.schemes.map((s) => `${s}://`);
-  const either = `${schemes.slice(0, -1).join(", ")}${schemes.length > 1 ? " or " : ""}${schemes.at(-1)}`;
+  const either = orList(flag.schemes.map((s) => `${s}://`));
   if (!flag.schemes.includes(parsed.protocol.slice(0, -1))) {
     // "prom:9090" parses, as scheme "prom:": it is a host and port without a scheme, not a wrong scheme.
     if (!value.includes("://")) throw fail(`be an ${either} URL such as ${flag.example}`);

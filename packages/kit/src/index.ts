@@ -20,5 +20,6 @@ export { processMetrics } from "./process-metrics.js";
 export { seededRandom } from "./random.js";
 export { onShutdown } from "./shutdown.js";
 export { FakeClock } from "./testing/fake-clock.js";
+export { optionsOf } from "./testing/options-of.js";
 export { useTempDirs } from "./testing/temp-dir.js";
 export { inSpan, startTracing, type Tracing, tracingEnabled, tracingProblems } from "./tracing.js";
