@@ -1,6 +1,6 @@
 #!/usr/bin/env -S node --import tsx
 import { MANAGER } from "@edgefleet/api";
-import { jsonLogger, listen, onShutdown, probeServer, startTracing, type Tracing } from "@edgefleet/kit";
+import { jsonLogger, listen, onShutdown, optionsOrExitCode, probeServer, startTracing, type Tracing } from "@edgefleet/kit";
 import { KubeClient, LeaderElector, loadCredentials } from "@edgefleet/kube";
 import { Registry } from "prom-client";
 import { CONTROLLER_NAME, EdgeModelController } from "./controller/controller.js";
@@ -13,18 +13,16 @@ import { createMetricsSource } from "./rollout/metrics-source.js";
 const SHUTDOWN_TIMEOUT_MS = 15_000;
 
 async function main(argv: string[]): Promise<number> {
-  let opts: ReturnType<typeof parseOptions>;
+  const opts = optionsOrExitCode(HELP, () => parseOptions(argv));
+  if (typeof opts === "number") return opts;
   let trace: Tracing;
   try {
-    opts = parseOptions(argv);
     trace = await startTracing(MANAGER);
   } catch (err) {
-    console.error(`${err instanceof Error ? err.message : err}\n\n${HELP}`);
+    console.error(`${err instanceof Error ? err.message : err}
+
+${HELP}`);
     return 2;
-  }
-  if (opts.help) {
-    console.log(HELP);
-    return 0;
   }
   const log = jsonLogger({ level: opts.logLevel }).with({ identity: opts.identity });
   const credentials = await loadCredentials(opts.kubeconfig);
