@@ -9,7 +9,7 @@ import { RuntimeServer } from "./server.js";
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 async function main(argv: string[]): Promise<number> {
-  const opts = optionsOrExitCode(HELP, () => parseOptions(argv));
+  const opts = await optionsOrExitCode(HELP, () => parseOptions(argv));
   if (typeof opts === "number") return opts;
   const log = jsonLogger({ level: opts.logLevel }).with({ model: opts.modelName, version: opts.modelVersion });
   const registry = new Registry();

@@ -22,10 +22,11 @@ function readTls(files: TlsFiles): { ca?: Buffer; cert?: Buffer; key?: Buffer } 
 }
 
 async function main(argv: string[]): Promise<number> {
-  const opts = optionsOrExitCode(HELP, () => {
-    const parsed = parseGatewayOptions(argv);
-    return parsed.help ? parsed : { help: false, options: { ...parsed.options, pem: readTls(parsed.options.tls) } };
-  });
+  const opts = await optionsOrExitCode(
+    HELP,
+    () => parseGatewayOptions(argv),
+    (o) => ({ ...o, pem: readTls(o.tls) }),
+  );
   if (typeof opts === "number") return opts;
   const log = jsonLogger({ level: opts.logLevel }).with({ component: "telemetry-gateway", clientId: opts.clientId });
 

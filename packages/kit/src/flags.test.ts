@@ -241,19 +241,27 @@ Durations are a number with ms, s, m or h (e.g. 500ms, 1s, 2m).`);
 });
 
 describe("optionsOrExitCode", () => {
-  it("returns the options, or prints the help (0) or the error and the help (2)", () => {
+  it("returns the options, or prints the help (0) or the error and the help (2)", async () => {
     const out = vi.spyOn(console, "log").mockImplementation(() => {});
     const err = vi.spyOn(console, "error").mockImplementation(() => {});
     try {
-      expect(optionsOrExitCode("HELP", (): Parsed<{ a: number }> => ({ help: false, options: { a: 1 } }))).toEqual({ a: 1 });
-      expect(optionsOrExitCode("HELP", () => ({ help: true }))).toBe(0);
+      const options = (): Parsed<{ a: number }> => ({ help: false, options: { a: 1 } });
+      expect(await optionsOrExitCode("HELP", options)).toEqual({ a: 1 });
+      expect(await optionsOrExitCode("HELP", options, async (o) => ({ ...o, b: 2 }))).toEqual({ a: 1, b: 2 });
+      expect(await optionsOrExitCode("HELP", () => ({ help: true }))).toBe(0);
       expect(out).toHaveBeenCalledWith("HELP");
       expect(
-        optionsOrExitCode("HELP", () => {
+        await optionsOrExitCode("HELP", () => {
           throw new Error("--x is required");
         }),
       ).toBe(2);
       expect(err).toHaveBeenCalledWith("--x is required\n\nHELP");
+      expect(
+        await optionsOrExitCode("HELP", options, () => {
+          throw new Error("--tls-ca cannot be read");
+        }),
+      ).toBe(2);
+      expect(err).toHaveBeenLastCalledWith("--tls-ca cannot be read\n\nHELP");
     } finally {
       out.mockRestore();
       err.mockRestore();

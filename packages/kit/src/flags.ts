@@ -148,22 +148,28 @@ export const LOG_LEVEL_FLAG = {
 } as const satisfies Flag;
 
 /**
- * A program's flags read the same way everywhere: --help prints the help (exit code 0), bad flags
- * print what is wrong and then the help (exit code 2). Returns the options, or that exit code.
+ * A program's flags read the same way everywhere: --help prints the help (exit code 0); bad flags,
+ * or a prepare step that fails (reading the files flags name, settings from the environment),
+ * print what is wrong and then the help (exit code 2). Returns the (prepared) options, or that exit code.
  */
-export function optionsOrExitCode<T>(help: string, parse: () => Parsed<T>): T | number {
-  let parsed: Parsed<T>;
+export function optionsOrExitCode<T>(help: string, parse: () => Parsed<T>): Promise<T | number>;
+export function optionsOrExitCode<T, U>(help: string, parse: () => Parsed<T>, prepare: (options: T) => U | Promise<U>): Promise<U | number>;
+export async function optionsOrExitCode<T, U>(
+  help: string,
+  parse: () => Parsed<T>,
+  prepare: (options: T) => U | Promise<U> = (options) => options as unknown as U,
+): Promise<U | number> {
   try {
-    parsed = parse();
+    const parsed = parse();
+    if (parsed.help) {
+      console.log(help);
+      return 0;
+    }
+    return await prepare(parsed.options);
   } catch (err) {
     console.error(`${err instanceof Error ? err.message : err}\n\n${help}`);
     return 2;
   }
-  if (parsed.help) {
-    console.log(help);
-    return 0;
-  }
-  return parsed.options;
 }
 
 /** The contents of the file a flag names; a file that cannot be read is that flag's error. */

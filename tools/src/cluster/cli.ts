@@ -41,7 +41,7 @@ Commands:
 });
 
 async function main(argv: string[]): Promise<number> {
-  const values = optionsOrExitCode(CLI.help, () => CLI.parse(argv, (v, positionals) => ({ ...v, subcommand: positionals[0] })));
+  const values = await optionsOrExitCode(CLI.help, () => CLI.parse(argv, (v, positionals) => ({ ...v, subcommand: positionals[0] })));
   if (typeof values === "number") return values;
   const { subcommand } = values;
   if (!subcommand) {

@@ -162,7 +162,7 @@ class Demo {
 }
 
 async function main(): Promise<void> {
-  const values = optionsOrExitCode(CLI.help, () => CLI.parse(process.argv.slice(2), (v) => v));
+  const values = await optionsOrExitCode(CLI.help, () => CLI.parse(process.argv.slice(2), (v) => v));
   if (typeof values === "number") {
     process.exitCode = values;
     return;

@@ -19,11 +19,11 @@ const CLI = command({
   },
 });
 
-function main(argv: string[]): number {
-  const out = optionsOrExitCode(CLI.help, () => CLI.parse(argv, (v) => v.out ?? join(stateDir(), "models")));
+async function main(argv: string[]): Promise<number> {
+  const out = await optionsOrExitCode(CLI.help, () => CLI.parse(argv, (v) => v.out ?? join(stateDir(), "models")));
   if (typeof out === "number") return out;
   for (const m of writeModels(out)) console.log(`${m.sha256}  ${join(out, m.fileName)}`);
   return 0;
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

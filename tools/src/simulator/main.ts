@@ -72,7 +72,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
 }
 
 async function main(): Promise<void> {
-  const options = optionsOrExitCode(HELP, () => parseOptions(process.argv.slice(2)));
+  const options = await optionsOrExitCode(HELP, () => parseOptions(process.argv.slice(2)));
   if (typeof options === "number") {
     process.exitCode = options;
     return;

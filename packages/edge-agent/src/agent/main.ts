@@ -8,7 +8,7 @@ import { HELP, parseOptions } from "./options.js";
 const SHUTDOWN_GRACE_MS = 5_000;
 
 async function main(argv: string[]): Promise<number> {
-  const options = optionsOrExitCode(HELP, () => parseOptions(argv));
+  const options = await optionsOrExitCode(HELP, () => parseOptions(argv));
   if (typeof options === "number") return options;
   const log = jsonLogger({ level: options.logLevel }).with({ site: options.site, node: options.node });
   // Refusals of the runtime pods' verify-artifact init containers, left in the node's cache.

@@ -46,7 +46,7 @@ async function install(options: InstallOptions): Promise<number> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const options = optionsOrExitCode(INSTALL_HELP, () => parseInstallOptions(argv));
+  const options = await optionsOrExitCode(INSTALL_HELP, () => parseInstallOptions(argv));
   return typeof options === "number" ? options : install(options);
 }
 

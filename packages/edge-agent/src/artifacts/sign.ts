@@ -49,8 +49,8 @@ function parse(argv: string[]) {
   });
 }
 
-function main(argv: string[]): number {
-  const task = optionsOrExitCode(CLI.help, () => parse(argv));
+async function main(argv: string[]): Promise<number> {
+  const task = await optionsOrExitCode(CLI.help, () => parse(argv));
   if (typeof task === "number") return task;
   if ("generateKey" in task) {
     const { privateKeyPem, publicKeyPem } = generateSigningKey();
@@ -71,4 +71,4 @@ function main(argv: string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));
