@@ -1,25 +1,16 @@
 #!/usr/bin/env -S node --import tsx
-import { jsonLogger, onShutdown, processMetrics } from "@edgefleet/kit";
+import { jsonLogger, onShutdown, optionsOrExitCode, processMetrics } from "@edgefleet/kit";
 import { Registry } from "prom-client";
 import { loadModel } from "./model.js";
-import { HELP, parseOptions, type RuntimeOptions } from "./options.js";
+import { HELP, parseOptions } from "./options.js";
 import { RuntimeServer } from "./server.js";
 
 /** Longest a graceful shutdown may take before the process exits anyway. */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 async function main(argv: string[]): Promise<number> {
-  let opts: RuntimeOptions | "help";
-  try {
-    opts = parseOptions(argv);
-  } catch (err) {
-    console.error(`${err instanceof Error ? err.message : err}\n\n${HELP}`);
-    return 2;
-  }
-  if (opts === "help") {
-    console.log(HELP);
-    return 0;
-  }
+  const opts = await optionsOrExitCode(HELP, () => parseOptions(argv));
+  if (typeof opts === "number") return opts;
   const log = jsonLogger({ level: opts.logLevel }).with({ model: opts.modelName, version: opts.modelVersion });
   const registry = new Registry();
   processMetrics(registry);

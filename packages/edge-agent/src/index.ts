@@ -1,6 +1,6 @@
 export { type RunningAgent, startAgent } from "./agent/agent.js";
 export { RuntimeDiscovery } from "./agent/discovery.js";
-export { type AgentOptions, HELP, parseDuration, parseOptions } from "./agent/options.js";
+export { type AgentOptions, HELP, parseOptions } from "./agent/options.js";
 export { encodeTelemetry } from "./agent/telemetry.js";
 export { ArtifactCache } from "./artifacts/cache.js";
 export { checkCache } from "./artifacts/check.js";

@@ -1,42 +1,33 @@
 #!/usr/bin/env -S node --import tsx
-import { readFileSync } from "node:fs";
-import { jsonLogger, listen, onShutdown, processMetrics } from "@edgefleet/kit";
+import { jsonLogger, listen, onShutdown, optionsOrExitCode, processMetrics, readFlagFile } from "@edgefleet/kit";
 import { Registry } from "prom-client";
 import { Fleet } from "./fleet.js";
 import { gatewayServer } from "./http.js";
 import { ingester } from "./ingest.js";
 import { DeviceTimeouts } from "./liveness.js";
 import { gatewayMetrics } from "./metrics.js";
-import { type GatewayOptions, HELP, parseGatewayOptions } from "./options.js";
+import { HELP, parseGatewayOptions, type TlsFiles } from "./options.js";
 import { subscribe } from "./subscriber.js";
 
 /** Longest a graceful shutdown may take before the process exits anyway. */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
-function readPem(flag: string, file: string | undefined): Buffer | undefined {
-  if (file === undefined) return undefined;
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    throw new Error(`--${flag}: cannot read ${file}: ${(err as Error).message}`);
-  }
+/** The PEM files the TLS flags name; one that cannot be read is a bad flag like any other. */
+function readTls(files: TlsFiles): { ca?: Buffer; cert?: Buffer; key?: Buffer } {
+  return {
+    ...(files.ca === undefined ? {} : { ca: readFlagFile("tls-ca", files.ca) }),
+    ...(files.cert === undefined ? {} : { cert: readFlagFile("tls-cert", files.cert) }),
+    ...(files.key === undefined ? {} : { key: readFlagFile("tls-key", files.key) }),
+  };
 }
 
 async function main(argv: string[]): Promise<number> {
-  let opts: GatewayOptions | "help";
-  let tls: { ca?: Buffer; cert?: Buffer; key?: Buffer };
-  try {
-    opts = parseGatewayOptions(argv);
-    if (opts === "help") {
-      console.log(HELP);
-      return 0;
-    }
-    const [ca, cert, key] = [readPem("tls-ca", opts.tls.ca), readPem("tls-cert", opts.tls.cert), readPem("tls-key", opts.tls.key)];
-    tls = { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
-  } catch (err) {
-    console.error(`${err instanceof Error ? err.message : err}\n\n${HELP}`);
-    return 2;
-  }
+  const opts = await optionsOrExitCode(
+    HELP,
+    () => parseGatewayOptions(argv),
+    (o) => ({ ...o, pem: readTls(o.tls) }),
+  );
+  if (typeof opts === "number") return opts;
   const log = jsonLogger({ level: opts.logLevel }).with({ component: "telemetry-gateway", clientId: opts.clientId });
 
   const registry = new Registry();
@@ -51,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
   timeouts?.start();
   const subscriber = subscribe({
     brokerUrl: opts.brokerUrl,
-    tls,
+    tls: opts.pem,
     clientId: opts.clientId,
     sharedGroup: opts.sharedGroup,
     keepaliveSeconds: opts.keepaliveSeconds,

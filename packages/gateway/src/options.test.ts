@@ -1,3 +1,4 @@
+import { optionsOf } from "@edgefleet/kit";
 import { describe, expect, it } from "vitest";
 import { parseGatewayOptions } from "./options.js";
 
@@ -5,7 +6,7 @@ const base = ["--broker-url", "mqtts://broker:8883"];
 
 describe("gateway options", () => {
   it("has defaults: a shared subscription, a persistent session, the operator's http address", () => {
-    expect(parseGatewayOptions(base)).toMatchObject({
+    expect(optionsOf(parseGatewayOptions(base))).toMatchObject({
       brokerUrl: "mqtts://broker:8883",
       sharedGroup: "edgefleet-gateways",
       sessionExpirySeconds: 300,
@@ -17,7 +18,7 @@ describe("gateway options", () => {
   });
 
   it("subscribes unshared with an empty --shared-group, and only then times devices out by default", () => {
-    expect(parseGatewayOptions([...base, "--shared-group="])).toMatchObject({ sharedGroup: undefined, deviceTimeoutMs: 45_000 });
+    expect(optionsOf(parseGatewayOptions([...base, "--shared-group="]))).toMatchObject({ sharedGroup: undefined, deviceTimeoutMs: 45_000 });
   });
 
   it.each([
@@ -27,12 +28,14 @@ describe("gateway options", () => {
     ["2m", 120_000],
     ["0", undefined],
   ])("takes --device-timeout %s", (value, ms) => {
-    expect(parseGatewayOptions([...base, `--device-timeout=${value}`])).toMatchObject({ deviceTimeoutMs: ms });
-    expect(parseGatewayOptions([...base, "--shared-group=", `--device-timeout=${value}`])).toMatchObject({ deviceTimeoutMs: ms });
+    expect(optionsOf(parseGatewayOptions([...base, `--device-timeout=${value}`]))).toMatchObject({ deviceTimeoutMs: ms });
+    expect(optionsOf(parseGatewayOptions([...base, "--shared-group=", `--device-timeout=${value}`]))).toMatchObject({
+      deviceTimeoutMs: ms,
+    });
   });
 
   it("answers --help without other flags", () => {
-    expect(parseGatewayOptions(["--help"])).toBe("help");
+    expect(parseGatewayOptions(["--help"])).toEqual({ help: true });
   });
 
   it.each([

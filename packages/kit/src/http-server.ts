@@ -48,13 +48,18 @@ export function probeServer({ registry, healthy, ready, render }: ProbeServerOpt
   });
 }
 
+/** HOST:PORT, as --http-address flags take it; an empty host is every interface. */
+export function splitHostPort(address: string): { host: string; port: number } | undefined {
+  const match = /^(.*):(\d+)$/.exec(address);
+  return match ? { host: match[1] ?? "", port: Number(match[2]) } : undefined;
+}
+
 /** Listens on host:port (port 0 picks a free one); resolves to the port bound. */
 export function listen(server: Server, address: string): Promise<number> {
-  const match = /^(.*):(\d+)$/.exec(address);
-  if (!match) throw new Error(`--http-address must be HOST:PORT (e.g. 0.0.0.0:8080 or 127.0.0.1:0), got "${address}"`);
-  const [, host = "", port = "0"] = match;
+  const split = splitHostPort(address);
+  if (!split) throw new Error(`--http-address must be HOST:PORT (e.g. 0.0.0.0:8080 or 127.0.0.1:0), got "${address}"`);
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(Number(port), host || "0.0.0.0", () => resolve((server.address() as AddressInfo).port));
+    server.listen(split.port, split.host || "0.0.0.0", () => resolve((server.address() as AddressInfo).port));
   });
 }

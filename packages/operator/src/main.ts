@@ -1,6 +1,6 @@
 #!/usr/bin/env -S node --import tsx
 import { MANAGER } from "@edgefleet/api";
-import { jsonLogger, listen, onShutdown, probeServer, startTracing, type Tracing } from "@edgefleet/kit";
+import { jsonLogger, listen, onShutdown, optionsOrExitCode, probeServer, startTracing } from "@edgefleet/kit";
 import { KubeClient, LeaderElector, loadCredentials } from "@edgefleet/kube";
 import { Registry } from "prom-client";
 import { CONTROLLER_NAME, EdgeModelController } from "./controller/controller.js";
@@ -13,19 +13,14 @@ import { createMetricsSource } from "./rollout/metrics-source.js";
 const SHUTDOWN_TIMEOUT_MS = 15_000;
 
 async function main(argv: string[]): Promise<number> {
-  let opts: ReturnType<typeof parseOptions>;
-  let trace: Tracing;
-  try {
-    opts = parseOptions(argv);
-    trace = await startTracing(MANAGER);
-  } catch (err) {
-    console.error(`${err instanceof Error ? err.message : err}\n\n${HELP}`);
-    return 2;
-  }
-  if (opts.help) {
-    console.log(HELP);
-    return 0;
-  }
+  // Bad OTEL_* settings are usage errors too: the help names the variables.
+  const opts = await optionsOrExitCode(
+    HELP,
+    () => parseOptions(argv),
+    async (o) => ({ ...o, trace: await startTracing(MANAGER) }),
+  );
+  if (typeof opts === "number") return opts;
+  const { trace } = opts;
   const log = jsonLogger({ level: opts.logLevel }).with({ identity: opts.identity });
   const credentials = await loadCredentials(opts.kubeconfig);
 

@@ -1,9 +1,10 @@
+import { optionsOf } from "@edgefleet/kit";
 import { describe, expect, it } from "vitest";
 import { parseOptions } from "./options.js";
 
 describe("operator options", () => {
   it("has defaults for a fast failover and a modest request rate", () => {
-    const o = parseOptions([], {});
+    const o = optionsOf(parseOptions([], {}));
     expect(o).toMatchObject({
       workers: 4,
       kubeQps: 50,
@@ -16,10 +17,10 @@ describe("operator options", () => {
       analysisIntervalSeconds: 10,
       agentImage: "ghcr.io/edgefleet/edge-agent:0.1.0",
     });
-    expect(parseOptions(["--agent-image=registry.local:5000/edgefleet/edge-agent:0.2.0"], {}).agentImage).toBe(
+    expect(optionsOf(parseOptions(["--agent-image=registry.local:5000/edgefleet/edge-agent:0.2.0"], {})).agentImage).toBe(
       "registry.local:5000/edgefleet/edge-agent:0.2.0",
     );
-    expect(parseOptions(["--prometheus-url", "http://prom:9090", "--analysis-interval", "0.5"], {})).toMatchObject({
+    expect(optionsOf(parseOptions(["--prometheus-url", "http://prom:9090", "--analysis-interval", "0.5"], {}))).toMatchObject({
       prometheusUrl: "http://prom:9090",
       analysisIntervalSeconds: 0.5,
     });
@@ -44,7 +45,7 @@ describe("operator options", () => {
   });
 
   it("takes the kubeconfig from KUBECONFIG's first path when no flag names one", () => {
-    expect(parseOptions([], { KUBECONFIG: "/a/config:/b/config" }).kubeconfig).toBe("/a/config");
-    expect(parseOptions(["--kubeconfig", "/c"], { KUBECONFIG: "/a" }).kubeconfig).toBe("/c");
+    expect(optionsOf(parseOptions([], { KUBECONFIG: "/a/config:/b/config" })).kubeconfig).toBe("/a/config");
+    expect(optionsOf(parseOptions(["--kubeconfig", "/c"], { KUBECONFIG: "/a" })).kubeconfig).toBe("/c");
   });
 });

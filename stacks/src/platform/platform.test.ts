@@ -3,7 +3,7 @@ import { allCRDs, DEFAULT_RUNTIMES } from "@edgefleet/api";
 import { dashboardFiles, ruleFiles } from "@edgefleet/dashboards";
 import { parseOptions as parseAgentOptions } from "@edgefleet/edge-agent";
 import { parseGatewayOptions } from "@edgefleet/gateway";
-import { tracingEnabled, tracingProblems } from "@edgefleet/kit";
+import { optionsOf, tracingEnabled, tracingProblems } from "@edgefleet/kit";
 import { parseOptions } from "@edgefleet/operator";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -111,7 +111,7 @@ describe("Platform", () => {
   it("starts the operator with flags the operator accepts: all namespaces, its Lease in the platform's", () => {
     const [container] = podOf(one(all, "kubernetes:apps/v1:Deployment", "ef-operator")).containers;
     const expand = (a: string) => a.replace("$(POD_NAMESPACE)", "edgefleet-system").replace("$(POD_NAME)", "ef-operator-0");
-    const options = parseOptions((container?.args ?? []).map(expand), {});
+    const options = optionsOf(parseOptions((container?.args ?? []).map(expand), {}));
     expect(options).toMatchObject({
       namespace: undefined,
       leaderElectionNamespace: "edgefleet-system",
@@ -129,7 +129,7 @@ describe("Platform", () => {
     const prometheusUrl = "http://prometheus-operated.monitoring.svc:9090";
     const rs = await platform("ef-analysis", { monitoring: { ...ARGS.monitoring, prometheusUrl } });
     const [container] = podOf(one(rs, "kubernetes:apps/v1:Deployment", "ef-analysis-operator")).containers;
-    expect(parseOptions(container?.args ?? [], {}).prometheusUrl).toBe(prometheusUrl);
+    expect(optionsOf(parseOptions(container?.args ?? [], {})).prometheusUrl).toBe(prometheusUrl);
     const policy = one(rs, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "ef-analysis-edgefleet-operator");
     const egress = (policy.inputs.spec as { egress: { to?: unknown; ports: { port: number }[] }[] }).egress;
     expect(egress.filter((e) => e.to === undefined).flatMap((e) => e.ports.map((p) => p.port))).toEqual([443, 6443, 9090]);
@@ -160,7 +160,9 @@ describe("Platform", () => {
   it("starts the gateway with flags the gateway accepts: the broker over TLS, its pod name as a stable MQTT client id", () => {
     const gateway = one(all, "kubernetes:apps/v1:StatefulSet", "ef-gateway");
     const [container] = podOf(gateway).containers;
-    const options = parseGatewayOptions((container?.args ?? []).map((a) => a.replace("$(POD_NAME)", "edgefleet-telemetry-gateway-0")));
+    const options = optionsOf(
+      parseGatewayOptions((container?.args ?? []).map((a) => a.replace("$(POD_NAME)", "edgefleet-telemetry-gateway-0"))),
+    );
     expect(options).toMatchObject({
       brokerUrl: "mqtts://edgefleet-mqtt.edgefleet-system.svc:8883",
       tls: { ca: "/etc/edgefleet/mqtt/ca.crt", cert: "/etc/edgefleet/mqtt/tls.crt", key: "/etc/edgefleet/mqtt/tls.key" },
@@ -181,9 +183,8 @@ describe("Platform", () => {
     const pod = podOf(one(all, "kubernetes:apps/v1:DaemonSet", "ef-agent-jetson-orin"));
     expect(pod.nodeSelector).toEqual({ "edgefleet.io/hardware-class": "jetson-orin", "edgefleet.io/site": "factory-a" });
     const [container] = pod.containers;
-    const parsed = parseAgentOptions((container?.args ?? []).map((a) => a.replace("$(NODE_NAME)", "orin-07")));
-    if (parsed.help) throw new Error("expected options");
-    expect(parsed.options).toMatchObject({
+    const options = optionsOf(parseAgentOptions((container?.args ?? []).map((a) => a.replace("$(NODE_NAME)", "orin-07"))));
+    expect(options).toMatchObject({
       site: "factory-a",
       node: "orin-07",
       hardwareClass: "jetson-orin",
@@ -217,9 +218,7 @@ describe("Platform", () => {
   it("tells each class's agents their accelerators, and leaves a class it does not know to detection", async () => {
     const accelerators = (rs: readonly Registered[], name: string) => {
       const [container] = podOf(one(rs, "kubernetes:apps/v1:DaemonSet", name)).containers;
-      const parsed = parseAgentOptions((container?.args ?? []).map((a) => a.replace("$(NODE_NAME)", "node-1")));
-      if (parsed.help) throw new Error("expected options");
-      return parsed.options.accelerators;
+      return optionsOf(parseAgentOptions((container?.args ?? []).map((a) => a.replace("$(NODE_NAME)", "node-1")))).accelerators;
     };
     expect(accelerators(all, "ef-agent-rpi5-coral")).toEqual(["edgetpu", "cpu"]);
     const custom = await platform("custom", { agent: { enabled: true, hardwareClasses: ["x86-cpu", "my-fpga"] } });
@@ -315,7 +314,7 @@ describe("Platform", () => {
       "registry.factory.local/edgefleet/telemetry-gateway:1.2.3",
     ]);
     const [operator] = podOf(one(rs, "kubernetes:apps/v1:Deployment", "ef-images-operator")).containers;
-    expect(parseOptions(operator?.args ?? [], {}).agentImage).toBe("registry.factory.local/edgefleet/edge-agent:1.2.3");
+    expect(optionsOf(parseOptions(operator?.args ?? [], {})).agentImage).toBe("registry.factory.local/edgefleet/edge-agent:1.2.3");
   });
 
   it("leaves out what is switched off, and the policies for it", async () => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env -S node --import tsx
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { command, optionsOrExitCode } from "@edgefleet/kit";
 import { applyFleet } from "../fleet/apply.js";
 import { type CountOverrides, loadFleetProfile, withCounts } from "../fleet/profile.js";
 import { clusterExists, createCluster, deleteCluster, kwokctl, startCluster } from "./kwokctl.js";
@@ -10,9 +10,9 @@ import { loadToolchain } from "./toolchain.js";
 
 const DEFAULT_PROFILE = fileURLToPath(new URL("../../fleet/default.yaml", import.meta.url));
 
-const HELP = `Usage: tools/edgefleet cluster <command> [options]
-
-The local platform: a real Kubernetes control plane (etcd, kube-apiserver, kube-scheduler,
+const CLI = command({
+  usage: "tools/edgefleet cluster <command> [options]",
+  about: `The local platform: a real Kubernetes control plane (etcd, kube-apiserver, kube-scheduler,
 kube-controller-manager) run by kwokctl from locally built binaries, with a simulated edge
 fleet of kwok Nodes described by a fleet profile.
 
@@ -22,43 +22,38 @@ Commands:
   status   print whether the cluster runs, its kubeconfig and nodes per class
   nodes    list the fleet's nodes with class, site, architecture and readiness
   stop     stop the cluster's processes, keeping its data (start resumes it)
-  delete   stop the cluster and delete its data
-
-Options:
-  --name NAME        cluster name (default: ${DEFAULT_CLUSTER})
-  --profile FILE     fleet profile (default: tools/fleet/default.yaml)
-  --nodes N          total node count, spread over the classes in the profile's proportions
-  --count CLASS=N    node count of one class (repeatable; wins over --nodes)
-  --port PORT        fixed kube-apiserver port (default: random free port)
-  -h, --help         this help
-
-The kubeconfig is written to $EDGEFLEET_STATE_DIR/kwok/clusters/NAME/kubeconfig.yaml
-(default state dir: ~/.local/state/edgefleet); \`status\` prints it.`;
+  delete   stop the cluster and delete its data`,
+  positionals: true,
+  flags: {
+    name: { type: "string", arg: "NAME", default: DEFAULT_CLUSTER, help: "cluster name" },
+    profile: { type: "string", arg: "FILE", default: DEFAULT_PROFILE, defaultText: "tools/fleet/default.yaml", help: "fleet profile" },
+    nodes: { type: "integer", min: 0, help: "total node count, spread over the classes in the profile's proportions" },
+    count: {
+      type: "repeated",
+      arg: "CLASS=N",
+      check: { must: "be CLASS=N, for example --count jetson-orin=10", test: /^[a-z0-9-]+=\d+$/ },
+      help: "node count of one class (repeatable; wins over --nodes)",
+    },
+    port: { type: "integer", max: 65_535, defaultText: "random free port", help: "fixed kube-apiserver port" },
+  },
+  footer: `The kubeconfig is written to $EDGEFLEET_STATE_DIR/kwok/clusters/NAME/kubeconfig.yaml
+(default state dir: ~/.local/state/edgefleet); \`status\` prints it.`,
+});
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      name: { type: "string", default: DEFAULT_CLUSTER },
-      profile: { type: "string", default: DEFAULT_PROFILE },
-      nodes: { type: "string" },
-      count: { type: "string", multiple: true },
-      port: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  const command = positionals[0];
-  if (values.help || !command) {
-    console.log(HELP);
-    return command || values.help ? 0 : 2;
+  const values = await optionsOrExitCode(CLI.help, () => CLI.parse(argv, (v, positionals) => ({ ...v, subcommand: positionals[0] })));
+  if (typeof values === "number") return values;
+  const { subcommand } = values;
+  if (!subcommand) {
+    console.log(CLI.help);
+    return 2;
   }
   const cluster = values.name;
   const toolchain = loadToolchain();
   const kw = { toolchain, cluster, log: (line: string) => console.error(`  kwokctl: ${line}`) };
   const kubeconfig = kubeconfigPath(cluster);
 
-  const profile = async () => withCounts(await loadFleetProfile(values.profile), parseCounts(values.nodes, values.count));
+  const profile = async () => withCounts(await loadFleetProfile(values.profile), countOverrides(values.nodes, values.count));
   const reconcileFleet = async () => {
     const p = await profile();
     const started = Date.now();
@@ -78,12 +73,12 @@ async function main(argv: string[]): Promise<number> {
     console.error(`fleet: ${applied} nodes in ${p.classes.length} classes applied, ${deleted} removed, in ${seconds(started)}`);
   };
 
-  switch (command) {
+  switch (subcommand) {
     case "start": {
       const started = Date.now();
       if (!(await clusterExists(kw))) {
         console.error(`cluster: creating ${cluster} (binary runtime)...`);
-        await createCluster(kw, values.port ? { apiserverPort: Number(values.port) } : {});
+        await createCluster(kw, values.port === undefined ? {} : { apiserverPort: values.port });
       } else if (!(await apiserverReady(kubeconfig))) {
         console.error(`cluster: starting stopped cluster ${cluster}...`);
         await startCluster(kw);
@@ -120,21 +115,15 @@ async function main(argv: string[]): Promise<number> {
       console.error(`cluster: ${cluster} deleted`);
       return 0;
     default:
-      console.error(`unknown command "${command}"\n\n${HELP}`);
+      console.error(`unknown command "${subcommand}"\n\n${CLI.help}`);
       return 2;
   }
 }
 
-/** Parses --nodes and --count CLASS=N into count overrides, naming the bad flag on error. */
-export function parseCounts(nodes: string | undefined, counts: readonly string[] | undefined): CountOverrides {
-  const perClass: Record<string, number> = {};
-  for (const c of counts ?? []) {
-    const m = /^([a-z0-9-]+)=(\d+)$/.exec(c);
-    if (!m?.[1] || !m[2]) throw new Error(`--count ${c}: expected CLASS=N, for example --count jetson-orin=10`);
-    perClass[m[1]] = Number(m[2]);
-  }
-  if (nodes !== undefined && !/^\d+$/.test(nodes)) throw new Error(`--nodes ${nodes}: expected a whole number`);
-  return { ...(nodes === undefined ? {} : { total: Number(nodes) }), perClass };
+/** --nodes and each --count CLASS=N as count overrides. */
+function countOverrides(nodes: number | undefined, counts: readonly string[]): CountOverrides {
+  const perClass = Object.fromEntries(counts.map((c) => c.split("=")).map(([name, n]) => [name, Number(n)]));
+  return { ...(nodes === undefined ? {} : { total: nodes }), perClass };
 }
 
 function seconds(since: number): string {

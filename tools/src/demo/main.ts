@@ -5,8 +5,8 @@ import { spawnSync } from "node:child_process";
 import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import type { EdgeModel } from "@edgefleet/api";
+import { command, optionsOrExitCode } from "@edgefleet/kit";
 import { isNotFound, KubeClient, loadCredentials } from "@edgefleet/kube";
 import { buildModels } from "@edgefleet/test-models";
 import { DEFAULT_CLUSTER, kubeconfigPath, stateDir } from "../cluster/paths.js";
@@ -24,9 +24,9 @@ const NAMESPACE = "edgefleet-demo";
 const MODEL = "detector";
 const VERSIONS = { first: "2026.11.1", good: "2026.11.2", slow: "2026.11.3" } as const;
 
-const HELP = `Usage: tools/edgefleet demo [--once]
-
-Runs edgefleet's local platform and shows a staged over-the-air rollout on a simulated fleet:
+const CLI = command({
+  usage: "tools/edgefleet demo [--once]",
+  about: `Runs edgefleet's local platform and shows a staged over-the-air rollout on a simulated fleet:
   1. the local cluster: a real control plane and 20 kwok edge nodes in 4 hardware classes
   2. the platform, deployed by \`pulumi up\` of the \`local\` stack (CRDs, runtime catalog, ...)
   3. the services, all real and local: an HTTPS model registry, Mosquitto (TLS, per-node ACL),
@@ -36,14 +36,13 @@ Runs edgefleet's local platform and shows a staged over-the-air rollout on a sim
   4. the sample model ${MODEL} ${VERSIONS.first} placed on every node
   5. ${VERSIONS.good}, a good build, rolled out 1% -> 10% -> 100% of each class and promoted
   6. ${VERSIONS.slow}, a slower build, rolled back automatically on measured latency
-Then it keeps everything running until Ctrl-C, which stops all it started.
-
-Options:
-  --once       stop everything and exit after step 6
-  -h, --help   this help
-
-Ports: Prometheus ${DEFAULT_PORTS.prometheus}, gateway /metrics ${DEFAULT_PORTS.gateway}, operator /metrics ${DEFAULT_PORTS.operator},
-broker ${DEFAULT_PORTS.broker} (mqtts), registry ${DEFAULT_PORTS.artifacts} (https). Logs: ${join(stateDir(), "demo", "logs")}.`;
+Then it keeps everything running until Ctrl-C, which stops all it started.`,
+  flags: {
+    once: { type: "switch", help: "stop everything and exit after step 6" },
+  },
+  footer: `Ports: Prometheus ${DEFAULT_PORTS.prometheus}, gateway /metrics ${DEFAULT_PORTS.gateway}, operator /metrics ${DEFAULT_PORTS.operator},
+broker ${DEFAULT_PORTS.broker} (mqtts), registry ${DEFAULT_PORTS.artifacts} (https). Logs: ${join(stateDir(), "demo", "logs")}.`,
+});
 
 const say = (line: string) => console.error(line);
 const step = (n: number, what: string) => say(`\n[${n}/${STEPS}] ${what}`);
@@ -163,9 +162,9 @@ class Demo {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { once: { type: "boolean" }, help: { type: "boolean", short: "h" } } });
-  if (values.help) {
-    console.log(HELP);
+  const values = await optionsOrExitCode(CLI.help, () => CLI.parse(process.argv.slice(2), (v) => v));
+  if (typeof values === "number") {
+    process.exitCode = values;
     return;
   }
   const kubeconfig = kubeconfigPath(DEFAULT_CLUSTER);

@@ -1,5 +1,5 @@
 #!/usr/bin/env -S node --import tsx
-import { jsonLogger, onShutdown } from "@edgefleet/kit";
+import { jsonLogger, onShutdown, optionsOrExitCode } from "@edgefleet/kit";
 import { RefusalInbox } from "../artifacts/refusal-inbox.js";
 import { startAgent } from "./agent.js";
 import { HELP, parseOptions } from "./options.js";
@@ -8,18 +8,8 @@ import { HELP, parseOptions } from "./options.js";
 const SHUTDOWN_GRACE_MS = 5_000;
 
 async function main(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parseOptions>;
-  try {
-    parsed = parseOptions(argv);
-  } catch (err) {
-    console.error(`${err instanceof Error ? err.message : err}\n\n${HELP}`);
-    return 2;
-  }
-  if (parsed.help) {
-    console.log(HELP);
-    return 0;
-  }
-  const { options } = parsed;
+  const options = await optionsOrExitCode(HELP, () => parseOptions(argv));
+  if (typeof options === "number") return options;
   const log = jsonLogger({ level: options.logLevel }).with({ site: options.site, node: options.node });
   // Refusals of the runtime pods' verify-artifact init containers, left in the node's cache.
   const artifacts = options.artifactCacheDir === undefined ? undefined : new RefusalInbox(options.artifactCacheDir, log);

@@ -1,7 +1,7 @@
 #!/usr/bin/env -S node --import tsx
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { jsonLogger } from "@edgefleet/kit";
+import { jsonLogger, optionsOrExitCode } from "@edgefleet/kit";
 import { ArtifactCache } from "./cache.js";
 import { acquireCacheLock } from "./cache-lock.js";
 import { INSTALL_HELP, type InstallOptions, parseInstallOptions } from "./install-options.js";
@@ -46,18 +46,8 @@ async function install(options: InstallOptions): Promise<number> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parseInstallOptions>;
-  try {
-    parsed = parseInstallOptions(argv);
-  } catch (err) {
-    console.error(`${err instanceof Error ? err.message : err}\n\n${INSTALL_HELP}`);
-    return 2;
-  }
-  if (parsed.help) {
-    console.log(INSTALL_HELP);
-    return 0;
-  }
-  return install(parsed.options);
+  const options = await optionsOrExitCode(INSTALL_HELP, () => parseInstallOptions(argv));
+  return typeof options === "number" ? options : install(options);
 }
 
 main(process.argv.slice(2)).then(

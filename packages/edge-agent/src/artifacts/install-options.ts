@@ -1,37 +1,58 @@
-import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
-import { parseDuration } from "../agent/options.js";
+import { command, type Parsed, readFlagFile } from "@edgefleet/kit";
 import { DEFAULT_CACHE_MAX_BYTES } from "./cache.js";
 import type { ArtifactSpec } from "./installer.js";
 
 export const DEFAULT_CACHE_DIR = "/var/lib/edgefleet/artifacts";
 
-export const INSTALL_HELP = `Usage: node --import tsx packages/edge-agent/src/artifacts/install-cli.ts [options]
-
-Installs one model version's artifact into the node's artifact cache and verifies it (signature,
+const CLI = command({
+  usage: "node --import tsx packages/edge-agent/src/artifacts/install-cli.ts [options]",
+  about: `Installs one model version's artifact into the node's artifact cache and verifies it (signature,
 size, SHA-256; docs/artifacts.md). Exits 0 once the blob is verified and active, 1 with a JSON log
 line naming the refusal reason otherwise, 2 on bad flags. Run as the verify-artifact init container
-of every runtime pod: each flag defaults from the operator's environment (in brackets), so the pod
-needs no arguments. Installs on one node take turns through a lock file in the cache directory.
+of every runtime pod: each flag defaults from the operator's environment (env: below), so the pod
+needs no arguments. Installs on one node take turns through a lock file in the cache directory.`,
+  flags: {
+    model: {
+      type: "string",
+      arg: "NS/NAME",
+      required: true,
+      env: "EDGEFLEET_MODEL",
+      check: { must: "be NAMESPACE/NAME", test: /^[^/]+\/[^/]+$/ },
+      section: "Artifact",
+      help: "the EdgeModel",
+    },
+    version: { type: "string", arg: "VERSION", required: true, env: "EDGEFLEET_MODEL_VERSION", help: "its spec.version" },
+    uri: { type: "string", arg: "URI", required: true, env: "EDGEFLEET_ARTIFACT_URI", help: "https:// or file:// artifact" },
+    sha256: {
+      type: "string",
+      arg: "HEX",
+      required: true,
+      env: "EDGEFLEET_ARTIFACT_SHA256",
+      check: { must: "be 64 lowercase hex characters", test: /^[a-f0-9]{64}$/ },
+      help: "the artifact's SHA-256",
+    },
+    "size-bytes": { type: "integer", required: true, env: "EDGEFLEET_ARTIFACT_SIZE_BYTES", help: "the artifact's size" },
+    "signature-uri": { type: "string", arg: "URI", nonEmpty: true, env: "EDGEFLEET_SIGNATURE_URI", help: "the signature file" },
+    "public-key-file": {
+      type: "string",
+      arg: "FILE",
+      defaultText: "the PEM in EDGEFLEET_SIGNATURE_PUBLIC_KEY",
+      help: "Ed25519 public key, PEM",
+    },
+    "allow-unsigned": { type: "switch", help: "accept an artifact without a signature (local experiments only)" },
+    "cache-dir": { type: "string", arg: "DIR", default: DEFAULT_CACHE_DIR, section: "Cache", help: "the node's artifact cache" },
+    "cache-max-bytes": { type: "integer", default: String(DEFAULT_CACHE_MAX_BYTES), help: "bound on the cache's blobs" },
+    "lock-timeout": { type: "duration", default: "15m", help: "longest wait for another install on the node" },
+    "ca-file": {
+      type: "string",
+      arg: "FILE",
+      section: "Downloads",
+      help: "PEM certificates trusted for https:// instead of the system roots",
+    },
+  },
+});
 
-Artifact:
-  --model NS/NAME          the EdgeModel [EDGEFLEET_MODEL]
-  --version VERSION        its spec.version [EDGEFLEET_MODEL_VERSION]
-  --uri URI                https:// or file:// artifact [EDGEFLEET_ARTIFACT_URI]
-  --sha256 HEX             the artifact's SHA-256 [EDGEFLEET_ARTIFACT_SHA256]
-  --size-bytes N           the artifact's size [EDGEFLEET_ARTIFACT_SIZE_BYTES]
-  --signature-uri URI      the signature file [EDGEFLEET_SIGNATURE_URI]
-  --public-key-file FILE   Ed25519 public key, PEM (default: the PEM in EDGEFLEET_SIGNATURE_PUBLIC_KEY)
-  --allow-unsigned         accept an artifact without a signature (local experiments only)
-Cache:
-  --cache-dir DIR          the node's artifact cache (default: ${DEFAULT_CACHE_DIR})
-  --cache-max-bytes N      bound on the cache's blobs (default: ${DEFAULT_CACHE_MAX_BYTES})
-  --lock-timeout DUR       longest wait for another install on the node (default: 15m)
-Downloads:
-  --ca-file FILE           PEM certificates trusted for https:// instead of the system roots
-  -h, --help               this help
-
-Durations are a number with ms, s or m (e.g. 500ms, 1s, 2m).`;
+export const INSTALL_HELP = CLI.help;
 
 export interface InstallOptions {
   namespace: string;
@@ -45,94 +66,37 @@ export interface InstallOptions {
   ca: string | undefined;
 }
 
-export type ParsedInstallArgs = { help: true } | { help: false; options: InstallOptions };
-
-/** A flag's value, else its environment variable; an empty variable counts as unset. */
-function pick(flag: string, value: string | undefined, envName: string, env: NodeJS.ProcessEnv): string | undefined {
-  if (value !== undefined) {
-    if (value === "") throw new Error(`--${flag} must not be empty`);
-    return value;
-  }
-  return fromEnv(envName, env);
-}
-
-function fromEnv(name: string, env: NodeJS.ProcessEnv): string | undefined {
-  const value = env[name];
-  return value === undefined || value === "" ? undefined : value;
-}
-
-function required(flag: string, value: string | undefined, envName: string, env: NodeJS.ProcessEnv): string {
-  const v = pick(flag, value, envName, env);
-  if (v === undefined) throw new Error(`--${flag} is required (or set ${envName})`);
-  return v;
-}
-
-function positive(flag: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`--${flag} must be a positive integer, got "${value}"`);
-  return n;
-}
-
-function readFile(flag: string, path: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (err) {
-    throw new Error(`--${flag} cannot be read: ${(err as Error).message}`);
-  }
-}
-
-export function parseInstallOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): ParsedInstallArgs {
-  const { values: v } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      model: { type: "string" },
-      version: { type: "string" },
-      uri: { type: "string" },
-      sha256: { type: "string" },
-      "size-bytes": { type: "string" },
-      "signature-uri": { type: "string" },
-      "public-key-file": { type: "string" },
-      "allow-unsigned": { type: "boolean", default: false },
-      "cache-dir": { type: "string", default: DEFAULT_CACHE_DIR },
-      "cache-max-bytes": { type: "string", default: String(DEFAULT_CACHE_MAX_BYTES) },
-      "lock-timeout": { type: "string", default: "15m" },
-      "ca-file": { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
+export function parseInstallOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): Parsed<InstallOptions> {
+  return CLI.parse(
+    argv,
+    (v) => {
+      const [namespace = "", model = ""] = v.model.split("/");
+      const signatureUri = v["signature-uri"];
+      const keyFile = v["public-key-file"];
+      const publicKeyPem =
+        keyFile !== undefined ? readFlagFile("public-key-file", keyFile).toString("utf8") : env.EDGEFLEET_SIGNATURE_PUBLIC_KEY || undefined;
+      if (signatureUri !== undefined && publicKeyPem === undefined)
+        throw new Error("--signature-uri needs the public key: --public-key-file or EDGEFLEET_SIGNATURE_PUBLIC_KEY");
+      if (signatureUri === undefined && publicKeyPem !== undefined)
+        throw new Error("a public key was given without --signature-uri (EDGEFLEET_SIGNATURE_URI)");
+      const artifact: ArtifactSpec = {
+        uri: v.uri,
+        sha256: v.sha256,
+        sizeBytes: v["size-bytes"],
+        ...(signatureUri !== undefined && publicKeyPem !== undefined ? { signature: { uri: signatureUri, publicKeyPem } } : {}),
+      };
+      return {
+        namespace,
+        model,
+        version: v.version,
+        artifact,
+        requireSignature: !v["allow-unsigned"],
+        cacheDir: v["cache-dir"],
+        cacheMaxBytes: v["cache-max-bytes"],
+        lockTimeoutMs: v["lock-timeout"],
+        ca: v["ca-file"] === undefined ? undefined : readFlagFile("ca-file", v["ca-file"]).toString("utf8"),
+      };
     },
-  });
-  if (v.help) return { help: true };
-  const qualified = required("model", v.model, "EDGEFLEET_MODEL", env);
-  const [namespace, model, ...rest] = qualified.split("/");
-  if (!namespace || !model || rest.length) throw new Error(`--model must be NAMESPACE/NAME (EDGEFLEET_MODEL), got "${qualified}"`);
-  const sha256 = required("sha256", v.sha256, "EDGEFLEET_ARTIFACT_SHA256", env);
-  if (!/^[a-f0-9]{64}$/.test(sha256)) throw new Error(`--sha256 must be 64 lowercase hex characters, got "${sha256}"`);
-  const signatureUri = pick("signature-uri", v["signature-uri"], "EDGEFLEET_SIGNATURE_URI", env);
-  const publicKeyPem =
-    v["public-key-file"] !== undefined ? readFile("public-key-file", v["public-key-file"]) : fromEnv("EDGEFLEET_SIGNATURE_PUBLIC_KEY", env);
-  if (signatureUri !== undefined && publicKeyPem === undefined)
-    throw new Error("--signature-uri needs the public key: --public-key-file or EDGEFLEET_SIGNATURE_PUBLIC_KEY");
-  if (signatureUri === undefined && publicKeyPem !== undefined)
-    throw new Error("a public key was given without --signature-uri (EDGEFLEET_SIGNATURE_URI)");
-  const artifact: ArtifactSpec = {
-    uri: required("uri", v.uri, "EDGEFLEET_ARTIFACT_URI", env),
-    sha256,
-    sizeBytes: positive("size-bytes", required("size-bytes", v["size-bytes"], "EDGEFLEET_ARTIFACT_SIZE_BYTES", env)),
-    ...(signatureUri !== undefined && publicKeyPem !== undefined ? { signature: { uri: signatureUri, publicKeyPem } } : {}),
-  };
-  return {
-    help: false,
-    options: {
-      namespace,
-      model,
-      version: required("version", v.version, "EDGEFLEET_MODEL_VERSION", env),
-      artifact,
-      requireSignature: !v["allow-unsigned"],
-      cacheDir: v["cache-dir"],
-      cacheMaxBytes: positive("cache-max-bytes", v["cache-max-bytes"]),
-      lockTimeoutMs: parseDuration("lock-timeout", v["lock-timeout"]),
-      ca: v["ca-file"] === undefined ? undefined : readFile("ca-file", v["ca-file"]),
-    },
-  };
+    env,
+  );
 }

@@ -1,72 +1,67 @@
 #!/usr/bin/env -S node --import tsx
 import { readFileSync, writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { command, optionsOrExitCode } from "@edgefleet/kit";
 import { signFile } from "./sign-file.js";
 import { encodeEnvelope, generateSigningKey } from "./signature.js";
 
-const HELP = `Usage: node --import tsx packages/edge-agent/src/artifacts/sign.ts --key KEY.pem --model NAME --version VERSION [--out SIG] FILE
-       node --import tsx packages/edge-agent/src/artifacts/sign.ts --generate-key KEY.pem
-
-Signs a model file for one model version (docs/artifacts.md): writes the signature file (one line
+const CLI = command({
+  usage: [
+    "node --import tsx packages/edge-agent/src/artifacts/sign.ts --key KEY.pem --model NAME --version VERSION [--out SIG] FILE",
+    "node --import tsx packages/edge-agent/src/artifacts/sign.ts --generate-key KEY.pem",
+  ],
+  about: `Signs a model file for one model version (docs/artifacts.md): writes the signature file (one line
 of JSON: the statement {model, version, sha256} and its Ed25519 signature) to --out, or prints it.
-Prints {"sha256", "sizeBytes"} for the EdgeModel's artifact on stderr.
+Prints {"sha256", "sizeBytes"} for the EdgeModel's artifact on stderr.`,
+  positionals: true,
+  flags: {
+    key: {
+      type: "string",
+      arg: "KEY.pem",
+      help: "Ed25519 private key, PEM (PKCS#8), e.g. from --generate-key or openssl genpkey -algorithm ed25519",
+    },
+    model: { type: "string", arg: "NAME", help: "the EdgeModel's name (metadata.name)" },
+    version: { type: "string", arg: "VERSION", help: "the EdgeModel's spec.version this file is a build of" },
+    out: { type: "string", arg: "SIG", defaultText: "stdout", help: "where to write the signature file" },
+    "generate-key": {
+      type: "string",
+      arg: "KEY.pem",
+      check: { must: "name a .pem file", test: /\.pem$/ },
+      help: "write a new private key to KEY.pem and its public key to KEY.pub.pem",
+    },
+  },
+});
 
-Options:
-  --key KEY.pem            Ed25519 private key, PEM (PKCS#8), e.g. from --generate-key or
-                           openssl genpkey -algorithm ed25519
-  --model NAME             the EdgeModel's name (metadata.name)
-  --version VERSION        the EdgeModel's spec.version this file is a build of
-  --out SIG                where to write the signature file (default: stdout)
-  --generate-key KEY.pem   write a new private key to KEY.pem and its public key to KEY.pub.pem
-  -h, --help               this help`;
+type Task = { generateKey: string } | { file: string; key: string; model: string; version: string; out: string | undefined };
 
-const OPTIONS = {
-  key: { type: "string" },
-  model: { type: "string" },
-  version: { type: "string" },
-  out: { type: "string" },
-  "generate-key": { type: "string" },
-  help: { type: "boolean", short: "h" },
-} as const;
-
-function usage(message: string): number {
-  console.error(`${message}\n\n${HELP}`);
-  return 2;
+function parse(argv: string[]) {
+  return CLI.parse(argv, (v, positionals): Task => {
+    if (v["generate-key"] !== undefined) return { generateKey: v["generate-key"] };
+    // Required unless --generate-key, so the table cannot say it.
+    const need = (flag: "key" | "model" | "version"): string => {
+      const value = v[flag];
+      if (!value) throw new Error(`--${flag} is required`);
+      return value;
+    };
+    const [key, model, version] = [need("key"), need("model"), need("version")];
+    const [file, ...more] = positionals;
+    if (file === undefined || more.length > 0) throw new Error(`give exactly one FILE to sign, got ${positionals.length}`);
+    return { file, key, model, version, out: v.out };
+  });
 }
 
-function main(argv: string[]): number {
-  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (err) {
-    return usage(err instanceof Error ? err.message : String(err));
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  const keyOut = values["generate-key"];
-  if (keyOut !== undefined) {
-    if (!keyOut.endsWith(".pem")) return usage(`--generate-key must name a .pem file, got ${JSON.stringify(keyOut)}`);
+async function main(argv: string[]): Promise<number> {
+  const task = await optionsOrExitCode(CLI.help, () => parse(argv));
+  if (typeof task === "number") return task;
+  if ("generateKey" in task) {
     const { privateKeyPem, publicKeyPem } = generateSigningKey();
-    writeFileSync(keyOut, privateKeyPem, { mode: 0o600, flag: "wx" });
-    writeFileSync(keyOut.replace(/\.pem$/, ".pub.pem"), publicKeyPem, { flag: "wx" });
+    writeFileSync(task.generateKey, privateKeyPem, { mode: 0o600, flag: "wx" });
+    writeFileSync(task.generateKey.replace(/\.pem$/, ".pub.pem"), publicKeyPem, { flag: "wx" });
     return 0;
   }
-  for (const flag of ["key", "model", "version"] as const) {
-    if (!values[flag]) return usage(`--${flag} is required`);
-  }
-  if (positionals.length !== 1) return usage(`give exactly one FILE to sign, got ${positionals.length}`);
   try {
-    const signed = signFile({
-      file: positionals[0] as string,
-      model: values.model as string,
-      version: values.version as string,
-      privateKeyPem: readFileSync(values.key as string, "utf8"),
-    });
+    const signed = signFile({ file: task.file, model: task.model, version: task.version, privateKeyPem: readFileSync(task.key, "utf8") });
     const text = encodeEnvelope(signed.envelope);
-    if (values.out) writeFileSync(values.out, text);
+    if (task.out) writeFileSync(task.out, text);
     else process.stdout.write(text);
     console.error(JSON.stringify({ sha256: signed.sha256, sizeBytes: signed.sizeBytes }));
     return 0;
@@ -76,4 +71,4 @@ function main(argv: string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));
