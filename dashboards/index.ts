@@ -1,3 +1,5 @@
+/** @edgefleet/dashboards: The SRE kit: Grafana dashboards, Prometheus rules and their lint. Everything other packages may import is exported here. */
+
 export { boards } from "./boards/index.js";
 export { PENDING_METRICS } from "./contract.js";
 export { exportedFamilies } from "./exported.js";

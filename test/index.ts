@@ -1,3 +1,5 @@
+/** @edgefleet/test: Integration tests against the local platform, and their helpers. Everything other packages may import is exported here. */
+
 export { publish } from "./artifacts/publish.js";
 export { startServer } from "./artifacts/server.js";
 export { startMosquitto } from "./helpers/mosquitto.js";

@@ -1,3 +1,5 @@
+/** @edgefleet/tools: The local platform: toolchain installer, kwok cluster, edge fleet profiles, fleet simulator and demo. Everything other packages may import is exported here. */
+
 export { createCluster, deleteCluster } from "./cluster/kwokctl.js";
 export { kubeconfigPath, kwokWorkdir } from "./cluster/paths.js";
 export { kubeConfigFor, waitForNodesReady } from "./cluster/state.js";

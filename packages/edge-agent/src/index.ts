@@ -1,3 +1,5 @@
+/** @edgefleet/edge-agent: The edgefleet edge agent: hardware sensors, artifact verification, inference probes and the telemetry it publishes. Everything other packages may import is exported here. */
+
 export { type RunningAgent, startAgent } from "./agent/agent.js";
 export { RuntimeDiscovery } from "./agent/discovery.js";
 export { type AgentOptions, HELP, parseOptions } from "./agent/options.js";

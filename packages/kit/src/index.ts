@@ -1,3 +1,5 @@
+/** @edgefleet/kit: The process kit every edgefleet program runs on: command-line flags and --help, JSON logging, probe and metrics server, graceful shutdown, clock, backoff, periodic loops, process metrics, tracing. Everything other packages may import is exported here. */
+
 export { type Backoff, type BackoffOptions, exponentialBackoff, type Jitter } from "./backoff.js";
 export { type Clock, systemClock } from "./clock.js";
 export {
@@ -19,6 +21,7 @@ export { Periodic } from "./periodic.js";
 export { processMetrics } from "./process-metrics.js";
 export { seededRandom } from "./random.js";
 export { onShutdown } from "./shutdown.js";
+// Test support: the test clock, parsed options of a program, temporary directories.
 export { FakeClock } from "./testing/fake-clock.js";
 export { optionsOf } from "./testing/options-of.js";
 export { useTempDirs } from "./testing/temp-dir.js";

@@ -1,3 +1,5 @@
+/** @edgefleet/telemetry: The telemetry contract between edge agents and gateways: MQTT topics, payload schema v1, its validator and the metric vocabulary. Everything other packages may import is exported here. */
+
 export { METRIC_UNITS, METRICS, type Metric } from "./metrics.js";
 export { sample } from "./sample.js";
 export {
