@@ -22,10 +22,14 @@ export interface AgentArgs {
 export const AGENT = "edgefleet-edge-agent";
 
 /**
- * All the agent asks the API server: the list of its node's runtime pods (--discover-runtimes). RBAC
- * cannot confine a list to a field selector, so this is every pod's spec, cluster-wide (docs/pulumi.md).
+ * All the agent asks the API server: the list of its node's runtime pods (--discover-runtimes), and
+ * each one's controlling DaemonSet, so that only the operator's runtimes are measured. RBAC cannot
+ * confine a list to a field selector, so this is every pod's spec, cluster-wide (docs/pulumi.md).
  */
-export const AGENT_CLUSTER_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [{ apiGroups: [""], resources: ["pods"], verbs: ["list"] }];
+export const AGENT_CLUSTER_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
+  { apiGroups: [""], resources: ["pods"], verbs: ["list"] },
+  { apiGroups: ["apps"], resources: ["daemonsets"], verbs: ["get"] },
+];
 
 /** Where the host's /sys and /proc appear in the agent's container (its --sysfs-root). */
 const HOST_ROOT = "/host";

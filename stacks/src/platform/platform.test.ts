@@ -272,7 +272,10 @@ describe("Platform", () => {
   it("lets the agents list pods and nothing else, through their own ServiceAccount", () => {
     const clusterRole = one(all, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "ef-agent");
     expect(clusterRole.inputs).toMatchObject({ metadata: { name: "edgefleet-system-edge-agent" } });
-    expect(clusterRole.inputs.rules).toEqual([{ apiGroups: [""], resources: ["pods"], verbs: ["list"] }]);
+    expect(clusterRole.inputs.rules).toEqual([
+      { apiGroups: [""], resources: ["pods"], verbs: ["list"] },
+      { apiGroups: ["apps"], resources: ["daemonsets"], verbs: ["get"] },
+    ]);
     const binding = one(all, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "ef-agent");
     expect(binding.inputs).toMatchObject({
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "edgefleet-system-edge-agent" },
