@@ -32,7 +32,29 @@ async function main(argv: string[]): Promise<number> {
     inProgress: () => controller.inProgress(),
   });
   const observe = metrics.kubeClient;
-  const client = new KubeClient({ credentials, qps: opts.kubeQps, burst: opts.kubeBurst, observe, tracer: trace.tracer });
+  // Lease traffic has a client (and rate limit) of its own, so renewals never queue behind reconciles.
+  const leaseClient = new KubeClient({ credentials, qps: 10, burst: 10, observe });
+  const elector = opts.leaderElect
+    ? new LeaderElector({
+        client: leaseClient,
+        namespace: opts.leaderElectionNamespace,
+        name: opts.leaderElectionId,
+        identity: opts.identity,
+        leaseDurationSeconds: opts.leaseDurationSeconds,
+        renewDeadlineMs: opts.renewDeadlineMs,
+        retryPeriodMs: opts.retryPeriodMs,
+        log,
+      })
+    : undefined;
+  const client = new KubeClient({
+    credentials,
+    qps: opts.kubeQps,
+    burst: opts.kubeBurst,
+    observe,
+    tracer: trace.tracer,
+    // Past the renew deadline no write leaves, even one a reconcile issues before the step-down timer has run.
+    ...(elector ? { mayWrite: () => elector.leading } : {}),
+  });
   const controller = new EdgeModelController({
     client,
     ...(opts.namespace ? { namespace: opts.namespace } : {}),
@@ -67,20 +89,6 @@ async function main(argv: string[]): Promise<number> {
     intervalSeconds: opts.analysisIntervalSeconds,
   });
 
-  // Lease traffic has a client (and rate limit) of its own, so renewals never queue behind reconciles.
-  const leaseClient = new KubeClient({ credentials, qps: 10, burst: 10, observe });
-  const elector = opts.leaderElect
-    ? new LeaderElector({
-        client: leaseClient,
-        namespace: opts.leaderElectionNamespace,
-        name: opts.leaderElectionId,
-        identity: opts.identity,
-        leaseDurationSeconds: opts.leaseDurationSeconds,
-        renewDeadlineMs: opts.renewDeadlineMs,
-        retryPeriodMs: opts.retryPeriodMs,
-        log,
-      })
-    : undefined;
   const setLeader = metrics.leader;
 
   const server = probeServer({
