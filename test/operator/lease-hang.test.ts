@@ -62,6 +62,16 @@ describe("operator leader whose API server stops answering", () => {
     const b = new OperatorProcess({ kubeconfig: inject("kubeconfig"), namespace: ns, identity: "op-standby" });
     operators.push(b);
     await eventually("op-standby's caches warm", async () => ((await b.get("/readyz")).status === 200 ? true : undefined));
+    // A second standby behind the proxy, whose informers lose the API server below.
+    const c = new OperatorProcess({
+      kubeconfig: kubeconfigThrough(proxy.port),
+      namespace: ns,
+      identity: "op-cut-off",
+      extra: ["--informer-down-timeout", "1s"],
+    });
+    operators.push(c);
+    await eventually("op-cut-off's caches warm", async () => ((await c.get("/readyz")).status === 200 ? true : undefined));
+    expect([(await b.get("/healthz")).status, (await c.get("/healthz")).status]).toEqual([200, 200]);
 
     // Every request of op-hung now hangs: its lease renewals, its watches, its writes. Nothing fails fast.
     proxy.freeze();
@@ -79,5 +89,17 @@ describe("operator leader whose API server stops answering", () => {
     // Both processes write their wall clock of the same machine: the old leader had stopped first.
     expect(Date.parse(took.ts)).toBeGreaterThan(Date.parse(lost?.ts ?? ""));
     console.log(`standby became leader ${Date.parse(took.ts) - Date.parse(lost?.ts ?? "")} ms after the old leader stepped down`);
+  });
+
+  it("fails liveness of a standby whose informers can no longer list or watch", async () => {
+    const c = operators.find((o) => o.identity === "op-cut-off");
+    // Its open watches end; the relists that follow hang on the frozen proxy.
+    proxy?.cut();
+    const cutAt = performance.now();
+    await eventually("op-cut-off's /healthz fails", async () => ((await c?.get("/healthz"))?.status === 503 ? true : undefined), 15_000);
+    console.log(`liveness failed ${(performance.now() - cutAt).toFixed(0)} ms after the API connection was cut (timeout 1 s)`);
+    const failing = await c?.waitForLog("liveness probe failing");
+    expect(String(failing?.problems)).toMatch(/^informers .* without a list or watch for up to \d+ s \(most 1 s\)$/);
+    expect((await c?.get("/readyz"))?.status).toBe(200);
   });
 });

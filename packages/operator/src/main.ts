@@ -1,6 +1,6 @@
 #!/usr/bin/env -S node --import tsx
 import { MANAGER } from "@edgefleet/api";
-import { jsonLogger, listen, onShutdown, optionsOrExitCode, probeServer, startTracing } from "@edgefleet/kit";
+import { EventLoopLag, jsonLogger, listen, liveness, onShutdown, optionsOrExitCode, probeServer, startTracing } from "@edgefleet/kit";
 import { KubeClient, LeaderElector, loadCredentials } from "@edgefleet/kube";
 import { Registry } from "prom-client";
 import { CONTROLLER_NAME, EdgeModelController } from "./controller/controller.js";
@@ -91,9 +91,14 @@ async function main(argv: string[]): Promise<number> {
 
   const setLeader = metrics.leader;
 
+  const loop = new EventLoopLag({ maxLagMs: opts.maxEventLoopLagMs }).start();
   const server = probeServer({
     registry,
-    healthy: () => true,
+    healthy: liveness(
+      log,
+      () => loop.problem(),
+      () => controller.informerProblem(opts.informerDownTimeoutMs),
+    ),
     ready: () => controller.synced,
   });
   const port = await listen(server, opts.httpAddress);
@@ -124,6 +129,7 @@ async function main(argv: string[]): Promise<number> {
       setLeader(false);
       await trace.shutdown();
       server.close();
+      loop.stop();
       client.close();
       leaseClient.close();
       log.info("stopped");

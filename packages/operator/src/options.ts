@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { command, type Level, LOG_LEVEL_FLAG, type Parsed } from "@edgefleet/kit";
+import { command, type Level, LOG_LEVEL_FLAG, MAX_EVENT_LOOP_LAG_FLAG, type Parsed } from "@edgefleet/kit";
 import { leaseTimingsProblem } from "@edgefleet/kube";
 import { DEFAULT_AGENT_IMAGE } from "./planner/artifact-volume.js";
 
@@ -33,6 +33,12 @@ reports where they run in each EdgeModel's status.`,
     "retry-period": { type: "integer", arg: "MS", default: "500", help: "pause between lease attempts; below --renew-deadline" },
     "http-address": { type: "address", default: "0.0.0.0:8080", help: "/metrics, /healthz and /readyz; port 0 picks one" },
     "log-level": LOG_LEVEL_FLAG,
+    "max-event-loop-lag": MAX_EVENT_LOOP_LAG_FLAG,
+    "informer-down-timeout": {
+      type: "duration",
+      default: "3m",
+      help: "/healthz fails once an informer has gone this long without listing or watching (each retries by itself until then)",
+    },
     "watch-timeout": {
       type: "integer",
       arg: "SECONDS",
@@ -90,6 +96,8 @@ export interface OperatorOptions {
   retryPeriodMs: number;
   httpAddress: string;
   logLevel: Level;
+  maxEventLoopLagMs: number;
+  informerDownTimeoutMs: number;
   watchTimeoutSeconds: number;
   prometheusUrl: string | undefined;
   prometheusTimeoutSeconds: number;
@@ -119,6 +127,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       retryPeriodMs: v["retry-period"],
       httpAddress: v["http-address"],
       logLevel: v["log-level"],
+      maxEventLoopLagMs: v["max-event-loop-lag"],
+      informerDownTimeoutMs: v["informer-down-timeout"],
       watchTimeoutSeconds: v["watch-timeout"],
       prometheusUrl: v["prometheus-url"],
       prometheusTimeoutSeconds: v["prometheus-timeout"],
