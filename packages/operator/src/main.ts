@@ -114,7 +114,7 @@ async function main(argv: string[]): Promise<number> {
   if (elector) {
     elector.start({
       onStartedLeading: lead,
-      // Another instance may already lead: stop acting at once rather than drain.
+      // The renew deadline passed: a standby may lead once the lease expires (1 s later by default), so stop at once rather than drain.
       onStoppedLeading: () => process.exit(1),
     });
   } else lead();
