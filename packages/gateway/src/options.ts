@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { command, type Level, LOG_LEVEL_FLAG, type Parsed } from "@edgefleet/kit";
+import { command, type Level, LOG_LEVEL_FLAG, MAX_EVENT_LOOP_LAG_FLAG, type Parsed } from "@edgefleet/kit";
 
 export const DEFAULT_SHARED_GROUP = "edgefleet-gateways";
 /** 1.5 x the agents' default 30 s keepalive. */
@@ -51,6 +51,7 @@ message and serves the fleet's devices and inference latency as Prometheus metri
     },
     "http-address": { type: "address", default: "0.0.0.0:8080", help: "/metrics, /healthz and /readyz; port 0 picks one" },
     "log-level": LOG_LEVEL_FLAG,
+    "max-event-loop-lag": MAX_EVENT_LOOP_LAG_FLAG,
   },
 });
 
@@ -74,6 +75,7 @@ export interface GatewayOptions {
   deviceTimeoutMs: number | undefined;
   httpAddress: string;
   logLevel: Level;
+  maxEventLoopLagMs: number;
 }
 
 export function parseGatewayOptions(argv: string[]): Parsed<GatewayOptions> {
@@ -97,6 +99,7 @@ export function parseGatewayOptions(argv: string[]): Parsed<GatewayOptions> {
       deviceTimeoutMs: timeoutMs === 0 ? undefined : timeoutMs,
       httpAddress: v["http-address"],
       logLevel: v["log-level"],
+      maxEventLoopLagMs: v["max-event-loop-lag"],
     };
   });
 }
