@@ -96,7 +96,8 @@ const HOST_VIRTUAL_DEVICES = "/host/sys/devices/virtual";
  * effective (runtimes set no ambient capabilities, kubernetes/kubernetes#56374), and running the
  * agent as root would give a long-running network client what this one-shot step needs. The mount
  * is /sys/devices/virtual because its powercap directory is missing on nodes without RAPL (a VM),
- * where a hostPath of it would keep the agent from starting; the step then changes nothing.
+ * where a hostPath of it would keep the agent from starting; the step then changes nothing. A
+ * refusal (a security module's) is logged, not fatal: an agent without RAPL beats none at all.
  * Sysfs forgets the change when the node reboots, when the pod's init step runs again.
  */
 const RAPL_SCRIPT = `const fs = require("node:fs");
@@ -109,8 +110,12 @@ const walk = (dir) => {
     else if (e.name === "energy_uj") { fs.chownSync(path, -1, ${RAPL_READER_GID}); fs.chmodSync(path, 0o440); opened++; }
   }
 };
-if (fs.existsSync(root)) walk(root);
-console.log(opened ? "RAPL: " + opened + " energy_uj file(s) readable by group ${RAPL_READER_GID}" : "RAPL: no powercap zones on this node");`;
+try {
+  if (fs.existsSync(root)) walk(root);
+  console.log(opened ? "RAPL: " + opened + " energy_uj file(s) readable by group ${RAPL_READER_GID}" : "RAPL: no powercap zones on this node");
+} catch (err) {
+  console.error("RAPL: energy counters left root-only, the agent reports no RAPL power: " + err.message);
+}`;
 
 function raplAccess(image: string): { init: core.v1.Container; volume: core.v1.Volume } {
   const mount = hostDir("virtual-devices", "/sys/devices/virtual", HOST_VIRTUAL_DEVICES, false);
