@@ -119,6 +119,18 @@ describe("judge", () => {
     ]);
   });
 
+  it("is inconclusive on an unmeasured limit even while another class waits: its samples will not bring a reading", () => {
+    const requests = new Map([
+      ["jetson-orin", { stable: 500, canary: 7 }],
+      ["x86-cpu", { stable: 500, canary: 100 }],
+    ]);
+    const outcome = judge(request, measured({ requests, power: new Map() }));
+    expect(outcome.verdict).toBe("Inconclusive");
+    expect(outcome.message).toBe(
+      "limits set but not measured over 60s: x86-cpu: slo.maxPowerWatts is 15W but its nodes on 2.0 report no power",
+    );
+  });
+
   it("fails rather than holds when one class misses a limit and another's is unmeasured", () => {
     const outcome = judge(request, measured({ power: new Map([["jetson-orin", 40]]) }));
     expect(outcome.verdict).toBe("Fail");
