@@ -122,7 +122,14 @@ export class LeaderElector {
   }
 
   async #run(callbacks: LeaderCallbacks): Promise<void> {
-    const { clock, retryPeriodMs, renewDeadlineMs, log } = this.#o;
+    const { clock, retryPeriodMs, renewDeadlineMs, leaseDurationSeconds, log } = this.#o;
+    /**
+     * Where a term's renew deadline counts from after a write sent at sentAt was answered now. As
+     * client-go counts it: the next renewal cycle starts a retry period after the answer and has
+     * the renew deadline to succeed. But never past sentAt + lease duration, the earliest a
+     * standby may take the lease over, so a slow answer cannot stretch the term into another's.
+     */
+    const termFrom = (sentAt: number) => Math.min(clock.now() + retryPeriodMs, sentAt + leaseDurationSeconds * 1000 - renewDeadlineMs);
     let lost = false;
     const stepDown = () => {
       lost = true;
@@ -139,10 +146,10 @@ export class LeaderElector {
         return undefined;
       });
       if (this.#stopped || lost) break;
-      if (sentAt !== undefined && this.#leading) this.#deadline?.renewed(sentAt);
+      if (sentAt !== undefined && this.#leading) this.#deadline?.renewed(termFrom(sentAt));
       // An acquisition whose answer came after its own deadline would be a term already over.
       else if (sentAt !== undefined && clock.now() - sentAt < renewDeadlineMs) {
-        this.#deadline = new RenewDeadline(clock, renewDeadlineMs, sentAt, stepDown);
+        this.#deadline = new RenewDeadline(clock, renewDeadlineMs, termFrom(sentAt), stepDown);
         this.#leading = true;
         log.info("became leader", { lease: `${this.#o.namespace}/${this.#o.name}`, identity: this.#o.identity });
         callbacks.onStartedLeading();

@@ -1,8 +1,9 @@
 import type { Clock } from "@edgefleet/kit";
 
 /**
- * One leadership term's renew deadline: each renewal moves it to renewDeadline after the
- * renewal's write was sent, and a timer calls onPassed there once, whatever the lease requests in
+ * One leadership term's renew deadline: each renewal moves it to renewDeadline after the time the
+ * elector counts that renewal from (never later than its write was sent plus what keeps a standby
+ * out: see LeaderElector), and a timer calls onPassed there once, whatever the lease requests in
  * flight are doing. A term that has passed its deadline is over: later renewals do not revive it.
  */
 export class RenewDeadline {
@@ -10,21 +11,21 @@ export class RenewDeadline {
   #cancel: () => void = () => {};
   #fired = false;
 
-  /** Starts a term whose first write was sent at sentAt (monotonic ms); see renewed. */
+  /** Starts a term counted from `from` (monotonic ms); see renewed. */
   constructor(
     private readonly clock: Clock,
     private readonly renewDeadlineMs: number,
-    sentAt: number,
+    from: number,
     private readonly onPassed: () => void,
   ) {
-    this.#at = sentAt + renewDeadlineMs;
+    this.#at = from + renewDeadlineMs;
     this.#arm();
   }
 
-  /** A renewal whose write was sent at sentAt succeeded; ignored once the deadline has passed. */
-  renewed(sentAt: number): void {
+  /** A renewal counted from `from` succeeded; ignored once the deadline has passed. */
+  renewed(from: number): void {
     if (this.passed) return;
-    this.#at = Math.max(this.#at, sentAt + this.renewDeadlineMs);
+    this.#at = Math.max(this.#at, from + this.renewDeadlineMs);
     this.#arm();
   }
 
