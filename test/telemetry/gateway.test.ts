@@ -164,6 +164,25 @@ describe("telemetry gateway (real Mosquitto, real gateway process)", () => {
     expect(select(await scrape(gateway), "edgefleet_inference_requests_total", dev("orin-06"))).toEqual([]);
   });
 
+  it("drops a sample whose labels repeat a device label's name, counts it, and the scrape still parses", async () => {
+    const orin = await node("orin-07");
+    const samples = [
+      { metric: "throttled" as const, unit: "flag" as const, value: 1, labels: { site: "elsewhere", exported_site: "again" } },
+      { metric: "throttled" as const, unit: "flag" as const, value: 0, labels: { component: "soc" } },
+    ];
+    await orin.publishAsync(topic("orin-07", "telemetry"), json(telemetry(1, { samples })), { qos: 1 });
+    const m = await eventually(async () => {
+      const m = await scrape(gateway);
+      expect(seriesValue(m, "edgefleet_gateway_dropped_entries_total", { reason: "duplicate-label-name" })).toBe(1);
+      return m;
+    });
+    expect(select(m, "edgefleet_device_throttled", dev("orin-07")).map((s) => s.labels)).toEqual([
+      { ...dev("orin-07"), hardware_class: "jetson-orin", component: "soc" },
+    ]);
+    expect(seriesValue(m, "edgefleet_inference_requests_total", dev("orin-07"))).toBe(20);
+    expect(gateway.log()).toContain('"code":"duplicate-label-name"');
+  });
+
   it("passes promtool check metrics", async () => {
     const body = await gateway.metrics();
     const result = spawnSync("/usr/bin/promtool", ["check", "metrics"], { input: body, encoding: "utf8" });

@@ -1,7 +1,7 @@
 import { FakeClock } from "@edgefleet/kit";
 import type { BirthPayload, TelemetryPayload } from "@edgefleet/telemetry";
 import { describe, expect, it } from "vitest";
-import { Fleet } from "./fleet.js";
+import { Fleet, sampleLabels } from "./fleet.js";
 import { renderFamilies } from "./series.js";
 
 const at = { site: "s", node: "n1" };
@@ -46,7 +46,7 @@ describe("Fleet", () => {
   it("takes gauges from the newest message only, and counters from every message but duplicates", async () => {
     const fleet = new Fleet({ countSkippedAsGaps: true });
     fleet.birth(at, birth(), false);
-    expect([3, 1, 3].map((s) => fleet.telemetry(at, tele(s)))).toEqual(["accepted", "accepted", "duplicate"]);
+    expect([3, 1, 3].map((s) => fleet.telemetry(at, tele(s)).result)).toEqual(["accepted", "accepted", "duplicate"]);
     const out = await lines(fleet);
     expect(out).toContain('edgefleet_device_cpu_utilization_ratio{site="s",node="n1",hardware_class="orin"} 0.03');
     expect(out).toContain('edgefleet_device_spool_pending_messages{site="s",node="n1",hardware_class="orin"} 3');
@@ -59,6 +59,24 @@ describe("Fleet", () => {
     expect(await lines(fleet)).toContain(
       'edgefleet_device_throttled{site="s",node="n1",hardware_class="unknown",component="gpu",exported_node="x"} 1',
     );
+  });
+
+  it("refuses a sample whose labels would repeat a label name or are not label names, and keeps the message's others", async () => {
+    const fleet = new Fleet({ countSkippedAsGaps: true });
+    const throttled = (labels: Record<string, string>) => ({ metric: "throttled" as const, unit: "flag" as const, value: 1, labels });
+    const result = fleet.telemetry(
+      at,
+      tele(1, { samples: [throttled({ site: "x", exported_site: "y" }), throttled({ component: "gpu" })] }),
+    );
+    expect(result.result).toBe("accepted");
+    expect(result.drops.map((d) => d.reason)).toEqual(["duplicate-label-name"]);
+    const out = await lines(fleet);
+    expect(out.filter((l) => l.startsWith("edgefleet_device_throttled"))).toEqual([
+      'edgefleet_device_throttled{site="s",node="n1",hardware_class="unknown",component="gpu"} 1',
+    ]);
+    for (const bad of ["__name", "9lives", "a-b", ""])
+      expect(sampleLabels("throttled", { [bad]: "v" })).toMatchObject({ reason: "invalid-label-name" });
+    expect(sampleLabels("throttled", { node: "x", exported_site: "y" })).toEqual({ own: 'exported_site="y",exported_node="x"' });
   });
 
   it("a retained birth names the hardware class but leaves the device offline; a retained death does not undo a live birth", () => {

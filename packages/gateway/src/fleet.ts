@@ -15,7 +15,21 @@ import { Family, HistogramSeries, labelPairs, type Series, ValueSeries } from ".
 export const UNKNOWN_HARDWARE_CLASS = "unknown";
 
 /** The labels every device series starts with; a sample's own label of the same name becomes exported_<name>. */
-const DEVICE_LABELS = new Set(["site", "node", "hardware_class"]);
+const DEVICE_LABELS: ReadonlySet<string> = new Set(["site", "node", "hardware_class"]);
+
+/** Why a sample (or an inference or artifact entry) made no series; a closed list, the counter's reason label. */
+export const DROP_REASONS = ["invalid-label-name", "duplicate-label-name"] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+/** One entry of a message that made no series, and why. */
+export interface Drop {
+  readonly reason: DropReason;
+  /** What was dropped and the offending label, for the log. */
+  readonly detail: string;
+}
+
+/** Prometheus label names; names starting with __ are reserved for Prometheus itself. */
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 export type DeviceState = "online" | "offline";
 
@@ -29,7 +43,11 @@ export interface FleetOptions {
   readonly clock?: Clock;
 }
 
-export type TelemetryResult = "accepted" | "duplicate";
+export interface TelemetryResult {
+  readonly result: "accepted" | "duplicate";
+  /** Entries of the message that made no series, each counted and logged by the caller. */
+  readonly drops: readonly Drop[];
+}
 
 export interface NodeRef {
   readonly site: string;
@@ -112,10 +130,27 @@ class Device {
   }
 }
 
-/** The own labels of a sample, sorted by name so one label set is always one series. */
-function sampleLabels(labels: Record<string, string>): string {
-  const names = Object.keys(labels).sort();
-  return labelPairs(names.map((n) => [DEVICE_LABELS.has(n) ? `exported_${n}` : n, labels[n] ?? ""]));
+/**
+ * The own labels of a sample, sorted by name so one label set is always one series, or why it can
+ * have none: two equal label names in one series (`site` renamed next to a sample's own
+ * `exported_site`) make the whole exposition unparseable, so such a sample is refused, not rendered.
+ */
+export function sampleLabels(metric: string, labels: Record<string, string>): { own: string } | Drop {
+  const seen = new Set(DEVICE_LABELS);
+  const pairs: [string, string][] = [];
+  for (const name of Object.keys(labels).sort()) {
+    if (!LABEL_NAME.test(name) || name.startsWith("__"))
+      return {
+        reason: "invalid-label-name",
+        detail: `${metric}: label ${JSON.stringify(name.slice(0, 64))} is not a Prometheus label name`,
+      };
+    const exported = DEVICE_LABELS.has(name) ? `exported_${name}` : name;
+    if (seen.has(exported))
+      return { reason: "duplicate-label-name", detail: `${metric}: label ${name} would be a second ${exported} in one series` };
+    seen.add(exported);
+    pairs.push([exported, labels[name] ?? ""]);
+  }
+  return { own: labelPairs(pairs) };
 }
 
 /**
@@ -186,7 +221,8 @@ export class Fleet {
   telemetry(at: NodeRef, payload: TelemetryPayload): TelemetryResult {
     const device = this.device(at);
     const observed = device.seq.observe(payload.seq);
-    if (observed.kind === "duplicate") return "duplicate";
+    if (observed.kind === "duplicate") return { result: "duplicate", drops: [] };
+    const drops: Drop[] = [];
     const f = this.families;
     const newest = observed.kind !== "late";
     if (this.options.countSkippedAsGaps) {
@@ -199,7 +235,10 @@ export class Fleet {
     if (newest) {
       for (const s of payload.samples) {
         const family = f.samples.get(s.metric);
-        if (family) this.value(device, family, sampleLabels(s.labels), () => s.value);
+        if (!family) continue;
+        const labels = sampleLabels(s.metric, s.labels);
+        if ("reason" in labels) drops.push(labels);
+        else this.value(device, family, labels.own, () => s.value);
       }
       this.value(device, f.spoolPending, "", () => payload.spool.pendingMessages);
       this.value(device, f.spoolBytes, "", () => payload.spool.bytes);
@@ -227,7 +266,7 @@ export class Fleet {
       ]);
       this.value(device, f.artifactFailures, own, (v) => v + a.count);
     }
-    return "accepted";
+    return { result: "accepted", drops };
   }
 
   /** A death (clean shutdown or last will): up goes to 0 and every other series of the device goes. */
