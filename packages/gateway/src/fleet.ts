@@ -18,7 +18,7 @@ export const UNKNOWN_HARDWARE_CLASS = "unknown";
 const DEVICE_LABELS: ReadonlySet<string> = new Set(["site", "node", "hardware_class"]);
 
 /** Why a sample (or an inference or artifact entry) made no series; a closed list, the counter's reason label. */
-export const DROP_REASONS = ["invalid-label-name", "duplicate-label-name"] as const;
+export const DROP_REASONS = ["invalid-label-name", "duplicate-label-name", "series-limit", "label-values-limit"] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
 /** One entry of a message that made no series, and why. */
@@ -33,6 +33,16 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 export type DeviceState = "online" | "offline";
 
+/** Defaults of the per-node caps (the gateway's flags): generous for real hardware, small enough that no node can fill the gateway's memory. */
+export const DEFAULT_LIMITS = {
+  /** Exposition lines of one node's series (a histogram is 15): about a full message of samples plus 64 model versions. */
+  maxSeriesPerNode: 2_500,
+  /** Distinct values of one label name across one node's series (e.g. 256 CPUs, zones or model versions). */
+  maxLabelValuesPerNode: 256,
+  /** A model version not in a node's inference stats for this long has its inference series removed. */
+  inferenceStaleMs: 10 * 60_000,
+} as const;
+
 export interface FleetOptions {
   /**
    * Count numbers skipped in a node's seq as gaps: only right when this gateway sees every message
@@ -41,6 +51,20 @@ export interface FleetOptions {
   readonly countSkippedAsGaps: boolean;
   /** Wall clock for last-seen timestamps; monotonic time for silence (a wall clock step must not time out the fleet). */
   readonly clock?: Clock;
+  /** DEFAULT_LIMITS where left out. */
+  readonly maxSeriesPerNode?: number;
+  readonly maxLabelValuesPerNode?: number;
+  readonly inferenceStaleMs?: number;
+}
+
+type Pair = readonly [string, string];
+
+interface Owned {
+  readonly family: Family;
+  readonly key: string;
+  readonly series: Series;
+  /** Its own labels, counted in the device's label values while it exists. */
+  readonly pairs: readonly Pair[];
 }
 
 export interface TelemetryResult {
@@ -104,7 +128,13 @@ class Device {
   state: DeviceState | undefined;
   labels: string;
   /** Every series of this device except its gap counter, by family name and own labels. */
-  readonly owned = new Map<string, { family: Family; key: string; series: Series }>();
+  readonly owned = new Map<string, Owned>();
+  /** Exposition lines of the owned series, held against the series cap. */
+  lines = 0;
+  /** For each own label name, how many owned series carry each value: held against the label value cap. */
+  readonly values = new Map<string, Map<string, number>>();
+  /** Monotonic ms each model version (by its inference series' own labels) was last in the device's telemetry. */
+  readonly served = new Map<string, number>();
   readonly seq = new SequenceTracker();
   gaps: ValueSeries | undefined;
   infoLabels = "";
@@ -135,7 +165,7 @@ class Device {
  * have none: two equal label names in one series (`site` renamed next to a sample's own
  * `exported_site`) make the whole exposition unparseable, so such a sample is refused, not rendered.
  */
-export function sampleLabels(metric: string, labels: Record<string, string>): { own: string } | Drop {
+export function sampleLabels(metric: string, labels: Record<string, string>): { pairs: Pair[] } | Drop {
   const seen = new Set(DEVICE_LABELS);
   const pairs: [string, string][] = [];
   for (const name of Object.keys(labels).sort()) {
@@ -150,7 +180,7 @@ export function sampleLabels(metric: string, labels: Record<string, string>): { 
     seen.add(exported);
     pairs.push([exported, labels[name] ?? ""]);
   }
-  return { own: labelPairs(pairs) };
+  return { pairs };
 }
 
 /**
@@ -163,9 +193,15 @@ export class Fleet {
   private readonly devices = new Map<string, Device>();
   private readonly states = { online: 0, offline: 0 };
   private readonly clock: Clock;
+  private readonly limits: Readonly<Record<keyof typeof DEFAULT_LIMITS, number>>;
 
   constructor(private readonly options: FleetOptions) {
     this.clock = options.clock ?? systemClock;
+    this.limits = {
+      maxSeriesPerNode: options.maxSeriesPerNode ?? DEFAULT_LIMITS.maxSeriesPerNode,
+      maxLabelValuesPerNode: options.maxLabelValuesPerNode ?? DEFAULT_LIMITS.maxLabelValuesPerNode,
+      inferenceStaleMs: options.inferenceStaleMs ?? DEFAULT_LIMITS.inferenceStaleMs,
+    };
   }
 
   /** In exposition order. */
@@ -203,13 +239,14 @@ export class Fleet {
       device.labels = device.deviceLabels();
       for (const { series } of device.owned.values()) series.relabel(device.labels);
     }
-    const info = labelPairs([
+    const info: Pair[] = [
       ["arch", arch],
       ["agent_version", payload.agentVersion],
-    ]);
-    if (info !== device.infoLabels) {
+    ];
+    const infoLabels = labelPairs(info);
+    if (infoLabels !== device.infoLabels) {
       this.remove(device, this.families.info, device.infoLabels);
-      device.infoLabels = info;
+      device.infoLabels = infoLabels;
     }
     this.value(device, this.families.info, info, () => 1);
     this.setState(device, retained && device.state !== "online" ? "offline" : "online");
@@ -237,35 +274,50 @@ export class Fleet {
         const family = f.samples.get(s.metric);
         if (!family) continue;
         const labels = sampleLabels(s.metric, s.labels);
-        if ("reason" in labels) drops.push(labels);
-        else this.value(device, family, labels.own, () => s.value);
+        if ("reason" in labels) {
+          drops.push(labels);
+          continue;
+        }
+        const drop = this.admit(device, family, labels.pairs, 1);
+        if (drop) drops.push(drop);
+        else this.value(device, family, labels.pairs, () => s.value);
       }
-      this.value(device, f.spoolPending, "", () => payload.spool.pendingMessages);
-      this.value(device, f.spoolBytes, "", () => payload.spool.bytes);
+      this.value(device, f.spoolPending, [], () => payload.spool.pendingMessages);
+      this.value(device, f.spoolBytes, [], () => payload.spool.bytes);
     }
-    this.value(device, f.spoolDropped, "", (v) => Math.max(v, payload.spool.droppedMessages));
-    this.value(device, f.readErrors, "", (v) => v + payload.readErrors);
+    this.value(device, f.spoolDropped, [], (v) => Math.max(v, payload.spool.droppedMessages));
+    this.value(device, f.readErrors, [], (v) => v + payload.readErrors);
     for (const i of payload.inference) {
-      const own = labelPairs([
+      const pairs: Pair[] = [
         ["namespace", i.namespace],
         ["model", i.model],
         ["version", i.version],
         ["variant", i.variant],
         ["runtime", i.runtime],
-      ]);
-      this.value(device, f.requests, own, (v) => v + i.requests);
-      this.value(device, f.errors, own, (v) => v + i.errors);
-      this.histogram(device, own).add(i.latencyBucketCounts, i.latencySumSeconds);
+      ];
+      // The three series of a model version come and go together.
+      const drop = this.admit(device, f.requests, pairs, 2 + LATENCY_BUCKETS_SECONDS.length + 3);
+      if (drop) {
+        drops.push(drop);
+        continue;
+      }
+      device.served.set(labelPairs(pairs), this.clock.now());
+      this.value(device, f.requests, pairs, (v) => v + i.requests);
+      this.value(device, f.errors, pairs, (v) => v + i.errors);
+      this.histogram(device, pairs).add(i.latencyBucketCounts, i.latencySumSeconds);
     }
     for (const a of payload.artifactFailures) {
-      const own = labelPairs([
+      const pairs: Pair[] = [
         ["namespace", a.namespace],
         ["model", a.model],
         ["version", a.version],
         ["reason", a.reason],
-      ]);
-      this.value(device, f.artifactFailures, own, (v) => v + a.count);
+      ];
+      const drop = this.admit(device, f.artifactFailures, pairs, 1);
+      if (drop) drops.push(drop);
+      else this.value(device, f.artifactFailures, pairs, (v) => v + a.count);
     }
+    this.forgetStaleVersions(device);
     return { result: "accepted", drops };
   }
 
@@ -300,12 +352,9 @@ export class Fleet {
   }
 
   private offline(device: Device): void {
-    for (const [id, { family, key }] of device.owned) {
-      if (family === this.families.up) continue;
-      family.delete(key);
-      device.owned.delete(id);
-    }
+    for (const [id, { family }] of device.owned) if (family !== this.families.up) this.delete(device, id);
     device.infoLabels = "";
+    device.served.clear();
     this.setState(device, "offline");
   }
 
@@ -324,7 +373,7 @@ export class Fleet {
     if (device.state) this.states[device.state]--;
     device.state = state;
     this.states[state]++;
-    this.value(device, this.families.up, "", () => (state === "online" ? 1 : 0));
+    this.value(device, this.families.up, [], () => (state === "online" ? 1 : 0));
   }
 
   private heard(device: Device): void {
@@ -332,7 +381,7 @@ export class Fleet {
   }
 
   private seen(device: Device): void {
-    this.value(device, this.families.lastSeen, "", () => this.clock.wallMs() / 1000);
+    this.value(device, this.families.lastSeen, [], () => this.clock.wallMs() / 1000);
   }
 
   private gaps(device: Device): ValueSeries {
@@ -350,32 +399,85 @@ export class Fleet {
     return device.gaps;
   }
 
-  private owned<S extends Series>(device: Device, family: Family, own: string, make: () => S): S {
+  /**
+   * Whether a new series of `family` with these own labels, `lines` long, fits the node's caps:
+   * undefined when it fits or already exists, else the drop. The gateway's own per-device series
+   * (up, last seen, info, spool, read errors) are never refused; they count against the caps.
+   */
+  private admit(device: Device, family: Family, pairs: readonly Pair[], lines: number): Drop | undefined {
+    const own = labelPairs(pairs);
+    if (device.owned.has(`${family.name}\u0000${own}`)) return undefined;
+    const { maxSeriesPerNode, maxLabelValuesPerNode } = this.limits;
+    if (device.lines + lines > maxSeriesPerNode)
+      return {
+        reason: "series-limit",
+        detail: `${family.name}{${own}}: the node has ${device.lines} series lines, --max-series-per-node is ${maxSeriesPerNode}`,
+      };
+    for (const [name, value] of pairs) {
+      const values = device.values.get(name);
+      if (values !== undefined && !values.has(value) && values.size >= maxLabelValuesPerNode)
+        return {
+          reason: "label-values-limit",
+          detail: `${family.name}{${own}}: label ${name} has ${values.size} values on the node, --max-label-values-per-node is ${maxLabelValuesPerNode}`,
+        };
+    }
+    return undefined;
+  }
+
+  /** Removes the inference series of every model version the device's telemetry has not named for the stale time. */
+  private forgetStaleVersions(device: Device): void {
+    const servedBefore = this.clock.now() - this.limits.inferenceStaleMs;
+    for (const [own, at] of device.served) {
+      if (at > servedBefore) continue;
+      for (const family of [this.families.requests, this.families.errors, this.families.latency]) this.remove(device, family, own);
+      device.served.delete(own);
+    }
+  }
+
+  private owned<S extends Series>(device: Device, family: Family, pairs: readonly Pair[], make: (own: string) => S): S {
+    const own = labelPairs(pairs);
     const id = `${family.name}\u0000${own}`;
     const found = device.owned.get(id);
     if (found) return found.series as S;
-    const series = make();
+    const series = make(own);
     const key = `${device.key}\u0000${own}`;
     family.add(key, series);
-    device.owned.set(id, { family, key, series });
+    device.owned.set(id, { family, key, series, pairs });
+    device.lines += series.lines;
+    for (const [name, value] of pairs) {
+      const values = device.values.get(name) ?? new Map<string, number>();
+      device.values.set(name, values);
+      values.set(value, (values.get(value) ?? 0) + 1);
+    }
     return series;
   }
 
-  private value(device: Device, family: Family, own: string, update: (previous: number) => number): void {
-    const series = this.owned(device, family, own, () => new ValueSeries(family.name, own, device.labels));
+  private value(device: Device, family: Family, pairs: readonly Pair[], update: (previous: number) => number): void {
+    const series = this.owned(device, family, pairs, (own) => new ValueSeries(family.name, own, device.labels));
     series.value = update(series.value);
   }
 
-  private histogram(device: Device, own: string): HistogramSeries {
+  private histogram(device: Device, pairs: readonly Pair[]): HistogramSeries {
     const family = this.families.latency;
-    return this.owned(device, family, own, () => new HistogramSeries(family.name, LATENCY_BUCKETS_SECONDS, own, device.labels));
+    return this.owned(device, family, pairs, (own) => new HistogramSeries(family.name, LATENCY_BUCKETS_SECONDS, own, device.labels));
   }
 
   private remove(device: Device, family: Family, own: string): void {
-    const id = `${family.name}\u0000${own}`;
+    this.delete(device, `${family.name}\u0000${own}`);
+  }
+
+  private delete(device: Device, id: string): void {
     const found = device.owned.get(id);
     if (!found) return;
-    family.delete(found.key);
+    found.family.delete(found.key);
     device.owned.delete(id);
+    device.lines -= found.series.lines;
+    for (const [name, value] of found.pairs) {
+      const values = device.values.get(name);
+      const left = (values?.get(value) ?? 0) - 1;
+      if (left > 0) values?.set(value, left);
+      else values?.delete(value);
+      if (values?.size === 0) device.values.delete(name);
+    }
   }
 }

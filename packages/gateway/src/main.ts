@@ -32,7 +32,12 @@ async function main(argv: string[]): Promise<number> {
 
   const registry = new Registry();
   processMetrics(registry);
-  const fleet = new Fleet({ countSkippedAsGaps: opts.sharedGroup === undefined });
+  const fleet = new Fleet({
+    countSkippedAsGaps: opts.sharedGroup === undefined,
+    maxSeriesPerNode: opts.maxSeriesPerNode,
+    maxLabelValuesPerNode: opts.maxLabelValuesPerNode,
+    inferenceStaleMs: opts.inferenceStaleMs,
+  });
   const metrics = gatewayMetrics(registry, fleet);
   const deliver = ingester({ fleet, metrics, log });
   const timeouts =

@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { command, type Level, LOG_LEVEL_FLAG, type Parsed } from "@edgefleet/kit";
+import { DEFAULT_LIMITS } from "./fleet.js";
 
 export const DEFAULT_SHARED_GROUP = "edgefleet-gateways";
 /** 1.5 x the agents' default 30 s keepalive. */
@@ -49,6 +50,22 @@ message and serves the fleet's devices and inference latency as Prometheus metri
       defaultText: `${DEFAULT_DEVICE_TIMEOUT_SECONDS}s unshared, 0 shared`,
       help: "a device this gateway hears nothing from for this long is offline, as if its last will had come (the broker sends a frozen client's will late). Make it 1.5 x the agents' keepalive and longer than their telemetry interval. It needs every message of a device: with a shared subscription only when the group has this one gateway",
     },
+    "max-series-per-node": {
+      type: "integer",
+      default: String(DEFAULT_LIMITS.maxSeriesPerNode),
+      help: "series lines (a latency histogram is 15) one node may have; a sample or entry that would pass it is dropped and counted (edgefleet_gateway_dropped_entries_total)",
+    },
+    "max-label-values-per-node": {
+      type: "integer",
+      default: String(DEFAULT_LIMITS.maxLabelValuesPerNode),
+      help: "distinct values of one label name across one node's series; a sample or entry with one more is dropped and counted",
+    },
+    "inference-stale-after": {
+      type: "duration",
+      arg: "DURATION",
+      default: `${DEFAULT_LIMITS.inferenceStaleMs / 60_000}m`,
+      help: "a model version missing from a node's inference stats for this long (agents report every version they serve each interval) loses its inference series",
+    },
     "http-address": { type: "address", default: "0.0.0.0:8080", help: "/metrics, /healthz and /readyz; port 0 picks one" },
     "log-level": LOG_LEVEL_FLAG,
   },
@@ -72,6 +89,9 @@ export interface GatewayOptions {
   keepaliveSeconds: number;
   /** undefined: no timeout of its own (deaths and last wills only). */
   deviceTimeoutMs: number | undefined;
+  maxSeriesPerNode: number;
+  maxLabelValuesPerNode: number;
+  inferenceStaleMs: number;
   httpAddress: string;
   logLevel: Level;
 }
@@ -95,6 +115,9 @@ export function parseGatewayOptions(argv: string[]): Parsed<GatewayOptions> {
       sessionExpirySeconds: v["session-expiry"],
       keepaliveSeconds: v.keepalive,
       deviceTimeoutMs: timeoutMs === 0 ? undefined : timeoutMs,
+      maxSeriesPerNode: v["max-series-per-node"],
+      maxLabelValuesPerNode: v["max-label-values-per-node"],
+      inferenceStaleMs: v["inference-stale-after"],
       httpAddress: v["http-address"],
       logLevel: v["log-level"],
     };
