@@ -3,7 +3,7 @@ import { LATENCY_BUCKETS_SECONDS, REBIRTH_TOPIC } from "@edgefleet/telemetry";
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, parseExposition, select, seriesValue } from "./exposition.js";
-import { type GatewayProcess, startGateway } from "./gateway-process.js";
+import { type GatewayProcess, retireDevice, startGateway } from "./gateway-process.js";
 import { birth, death, json, telemetry, topic } from "./payloads.js";
 import { SITE, startTlsBroker, type TlsBroker } from "./tls-broker.js";
 
@@ -228,6 +228,36 @@ describe("gateway restart", () => {
         expect(seriesValue(await scrape(second), "edgefleet_inference_requests_total", dev("orin-13"))).toBe(100),
       );
       expect(second.log()).toContain('"sessionPresent":true');
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
+describe("retiring a device", () => {
+  it("clears its retained birth: running gateways forget it now, a restarted one never learns it", async () => {
+    const first = await startGateway({ broker: tls, clientId: "gateway-retire-1" });
+    try {
+      const retired = await node("orin-41");
+      await retired.publishAsync(topic("orin-41", "telemetry"), json(telemetry(1)), { qos: 1 });
+      await retired.endAsync();
+      await node("orin-42");
+      await eventually(async () => expect(seriesValue(await scrape(first), "edgefleet_inference_requests_total", dev("orin-41"))).toBe(20));
+
+      const run = retireDevice(tls, "orin-41");
+      expect(run.output).toContain("retained birth cleared");
+      expect(run.status).toBe(0);
+      await eventually(async () => expect(select(await scrape(first), "edgefleet_device_up", dev("orin-41"))).toEqual([]));
+      expect((await scrape(first)).filter((s) => s.labels.node === "orin-41")).toEqual([]);
+      expect(first.log()).toContain("device retired");
+    } finally {
+      await first.stop();
+    }
+    const second = await startGateway({ broker: tls, clientId: "gateway-retire-2" });
+    try {
+      // The other device's retained birth arrives; the retired one's is gone.
+      await eventually(async () => expect(seriesValue(await scrape(second), "edgefleet_device_up", dev("orin-42"))).toBe(0));
+      expect(select(await scrape(second), "edgefleet_device_up", dev("orin-41"))).toEqual([]);
     } finally {
       await second.stop();
     }

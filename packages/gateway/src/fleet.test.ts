@@ -156,6 +156,18 @@ describe("Fleet", () => {
     );
   });
 
+  it("forgets a retired device: every series, up and the gap counter included", async () => {
+    const fleet = new Fleet({ countSkippedAsGaps: true });
+    fleet.birth(at, birth(), false);
+    fleet.telemetry(at, tele(1));
+    fleet.birth({ site: "s", node: "kept" }, birth(), true);
+    expect(fleet.retire(at)).toBe(true);
+    expect(fleet.retire(at)).toBe(false);
+    expect((await lines(fleet)).filter((l) => l.includes('node="n1"'))).toEqual([]);
+    expect(fleet.deviceStates()).toEqual({ online: 0, offline: 1 });
+    expect(fleet.seriesLines).toBe((await lines(fleet)).length);
+  });
+
   it("a retained birth names the hardware class but leaves the device offline; a retained death does not undo a live birth", () => {
     const fleet = new Fleet({ countSkippedAsGaps: true });
     fleet.birth(at, birth(), true);

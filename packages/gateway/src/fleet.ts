@@ -329,6 +329,20 @@ export class Fleet {
     this.offline(device);
   }
 
+  /**
+   * A retired device (its retained birth cleared, docs/runbooks.md): every series of it goes, up and
+   * the gap counter too, and the device is forgotten. False when this gateway did not know it.
+   */
+  retire({ site, node }: NodeRef): boolean {
+    const device = this.devices.get(`${site}/${node}`);
+    if (!device) return false;
+    for (const id of device.owned.keys()) this.delete(device, id);
+    this.families.gaps.delete(device.key);
+    if (device.state) this.states[device.state]--;
+    this.devices.delete(device.key);
+    return true;
+  }
+
   /** Counts silence from now for every device: after this gateway itself heard nothing for a while (a lost broker connection). */
   restartSilence(): void {
     const now = this.clock.now();

@@ -60,6 +60,14 @@ describe("ingester", () => {
     expect(logged.map((l) => [l.msg, l.code])).toEqual([["dropped an entry of a telemetry message", "duplicate-label-name"]]);
   });
 
+  it("takes an empty birth (a cleared retained birth) as the device's retirement, not as malformed", () => {
+    const { counted, logged, deliver } = setup();
+    deliver({ topic: "edgefleet/v1/s/n/birth", payload: new Uint8Array(), retained: false });
+    deliver({ topic: "edgefleet/v1/s/n/telemetry", payload: new Uint8Array(), retained: false });
+    expect(counted).toEqual(["birth/accepted", "malformed-json", "telemetry/rejected"]);
+    expect(logged[0]).toMatchObject({ msg: "device retired: its retained birth was cleared", node: "n", known: false });
+  });
+
   it("never throws on arbitrary bytes", () => {
     const { deliver } = setup();
     for (const payload of [new Uint8Array([0xff, 0xfe, 0x00]), bytes("null"), bytes("[]"), bytes('{"schemaVersion":1}')])

@@ -49,6 +49,14 @@ export function ingester({ fleet, metrics, log, clock = systemClock, logEveryMs 
     warn("rejected a message", code, reason, topic);
   };
   return ({ topic, payload, retained }) => {
+    const parsed = payload.byteLength === 0 ? parseTopic(topic) : undefined;
+    if (parsed?.ok && parsed.topic.kind === "birth") {
+      // An empty message is how MQTT deletes a retained one: the device was retired (docs/runbooks.md).
+      const known = fleet.retire(parsed.topic);
+      metrics.message("birth", "accepted");
+      log.info("device retired: its retained birth was cleared", { site: parsed.topic.site, node: parsed.topic.node, known });
+      return;
+    }
     const result = validateMessage(topic, payload);
     if (!result.ok) {
       reject(topic, result.code, result.reason);

@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { command, type Level, LOG_LEVEL_FLAG, type Parsed } from "@edgefleet/kit";
+import { BROKER_FLAGS, type TlsFiles, tlsFiles } from "./broker-flags.js";
 import { DEFAULT_LIMITS } from "./fleet.js";
 
 export const DEFAULT_SHARED_GROUP = "edgefleet-gateways";
@@ -11,10 +12,7 @@ const CLI = command({
   about: `The edgefleet telemetry gateway: subscribes to the edge agents' MQTT telemetry, validates every
 message and serves the fleet's devices and inference latency as Prometheus metrics.`,
   flags: {
-    "broker-url": { type: "url", schemes: ["mqtt", "mqtts"], example: "mqtts://HOST:PORT", required: true, help: "the broker" },
-    "tls-ca": { type: "string", arg: "FILE", defaultText: "the system CAs", help: "CA that signed the broker's certificate" },
-    "tls-cert": { type: "string", arg: "FILE", help: "client certificate (CN = the gateway's MQTT identity); needs --tls-key" },
-    "tls-key": { type: "string", arg: "FILE", help: "its private key; needs --tls-cert" },
+    ...BROKER_FLAGS,
     "client-id": {
       type: "string",
       arg: "ID",
@@ -73,12 +71,6 @@ message and serves the fleet's devices and inference latency as Prometheus metri
 
 export const HELP = CLI.help;
 
-export interface TlsFiles {
-  ca: string | undefined;
-  cert: string | undefined;
-  key: string | undefined;
-}
-
 export interface GatewayOptions {
   brokerUrl: string;
   tls: TlsFiles;
@@ -98,11 +90,7 @@ export interface GatewayOptions {
 
 export function parseGatewayOptions(argv: string[]): Parsed<GatewayOptions> {
   return CLI.parse(argv, (v) => {
-    if ((v["tls-cert"] === undefined) !== (v["tls-key"] === undefined))
-      throw new Error("--tls-cert and --tls-key go together: give both or neither");
-    const tls = { ca: v["tls-ca"], cert: v["tls-cert"], key: v["tls-key"] };
-    if (v["broker-url"].startsWith("mqtt:") && Object.values(tls).some((f) => f !== undefined))
-      throw new Error("--tls-ca, --tls-cert and --tls-key need an mqtts:// --broker-url");
+    const tls = tlsFiles(v);
     const sharedGroup = v["shared-group"] === "" ? undefined : v["shared-group"];
     // A gateway in a shared group may see none of a live device's telemetry (Mosquitto deals the
     // group's messages round-robin over every node's), so its own silence check is opt-in there.
