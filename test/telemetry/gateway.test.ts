@@ -234,6 +234,51 @@ describe("gateway restart", () => {
   });
 });
 
+describe("per-node caps", () => {
+  it("drops and counts what would pass --max-series-per-node or --max-label-values-per-node, and keeps the node's other series", async () => {
+    const gateway = await startGateway({
+      broker: tls,
+      clientId: "gateway-caps",
+      extraArgs: ["--max-series-per-node=40", "--max-label-values-per-node=3"],
+    });
+    try {
+      const orin = await node("orin-51");
+      const zones = ["a", "b", "c", "d", "e"].map((zone) => ({
+        metric: "thermal_zone_temperature_celsius" as const,
+        unit: "celsius" as const,
+        value: 40,
+        labels: { zone },
+      }));
+      await orin.publishAsync(topic("orin-51", "telemetry"), json(telemetry(1, { samples: zones })), { qos: 1 });
+      const m = await eventually(async () => {
+        const m = await scrape(gateway);
+        expect(seriesValue(m, "edgefleet_gateway_dropped_entries_total", { reason: "label-values-limit" })).toBe(2);
+        return m;
+      });
+      expect(select(m, "edgefleet_device_thermal_zone_temperature_celsius", dev("orin-51")).map((s) => s.labels.zone)).toEqual([
+        "a",
+        "b",
+        "c",
+      ]);
+      // Up, last seen, info, spool (3), read errors, 3 zones and the first message's model version (17): 27 of 40 lines, so a second version does not fit.
+      const second = { ...telemetry(2).inference[0], version: "2026.12.1" } as ReturnType<typeof telemetry>["inference"][number];
+      await orin.publishAsync(
+        topic("orin-51", "telemetry"),
+        json(telemetry(2, { samples: [], inference: [...telemetry(2).inference, second] })),
+        { qos: 1 },
+      );
+      await eventually(async () => {
+        const m = await scrape(gateway);
+        expect(seriesValue(m, "edgefleet_gateway_dropped_entries_total", { reason: "series-limit" })).toBe(1);
+        expect(seriesValue(m, "edgefleet_inference_requests_total", dev("orin-51"))).toBe(40);
+      });
+      expect(spawnSync("/usr/bin/promtool", ["check", "metrics"], { input: await gateway.metrics(), encoding: "utf8" }).status).toBe(0);
+    } finally {
+      await gateway.stop();
+    }
+  });
+});
+
 describe("retiring a device", () => {
   it("clears its retained birth: running gateways forget it now, a restarted one never learns it", async () => {
     const first = await startGateway({ broker: tls, clientId: "gateway-retire-1" });
