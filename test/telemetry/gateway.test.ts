@@ -239,6 +239,8 @@ describe("per-node caps", () => {
     const gateway = await startGateway({
       broker: tls,
       clientId: "gateway-caps",
+      // Unshared: the default group still deals shares to the stopped gateways of earlier tests.
+      sharedGroup: "",
       extraArgs: ["--max-series-per-node=40", "--max-label-values-per-node=3"],
     });
     try {
@@ -281,7 +283,7 @@ describe("per-node caps", () => {
 
 describe("retiring a device", () => {
   it("clears its retained birth: running gateways forget it now, a restarted one never learns it", async () => {
-    const first = await startGateway({ broker: tls, clientId: "gateway-retire-1" });
+    const first = await startGateway({ broker: tls, clientId: "gateway-retire-1", sharedGroup: "" });
     try {
       const retired = await node("orin-41");
       await retired.publishAsync(topic("orin-41", "telemetry"), json(telemetry(1)), { qos: 1 });
@@ -298,7 +300,7 @@ describe("retiring a device", () => {
     } finally {
       await first.stop();
     }
-    const second = await startGateway({ broker: tls, clientId: "gateway-retire-2" });
+    const second = await startGateway({ broker: tls, clientId: "gateway-retire-2", sharedGroup: "" });
     try {
       // The other device's retained birth arrives; the retired one's is gone.
       await eventually(async () => expect(seriesValue(await scrape(second), "edgefleet_device_up", dev("orin-42"))).toBe(0));

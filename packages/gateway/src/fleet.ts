@@ -59,6 +59,15 @@ export interface FleetOptions {
 
 type Pair = readonly [string, string];
 
+/** A series' own labels, and their exposition text built once per message entry. */
+interface OwnLabels {
+  readonly pairs: readonly Pair[];
+  readonly own: string;
+}
+
+const ownLabels = (pairs: readonly Pair[]): OwnLabels => ({ pairs, own: labelPairs(pairs) });
+const NO_LABELS = ownLabels([]);
+
 interface Owned {
   readonly family: Family;
   readonly key: string;
@@ -239,14 +248,13 @@ export class Fleet {
       device.labels = device.deviceLabels();
       for (const { series } of device.owned.values()) series.relabel(device.labels);
     }
-    const info: Pair[] = [
+    const info = ownLabels([
       ["arch", arch],
       ["agent_version", payload.agentVersion],
-    ];
-    const infoLabels = labelPairs(info);
-    if (infoLabels !== device.infoLabels) {
+    ]);
+    if (info.own !== device.infoLabels) {
       this.remove(device, this.families.info, device.infoLabels);
-      device.infoLabels = infoLabels;
+      device.infoLabels = info.own;
     }
     this.value(device, this.families.info, info, () => 1);
     this.setState(device, retained && device.state !== "online" ? "offline" : "online");
@@ -278,44 +286,45 @@ export class Fleet {
           drops.push(labels);
           continue;
         }
-        const drop = this.admit(device, family, labels.pairs, 1);
+        const own = ownLabels(labels.pairs);
+        const drop = this.admit(device, family, own, 1);
         if (drop) drops.push(drop);
-        else this.value(device, family, labels.pairs, () => s.value);
+        else this.value(device, family, own, () => s.value);
       }
-      this.value(device, f.spoolPending, [], () => payload.spool.pendingMessages);
-      this.value(device, f.spoolBytes, [], () => payload.spool.bytes);
+      this.value(device, f.spoolPending, NO_LABELS, () => payload.spool.pendingMessages);
+      this.value(device, f.spoolBytes, NO_LABELS, () => payload.spool.bytes);
     }
-    this.value(device, f.spoolDropped, [], (v) => Math.max(v, payload.spool.droppedMessages));
-    this.value(device, f.readErrors, [], (v) => v + payload.readErrors);
+    this.value(device, f.spoolDropped, NO_LABELS, (v) => Math.max(v, payload.spool.droppedMessages));
+    this.value(device, f.readErrors, NO_LABELS, (v) => v + payload.readErrors);
     for (const i of payload.inference) {
-      const pairs: Pair[] = [
+      const own = ownLabels([
         ["namespace", i.namespace],
         ["model", i.model],
         ["version", i.version],
         ["variant", i.variant],
         ["runtime", i.runtime],
-      ];
+      ]);
       // The three series of a model version come and go together.
-      const drop = this.admit(device, f.requests, pairs, 2 + LATENCY_BUCKETS_SECONDS.length + 3);
+      const drop = this.admit(device, f.requests, own, 2 + LATENCY_BUCKETS_SECONDS.length + 3);
       if (drop) {
         drops.push(drop);
         continue;
       }
-      device.served.set(labelPairs(pairs), this.clock.now());
-      this.value(device, f.requests, pairs, (v) => v + i.requests);
-      this.value(device, f.errors, pairs, (v) => v + i.errors);
-      this.histogram(device, pairs).add(i.latencyBucketCounts, i.latencySumSeconds);
+      device.served.set(own.own, this.clock.now());
+      this.value(device, f.requests, own, (v) => v + i.requests);
+      this.value(device, f.errors, own, (v) => v + i.errors);
+      this.histogram(device, own).add(i.latencyBucketCounts, i.latencySumSeconds);
     }
     for (const a of payload.artifactFailures) {
-      const pairs: Pair[] = [
+      const own = ownLabels([
         ["namespace", a.namespace],
         ["model", a.model],
         ["version", a.version],
         ["reason", a.reason],
-      ];
-      const drop = this.admit(device, f.artifactFailures, pairs, 1);
+      ]);
+      const drop = this.admit(device, f.artifactFailures, own, 1);
       if (drop) drops.push(drop);
-      else this.value(device, f.artifactFailures, pairs, (v) => v + a.count);
+      else this.value(device, f.artifactFailures, own, (v) => v + a.count);
     }
     this.forgetStaleVersions(device);
     return { result: "accepted", drops };
@@ -387,7 +396,7 @@ export class Fleet {
     if (device.state) this.states[device.state]--;
     device.state = state;
     this.states[state]++;
-    this.value(device, this.families.up, [], () => (state === "online" ? 1 : 0));
+    this.value(device, this.families.up, NO_LABELS, () => (state === "online" ? 1 : 0));
   }
 
   private heard(device: Device): void {
@@ -395,7 +404,7 @@ export class Fleet {
   }
 
   private seen(device: Device): void {
-    this.value(device, this.families.lastSeen, [], () => this.clock.wallMs() / 1000);
+    this.value(device, this.families.lastSeen, NO_LABELS, () => this.clock.wallMs() / 1000);
   }
 
   private gaps(device: Device): ValueSeries {
@@ -418,8 +427,7 @@ export class Fleet {
    * undefined when it fits or already exists, else the drop. The gateway's own per-device series
    * (up, last seen, info, spool, read errors) are never refused; they count against the caps.
    */
-  private admit(device: Device, family: Family, pairs: readonly Pair[], lines: number): Drop | undefined {
-    const own = labelPairs(pairs);
+  private admit(device: Device, family: Family, { pairs, own }: OwnLabels, lines: number): Drop | undefined {
     if (device.owned.has(`${family.name}\u0000${own}`)) return undefined;
     const { maxSeriesPerNode, maxLabelValuesPerNode } = this.limits;
     if (device.lines + lines > maxSeriesPerNode)
@@ -448,8 +456,7 @@ export class Fleet {
     }
   }
 
-  private owned<S extends Series>(device: Device, family: Family, pairs: readonly Pair[], make: (own: string) => S): S {
-    const own = labelPairs(pairs);
+  private owned<S extends Series>(device: Device, family: Family, { pairs, own }: OwnLabels, make: (own: string) => S): S {
     const id = `${family.name}\u0000${own}`;
     const found = device.owned.get(id);
     if (found) return found.series as S;
@@ -466,14 +473,14 @@ export class Fleet {
     return series;
   }
 
-  private value(device: Device, family: Family, pairs: readonly Pair[], update: (previous: number) => number): void {
-    const series = this.owned(device, family, pairs, (own) => new ValueSeries(family.name, own, device.labels));
+  private value(device: Device, family: Family, labels: OwnLabels, update: (previous: number) => number): void {
+    const series = this.owned(device, family, labels, (own) => new ValueSeries(family.name, own, device.labels));
     series.value = update(series.value);
   }
 
-  private histogram(device: Device, pairs: readonly Pair[]): HistogramSeries {
+  private histogram(device: Device, labels: OwnLabels): HistogramSeries {
     const family = this.families.latency;
-    return this.owned(device, family, pairs, (own) => new HistogramSeries(family.name, LATENCY_BUCKETS_SECONDS, own, device.labels));
+    return this.owned(device, family, labels, (own) => new HistogramSeries(family.name, LATENCY_BUCKETS_SECONDS, own, device.labels));
   }
 
   private remove(device: Device, family: Family, own: string): void {
