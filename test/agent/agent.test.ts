@@ -2,9 +2,9 @@ import { spawnSync } from "node:child_process";
 import { useTempDirs } from "@edgefleet/kit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Mosquitto, startMosquitto } from "../helpers/mosquitto.js";
+import { TcpProxy } from "../helpers/tcp-proxy.js";
 import { AgentProcess } from "./agent-process.js";
 import { seqReport, TestSubscriber } from "./subscriber.js";
-import { TcpProxy } from "./tcp-proxy.js";
 
 const tempDir = useTempDirs("agent-it");
 /**

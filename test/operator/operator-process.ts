@@ -6,7 +6,15 @@ export type { LogLine } from "../helpers/json-log-process.js";
 export class OperatorProcess extends JsonLogProcess {
   readonly identity: string;
 
-  constructor(args: { kubeconfig: string; namespace: string; identity: string; extra?: string[]; env?: NodeJS.ProcessEnv }) {
+  constructor(args: {
+    kubeconfig: string;
+    namespace: string;
+    identity: string;
+    extra?: string[];
+    env?: NodeJS.ProcessEnv;
+    /** Where it serves /metrics (default: a port of its own choosing), e.g. a port Prometheus scrapes. */
+    httpAddress?: string;
+  }) {
     super(
       `operator ${args.identity}`,
       "packages/operator/src/main.ts",
@@ -20,7 +28,7 @@ export class OperatorProcess extends JsonLogProcess {
         "--identity",
         args.identity,
         "--http-address",
-        "127.0.0.1:0",
+        args.httpAddress ?? "127.0.0.1:0",
         ...(args.extra ?? []),
       ],
       args.env,

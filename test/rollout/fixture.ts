@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { EdgeModel, EdgeModelSpec } from "@edgefleet/api";
 import { variant } from "@edgefleet/api";
 import { namedNodes } from "@edgefleet/operator";
-import { freePort, type Prometheus, Service, startPrometheus } from "@edgefleet/tools";
+import { freePort, type Prometheus, type ScrapeJob, Service, startPrometheus } from "@edgefleet/tools";
 import type { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { eventually, freshNamespace } from "../helpers/kube.js";
 import { addProfileNode } from "../helpers/nodes.js";
@@ -73,8 +73,9 @@ export interface RolloutSuite {
 
 /**
  * A namespace, a small fleet of the suite's own nodes, a real Prometheus scraping the suite's
- * exporter every second, and a real operator that analyses rollouts every second; or, with
- * `prometheus: "unreachable"`, an operator pointed at a port nothing listens on.
+ * exporter and the operator (whose node assignments analysis joins on) every second, and a real
+ * operator that analyses rollouts every second; or, with `prometheus: "unreachable"`, an operator
+ * pointed at a port nothing listens on.
  */
 export async function startRolloutSuite(opts: {
   kc: KubeConfig;
@@ -82,6 +83,8 @@ export async function startRolloutSuite(opts: {
   kubeconfig: string;
   name: string;
   prometheus: "real" | "unreachable";
+  /** More host:port targets for the real Prometheus, e.g. a real telemetry gateway. */
+  scrape?: readonly ScrapeJob[];
 }): Promise<RolloutSuite> {
   const { kc, core } = opts;
   await installApi(kc);
@@ -102,9 +105,19 @@ export async function startRolloutSuite(opts: {
   let exporter: Exporter | undefined;
   let prometheus: Prometheus | undefined;
   let url: string;
+  // Fixed, so Prometheus finds an operator restarted by a test where it found the first.
+  const operatorAddress = `127.0.0.1:${await freePort()}`;
   if (opts.prometheus === "real") {
     exporter = await Exporter.start();
-    prometheus = await startPrometheus({ dir, interval: "1s", jobs: [{ job: "gateway", targets: [`127.0.0.1:${exporter.port}`] }] });
+    prometheus = await startPrometheus({
+      dir,
+      interval: "1s",
+      jobs: [
+        { job: "gateway", targets: [`127.0.0.1:${exporter.port}`] },
+        { job: "operator", targets: [operatorAddress] },
+        ...(opts.scrape ?? []),
+      ],
+    });
     url = prometheus.url;
   } else {
     url = `http://127.0.0.1:${await freePort()}`;
@@ -114,6 +127,7 @@ export async function startRolloutSuite(opts: {
       kubeconfig: opts.kubeconfig,
       namespace: ns,
       identity,
+      httpAddress: operatorAddress,
       extra: ["--prometheus-url", url, "--analysis-interval", "1", "--prometheus-timeout", "1"],
     });
     await operator.waitForLog("controller started");
@@ -164,19 +178,24 @@ export function rolloutSpec(profile: string, over: Partial<EdgeModelSpec> = {}):
   };
 }
 
-/** One exported series per class for a model version, on the first node of the class. */
+/**
+ * Exported series for a model version on every node of each class: analysis counts those of the
+ * nodes the operator placed the version on (edgefleet_rollout_assignment), wherever they are.
+ */
 export function seriesFor(suite: RolloutSuite, model: string, version: string, latencySeconds: number): ExportedSeries[] {
-  return CLASSES.map((cls) => ({
-    namespace: suite.ns,
-    model,
-    version,
-    hardwareClass: cls,
-    node: suite.nodes[cls]?.[0] ?? "",
-    latencySeconds,
-    requestsPerSecond: 20,
-    powerWatts: 12,
-    temperatureCelsius: 61,
-  }));
+  return CLASSES.flatMap((cls) =>
+    (suite.nodes[cls] ?? []).map((node) => ({
+      namespace: suite.ns,
+      model,
+      version,
+      hardwareClass: cls,
+      node,
+      latencySeconds,
+      requestsPerSecond: 20,
+      powerWatts: 12,
+      temperatureCelsius: 61,
+    })),
+  );
 }
 
 /** Merge-patches an EdgeModel's annotations (null removes one). */

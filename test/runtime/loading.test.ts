@@ -29,6 +29,8 @@ describe("CPU runtime while its model loads", () => {
       expect((await call(`${url}/v2/models/detector`)).status).toBe(200);
       const text = await registry.metrics();
       expect(text).toContain('edgefleet_runtime_inference_requests_total{model="detector",version="1.0.0",result="unavailable"} 1');
+      // Another model's name is the client's error, counted under the one model version served.
+      expect(text).toContain('edgefleet_runtime_inference_requests_total{model="detector",version="1.0.0",result="client_error"} 1');
     } finally {
       await runtime.close();
       await runtime.release();

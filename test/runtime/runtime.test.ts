@@ -130,6 +130,21 @@ describe("CPU runtime process: errors name the field", () => {
     ["an unknown output", { inputs: [input()], outputs: [{ name: "boxes" }] }, /outputs\[0\]\.name: no output "boxes"/],
     ["a non-string id", { id: 7, inputs: [input()] }, /id: must be a string/],
     [
+      "a batch over --max-input-bytes (default: 64 samples, at least 1 MiB)",
+      { inputs: [input({ shape: [100_000, 3, IMAGE_SIZE, IMAGE_SIZE], data: [] })] },
+      /inputs\[0\]\.shape: \[100000,3,32,32\] takes 1228800000 bytes, over the 1048576 bytes left .*\(--max-input-bytes\)/,
+    ],
+    [
+      "a batch past what a typed array can hold",
+      { inputs: [input({ shape: [2 ** 40, 3, IMAGE_SIZE, IMAGE_SIZE], data: [] })] },
+      /inputs\[0\]\.shape: .*--max-input-bytes/,
+    ],
+    [
+      "an empty batch",
+      { inputs: [input({ shape: [0, 3, IMAGE_SIZE, IMAGE_SIZE], data: [] })] },
+      /inputs\[0\]\.shape: \[0,3,32,32\] has a 0 dimension/,
+    ],
+    [
       "binary data without the header",
       { inputs: [input({ parameters: { binary_data_size: 4 } })] },
       /binary_data_size: binary data needs the Inference-Header-Content-Length header/,
@@ -201,7 +216,10 @@ describe("CPU runtime process: errors name the field", () => {
         )?.[1],
       );
     expect(count("success")).toBeGreaterThanOrEqual(3);
-    expect(count("invalid")).toBeGreaterThanOrEqual(14);
+    // Junk (malformed, another model, a huge batch, a wrong method, too large) is the client's error,
+    // never the model's: the error ratio a rollout is judged on reads only result="error".
+    expect(count("client_error")).toBeGreaterThanOrEqual(19);
+    expect(count("error")).toBe(0);
     expect(text).toContain('edgefleet_runtime_inference_duration_seconds_bucket{le="0.0005",model="detector",version="1.0.0"}');
     expect(text).not.toMatch(/model="yolo"/);
     const file = join(models.dir, "metrics.txt");

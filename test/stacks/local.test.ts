@@ -119,17 +119,25 @@ describe("the local stack with the real Pulumi engine", () => {
       "edgefleet-operator",
       "edgefleet-telemetry-gateway",
     ]);
-    // The API server's own RBAC authorizer: the agents' ServiceAccount may list pods, nothing more.
-    const agentMay = async (verb: string, resource: string) => {
+    // The API server's own RBAC authorizer: the agents' ServiceAccount may list pods and get the
+    // DaemonSets that own them, nothing more.
+    const agentMay = async (verb: string, resource: string, group = "") => {
       const user = `system:serviceaccount:${NAMESPACE}:edgefleet-edge-agent`;
       const review = await kc.makeApiClient(AuthorizationV1Api).createSubjectAccessReview({
-        body: { spec: { user, groups: ["system:serviceaccounts", "system:authenticated"], resourceAttributes: { verb, resource } } },
+        body: { spec: { user, groups: ["system:serviceaccounts", "system:authenticated"], resourceAttributes: { verb, resource, group } } },
       });
       return review.status?.allowed ?? false;
     };
     expect(
-      await Promise.all([agentMay("list", "pods"), agentMay("watch", "pods"), agentMay("get", "pods"), agentMay("list", "secrets")]),
-    ).toEqual([true, false, false, false]);
+      await Promise.all([
+        agentMay("list", "pods"),
+        agentMay("get", "daemonsets", "apps"),
+        agentMay("watch", "pods"),
+        agentMay("get", "pods"),
+        agentMay("list", "daemonsets", "apps"),
+        agentMay("list", "secrets"),
+      ]),
+    ).toEqual([true, true, false, false, false, false]);
     const configMaps = await kc
       .makeApiClient(CoreV1Api)
       .listNamespacedConfigMap({ namespace: NAMESPACE, labelSelector: "app.kubernetes.io/part-of=edgefleet" });

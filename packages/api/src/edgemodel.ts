@@ -222,9 +222,18 @@ const SloSchema = Type.Object(
       Type.Number({ exclusiveMinimum: 0, description: "Highest acceptable 95th percentile inference latency on any device, in seconds." }),
     ),
     maxPowerWatts: Type.Optional(
-      Type.Number({ exclusiveMinimum: 0, description: "Highest acceptable power draw of a device while serving, in watts." }),
+      Type.Number({
+        exclusiveMinimum: 0,
+        description:
+          "Highest acceptable power draw of a device while serving, in watts; the nodes must report power (edge-agent --sensors), or rollout analysis is inconclusive.",
+      }),
     ),
-    maxTemperatureCelsius: Type.Optional(Type.Number({ description: "Highest acceptable device temperature, in degrees Celsius." })),
+    maxTemperatureCelsius: Type.Optional(
+      Type.Number({
+        description:
+          "Highest acceptable device temperature, in degrees Celsius; the nodes must report temperature (edge-agent --sensors), or rollout analysis is inconclusive.",
+      }),
+    ),
   },
   { description: "Service-level objectives every device must meet; rollout analysis judges new versions against them." },
 );
@@ -360,9 +369,11 @@ const CheckSchema = Type.Object(
       description: "What was checked: latency, latency-vs-stable, error-ratio, power, temperature or samples.",
     }),
     hardwareClass: Type.Optional(Type.String({ maxLength: 63, description: "The hardware class the check is about." })),
-    value: Type.Optional(Type.Number({ description: "The new version's value, in the metric's base unit." })),
+    value: Type.Optional(
+      Type.Number({ description: "The new version's value, in the metric's base unit; absent when nothing was measured." }),
+    ),
     threshold: Type.Optional(Type.Number({ description: "The limit the value was held to." })),
-    passed: Type.Boolean({ description: "Whether the value was within the limit." }),
+    passed: Type.Boolean({ description: "Whether the value was within the limit; false for a limit with no value measured." }),
   },
   { description: "One comparison of a measured value with its limit." },
 );
@@ -372,7 +383,7 @@ const AnalysisStatusSchema = Type.Object(
     time: Type.String({ format: "date-time", description: "When the analysis ran." }),
     verdict: StringEnum(VERDICTS, {
       description:
-        "Pass, Fail (a limit missed), Wait (too few samples), Inconclusive (the metrics source failed) or Skipped (analysis disabled or impossible).",
+        "Pass, Fail (a limit missed), Wait (too few samples), Inconclusive (the metrics source failed, or a limit set in spec.slo has no reading) or Skipped (analysis disabled or impossible).",
     }),
     message: Type.String({ maxLength: 4096, description: "The analysis in words." }),
     checks: Type.Optional(

@@ -14,7 +14,14 @@ async function main(argv: string[]): Promise<number> {
   const log = jsonLogger({ level: opts.logLevel }).with({ model: opts.modelName, version: opts.modelVersion });
   const registry = new Registry();
   processMetrics(registry);
-  const runtime = new RuntimeServer({ name: opts.modelName, version: opts.modelVersion, registry, log, maxBodyBytes: opts.maxBodyBytes });
+  const runtime = new RuntimeServer({
+    name: opts.modelName,
+    version: opts.modelVersion,
+    registry,
+    log,
+    maxBodyBytes: opts.maxBodyBytes,
+    maxInputBytes: opts.maxInputBytes,
+  });
   // Listen before loading, so health checks see a live runtime that is not ready yet.
   const address = await runtime.listen(opts.httpAddress);
   log.info("listening", { address });

@@ -1,8 +1,13 @@
 import { LATENCY_BUCKETS_SECONDS } from "@edgefleet/telemetry";
 import { Counter, Histogram, type Registry } from "prom-client";
 
-/** How an infer request for the served model ended. */
-export const RESULTS = ["success", "invalid", "unavailable", "error"] as const;
+/**
+ * How an infer request ended: success; client_error, the client's fault (4xx: malformed, another
+ * model, too large, wrong method); unavailable, shed by the runtime (503: the model still loading);
+ * error, the model or server failed (500). Only success and error say anything about the model: an
+ * error ratio is error / (success + error), so junk sent to a runtime cannot fail its rollout.
+ */
+export const RESULTS = ["success", "client_error", "unavailable", "error"] as const;
 export type Result = (typeof RESULTS)[number];
 
 export interface InferenceMetrics {
@@ -29,7 +34,7 @@ export function inferenceMetrics(registry: Registry, model: { name: string; vers
   const duration = histogram.labels(labels);
   const requests = new Counter({
     name: "edgefleet_runtime_inference_requests_total",
-    help: "Infer requests for the served model, by result: success, invalid (4xx), unavailable (model loading), error.",
+    help: "Infer requests to this runtime, labelled with the one model version it serves, by result: success, client_error (4xx), unavailable (503, model loading), error (500, inference failed).",
     labelNames: ["model", "version", "result"],
     registers: [registry],
   });

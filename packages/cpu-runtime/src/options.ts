@@ -1,4 +1,5 @@
 import { command, type Level, LOG_LEVEL_FLAG, type Parsed } from "@edgefleet/kit";
+import { DEFAULT_MAX_BATCH, MIN_MAX_INPUT_BYTES } from "./request.js";
 import { DEFAULT_MAX_BODY_BYTES } from "./server.js";
 
 /** Name and version are URL path segments, and label values in the runtime's metrics. */
@@ -38,6 +39,12 @@ const CLI = command({
       default: String(DEFAULT_MAX_BODY_BYTES),
       help: "largest infer request body accepted; larger ones get 413",
     },
+    "max-input-bytes": {
+      type: "integer",
+      min: 0,
+      default: "0",
+      help: `most bytes one infer request's input tensors may take, checked from their shapes before anything is allocated; larger ones get 400 naming the input. 0: ${DEFAULT_MAX_BATCH} samples of the model's inputs (open dimensions as 1), at least ${MIN_MAX_INPUT_BYTES} bytes`,
+    },
     "intra-op-threads": { type: "integer", min: 0, default: "0", help: "onnxruntime threads per inference; 0 is one per core" },
     "log-level": LOG_LEVEL_FLAG,
   },
@@ -51,6 +58,7 @@ export interface RuntimeOptions {
   modelPath: string;
   httpAddress: string;
   maxBodyBytes: number;
+  maxInputBytes: number;
   intraOpThreads: number;
   logLevel: Level;
 }
@@ -62,6 +70,7 @@ export function parseOptions(argv: string[]): Parsed<RuntimeOptions> {
     modelPath: v["model-path"],
     httpAddress: v["http-address"],
     maxBodyBytes: v["max-body-bytes"],
+    maxInputBytes: v["max-input-bytes"],
     intraOpThreads: v["intra-op-threads"],
     logLevel: v["log-level"],
   }));

@@ -14,10 +14,28 @@ export interface InferRequest {
 
 type TypedData = ReturnType<Datatype["allocate"]>;
 
-/** The request body and, with the binary tensor data extension, where the next input's bytes start. */
+/**
+ * The request body and, with the binary tensor data extension, where the next input's bytes start;
+ * and how many bytes of input tensors the request may still allocate.
+ */
 interface Body {
   bytes: Buffer;
   binaryOffset: number | undefined;
+  inputBytesLeft: number;
+}
+
+/** The default --max-input-bytes: this many samples of the model's inputs... */
+export const DEFAULT_MAX_BATCH = 64;
+/** ...but never less than this, for models whose open dimensions are not a batch (a sequence length). */
+export const MIN_MAX_INPUT_BYTES = 1024 * 1024;
+
+/**
+ * The most bytes one request's input tensors may take when --max-input-bytes is not given:
+ * DEFAULT_MAX_BATCH samples, a sample being every input with its open dimensions as 1.
+ */
+export function defaultMaxInputBytes(inputs: readonly TensorSpec[]): number {
+  const sample = inputs.reduce((sum, s) => sum + s.shape.reduce((n, d) => n * Math.max(d, 1), 1) * (s.type?.size ?? 8), 0);
+  return Math.max(MIN_MAX_INPUT_BYTES, sample * DEFAULT_MAX_BATCH);
 }
 
 const bad = (message: string) => new ProtocolError(400, message);
@@ -46,6 +64,8 @@ function checkShape(value: unknown, spec: TensorSpec, field: string): number[] {
   const shape = value as number[];
   if (shape.length !== spec.shape.length || shape.some((d, i) => spec.shape[i] !== -1 && spec.shape[i] !== d))
     throw bad(`${field}: ${showShape(shape)} does not fit input "${spec.name}" of shape ${showShape(spec.shape)} (-1: any size)`);
+  // An empty tensor has nothing to infer, and onnxruntime's answer to one would count as a model error.
+  if (shape.includes(0)) throw bad(`${field}: ${showShape(shape)} has a 0 dimension; every dimension must be at least 1`);
   return shape;
 }
 
@@ -90,6 +110,14 @@ function tensor(input: unknown, index: number, model: LoadedModel, inputs: Reado
     throw bad(`${field}.datatype: input "${spec.name}" takes ${spec.type.oip}, got ${JSON.stringify(input.datatype)}`);
   const shape = checkShape(input.shape, spec, `${field}.shape`);
   const expected = shape.reduce((a, b) => a * b, 1);
+  // Checked before anything is allocated: a huge batch would otherwise take the runtime's memory,
+  // or fail as a RangeError that reads as the model's error.
+  const bytes = expected * spec.type.size;
+  if (bytes > body.inputBytesLeft)
+    throw bad(
+      `${field}.shape: ${showShape(shape)} takes ${bytes} bytes, over the ${body.inputBytesLeft} bytes left of the runtime's limit on a request's inputs (--max-input-bytes); send a smaller batch`,
+    );
+  body.inputBytesLeft -= bytes;
   const binarySize = isObject(input.parameters) ? input.parameters.binary_data_size : undefined;
   const data =
     binarySize === undefined
@@ -120,15 +148,19 @@ function headerLength(value: string | undefined, bodyLength: number): number | u
 }
 
 /**
- * Parses infer request bodies for one model; the model's input lookup is built once. With an
+ * Parses infer request bodies for one model; the model's input lookup is built once. A request's
+ * input tensors may take at most maxInputBytes, checked from their shapes before allocating. With an
  * Inference-Header-Content-Length header (the binary tensor data extension) the body is that many
  * bytes of JSON followed by the inputs' raw bytes, in input order.
  */
-export function inferRequestParser(model: LoadedModel): (bytes: Buffer, jsonLength: string | undefined) => InferRequest {
+export function inferRequestParser(
+  model: LoadedModel,
+  maxInputBytes: number,
+): (bytes: Buffer, jsonLength: string | undefined) => InferRequest {
   const inputs = new Map(model.inputs.map((s) => [s.name, s]));
   return (bytes, jsonLengthHeader) => {
     const jsonLength = headerLength(jsonLengthHeader, bytes.length);
-    const body: Body = { bytes, binaryOffset: jsonLength };
+    const body: Body = { bytes, binaryOffset: jsonLength, inputBytesLeft: maxInputBytes };
     let request: unknown;
     try {
       request = JSON.parse(bytes.toString("utf8", 0, jsonLength ?? bytes.length));

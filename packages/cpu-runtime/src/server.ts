@@ -9,7 +9,7 @@ import runtimePackage from "../package.json" with { type: "json" };
 import { ProtocolError } from "./errors.js";
 import { type InferenceMetrics, inferenceMetrics } from "./metrics.js";
 import type { LoadedModel, TensorSpec } from "./model.js";
-import { type InferRequest, inferRequestParser } from "./request.js";
+import { defaultMaxInputBytes, type InferRequest, inferRequestParser } from "./request.js";
 import { type Route, route } from "./routes.js";
 
 export const SERVER_NAME = "edgefleet-cpu-runtime";
@@ -27,6 +27,8 @@ export interface RuntimeServerOptions {
   log: Logger;
   /** Infer request bodies above this are refused with 413. */
   maxBodyBytes?: number;
+  /** Requests whose input tensors would take more bytes are refused with 400; 0 or unset: defaultMaxInputBytes of the model. */
+  maxInputBytes?: number;
 }
 
 /** What the runtime serves once the model has loaded; metadata JSON is rendered once. */
@@ -65,7 +67,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       chunks.push(chunk);
     });
     req.on("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
-    req.on("error", reject);
+    // A client that goes away mid-body is the client's failure, not the model's.
+    req.on("error", (err) => reject(new ProtocolError(400, `request body could not be read: ${err.message}`)));
   });
 }
 
@@ -99,7 +102,13 @@ export class RuntimeServer {
       inputs: tensorMetadata(model.inputs),
       outputs: tensorMetadata(model.outputs),
     });
-    this.serving = { model, parse: inferRequestParser(model), metadata, outputs: new Map(model.outputs.map((o) => [o.name, o])) };
+    const maxInputBytes = this.options.maxInputBytes || defaultMaxInputBytes(model.inputs);
+    this.serving = {
+      model,
+      parse: inferRequestParser(model, maxInputBytes),
+      metadata,
+      outputs: new Map(model.outputs.map((o) => [o.name, o])),
+    };
   }
 
   /** Listens on host:port (port 0 picks one); resolves to the bound address as host:port. */
@@ -137,7 +146,7 @@ export class RuntimeServer {
     const method = r.kind === "infer" ? "POST" : "GET";
     if (req.method !== method && !(method === "GET" && req.method === "HEAD")) {
       res.setHeader("Allow", method === "GET" ? "GET, HEAD" : method);
-      sendError(res, 405, `${req.method} is not allowed on ${req.url}; use ${method}`);
+      this.refuse(r.kind, res, new ProtocolError(405, `${req.method} is not allowed on ${req.url}; use ${method}`));
       return;
     }
     switch (r.kind) {
@@ -199,9 +208,12 @@ export class RuntimeServer {
     else this.infer(serving, req, res);
   }
 
-  /** An error answer; for infer on the served model it is counted too (other names would be unbounded labels). */
+  /**
+   * An error answer; an infer request's is counted too, under the served model's labels whatever
+   * name it asked for (the labels stay one model version), as the client's fault or as shed load.
+   */
   private refuse(kind: Route["kind"], res: ServerResponse, err: ProtocolError): void {
-    if (kind === "infer" && err.status !== 404) this.metrics.failure(err.status === 503 ? "unavailable" : "invalid");
+    if (kind === "infer") this.metrics.failure(err.status === 503 ? "unavailable" : "client_error");
     sendError(res, err.status, err.message);
   }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env -S node --import tsx
-import { jsonLogger, listen, onShutdown, optionsOrExitCode, processMetrics } from "@edgefleet/kit";
+import { EventLoopLag, jsonLogger, listen, liveness, onShutdown, optionsOrExitCode, processMetrics } from "@edgefleet/kit";
 import { Registry } from "prom-client";
 import { readTls } from "./broker-flags.js";
 import { Fleet } from "./fleet.js";
@@ -51,10 +51,11 @@ async function main(argv: string[]): Promise<number> {
     },
     log,
   });
+  const loop = new EventLoopLag({ maxLagMs: opts.maxEventLoopLagMs }).start();
   const server = gatewayServer({
     registry,
     families: () => fleet.allFamilies(),
-    healthy: () => true,
+    healthy: liveness(log, () => loop.problem()),
     ready: () => subscriber.ready,
   });
   const port = await listen(server, opts.httpAddress);
@@ -71,6 +72,7 @@ async function main(argv: string[]): Promise<number> {
       timeouts?.stop();
       await subscriber.close();
       server.close();
+      loop.stop();
       log.info("stopped");
     },
   });

@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { command, type Level, LOG_LEVEL_FLAG, type Parsed } from "@edgefleet/kit";
+import { command, type Level, LOG_LEVEL_FLAG, MAX_EVENT_LOOP_LAG_FLAG, type Parsed } from "@edgefleet/kit";
 import { BROKER_FLAGS, type TlsFiles, tlsFiles } from "./broker-flags.js";
 import { DEFAULT_LIMITS } from "./fleet.js";
 
@@ -66,6 +66,7 @@ message and serves the fleet's devices and inference latency as Prometheus metri
     },
     "http-address": { type: "address", default: "0.0.0.0:8080", help: "/metrics, /healthz and /readyz; port 0 picks one" },
     "log-level": LOG_LEVEL_FLAG,
+    "max-event-loop-lag": MAX_EVENT_LOOP_LAG_FLAG,
   },
 });
 
@@ -86,6 +87,7 @@ export interface GatewayOptions {
   inferenceStaleMs: number;
   httpAddress: string;
   logLevel: Level;
+  maxEventLoopLagMs: number;
 }
 
 export function parseGatewayOptions(argv: string[]): Parsed<GatewayOptions> {
@@ -108,6 +110,7 @@ export function parseGatewayOptions(argv: string[]): Parsed<GatewayOptions> {
       inferenceStaleMs: v["inference-stale-after"],
       httpAddress: v["http-address"],
       logLevel: v["log-level"],
+      maxEventLoopLagMs: v["max-event-loop-lag"],
     };
   });
 }

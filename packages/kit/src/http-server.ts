@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
+import type { Logger } from "./log.js";
 
 export interface ProbeServerOptions {
   registry: Registry;
@@ -46,6 +47,18 @@ export function probeServer({ registry, healthy, ready, render }: ProbeServerOpt
     const ok = probe();
     res.writeHead(ok ? 200 : 503, { "Content-Type": "text/plain" }).end(ok ? "ok\n" : "not ok\n");
   });
+}
+
+/**
+ * A liveness function from checks that each return what is wrong, or undefined. A failing probe
+ * logs why: the kubelet's event shows only the status code.
+ */
+export function liveness(log: Logger, ...checks: readonly (() => string | undefined)[]): () => boolean {
+  return () => {
+    const problems = checks.flatMap((check) => check() ?? []);
+    if (problems.length > 0) log.warn("liveness probe failing", { problems });
+    return problems.length === 0;
+  };
 }
 
 /** HOST:PORT, as --http-address flags take it; an empty host is every interface. */

@@ -1,7 +1,8 @@
-/** @edgefleet/kit: The process kit every edgefleet program runs on: command-line flags and --help, JSON logging, probe and metrics server, graceful shutdown, clock, backoff, periodic loops, process metrics, tracing. Everything other packages may import is exported here. */
+/** @edgefleet/kit: The process kit every edgefleet program runs on: command-line flags and --help, JSON logging, probe and metrics server with liveness checks (event-loop lag), graceful shutdown, clock, backoff, periodic loops, process metrics, tracing. Everything other packages may import is exported here. */
 
 export { type Backoff, type BackoffOptions, exponentialBackoff, type Jitter } from "./backoff.js";
 export { type Clock, systemClock } from "./clock.js";
+export { EventLoopLag, type EventLoopLagOptions, MAX_EVENT_LOOP_LAG_FLAG } from "./event-loop-lag.js";
 export {
   type Check,
   type Command,
@@ -15,7 +16,7 @@ export {
   type Parsed,
   readFlagFile,
 } from "./flags.js";
-export { listen, probeServer } from "./http-server.js";
+export { listen, liveness, probeServer } from "./http-server.js";
 export { jsonLogger, LEVELS, type Level, type Logger, silentLogger } from "./log.js";
 export { Periodic } from "./periodic.js";
 export { processMetrics } from "./process-metrics.js";

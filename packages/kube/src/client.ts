@@ -22,6 +22,11 @@ export interface RequestArgs {
   path: string;
   body?: unknown;
   contentType?: (typeof CONTENT_TYPES)[keyof typeof CONTENT_TYPES];
+  /**
+   * Longest the whole request may take, from the call to the last byte of the answer; it then
+   * fails with status 0. Without it, only a connection silent for 30 s ends it.
+   */
+  timeoutMs?: number;
 }
 
 /** Where the client reports each request, for the operator's request-rate metrics. */
@@ -39,6 +44,12 @@ export interface KubeClientOptions {
   observe?: RequestObserver;
   /** Where the span of each request made inside a span goes (default: the global tracer provider's, a no-op until one is registered). */
   tracer?: Tracer;
+  /**
+   * Asked just before each write (not reads) goes out; false refuses it with status 0. The
+   * operator's client asks its leader elector, so no write leaves after the renew deadline even
+   * when a stalled event loop runs a reconcile before the deadline's timer.
+   */
+  mayWrite?: () => boolean;
 }
 
 /**
@@ -56,6 +67,7 @@ export class KubeClient {
   readonly #clock: Clock;
   readonly #observe: RequestObserver;
   readonly #tracer: Tracer;
+  readonly #mayWrite: () => boolean;
   #tls: { options: https.RequestOptions; at: number } | undefined;
 
   constructor({
@@ -66,6 +78,7 @@ export class KubeClient {
     clock = systemClock,
     observe = () => {},
     tracer = trace.getTracer("@edgefleet/kube"),
+    mayWrite = () => true,
   }: KubeClientOptions) {
     this.#credentials = credentials;
     this.#server = credentials.server;
@@ -78,6 +91,7 @@ export class KubeClient {
     this.#clock = clock;
     this.#observe = observe;
     this.#tracer = tracer;
+    this.#mayWrite = mayWrite;
   }
 
   /** Sends one request; resolves to the decoded body, or rejects with a KubeError. */
@@ -94,10 +108,27 @@ export class KubeClient {
   }
 
   async #request(args: RequestArgs): Promise<{ status: number; body: unknown }> {
+    if (args.timeoutMs === undefined) return this.#attempt(args);
+    const { timeoutMs } = args;
+    const abort = new AbortController();
+    const cancel = this.#clock.setTimer(() => abort.abort(), timeoutMs);
+    try {
+      return await this.#attempt(args, abort.signal);
+    } catch (err) {
+      if (abort.signal.aborted) throw new KubeError(0, "Timeout", `${args.method} ${args.path}: no answer within ${timeoutMs}ms`);
+      throw err;
+    } finally {
+      cancel();
+    }
+  }
+
+  async #attempt(args: RequestArgs, signal?: AbortSignal): Promise<{ status: number; body: unknown }> {
     await this.#throttle();
+    signal?.throwIfAborted();
     const started = this.#clock.now();
-    const res = await this.#send(args, this.#agent).catch((err: Error) => {
+    const res = await this.#send(args, this.#agent, undefined, signal).catch((err: Error) => {
       this.#observe(args.method, 0, (this.#clock.now() - started) / 1000);
+      if (err instanceof KubeError) throw err;
       throw new KubeError(0, "Unreachable", `${args.method} ${args.path}: ${err.message}`);
     });
     const text = await readAll(res);
@@ -155,7 +186,12 @@ export class KubeClient {
     if (wait > 0) await new Promise<void>((resolve) => this.#clock.setTimer(resolve, wait, { keepAlive: true }));
   }
 
-  async #send(args: RequestArgs, agent: http.Agent, onRequest?: (req: http.ClientRequest) => void): Promise<http.IncomingMessage> {
+  async #send(
+    args: RequestArgs,
+    agent: http.Agent,
+    onRequest?: (req: http.ClientRequest) => void,
+    signal?: AbortSignal,
+  ): Promise<http.IncomingMessage> {
     const url = new URL(args.path, this.#server);
     const payload = args.body === undefined ? undefined : Buffer.from(JSON.stringify(args.body));
     const options: https.RequestOptions = {
@@ -169,7 +205,12 @@ export class KubeClient {
       },
     };
     const auth = await this.#auth();
-    Object.assign(options, auth, { agent, headers: { ...options.headers, ...auth.headers } });
+    Object.assign(options, auth, { agent, headers: { ...options.headers, ...auth.headers }, ...(signal ? { signal } : {}) });
+    signal?.throwIfAborted();
+    // Checked last, after every wait, so nothing that was allowed when queued goes out once it is not.
+    if (args.method !== "GET" && !this.#mayWrite()) {
+      throw new KubeError(0, "NotAllowed", `${args.method} ${args.path}: writes are not allowed now (leadership lost)`);
+    }
     return new Promise((resolve, reject) => {
       const req = (url.protocol === "https:" ? https : http).request(url, options, (res) => {
         // A watch may rightly stay quiet for minutes: the informer's watchdog takes over from here.
@@ -201,6 +242,8 @@ function readAll(res: http.IncomingMessage): Promise<string> {
     res.on("data", (c: Buffer) => chunks.push(c));
     res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     res.on("error", reject);
+    // An aborted answer (a timeout) may end with close alone; after end this is a no-op.
+    res.on("close", () => reject(new Error("connection closed before the answer ended")));
   });
 }
 

@@ -70,9 +70,17 @@ export class Informer<T extends KubeObject> {
   #sleeping: (() => void) | undefined;
   #running: Promise<void> | undefined;
   #onSynced: (() => void)[] = [];
+  /** Since when it has been neither listed nor watching (monotonic ms); undefined while it is. Down from the start until the first list. */
+  #downSince: number | undefined;
 
   constructor(options: InformerOptions<T>) {
     this.#o = { clock: systemClock, pageSize: 500, watchTimeoutSeconds: 60, stallGraceMs: 15_000, ...options };
+    this.#downSince = this.#o.clock.now();
+  }
+
+  /** How long it has gone without a fresh list or an open watch (0 while it has one), for liveness. */
+  downForMs(): number {
+    return this.#downSince === undefined ? 0 : this.#o.clock.now() - this.#downSince;
   }
 
   get resource(): string {
@@ -124,6 +132,7 @@ export class Informer<T extends KubeObject> {
         await this.#watch();
       } catch (err) {
         if (this.#stopped) break;
+        this.#downSince ??= this.#o.clock.now();
         const reason = err instanceof Stalled ? "stall" : err instanceof Expired ? "expired" : "error";
         this.#o.metrics.restarted(this.resource, reason);
         if (reason === "expired") {
@@ -176,6 +185,7 @@ export class Informer<T extends KubeObject> {
     this.#byIndex.clear();
     for (const [key, obj] of fresh) this.#indexAdd(key, obj);
     this.#resourceVersion = rv;
+    this.#downSince = undefined;
     this.#o.metrics.objects(this.resource, fresh.size);
     for (const [key, obj] of before) if (!fresh.has(key)) this.#o.handlers.deleted?.(obj);
     for (const [key, obj] of fresh) {
@@ -199,6 +209,7 @@ export class Informer<T extends KubeObject> {
       resourceVersion: this.#resourceVersion ?? "",
     });
     const { response, request } = await this.#o.client.stream(path);
+    this.#downSince = undefined;
     await new Promise<void>((resolve, reject) => {
       let buffered = "";
       let cancelWatchdog = () => {};

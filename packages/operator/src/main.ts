@@ -1,6 +1,6 @@
 #!/usr/bin/env -S node --import tsx
 import { MANAGER } from "@edgefleet/api";
-import { jsonLogger, listen, onShutdown, optionsOrExitCode, probeServer, startTracing } from "@edgefleet/kit";
+import { EventLoopLag, jsonLogger, listen, liveness, onShutdown, optionsOrExitCode, probeServer, startTracing } from "@edgefleet/kit";
 import { KubeClient, LeaderElector, loadCredentials } from "@edgefleet/kube";
 import { Registry } from "prom-client";
 import { CONTROLLER_NAME, EdgeModelController } from "./controller/controller.js";
@@ -32,7 +32,29 @@ async function main(argv: string[]): Promise<number> {
     inProgress: () => controller.inProgress(),
   });
   const observe = metrics.kubeClient;
-  const client = new KubeClient({ credentials, qps: opts.kubeQps, burst: opts.kubeBurst, observe, tracer: trace.tracer });
+  // Lease traffic has a client (and rate limit) of its own, so renewals never queue behind reconciles.
+  const leaseClient = new KubeClient({ credentials, qps: 10, burst: 10, observe });
+  const elector = opts.leaderElect
+    ? new LeaderElector({
+        client: leaseClient,
+        namespace: opts.leaderElectionNamespace,
+        name: opts.leaderElectionId,
+        identity: opts.identity,
+        leaseDurationSeconds: opts.leaseDurationSeconds,
+        renewDeadlineMs: opts.renewDeadlineMs,
+        retryPeriodMs: opts.retryPeriodMs,
+        log,
+      })
+    : undefined;
+  const client = new KubeClient({
+    credentials,
+    qps: opts.kubeQps,
+    burst: opts.kubeBurst,
+    observe,
+    tracer: trace.tracer,
+    // Past the renew deadline no write leaves, even one a reconcile issues before the step-down timer has run.
+    ...(elector ? { mayWrite: () => elector.leading } : {}),
+  });
   const controller = new EdgeModelController({
     client,
     ...(opts.namespace ? { namespace: opts.namespace } : {}),
@@ -67,25 +89,16 @@ async function main(argv: string[]): Promise<number> {
     intervalSeconds: opts.analysisIntervalSeconds,
   });
 
-  // Lease traffic has a client (and rate limit) of its own, so renewals never queue behind reconciles.
-  const leaseClient = new KubeClient({ credentials, qps: 10, burst: 10, observe });
-  const elector = opts.leaderElect
-    ? new LeaderElector({
-        client: leaseClient,
-        namespace: opts.leaderElectionNamespace,
-        name: opts.leaderElectionId,
-        identity: opts.identity,
-        leaseDurationSeconds: opts.leaseDurationSeconds,
-        renewDeadlineMs: opts.renewDeadlineMs,
-        retryPeriodMs: opts.retryPeriodMs,
-        log,
-      })
-    : undefined;
   const setLeader = metrics.leader;
 
+  const loop = new EventLoopLag({ maxLagMs: opts.maxEventLoopLagMs }).start();
   const server = probeServer({
     registry,
-    healthy: () => true,
+    healthy: liveness(
+      log,
+      () => loop.problem(),
+      () => controller.informerProblem(opts.informerDownTimeoutMs),
+    ),
     ready: () => controller.synced,
   });
   const port = await listen(server, opts.httpAddress);
@@ -101,7 +114,7 @@ async function main(argv: string[]): Promise<number> {
   if (elector) {
     elector.start({
       onStartedLeading: lead,
-      // Another instance may already lead: stop acting at once rather than drain.
+      // The renew deadline passed: a standby may lead once the lease expires (1 s later by default), so stop at once rather than drain.
       onStoppedLeading: () => process.exit(1),
     });
   } else lead();
@@ -116,6 +129,7 @@ async function main(argv: string[]): Promise<number> {
       setLeader(false);
       await trace.shutdown();
       server.close();
+      loop.stop();
       client.close();
       leaseClient.close();
       log.info("stopped");

@@ -40,6 +40,14 @@ describe("operator options", () => {
       ["--agent-image", "https://ghcr.io/edge-agent"],
       '--agent-image must be an image reference such as ghcr.io/edgefleet/edge-agent:0.1.0, got "https://ghcr.io/edge-agent"',
     ],
+    [
+      ["--renew-deadline", "3000"],
+      "--renew-deadline (3000 ms) must be shorter than --lease-duration (3 s): a leader must step down before a standby may take over",
+    ],
+    [
+      ["--lease-duration", "5", "--renew-deadline", "4000", "--retry-period", "4000"],
+      "--retry-period (4000 ms) must be shorter than --renew-deadline (4000 ms)",
+    ],
   ])("rejects %j naming the flag", (argv, message) => {
     expect(() => parseOptions(argv, {})).toThrow(message);
   });

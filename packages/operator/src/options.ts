@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
-import { command, type Level, LOG_LEVEL_FLAG, type Parsed } from "@edgefleet/kit";
+import { command, type Level, LOG_LEVEL_FLAG, MAX_EVENT_LOOP_LAG_FLAG, type Parsed } from "@edgefleet/kit";
+import { leaseTimingsProblem } from "@edgefleet/kube";
 import { DEFAULT_AGENT_IMAGE } from "./planner/artifact-volume.js";
 
 const CLI = command({
@@ -23,10 +24,21 @@ reports where they run in each EdgeModel's status.`,
       help: "this instance in the Lease and in Events",
     },
     "lease-duration": { type: "integer", arg: "SECONDS", default: "3", help: "lease validity; a standby takes over after it" },
-    "renew-deadline": { type: "integer", arg: "MS", default: "2000", help: "a leader that cannot renew for this long steps down" },
-    "retry-period": { type: "integer", arg: "MS", default: "500", help: "pause between lease attempts" },
+    "renew-deadline": {
+      type: "integer",
+      arg: "MS",
+      default: "2000",
+      help: "a leader that cannot renew for this long steps down; below --lease-duration",
+    },
+    "retry-period": { type: "integer", arg: "MS", default: "500", help: "pause between lease attempts; below --renew-deadline" },
     "http-address": { type: "address", default: "0.0.0.0:8080", help: "/metrics, /healthz and /readyz; port 0 picks one" },
     "log-level": LOG_LEVEL_FLAG,
+    "max-event-loop-lag": MAX_EVENT_LOOP_LAG_FLAG,
+    "informer-down-timeout": {
+      type: "duration",
+      default: "3m",
+      help: "/healthz fails once an informer has gone this long without listing or watching (each retries by itself until then)",
+    },
     "watch-timeout": {
       type: "integer",
       arg: "SECONDS",
@@ -84,6 +96,8 @@ export interface OperatorOptions {
   retryPeriodMs: number;
   httpAddress: string;
   logLevel: Level;
+  maxEventLoopLagMs: number;
+  informerDownTimeoutMs: number;
   watchTimeoutSeconds: number;
   prometheusUrl: string | undefined;
   prometheusTimeoutSeconds: number;
@@ -92,25 +106,34 @@ export interface OperatorOptions {
 }
 
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): Parsed<OperatorOptions> {
-  return CLI.parse(argv, (v) => ({
-    kubeconfig: v.kubeconfig ?? env.KUBECONFIG?.split(":")[0],
-    namespace: v.namespace,
-    workers: v.workers,
-    kubeQps: v["kube-qps"],
-    kubeBurst: v["kube-burst"],
-    leaderElect: v["leader-elect"],
-    leaderElectionNamespace: v["leader-election-namespace"],
-    leaderElectionId: v["leader-election-id"],
-    identity: v.identity,
-    leaseDurationSeconds: v["lease-duration"],
-    renewDeadlineMs: v["renew-deadline"],
-    retryPeriodMs: v["retry-period"],
-    httpAddress: v["http-address"],
-    logLevel: v["log-level"],
-    watchTimeoutSeconds: v["watch-timeout"],
-    prometheusUrl: v["prometheus-url"],
-    prometheusTimeoutSeconds: v["prometheus-timeout"],
-    analysisIntervalSeconds: v["analysis-interval"],
-    agentImage: v["agent-image"],
-  }));
+  return CLI.parse(argv, (v) => {
+    const problem = leaseTimingsProblem(
+      { leaseDurationSeconds: v["lease-duration"], renewDeadlineMs: v["renew-deadline"], retryPeriodMs: v["retry-period"] },
+      { leaseDurationSeconds: "--lease-duration", renewDeadlineMs: "--renew-deadline", retryPeriodMs: "--retry-period" },
+    );
+    if (problem) throw new Error(problem);
+    return {
+      kubeconfig: v.kubeconfig ?? env.KUBECONFIG?.split(":")[0],
+      namespace: v.namespace,
+      workers: v.workers,
+      kubeQps: v["kube-qps"],
+      kubeBurst: v["kube-burst"],
+      leaderElect: v["leader-elect"],
+      leaderElectionNamespace: v["leader-election-namespace"],
+      leaderElectionId: v["leader-election-id"],
+      identity: v.identity,
+      leaseDurationSeconds: v["lease-duration"],
+      renewDeadlineMs: v["renew-deadline"],
+      retryPeriodMs: v["retry-period"],
+      httpAddress: v["http-address"],
+      logLevel: v["log-level"],
+      maxEventLoopLagMs: v["max-event-loop-lag"],
+      informerDownTimeoutMs: v["informer-down-timeout"],
+      watchTimeoutSeconds: v["watch-timeout"],
+      prometheusUrl: v["prometheus-url"],
+      prometheusTimeoutSeconds: v["prometheus-timeout"],
+      analysisIntervalSeconds: v["analysis-interval"],
+      agentImage: v["agent-image"],
+    };
+  });
 }

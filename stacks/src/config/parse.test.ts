@@ -3,11 +3,15 @@ import { HARDWARE_CLASSES } from "../k3s/hardware.js";
 import { ConfigError, DEFAULT_K3S_VERSION, DEFAULTS, parseConfig } from "./parse.js";
 
 const json = (v: unknown) => JSON.stringify(v);
+const PROMETHEUS = "http://prometheus-operated.monitoring.svc:9090";
+/** A stack must name its Prometheus (or opt out of analysis): the configs here do, unless they set monitoring themselves. */
+const analysed = (raw: Record<string, string>) =>
+  "edgefleet:monitoring" in raw ? raw : { ...raw, "edgefleet:monitoring": json({ prometheusUrl: PROMETHEUS }) };
 const SECRETS = new Set(["edgefleet:sshPrivateKey", "edgefleet:k3sToken"]);
 
 function problems(raw: Record<string, string>, secrets: ReadonlySet<string> = SECRETS): readonly string[] {
   try {
-    parseConfig(raw, secrets);
+    parseConfig(analysed(raw), secrets);
   } catch (err) {
     if (err instanceof ConfigError) return err.problems;
     throw err;
@@ -33,7 +37,7 @@ const k3s = (over: Record<string, unknown> = {}) => ({
 describe("parseConfig", () => {
   it("adopts a cluster from a kubeconfig with every platform default", () => {
     const cfg = parseConfig(
-      { "edgefleet:cluster": json({ kubeconfig: "/tmp/kc.yaml", site: "factory-a" }), "kubernetes:context": "x" },
+      analysed({ "edgefleet:cluster": json({ kubeconfig: "/tmp/kc.yaml", site: "factory-a" }), "kubernetes:context": "x" }),
       new Set(),
     );
     expect(cfg.cluster).toEqual({ kind: "existing", kubeconfig: "/tmp/kc.yaml", site: "factory-a" });
@@ -41,6 +45,7 @@ describe("parseConfig", () => {
       ...DEFAULTS,
       site: "factory-a",
       agent: { enabled: true, hardwareClasses: Object.keys(HARDWARE_CLASSES) },
+      monitoring: { ...DEFAULTS.monitoring, prometheusUrl: PROMETHEUS },
     });
   });
 
@@ -49,7 +54,10 @@ describe("parseConfig", () => {
       expect.stringMatching(/^edgefleet:cluster.site: missing; .* `pulumi config set --path 'edgefleet:cluster.site' factory-a`$/),
     ]);
     const cfg = parseConfig(
-      { "edgefleet:cluster": json({ site: "plant-3" }), "edgefleet:agent": json({ hardwareClasses: ["jetson-orin", "my-fpga"] }) },
+      analysed({
+        "edgefleet:cluster": json({ site: "plant-3" }),
+        "edgefleet:agent": json({ hardwareClasses: ["jetson-orin", "my-fpga"] }),
+      }),
       new Set(),
     );
     expect([cfg.platform.site, cfg.platform.agent.hardwareClasses]).toEqual(["plant-3", ["jetson-orin", "my-fpga"]]);
@@ -60,14 +68,14 @@ describe("parseConfig", () => {
 
   it("reads typed values from strings and nested objects", () => {
     const cfg = parseConfig(
-      {
+      analysed({
         "edgefleet:cluster": json({ site: "factory-a" }),
         "edgefleet:namespace": "edgefleet-test",
         "edgefleet:catalog": "false",
         "edgefleet:operator": json({ replicas: "3", logLevel: "debug" }),
         "edgefleet:gateway": json({ enabled: false }),
-        "edgefleet:monitoring": json({ rulesAs: "ConfigMap" }),
-      },
+        "edgefleet:monitoring": json({ rulesAs: "ConfigMap", rolloutAnalysis: false }),
+      }),
       new Set(),
     );
     expect(cfg.platform.namespace).toBe("edgefleet-test");
@@ -78,7 +86,7 @@ describe("parseConfig", () => {
   });
 
   it("installs K3s on hosts with class defaults, the pinned version and the secrets", () => {
-    const cfg = parseConfig(k3s(), SECRETS);
+    const cfg = parseConfig(analysed(k3s()), SECRETS);
     if (cfg.cluster.kind !== "k3s") throw new Error("expected k3s");
     expect(cfg.cluster.version).toBe(DEFAULT_K3S_VERSION);
     expect(cfg.cluster.hosts.map((h) => [h.name, h.role, h.accelerator, h.arch, h.port])).toEqual([
@@ -169,7 +177,7 @@ describe("parseConfig", () => {
   it("takes an MQTT PKI seed only as a long enough secret", () => {
     const seed = "0123456789abcdef0123456789abcdef";
     const adopt = { "edgefleet:cluster": json({ site: "factory-a" }) };
-    expect(parseConfig({ ...adopt, "edgefleet:mqttPkiSeed": seed }, new Set(["edgefleet:mqttPkiSeed"])).mqttPkiSeed).toBe(seed);
+    expect(parseConfig(analysed({ ...adopt, "edgefleet:mqttPkiSeed": seed }), new Set(["edgefleet:mqttPkiSeed"])).mqttPkiSeed).toBe(seed);
     expect(problems({ ...adopt, "edgefleet:mqttPkiSeed": seed }, new Set())).toEqual([
       "edgefleet:mqttPkiSeed: is stored in plain text; set it with `pulumi config set --secret edgefleet:mqttPkiSeed ...`",
     ]);
@@ -178,12 +186,25 @@ describe("parseConfig", () => {
     ]);
   });
 
-  it("takes an optional http(s) Prometheus URL for rollout analysis", () => {
+  it("needs an http(s) Prometheus URL for rollout analysis, unless analysis is explicitly off", () => {
     const adopt = { "edgefleet:cluster": json({ site: "factory-a" }) };
     const url = "https://prometheus.monitoring.svc:9091/prom";
     const cfg = parseConfig({ ...adopt, "edgefleet:monitoring": json({ prometheusUrl: url }) }, new Set());
     expect(cfg.platform.monitoring).toEqual({ ...DEFAULTS.monitoring, prometheusUrl: url });
-    expect(parseConfig(adopt, new Set()).platform.monitoring).not.toHaveProperty("prometheusUrl");
+    // Without one the models' SLOs would gate nothing: refused, naming both ways out.
+    expect(problems({ ...adopt, "edgefleet:monitoring": json({ dashboards: false }) })).toEqual([
+      "edgefleet:monitoring.prometheusUrl: missing; rollout analysis judges each step against the models' SLOs in the Prometheus that scrapes the telemetry gateway: " +
+        "`pulumi config set --path 'edgefleet:monitoring.prometheusUrl' http://prometheus-operated.monitoring.svc:9090`, or, to let rollout steps advance on their pauses alone " +
+        "with nothing rolled back automatically, `pulumi config set --path 'edgefleet:monitoring.rolloutAnalysis' false`",
+    ]);
+    const off = parseConfig({ ...adopt, "edgefleet:monitoring": json({ rolloutAnalysis: false }) }, new Set());
+    expect(off.platform.monitoring).toEqual(DEFAULTS.monitoring);
+    expect(problems({ ...adopt, "edgefleet:monitoring": json({ rolloutAnalysis: false, prometheusUrl: url }) })).toEqual([
+      "edgefleet:monitoring.rolloutAnalysis: is false, yet edgefleet:monitoring.prometheusUrl is set: remove one (`pulumi config rm --path 'edgefleet:monitoring.rolloutAnalysis'` to analyse rollouts)",
+    ]);
+    expect(problems({ ...adopt, "edgefleet:monitoring": json({ rolloutAnalysis: "no" }) })).toEqual([
+      'edgefleet:monitoring.rolloutAnalysis: must be true or false, got "no"',
+    ]);
     // Reported with the other problems of the run, each naming its key.
     const example = "such as http://prometheus-operated.monitoring.svc:9090";
     expect(
@@ -207,7 +228,7 @@ describe("parseConfig", () => {
 
   it("takes an optional OTLP collector for the operator's traces, over http/protobuf unless told otherwise", () => {
     const adopt = { "edgefleet:cluster": json({ site: "factory-a" }) };
-    const monitoring = (m: Record<string, unknown>) => ({ ...adopt, "edgefleet:monitoring": json(m) });
+    const monitoring = (m: Record<string, unknown>) => ({ ...adopt, "edgefleet:monitoring": json({ rolloutAnalysis: false, ...m }) });
     const endpoint = "http://otel-collector.observability.svc:4318";
     expect(parseConfig(monitoring({ otlpEndpoint: endpoint }), new Set()).platform.monitoring).toEqual({
       ...DEFAULTS.monitoring,
@@ -219,7 +240,7 @@ describe("parseConfig", () => {
       endpoint: "https://collector:4317",
       protocol: "grpc",
     });
-    expect(parseConfig(adopt, new Set()).platform.monitoring).not.toHaveProperty("otlp");
+    expect(parseConfig(monitoring({}), new Set()).platform.monitoring).not.toHaveProperty("otlp");
     // Reported with the other problems of the run, each naming its key.
     const example = `such as ${endpoint}`;
     expect(problems({ ...monitoring({ otlpEndpoint: "otel-collector:4318", otlpProtocol: "http" }), "edgefleet:namespace": "X" })).toEqual([

@@ -117,7 +117,7 @@ function parsePlatform(p: Problems, v: Map<Key, unknown>, cluster: ExistingClust
   const gw = section("gateway", ["enabled", "replicas", "mqttClientSecret"]);
   const br = section("broker", ["enabled", "tlsSecret"]);
   const ag = section("agent", ["enabled", "hardwareClasses"]);
-  const mon = section("monitoring", ["rulesAs", "dashboards", "prometheusUrl", "otlpEndpoint", "otlpProtocol"]);
+  const mon = section("monitoring", ["rulesAs", "dashboards", "prometheusUrl", "rolloutAnalysis", "otlpEndpoint", "otlpProtocol"]);
   const opt = <T>(obj: Obj, field: string, read: (value: unknown, key: string) => T | undefined, fallback: T, at: string): T =>
     field in obj ? or(read(obj[field], `${k(at)}.${field}`), fallback) : fallback;
   const top = <T>(key: Key, read: (value: unknown, key: string) => T | undefined, fallback: T): T =>
@@ -161,10 +161,31 @@ function parsePlatform(p: Problems, v: Map<Key, unknown>, cluster: ExistingClust
   };
 }
 
-/** Optional: without it the operator's rollouts advance on their pauses alone. */
+/**
+ * Required unless rolloutAnalysis is false: without a metrics source the operator judges no
+ * rollout, so a model's SLOs would gate nothing while the stack looked as if they did.
+ */
 function prometheusUrl(p: Problems, mon: Obj): { prometheusUrl?: string } {
-  if (!("prometheusUrl" in mon)) return {};
-  const url = httpUrl(p, mon.prometheusUrl, `${k("monitoring")}.prometheusUrl`, PROMETHEUS_URL_EXAMPLE);
+  const at = k("monitoring");
+  const analysed = "rolloutAnalysis" in mon ? boolean(p, mon.rolloutAnalysis, `${at}.rolloutAnalysis`) : true;
+  if (analysed === undefined) return {};
+  if (!analysed) {
+    if ("prometheusUrl" in mon) {
+      p.add(
+        `${at}.rolloutAnalysis`,
+        `is false, yet ${at}.prometheusUrl is set: remove one (\`pulumi config rm --path '${at}.rolloutAnalysis'\` to analyse rollouts)`,
+      );
+    }
+    return {};
+  }
+  if (!("prometheusUrl" in mon)) {
+    p.add(
+      `${at}.prometheusUrl`,
+      `missing; rollout analysis judges each step against the models' SLOs in the Prometheus that scrapes the telemetry gateway: \`pulumi config set --path '${at}.prometheusUrl' ${PROMETHEUS_URL_EXAMPLE}\`, or, to let rollout steps advance on their pauses alone with nothing rolled back automatically, \`pulumi config set --path '${at}.rolloutAnalysis' false\``,
+    );
+    return {};
+  }
+  const url = httpUrl(p, mon.prometheusUrl, `${at}.prometheusUrl`, PROMETHEUS_URL_EXAMPLE);
   return url === undefined ? {} : { prometheusUrl: url };
 }
 

@@ -14,14 +14,33 @@ export interface Taint {
   readonly effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
 }
 
-/** Built-in hardware classes (the local platform's fleet profile uses the same names). */
-export const HARDWARE_CLASSES: Readonly<Record<string, { readonly accelerator: NodeAccelerator; readonly arch: Architecture }>> = {
-  "jetson-orin": { accelerator: "nvidia-gpu", arch: "arm64" },
-  "intel-nuc": { accelerator: "intel-npu", arch: "amd64" },
-  "rpi5-coral": { accelerator: "edgetpu", arch: "arm64" },
-  "x86-cpu": { accelerator: "none", arch: "amd64" },
-  "arm-cpu": { accelerator: "none", arch: "arm64" },
+/** What every node has: CPU and memory from /proc, temperatures from thermal zones and hwmon chips, all world-readable. */
+const BASE_SENSORS = ["thermal", "hwmon", "cpu", "memory"] as const;
+
+/**
+ * Built-in hardware classes (the local platform's fleet profile uses the same names), with the
+ * edge agent's --sensors for their power draw (packages/edge-agent/src/sensors): a Jetson's
+ * INA3221 rails, an x86 CPU's RAPL energy counters (root-only files: the agent's RAPL init step in
+ * platform/agent.ts opens them to the agent alone). A Raspberry Pi 5 and a generic ARM board
+ * expose no power sensor to Linux; hwmon reports one where a board has it.
+ */
+export const HARDWARE_CLASSES: Readonly<
+  Record<string, { readonly accelerator: NodeAccelerator; readonly arch: Architecture; readonly sensors: readonly string[] }>
+> = {
+  "jetson-orin": { accelerator: "nvidia-gpu", arch: "arm64", sensors: [...BASE_SENSORS, "ina3221"] },
+  "intel-nuc": { accelerator: "intel-npu", arch: "amd64", sensors: [...BASE_SENSORS, "rapl"] },
+  "rpi5-coral": { accelerator: "edgetpu", arch: "arm64", sensors: BASE_SENSORS },
+  "x86-cpu": { accelerator: "none", arch: "amd64", sensors: [...BASE_SENSORS, "rapl"] },
+  "arm-cpu": { accelerator: "none", arch: "arm64", sensors: BASE_SENSORS },
 };
+
+/**
+ * The agent's --sensors on a node of the class. A class edgefleet does not know gets the sensors
+ * that need no privilege: RAPL's init step is only deployed where RAPL is known to be.
+ */
+export function classSensors(hardwareClass: string): readonly string[] {
+  return HARDWARE_CLASSES[hardwareClass]?.sensors ?? BASE_SENSORS;
+}
 
 /**
  * What a node of a built-in class reports in its birth (the agent's --accelerators): its class's

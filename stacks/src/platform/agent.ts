@@ -2,9 +2,9 @@ import { ARTIFACT_CACHE_DIR, LABELS } from "@edgefleet/api";
 import * as k8s from "@pulumi/kubernetes";
 import type { core } from "@pulumi/kubernetes/types/input.js";
 import * as pulumi from "@pulumi/pulumi";
-import { classAccelerators, SITE_LABEL } from "../k3s/hardware.js";
+import { classAccelerators, classSensors, SITE_LABEL } from "../k3s/hardware.js";
 import { HTTP_PORT, NODE_IDENTITY_DIR, NODE_SPOOL_DIR } from "./contract.js";
-import { componentLabels, edgefleetPodTemplate, fieldEnv, podSecurity, resources, selectorLabels } from "./pod.js";
+import { CONTAINER_SECURITY, componentLabels, edgefleetPodTemplate, fieldEnv, podSecurity, resources, selectorLabels } from "./pod.js";
 import { clusterGrant } from "./rbac.js";
 
 export interface AgentArgs {
@@ -22,10 +22,14 @@ export interface AgentArgs {
 export const AGENT = "edgefleet-edge-agent";
 
 /**
- * All the agent asks the API server: the list of its node's runtime pods (--discover-runtimes). RBAC
- * cannot confine a list to a field selector, so this is every pod's spec, cluster-wide (docs/pulumi.md).
+ * All the agent asks the API server: the list of its node's runtime pods (--discover-runtimes), and
+ * each one's controlling DaemonSet, so that only the operator's runtimes are measured. RBAC cannot
+ * confine a list to a field selector, so this is every pod's spec, cluster-wide (docs/pulumi.md).
  */
-export const AGENT_CLUSTER_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [{ apiGroups: [""], resources: ["pods"], verbs: ["list"] }];
+export const AGENT_CLUSTER_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
+  { apiGroups: [""], resources: ["pods"], verbs: ["list"] },
+  { apiGroups: ["apps"], resources: ["daemonsets"], verbs: ["get"] },
+];
 
 /** Where the host's /sys and /proc appear in the agent's container (its --sysfs-root). */
 const HOST_ROOT = "/host";
@@ -34,7 +38,9 @@ const HOST_ROOT = "/host";
  * The agent's flags (packages/edge-agent/src/agent/options.ts parses them; a test does so with these).
  * The node name comes from the downward API; the site and class are literal per DaemonSet. The
  * accelerators too: the container sees no host /dev, so the agent's detection would miss them.
- * It probes the runtime pods the operator bound to its node, found through the API server.
+ * It probes the runtime pods the operator bound to its node, found through the API server, and
+ * reads the sensors its class has (classSensors): without a power sensor, a model's
+ * slo.maxPowerWatts cannot be judged and its rollouts are held.
  */
 export function agentArgs(a: { site: string; hardwareClass: string; brokerUrl: pulumi.Input<string> }): pulumi.Input<string>[] {
   const accelerators = classAccelerators(a.hardwareClass);
@@ -43,6 +49,7 @@ export function agentArgs(a: { site: string; hardwareClass: string; brokerUrl: p
     "--node=$(NODE_NAME)",
     `--hardware-class=${a.hardwareClass}`,
     ...(accelerators === undefined ? [] : [`--accelerators=${accelerators.join(",")}`]),
+    `--sensors=${classSensors(a.hardwareClass).join(",")}`,
     pulumi.interpolate`--broker-url=${a.brokerUrl}`,
     `--tls-ca=${NODE_IDENTITY_DIR}/ca.crt`,
     `--tls-cert=${NODE_IDENTITY_DIR}/tls.crt`,
@@ -69,6 +76,61 @@ const MOUNTS = [
   // Writable: the agent deletes the refusal files the runtime pods' verify-artifact containers leave.
   hostDir("artifacts", ARTIFACT_CACHE_DIR, ARTIFACT_CACHE_DIR, false),
 ];
+
+/**
+ * The group that may read the node's RAPL energy counters: one of Debian's reserved ids
+ * (65000-65533), which no host user or distribution package has, nor edgefleet's images (65532).
+ */
+export const RAPL_READER_GID = 65530;
+
+/** Where the RAPL step sees the host's /sys/devices/virtual (powercap's real files; /sys/class/powercap only links there). */
+const HOST_VIRTUAL_DEVICES = "/host/sys/devices/virtual";
+
+/**
+ * Gives RAPL_READER_GID read access to each energy_uj file (root:root 0400 since Linux 5.10, for the
+ * PLATYPUS power side channel, CVE-2020-8694): group RAPL_READER_GID, mode 0440. It runs as uid 0,
+ * which owns the files, in that group, so the kernel lets it change their group and mode without
+ * any capability: every capability is dropped. The agent then reads them as its non-root user
+ * with RAPL_READER_GID as a supplementary group, and no other user of the node gains the side
+ * channel. Why not the alternatives: CAP_DAC_READ_SEARCH added to a non-root container is never
+ * effective (runtimes set no ambient capabilities, kubernetes/kubernetes#56374), and running the
+ * agent as root would give a long-running network client what this one-shot step needs. The mount
+ * is /sys/devices/virtual because its powercap directory is missing on nodes without RAPL (a VM),
+ * where a hostPath of it would keep the agent from starting; the step then changes nothing. A
+ * refusal (a security module's) is logged, not fatal: an agent without RAPL beats none at all.
+ * Sysfs forgets the change when the node reboots, when the pod's init step runs again.
+ */
+const RAPL_SCRIPT = `const fs = require("node:fs");
+const root = "${HOST_VIRTUAL_DEVICES}/powercap";
+let opened = 0;
+const walk = (dir) => {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const path = dir + "/" + e.name;
+    if (e.isDirectory() && e.name.startsWith("intel-rapl")) walk(path);
+    else if (e.name === "energy_uj") { fs.chownSync(path, -1, ${RAPL_READER_GID}); fs.chmodSync(path, 0o440); opened++; }
+  }
+};
+try {
+  if (fs.existsSync(root)) walk(root);
+  console.log(opened ? "RAPL: " + opened + " energy_uj file(s) readable by group ${RAPL_READER_GID}" : "RAPL: no powercap zones on this node");
+} catch (err) {
+  console.error("RAPL: energy counters left root-only, the agent reports no RAPL power: " + err.message);
+}`;
+
+function raplAccess(image: string): { init: core.v1.Container; volume: core.v1.Volume } {
+  const mount = hostDir("virtual-devices", "/sys/devices/virtual", HOST_VIRTUAL_DEVICES, false);
+  return {
+    init: {
+      name: "rapl-access",
+      image,
+      command: ["/nodejs/bin/node", "-e", RAPL_SCRIPT],
+      securityContext: { ...CONTAINER_SECURITY, runAsNonRoot: false, runAsUser: 0, runAsGroup: RAPL_READER_GID },
+      resources: resources({ request: "10m", limit: "100m" }, { request: "32Mi", limit: "64Mi" }),
+      volumeMounts: [mount.mount],
+    },
+    volume: mount.volume,
+  };
+}
 
 /**
  * The edge agent on every node of the site: reads inference latency, power and temperature from
@@ -100,6 +162,7 @@ export class Agent extends pulumi.ComponentResource {
     );
     for (const hardwareClass of args.hardwareClasses) {
       const classLabel = { [LABELS.hardwareClass]: hardwareClass };
+      const rapl = classSensors(hardwareClass).includes("rapl") ? raplAccess(args.image) : undefined;
       // The class label tells the DaemonSets' pods apart (selectors must not overlap).
       const template = edgefleetPodTemplate({
         component: AGENT,
@@ -120,14 +183,16 @@ export class Agent extends pulumi.ComponentResource {
           resources: resources({ request: "10m", limit: "250m" }, { request: "96Mi", limit: "192Mi" }),
           mounts: MOUNTS.map((m) => m.mount),
         },
-        volumes: MOUNTS.map((m) => m.volume),
+        volumes: [...MOUNTS.map((m) => m.volume), ...(rapl ? [rapl.volume] : [])],
         pod: {
+          ...(rapl ? { initContainers: [rapl.init] } : {}),
           nodeSelector: { ...classLabel, [SITE_LABEL]: args.site },
           // Every such node, whatever its taints: a node without an agent is invisible to the platform.
           tolerations: [{ operator: "Exists" }],
           priorityClassName: "system-node-critical",
           // Root group only to read the node's identity files (0640 root:root); the user stays non-root.
-          securityContext: { ...podSecurity(), supplementalGroups: [0] },
+          // RAPL's group to read the energy counters the init step opened to it.
+          securityContext: { ...podSecurity(), supplementalGroups: rapl ? [0, RAPL_READER_GID] : [0] },
         },
       });
       const selector = { ...selectorLabels(AGENT), ...classLabel };

@@ -58,7 +58,7 @@ export interface PlatformArgs {
      * The Prometheus (http:// or https:// base URL) whose HTTP API the operator's rollout analysis
      * queries, with the gateway's metrics in it: its --prometheus-url, and the operator's NetworkPolicy
      * lets it reach that port. Unset: rollout steps advance on their pauses alone, nothing rolls back
-     * automatically.
+     * automatically; the stack config allows that only with monitoring.rolloutAnalysis: false.
      */
     readonly prometheusUrl?: string;
     /**

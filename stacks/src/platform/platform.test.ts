@@ -10,6 +10,7 @@ import { parse } from "yaml";
 import { DEFAULTS } from "../config/parse.js";
 import { certificateAuthority } from "../pki/certificates.js";
 import { descendants, type Registered, recordResources } from "../testing/mocks.js";
+import { RAPL_READER_GID } from "./agent.js";
 import { OTLP_PROTOCOLS, type PlatformArgs } from "./args.js";
 import { Platform } from "./platform.js";
 
@@ -226,6 +227,54 @@ describe("Platform", () => {
     expect(accelerators(custom, "custom-agent-my-fpga")).toBeUndefined();
   });
 
+  it("runs each class's agents with the sensors its hardware has, RAPL's energy counters opened to them alone", async () => {
+    const rs = await platform("sensing", { agent: { enabled: true, hardwareClasses: ["jetson-orin", "x86-cpu", "my-fpga"] } });
+    type AgentPod = Pod & {
+      securityContext?: { runAsNonRoot?: boolean; supplementalGroups?: number[] };
+      initContainers?: {
+        name: string;
+        command: string[];
+        securityContext: Record<string, unknown>;
+        volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[];
+      }[];
+    };
+    const agent = (cls: string) => {
+      const pod = podOf(one(rs, "kubernetes:apps/v1:DaemonSet", `sensing-agent-${cls}`)) as AgentPod;
+      const args = (pod.containers[0]?.args ?? []).map((a) => a.replace("$(NODE_NAME)", "node-1"));
+      return { pod, sensors: optionsOf(parseAgentOptions(args)).sensors };
+    };
+    // Power: a Jetson's INA3221 rails; an x86 CPU's RAPL; a class edgefleet does not know gets what needs no privilege.
+    expect(agent("jetson-orin").sensors).toEqual(["thermal", "hwmon", "cpu", "memory", "ina3221"]);
+    expect(agent("x86-cpu").sensors).toEqual(["thermal", "hwmon", "cpu", "memory", "rapl"]);
+    expect(agent("my-fpga").sensors).toEqual(["thermal", "hwmon", "cpu", "memory"]);
+    for (const cls of ["jetson-orin", "my-fpga"]) {
+      expect(agent(cls).pod.initContainers).toBeUndefined();
+      expect(agent(cls).pod.securityContext?.supplementalGroups).toEqual([0]);
+    }
+    // RAPL: a one-shot step as uid 0 without a single capability gives the files to the agents'
+    // group; the agent itself stays non-root, in that group.
+    const { pod } = agent("x86-cpu");
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, supplementalGroups: [0, RAPL_READER_GID] });
+    const [init] = pod.initContainers ?? [];
+    expect(init?.securityContext).toEqual({
+      runAsNonRoot: false,
+      runAsUser: 0,
+      runAsGroup: RAPL_READER_GID,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    });
+    const hostPaths = Object.fromEntries((pod.volumes ?? []).filter((v) => v.hostPath).map((v) => [v.name, v.hostPath?.path]));
+    expect(init?.volumeMounts.map((m) => [hostPaths[m.name], m.mountPath, m.readOnly ?? false])).toEqual([
+      ["/sys/devices/virtual", "/host/sys/devices/virtual", false],
+    ]);
+    expect(init?.command.slice(0, 2)).toEqual(["/nodejs/bin/node", "-e"]);
+    // The script is valid JavaScript that only changes energy_uj files' group and mode.
+    const script = init?.command[2] ?? "";
+    expect(() => new Function("require", script)).not.toThrow();
+    expect(script.match(/fs\.\w+Sync/g)).toEqual(["fs.readdirSync", "fs.chownSync", "fs.chmodSync", "fs.existsSync"]);
+  });
+
   it("pins every node to the platform's site in the broker's ACL", () => {
     const acl = (one(all, "kubernetes:core/v1:ConfigMap", "ef-broker").inputs.data as { acl: string }).acl;
     expect(acl).toContain("pattern write edgefleet/v1/factory-a/%u/+");
@@ -272,7 +321,10 @@ describe("Platform", () => {
   it("lets the agents list pods and nothing else, through their own ServiceAccount", () => {
     const clusterRole = one(all, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "ef-agent");
     expect(clusterRole.inputs).toMatchObject({ metadata: { name: "edgefleet-system-edge-agent" } });
-    expect(clusterRole.inputs.rules).toEqual([{ apiGroups: [""], resources: ["pods"], verbs: ["list"] }]);
+    expect(clusterRole.inputs.rules).toEqual([
+      { apiGroups: [""], resources: ["pods"], verbs: ["list"] },
+      { apiGroups: ["apps"], resources: ["daemonsets"], verbs: ["get"] },
+    ]);
     const binding = one(all, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "ef-agent");
     expect(binding.inputs).toMatchObject({
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "edgefleet-system-edge-agent" },

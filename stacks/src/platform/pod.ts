@@ -40,7 +40,12 @@ const TMP = {
   mount: { name: "tmp", mountPath: "/tmp" } satisfies core.v1.VolumeMount,
 };
 
-/** /metrics, /healthz and /readyz on the http port (the contract of edgefleet's images). */
+/**
+ * /metrics, /healthz and /readyz on the http port (the contract of edgefleet's images). /healthz
+ * fails while the event loop lags past --max-event-loop-lag (2 s), and a loop stalled past the
+ * probe's 1 s default timeout fails it anyway; three failures 10 s apart restart the pod, so one
+ * lag spike does not.
+ */
 function httpProbes(port: string): Pick<core.v1.Container, "livenessProbe" | "readinessProbe"> {
   return {
     livenessProbe: { httpGet: { path: "/healthz", port }, periodSeconds: 10, failureThreshold: 3 },

@@ -107,7 +107,7 @@ export class FleetSimulation {
     if (this.stopped) return;
     const nodes = this.nodes.list();
     const { byNode, problems } = workloadsByNode(this.pods.list());
-    for (const p of problems) this.options.log.warn("runtime pod not simulated", p);
+    for (const p of problems) this.options.log.warn("runtime pod not simulated", { ...p });
     const wanted = new Set(nodes.map((n) => n.metadata?.name ?? ""));
     for (const [name, sim] of [...this.sims]) {
       if (wanted.has(name)) continue;

@@ -61,7 +61,13 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
       : undefined;
   const discovery =
     prober && kube
-      ? new RuntimeDiscovery({ client: kube, node: options.node, log, update: (targets) => prober.setTargets(targets) })
+      ? new RuntimeDiscovery({
+          client: kube,
+          node: options.node,
+          log,
+          update: (targets) => prober.setTargets(targets),
+          skipped: (reason) => metrics.runtimePodsSkipped.inc({ reason }),
+        })
       : undefined;
   const inference = deps.inference ?? prober;
   const spool = Spool.open({ dir: options.spoolDir, maxBytes: options.spoolMaxBytes, clock });

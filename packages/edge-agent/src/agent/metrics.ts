@@ -1,5 +1,6 @@
 import { processMetrics } from "@edgefleet/kit";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { SKIP_REASONS } from "../inference/workloads.js";
 import type { SpoolStats } from "../spool/spool.js";
 import { SAMPLE_DROP_REASONS } from "./telemetry.js";
 
@@ -81,8 +82,16 @@ export function agentMetrics(sources: AgentMetricSources) {
     registers,
   });
   for (const reason of SAMPLE_DROP_REASONS) droppedSamples.inc({ reason }, 0);
+  const runtimePodsSkipped = new Counter({
+    name: "edgefleet_agent_runtime_pods_skipped_total",
+    help: "Runtime pods on this node left out of the probed targets, once per discovery refresh, by reason (not-owned, unlabelled, contract, owner-unverified)",
+    labelNames: ["reason"] as const,
+    registers,
+  });
+  for (const reason of SKIP_REASONS) runtimePodsSkipped.inc({ reason }, 0);
   return {
     registry,
+    runtimePodsSkipped,
     publishes: new Counter({
       name: "edgefleet_agent_mqtt_publishes_total",
       help: "Spooled telemetry publishes answered by the broker, by result (delivered, refused: PUBACK with an error code)",

@@ -5,7 +5,7 @@ import { deltaCounts } from "./buckets.js";
 import { parseRuntimeMetrics } from "./runtime-metrics.js";
 
 describe("parseRuntimeMetrics", () => {
-  it("reads the CPU runtime's own exposition for one model version", async () => {
+  it("reads the CPU runtime's own exposition for one model version, counting only inference's own errors", async () => {
     const registry = new Registry();
     const metrics = inferenceMetrics(registry, { name: "detector", version: "1.0.0" });
     const other = inferenceMetrics(new Registry(), { name: "x", version: "1" });
@@ -14,13 +14,15 @@ describe("parseRuntimeMetrics", () => {
     metrics.success(0.0002);
     metrics.success(0.003);
     metrics.success(9);
-    metrics.failure("invalid");
+    metrics.failure("client_error");
+    metrics.failure("client_error");
     metrics.failure("unavailable");
+    metrics.failure("error");
     const after = parseRuntimeMetrics(await registry.metrics(), "detector", "1.0.0");
-    expect(after).toEqual({ cumulativeBuckets: [1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3], sumSeconds: 9.0032, successes: 3, failures: 2 });
+    expect(after).toEqual({ cumulativeBuckets: [1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3], sumSeconds: 9.0032, successes: 3, failures: 1 });
     expect(before && after && deltaCounts(before, after)).toEqual({
-      requests: 5,
-      errors: 2,
+      requests: 4,
+      errors: 1,
       latencyBucketCounts: [1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1],
       latencySumSeconds: 9.0032,
     });

@@ -16,8 +16,9 @@ function labels(text: string): Map<string, string> {
 }
 
 /**
- * One model version's cumulative latency histogram and request counts from a runtime's Prometheus
- * text exposition, or undefined when the runtime does not expose them in the telemetry buckets.
+ * One model version's cumulative latency histogram and request counts (successes, and failures of
+ * inference itself) from a runtime's Prometheus text exposition, or undefined when the runtime does
+ * not expose them in the telemetry buckets.
  */
 export function parseRuntimeMetrics(text: string, model: string, version: string): CumulativeSnapshot | undefined {
   const snapshot: CumulativeSnapshot = {
@@ -34,8 +35,11 @@ export function parseRuntimeMetrics(text: string, model: string, version: string
     const value = Number(m[3]);
     if (m[1] === DURATION_SUM) snapshot.sumSeconds = value;
     else if (m[1] === REQUESTS) {
-      if (l.get("result") === "success") snapshot.successes += value;
-      else snapshot.failures += value;
+      // Client errors and shed requests say nothing about the model: counting them would let junk
+      // sent to a canary's port fail its rollout (or pad its samples). Only inference's own errors count.
+      const result = l.get("result");
+      if (result === "success") snapshot.successes += value;
+      else if (result === "error") snapshot.failures += value;
     } else {
       const le = l.get("le");
       const i = le === "+Inf" ? LATENCY_BUCKETS_SECONDS.length : (LATENCY_BUCKETS_SECONDS as readonly number[]).indexOf(Number(le));

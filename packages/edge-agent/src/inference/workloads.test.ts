@@ -2,12 +2,21 @@ import type { V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { isRuntimePod, workloadOf, workloadsByNode } from "./workloads.js";
 
+const LABELS = {
+  "app.kubernetes.io/managed-by": "edgefleet-operator",
+  "edgefleet.io/model": "detector",
+  "edgefleet.io/model-version": "1.0.0",
+  "edgefleet.io/variant": "onnx-fp32",
+};
+const OWNER = { apiVersion: "apps/v1", kind: "DaemonSet", name: "detector-x86-stable", uid: "ds-uid", controller: true };
+
 const pod = (name: string, node: string | undefined, env: Record<string, string>, extra: Partial<V1Pod["metadata"]> = {}): V1Pod => ({
   metadata: {
     name,
     namespace: "vision",
-    labels: { "app.kubernetes.io/managed-by": "edgefleet-operator" },
+    labels: LABELS,
     annotations: { "edgefleet.io/runtime": "onnx" },
+    ownerReferences: [OWNER],
     ...extra,
   },
   spec: {
@@ -26,7 +35,7 @@ const env = {
 };
 
 describe("workloads", () => {
-  it("reads the operator's env contract", () => {
+  it("reads the model from the pod's namespace and labels, the artifact from the operator's env contract", () => {
     expect(workloadOf(pod("d-1", "n1", env))).toEqual({
       ok: true,
       workload: {
@@ -37,6 +46,7 @@ describe("workloads", () => {
         version: "1.0.0",
         variant: "onnx-fp32",
         runtime: "onnx",
+        owner: { name: "detector-x86-stable", uid: "ds-uid" },
         artifact: { uri: env.EDGEFLEET_ARTIFACT_URI, sha256: "a".repeat(64), sizeBytes: 1234 },
       },
     });
@@ -47,9 +57,29 @@ describe("workloads", () => {
     expect(workloadOf(pod("d-1", "n1", rest))).toEqual({
       ok: false,
       key: "vision/d-1",
+      reason: "contract",
       problem: "runtime pod lacks EDGEFLEET_ARTIFACT_SHA256 in its first container's env",
     });
-    expect(workloadOf(pod("d-1", "n1", { ...env, EDGEFLEET_ARTIFACT_SIZE_BYTES: "-1" }))).toMatchObject({ ok: false });
+    expect(workloadOf(pod("d-1", "n1", { ...env, EDGEFLEET_ARTIFACT_SIZE_BYTES: "-1" }))).toMatchObject({ ok: false, reason: "contract" });
+  });
+
+  it("never takes the model from the env, which any pod's author writes", () => {
+    const forged = workloadOf(pod("d-1", "n1", { ...env, EDGEFLEET_MODEL: "payments/fraud", EDGEFLEET_MODEL_VERSION: "9" }));
+    expect(forged).toMatchObject({ ok: true, workload: { namespace: "vision", model: "detector", version: "1.0.0" } });
+  });
+
+  it.each([
+    ["no owner", { ownerReferences: [] }, "not-owned"],
+    ["a ReplicaSet owner", { ownerReferences: [{ ...OWNER, kind: "ReplicaSet" }] }, "not-owned"],
+    ["a DaemonSet that is not its controller", { ownerReferences: [{ ...OWNER, controller: false }] }, "not-owned"],
+    ["no model label", { labels: { ...LABELS, "edgefleet.io/model": "" } }, "unlabelled"],
+    [
+      "no version label",
+      { labels: { "app.kubernetes.io/managed-by": "edgefleet-operator", "edgefleet.io/model": "detector" } },
+      "unlabelled",
+    ],
+  ])("skips a pod with %s, saying why", (_, extra, reason) => {
+    expect(workloadOf(pod("d-1", "n1", env, extra))).toMatchObject({ ok: false, key: "vision/d-1", reason });
   });
 
   it("serves only bound runtime pods that are not being deleted, grouped by node", () => {
@@ -68,6 +98,12 @@ describe("workloads", () => {
       ["n1", ["vision/a", "vision/b"]],
       ["n2", ["vision/c"]],
     ]);
-    expect(problems.map((p) => p.key)).toEqual(["vision/broken"]);
+    expect(problems).toEqual([
+      {
+        key: "vision/broken",
+        reason: "contract",
+        problem: expect.stringMatching(/lacks EDGEFLEET_ARTIFACT_URI, EDGEFLEET_ARTIFACT_SHA256, EDGEFLEET_ARTIFACT_SIZE_BYTES/),
+      },
+    ]);
   });
 });

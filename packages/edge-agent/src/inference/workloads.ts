@@ -2,8 +2,10 @@ import { LABELS, MANAGER } from "@edgefleet/api";
 import type { V1Pod } from "@kubernetes/client-node";
 
 /**
- * What one runtime pod asks its node to serve, read from the operator's env contract
- * (packages/operator/src/planner/model-env.ts): the fleet simulator serves it, the agent probes it.
+ * What one runtime pod asks its node to serve: which model it measures comes from the pod's own
+ * metadata (its namespace and the labels the operator's DaemonSet template sets), the artifact from
+ * the operator's env contract (packages/operator/src/planner/model-env.ts). The fleet simulator
+ * serves it, the agent probes it.
  */
 export interface RuntimeWorkload {
   /** namespace/name of the pod: the identity of the runtime instance. */
@@ -14,6 +16,8 @@ export interface RuntimeWorkload {
   readonly version: string;
   readonly variant: string;
   readonly runtime: string;
+  /** The DaemonSet that controls the pod, which the agent checks is the operator's for this model. */
+  readonly owner: { readonly name: string; readonly uid: string };
   /** Where the runtime serves the Open Inference Protocol, once the pod has an IP and names an http port. */
   readonly endpoint?: { readonly ip: string; readonly port: number };
   readonly artifact: {
@@ -26,12 +30,24 @@ export interface RuntimeWorkload {
   };
 }
 
-export type WorkloadResult = { ok: true; workload: RuntimeWorkload } | { ok: false; key: string; problem: string };
+/**
+ * Why a pod with the operator's label is not taken as a runtime, for a bounded metric label:
+ * not-owned (no DaemonSet controls it), unlabelled (no model, version or variant label), contract
+ * (its env lacks part of the artifact contract), owner-unverified (its DaemonSet is not the
+ * operator's for that model, or could not be read).
+ */
+export const SKIP_REASONS = ["not-owned", "unlabelled", "contract", "owner-unverified"] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+export interface Skipped {
+  key: string;
+  reason: SkipReason;
+  problem: string;
+}
+
+export type WorkloadResult = { ok: true; workload: RuntimeWorkload } | ({ ok: false } & Skipped);
 
 const ENV = {
-  model: "EDGEFLEET_MODEL",
-  version: "EDGEFLEET_MODEL_VERSION",
-  variant: "EDGEFLEET_VARIANT",
   uri: "EDGEFLEET_ARTIFACT_URI",
   sha256: "EDGEFLEET_ARTIFACT_SHA256",
   size: "EDGEFLEET_ARTIFACT_SIZE_BYTES",
@@ -44,21 +60,41 @@ export function isRuntimePod(pod: V1Pod): boolean {
   return pod.metadata?.labels?.[LABELS.managedBy] === MANAGER && !!pod.spec?.nodeName && !pod.metadata?.deletionTimestamp;
 }
 
+/** The pod's controller, when it is a DaemonSet (what the operator runs runtimes as). */
+function daemonSetOwner(pod: V1Pod): { name: string; uid: string } | undefined {
+  const ref = pod.metadata?.ownerReferences?.find((r) => r.controller === true);
+  return ref?.apiVersion === "apps/v1" && ref.kind === "DaemonSet" && ref.name && ref.uid ? { name: ref.name, uid: ref.uid } : undefined;
+}
+
 /**
- * Reads a runtime pod's workload. A pod missing part of the contract is reported, not skipped
- * silently: it means an operator and simulator of different versions.
+ * Reads a runtime pod's workload. The model is the pod's namespace and its edgefleet.io/model
+ * label, never its env: a pod's env is whatever its author wrote, while its namespace is where its
+ * author may create pods. A pod that cannot be read is reported, not skipped silently: it is a
+ * decoy, or an operator and agent of different versions.
  */
 export function workloadOf(pod: V1Pod): WorkloadResult {
-  const key = `${pod.metadata?.namespace ?? ""}/${pod.metadata?.name ?? ""}`;
+  const namespace = pod.metadata?.namespace ?? "";
+  const key = `${namespace}/${pod.metadata?.name ?? ""}`;
+  const owner = daemonSetOwner(pod);
+  if (!owner) return { ok: false, key, reason: "not-owned", problem: "runtime pod is not controlled by a DaemonSet" };
+  const labels = pod.metadata?.labels ?? {};
+  const [model, version, variant] = [LABELS.model, LABELS.modelVersion, LABELS.variant].map((l) => labels[l] ?? "");
+  if (!namespace || !model || !version || !variant)
+    return {
+      ok: false,
+      key,
+      reason: "unlabelled",
+      problem: `runtime pod needs the ${LABELS.model}, ${LABELS.modelVersion} and ${LABELS.variant} labels`,
+    };
   const container = pod.spec?.containers[0];
   const env = new Map((container?.env ?? []).map((e) => [e.name, e]));
   const value = (name: string) => env.get(name)?.value;
-  const missing = [ENV.model, ENV.version, ENV.variant, ENV.uri, ENV.sha256, ENV.size].filter((n) => !value(n));
-  if (missing.length) return { ok: false, key, problem: `runtime pod lacks ${missing.join(", ")} in its first container's env` };
-  const [namespace = "", model = ""] = (value(ENV.model) ?? "").split("/");
+  const missing = [ENV.uri, ENV.sha256, ENV.size].filter((n) => !value(n));
+  if (missing.length)
+    return { ok: false, key, reason: "contract", problem: `runtime pod lacks ${missing.join(", ")} in its first container's env` };
   const sizeBytes = Number(value(ENV.size));
-  if (!namespace || !model || !Number.isSafeInteger(sizeBytes) || sizeBytes <= 0)
-    return { ok: false, key, problem: `${ENV.model} must be namespace/name and ${ENV.size} a positive integer` };
+  if (!Number.isSafeInteger(sizeBytes) || sizeBytes <= 0)
+    return { ok: false, key, reason: "contract", problem: `${ENV.size} must be a positive integer` };
   const secretRef = env.get(ENV.publicKey)?.valueFrom?.secretKeyRef;
   const port = container?.ports?.find((p) => p.name === "http")?.containerPort;
   const ip = pod.status?.podIP;
@@ -70,9 +106,10 @@ export function workloadOf(pod: V1Pod): WorkloadResult {
       node: pod.spec?.nodeName ?? "",
       namespace,
       model,
-      version: value(ENV.version) ?? "",
-      variant: value(ENV.variant) ?? "",
+      version,
+      variant,
       runtime: pod.metadata?.annotations?.["edgefleet.io/runtime"] ?? "unknown",
+      owner,
       ...(ip && port ? { endpoint: { ip, port } } : {}),
       artifact: {
         uri: value(ENV.uri) ?? "",
@@ -86,16 +123,14 @@ export function workloadOf(pod: V1Pod): WorkloadResult {
 }
 
 /** Every node's workloads, by node name, plus the pods that could not be read. */
-export function workloadsByNode(pods: readonly V1Pod[]): {
-  byNode: Map<string, RuntimeWorkload[]>;
-  problems: { key: string; problem: string }[];
-} {
+export function workloadsByNode(pods: readonly V1Pod[]): { byNode: Map<string, RuntimeWorkload[]>; problems: Skipped[] } {
   const byNode = new Map<string, RuntimeWorkload[]>();
-  const problems: { key: string; problem: string }[] = [];
+  const problems: Skipped[] = [];
   for (const pod of pods.filter(isRuntimePod)) {
     const result = workloadOf(pod);
     if (!result.ok) {
-      problems.push({ key: result.key, problem: result.problem });
+      const { ok: _, ...skipped } = result;
+      problems.push(skipped);
       continue;
     }
     const list = byNode.get(result.workload.node) ?? [];

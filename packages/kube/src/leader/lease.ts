@@ -3,6 +3,7 @@ import { type Clock, systemClock } from "@edgefleet/kit";
 import type { KubeClient } from "../client.js";
 import { isNotFound, KubeError } from "../errors.js";
 import { collectionPath, objectPath, RESOURCES } from "../objects.js";
+import { RenewDeadline } from "./renew-deadline.js";
 
 interface LeaseSpec {
   holderIdentity?: string;
@@ -42,11 +43,45 @@ export interface LeaderCallbacks {
   onStoppedLeading(): void;
 }
 
+/** The three durations of leader election, as LeaderElectorOptions takes them. */
+export type LeaseTimings = Pick<LeaderElectorOptions, "leaseDurationSeconds" | "renewDeadlineMs" | "retryPeriodMs">;
+
+/**
+ * What is wrong with the timings, or undefined. A leader steps down at its renew deadline, and
+ * standbys take over a lease duration after its last renewal: the gap between the two is what keeps
+ * two leaders from acting at once, so the deadline must come first. `names` are how the caller's
+ * users spell the three settings (its flags).
+ */
+export function leaseTimingsProblem(
+  t: LeaseTimings,
+  names: Record<keyof LeaseTimings, string> = {
+    leaseDurationSeconds: "leaseDurationSeconds",
+    renewDeadlineMs: "renewDeadlineMs",
+    retryPeriodMs: "retryPeriodMs",
+  },
+): string | undefined {
+  if (!(t.leaseDurationSeconds >= 1 && Number.isInteger(t.leaseDurationSeconds))) {
+    return `${names.leaseDurationSeconds} must be a whole number of seconds >= 1, got ${t.leaseDurationSeconds}`;
+  }
+  if (!(t.renewDeadlineMs < t.leaseDurationSeconds * 1000)) {
+    return `${names.renewDeadlineMs} (${t.renewDeadlineMs} ms) must be shorter than ${names.leaseDurationSeconds} (${t.leaseDurationSeconds} s): a leader must step down before a standby may take over`;
+  }
+  if (!(t.retryPeriodMs < t.renewDeadlineMs)) {
+    return `${names.retryPeriodMs} (${t.retryPeriodMs} ms) must be shorter than ${names.renewDeadlineMs} (${t.renewDeadlineMs} ms): a leader must get more than one try to renew`;
+  }
+  return undefined;
+}
+
 /**
  * client-go's leader election on a coordination.k8s.io Lease. Expiry is judged by this process's
  * monotonic clock from when it last saw the lease record change, never by comparing the holder's
  * timestamps with the local wall clock, so clock skew between machines cannot cause two leaders.
  * Writes carry the resource version read, so of two contenders exactly one wins.
+ *
+ * A leader steps down at its renew deadline whatever its requests do: a timer fires there, and
+ * every lease request is bounded by the time left before it. The deadline counts from when the
+ * successful write was sent, which is no later than the server stored it, so it always falls
+ * at least leaseDuration − renewDeadline before any standby may take over.
  */
 export class LeaderElector {
   readonly #o: Required<LeaderElectorOptions>;
@@ -54,19 +89,22 @@ export class LeaderElector {
   #lease: Lease | undefined;
   #leading = false;
   #stopped = false;
+  #deadline: RenewDeadline | undefined;
   #wake: (() => void) | undefined;
   #running: Promise<void> | undefined;
 
   constructor(options: LeaderElectorOptions) {
-    if (!(options.leaseDurationSeconds >= 1 && Number.isInteger(options.leaseDurationSeconds))) {
-      throw new Error(`leaseDurationSeconds must be a whole number of seconds >= 1, got ${options.leaseDurationSeconds}`);
-    }
-    if (!(options.renewDeadlineMs > options.retryPeriodMs && options.renewDeadlineMs < options.leaseDurationSeconds * 1000)) {
-      throw new Error(
-        `need retryPeriod < renewDeadline < leaseDuration, got retryPeriod ${options.retryPeriodMs}ms, renewDeadline ${options.renewDeadlineMs}ms, leaseDuration ${options.leaseDurationSeconds}s`,
-      );
-    }
+    const problem = leaseTimingsProblem(options);
+    if (problem) throw new Error(problem);
     this.#o = { clock: systemClock, ...options };
+  }
+
+  /**
+   * Whether this instance leads now: checked against the deadline itself, not only the timer, so
+   * it turns false on time even when a busy event loop runs the timer late.
+   */
+  get leading(): boolean {
+    return this.#leading && this.#deadline?.passed === false;
   }
 
   /** Campaigns until leading, then renews until stopped or lost. */
@@ -79,30 +117,35 @@ export class LeaderElector {
     this.#stopped = true;
     this.#wake?.();
     await this.#running;
+    this.#deadline?.cancel();
     if (this.#leading) await this.#release();
   }
 
   async #run(callbacks: LeaderCallbacks): Promise<void> {
     const { clock, retryPeriodMs, renewDeadlineMs, log } = this.#o;
-    let lastRenew = 0;
-    while (!this.#stopped) {
-      const ok = await this.#tryAcquireOrRenew().catch((err: unknown) => {
+    let lost = false;
+    const stepDown = () => {
+      lost = true;
+      this.#leading = false;
+      this.#wake?.();
+      log.error("leadership lost: no renewal within the renew deadline", { lease: this.#o.name, renewDeadlineMs });
+      callbacks.onStoppedLeading();
+    };
+    while (!this.#stopped && !lost) {
+      // A leader's requests must end by its deadline; a candidate's within one renew deadline, so it keeps campaigning.
+      const until = clock.now() + (this.#leading ? (this.#deadline?.leftMs ?? 0) : renewDeadlineMs);
+      const sentAt = await this.#tryAcquireOrRenew(until).catch((err: unknown) => {
         log.warn("lease update failed", { lease: this.#o.name, error: String(err) });
-        return false;
+        return undefined;
       });
-      if (this.#stopped) break;
-      if (ok) {
-        lastRenew = clock.now();
-        if (!this.#leading) {
-          this.#leading = true;
-          log.info("became leader", { lease: `${this.#o.namespace}/${this.#o.name}`, identity: this.#o.identity });
-          callbacks.onStartedLeading();
-        }
-      } else if (this.#leading && clock.now() - lastRenew > renewDeadlineMs) {
-        this.#leading = false;
-        log.error("leadership lost: no renewal within the renew deadline", { lease: this.#o.name, renewDeadlineMs });
-        callbacks.onStoppedLeading();
-        return;
+      if (this.#stopped || lost) break;
+      if (sentAt !== undefined && this.#leading) this.#deadline?.renewed(sentAt);
+      // An acquisition whose answer came after its own deadline would be a term already over.
+      else if (sentAt !== undefined && clock.now() - sentAt < renewDeadlineMs) {
+        this.#deadline = new RenewDeadline(clock, renewDeadlineMs, sentAt, stepDown);
+        this.#leading = true;
+        log.info("became leader", { lease: `${this.#o.namespace}/${this.#o.name}`, identity: this.#o.identity });
+        callbacks.onStartedLeading();
       }
       await new Promise<void>((resolve) => {
         const cancel = clock.setTimer(resolve, retryPeriodMs, { keepAlive: true });
@@ -114,28 +157,35 @@ export class LeaderElector {
     }
   }
 
-  async #tryAcquireOrRenew(): Promise<boolean> {
+  /** The time the winning write was sent, or undefined when another instance holds the lease or won the race. */
+  async #tryAcquireOrRenew(until: number): Promise<number | undefined> {
     const { client, namespace, name, identity, leaseDurationSeconds, clock } = this.#o;
+    const bounded = <T>(args: Parameters<KubeClient["request"]>[0]): Promise<T> => {
+      const timeoutMs = until - clock.now();
+      if (timeoutMs <= 0) return Promise.reject(new Error("no time left before the renew deadline"));
+      return client.request<T>({ ...args, timeoutMs });
+    };
     const now = this.#leaseTime();
     let current: Lease;
     try {
-      current = await client.request<Lease>({ method: "GET", path: objectPath(RESOURCES.leases, name, namespace) });
+      current = await bounded<Lease>({ method: "GET", path: objectPath(RESOURCES.leases, name, namespace) });
     } catch (err) {
       if (!isNotFound(err)) throw err;
       const spec = { holderIdentity: identity, leaseDurationSeconds, acquireTime: now, renewTime: now, leaseTransitions: 0 };
-      this.#lease = await client.request<Lease>({
+      const sentAt = clock.now();
+      this.#lease = await bounded<Lease>({
         method: "POST",
         path: collectionPath(RESOURCES.leases, namespace),
         body: { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name, namespace }, spec },
       });
-      return true;
+      return sentAt;
     }
     const record = JSON.stringify(current.spec);
     if (this.#observed?.record !== record) this.#observed = { record, at: clock.now() };
     const holder = current.spec.holderIdentity ?? "";
     const heldFor = (current.spec.leaseDurationSeconds ?? leaseDurationSeconds) * 1000;
     const mine = holder === identity;
-    if (!mine && holder !== "" && clock.now() - this.#observed.at < heldFor) return false;
+    if (!mine && holder !== "" && clock.now() - this.#observed.at < heldFor) return undefined;
     const spec: LeaseSpec = {
       holderIdentity: identity,
       leaseDurationSeconds,
@@ -143,18 +193,19 @@ export class LeaderElector {
       renewTime: now,
       leaseTransitions: (current.spec.leaseTransitions ?? 0) + (mine ? 0 : 1),
     };
+    const sentAt = clock.now();
     try {
-      this.#lease = await client.request<Lease>({
+      this.#lease = await bounded<Lease>({
         method: "PUT",
         path: objectPath(RESOURCES.leases, name, namespace),
         body: { ...current, spec },
       });
     } catch (err) {
-      if (err instanceof KubeError && err.status === 409) return false;
+      if (err instanceof KubeError && err.status === 409) return undefined;
       throw err;
     }
     this.#observed = { record: JSON.stringify(this.#lease.spec), at: clock.now() };
-    return true;
+    return sentAt;
   }
 
   /** Now in the Lease's MicroTime format. */

@@ -145,6 +145,18 @@ export class EdgeModelController {
     return Object.values(this.caches).every((i) => i.hasSynced);
   }
 
+  /**
+   * For liveness: the informers that have gone without a fresh list or an open watch for longer
+   * than maxDownMs. Each retries by itself with backoff; one still down after that long may be
+   * wedged in a way only a restart clears.
+   */
+  informerProblem(maxDownMs: number): string | undefined {
+    const down = Object.values(this.caches).filter((i) => i.downForMs() > maxDownMs);
+    if (down.length === 0) return undefined;
+    const worst = Math.max(...down.map((i) => i.downForMs()));
+    return `informers ${down.map((i) => i.resource).join(", ")} without a list or watch for up to ${Math.round(worst / 1000)} s (most ${maxDownMs / 1000} s)`;
+  }
+
   /** Keys its workers have taken and not finished, for the work queue's stuck-worker gauges. */
   inProgress(): { totalSeconds: number; longestSeconds: number } {
     return this.#queue.inProgress();

@@ -53,6 +53,37 @@ describe("placementMetrics", () => {
   });
 });
 
+describe("rollout assignment", () => {
+  async function assignmentSeries(registry: Registry): Promise<string[]> {
+    const metric = await registry.getSingleMetric("edgefleet_rollout_assignment")?.get();
+    return (metric?.values ?? []).map((v) => `${v.labels.model} ${v.labels.node} ${v.labels.track} ${v.labels.version} ${v.value}`).sort();
+  }
+
+  it("keeps one series per placed node, replacing a node's series when it moves and dropping a forgotten model's", async () => {
+    const registry = new Registry();
+    const rollouts = operatorMetrics(registry, {
+      controller: "t",
+      workers: 1,
+      inProgress: () => ({ totalSeconds: 0, longestSeconds: 0 }),
+    }).rollouts;
+    rollouts.assigned("vision", "detector", [
+      { node: "n1", track: "canary", version: "2.0" },
+      { node: "n2", track: "stable", version: "1.0" },
+    ]);
+    rollouts.assigned("vision", "classifier", [{ node: "n1", track: "stable", version: "3.0" }]);
+    expect(await assignmentSeries(registry)).toEqual([
+      "classifier n1 stable 3.0 1",
+      "detector n1 canary 2.0 1",
+      "detector n2 stable 1.0 1",
+    ]);
+    // A rollback: n1 back on the stable version; n2 left the fleet.
+    rollouts.assigned("vision", "detector", [{ node: "n1", track: "stable", version: "1.0" }]);
+    expect(await assignmentSeries(registry)).toEqual(["classifier n1 stable 3.0 1", "detector n1 stable 1.0 1"]);
+    rollouts.forget("vision", "detector");
+    expect(await assignmentSeries(registry)).toEqual(["classifier n1 stable 3.0 1"]);
+  });
+});
+
 describe("operatorMetrics", () => {
   it("registers every family at once, labels at zero, process metrics without prom-client's _total gauges", async () => {
     const registry = new Registry();

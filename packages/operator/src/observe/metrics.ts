@@ -2,6 +2,7 @@ import { ROLLOUT_DECISIONS, ROLLOUT_PHASES } from "@edgefleet/api";
 import { processMetrics } from "@edgefleet/kit";
 import type { InformerMetrics, RequestObserver, WorkQueueMetrics } from "@edgefleet/kube";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { NodeAssignment } from "../rollout/workloads.js";
 
 /*
  * Metrics, each family on the registry of the component that owns it. Controller and work queue
@@ -249,6 +250,8 @@ function placementMetrics(registry: Registry): PlacementMetrics {
 export interface RolloutMetrics {
   /** The model's current phase (1 on its series, 0 on the others) and step percent. */
   state(namespace: string, model: string, phase: string, percent: number): void;
+  /** The nodes the model is placed on now, each once; series of nodes no longer placed so (or moved) go. */
+  assigned(namespace: string, model: string, nodes: readonly NodeAssignment[]): void;
   decided(namespace: string, model: string, decision: string): void;
   analysed(seconds: number): void;
   /** Drops a deleted model's series, so they stay bounded by the models that exist. */
@@ -281,6 +284,20 @@ function rolloutMetrics(registry: Registry, phases: readonly string[], decisions
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  // Rollout analysis counts a node's samples of a version only where this series says the
+  // operator placed that version: a node certificate cannot vouch for versions it was not given.
+  const assignment = new Gauge({
+    name: "edgefleet_rollout_assignment",
+    help: "1 for each node the operator placed a model on, with the version (and track: stable or canary) the node runs",
+    labelNames: ["namespace", "model", "version", "node", "track"],
+    registers: [registry],
+  });
+  // Model key -> its assignment series' labels, so a node that moves or leaves loses its old series.
+  const assigned = new Map<string, Map<string, { namespace: string; model: string; version: string; node: string; track: string }>>();
+  const unassign = (namespace: string, model: string, keep: ReadonlySet<string> = new Set()) => {
+    const key = `${namespace}/${model}`;
+    for (const [id, labels] of assigned.get(key) ?? []) if (!keep.has(id)) assignment.remove(labels);
+  };
   return {
     state(namespace, model, current, percent) {
       for (const p of phases) phase.set({ namespace, model, phase: p }, p === current ? 1 : 0);
@@ -289,10 +306,22 @@ function rolloutMetrics(registry: Registry, phases: readonly string[], decisions
     decided(namespace, model, decision) {
       decided.inc({ namespace, model, decision });
     },
+    assigned(namespace, model, nodes) {
+      const now = new Map(
+        nodes.map(({ node, track, version }) => [`${node}/${track}/${version}`, { namespace, model, version, node, track }] as const),
+      );
+      unassign(namespace, model, new Set(now.keys()));
+      for (const labels of now.values()) assignment.set(labels, 1);
+      const key = `${namespace}/${model}`;
+      if (now.size) assigned.set(key, now);
+      else assigned.delete(key);
+    },
     analysed(seconds) {
       analysis.observe(seconds);
     },
     forget(namespace, model) {
+      unassign(namespace, model);
+      assigned.delete(`${namespace}/${model}`);
       for (const p of phases) phase.remove({ namespace, model, phase: p });
       step.remove({ namespace, model });
       for (const decision of decisions) decided.remove({ namespace, model, decision });

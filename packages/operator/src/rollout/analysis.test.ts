@@ -26,8 +26,14 @@ function measured(over: Partial<Measurements> = {}): Measurements {
       ["x86-cpu", both(500, 100)],
     ]),
     errors: new Map([["x86-cpu", both(0, 0)]]),
-    power: new Map([["jetson-orin", 12]]),
-    temperature: new Map([["jetson-orin", 70]]),
+    power: new Map([
+      ["jetson-orin", 12],
+      ["x86-cpu", 9],
+    ]),
+    temperature: new Map([
+      ["jetson-orin", 70],
+      ["x86-cpu", 55],
+    ]),
     refusals: new Map(),
     ...over,
   };
@@ -92,6 +98,49 @@ describe("judge", () => {
     expect(outcome.verdict).toBe("Wait");
     expect(outcome.message).toBe("too few samples of 2.0 in the last 60s: x86-cpu: 7 of 50 samples");
     expect(judge({ ...request, classes: [] }, measured()).verdict).toBe("Wait");
+  });
+
+  it("waits for a set power or temperature limit's first reading, then is inconclusive, never a pass, naming the limit", () => {
+    const power = new Map([["jetson-orin", 12]]);
+    const early = judge({ ...request, stepSeconds: 30 }, measured({ power }));
+    expect(early.verdict).toBe("Wait");
+    expect(early.message).toBe("too few samples of 2.0 in the last 60s: x86-cpu: no power reading yet");
+
+    const late = judge(request, measured({ power, temperature: new Map() }));
+    expect(late.verdict).toBe("Inconclusive");
+    expect(late.message).toBe(
+      "limits set but not measured over 60s: jetson-orin: slo.maxTemperatureCelsius is 80°C but its nodes on 2.0 report no temperature; " +
+        "x86-cpu: slo.maxPowerWatts is 15W but its nodes on 2.0 report no power; " +
+        "x86-cpu: slo.maxTemperatureCelsius is 80°C but its nodes on 2.0 report no temperature",
+    );
+    expect(late.checks?.filter((c) => c.hardwareClass === "x86-cpu" && !c.passed)).toEqual([
+      { name: "power", hardwareClass: "x86-cpu", threshold: 15, passed: false },
+      { name: "temperature", hardwareClass: "x86-cpu", threshold: 80, passed: false },
+    ]);
+  });
+
+  it("is inconclusive on an unmeasured limit even while another class waits: its samples will not bring a reading", () => {
+    const requests = new Map([
+      ["jetson-orin", { stable: 500, canary: 7 }],
+      ["x86-cpu", { stable: 500, canary: 100 }],
+    ]);
+    const outcome = judge(request, measured({ requests, power: new Map() }));
+    expect(outcome.verdict).toBe("Inconclusive");
+    expect(outcome.message).toBe(
+      "limits set but not measured over 60s: x86-cpu: slo.maxPowerWatts is 15W but its nodes on 2.0 report no power",
+    );
+  });
+
+  it("fails rather than holds when one class misses a limit and another's is unmeasured", () => {
+    const outcome = judge(request, measured({ power: new Map([["jetson-orin", 40]]) }));
+    expect(outcome.verdict).toBe("Fail");
+    expect(outcome.message).toBe("jetson-orin: max power 40W > 15W");
+  });
+
+  it("does not ask for power or temperature readings without those limits", () => {
+    const slo = { p95LatencySeconds: 0.1 };
+    const outcome = judge({ ...request, slo }, measured({ power: new Map(), temperature: new Map() }));
+    expect(outcome.verdict).toBe("Pass");
   });
 
   it("fails a class that misses a limit even while another still waits for samples", () => {

@@ -1,7 +1,7 @@
 import type { AnalysisCheck, EdgeModelSpec } from "@edgefleet/api";
 import type { AnalysisOutcome } from "./decide.js";
 import type { MetricsSource, Sample } from "./metrics-source.js";
-import { artifactRefusalsQuery, countQuery, deviceMaxQuery, latencyP95Query, type QueryScope } from "./queries.js";
+import { artifactRefusalsQuery, countQuery, type DeviceQuantity, deviceMaxQuery, latencyP95Query, type QueryScope } from "./queries.js";
 import type { RolloutSettings } from "./settings.js";
 import { ARTIFACT_CHECK } from "./vocabulary.js";
 
@@ -102,12 +102,19 @@ const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : Number(n.toPreci
  * within the SLO and within latencyTolerance of the stable version's, error ratio, and the
  * highest power and temperature within the SLO. A missed limit in any class fails the step,
  * even while another class still waits for samples.
+ *
+ * A power or temperature limit with no reading from the class's serving nodes waits while the
+ * step is younger than one window (the sensors' first scrape), then makes the analysis
+ * Inconclusive: the nodes do not report that quantity, which more waiting does not mend, and the
+ * inconclusive count holds the rollout for a person to decide (run the agents with the sensors,
+ * drop the limit, or promote by hand).
  */
 export function judge(req: AnalysisRequest, m: Measurements): AnalysisOutcome {
   const { settings: s, slo } = req;
   const checks: AnalysisCheck[] = [];
   const failures: string[] = [];
   const waiting: string[] = [];
+  const unmeasured: string[] = [];
   for (const cls of req.classes) {
     const refused = m.refusals.get(cls);
     checks.push({ name: ARTIFACT_CHECK, hardwareClass: cls, value: refused?.nodes.size ?? 0, threshold: 0, passed: !refused });
@@ -153,10 +160,19 @@ export function judge(req: AnalysisRequest, m: Measurements): AnalysisOutcome {
       );
     }
     check("error-ratio", (m.errors.get(cls)?.canary ?? 0) / requests, s.maxErrorRatio, "error ratio", "");
-    check("power", m.power.get(cls), slo?.maxPowerWatts, "max power", "W");
-    check("temperature", m.temperature.get(cls), slo?.maxTemperatureCelsius, "max temperature", "°C");
+    const device = (name: DeviceQuantity, value: number | undefined, threshold: number | undefined, limit: string, unit: string) => {
+      if (threshold === undefined || value !== undefined) return check(name, value, threshold, `max ${name}`, unit);
+      // A limit set but not measured must never pass as met: the check is recorded failed, without a value.
+      checks.push({ name, hardwareClass: cls, threshold, passed: false });
+      if (req.stepSeconds < s.windowSeconds) waiting.push(`${cls}: no ${name} reading yet`);
+      else unmeasured.push(`${cls}: ${limit} is ${fmt(threshold)}${unit} but its nodes on ${req.canaryVersion} report no ${name}`);
+    };
+    device("power", m.power.get(cls), slo?.maxPowerWatts, "slo.maxPowerWatts", "W");
+    device("temperature", m.temperature.get(cls), slo?.maxTemperatureCelsius, "slo.maxTemperatureCelsius", "°C");
   }
   if (failures.length) return { verdict: "Fail", message: failures.join("; "), checks };
+  if (unmeasured.length)
+    return { verdict: "Inconclusive", message: `limits set but not measured over ${s.windowSeconds}s: ${unmeasured.join("; ")}`, checks };
   if (waiting.length)
     return {
       verdict: "Wait",

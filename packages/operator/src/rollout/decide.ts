@@ -191,8 +191,8 @@ function nextAnalysisIn(r: RolloutStatus, intervalMs: number, now: Date): number
  * Moves an active rollout on: holds it while paused, waits for the step's nodes and its pause,
  * then acts on the analysis: a pass advances a step (or promotes after the last), a failure
  * counts, and one more than analysis.maxFailures in a row rolls back (a decisive check, such as
- * a refused artifact, at once); an inconclusive analysis
- * never passes, and one more than analysis.maxInconclusive in a row holds the rollout (Failed)
+ * a refused artifact, at once); an inconclusive analysis (the metrics source failed, or a power
+ * or temperature limit has no reading) never passes, and one more than analysis.maxInconclusive in a row holds the rollout (Failed)
  * until a manual action.
  */
 export function advance(i: AdvanceInput): Step {

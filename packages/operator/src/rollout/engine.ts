@@ -164,6 +164,7 @@ export class RolloutEngine {
     const { namespace = "", name = "" } = model.metadata;
     for (const d of decisions) this.#o.metrics.decided(namespace, name, d);
     this.#o.metrics.state(namespace, name, rollout.phase, rollout.phase === "RolledBack" ? 0 : rollout.percent);
+    this.#o.metrics.assigned(namespace, name, wanted.assignments);
     const inRollout = ACTIVE_PHASES.has(rollout.phase) && rollout.targetRevision !== rollout.stableRevision;
     const stableRev = revisionFor(rollout.stableRevision);
     return {

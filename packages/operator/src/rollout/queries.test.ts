@@ -9,28 +9,33 @@ describe("rollout queries", () => {
     expect(anyOf(["1.0", "2024.06.1-rc"])).toBe("1\\.0|2024\\.06\\.1-rc");
   });
 
-  it("take p95 latency per class and version from the contract histogram", () => {
+  const both = 'namespace="vision",model="detector",version=~"1\\\\.0|2\\\\.0"';
+  const placed = (matchers: string) => `and on (namespace, model, version, node) edgefleet_rollout_assignment{${matchers}}`;
+
+  it("take p95 latency per class and version from the contract histogram, on the nodes placed on each version only", () => {
     expect(latencyP95Query(scope, ["1.0", "2.0"])).toBe(
-      'histogram_quantile(0.95, sum by (hardware_class, version, le) (rate(edgefleet_inference_latency_seconds_bucket{namespace="vision",model="detector",version=~"1\\\\.0|2\\\\.0"}[60s])))',
+      `histogram_quantile(0.95, sum by (hardware_class, version, le) (rate(edgefleet_inference_latency_seconds_bucket{${both}}[60s]) ${placed(both)}))`,
     );
   });
 
-  it("count requests and errors over the window", () => {
+  it("count requests and errors over the window, on the nodes placed on the version only", () => {
+    const one = 'namespace="vision",model="detector",version="2.0"';
     expect(countQuery("errors", scope, ["2.0"])).toBe(
-      'sum by (hardware_class, version) (increase(edgefleet_inference_errors_total{namespace="vision",model="detector",version="2.0"}[60s]))',
+      `sum by (hardware_class, version) (increase(edgefleet_inference_errors_total{${one}}[60s]) ${placed(one)})`,
     );
   });
 
-  it("take the highest device reading on nodes serving the version, by their own inference series", () => {
+  it("take the highest device reading on the nodes placed on the version, by their assignment series", () => {
     expect(deviceMaxQuery("power", scope, "2.0")).toBe(
-      'max by (hardware_class) (max_over_time(max by (node, hardware_class) ({__name__=~"edgefleet_device_(gpu|rail|rapl|hwmon)_power_watts"})[60s:]) and on (node) edgefleet_inference_requests_total{namespace="vision",model="detector",version="2.0"})',
+      'max by (hardware_class) (max_over_time(max by (node, hardware_class) ({__name__=~"edgefleet_device_(gpu|rail|rapl|hwmon)_power_watts"})[60s:]) and on (node) edgefleet_rollout_assignment{namespace="vision",model="detector",version="2.0"})',
     );
   });
 
-  it("count artifact refusals of the version per class, node and reason, a counter born in the range included", () => {
-    const failures = 'edgefleet_artifact_verification_failures_total{namespace="vision",model="detector",version="2.0"}';
+  it("count artifact refusals of the version per class, node and reason, a counter born in the range included, placed nodes only", () => {
+    const one = 'namespace="vision",model="detector",version="2.0"';
+    const failures = `edgefleet_artifact_verification_failures_total{${one}}`;
     expect(artifactRefusalsQuery(scope, "2.0", 90.2)).toBe(
-      `sum by (hardware_class, node, reason) ((${failures} unless ${failures} offset 91s) or increase(${failures}[91s]))`,
+      `sum by (hardware_class, node, reason) (((${failures} unless ${failures} offset 91s) or increase(${failures}[91s])) ${placed(one)})`,
     );
   });
 });

@@ -1,7 +1,10 @@
 /*
  * PromQL for rollout analysis, against the metric contract the gateway exports (docs/telemetry.md,
- * the helpers' guide): inference series carry namespace, model, version and hardware_class;
- * device series carry node and hardware_class.
+ * the helpers' guide): inference series carry namespace, model, version, hardware_class and node;
+ * device series carry node and hardware_class. The gateway's node label is the publishing node's
+ * certificate identity, but a node may report any model and version: every query keeps only the
+ * series of nodes the operator placed that version on (its edgefleet_rollout_assignment), so a
+ * node that was not given the canary can neither fail it nor pass it.
  */
 
 export interface QueryScope {
@@ -32,36 +35,48 @@ function modelMatchers({ namespace, model }: QueryScope, versions: readonly stri
   return `namespace=${promString(namespace)},model=${promString(model)},${version}`;
 }
 
-/** p95 inference latency over the window, per hardware class and version. */
-export function latencyP95Query(scope: QueryScope, versions: readonly string[]): string {
-  return `histogram_quantile(0.95, sum by (hardware_class, version, le) (rate(edgefleet_inference_latency_seconds_bucket{${modelMatchers(scope, versions)}}[${scope.windowSeconds}s])))`;
+/**
+ * Keeps the series of `expr` from nodes the operator placed their version on. A set operation,
+ * not a join, so duplicate assignment series (two operator replicas scraped at once) cannot
+ * make the query fail as a many-to-many match would.
+ */
+function onPlacedNodes(expr: string, scope: QueryScope, versions: readonly string[]): string {
+  return `${expr} and on (namespace, model, version, node) edgefleet_rollout_assignment{${modelMatchers(scope, versions)}}`;
 }
 
-/** Requests or errors counted over the window, per hardware class and version. */
+/** p95 inference latency over the window, per hardware class and version, on the nodes placed on it. */
+export function latencyP95Query(scope: QueryScope, versions: readonly string[]): string {
+  const rate = `rate(edgefleet_inference_latency_seconds_bucket{${modelMatchers(scope, versions)}}[${scope.windowSeconds}s])`;
+  return `histogram_quantile(0.95, sum by (hardware_class, version, le) (${onPlacedNodes(rate, scope, versions)}))`;
+}
+
+/** Requests or errors counted over the window, per hardware class and version, on the nodes placed on it. */
 export function countQuery(metric: "requests" | "errors", scope: QueryScope, versions: readonly string[]): string {
-  return `sum by (hardware_class, version) (increase(edgefleet_inference_${metric}_total{${modelMatchers(scope, versions)}}[${scope.windowSeconds}s]))`;
+  const increase = `increase(edgefleet_inference_${metric}_total{${modelMatchers(scope, versions)}}[${scope.windowSeconds}s])`;
+  return `sum by (hardware_class, version) (${onPlacedNodes(increase, scope, versions)})`;
 }
 
 /**
- * The highest power or temperature reading over the window of any node that serves the version,
- * per hardware class. Nodes are picked by their own inference series, so the query needs no list
- * of node names however large the step. The per-node max comes first because sensors of
+ * The highest power or temperature reading over the window of any node the operator placed the
+ * version on, per hardware class. Nodes are picked by their assignment series, so the query needs
+ * no list of node names however large the step. The per-node max comes first because sensors of
  * different names may share a node's labels, which range functions refuse.
  */
 export function deviceMaxQuery(quantity: DeviceQuantity, scope: QueryScope, version: string): string {
   const perNode = `max by (node, hardware_class) ({__name__=~${promString(DEVICE_METRICS[quantity])}})`;
-  const serving = `edgefleet_inference_requests_total{${modelMatchers(scope, [version])}}`;
-  return `max by (hardware_class) (max_over_time(${perNode}[${scope.windowSeconds}s:]) and on (node) ${serving})`;
+  const placed = `edgefleet_rollout_assignment{${modelMatchers(scope, [version])}}`;
+  return `max by (hardware_class) (max_over_time(${perNode}[${scope.windowSeconds}s:]) and on (node) ${placed})`;
 }
 
 /**
- * Artifacts of the version the agents refused over the range, per hardware class, node and
- * reason. The gateway creates a node's counter at its first refusal, already above 0, and
+ * Artifacts of the version refused over the range by the nodes placed on it, per hardware class,
+ * node and reason. The gateway creates a node's counter at its first refusal, already above 0, and
  * increase() sees no rise in a series' first sample: a series that did not exist at the start of
  * the range counts with its whole value.
  */
 export function artifactRefusalsQuery(scope: QueryScope, version: string, rangeSeconds: number): string {
   const failures = `edgefleet_artifact_verification_failures_total{${modelMatchers(scope, [version])}}`;
   const range = `${Math.max(1, Math.ceil(rangeSeconds))}s`;
-  return `sum by (hardware_class, node, reason) ((${failures} unless ${failures} offset ${range}) or increase(${failures}[${range}]))`;
+  const refused = `((${failures} unless ${failures} offset ${range}) or increase(${failures}[${range}]))`;
+  return `sum by (hardware_class, node, reason) (${onPlacedNodes(refused, scope, [version])})`;
 }

@@ -40,6 +40,15 @@ describe("desiredWorkloads in a rollout", () => {
     expect(stableDs).toEqual({ name: "detector-x86-cpu", version: "1.0", in: undefined, notIn: canaryDs?.in });
     expect(w.progress).toEqual([{ hardwareClass: "x86-cpu", updated: 1, nodes: 4 }]);
     expect(w.daemonSets.map((d) => d.spec?.selector.matchLabels?.["edgefleet.io/track"])).toEqual(["stable", "canary"]);
+    // Each node once, on the version its DaemonSet runs: what rollout analysis counts samples from.
+    expect(w.assignments).toEqual(
+      nodes
+        .map((n) => n.metadata?.name ?? "")
+        .sort()
+        .map((node) =>
+          canaryDs?.in?.includes(node) ? { node, track: "canary", version: "2.0" } : { node, track: "stable", version: "1.0" },
+        ),
+    );
   });
 
   it("at 100% runs only the canary, on every node of the class including joiners", () => {
@@ -50,6 +59,7 @@ describe("desiredWorkloads in a rollout", () => {
     const w = desiredWorkloads({ stable: { model: target, plan: planOf() }, previousCanaries: () => [] });
     expect(summary(w)).toEqual([{ name: "detector-x86-cpu", version: "2.0", in: undefined, notIn: undefined }]);
     expect(w.progress).toEqual([]);
+    expect(w.assignments.map((a) => `${a.track} ${a.version}`)).toEqual(Array(4).fill("stable 2.0"));
   });
 });
 

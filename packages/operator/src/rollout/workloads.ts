@@ -22,9 +22,18 @@ export interface WorkloadsInput {
   agentImage?: string;
 }
 
+/** A node the model is placed on, and which of its versions the node runs. */
+export interface NodeAssignment {
+  node: string;
+  track: "stable" | "canary";
+  version: string;
+}
+
 export interface Workloads {
   daemonSets: V1DaemonSet[];
   progress: ClassProgress[];
+  /** Every planned node the DaemonSets place the model on, once each, sorted by node. */
+  assignments: NodeAssignment[];
 }
 
 const placedIn = (plan: Plan | undefined, name: string): PlacedClass | undefined => {
@@ -41,6 +50,7 @@ const placedIn = (plan: Plan | undefined, name: string): PlacedClass | undefined
 export function desiredWorkloads({ stable, canary, previousCanaries, agentImage }: WorkloadsInput): Workloads {
   const daemonSets: V1DaemonSet[] = [];
   const progress: ClassProgress[] = [];
+  const assignments: NodeAssignment[] = [];
   const seed = stable.model.metadata.uid ?? "";
   const image = agentImage === undefined ? {} : { agentImage };
   for (const cls of stable.plan.classes) {
@@ -55,12 +65,14 @@ export function desiredWorkloads({ stable, canary, previousCanaries, agentImage 
     if (onStable && oldNodes.length) {
       const nodes: NodeNames = onStable.pinned ? { in: oldNodes } : { notIn: newNodes };
       daemonSets.push(desiredDaemonSet({ model: stable.model, placement: onStable, track: "stable", nodes, ...image }));
+      for (const node of oldNodes) assignments.push({ node, track: "stable", version: stable.model.spec.version });
     }
     if (canary && onCanary && newNodes.length) {
       const nodes: NodeNames = newNodes.length === cls.nodes.length && !onCanary.pinned ? {} : { in: newNodes };
       daemonSets.push(desiredDaemonSet({ model: canary.model, placement: onCanary, track: "canary", nodes, ...image }));
+      for (const node of newNodes) assignments.push({ node, track: "canary", version: canary.model.spec.version });
     }
     if (canary) progress.push({ hardwareClass: cls.hardwareClass, updated: newNodes.length, nodes: cls.nodes.length });
   }
-  return { daemonSets, progress };
+  return { daemonSets, progress, assignments: assignments.sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0)) };
 }
