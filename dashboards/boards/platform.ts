@@ -128,6 +128,14 @@ export const platform: BoardSpec = {
           targets: [{ expr: `sum by (reason) (rate(edgefleet_gateway_rejected_messages_total[${RATE}]))`, legend: "{{reason}}" }],
         },
         {
+          title: "Dropped entries by reason",
+          description:
+            "Samples, inference and artifact entries of accepted messages that made no series: a label name repeated or not a label name, or a node past --max-series-per-node or --max-label-values-per-node.",
+          unit: "ops",
+          stack: true,
+          targets: [{ expr: `sum by (reason) (rate(edgefleet_gateway_dropped_entries_total[${RATE}]))`, legend: "{{reason}}" }],
+        },
+        {
           title: "Sequence gaps",
           description: "Messages missing from a node's sequence: telemetry lost between agent and gateway.",
           targets: [

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { DEFAULT_RUNTIMES, VERIFY_COMMAND } from "@edgefleet/api";
 import { HELP as RUNTIME_HELP } from "@edgefleet/cpu-runtime";
 import { HELP as AGENT_HELP, INSTALL_HELP } from "@edgefleet/edge-agent";
-import { HELP as GATEWAY_HELP } from "@edgefleet/gateway";
+import { HELP as GATEWAY_HELP, RETIRE_HELP } from "@edgefleet/gateway";
 import { HELP as OPERATOR_HELP } from "@edgefleet/operator";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
@@ -20,7 +20,7 @@ const DIR = join(ROOT, "deploy/docker");
 /** The --help text of every program each image runs: the flags its header names must be there. */
 const HELPS: Readonly<Record<string, readonly string[]>> = {
   "edge-agent.Dockerfile": [AGENT_HELP, INSTALL_HELP],
-  "gateway.Dockerfile": [GATEWAY_HELP],
+  "gateway.Dockerfile": [GATEWAY_HELP, RETIRE_HELP],
   "operator.Dockerfile": [OPERATOR_HELP],
   "cpu-runtime.Dockerfile": [RUNTIME_HELP],
 };

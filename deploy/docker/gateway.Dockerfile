@@ -5,6 +5,8 @@
 # Flags (packages/gateway/src/options.ts; the Pulumi program's, docs/pulumi.md): --broker-url,
 #   --tls-ca, --tls-cert, --tls-key, --client-id, --http-address.
 # Serves /metrics, /healthz, /readyz on --http-address (0.0.0.0:8080); runs as uid 65532.
+# Also ships the retire command (packages/gateway/src/retire.ts, docs/runbooks.md), run with
+#   kubectl exec: /nodejs/bin/node /app/retire.mjs with the same broker and TLS flags, --site, --node.
 
 FROM --platform=$BUILDPLATFORM node:20.20-bookworm-slim AS build
 WORKDIR /src
@@ -34,10 +36,13 @@ COPY packages/gateway/src packages/gateway/src
 RUN npx esbuild packages/gateway/src/main.ts --bundle --platform=node --target=node20 --format=esm \
       --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" \
       --outfile=/out/gateway.mjs
+RUN npx esbuild packages/gateway/src/retire.ts --bundle --platform=node --target=node20 --format=esm \
+      --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" \
+      --outfile=/out/retire.mjs
 
 # mqtt and prom-client are pure JavaScript: no native addon, so distroless.
 FROM gcr.io/distroless/nodejs20-debian12:nonroot
-COPY --from=build /out/gateway.mjs /app/gateway.mjs
+COPY --from=build /out/gateway.mjs /out/retire.mjs /app/
 USER 65532:65532
 EXPOSE 8080
 ENTRYPOINT ["/nodejs/bin/node", "/app/gateway.mjs"]

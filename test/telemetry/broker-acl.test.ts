@@ -72,6 +72,16 @@ describe("Mosquitto with the shipped TLS config and ACL (real broker)", () => {
     expect(requests).toEqual([REBIRTH_TOPIC]);
   });
 
+  it("lets the gateway clear a node's retained birth, and write nothing else of a node's", async () => {
+    await expect(gateway.publishAsync(topic("orin-07", "birth"), "", { qos: 1, retain: true })).resolves.toBeDefined();
+    await expect(gateway.publishAsync(topic("orin-07", "telemetry"), json(telemetry(1)), { qos: 1 })).rejects.toMatchObject({
+      code: NOT_AUTHORIZED,
+    });
+    await expect(gateway.publishAsync(topic("orin-07", "birth", "plant-4"), "", { qos: 1, retain: true })).rejects.toMatchObject({
+      code: NOT_AUTHORIZED,
+    });
+  });
+
   it("refuses a client without a certificate", async () => {
     const attempt = mqtt.connectAsync(tls.url, {
       protocolVersion: 5,

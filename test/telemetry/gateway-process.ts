@@ -1,9 +1,28 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import type { TlsBroker } from "./tls-broker.js";
-import { GATEWAY_MQTT_IDENTITY } from "./tls-broker.js";
+import { GATEWAY_MQTT_IDENTITY, SITE } from "./tls-broker.js";
 
 const MAIN = join(import.meta.dirname, "../../packages/gateway/src/main.ts");
+const RETIRE = join(import.meta.dirname, "../../packages/gateway/src/retire.ts");
+
+/** The gateway's flags for the broker and its MQTT identity. */
+function brokerArgs(broker: TlsBroker): string[] {
+  const dir = broker.identityDir(GATEWAY_MQTT_IDENTITY);
+  return [
+    `--broker-url=${broker.url}`,
+    `--tls-ca=${join(dir, "ca.crt")}`,
+    `--tls-cert=${join(dir, "tls.crt")}`,
+    `--tls-key=${join(dir, "tls.key")}`,
+  ];
+}
+
+/** The gateway's retire command (packages/gateway/src/retire.ts) run to the end: its exit status and output. */
+export function retireDevice(broker: TlsBroker, node: string): { status: number | null; output: string } {
+  const args = ["--import", "tsx", RETIRE, ...brokerArgs(broker), `--site=${SITE}`, `--node=${node}`];
+  const run = spawnSync(process.execPath, args, { encoding: "utf8", timeout: 30_000 });
+  return { status: run.status, output: `${run.stdout}${run.stderr}` };
+}
 
 export interface GatewayProcess {
   readonly port: number;
@@ -29,15 +48,11 @@ export interface GatewayProcessOptions {
 
 /** The real gateway entry point (node --import tsx packages/gateway/src/main.ts) with the gateway's MQTT identity; resolves once /readyz says ready. */
 export async function startGateway(options: GatewayProcessOptions): Promise<GatewayProcess> {
-  const dir = options.broker.identityDir(GATEWAY_MQTT_IDENTITY);
   const args = [
     "--import",
     "tsx",
     MAIN,
-    `--broker-url=${options.broker.url}`,
-    `--tls-ca=${join(dir, "ca.crt")}`,
-    `--tls-cert=${join(dir, "tls.crt")}`,
-    `--tls-key=${join(dir, "tls.key")}`,
+    ...brokerArgs(options.broker),
     `--client-id=${options.clientId ?? "gateway-0"}`,
     "--http-address=127.0.0.1:0",
     `--keepalive=${options.keepaliveSeconds ?? 5}`,

@@ -3,7 +3,7 @@ import { LATENCY_BUCKETS_SECONDS, REBIRTH_TOPIC } from "@edgefleet/telemetry";
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, parseExposition, select, seriesValue } from "./exposition.js";
-import { type GatewayProcess, startGateway } from "./gateway-process.js";
+import { type GatewayProcess, retireDevice, startGateway } from "./gateway-process.js";
 import { birth, death, json, telemetry, topic } from "./payloads.js";
 import { SITE, startTlsBroker, type TlsBroker } from "./tls-broker.js";
 
@@ -164,6 +164,25 @@ describe("telemetry gateway (real Mosquitto, real gateway process)", () => {
     expect(select(await scrape(gateway), "edgefleet_inference_requests_total", dev("orin-06"))).toEqual([]);
   });
 
+  it("drops a sample whose labels repeat a device label's name, counts it, and the scrape still parses", async () => {
+    const orin = await node("orin-07");
+    const samples = [
+      { metric: "throttled" as const, unit: "flag" as const, value: 1, labels: { site: "elsewhere", exported_site: "again" } },
+      { metric: "throttled" as const, unit: "flag" as const, value: 0, labels: { component: "soc" } },
+    ];
+    await orin.publishAsync(topic("orin-07", "telemetry"), json(telemetry(1, { samples })), { qos: 1 });
+    const m = await eventually(async () => {
+      const m = await scrape(gateway);
+      expect(seriesValue(m, "edgefleet_gateway_dropped_entries_total", { reason: "duplicate-label-name" })).toBe(1);
+      return m;
+    });
+    expect(select(m, "edgefleet_device_throttled", dev("orin-07")).map((s) => s.labels)).toEqual([
+      { ...dev("orin-07"), hardware_class: "jetson-orin", component: "soc" },
+    ]);
+    expect(seriesValue(m, "edgefleet_inference_requests_total", dev("orin-07"))).toBe(20);
+    expect(gateway.log()).toContain('"code":"duplicate-label-name"');
+  });
+
   it("passes promtool check metrics", async () => {
     const body = await gateway.metrics();
     const result = spawnSync("/usr/bin/promtool", ["check", "metrics"], { input: body, encoding: "utf8" });
@@ -209,6 +228,83 @@ describe("gateway restart", () => {
         expect(seriesValue(await scrape(second), "edgefleet_inference_requests_total", dev("orin-13"))).toBe(100),
       );
       expect(second.log()).toContain('"sessionPresent":true');
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
+describe("per-node caps", () => {
+  it("drops and counts what would pass --max-series-per-node or --max-label-values-per-node, and keeps the node's other series", async () => {
+    const gateway = await startGateway({
+      broker: tls,
+      clientId: "gateway-caps",
+      // Unshared: the default group still deals shares to the stopped gateways of earlier tests.
+      sharedGroup: "",
+      extraArgs: ["--max-series-per-node=40", "--max-label-values-per-node=3"],
+    });
+    try {
+      const orin = await node("orin-51");
+      const zones = ["a", "b", "c", "d", "e"].map((zone) => ({
+        metric: "thermal_zone_temperature_celsius" as const,
+        unit: "celsius" as const,
+        value: 40,
+        labels: { zone },
+      }));
+      await orin.publishAsync(topic("orin-51", "telemetry"), json(telemetry(1, { samples: zones })), { qos: 1 });
+      const m = await eventually(async () => {
+        const m = await scrape(gateway);
+        expect(seriesValue(m, "edgefleet_gateway_dropped_entries_total", { reason: "label-values-limit" })).toBe(2);
+        return m;
+      });
+      expect(select(m, "edgefleet_device_thermal_zone_temperature_celsius", dev("orin-51")).map((s) => s.labels.zone)).toEqual([
+        "a",
+        "b",
+        "c",
+      ]);
+      // Up, last seen, info, spool (3), read errors, 3 zones and the first message's model version (17): 27 of 40 lines, so a second version does not fit.
+      const second = { ...telemetry(2).inference[0], version: "2026.12.1" } as ReturnType<typeof telemetry>["inference"][number];
+      await orin.publishAsync(
+        topic("orin-51", "telemetry"),
+        json(telemetry(2, { samples: [], inference: [...telemetry(2).inference, second] })),
+        { qos: 1 },
+      );
+      await eventually(async () => {
+        const m = await scrape(gateway);
+        expect(seriesValue(m, "edgefleet_gateway_dropped_entries_total", { reason: "series-limit" })).toBe(1);
+        expect(seriesValue(m, "edgefleet_inference_requests_total", dev("orin-51"))).toBe(40);
+      });
+      expect(spawnSync("/usr/bin/promtool", ["check", "metrics"], { input: await gateway.metrics(), encoding: "utf8" }).status).toBe(0);
+    } finally {
+      await gateway.stop();
+    }
+  });
+});
+
+describe("retiring a device", () => {
+  it("clears its retained birth: running gateways forget it now, a restarted one never learns it", async () => {
+    const first = await startGateway({ broker: tls, clientId: "gateway-retire-1", sharedGroup: "" });
+    try {
+      const retired = await node("orin-41");
+      await retired.publishAsync(topic("orin-41", "telemetry"), json(telemetry(1)), { qos: 1 });
+      await retired.endAsync();
+      await node("orin-42");
+      await eventually(async () => expect(seriesValue(await scrape(first), "edgefleet_inference_requests_total", dev("orin-41"))).toBe(20));
+
+      const run = retireDevice(tls, "orin-41");
+      expect(run.output).toContain("retained birth cleared");
+      expect(run.status).toBe(0);
+      await eventually(async () => expect(select(await scrape(first), "edgefleet_device_up", dev("orin-41"))).toEqual([]));
+      expect((await scrape(first)).filter((s) => s.labels.node === "orin-41")).toEqual([]);
+      expect(first.log()).toContain("device retired");
+    } finally {
+      await first.stop();
+    }
+    const second = await startGateway({ broker: tls, clientId: "gateway-retire-2", sharedGroup: "" });
+    try {
+      // The other device's retained birth arrives; the retired one's is gone.
+      await eventually(async () => expect(seriesValue(await scrape(second), "edgefleet_device_up", dev("orin-42"))).toBe(0));
+      expect(select(await scrape(second), "edgefleet_device_up", dev("orin-41"))).toEqual([]);
     } finally {
       await second.stop();
     }

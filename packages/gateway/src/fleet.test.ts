@@ -1,7 +1,7 @@
 import { FakeClock } from "@edgefleet/kit";
-import type { BirthPayload, TelemetryPayload } from "@edgefleet/telemetry";
+import type { BirthPayload, InferenceStats, TelemetryPayload } from "@edgefleet/telemetry";
 import { describe, expect, it } from "vitest";
-import { Fleet } from "./fleet.js";
+import { Fleet, sampleLabels } from "./fleet.js";
 import { renderFamilies } from "./series.js";
 
 const at = { site: "s", node: "n1" };
@@ -21,6 +21,18 @@ const tele = (seq: number, over: Partial<TelemetryPayload> = {}): TelemetryPaylo
   artifactFailures: [],
   readErrors: 1,
   ...over,
+});
+
+const stats = (version: string): InferenceStats => ({
+  namespace: "ns",
+  model: "m",
+  version,
+  variant: "cpu",
+  runtime: "onnx",
+  requests: 5,
+  errors: 0,
+  latencyBucketCounts: [0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+  latencySumSeconds: 0.004,
 });
 
 async function lines(fleet: Fleet): Promise<string[]> {
@@ -46,7 +58,7 @@ describe("Fleet", () => {
   it("takes gauges from the newest message only, and counters from every message but duplicates", async () => {
     const fleet = new Fleet({ countSkippedAsGaps: true });
     fleet.birth(at, birth(), false);
-    expect([3, 1, 3].map((s) => fleet.telemetry(at, tele(s)))).toEqual(["accepted", "accepted", "duplicate"]);
+    expect([3, 1, 3].map((s) => fleet.telemetry(at, tele(s)).result)).toEqual(["accepted", "accepted", "duplicate"]);
     const out = await lines(fleet);
     expect(out).toContain('edgefleet_device_cpu_utilization_ratio{site="s",node="n1",hardware_class="orin"} 0.03');
     expect(out).toContain('edgefleet_device_spool_pending_messages{site="s",node="n1",hardware_class="orin"} 3');
@@ -59,6 +71,101 @@ describe("Fleet", () => {
     expect(await lines(fleet)).toContain(
       'edgefleet_device_throttled{site="s",node="n1",hardware_class="unknown",component="gpu",exported_node="x"} 1',
     );
+  });
+
+  it("refuses a sample whose labels would repeat a label name or are not label names, and keeps the message's others", async () => {
+    const fleet = new Fleet({ countSkippedAsGaps: true });
+    const throttled = (labels: Record<string, string>) => ({ metric: "throttled" as const, unit: "flag" as const, value: 1, labels });
+    const result = fleet.telemetry(
+      at,
+      tele(1, { samples: [throttled({ site: "x", exported_site: "y" }), throttled({ component: "gpu" })] }),
+    );
+    expect(result.result).toBe("accepted");
+    expect(result.drops.map((d) => d.reason)).toEqual(["duplicate-label-name"]);
+    const out = await lines(fleet);
+    expect(out.filter((l) => l.startsWith("edgefleet_device_throttled"))).toEqual([
+      'edgefleet_device_throttled{site="s",node="n1",hardware_class="unknown",component="gpu"} 1',
+    ]);
+    for (const bad of ["__name", "9lives", "a-b", ""])
+      expect(sampleLabels("throttled", { [bad]: "v" })).toMatchObject({ reason: "invalid-label-name" });
+    expect(sampleLabels("throttled", { node: "x", exported_site: "y" })).toEqual({
+      pairs: [
+        ["exported_site", "y"],
+        ["exported_node", "x"],
+      ],
+    });
+  });
+
+  it("caps a node's series lines and each label's values, counting the drops, and frees them when series go", async () => {
+    const fleet = new Fleet({ countSkippedAsGaps: true, maxSeriesPerNode: 10, maxLabelValuesPerNode: 3 });
+    const zones = (seq: number, names: string[]) =>
+      tele(seq, {
+        samples: names.map((zone) => ({
+          metric: "thermal_zone_temperature_celsius" as const,
+          unit: "celsius" as const,
+          value: 40,
+          labels: { zone },
+        })),
+      });
+    // Last seen, spool (3), read errors: 5 of the 10 lines before any sample.
+    const first = fleet.telemetry(at, zones(1, ["a", "b", "c", "d"]));
+    expect(first.drops.map((d) => d.reason)).toEqual(["label-values-limit"]);
+    expect(first.drops[0]?.detail).toContain("--max-label-values-per-node is 3");
+    // An existing series always updates; a new one past the line cap is dropped.
+    const other = { metric: "rail_power_watts" as const, unit: "watts" as const, value: 1 };
+    const second = fleet.telemetry(
+      at,
+      tele(2, {
+        samples: [
+          { ...other, labels: { rail: "r1" } },
+          { ...other, labels: { rail: "r2" } },
+          { ...other, labels: { rail: "r3" } },
+        ],
+      }),
+    );
+    expect(second.drops.map((d) => d.reason)).toEqual(["series-limit"]);
+    expect(fleet.seriesLines).toBe(10 + 1); // and the gap counter, outside the cap
+    // A whole model version (17 lines) does not fit either.
+    const inference = fleet.telemetry(at, tele(3, { samples: [], inference: [stats("v1")] }));
+    expect(inference.drops.map((d) => d.reason)).toEqual(["series-limit"]);
+    // A death frees the node's lines and values: a new set fits after its next birth.
+    fleet.death(at, { schemaVersion: 1, timestamp: 0, reason: "shutdown" }, false);
+    fleet.birth(at, birth(), false);
+    expect(fleet.telemetry(at, zones(4, ["x", "y"])).drops).toEqual([]);
+  });
+
+  it("removes the inference series of a model version the node has not reported for the stale time", async () => {
+    const clock = new FakeClock();
+    const fleet = new Fleet({ countSkippedAsGaps: true, clock, inferenceStaleMs: 60_000 });
+    fleet.birth(at, birth(), false);
+    fleet.telemetry(at, tele(1, { inference: [stats("v1")] }));
+    clock.advance(30_000);
+    fleet.telemetry(at, tele(2, { inference: [stats("v2")] }));
+    const versions = async () => [
+      ...new Set((await lines(fleet)).filter((l) => l.startsWith("edgefleet_inference_")).map((l) => /version="([^"]+)"/.exec(l)?.[1])),
+    ];
+    expect(await versions()).toEqual(["v1", "v2"]);
+    clock.advance(30_000);
+    fleet.telemetry(at, tele(3, { inference: [stats("v2")] }));
+    expect(await versions()).toEqual(["v2"]);
+    expect(fleet.seriesLines).toBe((await lines(fleet)).length);
+    // Reported again, it starts from its new deltas.
+    fleet.telemetry(at, tele(4, { inference: [stats("v1")] }));
+    expect(await lines(fleet)).toContain(
+      'edgefleet_inference_requests_total{site="s",node="n1",hardware_class="orin",namespace="ns",model="m",version="v1",variant="cpu",runtime="onnx"} 5',
+    );
+  });
+
+  it("forgets a retired device: every series, up and the gap counter included", async () => {
+    const fleet = new Fleet({ countSkippedAsGaps: true });
+    fleet.birth(at, birth(), false);
+    fleet.telemetry(at, tele(1));
+    fleet.birth({ site: "s", node: "kept" }, birth(), true);
+    expect(fleet.retire(at)).toBe(true);
+    expect(fleet.retire(at)).toBe(false);
+    expect((await lines(fleet)).filter((l) => l.includes('node="n1"'))).toEqual([]);
+    expect(fleet.deviceStates()).toEqual({ online: 0, offline: 1 });
+    expect(fleet.seriesLines).toBe((await lines(fleet)).length);
   });
 
   it("a retained birth names the hardware class but leaves the device offline; a retained death does not undo a live birth", () => {

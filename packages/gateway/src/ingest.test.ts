@@ -9,6 +9,7 @@ function setup() {
   const metrics: GatewayMetrics = {
     message: (kind, result) => counted.push(`${kind}/${result}`),
     rejected: (code) => counted.push(code),
+    dropped: (reason) => counted.push(`dropped/${reason}`),
     connected: () => {},
     deviceTimedOut: () => {},
   };
@@ -35,6 +36,36 @@ describe("ingester", () => {
       ["wrong-topic", 0],
       ["malformed-json", 2],
     ]);
+  });
+
+  it("counts and logs (rate-limited) the samples of an accepted message that make no series, and keeps the rest", () => {
+    const { counted, logged, deliver } = setup();
+    const sample = (labels: Record<string, string>) => ({ metric: "throttled", unit: "flag", value: 1, labels });
+    const message = (seq: number) =>
+      bytes(
+        JSON.stringify({
+          schemaVersion: 1,
+          seq,
+          timestamp: 0,
+          samples: [sample({ site: "a", exported_site: "b" }), sample({ component: "gpu" })],
+          inference: [],
+          spool: { pendingMessages: 0, bytes: 0, droppedMessages: 0 },
+          artifactFailures: [],
+          readErrors: 0,
+        }),
+      );
+    deliver({ topic: "edgefleet/v1/s/n/telemetry", payload: message(1), retained: false });
+    deliver({ topic: "edgefleet/v1/s/n/telemetry", payload: message(2), retained: false });
+    expect(counted).toEqual(["telemetry/accepted", "dropped/duplicate-label-name", "telemetry/accepted", "dropped/duplicate-label-name"]);
+    expect(logged.map((l) => [l.msg, l.code])).toEqual([["dropped an entry of a telemetry message", "duplicate-label-name"]]);
+  });
+
+  it("takes an empty birth (a cleared retained birth) as the device's retirement, not as malformed", () => {
+    const { counted, logged, deliver } = setup();
+    deliver({ topic: "edgefleet/v1/s/n/birth", payload: new Uint8Array(), retained: false });
+    deliver({ topic: "edgefleet/v1/s/n/telemetry", payload: new Uint8Array(), retained: false });
+    expect(counted).toEqual(["birth/accepted", "malformed-json", "telemetry/rejected"]);
+    expect(logged[0]).toMatchObject({ msg: "device retired: its retained birth was cleared", node: "n", known: false });
   });
 
   it("never throws on arbitrary bytes", () => {

@@ -1,25 +1,17 @@
 #!/usr/bin/env -S node --import tsx
-import { EventLoopLag, jsonLogger, listen, liveness, onShutdown, optionsOrExitCode, processMetrics, readFlagFile } from "@edgefleet/kit";
+import { EventLoopLag, jsonLogger, listen, liveness, onShutdown, optionsOrExitCode, processMetrics } from "@edgefleet/kit";
 import { Registry } from "prom-client";
+import { readTls } from "./broker-flags.js";
 import { Fleet } from "./fleet.js";
 import { gatewayServer } from "./http.js";
 import { ingester } from "./ingest.js";
 import { DeviceTimeouts } from "./liveness.js";
 import { gatewayMetrics } from "./metrics.js";
-import { HELP, parseGatewayOptions, type TlsFiles } from "./options.js";
+import { HELP, parseGatewayOptions } from "./options.js";
 import { subscribe } from "./subscriber.js";
 
 /** Longest a graceful shutdown may take before the process exits anyway. */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
-
-/** The PEM files the TLS flags name; one that cannot be read is a bad flag like any other. */
-function readTls(files: TlsFiles): { ca?: Buffer; cert?: Buffer; key?: Buffer } {
-  return {
-    ...(files.ca === undefined ? {} : { ca: readFlagFile("tls-ca", files.ca) }),
-    ...(files.cert === undefined ? {} : { cert: readFlagFile("tls-cert", files.cert) }),
-    ...(files.key === undefined ? {} : { key: readFlagFile("tls-key", files.key) }),
-  };
-}
 
 async function main(argv: string[]): Promise<number> {
   const opts = await optionsOrExitCode(
@@ -32,7 +24,12 @@ async function main(argv: string[]): Promise<number> {
 
   const registry = new Registry();
   processMetrics(registry);
-  const fleet = new Fleet({ countSkippedAsGaps: opts.sharedGroup === undefined });
+  const fleet = new Fleet({
+    countSkippedAsGaps: opts.sharedGroup === undefined,
+    maxSeriesPerNode: opts.maxSeriesPerNode,
+    maxLabelValuesPerNode: opts.maxLabelValuesPerNode,
+    inferenceStaleMs: opts.inferenceStaleMs,
+  });
   const metrics = gatewayMetrics(registry, fleet);
   const deliver = ingester({ fleet, metrics, log });
   const timeouts =

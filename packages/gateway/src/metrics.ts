@@ -1,6 +1,6 @@
 import type { RejectionCode } from "@edgefleet/telemetry";
 import { Counter, Gauge, type Registry } from "prom-client";
-import type { Fleet } from "./fleet.js";
+import { DROP_REASONS, type DropReason, type Fleet } from "./fleet.js";
 
 export const REJECTION_CODES: readonly RejectionCode[] = [
   "wrong-topic",
@@ -18,6 +18,8 @@ export type Result = (typeof RESULTS)[number];
 export interface GatewayMetrics {
   message(kind: Kind, result: Result): void;
   rejected(code: RejectionCode): void;
+  /** A sample or an inference or artifact entry of an accepted message that made no series. */
+  dropped(reason: DropReason): void;
   connected(up: boolean): void;
   /** A device taken offline because it was silent for the device timeout. */
   deviceTimedOut(): void;
@@ -34,6 +36,12 @@ export function gatewayMetrics(registry: Registry, fleet: Fleet): GatewayMetrics
   const rejections = new Counter({
     name: "edgefleet_gateway_rejected_messages_total",
     help: "Messages rejected by the telemetry validator, by its reason code",
+    labelNames: ["reason"],
+    registers: [registry],
+  });
+  const drops = new Counter({
+    name: "edgefleet_gateway_dropped_entries_total",
+    help: "Samples, inference and artifact entries of accepted messages that made no series, by reason",
     labelNames: ["reason"],
     registers: [registry],
   });
@@ -66,11 +74,13 @@ export function gatewayMetrics(registry: Registry, fleet: Fleet): GatewayMetrics
   });
   for (const kind of KINDS) for (const result of RESULTS) messages.inc({ kind, result }, 0);
   for (const reason of REJECTION_CODES) rejections.inc({ reason }, 0);
+  for (const reason of DROP_REASONS) drops.inc({ reason }, 0);
   connected.set(0);
   timeouts.inc(0);
   return {
     message: (kind, result) => messages.inc({ kind, result }),
     rejected: (reason) => rejections.inc({ reason }),
+    dropped: (reason) => drops.inc({ reason }),
     connected: (up) => connected.set(up ? 1 : 0),
     deviceTimedOut: () => timeouts.inc(),
   };

@@ -12,6 +12,9 @@ describe("gateway options", () => {
       sessionExpirySeconds: 300,
       keepaliveSeconds: 30,
       deviceTimeoutMs: undefined,
+      maxSeriesPerNode: 2_500,
+      maxLabelValuesPerNode: 256,
+      inferenceStaleMs: 600_000,
       httpAddress: "0.0.0.0:8080",
       logLevel: "info",
     });

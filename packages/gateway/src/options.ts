@@ -1,5 +1,7 @@
 import { hostname } from "node:os";
 import { command, type Level, LOG_LEVEL_FLAG, MAX_EVENT_LOOP_LAG_FLAG, type Parsed } from "@edgefleet/kit";
+import { BROKER_FLAGS, type TlsFiles, tlsFiles } from "./broker-flags.js";
+import { DEFAULT_LIMITS } from "./fleet.js";
 
 export const DEFAULT_SHARED_GROUP = "edgefleet-gateways";
 /** 1.5 x the agents' default 30 s keepalive. */
@@ -10,10 +12,7 @@ const CLI = command({
   about: `The edgefleet telemetry gateway: subscribes to the edge agents' MQTT telemetry, validates every
 message and serves the fleet's devices and inference latency as Prometheus metrics.`,
   flags: {
-    "broker-url": { type: "url", schemes: ["mqtt", "mqtts"], example: "mqtts://HOST:PORT", required: true, help: "the broker" },
-    "tls-ca": { type: "string", arg: "FILE", defaultText: "the system CAs", help: "CA that signed the broker's certificate" },
-    "tls-cert": { type: "string", arg: "FILE", help: "client certificate (CN = the gateway's MQTT identity); needs --tls-key" },
-    "tls-key": { type: "string", arg: "FILE", help: "its private key; needs --tls-cert" },
+    ...BROKER_FLAGS,
     "client-id": {
       type: "string",
       arg: "ID",
@@ -49,6 +48,22 @@ message and serves the fleet's devices and inference latency as Prometheus metri
       defaultText: `${DEFAULT_DEVICE_TIMEOUT_SECONDS}s unshared, 0 shared`,
       help: "a device this gateway hears nothing from for this long is offline, as if its last will had come (the broker sends a frozen client's will late). Make it 1.5 x the agents' keepalive and longer than their telemetry interval. It needs every message of a device: with a shared subscription only when the group has this one gateway",
     },
+    "max-series-per-node": {
+      type: "integer",
+      default: String(DEFAULT_LIMITS.maxSeriesPerNode),
+      help: "series lines (a latency histogram is 15) one node may have; a sample or entry that would pass it is dropped and counted (edgefleet_gateway_dropped_entries_total)",
+    },
+    "max-label-values-per-node": {
+      type: "integer",
+      default: String(DEFAULT_LIMITS.maxLabelValuesPerNode),
+      help: "distinct values of one label name across one node's series; a sample or entry with one more is dropped and counted",
+    },
+    "inference-stale-after": {
+      type: "duration",
+      arg: "DURATION",
+      default: `${DEFAULT_LIMITS.inferenceStaleMs / 60_000}m`,
+      help: "a model version missing from a node's inference stats for this long (agents report every version they serve each interval) loses its inference series",
+    },
     "http-address": { type: "address", default: "0.0.0.0:8080", help: "/metrics, /healthz and /readyz; port 0 picks one" },
     "log-level": LOG_LEVEL_FLAG,
     "max-event-loop-lag": MAX_EVENT_LOOP_LAG_FLAG,
@@ -56,12 +71,6 @@ message and serves the fleet's devices and inference latency as Prometheus metri
 });
 
 export const HELP = CLI.help;
-
-export interface TlsFiles {
-  ca: string | undefined;
-  cert: string | undefined;
-  key: string | undefined;
-}
 
 export interface GatewayOptions {
   brokerUrl: string;
@@ -73,6 +82,9 @@ export interface GatewayOptions {
   keepaliveSeconds: number;
   /** undefined: no timeout of its own (deaths and last wills only). */
   deviceTimeoutMs: number | undefined;
+  maxSeriesPerNode: number;
+  maxLabelValuesPerNode: number;
+  inferenceStaleMs: number;
   httpAddress: string;
   logLevel: Level;
   maxEventLoopLagMs: number;
@@ -80,11 +92,7 @@ export interface GatewayOptions {
 
 export function parseGatewayOptions(argv: string[]): Parsed<GatewayOptions> {
   return CLI.parse(argv, (v) => {
-    if ((v["tls-cert"] === undefined) !== (v["tls-key"] === undefined))
-      throw new Error("--tls-cert and --tls-key go together: give both or neither");
-    const tls = { ca: v["tls-ca"], cert: v["tls-cert"], key: v["tls-key"] };
-    if (v["broker-url"].startsWith("mqtt:") && Object.values(tls).some((f) => f !== undefined))
-      throw new Error("--tls-ca, --tls-cert and --tls-key need an mqtts:// --broker-url");
+    const tls = tlsFiles(v);
     const sharedGroup = v["shared-group"] === "" ? undefined : v["shared-group"];
     // A gateway in a shared group may see none of a live device's telemetry (Mosquitto deals the
     // group's messages round-robin over every node's), so its own silence check is opt-in there.
@@ -97,6 +105,9 @@ export function parseGatewayOptions(argv: string[]): Parsed<GatewayOptions> {
       sessionExpirySeconds: v["session-expiry"],
       keepaliveSeconds: v.keepalive,
       deviceTimeoutMs: timeoutMs === 0 ? undefined : timeoutMs,
+      maxSeriesPerNode: v["max-series-per-node"],
+      maxLabelValuesPerNode: v["max-label-values-per-node"],
+      inferenceStaleMs: v["inference-stale-after"],
       httpAddress: v["http-address"],
       logLevel: v["log-level"],
       maxEventLoopLagMs: v["max-event-loop-lag"],

@@ -18,4 +18,4 @@ export {
   type TelemetryPayload,
 } from "./schema.js";
 export { ALL_NODES, allNodesOf, buildTopic, parseTopic, REBIRTH_TOPIC, TOPIC_ROOT } from "./topic.js";
-export { type RejectionCode, validateMessage } from "./validate.js";
+export { type RejectionCode, sampleProblem, validateMessage } from "./validate.js";

@@ -1,6 +1,6 @@
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { METRIC_UNITS } from "./metrics.js";
-import { MAX_PAYLOAD_BYTES, type MessageKind, PAYLOAD_SCHEMAS, type Payloads, SCHEMA_VERSION } from "./schema.js";
+import { MAX_PAYLOAD_BYTES, type MessageKind, PAYLOAD_SCHEMAS, type Payloads, Sample, SCHEMA_VERSION } from "./schema.js";
 import { parseTopic, type Topic } from "./topic.js";
 
 export type RejectionCode = "wrong-topic" | "oversized" | "malformed-json" | "wrong-schema-version" | "invalid-payload";
@@ -20,6 +20,23 @@ const CHECKERS = {
   telemetry: TypeCompiler.Compile(PAYLOAD_SCHEMAS.telemetry),
   death: TypeCompiler.Compile(PAYLOAD_SCHEMAS.death),
 } as const;
+
+const SAMPLE = TypeCompiler.Compile(Sample);
+
+/**
+ * What would make this one sample fail the schema (a label name, an empty or over-long label
+ * value, too many labels, a wrong unit), or undefined: an agent drops such a sample alone rather
+ * than send a message the gateway refuses whole.
+ */
+export function sampleProblem(sample: Sample): string | undefined {
+  const { metric } = sample;
+  if (!SAMPLE.Check(sample)) {
+    const error = SAMPLE.Errors(sample).First();
+    return `${metric}${error === undefined ? "" : ` ${error.path || "/"}: ${error.message}`}`;
+  }
+  if (METRIC_UNITS[sample.metric] !== sample.unit) return `${sample.metric} is in ${METRIC_UNITS[sample.metric]}, not ${sample.unit}`;
+  return undefined;
+}
 
 const reject = (code: RejectionCode, reason: string): ValidationResult => ({ ok: false, code, reason });
 

@@ -38,6 +38,8 @@ export const TOPICS = {
   allNodes: ALL_NODES,
   /** The gateway asks every agent for its birth here; agents only read it. */
   rebirth: REBIRTH_TOPIC,
+  /** Every node's (retained) birth: the gateway's identity clears a retired node's with an empty message. */
+  births: (site: string) => `${TOPIC_ROOT}/${site}/+/birth`,
 };
 
 /** Pinned Mosquitto image; it runs as its own non-root user (uid 1883). */

@@ -22,13 +22,17 @@ describe("Mosquitto", () => {
     expect(conf).toEqual(expect.arrayContaining(["listener 18883 127.0.0.1", "cafile /tmp/b/ca.crt", "acl_file /tmp/b/acl"]));
   });
 
-  it("confines every node to its own topics and lets only the gateway read them all", () => {
+  it("confines every node to its own topics and lets only the gateway read them all and clear births", () => {
     const lines = mosquittoAcl({ site: "plant-3" })
       .split("\n")
       .filter((l) => l && !l.startsWith("#"));
     const at = lines.indexOf("user edgefleet-gateway");
     expect(lines.slice(0, at)).toEqual(["pattern write edgefleet/v1/plant-3/%u/+", "pattern read edgefleet/v1/control/rebirth"]);
-    expect(lines.slice(at + 1)).toEqual(["topic read edgefleet/v1/+/+/+", "topic write edgefleet/v1/control/rebirth"]);
+    expect(lines.slice(at + 1)).toEqual([
+      "topic read edgefleet/v1/+/+/+",
+      "topic write edgefleet/v1/control/rebirth",
+      "topic write edgefleet/v1/plant-3/+/birth",
+    ]);
   });
 
   it("without a site, still confines each node to its own name", () => {

@@ -60,7 +60,9 @@ export interface AclOptions {
 /**
  * The ACL: `pattern` lines apply to every client with %u replaced by its username (its node
  * name), so one rule confines each node to its own topics however many nodes join; the gateway
- * alone reads every node's messages and writes the rebirth request.
+ * alone reads every node's messages, writes the rebirth request, and may write births: retiring a
+ * device (the gateway's retire command) publishes an empty retained message on its birth topic,
+ * which is how MQTT deletes a retained message.
  */
 export function mosquittoAcl({ site = "+" }: AclOptions = {}): string {
   return [
@@ -69,10 +71,12 @@ export function mosquittoAcl({ site = "+" }: AclOptions = {}): string {
     `pattern write ${TOPICS.node(site, "%u")}`,
     `pattern read ${TOPICS.rebirth}`,
     "",
-    "# The telemetry gateway: every node's messages, and the rebirth request.",
+    "# The telemetry gateway: every node's messages, the rebirth request, and births (to clear a",
+    "# retired node's retained birth).",
     `user ${GATEWAY_MQTT_IDENTITY}`,
     `topic read ${TOPICS.allNodes}`,
     `topic write ${TOPICS.rebirth}`,
+    `topic write ${TOPICS.births(site)}`,
     "",
   ].join("\n");
 }

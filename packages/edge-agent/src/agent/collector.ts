@@ -31,7 +31,7 @@ export interface CollectorOptions {
   readonly log: Logger;
 }
 
-/** Read errors are logged at most this often; they are counted every time. */
+/** Read errors and invalid samples are logged at most this often; they are counted every time. */
 const ERROR_LOG_INTERVAL_MS = 60_000;
 
 /**
@@ -42,6 +42,7 @@ export class Collector {
   /** Inference deltas past the schema's per-message limit wait for the next message. */
   private carried: InferenceStats[] = [];
   private lastErrorLog = Number.NEGATIVE_INFINITY;
+  private lastInvalidLog = Number.NEGATIVE_INFINITY;
   private readonly clock: Clock;
 
   constructor(private readonly options: CollectorOptions) {
@@ -62,7 +63,7 @@ export class Collector {
     const inference = this.takeInference();
     const artifactFailures = this.takeArtifacts();
     const stats = spool.stats();
-    const { body, droppedSamples } = encodeTelemetry({
+    const { body, droppedSamples, firstProblem } = encodeTelemetry({
       seq: seq.next,
       timestamp: this.clock.wallMs(),
       samples,
@@ -71,7 +72,8 @@ export class Collector {
       spool: { pendingMessages: stats.pending, bytes: stats.bytes, droppedMessages: stats.dropped.messages },
       readErrors: errors.length,
     });
-    if (droppedSamples > 0) metrics.droppedSamples.inc(droppedSamples);
+    for (const [reason, n] of Object.entries(droppedSamples)) if (n > 0) metrics.droppedSamples.inc({ reason }, n);
+    if (firstProblem !== undefined) this.logInvalid(droppedSamples.invalid, firstProblem);
     const verdict = validateMessage(topic, body);
     if (!verdict.ok) {
       // A bug (a sensor emitting what the schema forbids), not an outage: no seq is spent on it.
@@ -107,6 +109,13 @@ export class Collector {
       this.options.log.warn("artifact source failed", { error: String(err) });
       return [];
     }
+  }
+
+  private logInvalid(count: number, first: string): void {
+    const at = this.clock.now();
+    if (at - this.lastInvalidLog < ERROR_LOG_INTERVAL_MS) return;
+    this.lastInvalidLog = at;
+    this.options.log.warn("samples the telemetry schema refuses left out", { count, first });
   }
 
   private logErrors(errors: readonly ReadError[]): void {

@@ -2,6 +2,7 @@ import { processMetrics } from "@edgefleet/kit";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { SKIP_REASONS } from "../inference/workloads.js";
 import type { SpoolStats } from "../spool/spool.js";
+import { SAMPLE_DROP_REASONS } from "./telemetry.js";
 
 export interface AgentMetricSources {
   spool: () => SpoolStats;
@@ -74,6 +75,13 @@ export function agentMetrics(sources: AgentMetricSources) {
       this.set(sources.inFlight());
     },
   });
+  const droppedSamples = new Counter({
+    name: "edgefleet_agent_dropped_samples_total",
+    help: "Sensor samples left out of telemetry, by reason (non-finite value, invalid for the schema such as an empty or over-long label, over-limit: past the payload limits)",
+    labelNames: ["reason"] as const,
+    registers,
+  });
+  for (const reason of SAMPLE_DROP_REASONS) droppedSamples.inc({ reason }, 0);
   const runtimePodsSkipped = new Counter({
     name: "edgefleet_agent_runtime_pods_skipped_total",
     help: "Runtime pods on this node left out of the probed targets, once per discovery refresh, by reason (not-owned, unlabelled, contract, owner-unverified)",
@@ -112,11 +120,7 @@ export function agentMetrics(sources: AgentMetricSources) {
       labelNames: ["result"] as const,
       registers,
     }),
-    droppedSamples: new Counter({
-      name: "edgefleet_agent_dropped_samples_total",
-      help: "Sensor samples left out of telemetry: non-finite values or past the payload limits",
-      registers,
-    }),
+    droppedSamples,
     readErrors: new Counter({
       name: "edgefleet_agent_sensor_read_errors_total",
       help: "Sensor read failures, by sensor type",

@@ -6,6 +6,7 @@ import {
   type Sample,
   SCHEMA_VERSION,
   type SpoolState,
+  sampleProblem,
   type TelemetryPayload,
 } from "@edgefleet/telemetry";
 
@@ -19,21 +20,38 @@ export interface TelemetryParts {
   readErrors: number;
 }
 
+/** Why a sample was left out of a message; the agent's counter's reason label. */
+export const SAMPLE_DROP_REASONS = ["non-finite", "invalid", "over-limit"] as const;
+export type SampleDropReason = (typeof SAMPLE_DROP_REASONS)[number];
+
 export interface EncodedTelemetry {
   body: Buffer;
-  /** Samples left out: non-finite values (JSON has no NaN; also counted as read errors) and those past the size limits. */
-  droppedSamples: number;
+  /**
+   * Samples left out, by reason: non-finite values (JSON has no NaN; also counted as read errors),
+   * samples the schema refuses (a label a sensor reported empty or over-long), those past the size limits.
+   */
+  droppedSamples: Record<SampleDropReason, number>;
+  /** The first invalid sample's problem, for the log. */
+  firstProblem: string | undefined;
 }
 
 /**
  * One telemetry message as the gateway will accept it: samples with a non-finite value are read
- * errors (a sensor that returned garbage), and samples past MAX_SAMPLES or the payload byte limit
- * are cut from the end, counted, so a node with many sensors still reports rather than being refused.
+ * errors (a sensor that returned garbage); a sample the schema refuses (one bad hardware label) is
+ * left out alone, since one would fail the whole message and blank the node; and samples past
+ * MAX_SAMPLES or the payload byte limit are cut from the end. All counted, so a node with many
+ * sensors, or one odd one, still reports rather than being refused.
  */
 export function encodeTelemetry(parts: TelemetryParts): EncodedTelemetry {
   const finite = parts.samples.filter((s) => Number.isFinite(s.value));
   const nonFinite = parts.samples.length - finite.length;
-  let samples = finite.slice(0, MAX_SAMPLES);
+  let firstProblem: string | undefined;
+  const valid = finite.filter((s) => {
+    const problem = sampleProblem(s);
+    firstProblem ??= problem;
+    return problem === undefined;
+  });
+  let samples = valid.slice(0, MAX_SAMPLES);
   const payload = (): TelemetryPayload => ({
     schemaVersion: SCHEMA_VERSION,
     seq: parts.seq,
@@ -51,5 +69,9 @@ export function encodeTelemetry(parts: TelemetryParts): EncodedTelemetry {
     samples = samples.slice(0, Math.max(0, Math.min(keep, samples.length - 1)));
     body = Buffer.from(JSON.stringify(payload()));
   }
-  return { body, droppedSamples: parts.samples.length - samples.length };
+  return {
+    body,
+    droppedSamples: { "non-finite": nonFinite, invalid: finite.length - valid.length, "over-limit": valid.length - samples.length },
+    firstProblem,
+  };
 }

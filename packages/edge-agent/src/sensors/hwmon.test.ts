@@ -24,10 +24,19 @@ describe("hwmon sensor", () => {
     ]);
   });
 
-  it("converts microwatts to watts and counts a nameless chip and a garbage value", async () => {
+  it("converts microwatts to watts, names a channel with an empty label by itself, and counts a nameless chip and a garbage value", async () => {
     const reading = await hwmonSensor({ root: fixture("broken") }).read();
-    expect(reading.samples).toEqual([
-      { metric: "hwmon_power_watts", unit: "watts", value: 4.2, labels: { chip: "ina226", sensor: "power1" } },
+    expect(reading.samples.map((s) => [s.metric, s.value, s.labels.chip, s.labels.sensor])).toEqual([
+      ["hwmon_power_watts", 4.2, "ina226", "power1"],
+      // The over-long label is kept here: the telemetry encoder drops that sample alone (agent/telemetry.test.ts).
+      [
+        "hwmon_temperature_celsius",
+        40,
+        "nct6775",
+        "SYSTIN sensor reported by a vendor BIOS with a label far longer than sixty-four characters",
+      ],
+      ["hwmon_temperature_celsius", 41, "nct6775", "temp2"],
+      ["hwmon_temperature_celsius", 42, "nct6775", "CPUTIN"],
     ]);
     expect(reading.errors).toEqual([
       { source: "sys/class/hwmon/hwmon0/name", message: "ENOENT" },

@@ -23,8 +23,10 @@ export function hwmonSensor(options: { root: string }): Sensor {
         for (const input of await fs.list(dir, new RegExp(`^${prefix}\\d+_input$`))) {
           const channel = input.slice(0, -"_input".length);
           const value = await fs.integer(`${dir}/${input}`);
-          // Unlabelled channels are common (acpitz, cpu_thermal); the channel name stands in.
-          const label = (await fs.optionalText(`${dir}/${channel}_label`)) ?? channel;
+          // Unlabelled channels are common (acpitz, cpu_thermal), and some drivers write an empty
+          // label: the channel name stands in. An over-long one is left to the telemetry encoder,
+          // which drops that sample alone.
+          const label = (await fs.optionalText(`${dir}/${channel}_label`)) || channel;
           if (value !== undefined) samples.push(sample(metric, value * scale, { chip, sensor: label }));
         }
       }
