@@ -26,4 +26,4 @@ export { onShutdown } from "./shutdown.js";
 export { FakeClock } from "./testing/fake-clock.js";
 export { optionsOf } from "./testing/options-of.js";
 export { useTempDirs } from "./testing/temp-dir.js";
-export { inSpan, startTracing, type Tracing, tracingEnabled, tracingProblems } from "./tracing.js";
+export { inSpan, OTLP_PROTOCOLS, type OtlpProtocol, startTracing, type Tracing, tracingEnabled, tracingProblems } from "./tracing.js";

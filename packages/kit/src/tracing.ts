@@ -10,7 +10,9 @@ export interface Tracing {
 type Env = Readonly<Record<string, string | undefined>>;
 
 const EXPORTERS = ["otlp", "console", "none"];
-const PROTOCOLS = ["grpc", "http/protobuf", "http/json"];
+/** The OTLP transports the SDK has (OTEL_EXPORTER_OTLP_PROTOCOL). */
+export const OTLP_PROTOCOLS = ["grpc", "http/protobuf", "http/json"] as const;
+export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
 
 /** The OTEL_* settings this program honours that are set to something the SDK cannot do, as errors naming the variable. */
 export function tracingProblems(env: Env): string[] {
@@ -20,8 +22,8 @@ export function tracingProblems(env: Env): string[] {
     problems.push(`OTEL_TRACES_EXPORTER: "${e}" is not an exporter this program has: use ${EXPORTERS.join(", ")}`);
   for (const name of ["OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"]) {
     const value = env[name];
-    if (value !== undefined && value !== "" && !PROTOCOLS.includes(value))
-      problems.push(`${name}: "${value}" is not an OTLP protocol: use ${PROTOCOLS.join(", ")}`);
+    if (value !== undefined && value !== "" && !(OTLP_PROTOCOLS as readonly string[]).includes(value))
+      problems.push(`${name}: "${value}" is not an OTLP protocol: use ${OTLP_PROTOCOLS.join(", ")}`);
   }
   return problems;
 }

@@ -1,3 +1,4 @@
+import type { Level as LogLevel, OtlpProtocol } from "@edgefleet/kit";
 import type { CertificateAuthority } from "../pki/certificates.js";
 
 /** What the Platform component deploys; every field is resolved (the stack config supplies defaults). */
@@ -70,15 +71,12 @@ export interface PlatformArgs {
   };
 }
 
-/** The OTLP transports the operator's tracing accepts (packages/kit/src/tracing.ts; a test checks each). */
-export const OTLP_PROTOCOLS = ["grpc", "http/protobuf", "http/json"] as const;
-export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
+// The operator's own lists: a stack can name only what the operator accepts.
+export { LEVELS as LOG_LEVELS, OTLP_PROTOCOLS } from "@edgefleet/kit";
+export type { LogLevel, OtlpProtocol };
 
 export interface OtlpExport {
   /** http:// or https:// URL of the collector's OTLP receiver; for HTTP the SDK appends /v1/traces. */
   readonly endpoint: string;
   readonly protocol: OtlpProtocol;
 }
-
-export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
