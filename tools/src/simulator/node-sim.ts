@@ -15,6 +15,8 @@ export interface NodeSimulationOptions {
   readonly fetchers: FetcherOptions;
   readonly publicKey: PublicKeyResolver;
   readonly probeIntervalMs: number;
+  /** The bundled CPU runtime each of the node's model versions runs in (runtimeProgram()). */
+  readonly runtimeProgram: string;
   /** The node's agent, prober and artifact cache run on it. */
   readonly clock?: Clock;
   readonly log: Logger;
@@ -112,8 +114,9 @@ export class NodeSimulation {
     if (!runtime) return [];
     // Labelled with what actually runs: after a refusal that is the version the node kept.
     const variant = runtime.version === w.version ? w.variant : "kept";
-    // The runtime's own timing of each inference: a simulated fleet shares one machine, and the
-    // HTTP round trip would add the whole machine's queueing to every device's latency.
+    // The runtime's own timing of each inference, on its process's CPU clock: a simulated fleet
+    // shares one machine, and the HTTP round trip would add the whole machine's queueing to every
+    // device's latency.
     return [
       {
         baseUrl: runtime.baseUrl,
@@ -158,6 +161,8 @@ export class NodeSimulation {
       version: active.version,
       sha256: active.sha256,
       path: active.path,
+      program: this.options.runtimeProgram,
+      logFile: join(this.options.dir, `runtime-${w.namespace}-${w.model}.log`),
       log: this.options.log,
     });
     const previous = this.runtimes.get(key);
