@@ -92,17 +92,29 @@ export class NodeSimulation {
 
   private async converge(workloads: readonly RuntimeWorkload[]): Promise<void> {
     const wanted = new Map(workloads.map((w) => [modelKey(w), w]));
-    for (const [key, runtime] of [...this.runtimes]) {
-      if (wanted.has(key)) continue;
-      this.runtimes.delete(key);
-      await runtime.close();
-    }
+    const removed = [...this.runtimes].filter(([key]) => !wanted.has(key));
+    for (const [key] of removed) this.runtimes.delete(key);
+    if (removed.length)
+      await this.retire(
+        wanted,
+        removed.map(([, runtime]) => runtime),
+      );
     for (const [key, workload] of wanted) {
       const current = this.runtimes.get(key);
       if (current?.sha256 === workload.artifact.sha256 && current.version === workload.version) continue;
-      await this.install(key, workload, () => this.retarget(wanted));
+      await this.install(key, workload, wanted);
     }
     this.retarget(wanted);
+  }
+
+  /**
+   * Moves the prober off runtimes and then stops them, once no probe of theirs is in flight: a
+   * device does not count a runtime it retired on purpose as failing.
+   */
+  private async retire(wanted: ReadonlyMap<string, RuntimeWorkload>, runtimes: readonly RuntimeInstance[]): Promise<void> {
+    this.retarget(wanted);
+    await this.prober.settled();
+    for (const runtime of runtimes) await runtime.close();
   }
 
   private retarget(wanted: ReadonlyMap<string, RuntimeWorkload>): void {
@@ -130,8 +142,8 @@ export class NodeSimulation {
     ];
   }
 
-  /** Installs and starts w's version; switched() runs once it serves, before the old runtime closes. */
-  private async install(key: string, w: RuntimeWorkload, switched: () => void): Promise<void> {
+  /** Installs and starts w's version; the prober moves to it before the old runtime closes. */
+  private async install(key: string, w: RuntimeWorkload, wanted: ReadonlyMap<string, RuntimeWorkload>): Promise<void> {
     const attempt = `${key}@${w.version}#${w.artifact.sha256}`;
     if (this.refused.has(attempt)) return;
     const { signatureUri, publicKeyRef } = w.artifact;
@@ -167,9 +179,8 @@ export class NodeSimulation {
     });
     const previous = this.runtimes.get(key);
     this.runtimes.set(key, next);
-    // The prober moves to the new runtime first: the old one closes once no request is in flight.
-    switched();
-    await previous?.close();
+    if (previous) await this.retire(wanted, [previous]);
+    else this.retarget(wanted);
   }
 
   async stop(): Promise<void> {

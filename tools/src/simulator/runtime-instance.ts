@@ -42,9 +42,11 @@ export async function startRuntimeInstance(options: RuntimeInstanceOptions): Pro
     const address = `127.0.0.1:${await freePort()}`;
     const service = new Service({
       name: `runtime ${options.namespace}/${name}@${options.version}`,
-      command: process.execPath,
+      // The kernel stops the runtime when the simulator dies, however it dies (util-linux's setpriv
+      // sets the parent-death signal, then runs node): a killed simulator leaves no runtime behind.
+      command: "setpriv",
       args: [
-        options.program,
+        ["--pdeathsig", "TERM", "--", process.execPath, options.program],
         ["--model-name", name],
         ["--model-version", options.version],
         ["--model-path", options.path],

@@ -69,6 +69,11 @@ export class LatencyProber {
     for (const [key, state] of next) this.states.set(key, state);
   }
 
+  /** Resolves once the round in flight, if any, has ended: targets setTargets removed are no longer probed. */
+  async settled(): Promise<void> {
+    await this.round;
+  }
+
   /** Probes now and then every intervalMs until stop(). */
   start(): void {
     if (!this.stopped) return;
