@@ -208,7 +208,8 @@ async function measure(): Promise<void> {
         reason: decision.reason,
         // The step the rollout stood at when it ended (1-based, as the demo prints it).
         caughtAtStep: (m.status?.rollout?.step ?? 0) + 1,
-        percent: m.status?.rollout?.percent ?? 0,
+        // The step's share: status.rollout.percent reads 0 once rolled back.
+        percent: STAGED?.steps?.[m.status?.rollout?.step ?? 0] ?? 0,
         firstBadSampleToAllBackSeconds: Date.now() / 1000 - firstBad,
       };
     }
