@@ -1,7 +1,8 @@
 import { DEFAULT_RUNTIMES, LABELS, MANAGER } from "@edgefleet/api";
 import type * as k8s from "@pulumi/kubernetes";
 import { HTTP_PORT, MQTT_TLS_PORT } from "./contract.js";
-import { selectorLabels } from "./pod.js";
+import { type Manifest, manifest } from "./manifest.js";
+import { componentLabels, selectorLabels } from "./pod.js";
 
 type PolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
 
@@ -96,4 +97,16 @@ export function networkPolicies(plan: NetworkPlan): Record<string, PolicySpec> {
     };
   }
   return policies;
+}
+
+/** The policies as objects in the platform's namespace, each resource named for its policy. */
+export function networkManifests(namespace: string, plan: NetworkPlan): Manifest[] {
+  return Object.entries(networkPolicies(plan)).map(([policy, spec]) =>
+    manifest(
+      "networking.k8s.io/v1",
+      "NetworkPolicy",
+      { metadata: { name: policy, namespace, labels: componentLabels("edgefleet") }, spec },
+      policy,
+    ),
+  );
 }
