@@ -1,4 +1,4 @@
-import { LABELS } from "@edgefleet/api";
+import { allCRDs, LABELS } from "@edgefleet/api";
 import { stringify } from "yaml";
 import { DEFAULT_OTLP_PROTOCOL } from "../config/schema.js";
 import { CONFIG_HASH } from "../platform/broker.js";
@@ -6,7 +6,7 @@ import type { KubeObject } from "../platform/manifest.js";
 import { type PlatformManifests, platformManifests } from "../platform/manifests.js";
 import { type Assignment, CLASSES, EXPRESSIONS, SENTINEL_MARKS, SENTINELS, SWITCH_GROUPS, type Switch, symbolicArgs } from "./symbols.js";
 
-/** Chart files by path (crds/..., templates/...), from platformManifests alone. */
+/** Chart files by path (Chart.yaml, templates/...). */
 export type Files = Record<string, string>;
 
 interface Rendered {
@@ -57,9 +57,24 @@ function helmManaged(value: unknown): unknown {
   );
 }
 
+/**
+ * Hook annotations for an object whose kind a CRD of the chart defines. Helm 4 applies a hook
+ * server-side, updating it in place on upgrade when its deletion policy is not the default
+ * before-hook-creation (which would delete every EdgeRuntime and create it again under the
+ * operator on each upgrade). Hooks are not release resources: uninstall removes them through the
+ * CRD's deletion, which deletes every object of its kind.
+ */
+const CATALOG_HOOK = { "helm.sh/hook": "post-install,post-upgrade", "helm.sh/hook-delete-policy": "hook-failed" };
+
+function catalogHook(object: KubeObject, ownGroups: ReadonlySet<string>): KubeObject {
+  const group = object.apiVersion.split("/")[0] ?? "";
+  if (!ownGroups.has(group)) return object;
+  return { ...object, metadata: { ...object.metadata, annotations: { ...object.metadata.annotations, ...CATALOG_HOOK } } };
+}
+
 /** YAML of one object as Helm template text: literal braces escaped, sentinels replaced. */
-export function templateText(object: KubeObject, hashOf?: string): string {
-  let text = stringify(helmManaged(object), { lineWidth: 0 });
+export function templateText(object: KubeObject, hashOf?: string, ownGroups: ReadonlySet<string> = new Set()): string {
+  let text = stringify(helmManaged(catalogHook(object, ownGroups)), { lineWidth: 0 });
   text = text.replaceAll("{{", '{{ "{{" }}');
   if (hashOf !== undefined) {
     // The broker's config hash: of the ConfigMap as Helm renders it, so a changed site rolls the pod.
@@ -157,10 +172,14 @@ const fileName = (key: string) =>
   key.toLowerCase().replace("/", "-").replaceAll(SENTINELS.namespace.text, "release").replaceAll(`-${SENTINELS.hardwareClass.text}`, "");
 
 /**
- * The chart's crds/ and templates/: every object of platformManifests but the Namespace, each in
- * its own template under its component's folder. Switch groups are rendered one at a time (see
- * SWITCH_GROUPS); an object shaped by two groups is an error, as is a CRD that any switch changes
- * (crds/ is not templated).
+ * The chart's templates/: every object of platformManifests but the Namespace, each in its own
+ * template under its component's folder. Switch groups are rendered one at a time (see
+ * SWITCH_GROUPS); an object shaped by two groups is an error.
+ *
+ * The CRDs are templates, not crds/: Helm never upgrades nor deletes crds/, and `helm uninstall`
+ * must leave no edgefleet object, as `pulumi destroy` does. Objects of the CRDs' own kinds (the
+ * catalog) are then post-install/post-upgrade hooks (catalogHook): Helm checks every kind of the
+ * release against the API server before it creates anything, when those kinds do not exist yet.
  */
 export function chartTemplates(): Files {
   const base = Object.fromEntries(SWITCH_GROUPS.flat().map((s) => [s.name, true]));
@@ -169,6 +188,7 @@ export function chartTemplates(): Files {
     return { switches, renders };
   });
   const keys = new Set(tables.flatMap((t) => [...t.renders.values()].flatMap((r) => [...r.keys()])));
+  const ownGroups = new Set(allCRDs().map((crd) => crd.spec.group));
   const files: Files = {};
   const paths = new Map<string, string>();
   const pathOf = (key: string): string => {
@@ -178,10 +198,7 @@ export function chartTemplates(): Files {
       for (const r of t.renders.values()) {
         const found = r.get(key)?.values().next().value;
         if (found) {
-          const path =
-            found.object.kind === "CustomResourceDefinition"
-              ? `crds/${found.object.metadata.name}.yaml`
-              : `templates/${found.component}/${fileName(key)}.yaml`;
+          const path = `templates/${found.component}/${fileName(key)}.yaml`;
           paths.set(key, path);
           return path;
         }
@@ -199,7 +216,7 @@ export function chartTemplates(): Files {
         : pathOf(`ConfigMap/${o.metadata.name}`).replace(/^templates\//, "");
     const textOf = (r: Map<string, Map<string, Rendered>>, cls: string) => {
       const found = r.get(key)?.get(cls);
-      return found ? templateText(found.object, hashOf(found.object)) : "";
+      return found ? templateText(found.object, hashOf(found.object), ownGroups) : "";
     };
     // The groups whose switches change this object.
     const shaping = tables.filter(
@@ -215,13 +232,7 @@ export function chartTemplates(): Files {
     const tree = (cls: string) =>
       decide(table.switches, (a) => textOf(table.renders.get(leafKey(a, table.switches)) as Map<string, Map<string, Rendered>>, cls));
     const perClass = [...table.renders.values()].some((r) => [...(r.get(key)?.keys() ?? [])].some((cls) => cls !== ""));
-    if (path.startsWith("crds/")) {
-      if (shaping.length)
-        throw new Error(`${key} changes with ${shaping[0]?.switches.map((s) => s.name).join(", ")}; crds/ cannot be templated`);
-      // As it is: Helm applies crds/ without rendering it.
-      const crd = table.renders.values().next().value?.get(key)?.get("");
-      if (crd) files[path] = stringify(crd.object, { lineWidth: 0 });
-    } else if (perClass) {
+    if (perClass) {
       // One object per class of agent.hardwareClasses: a built-in class as rendered for it, any other with its name.
       const branches = CLASSES.map((cls, i) => {
         const body = tree(cls);
