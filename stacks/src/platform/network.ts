@@ -32,9 +32,13 @@ const METRICS_FROM_CLUSTER = { from: [{ namespaceSelector: {} }], ports: [{ prot
 
 const pods = (component: string) => ({ matchLabels: selectorLabels(component) });
 
-/** TCP to these ports on any address (the API server's, Prometheus', the collector's), which a policy cannot name. */
+/**
+ * TCP to these ports on any address (the API server's, Prometheus', the collector's), which a policy
+ * cannot name. A port listed twice (Prometheus behind 443) is harmless, and kept: the Helm chart
+ * reads the URLs' ports at install time, where it could not drop the repeat.
+ */
 const anyAddress = (ports: readonly number[]): EgressRule => ({
-  ports: [...new Set(ports)].map((port) => ({ protocol: "TCP", port })),
+  ports: ports.map((port) => ({ protocol: "TCP", port })),
 });
 
 /** The API server: 443 through the kubernetes Service, 6443 where the endpoint is reached directly. */
