@@ -15,6 +15,7 @@ import {
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parseAllDocuments } from "yaml";
+import { expectApiAndCatalog } from "../helpers/platform-api.js";
 import { ROOT, startCluster } from "../stacks/local-stack.js";
 
 // The committed chart (tools/edgefleet chart writes it) with the Helm CLI of the toolchain, on a
@@ -145,28 +146,12 @@ describe("the Helm chart", () => {
   });
 
   it("refuses a bad value naming the field, before touching the cluster", async () => {
-    const bad = helm(
-      "install",
-      RELEASE,
-      CHART,
-      "--namespace",
-      NAMESPACE,
-      "--create-namespace",
-      ...sets({ ...BASE, operator: { replicas: 9 } }),
-    );
+    const install = (...args: string[]) => helm("install", RELEASE, CHART, "--namespace", NAMESPACE, "--create-namespace", ...args);
+    const bad = install(...sets({ ...BASE, operator: { replicas: 9 } }));
     expect(bad.status).not.toBe(0);
     expect(bad.output).toContain("at '/operator/replicas': maximum: got 9, want 5");
-    const analysis = helm("install", RELEASE, CHART, "--namespace", NAMESPACE, "--create-namespace", "--set", `site=${SITE}`);
-    expect(analysis.output).toContain("at '/monitoring': missing property 'prometheusUrl'");
-    const typo = helm(
-      "install",
-      RELEASE,
-      CHART,
-      "--namespace",
-      NAMESPACE,
-      "--create-namespace",
-      ...sets({ ...BASE, gateway: { replica: 2 } }),
-    );
+    expect(install("--set", `site=${SITE}`).output).toContain("at '/monitoring': missing property 'prometheusUrl'");
+    const typo = install(...sets({ ...BASE, gateway: { replica: 2 } }));
     expect(typo.output).toContain("at '/gateway': additional properties 'replica' not allowed");
     expect(helm("list", "--all-namespaces", "--short").output.trim()).toBe("");
   });
@@ -188,16 +173,7 @@ describe("the Helm chart", () => {
     expect(install.status, install.output).toBe(0);
     console.log(`helm install --wait (4-node kwok fleet): ${((Date.now() - started) / 1000).toFixed(1)}s`);
 
-    const ext = kc.makeApiClient(ApiextensionsV1Api);
-    for (const name of ["edgemodels.edgefleet.io", "edgeruntimes.edgefleet.io"]) {
-      const crd = await ext.readCustomResourceDefinition({ name });
-      expect(crd.status?.conditions?.find((c) => c.type === "Established")?.status).toBe("True");
-    }
-    const custom = kc.makeApiClient(CustomObjectsApi);
-    const runtimes = (await custom.listClusterCustomObject({ group: "edgefleet.io", version: "v1alpha1", plural: "edgeruntimes" })) as {
-      items: { metadata: { name: string } }[];
-    };
-    expect(runtimes.items.map((r) => r.metadata.name).sort()).toEqual(["onnx", "openvino", "tensorrt", "tflite"]);
+    await expectApiAndCatalog(kc);
 
     const apps = kc.makeApiClient(AppsV1Api);
     const operator = await apps.readNamespacedDeployment({ name: "edgefleet-operator", namespace: NAMESPACE });
