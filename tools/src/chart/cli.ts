@@ -1,5 +1,5 @@
 #!/usr/bin/env -S node --import tsx
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { command, optionsOrExitCode } from "@edgefleet/kit";
 import { helmChart } from "@edgefleet/stacks";
@@ -11,7 +11,8 @@ const CLI = command({
   usage: "tools/edgefleet chart [--out DIR]",
   about: `Writes the edgefleet Helm chart, generated from the TypeScript that builds the Pulumi
 resources (stacks/src/platform) and the values schema the stack config is validated with
-(stacks/src/config/schema.ts). DIR is replaced as a whole. See docs/helm.md.`,
+(stacks/src/config/schema.ts). DIR is replaced as a whole; it must be empty, absent or
+a chart (holding a Chart.yaml). See docs/helm.md.`,
   flags: {
     out: { type: "string", arg: "DIR", nonEmpty: true, defaultText: COMMITTED_CHART, help: "the chart's directory" },
   },
@@ -20,6 +21,10 @@ resources (stacks/src/platform) and the values schema the stack config is valida
 async function main(argv: string[]): Promise<number> {
   const out = await optionsOrExitCode(CLI.help, () => CLI.parse(argv, (v) => resolve(v.out ?? COMMITTED_CHART)));
   if (typeof out === "number") return out;
+  if (existsSync(out) && readdirSync(out).length > 0 && !existsSync(join(out, "Chart.yaml"))) {
+    console.error(`--out ${out}: not empty and not a chart (no Chart.yaml); name an empty or new directory`);
+    return 2;
+  }
   const files = helmChart();
   // Replaced whole: a template the generator no longer makes must not linger in the chart.
   rmSync(out, { recursive: true, force: true });
