@@ -1,6 +1,9 @@
 /** @edgefleet/stacks: The Pulumi program: K3s edge sites and the edgefleet platform on them. Everything other packages may import is exported here. */
 
+export { type Files as ChartFiles, helmChart } from "./chart/chart.js";
+export { parseConfig } from "./config/parse.js";
 export { HARDWARE_CLASSES } from "./k3s/hardware.js";
 export { certificateAuthority, type Issued } from "./pki/certificates.js";
 export { GATEWAY_MQTT_IDENTITY } from "./platform/contract.js";
+export { platformManifests } from "./platform/manifests.js";
 export { mosquittoAcl, mosquittoConfig } from "./platform/mosquitto.js";

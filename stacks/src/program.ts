@@ -24,8 +24,8 @@ export default async function program(): Promise<Record<string, unknown>> {
   );
   return {
     namespace: platform.namespace,
-    crds: platform.api.crds.map((c) => c.metadata.name),
-    runtimes: platform.api.runtimes.map((r) => r.metadata.name),
+    crds: platform.crds,
+    runtimes: platform.runtimes,
     rulesAs: cluster.monitoring.rulesAs,
     ...(cluster.kubeconfig ? { kubeconfig: cluster.kubeconfig } : {}),
   };

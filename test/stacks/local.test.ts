@@ -6,13 +6,13 @@ import {
   AuthorizationV1Api,
   CoordinationV1Api,
   CoreV1Api,
-  CustomObjectsApi,
   KubeConfig,
   NetworkingV1Api,
   PolicyV1Api,
   RbacAuthorizationV1Api,
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { expectApiAndCatalog } from "../helpers/platform-api.js";
 import { LocalStack, startCluster } from "./local-stack.js";
 
 // The real engine, language host and Kubernetes provider run the root Pulumi.yaml with the
@@ -57,17 +57,7 @@ describe("the local stack with the real Pulumi engine", () => {
     console.log(`pulumi up (local stack, ${NODES}-node fleet): ${up.seconds.toFixed(1)}s`);
     expect(up.output).toMatch(/\+ \d+ created/);
 
-    const ext = kc.makeApiClient(ApiextensionsV1Api);
-    for (const name of ["edgemodels.edgefleet.io", "edgeruntimes.edgefleet.io"]) {
-      const crd = await ext.readCustomResourceDefinition({ name });
-      expect(crd.status?.conditions?.find((c) => c.type === "Established")?.status).toBe("True");
-    }
-    const runtimes = (await kc
-      .makeApiClient(CustomObjectsApi)
-      .listClusterCustomObject({ group: "edgefleet.io", version: "v1alpha1", plural: "edgeruntimes" })) as {
-      items: { metadata: { name: string } }[];
-    };
-    expect(runtimes.items.map((r) => r.metadata.name).sort()).toEqual(["onnx", "openvino", "tensorrt", "tflite"]);
+    await expectApiAndCatalog(kc);
 
     const apps = kc.makeApiClient(AppsV1Api);
     // The gateway is a StatefulSet: its pod name is its MQTT client id, stable across restarts.

@@ -5,7 +5,7 @@
 #   comp_<c>_build DIR V builds version V with DIR as scratch; binaries go to DIR/out
 # Builds run in a subshell with their output sent to the component's log.
 
-COMPONENTS=(kubernetes etcd kwok pulumi pulumi-nodejs pulumi-kubernetes otelcol)
+COMPONENTS=(kubernetes etcd kwok pulumi pulumi-nodejs pulumi-kubernetes otelcol helm)
 PULUMI_TAGS=osusergo,grpcnotrace
 PULUMI_VERSION_VAR=github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
 
@@ -246,4 +246,21 @@ EOF
   done <<<"$mods
 $collector/otelcol $core"
   "${GO_BUILD[@]}" -ldflags "-s -w" -o "$scratch/out/otelcol-edgefleet" .
+}
+
+# --- Helm CLI -------------------------------------------------------------------------------------
+comp_helm_version() { echo "$HELM_VERSION"; }
+comp_helm_binaries() { echo helm; }
+comp_helm_on_path() {
+  local v
+  v=$(helm version --template '{{.Version}}' 2>/dev/null | extract_version) || return 1
+  # The chart is apiVersion v2, which Helm 3 and 4 both read; lint and install behave alike within a minor.
+  same_minor "$v" "$HELM_VERSION" || return 1
+  dir_on_path helm
+}
+comp_helm_build() {
+  local scratch=$1 v=$2 pkg=helm.sh/helm/v4/internal/version
+  # As upstream's Makefile stamps a tagged release (metadata empty: not "unreleased").
+  GOBIN=$scratch/out go install -v -trimpath \
+    -ldflags "-s -w -X $pkg.version=$v -X $pkg.metadata= -X $pkg.gitTreeState=clean" "helm.sh/helm/v4/cmd/helm@$v"
 }

@@ -17,7 +17,7 @@ usage() {
 Usage: tools/toolchain/install.sh [--no-path] [--list] [COMPONENT...]
 
 Builds the local platform's toolchain (Kubernetes control plane, etcd, kwok, Pulumi CLI,
-Node.js language host, Kubernetes provider, OpenTelemetry Collector) from Go modules, caching
+Node.js language host, Kubernetes provider, OpenTelemetry Collector, Helm) from Go modules, caching
 each by version under
   $TOOLCHAIN_DIR
 and writes the resolved paths to

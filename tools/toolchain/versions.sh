@@ -41,3 +41,7 @@ PULUMI_KUBERNETES_PROVIDERS=(
 OTELCOL_VERSION=v0.165.1
 OTELCOL_CORE_VERSION=v0.165.0
 OTELCOL_CORE_STABLE_VERSION=v1.71.0
+
+# Helm CLI (helm.sh/helm/v4, cmd/helm), for the chart's lint and install tests. No replace
+# directives upstream: a plain go install works.
+HELM_VERSION=v4.3.2

@@ -1,8 +1,19 @@
 import { ARCHITECTURES, NODE_ACCELERATORS } from "@edgefleet/api";
 import { HARDWARE_CLASSES, type Taint } from "../k3s/hardware.js";
-import { LOG_LEVELS, OTLP_PROTOCOLS, type OtlpExport, type OtlpProtocol } from "../platform/args.js";
+import type { OtlpExport } from "../platform/args.js";
 import { GATEWAY_MQTT_IDENTITY } from "../platform/contract.js";
-import { boolean, httpUrl, integer, isObject, list, type Obj, object, oneOf, Problems, string, stringMap, suggest } from "./reader.js";
+import { field, integer, isObject, list, type Obj, object, oneOf, Problems, string, stringMap, suggest } from "./reader.js";
+import {
+  DEFAULT_OTLP_PROTOCOL,
+  DNS_LABEL,
+  type Field,
+  MONITORING_RULES,
+  OTLP_ENDPOINT_EXAMPLE,
+  PLATFORM_SCHEMA,
+  PROMETHEUS_URL_EXAMPLE,
+  type Section,
+  type ValueOf,
+} from "./schema.js";
 import type { AirGapFiles, ExistingCluster, HostConfig, K3sCluster, PlatformConfig, StackConfig } from "./types.js";
 
 /** Pulumi config namespace of the program (the project name). */
@@ -11,20 +22,24 @@ export const NS = "edgefleet";
 /** K3s release installed unless edgefleet:cluster.k3s.version says otherwise. */
 export const DEFAULT_K3S_VERSION = "v1.32.3+k3s1";
 
-/** OTLP transport unless edgefleet:monitoring.otlpProtocol says otherwise: the OpenTelemetry SDK's own default. */
-export const DEFAULT_OTLP_PROTOCOL: OtlpProtocol = "http/protobuf";
+const S = PLATFORM_SCHEMA;
+const defaults = <F extends Record<string, Field>>(fields: F) =>
+  Object.fromEntries(Object.entries(fields).flatMap(([k, f]) => ("default" in f ? [[k, f.default]] : []))) as {
+    [K in keyof F as F[K] extends { default: unknown } ? K : never]: F[K] extends { default: infer D } ? D : never;
+  };
 
+/** The platform's defaults (an adopted cluster's agents cover every built-in class: see agentClasses). */
 export const DEFAULTS = {
   namespace: "edgefleet-system",
-  version: "0.1.0",
-  registry: "ghcr.io/edgefleet",
-  catalog: true,
-  networkPolicies: true,
-  operator: { replicas: 2, logLevel: "info" },
-  gateway: { enabled: true, replicas: 1, mqttClientSecret: "edgefleet-gateway-mqtt" },
-  broker: { enabled: true, tlsSecret: "edgefleet-mqtt-tls" },
-  agent: { enabled: true },
-  monitoring: { rulesAs: "auto", dashboards: true },
+  version: S.version.default,
+  registry: S.registry.default,
+  catalog: S.catalog.default,
+  networkPolicies: S.networkPolicies.default,
+  operator: defaults(S.operator.fields),
+  gateway: defaults(S.gateway.fields),
+  broker: defaults(S.broker.fields),
+  agent: { enabled: S.agent.fields.enabled.default },
+  monitoring: { rulesAs: S.monitoring.fields.rulesAs.default, dashboards: S.monitoring.fields.dashboards.default },
 } as const satisfies Omit<PlatformConfig, "site" | "agent"> & { agent: { enabled: boolean } };
 
 const KEYS = [
@@ -47,13 +62,7 @@ const SECRET_KEYS = ["sshPrivateKey", "k3sToken", "mqttPkiSeed"] as const;
 type Key = (typeof KEYS)[number];
 const OBJECT_KEYS: readonly Key[] = ["cluster", "operator", "gateway", "broker", "agent", "monitoring"];
 
-const DNS_LABEL = { re: /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, what: "a DNS label (lowercase letters, digits and '-', at most 63)" };
 const K3S_VERSION = { re: /^v\d+\.\d+\.\d+\+k3s\d+$/, what: `a K3s release such as ${DEFAULT_K3S_VERSION}` };
-/** The Prometheus of a site with kube-prometheus-stack, as an example in errors. */
-const PROMETHEUS_URL_EXAMPLE = "http://prometheus-operated.monitoring.svc:9090";
-/** An OpenTelemetry Collector's OTLP/HTTP receiver, as an example in errors. */
-const OTLP_ENDPOINT_EXAMPLE = "http://otel-collector.observability.svc:4318";
-const TAG = { re: /^[\w][\w.-]{0,127}$/, what: "an image tag such as 0.1.0" };
 
 /** Why a stack's configuration is unusable: every problem, each naming its key and the fix. */
 export class ConfigError extends Error {
@@ -111,98 +120,100 @@ function parseJson(p: Problems, key: string, text: string): unknown {
 const k = (key: string) => `${NS}:${key}`;
 
 function parsePlatform(p: Problems, v: Map<Key, unknown>, cluster: ExistingCluster | K3sCluster | undefined): PlatformConfig {
-  const section = (key: Key, known: readonly string[]): Obj => (v.has(key) ? (object(p, v.get(key), k(key), known) ?? {}) : {});
-  const or = <T>(value: T | undefined, fallback: T): T => value ?? fallback;
-  const op = section("operator", ["replicas", "logLevel"]);
-  const gw = section("gateway", ["enabled", "replicas", "mqttClientSecret"]);
-  const br = section("broker", ["enabled", "tlsSecret"]);
-  const ag = section("agent", ["enabled", "hardwareClasses"]);
-  const mon = section("monitoring", ["rulesAs", "dashboards", "prometheusUrl", "rolloutAnalysis", "otlpEndpoint", "otlpProtocol"]);
-  const opt = <T>(obj: Obj, field: string, read: (value: unknown, key: string) => T | undefined, fallback: T, at: string): T =>
-    field in obj ? or(read(obj[field], `${k(at)}.${field}`), fallback) : fallback;
-  const top = <T>(key: Key, read: (value: unknown, key: string) => T | undefined, fallback: T): T =>
-    v.has(key) ? or(read(v.get(key), k(key)), fallback) : fallback;
-  const bool = (value: unknown, key: string) => boolean(p, value, key);
-  const name = (value: unknown, key: string) => string(p, value, key, DNS_LABEL);
-  const D = DEFAULTS;
+  const section = (key: Key & keyof typeof S): Obj =>
+    v.has(key) ? (object(p, v.get(key), k(key), Object.keys((S[key] as Section).fields)) ?? {}) : {};
+  const [op, gw, br, ag, mon] = (["operator", "gateway", "broker", "agent", "monitoring"] as const).map(section) as [
+    Obj,
+    Obj,
+    Obj,
+    Obj,
+    Obj,
+  ];
+  /** A section's field, or its default when absent (or bad: the problem is recorded). */
+  const opt = <F extends Field & { default: unknown }>(obj: Obj, name: string, f: F, at: Key): ValueOf<F> =>
+    ((name in obj ? field(p, f, obj[name], `${k(at)}.${name}`) : undefined) ?? f.default) as ValueOf<F>;
+  const top = <F extends Field & { default: unknown }>(key: Key, f: F): ValueOf<F> =>
+    ((v.has(key) ? field(p, f, v.get(key), k(key)) : undefined) ?? f.default) as ValueOf<F>;
+  const {
+    operator: O,
+    gateway: G,
+    broker: B,
+    agent: A,
+    monitoring: M,
+  } = {
+    operator: S.operator.fields,
+    gateway: S.gateway.fields,
+    broker: S.broker.fields,
+    agent: S.agent.fields,
+    monitoring: S.monitoring.fields,
+  };
   return {
-    namespace: top("namespace", name, D.namespace),
+    namespace: v.has("namespace") ? (string(p, v.get("namespace"), k("namespace"), DNS_LABEL) ?? DEFAULTS.namespace) : DEFAULTS.namespace,
     site: cluster?.site ?? "",
-    version: top("version", (value, key) => string(p, value, key, TAG), D.version),
-    registry: top("registry", (value, key) => string(p, value, key), D.registry),
-    catalog: top("catalog", bool, D.catalog),
-    networkPolicies: top("networkPolicies", bool, D.networkPolicies),
-    operator: {
-      replicas: opt(op, "replicas", (value, key) => integer(p, value, key, 1, 5), D.operator.replicas, "operator"),
-      logLevel: opt(op, "logLevel", (value, key) => oneOf(p, value, key, LOG_LEVELS), D.operator.logLevel, "operator"),
-    },
+    version: top("version", S.version),
+    registry: top("registry", S.registry),
+    catalog: top("catalog", S.catalog),
+    networkPolicies: top("networkPolicies", S.networkPolicies),
+    operator: { replicas: opt(op, "replicas", O.replicas, "operator"), logLevel: opt(op, "logLevel", O.logLevel, "operator") },
     gateway: {
-      enabled: opt(gw, "enabled", bool, D.gateway.enabled, "gateway"),
-      replicas: opt(gw, "replicas", (value, key) => integer(p, value, key, 1, 10), D.gateway.replicas, "gateway"),
-      mqttClientSecret: opt(gw, "mqttClientSecret", name, D.gateway.mqttClientSecret, "gateway"),
+      enabled: opt(gw, "enabled", G.enabled, "gateway"),
+      replicas: opt(gw, "replicas", G.replicas, "gateway"),
+      mqttClientSecret: opt(gw, "mqttClientSecret", G.mqttClientSecret, "gateway"),
     },
-    broker: {
-      enabled: opt(br, "enabled", bool, D.broker.enabled, "broker"),
-      tlsSecret: opt(br, "tlsSecret", name, D.broker.tlsSecret, "broker"),
-    },
-    agent: { enabled: opt(ag, "enabled", bool, D.agent.enabled, "agent"), hardwareClasses: agentClasses(p, ag, cluster) },
+    broker: { enabled: opt(br, "enabled", B.enabled, "broker"), tlsSecret: opt(br, "tlsSecret", B.tlsSecret, "broker") },
+    agent: { enabled: opt(ag, "enabled", A.enabled, "agent"), hardwareClasses: agentClasses(p, ag, cluster) },
     monitoring: {
-      rulesAs: opt(
-        mon,
-        "rulesAs",
-        (value, key) => oneOf(p, value, key, ["auto", "PrometheusRule", "ConfigMap"] as const),
-        "auto",
-        "monitoring",
-      ),
-      dashboards: opt(mon, "dashboards", bool, D.monitoring.dashboards, "monitoring"),
+      rulesAs: opt(mon, "rulesAs", M.rulesAs, "monitoring"),
+      dashboards: opt(mon, "dashboards", M.dashboards, "monitoring"),
       ...prometheusUrl(p, mon),
       ...otlp(p, mon),
     },
   };
 }
 
-/**
- * Required unless rolloutAnalysis is false: without a metrics source the operator judges no
- * rollout, so a model's SLOs would gate nothing while the stack looked as if they did.
- */
+/** MONITORING_RULES.analysis, with the commands that fix a stack. */
 function prometheusUrl(p: Problems, mon: Obj): { prometheusUrl?: string } {
   const at = k("monitoring");
-  const analysed = "rolloutAnalysis" in mon ? boolean(p, mon.rolloutAnalysis, `${at}.rolloutAnalysis`) : true;
+  const { required, unlessFalse } = MONITORING_RULES.analysis;
+  const M = S.monitoring.fields;
+  const analysed = unlessFalse in mon ? field(p, M[unlessFalse], mon[unlessFalse], `${at}.${unlessFalse}`) : true;
   if (analysed === undefined) return {};
   if (!analysed) {
-    if ("prometheusUrl" in mon) {
+    if (required in mon) {
       p.add(
-        `${at}.rolloutAnalysis`,
-        `is false, yet ${at}.prometheusUrl is set: remove one (\`pulumi config rm --path '${at}.rolloutAnalysis'\` to analyse rollouts)`,
+        `${at}.${unlessFalse}`,
+        `is false, yet ${at}.${required} is set: remove one (\`pulumi config rm --path '${at}.${unlessFalse}'\` to analyse rollouts)`,
       );
     }
     return {};
   }
-  if (!("prometheusUrl" in mon)) {
+  if (!(required in mon)) {
     p.add(
-      `${at}.prometheusUrl`,
-      `missing; rollout analysis judges each step against the models' SLOs in the Prometheus that scrapes the telemetry gateway: \`pulumi config set --path '${at}.prometheusUrl' ${PROMETHEUS_URL_EXAMPLE}\`, or, to let rollout steps advance on their pauses alone with nothing rolled back automatically, \`pulumi config set --path '${at}.rolloutAnalysis' false\``,
+      `${at}.${required}`,
+      `missing; rollout analysis judges each step against the models' SLOs in the Prometheus that scrapes the telemetry gateway: \`pulumi config set --path '${at}.${required}' ${PROMETHEUS_URL_EXAMPLE}\`, or, to let rollout steps advance on their pauses alone with nothing rolled back automatically, \`pulumi config set --path '${at}.${unlessFalse}' false\``,
     );
     return {};
   }
-  const url = httpUrl(p, mon.prometheusUrl, `${at}.prometheusUrl`, PROMETHEUS_URL_EXAMPLE);
+  const url = field(p, M[required], mon[required], `${at}.${required}`);
   return url === undefined ? {} : { prometheusUrl: url };
 }
 
-/** Optional: without an endpoint the operator traces nothing, so a protocol alone is a mistake. */
+/** MONITORING_RULES.otlp: without an endpoint the operator traces nothing, so a protocol alone is a mistake. */
 function otlp(p: Problems, mon: Obj): { otlp?: OtlpExport } {
   const at = k("monitoring");
-  if (!("otlpEndpoint" in mon)) {
-    if ("otlpProtocol" in mon) {
+  const { field: protocolKey, requires } = MONITORING_RULES.otlp;
+  const M = S.monitoring.fields;
+  if (!(requires in mon)) {
+    if (protocolKey in mon) {
       p.add(
-        `${at}.otlpProtocol`,
-        `only applies with ${at}.otlpEndpoint: set the collector's URL too, such as ${OTLP_ENDPOINT_EXAMPLE}, or remove it with \`pulumi config rm --path '${at}.otlpProtocol'\``,
+        `${at}.${protocolKey}`,
+        `only applies with ${at}.${requires}: set the collector's URL too, such as ${OTLP_ENDPOINT_EXAMPLE}, or remove it with \`pulumi config rm --path '${at}.${protocolKey}'\``,
       );
     }
     return {};
   }
-  const endpoint = httpUrl(p, mon.otlpEndpoint, `${at}.otlpEndpoint`, OTLP_ENDPOINT_EXAMPLE);
-  const protocol = "otlpProtocol" in mon ? oneOf(p, mon.otlpProtocol, `${at}.otlpProtocol`, OTLP_PROTOCOLS) : DEFAULT_OTLP_PROTOCOL;
+  const endpoint = field(p, M[requires], mon[requires], `${at}.${requires}`);
+  const protocol = protocolKey in mon ? field(p, M[protocolKey], mon[protocolKey], `${at}.${protocolKey}`) : DEFAULT_OTLP_PROTOCOL;
   return endpoint === undefined || protocol === undefined ? {} : { otlp: { endpoint, protocol } };
 }
 
@@ -212,12 +223,13 @@ function otlp(p: Problems, mon: Obj): { otlp?: OtlpExport } {
  */
 function agentClasses(p: Problems, ag: Obj, cluster: ExistingCluster | K3sCluster | undefined): string[] {
   const at = `${k("agent")}.hardwareClasses`;
+  const f = S.agent.fields.hardwareClasses;
   if (cluster?.kind === "k3s") {
     if ("hardwareClasses" in ag) p.add(at, "a K3s site's classes are its hosts' hardwareClass; remove it");
     return [...new Set(cluster.hosts.map((h) => h.hardwareClass))];
   }
-  if (!("hardwareClasses" in ag)) return Object.keys(HARDWARE_CLASSES);
-  const classes = (list(p, ag.hardwareClasses, at) ?? []).map((c, i) => string(p, c, `${at}[${i}]`, DNS_LABEL));
+  if (!("hardwareClasses" in ag)) return [...f.default];
+  const classes = (list(p, ag.hardwareClasses, at) ?? []).map((c, i) => string(p, c, `${at}[${i}]`, f.items.pattern));
   if (Array.isArray(ag.hardwareClasses) && classes.length === 0) p.add(at, "must list at least one class, or set agent.enabled to false");
   return [...new Set(classes.filter((c) => c !== undefined))];
 }

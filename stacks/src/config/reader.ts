@@ -1,3 +1,5 @@
+import type { Field, Pattern, ValueOf } from "./schema.js";
+
 /**
  * Small readers for parsed stack configuration. Each takes the value and the key it came from
  * (`edgefleet:cluster.k3s.hosts[1].address`) and records a problem naming that key instead of
@@ -33,7 +35,7 @@ export function object(p: Problems, v: unknown, key: string, known: readonly str
   return v;
 }
 
-export function string(p: Problems, v: unknown, key: string, pattern?: { re: RegExp; what: string }): string | undefined {
+export function string(p: Problems, v: unknown, key: string, pattern?: Pattern): string | undefined {
   if (typeof v !== "string" || v === "") return p.add(key, `must be a non-empty string, got ${describe(v)}`);
   if (pattern && !pattern.re.test(v)) return p.add(key, `must be ${pattern.what}, got ${describe(v)}`);
   return v;
@@ -100,4 +102,24 @@ function editDistance(a: string, b: string): number {
     prev = row;
   }
   return prev[b.length] ?? 0;
+}
+
+/** A value read as its declared field (schema.ts) says: type, bounds, pattern. */
+export function field<F extends Field>(p: Problems, f: F, v: unknown, key: string): ValueOf<F> | undefined {
+  switch (f.kind) {
+    case "boolean":
+      return boolean(p, v, key) as ValueOf<F> | undefined;
+    case "integer":
+      return integer(p, v, key, f.min, f.max) as ValueOf<F> | undefined;
+    case "string":
+      return string(p, v, key, f.pattern) as ValueOf<F> | undefined;
+    case "url":
+      return httpUrl(p, v, key, f.example) as ValueOf<F> | undefined;
+    case "enum":
+      return oneOf(p, v, key, f.values) as ValueOf<F> | undefined;
+    case "list": {
+      const items = (list(p, v, key) ?? []).map((item, i) => string(p, item, `${key}[${i}]`, f.items.pattern));
+      return (items.every((s) => s !== undefined) ? items : undefined) as ValueOf<F> | undefined;
+    }
+  }
 }

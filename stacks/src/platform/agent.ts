@@ -1,20 +1,20 @@
 import { ARTIFACT_CACHE_DIR, LABELS } from "@edgefleet/api";
-import * as k8s from "@pulumi/kubernetes";
+import type * as k8s from "@pulumi/kubernetes";
 import type { core } from "@pulumi/kubernetes/types/input.js";
-import * as pulumi from "@pulumi/pulumi";
 import { classAccelerators, classSensors, SITE_LABEL } from "../k3s/hardware.js";
 import { HTTP_PORT, NODE_IDENTITY_DIR, NODE_SPOOL_DIR } from "./contract.js";
+import { type Manifest, manifest } from "./manifest.js";
 import { CONTAINER_SECURITY, componentLabels, edgefleetPodTemplate, fieldEnv, podSecurity, resources, selectorLabels } from "./pod.js";
 import { clusterGrant } from "./rbac.js";
 
-export interface AgentArgs {
-  readonly namespace: pulumi.Input<string>;
+export interface AgentConfig {
+  readonly namespace: string;
   readonly image: string;
   /** The site's name; agents run only on nodes labelled with it, the one site the broker's ACL admits. */
   readonly site: string;
   /** One DaemonSet per hardware class: a pod cannot read its node's labels through the downward API. */
   readonly hardwareClasses: readonly string[];
-  readonly brokerUrl: pulumi.Input<string>;
+  readonly brokerUrl: string;
   /** Prefix of the cluster-scoped RBAC names, so two platforms in one cluster do not collide. */
   readonly clusterPrefix: string;
 }
@@ -42,7 +42,7 @@ const HOST_ROOT = "/host";
  * reads the sensors its class has (classSensors): without a power sensor, a model's
  * slo.maxPowerWatts cannot be judged and its rollouts are held.
  */
-export function agentArgs(a: { site: string; hardwareClass: string; brokerUrl: pulumi.Input<string> }): pulumi.Input<string>[] {
+export function agentArgs(a: { site: string; hardwareClass: string; brokerUrl: string }): string[] {
   const accelerators = classAccelerators(a.hardwareClass);
   return [
     `--site=${a.site}`,
@@ -50,7 +50,7 @@ export function agentArgs(a: { site: string; hardwareClass: string; brokerUrl: p
     `--hardware-class=${a.hardwareClass}`,
     ...(accelerators === undefined ? [] : [`--accelerators=${accelerators.join(",")}`]),
     `--sensors=${classSensors(a.hardwareClass).join(",")}`,
-    pulumi.interpolate`--broker-url=${a.brokerUrl}`,
+    `--broker-url=${a.brokerUrl}`,
     `--tls-ca=${NODE_IDENTITY_DIR}/ca.crt`,
     `--tls-cert=${NODE_IDENTITY_DIR}/tls.crt`,
     `--tls-key=${NODE_IDENTITY_DIR}/tls.key`,
@@ -139,66 +139,55 @@ function raplAccess(image: string): { init: core.v1.Container; volume: core.v1.V
  * on. One DaemonSet per hardware class, selected by the node's class and site labels, since the
  * agent must be told its class and the downward API exposes no node labels to a pod.
  */
-export class Agent extends pulumi.ComponentResource {
-  constructor(name: string, args: AgentArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("edgefleet:platform:Agent", name, {}, opts);
-    const parent = { parent: this };
-    const labels = componentLabels(AGENT);
-    // No token by default; the agent's own pods ask for one (apiAccess below).
-    const sa = new k8s.core.v1.ServiceAccount(
-      name,
-      { metadata: { name: AGENT, namespace: args.namespace, labels }, automountServiceAccountToken: false },
-      parent,
-    );
-    clusterGrant(
-      name,
-      {
-        name: `${args.clusterPrefix}-edge-agent`,
-        labels,
-        rules: AGENT_CLUSTER_RULES,
-        serviceAccount: { name: sa.metadata.name, namespace: args.namespace },
+export function agentManifests(a: AgentConfig): Manifest[] {
+  const labels = componentLabels(AGENT);
+  const serviceAccount = { name: AGENT, namespace: a.namespace };
+  // No token by default; the agent's own pods ask for one (apiAccess below).
+  const out = [
+    manifest("v1", "ServiceAccount", { metadata: { ...serviceAccount, labels }, automountServiceAccountToken: false }),
+    ...clusterGrant({ name: `${a.clusterPrefix}-edge-agent`, labels, rules: AGENT_CLUSTER_RULES, serviceAccount }),
+  ];
+  for (const hardwareClass of a.hardwareClasses) {
+    const classLabel = { [LABELS.hardwareClass]: hardwareClass };
+    const rapl = classSensors(hardwareClass).includes("rapl") ? raplAccess(a.image) : undefined;
+    // The class label tells the DaemonSets' pods apart (selectors must not overlap).
+    const template = edgefleetPodTemplate({
+      component: AGENT,
+      labels: classLabel,
+      serviceAccountName: AGENT,
+      apiAccess: true,
+      container: {
+        name: "agent",
+        image: a.image,
+        args: agentArgs({ site: a.site, hardwareClass, brokerUrl: a.brokerUrl }),
+        env: [
+          fieldEnv("NODE_NAME", "spec.nodeName"),
+          // V8 collects before the cgroup limit kills the process.
+          { name: "NODE_OPTIONS", value: "--max-old-space-size=96" },
+        ],
+        // Measured (BENCHMARKS.md): ~6 ms CPU/s at 1 Hz, RSS ~90 MiB as compiled JavaScript
+        // (122 MiB under tsx, which the images do not use); the rest is headroom for spool replay.
+        resources: resources({ request: "10m", limit: "250m" }, { request: "96Mi", limit: "192Mi" }),
+        mounts: MOUNTS.map((m) => m.mount),
       },
-      parent,
-    );
-    for (const hardwareClass of args.hardwareClasses) {
-      const classLabel = { [LABELS.hardwareClass]: hardwareClass };
-      const rapl = classSensors(hardwareClass).includes("rapl") ? raplAccess(args.image) : undefined;
-      // The class label tells the DaemonSets' pods apart (selectors must not overlap).
-      const template = edgefleetPodTemplate({
-        component: AGENT,
-        labels: classLabel,
-        serviceAccountName: sa.metadata.name,
-        apiAccess: true,
-        container: {
-          name: "agent",
-          image: args.image,
-          args: agentArgs({ site: args.site, hardwareClass, brokerUrl: args.brokerUrl }),
-          env: [
-            fieldEnv("NODE_NAME", "spec.nodeName"),
-            // V8 collects before the cgroup limit kills the process.
-            { name: "NODE_OPTIONS", value: "--max-old-space-size=96" },
-          ],
-          // Measured (BENCHMARKS.md): ~6 ms CPU/s at 1 Hz, RSS ~90 MiB as compiled JavaScript
-          // (122 MiB under tsx, which the images do not use); the rest is headroom for spool replay.
-          resources: resources({ request: "10m", limit: "250m" }, { request: "96Mi", limit: "192Mi" }),
-          mounts: MOUNTS.map((m) => m.mount),
-        },
-        volumes: [...MOUNTS.map((m) => m.volume), ...(rapl ? [rapl.volume] : [])],
-        pod: {
-          ...(rapl ? { initContainers: [rapl.init] } : {}),
-          nodeSelector: { ...classLabel, [SITE_LABEL]: args.site },
-          // Every such node, whatever its taints: a node without an agent is invisible to the platform.
-          tolerations: [{ operator: "Exists" }],
-          priorityClassName: "system-node-critical",
-          // Root group only to read the node's identity files (0640 root:root); the user stays non-root.
-          // RAPL's group to read the energy counters the init step opened to it.
-          securityContext: { ...podSecurity(), supplementalGroups: rapl ? [0, RAPL_READER_GID] : [0] },
-        },
-      });
-      const selector = { ...selectorLabels(AGENT), ...classLabel };
-      const metadata = { name: `${AGENT}-${hardwareClass}`, namespace: args.namespace, labels: { ...labels, ...classLabel } };
-      new k8s.apps.v1.DaemonSet(
-        `${name}-${hardwareClass}`,
+      volumes: [...MOUNTS.map((m) => m.volume), ...(rapl ? [rapl.volume] : [])],
+      pod: {
+        ...(rapl ? { initContainers: [rapl.init] } : {}),
+        nodeSelector: { ...classLabel, [SITE_LABEL]: a.site },
+        // Every such node, whatever its taints: a node without an agent is invisible to the platform.
+        tolerations: [{ operator: "Exists" }],
+        priorityClassName: "system-node-critical",
+        // Root group only to read the node's identity files (0640 root:root); the user stays non-root.
+        // RAPL's group to read the energy counters the init step opened to it.
+        securityContext: { ...podSecurity(), supplementalGroups: rapl ? [0, RAPL_READER_GID] : [0] },
+      },
+    });
+    const selector = { ...selectorLabels(AGENT), ...classLabel };
+    const metadata = { name: `${AGENT}-${hardwareClass}`, namespace: a.namespace, labels: { ...labels, ...classLabel } };
+    out.push(
+      manifest(
+        "apps/v1",
+        "DaemonSet",
         {
           metadata,
           spec: {
@@ -207,9 +196,9 @@ export class Agent extends pulumi.ComponentResource {
             template,
           },
         },
-        parent,
-      );
-    }
-    this.registerOutputs({});
+        hardwareClass,
+      ),
+    );
   }
+  return out;
 }

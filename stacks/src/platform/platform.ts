@@ -1,108 +1,70 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AGENT, Agent } from "./agent.js";
-import { Api } from "./api.js";
+import type { CertificateAuthority, Issued } from "../pki/certificates.js";
 import type { PlatformArgs } from "./args.js";
-import { BROKER, Broker } from "./broker.js";
-import { image } from "./contract.js";
-import { GATEWAY, Gateway } from "./gateway.js";
-import { Monitoring } from "./monitoring.js";
-import { networkPolicies } from "./network.js";
-import { OPERATOR, Operator } from "./operator.js";
+import { BROKER, brokerDnsNames } from "./broker.js";
+import { GATEWAY_MQTT_IDENTITY } from "./contract.js";
+import { GATEWAY } from "./gateway.js";
+import { platformManifests } from "./manifests.js";
+import { PlatformPart, register } from "./part.js";
 import { componentLabels } from "./pod.js";
+import { tlsSecret } from "./tls-secret.js";
 
 /**
- * The edgefleet platform on one cluster: its namespace, the EdgeModel/EdgeRuntime API and default
- * catalog, the operator, and (each on by default) the MQTT broker, telemetry gateway, edge agents,
- * monitoring and NetworkPolicies. Pass the cluster's Kubernetes provider in `opts.providers`.
+ * The edgefleet platform on one cluster: the objects of platformManifests (manifests.ts), each
+ * component under its own component resource, and, given the site's MQTT CA, the broker's and the
+ * gateway's certificates issued into their Secrets. Pass the cluster's Kubernetes provider in
+ * `opts.providers`.
  */
 export class Platform extends pulumi.ComponentResource {
   readonly namespace: pulumi.Output<string>;
-  readonly api: Api;
-  readonly operator: Operator;
+  /** Names of the CRDs and of the catalog's EdgeRuntimes. */
+  readonly crds: string[];
+  readonly runtimes: string[];
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("edgefleet:Platform", name, {}, opts);
-    const parent = { parent: this };
-    const ns = new k8s.core.v1.Namespace(name, { metadata: { name: args.namespace, labels: componentLabels("edgefleet") } }, parent);
-    this.namespace = ns.metadata.name;
-    const namespace = this.namespace;
-    const img = (component: string) => image(args.registry, component, args.version);
-    // For the operator's --prometheus-url and OTLP env, and the egress its NetworkPolicy allows.
-    const { prometheusUrl, otlp } = args.monitoring;
-    const prometheus = prometheusUrl === undefined ? {} : { prometheusUrl };
+    const m = platformManifests(args);
+    const [ns] = register(name, m.namespace, this);
+    if (!ns) throw new Error("platformManifests made no Namespace");
+    this.namespace = pulumi.output(args.namespace);
+    const inNamespace = { parent: this, after: [ns] };
+    const objectNames = (kind: string) => m.api.filter((x) => x.object.kind === kind).map((x) => x.object.metadata.name);
+    [this.crds, this.runtimes] = [objectNames("CustomResourceDefinition"), objectNames("EdgeRuntime")];
 
-    this.api = new Api(`${name}-api`, { catalog: args.catalog }, parent);
-    this.operator = new Operator(
-      `${name}-operator`,
-      {
-        namespace,
-        image: img("operator"),
-        // Same registry and version as the agent DaemonSets below, whether or not they are enabled.
-        agentImage: img("edge-agent"),
-        replicas: args.operator.replicas,
-        logLevel: args.operator.logLevel,
-        ...prometheus,
-        ...(otlp === undefined ? {} : { otlp }),
-        clusterPrefix: args.namespace,
-        // The operator starts by listing EdgeModels and EdgeRuntimes: their API must exist first.
-        after: [this.api],
-      },
-      parent,
-    );
-    const broker = args.broker.enabled
-      ? new Broker(
-          `${name}-broker`,
-          // The site pins every node's topics to edgefleet/v1/<site>/<node>/ in the ACL.
-          { namespace, tlsSecret: args.broker.tlsSecret, site: args.site, ...(args.mqttCa ? { ca: args.mqttCa } : {}) },
-          parent,
-        )
-      : undefined;
-    const mqttUrl = broker?.url;
+    const api = new PlatformPart("edgefleet:platform:Api", `${name}-api`, m.api, { parent: this });
+    // The operator starts by listing EdgeModels and EdgeRuntimes: their API must exist first.
+    new PlatformPart("edgefleet:platform:Operator", `${name}-operator`, m.operator, { ...inNamespace, workloadsAfter: [api] });
+    // Given the site's CA, Pulumi issues the certificates the broker and the gateway mount.
+    const { mqttCa: ca, namespace } = args;
+    const issue = (resource: string, secret: string, component: string, cert: () => Issued) =>
+      ca &&
+      ((parent: pulumi.Resource) => [
+        tlsSecret(resource, { name: secret, namespace, labels: componentLabels(component) }, cert(), { parent, dependsOn: [ns] }),
+      ]);
+    if (m.broker.length) {
+      new PlatformPart("edgefleet:platform:Broker", `${name}-broker`, m.broker, {
+        ...inNamespace,
+        before: issue(`${name}-broker`, args.broker.tlsSecret, BROKER, () =>
+          (ca as CertificateAuthority).issue(BROKER, brokerDnsNames(namespace)),
+        ),
+      });
+    }
     if (args.gateway.enabled) {
-      new Gateway(
-        `${name}-gateway`,
-        {
-          namespace,
-          image: img("telemetry-gateway"),
-          replicas: args.gateway.replicas,
-          mqttUrl,
-          mqttClientSecret: args.gateway.mqttClientSecret,
-          ...(args.mqttCa ? { ca: args.mqttCa } : {}),
-        },
-        parent,
-      );
+      new PlatformPart("edgefleet:platform:Gateway", `${name}-gateway`, m.gateway, {
+        ...inNamespace,
+        // No gateway without a broker, and then no certificate for it either.
+        ...(m.gateway.length
+          ? {
+              before: issue(`${name}-gateway`, args.gateway.mqttClientSecret, GATEWAY, () =>
+                (ca as CertificateAuthority).issue(GATEWAY_MQTT_IDENTITY),
+              ),
+            }
+          : {}),
+      });
     }
-    // Like the gateway, agents need the broker: without one they would only fill their spools.
-    const agents = args.agent.enabled && mqttUrl !== undefined;
-    if (agents) {
-      const { hardwareClasses } = args.agent;
-      new Agent(
-        `${name}-agent`,
-        { namespace, image: img("edge-agent"), site: args.site, hardwareClasses, brokerUrl: mqttUrl, clusterPrefix: args.namespace },
-        parent,
-      );
-    }
-    const { rulesAs, dashboards } = args.monitoring;
-    new Monitoring(`${name}-monitoring`, { namespace: args.namespace, rulesAs, dashboards }, { ...parent, dependsOn: [ns] });
-
-    if (args.networkPolicies) {
-      const plan = {
-        operator: OPERATOR,
-        ...(args.broker.enabled ? { broker: BROKER } : {}),
-        ...(args.gateway.enabled ? { gateway: GATEWAY } : {}),
-        ...(agents ? { agent: AGENT } : {}),
-        ...prometheus,
-        ...(otlp === undefined ? {} : { otlpEndpoint: otlp.endpoint }),
-      };
-      for (const [policy, spec] of Object.entries(networkPolicies(plan))) {
-        new k8s.networking.v1.NetworkPolicy(
-          `${name}-${policy}`,
-          { metadata: { name: policy, namespace, labels: componentLabels("edgefleet") }, spec },
-          parent,
-        );
-      }
-    }
-    this.registerOutputs({ namespace });
+    if (m.agent.length) new PlatformPart("edgefleet:platform:Agent", `${name}-agent`, m.agent, inNamespace);
+    new PlatformPart("edgefleet:platform:Monitoring", `${name}-monitoring`, m.monitoring, inNamespace);
+    register(name, m.networkPolicies, this, { after: [ns] });
+    this.registerOutputs({ namespace: this.namespace });
   }
 }

@@ -1,6 +1,5 @@
 import { IMAGE_UID } from "@edgefleet/api";
 import type { core } from "@pulumi/kubernetes/types/input.js";
-import type * as pulumi from "@pulumi/pulumi";
 import { HTTP_PORT } from "./contract.js";
 
 /** Recommended labels of one platform component; the first two select its pods. */
@@ -68,13 +67,13 @@ export interface EdgefleetPod {
   readonly component: string;
   /** Pod labels beyond the component's, e.g. what tells apart the pods of sibling workloads. */
   readonly labels?: Record<string, string>;
-  readonly serviceAccountName: pulumi.Input<string>;
+  readonly serviceAccountName: string;
   /** Mount the service-account token: only the operator and the agents talk to the API server. */
   readonly apiAccess: boolean;
   readonly container: {
     readonly name: string;
     readonly image: string;
-    readonly args: pulumi.Input<string>[];
+    readonly args: string[];
     readonly env?: core.v1.EnvVar[];
     readonly resources: core.v1.ResourceRequirements;
     readonly mounts?: core.v1.VolumeMount[];

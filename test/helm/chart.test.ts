@@ -1,0 +1,270 @@
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { parseConfig, platformManifests } from "@edgefleet/stacks";
+import { loadToolchain } from "@edgefleet/tools";
+import {
+  ApiextensionsV1Api,
+  AppsV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  NetworkingV1Api,
+  PolicyV1Api,
+  RbacAuthorizationV1Api,
+} from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { expectApiAndCatalog } from "../helpers/platform-api.js";
+import { ROOT, startCluster } from "../stacks/local-stack.js";
+
+// The committed chart (tools/edgefleet chart writes it) with the Helm CLI of the toolchain, on a
+// cluster of its own: uninstall deletes the CRDs, which other test files' operators need.
+const CHART = join(ROOT, "deploy/helm/edgefleet");
+const NAMESPACE = "edgefleet-helm";
+const RELEASE = "edgefleet";
+const SITE = "factory-a";
+const stateDir = inject("stateDir");
+let cluster: ReturnType<typeof startCluster>;
+let kc: KubeConfig;
+let helmBin: string;
+
+function helm(...args: string[]): { status: number | null; output: string } {
+  const r = spawnSync(helmBin, args, {
+    env: {
+      ...process.env,
+      KUBECONFIG: cluster.kubeconfig,
+      HELM_CACHE_HOME: join(stateDir, "helm/cache"),
+      HELM_CONFIG_HOME: join(stateDir, "helm/config"),
+      HELM_DATA_HOME: join(stateDir, "helm/data"),
+    },
+    encoding: "utf8",
+    timeout: 180_000,
+  });
+  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+/** --set flags, and the same values as the Pulumi stack config they stand for. */
+type Values = Record<string, unknown>;
+const sets = (values: Values, prefix = ""): string[] =>
+  Object.entries(values).flatMap(([k, v]) =>
+    typeof v === "object" && v !== null && !Array.isArray(v)
+      ? sets(v as Values, `${prefix}${k}.`)
+      : ["--set-json", `${prefix}${k}=${JSON.stringify(v)}`],
+  );
+const BASE: Values = { site: SITE, monitoring: { rolloutAnalysis: false } };
+
+/** What the Pulumi program deploys for these values: the stack config's reader, then platformManifests. */
+function pulumiObjects(values: Values): Record<string, unknown>[] {
+  const { site, ...platform } = values;
+  const raw = Object.fromEntries(
+    Object.entries(platform).map(([k, v]) => [`edgefleet:${k}`, typeof v === "object" ? JSON.stringify(v) : String(v)]),
+  );
+  const config = parseConfig({ ...raw, "edgefleet:namespace": NAMESPACE, "edgefleet:cluster": JSON.stringify({ site }) }, new Set());
+  const rulesAs = config.platform.monitoring.rulesAs === "auto" ? "ConfigMap" : config.platform.monitoring.rulesAs;
+  const { namespace, ...groups } = platformManifests({ ...config.platform, monitoring: { ...config.platform.monitoring, rulesAs } });
+  return Object.values(groups).flatMap((ms) => ms.map((m) => m.object as unknown as Record<string, unknown>));
+}
+
+/** Both sides in one form: Helm's own labels and annotations aside, the broker's config hash checked then set aside. */
+function comparable(o: Record<string, unknown>): Record<string, unknown> {
+  const text = JSON.stringify(o).replaceAll('"app.kubernetes.io/managed-by":"pulumi"', '"app.kubernetes.io/managed-by":"Helm"');
+  const copy = JSON.parse(text) as {
+    metadata: { annotations?: Record<string, string> };
+    spec?: { template?: { metadata?: { annotations?: Record<string, string> } } };
+  };
+  for (const key of ["helm.sh/hook", "helm.sh/hook-delete-policy"]) delete copy.metadata.annotations?.[key];
+  if (copy.metadata.annotations && Object.keys(copy.metadata.annotations).length === 0) delete copy.metadata.annotations;
+  const hash = copy.spec?.template?.metadata?.annotations?.["edgefleet.io/config-hash"];
+  if (hash !== undefined) {
+    expect(hash).toMatch(/^[0-9a-f]{16}$/);
+    delete copy.spec?.template?.metadata?.annotations?.["edgefleet.io/config-hash"];
+  }
+  return copy as Record<string, unknown>;
+}
+const byKey = (objects: Record<string, unknown>[]) =>
+  Object.fromEntries(objects.map((o) => [`${o.kind}/${(o.metadata as { name: string }).name}`, comparable(o)]));
+
+beforeAll(() => {
+  helmBin = loadToolchain().bin("helm");
+  cluster = startCluster("edgefleet-helm", stateDir, 4);
+  kc = new KubeConfig();
+  kc.loadFromFile(cluster.kubeconfig);
+});
+
+afterAll(() => cluster?.stop());
+
+describe("the Helm chart", () => {
+  it("passes `helm lint --strict`; without a site, lint names the missing value", () => {
+    const lint = helm("lint", "--strict", CHART, ...sets(BASE));
+    expect(lint.output).toContain("0 chart(s) failed");
+    expect(lint.status).toBe(0);
+    const bare = helm("lint", CHART);
+    expect(bare.status).not.toBe(0);
+    expect(bare.output).toContain("missing property 'site'");
+  });
+
+  it.each<[string, Values]>([
+    ["defaults", BASE],
+    [
+      "everything set",
+      {
+        site: "plant-3",
+        version: "1.2.3",
+        registry: "registry.factory.local/edgefleet",
+        networkPolicies: true,
+        operator: { replicas: 1, logLevel: "debug" },
+        gateway: { replicas: 3, mqttClientSecret: "gw-cert" },
+        broker: { tlsSecret: "broker-cert" },
+        agent: { hardwareClasses: ["jetson-orin", "my-fpga"] },
+        monitoring: {
+          rulesAs: "PrometheusRule",
+          dashboards: false,
+          prometheusUrl: "https://prometheus.monitoring.svc",
+          otlpEndpoint: "http://otel.observability.svc:4318",
+          otlpProtocol: "http/json",
+        },
+      },
+    ],
+    [
+      "components off",
+      {
+        ...BASE,
+        catalog: false,
+        broker: { enabled: false },
+        gateway: { enabled: false },
+        monitoring: { rolloutAnalysis: false, dashboards: false },
+      },
+    ],
+  ])("renders exactly the objects the Pulumi program deploys for the same values: %s", (_name, values) => {
+    const rendered = helm("template", RELEASE, CHART, "--namespace", NAMESPACE, ...sets(values));
+    expect(rendered.status, rendered.output).toBe(0);
+    const docs = parseAllDocuments(rendered.output)
+      .map((d) => d.toJS() as Record<string, unknown> | null)
+      .filter((d): d is Record<string, unknown> => d !== null);
+    expect(byKey(docs)).toEqual(byKey(pulumiObjects(values)));
+  });
+
+  it("refuses a bad value naming the field, before touching the cluster", async () => {
+    const install = (...args: string[]) => helm("install", RELEASE, CHART, "--namespace", NAMESPACE, "--create-namespace", ...args);
+    const bad = install(...sets({ ...BASE, operator: { replicas: 9 } }));
+    expect(bad.status).not.toBe(0);
+    expect(bad.output).toContain("at '/operator/replicas': maximum: got 9, want 5");
+    expect(install("--set", `site=${SITE}`).output).toContain("at '/monitoring': missing property 'prometheusUrl'");
+    const typo = install(...sets({ ...BASE, gateway: { replica: 2 } }));
+    expect(typo.output).toContain("at '/gateway': additional properties 'replica' not allowed");
+    expect(helm("list", "--all-namespaces", "--short").output.trim()).toBe("");
+  });
+
+  it("`helm install` deploys the API, the catalog, the operator with its RBAC, Lease and PDB, the broker, gateway, agents and rules", async () => {
+    const started = Date.now();
+    const install = helm(
+      "install",
+      RELEASE,
+      CHART,
+      "--namespace",
+      NAMESPACE,
+      "--create-namespace",
+      "--wait",
+      "--timeout",
+      "3m",
+      ...sets(BASE),
+    );
+    expect(install.status, install.output).toBe(0);
+    console.log(`helm install --wait (4-node kwok fleet): ${((Date.now() - started) / 1000).toFixed(1)}s`);
+
+    await expectApiAndCatalog(kc);
+
+    const apps = kc.makeApiClient(AppsV1Api);
+    const operator = await apps.readNamespacedDeployment({ name: "edgefleet-operator", namespace: NAMESPACE });
+    expect([operator.spec?.replicas, operator.status?.readyReplicas]).toEqual([2, 2]);
+    expect((await apps.readNamespacedDeployment({ name: "edgefleet-mqtt", namespace: NAMESPACE })).status?.readyReplicas).toBe(1);
+    expect(
+      (await apps.readNamespacedStatefulSet({ name: "edgefleet-telemetry-gateway", namespace: NAMESPACE })).status?.readyReplicas,
+    ).toBe(1);
+    const daemonSets = (await apps.listNamespacedDaemonSet({ namespace: NAMESPACE })).items;
+    expect(daemonSets.map((d) => d.metadata?.name).sort()).toEqual(
+      ["arm-cpu", "intel-nuc", "jetson-orin", "rpi5-coral", "x86-cpu"].map((c) => `edgefleet-edge-agent-${c}`),
+    );
+    // The site's kwok nodes each run their class's agent.
+    expect(daemonSets.reduce((n, d) => n + (d.status?.numberReady ?? 0), 0)).toBeGreaterThan(0);
+
+    const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+    const clusterRoles = (await rbac.listClusterRole({ labelSelector: "app.kubernetes.io/part-of=edgefleet" })).items;
+    expect(clusterRoles.map((r) => r.metadata?.name).sort()).toEqual([`${NAMESPACE}-edge-agent`, `${NAMESPACE}-operator`]);
+    const binding = await rbac.readClusterRoleBinding({ name: `${NAMESPACE}-operator` });
+    expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "edgefleet-operator", namespace: NAMESPACE }]);
+    await rbac.readNamespacedRole({ name: "edgefleet-operator", namespace: NAMESPACE });
+    await kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: "edgefleet-operator", namespace: NAMESPACE });
+    const pdb = await kc.makeApiClient(PolicyV1Api).readNamespacedPodDisruptionBudget({ name: "edgefleet-operator", namespace: NAMESPACE });
+    expect(pdb.spec?.minAvailable).toBe(1);
+
+    const core = kc.makeApiClient(CoreV1Api);
+    const acl = (await core.readNamespacedConfigMap({ name: "edgefleet-mqtt", namespace: NAMESPACE })).data?.acl;
+    expect(acl).toContain(`pattern write edgefleet/v1/${SITE}/%u/+`);
+    const rules = await core.readNamespacedConfigMap({ name: "edgefleet-rules", namespace: NAMESPACE });
+    expect(Object.keys(rules.data ?? {}).length).toBeGreaterThan(0);
+    await core.readNamespacedConfigMap({ name: "edgefleet-dashboards", namespace: NAMESPACE });
+    const policies = (await kc.makeApiClient(NetworkingV1Api).listNamespacedNetworkPolicy({ namespace: NAMESPACE })).items;
+    expect(policies.map((p) => p.metadata?.name).sort()).toEqual([
+      "default-deny",
+      "edgefleet-edge-agent",
+      "edgefleet-mqtt",
+      "edgefleet-operator",
+      "edgefleet-telemetry-gateway",
+    ]);
+  });
+
+  it("`helm upgrade` applies a change and updates the catalog in place", async () => {
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const uid = async () =>
+      (
+        (await custom.getClusterCustomObject({ group: "edgefleet.io", version: "v1alpha1", plural: "edgeruntimes", name: "onnx" })) as {
+          metadata: { uid: string };
+        }
+      ).metadata.uid;
+    const before = await uid();
+    const upgrade = helm(
+      "upgrade",
+      RELEASE,
+      CHART,
+      "--namespace",
+      NAMESPACE,
+      "--wait",
+      "--timeout",
+      "3m",
+      ...sets({ ...BASE, operator: { replicas: 1 } }),
+    );
+    expect(upgrade.status, upgrade.output).toBe(0);
+    const operator = await kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: "edgefleet-operator", namespace: NAMESPACE });
+    expect(operator.spec?.replicas).toBe(1);
+    // Not deleted and created again under the operator's informers.
+    expect(await uid()).toBe(before);
+  });
+
+  it("`helm uninstall` finishes and leaves no edgefleet object", async () => {
+    const started = Date.now();
+    const uninstall = helm("uninstall", RELEASE, "--namespace", NAMESPACE, "--wait", "--timeout", "3m");
+    expect(uninstall.status, uninstall.output).toBe(0);
+    console.log(`helm uninstall --wait: ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    const selector = { labelSelector: "app.kubernetes.io/part-of=edgefleet" };
+    const ext = kc.makeApiClient(ApiextensionsV1Api);
+    expect((await ext.listCustomResourceDefinition(selector)).items).toEqual([]);
+    const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+    expect((await rbac.listClusterRole(selector)).items).toEqual([]);
+    expect((await rbac.listClusterRoleBinding(selector)).items).toEqual([]);
+    const apps = kc.makeApiClient(AppsV1Api);
+    const core = kc.makeApiClient(CoreV1Api);
+    const left = [
+      ...(await apps.listNamespacedDeployment({ namespace: NAMESPACE })).items,
+      ...(await apps.listNamespacedStatefulSet({ namespace: NAMESPACE })).items,
+      ...(await apps.listNamespacedDaemonSet({ namespace: NAMESPACE })).items,
+      ...(await core.listNamespacedConfigMap({ namespace: NAMESPACE, ...selector })).items,
+      ...(await core.listNamespacedService({ namespace: NAMESPACE })).items,
+      ...(await core.listNamespacedServiceAccount({ namespace: NAMESPACE, ...selector })).items,
+      ...(await kc.makeApiClient(NetworkingV1Api).listNamespacedNetworkPolicy({ namespace: NAMESPACE })).items,
+      ...(await kc.makeApiClient(CoordinationV1Api).listNamespacedLease({ namespace: NAMESPACE, ...selector })).items,
+    ];
+    expect(left.map((o) => o.metadata?.name)).toEqual([]);
+  });
+});
