@@ -8,7 +8,7 @@ export { kubeConfigFor, waitForNodesReady } from "./cluster/state.js";
 export { loadToolchain } from "./cluster/toolchain.js";
 export { rolloutEnded } from "./demo/progress.js";
 export { applyFleet } from "./fleet/apply.js";
-export { fleetNodes, LABELS } from "./fleet/nodes.js";
+export { fleetNodes, KWOK_NODE_ANNOTATION, LABELS } from "./fleet/nodes.js";
 export { loadFleetProfile, withCounts } from "./fleet/profile.js";
 export { sampleModel } from "./platform/edgemodel.js";
 export { type LocalPlatform, startLocalPlatform } from "./platform/local.js";
