@@ -8,7 +8,7 @@ import { releaseKwokLeases } from "./kwok-leases.js";
 import { clusterExists, createCluster, deleteCluster, kwokctl, startCluster } from "./kwokctl.js";
 import { DEFAULT_CLUSTER, kubeconfigPath } from "./paths.js";
 import { deleteRealNodes, existingRealNodes, MAX_REAL_NODES, realNodeStatus, startRealNodes, stopRealNodes } from "./real-nodes.js";
-import { apiserverReady, fleetSummary, kubeConfigFor, waitForNodesReady } from "./state.js";
+import { apiserverReady, fleetSummary, kubeConfigFor, waitForApiserver, waitForNodesReady } from "./state.js";
 import { loadToolchain } from "./toolchain.js";
 
 const DEFAULT_PROFILE = fileURLToPath(new URL("../../fleet/default.yaml", import.meta.url));
@@ -95,6 +95,7 @@ async function main(argv: string[]): Promise<number> {
         console.error(`cluster: starting stopped cluster ${cluster}...`);
         const resumed = new Date();
         await startCluster(kw);
+        await waitForApiserver(kubeconfig);
         // Leases the stopped kwok controller renewed would keep its successor off their nodes for minutes.
         await releaseKwokLeases(kubeConfigFor(kubeconfig), resumed);
       }
