@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -181,6 +181,8 @@ describe("real nodes next to the kwok fleet", () => {
     expect(rules).not.toContain("KUBE-");
     expect(rules).not.toContain(before?.podSubnet.replace(/0\/24$/, ""));
     expect(spawnSync("pgrep", ["-f", before?.dir ?? "/nonexistent"]).status).toBe(1);
+    const links = readdirSync("/var/log/containers").map((l) => readlinkSync(join("/var/log/containers", l)));
+    expect(links.filter((t) => t.startsWith(before?.dir ?? "/nonexistent"))).toEqual([]);
   });
 });
 

@@ -73,6 +73,8 @@ state = ${q(join(l.dir, "containerd", "state"))}
     runtime_type = "io.containerd.runc.v2"
     [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]
       BinaryName = ${q(runc)}
+      # runc's state under the node's (the shim's default is /run/containerd/runc).
+      Root = ${q(join(l.dir, "containerd", "runc"))}
       # The host has cgroup v1 and no systemd: the kubelet uses the cgroupfs driver too.
       SystemdCgroup = false
 `;
@@ -132,6 +134,8 @@ export function kubeletConfig(l: RealNodeLayout, o: KubeletConfigOptions): strin
       // logs and exec; the kubelet asks the API server whether its holder may.
       authentication: { anonymous: { enabled: false }, webhook: { enabled: true }, x509: { clientCAFile: o.caFile } },
       authorization: { mode: "Webhook" },
+      // Not /var/log/pods: the node's pod logs go with its directory.
+      podLogsDir: join(l.dir, "pod-logs"),
       clusterDomain: "cluster.local",
       resolvConf: "/etc/resolv.conf",
       // The host is shared with the control plane and the tests: evict only when nearly full, and

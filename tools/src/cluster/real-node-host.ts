@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile, readlink, rm } from "node:fs/promises";
+import { join } from "node:path";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
@@ -20,6 +21,19 @@ export async function unmountUnder(dir: string): Promise<void> {
   for (const point of mountsUnder(await readFile("/proc/self/mountinfo", "utf8"), dir)) {
     // Lazy: a namespace file still held open by a dying process must not keep the directory.
     await run("umount", ["--lazy", point]).catch(() => undefined);
+  }
+}
+
+/** Where the kubelet links each container's log, whatever its podLogsDir (a fixed path). */
+const CONTAINER_LOG_LINKS = "/var/log/containers";
+
+/** Removes the kubelet's links to container logs under `dir`. */
+export async function removeLogLinks(dir: string): Promise<void> {
+  const names = await readdir(CONTAINER_LOG_LINKS).catch(() => [] as string[]);
+  for (const name of names) {
+    const link = join(CONTAINER_LOG_LINKS, name);
+    const target = await readlink(link).catch(() => "");
+    if (target.startsWith(`${dir}/`)) await rm(link, { force: true });
   }
 }
 

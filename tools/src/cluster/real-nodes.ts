@@ -20,7 +20,7 @@ import {
   realNodeLayout,
   SANDBOX_IMAGE,
 } from "./real-node-config.js";
-import { cleanupIptables, unmountUnder } from "./real-node-host.js";
+import { cleanupIptables, removeLogLinks, unmountUnder } from "./real-node-host.js";
 import { isReady } from "./state.js";
 import type { Toolchain } from "./toolchain.js";
 
@@ -294,6 +294,7 @@ async function deleteRealNode(o: RealNodesOptions, l: RealNodeLayout, kc?: KubeC
   await step("kube-proxy --cleanup", () => run(o.toolchain.bin("kube-proxy"), ["--cleanup"]));
   await step("removing iptables rules", () => cleanupIptables(l.network));
   await step("unmounting", () => unmountUnder(l.dir));
+  await step("removing container log links", () => removeLogLinks(l.dir));
   const links = (await run("ip", ["-o", "link", "show"])).stdout;
   if (links.includes(` ${l.bridge}:`)) await step(`deleting bridge ${l.bridge}`, () => run("ip", ["link", "delete", l.bridge]));
   await step(`removing ${l.dir}`, async () => rmSync(l.dir, { recursive: true, force: true }));
