@@ -1,4 +1,5 @@
 import { classNode } from "@edgefleet/operator";
+import { KWOK_NODE_ANNOTATION } from "@edgefleet/tools";
 import type { KubeConfig, V1Node } from "@kubernetes/client-node";
 import { rawRequest } from "../operator/raw-api.js";
 
@@ -16,6 +17,8 @@ export async function addProfileNode(
   const node: V1Node = {
     metadata: {
       name,
+      // kwok manages only the Nodes annotated as fake (real kubelets may join the cluster too).
+      annotations: { [KWOK_NODE_ANNOTATION]: "fake" },
       labels: {
         ...base.metadata?.labels,
         "kubernetes.io/hostname": name,

@@ -1,4 +1,5 @@
 import { classNode } from "@edgefleet/operator";
+import { KWOK_NODE_ANNOTATION } from "@edgefleet/tools";
 import type { V1Node } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { eventually, testCluster } from "../helpers/kube.js";
@@ -27,7 +28,11 @@ async function addNode(cls: "jetson-orin" | "intel-nuc", index: number): Promise
   const base = classNode(cls, index);
   const name = `${PROFILE}-${cls}-${index}`;
   const node: V1Node = {
-    metadata: { name, labels: { ...base.metadata?.labels, "kubernetes.io/hostname": name, "edgefleet.io/fleet-profile": PROFILE } },
+    metadata: {
+      name,
+      annotations: { [KWOK_NODE_ANNOTATION]: "fake" },
+      labels: { ...base.metadata?.labels, "kubernetes.io/hostname": name, "edgefleet.io/fleet-profile": PROFILE },
+    },
     spec: { taints: [{ key: "edgefleet.io/test", value: "fleet-changes", effect: "NoSchedule" }] },
   };
   await send("POST", "/api/v1/nodes", node);

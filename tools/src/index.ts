@@ -1,12 +1,14 @@
 /** @edgefleet/tools: The local platform: toolchain installer, kwok cluster, edge fleet profiles, fleet simulator and demo. Everything other packages may import is exported here. */
 
 export { createCluster, deleteCluster } from "./cluster/kwokctl.js";
-export { kubeconfigPath, kwokWorkdir } from "./cluster/paths.js";
+export { buildOciArchive, type OciImageSpec } from "./cluster/oci-image.js";
+export { kubeconfigPath, kwokWorkdir, realNodesDir } from "./cluster/paths.js";
+export { loadImageArchives, REAL_NODE_LABEL, type RealNodeStatus, realNodeStatus } from "./cluster/real-nodes.js";
 export { kubeConfigFor, waitForNodesReady } from "./cluster/state.js";
 export { loadToolchain } from "./cluster/toolchain.js";
 export { rolloutEnded } from "./demo/progress.js";
 export { applyFleet } from "./fleet/apply.js";
-export { fleetNodes, LABELS } from "./fleet/nodes.js";
+export { fleetNodes, KWOK_NODE_ANNOTATION, LABELS } from "./fleet/nodes.js";
 export { loadFleetProfile, withCounts } from "./fleet/profile.js";
 export { sampleModel } from "./platform/edgemodel.js";
 export { type LocalPlatform, startLocalPlatform } from "./platform/local.js";

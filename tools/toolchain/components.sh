@@ -5,7 +5,7 @@
 #   comp_<c>_build DIR V builds version V with DIR as scratch; binaries go to DIR/out
 # Builds run in a subshell with their output sent to the component's log.
 
-COMPONENTS=(kubernetes etcd kwok pulumi pulumi-nodejs pulumi-kubernetes otelcol helm)
+COMPONENTS=(kubernetes etcd kwok pulumi pulumi-nodejs pulumi-kubernetes otelcol helm kubernetes-node containerd)
 PULUMI_TAGS=osusergo,grpcnotrace
 PULUMI_VERSION_VAR=github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
 
@@ -60,16 +60,22 @@ comp_kubernetes_on_path() {
   dir_on_path kube-apiserver kube-controller-manager kube-scheduler
 }
 comp_kubernetes_build() {
-  local scratch=$1 v=$2 mod staging minor
+  kubernetes_build "$1" "$2" kubernetes kube-apiserver kube-controller-manager kube-scheduler
+}
+# Builds commands of k8s.io/kubernetes in a wrapper module.
+# Usage: kubernetes_build SCRATCH VERSION WRAPPER_NAME COMMAND...
+kubernetes_build() {
+  local scratch=$1 v=$2 name=$3 mod staging minor
+  shift 3
   cd "$scratch"
-  wrapper_module kubernetes
+  wrapper_module "$name"
   mod=$(gomod_path "k8s.io/kubernetes@$v")
   # k8s.io/kubernetes requires its staging modules as v0.0.0 replaced by local paths;
   # point each at its published v0.<minor>.<patch> instead.
   staging=$(sed -n 's#^[[:space:]]*\(k8s.io/[a-z0-9-]*\) => ./staging/.*#\1#p' "$mod")
   [ -n "$staging" ] || { echo "no staging replaces found in $mod"; return 1; }
   for m in $staging; do go mod edit -replace="$m=$m@v0.${v#v1.}"; done
-  local cmds=(k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler)
+  local cmds=("${@/#/k8s.io/kubernetes/cmd/}")
   # go get of the packages (not just the module) records go.sum entries for everything they import.
   go get "${cmds[@]/%/@$v}"
   minor=$(echo "$v" | cut -d. -f2)
@@ -263,4 +269,41 @@ comp_helm_build() {
   # As upstream's Makefile stamps a tagged release (metadata empty: not "unreleased").
   GOBIN=$scratch/out go install -v -trimpath \
     -ldflags "-s -w -X $pkg.version=$v -X $pkg.metadata= -X $pkg.gitTreeState=clean" "helm.sh/helm/v4/cmd/helm@$v"
+}
+
+# --- Kubernetes node (real worker nodes next to the kwok fleet) ---------------------------------------
+# The kubelet and kube-proxy of the control plane's release, built like it.
+comp_kubernetes-node_version() { echo "$KUBE_VERSION"; }
+comp_kubernetes-node_binaries() { printf '%s\n' kubelet kube-proxy pause; }
+# Always the pinned build: it carries the pause binary that no system install has next to its kubelet.
+comp_kubernetes-node_on_path() { return 1; }
+comp_kubernetes-node_build() {
+  kubernetes_build "$1" "$2" kubernetes-node kubelet kube-proxy
+  # The pod sandbox's process: no sandbox image can be pulled here, so the real nodes assemble one
+  # around this static build of Kubernetes' own pause.c.
+  local src
+  src=$(go mod download -json "k8s.io/kubernetes@$2" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+  gcc -Os -static -DVERSION="$2" -o "$1/out/pause" "$src/build/pause/linux/pause.c"
+}
+
+# --- containerd -------------------------------------------------------------------------------------
+# Kubernetes 1.36 supports containerd 2.x only (Debian ships 1.6). Static, cgo-free builds: the
+# btrfs snapshotter (cgo) is left out; overlayfs and native are what the kubelet uses.
+comp_containerd_version() { echo "$CONTAINERD_VERSION"; }
+comp_containerd_binaries() { printf '%s\n' containerd containerd-shim-runc-v2 ctr; }
+comp_containerd_on_path() {
+  local v
+  v=$(containerd --version 2>/dev/null | extract_version) || return 1
+  version_ge "$v" 2.0.0 || return 1
+  dir_on_path containerd containerd-shim-runc-v2 ctr
+}
+comp_containerd_build() {
+  local scratch=$1 v=$2 mod=github.com/containerd/containerd/v2
+  cd "$scratch"
+  wrapper_module containerd "$(gomod_path "$mod@$v")"
+  go get "$mod/cmd/containerd@$v" "$mod/cmd/containerd-shim-runc-v2@$v" "$mod/cmd/ctr@$v"
+  local ld="-s -w -X $mod/version.Version=$v -X $mod/version.Package=$mod"
+  "${GO_BUILD[@]}" -tags urfave_cli_no_docs,osusergo,netgo -ldflags "$ld" -o out/ "$mod/cmd/containerd" "$mod/cmd/ctr"
+  # The shim leaves out gRPC (it serves ttrpc only), as upstream's build does.
+  "${GO_BUILD[@]}" -tags urfave_cli_no_docs,osusergo,netgo,no_grpc -ldflags "$ld" -o out/ "$mod/cmd/containerd-shim-runc-v2"
 }

@@ -16,8 +16,9 @@ usage() {
   cat <<EOF
 Usage: tools/toolchain/install.sh [--no-path] [--list] [COMPONENT...]
 
-Builds the local platform's toolchain (Kubernetes control plane, etcd, kwok, Pulumi CLI,
-Node.js language host, Kubernetes provider, OpenTelemetry Collector, Helm) from Go modules, caching
+Builds the local platform's toolchain (Kubernetes control plane, kubelet and kube-proxy,
+containerd, etcd, kwok, Pulumi CLI, Node.js language host, Kubernetes provider, OpenTelemetry
+Collector, Helm) from Go modules, caching
 each by version under
   $TOOLCHAIN_DIR
 and writes the resolved paths to

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The services edgefleet runs for real in the local platform and its tests, from the Debian
-# archive (no download sites): Mosquitto (MQTT broker, and mosquitto_pub/sub for debugging) and
-# Prometheus with promtool. Idempotent and quiet when everything is present.
+# archive (no download sites): Mosquitto (MQTT broker, and mosquitto_pub/sub for debugging),
+# Prometheus with promtool, and what real worker nodes need. Idempotent and quiet when everything
+# is present.
 set -euo pipefail
 
 # binary:package; sbin paths are checked directly because they are not on every user's PATH.
@@ -10,6 +11,17 @@ WANTED=(
   "/usr/bin/mosquitto_pub:mosquitto-clients"
   "/usr/bin/prometheus:prometheus"
   "/usr/bin/promtool:prometheus"
+  # Real worker nodes (cluster start --real-nodes): runc under containerd, the CNI plugins, iptables
+  # for kube-proxy and conntrack for its UDP cleanup, umoci to assemble images without a daemon,
+  # busybox-static for the tests' image, and gcc with a static libc for the pause binary.
+  "/usr/sbin/runc:runc"
+  "/usr/lib/cni/host-local:containernetworking-plugins"
+  "/usr/sbin/iptables:iptables"
+  "/usr/sbin/conntrack:conntrack"
+  "/usr/bin/umoci:umoci"
+  "/bin/busybox:busybox-static"
+  "/usr/bin/gcc:gcc"
+  "/usr/include/stdio.h:libc6-dev"
 )
 
 missing=()

@@ -9,6 +9,10 @@
 # Staging modules k8s.io/* are published as v0.<minor>.<patch>.
 KUBE_VERSION=v1.36.3
 
+# containerd for the real worker nodes (kubelet, kube-proxy: KUBE_VERSION). Kubernetes 1.36
+# supports containerd 2.x only.
+CONTAINERD_VERSION=v2.4.2
+
 # etcd server and etcdctl. Kubernetes >= 1.31 needs etcd >= 3.5.11.
 ETCD_VERSION=v3.6.16
 

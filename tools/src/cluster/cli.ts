@@ -3,9 +3,12 @@ import { fileURLToPath } from "node:url";
 import { command, optionsOrExitCode } from "@edgefleet/kit";
 import { applyFleet } from "../fleet/apply.js";
 import { type CountOverrides, loadFleetProfile, withCounts } from "../fleet/profile.js";
+import { table } from "../table.js";
+import { releaseKwokLeases } from "./kwok-leases.js";
 import { clusterExists, createCluster, deleteCluster, kwokctl, startCluster } from "./kwokctl.js";
 import { DEFAULT_CLUSTER, kubeconfigPath } from "./paths.js";
-import { apiserverReady, fleetSummary, kubeConfigFor, waitForNodesReady } from "./state.js";
+import { deleteRealNodes, existingRealNodes, MAX_REAL_NODES, realNodeStatus, startRealNodes, stopRealNodes } from "./real-nodes.js";
+import { apiserverReady, fleetSummary, kubeConfigFor, waitForApiserver, waitForNodesReady } from "./state.js";
 import { loadToolchain } from "./toolchain.js";
 
 const DEFAULT_PROFILE = fileURLToPath(new URL("../../fleet/default.yaml", import.meta.url));
@@ -14,7 +17,8 @@ const CLI = command({
   usage: "tools/edgefleet cluster <command> [options]",
   about: `The local platform: a real Kubernetes control plane (etcd, kube-apiserver, kube-scheduler,
 kube-controller-manager) run by kwokctl from locally built binaries, with a simulated edge
-fleet of kwok Nodes described by a fleet profile.
+fleet of kwok Nodes described by a fleet profile, and optionally a real worker node (containerd,
+kubelet, kube-proxy) that runs pods as containers.
 
 Commands:
   start    create (or restart) the cluster and apply the fleet profile
@@ -33,6 +37,14 @@ Commands:
       arg: "CLASS=N",
       check: { must: "be CLASS=N, for example --count jetson-orin=10", test: /^[a-z0-9-]+=\d+$/ },
       help: "node count of one class (repeatable; wins over --nodes)",
+    },
+    "real-nodes": {
+      type: "integer",
+      min: 0,
+      max: MAX_REAL_NODES,
+      arg: "N",
+      defaultText: "the cluster's current count, 0 for a new one",
+      help: "real worker nodes (containerd, kubelet, kube-proxy; needs root) next to the kwok fleet",
     },
     port: { type: "integer", max: 65_535, defaultText: "random free port", help: "fixed kube-apiserver port" },
   },
@@ -81,11 +93,25 @@ async function main(argv: string[]): Promise<number> {
         await createCluster(kw, values.port === undefined ? {} : { apiserverPort: values.port });
       } else if (!(await apiserverReady(kubeconfig))) {
         console.error(`cluster: starting stopped cluster ${cluster}...`);
+        const resumed = new Date();
         await startCluster(kw);
+        await waitForApiserver(kubeconfig);
+        // Leases the stopped kwok controller renewed would keep its successor off their nodes for minutes.
+        await releaseKwokLeases(kubeConfigFor(kubeconfig), resumed);
       }
       console.error(`cluster: ${cluster} control plane ready in ${seconds(started)}`);
       await reconcileFleet();
+      const realNodes = values["real-nodes"] ?? existingRealNodes(kw).length;
+      if (realNodes > 0 || existingRealNodes(kw).length > 0) {
+        await startRealNodes(
+          { ...kw, log: (line) => console.error(`cluster: ${line}`) },
+          kubeConfigFor(kubeconfig),
+          await profile(),
+          realNodes,
+        );
+      }
       console.log(await fleetSummary(cluster, kubeconfig));
+      console.log(await realNodesSummary(kw, kubeconfig));
       console.error(`cluster: ready in ${seconds(started)}; use it with: export KUBECONFIG=${kubeconfig}`);
       return 0;
     }
@@ -102,15 +128,23 @@ async function main(argv: string[]): Promise<number> {
         return 3;
       }
       console.log(await fleetSummary(cluster, kubeconfig));
+      console.log(await realNodesSummary(kw, kubeconfig));
       return 0;
     case "nodes":
       console.log(await fleetSummary(cluster, kubeconfig, { perNode: true }));
       return 0;
     case "stop":
+      await stopRealNodes(kw);
+      // Right before kwok stops (it would recreate them at its next renewal): see kwok-leases.ts.
+      if (await apiserverReady(kubeconfig)) await releaseKwokLeases(kubeConfigFor(kubeconfig));
       await kwokctl(kw, ["stop", "cluster", "--name", cluster]);
       console.error(`cluster: ${cluster} stopped (data kept; \`start\` resumes it)`);
       return 0;
     case "delete":
+      await deleteRealNodes(
+        { ...kw, log: (line) => console.error(`cluster: ${line}`) },
+        (await apiserverReady(kubeconfig)) ? kubeConfigFor(kubeconfig) : undefined,
+      );
       await deleteCluster(kw);
       console.error(`cluster: ${cluster} deleted`);
       return 0;
@@ -124,6 +158,27 @@ async function main(argv: string[]): Promise<number> {
 function countOverrides(nodes: number | undefined, counts: readonly string[]): CountOverrides {
   const perClass = Object.fromEntries(counts.map((c) => c.split("=")).map(([name, n]) => [name, Number(n)]));
   return { ...(nodes === undefined ? {} : { total: nodes }), perClass };
+}
+
+/** The real nodes' readiness and processes, or nothing when the cluster has none. */
+async function realNodesSummary(kw: Parameters<typeof realNodeStatus>[0], kubeconfig: string): Promise<string> {
+  const nodes = await realNodeStatus(kw, kubeConfigFor(kubeconfig));
+  if (nodes.length === 0) return "real nodes  0";
+  const pid = (p: number | undefined) => (p ? String(p) : "stopped");
+  return [
+    `real nodes  ${nodes.length}`,
+    table([
+      ["  NAME", "STATUS", "CONTAINERD", "KUBELET", "KUBE-PROXY", "POD SUBNET"],
+      ...nodes.map((n) => [
+        `  ${n.name}`,
+        n.ready === undefined ? "unregistered" : n.ready ? "Ready" : "NotReady",
+        pid(n.processes.containerd),
+        pid(n.processes.kubelet),
+        pid(n.processes["kube-proxy"]),
+        n.podSubnet,
+      ]),
+    ]),
+  ].join("\n");
 }
 
 function seconds(since: number): string {

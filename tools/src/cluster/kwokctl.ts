@@ -1,6 +1,9 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { KWOK_NODE_ANNOTATION } from "../fleet/nodes.js";
 import { kubeconfigPath, kwokWorkdir } from "./paths.js";
 import type { Toolchain } from "./toolchain.js";
 
@@ -83,10 +86,48 @@ export async function createCluster(opts: KwokctlOptions, create: CreateClusterO
     "120s",
   ];
   if (create.apiserverPort) args.push("--kube-apiserver-port", String(create.apiserverPort));
-  await kwokctl(opts, args);
+  const configDir = await mkdtemp(join(tmpdir(), "edgefleet-kwokctl-"));
+  try {
+    const config = join(configDir, "kwokctl.yaml");
+    await writeFile(config, realNodeConfig(opts.cluster, opts.env));
+    await kwokctl(opts, [...args, "--config", config]);
+  } finally {
+    await rm(configDir, { recursive: true, force: true });
+  }
   if (!existsSync(kubeconfigPath(opts.cluster, opts.env))) {
     throw new KwokctlError(`kwokctl created ${opts.cluster} but wrote no kubeconfig at ${kubeconfigPath(opts.cluster, opts.env)}`);
   }
+}
+
+/**
+ * What real kubelets next to the kwok fleet need of the control plane: kwok takes only the Nodes
+ * annotated as fake (kwokctl's binary runtime otherwise manages every Node, real kubelets' too),
+ * and the API server presents the admin certificate to kubelets for logs and exec. A kwokctl
+ * configuration file, not --extra-args: kwokctl v0.8.0 indexes its patches wrongly (and panics)
+ * when two components get more than one extra argument each.
+ */
+export function realNodeConfig(cluster: string, env: NodeJS.ProcessEnv | undefined): string {
+  const pki = join(kwokWorkdir(env), "clusters", cluster, "pki");
+  const arg = (key: string, value: string) => ({ key, value });
+  return JSON.stringify({
+    apiVersion: "config.kwok.x-k8s.io/v1alpha1",
+    kind: "KwokctlConfiguration",
+    componentsPatches: [
+      {
+        name: "kwok-controller",
+        extraArgs: [arg("manage-all-nodes", "false"), arg("manage-nodes-with-annotation-selector", `${KWOK_NODE_ANNOTATION}=fake`)],
+      },
+      {
+        name: "kube-apiserver",
+        extraArgs: [
+          arg("kubelet-client-certificate", join(pki, "admin.crt")),
+          arg("kubelet-client-key", join(pki, "admin.key")),
+          // Node names do not resolve here: reach kubelets by their InternalIP.
+          arg("kubelet-preferred-address-types", "InternalIP,Hostname"),
+        ],
+      },
+    ],
+  });
 }
 
 /**

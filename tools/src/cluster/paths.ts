@@ -21,4 +21,9 @@ export function kubeconfigPath(cluster: string, env: NodeJS.ProcessEnv = process
   return join(kwokWorkdir(env), "clusters", cluster, "kubeconfig.yaml");
 }
 
+/** The real nodes of a local cluster: one folder per node with containerd's, the kubelet's and kube-proxy's state. */
+export function realNodesDir(cluster: string, env: NodeJS.ProcessEnv = process.env): string {
+  return join(stateDir(env), "real-nodes", cluster);
+}
+
 export const DEFAULT_CLUSTER = "edgefleet";

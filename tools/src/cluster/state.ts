@@ -20,6 +20,16 @@ export async function apiserverReady(kubeconfig: string): Promise<boolean> {
   }
 }
 
+/** Polls apiserverReady: kwokctl's `start --wait` has been seen to return before the API server serves. */
+export async function waitForApiserver(kubeconfig: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await apiserverReady(kubeconfig))) {
+    if (Date.now() > deadline)
+      throw new Error(`the API server did not answer within ${timeoutMs / 1000}s; see its log under the cluster's logs/`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 export function isReady(node: V1Node): boolean {
   return node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 }
