@@ -275,8 +275,15 @@ comp_helm_build() {
 # The kubelet and kube-proxy of the control plane's release, built like it.
 comp_kubernetes-node_version() { echo "$KUBE_VERSION"; }
 comp_kubernetes-node_binaries() { printf '%s\n' kubelet kube-proxy pause; }
-# Always the pinned build: it carries the pause binary that no system install has next to its kubelet.
-comp_kubernetes-node_on_path() { return 1; }
+# A kubelet on PATH fits only with kube-proxy and the static pause binary the sandbox image is made
+# of next to it, all of the control plane's minor: what this component installs, and what no
+# system package lays out that way.
+comp_kubernetes-node_on_path() {
+  local v
+  v=$(kubelet --version 2>/dev/null | extract_version) && same_minor "$v" "$KUBE_VERSION" || return 1
+  v=$(kube-proxy --version 2>/dev/null | extract_version) && same_minor "$v" "$KUBE_VERSION" || return 1
+  dir_on_path kubelet kube-proxy pause
+}
 comp_kubernetes-node_build() {
   kubernetes_build "$1" "$2" kubernetes-node kubelet kube-proxy
   # The pod sandbox's process: no sandbox image can be pulled here, so the real nodes assemble one

@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KWOK_NODE_ANNOTATION } from "../fleet/nodes.js";
+import { withMachineLock } from "./machine-lock.js";
 import { kubeconfigPath, kwokWorkdir } from "./paths.js";
 import type { Toolchain } from "./toolchain.js";
 
@@ -90,7 +91,9 @@ export async function createCluster(opts: KwokctlOptions, create: CreateClusterO
   try {
     const config = join(configDir, "kwokctl.yaml");
     await writeFile(config, realNodeConfig(opts.cluster, opts.env));
-    await kwokctl(opts, [...args, "--config", config]);
+    // kwokctl takes the first free ports of a fixed range without a lock: clusters created at
+    // once (test files, several users of one machine) would share an API server port.
+    await withMachineLock("kwokctl-create", () => kwokctl(opts, [...args, "--config", config]));
   } finally {
     await rm(configDir, { recursive: true, force: true });
   }
