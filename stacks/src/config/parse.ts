@@ -1,4 +1,4 @@
-import { ARCHITECTURES, NODE_ACCELERATORS } from "@edgefleet/api";
+import { ARCHITECTURES, IMAGE_REGISTRY, IMAGE_VERSION, NODE_ACCELERATORS } from "@edgefleet/api";
 import { HARDWARE_CLASSES, type Taint } from "../k3s/hardware.js";
 import { LOG_LEVELS, OTLP_PROTOCOLS, type OtlpExport, type OtlpProtocol } from "../platform/args.js";
 import { GATEWAY_MQTT_IDENTITY } from "../platform/contract.js";
@@ -16,8 +16,8 @@ export const DEFAULT_OTLP_PROTOCOL: OtlpProtocol = "http/protobuf";
 
 export const DEFAULTS = {
   namespace: "edgefleet-system",
-  version: "0.1.0",
-  registry: "ghcr.io/edgefleet",
+  version: IMAGE_VERSION,
+  registry: IMAGE_REGISTRY,
   catalog: true,
   networkPolicies: true,
   operator: { replicas: 2, logLevel: "info" },

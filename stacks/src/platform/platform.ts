@@ -1,10 +1,10 @@
+import { IMAGE_NAMES, imageReference } from "@edgefleet/api";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AGENT, Agent } from "./agent.js";
 import { Api } from "./api.js";
 import type { PlatformArgs } from "./args.js";
 import { BROKER, Broker } from "./broker.js";
-import { image } from "./contract.js";
 import { GATEWAY, Gateway } from "./gateway.js";
 import { Monitoring } from "./monitoring.js";
 import { networkPolicies } from "./network.js";
@@ -27,7 +27,7 @@ export class Platform extends pulumi.ComponentResource {
     const ns = new k8s.core.v1.Namespace(name, { metadata: { name: args.namespace, labels: componentLabels("edgefleet") } }, parent);
     this.namespace = ns.metadata.name;
     const namespace = this.namespace;
-    const img = (component: string) => image(args.registry, component, args.version);
+    const img = (component: string) => imageReference(component, args.registry, args.version);
     // For the operator's --prometheus-url and OTLP env, and the egress its NetworkPolicy allows.
     const { prometheusUrl, otlp } = args.monitoring;
     const prometheus = prometheusUrl === undefined ? {} : { prometheusUrl };
@@ -37,9 +37,9 @@ export class Platform extends pulumi.ComponentResource {
       `${name}-operator`,
       {
         namespace,
-        image: img("operator"),
+        image: img(IMAGE_NAMES.operator),
         // Same registry and version as the agent DaemonSets below, whether or not they are enabled.
-        agentImage: img("edge-agent"),
+        agentImage: img(IMAGE_NAMES.agent),
         replicas: args.operator.replicas,
         logLevel: args.operator.logLevel,
         ...prometheus,
@@ -64,7 +64,7 @@ export class Platform extends pulumi.ComponentResource {
         `${name}-gateway`,
         {
           namespace,
-          image: img("telemetry-gateway"),
+          image: img(IMAGE_NAMES.gateway),
           replicas: args.gateway.replicas,
           mqttUrl,
           mqttClientSecret: args.gateway.mqttClientSecret,
@@ -79,7 +79,7 @@ export class Platform extends pulumi.ComponentResource {
       const { hardwareClasses } = args.agent;
       new Agent(
         `${name}-agent`,
-        { namespace, image: img("edge-agent"), site: args.site, hardwareClasses, brokerUrl: mqttUrl, clusterPrefix: args.namespace },
+        { namespace, image: img(IMAGE_NAMES.agent), site: args.site, hardwareClasses, brokerUrl: mqttUrl, clusterPrefix: args.namespace },
         parent,
       );
     }
