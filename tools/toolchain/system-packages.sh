@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The services edgefleet runs for real in the local platform and its tests, from the Debian
-# archive (no download sites): Mosquitto (MQTT broker, and mosquitto_pub/sub for debugging) and
-# Prometheus with promtool. Idempotent and quiet when everything is present.
+# archive (no download sites): Mosquitto (MQTT broker, and mosquitto_pub/sub for debugging),
+# Prometheus with promtool, and the container tools `tools/edgefleet images` builds with (buildah,
+# skopeo, mmdebstrap for the base image) and its tests run images with (umoci, runc). Idempotent
+# and quiet when everything is present.
 set -euo pipefail
 
 # binary:package; sbin paths are checked directly because they are not on every user's PATH.
@@ -10,6 +12,11 @@ WANTED=(
   "/usr/bin/mosquitto_pub:mosquitto-clients"
   "/usr/bin/prometheus:prometheus"
   "/usr/bin/promtool:prometheus"
+  "/usr/bin/buildah:buildah"
+  "/usr/bin/skopeo:skopeo"
+  "/usr/bin/mmdebstrap:mmdebstrap"
+  "/usr/bin/umoci:umoci"
+  "/usr/sbin/runc:runc"
 )
 
 missing=()
