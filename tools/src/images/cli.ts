@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
   const started = Date.now();
   const built = await buildImages({ only: values.only, verbose: values.verbose, log: (line) => console.error(line) });
   console.log(table([["IMAGE", "ARCHIVE"], ...built.map((b) => [b.reference, b.archive])]));
-  console.error(`images: ${built.length} images ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  console.error(`images: ${built.length} ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   return 0;
 }
 
