@@ -65,7 +65,7 @@ describe("latency prober against the real CPU runtime", () => {
 
   it("reports the runtime's own counts of all traffic when the target reads its metrics", async () => {
     const p = prober([{ ...target, runtimeMetrics: true }]);
-    await p.probeAll(); // the first scrape is the baseline: the probe's own measurement stands in
+    await p.probeAll(); // a baseline scrape comes before the first request, so the runtime counts it too
     expect(p.collect()).toMatchObject([{ requests: 1, errors: 0 }]);
     const data = new Array(3 * IMAGE_SIZE * IMAGE_SIZE).fill(0.5);
     const request = { inputs: [{ name: INPUT_NAME, shape: [1, 3, IMAGE_SIZE, IMAGE_SIZE], datatype: "FP32", data }] };

@@ -21,6 +21,7 @@ async function main(argv: string[]): Promise<number> {
     log,
     maxBodyBytes: opts.maxBodyBytes,
     maxInputBytes: opts.maxInputBytes,
+    latencyClock: opts.latencyClock,
   });
   // Listen before loading, so health checks see a live runtime that is not ready yet.
   const address = await runtime.listen(opts.httpAddress);
@@ -46,6 +47,7 @@ async function main(argv: string[]): Promise<number> {
     });
     runtime.setModel(model);
     log.info("model loaded", {
+      latencyClock: opts.latencyClock,
       path: opts.modelPath,
       seconds: (performance.now() - started) / 1000,
       inputs: model.inputs.map((i) => i.name),

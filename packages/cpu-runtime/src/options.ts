@@ -1,4 +1,5 @@
 import { command, type Level, LOG_LEVEL_FLAG, type Parsed } from "@edgefleet/kit";
+import { LATENCY_CLOCKS, type LatencyClock } from "./latency-clock.js";
 import { DEFAULT_MAX_BATCH, MIN_MAX_INPUT_BYTES } from "./request.js";
 import { DEFAULT_MAX_BODY_BYTES } from "./server.js";
 
@@ -46,6 +47,12 @@ const CLI = command({
       help: `most bytes one infer request's input tensors may take, checked from their shapes before anything is allocated; larger ones get 400 naming the input. 0: ${DEFAULT_MAX_BATCH} samples of the model's inputs (open dimensions as 1), at least ${MIN_MAX_INPUT_BYTES} bytes`,
     },
     "intra-op-threads": { type: "integer", min: 0, default: "0", help: "onnxruntime threads per inference; 0 is one per core" },
+    "latency-clock": {
+      type: "enum",
+      of: LATENCY_CLOCKS,
+      default: "wall",
+      help: "what an inference's duration is measured on: wall time, or process-cpu, the CPU time this process spent from the request's arrival to its answer: the latency a device with one core to itself would see, for simulated fleets whose runtimes share a machine's cores",
+    },
     "log-level": LOG_LEVEL_FLAG,
   },
 });
@@ -60,6 +67,7 @@ export interface RuntimeOptions {
   maxBodyBytes: number;
   maxInputBytes: number;
   intraOpThreads: number;
+  latencyClock: LatencyClock;
   logLevel: Level;
 }
 
@@ -72,6 +80,7 @@ export function parseOptions(argv: string[]): Parsed<RuntimeOptions> {
     maxBodyBytes: v["max-body-bytes"],
     maxInputBytes: v["max-input-bytes"],
     intraOpThreads: v["intra-op-threads"],
+    latencyClock: v["latency-clock"],
     logLevel: v["log-level"],
   }));
 }

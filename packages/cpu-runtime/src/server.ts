@@ -7,6 +7,7 @@ import type { Registry } from "prom-client";
 // Imported, not read at run time: the bundled image (deploy/docker/cpu-runtime.Dockerfile) has no package.json.
 import runtimePackage from "../package.json" with { type: "json" };
 import { ProtocolError } from "./errors.js";
+import { type LatencyClock, type Stopwatch, stopwatch } from "./latency-clock.js";
 import { type InferenceMetrics, inferenceMetrics } from "./metrics.js";
 import type { LoadedModel, TensorSpec } from "./model.js";
 import { defaultMaxInputBytes, type InferRequest, inferRequestParser } from "./request.js";
@@ -29,6 +30,8 @@ export interface RuntimeServerOptions {
   maxBodyBytes?: number;
   /** Requests whose input tensors would take more bytes are refused with 400; 0 or unset: defaultMaxInputBytes of the model. */
   maxInputBytes?: number;
+  /** What inference durations are measured on; wall time unless set. */
+  latencyClock?: LatencyClock;
 }
 
 /** What the runtime serves once the model has loaded; metadata JSON is rendered once. */
@@ -83,9 +86,11 @@ export class RuntimeServer {
   private readonly metrics: InferenceMetrics;
   private readonly maxBodyBytes: number;
   private readonly modelReady: string;
+  private readonly elapsed: Stopwatch;
 
   constructor(private readonly options: RuntimeServerOptions) {
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.elapsed = stopwatch(options.latencyClock ?? "wall");
     this.metrics = inferenceMetrics(options.registry, options);
     this.modelReady = JSON.stringify({ name: options.name, ready: true });
     this.server = createServer((req, res) => this.handle(req, res));
@@ -218,7 +223,7 @@ export class RuntimeServer {
   }
 
   private async infer(serving: Serving, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const start = performance.now();
+    const start = this.elapsed();
     try {
       const jsonLength = req.headers["inference-header-content-length"];
       const request = serving.parse(await readBody(req, this.maxBodyBytes), typeof jsonLength === "string" ? jsonLength : undefined);
@@ -226,7 +231,7 @@ export class RuntimeServer {
         ? await serving.model.session.run(request.feeds, request.outputs)
         : await serving.model.session.run(request.feeds);
       send(res, 200, this.encode(serving, request, results));
-      this.metrics.success((performance.now() - start) / 1000);
+      this.metrics.success((this.elapsed() - start) / 1000);
     } catch (err) {
       if (err instanceof ProtocolError) {
         this.options.log.debug("infer request refused", { status: err.status, error: err.message });

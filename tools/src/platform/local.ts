@@ -75,11 +75,13 @@ export async function startLocalPlatform(options: LocalPlatformOptions & { freeP
   const stop = async () => {
     for (const s of started.reverse()) await s.stop().catch(() => {});
   };
+  // Restarted when they exit on their own, as their pods would be: the operator exits when it loses its lease.
   const run = async (name: string, spec: { command: string; args: string[]; env?: NodeJS.ProcessEnv }, readiness: Readiness) => {
-    const service = new Service({ name, ...spec, cwd: ROOT, logFile: join(logs, `${name}.log`), readiness, startTimeoutMs: 60_000 });
+    const logFile = join(logs, `${name}.log`);
+    const service = new Service({ name, ...spec, cwd: ROOT, logFile, readiness, startTimeoutMs: 60_000, restartOnExit: true });
     await service.start();
     started.push({ stop: () => service.dispose() });
-    progress(`${name}: ready (log: ${join(logs, `${name}.log`)})`);
+    progress(`${name}: ready (log: ${logFile})`);
     return service;
   };
 

@@ -9,6 +9,7 @@ import { Informer, type InformerMetrics, RESOURCES } from "@edgefleet/kube";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import { LABELS as FLEET_LABELS } from "../fleet/nodes.js";
 import { NodeSimulation, type PublicKeyResolver } from "./node-sim.js";
+import { runtimeProgram } from "./runtime-program.js";
 
 /** The inventory a device would detect, from the labels the fleet profile gave its node. */
 export function hardwareOf(labels: Readonly<Record<string, string>>): Pick<AgentOptions, "arch" | "accelerators"> {
@@ -58,6 +59,7 @@ export class FleetSimulation {
   private pass: Promise<void> = Promise.resolve();
   private stopped = false;
   private readonly clock: Clock;
+  private program = "";
 
   constructor(private readonly options: FleetSimulationOptions) {
     this.clock = options.clock ?? systemClock;
@@ -78,6 +80,7 @@ export class FleetSimulation {
   }
 
   async start(): Promise<void> {
+    this.program = await runtimeProgram();
     this.nodes.start();
     this.pods.start();
     await Promise.all([this.nodes.synced(), this.pods.synced()]);
@@ -151,6 +154,7 @@ export class FleetSimulation {
       fetchers: this.options.fetchers,
       publicKey: this.publicKey,
       probeIntervalMs: this.options.probeIntervalMs,
+      runtimeProgram: this.program,
       clock: this.clock,
       log,
     });

@@ -15,6 +15,8 @@ export interface NodeSimulationOptions {
   readonly fetchers: FetcherOptions;
   readonly publicKey: PublicKeyResolver;
   readonly probeIntervalMs: number;
+  /** The bundled CPU runtime each of the node's model versions runs in (runtimeProgram()). */
+  readonly runtimeProgram: string;
   /** The node's agent, prober and artifact cache run on it. */
   readonly clock?: Clock;
   readonly log: Logger;
@@ -90,17 +92,29 @@ export class NodeSimulation {
 
   private async converge(workloads: readonly RuntimeWorkload[]): Promise<void> {
     const wanted = new Map(workloads.map((w) => [modelKey(w), w]));
-    for (const [key, runtime] of [...this.runtimes]) {
-      if (wanted.has(key)) continue;
-      this.runtimes.delete(key);
-      await runtime.close();
-    }
+    const removed = [...this.runtimes].filter(([key]) => !wanted.has(key));
+    for (const [key] of removed) this.runtimes.delete(key);
+    if (removed.length)
+      await this.retire(
+        wanted,
+        removed.map(([, runtime]) => runtime),
+      );
     for (const [key, workload] of wanted) {
       const current = this.runtimes.get(key);
       if (current?.sha256 === workload.artifact.sha256 && current.version === workload.version) continue;
-      await this.install(key, workload, () => this.retarget(wanted));
+      await this.install(key, workload, wanted);
     }
     this.retarget(wanted);
+  }
+
+  /**
+   * Moves the prober off runtimes and then stops them, once no probe of theirs is in flight: a
+   * device does not count a runtime it retired on purpose as failing.
+   */
+  private async retire(wanted: ReadonlyMap<string, RuntimeWorkload>, runtimes: readonly RuntimeInstance[]): Promise<void> {
+    this.retarget(wanted);
+    await this.prober.settled();
+    for (const runtime of runtimes) await runtime.close();
   }
 
   private retarget(wanted: ReadonlyMap<string, RuntimeWorkload>): void {
@@ -112,8 +126,9 @@ export class NodeSimulation {
     if (!runtime) return [];
     // Labelled with what actually runs: after a refusal that is the version the node kept.
     const variant = runtime.version === w.version ? w.variant : "kept";
-    // The runtime's own timing of each inference: a simulated fleet shares one machine, and the
-    // HTTP round trip would add the whole machine's queueing to every device's latency.
+    // The runtime's own timing of each inference, on its process's CPU clock: a simulated fleet
+    // shares one machine, and the HTTP round trip would add the whole machine's queueing to every
+    // device's latency.
     return [
       {
         baseUrl: runtime.baseUrl,
@@ -127,8 +142,8 @@ export class NodeSimulation {
     ];
   }
 
-  /** Installs and starts w's version; switched() runs once it serves, before the old runtime closes. */
-  private async install(key: string, w: RuntimeWorkload, switched: () => void): Promise<void> {
+  /** Installs and starts w's version; the prober moves to it before the old runtime closes. */
+  private async install(key: string, w: RuntimeWorkload, wanted: ReadonlyMap<string, RuntimeWorkload>): Promise<void> {
     const attempt = `${key}@${w.version}#${w.artifact.sha256}`;
     if (this.refused.has(attempt)) return;
     const { signatureUri, publicKeyRef } = w.artifact;
@@ -158,13 +173,14 @@ export class NodeSimulation {
       version: active.version,
       sha256: active.sha256,
       path: active.path,
+      program: this.options.runtimeProgram,
+      logFile: join(this.options.dir, `runtime-${w.namespace}-${w.model}.log`),
       log: this.options.log,
     });
     const previous = this.runtimes.get(key);
     this.runtimes.set(key, next);
-    // The prober moves to the new runtime first: the old one closes once no request is in flight.
-    switched();
-    await previous?.close();
+    if (previous) await this.retire(wanted, [previous]);
+    else this.retarget(wanted);
   }
 
   async stop(): Promise<void> {

@@ -1,8 +1,8 @@
-import { loadModel, RuntimeServer } from "@edgefleet/cpu-runtime";
 import type { Logger } from "@edgefleet/kit";
-import { Registry } from "prom-client";
+import { freePort } from "../services/ports.js";
+import { Service } from "../services/service.js";
 
-/** One model version served by the real CPU runtime on a simulated node. */
+/** One model version served by the real CPU runtime, in a process of its own, on a simulated node. */
 export interface RuntimeInstance {
   readonly version: string;
   readonly sha256: string;
@@ -18,27 +18,61 @@ export interface RuntimeInstanceOptions {
   readonly sha256: string;
   /** The verified file in the node's artifact cache. */
   readonly path: string;
+  /** The bundled runtime (runtimeProgram()). */
+  readonly program: string;
+  /** The process's output is appended here. */
+  readonly logFile: string;
   readonly log: Logger;
 }
 
+/** A free port can be taken by another process before the runtime binds it; a new one is tried. */
+const START_ATTEMPTS = 3;
+
 /**
- * Loads the artifact into onnxruntime and serves it on a free local port. One intra-op thread: a
- * simulated fleet shares the machine's cores, and a runtime per node must not take them all.
+ * Starts the CPU runtime as its own process, serving the artifact on a local port, the way a
+ * device runs it: one device's runtime crashing, collecting garbage or running a slow build does
+ * not stall another's event loop. One intra-op thread, and latency on the process's CPU clock:
+ * the fleet shares the machine's cores, and each device reports what it would measure with one
+ * core to itself (packages/cpu-runtime/src/latency-clock.ts).
  */
 export async function startRuntimeInstance(options: RuntimeInstanceOptions): Promise<RuntimeInstance> {
   // OIP v2 names the model without its namespace: one runtime serves one model of one namespace.
   const name = options.model;
-  const server = new RuntimeServer({ name, version: options.version, registry: new Registry(), log: options.log });
-  const model = await loadModel({ name, version: options.version, path: options.path, intraOpThreads: 1 });
-  server.setModel(model);
-  const address = await server.listen("127.0.0.1:0");
-  return {
-    version: options.version,
-    sha256: options.sha256,
-    baseUrl: `http://${address}`,
-    async close() {
-      await server.close();
-      await server.release();
-    },
-  };
+  for (let attempt = 1; ; attempt++) {
+    const address = `127.0.0.1:${await freePort()}`;
+    const service = new Service({
+      name: `runtime ${options.namespace}/${name}@${options.version}`,
+      // The kernel stops the runtime when the simulator dies, however it dies (util-linux's setpriv
+      // sets the parent-death signal, then runs node): a killed simulator leaves no runtime behind.
+      command: "setpriv",
+      args: [
+        ["--pdeathsig", "TERM", "--", process.execPath, options.program],
+        ["--model-name", name],
+        ["--model-version", options.version],
+        ["--model-path", options.path],
+        ["--http-address", address],
+        ["--intra-op-threads", "1"],
+        ["--latency-clock", "process-cpu"],
+        ["--log-level", "warn"],
+      ].flat(),
+      logFile: options.logFile,
+      readiness: { httpUrl: `http://${address}/v2/models/${name}/ready` },
+      startTimeoutMs: 60_000,
+      stopTimeoutMs: 5_000,
+    });
+    try {
+      await service.start();
+    } catch (err) {
+      await service.dispose();
+      if (attempt === START_ATTEMPTS) throw err;
+      options.log.warn("runtime did not start; retrying on another port", { version: options.version, error: String(err) });
+      continue;
+    }
+    return {
+      version: options.version,
+      sha256: options.sha256,
+      baseUrl: `http://${address}`,
+      close: () => service.dispose(),
+    };
+  }
 }

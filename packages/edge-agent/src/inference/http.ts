@@ -10,7 +10,20 @@ export interface HttpAnswer {
  * after timeoutMs. node:http rather than fetch: its overhead is a fraction of fetch's, and probes
  * should measure the runtime, not the client.
  */
-export function httpRequest(agent: Agent, url: string, timeoutMs: number, body?: string): Promise<HttpAnswer> {
+export async function httpRequest(agent: Agent, url: string, timeoutMs: number, body?: string): Promise<HttpAnswer> {
+  try {
+    return await once(agent, url, timeoutMs, body);
+  } catch (err) {
+    // A kept-alive connection the server closed while it idled fails on its next use; Node's docs
+    // advise one retry on a fresh connection. A runtime that is really gone fails that one too.
+    if (!(err instanceof StaleSocketError)) throw err;
+    return once(agent, url, timeoutMs, body);
+  }
+}
+
+class StaleSocketError extends Error {}
+
+function once(agent: Agent, url: string, timeoutMs: number, body?: string): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,
@@ -28,7 +41,9 @@ export function httpRequest(agent: Agent, url: string, timeoutMs: number, body?:
       },
     );
     req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on("error", reject);
+    req.on("error", (err: NodeJS.ErrnoException) =>
+      reject(req.reusedSocket && err.code === "ECONNRESET" ? new StaleSocketError(err.message, { cause: err }) : err),
+    );
     req.end(body);
   });
 }

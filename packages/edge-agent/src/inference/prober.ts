@@ -69,6 +69,11 @@ export class LatencyProber {
     for (const [key, state] of next) this.states.set(key, state);
   }
 
+  /** Resolves once the round in flight, if any, has ended: targets setTargets removed are no longer probed. */
+  async settled(): Promise<void> {
+    await this.round;
+  }
+
   /** Probes now and then every intervalMs until stop(). */
   start(): void {
     if (!this.stopped) return;
@@ -133,6 +138,9 @@ export class LatencyProber {
     try {
       await this.call(`${base}/ready`);
       state.request ??= syntheticRequest(parseInputs(JSON.parse(await this.call(base))));
+      // A baseline before the first request, so that request too is counted with the runtime's own
+      // timing: the round trip stands in only when the runtime's metrics cannot be read.
+      if (target.runtimeMetrics && !state.snapshot) state.snapshot = await this.scrape(target);
       const start = this.clock.now();
       await this.call(`${base}/infer`, state.request);
       addSuccess(measured, (this.clock.now() - start) / 1000);
@@ -149,18 +157,22 @@ export class LatencyProber {
 
   /**
    * The runtime's own counts since the previous scrape (they include this probe). Without a previous
-   * scrape to subtract, the probe's measurement stands in, and the scrape becomes the baseline.
+   * scrape to subtract (the runtime's metrics were unreadable), the probe's measurement stands in,
+   * and the scrape becomes the baseline.
    */
   private async runtimeCounts(state: TargetState, probe: Counts): Promise<Counts> {
-    const { target } = state;
-    let snapshot: CumulativeSnapshot | undefined;
-    try {
-      snapshot = parseRuntimeMetrics(await this.call(`${target.baseUrl}/metrics`), target.model, target.version);
-    } catch (err) {
-      this.log.debug("runtime metrics unavailable", { url: target.baseUrl, error: String(err) });
-    }
+    const snapshot = await this.scrape(state.target);
     const previous = state.snapshot;
     state.snapshot = snapshot;
     return snapshot && previous ? deltaCounts(previous, snapshot) : probe;
+  }
+
+  private async scrape(target: InferenceTarget): Promise<CumulativeSnapshot | undefined> {
+    try {
+      return parseRuntimeMetrics(await this.call(`${target.baseUrl}/metrics`), target.model, target.version);
+    } catch (err) {
+      this.log.debug("runtime metrics unavailable", { url: target.baseUrl, error: String(err) });
+      return undefined;
+    }
   }
 }

@@ -35,6 +35,7 @@ function measured(over: Partial<Measurements> = {}): Measurements {
       ["x86-cpu", 55],
     ]),
     refusals: new Map(),
+    placementSeen: true,
     ...over,
   };
 }
@@ -98,6 +99,9 @@ describe("judge", () => {
     expect(outcome.verdict).toBe("Wait");
     expect(outcome.message).toBe("too few samples of 2.0 in the last 60s: x86-cpu: 7 of 50 samples");
     expect(judge({ ...request, classes: [] }, measured()).verdict).toBe("Wait");
+    expect(judge(request, measured({ requests, placementSeen: false })).message).toBe(
+      "too few samples of 2.0 in the last 60s: x86-cpu: 7 of 50 samples (the metrics source has no edgefleet_rollout_assignment series of 2.0 yet, and samples count only from nodes it lists: check that it scrapes the operator's /metrics)",
+    );
   });
 
   it("waits for a set power or temperature limit's first reading, then is inconclusive, never a pass, naming the limit", () => {

@@ -1,7 +1,15 @@
 import type { AnalysisCheck, EdgeModelSpec } from "@edgefleet/api";
 import type { AnalysisOutcome } from "./decide.js";
 import type { MetricsSource, Sample } from "./metrics-source.js";
-import { artifactRefusalsQuery, countQuery, type DeviceQuantity, deviceMaxQuery, latencyP95Query, type QueryScope } from "./queries.js";
+import {
+  artifactRefusalsQuery,
+  countQuery,
+  type DeviceQuantity,
+  deviceMaxQuery,
+  latencyP95Query,
+  placedNodesQuery,
+  type QueryScope,
+} from "./queries.js";
 import type { RolloutSettings } from "./settings.js";
 import { ARTIFACT_CHECK } from "./vocabulary.js";
 
@@ -31,6 +39,8 @@ export interface Measurements {
   temperature: Map<string, number>;
   /** Nodes that refused the new version's artifact, and why, per class; classes without refusals are absent. */
   refusals: Map<string, { nodes: Set<string>; reasons: Set<string> }>;
+  /** Whether the metrics source holds the operator's assignment series of the new version, which every query joins on. */
+  placementSeen: boolean;
 }
 
 /** Queries the source and judges the step; a source that fails makes the analysis inconclusive, never a pass. */
@@ -44,13 +54,14 @@ export async function analyse(source: MetricsSource, req: AnalysisRequest): Prom
   const scope: QueryScope = { namespace: req.namespace, model: req.model, windowSeconds: req.settings.windowSeconds };
   const versions = [req.stableVersion, req.canaryVersion];
   try {
-    const [refusals, p95, requests, errors, power, temperature] = await Promise.all([
+    const [refusals, p95, requests, errors, power, temperature, placed] = await Promise.all([
       source.instant(artifactRefusalsQuery(scope, req.canaryVersion, Math.max(req.settings.windowSeconds, req.stepSeconds))),
       source.instant(latencyP95Query(scope, versions)),
       source.instant(countQuery("requests", scope, versions)),
       source.instant(countQuery("errors", scope, versions)),
       req.slo?.maxPowerWatts !== undefined ? source.instant(deviceMaxQuery("power", scope, req.canaryVersion)) : [],
       req.slo?.maxTemperatureCelsius !== undefined ? source.instant(deviceMaxQuery("temperature", scope, req.canaryVersion)) : [],
+      source.instant(placedNodesQuery(scope, req.canaryVersion)),
     ]);
     const byVersion = (samples: Sample[]) => byClassAndVersion(samples, req);
     return judge(req, {
@@ -60,6 +71,7 @@ export async function analyse(source: MetricsSource, req: AnalysisRequest): Prom
       power: byClass(power),
       temperature: byClass(temperature),
       refusals: refusalsByClass(refusals),
+      placementSeen: placed.some((p) => p.value > 0),
     });
   } catch (err) {
     return { verdict: "Inconclusive", message: err instanceof Error ? err.message : String(err) };
@@ -173,12 +185,17 @@ export function judge(req: AnalysisRequest, m: Measurements): AnalysisOutcome {
   if (failures.length) return { verdict: "Fail", message: failures.join("; "), checks };
   if (unmeasured.length)
     return { verdict: "Inconclusive", message: `limits set but not measured over ${s.windowSeconds}s: ${unmeasured.join("; ")}`, checks };
-  if (waiting.length)
+  if (waiting.length) {
+    // Every query keeps only nodes placed per the operator's own series: without them nothing counts.
+    const unplaced = m.placementSeen
+      ? ""
+      : ` (the metrics source has no edgefleet_rollout_assignment series of ${req.canaryVersion} yet, and samples count only from nodes it lists: check that it scrapes the operator's /metrics)`;
     return {
       verdict: "Wait",
-      message: `too few samples of ${req.canaryVersion} in the last ${s.windowSeconds}s: ${waiting.join("; ")}`,
+      message: `too few samples of ${req.canaryVersion} in the last ${s.windowSeconds}s: ${waiting.join("; ")}${unplaced}`,
       checks,
     };
+  }
   if (!req.classes.length) return { verdict: "Wait", message: `no hardware class runs ${req.canaryVersion} yet`, checks };
   const p95s = req.classes.map((c) => `${c} p95 ${fmt(m.p95.get(c)?.canary ?? Number.NaN)}s`);
   return { verdict: "Pass", message: `every limit met (${p95s.join(", ")})`, checks };

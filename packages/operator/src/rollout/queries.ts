@@ -44,6 +44,11 @@ function onPlacedNodes(expr: string, scope: QueryScope, versions: readonly strin
   return `${expr} and on (namespace, model, version, node) edgefleet_rollout_assignment{${modelMatchers(scope, versions)}}`;
 }
 
+/** How many nodes Prometheus knows the operator placed the version on (no series: none, or no scrape of the operator). */
+export function placedNodesQuery(scope: QueryScope, version: string): string {
+  return `count(edgefleet_rollout_assignment{${modelMatchers(scope, [version])}})`;
+}
+
 /** p95 inference latency over the window, per hardware class and version, on the nodes placed on it. */
 export function latencyP95Query(scope: QueryScope, versions: readonly string[]): string {
   const rate = `rate(edgefleet_inference_latency_seconds_bucket{${modelMatchers(scope, versions)}}[${scope.windowSeconds}s])`;
