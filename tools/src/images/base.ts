@@ -8,7 +8,7 @@ import { INPUTS_LABEL } from "./store.js";
 
 /**
  * The base every edgefleet image is built on and runs on here, where no registry image can be
- * pulled: Debian's minimal system (mmdebstrap, from the host's Debian archive) plus the Node.js
+ * pulled: Debian's minimal system (mmdebstrap, from deb.debian.org) plus the Node.js
  * binary npm publishes as node-linux-<arch>, and npm itself for the build stage's `npm ci`. It
  * stands in for both public bases of deploy/docker: node:20.20-bookworm-slim (node in
  * /usr/local/bin, root) and distroless nodejs20 (node at /nodejs/bin/node, user nonroot 65532).

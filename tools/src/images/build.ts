@@ -42,9 +42,8 @@ export async function buildImages(opts: BuildOptions = {}): Promise<BuiltImage[]
   const dir = imagesDir(opts.env);
   const logs = join(dir, "logs");
   mkdirSync(logs, { recursive: true });
-  const timed = async (what: string, logFile: string, step: () => Promise<string>) => {
+  const timed = async (what: string, step: () => Promise<string>) => {
     const started = Date.now();
-    writeFileSync(logFile, "");
     const outcome = await step();
     log(`images: ${what}: ${outcome} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   };
@@ -52,9 +51,10 @@ export async function buildImages(opts: BuildOptions = {}): Promise<BuiltImage[]
   const base = baseKey();
   const baseRef = baseReference(base);
   const baseLog = join(logs, "base.log");
-  await timed(baseRef, baseLog, () =>
+  await timed(baseRef, () =>
     ensureImage("base", baseRef, base, archivePath(dir, "base", base), () => {
       log(`images: assembling the base from Debian and npm packages (log: ${baseLog})`);
+      writeFileSync(baseLog, "");
       return assembleBase(baseRef, base, baseLog);
     }),
   );
@@ -70,9 +70,10 @@ export async function buildImages(opts: BuildOptions = {}): Promise<BuiltImage[]
     const reference = imageReference(image.name);
     const archive = archivePath(dir, image.name, key);
     const logFile = join(logs, `${image.name}.log`);
-    await timed(reference, logFile, () =>
+    await timed(reference, () =>
       ensureImage(image.name, reference, key, archive, async () => {
         log(`images: building ${reference} from ${image.dockerfile} (log: ${logFile})`);
+        writeFileSync(logFile, "");
         await run(
           "buildah",
           [
