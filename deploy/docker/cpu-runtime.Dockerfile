@@ -9,7 +9,12 @@
 #   --max-body-bytes, --intra-op-threads, --log-level. Serves OIP v2 and /metrics on
 #   --http-address (0.0.0.0:8080); runs as uid 65532, the owner of the node's artifact cache.
 
-FROM --platform=$BUILDPLATFORM node:20.20-bookworm-slim AS build
+# The base images, overridable for registries that mirror them or machines that assemble their own
+# (tools/edgefleet images build passes one built from Debian packages and npm's Node.js binary).
+ARG BUILD_IMAGE=node:20.20-bookworm-slim
+ARG RUNTIME_IMAGE=node:20.20-bookworm-slim
+
+FROM --platform=$BUILDPLATFORM ${BUILD_IMAGE} AS build
 WORKDIR /src
 # Scripts are off and the install skipped: onnxruntime-node's postinstall would fetch CUDA
 # libraries; its npm package already holds the CPU binaries of every platform.
@@ -52,7 +57,7 @@ RUN arch="$([ "$TARGETARCH" = amd64 ] && echo x64 || echo "$TARGETARCH")" \
  && cp -r node_modules/onnxruntime-common /out/node_modules/
 
 # onnxruntime's shared library needs glibc and libstdc++: Debian slim, not distroless.
-FROM node:20.20-bookworm-slim
+FROM ${RUNTIME_IMAGE}
 COPY --from=build /out/cpu-runtime.mjs /app/cpu-runtime.mjs
 COPY --from=build /out/node_modules /app/node_modules
 USER 65532:65532

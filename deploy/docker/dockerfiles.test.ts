@@ -1,17 +1,18 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join, posix, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_RUNTIMES, VERIFY_COMMAND } from "@edgefleet/api";
+import { DEFAULT_RUNTIMES, imageReference, VERIFY_COMMAND } from "@edgefleet/api";
 import { HELP as RUNTIME_HELP } from "@edgefleet/cpu-runtime";
 import { HELP as AGENT_HELP, INSTALL_HELP } from "@edgefleet/edge-agent";
 import { HELP as GATEWAY_HELP, RETIRE_HELP } from "@edgefleet/gateway";
 import { HELP as OPERATOR_HELP } from "@edgefleet/operator";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
+import { copies, type Dockerfile, IMAGES, readDockerfile } from "../index.js";
 
 /**
- * No Docker engine runs here, so these images are never built in CI: this reads each Dockerfile
- * and checks it against the repository instead, so a moved entry point or a new import fails here.
+ * Reads each Dockerfile and checks it against the repository in seconds, without building, so a
+ * moved entry point or a new import fails here; test/images builds the images and runs them.
  */
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -25,58 +26,10 @@ const HELPS: Readonly<Record<string, readonly string[]>> = {
   "cpu-runtime.Dockerfile": [RUNTIME_HELP],
 };
 
-interface Instruction {
-  readonly op: string;
-  readonly args: string;
-}
-
-interface Dockerfile {
-  readonly name: string;
-  /** Comment lines, without "#". */
-  readonly comments: string[];
-  readonly instructions: Instruction[];
-}
-
-function parse(name: string): Dockerfile {
-  const text = readFileSync(join(DIR, name), "utf8");
-  const comments: string[] = [];
-  const instructions: Instruction[] = [];
-  let pending = "";
-  for (const line of text.split("\n")) {
-    if (line.trimStart().startsWith("#")) {
-      comments.push(line.trimStart().slice(1));
-      continue;
-    }
-    pending += `${line.trimEnd().replace(/\\$/, "")} `;
-    if (line.trimEnd().endsWith("\\")) continue;
-    const [op = "", ...rest] = pending.trim().split(/\s+/);
-    if (op !== "") instructions.push({ op: op.toUpperCase(), args: rest.join(" ") });
-    pending = "";
-  }
-  return { name, comments, instructions };
-}
-
 const DOCKERFILES = readdirSync(DIR)
   .filter((f) => f.endsWith(".Dockerfile"))
   .sort()
-  .map(parse);
-
-interface Copy {
-  readonly from: string | undefined;
-  readonly sources: string[];
-  readonly dest: string;
-}
-
-function copies(d: Dockerfile): Copy[] {
-  return d.instructions
-    .filter((i) => i.op === "COPY")
-    .map((i) => {
-      const words = i.args.split(/\s+/);
-      const from = words.find((w) => w.startsWith("--from="))?.slice("--from=".length);
-      const paths = words.filter((w) => !w.startsWith("--"));
-      return { from, sources: paths.slice(0, -1), dest: paths.at(-1) ?? "" };
-    });
-}
+  .map((f) => readDockerfile(join(DIR, f)));
 
 interface Bundle {
   readonly entry: string;
@@ -177,5 +130,22 @@ describe("images the platform runs", () => {
     const repo = image.slice(0, image.lastIndexOf(":"));
     const runtime = byName.get(`${basename(repo)}.Dockerfile`);
     expect(runtime?.comments.join("\n")).toContain(`-t ${image} `);
+  });
+
+  it("lists every Dockerfile in IMAGES once, each header tagging it with its reference", () => {
+    expect(IMAGES.map((i) => basename(i.dockerfile)).sort()).toEqual(DOCKERFILES.map((d) => d.name));
+    for (const i of IMAGES) expect(byName.get(basename(i.dockerfile))?.comments.join("\n")).toContain(`-t ${imageReference(i.name)} `);
+  });
+
+  it("takes its base images as build arguments, defaulting to the public Node.js images", () => {
+    for (const d of DOCKERFILES) {
+      const from = d.instructions.filter((i) => i.op === "FROM").map((i) => i.args);
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the Dockerfile's own variable syntax.
+      expect(from, d.name).toEqual(["--platform=$BUILDPLATFORM ${BUILD_IMAGE} AS build", "${RUNTIME_IMAGE}"]);
+      const args = d.instructions.filter((i) => i.op === "ARG").map((i) => i.args);
+      expect(args, d.name).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^BUILD_IMAGE=node:20/), expect.stringMatching(/^RUNTIME_IMAGE=\S*node/)]),
+      );
+    }
   });
 });

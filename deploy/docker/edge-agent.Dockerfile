@@ -11,7 +11,12 @@
 # Installer flags (packages/edge-agent/src/artifacts/install-options.ts): --cache-dir; the rest from the
 #   operator's EDGEFLEET_* environment. Run as command /nodejs/bin/node /app/install-artifact.mjs.
 
-FROM --platform=$BUILDPLATFORM node:20.20-bookworm-slim AS build
+# The base images, overridable for registries that mirror them or machines that assemble their own
+# (tools/edgefleet images build passes one built from Debian packages and npm's Node.js binary).
+ARG BUILD_IMAGE=node:20.20-bookworm-slim
+ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs20-debian12:nonroot
+
+FROM --platform=$BUILDPLATFORM ${BUILD_IMAGE} AS build
 WORKDIR /src
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json ./
@@ -46,7 +51,7 @@ RUN npx esbuild packages/edge-agent/src/artifacts/install-cli.ts --bundle --plat
 
 # The agent reads /host/sys (mounted read-only) and needs no tools from the image; mqtt and
 # prom-client are pure JavaScript (the agent does not load onnxruntime): distroless.
-FROM gcr.io/distroless/nodejs20-debian12:nonroot
+FROM ${RUNTIME_IMAGE}
 COPY --from=build /out/edge-agent.mjs /out/install-artifact.mjs /app/
 USER 65532:65532
 EXPOSE 8080

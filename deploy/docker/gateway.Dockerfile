@@ -8,7 +8,12 @@
 # Also ships the retire command (packages/gateway/src/retire.ts, docs/runbooks.md), run with
 #   kubectl exec: /nodejs/bin/node /app/retire.mjs with the same broker and TLS flags, --site, --node.
 
-FROM --platform=$BUILDPLATFORM node:20.20-bookworm-slim AS build
+# The base images, overridable for registries that mirror them or machines that assemble their own
+# (tools/edgefleet images build passes one built from Debian packages and npm's Node.js binary).
+ARG BUILD_IMAGE=node:20.20-bookworm-slim
+ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs20-debian12:nonroot
+
+FROM --platform=$BUILDPLATFORM ${BUILD_IMAGE} AS build
 WORKDIR /src
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json ./
@@ -41,7 +46,7 @@ RUN npx esbuild packages/gateway/src/retire.ts --bundle --platform=node --target
       --outfile=/out/retire.mjs
 
 # mqtt and prom-client are pure JavaScript: no native addon, so distroless.
-FROM gcr.io/distroless/nodejs20-debian12:nonroot
+FROM ${RUNTIME_IMAGE}
 COPY --from=build /out/gateway.mjs /out/retire.mjs /app/
 USER 65532:65532
 EXPOSE 8080

@@ -7,8 +7,13 @@
 #   needs --prometheus-url as well.
 # Serves /metrics, /healthz, /readyz on --http-address (0.0.0.0:8080); runs as uid 65532.
 
+# The base images, overridable for registries that mirror them or machines that assemble their own
+# (tools/edgefleet images build passes one built from Debian packages and npm's Node.js binary).
+ARG BUILD_IMAGE=node:20.20-bookworm-slim
+ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs20-debian12:nonroot
+
 # The bundle is plain JavaScript, so it is built once on the builder's own platform, not emulated.
-FROM --platform=$BUILDPLATFORM node:20.20-bookworm-slim AS build
+FROM --platform=$BUILDPLATFORM ${BUILD_IMAGE} AS build
 WORKDIR /src
 # Every workspace's manifest (npm ci checks them against the lock): dependencies stay cached until
 # a package.json or the lock changes. Scripts are off: nothing here needs onnxruntime's CUDA download.
@@ -42,7 +47,7 @@ RUN npx esbuild packages/operator/src/main.ts --bundle --platform=node --target=
 
 # Distroless: no shell, no package manager; the nonroot variant runs as uid/gid 65532. The bundle
 # has no native addons (its dependencies are pure JavaScript).
-FROM gcr.io/distroless/nodejs20-debian12:nonroot
+FROM ${RUNTIME_IMAGE}
 COPY --from=build /out/operator.mjs /app/operator.mjs
 USER 65532:65532
 EXPOSE 8080

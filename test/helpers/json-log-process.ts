@@ -27,7 +27,8 @@ export class JsonLogProcess {
     /** Added to this process's environment. */
     env: NodeJS.ProcessEnv = {},
   ) {
-    this.child = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
+    const [command, commandArgs] = this.commandLine(entry, args);
+    this.child = spawn(command, commandArgs, {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -43,6 +44,11 @@ export class JsonLogProcess {
       this.#stderr = (this.#stderr + chunk).slice(-4000);
     });
     this.exited = new Promise((resolve) => this.child.on("exit", (code) => resolve(code)));
+  }
+
+  /** How the program is started; a subclass may run it another way (in a container, say). */
+  protected commandLine(entry: string, args: readonly string[]): [string, string[]] {
+    return [process.execPath, ["--import", "tsx", entry, ...args]];
   }
 
   get pid(): number {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The services edgefleet runs for real in the local platform and its tests, from the Debian
 # archive (no download sites): Mosquitto (MQTT broker, and mosquitto_pub/sub for debugging),
-# Prometheus with promtool, and what real worker nodes need. Idempotent and quiet when everything
-# is present.
+# Prometheus with promtool, the container tools `tools/edgefleet images` builds with (buildah,
+# skopeo, mmdebstrap for the base image), and what real worker nodes need. Idempotent and quiet
+# when everything is present.
 set -euo pipefail
 
 # binary:package; sbin paths are checked directly because they are not on every user's PATH.
@@ -22,6 +23,11 @@ WANTED=(
   "/bin/busybox:busybox-static"
   "/usr/bin/gcc:gcc"
   "/usr/include/stdio.h:libc6-dev"
+  # Images (tools/edgefleet images): buildah builds the Dockerfiles, skopeo moves OCI archives,
+  # mmdebstrap makes the Debian base.
+  "/usr/bin/buildah:buildah"
+  "/usr/bin/skopeo:skopeo"
+  "/usr/bin/mmdebstrap:mmdebstrap"
 )
 
 missing=()

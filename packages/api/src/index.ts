@@ -1,6 +1,6 @@
 /** @edgefleet/api: edgefleet's API: the EdgeModel and EdgeRuntime schemas and types, their CRDs, the default runtime catalog, labels, annotations and constants every component shares. Everything other packages may import is exported here. */
 
-export { ARTIFACT_CACHE_DIR, IMAGE_UID, VERIFY_COMMAND } from "./artifact-cache.js";
+export { ARTIFACT_BLOBS_DIR, ARTIFACT_CACHE_DIR, IMAGE_UID, VERIFY_COMMAND } from "./artifact-cache.js";
 export { DEFAULT_RUNTIMES } from "./catalog/default-runtimes.js";
 export type { Condition } from "./common.js";
 export { allCRDs } from "./crds.js";
@@ -20,6 +20,7 @@ export {
 } from "./edgemodel.js";
 export type { AcceleratorBinding, EdgeRuntime } from "./edgeruntime.js";
 export { API_VERSION, GROUP } from "./group.js";
+export { IMAGE_NAMES, IMAGE_REGISTRY, IMAGE_VERSION, imageReference } from "./images.js";
 export { LABELS, MANAGER, NODE_ACCELERATORS, type NodeAccelerator } from "./labels.js";
 // EdgeModel fixtures for the tests of every package that reads the API.
 export { edgeModel, SHA256, VISION_VARIANTS, variant } from "./testing/models.js";

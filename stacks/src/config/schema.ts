@@ -1,3 +1,4 @@
+import { IMAGE_REGISTRY, IMAGE_VERSION } from "@edgefleet/api";
 import { HARDWARE_CLASSES } from "../k3s/hardware.js";
 import { LOG_LEVELS, OTLP_PROTOCOLS } from "../platform/args.js";
 
@@ -61,11 +62,11 @@ export const SITE: Field & { kind: "string" } = {
 
 /** Everything but the namespace (Helm installs into the release's) and the cluster (Pulumi's alone). */
 export const PLATFORM_SCHEMA = {
-  version: { kind: "string", pattern: TAG, default: "0.1.0", description: "Image tag of edgefleet's own images." },
+  version: { kind: "string", pattern: TAG, default: IMAGE_VERSION, description: "Image tag of edgefleet's own images." },
   registry: {
     kind: "string",
     pattern: REGISTRY,
-    default: "ghcr.io/edgefleet",
+    default: IMAGE_REGISTRY,
     description: "Registry and path prefix of edgefleet's images (operator, telemetry-gateway, edge-agent).",
   },
   catalog: bool("Install the default EdgeRuntime catalog (onnx, tensorrt, tflite, openvino).", true),

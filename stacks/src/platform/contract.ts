@@ -7,8 +7,6 @@ import { ALL_NODES, REBIRTH_TOPIC, TOPIC_ROOT } from "@edgefleet/telemetry";
  * lists the same contract.
  */
 
-export const image = (registry: string, name: string, version: string) => `${registry}/${name}:${version}`;
-
 /** Every edgefleet image serves Prometheus metrics at /metrics and probes at /healthz and /readyz on its http port. */
 export const HTTP_PORT = 8080;
 

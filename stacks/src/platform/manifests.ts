@@ -1,8 +1,8 @@
+import { IMAGE_NAMES, imageReference } from "@edgefleet/api";
 import { AGENT, agentManifests } from "./agent.js";
 import { apiManifests } from "./api.js";
 import type { PlatformArgs } from "./args.js";
 import { BROKER, brokerManifests, brokerUrl } from "./broker.js";
-import { image } from "./contract.js";
 import { GATEWAY, gatewayManifests } from "./gateway.js";
 import { type Manifest, manifest } from "./manifest.js";
 import { monitoringManifests } from "./monitoring.js";
@@ -31,7 +31,7 @@ export interface PlatformManifests {
  */
 export function platformManifests(args: Omit<PlatformArgs, "mqttCa">): PlatformManifests {
   const namespace = args.namespace;
-  const img = (component: string) => image(args.registry, component, args.version);
+  const img = (component: string) => imageReference(component, args.registry, args.version);
   // For the operator's --prometheus-url and OTLP env, and the egress its NetworkPolicy allows.
   const { prometheusUrl, otlp, rulesAs, dashboards } = args.monitoring;
   const mqttUrl = args.broker.enabled ? brokerUrl(namespace) : undefined;
@@ -42,9 +42,9 @@ export function platformManifests(args: Omit<PlatformArgs, "mqttCa">): PlatformM
     api: apiManifests(args.catalog),
     operator: operatorManifests({
       namespace,
-      image: img("operator"),
+      image: img(IMAGE_NAMES.operator),
       // Same registry and version as the agent DaemonSets, whether or not they are enabled.
-      agentImage: img("edge-agent"),
+      agentImage: img(IMAGE_NAMES.agent),
       replicas: args.operator.replicas,
       logLevel: args.operator.logLevel,
       ...(prometheusUrl === undefined ? {} : { prometheusUrl }),
@@ -56,7 +56,7 @@ export function platformManifests(args: Omit<PlatformArgs, "mqttCa">): PlatformM
     gateway: args.gateway.enabled
       ? gatewayManifests({
           namespace,
-          image: img("telemetry-gateway"),
+          image: img(IMAGE_NAMES.gateway),
           replicas: args.gateway.replicas,
           mqttUrl,
           mqttClientSecret: args.gateway.mqttClientSecret,
@@ -66,7 +66,7 @@ export function platformManifests(args: Omit<PlatformArgs, "mqttCa">): PlatformM
       agents && mqttUrl !== undefined
         ? agentManifests({
             namespace,
-            image: img("edge-agent"),
+            image: img(IMAGE_NAMES.agent),
             site: args.site,
             hardwareClasses: args.agent.hardwareClasses,
             brokerUrl: mqttUrl,

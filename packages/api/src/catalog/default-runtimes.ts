@@ -1,14 +1,13 @@
 import { ARTIFACT_BLOBS_DIR } from "../artifact-cache.js";
 import type { EdgeRuntime, EdgeRuntimeSpec } from "../edgeruntime.js";
 import { API_VERSION } from "../group.js";
+import { IMAGE_NAMES, imageReference } from "../images.js";
 import { LABELS } from "../labels.js";
 
 /**
  * The EdgeRuntime catalog edgefleet ships: one runtime per model format family, together covering
  * every accelerator of the reference fleet. Clusters may add their own or disable these.
  */
-
-const IMAGE_TAG = "0.1.0";
 
 // Open Inference Protocol v2 over HTTP and gRPC, on KServe's usual ports.
 const SERVE: Pick<EdgeRuntimeSpec, "args" | "ports" | "protocol"> = {
@@ -27,7 +26,7 @@ function runtime(name: string, spec: Omit<EdgeRuntimeSpec, keyof typeof SERVE | 
     apiVersion: API_VERSION,
     kind: "EdgeRuntime",
     metadata: { name, labels: { [LABELS.partOf]: "edgefleet" } },
-    spec: { image: `ghcr.io/edgefleet/runtime-${name}:${IMAGE_TAG}`, ...SERVE, ...own, ...spec },
+    spec: { image: imageReference(`runtime-${name}`), ...SERVE, ...own, ...spec },
   };
 }
 
@@ -36,7 +35,7 @@ function runtime(name: string, spec: Omit<EdgeRuntimeSpec, keyof typeof SERVE | 
  * only, told what to serve by the operator's model environment through Kubernetes' $(VAR) expansion.
  */
 const CPU_RUNTIME: Serving = {
-  image: `ghcr.io/edgefleet/cpu-runtime:${IMAGE_TAG}`,
+  image: imageReference(IMAGE_NAMES.cpuRuntime),
   args: [
     "--model-name=$(EDGEFLEET_MODEL)",
     "--model-version=$(EDGEFLEET_MODEL_VERSION)",

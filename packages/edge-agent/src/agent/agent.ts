@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import { IMAGE_VERSION } from "@edgefleet/api";
 import type { Clock, Logger } from "@edgefleet/kit";
 import { exponentialBackoff, listen, Periodic, probeServer, systemClock } from "@edgefleet/kit";
 import { KubeClient, loadCredentials } from "@edgefleet/kube";
@@ -17,7 +18,7 @@ import type { AgentOptions } from "./options.js";
 import { sensorSet } from "./sensors.js";
 import { SeqCounter } from "./seq.js";
 
-export const AGENT_VERSION = "0.1.0";
+export const AGENT_VERSION = IMAGE_VERSION;
 
 /** Integrations the entry point wires when they exist on the node. */
 export interface AgentDeps {

@@ -1,7 +1,7 @@
-import { ARTIFACT_CACHE_DIR, IMAGE_UID, VERIFY_COMMAND } from "@edgefleet/api";
+import { ARTIFACT_CACHE_DIR, IMAGE_NAMES, IMAGE_UID, imageReference, VERIFY_COMMAND } from "@edgefleet/api";
 import type { V1Container, V1EnvVar, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
 
-export const DEFAULT_AGENT_IMAGE = "ghcr.io/edgefleet/edge-agent:0.1.0";
+export const DEFAULT_AGENT_IMAGE = imageReference(IMAGE_NAMES.agent);
 
 export const VERIFY_CONTAINER = "verify-artifact";
 const VOLUME = "artifact-cache";

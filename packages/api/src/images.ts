@@ -1,0 +1,23 @@
+/**
+ * edgefleet's own images: where they are published, the release they are tagged with, and each
+ * one's repository name. The Pulumi program's defaults, the runtime catalog, the operator's default
+ * agent image and the local image builder (tools/edgefleet images) all read them from here.
+ */
+
+/** Registry and path prefix of edgefleet's published images. */
+export const IMAGE_REGISTRY = "ghcr.io/edgefleet";
+
+/** The release every edgefleet image of this source tree is tagged with. */
+export const IMAGE_VERSION = "0.1.0";
+
+/** Each image's repository name under the registry (deploy/docker/<Dockerfile> builds it). */
+export const IMAGE_NAMES = {
+  operator: "operator",
+  gateway: "telemetry-gateway",
+  agent: "edge-agent",
+  cpuRuntime: "cpu-runtime",
+} as const;
+
+/** An image reference: REGISTRY/NAME:VERSION. */
+export const imageReference = (name: string, registry: string = IMAGE_REGISTRY, version: string = IMAGE_VERSION) =>
+  `${registry}/${name}:${version}`;

@@ -1,0 +1,139 @@
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ARTIFACT_BLOBS_DIR, ARTIFACT_CACHE_DIR, DEFAULT_RUNTIMES, IMAGE_NAMES, IMAGE_UID, VERIFY_COMMAND } from "@edgefleet/api";
+import { HELP as RUNTIME_HELP } from "@edgefleet/cpu-runtime";
+import { IMAGES } from "@edgefleet/deploy";
+import { HELP as AGENT_HELP, INSTALL_HELP } from "@edgefleet/edge-agent";
+import { HELP as GATEWAY_HELP, RETIRE_HELP } from "@edgefleet/gateway";
+import { HELP as OPERATOR_HELP } from "@edgefleet/operator";
+import { IMAGE_SIZE, INPUT_NAME, OUTPUT_NAME, writeModels } from "@edgefleet/test-models";
+import { type BuiltImage, buildImages } from "@edgefleet/tools";
+import { InferenceSession, Tensor } from "onnxruntime-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { call, postJson } from "../runtime/oip.js";
+import { bundleFor, ContainerProcess, type ImageConfig, imageConfig, type RunSpec, runToExit, unpack } from "./bundle.js";
+
+/**
+ * edgefleet's images, built from deploy/docker by `tools/edgefleet images build` (cached by their
+ * inputs: only the first run on a machine, or a run after a change, builds) and run as a node
+ * would run them: unpacked into an OCI bundle and started with runc, as their own user.
+ */
+
+/** Every program each image ships: its entry point, and the ones pods start with a `command`. */
+const PROGRAMS: Readonly<Record<string, readonly { command?: readonly string[]; help: string }[]>> = {
+  [IMAGE_NAMES.operator]: [{ help: OPERATOR_HELP }],
+  [IMAGE_NAMES.gateway]: [{ help: GATEWAY_HELP }, { command: ["/nodejs/bin/node", "/app/retire.mjs"], help: RETIRE_HELP }],
+  [IMAGE_NAMES.agent]: [{ help: AGENT_HELP }, { command: VERIFY_COMMAND, help: INSTALL_HELP }],
+  [IMAGE_NAMES.cpuRuntime]: [{ help: RUNTIME_HELP }],
+};
+
+const work = mkdtempSync(join(tmpdir(), "edgefleet-images-"));
+const built = new Map<string, BuiltImage>();
+const unpacked = new Map<string, Promise<{ dir: string; config: ImageConfig }>>();
+let runs = 0;
+
+/** The image unpacked once (its archive, as a node's runtime would take it), then a bundle per run. */
+async function bundleOf(name: string, run: RunSpec) {
+  const image = built.get(name);
+  if (!image) throw new Error(`${name} was not built`);
+  let done = unpacked.get(name);
+  if (!done) {
+    const dir = join(work, name);
+    mkdirSync(dir);
+    done = Promise.all([unpack(image.archive, dir), imageConfig(image.archive)]).then(([d, config]) => ({ dir: d, config }));
+    unpacked.set(name, done);
+  }
+  const { dir, config } = await done;
+  const runDir = join(work, `run-${++runs}`);
+  mkdirSync(runDir);
+  return { bundle: bundleFor(dir, runDir, config, run), rootfs: join(dir, "rootfs"), config };
+}
+
+beforeAll(async () => {
+  for (const b of await buildImages({ log: (line) => console.error(line) })) built.set(b.name, b);
+}, 3_600_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe.each(IMAGES.map((i) => [i.name] as const))("image %s", (name) => {
+  it("runs as uid 65532, with its files owned by root: readable, not writable by its user", async () => {
+    const { rootfs, config } = await bundleOf(name, { args: [] });
+    expect(config.User).toBe(`${IMAGE_UID}:${IMAGE_UID}`);
+    const app = join(rootfs, "app");
+    for (const file of readdirSync(app)) {
+      const s = statSync(join(app, file));
+      expect({ file, uid: s.uid, otherRead: (s.mode & 0o004) !== 0, otherWrite: (s.mode & 0o002) !== 0 }).toEqual({
+        file,
+        uid: 0,
+        otherRead: true,
+        otherWrite: false,
+      });
+    }
+  });
+
+  it("answers --help with exit 0 from every program it ships", async () => {
+    for (const program of PROGRAMS[name] ?? []) {
+      const { bundle } = await bundleOf(name, { args: ["--help"], ...(program.command ? { command: program.command } : {}) });
+      const { code, stdout, stderr } = await runToExit(bundle);
+      expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+      expect(stdout.trim()).toBe(program.help.trim());
+    }
+  });
+});
+
+describe("the cpu-runtime image", () => {
+  let runtime: ContainerProcess;
+  let url: string;
+  const models = join(work, "artifacts");
+
+  beforeAll(async () => {
+    // The node's artifact cache as provisioning leaves it: owned by the images' user, a verified
+    // model under its sha256; the runtime starts with the catalog's own arguments.
+    const [model] = writeModels(join(work, "models")).filter((m) => m.name === "detector");
+    if (!model) throw new Error("no detector test model");
+    const blobs = join(models, ARTIFACT_BLOBS_DIR.slice(ARTIFACT_CACHE_DIR.length + 1));
+    mkdirSync(blobs, { recursive: true });
+    copyFileSync(join(work, "models", model.fileName), join(blobs, model.sha256));
+    chmodSync(join(blobs, model.sha256), 0o444);
+    for (const dir of [models, join(models, "blobs"), blobs]) chownSync(dir, IMAGE_UID, IMAGE_UID);
+    const vars: Record<string, string> = {
+      EDGEFLEET_MODEL: "detector",
+      EDGEFLEET_MODEL_VERSION: "1.0.0",
+      EDGEFLEET_ARTIFACT_SHA256: model.sha256,
+    };
+    const catalogArgs = DEFAULT_RUNTIMES.find((r) => r.metadata.name === "onnx")?.spec.args ?? [];
+    const args = catalogArgs
+      .filter((a) => !a.startsWith("--http-address="))
+      .map((a) => a.replace(/\$\((\w+)\)/g, (_, v: string) => vars[v] ?? `$(${v})`));
+    const { bundle } = await bundleOf(IMAGE_NAMES.cpuRuntime, {
+      args: [...args, "--http-address=127.0.0.1:0"],
+      binds: { [models]: ARTIFACT_CACHE_DIR },
+    });
+    runtime = new ContainerProcess("cpu-runtime image", bundle);
+    await runtime.waitForLog("model loaded", { timeoutMs: 60_000 });
+    url = `http://${(await runtime.waitForLog("listening")).address}`;
+  });
+
+  afterAll(async () => {
+    await runtime?.stop();
+  });
+
+  it("serves the catalog's model from the node's artifact cache over OIP v2", async () => {
+    expect(await call(`${url}/v2/health/ready`)).toEqual({ status: 200, body: { ready: true } });
+    const shape = [1, 3, IMAGE_SIZE, IMAGE_SIZE];
+    const pixels = Float32Array.from({ length: 3 * IMAGE_SIZE * IMAGE_SIZE }, (_, i) => ((i * 31) % 255) / 255);
+    const { status, body } = await postJson(`${url}/v2/models/detector/infer`, {
+      id: "image-1",
+      inputs: [{ name: INPUT_NAME, shape, datatype: "FP32", data: Array.from(pixels) }],
+    });
+    expect(status).toBe(200);
+    const session = await InferenceSession.create(
+      join(work, "models", readdirSync(join(work, "models")).find((f) => f.startsWith("detector")) ?? ""),
+    );
+    const expected = (await session.run({ [INPUT_NAME]: new Tensor("float32", pixels, shape) }))[OUTPUT_NAME]?.data as Float32Array;
+    await session.release();
+    expect(body).toMatchObject({ model_name: "detector", model_version: "1.0.0", id: "image-1" });
+    expect(body.outputs).toEqual([{ name: OUTPUT_NAME, datatype: "FP32", shape: [1, 10], data: Array.from(expected) }]);
+  });
+});
