@@ -109,7 +109,7 @@ describe("operator failover", () => {
     const b = operators.find((o) => o.identity === "op-b");
     for (let i = 11; i < 31; i++) await models.create(`m${i}`, { placement: i % 2 ? X86_ONLY : PLACEMENT });
     b?.kill("SIGKILL");
-    // While no operator runs: a spec change and deletions that only the finalizer can clean up after.
+    // While no operator runs: a spec change, and deletions the garbage collector cleans up after.
     await models.patchSpec("m3", { placement: X86_ONLY });
     await models.delete("m4");
     await models.delete("m12");
