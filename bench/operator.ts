@@ -96,7 +96,14 @@ function watchConverged(client: KubeClient, namespace: string, n: number): { don
   return { done, stop: () => informer.stop() };
 }
 
-function startOperator(namespace: string, identity: string): { child: ChildProcess; port: Promise<number> } {
+interface Operator {
+  child: ChildProcess;
+  port: Promise<number>;
+  /** Rejects when the process exits (a leader that missed its renew deadline on a loaded machine exits 1), with its last log lines. */
+  exited: Promise<never>;
+}
+
+function startOperator(namespace: string, identity: string): Operator {
   const child = spawn(
     process.execPath,
     [
@@ -115,17 +122,22 @@ function startOperator(namespace: string, identity: string): { child: ChildProce
     ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
+  let buffered = "";
+  const exited = new Promise<never>((_, reject) => {
+    child.on("exit", (code, signal) => reject(new Error(`operator ${identity} exited (${code ?? signal}); its last lines:\n${buffered}`)));
+  });
   const port = new Promise<number>((resolve, reject) => {
-    let buffered = "";
     child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-      buffered += chunk;
+      buffered = (buffered + chunk).slice(-2000);
       const port = /"msg":"serving[^\n]*"port":(\d+)/.exec(buffered)?.[1];
       if (port) resolve(Number(port));
-      buffered = buffered.slice(-2000);
     });
-    child.on("exit", (code) => reject(new Error(`operator exited with ${code}`)));
+    exited.catch(reject);
   });
-  return { child, port };
+  // Awaited only while the bench waits on the process; a kill by the bench itself is expected.
+  exited.catch(() => {});
+  port.catch(() => {});
+  return { child, port, exited };
 }
 
 function peakRssMiB(pid: number): number {
@@ -202,7 +214,7 @@ try {
     const watch = watchConverged(client, ns, n);
     const tOp = performance.now();
     const leader = startOperator(ns, "bench-leader");
-    await watch.done;
+    await Promise.race([watch.done, leader.exited]);
     const convergedS = seconds(tOp);
     const port = await leader.port;
     const requests = await requestsByVerb(port);
@@ -221,7 +233,7 @@ try {
     const failoverS = seconds(tKill);
     // The standby took over a converged fleet: a restart where nothing changed.
     const standbyPort = await standby.port;
-    await drained(standbyPort, n);
+    await Promise.race([drained(standbyPort, n), standby.exited]);
     await new Promise((r) => setTimeout(r, 1000));
     const restartWrites = writesOf(await requestsByVerb(standbyPort));
     standby.child.kill("SIGKILL");

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
 import { condition, converged, EdgeModels } from "./edgemodels.js";
 import { GROUP_PATH, installApi } from "./install.js";
-import { OperatorProcess } from "./operator-process.js";
+import { type OperatorProcess, SuiteOperators } from "./operator-process.js";
 import { rawRequest } from "./raw-api.js";
 
 const { kc, core } = testCluster();
@@ -18,13 +18,8 @@ const LEGACY_FINALIZER = "edgefleet.io/cleanup";
 
 let ns: string;
 let models: EdgeModels;
-const operators: OperatorProcess[] = [];
-
-function start(identity: string): OperatorProcess {
-  const op = new OperatorProcess({ kubeconfig: inject("kubeconfig"), namespace: ns, identity });
-  operators.push(op);
-  return op;
-}
+const operators = new SuiteOperators(() => ({ kubeconfig: inject("kubeconfig"), namespace: ns }));
+const start = (identity: string) => operators.start(identity);
 
 /** Sum of a counter's samples whose labels match, from the operator's /metrics. */
 async function counter(op: OperatorProcess, family: string, labels: RegExp): Promise<number> {
@@ -55,7 +50,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(operators.map((o) => o.stop()));
+  await operators.stop();
   if (ns) await core.deleteNamespace({ name: ns });
 });
 
@@ -107,7 +102,7 @@ describe("the operator's writes", () => {
   });
 
   it("an EdgeModel deleted while no operator runs goes at once, and its DaemonSets after it", async () => {
-    const b = operators.find((o) => o.identity === "writes-b");
+    const b = operators.find("writes-b");
     b?.kill("SIGKILL");
     await b?.exited;
     const children = (await models.daemonSets()).filter((d) => d.metadata?.labels?.["edgefleet.io/model"] === "m0");
