@@ -38,11 +38,14 @@ function commit(): string {
   }
 }
 
+// When the bench starts, not when it ends: a long run's tree may change meanwhile.
+const MEASURED = commit();
+
 /** The run's record, stamped with the commit, machine and load; loadBefore is loadavg()[0] at the start. */
 export function benchResult(bench: string, loadBefore: number, figures: Figure[]): BenchResult {
   return {
     bench,
-    commit: commit(),
+    commit: MEASURED,
     date: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
     machine: `${cpus().length} x ${cpus()[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`,
     load: { before: Number(loadBefore.toFixed(2)), after: Number((loadavg()[0] ?? 0).toFixed(2)) },
