@@ -155,8 +155,16 @@ function peakRssMiB(pid: number): number {
   return Number(hwm) / 1024;
 }
 
+/** /metrics, retried: a busy operator may drop a kept-alive connection (ECONNRESET). */
 async function scrape(port: number): Promise<string> {
-  return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+  }
 }
 
 async function requestsByVerb(port: number): Promise<Record<string, number>> {
@@ -281,6 +289,9 @@ try {
         noise: 0,
       },
     );
+    // Each size as it completes: a later one failing keeps what was measured.
+    console.error(`${n}: ${details.at(-1)}`);
+    writeResult(values.result, benchResult("operator", loadBefore, figures));
     kubectl("delete", "namespace", ns, "--wait=false");
   }
   client.close();
