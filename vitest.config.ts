@@ -15,7 +15,13 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["packages/*/src/**/*.test.ts", "stacks/src/**/*.test.ts", "tools/src/**/*.test.ts", "deploy/**/*.test.ts"],
+          include: [
+            "packages/*/src/**/*.test.ts",
+            "stacks/src/**/*.test.ts",
+            "tools/src/**/*.test.ts",
+            "deploy/**/*.test.ts",
+            "bench/**/*.test.ts",
+          ],
         },
       },
       {

@@ -6,7 +6,8 @@
 // 3. /metrics render time at 100,000 series (to UTF-8 bytes, as the response writes them), the
 //    HTTP scrape time (curl, its own process) and the event-loop delay p99 while /metrics is
 //    scraped back to back; baseline: the same series as prom-client Gauges/Histograms.
-// Usage: npx tsx bench/gateway.ts [--messages 60000] [--nodes 10] [--series 100000] [--scrapes 20]
+// --result PATH writes the figures as JSON (bench/result.ts; bench/results/gateway.json is the record).
+// Usage: npx tsx bench/gateway.ts [--messages 60000] [--nodes 10] [--series 100000] [--scrapes 20] [--result PATH]
 import { spawn } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
@@ -28,6 +29,7 @@ import {
 } from "@edgefleet/test";
 import mqtt, { type MqttClient } from "mqtt";
 import { Gauge, Histogram, Registry } from "prom-client";
+import { benchResult, type Figure, writeResult } from "./result.js";
 
 const { values } = parseArgs({
   options: {
@@ -40,6 +42,7 @@ const { values } = parseArgs({
     nodes: { type: "string", default: "10" },
     series: { type: "string", default: "100000" },
     scrapes: { type: "string", default: "20" },
+    result: { type: "string" },
   },
 });
 
@@ -248,6 +251,7 @@ async function renderBench() {
 }
 
 async function main() {
+  const loadBefore = loadavg()[0] ?? 0;
   console.log(
     `gateway bench: ${N} messages from ${NODES} nodes; ${cpus().length} cores (${cpus()[0]?.model}), load ${loadavg()
       .map((l) => l.toFixed(2))
@@ -272,6 +276,23 @@ async function main() {
   const one = rates["one gateway"] ?? 1;
   console.log(`  one gateway / baseline               ${(one / base).toFixed(2)}`);
   console.log(`  two gateways / one gateway           ${((rates["two gateways (shared)"] ?? 0) / one).toFixed(2)}`);
+  // Ratios to the baselines of the same run, so the figures hold at a smaller --messages and --series.
+  const ratio = (name: string, value: number, noise: number): Figure => ({
+    name,
+    value: Math.round(value * 100) / 100,
+    unit: "x",
+    better: "higher",
+    noise,
+  });
+  writeResult(
+    values.result,
+    benchResult("gateway", loadBefore, [
+      ratio("/metrics render, prom-client time / gateway time", r.prom / r.own, 0.3),
+      ratio("/metrics HTTP scrape, prom-client time / gateway time", r.promDelay.scrapeMs / r.ownDelay.scrapeMs, 0.3),
+      ratio("ingest, one gateway / bare subscriber", one / base, 0.3),
+      ratio("ingest, two gateways / one gateway", (rates["two gateways (shared)"] ?? 0) / one, 0.3),
+    ]),
+  );
   console.log(
     `load after: ${loadavg()
       .map((l) => l.toFixed(2))

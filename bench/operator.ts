@@ -3,11 +3,14 @@
 // Degraded set. Baseline, measured in the same run: the API server just accepting the same N
 // EdgeModels (concurrent creates, no operator running). Also reported: the operator's peak RSS
 // (VmHWM) and its request rate to the API server (from its own /metrics), and leader failover
-// (SIGKILL the leader with N models in place; time until the warm standby holds the Lease).
-// Usage: npx tsx bench/operator.ts [--nodes 500] [--models 1000,10000] [--workers 64] [--qps 1500]
+// (SIGKILL the leader with N models in place; time until the warm standby holds the Lease), and
+// what the standby then writes over the converged fleet (a restart where nothing changed: nothing).
+// --result PATH writes the figures as JSON (bench/result.ts; bench/results/operator.json is the record).
+// Usage: npx tsx bench/operator.ts [--nodes 500] [--models 1000,10000] [--workers 64] [--qps 1500] [--result PATH]
+//   [--lease-duration 3] [--renew-deadline 2000] [--retry-period 500] (the operator's leader election; failover waits out the lease)
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { EdgeModel } from "@edgefleet/api";
@@ -15,6 +18,7 @@ import { edgeModel } from "@edgefleet/api";
 import { silentLogger } from "@edgefleet/kit";
 import { collectionPath, Informer, KubeClient, type KubeObject, loadCredentials, RESOURCES } from "@edgefleet/kube";
 import { kubeconfigPath, kwokWorkdir } from "@edgefleet/tools";
+import { benchResult, type Figure, writeResult } from "./result.js";
 
 const { values } = parseArgs({
   options: {
@@ -22,8 +26,19 @@ const { values } = parseArgs({
     models: { type: "string", default: "1000,10000" },
     workers: { type: "string", default: "64" },
     qps: { type: "string", default: "1500" },
+    result: { type: "string" },
+    // The operator's own defaults; a loaded machine can starve a leader past a 2 s renew deadline.
+    "lease-duration": { type: "string", default: "3" },
+    "renew-deadline": { type: "string", default: "2000" },
+    "retry-period": { type: "string", default: "500" },
   },
 });
+const LEASE = ["--lease-duration", "--renew-deadline", "--retry-period"].flatMap((flag) => [
+  flag,
+  values[flag.slice(2) as "lease-duration" | "renew-deadline" | "retry-period"],
+]);
+const loadBefore = loadavg()[0] ?? 0;
+const figures: Figure[] = [];
 const CLUSTER = "bench-op";
 const CLASSES = ["intel-nuc", "jetson-orin", "rpi5-coral", "x86-cpu"];
 const stateDir = mkdtempSync(join(tmpdir(), "edgefleet-bench-op-"));
@@ -37,6 +52,7 @@ function run(cmd: string, args: string[]): void {
 const kubectl = (...args: string[]) => run("kubectl", ["--kubeconfig", kubeconfig, ...args]);
 const cli = (...args: string[]) => run("node", ["--import", "tsx", "tools/src/cluster/cli.ts", ...args, "--name", CLUSTER]);
 const seconds = (since: number) => (performance.now() - since) / 1000;
+const round = (x: number) => Math.round(x * 100) / 100;
 
 /** N models, each targeting one hardware class in turn (one DaemonSet each). */
 function models(namespace: string, n: number): EdgeModel[] {
@@ -89,7 +105,14 @@ function watchConverged(client: KubeClient, namespace: string, n: number): { don
   return { done, stop: () => informer.stop() };
 }
 
-function startOperator(namespace: string, identity: string): { child: ChildProcess; port: Promise<number> } {
+interface Operator {
+  child: ChildProcess;
+  port: Promise<number>;
+  /** Rejects when the process exits (a leader that missed its renew deadline on a loaded machine exits 1), with its last log lines. */
+  exited: Promise<never>;
+}
+
+function startOperator(namespace: string, identity: string): Operator {
   const child = spawn(
     process.execPath,
     [
@@ -104,21 +127,27 @@ function startOperator(namespace: string, identity: string): { child: ChildProce
         values.qps,
         "--kube-burst",
         String(Number(values.qps) * 2),
+        ...LEASE,
       ],
     ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
+  let buffered = "";
+  const exited = new Promise<never>((_, reject) => {
+    child.on("exit", (code, signal) => reject(new Error(`operator ${identity} exited (${code ?? signal}); its last lines:\n${buffered}`)));
+  });
   const port = new Promise<number>((resolve, reject) => {
-    let buffered = "";
     child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-      buffered += chunk;
+      buffered = (buffered + chunk).slice(-2000);
       const port = /"msg":"serving[^\n]*"port":(\d+)/.exec(buffered)?.[1];
       if (port) resolve(Number(port));
-      buffered = buffered.slice(-2000);
     });
-    child.on("exit", (code) => reject(new Error(`operator exited with ${code}`)));
+    exited.catch(reject);
   });
-  return { child, port };
+  // Awaited only while the bench waits on the process; a kill by the bench itself is expected.
+  exited.catch(() => {});
+  port.catch(() => {});
+  return { child, port, exited };
 }
 
 function peakRssMiB(pid: number): number {
@@ -126,14 +155,39 @@ function peakRssMiB(pid: number): number {
   return Number(hwm) / 1024;
 }
 
+/** /metrics, retried: a busy operator may drop a kept-alive connection (ECONNRESET). */
+async function scrape(port: number): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+  }
+}
+
 async function requestsByVerb(port: number): Promise<Record<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const out: Record<string, number> = {};
-  for (const [, verb, n] of text.matchAll(/^edgefleet_kube_requests_total\{verb="(\w+)",code="\d+"\} (\d+)/gm)) {
+  for (const [, verb, n] of (await scrape(port)).matchAll(/^edgefleet_kube_requests_total\{verb="(\w+)",code="\d+"\} (\d+)/gm)) {
     out[verb ?? ""] = (out[verb ?? ""] ?? 0) + Number(n);
   }
   return out;
 }
+
+/** Resolves once the operator has reconciled n models and its queue is empty. */
+async function drained(port: number, n: number): Promise<void> {
+  for (;;) {
+    const text = await scrape(port);
+    const reconciled = [...text.matchAll(/^edgefleet_reconcile_outcomes_total\{[^}]*\} (\d+)/gm)].reduce((a, [, v]) => a + Number(v), 0);
+    const depth = Number(/^workqueue_depth\{[^}]*\} (\d+)/m.exec(text)?.[1] ?? "1");
+    if (reconciled >= n && depth === 0) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Writes only: lease renewals are PUTs on a client of their own, reads are GET and WATCH. */
+const writesOf = (requests: Record<string, number>) => (requests.POST ?? 0) + (requests.PATCH ?? 0) + (requests.DELETE ?? 0);
 
 async function leaseHolder(client: KubeClient, namespace: string): Promise<string | undefined> {
   const lease = await client
@@ -178,7 +232,7 @@ try {
     const watch = watchConverged(client, ns, n);
     const tOp = performance.now();
     const leader = startOperator(ns, "bench-leader");
-    await watch.done;
+    await Promise.race([watch.done, leader.exited]);
     const convergedS = seconds(tOp);
     const port = await leader.port;
     const requests = await requestsByVerb(port);
@@ -195,6 +249,11 @@ try {
     leader.child.kill("SIGKILL");
     while ((await leaseHolder(client, ns)) !== "bench-standby") await new Promise((r) => setTimeout(r, 50));
     const failoverS = seconds(tKill);
+    // The standby took over a converged fleet: a restart where nothing changed.
+    const standbyPort = await standby.port;
+    await Promise.race([drained(standbyPort, n), standby.exited]);
+    await new Promise((r) => setTimeout(r, 1000));
+    const restartWrites = writesOf(await requestsByVerb(standbyPort));
     standby.child.kill("SIGKILL");
 
     rows.push(
@@ -202,9 +261,37 @@ try {
     );
     details.push(
       `| ${n.toLocaleString("en")} | ${convergedS.toFixed(1)} | ${rss.toFixed(0)} | ${total} (${Object.entries(requests)
-        .map(([v, c]) => `${v} ${c}`)
-        .join(", ")}) | ${(total / convergedS).toFixed(0)} | ${failoverS.toFixed(2)} |`,
+        .map(([v, c]) => `${v} ${(c / n).toFixed(2)}/model`)
+        .join(", ")}) | ${(total / convergedS).toFixed(0)} | ${failoverS.toFixed(2)} | ${restartWrites} |`,
     );
+    const size = `${n.toLocaleString("en")} models`;
+    figures.push(
+      { name: `${size}: converge / API server create`, value: round(convergedS / baselineS), unit: "x", better: "lower", noise: 0.25 },
+      { name: `${size}: converged`, value: round(convergedS), unit: "s", better: "lower", noise: 0.3 },
+      { name: `${size}: peak operator RSS`, value: Math.round(rss), unit: "MiB", better: "lower", noise: 0.1 },
+      ...Object.entries(requests)
+        .filter(([verb]) => verb !== "WATCH")
+        .map(
+          ([verb, c]): Figure => ({
+            name: `${size}: ${verb} per model`,
+            value: round(c / n),
+            unit: "requests",
+            better: "lower",
+            noise: 0.05,
+          }),
+        ),
+      { name: `${size}: failover after SIGKILL`, value: round(failoverS), unit: "s", better: "lower", noise: 0.5 },
+      {
+        name: `${size}: writes by the new leader over the converged fleet`,
+        value: restartWrites,
+        unit: "requests",
+        better: "lower",
+        noise: 0,
+      },
+    );
+    // Each size as it completes: a later one failing keeps what was measured.
+    console.error(`${n}: ${details.at(-1)}`);
+    writeResult(values.result, benchResult("operator", loadBefore, figures));
     kubectl("delete", "namespace", ns, "--wait=false");
   }
   client.close();
@@ -214,12 +301,14 @@ try {
 }
 
 console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
-console.log(`operator: --workers ${values.workers} --kube-qps ${values.qps} --kube-burst ${Number(values.qps) * 2}`);
+console.log(`operator: --workers ${values.workers} --kube-qps ${values.qps} --kube-burst ${Number(values.qps) * 2} ${LEASE.join(" ")}`);
 console.log("| benchmark | baseline | baseline (s) | edgefleet (s) | edgefleet / baseline |");
 console.log("|---|---|---|---|---|");
 for (const r of rows) console.log(r);
 console.log(
-  "\n| EdgeModels | converged (s) | peak operator RSS (MiB) | requests to the API server | requests/s | leader failover after SIGKILL (s) |",
+  "\n| EdgeModels | converged (s) | peak operator RSS (MiB) | requests to the API server | requests/s | leader failover after SIGKILL (s) | writes by the new leader |",
 );
-console.log("|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|");
 for (const d of details) console.log(d);
+console.log(`load average ${loadBefore.toFixed(2)} before, ${(loadavg()[0] ?? 0).toFixed(2)} after`);
+writeResult(values.result, benchResult("operator", loadBefore, figures));

@@ -4,7 +4,8 @@
 // and the binary tensor data extension. GET /v2/health/live gives the HTTP round trip's own floor.
 // Request bodies are serialized once up front: the client's own encoding work is not the runtime's.
 // Both sessions get the same --intra-op-threads (0: onnxruntime's default, one per core).
-// Usage: node --import tsx bench/runtime.ts [--requests 2000] [--rounds 10] [--warmup 300] [--intra-op-threads 0]
+// --result PATH writes the figures as JSON (bench/result.ts; bench/results/runtime.json is the record).
+// Usage: node --import tsx bench/runtime.ts [--requests 2000] [--rounds 10] [--warmup 300] [--intra-op-threads 0] [--result PATH]
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
@@ -15,6 +16,7 @@ import { parseArgs } from "node:util";
 import { loadModel } from "@edgefleet/cpu-runtime";
 import { IMAGE_SIZE, INPUT_NAME, writeModels } from "@edgefleet/test-models";
 import { Tensor } from "onnxruntime-node";
+import { benchResult, type Figure, writeResult } from "./result.js";
 
 const { values } = parseArgs({
   options: {
@@ -22,6 +24,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "10" },
     warmup: { type: "string", default: "300" },
     "intra-op-threads": { type: "string", default: "0" },
+    result: { type: "string" },
   },
 });
 const PER_ROUND = Math.ceil(Number(values.requests) / Number(values.rounds));
@@ -111,6 +114,7 @@ async function timed(n: number, fn: () => Promise<unknown>, into: number[]): Pro
   }
 }
 
+const round = (x: number) => Math.round(x * 1000) / 1000;
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 
 const loadBefore = loadavg();
@@ -155,6 +159,20 @@ try {
       `| ${c.name.padEnd(32)} | ${String(c.bytes).padStart(10)} | ${String(c.times.length).padStart(8)} | ${ms(p50)} | ${ms(quantile(c.times, 0.99))} | ${ms(p50 - base).padStart(14)} | ${`${(p50 / base).toFixed(1)}x`.padStart(14)} |`,
     );
   }
+  writeResult(
+    values.result,
+    benchResult(
+      "runtime",
+      loadBefore[0] ?? 0,
+      cases.slice(1).flatMap((c): Figure[] => {
+        const p50 = quantile(c.times, 0.5);
+        return [
+          { name: `${c.name}: added p50`, value: round(p50 - base), unit: "ms", better: "lower", noise: 0.3 },
+          { name: `${c.name}: p99`, value: round(quantile(c.times, 0.99)), unit: "ms", better: "lower", noise: 0.5 },
+        ];
+      }),
+    ),
+  );
   console.log(
     `\ntarget: added p50 <= 0.100 ms; ${cpus().length} x ${cpus()[0]?.model}; load average before ${loadBefore[0]?.toFixed(2)}, after ${loadavg()[0]?.toFixed(2)}`,
   );

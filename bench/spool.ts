@@ -2,18 +2,21 @@
 // payloads. Baselines, measured in the same run on the same disk: fs.appendFileSync of the same
 // encoded bytes (append) and one readFileSync of that file (replay), neither with any fsync.
 // Replay is the agent's reconnect path: peek a batch, ack it (an atomic ack-file rename per batch).
-// Usage: npx tsx bench/spool.ts [--messages 50000] [--synced 2000] [--batch 500]
+// --result PATH writes the figures as JSON (bench/result.ts; bench/results/spool.json is the record).
+// Usage: npx tsx bench/spool.ts [--messages 50000] [--synced 2000] [--batch 500] [--result PATH]
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { encodeRecord, Spool, type SpoolMessage } from "@edgefleet/edge-agent";
+import { benchResult, writeResult } from "./result.js";
 
 const { values } = parseArgs({
   options: {
     messages: { type: "string", default: "50000" },
     synced: { type: "string", default: "2000" },
     batch: { type: "string", default: "500" },
+    result: { type: "string" },
   },
 });
 const N = Number(values.messages);
@@ -124,3 +127,18 @@ for (const r of rows) {
     `| ${r.name} | ${r.count.toLocaleString("en-US")} | ${rate(r.count, r.seconds)} | ${r.baseline} | ${rate(r.count, r.baselineSeconds)} |`,
   );
 }
+writeResult(
+  values.result,
+  benchResult(
+    "spool",
+    loadBefore[0] ?? 0,
+    // As a share of the baseline on the same disk in the same run: the disk's own speed cancels out.
+    rows.map((r) => ({
+      name: `${r.name} / ${r.baseline}`,
+      value: Math.round((r.baselineSeconds / r.seconds) * 1000) / 1000,
+      unit: "x",
+      better: "higher",
+      noise: 0.3,
+    })),
+  ),
+);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
 import { converged, EdgeModels } from "./edgemodels.js";
 import { installApi } from "./install.js";
-import { OperatorProcess } from "./operator-process.js";
+import { SuiteOperators } from "./operator-process.js";
 import { rawRequest } from "./raw-api.js";
 
 const { kc, core } = testCluster();
@@ -14,13 +14,8 @@ const X86_ONLY = { ...PLACEMENT, nodeSelector: { ...PLACEMENT.nodeSelector, "edg
 
 let ns: string;
 let models: EdgeModels;
-const operators: OperatorProcess[] = [];
-
-function start(identity: string): OperatorProcess {
-  const op = new OperatorProcess({ kubeconfig: inject("kubeconfig"), namespace: ns, identity });
-  operators.push(op);
-  return op;
-}
+const operators = new SuiteOperators(() => ({ kubeconfig: inject("kubeconfig"), namespace: ns }));
+const start = (identity: string) => operators.start(identity);
 
 async function holder(): Promise<string | undefined> {
   const res = await rawRequest(kc, { method: "GET", path: `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/edgefleet-operator` });
@@ -73,12 +68,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const running = operators.find((o) => o.logs.some((l) => l.msg === "became leader") && o.logs.every((l) => l.msg !== "stopped"));
+  const running = operators.all.find((o) => o.logs.some((l) => l.msg === "became leader") && o.logs.every((l) => l.msg !== "stopped"));
   if (running && models) {
     for (const m of await models.list()) await models.delete(m.metadata.name ?? "");
     await eventually("models finalized", async () => ((await models.list()).length === 0 ? true : undefined)).catch(() => {});
   }
-  await Promise.all(operators.map((o) => o.stop()));
+  await operators.stop();
   if (ns) await core.deleteNamespace({ name: ns });
 });
 
@@ -106,10 +101,10 @@ describe("operator failover", () => {
   });
 
   it("an operator SIGKILLed mid-work and restarted converges with no duplicates or orphans", async () => {
-    const b = operators.find((o) => o.identity === "op-b");
+    const b = operators.find("op-b");
     for (let i = 11; i < 31; i++) await models.create(`m${i}`, { placement: i % 2 ? X86_ONLY : PLACEMENT });
     b?.kill("SIGKILL");
-    // While no operator runs: a spec change and deletions that only the finalizer can clean up after.
+    // While no operator runs: a spec change, and deletions the garbage collector cleans up after.
     await models.patchSpec("m3", { placement: X86_ONLY });
     await models.delete("m4");
     await models.delete("m12");
@@ -120,7 +115,7 @@ describe("operator failover", () => {
   });
 
   it("hands the lease over at once on graceful shutdown", async () => {
-    const c = operators.find((o) => o.identity === "op-c");
+    const c = operators.find("op-c");
     const d = start("op-d");
     await eventually("op-d's caches warm", async () => ((await d.get("/readyz")).status === 200 ? true : undefined));
     c?.kill("SIGTERM");

@@ -46,3 +46,25 @@ export class OperatorProcess extends JsonLogProcess {
     await this.exited;
   }
 }
+
+/** The operators a suite starts, all watching the suite's namespace (known once beforeAll ran). */
+export class SuiteOperators {
+  readonly all: OperatorProcess[] = [];
+
+  constructor(private readonly at: () => { kubeconfig: string; namespace: string }) {}
+
+  start(identity: string): OperatorProcess {
+    const op = new OperatorProcess({ ...this.at(), identity });
+    this.all.push(op);
+    return op;
+  }
+
+  find(identity: string): OperatorProcess | undefined {
+    return this.all.find((o) => o.identity === identity);
+  }
+
+  /** Kills every one still running; for afterAll. */
+  async stop(): Promise<void> {
+    await Promise.all(this.all.map((o) => o.stop()));
+  }
+}

@@ -29,7 +29,7 @@ export const OPERATOR = "edgefleet-operator";
 
 /**
  * What the operator may do, and nothing more: read the fleet (Nodes) and the catalog, manage its
- * EdgeModels' finalizers, annotations and status, their DaemonSets and ControllerRevisions (the
+ * EdgeModels' annotations and status (and remove the finalizer earlier operators set), their DaemonSets and ControllerRevisions (the
  * rollout's snapshots), and record Events. Exactly the verbs its client sends (packages/kube/src,
  * controller, rollout): informers list and watch, server-side apply is a PATCH that may create,
  * and nothing reads single objects or updates whole ones. Cluster-wide because EdgeModels live in

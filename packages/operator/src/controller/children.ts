@@ -24,9 +24,10 @@ export interface ChildrenOptions {
 /**
  * Applies and deletes an EdgeModel's DaemonSets. Applies are server-side with a field manager,
  * so fields other managers own (a user's annotation, an HPA's) survive, and a repeated apply is
- * a no-op; they are skipped outright when the cached child carries the same spec hash at the
- * generation this process last applied, which keeps a fleet-wide replan from re-sending
- * thousands of unchanged objects.
+ * a no-op; they are skipped outright when the cached child carries the same spec hash and is
+ * as our apply left it: at the generation this process last applied, or, for a child this
+ * process has not applied yet (it just started), written by our field manager alone. That keeps
+ * a fleet-wide replan, and an operator restart, from re-sending thousands of unchanged objects.
  */
 export class Children {
   readonly #o: ChildrenOptions;
@@ -44,11 +45,7 @@ export class Children {
         const hash = specHash(ds);
         const key = objectKey({ metadata: ds.metadata ?? {} });
         const current = cached(key);
-        if (
-          current &&
-          current.metadata?.annotations?.[SPEC_HASH_ANNOTATION] === hash &&
-          current.metadata.generation === this.#applied.get(key)
-        ) {
+        if (current?.metadata?.annotations?.[SPEC_HASH_ANNOTATION] === hash && this.#asApplied(key, current)) {
           return observeDaemonSet(current);
         }
         const body = { ...ds, metadata: { ...ds.metadata, annotations: { ...ds.metadata?.annotations, [SPEC_HASH_ANNOTATION]: hash } } };
@@ -75,6 +72,14 @@ export class Children {
         return observeDaemonSet(applied);
       }),
     );
+  }
+
+  /** Whether the cached child is as our last apply left it (see the class comment). */
+  #asApplied(key: string, current: V1DaemonSet): boolean {
+    const applied = this.#applied.get(key);
+    if (applied !== undefined) return current.metadata?.generation === applied;
+    const writers = current.metadata?.managedFields ?? [];
+    return writers.length > 0 && writers.every((f) => f.manager === this.#o.fieldManager && f.operation === "Apply");
   }
 
   /** Whether this process applied the child at its current generation (else someone else changed it). */

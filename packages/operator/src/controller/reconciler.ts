@@ -6,7 +6,7 @@ import type { V1ControllerRevision, V1DaemonSet } from "@kubernetes/client-node"
 import type { WorkloadObservation } from "../planner/conditions.js";
 import { type Plan, plan } from "../planner/plan.js";
 import type { RolloutEngine } from "../rollout/engine.js";
-import type { CachedRevision } from "../rollout/revisions.js";
+import { type CachedRevision, type Revision, revisionOfSpec, revisionOfWorkload } from "../rollout/revisions.js";
 import { ACTION_ANNOTATION, ACTIONS, CONTROLLER_REVISIONS, parseAction } from "../rollout/vocabulary.js";
 import type { Children } from "./children.js";
 import type { EventNote, EventRecorder } from "./events.js";
@@ -18,8 +18,13 @@ import { modelStatus, stalledStatus, transitions } from "./status.js";
 /** How soon to look again at a model whose cached copy predates our own last write. */
 const CACHE_LAG_RETRY_MS = 100;
 
-/** Held on every EdgeModel until its children are gone, so deletion never leaves workloads behind. */
-export const FINALIZER = "edgefleet.io/cleanup";
+/**
+ * The finalizer earlier operators held on every EdgeModel until they had deleted its children.
+ * The children's owner references already have the garbage collector delete them, and a finalizer
+ * cost a write per model and left deletions hanging while no operator ran (after an uninstall, say):
+ * this operator only removes it from models that still carry it.
+ */
+export const LEGACY_FINALIZER = "edgefleet.io/cleanup";
 
 export interface Caches {
   models: Informer<EdgeModel>;
@@ -97,9 +102,9 @@ export class Reconciler {
   }
 
   async #reconcile(key: string, model: EdgeModel): Promise<ReconcileResult> {
-    if (model.metadata.deletionTimestamp) return { outcome: await this.#finalize(model) };
-    if (!model.metadata.finalizers?.includes(FINALIZER))
-      await this.#setFinalizers(model, [...(model.metadata.finalizers ?? []), FINALIZER]);
+    if (model.metadata.finalizers?.includes(LEGACY_FINALIZER)) await this.#dropLegacyFinalizer(model);
+    // Its children go with it through their owner references.
+    if (model.metadata.deletionTimestamp) return { outcome: "deleted" };
 
     const { caches, children } = this.#o;
     const generation = model.metadata.generation ?? 0;
@@ -108,6 +113,7 @@ export class Reconciler {
     const { action, invalid } = parseAction(annotation);
     const cached = caches.daemonSets.byIndex(key);
     const revisions = caches.revisions.byIndex(key);
+    const stableFromWorkloads = await this.#stableFromWorkloads(model, revisions);
     const statusInput = { generation, previous: model.status?.conditions ?? [], now };
     let status: EdgeModelStatus;
     let events: EventNote[] = [];
@@ -118,6 +124,7 @@ export class Reconciler {
         runtimes: caches.runtimes.list(),
         nodes: caches.nodes.list(),
         revisions,
+        ...(stableFromWorkloads ? { stableFromWorkloads } : {}),
         daemonSets: cached,
         action,
         apply: (desired) => children.apply(desired, (k) => caches.daemonSets.get(k)),
@@ -199,27 +206,34 @@ export class Reconciler {
     });
   }
 
-  /** Deletes the children the API server still lists, then lets the model go. */
-  async #finalize(model: EdgeModel): Promise<Outcome> {
-    if (!model.metadata.finalizers?.includes(FINALIZER)) return "absent";
-    const { namespace = "", name = "" } = model.metadata;
-    await this.#o.children.delete(await this.#o.children.live(namespace, name));
-    await this.#setFinalizers(
-      model,
-      model.metadata.finalizers.filter((f) => f !== FINALIZER),
-    );
-    return "deleted";
-  }
-
-  /** The whole list with the resource version read, so a concurrent change to finalizers fails (409) and is retried. */
-  async #setFinalizers(model: EdgeModel, finalizers: string[]): Promise<void> {
-    const { name = "", namespace = "", resourceVersion } = model.metadata;
+  /**
+   * Sends the whole list with the resource version read, so a concurrent change to finalizers
+   * fails (409) and is retried. The model's new resourceVersion comes back through the cache.
+   */
+  async #dropLegacyFinalizer(model: EdgeModel): Promise<void> {
+    const { name = "", namespace = "", resourceVersion, finalizers = [] } = model.metadata;
     await this.#o.client.request({
       method: "PATCH",
       path: objectPath(RESOURCES.edgeModels, name, namespace),
-      body: { metadata: { finalizers, resourceVersion } },
+      body: { metadata: { finalizers: finalizers.filter((f) => f !== LEGACY_FINALIZER), resourceVersion } },
       contentType: CONTENT_TYPES.merge,
     });
+  }
+
+  /**
+   * The stable revision read back from the model's workloads, when status names one that differs
+   * from the spec's and no ControllerRevision holds it: a model's first rollout. Read from the API
+   * server, as the cache keeps no snapshots; this happens once per rollout.
+   */
+  async #stableFromWorkloads(model: EdgeModel, cached: readonly CachedRevision[]): Promise<Revision | undefined> {
+    const stable = model.status?.rollout?.stableRevision;
+    if (!stable || stable === revisionOfSpec(model).name || cached.some((cr) => cr.metadata.name === stable)) return undefined;
+    const { namespace = "", name = "" } = model.metadata;
+    for (const ds of await this.#o.children.live(namespace, name)) {
+      const revision = revisionOfWorkload(name, ds);
+      if (revision?.name === stable) return revision;
+    }
+    return undefined;
   }
 
   /** The reconcile's single status write, skipped when nothing changed; then Events for what did. */

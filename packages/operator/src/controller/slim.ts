@@ -51,9 +51,19 @@ export function slimNode(raw: KubeObject): CachedNode {
 }
 
 /**
- * A child DaemonSet: identity, labels, the applied-spec hash and rollout counters, and for a
- * canary the node affinity that names its nodes (the rollout's record of which nodes run the
- * new version, so it survives an operator restart).
+ * Who wrote the object other than through its status: each managedFields entry's manager and
+ * operation, without the field sets. An operator that just started has not applied anything yet;
+ * an object only its own field manager wrote still holds what its last apply sent.
+ */
+function writers(m: V1ObjectMeta): V1ObjectMeta["managedFields"] {
+  const entries = (m.managedFields ?? []).filter((f) => f.subresource !== "status");
+  return entries.map(({ manager, operation }) => defined({ manager, operation }) as { manager?: string; operation?: string });
+}
+
+/**
+ * A child DaemonSet: identity, labels, the applied-spec hash, its writers and rollout counters,
+ * and for a canary the node affinity that names its nodes (the rollout's record of which nodes
+ * run the new version, so it survives an operator restart).
  */
 export function slimDaemonSet(raw: KubeObject): CachedDaemonSet {
   const ds = raw as V1DaemonSet;
@@ -73,6 +83,7 @@ export function slimDaemonSet(raw: KubeObject): CachedDaemonSet {
       annotations: hash ? { [SPEC_HASH_ANNOTATION]: hash } : undefined,
       ownerReferences: m.ownerReferences,
       deletionTimestamp: m.deletionTimestamp,
+      managedFields: writers(m),
     }),
     status: {
       currentNumberScheduled: s?.currentNumberScheduled ?? 0,

@@ -288,7 +288,7 @@ function rolloutMetrics(registry: Registry, phases: readonly string[], decisions
   // operator placed that version: a node certificate cannot vouch for versions it was not given.
   const assignment = new Gauge({
     name: "edgefleet_rollout_assignment",
-    help: "1 for each node the operator placed a model on, with the version (and track: stable or canary) the node runs",
+    help: "1 for each node the operator placed a model in a rollout on, with the version (and track: stable or canary) the node runs",
     labelNames: ["namespace", "model", "version", "node", "track"],
     registers: [registry],
   });

@@ -21,7 +21,9 @@ describe("the DaemonSets of a model not in a rollout", () => {
       "detector-x86-cpu",
     ]);
     const jetson = all[1];
-    expect(jetson?.metadata).toEqual({
+    const { annotations, ...metadata } = jetson?.metadata ?? {};
+    expect(Object.keys(annotations ?? {})).toEqual(["edgefleet.io/revision"]);
+    expect(metadata).toEqual({
       name: "detector-jetson-orin",
       namespace: "vision",
       labels: {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { namedNodes } from "../planner/daemonset.js";
 import { plan } from "../planner/plan.js";
 import { classNode } from "../testing/fleet.js";
-import { atRevision, revisionOfSpec } from "./revisions.js";
+import { atRevision, revisionOfSpec, revisionOfWorkload } from "./revisions.js";
 import { desiredWorkloads } from "./workloads.js";
 
 const nodes = [1, 2, 3, 4].map((i) => classNode("x86-cpu", i));
@@ -68,5 +68,24 @@ describe("revisionOfSpec", () => {
     expect(revisionOfSpec(edgeModel({ version: "2.0" })).name).toBe(revisionOfSpec(edgeModel({ version: "2.0" })).name);
     expect(revisionOfSpec(edgeModel({ version: "2.0" })).name).not.toBe(revisionOfSpec(edgeModel({ version: "2.1" })).name);
     expect(revisionOfSpec(edgeModel({ version: "2.0" })).name).toMatch(/^detector-rev-[0-9a-f]{10}$/);
+  });
+});
+
+describe("the revision snapshot on workloads", () => {
+  it("names the revision each track runs, so a first rollout finds its stable one without a ControllerRevision", () => {
+    const [stableDs, canaryDs] = layout(25).daemonSets;
+    expect(stableDs && revisionOfWorkload("detector", stableDs)).toEqual(revisionOfSpec(stable));
+    expect(canaryDs && revisionOfWorkload("detector", canaryDs)).toEqual(revisionOfSpec(target));
+  });
+
+  it("reads nothing from a workload without the annotation or with an unreadable one", () => {
+    const [ds] = layout(0).daemonSets;
+    const annotated = (value?: string) => ({
+      ...ds,
+      metadata: { ...ds?.metadata, annotations: value === undefined ? {} : { "edgefleet.io/revision": value } },
+    });
+    expect(revisionOfWorkload("detector", annotated())).toBeUndefined();
+    expect(revisionOfWorkload("detector", annotated("{not json"))).toBeUndefined();
+    expect(revisionOfWorkload("detector", annotated('{"version":"1.0"}'))).toBeUndefined();
   });
 });

@@ -3,6 +3,7 @@ import type { V1DaemonSet } from "@kubernetes/client-node";
 import { desiredDaemonSet, type NodeNames } from "../planner/daemonset.js";
 import type { PlacedClass, Plan } from "../planner/plan.js";
 import { canaryNodes } from "./nodes.js";
+import { REVISION_ANNOTATION, revisionAnnotation } from "./revisions.js";
 
 export interface ClassProgress {
   hardwareClass: string;
@@ -64,15 +65,25 @@ export function desiredWorkloads({ stable, canary, previousCanaries, agentImage 
     const oldNodes = cls.nodes.filter((n) => !isNew.has(n));
     if (onStable && oldNodes.length) {
       const nodes: NodeNames = onStable.pinned ? { in: oldNodes } : { notIn: newNodes };
-      daemonSets.push(desiredDaemonSet({ model: stable.model, placement: onStable, track: "stable", nodes, ...image }));
+      daemonSets.push(
+        snapshotted(desiredDaemonSet({ model: stable.model, placement: onStable, track: "stable", nodes, ...image }), stable.model),
+      );
       for (const node of oldNodes) assignments.push({ node, track: "stable", version: stable.model.spec.version });
     }
     if (canary && onCanary && newNodes.length) {
       const nodes: NodeNames = newNodes.length === cls.nodes.length && !onCanary.pinned ? {} : { in: newNodes };
-      daemonSets.push(desiredDaemonSet({ model: canary.model, placement: onCanary, track: "canary", nodes, ...image }));
+      daemonSets.push(
+        snapshotted(desiredDaemonSet({ model: canary.model, placement: onCanary, track: "canary", nodes, ...image }), canary.model),
+      );
       for (const node of newNodes) assignments.push({ node, track: "canary", version: canary.model.spec.version });
     }
     if (canary) progress.push({ hardwareClass: cls.hardwareClass, updated: newNodes.length, nodes: cls.nodes.length });
   }
   return { daemonSets, progress, assignments: assignments.sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0)) };
+}
+
+/** The workload with the snapshot of the revision it runs, from which a first rollout recovers the stable one. */
+function snapshotted(ds: V1DaemonSet, model: EdgeModel): V1DaemonSet {
+  const metadata = ds.metadata ?? {};
+  return { ...ds, metadata: { ...metadata, annotations: { ...metadata.annotations, [REVISION_ANNOTATION]: revisionAnnotation(model) } } };
 }
