@@ -19,7 +19,7 @@ const SHORT_RUNS = {
   gateway: ["bench/gateway.ts", "--messages", "10000", "--series", "20000", "--scrapes", "5"],
   runtime: ["bench/runtime.ts", "--requests", "500", "--rounds", "5", "--warmup", "100"],
   spool: ["bench/spool.ts", "--messages", "10000", "--synced", "500"],
-  rollout: ["bench/rollout.ts", "--healthy", "1"],
+  rollout: ["bench/rollout.ts", "--healthy", "1", "--slow", "1"],
 } as const;
 type Bench = keyof typeof SHORT_RUNS;
 const BENCHES = Object.keys(SHORT_RUNS) as Bench[];

@@ -98,6 +98,24 @@ export function docSection(doc: string, bench: string): string | undefined {
   return start < 0 || end < start ? undefined : doc.slice(start, end + close(bench).length);
 }
 
+/**
+ * A section as a reader sees it: table cells without the padding and dash runs that the repository's
+ * formatter (biome) adds to align columns, so a formatted BENCHMARKS.md still matches its record.
+ */
+export function tableText(section: string): string {
+  return section
+    .split("\n")
+    .map((line) =>
+      line.startsWith("|")
+        ? line
+            .split("|")
+            .map((cell) => cell.trim().replace(/^(:?)-+(:?)$/, "$1---$2"))
+            .join("|")
+        : line,
+    )
+    .join("\n");
+}
+
 /** The document with the bench's section replaced (it must have the markers already). */
 export function replaceSection(doc: string, r: BenchResult): string {
   const current = docSection(doc, r.bench);

@@ -6,7 +6,8 @@
 //     Prometheus to every node back on the good build.
 // Baseline, measured in the same run: moving every node to a new build with no staging and no
 // analysis (one step of 100%), i.e. how fast the platform can change a fleet's version at all.
-// Usage: node --import tsx bench/rollout.ts [--healthy 10] [--slow 10] [--nodes 20]
+// Usage: node --import tsx bench/rollout.ts [--healthy 10] [--slow 10] [--nodes 20] [--result PATH]
+// --result PATH writes the figures as JSON (bench/result.ts; bench/results/rollout.json is the record).
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -26,14 +27,17 @@ import {
   signingKey,
   startLocalPlatform,
 } from "@edgefleet/tools";
+import { benchResult, writeResult } from "./result.js";
 
 const { values } = parseArgs({
   options: {
     healthy: { type: "string", default: "10" },
     slow: { type: "string", default: "10" },
     nodes: { type: "string", default: "20" },
+    result: { type: "string" },
   },
 });
+const loadBefore = loadavg()[0] ?? 0;
 const CLUSTER = "bench-rollout";
 const NS = "bench";
 const MODEL = "detector";
@@ -218,6 +222,41 @@ async function measure(): Promise<void> {
     const back = slowRuns.filter((r) => r.decision === "RolledBack").map((r) => r.firstBadSampleToAllBackSeconds);
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
     const caughtAt = (step: number) => slowRuns.filter((r) => r.decision === "RolledBack" && r.caughtAtStep === step).length;
+    const healthyMedian = median(healthy.map((h) => h.seconds));
+    writeResult(
+      values.result,
+      benchResult("rollout", loadBefore, [
+        {
+          name: "false rollbacks / healthy rollouts",
+          value: falseRollbacks / Math.max(1, healthy.length),
+          unit: "ratio",
+          better: "lower",
+          noise: 0,
+        },
+        {
+          name: "slower builds caught at the first step / slower builds",
+          value: caughtAt(1) / Math.max(1, slowRuns.length),
+          unit: "ratio",
+          better: "higher",
+          noise: 0,
+        },
+        // As a share of the direct move measured in the same run: the machine's speed cancels out.
+        {
+          name: "healthy staged rollout / direct move",
+          value: Number((healthyMedian / baseline).toFixed(2)),
+          unit: "x",
+          better: "lower",
+          noise: 0.3,
+        },
+        {
+          name: "first bad sample to every node back / direct move",
+          value: Number((median(back) / baseline).toFixed(2)),
+          unit: "x",
+          better: "lower",
+          noise: 0.3,
+        },
+      ]),
+    );
     console.log(
       JSON.stringify(
         {
