@@ -110,9 +110,13 @@ describe("real nodes next to the kwok fleet", () => {
     expect(kubectl("logs", "web")).toContain("serving");
     expect(kubectl("exec", "web", "--", "/bin/busybox", "cat", "/www/index.html")).toBe("hello\n");
     const svc = await core.readNamespacedService({ name: "web", namespace: "default" });
-    const body = await eventually("the Service to answer", async () => {
+    // Until kube-proxy has programmed the Service (and on a loaded machine a first answer may be a
+    // non-2xx one), the address gives nothing usable: keep asking.
+    const body = await eventually("the Service to answer 2xx", async () => {
       try {
-        return await (await fetch(`http://${svc.spec?.clusterIP}/`, { signal: AbortSignal.timeout(2_000) })).text();
+        const res = await fetch(`http://${svc.spec?.clusterIP}/`, { signal: AbortSignal.timeout(2_000) });
+        const text = await res.text();
+        return res.ok && text !== "" ? text : undefined;
       } catch {
         return undefined;
       }
