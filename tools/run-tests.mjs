@@ -1,5 +1,6 @@
 // Runs vitest and ends the output with one plain summary line ("tests: N passed, N failed,
-// N skipped") that CI reads; the exit code is non-zero when any run failed.
+// N skipped", plus the test files that failed, when any did: a file whose setup fails fails none
+// of its tests, which it skips) that CI reads; the exit code is non-zero when any run failed.
 //
 // Without arguments the suite runs in two phases: everything but the end-to-end tests, two files
 // at a time, then the end-to-end tests alone. Those run the whole platform (fleet simulator,
@@ -15,7 +16,7 @@ const args = process.argv.slice(2);
 const phases = args.length ? [args] : [["--exclude", `${E2E}/**`], [E2E]];
 
 const dir = mkdtempSync(join(tmpdir(), "edgefleet-vitest-"));
-const totals = { passed: 0, failed: 0, skipped: 0 };
+const totals = { passed: 0, failed: 0, skipped: 0, failedFiles: 0 };
 let status = 0;
 phases.forEach((phaseArgs, i) => {
   const report = join(dir, `report-${i}.json`);
@@ -28,10 +29,13 @@ phases.forEach((phaseArgs, i) => {
     totals.passed += r.numPassedTests;
     totals.failed += r.numFailedTests;
     totals.skipped += r.numPendingTests + r.numTodoTests;
+    totals.failedFiles += r.numFailedTestSuites;
   } catch {
     // No report: vitest failed before running tests; its exit code says so.
   }
 });
 rmSync(dir, { recursive: true, force: true });
-console.log(`tests: ${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ""}`);
+const skipped = totals.skipped ? `, ${totals.skipped} skipped` : "";
+const files = totals.failedFiles ? ` (${totals.failedFiles} test file${totals.failedFiles === 1 ? "" : "s"} failed)` : "";
+console.log(`tests: ${totals.passed} passed, ${totals.failed} failed${skipped}${files}`);
 process.exit(status);
