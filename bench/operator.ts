@@ -7,7 +7,7 @@
 // what the standby then writes over the converged fleet (a restart where nothing changed: nothing).
 // --result PATH writes the figures as JSON (bench/result.ts; bench/results/operator.json is the record).
 // Usage: npx tsx bench/operator.ts [--nodes 500] [--models 1000,10000] [--workers 64] [--qps 1500] [--result PATH]
-//   [--lease-duration 3] [--renew-deadline 2000] [--retry-period 500] (the operator's leader election; failover waits out the lease)
+//   [--lease-duration 15] [--renew-deadline 10000] [--retry-period 2000] (the operator's leader election; failover waits out the lease)
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
@@ -28,9 +28,9 @@ const { values } = parseArgs({
     qps: { type: "string", default: "1500" },
     result: { type: "string" },
     // The operator's own defaults; a loaded machine can starve a leader past a 2 s renew deadline.
-    "lease-duration": { type: "string", default: "3" },
-    "renew-deadline": { type: "string", default: "2000" },
-    "retry-period": { type: "string", default: "500" },
+    "lease-duration": { type: "string", default: "15" },
+    "renew-deadline": { type: "string", default: "10000" },
+    "retry-period": { type: "string", default: "2000" },
   },
 });
 const LEASE = ["--lease-duration", "--renew-deadline", "--retry-period"].flatMap((flag) => [

@@ -29,6 +29,8 @@ export class OperatorProcess extends JsonLogProcess {
         args.identity,
         "--http-address",
         args.httpAddress ?? "127.0.0.1:0",
+        // Tests fail over in seconds; the operator's defaults are client-go's 15 s lease.
+        ...(args.extra?.includes("--lease-duration") ? [] : ["--lease-duration", "3", "--renew-deadline", "2000", "--retry-period", "500"]),
         ...(args.extra ?? []),
       ],
       args.env,

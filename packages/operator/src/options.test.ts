@@ -3,14 +3,14 @@ import { describe, expect, it } from "vitest";
 import { parseOptions } from "./options.js";
 
 describe("operator options", () => {
-  it("has defaults for a fast failover and a modest request rate", () => {
+  it("has client-go's leader election defaults and a modest request rate", () => {
     const o = optionsOf(parseOptions([], {}));
     expect(o).toMatchObject({
       workers: 4,
       kubeQps: 50,
-      leaseDurationSeconds: 3,
-      renewDeadlineMs: 2000,
-      retryPeriodMs: 500,
+      leaseDurationSeconds: 15,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2000,
       leaderElect: true,
       prometheusUrl: undefined,
       prometheusTimeoutSeconds: 5,
@@ -41,8 +41,8 @@ describe("operator options", () => {
       '--agent-image must be an image reference such as ghcr.io/edgefleet/edge-agent:0.1.0, got "https://ghcr.io/edge-agent"',
     ],
     [
-      ["--renew-deadline", "3000"],
-      "--renew-deadline (3000 ms) must be shorter than --lease-duration (3 s): a leader must step down before a standby may take over",
+      ["--renew-deadline", "15000"],
+      "--renew-deadline (15000 ms) must be shorter than --lease-duration (15 s): a leader must step down before a standby may take over",
     ],
     [
       ["--lease-duration", "5", "--renew-deadline", "4000", "--retry-period", "4000"],
