@@ -3,8 +3,8 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { acquireFileLock } from "@edgefleet/kit";
 import { KWOK_NODE_ANNOTATION } from "../fleet/nodes.js";
-import { withMachineLock } from "./machine-lock.js";
 import { kubeconfigPath, kwokWorkdir } from "./paths.js";
 import type { Toolchain } from "./toolchain.js";
 
@@ -93,7 +93,16 @@ export async function createCluster(opts: KwokctlOptions, create: CreateClusterO
     await writeFile(config, realNodeConfig(opts.cluster, opts.env));
     // kwokctl takes the first free ports of a fixed range without a lock: clusters created at
     // once (test files, several users of one machine) would share an API server port.
-    await withMachineLock("kwokctl-create", () => kwokctl(opts, [...args, "--config", config]));
+    const lock = await acquireFileLock({
+      path: join(tmpdir(), "edgefleet-kwokctl-create.lock"),
+      timeoutMs: 600_000,
+      busy: "another cluster is being created on this machine",
+    });
+    try {
+      await kwokctl(opts, [...args, "--config", config]);
+    } finally {
+      lock.release();
+    }
   } finally {
     await rm(configDir, { recursive: true, force: true });
   }

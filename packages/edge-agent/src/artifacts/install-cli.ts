@@ -1,9 +1,8 @@
 #!/usr/bin/env -S node --import tsx
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { jsonLogger, optionsOrExitCode } from "@edgefleet/kit";
+import { acquireFileLock, jsonLogger, optionsOrExitCode } from "@edgefleet/kit";
 import { ArtifactCache } from "./cache.js";
-import { acquireCacheLock } from "./cache-lock.js";
 import { INSTALL_HELP, type InstallOptions, parseInstallOptions } from "./install-options.js";
 import { Installer } from "./installer.js";
 import { writeRefusal } from "./refusal-inbox.js";
@@ -17,7 +16,11 @@ async function install(options: InstallOptions): Promise<number> {
   const log = jsonLogger().with({ namespace, model, version });
   mkdirSync(cacheDir, { recursive: true });
   const waitStarted = Date.now();
-  const lock = await acquireCacheLock({ path: join(cacheDir, LOCK_FILE), timeoutMs: options.lockTimeoutMs });
+  const lock = await acquireFileLock({
+    path: join(cacheDir, LOCK_FILE),
+    timeoutMs: options.lockTimeoutMs,
+    busy: "another install is running on this node (or raise --lock-timeout)",
+  });
   try {
     log.info("cache lock taken", { waitedMs: Date.now() - waitStarted });
     // Everything an install touches is shared by the node's runtime pods: partial downloads,

@@ -2,14 +2,14 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { useTempDirs } from "@edgefleet/kit";
 import { describe, expect, it } from "vitest";
-import { acquireCacheLock } from "./cache-lock.js";
+import { acquireFileLock } from "./file-lock.js";
+import { useTempDirs } from "./testing/temp-dir.js";
 
-const tempDir = useTempDirs("cache-lock");
-const child = fileURLToPath(new URL("../testing/lock-child.ts", import.meta.url));
+const tempDir = useTempDirs("file-lock");
+const child = fileURLToPath(new URL("./testing/lock-child.ts", import.meta.url));
 // `--import tsx` resolves from the working directory, so run where node_modules is.
-const repoRoot = fileURLToPath(new URL("../../../..", import.meta.url));
+const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
 
 function run(lock: string, log: string, holdMs: number, mode = ""): Promise<number | null> {
   return new Promise((resolve, reject) => {
@@ -19,7 +19,7 @@ function run(lock: string, log: string, holdMs: number, mode = ""): Promise<numb
   });
 }
 
-describe("the cache lock", () => {
+describe("the file lock", () => {
   it("lets concurrent processes in one at a time", async () => {
     const dir = tempDir();
     const [lock, log] = [join(dir, "install.lock"), join(dir, "log")];
@@ -39,7 +39,7 @@ describe("the cache lock", () => {
     writeFileSync(log, "");
     expect(await run(lock, log, 0, "die")).toBeNull();
     expect(existsSync(lock)).toBe(true);
-    const held = await acquireCacheLock({ path: lock, timeoutMs: 1000, pollMs: 10 });
+    const held = await acquireFileLock({ path: lock, timeoutMs: 1000, pollMs: 10 });
     held.release();
     expect(existsSync(lock)).toBe(false);
   }, 30_000);
@@ -48,12 +48,12 @@ describe("the cache lock", () => {
     const dir = tempDir();
     const lock = join(dir, "install.lock");
     writeFileSync(lock, JSON.stringify({ pid: 1, host: "runtime-pod-elsewhere", token: "abc" }));
-    await expect(acquireCacheLock({ path: lock, timeoutMs: 50, pollMs: 10, staleMs: 60_000 })).rejects.toThrow(
+    await expect(acquireFileLock({ path: lock, timeoutMs: 50, pollMs: 10, staleMs: 60_000 })).rejects.toThrow(
       /still held after 50 ms by pid 1 on runtime-pod-elsewhere/,
     );
     const old = new Date(Date.now() - 120_000);
     utimesSync(lock, old, old);
-    const held = await acquireCacheLock({ path: lock, timeoutMs: 50, pollMs: 10, staleMs: 60_000 });
+    const held = await acquireFileLock({ path: lock, timeoutMs: 50, pollMs: 10, staleMs: 60_000 });
     expect(JSON.parse(readFileSync(lock, "utf8")).pid).toBe(process.pid);
     held.release();
   });
@@ -61,11 +61,11 @@ describe("the cache lock", () => {
   it("keeps a held lock fresh, so a long install is never taken over", async () => {
     const dir = tempDir();
     const lock = join(dir, "install.lock");
-    const held = await acquireCacheLock({ path: lock, timeoutMs: 50, staleMs: 90 });
+    const held = await acquireFileLock({ path: lock, timeoutMs: 50, staleMs: 90 });
     const old = new Date(Date.now() - 120_000);
     utimesSync(lock, old, old);
     await new Promise((r) => setTimeout(r, 100));
-    await expect(acquireCacheLock({ path: lock, timeoutMs: 30, pollMs: 10, staleMs: 90 })).rejects.toThrow(/still held/);
+    await expect(acquireFileLock({ path: lock, timeoutMs: 30, pollMs: 10, staleMs: 90 })).rejects.toThrow(/still held/);
     held.release();
   });
 });

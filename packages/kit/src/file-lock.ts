@@ -3,8 +3,8 @@ import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unli
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 
-export interface CacheLockOptions {
-  /** The lock file; created with O_EXCL, so exactly one process on the node holds it. */
+export interface FileLockOptions {
+  /** The lock file; created with O_EXCL, so exactly one process on the host holds it. */
   path: string;
   /** Give up waiting after this long. */
   timeoutMs: number;
@@ -15,6 +15,8 @@ export interface CacheLockOptions {
   staleMs?: number;
   pollMs?: number;
   signal?: AbortSignal;
+  /** What a lock still held means and what to do, ending the timeout's message. */
+  busy?: string;
 }
 
 export interface HeldLock {
@@ -33,12 +35,13 @@ export const DEFAULT_STALE_MS = 30_000;
 const heldHere = new Set<string>();
 
 /**
- * Takes the node-wide lock on a cache directory, waiting for it. The holder refreshes the file's
+ * Takes a host-wide lock file, waiting for it (the edge agent's artifact installs on a node, the
+ * local cluster tooling's kwokctl runs on a machine). The holder refreshes the file's
  * mtime every staleMs/3; a lock left by a killed holder is taken over once it is stale, or at once
  * when the holder was this host (pod) and its pid is gone.
  */
-export async function acquireCacheLock(options: CacheLockOptions): Promise<HeldLock> {
-  const { path, timeoutMs, staleMs = DEFAULT_STALE_MS, pollMs = 100, signal } = options;
+export async function acquireFileLock(options: FileLockOptions): Promise<HeldLock> {
+  const { path, timeoutMs, staleMs = DEFAULT_STALE_MS, pollMs = 100, signal, busy } = options;
   const deadline = Date.now() + timeoutMs;
   const me: Holder = { pid: process.pid, host: hostname(), token: randomBytes(8).toString("hex") };
   for (;;) {
@@ -48,8 +51,7 @@ export async function acquireCacheLock(options: CacheLockOptions): Promise<HeldL
     if (Date.now() >= deadline) {
       const holder = readHolder(path);
       throw new Error(
-        `cache lock ${path} still held after ${timeoutMs} ms${holder ? ` by pid ${holder.pid} on ${holder.host}` : ""}; ` +
-          "another install is running on this node (or raise --lock-timeout)",
+        `lock ${path} still held after ${timeoutMs} ms${holder ? ` by pid ${holder.pid} on ${holder.host}` : ""}${busy ? `; ${busy}` : ""}`,
       );
     }
     await sleep(pollMs, undefined, signal ? { signal } : {});
