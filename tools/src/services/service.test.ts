@@ -14,6 +14,21 @@ const flaky = (port: number, marker: string) => `
   if (!fs.existsSync(${JSON.stringify(marker)})) setTimeout(() => { fs.writeFileSync(${JSON.stringify(marker)}, ""); process.exit(3); }, 300);
 `;
 
+/** A restartOnExit service running flaky(); with ranBefore, its marker exists and it never exits on its own. */
+async function flakyService(name: string, ranBefore: boolean): Promise<{ service: Service; marker: string }> {
+  const port = await freePort();
+  const marker = join(tempDir(), "ran");
+  if (ranBefore) writeFileSync(marker, "");
+  const service = new Service({
+    name,
+    command: process.execPath,
+    args: ["-e", flaky(port, marker)],
+    readiness: { tcpPort: port },
+    restartOnExit: true,
+  });
+  return { service, marker };
+}
+
 async function until(check: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
@@ -24,15 +39,7 @@ async function until(check: () => boolean, timeoutMs: number): Promise<void> {
 
 describe("Service with restartOnExit", () => {
   it("starts again after it exits on its own, and says so in its output", async () => {
-    const port = await freePort();
-    const marker = join(tempDir(), "ran");
-    const service = new Service({
-      name: "flaky",
-      command: process.execPath,
-      args: ["-e", flaky(port, marker)],
-      readiness: { tcpPort: port },
-      restartOnExit: true,
-    });
+    const { service, marker } = await flakyService("flaky", false);
     await service.start();
     const first = service.pid;
     try {
@@ -45,16 +52,7 @@ describe("Service with restartOnExit", () => {
   });
 
   it("stays stopped when it was stopped or killed on purpose", async () => {
-    const port = await freePort();
-    const marker = join(tempDir(), "ran");
-    writeFileSync(marker, "");
-    const service = new Service({
-      name: "steady",
-      command: process.execPath,
-      args: ["-e", flaky(port, marker)],
-      readiness: { tcpPort: port },
-      restartOnExit: true,
-    });
+    const { service } = await flakyService("steady", true);
     await service.start();
     await service.kill();
     await new Promise((r) => setTimeout(r, 1_500));
