@@ -13,6 +13,7 @@ import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
 import { ArtifactCache, generateSigningKey, Installer } from "@edgefleet/edge-agent";
 import { publish, startServer } from "@edgefleet/test";
+import { median } from "./stats.js";
 
 const { values } = parseArgs({ options: { mib: { type: "string", default: "64" }, runs: { type: "string", default: "3" } } });
 const BYTES = Number(values.mib) * 1024 * 1024;
@@ -62,7 +63,6 @@ const loadAfter = loadavg();
 await server.close();
 rmSync(root, { recursive: true, force: true });
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 const mibps = (s: number) => (BYTES / 1024 / 1024 / s).toFixed(0);
 const raw = median(times.raw);
 const install = median(times.install);

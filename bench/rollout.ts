@@ -28,6 +28,7 @@ import {
   startLocalPlatform,
 } from "@edgefleet/tools";
 import { benchResult, writeResult } from "./result.js";
+import { median } from "./stats.js";
 
 const { values } = parseArgs({
   options: {
@@ -220,7 +221,6 @@ async function measure(): Promise<void> {
 
     const falseRollbacks = healthy.filter((h) => h.how !== "Promoted").length;
     const back = slowRuns.filter((r) => r.decision === "RolledBack").map((r) => r.firstBadSampleToAllBackSeconds);
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
     const caughtAt = (step: number) => slowRuns.filter((r) => r.decision === "RolledBack" && r.caughtAtStep === step).length;
     const healthyMedian = median(healthy.map((h) => h.seconds));
     writeResult(
