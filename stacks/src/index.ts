@@ -3,7 +3,8 @@
 export { type Files as ChartFiles, helmChart } from "./chart/chart.js";
 export { parseConfig } from "./config/parse.js";
 export { HARDWARE_CLASSES } from "./k3s/hardware.js";
-export { certificateAuthority, type Issued } from "./pki/certificates.js";
-export { GATEWAY_MQTT_IDENTITY } from "./platform/contract.js";
+export { NODE_DIRS } from "./k3s/scripts.js";
+export { type CertificateAuthority, certificateAuthority, type Issued } from "./pki/certificates.js";
+export { GATEWAY_MQTT_IDENTITY, NODE_IDENTITY_DIR } from "./platform/contract.js";
 export { platformManifests } from "./platform/manifests.js";
 export { mosquittoAcl, mosquittoConfig } from "./platform/mosquitto.js";

@@ -13,7 +13,12 @@ export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
  * catalog are cluster-scoped, and `pulumi destroy` deletes them, which would pull the API out
  * from under test files that share the suite's cluster.
  */
-export function startCluster(name: string, stateDir: string, nodes: number): { kubeconfig: string; stop: () => void } {
+export function startCluster(
+  name: string,
+  stateDir: string,
+  nodes: number,
+  extraArgs: readonly string[] = [],
+): { kubeconfig: string; stop: () => void } {
   const env = { ...process.env, EDGEFLEET_STATE_DIR: stateDir };
   const cli = (...args: string[]) => {
     const r = spawnSync("node", ["--import", "tsx", "tools/src/cluster/cli.ts", ...args, "--name", name], {
@@ -23,7 +28,7 @@ export function startCluster(name: string, stateDir: string, nodes: number): { k
     });
     if (r.status !== 0) throw new Error(`cluster ${args.join(" ")} --name ${name} failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
   };
-  cli("start", "--nodes", String(nodes));
+  cli("start", "--nodes", String(nodes), ...extraArgs);
   return { kubeconfig: kubeconfigPath(name, env), stop: () => cli("delete") };
 }
 

@@ -44,20 +44,25 @@ export function k3sConfig(host: HostConfig, site: string, serverUrl: string | un
 export const writeFromStdin = (host: HostConfig, path: string, mode = "600") => `${root(host)}install -D -m ${mode} /dev/stdin ${path}`;
 
 /**
+ * The directories a node needs before the platform's pods run on it, owned by the images' user:
+ * the agent pod and the runtime pods' verify-artifact init containers run non-root and cannot
+ * make them. The spool is the agent's alone; the artifact cache is world-readable, since runtime
+ * images load its blobs as whatever user they run as.
+ */
+export const NODE_DIRS = [
+  { path: NODE_SPOOL_DIR, mode: 0o700 },
+  { path: ARTIFACT_CACHE_DIR, mode: 0o755 },
+] as const;
+
+/**
  * Installs (or re-runs the installer for) K3s at the pinned version: the official install.sh
  * online, or the staged script, binary and images air-gapped (INSTALL_K3S_SKIP_DOWNLOAD). The
- * server waits until its node is Ready, so agents join a working API. First it makes the edge
- * agent's spool directory and the node's artifact cache, owned by the agent's user: the agent pod
- * and the runtime pods' verify-artifact init containers run non-root and cannot. The cache is
- * world-readable, since runtime images load its blobs as whatever user they run as.
+ * server waits until its node is Ready, so agents join a working API. First it makes NODE_DIRS.
  */
 export function installCommand(host: HostConfig, version: string, airGap: AirGapFiles | undefined): string {
   const sudo = root(host);
   const env = `INSTALL_K3S_VERSION='${version}' INSTALL_K3S_EXEC='${host.role}'`;
-  const dirs = [
-    `${sudo}install -d -o ${IMAGE_UID} -g ${IMAGE_UID} -m 700 ${NODE_SPOOL_DIR}`,
-    `${sudo}install -d -o ${IMAGE_UID} -g ${IMAGE_UID} -m 755 ${ARTIFACT_CACHE_DIR}`,
-  ].join("\n");
+  const dirs = NODE_DIRS.map((d) => `${sudo}install -d -o ${IMAGE_UID} -g ${IMAGE_UID} -m ${d.mode.toString(8)} ${d.path}`).join("\n");
   const steps = airGap
     ? [
         dirs,

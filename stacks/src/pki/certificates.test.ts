@@ -30,6 +30,13 @@ describe("certificateAuthority", () => {
     expect(issued.ca).toBe(pki.cert);
   });
 
+  it("names an IPv4 address as an IP address, which TLS clients check against the address they dialled", () => {
+    const cert = new X509Certificate(pki.issue("registry", ["localhost", "192.0.2.2"]).cert);
+    expect(cert.subjectAltName).toBe("DNS:localhost, IP Address:192.0.2.2");
+    expect(cert.checkIP("192.0.2.2")).toBe("192.0.2.2");
+    expect(cert.checkHost("192.0.2.2")).toBeUndefined();
+  });
+
   it("issues each node a client identity whose CN is the node name, with its own key", () => {
     const a = pki.issue("line1-jetson-1");
     const b = pki.issue("line1-pi-1");

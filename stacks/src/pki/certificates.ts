@@ -1,4 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, hkdfSync, type KeyObject, sign } from "node:crypto";
+import { isIPv4 } from "node:net";
 import { bitString, boolean, explicit, implicit, integer, octetString, oid, sequence, set, utcTime, utf8String } from "./der.js";
 
 /**
@@ -53,10 +54,15 @@ interface CertSpec {
   readonly issuer: string;
   readonly issuerKey: KeyObject;
   readonly ca: boolean;
+  /** Subject alternative names: DNS names, and IPv4 addresses as IP address names. */
   readonly dnsNames: readonly string[];
   /** Extended key usages: serverAuth, clientAuth. */
   readonly usages: readonly ("server" | "client")[];
 }
+
+// GeneralName (RFC 5280): iPAddress [7] holds the address's bytes, dNSName [2] the name.
+const generalName = (name: string) =>
+  isIPv4(name) ? implicit(7, Buffer.from(name.split(".").map(Number))) : implicit(2, Buffer.from(name, "ascii"));
 
 function certificate(spec: CertSpec): string {
   const serial = createHash("sha256").update(`${spec.issuer}/${spec.subject}`).digest().subarray(0, 16);
@@ -69,9 +75,7 @@ function certificate(spec: CertSpec): string {
     extension("2.5.29.14", false, octetString(keyId(spec.subjectKey))),
     extension("2.5.29.35", false, sequence(implicit(0, keyId(spec.issuerKey)))),
     ...(spec.usages.length ? [extension("2.5.29.37", false, sequence(...spec.usages.map((u) => oid(EKU[u]))))] : []),
-    ...(spec.dnsNames.length
-      ? [extension("2.5.29.17", false, sequence(...spec.dnsNames.map((d) => implicit(2, Buffer.from(d, "ascii")))))]
-      : []),
+    ...(spec.dnsNames.length ? [extension("2.5.29.17", false, sequence(...spec.dnsNames.map(generalName)))] : []),
   ];
   const tbs = sequence(
     explicit(0, integer(2)),
@@ -94,7 +98,7 @@ export function certificateAuthority(seed: string, caName = "edgefleet MQTT CA")
   const ca = certificate({ subject: caName, subjectKey: caKey, issuer: caName, issuerKey: caKey, ca: true, dnsNames: [], usages: [] });
   return {
     cert: ca,
-    /** A certificate for `cn`: a TLS server for dnsNames when given, and always a TLS client. */
+    /** A certificate for `cn`: a TLS server for dnsNames (names or IPv4 addresses) when given, and always a TLS client. */
     issue(cn: string, dnsNames: readonly string[] = []): Issued {
       const key = keyFor(seed, `leaf:${cn}`);
       const cert = certificate({

@@ -87,7 +87,7 @@ function daemons(o: RealNodesOptions, l: RealNodeLayout): { containerd: Daemon; 
 }
 
 /** The host's first non-loopback IPv4 address: the node's InternalIP, which pods reach it by. */
-function hostIp(): string {
+export function hostIp(): string {
   for (const addrs of Object.values(networkInterfaces())) {
     for (const a of addrs ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
   }

@@ -11,7 +11,12 @@ import { type ArtifactServer, startArtifactServer } from "../simulator/artifact-
 import { LOCAL_HOST, localPki } from "./pki.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
-export const RULES_DIR = join(ROOT, "dashboards/rules");
+const RULES_DIR = join(ROOT, "dashboards/rules");
+/** The SRE kit's rule files, which every Prometheus of the local platform loads. */
+export const ruleFiles = () =>
+  readdirSync(RULES_DIR)
+    .filter((f) => f.endsWith(".yaml"))
+    .map((f) => join(RULES_DIR, f));
 
 /** Fixed ports people can bookmark; tests ask for free ones instead. */
 export const DEFAULT_PORTS = { broker: 8883, gateway: 9101, operator: 8080, prometheus: 9090, artifacts: 9443, simulator: 9102 };
@@ -126,9 +131,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions & { freeP
       dir: join(options.dir, "prometheus"),
       port: ports.prometheus,
       interval,
-      ruleFiles: readdirSync(RULES_DIR)
-        .filter((f) => f.endsWith(".yaml"))
-        .map((f) => join(RULES_DIR, f)),
+      ruleFiles: ruleFiles(),
       jobs: [
         { job: "edgefleet-telemetry-gateway", targets: [`127.0.0.1:${ports.gateway}`] },
         { job: "edgefleet-operator", targets: [`127.0.0.1:${ports.operator}`] },

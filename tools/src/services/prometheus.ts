@@ -38,6 +38,8 @@ export interface PrometheusOptions extends PrometheusConfigOptions {
   /** Its config, TSDB and log live here. */
   readonly dir: string;
   readonly port?: number;
+  /** The address it listens on (default 127.0.0.1); the host's address lets pods query it. */
+  readonly host?: string;
 }
 
 export interface Prometheus {
@@ -55,14 +57,14 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   const port = options.port ?? (await freePort());
   const configFile = join(options.dir, "prometheus.yml");
   writeFileSync(configFile, prometheusConfig(options));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${options.host ?? "127.0.0.1"}:${port}`;
   const service = new Service({
     name: "prometheus",
     command: binary,
     args: [
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${join(options.dir, "data")}`,
-      `--web.listen-address=127.0.0.1:${port}`,
+      `--web.listen-address=${options.host ?? "127.0.0.1"}:${port}`,
       "--web.enable-lifecycle",
       "--log.format=json",
     ],
