@@ -1,14 +1,14 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runPulumi } from "@edgefleet/tools";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { testCluster } from "../helpers/kube.js";
-import { pulumi } from "../helpers/pulumi.js";
 
 const program = fileURLToPath(new URL("../fixtures/pulumi-configmap", import.meta.url));
 const stateDir = inject("stateDir");
 const { core } = testCluster();
-const run = (...args: string[]) => pulumi(args, { cwd: program, stateDir, env: { KUBECONFIG: inject("kubeconfig") } });
+const run = (...args: string[]) => runPulumi(args, { cwd: program, stateDir, env: { KUBECONFIG: inject("kubeconfig") } });
 
 async function configMap() {
   try {

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { pulumi } from "../helpers/pulumi.js";
+import { runPulumi } from "@edgefleet/tools";
 import { LocalStack, ROOT, startCluster } from "./local-stack.js";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "3" }, nodes: { type: "string", default: "20" } } });
@@ -19,7 +19,7 @@ try {
   const fixture = join(ROOT, "test/fixtures/pulumi-configmap");
   const tiny = (...args: string[]) => {
     const t = performance.now();
-    const r = pulumi(args, { cwd: fixture, stateDir, env: { KUBECONFIG: cluster.kubeconfig } });
+    const r = runPulumi(args, { cwd: fixture, stateDir, env: { KUBECONFIG: cluster.kubeconfig } });
     if (r.status !== 0) throw new Error(`fixture: pulumi ${args.join(" ")} failed:\n${r.output}`);
     return (performance.now() - t) / 1000;
   };

@@ -17,6 +17,8 @@ export { type LocalPlatform, ruleFiles, startLocalPlatform } from "./platform/lo
 export { LOCAL_HOST, localPki } from "./platform/pki.js";
 export { PUBLIC_KEY_REF, type PublishedArtifact, publishArtifact, signingKey, tamperArtifact } from "./platform/registry.js";
 export { servedEverywhere } from "./platform/serving.js";
+export { type PulumiResult, type PulumiRunOptions, runPulumi } from "./pulumi/cli.js";
+export { LocalStack } from "./pulumi/stack.js";
 export { mosquittoBinary, runnableConfig } from "./services/mosquitto.js";
 export { type OtelCollector, type ReceivedSpan, startOtelCollector } from "./services/otel-collector.js";
 export { freePort } from "./services/ports.js";
