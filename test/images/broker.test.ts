@@ -8,6 +8,7 @@ import { ALL_NODES, buildTopic } from "@edgefleet/telemetry";
 import { type BuiltImage, buildImages, freePort } from "@edgefleet/tools";
 import mqtt, { type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectAs } from "../telemetry/tls-broker.js";
 import { bundleFor, type Container, imageConfig, startContainer, unpack } from "./bundle.js";
 
 /**
@@ -119,16 +120,7 @@ afterAll(async () => {
 });
 
 async function connect(name: string): Promise<MqttClient> {
-  const id = ca.issue(name);
-  const client = await mqtt.connectAsync(url, {
-    protocolVersion: 5,
-    clientId: `${name}-${randomBytes(3).toString("hex")}`,
-    ca: id.ca,
-    cert: id.cert,
-    key: id.key,
-    reconnectPeriod: 0,
-    connectTimeout: 5_000,
-  });
+  const client = await connectAs(url, name, ca.issue(name));
   clients.push(client);
   return client;
 }
