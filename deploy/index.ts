@@ -9,4 +9,4 @@ export {
   parseDockerfile,
   readDockerfile,
 } from "./docker/dockerfile.js";
-export { IMAGES, type ImageDefinition } from "./docker/images.js";
+export { BROKER_IMAGE, IMAGES, type ImageDefinition, PROGRAM_IMAGES } from "./docker/images.js";

@@ -8,7 +8,7 @@ import { HELP as GATEWAY_HELP, RETIRE_HELP } from "@edgefleet/gateway";
 import { HELP as OPERATOR_HELP } from "@edgefleet/operator";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
-import { copies, type Dockerfile, IMAGES, readDockerfile } from "../index.js";
+import { BROKER_IMAGE, copies, type Dockerfile, IMAGES, PROGRAM_IMAGES, readDockerfile } from "../index.js";
 
 /**
  * Reads each Dockerfile and checks it against the repository in seconds, without building, so a
@@ -30,6 +30,8 @@ const DOCKERFILES = readdirSync(DIR)
   .filter((f) => f.endsWith(".Dockerfile"))
   .sort()
   .map((f) => readDockerfile(join(DIR, f)));
+/** The Dockerfiles of edgefleet's own programs: Node.js bundles built from this repository. */
+const PROGRAMS = PROGRAM_IMAGES.map((i) => readDockerfile(join(ROOT, i.dockerfile)));
 
 interface Bundle {
   readonly entry: string;
@@ -62,7 +64,7 @@ function entrypoint(d: Dockerfile): string[] {
 
 const workspaces = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { workspaces: string[] }).workspaces;
 
-describe.each(DOCKERFILES.map((d) => [d.name, d] as const))("%s", (name, d) => {
+describe.each(PROGRAMS.map((d) => [d.name, d] as const))("%s", (name, d) => {
   it("copies only paths that exist, and every workspace's manifest for npm ci", () => {
     const sources = copies(d)
       .filter((c) => c.from === undefined)
@@ -138,7 +140,7 @@ describe("images the platform runs", () => {
   });
 
   it("takes its base images as build arguments, defaulting to the public Node.js images", () => {
-    for (const d of DOCKERFILES) {
+    for (const d of PROGRAMS) {
       const from = d.instructions.filter((i) => i.op === "FROM").map((i) => i.args);
       // biome-ignore lint/suspicious/noTemplateCurlyInString: the Dockerfile's own variable syntax.
       expect(from, d.name).toEqual(["--platform=$BUILDPLATFORM ${BUILD_IMAGE} AS build", "${RUNTIME_IMAGE}"]);
@@ -147,5 +149,23 @@ describe("images the platform runs", () => {
         expect.arrayContaining([expect.stringMatching(/^BUILD_IMAGE=node:20/), expect.stringMatching(/^RUNTIME_IMAGE=\S*node/)]),
       );
     }
+  });
+});
+
+describe("the broker image", () => {
+  const d = readDockerfile(join(ROOT, BROKER_IMAGE.dockerfile));
+  const args = (op: string) => d.instructions.filter((i) => i.op === op).map((i) => i.args);
+
+  it("installs Debian's mosquitto package on a Debian base taken as a build argument, and copies nothing else", () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the Dockerfile's own variable syntax.
+    expect(args("FROM")).toEqual(["${DEBIAN_IMAGE}"]);
+    expect(args("ARG")).toEqual([expect.stringMatching(/^DEBIAN_IMAGE=debian:bookworm/)]);
+    expect(args("RUN").join("\n")).toMatch(/apt-get install .*\bmosquitto\b/);
+    expect(copies(d)).toEqual([]);
+  });
+
+  it("runs mosquitto from the PATH as uid and gid 1883, as the broker pod does", () => {
+    expect(args("USER")).toEqual(["1883:1883"]);
+    expect(args("ENTRYPOINT")).toEqual(['["/usr/sbin/mosquitto"]']);
   });
 });

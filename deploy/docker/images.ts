@@ -7,9 +7,15 @@ export interface ImageDefinition {
   readonly dockerfile: string;
 }
 
-export const IMAGES: readonly ImageDefinition[] = [
+/** edgefleet's own programs, each bundled from this repository onto a Node.js image. */
+export const PROGRAM_IMAGES: readonly ImageDefinition[] = [
   { name: IMAGE_NAMES.operator, dockerfile: "deploy/docker/operator.Dockerfile" },
   { name: IMAGE_NAMES.gateway, dockerfile: "deploy/docker/gateway.Dockerfile" },
   { name: IMAGE_NAMES.agent, dockerfile: "deploy/docker/edge-agent.Dockerfile" },
   { name: IMAGE_NAMES.cpuRuntime, dockerfile: "deploy/docker/cpu-runtime.Dockerfile" },
 ];
+
+/** Mosquitto from Debian's package, for sites that cannot pull the upstream image (the platform's broker.image). */
+export const BROKER_IMAGE: ImageDefinition = { name: IMAGE_NAMES.broker, dockerfile: "deploy/docker/mosquitto.Dockerfile" };
+
+export const IMAGES: readonly ImageDefinition[] = [...PROGRAM_IMAGES, BROKER_IMAGE];

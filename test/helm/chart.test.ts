@@ -115,7 +115,7 @@ describe("the Helm chart", () => {
         networkPolicies: true,
         operator: { replicas: 1, logLevel: "debug" },
         gateway: { replicas: 3, mqttClientSecret: "gw-cert" },
-        broker: { tlsSecret: "broker-cert" },
+        broker: { tlsSecret: "broker-cert", image: "registry.factory.local/edgefleet/mosquitto:0.1.0" },
         agent: { hardwareClasses: ["jetson-orin", "my-fpga"] },
         monitoring: {
           rulesAs: "PrometheusRule",
@@ -153,6 +153,8 @@ describe("the Helm chart", () => {
     expect(install("--set", `site=${SITE}`).output).toContain("at '/monitoring': missing property 'prometheusUrl'");
     const typo = install(...sets({ ...BASE, gateway: { replica: 2 } }));
     expect(typo.output).toContain("at '/gateway': additional properties 'replica' not allowed");
+    const untagged = install(...sets({ ...BASE, broker: { image: "eclipse-mosquitto" } }));
+    expect(untagged.output).toContain("at '/broker/image': 'eclipse-mosquitto' does not match pattern");
     expect(helm("list", "--all-namespaces", "--short").output.trim()).toBe("");
   });
 

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { promisify } from "node:util";
+import { Service } from "@edgefleet/tools";
 import { JsonLogProcess } from "../helpers/json-log-process.js";
 
 /**
@@ -39,10 +40,12 @@ export interface RunSpec {
   readonly command?: readonly string[];
   /** Host folder → container path, read-only. */
   readonly binds?: Readonly<Record<string, string>>;
+  /** The root filesystem read-only, as a pod's readOnlyRootFilesystem mounts it. */
+  readonly readOnlyRoot?: boolean;
 }
 
 interface Spec {
-  root: { path: string };
+  root: { path: string; readonly?: boolean };
   process: { args: string[]; terminal: boolean };
   mounts: { destination: string; type: string; source: string; options: string[] }[];
   linux: { namespaces: { type: string }[] };
@@ -56,6 +59,7 @@ interface Spec {
 export function bundleFor(unpacked: string, runDir: string, image: ImageConfig, run: RunSpec): string {
   const spec = JSON.parse(readFileSync(join(unpacked, "config.json"), "utf8")) as Spec;
   spec.root.path = join(unpacked, "rootfs");
+  if (run.readOnlyRoot) spec.root.readonly = true;
   spec.process.args = [...(run.command ?? image.Entrypoint ?? []), ...run.args];
   spec.process.terminal = false;
   spec.linux.namespaces = spec.linux.namespaces.filter((n) => n.type !== "network");
@@ -101,4 +105,26 @@ export class ContainerProcess extends JsonLogProcess {
     await exec("runc", ["delete", "--force", containerId(this.bundle)]).catch(() => undefined);
     return code;
   }
+}
+
+/** A server that does not log JSON (a third party's), running in the bundle until stopped. */
+export interface Container {
+  /** SIGTERM (runc passes it on), then the container is deleted. */
+  stop(): Promise<void>;
+}
+
+/** Runs the bundle; resolves once the server accepts connections on 127.0.0.1:tcpPort. */
+export async function startContainer(name: string, bundle: string, tcpPort: number): Promise<Container> {
+  const service = new Service({ name, command: "runc", args: ["run", "--bundle", bundle, containerId(bundle)], readiness: { tcpPort } });
+  const stop = async () => {
+    await service.dispose();
+    await exec("runc", ["delete", "--force", containerId(bundle)]).catch(() => undefined);
+  };
+  try {
+    await service.start();
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { stop };
 }

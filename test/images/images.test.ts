@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ARTIFACT_BLOBS_DIR, ARTIFACT_CACHE_DIR, DEFAULT_RUNTIMES, IMAGE_NAMES, IMAGE_UID, VERIFY_COMMAND } from "@edgefleet/api";
 import { HELP as RUNTIME_HELP } from "@edgefleet/cpu-runtime";
-import { IMAGES } from "@edgefleet/deploy";
+import { PROGRAM_IMAGES } from "@edgefleet/deploy";
 import { HELP as AGENT_HELP, INSTALL_HELP } from "@edgefleet/edge-agent";
 import { HELP as GATEWAY_HELP, RETIRE_HELP } from "@edgefleet/gateway";
 import { HELP as OPERATOR_HELP } from "@edgefleet/operator";
@@ -56,7 +56,7 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-describe.each(IMAGES.map((i) => [i.name] as const))("image %s", (name) => {
+describe.each(PROGRAM_IMAGES.map((i) => [i.name] as const))("image %s", (name) => {
   it("runs as uid 65532, with its files owned by root: readable, not writable by its user", async () => {
     const { rootfs, config } = await bundleOf(name, { args: [] });
     expect(config.User).toBe(`${IMAGE_UID}:${IMAGE_UID}`);

@@ -51,17 +51,7 @@ export async function startTlsBroker({
       return dir;
     },
     async connect(name, options = {}) {
-      const id = ca.issue(name);
-      const client = await mqtt.connectAsync(url, {
-        protocolVersion: 5,
-        clientId: `${name}-${randomBytes(3).toString("hex")}`,
-        ca: id.ca,
-        cert: id.cert,
-        key: id.key,
-        reconnectPeriod: 0,
-        connectTimeout: 5_000,
-        ...options,
-      });
+      const client = await connectAs(url, name, ca.issue(name), options);
       clients.add(client);
       return client;
     },
@@ -70,6 +60,20 @@ export async function startTlsBroker({
       await broker.dispose();
     },
   };
+}
+
+/** An MQTT 5 client of the broker at url with this identity (CN = name), as a node or the gateway connects. */
+export function connectAs(url: string, name: string, id: Issued, options: IClientOptions = {}): Promise<MqttClient> {
+  return mqtt.connectAsync(url, {
+    protocolVersion: 5,
+    clientId: `${name}-${randomBytes(3).toString("hex")}`,
+    ca: id.ca,
+    cert: id.cert,
+    key: id.key,
+    reconnectPeriod: 0,
+    connectTimeout: 5_000,
+    ...options,
+  });
 }
 
 export { GATEWAY_MQTT_IDENTITY };

@@ -16,6 +16,11 @@ export const IMAGE_NAMES = {
   gateway: "telemetry-gateway",
   agent: "edge-agent",
   cpuRuntime: "cpu-runtime",
+  /**
+   * Mosquitto from Debian's package, for sites that cannot pull the upstream eclipse-mosquitto image
+   * the platform deploys by default (its broker.image setting picks this one).
+   */
+  broker: "mosquitto",
 } as const;
 
 /** An image reference: REGISTRY/NAME:VERSION. */

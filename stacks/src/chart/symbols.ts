@@ -59,6 +59,7 @@ export const SENTINELS = {
   logLevel: { text: "efsentinel-loglevel", helm: "$.Values.operator.logLevel" },
   gatewaySecret: { text: "efsentinel-gateway-secret", helm: "$.Values.gateway.mqttClientSecret" },
   brokerSecret: { text: "efsentinel-broker-secret", helm: "$.Values.broker.tlsSecret" },
+  brokerImage: { text: "efsentinel-broker-image", helm: "$.Values.broker.image" },
   hardwareClass: { text: "efsentinel-class", helm: "$class" },
   prometheusUrl: { text: `http://efsentinel-prometheus:${PROMETHEUS_PORT}`, helm: "$.Values.monitoring.prometheusUrl" },
   otlpEndpoint: { text: `http://efsentinel-otlp:${OTLP_PORT}`, helm: "$.Values.monitoring.otlpEndpoint" },
@@ -90,7 +91,7 @@ export function symbolicArgs(on: Assignment): Omit<PlatformArgs, "mqttCa"> {
     networkPolicies: !!on.networkPolicies,
     operator: { replicas: on.operatorStandby ? 987654301 : 1, logLevel: s.logLevel.text as LogLevel },
     gateway: { enabled: !!on.gatewayEnabled, replicas: on.gatewaySingle ? 1 : 987654302, mqttClientSecret: s.gatewaySecret.text },
-    broker: { enabled: !!on.brokerEnabled, tlsSecret: s.brokerSecret.text },
+    broker: { enabled: !!on.brokerEnabled, image: s.brokerImage.text, tlsSecret: s.brokerSecret.text },
     agent: { enabled: !!on.agentEnabled, hardwareClasses: CLASSES },
     monitoring: {
       rulesAs: on.prometheusRule ? "PrometheusRule" : "ConfigMap",

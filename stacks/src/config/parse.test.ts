@@ -133,6 +133,35 @@ describe("parseConfig", () => {
     ]);
   });
 
+  it("runs the pinned upstream Mosquitto unless broker.image names another image, pinned by a tag or a digest", () => {
+    const cluster = { "edgefleet:cluster": json({ site: "factory-a" }) };
+    const image = (raw: string) =>
+      parseConfig(analysed({ ...cluster, "edgefleet:broker": json({ image: raw }) }), new Set()).platform.broker.image;
+    expect(parseConfig(analysed(cluster), new Set()).platform.broker.image).toBe("eclipse-mosquitto:2.0.20");
+    const digest = `sha256:${"0a".repeat(32)}`;
+    for (const ok of [
+      "ghcr.io/edgefleet/mosquitto:0.1.0",
+      "registry.factory.local:5000/edgefleet/mosquitto:0.1.0",
+      `registry.factory.local/mosquitto@${digest}`,
+      `eclipse-mosquitto:2.0.20@${digest}`,
+    ]) {
+      expect(image(ok)).toBe(ok);
+    }
+    const what =
+      "an image reference with a tag or a digest, such as eclipse-mosquitto:2.0.20 or registry.example.com/edgefleet/mosquitto:0.1.0";
+    for (const bad of [
+      "eclipse-mosquitto",
+      "ghcr.io/edgefleet/mosquitto:",
+      "Eclipse-Mosquitto:2.0.20",
+      "mosquitto:2.0 ",
+      "https://ghcr.io/x:1",
+    ]) {
+      expect(problems({ ...cluster, "edgefleet:broker": json({ image: bad }) })).toEqual([
+        `edgefleet:broker.image: must be ${what}, got ${JSON.stringify(bad)}`,
+      ]);
+    }
+  });
+
   it("requires the K3s secrets, and refuses them in plain text", () => {
     const { "edgefleet:k3sToken": _, ...noToken } = k3s();
     expect(problems(noToken)).toEqual([

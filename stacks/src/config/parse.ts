@@ -160,7 +160,11 @@ function parsePlatform(p: Problems, v: Map<Key, unknown>, cluster: ExistingClust
       replicas: opt(gw, "replicas", G.replicas, "gateway"),
       mqttClientSecret: opt(gw, "mqttClientSecret", G.mqttClientSecret, "gateway"),
     },
-    broker: { enabled: opt(br, "enabled", B.enabled, "broker"), tlsSecret: opt(br, "tlsSecret", B.tlsSecret, "broker") },
+    broker: {
+      enabled: opt(br, "enabled", B.enabled, "broker"),
+      image: opt(br, "image", B.image, "broker"),
+      tlsSecret: opt(br, "tlsSecret", B.tlsSecret, "broker"),
+    },
     agent: { enabled: opt(ag, "enabled", A.enabled, "agent"), hardwareClasses: agentClasses(p, ag, cluster) },
     monitoring: {
       rulesAs: opt(mon, "rulesAs", M.rulesAs, "monitoring"),

@@ -1,6 +1,7 @@
 import { IMAGE_REGISTRY, IMAGE_VERSION } from "@edgefleet/api";
 import { HARDWARE_CLASSES } from "../k3s/hardware.js";
 import { LOG_LEVELS, OTLP_PROTOCOLS } from "../platform/args.js";
+import { MOSQUITTO_IMAGE } from "../platform/contract.js";
 
 /**
  * The platform's settings, declared once: the stack config's reader (parse.ts) validates
@@ -40,6 +41,12 @@ export const TAG: Pattern = { re: /^[\w][\w.-]{0,127}$/, what: "an image tag suc
 export const REGISTRY: Pattern = {
   re: /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$/,
   what: "a registry and path such as ghcr.io/edgefleet",
+};
+const DIGEST = "@sha256:[0-9a-f]{64}";
+/** A whole image reference, pinned by a tag, a digest or both: a pod never floats on an implied latest. */
+export const IMAGE: Pattern = {
+  re: new RegExp(`^${REGISTRY.re.source.slice(1, -1)}(:${TAG.re.source.slice(1, -1)}(${DIGEST})?|${DIGEST})$`),
+  what: "an image reference with a tag or a digest, such as eclipse-mosquitto:2.0.20 or registry.example.com/edgefleet/mosquitto:0.1.0",
 };
 
 /** The Prometheus of a site with kube-prometheus-stack, as an example in errors. */
@@ -87,6 +94,13 @@ export const PLATFORM_SCHEMA = {
   }),
   broker: section("Mosquitto, TLS only, one client identity per node.", {
     enabled: bool("Deploy the MQTT broker.", true),
+    image: {
+      kind: "string",
+      pattern: IMAGE,
+      default: MOSQUITTO_IMAGE,
+      description:
+        "The Mosquitto image: the pinned upstream one, or one the site built or mirrors, such as edgefleet's build from Debian's package (deploy/docker/mosquitto.Dockerfile). It must run mosquitto from the PATH as uid 1883.",
+    },
     tlsSecret: {
       kind: "string",
       pattern: DNS_LABEL,

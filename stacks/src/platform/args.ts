@@ -33,6 +33,8 @@ export interface PlatformArgs {
   /** Mosquitto, TLS only, one client identity per node. */
   readonly broker: {
     readonly enabled: boolean;
+    /** The Mosquitto image: mosquitto on its PATH, run as MOSQUITTO_UID. */
+    readonly image: string;
     /**
      * kubernetes.io/tls Secret the broker serves, made by cert-manager or by hand; its ca.crt is
      * also the CA every client certificate (gateway, nodes) must be signed by.

@@ -1,11 +1,13 @@
 import { createHash } from "node:crypto";
-import { MOSQUITTO_IMAGE, MOSQUITTO_UID, MQTT_TLS_PORT } from "./contract.js";
+import { MOSQUITTO_UID, MQTT_TLS_PORT } from "./contract.js";
 import { type Manifest, manifest } from "./manifest.js";
 import { MOSQUITTO_PATHS, mosquittoAcl, mosquittoConfig } from "./mosquitto.js";
 import { CONTAINER_SECURITY, componentLabels, podSecurity, resources, selectorLabels } from "./pod.js";
 
 export interface BrokerConfig {
   readonly namespace: string;
+  /** The Mosquitto image: mosquitto on its PATH, run as MOSQUITTO_UID. */
+  readonly image: string;
   /** kubernetes.io/tls Secret with tls.crt, tls.key and ca.crt (the CA of every client). */
   readonly tlsSecret: string;
   /** The site's name: nodes may publish only under edgefleet/v1/<site>/<node>/; any site when left out. */
@@ -54,7 +56,7 @@ export function brokerManifests(a: BrokerConfig): Manifest[] {
             containers: [
               {
                 name: "mosquitto",
-                image: MOSQUITTO_IMAGE,
+                image: a.image,
                 command: ["mosquitto", "-c", `${MOSQUITTO_PATHS.config}/mosquitto.conf`],
                 ports: [{ name: "mqtts", containerPort: MQTT_TLS_PORT }],
                 livenessProbe: { tcpSocket: { port: "mqtts" }, periodSeconds: 10 },

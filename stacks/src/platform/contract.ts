@@ -40,6 +40,7 @@ export const TOPICS = {
   births: (site: string) => `${TOPIC_ROOT}/${site}/+/birth`,
 };
 
-/** Pinned Mosquitto image; it runs as its own non-root user (uid 1883). */
+/** The pinned upstream Mosquitto image, broker.image's default; it runs as its own non-root user (uid 1883). */
 export const MOSQUITTO_IMAGE = "eclipse-mosquitto:2.0.20";
+/** The broker pod's user: any broker.image must run as it (deploy/docker/mosquitto.Dockerfile does). */
 export const MOSQUITTO_UID = 1883;

@@ -52,7 +52,9 @@ export function platformManifests(args: Omit<PlatformArgs, "mqttCa">): PlatformM
       clusterPrefix: namespace,
     }),
     // The site pins every node's topics to edgefleet/v1/<site>/<node>/ in the ACL.
-    broker: args.broker.enabled ? brokerManifests({ namespace, tlsSecret: args.broker.tlsSecret, site: args.site }) : [],
+    broker: args.broker.enabled
+      ? brokerManifests({ namespace, image: args.broker.image, tlsSecret: args.broker.tlsSecret, site: args.site })
+      : [],
     gateway: args.gateway.enabled
       ? gatewayManifests({
           namespace,

@@ -369,6 +369,15 @@ describe("Platform", () => {
     expect(optionsOf(parseOptions(operator?.args ?? [], {})).agentImage).toBe("registry.factory.local/edgefleet/edge-agent:1.2.3");
   });
 
+  it("runs the broker from broker.image, edgefleet's registry and version aside", async () => {
+    const rs = await platform("ef-broker-image", {
+      registry: "registry.factory.local/edgefleet",
+      broker: { ...ARGS.broker, image: "registry.factory.local/edgefleet/mosquitto:0.1.0" },
+    });
+    const [mosquitto] = podOf(one(rs, "kubernetes:apps/v1:Deployment", "ef-broker-image-broker")).containers;
+    expect((mosquitto as { image?: string } | undefined)?.image).toBe("registry.factory.local/edgefleet/mosquitto:0.1.0");
+  });
+
   it("leaves out what is switched off, and the policies for it", async () => {
     const rs = await platform("ef-min", {
       catalog: false,

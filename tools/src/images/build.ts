@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { imageReference } from "@edgefleet/api";
-import { contextSources, IMAGES, parseDockerfile } from "@edgefleet/deploy";
+import { contextSources, type Dockerfile, IMAGES, parseDockerfile } from "@edgefleet/deploy";
 import { assembleBase, baseKey, baseReference } from "./base.js";
 import { hashSources, inputKey } from "./inputs.js";
 import { run } from "./run.js";
@@ -64,8 +64,9 @@ export async function buildImages(opts: BuildOptions = {}): Promise<BuiltImage[]
   const wanted = opts.only?.length ? IMAGES.filter((i) => opts.only?.includes(i.name)) : IMAGES;
   for (const image of wanted) {
     const text = readFileSync(join(ROOT, image.dockerfile), "utf8");
-    const buildArgs = { BUILD_IMAGE: baseRef, RUNTIME_IMAGE: baseRef };
-    const files = hashSources(ROOT, contextSources(parseDockerfile(image.dockerfile, text)));
+    const dockerfile = parseDockerfile(image.dockerfile, text);
+    const buildArgs = baseArgs(dockerfile, baseRef);
+    const files = hashSources(ROOT, contextSources(dockerfile));
     const key = inputKey({ dockerfile: text, buildArgs, base, files });
     const reference = imageReference(image.name);
     const archive = archivePath(dir, image.name, key);
@@ -107,6 +108,19 @@ export async function buildImages(opts: BuildOptions = {}): Promise<BuiltImage[]
   }
   return built;
 }
+
+/**
+ * The base image arguments the Dockerfile declares, each set to the local base, which stands in for
+ * all of them: the Node.js images and plain Debian. Only declared ones, as each is part of the
+ * image's key.
+ */
+function baseArgs(dockerfile: Dockerfile, base: string): Record<string, string> {
+  const declared = dockerfile.instructions.filter((i) => i.op === "ARG").map((i) => i.args.split("=")[0]);
+  return Object.fromEntries(BASE_ARGS.filter((a) => declared.includes(a)).map((a) => [a, base]));
+}
+
+/** The base images deploy/docker's Dockerfiles take: a Node.js build stage, its runtime stage, or Debian. */
+const BASE_ARGS = ["BUILD_IMAGE", "RUNTIME_IMAGE", "DEBIAN_IMAGE"];
 
 /**
  * The host's npm settings, bind-mounted into the build's RUN steps only (never into a layer): its
