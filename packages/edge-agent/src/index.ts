@@ -16,6 +16,7 @@ export { signFile } from "./artifacts/sign-file.js";
 export { encodeEnvelope, generateSigningKey, signStatement, verifyEnvelope } from "./artifacts/signature.js";
 export { canonicalStatement } from "./artifacts/statement.js";
 export { LatencyProber } from "./inference/prober.js";
+export { parseInputs, syntheticRequest } from "./inference/synthetic.js";
 export type { InferenceTarget } from "./inference/target.js";
 export { type RuntimeWorkload, workloadsByNode } from "./inference/workloads.js";
 export { createSensor } from "./sensors/factory.js";

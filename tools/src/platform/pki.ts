@@ -20,6 +20,7 @@ export function localPki(dir: string) {
   return {
     seedFile,
     caFile,
+    caPem: ca.cert,
     /** Writes cn's certificate and key as <dir>/<name>.crt and .key; returns the paths. */
     write(name: string, issued: Issued, into = dir): { cert: string; key: string } {
       mkdirSync(into, { recursive: true });

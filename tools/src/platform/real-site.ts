@@ -1,0 +1,124 @@
+import { spawnSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { certificateAuthority } from "@edgefleet/stacks";
+import { kubeconfigPath } from "../cluster/paths.js";
+import { provisionRealNodeHost, unprovisionRealNodeHost } from "../cluster/real-node-provision.js";
+import { hostIp, loadImageArchives, realNodeName } from "../cluster/real-nodes.js";
+import { loadToolchain } from "../cluster/toolchain.js";
+import { type BuiltImage, buildImages } from "../images/build.js";
+import { freePort } from "../services/ports.js";
+import { type Prometheus, startPrometheus } from "../services/prometheus.js";
+import { type ArtifactServer, startArtifactServer } from "../simulator/artifact-server.js";
+import { ruleFiles } from "./local.js";
+import { LOCAL_HOST, localPki } from "./pki.js";
+
+const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+
+export interface RealSiteOptions {
+  /** The cluster's name; it is created with one real node and no kwok nodes. */
+  readonly cluster: string;
+  /** The registry's files, the site's certificates and Prometheus's data. */
+  readonly dir: string;
+  /** The site's MQTT CA seed (the stack's edgefleet:mqttPkiSeed): the node's identity is issued from it. */
+  readonly seed: string;
+  /** EDGEFLEET_STATE_DIR for the cluster. */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly log?: (line: string) => void;
+}
+
+export interface RealSite {
+  readonly kubeconfig: string;
+  /** The real node's name, and the address pods reach the host by. */
+  readonly node: string;
+  readonly address: string;
+  /** edgefleet's images, loaded into the node's containerd. */
+  readonly images: readonly BuiltImage[];
+  readonly registry: ArtifactServer;
+  readonly registryDir: string;
+  /** The CA the registry's certificate is issued by: the platform's artifact CA bundle. */
+  readonly artifactCa: string;
+  /** Where the site's Prometheus will listen, for the operator's rollout analysis. */
+  readonly prometheusUrl: string;
+  /** Starts Prometheus with the SRE kit's rules, scraping the gateway at host:port. */
+  startPrometheus(gateway: string): Promise<Prometheus>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A site whose node is a real kubelet, for the platform as pods (tools/edgefleet demo --real-node
+ * and the real-platform test): the cluster with one real node, edgefleet's images built here and
+ * loaded into its containerd, the node provisioned as a K3s site provisions its hosts, and what a
+ * site keeps outside the cluster: the HTTPS model registry and Prometheus, listening on the node's
+ * address so pods reach them. Prometheus starts once the gateway's address is known:
+ * Debian's Prometheus is built without Kubernetes service discovery.
+ */
+export async function startRealSite(o: RealSiteOptions): Promise<RealSite> {
+  const log = o.log ?? (() => undefined);
+  const env = o.env ?? process.env;
+  const images = await buildImages({ log, env });
+  const started = spawnSync(
+    process.execPath,
+    ["--import", "tsx", "tools/src/cluster/cli.ts", "start", "--nodes", "0", "--real-nodes", "1", "--name", o.cluster],
+    { cwd: ROOT, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
+  );
+  if (started.status !== 0) throw new Error(`cluster start --real-nodes 1 --name ${o.cluster} failed:\n${started.stdout}${started.stderr}`);
+  const stopCluster = () =>
+    spawnSync(process.execPath, ["--import", "tsx", "tools/src/cluster/cli.ts", "delete", "--name", o.cluster], { cwd: ROOT, env });
+  // Closed in reverse: Prometheus, the registry, the cluster, then what the node left on the host.
+  const closers: (() => Promise<unknown> | unknown)[] = [unprovisionRealNodeHost, stopCluster];
+  const stop = async () => {
+    for (const close of closers.reverse()) await close();
+  };
+  try {
+    const node = realNodeName(0);
+    const loaded = await loadImageArchives(
+      { toolchain: loadToolchain(env), cluster: o.cluster, env },
+      images.map((i) => i.archive),
+    );
+    log(`real node ${node}: ${loaded.length} images loaded into its containerd`);
+    provisionRealNodeHost(node, certificateAuthority(o.seed));
+
+    const address = hostIp();
+    const pki = localPki(join(o.dir, "pki"));
+    const registryDir = join(o.dir, "registry");
+    mkdirSync(registryDir, { recursive: true });
+    const registry = await startArtifactServer({
+      dir: registryDir,
+      tls: pki.issue(LOCAL_HOST, [LOCAL_HOST, address]),
+      host: address,
+      port: await freePort(),
+    });
+    closers.push(() => registry.close());
+    log(`registry: ${registry.url}`);
+    const prometheusPort = await freePort();
+    return {
+      kubeconfig: kubeconfigPath(o.cluster, env),
+      node,
+      address,
+      images,
+      registry,
+      registryDir,
+      artifactCa: pki.caPem,
+      prometheusUrl: `http://${address}:${prometheusPort}`,
+      async startPrometheus(gateway) {
+        const prometheus = await startPrometheus({
+          dir: join(o.dir, "prometheus"),
+          host: address,
+          port: prometheusPort,
+          interval: "2s",
+          ruleFiles: ruleFiles(),
+          jobs: [{ job: "edgefleet-telemetry-gateway", targets: [gateway] }],
+        });
+        closers.push(() => prometheus.service.dispose());
+        log(`prometheus: ${prometheus.url}, scraping the gateway at ${gateway}`);
+        return prometheus;
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
