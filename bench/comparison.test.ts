@@ -54,6 +54,20 @@ describe("compareResults", () => {
   });
 });
 
+describe("settings", () => {
+  it("names each setting the runs differ in before the figures, a record without it as not recorded", () => {
+    const capped = { ...result([figure("rss", 200)]), settings: { NODE_OPTIONS: "--max-old-space-size=160" } };
+    const c = compareResults(result([figure("rss", 300)]), capped);
+    expect(c.settingsChanged).toEqual(['NODE_OPTIONS: (not recorded) -> "--max-old-space-size=160"']);
+    expect(describeComparison(c)[0]).toBe(
+      'operator: run with other settings than the record, so figures they move are not like for like: NODE_OPTIONS: (not recorded) -> "--max-old-space-size=160"',
+    );
+    expect(compareResults(capped, capped).settingsChanged).toEqual([]);
+    expect(renderSection(capped)).toContain('`--models 1000`; settings `NODE_OPTIONS="--max-old-space-size=160"`.');
+    expect(renderSection(result([]))).toContain("`--models 1000`.");
+  });
+});
+
 describe("the BENCHMARKS.md sections", () => {
   it("replaces only the bench's own section, and names the markers when they are missing", () => {
     const r = result([figure("converge", 1.234)]);

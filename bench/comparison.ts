@@ -21,6 +21,18 @@ export interface Comparison {
   notRemeasured: string[];
   /** Figures the fresh run measured that no record holds. */
   unrecorded: string[];
+  /** Each setting (BenchResult.settings) the two runs differ in, "NAME: recorded -> now": their figures are not like for like. */
+  settingsChanged: string[];
+}
+
+/** The settings two runs differ in; one a run does not record reads as "(not recorded)". */
+function settingsChanged(recorded: BenchResult, now: BenchResult): string[] {
+  const names = [...new Set([...Object.keys(recorded.settings ?? {}), ...Object.keys(now.settings ?? {})])].sort();
+  const show = (r: BenchResult, name: string) => {
+    const v = r.settings?.[name];
+    return v === undefined ? "(not recorded)" : `"${v}"`;
+  };
+  return names.filter((n) => show(recorded, n) !== show(now, n)).map((n) => `${n}: ${show(recorded, n)} -> ${show(now, n)}`);
 }
 
 function relative(recorded: number, now: number): number {
@@ -48,7 +60,13 @@ export function compareResults(recorded: BenchResult, now: BenchResult): Compari
     compared.push({ figure: r.name, unit: r.unit, recorded: r.value, now: n.value, change, noise: r.noise, verdict: verdict(r, change) });
   }
   const known = new Set(recorded.figures.map((f) => f.name));
-  return { bench: recorded.bench, compared, notRemeasured, unrecorded: now.figures.filter((f) => !known.has(f.name)).map((f) => f.name) };
+  return {
+    bench: recorded.bench,
+    compared,
+    notRemeasured,
+    unrecorded: now.figures.filter((f) => !known.has(f.name)).map((f) => f.name),
+    settingsChanged: settingsChanged(recorded, now),
+  };
 }
 
 export function formatValue(value: number): string {
@@ -58,15 +76,21 @@ export function formatValue(value: number): string {
 
 const percent = (x: number) => (Number.isFinite(x) ? `${x > 0 ? "+" : ""}${(x * 100).toFixed(0)}%` : x > 0 ? "new (was 0)" : "gone");
 
-/** One line per figure that moved past its noise, worse ones first; then what could not be compared. */
+/** Settings the runs differ in first; one line per figure that moved past its noise, worse ones first; then what could not be compared. */
 export function describeComparison(c: Comparison): string[] {
+  const settings = c.settingsChanged.length
+    ? [`${c.bench}: run with other settings than the record, so figures they move are not like for like: ${c.settingsChanged.join("; ")}`]
+    : [];
   const moved = c.compared
     .filter((x) => x.verdict !== "steady")
     .sort((a, b) => (a.verdict === b.verdict ? 0 : a.verdict === "worse" ? -1 : 1));
-  const lines = moved.map(
-    (x) =>
-      `${c.bench}: ${x.verdict.toUpperCase()} ${x.figure}: ${formatValue(x.recorded)} -> ${formatValue(x.now)} ${x.unit} (${percent(x.change)}, noise ±${(x.noise * 100).toFixed(0)}%)`,
-  );
+  const lines = [
+    ...settings,
+    ...moved.map(
+      (x) =>
+        `${c.bench}: ${x.verdict.toUpperCase()} ${x.figure}: ${formatValue(x.recorded)} -> ${formatValue(x.now)} ${x.unit} (${percent(x.change)}, noise ±${(x.noise * 100).toFixed(0)}%)`,
+    ),
+  ];
   const steady = c.compared.length - moved.length;
   lines.push(`${c.bench}: ${steady} of ${c.compared.length} figures within their noise`);
   if (c.notRemeasured.length) lines.push(`${c.bench}: not re-measured at this size: ${c.notRemeasured.join("; ")}`);
@@ -77,11 +101,18 @@ export function describeComparison(c: Comparison): string[] {
 const open = (bench: string) => `<!-- bench:${bench} -->`;
 const close = (bench: string) => `<!-- /bench:${bench} -->`;
 
+const settingsText = (r: BenchResult) =>
+  Object.keys(r.settings ?? {}).length
+    ? `; settings ${Object.entries(r.settings ?? {})
+        .map(([name, value]) => `\`${name}="${value}"\``)
+        .join(", ")}`
+    : "";
+
 /** The BENCHMARKS.md section of a record: where and when it was measured, and every figure. */
 export function renderSection(r: BenchResult): string {
   const lines = [
     open(r.bench),
-    `Recorded from \`bench/results/${r.bench}.json\` (\`node --import tsx bench/compare.ts --write-doc\` renders this table): commit \`${r.commit}\`, ${r.date}, ${r.machine}, load average ${r.load.before} before and ${r.load.after} after; arguments \`${r.args.join(" ") || "(defaults)"}\`.`,
+    `Recorded from \`bench/results/${r.bench}.json\` (\`node --import tsx bench/compare.ts --write-doc\` renders this table): commit \`${r.commit}\`, ${r.date}, ${r.machine}, load average ${r.load.before} before and ${r.load.after} after; arguments \`${r.args.join(" ") || "(defaults)"}\`${settingsText(r)}.`,
     "",
     "| figure | value | unit | better | noise |",
     "| --- | --: | --- | --- | --: |",

@@ -27,6 +27,11 @@ export interface BenchResult {
   /** 1-minute load average before and after the run: the machine may have been shared. */
   load: { before: number; after: number };
   args: string[];
+  /**
+   * What the measured program ran with beyond the bench's arguments that moves the figures (the
+   * operator's NODE_OPTIONS); absent when nothing does.
+   */
+  settings?: Record<string, string>;
   figures: Figure[];
 }
 
@@ -42,7 +47,7 @@ function commit(): string {
 const MEASURED = commit();
 
 /** The run's record, stamped with the commit, machine and load; loadBefore is loadavg()[0] at the start. */
-export function benchResult(bench: string, loadBefore: number, figures: Figure[]): BenchResult {
+export function benchResult(bench: string, loadBefore: number, figures: Figure[], settings?: Record<string, string>): BenchResult {
   return {
     bench,
     commit: MEASURED,
@@ -50,6 +55,7 @@ export function benchResult(bench: string, loadBefore: number, figures: Figure[]
     machine: `${cpus().length} x ${cpus()[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`,
     load: { before: Number(loadBefore.toFixed(2)), after: Number((loadavg()[0] ?? 0).toFixed(2)) },
     args: process.argv.slice(2),
+    ...(settings === undefined ? {} : { settings }),
     figures,
   };
 }

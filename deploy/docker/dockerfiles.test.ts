@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join, posix, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_RUNTIMES, imageReference, VERIFY_COMMAND } from "@edgefleet/api";
+import { DEFAULT_RUNTIMES, imageReference, OPERATOR_NODE_OPTIONS, VERIFY_COMMAND } from "@edgefleet/api";
 import { HELP as RUNTIME_HELP } from "@edgefleet/cpu-runtime";
 import { HELP as AGENT_HELP, INSTALL_HELP } from "@edgefleet/edge-agent";
 import { HELP as GATEWAY_HELP, RETIRE_HELP } from "@edgefleet/gateway";
@@ -39,22 +39,47 @@ interface Bundle {
   readonly external: string[];
 }
 
-/** Every `npx esbuild ENTRY ... --outfile=FILE` of the build's RUN instructions. */
+/**
+ * Every `npx esbuild ENTRY ... --outfile=FILE` of the build's RUN instructions; with --outdir=DIR
+ * (a split bundle), the entry's own file there: DIR/NAME.js, or the --out-extension:.js one.
+ */
 function bundles(d: Dockerfile): Bundle[] {
   return d.instructions
     .filter((i) => i.op === "RUN" && i.args.includes("esbuild "))
     .map((i) => {
       const words = i.args.slice(i.args.indexOf("esbuild ") + "esbuild ".length).split(/\s+/);
       const flag = (name: string) => words.filter((w) => w.startsWith(`--${name}`)).map((w) => w.slice(name.length + 3));
-      return { entry: words[0] ?? "", outfile: flag("outfile")[0] ?? "", external: flag("external") };
+      const entry = words[0] ?? "";
+      const outdir = flag("outdir")[0];
+      const extension = flag("out-extension")[0]?.replace(/^\.js=/, "") ?? ".js";
+      const outfile = outdir === undefined ? (flag("outfile")[0] ?? "") : posix.join(outdir, `${posix.basename(entry, ".ts")}${extension}`);
+      return { entry, outfile, external: flag("external") };
     });
 }
 
-/** Where a build-stage file lands in the final image, through the image's COPY --from=build lines. */
+/** Where a build-stage file lands in the final image, through the image's COPY --from=build lines (of it or a folder above it). */
 function shipped(d: Dockerfile, file: string): string[] {
   return copies(d)
-    .filter((c) => c.from !== undefined && c.sources.includes(file))
-    .map((c) => (c.dest.endsWith("/") ? posix.join(c.dest, posix.basename(file)) : c.dest));
+    .filter((c) => c.from !== undefined)
+    .flatMap((c) =>
+      c.sources.flatMap((source) => {
+        if (source === file) return [c.dest.endsWith("/") ? posix.join(c.dest, posix.basename(file)) : c.dest];
+        // A folder's contents land in the destination folder.
+        const folder = source.endsWith("/") ? source : `${source}/`;
+        return file.startsWith(folder) ? [posix.join(c.dest, file.slice(folder.length))] : [];
+      }),
+    );
+}
+
+/** The image's ENV instructions, NAME="VALUE" or NAME=VALUE each. */
+function environment(d: Dockerfile): Record<string, string> {
+  return Object.fromEntries(
+    d.instructions
+      .filter((i) => i.op === "ENV")
+      .map((i) => /^([A-Za-z_][A-Za-z0-9_]*)=(?:"([^"]*)"|(\S*))$/.exec(i.args))
+      .filter((m) => m !== null)
+      .map((m) => [m[1] ?? "", m[2] ?? m[3] ?? ""]),
+  );
 }
 
 function entrypoint(d: Dockerfile): string[] {
@@ -124,6 +149,12 @@ describe("images the platform runs", () => {
     if (!agent) throw new Error("no edge-agent.Dockerfile");
     const written = bundles(agent).flatMap((b) => shipped(agent, b.outfile));
     expect(written).toContain(VERIFY_COMMAND[1]);
+  });
+
+  it("caps the operator's V8 heap with OPERATOR_NODE_OPTIONS, as its Deployment and the benchmark do", () => {
+    const operator = byName.get("operator.Dockerfile");
+    if (!operator) throw new Error("no operator.Dockerfile");
+    expect(environment(operator).NODE_OPTIONS).toBe(OPERATOR_NODE_OPTIONS);
   });
 
   it("has a Dockerfile for the catalog's CPU runtime image, tagged as the catalog names it", () => {

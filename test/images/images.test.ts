@@ -1,7 +1,15 @@
 import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ARTIFACT_BLOBS_DIR, ARTIFACT_CACHE_DIR, DEFAULT_RUNTIMES, IMAGE_NAMES, IMAGE_UID, VERIFY_COMMAND } from "@edgefleet/api";
+import {
+  ARTIFACT_BLOBS_DIR,
+  ARTIFACT_CACHE_DIR,
+  DEFAULT_RUNTIMES,
+  IMAGE_NAMES,
+  IMAGE_UID,
+  OPERATOR_NODE_OPTIONS,
+  VERIFY_COMMAND,
+} from "@edgefleet/api";
 import { HELP as RUNTIME_HELP } from "@edgefleet/cpu-runtime";
 import { PROGRAM_IMAGES } from "@edgefleet/deploy";
 import { HELP as AGENT_HELP, INSTALL_HELP } from "@edgefleet/edge-agent";
@@ -79,6 +87,19 @@ describe.each(PROGRAM_IMAGES.map((i) => [i.name] as const))("image %s", (name) =
       expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
       expect(stdout.trim()).toBe(program.help.trim());
     }
+  });
+});
+
+describe("the operator image", () => {
+  it("caps V8's heap with OPERATOR_NODE_OPTIONS from its own environment, without the Deployment's", async () => {
+    const probe = "require('node:v8').getHeapStatistics().heap_size_limit / 2 ** 20 + ' ' + process.env.NODE_OPTIONS";
+    const { bundle } = await bundleOf(IMAGE_NAMES.operator, { args: [], command: ["/nodejs/bin/node", "-p", probe] });
+    const { code, stdout, stderr } = await runToExit(bundle);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+    const [limitMiB, ...options] = stdout.trim().split(" ");
+    expect(options.join(" ")).toBe(OPERATOR_NODE_OPTIONS);
+    // Old space and young generation; V8's default on a 64-bit machine is gigabytes.
+    expect(Number(limitMiB)).toBeLessThan(200);
   });
 });
 

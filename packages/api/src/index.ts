@@ -22,6 +22,7 @@ export type { AcceleratorBinding, EdgeRuntime } from "./edgeruntime.js";
 export { API_VERSION, GROUP } from "./group.js";
 export { IMAGE_NAMES, IMAGE_REGISTRY, IMAGE_VERSION, imageReference } from "./images.js";
 export { LABELS, MANAGER, NODE_ACCELERATORS, type NodeAccelerator } from "./labels.js";
+export { OPERATOR_NODE_OPTIONS } from "./node-options.js";
 // EdgeModel fixtures for the tests of every package that reads the API.
 export { edgeModel, SHA256, VISION_VARIANTS, variant } from "./testing/models.js";
 export { ACCELERATORS, type Accelerator, ARCHITECTURES, type Architecture, DEFAULT_ACCELERATOR_PREFERENCE } from "./vocabulary.js";

@@ -4,7 +4,16 @@ import type { core } from "@pulumi/kubernetes/types/input.js";
 import { classAccelerators, classSensors, SITE_LABEL } from "../k3s/hardware.js";
 import { HTTP_PORT, NODE_IDENTITY_DIR, NODE_SPOOL_DIR } from "./contract.js";
 import { type Manifest, manifest } from "./manifest.js";
-import { CONTAINER_SECURITY, componentLabels, edgefleetPodTemplate, fieldEnv, podSecurity, resources, selectorLabels } from "./pod.js";
+import {
+  CONTAINER_SECURITY,
+  componentLabels,
+  edgefleetPodTemplate,
+  fieldEnv,
+  nodeOptionsEnv,
+  podSecurity,
+  resources,
+  selectorLabels,
+} from "./pod.js";
 import { clusterGrant } from "./rbac.js";
 
 export interface AgentConfig {
@@ -160,11 +169,7 @@ export function agentManifests(a: AgentConfig): Manifest[] {
         name: "agent",
         image: a.image,
         args: agentArgs({ site: a.site, hardwareClass, brokerUrl: a.brokerUrl }),
-        env: [
-          fieldEnv("NODE_NAME", "spec.nodeName"),
-          // V8 collects before the cgroup limit kills the process.
-          { name: "NODE_OPTIONS", value: "--max-old-space-size=96" },
-        ],
+        env: [fieldEnv("NODE_NAME", "spec.nodeName"), nodeOptionsEnv("--max-old-space-size=96")],
         // Measured (BENCHMARKS.md): ~6 ms CPU/s at 1 Hz, RSS ~90 MiB as compiled JavaScript
         // (122 MiB under tsx, which the images do not use); the rest is headroom for spool replay.
         resources: resources({ request: "10m", limit: "250m" }, { request: "96Mi", limit: "192Mi" }),

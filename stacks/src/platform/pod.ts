@@ -55,6 +55,9 @@ function httpProbes(port: string): Pick<core.v1.Container, "livenessProbe" | "re
 /** Downward-API env: the pod's namespace, name and node. */
 export const fieldEnv = (name: string, fieldPath: string): core.v1.EnvVar => ({ name, valueFrom: { fieldRef: { fieldPath } } });
 
+/** V8's heap flags for a Node.js container, so that V8 collects before the cgroup limit kills the process. */
+export const nodeOptionsEnv = (flags: string): core.v1.EnvVar => ({ name: "NODE_OPTIONS", value: flags });
+
 /** Annotations for Prometheus' pod discovery when no Prometheus Operator selects by Service. */
 const scrapeAnnotations = (port: number) => ({
   "prometheus.io/scrape": "true",
