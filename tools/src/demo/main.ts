@@ -15,7 +15,8 @@ import { DEFAULT_PORTS, type LocalPlatform, startLocalPlatform } from "../platfo
 import { LOCAL_HOST } from "../platform/pki.js";
 import { PUBLIC_KEY_REF, type PublishedArtifact, publishArtifact, signingKey } from "../platform/registry.js";
 import { servedEverywhere } from "../platform/serving.js";
-import { type LatencyByVersion, rolloutEnded, rolloutLine } from "./progress.js";
+import { followRollout, type LatencyByVersion, modelLatency } from "./progress.js";
+import { REAL_NODE_STEPS, realNodeDemo } from "./real-node.js";
 import { placementTable, summarize } from "./summary.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
@@ -38,7 +39,11 @@ const CLI = command({
   6. ${VERSIONS.slow}, a slower build, rolled back automatically on measured latency
 Then it keeps everything running until Ctrl-C, which stops all it started.`,
   flags: {
-    once: { type: "switch", help: "stop everything and exit after step 6" },
+    once: { type: "switch", help: "stop everything and exit after the last step" },
+    "real-node": {
+      type: "switch",
+      help: `instead: the platform as pods on a real node (needs root), in its own cluster:\n${REAL_NODE_STEPS}`,
+    },
   },
   footer: `Ports: Prometheus ${DEFAULT_PORTS.prometheus}, gateway /metrics ${DEFAULT_PORTS.gateway}, operator /metrics ${DEFAULT_PORTS.operator},
 broker ${DEFAULT_PORTS.broker} (mqtts), registry ${DEFAULT_PORTS.artifacts} (https). Logs: ${join(stateDir(), "demo", "logs")}.`,
@@ -116,34 +121,13 @@ class Demo {
     }
   }
 
-  async latency(): Promise<LatencyByVersion> {
-    const rows = await this.platform.prometheus
-      .query(
-        `histogram_quantile(0.95, sum by (version, le) (rate(edgefleet_inference_latency_seconds_bucket{namespace="${NAMESPACE}",model="${MODEL}"}[30s])))`,
-      )
-      .catch(() => []);
-    return new Map(rows.map((r) => [r.metric.version ?? "?", Number(r.value[1])] as const).sort());
+  latency(): Promise<LatencyByVersion> {
+    return modelLatency(this.platform.prometheus, NAMESPACE, MODEL);
   }
 
   /** Prints a line whenever the rollout moves; resolves with how it ended. */
-  async follow(version: string, timeoutMs = 600_000): Promise<EdgeModel> {
-    const deadline = Date.now() + timeoutMs;
-    let last = "";
-    for (;;) {
-      const model = await this.model();
-      // Until the operator has seen the new version, status still describes the previous rollout.
-      if (model.status?.rollout?.targetVersion !== version) {
-        await new Promise((r) => setTimeout(r, 500));
-        continue;
-      }
-      const line = rolloutLine(model, await this.latency());
-      const key = line.replace(/p95:.*/, "");
-      if (key !== last) say(`  ${line}`);
-      last = key;
-      if (rolloutEnded(model, version)) return model;
-      if (Date.now() > deadline) throw new Error(`rollout of ${version} did not end within ${timeoutMs / 1000}s; see the operator's log`);
-      await new Promise((r) => setTimeout(r, 2_000));
-    }
+  follow(version: string): Promise<EdgeModel> {
+    return followRollout(version, { read: () => this.model(), latency: () => this.latency(), say });
   }
 
   /** Waits until every placed node of the model serves version, as the devices report it. */
@@ -165,6 +149,10 @@ async function main(): Promise<void> {
   const values = await optionsOrExitCode(CLI.help, () => CLI.parse(process.argv.slice(2), (v) => v));
   if (typeof values === "number") {
     process.exitCode = values;
+    return;
+  }
+  if (values["real-node"]) {
+    await realNodeDemo({ once: values.once === true, say });
     return;
   }
   const kubeconfig = kubeconfigPath(DEFAULT_CLUSTER);

@@ -47,7 +47,7 @@ export interface RealSite {
 }
 
 /**
- * A site whose node is a real kubelet, for the platform as pods (tools/edgefleet demo --real-node
+ * A new site whose node is a real kubelet, for the platform as pods (tools/edgefleet demo --real-node
  * and the real-platform test): the cluster with one real node, edgefleet's images built here and
  * loaded into its containerd, the node provisioned as a K3s site provisions its hosts, and what a
  * site keeps outside the cluster: the HTTPS model registry and Prometheus, listening on the node's
@@ -58,14 +58,18 @@ export async function startRealSite(o: RealSiteOptions): Promise<RealSite> {
   const log = o.log ?? (() => undefined);
   const env = o.env ?? process.env;
   const images = await buildImages({ log, env });
+  // A new cluster each time: one a stopped run left would resume with its old platform.
+  const stopCluster = () =>
+    spawnSync(process.execPath, ["--import", "tsx", "tools/src/cluster/cli.ts", "delete", "--name", o.cluster], { cwd: ROOT, env });
+  stopCluster();
+  unprovisionRealNodeHost();
+  log(`cluster ${o.cluster}: starting with one real node`);
   const started = spawnSync(
     process.execPath,
     ["--import", "tsx", "tools/src/cluster/cli.ts", "start", "--nodes", "0", "--real-nodes", "1", "--name", o.cluster],
     { cwd: ROOT, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
   );
   if (started.status !== 0) throw new Error(`cluster start --real-nodes 1 --name ${o.cluster} failed:\n${started.stdout}${started.stderr}`);
-  const stopCluster = () =>
-    spawnSync(process.execPath, ["--import", "tsx", "tools/src/cluster/cli.ts", "delete", "--name", o.cluster], { cwd: ROOT, env });
   // Closed in reverse: Prometheus, the registry, the cluster, then what the node left on the host.
   const closers: (() => Promise<unknown> | unknown)[] = [unprovisionRealNodeHost, stopCluster];
   const stop = async () => {

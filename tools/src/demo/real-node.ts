@@ -1,0 +1,161 @@
+// `tools/edgefleet demo --real-node`: the platform as pods on a real node, as a site runs it.
+import { randomBytes } from "node:crypto";
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { EdgeModel } from "@edgefleet/api";
+import { buildModels } from "@edgefleet/test-models";
+import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { stateDir } from "../cluster/paths.js";
+import { sampleModel } from "../platform/edgemodel.js";
+import { startRealSite } from "../platform/real-site.js";
+import { inferAt, platformPodsReady, servingPod } from "../platform/real-site-pods.js";
+import { PUBLIC_KEY_REF, type PublishedArtifact, publishArtifact, signingKey } from "../platform/registry.js";
+import { LocalStack } from "../pulumi/stack.js";
+import { followRollout, modelLatency } from "./progress.js";
+
+const CLUSTER = "edgefleet-real";
+const NAMESPACE = "edgefleet-system";
+const MODELS = "edgefleet-demo";
+const MODEL = "detector";
+const STEPS = 5;
+const VERSIONS = { first: "2026.11.1", good: "2026.11.2", slow: "2026.11.3" } as const;
+
+export const REAL_NODE_STEPS = `  1. edgefleet's images built here, and a cluster whose one node is a real kubelet (containerd,
+     kube-proxy, CoreDNS) with the images loaded, provisioned as a K3s site provisions its hosts
+  2. \`pulumi up\` of the platform as pods on that node: broker, gateway, operator, agent
+  3. the sample model ${MODEL} ${VERSIONS.first}: its runtime pod's init container verifies the
+     signed artifact, then the runtime answers an inference request at the pod's address
+  4. ${VERSIONS.good}, a good build, rolled out and promoted on the agent's measurements
+  5. ${VERSIONS.slow}, a slower build, rolled back automatically`;
+
+/** Runs the real-node walk-through; with once, tears it all down (pulumi destroy, cluster delete) at the end. */
+export async function realNodeDemo(o: { once: boolean; say: (line: string) => void }): Promise<void> {
+  const { say } = o;
+  const step = (n: number, what: string) => say(`\n[${n}/${STEPS}] ${what}`);
+  const dir = join(stateDir(), "demo-real-node");
+  // Each run starts over: a new cluster, a new site CA, a new stack.
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const seed = randomBytes(32).toString("hex");
+
+  step(1, "images, and a cluster whose node is a real kubelet");
+  const site = await startRealSite({ cluster: CLUSTER, dir, seed, log: (line) => say(`  ${line}`) });
+  const stack = new LocalStack("real-node-demo", { stateDir: stateDir(), kubeconfig: site.kubeconfig, namespace: NAMESPACE });
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    say("\nremoving the platform (pulumi destroy, with the model still there) and the cluster...");
+    const destroyed = stack.run("destroy", "--yes", "--skip-preview");
+    say(destroyed.status === 0 ? "  pulumi destroy: done" : `  pulumi destroy failed:\n${destroyed.output.slice(-2000)}`);
+    stack.remove();
+    await site.stop();
+    say("stopped: the cluster, its real node and the site's services are gone");
+  };
+  process.once("SIGINT", () => void stop().then(() => process.exit(130)));
+  process.once("SIGTERM", () => void stop().then(() => process.exit(143)));
+
+  let failed = true;
+  try {
+    const kc = new KubeConfig();
+    kc.loadFromFile(site.kubeconfig);
+    const core = kc.makeApiClient(CoreV1Api);
+    const objects = kc.makeApiClient(CustomObjectsApi);
+    const ref = { group: "edgefleet.io", version: "v1alpha1", namespace: MODELS, plural: "edgemodels" };
+    const read = async () => (await objects.getNamespacedCustomObject({ ...ref, name: MODEL })) as EdgeModel;
+
+    step(2, "pulumi up: the platform as pods on the real node");
+    stack.remove();
+    stack.configure({
+      "edgefleet:cluster": { kubeconfig: site.kubeconfig, site: "factory-a" },
+      "edgefleet:operator": { replicas: 1, artifactCaBundle: site.artifactCa },
+      "edgefleet:broker": { image: site.images.find((i) => i.name === "mosquitto")?.reference },
+      "edgefleet:monitoring": { prometheusUrl: site.prometheusUrl, rolloutAnalysis: true },
+    });
+    stack.init();
+    stack.setSecret("edgefleet:mqttPkiSeed", seed);
+    const up = stack.timed("up", "--yes", "--skip-preview");
+    say(`  pulumi up: ${up.seconds.toFixed(0)}s`);
+    const pods = await platformPodsReady(core, {
+      namespace: NAMESPACE,
+      node: site.node,
+      timeoutMs: 300_000,
+      progress: (l) => say(`  ${l}`),
+    });
+    say(`  Ready on ${site.node}: ${pods.map((p) => p.metadata?.name).join(", ")}`);
+    const gateway = await core.readNamespacedService({ name: "edgefleet-telemetry-gateway", namespace: NAMESPACE });
+    const prometheus = await site.startPrometheus(`${gateway.spec?.clusterIP}:${gateway.spec?.ports?.[0]?.port}`);
+
+    step(3, `${MODEL} ${VERSIONS.first}: verified by the runtime pod's init container, served at the pod's address`);
+    const key = signingKey(join(dir, "pki"));
+    const [good, slow] = buildModels();
+    if (!good || !slow) throw new Error("the model generator lost a model");
+    const publish = (version: string, bytes: Uint8Array): PublishedArtifact =>
+      publishArtifact({
+        dir: site.registryDir,
+        baseUrl: site.registry.url,
+        model: MODEL,
+        version,
+        bytes,
+        privateKeyPem: key.privateKeyPem,
+      });
+    await core.createNamespace({ body: { metadata: { name: MODELS } } });
+    await core.createNamespacedSecret({
+      namespace: MODELS,
+      body: { metadata: { name: PUBLIC_KEY_REF.name }, stringData: { [PUBLIC_KEY_REF.key]: key.publicKeyPem } },
+    });
+    const model = (version: string, artifact: PublishedArtifact) =>
+      sampleModel({
+        namespace: MODELS,
+        name: MODEL,
+        version,
+        artifact,
+        slo: { p95LatencySeconds: 0.05 },
+        rollout: {
+          steps: [100],
+          pauseSeconds: 5,
+          analysis: { windowSeconds: 15, minSamples: 10, maxFailures: 1, maxInconclusive: 6, latencyTolerance: 3, maxErrorRatio: 0.2 },
+        },
+      });
+    const applied = Date.now();
+    await objects.createNamespacedCustomObject({ ...ref, body: model(VERSIONS.first, publish(VERSIONS.first, good.bytes)) });
+    const pod = await servingPod(core, { namespace: MODELS, model: MODEL, version: VERSIONS.first, node: site.node, timeoutMs: 300_000 });
+    const verify = pod.status?.initContainerStatuses?.find((s) => s.name === "verify-artifact")?.state?.terminated;
+    say(`  ${pod.metadata?.name} on ${site.node}: verify-artifact exited ${verify?.exitCode} (${verify?.reason})`);
+    const answer = await inferAt(pod, MODEL);
+    say(
+      `  POST http://${pod.status?.podIP}/v2/models/${MODEL}/infer -> ${answer.outputs.map((out) => `${out.name} [${out.shape.join("x")}]`).join(", ")}` +
+        ` (${((Date.now() - applied) / 1000).toFixed(1)}s after kubectl apply)`,
+    );
+
+    const roll = async (version: string, bytes: Uint8Array) => {
+      await objects.patchNamespacedCustomObject(
+        { ...ref, name: MODEL, body: { spec: model(version, publish(version, bytes)).spec } },
+        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+      );
+      const ended = await followRollout(version, { read, latency: () => modelLatency(prometheus, MODELS, MODEL), say });
+      say(`  => ${ended.status?.rollout?.phase}: ${ended.status?.rollout?.reason}`);
+    };
+    step(4, `${VERSIONS.good} (a good build): rolled out on the agent pod's measurements`);
+    await roll(VERSIONS.good, good.bytes);
+    step(5, `${VERSIONS.slow} (a slower build): rolled back automatically`);
+    await roll(VERSIONS.slow, slow.bytes);
+    const back = await servingPod(core, { namespace: MODELS, model: MODEL, version: VERSIONS.good, node: site.node, timeoutMs: 180_000 });
+    await inferAt(back, MODEL);
+    say(`  ${site.node} serves ${VERSIONS.good} again (${back.metadata?.name})`);
+
+    say(`
+Where to look:
+  export KUBECONFIG=${site.kubeconfig}
+  kubectl get pods -A -o wide                    # the platform and the runtime, on ${site.node}
+  kubectl describe edgemodel -n ${MODELS} ${MODEL}
+  ${prometheus.url}/graph?g0.expr=edgefleet_device_up`);
+    failed = false;
+    if (!o.once) {
+      say("\nEverything keeps running; Ctrl-C removes it.");
+      await new Promise<void>(() => {});
+    }
+  } finally {
+    if (o.once || failed) await stop();
+  }
+}
