@@ -32,7 +32,12 @@ async function install(options: InstallOptions): Promise<number> {
       requireSignature: options.requireSignature,
       reporter: new FailureReporter(log),
       log,
-      ...(options.ca !== undefined ? { fetchers: { https: { ca: options.ca } } } : {}),
+      fetchers: {
+        https: {
+          ...(options.ca === undefined ? {} : { ca: options.ca }),
+          ...(options.extraCa === undefined ? {} : { extraCa: options.extraCa }),
+        },
+      },
     });
     const outcome = await installer.install({ namespace, model, version, artifact });
     if (!outcome.installed) {
