@@ -20,7 +20,8 @@ export interface HttpsFetcherOptions extends RetryOptions {
 /** The `ca` option of each request: undefined for Node's default trust. */
 export function trustedCas({ ca, extraCa }: HttpsFetcherOptions): string[] | undefined {
   const base = typeof ca === "string" ? [ca] : ca === undefined ? undefined : [...ca];
-  // Node's `ca` replaces its roots rather than adding to them, so an addition names them too.
+  // Node's `ca` replaces its default trust rather than adding to it, so an addition names the
+  // bundled public roots too (NODE_EXTRA_CA_CERTS, which no edgefleet image sets, is then not read).
   return extraCa === undefined ? base : [...(base ?? rootCertificates), extraCa];
 }
 

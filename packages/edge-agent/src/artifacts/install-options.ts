@@ -54,7 +54,7 @@ needs no arguments. Installs on one node take turns through a lock file in the c
       type: "string",
       arg: "FILE",
       defaultText: `the PEM in ${ARTIFACT_CA_BUNDLE_ENV}`,
-      help: "PEM CA certificates trusted for https:// in addition to the system roots (or --ca-file): the operator's --artifact-ca-bundle",
+      help: "PEM CA certificates trusted for https:// in addition to Node's bundled public roots (or to --ca-file): the operator's --artifact-ca-bundle",
     },
   },
 });
