@@ -30,10 +30,11 @@ export interface TestServer {
 
 /**
  * A real HTTPS server (node:https, an Ed25519 certificate from the project's own PKI) serving
- * artifacts with Range support, and cutting connections mid-body on request.
+ * artifacts with Range support, and cutting connections mid-body on request. Servers of different
+ * `caSeed`s have certificates from different CAs.
  */
-export async function startServer(): Promise<TestServer> {
-  const issued = certificateAuthority("artifact-tests", "edgefleet artifact test CA").issue("localhost", ["localhost"]);
+export async function startServer(caSeed = "artifact-tests"): Promise<TestServer> {
+  const issued = certificateAuthority(caSeed, "edgefleet artifact test CA").issue("localhost", ["localhost"]);
   const routes = new Map<string, Route>();
   const requests: TestServer["requests"] = [];
   const server: Server = createServer({ cert: issued.cert, key: issued.key }, (req, res) => {

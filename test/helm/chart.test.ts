@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { rootCertificates } from "node:tls";
 import { parseConfig, platformManifests } from "@edgefleet/stacks";
 import { loadToolchain } from "@edgefleet/tools";
 import {
@@ -113,7 +114,7 @@ describe("the Helm chart", () => {
         version: "1.2.3",
         registry: "registry.factory.local/edgefleet",
         networkPolicies: true,
-        operator: { replicas: 1, logLevel: "debug" },
+        operator: { replicas: 1, logLevel: "debug", artifactCaBundle: `${rootCertificates[0]}\n${rootCertificates[1]}\n` },
         gateway: { replicas: 3, mqttClientSecret: "gw-cert" },
         broker: { tlsSecret: "broker-cert", image: "registry.factory.local/edgefleet/mosquitto:0.1.0" },
         agent: { hardwareClasses: ["jetson-orin", "my-fpga"] },
@@ -155,6 +156,9 @@ describe("the Helm chart", () => {
     expect(typo.output).toContain("at '/gateway': additional properties 'replica' not allowed");
     const untagged = install(...sets({ ...BASE, broker: { image: "eclipse-mosquitto" } }));
     expect(untagged.output).toContain("at '/broker/image': 'eclipse-mosquitto' does not match pattern");
+    // A path where the PEM text belongs (--set instead of --set-file).
+    const path = install(...sets({ ...BASE, operator: { artifactCaBundle: "site-ca.crt" } }));
+    expect(path.output).toContain("at '/operator/artifactCaBundle'");
     expect(helm("list", "--all-namespaces", "--short").output.trim()).toBe("");
   });
 

@@ -10,5 +10,11 @@ export const ARTIFACT_BLOBS_DIR = `${ARTIFACT_CACHE_DIR}/blobs/sha256`;
  */
 export const VERIFY_COMMAND = ["/nodejs/bin/node", "/app/install-artifact.mjs"];
 
+/**
+ * The install command's extra trust: PEM CA certificates (the operator's --artifact-ca-bundle) trusted
+ * for https:// artifacts in addition to the public roots, for artifact servers with a private CA.
+ */
+export const ARTIFACT_CA_BUNDLE_ENV = "EDGEFLEET_ARTIFACT_CA_BUNDLE";
+
 /** The user of edgefleet's distroless images; provisioning makes the cache directory theirs. */
 export const IMAGE_UID = 65532;

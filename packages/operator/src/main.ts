@@ -82,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
         }
       : {}),
     analysisIntervalMs: opts.analysisIntervalSeconds * 1000,
-    agentImage: opts.agentImage,
+    verifier: { image: opts.agentImage, ...(opts.artifactCaBundle === undefined ? {} : { caBundle: opts.artifactCaBundle }) },
   });
   log.info("rollout analysis", {
     source: opts.prometheusUrl ?? "none: steps advance on their pause alone",

@@ -1,6 +1,11 @@
-import { optionsOf } from "@edgefleet/kit";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { rootCertificates } from "node:tls";
+import { optionsOf, useTempDirs } from "@edgefleet/kit";
 import { describe, expect, it } from "vitest";
 import { parseOptions } from "./options.js";
+
+const tempDir = useTempDirs("operator-options");
 
 describe("operator options", () => {
   it("has client-go's leader election defaults and a modest request rate", () => {
@@ -16,6 +21,7 @@ describe("operator options", () => {
       prometheusTimeoutSeconds: 5,
       analysisIntervalSeconds: 10,
       agentImage: "ghcr.io/edgefleet/edge-agent:0.1.0",
+      artifactCaBundle: undefined,
     });
     expect(optionsOf(parseOptions(["--agent-image=registry.local:5000/edgefleet/edge-agent:0.2.0"], {})).agentImage).toBe(
       "registry.local:5000/edgefleet/edge-agent:0.2.0",
@@ -55,5 +61,24 @@ describe("operator options", () => {
   it("takes the kubeconfig from KUBECONFIG's first path when no flag names one", () => {
     expect(optionsOf(parseOptions([], { KUBECONFIG: "/a/config:/b/config" })).kubeconfig).toBe("/a/config");
     expect(optionsOf(parseOptions(["--kubeconfig", "/c"], { KUBECONFIG: "/a" })).kubeconfig).toBe("/c");
+  });
+
+  it("reads --artifact-ca-bundle at start, refusing a file that is missing, empty or holds no certificate", () => {
+    const dir = tempDir();
+    const file = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    };
+    const bundle = `${rootCertificates[0]}\n${rootCertificates[1]}\n`;
+    expect(optionsOf(parseOptions([`--artifact-ca-bundle=${file("ca.pem", bundle)}`], {})).artifactCaBundle).toBe(bundle);
+    expect(() => parseOptions([`--artifact-ca-bundle=${join(dir, "missing.pem")}`], {})).toThrow(
+      /^--artifact-ca-bundle cannot be read: ENOENT/,
+    );
+    expect(() => parseOptions([`--artifact-ca-bundle=${file("empty.pem", "\n")}`], {})).toThrow(
+      `--artifact-ca-bundle ${join(dir, "empty.pem")} is empty`,
+    );
+    expect(() =>
+      parseOptions([`--artifact-ca-bundle=${file("key.pem", "-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n")}`], {}),
+    ).toThrow(`--artifact-ca-bundle ${join(dir, "key.pem")} holds no PEM certificate`);
   });
 });

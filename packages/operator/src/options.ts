@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { command, type Level, LOG_LEVEL_FLAG, MAX_EVENT_LOOP_LAG_FLAG, type Parsed } from "@edgefleet/kit";
+import { certificateBundle, command, type Level, LOG_LEVEL_FLAG, MAX_EVENT_LOOP_LAG_FLAG, type Parsed, readFlagFile } from "@edgefleet/kit";
 import { leaseTimingsProblem } from "@edgefleet/kube";
 import { DEFAULT_AGENT_IMAGE } from "./planner/artifact-volume.js";
 
@@ -75,6 +75,12 @@ reports where they run in each EdgeModel's status.`,
       },
       help: "edge-agent image whose verify-artifact init container checks each model file before its runtime starts",
     },
+    "artifact-ca-bundle": {
+      type: "string",
+      arg: "FILE",
+      defaultText: "none: the public roots only",
+      help: "PEM CA certificates every verify-artifact init container trusts for https:// artifacts in addition to the public roots (artifact servers with a private CA); read at start, a change rolls every runtime pod",
+    },
   },
   footer: `Environment:
   OTEL_EXPORTER_OTLP_ENDPOINT   send traces (reconciles, planning, API writes, analysis queries) over OTLP
@@ -108,6 +114,8 @@ export interface OperatorOptions {
   prometheusTimeoutSeconds: number;
   analysisIntervalSeconds: number;
   agentImage: string;
+  /** The checked PEM of --artifact-ca-bundle. */
+  artifactCaBundle: string | undefined;
 }
 
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): Parsed<OperatorOptions> {
@@ -139,6 +147,12 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       prometheusTimeoutSeconds: v["prometheus-timeout"],
       analysisIntervalSeconds: v["analysis-interval"],
       agentImage: v["agent-image"],
+      artifactCaBundle: caBundle(v["artifact-ca-bundle"]),
     };
   });
+}
+
+function caBundle(file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  return certificateBundle(readFlagFile("artifact-ca-bundle", file).toString("utf8"), `--artifact-ca-bundle ${file}`);
 }

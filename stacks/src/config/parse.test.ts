@@ -1,3 +1,4 @@
+import { rootCertificates } from "node:tls";
 import { describe, expect, it } from "vitest";
 import { HARDWARE_CLASSES } from "../k3s/hardware.js";
 import { ConfigError, DEFAULT_K3S_VERSION, DEFAULTS, parseConfig } from "./parse.js";
@@ -114,7 +115,7 @@ describe("parseConfig", () => {
       }),
     ).toEqual([
       expect.stringMatching(/^edgefleet:namepsace: unknown key \(did you mean namespace\?\)/),
-      "edgefleet:operator.replica: unknown key (did you mean replicas?); known keys: replicas, logLevel",
+      "edgefleet:operator.replica: unknown key (did you mean replicas?); known keys: replicas, logLevel, artifactCaBundle",
     ]);
   });
 
@@ -281,6 +282,26 @@ describe("parseConfig", () => {
     // A protocol with nowhere to send to: refused, naming both ways out.
     expect(problems(monitoring({ otlpProtocol: "grpc" }))).toEqual([
       `edgefleet:monitoring.otlpProtocol: only applies with edgefleet:monitoring.otlpEndpoint: set the collector's URL too, ${example}, or remove it with \`pulumi config rm --path 'edgefleet:monitoring.otlpProtocol'\``,
+    ]);
+  });
+
+  it("takes an optional artifact CA bundle, PEM certificates only", () => {
+    const adopt = { "edgefleet:cluster": json({ site: "factory-a" }), "edgefleet:monitoring": json({ rolloutAnalysis: false }) };
+    const operator = (o: Record<string, unknown>) => ({ ...adopt, "edgefleet:operator": json(o) });
+    const [first = "", second = ""] = rootCertificates;
+    const bundle = `${first}\n${second}\n`;
+    expect(parseConfig(operator({ artifactCaBundle: bundle }), new Set()).platform.operator).toEqual({
+      ...DEFAULTS.operator,
+      artifactCaBundle: bundle,
+    });
+    expect(parseConfig(operator({}), new Set()).platform.operator).not.toHaveProperty("artifactCaBundle");
+    const what = "must be one or more PEM certificates (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----)";
+    // A key, or a path where the PEM text belongs, is refused naming the field.
+    expect(problems(operator({ artifactCaBundle: "-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n" }))).toEqual([
+      expect.stringMatching(new RegExp(`^edgefleet:operator.artifactCaBundle: ${what.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`)),
+    ]);
+    expect(problems(operator({ artifactCaBundle: "/etc/ssl/site-ca.pem" }))).toEqual([
+      `edgefleet:operator.artifactCaBundle: ${what}, got "/etc/ssl/site-ca.pem"`,
     ]);
   });
 

@@ -154,7 +154,11 @@ function parsePlatform(p: Problems, v: Map<Key, unknown>, cluster: ExistingClust
     registry: top("registry", S.registry),
     catalog: top("catalog", S.catalog),
     networkPolicies: top("networkPolicies", S.networkPolicies),
-    operator: { replicas: opt(op, "replicas", O.replicas, "operator"), logLevel: opt(op, "logLevel", O.logLevel, "operator") },
+    operator: {
+      replicas: opt(op, "replicas", O.replicas, "operator"),
+      logLevel: opt(op, "logLevel", O.logLevel, "operator"),
+      ...artifactCaBundle(p, op),
+    },
     gateway: {
       enabled: opt(gw, "enabled", G.enabled, "gateway"),
       replicas: opt(gw, "replicas", G.replicas, "gateway"),
@@ -173,6 +177,13 @@ function parsePlatform(p: Problems, v: Map<Key, unknown>, cluster: ExistingClust
       ...otlp(p, mon),
     },
   };
+}
+
+/** Optional: without it the runtime pods trust the public roots alone. */
+function artifactCaBundle(p: Problems, op: Obj): { artifactCaBundle?: string } {
+  if (!("artifactCaBundle" in op)) return {};
+  const pem = field(p, S.operator.fields.artifactCaBundle, op.artifactCaBundle, `${k("operator")}.artifactCaBundle`);
+  return pem === undefined ? {} : { artifactCaBundle: pem };
 }
 
 /** MONITORING_RULES.analysis, with the commands that fix a stack. */

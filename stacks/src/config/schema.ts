@@ -1,4 +1,5 @@
 import { IMAGE_REGISTRY, IMAGE_VERSION } from "@edgefleet/api";
+import { PEM_CERTIFICATE } from "@edgefleet/kit";
 import { HARDWARE_CLASSES } from "../k3s/hardware.js";
 import { LOG_LEVELS, OTLP_PROTOCOLS } from "../platform/args.js";
 import { MOSQUITTO_IMAGE } from "../platform/contract.js";
@@ -49,6 +50,12 @@ export const IMAGE: Pattern = {
   what: "an image reference with a tag or a digest, such as eclipse-mosquitto:2.0.20 or registry.example.com/edgefleet/mosquitto:0.1.0",
 };
 
+/** One or more PEM certificates and nothing else (the operator then checks that each parses). */
+export const PEM_CERTIFICATES: Pattern = {
+  re: new RegExp(`^\\s*(?:${PEM_CERTIFICATE.source}\\s*)+$`),
+  what: "one or more PEM certificates (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----)",
+};
+
 /** The Prometheus of a site with kube-prometheus-stack, as an example in errors. */
 export const PROMETHEUS_URL_EXAMPLE = "http://prometheus-operated.monitoring.svc:9090";
 /** An OpenTelemetry Collector's OTLP/HTTP receiver, as an example in errors. */
@@ -81,6 +88,12 @@ export const PLATFORM_SCHEMA = {
   operator: section("The operator (a Deployment electing its leader through a Lease).", {
     replicas: { kind: "integer", min: 1, max: 5, default: 2, description: "2 or more for a standby that takes over through the Lease." },
     logLevel: { kind: "enum", values: LOG_LEVELS, default: "info", description: "The operator's --log-level." },
+    artifactCaBundle: {
+      kind: "string",
+      pattern: PEM_CERTIFICATES,
+      description:
+        "PEM CA certificates that every runtime pod's artifact download (its verify-artifact init container) trusts in addition to the public roots, for artifact servers with a private CA: a ConfigMap mounted into the operator as its --artifact-ca-bundle. Changing it restarts the operator and rolls every runtime pod.",
+    },
   }),
   gateway: section("The telemetry gateway: node telemetry from the broker, served to Prometheus. Needs the broker.", {
     enabled: bool("Deploy the telemetry gateway.", true),

@@ -22,6 +22,8 @@ export interface PlatformArgs {
     /** 2 or more for a standby that takes over through the Lease. */
     readonly replicas: number;
     readonly logLevel: LogLevel;
+    /** PEM CA certificates trusted for artifact downloads besides the public roots (the operator's --artifact-ca-bundle). */
+    readonly artifactCaBundle?: string;
   };
   /** Receives node telemetry from the broker and serves it to Prometheus. */
   readonly gateway: {

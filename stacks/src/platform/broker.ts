@@ -28,6 +28,11 @@ export const brokerDnsNames = (namespace: string) => [`${BROKER}.${namespace}.sv
  */
 export const CONFIG_HASH = "edgefleet.io/config-hash";
 
+/** The CONFIG_HASH annotation of a ConfigMap's data. */
+export const configHash = (data: Record<string, string>) => ({
+  [CONFIG_HASH]: createHash("sha256").update(JSON.stringify(data)).digest("hex").slice(0, 16),
+});
+
 /** Mosquitto over TLS with client certificates and the per-node ACL (see mosquitto.ts). */
 export function brokerManifests(a: BrokerConfig): Manifest[] {
   const labels = componentLabels(BROKER);
@@ -47,7 +52,7 @@ export function brokerManifests(a: BrokerConfig): Manifest[] {
         template: {
           metadata: {
             labels,
-            annotations: { [CONFIG_HASH]: createHash("sha256").update(JSON.stringify(data)).digest("hex").slice(0, 16) },
+            annotations: configHash(data),
           },
           spec: {
             serviceAccountName: BROKER,

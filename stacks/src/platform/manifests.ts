@@ -47,6 +47,7 @@ export function platformManifests(args: Omit<PlatformArgs, "mqttCa">): PlatformM
       agentImage: img(IMAGE_NAMES.agent),
       replicas: args.operator.replicas,
       logLevel: args.operator.logLevel,
+      ...(args.operator.artifactCaBundle === undefined ? {} : { artifactCaBundle: args.operator.artifactCaBundle }),
       ...(prometheusUrl === undefined ? {} : { prometheusUrl }),
       ...(otlp === undefined ? {} : { otlp }),
       clusterPrefix: namespace,

@@ -1,6 +1,7 @@
 import { GROUP, OPERATOR_NODE_OPTIONS } from "@edgefleet/api";
 import type * as k8s from "@pulumi/kubernetes";
 import type { LogLevel, OtlpExport } from "./args.js";
+import { configHash } from "./broker.js";
 import { HTTP_PORT } from "./contract.js";
 import { type Manifest, manifest } from "./manifest.js";
 import { componentLabels, edgefleetPodTemplate, fieldEnv, nodeOptionsEnv, resources, selectorLabels } from "./pod.js";
@@ -17,6 +18,12 @@ export interface OperatorConfig {
   readonly agentImage: string;
   readonly replicas: number;
   readonly logLevel: LogLevel;
+  /**
+   * PEM CA certificates trusted for artifact downloads besides the public roots: a ConfigMap of the
+   * operator's name, mounted and passed as --artifact-ca-bundle. The operator reads it at start, so
+   * its hash in the pod template restarts the operator when it changes.
+   */
+  readonly artifactCaBundle?: string;
   /** Prometheus for rollout analysis (--prometheus-url); without it steps advance on their pauses alone. */
   readonly prometheusUrl?: string;
   /** Collector for its traces; without it the operator traces nothing. */
@@ -26,6 +33,10 @@ export interface OperatorConfig {
 }
 
 export const OPERATOR = "edgefleet-operator";
+
+const ARTIFACT_CA_VOLUME = "artifact-ca";
+const ARTIFACT_CA_DIR = "/etc/edgefleet/artifact-ca";
+const ARTIFACT_CA_KEY = "artifact-ca-bundle.pem";
 
 /**
  * What the operator may do, and nothing more: read the fleet (Nodes) and the catalog, manage its
@@ -57,7 +68,9 @@ export function operatorManifests(a: OperatorConfig): Manifest[] {
   const metadata = { name: OPERATOR, namespace: a.namespace, labels };
   const selector = selectorLabels(OPERATOR);
   const serviceAccount = { name: OPERATOR, namespace: a.namespace };
+  const caData = a.artifactCaBundle === undefined ? undefined : { [ARTIFACT_CA_KEY]: a.artifactCaBundle };
   return [
+    ...(caData ? [manifest("v1", "ConfigMap", { metadata, data: caData })] : []),
     manifest("v1", "ServiceAccount", { metadata }),
     ...clusterGrant({ name: `${a.clusterPrefix}-operator`, labels, rules: OPERATOR_CLUSTER_RULES, serviceAccount }),
     // An empty spec: the elected replica owns every field of it.
@@ -85,6 +98,7 @@ export function operatorManifests(a: OperatorConfig): Manifest[] {
         selector: { matchLabels: selector },
         template: edgefleetPodTemplate({
           component: OPERATOR,
+          ...(caData ? { annotations: configHash(caData) } : {}),
           serviceAccountName: OPERATOR,
           apiAccess: true,
           container: {
@@ -100,6 +114,7 @@ export function operatorManifests(a: OperatorConfig): Manifest[] {
               `--http-address=0.0.0.0:${HTTP_PORT}`,
               `--agent-image=${a.agentImage}`,
               ...(a.prometheusUrl === undefined ? [] : [`--prometheus-url=${a.prometheusUrl}`]),
+              ...(caData ? [`--artifact-ca-bundle=${ARTIFACT_CA_DIR}/${ARTIFACT_CA_KEY}`] : []),
             ],
             env: [
               fieldEnv("POD_NAMESPACE", "metadata.namespace"),
@@ -119,7 +134,9 @@ export function operatorManifests(a: OperatorConfig): Manifest[] {
             // heap). The limit leaves ~90 MiB above that, so V8 collects, or fails with its own
             // heap-limit error in the log, before the kernel's OOM kill.
             resources: resources({ request: "50m", limit: "500m" }, { request: "64Mi", limit: "320Mi" }),
+            ...(caData ? { mounts: [{ name: ARTIFACT_CA_VOLUME, mountPath: ARTIFACT_CA_DIR, readOnly: true }] } : {}),
           },
+          ...(caData ? { volumes: [{ name: ARTIFACT_CA_VOLUME, configMap: { name: OPERATOR } }] } : {}),
           pod: {
             // Standbys on other nodes, so losing one device does not lose the operator.
             affinity: {

@@ -1,9 +1,11 @@
 import { X509Certificate } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { allCRDs, DEFAULT_RUNTIMES, OPERATOR_NODE_OPTIONS } from "@edgefleet/api";
 import { dashboardFiles, ruleFiles } from "@edgefleet/dashboards";
 import { parseOptions as parseAgentOptions } from "@edgefleet/edge-agent";
 import { parseGatewayOptions } from "@edgefleet/gateway";
-import { optionsOf, tracingEnabled, tracingProblems } from "@edgefleet/kit";
+import { optionsOf, tracingEnabled, tracingProblems, useTempDirs } from "@edgefleet/kit";
 import { parseOptions } from "@edgefleet/operator";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -14,6 +16,7 @@ import { RAPL_READER_GID } from "./agent.js";
 import { OTLP_PROTOCOLS, type PlatformArgs } from "./args.js";
 import { Platform } from "./platform.js";
 
+const tempDir = useTempDirs("platform-artifact-ca");
 let recorder: Awaited<ReturnType<typeof recordResources>>;
 beforeAll(async () => {
   recorder = await recordResources();
@@ -162,6 +165,50 @@ describe("Platform", () => {
     // What is not V8's old space (code, buffers, young generation) was at least 70 MiB at 10,000
     // models: 231 MiB resident with old space capped at 160.
     expect(limitMiB - oldSpaceMiB).toBeGreaterThanOrEqual(128);
+  });
+
+  it("gives the operator the artifact CA bundle as a mounted ConfigMap, its --artifact-ca-bundle, and restarts it when it changes", async () => {
+    // Unset: no ConfigMap, no flag; the runtime pods trust the public roots alone.
+    expect(ofType(all, "kubernetes:core/v1:ConfigMap").map((r) => r.name)).not.toContain("ef-operator");
+    expect(
+      optionsOf(parseOptions(podOf(one(all, "kubernetes:apps/v1:Deployment", "ef-operator")).containers[0]?.args ?? [], {}))
+        .artifactCaBundle,
+    ).toBeUndefined();
+
+    const bundle = (seed: string) => certificateAuthority(seed, "site artifact CA").cert;
+    const deploy = async (name: string, artifactCaBundle: string) => {
+      const rs = await platform(name, { operator: { ...ARGS.operator, artifactCaBundle } });
+      const template = (
+        one(rs, "kubernetes:apps/v1:Deployment", `${name}-operator`).inputs.spec as {
+          template: {
+            metadata: { annotations: Record<string, string> };
+            spec: Pod & { volumes: { name: string; configMap?: { name: string } }[] };
+          };
+        }
+      ).template;
+      const configMap = one(rs, "kubernetes:core/v1:ConfigMap", `${name}-operator`).inputs as {
+        metadata: { name: string; namespace: string };
+        data: Record<string, string>;
+      };
+      return { template, configMap };
+    };
+    const { template, configMap } = await deploy("ef-artifact-ca", bundle("artifact-ca-seed-1"));
+    expect(configMap.metadata).toMatchObject({ name: "edgefleet-operator", namespace: "edgefleet-system" });
+    expect(template.spec.volumes).toContainEqual({ name: "artifact-ca", configMap: { name: "edgefleet-operator" } });
+    const [container] = template.spec.containers;
+    const mount = container?.volumeMounts?.find((m) => m.name === "artifact-ca");
+    expect(mount).toMatchObject({ readOnly: true });
+    // The flag names the file the mount puts there, and the operator reads it back as the bundle.
+    const dir = tempDir();
+    for (const [key, text] of Object.entries(configMap.data)) writeFileSync(join(dir, key), text);
+    const args = (container?.args ?? []).map((a) => a.replace(mount?.mountPath ?? "", dir));
+    expect(optionsOf(parseOptions(args, {})).artifactCaBundle).toBe(bundle("artifact-ca-seed-1"));
+    // The operator reads the file at start only: a new bundle changes its pod template.
+    const rotated = await deploy("ef-artifact-ca-2", bundle("artifact-ca-seed-2"));
+    expect(rotated.template.metadata.annotations["edgefleet.io/config-hash"]).toMatch(/^[0-9a-f]{16}$/);
+    expect(rotated.template.metadata.annotations["edgefleet.io/config-hash"]).not.toBe(
+      template.metadata.annotations["edgefleet.io/config-hash"],
+    );
   });
 
   it("offers only OTLP protocols the operator's tracing accepts", () => {

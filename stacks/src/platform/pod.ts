@@ -70,6 +70,8 @@ export interface EdgefleetPod {
   readonly component: string;
   /** Pod labels beyond the component's, e.g. what tells apart the pods of sibling workloads. */
   readonly labels?: Record<string, string>;
+  /** Pod annotations beyond the scrape ones, e.g. a config hash that rolls the pods when it changes. */
+  readonly annotations?: Record<string, string>;
   readonly serviceAccountName: string;
   /** Mount the service-account token: only the operator and the agents talk to the API server. */
   readonly apiAccess: boolean;
@@ -93,7 +95,10 @@ export interface EdgefleetPod {
 export function edgefleetPodTemplate(p: EdgefleetPod): core.v1.PodTemplateSpec {
   const c = p.container;
   return {
-    metadata: { labels: { ...componentLabels(p.component), ...p.labels }, annotations: scrapeAnnotations(HTTP_PORT) },
+    metadata: {
+      labels: { ...componentLabels(p.component), ...p.labels },
+      annotations: { ...scrapeAnnotations(HTTP_PORT), ...p.annotations },
+    },
     spec: {
       serviceAccountName: p.serviceAccountName,
       automountServiceAccountToken: p.apiAccess,

@@ -152,6 +152,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions & { freeP
           `--http-address=127.0.0.1:${ports.operator}`,
           `--prometheus-url=${prometheus.url}`,
           `--analysis-interval=${options.analysisIntervalSeconds ?? 10}`,
+          // The local registry's certificate is from this CA: real runtime pods' installs must trust it.
+          `--artifact-ca-bundle=${pki.caFile}`,
           ...(options.operatorArgs ?? []),
         ]),
         // Configured as in a cluster: the standard variables only (docs/tracing.md).

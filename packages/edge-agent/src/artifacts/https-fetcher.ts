@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { request } from "node:https";
+import { rootCertificates } from "node:tls";
 import type { Fetcher, FetchRequest } from "./fetcher.js";
 import { ArtifactRefusal } from "./refusal.js";
 import { type RetryOptions, resolveRetry } from "./retry.js";
@@ -7,8 +8,21 @@ import { type RetryOptions, resolveRetry } from "./retry.js";
 export interface HttpsFetcherOptions extends RetryOptions {
   /** PEM CA certificate(s) trusted instead of the system roots, for a private artifact server. */
   ca?: string | readonly string[];
+  /**
+   * PEM CA certificate(s) trusted in addition to `ca`, or to Node's bundled public roots without it:
+   * the platform's bundle for artifact servers with a private CA, public ones still trusted.
+   */
+  extraCa?: string;
   /** An attempt that receives nothing for this long (connecting included) is cut and retried. */
   idleTimeoutMs?: number;
+}
+
+/** The `ca` option of each request: undefined for Node's default trust. */
+export function trustedCas({ ca, extraCa }: HttpsFetcherOptions): string[] | undefined {
+  const base = typeof ca === "string" ? [ca] : ca === undefined ? undefined : [...ca];
+  // Node's `ca` replaces its default trust rather than adding to it, so an addition names the
+  // bundled public roots too (NODE_EXTRA_CA_CERTS, which no edgefleet image sets, is then not read).
+  return extraCa === undefined ? base : [...(base ?? rootCertificates), extraCa];
 }
 
 /** A failure worth another attempt: the network, a timeout, a busy or broken server. */
@@ -39,7 +53,7 @@ function sizeMismatch(uri: string, total: number | undefined, sizeBytes: number 
 export function httpsFetcher(options: HttpsFetcherOptions = {}): Fetcher {
   const retry = resolveRetry(options);
   const idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
-  const ca = typeof options.ca === "string" ? options.ca : options.ca === undefined ? undefined : [...options.ca];
+  const ca = trustedCas(options);
 
   function attempt(req: FetchRequest): Promise<void> {
     const { uri, sink, sizeBytes } = req;

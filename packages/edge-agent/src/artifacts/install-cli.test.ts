@@ -101,6 +101,14 @@ describe("install-cli", () => {
     expect(inbox.take(64)).toEqual([]);
   }, 60_000);
 
+  it("exits 1 once its download retries are spent, not 0 in the middle of one", async () => {
+    const env = publish(tempDir(), generateSigningKey(), "detector", "1.0.0");
+    // Nothing listens on port 1: every attempt fails at once and the command sleeps between them.
+    const result = await run({ ...env, EDGEFLEET_ARTIFACT_URI: "https://127.0.0.1:1/detector.onnx" }, ["--cache-dir", tempDir()]);
+    expect(result.code).toBe(1);
+    expect(result.lines.at(-1)).toMatchObject({ level: "error", reason: "download-failed" });
+  }, 60_000);
+
   it("refuses an unsigned artifact unless --allow-unsigned, and names a missing flag with exit 2", async () => {
     const [dir, root] = [tempDir(), tempDir()];
     const {

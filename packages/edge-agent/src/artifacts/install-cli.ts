@@ -32,7 +32,12 @@ async function install(options: InstallOptions): Promise<number> {
       requireSignature: options.requireSignature,
       reporter: new FailureReporter(log),
       log,
-      ...(options.ca !== undefined ? { fetchers: { https: { ca: options.ca } } } : {}),
+      fetchers: {
+        https: {
+          ...(options.ca === undefined ? {} : { ca: options.ca }),
+          ...(options.extraCa === undefined ? {} : { extraCa: options.extraCa }),
+        },
+      },
     });
     const outcome = await installer.install({ namespace, model, version, artifact });
     if (!outcome.installed) {
@@ -53,12 +58,18 @@ async function main(argv: string[]): Promise<number> {
   return typeof options === "number" ? options : install(options);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    console.error(JSON.stringify({ ts: new Date().toISOString(), level: "error", msg: "artifact install failed", error: String(err) }));
-    process.exitCode = 1;
-  },
-);
+// A pending promise does not keep Node running, and the download's retry sleeps are unref'd (the
+// agent must not wait on them to exit): without this timer the command exited 0 in the middle of
+// a retry, and the runtime started on an artifact never verified.
+const running = setInterval(() => {}, 60_000);
+main(process.argv.slice(2))
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      console.error(JSON.stringify({ ts: new Date().toISOString(), level: "error", msg: "artifact install failed", error: String(err) }));
+      process.exitCode = 1;
+    },
+  )
+  .finally(() => clearInterval(running));

@@ -1,4 +1,5 @@
-import { command, type Parsed, readFlagFile } from "@edgefleet/kit";
+import { ARTIFACT_CA_BUNDLE_ENV } from "@edgefleet/api";
+import { certificateBundle, command, type Parsed, readFlagFile } from "@edgefleet/kit";
 import { DEFAULT_CACHE_MAX_BYTES } from "./cache.js";
 import type { ArtifactSpec } from "./installer.js";
 
@@ -49,6 +50,12 @@ needs no arguments. Installs on one node take turns through a lock file in the c
       section: "Downloads",
       help: "PEM certificates trusted for https:// instead of the system roots",
     },
+    "extra-ca-file": {
+      type: "string",
+      arg: "FILE",
+      defaultText: `the PEM in ${ARTIFACT_CA_BUNDLE_ENV}`,
+      help: "PEM CA certificates trusted for https:// in addition to Node's bundled public roots (or to --ca-file): the operator's --artifact-ca-bundle",
+    },
   },
 });
 
@@ -64,6 +71,7 @@ export interface InstallOptions {
   cacheMaxBytes: number;
   lockTimeoutMs: number;
   ca: string | undefined;
+  extraCa: string | undefined;
 }
 
 export function parseInstallOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): Parsed<InstallOptions> {
@@ -95,8 +103,16 @@ export function parseInstallOptions(argv: string[], env: NodeJS.ProcessEnv = pro
         cacheMaxBytes: v["cache-max-bytes"],
         lockTimeoutMs: v["lock-timeout"],
         ca: v["ca-file"] === undefined ? undefined : readFlagFile("ca-file", v["ca-file"]).toString("utf8"),
+        extraCa: extraCa(v["extra-ca-file"], env),
       };
     },
     env,
   );
+}
+
+/** The bundle of --extra-ca-file, else of the operator's env; checked, so a bad one fails as bad flags (exit 2). */
+function extraCa(file: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  if (file !== undefined) return certificateBundle(readFlagFile("extra-ca-file", file).toString("utf8"), `--extra-ca-file ${file}`);
+  const pem = env[ARTIFACT_CA_BUNDLE_ENV];
+  return pem ? certificateBundle(pem, ARTIFACT_CA_BUNDLE_ENV) : undefined;
 }

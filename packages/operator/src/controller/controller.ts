@@ -7,6 +7,7 @@ import { defaultRateLimiter, Informer, type InformerHandlers, objectKey, RateLim
 import type { V1DaemonSet, V1Node } from "@kubernetes/client-node";
 import { SpanStatusCode, type Tracer } from "@opentelemetry/api";
 import type { ControllerRecorders } from "../observe/metrics.js";
+import type { Verifier } from "../planner/artifact-volume.js";
 import { cpuFallback } from "../planner/plan.js";
 import { RolloutEngine } from "../rollout/engine.js";
 import type { MetricsSource } from "../rollout/metrics-source.js";
@@ -39,8 +40,8 @@ export interface ControllerOptions {
   metricsSource?: MetricsSource;
   /** Time between two analyses of a rollout step (default 10 s). */
   analysisIntervalMs?: number;
-  /** The edge-agent image of every runtime pod's verify-artifact init container (default DEFAULT_AGENT_IMAGE). */
-  agentImage?: string;
+  /** How every runtime pod's verify-artifact init container runs (default DEFAULT_VERIFIER). */
+  verifier?: Verifier;
 }
 
 /**
@@ -117,7 +118,7 @@ export class EdgeModelController {
       intervalMs: options.analysisIntervalMs ?? 10_000,
       metrics: metrics.rollouts,
       clock,
-      ...(options.agentImage === undefined ? {} : { agentImage: options.agentImage }),
+      ...(options.verifier === undefined ? {} : { verifier: options.verifier }),
       tracer: options.tracer,
     });
     this.#reconciler = new Reconciler({

@@ -1,7 +1,23 @@
-import { ARTIFACT_CACHE_DIR, IMAGE_NAMES, IMAGE_UID, imageReference, VERIFY_COMMAND } from "@edgefleet/api";
+import { ARTIFACT_CA_BUNDLE_ENV, ARTIFACT_CACHE_DIR, IMAGE_NAMES, IMAGE_UID, imageReference, VERIFY_COMMAND } from "@edgefleet/api";
 import type { V1Container, V1EnvVar, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
 
 export const DEFAULT_AGENT_IMAGE = imageReference(IMAGE_NAMES.agent);
+
+/** How every runtime pod's verify-artifact init container runs: the platform's settings, the same for all models. */
+export interface Verifier {
+  /** The edge-agent image whose install command verifies the artifact (the operator's --agent-image). */
+  image: string;
+  /**
+   * PEM CA certificates the install trusts for https:// in addition to the public roots (the
+   * operator's --artifact-ca-bundle). It travels in the pod template's env, not a volume: models live
+   * in their own namespaces and a pod cannot mount a ConfigMap of the platform's. So changing it
+   * changes every runtime pod's template and rolls them all, as a new --agent-image does; CA
+   * rotations are rare, and add the new CA before the server's certificate moves to it.
+   */
+  caBundle?: string;
+}
+
+export const DEFAULT_VERIFIER: Verifier = { image: DEFAULT_AGENT_IMAGE };
 
 export const VERIFY_CONTAINER = "verify-artifact";
 const VOLUME = "artifact-cache";
@@ -20,13 +36,13 @@ export function artifactCacheMount(readOnly: boolean): V1VolumeMount {
  * signature) and active in the node's cache, so a runtime never starts on an unverified file.
  * Installs of the node's pods take turns through a lock file in the cache.
  */
-export function verifyArtifactContainer(agentImage: string, env: V1EnvVar[]): V1Container {
+export function verifyArtifactContainer(verifier: Verifier, env: V1EnvVar[]): V1Container {
   return {
     name: VERIFY_CONTAINER,
-    image: agentImage,
+    image: verifier.image,
     command: VERIFY_COMMAND,
     args: [`--cache-dir=${ARTIFACT_CACHE_DIR}`],
-    env,
+    env: verifier.caBundle === undefined ? env : [...env, { name: ARTIFACT_CA_BUNDLE_ENV, value: verifier.caBundle }],
     volumeMounts: [artifactCacheMount(false)],
     // Requests count toward the pod's scheduling only as far as they exceed the runtime's.
     resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },

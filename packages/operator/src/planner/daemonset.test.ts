@@ -102,27 +102,36 @@ describe("the DaemonSets of a model not in a rollout", () => {
     // Same model contract as the runtime (which adds only its own env before it).
     const edgefleet = (runtime?.env ?? []).filter((e) => e.name.startsWith("EDGEFLEET_"));
     expect(verify?.env).toEqual(edgefleet);
+    // No --artifact-ca-bundle: the install trusts the public roots alone.
+    expect(verify?.env?.map((e) => e.name)).not.toContain("EDGEFLEET_ARTIFACT_CA_BUNDLE");
     expect(verify?.env?.map((e) => e.name)).toEqual(expect.arrayContaining(["EDGEFLEET_MODEL", "EDGEFLEET_ARTIFACT_SHA256"]));
     // The runtime reads the verified blob only, through a read-only mount of the same cache.
     expect(runtime?.volumeMounts).toEqual([{ name: "artifact-cache", mountPath: "/var/lib/edgefleet/artifacts", readOnly: true }]);
     expect(runtime?.args).toContain("--model-path=/var/lib/edgefleet/artifacts/blobs/sha256/$(EDGEFLEET_ARTIFACT_SHA256)");
   });
 
-  it("runs the verify-artifact container from the agent image it is given, on both tracks", () => {
+  it("runs the verify-artifact container from the verifier it is given, on both tracks, with its CA bundle", () => {
     const model = edgeModel();
     const nodes = [classNode("x86-cpu", 1)];
     const placed = plan({ model, runtimes, nodes }).classes.find((c) => c.placed);
     if (!placed?.placed) throw new Error("not placed");
+    const caBundle = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    const verifier = { image: "registry.local/edge-agent:dev", caBundle };
     for (const track of ["stable", "canary"] as const) {
-      const ds = desiredDaemonSet({ model, placement: placed, track, nodes: {}, agentImage: "registry.local/edge-agent:dev" });
-      expect(ds.spec?.template.spec?.initContainers?.map((c) => c.image)).toEqual(["registry.local/edge-agent:dev"]);
+      const pod = desiredDaemonSet({ model, placement: placed, track, nodes: {}, verifier }).spec?.template.spec;
+      expect(pod?.initContainers?.map((c) => c.image)).toEqual(["registry.local/edge-agent:dev"]);
+      // The bundle is the install's alone: the runtime downloads nothing.
+      expect(pod?.initContainers?.[0]?.env?.at(-1)).toEqual({ name: "EDGEFLEET_ARTIFACT_CA_BUNDLE", value: caBundle });
+      expect(pod?.containers[0]?.env?.map((e) => e.name)).not.toContain("EDGEFLEET_ARTIFACT_CA_BUNDLE");
     }
     const workloads = desiredWorkloads({
       stable: { model, plan: plan({ model, runtimes, nodes }) },
       previousCanaries: () => [],
-      agentImage: "registry.local/edge-agent:dev",
+      verifier,
     });
-    expect(workloads.daemonSets[0]?.spec?.template.spec?.initContainers?.[0]?.image).toBe("registry.local/edge-agent:dev");
+    const init = workloads.daemonSets[0]?.spec?.template.spec?.initContainers?.[0];
+    expect(init?.image).toBe("registry.local/edge-agent:dev");
+    expect(init?.env?.find((e) => e.name === "EDGEFLEET_ARTIFACT_CA_BUNDLE")?.value).toBe(caBundle);
   });
 
   it("passes a signature's URI and public key Secret to the runtime and to the verification", () => {

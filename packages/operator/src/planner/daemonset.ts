@@ -2,7 +2,7 @@ import type { EdgeModel, EdgeRuntime } from "@edgefleet/api";
 import { API_VERSION, LABELS, MANAGER } from "@edgefleet/api";
 import type { V1Affinity, V1DaemonSet, V1OwnerReference, V1Probe } from "@kubernetes/client-node";
 import { ROLLOUT_LABELS, type Track } from "../rollout/vocabulary.js";
-import { artifactCacheMount, artifactCacheVolume, DEFAULT_AGENT_IMAGE, verifyArtifactContainer } from "./artifact-volume.js";
+import { artifactCacheMount, artifactCacheVolume, DEFAULT_VERIFIER, type Verifier, verifyArtifactContainer } from "./artifact-volume.js";
 import { modelEnv } from "./model-env.js";
 import { childName } from "./names.js";
 import type { PlacedClass } from "./plan.js";
@@ -29,8 +29,8 @@ export interface WorkloadSpec {
   placement: PlacedClass;
   track: Track;
   nodes: NodeNames;
-  /** The edge-agent image whose install command verifies the artifact before the runtime starts. */
-  agentImage?: string;
+  /** How the init container verifies the artifact before the runtime starts (default: DEFAULT_VERIFIER). */
+  verifier?: Verifier;
 }
 
 /**
@@ -38,7 +38,7 @@ export interface WorkloadSpec {
  * last good revision, the canary track the new one, on disjoint node sets named in required
  * node affinity, so the DaemonSet controller keeps each node on exactly one version.
  */
-export function desiredDaemonSet({ model, placement, track, nodes, agentImage = DEFAULT_AGENT_IMAGE }: WorkloadSpec): V1DaemonSet {
+export function desiredDaemonSet({ model, placement, track, nodes, verifier = DEFAULT_VERIFIER }: WorkloadSpec): V1DaemonSet {
   const { name, namespace } = identity(model);
   const { variant, runtime, accelerator, binding } = placement.choice;
   // The selector is immutable on a DaemonSet, so it holds only what never changes for this object.
@@ -67,7 +67,7 @@ export function desiredDaemonSet({ model, placement, track, nodes, agentImage = 
             ...model.spec.placement?.nodeSelector,
           },
           ...(affinity ? { affinity } : {}),
-          initContainers: [verifyArtifactContainer(agentImage, env)],
+          initContainers: [verifyArtifactContainer(verifier, env)],
           volumes: [artifactCacheVolume],
           containers: [
             {

@@ -4,6 +4,7 @@ import type { V1ControllerRevision, V1DaemonSet, V1Node } from "@kubernetes/clie
 import { type Tracer, trace } from "@opentelemetry/api";
 import type { EventNote } from "../controller/events.js";
 import type { RolloutMetrics } from "../observe/metrics.js";
+import type { Verifier } from "../planner/artifact-volume.js";
 import type { WorkloadObservation } from "../planner/conditions.js";
 import { namedNodes } from "../planner/daemonset.js";
 import { type Plan, plan } from "../planner/plan.js";
@@ -21,8 +22,8 @@ export interface RolloutEngineOptions {
   /** Time between two analyses of a step. */
   intervalMs: number;
   metrics: RolloutMetrics;
-  /** The edge-agent image that verifies artifacts in every runtime pod. */
-  agentImage?: string;
+  /** How every runtime pod verifies its artifact. */
+  verifier?: Verifier;
   /** Where planning and analysis spans go (default: the global tracer provider's). */
   tracer?: Tracer;
   /** Times each analysis for the metrics. */
@@ -129,7 +130,7 @@ export class RolloutEngine {
         stable: { model: stableModel, plan: stablePlan },
         ...(active ? { canary: { model, plan: targetPlan, percent: r.percent } } : {}),
         previousCanaries: (cls) => canariesOf(input.daemonSets, cls),
-        ...(this.#o.agentImage === undefined ? {} : { agentImage: this.#o.agentImage }),
+        ...(this.#o.verifier === undefined ? {} : { verifier: this.#o.verifier }),
       });
     };
 

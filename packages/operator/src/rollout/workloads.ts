@@ -1,5 +1,6 @@
 import type { EdgeModel } from "@edgefleet/api";
 import type { V1DaemonSet } from "@kubernetes/client-node";
+import type { Verifier } from "../planner/artifact-volume.js";
 import { desiredDaemonSet, type NodeNames } from "../planner/daemonset.js";
 import type { PlacedClass, Plan } from "../planner/plan.js";
 import { canaryNodes } from "./nodes.js";
@@ -19,8 +20,8 @@ export interface WorkloadsInput {
   canary?: { model: EdgeModel; plan: Plan; percent: number };
   /** Nodes of a class the canary workload runs on now ("all" when it names none). */
   previousCanaries: (hardwareClass: string) => readonly string[] | "all";
-  /** The edge-agent image that verifies artifacts in every runtime pod (default: DEFAULT_AGENT_IMAGE). */
-  agentImage?: string;
+  /** How every runtime pod verifies its artifact (default: DEFAULT_VERIFIER). */
+  verifier?: Verifier;
 }
 
 /** A node the model is placed on, and which of its versions the node runs. */
@@ -48,12 +49,12 @@ const placedIn = (plan: Plan | undefined, name: string): PlacedClass | undefined
  * The stable one excludes the canaries by name rather than listing its own nodes, so a node that
  * joins the class runs the known-good version at once, before the operator has even seen it.
  */
-export function desiredWorkloads({ stable, canary, previousCanaries, agentImage }: WorkloadsInput): Workloads {
+export function desiredWorkloads({ stable, canary, previousCanaries, verifier }: WorkloadsInput): Workloads {
   const daemonSets: V1DaemonSet[] = [];
   const progress: ClassProgress[] = [];
   const assignments: NodeAssignment[] = [];
   const seed = stable.model.metadata.uid ?? "";
-  const image = agentImage === undefined ? {} : { agentImage };
+  const verify = verifier === undefined ? {} : { verifier };
   for (const cls of stable.plan.classes) {
     const onStable = placedIn(stable.plan, cls.hardwareClass);
     const onCanary = placedIn(canary?.plan, cls.hardwareClass);
@@ -66,14 +67,14 @@ export function desiredWorkloads({ stable, canary, previousCanaries, agentImage 
     if (onStable && oldNodes.length) {
       const nodes: NodeNames = onStable.pinned ? { in: oldNodes } : { notIn: newNodes };
       daemonSets.push(
-        snapshotted(desiredDaemonSet({ model: stable.model, placement: onStable, track: "stable", nodes, ...image }), stable.model),
+        snapshotted(desiredDaemonSet({ model: stable.model, placement: onStable, track: "stable", nodes, ...verify }), stable.model),
       );
       for (const node of oldNodes) assignments.push({ node, track: "stable", version: stable.model.spec.version });
     }
     if (canary && onCanary && newNodes.length) {
       const nodes: NodeNames = newNodes.length === cls.nodes.length && !onCanary.pinned ? {} : { in: newNodes };
       daemonSets.push(
-        snapshotted(desiredDaemonSet({ model: canary.model, placement: onCanary, track: "canary", nodes, ...image }), canary.model),
+        snapshotted(desiredDaemonSet({ model: canary.model, placement: onCanary, track: "canary", nodes, ...verify }), canary.model),
       );
       for (const node of newNodes) assignments.push({ node, track: "canary", version: canary.model.spec.version });
     }
