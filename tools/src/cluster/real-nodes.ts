@@ -9,6 +9,7 @@ import type { FleetProfile } from "../fleet/profile.js";
 import { freePort } from "../services/ports.js";
 import { corefile, corefileListeners, KUBE_DNS_SERVICE, kubeDnsObjects, kubeDnsSliceName } from "./cluster-dns.js";
 import { type Daemon, daemonPid, startDaemon, stopDaemon } from "./daemon.js";
+import { KUBERNETES_SERVICE_IP } from "./kwokctl.js";
 import { buildOciArchive } from "./oci-image.js";
 import { kubeconfigPath, kwokWorkdir, realNodesDir } from "./paths.js";
 import {
@@ -131,6 +132,16 @@ export function checkKwokSelector(cluster: string, env?: NodeJS.ProcessEnv): voi
   }
 }
 
+/** Refuses clusters made before the Service range and certificate that pods' DNS and API access need. */
+async function checkServiceRange(kc: KubeConfig, cluster: string): Promise<void> {
+  const ip = (await kc.makeApiClient(CoreV1Api).readNamespacedService({ name: "kubernetes", namespace: "default" })).spec?.clusterIP;
+  if (ip !== KUBERNETES_SERVICE_IP) {
+    throw new Error(
+      `cluster ${cluster} was created before real nodes had cluster DNS: its kubernetes Service is ${ip}, not ${KUBERNETES_SERVICE_IP}, and its certificate lacks that address. Recreate it: tools/edgefleet cluster delete --name ${cluster}, then start with --real-nodes`,
+    );
+  }
+}
+
 /** containerd's own client, on the node's socket, in the Kubernetes namespace. */
 async function ctr(o: RealNodesOptions, l: RealNodeLayout, args: string[]): Promise<string> {
   const { stdout } = await run(o.toolchain.bin("ctr"), ["--address", l.containerdSocket, "--namespace", "k8s.io", ...args], {
@@ -159,6 +170,7 @@ export async function startRealNodes(o: RealNodesOptions, kc: KubeConfig, profil
   if (count === 0) return [];
   const { runc } = checkRealNodeHost();
   checkKwokSelector(o.cluster, o.env);
+  await checkServiceRange(kc, o.cluster);
   const layouts = Array.from({ length: count }, (_, i) => realNodeLayout(realNodesDir(o.cluster, o.env), o.cluster, realNodeName(i), i));
   for (const l of layouts) await startRealNode(o, l, kc, profile, runc);
   return layouts;
