@@ -1,9 +1,10 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import {
   buildOciArchive,
+  KUBERNETES_SERVICE_IP,
   kubeconfigPath,
   LABELS,
   loadImageArchives,
@@ -26,18 +27,31 @@ function cli(...args: string[]): string {
   return r.stdout;
 }
 
+/** kubectl's exit status and output, which a hung command (a DNS query, say) does not block for long. */
+function kubectlResult(...args: string[]) {
+  return spawnSync("kubectl", ["--kubeconfig", kubeconfigPath(CLUSTER, env), ...args], { encoding: "utf8", timeout: 30_000 });
+}
+
 function kubectl(...args: string[]): string {
-  const r = spawnSync("kubectl", ["--kubeconfig", kubeconfigPath(CLUSTER, env), ...args], { encoding: "utf8" });
+  const r = kubectlResult(...args);
   if (r.status !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
   return r.stdout;
 }
 
-/** busybox-static from Debian as a one-layer OCI image. */
+/**
+ * busybox-static from Debian as a one-layer OCI image, with Debian's openssl and the libraries it
+ * loads (busybox has no TLS client) to talk to the API server as a pod.
+ */
 async function busyboxArchive(dir: string): Promise<string> {
   const rootfs = join(dir, "rootfs");
   mkdirSync(join(rootfs, "bin"), { recursive: true });
   spawnSync("cp", ["/bin/busybox", join(rootfs, "bin", "busybox")]);
   symlinkSync("busybox", join(rootfs, "bin", "sh"));
+  const libs = [...spawnSync("ldd", ["/usr/bin/openssl"], { encoding: "utf8" }).stdout.matchAll(/(\/\S+) \(0x/g)].map((m) => m[1] ?? "");
+  for (const file of ["/usr/bin/openssl", ...libs]) {
+    mkdirSync(join(rootfs, dirname(file)), { recursive: true });
+    spawnSync("cp", ["-L", file, join(rootfs, file)]);
+  }
   const archive = join(dir, "busybox.oci.tar");
   await buildOciArchive({ name: IMAGE, rootfs, entrypoint: ["/bin/busybox"], cmd: ["sh"] }, archive);
   return archive;
@@ -124,6 +138,43 @@ describe("real nodes next to the kwok fleet", () => {
     expect(body).toBe("hello\n");
   });
 
+  it("resolves Service names through the cluster DNS, and other names through the host's resolvers", () => {
+    const nslookup = (name: string) => kubectlResult("exec", "web", "--", "/bin/busybox", "nslookup", name);
+    expect(nslookup("kubernetes.default.svc.cluster.local").stdout).toContain(`Address: ${KUBERNETES_SERVICE_IP}`);
+    const webIp = kubectl("get", "service", "web", "-o", "jsonpath={.spec.clusterIP}");
+    expect(nslookup("web.default.svc.cluster.local").stdout).toContain(`Address: ${webIp}`);
+    // busybox's nslookup asks every domain of the search list for a name without a dot (and exits
+    // 1 when one does not know it), and none for a name with one; glibc's resolver stops at the
+    // first answer, also for `kubernetes.default.svc` (ndots:5), which the API test connects to.
+    expect(nslookup("web").stdout).toContain(`Name:\tweb.default.svc.cluster.local\nAddress: ${webIp}\n`);
+    // A name neither the cluster nor (on a machine without Internet) the host knows: a clean
+    // NXDOMAIN, not a hang until the timeout.
+    const started = Date.now();
+    const missing = nslookup("edgefleet-no-such-host.invalid");
+    expect(missing.error).toBeUndefined();
+    expect(missing.status).not.toBe(0);
+    expect(`${missing.stdout}${missing.stderr}`).toMatch(/NXDOMAIN|can't find/);
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it("gives pods the API server through the kubernetes Service, verified by the mounted CA, with their token", () => {
+    const sa = "/var/run/secrets/kubernetes.io/serviceaccount";
+    // What in-cluster clients (client-node's loadFromCluster) do: https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT,
+    // the serving certificate verified against ca.crt; and the same by the Service's DNS name.
+    const script = (connect: string, verify: string) =>
+      `printf 'GET /api HTTP/1.1\r\nHost: kubernetes.default.svc\r\nAuthorization: Bearer %s\r\nConnection: close\r\n\r\n' "$(cat ${sa}/token)" | ` +
+      `openssl s_client -quiet -connect ${connect} -CAfile ${sa}/ca.crt -verify_return_error ${verify} 2>&1`;
+    for (const [connect, verify] of [
+      ["$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT", "-verify_ip $KUBERNETES_SERVICE_HOST"],
+      ["kubernetes.default.svc:443", "-verify_hostname kubernetes.default.svc"],
+    ]) {
+      const out = kubectl("exec", "web", "--", "/bin/busybox", "sh", "-c", script(connect ?? "", verify ?? ""));
+      expect(out, connect).toMatch(/^HTTP\/1\.1 200 OK/m);
+      expect(out, connect).toContain('"kind":"APIVersions"');
+    }
+    expect(kubectl("exec", "web", "--", "/bin/busybox", "sh", "-c", "echo $KUBERNETES_SERVICE_HOST")).toBe(`${KUBERNETES_SERVICE_IP}\n`);
+  });
+
   it("resumes like a fresh cluster: pods on kwok nodes are deleted at once, the real node runs its pod again", async () => {
     await apps.createNamespacedDaemonSet({
       namespace: "default",
@@ -148,7 +199,7 @@ describe("real nodes next to the kwok fleet", () => {
 
     cli("stop");
     const [stopped] = await realNodeStatus(opts());
-    expect(stopped?.processes).toEqual({ containerd: undefined, kubelet: undefined, "kube-proxy": undefined });
+    expect(stopped?.processes).toEqual({ containerd: undefined, kubelet: undefined, "kube-proxy": undefined, coredns: undefined });
     cli("start");
 
     const old = new Set((await running()).map((p) => p.metadata?.name));
@@ -170,14 +221,20 @@ describe("real nodes next to the kwok fleet", () => {
       const p = await core.readNamespacedPod({ name: "web", namespace: "default" });
       return p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ? true : undefined;
     });
+    // The restarted CoreDNS listens on a new port: the kube-dns Service follows it. (The pod's
+    // Ready condition above may still be the stopped kubelet's: exec fails until it runs again.)
+    await eventually("web to resolve names again", async () => {
+      const r = kubectlResult("exec", "web", "--", "/bin/busybox", "nslookup", "kubernetes.default.svc.cluster.local");
+      return r.status === 0 && r.stdout.includes(`Address: ${KUBERNETES_SERVICE_IP}`) ? true : undefined;
+    });
   });
 
-  it("delete leaves no process, mount, bridge or iptables rule of the real node", async () => {
+  it("delete leaves no process (CoreDNS's too), mount, bridge or iptables rule of the real node", async () => {
     const [before] = await realNodeStatus(opts());
     expect(before).toBeDefined();
     cli("delete");
     const pids = Object.values(before?.processes ?? {}).filter((p): p is number => p !== undefined);
-    expect(pids).toHaveLength(3);
+    expect(pids).toHaveLength(4);
     for (const pid of pids) expect(alive(pid), `pid ${pid}`).toBe(false);
     expect(readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(before?.dir);
     expect(spawnSync("ip", ["link", "show"], { encoding: "utf8" }).stdout).not.toMatch(/\bef[0-9a-f]{8}\b/);

@@ -37,6 +37,7 @@ describe("the toolchain installer", () => {
       "PULUMI_LANGUAGE_NODEJS",
       "PULUMI_RESOURCE_KUBERNETES",
       "OTELCOL_EDGEFLEET",
+      "COREDNS_EDGEFLEET",
     ]) {
       expect(manifest).toMatch(new RegExp(`^EDGEFLEET_${bin}=${installed}/`, "m"));
     }

@@ -1,6 +1,6 @@
 /** @edgefleet/tools: The local platform: toolchain installer, kwok cluster, edge fleet profiles, fleet simulator and demo. Everything other packages may import is exported here. */
 
-export { createCluster, deleteCluster } from "./cluster/kwokctl.js";
+export { createCluster, deleteCluster, KUBERNETES_SERVICE_IP } from "./cluster/kwokctl.js";
 export { buildOciArchive, type OciImageSpec } from "./cluster/oci-image.js";
 export { kubeconfigPath, kwokWorkdir, realNodesDir } from "./cluster/paths.js";
 export { provisionRealNodeHost, unprovisionRealNodeHost } from "./cluster/real-node-provision.js";

@@ -5,7 +5,7 @@
 #   comp_<c>_build DIR V builds version V with DIR as scratch; binaries go to DIR/out
 # Builds run in a subshell with their output sent to the component's log.
 
-COMPONENTS=(kubernetes etcd kwok pulumi pulumi-nodejs pulumi-kubernetes otelcol helm kubernetes-node containerd)
+COMPONENTS=(kubernetes etcd kwok pulumi pulumi-nodejs pulumi-kubernetes otelcol helm kubernetes-node containerd coredns)
 PULUMI_TAGS=osusergo,grpcnotrace
 PULUMI_VERSION_VAR=github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
 
@@ -313,4 +313,44 @@ comp_containerd_build() {
   "${GO_BUILD[@]}" -tags urfave_cli_no_docs,osusergo,netgo -ldflags "$ld" -o out/ "$mod/cmd/containerd" "$mod/cmd/ctr"
   # The shim leaves out gRPC (it serves ttrpc only), as upstream's build does.
   "${GO_BUILD[@]}" -tags urfave_cli_no_docs,osusergo,netgo,no_grpc -ldflags "$ld" -o out/ "$mod/cmd/containerd-shim-runc-v2"
+}
+
+# --- CoreDNS ----------------------------------------------------------------------------------------
+# The real nodes' cluster DNS. Upstream's main imports every plugin (clouds, etcd, dnstap...); this
+# wrapper imports only those of the Corefile in tools/src/cluster/coredns.ts, in upstream's execution
+# order (plugin.cfg), which keeps the build to the kubernetes plugin's client-go and little else.
+COREDNS_PLUGINS=(reload bind ready health errors cache kubernetes loop forward)
+comp_coredns_version() { echo "$COREDNS_VERSION"; }
+comp_coredns_binaries() { echo coredns-edgefleet; }
+# Named for this build, like otelcol-edgefleet: a system coredns may lack a plugin the Corefile uses.
+comp_coredns_on_path() {
+  local v
+  v=$(coredns-edgefleet -version 2>/dev/null | extract_version) || return 1
+  [ "$v" = "${COREDNS_VERSION#v}" ] || return 1
+  dir_on_path coredns-edgefleet
+}
+comp_coredns_build() {
+  local scratch=$1 v=$2 mod=github.com/coredns/coredns p
+  cd "$scratch"
+  wrapper_module coredns "$(gomod_path "$mod@$v")"
+  {
+    echo "package main"
+    echo "import ("
+    echo "  \"$mod/core/dnsserver\""
+    echo "  \"$mod/coremain\""
+    for p in "${COREDNS_PLUGINS[@]}"; do echo "  _ \"$mod/plugin/$p\""; done
+    echo ")"
+    echo "func main() {"
+    printf '  if err := dnsserver.SetDirectives([]string{%s}); err != nil {\n    panic(err)\n  }\n' \
+      "$(printf '"%s",' "${COREDNS_PLUGINS[@]}")"
+    echo "  coremain.Run()"
+    echo "}"
+  } >main.go
+  gofmt -w main.go
+  # go get of the packages, not the module: its root package (upstream's main) imports every
+  # plugin, and go mod tidy would fetch their tests' dependencies too (clouds, etcd: ~250 MB).
+  local pkgs=(coremain core/dnsserver "${COREDNS_PLUGINS[@]/#/plugin/}")
+  pkgs=("${pkgs[@]/#/$mod/}")
+  go get "${pkgs[@]/%/@$v}"
+  "${GO_BUILD[@]}" -ldflags "-s -w -X $mod/coremain.GitCommit=$v" -o out/coredns-edgefleet .
 }

@@ -14,13 +14,15 @@ WANTED=(
   "/usr/bin/promtool:prometheus"
   # Real worker nodes (cluster start --real-nodes): runc under containerd, the CNI plugins, iptables
   # for kube-proxy and conntrack for its UDP cleanup, umoci to assemble images without a daemon,
-  # busybox-static for the tests' image, and gcc with a static libc for the pause binary.
+  # busybox-static and openssl (a TLS client for in-cluster API checks) for the tests' image, and
+  # gcc with a static libc for the pause binary.
   "/usr/sbin/runc:runc"
   "/usr/lib/cni/host-local:containernetworking-plugins"
   "/usr/sbin/iptables:iptables"
   "/usr/sbin/conntrack:conntrack"
   "/usr/bin/umoci:umoci"
   "/bin/busybox:busybox-static"
+  "/usr/bin/openssl:openssl"
   "/usr/bin/gcc:gcc"
   "/usr/include/stdio.h:libc6-dev"
   # Images (tools/edgefleet images): buildah builds the Dockerfiles, skopeo moves OCI archives,

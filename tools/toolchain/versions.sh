@@ -49,3 +49,7 @@ OTELCOL_CORE_STABLE_VERSION=v1.71.0
 # Helm CLI (helm.sh/helm/v4, cmd/helm), for the chart's lint and install tests. No replace
 # directives upstream: a plain go install works.
 HELM_VERSION=v4.3.2
+
+# CoreDNS, the cluster DNS of the real worker nodes: a build with only the plugins the local
+# cluster's Corefile uses (see comp_coredns_build). Needs go >= 1.26.0.
+COREDNS_VERSION=v1.15.0

@@ -112,11 +112,22 @@ export async function createCluster(opts: KwokctlOptions, create: CreateClusterO
 }
 
 /**
+ * The cluster's Service range, as real clusters commonly have it (kube-apiserver's own default is
+ * 10.0.0.0/24). Its first address is the `kubernetes` Service's, which pods find in
+ * KUBERNETES_SERVICE_HOST.
+ */
+export const SERVICE_CIDR = "10.96.0.0/16";
+export const KUBERNETES_SERVICE_IP = "10.96.0.1";
+
+/**
  * What real kubelets next to the kwok fleet need of the control plane: kwok takes only the Nodes
  * annotated as fake (kwokctl's binary runtime otherwise manages every Node, real kubelets' too),
- * and the API server presents the admin certificate to kubelets for logs and exec. A kwokctl
- * configuration file, not --extra-args: kwokctl v0.8.0 indexes its patches wrongly (and panics)
- * when two components get more than one extra argument each.
+ * and the API server presents the admin certificate to kubelets for logs and exec. Pods reach the
+ * API server through the `kubernetes` Service, whose endpoint is the host's address (the API
+ * server binds 0.0.0.0 and advertises the default interface's address, which kwokctl puts in the
+ * serving certificate with every other host address); the certificate also needs the Service's
+ * IP, which kwokctl does not add. A kwokctl configuration file, not --extra-args: kwokctl v0.8.0
+ * indexes its patches wrongly (and panics) when two components get more than one extra argument each.
  */
 export function realNodeConfig(cluster: string, env: NodeJS.ProcessEnv | undefined): string {
   const pki = join(kwokWorkdir(env), "clusters", cluster, "pki");
@@ -124,6 +135,7 @@ export function realNodeConfig(cluster: string, env: NodeJS.ProcessEnv | undefin
   return JSON.stringify({
     apiVersion: "config.kwok.x-k8s.io/v1alpha1",
     kind: "KwokctlConfiguration",
+    options: { kubeApiserverCertSANs: [KUBERNETES_SERVICE_IP] },
     componentsPatches: [
       {
         name: "kwok-controller",
@@ -136,6 +148,7 @@ export function realNodeConfig(cluster: string, env: NodeJS.ProcessEnv | undefin
           arg("kubelet-client-key", join(pki, "admin.key")),
           // Node names do not resolve here: reach kubelets by their InternalIP.
           arg("kubelet-preferred-address-types", "InternalIP,Hostname"),
+          arg("service-cluster-ip-range", SERVICE_CIDR),
         ],
       },
     ],

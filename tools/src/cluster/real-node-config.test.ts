@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { cniConfig, containerdConfig, kubeletConfig, kubeProxyConfig, realNodeLayout, SANDBOX_IMAGE } from "./real-node-config.js";
+import {
+  CLUSTER_DNS_IP,
+  cniConfig,
+  containerdConfig,
+  kubeletConfig,
+  kubeProxyConfig,
+  realNodeLayout,
+  SANDBOX_IMAGE,
+} from "./real-node-config.js";
 
 const layout = realNodeLayout("/state/real-nodes/c", "c", "x86-cpu-real-1", 0);
 
@@ -35,7 +43,7 @@ describe("real node configuration files", () => {
     expect(conf.plugins[0].ipam).toMatchObject({ ranges: [[{ subnet: layout.podSubnet }]], dataDir: `${layout.dir}/cni/ipam` });
   });
 
-  it("kubelet: accepts cgroup v1 and talks to the node's containerd", () => {
+  it("kubelet: accepts cgroup v1, talks to the node's containerd and gives pods the cluster DNS", () => {
     const conf = parse(kubeletConfig(layout, { caFile: "/pki/ca.crt", port: 10250, healthzPort: 10248 }));
     expect(conf).toMatchObject({
       failCgroupV1: false,
@@ -43,6 +51,8 @@ describe("real node configuration files", () => {
       containerRuntimeEndpoint: `unix://${layout.containerdSocket}`,
       authentication: { anonymous: { enabled: false }, x509: { clientCAFile: "/pki/ca.crt" } },
       authorization: { mode: "Webhook" },
+      clusterDomain: "cluster.local",
+      clusterDNS: [CLUSTER_DNS_IP],
     });
   });
 

@@ -10,6 +10,11 @@ export const CNI_BIN_DIR = "/usr/lib/cni";
  */
 export const SANDBOX_IMAGE = "edgefleet.local/pause:3.10";
 
+/** The DNS domain of Services and pods (`NAME.NAMESPACE.svc.cluster.local`). */
+export const CLUSTER_DOMAIN = "cluster.local";
+/** The kube-dns Service's address, in SERVICE_CIDR (kwokctl.ts): pods' nameserver (see cluster-dns.ts). */
+export const CLUSTER_DNS_IP = "10.96.0.10";
+
 /** Where one real node keeps its state, processes' files and network settings. */
 export interface RealNodeLayout {
   readonly cluster: string;
@@ -136,7 +141,8 @@ export function kubeletConfig(l: RealNodeLayout, o: KubeletConfigOptions): strin
       authorization: { mode: "Webhook" },
       // Not /var/log/pods: the node's pod logs go with its directory.
       podLogsDir: join(l.dir, "pod-logs"),
-      clusterDomain: "cluster.local",
+      clusterDomain: CLUSTER_DOMAIN,
+      clusterDNS: [CLUSTER_DNS_IP],
       resolvConf: "/etc/resolv.conf",
       // The host is shared with the control plane and the tests: evict only when nearly full, and
       // never garbage-collect images (nothing can be pulled back).

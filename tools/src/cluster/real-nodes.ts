@@ -3,11 +3,13 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { CoreV1Api, type KubeConfig, PatchStrategy, setHeaderOptions, type V1Node } from "@kubernetes/client-node";
+import { CoreV1Api, DiscoveryV1Api, type KubeConfig, PatchStrategy, setHeaderOptions, type V1Node } from "@kubernetes/client-node";
 import { LABELS } from "../fleet/nodes.js";
 import type { FleetProfile } from "../fleet/profile.js";
 import { freePort } from "../services/ports.js";
+import { corefile, corefileListeners, KUBE_DNS_SERVICE, kubeDnsObjects, kubeDnsSliceName } from "./cluster-dns.js";
 import { type Daemon, daemonPid, startDaemon, stopDaemon } from "./daemon.js";
+import { KUBERNETES_SERVICE_IP } from "./kwokctl.js";
 import { buildOciArchive } from "./oci-image.js";
 import { kubeconfigPath, kwokWorkdir, realNodesDir } from "./paths.js";
 import {
@@ -59,7 +61,15 @@ export function existingRealNodes(o: Pick<RealNodesOptions, "cluster" | "env">):
     .map((name) => realNodeLayout(dir, o.cluster, name, Number(name.slice(name.lastIndexOf("-") + 1)) - 1));
 }
 
-function daemons(o: RealNodesOptions, l: RealNodeLayout): { containerd: Daemon; kubelet: Daemon; kubeProxy: Daemon } {
+interface RealNodeDaemons {
+  readonly containerd: Daemon;
+  readonly kubelet: Daemon;
+  readonly kubeProxy: Daemon;
+  /** The cluster DNS, on the host like the others (see cluster-dns.ts). */
+  readonly coredns: Daemon;
+}
+
+function daemons(o: RealNodesOptions, l: RealNodeLayout): RealNodeDaemons {
   const env = { ...(o.env ?? process.env), PATH: `${o.toolchain.binDir}:/usr/sbin:/sbin:${(o.env ?? process.env).PATH ?? ""}` };
   const d = (name: string, command: string, args: string[]): Daemon => ({
     name,
@@ -83,6 +93,7 @@ function daemons(o: RealNodesOptions, l: RealNodeLayout): { containerd: Daemon; 
       `--node-labels=${REAL_NODE_LABEL}=true`,
     ]),
     kubeProxy: d("kube-proxy", o.toolchain.bin("kube-proxy"), [`--config=${join(l.dir, "kube-proxy.yaml")}`]),
+    coredns: d("coredns", o.toolchain.bin("coredns-edgefleet"), ["-conf", join(l.dir, "Corefile")]),
   };
 }
 
@@ -121,6 +132,16 @@ export function checkKwokSelector(cluster: string, env?: NodeJS.ProcessEnv): voi
   }
 }
 
+/** Refuses clusters made before the Service range and certificate that pods' DNS and API access need. */
+async function checkServiceRange(kc: KubeConfig, cluster: string): Promise<void> {
+  const ip = (await kc.makeApiClient(CoreV1Api).readNamespacedService({ name: "kubernetes", namespace: "default" })).spec?.clusterIP;
+  if (ip !== KUBERNETES_SERVICE_IP) {
+    throw new Error(
+      `cluster ${cluster} was created before real nodes had cluster DNS: its kubernetes Service is ${ip}, not ${KUBERNETES_SERVICE_IP}, and its certificate lacks that address. Recreate it: tools/edgefleet cluster delete --name ${cluster}, then start with --real-nodes`,
+    );
+  }
+}
+
 /** containerd's own client, on the node's socket, in the Kubernetes namespace. */
 async function ctr(o: RealNodesOptions, l: RealNodeLayout, args: string[]): Promise<string> {
   const { stdout } = await run(o.toolchain.bin("ctr"), ["--address", l.containerdSocket, "--namespace", "k8s.io", ...args], {
@@ -149,6 +170,7 @@ export async function startRealNodes(o: RealNodesOptions, kc: KubeConfig, profil
   if (count === 0) return [];
   const { runc } = checkRealNodeHost();
   checkKwokSelector(o.cluster, o.env);
+  await checkServiceRange(kc, o.cluster);
   const layouts = Array.from({ length: count }, (_, i) => realNodeLayout(realNodesDir(o.cluster, o.env), o.cluster, realNodeName(i), i));
   for (const l of layouts) await startRealNode(o, l, kc, profile, runc);
   return layouts;
@@ -166,11 +188,12 @@ async function startRealNode(o: RealNodesOptions, l: RealNodeLayout, kc: KubeCon
     kubeProxyConfig(l, { kubeconfig: kubeconfigPath(o.cluster, o.env), metricsPort: await freePort(), healthzPort: await freePort() }),
   );
   const d = daemons(o, l);
+  const api = kc.makeApiClient(CoreV1Api);
+  const dnsReadyPort = await startClusterDns(o, l, d.coredns, kc);
   await startContainerd(o, l, d.containerd);
   await importSandboxImage(o, l);
   startDaemon(d.kubelet);
   startDaemon(d.kubeProxy);
-  const api = kc.makeApiClient(CoreV1Api);
   await waitFor(
     `real node ${l.name} did not register`,
     60_000,
@@ -187,7 +210,36 @@ async function startRealNode(o: RealNodesOptions, l: RealNodeLayout, kc: KubeCon
     async () => isReady(await api.readNode({ name: l.name })),
     `see ${d.kubelet.logFile} and ${d.containerd.logFile}`,
   );
+  // The kubernetes plugin syncs in about a second: by now it has, unless something is wrong.
+  await waitFor(
+    `CoreDNS of ${l.name} did not become ready`,
+    30_000,
+    async () => (await fetch(`http://127.0.0.1:${dnsReadyPort}/ready`, { signal: AbortSignal.timeout(1_000) })).ok,
+    `see ${d.coredns.logFile}`,
+  );
   o.log?.(`real node ${l.name} Ready in ${((Date.now() - started) / 1000).toFixed(1)}s (pods ${l.podSubnet}, state ${l.dir})`);
+}
+
+/**
+ * Starts the node's CoreDNS on a free port of the host address (the node's InternalIP, which
+ * pods reach) and points the kube-dns Service at it. Resolves to the port of its readiness check.
+ */
+async function startClusterDns(o: RealNodesOptions, l: RealNodeLayout, coredns: Daemon, kc: KubeConfig): Promise<number> {
+  const path = join(l.dir, "Corefile");
+  // A running CoreDNS keeps its Corefile (the reload plugin would pick up a rewrite) and port.
+  if (!daemonPid(coredns)) {
+    const ports = { port: await freePort(), healthPort: await freePort(), readyPort: await freePort() };
+    writeFileSync(path, corefile({ address: hostIp(), ...ports, kubeconfig: kubeconfigPath(o.cluster, o.env) }));
+    startDaemon(coredns);
+  }
+  const { address, port, readyPort } = corefileListeners(readFileSync(path, "utf8"));
+  const { service, slice } = kubeDnsObjects(l.name, address, port);
+  const ssa = { fieldManager: "edgefleet-real-node", force: true };
+  await kc.makeApiClient(CoreV1Api).patchNamespacedService({ ...KUBE_DNS_SERVICE, body: service, ...ssa }, SSA);
+  await kc
+    .makeApiClient(DiscoveryV1Api)
+    .patchNamespacedEndpointSlice({ name: kubeDnsSliceName(l.name), namespace: KUBE_DNS_SERVICE.namespace, body: slice, ...ssa }, SSA);
+  return readyPort;
 }
 
 async function startContainerd(o: RealNodesOptions, l: RealNodeLayout, containerd: Daemon): Promise<void> {
@@ -242,6 +294,7 @@ async function stopRealNode(o: RealNodesOptions, l: RealNodeLayout): Promise<voi
   const d = daemons(o, l);
   await stopDaemon(d.kubelet);
   await stopDaemon(d.kubeProxy);
+  await stopDaemon(d.coredns);
   // Containers outlive a containerd that died or was killed: start it again to stop them.
   if (!daemonPid(d.containerd) && shimsOf(l).length > 0) await startContainerd(o, l, d.containerd);
   if (daemonPid(d.containerd)) {
@@ -298,11 +351,16 @@ async function deleteRealNode(o: RealNodesOptions, l: RealNodeLayout, kc?: KubeC
   const links = (await run("ip", ["-o", "link", "show"])).stdout;
   if (links.includes(` ${l.bridge}:`)) await step(`deleting bridge ${l.bridge}`, () => run("ip", ["link", "delete", l.bridge]));
   await step(`removing ${l.dir}`, async () => rmSync(l.dir, { recursive: true, force: true }));
-  if (kc)
+  if (kc) {
     await kc
       .makeApiClient(CoreV1Api)
       .deleteNode({ name: l.name })
       .catch(() => undefined);
+    await kc
+      .makeApiClient(DiscoveryV1Api)
+      .deleteNamespacedEndpointSlice({ name: kubeDnsSliceName(l.name), namespace: KUBE_DNS_SERVICE.namespace })
+      .catch(() => undefined);
+  }
   if (failures.length) throw new Error(`real node ${l.name} not fully deleted:\n  ${failures.join("\n  ")}`);
   o.log?.(`real node ${l.name} deleted`);
 }
@@ -330,7 +388,12 @@ export async function realNodeStatus(o: RealNodesOptions, kc?: KubeConfig): Prom
       return {
         name: l.name,
         ready: node ? isReady(node) : undefined,
-        processes: { containerd: daemonPid(d.containerd), kubelet: daemonPid(d.kubelet), "kube-proxy": daemonPid(d.kubeProxy) },
+        processes: {
+          containerd: daemonPid(d.containerd),
+          kubelet: daemonPid(d.kubelet),
+          "kube-proxy": daemonPid(d.kubeProxy),
+          coredns: daemonPid(d.coredns),
+        },
         podSubnet: l.podSubnet,
         dir: l.dir,
       };
