@@ -83,8 +83,7 @@ export async function realNodeDemo(o: { once: boolean; say: (line: string) => vo
       progress: (l) => say(`  ${l}`),
     });
     say(`  Ready on ${site.node}: ${pods.map((p) => p.metadata?.name).join(", ")}`);
-    const gateway = await core.readNamespacedService({ name: "edgefleet-telemetry-gateway", namespace: NAMESPACE });
-    const prometheus = await site.startPrometheus(`${gateway.spec?.clusterIP}:${gateway.spec?.ports?.[0]?.port}`);
+    const prometheus = await site.startPrometheus(NAMESPACE);
 
     step(3, `${MODEL} ${VERSIONS.first}: verified by the runtime pod's init container, served at the pod's address`);
     const key = signingKey(join(dir, "pki"));

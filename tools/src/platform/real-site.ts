@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { certificateAuthority } from "@edgefleet/stacks";
+import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { kubeconfigPath } from "../cluster/paths.js";
 import { provisionRealNodeHost, unprovisionRealNodeHost } from "../cluster/real-node-provision.js";
 import { hostIp, loadImageArchives, realNodeName } from "../cluster/real-nodes.js";
@@ -41,8 +42,12 @@ export interface RealSite {
   readonly artifactCa: string;
   /** Where the site's Prometheus will listen, for the operator's rollout analysis. */
   readonly prometheusUrl: string;
-  /** Starts Prometheus with the SRE kit's rules, scraping the gateway at host:port. */
-  startPrometheus(gateway: string): Promise<Prometheus>;
+  /**
+   * Starts Prometheus with the SRE kit's rules, scraping the gateway and the operator of the
+   * platform in namespace through their Services (one replica each: one view of the fleet, and the
+   * leader's rollout assignments).
+   */
+  startPrometheus(namespace: string): Promise<Prometheus>;
   stop(): Promise<void>;
 }
 
@@ -51,8 +56,8 @@ export interface RealSite {
  * and the real-platform test): the cluster with one real node, edgefleet's images built here and
  * loaded into its containerd, the node provisioned as a K3s site provisions its hosts, and what a
  * site keeps outside the cluster: the HTTPS model registry and Prometheus, listening on the node's
- * address so pods reach them. Prometheus starts once the gateway's address is known:
- * Debian's Prometheus is built without Kubernetes service discovery.
+ * address so pods reach them. Prometheus starts once the platform's Services exist: Debian's
+ * Prometheus is built without Kubernetes service discovery, so it scrapes their addresses.
  */
 export async function startRealSite(o: RealSiteOptions): Promise<RealSite> {
   const log = o.log ?? (() => undefined);
@@ -106,17 +111,27 @@ export async function startRealSite(o: RealSiteOptions): Promise<RealSite> {
       registryDir,
       artifactCa: pki.caPem,
       prometheusUrl: `http://${address}:${prometheusPort}`,
-      async startPrometheus(gateway) {
+      async startPrometheus(namespace) {
+        const kc = new KubeConfig();
+        kc.loadFromFile(kubeconfigPath(o.cluster, env));
+        const core = kc.makeApiClient(CoreV1Api);
+        // The jobs are named after the Services, as the SRE kit's rules expect.
+        const jobs = await Promise.all(
+          ["edgefleet-telemetry-gateway", "edgefleet-operator"].map(async (name) => {
+            const svc = await core.readNamespacedService({ name, namespace });
+            return { job: name, targets: [`${svc.spec?.clusterIP}:${svc.spec?.ports?.[0]?.port}`] };
+          }),
+        );
         const prometheus = await startPrometheus({
           dir: join(o.dir, "prometheus"),
           host: address,
           port: prometheusPort,
           interval: "2s",
           ruleFiles: ruleFiles(),
-          jobs: [{ job: "edgefleet-telemetry-gateway", targets: [gateway] }],
+          jobs,
         });
         closers.push(() => prometheus.service.dispose());
-        log(`prometheus: ${prometheus.url}, scraping the gateway at ${gateway}`);
+        log(`prometheus: ${prometheus.url}, scraping ${jobs.map((j) => `${j.job} at ${j.targets[0]}`).join(", ")}`);
         return prometheus;
       },
       stop,
