@@ -98,8 +98,9 @@ describe("begin", () => {
 
 describe("analysisDue", () => {
   const r = startedRollout();
-  it("waits for the step's nodes and the pause, then an interval between analyses", () => {
-    expect(analysisDue(input(r, { canaryReady: false }))).toBe(false);
+  it("waits for the pause once the step's nodes are ready, and an interval between analyses", () => {
+    // Before they are ready too, for the decisive checks alone (a refused artifact keeps them unready).
+    expect(analysisDue(input(r, { canaryReady: false, now: at(1) }))).toBe(true);
     expect(analysisDue(input(r, { now: at(29) }))).toBe(false);
     expect(analysisDue(input(r, { now: at(30) }))).toBe(true);
     const analysed = {
@@ -184,6 +185,18 @@ describe("advance", () => {
     // A passing artifact check does not make an ordinary failure decisive.
     const checks = (refused.checks ?? []).map((c) => ({ ...c, passed: true }));
     expect(advance(input(startedRollout(), { analysis: { ...FAIL, checks } })).decision).toBe("continue");
+
+    // A real node whose init container refused the artifact never gets its runtime ready.
+    const unready = advance(input(startedRollout(), { canaryReady: false, analysis: refused, now: at(1) }));
+    expect(unready.rollout.phase).toBe("RolledBack");
+    expect(unready.rollout.reason).toContain(
+      "analysis failed while the step's nodes were not ready at step 0 (10%): jetson-orin: artifact refused",
+    );
+    expect(unready.rollout.lastAnalysis?.verdict).toBe("Fail");
+    // Anything else found before they are ready waits for them.
+    const latency = advance(input(startedRollout(), { canaryReady: false, analysis: { ...FAIL, checks }, now: at(1) }));
+    expect([latency.rollout.phase, latency.decision]).toEqual(["Progressing", undefined]);
+    expect(latency.rollout.reason).toContain("waiting for the step's nodes");
   });
 
   it("never passes an inconclusive analysis, and holds the rollout after maxInconclusive", () => {

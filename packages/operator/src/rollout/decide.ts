@@ -173,13 +173,20 @@ export interface AdvanceInput {
   now: Date;
 }
 
-/** Whether an analysis should run now: the step's nodes are ready, its pause is over, and the last analysis is an interval old. */
+/**
+ * Whether an analysis should run now: the last one is an interval old, and the step's nodes are
+ * ready with its pause over. Before they are ready, too, but then only its decisive checks count
+ * (see advance): a node that refused the new artifact never becomes ready.
+ */
 export function analysisDue(i: Omit<AdvanceInput, "analysis">): boolean {
   const r = i.rollout;
-  if ((r.phase !== "Progressing" && r.phase !== "Analysing") || i.settings.paused || !i.canaryReady) return false;
-  if (i.now.getTime() < Date.parse(r.stepStartedAt) + i.settings.pauseSeconds * 1000) return false;
+  if ((r.phase !== "Progressing" && r.phase !== "Analysing") || i.settings.paused) return false;
+  if (i.canaryReady && i.now.getTime() < Date.parse(r.stepStartedAt) + i.settings.pauseSeconds * 1000) return false;
   return nextAnalysisIn(r, i.intervalMs, i.now) <= 0;
 }
+
+/** A failed check that rolls back at once, whatever maxFailures allows (vocabulary.ts). */
+const decisive = (a: AnalysisOutcome | undefined) => a?.checks?.some((c) => !c.passed && DECISIVE_CHECKS.has(c.name)) === true;
 
 function nextAnalysisIn(r: RolloutStatus, intervalMs: number, now: Date): number {
   const last = r.lastAnalysis ? Date.parse(r.lastAnalysis.time) : Number.NaN;
@@ -215,7 +222,21 @@ export function advance(i: AdvanceInput): Step {
     events,
     requeueAfterMs: Math.max(1, Math.min(ms, i.intervalMs)),
   });
-  if (!i.canaryReady) return wait(`${at}: waiting for the step's nodes to run ${r.targetVersion} and be ready`, i.intervalMs);
+  const rollBack = (failures: number, why: string, analysis: AnalysisOutcome): Step => {
+    const back = rolledBack(
+      { ...r, failures, lastAnalysis: { time: timestamp(now), ...analysis } },
+      stable,
+      `${why} at ${at}: ${analysis.message}`,
+      now,
+    );
+    return { rollout: back, decision: "rollback", events: [...events, { type: "Warning", reason: "RolledBack", note: back.reason }] };
+  };
+  if (!i.canaryReady) {
+    // On a real node a refused artifact keeps the runtime's init container failing: its pod is never ready.
+    if (i.analysis && decisive(i.analysis))
+      return rollBack(r.failures + 1, "analysis failed while the step's nodes were not ready", i.analysis);
+    return wait(`${at}: waiting for the step's nodes to run ${r.targetVersion} and be ready`, i.intervalMs);
+  }
   const pauseEnd = Date.parse(r.stepStartedAt) + s.pauseSeconds * 1000;
   if (now.getTime() < pauseEnd) {
     const left = pauseEnd - now.getTime();
@@ -255,12 +276,8 @@ export function advance(i: AdvanceInput): Step {
     }
     case "Fail": {
       const failures = r.failures + 1;
-      const decisive = i.analysis.checks?.some((c) => !c.passed && DECISIVE_CHECKS.has(c.name));
-      if (decisive || failures > s.maxFailures) {
-        const why = decisive ? "analysis failed" : `analysis failed ${failures} time(s) in a row`;
-        r = rolledBack({ ...r, failures }, stable, `${why} at ${at}: ${i.analysis.message}`, now);
-        return { rollout: r, decision: "rollback", events: [...events, { type: "Warning", reason: "RolledBack", note: r.reason }] };
-      }
+      if (decisive(i.analysis) || failures > s.maxFailures)
+        return rollBack(failures, decisive(i.analysis) ? "analysis failed" : `analysis failed ${failures} time(s) in a row`, i.analysis);
       r = {
         ...r,
         failures,
