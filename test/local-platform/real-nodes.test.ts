@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import type { HeldLock } from "@edgefleet/kit";
 import {
   buildOciArchive,
   KUBERNETES_SERVICE_IP,
@@ -15,6 +16,7 @@ import {
 import { AppsV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { eventually } from "../helpers/kube.js";
+import { holdRealNodeHost } from "../helpers/real-node.js";
 
 // A cluster of its own (stopped and resumed below), in the run's state directory.
 const CLUSTER = "edgefleet-real";
@@ -63,18 +65,23 @@ describe("real nodes next to the kwok fleet", () => {
   let apps: AppsV1Api;
   const opts = () => ({ toolchain: loadToolchain(env), cluster: CLUSTER, env });
 
+  let host: HeldLock;
+
   beforeAll(async () => {
+    host = await holdRealNodeHost();
     cli("start", "--nodes", "4", "--real-nodes", "1");
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfigPath(CLUSTER, env));
     core = kc.makeApiClient(CoreV1Api);
     apps = kc.makeApiClient(AppsV1Api);
-  });
+    // Waiting for the host can take as long as another file's real-node tests.
+  }, 1_800_000);
 
   afterAll(() => {
     // Safety net; the last test deletes the cluster and checks the host is clean.
     spawnSync("node", ["--import", "tsx", "tools/src/cluster/cli.ts", "delete", "--name", CLUSTER], { env });
     rmSync(work, { recursive: true, force: true });
+    host?.release();
   });
 
   it("joins a real kubelet labelled as a hardware class, which kwok leaves alone", async () => {

@@ -87,3 +87,24 @@ export async function cleanupIptables(network: string): Promise<void> {
     child.stdin?.end(script);
   });
 }
+
+/** A kubelet running on this host, and the --root-dir that says whose real node it is. */
+export interface RunningKubelet {
+  readonly pid: number;
+  readonly rootDir: string;
+}
+
+/** The kubelet processes of this host, from each process's command line (argv[0] named kubelet). */
+export async function runningKubelets(): Promise<RunningKubelet[]> {
+  const found: RunningKubelet[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const argv = await readFile(`/proc/${entry}/cmdline`, "utf8")
+      .then((c) => c.split("\0"))
+      .catch(() => []);
+    if (argv[0]?.split("/").pop() !== "kubelet") continue;
+    const rootDir = argv.find((a) => a.startsWith("--root-dir="))?.slice("--root-dir=".length) ?? "/var/lib/kubelet";
+    found.push({ pid: Number(entry), rootDir });
+  }
+  return found;
+}

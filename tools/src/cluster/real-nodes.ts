@@ -1,8 +1,9 @@
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { networkInterfaces } from "node:os";
+import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { acquireFileLock } from "@edgefleet/kit";
 import { CoreV1Api, DiscoveryV1Api, type KubeConfig, PatchStrategy, setHeaderOptions, type V1Node } from "@kubernetes/client-node";
 import { LABELS } from "../fleet/nodes.js";
 import type { FleetProfile } from "../fleet/profile.js";
@@ -22,7 +23,7 @@ import {
   realNodeLayout,
   SANDBOX_IMAGE,
 } from "./real-node-config.js";
-import { cleanupIptables, removeLogLinks, unmountUnder } from "./real-node-host.js";
+import { cleanupIptables, removeLogLinks, runningKubelets, unmountUnder } from "./real-node-host.js";
 import { isReady } from "./state.js";
 import type { Toolchain } from "./toolchain.js";
 
@@ -172,8 +173,33 @@ export async function startRealNodes(o: RealNodesOptions, kc: KubeConfig, profil
   checkKwokSelector(o.cluster, o.env);
   await checkServiceRange(kc, o.cluster);
   const layouts = Array.from({ length: count }, (_, i) => realNodeLayout(realNodesDir(o.cluster, o.env), o.cluster, realNodeName(i), i));
-  for (const l of layouts) await startRealNode(o, l, kc, profile, runc);
+  // Checked and started under a host-wide lock, so two clusters starting at once cannot both pass.
+  const lock = await acquireFileLock({
+    path: join(tmpdir(), "edgefleet-real-node-start.lock"),
+    timeoutMs: 600_000,
+    busy: "another real node is being started on this machine",
+  });
+  try {
+    await hostFree(layouts);
+    for (const l of layouts) await startRealNode(o, l, kc, profile, runc);
+  } finally {
+    lock.release();
+  }
   return layouts;
+}
+
+/**
+ * Refuses to start while another cluster's real node runs on this host: a second kubelet would
+ * take the same kubepods cgroups and evict by the same host-wide view, a second kube-proxy
+ * rewrite the same iptables chains (pods of both get killed), and a deleted node's
+ * kube-proxy --cleanup removes every KUBE- rule of the host.
+ */
+async function hostFree(mine: readonly RealNodeLayout[]): Promise<void> {
+  const other = (await runningKubelets()).find((k) => !mine.some((l) => k.rootDir.startsWith(`${l.dir}/`)));
+  if (other)
+    throw new Error(
+      `another real node runs on this host (kubelet pid ${other.pid}, state ${other.rootDir}); a host runs one real node: stop or delete that cluster first (tools/edgefleet cluster stop|delete --name NAME)`,
+    );
 }
 
 async function startRealNode(o: RealNodesOptions, l: RealNodeLayout, kc: KubeConfig, profile: FleetProfile, runc: string): Promise<void> {
