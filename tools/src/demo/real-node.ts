@@ -113,7 +113,8 @@ export async function realNodeDemo(o: { once: boolean; say: (line: string) => vo
         rollout: {
           steps: [100],
           pauseSeconds: 5,
-          analysis: { windowSeconds: 15, minSamples: 10, maxFailures: 1, maxInconclusive: 6, latencyTolerance: 3, maxErrorRatio: 0.2 },
+          // The agent probes each runtime every 5 s (its default): 8 samples a window.
+          analysis: { windowSeconds: 40, minSamples: 6, maxFailures: 1, maxInconclusive: 6, latencyTolerance: 3, maxErrorRatio: 0.2 },
         },
       });
     const applied = Date.now();

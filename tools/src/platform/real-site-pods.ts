@@ -13,7 +13,8 @@ async function poll<T>(what: string, timeoutMs: number, read: () => Promise<T | 
     const value = await read().catch(() => undefined);
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 1_000));
+    // Often enough to time a model's cold start to a quarter second.
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 

@@ -82,11 +82,11 @@ export async function startRealSite(o: RealSiteOptions): Promise<RealSite> {
   };
   try {
     const node = realNodeName(0);
-    const loaded = await loadImageArchives(
+    await loadImageArchives(
       { toolchain: loadToolchain(env), cluster: o.cluster, env },
       images.map((i) => i.archive),
     );
-    log(`real node ${node}: ${loaded.length} images loaded into its containerd`);
+    log(`real node ${node}: ${images.map((i) => i.name).join(", ")} imported into its containerd`);
     provisionRealNodeHost(node, certificateAuthority(o.seed));
 
     const address = hostIp();

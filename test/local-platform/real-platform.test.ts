@@ -1,0 +1,379 @@
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { EdgeModel } from "@edgefleet/api";
+import type { HeldLock } from "@edgefleet/kit";
+import { certificateAuthority } from "@edgefleet/stacks";
+import { buildCnn, buildModels, type CnnSpec, MODEL_SPECS } from "@edgefleet/test-models";
+import {
+  inferAt,
+  LocalStack,
+  loadToolchain,
+  type Prometheus,
+  PUBLIC_KEY_REF,
+  type PublishedArtifact,
+  platformPodsReady,
+  publishArtifact,
+  type RealSite,
+  realNodeName,
+  rolloutEnded,
+  sampleModel,
+  servingPod,
+  signingKey,
+  startRealSite,
+  tamperArtifact,
+} from "@edgefleet/tools";
+import {
+  ApiextensionsV1Api,
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Pod,
+} from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { stringify } from "yaml";
+import { eventually } from "../helpers/kube.js";
+import { holdRealNodeHost } from "../helpers/real-node.js";
+import { ROOT } from "../stacks/local-stack.js";
+
+/*
+ * What a platform team deploys, running for real: the images built here and loaded into a real
+ * node's containerd, `pulumi up` of the platform as pods on that node (broker, gateway, operator,
+ * agent), an EdgeModel served by a runtime pod whose init container verified its artifact, the
+ * agent's telemetry scraped by Prometheus from the gateway pod, rollouts judged on it, then
+ * `pulumi destroy` with the model still there. The host keeps only what a site keeps outside the
+ * cluster: the artifact registry and Prometheus, on the node's address so pods reach them.
+ */
+
+const CLUSTER = "edgefleet-platform";
+const NAMESPACE = "edgefleet-system";
+const MODELS = "vision";
+const MODEL = "detector";
+const SITE = "factory-a";
+const SEED = randomBytes(32).toString("hex");
+const stateDir = inject("stateDir");
+const dir = mkdtempSync(join(stateDir, "real-platform-"));
+const node = realNodeName(0);
+const brokerImage = () => site.images.find((i) => i.name === "mosquitto")?.reference;
+const artifacts = new Map<string, PublishedArtifact>();
+let site: RealSite;
+let host: HeldLock;
+let kc: KubeConfig;
+let core: CoreV1Api;
+let stack: LocalStack;
+let prometheus: Prometheus;
+
+const objects = () => kc.makeApiClient(CustomObjectsApi);
+const model = async () =>
+  (await objects().getNamespacedCustomObject({
+    group: "edgefleet.io",
+    version: "v1alpha1",
+    namespace: MODELS,
+    plural: "edgemodels",
+    name: MODEL,
+  })) as EdgeModel;
+
+function spec(version: string) {
+  const artifact = artifacts.get(version);
+  if (!artifact) throw new Error(`no artifact published for ${version}`);
+  return sampleModel({
+    namespace: MODELS,
+    name: MODEL,
+    version,
+    artifact,
+    // The good build answers in well under a millisecond on this CPU, the slow one in several.
+    slo: { p95LatencySeconds: 0.02 },
+    rollout: {
+      steps: [100],
+      pauseSeconds: 2,
+      // The agent probes each runtime every 5 s (its default): 8 samples a window.
+      analysis: { windowSeconds: 40, minSamples: 6, maxFailures: 1, maxInconclusive: 6, latencyTolerance: 5, maxErrorRatio: 0.2 },
+    },
+  }).spec;
+}
+
+async function setVersion(version: string): Promise<void> {
+  await objects().patchNamespacedCustomObject(
+    { group: "edgefleet.io", version: "v1alpha1", namespace: MODELS, plural: "edgemodels", name: MODEL, body: { spec: spec(version) } },
+    setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+  );
+}
+
+async function ended(version: string, want: string): Promise<EdgeModel> {
+  return eventually(
+    `rollout of ${version} ${want}`,
+    async () => {
+      const m = await model();
+      const ending = rolloutEnded(m, version);
+      if (ending !== undefined && ending !== want) throw new Error(`rollout of ${version} ended ${ending}: ${m.status?.rollout?.reason}`);
+      return ending === want ? m : undefined;
+    },
+    240_000,
+  );
+}
+
+const platformReady = (namespace: string) =>
+  platformPodsReady(core, { namespace, node, timeoutMs: 300_000, progress: (line) => console.log(line) });
+const serving = (version: string) => servingPod(core, { namespace: MODELS, model: MODEL, version, node, timeoutMs: 180_000 });
+const infer = (pod: V1Pod) => inferAt(pod, MODEL);
+
+/** The version the real node serves, as Prometheus sees it through the gateway pod. */
+async function servingInPrometheus(): Promise<string | undefined> {
+  const rows = await prometheus.query(
+    `max by (version) (rate(edgefleet_inference_requests_total{node="${node}",namespace="${MODELS}",model="${MODEL}"}[10s])) > 0`,
+  );
+  return rows.length === 1 ? rows[0]?.metric.version : undefined;
+}
+
+beforeAll(async () => {
+  host = await holdRealNodeHost();
+  site = await startRealSite({
+    cluster: CLUSTER,
+    dir,
+    seed: SEED,
+    env: { ...process.env, EDGEFLEET_STATE_DIR: stateDir },
+    log: (line) => console.log(line),
+  });
+  kc = new KubeConfig();
+  kc.loadFromFile(site.kubeconfig);
+  core = kc.makeApiClient(CoreV1Api);
+
+  const key = signingKey(join(dir, "pki"));
+  const [good, slow] = buildModels();
+  if (!good || !slow) throw new Error("the model generator lost a model");
+  const publish = (version: string, bytes: Uint8Array) =>
+    artifacts.set(
+      version,
+      publishArtifact({
+        dir: site.registryDir,
+        baseUrl: site.registry.url,
+        model: MODEL,
+        version,
+        bytes,
+        privateKeyPem: key.privateKeyPem,
+      }),
+    );
+  publish("1.0.0", good.bytes);
+  publish("1.1.0", buildCnn({ ...(MODEL_SPECS[0] as CnnSpec), seed: 7 }, "real"));
+  publish("1.2.0", slow.bytes);
+  publish("1.3.0", buildCnn({ ...(MODEL_SPECS[0] as CnnSpec), seed: 99 }, "real"));
+  tamperArtifact(site.registryDir, artifacts.get("1.3.0") as PublishedArtifact);
+  await core.createNamespace({ body: { metadata: { name: MODELS } } });
+  await core.createNamespacedSecret({
+    namespace: MODELS,
+    body: { metadata: { name: PUBLIC_KEY_REF.name }, stringData: { [PUBLIC_KEY_REF.key]: key.publicKeyPem } },
+  });
+
+  stack = new LocalStack("real-platform", { stateDir, kubeconfig: site.kubeconfig, namespace: NAMESPACE });
+  stack.configure({
+    "edgefleet:cluster": { kubeconfig: site.kubeconfig, site: SITE },
+    "edgefleet:operator": { replicas: 1, artifactCaBundle: site.artifactCa },
+    "edgefleet:broker": { image: brokerImage() },
+    "edgefleet:monitoring": { prometheusUrl: site.prometheusUrl, rolloutAnalysis: true },
+  });
+  stack.init();
+  stack.setSecret("edgefleet:mqttPkiSeed", SEED);
+  // Waiting for the host can take as long as another file's real-node tests.
+}, 2_700_000);
+
+afterAll(async () => {
+  stack?.remove();
+  await site?.stop();
+  rmSync(dir, { recursive: true, force: true });
+  host?.release();
+}, 180_000);
+
+describe("the platform as pods on a real node", () => {
+  it("`pulumi up` runs the broker, gateway, operator and agent as pods on the real node", async () => {
+    const up = stack.timed("up", "--yes", "--skip-preview");
+    console.log(`pulumi up onto the real node: ${up.seconds.toFixed(1)}s`);
+    await platformReady(NAMESPACE);
+
+    prometheus = await site.startPrometheus(NAMESPACE);
+  }, 600_000);
+
+  it("serves an EdgeModel from a runtime pod after its init container verified the artifact, answering at the pod's address", async () => {
+    const started = Date.now();
+    const m = sampleModel({ namespace: MODELS, name: MODEL, version: "1.0.0", artifact: artifacts.get("1.0.0") as PublishedArtifact });
+    await objects().createNamespacedCustomObject({
+      group: "edgefleet.io",
+      version: "v1alpha1",
+      namespace: MODELS,
+      plural: "edgemodels",
+      body: { ...m, spec: spec("1.0.0") },
+    });
+    const pod = await serving("1.0.0");
+    const answer = await infer(pod);
+    console.log(`EdgeModel applied to first inference on the real node: ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    expect(answer.model_name).toBe(MODEL);
+    expect(answer.outputs.length).toBeGreaterThan(0);
+    const verify = pod.status?.initContainerStatuses?.find((s) => s.name === "verify-artifact");
+    expect(verify?.state?.terminated?.exitCode).toBe(0);
+
+    // A model's cold start once its artifact is in the node's cache (content-addressed): a second
+    // model of the same file, from apply to the first answer.
+    const copy = "detector-copy";
+    const cachedStart = Date.now();
+    await objects().createNamespacedCustomObject({
+      group: "edgefleet.io",
+      version: "v1alpha1",
+      namespace: MODELS,
+      plural: "edgemodels",
+      body: { ...sampleModel({ namespace: MODELS, name: copy, version: "1.0.0", artifact: artifacts.get("1.0.0") as PublishedArtifact }) },
+    });
+    const copyPod = await servingPod(core, { namespace: MODELS, model: copy, version: "1.0.0", node, timeoutMs: 120_000 });
+    expect((await inferAt(copyPod, copy)).model_name).toBe(copy);
+    console.log(
+      `EdgeModel applied to first inference on the real node, artifact cached: ${((Date.now() - cachedStart) / 1000).toFixed(1)}s`,
+    );
+    await objects().deleteNamespacedCustomObject({
+      group: "edgefleet.io",
+      version: "v1alpha1",
+      namespace: MODELS,
+      plural: "edgemodels",
+      name: copy,
+    });
+  }, 300_000);
+
+  it("shows the agent pod's telemetry for the real node in Prometheus, scraped from the gateway pod", async () => {
+    await eventually(
+      "the real node serving 1.0.0 in Prometheus",
+      async () => ((await servingInPrometheus()) === "1.0.0" ? true : undefined),
+      120_000,
+    );
+    const [up] = await prometheus.query(`edgefleet_device_up{node="${node}"}`);
+    expect(up?.metric.job).toBe("edgefleet-telemetry-gateway");
+    expect(Number(up?.value[1])).toBe(1);
+  }, 180_000);
+
+  it("rolls a new version out and a slower one back on the real node", async () => {
+    await setVersion("1.1.0");
+    await ended("1.1.0", "Promoted");
+    await serving("1.1.0");
+    await setVersion("1.2.0");
+    const rolledBack = await ended("1.2.0", "RolledBack");
+    expect(rolledBack.status?.rollout?.reason).toMatch(/latency/i);
+    await infer(await serving("1.1.0"));
+  }, 600_000);
+
+  it("refuses a tampered artifact in the init container; the node returns to its version", async () => {
+    await setVersion("1.3.0");
+    const rolledBack = await ended("1.3.0", "RolledBack");
+    expect(rolledBack.status?.rollout?.reason).toMatch(/digest-mismatch/);
+    await infer(await serving("1.1.0"));
+  }, 400_000);
+
+  it("`pulumi destroy` with the EdgeModel still there finishes and leaves no edgefleet object", async () => {
+    const destroy = stack.timed("destroy", "--yes", "--skip-preview");
+    console.log(`pulumi destroy with an EdgeModel present: ${destroy.seconds.toFixed(1)}s`);
+    const ext = kc.makeApiClient(ApiextensionsV1Api);
+    expect((await ext.listCustomResourceDefinition({ labelSelector: "app.kubernetes.io/part-of=edgefleet" })).items).toEqual([]);
+    await eventually(
+      "the model's runtime pods gone",
+      async () => {
+        const left = (await core.listNamespacedPod({ namespace: MODELS })).items;
+        return left.length === 0 ? true : undefined;
+      },
+      120_000,
+    );
+    expect((await kc.makeApiClient(AppsV1Api).listNamespacedDaemonSet({ namespace: MODELS })).items).toEqual([]);
+  }, 600_000);
+});
+
+describe("the platform installed with Helm on the real node", () => {
+  const namespace = "edgefleet-helm";
+  const helmHome = join(dir, "helm");
+  const helm = (...args: string[]) => {
+    const r = spawnSync(loadToolchain().bin("helm"), args, {
+      env: {
+        ...process.env,
+        KUBECONFIG: site.kubeconfig,
+        HELM_CACHE_HOME: join(helmHome, "cache"),
+        HELM_CONFIG_HOME: join(helmHome, "config"),
+        HELM_DATA_HOME: join(helmHome, "data"),
+      },
+      encoding: "utf8",
+      timeout: 420_000,
+    });
+    return { status: r.status, output: `${r.stdout}${r.stderr}` };
+  };
+
+  it("`helm install` runs the platform as pods that serve an EdgeModel on the real node", async () => {
+    // The two Secrets the chart expects (docs/helm.md), from the same site CA as the node's identity.
+    await core.createNamespace({ body: { metadata: { name: namespace } } });
+    const ca = certificateAuthority(SEED);
+    const tls = (name: string, issued: { cert: string; key: string; ca: string }) =>
+      core.createNamespacedSecret({
+        namespace,
+        body: {
+          metadata: { name },
+          type: "kubernetes.io/tls",
+          stringData: { "tls.crt": issued.cert, "tls.key": issued.key, "ca.crt": issued.ca },
+        },
+      });
+    await tls("edgefleet-mqtt-tls", ca.issue("edgefleet-mqtt", [`edgefleet-mqtt.${namespace}.svc`]));
+    await tls("edgefleet-gateway-mqtt", ca.issue("edgefleet-gateway"));
+    const values = join(dir, "values.yaml");
+    writeFileSync(
+      values,
+      stringify({
+        site: SITE,
+        operator: { replicas: 1, artifactCaBundle: site.artifactCa },
+        broker: { image: brokerImage() },
+        monitoring: { rolloutAnalysis: false },
+      }),
+    );
+    const started = Date.now();
+    const install = helm(
+      "install",
+      "edgefleet",
+      join(ROOT, "deploy/helm/edgefleet"),
+      "--namespace",
+      namespace,
+      "--values",
+      values,
+      "--wait",
+      "--timeout",
+      "5m",
+    );
+    expect(install.status, install.output).toBe(0);
+    console.log(`helm install --wait onto the real node: ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    await platformReady(namespace);
+
+    const m = sampleModel({ namespace: MODELS, name: MODEL, version: "1.1.0", artifact: artifacts.get("1.1.0") as PublishedArtifact });
+    await objects().createNamespacedCustomObject({
+      group: "edgefleet.io",
+      version: "v1alpha1",
+      namespace: MODELS,
+      plural: "edgemodels",
+      body: { ...m, spec: spec("1.1.0") },
+    });
+    await infer(await serving("1.1.0"));
+  }, 600_000);
+
+  it("`helm uninstall` with the EdgeModel still there finishes and leaves no edgefleet object", async () => {
+    const started = Date.now();
+    const uninstall = helm("uninstall", "edgefleet", "--namespace", namespace, "--wait", "--timeout", "5m");
+    expect(uninstall.status, uninstall.output).toBe(0);
+    console.log(`helm uninstall --wait with an EdgeModel present: ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    const ext = kc.makeApiClient(ApiextensionsV1Api);
+    expect((await ext.listCustomResourceDefinition({ labelSelector: "app.kubernetes.io/part-of=edgefleet" })).items).toEqual([]);
+    await eventually(
+      "the model's runtime pods gone",
+      async () => ((await core.listNamespacedPod({ namespace: MODELS })).items.length === 0 ? true : undefined),
+      120_000,
+    );
+    const apps = kc.makeApiClient(AppsV1Api);
+    const left = [
+      ...(await apps.listNamespacedDeployment({ namespace })).items,
+      ...(await apps.listNamespacedStatefulSet({ namespace })).items,
+      ...(await apps.listNamespacedDaemonSet({ namespace })).items,
+      ...(await apps.listNamespacedDaemonSet({ namespace: MODELS })).items,
+    ];
+    expect(left.map((o) => o.metadata?.name)).toEqual([]);
+  }, 600_000);
+});
