@@ -10,17 +10,15 @@ import {
   inferAt,
   LocalStack,
   loadToolchain,
+  ONE_NODE_ROLLOUT,
   type Prometheus,
-  PUBLIC_KEY_REF,
   type PublishedArtifact,
   platformPodsReady,
-  publishArtifact,
   type RealSite,
   realNodeName,
   rolloutEnded,
   sampleModel,
   servingPod,
-  signingKey,
   startRealSite,
   tamperArtifact,
 } from "@edgefleet/tools";
@@ -87,13 +85,20 @@ function spec(version: string) {
     artifact,
     // The good build answers in well under a millisecond on this CPU, the slow one in several.
     slo: { p95LatencySeconds: 0.02 },
-    rollout: {
-      steps: [100],
-      pauseSeconds: 2,
-      // The agent probes each runtime every 5 s (its default): 8 samples a window.
-      analysis: { windowSeconds: 40, minSamples: 6, maxFailures: 1, maxInconclusive: 6, latencyTolerance: 5, maxErrorRatio: 0.2 },
-    },
+    rollout: ONE_NODE_ROLLOUT,
   }).spec;
+}
+
+/** Applies an EdgeModel named name at version, with the test's SLO and rollout settings. */
+async function create(name: string, version: string): Promise<void> {
+  const m = sampleModel({ namespace: MODELS, name, version, artifact: artifacts.get(version) as PublishedArtifact });
+  await objects().createNamespacedCustomObject({
+    group: "edgefleet.io",
+    version: "v1alpha1",
+    namespace: MODELS,
+    plural: "edgemodels",
+    body: { ...m, spec: spec(version) },
+  });
 }
 
 async function setVersion(version: string): Promise<void> {
@@ -142,31 +147,15 @@ beforeAll(async () => {
   kc.loadFromFile(site.kubeconfig);
   core = kc.makeApiClient(CoreV1Api);
 
-  const key = signingKey(join(dir, "pki"));
   const [good, slow] = buildModels();
   if (!good || !slow) throw new Error("the model generator lost a model");
-  const publish = (version: string, bytes: Uint8Array) =>
-    artifacts.set(
-      version,
-      publishArtifact({
-        dir: site.registryDir,
-        baseUrl: site.registry.url,
-        model: MODEL,
-        version,
-        bytes,
-        privateKeyPem: key.privateKeyPem,
-      }),
-    );
+  const publish = (version: string, bytes: Uint8Array) => artifacts.set(version, site.publish(MODEL, version, bytes));
   publish("1.0.0", good.bytes);
   publish("1.1.0", buildCnn({ ...(MODEL_SPECS[0] as CnnSpec), seed: 7 }, "real"));
   publish("1.2.0", slow.bytes);
   publish("1.3.0", buildCnn({ ...(MODEL_SPECS[0] as CnnSpec), seed: 99 }, "real"));
   tamperArtifact(site.registryDir, artifacts.get("1.3.0") as PublishedArtifact);
-  await core.createNamespace({ body: { metadata: { name: MODELS } } });
-  await core.createNamespacedSecret({
-    namespace: MODELS,
-    body: { metadata: { name: PUBLIC_KEY_REF.name }, stringData: { [PUBLIC_KEY_REF.key]: key.publicKeyPem } },
-  });
+  await site.createModelNamespace(MODELS);
 
   stack = new LocalStack("real-platform", { stateDir, kubeconfig: site.kubeconfig, namespace: NAMESPACE });
   stack.configure({
@@ -198,14 +187,7 @@ describe("the platform as pods on a real node", () => {
 
   it("serves an EdgeModel from a runtime pod after its init container verified the artifact, answering at the pod's address", async () => {
     const started = Date.now();
-    const m = sampleModel({ namespace: MODELS, name: MODEL, version: "1.0.0", artifact: artifacts.get("1.0.0") as PublishedArtifact });
-    await objects().createNamespacedCustomObject({
-      group: "edgefleet.io",
-      version: "v1alpha1",
-      namespace: MODELS,
-      plural: "edgemodels",
-      body: { ...m, spec: spec("1.0.0") },
-    });
+    await create(MODEL, "1.0.0");
     const pod = await serving("1.0.0");
     const answer = await infer(pod);
     console.log(`EdgeModel applied to first inference on the real node: ${((Date.now() - started) / 1000).toFixed(1)}s`);
@@ -218,13 +200,7 @@ describe("the platform as pods on a real node", () => {
     // model of the same file, from apply to the first answer.
     const copy = "detector-copy";
     const cachedStart = Date.now();
-    await objects().createNamespacedCustomObject({
-      group: "edgefleet.io",
-      version: "v1alpha1",
-      namespace: MODELS,
-      plural: "edgemodels",
-      body: { ...sampleModel({ namespace: MODELS, name: copy, version: "1.0.0", artifact: artifacts.get("1.0.0") as PublishedArtifact }) },
-    });
+    await create(copy, "1.0.0");
     const copyPod = await servingPod(core, { namespace: MODELS, model: copy, version: "1.0.0", node, timeoutMs: 120_000 });
     expect((await inferAt(copyPod, copy)).model_name).toBe(copy);
     console.log(
@@ -344,14 +320,7 @@ describe("the platform installed with Helm on the real node", () => {
     console.log(`helm install --wait onto the real node: ${((Date.now() - started) / 1000).toFixed(1)}s`);
     await platformReady(namespace);
 
-    const m = sampleModel({ namespace: MODELS, name: MODEL, version: "1.1.0", artifact: artifacts.get("1.1.0") as PublishedArtifact });
-    await objects().createNamespacedCustomObject({
-      group: "edgefleet.io",
-      version: "v1alpha1",
-      namespace: MODELS,
-      plural: "edgemodels",
-      body: { ...m, spec: spec("1.1.0") },
-    });
+    await create(MODEL, "1.1.0");
     await infer(await serving("1.1.0"));
   }, 600_000);
 

@@ -7,9 +7,9 @@ import { buildModels } from "@edgefleet/test-models";
 import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { stateDir } from "../cluster/paths.js";
 import { sampleModel } from "../platform/edgemodel.js";
-import { startRealSite } from "../platform/real-site.js";
+import { ONE_NODE_ROLLOUT, startRealSite } from "../platform/real-site.js";
 import { inferAt, platformPodsReady, servingPod } from "../platform/real-site-pods.js";
-import { PUBLIC_KEY_REF, type PublishedArtifact, publishArtifact, signingKey } from "../platform/registry.js";
+import type { PublishedArtifact } from "../platform/registry.js";
 import { LocalStack } from "../pulumi/stack.js";
 import { followRollout, modelLatency } from "./progress.js";
 
@@ -86,23 +86,10 @@ export async function realNodeDemo(o: { once: boolean; say: (line: string) => vo
     const prometheus = await site.startPrometheus(NAMESPACE);
 
     step(3, `${MODEL} ${VERSIONS.first}: verified by the runtime pod's init container, served at the pod's address`);
-    const key = signingKey(join(dir, "pki"));
     const [good, slow] = buildModels();
     if (!good || !slow) throw new Error("the model generator lost a model");
-    const publish = (version: string, bytes: Uint8Array): PublishedArtifact =>
-      publishArtifact({
-        dir: site.registryDir,
-        baseUrl: site.registry.url,
-        model: MODEL,
-        version,
-        bytes,
-        privateKeyPem: key.privateKeyPem,
-      });
-    await core.createNamespace({ body: { metadata: { name: MODELS } } });
-    await core.createNamespacedSecret({
-      namespace: MODELS,
-      body: { metadata: { name: PUBLIC_KEY_REF.name }, stringData: { [PUBLIC_KEY_REF.key]: key.publicKeyPem } },
-    });
+    const publish = (version: string, bytes: Uint8Array) => site.publish(MODEL, version, bytes);
+    await site.createModelNamespace(MODELS);
     const model = (version: string, artifact: PublishedArtifact) =>
       sampleModel({
         namespace: MODELS,
@@ -110,12 +97,7 @@ export async function realNodeDemo(o: { once: boolean; say: (line: string) => vo
         version,
         artifact,
         slo: { p95LatencySeconds: 0.05 },
-        rollout: {
-          steps: [100],
-          pauseSeconds: 5,
-          // The agent probes each runtime every 5 s (its default): 8 samples a window.
-          analysis: { windowSeconds: 40, minSamples: 6, maxFailures: 1, maxInconclusive: 6, latencyTolerance: 3, maxErrorRatio: 0.2 },
-        },
+        rollout: ONE_NODE_ROLLOUT,
       });
     const applied = Date.now();
     await objects.createNamespacedCustomObject({ ...ref, body: model(VERSIONS.first, publish(VERSIONS.first, good.bytes)) });

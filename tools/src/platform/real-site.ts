@@ -14,8 +14,19 @@ import { type Prometheus, startPrometheus } from "../services/prometheus.js";
 import { type ArtifactServer, startArtifactServer } from "../simulator/artifact-server.js";
 import { ruleFiles } from "./local.js";
 import { LOCAL_HOST, localPki } from "./pki.js";
+import { PUBLIC_KEY_REF, type PublishedArtifact, publishArtifact, signingKey } from "./registry.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+
+/**
+ * Rollout settings for a site of one real node: every step is that node, and its agent probes
+ * each runtime every 5 s (its default), so a 40 s window holds about 8 samples.
+ */
+export const ONE_NODE_ROLLOUT = {
+  steps: [100],
+  pauseSeconds: 2,
+  analysis: { windowSeconds: 40, minSamples: 6, maxFailures: 1, maxInconclusive: 6, latencyTolerance: 5, maxErrorRatio: 0.2 },
+};
 
 export interface RealSiteOptions {
   /** The cluster's name; it is created with one real node and no kwok nodes. */
@@ -40,6 +51,10 @@ export interface RealSite {
   readonly registryDir: string;
   /** The CA the registry's certificate is issued by: the platform's artifact CA bundle. */
   readonly artifactCa: string;
+  /** Signs a model file with the site's publisher key and puts it in the registry; returns the variant's artifact field. */
+  publish(model: string, version: string, bytes: Uint8Array): PublishedArtifact;
+  /** Creates a namespace for EdgeModels with the Secret holding the publisher's public key (PUBLIC_KEY_REF). */
+  createModelNamespace(namespace: string): Promise<void>;
   /** Where the site's Prometheus will listen, for the operator's rollout analysis. */
   readonly prometheusUrl: string;
   /**
@@ -102,6 +117,10 @@ export async function startRealSite(o: RealSiteOptions): Promise<RealSite> {
     closers.push(() => registry.close());
     log(`registry: ${registry.url}`);
     const prometheusPort = await freePort();
+    const key = signingKey(join(o.dir, "pki"));
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfigPath(o.cluster, env));
+    const core = kc.makeApiClient(CoreV1Api);
     return {
       kubeconfig: kubeconfigPath(o.cluster, env),
       node,
@@ -111,10 +130,16 @@ export async function startRealSite(o: RealSiteOptions): Promise<RealSite> {
       registryDir,
       artifactCa: pki.caPem,
       prometheusUrl: `http://${address}:${prometheusPort}`,
+      publish: (model, version, bytes) =>
+        publishArtifact({ dir: registryDir, baseUrl: registry.url, model, version, bytes, privateKeyPem: key.privateKeyPem }),
+      async createModelNamespace(namespace) {
+        await core.createNamespace({ body: { metadata: { name: namespace } } });
+        await core.createNamespacedSecret({
+          namespace,
+          body: { metadata: { name: PUBLIC_KEY_REF.name }, stringData: { [PUBLIC_KEY_REF.key]: key.publicKeyPem } },
+        });
+      },
       async startPrometheus(namespace) {
-        const kc = new KubeConfig();
-        kc.loadFromFile(kubeconfigPath(o.cluster, env));
-        const core = kc.makeApiClient(CoreV1Api);
         // The jobs are named after the Services, as the SRE kit's rules expect.
         const jobs = await Promise.all(
           ["edgefleet-telemetry-gateway", "edgefleet-operator"].map(async (name) => {
