@@ -11,6 +11,7 @@ import {
   LocalStack,
   loadToolchain,
   ONE_NODE_ROLLOUT,
+  ONE_NODE_SLO,
   type Prometheus,
   type PublishedArtifact,
   platformPodsReady,
@@ -83,8 +84,7 @@ function spec(version: string) {
     name: MODEL,
     version,
     artifact,
-    // The good build answers in well under a millisecond on this CPU, the slow one in several.
-    slo: { p95LatencySeconds: 0.02 },
+    slo: ONE_NODE_SLO,
     rollout: ONE_NODE_ROLLOUT,
   }).spec;
 }

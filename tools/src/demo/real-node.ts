@@ -7,8 +7,8 @@ import { buildModels } from "@edgefleet/test-models";
 import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { stateDir } from "../cluster/paths.js";
 import { sampleModel } from "../platform/edgemodel.js";
-import { ONE_NODE_ROLLOUT, startRealSite } from "../platform/real-site.js";
-import { inferAt, platformPodsReady, servingPod } from "../platform/real-site-pods.js";
+import { ONE_NODE_ROLLOUT, ONE_NODE_SLO, startRealSite } from "../platform/real-site.js";
+import { inferAt, modelUrl, platformPodsReady, servingPod } from "../platform/real-site-pods.js";
 import type { PublishedArtifact } from "../platform/registry.js";
 import { LocalStack } from "../pulumi/stack.js";
 import { followRollout, modelLatency } from "./progress.js";
@@ -96,7 +96,7 @@ export async function realNodeDemo(o: { once: boolean; say: (line: string) => vo
         name: MODEL,
         version,
         artifact,
-        slo: { p95LatencySeconds: 0.05 },
+        slo: ONE_NODE_SLO,
         rollout: ONE_NODE_ROLLOUT,
       });
     const applied = Date.now();
@@ -106,22 +106,24 @@ export async function realNodeDemo(o: { once: boolean; say: (line: string) => vo
     say(`  ${pod.metadata?.name} on ${site.node}: verify-artifact exited ${verify?.exitCode} (${verify?.reason})`);
     const answer = await inferAt(pod, MODEL);
     say(
-      `  POST http://${pod.status?.podIP}/v2/models/${MODEL}/infer -> ${answer.outputs.map((out) => `${out.name} [${out.shape.join("x")}]`).join(", ")}` +
+      `  POST ${modelUrl(pod, MODEL)}/infer -> ${answer.outputs.map((out) => `${out.name} [${out.shape.join("x")}]`).join(", ")}` +
         ` (${((Date.now() - applied) / 1000).toFixed(1)}s after kubectl apply)`,
     );
 
-    const roll = async (version: string, bytes: Uint8Array) => {
+    const roll = async (version: string, bytes: Uint8Array, want: "Promoted" | "RolledBack") => {
       await objects.patchNamespacedCustomObject(
         { ...ref, name: MODEL, body: { spec: model(version, publish(version, bytes)).spec } },
         setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
       );
       const ended = await followRollout(version, { read, latency: () => modelLatency(prometheus, MODELS, MODEL), say });
       say(`  => ${ended.status?.rollout?.phase}: ${ended.status?.rollout?.reason}`);
+      if (ended.status?.rollout?.phase !== want)
+        throw new Error(`the rollout of ${version} ended ${ended.status?.rollout?.phase}, not ${want}`);
     };
     step(4, `${VERSIONS.good} (a good build): rolled out on the agent pod's measurements`);
-    await roll(VERSIONS.good, good.bytes);
+    await roll(VERSIONS.good, good.bytes, "Promoted");
     step(5, `${VERSIONS.slow} (a slower build): rolled back automatically`);
-    await roll(VERSIONS.slow, slow.bytes);
+    await roll(VERSIONS.slow, slow.bytes, "RolledBack");
     const back = await servingPod(core, { namespace: MODELS, model: MODEL, version: VERSIONS.good, node: site.node, timeoutMs: 180_000 });
     await inferAt(back, MODEL);
     say(`  ${site.node} serves ${VERSIONS.good} again (${back.metadata?.name})`);

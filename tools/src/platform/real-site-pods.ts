@@ -68,10 +68,15 @@ export interface InferAnswer {
   readonly outputs: { name: string; shape: number[] }[];
 }
 
+/** The model's Open Inference Protocol v2 endpoint at the runtime pod's own address (its http port). */
+export function modelUrl(pod: V1Pod, model: string): string {
+  const port = pod.spec?.containers[0]?.ports?.find((p) => p.name === "http")?.containerPort;
+  return `http://${pod.status?.podIP}:${port}/v2/models/${model}`;
+}
+
 /** An Open Inference Protocol v2 request sent to the runtime pod's own address, as a client on the site would. */
 export async function inferAt(pod: V1Pod, model: string): Promise<InferAnswer> {
-  const port = pod.spec?.containers[0]?.ports?.find((p) => p.name === "http")?.containerPort;
-  const base = `http://${pod.status?.podIP}:${port}/v2/models/${model}`;
+  const base = modelUrl(pod, model);
   // The agent's own probe request: zeros shaped as the model's metadata says.
   const body = syntheticRequest(parseInputs(await (await fetch(base)).json()));
   const res = await fetch(`${base}/infer`, { method: "POST", headers: { "content-type": "application/json" }, body });
