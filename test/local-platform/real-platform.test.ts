@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { EdgeModel } from "@edgefleet/api";
 import type { HeldLock } from "@edgefleet/kit";
@@ -76,9 +76,10 @@ const model = async () =>
     name: MODEL,
   })) as EdgeModel;
 
-function spec(version: string) {
-  const artifact = artifacts.get(version);
-  if (!artifact) throw new Error(`no artifact published for ${version}`);
+/** The model's spec at version, its variants' artifact the one published under key. */
+function spec(version: string, key = version) {
+  const artifact = artifacts.get(key);
+  if (!artifact) throw new Error(`no artifact published as ${key}`);
   return sampleModel({
     namespace: MODELS,
     name: MODEL,
@@ -89,15 +90,15 @@ function spec(version: string) {
   }).spec;
 }
 
-/** Applies an EdgeModel named name at version, with the test's SLO and rollout settings. */
-async function create(name: string, version: string): Promise<void> {
-  const m = sampleModel({ namespace: MODELS, name, version, artifact: artifacts.get(version) as PublishedArtifact });
+/** Applies an EdgeModel named name at version, its artifact the one published under key. */
+async function create(name: string, version: string, key = version): Promise<void> {
+  const body = { apiVersion: "edgefleet.io/v1alpha1", kind: "EdgeModel", metadata: { name, namespace: MODELS }, spec: spec(version, key) };
   await objects().createNamespacedCustomObject({
     group: "edgefleet.io",
     version: "v1alpha1",
     namespace: MODELS,
     plural: "edgemodels",
-    body: { ...m, spec: spec(version) },
+    body,
   });
 }
 
@@ -197,10 +198,11 @@ describe("the platform as pods on a real node", () => {
     expect(verify?.state?.terminated?.exitCode).toBe(0);
 
     // A model's cold start once its artifact is in the node's cache (content-addressed): a second
-    // model of the same file, from apply to the first answer.
+    // model of the same file, signed for its own name, from apply to the first answer.
     const copy = "detector-copy";
+    artifacts.set("copy", site.publish(copy, "1.0.0", readFileSync(join(site.registryDir, "detector-1.0.0.onnx"))));
     const cachedStart = Date.now();
-    await create(copy, "1.0.0");
+    await create(copy, "1.0.0", "copy");
     const copyPod = await servingPod(core, { namespace: MODELS, model: copy, version: "1.0.0", node, timeoutMs: 120_000 });
     expect((await inferAt(copyPod, copy)).model_name).toBe(copy);
     console.log(

@@ -90,7 +90,6 @@ export async function startRealSite(o: RealSiteOptions): Promise<RealSite> {
   const stopCluster = () =>
     spawnSync(process.execPath, ["--import", "tsx", "tools/src/cluster/cli.ts", "delete", "--name", o.cluster], { cwd: ROOT, env });
   stopCluster();
-  unprovisionRealNodeHost();
   log(`cluster ${o.cluster}: starting with one real node`);
   const started = spawnSync(
     process.execPath,
@@ -98,6 +97,8 @@ export async function startRealSite(o: RealSiteOptions): Promise<RealSite> {
     { cwd: ROOT, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
   );
   if (started.status !== 0) throw new Error(`cluster start --real-nodes 1 --name ${o.cluster} failed:\n${started.stdout}${started.stderr}`);
+  // Only now: cluster start refuses while another site's node runs, whose host directories these are.
+  unprovisionRealNodeHost();
   // Closed in reverse: Prometheus, the registry, the cluster, then what the node left on the host.
   const closers: (() => Promise<unknown> | unknown)[] = [unprovisionRealNodeHost, stopCluster];
   const stop = async () => {
