@@ -13,7 +13,7 @@ import {
   REAL_NODE_LABEL,
   realNodeStatus,
 } from "@edgefleet/tools";
-import { AppsV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { AppsV1Api, CoreV1Api, KubeConfig, NetworkingV1Api, type V1NetworkPolicySpec } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { eventually } from "../helpers/kube.js";
 import { holdRealNodeHost } from "../helpers/real-node.js";
@@ -63,6 +63,7 @@ describe("real nodes next to the kwok fleet", () => {
   const work = mkdtempSync(join(tmpdir(), "edgefleet-real-"));
   let core: CoreV1Api;
   let apps: AppsV1Api;
+  let networking: NetworkingV1Api;
   const opts = () => ({ toolchain: loadToolchain(env), cluster: CLUSTER, env });
 
   let host: HeldLock;
@@ -74,6 +75,7 @@ describe("real nodes next to the kwok fleet", () => {
     kc.loadFromFile(kubeconfigPath(CLUSTER, env));
     core = kc.makeApiClient(CoreV1Api);
     apps = kc.makeApiClient(AppsV1Api);
+    networking = kc.makeApiClient(NetworkingV1Api);
     // Waiting for the host can take as long as another file's real-node tests.
   }, 1_800_000);
 
@@ -182,6 +184,74 @@ describe("real nodes next to the kwok fleet", () => {
     expect(kubectl("exec", "web", "--", "/bin/busybox", "sh", "-c", "echo $KUBERNETES_SERVICE_HOST")).toBe(`${KUBERNETES_SERVICE_IP}\n`);
   });
 
+  it("enforces NetworkPolicies: default deny cuts a client off web but not off its node's DNS; policies for its label let it back", async () => {
+    await core.createNamespacedPod({
+      namespace: "default",
+      body: {
+        metadata: { name: "client", labels: { role: "client" } },
+        spec: {
+          nodeSelector: { [REAL_NODE_LABEL]: "true" },
+          terminationGracePeriodSeconds: 0,
+          containers: [{ name: "client", image: IMAGE, imagePullPolicy: "Never", command: ["/bin/busybox", "sleep", "3600"] }],
+        },
+      },
+    });
+    await eventually("client Running", async () => {
+      const p = await core.readNamespacedPod({ name: "client", namespace: "default" });
+      return p.status?.phase === "Running" ? true : undefined;
+    });
+    // By the Service's address (the test above covers names), with nc: busybox-static's wget
+    // crashes (SIGSEGV) in this image. -w bounds the connection.
+    const webIp = kubectl("get", "service", "web", "-o", "jsonpath={.spec.clusterIP}");
+    const fetchWeb = () =>
+      kubectlResult(
+        "exec",
+        "client",
+        "--",
+        "/bin/busybox",
+        "sh",
+        "-c",
+        `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | /bin/busybox nc -w 3 ${webIp} 80`,
+      );
+    const fetched = async () => {
+      const out = fetchWeb().stdout;
+      return /^HTTP\/1\.[01] 200 /.test(out) && out.endsWith("hello\n") ? true : undefined;
+    };
+    await eventually("the client to fetch from web", fetched, 30_000);
+
+    const policy = (name: string, spec: V1NetworkPolicySpec) =>
+      networking.createNamespacedNetworkPolicy({ namespace: "default", body: { metadata: { name }, spec } });
+    // The platform's own first policy (stacks/src/platform/network.ts).
+    await policy("default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+    // kube-router REJECTs what no policy admits: the client fails at once, not after a timeout.
+    const denied = await eventually(
+      "web to refuse the client",
+      async () => {
+        const started = Date.now();
+        const r = fetchWeb();
+        return r.status === 0 ? undefined : { ms: Date.now() - started, out: `${r.stdout}${r.stderr}` };
+      },
+      30_000,
+    );
+    expect(denied.out).toMatch(/Connection refused|timed out/);
+    expect(denied.ms).toBeLessThan(5_000);
+    // A pod always reaches its node (as Kubernetes specifies): the cluster DNS runs there.
+    const lookup = kubectlResult("exec", "client", "--", "/bin/busybox", "nslookup", "web.default.svc.cluster.local");
+    expect(lookup.stdout).toContain(`Address: ${webIp}`);
+
+    const client = { podSelector: { matchLabels: { role: "client" } } };
+    const web = { podSelector: { matchLabels: { app: "web" } } };
+    await policy("web-from-client", { ...web, policyTypes: ["Ingress"], ingress: [{ _from: [client] }] });
+    await policy("client-to-web", { ...client, policyTypes: ["Egress"], egress: [{ to: [web] }] });
+    await eventually("the client to fetch from web again", fetched, 30_000);
+    // The kubelet's readiness probes come from the node, which kube-router always admits.
+    const ready = (await core.readNamespacedPod({ name: "web", namespace: "default" })).status?.conditions?.find((c) => c.type === "Ready");
+    expect(ready?.status).toBe("True");
+
+    await networking.deleteCollectionNamespacedNetworkPolicy({ namespace: "default" });
+    await core.deleteNamespacedPod({ name: "client", namespace: "default", gracePeriodSeconds: 0 });
+  });
+
   it("resumes like a fresh cluster: pods on kwok nodes are deleted at once, the real node runs its pod again", async () => {
     await apps.createNamespacedDaemonSet({
       namespace: "default",
@@ -206,7 +276,13 @@ describe("real nodes next to the kwok fleet", () => {
 
     cli("stop");
     const [stopped] = await realNodeStatus(opts());
-    expect(stopped?.processes).toEqual({ containerd: undefined, kubelet: undefined, "kube-proxy": undefined, coredns: undefined });
+    expect(stopped?.processes).toEqual({
+      containerd: undefined,
+      kubelet: undefined,
+      "kube-proxy": undefined,
+      coredns: undefined,
+      "kube-router": undefined,
+    });
     cli("start");
 
     const old = new Set((await running()).map((p) => p.metadata?.name));
@@ -236,18 +312,19 @@ describe("real nodes next to the kwok fleet", () => {
     });
   });
 
-  it("delete leaves no process (CoreDNS's too), mount, bridge or iptables rule of the real node", async () => {
+  it("delete leaves no process (CoreDNS's and kube-router's too), mount, bridge, iptables rule or ipset of the real node", async () => {
     const [before] = await realNodeStatus(opts());
     expect(before).toBeDefined();
     cli("delete");
     const pids = Object.values(before?.processes ?? {}).filter((p): p is number => p !== undefined);
-    expect(pids).toHaveLength(4);
+    expect(pids).toHaveLength(5);
     for (const pid of pids) expect(alive(pid), `pid ${pid}`).toBe(false);
     expect(readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(before?.dir);
     expect(spawnSync("ip", ["link", "show"], { encoding: "utf8" }).stdout).not.toMatch(/\bef[0-9a-f]{8}\b/);
     const rules = spawnSync("iptables-save", { encoding: "utf8" }).stdout;
     expect(rules).not.toContain("KUBE-");
     expect(rules).not.toContain(before?.podSubnet.replace(/0\/24$/, ""));
+    expect(spawnSync("ipset", ["list", "-n"], { encoding: "utf8" }).stdout).not.toContain("KUBE-");
     expect(spawnSync("pgrep", ["-f", before?.dir ?? "/nonexistent"]).status).toBe(1);
     const links = readdirSync("/var/log/containers").map((l) => readlinkSync(join("/var/log/containers", l)));
     expect(links.filter((t) => t.startsWith(before?.dir ?? "/nonexistent"))).toEqual([]);

@@ -38,6 +38,7 @@ describe("the toolchain installer", () => {
       "PULUMI_RESOURCE_KUBERNETES",
       "OTELCOL_EDGEFLEET",
       "COREDNS_EDGEFLEET",
+      "KUBE_ROUTER",
     ]) {
       expect(manifest).toMatch(new RegExp(`^EDGEFLEET_${bin}=${installed}/`, "m"));
     }

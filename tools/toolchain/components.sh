@@ -5,7 +5,7 @@
 #   comp_<c>_build DIR V builds version V with DIR as scratch; binaries go to DIR/out
 # Builds run in a subshell with their output sent to the component's log.
 
-COMPONENTS=(kubernetes etcd kwok pulumi pulumi-nodejs pulumi-kubernetes otelcol helm kubernetes-node containerd coredns)
+COMPONENTS=(kubernetes etcd kwok pulumi pulumi-nodejs pulumi-kubernetes otelcol helm kubernetes-node containerd coredns kube-router)
 PULUMI_TAGS=osusergo,grpcnotrace
 PULUMI_VERSION_VAR=github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
 
@@ -353,4 +353,22 @@ comp_coredns_build() {
   pkgs=("${pkgs[@]/#/$mod/}")
   go get "${pkgs[@]/%/@$v}"
   "${GO_BUILD[@]}" -ldflags "-s -w -X $mod/coremain.GitCommit=$v" -o out/coredns-edgefleet .
+}
+
+# --- kube-router ------------------------------------------------------------------------------------
+# The real nodes' NetworkPolicy enforcement: run with only its firewall controller (see
+# tools/src/cluster/real-nodes.ts), in iptables and ipset (system-packages.sh).
+comp_kube-router_version() { echo "$KUBE_ROUTER_VERSION"; }
+comp_kube-router_binaries() { echo kube-router; }
+comp_kube-router_on_path() {
+  local v
+  # "Running PATH version vX.Y.Z, built on ..." on stderr: the path may hold digits of its own.
+  v=$(kube-router --version 2>&1 | grep -oE 'version v[0-9.]+' | extract_version) || return 1
+  [ "$v" = "${KUBE_ROUTER_VERSION#v}" ] || return 1
+  dir_on_path kube-router
+}
+comp_kube-router_build() {
+  local scratch=$1 v=$2 pkg=github.com/cloudnativelabs/kube-router/v2/pkg/version
+  GOBIN=$scratch/out go install -v -trimpath -ldflags "-s -w -X $pkg.Version=$v" \
+    "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@$v"
 }

@@ -17,7 +17,7 @@ usage() {
 Usage: tools/toolchain/install.sh [--no-path] [--list] [COMPONENT...]
 
 Builds the local platform's toolchain (Kubernetes control plane, kubelet and kube-proxy,
-containerd, CoreDNS, etcd, kwok, Pulumi CLI, Node.js language host, Kubernetes provider, OpenTelemetry
+containerd, CoreDNS, kube-router, etcd, kwok, Pulumi CLI, Node.js language host, Kubernetes provider, OpenTelemetry
 Collector, Helm) from Go modules, caching
 each by version under
   $TOOLCHAIN_DIR

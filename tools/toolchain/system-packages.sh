@@ -13,13 +13,15 @@ WANTED=(
   "/usr/bin/prometheus:prometheus"
   "/usr/bin/promtool:prometheus"
   # Real worker nodes (cluster start --real-nodes): runc under containerd, the CNI plugins, iptables
-  # for kube-proxy and conntrack for its UDP cleanup, umoci to assemble images without a daemon,
+  # for kube-proxy and kube-router, ipset for kube-router's NetworkPolicy rules, conntrack for
+  # kube-proxy's UDP cleanup, umoci to assemble images without a daemon,
   # busybox-static and openssl (a TLS client for in-cluster API checks) for the tests' image, and
   # gcc with a static libc for the pause binary.
   "/usr/sbin/runc:runc"
   "/usr/lib/cni/host-local:containernetworking-plugins"
   "/usr/sbin/iptables:iptables"
   "/usr/sbin/conntrack:conntrack"
+  "/usr/sbin/ipset:ipset"
   "/usr/bin/umoci:umoci"
   "/bin/busybox:busybox-static"
   "/usr/bin/openssl:openssl"

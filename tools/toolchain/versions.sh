@@ -53,3 +53,9 @@ HELM_VERSION=v4.3.2
 # CoreDNS, the cluster DNS of the real worker nodes: a build with only the plugins the local
 # cluster's Corefile uses (see comp_coredns_build). Needs go >= 1.26.0.
 COREDNS_VERSION=v1.15.0
+
+# kube-router, only its network-policy controller: it enforces NetworkPolicies on the real worker
+# nodes (the bridge CNI plugin does not). v2.1.0 is the newest version the Go module proxy serves
+# (later tags are not published as module versions); its NetworkPolicy v1 client works against the
+# pinned apiserver. No replace directives upstream: a plain go install works.
+KUBE_ROUTER_VERSION=v2.1.0

@@ -18,7 +18,7 @@ const CLI = command({
   about: `The local platform: a real Kubernetes control plane (etcd, kube-apiserver, kube-scheduler,
 kube-controller-manager) run by kwokctl from locally built binaries, with a simulated edge
 fleet of kwok Nodes described by a fleet profile, and optionally a real worker node (containerd,
-kubelet, kube-proxy, CoreDNS) that runs pods as containers.
+kubelet, kube-proxy, CoreDNS, kube-router for NetworkPolicies) that runs pods as containers.
 
 Commands:
   start    create (or restart) the cluster and apply the fleet profile
@@ -44,7 +44,7 @@ Commands:
       max: MAX_REAL_NODES,
       arg: "N",
       defaultText: "the cluster's current count, 0 for a new one",
-      help: "real worker nodes (containerd, kubelet, kube-proxy, CoreDNS; needs root) next to the kwok fleet",
+      help: "real worker nodes (containerd, kubelet, kube-proxy, CoreDNS, kube-router; needs root) next to the kwok fleet",
     },
     port: { type: "integer", max: 65_535, defaultText: "random free port", help: "fixed kube-apiserver port" },
   },
@@ -168,7 +168,7 @@ async function realNodesSummary(kw: Parameters<typeof realNodeStatus>[0], kubeco
   return [
     `real nodes  ${nodes.length}`,
     table([
-      ["  NAME", "STATUS", "CONTAINERD", "KUBELET", "KUBE-PROXY", "COREDNS", "POD SUBNET"],
+      ["  NAME", "STATUS", "CONTAINERD", "KUBELET", "KUBE-PROXY", "COREDNS", "KUBE-ROUTER", "POD SUBNET"],
       ...nodes.map((n) => [
         `  ${n.name}`,
         n.ready === undefined ? "unregistered" : n.ready ? "Ready" : "NotReady",
@@ -176,6 +176,7 @@ async function realNodesSummary(kw: Parameters<typeof realNodeStatus>[0], kubeco
         pid(n.processes.kubelet),
         pid(n.processes["kube-proxy"]),
         pid(n.processes.coredns),
+        pid(n.processes["kube-router"]),
         n.podSubnet,
       ]),
     ]),

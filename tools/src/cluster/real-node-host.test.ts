@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { iptablesCleanupScript, mountsUnder } from "./real-node-host.js";
+import { iptablesCleanupScript, kubeIpsetNames, mountsUnder } from "./real-node-host.js";
 
 describe("mountsUnder", () => {
   it("lists the mounts at or under a directory, deepest first, with escaped characters decoded", () => {
@@ -58,5 +58,14 @@ COMMIT
 
   it("is nothing to do on a clean host", () => {
     expect(iptablesCleanupScript("*nat\n:POSTROUTING ACCEPT [0:0]\nCOMMIT\n", "edgefleet-1")).toBeUndefined();
+  });
+});
+
+describe("kubeIpsetNames", () => {
+  it("picks kube-router's sets of both families and leaves the host's own", () => {
+    expect(kubeIpsetNames("KUBE-SRC-ABCDEFGHIJKLMNOP\nmy-blocklist\ninet6:KUBE-DST-ABCDEFGHIJKLMNOP\n")).toEqual([
+      "KUBE-SRC-ABCDEFGHIJKLMNOP",
+      "inet6:KUBE-DST-ABCDEFGHIJKLMNOP",
+    ]);
   });
 });

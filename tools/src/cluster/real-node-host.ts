@@ -41,8 +41,8 @@ export async function removeLogLinks(dir: string): Promise<void> {
  * An iptables-restore script that removes what a real node left in iptables: the rules the CNI
  * plugins added for `network` (bridge masquerading, portmap) with the per-container chains they
  * jump to, which the plugins' DEL would have removed for sandboxes never torn down; and the
- * kubelet's and kube-proxy's KUBE-* chains with the rules that jump to them (one real node per
- * host owns them). `save` is iptables-save's output.
+ * kubelet's, kube-proxy's and kube-router's KUBE-* chains with the rules that jump to them (one
+ * real node per host owns them). `save` is iptables-save's output.
  */
 export function iptablesCleanupScript(save: string, network: string): string | undefined {
   const marker = `name: \\"${network}\\"`;
@@ -107,4 +107,51 @@ export async function runningKubelets(): Promise<RunningKubelet[]> {
     found.push({ pid: Number(entry), rootDir });
   }
   return found;
+}
+
+/**
+ * kube-router's ipsets (KUBE-SRC-*, KUBE-DST-*; IPv6 ones prefixed inet6:) among the names
+ * `ipset list -n` prints. Nothing else of a real node makes ipsets (kube-proxy runs in iptables mode).
+ */
+export function kubeIpsetNames(list: string): string[] {
+  return list.split("\n").filter((name) => /^(inet6:)?KUBE-/.test(name));
+}
+
+/** Destroys kube-router's ipsets; run once no iptables rule refers to them (cleanupIptables). */
+export async function destroyKubeIpsets(): Promise<void> {
+  const { stdout } = await run("ipset", ["list", "-n"]);
+  for (const name of kubeIpsetNames(stdout)) await run("ipset", ["destroy", name]);
+}
+
+/** The mangle chain that lets pods reach their node whatever their NetworkPolicies (see allowPodsToNode). */
+export const POD_TO_NODE_CHAIN = "KUBE-EDGEFLEET-POD-TO-NODE";
+
+/**
+ * Kubernetes lets a pod always reach the node it runs on, whatever its NetworkPolicies; kube-router
+ * v2.1.0 admits the node's traffic to pods but polices pods' traffic to the node. Here that matters:
+ * the cluster DNS and the API server are processes of the node, at ports no policy of the platform
+ * can name. Before the filter table's INPUT (where kube-router's pod chains REJECT every packet
+ * without its "a policy admits this" mark, 0x10000), mangle INPUT sets that mark on the pods'
+ * packets to the node's own addresses (after kube-proxy's DNAT). Idempotent; a KUBE-* chain, so
+ * cleanupIptables removes it with the node.
+ */
+export async function allowPodsToNode(podSubnet: string): Promise<void> {
+  const ipt = (...args: string[]) => run("iptables", ["-w", "-t", "mangle", ...args]);
+  await ipt("-N", POD_TO_NODE_CHAIN).catch(() => undefined);
+  await ipt("-F", POD_TO_NODE_CHAIN);
+  await ipt(
+    "-A",
+    POD_TO_NODE_CHAIN,
+    "-s",
+    podSubnet,
+    "-m",
+    "addrtype",
+    "--dst-type",
+    "LOCAL",
+    "-j",
+    "MARK",
+    "--set-xmark",
+    "0x10000/0x10000",
+  );
+  await ipt("-C", "INPUT", "-j", POD_TO_NODE_CHAIN).catch(() => ipt("-A", "INPUT", "-j", POD_TO_NODE_CHAIN));
 }

@@ -10,7 +10,7 @@ import type { FleetProfile } from "../fleet/profile.js";
 import { freePort } from "../services/ports.js";
 import { corefile, corefileListeners, KUBE_DNS_SERVICE, kubeDnsObjects, kubeDnsSliceName } from "./cluster-dns.js";
 import { type Daemon, daemonPid, startDaemon, stopDaemon } from "./daemon.js";
-import { KUBERNETES_SERVICE_IP } from "./kwokctl.js";
+import { KUBERNETES_SERVICE_IP, SERVICE_CIDR } from "./kwokctl.js";
 import { buildOciArchive } from "./oci-image.js";
 import { kubeconfigPath, kwokWorkdir, realNodesDir } from "./paths.js";
 import {
@@ -23,7 +23,7 @@ import {
   realNodeLayout,
   SANDBOX_IMAGE,
 } from "./real-node-config.js";
-import { cleanupIptables, removeLogLinks, runningKubelets, unmountUnder } from "./real-node-host.js";
+import { allowPodsToNode, cleanupIptables, destroyKubeIpsets, removeLogLinks, runningKubelets, unmountUnder } from "./real-node-host.js";
 import { isReady } from "./state.js";
 import type { Toolchain } from "./toolchain.js";
 
@@ -68,6 +68,8 @@ interface RealNodeDaemons {
   readonly kubeProxy: Daemon;
   /** The cluster DNS, on the host like the others (see cluster-dns.ts). */
   readonly coredns: Daemon;
+  /** kube-router's network-policy controller alone: it enforces NetworkPolicies, which the bridge CNI plugin does not. */
+  readonly kubeRouter: Daemon;
 }
 
 function daemons(o: RealNodesOptions, l: RealNodeLayout): RealNodeDaemons {
@@ -95,6 +97,19 @@ function daemons(o: RealNodesOptions, l: RealNodeLayout): RealNodeDaemons {
     ]),
     kubeProxy: d("kube-proxy", o.toolchain.bin("kube-proxy"), [`--config=${join(l.dir, "kube-proxy.yaml")}`]),
     coredns: d("coredns", o.toolchain.bin("coredns-edgefleet"), ["-conf", join(l.dir, "Corefile")]),
+    kubeRouter: d("kube-router", o.toolchain.bin("kube-router"), [
+      // Routes are the bridge's and Services kube-proxy's: only the firewall, in iptables and ipsets.
+      "--run-firewall=true",
+      "--run-router=false",
+      "--run-service-proxy=false",
+      `--kubeconfig=${kubeconfig}`,
+      // Which pods are local: those whose hostIP is this Node's InternalIP.
+      `--hostname-override=${l.name}`,
+      // Traffic to Service addresses is left to kube-proxy's rules.
+      `--service-cluster-ip-range=${SERVICE_CIDR}`,
+      // Its health server would take a fixed port (20244) and tells only whether its loop runs.
+      "--health-port=0",
+    ]),
   };
 }
 
@@ -109,16 +124,17 @@ export function hostIp(): string {
 /** Fails with the fix when the host lacks what a real node needs. */
 export function checkRealNodeHost(): { runc: string } {
   if (process.getuid?.() !== 0)
-    throw new Error("real nodes need root (containerd, the kubelet and kube-proxy manage mounts, cgroups and iptables)");
+    throw new Error("real nodes need root (containerd, the kubelet, kube-proxy and kube-router manage mounts, cgroups and iptables)");
   const runc = ["/usr/sbin/runc", "/usr/bin/runc"].find((p) => existsSync(p));
   const missing = [
     runc ? undefined : "runc",
     ...["bridge", "host-local", "portmap", "loopback"].map((p) => (existsSync(join(CNI_BIN_DIR, p)) ? undefined : `CNI plugin ${p}`)),
     ["/usr/sbin/iptables", "/sbin/iptables"].some((p) => existsSync(p)) ? undefined : "iptables",
+    ["/usr/sbin/ipset", "/sbin/ipset"].some((p) => existsSync(p)) ? undefined : "ipset",
   ].filter(Boolean);
   if (missing.length || !runc)
     throw new Error(
-      `real nodes need ${missing.join(", ")}: run tools/edgefleet setup (Debian packages runc, containernetworking-plugins, iptables)`,
+      `real nodes need ${missing.join(", ")}: run tools/edgefleet setup (Debian packages runc, containernetworking-plugins, iptables, ipset)`,
     );
   return { runc };
 }
@@ -229,6 +245,9 @@ async function startRealNode(o: RealNodesOptions, l: RealNodeLayout, kc: KubeCon
     },
     `see ${d.kubelet.logFile}`,
   );
+  // It reads its Node's addresses once, at start: only once the kubelet has registered it.
+  startDaemon(d.kubeRouter);
+  await allowPodsToNode(l.podSubnet);
   await labelRealNode(api, l.name, profile);
   await waitFor(
     `real node ${l.name} did not become Ready`,
@@ -242,6 +261,13 @@ async function startRealNode(o: RealNodesOptions, l: RealNodeLayout, kc: KubeCon
     30_000,
     async () => (await fetch(`http://127.0.0.1:${dnsReadyPort}/ready`, { signal: AbortSignal.timeout(1_000) })).ok,
     `see ${d.coredns.logFile}`,
+  );
+  // Its first sync hooks its chain into FORWARD; until then pods' traffic would pass unchecked.
+  await waitFor(
+    `kube-router of ${l.name} did not set up its iptables chains`,
+    30_000,
+    async () => (await run("iptables", ["-S", "FORWARD"])).stdout.includes("-j KUBE-ROUTER-FORWARD"),
+    `see ${d.kubeRouter.logFile}`,
   );
   o.log?.(`real node ${l.name} Ready in ${((Date.now() - started) / 1000).toFixed(1)}s (pods ${l.podSubnet}, state ${l.dir})`);
 }
@@ -320,6 +346,7 @@ async function stopRealNode(o: RealNodesOptions, l: RealNodeLayout): Promise<voi
   const d = daemons(o, l);
   await stopDaemon(d.kubelet);
   await stopDaemon(d.kubeProxy);
+  await stopDaemon(d.kubeRouter);
   await stopDaemon(d.coredns);
   // Containers outlive a containerd that died or was killed: start it again to stop them.
   if (!daemonPid(d.containerd) && shimsOf(l).length > 0) await startContainerd(o, l, d.containerd);
@@ -371,7 +398,10 @@ async function deleteRealNode(o: RealNodesOptions, l: RealNodeLayout, kc?: KubeC
   };
   await step("stopping its processes", () => stopRealNode(o, l));
   await step("kube-proxy --cleanup", () => run(o.toolchain.bin("kube-proxy"), ["--cleanup"]));
+  // Also kube-router's KUBE-ROUTER-*, KUBE-POD-FW-* and KUBE-NWPLCY-* chains: its own
+  // --cleanup-config does nothing for them in v2.1.0 (fixed upstream in v2.1.1, which the module proxy lacks).
   await step("removing iptables rules", () => cleanupIptables(l.network));
+  await step("destroying kube-router's ipsets", () => destroyKubeIpsets());
   await step("unmounting", () => unmountUnder(l.dir));
   await step("removing container log links", () => removeLogLinks(l.dir));
   const links = (await run("ip", ["-o", "link", "show"])).stdout;
@@ -419,6 +449,7 @@ export async function realNodeStatus(o: RealNodesOptions, kc?: KubeConfig): Prom
           kubelet: daemonPid(d.kubelet),
           "kube-proxy": daemonPid(d.kubeProxy),
           coredns: daemonPid(d.coredns),
+          "kube-router": daemonPid(d.kubeRouter),
         },
         podSubnet: l.podSubnet,
         dir: l.dir,
