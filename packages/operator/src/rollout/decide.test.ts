@@ -197,6 +197,10 @@ describe("advance", () => {
     const latency = advance(input(startedRollout(), { canaryReady: false, analysis: { ...FAIL, checks }, now: at(1) }));
     expect([latency.rollout.phase, latency.decision]).toEqual(["Progressing", undefined]);
     expect(latency.rollout.reason).toContain("waiting for the step's nodes");
+    // Recorded, so the next analysis waits an interval however many reconciles come before it.
+    expect(latency.rollout.lastAnalysis?.verdict).toBe("Fail");
+    expect(analysisDue(input(latency.rollout, { canaryReady: false, now: at(5) }))).toBe(false);
+    expect(analysisDue(input(latency.rollout, { canaryReady: false, now: at(11) }))).toBe(true);
   });
 
   it("never passes an inconclusive analysis, and holds the rollout after maxInconclusive", () => {

@@ -232,6 +232,8 @@ export function advance(i: AdvanceInput): Step {
     return { rollout: back, decision: "rollback", events: [...events, { type: "Warning", reason: "RolledBack", note: back.reason }] };
   };
   if (!i.canaryReady) {
+    // Recorded, so the next one waits an interval however often pod events bring reconciles.
+    if (i.analysis) r = { ...r, lastAnalysis: { time: timestamp(now), ...i.analysis } };
     // On a real node a refused artifact keeps the runtime's init container failing: its pod is never ready.
     if (i.analysis && decisive(i.analysis))
       return rollBack(r.failures + 1, "analysis failed while the step's nodes were not ready", i.analysis);
