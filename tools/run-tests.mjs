@@ -29,7 +29,8 @@ phases.forEach((phaseArgs, i) => {
     totals.passed += r.numPassedTests;
     totals.failed += r.numFailedTests;
     totals.skipped += r.numPendingTests + r.numTodoTests;
-    totals.failedFiles += r.numFailedTestSuites;
+    // numFailedTestSuites counts a failed file's describe blocks too: count the files.
+    totals.failedFiles += r.testResults.filter((file) => file.status === "failed").length;
   } catch {
     // No report: vitest failed before running tests; its exit code says so.
   }

@@ -1,7 +1,7 @@
 #!/usr/bin/env -S node --import tsx
 import { fileURLToPath } from "node:url";
 import { command, optionsOrExitCode } from "@edgefleet/kit";
-import { applyFleet } from "../fleet/apply.js";
+import { applyFleet, restoreNodeInfo } from "../fleet/apply.js";
 import { type CountOverrides, loadFleetProfile, withCounts } from "../fleet/profile.js";
 import { table } from "../table.js";
 import { releaseKwokLeases } from "./kwok-leases.js";
@@ -82,6 +82,8 @@ async function main(argv: string[]): Promise<number> {
       },
     });
     await waitForNodesReady(kc, p.name, applied, (ready) => console.error(`fleet: ${ready}/${applied} nodes Ready`));
+    const restored = await restoreNodeInfo({ kubeConfig: kc, profile: p });
+    if (restored) console.error(`fleet: nodeInfo applied again on ${restored} nodes kwok had initialized with its defaults`);
     console.error(`fleet: ${applied} nodes in ${p.classes.length} classes applied, ${deleted} removed, in ${seconds(started)}`);
   };
 

@@ -35,17 +35,9 @@ export async function applyFleet(opts: ApplyFleetOptions): Promise<ApplyFleetRes
   const tick = () => opts.onProgress?.(++done, total);
 
   await forEachLimited(desired, opts.concurrency ?? 32, async (node) => {
-    const { status, ...object } = node;
+    const { status: _, ...object } = node;
     await api.patchNode({ name: node.metadata.name, body: object, fieldManager: FIELD_MANAGER, force: true }, SSA);
-    await api.patchNodeStatus(
-      {
-        name: node.metadata.name,
-        body: { apiVersion: "v1", kind: "Node", metadata: { name: node.metadata.name }, status },
-        fieldManager: FIELD_MANAGER,
-        force: true,
-      },
-      SSA,
-    );
+    await applyStatus(api, node);
     tick();
   });
   await forEachLimited(stale, opts.concurrency ?? 32, async (name) => {
@@ -53,6 +45,37 @@ export async function applyFleet(opts: ApplyFleetOptions): Promise<ApplyFleetRes
     tick();
   });
   return { applied: desired.length, deleted: stale.length };
+}
+
+function applyStatus(api: CoreV1Api, node: ReturnType<typeof fleetNodes>[number]) {
+  return api.patchNodeStatus(
+    {
+      name: node.metadata.name,
+      body: { apiVersion: "v1", kind: "Node", metadata: { name: node.metadata.name }, status: node.status },
+      fieldManager: FIELD_MANAGER,
+      force: true,
+    },
+    SSA,
+  );
+}
+
+/**
+ * Applies the status again of the profile's Nodes whose nodeInfo kwok overwrote; resolves to how
+ * many. kwok's node-initialize stage keeps a node's nodeInfo but writes its defaults (amd64) when
+ * its cache has the Node from before our status arrived: call it once the nodes are Ready, after
+ * which kwok's heartbeats leave nodeInfo alone.
+ */
+export async function restoreNodeInfo(opts: Pick<ApplyFleetOptions, "kubeConfig" | "profile">): Promise<number> {
+  const api = opts.kubeConfig.makeApiClient(CoreV1Api);
+  const actual = new Map(
+    (await api.listNode({ labelSelector: `${LABELS.profile}=${opts.profile.name}` })).items.map((n) => [n.metadata?.name, n]),
+  );
+  const overwritten = fleetNodes(opts.profile).filter((want) => {
+    const info = actual.get(want.metadata.name)?.status?.nodeInfo;
+    return info !== undefined && (info.architecture !== want.status.nodeInfo.architecture || info.osImage !== want.status.nodeInfo.osImage);
+  });
+  await forEachLimited(overwritten, 32, (node) => applyStatus(api, node).then(() => undefined));
+  return overwritten.length;
 }
 
 /** Runs fn over items with at most `limit` calls pending; rejects with the first error. */
