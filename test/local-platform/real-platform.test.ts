@@ -10,15 +10,13 @@ import {
   inferAt,
   LocalStack,
   loadToolchain,
-  ONE_NODE_ROLLOUT,
-  ONE_NODE_SLO,
+  oneNodeModel,
   type Prometheus,
   type PublishedArtifact,
   platformPodsReady,
   type RealSite,
   realNodeName,
   rolloutEnded,
-  sampleModel,
   servingPod,
   startRealSite,
   tamperArtifact,
@@ -80,14 +78,7 @@ const model = async () =>
 function spec(version: string, key = version) {
   const artifact = artifacts.get(key);
   if (!artifact) throw new Error(`no artifact published as ${key}`);
-  return sampleModel({
-    namespace: MODELS,
-    name: MODEL,
-    version,
-    artifact,
-    slo: ONE_NODE_SLO,
-    rollout: ONE_NODE_ROLLOUT,
-  }).spec;
+  return oneNodeModel({ namespace: MODELS, name: MODEL, version, artifact }).spec;
 }
 
 /** Applies an EdgeModel named name at version, its artifact the one published under key. */

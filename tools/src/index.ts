@@ -15,7 +15,7 @@ export { type BuildOptions, type BuiltImage, buildImages } from "./images/build.
 export { sampleModel } from "./platform/edgemodel.js";
 export { type LocalPlatform, ruleFiles, startLocalPlatform } from "./platform/local.js";
 export { LOCAL_HOST, localPki } from "./platform/pki.js";
-export { ONE_NODE_ROLLOUT, ONE_NODE_SLO, type RealSite, startRealSite } from "./platform/real-site.js";
+export { oneNodeModel, type RealSite, startRealSite } from "./platform/real-site.js";
 export { type InferAnswer, inferAt, platformPodsReady, servingPod } from "./platform/real-site-pods.js";
 export { PUBLIC_KEY_REF, type PublishedArtifact, publishArtifact, signingKey, tamperArtifact } from "./platform/registry.js";
 export { servedEverywhere } from "./platform/serving.js";

@@ -6,8 +6,7 @@ import type { EdgeModel } from "@edgefleet/api";
 import { buildModels } from "@edgefleet/test-models";
 import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { stateDir } from "../cluster/paths.js";
-import { sampleModel } from "../platform/edgemodel.js";
-import { ONE_NODE_ROLLOUT, ONE_NODE_SLO, startRealSite } from "../platform/real-site.js";
+import { oneNodeModel, startRealSite } from "../platform/real-site.js";
 import { inferAt, modelUrl, platformPodsReady, servingPod } from "../platform/real-site-pods.js";
 import type { PublishedArtifact } from "../platform/registry.js";
 import { LocalStack } from "../pulumi/stack.js";
@@ -90,15 +89,7 @@ export async function realNodeDemo(o: { once: boolean; say: (line: string) => vo
     if (!good || !slow) throw new Error("the model generator lost a model");
     const publish = (version: string, bytes: Uint8Array) => site.publish(MODEL, version, bytes);
     await site.createModelNamespace(MODELS);
-    const model = (version: string, artifact: PublishedArtifact) =>
-      sampleModel({
-        namespace: MODELS,
-        name: MODEL,
-        version,
-        artifact,
-        slo: ONE_NODE_SLO,
-        rollout: ONE_NODE_ROLLOUT,
-      });
+    const model = (version: string, artifact: PublishedArtifact) => oneNodeModel({ namespace: MODELS, name: MODEL, version, artifact });
     const applied = Date.now();
     await objects.createNamespacedCustomObject({ ...ref, body: model(VERSIONS.first, publish(VERSIONS.first, good.bytes)) });
     const pod = await servingPod(core, { namespace: MODELS, model: MODEL, version: VERSIONS.first, node: site.node, timeoutMs: 300_000 });

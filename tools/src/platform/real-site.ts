@@ -12,6 +12,7 @@ import { type BuiltImage, buildImages } from "../images/build.js";
 import { freePort } from "../services/ports.js";
 import { type Prometheus, startPrometheus } from "../services/prometheus.js";
 import { type ArtifactServer, startArtifactServer } from "../simulator/artifact-server.js";
+import { sampleModel } from "./edgemodel.js";
 import { ruleFiles } from "./local.js";
 import { LOCAL_HOST, localPki } from "./pki.js";
 import { PUBLIC_KEY_REF, type PublishedArtifact, publishArtifact, signingKey } from "./registry.js";
@@ -35,6 +36,10 @@ export const ONE_NODE_ROLLOUT = {
  * 1–5 ms, the slow one at 20–25 ms, through the pod's HTTP server.
  */
 export const ONE_NODE_SLO = { p95LatencySeconds: 0.01 };
+
+/** The sample model for a site of one real node: ONE_NODE_SLO and ONE_NODE_ROLLOUT. */
+export const oneNodeModel = (o: { namespace: string; name: string; version: string; artifact: PublishedArtifact }) =>
+  sampleModel({ ...o, slo: ONE_NODE_SLO, rollout: ONE_NODE_ROLLOUT });
 
 export interface RealSiteOptions {
   /** The cluster's name; it is created with one real node and no kwok nodes. */
