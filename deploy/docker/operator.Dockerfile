@@ -3,8 +3,8 @@
 #   docker buildx build --platform linux/amd64,linux/arm64 -f deploy/docker/operator.Dockerfile \
 #     -t ghcr.io/edgefleet/operator:0.1.0 --push .
 # Flags (packages/operator/src/options.ts; the Pulumi program's, docs/pulumi.md): --leader-election-namespace,
-#   --leader-election-id, --identity, --log-level, --http-address, --agent-image; rollout analysis
-#   needs --prometheus-url as well.
+#   --leader-election-id, --identity, --log-level, --http-address, --agent-image, --artifact-ca-bundle
+#   (a site's private CA for model downloads); rollout analysis needs --prometheus-url as well.
 # Serves /metrics, /healthz, /readyz on --http-address (0.0.0.0:8080); runs as uid 65532.
 
 # The base images, overridable for registries that mirror them or machines that assemble their own
