@@ -3,8 +3,7 @@
 export { createCluster, deleteCluster, KUBERNETES_SERVICE_IP } from "./cluster/kwokctl.js";
 export { buildOciArchive, type OciImageSpec } from "./cluster/oci-image.js";
 export { kubeconfigPath, kwokWorkdir, realNodesDir } from "./cluster/paths.js";
-export { provisionRealNodeHost, unprovisionRealNodeHost } from "./cluster/real-node-provision.js";
-export { hostIp, loadImageArchives, REAL_NODE_LABEL, type RealNodeStatus, realNodeName, realNodeStatus } from "./cluster/real-nodes.js";
+export { loadImageArchives, REAL_NODE_LABEL, type RealNodeStatus, realNodeName, realNodeStatus } from "./cluster/real-nodes.js";
 export { kubeConfigFor, waitForNodesReady } from "./cluster/state.js";
 export { loadToolchain } from "./cluster/toolchain.js";
 export { rolloutEnded } from "./demo/progress.js";
@@ -13,8 +12,8 @@ export { fleetNodes, KWOK_NODE_ANNOTATION, LABELS } from "./fleet/nodes.js";
 export { loadFleetProfile, withCounts } from "./fleet/profile.js";
 export { type BuildOptions, type BuiltImage, buildImages } from "./images/build.js";
 export { sampleModel } from "./platform/edgemodel.js";
-export { type LocalPlatform, ruleFiles, startLocalPlatform } from "./platform/local.js";
-export { LOCAL_HOST, localPki } from "./platform/pki.js";
+export { type LocalPlatform, startLocalPlatform } from "./platform/local.js";
+export { LOCAL_HOST } from "./platform/pki.js";
 export { oneNodeModel, type RealSite, startRealSite } from "./platform/real-site.js";
 export { type InferAnswer, inferAt, platformPodsReady, servingPod } from "./platform/real-site-pods.js";
 export { PUBLIC_KEY_REF, type PublishedArtifact, publishArtifact, signingKey, tamperArtifact } from "./platform/registry.js";
@@ -26,4 +25,3 @@ export { type OtelCollector, type ReceivedSpan, startOtelCollector } from "./ser
 export { freePort } from "./services/ports.js";
 export { type Prometheus, type ScrapeJob, startPrometheus } from "./services/prometheus.js";
 export { Service } from "./services/service.js";
-export { startArtifactServer } from "./simulator/artifact-server.js";

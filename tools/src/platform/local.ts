@@ -1,6 +1,7 @@
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ruleFiles } from "@edgefleet/dashboards";
 import { GATEWAY_MQTT_IDENTITY, mosquittoAcl, mosquittoConfig } from "@edgefleet/stacks";
 import { mosquittoBinary, runnableConfig } from "../services/mosquitto.js";
 import { type OtelCollector, startOtelCollector } from "../services/otel-collector.js";
@@ -11,12 +12,6 @@ import { type ArtifactServer, startArtifactServer } from "../simulator/artifact-
 import { LOCAL_HOST, localPki } from "./pki.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
-const RULES_DIR = join(ROOT, "dashboards/rules");
-/** The SRE kit's rule files, which every Prometheus of the local platform loads. */
-export const ruleFiles = () =>
-  readdirSync(RULES_DIR)
-    .filter((f) => f.endsWith(".yaml"))
-    .map((f) => join(RULES_DIR, f));
 
 /** Fixed ports people can bookmark; tests ask for free ones instead. */
 export const DEFAULT_PORTS = { broker: 8883, gateway: 9101, operator: 8080, prometheus: 9090, artifacts: 9443, simulator: 9102 };
@@ -131,7 +126,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions & { freeP
       dir: join(options.dir, "prometheus"),
       port: ports.prometheus,
       interval,
-      ruleFiles: ruleFiles(),
+      ruleFiles: ruleFiles().map((f) => f.path),
       jobs: [
         { job: "edgefleet-telemetry-gateway", targets: [`127.0.0.1:${ports.gateway}`] },
         { job: "edgefleet-operator", targets: [`127.0.0.1:${ports.operator}`] },

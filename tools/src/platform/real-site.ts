@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ruleFiles } from "@edgefleet/dashboards";
 import { certificateAuthority } from "@edgefleet/stacks";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { kubeconfigPath } from "../cluster/paths.js";
@@ -13,7 +14,6 @@ import { freePort } from "../services/ports.js";
 import { type Prometheus, startPrometheus } from "../services/prometheus.js";
 import { type ArtifactServer, startArtifactServer } from "../simulator/artifact-server.js";
 import { sampleModel } from "./edgemodel.js";
-import { ruleFiles } from "./local.js";
 import { LOCAL_HOST, localPki } from "./pki.js";
 import { PUBLIC_KEY_REF, type PublishedArtifact, publishArtifact, signingKey } from "./registry.js";
 
@@ -166,7 +166,7 @@ export async function startRealSite(o: RealSiteOptions): Promise<RealSite> {
           host: address,
           port: prometheusPort,
           interval: "2s",
-          ruleFiles: ruleFiles(),
+          ruleFiles: ruleFiles().map((f) => f.path),
           jobs,
         });
         closers.push(() => prometheus.service.dispose());
