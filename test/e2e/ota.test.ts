@@ -9,14 +9,13 @@ import {
   PUBLIC_KEY_REF,
   type PublishedArtifact,
   publishArtifact,
-  rolloutEnded,
   sampleModel,
   signingKey,
   startLocalPlatform,
   tamperArtifact,
 } from "@edgefleet/tools";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
+import { eventually, freshNamespace, rolloutEndedAs, testCluster } from "../helpers/kube.js";
 import { addProfileNode } from "../helpers/nodes.js";
 import { installApi } from "../operator/install.js";
 import { rawRequest } from "../operator/raw-api.js";
@@ -95,18 +94,7 @@ async function allNodesServe(version: string, timeoutMs = 120_000): Promise<void
 }
 
 /** The rollout of version has ended as want, for the model's latest generation. */
-async function ended(version: string, want: string, timeoutMs = 180_000): Promise<EdgeModel> {
-  return eventually(
-    `rollout of ${version} ${want}`,
-    async () => {
-      const m = await getModel();
-      const ending = rolloutEnded(m, version);
-      if (ending !== undefined && ending !== want) throw new Error(`rollout of ${version} ended ${ending}: ${m.status?.rollout?.reason}`);
-      return ending === want ? m : undefined;
-    },
-    timeoutMs,
-  );
-}
+const ended = (version: string, want: string) => rolloutEndedAs(getModel, version, want, 180_000);
 
 beforeAll(async () => {
   await installApi(kc);

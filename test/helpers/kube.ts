@@ -1,3 +1,5 @@
+import type { EdgeModel } from "@edgefleet/api";
+import { rolloutEnded } from "@edgefleet/tools";
 import { AppsV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { inject } from "vitest";
 
@@ -24,4 +26,21 @@ export async function freshNamespace(core: CoreV1Api, prefix: string): Promise<s
   const name = `${prefix}-${Date.now().toString(36)}`;
   await core.createNamespace({ body: { metadata: { name } } });
   return name;
+}
+
+/**
+ * Waits until the model's rollout of version ended as want, reading it with read; throws at once,
+ * with the operator's reason, when it ended otherwise.
+ */
+export function rolloutEndedAs(read: () => Promise<EdgeModel>, version: string, want: string, timeoutMs: number): Promise<EdgeModel> {
+  return eventually(
+    `rollout of ${version} ${want}`,
+    async () => {
+      const m = await read();
+      const ending = rolloutEnded(m, version);
+      if (ending !== undefined && ending !== want) throw new Error(`rollout of ${version} ended ${ending}: ${m.status?.rollout?.reason}`);
+      return ending === want ? m : undefined;
+    },
+    timeoutMs,
+  );
 }

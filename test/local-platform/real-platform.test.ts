@@ -16,7 +16,6 @@ import {
   platformPodsReady,
   type RealSite,
   realNodeName,
-  rolloutEnded,
   servingPod,
   startRealSite,
   tamperArtifact,
@@ -33,7 +32,7 @@ import {
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { stringify } from "yaml";
-import { eventually } from "../helpers/kube.js";
+import { eventually, rolloutEndedAs } from "../helpers/kube.js";
 import { holdRealNodeHost } from "../helpers/real-node.js";
 import { ROOT } from "../stacks/local-stack.js";
 
@@ -100,18 +99,7 @@ async function setVersion(version: string): Promise<void> {
   );
 }
 
-async function ended(version: string, want: string): Promise<EdgeModel> {
-  return eventually(
-    `rollout of ${version} ${want}`,
-    async () => {
-      const m = await model();
-      const ending = rolloutEnded(m, version);
-      if (ending !== undefined && ending !== want) throw new Error(`rollout of ${version} ended ${ending}: ${m.status?.rollout?.reason}`);
-      return ending === want ? m : undefined;
-    },
-    240_000,
-  );
-}
+const ended = (version: string, want: string) => rolloutEndedAs(model, version, want, 240_000);
 
 const platformReady = (namespace: string) =>
   platformPodsReady(core, { namespace, node, timeoutMs: 300_000, progress: (line) => console.log(line) });
