@@ -16,6 +16,11 @@ const KERNEL = 3;
 export interface ConvLayer {
   channels: number;
   stride: number;
+  /**
+   * How many times the layer runs, each time on the previous one's output with the same weights
+   * (default 1): more compute for the same file size. Needs as many channels in as out.
+   */
+  repeat?: number;
 }
 
 export interface CnnSpec {
@@ -39,22 +44,31 @@ export function buildCnn(spec: CnnSpec, producerVersion: string): Uint8Array {
   const initializers: FloatInitializer[] = [];
   let previous = INPUT_NAME;
   let inChannels = CHANNELS;
-  spec.convs.forEach(({ channels, stride }, i) => {
+  spec.convs.forEach(({ channels, stride, repeat = 1 }, i) => {
+    if (!Number.isInteger(repeat) || repeat < 1)
+      throw new RangeError(`${spec.name}: convs[${i}].repeat must be a positive integer, got ${repeat}`);
+    if (repeat > 1 && channels !== inChannels)
+      throw new RangeError(
+        `${spec.name}: convs[${i}] repeats with ${inChannels} channels in and ${channels} out; a repeated layer needs as many in as out`,
+      );
     const fanIn = inChannels * KERNEL * KERNEL;
     initializers.push(
       { name: `conv${i}.weight`, dims: [channels, inChannels, KERNEL, KERNEL], values: weights(random, channels * fanIn, fanIn) },
       { name: `conv${i}.bias`, dims: [channels], values: new Float32Array(channels) },
     );
-    nodes.push(
-      {
-        opType: "Conv",
-        inputs: [previous, `conv${i}.weight`, `conv${i}.bias`],
-        outputs: [`conv${i}`],
-        ints: { kernel_shape: [KERNEL, KERNEL], pads: [1, 1, 1, 1], strides: [stride, stride] },
-      },
-      { opType: "Relu", inputs: [`conv${i}`], outputs: [`relu${i}`] },
-    );
-    previous = `relu${i}`;
+    for (let r = 0; r < repeat; r++) {
+      const id = r === 0 ? `${i}` : `${i}.${r}`;
+      nodes.push(
+        {
+          opType: "Conv",
+          inputs: [previous, `conv${i}.weight`, `conv${i}.bias`],
+          outputs: [`conv${id}`],
+          ints: { kernel_shape: [KERNEL, KERNEL], pads: [1, 1, 1, 1], strides: [stride, stride] },
+        },
+        { opType: "Relu", inputs: [`conv${id}`], outputs: [`relu${id}`] },
+      );
+      previous = `relu${id}`;
+    }
     inChannels = channels;
   });
   initializers.push(

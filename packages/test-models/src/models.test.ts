@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InferenceSession, Tensor } from "onnxruntime-node";
 import { afterAll, describe, expect, it } from "vitest";
-import { IMAGE_SIZE, INPUT_NAME, OUTPUT_NAME } from "./cnn.js";
-import { buildModels, MODEL_SPECS } from "./models.js";
+import { buildCnn, IMAGE_SIZE, INPUT_NAME, OUTPUT_NAME } from "./cnn.js";
+import { buildHeavyModel, buildModels, HEAVY_SPEC, MODEL_SPECS } from "./models.js";
 
 const dir = mkdtempSync(join(tmpdir(), "edgefleet-models-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,8 +22,11 @@ describe("ONNX test models", () => {
     expect(Buffer.from(a[0]?.bytes ?? []).equals(Buffer.from(b[0]?.bytes ?? []))).toBe(true);
   });
 
-  it.each(buildModels())("$fileName loads in onnxruntime and gives class scores that sum to 1", async ({ bytes, name }) => {
-    const spec = MODEL_SPECS.find((s) => s.name === name);
+  const loadable = [
+    ...buildModels().map((m) => ({ fileName: m.fileName, bytes: m.bytes, spec: MODEL_SPECS.find((s) => s.name === m.name) })),
+    { fileName: "HEAVY_SPEC's model", bytes: buildHeavyModel(), spec: HEAVY_SPEC },
+  ];
+  it.each(loadable)("$fileName loads in onnxruntime and gives class scores that sum to 1", async ({ bytes, spec }) => {
     const session = await InferenceSession.create(bytes);
     try {
       expect(session.inputMetadata).toEqual([
@@ -44,6 +47,18 @@ describe("ONNX test models", () => {
     } finally {
       await session.release();
     }
+  });
+
+  it("runs a repeated layer with its one set of weights, and refuses a repeat it cannot run", () => {
+    const once = buildCnn({ ...HEAVY_SPEC, convs: HEAVY_SPEC.convs.map((c) => ({ ...c, repeat: 1 })) }, "t").length;
+    expect(buildHeavyModel().length).toBeLessThan(once * 1.1);
+    const { convs: _, ...rest } = HEAVY_SPEC;
+    expect(() => buildCnn({ ...rest, convs: [{ channels: 8, stride: 1, repeat: 2 }] }, "t")).toThrow(
+      /convs\[0\] repeats with 3 channels in and 8 out; a repeated layer needs as many in as out/,
+    );
+    expect(() => buildCnn({ ...rest, convs: [{ channels: 8, stride: 1, repeat: 0 }] }, "t")).toThrow(
+      /convs\[0\]\.repeat must be a positive integer, got 0/,
+    );
   });
 
   it("CLI writes <name>-<version>.onnx and SHA256SUMS that sha256sum accepts", () => {

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { EdgeModel } from "@edgefleet/api";
-import { buildModels } from "@edgefleet/test-models";
+import { buildHeavyModel, buildModels } from "@edgefleet/test-models";
 import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { stateDir } from "../cluster/paths.js";
 import { oneNodeModel, startRealSite } from "../platform/real-site.js";
@@ -85,8 +85,8 @@ export async function realNodeDemo(o: { once: boolean; say: (line: string) => vo
     const prometheus = await site.startPrometheus(NAMESPACE);
 
     step(3, `${MODEL} ${VERSIONS.first}: verified by the runtime pod's init container, served at the pod's address`);
-    const [good, slow] = buildModels();
-    if (!good || !slow) throw new Error("the model generator lost a model");
+    const [good] = buildModels();
+    if (!good) throw new Error("the model generator lost a model");
     const publish = (version: string, bytes: Uint8Array) => site.publish(MODEL, version, bytes);
     await site.createModelNamespace(MODELS);
     const model = (version: string, artifact: PublishedArtifact) => oneNodeModel({ namespace: MODELS, name: MODEL, version, artifact });
@@ -114,7 +114,7 @@ export async function realNodeDemo(o: { once: boolean; say: (line: string) => vo
     step(4, `${VERSIONS.good} (a good build): rolled out on the agent pod's measurements`);
     await roll(VERSIONS.good, good.bytes, "Promoted");
     step(5, `${VERSIONS.slow} (a slower build): rolled back automatically`);
-    await roll(VERSIONS.slow, slow.bytes, "RolledBack");
+    await roll(VERSIONS.slow, buildHeavyModel(), "RolledBack");
     const back = await servingPod(core, { namespace: MODELS, model: MODEL, version: VERSIONS.good, node: site.node, timeoutMs: 180_000 });
     await inferAt(back, MODEL);
     say(`  ${site.node} serves ${VERSIONS.good} again (${back.metadata?.name})`);

@@ -32,10 +32,12 @@ export const ONE_NODE_ROLLOUT = {
 /**
  * The sample model's SLO on a site of one real node. With one node the canary has no stable
  * version beside it to be compared with (latency-vs-stable needs both in one window), so the
- * absolute limit alone tells the builds apart: on this CPU the good one answers at a p95 of
- * 1–5 ms, the slow one at 20–25 ms, through the pod's HTTP server.
+ * absolute limit alone tells the builds apart. On two loaded cores (CI) the tiny build's p95
+ * reached 19 ms, so the limit sits at 50 ms, a bucket boundary of the latency histogram, and the
+ * slower build is HEAVY_SPEC's (about 80 ms of inference alone) rather than the 5 ms one the
+ * simulated fleets use.
  */
-export const ONE_NODE_SLO = { p95LatencySeconds: 0.01 };
+export const ONE_NODE_SLO = { p95LatencySeconds: 0.05 };
 
 /** The sample model for a site of one real node: ONE_NODE_SLO and ONE_NODE_ROLLOUT. */
 export const oneNodeModel = (o: { namespace: string; name: string; version: string; artifact: PublishedArtifact }) =>
