@@ -6,19 +6,23 @@
 // 2. Replay after reconnect: a spool pre-filled with N telemetry messages drained to a real
 //    Mosquitto, timed until a QoS 1 subscriber has them all, against a bare mqtt.js client
 //    publishing the same payloads with the same in-flight window.
-// Usage: node --import tsx bench/agent.ts [--seconds 60] [--replay 20000]
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { createSensor, encodeTelemetry, Spool } from "@edgefleet/edge-agent";
 import { startMosquitto } from "@edgefleet/test";
 import mqtt from "mqtt";
+import { benchFlags } from "./flags.js";
 
-const { values } = parseArgs({ options: { seconds: { type: "string", default: "60" }, replay: { type: "string", default: "20000" } } });
-const SECONDS = Number(values.seconds);
-const REPLAY = Number(values.replay);
+const { seconds: SECONDS, replay: REPLAY } = await benchFlags({
+  about: `Benchmarks the edge agent process against a real Mosquitto: its CPU and RSS at 1 Hz telemetry
+against an idle node process, and its spool replay after a reconnect against a bare mqtt.js client.`,
+  flags: {
+    seconds: { type: "seconds", default: "60", help: "how long the footprint is measured, after 5 s of warm-up" },
+    replay: { type: "integer", default: "20000", help: "telemetry messages in the spool to replay" },
+  },
+});
 const WARMUP_MS = 5_000;
 const TICKS = 100; // CLK_TCK on Linux
 const TOPIC = "edgefleet/v1/plant-3/orin-07/telemetry";

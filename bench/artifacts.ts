@@ -4,20 +4,26 @@
 // signature fetch and check, download with streamed SHA-256 into a partial file, fsync, rename into
 // the blobs, atomic state switch. Also a rollback (state switch only) and a reinstall of a version
 // whose blob is cached (signature check only).
-// Usage: node --import tsx bench/artifacts.ts [--mib 64] [--runs 3]
 import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { get } from "node:https";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { parseArgs } from "node:util";
 import { ArtifactCache, generateSigningKey, Installer } from "@edgefleet/edge-agent";
 import { publish, startServer } from "@edgefleet/test";
+import { benchFlags } from "./flags.js";
 import { median } from "./stats.js";
 
-const { values } = parseArgs({ options: { mib: { type: "string", default: "64" }, runs: { type: "string", default: "3" } } });
-const BYTES = Number(values.mib) * 1024 * 1024;
-const RUNS = Number(values.runs);
+const values = await benchFlags({
+  about: `Benchmarks verified artifact installs (signature check, streamed SHA-256, fsync, atomic switch)
+against a plain HTTPS download into a file, and a rollback and a reinstall from the cache.`,
+  flags: {
+    mib: { type: "integer", default: "64", help: "the artifact's size in MiB" },
+    runs: { type: "integer", default: "3", help: "runs of each; the median is reported" },
+  },
+});
+const BYTES = values.mib * 1024 * 1024;
+const RUNS = values.runs;
 const root = mkdtempSync(join(tmpdir(), "edgefleet-bench-artifacts-"));
 const server = await startServer();
 const key = generateSigningKey();

@@ -1,7 +1,6 @@
 // Re-runs the benchmarks at a short size and compares each figure with the recorded one in
 // bench/results/<bench>.json, naming every figure that moved by more than its noise. A benchmark,
 // not a test: the machine's load moves the figures, so it is not in CI.
-// Usage: node --import tsx bench/compare.ts [--benches operator,gateway,runtime,spool,rollout] [--write-doc]
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -6,12 +6,9 @@
 // 3. /metrics render time at 100,000 series (to UTF-8 bytes, as the response writes them), the
 //    HTTP scrape time (curl, its own process) and the event-loop delay p99 while /metrics is
 //    scraped back to back; baseline: the same series as prom-client Gauges/Histograms.
-// --result PATH writes the figures as JSON (bench/result.ts; bench/results/gateway.json is the record).
-// Usage: npx tsx bench/gateway.ts [--messages 60000] [--nodes 10] [--series 100000] [--scrapes 20] [--result PATH]
 import { spawn } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
-import { parseArgs } from "node:util";
 import { Fleet, gatewayMetrics, gatewayServer, renderMetrics } from "@edgefleet/gateway";
 import { processMetrics } from "@edgefleet/kit";
 import { LATENCY_BUCKETS_SECONDS } from "@edgefleet/telemetry";
@@ -29,25 +26,34 @@ import {
 } from "@edgefleet/test";
 import mqtt, { type MqttClient } from "mqtt";
 import { Gauge, Histogram, Registry } from "prom-client";
+import { benchFlags, RESULT_FLAG } from "./flags.js";
 import { benchResult, type Figure, writeResult } from "./result.js";
 
-const { values } = parseArgs({
-  options: {
-    role: { type: "string" },
-    url: { type: "string" },
-    ca: { type: "string" },
-    cert: { type: "string" },
-    key: { type: "string" },
-    messages: { type: "string", default: "60000" },
-    nodes: { type: "string", default: "10" },
-    series: { type: "string", default: "100000" },
-    scrapes: { type: "string", default: "20" },
-    result: { type: "string" },
+const values = await benchFlags({
+  about: `Benchmarks the telemetry gateway: QoS 1 ingest through the real Mosquitto (TLS, ACL) into one
+gateway and into two on a shared subscription, against a bare mqtt.js subscriber that only counts; and
+/metrics render and scrape time at many device series, against the same series in prom-client.`,
+  flags: {
+    messages: { type: "integer", default: "60000", help: "telemetry messages to ingest" },
+    nodes: { type: "integer", default: "10", help: "publishers (one per node) sending them" },
+    series: { type: "integer", default: "100000", help: "device series /metrics renders" },
+    scrapes: { type: "integer", default: "20", help: "scrapes of /metrics; the median is reported" },
+    result: RESULT_FLAG,
+    role: {
+      type: "enum",
+      of: ["counter"],
+      section: "The baseline subscriber process, which the bench starts with these",
+      help: "run as the baseline subscriber: count messages, print the count every 20 ms",
+    },
+    url: { type: "url", schemes: ["mqtts"], example: "mqtts://localhost:8883", help: "the broker" },
+    ca: { type: "string", arg: "FILE", help: "the broker's CA certificate (PEM)" },
+    cert: { type: "string", arg: "FILE", help: "the subscriber's client certificate (PEM)" },
+    key: { type: "string", arg: "FILE", help: "its private key (PEM)" },
   },
 });
 
-const N = Number(values.messages);
-const NODES = Number(values.nodes);
+const N = values.messages;
+const NODES = values.nodes;
 
 interface Counter {
   count(): Promise<number>;
@@ -201,12 +207,12 @@ function labelNames(line: string): Set<string> {
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0;
 
 async function renderBench() {
-  const fleet = bigFleet(Number(values.series));
+  const fleet = bigFleet(values.series);
   const registry = new Registry();
   processMetrics(registry);
   gatewayMetrics(registry, fleet);
   const baseline = promClientRegistry(fleet);
-  const scrapes = Number(values.scrapes);
+  const scrapes = values.scrapes;
 
   const times = async (render: () => Promise<unknown>) => {
     const t: number[] = [];

@@ -2,12 +2,10 @@
 //   1. cluster start with the default 20-node fleet vs. kwokctl creating the bare control plane;
 //   2. a 1,000-node fleet: our concurrent server-side apply vs. `kubectl apply -f` of the same
 //      Nodes, both until every Node is Ready.
-// Usage: npx tsx bench/local-platform.ts [--nodes 1000]   (needs the toolchain: tools/edgefleet setup)
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import {
   applyFleet,
   createCluster,
@@ -21,9 +19,14 @@ import {
   withCounts,
 } from "@edgefleet/tools";
 import { stringify } from "yaml";
+import { benchFlags } from "./flags.js";
 
-const { values } = parseArgs({ options: { nodes: { type: "string", default: "1000" } } });
-const bigFleet = Number(values.nodes);
+const { nodes: bigFleet } = await benchFlags({
+  about: `Benchmarks the local platform: cluster start with the default 20-node fleet against kwokctl's bare
+control plane, and a large fleet applied by the platform against \`kubectl apply -f\` of the same Nodes.
+Needs the toolchain (tools/edgefleet setup).`,
+  flags: { nodes: { type: "integer", default: "1000", help: "the large fleet's Nodes" } },
+});
 const stateDir = mkdtempSync(join(tmpdir(), "edgefleet-bench-"));
 const env = { ...process.env, EDGEFLEET_STATE_DIR: stateDir };
 const toolchain = loadToolchain();

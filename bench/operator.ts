@@ -5,43 +5,60 @@
 // (VmHWM) and its request rate to the API server (from its own /metrics), and leader failover
 // (SIGKILL the leader with N models in place; time until the warm standby holds the Lease), and
 // what the standby then writes over the converged fleet (a restart where nothing changed: nothing).
-// --result PATH writes the figures as JSON (bench/result.ts; bench/results/operator.json is the record).
-// The operator runs with the heap flags it is deployed with (OPERATOR_NODE_OPTIONS, as NODE_OPTIONS);
-// --node-options replaces them (--node-options "" runs it with V8's defaults), and the result records them.
-// Usage: npx tsx bench/operator.ts [--nodes 500] [--models 1000,10000] [--workers 64] [--qps 1500] [--result PATH]
-//   [--lease-duration 15] [--renew-deadline 10000] [--retry-period 2000] (the operator's leader election; failover waits out the lease)
-//   [--node-options FLAGS]
+// The operator runs with the heap flags it is deployed with, and the result records them: they move
+// its memory figures.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import type { EdgeModel } from "@edgefleet/api";
 import { edgeModel, OPERATOR_NODE_OPTIONS } from "@edgefleet/api";
 import { silentLogger } from "@edgefleet/kit";
 import { collectionPath, Informer, KubeClient, type KubeObject, loadCredentials, RESOURCES } from "@edgefleet/kube";
 import { kubeconfigPath, kwokWorkdir } from "@edgefleet/tools";
+import { benchFlags, RESULT_FLAG } from "./flags.js";
 import { benchResult, type Figure, writeResult } from "./result.js";
 
-const { values } = parseArgs({
-  options: {
-    nodes: { type: "string", default: "500" },
-    models: { type: "string", default: "1000,10000" },
-    workers: { type: "string", default: "64" },
-    qps: { type: "string", default: "1500" },
-    result: { type: "string" },
+const values = await benchFlags({
+  about: `Benchmarks the edgefleet operator on a kwok fleet: each size of EdgeModels until all have converged,
+against the API server just accepting them; its peak RSS and requests; leader failover after SIGKILL and
+what the new leader then writes.`,
+  flags: {
+    nodes: { type: "integer", default: "500", help: "the kwok fleet's nodes" },
+    models: {
+      type: "string",
+      arg: "LIST",
+      default: "1000,10000",
+      check: { must: "be a comma list of EdgeModel counts such as 1000,10000", test: /^[1-9]\d*(,[1-9]\d*)*$/ },
+      help: "the sizes run, one after the other",
+    },
+    workers: { type: "integer", default: "64", help: "the operator's --workers" },
+    qps: { type: "integer", default: "1500", help: "the operator's --kube-qps; its --kube-burst is twice that" },
+    result: RESULT_FLAG,
     // The operator's own defaults; a loaded machine can starve a leader past a 2 s renew deadline.
-    "lease-duration": { type: "string", default: "15" },
-    "renew-deadline": { type: "string", default: "10000" },
-    "retry-period": { type: "string", default: "2000" },
-    "node-options": { type: "string", default: OPERATOR_NODE_OPTIONS },
+    "lease-duration": {
+      type: "integer",
+      arg: "SECONDS",
+      default: "15",
+      section: "The operator's leader election (failover waits out the lease)",
+      help: "the operator's --lease-duration",
+    },
+    "renew-deadline": { type: "integer", arg: "MS", default: "10000", help: "the operator's --renew-deadline" },
+    "retry-period": { type: "integer", arg: "MS", default: "2000", help: "the operator's --retry-period" },
+    "node-options": {
+      type: "string",
+      arg: "FLAGS",
+      default: OPERATOR_NODE_OPTIONS,
+      section: "The operator process",
+      help: 'its NODE_OPTIONS; by default the heap flags it is deployed with (OPERATOR_NODE_OPTIONS); "" runs it with V8\'s defaults',
+    },
   },
 });
 /** The operator's environment beyond the bench's own: what moves its memory figures, recorded with them. */
 const SETTINGS = { NODE_OPTIONS: values["node-options"] };
 const LEASE = ["--lease-duration", "--renew-deadline", "--retry-period"].flatMap((flag) => [
   flag,
-  values[flag.slice(2) as "lease-duration" | "renew-deadline" | "retry-period"],
+  String(values[flag.slice(2) as "lease-duration" | "renew-deadline" | "retry-period"]),
 ]);
 const loadBefore = loadavg()[0] ?? 0;
 const figures: Figure[] = [];
@@ -128,11 +145,11 @@ function startOperator(namespace: string, identity: string): Operator {
         "--http-address",
         "127.0.0.1:0",
         "--workers",
-        values.workers,
+        String(values.workers),
         "--kube-qps",
-        values.qps,
+        String(values.qps),
         "--kube-burst",
-        String(Number(values.qps) * 2),
+        String(values.qps * 2),
         ...LEASE,
       ],
     ],
@@ -211,7 +228,7 @@ try {
   // The operator runs as shipped: bundled JavaScript, not TypeScript through tsx's loader (which costs ~70 MiB).
   run("npm", ["run", "--silent", "--workspace", "@edgefleet/operator", "build"]);
   const t0 = performance.now();
-  cli("start", "--nodes", values.nodes);
+  cli("start", "--nodes", String(values.nodes));
   console.error(`cluster with ${values.nodes} nodes up in ${seconds(t0).toFixed(1)} s`);
   // 10,000 models × 125 nodes a class would be over a million pods: the DaemonSet controller is
   // stopped, so the numbers are the operator's own work (plan, apply children, write status).
@@ -308,7 +325,7 @@ try {
 
 console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
 console.log(
-  `operator: NODE_OPTIONS="${SETTINGS.NODE_OPTIONS}" --workers ${values.workers} --kube-qps ${values.qps} --kube-burst ${Number(values.qps) * 2} ${LEASE.join(" ")}`,
+  `operator: NODE_OPTIONS="${SETTINGS.NODE_OPTIONS}" --workers ${values.workers} --kube-qps ${values.qps} --kube-burst ${values.qps * 2} ${LEASE.join(" ")}`,
 );
 console.log("| benchmark | baseline | baseline (s) | edgefleet (s) | edgefleet / baseline |");
 console.log("|---|---|---|---|---|");

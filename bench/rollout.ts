@@ -6,13 +6,10 @@
 //     Prometheus to every node back on the good build.
 // Baseline, measured in the same run: moving every node to a new build with no staging and no
 // analysis (one step of 100%), i.e. how fast the platform can change a fleet's version at all.
-// Usage: node --import tsx bench/rollout.ts [--healthy 10] [--slow 10] [--nodes 20] [--result PATH]
-// --result PATH writes the figures as JSON (bench/result.ts; bench/results/rollout.json is the record).
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import type { EdgeModel, EdgeModelSpec } from "@edgefleet/api";
 import { KubeClient, loadCredentials } from "@edgefleet/kube";
 import { buildModels } from "@edgefleet/test-models";
@@ -27,15 +24,19 @@ import {
   signingKey,
   startLocalPlatform,
 } from "@edgefleet/tools";
+import { benchFlags, RESULT_FLAG } from "./flags.js";
 import { benchResult, writeResult } from "./result.js";
 import { median } from "./stats.js";
 
-const { values } = parseArgs({
-  options: {
-    healthy: { type: "string", default: "10" },
-    slow: { type: "string", default: "10" },
-    nodes: { type: "string", default: "20" },
-    result: { type: "string" },
+const values = await benchFlags({
+  about: `Benchmarks staged rollouts through the whole local platform: healthy builds (each must be
+promoted) and slower builds (where the gate caught each, how fast the fleet came back) taking turns,
+against moving every node to a new build with no staging.`,
+  flags: {
+    healthy: { type: "integer", min: 0, default: "10", help: "rollouts of healthy builds" },
+    slow: { type: "integer", min: 0, default: "10", help: "rollouts of slower builds" },
+    nodes: { type: "integer", default: "20", help: "the fleet's nodes" },
+    result: RESULT_FLAG,
   },
 });
 const loadBefore = loadavg()[0] ?? 0;
@@ -72,7 +73,7 @@ interface SlowRun {
 const DIRECT: EdgeModelSpec["rollout"] = { steps: [100], pauseSeconds: 0, analysis: { windowSeconds: 30, minSamples: 1 } };
 
 async function main(): Promise<void> {
-  cli("start", "--nodes", values.nodes);
+  cli("start", "--nodes", String(values.nodes));
   // Interrupted, it still removes its cluster (the services are stopped with this process group).
   for (const signal of ["SIGINT", "SIGTERM"] as const)
     process.once(signal, () => {
@@ -168,9 +169,9 @@ async function measure(): Promise<void> {
     const healthy: { version: string; how: string; seconds: number }[] = [];
     const slowRuns: SlowRun[] = [];
     let current = "1.0.1";
-    const runs = Math.max(Number(values.healthy), Number(values.slow));
+    const runs = Math.max(values.healthy, values.slow);
     for (let i = 1; i <= runs; i++) {
-      if (i <= Number(values.healthy)) {
+      if (i <= values.healthy) {
         const version = `1.1.${i}`;
         await apply(version, good.bytes, STAGED);
         const result = await ended(version);
@@ -181,7 +182,7 @@ async function measure(): Promise<void> {
         if (result.how === "Promoted") current = version;
         await everywhere(current);
       }
-      if (i <= Number(values.slow)) {
+      if (i <= values.slow) {
         const run = await slowRollout(`2.0.${i}`, current);
         slowRuns.push(run);
         say(
@@ -261,7 +262,7 @@ async function measure(): Promise<void> {
       JSON.stringify(
         {
           machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg().map((l) => l.toFixed(2)) },
-          nodes: Number(values.nodes),
+          nodes: values.nodes,
           analysisIntervalSeconds: 10,
           baselineDirectSeconds: Number(baseline.toFixed(1)),
           healthy: healthy.map((h) => ({ ...h, seconds: Number(h.seconds.toFixed(1)) })),

@@ -3,33 +3,39 @@
 // process (node:http keep-alive client, one request at a time), in the same run: JSON tensor data,
 // and the binary tensor data extension. GET /v2/health/live gives the HTTP round trip's own floor.
 // Request bodies are serialized once up front: the client's own encoding work is not the runtime's.
-// Both sessions get the same --intra-op-threads (0: onnxruntime's default, one per core).
-// --result PATH writes the figures as JSON (bench/result.ts; bench/results/runtime.json is the record).
-// Usage: node --import tsx bench/runtime.ts [--requests 2000] [--rounds 10] [--warmup 300] [--intra-op-threads 0] [--result PATH]
+// Both sessions get the same --intra-op-threads.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { parseArgs } from "node:util";
 import { loadModel } from "@edgefleet/cpu-runtime";
 import { IMAGE_SIZE, INPUT_NAME, writeModels } from "@edgefleet/test-models";
 import { Tensor } from "onnxruntime-node";
+import { benchFlags, RESULT_FLAG } from "./flags.js";
 import { benchResult, type Figure, writeResult } from "./result.js";
 
-const { values } = parseArgs({
-  options: {
-    requests: { type: "string", default: "2000" },
-    rounds: { type: "string", default: "10" },
-    warmup: { type: "string", default: "300" },
-    "intra-op-threads": { type: "string", default: "0" },
-    result: { type: "string" },
+const values = await benchFlags({
+  about: `Benchmarks the CPU runtime's added latency: p50/p99 of OIP v2 infer requests (JSON and binary
+tensor data) through the real runtime process against a bare onnxruntime-node session.run of the same
+input, with GET /v2/health/live as the HTTP round trip's floor.`,
+  flags: {
+    requests: { type: "integer", default: "2000", help: "requests of each kind, over all rounds" },
+    rounds: { type: "integer", default: "10", help: "rounds the kinds take turns in" },
+    warmup: { type: "integer", min: 0, default: "300", help: "requests of each kind before measuring" },
+    "intra-op-threads": {
+      type: "integer",
+      min: 0,
+      default: "0",
+      help: "onnxruntime's intra-op threads for both sessions; 0 is its default, one per core",
+    },
+    result: RESULT_FLAG,
   },
 });
-const PER_ROUND = Math.ceil(Number(values.requests) / Number(values.rounds));
-const ROUNDS = Number(values.rounds);
-const WARMUP = Number(values.warmup);
+const PER_ROUND = Math.ceil(values.requests / values.rounds);
+const ROUNDS = values.rounds;
+const WARMUP = values.warmup;
 const THREADS = values["intra-op-threads"];
 
 const dir = mkdtempSync(join(tmpdir(), "edgefleet-bench-runtime-"));
@@ -118,7 +124,7 @@ const round = (x: number) => Math.round(x * 1000) / 1000;
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 
 const loadBefore = loadavg();
-const model = await loadModel({ name: "detector", version: detector.version, path: modelPath, intraOpThreads: Number(THREADS) });
+const model = await loadModel({ name: "detector", version: detector.version, path: modelPath, intraOpThreads: THREADS });
 const feeds = { [INPUT_NAME]: new Tensor("float32", pixels, shape) };
 const { child, address } = await startRuntime();
 const INFER = "/v2/models/detector/infer";

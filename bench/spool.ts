@@ -2,26 +2,26 @@
 // payloads. Baselines, measured in the same run on the same disk: fs.appendFileSync of the same
 // encoded bytes (append) and one readFileSync of that file (replay), neither with any fsync.
 // Replay is the agent's reconnect path: peek a batch, ack it (an atomic ack-file rename per batch).
-// --result PATH writes the figures as JSON (bench/result.ts; bench/results/spool.json is the record).
-// Usage: npx tsx bench/spool.ts [--messages 50000] [--synced 2000] [--batch 500] [--result PATH]
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { encodeRecord, Spool, type SpoolMessage } from "@edgefleet/edge-agent";
+import { benchFlags, RESULT_FLAG } from "./flags.js";
 import { benchResult, writeResult } from "./result.js";
 
-const { values } = parseArgs({
-  options: {
-    messages: { type: "string", default: "50000" },
-    synced: { type: "string", default: "2000" },
-    batch: { type: "string", default: "500" },
-    result: { type: "string" },
+const values = await benchFlags({
+  about: `Benchmarks the edge agent's on-disk spool: append (unsynced, fdatasync per batch, per message)
+and replay after a restart, against fs.appendFileSync and readFileSync of the same bytes.`,
+  flags: {
+    messages: { type: "integer", default: "50000", help: "messages appended and replayed" },
+    synced: { type: "integer", default: "2000", help: "of them, appended with an fdatasync each" },
+    batch: { type: "integer", default: "500", help: "messages per appendBatch and per replayed peek" },
+    result: RESULT_FLAG,
   },
 });
-const N = Number(values.messages);
-const SYNCED = Number(values.synced);
-const BATCH = Number(values.batch);
+const N = values.messages;
+const SYNCED = values.synced;
+const BATCH = values.batch;
 const TOPIC = "edgefleet/v1/plant-3/orin-07/telemetry";
 const root = mkdtempSync(join(tmpdir(), "edgefleet-bench-spool-"));
 
