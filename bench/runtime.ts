@@ -71,6 +71,8 @@ function startRuntime(): Promise<{ child: ChildProcess; address: string }> {
       modelPath,
       "--http-address",
       "127.0.0.1:0",
+      "--intra-op-threads",
+      String(THREADS),
     ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
