@@ -66,7 +66,8 @@ export async function startGateway(options: GatewayProcessOptions): Promise<Gate
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
 
   const port = await new Promise<number>((resolve, reject) => {
-    const deadline = setTimeout(() => reject(new Error(`gateway did not start within 15s:\n${output}`)), 15_000);
+    // Generous: under tsx a start transpiles the gateway first, which took over 15 s at load 18.
+    const deadline = setTimeout(() => reject(new Error(`gateway did not start within 60s:\n${output}`)), 60_000);
     const check = () => {
       const m = /"msg":"serving \/metrics[^\n]*"port":(\d+)/.exec(output);
       if (m) {
