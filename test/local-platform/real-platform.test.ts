@@ -99,7 +99,8 @@ async function setVersion(version: string): Promise<void> {
   );
 }
 
-const ended = (version: string, want: string) => rolloutEndedAs(model, version, want, 240_000);
+// A rollout waits for 20 samples of the agent's 5 s probes (ONE_NODE_ROLLOUT) before its first analysis.
+const ended = (version: string, want: string) => rolloutEndedAs(model, version, want, 420_000);
 
 const platformReady = (namespace: string) =>
   platformPodsReady(core, { namespace, node, timeoutMs: 300_000, progress: (line) => console.log(line) });
@@ -215,7 +216,7 @@ describe("the platform as pods on a real node", () => {
     const rolledBack = await ended("1.2.0", "RolledBack");
     expect(rolledBack.status?.rollout?.reason).toMatch(/latency/i);
     await infer(await serving("1.1.0"));
-  }, 600_000);
+  }, 1_200_000);
 
   it("refuses a tampered artifact in the init container; the node returns to its version", async () => {
     await setVersion("1.3.0");
@@ -303,7 +304,7 @@ describe("the platform installed with Helm on the real node", () => {
 
     await create(MODEL, "1.1.0");
     await infer(await serving("1.1.0"));
-  }, 600_000);
+  }, 1_200_000);
 
   it("`helm uninstall` with the EdgeModel still there finishes and leaves no edgefleet object", async () => {
     const started = Date.now();

@@ -21,23 +21,25 @@ const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 
 /**
  * Rollout settings for a site of one real node: every step is that node, and its agent probes
- * each runtime every 5 s (its default), so a 40 s window holds about 8 samples.
+ * each runtime every 5 s (its default), so a 120 s window holds about 24 samples. A p95 needs 20
+ * or more to leave out one outlier: over 8 samples it was their maximum, and one answer slowed by
+ * a loaded machine (80 ms from the 0.1 ms build) rolled a good build back.
  */
 export const ONE_NODE_ROLLOUT = {
   steps: [100],
   pauseSeconds: 2,
-  analysis: { windowSeconds: 40, minSamples: 6, maxFailures: 1, maxInconclusive: 6, latencyTolerance: 5, maxErrorRatio: 0.2 },
+  analysis: { windowSeconds: 120, minSamples: 20, maxFailures: 1, maxInconclusive: 6, latencyTolerance: 5, maxErrorRatio: 0.2 },
 };
 
 /**
  * The sample model's SLO on a site of one real node. With one node the canary has no stable
  * version beside it to be compared with (latency-vs-stable needs both in one window), so the
- * absolute limit alone tells the builds apart. On two loaded cores (CI) the tiny build's p95
- * reached 19 ms, so the limit sits at 50 ms, a bucket boundary of the latency histogram, and the
- * slower build is HEAVY_SPEC's (about 80 ms of inference alone) rather than the 5 ms one the
- * simulated fleets use.
+ * absolute limit alone tells the builds apart. On two loaded cores single answers of the tiny
+ * build took up to 80 ms, so the limit sits at 100 ms, a bucket boundary of the latency
+ * histogram, and the slower build is HEAVY_SPEC's (about 150 ms of inference alone, more under
+ * load) rather than the 5 ms one the simulated fleets use.
  */
-export const ONE_NODE_SLO = { p95LatencySeconds: 0.05 };
+export const ONE_NODE_SLO = { p95LatencySeconds: 0.1 };
 
 /** The sample model for a site of one real node: ONE_NODE_SLO and ONE_NODE_ROLLOUT. */
 export const oneNodeModel = (o: { namespace: string; name: string; version: string; artifact: PublishedArtifact }) =>
