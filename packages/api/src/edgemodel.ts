@@ -55,6 +55,20 @@ const ArtifactSchema = Type.Object(
         { description: "A detached signature (e.g. cosign sign-blob) over the file; runtimes verify it before loading the model." },
       ),
     ),
+    pullSecretRef: Type.Optional(
+      Type.Object(
+        {
+          name: DnsLabel({
+            description:
+              "Name of a kubernetes.io/dockerconfigjson Secret in the EdgeModel's namespace (kubectl create secret docker-registry).",
+          }),
+        },
+        {
+          description:
+            "Registry credentials for oci:// URIs: mounted read-only into the verify-artifact init container only. Without it the registry is used anonymously.",
+        },
+      ),
+    ),
   },
   { description: "The model file of this variant and how to verify it." },
 );
