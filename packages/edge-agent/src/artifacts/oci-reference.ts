@@ -1,3 +1,5 @@
+import { OCI_DIGEST_PATTERN, OCI_REGISTRY_PATTERN, OCI_REPOSITORY_PATTERN, OCI_TAG_PATTERN } from "@edgefleet/api";
+
 /** An `oci://` artifact URI, split into what the OCI distribution API needs. */
 export interface OciReference {
   /** host[:port], as in the URI: the registry's HTTPS origin and the key of its credentials. */
@@ -12,11 +14,12 @@ export interface OciReference {
 
 export const OCI_URI_FORMS = "oci://<registry>[:port]/<repository>:<tag> or oci://<registry>[:port]/<repository>@sha256:<digest>";
 
-// The distribution spec's grammar: lowercase path components separated by . _ __ or dashes.
-const REPOSITORY = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
-const DIGEST = /^sha256:[a-f0-9]{64}$/;
-const REGISTRY = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::[0-9]{1,5})?$/;
+// The API's grammar (the EdgeModel accepts exactly what this parses), split to name the bad part.
+const whole = (pattern: string) => new RegExp(`^${pattern}$`);
+const REPOSITORY = whole(OCI_REPOSITORY_PATTERN);
+const TAG = whole(OCI_TAG_PATTERN);
+const DIGEST = whole(OCI_DIGEST_PATTERN);
+const REGISTRY = whole(OCI_REGISTRY_PATTERN);
 
 /** Parses `oci://registry[:port]/repository(:tag|@sha256:digest)`; throws naming the accepted forms. */
 export function parseOciReference(uri: string): OciReference {
