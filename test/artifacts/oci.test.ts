@@ -31,7 +31,7 @@ beforeAll(async () => {
   registry = await startTestRegistry(work);
 }, 60_000);
 afterAll(async () => {
-  await registry?.service.dispose();
+  await registry?.stop();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -54,20 +54,13 @@ interface Pushed {
 }
 
 /** `tools/edgefleet artifacts push` of a new random model file, signed for (model, version). */
-async function push(repository: string, version: string, size = SIZE): Promise<Pushed> {
+async function push(repository: string, version: string, size = SIZE, to: TestRegistry = registry): Promise<Pushed> {
   const body = randomBytes(size);
   const file = join(work, `${repository.replace(/\//g, "-")}-${version}.onnx`);
   writeFileSync(file, body);
-  const tag = `oci://${registry.address}/${repository}:${version}`;
+  const tag = `oci://${to.address}/${repository}:${version}`;
   const args = ["push", "--to", tag, "--key", join(work, "key.pem"), "--model", "detector", "--version", version];
-  const result = await run("tools/src/artifacts/cli.ts", [
-    ...args,
-    "--registry-auth",
-    registry.publisherAuth,
-    "--ca-file",
-    registry.caFile,
-    file,
-  ]);
+  const result = await run("tools/src/artifacts/cli.ts", [...args, "--registry-auth", to.publisherAuth, "--ca-file", to.caFile, file]);
   expect(result, result.stderr).toMatchObject({ code: 0 });
   return { file, body, tag, ...(parse(result.stdout) as { artifact: Pushed["artifact"] }) };
 }
@@ -81,12 +74,12 @@ const spec = (p: Pushed, change: Partial<ArtifactSpec> = {}): ArtifactSpec => ({
   ...change,
 });
 
-function device(options: { registryAuth?: string; port?: number } = {}) {
+function device(options: { registryAuth?: string; from?: TestRegistry } = {}) {
   const cache = ArtifactCache.open({ root: tempDir() });
   const installer = new Installer({
     cache,
     fetchers: {
-      https: { extraCa: registry.ca, sleep: async () => {} },
+      https: { extraCa: (options.from ?? registry).ca, sleep: async () => {} },
       oci: options.registryAuth === undefined ? {} : { registryAuth: options.registryAuth },
     },
   });
@@ -236,5 +229,37 @@ describe("oci:// artifacts from a real registry", () => {
     expect(noAuth.stderr).toContain("asks for credentials");
     const noKey = await run("tools/src/artifacts/cli.ts", ["push", "--to", `oci://${registry.address}/models/x:1`, "model.onnx"]);
     expect(noKey).toMatchObject({ code: 2, stderr: expect.stringContaining("--key, --model and --version are required") });
+  });
+});
+
+describe("oci:// artifacts from a registry with a token endpoint", () => {
+  let bearer: TestRegistry;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "edgefleet-artifact-oci-bearer-"));
+    bearer = await startTestRegistry(dir, "bearer");
+  }, 60_000);
+  afterAll(async () => {
+    await bearer?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("pushes and installs with Bearer tokens the token endpoint gives for the credentials, pull only for a device", async () => {
+    const pushed = await push("models/bearer", "5.0.0", 64 * 1024, bearer);
+    const tokens = bearer.tokenServer?.requests ?? [];
+    expect(tokens.filter((t) => t.user === "publisher").map((t) => t.scope)).toContain("repository:models/bearer:pull,push");
+    tokens.splice(0);
+
+    const d = device({ registryAuth: readFileSync(bearer.deviceAuth, "utf8"), from: bearer });
+    expect(outcome(await d.install("5.0.0", spec(pushed)))).toBe("installed");
+    expect(readFileSync(d.cache.active("vision", "detector")?.path ?? "")).toEqual(pushed.body);
+    expect(tokens).toContainEqual({ user: "device", scope: "repository:models/bearer:pull" });
+
+    const anonymous = device({ from: bearer });
+    expect(outcome(await anonymous.install("5.0.0", spec(pushed)))).toMatch(/asks for credentials \(HTTP 401\) and none are configured/);
+    const wrong = device({ registryAuth: dockerConfig(bearer.address, { ...DEVICE, password: "guess" }), from: bearer });
+    expect(outcome(await wrong.install("5.0.0", spec(pushed)))).toMatch(
+      /token endpoint https:\/\/localhost:\d+\/token refused the credentials \(HTTP 401\)/,
+    );
   });
 });

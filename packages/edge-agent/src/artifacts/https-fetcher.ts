@@ -55,7 +55,8 @@ export interface HttpsFetcher extends Fetcher {
   fetchFrom(request: FetchRequest, source: HttpSource): Promise<void>;
 }
 
-const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
+/** Answers of a busy or broken server, worth asking again; any other status is final. */
+export const RETRYABLE_STATUS: ReadonlySet<number> = new Set([408, 425, 429, 500, 502, 503, 504]);
 
 /** "bytes 100-199/1000" -> { start: 100, total: 1000 }; total is undefined for "*". */
 function contentRange(header: string | undefined): { start: number | undefined; total: number | undefined } {

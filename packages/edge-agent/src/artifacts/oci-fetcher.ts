@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Fetcher, FetchRequest } from "./fetcher.js";
-import { type HttpsFetcherOptions, httpsFetcher, trustedCas } from "./https-fetcher.js";
+import { type HttpsFetcherOptions, httpsFetcher, RETRYABLE_STATUS, trustedCas } from "./https-fetcher.js";
 import { registryCredentials } from "./oci-auth.js";
 import { chooseLayer, MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, type Manifest, parseManifest } from "./oci-manifest.js";
 import { type OciReference, parseOciReference } from "./oci-reference.js";
@@ -20,9 +20,6 @@ export interface OciFetcherOptions {
    */
   plainHttpRegistries?: readonly string[];
 }
-
-// As the https fetcher: a busy or broken registry is asked again, any other answer is final.
-const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
 
 /**
  * Fetches from an OCI registry (`oci://registry/repository:tag` or `@sha256:digest`): resolves the
