@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ArtifactCache, type ArtifactSpec, generateSigningKey, Installer, type InstallOutcome, type Progress } from "@edgefleet/edge-agent";
 import { useTempDirs } from "@edgefleet/kit";
+import { startOciRegistry } from "@edgefleet/tools";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { TcpProxy } from "../helpers/tcp-proxy.js";
@@ -247,7 +248,10 @@ describe("oci:// artifacts from a registry with a token endpoint", () => {
   it("pushes and installs with Bearer tokens the token endpoint gives for the credentials, pull only for a device", async () => {
     const pushed = await push("models/bearer", "5.0.0", 64 * 1024, bearer);
     const tokens = bearer.tokenServer?.requests ?? [];
-    expect(tokens.filter((t) => t.user === "publisher").map((t) => t.scope)).toContain("repository:models/bearer:pull,push");
+    // The registry's challenge for an upload asks for both actions, in either order.
+    expect(tokens.filter((t) => t.user === "publisher").map((t) => t.scope)).toContainEqual(
+      expect.stringMatching(/^repository:models\/bearer:(pull,push|push,pull)$/),
+    );
     tokens.splice(0);
 
     const d = device({ registryAuth: readFileSync(bearer.deviceAuth, "utf8"), from: bearer });
@@ -261,5 +265,44 @@ describe("oci:// artifacts from a registry with a token endpoint", () => {
     expect(outcome(await wrong.install("5.0.0", spec(pushed)))).toMatch(
       /token endpoint https:\/\/localhost:\d+\/token refused the credentials \(HTTP 401\)/,
     );
+  });
+});
+
+describe("oci:// artifacts from a registry without TLS", () => {
+  it("is reached over plain HTTP only when the install names it in its plain-HTTP registries", async () => {
+    const dir = tempDir();
+    const plain = await startOciRegistry({ dir: join(dir, "registry") });
+    try {
+      const file = join(dir, "detector.onnx");
+      const body = randomBytes(64 * 1024);
+      writeFileSync(file, body);
+      const to = `oci://${plain.address}/models/plain:1.0.0`;
+      const pushed = await run("tools/src/artifacts/cli.ts", [
+        "push",
+        "--to",
+        to,
+        "--key",
+        join(work, "key.pem"),
+        "--model",
+        "detector",
+        "--version",
+        "1.0.0",
+        "--plain-http",
+        file,
+      ]);
+      expect(pushed, pushed.stderr).toMatchObject({ code: 0 });
+      const { artifact } = parse(pushed.stdout) as Pushed;
+      const spec: ArtifactSpec = { ...artifact, signature: { uri: artifact.signature.uri, publicKeyPem: key.publicKeyPem } };
+      const install = (plainHttpRegistries: string[]) =>
+        new Installer({
+          cache: ArtifactCache.open({ root: tempDir() }),
+          fetchers: { https: { attempts: 1 }, oci: { plainHttpRegistries } },
+        }).install({ namespace: "vision", model: "detector", version: "1.0.0", artifact: spec });
+      // Never by default: the same URI over HTTPS fails against a plain-HTTP server.
+      expect(outcome(await install([]))).toMatch(/^download-failed: /);
+      expect(outcome(await install([plain.address]))).toBe("installed");
+    } finally {
+      await plain.service.dispose();
+    }
   });
 });

@@ -11,7 +11,7 @@ export {
   REGISTRY_AUTH_FILE_ENV,
   VERIFY_COMMAND,
 } from "./artifact-cache.js";
-export { OCI_DIGEST_PATTERN, OCI_REGISTRY_PATTERN, OCI_REPOSITORY_PATTERN, OCI_TAG_PATTERN } from "./artifact-uri.js";
+export { OCI_DIGEST_PATTERN, OCI_REGISTRY_PATTERN, OCI_REPOSITORY_PATTERN, OCI_TAG_PATTERN, registryList } from "./artifact-uri.js";
 export { DEFAULT_RUNTIMES } from "./catalog/default-runtimes.js";
 export type { Condition } from "./common.js";
 export { allCRDs } from "./crds.js";

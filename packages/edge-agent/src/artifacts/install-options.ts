@@ -1,4 +1,4 @@
-import { ARTIFACT_CA_BUNDLE_ENV, PLAIN_HTTP_REGISTRIES_ENV, REGISTRY_AUTH_FILE_ENV } from "@edgefleet/api";
+import { ARTIFACT_CA_BUNDLE_ENV, PLAIN_HTTP_REGISTRIES_ENV, REGISTRY_AUTH_FILE_ENV, registryList } from "@edgefleet/api";
 import { certificateBundle, command, type Parsed, readFlagFile } from "@edgefleet/kit";
 import { DEFAULT_CACHE_MAX_BYTES } from "./cache.js";
 import type { FetcherOptions } from "./fetchers.js";
@@ -138,10 +138,7 @@ function fetcherOptions(
   const registryAuth = authFile === undefined ? undefined : readFlagFile("registry-auth", authFile).toString("utf8");
   // Checked now, so a malformed file fails as bad flags (exit 2) rather than as a refusal per registry.
   if (registryAuth !== undefined) registryCredentials(registryAuth, "", `--registry-auth ${authFile}`);
-  const plainHttpRegistries = (v["plain-http-registries"] ?? "")
-    .split(",")
-    .map((r) => r.trim())
-    .filter(Boolean);
+  const plainHttpRegistries = registryList(v["plain-http-registries"] ?? "", "--plain-http-registries");
   return {
     https: { ...(ca === undefined ? {} : { ca }), ...(extra === undefined ? {} : { extraCa: extra }) },
     oci: { ...(registryAuth === undefined ? {} : { registryAuth }), ...(plainHttpRegistries.length ? { plainHttpRegistries } : {}) },

@@ -5,6 +5,7 @@ import {
   IMAGE_UID,
   imageReference,
   type ModelVariant,
+  PLAIN_HTTP_REGISTRIES_ENV,
   REGISTRY_AUTH_DIR,
   REGISTRY_AUTH_FILE,
   REGISTRY_AUTH_FILE_ENV,
@@ -28,6 +29,8 @@ export interface Verifier {
    * rotations are rare, and add the new CA before the server's certificate moves to it.
    */
   caBundle?: string;
+  /** OCI registries the install reaches over plain http:// (the operator's --artifact-plain-http-registries); none by default. */
+  plainHttpRegistries?: readonly string[];
 }
 
 export const DEFAULT_VERIFIER: Verifier = { image: DEFAULT_AGENT_IMAGE };
@@ -79,6 +82,7 @@ export function verifyArtifactContainer(verifier: Verifier, env: V1EnvVar[], art
       ...env,
       ...(verifier.caBundle === undefined ? [] : [{ name: ARTIFACT_CA_BUNDLE_ENV, value: verifier.caBundle }]),
       ...(auth ? [{ name: REGISTRY_AUTH_FILE_ENV, value: REGISTRY_AUTH_FILE }] : []),
+      ...(verifier.plainHttpRegistries?.length ? [{ name: PLAIN_HTTP_REGISTRIES_ENV, value: verifier.plainHttpRegistries.join(",") }] : []),
     ],
     volumeMounts: [
       artifactCacheMount(false),

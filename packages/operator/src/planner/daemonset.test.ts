@@ -132,6 +132,18 @@ describe("the DaemonSets of a model not in a rollout", () => {
     const init = workloads.daemonSets[0]?.spec?.template.spec?.initContainers?.[0];
     expect(init?.image).toBe("registry.local/edge-agent:dev");
     expect(init?.env?.find((e) => e.name === "EDGEFLEET_ARTIFACT_CA_BUNDLE")?.value).toBe(caBundle);
+    expect(init?.env?.map((e) => e.name)).not.toContain("EDGEFLEET_PLAIN_HTTP_REGISTRIES");
+    const plain = desiredDaemonSet({
+      model,
+      placement: placed,
+      track: "stable",
+      nodes: {},
+      verifier: { ...verifier, plainHttpRegistries: ["a:5000", "b"] },
+    });
+    expect(plain.spec?.template.spec?.initContainers?.[0]?.env?.at(-1)).toEqual({
+      name: "EDGEFLEET_PLAIN_HTTP_REGISTRIES",
+      value: "a:5000,b",
+    });
   });
 
   it("passes a signature's URI and public key Secret to the runtime and to the verification", () => {
