@@ -123,7 +123,12 @@ async function push(task: Push): Promise<void> {
 async function main(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub !== "push") {
-    console.error(`usage: tools/edgefleet artifacts push|sign ... (--help); got ${JSON.stringify(sub ?? "")}`);
+    const usage = "usage: tools/edgefleet artifacts push ... | sign ... (each with --help)";
+    if (sub === "-h" || sub === "--help") {
+      console.log(usage);
+      return 0;
+    }
+    console.error(`${usage}; got ${JSON.stringify(sub ?? "nothing")}`);
     return 2;
   }
   const task = await optionsOrExitCode(CLI.help, () => parse(rest));
