@@ -3,20 +3,23 @@
 // project's Ed25519 PKI): an https.get piped into a file, no hashing, no fsync. Then the installer:
 // signature fetch and check, download with streamed SHA-256 into a partial file, fsync, rename into
 // the blobs, atomic state switch. Also a rollback (state switch only) and a reinstall of a version
-// whose blob is cached (signature check only).
-import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
+// whose blob is cached (signature check only). And the same bytes as an OCI artifact from the real
+// registry (Debian's docker-registry, HTTPS with a private CA, htpasswd): manifest, auth, signature
+// layer, blob, verified as the https install is.
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { get } from "node:https";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { ArtifactCache, generateSigningKey, Installer } from "@edgefleet/edge-agent";
-import { publish, startServer } from "@edgefleet/test";
+import { ArtifactCache, encodeEnvelope, generateSigningKey, Installer, pushArtifact, signStatement } from "@edgefleet/edge-agent";
+import { publish, startServer, startTestRegistry } from "@edgefleet/test";
 import { benchFlags } from "./flags.js";
 import { median } from "./stats.js";
 
 const values = await benchFlags({
   about: `Benchmarks verified artifact installs (signature check, streamed SHA-256, fsync, atomic switch)
-against a plain HTTPS download into a file, and a rollback and a reinstall from the cache.`,
+against a plain HTTPS download into a file, the same install of the same bytes as an OCI artifact from a
+real registry (docker-registry), and a rollback and a reinstall from the cache.`,
   flags: {
     mib: { type: "integer", default: "64", help: "the artifact's size in MiB" },
     runs: { type: "integer", default: "3", help: "runs of each; the median is reported" },
@@ -26,6 +29,7 @@ const BYTES = values.mib * 1024 * 1024;
 const RUNS = values.runs;
 const root = mkdtempSync(join(tmpdir(), "edgefleet-bench-artifacts-"));
 const server = await startServer();
+const registry = await startTestRegistry(join(root, "registry"));
 const key = generateSigningKey();
 
 async function seconds(fn: () => Promise<unknown>): Promise<number> {
@@ -41,7 +45,7 @@ function rawDownload(uri: string, file: string): Promise<void> {
 }
 
 const loadBefore = loadavg();
-const times = { raw: [] as number[], install: [] as number[], rollback: [] as number[], cached: [] as number[] };
+const times = { raw: [] as number[], install: [] as number[], oci: [] as number[], rollback: [] as number[], cached: [] as number[] };
 for (let run = 0; run < RUNS; run++) {
   const v1 = publish(server, { model: "detector", version: `1.0.${run}`, key, bytes: BYTES });
   const v2 = publish(server, { model: "detector", version: `2.0.${run}`, key, bytes: BYTES });
@@ -51,15 +55,37 @@ for (let run = 0; run < RUNS; run++) {
     const outcome = await installer.install({ namespace: "vision", model: "detector", version, artifact });
     if (!outcome.installed) throw new Error(`bench install refused: ${outcome.refusal.message}`);
   };
-  // Alternate the order so neither side always gets the warmer page cache.
-  const raw = () => rawDownload(v1.spec.uri, join(root, `raw-${run}`));
-  const verified = () => install(`1.0.${run}`, v1.spec);
-  if (run % 2 === 0) {
-    times.raw.push(await seconds(raw));
-    times.install.push(await seconds(verified));
-  } else {
-    times.install.push(await seconds(verified));
-    times.raw.push(await seconds(raw));
+  // v1's very bytes and signature, pushed as an OCI artifact.
+  const file = join(root, `oci-${run}.onnx`);
+  writeFileSync(file, v1.body);
+  const signature = Buffer.from(
+    encodeEnvelope(signStatement({ model: "detector", version: `1.0.${run}`, sha256: v1.spec.sha256 }, key.privateKeyPem)),
+  );
+  const pushed = await pushArtifact({
+    file,
+    signature,
+    to: `oci://${registry.address}/bench/detector:1.0.${run}`,
+    registryAuth: readFileSync(registry.publisherAuth, "utf8"),
+    extraCa: registry.ca,
+  });
+  const ociInstaller = new Installer({
+    cache: ArtifactCache.open({ root: join(root, `oci-cache-${run}`) }),
+    fetchers: { https: { extraCa: registry.ca }, oci: { registryAuth: readFileSync(registry.deviceAuth, "utf8") } },
+  });
+  const ociArtifact = { ...v1.spec, uri: pushed.uri, signature: { uri: pushed.uri, publicKeyPem: key.publicKeyPem } };
+  const oci = async () => {
+    const outcome = await ociInstaller.install({ namespace: "vision", model: "detector", version: `1.0.${run}`, artifact: ociArtifact });
+    if (!outcome.installed) throw new Error(`bench OCI install refused: ${outcome.refusal.message}`);
+  };
+  // Rotate the order so no side always gets the warmer page cache.
+  const sides: [number[], () => Promise<unknown>][] = [
+    [times.raw, () => rawDownload(v1.spec.uri, join(root, `raw-${run}`))],
+    [times.install, () => install(`1.0.${run}`, v1.spec)],
+    [times.oci, oci],
+  ];
+  for (let n = 0; n < sides.length; n++) {
+    const [into, fn] = sides[(run + n) % sides.length] as [number[], () => Promise<unknown>];
+    into.push(await seconds(fn));
   }
   await install(`2.0.${run}`, v2.spec);
   times.rollback.push(await seconds(async () => cache.rollback("vision", "detector")));
@@ -67,11 +93,13 @@ for (let run = 0; run < RUNS; run++) {
 }
 const loadAfter = loadavg();
 await server.close();
+await registry.stop();
 rmSync(root, { recursive: true, force: true });
 
 const mibps = (s: number) => (BYTES / 1024 / 1024 / s).toFixed(0);
 const raw = median(times.raw);
 const install = median(times.install);
+const oci = median(times.oci);
 console.log(
   `${cpus().length} CPUs, ${cpus()[0]?.model ?? "unknown"}; load average ${loadBefore[0]?.toFixed(2)} before, ${loadAfter[0]?.toFixed(2)} after`,
 );
@@ -81,6 +109,9 @@ console.log("| --- | --: | --: | --: |");
 console.log(`| raw https.get into a file (baseline) | ${(raw * 1000).toFixed(0)} ms | ${mibps(raw)} | 1.00 |`);
 console.log(
   `| verified install (signature, SHA-256, fsync, rename, switch) | ${(install * 1000).toFixed(0)} ms | ${mibps(install)} | ${(install / raw).toFixed(2)} |`,
+);
+console.log(
+  `| verified OCI install from docker-registry (manifest, auth, signature layer, blob; same checks) | ${(oci * 1000).toFixed(0)} ms | ${mibps(oci)} | ${(oci / raw).toFixed(2)} |`,
 );
 console.log(
   `| rollback (state switch, no download) | ${(median(times.rollback) * 1000).toFixed(2)} ms | | ${(median(times.rollback) / raw).toFixed(4)} |`,

@@ -1,5 +1,6 @@
 /** @edgefleet/test: Integration tests against the local platform, and their helpers. Everything other packages may import is exported here. */
 
+export { startTestRegistry } from "./artifacts/oci-registry.js";
 export { publish } from "./artifacts/publish.js";
 export { startServer } from "./artifacts/server.js";
 export { startMosquitto } from "./helpers/mosquitto.js";

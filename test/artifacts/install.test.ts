@@ -144,7 +144,7 @@ describe("installing verified artifacts over HTTPS", () => {
     const s3 = await n.install("detector", "1.0.0", { ...good.spec, uri: "s3://bucket/detector.onnx" });
     expect(s3).toMatchObject({
       installed: false,
-      refusal: { reason: "download-failed", message: expect.stringMatching(/https:\/\/, file:\/\//) },
+      refusal: { reason: "download-failed", message: expect.stringMatching(/https:\/\/, oci:\/\/, file:\/\//) },
     });
     const missing = await n.install("detector", "1.0.0", { ...good.spec, uri: `${server.origin}/nothing-here` });
     expect(missing).toMatchObject({ refusal: { reason: "download-failed", message: expect.stringMatching(/HTTP 404/) } });

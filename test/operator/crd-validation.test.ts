@@ -1,6 +1,8 @@
+import { readFile } from "node:fs/promises";
 import type { EdgeModel, EdgeModelSpec, EdgeRuntime, ModelVariant } from "@edgefleet/api";
 import { DEFAULT_ACCELERATOR_PREFERENCE, DEFAULT_RUNTIMES, edgeModel, variant } from "@edgefleet/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
 import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
 import { GROUP_PATH, installCRDs } from "./install.js";
 import { type RawResponse, rawRequest } from "./raw-api.js";
@@ -93,10 +95,30 @@ describe("the EdgeModel CRD", () => {
       { variants: [withArtifact(onnx, { uri: "ftp://example.com/m.onnx" })] },
       ["spec.variants[0].artifact.uri", "should match"],
     ],
+    // No device fetches these: the API refuses them rather than every device.
+    ...["s3://bucket/m.onnx", "gs://bucket/m.onnx", "pvc://claim/m.onnx", "oci://ghcr.io/acme/detector"].map(
+      (uri): [string, Partial<EdgeModelSpec>, string[]] => [
+        `the artifact URI ${uri}`,
+        { variants: [withArtifact(onnx, { uri })] },
+        ["spec.variants[0].artifact.uri", "should match"],
+      ],
+    ),
   ])("rejects %s, naming the field", async (_, spec, expected) => {
     const res = await tryModel(spec);
     expect(res.status, JSON.stringify(res.body)).toBe(422);
     for (const text of expected) expect(res.body.message).toContain(text);
+  });
+
+  it("accepts packages/operator/examples/detector.yaml as it is", async () => {
+    const text = await readFile(new URL("../../packages/operator/examples/detector.yaml", import.meta.url), "utf8");
+    for (const doc of parseAllDocuments(text).map((d) => d.toJSON() as EdgeModel)) {
+      const res = await rawRequest(kc, {
+        method: "POST",
+        path: `${GROUP_PATH}/namespaces/${ns}/edgemodels?dryRun=All`,
+        body: { ...doc, metadata: { ...doc.metadata, namespace: ns } },
+      });
+      expect(res.status, res.body.message).toBe(201);
+    }
   });
 
   it("rejects a name too long to be a label value on its workloads", async () => {

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The services edgefleet runs for real in the local platform and its tests, from the Debian
 # archive (no download sites): Mosquitto (MQTT broker, and mosquitto_pub/sub for debugging),
-# Prometheus with promtool, the container tools `tools/edgefleet images` builds with (buildah,
-# skopeo, mmdebstrap for the base image), and what real worker nodes need. Idempotent and quiet
-# when everything is present.
+# Prometheus with promtool, the OCI registry for model artifacts, the container tools
+# `tools/edgefleet images` builds with (buildah, skopeo, mmdebstrap for the base image), and what
+# real worker nodes need. Idempotent and quiet when everything is present.
 set -euo pipefail
 
 # binary:package; sbin paths are checked directly because they are not on every user's PATH.
@@ -32,6 +32,10 @@ WANTED=(
   "/usr/bin/buildah:buildah"
   "/usr/bin/skopeo:skopeo"
   "/usr/bin/mmdebstrap:mmdebstrap"
+  # OCI artifacts (test/artifacts, tools/src/services/oci-registry.ts): CNCF Distribution, the
+  # reference registry, and htpasswd for its bcrypt password file.
+  "/usr/bin/docker-registry:docker-registry"
+  "/usr/bin/htpasswd:apache2-utils"
 )
 
 missing=()

@@ -18,3 +18,17 @@ export const ARTIFACT_CA_BUNDLE_ENV = "EDGEFLEET_ARTIFACT_CA_BUNDLE";
 
 /** The user of edgefleet's distroless images; provisioning makes the cache directory theirs. */
 export const IMAGE_UID = 65532;
+
+/**
+ * Registry credentials for `oci://` artifacts: the install command reads the docker config JSON in
+ * the file this variable names. The operator sets it, and mounts the variant's
+ * `artifact.pullSecretRef` Secret read-only at REGISTRY_AUTH_DIR, only in the verify-artifact init
+ * container (the runtime never needs them).
+ */
+export const REGISTRY_AUTH_FILE_ENV = "EDGEFLEET_REGISTRY_AUTH_FILE";
+export const REGISTRY_AUTH_DIR = "/etc/edgefleet/registry-auth";
+/** The Secret's `.dockerconfigjson` key, mounted under this name. */
+export const REGISTRY_AUTH_FILE = `${REGISTRY_AUTH_DIR}/config.json`;
+
+/** Registries (host[:port], comma-separated) the install may reach over plain http://; none by default. */
+export const PLAIN_HTTP_REGISTRIES_ENV = "EDGEFLEET_PLAIN_HTTP_REGISTRIES";

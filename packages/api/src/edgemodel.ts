@@ -1,5 +1,6 @@
 import type { V1ObjectMeta } from "@kubernetes/client-node";
 import { type Static, Type } from "@sinclair/typebox";
+import { ARTIFACT_URI_PATTERN } from "./artifact-uri.js";
 import { AcceleratorSchema, ArchitectureSchema, ConditionSchema, NodeSelectorSchema, ResourceRequirementsSchema } from "./common.js";
 import { cel, DnsLabel, DottedVersion, StringEnum } from "./kube-schema.js";
 import {
@@ -25,9 +26,9 @@ const ArtifactSchema = Type.Object(
     uri: Type.String({
       minLength: 1,
       maxLength: 2048,
-      pattern: "^(https|oci|s3|gs|pvc)://\\S+$",
+      pattern: ARTIFACT_URI_PATTERN,
       description:
-        "Where devices fetch the model file: an https://, oci://, s3:// or gs:// URI, or pvc://<claim>/<path> for a PersistentVolumeClaim in the model's namespace.",
+        "Where devices fetch the model file: an https:// URL, or an OCI artifact oci://<registry>[:port]/<repository>:<tag> or @sha256:<manifest digest> whose layer with this sha256 is the file (tools/edgefleet artifacts push).",
     }),
     sha256: Type.String({
       minLength: 64,
@@ -47,12 +48,27 @@ const ArtifactSchema = Type.Object(
           uri: Type.String({
             minLength: 1,
             maxLength: 2048,
-            pattern: "^(https|oci|s3|gs|pvc)://\\S+$",
-            description: "Where the detached signature over the file is fetched from, in the same URI forms as artifact.uri.",
+            pattern: ARTIFACT_URI_PATTERN,
+            description:
+              "Where the signature file is fetched from, in the same URI forms as artifact.uri; for oci:// the artifact's layer of media type application/vnd.edgefleet.model.signature.v1+json.",
           }),
           publicKeyRef: KeyRefSchema,
         },
         { description: "A detached signature (e.g. cosign sign-blob) over the file; runtimes verify it before loading the model." },
+      ),
+    ),
+    pullSecretRef: Type.Optional(
+      Type.Object(
+        {
+          name: DnsLabel({
+            description:
+              "Name of a kubernetes.io/dockerconfigjson Secret in the EdgeModel's namespace (kubectl create secret docker-registry).",
+          }),
+        },
+        {
+          description:
+            "Registry credentials for oci:// URIs: mounted read-only into the verify-artifact init container only. Without it the registry is used anonymously.",
+        },
       ),
     ),
   },

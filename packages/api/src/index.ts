@@ -1,6 +1,17 @@
 /** @edgefleet/api: edgefleet's API: the EdgeModel and EdgeRuntime schemas and types, their CRDs, the default runtime catalog, labels, annotations and constants every component shares. Everything other packages may import is exported here. */
 
-export { ARTIFACT_BLOBS_DIR, ARTIFACT_CA_BUNDLE_ENV, ARTIFACT_CACHE_DIR, IMAGE_UID, VERIFY_COMMAND } from "./artifact-cache.js";
+export {
+  ARTIFACT_BLOBS_DIR,
+  ARTIFACT_CA_BUNDLE_ENV,
+  ARTIFACT_CACHE_DIR,
+  IMAGE_UID,
+  PLAIN_HTTP_REGISTRIES_ENV,
+  REGISTRY_AUTH_DIR,
+  REGISTRY_AUTH_FILE,
+  REGISTRY_AUTH_FILE_ENV,
+  VERIFY_COMMAND,
+} from "./artifact-cache.js";
+export { OCI_DIGEST_PATTERN, OCI_REGISTRY_PATTERN, OCI_REPOSITORY_PATTERN, OCI_TAG_PATTERN, registryList } from "./artifact-uri.js";
 export { DEFAULT_RUNTIMES } from "./catalog/default-runtimes.js";
 export type { Condition } from "./common.js";
 export { allCRDs } from "./crds.js";

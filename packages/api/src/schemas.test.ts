@@ -28,6 +28,32 @@ describe("EdgeModel spec schema", () => {
     expect(errorPaths(EdgeModelSpecSchema, spec)).toEqual([]);
   });
 
+  it("accepts only artifact URIs devices fetch: https:// and oci:// with a tag or digest", () => {
+    const digest = `sha256:${"a".repeat(64)}`;
+    const uriErrors = (uri: string) => {
+      const s = structuredClone(spec);
+      Object.assign(first(s).artifact, { uri });
+      return errorPaths(EdgeModelSpecSchema, s).filter((p) => p.endsWith("/artifact/uri"));
+    };
+    const good = [
+      "https://models.example.com/detector.onnx",
+      "oci://ghcr.io/acme/models/detector:ov-int8",
+      `oci://localhost:5000/detector@${digest}`,
+      `oci://registry.example/a/b:1.0@${digest}`,
+    ];
+    for (const uri of good) expect(uriErrors(uri), uri).toEqual([]);
+    const bad = [
+      "s3://bucket/detector.onnx",
+      "gs://bucket/detector.onnx",
+      "pvc://claim/detector.onnx",
+      "http://models.example.com/detector.onnx",
+      "oci://ghcr.io/acme/detector",
+      "oci://ghcr.io/Acme/detector:1",
+      "oci://ghcr.io/acme/detector@sha256:abc",
+    ];
+    for (const uri of bad) expect(uriErrors(uri), uri).toEqual(["/variants/0/artifact/uri"]);
+  });
+
   it.each<[string, (s: EdgeModelSpec) => void, string]>([
     [
       "a sha256 that is not 64 lowercase hex characters",

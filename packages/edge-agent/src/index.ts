@@ -11,6 +11,8 @@ export type { FetcherOptions } from "./artifacts/fetchers.js";
 export type { HttpsFetcherOptions } from "./artifacts/https-fetcher.js";
 export { INSTALL_HELP } from "./artifacts/install-options.js";
 export { type ArtifactSpec, Installer, type InstallOutcome } from "./artifacts/installer.js";
+export { MODEL_ARTIFACT_TYPE, SIGNATURE_LAYER_TYPE } from "./artifacts/oci-manifest.js";
+export { type PushedArtifact, type PushOptions, pushArtifact } from "./artifacts/oci-push.js";
 export { FailureReporter } from "./artifacts/reporter.js";
 export { signFile } from "./artifacts/sign-file.js";
 export { encodeEnvelope, generateSigningKey, signStatement, verifyEnvelope } from "./artifacts/signature.js";

@@ -82,7 +82,11 @@ async function main(argv: string[]): Promise<number> {
         }
       : {}),
     analysisIntervalMs: opts.analysisIntervalSeconds * 1000,
-    verifier: { image: opts.agentImage, ...(opts.artifactCaBundle === undefined ? {} : { caBundle: opts.artifactCaBundle }) },
+    verifier: {
+      image: opts.agentImage,
+      ...(opts.artifactCaBundle === undefined ? {} : { caBundle: opts.artifactCaBundle }),
+      plainHttpRegistries: opts.artifactPlainHttpRegistries,
+    },
   });
   log.info("rollout analysis", {
     source: opts.prometheusUrl ?? "none: steps advance on their pause alone",

@@ -81,4 +81,14 @@ describe("operator options", () => {
       parseOptions([`--artifact-ca-bundle=${file("key.pem", "-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n")}`], {}),
     ).toThrow(`--artifact-ca-bundle ${join(dir, "key.pem")} holds no PEM certificate`);
   });
+
+  it("takes --artifact-plain-http-registries as a checked list, empty by default", () => {
+    expect(optionsOf(parseOptions([], {})).artifactPlainHttpRegistries).toEqual([]);
+    expect(
+      optionsOf(parseOptions(["--artifact-plain-http-registries=registry.site:5000, 10.0.0.7:5000"], {})).artifactPlainHttpRegistries,
+    ).toEqual(["registry.site:5000", "10.0.0.7:5000"]);
+    expect(() => parseOptions(["--artifact-plain-http-registries=http://registry.site"], {})).toThrow(
+      '--artifact-plain-http-registries: "http://registry.site" is not a registry host[:port]',
+    );
+  });
 });

@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { registryList } from "@edgefleet/api";
 import { certificateBundle, command, type Level, LOG_LEVEL_FLAG, MAX_EVENT_LOOP_LAG_FLAG, type Parsed, readFlagFile } from "@edgefleet/kit";
 import { leaseTimingsProblem } from "@edgefleet/kube";
 import { DEFAULT_AGENT_IMAGE } from "./planner/artifact-volume.js";
@@ -81,6 +82,12 @@ reports where they run in each EdgeModel's status.`,
       defaultText: "none: the public roots only",
       help: "PEM CA certificates every verify-artifact init container trusts for https:// artifacts in addition to the public roots (artifact servers with a private CA); read at start, a change rolls every runtime pod",
     },
+    "artifact-plain-http-registries": {
+      type: "string",
+      arg: "HOST[:PORT],...",
+      defaultText: "none: every registry over HTTPS",
+      help: "OCI registries every verify-artifact init container reaches over plain http:// (a site registry without TLS; pull credentials then travel in clear); a change rolls every runtime pod",
+    },
   },
   footer: `Environment:
   OTEL_EXPORTER_OTLP_ENDPOINT   send traces (reconciles, planning, API writes, analysis queries) over OTLP
@@ -116,6 +123,8 @@ export interface OperatorOptions {
   agentImage: string;
   /** The checked PEM of --artifact-ca-bundle. */
   artifactCaBundle: string | undefined;
+  /** --artifact-plain-http-registries, checked. */
+  artifactPlainHttpRegistries: string[];
 }
 
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): Parsed<OperatorOptions> {
@@ -148,6 +157,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       analysisIntervalSeconds: v["analysis-interval"],
       agentImage: v["agent-image"],
       artifactCaBundle: caBundle(v["artifact-ca-bundle"]),
+      artifactPlainHttpRegistries: registryList(v["artifact-plain-http-registries"] ?? "", "--artifact-plain-http-registries"),
     };
   });
 }

@@ -19,6 +19,12 @@ export interface FetchRequest {
    * (size-mismatch). Unknown for signature files, which the sink bounds instead.
    */
   sizeBytes?: number;
+  /**
+   * The artifact's SHA-256 when fetching the model file itself (the installer checks it after the
+   * download). Content-addressed sources use it to choose what to fetch: an OCI artifact's layer
+   * with this digest. Unset for a signature file, whose OCI layer is chosen by its media type.
+   */
+  sha256?: string;
   onProgress?: (progress: Progress) => void;
   signal?: AbortSignal;
 }

@@ -1,11 +1,14 @@
 import type { Fetcher } from "./fetcher.js";
 import { fileFetcher } from "./file-fetcher.js";
 import { type HttpsFetcherOptions, httpsFetcher } from "./https-fetcher.js";
+import { type OciFetcherOptions, ociFetcher } from "./oci-fetcher.js";
 
-export const FETCHER_SCHEMES = ["https", "file"] as const;
+export const FETCHER_SCHEMES = ["https", "oci", "file"] as const;
 
 export interface FetcherOptions {
+  /** TLS trust, retries and timeouts of every HTTP download, OCI registries' included. */
   https?: HttpsFetcherOptions;
+  oci?: OciFetcherOptions;
 }
 
 /**
@@ -17,6 +20,8 @@ export function createFetcher(uri: string, options: FetcherOptions = {}): Fetche
   switch (scheme) {
     case "https":
       return httpsFetcher(options.https);
+    case "oci":
+      return ociFetcher(options.https, options.oci);
     case "file":
       return fileFetcher();
     default:

@@ -32,12 +32,7 @@ async function install(options: InstallOptions): Promise<number> {
       requireSignature: options.requireSignature,
       reporter: new FailureReporter(log),
       log,
-      fetchers: {
-        https: {
-          ...(options.ca === undefined ? {} : { ca: options.ca }),
-          ...(options.extraCa === undefined ? {} : { extraCa: options.extraCa }),
-        },
-      },
+      fetchers: options.fetchers,
     });
     const outcome = await installer.install({ namespace, model, version, artifact });
     if (!outcome.installed) {

@@ -1,7 +1,9 @@
-import { ARTIFACT_CA_BUNDLE_ENV } from "@edgefleet/api";
+import { ARTIFACT_CA_BUNDLE_ENV, PLAIN_HTTP_REGISTRIES_ENV, REGISTRY_AUTH_FILE_ENV, registryList } from "@edgefleet/api";
 import { certificateBundle, command, type Parsed, readFlagFile } from "@edgefleet/kit";
 import { DEFAULT_CACHE_MAX_BYTES } from "./cache.js";
+import type { FetcherOptions } from "./fetchers.js";
 import type { ArtifactSpec } from "./installer.js";
+import { registryCredentials } from "./oci-auth.js";
 
 export const DEFAULT_CACHE_DIR = "/var/lib/edgefleet/artifacts";
 
@@ -23,7 +25,7 @@ needs no arguments. Installs on one node take turns through a lock file in the c
       help: "the EdgeModel",
     },
     version: { type: "string", arg: "VERSION", required: true, env: "EDGEFLEET_MODEL_VERSION", help: "its spec.version" },
-    uri: { type: "string", arg: "URI", required: true, env: "EDGEFLEET_ARTIFACT_URI", help: "https:// or file:// artifact" },
+    uri: { type: "string", arg: "URI", required: true, env: "EDGEFLEET_ARTIFACT_URI", help: "https://, oci:// or file:// artifact" },
     sha256: {
       type: "string",
       arg: "HEX",
@@ -56,6 +58,19 @@ needs no arguments. Installs on one node take turns through a lock file in the c
       defaultText: `the PEM in ${ARTIFACT_CA_BUNDLE_ENV}`,
       help: "PEM CA certificates trusted for https:// in addition to Node's bundled public roots (or to --ca-file): the operator's --artifact-ca-bundle",
     },
+    "registry-auth": {
+      type: "string",
+      arg: "FILE",
+      env: REGISTRY_AUTH_FILE_ENV,
+      section: "OCI registries",
+      help: "docker config JSON with registry credentials for oci:// (a kubernetes.io/dockerconfigjson Secret's .dockerconfigjson)",
+    },
+    "plain-http-registries": {
+      type: "string",
+      arg: "HOST[:PORT],...",
+      env: PLAIN_HTTP_REGISTRIES_ENV,
+      help: "registries reached over plain http:// instead of https:// (never by default)",
+    },
   },
 });
 
@@ -70,8 +85,7 @@ export interface InstallOptions {
   cacheDir: string;
   cacheMaxBytes: number;
   lockTimeoutMs: number;
-  ca: string | undefined;
-  extraCa: string | undefined;
+  fetchers: FetcherOptions;
 }
 
 export function parseInstallOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): Parsed<InstallOptions> {
@@ -102,12 +116,33 @@ export function parseInstallOptions(argv: string[], env: NodeJS.ProcessEnv = pro
         cacheDir: v["cache-dir"],
         cacheMaxBytes: v["cache-max-bytes"],
         lockTimeoutMs: v["lock-timeout"],
-        ca: v["ca-file"] === undefined ? undefined : readFlagFile("ca-file", v["ca-file"]).toString("utf8"),
-        extraCa: extraCa(v["extra-ca-file"], env),
+        fetchers: fetcherOptions(v, env),
       };
     },
     env,
   );
+}
+
+function fetcherOptions(
+  v: {
+    "ca-file"?: string | undefined;
+    "extra-ca-file"?: string | undefined;
+    "registry-auth"?: string | undefined;
+    "plain-http-registries"?: string | undefined;
+  },
+  env: NodeJS.ProcessEnv,
+): FetcherOptions {
+  const ca = v["ca-file"] === undefined ? undefined : readFlagFile("ca-file", v["ca-file"]).toString("utf8");
+  const extra = extraCa(v["extra-ca-file"], env);
+  const authFile = v["registry-auth"];
+  const registryAuth = authFile === undefined ? undefined : readFlagFile("registry-auth", authFile).toString("utf8");
+  // Checked now, so a malformed file fails as bad flags (exit 2) rather than as a refusal per registry.
+  if (registryAuth !== undefined) registryCredentials(registryAuth, "", `--registry-auth ${authFile}`);
+  const plainHttpRegistries = registryList(v["plain-http-registries"] ?? "", "--plain-http-registries");
+  return {
+    https: { ...(ca === undefined ? {} : { ca }), ...(extra === undefined ? {} : { extraCa: extra }) },
+    oci: { ...(registryAuth === undefined ? {} : { registryAuth }), ...(plainHttpRegistries.length ? { plainHttpRegistries } : {}) },
+  };
 }
 
 /** The bundle of --extra-ca-file, else of the operator's env; checked, so a bad one fails as bad flags (exit 2). */

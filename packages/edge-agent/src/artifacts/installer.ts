@@ -122,7 +122,14 @@ export class Installer {
       this.cache.evict(sizeBytes);
       const partial = this.cache.openPartial(sha256);
       try {
-        await fetcher.fetch({ uri, sink: partial, sizeBytes, ...(onProgress ? { onProgress } : {}), ...(signal ? { signal } : {}) });
+        await fetcher.fetch({
+          uri,
+          sink: partial,
+          sizeBytes,
+          sha256,
+          ...(onProgress ? { onProgress } : {}),
+          ...(signal ? { signal } : {}),
+        });
       } catch (err) {
         // A network failure keeps the bytes so far for the next attempt; a wrong size does not.
         if (err instanceof ArtifactRefusal && err.reason !== "download-failed") this.cache.discardPartial(partial);

@@ -6,8 +6,8 @@ import { encodeEnvelope, generateSigningKey } from "./signature.js";
 
 const CLI = command({
   usage: [
-    "node --import tsx packages/edge-agent/src/artifacts/sign.ts --key KEY.pem --model NAME --version VERSION [--out SIG] FILE",
-    "node --import tsx packages/edge-agent/src/artifacts/sign.ts --generate-key KEY.pem",
+    "tools/edgefleet artifacts sign --key KEY.pem --model NAME --version VERSION [--out SIG] FILE",
+    "tools/edgefleet artifacts sign --generate-key KEY.pem",
   ],
   about: `Signs a model file for one model version (docs/artifacts.md): writes the signature file (one line
 of JSON: the statement {model, version, sha256} and its Ed25519 signature) to --out, or prints it.

@@ -1,5 +1,19 @@
-import { ARTIFACT_CA_BUNDLE_ENV, ARTIFACT_CACHE_DIR, IMAGE_NAMES, IMAGE_UID, imageReference, VERIFY_COMMAND } from "@edgefleet/api";
+import {
+  ARTIFACT_CA_BUNDLE_ENV,
+  ARTIFACT_CACHE_DIR,
+  IMAGE_NAMES,
+  IMAGE_UID,
+  imageReference,
+  type ModelVariant,
+  PLAIN_HTTP_REGISTRIES_ENV,
+  REGISTRY_AUTH_DIR,
+  REGISTRY_AUTH_FILE,
+  REGISTRY_AUTH_FILE_ENV,
+  VERIFY_COMMAND,
+} from "@edgefleet/api";
 import type { V1Container, V1EnvVar, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
+
+type Artifact = ModelVariant["artifact"];
 
 export const DEFAULT_AGENT_IMAGE = imageReference(IMAGE_NAMES.agent);
 
@@ -15,12 +29,15 @@ export interface Verifier {
    * rotations are rare, and add the new CA before the server's certificate moves to it.
    */
   caBundle?: string;
+  /** OCI registries the install reaches over plain http:// (the operator's --artifact-plain-http-registries); none by default. */
+  plainHttpRegistries?: readonly string[];
 }
 
 export const DEFAULT_VERIFIER: Verifier = { image: DEFAULT_AGENT_IMAGE };
 
 export const VERIFY_CONTAINER = "verify-artifact";
 const VOLUME = "artifact-cache";
+const REGISTRY_AUTH_VOLUME = "registry-auth";
 
 export const artifactCacheVolume: V1Volume = {
   name: VOLUME,
@@ -32,18 +49,45 @@ export function artifactCacheMount(readOnly: boolean): V1VolumeMount {
 }
 
 /**
+ * The variant's registry credentials (artifact.pullSecretRef, a kubernetes.io/dockerconfigjson
+ * Secret of the model's namespace) as a volume, for the init container only; none without one.
+ */
+export function registryAuthVolumes(artifact: Artifact): V1Volume[] {
+  if (!artifact.pullSecretRef) return [];
+  return [
+    {
+      name: REGISTRY_AUTH_VOLUME,
+      secret: {
+        secretName: artifact.pullSecretRef.name,
+        items: [{ key: ".dockerconfigjson", path: REGISTRY_AUTH_FILE.slice(REGISTRY_AUTH_DIR.length + 1) }],
+        defaultMode: 0o444,
+      },
+    },
+  ];
+}
+
+/**
  * Runs before the runtime and exits non-zero unless the model's artifact is verified (size, digest,
  * signature) and active in the node's cache, so a runtime never starts on an unverified file.
  * Installs of the node's pods take turns through a lock file in the cache.
  */
-export function verifyArtifactContainer(verifier: Verifier, env: V1EnvVar[]): V1Container {
+export function verifyArtifactContainer(verifier: Verifier, env: V1EnvVar[], artifact: Artifact): V1Container {
+  const auth = registryAuthVolumes(artifact).length > 0;
   return {
     name: VERIFY_CONTAINER,
     image: verifier.image,
     command: VERIFY_COMMAND,
     args: [`--cache-dir=${ARTIFACT_CACHE_DIR}`],
-    env: verifier.caBundle === undefined ? env : [...env, { name: ARTIFACT_CA_BUNDLE_ENV, value: verifier.caBundle }],
-    volumeMounts: [artifactCacheMount(false)],
+    env: [
+      ...env,
+      ...(verifier.caBundle === undefined ? [] : [{ name: ARTIFACT_CA_BUNDLE_ENV, value: verifier.caBundle }]),
+      ...(auth ? [{ name: REGISTRY_AUTH_FILE_ENV, value: REGISTRY_AUTH_FILE }] : []),
+      ...(verifier.plainHttpRegistries?.length ? [{ name: PLAIN_HTTP_REGISTRIES_ENV, value: verifier.plainHttpRegistries.join(",") }] : []),
+    ],
+    volumeMounts: [
+      artifactCacheMount(false),
+      ...(auth ? [{ name: REGISTRY_AUTH_VOLUME, mountPath: REGISTRY_AUTH_DIR, readOnly: true }] : []),
+    ],
     // Requests count toward the pod's scheduling only as far as they exceed the runtime's.
     resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
     securityContext: {

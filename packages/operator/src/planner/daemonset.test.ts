@@ -132,6 +132,18 @@ describe("the DaemonSets of a model not in a rollout", () => {
     const init = workloads.daemonSets[0]?.spec?.template.spec?.initContainers?.[0];
     expect(init?.image).toBe("registry.local/edge-agent:dev");
     expect(init?.env?.find((e) => e.name === "EDGEFLEET_ARTIFACT_CA_BUNDLE")?.value).toBe(caBundle);
+    expect(init?.env?.map((e) => e.name)).not.toContain("EDGEFLEET_PLAIN_HTTP_REGISTRIES");
+    const plain = desiredDaemonSet({
+      model,
+      placement: placed,
+      track: "stable",
+      nodes: {},
+      verifier: { ...verifier, plainHttpRegistries: ["a:5000", "b"] },
+    });
+    expect(plain.spec?.template.spec?.initContainers?.[0]?.env?.at(-1)).toEqual({
+      name: "EDGEFLEET_PLAIN_HTTP_REGISTRIES",
+      value: "a:5000,b",
+    });
   });
 
   it("passes a signature's URI and public key Secret to the runtime and to the verification", () => {
@@ -151,6 +163,23 @@ describe("the DaemonSets of a model not in a rollout", () => {
     ];
     expect(nuc?.spec?.template.spec?.containers[0]?.env?.slice(-2)).toEqual(signature);
     expect(nuc?.spec?.template.spec?.initContainers?.[0]?.env?.slice(-2)).toEqual(signature);
+  });
+
+  it("mounts an artifact's pull secret read-only into the verification only, and names the file in its env", () => {
+    const [first, ...rest] = VISION_VARIANTS;
+    if (!first) throw new Error("no variants");
+    const pulled = { ...first, artifact: { ...first.artifact, pullSecretRef: { name: "models-registry" } } };
+    const pod = daemonSets(edgeModel({ variants: [pulled, ...rest] }), [classNode("intel-nuc", 1)])[0]?.spec?.template.spec;
+    expect(pod?.volumes?.[1]).toEqual({
+      name: "registry-auth",
+      secret: { secretName: "models-registry", items: [{ key: ".dockerconfigjson", path: "config.json" }], defaultMode: 0o444 },
+    });
+    const [verify] = pod?.initContainers ?? [];
+    expect(verify?.volumeMounts?.[1]).toEqual({ name: "registry-auth", mountPath: "/etc/edgefleet/registry-auth", readOnly: true });
+    expect(verify?.env?.at(-1)).toEqual({ name: "EDGEFLEET_REGISTRY_AUTH_FILE", value: "/etc/edgefleet/registry-auth/config.json" });
+    // The runtime never sees the credentials.
+    expect(pod?.containers[0]?.volumeMounts?.map((m) => m.name)).toEqual(["artifact-cache"]);
+    expect(pod?.containers[0]?.env?.map((e) => e.name)).not.toContain("EDGEFLEET_REGISTRY_AUTH_FILE");
   });
 
   it("pins a limited or derived class's workload to its nodes by name, keeping the model's nodeSelector", () => {

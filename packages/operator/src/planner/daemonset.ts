@@ -2,7 +2,14 @@ import type { EdgeModel, EdgeRuntime } from "@edgefleet/api";
 import { API_VERSION, LABELS, MANAGER } from "@edgefleet/api";
 import type { V1Affinity, V1DaemonSet, V1OwnerReference, V1Probe } from "@kubernetes/client-node";
 import { ROLLOUT_LABELS, type Track } from "../rollout/vocabulary.js";
-import { artifactCacheMount, artifactCacheVolume, DEFAULT_VERIFIER, type Verifier, verifyArtifactContainer } from "./artifact-volume.js";
+import {
+  artifactCacheMount,
+  artifactCacheVolume,
+  DEFAULT_VERIFIER,
+  registryAuthVolumes,
+  type Verifier,
+  verifyArtifactContainer,
+} from "./artifact-volume.js";
 import { modelEnv } from "./model-env.js";
 import { childName } from "./names.js";
 import type { PlacedClass } from "./plan.js";
@@ -67,8 +74,8 @@ export function desiredDaemonSet({ model, placement, track, nodes, verifier = DE
             ...model.spec.placement?.nodeSelector,
           },
           ...(affinity ? { affinity } : {}),
-          initContainers: [verifyArtifactContainer(verifier, env)],
-          volumes: [artifactCacheVolume],
+          initContainers: [verifyArtifactContainer(verifier, env, variant.artifact)],
+          volumes: [artifactCacheVolume, ...registryAuthVolumes(variant.artifact)],
           containers: [
             {
               name: CONTAINER,
