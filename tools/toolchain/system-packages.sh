@@ -32,6 +32,8 @@ WANTED=(
   "/usr/bin/buildah:buildah"
   "/usr/bin/skopeo:skopeo"
   "/usr/bin/mmdebstrap:mmdebstrap"
+  # The Python tools venv (tools/toolchain/components.sh, python-tools): python3 and its venv module.
+  "/usr/bin/python3:python3-venv"
 )
 
 missing=()
