@@ -52,6 +52,12 @@ export function parseBundle(value: Json): SigstoreBundle {
   if (value.messageSignature !== undefined) {
     const message = object(value.messageSignature, "messageSignature");
     const digest = object(message.messageDigest, "messageSignature.messageDigest");
+    if (digest.algorithm === undefined) {
+      // What cosign writes for an Ed25519 key: a signature over the whole file, not over a digest.
+      throw new Error(
+        "the bundle's message signature carries no digest of the file (cosign signs the whole file so with an Ed25519 key); sign with an ECDSA P-256 or RSA key, whose signatures over the SHA-256 are checked before the download",
+      );
+    }
     if (digest.algorithm !== "SHA2_256") {
       throw new Error(`messageSignature.messageDigest.algorithm must be SHA2_256, got ${JSON.stringify(digest.algorithm)}`);
     }
