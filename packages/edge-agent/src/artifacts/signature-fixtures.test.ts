@@ -29,6 +29,7 @@ describe("signature files of the real tools", () => {
     ["model.bin.cosign-legacy.bundle", "cosign.pub", "cosign"],
     ["model.bin.cosign.bundle", "cosign.pub", "sigstore-bundle"],
     ["model.bin.cosign-rsa.bundle", "cosign-rsa.pub", "sigstore-bundle"],
+    ["model.bin.cosign-attest.bundle", "cosign.pub", "sigstore-bundle/in-toto"],
     ["model.bin.model-signing.sig", "model-signing.pub", "sigstore-bundle/model-signing"],
   ])("%s verifies with %s as %s", (signature, key, format) => {
     expect(verify(signature, key)).toBe(format);
