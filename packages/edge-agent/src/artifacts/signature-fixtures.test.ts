@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ArtifactRefusal } from "./refusal.js";
+import { refusalOf as refusal } from "../testing/refusal-of.js";
 import { detectSignature } from "./signature-format.js";
 import { verifySignatureFile } from "./verify-signature.js";
 
@@ -12,16 +12,6 @@ const SHA = createHash("sha256").update(fixture("model.bin")).digest("hex");
 const expected = { model: "detector", version: "1.0.0", sha256: SHA };
 const verify = (signature: string, key: string, sha256 = SHA) =>
   verifySignatureFile(fixture(signature), fixture(key).toString(), { ...expected, sha256 });
-
-function refusal(fn: () => unknown): ArtifactRefusal {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ArtifactRefusal) return err;
-    throw err;
-  }
-  throw new Error("expected a refusal");
-}
 
 describe("signature files of the real tools", () => {
   it.each([

@@ -1,7 +1,7 @@
 import { createHash, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { refusalOf as refusal } from "../testing/refusal-of.js";
 import { MODEL_SIGNING_PREDICATE } from "./in-toto.js";
-import { ArtifactRefusal } from "./refusal.js";
 import { encodeEnvelope, generateSigningKey, signStatement } from "./signature.js";
 import { pae } from "./sigstore-bundle.js";
 import { verifySignatureFile } from "./verify-signature.js";
@@ -19,15 +19,6 @@ const otherEc = generateKeyPairSync("ec", { namedCurve: "P-256" });
 const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const ed = generateKeyPairSync("ed25519");
 
-function refusal(fn: () => unknown): ArtifactRefusal {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ArtifactRefusal) return err;
-    throw err;
-  }
-  throw new Error("expected a refusal");
-}
 const verifyText = (text: string, key: KeyObject) => verifySignatureFile(Buffer.from(text), pem(key), expected);
 const refused = (text: string, key: KeyObject) => refusal(() => verifyText(text, key));
 
@@ -78,7 +69,7 @@ describe("cosign sign-blob signatures (base64 over the file)", () => {
   });
 
   it("refuses another key's signature, or one over another file, naming the artifact's sha256", () => {
-    expect(refused(ecSig, otherEc.publicKey).message).toMatch(new RegExp(`another key or over another file.*|${SHA}`));
+    expect(refused(ecSig, otherEc.publicKey).message).toMatch(/made with another key or over another file/);
     const otherFile = sign("sha256", Buffer.from("tampered"), ec.privateKey).toString("base64");
     const r = refused(otherFile, ec.publicKey);
     expect(r.reason).toBe("signature-invalid");
