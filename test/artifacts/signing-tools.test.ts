@@ -75,53 +75,67 @@ const refused = (reason: string) => ({ code: 1, last: expect.objectContaining({ 
 // cosign signs offline: no transparency log upload, no signing config from Sigstore's TUF root.
 const COSIGN_OFFLINE = ["--tlog-upload=false", "--use-signing-config=false", "--yes"];
 
-describe("cosign sign-blob --key", () => {
-  it("installs a file with its plain signature (--output-signature) and refuses another key's", async () => {
-    const [cosignPub, otherPub] = [cosignKey("cosign"), cosignKey("other")];
-    const { file, body } = model("plain.onnx");
-    run("cosign", ["sign-blob", "--key=cosign.key", ...COSIGN_OFFLINE, "--new-bundle-format=false", "--output-signature=plain.sig", file]);
-    const spec = serveSignature(file, "plain.sig", cosignPub, body);
-    expect(await install(spec)).toMatchObject(installed("cosign"));
-    const wrongKey = await install({ ...spec, signature: { uri: spec.signature?.uri ?? "", publicKeyPem: otherPub } });
+interface Signer {
+  /** The install log's `signature` for it. */
+  format: string;
+  /** Makes a key pair in the test's directory; returns the public key PEM. */
+  key(name: string): string;
+  /** Signs `file` with the key made as `name`, writing `out`. */
+  sign(name: string, file: string, out: string): void;
+  /** What a refusal of its signature of another file says, given the signed and the artifact's digests. */
+  otherFile(signed: string, artifact: string): string;
+}
+
+const cosignBlob = (extra: string[]): Pick<Signer, "key" | "sign"> => ({
+  key: cosignKey,
+  sign: (name, file, out) => run("cosign", ["sign-blob", `--key=${name}.key`, ...COSIGN_OFFLINE, ...extra, out, file]),
+});
+
+const SIGNERS: Record<string, Signer> = {
+  "cosign sign-blob --output-signature": {
+    format: "cosign",
+    ...cosignBlob(["--new-bundle-format=false", "--output-signature"]),
+    // A signature over a digest alone cannot tell another file from another key.
+    otherFile: (_signed, artifact) =>
+      `with the model's public key over the artifact's sha256 ${artifact}: it was made with another key or over another file`,
+  },
+  "cosign sign-blob --bundle": {
+    format: "sigstore-bundle",
+    ...cosignBlob(["--bundle"]),
+    otherFile: (signed, artifact) => `signs a file with sha256 ${signed}, not the artifact's ${artifact}`,
+  },
+  "model_signing sign key": {
+    format: "sigstore-bundle/model-signing",
+    key: opensslKey,
+    sign: (name, file, out) => run("model_signing", ["sign", "key", `--private_key=${name}.pem`, `--signature=${out}`, file]),
+    otherFile: (signed, artifact) => `covers a file with sha256 ${signed}, not the artifact's ${artifact}`,
+  },
+};
+
+describe.each(Object.entries(SIGNERS))("a model file signed with %s", (_tool, signer) => {
+  it("is installed with the signer's key, and refused with another key", async () => {
+    const [publicKeyPem, otherPem] = [signer.key("signer"), signer.key("other")];
+    const { file, body } = model("model.onnx");
+    signer.sign("signer", file, "model.onnx.sig");
+    const spec = serveSignature(file, "model.onnx.sig", publicKeyPem, body);
+    expect(await install(spec)).toMatchObject(installed(signer.format));
+    const wrongKey = await install({ ...spec, signature: { uri: spec.signature?.uri ?? "", publicKeyPem: otherPem } });
     expect(wrongKey).toMatchObject(refused("signature-invalid"));
-    expect(String(wrongKey.last.detail ?? wrongKey.out)).toMatch(/another key or over another file/);
   }, 120_000);
 
-  it("installs a file with its Sigstore bundle (--bundle) and refuses a tampered file", async () => {
-    const cosignPub = cosignKey("cosign");
-    const { file, body } = model("bundled.onnx");
-    run("cosign", ["sign-blob", "--key=cosign.key", ...COSIGN_OFFLINE, "--bundle=bundled.json", file]);
-    const spec = serveSignature(file, "bundled.json", cosignPub, body);
-    expect(await install(spec)).toMatchObject(installed("sigstore-bundle"));
-
-    // The server sends other bytes than were signed: the digest the EdgeModel names is the signed file's.
+  it("is refused when tampered with, whether or not the EdgeModel names the tampered file's digest", async () => {
+    const publicKeyPem = signer.key("signer");
+    const { file, body } = model("model.onnx");
+    signer.sign("signer", file, "model.onnx.sig");
+    const spec = serveSignature(file, "model.onnx.sig", publicKeyPem, body);
     const tampered = Buffer.from(body);
     tampered[100] = (tampered[100] ?? 0) ^ 0xff;
     server.routes.set(`/${file}`, { body: tampered });
+    // The server sends other bytes than were signed, under the signed file's digest.
     expect(await install(spec)).toMatchObject(refused("digest-mismatch"));
-    // And an EdgeModel that names the tampered file's digest: the bundle signs another one.
+    // An EdgeModel naming the tampered bytes' digest: the signature is of another file.
     const result = await install({ ...spec, sha256: sha256(tampered) });
     expect(result).toMatchObject(refused("signature-invalid"));
-    expect(result.out).toContain(`signs a file with sha256 ${sha256(body)}, not the artifact's ${sha256(tampered)}`);
-  }, 120_000);
-});
-
-describe("model_signing sign key", () => {
-  it("installs a single-file model with its model-signing bundle, refusing another key and another file", async () => {
-    const publicKeyPem = opensslKey("ms");
-    const otherPem = opensslKey("ms-other");
-    const { file, body } = model("signed-model.onnx");
-    run("model_signing", ["sign", "key", "--private_key=ms.pem", "--signature=signed-model.sig.json", file]);
-    const spec = serveSignature(file, "signed-model.sig.json", publicKeyPem, body);
-    expect(await install(spec)).toMatchObject(installed("sigstore-bundle/model-signing"));
-
-    expect(await install({ ...spec, signature: { uri: spec.signature?.uri ?? "", publicKeyPem: otherPem } })).toMatchObject(
-      refused("signature-invalid"),
-    );
-    // The bundle of this file served as another file's signature.
-    const other = model("other-model.onnx");
-    const result = await install({ ...spec, uri: `${server.origin}/${other.file}`, sha256: sha256(other.body) });
-    expect(result).toMatchObject(refused("signature-invalid"));
-    expect(result.out).toContain(`covers a file with sha256 ${sha256(body)}, not the artifact's ${sha256(other.body)}`);
+    expect(result.out).toContain(signer.otherFile(sha256(body), sha256(tampered)));
   }, 120_000);
 });
