@@ -39,6 +39,7 @@ describe("the toolchain installer", () => {
       "OTELCOL_EDGEFLEET",
       "COREDNS_EDGEFLEET",
       "KUBE_ROUTER",
+      "COSIGN",
     ]) {
       expect(manifest).toMatch(new RegExp(`^EDGEFLEET_${bin}=${installed}/`, "m"));
     }

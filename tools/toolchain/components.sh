@@ -404,8 +404,19 @@ comp_python-tools_version() {
   echo "py$py-$hash"
 }
 comp_python-tools_binaries() { printf '%s\n' "${PYTHON_TOOLS_COMMANDS[@]}"; }
-# Never from PATH: only this venv is known to hold exactly the pinned versions.
-comp_python-tools_on_path() { return 1; }
+# From PATH only this very venv (built in another cache, its commands linked): its directory is
+# named by the key, and only a venv of these pins holds exactly these versions.
+comp_python-tools_on_path() {
+  local cmd dir first="" key
+  key=$(comp_python-tools_version) || return 1
+  for cmd in "${PYTHON_TOOLS_COMMANDS[@]}"; do
+    command -v "$cmd" >/dev/null 2>&1 || return 1
+    dir=$(dirname "$(readlink -f "$(command -v "$cmd")")")
+    [ "$(basename "$dir")" = "$key" ] || return 1
+    [ -n "$first" ] || first=$dir
+  done
+  printf '%s' "$first"
+}
 comp_python-tools_build() {
   local scratch=$1 venv=$1/out/venv cmd
   python3 -m venv "$venv" || {
