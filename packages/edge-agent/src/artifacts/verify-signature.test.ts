@@ -91,6 +91,14 @@ describe("Sigstore bundles with a message signature", () => {
     expect(verifyText(messageBundle(sign("sha256", FILE, ec.privateKey)), ec.publicKey)).toBe("sigstore-bundle");
   });
 
+  it("ignores transparency log entries, and reads the v0.1/v0.2 media types", () => {
+    const signature = sign("sha256", FILE, ec.privateKey);
+    const withLog = messageBundle(signature, SHA, { tlogEntries: [{ logIndex: "1", inclusionPromise: { signedEntryTimestamp: "AA==" } }] });
+    expect(verifyText(withLog, ec.publicKey)).toBe("sigstore-bundle");
+    const v01 = { ...JSON.parse(messageBundle(signature)), mediaType: "application/vnd.dev.sigstore.bundle+json;version=0.1" };
+    expect(verifyText(JSON.stringify(v01), ec.publicKey)).toBe("sigstore-bundle");
+  });
+
   it("refuses a valid bundle of another file, naming both digests", () => {
     const other = Buffer.from("another model");
     const otherSha = createHash("sha256").update(other).digest("hex");
