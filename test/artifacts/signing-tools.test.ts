@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { ArtifactSpec } from "@edgefleet/edge-agent";
 import { useTempDirs } from "@edgefleet/kit";
 import { loadToolchain } from "@edgefleet/tools";
@@ -11,9 +12,10 @@ import { sha256 } from "./publish.js";
 import { startServer, type TestServer } from "./server.js";
 
 /*
- * Signatures made by the tools users sign with (cosign and OpenSSF model_signing, from the
- * toolchain), installed by the install command as the verify-artifact init container runs it,
- * over HTTPS. No signature here is made by edgefleet's code.
+ * Signatures made by the tools users sign with, installed by the install command as the
+ * verify-artifact init container runs it, over HTTPS: OpenSSF model_signing from the toolchain's
+ * Python venv, signing in the test, and cosign's recorded outputs (see cosignRecorded). No
+ * signature here is made by edgefleet's code.
  */
 
 const tempDir = useTempDirs("artifact-signing-tools");
@@ -30,15 +32,7 @@ beforeEach(() => {
   dir = tempDir();
 });
 
-const COSIGN_PASSWORD = "test-password";
-const run = (tool: string, args: string[]) =>
-  execFileSync(toolchain.bin(tool), args, { cwd: dir, env: { ...process.env, COSIGN_PASSWORD }, stdio: "pipe" }).toString();
-
-/** A cosign key pair in `<prefix>.key` / `<prefix>.pub`; returns the public key PEM. */
-function cosignKey(prefix: string): string {
-  run("cosign", ["generate-key-pair", `--output-key-prefix=${prefix}`]);
-  return readFileSync(join(dir, `${prefix}.pub`), "utf8");
-}
+const run = (tool: string, args: string[]) => execFileSync(toolchain.bin(tool), args, { cwd: dir, stdio: "pipe" }).toString();
 
 /** An ECDSA P-256 key made by openssl, as model_signing takes it; returns the public key PEM. */
 function opensslKey(name: string): string {
@@ -47,9 +41,8 @@ function opensslKey(name: string): string {
   return execFileSync("openssl", ["pkey", "-in", join(dir, `${name}.pem`), "-pubout"]).toString();
 }
 
-/** A random model file, served at /<name>; its signature file (made by the test) at /<name>.sig. */
-function model(name: string, bytes = 256 * 1024): { file: string; body: Buffer } {
-  const body = randomBytes(bytes);
+/** A model file (random bytes by default), served at /<name>; its signature file (made by the test) at /<name>.sig. */
+function model(name: string, body: Buffer = randomBytes(256 * 1024)): { file: string; body: Buffer } {
   writeFileSync(join(dir, name), body);
   server.routes.set(`/${name}`, { body });
   return { file: name, body };
@@ -72,12 +65,11 @@ const installed = (format: string) => ({
 });
 const refused = (reason: string) => ({ code: 1, last: expect.objectContaining({ reason }) });
 
-// cosign signs offline: no transparency log upload, no signing config from Sigstore's TUF root.
-const COSIGN_OFFLINE = ["--tlog-upload=false", "--use-signing-config=false", "--yes"];
-
 interface Signer {
   /** The install log's `signature` for it. */
   format: string;
+  /** The file it signs, when not a random one. */
+  body?: () => Buffer;
   /** Makes a key pair in the test's directory; returns the public key PEM. */
   key(name: string): string;
   /** Signs `file` with the key made as `name`, writing `out`. */
@@ -86,22 +78,29 @@ interface Signer {
   otherFile(signed: string, artifact: string): string;
 }
 
-const cosignBlob = (extra: string[]): Pick<Signer, "key" | "sign"> => ({
-  key: cosignKey,
-  sign: (name, file, out) => run("cosign", ["sign-blob", `--key=${name}.key`, ...COSIGN_OFFLINE, ...extra, out, file]),
+/**
+ * cosign's outputs as recorded (packages/edge-agent/fixtures/signatures, made by cosign v3.1.3 with
+ * the commands in its README): cosign is an optional toolchain component, its cold build taking 23
+ * minutes. Its keys are the recorded public keys; the file signed is always the recorded model.bin.
+ */
+const recorded = (name: string) => readFileSync(fileURLToPath(import.meta.resolve(`@edgefleet/edge-agent/fixtures/signatures/${name}`)));
+const cosignRecorded = (signature: string, publicKey: string): Pick<Signer, "key" | "sign" | "body"> => ({
+  body: () => recorded("model.bin"),
+  key: (name) => (name === "signer" ? recorded(publicKey) : recorded("model-signing.pub")).toString("utf8"),
+  sign: (_name, _file, out) => writeFileSync(join(dir, out), recorded(signature)),
 });
 
 const SIGNERS: Record<string, Signer> = {
   "cosign sign-blob --output-signature": {
     format: "cosign",
-    ...cosignBlob(["--new-bundle-format=false", "--output-signature"]),
+    ...cosignRecorded("model.bin.sig", "cosign.pub"),
     // A signature over a digest alone cannot tell another file from another key.
     otherFile: (_signed, artifact) =>
       `with the model's public key over the artifact's sha256 ${artifact}: it was made with another key or over another file`,
   },
   "cosign sign-blob --bundle": {
     format: "sigstore-bundle",
-    ...cosignBlob(["--bundle"]),
+    ...cosignRecorded("model.bin.cosign.bundle", "cosign.pub"),
     otherFile: (signed, artifact) => `signs a file with sha256 ${signed}, not the artifact's ${artifact}`,
   },
   "model_signing sign key": {
@@ -115,7 +114,7 @@ const SIGNERS: Record<string, Signer> = {
 describe.each(Object.entries(SIGNERS))("a model file signed with %s", (_tool, signer) => {
   it("is installed with the signer's key, and refused with another key", async () => {
     const [publicKeyPem, otherPem] = [signer.key("signer"), signer.key("other")];
-    const { file, body } = model("model.onnx");
+    const { file, body } = model("model.onnx", signer.body?.());
     signer.sign("signer", file, "model.onnx.sig");
     const spec = serveSignature(file, "model.onnx.sig", publicKeyPem, body);
     expect(await install(spec)).toMatchObject(installed(signer.format));
@@ -125,7 +124,7 @@ describe.each(Object.entries(SIGNERS))("a model file signed with %s", (_tool, si
 
   it("is refused when tampered with, whether or not the EdgeModel names the tampered file's digest", async () => {
     const publicKeyPem = signer.key("signer");
-    const { file, body } = model("model.onnx");
+    const { file, body } = model("model.onnx", signer.body?.());
     signer.sign("signer", file, "model.onnx.sig");
     const spec = serveSignature(file, "model.onnx.sig", publicKeyPem, body);
     const tampered = Buffer.from(body);

@@ -60,8 +60,8 @@ COREDNS_VERSION=v1.15.0
 # pinned apiserver. No replace directives upstream: a plain go install works.
 KUBE_ROUTER_VERSION=v2.1.0
 
-# cosign, to sign model files in the artifact tests the way users do (cosign sign-blob with a key,
-# plain signatures and Sigstore bundles). No replace directives upstream: a plain go install works.
+# cosign (optional: built only when named), to re-make the recorded cosign signatures the artifact
+# tests verify (packages/edge-agent/fixtures/signatures: sign-blob with a key, plain and bundles). No replace directives upstream: a plain go install works.
 # Needs go >= 1.26.0.
 COSIGN_VERSION=v3.1.3
 
