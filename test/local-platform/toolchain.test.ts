@@ -39,10 +39,11 @@ describe("the toolchain installer", () => {
       "OTELCOL_EDGEFLEET",
       "COREDNS_EDGEFLEET",
       "KUBE_ROUTER",
-      "MODEL_SIGNING",
     ]) {
       expect(manifest).toMatch(new RegExp(`^EDGEFLEET_${bin}=${installed}/`, "m"));
     }
+    // The Python venv's commands resolve to the venv they link to: only that very venv fits.
+    expect(manifest).toMatch(/^EDGEFLEET_MODEL_SIGNING=\S+\/python-tools\/py[\d.]+-[0-9a-f]{12}\/model_signing$/m);
     // Optional components are built only when named.
     expect(manifest).not.toMatch(/^EDGEFLEET_COSIGN=/m);
     expect(existsSync(join(cache, "toolchain"))).toBe(false);
