@@ -1,9 +1,8 @@
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { ArtifactCache, generateSigningKey, Installer } from "@edgefleet/edge-agent";
 import { useTempDirs } from "@edgefleet/kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Published, publish } from "./publish.js";
+import { runInstall as install, podEnv } from "./install-command.js";
+import { publish } from "./publish.js";
 import { startServer, type TestServer } from "./server.js";
 
 /*
@@ -13,7 +12,6 @@ import { startServer, type TestServer } from "./server.js";
  */
 
 const tempDir = useTempDirs("artifact-ca-bundle");
-const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const key = generateSigningKey();
 let site: TestServer;
 let other: TestServer;
@@ -23,40 +21,10 @@ beforeAll(async () => {
 });
 afterAll(() => Promise.all([site.close(), other.close()]));
 
-/** The model's EDGEFLEET_* environment, as the operator gives its pods. */
-function podEnv({ spec }: Published, version: string): Record<string, string> {
-  return {
-    EDGEFLEET_MODEL: "vision/detector",
-    EDGEFLEET_MODEL_VERSION: version,
-    EDGEFLEET_ARTIFACT_URI: spec.uri,
-    EDGEFLEET_ARTIFACT_SHA256: spec.sha256,
-    EDGEFLEET_ARTIFACT_SIZE_BYTES: String(spec.sizeBytes),
-    EDGEFLEET_SIGNATURE_URI: spec.signature?.uri ?? "",
-    EDGEFLEET_SIGNATURE_PUBLIC_KEY: spec.signature?.publicKeyPem ?? "",
-  };
-}
-
-/** The install command with no flags but the cache, as the verify-artifact init container runs it. */
-function install(env: Record<string, string>, cacheDir: string): Promise<{ code: number; last: Record<string, unknown>; out: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", "packages/edge-agent/src/artifacts/install-cli.ts", `--cache-dir=${cacheDir}`],
-      { cwd: repoRoot, env: { PATH: process.env.PATH, ...env } },
-      (err, stdout, stderr) => {
-        const out = `${stdout}${stderr}`;
-        const lines = out.split("\n").filter((l) => l.startsWith("{"));
-        const code = err ? Number((err as { code?: number }).code ?? 1) : 0;
-        resolve({ code, last: JSON.parse(lines.at(-1) ?? "{}") as Record<string, unknown>, out });
-      },
-    );
-  });
-}
-
 describe("the artifact CA bundle", () => {
   it("refuses a server of a private CA without the bundle, and installs from it with the bundle", async () => {
     const cacheDir = tempDir();
-    const env = podEnv(publish(site, { model: "detector", version: "1.0.0", key }), "1.0.0");
+    const env = podEnv(publish(site, { model: "detector", version: "1.0.0", key }).spec, "1.0.0");
 
     const refused = await install(env, cacheDir);
     expect(refused.code).toBe(1);
@@ -70,13 +38,13 @@ describe("the artifact CA bundle", () => {
   }, 60_000);
 
   it("trusts only the CAs it names: another private CA's server is still refused", async () => {
-    const env = podEnv(publish(other, { model: "detector", version: "1.0.0", key }), "1.0.0");
+    const env = podEnv(publish(other, { model: "detector", version: "1.0.0", key }).spec, "1.0.0");
     const refused = await install({ ...env, EDGEFLEET_ARTIFACT_CA_BUNDLE: site.ca }, tempDir());
     expect(refused).toMatchObject({ code: 1, last: { reason: "download-failed" } });
   }, 60_000);
 
   it("fails as a bad flag (exit 2), naming the variable, when the bundle holds no certificate", async () => {
-    const env = podEnv(publish(site, { model: "detector", version: "1.0.0", key }), "1.0.0");
+    const env = podEnv(publish(site, { model: "detector", version: "1.0.0", key }).spec, "1.0.0");
     const bad = await install({ ...env, EDGEFLEET_ARTIFACT_CA_BUNDLE: "not a certificate" }, tempDir());
     expect(bad.code).toBe(2);
     expect(bad.out).toContain("EDGEFLEET_ARTIFACT_CA_BUNDLE holds no PEM certificate");

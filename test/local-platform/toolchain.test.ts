@@ -42,6 +42,10 @@ describe("the toolchain installer", () => {
     ]) {
       expect(manifest).toMatch(new RegExp(`^EDGEFLEET_${bin}=${installed}/`, "m"));
     }
+    // The Python venv's commands resolve to the venv they link to: only that very venv fits.
+    expect(manifest).toMatch(/^EDGEFLEET_MODEL_SIGNING=\S+\/python-tools\/py[\d.]+-[0-9a-f]{12}\/model_signing$/m);
+    // Optional components are built only when named.
+    expect(manifest).not.toMatch(/^EDGEFLEET_COSIGN=/m);
     expect(existsSync(join(cache, "toolchain"))).toBe(false);
   });
 

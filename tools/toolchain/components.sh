@@ -5,7 +5,10 @@
 #   comp_<c>_build DIR V builds version V with DIR as scratch; binaries go to DIR/out
 # Builds run in a subshell with their output sent to the component's log.
 
-COMPONENTS=(kubernetes etcd kwok pulumi pulumi-nodejs pulumi-kubernetes otelcol helm kubernetes-node containerd coredns kube-router)
+COMPONENTS=(kubernetes etcd kwok pulumi pulumi-nodejs pulumi-kubernetes otelcol helm kubernetes-node containerd coredns kube-router python-tools cosign)
+# Built only when named (install.sh cosign): cosign's cold build takes 23 minutes on 2 cores, and the
+# suite verifies its recorded outputs (packages/edge-agent/fixtures/signatures) instead.
+OPTIONAL_COMPONENTS=(cosign)
 PULUMI_TAGS=osusergo,grpcnotrace
 PULUMI_VERSION_VAR=github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
 
@@ -371,4 +374,65 @@ comp_kube-router_build() {
   local scratch=$1 v=$2 pkg=github.com/cloudnativelabs/kube-router/v2/pkg/version
   GOBIN=$scratch/out go install -v -trimpath -ldflags "-s -w -X $pkg.Version=$v" \
     "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@$v"
+}
+
+# --- cosign -----------------------------------------------------------------------------------------
+# Signs model files in the artifact tests (test/artifacts/), as users do before the agent verifies.
+comp_cosign_version() { echo "$COSIGN_VERSION"; }
+comp_cosign_binaries() { echo cosign; }
+comp_cosign_on_path() {
+  local v
+  # "GitVersion:    v3.1.3" among other lines: the signature and bundle formats follow the major.
+  v=$(cosign version 2>/dev/null | grep -E '^GitVersion' | extract_version) || return 1
+  same_minor "$v" "$COSIGN_VERSION" || return 1
+  dir_on_path cosign
+}
+comp_cosign_build() {
+  local scratch=$1 v=$2 pkg=sigs.k8s.io/release-utils/version
+  # As upstream's Makefile stamps a release.
+  GOBIN=$scratch/out go install -v -trimpath \
+    -ldflags "-s -w -X $pkg.gitVersion=$v -X $pkg.gitTreeState=clean" "github.com/sigstore/cosign/v3/cmd/cosign@$v"
+}
+
+# --- Python tools -----------------------------------------------------------------------------------
+# One venv of pinned PyPI packages (python-requirements.txt), keyed by that file and the Python minor
+# version: a new pin is a new venv, never an edit of a cached one. Its commands are linked through
+# wrappers, because a venv's own scripts name its interpreter by the absolute path it was built at
+# (the scratch directory), while the interpreter itself finds the venv from where it is.
+PYTHON_REQUIREMENTS=$REPO_ROOT/tools/toolchain/python-requirements.txt
+comp_python-tools_version() {
+  local py hash
+  py=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])') || return 1
+  hash=$(sha256sum "$PYTHON_REQUIREMENTS" | cut -c1-12)
+  echo "py$py-$hash"
+}
+comp_python-tools_binaries() { printf '%s\n' "${PYTHON_TOOLS_COMMANDS[@]}"; }
+# From PATH only this very venv (built in another cache, its commands linked): its directory is
+# named by the key, and only a venv of these pins holds exactly these versions.
+comp_python-tools_on_path() {
+  local cmd dir first="" key
+  key=$(comp_python-tools_version) || return 1
+  for cmd in "${PYTHON_TOOLS_COMMANDS[@]}"; do
+    command -v "$cmd" >/dev/null 2>&1 || return 1
+    dir=$(dirname "$(readlink -f "$(command -v "$cmd")")")
+    [ "$(basename "$dir")" = "$key" ] || return 1
+    [ -n "$first" ] || first=$dir
+  done
+  printf '%s' "$first"
+}
+comp_python-tools_build() {
+  local scratch=$1 venv=$1/out/venv cmd
+  python3 -m venv "$venv" || {
+    echo "python3 -m venv failed: on Debian, apt-get install python3-venv"
+    return 1
+  }
+  # PyPI only: no extra index or local wheel directory from the environment.
+  PIP_FIND_LINKS= PIP_EXTRA_INDEX_URL= "$venv/bin/python" -m pip install --disable-pip-version-check \
+    --index-url https://pypi.org/simple -r "$PYTHON_REQUIREMENTS"
+  for cmd in "${PYTHON_TOOLS_COMMANDS[@]}"; do
+    [ -f "$venv/bin/$cmd" ] || { echo "no command $cmd in the venv: is its package in $PYTHON_REQUIREMENTS?"; return 1; }
+    printf '%s\n' '#!/bin/sh' "# $cmd of the edgefleet Python tools venv (tools/toolchain/components.sh)." \
+      'venv=$(dirname "$(readlink -f "$0")")/venv' "exec \"\$venv/bin/python\" \"\$venv/bin/$cmd\" \"\$@\"" >"$scratch/out/$cmd"
+    chmod +x "$scratch/out/$cmd"
+  done
 }

@@ -18,13 +18,16 @@ Usage: tools/toolchain/install.sh [--no-path] [--list] [COMPONENT...]
 
 Builds the local platform's toolchain (Kubernetes control plane, kubelet and kube-proxy,
 containerd, CoreDNS, kube-router, etcd, kwok, Pulumi CLI, Node.js language host, Kubernetes provider, OpenTelemetry
-Collector, Helm) from Go modules, caching
+Collector, Helm) from Go modules, and a venv of pinned Python tools from PyPI, caching
 each by version under
   $TOOLCHAIN_DIR
 and writes the resolved paths to
   $TOOLCHAIN_MANIFEST
 with a PATH directory of links at
   $TOOLCHAIN_BIN
+
+Without COMPONENT, every component but the optional ones (${OPTIONAL_COMPONENTS[*]}), which are
+built only when named: cosign re-makes the signature fixtures (packages/edge-agent/fixtures/signatures).
 
 Binaries already on PATH are used when their versions fit (see docs/local-platform.md).
 
@@ -52,7 +55,11 @@ while (($#)); do
   esac
   shift
 done
-((${#SELECTED[@]})) || SELECTED=("${COMPONENTS[@]}")
+if ! ((${#SELECTED[@]})); then
+  for c in "${COMPONENTS[@]}"; do
+    [[ " ${OPTIONAL_COMPONENTS[*]} " == *" $c "* ]] || SELECTED+=("$c")
+  done
+fi
 for c in "${SELECTED[@]}"; do
   [[ " ${COMPONENTS[*]} " == *" $c "* ]] || die "unknown component '$c'; known: ${COMPONENTS[*]}"
 done

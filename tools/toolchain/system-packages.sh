@@ -36,6 +36,8 @@ WANTED=(
   # reference registry, and htpasswd for its bcrypt password file.
   "/usr/bin/docker-registry:docker-registry"
   "/usr/bin/htpasswd:apache2-utils"
+  # The Python tools venv (tools/toolchain/components.sh, python-tools): python3 and its venv module.
+  "/usr/bin/python3:python3-venv"
 )
 
 missing=()

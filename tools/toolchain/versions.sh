@@ -59,3 +59,13 @@ COREDNS_VERSION=v1.15.0
 # (later tags are not published as module versions); its NetworkPolicy v1 client works against the
 # pinned apiserver. No replace directives upstream: a plain go install works.
 KUBE_ROUTER_VERSION=v2.1.0
+
+# cosign (optional: built only when named), to re-make the recorded cosign signatures the artifact
+# tests verify (packages/edge-agent/fixtures/signatures: sign-blob with a key, plain and bundles). No replace directives upstream: a plain go install works.
+# Needs go >= 1.26.0.
+COSIGN_VERSION=v3.1.3
+
+# Python tools, in one venv built from tools/toolchain/python-requirements.txt (exact versions from
+# PyPI; the file's hash is the cache key). The venv's commands the toolchain links, one wrapper
+# each: model_signing (OpenSSF model signing) for the artifact signature tests.
+PYTHON_TOOLS_COMMANDS=(model_signing)

@@ -16,7 +16,12 @@ import {
 const KeyRefSchema = Type.Object(
   {
     name: DnsLabel({ description: "Name of the Secret, in the EdgeModel's namespace." }),
-    key: Type.String({ minLength: 1, maxLength: 253, description: "Key within the Secret whose value is the PEM-encoded public key." }),
+    key: Type.String({
+      minLength: 1,
+      maxLength: 253,
+      description:
+        "Key within the Secret whose value is the PEM-encoded public key (SPKI, as openssl and cosign write it): Ed25519 for edgefleet signature files, ECDSA P-256 or RSA for cosign signatures, ECDSA, RSA or Ed25519 for Sigstore bundles.",
+    }),
   },
   { description: "The Secret holding the public key that verifies the signature." },
 );
@@ -54,7 +59,10 @@ const ArtifactSchema = Type.Object(
           }),
           publicKeyRef: KeyRefSchema,
         },
-        { description: "A detached signature (e.g. cosign sign-blob) over the file; runtimes verify it before loading the model." },
+        {
+          description:
+            "A detached signature of the file, checked offline by every device against the public key before the file is downloaded. Formats, told apart by content: edgefleet's signature file (signs model name, version and sha256, so an old build cannot be replayed as a new version), a cosign sign-blob --key signature or bundle, a Sigstore bundle signed with a key, an OpenSSF model-signing bundle of a single file. cosign and Sigstore signatures name no version. Keyless (certificate) signatures are refused. See docs/artifacts.md.",
+        },
       ),
     ),
     pullSecretRef: Type.Optional(

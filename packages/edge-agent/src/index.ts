@@ -16,7 +16,9 @@ export { type PushedArtifact, type PushOptions, pushArtifact } from "./artifacts
 export { FailureReporter } from "./artifacts/reporter.js";
 export { signFile } from "./artifacts/sign-file.js";
 export { encodeEnvelope, generateSigningKey, signStatement, verifyEnvelope } from "./artifacts/signature.js";
+export { detectSignature } from "./artifacts/signature-format.js";
 export { canonicalStatement } from "./artifacts/statement.js";
+export { verifySignatureFile } from "./artifacts/verify-signature.js";
 export { LatencyProber } from "./inference/prober.js";
 export { parseInputs, syntheticRequest } from "./inference/synthetic.js";
 export type { InferenceTarget } from "./inference/target.js";

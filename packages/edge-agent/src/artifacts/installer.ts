@@ -7,7 +7,7 @@ import type { ModelState } from "./model-state.js";
 import type { PartialFile } from "./partial-file.js";
 import { ArtifactRefusal, asRefusal } from "./refusal.js";
 import type { FailureReporter } from "./reporter.js";
-import { MAX_ENVELOPE_BYTES, verifyEnvelope } from "./signature.js";
+import { MAX_SIGNATURE_BYTES, type VerifiedFormat, verifySignatureFile } from "./verify-signature.js";
 
 /** An EdgeModel variant's artifact, with the public key already read from the Secret it references. */
 export interface ArtifactSpec {
@@ -67,11 +67,19 @@ export class Installer {
   private async run(request: InstallRequest): Promise<InstallOutcome> {
     const { namespace, model, version, artifact } = request;
     try {
-      await this.verifySignature(request);
+      const signature = await this.verifySignature(request);
       const downloaded = await this.ensureBlob(request);
       const state = this.cache.activate(namespace, model, { version, sha256: artifact.sha256, sizeBytes: artifact.sizeBytes });
       const evicted = this.cache.evict();
-      this.log.info("artifact installed", { namespace, model, version, sha256: artifact.sha256, downloaded, evicted: evicted.length });
+      this.log.info("artifact installed", {
+        namespace,
+        model,
+        version,
+        sha256: artifact.sha256,
+        signature,
+        downloaded,
+        evicted: evicted.length,
+      });
       return { installed: true, state, downloaded };
     } catch (err) {
       const refusal = asRefusal(err);
@@ -86,14 +94,18 @@ export class Installer {
     }
   }
 
-  /** Checked before the download, so a refused artifact costs a device no bandwidth. */
-  private async verifySignature({ model, version, artifact, signal }: InstallRequest): Promise<void> {
+  /**
+   * Checked before the download, so a refused artifact costs a device no bandwidth: every format
+   * signs the artifact's sha256 (or the file, through it), which the download is then checked against.
+   * Returns the format that verified, or "none" for an unsigned artifact the policy allows.
+   */
+  private async verifySignature({ model, version, artifact, signal }: InstallRequest): Promise<VerifiedFormat | "none"> {
     if (!artifact.signature) {
       if (this.requireSignature)
         throw new ArtifactRefusal("signature-missing", "the artifact has no signature and the policy requires one");
-      return;
+      return "none";
     }
-    const sink = new MemorySink(MAX_ENVELOPE_BYTES);
+    const sink = new MemorySink(MAX_SIGNATURE_BYTES);
     try {
       await createFetcher(artifact.signature.uri, this.options.fetchers).fetch({
         uri: artifact.signature.uri,
@@ -101,10 +113,10 @@ export class Installer {
         ...(signal ? { signal } : {}),
       });
     } catch (err) {
-      if (sink.tooLarge) throw new ArtifactRefusal("signature-invalid", `signature file is larger than ${MAX_ENVELOPE_BYTES} bytes`);
+      if (sink.tooLarge) throw new ArtifactRefusal("signature-invalid", `signature file is larger than ${MAX_SIGNATURE_BYTES} bytes`);
       throw asRefusal(err);
     }
-    verifyEnvelope(sink.bytes(), artifact.signature.publicKeyPem, { model, version, sha256: artifact.sha256 });
+    return verifySignatureFile(sink.bytes(), artifact.signature.publicKeyPem, { model, version, sha256: artifact.sha256 });
   }
 
   /** Puts the verified file in the cache; false when it was there already. */

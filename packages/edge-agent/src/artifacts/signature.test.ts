@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { ArtifactRefusal } from "./refusal.js";
+import { refusalOf as refusal } from "../testing/refusal-of.js";
 import { encodeEnvelope, generateSigningKey, signStatement, verifyEnvelope } from "./signature.js";
 
 const key = generateSigningKey();
@@ -8,16 +8,6 @@ const other = generateSigningKey();
 const SHA = "cd".repeat(32);
 const expected = { model: "detector", version: "2.0.0", sha256: SHA };
 const bytes = (envelope: unknown) => Buffer.from(JSON.stringify(envelope));
-
-function refusal(fn: () => unknown): ArtifactRefusal {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ArtifactRefusal) return err;
-    throw err;
-  }
-  throw new Error("expected a refusal");
-}
 
 describe("verifyEnvelope", () => {
   it("accepts a signature over exactly the expected statement", () => {
