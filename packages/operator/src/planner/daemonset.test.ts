@@ -84,6 +84,30 @@ describe("the DaemonSets of a model not in a rollout", () => {
     });
   });
 
+  it("requests no accelerator resources for a model that shares a device an older model's pods hold", () => {
+    const shared = runtimes.map((r) =>
+      r.metadata.name === "tensorrt"
+        ? {
+            ...r,
+            spec: {
+              ...r.spec,
+              accelerators: [{ kind: "nvidia-gpu" as const, resources: { "nvidia.com/gpu": 1 }, sharing: { maxModels: 4 } }],
+            },
+          }
+        : r,
+    );
+    const model = edgeModel({ resources: { requests: { memory: "1Gi" } } });
+    const holderSeat = { taken: () => 0, freeSlots: () => 3, members: () => ["vision/older"] };
+    const p = plan({ model, runtimes: shared, nodes: referenceFleet(1), capacity: holderSeat });
+    const jetson = desiredWorkloads({ stable: { model, plan: p }, previousCanaries: () => [] }).daemonSets.find(
+      (d) => d.metadata?.name === "detector-jetson-orin",
+    );
+    expect(jetson?.spec?.template.spec?.containers[0]?.resources).toEqual({ requests: { memory: "1Gi" } });
+    expect(p.classes.find((c) => c.hardwareClass === "jetson-orin")).toMatchObject({
+      choice: { claim: { sharing: { role: "sharer" } }, sharedWith: ["vision/older"] },
+    });
+  });
+
   it("verifies the artifact in an init container of the agent image, with the runtime's model env, before the runtime starts", () => {
     const [onnx] = daemonSets(edgeModel(), [classNode("x86-cpu", 1)]);
     const pod = onnx?.spec?.template.spec;

@@ -1,0 +1,264 @@
+import { createHash } from "node:crypto";
+import type { EdgeModel, EdgeRuntime } from "@edgefleet/api";
+import type { V1Node } from "@kubernetes/client-node";
+import { ALONE, type Capacity, type Claim, claimsAnything } from "./capacity.js";
+import { type ClassPlan, type Plan, plan } from "./plan.js";
+
+/** Where the ledger reads the fleet: the controller's caches. */
+export interface LedgerSource {
+  model(key: string): EdgeModel | undefined;
+  models(): readonly EdgeModel[];
+  runtimes(): readonly EdgeRuntime[];
+  nodes(): readonly V1Node[];
+}
+
+/** A class whose plan capacity can change: it claims something, or capacity ruled out an option. */
+interface SensitiveClass {
+  name: string;
+  nodes: readonly string[];
+  claim: Claim | undefined;
+}
+
+interface Entry {
+  order: string;
+  /** Hash of what the plan says that capacity can change: a change means the model needs a reconcile. */
+  signature: string;
+  sensitive: SensitiveClass[];
+}
+
+interface NodeClaim {
+  key: string;
+  order: string;
+  claim: Claim;
+}
+
+/** Net change of claims on one node between the ledger before and after a settle, by amount or member. */
+type Delta = Map<string, Map<string, number>>;
+
+/**
+ * Who gets the fleet's accelerators and memory: every EdgeModel's plan, made in a fixed order
+ * (creation time, then namespace/name: an older model keeps what it has, and a restarted
+ * operator gets the same answer) with what the models before it left. The result is a pure
+ * function of the caches; this class keeps it up to date as they change instead of replanning
+ * every model on every reconcile: a changed model is replanned, and after it only the younger
+ * models on its classes whose capacity actually changed (the net change of claims on their
+ * nodes), so a freed GPU replans the models until one takes it, and no further.
+ */
+export class CapacityLedger {
+  readonly #source: LedgerSource;
+  readonly #entries = new Map<string, Entry>();
+  /** Node → the claims on it, of any order. Only claims that take something; bounded by what fits. */
+  readonly #claims = new Map<string, NodeClaim[]>();
+  /** Hardware class → models sensitive to capacity there. */
+  readonly #sensitive = new Map<string, Set<string>>();
+  /** The same node list for every model that runs on the same nodes of a class. */
+  readonly #nodeLists = new Map<string, readonly string[]>();
+  readonly #dirty = new Set<string>();
+  #rebuild = true;
+
+  constructor(source: LedgerSource) {
+    this.#source = source;
+  }
+
+  /** The model was added, deleted or given a new spec, or a node it selects changed. */
+  touch(key: string): void {
+    this.#dirty.add(key);
+  }
+
+  /** The runtimes changed, or the caches were relisted: replan every model at the next settle. */
+  touchAll(): void {
+    this.#rebuild = true;
+  }
+
+  /** How many models the ledger holds, for tests and metrics. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /**
+   * Brings the ledger in line with the caches. changed: the models, other than those touched, whose
+   * placement changed because of others (a freed GPU taken, a device taken away), each needing a
+   * reconcile; replanned: how many models it planned to get there.
+   */
+  settle(): { changed: string[]; replanned: number } {
+    const work: { order: string; key: string }[] = [];
+    const queued = new Set<string>();
+    const enqueue = (key: string, order: string) => {
+      if (queued.has(key)) return;
+      queued.add(key);
+      // Kept sorted newest first, so the oldest pops off the end.
+      let lo = 0;
+      let hi = work.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if ((work[mid]?.order ?? "") > order) lo = mid + 1;
+        else hi = mid;
+      }
+      work.splice(lo, 0, { order, key });
+    };
+    let touched: Set<string>;
+    if (this.#rebuild) {
+      this.#rebuild = false;
+      this.#dirty.clear();
+      this.#entries.clear();
+      this.#claims.clear();
+      this.#sensitive.clear();
+      this.#nodeLists.clear();
+      const models = this.#source.models();
+      touched = new Set(models.map(keyOf));
+      for (const m of models) enqueue(keyOf(m), orderOf(m));
+    } else {
+      touched = new Set(this.#dirty);
+      this.#dirty.clear();
+      for (const key of touched) {
+        const model = this.#source.model(key);
+        const order = model ? orderOf(model) : this.#entries.get(key)?.order;
+        if (order !== undefined) enqueue(key, order);
+      }
+    }
+    const delta: Delta = new Map();
+    const changed: string[] = [];
+    let replanned = 0;
+    for (let next = work.pop(); next; next = work.pop()) {
+      const { key, order } = next;
+      const before = this.#entries.get(key);
+      if (!touched.has(key) && !before?.sensitive.some((c) => c.nodes.some((n) => delta.has(n)))) continue;
+      const after = this.#replan(key, before);
+      replanned++;
+      if (!touched.has(key) && before?.signature !== after?.signature) changed.push(key);
+      const moved = movedClasses(before, after);
+      if (moved.size === 0) continue;
+      for (const c of before?.sensitive ?? []) if (moved.has(c.name)) addDelta(delta, c, key, -1);
+      for (const c of after?.sensitive ?? []) if (moved.has(c.name)) addDelta(delta, c, key, +1);
+      for (const cls of moved) {
+        for (const other of this.#sensitive.get(cls) ?? []) {
+          const o = this.#entries.get(other)?.order;
+          if (o !== undefined && o > order) enqueue(other, o);
+        }
+      }
+    }
+    return { changed, replanned };
+  }
+
+  /** What the models before this one take; call settle first. A model the ledger does not hold is planned alone. */
+  capacityFor(key: string): Capacity {
+    const order = this.#entries.get(key)?.order;
+    return order === undefined ? ALONE : this.#view(order);
+  }
+
+  #view(order: string): Capacity {
+    const older = (node: string) => (this.#claims.get(node) ?? []).filter((c) => c.order < order);
+    return {
+      taken: (node, resource) => older(node).reduce((sum, c) => sum + (c.claim.resources[resource] ?? 0), 0),
+      freeSlots: (node, group, maxModels) =>
+        older(node).reduce((n, c) => {
+          if (c.claim.sharing?.group !== group) return n;
+          return n + (c.claim.sharing.role === "holder" ? maxModels - 1 : -1);
+        }, 0),
+      members: (node, group) =>
+        older(node)
+          .filter((c) => c.claim.sharing?.group === group)
+          .sort((a, b) => (a.order < b.order ? -1 : 1))
+          .map((c) => c.key),
+    };
+  }
+
+  #replan(key: string, before: Entry | undefined): Entry | undefined {
+    if (before) this.#forget(key, before);
+    const model = this.#source.model(key);
+    if (!model || model.metadata.deletionTimestamp) return undefined;
+    const order = orderOf(model);
+    const result = plan({ model, runtimes: this.#source.runtimes(), nodes: this.#source.nodes(), capacity: this.#view(order) });
+    const entry: Entry = { order, signature: signature(result), sensitive: [] };
+    for (const c of result.classes) {
+      const claim = c.placed && claimsAnything(c.choice.claim) ? c.choice.claim : undefined;
+      if (!claim && !c.capacityLimited) continue;
+      const nodes = this.#intern(c.nodes);
+      entry.sensitive.push({ name: c.hardwareClass, nodes, claim });
+      const models = this.#sensitive.get(c.hardwareClass) ?? new Set<string>();
+      this.#sensitive.set(c.hardwareClass, models.add(key));
+      if (claim) for (const n of nodes) this.#claims.set(n, [...(this.#claims.get(n) ?? []), { key, order, claim }]);
+    }
+    this.#entries.set(key, entry);
+    return entry;
+  }
+
+  #forget(key: string, entry: Entry): void {
+    this.#entries.delete(key);
+    for (const c of entry.sensitive) {
+      const models = this.#sensitive.get(c.name);
+      models?.delete(key);
+      if (models?.size === 0) this.#sensitive.delete(c.name);
+      if (!c.claim) continue;
+      for (const n of c.nodes) {
+        const left = (this.#claims.get(n) ?? []).filter((x) => x.key !== key);
+        if (left.length) this.#claims.set(n, left);
+        else this.#claims.delete(n);
+      }
+    }
+  }
+
+  #intern(nodes: readonly string[]): readonly string[] {
+    const id = nodes.join("\n");
+    const list = this.#nodeLists.get(id) ?? nodes;
+    this.#nodeLists.set(id, list);
+    return list;
+  }
+}
+
+/** The hardware classes whose claims differ between two entries of one model (nodes or what is claimed). */
+function movedClasses(before: Entry | undefined, after: Entry | undefined): Set<string> {
+  const describe = (e: Entry | undefined) =>
+    new Map((e?.sensitive ?? []).filter((c) => c.claim).map((c) => [c.name, JSON.stringify([c.nodes, c.claim])]));
+  const a = describe(before);
+  const b = describe(after);
+  const moved = new Set<string>();
+  for (const name of new Set([...a.keys(), ...b.keys()])) if (a.get(name) !== b.get(name)) moved.add(name);
+  return moved;
+}
+
+function addDelta(delta: Delta, c: SensitiveClass, key: string, sign: 1 | -1): void {
+  if (!c.claim) return;
+  const parts: [string, number][] = Object.entries(c.claim.resources).map(([r, v]) => [`resource:${r}`, v * sign]);
+  // Members are named: who shares a device shows in the sharers' status even when the amounts net out.
+  if (c.claim.sharing) parts.push([`member:${c.claim.sharing.group}:${c.claim.sharing.role}:${key}`, sign]);
+  for (const n of c.nodes) {
+    const node = delta.get(n) ?? new Map<string, number>();
+    for (const [what, v] of parts) {
+      const sum = (node.get(what) ?? 0) + v;
+      if (Math.abs(sum) < 1e-9) node.delete(what);
+      else node.set(what, sum);
+    }
+    if (node.size) delta.set(n, node);
+    else delta.delete(n);
+  }
+}
+
+function keyOf(model: EdgeModel): string {
+  return `${model.metadata.namespace ?? ""}/${model.metadata.name ?? ""}`;
+}
+
+/** Creation time, then namespace/name: the order in which models get what the fleet has. */
+export function orderOf(model: EdgeModel): string {
+  const created = model.metadata.creationTimestamp as unknown;
+  const time = created instanceof Date ? created.toISOString().replace(/\.\d{3}Z$/, "Z") : String(created ?? "");
+  return `${time} ${keyOf(model)}`;
+}
+
+/** What of a plan capacity can change, hashed: the choice, its claim and sharing, and the reasons. */
+function signature(p: Plan): string {
+  const summary = p.classes.map((c: ClassPlan) =>
+    c.placed
+      ? [
+          c.hardwareClass,
+          c.choice.variant.name,
+          c.choice.runtime.metadata.name,
+          c.choice.accelerator,
+          c.choice.claim,
+          c.choice.sharedWith,
+          c.passedOver,
+        ]
+      : [c.hardwareClass, c.reason],
+  );
+  return createHash("sha1").update(JSON.stringify(summary)).digest("base64");
+}
