@@ -1,5 +1,6 @@
 import type { EdgeModel, EdgeModelSpec, EdgeRuntime } from "@edgefleet/api";
 import { DEFAULT_RUNTIMES, edgeModel, VISION_VARIANTS } from "@edgefleet/api";
+import { seededRandom } from "@edgefleet/kit";
 import type { V1Node } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { classNode, referenceFleet } from "../testing/fleet.js";
@@ -57,13 +58,13 @@ const SHARED_TRT: EdgeRuntime[] = DEFAULT_RUNTIMES.map((r) =>
 );
 
 describe("the capacity ledger", () => {
-  it("gives a node's one GPU to the oldest model; the next falls back to its CPU saying why", () => {
+  it("gives a node's one GPU to the oldest model; the next falls back to its CPU saying why", async () => {
     const fleet = new Fleet();
     // Added out of order: the order is creation time, not when the cache saw them.
     const b = fleet.add("b", 2);
     const a = fleet.add("a", 1);
     const ledger = new CapacityLedger(fleet);
-    ledger.settle();
+    await ledger.settle();
     expect(placements(fleet, ledger, "jetson-orin")).toEqual({ [a]: "nvidia-gpu trt-fp16", [b]: "cpu onnx-fp32" });
     const fallback = placedOn(fleet, ledger, b, "jetson-orin");
     expect(fallback.capacityLimited).toBe(true);
@@ -75,57 +76,57 @@ describe("the capacity ledger", () => {
     expect(placements(fleet, ledger, "rpi5-coral")).toEqual({ [a]: "edgetpu tflite-int8", [b]: "cpu onnx-fp32" });
   });
 
-  it("breaks ties in creation time by namespace/name", () => {
+  it("breaks ties in creation time by namespace/name", async () => {
     const fleet = new Fleet();
     const z = fleet.add("z", 1);
     const y = fleet.add("y", 1);
     const ledger = new CapacityLedger(fleet);
-    ledger.settle();
+    await ledger.settle();
     expect(placements(fleet, ledger, "jetson-orin")).toEqual({ [y]: "nvidia-gpu trt-fp16", [z]: "cpu onnx-fp32" });
   });
 
-  it("moves the next model in line onto a GPU its holder freed, and reports it as changed", () => {
+  it("moves the next model in line onto a GPU its holder freed, and reports it as changed", async () => {
     const fleet = new Fleet();
     const a = fleet.add("a", 1);
     const b = fleet.add("b", 2);
     const c = fleet.add("c", 3);
     const ledger = new CapacityLedger(fleet);
-    ledger.settle();
+    await ledger.settle();
     fleet.byKey.delete(a);
     ledger.touch(a);
     // b moves up to a's GPU, NPU and TPU; c to the NUC's iGPU b left.
-    expect(ledger.settle().changed.sort()).toEqual([b, c]);
+    expect((await ledger.settle()).changed.sort()).toEqual([b, c]);
     expect(placements(fleet, ledger, "jetson-orin")).toEqual({ [b]: "nvidia-gpu trt-fp16", [c]: "cpu onnx-fp32" });
     expect(placements(fleet, ledger, "intel-nuc")).toEqual({ [b]: "intel-npu ov-int8", [c]: "intel-gpu ov-int8" });
   });
 
-  it("replans only the models whose capacity changed, stopping once the freed device is taken again", () => {
+  it("replans only the models whose capacity changed, stopping once the freed device is taken again", async () => {
     const fleet = new Fleet();
     const keys = Array.from({ length: 40 }, (_, i) => fleet.add(`m${String(i).padStart(2, "0")}`, i));
     const ledger = new CapacityLedger(fleet);
-    expect(ledger.settle().replanned).toBe(40);
+    expect((await ledger.settle()).replanned).toBe(40);
     // m00 holds the GPU, NPU and TPU, m01 the NUC's iGPU: deleting m00 moves m01 and m02 up, no further.
     const [m00, m01, m02] = keys as [string, string, string];
     fleet.byKey.delete(m00);
     ledger.touch(m00);
-    const { changed, replanned } = ledger.settle();
+    const { changed, replanned } = await ledger.settle();
     expect(changed.sort()).toEqual([m01, m02]);
     expect(replanned).toBeLessThanOrEqual(4);
     // Nothing touched: nothing replanned.
-    expect(ledger.settle()).toEqual({ changed: [], replanned: 0 });
+    expect(await ledger.settle()).toEqual({ changed: [], replanned: 0 });
     // A new model, the youngest, takes what is left without moving anyone.
     const late = fleet.add("late", 59);
     ledger.touch(late);
-    expect(ledger.settle()).toEqual({ changed: [], replanned: 1 });
+    expect(await ledger.settle()).toEqual({ changed: [], replanned: 1 });
   });
 
-  it("lets models share one device through a runtime that allows it, up to its model slots", () => {
+  it("lets models share one device through a runtime that allows it, up to its model slots", async () => {
     const fleet = new Fleet(referenceFleet(1), SHARED_TRT);
     const a = fleet.add("a", 1);
     const b = fleet.add("b", 2);
     const c = fleet.add("c", 3);
     const ledger = new CapacityLedger(fleet);
-    ledger.settle();
+    await ledger.settle();
     expect(placements(fleet, ledger, "jetson-orin")).toEqual({
       [a]: "nvidia-gpu trt-fp16 holder",
       [b]: "nvidia-gpu trt-fp16 sharer",
@@ -138,16 +139,16 @@ describe("the capacity ledger", () => {
     // The holder gone, the sharer holds the device and the third model takes the free slot.
     fleet.byKey.delete(a);
     ledger.touch(a);
-    expect(ledger.settle().changed.sort()).toEqual([b, c]);
+    expect((await ledger.settle()).changed.sort()).toEqual([b, c]);
     expect(placements(fleet, ledger, "jetson-orin")).toEqual({ [b]: "nvidia-gpu trt-fp16 holder", [c]: "nvidia-gpu trt-fp16 sharer" });
   });
 
-  it("accounts memory requests, and leaves a class unplaced when no accelerator has room", () => {
+  it("accounts memory requests, and leaves a class unplaced when no accelerator has room", async () => {
     const fleet = new Fleet([classNode("x86-cpu", 1)]);
     const spec = { resources: { requests: { memory: "3Gi" } } };
     const keys = ["a", "b", "c"].map((n, i) => fleet.add(n, i, spec));
     const ledger = new CapacityLedger(fleet);
-    ledger.settle();
+    await ledger.settle();
     expect(placements(fleet, ledger, "x86-cpu")).toEqual({
       [keys[0] as string]: "cpu onnx-fp32",
       [keys[1] as string]: "cpu onnx-fp32",
@@ -165,12 +166,9 @@ describe("the capacity ledger", () => {
     );
   });
 
-  it("after any sequence of changes holds what planning every model afresh gives", () => {
-    let seed = 7;
-    const random = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
+  it("after any sequence of changes holds what planning every model afresh gives", async () => {
+    const next = seededRandom(7);
+    const random = (n: number) => Math.floor(next() * n);
     const specs: Partial<EdgeModelSpec>[] = [
       {},
       { resources: { requests: { memory: "2Gi" } } },
@@ -179,17 +177,17 @@ describe("the capacity ledger", () => {
     ];
     const fleet = new Fleet(referenceFleet(2), SHARED_TRT);
     const ledger = new CapacityLedger(fleet);
-    ledger.settle();
-    for (let step = 0; step < 200; step++) {
+    await ledger.settle();
+    for (let step = 0; step < 120; step++) {
       const name = `m${random(12)}`;
       const key = `vision/${name}`;
       if (fleet.byKey.has(key) && random(3) === 0) fleet.byKey.delete(key);
       else fleet.add(name, random(60), specs[random(specs.length)]);
       ledger.touch(key);
       if (random(4) === 0) continue;
-      ledger.settle();
+      await ledger.settle();
       const fresh = new CapacityLedger(fleet);
-      fresh.settle();
+      await fresh.settle();
       for (const cls of ["jetson-orin", "intel-nuc", "rpi5-coral", "x86-cpu"]) {
         expect(placements(fleet, ledger, cls)).toEqual(placements(fleet, fresh, cls));
       }

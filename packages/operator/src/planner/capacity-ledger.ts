@@ -53,8 +53,11 @@ export class CapacityLedger {
   readonly #sensitive = new Map<string, Set<string>>();
   /** The same node list for every model that runs on the same nodes of a class. */
   readonly #nodeLists = new Map<string, readonly string[]>();
+  /** Plans made for models a reconcile is queued for (touched or changed), until it takes them. */
+  readonly #plans = new Map<string, { model: EdgeModel; plan: Plan }>();
   readonly #dirty = new Set<string>();
   #rebuild = true;
+  #settling: Promise<void> | undefined;
 
   constructor(source: LedgerSource) {
     this.#source = source;
@@ -78,76 +81,108 @@ export class CapacityLedger {
   /**
    * Brings the ledger in line with the caches. changed: the models, other than those touched, whose
    * placement changed because of others (a freed GPU taken, a device taken away), each needing a
-   * reconcile; replanned: how many models it planned to get there.
+   * reconcile; replanned: how many models it planned to get there. One settle runs at a time, and
+   * it yields to the event loop between plans (a first one plans every model: seconds at 10,000),
+   * so the leader's lease renewals and probes are never held up.
    */
-  settle(): { changed: string[]; replanned: number } {
-    const work: { order: string; key: string }[] = [];
-    const queued = new Set<string>();
-    const enqueue = (key: string, order: string) => {
-      if (queued.has(key)) return;
-      queued.add(key);
-      // Kept sorted newest first, so the oldest pops off the end.
-      let lo = 0;
-      let hi = work.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if ((work[mid]?.order ?? "") > order) lo = mid + 1;
-        else hi = mid;
-      }
-      work.splice(lo, 0, { order, key });
-    };
+  async settle(): Promise<{ changed: string[]; replanned: number }> {
+    while (this.#settling) await this.#settling;
+    if (!this.#rebuild && this.#dirty.size === 0) return { changed: [], replanned: 0 };
+    const run = this.#settle();
+    this.#settling = run.then(
+      () => {},
+      () => {},
+    );
+    try {
+      return await run;
+    } finally {
+      this.#settling = undefined;
+    }
+  }
+
+  async #settle(): Promise<{ changed: string[]; replanned: number }> {
+    const work = new OrderHeap();
+    const delta: Delta = new Map();
     let touched: Set<string>;
     if (this.#rebuild) {
       this.#rebuild = false;
       this.#dirty.clear();
-      this.#entries.clear();
-      this.#claims.clear();
-      this.#sensitive.clear();
-      this.#nodeLists.clear();
+      for (const store of [this.#entries, this.#claims, this.#sensitive, this.#nodeLists, this.#plans]) store.clear();
       const models = this.#source.models();
       touched = new Set(models.map(keyOf));
-      for (const m of models) enqueue(keyOf(m), orderOf(m));
+      for (const m of models) work.push(keyOf(m), orderOf(m));
     } else {
       touched = new Set(this.#dirty);
       this.#dirty.clear();
+      // Deleted and created again under the same name: it leaves its old place in the order first,
+      // every such model before any is queued (a queued model keeps the order it was queued with).
+      const recreated: [string, Entry][] = [];
+      for (const key of touched) {
+        const model = this.#source.model(key);
+        const before = this.#entries.get(key);
+        if (model && before && before.order !== orderOf(model)) recreated.push([key, before]);
+      }
+      for (const [key, before] of recreated) this.#forget(key, before);
+      for (const [key, before] of recreated) this.#propagate(key, before.order, before, undefined, delta, work);
       for (const key of touched) {
         const model = this.#source.model(key);
         const order = model ? orderOf(model) : this.#entries.get(key)?.order;
-        if (order !== undefined) enqueue(key, order);
+        if (order !== undefined) work.push(key, order);
       }
     }
-    const delta: Delta = new Map();
+    let touchedLeft = [...touched].filter((k) => work.has(k)).length;
     const changed: string[] = [];
     let replanned = 0;
     for (let next = work.pop(); next; next = work.pop()) {
       const { key, order } = next;
+      const isTouched = touched.has(key);
+      if (isTouched) touchedLeft--;
+      // Every later model's capacity is as it was: nothing after this one can change.
+      else if (delta.size === 0 && touchedLeft === 0) break;
       const before = this.#entries.get(key);
-      if (!touched.has(key) && !before?.sensitive.some((c) => c.nodes.some((n) => delta.has(n)))) continue;
-      const after = this.#replan(key, before);
-      replanned++;
-      if (!touched.has(key) && before?.signature !== after?.signature) changed.push(key);
-      const moved = movedClasses(before, after);
-      if (moved.size === 0) continue;
-      for (const c of before?.sensitive ?? []) if (moved.has(c.name)) addDelta(delta, c, key, -1);
-      for (const c of after?.sensitive ?? []) if (moved.has(c.name)) addDelta(delta, c, key, +1);
-      for (const cls of moved) {
-        for (const other of this.#sensitive.get(cls) ?? []) {
-          const o = this.#entries.get(other)?.order;
-          if (o !== undefined && o > order) enqueue(other, o);
-        }
-      }
+      if (!isTouched && !before?.sensitive.some((c) => c.nodes.some((n) => delta.has(n)))) continue;
+      if (++replanned % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+      const after = this.#replan(key, before, isTouched);
+      if (!isTouched && before?.signature !== after?.signature) changed.push(key);
+      this.#propagate(key, order, before, after, delta, work);
     }
     return { changed, replanned };
   }
 
-  /** What the models before this one take; call settle first. A model the ledger does not hold is planned alone. */
-  capacityFor(key: string): Capacity {
-    const order = this.#entries.get(key)?.order;
-    return order === undefined ? ALONE : this.#view(order);
+  /** Adds a model's change of claims to the delta, and queues the younger models on the classes it changed. */
+  #propagate(key: string, order: string, before: Entry | undefined, after: Entry | undefined, delta: Delta, work: OrderHeap): void {
+    const moved = movedClasses(before, after);
+    for (const c of before?.sensitive ?? []) if (moved.has(c.name)) addDelta(delta, c, key, -1);
+    for (const c of after?.sensitive ?? []) if (moved.has(c.name)) addDelta(delta, c, key, +1);
+    for (const cls of moved) {
+      for (const other of this.#sensitive.get(cls) ?? []) {
+        const o = this.#entries.get(other)?.order;
+        if (o !== undefined && o > order) work.push(other, o);
+      }
+    }
   }
 
-  #view(order: string): Capacity {
-    const older = (node: string) => (this.#claims.get(node) ?? []).filter((c) => c.order < order);
+  /**
+   * The plan the last settle made for the model, once, when it was made from this very object
+   * (the cache replaces an object that changes): the reconcile it queued need not plan again.
+   */
+  takePlan(key: string, model: EdgeModel): Plan | undefined {
+    const made = this.#plans.get(key);
+    this.#plans.delete(key);
+    return made?.model === model ? made.plan : undefined;
+  }
+
+  /**
+   * What the models before this one take, as of now: later settles do not change it (a node's
+   * claims are replaced, never edited). Call settle first; a model the ledger does not hold is planned alone.
+   */
+  capacityFor(key: string): Capacity {
+    const order = this.#entries.get(key)?.order;
+    return order === undefined ? ALONE : this.#view(order, new Map(this.#claims));
+  }
+
+  #view(order: string, claims: ReadonlyMap<string, readonly NodeClaim[]> = this.#claims): Capacity {
+    const older = (node: string) => (claims.get(node) ?? []).filter((c) => c.order < order);
     return {
       taken: (node, resource) => older(node).reduce((sum, c) => sum + (c.claim.resources[resource] ?? 0), 0),
       freeSlots: (node, group, maxModels) =>
@@ -163,17 +198,21 @@ export class CapacityLedger {
     };
   }
 
-  #replan(key: string, before: Entry | undefined): Entry | undefined {
+  #replan(key: string, before: Entry | undefined, touched: boolean): Entry | undefined {
     if (before) this.#forget(key, before);
+    this.#plans.delete(key);
     const model = this.#source.model(key);
     if (!model || model.metadata.deletionTimestamp) return undefined;
     const order = orderOf(model);
     const result = plan({ model, runtimes: this.#source.runtimes(), nodes: this.#source.nodes(), capacity: this.#view(order) });
     const entry: Entry = { order, signature: signature(result), sensitive: [] };
+    if (touched || before?.signature !== entry.signature) this.#plans.set(key, { model, plan: result });
     for (const c of result.classes) {
+      // Shared with every plan of the same nodes: a cold start holds 10,000 plans until their reconciles take them.
+      c.nodes = this.#intern(c.nodes);
       const claim = c.placed && claimsAnything(c.choice.claim) ? c.choice.claim : undefined;
       if (!claim && !c.capacityLimited) continue;
-      const nodes = this.#intern(c.nodes);
+      const nodes = c.nodes;
       entry.sensitive.push({ name: c.hardwareClass, nodes, claim });
       const models = this.#sensitive.get(c.hardwareClass) ?? new Set<string>();
       this.#sensitive.set(c.hardwareClass, models.add(key));
@@ -231,6 +270,51 @@ function addDelta(delta: Delta, c: SensitiveClass, key: string, sign: 1 | -1): v
     }
     if (node.size) delta.set(n, node);
     else delta.delete(n);
+  }
+}
+
+/** Plans between two yields to the event loop: about 25 ms at 1.5 ms per plan on 500 nodes. */
+const YIELD_EVERY = 16;
+
+/** Models to plan, oldest first; a model pushed twice is planned once. */
+class OrderHeap {
+  readonly #items: { key: string; order: string }[] = [];
+  readonly #seen = new Set<string>();
+
+  has(key: string): boolean {
+    return this.#seen.has(key);
+  }
+
+  push(key: string, order: string): void {
+    if (this.#seen.has(key)) return;
+    this.#seen.add(key);
+    const items = this.#items;
+    items.push({ key, order });
+    for (let i = items.length - 1; i > 0; ) {
+      const parent = (i - 1) >> 1;
+      if ((items[parent] as { order: string }).order <= order) break;
+      [items[i], items[parent]] = [items[parent] as { key: string; order: string }, items[i] as { key: string; order: string }];
+      i = parent;
+    }
+  }
+
+  pop(): { key: string; order: string } | undefined {
+    const items = this.#items;
+    const top = items[0];
+    const last = items.pop();
+    if (!top || !last || items.length === 0) return top;
+    items[0] = last;
+    for (let i = 0; ; ) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let least = i;
+      if (l < items.length && (items[l]?.order ?? "") < (items[least]?.order ?? "")) least = l;
+      if (r < items.length && (items[r]?.order ?? "") < (items[least]?.order ?? "")) least = r;
+      if (least === i) break;
+      [items[i], items[least]] = [items[least] as { key: string; order: string }, items[i] as { key: string; order: string }];
+      i = least;
+    }
+    return top;
   }
 }
 

@@ -19,7 +19,7 @@ interface ClassPlanBase {
   /** Whether the class is the nodes' edgefleet.io/hardware-class label (else derived from their hardware). */
   labelled: boolean;
   /** Nodes of the class the model targets, sorted by name. */
-  nodes: string[];
+  nodes: readonly string[];
   /** Whether older models' placements ruled out an option the class would otherwise have taken (or could take). */
   capacityLimited: boolean;
 }
