@@ -138,8 +138,9 @@ export class EdgeModelController {
       rollouts,
       fieldManager: options.fieldManager,
       ledger: this.#ledger,
-      affected: (keys) => {
-        for (const key of keys) this.#add(key);
+      settled: ({ changed, replanned }) => {
+        for (const key of changed) this.#add(key);
+        if (replanned) metrics.placement.capacityReplans(replanned);
       },
       forget: (namespace, name) => {
         metrics.rollouts.forget(namespace, name);

@@ -57,8 +57,8 @@ export interface ReconcilerOptions {
   planned?: (namespace: string, name: string, plan: Plan) => void;
   /** Who gets the fleet's accelerators and memory, in model order; settled at the start of each reconcile. */
   ledger: CapacityLedger;
-  /** Called with the models whose placement changed because of another model's, to queue them. */
-  affected?: (keys: readonly string[]) => void;
+  /** Called after each settle of the ledger: changed are the models another model's change moved, to queue. */
+  settled?: (result: { changed: readonly string[]; replanned: number }) => void;
   /** Its wall clock is the reconcile's now: condition transitions and rollout step times. */
   clock?: Clock;
 }
@@ -83,13 +83,12 @@ export class Reconciler {
   readonly #writtenOver = new Map<string, string>();
 
   constructor(options: ReconcilerOptions) {
-    this.#o = { clock: systemClock, forget: () => {}, planned: () => {}, affected: () => {}, ...options };
+    this.#o = { clock: systemClock, forget: () => {}, planned: () => {}, settled: () => {}, ...options };
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
     // First, so a deleted model's freed accelerators go to the next models in line.
-    const { changed } = await this.#o.ledger.settle();
-    if (changed.length) this.#o.affected(changed);
+    this.#o.settled(await this.#o.ledger.settle());
     const model = this.#o.caches.models.get(key);
     if (!model) {
       const { namespace, name } = splitKey(key);
