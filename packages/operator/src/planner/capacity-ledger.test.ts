@@ -4,8 +4,9 @@ import { seededRandom } from "@edgefleet/kit";
 import type { V1Node } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { classNode, referenceFleet } from "../testing/fleet.js";
-import { CapacityLedger, type LedgerSource } from "./capacity-ledger.js";
-import { type PlacedClass, plan } from "./plan.js";
+import { sharingTensorRt } from "../testing/runtimes.js";
+import { CapacityLedger, type LedgerSource, orderOf } from "./capacity-ledger.js";
+import { type ClassPlan, type PlacedClass, plan } from "./plan.js";
 
 /** The caches, as plain maps the test edits. */
 class Fleet implements LedgerSource {
@@ -27,14 +28,18 @@ class Fleet implements LedgerSource {
   }
 }
 
+/** The model's plan for one class, with what the ledger says older models take. */
+function classPlan(fleet: Fleet, ledger: CapacityLedger, key: string, cls: string): ClassPlan | undefined {
+  const model = fleet.byKey.get(key) as EdgeModel;
+  const { classes } = plan({ model, runtimes: fleet.runtimes(), nodes: fleet.nodes(), capacity: ledger.capacityFor(key) });
+  return classes.find((x) => x.hardwareClass === cls);
+}
+
 /** Where each model runs on one class, as the ledger's capacity lets it: "accelerator variant [role]". */
 function placements(fleet: Fleet, ledger: CapacityLedger, cls: string): Record<string, string> {
   return Object.fromEntries(
     [...fleet.byKey.keys()].sort().map((key) => {
-      const model = fleet.byKey.get(key) as EdgeModel;
-      const c = plan({ model, runtimes: fleet.runtimes(), nodes: fleet.nodes(), capacity: ledger.capacityFor(key) }).classes.find(
-        (x) => x.hardwareClass === cls,
-      );
+      const c = classPlan(fleet, ledger, key, cls);
       if (!c?.placed) return [key, c ? "unplaced" : "absent"];
       const role = c.choice.claim.sharing?.role;
       return [key, `${c.choice.accelerator} ${c.choice.variant.name}${role ? ` ${role}` : ""}`];
@@ -43,19 +48,12 @@ function placements(fleet: Fleet, ledger: CapacityLedger, cls: string): Record<s
 }
 
 function placedOn(fleet: Fleet, ledger: CapacityLedger, key: string, cls: string): PlacedClass {
-  const model = fleet.byKey.get(key) as EdgeModel;
-  const c = plan({ model, runtimes: fleet.runtimes(), nodes: fleet.nodes(), capacity: ledger.capacityFor(key) }).classes.find(
-    (x) => x.hardwareClass === cls,
-  );
+  const c = classPlan(fleet, ledger, key, cls);
   if (!c?.placed) throw new Error(`${key} is not placed on ${cls}`);
   return c;
 }
 
-const SHARED_TRT: EdgeRuntime[] = DEFAULT_RUNTIMES.map((r) =>
-  r.metadata.name === "tensorrt"
-    ? { ...r, spec: { ...r.spec, accelerators: [{ kind: "nvidia-gpu", resources: { "nvidia.com/gpu": 1 }, sharing: { maxModels: 2 } }] } }
-    : r,
-);
+const SHARED_TRT = sharingTensorRt(2);
 
 describe("the capacity ledger", () => {
   it("gives a node's one GPU to the oldest model; the next falls back to its CPU saying why", async () => {
@@ -76,13 +74,15 @@ describe("the capacity ledger", () => {
     expect(placements(fleet, ledger, "rpi5-coral")).toEqual({ [a]: "edgetpu tflite-int8", [b]: "cpu onnx-fp32" });
   });
 
-  it("breaks ties in creation time by namespace/name", async () => {
+  it("breaks ties in creation time by namespace/name, numbers in names compared as numbers", async () => {
     const fleet = new Fleet();
     const z = fleet.add("z", 1);
     const y = fleet.add("y", 1);
     const ledger = new CapacityLedger(fleet);
     await ledger.settle();
     expect(placements(fleet, ledger, "jetson-orin")).toEqual({ [y]: "nvidia-gpu trt-fp16", [z]: "cpu onnx-fp32" });
+    const order = (name: string) => orderOf({ ...edgeModel({}, name), metadata: { name, namespace: "vision" } });
+    expect([order("m10"), order("m9"), order("m100"), order("a")].sort()).toEqual([order("a"), order("m9"), order("m10"), order("m100")]);
   });
 
   it("moves the next model in line onto a GPU its holder freed, and reports it as changed", async () => {
@@ -154,12 +154,7 @@ describe("the capacity ledger", () => {
       [keys[1] as string]: "cpu onnx-fp32",
       [keys[2] as string]: "unplaced",
     });
-    const c = plan({
-      model: fleet.byKey.get(keys[2] as string) as EdgeModel,
-      runtimes: fleet.runtimes(),
-      nodes: fleet.nodes(),
-      capacity: ledger.capacityFor(keys[2] as string),
-    }).classes[0];
+    const c = classPlan(fleet, ledger, keys[2] as string, "x86-cpu");
     expect(c).toMatchObject({ placed: false, capacityLimited: true });
     expect(c?.placed === false && c.reason).toContain(
       "needs 3072Mi memory on node x86-cpu-0001, where older models' placements take 6144Mi of 8192Mi",

@@ -322,12 +322,20 @@ function keyOf(model: EdgeModel): string {
   return `${model.metadata.namespace ?? ""}/${model.metadata.name ?? ""}`;
 }
 
-/** Creation time, then namespace/name: the order in which models get what the fleet has. */
+/**
+ * Creation time, then namespace/name: the order in which models get what the fleet has. Numbers
+ * in names compare as numbers (model-9 before model-10): creation times have one-second
+ * resolution, and models created in a burst are usually numbered in the order they were created,
+ * so a model created later in the same second does not take what an earlier one was given.
+ */
 export function orderOf(model: EdgeModel): string {
   const created = model.metadata.creationTimestamp as unknown;
   const time = created instanceof Date ? created.toISOString().replace(/\.\d{3}Z$/, "Z") : String(created ?? "");
-  return `${time} ${keyOf(model)}`;
+  return `${time} ${keyOf(model).replace(/\d+/g, (digits) => digits.padStart(NUMBER_WIDTH, "0"))}`;
 }
+
+/** Digits a number in a name is padded to for ordering; longer numbers still order by their digits. */
+const NUMBER_WIDTH = 12;
 
 /** What of a plan capacity can change, hashed: the choice, its claim and sharing, and the reasons. */
 function signature(p: Plan): string {

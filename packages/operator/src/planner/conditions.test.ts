@@ -2,6 +2,7 @@ import { DEFAULT_RUNTIMES, edgeModel, variant } from "@edgefleet/api";
 import type { V1DaemonSet, V1DaemonSetStatus } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { referenceFleet } from "../testing/fleet.js";
+import { sharingTensorRt } from "../testing/runtimes.js";
 import { conditionsFor, observeDaemonSet, type WorkloadObservation } from "./conditions.js";
 import { plan } from "./plan.js";
 
@@ -39,17 +40,7 @@ describe("conditionsFor", () => {
       Stalled: "True InsufficientCapacity",
     });
 
-    const sharing = DEFAULT_RUNTIMES.map((r) =>
-      r.metadata.name === "tensorrt"
-        ? {
-            ...r,
-            spec: {
-              ...r.spec,
-              accelerators: [{ kind: "nvidia-gpu" as const, resources: { "nvidia.com/gpu": 1 }, sharing: { maxModels: 2 } }],
-            },
-          }
-        : r,
-    );
+    const sharing = sharingTensorRt(2);
     const seat = { taken: () => 1, freeSlots: () => 1, members: () => ["vision/older"] };
     const shared = plan({ model: gpuOnly, runtimes: sharing, nodes, capacity: seat });
     const { conditions, placements } = conditionsFor({ plan: shared, workloads: [rolledOut("jetson-orin")], generation: 1, now });

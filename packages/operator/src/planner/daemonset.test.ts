@@ -2,6 +2,7 @@ import { ARTIFACT_CACHE_DIR, DEFAULT_RUNTIMES, edgeModel, SHA256, VISION_VARIANT
 import { describe, expect, it } from "vitest";
 import { desiredWorkloads } from "../rollout/workloads.js";
 import { classNode, referenceFleet } from "../testing/fleet.js";
+import { sharingTensorRt } from "../testing/runtimes.js";
 import { desiredDaemonSet, namedNodes } from "./daemonset.js";
 import { plan } from "./plan.js";
 
@@ -85,17 +86,7 @@ describe("the DaemonSets of a model not in a rollout", () => {
   });
 
   it("requests no accelerator resources for a model that shares a device an older model's pods hold", () => {
-    const shared = runtimes.map((r) =>
-      r.metadata.name === "tensorrt"
-        ? {
-            ...r,
-            spec: {
-              ...r.spec,
-              accelerators: [{ kind: "nvidia-gpu" as const, resources: { "nvidia.com/gpu": 1 }, sharing: { maxModels: 4 } }],
-            },
-          }
-        : r,
-    );
+    const shared = sharingTensorRt(4);
     const model = edgeModel({ resources: { requests: { memory: "1Gi" } } });
     const holderSeat = { taken: () => 0, freeSlots: () => 3, members: () => ["vision/older"] };
     const p = plan({ model, runtimes: shared, nodes: referenceFleet(1), capacity: holderSeat });
