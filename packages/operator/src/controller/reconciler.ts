@@ -120,9 +120,8 @@ export class Reconciler {
     const { action, invalid } = parseAction(annotation);
     const cached = caches.daemonSets.byIndex(key);
     const revisions = caches.revisions.byIndex(key);
+    const { capacity, plan: targetPlan } = await this.#o.ledger.placementFor(key, model);
     const stableFromWorkloads = await this.#stableFromWorkloads(model, revisions);
-    const capacity = this.#o.ledger.capacityFor(key);
-    const targetPlan = this.#o.ledger.takePlan(key, model);
     const statusInput = { generation, previous: model.status?.conditions ?? [], now };
     let status: EdgeModelStatus;
     let events: EventNote[] = [];

@@ -161,6 +161,30 @@ describe("the capacity ledger", () => {
     );
   });
 
+  it("hands a reconcile its capacity only once no settle is under way, with the plan made from the same object", async () => {
+    const fleet = new Fleet();
+    const keys = Array.from({ length: 40 }, (_, i) => fleet.add(`m${i}`, i));
+    const ledger = new CapacityLedger(fleet);
+    const last = keys[39] as string;
+    const model = fleet.byKey.get(last) as EdgeModel;
+    // The settle yields every few plans; the reconcile asking meanwhile waits for the end of it.
+    const [, placement] = await Promise.all([ledger.settle(), ledger.placementFor(last, model)]);
+    expect(placement.capacity.taken("jetson-orin-0001", "nvidia.com/gpu")).toBe(1);
+    expect(placement.plan?.classes.find((c) => c.hardwareClass === "jetson-orin")).toMatchObject({ choice: { accelerator: "cpu" } });
+    // Taken once; a changed object gets none.
+    expect((await ledger.placementFor(last, model)).plan).toBeUndefined();
+  });
+
+  it("starts over after a settle cut short by a plan that threw", async () => {
+    const fleet = new Fleet([...referenceFleet(1), { metadata: {} }]);
+    const a = fleet.add("a", 1);
+    const ledger = new CapacityLedger(fleet);
+    await expect(ledger.settle()).rejects.toThrow("a Node without metadata.name cannot be planned for");
+    fleet.nodeList = referenceFleet(1);
+    expect((await ledger.settle()).replanned).toBe(1);
+    expect(placements(fleet, ledger, "jetson-orin")).toEqual({ [a]: "nvidia-gpu trt-fp16" });
+  });
+
   it("after any sequence of changes holds what planning every model afresh gives", async () => {
     const next = seededRandom(7);
     const random = (n: number) => Math.floor(next() * n);

@@ -88,7 +88,11 @@ export class CapacityLedger {
   async settle(): Promise<{ changed: string[]; replanned: number }> {
     while (this.#settling) await this.#settling;
     if (!this.#rebuild && this.#dirty.size === 0) return { changed: [], replanned: 0 };
-    const run = this.#settle();
+    // A settle cut short (a plan threw) leaves the ledger half-updated: the next one starts over.
+    const run = this.#settle().catch((err: unknown) => {
+      this.#rebuild = true;
+      throw err;
+    });
     this.#settling = run.then(
       () => {},
       () => {},
@@ -163,13 +167,17 @@ export class CapacityLedger {
   }
 
   /**
-   * The plan the last settle made for the model, once, when it was made from this very object
-   * (the cache replaces an object that changes): the reconcile it queued need not plan again.
+   * For a reconcile: what the models before this one take, read once no settle is under way (one
+   * yields midway, when older models are replanned and younger ones not yet), and the plan the
+   * last settle made for the model, once, when made from this very object (the cache replaces an
+   * object that changes), so the reconcile it queued need not plan again.
    */
-  takePlan(key: string, model: EdgeModel): Plan | undefined {
+  async placementFor(key: string, model: EdgeModel): Promise<{ capacity: Capacity; plan?: Plan }> {
+    while (this.#settling) await this.#settling;
     const made = this.#plans.get(key);
     this.#plans.delete(key);
-    return made?.model === model ? made.plan : undefined;
+    const capacity = this.capacityFor(key);
+    return made?.model === model ? { capacity, plan: made.plan } : { capacity };
   }
 
   /**
