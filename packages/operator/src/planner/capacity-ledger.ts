@@ -68,14 +68,9 @@ export class CapacityLedger {
     this.#dirty.add(key);
   }
 
-  /** The runtimes changed, or the caches were relisted: replan every model at the next settle. */
+  /** The runtimes changed, or this instance took the lead: replan every model at the next settle. */
   touchAll(): void {
     this.#rebuild = true;
-  }
-
-  /** How many models the ledger holds, for tests and metrics. */
-  get size(): number {
-    return this.#entries.size;
   }
 
   /**
@@ -246,6 +241,8 @@ export class CapacityLedger {
   }
 
   #intern(nodes: readonly string[]): readonly string[] {
+    // Lists of nodes long gone pile up as the fleet churns: start afresh now and then (lists in use stay with their holders).
+    if (this.#nodeLists.size > MAX_NODE_LISTS) this.#nodeLists.clear();
     const id = nodes.join("\n");
     const list = this.#nodeLists.get(id) ?? nodes;
     this.#nodeLists.set(id, list);
@@ -280,6 +277,9 @@ function addDelta(delta: Delta, c: SensitiveClass, key: string, sign: 1 | -1): v
     else delta.delete(n);
   }
 }
+
+/** Distinct node lists interned before the table starts afresh: selectors × classes × limits in use, with room. */
+const MAX_NODE_LISTS = 10_000;
 
 /** Plans between two yields to the event loop: about 25 ms at 1.5 ms per plan on 500 nodes. */
 const YIELD_EVERY = 16;
