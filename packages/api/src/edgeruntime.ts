@@ -51,7 +51,16 @@ const AcceleratorBindingSchema = Type.Object(
       ),
     ),
   },
-  { description: "An accelerator the runtime can use, and what using it takes." },
+  {
+    description: "An accelerator the runtime can use, and what using it takes.",
+    "x-kubernetes-validations": [
+      cel(
+        "!has(self.sharing) || has(self.resources)",
+        "accelerators[].sharing needs resources: the device the first model's pods request and later models share",
+        ".sharing",
+      ),
+    ],
+  },
 );
 
 const EnvVarSchema = Type.Object(
