@@ -86,7 +86,7 @@ describe("capacity-aware placement", () => {
     // Created in name order: the same second (or a later one) orders them a, b, c.
     for (const name of ["a", "b", "c"]) await models.create(name, SPEC);
     const placed = await placedAs({
-      a: "nvidia-gpu trt-fp32 holder with []",
+      a: `nvidia-gpu trt-fp32 holder with [${ns}/b]`,
       b: `nvidia-gpu trt-fp32 sharer with [${ns}/a]`,
       c: "cpu onnx-fp32",
     });
@@ -107,7 +107,7 @@ describe("capacity-aware placement", () => {
 
   it("gives the freed device to the next models in line when its holder is deleted", async () => {
     await models.delete("a");
-    await placedAs({ b: "nvidia-gpu trt-fp32 holder with []", c: `nvidia-gpu trt-fp32 sharer with [${ns}/b]` });
+    await placedAs({ b: `nvidia-gpu trt-fp32 holder with [${ns}/c]`, c: `nvidia-gpu trt-fp32 sharer with [${ns}/b]` });
     const c = await models.get("c");
     expect(condition(c, "Degraded")).toMatchObject({ status: "False", reason: "AllClassesPlaced" });
     await eventually("b's DaemonSet requests the GPU, c's does not", async () =>
@@ -132,6 +132,6 @@ describe("capacity-aware placement", () => {
     // Anything a reconcile sends leaves before it counts as done; a second look catches late Events.
     await new Promise((r) => setTimeout(r, 1000));
     expect(await writes(op)).toEqual({ POST: 0, PATCH: 0, DELETE: 0 });
-    await placedAs({ b: "nvidia-gpu trt-fp32 holder with []", c: `nvidia-gpu trt-fp32 sharer with [${ns}/b]` });
+    await placedAs({ b: `nvidia-gpu trt-fp32 holder with [${ns}/c]`, c: `nvidia-gpu trt-fp32 sharer with [${ns}/b]` });
   });
 });

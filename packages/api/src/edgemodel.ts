@@ -366,7 +366,7 @@ const PlacementStatusSchema = Type.Object(
           with: Type.Array(Type.String({ maxLength: 317, description: "An EdgeModel, as namespace/name." }), {
             maxItems: 64,
             "x-kubernetes-list-type": "set",
-            description: "Models placed before this one whose pods use the same devices: the holder and the sharers before this one.",
+            description: "The other models whose pods use the same devices (the holder's included), oldest first.",
           }),
         },
         { description: "How the class shares its devices with other models, when its runtime's accelerator allows sharing." },

@@ -134,6 +134,7 @@ describe("the capacity ledger", () => {
     });
     const sharer = placedOn(fleet, ledger, b, "jetson-orin");
     expect(sharer.choice.sharedWith).toEqual([a]);
+    expect(placedOn(fleet, ledger, a, "jetson-orin").choice.sharedWith).toEqual([b]);
     expect(sharer.choice.claim.resources).toEqual({});
     expect(placedOn(fleet, ledger, a, "jetson-orin").choice.claim.resources).toEqual({ "nvidia.com/gpu": 1 });
     // The holder gone, the sharer holds the device and the third model takes the free slot.
@@ -141,6 +142,21 @@ describe("the capacity ledger", () => {
     ledger.touch(a);
     expect((await ledger.settle()).changed.sort()).toEqual([b, c]);
     expect(placements(fleet, ledger, "jetson-orin")).toEqual({ [b]: "nvidia-gpu trt-fp16 holder", [c]: "nvidia-gpu trt-fp16 sharer" });
+    expect(placedOn(fleet, ledger, b, "jetson-orin").choice.sharedWith).toEqual([c]);
+  });
+
+  it("queues the models already on a device when another joins it, so their status names it too", async () => {
+    const fleet = new Fleet(referenceFleet(1), SHARED_TRT);
+    const a = fleet.add("a", 1);
+    const ledger = new CapacityLedger(fleet);
+    await ledger.settle();
+    const b = fleet.add("b", 2);
+    ledger.touch(b);
+    expect((await ledger.settle()).changed).toEqual([a]);
+    expect(placedOn(fleet, ledger, a, "jetson-orin").choice).toMatchObject({ claim: { sharing: { role: "holder" } }, sharedWith: [b] });
+    // The plan the first settle made for a's reconcile, planned before b existed, names b as of now.
+    const { plan: made } = await ledger.placementFor(a, fleet.byKey.get(a) as EdgeModel);
+    expect(made?.classes.find((c) => c.hardwareClass === "jetson-orin")).toMatchObject({ choice: { sharedWith: [b] } });
   });
 
   it("accounts memory requests, and leaves a class unplaced when no accelerator has room", async () => {

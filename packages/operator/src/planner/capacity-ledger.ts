@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { EdgeModel, EdgeRuntime } from "@edgefleet/api";
 import type { V1Node } from "@kubernetes/client-node";
-import { ALONE, type Capacity, type Claim, claimsAnything } from "./capacity.js";
+import { ALONE, type Capacity, type Claim, claimsAnything, coMembers } from "./capacity.js";
 import { type ClassPlan, type Plan, plan } from "./plan.js";
 
 /** Where the ledger reads the fleet: the controller's caches. */
@@ -130,7 +130,7 @@ export class CapacityLedger {
       }
     }
     let touchedLeft = [...touched].filter((k) => work.has(k)).length;
-    const changed: string[] = [];
+    const changed = new Set<string>();
     let replanned = 0;
     for (let next = work.pop(); next; next = work.pop()) {
       const { key, order } = next;
@@ -142,23 +142,40 @@ export class CapacityLedger {
       if (!isTouched && !before?.sensitive.some((c) => c.nodes.some((n) => delta.has(n)))) continue;
       if (++replanned % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
       const after = this.#replan(key, before, isTouched);
-      if (!isTouched && before?.signature !== after?.signature) changed.push(key);
-      this.#propagate(key, order, before, after, delta, work);
+      if (!isTouched && before?.signature !== after?.signature) changed.add(key);
+      // Whoever shares a device this model joined or left says so in its status: a reconcile each.
+      for (const other of this.#propagate(key, order, before, after, delta, work)) if (!touched.has(other)) changed.add(other);
     }
-    return { changed, replanned };
+    return { changed: [...changed], replanned };
   }
 
-  /** Adds a model's change of claims to the delta, and queues the younger models on the classes it changed. */
-  #propagate(key: string, order: string, before: Entry | undefined, after: Entry | undefined, delta: Delta, work: OrderHeap): void {
+  /**
+   * Adds a model's change of claims to the delta, and queues the younger models on the classes it
+   * changed. Returns the models sharing devices the model joined or left.
+   */
+  #propagate(key: string, order: string, before: Entry | undefined, after: Entry | undefined, delta: Delta, work: OrderHeap): string[] {
     const moved = movedClasses(before, after);
-    for (const c of before?.sensitive ?? []) if (moved.has(c.name)) addDelta(delta, c, key, -1);
-    for (const c of after?.sensitive ?? []) if (moved.has(c.name)) addDelta(delta, c, key, +1);
+    const sharedWith = new Set<string>();
+    for (const [entry, sign] of [
+      [before, -1],
+      [after, +1],
+    ] as const) {
+      for (const c of entry?.sensitive ?? []) {
+        if (!moved.has(c.name)) continue;
+        addDelta(delta, c, key, sign);
+        const group = c.claim?.sharing?.group;
+        if (group)
+          for (const n of c.nodes) for (const x of this.#claims.get(n) ?? []) if (x.claim.sharing?.group === group) sharedWith.add(x.key);
+      }
+    }
+    sharedWith.delete(key);
     for (const cls of moved) {
       for (const other of this.#sensitive.get(cls) ?? []) {
         const o = this.#entries.get(other)?.order;
         if (o !== undefined && o > order) work.push(other, o);
       }
     }
+    return [...sharedWith];
   }
 
   /**
@@ -172,19 +189,27 @@ export class CapacityLedger {
     const made = this.#plans.get(key);
     this.#plans.delete(key);
     const capacity = this.capacityFor(key);
-    return made?.model === model ? { capacity, plan: made.plan } : { capacity };
+    if (made?.model !== model) return { capacity };
+    // The ledger plans without co-members (a younger one is not planned yet): status reads them now.
+    const classes = made.plan.classes.map((c) => {
+      const group = c.placed ? c.choice.claim.sharing?.group : undefined;
+      return c.placed && group ? { ...c, choice: { ...c.choice, sharedWith: coMembers(capacity, c.nodes, group) } } : c;
+    });
+    return { capacity, plan: { classes } };
   }
 
   /**
-   * What the models before this one take, as of now: later settles do not change it (a node's
-   * claims are replaced, never edited). Call settle first; a model the ledger does not hold is planned alone.
+   * What the models before this one take, and who shares devices with it, as of now: later settles
+   * do not change it (a node's claims are replaced, never edited). Call settle first; a model the
+   * ledger does not hold is planned alone.
    */
   capacityFor(key: string): Capacity {
     const order = this.#entries.get(key)?.order;
-    return order === undefined ? ALONE : this.#view(order, new Map(this.#claims));
+    return order === undefined ? ALONE : this.#view(order, new Map(this.#claims), key);
   }
 
-  #view(order: string, claims: ReadonlyMap<string, readonly NodeClaim[]> = this.#claims): Capacity {
+  /** self: the model whose co-members the view names; without one (while planning) it names none. */
+  #view(order: string, claims: ReadonlyMap<string, readonly NodeClaim[]> = this.#claims, self?: string): Capacity {
     const older = (node: string) => (claims.get(node) ?? []).filter((c) => c.order < order);
     return {
       taken: (node, resource) => older(node).reduce((sum, c) => sum + (c.claim.resources[resource] ?? 0), 0),
@@ -194,10 +219,12 @@ export class CapacityLedger {
           return n + (c.claim.sharing.role === "holder" ? maxModels - 1 : -1);
         }, 0),
       members: (node, group) =>
-        older(node)
-          .filter((c) => c.claim.sharing?.group === group)
-          .sort((a, b) => (a.order < b.order ? -1 : 1))
-          .map((c) => c.key),
+        self === undefined
+          ? []
+          : (claims.get(node) ?? [])
+              .filter((c) => c.key !== self && c.claim.sharing?.group === group)
+              .sort((a, b) => (a.order < b.order ? -1 : 1))
+              .map((c) => c.key),
     };
   }
 
@@ -349,15 +376,7 @@ const NUMBER_WIDTH = 12;
 function signature(p: Plan): string {
   const summary = p.classes.map((c: ClassPlan) =>
     c.placed
-      ? [
-          c.hardwareClass,
-          c.choice.variant.name,
-          c.choice.runtime.metadata.name,
-          c.choice.accelerator,
-          c.choice.claim,
-          c.choice.sharedWith,
-          c.passedOver,
-        ]
+      ? [c.hardwareClass, c.choice.variant.name, c.choice.runtime.metadata.name, c.choice.accelerator, c.choice.claim, c.passedOver]
       : [c.hardwareClass, c.reason],
   );
   return createHash("sha1").update(JSON.stringify(summary)).digest("base64");

@@ -20,7 +20,10 @@ export interface Capacity {
   taken(node: string, resource: string): number;
   /** Model slots left on the node's devices of a sharing group: maxModels − 1 per holder, less one per sharer. */
   freeSlots(node: string, group: string, maxModels: number): number;
-  /** The models (namespace/name) in a sharing group on the node, in order. */
+  /**
+   * The other models (namespace/name) in a sharing group on the node, older and younger, in order:
+   * for status only (what a reconcile reads; while the ledger plans, none), never for the choice.
+   */
   members(node: string, group: string): string[];
 }
 
@@ -51,4 +54,9 @@ export function sharingGroup(runtime: string, accelerator: string): string {
 /** Whether a claim takes anything: a model taking nothing can neither block nor be blocked by others. */
 export function claimsAnything(claim: Claim | undefined): claim is Claim {
   return !!claim && (claim.sharing !== undefined || Object.values(claim.resources).some((v) => v > 0));
+}
+
+/** The other models using the devices of a sharing group on any of the nodes, in order, for status. */
+export function coMembers(capacity: Capacity, nodes: readonly string[], group: string): string[] {
+  return [...new Set(nodes.flatMap((n) => capacity.members(n, group)))];
 }

@@ -1,5 +1,5 @@
 import type { Accelerator, AcceleratorBinding, EdgeRuntime, ModelVariant } from "@edgefleet/api";
-import { type Capacity, type Claim, MEMORY, sharingGroup } from "./capacity.js";
+import { type Capacity, type Claim, coMembers, MEMORY, sharingGroup } from "./capacity.js";
 import type { SharedCapabilities } from "./hardware-classes.js";
 import type { NodeCapabilities } from "./node-capabilities.js";
 import { parseQuantity } from "./quantity.js";
@@ -13,7 +13,7 @@ export interface Choice {
   binding: AcceleratorBinding;
   /** What the choice takes on each of the class's nodes; the DaemonSet requests its resources. */
   claim: Claim;
-  /** For a sharer: the models (namespace/name) already using the devices it shares, in order. */
+  /** On a sharing binding: the other models (namespace/name) using the same devices, in order. */
   sharedWith: string[];
 }
 
@@ -155,10 +155,16 @@ function claimOn(runtime: EdgeRuntime, binding: AcceleratorBinding, accelerator:
   const memoryClaim: Record<string, number> = memory > 0 ? { [MEMORY]: memory } : {};
   const sharing = binding.sharing;
   const group = sharing ? sharingGroup(name(runtime), accelerator) : undefined;
+  const sharedWith = group
+    ? coMembers(
+        capacity,
+        nodes.map((n) => n.name),
+        group,
+      )
+    : [];
   if (group && sharing && nodes.every((n) => capacity.freeSlots(n.name, group, sharing.maxModels) >= 1)) {
     const short = shortage(nodes, memoryClaim, capacity);
     if (short) return { kind: "full", problem: short };
-    const sharedWith = [...new Set(nodes.flatMap((n) => capacity.members(n.name, group)))];
     return { kind: "fits", binding, claim: { resources: memoryClaim, sharing: { group, role: "sharer" } }, sharedWith };
   }
   const resources: Record<string, number> = { ...memoryClaim };
@@ -167,7 +173,7 @@ function claimOn(runtime: EdgeRuntime, binding: AcceleratorBinding, accelerator:
   }
   const short = shortage(nodes, resources, capacity);
   if (short) return { kind: "full", problem: short };
-  return { kind: "fits", binding, claim: { resources, ...(group ? { sharing: { group, role: "holder" } } : {}) }, sharedWith: [] };
+  return { kind: "fits", binding, claim: { resources, ...(group ? { sharing: { group, role: "holder" } } : {}) }, sharedWith };
 }
 
 /** Which resource the first node short of one lacks; a node that reports none of a resource is not accounted. */
