@@ -160,4 +160,20 @@ describe("the EdgeRuntime CRD", () => {
     expect(res.body.message).toContain("spec.env[0].name");
     expect(res.body.message).toContain("env names starting with EDGEFLEET_ are reserved for the operator");
   });
+
+  it("takes device sharing only on an accelerator that requests a device, 2 to 64 models", async () => {
+    const [base] = DEFAULT_RUNTIMES;
+    if (!base) throw new Error("empty catalog");
+    const withBinding = (name: string, binding: EdgeRuntime["spec"]["accelerators"][number]) =>
+      tryRuntime({ ...base, metadata: { name }, spec: { ...base.spec, accelerators: [binding] } });
+    const shared = await withBinding("shared-gpu", { kind: "nvidia-gpu", resources: { "nvidia.com/gpu": 1 }, sharing: { maxModels: 4 } });
+    expect(shared.status, shared.body.message).toBe(201);
+    const cpu = await withBinding("shared-cpu", { kind: "cpu", sharing: { maxModels: 4 } });
+    expect(cpu.status).toBe(422);
+    expect(cpu.body.message).toContain("spec.accelerators[0].sharing");
+    expect(cpu.body.message).toContain("accelerators[].sharing needs resources");
+    const one = await withBinding("shared-one", { kind: "nvidia-gpu", resources: { "nvidia.com/gpu": 1 }, sharing: { maxModels: 1 } });
+    expect(one.status).toBe(422);
+    expect(one.body.message).toContain("spec.accelerators[0].sharing.maxModels");
+  });
 });

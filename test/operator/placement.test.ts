@@ -90,22 +90,28 @@ describe("the operator on a heterogeneous fleet", () => {
     await models.create("fallback", { variants: [TRT, tflite], placement: { nodeSelector: DEFAULT_FLEET } });
     await models.create("gpu-only", { variants: [TRT], placement: { nodeSelector: DEFAULT_FLEET } });
 
-    // Not Ready: detector's pods hold every node's one GPU and TPU, so these stay Pending there.
-    const fallback = await when("fallback", "Degraded", "False");
+    // Created after detector, whose pods hold every node's one GPU and TPU: these fall back, or
+    // place nothing where nothing else fits, rather than leave pods Pending.
+    const fallback = await when("fallback", "Degraded");
     expect(summary(fallback)).toEqual({
       "intel-nuc": "cpu tflite-int8 tflite on 5",
-      "jetson-orin": "nvidia-gpu trt-fp16 tensorrt on 5",
-      "rpi5-coral": "edgetpu tflite-int8 tflite on 5",
+      "jetson-orin": "cpu tflite-int8 tflite on 5",
+      "rpi5-coral": "cpu tflite-int8 tflite on 5",
       "x86-cpu": "cpu tflite-int8 tflite on 5",
     });
+    expect(condition(fallback, "Degraded")).toMatchObject({ reason: "CapacityFallback" });
+    expect(condition(fallback, "Degraded")?.message).toContain("2 of 4 hardware class(es) fell back");
+    // On CPUs nobody else holds: its pods run.
+    await when("fallback", "Ready");
 
     const gpuOnly = await when("gpu-only", "Degraded");
     expect(condition(gpuOnly, "Degraded")).toMatchObject({ reason: "NoCompatibleVariant" });
-    expect(condition(gpuOnly, "Degraded")?.message).toContain("3 of 4 hardware class(es) can run no variant");
-    expect(condition(gpuOnly, "Stalled")?.status).toBe("False");
-    expect(summary(gpuOnly)).toMatchObject({ "intel-nuc": "none", "rpi5-coral": "none", "x86-cpu": "none" });
+    expect(condition(gpuOnly, "Degraded")?.message).toContain("4 of 4 hardware class(es) can run no variant");
+    expect(condition(gpuOnly, "Degraded")?.message).toContain("where older models' placements take 1 of 1");
+    expect(condition(gpuOnly, "Stalled")?.status).toBe("True");
+    expect(summary(gpuOnly)).toEqual({ "intel-nuc": "none", "jetson-orin": "none", "rpi5-coral": "none", "x86-cpu": "none" });
     const names = (await models.daemonSets()).map((d) => d.metadata?.name);
-    expect(names.filter((n) => n?.startsWith("gpu-only"))).toEqual(["gpu-only-jetson-orin"]);
+    expect(names.filter((n) => n?.startsWith("gpu-only"))).toEqual([]);
   });
 
   it("replans on a spec change and deletes the children no longer wanted", async () => {
@@ -114,6 +120,15 @@ describe("the operator on a heterogeneous fleet", () => {
       const m = await models.get("detector");
       const names = (await models.daemonSets()).map((d) => d.metadata?.name).filter((n) => n?.startsWith("detector-"));
       return converged(m) && m?.metadata.generation === 2 && names.join() === "detector-x86-cpu" ? true : undefined;
+    });
+    // The Jetsons' GPUs and the Pis' TPUs detector left go to the next model in line.
+    const fallback = await eventually("fallback moved onto the freed GPUs and TPUs", async () => {
+      const m = await models.get("fallback");
+      return summary(m)["jetson-orin"]?.startsWith("nvidia-gpu") ? m : undefined;
+    });
+    expect(summary(fallback)).toMatchObject({
+      "jetson-orin": "nvidia-gpu trt-fp16 tensorrt on 5",
+      "rpi5-coral": "edgetpu tflite-int8 tflite on 5",
     });
   });
 

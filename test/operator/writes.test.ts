@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
 import { condition, converged, EdgeModels } from "./edgemodels.js";
 import { GROUP_PATH, installApi } from "./install.js";
-import { type OperatorProcess, SuiteOperators } from "./operator-process.js";
+import { counter, writes } from "./operator-metrics.js";
+import { SuiteOperators } from "./operator-process.js";
 import { rawRequest } from "./raw-api.js";
 
 const { kc, core } = testCluster();
@@ -20,22 +21,6 @@ let ns: string;
 let models: EdgeModels;
 const operators = new SuiteOperators(() => ({ kubeconfig: inject("kubeconfig"), namespace: ns }));
 const start = (identity: string) => operators.start(identity);
-
-/** Sum of a counter's samples whose labels match, from the operator's /metrics. */
-async function counter(op: OperatorProcess, family: string, labels: RegExp): Promise<number> {
-  const { text } = await op.get("/metrics");
-  let sum = 0;
-  for (const [, l, v] of text.matchAll(new RegExp(`^${family}\\{([^}]*)\\} (\\S+)$`, "gm"))) if (labels.test(l ?? "")) sum += Number(v);
-  return sum;
-}
-
-/** The operator's writes to the API server by verb (lease renewals are PUTs, reads GET and WATCH). */
-async function writes(op: OperatorProcess): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const verb of ["POST", "PATCH", "DELETE"])
-    out[verb] = await counter(op, "edgefleet_kube_requests_total", new RegExp(`verb="${verb}"`));
-  return out;
-}
 
 async function createWithFinalizer(name: string): Promise<void> {
   const model = { ...edgeModel({ placement: PLACEMENT }, name), metadata: { name, namespace: ns, finalizers: [LEGACY_FINALIZER] } };

@@ -364,6 +364,8 @@ export const EdgeModelSpecSchema = Type.Object(
 export type EdgeModelSpec = Static<typeof EdgeModelSpecSchema>;
 export type ModelVariant = EdgeModelSpec["variants"][number];
 
+const SHARING_ROLES = ["holder", "sharer"] as const;
+
 const PlacementStatusSchema = Type.Object(
   {
     hardwareClass: Type.String({ maxLength: 63, description: "The hardware class." }),
@@ -377,6 +379,22 @@ const PlacementStatusSchema = Type.Object(
         maxLength: 4096,
         description: "Why the class runs nothing, or why better-preferred accelerators and earlier variants were passed over.",
       }),
+    ),
+    sharing: Type.Optional(
+      Type.Object(
+        {
+          role: StringEnum(SHARING_ROLES, {
+            description:
+              "holder: the model's pods request the runtime's accelerator resources; sharer: they request none and use a holder's device.",
+          }),
+          with: Type.Array(Type.String({ maxLength: 317, description: "An EdgeModel, as namespace/name." }), {
+            maxItems: 64,
+            "x-kubernetes-list-type": "set",
+            description: "The other models whose pods use the same devices (the holder's included), oldest first.",
+          }),
+        },
+        { description: "How the class shares its devices with other models, when its runtime's accelerator allows sharing." },
+      ),
     ),
   },
   { description: "Where the model runs on one hardware class." },

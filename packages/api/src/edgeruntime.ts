@@ -33,8 +33,34 @@ const AcceleratorBindingSchema = Type.Object(
       ),
     ),
     nodeSelector: Type.Optional(NodeSelectorSchema("Labels a node must also carry for the runtime to use the accelerator there.")),
+    sharing: Type.Optional(
+      Type.Object(
+        {
+          maxModels: Type.Integer({
+            minimum: 2,
+            maximum: 64,
+            format: "int32",
+            description:
+              "Most models placed with this runtime on one device: the oldest model's pods request the resources, each later one takes a slot without requesting them.",
+          }),
+        },
+        {
+          description:
+            "Lets several models' pods use one device of this accelerator: only the first model placed on a node requests the resources, the others share its device (see docs/placement.md; each model still runs in a pod of its own, so the node's container runtime must expose the device to pods that do not request it).",
+        },
+      ),
+    ),
   },
-  { description: "An accelerator the runtime can use, and what using it takes." },
+  {
+    description: "An accelerator the runtime can use, and what using it takes.",
+    "x-kubernetes-validations": [
+      cel(
+        "!has(self.sharing) || has(self.resources)",
+        "accelerators[].sharing needs resources: the device the first model's pods request and later models share",
+        ".sharing",
+      ),
+    ],
+  },
 );
 
 const EnvVarSchema = Type.Object(

@@ -8,6 +8,7 @@ import type { V1DaemonSet, V1Node } from "@kubernetes/client-node";
 import { SpanStatusCode, type Tracer } from "@opentelemetry/api";
 import type { ControllerRecorders } from "../observe/metrics.js";
 import type { Verifier } from "../planner/artifact-volume.js";
+import { CapacityLedger } from "../planner/capacity-ledger.js";
 import { cpuFallback } from "../planner/plan.js";
 import { RolloutEngine } from "../rollout/engine.js";
 import type { MetricsSource } from "../rollout/metrics-source.js";
@@ -56,6 +57,7 @@ export class EdgeModelController {
   readonly #clock: Clock;
   readonly #queue: RateLimitedQueue;
   readonly #reconciler: Reconciler;
+  readonly #ledger: CapacityLedger;
   readonly #metrics;
   readonly #outcome;
   #leading = false;
@@ -112,6 +114,13 @@ export class EdgeModelController {
         handlers: { deleted: (cr) => this.#addOwner(revisionOwner(cr)) },
       }),
     };
+    const caches = this.caches;
+    this.#ledger = new CapacityLedger({
+      model: (key) => caches.models.get(key),
+      models: () => caches.models.list(),
+      runtimes: () => caches.runtimes.list(),
+      nodes: () => caches.nodes.list(),
+    });
     const children = new Children({ client, fieldManager: options.fieldManager });
     const rollouts = new RolloutEngine({
       source: options.metricsSource,
@@ -128,6 +137,11 @@ export class EdgeModelController {
       events: options.events,
       rollouts,
       fieldManager: options.fieldManager,
+      ledger: this.#ledger,
+      settled: ({ changed, replanned }) => {
+        for (const key of changed) this.#add(key);
+        if (replanned) metrics.placement.capacityReplans(replanned);
+      },
       forget: (namespace, name) => {
         metrics.rollouts.forget(namespace, name);
         metrics.placement.forget(namespace, name);
@@ -167,6 +181,7 @@ export class EdgeModelController {
   async lead(): Promise<void> {
     await Promise.all(Object.values(this.caches).map((i) => i.synced()));
     this.#leading = true;
+    this.#ledger.touchAll();
     this.#enqueueAll();
     this.#workers = Array.from({ length: this.#o.workers }, () => this.#work());
     this.#o.log.info("controller started", { workers: this.#o.workers, models: this.caches.models.size });
@@ -189,27 +204,38 @@ export class EdgeModelController {
     if (key) this.#add(key);
   }
 
+  /** A model whose plan may change: the capacity ledger replans it (and the models after it that this affects), and it is queued. */
+  #touch(key: string): void {
+    this.#ledger.touch(key);
+    this.#add(key);
+  }
+
+  #replanAll(): void {
+    this.#ledger.touchAll();
+    this.#enqueueAll();
+  }
+
   #enqueueAll(): void {
     for (const model of this.caches.models.list()) this.#add(objectKey(model));
   }
 
   #onModel(): InformerHandlers<EdgeModel> {
     return {
-      added: (m) => this.#add(objectKey(m)),
+      added: (m) => this.#touch(objectKey(m)),
       updated: (before, after) => {
-        if (modelChanged(before, after)) this.#add(objectKey(after));
+        if (modelChanged(before, after)) this.#touch(objectKey(after));
       },
-      deleted: (m) => this.#add(objectKey(m)),
+      deleted: (m) => this.#touch(objectKey(m)),
     };
   }
 
   #onRuntime(): InformerHandlers<EdgeRuntime> {
     return {
-      added: () => this.#enqueueAll(),
+      added: () => this.#replanAll(),
       updated: (before, after) => {
-        if (before.metadata.generation !== after.metadata.generation) this.#enqueueAll();
+        if (before.metadata.generation !== after.metadata.generation) this.#replanAll();
       },
-      deleted: () => this.#enqueueAll(),
+      deleted: () => this.#replanAll(),
     };
   }
 
@@ -217,7 +243,7 @@ export class EdgeModelController {
   #onNode(): InformerHandlers<V1Node> {
     const replan = (...nodes: V1Node[]) => {
       if (!this.#leading) return;
-      for (const model of this.caches.models.list()) if (nodes.some((n) => selects(model, n))) this.#add(objectKey(model));
+      for (const model of this.caches.models.list()) if (nodes.some((n) => selects(model, n))) this.#touch(objectKey(model));
     };
     return {
       added: (n) => replan(n),

@@ -3,6 +3,7 @@ import { type Clock, systemClock } from "@edgefleet/kit";
 import type { Informer } from "@edgefleet/kube";
 import { CONTENT_TYPES, isNotFound, isTransient, type KubeClient, KubeError, objectPath, RESOURCES, splitKey } from "@edgefleet/kube";
 import type { V1ControllerRevision, V1DaemonSet } from "@kubernetes/client-node";
+import type { CapacityLedger } from "../planner/capacity-ledger.js";
 import type { WorkloadObservation } from "../planner/conditions.js";
 import { type Plan, plan } from "../planner/plan.js";
 import type { RolloutEngine } from "../rollout/engine.js";
@@ -54,6 +55,10 @@ export interface ReconcilerOptions {
   forget?: (namespace: string, name: string) => void;
   /** Called with each reconcile's placement plan, for the placement metrics. */
   planned?: (namespace: string, name: string, plan: Plan) => void;
+  /** Who gets the fleet's accelerators and memory, in model order; settled at the start of each reconcile. */
+  ledger: CapacityLedger;
+  /** Called after each settle of the ledger: changed are the models another model's change moved, to queue. */
+  settled?: (result: { changed: readonly string[]; replanned: number }) => void;
   /** Its wall clock is the reconcile's now: condition transitions and rollout step times. */
   clock?: Clock;
 }
@@ -78,10 +83,12 @@ export class Reconciler {
   readonly #writtenOver = new Map<string, string>();
 
   constructor(options: ReconcilerOptions) {
-    this.#o = { clock: systemClock, forget: () => {}, planned: () => {}, ...options };
+    this.#o = { clock: systemClock, forget: () => {}, planned: () => {}, settled: () => {}, ...options };
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
+    // First, so a deleted model's freed accelerators go to the next models in line.
+    this.#o.settled(await this.#o.ledger.settle());
     const model = this.#o.caches.models.get(key);
     if (!model) {
       const { namespace, name } = splitKey(key);
@@ -113,6 +120,7 @@ export class Reconciler {
     const { action, invalid } = parseAction(annotation);
     const cached = caches.daemonSets.byIndex(key);
     const revisions = caches.revisions.byIndex(key);
+    const { capacity, plan: targetPlan } = await this.#o.ledger.placementFor(key, model);
     const stableFromWorkloads = await this.#stableFromWorkloads(model, revisions);
     const statusInput = { generation, previous: model.status?.conditions ?? [], now };
     let status: EdgeModelStatus;
@@ -123,6 +131,8 @@ export class Reconciler {
         model,
         runtimes: caches.runtimes.list(),
         nodes: caches.nodes.list(),
+        capacity,
+        ...(targetPlan ? { targetPlan } : {}),
         revisions,
         ...(stableFromWorkloads ? { stableFromWorkloads } : {}),
         daemonSets: cached,
@@ -143,7 +153,7 @@ export class Reconciler {
       requeueAfterMs = run.requeueAfterMs;
     } catch (err) {
       if (isTransient(err) || isNotFound(err)) throw err;
-      const placement = plan({ model, runtimes: caches.runtimes.list(), nodes: caches.nodes.list() });
+      const placement = plan({ model, runtimes: caches.runtimes.list(), nodes: caches.nodes.list(), capacity });
       this.#o.planned(model.metadata.namespace ?? "", model.metadata.name ?? "", placement);
       status = stalledStatus(model, modelStatus(model, { ...statusInput, plan: placement, workloads: [] }), reasonOf(err), String(err));
     }

@@ -219,10 +219,20 @@ export interface PlacementMetrics {
   placed(namespace: string, model: string, fallbackByClass: ReadonlyMap<string, boolean>): void;
   /** Drops a deleted model's series. */
   forget(namespace: string, model: string): void;
+  /** Models the capacity ledger planned in one settle, to keep every placement in model order. */
+  capacityReplans(count: number): void;
 }
 
-/** edgefleet_placement_cpu_fallback, read by the EdgefleetCPUFallbackActive alert. */
+/**
+ * edgefleet_placement_cpu_fallback, read by the EdgefleetCPUFallbackActive alert, and the capacity
+ * ledger's planning work, which shows what capacity accounting costs the operator.
+ */
 function placementMetrics(registry: Registry): PlacementMetrics {
+  const replans = new Counter({
+    name: "edgefleet_placement_capacity_replans_total",
+    help: "Models the capacity ledger planned to keep each model's placement in line with what older models take (all models when it rebuilds)",
+    registers: [registry],
+  });
   const fallback = new Gauge({
     name: "edgefleet_placement_cpu_fallback",
     help: "1 while a hardware class runs the model on its CPU although it has an accelerator the model's acceleratorPreference ranks ahead, else 0",
@@ -244,6 +254,7 @@ function placementMetrics(registry: Registry): PlacementMetrics {
       for (const [hardware_class, on] of fallbackByClass) fallback.set({ namespace, model, hardware_class }, on ? 1 : 0);
     },
     forget: (namespace, model) => forget(namespace, model),
+    capacityReplans: (count) => replans.inc(count),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Accelerator, AcceleratorBinding, EdgeRuntime, ModelVariant } from "@edgefleet/api";
+import { type Capacity, type Claim, coMembers, MEMORY, sharingGroup } from "./capacity.js";
 import type { SharedCapabilities } from "./hardware-classes.js";
 import type { NodeCapabilities } from "./node-capabilities.js";
 import { parseQuantity } from "./quantity.js";
@@ -10,6 +11,10 @@ export interface Choice {
   runtime: EdgeRuntime;
   accelerator: Accelerator;
   binding: AcceleratorBinding;
+  /** What the choice takes on each of the class's nodes; the DaemonSet requests its resources. */
+  claim: Claim;
+  /** On a sharing binding: the other models (namespace/name) using the same devices, in order. */
+  sharedWith: string[];
 }
 
 export type Selection =
@@ -17,7 +22,8 @@ export type Selection =
    * passedOver: why each better-preferred option was not taken, for the placement's status;
    * betterAccelerators: those the nodes have that the preference ranks ahead of the choice.
    */
-  { ok: true; choice: Choice; passedOver: string[]; betterAccelerators: Accelerator[] } | { ok: false; reason: string };
+  | { ok: true; choice: Choice; passedOver: string[]; betterAccelerators: Accelerator[]; capacityLimited: boolean }
+  | { ok: false; reason: string; capacityLimited: boolean };
 
 export interface SelectionInput {
   variants: readonly ModelVariant[];
@@ -26,17 +32,23 @@ export interface SelectionInput {
   /** All of one architecture. */
   nodes: readonly NodeCapabilities[];
   shared: SharedCapabilities;
+  /** What older models' placements already take on the nodes. */
+  capacity: Capacity;
+  /** Memory the model's pod reserves on each node (0: none). */
+  memory: number;
 }
 
 /**
  * Tries the accelerators in preference order and, on each, the variants in the order the model
- * lists them and the runtimes by priority: the first pair that every node can run wins. When none
- * does, the reason says, variant by variant, what stood in the way.
+ * lists them and the runtimes by priority: the first pair that every node can run, with what older
+ * models' placements left of its resources, wins. When none does, the reason says, variant by
+ * variant, what stood in the way; capacityLimited says whether capacity was part of it.
  */
 export function selectVariant(input: SelectionInput): Selection {
   const arch = input.shared.architectures[0] ?? "unknown";
   const runtimes = [...input.runtimes].sort((a, b) => (b.spec.priority ?? 0) - (a.spec.priority ?? 0) || name(a).localeCompare(name(b)));
   const rejections = new Map<string, string[]>();
+  let capacityLimited = false;
   const reject = (variant: ModelVariant, accelerator: Accelerator, why: string) =>
     rejections.set(variant.name, [...(rejections.get(variant.name) ?? []), `${variant.name} on ${accelerator}: ${why}`]);
 
@@ -51,18 +63,20 @@ export function selectVariant(input: SelectionInput): Selection {
       }
       const problems: string[] = [];
       for (const runtime of runtimes) {
-        const verdict = runtimeVerdict(runtime, variant, accelerator, arch, input.nodes);
+        const verdict = runtimeVerdict(runtime, variant, accelerator, arch, input);
         if (verdict.kind === "fits") {
           return {
             ok: true,
-            choice: { variant, runtime, accelerator, binding: verdict.binding },
+            capacityLimited,
+            choice: { variant, runtime, accelerator, binding: verdict.binding, claim: verdict.claim, sharedWith: verdict.sharedWith },
             passedOver: [...rejections.values()].flat(),
             betterAccelerators: input.preference
               .slice(0, input.preference.indexOf(accelerator))
               .filter((a) => input.shared.accelerators.has(a)),
           };
         }
-        if (verdict.kind === "unfit") problems.push(`runtime ${name(runtime)} ${verdict.problem}`);
+        if (verdict.kind === "full") capacityLimited = true;
+        if (verdict.kind !== "unrelated") problems.push(`runtime ${name(runtime)} ${verdict.problem}`);
       }
       reject(
         variant,
@@ -72,7 +86,7 @@ export function selectVariant(input: SelectionInput): Selection {
     }
   }
   const perVariant = input.variants.map((v) => rejections.get(v.name)?.join("; ") ?? unusedAccelerators(v, input.preference));
-  return { ok: false, reason: `no variant fits: ${perVariant.join("; ")}` };
+  return { ok: false, reason: `no variant fits: ${perVariant.join("; ")}`, capacityLimited };
 }
 
 const name = (runtime: EdgeRuntime) => runtime.metadata.name ?? "";
@@ -90,15 +104,21 @@ function variantProblem(variant: ModelVariant, accelerator: Accelerator, arch: s
   return undefined;
 }
 
-type RuntimeVerdict = { kind: "fits"; binding: AcceleratorBinding } | { kind: "unfit"; problem: string } | { kind: "unrelated" };
+type RuntimeVerdict =
+  | { kind: "fits"; binding: AcceleratorBinding; claim: Claim; sharedWith: string[] }
+  /** The nodes could run it, but older models' placements took what it needs. */
+  | { kind: "full"; problem: string }
+  | { kind: "unfit"; problem: string }
+  | { kind: "unrelated" };
 
 function runtimeVerdict(
   runtime: EdgeRuntime,
   variant: ModelVariant,
   accelerator: Accelerator,
   arch: string,
-  nodes: readonly NodeCapabilities[],
+  input: SelectionInput,
 ): RuntimeVerdict {
+  const { nodes } = input;
   const { spec } = runtime;
   const binding = spec.accelerators.find((b) => b.kind === accelerator);
   const format = spec.supportedFormats.find((f) => f.format === variant.format && f.precisions.includes(variant.precision));
@@ -122,7 +142,57 @@ function runtimeVerdict(
     const off = nodes.find((n) => n.labels[key] !== value);
     if (off) return unfit(`needs node label ${key}=${value}, which node ${off.name} lacks`);
   }
-  return { kind: "fits", binding };
+  return claimOn(runtime, binding, accelerator, input);
+}
+
+/**
+ * What running on the binding takes of the nodes after older models' claims: on a sharing
+ * binding, a slot on devices older models hold when every node has one, else the binding's
+ * resources (holding a device, whose slots later models may take); the model's memory either way.
+ */
+function claimOn(runtime: EdgeRuntime, binding: AcceleratorBinding, accelerator: Accelerator, input: SelectionInput): RuntimeVerdict {
+  const { nodes, capacity, memory } = input;
+  const memoryClaim: Record<string, number> = memory > 0 ? { [MEMORY]: memory } : {};
+  const sharing = binding.sharing;
+  const group = sharing ? sharingGroup(name(runtime), accelerator) : undefined;
+  const sharedWith = group
+    ? coMembers(
+        capacity,
+        nodes.map((n) => n.name),
+        group,
+      )
+    : [];
+  if (group && sharing && nodes.every((n) => capacity.freeSlots(n.name, group, sharing.maxModels) >= 1)) {
+    const short = shortage(nodes, memoryClaim, capacity);
+    if (short) return { kind: "full", problem: short };
+    return { kind: "fits", binding, claim: { resources: memoryClaim, sharing: { group, role: "sharer" } }, sharedWith };
+  }
+  const resources: Record<string, number> = { ...memoryClaim };
+  for (const [resource, quantity] of Object.entries(binding.resources ?? {})) {
+    resources[resource] = (resources[resource] ?? 0) + parseQuantity(quantity);
+  }
+  const short = shortage(nodes, resources, capacity);
+  if (short) return { kind: "full", problem: short };
+  return { kind: "fits", binding, claim: { resources, ...(group ? { sharing: { group, role: "holder" } } : {}) }, sharedWith };
+}
+
+/** Which resource the first node short of one lacks; a node that reports none of a resource is not accounted. */
+function shortage(nodes: readonly NodeCapabilities[], resources: Record<string, number>, capacity: Capacity): string | undefined {
+  for (const [resource, need] of Object.entries(resources)) {
+    for (const n of nodes) {
+      const have = n.allocatable[resource];
+      if (have === undefined || need <= 0) continue;
+      const taken = capacity.taken(n.name, resource);
+      if (have - taken < need) {
+        return `needs ${amount(resource, need)} ${resource} on node ${n.name}, where older models' placements take ${amount(resource, taken)} of ${amount(resource, have)}`;
+      }
+    }
+  }
+  return undefined;
+}
+
+function amount(resource: string, value: number): string {
+  return resource === MEMORY ? `${Math.ceil(value / 2 ** 20)}Mi` : String(value);
 }
 
 function unusedAccelerators(variant: ModelVariant, preference: readonly Accelerator[]): string {

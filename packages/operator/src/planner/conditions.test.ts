@@ -2,6 +2,7 @@ import { DEFAULT_RUNTIMES, edgeModel, variant } from "@edgefleet/api";
 import type { V1DaemonSet, V1DaemonSetStatus } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { referenceFleet } from "../testing/fleet.js";
+import { sharingTensorRt } from "../testing/runtimes.js";
 import { conditionsFor, observeDaemonSet, type WorkloadObservation } from "./conditions.js";
 import { plan } from "./plan.js";
 
@@ -14,7 +15,49 @@ function byType(conditions: { type: string; status: string; reason: string }[]) 
   return Object.fromEntries(conditions.map((c) => [c.type, `${c.status} ${c.reason}`]));
 }
 
+/** Older models' placements hold every node's one accelerator of each kind: the CPU is what is left. */
+const full = { taken: (_node: string, resource: string) => (resource === "memory" ? 0 : 1), freeSlots: () => 0, members: () => [] };
+
 describe("conditionsFor", () => {
+  it("is Degraded (CapacityFallback) while classes run a less preferred choice because older models hold the accelerator", () => {
+    const fellBack = plan({ model: edgeModel(), runtimes: DEFAULT_RUNTIMES, nodes: referenceFleet(), capacity: full });
+    const { conditions, placements } = conditionsFor({ plan: fellBack, workloads: CLASSES.map(rolledOut), generation: 1, now });
+    expect(byType(conditions)).toMatchObject({ Ready: "True AllNodesReady", Degraded: "True CapacityFallback" });
+    const degraded = conditions.find((c) => c.type === "Degraded");
+    expect(degraded?.message).toMatch(/^3 of 4 hardware class\(es\) fell back: older models' placements hold what they prefer\. /);
+    expect(degraded?.message).toContain(
+      "jetson-orin runs onnx-fp32 on cpu, passing over trt-fp16 on nvidia-gpu: runtime tensorrt needs 1 nvidia.com/gpu on node jetson-orin-0001, where older models' placements take 1 of 1",
+    );
+    expect(placements.find((p) => p.hardwareClass === "jetson-orin")).toMatchObject({ accelerator: "cpu", variant: "onnx-fp32" });
+  });
+
+  it("says InsufficientCapacity when capacity alone leaves classes unplaced, and reports sharing per class", () => {
+    const gpuOnly = edgeModel({ placement: { acceleratorPreference: ["nvidia-gpu"] } });
+    const nodes = referenceFleet().filter((n) => n.metadata?.name?.startsWith("jetson"));
+    const blocked = plan({ model: gpuOnly, runtimes: DEFAULT_RUNTIMES, nodes, capacity: full });
+    expect(byType(conditionsFor({ plan: blocked, workloads: [], generation: 1, now }).conditions)).toMatchObject({
+      Degraded: "True InsufficientCapacity",
+      Stalled: "True InsufficientCapacity",
+    });
+
+    const sharing = sharingTensorRt(2);
+    const seat = { taken: () => 1, freeSlots: () => 1, members: () => ["vision/older"] };
+    const shared = plan({ model: gpuOnly, runtimes: sharing, nodes, capacity: seat });
+    const { conditions, placements } = conditionsFor({ plan: shared, workloads: [rolledOut("jetson-orin")], generation: 1, now });
+    expect(byType(conditions)).toMatchObject({ Ready: "True AllNodesReady", Degraded: "False AllClassesPlaced" });
+    expect(placements).toEqual([
+      {
+        hardwareClass: "jetson-orin",
+        nodes: 2,
+        ready: 2,
+        accelerator: "nvidia-gpu",
+        variant: "trt-fp16",
+        runtime: "tensorrt",
+        sharing: { role: "sharer", with: ["vision/older"] },
+      },
+    ]);
+  });
+
   it("is Ready when every placed class has rolled out, with a placement per class", () => {
     const { conditions, placements } = conditionsFor({ plan: fullPlan, workloads: CLASSES.map(rolledOut), generation: 3, now });
     expect(byType(conditions)).toEqual({

@@ -26,6 +26,9 @@ export function observeDaemonSet(ds: V1DaemonSet): WorkloadObservation {
   };
 }
 
+/** PlacementStatus.sharing.with's maxItems: a sharing binding's maxModels is at most 64. */
+const MAX_SHARED_WITH = 64;
+
 const CONDITION_TYPES = ["Ready", "Progressing", "Degraded", "Stalled"] as const;
 
 export interface StatusInput {
@@ -56,15 +59,20 @@ export function conditionsFor({ plan, workloads, generation, previous = [], now 
   const unplaced = plan.classes.filter((c): c is UnplacedClass => !c.placed);
   const rollingOut = placed.filter((c) => !byClass.get(c.hardwareClass)?.rolledOut);
 
+  // Capacity alone in the way: freed by another model's deletion, when the ledger replans this one.
+  const unplacedReason = unplaced.every((c) => c.capacityLimited) ? "InsufficientCapacity" : "NoCompatibleVariant";
+  const fellBack = placed.filter((c) => c.capacityLimited);
   const stalled: Verdict | undefined =
     plan.classes.length === 0
       ? { status: "True", reason: "NoMatchingNodes", message: "no node matches spec.placement.nodeSelector" }
       : placed.length === 0
-        ? { status: "True", reason: "NoCompatibleVariant", message: unplacedMessage(unplaced, plan.classes.length) }
+        ? { status: "True", reason: unplacedReason, message: unplacedMessage(unplaced, plan.classes.length) }
         : undefined;
   const degraded: Verdict = unplaced.length
-    ? { status: "True", reason: "NoCompatibleVariant", message: unplacedMessage(unplaced, plan.classes.length) }
-    : { status: "False", reason: "AllClassesPlaced", message: "" };
+    ? { status: "True", reason: unplacedReason, message: unplacedMessage(unplaced, plan.classes.length) }
+    : fellBack.length
+      ? { status: "True", reason: "CapacityFallback", message: fallbackMessage(fellBack, plan.classes.length) }
+      : { status: "False", reason: "AllClassesPlaced", message: "" };
   const progressing: Verdict = rollingOut.length
     ? {
         status: "True",
@@ -95,7 +103,26 @@ export function conditionsFor({ plan, workloads, generation, previous = [], now 
 
 function unplacedMessage(unplaced: readonly UnplacedClass[], total: number): string {
   const reasons = unplaced.map((c) => `${c.hardwareClass}: ${c.reason}`);
-  return `${unplaced.length} of ${total} hardware class(es) can run no variant. ${reasons.join(". ")}`;
+  return bounded(`${unplaced.length} of ${total} hardware class(es) can run no variant. ${reasons.join(". ")}`);
+}
+
+function fallbackMessage(fellBack: readonly PlacedClass[], total: number): string {
+  const reasons = fellBack.map(
+    (c) => `${c.hardwareClass} runs ${c.choice.variant.name} on ${c.choice.accelerator}, passing over ${c.passedOver.join("; ")}`,
+  );
+  return bounded(
+    `${fellBack.length} of ${total} hardware class(es) fell back: older models' placements hold what they prefer. ${reasons.join(". ")}`,
+  );
+}
+
+/** Condition messages stay readable (and the status small) however many classes and variants there are. */
+const MESSAGE_LIMIT = 2048;
+
+/** PlacementStatus.reason's maxLength: a longer one would have the API server refuse the whole status. */
+const REASON_LIMIT = 4096;
+
+function bounded(message: string, limit = MESSAGE_LIMIT): string {
+  return message.length <= limit ? message : `${message.slice(0, limit - 1)}…`;
 }
 
 function progress(c: ClassPlan, w: WorkloadObservation | undefined): string {
@@ -104,13 +131,14 @@ function progress(c: ClassPlan, w: WorkloadObservation | undefined): string {
 
 function placementStatus(c: ClassPlan, w: WorkloadObservation | undefined): PlacementStatus {
   const base = { hardwareClass: c.hardwareClass, nodes: c.nodes.length, ready: Math.min(w?.ready ?? 0, c.nodes.length) };
-  if (!c.placed) return { ...base, ready: 0, reason: c.reason };
-  const { variant, runtime, accelerator } = c.choice;
+  if (!c.placed) return { ...base, ready: 0, reason: bounded(c.reason, REASON_LIMIT) };
+  const { variant, runtime, accelerator, claim, sharedWith } = c.choice;
   return {
     ...base,
     accelerator,
     variant: variant.name,
     runtime: runtime.metadata.name ?? "",
-    ...(c.passedOver.length ? { reason: `passed over: ${c.passedOver.join("; ")}` } : {}),
+    ...(c.passedOver.length ? { reason: bounded(`passed over: ${c.passedOver.join("; ")}`, REASON_LIMIT) } : {}),
+    ...(claim.sharing ? { sharing: { role: claim.sharing.role, with: sharedWith.slice(0, MAX_SHARED_WITH) } } : {}),
   };
 }

@@ -2,6 +2,7 @@ import { ARTIFACT_CACHE_DIR, DEFAULT_RUNTIMES, edgeModel, SHA256, VISION_VARIANT
 import { describe, expect, it } from "vitest";
 import { desiredWorkloads } from "../rollout/workloads.js";
 import { classNode, referenceFleet } from "../testing/fleet.js";
+import { sharingTensorRt } from "../testing/runtimes.js";
 import { desiredDaemonSet, namedNodes } from "./daemonset.js";
 import { plan } from "./plan.js";
 
@@ -81,6 +82,20 @@ describe("the DaemonSets of a model not in a rollout", () => {
       EDGEFLEET_ARTIFACT_URI: "oci://ghcr.io/acme/models/detector:ov-int8",
       EDGEFLEET_ARTIFACT_SHA256: SHA256,
       EDGEFLEET_ARTIFACT_SIZE_BYTES: "12345678",
+    });
+  });
+
+  it("requests no accelerator resources for a model that shares a device an older model's pods hold", () => {
+    const shared = sharingTensorRt(4);
+    const model = edgeModel({ resources: { requests: { memory: "1Gi" } } });
+    const holderSeat = { taken: () => 0, freeSlots: () => 3, members: () => ["vision/older"] };
+    const p = plan({ model, runtimes: shared, nodes: referenceFleet(1), capacity: holderSeat });
+    const jetson = desiredWorkloads({ stable: { model, plan: p }, previousCanaries: () => [] }).daemonSets.find(
+      (d) => d.metadata?.name === "detector-jetson-orin",
+    );
+    expect(jetson?.spec?.template.spec?.containers[0]?.resources).toEqual({ requests: { memory: "1Gi" } });
+    expect(p.classes.find((c) => c.hardwareClass === "jetson-orin")).toMatchObject({
+      choice: { claim: { sharing: { role: "sharer" } }, sharedWith: ["vision/older"] },
     });
   });
 

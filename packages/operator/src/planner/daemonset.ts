@@ -51,7 +51,9 @@ export function desiredDaemonSet({ model, placement, track, nodes, verifier = DE
   // The selector is immutable on a DaemonSet, so it holds only what never changes for this object.
   const selector = { [LABELS.model]: name, [LABELS.hardwareClass]: placement.hardwareClass, [ROLLOUT_LABELS.track]: track };
   const labels = { ...selector, [LABELS.managedBy]: MANAGER, [LABELS.partOf]: "edgefleet" };
-  const limits = { ...stringQuantities(model.spec.resources?.limits), ...stringQuantities(binding.resources) };
+  // A sharer uses the device a holder's pods requested: requesting it too would take another one.
+  const sharer = placement.choice.claim.sharing?.role === "sharer";
+  const limits = { ...stringQuantities(model.spec.resources?.limits), ...(sharer ? {} : stringQuantities(binding.resources)) };
   const requests = stringQuantities(model.spec.resources?.requests);
   const affinity = nodeAffinity(nodes);
   const env = modelEnv({ model: `${namespace}/${name}`, version: model.spec.version, variant, accelerator });

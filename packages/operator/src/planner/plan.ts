@@ -1,6 +1,7 @@
 import type { EdgeModel, EdgeModelSpec, EdgeRuntime } from "@edgefleet/api";
 import { type Accelerator, DEFAULT_ACCELERATOR_PREFERENCE, LABELS } from "@edgefleet/api";
 import type { V1Node } from "@kubernetes/client-node";
+import { ALONE, type Capacity, memoryRequest } from "./capacity.js";
 import { type Choice, selectVariant } from "./choose.js";
 import { groupIntoClasses, type HardwareClass, sharedCapabilities } from "./hardware-classes.js";
 import { nodeCapabilities } from "./node-capabilities.js";
@@ -9,6 +10,8 @@ export interface PlanInput {
   model: EdgeModel;
   runtimes: readonly EdgeRuntime[];
   nodes: readonly V1Node[];
+  /** What older models' placements take (default: nothing, as if the model were alone). */
+  capacity?: Capacity;
 }
 
 interface ClassPlanBase {
@@ -16,7 +19,9 @@ interface ClassPlanBase {
   /** Whether the class is the nodes' edgefleet.io/hardware-class label (else derived from their hardware). */
   labelled: boolean;
   /** Nodes of the class the model targets, sorted by name. */
-  nodes: string[];
+  nodes: readonly string[];
+  /** Whether older models' placements ruled out an option the class would otherwise have taken (or could take). */
+  capacityLimited: boolean;
 }
 
 export interface PlacedClass extends ClassPlanBase {
@@ -47,16 +52,16 @@ export interface Plan {
  * Plans one EdgeModel on the fleet: the nodes its nodeSelector picks, grouped into hardware
  * classes, each given the best (variant, runtime, accelerator) all its targeted nodes can run.
  */
-export function plan({ model, runtimes, nodes }: PlanInput): Plan {
+export function plan({ model, runtimes, nodes, capacity = ALONE }: PlanInput): Plan {
   const selector = Object.entries(model.spec.placement?.nodeSelector ?? {});
   const targeted = nodes
     .filter((n) => !n.metadata?.deletionTimestamp)
     .map(nodeCapabilities)
     .filter((n) => selector.every(([key, value]) => n.labels[key] === value));
-  return { classes: groupIntoClasses(targeted).map((cls) => planClass(model.spec, runtimes, cls)) };
+  return { classes: groupIntoClasses(targeted).map((cls) => planClass(model.spec, runtimes, cls, capacity)) };
 }
 
-function planClass(spec: EdgeModelSpec, runtimes: readonly EdgeRuntime[], cls: HardwareClass): ClassPlan {
+function planClass(spec: EdgeModelSpec, runtimes: readonly EdgeRuntime[], cls: HardwareClass, capacity: Capacity): ClassPlan {
   // Nodes in name order, so a limit keeps the same nodes from one plan to the next.
   const nodes = cls.nodes.slice(0, nodeLimit(spec, cls.name));
   const base = { hardwareClass: cls.name, labelled: cls.labelled, nodes: nodes.map((n) => n.name) };
@@ -72,6 +77,7 @@ function planClass(spec: EdgeModelSpec, runtimes: readonly EdgeRuntime[], cls: H
     return {
       ...base,
       placed: false,
+      capacityLimited: false,
       reason: `nodes of the class differ in architecture (${byArch.join("; ")}); give them different ${LABELS.hardwareClass} labels`,
     };
   }
@@ -81,11 +87,14 @@ function planClass(spec: EdgeModelSpec, runtimes: readonly EdgeRuntime[], cls: H
     preference: spec.placement?.acceleratorPreference ?? DEFAULT_ACCELERATOR_PREFERENCE,
     nodes,
     shared,
+    capacity,
+    memory: memoryRequest(spec),
   });
-  if (!selection.ok) return { ...base, placed: false, reason: selection.reason };
+  if (!selection.ok) return { ...base, placed: false, reason: selection.reason, capacityLimited: selection.capacityLimited };
   return {
     ...base,
     placed: true,
+    capacityLimited: selection.capacityLimited,
     choice: selection.choice,
     passedOver: selection.passedOver,
     betterAccelerators: selection.betterAccelerators,

@@ -5,6 +5,7 @@ import { type Tracer, trace } from "@opentelemetry/api";
 import type { EventNote } from "../controller/events.js";
 import type { RolloutMetrics } from "../observe/metrics.js";
 import type { Verifier } from "../planner/artifact-volume.js";
+import type { Capacity } from "../planner/capacity.js";
 import type { WorkloadObservation } from "../planner/conditions.js";
 import { namedNodes } from "../planner/daemonset.js";
 import { type Plan, plan } from "../planner/plan.js";
@@ -34,6 +35,10 @@ export interface RolloutInput {
   model: EdgeModel;
   runtimes: readonly EdgeRuntime[];
   nodes: readonly V1Node[];
+  /** What older models' placements take (see CapacityLedger); both versions are planned with it. */
+  capacity?: Capacity;
+  /** The spec's plan, when the capacity ledger made it from this very model object. */
+  targetPlan?: Plan;
   /** The model's ControllerRevisions as cached. */
   revisions: readonly CachedRevision[];
   /** The stable revision as the model's workloads carry it, when no ControllerRevision holds it (before a first rollout). */
@@ -83,7 +88,8 @@ export class RolloutEngine {
   /** The placement of one version of the model on the fleet, in a span of its own. */
   #plan(model: EdgeModel, input: RolloutInput): Plan {
     const attributes = { "edgefleet.version": model.spec.version, "edgefleet.nodes": input.nodes.length };
-    return inSpan(this.#tracer, "plan", { attributes }, () => plan({ model, runtimes: input.runtimes, nodes: input.nodes }));
+    const capacity = input.capacity ? { capacity: input.capacity } : {};
+    return inSpan(this.#tracer, "plan", { attributes }, () => plan({ model, runtimes: input.runtimes, nodes: input.nodes, ...capacity }));
   }
 
   get analysisEnabled(): boolean {
@@ -120,7 +126,7 @@ export class RolloutEngine {
     const decisions: RolloutDecision[] = begun.decision ? [begun.decision] : [];
     const revisionFor = (name: string) => (name === target.name ? target : (stable ?? target));
 
-    const targetPlan = this.#plan(model, input);
+    const targetPlan = input.targetPlan ?? this.#plan(model, input);
     const layout = (r: RolloutStatus) => {
       const stableRev = revisionFor(r.stableRevision);
       const stableModel = atRevision(model, stableRev);
