@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { EdgeModel } from "@edgefleet/api";
 import type { HeldLock } from "@edgefleet/kit";
@@ -18,7 +18,6 @@ import {
   realNodeName,
   servingPod,
   startRealSite,
-  tamperArtifact,
 } from "@edgefleet/tools";
 import {
   ApiextensionsV1Api,
@@ -39,10 +38,11 @@ import { ROOT } from "../stacks/local-stack.js";
 /*
  * What a platform team deploys, running for real: the images built here and loaded into a real
  * node's containerd, `pulumi up` of the platform as pods on that node (broker, gateway, operator,
- * agent), an EdgeModel served by a runtime pod whose init container verified its artifact, the
+ * agent), an EdgeModel served by a runtime pod whose init container pulled its artifact from the
+ * site's OCI registry (with the pull Secret's credentials) and verified it, the
  * agent's telemetry scraped by Prometheus from the gateway pod, rollouts judged on it, then
  * `pulumi destroy` with the model still there. The host keeps only what a site keeps outside the
- * cluster: the artifact registry and Prometheus, on the node's address so pods reach them.
+ * cluster: the OCI registry (CNCF Distribution) and Prometheus, on the node's address so pods reach them.
  */
 
 const CLUSTER = "edgefleet-platform";
@@ -56,6 +56,8 @@ const dir = mkdtempSync(join(stateDir, "real-platform-"));
 const node = realNodeName(0);
 const brokerImage = () => site.images.find((i) => i.name === "mosquitto")?.reference;
 const artifacts = new Map<string, PublishedArtifact>();
+/** The detector build 1.0.0 serves, published again under another name for the cached cold start. */
+let detectorBytes: Uint8Array;
 let site: RealSite;
 let host: HeldLock;
 let kc: KubeConfig;
@@ -130,12 +132,14 @@ beforeAll(async () => {
 
   const [good] = buildModels();
   if (!good) throw new Error("the model generator lost a model");
-  const publish = (version: string, bytes: Uint8Array) => artifacts.set(version, site.publish(MODEL, version, bytes));
-  publish("1.0.0", good.bytes);
-  publish("1.1.0", buildCnn({ ...(MODEL_SPECS[0] as CnnSpec), seed: 7 }, "real"));
-  publish("1.2.0", buildHeavyModel());
-  publish("1.3.0", buildCnn({ ...(MODEL_SPECS[0] as CnnSpec), seed: 99 }, "real"));
-  tamperArtifact(site.registryDir, artifacts.get("1.3.0") as PublishedArtifact);
+  const publish = async (version: string, bytes: Uint8Array) => artifacts.set(version, await site.publish(MODEL, version, bytes));
+  // Each pushed to the site's OCI registry with its signature; the variants name the pull Secret.
+  await publish("1.0.0", good.bytes);
+  await publish("1.1.0", buildCnn({ ...(MODEL_SPECS[0] as CnnSpec), seed: 7 }, "real"));
+  await publish("1.2.0", buildHeavyModel());
+  await publish("1.3.0", buildCnn({ ...(MODEL_SPECS[0] as CnnSpec), seed: 99 }, "real"));
+  site.tamper(artifacts.get("1.3.0") as PublishedArtifact);
+  detectorBytes = good.bytes;
   await site.createModelNamespace(MODELS);
 
   stack = new LocalStack("real-platform", { stateDir, kubeconfig: site.kubeconfig, namespace: NAMESPACE });
@@ -180,7 +184,7 @@ describe("the platform as pods on a real node", () => {
     // A model's cold start once its artifact is in the node's cache (content-addressed): a second
     // model of the same file, signed for its own name, from apply to the first answer.
     const copy = "detector-copy";
-    artifacts.set("copy", site.publish(copy, "1.0.0", readFileSync(join(site.registryDir, "detector-1.0.0.onnx"))));
+    artifacts.set("copy", await site.publish(copy, "1.0.0", detectorBytes));
     const cachedStart = Date.now();
     await create(copy, "1.0.0", "copy");
     const copyPod = await servingPod(core, { namespace: MODELS, model: copy, version: "1.0.0", node, timeoutMs: 120_000 });

@@ -90,8 +90,10 @@ export async function realNodeDemo(o: { once: boolean; say: (line: string) => vo
     const publish = (version: string, bytes: Uint8Array) => site.publish(MODEL, version, bytes);
     await site.createModelNamespace(MODELS);
     const model = (version: string, artifact: PublishedArtifact) => oneNodeModel({ namespace: MODELS, name: MODEL, version, artifact });
+    const first = await publish(VERSIONS.first, good.bytes);
+    say(`  pushed to the site's OCI registry: ${first.uri}`);
     const applied = Date.now();
-    await objects.createNamespacedCustomObject({ ...ref, body: model(VERSIONS.first, publish(VERSIONS.first, good.bytes)) });
+    await objects.createNamespacedCustomObject({ ...ref, body: model(VERSIONS.first, first) });
     const pod = await servingPod(core, { namespace: MODELS, model: MODEL, version: VERSIONS.first, node: site.node, timeoutMs: 300_000 });
     const verify = pod.status?.initContainerStatuses?.find((s) => s.name === "verify-artifact")?.state?.terminated;
     say(`  ${pod.metadata?.name} on ${site.node}: verify-artifact exited ${verify?.exitCode} (${verify?.reason})`);
@@ -103,7 +105,7 @@ export async function realNodeDemo(o: { once: boolean; say: (line: string) => vo
 
     const roll = async (version: string, bytes: Uint8Array, want: "Promoted" | "RolledBack") => {
       await objects.patchNamespacedCustomObject(
-        { ...ref, name: MODEL, body: { spec: model(version, publish(version, bytes)).spec } },
+        { ...ref, name: MODEL, body: { spec: model(version, await publish(version, bytes)).spec } },
         setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
       );
       const ended = await followRollout(version, { read, latency: () => modelLatency(prometheus, MODELS, MODEL), say });

@@ -1,5 +1,4 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ruleFiles } from "@edgefleet/dashboards";
@@ -10,12 +9,13 @@ import { provisionRealNodeHost, unprovisionRealNodeHost } from "../cluster/real-
 import { hostIp, loadImageArchives, realNodeName } from "../cluster/real-nodes.js";
 import { loadToolchain } from "../cluster/toolchain.js";
 import { type BuiltImage, buildImages } from "../images/build.js";
+import type { OciRegistry } from "../services/oci-registry.js";
 import { freePort } from "../services/ports.js";
 import { type Prometheus, startPrometheus } from "../services/prometheus.js";
-import { type ArtifactServer, startArtifactServer } from "../simulator/artifact-server.js";
 import { sampleModel } from "./edgemodel.js";
+import { PULL_SECRET, startOciPublisher } from "./oci-publish.js";
 import { LOCAL_HOST, localPki } from "./pki.js";
-import { PUBLIC_KEY_REF, type PublishedArtifact, publishArtifact, signingKey } from "./registry.js";
+import { PUBLIC_KEY_REF, type PublishedArtifact, signingKey } from "./registry.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 
@@ -64,13 +64,21 @@ export interface RealSite {
   readonly address: string;
   /** edgefleet's images, loaded into the node's containerd. */
   readonly images: readonly BuiltImage[];
-  readonly registry: ArtifactServer;
-  readonly registryDir: string;
+  /** The site's OCI registry (CNCF Distribution, TLS, a password). */
+  readonly registry: OciRegistry;
   /** The CA the registry's certificate is issued by: the platform's artifact CA bundle. */
   readonly artifactCa: string;
-  /** Signs a model file with the site's publisher key and puts it in the registry; returns the variant's artifact field. */
-  publish(model: string, version: string, bytes: Uint8Array): PublishedArtifact;
-  /** Creates a namespace for EdgeModels with the Secret holding the publisher's public key (PUBLIC_KEY_REF). */
+  /**
+   * Signs a model file with the site's publisher key and pushes it with its signature as an OCI
+   * artifact; returns the variant's artifact field (oci://…@sha256:…, naming the pull Secret).
+   */
+  publish(model: string, version: string, bytes: Uint8Array): Promise<PublishedArtifact>;
+  /** Flips a byte of a published file in the registry's storage: what a compromised registry would serve. */
+  tamper(artifact: PublishedArtifact): void;
+  /**
+   * Creates a namespace for EdgeModels with the Secrets its variants name: the publisher's public
+   * key (PUBLIC_KEY_REF) and the registry's credentials (PULL_SECRET).
+   */
   createModelNamespace(namespace: string): Promise<void>;
   /** Where the site's Prometheus will listen, for the operator's rollout analysis. */
   readonly prometheusUrl: string;
@@ -87,7 +95,7 @@ export interface RealSite {
  * A new site whose node is a real kubelet, for the platform as pods (tools/edgefleet demo --real-node
  * and the real-platform test): the cluster with one real node, edgefleet's images built here and
  * loaded into its containerd, the node provisioned as a K3s site provisions its hosts, and what a
- * site keeps outside the cluster: the HTTPS model registry and Prometheus, listening on the node's
+ * site keeps outside the cluster: the OCI model registry and Prometheus, listening on the node's
  * address so pods reach them. Prometheus starts once the platform's Services exist: Debian's
  * Prometheus is built without Kubernetes service discovery, so it scrapes their addresses.
  */
@@ -124,18 +132,18 @@ export async function startRealSite(o: RealSiteOptions): Promise<RealSite> {
 
     const address = hostIp();
     const pki = localPki(join(o.dir, "pki"));
-    const registryDir = join(o.dir, "registry");
-    mkdirSync(registryDir, { recursive: true });
-    const registry = await startArtifactServer({
-      dir: registryDir,
-      tls: pki.issue(LOCAL_HOST, [LOCAL_HOST, address]),
-      host: address,
-      port: await freePort(),
-    });
-    closers.push(() => registry.close());
-    log(`registry: ${registry.url}`);
-    const prometheusPort = await freePort();
     const key = signingKey(join(o.dir, "pki"));
+    const publisher = await startOciPublisher({
+      dir: join(o.dir, "registry"),
+      host: address,
+      tls: pki.issue(LOCAL_HOST, [LOCAL_HOST, address]),
+      ca: pki.caPem,
+      privateKeyPem: key.privateKeyPem,
+    });
+    const { registry } = publisher;
+    closers.push(() => registry.service.stop());
+    log(`registry: oci://${registry.address} (CNCF Distribution)`);
+    const prometheusPort = await freePort();
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfigPath(o.cluster, env));
     const core = kc.makeApiClient(CoreV1Api);
@@ -145,16 +153,23 @@ export async function startRealSite(o: RealSiteOptions): Promise<RealSite> {
       address,
       images,
       registry,
-      registryDir,
       artifactCa: pki.caPem,
       prometheusUrl: `http://${address}:${prometheusPort}`,
-      publish: (model, version, bytes) =>
-        publishArtifact({ dir: registryDir, baseUrl: registry.url, model, version, bytes, privateKeyPem: key.privateKeyPem }),
+      publish: (model, version, bytes) => publisher.publish(model, version, bytes),
+      tamper: (artifact) => publisher.tamper(artifact),
       async createModelNamespace(namespace) {
         await core.createNamespace({ body: { metadata: { name: namespace } } });
         await core.createNamespacedSecret({
           namespace,
           body: { metadata: { name: PUBLIC_KEY_REF.name }, stringData: { [PUBLIC_KEY_REF.key]: key.publicKeyPem } },
+        });
+        await core.createNamespacedSecret({
+          namespace,
+          body: {
+            metadata: { name: PULL_SECRET },
+            type: "kubernetes.io/dockerconfigjson",
+            stringData: { ".dockerconfigjson": publisher.dockerConfig },
+          },
         });
       },
       async startPrometheus(namespace) {

@@ -8,6 +8,8 @@ export interface PublishedArtifact {
   sha256: string;
   sizeBytes: number;
   signature: { uri: string; publicKeyRef: { name: string; key: string } };
+  /** Registry credentials for an oci:// uri: a kubernetes.io/dockerconfigjson Secret in the model's namespace. */
+  pullSecretRef?: { name: string };
 }
 
 /** The Secret (in the model's namespace) holding the registry's public key, as variants reference it. */
