@@ -96,7 +96,7 @@ export async function startOciRegistry(options: OciRegistryOptions): Promise<Oci
     command,
     args: ["serve", configFile],
     logFile: join(options.dir, "registry.log"),
-    readiness: { tcpPort: port },
+    readiness: { tcpPort: port, tcpHost: host === "0.0.0.0" ? "127.0.0.1" : host },
     startTimeoutMs: 30_000,
   });
   await service.start();

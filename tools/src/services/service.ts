@@ -4,7 +4,8 @@ import { createConnection } from "node:net";
 import { exponentialBackoff } from "@edgefleet/kit";
 
 /** How to tell a service is up: its TCP port accepts connections, or an HTTP URL answers 2xx. */
-export type Readiness = { readonly tcpPort: number } | { readonly httpUrl: string };
+/** Ready once it accepts TCP connections (on tcpHost, default 127.0.0.1), or once httpUrl answers 2xx. */
+export type Readiness = { readonly tcpPort: number; readonly tcpHost?: string } | { readonly httpUrl: string };
 
 export interface ServiceOptions {
   /** Shown in errors and progress lines. */
@@ -33,9 +34,9 @@ const STABLE_RUN_MS = 60_000;
 /** The last bytes of output kept in memory, for error messages and test assertions. */
 const OUTPUT_TAIL = 64 * 1024;
 
-function tcpOpen(port: number): Promise<boolean> {
+function tcpOpen(port: number, host = "127.0.0.1"): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = createConnection({ port, host: "127.0.0.1" });
+    const socket = createConnection({ port, host });
     socket.once("connect", () => {
       socket.destroy();
       resolve(true);
@@ -54,7 +55,8 @@ async function httpOk(url: string): Promise<boolean> {
   }
 }
 
-const isReady = (readiness: Readiness) => ("tcpPort" in readiness ? tcpOpen(readiness.tcpPort) : httpOk(readiness.httpUrl));
+const isReady = (readiness: Readiness) =>
+  "tcpPort" in readiness ? tcpOpen(readiness.tcpPort, readiness.tcpHost) : httpOk(readiness.httpUrl);
 
 /**
  * A child process the local platform or a test runs for real (broker, Prometheus, gateway, ...):

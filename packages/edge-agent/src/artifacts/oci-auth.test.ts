@@ -26,6 +26,14 @@ describe("tokenUrl and parseTokenResponse", () => {
     expect(() => tokenUrl({ scheme: "bearer", params: {} }, "x")).toThrow(/no realm/);
   });
 
+  it("sends credentials to an https:// token endpoint only, unless the registry is allowed plain HTTP", () => {
+    const challenge = { scheme: "bearer", params: { realm: "http://auth.example/token" } };
+    expect(() => tokenUrl(challenge, "x")).toThrow(/token endpoint http:\/\/auth\.example, which is not https:\/\//);
+    expect(tokenUrl(challenge, "x", true).protocol).toBe("http:");
+    expect(() => tokenUrl({ scheme: "bearer", params: { realm: "file:///etc/passwd" } }, "x", true)).toThrow(/not https/);
+    expect(() => tokenUrl({ scheme: "bearer", params: { realm: "not a url" } }, "x")).toThrow(/not a URL/);
+  });
+
   it("takes token or OAuth2's access_token", () => {
     expect(parseTokenResponse(Buffer.from('{"token":"t1"}'))).toBe("t1");
     expect(parseTokenResponse(Buffer.from('{"access_token":"t2"}'))).toBe("t2");

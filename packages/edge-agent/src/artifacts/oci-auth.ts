@@ -70,11 +70,24 @@ export function registryCredentials(configJson: string, registry: string, source
 export const basicAuthorization = ({ username, password }: Credentials) =>
   `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
 
-/** The token endpoint's URL for a Bearer challenge: realm?service=…&scope=… (the challenge's scope, else ours). */
-export function tokenUrl(challenge: Challenge, scope: string): URL {
+/**
+ * The token endpoint's URL for a Bearer challenge: realm?service=…&scope=… (the challenge's scope,
+ * else ours). The registry names the realm and the credentials go there, so it must be https://;
+ * http:// only when the registry itself is allowed plain HTTP (allowHttp).
+ */
+export function tokenUrl(challenge: Challenge, scope: string, allowHttp = false): URL {
   const realm = challenge.params.realm;
   if (!realm) throw new Error("the registry's Bearer challenge has no realm");
-  const url = new URL(realm);
+  let url: URL;
+  try {
+    url = new URL(realm);
+  } catch {
+    throw new Error(`the registry's Bearer challenge names a token endpoint that is not a URL: ${JSON.stringify(realm)}`);
+  }
+  if (url.protocol !== "https:" && !(allowHttp && url.protocol === "http:"))
+    throw new Error(
+      `the registry's Bearer challenge names the token endpoint ${url.origin}, which is not https://: credentials go over TLS only (a registry allowed plain HTTP may name an http:// one)`,
+    );
   if (challenge.params.service) url.searchParams.set("service", challenge.params.service);
   url.searchParams.set("scope", challenge.params.scope || scope);
   return url;

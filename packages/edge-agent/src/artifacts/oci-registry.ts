@@ -81,7 +81,7 @@ export class RegistryClient {
       );
     let url: URL;
     try {
-      url = tokenUrl(challenge, `repository:${repository}:${actions}`);
+      url = tokenUrl(challenge, `repository:${repository}:${actions}`, this.options.plainHttp === true);
     } catch (err) {
       throw new ArtifactRefusal("download-failed", `registry ${registry}: ${(err as Error).message}`);
     }
