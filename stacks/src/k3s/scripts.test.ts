@@ -45,6 +45,7 @@ describe("k3sConfig", () => {
     const cfg = parse(k3sConfig(host({ role: "server", address: "10.0.0.10" }), "s", undefined));
     expect(cfg["tls-san"]).toEqual(["10.0.0.10"]);
     expect(cfg.server).toBeUndefined();
+    expect(cfg["agent-token-file"]).toBe("/etc/rancher/k3s/edgefleet-agent-token");
   });
 });
 

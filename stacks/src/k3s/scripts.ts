@@ -8,6 +8,8 @@ import { nodeLabels, nodeTaints, taintFlag } from "./hardware.js";
 export const K3S_PATHS = {
   config: "/etc/rancher/k3s/config.yaml",
   token: "/etc/rancher/k3s/edgefleet-token",
+  /** The server's agent token (agent-token-file): what agents join with, instead of the server token. */
+  agentToken: "/etc/rancher/k3s/edgefleet-agent-token",
   kubeconfig: "/etc/rancher/k3s/k3s.yaml",
   images: "/var/lib/rancher/k3s/agent/images",
 };
@@ -27,13 +29,17 @@ const root = (host: HostConfig) => (host.user === "root" ? "" : "sudo ");
 /**
  * /etc/rancher/k3s/config.yaml: K3s reads its flags from here on every start, so the node's
  * identity, labels and taints live in one declarative file. The token is in a file of its own
- * (token-file) so this one holds no secret and its diff stays readable.
+ * (token-file) so this one holds no secret and its diff stays readable. The server also takes an
+ * agent token (agent-token-file), the only one agents get: K3s's server token joins servers and
+ * reads the cluster's bootstrap data (it is as good as cluster admin), so no device holds it.
  */
 export function k3sConfig(host: HostConfig, site: string, serverUrl: string | undefined): string {
   const labels = nodeLabels({ ...host, site });
   return stringify({
     "node-name": host.name,
-    ...(serverUrl ? { server: serverUrl } : { "tls-san": [host.address], "write-kubeconfig-mode": "0600" }),
+    ...(serverUrl
+      ? { server: serverUrl }
+      : { "tls-san": [host.address], "write-kubeconfig-mode": "0600", "agent-token-file": K3S_PATHS.agentToken }),
     "token-file": K3S_PATHS.token,
     "node-label": Object.entries(labels).map(([k, v]) => `${k}=${v}`),
     "node-taint": nodeTaints({ ...host, site }).map(taintFlag),

@@ -67,6 +67,7 @@ describe("K3sSite", () => {
   it("runs config, token and install per host, and reads the kubeconfig from the server", () => {
     expect(online.rs.map((r) => `${r.type.split(":").pop()} ${r.name}`).sort()).toEqual(
       [
+        "Command f-srv-agent-token",
         ...["srv", "jetson", "pi"].flatMap((h) => [`Command f-${h}-config`, `Command f-${h}-token`, `Command f-${h}-install`]),
         "Command f-srv-kubeconfig",
       ].sort(),
@@ -74,12 +75,22 @@ describe("K3sSite", () => {
   });
 
   it("orders the SSH steps: config and token before install, agents after the server", () => {
-    expect(byName(online.rs, "f-srv-install").dependsOn).toEqual(["f-srv-config", "f-srv-token"]);
+    expect(byName(online.rs, "f-srv-install").dependsOn).toEqual(["f-srv-agent-token", "f-srv-config", "f-srv-token"]);
     expect(byName(online.rs, "f-srv-kubeconfig").dependsOn).toEqual(["f-srv-install"]);
     for (const agent of ["jetson", "pi"]) {
       expect(byName(online.rs, `f-${agent}-install`).dependsOn).toEqual([`f-${agent}-config`, `f-${agent}-token`, "f-srv-install"]);
       expect(byName(online.rs, `f-${agent}-config`).dependsOn).toEqual([]);
     }
+  });
+
+  it("gives the server token to the server only: agents join with the agent token the server also gets", () => {
+    const stdin = (name: string) => byName(online.rs, name).inputs.stdin;
+    expect(stdin("f-srv-token")).toBe("0123456789abcdef");
+    const agent = stdin("f-srv-agent-token");
+    expect(agent).toMatch(/^[0-9a-f]{64}$/);
+    for (const h of ["jetson", "pi"]) expect(stdin(`f-${h}-token`)).toBe(agent);
+    expect(byName(online.rs, "f-srv-agent-token").inputs.create).toContain("/etc/rancher/k3s/edgefleet-agent-token");
+    expect(byName(online.rs, "f-srv-agent-token").secretPaths).toContain("stdin");
   });
 
   it("keeps the SSH key, the token and the kubeconfig secret", async () => {

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { AirGapFiles, HostConfig } from "../config/types.js";
@@ -25,7 +26,10 @@ export interface K3sSiteArgs {
   readonly hosts: readonly HostConfig[];
   /** SSH private key for every host; keep it a secret. */
   readonly sshPrivateKey: pulumi.Input<string>;
-  /** K3s join token; keep it a secret. */
+  /**
+   * K3s server token; keep it a secret. Only the server gets it: agents join with an agent token
+   * derived from it (agentToken), which cannot join a server or read the cluster's bootstrap data.
+   */
   readonly token: pulumi.Input<string>;
   /** Install from files Pulumi copies to each host, with no download on the hosts. */
   readonly airGap?: AirGapFiles;
@@ -77,23 +81,23 @@ export class K3sSite extends pulumi.ComponentResource {
       { connection, create: writeFromStdin(host, K3S_PATHS.config), update: writeFromStdin(host, K3S_PATHS.config), stdin: config },
       parent,
     );
-    const token = new command.remote.Command(
-      `${name}-token`,
-      {
-        connection,
-        create: writeFromStdin(host, K3S_PATHS.token),
-        update: writeFromStdin(host, K3S_PATHS.token),
-        stdin: pulumi.secret(args.token),
-      },
-      parent,
-    );
+    const writeToken = (id: string, path: string, value: pulumi.Input<string>) =>
+      new command.remote.Command(
+        `${name}-${id}`,
+        { connection, create: writeFromStdin(host, path), update: writeFromStdin(host, path), stdin: pulumi.secret(value) },
+        parent,
+      );
+    const tokens =
+      host.role === "server"
+        ? [writeToken("token", K3S_PATHS.token, args.token), writeToken("agent-token", K3S_PATHS.agentToken, agentToken(args.token))]
+        : [writeToken("token", K3S_PATHS.token, agentToken(args.token))];
     if (args.mqttCa) this.identity(name, host, args.mqttCa, connection);
     const install = installCommand(host, args.version, args.airGap);
     return new command.remote.Command(
       `${name}-install`,
       // Re-run the installer (it restarts K3s) when the version or the node's config changes.
       { connection, create: install, update: install, delete: uninstallCommand(host), triggers: [args.version, config] },
-      { ...parent, dependsOn: [...staged, configured, token, ...installAfter] },
+      { ...parent, dependsOn: [...staged, configured, ...tokens, ...installAfter] },
     );
   }
 
@@ -127,4 +131,12 @@ export class K3sSite extends pulumi.ComponentResource {
     };
     return [copy("installScript", files.installScript), copy("binary", files.binaries[host.arch]), copy("images", files.images[host.arch])];
   }
+}
+
+/**
+ * The agents' join token, derived from the server token so the stack keeps one secret: an HMAC, so
+ * holding it (any device does) tells nothing of the server token.
+ */
+export function agentToken(serverToken: pulumi.Input<string>): pulumi.Output<string> {
+  return pulumi.secret(pulumi.output(serverToken).apply((t) => createHmac("sha256", t).update("edgefleet k3s agent token").digest("hex")));
 }
