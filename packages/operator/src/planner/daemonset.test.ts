@@ -69,8 +69,8 @@ describe("the DaemonSets of a model not in a rollout", () => {
         { name: "grpc", containerPort: 8081, protocol: "TCP" },
       ],
       resources: { limits: { memory: "2Gi", "npu.intel.com/accel": "1" }, requests: { cpu: "500m", memory: "1Gi" } },
-      readinessProbe: { httpGet: { path: "/v2/health/ready", port: "http" } },
-      livenessProbe: { httpGet: { path: "/v2/health/live", port: "http" } },
+      readinessProbe: { httpGet: { path: "/v2/health/ready", port: "http" }, periodSeconds: 1 },
+      livenessProbe: { httpGet: { path: "/v2/health/live", port: "http" }, periodSeconds: 10 },
     });
     expect(Object.fromEntries((container?.env ?? []).map((e) => [e.name, e.value]))).toEqual({
       EDGEFLEET_MODEL: "vision/detector",

@@ -149,10 +149,19 @@ function stringQuantities(list: Record<string, string | number> | undefined): Re
   return Object.fromEntries(Object.entries(list ?? {}).map(([k, v]) => [k, String(v)]));
 }
 
-// The Open Inference Protocol v2 defines liveness and readiness endpoints; probe them on the http port.
+/**
+ * The Open Inference Protocol v2 defines liveness and readiness endpoints; probe them on the http
+ * port. Readiness every second: the kubelet's first probe comes as the container starts, before
+ * the model is loaded, and at a 10 s period the next one left a cached model's cold start waiting
+ * up to 10 s more on a real node. The probe is one local GET of a static answer.
+ */
 function healthProbes(runtime: EdgeRuntime): { livenessProbe?: V1Probe; readinessProbe?: V1Probe } {
   const http = runtime.spec.ports?.find((p) => p.name === "http");
   if ((runtime.spec.protocol ?? "open-inference-v2") !== "open-inference-v2" || !http) return {};
-  const probe = (path: string): V1Probe => ({ httpGet: { path, port: http.name }, periodSeconds: 10, failureThreshold: 3 });
-  return { livenessProbe: probe("/v2/health/live"), readinessProbe: probe("/v2/health/ready") };
+  const probe = (path: string, periodSeconds: number): V1Probe => ({
+    httpGet: { path, port: http.name },
+    periodSeconds,
+    failureThreshold: 3,
+  });
+  return { livenessProbe: probe("/v2/health/live", 10), readinessProbe: probe("/v2/health/ready", 1) };
 }
