@@ -115,12 +115,15 @@ export class EdgeModelController {
       }),
     };
     const caches = this.caches;
-    this.#ledger = new CapacityLedger({
-      model: (key) => caches.models.get(key),
-      models: () => caches.models.list(),
-      runtimes: () => caches.runtimes.list(),
-      nodes: () => caches.nodes.list(),
-    });
+    this.#ledger = new CapacityLedger(
+      {
+        model: (key) => caches.models.get(key),
+        models: () => caches.models.list(),
+        runtimes: () => caches.runtimes.list(),
+        nodes: () => caches.nodes.list(),
+      },
+      options.tracer,
+    );
     const children = new Children({ client, fieldManager: options.fieldManager });
     const rollouts = new RolloutEngine({
       source: options.metricsSource,

@@ -88,7 +88,7 @@ export class Reconciler {
 
   async reconcile(key: string): Promise<ReconcileResult> {
     // First, so a deleted model's freed accelerators go to the next models in line.
-    this.#o.settled(await this.#o.ledger.settle());
+    this.#o.settled(await this.#o.ledger.settle(key));
     const model = this.#o.caches.models.get(key);
     if (!model) {
       const { namespace, name } = splitKey(key);

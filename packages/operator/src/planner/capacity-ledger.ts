@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import type { EdgeModel, EdgeRuntime } from "@edgefleet/api";
+import { inSpan } from "@edgefleet/kit";
 import type { V1Node } from "@kubernetes/client-node";
+import { type Tracer, trace } from "@opentelemetry/api";
 import { ALONE, type Capacity, type Claim, claimsAnything, coMembers } from "./capacity.js";
 import { type ClassPlan, type Plan, plan } from "./plan.js";
 
@@ -57,10 +59,17 @@ export class CapacityLedger {
   readonly #plans = new Map<string, { model: EdgeModel; plan: Plan }>();
   readonly #dirty = new Set<string>();
   #rebuild = true;
+  /**
+   * Which of this settle's plans get a span, in the trace of the reconcile that settles: all of a
+   * settle's few, but in a full pass (every model) only the reconciled model's.
+   */
+  #traced: (key: string) => boolean = () => false;
   #settling: Promise<void> | undefined;
+  readonly #tracer: Tracer;
 
-  constructor(source: LedgerSource) {
+  constructor(source: LedgerSource, tracer: Tracer = trace.getTracer("@edgefleet/operator")) {
     this.#source = source;
+    this.#tracer = tracer;
   }
 
   /** The model was added, deleted or given a new spec, or a node it selects changed. */
@@ -78,11 +87,13 @@ export class CapacityLedger {
    * placement changed because of others (a freed GPU taken, a device taken away), each needing a
    * reconcile; replanned: how many models it planned to get there. One settle runs at a time, and
    * it yields to the event loop between plans (a first one plans every model: seconds at 10,000),
-   * so the leader's lease renewals and probes are never held up.
+   * so the leader's lease renewals and probes are never held up. reconciling: the model whose
+   * reconcile settles, whose plan is traced even in a full pass.
    */
-  async settle(): Promise<{ changed: string[]; replanned: number }> {
+  async settle(reconciling?: string): Promise<{ changed: string[]; replanned: number }> {
     while (this.#settling) await this.#settling;
     if (!this.#rebuild && this.#dirty.size === 0) return { changed: [], replanned: 0 };
+    this.#traced = this.#rebuild ? (key) => key === reconciling : () => true;
     // A settle cut short (a plan threw) leaves the ledger half-updated: the next one starts over.
     const run = this.#settle().catch((err: unknown) => {
       this.#rebuild = true;
@@ -234,7 +245,11 @@ export class CapacityLedger {
     const model = this.#source.model(key);
     if (!model || model.metadata.deletionTimestamp) return undefined;
     const order = orderOf(model);
-    const result = plan({ model, runtimes: this.#source.runtimes(), nodes: this.#source.nodes(), capacity: this.#view(order) });
+    const nodes = this.#source.nodes();
+    const planned = () => plan({ model, runtimes: this.#source.runtimes(), nodes, capacity: this.#view(order) });
+    // The reconcile that settles is the trace these plans belong to (the rollout engine's "plan" span, made here instead).
+    const attributes = { "edgefleet.version": model.spec.version, "edgefleet.nodes": nodes.length, "edgefleet.key": key };
+    const result = this.#traced(key) ? inSpan(this.#tracer, "plan", { attributes }, planned) : planned();
     const entry: Entry = { order, signature: signature(result), sensitive: [] };
     if (touched || before?.signature !== entry.signature) this.#plans.set(key, { model, plan: result });
     for (const c of result.classes) {
