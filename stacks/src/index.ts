@@ -7,4 +7,4 @@ export { NODE_DIRS } from "./k3s/scripts.js";
 export { type CertificateAuthority, certificateAuthority, type Issued } from "./pki/certificates.js";
 export { GATEWAY_MQTT_IDENTITY, NODE_IDENTITY_DIR } from "./platform/contract.js";
 export { platformManifests } from "./platform/manifests.js";
-export { mosquittoAcl, mosquittoConfig } from "./platform/mosquitto.js";
+export { MAX_PACKET_BYTES, mosquittoAcl, mosquittoConfig } from "./platform/mosquitto.js";

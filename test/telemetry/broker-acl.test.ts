@@ -1,4 +1,5 @@
 import { connect, type TLSSocket } from "node:tls";
+import { MAX_PACKET_BYTES } from "@edgefleet/stacks";
 import { REBIRTH_TOPIC } from "@edgefleet/telemetry";
 import mqtt, { type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -23,6 +24,19 @@ describe("Mosquitto with the shipped TLS config and ACL (real broker)", () => {
   });
   afterAll(async () => {
     await tls?.dispose();
+  });
+
+  it("refuses a packet over MAX_PACKET_BYTES: the sender is cut off, the gateway never sees it, others keep publishing", async () => {
+    const v5 = await tls.connect("orin-10");
+    // An MQTT 3.1.1 client (MQTT 5 ones are told the limit in the CONNACK): the broker disconnects it.
+    const flooder = await tls.connect("orin-09", { protocolVersion: 4 });
+    const closed = new Promise<void>((resolve) => flooder.once("close", () => resolve()));
+    const oversized = topic("orin-09", "telemetry");
+    flooder.publish(oversized, Buffer.alloc(MAX_PACKET_BYTES + 1, 0x61), { qos: 1 });
+    await closed;
+    await v5.publishAsync(topic("orin-10", "birth"), "{}", { qos: 1 });
+    await expect.poll(() => received).toContain("edgefleet/v1/plant-3/orin-10/birth");
+    expect(received).not.toContain(oversized);
   });
 
   it("completes a TLS handshake only with a client certificate from the site CA", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mosquittoAcl, mosquittoConfig } from "./mosquitto.js";
+import { MAX_PACKET_BYTES, mosquittoAcl, mosquittoConfig } from "./mosquitto.js";
 
 describe("Mosquitto", () => {
   it("accepts only TLS clients with a certificate, named by its CN", () => {
@@ -15,6 +15,11 @@ describe("Mosquitto", () => {
       ]),
     );
     expect(conf).not.toContain("listener 1883");
+  });
+
+  it("takes packets up to the largest telemetry payload plus headers", () => {
+    expect(MAX_PACKET_BYTES).toBe(65_536 + 4_096);
+    expect(mosquittoConfig().split("\n")).toContain(`max_packet_size ${MAX_PACKET_BYTES}`);
   });
 
   it("takes paths, address and port from its caller (tests run the shipped config this way)", () => {

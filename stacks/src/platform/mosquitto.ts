@@ -1,4 +1,13 @@
+import { MAX_PAYLOAD_BYTES } from "@edgefleet/telemetry";
 import { GATEWAY_MQTT_IDENTITY, MQTT_TLS_PORT, TOPICS } from "./contract.js";
+
+/**
+ * The largest MQTT packet the broker takes: the largest payload the telemetry schema allows plus
+ * room for the topic and MQTT 5 properties. A bigger one is refused at the broker (MQTT 5 clients
+ * learn the limit from the CONNACK; others are disconnected), before it costs the gateway anything:
+ * one node could otherwise flood every subscriber with 50 MB messages.
+ */
+export const MAX_PACKET_BYTES = Math.max(...Object.values(MAX_PAYLOAD_BYTES)) + 4_096;
 
 /** Where the broker's pod mounts its config and its TLS Secret. */
 export const MOSQUITTO_PATHS = { config: "/mosquitto/config", tls: "/mosquitto/tls" };
@@ -41,6 +50,7 @@ export function mosquittoConfig(options: MosquittoConfigOptions = SHIPPED): stri
     "persistence false",
     "log_dest stdout",
     `max_queued_messages ${maxQueuedMessages}`,
+    `max_packet_size ${MAX_PACKET_BYTES}`,
     host === undefined ? `listener ${port}` : `listener ${port} ${host}`,
     `cafile ${tlsDir}/ca.crt`,
     `certfile ${tlsDir}/tls.crt`,
