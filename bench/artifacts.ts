@@ -11,7 +11,16 @@ import { get } from "node:https";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { ArtifactCache, encodeEnvelope, generateSigningKey, Installer, pushArtifact, signStatement } from "@edgefleet/edge-agent";
+import {
+  ArtifactCache,
+  basicAuthorization,
+  encodeEnvelope,
+  generateSigningKey,
+  Installer,
+  pushArtifact,
+  registryCredentials,
+  signStatement,
+} from "@edgefleet/edge-agent";
 import { publish, startServer, startTestRegistry } from "@edgefleet/test";
 import { benchFlags } from "./flags.js";
 import { median } from "./stats.js";
@@ -51,14 +60,13 @@ function rawDownload(uri: string, file: string, options: { ca: string; headers?:
 
 // The registry serves the OCI install's blob; its own plain download is that install's baseline,
 // since the registry (Go's net/http) and the bench's node:https server differ in speed.
-const deviceAuth = (JSON.parse(readFileSync(registry.deviceAuth, "utf8")) as { auths: Record<string, { auth: string }> }).auths[
-  registry.address
-]?.auth;
-if (deviceAuth === undefined) throw new Error(`bench: the registry's device credentials name no ${registry.address}`);
+// The device's credentials, read as the install command reads them.
+const deviceCredentials = registryCredentials(readFileSync(registry.deviceAuth, "utf8"), registry.address);
+if (deviceCredentials === undefined) throw new Error(`bench: the registry's device credentials name no ${registry.address}`);
 const registryBlob = (sha256: string) =>
   rawDownload(`https://${registry.address}/v2/bench/detector/blobs/sha256:${sha256}`, join(root, "raw-oci"), {
     ca: registry.ca,
-    headers: { authorization: `Basic ${deviceAuth}` },
+    headers: { authorization: basicAuthorization(deviceCredentials) },
   });
 
 const loadBefore = loadavg();

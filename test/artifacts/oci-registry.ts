@@ -2,16 +2,11 @@ import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { certificateAuthority } from "@edgefleet/stacks";
-import { type OciRegistry, startOciRegistry } from "@edgefleet/tools";
+import { dockerConfig, type OciRegistry, startOciRegistry } from "@edgefleet/tools";
 import { ISSUER, SERVICE, startTokenServer, type TokenServer } from "./token-server.js";
 
 export const PUBLISHER = { username: "publisher", password: "publisher-secret" };
 export const DEVICE = { username: "device", password: "device-secret" };
-
-/** A docker config JSON (a kubernetes.io/dockerconfigjson Secret's .dockerconfigjson) for one registry. */
-export function dockerConfig(registry: string, user: { username: string; password: string }): string {
-  return JSON.stringify({ auths: { [registry]: { auth: Buffer.from(`${user.username}:${user.password}`).toString("base64") } } });
-}
 
 export interface TestRegistry extends OciRegistry {
   /** The CA that issued its certificate (PEM) and a file holding it. */

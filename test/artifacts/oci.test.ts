@@ -6,11 +6,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ArtifactCache, type ArtifactSpec, generateSigningKey, Installer, type InstallOutcome, type Progress } from "@edgefleet/edge-agent";
 import { useTempDirs } from "@edgefleet/kit";
-import { startOciRegistry } from "@edgefleet/tools";
+import { dockerConfig, startOciRegistry } from "@edgefleet/tools";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { TcpProxy } from "../helpers/tcp-proxy.js";
-import { DEVICE, dockerConfig, startTestRegistry, type TestRegistry } from "./oci-registry.js";
+import { DEVICE, startTestRegistry, type TestRegistry } from "./oci-registry.js";
 
 /*
  * oci:// artifacts end to end against the real registry (CNCF Distribution over HTTPS with a

@@ -21,7 +21,7 @@ export { servedEverywhere } from "./platform/serving.js";
 export { type PulumiResult, type PulumiRunOptions, runPulumi } from "./pulumi/cli.js";
 export { LocalStack } from "./pulumi/stack.js";
 export { mosquittoBinary, runnableConfig } from "./services/mosquitto.js";
-export { type OciRegistry, type OciRegistryOptions, startOciRegistry } from "./services/oci-registry.js";
+export { dockerConfig, type OciRegistry, type OciRegistryOptions, startOciRegistry } from "./services/oci-registry.js";
 export { type OtelCollector, type ReceivedSpan, startOtelCollector } from "./services/otel-collector.js";
 export { freePort } from "./services/ports.js";
 export { type Prometheus, type ScrapeJob, startPrometheus } from "./services/prometheus.js";

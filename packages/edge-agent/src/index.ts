@@ -11,6 +11,7 @@ export type { FetcherOptions } from "./artifacts/fetchers.js";
 export type { HttpsFetcherOptions } from "./artifacts/https-fetcher.js";
 export { INSTALL_HELP } from "./artifacts/install-options.js";
 export { type ArtifactSpec, Installer, type InstallOutcome } from "./artifacts/installer.js";
+export { basicAuthorization, registryCredentials } from "./artifacts/oci-auth.js";
 export { MODEL_ARTIFACT_TYPE, SIGNATURE_LAYER_TYPE } from "./artifacts/oci-manifest.js";
 export { type PushedArtifact, type PushOptions, pushArtifact } from "./artifacts/oci-push.js";
 export { FailureReporter } from "./artifacts/reporter.js";

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { encodeEnvelope, pushArtifact, signFile } from "@edgefleet/edge-agent";
-import { type OciRegistry, startOciRegistry } from "../services/oci-registry.js";
-import { PUBLIC_KEY_REF, type PublishedArtifact } from "./registry.js";
+import { dockerConfig as dockerConfigFor, type OciRegistry, startOciRegistry } from "../services/oci-registry.js";
+import { flipLastByte, PUBLIC_KEY_REF, type PublishedArtifact } from "./registry.js";
 
 /** The kubernetes.io/dockerconfigjson Secret, in each model namespace, that variants name as their pullSecretRef. */
 export const PULL_SECRET = "edgefleet-registry";
@@ -40,11 +40,15 @@ export interface OciPublisher {
  * Distribution) over TLS, with a password, so devices pull with the credentials of a pull Secret.
  */
 export async function startOciPublisher(o: OciPublisherOptions): Promise<OciPublisher> {
-  const password = randomBytes(12).toString("hex");
-  const registry = await startOciRegistry({ dir: o.dir, host: o.host, hostName: o.host, tls: o.tls, users: { publisher: password } });
-  const dockerConfig = JSON.stringify({
-    auths: { [registry.address]: { auth: Buffer.from(`publisher:${password}`).toString("base64") } },
+  const publisher = { username: "publisher", password: randomBytes(12).toString("hex") };
+  const registry = await startOciRegistry({
+    dir: o.dir,
+    host: o.host,
+    hostName: o.host,
+    tls: o.tls,
+    users: { [publisher.username]: publisher.password },
   });
+  const dockerConfig = dockerConfigFor(registry.address, publisher);
   const files = join(o.dir, "published");
   mkdirSync(files, { recursive: true });
   return {
@@ -72,10 +76,7 @@ export async function startOciPublisher(o: OciPublisherOptions): Promise<OciPubl
     },
     tamper(artifact) {
       // Distribution's filesystem layout: blobs/sha256/<first two hex digits>/<digest>/data.
-      const path = join(registry.storageDir, "docker/registry/v2/blobs/sha256", artifact.sha256.slice(0, 2), artifact.sha256, "data");
-      const data = readFileSync(path);
-      data[data.length - 1] = (data[data.length - 1] ?? 0) ^ 0xff;
-      writeFileSync(path, data);
+      flipLastByte(join(registry.storageDir, "docker/registry/v2/blobs/sha256", artifact.sha256.slice(0, 2), artifact.sha256, "data"));
     },
   };
 }

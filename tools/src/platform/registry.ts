@@ -55,10 +55,14 @@ export function publishArtifact(options: PublishOptions): PublishedArtifact {
   };
 }
 
-/** Replaces a published file's bytes behind its signature: what a compromised mirror would serve. */
-export function tamperArtifact(dir: string, artifact: PublishedArtifact): void {
-  const path = join(dir, artifact.uri.slice(artifact.uri.lastIndexOf("/") + 1));
+/** Flips the last byte of a stored file: same size, another digest, what a compromised server would serve. */
+export function flipLastByte(path: string): void {
   const bytes = readFileSync(path);
   bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 0xff;
   writeFileSync(path, bytes);
+}
+
+/** Replaces a published file's bytes behind its signature: what a compromised mirror would serve. */
+export function tamperArtifact(dir: string, artifact: PublishedArtifact): void {
+  flipLastByte(join(dir, artifact.uri.slice(artifact.uri.lastIndexOf("/") + 1)));
 }

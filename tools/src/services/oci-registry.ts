@@ -28,6 +28,11 @@ export interface OciRegistryOptions {
   readonly token?: { readonly realm: string; readonly service: string; readonly issuer: string; readonly rootCertBundle: string };
 }
 
+/** A docker config JSON (a kubernetes.io/dockerconfigjson Secret's .dockerconfigjson) for one registry. */
+export function dockerConfig(registry: string, user: { username: string; password: string }): string {
+  return JSON.stringify({ auths: { [registry]: { auth: Buffer.from(`${user.username}:${user.password}`).toString("base64") } } });
+}
+
 export interface OciRegistry {
   /** host:port as oci:// URIs name it, e.g. localhost:40123. */
   readonly address: string;
