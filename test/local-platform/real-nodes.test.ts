@@ -59,6 +59,21 @@ async function busyboxArchive(dir: string): Promise<string> {
   return archive;
 }
 
+/** What a Service that does not answer needs looked at: its endpoints, kube-proxy's rules and log. */
+async function serviceDiagnostics(service: string): Promise<string> {
+  const [node] = await realNodeStatus({ toolchain: loadToolchain(env), cluster: CLUSTER, env });
+  const slices = kubectlResult("get", "endpointslices", "-l", `kubernetes.io/service-name=${service}`, "-o", "wide");
+  const nat = spawnSync("iptables-save", ["-t", "nat"], { encoding: "utf8" }).stdout.split("\n");
+  const tail = (file: string) => spawnSync("tail", ["-n", "30", file], { encoding: "utf8" }).stdout;
+  return [
+    `node: ${JSON.stringify(node)}`,
+    `endpointslices:\n${slices.stdout}${slices.stderr}`,
+    `nat rules for default/${service}:\n${nat.filter((l) => l.includes(`default/${service}`)).join("\n")}`,
+    `kube-proxy log:\n${node ? tail(join(node.dir, "logs", "kube-proxy.log")) : ""}`,
+    `kube-router log:\n${node ? tail(join(node.dir, "logs", "kube-router.log")) : ""}`,
+  ].join("\n");
+}
+
 describe("real nodes next to the kwok fleet", () => {
   const work = mkdtempSync(join(tmpdir(), "edgefleet-real-"));
   let core: CoreV1Api;
@@ -135,14 +150,23 @@ describe("real nodes next to the kwok fleet", () => {
     const svc = await core.readNamespacedService({ name: "web", namespace: "default" });
     // Until kube-proxy has programmed the Service (and on a loaded machine a first answer may be a
     // non-2xx one), the address gives nothing usable: keep asking.
-    const body = await eventually("the Service to answer 2xx", async () => {
-      try {
-        const res = await fetch(`http://${svc.spec?.clusterIP}/`, { signal: AbortSignal.timeout(2_000) });
-        const text = await res.text();
-        return res.ok && text !== "" ? text : undefined;
-      } catch {
-        return undefined;
-      }
+    let last = "no answer yet";
+    const body = await eventually(
+      "the Service to answer 2xx",
+      async () => {
+        try {
+          const res = await fetch(`http://${svc.spec?.clusterIP}/`, { signal: AbortSignal.timeout(2_000) });
+          const text = await res.text();
+          last = `HTTP ${res.status}: ${text.slice(0, 200)}`;
+          return res.ok && text !== "" ? text : undefined;
+        } catch (err) {
+          last = String((err as Error).cause ?? err);
+          return undefined;
+        }
+      },
+      120_000,
+    ).catch(async (err: Error) => {
+      throw new Error(`${err.message} (last: ${last})\n${await serviceDiagnostics("web")}`);
     });
     expect(body).toBe("hello\n");
   });
