@@ -306,7 +306,8 @@ const RolloutSchema = Type.Object(
             Type.Integer({
               minimum: 0,
               format: "int32",
-              description: "Consecutive failed analyses (SLO missed) tolerated at a step; one more rolls the rollout back.",
+              description:
+                "Consecutive failed analyses (SLO missed) tolerated at a step, each a whole window after the one before; one more rolls the rollout back.",
             }),
           ),
           maxInconclusive: Type.Optional(

@@ -167,6 +167,23 @@ describe("advance", () => {
     expect(second.requeueAfterMs).toBeUndefined();
   });
 
+  it("after a failure, analyses again only once its window has passed, so failures in a row rest on different samples", () => {
+    const failed = advance(input(startedRollout(), { analysis: FAIL }));
+    expect(failed.requeueAfterMs).toBe(settings.windowSeconds * 1000);
+    expect(failed.rollout.reason).toContain("(1 of 1 tolerated; the next one in 60s, over new samples)");
+    const due = (seconds: number) => analysisDue({ ...input(failed.rollout, { now: at(31 + seconds) }) });
+    expect(due(10)).toBe(false);
+    expect(due(59)).toBe(false);
+    expect(due(60)).toBe(true);
+    // A window shorter than the interval: the interval.
+    const short = { ...settings, windowSeconds: 5 };
+    expect(advance(input(startedRollout(), { analysis: FAIL, settings: short })).requeueAfterMs).toBe(10_000);
+    // Once a later analysis is not a failure (here: too few new samples yet), the interval again.
+    const waited = advance(input(failed.rollout, { analysis: WAIT, now: at(91) }));
+    expect(waited.rollout.failures).toBe(1);
+    expect(analysisDue(input(waited.rollout, { now: at(101) }))).toBe(true);
+  });
+
   it("rolls back at once, past maxFailures, when a canary node refused the new version's artifact", () => {
     const refused: AnalysisOutcome = {
       verdict: "Fail",

@@ -182,22 +182,33 @@ export function analysisDue(i: Omit<AdvanceInput, "analysis">): boolean {
   const r = i.rollout;
   if ((r.phase !== "Progressing" && r.phase !== "Analysing") || i.settings.paused) return false;
   if (i.canaryReady && i.now.getTime() < Date.parse(r.stepStartedAt) + i.settings.pauseSeconds * 1000) return false;
-  return nextAnalysisIn(r, i.intervalMs, i.now) <= 0;
+  return nextAnalysisIn(r, i.intervalMs, i.settings, i.now) <= 0;
 }
 
 /** A failed check that rolls back at once, whatever maxFailures allows (vocabulary.ts). */
 const decisive = (a: AnalysisOutcome | undefined) => a?.checks?.some((c) => !c.passed && DECISIVE_CHECKS.has(c.name)) === true;
 
-function nextAnalysisIn(r: RolloutStatus, intervalMs: number, now: Date): number {
+/**
+ * How long after the last analysis the next one is due: an interval, but a whole window after a
+ * counted failure. Analyses an interval apart share most of their window's samples, so one slow
+ * answer would fail each in turn and "maxFailures in a row" would roll a good version back on a
+ * single outlier; after a failure the next verdict rests on samples the failed one never saw.
+ */
+function analysisGapMs(r: RolloutStatus, intervalMs: number, s: RolloutSettings): number {
+  return r.failures > 0 && r.lastAnalysis?.verdict === "Fail" ? Math.max(intervalMs, s.windowSeconds * 1000) : intervalMs;
+}
+
+function nextAnalysisIn(r: RolloutStatus, intervalMs: number, s: RolloutSettings, now: Date): number {
   const last = r.lastAnalysis ? Date.parse(r.lastAnalysis.time) : Number.NaN;
   if (!(last >= Date.parse(r.stepStartedAt))) return 0;
-  return last + intervalMs - now.getTime();
+  return last + analysisGapMs(r, intervalMs, s) - now.getTime();
 }
 
 /**
  * Moves an active rollout on: holds it while paused, waits for the step's nodes and its pause,
  * then acts on the analysis: a pass advances a step (or promotes after the last), a failure
- * counts, and one more than analysis.maxFailures in a row rolls back (a decisive check, such as
+ * counts (the next analysis waits a window, see analysisGapMs), and one more than
+ * analysis.maxFailures in a row rolls back (a decisive check, such as
  * a refused artifact, at once); an inconclusive analysis (the metrics source failed, or a power
  * or temperature limit has no reading) never passes, and one more than analysis.maxInconclusive in a row holds the rollout (Failed)
  * until a manual action.
@@ -249,7 +260,7 @@ export function advance(i: AdvanceInput): Step {
     };
   }
   if (!i.analysis) {
-    return { rollout: { ...r, phase: "Analysing" }, events, requeueAfterMs: Math.max(1, nextAnalysisIn(r, i.intervalMs, now)) };
+    return { rollout: { ...r, phase: "Analysing" }, events, requeueAfterMs: Math.max(1, nextAnalysisIn(r, i.intervalMs, s, now)) };
   }
   const lastAnalysis: AnalysisStatus = { time: timestamp(now), ...i.analysis };
   r = { ...r, phase: "Analysing", lastAnalysis };
@@ -280,17 +291,18 @@ export function advance(i: AdvanceInput): Step {
       const failures = r.failures + 1;
       if (decisive(i.analysis) || failures > s.maxFailures)
         return rollBack(failures, decisive(i.analysis) ? "analysis failed" : `analysis failed ${failures} time(s) in a row`, i.analysis);
+      const gapMs = analysisGapMs({ ...r, failures }, again, s);
       r = {
         ...r,
         failures,
         inconclusive: 0,
-        reason: `${at}: analysis failed (${failures} of ${s.maxFailures} tolerated): ${i.analysis.message}`,
+        reason: `${at}: analysis failed (${failures} of ${s.maxFailures} tolerated; the next one in ${gapMs / 1000}s, over new samples): ${i.analysis.message}`,
       };
       return {
         rollout: r,
         decision: "continue",
         events: [...events, { type: "Warning", reason: "AnalysisFailed", note: r.reason }],
-        requeueAfterMs: again,
+        requeueAfterMs: gapMs,
       };
     }
     default: {
