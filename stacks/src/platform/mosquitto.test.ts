@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { MAX_GATEWAY_REPLICAS } from "./contract.js";
 import { MAX_PACKET_BYTES, mosquittoAcl, mosquittoConfig } from "./mosquitto.js";
 
 describe("Mosquitto", () => {
-  it("accepts only TLS clients with a certificate, named by its CN", () => {
+  it("accepts only TLS clients with a certificate, named by its CN, which is also the client id", () => {
     const conf = mosquittoConfig().split("\n");
     expect(conf).toEqual(
       expect.arrayContaining([
@@ -12,6 +13,7 @@ describe("Mosquitto", () => {
         "acl_file /mosquitto/config/acl",
         "require_certificate true",
         "use_identity_as_username true",
+        "use_username_as_clientid true",
       ]),
     );
     expect(conf).not.toContain("listener 1883");
@@ -27,15 +29,16 @@ describe("Mosquitto", () => {
     expect(conf).toEqual(expect.arrayContaining(["listener 18883 127.0.0.1", "cafile /tmp/b/ca.crt", "acl_file /tmp/b/acl"]));
   });
 
-  it("confines every node to its own topics and lets only the gateway read them all and clear births", () => {
+  it("confines every node to its own topics, lets each gateway replica read them all, and only the retire command clear births", () => {
     const lines = mosquittoAcl({ site: "plant-3" })
       .split("\n")
       .filter((l) => l && !l.startsWith("#"));
-    const at = lines.indexOf("user edgefleet-gateway");
-    expect(lines.slice(0, at)).toEqual(["pattern write edgefleet/v1/plant-3/%u/+", "pattern read edgefleet/v1/control/rebirth"]);
-    expect(lines.slice(at + 1)).toEqual([
-      "topic read edgefleet/v1/+/+/+",
-      "topic write edgefleet/v1/control/rebirth",
+    const gateway = ["topic read edgefleet/v1/+/+/+", "topic write edgefleet/v1/control/rebirth"];
+    expect(lines).toEqual([
+      "pattern write edgefleet/v1/plant-3/%u/+",
+      "pattern read edgefleet/v1/control/rebirth",
+      ...Array.from({ length: MAX_GATEWAY_REPLICAS }, (_, i) => [`user edgefleet-telemetry-gateway-${i}`, ...gateway]).flat(),
+      "user edgefleet-gateway-retire",
       "topic write edgefleet/v1/plant-3/+/birth",
     ]);
   });

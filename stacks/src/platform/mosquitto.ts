@@ -1,5 +1,5 @@
 import { MAX_PAYLOAD_BYTES } from "@edgefleet/telemetry";
-import { GATEWAY_MQTT_IDENTITY, MQTT_TLS_PORT, TOPICS } from "./contract.js";
+import { GATEWAY_MQTT_IDENTITIES, MQTT_TLS_PORT, RETIRE_MQTT_IDENTITY, TOPICS } from "./contract.js";
 
 /**
  * The largest MQTT packet the broker takes: the largest payload the telemetry schema allows plus
@@ -36,7 +36,9 @@ export const SHIPPED: MosquittoConfigOptions = {
 
 /**
  * mosquitto.conf: TLS only, every client must present a certificate signed by the site CA, and
- * the certificate's CN becomes the MQTT username the ACL is written against. No persistence:
+ * the certificate's CN becomes the MQTT username the ACL is written against and the client id
+ * (`use_username_as_clientid`): whatever id a client asks for, it can only ever take over a session
+ * of its own identity, so one node cannot kick another off (or fire its last will), nor the gateway. No persistence:
  * telemetry is a stream, the root filesystem is read-only, the agents' spools hold what the broker
  * had not passed on, and a gateway that finds its session gone asks every agent for its birth.
  * Tests run the same generator with their own paths and port.
@@ -58,6 +60,7 @@ export function mosquittoConfig(options: MosquittoConfigOptions = SHIPPED): stri
     "tls_version tlsv1.2",
     "require_certificate true",
     "use_identity_as_username true",
+    "use_username_as_clientid true",
     "",
   ].join("\n");
 }
@@ -69,10 +72,11 @@ export interface AclOptions {
 
 /**
  * The ACL: `pattern` lines apply to every client with %u replaced by its username (its node
- * name), so one rule confines each node to its own topics however many nodes join; the gateway
- * alone reads every node's messages, writes the rebirth request, and may write births: retiring a
- * device (the gateway's retire command) publishes an empty retained message on its birth topic,
- * which is how MQTT deletes a retained message.
+ * name), so one rule confines each node to its own topics however many nodes join; each gateway
+ * replica's identity (every one up to MAX_GATEWAY_REPLICAS, so the ACL does not change with
+ * gateway.replicas) reads every node's messages and writes the rebirth request; the retire
+ * command's identity alone writes births: retiring a device publishes an empty retained message on
+ * its birth topic, which is how MQTT deletes a retained message.
  */
 export function mosquittoAcl({ site = "+" }: AclOptions = {}): string {
   return [
@@ -81,11 +85,11 @@ export function mosquittoAcl({ site = "+" }: AclOptions = {}): string {
     `pattern write ${TOPICS.node(site, "%u")}`,
     `pattern read ${TOPICS.rebirth}`,
     "",
-    "# The telemetry gateway: every node's messages, the rebirth request, and births (to clear a",
-    "# retired node's retained birth).",
-    `user ${GATEWAY_MQTT_IDENTITY}`,
-    `topic read ${TOPICS.allNodes}`,
-    `topic write ${TOPICS.rebirth}`,
+    "# Each telemetry gateway replica (CN = its pod's name): every node's messages, the rebirth request.",
+    ...GATEWAY_MQTT_IDENTITIES.flatMap((id) => [`user ${id}`, `topic read ${TOPICS.allNodes}`, `topic write ${TOPICS.rebirth}`]),
+    "",
+    "# The gateway's retire command: births (to clear a retired node's retained birth).",
+    `user ${RETIRE_MQTT_IDENTITY}`,
     `topic write ${TOPICS.births(site)}`,
     "",
   ].join("\n");
