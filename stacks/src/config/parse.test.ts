@@ -195,6 +195,24 @@ describe("parseConfig", () => {
     ]);
   });
 
+  it("refuses a host named like one of the platform's own MQTT identities, naming whose and the fix", () => {
+    const hosts = ["edgefleet-mqtt", "edgefleet-telemetry-gateway-3", "edgefleet-gateway-retire"].map((name) => host({ name }));
+    const list = problems(k3s({ hosts: [host({ name: "s", role: "server" }), ...hosts] }));
+    expect(list).toEqual([
+      'edgefleet:cluster.k3s.hosts[1].name: "edgefleet-mqtt" is reserved for the MQTT broker: a host of that name would be issued its MQTT identity; rename the host (its Kubernetes node name)',
+      expect.stringMatching(
+        /^edgefleet:cluster.k3s.hosts\[2\].name: "edgefleet-telemetry-gateway-3" is reserved for a telemetry gateway replica .*; rename the host/,
+      ),
+      expect.stringMatching(
+        /^edgefleet:cluster.k3s.hosts\[3\].name: "edgefleet-gateway-retire" is reserved for the gateway's retire command .*; rename the host/,
+      ),
+    ]);
+    // Names near them are a node's own.
+    expect(() =>
+      parseConfig(analysed(k3s({ hosts: [host({ name: "edgefleet-telemetry-gateway", role: "server" })] })), SECRETS),
+    ).not.toThrow();
+  });
+
   it("needs an air-gap file for every architecture the hosts have", () => {
     const airGap = { installScript: "install.sh", binaries: { amd64: "k3s" }, images: { amd64: "i.tar.zst" } };
     const hosts = [host({ name: "s", role: "server" }), host({ name: "pi", hardwareClass: "rpi5-coral" })];

@@ -1,7 +1,8 @@
 import { ARCHITECTURES, NODE_ACCELERATORS } from "@edgefleet/api";
 import { HARDWARE_CLASSES, type Taint } from "../k3s/hardware.js";
 import type { OtlpExport } from "../platform/args.js";
-import { GATEWAY_MQTT_IDENTITY } from "../platform/contract.js";
+import { BROKER } from "../platform/broker.js";
+import { GATEWAY_MQTT_IDENTITIES, RETIRE_MQTT_IDENTITY } from "../platform/contract.js";
 import { field, integer, isObject, list, type Obj, object, oneOf, Problems, string, stringMap, suggest } from "./reader.js";
 import {
   DEFAULT_OTLP_PROTOCOL,
@@ -304,13 +305,28 @@ function parseK3s(p: Problems, value: unknown, at: string, v: Map<Key, unknown>)
   return { kind: "k3s", version, site, hosts: hosts as HostConfig[], ...(airGap ? { airGap } : {}), sshPrivateKey, token };
 }
 
+/**
+ * The platform's own MQTT identities (certificate CNs), which a node's name must never be: a host
+ * is issued a certificate with its name as CN, so it would share the broker's name or get the
+ * gateway's or the retire command's grants in the ACL.
+ */
+const RESERVED_MQTT_IDENTITIES: Readonly<Record<string, string>> = {
+  [BROKER]: "the MQTT broker",
+  ...Object.fromEntries(GATEWAY_MQTT_IDENTITIES.map((id) => [id, "a telemetry gateway replica (it reads every node's messages)"])),
+  [RETIRE_MQTT_IDENTITY]: "the gateway's retire command (it writes every node's birth)",
+};
+
 function parseHost(p: Problems, value: unknown, at: string): HostConfig | undefined {
   const h = object(p, value, at, ["name", "address", "port", "user", "role", "hardwareClass", "accelerator", "arch", "labels", "taints"]);
   if (!h) return undefined;
   const name = string(p, h.name, `${at}.name`, DNS_LABEL);
-  // The broker's ACL gives that MQTT identity every node's topics.
-  if (name === GATEWAY_MQTT_IDENTITY)
-    p.add(`${at}.name`, `"${name}" is reserved for the telemetry gateway's MQTT identity; rename the host`);
+  const reserved = name === undefined ? undefined : RESERVED_MQTT_IDENTITIES[name];
+  if (reserved) {
+    p.add(
+      `${at}.name`,
+      `"${name}" is reserved for ${reserved}: a host of that name would be issued its MQTT identity; rename the host (its Kubernetes node name)`,
+    );
+  }
   const address = string(p, h.address, `${at}.address`);
   const port = "port" in h ? integer(p, h.port, `${at}.port`, 1, 65535) : 22;
   const user = string(p, h.user, `${at}.user`);
