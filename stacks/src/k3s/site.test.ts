@@ -28,6 +28,7 @@ const host = (
   arch,
   labels: {},
   taints: [],
+  mqttGeneration: 0,
 });
 const KUBECONFIG = "clusters:\n- cluster:\n    server: https://127.0.0.1:6443\n";
 const HOSTS = [
