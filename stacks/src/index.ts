@@ -4,7 +4,7 @@ export { type Files as ChartFiles, helmChart } from "./chart/chart.js";
 export { parseConfig } from "./config/parse.js";
 export { HARDWARE_CLASSES } from "./k3s/hardware.js";
 export { NODE_DIRS } from "./k3s/scripts.js";
-export { type CertificateAuthority, certificateAuthority, type Issued } from "./pki/certificates.js";
+export { type CertificateAuthority, certificateAuthority, type IdentityGeneration, type Issued } from "./pki/certificates.js";
 export { GATEWAY_MQTT_IDENTITY, gatewayMqttIdentity, NODE_IDENTITY_DIR, RETIRE_MQTT_IDENTITY } from "./platform/contract.js";
 export { gatewaySecretData } from "./platform/gateway.js";
 export { platformManifests } from "./platform/manifests.js";

@@ -55,7 +55,13 @@ export function platformManifests(args: Omit<PlatformArgs, "mqttCa">): PlatformM
     }),
     // The site pins every node's topics to edgefleet/v1/<site>/<node>/ in the ACL.
     broker: args.broker.enabled
-      ? brokerManifests({ namespace, image: args.broker.image, tlsSecret: args.broker.tlsSecret, site: args.site })
+      ? brokerManifests({
+          namespace,
+          image: args.broker.image,
+          tlsSecret: args.broker.tlsSecret,
+          site: args.site,
+          ...(args.mqttRevocationList === undefined ? {} : { revocationList: args.mqttRevocationList }),
+        })
       : [],
     gateway: args.gateway.enabled
       ? gatewayManifests({

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { certificateAuthority } from "../pki/certificates.js";
+import { brokerManifests } from "./broker.js";
 import { MAX_GATEWAY_REPLICAS } from "./contract.js";
 import { MAX_PACKET_BYTES, mosquittoAcl, mosquittoConfig } from "./mosquitto.js";
 
@@ -41,6 +43,25 @@ describe("Mosquitto", () => {
       "user edgefleet-gateway-retire",
       "topic write edgefleet/v1/plant-3/+/birth",
     ]);
+  });
+
+  it("enforces the CA's revocation list when given one: in the ConfigMap, named by crlfile, a new list rolling the pod", () => {
+    const ca = certificateAuthority("0123456789abcdef0123456789abcdef");
+    const broker = (revocationList?: string) => {
+      const objects = brokerManifests({ namespace: "ns", image: "m", tlsSecret: "t", ...(revocationList ? { revocationList } : {}) });
+      const find = (kind: string) => objects.find((o) => o.object.kind === kind)?.object as unknown;
+      const { data } = find("ConfigMap") as { data: Record<string, string> };
+      const { spec } = find("Deployment") as { spec: { template: { metadata: { annotations: Record<string, string> } } } };
+      return { data, hash: spec.template.metadata.annotations["edgefleet.io/config-hash"] };
+    };
+    const none = broker();
+    expect(Object.keys(none.data).sort()).toEqual(["acl", "mosquitto.conf"]);
+    expect(none.data["mosquitto.conf"]).not.toContain("crlfile");
+    const empty = broker(ca.revocationList([]));
+    expect(empty.data["crl.pem"]).toBe(ca.revocationList([]));
+    expect(empty.data["mosquitto.conf"]?.split("\n")).toContain("crlfile /mosquitto/config/crl.pem");
+    const one = broker(ca.revocationList([{ cn: "pi", generation: 0 }]));
+    expect(new Set([none.hash, empty.hash, one.hash]).size).toBe(3);
   });
 
   it("without a site, still confines each node to its own name", () => {

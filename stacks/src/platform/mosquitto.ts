@@ -25,6 +25,11 @@ export interface MosquittoConfigOptions {
    * is 10,000 node-seconds of telemetry.
    */
   readonly maxQueuedMessages?: number;
+  /**
+   * PEM certificate revocation list of the CA: a client certificate it names is refused at the TLS
+   * handshake. Mosquitto checks the client's certificate only (not the CA's), reads the file at start.
+   */
+  readonly crlFile?: string;
 }
 
 /** The shipped broker's paths and port (the Pulumi Broker mounts these). */
@@ -44,7 +49,7 @@ export const SHIPPED: MosquittoConfigOptions = {
  * Tests run the same generator with their own paths and port.
  */
 export function mosquittoConfig(options: MosquittoConfigOptions = SHIPPED): string {
-  const { tlsDir, aclFile, port, host, maxQueuedMessages = 10_000 } = options;
+  const { tlsDir, aclFile, port, host, maxQueuedMessages = 10_000, crlFile } = options;
   return [
     "per_listener_settings false",
     "allow_anonymous false",
@@ -55,6 +60,7 @@ export function mosquittoConfig(options: MosquittoConfigOptions = SHIPPED): stri
     `max_packet_size ${MAX_PACKET_BYTES}`,
     host === undefined ? `listener ${port}` : `listener ${port} ${host}`,
     `cafile ${tlsDir}/ca.crt`,
+    ...(crlFile === undefined ? [] : [`crlfile ${crlFile}`]),
     `certfile ${tlsDir}/tls.crt`,
     `keyfile ${tlsDir}/tls.key`,
     "tls_version tlsv1.2",
