@@ -26,6 +26,8 @@ export default async function program(): Promise<Record<string, unknown>> {
       ...config.platform,
       monitoring: { ...config.platform.monitoring, ...cluster.monitoring },
       ...(mqttCa ? { mqttCa, mqttRevocationList: mqttCa.revocationList(revoked) } : {}),
+      // Only the hosts the stack issued identities to may publish: a host removed from the config is cut off.
+      ...(mqttCa && config.cluster.kind === "k3s" ? { mqttNodes: config.cluster.hosts.map((h) => h.name) } : {}),
     },
     { providers: [cluster.provider] },
   );

@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { IdentityGeneration } from "@edgefleet/stacks";
+import { REBIRTH_TOPIC } from "@edgefleet/telemetry";
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { json, telemetry, topic } from "./payloads.js";
@@ -57,5 +58,34 @@ describe("Mosquitto with the site CA's revocation list (real broker)", () => {
     await expect(connect("orin-32")).rejects.toThrow(/certificate revoked/);
     await publishes(await connect("orin-31", 1), "orin-31");
     await publishes(await connect("orin-33"), "orin-33");
+  });
+});
+
+describe("Mosquitto whose ACL lists the site's nodes, as a K3s stack's broker has (real broker)", () => {
+  let tls: TlsBroker;
+  afterAll(async () => {
+    await tls?.dispose();
+  });
+
+  it("lets a listed node publish its own topics only, and a node removed from the list publish and read nothing", async () => {
+    tls = await startTlsBroker({ nodes: ["orin-41"] });
+    const gateway = await tls.connect(GATEWAY_MQTT_IDENTITY);
+    const received: string[] = [];
+    gateway.on("message", (t) => received.push(t));
+    await gateway.subscribeAsync("edgefleet/v1/+/+/+", { qos: 1 });
+    const listed = await tls.connect("orin-41");
+    await listed.publishAsync(topic("orin-41", "telemetry"), json(telemetry(1)), { qos: 1 });
+    await expect(listed.publishAsync(topic("orin-42", "telemetry"), json(telemetry(1)), { qos: 1 })).rejects.toMatchObject({ code: 135 });
+    // Its certificate is still the site CA's, so it connects, but every publish is refused and the rebirth request never reaches it.
+    const removed = await tls.connect("orin-42");
+    const requests: string[] = [];
+    removed.on("message", (t) => requests.push(t));
+    await removed.subscribeAsync(REBIRTH_TOPIC, { qos: 1 });
+    await expect(removed.publishAsync(topic("orin-42", "telemetry"), json(telemetry(1)), { qos: 1 })).rejects.toMatchObject({ code: 135 });
+    await gateway.publishAsync(REBIRTH_TOPIC, "{}", { qos: 1 });
+    await expect.poll(() => received).toContain("edgefleet/v1/plant-3/orin-41/telemetry");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(requests).toEqual([]);
+    expect(received.filter((t) => t.includes("orin-42"))).toEqual([]);
   });
 });

@@ -37,11 +37,14 @@ export async function startTlsBroker({
   site = SITE,
   maxQueuedMessages,
   revocationList = false,
+  nodes,
 }: {
   site?: string;
   maxQueuedMessages?: number;
   /** Start with the CA's (empty) revocation list in CRL_FILE, as a Pulumi stack's broker has. */
   revocationList?: boolean;
+  /** The only nodes the ACL lets publish, as a K3s stack's broker has; any when left out. */
+  nodes?: readonly string[];
 } = {}): Promise<TlsBroker> {
   const ca = certificateAuthority(randomBytes(16).toString("hex"));
   const server = ca.issue("edgefleet-mqtt", ["localhost"]);
@@ -58,7 +61,7 @@ export async function startTlsBroker({
       "ca.crt": ca.cert,
       "tls.crt": server.cert,
       "tls.key": server.key,
-      acl: mosquittoAcl({ site }),
+      acl: mosquittoAcl({ site, ...(nodes ? { nodes } : {}) }),
       ...(revocationList ? { [CRL_FILE]: ca.revocationList([]) } : {}),
     },
   });

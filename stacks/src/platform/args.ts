@@ -59,6 +59,11 @@ export interface PlatformArgs {
    * it with mqttCa from revokedGenerations. Without one the broker checks no revocation.
    */
   readonly mqttRevocationList?: string;
+  /**
+   * The node names whose MQTT identities the stack issues (a K3s site's hosts, with mqttCa): the
+   * broker's ACL lets only these publish. Any name may when left out.
+   */
+  readonly mqttNodes?: readonly string[];
   readonly monitoring: {
     /** PrometheusRule needs the Prometheus Operator's CRD; ConfigMap works everywhere. */
     readonly rulesAs: "PrometheusRule" | "ConfigMap";

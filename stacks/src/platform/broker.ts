@@ -18,6 +18,8 @@ export interface BrokerConfig {
    * changes (Mosquitto reads it at start only).
    */
   readonly revocationList?: string;
+  /** The only node names the ACL lets publish (mosquittoAcl's nodes); any when left out. */
+  readonly nodes?: readonly string[];
 }
 
 export const BROKER = "edgefleet-mqtt";
@@ -51,7 +53,7 @@ export function brokerManifests(a: BrokerConfig): Manifest[] {
     "mosquitto.conf": mosquittoConfig(
       a.revocationList === undefined ? SHIPPED : { ...SHIPPED, crlFile: `${MOSQUITTO_PATHS.config}/${CRL_FILE}` },
     ),
-    acl: mosquittoAcl(a.site === undefined ? {} : { site: a.site }),
+    acl: mosquittoAcl({ ...(a.site === undefined ? {} : { site: a.site }), ...(a.nodes === undefined ? {} : { nodes: a.nodes }) }),
     ...crl,
   };
   const selector = selectorLabels(BROKER);

@@ -61,6 +61,7 @@ export function platformManifests(args: Omit<PlatformArgs, "mqttCa">): PlatformM
           tlsSecret: args.broker.tlsSecret,
           site: args.site,
           ...(args.mqttRevocationList === undefined ? {} : { revocationList: args.mqttRevocationList }),
+          ...(args.mqttNodes === undefined ? {} : { nodes: args.mqttNodes }),
         })
       : [],
     gateway: args.gateway.enabled

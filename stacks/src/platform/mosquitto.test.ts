@@ -64,6 +64,22 @@ describe("Mosquitto", () => {
     expect(new Set([none.hash, empty.hash, one.hash]).size).toBe(3);
   });
 
+  it("given the site's nodes, grants each its own topics by name and no pattern, so no other name may publish", () => {
+    const lines = mosquittoAcl({ site: "plant-3", nodes: ["pi-1", "nuc-2"] })
+      .split("\n")
+      .filter((l) => l && !l.startsWith("#"));
+    expect(lines.slice(0, 6)).toEqual([
+      "user pi-1",
+      "topic write edgefleet/v1/plant-3/pi-1/+",
+      "topic read edgefleet/v1/control/rebirth",
+      "user nuc-2",
+      "topic write edgefleet/v1/plant-3/nuc-2/+",
+      "topic read edgefleet/v1/control/rebirth",
+    ]);
+    expect(lines.filter((l) => l.startsWith("pattern"))).toEqual([]);
+    expect(lines[6]).toBe("user edgefleet-telemetry-gateway-0");
+  });
+
   it("without a site, still confines each node to its own name", () => {
     expect(mosquittoAcl()).toContain("pattern write edgefleet/v1/+/%u/+\n");
   });

@@ -74,22 +74,37 @@ export function mosquittoConfig(options: MosquittoConfigOptions = SHIPPED): stri
 export interface AclOptions {
   /** The site's name, the second topic segment; every site when left out (a node is still confined to its own name). */
   readonly site?: string;
+  /**
+   * The only nodes that may publish, by name (a K3s site whose identities the stack issues): each
+   * gets grants of its own instead of the pattern, so a node removed from the site can, with a
+   * certificate revoked or not, publish and read nothing. Any name may when left out.
+   */
+  readonly nodes?: readonly string[];
 }
 
 /**
  * The ACL: `pattern` lines apply to every client with %u replaced by its username (its node
- * name), so one rule confines each node to its own topics however many nodes join; each gateway
+ * name), so one rule confines each node to its own topics however many nodes join (or, given the
+ * site's nodes, each listed node gets those grants and no other name any); each gateway
  * replica's identity (every one up to MAX_GATEWAY_REPLICAS, so the ACL does not change with
  * gateway.replicas) reads every node's messages and writes the rebirth request; the retire
  * command's identity alone writes births: retiring a device publishes an empty retained message on
  * its birth topic, which is how MQTT deletes a retained message.
  */
-export function mosquittoAcl({ site = "+" }: AclOptions = {}): string {
-  return [
+export function mosquittoAcl({ site = "+", nodes }: AclOptions = {}): string {
+  const everyNode = [
     "# Every node: publishes its own birth, telemetry and death only (username = CN of its client",
     "# certificate = node name), and reads the gateway's rebirth request.",
     `pattern write ${TOPICS.node(site, "%u")}`,
     `pattern read ${TOPICS.rebirth}`,
+  ];
+  const listed = [
+    "# The site's nodes, by name (username = CN of its client certificate): each publishes its own",
+    "# birth, telemetry and death only, and reads the gateway's rebirth request. No other name may.",
+    ...(nodes ?? []).flatMap((node) => [`user ${node}`, `topic write ${TOPICS.node(site, node)}`, `topic read ${TOPICS.rebirth}`]),
+  ];
+  return [
+    ...(nodes === undefined ? everyNode : listed),
     "",
     "# Each telemetry gateway replica (CN = its pod's name): every node's messages, the rebirth request.",
     ...GATEWAY_MQTT_IDENTITIES.flatMap((id) => [`user ${id}`, `topic read ${TOPICS.allNodes}`, `topic write ${TOPICS.rebirth}`]),

@@ -482,7 +482,18 @@ describe("Platform", () => {
 
   it("with the site's MQTT CA, issues the broker's certificate, each gateway replica's and the retire command's into secret Secrets", async () => {
     const ca = certificateAuthority("0123456789abcdef0123456789abcdef");
-    const rs = await platform("ef-pki", { mqttCa: ca, gateway: { enabled: true, replicas: 2, mqttClientSecret: "gw" } });
+    const crl = ca.revocationList([{ cn: "pi-0", generation: 0 }]);
+    const rs = await platform("ef-pki", {
+      mqttCa: ca,
+      mqttRevocationList: crl,
+      mqttNodes: ["pi-1"],
+      gateway: { enabled: true, replicas: 2, mqttClientSecret: "gw" },
+    });
+    // The broker enforces the list and admits only the stack's nodes.
+    const brokerConfig = one(rs, "kubernetes:core/v1:ConfigMap", "ef-pki-broker").inputs.data as Record<string, string>;
+    expect(brokerConfig["crl.pem"]).toBe(crl);
+    expect(brokerConfig.acl).toContain("user pi-1\n");
+    expect(brokerConfig.acl).not.toContain("pattern write");
     const secret = (name: string, type: string) => {
       const s = one(rs, "kubernetes:core/v1:Secret", name);
       expect(s.inputs.type).toBe(type);
