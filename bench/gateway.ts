@@ -144,10 +144,10 @@ async function ingestBench() {
       await Promise.all(receivers.map((r) => r.stop()));
     };
     await run("baseline (bare mqtt.js subscriber)", [await counterProcess(tls)]);
-    await run("one gateway", [gatewayCounter(await startGateway({ broker: tls, clientId: "bench-1", sharedGroup: "bench-one" }))]);
+    await run("one gateway", [gatewayCounter(await startGateway({ broker: tls, replica: 1, sharedGroup: "bench-one" }))]);
     await run("two gateways (shared)", [
-      gatewayCounter(await startGateway({ broker: tls, clientId: "bench-2a", sharedGroup: "bench-two" })),
-      gatewayCounter(await startGateway({ broker: tls, clientId: "bench-2b", sharedGroup: "bench-two" })),
+      gatewayCounter(await startGateway({ broker: tls, replica: 2, sharedGroup: "bench-two" })),
+      gatewayCounter(await startGateway({ broker: tls, replica: 3, sharedGroup: "bench-two" })),
     ]);
     await run("baseline again", [await counterProcess(tls)]);
     return rates;

@@ -5,6 +5,7 @@ import { k3sCluster } from "./cluster/k3s.js";
 import { loadConfig } from "./config/load.js";
 import type { StackConfig } from "./config/types.js";
 import { type CertificateAuthority, certificateAuthority } from "./pki/certificates.js";
+import { revokedGenerations } from "./pki/revocation.js";
 import type { PlatformArgs } from "./platform/args.js";
 import { Platform } from "./platform/platform.js";
 
@@ -17,9 +18,17 @@ export default async function program(): Promise<Record<string, unknown>> {
   const config = loadConfig();
   const mqttCa = config.mqttPkiSeed ? certificateAuthority(config.mqttPkiSeed) : undefined;
   const cluster = await provision(config, mqttCa);
+  // The CA revokes what it issued and no longer does; an adopted cluster's nodes get identities outside the stack.
+  const revoked = config.cluster.kind === "k3s" ? revokedGenerations(config.cluster) : [];
   const platform = new Platform(
     "edgefleet",
-    { ...config.platform, monitoring: { ...config.platform.monitoring, ...cluster.monitoring }, ...(mqttCa ? { mqttCa } : {}) },
+    {
+      ...config.platform,
+      monitoring: { ...config.platform.monitoring, ...cluster.monitoring },
+      ...(mqttCa ? { mqttCa, mqttRevocationList: mqttCa.revocationList(revoked) } : {}),
+      // Only the hosts the stack issued identities to may publish: a host removed from the config is cut off.
+      ...(mqttCa && config.cluster.kind === "k3s" ? { mqttNodes: config.cluster.hosts.map((h) => h.name) } : {}),
+    },
     { providers: [cluster.provider] },
   );
   return {

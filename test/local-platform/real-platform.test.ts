@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { EdgeModel } from "@edgefleet/api";
 import type { HeldLock } from "@edgefleet/kit";
-import { certificateAuthority } from "@edgefleet/stacks";
+import { certificateAuthority, gatewaySecretData } from "@edgefleet/stacks";
 import { buildCnn, buildHeavyModel, buildModels, type CnnSpec, MODEL_SPECS } from "@edgefleet/test-models";
 import {
   inferAt,
@@ -278,7 +278,11 @@ describe("the platform installed with Helm on the real node", () => {
         },
       });
     await tls("edgefleet-mqtt-tls", ca.issue("edgefleet-mqtt", [`edgefleet-mqtt.${namespace}.svc`]));
-    await tls("edgefleet-gateway-mqtt", ca.issue("edgefleet-gateway"));
+    // One identity per gateway replica (the chart's default is one) and the retire command's.
+    await core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: "edgefleet-gateway-mqtt" }, stringData: gatewaySecretData((cn) => ca.issue(cn), 1) },
+    });
     const values = join(dir, "values.yaml");
     writeFileSync(
       values,

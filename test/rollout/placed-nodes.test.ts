@@ -77,7 +77,7 @@ class Streams {
 
 beforeAll(async () => {
   tls = await startTlsBroker();
-  gateway = await startGateway({ broker: tls, clientId: "gateway-placed" });
+  gateway = await startGateway({ broker: tls });
   suite = await startRolloutSuite({
     kc,
     core,

@@ -93,7 +93,7 @@ beforeAll(async () => {
   writeFileSync(join(hotZone(), "..", "type"), "cpu-thermal\n");
   writeFileSync(hotZone(), "47000\n");
   tls = await startTlsBroker();
-  gateway = await startGateway({ broker: tls, clientId: "gateway-sre" });
+  gateway = await startGateway({ broker: tls });
   exporter = await startOperatorExporter();
   prom = await startTestPrometheus({
     jobs: [

@@ -1,8 +1,8 @@
 import { connect, type TLSSocket } from "node:tls";
-import { MAX_PACKET_BYTES } from "@edgefleet/stacks";
+import { MAX_PACKET_BYTES, RETIRE_MQTT_IDENTITY } from "@edgefleet/stacks";
 import { REBIRTH_TOPIC } from "@edgefleet/telemetry";
 import mqtt, { type MqttClient } from "mqtt";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { json, telemetry, topic } from "./payloads.js";
 import { GATEWAY_MQTT_IDENTITY, startTlsBroker, type TlsBroker } from "./tls-broker.js";
 
@@ -37,6 +37,38 @@ describe("Mosquitto with the shipped TLS config and ACL (real broker)", () => {
     await v5.publishAsync(topic("orin-10", "birth"), "{}", { qos: 1 });
     await expect.poll(() => received).toContain("edgefleet/v1/plant-3/orin-10/birth");
     expect(received).not.toContain(oversized);
+  });
+
+  it("binds the client id to the certificate: a node asking for another's id or the gateway's kicks neither off, and no last will fires", async () => {
+    const victim = await tls.connect("orin-21", {
+      clientId: "orin-21",
+      will: { topic: topic("orin-21", "death"), payload: Buffer.from("{}"), qos: 1, retain: false },
+    });
+    const kicked = vi.fn();
+    victim.on("close", kicked);
+    gateway.on("close", kicked);
+    // The broker replaces the id each asks for with its certificate's CN, so neither takes a session over.
+    const intruders = [
+      await tls.connect("orin-22", { clientId: "orin-21" }),
+      await tls.connect("orin-24", { clientId: GATEWAY_MQTT_IDENTITY }),
+    ];
+    await new Promise((r) => setTimeout(r, 300));
+    expect(intruders.every((c) => c.connected)).toBe(true);
+    expect([victim.connected, gateway.connected]).toEqual([true, true]);
+    await victim.publishAsync(topic("orin-21", "birth"), "{}", { qos: 1 });
+    await expect.poll(() => received).toContain("edgefleet/v1/plant-3/orin-21/birth");
+    expect(received).not.toContain("edgefleet/v1/plant-3/orin-21/death");
+    victim.off("close", kicked);
+    gateway.off("close", kicked);
+    expect(kicked).not.toHaveBeenCalled();
+  });
+
+  it("lets a node take over only its own session: a second connection with its certificate replaces the first", async () => {
+    const first = await tls.connect("orin-23");
+    const closed = new Promise<void>((resolve) => first.once("close", () => resolve()));
+    const second = await tls.connect("orin-23", { clientId: "anything-else" });
+    await closed;
+    expect(second.connected).toBe(true);
   });
 
   it("completes a TLS handshake only with a client certificate from the site CA", async () => {
@@ -86,14 +118,17 @@ describe("Mosquitto with the shipped TLS config and ACL (real broker)", () => {
     expect(requests).toEqual([REBIRTH_TOPIC]);
   });
 
-  it("lets the gateway clear a node's retained birth, and write nothing else of a node's", async () => {
-    await expect(gateway.publishAsync(topic("orin-07", "birth"), "", { qos: 1, retain: true })).resolves.toBeDefined();
-    await expect(gateway.publishAsync(topic("orin-07", "telemetry"), json(telemetry(1)), { qos: 1 })).rejects.toMatchObject({
-      code: NOT_AUTHORIZED,
-    });
-    await expect(gateway.publishAsync(topic("orin-07", "birth", "plant-4"), "", { qos: 1, retain: true })).rejects.toMatchObject({
-      code: NOT_AUTHORIZED,
-    });
+  it("lets only the retire command's identity clear a node's retained birth, and write nothing else of a node's", async () => {
+    const retire = await tls.connect(RETIRE_MQTT_IDENTITY);
+    await expect(retire.publishAsync(topic("orin-07", "birth"), "", { qos: 1, retain: true })).resolves.toBeDefined();
+    for (const [client, t] of [
+      [retire, topic("orin-07", "telemetry")],
+      [retire, topic("orin-07", "birth", "plant-4")],
+      [gateway, topic("orin-07", "birth")],
+      [gateway, topic("orin-07", "telemetry")],
+    ] as const) {
+      await expect(client.publishAsync(t, "", { qos: 1, retain: true })).rejects.toMatchObject({ code: NOT_AUTHORIZED });
+    }
   });
 
   it("refuses a client without a certificate", async () => {

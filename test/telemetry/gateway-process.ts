@@ -1,14 +1,14 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
-import type { TlsBroker } from "./tls-broker.js";
-import { GATEWAY_MQTT_IDENTITY, SITE } from "./tls-broker.js";
+import { gatewayMqttIdentity, RETIRE_MQTT_IDENTITY } from "@edgefleet/stacks";
+import { SITE, type TlsBroker } from "./tls-broker.js";
 
 const MAIN = join(import.meta.dirname, "../../packages/gateway/src/main.ts");
 const RETIRE = join(import.meta.dirname, "../../packages/gateway/src/retire.ts");
 
-/** The gateway's flags for the broker and its MQTT identity. */
-function brokerArgs(broker: TlsBroker): string[] {
-  const dir = broker.identityDir(GATEWAY_MQTT_IDENTITY);
+/** The flags for the broker and an MQTT identity (a gateway replica's, or the retire command's). */
+function brokerArgs(broker: TlsBroker, identity: string): string[] {
+  const dir = broker.identityDir(identity);
   return [
     `--broker-url=${broker.url}`,
     `--tls-ca=${join(dir, "ca.crt")}`,
@@ -17,9 +17,9 @@ function brokerArgs(broker: TlsBroker): string[] {
   ];
 }
 
-/** The gateway's retire command (packages/gateway/src/retire.ts) run to the end: its exit status and output. */
+/** The gateway's retire command (packages/gateway/src/retire.ts) with its own identity, run to the end: its exit status and output. */
 export function retireDevice(broker: TlsBroker, node: string): { status: number | null; output: string } {
-  const args = ["--import", "tsx", RETIRE, ...brokerArgs(broker), `--site=${SITE}`, `--node=${node}`];
+  const args = ["--import", "tsx", RETIRE, ...brokerArgs(broker, RETIRE_MQTT_IDENTITY), `--site=${SITE}`, `--node=${node}`];
   const run = spawnSync(process.execPath, args, { encoding: "utf8", timeout: 30_000 });
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }
@@ -39,21 +39,27 @@ export interface GatewayProcess {
 
 export interface GatewayProcessOptions {
   readonly broker: TlsBroker;
-  readonly clientId?: string;
+  /**
+   * Which replica's identity (gatewayMqttIdentity, 0 unless set) it presents: that CN is its MQTT
+   * client id, so gateways running at once need different replicas, and one started again with a
+   * replica's identity resumes that replica's session.
+   */
+  readonly replica?: number;
   /** "" for an unshared subscription. */
   readonly sharedGroup?: string;
   readonly keepaliveSeconds?: number;
   readonly extraArgs?: readonly string[];
 }
 
-/** The real gateway entry point (node --import tsx packages/gateway/src/main.ts) with the gateway's MQTT identity; resolves once /readyz says ready. */
+/** The real gateway entry point (node --import tsx packages/gateway/src/main.ts) with a gateway replica's MQTT identity; resolves once /readyz says ready. */
 export async function startGateway(options: GatewayProcessOptions): Promise<GatewayProcess> {
+  const identity = gatewayMqttIdentity(options.replica ?? 0);
   const args = [
     "--import",
     "tsx",
     MAIN,
-    ...brokerArgs(options.broker),
-    `--client-id=${options.clientId ?? "gateway-0"}`,
+    ...brokerArgs(options.broker, identity),
+    `--client-id=${identity}`,
     "--http-address=127.0.0.1:0",
     `--keepalive=${options.keepaliveSeconds ?? 5}`,
     ...(options.sharedGroup === undefined ? [] : [`--shared-group=${options.sharedGroup}`]),

@@ -33,7 +33,7 @@ const dev = (name: string) => ({ site: SITE, node: name });
 describe("telemetry gateway (real Mosquitto, real gateway process)", () => {
   let gateway: GatewayProcess;
   beforeAll(async () => {
-    gateway = await startGateway({ broker: tls, clientId: "gateway-main" });
+    gateway = await startGateway({ broker: tls, replica: 0 });
   });
   afterAll(async () => {
     await gateway?.stop();
@@ -203,7 +203,7 @@ describe("gateway restart", () => {
     const gone = await node("orin-12", "rpi5-coral");
     await gone.endAsync();
 
-    const gateway = await startGateway({ broker: tls, clientId: "gateway-restarted" });
+    const gateway = await startGateway({ broker: tls, replica: 1 });
     try {
       await eventually(async () => {
         const m = await scrape(gateway);
@@ -217,13 +217,13 @@ describe("gateway restart", () => {
   });
 
   it("resumes its session: telemetry published while it was down arrives after it returns", async () => {
-    const first = await startGateway({ broker: tls, clientId: "gateway-resumed", sharedGroup: "resume-group" });
+    const first = await startGateway({ broker: tls, replica: 2, sharedGroup: "resume-group" });
     const orin = await node("orin-13");
     await orin.publishAsync(topic("orin-13", "telemetry"), json(telemetry(1)), { qos: 1 });
     await eventually(async () => expect(seriesValue(await scrape(first), "edgefleet_inference_requests_total", dev("orin-13"))).toBe(20));
     await first.stop();
     for (let seq = 2; seq <= 6; seq++) await orin.publishAsync(topic("orin-13", "telemetry"), json(telemetry(seq)), { qos: 1 });
-    const second = await startGateway({ broker: tls, clientId: "gateway-resumed", sharedGroup: "resume-group" });
+    const second = await startGateway({ broker: tls, replica: 2, sharedGroup: "resume-group" });
     try {
       await eventually(async () =>
         expect(seriesValue(await scrape(second), "edgefleet_inference_requests_total", dev("orin-13"))).toBe(100),
@@ -239,7 +239,7 @@ describe("per-node caps", () => {
   it("drops and counts what would pass --max-series-per-node or --max-label-values-per-node, and keeps the node's other series", async () => {
     const gateway = await startGateway({
       broker: tls,
-      clientId: "gateway-caps",
+      replica: 3,
       // Unshared: the default group still deals shares to the stopped gateways of earlier tests.
       sharedGroup: "",
       extraArgs: ["--max-series-per-node=40", "--max-label-values-per-node=3"],
@@ -284,7 +284,7 @@ describe("per-node caps", () => {
 
 describe("retiring a device", () => {
   it("clears its retained birth: running gateways forget it now, a restarted one never learns it", async () => {
-    const first = await startGateway({ broker: tls, clientId: "gateway-retire-1", sharedGroup: "" });
+    const first = await startGateway({ broker: tls, replica: 4, sharedGroup: "" });
     try {
       const retired = await node("orin-41");
       await retired.publishAsync(topic("orin-41", "telemetry"), json(telemetry(1)), { qos: 1 });
@@ -301,7 +301,7 @@ describe("retiring a device", () => {
     } finally {
       await first.stop();
     }
-    const second = await startGateway({ broker: tls, clientId: "gateway-retire-2", sharedGroup: "" });
+    const second = await startGateway({ broker: tls, replica: 5, sharedGroup: "" });
     try {
       // The other device's retained birth arrives; the retired one's is gone.
       await eventually(async () => expect(seriesValue(await scrape(second), "edgefleet_device_up", dev("orin-42"))).toBe(0));
@@ -316,8 +316,8 @@ describe("two gateways on one shared subscription", () => {
   it("split the telemetry, and the union of their metrics is complete", async () => {
     const group = "pair";
     const [a, b] = await Promise.all([
-      startGateway({ broker: tls, clientId: "gateway-a", sharedGroup: group }),
-      startGateway({ broker: tls, clientId: "gateway-b", sharedGroup: group }),
+      startGateway({ broker: tls, replica: 6, sharedGroup: group }),
+      startGateway({ broker: tls, replica: 7, sharedGroup: group }),
     ]);
     try {
       const nodes = ["pair-1", "pair-2", "pair-3"];
@@ -354,7 +354,7 @@ describe("the gateway's own device timeout", () => {
     const sweepMs = 300;
     const gateway = await startGateway({
       broker: tls,
-      clientId: "gateway-timeout",
+      replica: 8,
       sharedGroup: "",
       extraArgs: [`--device-timeout=${timeoutMs}ms`],
     });
@@ -407,7 +407,7 @@ describe("the gateway's own device timeout", () => {
 
 describe("a gateway on an unshared subscription", () => {
   it("counts the numbers missing from a node's seq as gaps", async () => {
-    const gateway = await startGateway({ broker: tls, clientId: "gateway-alone", sharedGroup: "" });
+    const gateway = await startGateway({ broker: tls, replica: 9, sharedGroup: "" });
     try {
       const orin = await node("orin-21");
       for (const seq of [10, 11, 14, 15, 20]) await orin.publishAsync(topic("orin-21", "telemetry"), json(telemetry(seq)), { qos: 1 });

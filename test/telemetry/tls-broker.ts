@@ -1,14 +1,26 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { certificateAuthority, GATEWAY_MQTT_IDENTITY, type Issued, mosquittoAcl, mosquittoConfig } from "@edgefleet/stacks";
+import {
+  type CertificateAuthority,
+  certificateAuthority,
+  GATEWAY_MQTT_IDENTITY,
+  type Issued,
+  mosquittoAcl,
+  mosquittoConfig,
+} from "@edgefleet/stacks";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { type Mosquitto, startMosquitto } from "../helpers/mosquitto.js";
 
 export const SITE = "plant-3";
 
+/** Where the broker's directory holds the CA's revocation list, when it has one. */
+export const CRL_FILE = "crl.pem";
+
 export interface TlsBroker {
   readonly broker: Mosquitto;
+  /** The site CA every identity here is issued by. */
+  readonly ca: CertificateAuthority;
   /** mqtts://localhost:<port>: the broker's certificate names localhost. */
   readonly url: string;
   /** A client identity (CN = name) signed by the broker's CA. */
@@ -24,21 +36,40 @@ export interface TlsBroker {
 export async function startTlsBroker({
   site = SITE,
   maxQueuedMessages,
+  revocationList = false,
+  nodes,
 }: {
   site?: string;
   maxQueuedMessages?: number;
+  /** Start with the CA's (empty) revocation list in CRL_FILE, as a Pulumi stack's broker has. */
+  revocationList?: boolean;
+  /** The only nodes the ACL lets publish, as a K3s stack's broker has; any when left out. */
+  nodes?: readonly string[];
 } = {}): Promise<TlsBroker> {
   const ca = certificateAuthority(randomBytes(16).toString("hex"));
   const server = ca.issue("edgefleet-mqtt", ["localhost"]);
   const broker = await startMosquitto({
     config: ({ port, dir }) =>
-      mosquittoConfig({ tlsDir: dir, aclFile: join(dir, "acl"), port, ...(maxQueuedMessages ? { maxQueuedMessages } : {}) }),
-    files: { "ca.crt": ca.cert, "tls.crt": server.cert, "tls.key": server.key, acl: mosquittoAcl({ site }) },
+      mosquittoConfig({
+        tlsDir: dir,
+        aclFile: join(dir, "acl"),
+        port,
+        ...(maxQueuedMessages ? { maxQueuedMessages } : {}),
+        ...(revocationList ? { crlFile: join(dir, CRL_FILE) } : {}),
+      }),
+    files: {
+      "ca.crt": ca.cert,
+      "tls.crt": server.cert,
+      "tls.key": server.key,
+      acl: mosquittoAcl({ site, ...(nodes ? { nodes } : {}) }),
+      ...(revocationList ? { [CRL_FILE]: ca.revocationList([]) } : {}),
+    },
   });
   const url = `mqtts://localhost:${broker.port}`;
   const clients = new Set<MqttClient>();
   return {
     broker,
+    ca,
     url,
     identity: (name) => ca.issue(name),
     identityDir(name) {

@@ -4,7 +4,7 @@ import { type Flags, type FlagValues, readFlagFile } from "@edgefleet/kit";
 export const BROKER_FLAGS = {
   "broker-url": { type: "url", schemes: ["mqtt", "mqtts"], example: "mqtts://HOST:PORT", required: true, help: "the broker" },
   "tls-ca": { type: "string", arg: "FILE", defaultText: "the system CAs", help: "CA that signed the broker's certificate" },
-  "tls-cert": { type: "string", arg: "FILE", help: "client certificate (CN = the gateway's MQTT identity); needs --tls-key" },
+  "tls-cert": { type: "string", arg: "FILE", help: "client certificate (its CN is the MQTT username and client id); needs --tls-key" },
   "tls-key": { type: "string", arg: "FILE", help: "its private key; needs --tls-cert" },
 } as const satisfies Flags;
 

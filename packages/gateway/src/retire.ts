@@ -14,7 +14,7 @@ async function main(argv: string[]): Promise<number> {
   if (typeof opts === "number") return opts;
   const log = jsonLogger().with({ component: "retire-device" });
   try {
-    // A client id of its own: the gateway's would take over the running gateway's session.
+    // The broker makes the certificate's CN the client id: the retire identity's own, never a gateway replica's session.
     const client = await mqtt.connectAsync(opts.brokerUrl, {
       ...opts.pem,
       rejectUnauthorized: true,

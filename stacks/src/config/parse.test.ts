@@ -195,6 +195,53 @@ describe("parseConfig", () => {
     ]);
   });
 
+  it("refuses a host named like one of the platform's own MQTT identities, naming whose and the fix", () => {
+    const hosts = ["edgefleet-mqtt", "edgefleet-telemetry-gateway-3", "edgefleet-gateway-retire"].map((name) => host({ name }));
+    const list = problems(k3s({ hosts: [host({ name: "s", role: "server" }), ...hosts] }));
+    expect(list).toEqual([
+      'edgefleet:cluster.k3s.hosts[1].name: "edgefleet-mqtt" is reserved for the MQTT broker: a host of that name would be issued its MQTT identity; rename the host (its Kubernetes node name)',
+      expect.stringMatching(
+        /^edgefleet:cluster.k3s.hosts\[2\].name: "edgefleet-telemetry-gateway-3" is reserved for a telemetry gateway replica .*; rename the host/,
+      ),
+      expect.stringMatching(
+        /^edgefleet:cluster.k3s.hosts\[3\].name: "edgefleet-gateway-retire" is reserved for the gateway's retire command .*; rename the host/,
+      ),
+    ]);
+    // Names near them are a node's own.
+    expect(() =>
+      parseConfig(analysed(k3s({ hosts: [host({ name: "edgefleet-telemetry-gateway", role: "server" })] })), SECRETS),
+    ).not.toThrow();
+  });
+
+  it("takes each host's MQTT identity generation (0 unless set) and the revoked identities of removed devices", () => {
+    const hosts = [host({ name: "s", role: "server" }), host({ name: "pi", mqttGeneration: 2 })];
+    const revokedMqttIdentities = [{ name: "old-pi", generation: 1 }, { name: "lost-nuc" }];
+    const cfg = parseConfig(analysed(k3s({ hosts, revokedMqttIdentities })), SECRETS).cluster;
+    expect(cfg.kind === "k3s" && cfg.hosts.map((h) => [h.name, h.mqttGeneration])).toEqual([
+      ["s", 0],
+      ["pi", 2],
+    ]);
+    expect(cfg.kind === "k3s" && cfg.revokedMqttIdentities).toEqual([
+      { name: "old-pi", generation: 1 },
+      { name: "lost-nuc", generation: 0 },
+    ]);
+    expect(
+      problems(
+        k3s({
+          hosts: [host({ name: "s", role: "server", mqttGeneration: -1 }), host({ name: "pi" })],
+          revokedMqttIdentities: [{ name: "pi" }, { name: "Bad_Name", generation: "x" }],
+        }),
+      ),
+    ).toEqual([
+      "edgefleet:cluster.k3s.hosts[0].mqttGeneration: must be an integer from 0 to 1000, got -1",
+      // The bad host is left out, so the site has no server left either.
+      "edgefleet:cluster.k3s.hosts: needs exactly one host with role: server, got 0",
+      'edgefleet:cluster.k3s.revokedMqttIdentities[0].name: "pi" is a current host: to re-issue its identity raise its mqttGeneration (the earlier ones are revoked with it); to cut it off remove it from hosts',
+      expect.stringMatching(/^edgefleet:cluster.k3s.revokedMqttIdentities\[1\].name: must be/),
+      expect.stringMatching(/^edgefleet:cluster.k3s.revokedMqttIdentities\[1\].generation: must be an integer from 0 to 1000/),
+    ]);
+  });
+
   it("needs an air-gap file for every architecture the hosts have", () => {
     const airGap = { installScript: "install.sh", binaries: { amd64: "k3s" }, images: { amd64: "i.tar.zst" } };
     const hosts = [host({ name: "s", role: "server" }), host({ name: "pi", hardwareClass: "rpi5-coral" })];

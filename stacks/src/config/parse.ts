@@ -1,7 +1,8 @@
 import { ARCHITECTURES, NODE_ACCELERATORS } from "@edgefleet/api";
 import { HARDWARE_CLASSES, type Taint } from "../k3s/hardware.js";
 import type { OtlpExport } from "../platform/args.js";
-import { GATEWAY_MQTT_IDENTITY } from "../platform/contract.js";
+import { BROKER } from "../platform/broker.js";
+import { GATEWAY_MQTT_IDENTITIES, RETIRE_MQTT_IDENTITY } from "../platform/contract.js";
 import { field, integer, isObject, list, type Obj, object, oneOf, Problems, string, stringMap, suggest } from "./reader.js";
 import {
   DEFAULT_OTLP_PROTOCOL,
@@ -14,7 +15,7 @@ import {
   type Section,
   type ValueOf,
 } from "./schema.js";
-import type { AirGapFiles, ExistingCluster, HostConfig, K3sCluster, PlatformConfig, StackConfig } from "./types.js";
+import type { AirGapFiles, ExistingCluster, HostConfig, K3sCluster, PlatformConfig, RevokedIdentity, StackConfig } from "./types.js";
 
 /** Pulumi config namespace of the program (the project name). */
 export const NS = "edgefleet";
@@ -278,7 +279,7 @@ function parseCluster(p: Problems, v: Map<Key, unknown>): ExistingCluster | K3sC
 }
 
 function parseK3s(p: Problems, value: unknown, at: string, v: Map<Key, unknown>): K3sCluster | undefined {
-  const c = object(p, value, at, ["version", "site", "hosts", "airGap"]);
+  const c = object(p, value, at, ["version", "site", "hosts", "airGap", "revokedMqttIdentities"]);
   if (!c) return undefined;
   const version = "version" in c ? string(p, c.version, `${at}.version`, K3S_VERSION) : DEFAULT_K3S_VERSION;
   const site = string(p, c.site, `${at}.site`, DNS_LABEL);
@@ -291,6 +292,7 @@ function parseK3s(p: Problems, value: unknown, at: string, v: Map<Key, unknown>)
     if (typeof n === "string" && names.indexOf(n) !== i) p.add(`${at}.hosts[${i}].name`, `"${n}" is used by another host`);
   });
   const airGap = "airGap" in c ? parseAirGap(p, c.airGap, `${at}.airGap`, hosts) : undefined;
+  const revoked = "revokedMqttIdentities" in c ? parseRevoked(p, c.revokedMqttIdentities, `${at}.revokedMqttIdentities`, names) : [];
   const secret = (key: "sshPrivateKey" | "k3sToken", hint: string) => {
     const s = v.get(key);
     if (typeof s === "string" && s.length > 0) return s;
@@ -301,16 +303,53 @@ function parseK3s(p: Problems, value: unknown, at: string, v: Map<Key, unknown>)
   if (token !== undefined && token.length < 16)
     p.add(k("k3sToken"), "must be at least 16 characters; generate one with `openssl rand -hex 32`");
   if (!version || !site || !sshPrivateKey || !token || hosts.some((h) => !h)) return undefined;
-  return { kind: "k3s", version, site, hosts: hosts as HostConfig[], ...(airGap ? { airGap } : {}), sshPrivateKey, token };
+  if (!revoked) return undefined;
+  return {
+    kind: "k3s",
+    version,
+    site,
+    hosts: hosts as HostConfig[],
+    ...(airGap ? { airGap } : {}),
+    revokedMqttIdentities: revoked,
+    sshPrivateKey,
+    token,
+  };
 }
 
+/**
+ * The platform's own MQTT identities (certificate CNs), which a node's name must never be: a host
+ * is issued a certificate with its name as CN, so it would share the broker's name or get the
+ * gateway's or the retire command's grants in the ACL.
+ */
+const RESERVED_MQTT_IDENTITIES: Readonly<Record<string, string>> = {
+  [BROKER]: "the MQTT broker",
+  ...Object.fromEntries(GATEWAY_MQTT_IDENTITIES.map((id) => [id, "a telemetry gateway replica (it reads every node's messages)"])),
+  [RETIRE_MQTT_IDENTITY]: "the gateway's retire command (it writes every node's birth)",
+};
+
 function parseHost(p: Problems, value: unknown, at: string): HostConfig | undefined {
-  const h = object(p, value, at, ["name", "address", "port", "user", "role", "hardwareClass", "accelerator", "arch", "labels", "taints"]);
+  const h = object(p, value, at, [
+    "name",
+    "address",
+    "port",
+    "user",
+    "role",
+    "hardwareClass",
+    "accelerator",
+    "arch",
+    "labels",
+    "taints",
+    "mqttGeneration",
+  ]);
   if (!h) return undefined;
   const name = string(p, h.name, `${at}.name`, DNS_LABEL);
-  // The broker's ACL gives that MQTT identity every node's topics.
-  if (name === GATEWAY_MQTT_IDENTITY)
-    p.add(`${at}.name`, `"${name}" is reserved for the telemetry gateway's MQTT identity; rename the host`);
+  const reserved = name === undefined ? undefined : RESERVED_MQTT_IDENTITIES[name];
+  if (reserved) {
+    p.add(
+      `${at}.name`,
+      `"${name}" is reserved for ${reserved}: a host of that name would be issued its MQTT identity; rename the host (its Kubernetes node name)`,
+    );
+  }
   const address = string(p, h.address, `${at}.address`);
   const port = "port" in h ? integer(p, h.port, `${at}.port`, 1, 65535) : 22;
   const user = string(p, h.user, `${at}.user`);
@@ -327,10 +366,44 @@ function parseHost(p: Problems, value: unknown, at: string): HostConfig | undefi
   const arch = "arch" in h ? oneOf(p, h.arch, `${at}.arch`, ARCHITECTURES) : known?.arch;
   const labels = "labels" in h ? stringMap(p, h.labels, `${at}.labels`) : {};
   const taints = "taints" in h ? (list(p, h.taints, `${at}.taints`) ?? []).map((t, i) => parseTaint(p, t, `${at}.taints[${i}]`)) : [];
-  if (!name || !address || !port || !user || !role || !hardwareClass || !accelerator || !arch || !labels || taints.some((t) => !t)) {
+  const mqttGeneration = "mqttGeneration" in h ? integer(p, h.mqttGeneration, `${at}.mqttGeneration`, 0, MAX_GENERATION) : 0;
+  if (
+    !name ||
+    !address ||
+    !port ||
+    !user ||
+    !role ||
+    !hardwareClass ||
+    !accelerator ||
+    !arch ||
+    !labels ||
+    taints.some((t) => !t) ||
+    mqttGeneration === undefined
+  ) {
     return undefined;
   }
-  return { name, address, port, user, role, hardwareClass, accelerator, arch, labels, taints: taints as Taint[] };
+  return { name, address, port, user, role, hardwareClass, accelerator, arch, labels, taints: taints as Taint[], mqttGeneration };
+}
+
+/** Generations are counted by hand, one per re-issue; the CRL lists every earlier one, so keep it small. */
+const MAX_GENERATION = 1_000;
+
+/** Revoked identities: each a name no current host has, and the last generation it was issued. */
+function parseRevoked(p: Problems, value: unknown, at: string, hostNames: readonly unknown[]): RevokedIdentity[] | undefined {
+  const entries = (list(p, value, at) ?? []).map((r, i) => {
+    const o = object(p, r, `${at}[${i}]`, ["name", "generation"]);
+    if (!o) return undefined;
+    const name = string(p, o.name, `${at}[${i}].name`, DNS_LABEL);
+    const generation = "generation" in o ? integer(p, o.generation, `${at}[${i}].generation`, 0, MAX_GENERATION) : 0;
+    if (name !== undefined && hostNames.includes(name)) {
+      p.add(
+        `${at}[${i}].name`,
+        `"${name}" is a current host: to re-issue its identity raise its mqttGeneration (the earlier ones are revoked with it); to cut it off remove it from hosts`,
+      );
+    }
+    return name === undefined || generation === undefined ? undefined : { name, generation };
+  });
+  return entries.some((e) => !e) ? undefined : (entries as RevokedIdentity[]);
 }
 
 function parseTaint(p: Problems, value: unknown, at: string): Taint | undefined {

@@ -2,7 +2,7 @@ import { IMAGE_REGISTRY, IMAGE_VERSION } from "@edgefleet/api";
 import { PEM_CERTIFICATE } from "@edgefleet/kit";
 import { HARDWARE_CLASSES } from "../k3s/hardware.js";
 import { LOG_LEVELS, OTLP_PROTOCOLS } from "../platform/args.js";
-import { MOSQUITTO_IMAGE } from "../platform/contract.js";
+import { MAX_GATEWAY_REPLICAS, MOSQUITTO_IMAGE } from "../platform/contract.js";
 
 /**
  * The platform's settings, declared once: the stack config's reader (parse.ts) validates
@@ -97,12 +97,19 @@ export const PLATFORM_SCHEMA = {
   }),
   gateway: section("The telemetry gateway: node telemetry from the broker, served to Prometheus. Needs the broker.", {
     enabled: bool("Deploy the telemetry gateway.", true),
-    replicas: { kind: "integer", min: 1, max: 10, default: 1, description: "Replicas sharing one MQTT shared subscription." },
+    replicas: {
+      kind: "integer",
+      min: 1,
+      max: MAX_GATEWAY_REPLICAS,
+      default: 1,
+      description: "Replicas sharing one MQTT shared subscription, each with its own MQTT identity.",
+    },
     mqttClientSecret: {
       kind: "string",
       pattern: DNS_LABEL,
       default: "edgefleet-gateway-mqtt",
-      description: "kubernetes.io/tls Secret (with ca.crt): the gateway's MQTT client certificate, CN edgefleet-gateway.",
+      description:
+        "Secret with ca.crt, each replica's MQTT client certificate and key as edgefleet-telemetry-gateway-<ordinal>.crt and .key (CN = the pod's name), and the retire command's as retire.crt and retire.key (CN edgefleet-gateway-retire).",
     },
   }),
   broker: section("Mosquitto, TLS only, one client identity per node.", {

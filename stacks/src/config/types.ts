@@ -30,6 +30,12 @@ export interface K3sCluster {
   readonly hosts: readonly HostConfig[];
   /** Local files Pulumi copies to each host instead of letting K3s download anything. */
   readonly airGap?: AirGapFiles;
+  /**
+   * MQTT identities the broker refuses: every generation up to `generation` of each name (a device
+   * removed from the site, or whose current identity was stolen). Hosts' earlier generations are
+   * refused without being listed.
+   */
+  readonly revokedMqttIdentities: readonly RevokedIdentity[];
   /** From the secret edgefleet:sshPrivateKey. */
   readonly sshPrivateKey: string;
   /** From the secret edgefleet:k3sToken. */
@@ -48,6 +54,14 @@ export interface HostConfig {
   readonly arch: Architecture;
   readonly labels: Readonly<Record<string, string>>;
   readonly taints: readonly Taint[];
+  /** Its MQTT identity's generation: raising it re-issues the node's key and certificate and revokes the earlier ones. */
+  readonly mqttGeneration: number;
+}
+
+export interface RevokedIdentity {
+  readonly name: string;
+  /** The last generation revoked; every earlier one is too. */
+  readonly generation: number;
 }
 
 export interface AirGapFiles {

@@ -14,6 +14,7 @@ const host = (over: Partial<HostConfig> = {}): HostConfig => ({
   arch: "arm64",
   labels: {},
   taints: [],
+  mqttGeneration: 0,
   ...over,
 });
 

@@ -28,6 +28,7 @@ const host = (
   arch,
   labels: {},
   taints: [],
+  mqttGeneration: 0,
 });
 const KUBECONFIG = "clusters:\n- cluster:\n    server: https://127.0.0.1:6443\n";
 const HOSTS = [
@@ -131,9 +132,13 @@ describe("K3sSite", () => {
     expect(byName(rs, "ag-pi-install").inputs.create).not.toContain("curl");
   });
 
-  it("with the site's MQTT CA, gives each node its own identity on the host, the key secret", async () => {
+  it("with the site's MQTT CA, gives each node its own identity on the host, the key secret, of the host's generation", async () => {
     const ca = certificateAuthority("0123456789abcdef0123456789abcdef");
-    const { rs } = await site("id", { mqttCa: ca });
+    const hosts = HOSTS.map((h) => (h.name === "pi" ? { ...h, mqttGeneration: 2 } : h));
+    const { rs } = await site("id", { mqttCa: ca, hosts });
+    // Raising one host's generation re-issues that host's identity alone.
+    expect(byName(rs, "id-pi-mqtt-tls.crt").inputs.stdin).toBe(ca.issue("pi", [], 2).cert);
+    expect(byName(rs, "id-jetson-mqtt-tls.crt").inputs.stdin).toBe(ca.issue("jetson").cert);
     for (const h of ["srv", "jetson", "pi"]) {
       const file = (f: string) => byName(rs, `id-${h}-mqtt-${f}`);
       expect(file("tls.key").secretPaths).toContain("stdin");

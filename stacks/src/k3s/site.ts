@@ -106,7 +106,7 @@ export class K3sSite extends pulumi.ComponentResource {
    * mounts it read-only, so no pod can speak for another node. 0640 root:root; the key is secret.
    */
   private identity(name: string, host: HostConfig, ca: CertificateAuthority, connection: command.types.input.remote.ConnectionArgs): void {
-    const issued = ca.issue(host.name);
+    const issued = ca.issue(host.name, [], host.mqttGeneration);
     const files = { "ca.crt": issued.ca, "tls.crt": issued.cert, "tls.key": pulumi.secret(issued.key) };
     for (const [file, content] of Object.entries(files)) {
       const write = writeFromStdin(host, `${NODE_IDENTITY_DIR}/${file}`, "640");

@@ -4,9 +4,12 @@ import { bitString, boolean, explicit, implicit, integer, octetString, oid, sequ
 
 /**
  * A certificate authority and the certificates it issues, all derived from one secret seed:
- * Ed25519 keys from HKDF(seed, name) and Ed25519 signatures are deterministic, and the validity is
- * fixed, so every `pulumi up` produces byte-identical certificates (no diff, no rotation by
- * accident) while nothing but the seed needs storing. Rotate everything by changing the seed.
+ * Ed25519 keys from HKDF(seed, name, generation) and Ed25519 signatures are deterministic, serials
+ * are HKDF outputs too, and the validity is fixed, so every `pulumi up` produces byte-identical
+ * certificates (no diff, no rotation by accident) while nothing but the seed needs storing. One
+ * identity is re-issued by raising its generation (a new key and serial, the others untouched),
+ * and the CA's revocation list names any generation's serial, since the program can recompute it.
+ * Rotate everything by changing the seed.
  */
 
 export interface Issued {
@@ -33,6 +36,30 @@ function extension(id: string, critical: boolean, value: Uint8Array): Buffer {
   return sequence(oid(id), ...(critical ? [boolean(true)] : []), octetString(value));
 }
 
+/** The label of a leaf's key: generation 0 keeps the label keys had before generations existed. */
+const leafLabel = (cn: string, generation: number) => (generation === 0 ? `leaf:${cn}` : `leaf:${cn}#${generation}`);
+
+/**
+ * A certificate's serial: 16 bytes of HKDF(seed) over issuer, subject and generation, positive.
+ * Unique per generation (RFC 5280 forbids a serial twice under one CA), unpredictable without the
+ * seed, and recomputable, so a revocation list can name a certificate that is no longer stored.
+ */
+function serialFor(seed: string, issuer: string, subject: string, generation: number): Buffer {
+  const serial = Buffer.from(hkdfSync("sha256", seed, "edgefleet-pki-serial", `${issuer}/${subject}#${generation}`, 16));
+  serial[0] = ((serial[0] ?? 0) & 0x7f) | 0x40;
+  return serial;
+}
+
+/**
+ * The serial certificates had before generations existed (a hash of issuer and subject, the same
+ * for every re-issue): a revocation list names it too, or such a certificate would stay valid.
+ */
+function legacySerial(issuer: string, subject: string): Buffer {
+  const serial = createHash("sha256").update(`${issuer}/${subject}`).digest().subarray(0, 16);
+  serial[0] = (serial[0] ?? 0) & 0x7f;
+  return serial;
+}
+
 function keyFor(seed: string, label: string): KeyObject {
   const raw = Buffer.from(hkdfSync("sha256", seed, "edgefleet-pki", label, 32));
   return createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, raw]), format: "der", type: "pkcs8" });
@@ -49,6 +76,7 @@ const pem = (label: string, der: Uint8Array) =>
   ).join("\n")}\n-----END ${label}-----\n`;
 
 interface CertSpec {
+  readonly serial: Buffer;
   readonly subject: string;
   readonly subjectKey: KeyObject;
   readonly issuer: string;
@@ -65,8 +93,6 @@ const generalName = (name: string) =>
   isIPv4(name) ? implicit(7, Buffer.from(name.split(".").map(Number))) : implicit(2, Buffer.from(name, "ascii"));
 
 function certificate(spec: CertSpec): string {
-  const serial = createHash("sha256").update(`${spec.issuer}/${spec.subject}`).digest().subarray(0, 16);
-  serial[0] = (serial[0] ?? 0) & 0x7f;
   const EKU = { server: "1.3.6.1.5.5.7.3.1", client: "1.3.6.1.5.5.7.3.2" };
   const extensions = [
     extension("2.5.29.19", true, spec.ca ? sequence(boolean(true)) : sequence()),
@@ -79,7 +105,7 @@ function certificate(spec: CertSpec): string {
   ];
   const tbs = sequence(
     explicit(0, integer(2)),
-    integer(serial),
+    integer(spec.serial),
     ED25519,
     name(spec.issuer),
     sequence(utcTime(VALIDITY.notBefore), utcTime(VALIDITY.notAfter)),
@@ -92,16 +118,36 @@ function certificate(spec: CertSpec): string {
 
 const privatePem = (key: KeyObject) => key.export({ type: "pkcs8", format: "pem" }).toString();
 
+/** One certificate of an identity: its CN and generation (0, raised by one per re-issue). */
+export interface IdentityGeneration {
+  readonly cn: string;
+  readonly generation: number;
+}
+
 /** The site's MQTT CA, derived from `seed` (keep it a secret). */
 export function certificateAuthority(seed: string, caName = "edgefleet MQTT CA") {
   const caKey = keyFor(seed, `ca:${caName}`);
-  const ca = certificate({ subject: caName, subjectKey: caKey, issuer: caName, issuerKey: caKey, ca: true, dnsNames: [], usages: [] });
+  const ca = certificate({
+    serial: serialFor(seed, caName, caName, 0),
+    subject: caName,
+    subjectKey: caKey,
+    issuer: caName,
+    issuerKey: caKey,
+    ca: true,
+    dnsNames: [],
+    usages: [],
+  });
   return {
     cert: ca,
-    /** A certificate for `cn`: a TLS server for dnsNames (names or IPv4 addresses) when given, and always a TLS client. */
-    issue(cn: string, dnsNames: readonly string[] = []): Issued {
-      const key = keyFor(seed, `leaf:${cn}`);
+    /**
+     * A certificate for `cn`: a TLS server for dnsNames (names or IPv4 addresses) when given, and
+     * always a TLS client. Each generation has its own key and serial.
+     */
+    issue(cn: string, dnsNames: readonly string[] = [], generation = 0): Issued {
+      if (!Number.isInteger(generation) || generation < 0) throw new Error(`generation must be a whole number >= 0, got ${generation}`);
+      const key = keyFor(seed, leafLabel(cn, generation));
       const cert = certificate({
+        serial: serialFor(seed, caName, cn, generation),
         subject: cn,
         subjectKey: key,
         issuer: caName,
@@ -112,7 +158,35 @@ export function certificateAuthority(seed: string, caName = "edgefleet MQTT CA")
       });
       return { ca, cert, key: privatePem(key) };
     },
+    /**
+     * The CA's certificate revocation list (PEM "X509 CRL", v2, signed with the CA's key) naming
+     * these certificates; generation 0 also names the serial such a certificate had before
+     * generations existed. Its dates are fixed, like the certificates', and it has no nextUpdate,
+     * so it never expires and every `pulumi up` makes the same bytes.
+     */
+    revocationList(revoked: readonly IdentityGeneration[]): string {
+      const serials = revoked.flatMap(({ cn, generation }) => [
+        serialFor(seed, caName, cn, generation),
+        ...(generation === 0 ? [legacySerial(caName, cn)] : []),
+      ]);
+      return revocationList(caName, caKey, serials);
+    },
   };
+}
+
+/** RFC 5280 section 5: a v2 CertificateList with the authority key identifier, entries without extensions. */
+function revocationList(issuer: string, issuerKey: KeyObject, serials: readonly Buffer[]): string {
+  const at = utcTime(VALIDITY.notBefore);
+  const entries = serials.map((serial) => sequence(integer(serial), at));
+  const tbs = sequence(
+    integer(1),
+    ED25519,
+    name(issuer),
+    at,
+    ...(entries.length ? [sequence(...entries)] : []),
+    explicit(0, sequence(extension("2.5.29.35", false, sequence(implicit(0, keyId(issuerKey)))))),
+  );
+  return pem("X509 CRL", sequence(tbs, ED25519, bitString(sign(null, tbs, issuerKey))));
 }
 
 export type CertificateAuthority = ReturnType<typeof certificateAuthority>;

@@ -29,7 +29,7 @@ export interface PlatformArgs {
   readonly gateway: {
     readonly enabled: boolean;
     readonly replicas: number;
-    /** kubernetes.io/tls Secret (with ca.crt): the gateway's MQTT client certificate, CN edgefleet-gateway. */
+    /** Secret with ca.crt and each replica's and the retire command's MQTT identity (gatewaySecretData). */
     readonly mqttClientSecret: string;
   };
   /** Mosquitto, TLS only, one client identity per node. */
@@ -54,6 +54,16 @@ export interface PlatformArgs {
    * their Secrets; without it those Secrets are made outside Pulumi (cert-manager, by hand).
    */
   readonly mqttCa?: CertificateAuthority;
+  /**
+   * The MQTT CA's certificate revocation list (PEM), which the broker enforces; the program makes
+   * it with mqttCa from revokedGenerations. Without one the broker checks no revocation.
+   */
+  readonly mqttRevocationList?: string;
+  /**
+   * The node names whose MQTT identities the stack issues (a K3s site's hosts, with mqttCa): the
+   * broker's ACL lets only these publish. Any name may when left out.
+   */
+  readonly mqttNodes?: readonly string[];
   readonly monitoring: {
     /** PrometheusRule needs the Prometheus Operator's CRD; ConfigMap works everywhere. */
     readonly rulesAs: "PrometheusRule" | "ConfigMap";

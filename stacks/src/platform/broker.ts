@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { MOSQUITTO_UID, MQTT_TLS_PORT } from "./contract.js";
 import { type Manifest, manifest } from "./manifest.js";
-import { MOSQUITTO_PATHS, mosquittoAcl, mosquittoConfig } from "./mosquitto.js";
+import { MOSQUITTO_PATHS, mosquittoAcl, mosquittoConfig, SHIPPED } from "./mosquitto.js";
 import { CONTAINER_SECURITY, componentLabels, podSecurity, resources, selectorLabels } from "./pod.js";
 
 export interface BrokerConfig {
@@ -12,9 +12,20 @@ export interface BrokerConfig {
   readonly tlsSecret: string;
   /** The site's name: nodes may publish only under edgefleet/v1/<site>/<node>/; any site when left out. */
   readonly site?: string;
+  /**
+   * The CA's certificate revocation list (PEM): the broker refuses a client certificate it names at
+   * the TLS handshake. It is public, so it sits in the ConfigMap, whose hash rolls the pod when it
+   * changes (Mosquitto reads it at start only).
+   */
+  readonly revocationList?: string;
+  /** The only node names the ACL lets publish (mosquittoAcl's nodes); any when left out. */
+  readonly nodes?: readonly string[];
 }
 
 export const BROKER = "edgefleet-mqtt";
+
+/** The revocation list's key in the broker's ConfigMap. */
+const CRL_FILE = "crl.pem";
 
 /** In-cluster URL clients connect to. */
 export const brokerUrl = (namespace: string) => `mqtts://${BROKER}.${namespace}.svc:${MQTT_TLS_PORT}`;
@@ -37,7 +48,14 @@ export const configHash = (data: Record<string, string>) => ({
 export function brokerManifests(a: BrokerConfig): Manifest[] {
   const labels = componentLabels(BROKER);
   const metadata = { name: BROKER, namespace: a.namespace, labels };
-  const data = { "mosquitto.conf": mosquittoConfig(), acl: mosquittoAcl(a.site === undefined ? {} : { site: a.site }) };
+  const crl = a.revocationList === undefined ? {} : { [CRL_FILE]: a.revocationList };
+  const data = {
+    "mosquitto.conf": mosquittoConfig(
+      a.revocationList === undefined ? SHIPPED : { ...SHIPPED, crlFile: `${MOSQUITTO_PATHS.config}/${CRL_FILE}` },
+    ),
+    acl: mosquittoAcl({ ...(a.site === undefined ? {} : { site: a.site }), ...(a.nodes === undefined ? {} : { nodes: a.nodes }) }),
+    ...crl,
+  };
   const selector = selectorLabels(BROKER);
   return [
     manifest("v1", "ConfigMap", { metadata, data }),

@@ -13,8 +13,29 @@ export const HTTP_PORT = 8080;
 /** MQTT over TLS; plain 1883 is never opened. */
 export const MQTT_TLS_PORT = 8883;
 
-/** The gateway's client certificate CN: the broker's ACL grants it every node's topics. */
-export const GATEWAY_MQTT_IDENTITY = "edgefleet-gateway";
+/** The telemetry gateway's StatefulSet, whose pods are named <GATEWAY>-<ordinal>. */
+export const GATEWAY = "edgefleet-telemetry-gateway";
+
+/** gateway.replicas' maximum: the broker's ACL names every replica's identity up to it. */
+export const MAX_GATEWAY_REPLICAS = 10;
+
+/**
+ * Gateway replica `ordinal`'s client certificate CN: its pod's name. The broker makes the CN both the
+ * username (the ACL grants it every node's topics) and the client id, so each replica needs an
+ * identity of its own, or replicas would take over each other's session.
+ */
+export const gatewayMqttIdentity = (ordinal: number) => `${GATEWAY}-${ordinal}`;
+
+/** Every identity a gateway replica may have; the first is the one a lone gateway (tests, the local platform) uses. */
+export const GATEWAY_MQTT_IDENTITIES = Array.from({ length: MAX_GATEWAY_REPLICAS }, (_, i) => gatewayMqttIdentity(i));
+export const GATEWAY_MQTT_IDENTITY = gatewayMqttIdentity(0);
+
+/**
+ * The gateway's retire command's client certificate CN (packages/gateway/src/retire.ts): the one
+ * identity besides a node itself that may write node births. Its own, so running the command does
+ * not take over a gateway replica's session.
+ */
+export const RETIRE_MQTT_IDENTITY = "edgefleet-gateway-retire";
 
 /** Where each node keeps its own MQTT client identity (ca.crt, tls.crt, tls.key with CN = node name). */
 export const NODE_IDENTITY_DIR = "/etc/edgefleet/mqtt";

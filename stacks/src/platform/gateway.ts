@@ -1,5 +1,6 @@
 import { DEFAULT_DEVICE_TIMEOUT_SECONDS } from "@edgefleet/gateway";
-import { HTTP_PORT } from "./contract.js";
+import type { Issued } from "../pki/certificates.js";
+import { GATEWAY, gatewayMqttIdentity, HTTP_PORT, RETIRE_MQTT_IDENTITY } from "./contract.js";
 import { type Manifest, manifest } from "./manifest.js";
 import { componentLabels, edgefleetPodTemplate, fieldEnv, resources, selectorLabels } from "./pod.js";
 
@@ -9,16 +10,18 @@ export interface GatewayConfig {
   readonly replicas: number;
   /** Broker URL; without one (the platform runs no broker) no gateway is deployed. */
   readonly mqttUrl: string | undefined;
-  /** kubernetes.io/tls Secret with the gateway's MQTT client certificate (CN edgefleet-gateway) and ca.crt. */
+  /** Secret with ca.crt and each replica's MQTT client certificate and key, <pod name>.crt and .key (gatewaySecretData). */
   readonly mqttClientSecret: string;
 }
 
-export const GATEWAY = "edgefleet-telemetry-gateway";
 const MQTT_DIR = "/etc/edgefleet/mqtt";
 
 /**
- * The gateway's flags (packages/gateway/src/options.ts parses them). The MQTT client id is the pod
- * name, which a StatefulSet keeps across restarts and rollouts: the broker then resumes the pod's
+ * The gateway's flags (packages/gateway/src/options.ts parses them). Each replica presents its own
+ * certificate, the one named for its pod, whose CN is the pod's name (gatewayMqttIdentity): the
+ * broker makes that CN the MQTT client id, whatever --client-id says (the same name), so replicas
+ * never take over each other's session. The client id is thus the pod name, which a StatefulSet
+ * keeps across restarts and rollouts: the broker then resumes the pod's
  * persistent session with what was queued for it, instead of holding an orphaned session that keeps
  * taking its share of the shared subscription until it expires. A lone replica gets every message
  * of its shared group, so it can time silent devices out itself (off by default in a shared group;
@@ -29,11 +32,31 @@ export function gatewayArgs(mqttUrl: string, replicas: number): string[] {
     `--http-address=0.0.0.0:${HTTP_PORT}`,
     `--broker-url=${mqttUrl}`,
     `--tls-ca=${MQTT_DIR}/ca.crt`,
-    `--tls-cert=${MQTT_DIR}/tls.crt`,
-    `--tls-key=${MQTT_DIR}/tls.key`,
+    `--tls-cert=${MQTT_DIR}/$(POD_NAME).crt`,
+    `--tls-key=${MQTT_DIR}/$(POD_NAME).key`,
     "--client-id=$(POD_NAME)",
     ...(replicas === 1 ? [`--device-timeout=${DEFAULT_DEVICE_TIMEOUT_SECONDS}s`] : []),
   ];
+}
+
+/** Where the retire command's certificate and key sit in the gateway's Secret (runbooks: retiring a device). */
+export const RETIRE_FILES = { cert: "retire.crt", key: "retire.key" };
+
+/**
+ * The gateway's Secret: ca.crt, each replica's certificate and key as <pod name>.crt and .key
+ * (what gatewayArgs reads), and the retire command's. Every replica mounts all of them: the
+ * identities keep sessions apart, they do not keep one replica from another's key.
+ */
+export function gatewaySecretData(issue: (cn: string) => Issued, replicas: number): Record<string, string> {
+  const data: Record<string, string> = {};
+  const add = (id: Issued, cert: string, key: string) => {
+    data["ca.crt"] = id.ca;
+    data[cert] = id.cert;
+    data[key] = id.key;
+  };
+  for (let i = 0; i < replicas; i++) add(issue(gatewayMqttIdentity(i)), `${gatewayMqttIdentity(i)}.crt`, `${gatewayMqttIdentity(i)}.key`);
+  add(issue(RETIRE_MQTT_IDENTITY), RETIRE_FILES.cert, RETIRE_FILES.key);
+  return data;
 }
 
 /**

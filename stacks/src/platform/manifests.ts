@@ -3,7 +3,8 @@ import { AGENT, agentManifests } from "./agent.js";
 import { apiManifests } from "./api.js";
 import type { PlatformArgs } from "./args.js";
 import { BROKER, brokerManifests, brokerUrl } from "./broker.js";
-import { GATEWAY, gatewayManifests } from "./gateway.js";
+import { GATEWAY } from "./contract.js";
+import { gatewayManifests } from "./gateway.js";
 import { type Manifest, manifest } from "./manifest.js";
 import { monitoringManifests } from "./monitoring.js";
 import { networkManifests } from "./network.js";
@@ -54,7 +55,14 @@ export function platformManifests(args: Omit<PlatformArgs, "mqttCa">): PlatformM
     }),
     // The site pins every node's topics to edgefleet/v1/<site>/<node>/ in the ACL.
     broker: args.broker.enabled
-      ? brokerManifests({ namespace, image: args.broker.image, tlsSecret: args.broker.tlsSecret, site: args.site })
+      ? brokerManifests({
+          namespace,
+          image: args.broker.image,
+          tlsSecret: args.broker.tlsSecret,
+          site: args.site,
+          ...(args.mqttRevocationList === undefined ? {} : { revocationList: args.mqttRevocationList }),
+          ...(args.mqttNodes === undefined ? {} : { nodes: args.mqttNodes }),
+        })
       : [],
     gateway: args.gateway.enabled
       ? gatewayManifests({

@@ -215,7 +215,7 @@ describe("Platform", () => {
     expect(OTLP_PROTOCOLS.flatMap((protocol) => tracingProblems({ OTEL_EXPORTER_OTLP_PROTOCOL: protocol }))).toEqual([]);
   });
 
-  it("starts the gateway with flags the gateway accepts: the broker over TLS, its pod name as a stable MQTT client id", () => {
+  it("starts the gateway with flags the gateway accepts: the broker over TLS with the pod's own identity, its pod name as a stable MQTT client id", () => {
     const gateway = one(all, "kubernetes:apps/v1:StatefulSet", "ef-gateway");
     const [container] = podOf(gateway).containers;
     const options = optionsOf(
@@ -223,7 +223,11 @@ describe("Platform", () => {
     );
     expect(options).toMatchObject({
       brokerUrl: "mqtts://edgefleet-mqtt.edgefleet-system.svc:8883",
-      tls: { ca: "/etc/edgefleet/mqtt/ca.crt", cert: "/etc/edgefleet/mqtt/tls.crt", key: "/etc/edgefleet/mqtt/tls.key" },
+      tls: {
+        ca: "/etc/edgefleet/mqtt/ca.crt",
+        cert: "/etc/edgefleet/mqtt/edgefleet-telemetry-gateway-0.crt",
+        key: "/etc/edgefleet/mqtt/edgefleet-telemetry-gateway-0.key",
+      },
       clientId: "edgefleet-telemetry-gateway-0",
       sharedGroup: "edgefleet-gateways",
       httpAddress: "0.0.0.0:8080",
@@ -476,20 +480,44 @@ describe("Platform", () => {
     expect(one(rs, "kubernetes:policy/v1:PodDisruptionBudget", "ef-one-operator").inputs.spec).toMatchObject({ maxUnavailable: 1 });
   });
 
-  it("with the site's MQTT CA, issues the broker's and the gateway's certificates into secret Secrets", async () => {
+  it("with the site's MQTT CA, issues the broker's certificate, each gateway replica's and the retire command's into secret Secrets", async () => {
     const ca = certificateAuthority("0123456789abcdef0123456789abcdef");
-    const rs = await platform("ef-pki", { mqttCa: ca });
-    const secret = (name: string) => {
+    const crl = ca.revocationList([{ cn: "pi-0", generation: 0 }]);
+    const rs = await platform("ef-pki", {
+      mqttCa: ca,
+      mqttRevocationList: crl,
+      mqttNodes: ["pi-1"],
+      gateway: { enabled: true, replicas: 2, mqttClientSecret: "gw" },
+    });
+    // The broker enforces the list and admits only the stack's nodes.
+    const brokerConfig = one(rs, "kubernetes:core/v1:ConfigMap", "ef-pki-broker").inputs.data as Record<string, string>;
+    expect(brokerConfig["crl.pem"]).toBe(crl);
+    expect(brokerConfig.acl).toContain("user pi-1\n");
+    expect(brokerConfig.acl).not.toContain("pattern write");
+    const secret = (name: string, type: string) => {
       const s = one(rs, "kubernetes:core/v1:Secret", name);
-      expect(s.inputs.type).toBe("kubernetes.io/tls");
+      expect(s.inputs.type).toBe(type);
       expect(s.secretPaths).toContain("stringData");
       const data = s.inputs.stringData as Record<string, string>;
       expect(data["ca.crt"]).toBe(ca.cert);
-      return new X509Certificate(data["tls.crt"] ?? "");
+      return data;
     };
-    const broker = secret("ef-pki-broker");
+    const cert = (pem: string | undefined) => new X509Certificate(pem ?? "");
+    const broker = cert(secret("ef-pki-broker", "kubernetes.io/tls")["tls.crt"]);
     expect(broker.subjectAltName).toBe("DNS:edgefleet-mqtt.edgefleet-system.svc, DNS:edgefleet-mqtt.edgefleet-system.svc.cluster.local");
-    expect(secret("ef-pki-gateway").subject).toContain("CN=edgefleet-gateway");
+    const gateway = secret("ef-pki-gateway", "Opaque");
+    // One identity per replica, named for its pod (what its --tls-cert reads), and the retire command's.
+    expect(Object.keys(gateway).sort()).toEqual([
+      "ca.crt",
+      "edgefleet-telemetry-gateway-0.crt",
+      "edgefleet-telemetry-gateway-0.key",
+      "edgefleet-telemetry-gateway-1.crt",
+      "edgefleet-telemetry-gateway-1.key",
+      "retire.crt",
+      "retire.key",
+    ]);
+    expect(cert(gateway["edgefleet-telemetry-gateway-1.crt"]).subject).toContain("CN=edgefleet-telemetry-gateway-1");
+    expect(cert(gateway["retire.crt"]).subject).toContain("CN=edgefleet-gateway-retire");
     expect(one(rs, "kubernetes:apps/v1:Deployment", "ef-pki-broker").dependsOn).toContain("ef-pki-broker");
     // Without a CA the Secrets are made outside Pulumi.
     expect(ofType(all, "kubernetes:core/v1:Secret")).toEqual([]);

@@ -1,13 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { CertificateAuthority, Issued } from "../pki/certificates.js";
 import type { PlatformArgs } from "./args.js";
 import { BROKER, brokerDnsNames } from "./broker.js";
-import { GATEWAY_MQTT_IDENTITY } from "./contract.js";
-import { GATEWAY } from "./gateway.js";
+import { GATEWAY } from "./contract.js";
+import { gatewaySecretData } from "./gateway.js";
 import { platformManifests } from "./manifests.js";
 import { PlatformPart, register } from "./part.js";
 import { componentLabels } from "./pod.js";
-import { tlsSecret } from "./tls-secret.js";
+import { keySecret, tlsSecret } from "./tls-secret.js";
 
 /**
  * The edgefleet platform on one cluster: the objects of platformManifests (manifests.ts), each
@@ -36,28 +35,35 @@ export class Platform extends pulumi.ComponentResource {
     new PlatformPart("edgefleet:platform:Operator", `${name}-operator`, m.operator, { ...inNamespace, workloadsAfter: [api] });
     // Given the site's CA, Pulumi issues the certificates the broker and the gateway mount.
     const { mqttCa: ca, namespace } = args;
-    const issue = (resource: string, secret: string, component: string, cert: () => Issued) =>
-      ca &&
-      ((parent: pulumi.Resource) => [
-        tlsSecret(resource, { name: secret, namespace, labels: componentLabels(component) }, cert(), { parent, dependsOn: [ns] }),
-      ]);
+    const metadata = (secret: string, component: string) => ({ name: secret, namespace, labels: componentLabels(component) });
     if (m.broker.length) {
       new PlatformPart("edgefleet:platform:Broker", `${name}-broker`, m.broker, {
         ...inNamespace,
-        before: issue(`${name}-broker`, args.broker.tlsSecret, BROKER, () =>
-          (ca as CertificateAuthority).issue(BROKER, brokerDnsNames(namespace)),
-        ),
+        before:
+          ca &&
+          ((parent) => [
+            tlsSecret(`${name}-broker`, metadata(args.broker.tlsSecret, BROKER), ca.issue(BROKER, brokerDnsNames(namespace)), {
+              parent,
+              dependsOn: [ns],
+            }),
+          ]),
       });
     }
     if (args.gateway.enabled) {
       new PlatformPart("edgefleet:platform:Gateway", `${name}-gateway`, m.gateway, {
         ...inNamespace,
         // No gateway without a broker, and then no certificate for it either.
-        ...(m.gateway.length
+        ...(m.gateway.length && ca
           ? {
-              before: issue(`${name}-gateway`, args.gateway.mqttClientSecret, GATEWAY, () =>
-                (ca as CertificateAuthority).issue(GATEWAY_MQTT_IDENTITY),
-              ),
+              before: (parent: pulumi.Resource) => [
+                keySecret(
+                  `${name}-gateway`,
+                  metadata(args.gateway.mqttClientSecret, GATEWAY),
+                  "Opaque",
+                  gatewaySecretData((cn) => ca.issue(cn), args.gateway.replicas),
+                  { parent, dependsOn: [ns] },
+                ),
+              ],
             }
           : {}),
       });

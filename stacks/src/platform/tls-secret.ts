@@ -2,20 +2,21 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Issued } from "../pki/certificates.js";
 
+type Metadata = { name: string; namespace: pulumi.Input<string>; labels: Record<string, string> };
+
 /** A kubernetes.io/tls Secret (tls.crt, tls.key, ca.crt) holding an issued certificate, kept secret in the state. */
-export function tlsSecret(
+export function tlsSecret(resourceName: string, metadata: Metadata, issued: pulumi.Input<Issued>, opts: pulumi.CustomResourceOptions) {
+  const data = pulumi.output(issued).apply((i) => ({ "tls.crt": i.cert, "tls.key": i.key, "ca.crt": i.ca }));
+  return keySecret(resourceName, metadata, "kubernetes.io/tls", data, opts);
+}
+
+/** A Secret of certificates and keys (by file name), kept secret in the state. */
+export function keySecret(
   resourceName: string,
-  metadata: { name: string; namespace: pulumi.Input<string>; labels: Record<string, string> },
-  issued: pulumi.Input<Issued>,
+  metadata: Metadata,
+  type: string,
+  data: pulumi.Input<Record<string, string>>,
   opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.Secret {
-  return new k8s.core.v1.Secret(
-    resourceName,
-    {
-      metadata,
-      type: "kubernetes.io/tls",
-      stringData: pulumi.secret(pulumi.output(issued).apply((i) => ({ "tls.crt": i.cert, "tls.key": i.key, "ca.crt": i.ca }))),
-    },
-    opts,
-  );
+  return new k8s.core.v1.Secret(resourceName, { metadata, type, stringData: pulumi.secret(data) }, opts);
 }
