@@ -146,9 +146,10 @@ export class NodeSimulation {
   private async install(key: string, w: RuntimeWorkload, wanted: ReadonlyMap<string, RuntimeWorkload>): Promise<void> {
     const attempt = `${key}@${w.version}#${w.artifact.sha256}`;
     if (this.refused.has(attempt)) return;
-    const { signatureUri, publicKeyRef } = w.artifact;
+    const { signatureUri, publicKeyRef, publicKeys } = w.artifact;
     let signature: { uri: string; publicKeyPem: string } | undefined;
-    if (signatureUri && publicKeyRef) {
+    if (signatureUri && publicKeys) signature = { uri: signatureUri, publicKeyPem: publicKeys };
+    else if (signatureUri && publicKeyRef) {
       try {
         signature = { uri: signatureUri, publicKeyPem: await this.options.publicKey(w.namespace, publicKeyRef) };
       } catch (err) {

@@ -1,4 +1,10 @@
-import { ARTIFACT_CA_BUNDLE_ENV, PLAIN_HTTP_REGISTRIES_ENV, REGISTRY_AUTH_FILE_ENV, registryList } from "@edgefleet/api";
+import {
+  ARTIFACT_CA_BUNDLE_ENV,
+  PLAIN_HTTP_REGISTRIES_ENV,
+  REGISTRY_AUTH_FILE_ENV,
+  registryList,
+  SIGNATURE_PUBLIC_KEYS_ENV,
+} from "@edgefleet/api";
 import { certificateBundle, command, type Parsed, readFlagFile } from "@edgefleet/kit";
 import { DEFAULT_CACHE_MAX_BYTES } from "./cache.js";
 import type { FetcherOptions } from "./fetchers.js";
@@ -45,8 +51,8 @@ needs no arguments. Installs on one node take turns through a lock file in the c
     "public-key-file": {
       type: "string",
       arg: "FILE",
-      defaultText: "the PEM in EDGEFLEET_SIGNATURE_PUBLIC_KEY",
-      help: "the model's public key, PEM: Ed25519 for an edgefleet signature file, ECDSA or RSA for cosign and Sigstore bundles",
+      defaultText: `the PEMs in ${SIGNATURE_PUBLIC_KEYS_ENV} (a trust policy's keys), else the PEM in EDGEFLEET_SIGNATURE_PUBLIC_KEY`,
+      help: "the model's public key, PEM: Ed25519 for an edgefleet signature file, ECDSA or RSA for cosign and Sigstore bundles; several concatenated PEM keys accept a signature by any of them",
     },
     "allow-unsigned": { type: "switch", help: "accept an artifact without a signature (local experiments only)" },
     "cache-dir": { type: "string", arg: "DIR", default: DEFAULT_CACHE_DIR, section: "Cache", help: "the node's artifact cache" },
@@ -101,10 +107,15 @@ export function parseInstallOptions(argv: string[], env: NodeJS.ProcessEnv = pro
       const [namespace = "", model = ""] = v.model.split("/");
       const signatureUri = v["signature-uri"];
       const keyFile = v["public-key-file"];
+      // The operator sets one of the two variables: the policy's keys when a ModelTrustPolicy applies.
       const publicKeyPem =
-        keyFile !== undefined ? readFlagFile("public-key-file", keyFile).toString("utf8") : env.EDGEFLEET_SIGNATURE_PUBLIC_KEY || undefined;
+        keyFile !== undefined
+          ? readFlagFile("public-key-file", keyFile).toString("utf8")
+          : env[SIGNATURE_PUBLIC_KEYS_ENV] || env.EDGEFLEET_SIGNATURE_PUBLIC_KEY || undefined;
       if (signatureUri !== undefined && publicKeyPem === undefined)
-        throw new Error("--signature-uri needs the public key: --public-key-file or EDGEFLEET_SIGNATURE_PUBLIC_KEY");
+        throw new Error(
+          `--signature-uri needs the public key: --public-key-file, ${SIGNATURE_PUBLIC_KEYS_ENV} or EDGEFLEET_SIGNATURE_PUBLIC_KEY`,
+        );
       if (signatureUri === undefined && publicKeyPem !== undefined)
         throw new Error("a public key was given without --signature-uri (EDGEFLEET_SIGNATURE_URI)");
       const artifact: ArtifactSpec = {

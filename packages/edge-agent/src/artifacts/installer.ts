@@ -14,6 +14,7 @@ export interface ArtifactSpec {
   uri: string;
   sha256: string;
   sizeBytes: number;
+  /** publicKeyPem: one PEM public key, or several concatenated (a trust policy's), any of which may have signed. */
   signature?: { uri: string; publicKeyPem: string };
 }
 

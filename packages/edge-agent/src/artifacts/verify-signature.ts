@@ -26,12 +26,36 @@ function publicKey(pem: string): KeyObject {
   }
 }
 
+const PEM_BLOCK = /-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----/g;
+
 /**
- * Checks a signature file, whatever its format, against the EdgeModel's public key and the
- * artifact's `sha256`, offline, before the file is downloaded. Throws an ArtifactRefusal
- * (signature-invalid, or version-mismatch for an edgefleet envelope of another version).
+ * Checks a signature file, whatever its format, against the public keys and the artifact's
+ * `sha256`, offline, before the file is downloaded. `publicKeysPem` is one PEM public key (the
+ * EdgeModel's Secret) or several concatenated (a ModelTrustPolicy's keys for the model, during a
+ * rotation): a signature by any of them is accepted. Throws an ArtifactRefusal (signature-invalid,
+ * or version-mismatch for an edgefleet envelope of another version).
  */
-export function verifySignatureFile(bytes: Uint8Array, publicKeyPem: string, expected: ArtifactStatement): VerifiedFormat {
+export function verifySignatureFile(bytes: Uint8Array, publicKeysPem: string, expected: ArtifactStatement): VerifiedFormat {
+  const keys = publicKeysPem.match(PEM_BLOCK) ?? [];
+  if (keys.length <= 1) return verifyWithKey(bytes, keys[0] ?? publicKeysPem, expected);
+  const refusals: ArtifactRefusal[] = [];
+  for (const key of keys) {
+    try {
+      return verifyWithKey(bytes, key, expected);
+    } catch (err) {
+      if (!(err instanceof ArtifactRefusal)) throw err;
+      refusals.push(err);
+    }
+  }
+  // A key whose signature verified over another version's statement: a replay, whatever the other keys say.
+  const replay = refusals.find((r) => r.reason === "version-mismatch");
+  if (replay) throw replay;
+  throw invalid(
+    `the signature verifies with none of the ${keys.length} allowed public keys: ${refusals.map((r, i) => `key ${i + 1}: ${r.message}`).join("; ")}`,
+  );
+}
+
+function verifyWithKey(bytes: Uint8Array, publicKeyPem: string, expected: ArtifactStatement): VerifiedFormat {
   let detected: DetectedSignature;
   try {
     if (bytes.byteLength > MAX_SIGNATURE_BYTES) throw new Error(`larger than ${MAX_SIGNATURE_BYTES} bytes`);

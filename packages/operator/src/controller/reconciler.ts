@@ -1,4 +1,4 @@
-import type { EdgeModel, EdgeModelStatus, EdgeRuntime } from "@edgefleet/api";
+import type { EdgeModel, EdgeModelStatus, EdgeRuntime, ModelTrustPolicy } from "@edgefleet/api";
 import { type Clock, systemClock } from "@edgefleet/kit";
 import type { Informer } from "@edgefleet/kube";
 import { CONTENT_TYPES, isNotFound, isTransient, type KubeClient, KubeError, objectPath, RESOURCES, splitKey } from "@edgefleet/kube";
@@ -6,6 +6,7 @@ import type { V1ControllerRevision, V1DaemonSet } from "@kubernetes/client-node"
 import type { CapacityLedger } from "../planner/capacity-ledger.js";
 import type { WorkloadObservation } from "../planner/conditions.js";
 import { type Plan, plan } from "../planner/plan.js";
+import { judgeTrust } from "../planner/trust.js";
 import type { RolloutEngine } from "../rollout/engine.js";
 import { type CachedRevision, type Revision, revisionOfSpec, revisionOfWorkload } from "../rollout/revisions.js";
 import { ACTION_ANNOTATION, ACTIONS, CONTROLLER_REVISIONS, parseAction } from "../rollout/vocabulary.js";
@@ -15,6 +16,7 @@ import { mergePatch } from "./merge-patch.js";
 import type { CachedDaemonSet, CachedNode } from "./slim.js";
 import { stableJson } from "./stable-json.js";
 import { modelStatus, stalledStatus, transitions } from "./status.js";
+import { untrustedStatus } from "./untrusted-status.js";
 
 /** How soon to look again at a model whose cached copy predates our own last write. */
 const CACHE_LAG_RETRY_MS = 100;
@@ -33,6 +35,7 @@ export interface Caches {
   nodes: Informer<CachedNode>;
   daemonSets: Informer<CachedDaemonSet>;
   revisions: Informer<CachedRevision>;
+  trustPolicies: Informer<ModelTrustPolicy>;
 }
 
 /** What a reconcile did, for metrics and traces; transient failures are thrown instead. */
@@ -126,37 +129,46 @@ export class Reconciler {
     let status: EdgeModelStatus;
     let events: EventNote[] = [];
     let requeueAfterMs: number | undefined;
-    try {
-      const run = await this.#o.rollouts.run({
-        model,
-        runtimes: caches.runtimes.list(),
-        nodes: caches.nodes.list(),
-        capacity,
-        ...(targetPlan ? { targetPlan } : {}),
-        revisions,
-        ...(stableFromWorkloads ? { stableFromWorkloads } : {}),
-        daemonSets: cached,
-        action,
-        apply: (desired) => children.apply(desired, (k) => caches.daemonSets.get(k)),
-        now,
-      });
-      await this.#applyRevisions(run.revisions, revisions);
-      const desiredNames = new Set(run.daemonSets.map((ds) => ds.metadata?.name));
-      const stale = cached.filter((ds) => !desiredNames.has(ds.metadata?.name));
-      await children.delete(stale);
-      for (const ds of stale) {
-        this.#o.events.record(model, { type: "Normal", reason: "WorkloadRemoved", note: `deleted DaemonSet ${ds.metadata?.name}` });
+    const trust = judgeTrust(model, caches.trustPolicies.list());
+    if (trust.enforced && !trust.allowed) {
+      // Not placed at all: what runs now was admitted by no policy, or by one since changed.
+      await children.delete(cached);
+      for (const ds of cached) events.push({ type: "Normal", reason: "WorkloadRemoved", note: `deleted DaemonSet ${ds.metadata?.name}` });
+      this.#o.planned(model.metadata.namespace ?? "", model.metadata.name ?? "", { classes: [] });
+      status = untrustedStatus(model, modelStatus(model, { ...statusInput, plan: { classes: [] }, workloads: [] }), trust.message);
+    } else
+      try {
+        const run = await this.#o.rollouts.run({
+          model,
+          runtimes: caches.runtimes.list(),
+          nodes: caches.nodes.list(),
+          capacity,
+          ...(targetPlan ? { targetPlan } : {}),
+          revisions,
+          ...(stableFromWorkloads ? { stableFromWorkloads } : {}),
+          daemonSets: cached,
+          ...(trust.enforced ? { trustedKeys: trust.keys } : {}),
+          action,
+          apply: (desired) => children.apply(desired, (k) => caches.daemonSets.get(k)),
+          now,
+        });
+        await this.#applyRevisions(run.revisions, revisions);
+        const desiredNames = new Set(run.daemonSets.map((ds) => ds.metadata?.name));
+        const stale = cached.filter((ds) => !desiredNames.has(ds.metadata?.name));
+        await children.delete(stale);
+        for (const ds of stale) {
+          this.#o.events.record(model, { type: "Normal", reason: "WorkloadRemoved", note: `deleted DaemonSet ${ds.metadata?.name}` });
+        }
+        this.#o.planned(model.metadata.namespace ?? "", model.metadata.name ?? "", run.plan);
+        status = modelStatus(model, { ...statusInput, plan: run.plan, workloads: byClass(run.workloads) }, run);
+        events = run.events;
+        requeueAfterMs = run.requeueAfterMs;
+      } catch (err) {
+        if (isTransient(err) || isNotFound(err)) throw err;
+        const placement = plan({ model, runtimes: caches.runtimes.list(), nodes: caches.nodes.list(), capacity });
+        this.#o.planned(model.metadata.namespace ?? "", model.metadata.name ?? "", placement);
+        status = stalledStatus(model, modelStatus(model, { ...statusInput, plan: placement, workloads: [] }), reasonOf(err), String(err));
       }
-      this.#o.planned(model.metadata.namespace ?? "", model.metadata.name ?? "", run.plan);
-      status = modelStatus(model, { ...statusInput, plan: run.plan, workloads: byClass(run.workloads) }, run);
-      events = run.events;
-      requeueAfterMs = run.requeueAfterMs;
-    } catch (err) {
-      if (isTransient(err) || isNotFound(err)) throw err;
-      const placement = plan({ model, runtimes: caches.runtimes.list(), nodes: caches.nodes.list(), capacity });
-      this.#o.planned(model.metadata.namespace ?? "", model.metadata.name ?? "", placement);
-      status = stalledStatus(model, modelStatus(model, { ...statusInput, plan: placement, workloads: [] }), reasonOf(err), String(err));
-    }
     if (invalid !== undefined) {
       events.push({
         type: "Warning",

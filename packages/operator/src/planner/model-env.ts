@@ -1,13 +1,21 @@
-import type { Accelerator, ModelVariant } from "@edgefleet/api";
+import { type Accelerator, type ModelVariant, SIGNATURE_PUBLIC_KEYS_ENV } from "@edgefleet/api";
 import type { V1EnvVar } from "@kubernetes/client-node";
 
 /**
  * The environment through which a runtime image learns what to serve: the contract between the
  * operator and every EdgeRuntime image. Runtimes fetch EDGEFLEET_ARTIFACT_URI, check its size and
- * digest (and signature, when given) and load it on EDGEFLEET_ACCELERATOR.
+ * digest (and signature, when given) and load it on EDGEFLEET_ACCELERATOR. `trustedKeys` are the
+ * PEM public keys the ModelTrustPolicies allow for the model (planner/trust.ts): when given, they
+ * verify the signature instead of the key in the Secret the variant names.
  */
-export function modelEnv(args: { model: string; version: string; variant: ModelVariant; accelerator: Accelerator }): V1EnvVar[] {
-  const { variant } = args;
+export function modelEnv(args: {
+  model: string;
+  version: string;
+  variant: ModelVariant;
+  accelerator: Accelerator;
+  trustedKeys?: readonly string[] | undefined;
+}): V1EnvVar[] {
+  const { variant, trustedKeys } = args;
   const { artifact } = variant;
   const env: V1EnvVar[] = [
     { name: "EDGEFLEET_MODEL", value: args.model },
@@ -24,7 +32,9 @@ export function modelEnv(args: { model: string; version: string; variant: ModelV
     const { uri, publicKeyRef } = artifact.signature;
     env.push(
       { name: "EDGEFLEET_SIGNATURE_URI", value: uri },
-      { name: "EDGEFLEET_SIGNATURE_PUBLIC_KEY", valueFrom: { secretKeyRef: { name: publicKeyRef.name, key: publicKeyRef.key } } },
+      trustedKeys
+        ? { name: SIGNATURE_PUBLIC_KEYS_ENV, value: trustedKeys.map((pem) => `${pem.trim()}\n`).join("") }
+        : { name: "EDGEFLEET_SIGNATURE_PUBLIC_KEY", valueFrom: { secretKeyRef: { name: publicKeyRef.name, key: publicKeyRef.key } } },
     );
   }
   return env;

@@ -46,6 +46,8 @@ export interface RolloutInput {
   /** The DaemonSets as cached, to read which nodes the canary ones run on. */
   daemonSets: readonly V1DaemonSet[];
   action: RolloutAction | undefined;
+  /** The public keys the trust policies allow for the model (planner/trust.ts); unset without a policy. */
+  trustedKeys?: readonly string[];
   /** Applies DaemonSets and reports what each now says of its rollout. */
   apply: (daemonSets: V1DaemonSet[]) => Promise<WorkloadObservation[]>;
   now: Date;
@@ -137,6 +139,7 @@ export class RolloutEngine {
         ...(active ? { canary: { model, plan: targetPlan, percent: r.percent } } : {}),
         previousCanaries: (cls) => canariesOf(input.daemonSets, cls),
         ...(this.#o.verifier === undefined ? {} : { verifier: this.#o.verifier }),
+        trustedKeys: input.trustedKeys,
       });
     };
 
