@@ -26,6 +26,8 @@ export interface ControllerOptions {
   client: KubeClient;
   /** Reconcile EdgeModels of this namespace only; all namespaces when unset. */
   namespace?: string;
+  /** Label selector of the ModelTrustPolicies to enforce; all of them when unset. */
+  trustPolicySelector?: string;
   /** Concurrent reconciles. */
   workers: number;
   fieldManager: string;
@@ -117,6 +119,7 @@ export class EdgeModelController {
       trustPolicies: new Informer<ModelTrustPolicy>({
         ...shared,
         resource: RESOURCES.modelTrustPolicies,
+        ...(options.trustPolicySelector ? { labelSelector: options.trustPolicySelector } : {}),
         transform: slimTrustPolicy,
         handlers: {
           added: () => this.#enqueueAll(),
