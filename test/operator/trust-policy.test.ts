@@ -90,19 +90,25 @@ spec:
 `;
 }
 
-async function applyPolicy(namespaces: string[]): Promise<void> {
+async function applyPolicy(namespaces: string[], allowUnscopedSignatures = false): Promise<void> {
+  const policy = parse(policyYaml(namespaces));
+  if (allowUnscopedSignatures) policy.spec.allowUnscopedSignatures = true;
   const res = await rawRequest(kc, {
     method: "PATCH",
     path: `${GROUP_PATH}/modeltrustpolicies/${policyName()}?fieldManager=edgefleet-test&force=true`,
-    body: parse(policyYaml(namespaces)),
+    body: policy,
     contentType: "application/apply-patch+yaml",
   });
   if (res.status >= 300) throw new Error(`applying the policy: ${res.status} ${res.body.message}`);
 }
 
-/** A signed onnx variant of `model`, published on the test server and signed with `key`. */
-function signedVariant(model: string, key: { privateKeyPem: string; publicKeyPem: string }): ModelVariant {
-  const { spec } = publish(server, { model, version: "1.0.0", key });
+/**
+ * A signed onnx variant of `model`, published on the test server and signed with `key`: the v2
+ * statement for this namespace (or `namespace`), or the older v1 statement when namespace is null.
+ */
+function signedVariant(model: string, key: { privateKeyPem: string; publicKeyPem: string }, namespace: string | null = ns): ModelVariant {
+  const scope = namespace === null ? {} : { scope: { namespace, variant: "onnx-fp32" } };
+  const { spec } = publish(server, { model, version: "1.0.0", key, ...scope });
   return {
     name: "onnx-fp32",
     format: "onnx",
@@ -127,11 +133,18 @@ const when = (name: string, type: string, reason?: string) =>
     return m && converged(m) && c?.status === "True" && (reason === undefined || c.reason === reason) ? m : undefined;
   });
 
-async function daemonSetOf(model: string): Promise<V1DaemonSet> {
+async function daemonSetOf(model: string, ready: (ds: V1DaemonSet) => boolean = () => true): Promise<V1DaemonSet> {
   return eventually(`${model}'s DaemonSet`, async () =>
-    (await models.daemonSets()).find((d) => d.metadata?.labels?.["edgefleet.io/model"] === model),
+    (await models.daemonSets()).find((d) => d.metadata?.labels?.["edgefleet.io/model"] === model && ready(d)),
   );
 }
+
+/** The install command, run as the model's verify-artifact init container would be, on a cache of its own. */
+async function installFor(model: string, ds?: V1DaemonSet) {
+  return runInstall(initEnv(ds ?? (await daemonSetOf(model))), join(tempDir(), "cache"));
+}
+
+const refusalOf = (install: { lines: Record<string, unknown>[] }) => install.lines.find((l) => l.msg === "artifact refused");
 
 /** The verify-artifact init container's environment, as the pod gets it. */
 function initEnv(ds: V1DaemonSet): Record<string, string> {
@@ -185,6 +198,7 @@ describe("ModelTrustPolicy", () => {
       expect(env).not.toHaveProperty("EDGEFLEET_SIGNATURE_PUBLIC_KEY");
       const runtimeEnv = (await daemonSetOf(name)).spec?.template.spec?.containers[0]?.env ?? [];
       expect(runtimeEnv.find((e) => e.name === "EDGEFLEET_SIGNATURE_PUBLIC_KEYS")?.value).toBe(env.EDGEFLEET_SIGNATURE_PUBLIC_KEYS);
+      expect(env.EDGEFLEET_SIGNATURE_SCOPED_ONLY).toBe("true");
       const install = await runInstall(env, join(tempDir(), "cache"));
       expect(install.code, install.out).toBe(0);
       expect(install.lines.find((l) => l.msg === "artifact installed")).toMatchObject({ model: name, signature: "edgefleet" });
@@ -193,10 +207,26 @@ describe("ModelTrustPolicy", () => {
 
   it("a model signed with a key of the tenant's own is placed (the operator cannot tell), but its install refuses the signature", async () => {
     await createModel("rogue", signedVariant("rogue", generateSigningKey()));
-    const install = await runInstall(initEnv(await daemonSetOf("rogue")), join(tempDir(), "cache"));
+    const install = await installFor("rogue");
     expect(install.code).toBe(1);
-    const refused = install.lines.find((l) => l.msg === "artifact refused");
+    const refused = refusalOf(install);
     expect(refused).toMatchObject({ model: "rogue", reason: "signature-invalid" });
     expect(String(refused?.detail)).toContain("verifies with none of the 2 allowed public keys");
+  });
+
+  it("refuses a statement signed for another namespace, and the older v1 statement until the policy allows it", async () => {
+    await createModel("moved", signedVariant("moved", oldKey, "someone-else"));
+    const moved = await installFor("moved");
+    expect(moved.code).toBe(1);
+    expect(String(refusalOf(moved)?.detail)).toContain(`signature is for namespace "someone-else", not "${ns}"`);
+
+    await createModel("legacy", signedVariant("legacy", oldKey, null));
+    const legacy = await installFor("legacy");
+    expect(legacy.code).toBe(1);
+    expect(String(refusalOf(legacy)?.detail)).toContain("the edgefleet v1 statement names no namespace or variant");
+    await applyPolicy([ns], true);
+    const relaxed = await daemonSetOf("legacy", (ds) => !("EDGEFLEET_SIGNATURE_SCOPED_ONLY" in initEnv(ds)));
+    const accepted = await installFor("legacy", relaxed);
+    expect(accepted.code, accepted.out).toBe(0);
   });
 });

@@ -23,6 +23,13 @@ export const ARTIFACT_CA_BUNDLE_ENV = "EDGEFLEET_ARTIFACT_CA_BUNDLE";
  */
 export const SIGNATURE_PUBLIC_KEYS_ENV = "EDGEFLEET_SIGNATURE_PUBLIC_KEYS";
 
+/**
+ * "true" when the trust policies the model satisfies accept only edgefleet v2 statements (which
+ * name namespace, model, variant, version and sha256): the install then refuses every other
+ * signature. Set by the operator next to SIGNATURE_PUBLIC_KEYS_ENV.
+ */
+export const SIGNATURE_SCOPED_ONLY_ENV = "EDGEFLEET_SIGNATURE_SCOPED_ONLY";
+
 /** The user of edgefleet's distroless images; provisioning makes the cache directory theirs. */
 export const IMAGE_UID = 65532;
 

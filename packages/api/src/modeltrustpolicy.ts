@@ -65,6 +65,13 @@ export const ModelTrustPolicySpecSchema = Type.Object(
           "Where the artifacts and signature files of the models this policy covers may be fetched from: every artifact.uri and artifact.signature.uri must start with one of these prefixes. Unset means anywhere.",
       }),
     ),
+    allowUnscopedSignatures: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          "Also accept signatures that name no namespace or variant (edgefleet v1 statements, cosign signatures, Sigstore and model-signing bundles) for the models this policy covers. Off: devices accept only edgefleet v2 statements, which name namespace, model, variant, version and sha256, so a signature cannot be replayed for another namespace or variant.",
+      }),
+    ),
     maxArtifactBytes: Type.Optional(
       Type.Integer({
         minimum: 1,

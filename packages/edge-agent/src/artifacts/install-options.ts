@@ -4,6 +4,7 @@ import {
   REGISTRY_AUTH_FILE_ENV,
   registryList,
   SIGNATURE_PUBLIC_KEYS_ENV,
+  SIGNATURE_SCOPED_ONLY_ENV,
 } from "@edgefleet/api";
 import { certificateBundle, command, type Parsed, readFlagFile } from "@edgefleet/kit";
 import { DEFAULT_CACHE_MAX_BYTES } from "./cache.js";
@@ -31,6 +32,13 @@ needs no arguments. Installs on one node take turns through a lock file in the c
       help: "the EdgeModel",
     },
     version: { type: "string", arg: "VERSION", required: true, env: "EDGEFLEET_MODEL_VERSION", help: "its spec.version" },
+    variant: {
+      type: "string",
+      arg: "NAME",
+      nonEmpty: true,
+      env: "EDGEFLEET_VARIANT",
+      help: "the variant, checked against an edgefleet v2 statement's",
+    },
     uri: { type: "string", arg: "URI", required: true, env: "EDGEFLEET_ARTIFACT_URI", help: "https://, oci:// or file:// artifact" },
     sha256: {
       type: "string",
@@ -53,6 +61,12 @@ needs no arguments. Installs on one node take turns through a lock file in the c
       arg: "FILE",
       defaultText: `the PEMs in ${SIGNATURE_PUBLIC_KEYS_ENV} (a trust policy's keys), else the PEM in EDGEFLEET_SIGNATURE_PUBLIC_KEY`,
       help: "the model's public key, PEM: Ed25519 for an edgefleet signature file, ECDSA or RSA for cosign and Sigstore bundles; several concatenated PEM keys accept a signature by any of them",
+    },
+    "scoped-signatures-only": {
+      type: "boolean",
+      default: "false",
+      env: SIGNATURE_SCOPED_ONLY_ENV,
+      help: "accept only edgefleet v2 statements, which name namespace and variant (a trust policy's default)",
     },
     "allow-unsigned": { type: "switch", help: "accept an artifact without a signature (local experiments only)" },
     "cache-dir": { type: "string", arg: "DIR", default: DEFAULT_CACHE_DIR, section: "Cache", help: "the node's artifact cache" },
@@ -92,6 +106,7 @@ export interface InstallOptions {
   namespace: string;
   model: string;
   version: string;
+  variant: string | undefined;
   artifact: ArtifactSpec;
   requireSignature: boolean;
   cacheDir: string;
@@ -122,12 +137,15 @@ export function parseInstallOptions(argv: string[], env: NodeJS.ProcessEnv = pro
         uri: v.uri,
         sha256: v.sha256,
         sizeBytes: v["size-bytes"],
-        ...(signatureUri !== undefined && publicKeyPem !== undefined ? { signature: { uri: signatureUri, publicKeyPem } } : {}),
+        ...(signatureUri !== undefined && publicKeyPem !== undefined
+          ? { signature: { uri: signatureUri, publicKeyPem, ...(v["scoped-signatures-only"] ? { scopedOnly: true } : {}) } }
+          : {}),
       };
       return {
         namespace,
         model,
         version: v.version,
+        variant: v.variant,
         artifact,
         requireSignature: !v["allow-unsigned"],
         cacheDir: v["cache-dir"],

@@ -85,3 +85,15 @@ describe("several allowed keys, as a trust policy's rotation passes them", () =>
     expect(refused.message).toMatch(/verifies with none of the 2 allowed public keys: key 1: .*; key 2: /);
   });
 });
+
+describe("where a trust policy accepts only scoped statements", () => {
+  it.each(["model.bin.sig", "model.bin.cosign.bundle", "model.bin.model-signing.sig"])(
+    "refuses %s, which names no namespace",
+    (signature) => {
+      const key = signature.includes("model-signing") ? "model-signing.pub" : "cosign.pub";
+      const refused = refusal(() => verifySignatureFile(fixture(signature), fixture(key).toString(), { ...expected, scopedOnly: true }));
+      expect(refused.reason).toBe("signature-invalid");
+      expect(refused.message).toMatch(/names no namespace or variant, and the model's trust policy accepts only edgefleet v2 statements/);
+    },
+  );
+});

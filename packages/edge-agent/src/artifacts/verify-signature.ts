@@ -2,10 +2,10 @@ import { createPublicKey, type KeyObject, verify } from "node:crypto";
 import { verifyDigestSignature } from "./digest-signature.js";
 import { checkInTotoStatement, IN_TOTO_PAYLOAD_TYPE } from "./in-toto.js";
 import { ArtifactRefusal } from "./refusal.js";
-import { verifyEnvelope } from "./signature.js";
+import { UNSCOPED_REFUSAL, verifyEnvelope } from "./signature.js";
 import { type DetectedSignature, detectSignature } from "./signature-format.js";
 import { type BundleContent, pae } from "./sigstore-bundle.js";
-import type { ArtifactStatement } from "./statement.js";
+import type { ExpectedArtifact } from "./statement.js";
 
 /** Limit on a signature file: an envelope is about 300 bytes, a key-signed bundle with a log entry a few KiB. */
 export const MAX_SIGNATURE_BYTES = 64 * 1024;
@@ -35,7 +35,7 @@ const PEM_BLOCK = /-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----/g;
  * rotation): a signature by any of them is accepted. Throws an ArtifactRefusal (signature-invalid,
  * or version-mismatch for an edgefleet envelope of another version).
  */
-export function verifySignatureFile(bytes: Uint8Array, publicKeysPem: string, expected: ArtifactStatement): VerifiedFormat {
+export function verifySignatureFile(bytes: Uint8Array, publicKeysPem: string, expected: ExpectedArtifact): VerifiedFormat {
   const keys = publicKeysPem.match(PEM_BLOCK) ?? [];
   if (keys.length <= 1) return verifyWithKey(bytes, keys[0] ?? publicKeysPem, expected);
   const refusals: ArtifactRefusal[] = [];
@@ -55,7 +55,7 @@ export function verifySignatureFile(bytes: Uint8Array, publicKeysPem: string, ex
   );
 }
 
-function verifyWithKey(bytes: Uint8Array, publicKeyPem: string, expected: ArtifactStatement): VerifiedFormat {
+function verifyWithKey(bytes: Uint8Array, publicKeyPem: string, expected: ExpectedArtifact): VerifiedFormat {
   let detected: DetectedSignature;
   try {
     if (bytes.byteLength > MAX_SIGNATURE_BYTES) throw new Error(`larger than ${MAX_SIGNATURE_BYTES} bytes`);
@@ -67,6 +67,7 @@ function verifyWithKey(bytes: Uint8Array, publicKeyPem: string, expected: Artifa
     verifyEnvelope(bytes, publicKeyPem, expected);
     return "edgefleet";
   }
+  if (expected.scopedOnly) throw invalid(UNSCOPED_REFUSAL(`a ${detected.format} signature`));
   const key = publicKey(publicKeyPem);
   if (detected.format === "cosign") {
     if (!digestSignatureVerifies(key, expected.sha256, detected.signature)) {

@@ -1,4 +1,4 @@
-import { LABELS, MANAGER, SIGNATURE_PUBLIC_KEYS_ENV } from "@edgefleet/api";
+import { LABELS, MANAGER, SIGNATURE_PUBLIC_KEYS_ENV, SIGNATURE_SCOPED_ONLY_ENV } from "@edgefleet/api";
 import type { V1Pod } from "@kubernetes/client-node";
 
 /**
@@ -29,6 +29,8 @@ export interface RuntimeWorkload {
     readonly publicKeyRef?: { readonly name: string; readonly key: string };
     /** The trust policies' keys for the model (concatenated PEM), which replace publicKeyRef when a policy applies. */
     readonly publicKeys?: string;
+    /** The trust policies accept only edgefleet v2 (scoped) statements. */
+    readonly scopedOnly?: boolean;
   };
 }
 
@@ -56,6 +58,7 @@ const ENV = {
   signatureUri: "EDGEFLEET_SIGNATURE_URI",
   publicKey: "EDGEFLEET_SIGNATURE_PUBLIC_KEY",
   publicKeys: SIGNATURE_PUBLIC_KEYS_ENV,
+  scopedOnly: SIGNATURE_SCOPED_ONLY_ENV,
 } as const;
 
 /** Pods the simulator serves: the operator's runtime pods, bound to a node, not being deleted. */
@@ -122,6 +125,7 @@ export function workloadOf(pod: V1Pod): WorkloadResult {
         ...(signatureUri ? { signatureUri } : {}),
         ...(secretRef?.name && secretRef.key ? { publicKeyRef: { name: secretRef.name, key: secretRef.key } } : {}),
         ...(publicKeys ? { publicKeys } : {}),
+        ...(value(ENV.scopedOnly) === "true" ? { scopedOnly: true } : {}),
       },
     },
   };

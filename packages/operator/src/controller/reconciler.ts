@@ -147,7 +147,7 @@ export class Reconciler {
           revisions,
           ...(stableFromWorkloads ? { stableFromWorkloads } : {}),
           daemonSets: cached,
-          ...(trust.enforced ? { trustedKeys: trust.keys } : {}),
+          ...(trust.enforced ? { trust: { keys: trust.keys, scopedOnly: trust.scopedOnly } } : {}),
           action,
           apply: (desired) => children.apply(desired, (k) => caches.daemonSets.get(k)),
           now,

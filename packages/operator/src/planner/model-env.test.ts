@@ -7,8 +7,8 @@ const signedVariant = {
   ...v,
   artifact: { ...v.artifact, signature: { uri: "https://models.example/x.sig", publicKeyRef: { name: "keys", key: "key.pem" } } },
 };
-const env = (trustedKeys?: string[]) =>
-  modelEnv({ model: "vision/detector", version: "1", variant: signedVariant, accelerator: "cpu", trustedKeys });
+const env = (keys?: string[], scopedOnly = false) =>
+  modelEnv({ model: "vision/detector", version: "1", variant: signedVariant, accelerator: "cpu", trust: keys && { keys, scopedOnly } });
 
 describe("modelEnv", () => {
   it("verifies with the tenant's Secret when no trust policy applies", () => {
@@ -22,5 +22,13 @@ describe("modelEnv", () => {
     const keys = ["-----BEGIN PUBLIC KEY-----\nA\n-----END PUBLIC KEY-----", "-----BEGIN PUBLIC KEY-----\nB\n-----END PUBLIC KEY-----\n"];
     const found = env(keys).filter((e) => e.name.startsWith("EDGEFLEET_SIGNATURE_PUBLIC"));
     expect(found).toEqual([{ name: "EDGEFLEET_SIGNATURE_PUBLIC_KEYS", value: `${keys[0]}\n${keys[1]}` }]);
+    expect(env(keys).map((e) => e.name)).not.toContain("EDGEFLEET_SIGNATURE_SCOPED_ONLY");
+  });
+
+  it("tells the install to accept only scoped statements when the policies do", () => {
+    expect(env(["-----BEGIN PUBLIC KEY-----\nA\n-----END PUBLIC KEY-----"], true).at(-1)).toEqual({
+      name: "EDGEFLEET_SIGNATURE_SCOPED_ONLY",
+      value: "true",
+    });
   });
 });

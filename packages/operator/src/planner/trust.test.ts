@@ -25,7 +25,13 @@ describe("judgeTrust", () => {
   });
 
   it("allows a signed model its namespace's keys", () => {
-    expect(judgeTrust(model(), [policy("platform")])).toEqual({ enforced: true, allowed: true, keys: [pem("A")], policies: ["platform"] });
+    expect(judgeTrust(model(), [policy("platform")])).toEqual({
+      enforced: true,
+      allowed: true,
+      keys: [pem("A")],
+      scopedOnly: true,
+      policies: ["platform"],
+    });
   });
 
   it("refuses a namespace no key covers, naming the policies", () => {
@@ -75,6 +81,19 @@ describe("judgeTrust", () => {
   it("takes the keys of every policy the model satisfies, and none of one it does not", () => {
     const strict = policy("strict", { keys: [{ name: "s", publicKey: pem("S"), namespaces: ["vision"] }], maxArtifactBytes: 1 });
     const loose = policy("loose", { keys: [{ name: "l", publicKey: pem("L"), namespaces: ["vision"] }] });
-    expect(judgeTrust(model(), [strict, loose])).toEqual({ enforced: true, allowed: true, keys: [pem("L")], policies: ["loose"] });
+    expect(judgeTrust(model(), [strict, loose])).toEqual({
+      enforced: true,
+      allowed: true,
+      keys: [pem("L")],
+      scopedOnly: true,
+      policies: ["loose"],
+    });
+  });
+
+  it("accepts unscoped signatures only when a policy the model satisfies allows them", () => {
+    const legacy = policy("legacy", { allowUnscopedSignatures: true });
+    expect(judgeTrust(model(), [legacy])).toMatchObject({ scopedOnly: false });
+    const refusing = policy("legacy", { allowUnscopedSignatures: true, maxArtifactBytes: 1 });
+    expect(judgeTrust(model(), [refusing, policy("platform")])).toMatchObject({ scopedOnly: true, policies: ["platform"] });
   });
 });

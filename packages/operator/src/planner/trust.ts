@@ -10,9 +10,16 @@ import type { EdgeModel, ModelTrustPolicy, TrustedKey } from "@edgefleet/api";
 export type TrustVerdict =
   /** No policy exists: the model's own publicKeyRef verifies, as before policies existed. */
   | { enforced: false }
-  /** The keys (PEM) devices accept signatures by, in policy then key order: all of them, so a rotation overlaps. */
-  | { enforced: true; allowed: true; keys: string[]; policies: string[] }
+  | ({ enforced: true; allowed: true; policies: string[] } & TrustedSignatures)
   | { enforced: true; allowed: false; message: string };
+
+/** What devices verify a model's signatures with, under the policies it satisfies. */
+export interface TrustedSignatures {
+  /** The keys (PEM) devices accept signatures by, in policy then key order: all of them, so a rotation overlaps. */
+  keys: readonly string[];
+  /** Only edgefleet v2 statements (namespace and variant named): unless a satisfied policy sets allowUnscopedSignatures. */
+  scopedOnly: boolean;
+}
 
 export const TRUST_REFUSED_REASON = "TrustPolicyRefused";
 
@@ -36,7 +43,10 @@ export function judgeTrust(model: EdgeModel, policies: readonly ModelTrustPolicy
     satisfied.push(policyName(policy));
     for (const k of covering) if (!keys.includes(k.publicKey)) keys.push(k.publicKey);
   }
-  if (satisfied.length) return { enforced: true, allowed: true, keys, policies: satisfied };
+  if (satisfied.length) {
+    const scopedOnly = !sorted.some((p) => satisfied.includes(policyName(p)) && p.spec.allowUnscopedSignatures);
+    return { enforced: true, allowed: true, keys, scopedOnly, policies: satisfied };
+  }
   if (refusals.length) return { enforced: true, allowed: false, message: refusals.join(". ") };
   return {
     enforced: true,
