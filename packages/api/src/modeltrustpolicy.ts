@@ -1,5 +1,5 @@
-import type { V1ObjectMeta } from "@kubernetes/client-node";
 import { type Static, Type } from "@sinclair/typebox";
+import type { SpecObject } from "./group.js";
 import { DnsLabel } from "./kube-schema.js";
 
 /** A namespace or model name, or a glob of one where `*` stands for any run of characters: "vision", "team-*", "*". */
@@ -85,9 +85,4 @@ export const ModelTrustPolicySpecSchema = Type.Object(
 export type ModelTrustPolicySpec = Static<typeof ModelTrustPolicySpecSchema>;
 export type TrustedKey = ModelTrustPolicySpec["keys"][number];
 
-export interface ModelTrustPolicy {
-  apiVersion: "edgefleet.io/v1alpha1";
-  kind: "ModelTrustPolicy";
-  metadata: V1ObjectMeta;
-  spec: ModelTrustPolicySpec;
-}
+export type ModelTrustPolicy = SpecObject<"ModelTrustPolicy", ModelTrustPolicySpec>;
