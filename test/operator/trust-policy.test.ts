@@ -229,4 +229,12 @@ describe("ModelTrustPolicy", () => {
     const accepted = await installFor("legacy", relaxed);
     expect(accepted.code, accepted.out).toBe(0);
   });
+
+  it("takes a running model off its nodes when a policy change no longer covers its namespace", async () => {
+    await applyPolicy(["someone-else"]);
+    await when("detector", "Stalled", "TrustPolicyRefused");
+    await eventually("detector's DaemonSets deleted", async () =>
+      (await models.daemonSets()).some((d) => d.metadata?.labels?.["edgefleet.io/model"] === "detector") ? undefined : true,
+    );
+  });
 });

@@ -16,7 +16,7 @@ import { mergePatch } from "./merge-patch.js";
 import type { CachedDaemonSet, CachedNode } from "./slim.js";
 import { stableJson } from "./stable-json.js";
 import { modelStatus, stalledStatus, transitions } from "./status.js";
-import { untrustedStatus } from "./untrusted-status.js";
+import { UntrustedModel, untrustedStatus } from "./untrusted-status.js";
 
 /** How soon to look again at a model whose cached copy predates our own last write. */
 const CACHE_LAG_RETRY_MS = 100;
@@ -130,45 +130,43 @@ export class Reconciler {
     let events: EventNote[] = [];
     let requeueAfterMs: number | undefined;
     const trust = judgeTrust(model, caches.trustPolicies.list());
-    if (trust.enforced && !trust.allowed) {
-      // Not placed at all: what runs now was admitted by no policy, or by one since changed.
-      await children.delete(cached);
-      for (const ds of cached) events.push({ type: "Normal", reason: "WorkloadRemoved", note: `deleted DaemonSet ${ds.metadata?.name}` });
-      this.#o.planned(model.metadata.namespace ?? "", model.metadata.name ?? "", { classes: [] });
-      status = untrustedStatus(model, modelStatus(model, { ...statusInput, plan: { classes: [] }, workloads: [] }), trust.message);
-    } else
-      try {
-        const run = await this.#o.rollouts.run({
-          model,
-          runtimes: caches.runtimes.list(),
-          nodes: caches.nodes.list(),
-          capacity,
-          ...(targetPlan ? { targetPlan } : {}),
-          revisions,
-          ...(stableFromWorkloads ? { stableFromWorkloads } : {}),
-          daemonSets: cached,
-          ...(trust.enforced ? { trust: { keys: trust.keys, scopedOnly: trust.scopedOnly } } : {}),
-          action,
-          apply: (desired) => children.apply(desired, (k) => caches.daemonSets.get(k)),
-          now,
-        });
-        await this.#applyRevisions(run.revisions, revisions);
-        const desiredNames = new Set(run.daemonSets.map((ds) => ds.metadata?.name));
-        const stale = cached.filter((ds) => !desiredNames.has(ds.metadata?.name));
-        await children.delete(stale);
-        for (const ds of stale) {
-          this.#o.events.record(model, { type: "Normal", reason: "WorkloadRemoved", note: `deleted DaemonSet ${ds.metadata?.name}` });
-        }
-        this.#o.planned(model.metadata.namespace ?? "", model.metadata.name ?? "", run.plan);
-        status = modelStatus(model, { ...statusInput, plan: run.plan, workloads: byClass(run.workloads) }, run);
-        events = run.events;
-        requeueAfterMs = run.requeueAfterMs;
-      } catch (err) {
-        if (isTransient(err) || isNotFound(err)) throw err;
+    try {
+      if (trust.enforced && !trust.allowed) throw new UntrustedModel(trust.message);
+      const run = await this.#o.rollouts.run({
+        model,
+        runtimes: caches.runtimes.list(),
+        nodes: caches.nodes.list(),
+        capacity,
+        ...(targetPlan ? { targetPlan } : {}),
+        revisions,
+        ...(stableFromWorkloads ? { stableFromWorkloads } : {}),
+        daemonSets: cached,
+        ...(trust.enforced ? { trust: { keys: trust.keys, scopedOnly: trust.scopedOnly } } : {}),
+        action,
+        apply: (desired) => children.apply(desired, (k) => caches.daemonSets.get(k)),
+        now,
+      });
+      await this.#applyRevisions(run.revisions, revisions);
+      const desiredNames = new Set(run.daemonSets.map((ds) => ds.metadata?.name));
+      const stale = cached.filter((ds) => !desiredNames.has(ds.metadata?.name));
+      await children.delete(stale);
+      for (const ds of stale) {
+        this.#o.events.record(model, { type: "Normal", reason: "WorkloadRemoved", note: `deleted DaemonSet ${ds.metadata?.name}` });
+      }
+      this.#o.planned(model.metadata.namespace ?? "", model.metadata.name ?? "", run.plan);
+      status = modelStatus(model, { ...statusInput, plan: run.plan, workloads: byClass(run.workloads) }, run);
+      events = run.events;
+      requeueAfterMs = run.requeueAfterMs;
+    } catch (err) {
+      // Checked first: isTransient takes any error that is not the API server's for a transient one.
+      if (err instanceof UntrustedModel) status = await this.#untrusted(model, cached, untrustedStatus(model, statusInput, err.message));
+      else if (isTransient(err) || isNotFound(err)) throw err;
+      else {
         const placement = plan({ model, runtimes: caches.runtimes.list(), nodes: caches.nodes.list(), capacity });
         this.#o.planned(model.metadata.namespace ?? "", model.metadata.name ?? "", placement);
         status = stalledStatus(model, modelStatus(model, { ...statusInput, plan: placement, workloads: [] }), reasonOf(err), String(err));
       }
+    }
     if (invalid !== undefined) {
       events.push({
         type: "Warning",
@@ -184,6 +182,16 @@ export class Reconciler {
       this.#writtenOver.set(key, model.metadata.resourceVersion);
     } else this.#writtenOver.delete(key);
     return { outcome, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
+  }
+
+  /** A model no trust policy admits runs nowhere: what runs now was admitted by no policy, or by one since changed. */
+  async #untrusted(model: EdgeModel, cached: readonly CachedDaemonSet[], status: EdgeModelStatus): Promise<EdgeModelStatus> {
+    await this.#o.children.delete(cached);
+    for (const ds of cached) {
+      this.#o.events.record(model, { type: "Normal", reason: "WorkloadRemoved", note: `deleted DaemonSet ${ds.metadata?.name}` });
+    }
+    this.#o.planned(model.metadata.namespace ?? "", model.metadata.name ?? "", { classes: [] });
+    return status;
   }
 
   /** Creates the revisions the cache does not hold (their content never changes) and deletes the others. */
