@@ -51,6 +51,20 @@ describe("docs/artifacts.md", () => {
     });
     const downgrade = await installer.install({ namespace: "vision", model: "detector", version: "2026.12.1", artifact });
     expect(downgrade).toMatchObject({ installed: false, refusal: { reason: "version-mismatch" } });
+
+    // The v2 statement a trust policy wants: it names namespace and variant, and nothing else passes where only it counts.
+    const scope = ["--namespace", "vision", "--variant", "onnx-fp32"];
+    cli("--key", join(dir, "detector-key.pem"), "--model", "detector", "--version", "2026.11.1", ...scope, "--out", `${model}.sig`, model);
+    const scoped = { ...artifact, signature: { ...artifact.signature, scopedOnly: true } };
+    const request = { namespace: "vision", model: "detector", version: "2026.11.1", artifact: scoped };
+    expect(await installer.install({ ...request, variant: "onnx-fp32" })).toMatchObject({ installed: true });
+    expect(await installer.install({ ...request, variant: "trt-fp16" })).toMatchObject({
+      installed: false,
+      refusal: { reason: "signature-invalid", message: 'signature is for variant "onnx-fp32", not "trt-fp16"' },
+    });
+    expect(() => cli("--key", join(dir, "detector-key.pem"), "--model", "d", "--version", "1", "--namespace", "vision", model)).toThrow(
+      /--namespace and --variant go together/,
+    );
   });
 
   it("names the missing flag", () => {

@@ -18,6 +18,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vi
 import { eventually, freshNamespace, rolloutEndedAs, testCluster } from "../helpers/kube.js";
 import { addProfileNode } from "../helpers/nodes.js";
 import { installApi } from "../operator/install.js";
+import { TEST_POLICY_LABEL } from "../operator/operator-process.js";
 import { rawRequest } from "../operator/raw-api.js";
 
 /*
@@ -113,7 +114,17 @@ beforeAll(async () => {
     freePorts: true,
     scrapeInterval: "1s",
     analysisIntervalSeconds: 2,
-    operatorArgs: ["--namespace", ns, "--leader-election-namespace", ns, "--identity", "e2e"],
+    // Only its own namespace's trust policies (none): other suites' policies are theirs.
+    operatorArgs: [
+      "--namespace",
+      ns,
+      "--leader-election-namespace",
+      ns,
+      "--identity",
+      "e2e",
+      "--trust-policy-selector",
+      `${TEST_POLICY_LABEL}=${ns}`,
+    ],
     simulatorNodeSelector: `edgefleet.io/fleet-profile=${profile}`,
   });
   const key = signingKey(join(dir, "pki"));

@@ -1,5 +1,12 @@
 import { JsonLogProcess } from "../helpers/json-log-process.js";
 
+/**
+ * ModelTrustPolicies are cluster-wide, and suites run side by side in one cluster: each test
+ * operator enforces only the policies labelled with its own namespace, so one suite's policy
+ * never refuses another suite's models.
+ */
+export const TEST_POLICY_LABEL = "edgefleet.io/test-namespace";
+
 export type { LogLine } from "../helpers/json-log-process.js";
 
 /** The operator as a real process (node packages/operator/src/main.ts), so kills and restarts are real too. */
@@ -31,6 +38,9 @@ export class OperatorProcess extends JsonLogProcess {
         args.httpAddress ?? "127.0.0.1:0",
         // Tests fail over in seconds; the operator's defaults are client-go's 15 s lease.
         ...(args.extra?.includes("--lease-duration") ? [] : ["--lease-duration", "3", "--renew-deadline", "2000", "--retry-period", "500"]),
+        ...(args.extra?.some((a) => a.startsWith("--trust-policy-selector"))
+          ? []
+          : ["--trust-policy-selector", `${TEST_POLICY_LABEL}=${args.namespace}`]),
         ...(args.extra ?? []),
       ],
       args.env,

@@ -16,6 +16,20 @@ export const VERIFY_COMMAND = ["/nodejs/bin/node", "/app/install-artifact.mjs"];
  */
 export const ARTIFACT_CA_BUNDLE_ENV = "EDGEFLEET_ARTIFACT_CA_BUNDLE";
 
+/**
+ * The public keys (PEM blocks, concatenated) that a ModelTrustPolicy allows for the model: the
+ * install command accepts a signature made by any of them. The operator sets it instead of
+ * EDGEFLEET_SIGNATURE_PUBLIC_KEY (the tenant's Secret) whenever a policy applies.
+ */
+export const SIGNATURE_PUBLIC_KEYS_ENV = "EDGEFLEET_SIGNATURE_PUBLIC_KEYS";
+
+/**
+ * "true" when the trust policies the model satisfies accept only edgefleet v2 statements (which
+ * name namespace, model, variant, version and sha256): the install then refuses every other
+ * signature. Set by the operator next to SIGNATURE_PUBLIC_KEYS_ENV.
+ */
+export const SIGNATURE_SCOPED_ONLY_ENV = "EDGEFLEET_SIGNATURE_SCOPED_ONLY";
+
 /** The user of edgefleet's distroless images; provisioning makes the cache directory theirs. */
 export const IMAGE_UID = 65532;
 

@@ -101,11 +101,12 @@ describe.each(allCRDs().map((crd) => [crd.metadata.name, crd] as const))("CRD %s
 });
 
 describe("the CRDs", () => {
-  it("are EdgeModel (namespaced, with a status subresource) and EdgeRuntime (cluster-scoped)", () => {
+  it("are EdgeModel (namespaced, with a status subresource), EdgeRuntime and ModelTrustPolicy (cluster-scoped)", () => {
     expect(allCRDs().map((c) => [c.spec.names.kind, c.spec.scope, c.spec.names.shortNames[0], Boolean(versionOf(c).subresources)])).toEqual(
       [
         ["EdgeModel", "Namespaced", "em", true],
         ["EdgeRuntime", "Cluster", "ert", false],
+        ["ModelTrustPolicy", "Cluster", "mtp", false],
       ],
     );
   });

@@ -4,6 +4,7 @@ import { EdgeRuntimeSpecSchema } from "./edgeruntime.js";
 import { CATEGORY, GROUP, VERSION } from "./group.js";
 import { type CelRule, cel } from "./kube-schema.js";
 import { LABELS } from "./labels.js";
+import { ModelTrustPolicySpecSchema } from "./modeltrustpolicy.js";
 import { type OpenAPISchema, toOpenAPI } from "./openapi.js";
 
 /** An apiextensions.k8s.io/v1 CustomResourceDefinition as plain JSON, ready to apply or print. */
@@ -109,8 +110,31 @@ export function edgeRuntimeCRD(): CustomResourceDefinition {
   });
 }
 
+export function modelTrustPolicyCRD(): CustomResourceDefinition {
+  return crd({
+    kind: "ModelTrustPolicy",
+    plural: "modeltrustpolicies",
+    shortName: "mtp",
+    scope: "Cluster",
+    description:
+      "The platform team's model trust: which public keys may sign which namespaces' (and models') artifacts, where artifacts may come from and how large they may be. Once one exists, the operator places only EdgeModels that satisfy a policy, and devices verify their signatures with the policies' keys instead of the key the EdgeModel names. See docs/artifacts.md.",
+    spec: ModelTrustPolicySpecSchema,
+    columns: [
+      { name: "Keys", type: "string", jsonPath: ".spec.keys[*].name", description: "Names of the trusted keys." },
+      {
+        name: "Max-Bytes",
+        type: "integer",
+        jsonPath: ".spec.maxArtifactBytes",
+        description: "Largest artifact the policy admits.",
+        priority: 1,
+      },
+      AGE,
+    ],
+  });
+}
+
 export function allCRDs(): CustomResourceDefinition[] {
-  return [edgeModelCRD(), edgeRuntimeCRD()];
+  return [edgeModelCRD(), edgeRuntimeCRD(), modelTrustPolicyCRD()];
 }
 
 function crd(def: ResourceDefinition): CustomResourceDefinition {

@@ -1,6 +1,6 @@
-import type { V1ObjectMeta } from "@kubernetes/client-node";
 import { type Static, Type } from "@sinclair/typebox";
 import { AcceleratorSchema, ArchitectureSchema, NodeSelectorSchema, ResourceListSchema } from "./common.js";
+import type { SpecObject } from "./group.js";
 import { cel, DottedVersion, StringEnum } from "./kube-schema.js";
 import { ACCELERATORS, FORMATS, INFERENCE_PROTOCOLS, PRECISIONS } from "./vocabulary.js";
 
@@ -176,9 +176,4 @@ export const EdgeRuntimeSpecSchema = Type.Object(
 export type EdgeRuntimeSpec = Static<typeof EdgeRuntimeSpecSchema>;
 export type AcceleratorBinding = EdgeRuntimeSpec["accelerators"][number];
 
-export interface EdgeRuntime {
-  apiVersion: "edgefleet.io/v1alpha1";
-  kind: "EdgeRuntime";
-  metadata: V1ObjectMeta;
-  spec: EdgeRuntimeSpec;
-}
+export type EdgeRuntime = SpecObject<"EdgeRuntime", EdgeRuntimeSpec>;

@@ -1,4 +1,4 @@
-/** @edgefleet/api: edgefleet's API: the EdgeModel and EdgeRuntime schemas and types, their CRDs, the default runtime catalog, labels, annotations and constants every component shares. Everything other packages may import is exported here. */
+/** @edgefleet/api: edgefleet's API: the EdgeModel, EdgeRuntime and ModelTrustPolicy schemas and types, their CRDs, the default runtime catalog, labels, annotations and constants every component shares. Everything other packages may import is exported here. */
 
 export {
   ARTIFACT_BLOBS_DIR,
@@ -9,6 +9,8 @@ export {
   REGISTRY_AUTH_DIR,
   REGISTRY_AUTH_FILE,
   REGISTRY_AUTH_FILE_ENV,
+  SIGNATURE_PUBLIC_KEYS_ENV,
+  SIGNATURE_SCOPED_ONLY_ENV,
   VERIFY_COMMAND,
 } from "./artifact-cache.js";
 export { OCI_DIGEST_PATTERN, OCI_REGISTRY_PATTERN, OCI_REPOSITORY_PATTERN, OCI_TAG_PATTERN, registryList } from "./artifact-uri.js";
@@ -33,6 +35,7 @@ export type { AcceleratorBinding, EdgeRuntime } from "./edgeruntime.js";
 export { API_VERSION, GROUP } from "./group.js";
 export { IMAGE_NAMES, IMAGE_REGISTRY, IMAGE_VERSION, imageReference } from "./images.js";
 export { LABELS, MANAGER, NODE_ACCELERATORS, type NodeAccelerator } from "./labels.js";
+export { type ModelTrustPolicy, type ModelTrustPolicySpec, PUBLIC_KEY_PEM_PATTERN, type TrustedKey } from "./modeltrustpolicy.js";
 export { OPERATOR_NODE_OPTIONS } from "./node-options.js";
 // EdgeModel fixtures for the tests of every package that reads the API.
 export { edgeModel, SHA256, VISION_VARIANTS, variant } from "./testing/models.js";

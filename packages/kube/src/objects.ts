@@ -44,6 +44,13 @@ export function objectPath(r: Resource, name: string, namespace?: string): strin
 export const RESOURCES = {
   edgeModels: { name: "edgemodels", group: "edgefleet.io", version: "v1alpha1", plural: "edgemodels", namespaced: true },
   edgeRuntimes: { name: "edgeruntimes", group: "edgefleet.io", version: "v1alpha1", plural: "edgeruntimes", namespaced: false },
+  modelTrustPolicies: {
+    name: "modeltrustpolicies",
+    group: "edgefleet.io",
+    version: "v1alpha1",
+    plural: "modeltrustpolicies",
+    namespaced: false,
+  },
   nodes: { name: "nodes", group: "", version: "v1", plural: "nodes", namespaced: false },
   daemonSets: { name: "daemonsets", group: "apps", version: "v1", plural: "daemonsets", namespaced: true },
   leases: { name: "leases", group: "coordination.k8s.io", version: "v1", plural: "leases", namespaced: true },

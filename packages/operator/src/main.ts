@@ -58,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
   const controller = new EdgeModelController({
     client,
     ...(opts.namespace ? { namespace: opts.namespace } : {}),
+    ...(opts.trustPolicySelector ? { trustPolicySelector: opts.trustPolicySelector } : {}),
     workers: opts.workers,
     fieldManager: MANAGER,
     events: apiEventRecorder({

@@ -22,7 +22,9 @@ describe("operator options", () => {
       analysisIntervalSeconds: 10,
       agentImage: "ghcr.io/edgefleet/edge-agent:0.1.0",
       artifactCaBundle: undefined,
+      trustPolicySelector: undefined,
     });
+    expect(optionsOf(parseOptions(["--trust-policy-selector", "site=a"], {})).trustPolicySelector).toBe("site=a");
     expect(optionsOf(parseOptions(["--agent-image=registry.local:5000/edgefleet/edge-agent:0.2.0"], {})).agentImage).toBe(
       "registry.local:5000/edgefleet/edge-agent:0.2.0",
     );

@@ -11,6 +11,13 @@ reports where they run in each EdgeModel's status.`,
   flags: {
     kubeconfig: { type: "string", arg: "FILE", help: "kubeconfig", defaultText: "$KUBECONFIG, ~/.kube/config, or in-cluster" },
     namespace: { type: "string", arg: "NS", help: "reconcile EdgeModels in NS only", defaultText: "all namespaces" },
+    "trust-policy-selector": {
+      type: "string",
+      arg: "SELECTOR",
+      nonEmpty: true,
+      defaultText: "every ModelTrustPolicy",
+      help: "label selector (as kubectl -l takes it) of the ModelTrustPolicies this operator enforces, for several operators in one cluster (--namespace): a policy outside it does not exist for this operator",
+    },
     workers: { type: "integer", default: "4", help: "concurrent reconciles" },
     "kube-qps": { type: "number", default: "50", help: "requests per second to the API server" },
     "kube-burst": { type: "integer", default: "100", help: "requests allowed at once above the rate" },
@@ -102,6 +109,7 @@ export const HELP = CLI.help;
 export interface OperatorOptions {
   kubeconfig: string | undefined;
   namespace: string | undefined;
+  trustPolicySelector: string | undefined;
   workers: number;
   kubeQps: number;
   kubeBurst: number;
@@ -137,6 +145,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     return {
       kubeconfig: v.kubeconfig ?? env.KUBECONFIG?.split(":")[0],
       namespace: v.namespace,
+      trustPolicySelector: v["trust-policy-selector"],
       workers: v.workers,
       kubeQps: v["kube-qps"],
       kubeBurst: v["kube-burst"],

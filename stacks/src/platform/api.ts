@@ -2,7 +2,7 @@ import { allCRDs, DEFAULT_RUNTIMES } from "@edgefleet/api";
 import type { KubeObject, Manifest } from "./manifest.js";
 
 /**
- * edgefleet's API in the cluster: the EdgeModel and EdgeRuntime CRDs and, when `catalog` is set,
+ * edgefleet's API in the cluster: the EdgeModel, EdgeRuntime and ModelTrustPolicy CRDs and, when `catalog` is set,
  * the default runtime catalog after them, built by the operator's own TypeScript (the single schema
  * source that also generates packages/api/crds and packages/api/catalog), never copied from YAML.
  */

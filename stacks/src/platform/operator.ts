@@ -51,7 +51,7 @@ export const OPERATOR_CLUSTER_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
   { apiGroups: [GROUP], resources: ["edgemodels/status"], verbs: ["patch"] },
   // Children carry blockOwnerDeletion owner references, which need update on the owner's finalizers.
   { apiGroups: [GROUP], resources: ["edgemodels/finalizers"], verbs: ["update"] },
-  { apiGroups: [GROUP], resources: ["edgeruntimes"], verbs: ["list", "watch"] },
+  { apiGroups: [GROUP], resources: ["edgeruntimes", "modeltrustpolicies"], verbs: ["list", "watch"] },
   { apiGroups: ["apps"], resources: ["daemonsets", "controllerrevisions"], verbs: ["list", "watch", "create", "patch", "delete"] },
   { apiGroups: [""], resources: ["nodes"], verbs: ["list", "watch"] },
   { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create"] },

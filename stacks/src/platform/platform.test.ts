@@ -83,7 +83,7 @@ describe("Platform", () => {
       configMaps: count("kubernetes:core/v1:ConfigMap"),
     }).toEqual({
       namespaces: 1,
-      crds: 2,
+      crds: 3,
       runtimes: 4,
       deployments: ["edgefleet-mqtt", "edgefleet-operator"],
       statefulSets: 1,

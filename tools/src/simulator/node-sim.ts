@@ -146,9 +146,10 @@ export class NodeSimulation {
   private async install(key: string, w: RuntimeWorkload, wanted: ReadonlyMap<string, RuntimeWorkload>): Promise<void> {
     const attempt = `${key}@${w.version}#${w.artifact.sha256}`;
     if (this.refused.has(attempt)) return;
-    const { signatureUri, publicKeyRef } = w.artifact;
-    let signature: { uri: string; publicKeyPem: string } | undefined;
-    if (signatureUri && publicKeyRef) {
+    const { signatureUri, publicKeyRef, publicKeys, scopedOnly } = w.artifact;
+    let signature: { uri: string; publicKeyPem: string; scopedOnly?: boolean } | undefined;
+    if (signatureUri && publicKeys) signature = { uri: signatureUri, publicKeyPem: publicKeys, ...(scopedOnly ? { scopedOnly } : {}) };
+    else if (signatureUri && publicKeyRef) {
       try {
         signature = { uri: signatureUri, publicKeyPem: await this.options.publicKey(w.namespace, publicKeyRef) };
       } catch (err) {
@@ -160,6 +161,7 @@ export class NodeSimulation {
       namespace: w.namespace,
       model: w.model,
       version: w.version,
+      variant: w.variant,
       artifact: { uri: w.artifact.uri, sha256: w.artifact.sha256, sizeBytes: w.artifact.sizeBytes, ...(signature ? { signature } : {}) },
     });
     if (!outcome.installed) {

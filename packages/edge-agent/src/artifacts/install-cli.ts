@@ -12,7 +12,7 @@ import { FailureReporter } from "./reporter.js";
 export const LOCK_FILE = "install.lock";
 
 async function install(options: InstallOptions): Promise<number> {
-  const { namespace, model, version, artifact, cacheDir } = options;
+  const { namespace, model, version, variant, artifact, cacheDir } = options;
   const log = jsonLogger().with({ namespace, model, version });
   mkdirSync(cacheDir, { recursive: true });
   const waitStarted = Date.now();
@@ -34,7 +34,7 @@ async function install(options: InstallOptions): Promise<number> {
       log,
       fetchers: options.fetchers,
     });
-    const outcome = await installer.install({ namespace, model, version, artifact });
+    const outcome = await installer.install({ namespace, model, version, ...(variant === undefined ? {} : { variant }), artifact });
     if (!outcome.installed) {
       writeRefusal(cacheDir, { namespace, model, version }, outcome.refusal);
       log.error("artifact not verified; the runtime will not start", { reason: outcome.refusal.reason });

@@ -34,3 +34,16 @@ describe("the install command's OCI options", () => {
     );
   });
 });
+
+describe("the install command's public keys", () => {
+  const signed = { ...ENV, EDGEFLEET_SIGNATURE_URI: "https://models.example/detector.sig" };
+  it("takes a trust policy's keys over the tenant's key when the operator sets both", () => {
+    const options = optionsOf(
+      parseInstallOptions([], { ...signed, EDGEFLEET_SIGNATURE_PUBLIC_KEY: "tenant", EDGEFLEET_SIGNATURE_PUBLIC_KEYS: "policy" }),
+    );
+    expect(options.artifact.signature).toEqual({ uri: signed.EDGEFLEET_SIGNATURE_URI, publicKeyPem: "policy" });
+    expect(
+      optionsOf(parseInstallOptions([], { ...signed, EDGEFLEET_SIGNATURE_PUBLIC_KEY: "tenant" })).artifact.signature?.publicKeyPem,
+    ).toBe("tenant");
+  });
+});

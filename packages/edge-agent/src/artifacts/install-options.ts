@@ -1,4 +1,11 @@
-import { ARTIFACT_CA_BUNDLE_ENV, PLAIN_HTTP_REGISTRIES_ENV, REGISTRY_AUTH_FILE_ENV, registryList } from "@edgefleet/api";
+import {
+  ARTIFACT_CA_BUNDLE_ENV,
+  PLAIN_HTTP_REGISTRIES_ENV,
+  REGISTRY_AUTH_FILE_ENV,
+  registryList,
+  SIGNATURE_PUBLIC_KEYS_ENV,
+  SIGNATURE_SCOPED_ONLY_ENV,
+} from "@edgefleet/api";
 import { certificateBundle, command, type Parsed, readFlagFile } from "@edgefleet/kit";
 import { DEFAULT_CACHE_MAX_BYTES } from "./cache.js";
 import type { FetcherOptions } from "./fetchers.js";
@@ -25,6 +32,13 @@ needs no arguments. Installs on one node take turns through a lock file in the c
       help: "the EdgeModel",
     },
     version: { type: "string", arg: "VERSION", required: true, env: "EDGEFLEET_MODEL_VERSION", help: "its spec.version" },
+    variant: {
+      type: "string",
+      arg: "NAME",
+      nonEmpty: true,
+      env: "EDGEFLEET_VARIANT",
+      help: "the variant, checked against an edgefleet v2 statement's",
+    },
     uri: { type: "string", arg: "URI", required: true, env: "EDGEFLEET_ARTIFACT_URI", help: "https://, oci:// or file:// artifact" },
     sha256: {
       type: "string",
@@ -45,8 +59,14 @@ needs no arguments. Installs on one node take turns through a lock file in the c
     "public-key-file": {
       type: "string",
       arg: "FILE",
-      defaultText: "the PEM in EDGEFLEET_SIGNATURE_PUBLIC_KEY",
-      help: "the model's public key, PEM: Ed25519 for an edgefleet signature file, ECDSA or RSA for cosign and Sigstore bundles",
+      defaultText: `the PEMs in ${SIGNATURE_PUBLIC_KEYS_ENV} (a trust policy's keys), else the PEM in EDGEFLEET_SIGNATURE_PUBLIC_KEY`,
+      help: "the model's public key, PEM: Ed25519 for an edgefleet signature file, ECDSA or RSA for cosign and Sigstore bundles; several concatenated PEM keys accept a signature by any of them",
+    },
+    "scoped-signatures-only": {
+      type: "boolean",
+      default: "false",
+      env: SIGNATURE_SCOPED_ONLY_ENV,
+      help: "accept only edgefleet v2 statements, which name namespace and variant (a trust policy's default)",
     },
     "allow-unsigned": { type: "switch", help: "accept an artifact without a signature (local experiments only)" },
     "cache-dir": { type: "string", arg: "DIR", default: DEFAULT_CACHE_DIR, section: "Cache", help: "the node's artifact cache" },
@@ -86,6 +106,7 @@ export interface InstallOptions {
   namespace: string;
   model: string;
   version: string;
+  variant: string | undefined;
   artifact: ArtifactSpec;
   requireSignature: boolean;
   cacheDir: string;
@@ -101,22 +122,30 @@ export function parseInstallOptions(argv: string[], env: NodeJS.ProcessEnv = pro
       const [namespace = "", model = ""] = v.model.split("/");
       const signatureUri = v["signature-uri"];
       const keyFile = v["public-key-file"];
+      // The operator sets one of the two variables: the policy's keys when a ModelTrustPolicy applies.
       const publicKeyPem =
-        keyFile !== undefined ? readFlagFile("public-key-file", keyFile).toString("utf8") : env.EDGEFLEET_SIGNATURE_PUBLIC_KEY || undefined;
+        keyFile !== undefined
+          ? readFlagFile("public-key-file", keyFile).toString("utf8")
+          : env[SIGNATURE_PUBLIC_KEYS_ENV] || env.EDGEFLEET_SIGNATURE_PUBLIC_KEY || undefined;
       if (signatureUri !== undefined && publicKeyPem === undefined)
-        throw new Error("--signature-uri needs the public key: --public-key-file or EDGEFLEET_SIGNATURE_PUBLIC_KEY");
+        throw new Error(
+          `--signature-uri needs the public key: --public-key-file, ${SIGNATURE_PUBLIC_KEYS_ENV} or EDGEFLEET_SIGNATURE_PUBLIC_KEY`,
+        );
       if (signatureUri === undefined && publicKeyPem !== undefined)
         throw new Error("a public key was given without --signature-uri (EDGEFLEET_SIGNATURE_URI)");
       const artifact: ArtifactSpec = {
         uri: v.uri,
         sha256: v.sha256,
         sizeBytes: v["size-bytes"],
-        ...(signatureUri !== undefined && publicKeyPem !== undefined ? { signature: { uri: signatureUri, publicKeyPem } } : {}),
+        ...(signatureUri !== undefined && publicKeyPem !== undefined
+          ? { signature: { uri: signatureUri, publicKeyPem, ...(v["scoped-signatures-only"] ? { scopedOnly: true } : {}) } }
+          : {}),
       };
       return {
         namespace,
         model,
         version: v.version,
+        variant: v.variant,
         artifact,
         requireSignature: !v["allow-unsigned"],
         cacheDir: v["cache-dir"],

@@ -14,13 +14,19 @@ export interface ArtifactSpec {
   uri: string;
   sha256: string;
   sizeBytes: number;
-  signature?: { uri: string; publicKeyPem: string };
+  /**
+   * publicKeyPem: one PEM public key, or several concatenated (a trust policy's), any of which may
+   * have signed; scopedOnly: accept only edgefleet v2 statements (a trust policy's default).
+   */
+  signature?: { uri: string; publicKeyPem: string; scopedOnly?: boolean };
 }
 
 export interface InstallRequest {
   namespace: string;
   model: string;
   version: string;
+  /** The variant being installed, checked against a scoped statement's when given. */
+  variant?: string;
   artifact: ArtifactSpec;
   onProgress?: (progress: Progress) => void;
   signal?: AbortSignal;
@@ -99,7 +105,14 @@ export class Installer {
    * signs the artifact's sha256 (or the file, through it), which the download is then checked against.
    * Returns the format that verified, or "none" for an unsigned artifact the policy allows.
    */
-  private async verifySignature({ model, version, artifact, signal }: InstallRequest): Promise<VerifiedFormat | "none"> {
+  private async verifySignature({
+    namespace,
+    model,
+    version,
+    variant,
+    artifact,
+    signal,
+  }: InstallRequest): Promise<VerifiedFormat | "none"> {
     if (!artifact.signature) {
       if (this.requireSignature)
         throw new ArtifactRefusal("signature-missing", "the artifact has no signature and the policy requires one");
@@ -116,7 +129,15 @@ export class Installer {
       if (sink.tooLarge) throw new ArtifactRefusal("signature-invalid", `signature file is larger than ${MAX_SIGNATURE_BYTES} bytes`);
       throw asRefusal(err);
     }
-    return verifySignatureFile(sink.bytes(), artifact.signature.publicKeyPem, { model, version, sha256: artifact.sha256 });
+    const { publicKeyPem, scopedOnly } = artifact.signature;
+    return verifySignatureFile(sink.bytes(), publicKeyPem, {
+      model,
+      version,
+      sha256: artifact.sha256,
+      namespace,
+      ...(variant === undefined ? {} : { variant }),
+      ...(scopedOnly ? { scopedOnly } : {}),
+    });
   }
 
   /** Puts the verified file in the cache; false when it was there already. */

@@ -6,6 +6,9 @@ export interface SignFileOptions {
   file: string;
   model: string;
   version: string;
+  /** Both, for a scoped (v2) statement. */
+  namespace?: string;
+  variant?: string;
   privateKeyPem: string;
 }
 
@@ -17,7 +20,7 @@ export interface SignedFile {
 }
 
 /** Signs a model file for one model version: the publisher's half of what the agent verifies. */
-export function signFile({ file, model, version, privateKeyPem }: SignFileOptions): SignedFile {
+export function signFile({ file, privateKeyPem, ...statement }: SignFileOptions): SignedFile {
   const sha256 = sha256File(file);
-  return { sha256, sizeBytes: statSync(file).size, envelope: signStatement({ model, version, sha256 }, privateKeyPem) };
+  return { sha256, sizeBytes: statSync(file).size, envelope: signStatement({ ...statement, sha256 }, privateKeyPem) };
 }

@@ -6,11 +6,13 @@ import { encodeEnvelope, generateSigningKey } from "./signature.js";
 
 const CLI = command({
   usage: [
-    "tools/edgefleet artifacts sign --key KEY.pem --model NAME --version VERSION [--out SIG] FILE",
+    "tools/edgefleet artifacts sign --key KEY.pem --model NAME --version VERSION [--namespace NS --variant VARIANT] [--out SIG] FILE",
     "tools/edgefleet artifacts sign --generate-key KEY.pem",
   ],
   about: `Signs a model file for one model version (docs/artifacts.md): writes the signature file (one line
-of JSON: the statement {model, version, sha256} and its Ed25519 signature) to --out, or prints it.
+of JSON: the statement {model, version, sha256}, with --namespace and --variant the scoped statement
+{namespace, model, variant, version, sha256} a trust policy requires, and its Ed25519 signature) to
+--out, or prints it.
 Prints {"sha256", "sizeBytes"} for the EdgeModel's artifact on stderr.`,
   positionals: true,
   flags: {
@@ -21,6 +23,8 @@ Prints {"sha256", "sizeBytes"} for the EdgeModel's artifact on stderr.`,
     },
     model: { type: "string", arg: "NAME", help: "the EdgeModel's name (metadata.name)" },
     version: { type: "string", arg: "VERSION", help: "the EdgeModel's spec.version this file is a build of" },
+    namespace: { type: "string", arg: "NS", nonEmpty: true, help: "the EdgeModel's namespace (with --variant: a v2, scoped statement)" },
+    variant: { type: "string", arg: "VARIANT", nonEmpty: true, help: "the variant's name (with --namespace)" },
     out: { type: "string", arg: "SIG", defaultText: "stdout", help: "where to write the signature file" },
     "generate-key": {
       type: "string",
@@ -31,7 +35,16 @@ Prints {"sha256", "sizeBytes"} for the EdgeModel's artifact on stderr.`,
   },
 });
 
-type Task = { generateKey: string } | { file: string; key: string; model: string; version: string; out: string | undefined };
+type Task =
+  | { generateKey: string }
+  | {
+      file: string;
+      key: string;
+      model: string;
+      version: string;
+      scope: { namespace: string; variant: string } | undefined;
+      out: string | undefined;
+    };
 
 function parse(argv: string[]) {
   return CLI.parse(argv, (v, positionals): Task => {
@@ -45,7 +58,9 @@ function parse(argv: string[]) {
     const [key, model, version] = [need("key"), need("model"), need("version")];
     const [file, ...more] = positionals;
     if (file === undefined || more.length > 0) throw new Error(`give exactly one FILE to sign, got ${positionals.length}`);
-    return { file, key, model, version, out: v.out };
+    if ((v.namespace === undefined) !== (v.variant === undefined)) throw new Error("--namespace and --variant go together");
+    const scope = v.namespace !== undefined && v.variant !== undefined ? { namespace: v.namespace, variant: v.variant } : undefined;
+    return { file, key, model, version, scope, out: v.out };
   });
 }
 
@@ -59,7 +74,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    const signed = signFile({ file: task.file, model: task.model, version: task.version, privateKeyPem: readFileSync(task.key, "utf8") });
+    const { file, model, version, scope } = task;
+    const signed = signFile({ file, model, version, ...scope, privateKeyPem: readFileSync(task.key, "utf8") });
     const text = encodeEnvelope(signed.envelope);
     if (task.out) writeFileSync(task.out, text);
     else process.stdout.write(text);

@@ -61,3 +61,39 @@ describe("signature files of the real tools", () => {
     );
   });
 });
+
+// A ModelTrustPolicy during a rotation hands the install every key it allows, concatenated.
+describe("several allowed keys, as a trust policy's rotation passes them", () => {
+  const keys = (...names: string[]) => names.map((n) => fixture(n).toString()).join("");
+  const verifyWith = (signature: string, ...names: string[]) => verifySignatureFile(fixture(signature), keys(...names), expected);
+
+  it.each([
+    ["model.bin.sig", "cosign"],
+    ["model.bin.cosign.bundle", "sigstore-bundle"],
+    ["model.bin.cosign-rsa.bundle", "sigstore-bundle"],
+    ["model.bin.model-signing.sig", "sigstore-bundle/model-signing"],
+  ])("accepts %s signed by either key, in either order", (signature, format) => {
+    const own = signature.includes("model-signing") ? "model-signing.pub" : signature.includes("rsa") ? "cosign-rsa.pub" : "cosign.pub";
+    const other = own === "cosign.pub" ? "model-signing.pub" : "cosign.pub";
+    expect(verifyWith(signature, own, other)).toBe(format);
+    expect(verifyWith(signature, other, own)).toBe(format);
+  });
+
+  it("refuses a signature by none of them, naming each key's failure", () => {
+    const refused = refusal(() => verifyWith("model.bin.sig", "model-signing.pub", "cosign-rsa.pub"));
+    expect(refused.reason).toBe("signature-invalid");
+    expect(refused.message).toMatch(/verifies with none of the 2 allowed public keys: key 1: .*; key 2: /);
+  });
+});
+
+describe("where a trust policy accepts only scoped statements", () => {
+  it.each(["model.bin.sig", "model.bin.cosign.bundle", "model.bin.model-signing.sig"])(
+    "refuses %s, which names no namespace",
+    (signature) => {
+      const key = signature.includes("model-signing") ? "model-signing.pub" : "cosign.pub";
+      const refused = refusal(() => verifySignatureFile(fixture(signature), fixture(key).toString(), { ...expected, scopedOnly: true }));
+      expect(refused.reason).toBe("signature-invalid");
+      expect(refused.message).toMatch(/names no namespace or variant, and the model's trust policy accepts only edgefleet v2 statements/);
+    },
+  );
+});

@@ -50,3 +50,27 @@ describe("verifyEnvelope", () => {
     expect(refusal(() => verifyEnvelope(bytes(good), "not a key", expected)).reason).toBe("signature-invalid");
   });
 });
+
+describe("verifyEnvelope with a scoped (v2) statement", () => {
+  const scope = { namespace: "vision", variant: "onnx-fp32" };
+  const scoped = Buffer.from(encodeEnvelope(signStatement({ ...expected, ...scope }, key.privateKeyPem)));
+  const v1 = Buffer.from(encodeEnvelope(signStatement(expected, key.privateKeyPem)));
+
+  it("accepts it for its namespace and variant, also where only scoped statements count", () => {
+    expect(verifyEnvelope(scoped, key.publicKeyPem, { ...expected, ...scope, scopedOnly: true })).toEqual({ ...expected, ...scope });
+  });
+
+  it("refuses it for another namespace or variant as signature-invalid, naming both", () => {
+    const otherNs = refusal(() => verifyEnvelope(scoped, key.publicKeyPem, { ...expected, ...scope, namespace: "audio" }));
+    expect(otherNs).toMatchObject({ reason: "signature-invalid", message: 'signature is for namespace "vision", not "audio"' });
+    const otherVariant = refusal(() => verifyEnvelope(scoped, key.publicKeyPem, { ...expected, ...scope, variant: "trt-fp16" }));
+    expect(otherVariant.message).toBe('signature is for variant "onnx-fp32", not "trt-fp16"');
+  });
+
+  it("keeps accepting a v1 statement unless only scoped statements count", () => {
+    expect(verifyEnvelope(v1, key.publicKeyPem, { ...expected, ...scope })).toEqual(expected);
+    const refused = refusal(() => verifyEnvelope(v1, key.publicKeyPem, { ...expected, ...scope, scopedOnly: true }));
+    expect(refused.reason).toBe("signature-invalid");
+    expect(refused.message).toMatch(/the edgefleet v1 statement names no namespace or variant.*re-sign with --namespace and --variant/);
+  });
+});

@@ -1,6 +1,13 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign, verify } from "node:crypto";
 import { ArtifactRefusal } from "./refusal.js";
-import { type ArtifactStatement, canonicalStatement, checkStatement, STATEMENT_TYPE } from "./statement.js";
+import {
+  type ArtifactStatement,
+  canonicalStatement,
+  checkStatement,
+  type ExpectedArtifact,
+  isScoped,
+  typedStatement,
+} from "./statement.js";
 
 /**
  * The detached signature file: the statement and an Ed25519 signature over its canonical bytes.
@@ -8,10 +15,14 @@ import { type ArtifactStatement, canonicalStatement, checkStatement, STATEMENT_T
  * apart from a forged one (version-mismatch rather than signature-invalid).
  */
 export interface SignatureEnvelope {
-  statement: ArtifactStatement & { type: typeof STATEMENT_TYPE };
+  statement: ArtifactStatement & { type: string };
   /** Base64 of the 64-byte Ed25519 signature over canonicalStatement(statement). */
   signature: string;
 }
+
+/** Why a signature naming no namespace and variant is refused where only scoped ones count. */
+export const UNSCOPED_REFUSAL = (what: string) =>
+  `${what} names no namespace or variant, and the model's trust policy accepts only edgefleet v2 statements (allowUnscopedSignatures is off): re-sign with --namespace and --variant`;
 
 /** Limit on a signature file: a real one is about 300 bytes. */
 export const MAX_ENVELOPE_BYTES = 16 * 1024;
@@ -34,7 +45,7 @@ export function signStatement(statement: ArtifactStatement, privateKeyPem: strin
   const key = ed25519(createPrivateKey(privateKeyPem), "the signing key");
   const bytes = canonicalStatement(statement);
   return {
-    statement: { type: STATEMENT_TYPE, model: statement.model, version: statement.version, sha256: statement.sha256 },
+    statement: typedStatement(statement),
     signature: sign(null, bytes, key).toString("base64"),
   };
 }
@@ -58,7 +69,7 @@ function publicKey(pem: string): KeyObject {
  * verify, or it covers another model or file; version-mismatch when it validly covers this very
  * file under another version (an old artifact replayed as a new version: a downgrade).
  */
-export function verifyEnvelope(envelopeBytes: Uint8Array, publicKeyPem: string, expected: ArtifactStatement): ArtifactStatement {
+export function verifyEnvelope(envelopeBytes: Uint8Array, publicKeyPem: string, expected: ExpectedArtifact): ArtifactStatement {
   const key = publicKey(publicKeyPem);
   let statement: ArtifactStatement;
   let signature: Buffer;
@@ -81,6 +92,16 @@ export function verifyEnvelope(envelopeBytes: Uint8Array, publicKeyPem: string, 
   }
   if (statement.sha256 !== expected.sha256) {
     throw new ArtifactRefusal("signature-invalid", `signature covers sha256 ${statement.sha256}, not the artifact's ${expected.sha256}`);
+  }
+  if (isScoped(statement)) {
+    for (const field of ["namespace", "variant"] as const) {
+      const want = expected[field];
+      if (want !== undefined && statement[field] !== want) {
+        throw new ArtifactRefusal("signature-invalid", `signature is for ${field} "${statement[field]}", not "${want}"`);
+      }
+    }
+  } else if (expected.scopedOnly) {
+    throw new ArtifactRefusal("signature-invalid", UNSCOPED_REFUSAL("the edgefleet v1 statement"));
   }
   if (statement.version !== expected.version) {
     throw new ArtifactRefusal(

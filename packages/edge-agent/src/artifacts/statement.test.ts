@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canonicalStatement, checkStatement, STATEMENT_TYPE } from "./statement.js";
+import { canonicalStatement, checkStatement, SCOPED_STATEMENT_TYPE, STATEMENT_TYPE } from "./statement.js";
 
 const SHA = "ab".repeat(32);
 
@@ -25,5 +25,21 @@ describe("checkStatement", () => {
       version: "1",
       sha256: SHA,
     });
+  });
+});
+
+describe("the scoped statement (v2)", () => {
+  it("names namespace and variant, its keys in code-point order", () => {
+    const bytes = canonicalStatement({ version: "1", sha256: SHA, model: "detector", variant: "onnx-fp32", namespace: "vision" });
+    expect(bytes.toString("utf8")).toBe(
+      `{"model":"detector","namespace":"vision","sha256":"${SHA}","type":"${SCOPED_STATEMENT_TYPE}","variant":"onnx-fp32","version":"1"}`,
+    );
+  });
+
+  it("needs both namespace and variant, and v1 takes neither", () => {
+    expect(() => canonicalStatement({ model: "d", version: "1", sha256: SHA, namespace: "vision" })).toThrow(/variant must be a DNS label/);
+    expect(() => checkStatement({ type: STATEMENT_TYPE, model: "d", version: "1", sha256: SHA, namespace: "vision" })).toThrow(
+      /unknown fields: namespace/,
+    );
   });
 });

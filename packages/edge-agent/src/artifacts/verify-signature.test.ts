@@ -183,3 +183,20 @@ describe("format detection", () => {
     }
   });
 });
+
+describe("several allowed keys (a trust policy's rotation)", () => {
+  const both = (a: KeyObject, b: KeyObject) => pem(a) + pem(b);
+  const envelope = (key: KeyObject, version = expected.version) =>
+    Buffer.from(encodeEnvelope(signStatement({ ...expected, version }, key.export({ type: "pkcs8", format: "pem" }).toString())));
+
+  it("accepts an edgefleet statement signed by the second key", () => {
+    const other = generateKeyPairSync("ed25519");
+    expect(verifySignatureFile(envelope(ed.privateKey), both(other.publicKey, ed.publicKey), expected)).toBe("edgefleet");
+  });
+
+  it("reports a replayed version signed by one of them as version-mismatch, not as a wrong key", () => {
+    const other = generateKeyPairSync("ed25519");
+    const replay = refusal(() => verifySignatureFile(envelope(ed.privateKey, "1.0.0"), both(other.publicKey, ed.publicKey), expected));
+    expect(replay.reason).toBe("version-mismatch");
+  });
+});

@@ -2,10 +2,10 @@ import { createPublicKey, type KeyObject, verify } from "node:crypto";
 import { verifyDigestSignature } from "./digest-signature.js";
 import { checkInTotoStatement, IN_TOTO_PAYLOAD_TYPE } from "./in-toto.js";
 import { ArtifactRefusal } from "./refusal.js";
-import { verifyEnvelope } from "./signature.js";
+import { UNSCOPED_REFUSAL, verifyEnvelope } from "./signature.js";
 import { type DetectedSignature, detectSignature } from "./signature-format.js";
 import { type BundleContent, pae } from "./sigstore-bundle.js";
-import type { ArtifactStatement } from "./statement.js";
+import type { ExpectedArtifact } from "./statement.js";
 
 /** Limit on a signature file: an envelope is about 300 bytes, a key-signed bundle with a log entry a few KiB. */
 export const MAX_SIGNATURE_BYTES = 64 * 1024;
@@ -26,12 +26,36 @@ function publicKey(pem: string): KeyObject {
   }
 }
 
+const PEM_BLOCK = /-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----/g;
+
 /**
- * Checks a signature file, whatever its format, against the EdgeModel's public key and the
- * artifact's `sha256`, offline, before the file is downloaded. Throws an ArtifactRefusal
- * (signature-invalid, or version-mismatch for an edgefleet envelope of another version).
+ * Checks a signature file, whatever its format, against the public keys and the artifact's
+ * `sha256`, offline, before the file is downloaded. `publicKeysPem` is one PEM public key (the
+ * EdgeModel's Secret) or several concatenated (a ModelTrustPolicy's keys for the model, during a
+ * rotation): a signature by any of them is accepted. Throws an ArtifactRefusal (signature-invalid,
+ * or version-mismatch for an edgefleet envelope of another version).
  */
-export function verifySignatureFile(bytes: Uint8Array, publicKeyPem: string, expected: ArtifactStatement): VerifiedFormat {
+export function verifySignatureFile(bytes: Uint8Array, publicKeysPem: string, expected: ExpectedArtifact): VerifiedFormat {
+  const keys = publicKeysPem.match(PEM_BLOCK) ?? [];
+  if (keys.length <= 1) return verifyWithKey(bytes, keys[0] ?? publicKeysPem, expected);
+  const refusals: ArtifactRefusal[] = [];
+  for (const key of keys) {
+    try {
+      return verifyWithKey(bytes, key, expected);
+    } catch (err) {
+      if (!(err instanceof ArtifactRefusal)) throw err;
+      refusals.push(err);
+    }
+  }
+  // A key whose signature verified over another version's statement: a replay, whatever the other keys say.
+  const replay = refusals.find((r) => r.reason === "version-mismatch");
+  if (replay) throw replay;
+  throw invalid(
+    `the signature verifies with none of the ${keys.length} allowed public keys: ${refusals.map((r, i) => `key ${i + 1}: ${r.message}`).join("; ")}`,
+  );
+}
+
+function verifyWithKey(bytes: Uint8Array, publicKeyPem: string, expected: ExpectedArtifact): VerifiedFormat {
   let detected: DetectedSignature;
   try {
     if (bytes.byteLength > MAX_SIGNATURE_BYTES) throw new Error(`larger than ${MAX_SIGNATURE_BYTES} bytes`);
@@ -43,6 +67,7 @@ export function verifySignatureFile(bytes: Uint8Array, publicKeyPem: string, exp
     verifyEnvelope(bytes, publicKeyPem, expected);
     return "edgefleet";
   }
+  if (expected.scopedOnly) throw invalid(UNSCOPED_REFUSAL(`a ${detected.format} signature`));
   const key = publicKey(publicKeyPem);
   if (detected.format === "cosign") {
     if (!digestSignatureVerifies(key, expected.sha256, detected.signature)) {

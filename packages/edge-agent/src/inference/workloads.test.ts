@@ -52,6 +52,18 @@ describe("workloads", () => {
     });
   });
 
+  it("reads a trust policy's keys, which the simulator verifies with in place of a Secret", () => {
+    const signed = { ...env, EDGEFLEET_SIGNATURE_URI: "https://x/y.sig", EDGEFLEET_SIGNATURE_PUBLIC_KEYS: "PEM A\nPEM B\n" };
+    const result = workloadOf(pod("d-1", "n1", signed));
+    expect(result.ok && result.workload.artifact).toEqual({
+      uri: env.EDGEFLEET_ARTIFACT_URI,
+      sha256: "a".repeat(64),
+      sizeBytes: 1234,
+      signatureUri: "https://x/y.sig",
+      publicKeys: "PEM A\nPEM B\n",
+    });
+  });
+
   it("reports a pod that misses part of the contract, naming the variables", () => {
     const { EDGEFLEET_ARTIFACT_SHA256: _, ...rest } = env;
     expect(workloadOf(pod("d-1", "n1", rest))).toEqual({

@@ -1,4 +1,4 @@
-import { LABELS, MANAGER } from "@edgefleet/api";
+import { LABELS, MANAGER, SIGNATURE_PUBLIC_KEYS_ENV, SIGNATURE_SCOPED_ONLY_ENV } from "@edgefleet/api";
 import type { V1Pod } from "@kubernetes/client-node";
 
 /**
@@ -25,8 +25,12 @@ export interface RuntimeWorkload {
     readonly sha256: string;
     readonly sizeBytes: number;
     readonly signatureUri?: string;
-    /** The Secret holding the public key, when the variant is signed. */
+    /** The Secret holding the public key, when the variant is signed and no trust policy applies. */
     readonly publicKeyRef?: { readonly name: string; readonly key: string };
+    /** The trust policies' keys for the model (concatenated PEM), which replace publicKeyRef when a policy applies. */
+    readonly publicKeys?: string;
+    /** The trust policies accept only edgefleet v2 (scoped) statements. */
+    readonly scopedOnly?: boolean;
   };
 }
 
@@ -53,6 +57,8 @@ const ENV = {
   size: "EDGEFLEET_ARTIFACT_SIZE_BYTES",
   signatureUri: "EDGEFLEET_SIGNATURE_URI",
   publicKey: "EDGEFLEET_SIGNATURE_PUBLIC_KEY",
+  publicKeys: SIGNATURE_PUBLIC_KEYS_ENV,
+  scopedOnly: SIGNATURE_SCOPED_ONLY_ENV,
 } as const;
 
 /** Pods the simulator serves: the operator's runtime pods, bound to a node, not being deleted. */
@@ -99,6 +105,7 @@ export function workloadOf(pod: V1Pod): WorkloadResult {
   const port = container?.ports?.find((p) => p.name === "http")?.containerPort;
   const ip = pod.status?.podIP;
   const signatureUri = value(ENV.signatureUri);
+  const publicKeys = value(ENV.publicKeys);
   return {
     ok: true,
     workload: {
@@ -117,6 +124,8 @@ export function workloadOf(pod: V1Pod): WorkloadResult {
         sizeBytes,
         ...(signatureUri ? { signatureUri } : {}),
         ...(secretRef?.name && secretRef.key ? { publicKeyRef: { name: secretRef.name, key: secretRef.key } } : {}),
+        ...(publicKeys ? { publicKeys } : {}),
+        ...(value(ENV.scopedOnly) === "true" ? { scopedOnly: true } : {}),
       },
     },
   };

@@ -1,4 +1,4 @@
-import type { EdgeRuntime } from "@edgefleet/api";
+import type { EdgeRuntime, ModelTrustPolicy } from "@edgefleet/api";
 import { type EdgeModel, LABELS, MANAGER } from "@edgefleet/api";
 import type { Logger } from "@edgefleet/kit";
 import { type Clock, systemClock } from "@edgefleet/kit";
@@ -17,7 +17,7 @@ import { CONTROLLER_REVISIONS, ROLLOUT_LABELS } from "../rollout/vocabulary.js";
 import { Children } from "./children.js";
 import type { EventRecorder } from "./events.js";
 import { type Caches, ownerIndex, Reconciler } from "./reconciler.js";
-import { type CachedDaemonSet, type CachedNode, slimDaemonSet, slimModel, slimNode, slimRuntime } from "./slim.js";
+import { type CachedDaemonSet, type CachedNode, slimDaemonSet, slimModel, slimNode, slimRuntime, slimTrustPolicy } from "./slim.js";
 import { modelChanged, nodeChanged, rolloutChanged, selects } from "./triggers.js";
 
 export const CONTROLLER_NAME = "edgemodel";
@@ -26,6 +26,8 @@ export interface ControllerOptions {
   client: KubeClient;
   /** Reconcile EdgeModels of this namespace only; all namespaces when unset. */
   namespace?: string;
+  /** Label selector of the ModelTrustPolicies to enforce; all of them when unset. */
+  trustPolicySelector?: string;
   /** Concurrent reconciles. */
   workers: number;
   fieldManager: string;
@@ -112,6 +114,20 @@ export class EdgeModelController {
         index: revisionOwner,
         // Revisions are written by reconciles and read by them; only someone deleting one is news.
         handlers: { deleted: (cr) => this.#addOwner(revisionOwner(cr)) },
+      }),
+      // Every model is judged against every policy (planner/trust.ts): any change requeues them all.
+      trustPolicies: new Informer<ModelTrustPolicy>({
+        ...shared,
+        resource: RESOURCES.modelTrustPolicies,
+        ...(options.trustPolicySelector ? { labelSelector: options.trustPolicySelector } : {}),
+        transform: slimTrustPolicy,
+        handlers: {
+          added: () => this.#enqueueAll(),
+          updated: (before, after) => {
+            if (before.metadata.generation !== after.metadata.generation) this.#enqueueAll();
+          },
+          deleted: () => this.#enqueueAll(),
+        },
       }),
     };
     const caches = this.caches;

@@ -1,4 +1,4 @@
-import type { EdgeModel, EdgeModelStatus, EdgeRuntime } from "@edgefleet/api";
+import type { EdgeModel, EdgeModelStatus, EdgeRuntime, ModelTrustPolicy } from "@edgefleet/api";
 import { type Clock, systemClock } from "@edgefleet/kit";
 import type { Informer } from "@edgefleet/kube";
 import { CONTENT_TYPES, isNotFound, isTransient, type KubeClient, KubeError, objectPath, RESOURCES, splitKey } from "@edgefleet/kube";
@@ -6,6 +6,7 @@ import type { V1ControllerRevision, V1DaemonSet } from "@kubernetes/client-node"
 import type { CapacityLedger } from "../planner/capacity-ledger.js";
 import type { WorkloadObservation } from "../planner/conditions.js";
 import { type Plan, plan } from "../planner/plan.js";
+import { judgeTrust } from "../planner/trust.js";
 import type { RolloutEngine } from "../rollout/engine.js";
 import { type CachedRevision, type Revision, revisionOfSpec, revisionOfWorkload } from "../rollout/revisions.js";
 import { ACTION_ANNOTATION, ACTIONS, CONTROLLER_REVISIONS, parseAction } from "../rollout/vocabulary.js";
@@ -15,6 +16,7 @@ import { mergePatch } from "./merge-patch.js";
 import type { CachedDaemonSet, CachedNode } from "./slim.js";
 import { stableJson } from "./stable-json.js";
 import { modelStatus, stalledStatus, transitions } from "./status.js";
+import { UntrustedModel, untrustedStatus } from "./untrusted-status.js";
 
 /** How soon to look again at a model whose cached copy predates our own last write. */
 const CACHE_LAG_RETRY_MS = 100;
@@ -33,6 +35,7 @@ export interface Caches {
   nodes: Informer<CachedNode>;
   daemonSets: Informer<CachedDaemonSet>;
   revisions: Informer<CachedRevision>;
+  trustPolicies: Informer<ModelTrustPolicy>;
 }
 
 /** What a reconcile did, for metrics and traces; transient failures are thrown instead. */
@@ -126,7 +129,9 @@ export class Reconciler {
     let status: EdgeModelStatus;
     let events: EventNote[] = [];
     let requeueAfterMs: number | undefined;
+    const trust = judgeTrust(model, caches.trustPolicies.list());
     try {
+      if (trust.enforced && !trust.allowed) throw new UntrustedModel(trust.message);
       const run = await this.#o.rollouts.run({
         model,
         runtimes: caches.runtimes.list(),
@@ -136,6 +141,7 @@ export class Reconciler {
         revisions,
         ...(stableFromWorkloads ? { stableFromWorkloads } : {}),
         daemonSets: cached,
+        ...(trust.enforced ? { trust: { keys: trust.keys, scopedOnly: trust.scopedOnly } } : {}),
         action,
         apply: (desired) => children.apply(desired, (k) => caches.daemonSets.get(k)),
         now,
@@ -152,10 +158,14 @@ export class Reconciler {
       events = run.events;
       requeueAfterMs = run.requeueAfterMs;
     } catch (err) {
-      if (isTransient(err) || isNotFound(err)) throw err;
-      const placement = plan({ model, runtimes: caches.runtimes.list(), nodes: caches.nodes.list(), capacity });
-      this.#o.planned(model.metadata.namespace ?? "", model.metadata.name ?? "", placement);
-      status = stalledStatus(model, modelStatus(model, { ...statusInput, plan: placement, workloads: [] }), reasonOf(err), String(err));
+      // Checked first: isTransient takes any error that is not the API server's for a transient one.
+      if (err instanceof UntrustedModel) status = await this.#untrusted(model, cached, untrustedStatus(model, statusInput, err.message));
+      else if (isTransient(err) || isNotFound(err)) throw err;
+      else {
+        const placement = plan({ model, runtimes: caches.runtimes.list(), nodes: caches.nodes.list(), capacity });
+        this.#o.planned(model.metadata.namespace ?? "", model.metadata.name ?? "", placement);
+        status = stalledStatus(model, modelStatus(model, { ...statusInput, plan: placement, workloads: [] }), reasonOf(err), String(err));
+      }
     }
     if (invalid !== undefined) {
       events.push({
@@ -172,6 +182,16 @@ export class Reconciler {
       this.#writtenOver.set(key, model.metadata.resourceVersion);
     } else this.#writtenOver.delete(key);
     return { outcome, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
+  }
+
+  /** A model no trust policy admits runs nowhere: what runs now was admitted by no policy, or by one since changed. */
+  async #untrusted(model: EdgeModel, cached: readonly CachedDaemonSet[], status: EdgeModelStatus): Promise<EdgeModelStatus> {
+    await this.#o.children.delete(cached);
+    for (const ds of cached) {
+      this.#o.events.record(model, { type: "Normal", reason: "WorkloadRemoved", note: `deleted DaemonSet ${ds.metadata?.name}` });
+    }
+    this.#o.planned(model.metadata.namespace ?? "", model.metadata.name ?? "", { classes: [] });
+    return status;
   }
 
   /** Creates the revisions the cache does not hold (their content never changes) and deletes the others. */

@@ -1,4 +1,4 @@
-import type { EdgeModel, EdgeRuntime } from "@edgefleet/api";
+import type { EdgeModel, EdgeRuntime, ModelTrustPolicy } from "@edgefleet/api";
 import type { KubeObject } from "@edgefleet/kube";
 import type { V1DaemonSet, V1Node, V1ObjectMeta } from "@kubernetes/client-node";
 import { ACTION_ANNOTATION, ROLLOUT_LABELS } from "../rollout/vocabulary.js";
@@ -35,6 +35,11 @@ export function slimModel(raw: KubeObject): EdgeModel {
 export function slimRuntime(raw: KubeObject): EdgeRuntime {
   const runtime = raw as EdgeRuntime;
   return { ...runtime, metadata: meta(runtime.metadata) };
+}
+
+export function slimTrustPolicy(raw: KubeObject): ModelTrustPolicy {
+  const policy = raw as ModelTrustPolicy;
+  return { ...policy, metadata: meta(policy.metadata) };
 }
 
 /** A Node as the planner reads it: name, labels, allocatable resources and architecture. */

@@ -13,6 +13,7 @@ import {
 import { modelEnv } from "./model-env.js";
 import { childName } from "./names.js";
 import type { PlacedClass } from "./plan.js";
+import type { TrustedSignatures } from "./trust.js";
 
 /*
  * Each (EdgeModel, hardware class) runs as one DaemonSet: "one runtime per device" is exactly
@@ -38,6 +39,8 @@ export interface WorkloadSpec {
   nodes: NodeNames;
   /** How the init container verifies the artifact before the runtime starts (default: DEFAULT_VERIFIER). */
   verifier?: Verifier;
+  /** The public keys the trust policies allow for the model (see modelEnv); unset without a policy. */
+  trust?: TrustedSignatures | undefined;
 }
 
 /**
@@ -45,7 +48,7 @@ export interface WorkloadSpec {
  * last good revision, the canary track the new one, on disjoint node sets named in required
  * node affinity, so the DaemonSet controller keeps each node on exactly one version.
  */
-export function desiredDaemonSet({ model, placement, track, nodes, verifier = DEFAULT_VERIFIER }: WorkloadSpec): V1DaemonSet {
+export function desiredDaemonSet({ model, placement, track, nodes, verifier = DEFAULT_VERIFIER, trust }: WorkloadSpec): V1DaemonSet {
   const { name, namespace } = identity(model);
   const { variant, runtime, accelerator, binding } = placement.choice;
   // The selector is immutable on a DaemonSet, so it holds only what never changes for this object.
@@ -56,7 +59,7 @@ export function desiredDaemonSet({ model, placement, track, nodes, verifier = DE
   const limits = { ...stringQuantities(model.spec.resources?.limits), ...(sharer ? {} : stringQuantities(binding.resources)) };
   const requests = stringQuantities(model.spec.resources?.requests);
   const affinity = nodeAffinity(nodes);
-  const env = modelEnv({ model: `${namespace}/${name}`, version: model.spec.version, variant, accelerator });
+  const env = modelEnv({ model: `${namespace}/${name}`, version: model.spec.version, variant, accelerator, trust });
   const dsName = track === "stable" ? childName(name, placement.hardwareClass) : childName(name, placement.hardwareClass, "canary");
   return {
     apiVersion: "apps/v1",

@@ -1,13 +1,22 @@
-import type { Accelerator, ModelVariant } from "@edgefleet/api";
+import { type Accelerator, type ModelVariant, SIGNATURE_PUBLIC_KEYS_ENV, SIGNATURE_SCOPED_ONLY_ENV } from "@edgefleet/api";
 import type { V1EnvVar } from "@kubernetes/client-node";
+import type { TrustedSignatures } from "./trust.js";
 
 /**
  * The environment through which a runtime image learns what to serve: the contract between the
  * operator and every EdgeRuntime image. Runtimes fetch EDGEFLEET_ARTIFACT_URI, check its size and
- * digest (and signature, when given) and load it on EDGEFLEET_ACCELERATOR.
+ * digest (and signature, when given) and load it on EDGEFLEET_ACCELERATOR. `trust` is what the
+ * ModelTrustPolicies allow for the model (planner/trust.ts): when given, its keys verify the
+ * signature instead of the key in the Secret the variant names.
  */
-export function modelEnv(args: { model: string; version: string; variant: ModelVariant; accelerator: Accelerator }): V1EnvVar[] {
-  const { variant } = args;
+export function modelEnv(args: {
+  model: string;
+  version: string;
+  variant: ModelVariant;
+  accelerator: Accelerator;
+  trust?: TrustedSignatures | undefined;
+}): V1EnvVar[] {
+  const { variant, trust } = args;
   const { artifact } = variant;
   const env: V1EnvVar[] = [
     { name: "EDGEFLEET_MODEL", value: args.model },
@@ -24,8 +33,11 @@ export function modelEnv(args: { model: string; version: string; variant: ModelV
     const { uri, publicKeyRef } = artifact.signature;
     env.push(
       { name: "EDGEFLEET_SIGNATURE_URI", value: uri },
-      { name: "EDGEFLEET_SIGNATURE_PUBLIC_KEY", valueFrom: { secretKeyRef: { name: publicKeyRef.name, key: publicKeyRef.key } } },
+      trust
+        ? { name: SIGNATURE_PUBLIC_KEYS_ENV, value: trust.keys.map((pem) => `${pem.trim()}\n`).join("") }
+        : { name: "EDGEFLEET_SIGNATURE_PUBLIC_KEY", valueFrom: { secretKeyRef: { name: publicKeyRef.name, key: publicKeyRef.key } } },
     );
+    if (trust?.scopedOnly) env.push({ name: SIGNATURE_SCOPED_ONLY_ENV, value: "true" });
   }
   return env;
 }

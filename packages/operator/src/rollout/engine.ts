@@ -9,6 +9,7 @@ import type { Capacity } from "../planner/capacity.js";
 import type { WorkloadObservation } from "../planner/conditions.js";
 import { namedNodes } from "../planner/daemonset.js";
 import { type Plan, plan } from "../planner/plan.js";
+import type { TrustedSignatures } from "../planner/trust.js";
 import { type AnalysisRequest, analyse } from "./analysis.js";
 import { ACTIVE_PHASES, type AnalysisOutcome, advance, analysisDue, begin, type RevisionRef } from "./decide.js";
 import type { MetricsSource } from "./metrics-source.js";
@@ -46,6 +47,8 @@ export interface RolloutInput {
   /** The DaemonSets as cached, to read which nodes the canary ones run on. */
   daemonSets: readonly V1DaemonSet[];
   action: RolloutAction | undefined;
+  /** The public keys the trust policies allow for the model (planner/trust.ts); unset without a policy. */
+  trust?: TrustedSignatures;
   /** Applies DaemonSets and reports what each now says of its rollout. */
   apply: (daemonSets: V1DaemonSet[]) => Promise<WorkloadObservation[]>;
   now: Date;
@@ -137,6 +140,7 @@ export class RolloutEngine {
         ...(active ? { canary: { model, plan: targetPlan, percent: r.percent } } : {}),
         previousCanaries: (cls) => canariesOf(input.daemonSets, cls),
         ...(this.#o.verifier === undefined ? {} : { verifier: this.#o.verifier }),
+        trust: input.trust,
       });
     };
 

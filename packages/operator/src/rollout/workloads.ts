@@ -3,6 +3,7 @@ import type { V1DaemonSet } from "@kubernetes/client-node";
 import type { Verifier } from "../planner/artifact-volume.js";
 import { desiredDaemonSet, type NodeNames } from "../planner/daemonset.js";
 import type { PlacedClass, Plan } from "../planner/plan.js";
+import type { TrustedSignatures } from "../planner/trust.js";
 import { canaryNodes } from "./nodes.js";
 import { REVISION_ANNOTATION, revisionAnnotation } from "./revisions.js";
 
@@ -22,6 +23,8 @@ export interface WorkloadsInput {
   previousCanaries: (hardwareClass: string) => readonly string[] | "all";
   /** How every runtime pod verifies its artifact (default: DEFAULT_VERIFIER). */
   verifier?: Verifier;
+  /** The public keys the trust policies allow for the model, for both tracks; unset without a policy. */
+  trust?: TrustedSignatures | undefined;
 }
 
 /** A node the model is placed on, and which of its versions the node runs. */
@@ -49,12 +52,12 @@ const placedIn = (plan: Plan | undefined, name: string): PlacedClass | undefined
  * The stable one excludes the canaries by name rather than listing its own nodes, so a node that
  * joins the class runs the known-good version at once, before the operator has even seen it.
  */
-export function desiredWorkloads({ stable, canary, previousCanaries, verifier }: WorkloadsInput): Workloads {
+export function desiredWorkloads({ stable, canary, previousCanaries, verifier, trust }: WorkloadsInput): Workloads {
   const daemonSets: V1DaemonSet[] = [];
   const progress: ClassProgress[] = [];
   const assignments: NodeAssignment[] = [];
   const seed = stable.model.metadata.uid ?? "";
-  const verify = verifier === undefined ? {} : { verifier };
+  const verify = { ...(verifier === undefined ? {} : { verifier }), trust };
   for (const cls of stable.plan.classes) {
     const onStable = placedIn(stable.plan, cls.hardwareClass);
     const onCanary = placedIn(canary?.plan, cls.hardwareClass);
