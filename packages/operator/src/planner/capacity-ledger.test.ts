@@ -191,6 +191,26 @@ describe("the capacity ledger", () => {
     expect((await ledger.placementFor(last, model)).plan).toBeUndefined();
   });
 
+  it("hands out capacity as of its call: a later settle that moves a claim changes only what later calls see", async () => {
+    const fleet = new Fleet();
+    const a = fleet.add("a", 1);
+    const b = fleet.add("b", 2);
+    const ledger = new CapacityLedger(fleet);
+    await ledger.settle();
+    const gpu = (capacity: ReturnType<CapacityLedger["capacityFor"]>) => capacity.taken("jetson-orin-0001", "nvidia.com/gpu");
+    const before = ledger.capacityFor(b);
+    expect([gpu(before), gpu(ledger.capacityFor(b))]).toEqual([1, 1]);
+    fleet.byKey.delete(a);
+    ledger.touch(a);
+    await ledger.settle();
+    expect([gpu(before), gpu(ledger.capacityFor(b))]).toEqual([1, 0]);
+    // b now holds the GPU: a model created after it sees that.
+    const c = fleet.add("c", 3);
+    ledger.touch(c);
+    await ledger.settle();
+    expect(gpu(ledger.capacityFor(c))).toBe(1);
+  });
+
   it("starts over after a settle cut short by a plan that threw", async () => {
     const fleet = new Fleet([...referenceFleet(1), { metadata: {} }]);
     const a = fleet.add("a", 1);

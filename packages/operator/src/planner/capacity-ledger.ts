@@ -51,6 +51,12 @@ export class CapacityLedger {
   readonly #entries = new Map<string, Entry>();
   /** Node → the claims on it, of any order. Only claims that take something; bounded by what fits. */
   readonly #claims = new Map<string, NodeClaim[]>();
+  /**
+   * A copy of #claims for capacityFor, made at the first call after the claims last changed:
+   * every reconcile between two settles that move a claim (all of a cold start's 10,000) shares
+   * one, instead of each copying the map.
+   */
+  #claimsSnapshot: ReadonlyMap<string, readonly NodeClaim[]> | undefined;
   /** Hardware class → models sensitive to capacity there. */
   readonly #sensitive = new Map<string, Set<string>>();
   /** The same node list for every model that runs on the same nodes of a class. */
@@ -118,6 +124,7 @@ export class CapacityLedger {
       this.#rebuild = false;
       this.#dirty.clear();
       for (const store of [this.#entries, this.#claims, this.#sensitive, this.#nodeLists, this.#plans]) store.clear();
+      this.#claimsSnapshot = undefined;
       const models = this.#source.models();
       touched = new Set(models.map(keyOf));
       for (const m of models) work.push(keyOf(m), orderOf(m));
@@ -216,7 +223,9 @@ export class CapacityLedger {
    */
   capacityFor(key: string): Capacity {
     const order = this.#entries.get(key)?.order;
-    return order === undefined ? ALONE : this.#view(order, new Map(this.#claims), key);
+    if (order === undefined) return ALONE;
+    this.#claimsSnapshot ??= new Map(this.#claims);
+    return this.#view(order, this.#claimsSnapshot, key);
   }
 
   /** self: the model whose co-members the view names; without one (while planning) it names none. */
@@ -261,7 +270,9 @@ export class CapacityLedger {
       entry.sensitive.push({ name: c.hardwareClass, nodes, claim });
       const models = this.#sensitive.get(c.hardwareClass) ?? new Set<string>();
       this.#sensitive.set(c.hardwareClass, models.add(key));
-      if (claim) for (const n of nodes) this.#claims.set(n, [...(this.#claims.get(n) ?? []), { key, order, claim }]);
+      if (!claim) continue;
+      for (const n of nodes) this.#claims.set(n, [...(this.#claims.get(n) ?? []), { key, order, claim }]);
+      this.#claimsSnapshot = undefined;
     }
     this.#entries.set(key, entry);
     return entry;
@@ -274,6 +285,7 @@ export class CapacityLedger {
       models?.delete(key);
       if (models?.size === 0) this.#sensitive.delete(c.name);
       if (!c.claim) continue;
+      this.#claimsSnapshot = undefined;
       for (const n of c.nodes) {
         const left = (this.#claims.get(n) ?? []).filter((x) => x.key !== key);
         if (left.length) this.#claims.set(n, left);

@@ -227,6 +227,10 @@ describe("plan selects nodes", () => {
       "x86-cpu": ["x86-cpu-0002"],
     });
     expect(plan({ model: edgeModel({ placement: { nodeSelector: { site: "moon" } } }), runtimes, nodes }).classes).toEqual([]);
+    // Every key must match: the site and the class together pick one node.
+    const both = { "edgefleet.io/site": "factory-a", "edgefleet.io/hardware-class": "x86-cpu" };
+    const picked = plan({ model: edgeModel({ placement: { nodeSelector: both } }), runtimes, nodes }).classes;
+    expect(picked.map((c) => [c.hardwareClass, c.nodes])).toEqual([["x86-cpu", ["x86-cpu-0002"]]]);
   });
 
   it("derives a class from the hardware of nodes without a hardware-class label, and pins its workload", () => {

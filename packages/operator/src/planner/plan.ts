@@ -4,7 +4,7 @@ import type { V1Node } from "@kubernetes/client-node";
 import { ALONE, type Capacity, memoryRequest } from "./capacity.js";
 import { type Choice, selectVariant } from "./choose.js";
 import { groupIntoClasses, type HardwareClass, sharedCapabilities } from "./hardware-classes.js";
-import { nodeCapabilities } from "./node-capabilities.js";
+import { type NodeCapabilities, nodeCapabilities } from "./node-capabilities.js";
 
 export interface PlanInput {
   model: EdgeModel;
@@ -54,11 +54,24 @@ export interface Plan {
  */
 export function plan({ model, runtimes, nodes, capacity = ALONE }: PlanInput): Plan {
   const selector = Object.entries(model.spec.placement?.nodeSelector ?? {});
-  const targeted = nodes
-    .filter((n) => !n.metadata?.deletionTimestamp)
-    .map(nodeCapabilities)
-    .filter((n) => selector.every(([key, value]) => n.labels[key] === value));
+  // One pass and no destructuring per node: the capacity ledger plans every model over every node,
+  // and at 2,000 models on 500 nodes filter/map with a destructured entry per node and selector key
+  // allocated 8% of all the operator allocated (an allocation profile of the bench).
+  const targeted: NodeCapabilities[] = [];
+  for (const node of nodes) {
+    if (node.metadata?.deletionTimestamp) continue;
+    const capabilities = nodeCapabilities(node);
+    if (matchesSelector(capabilities.labels, selector)) targeted.push(capabilities);
+  }
   return { classes: groupIntoClasses(targeted).map((cls) => planClass(model.spec, runtimes, cls, capacity)) };
+}
+
+function matchesSelector(labels: Readonly<Record<string, string>>, selector: readonly [string, string][]): boolean {
+  for (let i = 0; i < selector.length; i++) {
+    const entry = selector[i] as [string, string];
+    if (labels[entry[0]] !== entry[1]) return false;
+  }
+  return true;
 }
 
 function planClass(spec: EdgeModelSpec, runtimes: readonly EdgeRuntime[], cls: HardwareClass, capacity: Capacity): ClassPlan {
