@@ -10,6 +10,7 @@ import type { ControllerRecorders } from "../observe/metrics.js";
 import type { Verifier } from "../planner/artifact-volume.js";
 import { CapacityLedger } from "../planner/capacity-ledger.js";
 import { cpuFallback } from "../planner/plan.js";
+import { refusedByTrust } from "../planner/trust.js";
 import { RolloutEngine } from "../rollout/engine.js";
 import type { MetricsSource } from "../rollout/metrics-source.js";
 import { type CachedRevision, revisionOwner, slimRevision } from "../rollout/revisions.js";
@@ -115,26 +116,31 @@ export class EdgeModelController {
         // Revisions are written by reconciles and read by them; only someone deleting one is news.
         handlers: { deleted: (cr) => this.#addOwner(revisionOwner(cr)) },
       }),
-      // Every model is judged against every policy (planner/trust.ts): any change requeues them all.
+      // Every model is judged against every policy (planner/trust.ts): any change replans and requeues them all.
       trustPolicies: new Informer<ModelTrustPolicy>({
         ...shared,
         resource: RESOURCES.modelTrustPolicies,
         ...(options.trustPolicySelector ? { labelSelector: options.trustPolicySelector } : {}),
         transform: slimTrustPolicy,
         handlers: {
-          added: () => this.#enqueueAll(),
+          added: () => this.#replanAll(),
           updated: (before, after) => {
-            if (before.metadata.generation !== after.metadata.generation) this.#enqueueAll();
+            if (before.metadata.generation !== after.metadata.generation) this.#replanAll();
           },
-          deleted: () => this.#enqueueAll(),
+          deleted: () => this.#replanAll(),
         },
       }),
     };
     const caches = this.caches;
+    // A model no trust policy admits runs nowhere, so it takes no accelerator from the others.
+    const admitted = (m: EdgeModel) => !refusedByTrust(m, caches.trustPolicies.list());
     this.#ledger = new CapacityLedger(
       {
-        model: (key) => caches.models.get(key),
-        models: () => caches.models.list(),
+        model: (key) => {
+          const m = caches.models.get(key);
+          return m && admitted(m) ? m : undefined;
+        },
+        models: () => caches.models.list().filter(admitted),
         runtimes: () => caches.runtimes.list(),
         nodes: () => caches.nodes.list(),
       },

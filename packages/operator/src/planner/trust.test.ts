@@ -1,6 +1,6 @@
 import { edgeModel, type ModelTrustPolicy, type ModelVariant, variant } from "@edgefleet/api";
 import { describe, expect, it } from "vitest";
-import { globMatches, judgeTrust } from "./trust.js";
+import { globMatches, judgeTrust, refusedByTrust } from "./trust.js";
 
 const pem = (tag: string) => `-----BEGIN PUBLIC KEY-----\n${tag}\n-----END PUBLIC KEY-----\n`;
 
@@ -40,6 +40,12 @@ describe("judgeTrust", () => {
     expect(verdict.enforced && !verdict.allowed && verdict.message).toMatch(
       /no ModelTrustPolicy has a key for namespace "vision", model "detector" \(policies: platform\).*spec\.keys\[\]\.namespaces/,
     );
+  });
+
+  it("tells the capacity ledger which models run nowhere: only those a policy refuses", () => {
+    expect(refusedByTrust(model(), [])).toBe(false);
+    expect(refusedByTrust(model(), [policy("platform")])).toBe(false);
+    expect(refusedByTrust(model(), [policy("platform", { keys: [{ name: "k", publicKey: pem("A"), namespaces: ["audio"] }] })])).toBe(true);
   });
 
   it("matches namespace and model globs", () => {

@@ -57,6 +57,12 @@ export function judgeTrust(model: EdgeModel, policies: readonly ModelTrustPolicy
   };
 }
 
+/** Whether policies exist and none admits the model: then it runs nowhere. */
+export function refusedByTrust(model: EdgeModel, policies: readonly ModelTrustPolicy[]): boolean {
+  const verdict = judgeTrust(model, policies);
+  return verdict.enforced && !verdict.allowed;
+}
+
 function policyName(p: ModelTrustPolicy): string {
   return p.metadata.name ?? "";
 }
