@@ -1,21 +1,10 @@
 import { InferenceSession, Tensor } from "onnxruntime-node";
-import { byOrtType, type Datatype, oipName } from "./datatypes.js";
+import { byOrtType, oipName } from "./datatypes.js";
+import { type LoadedModel, type OutputTensor, type TensorSpec, warmUp } from "./served-model.js";
 
-/** An input or output as the model declares it; -1 marks a dimension the model leaves open. */
-export interface TensorSpec {
-  name: string;
-  datatype: string;
-  shape: number[];
-  /** Set when the runtime can take (input) or return (output) this type. */
-  type: Datatype | undefined;
-}
-
-export interface LoadedModel {
-  name: string;
-  version: string;
+/** A model served by onnxruntime in this process; the session is there for benchmarks. */
+export interface OnnxModel extends LoadedModel {
   session: InferenceSession;
-  inputs: TensorSpec[];
-  outputs: TensorSpec[];
 }
 
 export interface LoadModelOptions {
@@ -36,37 +25,26 @@ function spec(meta: InferenceSession.ValueMetadata, path: string): TensorSpec {
   };
 }
 
-export async function loadModel({ name, version, path, intraOpThreads = 0 }: LoadModelOptions): Promise<LoadedModel> {
+export async function loadModel({ name, version, path, intraOpThreads = 0 }: LoadModelOptions): Promise<OnnxModel> {
   const session = await InferenceSession.create(path, {
     graphOptimizationLevel: "all",
     executionProviders: ["cpu"],
     ...(intraOpThreads > 0 ? { intraOpNumThreads: intraOpThreads } : {}),
   });
-  const model = {
+  const model: OnnxModel = {
     name,
     version,
+    platform: "onnxruntime_onnx",
     session,
     inputs: session.inputMetadata.map((m) => spec(m, path)),
     outputs: session.outputMetadata.map((m) => spec(m, path)),
+    async run(feeds, outputs) {
+      const tensors = Object.fromEntries(Object.entries(feeds).map(([input, t]) => [input, new Tensor(t.type.ort, t.data, t.dims)]));
+      const results = outputs ? await session.run(tensors, [...outputs]) : await session.run(tensors);
+      return results as Record<string, OutputTensor>;
+    },
+    release: () => session.release(),
   };
   await warmUp(model);
   return model;
-}
-
-/** Runs before the model is served: the first runs of a session allocate and pick kernels. */
-const WARM_UP_RUNS = 3;
-
-/**
- * Runs the model on zero inputs (open dimensions as 1) so the first requests it serves are not
- * its slowest: a freshly started canary would otherwise report its cold start as latency. Models
- * with an input type the runtime cannot build are served cold.
- */
-export async function warmUp(model: LoadedModel, runs = WARM_UP_RUNS): Promise<void> {
-  const feeds: Record<string, Tensor> = {};
-  for (const input of model.inputs) {
-    if (!input.type) return;
-    const dims = input.shape.map((d) => (d < 0 ? 1 : d));
-    feeds[input.name] = new Tensor(input.type.ort, input.type.allocate(dims.reduce((a, b) => a * b, 1)), dims);
-  }
-  for (let i = 0; i < runs; i++) await model.session.run(feeds);
 }
