@@ -1,3 +1,4 @@
+import { execFileSync, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildIrArtifact } from "@edgefleet/openvino-runtime";
@@ -5,6 +6,7 @@ import { IMAGE_SIZE, INPUT_NAME, OUTPUT_NAME } from "@edgefleet/test-models";
 import { loadToolchain } from "@edgefleet/tools";
 import { InferenceSession, Tensor } from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "../helpers/kube.js";
 import { call, postJson } from "./oip.js";
 import { type RuntimeProcess, startRuntime, testModels } from "./runtime-process.js";
 
@@ -107,6 +109,22 @@ describe("OpenVINO runtime on IR made by the real OpenVINO tools", () => {
     expect((await infer({ data: [1, 2, 3] })).body.error).toMatch(/^inputs\[0\]\.data: 3 elements, but shape \[2,3,32,32\] needs 6144$/);
     const metrics = await (await fetch(`${runtime.url}/metrics`)).text();
     expect(metrics).toMatch(/result="client_error"\} 3\n/);
+  });
+
+  it("answers 500 naming the cause when its OpenVINO worker dies, and stays up", async () => {
+    const runtime = runtimes[1] as RuntimeProcess;
+    const worker = execFileSync("ps", ["-o", "pid=", "--ppid", String(runtime.child.pid)], { encoding: "utf8" }).trim();
+    process.kill(Number(worker), "SIGKILL");
+    await eventually("the worker gone", async () => (spawnSync("kill", ["-0", worker]).status !== 0 ? true : undefined), 10_000);
+    const answer = await postJson(`${runtime.url}/v2/models/detector/infer`, {
+      inputs: [{ name: INPUT_NAME, shape: SHAPE, datatype: "FP32", data: Array.from(pixels) }],
+    });
+    expect(answer).toEqual({
+      status: 500,
+      body: { error: expect.stringMatching(/^inference failed: the OpenVINO worker exited \(SIGKILL\)/) },
+    });
+    expect((await call(`${runtime.url}/v2/health/live`)).status).toBe(200);
+    expect(await (await fetch(`${runtime.url}/metrics`)).text()).toMatch(/result="error"\} 1\n/);
   });
 
   it("exits with the reason when the artifact is not an IR artifact", async () => {
