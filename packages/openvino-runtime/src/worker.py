@@ -61,6 +61,7 @@ def spec(port):
 
 
 def load(path, threads):
+    import telemetry_off  # noqa: F401 (before openvino)
     import numpy as np
     import openvino as ov
     from ir_artifact import read_ir

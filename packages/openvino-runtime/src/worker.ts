@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { encodeFrame, type Frame, FrameReader } from "./frames.js";
 
 /** The worker's Python files, beside this module; a bundled runtime has them copied beside its bundle. */
-export const WORKER_FILES = ["worker.py", "ir_artifact.py"] as const;
+export const WORKER_FILES = ["worker.py", "ir_artifact.py", "telemetry_off.py"] as const;
 const WORKER = fileURLToPath(new URL("./worker.py", import.meta.url));
 /** How long a closed worker may take to exit before it is killed. */
 const EXIT_GRACE_MS = 5_000;

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { WORKER_FILES } from "@edgefleet/openvino-runtime";
 import { describe, expect, it } from "vitest";
 import { programFor, runtimePrograms } from "./runtime-program.js";
 
@@ -10,7 +11,7 @@ describe("simulated runtime programs", () => {
     const programs = await runtimePrograms(toolchain);
     expect(programs.cpu.args).toEqual([]);
     expect(programs.openvino.args).toEqual(["--python", "/toolchain/venv-python"]);
-    for (const file of ["worker.py", "ir_artifact.py"]) expect(existsSync(join(dirname(programs.openvino.path), file))).toBe(true);
+    for (const file of WORKER_FILES) expect(existsSync(join(dirname(programs.openvino.path), file))).toBe(true);
     // The OpenVINO runtime's process does not load onnxruntime's native library.
     expect(readFileSync(programs.openvino.path, "utf8")).not.toMatch(/from "onnxruntime-node"/);
     expect(readFileSync(programs.cpu.path, "utf8")).toMatch(/from "onnxruntime-node"/);
