@@ -17,6 +17,7 @@ const SHORT_RUNS = {
   operator: ["bench/operator.ts", "--models", "1000"],
   gateway: ["bench/gateway.ts", "--messages", "10000", "--series", "20000", "--scrapes", "5"],
   runtime: ["bench/runtime.ts", "--requests", "500", "--rounds", "5", "--warmup", "100"],
+  openvino: ["bench/openvino.ts", "--requests", "300", "--rounds", "3", "--warmup", "50"],
   spool: ["bench/spool.ts", "--messages", "10000", "--synced", "500"],
   rollout: ["bench/rollout.ts", "--healthy", "1", "--slow", "1"],
 } as const;

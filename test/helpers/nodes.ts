@@ -4,15 +4,22 @@ import type { KubeConfig, V1Node } from "@kubernetes/client-node";
 import { rawRequest } from "../operator/raw-api.js";
 
 /**
- * Adds a kwok node of a suite's own fleet profile: an x86 CPU device labelled with the given
- * hardware class (and any extra labels), so the default fleet stays as other suites expect it.
+ * Adds a kwok node of a suite's own fleet profile: a device of a reference class (an x86 CPU one
+ * unless `device` says which) labelled with the given hardware class (and any extra labels), so
+ * the default fleet stays as other suites expect it.
  * Capacity goes through the status subresource, as kubelet does. Returns the node's name.
  */
 export async function addProfileNode(
   kc: KubeConfig,
-  opts: { profile: string; hardwareClass: string; index: number; labels?: Record<string, string> },
+  opts: {
+    profile: string;
+    hardwareClass: string;
+    index: number;
+    labels?: Record<string, string>;
+    device?: Parameters<typeof classNode>[0];
+  },
 ): Promise<string> {
-  const base = classNode("x86-cpu", opts.index);
+  const base = classNode(opts.device ?? "x86-cpu", opts.index);
   const name = `${opts.profile}-${opts.hardwareClass}-${opts.index}`;
   const node: V1Node = {
     metadata: {

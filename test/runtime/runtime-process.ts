@@ -30,9 +30,9 @@ export interface RuntimeProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts packages/cpu-runtime/src/main.ts and resolves once the model has loaded. */
-export function startRuntime(args: string[]): Promise<RuntimeProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "packages/cpu-runtime/src/main.ts", "--http-address", "127.0.0.1:0", ...args], {
+/** Starts a runtime program (the CPU runtime's unless main is given) and resolves once the model has loaded. */
+export function startRuntime(args: string[], main = "packages/cpu-runtime/src/main.ts"): Promise<RuntimeProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", main, "--http-address", "127.0.0.1:0", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: Record<string, unknown>[] = [];

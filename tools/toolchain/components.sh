@@ -406,7 +406,9 @@ comp_python-tools_version() {
   hash=$(sha256sum "$PYTHON_REQUIREMENTS" | cut -c1-12)
   echo "py$py-$hash"
 }
-comp_python-tools_binaries() { printf '%s\n' "${PYTHON_TOOLS_COMMANDS[@]}"; }
+# venv-python: the venv's interpreter, for edgefleet's own Python programs (the OpenVINO runtime's
+# worker, packages/openvino-runtime), which import the venv's packages.
+comp_python-tools_binaries() { printf '%s\n' "${PYTHON_TOOLS_COMMANDS[@]}" venv-python; }
 # From PATH only this very venv (built in another cache, its commands linked): its directory is
 # named by the key, and only a venv of these pins holds exactly these versions.
 comp_python-tools_on_path() {
@@ -435,4 +437,7 @@ comp_python-tools_build() {
       'venv=$(dirname "$(readlink -f "$0")")/venv' "exec \"\$venv/bin/python\" \"\$venv/bin/$cmd\" \"\$@\"" >"$scratch/out/$cmd"
     chmod +x "$scratch/out/$cmd"
   done
+  printf '%s\n' '#!/bin/sh' "# The interpreter of the edgefleet Python tools venv (tools/toolchain/components.sh)." \
+    'exec "$(dirname "$(readlink -f "$0")")/venv/bin/python" "$@"' >"$scratch/out/venv-python"
+  chmod +x "$scratch/out/venv-python"
 }

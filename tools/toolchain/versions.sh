@@ -67,5 +67,7 @@ COSIGN_VERSION=v3.1.3
 
 # Python tools, in one venv built from tools/toolchain/python-requirements.txt (exact versions from
 # PyPI; the file's hash is the cache key). The venv's commands the toolchain links, one wrapper
-# each: model_signing (OpenSSF model signing) for the artifact signature tests.
-PYTHON_TOOLS_COMMANDS=(model_signing)
+# each: model_signing (OpenSSF model signing) for the artifact signature tests; ovc (OpenVINO's
+# model converter) to make OpenVINO IR. Besides them the toolchain links venv-python, the venv's
+# interpreter, which the OpenVINO runtime's worker and IR builder run on.
+PYTHON_TOOLS_COMMANDS=(model_signing ovc)

@@ -5,13 +5,16 @@ import type { Tensor } from "onnxruntime-node";
  * element type and how a JSON number becomes an element. Other tensor types are listed in model
  * metadata by their onnxruntime name, and requests for them are refused.
  */
+/** A tensor's elements, in the typed array its datatype allocates. */
+export type TypedData = Float32Array | Float64Array | Int32Array | BigInt64Array;
+
 export interface Datatype {
   oip: string;
   ort: Tensor.Type;
   /** Bytes per element in the binary tensor data extension (little-endian, as onnxruntime's hosts are). */
   size: number;
   /** A typed array of n elements for the input's data. */
-  allocate(n: number): Float32Array | Float64Array | Int32Array | BigInt64Array;
+  allocate(n: number): TypedData;
   /** The element for a JSON value, or undefined when the value cannot be one. */
   element(value: unknown): number | bigint | undefined;
   /** Output data as JSON-ready numbers. */
@@ -37,6 +40,7 @@ export const DATATYPES: readonly Datatype[] = [
 ];
 
 export const byOrtType = new Map(DATATYPES.map((d) => [d.ort, d]));
+export const byOipName = new Map(DATATYPES.map((d) => [d.oip, d]));
 export const SUPPORTED = DATATYPES.map((d) => d.oip).join(", ");
 
 /** The OIP name of an onnxruntime element type; unsupported ones keep onnxruntime's name, upper-cased. */

@@ -19,4 +19,14 @@ describe("stopwatch", () => {
     while (cpu() - start < 20) x += Math.sqrt(x + 1);
     expect(x).toBeGreaterThan(0);
   });
+
+  it("on the process's CPU clock, adds the CPU time a worker process reports; wall time ignores it", () => {
+    let worker = 0;
+    const cpu = stopwatch("process-cpu", () => worker);
+    const wall = stopwatch("wall", () => worker);
+    const [cpuStart, wallStart] = [cpu(), wall()];
+    worker = 5_000;
+    expect(cpu() - cpuStart).toBeGreaterThanOrEqual(5_000);
+    expect(wall() - wallStart).toBeLessThan(5_000);
+  });
 });

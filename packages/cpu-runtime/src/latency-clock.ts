@@ -9,12 +9,13 @@ export type Stopwatch = () => number;
  * Wall time is what a device measures. A simulated fleet runs many runtimes on a machine's few
  * cores, where wall time adds every other device's work to each one's latency; the process's own
  * CPU time (all its threads: onnxruntime's and the event loop's) is what that device would
- * measure with one core to itself, and it does not move when a neighbour gets slower.
+ * measure with one core to itself, and it does not move when a neighbour gets slower. An engine
+ * running in a worker process reports its CPU time there (elsewhereMs), which is added.
  */
-export function stopwatch(clock: LatencyClock): Stopwatch {
+export function stopwatch(clock: LatencyClock, elsewhereMs: () => number = () => 0): Stopwatch {
   if (clock === "wall") return () => performance.now();
   return () => {
     const { user, system } = process.cpuUsage();
-    return (user + system) / 1000;
+    return (user + system) / 1000 + elsewhereMs();
   };
 }

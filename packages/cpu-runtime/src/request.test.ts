@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { byOrtType } from "./datatypes.js";
 import { ProtocolError } from "./errors.js";
-import type { LoadedModel } from "./model.js";
 import { DEFAULT_MAX_BATCH, defaultMaxInputBytes, inferRequestParser, MIN_MAX_INPUT_BYTES } from "./request.js";
+import type { LoadedModel } from "./served-model.js";
 
 const fp32 = (name: string, shape: number[]) => ({ name, datatype: "FP32", shape, type: byOrtType.get("float32") });
 const model = {

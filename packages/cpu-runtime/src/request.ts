@@ -1,18 +1,15 @@
-import { Tensor } from "onnxruntime-node";
-import type { Datatype } from "./datatypes.js";
+import type { Datatype, TypedData } from "./datatypes.js";
 import { SUPPORTED } from "./datatypes.js";
 import { ProtocolError } from "./errors.js";
-import type { LoadedModel, TensorSpec } from "./model.js";
+import type { InputTensor, LoadedModel, TensorSpec } from "./served-model.js";
 
-/** An OIP v2 infer request, checked against the model and turned into onnxruntime feeds. */
+/** An OIP v2 infer request, checked against the model and turned into the model's input tensors. */
 export interface InferRequest {
   id: string | undefined;
-  feeds: Record<string, Tensor>;
+  feeds: Record<string, InputTensor>;
   /** Outputs the client asked for, or undefined for all of them. */
   outputs: string[] | undefined;
 }
-
-type TypedData = ReturnType<Datatype["allocate"]>;
 
 /**
  * The request body and, with the binary tensor data extension, where the next input's bytes start;
@@ -96,7 +93,13 @@ function jsonData(value: unknown, type: Datatype, expected: number, shape: numbe
   return data;
 }
 
-function tensor(input: unknown, index: number, model: LoadedModel, inputs: ReadonlyMap<string, TensorSpec>, body: Body): [string, Tensor] {
+function tensor(
+  input: unknown,
+  index: number,
+  model: LoadedModel,
+  inputs: ReadonlyMap<string, TensorSpec>,
+  body: Body,
+): [string, InputTensor] {
   const field = `inputs[${index}]`;
   if (!isObject(input)) throw bad(`${field}: must be an object with name, shape, datatype and data`);
   const spec = typeof input.name === "string" ? inputs.get(input.name) : undefined;
@@ -123,7 +126,7 @@ function tensor(input: unknown, index: number, model: LoadedModel, inputs: Reado
     binarySize === undefined
       ? jsonData(input.data, spec.type, expected, shape, field)
       : binaryData(binarySize, body, spec.type, expected, field);
-  return [spec.name, new Tensor(spec.type.ort, data, shape)];
+  return [spec.name, { type: spec.type, data, dims: shape }];
 }
 
 function requestedOutputs(value: unknown, outputs: readonly TensorSpec[]): string[] | undefined {
@@ -170,7 +173,7 @@ export function inferRequestParser(
     if (!isObject(request)) throw bad("request body must be a JSON object with an inputs array");
     if (request.id !== undefined && typeof request.id !== "string") throw bad(`id: must be a string, got ${JSON.stringify(request.id)}`);
     if (!Array.isArray(request.inputs) || request.inputs.length === 0) throw bad("inputs: must be a non-empty array of input tensors");
-    const feeds: Record<string, Tensor> = {};
+    const feeds: Record<string, InputTensor> = {};
     request.inputs.forEach((input: unknown, i) => {
       const [name, t] = tensor(input, i, model, inputs, body);
       if (feeds[name]) throw bad(`inputs[${i}].name: input "${name}" is given twice`);

@@ -2,16 +2,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { Logger } from "@edgefleet/kit";
 import { listen } from "@edgefleet/kit";
-import type { InferenceSession } from "onnxruntime-node";
 import type { Registry } from "prom-client";
 // Imported, not read at run time: the bundled image (deploy/docker/cpu-runtime.Dockerfile) has no package.json.
 import runtimePackage from "../package.json" with { type: "json" };
 import { ProtocolError } from "./errors.js";
 import { type LatencyClock, type Stopwatch, stopwatch } from "./latency-clock.js";
 import { type InferenceMetrics, inferenceMetrics } from "./metrics.js";
-import type { LoadedModel, TensorSpec } from "./model.js";
 import { defaultMaxInputBytes, type InferRequest, inferRequestParser } from "./request.js";
 import { type Route, route } from "./routes.js";
+import type { LoadedModel, OutputTensor, TensorSpec } from "./served-model.js";
 
 export const SERVER_NAME = "edgefleet-cpu-runtime";
 const SERVER_VERSION: string = runtimePackage.version;
@@ -21,6 +20,8 @@ const CLOSE_GRACE_MS = 2_000;
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 export interface RuntimeServerOptions {
+  /** The server's name and version in /v2; edgefleet's CPU runtime unless set. */
+  server?: { name: string; version: string };
   /** The model this runtime serves; known before it loads, so requests for it get 503 rather than 404. */
   name: string;
   version: string;
@@ -79,20 +80,22 @@ function tensorMetadata(specs: readonly TensorSpec[]) {
   return specs.map(({ name, datatype, shape }) => ({ name, datatype, shape }));
 }
 
-/** An Open Inference Protocol v2 REST server for one ONNX model, plus its Prometheus /metrics. */
+/** An Open Inference Protocol v2 REST server for one model, plus its Prometheus /metrics. */
 export class RuntimeServer {
   readonly server: Server;
   private serving: Serving | undefined;
   private readonly metrics: InferenceMetrics;
   private readonly maxBodyBytes: number;
   private readonly modelReady: string;
+  private readonly serverMetadata: string;
   private readonly elapsed: Stopwatch;
 
   constructor(private readonly options: RuntimeServerOptions) {
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-    this.elapsed = stopwatch(options.latencyClock ?? "wall");
+    this.elapsed = stopwatch(options.latencyClock ?? "wall", () => this.serving?.model.cpuElsewhereMs?.() ?? 0);
     this.metrics = inferenceMetrics(options.registry, options);
     this.modelReady = JSON.stringify({ name: options.name, ready: true });
+    this.serverMetadata = JSON.stringify({ ...(options.server ?? { name: SERVER_NAME, version: SERVER_VERSION }), extensions: [] });
     this.server = createServer((req, res) => this.handle(req, res));
     // Longer than any probe interval, so a client never reuses a connection the runtime is closing.
     this.server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
@@ -103,7 +106,7 @@ export class RuntimeServer {
     const metadata = JSON.stringify({
       name: model.name,
       versions: [model.version],
-      platform: "onnxruntime_onnx",
+      platform: model.platform,
       inputs: tensorMetadata(model.inputs),
       outputs: tensorMetadata(model.outputs),
     });
@@ -139,11 +142,11 @@ export class RuntimeServer {
     });
   }
 
-  /** Frees the model's onnxruntime session; model routes answer 503 afterwards. */
+  /** Frees the model's engine; model routes answer 503 afterwards. */
   async release(): Promise<void> {
     const serving = this.serving;
     this.serving = undefined;
-    await serving?.model.session.release();
+    await serving?.model.release();
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
@@ -162,7 +165,7 @@ export class RuntimeServer {
         send(res, this.serving ? 200 : 503, JSON.stringify({ ready: this.serving !== undefined }));
         return;
       case "server":
-        send(res, 200, JSON.stringify({ name: SERVER_NAME, version: SERVER_VERSION, extensions: [] }));
+        send(res, 200, this.serverMetadata);
         return;
       case "metrics":
         this.options.registry.metrics().then(
@@ -227,9 +230,7 @@ export class RuntimeServer {
     try {
       const jsonLength = req.headers["inference-header-content-length"];
       const request = serving.parse(await readBody(req, this.maxBodyBytes), typeof jsonLength === "string" ? jsonLength : undefined);
-      const results = request.outputs
-        ? await serving.model.session.run(request.feeds, request.outputs)
-        : await serving.model.session.run(request.feeds);
+      const results = await serving.model.run(request.feeds, request.outputs);
       send(res, 200, this.encode(serving, request, results));
       this.metrics.success((this.elapsed() - start) / 1000);
     } catch (err) {
@@ -244,7 +245,7 @@ export class RuntimeServer {
     }
   }
 
-  private encode(serving: Serving, request: InferRequest, results: InferenceSession.ReturnType): string {
+  private encode(serving: Serving, request: InferRequest, results: Record<string, OutputTensor>): string {
     const outputs = Object.entries(results).map(([name, tensor]) => {
       const spec = serving.outputs.get(name);
       if (!spec?.type) throw new Error(`output "${name}" is ${spec?.datatype ?? "unknown"}, which this runtime cannot return`);

@@ -10,7 +10,7 @@ import { command, optionsOrExitCode } from "@edgefleet/kit";
 import { isNotFound, KubeClient, loadCredentials } from "@edgefleet/kube";
 import { buildModels } from "@edgefleet/test-models";
 import { DEFAULT_CLUSTER, kubeconfigPath, stateDir } from "../cluster/paths.js";
-import { sampleModel } from "../platform/edgemodel.js";
+import { openvinoInt8Build, sampleModel } from "../platform/edgemodel.js";
 import { DEFAULT_PORTS, type LocalPlatform, startLocalPlatform } from "../platform/local.js";
 import { LOCAL_HOST } from "../platform/pki.js";
 import { PUBLIC_KEY_REF, type PublishedArtifact, publishArtifact, signingKey } from "../platform/registry.js";
@@ -24,6 +24,12 @@ const STEPS = 6;
 const NAMESPACE = "edgefleet-demo";
 const MODEL = "detector";
 const VERSIONS = { first: "2026.11.1", good: "2026.11.2", slow: "2026.11.3" } as const;
+
+/** A version's published builds: ONNX, and the OpenVINO IR of the same model. */
+interface Builds {
+  artifact: PublishedArtifact;
+  openvinoArtifact: PublishedArtifact;
+}
 
 const CLI = command({
   usage: "tools/edgefleet demo [--once]",
@@ -198,8 +204,18 @@ async function main(): Promise<void> {
     const [good, slow] = buildModels();
     if (!good || !slow) throw new Error("the model generator lost a model");
     const baseUrl = `https://${LOCAL_HOST}:${platform.ports.artifacts}`;
-    const publish = (version: string, bytes: Uint8Array): PublishedArtifact =>
-      publishArtifact({ dir: platform.registryDir, baseUrl, model: MODEL, version, bytes, privateKeyPem: key.privateKeyPem });
+    // Each build as ONNX and as the int8 OpenVINO IR the intel-nuc devices run (real OpenVINO tools).
+    const builds = {
+      good: { onnx: good.bytes, ir: await openvinoInt8Build(good.bytes) },
+      slow: { onnx: slow.bytes, ir: await openvinoInt8Build(slow.bytes) },
+    };
+    const publish = (version: string, build: { onnx: Uint8Array; ir: Uint8Array }): Builds => {
+      const signed = { dir: platform.registryDir, baseUrl, model: MODEL, version, privateKeyPem: key.privateKeyPem };
+      return {
+        artifact: publishArtifact({ ...signed, bytes: build.onnx }),
+        openvinoArtifact: publishArtifact({ ...signed, bytes: build.ir, file: `${MODEL}-${version}-openvino-int8.tar` }),
+      };
+    };
     await client.request({
       method: "PATCH",
       path: `/api/v1/namespaces/${NAMESPACE}?fieldManager=edgefleet-demo&force=true`,
@@ -217,12 +233,12 @@ async function main(): Promise<void> {
       },
       contentType: "application/apply-patch+yaml",
     });
-    const model = (version: string, artifact: PublishedArtifact) =>
+    const model = (version: string, builds: Builds) =>
       sampleModel({
         namespace: NAMESPACE,
         name: MODEL,
         version,
-        artifact,
+        ...builds,
         slo: { p95LatencySeconds: 0.25 },
         rollout: {
           steps: [1, 10, 100],
@@ -233,7 +249,7 @@ async function main(): Promise<void> {
 
     step(4, `${MODEL} ${VERSIONS.first}: signed, verified and served on every device`);
     await demo.reset();
-    await demo.apply(model(VERSIONS.first, publish(VERSIONS.first, good.bytes)));
+    await demo.apply(model(VERSIONS.first, publish(VERSIONS.first, builds.good)));
     const nodes = await demo.servedEverywhere(VERSIONS.first);
     say(placementTable([summarize(await demo.model())]));
     say(
@@ -241,13 +257,13 @@ async function main(): Promise<void> {
     );
 
     step(5, `${VERSIONS.good} (a good build): staged rollout, gated on the devices' latency`);
-    await demo.apply(model(VERSIONS.good, publish(VERSIONS.good, good.bytes)));
+    await demo.apply(model(VERSIONS.good, publish(VERSIONS.good, builds.good)));
     const promoted = await demo.follow(VERSIONS.good);
     say(`  => ${promoted.status?.rollout?.phase}: ${promoted.status?.rollout?.reason}`);
 
     step(6, `${VERSIONS.slow} (a slower build): rolled back automatically`);
     const started = Date.now();
-    await demo.apply(model(VERSIONS.slow, publish(VERSIONS.slow, slow.bytes)));
+    await demo.apply(model(VERSIONS.slow, publish(VERSIONS.slow, builds.slow)));
     const rolledBack = await demo.follow(VERSIONS.slow);
     say(
       `  => ${rolledBack.status?.rollout?.phase} after ${((Date.now() - started) / 1000).toFixed(0)}s: ${rolledBack.status?.rollout?.reason}`,

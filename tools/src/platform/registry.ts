@@ -35,6 +35,8 @@ export interface PublishOptions {
   readonly version: string;
   readonly bytes: Uint8Array;
   readonly privateKeyPem: string;
+  /** The file's name in the registry (default MODEL-VERSION.onnx), for builds in other formats. */
+  readonly file?: string;
 }
 
 /**
@@ -42,7 +44,7 @@ export interface PublishOptions {
  * way a model team's CI would publish a release; returns the variant's artifact field.
  */
 export function publishArtifact(options: PublishOptions): PublishedArtifact {
-  const file = `${options.model}-${options.version}.onnx`;
+  const file = options.file ?? `${options.model}-${options.version}.onnx`;
   const path = join(options.dir, file);
   writeFileSync(path, options.bytes);
   const signed = signFile({ file: path, model: options.model, version: options.version, privateKeyPem: options.privateKeyPem });

@@ -9,7 +9,7 @@ import { Informer, type InformerMetrics, RESOURCES } from "@edgefleet/kube";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import { LABELS as FLEET_LABELS } from "../fleet/nodes.js";
 import { NodeSimulation, type PublicKeyResolver } from "./node-sim.js";
-import { runtimeProgram } from "./runtime-program.js";
+import { type RuntimePrograms, runtimePrograms } from "./runtime-program.js";
 
 /** The inventory a device would detect, from the labels the fleet profile gave its node. */
 export function hardwareOf(labels: Readonly<Record<string, string>>): Pick<AgentOptions, "arch" | "accelerators"> {
@@ -59,7 +59,7 @@ export class FleetSimulation {
   private pass: Promise<void> = Promise.resolve();
   private stopped = false;
   private readonly clock: Clock;
-  private program = "";
+  private programs: RuntimePrograms | undefined;
 
   constructor(private readonly options: FleetSimulationOptions) {
     this.clock = options.clock ?? systemClock;
@@ -80,7 +80,7 @@ export class FleetSimulation {
   }
 
   async start(): Promise<void> {
-    this.program = await runtimeProgram();
+    this.programs = await runtimePrograms();
     this.nodes.start();
     this.pods.start();
     await Promise.all([this.nodes.synced(), this.pods.synced()]);
@@ -154,10 +154,16 @@ export class FleetSimulation {
       fetchers: this.options.fetchers,
       publicKey: this.publicKey,
       probeIntervalMs: this.options.probeIntervalMs,
-      runtimeProgram: this.program,
+      runtimePrograms: this.started(),
       clock: this.clock,
       log,
     });
+  }
+
+  /** The runtime programs, which start() bundles before any node is simulated. */
+  private started(): RuntimePrograms {
+    if (!this.programs) throw new Error("FleetSimulation: nodes are simulated only after start()");
+    return this.programs;
   }
 
   private readonly publicKey: PublicKeyResolver = async (namespace, ref) => {

@@ -1,4 +1,4 @@
-// The fleet simulator: a real edge agent and real CPU runtimes for every node of the local cluster.
+// The fleet simulator: a real edge agent and real runtimes (CPU, OpenVINO) for every node of the local cluster.
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { command, jsonLogger, type Level, LOG_LEVEL_FLAG, listen, optionsOrExitCode, type Parsed, probeServer } from "@edgefleet/kit";
@@ -14,9 +14,11 @@ const CLI = command({
 for every fleet node, the edge agent (simulated power and thermal sensors, a durable spool,
 MQTT to the broker); for every runtime pod the operator schedules on a node, the verified
 artifact install into that node's cache and the CPU runtime serving the file, probed by the
-agent so the inference latency in telemetry is measured, not made up. Accelerator variants
-(TensorRT, TFLite, OpenVINO) are served by the CPU runtime too: the simulator has no such
-hardware, so their artifacts must be ONNX files. Runs until SIGINT/SIGTERM.`,
+agent so the inference latency in telemetry is measured, not made up. OpenVINO variants (the
+catalog's openvino runtime, e.g. on intel-nuc nodes) are served by edgefleet's OpenVINO runtime,
+the real OpenVINO runtime on this CPU, from IR artifacts (a tar of model.xml and model.bin);
+TensorRT and TFLite variants by the CPU runtime: the simulator has no such hardware, so their
+artifacts must be ONNX files. Needs the toolchain's venv-python. Runs until SIGINT/SIGTERM.`,
   flags: {
     kubeconfig: { type: "string", arg: "FILE", defaultText: "the local cluster's kubeconfig", help: "the cluster" },
     "broker-url": {

@@ -3,6 +3,7 @@ import type { AgentOptions, FetcherOptions, InferenceTarget, RuntimeWorkload } f
 import { ArtifactCache, FailureReporter, Installer, LatencyProber, type RunningAgent, startAgent } from "@edgefleet/edge-agent";
 import { type Clock, type Logger, systemClock } from "@edgefleet/kit";
 import { type RuntimeInstance, startRuntimeInstance } from "./runtime-instance.js";
+import { programFor, type RuntimePrograms } from "./runtime-program.js";
 
 /** Reads the PEM public key a signed variant references (a Secret in the model's namespace). */
 export type PublicKeyResolver = (namespace: string, ref: { name: string; key: string }) => Promise<string>;
@@ -15,8 +16,8 @@ export interface NodeSimulationOptions {
   readonly fetchers: FetcherOptions;
   readonly publicKey: PublicKeyResolver;
   readonly probeIntervalMs: number;
-  /** The bundled CPU runtime each of the node's model versions runs in (runtimeProgram()). */
-  readonly runtimeProgram: string;
+  /** The bundled runtimes the node's model versions run in, by the EdgeRuntime serving each (runtimePrograms()). */
+  readonly runtimePrograms: RuntimePrograms;
   /** The node's agent, prober and artifact cache run on it. */
   readonly clock?: Clock;
   readonly log: Logger;
@@ -26,8 +27,8 @@ const modelKey = (w: { namespace: string; model: string }) => `${w.namespace}/${
 
 /**
  * One simulated edge node: the real edge agent (simulated sensors), the real artifact installer
- * with the node's own verified cache, and for each model the node is asked to run, the real CPU
- * runtime serving the verified file. Like a device, a node serves one version per model and keeps
+ * with the node's own verified cache, and for each model the node is asked to run, a real runtime
+ * serving the verified file: the OpenVINO runtime for OpenVINO IR, the CPU runtime otherwise. Like a device, a node serves one version per model and keeps
  * it when a new version's artifact is refused.
  */
 export class NodeSimulation {
@@ -175,7 +176,7 @@ export class NodeSimulation {
       version: active.version,
       sha256: active.sha256,
       path: active.path,
-      program: this.options.runtimeProgram,
+      program: programFor(this.options.runtimePrograms, w.runtime),
       logFile: join(this.options.dir, `runtime-${w.namespace}-${w.model}.log`),
       log: this.options.log,
     });

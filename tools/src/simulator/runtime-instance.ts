@@ -1,8 +1,9 @@
 import type { Logger } from "@edgefleet/kit";
 import { freePort } from "../services/ports.js";
 import { Service } from "../services/service.js";
+import type { RuntimeProgram } from "./runtime-program.js";
 
-/** One model version served by the real CPU runtime, in a process of its own, on a simulated node. */
+/** One model version served by a real runtime (CPU or OpenVINO), in a process of its own, on a simulated node. */
 export interface RuntimeInstance {
   readonly version: string;
   readonly sha256: string;
@@ -18,8 +19,8 @@ export interface RuntimeInstanceOptions {
   readonly sha256: string;
   /** The verified file in the node's artifact cache. */
   readonly path: string;
-  /** The bundled runtime (runtimeProgram()). */
-  readonly program: string;
+  /** The bundled runtime that serves the artifact's format (programFor()). */
+  readonly program: RuntimeProgram;
   /** The process's output is appended here. */
   readonly logFile: string;
   readonly log: Logger;
@@ -29,11 +30,12 @@ export interface RuntimeInstanceOptions {
 const START_ATTEMPTS = 3;
 
 /**
- * Starts the CPU runtime as its own process, serving the artifact on a local port, the way a
+ * Starts the runtime as its own process, serving the artifact on a local port, the way a
  * device runs it: one device's runtime crashing, collecting garbage or running a slow build does
  * not stall another's event loop. One intra-op thread, and latency on the process's CPU clock:
  * the fleet shares the machine's cores, and each device reports what it would measure with one
- * core to itself (packages/cpu-runtime/src/latency-clock.ts).
+ * core to itself (packages/cpu-runtime/src/latency-clock.ts; the OpenVINO runtime adds its
+ * worker's CPU time).
  */
 export async function startRuntimeInstance(options: RuntimeInstanceOptions): Promise<RuntimeInstance> {
   // OIP v2 names the model without its namespace: one runtime serves one model of one namespace.
@@ -46,7 +48,8 @@ export async function startRuntimeInstance(options: RuntimeInstanceOptions): Pro
       // sets the parent-death signal, then runs node): a killed simulator leaves no runtime behind.
       command: "setpriv",
       args: [
-        ["--pdeathsig", "TERM", "--", process.execPath, options.program],
+        ["--pdeathsig", "TERM", "--", process.execPath, options.program.path],
+        options.program.args,
         ["--model-name", name],
         ["--model-version", options.version],
         ["--model-path", options.path],

@@ -1,23 +1,51 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { WORKER_FILES } from "@edgefleet/openvino-runtime";
 import { build } from "esbuild";
+import { loadToolchain, type Toolchain } from "../cluster/toolchain.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
-const ENTRY = join(ROOT, "packages/cpu-runtime/src/main.ts");
 /** Inside the workspace, so the bundle resolves onnxruntime-node from its node_modules. */
 const CACHE = join(ROOT, "node_modules/.cache/edgefleet");
+const OPENVINO_SOURCES = join(ROOT, "packages/openvino-runtime/src");
+
+/** A runtime program a simulated device starts: the bundle, and the flags it needs besides the runtime's. */
+export interface RuntimeProgram {
+  readonly path: string;
+  readonly args: readonly string[];
+}
+
+/** The programs a simulated fleet serves models with. */
+export interface RuntimePrograms {
+  /** edgefleet's CPU runtime (onnxruntime), for every variant but OpenVINO's. */
+  readonly cpu: RuntimeProgram;
+  /** edgefleet's OpenVINO runtime (the real OpenVINO runtime on the toolchain's venv-python), for OpenVINO IR. */
+  readonly openvino: RuntimeProgram;
+}
+
+/** The catalog's EdgeRuntime for OpenVINO IR (packages/api/src/catalog/default-runtimes.ts). */
+const OPENVINO_RUNTIME = "openvino";
 
 /**
- * The CPU runtime bundled into one file, as its image bundles it (deploy/docker/cpu-runtime.Dockerfile):
- * a simulated fleet starts a runtime process per device and version, and a bundle starts in a
- * fraction of the time and memory that compiling the sources with tsx takes. Written once per
- * content, atomically, so simulators running side by side share it.
+ * The program serving a workload of the given EdgeRuntime. OpenVINO variants run their IR on the
+ * real OpenVINO runtime; the simulator has no GPU or Edge TPU, so TensorRT and TFLite variants are
+ * served by the CPU runtime and their artifacts must be ONNX files.
  */
-export async function runtimeProgram(): Promise<string> {
+export function programFor(programs: RuntimePrograms, runtime: string): RuntimeProgram {
+  return runtime === OPENVINO_RUNTIME ? programs.openvino : programs.cpu;
+}
+
+/**
+ * Bundles entry into one file, as the runtime images bundle theirs (deploy/docker/): a simulated
+ * fleet starts a runtime process per device and version, and a bundle starts in a fraction of the
+ * time and memory that compiling the sources with tsx takes. Written once per content (the bundle
+ * and the files that go beside it), atomically, so simulators running side by side share it.
+ */
+async function bundle(name: string, entry: string, besides: readonly string[] = []): Promise<string> {
   const result = await build({
-    entryPoints: [ENTRY],
+    entryPoints: [entry],
     bundle: true,
     platform: "node",
     target: "node20",
@@ -29,13 +57,38 @@ export async function runtimeProgram(): Promise<string> {
     logLevel: "silent",
   });
   const code = result.outputFiles[0]?.contents;
-  if (!code) throw new Error(`esbuild wrote nothing for ${ENTRY}`);
-  const file = join(CACHE, `cpu-runtime-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`);
-  if (!existsSync(file)) {
-    mkdirSync(CACHE, { recursive: true });
-    const partial = `${file}.${process.pid}.tmp`;
-    writeFileSync(partial, code);
-    renameSync(partial, file);
+  if (!code) throw new Error(`esbuild wrote nothing for ${entry}`);
+  const files = besides.map((file) => ({ name: file.slice(file.lastIndexOf("/") + 1), bytes: readFileSync(file) }));
+  const hash = createHash("sha256").update(code);
+  for (const f of files) hash.update(f.name).update(f.bytes);
+  const dir = join(CACHE, `${name}-${hash.digest("hex").slice(0, 16)}`);
+  const main = join(dir, "main.mjs");
+  if (!existsSync(main)) {
+    const partial = `${dir}.${process.pid}.tmp`;
+    mkdirSync(partial, { recursive: true });
+    for (const f of files) writeFileSync(join(partial, f.name), f.bytes);
+    writeFileSync(join(partial, "main.mjs"), code);
+    try {
+      renameSync(partial, dir);
+    } catch (err) {
+      // Another simulator wrote the same content first.
+      rmSync(partial, { recursive: true, force: true });
+      if (!existsSync(main)) throw err;
+    }
   }
-  return file;
+  return main;
+}
+
+/** Both runtime programs, bundled; the OpenVINO one with its worker beside it and the toolchain's venv-python. */
+export async function runtimePrograms(toolchain: Toolchain = loadToolchain()): Promise<RuntimePrograms> {
+  const python = toolchain.bin("venv-python");
+  const [cpu, openvino] = await Promise.all([
+    bundle("cpu-runtime", join(ROOT, "packages/cpu-runtime/src/main.ts")),
+    bundle(
+      "openvino-runtime",
+      join(OPENVINO_SOURCES, "main.ts"),
+      WORKER_FILES.map((f) => join(OPENVINO_SOURCES, f)),
+    ),
+  ]);
+  return { cpu: { path: cpu, args: [] }, openvino: { path: openvino, args: ["--python", python] } };
 }

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { useTempDirs } from "@edgefleet/kit";
 import { buildModels } from "@edgefleet/test-models";
 import { describe, expect, it } from "vitest";
-import { loadModel, warmUp } from "./model.js";
+import { loadModel } from "./onnx-model.js";
+import { warmUp } from "./served-model.js";
 
 const tempDir = useTempDirs("runtime-model");
 

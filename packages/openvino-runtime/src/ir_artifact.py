@@ -1,0 +1,42 @@
+"""An OpenVINO IR as one artifact file: an uncompressed tar of exactly model.xml and model.bin.
+
+The edge agent verifies one file by its digest; the runtime reads the two members from that file
+in memory, so nothing is unpacked and the verified file is never written. Shared by the worker
+(which reads it) and the IR builder (which writes it).
+"""
+
+import io
+import tarfile
+
+XML = "model.xml"
+BIN = "model.bin"
+
+
+def read_ir(path):
+    """Returns (xml bytes, bin bytes) of the IR artifact at path; raises ValueError naming the fix."""
+    try:
+        archive = tarfile.open(path, "r:")
+    except (OSError, tarfile.TarError) as err:
+        raise ValueError(f"{path}: not an OpenVINO IR artifact (an uncompressed tar of {XML} and {BIN}): {err}") from err
+    with archive:
+        members = {m.name: m for m in archive.getmembers()}
+        if set(members) != {XML, BIN}:
+            raise ValueError(f"{path}: the IR artifact must hold exactly {XML} and {BIN}, it holds {sorted(members)}")
+        parts = []
+        for name in (XML, BIN):
+            member = members[name]
+            if not member.isfile():
+                raise ValueError(f"{path}: {name} must be a regular file in the tar")
+            parts.append(archive.extractfile(member).read())
+    return parts[0], parts[1]
+
+
+def write_ir(path, xml, weights):
+    """Writes the IR artifact: both members with fixed metadata, so equal IR gives equal bytes (one digest)."""
+    with tarfile.open(path, "w:", format=tarfile.PAX_FORMAT) as archive:
+        for name, data in ((XML, xml), (BIN, weights)):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mode = 0o444
+            info.mtime = 0
+            archive.addfile(info, io.BytesIO(data))
