@@ -18,12 +18,15 @@ import { servedEverywhere } from "../platform/serving.js";
 import { followRollout, type LatencyByVersion, modelLatency } from "./progress.js";
 import { REAL_NODE_STEPS, realNodeDemo } from "./real-node.js";
 import { placementTable, summarize } from "./summary.js";
+import { resetTrust, TRUST_POLICY, trustStep } from "./trust.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
-const STEPS = 6;
+const STEPS = 7;
 const NAMESPACE = "edgefleet-demo";
 const MODEL = "detector";
 const VERSIONS = { first: "2026.11.1", good: "2026.11.2", slow: "2026.11.3" } as const;
+/** The trust step's model from a source the policy does not list. */
+const STRANGER = "detector-elsewhere";
 
 /** A version's published builds: ONNX, and the OpenVINO IR of the same model. */
 interface Builds {
@@ -43,6 +46,7 @@ const CLI = command({
   4. the sample model ${MODEL} ${VERSIONS.first} placed on every node
   5. ${VERSIONS.good}, a good build, rolled out 1% -> 10% -> 100% of each class and promoted
   6. ${VERSIONS.slow}, a slower build, rolled back automatically on measured latency
+  7. platform trust: a ModelTrustPolicy keeps ${MODEL} and refuses a model from another source
 Then it keeps everything running until Ctrl-C, which stops all it started.`,
   flags: {
     once: { type: "switch", help: "stop everything and exit after the last step" },
@@ -248,6 +252,7 @@ async function main(): Promise<void> {
       });
 
     step(4, `${MODEL} ${VERSIONS.first}: signed, verified and served on every device`);
+    await resetTrust(client, NAMESPACE, STRANGER);
     await demo.reset();
     await demo.apply(model(VERSIONS.first, publish(VERSIONS.first, builds.good)));
     const nodes = await demo.servedEverywhere(VERSIONS.first);
@@ -271,11 +276,33 @@ async function main(): Promise<void> {
     await demo.servedEverywhere(rolledBack.status?.currentVersion ?? VERSIONS.good);
     say(`  every device is back on ${rolledBack.status?.currentVersion}`);
 
+    step(7, "platform trust: the platform team's ModelTrustPolicy decides which keys and sources count");
+    const current = rolledBack.status?.currentVersion ?? VERSIONS.good;
+    const strangerBuilds = publish(VERSIONS.good, builds.good);
+    const elsewhere = (a: PublishedArtifact) => ({ ...a, uri: a.uri.replace(baseUrl, "https://models.elsewhere.example") });
+    await trustStep({
+      client,
+      namespace: NAMESPACE,
+      model: MODEL,
+      publicKeyPem: key.publicKeyPem,
+      source: `${baseUrl}/`,
+      stranger: sampleModel({
+        namespace: NAMESPACE,
+        name: STRANGER,
+        version: VERSIONS.good,
+        artifact: elsewhere(strangerBuilds.artifact),
+        openvinoArtifact: elsewhere(strangerBuilds.openvinoArtifact),
+      }),
+      servedAgain: () => demo.servedEverywhere(current),
+      say,
+    });
+
     say(`
 Where to look:
   export KUBECONFIG=${kubeconfig}
   kubectl get edgemodels -A                      # version, phase, ready per model
   kubectl describe edgemodel -n ${NAMESPACE} ${MODEL}      # rollout status, last analysis, events
+  kubectl get modeltrustpolicies                 # the platform's trust policies (step 7 removed ${TRUST_POLICY})
   ${platform.prometheus.url}/alerts                # Prometheus: edgefleet's alert rules
   ${platform.prometheus.url}/graph?g0.expr=histogram_quantile(0.95%2C%20sum%20by%20(version%2C%20le)%20(rate(edgefleet_inference_latency_seconds_bucket%5B1m%5D)))
   curl -s 127.0.0.1:${platform.ports.gateway}/metrics | grep edgefleet_device_up   # the gateway
