@@ -17,8 +17,8 @@ onnx-int8-dynamic and onnx-int8-static ONNX Runtime's quantizers (static calibra
 onnx-fp16 onnxconverter-common's converter. Measures each with ONNX Runtime on this CPU: size,
 accuracy on --evaluation and its drop against the source, p50/p95 latency of one inference. A
 target that loses more than --max-accuracy-drop points is refused and not written; the rest are
-written to DIR as MODEL-<target>.onnx. Prints a table (or --json) and writes DIR/build-result.json;
-exits 1 when a target was refused. Data files are NumPy .npz: inputs (samples along the first axis)
+written to DIR as MODEL-fp32.onnx, MODEL-int8-static.onnx and so on. Prints a table (or --json),
+writes DIR/build-result.json, and exits 1 when a target was refused. Data files are NumPy .npz: inputs (samples along the first axis)
 and, for evaluation, labels. Try it: tools/edgefleet model example --out DIR.`,
   flags: {
     model: { type: "string", arg: "MODEL.onnx", required: true, help: "the source model (float32 ONNX)" },
