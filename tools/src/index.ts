@@ -11,6 +11,7 @@ export { applyFleet } from "./fleet/apply.js";
 export { fleetNodes, KWOK_NODE_ANNOTATION, LABELS } from "./fleet/nodes.js";
 export { loadFleetProfile, withCounts } from "./fleet/profile.js";
 export { type BuildOptions, type BuiltImage, buildImages } from "./images/build.js";
+export type { BuildResult, TargetResult } from "./model-build/result.js";
 export { openvinoInt8Build, sampleModel } from "./platform/edgemodel.js";
 export { type LocalPlatform, startLocalPlatform } from "./platform/local.js";
 export { LOCAL_HOST } from "./platform/pki.js";

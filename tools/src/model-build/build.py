@@ -1,0 +1,192 @@
+"""Model builds: ONNX Runtime's quantizers and onnxconverter-common's FP16 converter over one ONNX
+source model, each build measured with ONNX Runtime on this CPU (size, accuracy, latency).
+
+Run by tools/src/model-build/cli.ts on the toolchain's Python tools venv; it writes every target it
+is asked for into --work and prints the measurements as one JSON object on stdout (the shape
+tools/src/model-build/result.ts parses). Deciding which builds pass the accuracy gate, and copying
+those out, is the CLI's. Progress goes to stderr, one line per step.
+
+Data files are NumPy .npz archives: `inputs` (samples along the first axis, fed to the model's
+first input one at a time) and, for evaluation, `labels` (the class of each sample).
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_dynamic, quantize_static
+
+# Runs before the timed ones: the first runs of a session allocate and warm caches.
+WARMUP_RUNS = 10
+
+
+def progress(message):
+    print(f"model build: {message}", file=sys.stderr, flush=True)
+
+
+def load_inputs(path, what):
+    with np.load(path) as data:
+        if "inputs" not in data:
+            sys.exit(f"{what} {path} has no `inputs` array: write it with numpy.savez(path, inputs=..., labels=...)")
+        return data["inputs"], (data["labels"] if "labels" in data else None)
+
+
+class SampleReader(CalibrationDataReader):
+    """Feeds the calibration samples one at a time, as the model sees them when serving."""
+
+    def __init__(self, input_name, samples):
+        self.feeds = iter([{input_name: sample[None]} for sample in samples])
+
+    def get_next(self):
+        return next(self.feeds, None)
+
+
+def build(target, source, out, calibration):
+    if target == "onnx-fp32":
+        onnx.save(onnx.load(source), out)
+    elif target == "onnx-int8-dynamic":
+        quantize_dynamic(source, out, weight_type=QuantType.QInt8)
+    elif target == "onnx-int8-static":
+        # QDQ, the format ONNX Runtime's CPU provider fuses into integer kernels; per-tensor
+        # MinMax ranges from the calibration samples.
+        input_name = onnx.load(source).graph.input[0].name
+        quantize_static(
+            source,
+            out,
+            SampleReader(input_name, calibration),
+            quant_format=QuantFormat.QDQ,
+            activation_type=QuantType.QUInt8,
+            weight_type=QuantType.QInt8,
+        )
+    elif target == "onnx-fp16":
+        from onnxconverter_common import float16
+
+        # Inputs and outputs stay float32, so the same data and callers work with every build.
+        model = float16.convert_float_to_float16(without_float_input_casts(onnx.load(source)), keep_io_types=True)
+        onnx.save(model, out)
+    else:
+        sys.exit(f"unknown target {target}")
+
+
+def without_float_input_casts(model):
+    """The model without Casts of a float32 graph input to float32 (skl2onnx starts each model
+    with one): the FP16 converter drops such a Cast without putting its own input Cast in, which
+    leaves float32 feeding float16 MatMuls, a model ONNX Runtime refuses to load."""
+    float_inputs = {i.name for i in model.graph.input if i.type.tensor_type.elem_type == onnx.TensorProto.FLOAT}
+    renames = {}
+    for node in list(model.graph.node):
+        to = next((a.i for a in node.attribute if a.name == "to"), None)
+        if node.op_type == "Cast" and to == onnx.TensorProto.FLOAT and node.input[0] in float_inputs:
+            renames[node.output[0]] = node.input[0]
+            model.graph.node.remove(node)
+    for node in model.graph.node:
+        for i, name in enumerate(node.input):
+            node.input[i] = renames.get(name, name)
+    return model
+
+
+def predicted_class(output):
+    """The first output: class labels as they are (integers), or the argmax of scores (floats)."""
+    output = np.asarray(output)
+    if np.issubdtype(output.dtype, np.integer):
+        return output.reshape(-1)[0]
+    return int(np.argmax(output.reshape(-1)))
+
+
+def measure(path, inputs, labels, threads):
+    """Accuracy (percent) and one-inference latencies (milliseconds) over the evaluation samples."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    first = session.get_outputs()[0].name
+    for sample in inputs[:WARMUP_RUNS]:
+        session.run([first], {name: sample[None]})
+    correct = 0
+    latencies = []
+    for sample, label in zip(inputs, labels):
+        start = time.perf_counter()
+        [output] = session.run([first], {name: sample[None]})
+        latencies.append((time.perf_counter() - start) * 1000)
+        correct += int(predicted_class(output) == label)
+    return {
+        "sizeBytes": os.path.getsize(path),
+        "accuracyPercent": 100 * correct / len(labels),
+        "latencyMs": {
+            "p50": float(np.percentile(latencies, 50)),
+            "p95": float(np.percentile(latencies, 95)),
+        },
+        "evaluationSamples": len(labels),
+    }
+
+
+def cmd_build(args):
+    evaluation, labels = load_inputs(args.evaluation, "--evaluation")
+    if labels is None or len(labels) != len(evaluation):
+        sys.exit(f"--evaluation {args.evaluation} needs `labels`, one per sample of `inputs`")
+    calibration, _ = load_inputs(args.calibration, "--calibration")
+    results = []
+    for target in args.targets.split(","):
+        out = os.path.join(args.work, f"{target}.onnx")
+        progress(f"{target}: building")
+        build(target, args.model, out, calibration)
+        progress(f"{target}: measuring on {len(labels)} evaluation samples")
+        results.append({"target": target, "file": out, **measure(out, evaluation, labels, args.threads)})
+    json.dump(
+        {"onnxruntime": ort.__version__, "threads": args.threads, "calibrationSamples": len(calibration), "targets": results},
+        sys.stdout,
+    )
+
+
+def cmd_example(args):
+    """A small MLP on scikit-learn's digits (8x8 images, 10 classes), exported with skl2onnx."""
+    from skl2onnx import to_onnx
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+    from sklearn.neural_network import MLPClassifier
+
+    digits = load_digits()
+    inputs = (digits.data / 16.0).astype(np.float32)
+    labels = digits.target.astype(np.int64)
+    train_x, rest_x, train_y, rest_y = train_test_split(inputs, labels, test_size=0.4, random_state=0, stratify=labels)
+    calib_x, eval_x, _, eval_y = train_test_split(rest_x, rest_y, test_size=0.75, random_state=0, stratify=rest_y)
+    progress(f"example digits: training an MLP on {len(train_y)} images")
+    mlp = MLPClassifier(hidden_layer_sizes=(256, 128), max_iter=500, random_state=0).fit(train_x, train_y)
+    # No ZipMap: plain tensors (label, probabilities), which ONNX Runtime's quantizers handle.
+    model = to_onnx(mlp, train_x[:1], options={id(mlp): {"zipmap": False}}, target_opset=17)
+    os.makedirs(args.out, exist_ok=True)
+    files = {
+        "model": os.path.join(args.out, "digits-mlp.onnx"),
+        "calibration": os.path.join(args.out, "digits-calibration.npz"),
+        "evaluation": os.path.join(args.out, "digits-evaluation.npz"),
+    }
+    onnx.save(model, files["model"])
+    np.savez(files["calibration"], inputs=calib_x)
+    np.savez(files["evaluation"], inputs=eval_x, labels=eval_y)
+    json.dump(files, sys.stdout)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    b = commands.add_parser("build")
+    b.add_argument("--model", required=True)
+    b.add_argument("--calibration", required=True)
+    b.add_argument("--evaluation", required=True)
+    b.add_argument("--targets", required=True)
+    b.add_argument("--work", required=True)
+    b.add_argument("--threads", type=int, default=1)
+    e = commands.add_parser("example")
+    e.add_argument("--out", required=True)
+    args = parser.parse_args()
+    {"build": cmd_build, "example": cmd_example}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+#!/usr/bin/env -S node --import tsx
+import { spawn } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, extname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { command, optionsOrExitCode, readFlagFile } from "@edgefleet/kit";
+import { loadToolchain } from "../cluster/toolchain.js";
+import { type BuildResult, gate, parseMeasurements, resultTable, SOURCE_TARGET, TARGETS, type Target } from "./result.js";
+
+const BUILD_PY = fileURLToPath(new URL("build.py", import.meta.url));
+
+const BUILD = command({
+  usage: "tools/edgefleet model build --model MODEL.onnx --calibration DATA.npz --evaluation DATA.npz --out DIR [--targets LIST]",
+  about: `Builds an ONNX model for the edge (docs/model-builds.md): onnx-fp32 is the source as it is,
+onnx-int8-dynamic and onnx-int8-static ONNX Runtime's quantizers (static calibrated on --calibration),
+onnx-fp16 onnxconverter-common's converter. Measures each with ONNX Runtime on this CPU: size,
+accuracy on --evaluation and its drop against the source, p50/p95 latency of one inference. A
+target that loses more than --max-accuracy-drop points is refused and not written; the rest are
+written to DIR as MODEL-fp32.onnx, MODEL-int8-static.onnx and so on. Prints a table (or --json),
+writes DIR/build-result.json, and exits 1 when a target was refused. Data files are NumPy .npz: inputs (samples along the first axis)
+and, for evaluation, labels. Try it: tools/edgefleet model example --out DIR.`,
+  flags: {
+    model: { type: "string", arg: "MODEL.onnx", required: true, help: "the source model (float32 ONNX)" },
+    calibration: {
+      type: "string",
+      arg: "DATA.npz",
+      required: true,
+      help: "samples to calibrate onnx-int8-static's activation ranges on, as the model sees them serving",
+    },
+    evaluation: { type: "string", arg: "DATA.npz", required: true, help: "samples and labels to measure accuracy and latency on" },
+    out: { type: "string", arg: "DIR", required: true, help: "where to write the builds and build-result.json" },
+    targets: { type: "list", of: TARGETS, default: TARGETS.join(","), help: "what to build" },
+    "max-accuracy-drop": {
+      type: "number",
+      arg: "POINTS",
+      default: "1",
+      help: "refuse a target whose accuracy is more than this many percentage points below the source's",
+    },
+    threads: { type: "integer", default: "1", help: "ONNX Runtime intra-op threads for the measurements" },
+    json: { type: "switch", help: "print the result as JSON instead of the table" },
+  },
+});
+
+const EXAMPLE = command({
+  usage: "tools/edgefleet model example --out DIR",
+  about: `Writes an example to build: a small MLP (64-256-128-10) trained on scikit-learn's digits data
+set (8x8 images of handwritten digits) and exported with skl2onnx, as DIR/digits-mlp.onnx, with
+DIR/digits-calibration.npz (179 images) and DIR/digits-evaluation.npz (540 images and labels), none
+of which it was trained on. Then: tools/edgefleet model build --model DIR/digits-mlp.onnx
+--calibration DIR/digits-calibration.npz --evaluation DIR/digits-evaluation.npz --out DIR/builds`,
+  flags: { out: { type: "string", arg: "DIR", required: true, help: "where to write them" } },
+});
+
+const USAGE = `Usage: tools/edgefleet model <command> (--help for each)
+
+  build     quantize or convert an ONNX model to onnx-int8-dynamic, onnx-int8-static, onnx-fp16,
+            measure size, accuracy and latency, refuse builds that lose accuracy
+  example   write the digits MLP and its calibration and evaluation data to try build on`;
+
+/** Runs build.py on the toolchain's Python tools venv; its progress goes to our stderr, its stdout is returned. */
+function python(args: string[]): Promise<string> {
+  const child = spawn(loadToolchain().bin("venv-python"), [BUILD_PY, ...args], {
+    stdio: ["ignore", "pipe", "inherit"],
+    // The FP16 converter warns once per weight it rounds; the accuracy it measures says what matters.
+    env: { ...process.env, PYTHONWARNINGS: "ignore::UserWarning" },
+  });
+  let out = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    out += chunk;
+  });
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`build.py ${args[0]} exited with ${code}`))));
+  });
+}
+
+async function build(argv: string[]): Promise<number> {
+  const o = await optionsOrExitCode(BUILD.help, () =>
+    BUILD.parse(argv, (v) => {
+      for (const flag of ["model", "calibration", "evaluation"] as const) readFlagFile(flag, v[flag]);
+      return v;
+    }),
+  );
+  if (typeof o === "number") return o;
+  const requested: Target[] = o.targets;
+  const stem = basename(o.model, extname(o.model));
+  const work = mkdtempSync(join(tmpdir(), "edgefleet-model-build-"));
+  try {
+    // The source is always measured: it is what the others' accuracy drop is against.
+    const measured = [SOURCE_TARGET, ...requested.filter((t) => t !== SOURCE_TARGET)];
+    const measurements = parseMeasurements(
+      await python([
+        "build",
+        "--model",
+        o.model,
+        "--calibration",
+        o.calibration,
+        "--evaluation",
+        o.evaluation,
+        "--targets",
+        measured.join(","),
+        "--work",
+        work,
+        "--threads",
+        String(o.threads),
+      ]),
+    );
+    const output = (t: Target) => join(o.out, `${stem}-${t.replace(/^onnx-/, "")}.onnx`);
+    const result: BuildResult = { model: o.model, ...gate(measurements, requested, o["max-accuracy-drop"], output) };
+    mkdirSync(o.out, { recursive: true });
+    for (const t of result.targets) {
+      const scratch = measurements.targets.find((m) => m.target === t.target)?.file;
+      if (t.file && scratch) copyFileSync(scratch, t.file);
+    }
+    writeFileSync(join(o.out, "build-result.json"), `${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(o.json ? `${JSON.stringify(result, null, 2)}\n` : resultTable(result));
+    const refused = result.targets.filter((t) => t.verdict === "refused").map((t) => t.target);
+    if (refused.length === 0) return 0;
+    console.error(`model build: refused ${refused.join(", ")} (accuracy gate); the others are in ${o.out}`);
+    return 1;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function example(argv: string[]): Promise<number> {
+  const o = await optionsOrExitCode(EXAMPLE.help, () => EXAMPLE.parse(argv, (v) => v));
+  if (typeof o === "number") return o;
+  const files = JSON.parse(await python(["example", "--out", o.out])) as Record<string, string>;
+  for (const [what, file] of Object.entries(files)) console.log(`${what}: ${file}`);
+  return 0;
+}
+
+async function main([sub, ...argv]: string[]): Promise<number> {
+  switch (sub) {
+    case "build":
+      return build(argv);
+    case "example":
+      return example(argv);
+    case "-h":
+    case "--help":
+      console.log(USAGE);
+      return 0;
+    default:
+      console.error(`${sub === undefined ? "no command given" : `unknown command "${sub}"`}\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2)).catch((err: unknown) => {
+  console.error(`model: ${err instanceof Error ? err.message : err}`);
+  return 1;
+});
