@@ -15,6 +15,7 @@ import { DEFAULT_PORTS, type LocalPlatform, startLocalPlatform } from "../platfo
 import { LOCAL_HOST } from "../platform/pki.js";
 import { PUBLIC_KEY_REF, type PublishedArtifact, publishArtifact, signingKey } from "../platform/registry.js";
 import { servedEverywhere } from "../platform/serving.js";
+import { MODEL_BUILD_STEPS, modelBuildDemo } from "./model-build.js";
 import { followRollout, type LatencyByVersion, modelLatency } from "./progress.js";
 import { REAL_NODE_STEPS, realNodeDemo } from "./real-node.js";
 import { placementTable, summarize } from "./summary.js";
@@ -35,7 +36,7 @@ interface Builds {
 }
 
 const CLI = command({
-  usage: "tools/edgefleet demo [--once]",
+  usage: "tools/edgefleet demo [--once] [--real-node | --model-build]",
   about: `Runs edgefleet's local platform and shows a staged over-the-air rollout on a simulated fleet:
   1. the local cluster: a real control plane and 20 kwok edge nodes in 4 hardware classes
   2. the platform, deployed by \`pulumi up\` of the \`local\` stack (CRDs, runtime catalog, ...)
@@ -47,12 +48,22 @@ const CLI = command({
   5. ${VERSIONS.good}, a good build, rolled out 1% -> 10% -> 100% of each class and promoted
   6. ${VERSIONS.slow}, a slower build, rolled back automatically on measured latency
   7. platform trust: a ModelTrustPolicy keeps ${MODEL} and refuses a model from another source
-Then it keeps everything running until Ctrl-C, which stops all it started.`,
+Then it keeps everything running until Ctrl-C, which stops all it started.
+
+With --real-node, the platform as pods on a real node instead:
+${REAL_NODE_STEPS}
+
+With --model-build, the step before deployment instead:
+${MODEL_BUILD_STEPS}`,
   flags: {
     once: { type: "switch", help: "stop everything and exit after the last step" },
     "real-node": {
       type: "switch",
-      help: `instead: the platform as pods on a real node (needs root), in its own cluster:\n${REAL_NODE_STEPS}`,
+      help: "instead: the platform as pods on a real node (needs root), in its own cluster (steps above)",
+    },
+    "model-build": {
+      type: "switch",
+      help: "instead: the step before deployment, building and measuring a model's variants (steps above)",
     },
   },
   footer: `Ports: Prometheus ${DEFAULT_PORTS.prometheus}, gateway /metrics ${DEFAULT_PORTS.gateway}, operator /metrics ${DEFAULT_PORTS.operator},
@@ -163,6 +174,10 @@ async function main(): Promise<void> {
   }
   if (values["real-node"]) {
     await realNodeDemo({ once: values.once === true, say });
+    return;
+  }
+  if (values["model-build"]) {
+    modelBuildDemo({ root: ROOT, say });
     return;
   }
   const kubeconfig = kubeconfigPath(DEFAULT_CLUSTER);
