@@ -2,6 +2,7 @@ import * as http from "node:http";
 import * as https from "node:https";
 import { type Clock, inSpan, systemClock } from "@edgefleet/kit";
 import { SpanKind, type Tracer, trace } from "@opentelemetry/api";
+import { applyBody } from "./apply-body.js";
 import type { Credentials } from "./credentials.js";
 import { KubeError } from "./errors.js";
 import { TokenBucket } from "./queue/rate-limiters.js";
@@ -193,7 +194,10 @@ export class KubeClient {
     signal?: AbortSignal,
   ): Promise<http.IncomingMessage> {
     const url = new URL(args.path, this.#server);
-    const payload = args.body === undefined ? undefined : Buffer.from(JSON.stringify(args.body));
+    const payload =
+      args.body === undefined
+        ? undefined
+        : Buffer.from(args.contentType === CONTENT_TYPES.apply ? applyBody(args.body) : JSON.stringify(args.body));
     const options: https.RequestOptions = {
       method: args.method,
       agent,
