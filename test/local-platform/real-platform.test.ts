@@ -316,7 +316,8 @@ describe("the platform installed with Helm on the real node", () => {
 
   it("`helm uninstall` with the EdgeModel still there finishes and leaves no edgefleet object", async () => {
     const started = Date.now();
-    const uninstall = helm("uninstall", "edgefleet", "--namespace", namespace, "--wait", "--timeout", "5m");
+    // --wait=legacy: see test/helm/chart.test.ts (helm/helm#31766).
+    const uninstall = helm("uninstall", "edgefleet", "--namespace", namespace, "--wait=legacy", "--timeout", "5m");
     expect(uninstall.status, uninstall.output).toBe(0);
     console.log(`helm uninstall --wait with an EdgeModel present: ${((Date.now() - started) / 1000).toFixed(1)}s`);
     const ext = kc.makeApiClient(ApiextensionsV1Api);
