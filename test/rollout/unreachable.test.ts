@@ -33,9 +33,13 @@ describe("a rollout whose Prometheus cannot be reached", () => {
     expect(Object.values(await canaries(suite.models, "blind")).map((n) => n.length)).toEqual([1, 1]);
     const { text } = await suite.operator.get("/metrics");
     expect(text).toContain(`edgefleet_rollout_phase{namespace="${suite.ns}",model="blind",phase="Failed"} 1`);
-    expect(text).toMatch(
-      new RegExp(`edgefleet_rollout_decisions_total\\{namespace="${suite.ns}",model="blind",decision="inconclusive"\\} 3`),
+    // At least the three that held it: on a loaded machine a reconcile may still analyse from the
+    // cached status of before the hold (the status write not yet back through the watch), and that
+    // inconclusive analysis counts too (seen in CI: 4).
+    const decided = text.match(
+      new RegExp(`edgefleet_rollout_decisions_total\\{namespace="${suite.ns}",model="blind",decision="inconclusive"\\} (\\d+)`),
     );
+    expect(Number(decided?.[1])).toBeGreaterThanOrEqual(3);
     expect(text).not.toContain(`model="blind",decision="promote"`);
   });
 });
