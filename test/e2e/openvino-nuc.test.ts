@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildModels } from "@edgefleet/test-models";
@@ -13,6 +13,7 @@ import {
   startLocalPlatform,
 } from "@edgefleet/tools";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { stopE2ePlatform } from "../helpers/e2e-platform.js";
 import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
 import { addProfileNode } from "../helpers/nodes.js";
 import { installApi } from "../operator/install.js";
@@ -80,14 +81,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  if (failed && platform) {
-    const log = readFileSync(join(platform.logs, "simulator.log"), "utf8").trim().split("\n").slice(-30).join("\n");
-    console.error(`--- last lines of simulator.log ---\n${log}`);
-  }
-  await platform?.stop();
-  for (const name of created) await rawRequest(kc, { method: "DELETE", path: `/api/v1/nodes/${name}` }).catch(() => {});
-  if (ns) await core.deleteNamespace({ name: ns }).catch(() => {});
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await stopE2ePlatform({ kc, core, platform, nodes: created, ns, dir }, failed, ["simulator"], 30);
 }, 60_000);
 
 describe("OpenVINO int8 on the simulated intel-nuc class", () => {
