@@ -50,6 +50,11 @@ OTELCOL_CORE_STABLE_VERSION=v1.71.0
 # directives upstream: a plain go install works.
 HELM_VERSION=v4.3.2
 
+# ORAS CLI (oras.land/oras, cmd/oras), for the artifact tests' interop with what users push and
+# pull (test/artifacts/oras.test.ts). No replace directives upstream: a plain go install works.
+# Needs go >= 1.26.7.
+ORAS_VERSION=v1.3.6
+
 # CoreDNS, the cluster DNS of the real worker nodes: a build with only the plugins the local
 # cluster's Corefile uses (see comp_coredns_build). Needs go >= 1.26.0.
 COREDNS_VERSION=v1.15.0
