@@ -424,8 +424,8 @@ comp_python-tools_version() {
   hash=$(sha256sum "$PYTHON_REQUIREMENTS" | cut -c1-12)
   echo "py$py-$hash"
 }
-# venv-python: the venv's interpreter, for edgefleet's own Python programs (the OpenVINO runtime's
-# worker, packages/openvino-runtime), which import the venv's packages.
+# venv-python: the venv's interpreter, for edgefleet's own Python programs (the OpenVINO and TFLite
+# runtimes' workers, packages/openvino-runtime and packages/tflite-runtime), which import the venv's packages.
 comp_python-tools_binaries() { printf '%s\n' "${PYTHON_TOOLS_COMMANDS[@]}" venv-python; }
 # From PATH only this very venv (built in another cache, its commands linked): its directory is
 # named by the key, and only a venv of these pins holds exactly these versions.

@@ -74,5 +74,6 @@ COSIGN_VERSION=v3.1.3
 # PyPI; the file's hash is the cache key). The venv's commands the toolchain links, one wrapper
 # each: model_signing (OpenSSF model signing) for the artifact signature tests; ovc (OpenVINO's
 # model converter) to make OpenVINO IR. Besides them the toolchain links venv-python, the venv's
-# interpreter, which the OpenVINO runtime's worker and IR builder run on.
+# interpreter, which the OpenVINO and TFLite runtimes' workers, the IR builder and the TFLite
+# test-model writer run on.
 PYTHON_TOOLS_COMMANDS=(model_signing ovc)
