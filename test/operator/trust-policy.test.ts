@@ -199,6 +199,8 @@ describe("ModelTrustPolicy", () => {
       const runtimeEnv = (await daemonSetOf(name)).spec?.template.spec?.containers[0]?.env ?? [];
       expect(runtimeEnv.find((e) => e.name === "EDGEFLEET_SIGNATURE_PUBLIC_KEYS")?.value).toBe(env.EDGEFLEET_SIGNATURE_PUBLIC_KEYS);
       expect(env.EDGEFLEET_SIGNATURE_SCOPED_ONLY).toBe("true");
+      // The policy's size bound reaches the device, which refuses a larger sizeBytes itself.
+      expect(env).toMatchObject({ EDGEFLEET_MAX_ARTIFACT_BYTES: "1073741824", EDGEFLEET_MAX_ARTIFACT_BYTES_POLICY: policyName() });
       const install = await runInstall(env, join(tempDir(), "cache"));
       expect(install.code, install.out).toBe(0);
       expect(install.lines.find((l) => l.msg === "artifact installed")).toMatchObject({ model: name, signature: "edgefleet" });

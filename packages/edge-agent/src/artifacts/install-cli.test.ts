@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { silentLogger, useTempDirs } from "@edgefleet/kit";
@@ -150,5 +150,22 @@ describe("install-cli", () => {
     expect(refused.code).toBe(1);
     expect(refused.lines.at(-1)).toMatchObject({ level: "error", reason: "digest-mismatch" });
     expect(ArtifactCache.open({ root }).blobSize(env.EDGEFLEET_ARTIFACT_SHA256)).toBeUndefined();
+  }, 60_000);
+
+  it("refuses a sizeBytes over the trust policy's bound before fetching anything, naming the policy", async () => {
+    const env = publish(tempDir(), generateSigningKey(), "detector", "1.0.0");
+    const root = tempDir();
+    const bounded = { ...env, EDGEFLEET_MAX_ARTIFACT_BYTES: "1000", EDGEFLEET_MAX_ARTIFACT_BYTES_POLICY: "platform" };
+    const refused = await run(bounded, ["--cache-dir", root]);
+    expect(refused.code).toBe(1);
+    expect(refused.lines.find((l) => l.msg === "artifact refused")).toMatchObject({
+      reason: "size-mismatch",
+      detail: `sizeBytes ${env.EDGEFLEET_ARTIFACT_SIZE_BYTES} is more than ModelTrustPolicy "platform" spec.maxArtifactBytes (1000 bytes)`,
+    });
+    // Nothing was fetched: no partial download, no blob.
+    expect(readdirSync(join(root, "partial"))).toEqual([]);
+    const cacheBound = await run(env, ["--cache-dir", tempDir(), "--cache-max-bytes", "1000"]);
+    expect(cacheBound.lines.at(-1)).toMatchObject({ level: "error", reason: "size-mismatch" });
+    expect(JSON.stringify(cacheBound.lines)).toContain("more than the whole artifact cache (1000 bytes, --cache-max-bytes)");
   }, 60_000);
 });

@@ -1,5 +1,7 @@
 import {
   ARTIFACT_CA_BUNDLE_ENV,
+  MAX_ARTIFACT_BYTES_ENV,
+  MAX_ARTIFACT_BYTES_POLICY_ENV,
   PLAIN_HTTP_REGISTRIES_ENV,
   REGISTRY_AUTH_FILE_ENV,
   registryList,
@@ -50,6 +52,11 @@ directory; installs of different digests run side by side.`,
       help: "the artifact's SHA-256",
     },
     "size-bytes": { type: "integer", required: true, env: "EDGEFLEET_ARTIFACT_SIZE_BYTES", help: "the artifact's size" },
+    "max-artifact-bytes": {
+      type: "integer",
+      env: MAX_ARTIFACT_BYTES_ENV,
+      help: `refuse a larger --size-bytes before fetching anything: a ModelTrustPolicy's maxArtifactBytes, named by ${MAX_ARTIFACT_BYTES_POLICY_ENV} (no bound but --cache-max-bytes by default)`,
+    },
     "signature-uri": {
       type: "string",
       arg: "URI",
@@ -148,6 +155,7 @@ export function parseInstallOptions(argv: string[], env: NodeJS.ProcessEnv = pro
         uri: v.uri,
         sha256: v.sha256,
         sizeBytes: v["size-bytes"],
+        ...maxBytes(v["max-artifact-bytes"], env),
         ...(signatureUri !== undefined && publicKeyPem !== undefined
           ? { signature: { uri: signatureUri, publicKeyPem, ...(v["scoped-signatures-only"] ? { scopedOnly: true } : {}) } }
           : {}),
@@ -168,6 +176,15 @@ export function parseInstallOptions(argv: string[], env: NodeJS.ProcessEnv = pro
     },
     env,
   );
+}
+
+/** The bound, described by the policy the operator names (or by the flag, run by hand). */
+function maxBytes(bytes: number | undefined, env: NodeJS.ProcessEnv): Pick<ArtifactSpec, "maxBytes"> {
+  if (bytes === undefined) return {};
+  const policy = env[MAX_ARTIFACT_BYTES_POLICY_ENV];
+  return {
+    maxBytes: { bytes, from: policy ? `ModelTrustPolicy ${JSON.stringify(policy)} spec.maxArtifactBytes` : "--max-artifact-bytes" },
+  };
 }
 
 function fetcherOptions(

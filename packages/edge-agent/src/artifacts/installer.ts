@@ -21,6 +21,11 @@ export interface ArtifactSpec {
    * have signed; scopedOnly: accept only edgefleet v2 statements (a trust policy's default).
    */
   signature?: { uri: string; publicKeyPem: string; scopedOnly?: boolean };
+  /**
+   * The largest sizeBytes accepted, and what sets it for messages (a trust policy's maxArtifactBytes):
+   * a larger artifact is refused before anything is fetched. The download never exceeds sizeBytes.
+   */
+  maxBytes?: { bytes: number; from: string };
 }
 
 export interface InstallRequest {
@@ -81,6 +86,7 @@ export class Installer {
   private async run(request: InstallRequest): Promise<InstallOutcome> {
     const { namespace, model, version, artifact, signal } = request;
     try {
+      this.checkSize(artifact);
       const signature = await this.verifySignature(request);
       // The digest stays locked until activation pins it, so no other install evicts it in between.
       const { downloaded, state, evicted } = await this.locks.withBlob(artifact.sha256, signal, async () => {
@@ -111,6 +117,17 @@ export class Installer {
       }
       return { installed: false, refusal, state };
     }
+  }
+
+  /** sizeBytes within the artifact's bound and the cache's: nothing bigger is fetched. */
+  private checkSize({ sizeBytes, maxBytes }: ArtifactSpec): void {
+    if (maxBytes && sizeBytes > maxBytes.bytes)
+      throw new ArtifactRefusal("size-mismatch", `sizeBytes ${sizeBytes} is more than ${maxBytes.from} (${maxBytes.bytes} bytes)`);
+    if (sizeBytes > this.cache.maxBytes)
+      throw new ArtifactRefusal(
+        "size-mismatch",
+        `sizeBytes ${sizeBytes} is more than the whole artifact cache (${this.cache.maxBytes} bytes, --cache-max-bytes)`,
+      );
   }
 
   /**

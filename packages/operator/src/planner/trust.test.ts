@@ -102,4 +102,15 @@ describe("judgeTrust", () => {
     const refusing = policy("legacy", { allowUnscopedSignatures: true, maxArtifactBytes: 1 });
     expect(judgeTrust(model(), [refusing, policy("platform")])).toMatchObject({ scopedOnly: true, policies: ["platform"] });
   });
+
+  it("gives devices the strictest size bound of the policies the model satisfies, naming its policy", () => {
+    const keys = [{ name: "k", publicKey: pem("A"), namespaces: ["vision"] }];
+    const verdict = judgeTrust(model(), [
+      policy("wide", { keys, maxArtifactBytes: 50_000_000 }),
+      policy("narrow", { keys, maxArtifactBytes: 20_000_000 }),
+      policy("unbounded", { keys }),
+    ]);
+    expect(verdict).toMatchObject({ allowed: true, maxArtifactBytes: { bytes: 20_000_000, policy: "narrow" } });
+    expect(judgeTrust(model(), [policy("unbounded")])).not.toHaveProperty("maxArtifactBytes");
+  });
 });

@@ -19,6 +19,8 @@ export interface TrustedSignatures {
   keys: readonly string[];
   /** Only edgefleet v2 statements (namespace and variant named): unless a satisfied policy sets allowUnscopedSignatures. */
   scopedOnly: boolean;
+  /** The strictest maxArtifactBytes of the satisfied policies, and the policy that sets it: devices enforce it too. */
+  maxArtifactBytes?: { bytes: number; policy: string };
 }
 
 export const TRUST_REFUSED_REASON = "TrustPolicyRefused";
@@ -44,8 +46,10 @@ export function judgeTrust(model: EdgeModel, policies: readonly ModelTrustPolicy
     for (const k of covering) if (!keys.includes(k.publicKey)) keys.push(k.publicKey);
   }
   if (satisfied.length) {
-    const scopedOnly = !sorted.some((p) => satisfied.includes(policyName(p)) && p.spec.allowUnscopedSignatures);
-    return { enforced: true, allowed: true, keys, scopedOnly, policies: satisfied };
+    const kept = sorted.filter((p) => satisfied.includes(policyName(p)));
+    const scopedOnly = !kept.some((p) => p.spec.allowUnscopedSignatures);
+    const maxArtifactBytes = strictestSize(kept);
+    return { enforced: true, allowed: true, keys, scopedOnly, policies: satisfied, ...(maxArtifactBytes ? { maxArtifactBytes } : {}) };
   }
   if (refusals.length) return { enforced: true, allowed: false, message: refusals.join(". ") };
   return {
@@ -57,10 +61,24 @@ export function judgeTrust(model: EdgeModel, policies: readonly ModelTrustPolicy
   };
 }
 
+/** What the model's pods get of an allowing verdict: keys, scoping and size bound, not the policy list. */
+export function signaturesOf({ keys, scopedOnly, maxArtifactBytes }: TrustedSignatures): TrustedSignatures {
+  return { keys, scopedOnly, ...(maxArtifactBytes ? { maxArtifactBytes } : {}) };
+}
+
 /** Whether policies exist and none admits the model: then it runs nowhere. */
 export function refusedByTrust(model: EdgeModel, policies: readonly ModelTrustPolicy[]): boolean {
   const verdict = judgeTrust(model, policies);
   return verdict.enforced && !verdict.allowed;
+}
+
+function strictestSize(policies: readonly ModelTrustPolicy[]): TrustedSignatures["maxArtifactBytes"] {
+  let strictest: TrustedSignatures["maxArtifactBytes"];
+  for (const p of policies) {
+    const bytes = p.spec.maxArtifactBytes;
+    if (bytes !== undefined && (strictest === undefined || bytes < strictest.bytes)) strictest = { bytes, policy: policyName(p) };
+  }
+  return strictest;
 }
 
 function policyName(p: ModelTrustPolicy): string {
