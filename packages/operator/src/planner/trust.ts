@@ -1,4 +1,5 @@
 import type { EdgeModel, ModelTrustPolicy, TrustedKey } from "@edgefleet/api";
+import { compareVersions } from "./versions.js";
 
 /**
  * The platform team's model trust (ModelTrustPolicy, docs/artifacts.md#trust-policies): once any
@@ -37,7 +38,7 @@ export function judgeTrust(model: EdgeModel, policies: readonly ModelTrustPolicy
   for (const policy of sorted) {
     const covering = policy.spec.keys.filter((k) => covers(k, namespace, name));
     if (covering.length === 0) continue;
-    const problems = artifactProblems(model, policy, covering);
+    const problems = [...versionProblems(model, policy), ...artifactProblems(model, policy, covering)];
     if (problems.length) {
       refusals.push(`ModelTrustPolicy "${policyName(policy)}" refuses it: ${problems.join("; ")}`);
       continue;
@@ -98,6 +99,27 @@ export function globMatches(glob: string, value: string): boolean {
     .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
     .join(".*");
   return new RegExp(`^${pattern}$`).test(value);
+}
+
+/** The policy's minimumVersions entries matching the model that its spec.version is below. */
+function versionProblems(model: EdgeModel, policy: ModelTrustPolicy): string[] {
+  const { version } = model.spec;
+  const name = model.metadata.name ?? "";
+  return (policy.spec.minimumVersions ?? []).flatMap((minimum, i) => {
+    if (!minimum.models.some((g) => globMatches(g, name))) return [];
+    const field = `spec.minimumVersions[${i}].version ${JSON.stringify(minimum.version)}`;
+    let older: boolean;
+    try {
+      older = compareVersions(version, minimum.version) < 0;
+    } catch {
+      return [
+        `spec.version ${JSON.stringify(version)} is not a dotted numeric version, so it cannot be checked against the policy's ${field}`,
+      ];
+    }
+    return older
+      ? [`spec.version ${JSON.stringify(version)} is below the policy's ${field} (a known-bad build): publish a newer version`]
+      : [];
+  });
 }
 
 /** What keeps the policy from admitting the model's variants, each naming the field to fix. */
