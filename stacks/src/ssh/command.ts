@@ -119,20 +119,26 @@ function outputs(inputs: Inputs, stdout: string): Outputs {
   return { ...rest, ...(stdin === undefined ? {} : { stdinSha256: createHash("sha256").update(stdin).digest("hex") }), stdout };
 }
 
-const provider: pulumi.dynamic.ResourceProvider<Inputs, Outputs> = {
+/** Whether what the step runs changed: a command, its stdin or file, a trigger. */
+function commandChanged(olds: Outputs, news: Inputs): boolean {
+  return COMPARED.some((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k])) || olds.stdinSha256 !== outputs(news, "").stdinSha256;
+}
+
+/** What the engine calls (exported for the unit test of diff and update; the program uses RemoteCommand). */
+export const provider: pulumi.dynamic.ResourceProvider<Inputs, Outputs> = {
   async create(inputs) {
     const { stdout } = await runRemote(inputs, inputs.create);
     return { id: `${inputs.connection.host}-${Date.now().toString(36)}`, outs: outputs(inputs, stdout) };
   },
   async diff(_id, olds, news) {
     const replaces = WHERE.filter((k) => olds.connection[k] !== news.connection[k]).map((k) => `connection.${k}`);
-    const changed =
-      COMPARED.some((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k])) ||
-      JSON.stringify(olds.connection) !== JSON.stringify(news.connection) ||
-      olds.stdinSha256 !== outputs(news, "").stdinSha256;
+    const changed = commandChanged(olds, news) || JSON.stringify(olds.connection) !== JSON.stringify(news.connection);
     return { changes: changed || replaces.length > 0, replaces };
   },
-  async update(_id, _olds, news) {
+  async update(_id, olds, news) {
+    // A new SSH key or host-key pin for the same host is only recorded (delete needs the current
+    // ones); it does not re-run the step.
+    if (!commandChanged(olds, news)) return { outs: outputs(news, olds.stdout) };
     const { stdout } = await runRemote(news, news.update ?? news.create);
     return { outs: outputs(news, stdout) };
   },
