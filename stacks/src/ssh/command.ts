@@ -71,6 +71,10 @@ function runRemote(inputs: Inputs, command: string): Promise<{ stdout: string }>
         fail(
           `ssh ${where}: the host presented ${hostKey.type} key ${fingerprint(presented)}, not the pinned ${fingerprint(pinned)} (its hosts[].hostKey): refused before running anything. If the host was reinstalled, check the new key on its console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and pin it; otherwise something is answering in its place`,
         );
+      } else if (!presented && /host key/i.test(err.message)) {
+        fail(
+          `ssh ${where}: ${err.message}: the host offers no ${hostKey.type} key, the type pinned in its hosts[].hostKey; pin the key it has`,
+        );
       } else fail(`ssh ${where}: ${err.message}`);
     });
     client.on("ready", () => {
