@@ -11,7 +11,9 @@ export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE-edgefleet-local}
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true
-# The toolchain's pulumi, language host and resource providers, found as ambient plugins.
-export PATH=$_ef_cache/bin:$PATH
+# The toolchain's pulumi, language host and resource providers, found as ambient plugins; and
+# the dynamic-provider host that @pulumi/pulumi ships (pulumi-resource-pulumi-nodejs, which
+# runs the SSH commands of stacks/src/ssh), as a Pulumi installation has it next to the CLI.
+export PATH=$_ef_cache/bin:$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/node_modules/@pulumi/pulumi:$PATH
 mkdir -p "$PULUMI_HOME" "${PULUMI_BACKEND_URL#file://}"
 unset _ef_state _ef_cache

@@ -36,6 +36,9 @@ WANTED=(
   # reference registry, and htpasswd for its bcrypt password file.
   "/usr/bin/docker-registry:docker-registry"
   "/usr/bin/htpasswd:apache2-utils"
+  # K3s provisioning over SSH (test/stacks/k3s-ssh.test.ts): a real sshd for the hosts, and
+  # ssh-keygen (openssh-client, which it pulls in) for their keys.
+  "/usr/sbin/sshd:openssh-server"
   # The Python tools venv (tools/toolchain/components.sh, python-tools): python3 and its venv module.
   "/usr/bin/python3:python3-venv"
 )

@@ -1,6 +1,7 @@
 import { rootCertificates } from "node:tls";
 import { describe, expect, it } from "vitest";
 import { HARDWARE_CLASSES } from "../k3s/hardware.js";
+import { CHECKSUMS, HOST_KEY, HOST_KEY_LINE } from "../testing/pins.js";
 import { ConfigError, DEFAULT_K3S_VERSION, DEFAULTS, parseConfig } from "./parse.js";
 
 const json = (v: unknown) => JSON.stringify(v);
@@ -8,7 +9,7 @@ const PROMETHEUS = "http://prometheus-operated.monitoring.svc:9090";
 /** A stack must name its Prometheus (or opt out of analysis): the configs here do, unless they set monitoring themselves. */
 const analysed = (raw: Record<string, string>) =>
   "edgefleet:monitoring" in raw ? raw : { ...raw, "edgefleet:monitoring": json({ prometheusUrl: PROMETHEUS }) };
-const SECRETS = new Set(["edgefleet:sshPrivateKey", "edgefleet:k3sToken"]);
+const SECRETS = new Set(["edgefleet:sshPrivateKey", "edgefleet:k3sToken", "edgefleet:k3sAgentToken"]);
 
 function problems(raw: Record<string, string>, secrets: ReadonlySet<string> = SECRETS): readonly string[] {
   try {
@@ -25,14 +26,22 @@ const host = (over: Record<string, unknown> = {}) => ({
   address: "10.0.0.11",
   user: "ubuntu",
   hardwareClass: "intel-nuc",
+  hostKey: HOST_KEY_LINE,
   ...over,
 });
+const PINS = { installScript: CHECKSUMS.installScript, binaries: { amd64: CHECKSUMS.binaries.amd64 } };
 const k3s = (over: Record<string, unknown> = {}) => ({
   "edgefleet:cluster": json({
-    k3s: { site: "factory-a", hosts: [host({ name: "line1-server", role: "server", hardwareClass: "x86-cpu" }), host()], ...over },
+    k3s: {
+      site: "factory-a",
+      hosts: [host({ name: "line1-server", role: "server", hardwareClass: "x86-cpu" }), host()],
+      sha256: PINS,
+      ...over,
+    },
   }),
   "edgefleet:sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\n...",
   "edgefleet:k3sToken": "0123456789abcdef0123",
+  "edgefleet:k3sAgentToken": "agent-0123456789abcdef",
 });
 
 describe("parseConfig", () => {
@@ -95,6 +104,9 @@ describe("parseConfig", () => {
       ["line1-nuc", "agent", "intel-npu", "amd64", 22],
     ]);
     expect(cfg.cluster.token).toBe("0123456789abcdef0123");
+    expect(cfg.cluster.agentToken).toBe("agent-0123456789abcdef");
+    expect(cfg.cluster.hosts.map((h) => h.hostKey)).toEqual([HOST_KEY, HOST_KEY]);
+    expect(cfg.cluster.sha256).toEqual(PINS);
     // The site and the agents' classes come from the K3s section.
     expect([cfg.platform.site, cfg.platform.agent.hardwareClasses]).toEqual(["factory-a", ["x86-cpu", "intel-nuc"]]);
     expect(problems({ ...k3s(), "edgefleet:agent": json({ hardwareClasses: ["x86-cpu"] }) })).toEqual([
@@ -168,9 +180,58 @@ describe("parseConfig", () => {
     expect(problems(noToken)).toEqual([
       expect.stringMatching(/^edgefleet:k3sToken: missing; K3s needs it: `pulumi config set --secret edgefleet:k3sToken/),
     ]);
-    expect(problems(k3s(), new Set(["edgefleet:k3sToken"]))).toEqual([
+    expect(problems(k3s(), new Set(["edgefleet:k3sToken", "edgefleet:k3sAgentToken"]))).toEqual([
       "edgefleet:sshPrivateKey: is stored in plain text; set it with `pulumi config set --secret edgefleet:sshPrivateKey ...`",
     ]);
+  });
+
+  it("requires a separate agent token, unlike the server token and fit for K3s's token format", () => {
+    const { "edgefleet:k3sAgentToken": _, ...noAgent } = k3s();
+    expect(problems(noAgent)).toEqual([
+      expect.stringMatching(/^edgefleet:k3sAgentToken: missing; K3s needs it: `pulumi config set --secret edgefleet:k3sAgentToken/),
+    ]);
+    expect(problems({ ...k3s(), "edgefleet:k3sAgentToken": "0123456789abcdef0123" })).toEqual([
+      "edgefleet:k3sAgentToken: must differ from edgefleet:k3sToken: every device holds the agent token; generate one with `openssl rand -hex 32`",
+    ]);
+    expect(problems({ ...k3s(), "edgefleet:k3sAgentToken": "node:0123456789abcdef" })).toEqual([
+      "edgefleet:k3sAgentToken: must be at least 16 letters, digits, '.', '_' or '-'; generate one with `openssl rand -hex 32`",
+    ]);
+  });
+
+  it("requires each host's SSH host key, saying how to read and check it", () => {
+    const hosts = [
+      host({ name: "s", role: "server", hostKey: undefined, port: 2222 }),
+      host({ hostKey: "SHA256:47DEQpj8HBSa+/TImW+5JCeuQ" }),
+    ];
+    expect(problems(k3s({ hosts }))).toEqual([
+      "edgefleet:cluster.k3s.hosts[0].hostKey: missing; every host's SSH key is pinned, so no other machine can take its place: read it with `ssh-keyscan -t ed25519 -p 2222 10.0.0.11`, compare its fingerprint (`ssh-keygen -lf <file of that line>`) with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the host's console, then `pulumi config set --path 'edgefleet:cluster.k3s.hosts[0].hostKey' 'ssh-ed25519 AAAA...'`",
+      expect.stringMatching(
+        /^edgefleet:cluster.k3s.hosts\[1\].hostKey: must be an OpenSSH public key line such as 'ssh-ed25519 AAAA...' \(types: ssh-ed25519, .*\); read it with `ssh-keyscan -t ed25519 -p 22 10.0.0.11`/,
+      ),
+      // A host that is not valid counts as no server.
+      "edgefleet:cluster.k3s.hosts: needs exactly one host with role: server, got 0",
+    ]);
+  });
+
+  it("requires the release's files pinned by sha256 for every architecture, and the images' when air-gapped", () => {
+    expect(problems(k3s({ sha256: undefined }))).toEqual([
+      "edgefleet:cluster.k3s.sha256: missing; pin the release's files: `pulumi config set --path 'edgefleet:cluster.k3s.sha256.installScript' <sha256 of https://raw.githubusercontent.com/k3s-io/k3s/v1.32.3%2Bk3s1/install.sh>` and `pulumi config set --path 'edgefleet:cluster.k3s.sha256.binaries.amd64' <k3s's line of https://github.com/k3s-io/k3s/releases/download/v1.32.3%2Bk3s1/sha256sum-amd64.txt>` (binaries.arm64 from sha256sum-arm64.txt)",
+    ]);
+    const hosts = [host({ name: "s", role: "server" }), host({ name: "pi", hardwareClass: "rpi5-coral" })];
+    expect(
+      problems(k3s({ hosts, sha256: { installScript: "ABC", binaries: { amd64: CHECKSUMS.binaries.amd64, riscv: "x" }, images: {} } })),
+    ).toEqual([
+      'edgefleet:cluster.k3s.sha256.installScript: must be a sha256 in hex (64 lowercase hex digits), got "ABC"',
+      "edgefleet:cluster.k3s.sha256.binaries.riscv: unknown architecture; use amd64 or arm64",
+      "edgefleet:cluster.k3s.sha256.binaries.arm64: missing: a host is arm64; set it from the release's sha256sum-arm64.txt",
+      "edgefleet:cluster.k3s.sha256.images: only applies with airGap (online, K3s pulls its images); remove it",
+    ]);
+    const airGap = { installScript: "install.sh", binaries: { amd64: "k3s" }, images: { amd64: "i.tar.zst" } };
+    expect(problems(k3s({ airGap }))).toEqual([
+      "edgefleet:cluster.k3s.sha256.images.amd64: missing: a host is amd64; set it from the release's sha256sum-amd64.txt",
+    ]);
+    const cfg = parseConfig(analysed(k3s({ airGap, sha256: { ...PINS, images: { amd64: CHECKSUMS.images.amd64 } } })), SECRETS).cluster;
+    expect(cfg.kind === "k3s" && cfg.sha256.images).toEqual({ amd64: CHECKSUMS.images.amd64 });
   });
 
   it("checks hosts: one server, unique names, known classes or explicit hardware", () => {
@@ -245,7 +306,8 @@ describe("parseConfig", () => {
   it("needs an air-gap file for every architecture the hosts have", () => {
     const airGap = { installScript: "install.sh", binaries: { amd64: "k3s" }, images: { amd64: "i.tar.zst" } };
     const hosts = [host({ name: "s", role: "server" }), host({ name: "pi", hardwareClass: "rpi5-coral" })];
-    expect(problems(k3s({ airGap, hosts }))).toEqual([
+    const sha256 = { ...CHECKSUMS };
+    expect(problems(k3s({ airGap, hosts, sha256 }))).toEqual([
       "edgefleet:cluster.k3s.airGap.binaries.arm64: missing: a host is arm64; set it to the local file to copy",
       "edgefleet:cluster.k3s.airGap.images.arm64: missing: a host is arm64; set it to the local file to copy",
     ]);

@@ -3,6 +3,7 @@ import { HARDWARE_CLASSES, type Taint } from "../k3s/hardware.js";
 import type { OtlpExport } from "../platform/args.js";
 import { BROKER } from "../platform/broker.js";
 import { GATEWAY_MQTT_IDENTITIES, RETIRE_MQTT_IDENTITY } from "../platform/contract.js";
+import { HOST_KEY_ALGORITHMS, type PinnedHostKey, parseHostKey } from "../ssh/host-key.js";
 import { field, integer, isObject, list, type Obj, object, oneOf, Problems, string, stringMap, suggest } from "./reader.js";
 import {
   DEFAULT_OTLP_PROTOCOL,
@@ -15,7 +16,16 @@ import {
   type Section,
   type ValueOf,
 } from "./schema.js";
-import type { AirGapFiles, ExistingCluster, HostConfig, K3sCluster, PlatformConfig, RevokedIdentity, StackConfig } from "./types.js";
+import type {
+  AirGapFiles,
+  ExistingCluster,
+  HostConfig,
+  K3sChecksums,
+  K3sCluster,
+  PlatformConfig,
+  RevokedIdentity,
+  StackConfig,
+} from "./types.js";
 
 /** Pulumi config namespace of the program (the project name). */
 export const NS = "edgefleet";
@@ -57,9 +67,10 @@ const KEYS = [
   "monitoring",
   "sshPrivateKey",
   "k3sToken",
+  "k3sAgentToken",
   "mqttPkiSeed",
 ] as const;
-const SECRET_KEYS = ["sshPrivateKey", "k3sToken", "mqttPkiSeed"] as const;
+const SECRET_KEYS = ["sshPrivateKey", "k3sToken", "k3sAgentToken", "mqttPkiSeed"] as const;
 type Key = (typeof KEYS)[number];
 const OBJECT_KEYS: readonly Key[] = ["cluster", "operator", "gateway", "broker", "agent", "monitoring"];
 
@@ -279,7 +290,7 @@ function parseCluster(p: Problems, v: Map<Key, unknown>): ExistingCluster | K3sC
 }
 
 function parseK3s(p: Problems, value: unknown, at: string, v: Map<Key, unknown>): K3sCluster | undefined {
-  const c = object(p, value, at, ["version", "site", "hosts", "airGap", "revokedMqttIdentities"]);
+  const c = object(p, value, at, ["version", "site", "hosts", "sha256", "airGap", "revokedMqttIdentities"]);
   if (!c) return undefined;
   const version = "version" in c ? string(p, c.version, `${at}.version`, K3S_VERSION) : DEFAULT_K3S_VERSION;
   const site = string(p, c.site, `${at}.site`, DNS_LABEL);
@@ -292,17 +303,26 @@ function parseK3s(p: Problems, value: unknown, at: string, v: Map<Key, unknown>)
     if (typeof n === "string" && names.indexOf(n) !== i) p.add(`${at}.hosts[${i}].name`, `"${n}" is used by another host`);
   });
   const airGap = "airGap" in c ? parseAirGap(p, c.airGap, `${at}.airGap`, hosts) : undefined;
+  const sha256 = parseChecksums(p, c.sha256, `${at}.sha256`, hosts, airGap !== undefined || "airGap" in c, version ?? DEFAULT_K3S_VERSION);
   const revoked = "revokedMqttIdentities" in c ? parseRevoked(p, c.revokedMqttIdentities, `${at}.revokedMqttIdentities`, names) : [];
-  const secret = (key: "sshPrivateKey" | "k3sToken", hint: string) => {
+  const secret = (key: "sshPrivateKey" | "k3sToken" | "k3sAgentToken", hint: string) => {
     const s = v.get(key);
     if (typeof s === "string" && s.length > 0) return s;
     return p.add(k(key), `missing; K3s needs it: \`${hint}\``);
   };
   const sshPrivateKey = secret("sshPrivateKey", `pulumi config set --secret ${k("sshPrivateKey")} < ~/.ssh/id_ed25519`);
-  const token = secret("k3sToken", `pulumi config set --secret ${k("k3sToken")} "$(openssl rand -hex 32)"`);
-  if (token !== undefined && token.length < 16)
-    p.add(k("k3sToken"), "must be at least 16 characters; generate one with `openssl rand -hex 32`");
-  if (!version || !site || !sshPrivateKey || !token || hosts.some((h) => !h)) return undefined;
+  const token = joinToken(p, secret("k3sToken", `pulumi config set --secret ${k("k3sToken")} "$(openssl rand -hex 32)"`), "k3sToken");
+  const agentToken = joinToken(
+    p,
+    secret("k3sAgentToken", `pulumi config set --secret ${k("k3sAgentToken")} "$(openssl rand -hex 32)"`),
+    "k3sAgentToken",
+  );
+  if (token !== undefined && token === agentToken)
+    p.add(
+      k("k3sAgentToken"),
+      `must differ from ${k("k3sToken")}: every device holds the agent token; generate one with \`openssl rand -hex 32\``,
+    );
+  if (!version || !site || !sshPrivateKey || !token || !agentToken || !sha256 || hosts.some((h) => !h)) return undefined;
   if (!revoked) return undefined;
   return {
     kind: "k3s",
@@ -313,7 +333,61 @@ function parseK3s(p: Problems, value: unknown, at: string, v: Map<Key, unknown>)
     revokedMqttIdentities: revoked,
     sshPrivateKey,
     token,
+    agentToken,
+    sha256,
   };
+}
+
+/** A join secret: long enough, and of the characters K3s's token format keeps intact (no ':'). */
+function joinToken(p: Problems, token: string | undefined, key: "k3sToken" | "k3sAgentToken"): string | undefined {
+  if (token === undefined) return undefined;
+  if (token.length < 16 || !/^[A-Za-z0-9._-]+$/.test(token))
+    return p.add(k(key), "must be at least 16 letters, digits, '.', '_' or '-'; generate one with `openssl rand -hex 32`");
+  return token;
+}
+
+const SHA256 = { re: /^[0-9a-f]{64}$/, what: "a sha256 in hex (64 lowercase hex digits)" };
+
+/**
+ * The release's files pinned by sha256: install.sh, and a binary (and air-gapped, an image
+ * archive) for every architecture the hosts have. Required: a host checks each staged file
+ * against them before it runs the installer as root.
+ */
+function parseChecksums(
+  p: Problems,
+  value: unknown,
+  at: string,
+  hosts: readonly (HostConfig | undefined)[],
+  airGapped: boolean,
+  version: string,
+): K3sChecksums | undefined {
+  const tag = encodeURIComponent(version);
+  if (value === undefined) {
+    return p.add(
+      at,
+      `missing; pin the release's files: \`pulumi config set --path '${at}.installScript' <sha256 of https://raw.githubusercontent.com/k3s-io/k3s/${tag}/install.sh>\` and \`pulumi config set --path '${at}.binaries.amd64' <k3s's line of https://github.com/k3s-io/k3s/releases/download/${tag}/sha256sum-amd64.txt>\` (binaries.arm64 from sha256sum-arm64.txt${airGapped ? "; images.<arch> from the same files" : ""})`,
+    );
+  }
+  const c = object(p, value, at, ["installScript", "binaries", "images"]);
+  if (!c) return undefined;
+  const installScript = string(p, c.installScript, `${at}.installScript`, SHA256);
+  const perArch = (what: "binaries" | "images") => {
+    const map = stringMap(p, c[what] ?? {}, `${at}.${what}`);
+    if (!map) return undefined;
+    for (const [arch, sum] of Object.entries(map)) {
+      if (!(ARCHITECTURES as readonly string[]).includes(arch)) p.add(`${at}.${what}.${arch}`, "unknown architecture; use amd64 or arm64");
+      else string(p, sum, `${at}.${what}.${arch}`, SHA256);
+    }
+    for (const arch of new Set(hosts.map((h) => h?.arch))) {
+      if (arch && !map[arch]) p.add(`${at}.${what}.${arch}`, `missing: a host is ${arch}; set it from the release's sha256sum-${arch}.txt`);
+    }
+    return map;
+  };
+  const binaries = perArch("binaries");
+  const images = airGapped ? perArch("images") : undefined;
+  if (!airGapped && "images" in c) p.add(`${at}.images`, "only applies with airGap (online, K3s pulls its images); remove it");
+  if (!installScript || !binaries || (airGapped && !images) || p.list.some((m) => m.startsWith(at))) return undefined;
+  return { installScript, binaries, ...(images ? { images } : {}) };
 }
 
 /**
@@ -339,6 +413,7 @@ function parseHost(p: Problems, value: unknown, at: string): HostConfig | undefi
     "arch",
     "labels",
     "taints",
+    "hostKey",
     "mqttGeneration",
   ]);
   if (!h) return undefined;
@@ -366,6 +441,7 @@ function parseHost(p: Problems, value: unknown, at: string): HostConfig | undefi
   const arch = "arch" in h ? oneOf(p, h.arch, `${at}.arch`, ARCHITECTURES) : known?.arch;
   const labels = "labels" in h ? stringMap(p, h.labels, `${at}.labels`) : {};
   const taints = "taints" in h ? (list(p, h.taints, `${at}.taints`) ?? []).map((t, i) => parseTaint(p, t, `${at}.taints[${i}]`)) : [];
+  const hostKey = parseHostKeyField(p, h.hostKey, `${at}.hostKey`, address, "port" in h ? port : 22);
   const mqttGeneration = "mqttGeneration" in h ? integer(p, h.mqttGeneration, `${at}.mqttGeneration`, 0, MAX_GENERATION) : 0;
   if (
     !name ||
@@ -378,11 +454,33 @@ function parseHost(p: Problems, value: unknown, at: string): HostConfig | undefi
     !arch ||
     !labels ||
     taints.some((t) => !t) ||
+    !hostKey ||
     mqttGeneration === undefined
   ) {
     return undefined;
   }
-  return { name, address, port, user, role, hardwareClass, accelerator, arch, labels, taints: taints as Taint[], mqttGeneration };
+  return { name, address, port, user, role, hardwareClass, accelerator, arch, labels, taints: taints as Taint[], hostKey, mqttGeneration };
+}
+
+/** A host's pinned SSH host key, with how to read it off the host when it is missing or malformed. */
+function parseHostKeyField(
+  p: Problems,
+  value: unknown,
+  at: string,
+  address = "ADDRESS",
+  port: number | undefined = 22,
+): PinnedHostKey | undefined {
+  const how = `read it with \`ssh-keyscan -t ed25519 -p ${port} ${address}\`, compare its fingerprint (\`ssh-keygen -lf <file of that line>\`) with \`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub\` on the host's console, then \`pulumi config set --path '${at}' 'ssh-ed25519 AAAA...'\``;
+  if (value === undefined) return p.add(at, `missing; every host's SSH key is pinned, so no other machine can take its place: ${how}`);
+  const line = string(p, value, at);
+  if (line === undefined) return undefined;
+  return (
+    parseHostKey(line) ??
+    p.add(
+      at,
+      `must be an OpenSSH public key line such as 'ssh-ed25519 AAAA...' (types: ${Object.keys(HOST_KEY_ALGORITHMS).join(", ")}); ${how}`,
+    )
+  );
 }
 
 /** Generations are counted by hand, one per re-issue; the CRL lists every earlier one, so keep it small. */

@@ -1,6 +1,7 @@
 import type { Architecture, NodeAccelerator } from "@edgefleet/api";
 import type { Taint } from "../k3s/hardware.js";
 import type { PlatformArgs } from "../platform/args.js";
+import type { PinnedHostKey } from "../ssh/host-key.js";
 
 /** The validated configuration of one stack (`edgefleet:*` keys), defaults applied. */
 export interface StackConfig {
@@ -38,8 +39,22 @@ export interface K3sCluster {
   readonly revokedMqttIdentities: readonly RevokedIdentity[];
   /** From the secret edgefleet:sshPrivateKey. */
   readonly sshPrivateKey: string;
-  /** From the secret edgefleet:k3sToken. */
+  /** From the secret edgefleet:k3sToken: the server's alone. */
   readonly token: string;
+  /** From the secret edgefleet:k3sAgentToken: what agents join with (K3s's agent token). */
+  readonly agentToken: string;
+  /** The release's files pinned by sha256: a host refuses to install a file that differs. */
+  readonly sha256: K3sChecksums;
+}
+
+/** sha256 (hex) of the K3s release's files. */
+export interface K3sChecksums {
+  /** install.sh at the release's tag. */
+  readonly installScript: string;
+  /** The k3s binary per architecture the hosts have (the release's sha256sum-<arch>.txt). */
+  readonly binaries: Readonly<Partial<Record<Architecture, string>>>;
+  /** The air-gap image archives per architecture (only with airGap). */
+  readonly images?: Readonly<Partial<Record<Architecture, string>>>;
 }
 
 export interface HostConfig {
@@ -54,6 +69,8 @@ export interface HostConfig {
   readonly arch: Architecture;
   readonly labels: Readonly<Record<string, string>>;
   readonly taints: readonly Taint[];
+  /** The host's SSH host key (OpenSSH public key line): any other key is refused before a command runs. */
+  readonly hostKey: PinnedHostKey;
   /** Its MQTT identity's generation: raising it re-issues the node's key and certificate and revokes the earlier ones. */
   readonly mqttGeneration: number;
 }

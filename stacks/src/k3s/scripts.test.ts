@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { HostConfig } from "../config/types.js";
-import { externalKubeconfig, installCommand, k3sConfig } from "./scripts.js";
+import { CHECKSUMS, HOST_KEY } from "../testing/pins.js";
+import {
+  caHashCommand,
+  downloadCommand,
+  externalKubeconfig,
+  hostChecksums,
+  installCommand,
+  k3sConfig,
+  secureAgentToken,
+} from "./scripts.js";
 
 const host = (over: Partial<HostConfig> = {}): HostConfig => ({
   name: "line1-jetson-1",
@@ -14,6 +23,7 @@ const host = (over: Partial<HostConfig> = {}): HostConfig => ({
   arch: "arm64",
   labels: {},
   taints: [],
+  hostKey: HOST_KEY,
   mqttGeneration: 0,
   ...over,
 });
@@ -51,9 +61,23 @@ describe("k3sConfig", () => {
 });
 
 describe("installCommand", () => {
-  it("installs the pinned version online, and the server waits for its node", () => {
-    const cmd = installCommand(host({ role: "server", name: "srv" }), "v1.32.3+k3s1", undefined);
-    expect(cmd).toContain("curl -sfL https://get.k3s.io | sudo env INSTALL_K3S_VERSION='v1.32.3+k3s1' INSTALL_K3S_EXEC='server' sh -");
+  it("checks every staged file against its pin before anything runs as root, then installs the pinned version", () => {
+    const srv = host({ role: "server", name: "srv", arch: "amd64" });
+    const cmd = installCommand(srv, "v1.32.3+k3s1", hostChecksums(srv, CHECKSUMS, false));
+    const lines = cmd.split("\n");
+    expect(lines.slice(0, 5)).toEqual([
+      "set -e",
+      expect.stringMatching(/^sha256sum -c --quiet <<'EOF' \|\| \{ echo "edgefleet: a staged K3s file does not match its pinned sha256/),
+      `${"a".repeat(64)}  /home/ubuntu/edgefleet-k3s-install.sh`,
+      `${"b".repeat(64)}  /home/ubuntu/edgefleet-k3s`,
+      "EOF",
+    ]);
+    expect(cmd).toContain("sudo install -m 755 /home/ubuntu/edgefleet-k3s /usr/local/bin/k3s");
+    expect(cmd).toContain(
+      "sudo env INSTALL_K3S_SKIP_DOWNLOAD=true INSTALL_K3S_VERSION='v1.32.3+k3s1' INSTALL_K3S_EXEC='server' sh /home/ubuntu/edgefleet-k3s-install.sh",
+    );
+    expect(cmd).not.toContain("curl");
+    expect(cmd).not.toContain("images");
     expect(cmd).toContain("k3s kubectl wait --for=condition=Ready node/srv");
     // The agent's spool, which the non-root agent pod could not create on the host itself.
     expect(cmd).toContain("sudo install -d -o 65532 -g 65532 -m 700 /var/lib/edgefleet/spool");
@@ -61,16 +85,30 @@ describe("installCommand", () => {
     expect(cmd).toContain("sudo install -d -o 65532 -g 65532 -m 755 /var/lib/edgefleet/artifacts");
   });
 
-  it("air-gapped, installs the staged binary and images and downloads nothing", () => {
-    const files = { installScript: "install.sh", binaries: { arm64: "k3s-arm64" }, images: { arm64: "img.tar.zst" } };
-    const cmd = installCommand(host({ user: "root" }), "v1.32.3+k3s1", files);
-    expect(cmd).not.toContain("curl");
+  it("air-gapped, also checks and installs the staged images of the host's architecture", () => {
+    const pi = host({ user: "root" });
+    const cmd = installCommand(pi, "v1.32.3+k3s1", hostChecksums(pi, CHECKSUMS, true));
+    expect(cmd).toContain(`${"c".repeat(64)}  /root/edgefleet-k3s\n${"e".repeat(64)}  /root/edgefleet-k3s-images.tar.zst\nEOF`);
     expect(cmd).not.toContain("sudo");
-    expect(cmd).toContain("install -m 755 /root/edgefleet-k3s /usr/local/bin/k3s");
-    expect(cmd).toContain("/var/lib/rancher/k3s/agent/images/k3s-airgap-images-arm64.tar.zst");
     expect(cmd).toContain(
-      "env INSTALL_K3S_SKIP_DOWNLOAD=true INSTALL_K3S_VERSION='v1.32.3+k3s1' INSTALL_K3S_EXEC='agent' sh /root/edgefleet-k3s-install.sh",
+      "install -D -m 644 /root/edgefleet-k3s-images.tar.zst /var/lib/rancher/k3s/agent/images/k3s-airgap-images-arm64.tar.zst",
     );
+    expect(cmd).toContain("INSTALL_K3S_EXEC='agent' sh /root/edgefleet-k3s-install.sh");
+  });
+
+  it("online, downloads the installer of the version's tag and its binary, not get.k3s.io's script", () => {
+    expect(downloadCommand(host(), "v1.32.3+k3s1").split("\n")).toEqual([
+      "set -e",
+      "curl -sfL -o /home/ubuntu/edgefleet-k3s-install.sh https://raw.githubusercontent.com/k3s-io/k3s/v1.32.3%2Bk3s1/install.sh",
+      "curl -sfL -o /home/ubuntu/edgefleet-k3s https://github.com/k3s-io/k3s/releases/download/v1.32.3%2Bk3s1/k3s-arm64",
+    ]);
+  });
+});
+
+describe("the agents' token", () => {
+  it("is the agent secret in the secure format, pinning the hash of the server's CA bundle", () => {
+    expect(caHashCommand(host({ role: "server" }))).toBe("sudo sha256sum /var/lib/rancher/k3s/server/tls/server-ca.crt | cut -d' ' -f1");
+    expect(secureAgentToken(`${"f".repeat(64)}\n`, "agent-secret")).toBe(`K10${"f".repeat(64)}::node:agent-secret`);
   });
 });
 

@@ -1,6 +1,6 @@
 import { ARTIFACT_CACHE_DIR, IMAGE_UID } from "@edgefleet/api";
 import { stringify } from "yaml";
-import type { AirGapFiles, HostConfig } from "../config/types.js";
+import type { HostConfig, K3sChecksums } from "../config/types.js";
 import { NODE_SPOOL_DIR } from "../platform/contract.js";
 import { nodeLabels, nodeTaints, taintFlag } from "./hardware.js";
 
@@ -11,10 +11,12 @@ export const K3S_PATHS = {
   /** The server's agent token (agent-token-file): what agents join with, instead of the server token. */
   agentToken: "/etc/rancher/k3s/edgefleet-agent-token",
   kubeconfig: "/etc/rancher/k3s/k3s.yaml",
+  /** The cluster's server CA bundle, what a joining agent fetches from /cacerts and checks against its token's hash. */
+  serverCa: "/var/lib/rancher/k3s/server/tls/server-ca.crt",
   images: "/var/lib/rancher/k3s/agent/images",
 };
 
-/** Files the air-gapped install copies into the SSH user's home, by role in the install. */
+/** Files staged in the SSH user's home before the install (downloaded there online, sent air-gapped), by role. */
 export const STAGED = { installScript: "edgefleet-k3s-install.sh", binary: "edgefleet-k3s", images: "edgefleet-k3s-images.tar.zst" };
 
 /** Absolute path of a staged file: the SSH user's conventional home, which survives reboots (unlike /tmp). */
@@ -60,23 +62,60 @@ export const NODE_DIRS = [
   { path: ARTIFACT_CACHE_DIR, mode: 0o755 },
 ] as const;
 
+/** The sha256 each staged file of a host must have: its architecture's binary (and images, air-gapped) and the installer. */
+export type StagedChecksums = Readonly<Partial<Record<keyof typeof STAGED, string>>>;
+
+/** What a host of the architecture stages, with its pinned checksums (images only when air-gapped). */
+export function hostChecksums(host: HostConfig, pins: K3sChecksums, airGapped: boolean): StagedChecksums {
+  const pick = (what: "binaries" | "images") => {
+    const sum = pins[what]?.[host.arch];
+    if (!sum) throw new Error(`K3sSite: sha256.${what} has no ${host.arch} checksum (host ${host.name})`);
+    return sum;
+  };
+  return { installScript: pins.installScript, binary: pick("binaries"), ...(airGapped ? { images: pick("images") } : {}) };
+}
+
 /**
- * Installs (or re-runs the installer for) K3s at the pinned version: the official install.sh
- * online, or the staged script, binary and images air-gapped (INSTALL_K3S_SKIP_DOWNLOAD). The
- * server waits until its node is Ready, so agents join a working API. First it makes NODE_DIRS.
+ * Online, the host downloads the pinned release's install.sh (from the version's tag, not
+ * get.k3s.io, whose script changes) and its binary to the staged paths; the install step checks
+ * them against the pins before running anything. Air-gapped hosts are sent the files instead.
  */
-export function installCommand(host: HostConfig, version: string, airGap: AirGapFiles | undefined): string {
+export function downloadCommand(host: HostConfig, version: string): string {
+  const tag = encodeURIComponent(version);
+  const binary = host.arch === "arm64" ? "k3s-arm64" : "k3s";
+  return [
+    "set -e",
+    `curl -sfL -o ${stagedPath(host, "installScript")} https://raw.githubusercontent.com/k3s-io/k3s/${tag}/install.sh`,
+    `curl -sfL -o ${stagedPath(host, "binary")} https://github.com/k3s-io/k3s/releases/download/${tag}/${binary}`,
+  ].join("\n");
+}
+
+/** Writes stdin to a staged file, as the SSH user (its home). */
+export const stageFromStdin = (host: HostConfig, what: keyof typeof STAGED) => `install -m 600 /dev/stdin ${stagedPath(host, what)}`;
+
+/**
+ * Installs (or re-runs the installer for) K3s at the pinned version from the staged files: first
+ * every staged file is checked against its pinned sha256 (sha256sum -c), and a mismatch stops
+ * the step before anything runs as root; then the binary (and air-gapped, the images) is
+ * installed and the staged install.sh runs with INSTALL_K3S_SKIP_DOWNLOAD. The server waits
+ * until its node is Ready, so agents join a working API. It also makes NODE_DIRS.
+ */
+export function installCommand(host: HostConfig, version: string, checksums: StagedChecksums): string {
   const sudo = root(host);
-  const env = `INSTALL_K3S_VERSION='${version}' INSTALL_K3S_EXEC='${host.role}'`;
-  const dirs = NODE_DIRS.map((d) => `${sudo}install -d -o ${IMAGE_UID} -g ${IMAGE_UID} -m ${d.mode.toString(8)} ${d.path}`).join("\n");
-  const steps = airGap
-    ? [
-        dirs,
-        `${sudo}install -m 755 ${stagedPath(host, "binary")} /usr/local/bin/k3s`,
-        `${sudo}install -D -m 644 ${stagedPath(host, "images")} ${K3S_PATHS.images}/k3s-airgap-images-${host.arch}.tar.zst`,
-        `${sudo}env INSTALL_K3S_SKIP_DOWNLOAD=true ${env} sh ${stagedPath(host, "installScript")}`,
-      ]
-    : [dirs, `curl -sfL https://get.k3s.io | ${sudo}env ${env} sh -`];
+  const env = `INSTALL_K3S_SKIP_DOWNLOAD=true INSTALL_K3S_VERSION='${version}' INSTALL_K3S_EXEC='${host.role}'`;
+  const dirs = NODE_DIRS.map((d) => `${sudo}install -d -o ${IMAGE_UID} -g ${IMAGE_UID} -m ${d.mode.toString(8)} ${d.path}`);
+  const sums = Object.entries(checksums).map(([what, sum]) => `${sum}  ${stagedPath(host, what as keyof typeof STAGED)}`);
+  const steps = [
+    `sha256sum -c --quiet <<'EOF' || { echo "edgefleet: a staged K3s file does not match its pinned sha256 (edgefleet:cluster.k3s.sha256); nothing was installed" >&2; exit 1; }`,
+    ...sums,
+    "EOF",
+    ...dirs,
+    `${sudo}install -m 755 ${stagedPath(host, "binary")} /usr/local/bin/k3s`,
+    ...(checksums.images
+      ? [`${sudo}install -D -m 644 ${stagedPath(host, "images")} ${K3S_PATHS.images}/k3s-airgap-images-${host.arch}.tar.zst`]
+      : []),
+    `${sudo}env ${env} sh ${stagedPath(host, "installScript")}`,
+  ];
   if (host.role === "server") {
     steps.push(
       `for i in $(seq 60); do ${sudo}k3s kubectl get node ${host.name} >/dev/null 2>&1 && break; sleep 5; done`,
@@ -85,6 +124,16 @@ export function installCommand(host: HostConfig, version: string, airGap: AirGap
   }
   return ["set -e", ...steps].join("\n");
 }
+
+/**
+ * The hash of the server's CA bundle, which agents' secure tokens (K10<hash>::node:<secret>)
+ * pin: an agent then refuses a server whose /cacerts differ instead of trusting whatever CA
+ * answers its first join. Read over the pinned SSH connection, after the server's install.
+ */
+export const caHashCommand = (host: HostConfig) => `${root(host)}sha256sum ${K3S_PATHS.serverCa} | cut -d' ' -f1`;
+
+/** The agents' token file: the secure format, pinning the server CA, with the agent secret (never the server token). */
+export const secureAgentToken = (caHash: string, agentSecret: string) => `K10${caHash.trim()}::node:${agentSecret}`;
 
 export const uninstallCommand = (host: HostConfig) =>
   `${root(host)}/usr/local/bin/${host.role === "server" ? "k3s-uninstall.sh" : "k3s-agent-uninstall.sh"}`;

@@ -4,12 +4,18 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { HostConfig } from "../config/types.js";
 import { certificateAuthority } from "../pki/certificates.js";
 import { descendants, type Registered, recordResources } from "../testing/mocks.js";
+import { CHECKSUMS, HOST_KEY } from "../testing/pins.js";
 import { K3sSite, type K3sSiteArgs } from "./site.js";
 
+const COMMAND = "pulumi-nodejs:dynamic:Resource";
+const CA_HASH = "f".repeat(64);
 let recorder: Awaited<ReturnType<typeof recordResources>>;
 beforeAll(async () => {
-  recorder = await recordResources((type) => (type === "command:remote:Command" ? { stdout: KUBECONFIG, stderr: "" } : {}));
-});
+  // What the server's commands print: its kubeconfig, the hash of its CA bundle.
+  recorder = await recordResources((type, inputs) =>
+    type === COMMAND ? { stdout: String(inputs.create).includes("sha256sum /var") ? `${CA_HASH}\n` : KUBECONFIG } : {},
+  );
+}, 60_000);
 
 const host = (
   name: string,
@@ -28,6 +34,7 @@ const host = (
   arch,
   labels: {},
   taints: [],
+  hostKey: HOST_KEY,
   mqttGeneration: 0,
 });
 const KUBECONFIG = "clusters:\n- cluster:\n    server: https://127.0.0.1:6443\n";
@@ -41,7 +48,9 @@ const ARGS: K3sSiteArgs = {
   site: "factory-a",
   hosts: HOSTS,
   sshPrivateKey: pulumi.secret("-----BEGIN OPENSSH PRIVATE KEY-----"),
-  token: pulumi.secret("0123456789abcdef"),
+  token: pulumi.secret("server-0123456789abcdef"),
+  agentToken: pulumi.secret("agent-0123456789abcdef"),
+  sha256: CHECKSUMS,
 };
 const AIR_GAP = {
   installScript: "install.sh",
@@ -65,39 +74,56 @@ describe("K3sSite", () => {
     online = await site("f");
   });
 
-  it("runs config, token and install per host, and reads the kubeconfig from the server", () => {
-    expect(online.rs.map((r) => `${r.type.split(":").pop()} ${r.name}`).sort()).toEqual(
+  it("per host downloads, writes config and token, and installs; reads the kubeconfig and the CA's hash from the server", () => {
+    expect(online.rs.every((r) => r.type === COMMAND)).toBe(true);
+    expect(online.rs.map((r) => r.name).sort()).toEqual(
       [
-        "Command f-srv-agent-token",
-        ...["srv", "jetson", "pi"].flatMap((h) => [`Command f-${h}-config`, `Command f-${h}-token`, `Command f-${h}-install`]),
-        "Command f-srv-kubeconfig",
+        "f-srv-agent-token",
+        ...["srv", "jetson", "pi"].flatMap((h) => [`f-${h}-download`, `f-${h}-config`, `f-${h}-token`, `f-${h}-install`]),
+        "f-srv-kubeconfig",
+        "f-srv-ca-hash",
       ].sort(),
     );
   });
 
-  it("orders the SSH steps: config and token before install, agents after the server", () => {
-    expect(byName(online.rs, "f-srv-install").dependsOn).toEqual(["f-srv-agent-token", "f-srv-config", "f-srv-token"]);
+  it("orders the SSH steps: files, config and token before install, agents after the server and its CA's hash", () => {
+    expect(byName(online.rs, "f-srv-install").dependsOn).toEqual(["f-srv-agent-token", "f-srv-config", "f-srv-download", "f-srv-token"]);
     expect(byName(online.rs, "f-srv-kubeconfig").dependsOn).toEqual(["f-srv-install"]);
+    expect(byName(online.rs, "f-srv-ca-hash").dependsOn).toEqual(["f-srv-install"]);
     for (const agent of ["jetson", "pi"]) {
-      expect(byName(online.rs, `f-${agent}-install`).dependsOn).toEqual([`f-${agent}-config`, `f-${agent}-token`, "f-srv-install"]);
+      expect(byName(online.rs, `f-${agent}-install`).dependsOn).toEqual([
+        `f-${agent}-config`,
+        `f-${agent}-download`,
+        `f-${agent}-token`,
+        "f-srv-install",
+      ]);
+      expect(byName(online.rs, `f-${agent}-token`).dependsOn).toEqual(["f-srv-ca-hash"]);
       expect(byName(online.rs, `f-${agent}-config`).dependsOn).toEqual([]);
     }
   });
 
-  it("gives the server token to the server only: agents join with the agent token the server also gets", () => {
+  it("gives the server token to the server only: agents get the agent token, in the secure format pinning the server's CA", () => {
     const stdin = (name: string) => byName(online.rs, name).inputs.stdin;
-    expect(stdin("f-srv-token")).toBe("0123456789abcdef");
-    const agent = stdin("f-srv-agent-token");
-    expect(agent).toMatch(/^[0-9a-f]{64}$/);
-    for (const h of ["jetson", "pi"]) expect(stdin(`f-${h}-token`)).toBe(agent);
+    expect(stdin("f-srv-token")).toBe("server-0123456789abcdef");
+    expect(stdin("f-srv-agent-token")).toBe("agent-0123456789abcdef");
     expect(byName(online.rs, "f-srv-agent-token").inputs.create).toContain("/etc/rancher/k3s/edgefleet-agent-token");
-    expect(byName(online.rs, "f-srv-agent-token").secretPaths).toContain("stdin");
+    for (const h of ["jetson", "pi"]) {
+      expect(stdin(`f-${h}-token`)).toBe(`K10${CA_HASH}::node:agent-0123456789abcdef`);
+      // No input of an agent's steps holds the server token.
+      for (const r of online.rs.filter((x) => x.name.startsWith(`f-${h}-`)))
+        expect(JSON.stringify(r.inputs), r.name).not.toContain("server-0123");
+    }
   });
 
-  it("keeps the SSH key, the token and the kubeconfig secret", async () => {
+  it("pins every connection to its host's key", () => {
+    for (const r of online.rs) expect((r.inputs.connection as { hostKey: unknown }).hostKey, r.name).toEqual(HOST_KEY);
+  });
+
+  it("keeps the SSH key, the tokens and the kubeconfig secret", async () => {
     // The key makes the whole connection secret.
     for (const r of online.rs) expect(r.secretPaths, r.name).toContain("connection");
-    expect(byName(online.rs, "f-jetson-token").secretPaths).toContain("stdin");
+    for (const name of ["f-srv-token", "f-srv-agent-token", "f-jetson-token"])
+      expect(byName(online.rs, name).secretPaths).toContain("stdin");
     expect(byName(online.rs, "f-jetson-config").secretPaths).not.toContain("stdin");
     expect(await pulumi.isSecret(online.site.kubeconfig)).toBe(true);
     const kubeconfig = await new Promise((resolve) => online.site.kubeconfig.apply(resolve));
@@ -113,23 +139,32 @@ describe("K3sSite", () => {
     expect(config("pi")).toContain("server: https://10.0.0.13:6443");
   });
 
-  it("pins the K3s version and uninstalls on destroy", () => {
+  it("pins the K3s version and the files' checksums, re-installs when a token changes, and uninstalls on destroy", async () => {
     const install = byName(online.rs, "f-pi-install").inputs;
     expect(install.create).toContain("INSTALL_K3S_VERSION='v1.32.3+k3s1'");
+    expect(install.create).toContain(`${"c".repeat(64)}  /home/ubuntu/edgefleet-k3s`);
     expect(install.triggers).toContain("v1.32.3+k3s1");
+    expect(install.triggers).toContainEqual({ installScript: "a".repeat(64), binary: "c".repeat(64) });
     expect(install.delete).toBe("sudo /usr/local/bin/k3s-agent-uninstall.sh");
+    const { rs } = await site("rot", { agentToken: pulumi.secret("agent-rotated-0123456789") });
+    const triggers = (n: string, r: Registered[]) => JSON.stringify(byName(r, n).inputs.triggers);
+    expect(triggers("rot-pi-install", rs)).not.toBe(triggers("f-pi-install", online.rs));
   });
 
-  it("air-gapped, stages the installer, the binary and the images for each host's architecture first", async () => {
+  it("air-gapped, streams the installer, the binary and the images of each host's architecture, and downloads nothing", async () => {
     const { rs } = await site("ag", { airGap: AIR_GAP });
-    const copies = rs.filter((r) => r.type === "command:remote:CopyFile");
-    expect(copies).toHaveLength(9);
-    expect(byName(rs, "ag-pi-stage-binary").inputs).toMatchObject({ localPath: "k3s-arm64", remotePath: "/home/ubuntu/edgefleet-k3s" });
-    expect(byName(rs, "ag-srv-stage-images").inputs).toMatchObject({ localPath: "a.tar.zst" });
+    expect(rs.filter((r) => r.name.includes("-stage-"))).toHaveLength(9);
+    expect(rs.filter((r) => r.name.endsWith("-download"))).toEqual([]);
+    expect(byName(rs, "ag-pi-stage-binary").inputs).toMatchObject({
+      stdinFile: "k3s-arm64",
+      create: "install -m 600 /dev/stdin /home/ubuntu/edgefleet-k3s",
+      triggers: ["c".repeat(64), "k3s-arm64"],
+    });
+    expect(byName(rs, "ag-srv-stage-images").inputs).toMatchObject({ stdinFile: "a.tar.zst" });
     expect(byName(rs, "ag-pi-install").dependsOn).toEqual(
       ["ag-pi-config", "ag-pi-stage-binary", "ag-pi-stage-images", "ag-pi-stage-installScript", "ag-pi-token", "ag-srv-install"].sort(),
     );
-    expect(byName(rs, "ag-pi-install").inputs.create).not.toContain("curl");
+    expect(byName(rs, "ag-pi-install").inputs.create).toContain(`${"e".repeat(64)}  /home/ubuntu/edgefleet-k3s-images.tar.zst`);
   });
 
   it("with the site's MQTT CA, gives each node its own identity on the host, the key secret, of the host's generation", async () => {

@@ -15,6 +15,8 @@ export interface PulumiRunOptions {
   readonly stateDir?: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly timeoutMs?: number;
+  /** Standard input (`pulumi config set --secret KEY` reads a value that starts with '-' from it). */
+  readonly input?: string;
 }
 
 /**
@@ -31,6 +33,7 @@ export function runPulumi(args: readonly string[], opts: PulumiRunOptions = {}):
     },
     encoding: "utf8",
     timeout: opts.timeoutMs ?? 600_000,
+    ...(opts.input === undefined ? {} : { input: opts.input }),
   });
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
