@@ -4,9 +4,9 @@
  * (analyse again, count an inconclusive analysis twice, advance a step twice), so it waits.
  *
  * Resource versions are compared as integers: Kubernetes guarantees that since 1.35 (KEP-5504,
- * comparable resource versions); this operator needs 1.36. Where one is not an integer (a storage
- * that does not promise it), the guard falls back to "the cache still holds the version our
- * write was based on".
+ * comparable resource versions; the etcd revisions every earlier release used order the same way).
+ * Where one is not an integer (a storage that does not promise it), the guard falls back to "the
+ * cache still holds the version our write was based on".
  */
 export interface OwnWrite {
   /** The model's resourceVersion the write was computed from. */
