@@ -446,7 +446,7 @@ try {
       },
       clearStatus,
     );
-    await measure("Event POST (a condition's transition)", async () => {
+    await measure("Event POST (a condition's transition)", async (r) => {
       await each(statuses, ({ name }) =>
         client.request({
           method: "POST",
@@ -454,7 +454,7 @@ try {
           body: {
             apiVersion: "events.k8s.io/v1",
             kind: "Event",
-            metadata: { generateName: `${name}.`, namespace: NS },
+            metadata: { name: `${name}.bench${r}`, namespace: NS },
             eventTime: new Date().toISOString().replace("Z", "000Z"),
             reportingController: "edgefleet.io/operator",
             reportingInstance: "bench",
