@@ -292,7 +292,7 @@ try {
       }),
     );
 
-  if (values.writes === "status") {
+  if (values.writes !== "apply") {
     await measure("EdgeModel create (baseline)", async (r) => {
       kubectl("create", "namespace", `base-${r}`);
       await each(modelsIn(`base-${r}`), (m) =>
@@ -300,16 +300,9 @@ try {
       );
       return n;
     });
-    await statusAnatomy();
   }
+  if (values.writes === "status") await statusAnatomy();
   if (values.writes === "all") {
-    await measure("EdgeModel create (baseline)", async (r) => {
-      kubectl("create", "namespace", `base-${r}`);
-      await each(modelsIn(`base-${r}`), (m) =>
-        client.request({ method: "POST", path: collectionPath(RESOURCES.edgeModels, `base-${r}`), body: m }),
-      );
-      return n;
-    });
     await measure("status clear (merge patch status: null; setup only)", async () => {
       await clearStatus();
       return n;
