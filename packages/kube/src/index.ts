@@ -1,6 +1,5 @@
 /** @edgefleet/kube: Kubernetes plumbing: API client and credentials, informers, rate-limited work queue, leader election. Everything other packages may import is exported here. */
 
-export { applyBody } from "./apply-body.js";
 export { CONTENT_TYPES, KubeClient, type RequestObserver } from "./client.js";
 export { type Credentials, loadCredentials } from "./credentials.js";
 export { isNotFound, isTransient, KubeError } from "./errors.js";
