@@ -7,6 +7,10 @@
 //   - the status write of a first convergence (a merge patch of the whole status onto none), as a
 //     merge patch and as a JSON patch, and the status write of a later change: the operator's
 //     merge patch (every field of the new status) and one with only what changed;
+//   - what the status write's cost depends on (--writes status): the same status written onto
+//     copies of the EdgeModel CRD under other groups, as is, without its root CEL rule, without any
+//     CEL rule, and with atomic lists in status (smaller managedFields); a status of the
+//     observedGeneration and conditions alone; and the Event the operator posts on a transition;
 //   - the DaemonSet create by server-side apply, its body rebuilt from the fields the operator's
 //     apply owns: as JSON (what the operator sends), as block YAML (whether the API server's YAML
 //     parser reads that faster), as CBOR (if the server accepts it), and a plain JSON create.
@@ -17,7 +21,7 @@ import * as https from "node:https";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EdgeModel, EdgeModelStatus } from "@edgefleet/api";
-import { edgeModel } from "@edgefleet/api";
+import { allCRDs, edgeModel } from "@edgefleet/api";
 import { collectionPath, isNotFound, KubeClient, loadCredentials, objectPath, RESOURCES } from "@edgefleet/kube";
 import { kubeconfigPath, kwokWorkdir } from "@edgefleet/tools";
 import { stringify } from "yaml";
@@ -49,7 +53,10 @@ server-side apply) and variants of them, against an EdgeModel create, on a kwok 
     writes: {
       type: "string",
       default: "all",
-      check: { must: "be all, or apply for the DaemonSet writes alone", test: /^(all|apply)$/ },
+      check: {
+        must: "be all, apply for the DaemonSet writes alone, or status for what a status write's cost depends on",
+        test: /^(all|apply|status)$/,
+      },
       help: "which writes to measure",
     },
     result: RESULT_FLAG,
@@ -285,6 +292,9 @@ try {
       );
       return n;
     });
+  }
+  if (values.writes === "status") await statusAnatomy();
+  if (values.writes === "all") {
     await measure("status clear (merge patch status: null; setup only)", async () => {
       await clearStatus();
       return n;
@@ -323,6 +333,128 @@ try {
       return n;
     });
   }
+  /**
+   * The operator's first status write onto copies of the EdgeModel CRD (another group each) that
+   * differ in one thing, and onto the real one with less in the body; then the Event a transition posts.
+   */
+  async function statusAnatomy(): Promise<void> {
+    const base = allCRDs().find((c) => c.metadata.name === "edgemodels.edgefleet.io");
+    if (!base) throw new Error("no EdgeModel CRD");
+    type Schema = Record<string, unknown>;
+    const strip = (schema: unknown, key: string): unknown =>
+      Array.isArray(schema)
+        ? schema.map((x) => strip(x, key))
+        : typeof schema === "object" && schema !== null
+          ? Object.fromEntries(Object.entries(schema).flatMap(([k, v]) => (k === key ? [] : [[k, strip(v, key)]])))
+          : schema;
+    const atomicLists = (schema: unknown): unknown => {
+      if (typeof schema !== "object" || schema === null || Array.isArray(schema)) return schema;
+      const out: Schema = Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, atomicLists(v)]));
+      if (out["x-kubernetes-list-type"] === "map") {
+        out["x-kubernetes-list-type"] = "atomic";
+        delete out["x-kubernetes-list-map-keys"];
+      }
+      return out;
+    };
+    const noRootRule = (root: Schema): Schema => {
+      const { "x-kubernetes-validations": _rules, ...rest } = root;
+      return {
+        ...rest,
+        properties: {
+          ...(rest.properties as Schema),
+          metadata: { type: "object", properties: { name: { type: "string", maxLength: 63 } } },
+        },
+      };
+    };
+    const variants: [string, string, (root: Schema) => Schema][] = [
+      ["as is", "same.bench.edgefleet.io", (root) => root],
+      ["without the root CEL rule (metadata.name maxLength instead)", "noroot.bench.edgefleet.io", noRootRule],
+      ["without any CEL rule", "nocel.bench.edgefleet.io", (root) => strip(noRootRule(root), "x-kubernetes-validations") as Schema],
+      [
+        "status lists atomic, no root rule",
+        "atomic.bench.edgefleet.io",
+        (root) => {
+          const r = noRootRule(root);
+          const props = r.properties as Schema;
+          return { ...r, properties: { ...props, status: atomicLists(props.status) } };
+        },
+      ],
+    ];
+    for (const [, group, change] of variants) {
+      const version = base.spec.versions[0];
+      if (!version) throw new Error("the EdgeModel CRD has no version");
+      const crd = {
+        ...base,
+        metadata: { ...base.metadata, name: `edgemodels.${group}` },
+        spec: {
+          ...base.spec,
+          group,
+          names: { ...base.spec.names, shortNames: [], categories: [] },
+          versions: [{ ...version, schema: { openAPIV3Schema: change(version.schema.openAPIV3Schema as Schema) } }],
+        },
+      };
+      await client.request({
+        method: "PATCH",
+        path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}?fieldManager=bench&force=true`,
+        body: crd,
+        contentType: "application/apply-patch+yaml" as "application/merge-patch+json",
+      });
+    }
+    for (const [, group] of variants) kubectl("wait", "--for", "condition=Established", `crd/edgemodels.${group}`);
+    for (const [label, group] of variants) {
+      const collection = `/apis/${group}/v1alpha1/namespaces/${NS}/edgemodels`;
+      await each(modelsIn(NS), (m) =>
+        client.request({ method: "POST", path: collection, body: { ...m, apiVersion: `${group}/v1alpha1` } }),
+      );
+      const path = (name: string) => `${collection}/${name}/status`;
+      const clear = () =>
+        each(statuses, ({ name }) =>
+          client.request({ method: "PATCH", path: path(name), body: { status: null }, contentType: "application/merge-patch+json" }),
+        );
+      await measure(
+        `status onto none, CRD ${label}`,
+        async () => {
+          await each(statuses, ({ name, status }) =>
+            client.request({ method: "PATCH", path: path(name), body: { status }, contentType: "application/merge-patch+json" }),
+          );
+          return n;
+        },
+        async (r) => (r > 0 ? clear() : undefined),
+      );
+    }
+    const smallest = ({ observedGeneration, conditions }: EdgeModelStatus) => ({ observedGeneration, conditions });
+    await measure(
+      "status onto none, observedGeneration and conditions only",
+      async () => {
+        await each(statuses, ({ name, status }) => patchStatus(name, { status: smallest(status) }, "application/merge-patch+json"));
+        return n;
+      },
+      clearStatus,
+    );
+    await measure("Event POST (a condition's transition)", async (r) => {
+      await each(statuses, ({ name }) =>
+        client.request({
+          method: "POST",
+          path: collectionPath(RESOURCES.events, NS),
+          body: {
+            apiVersion: "events.k8s.io/v1",
+            kind: "Event",
+            metadata: { name: `${name}.bench${r}`, namespace: NS },
+            eventTime: new Date().toISOString().replace("Z", "000Z"),
+            reportingController: "edgefleet.io/operator",
+            reportingInstance: "bench",
+            action: "Reconcile",
+            type: "Warning",
+            reason: "CapacityFallback",
+            note: "1 of 1 hardware class(es) fell back: older models' placements hold what they prefer. intel-nuc runs ov-int8 on cpu, passing over intel-npu (held by writes/m0)",
+            regarding: { apiVersion: "edgefleet.io/v1alpha1", kind: "EdgeModel", name, namespace: NS },
+          },
+        }),
+      );
+      return n;
+    });
+  }
+
   /** One request with a body sent as is (YAML, CBOR): the kube client sends JSON only. */
   const credentials = await loadCredentials(kubeconfig);
   const agent = new https.Agent({ keepAlive: true, maxSockets: 64 });
@@ -358,75 +490,80 @@ try {
     );
   };
   const applyJson = applyAs("application/apply-patch+yaml", (ds) => Buffer.from(JSON.stringify(ds)));
-  await measure(
-    "DaemonSet delete (setup only)",
-    async () => {
-      await deleteDaemonSets();
-      return bodies.length;
-    },
-    async (r) => (r > 0 ? applyJson().then(() => {}) : undefined),
-  );
-  await measure("DaemonSet create by apply, JSON body as apply-patch+yaml (operator today)", applyJson, async (r) =>
-    r > 0 ? deleteDaemonSets() : undefined,
-  );
-  const fromJson = await stored();
-  await measure(
-    "DaemonSet create by apply, block YAML (the yaml package)",
-    applyAs("application/apply-patch+yaml", (ds) => Buffer.from(stringify(ds, { version: "1.1" }))),
-    deleteDaemonSets,
-  );
-  const fromYaml = await stored();
-  rows.push(`(the DaemonSets both bodies made: ${fromJson === fromYaml ? "identical" : "DIFFERENT"}, managedFields included)`);
-  const cborAccepted = await send(
-    "PATCH",
-    `${dsPath(bodies[0] ?? {})}?fieldManager=${MANAGER}&force=true`,
-    "application/apply-patch+cbor",
-    cbor(bodies[0]),
-  ).then(
-    () => true,
-    (err: Error) => {
-      rows.push(`| DaemonSet apply as application/apply-patch+cbor | not accepted: ${err.message.slice(0, 120).replaceAll("|", "/")} | |`);
-      return false;
-    },
-  );
-  if (cborAccepted) await measure("DaemonSet create by apply, CBOR body", applyAs("application/apply-patch+cbor", cbor), deleteDaemonSets);
-  await measure(
-    "DaemonSet create, plain JSON POST (no apply)",
-    async () => {
-      await each(bodies, (ds) =>
-        client.request({ method: "POST", path: `${collectionPath(RESOURCES.daemonSets, NS)}?fieldManager=${MANAGER}`, body: ds }),
-      );
-      return bodies.length;
-    },
-    deleteDaemonSets,
-  );
-  // A later apply that changes one annotation: what a replan costs.
-  const annotated = (ds: DaemonSet, r: number) => ({
-    ...ds,
-    metadata: { ...ds.metadata, annotations: { ...ds.metadata?.annotations, "bench/round": String(r) } },
-  });
-  await measure(
-    "DaemonSet apply of a change, JSON body (operator today)",
-    async (r) => {
-      await each(bodies, (ds) =>
-        send(
-          "PATCH",
-          `${dsPath(ds)}?fieldManager=${MANAGER}&force=true`,
-          "application/apply-patch+yaml",
-          Buffer.from(JSON.stringify(annotated(ds, r))),
-        ),
-      );
-      return bodies.length;
-    },
-    async (r) =>
-      r === 0
-        ? deleteDaemonSets()
-            .then(applyJson)
-            .then(() => {})
-        : undefined,
-  );
+  if (values.writes !== "status") {
+    await measure(
+      "DaemonSet delete (setup only)",
+      async () => {
+        await deleteDaemonSets();
+        return bodies.length;
+      },
+      async (r) => (r > 0 ? applyJson().then(() => {}) : undefined),
+    );
+    await measure("DaemonSet create by apply, JSON body as apply-patch+yaml (operator today)", applyJson, async (r) =>
+      r > 0 ? deleteDaemonSets() : undefined,
+    );
+    const fromJson = await stored();
+    await measure(
+      "DaemonSet create by apply, block YAML (the yaml package)",
+      applyAs("application/apply-patch+yaml", (ds) => Buffer.from(stringify(ds, { version: "1.1" }))),
+      deleteDaemonSets,
+    );
+    const fromYaml = await stored();
+    rows.push(`(the DaemonSets both bodies made: ${fromJson === fromYaml ? "identical" : "DIFFERENT"}, managedFields included)`);
+    const cborAccepted = await send(
+      "PATCH",
+      `${dsPath(bodies[0] ?? {})}?fieldManager=${MANAGER}&force=true`,
+      "application/apply-patch+cbor",
+      cbor(bodies[0]),
+    ).then(
+      () => true,
+      (err: Error) => {
+        rows.push(
+          `| DaemonSet apply as application/apply-patch+cbor | not accepted: ${err.message.slice(0, 120).replaceAll("|", "/")} | |`,
+        );
+        return false;
+      },
+    );
+    if (cborAccepted)
+      await measure("DaemonSet create by apply, CBOR body", applyAs("application/apply-patch+cbor", cbor), deleteDaemonSets);
+    await measure(
+      "DaemonSet create, plain JSON POST (no apply)",
+      async () => {
+        await each(bodies, (ds) =>
+          client.request({ method: "POST", path: `${collectionPath(RESOURCES.daemonSets, NS)}?fieldManager=${MANAGER}`, body: ds }),
+        );
+        return bodies.length;
+      },
+      deleteDaemonSets,
+    );
+    // A later apply that changes one annotation: what a replan costs.
+    const annotated = (ds: DaemonSet, r: number) => ({
+      ...ds,
+      metadata: { ...ds.metadata, annotations: { ...ds.metadata?.annotations, "bench/round": String(r) } },
+    });
+    await measure(
+      "DaemonSet apply of a change, JSON body (operator today)",
+      async (r) => {
+        await each(bodies, (ds) =>
+          send(
+            "PATCH",
+            `${dsPath(ds)}?fieldManager=${MANAGER}&force=true`,
+            "application/apply-patch+yaml",
+            Buffer.from(JSON.stringify(annotated(ds, r))),
+          ),
+        );
+        return bodies.length;
+      },
+      async (r) =>
+        r === 0
+          ? deleteDaemonSets()
+              .then(applyJson)
+              .then(() => {})
+          : undefined,
+    );
+    await deleteDaemonSets();
+  }
   agent.destroy();
-  await deleteDaemonSets();
   client.close();
 } finally {
   spawnSync("node", ["--import", "tsx", "tools/src/cluster/cli.ts", "delete", "--name", CLUSTER], { env, stdio: "ignore" });

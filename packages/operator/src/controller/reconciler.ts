@@ -1,4 +1,4 @@
-import type { EdgeModel, EdgeModelStatus, EdgeRuntime, ModelTrustPolicy } from "@edgefleet/api";
+import type { EdgeModel, EdgeModelStatus, EdgeRuntime, ModelTrustPolicy, RolloutDecision } from "@edgefleet/api";
 import { type Clock, systemClock } from "@edgefleet/kit";
 import type { Informer } from "@edgefleet/kube";
 import { CONTENT_TYPES, isNotFound, isTransient, type KubeClient, KubeError, objectPath, RESOURCES, splitKey } from "@edgefleet/kube";
@@ -17,9 +17,16 @@ import type { CachedDaemonSet, CachedNode } from "./slim.js";
 import { stableJson } from "./stable-json.js";
 import { modelStatus, stalledStatus, transitions } from "./status.js";
 import { UntrustedModel, untrustedStatus } from "./untrusted-status.js";
+import { cacheBehind, type OwnWrite } from "./write-lag.js";
 
 /** How soon to look again at a model whose cached copy predates our own last write. */
 const CACHE_LAG_RETRY_MS = 100;
+
+/**
+ * How long a status write that failed without an answer (a timeout, a 5xx: the API server may
+ * have applied it) holds the model's next reconcile until the cache moves past what it was based on.
+ */
+const FAILED_WRITE_WAIT_MS = 5000;
 
 /**
  * The finalizer earlier operators held on every EdgeModel until they had deleted its children.
@@ -79,11 +86,11 @@ export function ownerIndex(ds: V1DaemonSet): string | undefined {
 export class Reconciler {
   readonly #o: Required<ReconcilerOptions>;
   /**
-   * Model key → the resourceVersion our last writes to it were based on. A cache still holding
-   * that version has not seen the writes yet: acting on its status would repeat a rollout's last
-   * decision (advance a step twice, count a decision twice), so the reconcile waits for it.
+   * Model key → our last write to it, until the cache has caught up with it: acting on an older
+   * cached status would repeat a rollout's last decision (advance a step twice, count a decision
+   * twice), so the reconcile waits for the cache (write-lag.ts).
    */
-  readonly #writtenOver = new Map<string, string>();
+  readonly #ownWrites = new Map<string, OwnWrite>();
 
   constructor(options: ReconcilerOptions) {
     this.#o = { clock: systemClock, forget: () => {}, planned: () => {}, settled: () => {}, ...options };
@@ -96,11 +103,15 @@ export class Reconciler {
     if (!model) {
       const { namespace, name } = splitKey(key);
       this.#o.forget(namespace, name);
-      this.#writtenOver.delete(key);
+      this.#ownWrites.delete(key);
       return { outcome: "absent" };
     }
-    if (model.metadata.resourceVersion && this.#writtenOver.get(key) === model.metadata.resourceVersion) {
-      return { outcome: "unchanged", requeueAfterMs: CACHE_LAG_RETRY_MS };
+    const own = this.#ownWrites.get(key);
+    if (own) {
+      if (cacheBehind(model.metadata.resourceVersion, own, this.#o.clock.wallMs())) {
+        return { outcome: "unchanged", requeueAfterMs: CACHE_LAG_RETRY_MS };
+      }
+      this.#ownWrites.delete(key);
     }
     try {
       return await this.#reconcile(key, model);
@@ -112,7 +123,7 @@ export class Reconciler {
   }
 
   async #reconcile(key: string, model: EdgeModel): Promise<ReconcileResult> {
-    if (model.metadata.finalizers?.includes(LEGACY_FINALIZER)) await this.#dropLegacyFinalizer(model);
+    if (model.metadata.finalizers?.includes(LEGACY_FINALIZER)) this.#wrote(key, model, await this.#dropLegacyFinalizer(model));
     // Its children go with it through their owner references.
     if (model.metadata.deletionTimestamp) return { outcome: "deleted" };
 
@@ -128,6 +139,7 @@ export class Reconciler {
     const statusInput = { generation, previous: model.status?.conditions ?? [], now };
     let status: EdgeModelStatus;
     let events: EventNote[] = [];
+    let decisions: RolloutDecision[] = [];
     let requeueAfterMs: number | undefined;
     const trust = judgeTrust(model, caches.trustPolicies.list());
     try {
@@ -156,6 +168,7 @@ export class Reconciler {
       this.#o.planned(model.metadata.namespace ?? "", model.metadata.name ?? "", run.plan);
       status = modelStatus(model, { ...statusInput, plan: run.plan, workloads: byClass(run.workloads) }, run);
       events = run.events;
+      decisions = run.decisions;
       requeueAfterMs = run.requeueAfterMs;
     } catch (err) {
       // Checked first: isTransient takes any error that is not the API server's for a transient one.
@@ -174,13 +187,11 @@ export class Reconciler {
         note: `${ACTION_ANNOTATION}: "${invalid}" is not an action: use ${ACTIONS.join(", ")}`,
       });
     }
-    const outcome = await this.#writeStatus(model, status, events);
+    const outcome = await this.#writeStatus(key, model, status, events);
+    if (outcome !== "unchanged") this.#o.rollouts.recorded(model, decisions);
     // Cleared only once the status recording the action is written: a crash in between repeats
     // the action, and every action is idempotent.
-    if (annotation !== undefined) await this.#clearAction(model);
-    if ((outcome !== "unchanged" || annotation !== undefined) && model.metadata.resourceVersion) {
-      this.#writtenOver.set(key, model.metadata.resourceVersion);
-    } else this.#writtenOver.delete(key);
+    if (annotation !== undefined) this.#wrote(key, model, await this.#clearAction(model));
     return { outcome, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
   }
 
@@ -226,11 +237,19 @@ export class Reconciler {
     ]);
   }
 
-  async #clearAction(model: EdgeModel): Promise<void> {
+  /** Remembers a write to the model so that the next reconcile waits until the cache has it. */
+  #wrote(key: string, model: EdgeModel, written: EdgeModel | undefined): void {
+    const base = model.metadata.resourceVersion;
+    if (!base) return;
+    const rv = written?.metadata?.resourceVersion;
+    this.#ownWrites.set(key, rv ? { base, written: rv } : { base });
+  }
+
+  async #clearAction(model: EdgeModel): Promise<EdgeModel | undefined> {
     const { name = "", namespace = "" } = model.metadata;
-    await this.#o.client.request({
+    return this.#o.client.request<EdgeModel>({
       method: "PATCH",
-      path: objectPath(RESOURCES.edgeModels, name, namespace),
+      path: `${objectPath(RESOURCES.edgeModels, name, namespace)}?fieldManager=${this.#o.fieldManager}`,
       body: { metadata: { annotations: { [ACTION_ANNOTATION]: null } } },
       contentType: CONTENT_TYPES.merge,
     });
@@ -240,11 +259,11 @@ export class Reconciler {
    * Sends the whole list with the resource version read, so a concurrent change to finalizers
    * fails (409) and is retried. The model's new resourceVersion comes back through the cache.
    */
-  async #dropLegacyFinalizer(model: EdgeModel): Promise<void> {
+  async #dropLegacyFinalizer(model: EdgeModel): Promise<EdgeModel | undefined> {
     const { name = "", namespace = "", resourceVersion, finalizers = [] } = model.metadata;
-    await this.#o.client.request({
+    return this.#o.client.request<EdgeModel>({
       method: "PATCH",
-      path: objectPath(RESOURCES.edgeModels, name, namespace),
+      path: `${objectPath(RESOURCES.edgeModels, name, namespace)}?fieldManager=${this.#o.fieldManager}`,
       body: { metadata: { finalizers: finalizers.filter((f) => f !== LEGACY_FINALIZER), resourceVersion } },
       contentType: CONTENT_TYPES.merge,
     });
@@ -267,16 +286,25 @@ export class Reconciler {
   }
 
   /** The reconcile's single status write, skipped when nothing changed; then Events for what did. */
-  async #writeStatus(model: EdgeModel, status: EdgeModelStatus, events: readonly EventNote[]): Promise<Outcome> {
+  async #writeStatus(key: string, model: EdgeModel, status: EdgeModelStatus, events: readonly EventNote[]): Promise<Outcome> {
     const unchanged = stableJson(status) === stableJson(model.status ?? {});
     if (!unchanged) {
-      const { name = "", namespace = "" } = model.metadata;
-      await this.#o.client.request({
-        method: "PATCH",
-        path: `${objectPath(RESOURCES.edgeModels, name, namespace)}/status`,
-        body: { status: mergePatch(model.status ?? {}, status) },
-        contentType: CONTENT_TYPES.merge,
-      });
+      const { name = "", namespace = "", resourceVersion } = model.metadata;
+      try {
+        const written = await this.#o.client.request<EdgeModel>({
+          method: "PATCH",
+          path: `${objectPath(RESOURCES.edgeModels, name, namespace)}/status?fieldManager=${this.#o.fieldManager}`,
+          body: { status: mergePatch(model.status ?? {}, status) },
+          contentType: CONTENT_TYPES.merge,
+        });
+        this.#wrote(key, model, written);
+      } catch (err) {
+        // No answer, or a server error: the write may have been applied all the same.
+        if (resourceVersion && err instanceof KubeError && (err.status === 0 || err.status >= 500)) {
+          this.#ownWrites.set(key, { base: resourceVersion, giveUpAtMs: this.#o.clock.wallMs() + FAILED_WRITE_WAIT_MS });
+        }
+        throw err;
+      }
     }
     for (const note of [...transitions(model.status, status), ...events]) this.#o.events.record(model, note);
     if (unchanged) return "unchanged";

@@ -13,6 +13,14 @@ export interface RolloutSummary {
 const ROLLOUT_REASONS = new Set(["RolledBack", "AnalysisInconclusive"]);
 
 /**
+ * Degraded reasons that get no Event. CapacityFallback leaves the model Ready on a less preferred
+ * choice (status says which, edgefleet_placement_cpu_fallback and its alert report a CPU fallback),
+ * and a fleet's first placement would post one Warning per model that falls back: thousands of
+ * writes. A later move of a running class is a Replanned Event all the same.
+ */
+const SILENT_REASONS = new Set(["CapacityFallback"]);
+
+/**
  * The status a reconcile writes: conditions and placements for the generation it planned, and the
  * rollout (kept as it was when the reconcile could not get that far).
  */
@@ -86,7 +94,8 @@ export function transitions(before: EdgeModelStatus | undefined, after: EdgeMode
   if (ready?.status === "True" && was("Ready")?.status !== "True") notes.push({ type: "Normal", reason: "Ready", note: ready.message });
   for (const type of ["Degraded", "Stalled"]) {
     const c = is(type);
-    if (c?.status === "True" && !ROLLOUT_REASONS.has(c.reason) && (was(type)?.status !== "True" || was(type)?.reason !== c.reason)) {
+    const quiet = !c || ROLLOUT_REASONS.has(c.reason) || SILENT_REASONS.has(c.reason);
+    if (c?.status === "True" && !quiet && (was(type)?.status !== "True" || was(type)?.reason !== c.reason)) {
       notes.push({ type: "Warning", reason: c.reason, note: c.message });
     }
   }

@@ -285,7 +285,7 @@ function rolloutMetrics(registry: Registry, phases: readonly string[], decisions
   });
   const decided = new Counter({
     name: "edgefleet_rollout_decisions_total",
-    help: "Rollout decisions after analyses and manual actions: continue, promote, rollback or inconclusive",
+    help: "Rollout decisions after analyses and manual actions, once written to status: continue, promote, rollback or inconclusive",
     labelNames: ["namespace", "model", "decision"],
     registers: [registry],
   });

@@ -63,6 +63,8 @@ export interface RolloutRun {
   workloads: WorkloadObservation[];
   revisions: V1ControllerRevision[];
   events: EventNote[];
+  /** The decisions taken; counted (recorded) once the status holding them is written. */
+  decisions: RolloutDecision[];
   requeueAfterMs?: number;
 }
 
@@ -176,7 +178,6 @@ export class RolloutEngine {
     }
 
     const { namespace = "", name = "" } = model.metadata;
-    for (const d of decisions) this.#o.metrics.decided(namespace, name, d);
     this.#o.metrics.state(namespace, name, rollout.phase, rollout.phase === "RolledBack" ? 0 : rollout.percent);
     const inRollout = ACTIVE_PHASES.has(rollout.phase) && rollout.targetRevision !== rollout.stableRevision;
     // Only analysis reads the assignment, and only during a rollout: a settled fleet of 10,000
@@ -195,8 +196,18 @@ export class RolloutEngine {
         rollout.stableRevision === rollout.targetRevision ? [stableRev] : [stableRev, target],
       ),
       events,
+      decisions,
       ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}),
     };
+  }
+
+  /**
+   * Counts a run's decisions once the status recording them is written: a run whose write failed
+   * is run again, and its decision would otherwise count twice.
+   */
+  recorded(model: EdgeModel, decisions: readonly RolloutDecision[]): void {
+    const { namespace = "", name = "" } = model.metadata;
+    for (const d of decisions) this.#o.metrics.decided(namespace, name, d);
   }
 
   async #analyse(

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { cacheBehind, compareResourceVersions } from "./write-lag.js";
+
+describe("compareResourceVersions", () => {
+  it("orders resource versions as integers of any length", () => {
+    expect(compareResourceVersions("9", "10")).toBe(-1);
+    expect(compareResourceVersions("100", "99")).toBe(1);
+    expect(compareResourceVersions("12345678901234567890", "12345678901234567891")).toBe(-1);
+    expect(compareResourceVersions("42", "42")).toBe(0);
+  });
+
+  it("declines what is not a KEP-5504 resource version", () => {
+    expect(compareResourceVersions("0", "1")).toBeUndefined();
+    expect(compareResourceVersions("012", "13")).toBeUndefined();
+    expect(compareResourceVersions("a1", "13")).toBeUndefined();
+    expect(compareResourceVersions("", "13")).toBeUndefined();
+  });
+});
+
+describe("cacheBehind", () => {
+  const now = 1_000;
+
+  it("holds a reconcile until the cache has the version our write produced", () => {
+    const write = { base: "100", written: "105" };
+    expect(cacheBehind("100", write, now)).toBe(true);
+    // Another writer's change between our read and our write: newer than the base, still without ours.
+    expect(cacheBehind("103", write, now)).toBe(true);
+    expect(cacheBehind("105", write, now)).toBe(false);
+    expect(cacheBehind("230", write, now)).toBe(false);
+  });
+
+  it("after a write that may or may not have been applied, waits for anything newer than the base, for a while", () => {
+    const write = { base: "100", giveUpAtMs: 6_000 };
+    expect(cacheBehind("100", write, now)).toBe(true);
+    expect(cacheBehind("101", write, now)).toBe(false);
+    expect(cacheBehind("100", write, 6_000)).toBe(false);
+  });
+
+  it("without the written version, waits while the cache holds the base or older", () => {
+    expect(cacheBehind("100", { base: "100" }, now)).toBe(true);
+    expect(cacheBehind("101", { base: "100" }, now)).toBe(false);
+  });
+
+  it("falls back to equality with the base where versions are not integers", () => {
+    expect(cacheBehind("abc", { base: "abc", written: "abd" }, now)).toBe(true);
+    expect(cacheBehind("abe", { base: "abc", written: "abd" }, now)).toBe(false);
+    expect(cacheBehind(undefined, { base: "100", written: "105" }, now)).toBe(false);
+  });
+});

@@ -1,0 +1,37 @@
+/**
+ * Whether the model cache has seen the operator's own last writes to a model. A reconcile acting
+ * on a cached status older than its own last write would repeat that write's rollout decision
+ * (analyse again, count an inconclusive analysis twice, advance a step twice), so it waits.
+ *
+ * Resource versions are compared as integers: Kubernetes guarantees that since 1.35 (KEP-5504,
+ * comparable resource versions; the etcd revisions every earlier release used order the same way).
+ * Where one is not an integer (a storage that does not promise it), the guard falls back to "the
+ * cache still holds the version our write was based on".
+ */
+export interface OwnWrite {
+  /** The model's resourceVersion the write was computed from. */
+  base: string;
+  /** The resourceVersion the API server gave the written object; unknown when the write failed. */
+  written?: string;
+  /** A write that failed may or may not have been applied: the cache is waited for until then (wall ms). */
+  giveUpAtMs?: number;
+}
+
+/** `a` compared with `b` as KEP-5504 resource versions; undefined when either is not one. */
+export function compareResourceVersions(a: string, b: string): number | undefined {
+  if (!/^[1-9]\d*$/.test(a) || !/^[1-9]\d*$/.test(b)) return undefined;
+  if (a.length !== b.length) return a.length < b.length ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** True while the cached model's resourceVersion predates `write`: act on it and a decision repeats. */
+export function cacheBehind(cached: string | undefined, write: OwnWrite, nowMs: number): boolean {
+  if (!cached) return false;
+  if (write.written !== undefined) {
+    const order = compareResourceVersions(cached, write.written);
+    return order === undefined ? cached === write.base : order < 0;
+  }
+  if (write.giveUpAtMs !== undefined && nowMs >= write.giveUpAtMs) return false;
+  const order = compareResourceVersions(cached, write.base);
+  return order === undefined ? cached === write.base : order <= 0;
+}
