@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join, resolve } from "node:path";
 import { jsonLogger, onShutdown, optionsOrExitCode } from "@edgefleet/kit";
 import { loadToolchain } from "../cluster/toolchain.js";
+import { subcommands } from "../subcommands.js";
 import { startFederation } from "./flower.js";
 import { RUN, runConfig } from "./options.js";
 import { type FederatedResult, jsonLines, type Round, roundLine, summary, type Traffic, withTraffic } from "./result.js";
@@ -66,21 +67,4 @@ async function run(argv: string[]): Promise<number> {
   }
 }
 
-async function main([sub, ...argv]: string[]): Promise<number> {
-  switch (sub) {
-    case "run":
-      return run(argv);
-    case "-h":
-    case "--help":
-      console.log(USAGE);
-      return 0;
-    default:
-      console.error(`${sub === undefined ? "no command given" : `unknown command "${sub}"`}\n\n${USAGE}`);
-      return 2;
-  }
-}
-
-process.exitCode = await main(process.argv.slice(2)).catch((err: unknown) => {
-  console.error(`fl: ${err instanceof Error ? err.message : err}`);
-  return 1;
-});
+process.exitCode = await subcommands("fl", USAGE, { run }, process.argv.slice(2));
