@@ -47,7 +47,7 @@ async function run(argv: string[]): Promise<number> {
     tls: !o.insecure,
     log,
   });
-  const stopped = onShutdown({ log, timeoutMs: 30_000, stop: () => federation.close() });
+  const stopped = onShutdown({ log, timeoutMs: 60_000, stop: () => federation.close() });
   const rounds = followRounds(join(out, "rounds.jsonl"), () => o.rounds);
   const timer = setInterval(() => rounds.poll(), POLL_MS);
   try {

@@ -73,9 +73,12 @@ export async function startFederation(o: FederationOptions): Promise<Federation>
   const port = await freePort();
   const host = o.tls ? LOCAL_HOST : "127.0.0.1";
   const services: Service[] = [];
+  // Every process of the run at once, the SuperLink and SuperNodes among them: stopping those first
+  // and one by one takes longer than a loaded machine's shutdown allows, and leaves their app
+  // processes without a parent to watch. Then the services close their logs.
   const close = async () => {
-    await Promise.all(services.map((s) => s.dispose()));
     await stopMarked(marker);
+    await Promise.all(services.map((s) => s.dispose()));
   };
   let linkTls: string[] = ["--insecure"];
   let nodeTls: string[] = ["--insecure"];

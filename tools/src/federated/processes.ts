@@ -4,7 +4,7 @@ import { readdir, readFile } from "node:fs/promises";
  * Flower starts its app processes (flwr-serverapp, one flwr-clientapp per message) detached and
  * does not always tie them to their parent: stopping the SuperLink and SuperNodes can leave one
  * running, its parent gone. Every process of a run carries this variable, with the run's own value
- * in its environment, and inherits it to whatever it starts; close() stops those still there.
+ * in its environment, and inherits it to whatever it starts: stopping the run stops them all.
  */
 export const RUN_MARKER = "EDGEFLEET_FL_RUN";
 
@@ -38,7 +38,7 @@ const signal = (pids: readonly number[], sig: NodeJS.Signals) => {
 };
 
 /** SIGTERM to every process of the run, SIGKILL to those still there after graceMs. */
-export async function stopMarked(value: string, graceMs = 5_000): Promise<void> {
+export async function stopMarked(value: string, graceMs = 10_000): Promise<void> {
   signal(await markedPids(value), "SIGTERM");
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
