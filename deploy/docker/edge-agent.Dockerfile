@@ -29,6 +29,8 @@ COPY packages/gateway/package.json packages/gateway/
 COPY packages/edge-agent/package.json packages/edge-agent/
 COPY packages/cpu-runtime/package.json packages/cpu-runtime/
 COPY packages/openvino-runtime/package.json packages/openvino-runtime/
+COPY packages/python-worker/package.json packages/python-worker/
+COPY packages/tflite-runtime/package.json packages/tflite-runtime/
 COPY packages/test-models/package.json packages/test-models/
 COPY stacks/package.json stacks/
 COPY tools/package.json tools/

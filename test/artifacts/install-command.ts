@@ -25,12 +25,12 @@ export interface InstallResult {
   out: string;
 }
 
-/** The install command with no flags but the cache, as the verify-artifact init container runs it. */
-export function runInstall(env: Record<string, string>, cacheDir: string): Promise<InstallResult> {
+/** The install command with no flags but the cache (and `args`), as the verify-artifact init container runs it. */
+export function runInstall(env: Record<string, string>, cacheDir: string, args: string[] = []): Promise<InstallResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["--import", "tsx", "packages/edge-agent/src/artifacts/install-cli.ts", `--cache-dir=${cacheDir}`],
+      ["--import", "tsx", "packages/edge-agent/src/artifacts/install-cli.ts", `--cache-dir=${cacheDir}`, ...args],
       { cwd: repoRoot, env: { PATH: process.env.PATH, ...env } },
       (err, stdout, stderr) => {
         const out = `${stdout}${stderr}`;

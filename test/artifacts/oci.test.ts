@@ -54,13 +54,13 @@ interface Pushed {
   artifact: { uri: string; sha256: string; sizeBytes: number; signature: { uri: string; publicKeyRef: { name: string; key: string } } };
 }
 
-/** `tools/edgefleet artifacts push` of a new random model file, signed for (model, version). */
-async function push(repository: string, version: string, size = SIZE, to: TestRegistry = registry): Promise<Pushed> {
+/** `tools/edgefleet artifacts push` of a new random model file, signed for (model, version) and `scope` flags. */
+async function push(repository: string, version: string, size = SIZE, to: TestRegistry = registry, scope: string[] = []): Promise<Pushed> {
   const body = randomBytes(size);
   const file = join(work, `${repository.replace(/\//g, "-")}-${version}.onnx`);
   writeFileSync(file, body);
   const tag = `oci://${to.address}/${repository}:${version}`;
-  const args = ["push", "--to", tag, "--key", join(work, "key.pem"), "--model", "detector", "--version", version];
+  const args = ["push", "--to", tag, "--key", join(work, "key.pem"), "--model", "detector", "--version", version, ...scope];
   const result = await run("tools/src/artifacts/cli.ts", [...args, "--registry-auth", to.publisherAuth, "--ca-file", to.caFile, file]);
   expect(result, result.stderr).toMatchObject({ code: 0 });
   return { file, body, tag, ...(parse(result.stdout) as { artifact: Pushed["artifact"] }) };
@@ -89,6 +89,19 @@ function device(options: { registryAuth?: string; from?: TestRegistry } = {}) {
   return { cache, install };
 }
 
+/** The verify-artifact init container's environment for a pushed version. */
+const podEnv = (pushed: Pushed, version: string): Record<string, string> => ({
+  EDGEFLEET_MODEL: "vision/detector",
+  EDGEFLEET_MODEL_VERSION: version,
+  EDGEFLEET_ARTIFACT_URI: pushed.artifact.uri,
+  EDGEFLEET_ARTIFACT_SHA256: pushed.artifact.sha256,
+  EDGEFLEET_ARTIFACT_SIZE_BYTES: String(pushed.artifact.sizeBytes),
+  EDGEFLEET_SIGNATURE_URI: pushed.artifact.signature.uri,
+  EDGEFLEET_SIGNATURE_PUBLIC_KEY: key.publicKeyPem,
+  EDGEFLEET_ARTIFACT_CA_BUNDLE: registry.ca,
+  EDGEFLEET_REGISTRY_AUTH_FILE: registry.deviceAuth,
+});
+
 const deviceAuth = () => readFileSync(registry.deviceAuth, "utf8");
 const outcome = (o: InstallOutcome) => (o.installed ? "installed" : `${o.refusal.reason}: ${o.refusal.message}`);
 
@@ -107,17 +120,7 @@ describe("oci:// artifacts from a real registry", () => {
       signature: { uri: pushed.artifact.uri, publicKeyRef: { name: "edgefleet-model-signing", key: "ed25519.pub" } },
     });
     const cacheDir = tempDir();
-    const env = {
-      EDGEFLEET_MODEL: "vision/detector",
-      EDGEFLEET_MODEL_VERSION: "1.0.0",
-      EDGEFLEET_ARTIFACT_URI: pushed.artifact.uri,
-      EDGEFLEET_ARTIFACT_SHA256: pushed.artifact.sha256,
-      EDGEFLEET_ARTIFACT_SIZE_BYTES: String(pushed.artifact.sizeBytes),
-      EDGEFLEET_SIGNATURE_URI: pushed.artifact.signature.uri,
-      EDGEFLEET_SIGNATURE_PUBLIC_KEY: key.publicKeyPem,
-      EDGEFLEET_ARTIFACT_CA_BUNDLE: registry.ca,
-      EDGEFLEET_REGISTRY_AUTH_FILE: registry.deviceAuth,
-    };
+    const env = podEnv(pushed, "1.0.0");
     const result = await run("packages/edge-agent/src/artifacts/install-cli.ts", [`--cache-dir=${cacheDir}`], env);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(readFileSync(join(cacheDir, "blobs/sha256", pushed.artifact.sha256))).toEqual(pushed.body);
@@ -127,6 +130,26 @@ describe("oci:// artifacts from a real registry", () => {
     const refused = await run("packages/edge-agent/src/artifacts/install-cli.ts", [`--cache-dir=${tempDir()}`], anonymous);
     expect(refused.code).toBe(1);
     expect(refused.stdout).toContain("asks for credentials (HTTP 401) and none are configured for it");
+  });
+
+  it("signs the scoped v2 statement with push --namespace --variant, which an install accepting only scoped statements takes", async () => {
+    const cli = "packages/edge-agent/src/artifacts/install-cli.ts";
+    const scopedOnly = { EDGEFLEET_VARIANT: "onnx-fp32", EDGEFLEET_SIGNATURE_SCOPED_ONLY: "true" };
+    const scoped = await push("models/scoped", "3.0.0", SIZE, registry, ["--namespace", "vision", "--variant", "onnx-fp32"]);
+    const accepted = await run(cli, [`--cache-dir=${tempDir()}`], { ...podEnv(scoped, "3.0.0"), ...scopedOnly });
+    expect(accepted.code, accepted.stdout + accepted.stderr).toBe(0);
+    // Signed without them: the v1 statement, which a trust policy's default refuses.
+    const unscoped = await push("models/unscoped", "3.0.0");
+    const refused = await run(cli, [`--cache-dir=${tempDir()}`], { ...podEnv(unscoped, "3.0.0"), ...scopedOnly });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain("the edgefleet v1 statement names no namespace or variant");
+    // Another variant's install refuses the scoped signature.
+    const other = await run(cli, [`--cache-dir=${tempDir()}`], {
+      ...podEnv(scoped, "3.0.0"),
+      ...scopedOnly,
+      EDGEFLEET_VARIANT: "onnx-int8",
+    });
+    expect(other.code).toBe(1);
   });
 
   it("installs by tag, and refuses wrong credentials, a sha256 the artifact does not have and a tampered blob", async () => {

@@ -15,6 +15,8 @@ export interface Route {
   ignoreRange?: boolean;
   /** Answer with this status and no body. */
   status?: number;
+  /** Send the body one byte every this many ms, as a server holding a download open for days would. */
+  trickleMs?: number;
 }
 
 export interface TestServer {
@@ -55,6 +57,15 @@ export async function startServer(caSeed = "artifact-tests"): Promise<TestServer
       res.writeHead(200, { "content-length": total });
     }
     const body = route.body.subarray(start);
+    if (route.trickleMs !== undefined) {
+      let sent = 0;
+      const drip = setInterval(() => {
+        if (sent < body.length) res.write(body.subarray(sent, ++sent));
+        else res.end();
+      }, route.trickleMs);
+      res.on("close", () => clearInterval(drip));
+      return;
+    }
     if (route.cutAfter !== undefined && (route.cuts ?? 1) > 0) {
       route.cuts = (route.cuts ?? 1) - 1;
       // Flush a prefix, then drop the connection (or go silent) as a failing link would.

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EdgeModel } from "@edgefleet/api";
@@ -15,6 +15,7 @@ import {
   tamperArtifact,
 } from "@edgefleet/tools";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { stopE2ePlatform } from "../helpers/e2e-platform.js";
 import { eventually, freshNamespace, rolloutEndedAs, testCluster } from "../helpers/kube.js";
 import { addProfileNode } from "../helpers/nodes.js";
 import { installApi } from "../operator/install.js";
@@ -156,22 +157,8 @@ afterEach((ctx) => {
 });
 
 afterAll(async () => {
-  // The services' logs go with the temporary directory: show their ends when something failed.
-  if (failures.length && platform) {
-    for (const name of ["operator", "simulator", "gateway"]) {
-      const log = readFileSync(join(platform.logs, `${name}.log`), "utf8")
-        .trim()
-        .split("\n")
-        .slice(-20)
-        .join("\n");
-      console.error(`--- last lines of ${name}.log ---\n${log}`);
-    }
-  }
   await rawRequest(kc, { method: "DELETE", path: modelPath() }).catch(() => {});
-  await platform?.stop();
-  for (const name of created) await rawRequest(kc, { method: "DELETE", path: `/api/v1/nodes/${name}` }).catch(() => {});
-  if (ns) await core.deleteNamespace({ name: ns }).catch(() => {});
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await stopE2ePlatform({ kc, core, platform, nodes: created, ns, dir }, failures.length > 0, ["operator", "simulator", "gateway"]);
 }, 60_000);
 
 describe("OTA through the whole local platform", () => {

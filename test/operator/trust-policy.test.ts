@@ -19,7 +19,8 @@ import { rawRequest } from "./raw-api.js";
  * The platform team's ModelTrustPolicy against the real API server and operator: a model its
  * namespace has no key for is refused naming the policy; with two keys (a rotation) models signed
  * by either are placed, their pods carry both keys, and the real install command, run with the
- * init container's own environment, verifies each signature.
+ * init container's own environment, verifies each signature; a version below the policy's minimum
+ * is refused naming the policy and the field.
  */
 
 const { kc, core } = testCluster();
@@ -90,9 +91,14 @@ spec:
 `;
 }
 
-async function applyPolicy(namespaces: string[], allowUnscopedSignatures = false): Promise<void> {
+async function applyPolicy(
+  namespaces: string[],
+  allowUnscopedSignatures = false,
+  minimumVersions?: { models: string[]; version: string }[],
+): Promise<void> {
   const policy = parse(policyYaml(namespaces));
   if (allowUnscopedSignatures) policy.spec.allowUnscopedSignatures = true;
+  if (minimumVersions) policy.spec.minimumVersions = minimumVersions;
   const res = await rawRequest(kc, {
     method: "PATCH",
     path: `${GROUP_PATH}/modeltrustpolicies/${policyName()}?fieldManager=edgefleet-test&force=true`,
@@ -199,6 +205,8 @@ describe("ModelTrustPolicy", () => {
       const runtimeEnv = (await daemonSetOf(name)).spec?.template.spec?.containers[0]?.env ?? [];
       expect(runtimeEnv.find((e) => e.name === "EDGEFLEET_SIGNATURE_PUBLIC_KEYS")?.value).toBe(env.EDGEFLEET_SIGNATURE_PUBLIC_KEYS);
       expect(env.EDGEFLEET_SIGNATURE_SCOPED_ONLY).toBe("true");
+      // The policy's size bound reaches the device, which refuses a larger sizeBytes itself.
+      expect(env).toMatchObject({ EDGEFLEET_MAX_ARTIFACT_BYTES: "1073741824", EDGEFLEET_MAX_ARTIFACT_BYTES_POLICY: policyName() });
       const install = await runInstall(env, join(tempDir(), "cache"));
       expect(install.code, install.out).toBe(0);
       expect(install.lines.find((l) => l.msg === "artifact installed")).toMatchObject({ model: name, signature: "edgefleet" });
@@ -236,5 +244,19 @@ describe("ModelTrustPolicy", () => {
     await eventually("detector's DaemonSets deleted", async () =>
       (await models.daemonSets()).some((d) => d.metadata?.labels?.["edgefleet.io/model"] === "detector") ? undefined : true,
     );
+  });
+
+  it("refuses a version below the policy's minimum, naming the policy and the field, and places it again without one", async () => {
+    await applyPolicy([ns], false, [{ models: ["classifier"], version: "2.0" }]);
+    const expected = `ModelTrustPolicy "${policyName()}" refuses it: spec.version "1.0.0" is below the policy's spec.minimumVersions[0].version "2.0" (a known-bad build)`;
+    await eventually("classifier refused for its version", async () => {
+      const m = await models.get("classifier");
+      return m && converged(m) && condition(m, "Stalled")?.message?.includes(expected) ? m : undefined;
+    });
+    // The minimum names classifier only: detector, covered again, is placed.
+    await when("detector", "Ready");
+    expect((await models.daemonSets()).map((d) => d.metadata?.labels?.["edgefleet.io/model"])).not.toContain("classifier");
+    await applyPolicy([ns]);
+    await when("classifier", "Ready");
   });
 });

@@ -13,7 +13,7 @@ export { fleetNodes, KWOK_NODE_ANNOTATION, LABELS } from "./fleet/nodes.js";
 export { loadFleetProfile, withCounts } from "./fleet/profile.js";
 export { type BuildOptions, type BuiltImage, buildImages } from "./images/build.js";
 export type { BuildResult, TargetResult } from "./model-build/result.js";
-export { openvinoInt8Build, sampleModel } from "./platform/edgemodel.js";
+export { openvinoInt8Build, sampleModel, tfliteInt8Build } from "./platform/edgemodel.js";
 export { type LocalPlatform, startLocalPlatform } from "./platform/local.js";
 export { LOCAL_HOST } from "./platform/pki.js";
 export { oneNodeModel, type RealSite, startRealSite } from "./platform/real-site.js";

@@ -5,7 +5,7 @@
 #   comp_<c>_build DIR V builds version V with DIR as scratch; binaries go to DIR/out
 # Builds run in a subshell with their output sent to the component's log.
 
-COMPONENTS=(kubernetes etcd kwok pulumi pulumi-nodejs pulumi-kubernetes otelcol helm kubernetes-node containerd coredns kube-router python-tools python-federated cosign)
+COMPONENTS=(kubernetes etcd kwok pulumi pulumi-nodejs pulumi-kubernetes otelcol helm oras kubernetes-node containerd coredns kube-router python-tools python-federated cosign)
 # Built only when named (install.sh cosign): cosign's cold build takes 23 minutes on 2 cores, and the
 # suite verifies its recorded outputs (packages/edge-agent/fixtures/signatures) instead.
 OPTIONAL_COMPONENTS=(cosign)
@@ -274,6 +274,24 @@ comp_helm_build() {
     -ldflags "-s -w -X $pkg.version=$v -X $pkg.metadata= -X $pkg.gitTreeState=clean" "helm.sh/helm/v4/cmd/helm@$v"
 }
 
+# --- ORAS CLI ---------------------------------------------------------------------------------------
+# Pushes and pulls model artifacts in the artifact tests, as users do (test/artifacts/oras.test.ts).
+comp_oras_version() { echo "$ORAS_VERSION"; }
+comp_oras_binaries() { echo oras; }
+comp_oras_on_path() {
+  local v
+  # "Version:        1.3.6" first: the manifest layout `oras push` writes follows the minor.
+  v=$(oras version 2>/dev/null | grep -E '^Version' | extract_version) || return 1
+  same_minor "$v" "$ORAS_VERSION" || return 1
+  dir_on_path oras
+}
+comp_oras_build() {
+  local scratch=$1 v=$2 pkg=oras.land/oras/internal/version
+  # The version itself is in the source; as upstream's Makefile stamps a release (no "+metadata").
+  GOBIN=$scratch/out go install -v -trimpath \
+    -ldflags "-s -w -X $pkg.GitTreeState=clean" "oras.land/oras/cmd/oras@$v"
+}
+
 # --- Kubernetes node (real worker nodes next to the kwok fleet) ---------------------------------------
 # The kubelet and kube-proxy of the control plane's release, built like it.
 comp_kubernetes-node_version() { echo "$KUBE_VERSION"; }
@@ -443,8 +461,8 @@ venv_build() {
 }
 
 # The Python tools (python-requirements.txt). venv-python: the venv's interpreter, for edgefleet's own
-# Python programs (the OpenVINO runtime's worker, packages/openvino-runtime; the model builds), which
-# import the venv's packages.
+# Python programs (the OpenVINO and TFLite runtimes' workers, packages/openvino-runtime and
+# packages/tflite-runtime; the model builds), which import the venv's packages.
 PYTHON_REQUIREMENTS=$REPO_ROOT/tools/toolchain/python-requirements.txt
 comp_python-tools_version() { venv_version "$PYTHON_REQUIREMENTS"; }
 comp_python-tools_binaries() { printf '%s\n' "${PYTHON_TOOLS_COMMANDS[@]}" venv-python; }

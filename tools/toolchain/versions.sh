@@ -50,6 +50,11 @@ OTELCOL_CORE_STABLE_VERSION=v1.71.0
 # directives upstream: a plain go install works.
 HELM_VERSION=v4.3.2
 
+# ORAS CLI (oras.land/oras, cmd/oras), for the artifact tests' interop with what users push and
+# pull (test/artifacts/oras.test.ts). No replace directives upstream: a plain go install works.
+# Needs go >= 1.26.7.
+ORAS_VERSION=v1.3.6
+
 # CoreDNS, the cluster DNS of the real worker nodes: a build with only the plugins the local
 # cluster's Corefile uses (see comp_coredns_build). Needs go >= 1.26.0.
 COREDNS_VERSION=v1.15.0
@@ -69,7 +74,8 @@ COSIGN_VERSION=v3.1.3
 # PyPI; the file's hash is the cache key). The venv's commands the toolchain links, one wrapper
 # each: model_signing (OpenSSF model signing) for the artifact signature tests; ovc (OpenVINO's
 # model converter) to make OpenVINO IR. Besides them the toolchain links venv-python, the venv's
-# interpreter, which the OpenVINO runtime's worker and IR builder run on.
+# interpreter, which the OpenVINO and TFLite runtimes' workers, the IR builder and the TFLite
+# test-model writer run on.
 PYTHON_TOOLS_COMMANDS=(model_signing ovc)
 
 # Federated learning, in a venv of its own built from tools/toolchain/python-federated-requirements.txt

@@ -30,6 +30,15 @@ export const SIGNATURE_PUBLIC_KEYS_ENV = "EDGEFLEET_SIGNATURE_PUBLIC_KEYS";
  */
 export const SIGNATURE_SCOPED_ONLY_ENV = "EDGEFLEET_SIGNATURE_SCOPED_ONLY";
 
+/**
+ * The largest artifact the install command accepts (bytes), and the ModelTrustPolicy it comes
+ * from (its spec.maxArtifactBytes, the strictest of the policies the model satisfies): set by the
+ * operator next to SIGNATURE_PUBLIC_KEYS_ENV when a policy bounds the size, so a device refuses a
+ * larger sizeBytes itself, naming the policy, and never downloads more.
+ */
+export const MAX_ARTIFACT_BYTES_ENV = "EDGEFLEET_MAX_ARTIFACT_BYTES";
+export const MAX_ARTIFACT_BYTES_POLICY_ENV = "EDGEFLEET_MAX_ARTIFACT_BYTES_POLICY";
+
 /** The user of edgefleet's distroless images; provisioning makes the cache directory theirs. */
 export const IMAGE_UID = 65532;
 

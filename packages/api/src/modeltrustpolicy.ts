@@ -1,6 +1,6 @@
 import { type Static, Type } from "@sinclair/typebox";
 import type { SpecObject } from "./group.js";
-import { DnsLabel } from "./kube-schema.js";
+import { DnsLabel, DottedVersion } from "./kube-schema.js";
 
 /** A namespace or model name, or a glob of one where `*` stands for any run of characters: "vision", "team-*", "*". */
 const NAME_GLOB_PATTERN = "^[a-z0-9*]([-a-z0-9*]*[a-z0-9*])?$";
@@ -46,6 +46,22 @@ const SourcePrefix = Type.String({
   description: 'A URI prefix, ending in a host and a path: "https://models.example.com/vision/", "oci://registry.example.com/vision/".',
 });
 
+const MinimumVersionSchema = Type.Object(
+  {
+    models: Type.Array(NameGlob('An EdgeModel name, or a glob: "detector", "detector-*", "*".'), {
+      minItems: 1,
+      maxItems: 64,
+      "x-kubernetes-list-type": "set",
+      description: "EdgeModel names (within the namespaces the policy's keys cover) this minimum applies to.",
+    }),
+    version: DottedVersion({
+      description:
+        'The oldest spec.version these models may run, dotted numeric ("2.1", "2026.11.1"): older builds are known bad. A model whose spec.version is not dotted numeric cannot be ordered and is refused.',
+    }),
+  },
+  { description: "A minimum version for some models: builds below it are refused." },
+);
+
 export const ModelTrustPolicySpecSchema = Type.Object(
   {
     keys: Type.Array(TrustedKeySchema, {
@@ -70,6 +86,14 @@ export const ModelTrustPolicySpecSchema = Type.Object(
         default: false,
         description:
           "Also accept signatures that name no namespace or variant (edgefleet v1 statements, cosign signatures, Sigstore and model-signing bundles) for the models this policy covers. Off: devices accept only edgefleet v2 statements, which name namespace, model, variant, version and sha256, so a signature cannot be replayed for another namespace or variant.",
+      }),
+    ),
+    minimumVersions: Type.Optional(
+      Type.Array(MinimumVersionSchema, {
+        minItems: 1,
+        maxItems: 64,
+        description:
+          "Minimum versions of the models this policy covers, to refuse known-bad builds: a model whose spec.version is below the version of any entry matching its name does not satisfy the policy.",
       }),
     ),
     maxArtifactBytes: Type.Optional(

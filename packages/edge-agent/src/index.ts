@@ -15,7 +15,7 @@ export { basicAuthorization, registryCredentials } from "./artifacts/oci-auth.js
 export { MODEL_ARTIFACT_TYPE, SIGNATURE_LAYER_TYPE } from "./artifacts/oci-manifest.js";
 export { type PushedArtifact, type PushOptions, pushArtifact } from "./artifacts/oci-push.js";
 export { FailureReporter } from "./artifacts/reporter.js";
-export { signFile } from "./artifacts/sign-file.js";
+export { signFile, statementScope } from "./artifacts/sign-file.js";
 export { encodeEnvelope, generateSigningKey, signStatement, verifyEnvelope } from "./artifacts/signature.js";
 export { detectSignature } from "./artifacts/signature-format.js";
 export { canonicalStatement } from "./artifacts/statement.js";

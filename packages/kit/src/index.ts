@@ -4,7 +4,7 @@ export { type Backoff, type BackoffOptions, exponentialBackoff, type Jitter } fr
 export { certificateBundle, PEM_CERTIFICATE } from "./certificates.js";
 export { type Clock, systemClock } from "./clock.js";
 export { EventLoopLag, type EventLoopLagOptions, MAX_EVENT_LOOP_LAG_FLAG } from "./event-loop-lag.js";
-export { acquireFileLock, type FileLockOptions, type HeldLock } from "./file-lock.js";
+export { acquireFileLock, DEFAULT_STALE_MS, type FileLockOptions, type HeldLock } from "./file-lock.js";
 export {
   type Check,
   type Command,

@@ -1,5 +1,11 @@
-import { byOipName, type LoadedModel, type OutputTensor, type TensorSpec, warmUp } from "@edgefleet/cpu-runtime";
-import { OpenVinoWorker } from "./worker.js";
+import { fileURLToPath } from "node:url";
+import type { LoadedModel } from "@edgefleet/cpu-runtime";
+import { FRAME_WORKER, loadWorkerModel } from "@edgefleet/python-worker";
+
+const here = (file: string) => fileURLToPath(new URL(`./${file}`, import.meta.url));
+const WORKER = here("worker.py");
+/** The worker's Python files; a bundled runtime has them copied beside its bundle. */
+export const WORKER_FILES: readonly string[] = [WORKER, here("ir_artifact.py"), here("telemetry_off.py"), FRAME_WORKER];
 
 export interface LoadOpenVinoOptions {
   name: string;
@@ -12,73 +18,13 @@ export interface LoadOpenVinoOptions {
   python: string;
 }
 
-/** A tensor as the worker describes it. */
-interface WorkerTensor {
-  name: string;
-  datatype: string;
-  shape: number[];
-}
-
-const describeError = (header: Record<string, unknown>) => (typeof header.error === "string" ? header.error : undefined);
-
-function spec(t: WorkerTensor): TensorSpec {
-  return { name: t.name, datatype: t.datatype, shape: t.shape, type: byOipName.get(t.datatype) };
-}
-
-/** The outputs of one answer, copied out of its payload into typed arrays of their datatypes. */
-function outputs(tensors: readonly WorkerTensor[], payload: Buffer): Record<string, OutputTensor> {
-  const results: Record<string, OutputTensor> = {};
-  let offset = 0;
-  for (const t of tensors) {
-    const type = byOipName.get(t.datatype);
-    if (!type) throw new Error(`output "${t.name}" is ${t.datatype}, which this runtime cannot return`);
-    const data = type.allocate(t.shape.reduce((a, b) => a * b, 1));
-    new Uint8Array(data.buffer).set(payload.subarray(offset, offset + data.byteLength));
-    offset += data.byteLength;
-    results[t.name] = { dims: t.shape, data };
-  }
-  return results;
-}
-
-/**
- * Loads an OpenVINO IR artifact with the real OpenVINO runtime on the CPU, in a worker process
- * (worker.py), and warms it up. The worker's CPU time per inference is added to the runtime's
- * process-cpu latency clock, since that is where the model runs.
- */
-export async function loadOpenVinoModel({ name, version, path, intraOpThreads = 0, python }: LoadOpenVinoOptions): Promise<LoadedModel> {
-  const worker = new OpenVinoWorker(python, path, intraOpThreads);
-  const { header } = await worker.next();
-  const error = describeError(header);
-  if (error !== undefined) {
-    await worker.close();
-    throw new Error(`${path}: ${error}`);
-  }
-  let workerCpuMs = 0;
-  const model: LoadedModel = {
+/** Loads an OpenVINO IR artifact with the real OpenVINO runtime on the CPU, in a worker process (worker.py). */
+export function loadOpenVinoModel({ name, version, path, intraOpThreads = 0, python }: LoadOpenVinoOptions): Promise<LoadedModel> {
+  return loadWorkerModel({
     name,
     version,
+    path,
     platform: "openvino_ir",
-    inputs: (header.inputs as WorkerTensor[]).map(spec),
-    outputs: (header.outputs as WorkerTensor[]).map(spec),
-    async run(feeds, wanted) {
-      const inputs = Object.entries(feeds);
-      const answer = await worker.request(
-        { inputs: inputs.map(([input, t]) => ({ name: input, datatype: t.type.oip, shape: t.dims })), outputs: wanted ?? null },
-        inputs.map(([, t]) => new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength)),
-      );
-      const failed = describeError(answer.header);
-      if (failed !== undefined) throw new Error(failed);
-      workerCpuMs += Number(answer.header.cpu_ms);
-      return outputs(answer.header.outputs as WorkerTensor[], answer.payload);
-    },
-    release: () => worker.close(),
-    cpuElsewhereMs: () => workerCpuMs,
-  };
-  try {
-    await warmUp(model);
-  } catch (err) {
-    await worker.close();
-    throw err;
-  }
-  return model;
+    worker: { python, script: WORKER, args: [path, String(intraOpThreads)], engine: "OpenVINO" },
+  });
 }

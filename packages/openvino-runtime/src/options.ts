@@ -1,5 +1,6 @@
 import { RUNTIME_FLAGS, type RuntimeOptions, runtimeOptions } from "@edgefleet/cpu-runtime";
 import { command, type Parsed } from "@edgefleet/kit";
+import { PYTHON_FLAG } from "@edgefleet/python-worker";
 
 const CLI = command({
   usage: "node --import tsx packages/openvino-runtime/src/main.ts --model-name NAME --model-version VERSION --model-path FILE [options]",
@@ -16,13 +17,7 @@ the same port. The CPU runtime's server and flags; the model runs in a Python wo
       ...RUNTIME_FLAGS["intra-op-threads"],
       help: "OpenVINO's threads per inference (INFERENCE_NUM_THREADS); 0 is one per core",
     },
-    python: {
-      type: "string",
-      arg: "FILE",
-      default: "venv-python",
-      env: "EDGEFLEET_VENV_PYTHON",
-      help: "the Python with openvino the worker runs on: the toolchain's venv-python (tools/toolchain/install.sh python-tools)",
-    },
+    python: PYTHON_FLAG,
   },
 });
 

@@ -1,20 +1,11 @@
-"""The OpenVINO runtime's engine: serves one OpenVINO IR on the CPU to its parent over stdin/stdout.
+"""The OpenVINO runtime's engine: serves one OpenVINO IR on the CPU through frame_worker.serve.
 
-The parent (openvino-model.ts) owns HTTP, the Open Inference Protocol and metrics; this process
-only runs the model. Frames both ways: a little-endian u32 length of a JSON header, a u32 length
-of a payload, the header, then the payload (tensors' raw bytes, concatenated in the header's
-order). The first frame out is the model's inputs and outputs, or an error; then one answer per
-request, in order.
-
-Usage: venv-python worker.py MODEL.tar THREADS
+Usage: venv-python worker.py MODEL.tar THREADS (with frame_worker.py on PYTHONPATH)
 """
 
-import json
-import struct
 import sys
-import time
 
-FRAME = struct.Struct("<II")
+from frame_worker import serve
 
 # OpenVINO element types by their Open Inference Protocol names; the parent takes the ones it can.
 OIP = {
@@ -31,21 +22,6 @@ OIP = {
     "f32": "FP32",
     "f64": "FP64",
 }
-NUMPY = {"FP32": "<f4", "FP64": "<f8", "INT32": "<i4", "INT64": "<i8"}
-
-
-def send(out, header, payload=b""):
-    body = json.dumps(header).encode()
-    out.write(FRAME.pack(len(body), len(payload)) + body)
-    out.write(payload)
-    out.flush()
-
-
-def read_exact(stream, n):
-    data = stream.read(n)
-    if len(data) != n:
-        raise EOFError
-    return data
 
 
 def spec(port):
@@ -60,6 +36,23 @@ def spec(port):
     }
 
 
+class OpenVinoEngine:
+    def __init__(self, compiled):
+        self.request = compiled.create_infer_request()
+        self.ports = compiled.outputs
+        self.inputs = [spec(p) for p in compiled.inputs]
+        self.outputs = [spec(p) for p in compiled.outputs]
+
+    def infer(self, feeds, wanted):
+        self.request.infer(feeds)
+        results = []
+        for port in self.ports:
+            name = port.get_any_name()
+            if wanted is None or name in wanted:
+                results.append((name, OIP.get(port.get_element_type().get_type_name()), self.request.get_tensor(port).data))
+        return results
+
+
 def load(path, threads):
     import telemetry_off  # noqa: F401 (before openvino)
     import numpy as np
@@ -72,60 +65,8 @@ def load(path, threads):
     config = {"PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": 1}
     if threads > 0:
         config["INFERENCE_NUM_THREADS"] = threads
-    return core.compile_model(model, "CPU", config)
-
-
-def infer(request, outputs, header, payload):
-    import numpy as np
-
-    feeds, offset = {}, 0
-    for tensor in header["inputs"]:
-        dtype = np.dtype(NUMPY[tensor["datatype"]])
-        count = 1
-        for d in tensor["shape"]:
-            count *= d
-        feeds[tensor["name"]] = np.frombuffer(payload, dtype, count, offset).reshape(tensor["shape"])
-        offset += count * dtype.itemsize
-    started = time.process_time()
-    request.infer(feeds)
-    cpu_ms = (time.process_time() - started) * 1000
-    wanted = header.get("outputs")
-    answers, parts = [], []
-    for port in outputs:
-        name = port.get_any_name()
-        if wanted is not None and name not in wanted:
-            continue
-        data = np.ascontiguousarray(request.get_tensor(port).data)
-        datatype = OIP.get(port.get_element_type().get_type_name())
-        answers.append({"name": name, "datatype": datatype, "shape": list(data.shape)})
-        parts.append(data.astype(NUMPY[datatype], copy=False).tobytes() if datatype in NUMPY else b"")
-    return {"outputs": answers, "cpu_ms": cpu_ms}, b"".join(parts)
-
-
-def main(path, threads):
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    # Whatever a library prints must not corrupt the frames: stdout is the parent's channel only.
-    sys.stdout = sys.stderr
-    try:
-        compiled = load(path, threads)
-        send(stdout, {"inputs": [spec(p) for p in compiled.inputs], "outputs": [spec(p) for p in compiled.outputs]})
-    except Exception as err:  # the parent reports any load failure as the model's
-        send(stdout, {"error": f"{type(err).__name__}: {err}"})
-        return 1
-    request = compiled.create_infer_request()
-    while True:
-        try:
-            size, length = FRAME.unpack(read_exact(stdin, FRAME.size))
-            header = json.loads(read_exact(stdin, size))
-            payload = read_exact(stdin, length)
-        except EOFError:
-            return 0
-        try:
-            answer, data = infer(request, compiled.outputs, header, payload)
-        except Exception as err:  # one bad inference is that request's 500, not the runtime's end
-            answer, data = {"error": f"{type(err).__name__}: {err}"}, b""
-        send(stdout, answer, data)
+    return OpenVinoEngine(core.compile_model(model, "CPU", config))
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], int(sys.argv[2])))
+    sys.exit(serve(load))

@@ -1,18 +1,19 @@
 #!/usr/bin/env -S node --import tsx
 import { readFileSync } from "node:fs";
-import { encodeEnvelope, pushArtifact, signFile } from "@edgefleet/edge-agent";
+import { encodeEnvelope, pushArtifact, signFile, statementScope } from "@edgefleet/edge-agent";
 import { certificateBundle, command, optionsOrExitCode, readFlagFile } from "@edgefleet/kit";
 import { stringify } from "yaml";
 
 const CLI = command({
   usage: [
-    "tools/edgefleet artifacts push --to oci://REGISTRY/REPOSITORY:TAG --key KEY.pem --model NAME --version VERSION FILE",
+    "tools/edgefleet artifacts push --to oci://REGISTRY/REPOSITORY:TAG --key KEY.pem --model NAME --version VERSION [--namespace NS --variant VARIANT] FILE",
     "tools/edgefleet artifacts push --to oci://REGISTRY/REPOSITORY:TAG --signature FILE.sig FILE",
   ],
   about: `Publishes a model file and its signature (docs/artifacts.md) as one OCI artifact in the layout
 ORAS writes: artifactType application/vnd.edgefleet.model.v1, the empty config, a layer per file titled
 with its name, the signature's of type application/vnd.edgefleet.model.signature.v1+json. Signs the
-file with --key for --model and --version, or pushes a signature file made before (--signature).
+file with --key for --model and --version (with --namespace and --variant the scoped v2 statement a
+trust policy requires by default), or pushes a signature file made before (--signature).
 Prints the EdgeModel variant's artifact (uri by manifest digest, sha256, sizeBytes, signature) as YAML.
 To sign without pushing: tools/edgefleet artifacts sign --help.`,
   positionals: true,
@@ -32,6 +33,13 @@ To sign without pushing: tools/edgefleet artifacts sign --help.`,
     },
     model: { type: "string", arg: "NAME", help: "with --key: the EdgeModel's name" },
     version: { type: "string", arg: "VERSION", help: "with --key: the EdgeModel's spec.version this file is a build of" },
+    namespace: {
+      type: "string",
+      arg: "NS",
+      nonEmpty: true,
+      help: "with --key: the EdgeModel's namespace (with --variant: a v2, scoped statement, which a ModelTrustPolicy requires unless it sets allowUnscopedSignatures)",
+    },
+    variant: { type: "string", arg: "VARIANT", nonEmpty: true, help: "with --key: the variant's name (with --namespace)" },
     signature: { type: "string", arg: "FILE.sig", help: "a signature file made before, instead of --key" },
     "public-key-ref": {
       type: "string",
@@ -54,7 +62,9 @@ To sign without pushing: tools/edgefleet artifacts sign --help.`,
 interface Push {
   file: string;
   to: string;
-  sign: { key: string; model: string; version: string } | { signatureFile: string };
+  sign:
+    | { key: string; model: string; version: string; scope: { namespace: string; variant: string } | undefined }
+    | { signatureFile: string };
   publicKeyRef: { name: string; key: string };
   registryAuth: string | undefined;
   extraCa: string | undefined;
@@ -68,11 +78,13 @@ function parse(argv: string[]) {
     let sign: Push["sign"];
     if (v.signature !== undefined) {
       if (v.key !== undefined) throw new Error("give --key (sign now) or --signature (signed before), not both");
+      if (v.namespace !== undefined || v.variant !== undefined)
+        throw new Error("--namespace and --variant sign with --key; a --signature file was signed before with its own scope");
       sign = { signatureFile: v.signature };
     } else {
       if (!v.key || !v.model || !v.version)
         throw new Error("--key, --model and --version are required to sign the file (or give --signature FILE.sig)");
-      sign = { key: v.key, model: v.model, version: v.version };
+      sign = { key: v.key, model: v.model, version: v.version, scope: statementScope(v.namespace, v.variant) };
     }
     const [name = "", key = ""] = v["public-key-ref"].split("/");
     const ca = v["ca-file"];
@@ -98,6 +110,7 @@ async function push(task: Push): Promise<void> {
               file: task.file,
               model: task.sign.model,
               version: task.sign.version,
+              ...task.sign.scope,
               privateKeyPem: readFileSync(task.sign.key, "utf8"),
             }).envelope,
           ),

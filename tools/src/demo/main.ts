@@ -10,7 +10,7 @@ import { command, optionsOrExitCode } from "@edgefleet/kit";
 import { isNotFound, KubeClient, loadCredentials } from "@edgefleet/kube";
 import { buildModels } from "@edgefleet/test-models";
 import { DEFAULT_CLUSTER, kubeconfigPath, stateDir } from "../cluster/paths.js";
-import { openvinoInt8Build, sampleModel } from "../platform/edgemodel.js";
+import { openvinoInt8Build, sampleModel, tfliteInt8Build } from "../platform/edgemodel.js";
 import { DEFAULT_PORTS, type LocalPlatform, startLocalPlatform } from "../platform/local.js";
 import { LOCAL_HOST } from "../platform/pki.js";
 import { PUBLIC_KEY_REF, type PublishedArtifact, publishArtifact, signingKey } from "../platform/registry.js";
@@ -29,10 +29,11 @@ const VERSIONS = { first: "2026.11.1", good: "2026.11.2", slow: "2026.11.3" } as
 /** The trust step's model from a source the policy does not list. */
 const STRANGER = "detector-elsewhere";
 
-/** A version's published builds: ONNX, and the OpenVINO IR of the same model. */
+/** A version's published builds: ONNX, and the OpenVINO IR and .tflite file of the same model. */
 interface Builds {
   artifact: PublishedArtifact;
   openvinoArtifact: PublishedArtifact;
+  tfliteArtifact: PublishedArtifact;
 }
 
 const CLI = command({
@@ -223,16 +224,16 @@ async function main(): Promise<void> {
     const [good, slow] = buildModels();
     if (!good || !slow) throw new Error("the model generator lost a model");
     const baseUrl = `https://${LOCAL_HOST}:${platform.ports.artifacts}`;
-    // Each build as ONNX and as the int8 OpenVINO IR the intel-nuc devices run (real OpenVINO tools).
-    const builds = {
-      good: { onnx: good.bytes, ir: await openvinoInt8Build(good.bytes) },
-      slow: { onnx: slow.bytes, ir: await openvinoInt8Build(slow.bytes) },
-    };
-    const publish = (version: string, build: { onnx: Uint8Array; ir: Uint8Array }): Builds => {
+    // Each build as ONNX, as the int8 OpenVINO IR the intel-nuc devices run (real OpenVINO tools)
+    // and as the int8 .tflite file the rpi5-coral devices run (LiteRT's quantizer).
+    const variants = async (onnx: Uint8Array) => ({ onnx, ir: await openvinoInt8Build(onnx), tflite: await tfliteInt8Build(onnx) });
+    const builds = { good: await variants(good.bytes), slow: await variants(slow.bytes) };
+    const publish = (version: string, build: { onnx: Uint8Array; ir: Uint8Array; tflite: Uint8Array }): Builds => {
       const signed = { dir: platform.registryDir, baseUrl, model: MODEL, version, privateKeyPem: key.privateKeyPem };
       return {
         artifact: publishArtifact({ ...signed, bytes: build.onnx }),
         openvinoArtifact: publishArtifact({ ...signed, bytes: build.ir, file: `${MODEL}-${version}-openvino-int8.tar` }),
+        tfliteArtifact: publishArtifact({ ...signed, bytes: build.tflite, file: `${MODEL}-${version}-int8.tflite` }),
       };
     };
     await client.request({
@@ -307,6 +308,7 @@ async function main(): Promise<void> {
         version: VERSIONS.good,
         artifact: elsewhere(strangerBuilds.artifact),
         openvinoArtifact: elsewhere(strangerBuilds.openvinoArtifact),
+        tfliteArtifact: elsewhere(strangerBuilds.tfliteArtifact),
       }),
       servedAgain: () => demo.servedEverywhere(current),
       say,

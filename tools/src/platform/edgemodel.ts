@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EdgeModel, EdgeModelSpec } from "@edgefleet/api";
 import { buildIrArtifact } from "@edgefleet/openvino-runtime";
+import { buildTfliteTestModel } from "@edgefleet/tflite-runtime";
 import { loadToolchain } from "../cluster/toolchain.js";
 import type { PublishedArtifact } from "./registry.js";
 
@@ -10,10 +11,12 @@ export interface SampleModelOptions {
   readonly namespace: string;
   readonly name: string;
   readonly version: string;
-  /** The ONNX build, which every variant but OpenVINO's points at. */
+  /** The ONNX build, which the ONNX and TensorRT variants point at. */
   readonly artifact: PublishedArtifact;
   /** The OpenVINO int8 IR build (openvinoInt8Build); without it the model has no OpenVINO variant. */
   readonly openvinoArtifact?: PublishedArtifact;
+  /** The int8 .tflite build (tfliteInt8Build); without it the model has no TFLite variant. */
+  readonly tfliteArtifact?: PublishedArtifact;
   readonly rollout?: EdgeModelSpec["rollout"];
   readonly slo?: EdgeModelSpec["slo"];
   readonly placement?: EdgeModelSpec["placement"];
@@ -22,9 +25,10 @@ export interface SampleModelOptions {
 /**
  * The local platform's sample model: one build per accelerator kind, best first. The OpenVINO
  * variant is a real int8 IR, which the simulator serves with the real OpenVINO runtime (on the
- * intel-nuc class); the simulator has no GPU or Edge TPU, so the TensorRT and TFLite variants point
- * at the ONNX file, which it serves with the CPU runtime: on devices each would be its own TensorRT
- * engine or Edge TPU file.
+ * intel-nuc class); the TFLite variant a real int8 .tflite file, which it serves with LiteRT's
+ * interpreter on the CPU (on the rpi5-coral class: the simulator has no Edge TPU, so no delegate).
+ * The simulator has no GPU, so the TensorRT variant points at the ONNX file, which it serves with
+ * the CPU runtime: on devices it would be its own TensorRT engine.
  */
 export function sampleModel(options: SampleModelOptions): EdgeModel {
   const variant = (
@@ -49,7 +53,7 @@ export function sampleModel(options: SampleModelOptions): EdgeModel {
       variants: [
         variant("trt-fp16", "tensorrt", "fp16", ["nvidia-gpu"]),
         ...(options.openvinoArtifact ? [variant("ov-int8", "openvino", "int8", ["intel-npu", "intel-gpu"], options.openvinoArtifact)] : []),
-        variant("tflite-int8", "tflite", "int8", ["edgetpu"]),
+        ...(options.tfliteArtifact ? [variant("tflite-int8", "tflite", "int8", ["edgetpu"], options.tfliteArtifact)] : []),
         variant("onnx-fp32", "onnx", "fp32", ["cpu"]),
       ],
       ...(options.slo ? { slo: options.slo } : {}),
@@ -59,18 +63,38 @@ export function sampleModel(options: SampleModelOptions): EdgeModel {
   };
 }
 
+/** Runs build on the ONNX model written to a scratch directory; returns what it wrote. */
+async function buildFromOnnx(
+  onnx: Uint8Array,
+  prefix: string,
+  build: (onnxPath: string, out: string) => Promise<void>,
+): Promise<Uint8Array> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  try {
+    writeFileSync(join(dir, "model.onnx"), onnx);
+    await build(join(dir, "model.onnx"), join(dir, "model.out"));
+    return readFileSync(join(dir, "model.out"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /**
  * An ONNX model converted and quantized to an int8 OpenVINO IR artifact by the real OpenVINO tools
  * (packages/openvino-runtime/src/build_ir.py on the toolchain's venv-python), for the sample
  * model's OpenVINO variant.
  */
-export async function openvinoInt8Build(onnx: Uint8Array, python = loadToolchain().bin("venv-python")): Promise<Uint8Array> {
-  const dir = mkdtempSync(join(tmpdir(), "edgefleet-openvino-build-"));
-  try {
-    writeFileSync(join(dir, "model.onnx"), onnx);
-    await buildIrArtifact({ python, onnx: join(dir, "model.onnx"), out: join(dir, "model.tar"), precision: "int8" });
-    return readFileSync(join(dir, "model.tar"));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+export function openvinoInt8Build(onnx: Uint8Array, python = loadToolchain().bin("venv-python")): Promise<Uint8Array> {
+  return buildFromOnnx(onnx, "edgefleet-openvino-build-", (model, out) => buildIrArtifact({ python, onnx: model, out, precision: "int8" }));
+}
+
+/**
+ * One of the project's ONNX test models written as an int8 .tflite file (the TFLite runtime's
+ * test-model writer, packages/tflite-runtime/src/build_tflite.py, quantized by LiteRT's own
+ * quantizer on the toolchain's venv-python), for the sample model's TFLite variant.
+ */
+export function tfliteInt8Build(onnx: Uint8Array, python = loadToolchain().bin("venv-python")): Promise<Uint8Array> {
+  return buildFromOnnx(onnx, "edgefleet-tflite-build-", (model, out) =>
+    buildTfliteTestModel({ python, onnx: model, out, precision: "int8" }),
+  );
 }

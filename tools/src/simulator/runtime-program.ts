@@ -2,14 +2,14 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { WORKER_FILES } from "@edgefleet/openvino-runtime";
+import { WORKER_FILES as OPENVINO_WORKER_FILES } from "@edgefleet/openvino-runtime";
+import { WORKER_FILES as TFLITE_WORKER_FILES } from "@edgefleet/tflite-runtime";
 import { build } from "esbuild";
 import { loadToolchain, type Toolchain } from "../cluster/toolchain.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 /** Inside the workspace, so the bundle resolves onnxruntime-node from its node_modules. */
 const CACHE = join(ROOT, "node_modules/.cache/edgefleet");
-const OPENVINO_SOURCES = join(ROOT, "packages/openvino-runtime/src");
 
 /** A runtime program a simulated device starts: the bundle, and the flags it needs besides the runtime's. */
 export interface RuntimeProgram {
@@ -19,22 +19,25 @@ export interface RuntimeProgram {
 
 /** The programs a simulated fleet serves models with. */
 export interface RuntimePrograms {
-  /** edgefleet's CPU runtime (onnxruntime), for every variant but OpenVINO's. */
+  /** edgefleet's CPU runtime (onnxruntime), for ONNX and TensorRT variants. */
   readonly cpu: RuntimeProgram;
   /** edgefleet's OpenVINO runtime (the real OpenVINO runtime on the toolchain's venv-python), for OpenVINO IR. */
   readonly openvino: RuntimeProgram;
+  /** edgefleet's TFLite runtime (LiteRT's interpreter on the toolchain's venv-python), for .tflite files. */
+  readonly tflite: RuntimeProgram;
 }
 
-/** The catalog's EdgeRuntime for OpenVINO IR (packages/api/src/catalog/default-runtimes.ts). */
-const OPENVINO_RUNTIME = "openvino";
-
 /**
- * The program serving a workload of the given EdgeRuntime. OpenVINO variants run their IR on the
- * real OpenVINO runtime; the simulator has no GPU or Edge TPU, so TensorRT and TFLite variants are
- * served by the CPU runtime and their artifacts must be ONNX files.
+ * The program serving a workload of the given EdgeRuntime (the catalog's names,
+ * packages/api/src/catalog/default-runtimes.ts). OpenVINO variants run their IR on the real
+ * OpenVINO runtime and TFLite variants their .tflite file on LiteRT's interpreter, on the CPU (the
+ * simulator has no Edge TPU: no delegate); it has no GPU either, so TensorRT variants are served by
+ * the CPU runtime and their artifacts must be ONNX files.
  */
 export function programFor(programs: RuntimePrograms, runtime: string): RuntimeProgram {
-  return runtime === OPENVINO_RUNTIME ? programs.openvino : programs.cpu;
+  if (runtime === "openvino") return programs.openvino;
+  if (runtime === "tflite") return programs.tflite;
+  return programs.cpu;
 }
 
 /**
@@ -79,16 +82,13 @@ async function bundle(name: string, entry: string, besides: readonly string[] = 
   return main;
 }
 
-/** Both runtime programs, bundled; the OpenVINO one with its worker beside it and the toolchain's venv-python. */
+/** The runtime programs, bundled; the OpenVINO and TFLite ones with their workers beside them and the toolchain's venv-python. */
 export async function runtimePrograms(toolchain: Toolchain = loadToolchain()): Promise<RuntimePrograms> {
-  const python = toolchain.bin("venv-python");
-  const [cpu, openvino] = await Promise.all([
+  const python = ["--python", toolchain.bin("venv-python")];
+  const [cpu, openvino, tflite] = await Promise.all([
     bundle("cpu-runtime", join(ROOT, "packages/cpu-runtime/src/main.ts")),
-    bundle(
-      "openvino-runtime",
-      join(OPENVINO_SOURCES, "main.ts"),
-      WORKER_FILES.map((f) => join(OPENVINO_SOURCES, f)),
-    ),
+    bundle("openvino-runtime", join(ROOT, "packages/openvino-runtime/src/main.ts"), OPENVINO_WORKER_FILES),
+    bundle("tflite-runtime", join(ROOT, "packages/tflite-runtime/src/main.ts"), TFLITE_WORKER_FILES),
   ]);
-  return { cpu: { path: cpu, args: [] }, openvino: { path: openvino, args: ["--python", python] } };
+  return { cpu: { path: cpu, args: [] }, openvino: { path: openvino, args: python }, tflite: { path: tflite, args: python } };
 }

@@ -63,6 +63,9 @@ export const DEFAULT_RUNTIMES: readonly EdgeRuntime[] = [
     architectures: ["arm64", "amd64"],
     priority: 10,
   }),
+  // What serves it today is edgefleet's TFLite runtime in the simulated fleet
+  // (packages/tflite-runtime: LiteRT's interpreter on the CPU, no Edge TPU delegate; fp32 and int8
+  // .tflite tested); the image below is not built yet, so real devices cannot pull it.
   runtime("tflite", {
     supportedFormats: [{ format: "tflite", precisions: ["fp32", "int8"], versions: ["2.16.1"] }],
     accelerators: [{ kind: "edgetpu", resources: { "coral.ai/tpu": 1 } }, { kind: "cpu" }],

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FakeClock, useTempDirs } from "@edgefleet/kit";
 import { describe, expect, it } from "vitest";
-import { ArtifactCache } from "./cache.js";
+import { ArtifactCache, blobLockPath } from "./cache.js";
 import { checkCache } from "./check.js";
 
 const tempDir = useTempDirs("artifact-cache");
@@ -99,5 +99,24 @@ describe("ArtifactCache", () => {
     expect(() => cache.state("vision", "../etc")).toThrow(/model must be a Kubernetes name/);
     expect(() => cache.blobPath("abc")).toThrow(/sha256 must be 64 lowercase hex/);
     expect(() => cache.activate("vision", "detector", { version: "1", sha256: "0".repeat(64), sizeBytes: 1 })).toThrow(/not in the cache/);
+  });
+
+  it("spares the downloads of digests another process holds locked, unless its lock is stale", () => {
+    const { cache } = setup(10);
+    const held = (text: string) => {
+      const sha256 = createHash("sha256").update(text).digest("hex");
+      const partial = cache.openPartial(sha256);
+      partial.write(Buffer.from(text));
+      partial.close();
+      const lock = blobLockPath(cache.root, sha256);
+      writeFileSync(lock, "{}");
+      return { sha256, lock, partial: partial.path };
+    };
+    const live = held("a download in progress");
+    const dead = held("a download whose install was killed");
+    const old = (Date.now() - 10 * 60_000) / 1000;
+    utimesSync(dead.lock, old, old);
+    expect(cache.evict().map((f) => f.sha256)).toEqual([dead.sha256]);
+    expect([existsSync(live.partial), existsSync(dead.partial)]).toEqual([true, false]);
   });
 });

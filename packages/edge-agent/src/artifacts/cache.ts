@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, utimesSync } from "node:fs";
 import { join } from "node:path";
-import { type Clock, systemClock } from "@edgefleet/kit";
+import { type Clock, DEFAULT_STALE_MS, systemClock } from "@edgefleet/kit";
 import { syncDir } from "../spool/ack-file.js";
 import { type CacheFile, planEviction } from "./eviction.js";
 import { type ModelState, nextState, readModelState, rolledBack, TMP_SUFFIX, type VersionEntry, writeModelState } from "./model-state.js";
@@ -34,6 +34,18 @@ export const DEFAULT_CACHE_MAX_BYTES = 8 * 1024 ** 3;
 const DIGEST = /^[a-f0-9]{64}$/;
 const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const PARTIAL_SUFFIX = ".partial";
+const LOCK_SUFFIX = ".lock";
+
+/** The lock of eviction, model state and opening the cache (install-locks.ts): held briefly. */
+export function cacheLockPath(root: string): string {
+  return join(root, "install.lock");
+}
+
+/** The lock of one digest's download and blob until its activation (install-locks.ts). */
+export function blobLockPath(root: string, sha256: string): string {
+  checkDigest(sha256);
+  return join(root, "locks", sha256 + LOCK_SUFFIX);
+}
 
 function checkName(what: string, value: string): void {
   if (!NAME.test(value)) throw new Error(`${what} must be a Kubernetes name (lowercase DNS label), got ${JSON.stringify(value)}`);
@@ -48,6 +60,7 @@ function checkDigest(sha256: string): void {
  *   blobs/sha256/<digest>              verified model files, read-only
  *   partial/<digest>.partial           downloads in progress, resumed after a restart
  *   models/<namespace>/<model>.json    active and previous version of each model
+ *   locks/<digest>.lock                installs (of other processes) working on that digest
  * A blob appears only by an fsynced rename of a complete, verified download, and model state only
  * changes by an atomic replace, so a crash at any point leaves a consistent cache.
  */
@@ -70,7 +83,7 @@ export class ArtifactCache {
   static open(options: ArtifactCacheOptions): ArtifactCache {
     if (typeof options.root !== "string" || options.root === "") throw new TypeError("artifact cache option root must be a non-empty path");
     const cache = new ArtifactCache(options.root, options);
-    for (const dir of [cache.blobDir, cache.partialDir, cache.modelDir]) mkdirSync(dir, { recursive: true });
+    for (const dir of [cache.blobDir, cache.partialDir, cache.modelDir, cache.lockDir]) mkdirSync(dir, { recursive: true });
     // A state write cut short by a crash leaves its temporary file; the real state is intact.
     for (const { dir, name } of cache.stateFiles(TMP_SUFFIX)) unlinkSync(join(dir, name));
     return cache;
@@ -85,10 +98,22 @@ export class ArtifactCache {
   private get modelDir(): string {
     return join(this.root, "models");
   }
+  private get lockDir(): string {
+    return join(this.root, "locks");
+  }
 
   blobPath(sha256: string): string {
     checkDigest(sha256);
     return join(this.blobDir, sha256);
+  }
+
+  /**
+   * Removes a blob whose bytes are not what its name says (a corrupted or tampered file), so that
+   * it is downloaded again. The caller holds the digest's lock.
+   */
+  discardBlob(sha256: string): void {
+    rmSync(this.blobPath(sha256), { force: true });
+    syncDir(this.blobDir);
   }
 
   /** Size of the blob with this digest; undefined when the cache does not hold it. */
@@ -196,12 +221,25 @@ export class ArtifactCache {
   }
 
   private pinned(): Set<string> {
-    const pinned = new Set(this.reserved.keys());
+    const pinned = new Set([...this.reserved.keys(), ...this.lockedElsewhere()]);
     for (const { state } of this.models()) {
       pinned.add(state.active.sha256);
       if (state.previous) pinned.add(state.previous.sha256);
     }
     return pinned;
+  }
+
+  /**
+   * Digests another process is installing: its lock file is fresh (the holder refreshes it; a
+   * stale one, left by a killed install, pins nothing). Real time, like the lock's own refresh.
+   */
+  private lockedElsewhere(): string[] {
+    return readdirSync(this.lockDir).flatMap((name) => {
+      const sha256 = name.slice(0, -LOCK_SUFFIX.length);
+      if (!name.endsWith(LOCK_SUFFIX) || !DIGEST.test(sha256)) return [];
+      const st = statSync(join(this.lockDir, name), { throwIfNoEntry: false });
+      return st && Date.now() - st.mtimeMs <= DEFAULT_STALE_MS ? [sha256] : [];
+    });
   }
 
   /** Every blob in the cache, with its size and last use. */

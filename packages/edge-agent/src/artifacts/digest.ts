@@ -1,5 +1,5 @@
 import { createHash, type Hash } from "node:crypto";
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, createReadStream, openSync, readSync } from "node:fs";
 
 const READ_CHUNK = 1024 * 1024;
 
@@ -24,4 +24,15 @@ export function sha256File(path: string): string {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * sha256File without blocking the event loop: hashing a large blob takes seconds per GiB, and the
+ * install's lock files must keep being refreshed meanwhile, or other installs take them over as stale.
+ */
+export async function sha256FileAsync(path: string, signal?: AbortSignal): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK, ...(signal ? { signal } : {}) }))
+    hash.update(chunk as Buffer);
+  return hash.digest("hex");
 }

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { silentLogger, useTempDirs } from "@edgefleet/kit";
@@ -64,7 +64,7 @@ function publish(dir: string, key: { privateKeyPem: string; publicKeyPem: string
 }
 
 describe("install-cli", () => {
-  it("installs several models at once into one cache, each process in turn, leaving it consistent", async () => {
+  it("installs several models at once into one cache, each digest under its own lock, leaving it consistent", async () => {
     const [dir, root] = [tempDir(), tempDir()];
     const key = generateSigningKey();
     const models = ["detector", "segmenter", "classifier", "tracker"].map((m) => publish(dir, key, m, "1.0.0"));
@@ -121,5 +121,51 @@ describe("install-cli", () => {
     const { EDGEFLEET_ARTIFACT_SHA256: _sha, ...noDigest } = unsigned;
     const usage = await run(noDigest, ["--cache-dir", root]);
     expect(usage.code).toBe(2);
+  }, 60_000);
+
+  it("hashes a cached blob again before the runtime loads it: a corrupted one is downloaded again, or refused", async () => {
+    const [dir, root] = [tempDir(), tempDir()];
+    const env = publish(dir, generateSigningKey(), "detector", "1.0.0");
+    expect((await run(env, ["--cache-dir", root])).code).toBe(0);
+    const blob = join(root, "blobs", "sha256", env.EDGEFLEET_ARTIFACT_SHA256);
+    // Same size, other bytes: a size check alone would pass it.
+    const corrupt = () => {
+      chmodSync(blob, 0o644);
+      writeFileSync(blob, randomBytes(1024 * 1024));
+    };
+    corrupt();
+    const again = await run(env, ["--cache-dir", root]);
+    expect(again.code).toBe(0);
+    expect(again.lines.find((l) => l.msg === "cached blob corrupted; downloading it again")).toMatchObject({
+      level: "warn",
+      sha256: env.EDGEFLEET_ARTIFACT_SHA256,
+    });
+    expect(again.lines.at(-1)).toMatchObject({ msg: "artifact verified and active", downloaded: true });
+    expect(checkCache(ArtifactCache.open({ root }))).toEqual([]);
+
+    // The source is corrupted too: the download is refused and nothing unverified stays to be loaded.
+    corrupt();
+    writeFileSync(fileURLToPath(env.EDGEFLEET_ARTIFACT_URI), readFileSync(blob));
+    const refused = await run(env, ["--cache-dir", root]);
+    expect(refused.code).toBe(1);
+    expect(refused.lines.at(-1)).toMatchObject({ level: "error", reason: "digest-mismatch" });
+    expect(ArtifactCache.open({ root }).blobSize(env.EDGEFLEET_ARTIFACT_SHA256)).toBeUndefined();
+  }, 60_000);
+
+  it("refuses a sizeBytes over the trust policy's bound before fetching anything, naming the policy", async () => {
+    const env = publish(tempDir(), generateSigningKey(), "detector", "1.0.0");
+    const root = tempDir();
+    const bounded = { ...env, EDGEFLEET_MAX_ARTIFACT_BYTES: "1000", EDGEFLEET_MAX_ARTIFACT_BYTES_POLICY: "platform" };
+    const refused = await run(bounded, ["--cache-dir", root]);
+    expect(refused.code).toBe(1);
+    expect(refused.lines.find((l) => l.msg === "artifact refused")).toMatchObject({
+      reason: "size-mismatch",
+      detail: `sizeBytes ${env.EDGEFLEET_ARTIFACT_SIZE_BYTES} is more than ModelTrustPolicy "platform" spec.maxArtifactBytes (1000 bytes)`,
+    });
+    // Nothing was fetched: no partial download, no blob.
+    expect(readdirSync(join(root, "partial"))).toEqual([]);
+    const cacheBound = await run(env, ["--cache-dir", tempDir(), "--cache-max-bytes", "1000"]);
+    expect(cacheBound.lines.at(-1)).toMatchObject({ level: "error", reason: "size-mismatch" });
+    expect(JSON.stringify(cacheBound.lines)).toContain("more than the whole artifact cache (1000 bytes, --cache-max-bytes)");
   }, 60_000);
 });

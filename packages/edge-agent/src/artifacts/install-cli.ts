@@ -1,40 +1,49 @@
 #!/usr/bin/env -S node --import tsx
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { acquireFileLock, jsonLogger, optionsOrExitCode } from "@edgefleet/kit";
+import { jsonLogger, optionsOrExitCode } from "@edgefleet/kit";
 import { ArtifactCache } from "./cache.js";
+import { fileLocks } from "./install-locks.js";
 import { INSTALL_HELP, type InstallOptions, parseInstallOptions } from "./install-options.js";
 import { Installer } from "./installer.js";
 import { writeRefusal } from "./refusal-inbox.js";
 import { FailureReporter } from "./reporter.js";
 
-/** The lock every install on a node takes, in the cache directory it guards. */
-export const LOCK_FILE = "install.lock";
-
 async function install(options: InstallOptions): Promise<number> {
   const { namespace, model, version, variant, artifact, cacheDir } = options;
   const log = jsonLogger().with({ namespace, model, version });
   mkdirSync(cacheDir, { recursive: true });
-  const waitStarted = Date.now();
-  const lock = await acquireFileLock({
-    path: join(cacheDir, LOCK_FILE),
-    timeoutMs: options.lockTimeoutMs,
-    busy: "another install is running on this node (or raise --lock-timeout)",
-  });
+  const deadline = new AbortController();
+  const timer = setTimeout(
+    () =>
+      deadline.abort(
+        new Error(
+          `the install did not finish within --install-deadline (${options.installDeadlineMs / 1000} s): a slow or trickling artifact server, or a long wait for another install of the same digest; the next attempt resumes the download`,
+        ),
+      ),
+    options.installDeadlineMs,
+  );
   try {
-    log.info("cache lock taken", { waitedMs: Date.now() - waitStarted });
-    // Everything an install touches is shared by the node's runtime pods: partial downloads,
-    // eviction (which spares only this process's reservations), each model's state, and even
-    // opening (which deletes state files a crash left half-written), so all of it is under the lock.
-    const cache = ArtifactCache.open({ root: cacheDir, maxBytes: options.cacheMaxBytes });
+    // Installs of the node's runtime pods share the cache: each digest's download is theirs alone
+    // under its lock, while opening the cache (which deletes state files a crash left
+    // half-written), eviction and model state are under the cache lock, held only briefly.
+    const locks = fileLocks(cacheDir, options.lockTimeoutMs);
+    const cache = await locks.withCache(deadline.signal, () => ArtifactCache.open({ root: cacheDir, maxBytes: options.cacheMaxBytes }));
     const installer = new Installer({
       cache,
       requireSignature: options.requireSignature,
       reporter: new FailureReporter(log),
       log,
       fetchers: options.fetchers,
+      locks,
     });
-    const outcome = await installer.install({ namespace, model, version, ...(variant === undefined ? {} : { variant }), artifact });
+    const outcome = await installer.install({
+      namespace,
+      model,
+      version,
+      ...(variant === undefined ? {} : { variant }),
+      artifact,
+      signal: deadline.signal,
+    });
     if (!outcome.installed) {
       writeRefusal(cacheDir, { namespace, model, version }, outcome.refusal);
       log.error("artifact not verified; the runtime will not start", { reason: outcome.refusal.reason });
@@ -44,7 +53,7 @@ async function install(options: InstallOptions): Promise<number> {
     log.info("artifact verified and active", { sha256, path: cache.blobPath(sha256), downloaded: outcome.downloaded });
     return 0;
   } finally {
-    lock.release();
+    clearTimeout(timer);
   }
 }
 

@@ -1,5 +1,7 @@
 import {
   ARTIFACT_CA_BUNDLE_ENV,
+  MAX_ARTIFACT_BYTES_ENV,
+  MAX_ARTIFACT_BYTES_POLICY_ENV,
   PLAIN_HTTP_REGISTRIES_ENV,
   REGISTRY_AUTH_FILE_ENV,
   registryList,
@@ -20,7 +22,8 @@ const CLI = command({
 size, SHA-256; docs/artifacts.md). Exits 0 once the blob is verified and active, 1 with a JSON log
 line naming the refusal reason otherwise, 2 on bad flags. Run as the verify-artifact init container
 of every runtime pod: each flag defaults from the operator's environment (env: below), so the pod
-needs no arguments. Installs on one node take turns through a lock file in the cache directory.`,
+needs no arguments. Installs of one digest on a node take turns through a lock file in the cache
+directory; installs of different digests run side by side.`,
   flags: {
     model: {
       type: "string",
@@ -49,6 +52,11 @@ needs no arguments. Installs on one node take turns through a lock file in the c
       help: "the artifact's SHA-256",
     },
     "size-bytes": { type: "integer", required: true, env: "EDGEFLEET_ARTIFACT_SIZE_BYTES", help: "the artifact's size" },
+    "max-artifact-bytes": {
+      type: "integer",
+      env: MAX_ARTIFACT_BYTES_ENV,
+      help: `refuse a larger --size-bytes before fetching anything: a ModelTrustPolicy's maxArtifactBytes, named by ${MAX_ARTIFACT_BYTES_POLICY_ENV} (no bound but --cache-max-bytes by default)`,
+    },
     "signature-uri": {
       type: "string",
       arg: "URI",
@@ -71,7 +79,16 @@ needs no arguments. Installs on one node take turns through a lock file in the c
     "allow-unsigned": { type: "switch", help: "accept an artifact without a signature (local experiments only)" },
     "cache-dir": { type: "string", arg: "DIR", default: DEFAULT_CACHE_DIR, section: "Cache", help: "the node's artifact cache" },
     "cache-max-bytes": { type: "integer", default: String(DEFAULT_CACHE_MAX_BYTES), help: "bound on the cache's blobs" },
-    "lock-timeout": { type: "duration", default: "15m", help: "longest wait for another install on the node" },
+    "lock-timeout": {
+      type: "duration",
+      default: "15m",
+      help: "longest wait for a lock another install on the node holds (the same digest's, or the cache's brief one)",
+    },
+    "install-deadline": {
+      type: "duration",
+      default: "30m",
+      help: "the whole install (lock waits, signature, download) fails after this long, so a trickling server cannot hold a digest's lock for days; the next attempt resumes the download",
+    },
     "ca-file": {
       type: "string",
       arg: "FILE",
@@ -112,6 +129,7 @@ export interface InstallOptions {
   cacheDir: string;
   cacheMaxBytes: number;
   lockTimeoutMs: number;
+  installDeadlineMs: number;
   fetchers: FetcherOptions;
 }
 
@@ -137,6 +155,7 @@ export function parseInstallOptions(argv: string[], env: NodeJS.ProcessEnv = pro
         uri: v.uri,
         sha256: v.sha256,
         sizeBytes: v["size-bytes"],
+        ...maxBytes(v["max-artifact-bytes"], env),
         ...(signatureUri !== undefined && publicKeyPem !== undefined
           ? { signature: { uri: signatureUri, publicKeyPem, ...(v["scoped-signatures-only"] ? { scopedOnly: true } : {}) } }
           : {}),
@@ -151,11 +170,21 @@ export function parseInstallOptions(argv: string[], env: NodeJS.ProcessEnv = pro
         cacheDir: v["cache-dir"],
         cacheMaxBytes: v["cache-max-bytes"],
         lockTimeoutMs: v["lock-timeout"],
+        installDeadlineMs: v["install-deadline"],
         fetchers: fetcherOptions(v, env),
       };
     },
     env,
   );
+}
+
+/** The bound, described by the policy the operator names (or by the flag, run by hand). */
+function maxBytes(bytes: number | undefined, env: NodeJS.ProcessEnv): Pick<ArtifactSpec, "maxBytes"> {
+  if (bytes === undefined) return {};
+  const policy = env[MAX_ARTIFACT_BYTES_POLICY_ENV];
+  return {
+    maxBytes: { bytes, from: policy ? `ModelTrustPolicy ${JSON.stringify(policy)} spec.maxArtifactBytes` : "--max-artifact-bytes" },
+  };
 }
 
 function fetcherOptions(

@@ -1,7 +1,9 @@
 import { type Logger, silentLogger } from "@edgefleet/kit";
 import type { ArtifactCache } from "./cache.js";
+import { sha256FileAsync } from "./digest.js";
 import type { Progress } from "./fetcher.js";
 import { createFetcher, type FetcherOptions } from "./fetchers.js";
+import { type InstallLocks, inProcessLocks } from "./install-locks.js";
 import { MemorySink } from "./memory-sink.js";
 import type { ModelState } from "./model-state.js";
 import type { PartialFile } from "./partial-file.js";
@@ -19,6 +21,11 @@ export interface ArtifactSpec {
    * have signed; scopedOnly: accept only edgefleet v2 statements (a trust policy's default).
    */
   signature?: { uri: string; publicKeyPem: string; scopedOnly?: boolean };
+  /**
+   * The largest sizeBytes accepted, and what sets it for messages (a trust policy's maxArtifactBytes):
+   * a larger artifact is refused before anything is fetched. The download never exceeds sizeBytes.
+   */
+  maxBytes?: { bytes: number; from: string };
 }
 
 export interface InstallRequest {
@@ -29,6 +36,7 @@ export interface InstallRequest {
   variant?: string;
   artifact: ArtifactSpec;
   onProgress?: (progress: Progress) => void;
+  /** Aborting it (an install deadline) fails the install with the abort's reason as the refusal's detail. */
   signal?: AbortSignal;
 }
 
@@ -44,23 +52,28 @@ export interface InstallerOptions {
   fetchers?: FetcherOptions;
   reporter?: FailureReporter;
   log?: Logger;
+  /** Shared with installs of other processes (install-cli's file locks); by default only this one installs. */
+  locks?: InstallLocks;
 }
 
 /**
  * Fetches, verifies and activates model artifacts. Nothing reaches the cache's blobs unless its
  * size, sha256 and signature all check out, and a refusal leaves the active version as it was.
- * Installs run one at a time, so two models sharing a digest never write the same partial file.
+ * Installs run one at a time, so two models sharing a digest never write the same partial file;
+ * across processes, `locks` does the same per digest.
  */
 export class Installer {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly cache: ArtifactCache;
   private readonly requireSignature: boolean;
   private readonly log: Logger;
+  private readonly locks: InstallLocks;
 
   constructor(private readonly options: InstallerOptions) {
     this.cache = options.cache;
     this.requireSignature = options.requireSignature ?? true;
     this.log = options.log ?? silentLogger;
+    this.locks = options.locks ?? inProcessLocks;
   }
 
   /** Never rejects: every failure is a refusal in the outcome, reported and logged. */
@@ -71,12 +84,18 @@ export class Installer {
   }
 
   private async run(request: InstallRequest): Promise<InstallOutcome> {
-    const { namespace, model, version, artifact } = request;
+    const { namespace, model, version, artifact, signal } = request;
     try {
+      this.checkSize(artifact);
       const signature = await this.verifySignature(request);
-      const downloaded = await this.ensureBlob(request);
-      const state = this.cache.activate(namespace, model, { version, sha256: artifact.sha256, sizeBytes: artifact.sizeBytes });
-      const evicted = this.cache.evict();
+      // The digest stays locked until activation pins it, so no other install evicts it in between.
+      const { downloaded, state, evicted } = await this.locks.withBlob(artifact.sha256, signal, async () => {
+        const downloaded = await this.ensureBlob(request);
+        return this.locks.withCache(signal, () => {
+          const state = this.cache.activate(namespace, model, { version, sha256: artifact.sha256, sizeBytes: artifact.sizeBytes });
+          return { downloaded, state, evicted: this.cache.evict() };
+        });
+      });
       this.log.info("artifact installed", {
         namespace,
         model,
@@ -88,7 +107,7 @@ export class Installer {
       });
       return { installed: true, state, downloaded };
     } catch (err) {
-      const refusal = asRefusal(err);
+      const refusal = asRefusal(err, signal);
       this.options.reporter?.record({ namespace, model, version }, refusal);
       let state: ModelState | undefined;
       try {
@@ -98,6 +117,17 @@ export class Installer {
       }
       return { installed: false, refusal, state };
     }
+  }
+
+  /** sizeBytes within the artifact's bound and the cache's: nothing bigger is fetched. */
+  private checkSize({ sizeBytes, maxBytes }: ArtifactSpec): void {
+    if (maxBytes && sizeBytes > maxBytes.bytes)
+      throw new ArtifactRefusal("size-mismatch", `sizeBytes ${sizeBytes} is more than ${maxBytes.from} (${maxBytes.bytes} bytes)`);
+    if (sizeBytes > this.cache.maxBytes)
+      throw new ArtifactRefusal(
+        "size-mismatch",
+        `sizeBytes ${sizeBytes} is more than the whole artifact cache (${this.cache.maxBytes} bytes, --cache-max-bytes)`,
+      );
   }
 
   /**
@@ -140,19 +170,14 @@ export class Installer {
     });
   }
 
-  /** Puts the verified file in the cache; false when it was there already. */
+  /** Puts the verified file in the cache; false when it was there already. The caller holds the digest's lock. */
   private async ensureBlob({ artifact, onProgress, signal }: InstallRequest): Promise<boolean> {
     const { uri, sha256, sizeBytes } = artifact;
     const fetcher = createFetcher(uri, this.options.fetchers);
     const release = this.cache.reserve(sha256);
     try {
-      const cached = this.cache.blobSize(sha256);
-      if (cached !== undefined) {
-        if (cached !== sizeBytes)
-          throw new ArtifactRefusal("size-mismatch", `cached blob ${sha256} has ${cached} bytes, the artifact's sizeBytes is ${sizeBytes}`);
-        return false;
-      }
-      this.cache.evict(sizeBytes);
+      if (await this.cachedBlobIntact(artifact, signal)) return false;
+      await this.locks.withCache(signal, () => this.cache.evict(sizeBytes));
       const partial = this.cache.openPartial(sha256);
       try {
         await fetcher.fetch({
@@ -175,6 +200,29 @@ export class Installer {
     } finally {
       release();
     }
+  }
+
+  /**
+   * Whether the cache holds the digest's blob, hashed again: a runtime loads it right after this
+   * install, and a blob changed on disk since it was verified (a bad sector, a process with write
+   * access to the cache) must not be loaded on the strength of its name. A blob that does not hash
+   * to its name is removed, logged, and downloaded again.
+   */
+  private async cachedBlobIntact({ sha256, sizeBytes }: ArtifactSpec, signal: AbortSignal | undefined): Promise<boolean> {
+    const cached = this.cache.blobSize(sha256);
+    if (cached === undefined) return false;
+    const actual = await sha256FileAsync(this.cache.blobPath(sha256), signal);
+    if (actual !== sha256) {
+      this.log.warn("cached blob corrupted; downloading it again", {
+        sha256,
+        detail: `the blob holds ${cached} bytes with sha256 ${actual}`,
+      });
+      this.cache.discardBlob(sha256);
+      return false;
+    }
+    if (cached !== sizeBytes)
+      throw new ArtifactRefusal("size-mismatch", `cached blob ${sha256} has ${cached} bytes, the artifact's sizeBytes is ${sizeBytes}`);
+    return true;
   }
 
   private verifyDownload(partial: PartialFile, { uri, sha256, sizeBytes }: ArtifactSpec): void {

@@ -17,8 +17,15 @@ export class ArtifactRefusal extends Error {
   }
 }
 
-/** Anything thrown while installing, as a refusal: unexpected errors are download failures. */
-export function asRefusal(err: unknown): ArtifactRefusal {
+/**
+ * Anything thrown while installing, as a refusal: unexpected errors are download failures. Once the
+ * install's signal is aborted (its deadline), whatever the abort interrupted fails for that reason.
+ */
+export function asRefusal(err: unknown, signal?: AbortSignal): ArtifactRefusal {
+  if (signal?.aborted && !(err instanceof ArtifactRefusal && err.reason !== "download-failed")) {
+    const why: unknown = signal.reason;
+    return new ArtifactRefusal("download-failed", why instanceof Error ? why.message : String(why), { cause: err });
+  }
   if (err instanceof ArtifactRefusal) return err;
   return new ArtifactRefusal("download-failed", err instanceof Error ? err.message : String(err), { cause: err });
 }

@@ -19,6 +19,15 @@ export interface SignedFile {
   envelope: SignatureEnvelope;
 }
 
+/** The scope of a v2 statement from the signing commands' --namespace and --variant, which go together. */
+export function statementScope(
+  namespace: string | undefined,
+  variant: string | undefined,
+): { namespace: string; variant: string } | undefined {
+  if ((namespace === undefined) !== (variant === undefined)) throw new Error("--namespace and --variant go together");
+  return namespace !== undefined && variant !== undefined ? { namespace, variant } : undefined;
+}
+
 /** Signs a model file for one model version: the publisher's half of what the agent verifies. */
 export function signFile({ file, privateKeyPem, ...statement }: SignFileOptions): SignedFile {
   const sha256 = sha256File(file);

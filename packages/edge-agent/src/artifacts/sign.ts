@@ -1,7 +1,7 @@
 #!/usr/bin/env -S node --import tsx
 import { readFileSync, writeFileSync } from "node:fs";
 import { command, optionsOrExitCode } from "@edgefleet/kit";
-import { signFile } from "./sign-file.js";
+import { signFile, statementScope } from "./sign-file.js";
 import { encodeEnvelope, generateSigningKey } from "./signature.js";
 
 const CLI = command({
@@ -58,8 +58,7 @@ function parse(argv: string[]) {
     const [key, model, version] = [need("key"), need("model"), need("version")];
     const [file, ...more] = positionals;
     if (file === undefined || more.length > 0) throw new Error(`give exactly one FILE to sign, got ${positionals.length}`);
-    if ((v.namespace === undefined) !== (v.variant === undefined)) throw new Error("--namespace and --variant go together");
-    const scope = v.namespace !== undefined && v.variant !== undefined ? { namespace: v.namespace, variant: v.variant } : undefined;
+    const scope = statementScope(v.namespace, v.variant);
     return { file, key, model, version, scope, out: v.out };
   });
 }

@@ -6,7 +6,7 @@ import type { V1ControllerRevision, V1DaemonSet } from "@kubernetes/client-node"
 import type { CapacityLedger } from "../planner/capacity-ledger.js";
 import type { WorkloadObservation } from "../planner/conditions.js";
 import { type Plan, plan } from "../planner/plan.js";
-import { judgeTrust } from "../planner/trust.js";
+import { judgeTrust, signaturesOf } from "../planner/trust.js";
 import type { RolloutEngine } from "../rollout/engine.js";
 import { type CachedRevision, type Revision, revisionOfSpec, revisionOfWorkload } from "../rollout/revisions.js";
 import { ACTION_ANNOTATION, ACTIONS, CONTROLLER_REVISIONS, parseAction } from "../rollout/vocabulary.js";
@@ -141,7 +141,7 @@ export class Reconciler {
         revisions,
         ...(stableFromWorkloads ? { stableFromWorkloads } : {}),
         daemonSets: cached,
-        ...(trust.enforced ? { trust: { keys: trust.keys, scopedOnly: trust.scopedOnly } } : {}),
+        ...(trust.enforced ? { trust: signaturesOf(trust) } : {}),
         action,
         apply: (desired) => children.apply(desired, (k) => caches.daemonSets.get(k)),
         now,

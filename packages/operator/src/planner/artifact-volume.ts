@@ -69,7 +69,7 @@ export function registryAuthVolumes(artifact: Artifact): V1Volume[] {
 /**
  * Runs before the runtime and exits non-zero unless the model's artifact is verified (size, digest,
  * signature) and active in the node's cache, so a runtime never starts on an unverified file.
- * Installs of the node's pods take turns through a lock file in the cache.
+ * Installs of the node's pods share the cache through lock files in it, one per digest.
  */
 export function verifyArtifactContainer(verifier: Verifier, env: V1EnvVar[], artifact: Artifact): V1Container {
   const auth = registryAuthVolumes(artifact).length > 0;

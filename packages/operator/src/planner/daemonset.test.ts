@@ -123,6 +123,8 @@ describe("the DaemonSets of a model not in a rollout", () => {
     // The runtime reads the verified blob only, through a read-only mount of the same cache.
     expect(runtime?.volumeMounts).toEqual([{ name: "artifact-cache", mountPath: "/var/lib/edgefleet/artifacts", readOnly: true }]);
     expect(runtime?.args).toContain("--model-path=/var/lib/edgefleet/artifacts/blobs/sha256/$(EDGEFLEET_ARTIFACT_SHA256)");
+    // No service-account token for the model's code (nor the install, which never calls the API).
+    expect(pod?.automountServiceAccountToken).toBe(false);
   });
 
   it("runs the verify-artifact container from the verifier it is given, on both tracks, with its CA bundle", () => {

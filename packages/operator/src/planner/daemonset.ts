@@ -79,6 +79,8 @@ export function desiredDaemonSet({ model, placement, track, nodes, verifier = DE
             ...model.spec.placement?.nodeSelector,
           },
           ...(affinity ? { affinity } : {}),
+          // Neither the install nor a runtime talks to the API server: a model's code gets no token.
+          automountServiceAccountToken: false,
           initContainers: [verifyArtifactContainer(verifier, env, variant.artifact)],
           volumes: [artifactCacheVolume, ...registryAuthVolumes(variant.artifact)],
           containers: [

@@ -31,4 +31,17 @@ describe("modelEnv", () => {
       value: "true",
     });
   });
+
+  it("passes a policy's size bound, and the policy, to the install", () => {
+    const trust = {
+      keys: ["-----BEGIN PUBLIC KEY-----\nA\n-----END PUBLIC KEY-----"],
+      scopedOnly: true,
+      maxArtifactBytes: { bytes: 1000, policy: "platform" },
+    };
+    const found = modelEnv({ model: "vision/detector", version: "1", variant: signedVariant, accelerator: "cpu", trust });
+    expect(found.filter((e) => e.name.startsWith("EDGEFLEET_MAX_ARTIFACT_BYTES"))).toEqual([
+      { name: "EDGEFLEET_MAX_ARTIFACT_BYTES", value: "1000" },
+      { name: "EDGEFLEET_MAX_ARTIFACT_BYTES_POLICY", value: "platform" },
+    ]);
+  });
 });

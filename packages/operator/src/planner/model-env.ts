@@ -1,4 +1,11 @@
-import { type Accelerator, type ModelVariant, SIGNATURE_PUBLIC_KEYS_ENV, SIGNATURE_SCOPED_ONLY_ENV } from "@edgefleet/api";
+import {
+  type Accelerator,
+  MAX_ARTIFACT_BYTES_ENV,
+  MAX_ARTIFACT_BYTES_POLICY_ENV,
+  type ModelVariant,
+  SIGNATURE_PUBLIC_KEYS_ENV,
+  SIGNATURE_SCOPED_ONLY_ENV,
+} from "@edgefleet/api";
 import type { V1EnvVar } from "@kubernetes/client-node";
 import type { TrustedSignatures } from "./trust.js";
 
@@ -38,6 +45,12 @@ export function modelEnv(args: {
         : { name: "EDGEFLEET_SIGNATURE_PUBLIC_KEY", valueFrom: { secretKeyRef: { name: publicKeyRef.name, key: publicKeyRef.key } } },
     );
     if (trust?.scopedOnly) env.push({ name: SIGNATURE_SCOPED_ONLY_ENV, value: "true" });
+  }
+  if (trust?.maxArtifactBytes) {
+    env.push(
+      { name: MAX_ARTIFACT_BYTES_ENV, value: String(trust.maxArtifactBytes.bytes) },
+      { name: MAX_ARTIFACT_BYTES_POLICY_ENV, value: trust.maxArtifactBytes.policy },
+    );
   }
   return env;
 }

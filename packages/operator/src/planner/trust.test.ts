@@ -102,4 +102,34 @@ describe("judgeTrust", () => {
     const refusing = policy("legacy", { allowUnscopedSignatures: true, maxArtifactBytes: 1 });
     expect(judgeTrust(model(), [refusing, policy("platform")])).toMatchObject({ scopedOnly: true, policies: ["platform"] });
   });
+
+  it("gives devices the strictest size bound of the policies the model satisfies, naming its policy", () => {
+    const keys = [{ name: "k", publicKey: pem("A"), namespaces: ["vision"] }];
+    const verdict = judgeTrust(model(), [
+      policy("wide", { keys, maxArtifactBytes: 50_000_000 }),
+      policy("narrow", { keys, maxArtifactBytes: 20_000_000 }),
+      policy("unbounded", { keys }),
+    ]);
+    expect(verdict).toMatchObject({ allowed: true, maxArtifactBytes: { bytes: 20_000_000, policy: "narrow" } });
+    expect(judgeTrust(model(), [policy("unbounded")])).not.toHaveProperty("maxArtifactBytes");
+  });
+
+  it("refuses a version below a minimum whose models match, naming the policy and the field", () => {
+    const old = { ...model(), spec: { ...model().spec, version: "1.4.2" } };
+    const minimumVersions = [
+      { models: ["classifier"], version: "9.0" },
+      { models: ["det*"], version: "1.10" },
+    ];
+    const verdict = judgeTrust(old, [policy("platform", { minimumVersions })]);
+    expect(verdict.enforced && !verdict.allowed && verdict.message).toBe(
+      'ModelTrustPolicy "platform" refuses it: spec.version "1.4.2" is below the policy\'s spec.minimumVersions[1].version "1.10" (a known-bad build): publish a newer version',
+    );
+    const current = { ...old, spec: { ...old.spec, version: "1.10.0" } };
+    expect(judgeTrust(current, [policy("platform", { minimumVersions })])).toMatchObject({ allowed: true });
+    const named = { ...old, spec: { ...old.spec, version: "1.10-rc1" } };
+    const unordered = judgeTrust(named, [policy("platform", { minimumVersions })]);
+    expect(unordered.enforced && !unordered.allowed && unordered.message).toContain(
+      'spec.version "1.10-rc1" is not a dotted numeric version, so it cannot be checked against the policy\'s spec.minimumVersions[1].version "1.10"',
+    );
+  });
 });

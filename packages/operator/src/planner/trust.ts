@@ -1,4 +1,5 @@
 import type { EdgeModel, ModelTrustPolicy, TrustedKey } from "@edgefleet/api";
+import { compareVersions } from "./versions.js";
 
 /**
  * The platform team's model trust (ModelTrustPolicy, docs/artifacts.md#trust-policies): once any
@@ -19,6 +20,8 @@ export interface TrustedSignatures {
   keys: readonly string[];
   /** Only edgefleet v2 statements (namespace and variant named): unless a satisfied policy sets allowUnscopedSignatures. */
   scopedOnly: boolean;
+  /** The strictest maxArtifactBytes of the satisfied policies, and the policy that sets it: devices enforce it too. */
+  maxArtifactBytes?: { bytes: number; policy: string };
 }
 
 export const TRUST_REFUSED_REASON = "TrustPolicyRefused";
@@ -35,7 +38,7 @@ export function judgeTrust(model: EdgeModel, policies: readonly ModelTrustPolicy
   for (const policy of sorted) {
     const covering = policy.spec.keys.filter((k) => covers(k, namespace, name));
     if (covering.length === 0) continue;
-    const problems = artifactProblems(model, policy, covering);
+    const problems = [...versionProblems(model, policy), ...artifactProblems(model, policy, covering)];
     if (problems.length) {
       refusals.push(`ModelTrustPolicy "${policyName(policy)}" refuses it: ${problems.join("; ")}`);
       continue;
@@ -44,8 +47,10 @@ export function judgeTrust(model: EdgeModel, policies: readonly ModelTrustPolicy
     for (const k of covering) if (!keys.includes(k.publicKey)) keys.push(k.publicKey);
   }
   if (satisfied.length) {
-    const scopedOnly = !sorted.some((p) => satisfied.includes(policyName(p)) && p.spec.allowUnscopedSignatures);
-    return { enforced: true, allowed: true, keys, scopedOnly, policies: satisfied };
+    const kept = sorted.filter((p) => satisfied.includes(policyName(p)));
+    const scopedOnly = !kept.some((p) => p.spec.allowUnscopedSignatures);
+    const maxArtifactBytes = strictestSize(kept);
+    return { enforced: true, allowed: true, keys, scopedOnly, policies: satisfied, ...(maxArtifactBytes ? { maxArtifactBytes } : {}) };
   }
   if (refusals.length) return { enforced: true, allowed: false, message: refusals.join(". ") };
   return {
@@ -57,10 +62,24 @@ export function judgeTrust(model: EdgeModel, policies: readonly ModelTrustPolicy
   };
 }
 
+/** What the model's pods get of an allowing verdict: keys, scoping and size bound, not the policy list. */
+export function signaturesOf({ keys, scopedOnly, maxArtifactBytes }: TrustedSignatures): TrustedSignatures {
+  return { keys, scopedOnly, ...(maxArtifactBytes ? { maxArtifactBytes } : {}) };
+}
+
 /** Whether policies exist and none admits the model: then it runs nowhere. */
 export function refusedByTrust(model: EdgeModel, policies: readonly ModelTrustPolicy[]): boolean {
   const verdict = judgeTrust(model, policies);
   return verdict.enforced && !verdict.allowed;
+}
+
+function strictestSize(policies: readonly ModelTrustPolicy[]): TrustedSignatures["maxArtifactBytes"] {
+  let strictest: TrustedSignatures["maxArtifactBytes"];
+  for (const p of policies) {
+    const bytes = p.spec.maxArtifactBytes;
+    if (bytes !== undefined && (strictest === undefined || bytes < strictest.bytes)) strictest = { bytes, policy: policyName(p) };
+  }
+  return strictest;
 }
 
 function policyName(p: ModelTrustPolicy): string {
@@ -80,6 +99,27 @@ export function globMatches(glob: string, value: string): boolean {
     .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
     .join(".*");
   return new RegExp(`^${pattern}$`).test(value);
+}
+
+/** The policy's minimumVersions entries matching the model that its spec.version is below. */
+function versionProblems(model: EdgeModel, policy: ModelTrustPolicy): string[] {
+  const { version } = model.spec;
+  const name = model.metadata.name ?? "";
+  return (policy.spec.minimumVersions ?? []).flatMap((minimum, i) => {
+    if (!minimum.models.some((g) => globMatches(g, name))) return [];
+    const field = `spec.minimumVersions[${i}].version ${JSON.stringify(minimum.version)}`;
+    let older: boolean;
+    try {
+      older = compareVersions(version, minimum.version) < 0;
+    } catch {
+      return [
+        `spec.version ${JSON.stringify(version)} is not a dotted numeric version, so it cannot be checked against the policy's ${field}`,
+      ];
+    }
+    return older
+      ? [`spec.version ${JSON.stringify(version)} is below the policy's ${field} (a known-bad build): publish a newer version`]
+      : [];
+  });
 }
 
 /** What keeps the policy from admitting the model's variants, each naming the field to fix. */

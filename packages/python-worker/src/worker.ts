@@ -1,11 +1,14 @@
 import { type ChildProcessByStdio, spawn } from "node:child_process";
+import { delimiter, dirname } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { encodeFrame, type Frame, FrameReader } from "./frames.js";
 
-/** The worker's Python files, beside this module; a bundled runtime has them copied beside its bundle. */
-export const WORKER_FILES = ["worker.py", "ir_artifact.py", "telemetry_off.py"] as const;
-const WORKER = fileURLToPath(new URL("./worker.py", import.meta.url));
+/**
+ * The worker loop every engine script imports (`from frame_worker import serve`), beside this
+ * module; a bundled runtime has it copied beside its bundle, with its engine's files.
+ */
+export const FRAME_WORKER = fileURLToPath(new URL("./frame_worker.py", import.meta.url));
 /** How long a closed worker may take to exit before it is killed. */
 const EXIT_GRACE_MS = 5_000;
 /** How much of the worker's stderr an error quotes. */
@@ -16,12 +19,23 @@ interface Pending {
   reject(err: Error): void;
 }
 
+/** What runs a model: an engine script (which calls frame_worker.serve) on the toolchain's venv-python. */
+export interface WorkerCommand {
+  /** The Python with the engine's packages: the toolchain's venv-python. */
+  python: string;
+  /** The engine script, e.g. the OpenVINO runtime's worker.py. */
+  script: string;
+  args: readonly string[];
+  /** The engine's name in errors, e.g. "OpenVINO". */
+  engine: string;
+}
+
 /**
- * The OpenVINO worker process (worker.py) serving one IR artifact: requests go out as frames on its
- * stdin, answers come back on its stdout in the same order. Its stderr passes through to ours.
- * Once it exits every waiting and later request fails with why, naming its last words.
+ * A worker process (an engine script on frame_worker.py) serving one model: requests go out as
+ * frames on its stdin, answers come back on its stdout in the same order. Its stderr passes through
+ * to ours. Once it exits every waiting and later request fails with why, naming its last words.
  */
-export class OpenVinoWorker {
+export class PythonWorker {
   private readonly child: ChildProcessByStdio<Writable, Readable, Readable>;
   private readonly pending: Pending[] = [];
   private readonly reader = new FrameReader();
@@ -29,8 +43,10 @@ export class OpenVinoWorker {
   private failure: Error | undefined;
   private readonly exited: Promise<void>;
 
-  constructor(python: string, path: string, threads: number) {
-    this.child = spawn(python, [WORKER, path, String(threads)], { stdio: ["pipe", "pipe", "pipe"] });
+  constructor({ python, script, args, engine }: WorkerCommand) {
+    // The engine script finds frame_worker.py, and its own modules, through PYTHONPATH.
+    const path = [dirname(FRAME_WORKER), dirname(script), process.env.PYTHONPATH].filter(Boolean).join(delimiter);
+    this.child = spawn(python, [script, ...args], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, PYTHONPATH: path } });
     this.child.stdout.on("data", (chunk: Buffer) => {
       for (const frame of this.reader.push(chunk)) this.pending.shift()?.resolve(frame);
     });
@@ -44,14 +60,14 @@ export class OpenVinoWorker {
       this.child.once("error", (err) => {
         this.fail(
           new Error(
-            `cannot start the OpenVINO worker with ${python}: ${err.message}; --python must be the toolchain's venv-python (tools/toolchain/install.sh python-tools)`,
+            `cannot start the ${engine} worker with ${python}: ${err.message}; --python must be the toolchain's venv-python (tools/toolchain/install.sh python-tools)`,
           ),
         );
         resolve();
       });
       this.child.once("exit", (code, signal) => {
         const last = this.stderrTail.trim();
-        this.fail(new Error(`the OpenVINO worker exited (${signal ?? `code ${code}`})${last ? `: ${last}` : ""}`));
+        this.fail(new Error(`the ${engine} worker exited (${signal ?? `code ${code}`})${last ? `: ${last}` : ""}`));
         resolve();
       });
     });
@@ -83,3 +99,12 @@ export class OpenVinoWorker {
     for (const p of this.pending.splice(0)) p.reject(this.failure);
   }
 }
+
+/** The runtimes' --python flag: the interpreter their worker runs on. */
+export const PYTHON_FLAG = {
+  type: "string",
+  arg: "FILE",
+  default: "venv-python",
+  env: "EDGEFLEET_VENV_PYTHON",
+  help: "the Python the model worker runs on, with the engine's packages: the toolchain's venv-python (tools/toolchain/install.sh python-tools)",
+} as const;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildModels } from "@edgefleet/test-models";
@@ -11,17 +11,21 @@ import {
   sampleModel,
   signingKey,
   startLocalPlatform,
+  tfliteInt8Build,
 } from "@edgefleet/tools";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { stopE2ePlatform } from "../helpers/e2e-platform.js";
 import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
 import { addProfileNode } from "../helpers/nodes.js";
 import { installApi } from "../operator/install.js";
 import { rawRequest } from "../operator/raw-api.js";
 
 /*
- * The sample model's OpenVINO variant on the simulated intel-nuc class: an int8 IR made by the real
- * OpenVINO tools, published signed, placed by the operator, verified by each device's agent and
- * served by the real OpenVINO runtime, whose own measurements reach Prometheus.
+ * The sample model's variants that the simulated fleet serves with a Python-engined runtime: on the
+ * intel-nuc class an int8 IR made by the real OpenVINO tools, served by the real OpenVINO runtime;
+ * on the rpi5-coral class an int8 .tflite file (quantized by LiteRT), served by LiteRT's interpreter
+ * on the CPU (no Edge TPU delegate). Each published signed, placed by the operator, verified by each
+ * device's agent, the runtimes' own measurements reaching Prometheus.
  */
 
 const { kc, core } = testCluster();
@@ -39,8 +43,8 @@ beforeAll(async () => {
   ns = await freshNamespace(core, "ov");
   profile = `ov-${Date.now().toString(36)}`;
   dir = mkdtempSync(join(tmpdir(), "edgefleet-openvino-"));
-  for (let i = 1; i <= NODES; i++)
-    created.push(await addProfileNode(kc, { profile, hardwareClass: "intel-nuc", device: "intel-nuc", index: i }));
+  for (const device of ["intel-nuc", "rpi5-coral"] as const)
+    for (let i = 1; i <= NODES; i++) created.push(await addProfileNode(kc, { profile, hardwareClass: device, device, index: i }));
   platform = await startLocalPlatform({
     kubeconfig: inject("kubeconfig"),
     dir,
@@ -73,6 +77,12 @@ beforeAll(async () => {
       file: `${MODEL}-1.0.0-openvino-int8.tar`,
       privateKeyPem: key.privateKeyPem,
     }),
+    tfliteArtifact: publishArtifact({
+      ...signed,
+      bytes: await tfliteInt8Build(detector.bytes),
+      file: `${MODEL}-1.0.0-int8.tflite`,
+      privateKeyPem: key.privateKeyPem,
+    }),
     placement: { nodeSelector: { "edgefleet.io/fleet-profile": profile } },
   });
   const res = await rawRequest(kc, { method: "POST", path: `/apis/edgefleet.io/v1alpha1/namespaces/${ns}/edgemodels`, body: model });
@@ -80,30 +90,34 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  if (failed && platform) {
-    const log = readFileSync(join(platform.logs, "simulator.log"), "utf8").trim().split("\n").slice(-30).join("\n");
-    console.error(`--- last lines of simulator.log ---\n${log}`);
-  }
-  await platform?.stop();
-  for (const name of created) await rawRequest(kc, { method: "DELETE", path: `/api/v1/nodes/${name}` }).catch(() => {});
-  if (ns) await core.deleteNamespace({ name: ns }).catch(() => {});
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await stopE2ePlatform({ kc, core, platform, nodes: created, ns, dir }, failed, ["simulator"], 30);
 }, 60_000);
 
-describe("OpenVINO int8 on the simulated intel-nuc class", () => {
+/** Every node of the class answers the variant through its runtime in Prometheus, without errors. */
+async function servedWithoutErrors(what: string, variant: string, runtime: string): Promise<void> {
+  const selector = `namespace="${ns}",model="${MODEL}",variant="${variant}",runtime="${runtime}"`;
+  await eventually(
+    `every ${what} answering ${variant} in Prometheus`,
+    async () => {
+      const rows = await platform.prometheus.query(`sum by (node) (rate(edgefleet_inference_requests_total{${selector}}[5s])) > 0`);
+      return rows.length === NODES ? true : undefined;
+    },
+    180_000,
+  );
+  const [errors] = await platform.prometheus.query(`sum(edgefleet_inference_errors_total{${selector}})`);
+  expect(Number(errors?.value[1] ?? 0)).toBe(0);
+}
+
+describe("Python-engined runtimes on the simulated fleet", () => {
   it("serves the ov-int8 variant's IR on every NUC through the real OpenVINO runtime, measured without errors", async () => {
     failed = true;
-    const selector = `namespace="${ns}",model="${MODEL}",variant="ov-int8",runtime="openvino"`;
-    await eventually(
-      "every NUC answering ov-int8 in Prometheus",
-      async () => {
-        const rows = await platform.prometheus.query(`sum by (node) (rate(edgefleet_inference_requests_total{${selector}}[5s])) > 0`);
-        return rows.length === NODES ? true : undefined;
-      },
-      180_000,
-    );
-    const [errors] = await platform.prometheus.query(`sum(edgefleet_inference_errors_total{${selector}})`);
-    expect(Number(errors?.value[1] ?? 0)).toBe(0);
+    await servedWithoutErrors("NUC", "ov-int8", "openvino");
+    failed = false;
+  }, 240_000);
+
+  it("serves the tflite-int8 variant's .tflite file on every Coral device through LiteRT, measured without errors", async () => {
+    failed = true;
+    await servedWithoutErrors("Coral device", "tflite-int8", "tflite");
     failed = false;
   }, 240_000);
 });

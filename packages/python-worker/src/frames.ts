@@ -1,5 +1,5 @@
 /**
- * The frames the runtime and its OpenVINO worker (worker.py) exchange over the worker's stdin and
+ * The frames a runtime and its model worker (frame_worker.py) exchange over the worker's stdin and
  * stdout: a little-endian u32 length of a JSON header, a u32 length of a payload, the header, then
  * the payload (tensors' raw bytes, concatenated in the header's order).
  */

@@ -1,0 +1,5 @@
+/** @edgefleet/tflite-runtime: edgefleet's TFLite runtime: the CPU runtime's Open Inference Protocol v2 server running .tflite models with LiteRT's interpreter. Everything other packages may import is exported here. */
+
+export { buildTfliteTestModel, type TflitePrecision } from "./build-tflite.js";
+export { HELP } from "./options.js";
+export { loadTfliteModel, WORKER_FILES } from "./tflite-model.js";

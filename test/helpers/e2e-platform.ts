@@ -1,0 +1,38 @@
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { LocalPlatform } from "@edgefleet/tools";
+import type { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { rawRequest } from "../operator/raw-api.js";
+
+/** What an end-to-end suite set up around its local platform, to be taken down after it. */
+export interface E2eSetup {
+  kc: KubeConfig;
+  core: CoreV1Api;
+  platform?: LocalPlatform;
+  /** kwok nodes the suite added. */
+  nodes: readonly string[];
+  ns?: string;
+  dir?: string;
+}
+
+/**
+ * Stops the suite's platform and deletes what it created. When a test failed, first prints the
+ * ends of the named services' logs: they live in the temporary directory this deletes.
+ */
+export async function stopE2ePlatform(setup: E2eSetup, failed: boolean, logs: readonly string[], lines = 20): Promise<void> {
+  const { kc, core, platform, ns, dir } = setup;
+  if (failed && platform) {
+    for (const name of logs) {
+      const tail = readFileSync(join(platform.logs, `${name}.log`), "utf8")
+        .trim()
+        .split("\n")
+        .slice(-lines)
+        .join("\n");
+      console.error(`--- last lines of ${name}.log ---\n${tail}`);
+    }
+  }
+  await platform?.stop();
+  for (const name of setup.nodes) await rawRequest(kc, { method: "DELETE", path: `/api/v1/nodes/${name}` }).catch(() => {});
+  if (ns) await core.deleteNamespace({ name: ns }).catch(() => {});
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
