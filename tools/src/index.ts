@@ -7,6 +7,7 @@ export { loadImageArchives, REAL_NODE_LABEL, type RealNodeStatus, realNodeName, 
 export { kubeConfigFor, waitForNodesReady } from "./cluster/state.js";
 export { loadToolchain } from "./cluster/toolchain.js";
 export { rolloutEnded } from "./demo/progress.js";
+export type { FederatedResult, Round as FederatedRound } from "./federated/result.js";
 export { applyFleet } from "./fleet/apply.js";
 export { fleetNodes, KWOK_NODE_ANNOTATION, LABELS } from "./fleet/nodes.js";
 export { loadFleetProfile, withCounts } from "./fleet/profile.js";

@@ -5,7 +5,7 @@
 #   comp_<c>_build DIR V builds version V with DIR as scratch; binaries go to DIR/out
 # Builds run in a subshell with their output sent to the component's log.
 
-COMPONENTS=(kubernetes etcd kwok pulumi pulumi-nodejs pulumi-kubernetes otelcol helm oras kubernetes-node containerd coredns kube-router python-tools cosign)
+COMPONENTS=(kubernetes etcd kwok pulumi pulumi-nodejs pulumi-kubernetes otelcol helm oras kubernetes-node containerd coredns kube-router python-tools python-federated cosign)
 # Built only when named (install.sh cosign): cosign's cold build takes 23 minutes on 2 cores, and the
 # suite verifies its recorded outputs (packages/edge-agent/fixtures/signatures) instead.
 OPTIONAL_COMPONENTS=(cosign)
@@ -412,27 +412,25 @@ comp_cosign_build() {
     -ldflags "-s -w -X $pkg.gitVersion=$v -X $pkg.gitTreeState=clean" "github.com/sigstore/cosign/v3/cmd/cosign@$v"
 }
 
-# --- Python tools -----------------------------------------------------------------------------------
-# One venv of pinned PyPI packages (python-requirements.txt), keyed by that file and the Python minor
+# --- Python venvs -----------------------------------------------------------------------------------
+# Each a venv of pinned PyPI packages (a requirements file), keyed by that file and the Python minor
 # version: a new pin is a new venv, never an edit of a cached one. Its commands are linked through
 # wrappers, because a venv's own scripts name its interpreter by the absolute path it was built at
 # (the scratch directory), while the interpreter itself finds the venv from where it is.
-PYTHON_REQUIREMENTS=$REPO_ROOT/tools/toolchain/python-requirements.txt
-comp_python-tools_version() {
+# Usage of the helpers: venv_* REQUIREMENTS INTERPRETER COMMAND...
+venv_version() {
   local py hash
   py=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])') || return 1
-  hash=$(sha256sum "$PYTHON_REQUIREMENTS" | cut -c1-12)
+  hash=$(sha256sum "$1" | cut -c1-12)
   echo "py$py-$hash"
 }
-# venv-python: the venv's interpreter, for edgefleet's own Python programs (the OpenVINO and TFLite
-# runtimes' workers, packages/openvino-runtime and packages/tflite-runtime), which import the venv's packages.
-comp_python-tools_binaries() { printf '%s\n' "${PYTHON_TOOLS_COMMANDS[@]}" venv-python; }
 # From PATH only this very venv (built in another cache, its commands linked): its directory is
 # named by the key, and only a venv of these pins holds exactly these versions.
-comp_python-tools_on_path() {
-  local cmd dir first="" key
-  key=$(comp_python-tools_version) || return 1
-  for cmd in "${PYTHON_TOOLS_COMMANDS[@]}"; do
+venv_on_path() {
+  local requirements=$1 cmd dir first="" key
+  shift 2
+  key=$(venv_version "$requirements") || return 1
+  for cmd in "$@"; do
     command -v "$cmd" >/dev/null 2>&1 || return 1
     dir=$(dirname "$(readlink -f "$(command -v "$cmd")")")
     [ "$(basename "$dir")" = "$key" ] || return 1
@@ -440,22 +438,43 @@ comp_python-tools_on_path() {
   done
   printf '%s' "$first"
 }
-comp_python-tools_build() {
-  local scratch=$1 venv=$1/out/venv cmd
+# Usage: venv_build SCRATCH REQUIREMENTS INTERPRETER COMMAND...
+venv_build() {
+  local scratch=$1 requirements=$2 interpreter=$3 venv=$1/out/venv cmd
+  shift 3
   python3 -m venv "$venv" || {
     echo "python3 -m venv failed: on Debian, apt-get install python3-venv"
     return 1
   }
   # PyPI only: no extra index or local wheel directory from the environment.
   PIP_FIND_LINKS= PIP_EXTRA_INDEX_URL= "$venv/bin/python" -m pip install --disable-pip-version-check \
-    --index-url https://pypi.org/simple -r "$PYTHON_REQUIREMENTS"
-  for cmd in "${PYTHON_TOOLS_COMMANDS[@]}"; do
-    [ -f "$venv/bin/$cmd" ] || { echo "no command $cmd in the venv: is its package in $PYTHON_REQUIREMENTS?"; return 1; }
-    printf '%s\n' '#!/bin/sh' "# $cmd of the edgefleet Python tools venv (tools/toolchain/components.sh)." \
+    --index-url https://pypi.org/simple -r "$requirements"
+  for cmd in "$@"; do
+    [ -f "$venv/bin/$cmd" ] || { echo "no command $cmd in the venv: is its package in $requirements?"; return 1; }
+    printf '%s\n' '#!/bin/sh' "# $cmd of the edgefleet venv of $(basename "$requirements") (tools/toolchain/components.sh)." \
       'venv=$(dirname "$(readlink -f "$0")")/venv' "exec \"\$venv/bin/python\" \"\$venv/bin/$cmd\" \"\$@\"" >"$scratch/out/$cmd"
     chmod +x "$scratch/out/$cmd"
   done
-  printf '%s\n' '#!/bin/sh' "# The interpreter of the edgefleet Python tools venv (tools/toolchain/components.sh)." \
-    'exec "$(dirname "$(readlink -f "$0")")/venv/bin/python" "$@"' >"$scratch/out/venv-python"
-  chmod +x "$scratch/out/venv-python"
+  printf '%s\n' '#!/bin/sh' "# The interpreter of the edgefleet venv of $(basename "$requirements") (tools/toolchain/components.sh)." \
+    'exec "$(dirname "$(readlink -f "$0")")/venv/bin/python" "$@"' >"$scratch/out/$interpreter"
+  chmod +x "$scratch/out/$interpreter"
 }
+
+# The Python tools (python-requirements.txt). venv-python: the venv's interpreter, for edgefleet's own
+# Python programs (the OpenVINO and TFLite runtimes' workers, packages/openvino-runtime and
+# packages/tflite-runtime; the model builds), which import the venv's packages.
+PYTHON_REQUIREMENTS=$REPO_ROOT/tools/toolchain/python-requirements.txt
+comp_python-tools_version() { venv_version "$PYTHON_REQUIREMENTS"; }
+comp_python-tools_binaries() { printf '%s\n' "${PYTHON_TOOLS_COMMANDS[@]}" venv-python; }
+comp_python-tools_on_path() { venv_on_path "$PYTHON_REQUIREMENTS" venv-python "${PYTHON_TOOLS_COMMANDS[@]}"; }
+comp_python-tools_build() { venv_build "$1" "$PYTHON_REQUIREMENTS" venv-python "${PYTHON_TOOLS_COMMANDS[@]}"; }
+
+# Federated learning (python-federated-requirements.txt): Flower, its SuperLink and SuperNode, and
+# dp-accounting, in a venv of their own because Flower pins protobuf, packaging and rich below the
+# Python tools' versions. federated-python: its interpreter, for the Flower app
+# (tools/src/federated/app) and its privacy accountant.
+FEDERATED_REQUIREMENTS=$REPO_ROOT/tools/toolchain/python-federated-requirements.txt
+comp_python-federated_version() { venv_version "$FEDERATED_REQUIREMENTS"; }
+comp_python-federated_binaries() { printf '%s\n' "${FEDERATED_COMMANDS[@]}" federated-python; }
+comp_python-federated_on_path() { venv_on_path "$FEDERATED_REQUIREMENTS" federated-python "${FEDERATED_COMMANDS[@]}"; }
+comp_python-federated_build() { venv_build "$1" "$FEDERATED_REQUIREMENTS" federated-python "${FEDERATED_COMMANDS[@]}"; }

@@ -77,3 +77,11 @@ COSIGN_VERSION=v3.1.3
 # interpreter, which the OpenVINO and TFLite runtimes' workers, the IR builder and the TFLite
 # test-model writer run on.
 PYTHON_TOOLS_COMMANDS=(model_signing ovc)
+
+# Federated learning, in a venv of its own built from tools/toolchain/python-federated-requirements.txt
+# (the same way; Flower's pins conflict with the Python tools'). Its commands the toolchain links:
+# Flower's SuperLink and SuperNode, which tools/edgefleet fl run starts, flwr (its CLI, which submits
+# the app), and the ones they start by name from PATH: flower-superexec, which each of them runs to
+# launch app processes, and flwr-serverapp and flwr-clientapp, one process per ServerApp run and per
+# message a device handles. Besides them, federated-python, the venv's interpreter.
+FEDERATED_COMMANDS=(flower-superlink flower-supernode flower-superexec flwr flwr-serverapp flwr-clientapp)

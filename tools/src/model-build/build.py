@@ -146,20 +146,12 @@ def cmd_build(args):
 
 def cmd_example(args):
     """A small MLP on scikit-learn's digits (8x8 images, 10 classes), exported with skl2onnx."""
-    from skl2onnx import to_onnx
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
-    from sklearn.neural_network import MLPClassifier
+    from digits import example_mlp, example_split, to_onnx_model
 
-    digits = load_digits()
-    inputs = (digits.data / 16.0).astype(np.float32)
-    labels = digits.target.astype(np.int64)
-    train_x, rest_x, train_y, rest_y = train_test_split(inputs, labels, test_size=0.4, random_state=0, stratify=labels)
-    calib_x, eval_x, _, eval_y = train_test_split(rest_x, rest_y, test_size=0.75, random_state=0, stratify=rest_y)
+    (train_x, train_y), calib_x, (eval_x, eval_y) = example_split()
     progress(f"example digits: training an MLP on {len(train_y)} images")
-    mlp = MLPClassifier(hidden_layer_sizes=(256, 128), max_iter=500, random_state=0).fit(train_x, train_y)
-    # No ZipMap: plain tensors (label, probabilities), which ONNX Runtime's quantizers handle.
-    model = to_onnx(mlp, train_x[:1], options={id(mlp): {"zipmap": False}}, target_opset=17)
+    mlp = example_mlp().fit(train_x, train_y)
+    model = to_onnx_model(mlp, train_x[:1])
     os.makedirs(args.out, exist_ok=True)
     files = {
         "model": os.path.join(args.out, "digits-mlp.onnx"),

@@ -6,6 +6,7 @@ import { basename, extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { command, optionsOrExitCode, readFlagFile } from "@edgefleet/kit";
 import { loadToolchain } from "../cluster/toolchain.js";
+import { subcommands } from "../subcommands.js";
 import { type BuildResult, gate, parseMeasurements, resultTable, SOURCE_TARGET, TARGETS, type Target } from "./result.js";
 
 const BUILD_PY = fileURLToPath(new URL("build.py", import.meta.url));
@@ -132,23 +133,4 @@ async function example(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function main([sub, ...argv]: string[]): Promise<number> {
-  switch (sub) {
-    case "build":
-      return build(argv);
-    case "example":
-      return example(argv);
-    case "-h":
-    case "--help":
-      console.log(USAGE);
-      return 0;
-    default:
-      console.error(`${sub === undefined ? "no command given" : `unknown command "${sub}"`}\n\n${USAGE}`);
-      return 2;
-  }
-}
-
-process.exitCode = await main(process.argv.slice(2)).catch((err: unknown) => {
-  console.error(`model: ${err instanceof Error ? err.message : err}`);
-  return 1;
-});
+process.exitCode = await subcommands("model", USAGE, { build, example }, process.argv.slice(2));
