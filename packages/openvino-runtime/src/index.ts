@@ -3,4 +3,4 @@
 export { buildIrArtifact, type IrPrecision } from "./build-ir.js";
 export { loadOpenVinoModel } from "./openvino-model.js";
 export { HELP } from "./options.js";
-export { WORKER_FILES } from "./worker.js";
+export { PYTHON_MODULES_DIR, WORKER_FILES } from "./worker.js";

@@ -1,4 +1,5 @@
 import { type ChildProcessByStdio, spawn } from "node:child_process";
+import { dirname } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { encodeFrame, type Frame, FrameReader } from "./frames.js";
@@ -6,6 +7,12 @@ import { encodeFrame, type Frame, FrameReader } from "./frames.js";
 /** The worker's Python files, beside this module; a bundled runtime has them copied beside its bundle. */
 export const WORKER_FILES = ["worker.py", "ir_artifact.py", "telemetry_off.py"] as const;
 const WORKER = fileURLToPath(new URL("./worker.py", import.meta.url));
+/**
+ * The directory of the runtime's Python modules: on PYTHONPATH, another program imports them
+ * (`from worker import load` compiles an IR artifact as the runtime does, `from ir_artifact import
+ * save_ir` writes one), instead of copying them.
+ */
+export const PYTHON_MODULES_DIR = dirname(WORKER);
 /** How long a closed worker may take to exit before it is killed. */
 const EXIT_GRACE_MS = 5_000;
 /** How much of the worker's stderr an error quotes. */

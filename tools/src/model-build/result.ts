@@ -1,8 +1,13 @@
 import { table } from "../table.js";
 
 /** The builds `tools/edgefleet model build` makes of an ONNX source model (docs/model-builds.md). */
-export const TARGETS = ["onnx-fp32", "onnx-int8-dynamic", "onnx-int8-static", "onnx-fp16"] as const;
+export const TARGETS = ["onnx-fp32", "onnx-int8-dynamic", "onnx-int8-static", "onnx-fp16", "openvino-fp16", "openvino-int8"] as const;
 export type Target = (typeof TARGETS)[number];
+
+/** The file a target writes for a source model named stem: an ONNX model, or the OpenVINO runtime's IR artifact (a tar). */
+export function targetFileName(stem: string, target: Target): string {
+  return target.startsWith("onnx-") ? `${stem}-${target.slice("onnx-".length)}.onnx` : `${stem}-${target}.tar`;
+}
 /** The source model as it is: the baseline every other target's accuracy drop is measured against. */
 export const SOURCE_TARGET: Target = "onnx-fp32";
 
@@ -22,6 +27,8 @@ export interface Measurement {
 /** What build.py prints on stdout. */
 export interface Measurements {
   onnxruntime: string;
+  /** The OpenVINO version, when an OpenVINO target was built (and measured with it). */
+  openvino?: string;
   threads: number;
   calibrationSamples: number;
   targets: Measurement[];
@@ -43,6 +50,7 @@ export interface TargetResult extends Omit<Measurement, "file"> {
 export interface BuildResult {
   model: string;
   onnxruntime: string;
+  openvino?: string;
   threads: number;
   calibrationSamples: number;
   maxAccuracyDropPoints: number;
@@ -62,6 +70,7 @@ export function parseMeasurements(text: string): Measurements {
   if (!Array.isArray(targets) || targets.length === 0) throw new Error("measurements.targets must be a non-empty array");
   return {
     onnxruntime: string(o.onnxruntime, "measurements.onnxruntime"),
+    ...(o.openvino === undefined ? {} : { openvino: string(o.openvino, "measurements.openvino") }),
     threads: number(o.threads, "measurements.threads"),
     calibrationSamples: number(o.calibrationSamples, "measurements.calibrationSamples"),
     targets: targets.map((t, i) => {
@@ -111,6 +120,7 @@ export function gate(
   });
   return {
     onnxruntime: m.onnxruntime,
+    ...(m.openvino === undefined ? {} : { openvino: m.openvino }),
     threads: m.threads,
     calibrationSamples: m.calibrationSamples,
     maxAccuracyDropPoints: maxDropPoints,
@@ -134,7 +144,7 @@ export function resultTable(r: BuildResult): string {
     ]);
   const samples = r.targets[0]?.evaluationSamples ?? 0;
   const notes = [
-    `Accuracy on ${samples} evaluation samples; latency of one inference with ONNX Runtime ${r.onnxruntime} on this CPU, ${r.threads} thread(s); int8-static calibrated on ${r.calibrationSamples} samples.`,
+    `Accuracy on ${samples} evaluation samples; latency of one inference with ONNX Runtime ${r.onnxruntime}${r.openvino ? ` (OpenVINO ${r.openvino} for the openvino targets)` : ""} on this CPU, ${r.threads} thread(s); int8-static and openvino-int8 calibrated on ${r.calibrationSamples} samples.`,
     ...r.targets.filter((t) => t.reason).map((t) => `${t.target} refused: ${t.reason}.`),
   ];
   return `${table(rows)}\n\n${notes.join("\n")}\n`;
