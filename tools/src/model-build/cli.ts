@@ -1,12 +1,14 @@
 #!/usr/bin/env -S node --import tsx
 import { spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { command, optionsOrExitCode, readFlagFile } from "@edgefleet/kit";
 import { PYTHON_MODULES_DIR } from "@edgefleet/openvino-runtime";
 import { loadToolchain } from "../cluster/toolchain.js";
+import { publish } from "./publish.js";
 import { type BuildResult, gate, parseMeasurements, resultTable, SOURCE_TARGET, TARGETS, type Target, targetFileName } from "./result.js";
 
 const BUILD_PY = fileURLToPath(new URL("build.py", import.meta.url));
@@ -61,6 +63,7 @@ const USAGE = `Usage: tools/edgefleet model <command> (--help for each)
   build     quantize or convert an ONNX model to onnx-int8-dynamic, onnx-int8-static, onnx-fp16,
             openvino-fp16, openvino-int8, measure size, accuracy and latency, refuse builds
             that lose accuracy
+  publish   sign and push what build wrote, and write the EdgeModel's new version of it
   example   write the digits MLP and its calibration and evaluation data to try build on`;
 
 /** Runs build.py on the toolchain's Python tools venv; its progress goes to our stderr, its stdout is returned. */
@@ -113,7 +116,8 @@ async function build(argv: string[]): Promise<number> {
       ]),
     );
     const output = (t: Target) => join(o.out, targetFileName(stem, t));
-    const result: BuildResult = { model: o.model, ...gate(measurements, requested, o["max-accuracy-drop"], output) };
+    const evaluation = { dataset: basename(o.evaluation), sha256: createHash("sha256").update(readFileSync(o.evaluation)).digest("hex") };
+    const result: BuildResult = { model: o.model, evaluation, ...gate(measurements, requested, o["max-accuracy-drop"], output) };
     mkdirSync(o.out, { recursive: true });
     for (const t of result.targets) {
       const scratch = measurements.targets.find((m) => m.target === t.target)?.file;
@@ -142,6 +146,8 @@ async function main([sub, ...argv]: string[]): Promise<number> {
   switch (sub) {
     case "build":
       return build(argv);
+    case "publish":
+      return publish(argv);
     case "example":
       return example(argv);
     case "-h":

@@ -94,7 +94,11 @@ describe("targetFileName", () => {
 
 describe("resultTable", () => {
   it("shows each target's numbers and why one was refused", () => {
-    const text = resultTable({ model: "m.onnx", ...gate(measurements, ["onnx-fp32", "onnx-int8-dynamic"], 1, out) });
+    const text = resultTable({
+      model: "m.onnx",
+      evaluation: { dataset: "eval.npz", sha256: "a".repeat(64) },
+      ...gate(measurements, ["onnx-fp32", "onnx-int8-dynamic"], 1, out),
+    });
     expect(text).toContain("TARGET             SIZE");
     expect(text).toMatch(/onnx-fp32 +195\.3 KiB +100% +98\.15% +0\.00 pt +25 µs +50 µs +written \/out\/m-onnx-fp32\.onnx/);
     expect(text).toMatch(/onnx-int8-dynamic +53\.7 KiB +28% +96\.00% +2\.15 pt .* REFUSED/);

@@ -46,9 +46,17 @@ export interface TargetResult extends Omit<Measurement, "file"> {
   reason?: string;
 }
 
+/** The evaluation data a build was measured on: named in the published variants' profile.accuracy. */
+export interface EvaluationData {
+  /** Its file name. */
+  dataset: string;
+  sha256: string;
+}
+
 /** The result of one build run: what build-result.json holds and --json prints. */
 export interface BuildResult {
   model: string;
+  evaluation: EvaluationData;
   onnxruntime: string;
   openvino?: string;
   threads: number;
@@ -101,7 +109,7 @@ export function gate(
   requested: readonly Target[],
   maxDropPoints: number,
   output: (target: Target) => string,
-): Omit<BuildResult, "model"> {
+): Omit<BuildResult, "model" | "evaluation"> {
   const source = m.targets.find((t) => t.target === SOURCE_TARGET);
   if (!source) throw new Error(`the measurements have no ${SOURCE_TARGET} (the source) to measure the others against`);
   const targets = requested.map((target): TargetResult => {
