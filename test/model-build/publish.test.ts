@@ -1,8 +1,6 @@
-import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { type EdgeModel, edgeModel, type ModelVariant, SIGNATURE_SCOPED_ONLY_ENV } from "@edgefleet/api";
 import { generateSigningKey } from "@edgefleet/edge-agent";
 import { useTempDirs } from "@edgefleet/kit";
@@ -13,6 +11,7 @@ import { startTestRegistry, type TestRegistry } from "../artifacts/oci-registry.
 import { freshNamespace, testCluster } from "../helpers/kube.js";
 import { GROUP_PATH, installCRDs } from "../operator/install.js";
 import { rawRequest } from "../operator/raw-api.js";
+import { buildDigits, MODEL_CLI, runScript } from "./model-cli.js";
 
 /*
  * tools/edgefleet model publish of a real build of the digits MLP (ONNX static int8, OpenVINO int8
@@ -22,8 +21,6 @@ import { rawRequest } from "../operator/raw-api.js";
  * checked.
  */
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const CLI = join(ROOT, "tools/src/model-build/cli.ts");
 const TARGETS = "onnx-fp32,onnx-int8-static,openvino-int8";
 const { kc, core } = testCluster();
 const tempDir = useTempDirs("model-publish");
@@ -33,36 +30,14 @@ let registry: TestRegistry;
 let ns: string;
 let result: BuildResult;
 
-function run(script: string, args: string[], env: Record<string, string> = process.env as Record<string, string>) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-    execFile(process.execPath, ["--import", "tsx", script, ...args], { cwd: ROOT, env }, (err, stdout, stderr) =>
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    ),
-  );
-}
-
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "edgefleet-model-publish-"));
   writeFileSync(join(work, "key.pem"), key.privateKeyPem);
-  const [made] = await Promise.all([
-    run(CLI, ["example", "--out", work]),
-    (async () => {
-      registry = await startTestRegistry(join(work, "registry"));
-    })(),
-    (async () => {
-      await installCRDs(kc);
-      ns = await freshNamespace(core, "model-publish");
-    })(),
+  [result, registry, ns] = await Promise.all([
+    buildDigits(work, TARGETS),
+    startTestRegistry(join(work, "registry")),
+    installCRDs(kc).then(() => freshNamespace(core, "model-publish")),
   ]);
-  expect(made.code, made.stderr).toBe(0);
-  const data = (f: string) => join(work, f);
-  const built = await run(CLI, [
-    "build",
-    ...["--model", data("digits-mlp.onnx"), "--calibration", data("digits-calibration.npz")],
-    ...["--evaluation", data("digits-evaluation.npz"), "--out", data("builds"), "--targets", TARGETS],
-  ]);
-  expect(built.code, built.stderr).toBe(0);
-  result = JSON.parse(readFileSync(data("builds/build-result.json"), "utf8"));
 }, 300_000);
 afterAll(async () => {
   await registry?.stop();
@@ -90,7 +65,7 @@ const apply = (model: EdgeModel) =>
 
 /** The install command as the verify-artifact init container runs it for one variant. */
 const install = (model: EdgeModel, v: ModelVariant, as = v.name) =>
-  run("packages/edge-agent/src/artifacts/install-cli.ts", [`--cache-dir=${tempDir()}`], {
+  runScript("packages/edge-agent/src/artifacts/install-cli.ts", [`--cache-dir=${tempDir()}`], {
     PATH: process.env.PATH ?? "",
     EDGEFLEET_MODEL: `${ns}/${model.metadata?.name}`,
     EDGEFLEET_MODEL_VERSION: model.spec.version,
@@ -113,7 +88,7 @@ describe("model publish", () => {
     const file = join(tempDir(), "digits.yaml");
     writeFileSync(file, stringify(current));
     const to = `oci://${registry.address}/models/digits`;
-    const published = await run(CLI, [
+    const published = await runScript(MODEL_CLI, [
       "publish",
       ...["--build", join(work, "builds"), "--edgemodel", file, "--version", "2.0.0", "--to", to, "--key", join(work, "key.pem")],
       ...["--registry-auth", registry.publisherAuth, "--ca-file", registry.caFile],
@@ -168,7 +143,7 @@ describe("model publish", () => {
   it("refuses to publish the model's current version, before pushing anything", async () => {
     const file = join(tempDir(), "digits.yaml");
     writeFileSync(file, stringify(currentModel()));
-    const refused = await run(CLI, [
+    const refused = await runScript(MODEL_CLI, [
       "publish",
       ...["--build", join(work, "builds"), "--edgemodel", file, "--version", "1.0.0"],
       ...["--to", `oci://${registry.address}/models/digits`, "--key", join(work, "key.pem")],
