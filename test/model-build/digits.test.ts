@@ -2,12 +2,12 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { useTempDirs } from "@edgefleet/kit";
 import { type BuildResult, loadToolchain, type TargetResult } from "@edgefleet/tools";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postJson } from "../runtime/oip.js";
 import { startRuntime } from "../runtime/runtime-process.js";
+import { MODEL_CLI, runScript } from "./model-cli.js";
 
 /*
  * The real model build (tools/edgefleet model build) on the digits MLP its example command trains:
@@ -15,21 +15,11 @@ import { startRuntime } from "../runtime/runtime-process.js";
  * venv, measured with ONNX Runtime and OpenVINO on this CPU, and its accuracy gate.
  */
 
-// `--import tsx` resolves from the working directory, so run where node_modules is.
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const CLI = join(ROOT, "tools/src/model-build/cli.ts");
 const tempDir = useTempDirs("model-build");
 const python = loadToolchain().bin("venv-python");
 let example: string;
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile("node", ["--import", "tsx", CLI, ...args], { cwd: ROOT }, (err, stdout, stderr) =>
-      resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
+const run = (args: string[]) => runScript(MODEL_CLI, args);
 const build = (out: string, calibration: string, ...more: string[]) =>
   run([
     "build",
