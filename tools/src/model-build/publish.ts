@@ -2,8 +2,9 @@ import { writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { EdgeModel } from "@edgefleet/api";
 import { encodeEnvelope, pushArtifact, signFile } from "@edgefleet/edge-agent";
-import { certificateBundle, command, optionsOrExitCode, readFlagFile } from "@edgefleet/kit";
+import { command, optionsOrExitCode, readFlagFile } from "@edgefleet/kit";
 import { parse, stringify } from "yaml";
+import { REGISTRY_FLAGS, registryOptions } from "../artifacts/registry-flags.js";
 import { checkPublication, nextVersion, publishable } from "./edgemodel.js";
 import type { BuildResult } from "./result.js";
 
@@ -53,14 +54,7 @@ Apply it with kubectl apply -f, and the rollout starts.`,
       help: "the Secret and key holding the public key, when the model's first variant names none",
     },
     out: { type: "string", arg: "FILE", defaultText: "stdout", help: "where to write the new EdgeModel" },
-    "registry-auth": {
-      type: "string",
-      arg: "FILE",
-      section: "Registry",
-      help: "docker config JSON with the registry's credentials (e.g. ~/.docker/config.json); anonymous without",
-    },
-    "ca-file": { type: "string", arg: "FILE", help: "PEM CA certificates trusted in addition to the public roots" },
-    "plain-http": { type: "switch", help: "http:// instead of https:// (a local registry without TLS only)" },
+    ...REGISTRY_FLAGS,
   },
 });
 
@@ -84,13 +78,7 @@ export async function publish(argv: string[]): Promise<number> {
   checkPublication(model, o.version, { targets, skipped });
   for (const s of skipped) console.error(`model publish: not published: ${s}`);
   const privateKeyPem = readFlagFile("key", o.key).toString("utf8");
-  const registry = {
-    ...(o["registry-auth"] === undefined ? {} : { registryAuth: readFlagFile("registry-auth", o["registry-auth"]).toString("utf8") }),
-    ...(o["ca-file"] === undefined
-      ? {}
-      : { extraCa: certificateBundle(readFlagFile("ca-file", o["ca-file"]).toString("utf8"), `--ca-file ${o["ca-file"]}`) }),
-    plainHttp: o["plain-http"],
-  };
+  const registry = registryOptions(o);
   const { name = "", namespace = "" } = model.metadata ?? {};
   const published = [];
   for (const target of targets) {
