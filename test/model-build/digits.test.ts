@@ -2,31 +2,24 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { useTempDirs } from "@edgefleet/kit";
 import { type BuildResult, loadToolchain, type TargetResult } from "@edgefleet/tools";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postJson } from "../runtime/oip.js";
+import { startRuntime } from "../runtime/runtime-process.js";
+import { MODEL_CLI, runScript } from "./model-cli.js";
 
 /*
  * The real model build (tools/edgefleet model build) on the digits MLP its example command trains:
- * ONNX Runtime's quantizers and onnxconverter-common on the toolchain's Python tools venv, measured
- * with ONNX Runtime on this CPU, and its accuracy gate.
+ * ONNX Runtime's quantizers, onnxconverter-common, OpenVINO and NNCF on the toolchain's Python tools
+ * venv, measured with ONNX Runtime and OpenVINO on this CPU, and its accuracy gate.
  */
 
-// `--import tsx` resolves from the working directory, so run where node_modules is.
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const CLI = join(ROOT, "tools/src/model-build/cli.ts");
 const tempDir = useTempDirs("model-build");
+const python = loadToolchain().bin("venv-python");
 let example: string;
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile("node", ["--import", "tsx", CLI, ...args], { cwd: ROOT }, (err, stdout, stderr) =>
-      resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
+const run = (args: string[]) => runScript(MODEL_CLI, args);
 const build = (out: string, calibration: string, ...more: string[]) =>
   run([
     "build",
@@ -40,6 +33,10 @@ const build = (out: string, calibration: string, ...more: string[]) =>
     out,
     ...more,
   ]);
+const pythonOutput = (args: string[]) =>
+  new Promise<string>((resolve, reject) =>
+    execFile(python, args, { maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
+  );
 const resultIn = (out: string): BuildResult => JSON.parse(readFileSync(join(out, "build-result.json"), "utf8"));
 const target = (r: BuildResult, name: TargetResult["target"]) => r.targets.find((t) => t.target === name);
 
@@ -64,6 +61,8 @@ describe("model build on the digits MLP", () => {
       ["onnx-int8-dynamic", "written"],
       ["onnx-int8-static", "written"],
       ["onnx-fp16", "written"],
+      ["openvino-fp16", "written"],
+      ["openvino-int8", "written"],
     ]);
     const source = target(result, "onnx-fp32");
     // The MLP classifies the held-out digits well: a drop below is a loss of the build, not of the model.
@@ -79,27 +78,66 @@ describe("model build on the digits MLP", () => {
     expect(target(result, "onnx-int8-static")?.sizeRatio).toBeLessThanOrEqual(1 / 3);
     expect(target(result, "onnx-int8-dynamic")?.sizeRatio).toBeLessThanOrEqual(1 / 3);
     expect(target(result, "onnx-fp16")?.sizeRatio).toBeLessThan(0.7);
+    // The IR's XML graph (16 KiB here) and the tar's 10 KiB records weigh on a model this small.
+    expect(target(result, "openvino-int8")?.sizeRatio).toBeLessThan(0.45);
+    expect(target(result, "openvino-fp16")?.sizeRatio).toBeLessThan(0.7);
+    expect(result.openvino).toMatch(/^\d{4}\.\d+\.\d+$/);
+    expect(readFileSync(join(out, "digits-mlp-openvino-int8.tar")).length).toBe(target(result, "openvino-int8")?.sizeBytes);
   });
 
-  it("refuses an int8 static build calibrated on constant zeros, with the numbers, and writes nothing of it", async () => {
+  it("the OpenVINO int8 build, served by the OpenVINO runtime, classifies the evaluation digits as the build measured", async () => {
+    const out = tempDir();
+    const built = await build(out, join(example, "digits-calibration.npz"), "--targets", "openvino-int8", "--max-accuracy-drop", "0.5");
+    expect(built.code, built.stderr).toBe(0);
+    const measured = target(resultIn(out), "openvino-int8");
+    expect(measured?.accuracyDropPoints).toBeLessThanOrEqual(0.5);
+    const runtime = await startRuntime(
+      ["--model-name=digits", "--model-version=1", `--model-path=${measured?.file}`, `--python=${python}`, "--intra-op-threads=1"],
+      "packages/openvino-runtime/src/main.ts",
+    );
+    try {
+      const script =
+        "import sys, json, numpy as np; d = np.load(sys.argv[1]); print(json.dumps([d['inputs'].tolist(), d['labels'].tolist()]))";
+      const [inputs, labels] = JSON.parse(await pythonOutput(["-c", script, join(example, "digits-evaluation.npz")])) as [
+        number[][],
+        number[],
+      ];
+      // All 540 digits in one request (the model's batch dimension is open): the class scores of each.
+      const answer = await postJson(`${runtime.url}/v2/models/digits/infer`, {
+        inputs: [{ name: "X", shape: [inputs.length, 64], datatype: "FP32", data: inputs.flat() }],
+      });
+      expect(answer.status).toBe(200);
+      const [scores] = answer.body.outputs as { name: string; shape: number[]; data: number[] }[];
+      expect(scores).toMatchObject({ name: "probabilities", shape: [inputs.length, 10] });
+      const data = scores?.data ?? [];
+      const correct = labels.filter((label, i) => {
+        const row = data.slice(i * 10, i * 10 + 10);
+        return row.indexOf(Math.max(...row)) === label;
+      }).length;
+      expect((100 * correct) / labels.length).toBeCloseTo(measured?.accuracyPercent ?? 0, 5);
+    } finally {
+      await runtime.stop();
+    }
+  });
+
+  it("refuses int8 builds calibrated on constant zeros, ONNX's and OpenVINO's, with the numbers, and writes nothing of them", async () => {
     // Zeros as calibration: every activation range is what the biases alone give, so real digits
-    // saturate the int8 activations (about 31 points lost on this model).
+    // saturate the int8 activations (about 42 points lost by ONNX Runtime's build of this model, 88 by NNCF's).
     const zeros = join(tempDir(), "zeros.npz");
     const script = "import sys, numpy as np; d = np.load(sys.argv[1]); np.savez(sys.argv[2], inputs=np.zeros_like(d['inputs']))";
-    await new Promise<void>((resolve, reject) =>
-      execFile(loadToolchain().bin("venv-python"), ["-c", script, join(example, "digits-calibration.npz"), zeros], (err) =>
-        err ? reject(err) : resolve(),
-      ),
-    );
+    await pythonOutput(["-c", script, join(example, "digits-calibration.npz"), zeros]);
     const out = tempDir();
-    const built = await build(out, zeros, "--targets", "onnx-int8-static");
+    const built = await build(out, zeros, "--targets", "onnx-int8-static,openvino-int8");
     expect(built.code).toBe(1);
-    expect(built.stderr).toContain("model build: refused onnx-int8-static (accuracy gate)");
-    const refused = target(resultIn(out), "onnx-int8-static");
-    expect(refused?.verdict).toBe("refused");
-    expect(refused?.accuracyDropPoints).toBeGreaterThan(10);
-    expect(refused?.reason).toMatch(/points below the source's .*, more than --max-accuracy-drop 1$/);
-    expect(built.stdout).toMatch(/onnx-int8-static .* REFUSED/);
+    expect(built.stderr).toContain("model build: refused onnx-int8-static, openvino-int8 (accuracy gate)");
+    for (const name of ["onnx-int8-static", "openvino-int8"] as const) {
+      const refused = target(resultIn(out), name);
+      expect(refused?.verdict).toBe("refused");
+      expect(refused?.accuracyDropPoints).toBeGreaterThan(10);
+      expect(refused?.reason).toMatch(/points below the source's .*, more than --max-accuracy-drop 1$/);
+      expect(built.stdout).toMatch(new RegExp(`${name} .* REFUSED`));
+    }
     expect(existsSync(join(out, "digits-mlp-int8-static.onnx"))).toBe(false);
+    expect(existsSync(join(out, "digits-mlp-openvino-int8.tar"))).toBe(false);
   });
 });

@@ -42,6 +42,14 @@ describe("the EdgeModel CRD", () => {
     expect((res.body.spec as EdgeModelSpec).placement?.acceleratorPreference).toEqual(DEFAULT_ACCELERATOR_PREFERENCE);
   });
 
+  it("accepts a variant's measured accuracy with the evaluation it was measured on", async () => {
+    const evaluation = { dataset: "digits-evaluation.npz", sha256: "a".repeat(64), samples: 540 };
+    const profile = { p95LatencySeconds: 0.0002, accuracy: { percent: 97.78, dropPoints: 0.37, evaluation } };
+    const res = await tryModel({ variants: [{ ...onnx, profile }] });
+    expect(res.status, res.body.message).toBe(201);
+    expect((res.body.spec as EdgeModelSpec).variants[0]?.profile).toEqual(profile);
+  });
+
   it.each<[string, Partial<EdgeModelSpec>, string[]]>([
     [
       "a sha256 that is not 64 lowercase hex characters",
@@ -54,6 +62,16 @@ describe("the EdgeModel CRD", () => {
       ["spec.variants[0].format", "Unsupported value", '"pytorch"'],
     ],
     ["no variants", { variants: [] }, ["spec.variants", "should have at least 1 items"]],
+    [
+      "an accuracy above 100 percent",
+      { variants: [{ ...onnx, profile: { accuracy: { percent: 101, evaluation: { dataset: "digits-evaluation.npz", samples: 540 } } } }] },
+      ["spec.variants[0].profile.accuracy.percent", "less than or equal to 100"],
+    ],
+    [
+      "an accuracy without the evaluation it was measured on",
+      { variants: [{ ...onnx, profile: { accuracy: { percent: 97.8 } as never } }] },
+      ["spec.variants[0].profile.accuracy.evaluation", "Required value"],
+    ],
     ["two variants of one name", { variants: [onnx, { ...onnx, precision: "int8" }] }, ["spec.variants[1]", "Duplicate value"]],
     ["a rollout percent out of range", { rollout: { steps: [0, 100] } }, ["spec.rollout.steps[0]", "greater than or equal to 1"]],
     ["a rollout percent above 100", { rollout: { steps: [50, 101] } }, ["spec.rollout.steps[1]", "less than or equal to 100"]],

@@ -136,6 +136,47 @@ const RequirementsSchema = Type.Object(
   },
 );
 
+const EvaluationSchema = Type.Object(
+  {
+    dataset: Type.String({
+      minLength: 1,
+      maxLength: 253,
+      description: 'Name of the evaluation data the accuracy was measured on, e.g. the file name "digits-evaluation.npz".',
+    }),
+    sha256: Type.Optional(
+      Type.String({
+        minLength: 64,
+        maxLength: 64,
+        pattern: "^[a-f0-9]{64}$",
+        description:
+          "SHA-256 of the evaluation data file as 64 lowercase hex characters, so two variants' accuracies can be told measured on the same data.",
+      }),
+    ),
+    samples: Type.Integer({ minimum: 1, format: "int64", description: "Number of evaluation samples the accuracy is over." }),
+  },
+  { description: "The evaluation the accuracy was measured on." },
+);
+
+const AccuracySchema = Type.Object(
+  {
+    percent: Type.Number({
+      minimum: 0,
+      maximum: 100,
+      description: "Share of the evaluation samples this variant classifies right, in percent (tools/edgefleet model build measures it).",
+    }),
+    dropPoints: Type.Optional(
+      Type.Number({
+        minimum: -100,
+        maximum: 100,
+        description:
+          "Percentage points this variant loses against the source model it was built from, on the same evaluation (negative: it gained); what a build's accuracy budget is checked against.",
+      }),
+    ),
+    evaluation: EvaluationSchema,
+  },
+  { description: "Measured accuracy of this variant, and the evaluation it was measured on." },
+);
+
 const ProfileSchema = Type.Object(
   {
     p95LatencySeconds: Type.Optional(
@@ -150,6 +191,7 @@ const ProfileSchema = Type.Object(
         description: "Hardware class (edgefleet.io/hardware-class) of the device the measurement was taken on.",
       }),
     ),
+    accuracy: Type.Optional(AccuracySchema),
   },
   { description: "Measured behaviour of this variant, for SLO checks and rollout analysis; informational for placement." },
 );
@@ -364,6 +406,7 @@ export const EdgeModelSpecSchema = Type.Object(
 );
 export type EdgeModelSpec = Static<typeof EdgeModelSpecSchema>;
 export type ModelVariant = EdgeModelSpec["variants"][number];
+export type VariantProfile = NonNullable<ModelVariant["profile"]>;
 
 const SHARING_ROLES = ["holder", "sharer"] as const;
 

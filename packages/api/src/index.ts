@@ -32,6 +32,7 @@ export {
   type RolloutDecision,
   type RolloutPhase,
   type RolloutStatus,
+  type VariantProfile,
 } from "./edgemodel.js";
 export type { AcceleratorBinding, EdgeRuntime } from "./edgeruntime.js";
 export { API_VERSION, GROUP } from "./group.js";

@@ -69,6 +69,16 @@ describe("EdgeModel spec schema", () => {
       "/variants/0/artifact/uri",
     ],
     ["a zero latency SLO", (s) => void Object.assign(s.slo ?? {}, { p95LatencySeconds: 0 }), "/slo/p95LatencySeconds"],
+    [
+      "an accuracy above 100 percent",
+      (s) => void Object.assign(first(s), { profile: { accuracy: { percent: 100.5, evaluation: { dataset: "eval.npz", samples: 10 } } } }),
+      "/variants/0/profile/accuracy/percent",
+    ],
+    [
+      "an accuracy without its evaluation",
+      (s) => void Object.assign(first(s), { profile: { accuracy: { percent: 98 } } }),
+      "/variants/0/profile/accuracy/evaluation",
+    ],
   ])("rejects %s at the field", (_, mutate, path) => {
     const bad = structuredClone(spec);
     mutate(bad);

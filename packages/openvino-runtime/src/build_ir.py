@@ -9,11 +9,9 @@ Usage: venv-python build_ir.py --onnx MODEL.onnx --out MODEL.tar --precision fp3
 """
 
 import argparse
-import os
 import sys
-import tempfile
 
-from ir_artifact import BIN, XML, write_ir
+from ir_artifact import save_ir
 
 
 def calibration(model, samples):
@@ -43,11 +41,7 @@ def main():
         import nncf
 
         model = nncf.quantize(model, nncf.Dataset(list(calibration(model, args.samples))), subset_size=args.samples)
-    with tempfile.TemporaryDirectory() as tmp:
-        xml = os.path.join(tmp, XML)
-        ov.save_model(model, xml, compress_to_fp16=False)
-        with open(xml, "rb") as f, open(os.path.join(tmp, BIN), "rb") as w:
-            write_ir(args.out, f.read(), w.read())
+    save_ir(model, args.out)
     return 0
 
 

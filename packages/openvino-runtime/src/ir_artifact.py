@@ -2,11 +2,14 @@
 
 The edge agent verifies one file by its digest; the runtime reads the two members from that file
 in memory, so nothing is unpacked and the verified file is never written. Shared by the worker
-(which reads it) and the IR builder (which writes it).
+(which reads it) and the IR builders (build_ir.py here, and tools/src/model-build/build.py, which
+import it from this directory), which write it.
 """
 
 import io
+import os
 import tarfile
+import tempfile
 
 XML = "model.xml"
 BIN = "model.bin"
@@ -40,3 +43,15 @@ def write_ir(path, xml, weights):
             info.mode = 0o444
             info.mtime = 0
             archive.addfile(info, io.BytesIO(data))
+
+
+def save_ir(model, path, compress_to_fp16=False):
+    """Writes an OpenVINO model (openvino.Model) as the IR artifact at path; compress_to_fp16 stores
+    its float weights in fp16 (OpenVINO decompresses them when it compiles the model)."""
+    import openvino as ov
+
+    with tempfile.TemporaryDirectory() as tmp:
+        xml = os.path.join(tmp, XML)
+        ov.save_model(model, xml, compress_to_fp16=compress_to_fp16)
+        with open(xml, "rb") as f, open(os.path.join(tmp, BIN), "rb") as w:
+            write_ir(path, f.read(), w.read())

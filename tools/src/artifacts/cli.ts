@@ -1,8 +1,9 @@
 #!/usr/bin/env -S node --import tsx
 import { readFileSync } from "node:fs";
 import { encodeEnvelope, pushArtifact, signFile, statementScope } from "@edgefleet/edge-agent";
-import { certificateBundle, command, optionsOrExitCode, readFlagFile } from "@edgefleet/kit";
+import { command, optionsOrExitCode } from "@edgefleet/kit";
 import { stringify } from "yaml";
+import { REGISTRY_FLAGS, registryOptions } from "./registry-flags.js";
 
 const CLI = command({
   usage: [
@@ -48,14 +49,7 @@ To sign without pushing: tools/edgefleet artifacts sign --help.`,
       check: { must: "be SECRET/KEY", test: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[-._a-zA-Z0-9]+$/ },
       help: "the Secret and key holding the public key, for the printed artifact",
     },
-    "registry-auth": {
-      type: "string",
-      arg: "FILE",
-      section: "Registry",
-      help: "docker config JSON with the registry's credentials (e.g. ~/.docker/config.json); anonymous without",
-    },
-    "ca-file": { type: "string", arg: "FILE", help: "PEM CA certificates trusted in addition to the public roots" },
-    "plain-http": { type: "switch", help: "http:// instead of https:// (a local registry without TLS only)" },
+    ...REGISTRY_FLAGS,
   },
 });
 
@@ -66,9 +60,7 @@ interface Push {
     | { key: string; model: string; version: string; scope: { namespace: string; variant: string } | undefined }
     | { signatureFile: string };
   publicKeyRef: { name: string; key: string };
-  registryAuth: string | undefined;
-  extraCa: string | undefined;
-  plainHttp: boolean;
+  registry: ReturnType<typeof registryOptions>;
 }
 
 function parse(argv: string[]) {
@@ -87,16 +79,7 @@ function parse(argv: string[]) {
       sign = { key: v.key, model: v.model, version: v.version, scope: statementScope(v.namespace, v.variant) };
     }
     const [name = "", key = ""] = v["public-key-ref"].split("/");
-    const ca = v["ca-file"];
-    return {
-      file,
-      to: v.to,
-      sign,
-      publicKeyRef: { name, key },
-      registryAuth: v["registry-auth"] === undefined ? undefined : readFlagFile("registry-auth", v["registry-auth"]).toString("utf8"),
-      extraCa: ca === undefined ? undefined : certificateBundle(readFlagFile("ca-file", ca).toString("utf8"), `--ca-file ${ca}`),
-      plainHttp: v["plain-http"],
-    };
+    return { file, to: v.to, sign, publicKeyRef: { name, key }, registry: registryOptions(v) };
   });
 }
 
@@ -119,9 +102,7 @@ async function push(task: Push): Promise<void> {
     file: task.file,
     signature,
     to: task.to,
-    ...(task.registryAuth === undefined ? {} : { registryAuth: task.registryAuth }),
-    ...(task.extraCa === undefined ? {} : { extraCa: task.extraCa }),
-    plainHttp: task.plainHttp,
+    ...task.registry,
   });
   // The signature layer is in the same artifact: the same reference, chosen by its media type.
   const artifact = {

@@ -1,10 +1,16 @@
-"""Model builds: ONNX Runtime's quantizers and onnxconverter-common's FP16 converter over one ONNX
-source model, each build measured with ONNX Runtime on this CPU (size, accuracy, latency).
+"""Model builds: ONNX Runtime's quantizers, onnxconverter-common's FP16 converter, and OpenVINO's
+model converter with NNCF's post-training quantizer over one ONNX source model, each build measured
+on this CPU (size, accuracy, latency) with the runtime that serves it: ONNX Runtime for the ONNX
+builds, the OpenVINO runtime for the IR builds.
 
 Run by tools/src/model-build/cli.ts on the toolchain's Python tools venv; it writes every target it
 is asked for into --work and prints the measurements as one JSON object on stdout (the shape
 tools/src/model-build/result.ts parses). Deciding which builds pass the accuracy gate, and copying
 those out, is the CLI's. Progress goes to stderr, one line per step.
+
+The OpenVINO builds are IR artifacts as the OpenVINO runtime (packages/openvino-runtime) serves them,
+written and compiled by that runtime's own Python modules (ir_artifact.save_ir, worker.load), which
+the CLI puts on PYTHONPATH.
 
 Data files are NumPy .npz archives: `inputs` (samples along the first axis, fed to the model's
 first input one at a time) and, for evaluation, `labels` (the class of each sample).
@@ -47,7 +53,9 @@ class SampleReader(CalibrationDataReader):
 
 
 def build(target, source, out, calibration):
-    if target == "onnx-fp32":
+    if target.startswith("openvino-"):
+        build_openvino(target, source, out, calibration)
+    elif target == "onnx-fp32":
         onnx.save(onnx.load(source), out)
     elif target == "onnx-int8-dynamic":
         quantize_dynamic(source, out, weight_type=QuantType.QInt8)
@@ -69,6 +77,26 @@ def build(target, source, out, calibration):
         # Inputs and outputs stay float32, so the same data and callers work with every build.
         model = float16.convert_float_to_float16(without_float_input_casts(onnx.load(source)), keep_io_types=True)
         onnx.save(model, out)
+    else:
+        sys.exit(f"unknown target {target}")
+
+
+def build_openvino(target, source, out, calibration):
+    import telemetry_off  # noqa: F401 (before openvino and nncf)
+    import openvino as ov
+    from ir_artifact import save_ir
+
+    model = ov.convert_model(source)
+    if target == "openvino-fp16":
+        save_ir(model, out, compress_to_fp16=True)
+    elif target == "openvino-int8":
+        import nncf
+
+        # Weights and activations of the matrix products in int8, activation ranges from every
+        # calibration sample; the float weights left (biases) stay fp32.
+        name = model.inputs[0].get_any_name()
+        dataset = nncf.Dataset([{name: sample[None]} for sample in calibration])
+        save_ir(nncf.quantize(model, dataset, subset_size=len(calibration)), out)
     else:
         sys.exit(f"unknown target {target}")
 
@@ -98,21 +126,42 @@ def predicted_class(output):
     return int(np.argmax(output.reshape(-1)))
 
 
-def measure(path, inputs, labels, threads):
-    """Accuracy (percent) and one-inference latencies (milliseconds) over the evaluation samples."""
+def onnxruntime_runner(path, threads):
+    """One inference with ONNX Runtime's CPU provider: sample in, first output out."""
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
     first = session.get_outputs()[0].name
+    return lambda sample: session.run([first], {name: sample[None]})[0]
+
+
+def openvino_runner(path, threads):
+    """One inference of the IR artifact compiled as the OpenVINO runtime compiles it (worker.load)."""
+    from worker import load
+
+    compiled = load(path, threads)
+    request = compiled.create_infer_request()
+    first = compiled.outputs[0]
+
+    def run(sample):
+        request.infer({0: sample[None]})
+        return request.get_tensor(first).data
+
+    return run
+
+
+def measure(target, path, inputs, labels, threads):
+    """Accuracy (percent) and one-inference latencies (milliseconds) over the evaluation samples."""
+    run = (openvino_runner if target.startswith("openvino-") else onnxruntime_runner)(path, threads)
     for sample in inputs[:WARMUP_RUNS]:
-        session.run([first], {name: sample[None]})
+        run(sample)
     correct = 0
     latencies = []
     for sample, label in zip(inputs, labels):
         start = time.perf_counter()
-        [output] = session.run([first], {name: sample[None]})
+        output = run(sample)
         latencies.append((time.perf_counter() - start) * 1000)
         correct += int(predicted_class(output) == label)
     return {
@@ -131,17 +180,20 @@ def cmd_build(args):
     if labels is None or len(labels) != len(evaluation):
         sys.exit(f"--evaluation {args.evaluation} needs `labels`, one per sample of `inputs`")
     calibration, _ = load_inputs(args.calibration, "--calibration")
+    targets = args.targets.split(",")
     results = []
-    for target in args.targets.split(","):
-        out = os.path.join(args.work, f"{target}.onnx")
+    for target in targets:
+        out = os.path.join(args.work, f"{target}.tar" if target.startswith("openvino-") else f"{target}.onnx")
         progress(f"{target}: building")
         build(target, args.model, out, calibration)
         progress(f"{target}: measuring on {len(labels)} evaluation samples")
-        results.append({"target": target, "file": out, **measure(out, evaluation, labels, args.threads)})
-    json.dump(
-        {"onnxruntime": ort.__version__, "threads": args.threads, "calibrationSamples": len(calibration), "targets": results},
-        sys.stdout,
-    )
+        results.append({"target": target, "file": out, **measure(target, out, evaluation, labels, args.threads)})
+    versions = {"onnxruntime": ort.__version__}
+    if any(t.startswith("openvino-") for t in targets):
+        import openvino as ov
+
+        versions["openvino"] = ov.get_version().split("-")[0]
+    return {**versions, "threads": args.threads, "calibrationSamples": len(calibration), "targets": results}
 
 
 def cmd_example(args):
@@ -161,7 +213,7 @@ def cmd_example(args):
     onnx.save(model, files["model"])
     np.savez(files["calibration"], inputs=calib_x)
     np.savez(files["evaluation"], inputs=eval_x, labels=eval_y)
-    json.dump(files, sys.stdout)
+    return files
 
 
 def main():
@@ -177,7 +229,11 @@ def main():
     e = commands.add_parser("example")
     e.add_argument("--out", required=True)
     args = parser.parse_args()
-    {"build": cmd_build, "example": cmd_example}[args.command](args)
+    # stdout carries the one JSON answer: whatever the libraries print (NNCF logs and draws its
+    # progress there) goes to stderr with our progress.
+    answer = sys.stdout
+    sys.stdout = sys.stderr
+    json.dump({"build": cmd_build, "example": cmd_example}[args.command](args), answer)
 
 
 if __name__ == "__main__":

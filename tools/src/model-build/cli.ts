@@ -1,13 +1,16 @@
 #!/usr/bin/env -S node --import tsx
 import { spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { command, optionsOrExitCode, readFlagFile } from "@edgefleet/kit";
+import { PYTHON_PATH } from "@edgefleet/openvino-runtime";
 import { loadToolchain } from "../cluster/toolchain.js";
 import { subcommands } from "../subcommands.js";
-import { type BuildResult, gate, parseMeasurements, resultTable, SOURCE_TARGET, TARGETS, type Target } from "./result.js";
+import { publish } from "./publish.js";
+import { type BuildResult, gate, parseMeasurements, resultTable, SOURCE_TARGET, TARGETS, type Target, targetFileName } from "./result.js";
 
 const BUILD_PY = fileURLToPath(new URL("build.py", import.meta.url));
 
@@ -15,10 +18,12 @@ const BUILD = command({
   usage: "tools/edgefleet model build --model MODEL.onnx --calibration DATA.npz --evaluation DATA.npz --out DIR [--targets LIST]",
   about: `Builds an ONNX model for the edge (docs/model-builds.md): onnx-fp32 is the source as it is,
 onnx-int8-dynamic and onnx-int8-static ONNX Runtime's quantizers (static calibrated on --calibration),
-onnx-fp16 onnxconverter-common's converter. Measures each with ONNX Runtime on this CPU: size,
-accuracy on --evaluation and its drop against the source, p50/p95 latency of one inference. A
-target that loses more than --max-accuracy-drop points is refused and not written; the rest are
-written to DIR as MODEL-fp32.onnx, MODEL-int8-static.onnx and so on. Prints a table (or --json),
+onnx-fp16 onnxconverter-common's converter; openvino-fp16 and openvino-int8 OpenVINO's converter
+(int8: NNCF's quantizer, calibrated on --calibration), as the OpenVINO runtime's IR artifact.
+Measures each on this CPU with the runtime that serves it (ONNX Runtime, OpenVINO): size, accuracy
+on --evaluation and its drop against the source, p50/p95 latency of one inference. A target that
+loses more than --max-accuracy-drop points is refused and not written; the rest are written to DIR
+as MODEL-fp32.onnx, MODEL-int8-static.onnx, MODEL-openvino-int8.tar and so on. Prints a table (or --json),
 writes DIR/build-result.json, and exits 1 when a target was refused. Data files are NumPy .npz: inputs (samples along the first axis)
 and, for evaluation, labels. Try it: tools/edgefleet model example --out DIR.`,
   flags: {
@@ -27,7 +32,7 @@ and, for evaluation, labels. Try it: tools/edgefleet model example --out DIR.`,
       type: "string",
       arg: "DATA.npz",
       required: true,
-      help: "samples to calibrate onnx-int8-static's activation ranges on, as the model sees them serving",
+      help: "samples to calibrate onnx-int8-static's and openvino-int8's activation ranges on, as the model sees them serving",
     },
     evaluation: { type: "string", arg: "DATA.npz", required: true, help: "samples and labels to measure accuracy and latency on" },
     out: { type: "string", arg: "DIR", required: true, help: "where to write the builds and build-result.json" },
@@ -38,7 +43,7 @@ and, for evaluation, labels. Try it: tools/edgefleet model example --out DIR.`,
       default: "1",
       help: "refuse a target whose accuracy is more than this many percentage points below the source's",
     },
-    threads: { type: "integer", default: "1", help: "ONNX Runtime intra-op threads for the measurements" },
+    threads: { type: "integer", default: "1", help: "ONNX Runtime's intra-op (OpenVINO's inference) threads for the measurements" },
     json: { type: "switch", help: "print the result as JSON instead of the table" },
   },
 });
@@ -46,7 +51,8 @@ and, for evaluation, labels. Try it: tools/edgefleet model example --out DIR.`,
 const EXAMPLE = command({
   usage: "tools/edgefleet model example --out DIR",
   about: `Writes an example to build: a small MLP (64-256-128-10) trained on scikit-learn's digits data
-set (8x8 images of handwritten digits) and exported with skl2onnx, as DIR/digits-mlp.onnx, with
+set (8x8 images of handwritten digits) and exported with skl2onnx (its class scores: the label lookup
+skl2onnx adds has no OpenVINO conversion), as DIR/digits-mlp.onnx, with
 DIR/digits-calibration.npz (179 images) and DIR/digits-evaluation.npz (540 images and labels), none
 of which it was trained on. Then: tools/edgefleet model build --model DIR/digits-mlp.onnx
 --calibration DIR/digits-calibration.npz --evaluation DIR/digits-evaluation.npz --out DIR/builds`,
@@ -56,7 +62,9 @@ of which it was trained on. Then: tools/edgefleet model build --model DIR/digits
 const USAGE = `Usage: tools/edgefleet model <command> (--help for each)
 
   build     quantize or convert an ONNX model to onnx-int8-dynamic, onnx-int8-static, onnx-fp16,
-            measure size, accuracy and latency, refuse builds that lose accuracy
+            openvino-fp16, openvino-int8, measure size, accuracy and latency, refuse builds
+            that lose accuracy
+  publish   sign and push what build wrote, and write the EdgeModel's new version of it
   example   write the digits MLP and its calibration and evaluation data to try build on`;
 
 /** Runs build.py on the toolchain's Python tools venv; its progress goes to our stderr, its stdout is returned. */
@@ -64,7 +72,8 @@ function python(args: string[]): Promise<string> {
   const child = spawn(loadToolchain().bin("venv-python"), [BUILD_PY, ...args], {
     stdio: ["ignore", "pipe", "inherit"],
     // The FP16 converter warns once per weight it rounds; the accuracy it measures says what matters.
-    env: { ...process.env, PYTHONWARNINGS: "ignore::UserWarning" },
+    // The OpenVINO builds write and compile IR with the OpenVINO runtime's own modules.
+    env: { ...process.env, PYTHONWARNINGS: "ignore::UserWarning", PYTHONPATH: PYTHON_PATH },
   });
   let out = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
@@ -107,8 +116,9 @@ async function build(argv: string[]): Promise<number> {
         String(o.threads),
       ]),
     );
-    const output = (t: Target) => join(o.out, `${stem}-${t.replace(/^onnx-/, "")}.onnx`);
-    const result: BuildResult = { model: o.model, ...gate(measurements, requested, o["max-accuracy-drop"], output) };
+    const output = (t: Target) => join(o.out, targetFileName(stem, t));
+    const evaluation = { dataset: basename(o.evaluation), sha256: createHash("sha256").update(readFileSync(o.evaluation)).digest("hex") };
+    const result: BuildResult = { model: o.model, evaluation, ...gate(measurements, requested, o["max-accuracy-drop"], output) };
     mkdirSync(o.out, { recursive: true });
     for (const t of result.targets) {
       const scratch = measurements.targets.find((m) => m.target === t.target)?.file;
@@ -133,4 +143,4 @@ async function example(argv: string[]): Promise<number> {
   return 0;
 }
 
-process.exitCode = await subcommands("model", USAGE, { build, example }, process.argv.slice(2));
+process.exitCode = await subcommands("model", USAGE, { build, publish, example }, process.argv.slice(2));

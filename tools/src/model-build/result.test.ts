@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { gate, type Measurement, type Measurements, parseMeasurements, resultTable } from "./result.js";
+import { gate, type Measurement, type Measurements, parseMeasurements, resultTable, targetFileName } from "./result.js";
 
 const measurement = (target: Measurement["target"], sizeBytes: number, accuracyPercent: number): Measurement => ({
   target,
@@ -25,6 +25,14 @@ const out = (t: string) => `/out/m-${t}.onnx`;
 describe("parseMeasurements", () => {
   it("reads what build.py prints", () => {
     expect(parseMeasurements(JSON.stringify(measurements))).toEqual(measurements);
+  });
+
+  it("reads the OpenVINO version when an OpenVINO target was built", () => {
+    const withOpenVino = { ...measurements, openvino: "2026.4.1", targets: [measurement("openvino-int8", 80_000, 97.78)] };
+    expect(parseMeasurements(JSON.stringify(withOpenVino))).toEqual(withOpenVino);
+    expect(() => parseMeasurements(JSON.stringify({ ...measurements, openvino: 2026 }))).toThrow(
+      /measurements.openvino must be a string, got 2026/,
+    );
   });
 
   it.each([
@@ -77,9 +85,20 @@ describe("gate", () => {
   });
 });
 
+describe("targetFileName", () => {
+  it("names ONNX builds by their precision and OpenVINO builds as the runtime's IR artifact", () => {
+    expect(targetFileName("digits", "onnx-int8-static")).toBe("digits-int8-static.onnx");
+    expect(targetFileName("digits", "openvino-int8")).toBe("digits-openvino-int8.tar");
+  });
+});
+
 describe("resultTable", () => {
   it("shows each target's numbers and why one was refused", () => {
-    const text = resultTable({ model: "m.onnx", ...gate(measurements, ["onnx-fp32", "onnx-int8-dynamic"], 1, out) });
+    const text = resultTable({
+      model: "m.onnx",
+      evaluation: { dataset: "eval.npz", sha256: "a".repeat(64) },
+      ...gate(measurements, ["onnx-fp32", "onnx-int8-dynamic"], 1, out),
+    });
     expect(text).toContain("TARGET             SIZE");
     expect(text).toMatch(/onnx-fp32 +195\.3 KiB +100% +98\.15% +0\.00 pt +25 µs +50 µs +written \/out\/m-onnx-fp32\.onnx/);
     expect(text).toMatch(/onnx-int8-dynamic +53\.7 KiB +28% +96\.00% +2\.15 pt .* REFUSED/);

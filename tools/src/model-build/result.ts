@@ -1,8 +1,13 @@
 import { table } from "../table.js";
 
 /** The builds `tools/edgefleet model build` makes of an ONNX source model (docs/model-builds.md). */
-export const TARGETS = ["onnx-fp32", "onnx-int8-dynamic", "onnx-int8-static", "onnx-fp16"] as const;
+export const TARGETS = ["onnx-fp32", "onnx-int8-dynamic", "onnx-int8-static", "onnx-fp16", "openvino-fp16", "openvino-int8"] as const;
 export type Target = (typeof TARGETS)[number];
+
+/** The file a target writes for a source model named stem: an ONNX model, or the OpenVINO runtime's IR artifact (a tar). */
+export function targetFileName(stem: string, target: Target): string {
+  return target.startsWith("onnx-") ? `${stem}-${target.slice("onnx-".length)}.onnx` : `${stem}-${target}.tar`;
+}
 /** The source model as it is: the baseline every other target's accuracy drop is measured against. */
 export const SOURCE_TARGET: Target = "onnx-fp32";
 
@@ -22,6 +27,8 @@ export interface Measurement {
 /** What build.py prints on stdout. */
 export interface Measurements {
   onnxruntime: string;
+  /** The OpenVINO version, when an OpenVINO target was built (and measured with it). */
+  openvino?: string;
   threads: number;
   calibrationSamples: number;
   targets: Measurement[];
@@ -39,10 +46,19 @@ export interface TargetResult extends Omit<Measurement, "file"> {
   reason?: string;
 }
 
+/** The evaluation data a build was measured on: named in the published variants' profile.accuracy. */
+export interface EvaluationData {
+  /** Its file name. */
+  dataset: string;
+  sha256: string;
+}
+
 /** The result of one build run: what build-result.json holds and --json prints. */
 export interface BuildResult {
   model: string;
+  evaluation: EvaluationData;
   onnxruntime: string;
+  openvino?: string;
   threads: number;
   calibrationSamples: number;
   maxAccuracyDropPoints: number;
@@ -62,6 +78,7 @@ export function parseMeasurements(text: string): Measurements {
   if (!Array.isArray(targets) || targets.length === 0) throw new Error("measurements.targets must be a non-empty array");
   return {
     onnxruntime: string(o.onnxruntime, "measurements.onnxruntime"),
+    ...(o.openvino === undefined ? {} : { openvino: string(o.openvino, "measurements.openvino") }),
     threads: number(o.threads, "measurements.threads"),
     calibrationSamples: number(o.calibrationSamples, "measurements.calibrationSamples"),
     targets: targets.map((t, i) => {
@@ -92,7 +109,7 @@ export function gate(
   requested: readonly Target[],
   maxDropPoints: number,
   output: (target: Target) => string,
-): Omit<BuildResult, "model"> {
+): Omit<BuildResult, "model" | "evaluation"> {
   const source = m.targets.find((t) => t.target === SOURCE_TARGET);
   if (!source) throw new Error(`the measurements have no ${SOURCE_TARGET} (the source) to measure the others against`);
   const targets = requested.map((target): TargetResult => {
@@ -111,6 +128,7 @@ export function gate(
   });
   return {
     onnxruntime: m.onnxruntime,
+    ...(m.openvino === undefined ? {} : { openvino: m.openvino }),
     threads: m.threads,
     calibrationSamples: m.calibrationSamples,
     maxAccuracyDropPoints: maxDropPoints,
@@ -134,7 +152,7 @@ export function resultTable(r: BuildResult): string {
     ]);
   const samples = r.targets[0]?.evaluationSamples ?? 0;
   const notes = [
-    `Accuracy on ${samples} evaluation samples; latency of one inference with ONNX Runtime ${r.onnxruntime} on this CPU, ${r.threads} thread(s); int8-static calibrated on ${r.calibrationSamples} samples.`,
+    `Accuracy on ${samples} evaluation samples; latency of one inference with ONNX Runtime ${r.onnxruntime}${r.openvino ? ` (OpenVINO ${r.openvino} for the openvino targets)` : ""} on this CPU, ${r.threads} thread(s); int8-static and openvino-int8 calibrated on ${r.calibrationSamples} samples.`,
     ...r.targets.filter((t) => t.reason).map((t) => `${t.target} refused: ${t.reason}.`),
   ];
   return `${table(rows)}\n\n${notes.join("\n")}\n`;
