@@ -138,16 +138,16 @@ def onnxruntime_runner(path, threads):
 
 
 def openvino_runner(path, threads):
-    """One inference of the IR artifact compiled as the OpenVINO runtime compiles it (worker.load)."""
+    """One inference of the IR artifact as the OpenVINO runtime runs it (its worker's engine)."""
     from worker import load
 
-    compiled = load(path, threads)
-    request = compiled.create_infer_request()
-    first = compiled.outputs[0]
+    engine = load(path, threads)
+    feed = engine.inputs[0]["name"]
+    first = engine.outputs[0]["name"]
 
     def run(sample):
-        request.infer({0: sample[None]})
-        return request.get_tensor(first).data
+        [(_, _, scores)] = engine.infer({feed: sample[None]}, [first])
+        return scores
 
     return run
 
