@@ -59,7 +59,7 @@ describe("federated learning on Flower", () => {
     async () => {
       const out = tempDir();
       const run = await fl(
-        ["--out", out, "--devices", "20", "--rounds", "2", "--sample-percent", "20", "--dropout-percent", "25"].concat([
+        ["--out", out, "--devices", "20", "--rounds", "2", "--sample-percent", "20", "--dropout-percent", "10"].concat([
           "--local-epochs",
           "5",
           "--secagg",
@@ -76,8 +76,11 @@ describe("federated learning on Flower", () => {
         expect(r.participants).toBeGreaterThanOrEqual(2);
         expect(r.bytesPerDevice?.sent).toBeGreaterThan(0);
       }
-      // Drawn from the seed, the round and the device: with 25% a draw, some of the 8 drop out.
-      expect(result.rounds.reduce((n, r) => n + r.dropouts, 0)).toBeGreaterThan(0);
+      // Whether a sampled device drops out is drawn from the seed, the round and the device, but
+      // which devices Flower samples depends on the node ids they registered under (random), so
+      // the count of dropouts is not fixed (8 draws at 10%: none in 43% of runs; 10%, not more, because
+      // SecAgg+ needs half of the 4 to reply: 3 dropouts in a round is 0.4% a round). Every round
+      // above balanced its sampled devices against those that replied, whichever dropped.
       // Ten classes: chance is 10%. Two rounds of four non-IID shares reached 44% here (central
       // training: 98%); closing that gap takes ~20 rounds (bench/federated.ts).
       expect(result.finalAccuracyPercent).toBeGreaterThan(25);
