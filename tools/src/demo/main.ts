@@ -15,6 +15,7 @@ import { DEFAULT_PORTS, type LocalPlatform, startLocalPlatform } from "../platfo
 import { LOCAL_HOST } from "../platform/pki.js";
 import { PUBLIC_KEY_REF, type PublishedArtifact, publishArtifact, signingKey } from "../platform/registry.js";
 import { servedEverywhere } from "../platform/serving.js";
+import { FEDERATED_STEPS, federatedDemo } from "./federated.js";
 import { MODEL_BUILD_STEPS, modelBuildDemo } from "./model-build.js";
 import { followRollout, type LatencyByVersion, modelLatency } from "./progress.js";
 import { REAL_NODE_STEPS, realNodeDemo } from "./real-node.js";
@@ -37,7 +38,7 @@ interface Builds {
 }
 
 const CLI = command({
-  usage: "tools/edgefleet demo [--once] [--real-node | --model-build]",
+  usage: "tools/edgefleet demo [--once] [--real-node | --model-build | --federated]",
   about: `Runs edgefleet's local platform and shows a staged over-the-air rollout on a simulated fleet:
   1. the local cluster: a real control plane and 20 kwok edge nodes in 4 hardware classes
   2. the platform, deployed by \`pulumi up\` of the \`local\` stack (CRDs, runtime catalog, ...)
@@ -55,7 +56,10 @@ With --real-node, the platform as pods on a real node instead:
 ${REAL_NODE_STEPS}
 
 With --model-build, the step before deployment instead:
-${MODEL_BUILD_STEPS}`,
+${MODEL_BUILD_STEPS}
+
+With --federated, federated learning instead:
+${FEDERATED_STEPS}`,
   flags: {
     once: { type: "switch", help: "stop everything and exit after the last step" },
     "real-node": {
@@ -65,6 +69,10 @@ ${MODEL_BUILD_STEPS}`,
     "model-build": {
       type: "switch",
       help: "instead: the step before deployment, building and measuring a model's variants (steps above)",
+    },
+    federated: {
+      type: "switch",
+      help: "instead: federated training on Flower across simulated devices, then the model's builds (steps above)",
     },
   },
   footer: `Ports: Prometheus ${DEFAULT_PORTS.prometheus}, gateway /metrics ${DEFAULT_PORTS.gateway}, operator /metrics ${DEFAULT_PORTS.operator},
@@ -179,6 +187,10 @@ async function main(): Promise<void> {
   }
   if (values["model-build"]) {
     modelBuildDemo({ root: ROOT, say });
+    return;
+  }
+  if (values.federated) {
+    federatedDemo({ root: ROOT, say });
     return;
   }
   const kubeconfig = kubeconfigPath(DEFAULT_CLUSTER);
