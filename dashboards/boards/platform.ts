@@ -111,6 +111,33 @@ export const platform: BoardSpec = {
       ],
     },
     {
+      title: "Operator: federated training",
+      panels: [
+        {
+          title: "Federated rounds and clients",
+          description: "Rounds each FederatedTraining has finished, and its devices with a client now.",
+          targets: [
+            { expr: "max by (namespace, training) (edgefleet_federated_rounds)", legend: "{{namespace}}/{{training}} rounds" },
+            { expr: "max by (namespace, training) (edgefleet_federated_clients)", legend: "{{namespace}}/{{training}} clients" },
+          ],
+        },
+        {
+          title: "Federated model accuracy",
+          description: "Accuracy of each job's latest global model on the coordinator's evaluation data.",
+          unit: "percentunit",
+          targets: [{ expr: "max by (namespace, training) (edgefleet_federated_accuracy_ratio)", legend: "{{namespace}}/{{training}}" }],
+        },
+        {
+          title: "Federated privacy spent and stalls",
+          description: "Epsilon each DP job has spent, and 1 while a job is Stalled (EdgefleetFederatedTrainingStalled).",
+          targets: [
+            { expr: "max by (namespace, training) (edgefleet_federated_epsilon)", legend: "{{namespace}}/{{training}} epsilon" },
+            { expr: "max by (namespace, training) (edgefleet_federated_stalled)", legend: "{{namespace}}/{{training}} stalled" },
+          ],
+        },
+      ],
+    },
+    {
       title: "Gateway",
       panels: [
         {

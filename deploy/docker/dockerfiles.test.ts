@@ -5,7 +5,9 @@ import { DEFAULT_RUNTIMES, imageReference, OPERATOR_NODE_OPTIONS, VERIFY_COMMAND
 import { HELP as RUNTIME_HELP } from "@edgefleet/cpu-runtime";
 import { HELP as AGENT_HELP, INSTALL_HELP } from "@edgefleet/edge-agent";
 import { HELP as GATEWAY_HELP, RETIRE_HELP } from "@edgefleet/gateway";
+import { HELP as OPENVINO_HELP, WORKER_FILES as OPENVINO_WORKER_FILES } from "@edgefleet/openvino-runtime";
 import { HELP as OPERATOR_HELP } from "@edgefleet/operator";
+import { HELP as TFLITE_HELP, WORKER_FILES as TFLITE_WORKER_FILES } from "@edgefleet/tflite-runtime";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { BROKER_IMAGE, copies, type Dockerfile, IMAGES, PROGRAM_IMAGES, readDockerfile } from "../index.js";
@@ -24,7 +26,24 @@ const HELPS: Readonly<Record<string, readonly string[]>> = {
   "gateway.Dockerfile": [GATEWAY_HELP, RETIRE_HELP],
   "operator.Dockerfile": [OPERATOR_HELP],
   "cpu-runtime.Dockerfile": [RUNTIME_HELP],
+  "openvino-runtime.Dockerfile": [OPENVINO_HELP],
+  "tflite-runtime.Dockerfile": [TFLITE_HELP],
 };
+
+/** The runtimes whose model runs in a Python worker: the worker's files, and the catalog entry the image serves. */
+const PYTHON_RUNTIMES = [
+  { dockerfile: "openvino-runtime.Dockerfile", workerFiles: OPENVINO_WORKER_FILES, catalog: "openvino", engine: "openvino" },
+  { dockerfile: "tflite-runtime.Dockerfile", workerFiles: TFLITE_WORKER_FILES, catalog: "tflite", engine: "ai-edge-litert" },
+];
+
+/** The toolchain's Python pins (tools/toolchain/python-requirements.txt): package → version. */
+const PYTHON_PINS = new Map(
+  readFileSync(join(ROOT, "tools/toolchain/python-requirements.txt"), "utf8")
+    .split("\n")
+    .map((l) => /^([A-Za-z0-9._-]+)==(\S+)$/.exec(l.trim()))
+    .filter((m) => m !== null)
+    .map((m) => [m[1]?.toLowerCase() ?? "", m[2] ?? ""]),
+);
 
 const DOCKERFILES = readdirSync(DIR)
   .filter((f) => f.endsWith(".Dockerfile"))
@@ -173,13 +192,49 @@ describe("images the platform runs", () => {
   it("takes its base images as build arguments, defaulting to the public Node.js images", () => {
     for (const d of PROGRAMS) {
       const from = d.instructions.filter((i) => i.op === "FROM").map((i) => i.args);
+      // A build stage, any stages for the target (the Python runtimes' venv), the runtime stage.
       // biome-ignore lint/suspicious/noTemplateCurlyInString: the Dockerfile's own variable syntax.
-      expect(from, d.name).toEqual(["--platform=$BUILDPLATFORM ${BUILD_IMAGE} AS build", "${RUNTIME_IMAGE}"]);
+      expect(from.at(0), d.name).toBe("--platform=$BUILDPLATFORM ${BUILD_IMAGE} AS build");
+      expect(from.slice(1, -1), d.name).toEqual(from.slice(1, -1).map(() => expect.stringMatching(/^\$\{RUNTIME_IMAGE\} AS \w+$/)));
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the Dockerfile's own variable syntax.
+      expect(from.at(-1), d.name).toBe("${RUNTIME_IMAGE}");
       const args = d.instructions.filter((i) => i.op === "ARG").map((i) => i.args);
       expect(args, d.name).toEqual(
         expect.arrayContaining([expect.stringMatching(/^BUILD_IMAGE=node:20/), expect.stringMatching(/^RUNTIME_IMAGE=\S*node/)]),
       );
     }
+  });
+});
+
+describe.each(PYTHON_RUNTIMES)("the $dockerfile Python runtime", ({ dockerfile, workerFiles, catalog, engine }) => {
+  const d = readDockerfile(join(DIR, dockerfile));
+  const pipInstalls = d.instructions.filter((i) => i.op === "RUN" && i.args.includes("pip install"));
+
+  it("copies the worker's Python files beside the bundle it runs, where the runtime looks for them", () => {
+    const folder = posix.dirname(entrypoint(d)[1] ?? "");
+    const besides = copies(d)
+      .filter((c) => c.from === undefined && c.dest === `${folder}/`)
+      .flatMap((c) => c.sources);
+    expect(besides.sort()).toEqual(workerFiles.map((f) => relative(ROOT, f)).sort());
+  });
+
+  it("installs its engine with the toolchain's pins as constraints, binary wheels only", () => {
+    const constraints = copies(d).find((c) => c.sources.includes("tools/toolchain/python-requirements.txt"))?.dest;
+    expect(constraints).toBeDefined();
+    expect(pipInstalls.map((i) => i.args)).toEqual([
+      expect.stringMatching(new RegExp(`--only-binary=:all:.*--constraint ${constraints} .*\\b${engine}\\b`)),
+    ]);
+  });
+
+  it("is the catalog's image for its format, listing the engine version the pins install", () => {
+    const entry = DEFAULT_RUNTIMES.find((r) => r.metadata.name === catalog);
+    expect(d.comments.join("\n")).toContain(`-t ${entry?.spec.image} `);
+    expect(entry?.spec.supportedFormats.flatMap((f) => f.versions ?? [])).toEqual([PYTHON_PINS.get(engine)]);
+  });
+
+  it("points the runtime's --python at the venv it installs", () => {
+    expect(environment(d).EDGEFLEET_VENV_PYTHON).toMatch(/^\/opt\/venv\/bin\/python3?$/);
+    expect(pipInstalls[0]?.args).toContain("/opt/venv/bin/pip install");
   });
 });
 

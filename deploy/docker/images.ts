@@ -13,6 +13,8 @@ export const PROGRAM_IMAGES: readonly ImageDefinition[] = [
   { name: IMAGE_NAMES.gateway, dockerfile: "deploy/docker/gateway.Dockerfile" },
   { name: IMAGE_NAMES.agent, dockerfile: "deploy/docker/edge-agent.Dockerfile" },
   { name: IMAGE_NAMES.cpuRuntime, dockerfile: "deploy/docker/cpu-runtime.Dockerfile" },
+  { name: IMAGE_NAMES.openvinoRuntime, dockerfile: "deploy/docker/openvino-runtime.Dockerfile" },
+  { name: IMAGE_NAMES.tfliteRuntime, dockerfile: "deploy/docker/tflite-runtime.Dockerfile" },
 ];
 
 /** Mosquitto from Debian's package, for sites that cannot pull the upstream image (the platform's broker.image). */

@@ -40,6 +40,7 @@ COPY bench/package.json bench/
 RUN npm ci --no-audit --no-fund --ignore-scripts
 # Only the packages the operator imports (its package.json and theirs).
 COPY packages/api/src packages/api/src
+COPY packages/telemetry/src packages/telemetry/src
 COPY packages/kit/src packages/kit/src
 COPY packages/kube/src packages/kube/src
 COPY packages/operator/src packages/operator/src

@@ -7,7 +7,13 @@ export { parseConfig } from "./config/parse.js";
 export { HARDWARE_CLASSES } from "./k3s/hardware.js";
 export { NODE_DIRS } from "./k3s/scripts.js";
 export { type CertificateAuthority, certificateAuthority, type IdentityGeneration, type Issued } from "./pki/certificates.js";
-export { GATEWAY_MQTT_IDENTITY, gatewayMqttIdentity, NODE_IDENTITY_DIR, RETIRE_MQTT_IDENTITY } from "./platform/contract.js";
+export {
+  GATEWAY_MQTT_IDENTITY,
+  gatewayMqttIdentity,
+  NODE_IDENTITY_DIR,
+  OPERATOR_MQTT_IDENTITY,
+  RETIRE_MQTT_IDENTITY,
+} from "./platform/contract.js";
 export { gatewaySecretData } from "./platform/gateway.js";
 export { platformManifests } from "./platform/manifests.js";
 export { MAX_PACKET_BYTES, mosquittoAcl, mosquittoConfig } from "./platform/mosquitto.js";

@@ -4,7 +4,7 @@ import { adoptCluster, servesPrometheusRules } from "./cluster/existing.js";
 import { k3sCluster } from "./cluster/k3s.js";
 import { loadConfig } from "./config/load.js";
 import type { StackConfig } from "./config/types.js";
-import { type CertificateAuthority, certificateAuthority } from "./pki/certificates.js";
+import { type CertificateAuthority, certificateAuthority, DEFAULT_RENEWAL } from "./pki/certificates.js";
 import { revokedGenerations } from "./pki/revocation.js";
 import type { PlatformArgs } from "./platform/args.js";
 import { Platform } from "./platform/platform.js";
@@ -16,7 +16,13 @@ import { Platform } from "./platform/platform.js";
  */
 export default async function program(): Promise<Record<string, unknown>> {
   const config = loadConfig();
-  const mqttCa = config.mqttPkiSeed ? certificateAuthority(config.mqttPkiSeed) : undefined;
+  // Certificates of the validity window current now: the first `pulumi up` of a new window renews them.
+  const renewal = {
+    ...DEFAULT_RENEWAL,
+    ...(config.mqttCertLifetimeDays ? { lifetimeDays: config.mqttCertLifetimeDays } : {}),
+    now: new Date(),
+  };
+  const mqttCa = config.mqttPkiSeed ? certificateAuthority(config.mqttPkiSeed, undefined, renewal) : undefined;
   const cluster = await provision(config, mqttCa);
   // The CA revokes what it issued and no longer does; an adopted cluster's nodes get identities outside the stack.
   const revoked = config.cluster.kind === "k3s" ? revokedGenerations(config.cluster) : [];
@@ -25,7 +31,9 @@ export default async function program(): Promise<Record<string, unknown>> {
     {
       ...config.platform,
       monitoring: { ...config.platform.monitoring, ...cluster.monitoring },
-      ...(mqttCa ? { mqttCa, mqttRevocationList: mqttCa.revocationList(revoked) } : {}),
+      ...(mqttCa
+        ? { mqttCa, mqttRevocationList: mqttCa.revocationList(revoked), mqttCertificatesSince: mqttCa.window.notBefore.toISOString() }
+        : {}),
       // Only the hosts the stack issued identities to may publish: a host removed from the config is cut off.
       ...(mqttCa && config.cluster.kind === "k3s" ? { mqttNodes: config.cluster.hosts.map((h) => h.name) } : {}),
     },

@@ -51,6 +51,11 @@ export class JsonLogProcess {
     return [process.execPath, ["--import", "tsx", entry, ...args]];
   }
 
+  /** The exit code once it exited (null: still running, or killed by a signal). */
+  get exitCode(): number | null {
+    return this.child.exitCode;
+  }
+
   get pid(): number {
     return this.child.pid ?? -1;
   }

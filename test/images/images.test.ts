@@ -1,4 +1,5 @@
-import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -14,9 +15,11 @@ import { HELP as RUNTIME_HELP } from "@edgefleet/cpu-runtime";
 import { PROGRAM_IMAGES } from "@edgefleet/deploy";
 import { HELP as AGENT_HELP, INSTALL_HELP } from "@edgefleet/edge-agent";
 import { HELP as GATEWAY_HELP, RETIRE_HELP } from "@edgefleet/gateway";
+import { buildIrArtifact, HELP as OPENVINO_HELP } from "@edgefleet/openvino-runtime";
 import { HELP as OPERATOR_HELP } from "@edgefleet/operator";
 import { IMAGE_SIZE, INPUT_NAME, OUTPUT_NAME, writeModels } from "@edgefleet/test-models";
-import { type BuiltImage, buildImages } from "@edgefleet/tools";
+import { buildTfliteTestModel, HELP as TFLITE_HELP } from "@edgefleet/tflite-runtime";
+import { type BuiltImage, buildImages, loadToolchain } from "@edgefleet/tools";
 import { InferenceSession, Tensor } from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, postJson } from "../runtime/oip.js";
@@ -34,6 +37,8 @@ const PROGRAMS: Readonly<Record<string, readonly { command?: readonly string[]; 
   [IMAGE_NAMES.gateway]: [{ help: GATEWAY_HELP }, { command: ["/nodejs/bin/node", "/app/retire.mjs"], help: RETIRE_HELP }],
   [IMAGE_NAMES.agent]: [{ help: AGENT_HELP }, { command: VERIFY_COMMAND, help: INSTALL_HELP }],
   [IMAGE_NAMES.cpuRuntime]: [{ help: RUNTIME_HELP }],
+  [IMAGE_NAMES.openvinoRuntime]: [{ help: OPENVINO_HELP }],
+  [IMAGE_NAMES.tfliteRuntime]: [{ help: TFLITE_HELP }],
 };
 
 const work = mkdtempSync(join(tmpdir(), "edgefleet-images-"));
@@ -103,58 +108,85 @@ describe("the operator image", () => {
   });
 });
 
-describe("the cpu-runtime image", () => {
+/** The catalog's runtimes edgefleet builds, each with the test model file its format takes. */
+const CATALOG_RUNTIMES: readonly { runtime: string; image: string; model: (onnx: string, out: string) => Promise<void> }[] = [
+  { runtime: "onnx", image: IMAGE_NAMES.cpuRuntime, model: async (onnx, out) => copyFileSync(onnx, out) },
+  {
+    runtime: "openvino",
+    image: IMAGE_NAMES.openvinoRuntime,
+    model: (onnx, out) => buildIrArtifact({ python: venvPython(), onnx, out, precision: "fp32" }),
+  },
+  {
+    runtime: "tflite",
+    image: IMAGE_NAMES.tfliteRuntime,
+    model: (onnx, out) => buildTfliteTestModel({ python: venvPython(), onnx, out, precision: "fp32" }),
+  },
+];
+
+/** The toolchain's venv-python, which writes the IR and .tflite test models here (not in the images). */
+const venvPython = () => loadToolchain().bin("venv-python");
+
+describe.each(CATALOG_RUNTIMES)("the catalog's $runtime runtime image", ({ runtime: catalogName, image, model: writeModel }) => {
   let runtime: ContainerProcess;
   let url: string;
-  const models = join(work, "artifacts");
+  let expected: number[];
+  const models = join(work, `artifacts-${catalogName}`);
+  const shape = [1, 3, IMAGE_SIZE, IMAGE_SIZE];
+  const pixels = Float32Array.from({ length: 3 * IMAGE_SIZE * IMAGE_SIZE }, (_, i) => ((i * 31) % 255) / 255);
 
   beforeAll(async () => {
     // The node's artifact cache as provisioning leaves it: owned by the images' user, a verified
-    // model under its sha256; the runtime starts with the catalog's own arguments.
-    const [model] = writeModels(join(work, "models")).filter((m) => m.name === "detector");
-    if (!model) throw new Error("no detector test model");
+    // model file (of the runtime's format, from the detector test model) under its sha256; the
+    // runtime starts with the catalog's own arguments, from the catalog's image.
+    const source = join(work, `models-${catalogName}`);
+    const [onnx] = writeModels(source).filter((m) => m.name === "detector");
+    if (!onnx) throw new Error("no detector test model");
+    const file = join(source, `detector.${catalogName}`);
+    await writeModel(join(source, onnx.fileName), file);
+    const sha256 = createHash("sha256").update(readFileSync(file)).digest("hex");
     const blobs = join(models, ARTIFACT_BLOBS_DIR.slice(ARTIFACT_CACHE_DIR.length + 1));
     mkdirSync(blobs, { recursive: true });
-    copyFileSync(join(work, "models", model.fileName), join(blobs, model.sha256));
-    chmodSync(join(blobs, model.sha256), 0o444);
+    copyFileSync(file, join(blobs, sha256));
+    chmodSync(join(blobs, sha256), 0o444);
     for (const dir of [models, join(models, "blobs"), blobs]) chownSync(dir, IMAGE_UID, IMAGE_UID);
+    const session = await InferenceSession.create(join(source, onnx.fileName));
+    expected = Array.from((await session.run({ [INPUT_NAME]: new Tensor("float32", pixels, shape) }))[OUTPUT_NAME]?.data as Float32Array);
+    await session.release();
+
     const vars: Record<string, string> = {
       EDGEFLEET_MODEL: "detector",
       EDGEFLEET_MODEL_VERSION: "1.0.0",
-      EDGEFLEET_ARTIFACT_SHA256: model.sha256,
+      EDGEFLEET_ARTIFACT_SHA256: sha256,
     };
-    const catalogArgs = DEFAULT_RUNTIMES.find((r) => r.metadata.name === "onnx")?.spec.args ?? [];
-    const args = catalogArgs
+    const spec = DEFAULT_RUNTIMES.find((r) => r.metadata.name === catalogName)?.spec;
+    expect(spec?.image).toBe(built.get(image)?.reference);
+    const args = (spec?.args ?? [])
       .filter((a) => !a.startsWith("--http-address="))
       .map((a) => a.replace(/\$\((\w+)\)/g, (_, v: string) => vars[v] ?? `$(${v})`));
-    const { bundle } = await bundleOf(IMAGE_NAMES.cpuRuntime, {
+    const { bundle } = await bundleOf(image, {
       args: [...args, "--http-address=127.0.0.1:0"],
       binds: { [models]: ARTIFACT_CACHE_DIR },
     });
-    runtime = new ContainerProcess("cpu-runtime image", bundle);
+    runtime = new ContainerProcess(`${image} image`, bundle);
     await runtime.waitForLog("model loaded", { timeoutMs: 60_000 });
     url = `http://${(await runtime.waitForLog("listening")).address}`;
-  });
+  }, 180_000);
 
   afterAll(async () => {
     await runtime?.stop();
   });
 
-  it("serves the catalog's model from the node's artifact cache over OIP v2", async () => {
+  it("serves the catalog's model from the node's artifact cache over OIP v2, as onnxruntime computes it", async () => {
     expect(await call(`${url}/v2/health/ready`)).toEqual({ status: 200, body: { ready: true } });
-    const shape = [1, 3, IMAGE_SIZE, IMAGE_SIZE];
-    const pixels = Float32Array.from({ length: 3 * IMAGE_SIZE * IMAGE_SIZE }, (_, i) => ((i * 31) % 255) / 255);
     const { status, body } = await postJson(`${url}/v2/models/detector/infer`, {
       id: "image-1",
       inputs: [{ name: INPUT_NAME, shape, datatype: "FP32", data: Array.from(pixels) }],
     });
     expect(status).toBe(200);
-    const session = await InferenceSession.create(
-      join(work, "models", readdirSync(join(work, "models")).find((f) => f.startsWith("detector")) ?? ""),
-    );
-    const expected = (await session.run({ [INPUT_NAME]: new Tensor("float32", pixels, shape) }))[OUTPUT_NAME]?.data as Float32Array;
-    await session.release();
     expect(body).toMatchObject({ model_name: "detector", model_version: "1.0.0", id: "image-1" });
-    expect(body.outputs).toEqual([{ name: OUTPUT_NAME, datatype: "FP32", shape: [1, 10], data: Array.from(expected) }]);
+    expect(body.outputs).toEqual([{ name: OUTPUT_NAME, datatype: "FP32", shape: [1, 10], data: expect.any(Array) }]);
+    // The same model in another engine, in fp32: equal to float precision.
+    const data = (body.outputs as { data: number[] }[])[0]?.data ?? [];
+    expect(Math.max(...data.map((v, i) => Math.abs(v - (expected[i] ?? Number.NaN))))).toBeLessThan(1e-5);
   });
 });

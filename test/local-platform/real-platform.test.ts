@@ -265,7 +265,7 @@ describe("the platform installed with Helm on the real node", () => {
   };
 
   it("`helm install` runs the platform as pods that serve an EdgeModel on the real node", async () => {
-    // The two Secrets the chart expects (docs/helm.md), from the same site CA as the node's identity.
+    // The Secrets the chart expects (docs/helm.md), from the same site CA as the node's identity.
     await core.createNamespace({ body: { metadata: { name: namespace } } });
     const ca = certificateAuthority(SEED);
     const tls = (name: string, issued: { cert: string; key: string; ca: string }) =>
@@ -278,6 +278,8 @@ describe("the platform installed with Helm on the real node", () => {
         },
       });
     await tls("edgefleet-mqtt-tls", ca.issue("edgefleet-mqtt", [`edgefleet-mqtt.${namespace}.svc`]));
+    // The operator's, with which it publishes the node's runtimes to the agent.
+    await tls("edgefleet-operator-mqtt", ca.issue("edgefleet-operator"));
     // One identity per gateway replica (the chart's default is one) and the retire command's.
     await core.createNamespacedSecret({
       namespace,

@@ -5,14 +5,15 @@ import { join } from "node:path";
 import { useTempDirs } from "@edgefleet/kit";
 import { type BuildResult, loadToolchain, type TargetResult } from "@edgefleet/tools";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { postJson } from "../runtime/oip.js";
+import { call, postJson } from "../runtime/oip.js";
 import { startRuntime } from "../runtime/runtime-process.js";
 import { MODEL_CLI, runScript } from "./model-cli.js";
 
 /*
  * The real model build (tools/edgefleet model build) on the digits MLP its example command trains:
- * ONNX Runtime's quantizers, onnxconverter-common, OpenVINO and NNCF on the toolchain's Python tools
- * venv, measured with ONNX Runtime and OpenVINO on this CPU, and its accuracy gate.
+ * ONNX Runtime's quantizers, onnxconverter-common, OpenVINO and NNCF, onnx2tf and TensorFlow's TFLite
+ * converter on the toolchain's Python tools venv, measured with ONNX Runtime, OpenVINO and LiteRT on
+ * this CPU, and its accuracy gate.
  */
 
 const tempDir = useTempDirs("model-build");
@@ -37,6 +38,41 @@ const pythonOutput = (args: string[]) =>
   new Promise<string>((resolve, reject) =>
     execFile(python, args, { maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
   );
+/**
+ * The accuracy on the evaluation digits of a build served by the runtime whose main is given: all 540
+ * digits in one request (the model's batch dimension is open) to the model's first input, each
+ * class the argmax of the first output's ten scores.
+ */
+async function servedAccuracy(main: string, file: string): Promise<{ output: string; accuracyPercent: number }> {
+  const runtime = await startRuntime(
+    ["--model-name=digits", "--model-version=1", `--model-path=${file}`, `--python=${python}`, "--intra-op-threads=1"],
+    main,
+  );
+  try {
+    const script =
+      "import sys, json, numpy as np; d = np.load(sys.argv[1]); print(json.dumps([d['inputs'].tolist(), d['labels'].tolist()]))";
+    const [inputs, labels] = JSON.parse(await pythonOutput(["-c", script, join(example, "digits-evaluation.npz")])) as [
+      number[][],
+      number[],
+    ];
+    const metadata = await call(`${runtime.url}/v2/models/digits`);
+    const [input] = metadata.body.inputs as { name: string }[];
+    const answer = await postJson(`${runtime.url}/v2/models/digits/infer`, {
+      inputs: [{ name: input?.name, shape: [inputs.length, 64], datatype: "FP32", data: inputs.flat() }],
+    });
+    expect(answer.status).toBe(200);
+    const [scores] = answer.body.outputs as { name: string; shape: number[]; data: number[] }[];
+    expect(scores?.shape).toEqual([inputs.length, 10]);
+    const data = scores?.data ?? [];
+    const correct = labels.filter((label, i) => {
+      const row = data.slice(i * 10, i * 10 + 10);
+      return row.indexOf(Math.max(...row)) === label;
+    }).length;
+    return { output: scores?.name ?? "", accuracyPercent: (100 * correct) / labels.length };
+  } finally {
+    await runtime.stop();
+  }
+}
 const resultIn = (out: string): BuildResult => JSON.parse(readFileSync(join(out, "build-result.json"), "utf8"));
 const target = (r: BuildResult, name: TargetResult["target"]) => r.targets.find((t) => t.target === name);
 
@@ -63,6 +99,8 @@ describe("model build on the digits MLP", () => {
       ["onnx-fp16", "written"],
       ["openvino-fp16", "written"],
       ["openvino-int8", "written"],
+      ["tflite-fp32", "written"],
+      ["tflite-int8", "written"],
     ]);
     const source = target(result, "onnx-fp32");
     // The MLP classifies the held-out digits well: a drop below is a loss of the build, not of the model.
@@ -81,6 +119,7 @@ describe("model build on the digits MLP", () => {
     // The IR's XML graph (16 KiB here) and the tar's 10 KiB records weigh on a model this small.
     expect(target(result, "openvino-int8")?.sizeRatio).toBeLessThan(0.45);
     expect(target(result, "openvino-fp16")?.sizeRatio).toBeLessThan(0.7);
+    expect(target(result, "tflite-int8")?.sizeRatio).toBeLessThanOrEqual(1 / 3);
     expect(result.openvino).toMatch(/^\d{4}\.\d+\.\d+$/);
     expect(readFileSync(join(out, "digits-mlp-openvino-int8.tar")).length).toBe(target(result, "openvino-int8")?.sizeBytes);
   });
@@ -91,46 +130,38 @@ describe("model build on the digits MLP", () => {
     expect(built.code, built.stderr).toBe(0);
     const measured = target(resultIn(out), "openvino-int8");
     expect(measured?.accuracyDropPoints).toBeLessThanOrEqual(0.5);
-    const runtime = await startRuntime(
-      ["--model-name=digits", "--model-version=1", `--model-path=${measured?.file}`, `--python=${python}`, "--intra-op-threads=1"],
-      "packages/openvino-runtime/src/main.ts",
-    );
-    try {
-      const script =
-        "import sys, json, numpy as np; d = np.load(sys.argv[1]); print(json.dumps([d['inputs'].tolist(), d['labels'].tolist()]))";
-      const [inputs, labels] = JSON.parse(await pythonOutput(["-c", script, join(example, "digits-evaluation.npz")])) as [
-        number[][],
-        number[],
-      ];
-      // All 540 digits in one request (the model's batch dimension is open): the class scores of each.
-      const answer = await postJson(`${runtime.url}/v2/models/digits/infer`, {
-        inputs: [{ name: "X", shape: [inputs.length, 64], datatype: "FP32", data: inputs.flat() }],
-      });
-      expect(answer.status).toBe(200);
-      const [scores] = answer.body.outputs as { name: string; shape: number[]; data: number[] }[];
-      expect(scores).toMatchObject({ name: "probabilities", shape: [inputs.length, 10] });
-      const data = scores?.data ?? [];
-      const correct = labels.filter((label, i) => {
-        const row = data.slice(i * 10, i * 10 + 10);
-        return row.indexOf(Math.max(...row)) === label;
-      }).length;
-      expect((100 * correct) / labels.length).toBeCloseTo(measured?.accuracyPercent ?? 0, 5);
-    } finally {
-      await runtime.stop();
-    }
+    const served = await servedAccuracy("packages/openvino-runtime/src/main.ts", measured?.file ?? "");
+    expect(served.output).toBe("probabilities");
+    expect(served.accuracyPercent).toBeCloseTo(measured?.accuracyPercent ?? 0, 5);
   });
 
-  it("refuses int8 builds calibrated on constant zeros, ONNX's and OpenVINO's, with the numbers, and writes nothing of them", async () => {
+  it("the TFLite int8 build (onnx2tf, TensorFlow's quantizer), served by the TFLite runtime, classifies the evaluation digits as the build measured", async () => {
+    const out = tempDir();
+    const built = await build(out, join(example, "digits-calibration.npz"), "--targets", "tflite-int8");
+    expect(built.code, built.stderr).toBe(0);
+    const result = resultIn(out);
+    const measured = target(result, "tflite-int8");
+    expect(measured?.verdict).toBe("written");
+    expect(measured?.accuracyDropPoints).toBeLessThanOrEqual(1);
+    expect(measured?.sizeRatio).toBeLessThanOrEqual(1 / 3);
+    expect(result.tensorflow).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(readFileSync(join(out, "digits-mlp-tflite-int8.tflite")).length).toBe(measured?.sizeBytes);
+    const served = await servedAccuracy("packages/tflite-runtime/src/main.ts", measured?.file ?? "");
+    expect(served.accuracyPercent).toBeCloseTo(measured?.accuracyPercent ?? 0, 5);
+  });
+
+  it("refuses int8 builds calibrated on constant zeros, ONNX's, OpenVINO's and TFLite's, with the numbers, and writes nothing of them", async () => {
     // Zeros as calibration: every activation range is what the biases alone give, so real digits
-    // saturate the int8 activations (about 42 points lost by ONNX Runtime's build of this model, 88 by NNCF's).
+    // saturate the int8 activations (about 42 points lost by ONNX Runtime's build of this model, 88
+    // by NNCF's and by TensorFlow's).
     const zeros = join(tempDir(), "zeros.npz");
     const script = "import sys, numpy as np; d = np.load(sys.argv[1]); np.savez(sys.argv[2], inputs=np.zeros_like(d['inputs']))";
     await pythonOutput(["-c", script, join(example, "digits-calibration.npz"), zeros]);
     const out = tempDir();
-    const built = await build(out, zeros, "--targets", "onnx-int8-static,openvino-int8");
+    const built = await build(out, zeros, "--targets", "onnx-int8-static,openvino-int8,tflite-int8");
     expect(built.code).toBe(1);
-    expect(built.stderr).toContain("model build: refused onnx-int8-static, openvino-int8 (accuracy gate)");
-    for (const name of ["onnx-int8-static", "openvino-int8"] as const) {
+    expect(built.stderr).toContain("model build: refused onnx-int8-static, openvino-int8, tflite-int8 (accuracy gate)");
+    for (const name of ["onnx-int8-static", "openvino-int8", "tflite-int8"] as const) {
       const refused = target(resultIn(out), name);
       expect(refused?.verdict).toBe("refused");
       expect(refused?.accuracyDropPoints).toBeGreaterThan(10);
@@ -139,5 +170,6 @@ describe("model build on the digits MLP", () => {
     }
     expect(existsSync(join(out, "digits-mlp-int8-static.onnx"))).toBe(false);
     expect(existsSync(join(out, "digits-mlp-openvino-int8.tar"))).toBe(false);
+    expect(existsSync(join(out, "digits-mlp-tflite-int8.tflite"))).toBe(false);
   });
 });

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type EdgeModel, type ModelVariant, SIGNATURE_SCOPED_ONLY_ENV } from "@edgefleet/api";
 import type { BuildResult } from "@edgefleet/tools";
 import { expect } from "vitest";
 
@@ -35,3 +36,31 @@ export async function buildDigits(dir: string, targets: string): Promise<BuildRe
   expect(built.code, built.stderr).toBe(0);
   return JSON.parse(readFileSync(data("builds/build-result.json"), "utf8"));
 }
+
+/**
+ * The install command as the verify-artifact init container runs it for one variant of a model
+ * (as another variant, with as): size, digest and its v2 signature (namespace, model, variant, version).
+ */
+export const installVariant = (o: {
+  cacheDir: string;
+  model: EdgeModel;
+  variant: ModelVariant;
+  as?: string;
+  publicKeyPem: string;
+  ca: string;
+  authFile: string;
+}) =>
+  runScript("packages/edge-agent/src/artifacts/install-cli.ts", [`--cache-dir=${o.cacheDir}`], {
+    PATH: process.env.PATH ?? "",
+    EDGEFLEET_MODEL: `${o.model.metadata?.namespace}/${o.model.metadata?.name}`,
+    EDGEFLEET_MODEL_VERSION: o.model.spec.version,
+    EDGEFLEET_VARIANT: o.as ?? o.variant.name,
+    EDGEFLEET_ARTIFACT_URI: o.variant.artifact.uri,
+    EDGEFLEET_ARTIFACT_SHA256: o.variant.artifact.sha256,
+    EDGEFLEET_ARTIFACT_SIZE_BYTES: String(o.variant.artifact.sizeBytes),
+    EDGEFLEET_SIGNATURE_URI: o.variant.artifact.signature?.uri ?? "",
+    EDGEFLEET_SIGNATURE_PUBLIC_KEY: o.publicKeyPem,
+    [SIGNATURE_SCOPED_ONLY_ENV]: "true",
+    EDGEFLEET_ARTIFACT_CA_BUNDLE: o.ca,
+    EDGEFLEET_REGISTRY_AUTH_FILE: o.authFile,
+  });

@@ -72,6 +72,18 @@ describe("the EdgeModel CRD", () => {
       { variants: [{ ...onnx, profile: { accuracy: { percent: 97.8 } as never } }] },
       ["spec.variants[0].profile.accuracy.evaluation", "Required value"],
     ],
+    [
+      "evaluation data to fetch without the sha256 to check it by",
+      {
+        variants: [
+          {
+            ...onnx,
+            profile: { accuracy: { percent: 97.8, evaluation: { dataset: "e.npz", samples: 540, uri: "https://m.example.com/e.npz" } } },
+          },
+        ],
+      },
+      ["spec.variants[0].profile.accuracy.evaluation.uri", "evaluation.uri needs evaluation.sha256"],
+    ],
     ["two variants of one name", { variants: [onnx, { ...onnx, precision: "int8" }] }, ["spec.variants[1]", "Duplicate value"]],
     ["a rollout percent out of range", { rollout: { steps: [0, 100] } }, ["spec.rollout.steps[0]", "greater than or equal to 1"]],
     ["a rollout percent above 100", { rollout: { steps: [50, 101] } }, ["spec.rollout.steps[1]", "less than or equal to 100"]],
@@ -193,5 +205,23 @@ describe("the EdgeRuntime CRD", () => {
     const one = await withBinding("shared-one", { kind: "nvidia-gpu", resources: { "nvidia.com/gpu": 1 }, sharing: { maxModels: 1 } });
     expect(one.status).toBe(422);
     expect(one.body.message).toContain("spec.accelerators[0].sharing.maxModels");
+  });
+
+  it("takes tolerations as a Pod does, refusing a value with Exists and Equal without a key", async () => {
+    const tolerate = (tolerations: NonNullable<NonNullable<EdgeModelSpec["placement"]>["tolerations"]>) =>
+      tryModel({ placement: { tolerations } });
+    const ok = await tolerate([
+      { key: "edgefleet.io/build-node", operator: "Exists", effect: "NoSchedule" },
+      { key: "k", value: "v" },
+      { operator: "Exists" },
+    ]);
+    expect(ok.status, ok.body.message).toBe(201);
+    const withValue = await tolerate([{ key: "k", operator: "Exists", value: "v" }]);
+    expect(withValue.status).toBe(422);
+    expect(withValue.body.message).toContain("spec.placement.tolerations[0]");
+    expect(withValue.body.message).toContain("a toleration with operator Exists takes no value");
+    const noKey = await tolerate([{ value: "v" }]);
+    expect(noKey.status).toBe(422);
+    expect(noKey.body.message).toContain("a toleration without key needs operator Exists");
   });
 });

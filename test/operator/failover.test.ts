@@ -52,7 +52,7 @@ async function expectConverged(): Promise<void> {
     },
     90_000,
   ).catch((err: Error) => {
-    throw new Error(`${err.message}: ${last}`);
+    throw new Error(`${err.message}: ${last}; operators: ${operators.describe()}`);
   });
   const uids = new Map((await models.list()).map((m) => [m.metadata.name, m.metadata.uid]));
   for (const ds of await models.daemonSets()) {
@@ -121,7 +121,8 @@ describe("operator failover", () => {
     c?.kill("SIGTERM");
     const handoverMs = await timeUntilHolder("op-d");
     console.log(`handover after SIGTERM: lease taken over in ${handoverMs.toFixed(0)} ms`);
-    expect(await c?.exited).toBe(0);
+    const problems = c?.logs.filter((l) => l.level !== "info" && l.level !== "debug");
+    expect(await c?.exited, `op-c's warnings and errors: ${JSON.stringify(problems)}`).toBe(0);
     expect(handoverMs).toBeLessThan(2000);
     await models.patchSpec("m5", { placement: X86_ONLY });
     await expectConverged();

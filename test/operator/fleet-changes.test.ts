@@ -12,6 +12,13 @@ const { kc, core } = testCluster();
 // A fleet profile of this suite's own: the default fleet's 20 nodes stay as other suites expect them.
 const PROFILE = `op-fleet-${Date.now().toString(36)}`;
 const HARDWARE_CLASS = "edgefleet.io/hardware-class";
+const SUITE_TAINT = { key: "edgefleet.io/test", value: "fleet-changes", effect: "NoSchedule" } as const;
+const RESERVED_TAINT = { key: "edgefleet.io/reserved", value: "lab", effect: "NoExecute" } as const;
+// The watcher tolerates the suite's own taint, as a model placed on dedicated nodes would.
+const PLACEMENT = {
+  nodeSelector: { "edgefleet.io/fleet-profile": PROFILE },
+  tolerations: [{ key: SUITE_TAINT.key, operator: "Exists" as const }],
+};
 
 let ns: string;
 let models: EdgeModels;
@@ -24,7 +31,7 @@ async function send(method: "POST" | "PATCH", path: string, body: unknown): Prom
 }
 
 /** A node of a reference class under this suite's profile, tainted so no other suite's pods land on it. */
-async function addNode(cls: "jetson-orin" | "intel-nuc", index: number): Promise<string> {
+async function addNode(cls: "jetson-orin" | "intel-nuc", index: number, extraTaints: (typeof RESERVED_TAINT)[] = []): Promise<string> {
   const base = classNode(cls, index);
   const name = `${PROFILE}-${cls}-${index}`;
   const node: V1Node = {
@@ -33,7 +40,7 @@ async function addNode(cls: "jetson-orin" | "intel-nuc", index: number): Promise
       annotations: { [KWOK_NODE_ANNOTATION]: "fake" },
       labels: { ...base.metadata?.labels, "kubernetes.io/hostname": name, "edgefleet.io/fleet-profile": PROFILE },
     },
-    spec: { taints: [{ key: "edgefleet.io/test", value: "fleet-changes", effect: "NoSchedule" }] },
+    spec: { taints: [SUITE_TAINT, ...extraTaints] },
   };
   await send("POST", "/api/v1/nodes", node);
   // The main resource ignores status: capacity goes through the status subresource, as kubelet does.
@@ -74,7 +81,7 @@ afterAll(async () => {
 
 describe("the operator following the fleet", () => {
   it("stalls a model while no node matches it", async () => {
-    await models.create("watcher", { placement: { nodeSelector: { "edgefleet.io/fleet-profile": PROFILE } } });
+    await models.create("watcher", { placement: PLACEMENT });
     const m = await eventually("watcher converged", async () => {
       const m = await models.get("watcher");
       return converged(m) ? m : undefined;
@@ -116,5 +123,29 @@ describe("the operator following the fleet", () => {
     });
     await core.deleteNode({ name: orin2 });
     await expectPlan("jetson-orin gone", ["watcher-nuc-lab"], { "nuc-lab": "ov-int8 x1" });
+  });
+
+  it("leaves out a node whose taint the model does not tolerate, and takes it once tolerated or untainted", async () => {
+    const reserved = await addNode("jetson-orin", 3, [RESERVED_TAINT]);
+    // Another node event would replan the model; this one must not place it on the reserved node.
+    await send("PATCH", `/api/v1/nodes/${reserved}`, { metadata: { labels: { "edgefleet.io/noticed": "yes" } } });
+    await expectPlan("the reserved node left out", ["watcher-nuc-lab"], { "nuc-lab": "ov-int8 x1" });
+    await models.patchSpec("watcher", {
+      placement: { ...PLACEMENT, tolerations: [...PLACEMENT.tolerations, { key: RESERVED_TAINT.key, operator: "Exists" }] },
+    });
+    await expectPlan("the reserved node tolerated", ["watcher-jetson-orin", "watcher-nuc-lab"], {
+      "jetson-orin": "trt-fp16 x1",
+      "nuc-lab": "ov-int8 x1",
+    });
+    const ds = (await models.daemonSets()).find((d) => d.metadata?.name === "watcher-jetson-orin");
+    expect(ds?.spec?.template.spec?.tolerations?.map((t) => t.key)).toEqual([SUITE_TAINT.key, RESERVED_TAINT.key]);
+    await models.patchSpec("watcher", { placement: PLACEMENT });
+    await expectPlan("left out again", ["watcher-nuc-lab"], { "nuc-lab": "ov-int8 x1" });
+    // The taint going away is a node change the planner follows.
+    await send("PATCH", `/api/v1/nodes/${reserved}`, { spec: { taints: [SUITE_TAINT] } });
+    await expectPlan("the untainted node taken", ["watcher-jetson-orin", "watcher-nuc-lab"], {
+      "jetson-orin": "trt-fp16 x1",
+      "nuc-lab": "ov-int8 x1",
+    });
   });
 });

@@ -89,8 +89,10 @@ describe("the supervised informer", () => {
     });
     informer.start();
     await informer.synced();
-    // Let the watch that follows the list connect, then cut it off mid-stream.
-    await new Promise((r) => setTimeout(r, 500));
+    // The watch that follows the list streams (a change reached the cache through it), then is cut
+    // off mid-stream. A fixed wait instead let a loaded CI machine freeze before the watch connected.
+    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "before-silent" } } });
+    await eventually("the watch delivering", async () => (informer.get(`${ns}/before-silent`) ? true : undefined), 20_000);
     relay.freeze();
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "while-silent" } } });
     await eventually("the missed ConfigMap in the cache", async () => (informer.get(`${ns}/while-silent`) ? true : undefined), 20_000);

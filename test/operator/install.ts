@@ -19,7 +19,10 @@ async function apply(kc: KubeConfig, path: string, body: unknown, what: string):
 
 /** Server-side applies the generated CRD files as shipped, and waits until they serve. */
 export async function installCRDs(kc: KubeConfig): Promise<void> {
-  for (const file of ["edgemodels.edgefleet.io.yaml", "edgeruntimes.edgefleet.io.yaml", "modeltrustpolicies.edgefleet.io.yaml"]) {
+  const files = ["edgemodels", "edgeruntimes", "modeltrustpolicies", "federatedtrainings", "edgemodelbuilds"].map(
+    (plural) => `${plural}.edgefleet.io.yaml`,
+  );
+  for (const file of files) {
     const crd = parse(await readFile(new URL(`../../packages/api/crds/${file}`, import.meta.url), "utf8"));
     const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`;
     await apply(kc, path, crd, `packages/api/crds/${file}`);

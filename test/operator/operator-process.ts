@@ -59,24 +59,50 @@ export class OperatorProcess extends JsonLogProcess {
   }
 }
 
-/** The operators a suite starts, all watching the suite's namespace (known once beforeAll ran). */
+/** What the operator logs when its renew deadline passed, just before it exits 1 (packages/kube's lease). */
+const LEADERSHIP_LOST = "leadership lost: no renewal within the renew deadline";
+
+/**
+ * The operators a suite starts, all watching the suite's namespace (known once beforeAll ran).
+ * Like the operator's Deployment, it starts an operator again (same identity) that exited 1
+ * because its lease lapsed: the tests' 2 s renew deadline can pass on a loaded 2-core CI machine,
+ * and exiting then is the operator's designed reaction (a standby or the restart takes over).
+ */
 export class SuiteOperators {
   readonly all: OperatorProcess[] = [];
+  #stopping = false;
 
   constructor(private readonly at: () => { kubeconfig: string; namespace: string }) {}
 
   start(identity: string): OperatorProcess {
     const op = new OperatorProcess({ ...this.at(), identity });
     this.all.push(op);
+    void op.exited.then((code) => {
+      if (this.#stopping || code !== 1 || !op.logs.some((l) => l.msg === LEADERSHIP_LOST)) return;
+      console.log(`operator ${identity}: its lease lapsed and it exited 1; started again, as its Deployment would`);
+      this.start(identity);
+    });
     return op;
   }
 
+  /** The newest operator of this identity (a restarted one replaces the one that exited). */
   find(identity: string): OperatorProcess | undefined {
-    return this.all.find((o) => o.identity === identity);
+    return this.all.findLast((o) => o.identity === identity);
+  }
+
+  /** Each operator's identity, exit code and last warnings or errors: what a failed wait prints. */
+  describe(): string {
+    return this.all
+      .map((o) => {
+        const problems = o.logs.filter((l) => l.level !== "info" && l.level !== "debug").slice(-3);
+        return `${o.identity} (exit ${o.exitCode ?? "-"}): ${JSON.stringify(problems)}`;
+      })
+      .join("; ");
   }
 
   /** Kills every one still running; for afterAll. */
   async stop(): Promise<void> {
+    this.#stopping = true;
     await Promise.all(this.all.map((o) => o.stop()));
   }
 }

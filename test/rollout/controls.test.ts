@@ -141,7 +141,19 @@ describe("manual rollout controls", () => {
       return live.length === 1 ? live[0]?.metadata?.labels?.["edgefleet.io/model-version"] : undefined;
     });
     expect(version).toBe(expected.includes(joined) ? "2.0" : "1.0");
-    const status = (await suite.models.get("joiner"))?.status?.rollout;
-    expect(status?.classes?.find((c) => c.hardwareClass === "rollout-a")).toEqual({ hardwareClass: "rollout-a", updated: 2, nodes: 5 });
+    // The status follows the canaries in the next reconcile's one write: waited for, not read once.
+    const want = { hardwareClass: "rollout-a", updated: 2, nodes: 5 };
+    let last: unknown;
+    await eventually(
+      "the class's rollout status counting the joiner",
+      async () => {
+        const c = (await suite.models.get("joiner"))?.status?.rollout?.classes?.find((c) => c.hardwareClass === "rollout-a");
+        last = c;
+        return c?.updated === want.updated && c.nodes === want.nodes ? true : undefined;
+      },
+      20_000,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}: last ${JSON.stringify(last)}`);
+    });
   });
 });

@@ -14,16 +14,27 @@ export interface OperatorExporter {
 
 export async function startOperatorExporter(): Promise<OperatorExporter> {
   const registry = new Registry();
-  const { controller, workQueue, kubeClient, informers, outcomes, events, leader, rollouts, placement } = operatorMetrics(registry, {
-    controller: CONTROLLER_NAME,
-    workers: 4,
-    inProgress: () => ({ totalSeconds: 0.12, longestSeconds: 0.08 }),
-  });
+  const { controller, workQueue, kubeClient, informers, outcomes, events, leader, rollouts, placement, federated } = operatorMetrics(
+    registry,
+    {
+      controller: CONTROLLER_NAME,
+      workers: 4,
+      inProgress: () => ({ totalSeconds: 0.12, longestSeconds: 0.08 }),
+    },
+  );
   leader(true);
   placement.placed("vision", "detector", new Map([["jetson-orin", false]]));
   controller.activeWorkers(1);
   informers.objects("edgemodels", 3);
   rollouts.state("vision", "detector", "Progressing", 25);
+  federated.observed("vision", "digits-fl", {
+    phase: "Running",
+    rounds: 3,
+    clients: 8,
+    accuracyPercent: 91.5,
+    epsilon: 2.1,
+    stalled: false,
+  });
 
   let tick = 0;
   const work = setInterval(() => {

@@ -109,25 +109,26 @@ describe("the local stack with the real Pulumi engine", () => {
       "edgefleet-operator",
       "edgefleet-telemetry-gateway",
     ]);
-    // The API server's own RBAC authorizer: the agents' ServiceAccount may list pods and get the
-    // DaemonSets that own them, nothing more.
-    const agentMay = async (verb: string, resource: string, group = "") => {
-      const user = `system:serviceaccount:${NAMESPACE}:edgefleet-edge-agent`;
+    // The API server's own RBAC authorizer: the agents' ServiceAccount may do nothing (agents learn
+    // their runtimes over MQTT), while the operator's may list the pods it publishes assignments from.
+    const may = async (account: string, verb: string, resource: string, group = "") => {
+      const user = `system:serviceaccount:${NAMESPACE}:${account}`;
       const review = await kc.makeApiClient(AuthorizationV1Api).createSubjectAccessReview({
         body: { spec: { user, groups: ["system:serviceaccounts", "system:authenticated"], resourceAttributes: { verb, resource, group } } },
       });
       return review.status?.allowed ?? false;
     };
+    const agentMay = (verb: string, resource: string, group = "") => may("edgefleet-edge-agent", verb, resource, group);
     expect(
       await Promise.all([
         agentMay("list", "pods"),
         agentMay("get", "daemonsets", "apps"),
         agentMay("watch", "pods"),
         agentMay("get", "pods"),
-        agentMay("list", "daemonsets", "apps"),
         agentMay("list", "secrets"),
+        may("edgefleet-operator", "list", "pods"),
       ]),
-    ).toEqual([true, true, false, false, false, false]);
+    ).toEqual([false, false, false, false, false, true]);
     const configMaps = await kc
       .makeApiClient(CoreV1Api)
       .listNamespacedConfigMap({ namespace: NAMESPACE, labelSelector: "app.kubernetes.io/part-of=edgefleet" });

@@ -15,7 +15,7 @@ export { type BuildOptions, type BuiltImage, buildImages } from "./images/build.
 export type { BuildResult, TargetResult } from "./model-build/result.js";
 export { openvinoInt8Build, sampleModel, tfliteInt8Build } from "./platform/edgemodel.js";
 export { type LocalPlatform, startLocalPlatform } from "./platform/local.js";
-export { LOCAL_HOST } from "./platform/pki.js";
+export { LOCAL_HOST, localPki } from "./platform/pki.js";
 export { oneNodeModel, type RealSite, startRealSite } from "./platform/real-site.js";
 export { type InferAnswer, inferAt, platformPodsReady, servingPod } from "./platform/real-site-pods.js";
 export { PUBLIC_KEY_REF, type PublishedArtifact, publishArtifact, signingKey, tamperArtifact } from "./platform/registry.js";
@@ -28,3 +28,4 @@ export { type OtelCollector, type ReceivedSpan, startOtelCollector } from "./ser
 export { freePort } from "./services/ports.js";
 export { type Prometheus, type ScrapeJob, startPrometheus } from "./services/prometheus.js";
 export { Service } from "./services/service.js";
+export { BuildPods } from "./simulator/build-pods.js";

@@ -1,5 +1,5 @@
 import { type Static, Type } from "@sinclair/typebox";
-import { Quantity, StringEnum, StringMap } from "./kube-schema.js";
+import { cel, Quantity, StringEnum, StringMap } from "./kube-schema.js";
 import { ACCELERATORS, ARCHITECTURES } from "./vocabulary.js";
 
 /** Schema pieces both kinds use, in the shapes Kubernetes users already know from core objects. */
@@ -9,6 +9,42 @@ export const ArchitectureSchema = (description: string) => StringEnum(ARCHITECTU
 
 export const NodeSelectorSchema = (description: string) =>
   StringMap(Type.String({ maxLength: 63, description: "Label value the node must carry." }), { description, maxProperties: 32 });
+
+const TOLERATION_OPERATORS = ["Equal", "Exists"] as const;
+export const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
+
+/** core/v1 Toleration without tolerationSeconds: which node taints the workload's pods accept. */
+export const TolerationSchema = Type.Object(
+  {
+    key: Type.Optional(
+      Type.String({ maxLength: 316, description: "Taint key the toleration matches; empty with operator Exists matches every taint." }),
+    ),
+    operator: Type.Optional(
+      StringEnum(TOLERATION_OPERATORS, {
+        description: "Equal (the default): the taint's value must be value; Exists: any value (leave value empty).",
+      }),
+    ),
+    value: Type.Optional(Type.String({ maxLength: 63, description: "Taint value the toleration matches, with operator Equal." })),
+    effect: Type.Optional(StringEnum(TAINT_EFFECTS, { description: "Taint effect the toleration matches; empty matches every effect." })),
+  },
+  {
+    description: "A taint the pods tolerate, as in a Pod's tolerations.",
+    "x-kubernetes-validations": [
+      cel(
+        "!has(self.operator) || self.operator != 'Exists' || !has(self.value) || self.value == ''",
+        "a toleration with operator Exists takes no value",
+      ),
+      cel(
+        "(has(self.key) && self.key != '') || (has(self.operator) && self.operator == 'Exists')",
+        "a toleration without key needs operator Exists (it then matches every taint)",
+      ),
+    ],
+  },
+);
+export type Toleration = Static<typeof TolerationSchema>;
+
+export const TolerationsSchema = (description: string) =>
+  Type.Array(TolerationSchema, { maxItems: 32, "x-kubernetes-list-type": "atomic", description });
 
 export const ResourceListSchema = (description: string) =>
   StringMap(Quantity({ description: "Amount of the resource, e.g. 1, 500m or 2Gi." }), { description, maxProperties: 16 });

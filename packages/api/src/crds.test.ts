@@ -101,12 +101,14 @@ describe.each(allCRDs().map((crd) => [crd.metadata.name, crd] as const))("CRD %s
 });
 
 describe("the CRDs", () => {
-  it("are EdgeModel (namespaced, with a status subresource), EdgeRuntime and ModelTrustPolicy (cluster-scoped)", () => {
+  it("are EdgeModel, FederatedTraining and EdgeModelBuild (namespaced, with a status subresource), EdgeRuntime and ModelTrustPolicy (cluster-scoped)", () => {
     expect(allCRDs().map((c) => [c.spec.names.kind, c.spec.scope, c.spec.names.shortNames[0], Boolean(versionOf(c).subresources)])).toEqual(
       [
         ["EdgeModel", "Namespaced", "em", true],
         ["EdgeRuntime", "Cluster", "ert", false],
         ["ModelTrustPolicy", "Cluster", "mtp", false],
+        ["FederatedTraining", "Namespaced", "ft", true],
+        ["EdgeModelBuild", "Namespaced", "emb", true],
       ],
     );
   });

@@ -1,6 +1,8 @@
 import type { TSchema } from "@sinclair/typebox";
 import { EdgeModelSpecSchema, EdgeModelStatusSchema } from "./edgemodel.js";
+import { EdgeModelBuildSpecSchema, EdgeModelBuildStatusSchema } from "./edgemodelbuild.js";
 import { EdgeRuntimeSpecSchema } from "./edgeruntime.js";
+import { FederatedTrainingSpecSchema, FederatedTrainingStatusSchema } from "./federatedtraining.js";
 import { CATEGORY, GROUP, VERSION } from "./group.js";
 import { type CelRule, cel } from "./kube-schema.js";
 import { LABELS } from "./labels.js";
@@ -133,8 +135,69 @@ export function modelTrustPolicyCRD(): CustomResourceDefinition {
   });
 }
 
+export function federatedTrainingCRD(): CustomResourceDefinition {
+  return crd({
+    kind: "FederatedTraining",
+    plural: "federatedtrainings",
+    shortName: "ft",
+    scope: "Namespaced",
+    description:
+      "A federated training job on the edge fleet: the operator picks the eligible devices (hardware class, labels, temperature, throttling, connectivity), runs a Flower coordinator and one client per device, and reports each round (participants, dropouts, loss, accuracy, epsilon) in status. See docs/federated.md.",
+    spec: FederatedTrainingSpecSchema,
+    status: FederatedTrainingStatusSchema,
+    rootRules: [
+      // Its pods carry the job's name as a label value, and the client pods' names add a suffix.
+      cel("size(self.metadata.name) <= 40", "metadata.name must be at most 40 characters: its pods are named after it"),
+    ],
+    columns: [
+      { name: "Model", type: "string", jsonPath: ".spec.model", description: "The model trained." },
+      { name: "Phase", type: "string", jsonPath: ".status.phase", description: "Pending, Running, Succeeded or Failed." },
+      { name: "Devices", type: "integer", jsonPath: ".status.devices", description: "Devices the job started with." },
+      { name: "Epsilon", type: "number", jsonPath: ".status.epsilon", description: "Privacy budget spent so far.", priority: 1 },
+      { name: "Stalled", type: "string", jsonPath: condition("Stalled", "status"), description: "Whether the job makes no progress." },
+      AGE,
+    ],
+  });
+}
+
+export function edgeModelBuildCRD(): CustomResourceDefinition {
+  return crd({
+    kind: "EdgeModelBuild",
+    plural: "edgemodelbuilds",
+    shortName: "emb",
+    scope: "Namespaced",
+    description:
+      "A build of an ONNX model for the edge, run by the operator as a Kubernetes Job (tools/edgefleet model build): each target quantized or converted, measured (size, accuracy, latency) and gated on an accuracy budget, the results in status. See docs/model-builds.md.",
+    spec: EdgeModelBuildSpecSchema,
+    status: EdgeModelBuildStatusSchema,
+    rootRules: [
+      // Its Job's pods carry the build's name as a label value, which is capped at 63 characters.
+      cel("size(self.metadata.name) <= 63", "metadata.name must be at most 63 characters: it is a label value on the build's Job"),
+    ],
+    columns: [
+      { name: "Model", type: "string", jsonPath: ".spec.model", description: "The model being built." },
+      { name: "Version", type: "string", jsonPath: ".spec.version", description: "The version of the source." },
+      {
+        name: "Ready",
+        type: "string",
+        jsonPath: condition("Ready", "status"),
+        description: "Whether the build ran and its results are in status.",
+      },
+      { name: "Reason", type: "string", jsonPath: condition("Ready", "reason"), description: "Why the build is or is not ready." },
+      {
+        name: "Targets",
+        type: "string",
+        jsonPath: ".status.targets[*].verdict",
+        description: "Each target's verdict, in spec order.",
+        priority: 1,
+      },
+      AGE,
+    ],
+  });
+}
+
 export function allCRDs(): CustomResourceDefinition[] {
-  return [edgeModelCRD(), edgeRuntimeCRD(), modelTrustPolicyCRD()];
+  return [edgeModelCRD(), edgeRuntimeCRD(), modelTrustPolicyCRD(), federatedTrainingCRD(), edgeModelBuildCRD()];
 }
 
 function crd(def: ResourceDefinition): CustomResourceDefinition {

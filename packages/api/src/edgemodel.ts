@@ -1,7 +1,14 @@
 import type { V1ObjectMeta } from "@kubernetes/client-node";
 import { type Static, Type } from "@sinclair/typebox";
 import { ARTIFACT_URI_PATTERN } from "./artifact-uri.js";
-import { AcceleratorSchema, ArchitectureSchema, ConditionSchema, NodeSelectorSchema, ResourceRequirementsSchema } from "./common.js";
+import {
+  AcceleratorSchema,
+  ArchitectureSchema,
+  ConditionSchema,
+  NodeSelectorSchema,
+  ResourceRequirementsSchema,
+  TolerationsSchema,
+} from "./common.js";
 import { cel, DnsLabel, DottedVersion, StringEnum } from "./kube-schema.js";
 import {
   ACCELERATORS,
@@ -13,7 +20,7 @@ import {
   PRECISIONS,
 } from "./vocabulary.js";
 
-const KeyRefSchema = Type.Object(
+export const KeyRefSchema = Type.Object(
   {
     name: DnsLabel({ description: "Name of the Secret, in the EdgeModel's namespace." }),
     key: Type.String({
@@ -26,7 +33,19 @@ const KeyRefSchema = Type.Object(
   { description: "The Secret holding the public key that verifies the signature." },
 );
 
-const ArtifactSchema = Type.Object(
+/** A model file and how to verify it: what EdgeModel variants and EdgeModelBuild sources name. */
+/** A kubernetes.io/dockerconfigjson Secret of the object's namespace, for pulling an oci:// URI. */
+export const PullSecretRefSchema = (description: string) =>
+  Type.Object(
+    {
+      name: DnsLabel({
+        description: "Name of a kubernetes.io/dockerconfigjson Secret in the object's namespace (kubectl create secret docker-registry).",
+      }),
+    },
+    { description },
+  );
+
+export const ArtifactSchema = Type.Object(
   {
     uri: Type.String({
       minLength: 1,
@@ -66,17 +85,8 @@ const ArtifactSchema = Type.Object(
       ),
     ),
     pullSecretRef: Type.Optional(
-      Type.Object(
-        {
-          name: DnsLabel({
-            description:
-              "Name of a kubernetes.io/dockerconfigjson Secret in the EdgeModel's namespace (kubectl create secret docker-registry).",
-          }),
-        },
-        {
-          description:
-            "Registry credentials for oci:// URIs: mounted read-only into the verify-artifact init container only. Without it the registry is used anonymously.",
-        },
+      PullSecretRefSchema(
+        "Registry credentials for oci:// URIs: mounted read-only only where the file is fetched (a runtime pod's verify-artifact init container, a build's pod). Without it the registry is used anonymously.",
       ),
     ),
   },
@@ -153,8 +163,22 @@ const EvaluationSchema = Type.Object(
       }),
     ),
     samples: Type.Integer({ minimum: 1, format: "int64", description: "Number of evaluation samples the accuracy is over." }),
+    uri: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 2048,
+        pattern: ARTIFACT_URI_PATTERN,
+        description:
+          "Where devices fetch the labelled evaluation data (a NumPy .npz of float32 `inputs` and int64 `labels`), in the same URI forms as artifact.uri; the agent checks it against sha256, scores some samples each probe period and reports the right answers, which rollout analysis's slo.maxAccuracyDropPoints checks (docs/agent.md).",
+      }),
+    ),
   },
-  { description: "The evaluation the accuracy was measured on." },
+  {
+    description: "The evaluation the accuracy was measured on.",
+    "x-kubernetes-validations": [
+      cel("!has(self.uri) || has(self.sha256)", "evaluation.uri needs evaluation.sha256: devices check the data against it", ".uri"),
+    ],
+  },
 );
 
 const AccuracySchema = Type.Object(
@@ -270,6 +294,11 @@ const PlacementSchema = Type.Object(
         description: "Most nodes of any one hardware class that run the model, unless classLimits says otherwise.",
       }),
     ),
+    tolerations: Type.Optional(
+      TolerationsSchema(
+        "Node taints the model's runtime pods tolerate, as in a Pod's tolerations. Nodes with a NoSchedule or NoExecute taint not tolerated here are left out of placement, as the scheduler would leave them out (the taints the DaemonSet controller tolerates by itself, such as node.kubernetes.io/not-ready, excepted).",
+      ),
+    ),
     classLimits: Type.Optional(
       Type.Array(ClassLimitSchema, {
         maxItems: 64,
@@ -298,6 +327,14 @@ const SloSchema = Type.Object(
       Type.Number({
         description:
           "Highest acceptable device temperature, in degrees Celsius; the nodes must report temperature (edge-agent --sensors), or rollout analysis is inconclusive.",
+      }),
+    ),
+    maxAccuracyDropPoints: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 100,
+        description:
+          "Most percentage points the accuracy devices report (right answers on the variant's labelled evaluation samples) may fall below the variant's profile.accuracy.percent; checked only where devices report evaluations and the variant has a profile.accuracy, skipped elsewhere.",
       }),
     ),
   },
@@ -452,7 +489,7 @@ const CheckSchema = Type.Object(
   {
     name: Type.String({
       maxLength: 63,
-      description: "What was checked: latency, latency-vs-stable, error-ratio, power, temperature or samples.",
+      description: "What was checked: latency, latency-vs-stable, error-ratio, accuracy-drop, power, temperature or samples.",
     }),
     hardwareClass: Type.Optional(Type.String({ maxLength: 63, description: "The hardware class the check is about." })),
     value: Type.Optional(

@@ -16,6 +16,9 @@ export const IMAGE_NAMES = {
   gateway: "telemetry-gateway",
   agent: "edge-agent",
   cpuRuntime: "cpu-runtime",
+  /** The OpenVINO and TFLite runtimes: the CPU runtime's server, the model in a Python worker. */
+  openvinoRuntime: "openvino-runtime",
+  tfliteRuntime: "tflite-runtime",
   /**
    * Mosquitto from Debian's package, for sites that cannot pull the upstream eclipse-mosquitto image
    * the platform deploys by default (its broker.image setting picks this one).

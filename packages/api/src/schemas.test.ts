@@ -79,6 +79,14 @@ describe("EdgeModel spec schema", () => {
       (s) => void Object.assign(first(s), { profile: { accuracy: { percent: 98 } } }),
       "/variants/0/profile/accuracy/evaluation",
     ],
+    [
+      "evaluation data devices cannot fetch",
+      (s) =>
+        void Object.assign(first(s), {
+          profile: { accuracy: { percent: 98, evaluation: { dataset: "eval.npz", samples: 10, uri: "http://plain.example.com/e.npz" } } },
+        }),
+      "/variants/0/profile/accuracy/evaluation/uri",
+    ],
   ])("rejects %s at the field", (_, mutate, path) => {
     const bad = structuredClone(spec);
     mutate(bad);

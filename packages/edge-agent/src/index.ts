@@ -1,7 +1,6 @@
 /** @edgefleet/edge-agent: The edgefleet edge agent: hardware sensors, artifact verification, inference probes and the telemetry it publishes. Everything other packages may import is exported here. */
 
 export { type RunningAgent, startAgent } from "./agent/agent.js";
-export { RuntimeDiscovery } from "./agent/discovery.js";
 export { type AgentOptions, HELP, parseOptions } from "./agent/options.js";
 export { encodeTelemetry } from "./agent/telemetry.js";
 export { ArtifactCache } from "./artifacts/cache.js";
@@ -20,6 +19,7 @@ export { encodeEnvelope, generateSigningKey, signStatement, verifyEnvelope } fro
 export { detectSignature } from "./artifacts/signature-format.js";
 export { canonicalStatement } from "./artifacts/statement.js";
 export { verifySignatureFile } from "./artifacts/verify-signature.js";
+export { downloadEvaluation, EvaluationStore } from "./inference/evaluation-store.js";
 export { LatencyProber } from "./inference/prober.js";
 export { parseInputs, syntheticRequest } from "./inference/synthetic.js";
 export type { InferenceTarget } from "./inference/target.js";

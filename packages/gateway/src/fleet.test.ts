@@ -125,7 +125,7 @@ describe("Fleet", () => {
     );
     expect(second.drops.map((d) => d.reason)).toEqual(["series-limit"]);
     expect(fleet.seriesLines).toBe(10 + 1); // and the gap counter, outside the cap
-    // A whole model version (17 lines) does not fit either.
+    // A whole model version (19 lines, its evaluation counters budgeted) does not fit either.
     const inference = fleet.telemetry(at, tele(3, { samples: [], inference: [stats("v1")] }));
     expect(inference.drops.map((d) => d.reason)).toEqual(["series-limit"]);
     // A death frees the node's lines and values: a new set fits after its next birth.
@@ -154,6 +154,20 @@ describe("Fleet", () => {
     expect(await lines(fleet)).toContain(
       'edgefleet_inference_requests_total{site="s",node="n1",hardware_class="orin",namespace="ns",model="m",version="v1",variant="cpu",runtime="onnx"} 5',
     );
+  });
+
+  it("counts evaluations and right answers only from runtimes that score them", async () => {
+    const fleet = new Fleet({ countSkippedAsGaps: true });
+    fleet.birth(at, birth(), false);
+    fleet.telemetry(at, tele(1, { inference: [{ ...stats("v1"), evaluations: 4, evaluationsCorrect: 3 }, stats("v2")] }));
+    fleet.telemetry(at, tele(2, { inference: [{ ...stats("v1"), evaluations: 4, evaluationsCorrect: 4 }] }));
+    const out = (await lines(fleet)).filter((l) => l.startsWith("edgefleet_inference_evaluations"));
+    const labels = 'site="s",node="n1",hardware_class="orin",namespace="ns",model="m",version="v1",variant="cpu",runtime="onnx"';
+    expect(out).toEqual([
+      `edgefleet_inference_evaluations_total{${labels}} 8`,
+      `edgefleet_inference_evaluations_correct_total{${labels}} 7`,
+    ]);
+    expect(fleet.seriesLines).toBe((await lines(fleet)).length);
   });
 
   it("forgets a retired device: every series, up and the gap counter included", async () => {

@@ -119,6 +119,12 @@ function deviceFamilies() {
     latency: f("edgefleet_inference_latency_seconds", "Latency of successful inference requests, as measured on the device", "histogram"),
     requests: f("edgefleet_inference_requests_total", "Inference requests served on the device", "counter"),
     errors: f("edgefleet_inference_errors_total", "Inference requests that failed on the device", "counter"),
+    evaluations: f(
+      "edgefleet_inference_evaluations_total",
+      "Inference requests whose right answer the device knew (its labelled evaluation samples)",
+      "counter",
+    ),
+    evaluationsCorrect: f("edgefleet_inference_evaluations_correct_total", "Evaluation requests the device answered right", "counter"),
     artifactFailures: f(
       "edgefleet_artifact_verification_failures_total",
       "Model artifacts the agent refused, by model version and reason",
@@ -304,8 +310,9 @@ export class Fleet {
         ["variant", i.variant],
         ["runtime", i.runtime],
       ]);
-      // The three series of a model version come and go together.
-      const drop = this.admit(device, f.requests, own, 2 + LATENCY_BUCKETS_SECONDS.length + 3);
+      // The series of a model version come and go together; the two evaluation counters are
+      // budgeted whether or not the runtime scores evaluations, so they never exceed the limit later.
+      const drop = this.admit(device, f.requests, own, 2 + LATENCY_BUCKETS_SECONDS.length + 3 + 2);
       if (drop) {
         drops.push(drop);
         continue;
@@ -314,6 +321,10 @@ export class Fleet {
       this.value(device, f.requests, own, (v) => v + i.requests);
       this.value(device, f.errors, own, (v) => v + i.errors);
       this.histogram(device, own).add(i.latencyBucketCounts, i.latencySumSeconds);
+      if (i.evaluations !== undefined) {
+        this.value(device, f.evaluations, own, (v) => v + (i.evaluations ?? 0));
+        this.value(device, f.evaluationsCorrect, own, (v) => v + (i.evaluationsCorrect ?? 0));
+      }
     }
     for (const a of payload.artifactFailures) {
       const own = ownLabels([
@@ -451,7 +462,14 @@ export class Fleet {
     const servedBefore = this.clock.now() - this.limits.inferenceStaleMs;
     for (const [own, at] of device.served) {
       if (at > servedBefore) continue;
-      for (const family of [this.families.requests, this.families.errors, this.families.latency]) this.remove(device, family, own);
+      for (const family of [
+        this.families.requests,
+        this.families.errors,
+        this.families.latency,
+        this.families.evaluations,
+        this.families.evaluationsCorrect,
+      ])
+        this.remove(device, family, own);
       device.served.delete(own);
     }
   }

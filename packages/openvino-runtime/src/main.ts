@@ -3,11 +3,10 @@ import { runWorkerRuntime } from "@edgefleet/python-worker";
 // Imported, not read at run time: a bundled runtime has no package.json.
 import runtimePackage from "../package.json" with { type: "json" };
 import { loadOpenVinoModel } from "./openvino-model.js";
-import { HELP, parseOptions } from "./options.js";
+import { CLI } from "./options.js";
 
 runWorkerRuntime({
-  help: HELP,
-  parse: parseOptions,
+  cli: CLI,
   server: { name: "edgefleet-openvino-runtime", version: runtimePackage.version },
   load: (o, python) =>
     loadOpenVinoModel({ name: o.modelName, version: o.modelVersion, path: o.modelPath, intraOpThreads: o.intraOpThreads, python }),

@@ -3,9 +3,13 @@ import { MANAGER } from "@edgefleet/api";
 import { EventLoopLag, jsonLogger, listen, liveness, onShutdown, optionsOrExitCode, probeServer, startTracing } from "@edgefleet/kit";
 import { KubeClient, LeaderElector, loadCredentials } from "@edgefleet/kube";
 import { Registry } from "prom-client";
+import { AssignmentPublisher } from "./assignments/publisher.js";
+import { BuildController } from "./build/controller.js";
+import { BUILD_CONTROLLER_NAME } from "./build/resources.js";
 import { CONTROLLER_NAME, EdgeModelController } from "./controller/controller.js";
 import { apiEventRecorder } from "./controller/events.js";
-import { operatorMetrics } from "./observe/metrics.js";
+import { FederatedTrainingController } from "./federated/controller.js";
+import { FEDERATED_CONTROLLER, operatorMetrics } from "./observe/metrics.js";
 import { HELP, parseOptions } from "./options.js";
 import { createMetricsSource } from "./rollout/metrics-source.js";
 
@@ -55,40 +59,80 @@ async function main(argv: string[]): Promise<number> {
     // Past the renew deadline no write leaves, even one a reconcile issues before the step-down timer has run.
     ...(elector ? { mayWrite: () => elector.leading } : {}),
   });
+  // Rollout analysis and federated eligibility read the same Prometheus.
+  const metricsSource = opts.prometheusUrl
+    ? createMetricsSource({
+        type: "prometheus",
+        url: opts.prometheusUrl,
+        timeoutMs: opts.prometheusTimeoutSeconds * 1000,
+        tracer: trace.tracer,
+      })
+    : undefined;
+  const events = (name: string) =>
+    apiEventRecorder({ client, controller: `edgefleet.io/${name}`, instance: opts.identity, log, observe: metrics.events });
   const controller = new EdgeModelController({
     client,
     ...(opts.namespace ? { namespace: opts.namespace } : {}),
     ...(opts.trustPolicySelector ? { trustPolicySelector: opts.trustPolicySelector } : {}),
     workers: opts.workers,
     fieldManager: MANAGER,
-    events: apiEventRecorder({
-      client,
-      controller: `edgefleet.io/${CONTROLLER_NAME}`,
-      instance: opts.identity,
-      log,
-      observe: metrics.events,
-    }),
+    events: events(CONTROLLER_NAME),
     log,
     metrics,
     tracer: trace.tracer,
     watchTimeoutSeconds: opts.watchTimeoutSeconds,
-    ...(opts.prometheusUrl
-      ? {
-          metricsSource: createMetricsSource({
-            type: "prometheus",
-            url: opts.prometheusUrl,
-            timeoutMs: opts.prometheusTimeoutSeconds * 1000,
-            tracer: trace.tracer,
-          }),
-        }
-      : {}),
+    ...(metricsSource ? { metricsSource } : {}),
     analysisIntervalMs: opts.analysisIntervalSeconds * 1000,
     verifier: {
       image: opts.agentImage,
       ...(opts.artifactCaBundle === undefined ? {} : { caBundle: opts.artifactCaBundle }),
       plainHttpRegistries: opts.artifactPlainHttpRegistries,
+      ...(opts.artifactInstallDeadlineSeconds === undefined ? {} : { installDeadlineSeconds: opts.artifactInstallDeadlineSeconds }),
     },
   });
+  const federated: FederatedTrainingController = new FederatedTrainingController({
+    client,
+    ...(opts.namespace ? { namespace: opts.namespace } : {}),
+    workers: opts.workers,
+    fieldManager: MANAGER,
+    events: events(FEDERATED_CONTROLLER),
+    log: log.with({ controller: FEDERATED_CONTROLLER }),
+    recorders: metrics.federatedController(opts.workers, () => federated.inProgress()),
+    informerMetrics: metrics.informers,
+    metrics: metrics.federated,
+    tracer: trace.tracer,
+    watchTimeoutSeconds: opts.watchTimeoutSeconds,
+    ...(metricsSource ? { metricsSource } : {}),
+    // spec.build's pushes trust the same CA bundle as artifact installs and builds.
+    ...(opts.artifactCaBundle === undefined ? {} : { coordinator: { caBundle: opts.artifactCaBundle } }),
+  });
+  const builds: BuildController = new BuildController({
+    client,
+    ...(opts.namespace ? { namespace: opts.namespace } : {}),
+    workers: opts.workers,
+    fieldManager: MANAGER,
+    events: events(BUILD_CONTROLLER_NAME),
+    log: log.with({ controller: BUILD_CONTROLLER_NAME }),
+    recorders: metrics.buildController(opts.workers, () => builds.inProgress()),
+    metrics: { ...metrics.builds, informers: metrics.informers, outcomes: metrics.outcomes },
+    tracer: trace.tracer,
+    watchTimeoutSeconds: opts.watchTimeoutSeconds,
+    job: { image: opts.buildImage, ...(opts.artifactCaBundle === undefined ? {} : { caBundle: opts.artifactCaBundle }) },
+  });
+  // Started with the lead: only the leader publishes (docs/agent.md).
+  const assignments =
+    opts.assignments &&
+    new AssignmentPublisher({
+      client,
+      ...(opts.namespace ? { namespace: opts.namespace } : {}),
+      site: opts.assignments.site,
+      broker: opts.assignments,
+      log,
+      informerMetrics: metrics.informers,
+      published: metrics.assignments,
+      watchTimeoutSeconds: opts.watchTimeoutSeconds,
+    });
+  if (!assignments) log.warn("no --mqtt-url: no runtime assignments are published, so agents probe no runtime");
   log.info("rollout analysis", {
     source: opts.prometheusUrl ?? "none: steps advance on their pause alone",
     intervalSeconds: opts.analysisIntervalSeconds,
@@ -102,25 +146,34 @@ async function main(argv: string[]): Promise<number> {
     healthy: liveness(
       log,
       () => loop.problem(),
-      () => controller.informerProblem(opts.informerDownTimeoutMs),
+      () =>
+        controller.informerProblem(opts.informerDownTimeoutMs) ??
+        federated.informerProblem(opts.informerDownTimeoutMs) ??
+        builds.informerProblem(opts.informerDownTimeoutMs),
     ),
-    ready: () => controller.synced,
+    ready: () => controller.synced && federated.synced && builds.synced,
   });
   const port = await listen(server, opts.httpAddress);
   log.info("serving /metrics, /healthz and /readyz", { port, namespace: opts.namespace ?? "(all)" });
 
   const lead = () => {
     setLeader(true);
-    controller.lead().catch((err: unknown) => {
+    assignments?.start();
+    Promise.all([controller.lead(), federated.lead(), builds.lead()]).catch((err: unknown) => {
       log.error("controller failed to start", { error: String(err) });
       process.exit(1);
     });
   };
+  let stopping = false;
   if (elector) {
     elector.start({
       onStartedLeading: lead,
-      // The renew deadline passed: a standby may lead once the lease expires (1 s later by default), so stop at once rather than drain.
-      onStoppedLeading: () => process.exit(1),
+      onStoppedLeading: () => {
+        // Draining on a SIGTERM already: no write leaves past the deadline (mayWrite), and the shutdown ends as asked.
+        if (stopping) log.warn("leadership lapsed while shutting down; the shutdown goes on");
+        // The renew deadline passed: a standby may lead once the lease expires (1 s later by default), so stop at once rather than drain.
+        else process.exit(1);
+      },
     });
   } else lead();
 
@@ -128,8 +181,9 @@ async function main(argv: string[]): Promise<number> {
     log,
     timeoutMs: SHUTDOWN_TIMEOUT_MS,
     stop: async () => {
+      stopping = true;
       // Finish in-flight reconciles before handing the lease over, so two instances never act at once.
-      await controller.stop();
+      await Promise.all([controller.stop(), federated.stop(), builds.stop(), assignments?.stop()]);
       await elector?.stop();
       setLeader(false);
       await trace.shutdown();

@@ -34,6 +34,26 @@ describe("operator options", () => {
     });
   });
 
+  it("takes the artifact install deadline, and the MQTT broker for assignments with its site and identity", () => {
+    expect(optionsOf(parseOptions([], {}))).toMatchObject({ artifactInstallDeadlineSeconds: undefined, assignments: undefined });
+    expect(optionsOf(parseOptions(["--artifact-install-deadline", "2h"], {})).artifactInstallDeadlineSeconds).toBe(7200);
+    expect(() => parseOptions(["--artifact-install-deadline", "5s"], {})).toThrow(/--artifact-install-deadline/);
+    const mqtt = ["--mqtt-url", "mqtts://broker:8883", "--mqtt-site", "plant-3", "--mqtt-tls-cert", "c.pem", "--mqtt-tls-key", "k.pem"];
+    expect(optionsOf(parseOptions(mqtt, {})).assignments).toEqual({
+      url: "mqtts://broker:8883",
+      site: "plant-3",
+      cert: "c.pem",
+      key: "k.pem",
+    });
+    expect(() => parseOptions(["--mqtt-url", "mqtts://broker:8883"], {})).toThrow("--mqtt-url and --mqtt-site go together");
+    expect(() => parseOptions([...mqtt.slice(0, 4), "--mqtt-tls-cert", "c.pem"], {})).toThrow(
+      "--mqtt-tls-cert and --mqtt-tls-key go together",
+    );
+    expect(() => parseOptions(["--mqtt-url", "mqtts://b:8883", "--mqtt-site", "Plant 3"], {})).toThrow(
+      /--mqtt-site must be a lowercase DNS name/,
+    );
+  });
+
   it.each([
     [["--workers", "0"], '--workers must be a positive integer, got "0"'],
     [["--kube-qps", "fast"], '--kube-qps must be a positive number, got "fast"'],

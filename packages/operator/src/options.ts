@@ -2,7 +2,15 @@ import { hostname } from "node:os";
 import { registryList } from "@edgefleet/api";
 import { certificateBundle, command, type Level, LOG_LEVEL_FLAG, MAX_EVENT_LOOP_LAG_FLAG, type Parsed, readFlagFile } from "@edgefleet/kit";
 import { leaseTimingsProblem } from "@edgefleet/kube";
+import { assignmentsTopic } from "@edgefleet/telemetry";
+import { DEFAULT_BUILD_IMAGE } from "./build/job.js";
 import { DEFAULT_AGENT_IMAGE } from "./planner/artifact-volume.js";
+
+// An image reference as a pod spec takes it: no whitespace, no scheme.
+const IMAGE_CHECK = {
+  must: "be an image reference such as ghcr.io/edgefleet/edge-agent:0.1.0",
+  test: /^[a-z0-9][^\s:/]*(:\d+)?(\/[^\s:/@]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/,
+};
 
 const CLI = command({
   usage: "node --import tsx packages/operator/src/main.ts [options]",
@@ -76,12 +84,15 @@ reports where they run in each EdgeModel's status.`,
       type: "string",
       arg: "IMAGE",
       default: DEFAULT_AGENT_IMAGE,
-      // An image reference as a pod spec takes it: no whitespace, no scheme.
-      check: {
-        must: "be an image reference such as ghcr.io/edgefleet/edge-agent:0.1.0",
-        test: /^[a-z0-9][^\s:/]*(:\d+)?(\/[^\s:/@]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/,
-      },
+      check: IMAGE_CHECK,
       help: "edge-agent image whose verify-artifact init container checks each model file before its runtime starts",
+    },
+    "build-image": {
+      type: "string",
+      arg: "IMAGE",
+      default: DEFAULT_BUILD_IMAGE,
+      check: IMAGE_CHECK,
+      help: "image of EdgeModelBuild Jobs: tools/edgefleet and its Python tools (ONNX Runtime, OpenVINO, NNCF) in its working directory",
     },
     "artifact-ca-bundle": {
       type: "string",
@@ -95,6 +106,24 @@ reports where they run in each EdgeModel's status.`,
       defaultText: "none: every registry over HTTPS",
       help: "OCI registries every verify-artifact init container reaches over plain http:// (a site registry without TLS; pull credentials then travel in clear); a change rolls every runtime pod",
     },
+    "artifact-install-deadline": {
+      type: "duration",
+      min: 60_000,
+      defaultText: "the install's own, 30m",
+      help: "longest one verify-artifact install may take (lock waits, signature, download) before it fails and kubelet retries it, resuming the download; raise it for large models on slow links; a change rolls every runtime pod",
+    },
+    "mqtt-url": {
+      type: "url",
+      schemes: ["mqtt", "mqtts"],
+      example: "mqtts://HOST:PORT",
+      defaultText: "none: no assignments are published, and agents probe no runtime",
+      section: "Assignments",
+      help: "the site's broker, where the elected operator publishes each node's runtimes on the node's retained assignments topic (docs/agent.md)",
+    },
+    "mqtt-site": { type: "string", arg: "NAME", help: "the site segment of the assignments topics; required with --mqtt-url" },
+    "mqtt-tls-ca": { type: "string", arg: "FILE", help: "CA certificate (PEM) the broker's certificate must chain to" },
+    "mqtt-tls-cert": { type: "string", arg: "FILE", help: "the operator's client certificate (PEM); needs --mqtt-tls-key" },
+    "mqtt-tls-key": { type: "string", arg: "FILE", help: "its private key (PEM); needs --mqtt-tls-cert" },
   },
   footer: `Environment:
   OTEL_EXPORTER_OTLP_ENDPOINT   send traces (reconciles, planning, API writes, analysis queries) over OTLP
@@ -129,10 +158,15 @@ export interface OperatorOptions {
   prometheusTimeoutSeconds: number;
   analysisIntervalSeconds: number;
   agentImage: string;
+  buildImage: string;
   /** The checked PEM of --artifact-ca-bundle. */
   artifactCaBundle: string | undefined;
   /** --artifact-plain-http-registries, checked. */
   artifactPlainHttpRegistries: string[];
+  /** --artifact-install-deadline in whole seconds, when given. */
+  artifactInstallDeadlineSeconds: number | undefined;
+  /** Where assignments are published; none without --mqtt-url. */
+  assignments: { url: string; site: string; ca?: string; cert?: string; key?: string } | undefined;
 }
 
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): Parsed<OperatorOptions> {
@@ -142,6 +176,11 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       { leaseDurationSeconds: "--lease-duration", renewDeadlineMs: "--renew-deadline", retryPeriodMs: "--retry-period" },
     );
     if (problem) throw new Error(problem);
+    if ((v["mqtt-tls-cert"] === undefined) !== (v["mqtt-tls-key"] === undefined))
+      throw new Error("--mqtt-tls-cert and --mqtt-tls-key go together: give both or neither");
+    const url = v["mqtt-url"];
+    const site = v["mqtt-site"];
+    if ((url === undefined) !== (site === undefined)) throw new Error("--mqtt-url and --mqtt-site go together: give both or neither");
     return {
       kubeconfig: v.kubeconfig ?? env.KUBECONFIG?.split(":")[0],
       namespace: v.namespace,
@@ -165,10 +204,33 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       prometheusTimeoutSeconds: v["prometheus-timeout"],
       analysisIntervalSeconds: v["analysis-interval"],
       agentImage: v["agent-image"],
+      buildImage: v["build-image"],
       artifactCaBundle: caBundle(v["artifact-ca-bundle"]),
       artifactPlainHttpRegistries: registryList(v["artifact-plain-http-registries"] ?? "", "--artifact-plain-http-registries"),
+      artifactInstallDeadlineSeconds:
+        v["artifact-install-deadline"] === undefined ? undefined : Math.ceil(v["artifact-install-deadline"] / 1000),
+      assignments:
+        url === undefined || site === undefined
+          ? undefined
+          : {
+              url,
+              site: topicSite(site),
+              ...(v["mqtt-tls-ca"] === undefined ? {} : { ca: v["mqtt-tls-ca"] }),
+              ...(v["mqtt-tls-cert"] === undefined ? {} : { cert: v["mqtt-tls-cert"] }),
+              ...(v["mqtt-tls-key"] === undefined ? {} : { key: v["mqtt-tls-key"] }),
+            },
     };
   });
+}
+
+/** The site as a topic segment, or a usage error naming the flag. */
+function topicSite(site: string): string {
+  try {
+    assignmentsTopic(site, "node");
+  } catch (err) {
+    throw new Error(`--mqtt-site must be a lowercase DNS name: ${(err as Error).message}`);
+  }
+  return site;
 }
 
 function caBundle(file: string | undefined): string | undefined {

@@ -1,9 +1,9 @@
 import { type LoadedModel, type RuntimeOptions, serveModel } from "@edgefleet/cpu-runtime";
-import { optionsOrExitCode, type Parsed } from "@edgefleet/kit";
+import { optionsOrExitCode } from "@edgefleet/kit";
+import type { WorkerRuntimeCli } from "./cli.js";
 
 export interface WorkerRuntime {
-  help: string;
-  parse(argv: string[]): Parsed<RuntimeOptions & { python: string }>;
+  cli: WorkerRuntimeCli;
   /** What GET /v2 answers. */
   server: { name: string; version: string };
   load(options: RuntimeOptions, python: string): Promise<LoadedModel>;
@@ -12,7 +12,7 @@ export interface WorkerRuntime {
 /** A Python-engined runtime's whole program: flags, the CPU runtime's server, the exit code. */
 export function runWorkerRuntime(runtime: WorkerRuntime, argv: string[] = process.argv.slice(2)): void {
   const main = async () => {
-    const opts = await optionsOrExitCode(runtime.help, () => runtime.parse(argv));
+    const opts = await optionsOrExitCode(runtime.cli.help, () => runtime.cli.parse(argv));
     if (typeof opts === "number") return opts;
     return serveModel(opts, { server: runtime.server, load: (o) => runtime.load(o, opts.python) });
   };

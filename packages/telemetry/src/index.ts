@@ -1,5 +1,20 @@
 /** @edgefleet/telemetry: The telemetry contract between edge agents and gateways: MQTT topics, payload schema v1, its validator and the metric vocabulary. Everything other packages may import is exported here. */
 
+export {
+  ASSIGNMENT_REJECTIONS,
+  ASSIGNMENTS_ROOT,
+  type AssignedEvaluation,
+  type AssignedRuntime,
+  type AssignmentRejection,
+  AssignmentsPayload,
+  allAssignmentsOf,
+  assignmentsNode,
+  assignmentsTopic,
+  EVALUATION_ENV,
+  evaluationFromEnv,
+  MAX_ASSIGNMENTS_BYTES,
+  parseAssignments,
+} from "./assignments.js";
 export { METRIC_UNITS, METRICS, type Metric } from "./metrics.js";
 export { sample } from "./sample.js";
 export {

@@ -81,6 +81,13 @@ export const InferenceStats = Type.Object(
     /** Non-cumulative counts per LATENCY_BUCKETS_SECONDS bucket; the last one is the overflow. */
     latencyBucketCounts: Type.Array(Count, { minItems: BUCKET_COUNT, maxItems: BUCKET_COUNT }),
     latencySumSeconds: Type.Number({ minimum: 0 }),
+    /**
+     * Requests whose right answer the runtime knew (samples of the labelled evaluation set shipped
+     * with the variant, scored on the device), and how many of them it answered right. Optional: a
+     * runtime that scores nothing leaves both out, and rollout analysis then skips its accuracy check.
+     */
+    evaluations: Type.Optional(Count),
+    evaluationsCorrect: Type.Optional(Count),
   },
   { additionalProperties: false },
 );

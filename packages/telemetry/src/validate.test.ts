@@ -102,6 +102,16 @@ describe("validateMessage", () => {
       { inference: [{ ...telemetry.inference[0], latencyBucketCounts: [1] }] },
       /^\/inference\/0\/latencyBucketCounts/,
     ],
+    [
+      "more right answers than evaluations",
+      { inference: [{ ...telemetry.inference[0], evaluations: 2, evaluationsCorrect: 3 }] },
+      /^\/inference\/0: evaluationsCorrect \(3\) and evaluations \(2\) go together, correct at most evaluations/,
+    ],
+    [
+      "right answers without evaluations",
+      { inference: [{ ...telemetry.inference[0], evaluationsCorrect: 3 }] },
+      /^\/inference\/0: evaluationsCorrect \(3\) and evaluations \(undefined\)/,
+    ],
     ["a missing spool state", { spool: undefined }, /^\/spool/],
     ["an extra field", { extra: true }, /^\/extra|^\//],
     ["too many samples", { samples: Array.from({ length: MAX_SAMPLES + 1 }, () => sample("throttled", 0, {})) }, /^\/samples/],

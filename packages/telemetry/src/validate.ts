@@ -73,8 +73,8 @@ export function validateMessage(topicName: string, body: string | Uint8Array): V
     );
   }
   if (topic.kind === "telemetry") {
-    const unitProblem = mismatchedUnit(json as Payloads["telemetry"]);
-    if (unitProblem !== undefined) return reject("invalid-payload", unitProblem);
+    const problem = mismatchedUnit(json as Payloads["telemetry"]) ?? mismatchedEvaluations(json as Payloads["telemetry"]);
+    if (problem !== undefined) return reject("invalid-payload", problem);
   }
   return { ok: true, topic, payload: json } as ValidationResult;
 }
@@ -83,4 +83,15 @@ function mismatchedUnit(payload: Payloads["telemetry"]): string | undefined {
   const index = payload.samples.findIndex((s) => METRIC_UNITS[s.metric] !== s.unit);
   const bad = payload.samples[index];
   return bad === undefined ? undefined : `/samples/${index}/unit: ${bad.metric} is in ${METRIC_UNITS[bad.metric]}, not ${bad.unit}`;
+}
+
+/** An inference entry scoring more right answers than evaluations, or one count without the other. */
+function mismatchedEvaluations(payload: Payloads["telemetry"]): string | undefined {
+  const index = payload.inference.findIndex(
+    (i) => (i.evaluations === undefined) !== (i.evaluationsCorrect === undefined) || (i.evaluationsCorrect ?? 0) > (i.evaluations ?? 0),
+  );
+  const bad = payload.inference[index];
+  return bad === undefined
+    ? undefined
+    : `/inference/${index}: evaluationsCorrect (${bad.evaluationsCorrect}) and evaluations (${bad.evaluations}) go together, correct at most evaluations`;
 }

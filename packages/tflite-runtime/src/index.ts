@@ -2,4 +2,4 @@
 
 export { buildTfliteTestModel, type TflitePrecision } from "./build-tflite.js";
 export { HELP } from "./options.js";
-export { loadTfliteModel, WORKER_FILES } from "./tflite-model.js";
+export { loadTfliteModel, TFLITE_WORKER, WORKER_FILES } from "./tflite-model.js";

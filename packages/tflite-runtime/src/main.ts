@@ -2,12 +2,11 @@
 import { runWorkerRuntime } from "@edgefleet/python-worker";
 // Imported, not read at run time: a bundled runtime has no package.json.
 import runtimePackage from "../package.json" with { type: "json" };
-import { HELP, parseOptions } from "./options.js";
+import { CLI } from "./options.js";
 import { loadTfliteModel } from "./tflite-model.js";
 
 runWorkerRuntime({
-  help: HELP,
-  parse: parseOptions,
+  cli: CLI,
   server: { name: "edgefleet-tflite-runtime", version: runtimePackage.version },
   load: (o, python) =>
     loadTfliteModel({ name: o.modelName, version: o.modelVersion, path: o.modelPath, intraOpThreads: o.intraOpThreads, python }),

@@ -2,7 +2,9 @@ import { fileURLToPath } from "node:url";
 import type { LoadedModel } from "@edgefleet/cpu-runtime";
 import { FRAME_WORKER, loadWorkerModel } from "@edgefleet/python-worker";
 
-const WORKER = fileURLToPath(new URL("./worker.py", import.meta.url));
+/** The worker: its `load(path, threads)` is the engine the runtime serves with, which model builds measure .tflite files through. */
+export const TFLITE_WORKER = fileURLToPath(new URL("./worker.py", import.meta.url));
+const WORKER = TFLITE_WORKER;
 /** The worker's Python files; a bundled runtime has them copied beside its bundle. */
 export const WORKER_FILES: readonly string[] = [WORKER, FRAME_WORKER];
 

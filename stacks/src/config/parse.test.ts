@@ -325,6 +325,15 @@ describe("parseConfig", () => {
     ]);
   });
 
+  it("takes the MQTT certificates' lifetime in whole days, from 60 to 3650", () => {
+    const adopt = { "edgefleet:cluster": json({ site: "factory-a" }) };
+    expect(parseConfig(analysed(adopt), new Set()).mqttCertLifetimeDays).toBeUndefined();
+    expect(parseConfig(analysed({ ...adopt, "edgefleet:mqttCertLifetimeDays": "90" }), new Set()).mqttCertLifetimeDays).toBe(90);
+    expect(problems({ ...adopt, "edgefleet:mqttCertLifetimeDays": "30" }, new Set())).toEqual([
+      'edgefleet:mqttCertLifetimeDays: must be an integer from 60 to 3650, got "30"',
+    ]);
+  });
+
   it("needs an http(s) Prometheus URL for rollout analysis, unless analysis is explicitly off", () => {
     const adopt = { "edgefleet:cluster": json({ site: "factory-a" }) };
     const url = "https://prometheus.monitoring.svc:9091/prom";

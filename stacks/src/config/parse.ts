@@ -2,7 +2,7 @@ import { ARCHITECTURES, NODE_ACCELERATORS } from "@edgefleet/api";
 import { HARDWARE_CLASSES, type Taint } from "../k3s/hardware.js";
 import type { OtlpExport } from "../platform/args.js";
 import { BROKER } from "../platform/broker.js";
-import { GATEWAY_MQTT_IDENTITIES, RETIRE_MQTT_IDENTITY } from "../platform/contract.js";
+import { GATEWAY_MQTT_IDENTITIES, OPERATOR_MQTT_IDENTITY, RETIRE_MQTT_IDENTITY } from "../platform/contract.js";
 import { HOST_KEY_ALGORITHMS, type PinnedHostKey, parseHostKey } from "../ssh/host-key.js";
 import { field, integer, isObject, list, type Obj, object, oneOf, Problems, string, stringMap, suggest } from "./reader.js";
 import {
@@ -69,10 +69,15 @@ const KEYS = [
   "k3sToken",
   "k3sAgentToken",
   "mqttPkiSeed",
+  "mqttCertLifetimeDays",
 ] as const;
 const SECRET_KEYS = ["sshPrivateKey", "k3sToken", "k3sAgentToken", "mqttPkiSeed"] as const;
 type Key = (typeof KEYS)[number];
 const OBJECT_KEYS: readonly Key[] = ["cluster", "operator", "gateway", "broker", "agent", "monitoring"];
+
+/** Bounds of mqttCertLifetimeDays: above the renewal margin with room to spare, within the CA's ten years. */
+const MIN_CERT_LIFETIME_DAYS = 60;
+const MAX_CERT_LIFETIME_DAYS = 3_650;
 
 const K3S_VERSION = { re: /^v\d+\.\d+\.\d+\+k3s\d+$/, what: `a K3s release such as ${DEFAULT_K3S_VERSION}` };
 
@@ -117,8 +122,16 @@ export function parseConfig(raw: Readonly<Record<string, string>>, secretKeys: R
       `must be at least 32 characters; generate one with \`pulumi config set --secret ${k("mqttPkiSeed")} "$(openssl rand -hex 32)"\``,
     );
   }
+  const lifetime = values.has("mqttCertLifetimeDays")
+    ? integer(p, values.get("mqttCertLifetimeDays"), k("mqttCertLifetimeDays"), MIN_CERT_LIFETIME_DAYS, MAX_CERT_LIFETIME_DAYS)
+    : undefined;
   if (p.list.length || !cluster) throw new ConfigError(p.list);
-  return { cluster, platform, ...(typeof seed === "string" ? { mqttPkiSeed: seed } : {}) };
+  return {
+    cluster,
+    platform,
+    ...(typeof seed === "string" ? { mqttPkiSeed: seed } : {}),
+    ...(lifetime === undefined ? {} : { mqttCertLifetimeDays: lifetime }),
+  };
 }
 
 function parseJson(p: Problems, key: string, text: string): unknown {
@@ -399,6 +412,7 @@ const RESERVED_MQTT_IDENTITIES: Readonly<Record<string, string>> = {
   [BROKER]: "the MQTT broker",
   ...Object.fromEntries(GATEWAY_MQTT_IDENTITIES.map((id) => [id, "a telemetry gateway replica (it reads every node's messages)"])),
   [RETIRE_MQTT_IDENTITY]: "the gateway's retire command (it writes every node's birth)",
+  [OPERATOR_MQTT_IDENTITY]: "the operator (it writes every node's assignments)",
 };
 
 function parseHost(p: Problems, value: unknown, at: string): HostConfig | undefined {

@@ -9,6 +9,8 @@ export interface StackConfig {
   readonly platform: PlatformConfig;
   /** From the secret edgefleet:mqttPkiSeed: when set, Pulumi issues every MQTT certificate. */
   readonly mqttPkiSeed?: string;
+  /** edgefleet:mqttCertLifetimeDays: how long each issued MQTT certificate is valid (DEFAULT_RENEWAL's when unset). */
+  readonly mqttCertLifetimeDays?: number;
 }
 
 /** Adopt a running cluster (the local platform, or any Kubernetes) through a kubeconfig. */

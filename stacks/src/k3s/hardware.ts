@@ -74,7 +74,7 @@ export function nodeLabels(node: NodeIdentity): Record<string, string> {
 
 /**
  * Accelerator nodes are tainted PreferNoSchedule, not NoSchedule: the scheduler keeps ordinary
- * pods on CPU nodes while it can, yet the operator's model runtimes (which carry no tolerations)
+ * pods on CPU nodes while it can, yet the operator's model runtimes
  * still land on the devices they were planned for.
  */
 export function nodeTaints(node: NodeIdentity): Taint[] {

@@ -2,7 +2,7 @@ import { X509Certificate } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { HostConfig } from "../config/types.js";
-import { certificateAuthority } from "../pki/certificates.js";
+import { certificateAuthority, DEFAULT_RENEWAL } from "../pki/certificates.js";
 import { descendants, type Registered, recordResources } from "../testing/mocks.js";
 import { CHECKSUMS, HOST_KEY } from "../testing/pins.js";
 import { K3sSite, type K3sSiteArgs } from "./site.js";
@@ -183,5 +183,22 @@ describe("K3sSite", () => {
       expect(cert.subject).toContain(`CN=${h}`);
       expect(cert.verify(new X509Certificate(ca.cert).publicKey)).toBe(true);
     }
+  });
+
+  it("renews each node's certificate at the first `pulumi up` of its next validity window, the same bytes until then", async () => {
+    const at = (iso: string) =>
+      certificateAuthority("0123456789abcdef0123456789abcdef", undefined, { ...DEFAULT_RENEWAL, now: new Date(iso) });
+    const crt = async (name: string, iso: string) =>
+      byName((await site(name, { mqttCa: at(iso) })).rs, `${name}-pi-mqtt-tls.crt`).inputs.stdin as string;
+    const [march, september, december] = [
+      await crt("r1", "2026-03-01T00:00:00Z"),
+      await crt("r2", "2026-09-01T00:00:00Z"),
+      await crt("r3", "2026-12-01T00:00:00Z"),
+    ];
+    expect(september).toBe(march);
+    expect(december).not.toBe(march);
+    const validTo = (pem: string) => new Date(new X509Certificate(pem).validTo);
+    expect(validTo(december).getTime()).toBeGreaterThan(validTo(march).getTime());
+    expect(new X509Certificate(december).subject).toContain("CN=pi");
   });
 });

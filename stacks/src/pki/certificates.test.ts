@@ -2,7 +2,7 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { connect, createServer, type TLSSocket } from "node:tls";
 import { describe, expect, it } from "vitest";
-import { certificateAuthority, type Issued, VALIDITY } from "./certificates.js";
+import { certificateAuthority, DEFAULT_RENEWAL, type Issued, VALIDITY, validityWindow } from "./certificates.js";
 
 const SEED = "0123456789abcdef0123456789abcdef";
 
@@ -137,5 +137,51 @@ describe("certificateAuthority", () => {
     } finally {
       open.close();
     }
+  });
+});
+
+describe("renewal", () => {
+  const DAY = 86_400_000;
+  const at = (iso: string) => ({ ...DEFAULT_RENEWAL, now: new Date(iso) });
+  const serialOf = (pem: string) => new X509Certificate(pem).serialNumber;
+
+  it("gives each time the window current then: at least the renewal margin left, backdated a day, never past the CA", () => {
+    for (const iso of ["2025-01-01T00:00:00Z", "2025-12-02T00:00:00Z", "2027-06-15T12:00:00Z", "2034-12-31T00:00:00Z"]) {
+      const now = new Date(iso);
+      const w = validityWindow(at(iso));
+      expect(w.notBefore.getTime()).toBeLessThanOrEqual(now.getTime());
+      expect(w.notBefore.getTime()).toBeGreaterThanOrEqual(VALIDITY.notBefore.getTime());
+      expect(w.notAfter.getTime()).toBeLessThanOrEqual(VALIDITY.notAfter.getTime());
+      if (w.notAfter.getTime() < VALIDITY.notAfter.getTime())
+        expect(w.notAfter.getTime() - now.getTime()).toBeGreaterThanOrEqual(DEFAULT_RENEWAL.renewBeforeDays * DAY);
+    }
+    // Windows step by lifetime − margin (335 days): 2025-12-01 is still window 0, 2025-12-02 window 1.
+    expect([validityWindow(at("2025-11-30T00:00:00Z")).index, validityWindow(at("2025-12-02T00:00:00Z")).index]).toEqual([0, 1]);
+    expect(validityWindow(undefined)).toEqual({ index: 0, ...VALIDITY });
+    expect(() => validityWindow({ now: new Date(), lifetimeDays: 30, renewBeforeDays: 30 })).toThrow(/renewBeforeDays < lifetimeDays/);
+  });
+
+  it("renews a certificate in the next window with the same key and a new serial, byte-identical within one window", () => {
+    const early = certificateAuthority(SEED, undefined, at("2026-03-01T00:00:00Z")).issue("pi");
+    const later = certificateAuthority(SEED, undefined, at("2026-09-01T00:00:00Z")).issue("pi");
+    const renewed = certificateAuthority(SEED, undefined, at("2026-12-01T00:00:00Z")).issue("pi");
+    expect(later).toEqual(early);
+    expect(renewed.key).toBe(early.key);
+    expect(renewed.ca).toBe(early.ca);
+    expect(serialOf(renewed.cert)).not.toBe(serialOf(early.cert));
+    const [from, to] = [early, renewed].map((i) => new Date(new X509Certificate(i.cert).validTo).getTime());
+    expect((to ?? 0) - (from ?? 0)).toBe(335 * DAY);
+  });
+
+  it("revokes a generation in every window up to the current one, so its renewals are cut off with it", () => {
+    const now = certificateAuthority(SEED, undefined, at("2026-12-01T00:00:00Z"));
+    const crl = now.revocationList([{ cn: "pi", generation: 0 }]);
+    const serials = [at("2025-06-01T00:00:00Z"), at("2026-12-01T00:00:00Z")].map((r) =>
+      serialOf(certificateAuthority(SEED, undefined, r).issue("pi").cert),
+    );
+    const der = Buffer.from(crl.replace(/-----[^-]+-----|\s/g, ""), "base64")
+      .toString("hex")
+      .toUpperCase();
+    for (const serial of serials) expect(der).toContain(serial);
   });
 });

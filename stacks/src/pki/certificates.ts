@@ -5,11 +5,12 @@ import { bitString, boolean, explicit, implicit, integer, octetString, oid, sequ
 /**
  * A certificate authority and the certificates it issues, all derived from one secret seed:
  * Ed25519 keys from HKDF(seed, name, generation) and Ed25519 signatures are deterministic, serials
- * are HKDF outputs too, and the validity is fixed, so every `pulumi up` produces byte-identical
- * certificates (no diff, no rotation by accident) while nothing but the seed needs storing. One
- * identity is re-issued by raising its generation (a new key and serial, the others untouched),
- * and the CA's revocation list names any generation's serial, since the program can recompute it.
- * Rotate everything by changing the seed.
+ * are HKDF outputs too, and each certificate's validity is a window of a fixed schedule (below), so
+ * every `pulumi up` within one window produces byte-identical certificates (no diff, no rotation by
+ * accident) while nothing but the seed needs storing, and the first `pulumi up` of the next window
+ * renews them all. One identity is re-issued by raising its generation (a new key and serial, the
+ * others untouched), and the CA's revocation list names any generation's serials, since the program
+ * can recompute them. Rotate everything, the CA included, by changing the seed.
  */
 
 export interface Issued {
@@ -21,8 +22,51 @@ export interface Issued {
   readonly ca: string;
 }
 
-/** Fixed so certificates are reproducible; ten years, rotated by a new seed. */
+/** The CA's validity, fixed so it is reproducible; ten years, rotated by a new seed. Leaves without a Renewal get it too. */
 export const VALIDITY = { notBefore: new Date("2025-01-01T00:00:00Z"), notAfter: new Date("2035-01-01T00:00:00Z") };
+
+/** How leaf certificates are renewed: `now` is when the program runs (`pulumi up`). */
+export interface Renewal {
+  readonly now: Date;
+  /** How long each certificate is valid. */
+  readonly lifetimeDays: number;
+  /** A certificate is renewed this long before it expires (the windows overlap by this much). */
+  readonly renewBeforeDays: number;
+}
+
+/**
+ * The program's renewal schedule: certificates valid a year, renewed by the first `pulumi up` in
+ * their last 30 days (a stack that is not applied for 30 days lets them expire).
+ */
+export const DEFAULT_RENEWAL = { lifetimeDays: 365, renewBeforeDays: 30 } as const;
+
+/** Backdating of each window's start, so a device whose clock lags a little accepts a fresh certificate. */
+const CLOCK_SKEW_MS = 86_400_000;
+const DAY_MS = 86_400_000;
+
+export interface ValidityWindow {
+  /** 0 for the first window (and for certificates without renewal); part of the serial after it. */
+  readonly index: number;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+}
+
+/**
+ * The validity window current at `renewal.now`: window k starts k × (lifetime − renewBefore) after
+ * VALIDITY.notBefore (backdated a day) and lasts the lifetime, so at any time the current window
+ * has at least renewBefore left, and it never outlives the CA. Without a renewal: VALIDITY.
+ */
+export function validityWindow(renewal: Renewal | undefined): ValidityWindow {
+  if (renewal === undefined) return { index: 0, ...VALIDITY };
+  const { now, lifetimeDays, renewBeforeDays } = renewal;
+  const step = (lifetimeDays - renewBeforeDays) * DAY_MS;
+  if (!(step > 0) || renewBeforeDays < 1)
+    throw new Error(`renewal needs 1 <= renewBeforeDays < lifetimeDays, got ${renewBeforeDays} and ${lifetimeDays}`);
+  const index = Math.max(0, Math.floor((now.getTime() - VALIDITY.notBefore.getTime()) / step));
+  const start = VALIDITY.notBefore.getTime() + index * step;
+  const notAfter = Math.min(start + lifetimeDays * DAY_MS, VALIDITY.notAfter.getTime());
+  return { index, notBefore: new Date(Math.max(VALIDITY.notBefore.getTime(), start - CLOCK_SKEW_MS)), notAfter: new Date(notAfter) };
+}
 
 const ED25519 = sequence(oid("1.3.101.112"));
 const CN = "2.5.4.3";
@@ -40,12 +84,14 @@ function extension(id: string, critical: boolean, value: Uint8Array): Buffer {
 const leafLabel = (cn: string, generation: number) => (generation === 0 ? `leaf:${cn}` : `leaf:${cn}#${generation}`);
 
 /**
- * A certificate's serial: 16 bytes of HKDF(seed) over issuer, subject and generation, positive.
- * Unique per generation (RFC 5280 forbids a serial twice under one CA), unpredictable without the
+ * A certificate's serial: 16 bytes of HKDF(seed) over issuer, subject, generation and validity
+ * window (window 0 keeps the serial certificates had before windows existed), positive. Unique per
+ * generation and window (RFC 5280 forbids a serial twice under one CA), unpredictable without the
  * seed, and recomputable, so a revocation list can name a certificate that is no longer stored.
  */
-function serialFor(seed: string, issuer: string, subject: string, generation: number): Buffer {
-  const serial = Buffer.from(hkdfSync("sha256", seed, "edgefleet-pki-serial", `${issuer}/${subject}#${generation}`, 16));
+function serialFor(seed: string, issuer: string, subject: string, generation: number, window = 0): Buffer {
+  const info = `${issuer}/${subject}#${generation}${window === 0 ? "" : `@${window}`}`;
+  const serial = Buffer.from(hkdfSync("sha256", seed, "edgefleet-pki-serial", info, 16));
   serial[0] = ((serial[0] ?? 0) & 0x7f) | 0x40;
   return serial;
 }
@@ -86,6 +132,7 @@ interface CertSpec {
   readonly dnsNames: readonly string[];
   /** Extended key usages: serverAuth, clientAuth. */
   readonly usages: readonly ("server" | "client")[];
+  readonly validity: { readonly notBefore: Date; readonly notAfter: Date };
 }
 
 // GeneralName (RFC 5280): iPAddress [7] holds the address's bytes, dNSName [2] the name.
@@ -108,7 +155,7 @@ function certificate(spec: CertSpec): string {
     integer(spec.serial),
     ED25519,
     name(spec.issuer),
-    sequence(utcTime(VALIDITY.notBefore), utcTime(VALIDITY.notAfter)),
+    sequence(utcTime(spec.validity.notBefore), utcTime(spec.validity.notAfter)),
     name(spec.subject),
     sequence(ED25519, bitString(publicBytes(spec.subjectKey))),
     explicit(3, sequence(...extensions)),
@@ -124,8 +171,12 @@ export interface IdentityGeneration {
   readonly generation: number;
 }
 
-/** The site's MQTT CA, derived from `seed` (keep it a secret). */
-export function certificateAuthority(seed: string, caName = "edgefleet MQTT CA") {
+/**
+ * The site's MQTT CA, derived from `seed` (keep it a secret). With a renewal, leaf certificates
+ * are valid for the window current at renewal.now (validityWindow); without one, for VALIDITY.
+ */
+export function certificateAuthority(seed: string, caName = "edgefleet MQTT CA", renewal?: Renewal) {
+  const window = validityWindow(renewal);
   const caKey = keyFor(seed, `ca:${caName}`);
   const ca = certificate({
     serial: serialFor(seed, caName, caName, 0),
@@ -136,18 +187,22 @@ export function certificateAuthority(seed: string, caName = "edgefleet MQTT CA")
     ca: true,
     dnsNames: [],
     usages: [],
+    validity: VALIDITY,
   });
   return {
     cert: ca,
+    /** The validity window of the leaf certificates it issues. */
+    window,
     /**
      * A certificate for `cn`: a TLS server for dnsNames (names or IPv4 addresses) when given, and
-     * always a TLS client. Each generation has its own key and serial.
+     * always a TLS client. Each generation has its own key, each generation and window its own
+     * serial: a renewal keeps the key and changes the validity and serial.
      */
     issue(cn: string, dnsNames: readonly string[] = [], generation = 0): Issued {
       if (!Number.isInteger(generation) || generation < 0) throw new Error(`generation must be a whole number >= 0, got ${generation}`);
       const key = keyFor(seed, leafLabel(cn, generation));
       const cert = certificate({
-        serial: serialFor(seed, caName, cn, generation),
+        serial: serialFor(seed, caName, cn, generation, window.index),
         subject: cn,
         subjectKey: key,
         issuer: caName,
@@ -155,18 +210,21 @@ export function certificateAuthority(seed: string, caName = "edgefleet MQTT CA")
         ca: false,
         dnsNames,
         usages: dnsNames.length ? ["server", "client"] : ["client"],
+        validity: window,
       });
       return { ca, cert, key: privatePem(key) };
     },
     /**
      * The CA's certificate revocation list (PEM "X509 CRL", v2, signed with the CA's key) naming
-     * these certificates; generation 0 also names the serial such a certificate had before
-     * generations existed. Its dates are fixed, like the certificates', and it has no nextUpdate,
-     * so it never expires and every `pulumi up` makes the same bytes.
+     * these certificates, in every validity window up to the current one (a revoked generation's
+     * renewals are revoked with it); generation 0 also names the serial such a certificate had
+     * before generations existed. Its dates are fixed and it has no nextUpdate, so it never expires
+     * and every `pulumi up` within one window makes the same bytes.
      */
     revocationList(revoked: readonly IdentityGeneration[]): string {
+      const windows = Array.from({ length: window.index + 1 }, (_, i) => i);
       const serials = revoked.flatMap(({ cn, generation }) => [
-        serialFor(seed, caName, cn, generation),
+        ...windows.map((w) => serialFor(seed, caName, cn, generation, w)),
         ...(generation === 0 ? [legacySerial(caName, cn)] : []),
       ]);
       return revocationList(caName, caKey, serials);

@@ -1,5 +1,4 @@
 import { ARTIFACT_CACHE_DIR, LABELS } from "@edgefleet/api";
-import type * as k8s from "@pulumi/kubernetes";
 import type { core } from "@pulumi/kubernetes/types/input.js";
 import { classAccelerators, classSensors, SITE_LABEL } from "../k3s/hardware.js";
 import { HTTP_PORT, NODE_IDENTITY_DIR, NODE_SPOOL_DIR } from "./contract.js";
@@ -14,7 +13,6 @@ import {
   resources,
   selectorLabels,
 } from "./pod.js";
-import { clusterGrant } from "./rbac.js";
 
 export interface AgentConfig {
   readonly namespace: string;
@@ -24,21 +22,9 @@ export interface AgentConfig {
   /** One DaemonSet per hardware class: a pod cannot read its node's labels through the downward API. */
   readonly hardwareClasses: readonly string[];
   readonly brokerUrl: string;
-  /** Prefix of the cluster-scoped RBAC names, so two platforms in one cluster do not collide. */
-  readonly clusterPrefix: string;
 }
 
 export const AGENT = "edgefleet-edge-agent";
-
-/**
- * All the agent asks the API server: the list of its node's runtime pods (--discover-runtimes), and
- * each one's controlling DaemonSet, so that only the operator's runtimes are measured. RBAC cannot
- * confine a list to a field selector, so this is every pod's spec, cluster-wide (docs/pulumi.md).
- */
-export const AGENT_CLUSTER_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
-  { apiGroups: [""], resources: ["pods"], verbs: ["list"] },
-  { apiGroups: ["apps"], resources: ["daemonsets"], verbs: ["get"] },
-];
 
 /** Where the host's /sys and /proc appear in the agent's container (its --sysfs-root). */
 const HOST_ROOT = "/host";
@@ -47,7 +33,8 @@ const HOST_ROOT = "/host";
  * The agent's flags (packages/edge-agent/src/agent/options.ts parses them; a test does so with these).
  * The node name comes from the downward API; the site and class are literal per DaemonSet. The
  * accelerators too: the container sees no host /dev, so the agent's detection would miss them.
- * It probes the runtime pods the operator bound to its node, found through the API server, and
+ * It probes the runtime pods the operator assigns to its node, read from the node's retained
+ * assignments topic on the broker (the agent never talks to the API server), and
  * reads the sensors its class has (classSensors): without a power sensor, a model's
  * slo.maxPowerWatts cannot be judged and its rollouts are held.
  */
@@ -67,7 +54,7 @@ export function agentArgs(a: { site: string; hardwareClass: string; brokerUrl: s
     `--spool-dir=${NODE_SPOOL_DIR}`,
     `--artifact-cache-dir=${ARTIFACT_CACHE_DIR}`,
     `--http-address=0.0.0.0:${HTTP_PORT}`,
-    "--discover-runtimes",
+    "--runtime-assignments",
   ];
 }
 
@@ -151,11 +138,8 @@ function raplAccess(image: string): { init: core.v1.Container; volume: core.v1.V
 export function agentManifests(a: AgentConfig): Manifest[] {
   const labels = componentLabels(AGENT);
   const serviceAccount = { name: AGENT, namespace: a.namespace };
-  // No token by default; the agent's own pods ask for one (apiAccess below).
-  const out = [
-    manifest("v1", "ServiceAccount", { metadata: { ...serviceAccount, labels }, automountServiceAccountToken: false }),
-    ...clusterGrant({ name: `${a.clusterPrefix}-edge-agent`, labels, rules: AGENT_CLUSTER_RULES, serviceAccount }),
-  ];
+  // No token and no RBAC: the agent learns its runtimes over MQTT, so a device holds no API credential.
+  const out = [manifest("v1", "ServiceAccount", { metadata: { ...serviceAccount, labels }, automountServiceAccountToken: false })];
   for (const hardwareClass of a.hardwareClasses) {
     const classLabel = { [LABELS.hardwareClass]: hardwareClass };
     const rapl = classSensors(hardwareClass).includes("rapl") ? raplAccess(a.image) : undefined;
@@ -164,7 +148,7 @@ export function agentManifests(a: AgentConfig): Manifest[] {
       component: AGENT,
       labels: classLabel,
       serviceAccountName: AGENT,
-      apiAccess: true,
+      apiAccess: false,
       container: {
         name: "agent",
         image: a.image,

@@ -60,6 +60,11 @@ export interface PlatformArgs {
    */
   readonly mqttRevocationList?: string;
   /**
+   * Start of the validity window of the certificates mqttCa issues (ISO 8601): a renewal changes it,
+   * which rolls the broker, gateway and operator onto their new certificates.
+   */
+  readonly mqttCertificatesSince?: string;
+  /**
    * The node names whose MQTT identities the stack issues (a K3s site's hosts, with mqttCa): the
    * broker's ACL lets only these publish. Any name may when left out.
    */

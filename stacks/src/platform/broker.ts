@@ -18,6 +18,8 @@ export interface BrokerConfig {
    * changes (Mosquitto reads it at start only).
    */
   readonly revocationList?: string;
+  /** Start of the issued certificates' validity window (certificatesAnnotation). */
+  readonly certificatesSince?: string;
   /** The only node names the ACL lets publish (mosquittoAcl's nodes); any when left out. */
   readonly nodes?: readonly string[];
 }
@@ -38,6 +40,17 @@ export const brokerDnsNames = (namespace: string) => [`${BROKER}.${namespace}.sv
  * pod (Mosquitto reads it at start only). The Helm chart computes it from the rendered ConfigMap.
  */
 export const CONFIG_HASH = "edgefleet.io/config-hash";
+
+/**
+ * The validity window of the certificates Pulumi issued (its start, ISO 8601), on the pod templates
+ * of the broker, the gateway and the operator: each reads its certificate at start only, so a renewal
+ * rolls them onto the new one before the old one expires. Agents read theirs at every connection.
+ */
+export const CERTIFICATES_ANNOTATION = "edgefleet.io/mqtt-certificates";
+
+/** The pod annotation for certificates of window `since`, none when the certificates are made outside Pulumi. */
+export const certificatesAnnotation = (since: string | undefined): Record<string, string> =>
+  since === undefined ? {} : { [CERTIFICATES_ANNOTATION]: since };
 
 /** The CONFIG_HASH annotation of a ConfigMap's data. */
 export const configHash = (data: Record<string, string>) => ({
@@ -70,7 +83,7 @@ export function brokerManifests(a: BrokerConfig): Manifest[] {
         template: {
           metadata: {
             labels,
-            annotations: configHash(data),
+            annotations: { ...configHash(data), ...certificatesAnnotation(a.certificatesSince) },
           },
           spec: {
             serviceAccountName: BROKER,

@@ -1,4 +1,4 @@
-import { ALL_NODES, REBIRTH_TOPIC, TOPIC_ROOT } from "@edgefleet/telemetry";
+import { ALL_NODES, ASSIGNMENTS_ROOT, allAssignmentsOf, REBIRTH_TOPIC, TOPIC_ROOT } from "@edgefleet/telemetry";
 
 /**
  * The contract between this program and edgefleet's images, which are built from the operator
@@ -37,6 +37,18 @@ export const GATEWAY_MQTT_IDENTITY = gatewayMqttIdentity(0);
  */
 export const RETIRE_MQTT_IDENTITY = "edgefleet-gateway-retire";
 
+/**
+ * The operator's client certificate CN (packages/operator/src/assignments): the one identity that
+ * writes every node's assignments. Only the elected operator connects, so one identity serves every replica.
+ */
+export const OPERATOR_MQTT_IDENTITY = "edgefleet-operator";
+
+/**
+ * The kubernetes.io/tls Secret (ca.crt, tls.crt, tls.key) holding OPERATOR_MQTT_IDENTITY's
+ * certificate: a Pulumi stack issues it, a Helm release creates it (docs/helm.md).
+ */
+export const OPERATOR_MQTT_SECRET = "edgefleet-operator-mqtt";
+
 /** Where each node keeps its own MQTT client identity (ca.crt, tls.crt, tls.key with CN = node name). */
 export const NODE_IDENTITY_DIR = "/etc/edgefleet/mqtt";
 
@@ -59,6 +71,10 @@ export const TOPICS = {
   rebirth: REBIRTH_TOPIC,
   /** Every node's (retained) birth: the gateway's identity clears a retired node's with an empty message. */
   births: (site: string) => `${TOPIC_ROOT}/${site}/+/birth`,
+  /** Every node's (retained) assignments, which only the operator writes: edgefleet/v1/control/assignments/<site>/+. */
+  assignments: allAssignmentsOf,
+  /** One node's assignments, which it only reads (node may be the ACL's %u). */
+  nodeAssignments: (site: string, node: string) => `${ASSIGNMENTS_ROOT}/${site}/${node}`,
 };
 
 /** The pinned upstream Mosquitto image, broker.image's default; it runs as its own non-root user (uid 1883). */

@@ -1,5 +1,6 @@
 import { DEFAULT_DEVICE_TIMEOUT_SECONDS } from "@edgefleet/gateway";
 import type { Issued } from "../pki/certificates.js";
+import { certificatesAnnotation } from "./broker.js";
 import { GATEWAY, gatewayMqttIdentity, HTTP_PORT, RETIRE_MQTT_IDENTITY } from "./contract.js";
 import { type Manifest, manifest } from "./manifest.js";
 import { componentLabels, edgefleetPodTemplate, fieldEnv, resources, selectorLabels } from "./pod.js";
@@ -12,6 +13,8 @@ export interface GatewayConfig {
   readonly mqttUrl: string | undefined;
   /** Secret with ca.crt and each replica's MQTT client certificate and key, <pod name>.crt and .key (gatewaySecretData). */
   readonly mqttClientSecret: string;
+  /** Start of the issued certificates' validity window (certificatesAnnotation). */
+  readonly certificatesSince?: string;
 }
 
 const MQTT_DIR = "/etc/edgefleet/mqtt";
@@ -82,6 +85,7 @@ export function gatewayManifests(a: GatewayConfig): Manifest[] {
         selector: { matchLabels: selector },
         template: edgefleetPodTemplate({
           component: GATEWAY,
+          annotations: certificatesAnnotation(a.certificatesSince),
           serviceAccountName: GATEWAY,
           apiAccess: false,
           container: {

@@ -38,6 +38,7 @@ export function platformManifests(args: Omit<PlatformArgs, "mqttCa">): PlatformM
   const mqttUrl = args.broker.enabled ? brokerUrl(namespace) : undefined;
   // Like the gateway, agents need the broker: without one they would only fill their spools.
   const agents = args.agent.enabled && mqttUrl !== undefined;
+  const since = args.mqttCertificatesSince === undefined ? {} : { certificatesSince: args.mqttCertificatesSince };
   return {
     namespace: [manifest("v1", "Namespace", { metadata: { name: namespace, labels: componentLabels("edgefleet") } })],
     api: apiManifests(args.catalog),
@@ -52,6 +53,7 @@ export function platformManifests(args: Omit<PlatformArgs, "mqttCa">): PlatformM
       ...(prometheusUrl === undefined ? {} : { prometheusUrl }),
       ...(otlp === undefined ? {} : { otlp }),
       clusterPrefix: namespace,
+      ...(mqttUrl === undefined ? {} : { mqtt: { url: mqttUrl, site: args.site, ...since } }),
     }),
     // The site pins every node's topics to edgefleet/v1/<site>/<node>/ in the ACL.
     broker: args.broker.enabled
@@ -62,6 +64,7 @@ export function platformManifests(args: Omit<PlatformArgs, "mqttCa">): PlatformM
           site: args.site,
           ...(args.mqttRevocationList === undefined ? {} : { revocationList: args.mqttRevocationList }),
           ...(args.mqttNodes === undefined ? {} : { nodes: args.mqttNodes }),
+          ...since,
         })
       : [],
     gateway: args.gateway.enabled
@@ -71,6 +74,7 @@ export function platformManifests(args: Omit<PlatformArgs, "mqttCa">): PlatformM
           replicas: args.gateway.replicas,
           mqttUrl,
           mqttClientSecret: args.gateway.mqttClientSecret,
+          ...since,
         })
       : [],
     agent:
@@ -81,7 +85,6 @@ export function platformManifests(args: Omit<PlatformArgs, "mqttCa">): PlatformM
             site: args.site,
             hardwareClasses: args.agent.hardwareClasses,
             brokerUrl: mqttUrl,
-            clusterPrefix: namespace,
           })
         : [],
     monitoring: monitoringManifests({ namespace, rulesAs, dashboards }),

@@ -31,7 +31,7 @@ describe("Mosquitto", () => {
     expect(conf).toEqual(expect.arrayContaining(["listener 18883 127.0.0.1", "cafile /tmp/b/ca.crt", "acl_file /tmp/b/acl"]));
   });
 
-  it("confines every node to its own topics, lets each gateway replica read them all, and only the retire command clear births", () => {
+  it("confines every node to its own topics, lets each gateway replica read them all, only the retire command clear births, only the operator write assignments", () => {
     const lines = mosquittoAcl({ site: "plant-3" })
       .split("\n")
       .filter((l) => l && !l.startsWith("#"));
@@ -39,9 +39,12 @@ describe("Mosquitto", () => {
     expect(lines).toEqual([
       "pattern write edgefleet/v1/plant-3/%u/+",
       "pattern read edgefleet/v1/control/rebirth",
+      "pattern read edgefleet/v1/control/assignments/plant-3/%u",
       ...Array.from({ length: MAX_GATEWAY_REPLICAS }, (_, i) => [`user edgefleet-telemetry-gateway-${i}`, ...gateway]).flat(),
       "user edgefleet-gateway-retire",
       "topic write edgefleet/v1/plant-3/+/birth",
+      "user edgefleet-operator",
+      "topic readwrite edgefleet/v1/control/assignments/plant-3/+",
     ]);
   });
 
@@ -68,16 +71,18 @@ describe("Mosquitto", () => {
     const lines = mosquittoAcl({ site: "plant-3", nodes: ["pi-1", "nuc-2"] })
       .split("\n")
       .filter((l) => l && !l.startsWith("#"));
-    expect(lines.slice(0, 6)).toEqual([
+    expect(lines.slice(0, 8)).toEqual([
       "user pi-1",
       "topic write edgefleet/v1/plant-3/pi-1/+",
       "topic read edgefleet/v1/control/rebirth",
+      "topic read edgefleet/v1/control/assignments/plant-3/pi-1",
       "user nuc-2",
       "topic write edgefleet/v1/plant-3/nuc-2/+",
       "topic read edgefleet/v1/control/rebirth",
+      "topic read edgefleet/v1/control/assignments/plant-3/nuc-2",
     ]);
     expect(lines.filter((l) => l.startsWith("pattern"))).toEqual([]);
-    expect(lines[6]).toBe("user edgefleet-telemetry-gateway-0");
+    expect(lines[8]).toBe("user edgefleet-telemetry-gateway-0");
   });
 
   it("without a site, still confines each node to its own name", () => {

@@ -1,5 +1,5 @@
 import { MAX_PAYLOAD_BYTES } from "@edgefleet/telemetry";
-import { GATEWAY_MQTT_IDENTITIES, MQTT_TLS_PORT, RETIRE_MQTT_IDENTITY, TOPICS } from "./contract.js";
+import { GATEWAY_MQTT_IDENTITIES, MQTT_TLS_PORT, OPERATOR_MQTT_IDENTITY, RETIRE_MQTT_IDENTITY, TOPICS } from "./contract.js";
 
 /**
  * The largest MQTT packet the broker takes: the largest payload the telemetry schema allows plus
@@ -89,19 +89,27 @@ export interface AclOptions {
  * replica's identity (every one up to MAX_GATEWAY_REPLICAS, so the ACL does not change with
  * gateway.replicas) reads every node's messages and writes the rebirth request; the retire
  * command's identity alone writes births: retiring a device publishes an empty retained message on
- * its birth topic, which is how MQTT deletes a retained message.
+ * its birth topic, which is how MQTT deletes a retained message; the operator's identity alone
+ * writes assignments, each node reading only its own.
  */
 export function mosquittoAcl({ site = "+", nodes }: AclOptions = {}): string {
   const everyNode = [
     "# Every node: publishes its own birth, telemetry and death only (username = CN of its client",
-    "# certificate = node name), and reads the gateway's rebirth request.",
+    "# certificate = node name), reads the gateway's rebirth request and its own assignments.",
     `pattern write ${TOPICS.node(site, "%u")}`,
     `pattern read ${TOPICS.rebirth}`,
+    `pattern read ${TOPICS.nodeAssignments(site, "%u")}`,
   ];
   const listed = [
     "# The site's nodes, by name (username = CN of its client certificate): each publishes its own",
-    "# birth, telemetry and death only, and reads the gateway's rebirth request. No other name may.",
-    ...(nodes ?? []).flatMap((node) => [`user ${node}`, `topic write ${TOPICS.node(site, node)}`, `topic read ${TOPICS.rebirth}`]),
+    "# birth, telemetry and death only, and reads the gateway's rebirth request and its own",
+    "# assignments. No other name may.",
+    ...(nodes ?? []).flatMap((node) => [
+      `user ${node}`,
+      `topic write ${TOPICS.node(site, node)}`,
+      `topic read ${TOPICS.rebirth}`,
+      `topic read ${TOPICS.nodeAssignments(site, node)}`,
+    ]),
   ];
   return [
     ...(nodes === undefined ? everyNode : listed),
@@ -112,6 +120,10 @@ export function mosquittoAcl({ site = "+", nodes }: AclOptions = {}): string {
     "# The gateway's retire command: births (to clear a retired node's retained birth).",
     `user ${RETIRE_MQTT_IDENTITY}`,
     `topic write ${TOPICS.births(site)}`,
+    "",
+    "# The elected operator: every node's assignments (it reads them back to clear stale ones).",
+    `user ${OPERATOR_MQTT_IDENTITY}`,
+    `topic readwrite ${TOPICS.assignments(site)}`,
     "",
   ].join("\n");
 }

@@ -56,7 +56,7 @@ export const RUNTIME_HTTP_PORTS = [
 ];
 
 /**
- * The operator's runtime pods (its managed-by label, the one the agent's discovery lists by), in
+ * The operator's runtime pods (its managed-by label), in
  * whatever namespace their EdgeModel lives: a model namespace is not known to this program.
  */
 const TO_RUNTIME_PODS: EgressRule = {
@@ -67,9 +67,9 @@ const TO_RUNTIME_PODS: EgressRule = {
 /**
  * NetworkPolicies of the platform namespace, by name: deny everything, then allow what each
  * component needs. The operator may reach any address on 443/6443 (the API server's address is
- * not known to a policy) and on its Prometheus' and OTLP collector's ports; the broker takes MQTT/TLS from agents and
- * the gateway only; agents also reach the API server (to list their node's runtime pods) and the
- * runtime pods' http port.
+ * not known to a policy), on its Prometheus' and OTLP collector's ports and the broker's (to publish
+ * assignments); the broker takes MQTT/TLS from agents, the gateway and the operator only; agents
+ * also reach the runtime pods' http port, and never the API server.
  */
 export function networkPolicies(plan: NetworkPlan): Record<string, PolicySpec> {
   const mqttClients = [plan.agent, plan.gateway].filter((c): c is string => c !== undefined);
@@ -81,14 +81,16 @@ export function networkPolicies(plan: NetworkPlan): Record<string, PolicySpec> {
       podSelector: pods(plan.operator),
       policyTypes: ["Ingress", "Egress"],
       ingress: [METRICS_FROM_CLUSTER],
-      egress: [DNS, anyAddress([...API_SERVER_PORTS, ...operatorUrls.map(urlPort)])],
+      egress: [DNS, anyAddress([...API_SERVER_PORTS, ...operatorUrls.map(urlPort)]), ...toBroker],
     },
   };
   if (plan.broker) {
     policies[plan.broker] = {
       podSelector: pods(plan.broker),
       policyTypes: ["Ingress", "Egress"],
-      ingress: [{ from: mqttClients.map((c) => ({ podSelector: pods(c) })), ports: [{ protocol: "TCP", port: MQTT_TLS_PORT }] }],
+      ingress: [
+        { from: [...mqttClients, plan.operator].map((c) => ({ podSelector: pods(c) })), ports: [{ protocol: "TCP", port: MQTT_TLS_PORT }] },
+      ],
       egress: [DNS],
     };
   }
@@ -97,7 +99,7 @@ export function networkPolicies(plan: NetworkPlan): Record<string, PolicySpec> {
       podSelector: pods(client),
       policyTypes: ["Ingress", "Egress"],
       ingress: [METRICS_FROM_CLUSTER],
-      egress: [DNS, ...toBroker, ...(client === plan.agent ? [anyAddress(API_SERVER_PORTS), TO_RUNTIME_PODS] : [])],
+      egress: [DNS, ...toBroker, ...(client === plan.agent ? [TO_RUNTIME_PODS] : [])],
     };
   }
   return policies;

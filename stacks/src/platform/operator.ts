@@ -1,8 +1,8 @@
 import { GROUP, OPERATOR_NODE_OPTIONS } from "@edgefleet/api";
 import type * as k8s from "@pulumi/kubernetes";
 import type { LogLevel, OtlpExport } from "./args.js";
-import { configHash } from "./broker.js";
-import { HTTP_PORT } from "./contract.js";
+import { certificatesAnnotation, configHash } from "./broker.js";
+import { HTTP_PORT, OPERATOR_MQTT_SECRET } from "./contract.js";
 import { type Manifest, manifest } from "./manifest.js";
 import { componentLabels, edgefleetPodTemplate, fieldEnv, nodeOptionsEnv, resources, selectorLabels } from "./pod.js";
 import { clusterGrant } from "./rbac.js";
@@ -30,6 +30,11 @@ export interface OperatorConfig {
   readonly otlp?: OtlpExport;
   /** Prefix of the cluster-scoped RBAC names, so two platforms in one cluster do not collide. */
   readonly clusterPrefix: string;
+  /**
+   * The site's broker, where the operator publishes each node's assignments with the identity in
+   * OPERATOR_MQTT_SECRET; without a broker, none are published (and no agent runs).
+   */
+  readonly mqtt?: { readonly url: string; readonly site: string; readonly certificatesSince?: string };
 }
 
 export const OPERATOR = "edgefleet-operator";
@@ -37,11 +42,16 @@ export const OPERATOR = "edgefleet-operator";
 const ARTIFACT_CA_VOLUME = "artifact-ca";
 const ARTIFACT_CA_DIR = "/etc/edgefleet/artifact-ca";
 const ARTIFACT_CA_KEY = "artifact-ca-bundle.pem";
+const MQTT_VOLUME = "mqtt-identity";
+const MQTT_DIR = "/etc/edgefleet/mqtt";
 
 /**
  * What the operator may do, and nothing more: read the fleet (Nodes) and the catalog, manage its
  * EdgeModels' annotations and status (and remove the finalizer earlier operators set), their DaemonSets and ControllerRevisions (the
- * rollout's snapshots), and record Events. Exactly the verbs its client sends (packages/kube/src,
+ * rollout's snapshots), FederatedTrainings' status and children, run its
+ * EdgeModelBuilds' Jobs and read their pods' results, read its runtime pods (where
+ * each runs and its address, the nodes' assignments it publishes), and record Events. Exactly the
+ * verbs its client sends (packages/kube/src,
  * controller, rollout): informers list and watch, server-side apply is a PATCH that may create,
  * and nothing reads single objects or updates whole ones. Cluster-wide because EdgeModels live in
  * app teams' namespaces.
@@ -52,9 +62,22 @@ export const OPERATOR_CLUSTER_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
   // Children carry blockOwnerDeletion owner references, which need update on the owner's finalizers.
   { apiGroups: [GROUP], resources: ["edgemodels/finalizers"], verbs: ["update"] },
   { apiGroups: [GROUP], resources: ["edgeruntimes", "modeltrustpolicies"], verbs: ["list", "watch"] },
+  // FederatedTrainings: their status, and their children (pods, the progress ConfigMap, the SuperLink's Service), created and deleted, never updated.
+  { apiGroups: [GROUP], resources: ["federatedtrainings"], verbs: ["list", "watch"] },
+  { apiGroups: [GROUP], resources: ["federatedtrainings/status"], verbs: ["patch"] },
+  { apiGroups: [GROUP], resources: ["federatedtrainings/finalizers"], verbs: ["update"] },
+  { apiGroups: [""], resources: ["pods", "configmaps"], verbs: ["list", "watch", "create", "delete"] },
+  { apiGroups: [""], resources: ["services"], verbs: ["create"] },
   { apiGroups: ["apps"], resources: ["daemonsets", "controllerrevisions"], verbs: ["list", "watch", "create", "patch", "delete"] },
   { apiGroups: [""], resources: ["nodes"], verbs: ["list", "watch"] },
   { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create"] },
+  // EdgeModelBuilds: one Job per generation, whose pod's termination message is the build's result.
+  // ... and those FederatedTrainings with spec.build hand their trained model to (server-side apply).
+  { apiGroups: [GROUP], resources: ["edgemodelbuilds"], verbs: ["list", "watch", "create", "patch"] },
+  { apiGroups: [GROUP], resources: ["edgemodelbuilds/status"], verbs: ["patch"] },
+  { apiGroups: [GROUP], resources: ["edgemodelbuilds/finalizers"], verbs: ["update"] },
+  { apiGroups: ["batch"], resources: ["jobs"], verbs: ["list", "watch", "patch", "delete"] },
+  { apiGroups: [""], resources: ["pods"], verbs: ["list"] },
 ];
 
 /**
@@ -69,6 +92,15 @@ export function operatorManifests(a: OperatorConfig): Manifest[] {
   const selector = selectorLabels(OPERATOR);
   const serviceAccount = { name: OPERATOR, namespace: a.namespace };
   const caData = a.artifactCaBundle === undefined ? undefined : { [ARTIFACT_CA_KEY]: a.artifactCaBundle };
+  const mounts = [
+    ...(caData ? [{ name: ARTIFACT_CA_VOLUME, mountPath: ARTIFACT_CA_DIR, readOnly: true }] : []),
+    ...(a.mqtt ? [{ name: MQTT_VOLUME, mountPath: MQTT_DIR, readOnly: true }] : []),
+  ];
+  const volumes = [
+    ...(caData ? [{ name: ARTIFACT_CA_VOLUME, configMap: { name: OPERATOR } }] : []),
+    // Optional: an operator whose Secret is missing still places models, and logs that it publishes no assignments.
+    ...(a.mqtt ? [{ name: MQTT_VOLUME, secret: { secretName: OPERATOR_MQTT_SECRET, optional: true } }] : []),
+  ];
   return [
     ...(caData ? [manifest("v1", "ConfigMap", { metadata, data: caData })] : []),
     manifest("v1", "ServiceAccount", { metadata }),
@@ -98,7 +130,7 @@ export function operatorManifests(a: OperatorConfig): Manifest[] {
         selector: { matchLabels: selector },
         template: edgefleetPodTemplate({
           component: OPERATOR,
-          ...(caData ? { annotations: configHash(caData) } : {}),
+          annotations: { ...(caData ? configHash(caData) : {}), ...certificatesAnnotation(a.mqtt?.certificatesSince) },
           serviceAccountName: OPERATOR,
           apiAccess: true,
           container: {
@@ -115,6 +147,15 @@ export function operatorManifests(a: OperatorConfig): Manifest[] {
               `--agent-image=${a.agentImage}`,
               ...(a.prometheusUrl === undefined ? [] : [`--prometheus-url=${a.prometheusUrl}`]),
               ...(caData ? [`--artifact-ca-bundle=${ARTIFACT_CA_DIR}/${ARTIFACT_CA_KEY}`] : []),
+              ...(a.mqtt
+                ? [
+                    `--mqtt-url=${a.mqtt.url}`,
+                    `--mqtt-site=${a.mqtt.site}`,
+                    `--mqtt-tls-ca=${MQTT_DIR}/ca.crt`,
+                    `--mqtt-tls-cert=${MQTT_DIR}/tls.crt`,
+                    `--mqtt-tls-key=${MQTT_DIR}/tls.key`,
+                  ]
+                : []),
             ],
             env: [
               fieldEnv("POD_NAMESPACE", "metadata.namespace"),
@@ -134,9 +175,9 @@ export function operatorManifests(a: OperatorConfig): Manifest[] {
             // heap). The limit leaves ~90 MiB above that, so V8 collects, or fails with its own
             // heap-limit error in the log, before the kernel's OOM kill.
             resources: resources({ request: "50m", limit: "500m" }, { request: "64Mi", limit: "320Mi" }),
-            ...(caData ? { mounts: [{ name: ARTIFACT_CA_VOLUME, mountPath: ARTIFACT_CA_DIR, readOnly: true }] } : {}),
+            ...(mounts.length ? { mounts } : {}),
           },
-          ...(caData ? { volumes: [{ name: ARTIFACT_CA_VOLUME, configMap: { name: OPERATOR } }] } : {}),
+          ...(volumes.length ? { volumes } : {}),
           pod: {
             // Standbys on other nodes, so losing one device does not lose the operator.
             affinity: {

@@ -48,7 +48,7 @@ type Pod = {
   automountServiceAccountToken?: boolean;
   securityContext?: { runAsNonRoot?: boolean };
   nodeSelector?: Record<string, string>;
-  volumes?: { name: string; hostPath?: { path: string } }[];
+  volumes?: { name: string; hostPath?: { path: string }; secret?: { secretName: string; optional?: boolean } }[];
   containers: {
     name: string;
     args?: string[];
@@ -58,6 +58,8 @@ type Pod = {
     resources?: { limits?: { memory?: string } };
   }[];
 };
+const annotationsOf = (r: Registered) =>
+  (r.inputs.spec as { template: { metadata: { annotations: Record<string, string> } } }).template.metadata.annotations;
 const podOf = (r: Registered) => (r.inputs.spec as { template: { spec: Pod } }).template.spec;
 
 describe("Platform", () => {
@@ -83,7 +85,7 @@ describe("Platform", () => {
       configMaps: count("kubernetes:core/v1:ConfigMap"),
     }).toEqual({
       namespaces: 1,
-      crds: 3,
+      crds: 5,
       runtimes: 4,
       deployments: ["edgefleet-mqtt", "edgefleet-operator"],
       statefulSets: 1,
@@ -258,11 +260,10 @@ describe("Platform", () => {
       spoolDir: "/var/lib/edgefleet/spool",
       artifactCacheDir: "/var/lib/edgefleet/artifacts",
       httpAddress: "0.0.0.0:8080",
-      // It finds its node's runtime pods through the API server, with its pod's service account.
-      discoverRuntimes: true,
-      kubeconfig: undefined,
+      // It learns its node's runtimes from its assignments topic, and holds no API token.
+      runtimeAssignments: true,
     });
-    expect([pod.serviceAccountName, pod.automountServiceAccountToken]).toEqual(["edgefleet-edge-agent", true]);
+    expect([pod.serviceAccountName, pod.automountServiceAccountToken]).toEqual(["edgefleet-edge-agent", false]);
     // The host paths behind those flags: /sys and /proc read-only under the sysfs root, the node's
     // identity read-only, the spool writable and on the host so it outlives the pod, the artifact
     // cache writable to take the refusals runtime pods leave there.
@@ -379,28 +380,21 @@ describe("Platform", () => {
     ]);
   });
 
-  it("lets the agents list pods and nothing else, through their own ServiceAccount", () => {
-    const clusterRole = one(all, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "ef-agent");
-    expect(clusterRole.inputs).toMatchObject({ metadata: { name: "edgefleet-system-edge-agent" } });
-    expect(clusterRole.inputs.rules).toEqual([
-      { apiGroups: [""], resources: ["pods"], verbs: ["list"] },
-      { apiGroups: ["apps"], resources: ["daemonsets"], verbs: ["get"] },
-    ]);
-    const binding = one(all, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "ef-agent");
-    expect(binding.inputs).toMatchObject({
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "edgefleet-system-edge-agent" },
-      subjects: [{ kind: "ServiceAccount", name: "edgefleet-edge-agent", namespace: "edgefleet-system" }],
-    });
-    // The ServiceAccount mounts no token by default: only the agent's own pods ask for one.
+  it("grants the agents nothing on the API server: a ServiceAccount without RBAC or token", () => {
+    const grants = [
+      ...ofType(all, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"),
+      ...ofType(all, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"),
+    ];
+    expect(grants.map((g) => g.name).filter((n) => n.includes("agent"))).toEqual([]);
     expect(one(all, "kubernetes:core/v1:ServiceAccount", "ef-agent").inputs.automountServiceAccountToken).toBe(false);
   });
 
-  it("mounts a service-account token only where the API server is talked to: operator and agents", () => {
+  it("mounts a service-account token only where the API server is talked to: the operator", () => {
     const withToken = workloadsOf(all)
       .filter((w) => podOf(w).automountServiceAccountToken !== false)
       .map((w) => w.name)
       .sort();
-    expect(withToken).toEqual(["ef-agent-jetson-orin", "ef-agent-rpi5-coral", "ef-operator"]);
+    expect(withToken).toEqual(["ef-operator"]);
   });
 
   it("runs every pod non-root with a read-only root filesystem and resource limits", () => {
@@ -480,7 +474,18 @@ describe("Platform", () => {
     expect(one(rs, "kubernetes:policy/v1:PodDisruptionBudget", "ef-one-operator").inputs.spec).toMatchObject({ maxUnavailable: 1 });
   });
 
-  it("with the site's MQTT CA, issues the broker's certificate, each gateway replica's and the retire command's into secret Secrets", async () => {
+  it("rolls the broker, gateway and operator onto renewed certificates: the window's start on their pod templates", async () => {
+    const rs = await platform("ef-renew", { mqttCertificatesSince: "2026-11-30T00:00:00.000Z" });
+    for (const [type, name] of [
+      ["kubernetes:apps/v1:Deployment", "ef-renew-broker"],
+      ["kubernetes:apps/v1:StatefulSet", "ef-renew-gateway"],
+      ["kubernetes:apps/v1:Deployment", "ef-renew-operator"],
+    ] as const) {
+      expect(annotationsOf(one(rs, type, name))["edgefleet.io/mqtt-certificates"], name).toBe("2026-11-30T00:00:00.000Z");
+    }
+  });
+
+  it("with the site's MQTT CA, issues the broker's certificate, the operator's, each gateway replica's and the retire command's into secret Secrets", async () => {
     const ca = certificateAuthority("0123456789abcdef0123456789abcdef");
     const crl = ca.revocationList([{ cn: "pi-0", generation: 0 }]);
     const rs = await platform("ef-pki", {
@@ -518,6 +523,21 @@ describe("Platform", () => {
     ]);
     expect(cert(gateway["edgefleet-telemetry-gateway-1.crt"]).subject).toContain("CN=edgefleet-telemetry-gateway-1");
     expect(cert(gateway["retire.crt"]).subject).toContain("CN=edgefleet-gateway-retire");
+    // No renewal window given: nothing rolls on one (the program passes mqttCa's window).
+    expect(annotationsOf(one(rs, "kubernetes:apps/v1:Deployment", "ef-pki-operator"))).not.toHaveProperty("edgefleet.io/mqtt-certificates");
+    // The operator's identity, in the Secret its Deployment mounts for --mqtt-tls-cert.
+    expect(cert(secret("ef-pki-operator-mqtt", "kubernetes.io/tls")["tls.crt"]).subject).toContain("CN=edgefleet-operator");
+    const operator = podOf(one(rs, "kubernetes:apps/v1:Deployment", "ef-pki-operator"));
+    expect(operator.volumes?.find((v) => v.name === "mqtt-identity")?.secret).toEqual({
+      secretName: "edgefleet-operator-mqtt",
+      optional: true,
+    });
+    expect(operator.containers[0]?.args).toEqual(
+      expect.arrayContaining([
+        "--mqtt-url=mqtts://edgefleet-mqtt.edgefleet-system.svc:8883",
+        "--mqtt-tls-cert=/etc/edgefleet/mqtt/tls.crt",
+      ]),
+    );
     expect(one(rs, "kubernetes:apps/v1:Deployment", "ef-pki-broker").dependsOn).toContain("ef-pki-broker");
     // Without a CA the Secrets are made outside Pulumi.
     expect(ofType(all, "kubernetes:core/v1:Secret")).toEqual([]);

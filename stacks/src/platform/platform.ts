@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformArgs } from "./args.js";
 import { BROKER, brokerDnsNames } from "./broker.js";
-import { GATEWAY } from "./contract.js";
+import { GATEWAY, OPERATOR_MQTT_IDENTITY, OPERATOR_MQTT_SECRET } from "./contract.js";
 import { gatewaySecretData } from "./gateway.js";
 import { platformManifests } from "./manifests.js";
+import { OPERATOR } from "./operator.js";
 import { PlatformPart, register } from "./part.js";
 import { componentLabels } from "./pod.js";
 import { keySecret, tlsSecret } from "./tls-secret.js";
@@ -31,11 +32,23 @@ export class Platform extends pulumi.ComponentResource {
     [this.crds, this.runtimes] = [objectNames("CustomResourceDefinition"), objectNames("EdgeRuntime")];
 
     const api = new PlatformPart("edgefleet:platform:Api", `${name}-api`, m.api, { parent: this });
-    // The operator starts by listing EdgeModels and EdgeRuntimes: their API must exist first.
-    new PlatformPart("edgefleet:platform:Operator", `${name}-operator`, m.operator, { ...inNamespace, workloadsAfter: [api] });
-    // Given the site's CA, Pulumi issues the certificates the broker and the gateway mount.
+    // Given the site's CA, Pulumi issues the certificates the broker, the operator and the gateway mount.
     const { mqttCa: ca, namespace } = args;
     const metadata = (secret: string, component: string) => ({ name: secret, namespace, labels: componentLabels(component) });
+    // The operator starts by listing EdgeModels and EdgeRuntimes: their API must exist first.
+    new PlatformPart("edgefleet:platform:Operator", `${name}-operator`, m.operator, {
+      ...inNamespace,
+      workloadsAfter: [api],
+      before:
+        ca && m.broker.length
+          ? (parent) => [
+              tlsSecret(`${name}-operator-mqtt`, metadata(OPERATOR_MQTT_SECRET, OPERATOR), ca.issue(OPERATOR_MQTT_IDENTITY), {
+                parent,
+                dependsOn: [ns],
+              }),
+            ]
+          : undefined,
+    });
     if (m.broker.length) {
       new PlatformPart("edgefleet:platform:Broker", `${name}-broker`, m.broker, {
         ...inNamespace,

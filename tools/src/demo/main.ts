@@ -15,7 +15,10 @@ import { DEFAULT_PORTS, type LocalPlatform, startLocalPlatform } from "../platfo
 import { LOCAL_HOST } from "../platform/pki.js";
 import { PUBLIC_KEY_REF, type PublishedArtifact, publishArtifact, signingKey } from "../platform/registry.js";
 import { servedEverywhere } from "../platform/serving.js";
+import { removeLeftoverBuildNode } from "./build-node.js";
+import { MODEL_BUILD_STEP, modelBuildStep } from "./build-publish.js";
 import { FEDERATED_STEPS, federatedDemo } from "./federated.js";
+import { FEDERATED_JOB_STEP, federatedJobStep } from "./federated-job.js";
 import { MODEL_BUILD_STEPS, modelBuildDemo } from "./model-build.js";
 import { followRollout, type LatencyByVersion, modelLatency } from "./progress.js";
 import { REAL_NODE_STEPS, realNodeDemo } from "./real-node.js";
@@ -38,7 +41,7 @@ interface Builds {
 }
 
 const CLI = command({
-  usage: "tools/edgefleet demo [--once] [--real-node | --model-build | --federated]",
+  usage: "tools/edgefleet demo [--once] [--federated-job] [--model-build] [--real-node | --model-build-cli | --federated]",
   about: `Runs edgefleet's local platform and shows a staged over-the-air rollout on a simulated fleet:
   1. the local cluster: a real control plane and 20 kwok edge nodes in 4 hardware classes
   2. the platform, deployed by \`pulumi up\` of the \`local\` stack (CRDs, runtime catalog, ...)
@@ -50,12 +53,15 @@ const CLI = command({
   5. ${VERSIONS.good}, a good build, rolled out 1% -> 10% -> 100% of each class and promoted
   6. ${VERSIONS.slow}, a slower build, rolled back automatically on measured latency
   7. platform trust: a ModelTrustPolicy keeps ${MODEL} and refuses a model from another source
+${FEDERATED_JOB_STEP}
+  9. ${MODEL_BUILD_STEP.trimStart()}
+     (step 8 when --federated-job is not given)
 Then it keeps everything running until Ctrl-C, which stops all it started.
 
 With --real-node, the platform as pods on a real node instead:
 ${REAL_NODE_STEPS}
 
-With --model-build, the step before deployment instead:
+With --model-build-cli, the step before deployment with the CLI alone (no cluster) instead:
 ${MODEL_BUILD_STEPS}
 
 With --federated, federated learning instead:
@@ -68,7 +74,15 @@ ${FEDERATED_STEPS}`,
     },
     "model-build": {
       type: "switch",
-      help: "instead: the step before deployment, building and measuring a model's variants (steps above)",
+      help: "also a last step: an EdgeModelBuild with spec.publish run by the operator, its new version rolled out (steps above)",
+    },
+    "model-build-cli": {
+      type: "switch",
+      help: "instead: the step before deployment with tools/edgefleet model alone, building and measuring a model's variants (steps above)",
+    },
+    "federated-job": {
+      type: "switch",
+      help: "also step 8: a FederatedTraining job the operator runs on the simulated fleet, its rounds as they land, its result built, published and rolled out",
     },
     federated: {
       type: "switch",
@@ -80,7 +94,8 @@ broker ${DEFAULT_PORTS.broker} (mqtts), registry ${DEFAULT_PORTS.artifacts} (htt
 });
 
 const say = (line: string) => console.error(line);
-const step = (n: number, what: string) => say(`\n[${n}/${STEPS}] ${what}`);
+let steps = STEPS;
+const step = (n: number, what: string) => say(`\n[${n}/${steps}] ${what}`);
 
 function run(cmd: string, args: readonly string[]): string {
   const r = spawnSync(cmd, args, { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
@@ -129,7 +144,9 @@ class Demo {
   }
 
   /**
-   * Deletes the sample model a previous run left, so every run starts from its first version, and
+   * Deletes the sample model a previous run left (and any other model of the namespace: --model-build's),
+   * the build node a run stopped by a signal left,
+   * so every run starts from its first version, and
    * the samples earlier versions of the demo applied in "vision": they hold the Jetsons' GPU and
    * the Corals' Edge TPU, one per device, which the sample model needs.
    */
@@ -141,9 +158,13 @@ class Demo {
           if (!isNotFound(err)) throw err;
         });
     }
-    await this.client.request({ method: "DELETE", path: this.path(MODEL) }).catch((err: unknown) => {
-      if (!isNotFound(err)) throw err;
-    });
+    await removeLeftoverBuildNode(this.client);
+    // Every model of the namespace: --model-build leaves its digits model there, and the wait below is for none.
+    const models = await this.client.request<{ items: EdgeModel[] }>({ method: "GET", path: this.path() });
+    for (const name of new Set([MODEL, ...models.items.map((m) => m.metadata?.name ?? "")].filter(Boolean)))
+      await this.client.request({ method: "DELETE", path: this.path(name) }).catch((err: unknown) => {
+        if (!isNotFound(err)) throw err;
+      });
     for (;;) {
       const left = await this.client.request<{ items: unknown[] }>({ method: "GET", path: this.path() });
       if (left.items.length === 0) return;
@@ -181,11 +202,12 @@ async function main(): Promise<void> {
     process.exitCode = values;
     return;
   }
+  steps = STEPS + (values["federated-job"] ? 1 : 0) + (values["model-build"] ? 1 : 0);
   if (values["real-node"]) {
     await realNodeDemo({ once: values.once === true, say });
     return;
   }
-  if (values["model-build"]) {
+  if (values["model-build-cli"]) {
     modelBuildDemo({ root: ROOT, say });
     return;
   }
@@ -326,11 +348,22 @@ async function main(): Promise<void> {
       say,
     });
 
+    if (values["federated-job"]) {
+      step(8, "federated training on the fleet: a FederatedTraining the operator places and follows round by round, its result rolled out");
+      await federatedJobStep({ root: ROOT, client, platform, namespace: NAMESPACE, dir, privateKeyPem: key.privateKeyPem, say });
+    }
+    if (values["model-build"]) {
+      step(steps, "a model build published by the operator: built, measured, signed, pushed, rolled out");
+      await modelBuildStep({ root: ROOT, client, platform, namespace: NAMESPACE, dir, privateKeyPem: key.privateKeyPem, say });
+    }
+
     say(`
 Where to look:
   export KUBECONFIG=${kubeconfig}
   kubectl get edgemodels -A                      # version, phase, ready per model
   kubectl describe edgemodel -n ${NAMESPACE} ${MODEL}      # rollout status, last analysis, events
+  kubectl get federatedtrainings -A              # federated jobs (step 8, --federated-job): rounds, epsilon
+  kubectl get edgemodelbuilds -A                 # model builds (--model-build; --federated-job's trained model): per target, Published
   kubectl get modeltrustpolicies                 # the platform's trust policies (step 7 removed ${TRUST_POLICY})
   ${platform.prometheus.url}/alerts                # Prometheus: edgefleet's alert rules
   ${platform.prometheus.url}/graph?g0.expr=histogram_quantile(0.95%2C%20sum%20by%20(version%2C%20le)%20(rate(edgefleet_inference_latency_seconds_bucket%5B1m%5D)))

@@ -1,4 +1,4 @@
-// `tools/edgefleet demo --model-build`: the step before deployment, building and measuring variants.
+// `tools/edgefleet demo --model-build-cli`: the step before deployment with the CLI alone, building and measuring variants.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";

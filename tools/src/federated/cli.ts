@@ -44,6 +44,7 @@ async function run(argv: string[]): Promise<number> {
     devices: o.devices,
     dir: out,
     trafficFile,
+    split: { alpha: o["dirichlet-alpha"], seed: o.seed },
     tls: !o.insecure,
     log,
   });

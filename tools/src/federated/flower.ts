@@ -1,8 +1,9 @@
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, openSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import type { Logger } from "@edgefleet/kit";
 import type { Toolchain } from "../cluster/toolchain.js";
 import { LOCAL_HOST, localPki } from "../platform/pki.js";
@@ -31,8 +32,16 @@ export interface FederationOptions {
   readonly dir: string;
   /** Where every device appends what it received and sent (traffic.py). */
   readonly trafficFile: string;
+  /** How the training images are shared out over the devices (shards.py), each share written to DIR/devices. */
+  readonly split: Split;
   readonly tls: boolean;
   readonly log: Logger;
+}
+
+export interface Split {
+  /** Dirichlet concentration over the devices, per class: small is non-IID. */
+  readonly alpha: number;
+  readonly seed: number;
 }
 
 /** Starting 20 Python processes at once on 2 cores takes a while. */
@@ -44,7 +53,7 @@ const START_TIMEOUT_MS = 300_000;
  * app imports digits.py; the run's marker (processes.ts) tells its processes apart; no telemetry
  * leaves the machine; Flower's state stays in the run's directory.
  */
-function flowerEnv(toolchain: Toolchain, home: string, marker: string): NodeJS.ProcessEnv {
+export function flowerEnv(toolchain: Toolchain, home: string, marker: string): NodeJS.ProcessEnv {
   return {
     ...process.env,
     [RUN_MARKER]: marker,
@@ -52,7 +61,21 @@ function flowerEnv(toolchain: Toolchain, home: string, marker: string): NodeJS.P
     PYTHONPATH: MODEL_BUILD_DIR,
     FLWR_HOME: home,
     FLWR_TELEMETRY_ENABLED: "0",
+    // Dozens of app processes at once, each training a small MLP: NumPy's BLAS threads, one per core
+    // in each, would only contend.
+    OMP_NUM_THREADS: "1",
+    OPENBLAS_NUM_THREADS: "1",
   };
+}
+
+/** Each device's share of the training images, one file per device in DIR (shards.py): the data it holds. */
+export async function writeShards(toolchain: Toolchain, dir: string, devices: number, split: Split): Promise<string[]> {
+  await promisify(execFile)(
+    toolchain.bin("federated-python"),
+    ["-m", "edgefleet_fl.shards", dir, String(devices), String(split.alpha), String(split.seed)],
+    { env: { ...process.env, PYTHONPATH: `${APP_DIR}:${MODEL_BUILD_DIR}` } },
+  );
+  return Array.from({ length: devices }, (_, device) => join(dir, `device-${device}.npz`));
 }
 
 /**
@@ -73,65 +96,30 @@ export async function startFederation(o: FederationOptions): Promise<Federation>
   const port = await freePort();
   const host = o.tls ? LOCAL_HOST : "127.0.0.1";
   const services: Service[] = [];
+  const shards = await writeShards(o.toolchain, join(o.dir, "devices"), o.devices, o.split);
   // Every process of the run at once, the SuperLink and SuperNodes among them: stopping those first
   // and one by one takes longer than a loaded machine's shutdown allows, and leaves their app
-  // processes without a parent to watch. Then the services close their logs.
+  // processes without a parent to watch. The services are stopped alongside, which also keeps a
+  // SuperNode from being restarted meanwhile, and close their logs.
   const close = async () => {
-    await stopMarked(marker);
-    await Promise.all(services.map((s) => s.dispose()));
+    await Promise.all([stopMarked(marker), ...services.map((s) => s.dispose())]);
   };
-  let linkTls: string[] = ["--insecure"];
-  let nodeTls: string[] = ["--insecure"];
-  let cliTls = "insecure = true";
-  if (o.tls) {
-    const pki = localPki(join(o.dir, "tls"));
-    // The SuperNodes and the CLI dial localhost; the SuperLink's own SuperExec dials the address it binds.
-    const server = pki.write("superlink", pki.issue(LOCAL_HOST, [LOCAL_HOST, "127.0.0.1"]));
-    linkTls = ["--ssl-certfile", server.cert, "--ssl-keyfile", server.key, "--ssl-ca-certfile", pki.caFile];
-    nodeTls = ["--root-certificates", pki.caFile];
-    cliTls = `root-certificates = ${JSON.stringify(pki.caFile)}`;
-  }
+  const { linkTls, nodeTls, cliTls } = o.tls ? flowerTls(o.dir) : INSECURE;
   try {
-    const link = new Service({
-      name: "Flower SuperLink",
-      ...orphanProof(
-        o.toolchain.bin("flower-superlink"),
-        [
-          ...linkTls,
-          ["--host", "127.0.0.1", "--port", String(port)],
-          // Offline: the app's dependencies are the federated venv's, never installed at run time.
-          "--disable-runtime-dependency-installation",
-        ].flat(),
-      ),
-      env,
-      logFile: join(o.dir, "superlink.log"),
-      readiness: { tcpPort: port },
-      startTimeoutMs: START_TIMEOUT_MS,
-      stopTimeoutMs: 10_000,
-    });
+    const link = superLink(o.toolchain, env, o.dir, port, linkTls);
     services.push(link);
     await link.start();
     o.log.info("SuperLink ready", { address: `${host}:${port}`, tls: o.tls });
     const nodes = await Promise.all(
       Array.from({ length: o.devices }, async (_, device) => {
         const runtimePort = await freePort();
-        const node = new Service({
+        const node = superNode(o.toolchain, env, {
           name: `Flower SuperNode ${device}`,
-          ...orphanProof(
-            o.toolchain.bin("flower-supernode"),
-            [
-              ...nodeTls,
-              ["--superlink", `${host}:${port}`],
-              // Its Runtime API, which its app processes fetch their messages from.
-              ["--host", "127.0.0.1", "--port", String(runtimePort)],
-              ["--node-config", `partition-id=${device} num-partitions=${o.devices} traffic-file=${JSON.stringify(o.trafficFile)}`],
-            ].flat(),
-          ),
-          env,
           logFile: join(o.dir, `supernode-${device}.log`),
-          readiness: { tcpPort: runtimePort },
-          startTimeoutMs: START_TIMEOUT_MS,
-          stopTimeoutMs: 10_000,
+          superlink: `${host}:${port}`,
+          runtimePort,
+          tls: nodeTls,
+          nodeConfig: `partition-id=${device} num-partitions=${o.devices} data-file=${JSON.stringify(shards[device])} traffic-file=${JSON.stringify(o.trafficFile)}`,
         });
         services.push(node);
         await node.start();
@@ -143,22 +131,105 @@ export async function startFederation(o: FederationOptions): Promise<Federation>
     await close();
     throw err;
   }
-  writeFileSync(
-    join(home, "config.toml"),
-    `# Written by tools/edgefleet fl run: the SuperLink it started.\n[superlink]\ndefault = "${CONNECTION}"\n\n[superlink.${CONNECTION}]\naddress = "${host}:${port}"\n${cliTls}\n`,
-  );
+  return { close, run: (runConfig) => submitRun(o.toolchain, env, o.dir, `${host}:${port}`, cliTls, runConfig) };
+}
+
+/** The flags of the SuperLink and SuperNodes and the Flower CLI's config line, for TLS or plain HTTP. */
+export interface FlowerTls {
+  linkTls: string[];
+  nodeTls: string[];
+  cliTls: string;
+}
+
+export const INSECURE: FlowerTls = { linkTls: ["--insecure"], nodeTls: ["--insecure"], cliTls: "insecure = true" };
+
+/** A SuperLink certificate from a throwaway CA (the local platform's PKI) in DIR/tls, and the flags that use it. */
+export function flowerTls(dir: string): FlowerTls {
+  const pki = localPki(join(dir, "tls"));
+  // The SuperNodes and the CLI dial localhost; the SuperLink's own SuperExec dials the address it binds.
+  const server = pki.write("superlink", pki.issue(LOCAL_HOST, [LOCAL_HOST, "127.0.0.1"]));
   return {
-    close,
-    run: (runConfig) => {
-      const out = openSync(join(o.dir, "flwr-run.log"), "a");
-      const { command, args } = orphanProof(o.toolchain.bin("flwr"), ["run", APP_DIR, CONNECTION, "--stream", "--run-config", runConfig]);
-      const child = spawn(command, args, { env, stdio: ["ignore", out, out] });
-      return new Promise((resolve, reject) => {
-        child.on("error", reject);
-        child.on("close", (code, signal) =>
-          code === 0 ? resolve() : reject(new Error(`flwr run exited with ${code ?? signal}: see ${join(o.dir, "flwr-run.log")}`)),
-        );
-      });
-    },
+    linkTls: ["--ssl-certfile", server.cert, "--ssl-keyfile", server.key, "--ssl-ca-certfile", pki.caFile],
+    nodeTls: ["--root-certificates", pki.caFile],
+    cliTls: `root-certificates = ${JSON.stringify(pki.caFile)}`,
   };
+}
+
+/** A Flower SuperLink on 127.0.0.1:port, its Fleet, Control and Runtime APIs under tls (flags). */
+export function superLink(toolchain: Toolchain, env: NodeJS.ProcessEnv, dir: string, port: number, tls: readonly string[]): Service {
+  return new Service({
+    name: "Flower SuperLink",
+    ...orphanProof(
+      toolchain.bin("flower-superlink"),
+      [
+        ...tls,
+        ["--host", "127.0.0.1", "--port", String(port)],
+        // Offline: the app's dependencies are the federated venv's, never installed at run time.
+        "--disable-runtime-dependency-installation",
+      ].flat(),
+    ),
+    env,
+    logFile: join(dir, "superlink.log"),
+    readiness: { tcpPort: port },
+    startTimeoutMs: START_TIMEOUT_MS,
+    stopTimeoutMs: 10_000,
+  });
+}
+
+/** A device's Flower SuperNode, dialling superlink (host:port); runtimePort serves its app processes. */
+export function superNode(
+  toolchain: Toolchain,
+  env: NodeJS.ProcessEnv,
+  o: { name: string; logFile: string; superlink: string; runtimePort: number; tls: readonly string[]; nodeConfig: string },
+): Service {
+  return new Service({
+    name: o.name,
+    ...orphanProof(
+      toolchain.bin("flower-supernode"),
+      [
+        ...o.tls,
+        ["--superlink", o.superlink],
+        // Its Runtime API, which its app processes fetch their messages from.
+        ["--host", "127.0.0.1", "--port", String(o.runtimePort)],
+        ["--node-config", o.nodeConfig],
+      ].flat(),
+    ),
+    env,
+    logFile: o.logFile,
+    readiness: { tcpPort: o.runtimePort },
+    // On a loaded machine a SuperNode can give up joining the SuperLink (Flower's exit 305,
+    // its activation refused after a register that timed out) and exit after its Runtime API
+    // was up: started again it joins as a new node, as a rebooted device would, where the
+    // run would otherwise wait for it for ever.
+    restartOnExit: true,
+    startTimeoutMs: START_TIMEOUT_MS,
+    stopTimeoutMs: 10_000,
+  });
+}
+
+/**
+ * Submits edgefleet's app to the SuperLink at address (the Flower CLI's config in env's FLWR_HOME
+ * names it; cliTls is its TLS line) and streams its logs to DIR/flwr-run.log until the run ends.
+ */
+export function submitRun(
+  toolchain: Toolchain,
+  env: NodeJS.ProcessEnv,
+  dir: string,
+  address: string,
+  cliTls: string,
+  runConfig: string,
+): Promise<void> {
+  writeFileSync(
+    join(env.FLWR_HOME ?? dir, "config.toml"),
+    `# Written by edgefleet: the SuperLink it started.\n[superlink]\ndefault = "${CONNECTION}"\n\n[superlink.${CONNECTION}]\naddress = "${address}"\n${cliTls}\n`,
+  );
+  const out = openSync(join(dir, "flwr-run.log"), "a");
+  const { command, args } = orphanProof(toolchain.bin("flwr"), ["run", APP_DIR, CONNECTION, "--stream", "--run-config", runConfig]);
+  const child = spawn(command, args, { env, stdio: ["ignore", out, out] });
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`flwr run exited with ${code ?? signal}: see ${join(dir, "flwr-run.log")}`)),
+    );
+  });
 }

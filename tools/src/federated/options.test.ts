@@ -10,7 +10,8 @@ describe("fl run flags", () => {
     expect(runConfig(o, "/tmp/x").split(" ")).toEqual([
       "fraction=0.2",
       "learning-rate=0.05",
-      "dirichlet-alpha=0.5",
+      "learning-rate-decay=0.9",
+      "proximal-mu=0.01",
       "dropout=0.0",
       "dp-noise-multiplier=1.0",
       "dp-clipping-norm=1.0",
@@ -18,9 +19,10 @@ describe("fl run flags", () => {
       "dp-delta=0.00001",
       "devices=30",
       "rounds=20",
-      "local-epochs=5",
+      "local-epochs=20",
       "batch-size=16",
       "seed=1",
+      'strategy="fedavg"',
       "secagg=true",
       "dp=false",
       'out="/tmp/x"',
@@ -33,6 +35,8 @@ describe("fl run flags", () => {
     [["--sample-percent", "101"], "--sample-percent"],
     [["--dropout-percent", "95"], "--dropout-percent"],
     [["--dp-noise-multiplier", "0"], "--dp-noise-multiplier"],
+    [["--strategy", "fedsgd"], "--strategy"],
+    [["--proximal-mu", "0"], "--proximal-mu"],
   ])("refuse %j naming the flag", (argv, flag) => {
     expect(() => parse(...argv)).toThrow(flag);
   });

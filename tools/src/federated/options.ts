@@ -12,9 +12,25 @@ const FLAGS = {
     default: "10",
     help: "chance that a sampled device drops out of a round, drawn per device and round from --seed",
   },
-  "local-epochs": { type: "integer", default: "5", help: "passes over its images a device trains per round" },
+  "local-epochs": { type: "integer", default: "20", help: "passes over its images a device trains per round" },
   "batch-size": { type: "integer", default: "16", help: "images per step of a device's SGD" },
-  "learning-rate": { type: "number", default: "0.05", help: "the devices' SGD learning rate" },
+  "learning-rate": { type: "number", default: "0.05", help: "the devices' SGD learning rate in round 1" },
+  "learning-rate-decay": {
+    type: "number",
+    default: "0.9",
+    help: "factor of the learning rate from one round to the next (1: constant; below 1 settles the model)",
+  },
+  strategy: {
+    type: "enum",
+    of: ["fedavg", "fedprox"],
+    default: "fedavg",
+    help: "Flower's FedAvg, or FedProx: FedAvg with a proximal term in the devices' training",
+  },
+  "proximal-mu": {
+    type: "number",
+    default: "0.01",
+    help: "FedProx's mu: how strongly a device's training is held near the global weights (--strategy fedprox)",
+  },
   "dirichlet-alpha": {
     type: "number",
     default: "0.5",
@@ -35,8 +51,9 @@ export const RUN = command({
   about: `Federated learning on Flower (docs/federated.md): starts a Flower SuperLink and one SuperNode
 per simulated device, each a process of its own, and runs edgefleet's Flower app on them: the
 digits MLP of the model builds, each device holding a non-IID share of the training images
-(Dirichlet over labels), FedAvg weighted by samples over --sample-percent of the devices per
-round, devices dropping out of rounds at random (seeded), SecAgg+ with --secagg, central DP with
+(Dirichlet over labels) in a file of its own, FedAvg weighted by samples (or FedProx) over
+--sample-percent of the devices per round, sampled by device from --seed, devices dropping out of
+rounds at random (seeded), SecAgg+ with --secagg, central DP with
 --dp (client-side clipping, Gaussian noise) stopping before a round would spend more than
 --dp-target-epsilon (dp-accounting's RDP accountant). Prints each round as it ends and writes
 DIR/result.json (each round's figures, bytes per device, the final and the centrally trained
@@ -49,14 +66,16 @@ export type RunOptions = FlagValues<typeof FLAGS>;
 
 /**
  * The Flower run config (`flwr run --run-config`) of the app's keys
- * (tools/src/federated/app/pyproject.toml): TOML values, space-separated.
+ * (tools/src/federated/app/pyproject.toml): TOML values, space-separated. --dirichlet-alpha is not
+ * among them: the devices' shares are written before the run (startFederation's split).
  */
 export function runConfig(o: RunOptions, out: string): string {
   // TOML tells 1 from 1.0, and Flower keeps the type: whole numbers of a float key get their ".0".
   const floats = {
     fraction: o["sample-percent"] / 100,
     "learning-rate": o["learning-rate"],
-    "dirichlet-alpha": o["dirichlet-alpha"],
+    "learning-rate-decay": o["learning-rate-decay"],
+    "proximal-mu": o["proximal-mu"],
     dropout: o["dropout-percent"] / 100,
     "dp-noise-multiplier": o["dp-noise-multiplier"],
     "dp-clipping-norm": o["dp-clipping-norm"],
@@ -69,6 +88,7 @@ export function runConfig(o: RunOptions, out: string): string {
     "local-epochs": o["local-epochs"],
     "batch-size": o["batch-size"],
     seed: o.seed,
+    strategy: JSON.stringify(o.strategy),
     secagg: o.secagg,
     dp: o.dp,
     out: JSON.stringify(out),

@@ -59,7 +59,7 @@ export async function buildImages(opts: BuildOptions = {}): Promise<BuiltImage[]
     }),
   );
 
-  const volumes = await npmVolumes(dir);
+  const volumes = await registryVolumes(dir);
   const built: BuiltImage[] = [];
   const wanted = opts.only?.length ? IMAGES.filter((i) => opts.only?.includes(i.name)) : IMAGES;
   for (const image of wanted) {
@@ -127,7 +127,7 @@ const BASE_ARGS = ["BUILD_IMAGE", "RUNTIME_IMAGE", "DEBIAN_IMAGE"];
  * registry (a mirror, where one is configured), the CA bundle it trusts, and its download cache,
  * so `npm ci` takes the packages `tools/edgefleet setup` already fetched.
  */
-async function npmVolumes(dir: string): Promise<string[]> {
+async function registryVolumes(dir: string): Promise<string[]> {
   const settings = new Map(
     (await run("npm", ["config", "get", "registry", "cafile", "cache"]))
       .split("\n")
@@ -151,8 +151,11 @@ async function npmVolumes(dir: string): Promise<string[]> {
   }
   const file = join(dir, "build.npmrc");
   writeFileSync(file, `${npmrc.join("\n")}\n`);
+  // pip (the Python runtimes' venvs) trusts the same CA bundle, through its site-wide configuration file.
+  const pipConf = join(dir, "build.pip.conf");
+  writeFileSync(pipConf, `[global]\n${cafile ? `cert = ${IN_BUILD}/ca.crt\n` : ""}`);
   // The global npmrc of a Node.js installed under /usr/local, as in node:*-slim and the local base.
-  return [`${file}:/usr/local/etc/npmrc:ro`, ...volumes];
+  return [`${file}:/usr/local/etc/npmrc:ro`, `${pipConf}:/etc/pip.conf:ro`, ...volumes];
 }
 
 const IN_BUILD = "/run/edgefleet";

@@ -1,7 +1,8 @@
-"""Model builds: ONNX Runtime's quantizers, onnxconverter-common's FP16 converter, and OpenVINO's
-model converter with NNCF's post-training quantizer over one ONNX source model, each build measured
-on this CPU (size, accuracy, latency) with the runtime that serves it: ONNX Runtime for the ONNX
-builds, the OpenVINO runtime for the IR builds.
+"""Model builds: ONNX Runtime's quantizers, onnxconverter-common's FP16 converter, OpenVINO's model
+converter with NNCF's post-training quantizer, and onnx2tf with TensorFlow's TFLite converter over
+one ONNX source model, each build measured on this CPU (size, accuracy, latency) with the runtime
+that serves it: ONNX Runtime for the ONNX builds, the OpenVINO runtime for the IR builds, the TFLite
+runtime (LiteRT's interpreter) for the .tflite builds.
 
 Run by tools/src/model-build/cli.ts on the toolchain's Python tools venv; it writes every target it
 is asked for into --work and prints the measurements as one JSON object on stdout (the shape
@@ -10,13 +11,16 @@ those out, is the CLI's. Progress goes to stderr, one line per step.
 
 The OpenVINO builds are IR artifacts as the OpenVINO runtime (packages/openvino-runtime) serves them,
 written and compiled by that runtime's own Python modules (ir_artifact.save_ir, worker.load), which
-the CLI puts on PYTHONPATH.
+the CLI puts on PYTHONPATH. The .tflite builds are loaded by the TFLite runtime's worker
+(packages/tflite-runtime/src/worker.py, named by --tflite-worker: it shares its module name with the
+OpenVINO runtime's).
 
 Data files are NumPy .npz archives: `inputs` (samples along the first axis, fed to the model's
 first input one at a time) and, for evaluation, `labels` (the class of each sample).
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import sys
@@ -26,6 +30,9 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_dynamic, quantize_static
+
+# The file each kind of target writes: an ONNX model, the OpenVINO runtime's IR artifact, a TFLite flatbuffer.
+EXTENSIONS = {"onnx": "onnx", "openvino": "tar", "tflite": "tflite"}
 
 # Runs before the timed ones: the first runs of a session allocate and warm caches.
 WARMUP_RUNS = 10
@@ -55,6 +62,8 @@ class SampleReader(CalibrationDataReader):
 def build(target, source, out, calibration):
     if target.startswith("openvino-"):
         build_openvino(target, source, out, calibration)
+    elif target.startswith("tflite-"):
+        build_tflite(target, source, out, calibration)
     elif target == "onnx-fp32":
         onnx.save(onnx.load(source), out)
     elif target == "onnx-int8-dynamic":
@@ -101,6 +110,35 @@ def build_openvino(target, source, out, calibration):
         sys.exit(f"unknown target {target}")
 
 
+def build_tflite(target, source, out, calibration):
+    """onnx2tf converts the ONNX model to a TensorFlow SavedModel, which TensorFlow's TFLite converter
+    writes as .tflite: as it is (fp32), or quantized after training (int8: weights per channel and
+    activations in int8, ranges from every calibration sample; input and output stay float32, as the
+    OpenVINO int8 IR keeps them)."""
+    import onnx2tf
+    import tensorflow as tf
+
+    saved_model = f"{out}.saved_model"
+    model = onnx.load(source)
+    # onnx2tf turns NCHW inputs into TFLite's NHWC unless told not to: the same samples feed every build.
+    channels_first = [i.name for i in model.graph.input if len(i.type.tensor_type.shape.dim) >= 3]
+    onnx2tf.convert(
+        input_onnx_file_path=source,
+        output_folder_path=saved_model,
+        keep_ncw_or_nchw_or_ncdhw_input_names=channels_first or None,
+        non_verbose=True,
+    )
+    converter = tf.lite.TFLiteConverter.from_saved_model(saved_model)
+    if target == "tflite-int8":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.representative_dataset = lambda: ([sample[None]] for sample in calibration)
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    elif target != "tflite-fp32":
+        sys.exit(f"unknown target {target}")
+    with open(out, "wb") as f:
+        f.write(converter.convert())
+
+
 def without_float_input_casts(model):
     """The model without Casts of a float32 graph input to float32 (skl2onnx starts each model
     with one): the FP16 converter drops such a Cast without putting its own input Cast in, which
@@ -141,7 +179,19 @@ def openvino_runner(path, threads):
     """One inference of the IR artifact as the OpenVINO runtime runs it (its worker's engine)."""
     from worker import load
 
-    engine = load(path, threads)
+    return engine_runner(load(path, threads))
+
+
+def tflite_runner(path, threads, worker):
+    """One inference of the .tflite file as the TFLite runtime runs it (its worker's engine: LiteRT's interpreter)."""
+    spec = importlib.util.spec_from_file_location("tflite_worker", worker)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return engine_runner(module.load(path, threads))
+
+
+def engine_runner(engine):
+    """One inference through a runtime worker's engine: sample in, first output out."""
     feed = engine.inputs[0]["name"]
     first = engine.outputs[0]["name"]
 
@@ -152,9 +202,17 @@ def openvino_runner(path, threads):
     return run
 
 
-def measure(target, path, inputs, labels, threads):
+def runner(target, path, threads, tflite_worker):
+    if target.startswith("openvino-"):
+        return openvino_runner(path, threads)
+    if target.startswith("tflite-"):
+        return tflite_runner(path, threads, tflite_worker)
+    return onnxruntime_runner(path, threads)
+
+
+def measure(target, path, inputs, labels, threads, tflite_worker):
     """Accuracy (percent) and one-inference latencies (milliseconds) over the evaluation samples."""
-    run = (openvino_runner if target.startswith("openvino-") else onnxruntime_runner)(path, threads)
+    run = runner(target, path, threads, tflite_worker)
     for sample in inputs[:WARMUP_RUNS]:
         run(sample)
     correct = 0
@@ -183,16 +241,20 @@ def cmd_build(args):
     targets = args.targets.split(",")
     results = []
     for target in targets:
-        out = os.path.join(args.work, f"{target}.tar" if target.startswith("openvino-") else f"{target}.onnx")
+        out = os.path.join(args.work, f"{target}.{EXTENSIONS[target.split('-')[0]]}")
         progress(f"{target}: building")
         build(target, args.model, out, calibration)
         progress(f"{target}: measuring on {len(labels)} evaluation samples")
-        results.append({"target": target, "file": out, **measure(target, out, evaluation, labels, args.threads)})
+        results.append({"target": target, "file": out, **measure(target, out, evaluation, labels, args.threads, args.tflite_worker)})
     versions = {"onnxruntime": ort.__version__}
     if any(t.startswith("openvino-") for t in targets):
         import openvino as ov
 
         versions["openvino"] = ov.get_version().split("-")[0]
+    if any(t.startswith("tflite-") for t in targets):
+        import tensorflow as tf
+
+        versions["tensorflow"] = tf.__version__
     return {**versions, "threads": args.threads, "calibrationSamples": len(calibration), "targets": results}
 
 
@@ -226,6 +288,7 @@ def main():
     b.add_argument("--targets", required=True)
     b.add_argument("--work", required=True)
     b.add_argument("--threads", type=int, default=1)
+    b.add_argument("--tflite-worker", help="the TFLite runtime's worker.py, which measures the tflite targets")
     e = commands.add_parser("example")
     e.add_argument("--out", required=True)
     args = parser.parse_args()

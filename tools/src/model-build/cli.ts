@@ -3,12 +3,14 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, extname, join } from "node:path";
+import { basename, extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { command, optionsOrExitCode, readFlagFile } from "@edgefleet/kit";
 import { PYTHON_PATH } from "@edgefleet/openvino-runtime";
+import { TFLITE_WORKER } from "@edgefleet/tflite-runtime";
 import { loadToolchain } from "../cluster/toolchain.js";
 import { subcommands } from "../subcommands.js";
+import { job } from "./job.js";
 import { publish } from "./publish.js";
 import { type BuildResult, gate, parseMeasurements, resultTable, SOURCE_TARGET, TARGETS, type Target, targetFileName } from "./result.js";
 
@@ -19,12 +21,14 @@ const BUILD = command({
   about: `Builds an ONNX model for the edge (docs/model-builds.md): onnx-fp32 is the source as it is,
 onnx-int8-dynamic and onnx-int8-static ONNX Runtime's quantizers (static calibrated on --calibration),
 onnx-fp16 onnxconverter-common's converter; openvino-fp16 and openvino-int8 OpenVINO's converter
-(int8: NNCF's quantizer, calibrated on --calibration), as the OpenVINO runtime's IR artifact.
-Measures each on this CPU with the runtime that serves it (ONNX Runtime, OpenVINO): size, accuracy
+(int8: NNCF's quantizer, calibrated on --calibration), as the OpenVINO runtime's IR artifact;
+tflite-fp32 and tflite-int8 onnx2tf's converter then TensorFlow's TFLite converter (int8: its
+post-training quantizer, calibrated on --calibration). Measures each on this CPU with the runtime
+that serves it (ONNX Runtime, OpenVINO, LiteRT's interpreter): size, accuracy
 on --evaluation and its drop against the source, p50/p95 latency of one inference. A target that
 loses more than --max-accuracy-drop points is refused and not written; the rest are written to DIR
-as MODEL-fp32.onnx, MODEL-int8-static.onnx, MODEL-openvino-int8.tar and so on. Prints a table (or --json),
-writes DIR/build-result.json, and exits 1 when a target was refused. Data files are NumPy .npz: inputs (samples along the first axis)
+as MODEL-fp32.onnx, MODEL-int8-static.onnx, MODEL-openvino-int8.tar, MODEL-tflite-int8.tflite and so on. Prints a table (or --json),
+writes DIR/build-result.json and a copy of --evaluation (which model publish pushes for devices to score), and exits 1 when a target was refused. Data files are NumPy .npz: inputs (samples along the first axis)
 and, for evaluation, labels. Try it: tools/edgefleet model example --out DIR.`,
   flags: {
     model: { type: "string", arg: "MODEL.onnx", required: true, help: "the source model (float32 ONNX)" },
@@ -32,7 +36,7 @@ and, for evaluation, labels. Try it: tools/edgefleet model example --out DIR.`,
       type: "string",
       arg: "DATA.npz",
       required: true,
-      help: "samples to calibrate onnx-int8-static's and openvino-int8's activation ranges on, as the model sees them serving",
+      help: "samples to calibrate onnx-int8-static's, openvino-int8's and tflite-int8's activation ranges on, as the model sees them serving",
     },
     evaluation: { type: "string", arg: "DATA.npz", required: true, help: "samples and labels to measure accuracy and latency on" },
     out: { type: "string", arg: "DIR", required: true, help: "where to write the builds and build-result.json" },
@@ -43,7 +47,11 @@ and, for evaluation, labels. Try it: tools/edgefleet model example --out DIR.`,
       default: "1",
       help: "refuse a target whose accuracy is more than this many percentage points below the source's",
     },
-    threads: { type: "integer", default: "1", help: "ONNX Runtime's intra-op (OpenVINO's inference) threads for the measurements" },
+    threads: {
+      type: "integer",
+      default: "1",
+      help: "ONNX Runtime's intra-op (OpenVINO's inference, LiteRT's interpreter) threads for the measurements",
+    },
     json: { type: "switch", help: "print the result as JSON instead of the table" },
   },
 });
@@ -62,10 +70,12 @@ of which it was trained on. Then: tools/edgefleet model build --model DIR/digits
 const USAGE = `Usage: tools/edgefleet model <command> (--help for each)
 
   build     quantize or convert an ONNX model to onnx-int8-dynamic, onnx-int8-static, onnx-fp16,
-            openvino-fp16, openvino-int8, measure size, accuracy and latency, refuse builds
+            openvino-fp16, openvino-int8, tflite-fp32, tflite-int8, measure size, accuracy and latency, refuse builds
             that lose accuracy
-  publish   sign and push what build wrote, and write the EdgeModel's new version of it
-  example   write the digits MLP and its calibration and evaluation data to try build on`;
+  publish   sign and push what build wrote, re-sign the variants it keeps, and write (--apply:
+            apply) the EdgeModel's new version of it
+  example   write the digits MLP and its calibration and evaluation data to try build on
+  job       run one EdgeModelBuild as the operator's build Job does: fetch, build, summarize`;
 
 /** Runs build.py on the toolchain's Python tools venv; its progress goes to our stderr, its stdout is returned. */
 function python(args: string[]): Promise<string> {
@@ -73,7 +83,8 @@ function python(args: string[]): Promise<string> {
     stdio: ["ignore", "pipe", "inherit"],
     // The FP16 converter warns once per weight it rounds; the accuracy it measures says what matters.
     // The OpenVINO builds write and compile IR with the OpenVINO runtime's own modules.
-    env: { ...process.env, PYTHONWARNINGS: "ignore::UserWarning", PYTHONPATH: PYTHON_PATH },
+    // TensorFlow's C++ logging (lines per graph pass) stays below warnings.
+    env: { ...process.env, PYTHONWARNINGS: "ignore::UserWarning", PYTHONPATH: PYTHON_PATH, TF_CPP_MIN_LOG_LEVEL: "2" },
   });
   let out = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
@@ -114,12 +125,17 @@ async function build(argv: string[]): Promise<number> {
         work,
         "--threads",
         String(o.threads),
+        "--tflite-worker",
+        TFLITE_WORKER,
       ]),
     );
     const output = (t: Target) => join(o.out, targetFileName(stem, t));
     const evaluation = { dataset: basename(o.evaluation), sha256: createHash("sha256").update(readFileSync(o.evaluation)).digest("hex") };
     const result: BuildResult = { model: o.model, evaluation, ...gate(measurements, requested, o["max-accuracy-drop"], output) };
     mkdirSync(o.out, { recursive: true });
+    // Beside the builds, so model publish can push it for devices to score the variants on.
+    const kept = join(o.out, evaluation.dataset);
+    if (resolve(o.evaluation) !== resolve(kept)) copyFileSync(o.evaluation, kept);
     for (const t of result.targets) {
       const scratch = measurements.targets.find((m) => m.target === t.target)?.file;
       if (t.file && scratch) copyFileSync(scratch, t.file);
@@ -143,4 +159,4 @@ async function example(argv: string[]): Promise<number> {
   return 0;
 }
 
-process.exitCode = await subcommands("model", USAGE, { build, publish, example }, process.argv.slice(2));
+process.exitCode = await subcommands("model", USAGE, { build, publish, example, job }, process.argv.slice(2));

@@ -1,6 +1,6 @@
-import { edgeModel, SHA256 } from "@edgefleet/api";
+import { edgeModel, keptVariants, nextVersion, SHA256 } from "@edgefleet/api";
 import { describe, expect, it } from "vitest";
-import { checkPublication, nextVersion, publishable } from "./edgemodel.js";
+import { checkPublication, measured, publishable } from "./edgemodel.js";
 import type { BuildResult, Target, TargetResult } from "./result.js";
 
 const built = (target: Target, verdict: TargetResult["verdict"] = "written"): TargetResult => ({
@@ -35,9 +35,18 @@ describe("publishable", () => {
       built("onnx-fp16"),
       built("openvino-fp16"),
       built("openvino-int8"),
+      built("tflite-fp32"),
+      built("tflite-int8"),
     );
     const p = publishable(r);
-    expect(p.targets.map((t) => t.target)).toEqual(["openvino-int8", "openvino-fp16", "onnx-int8-dynamic", "onnx-fp32"]);
+    expect(p.targets.map((t) => t.target)).toEqual([
+      "openvino-int8",
+      "openvino-fp16",
+      "tflite-int8",
+      "onnx-int8-dynamic",
+      "onnx-fp32",
+      "tflite-fp32",
+    ]);
     expect(p.skipped).toEqual(["onnx-fp16: no EdgeRuntime of the default catalog serves onnx fp16"]);
   });
 });
@@ -51,8 +60,8 @@ describe("nextVersion", () => {
       model,
       "2.0.0",
       [
-        { target: ov, artifact: artifact(1) },
-        { target: onnx, artifact: artifact(2) },
+        { build: measured(ov), artifact: artifact(1) },
+        { build: measured(onnx), artifact: artifact(2) },
       ],
       evaluation,
       { name: "keys", key: "pub" },
@@ -76,6 +85,24 @@ describe("nextVersion", () => {
     });
   });
 
+  it("puts the kept variants, pushed again for the new version, after the builds", () => {
+    const [trt] = keptVariants(model, new Set(["onnx-int8-static", "ov-int8"])).filter((v) => v.name === "trt-fp16");
+    if (!trt) throw new Error("the fixture has no trt-fp16");
+    const next = nextVersion(model, "2.0.0", [{ build: measured(onnx), artifact: artifact(2) }], evaluation, { name: "keys", key: "pub" }, [
+      { variant: trt, artifact: { ...artifact(3), signatureUri: "resigned" } },
+    ]);
+    expect(next.spec.variants.map((v) => v.name)).toEqual(["onnx-int8-static", "trt-fp16"]);
+    expect(next.spec.variants[1]).toEqual({
+      ...trt,
+      artifact: {
+        uri: artifact(3).uri,
+        sha256: SHA256,
+        sizeBytes: 1000,
+        signature: { uri: "resigned", publicKeyRef: { name: "keys", key: "pub" } },
+      },
+    });
+  });
+
   it("keeps the model's signature key Secret and pull Secret", () => {
     const [first, ...rest] = model.spec.variants;
     if (!first) throw new Error("the fixture has no variants");
@@ -86,10 +113,19 @@ describe("nextVersion", () => {
         ...rest,
       ],
     });
-    const [v] = nextVersion(signed, "2.0.0", [{ target: onnx, artifact: artifact(2) }], evaluation, { name: "keys", key: "pub" }).spec
-      .variants;
+    const [v] = nextVersion(signed, "2.0.0", [{ build: measured(onnx), artifact: artifact(2) }], evaluation, { name: "keys", key: "pub" })
+      .spec.variants;
     expect(v?.artifact.signature?.publicKeyRef).toEqual(publicKeyRef);
     expect(v?.artifact.pullSecretRef).toEqual({ name: "pull" });
+  });
+});
+
+describe("keptVariants", () => {
+  it("keeps the variants no published build is named as, in the model's order", () => {
+    const model = edgeModel();
+    const names = model.spec.variants.map((v) => v.name);
+    const replaced = new Set([names[0] ?? ""]);
+    expect(keptVariants(model, replaced).map((v) => v.name)).toEqual(names.slice(1));
   });
 });
 
@@ -99,9 +135,18 @@ describe("checkPublication", () => {
     expect(() => checkPublication(model, model.spec.version, publishable(result(built("onnx-fp32"))))).toThrow(
       /--version 2024.06.1 is the model's current spec.version/,
     );
-    expect(() => checkPublication(model, "2.0.0", publishable(result(built("onnx-fp16"), built("onnx-fp32", "refused"))))).toThrow(
+    expect(() => checkPublication(model, "2025.1", publishable(result(built("onnx-fp16"), built("onnx-fp32", "refused"))))).toThrow(
       /nothing to publish/,
     );
-    expect(() => checkPublication(model, "2.0.0", publishable(result(built("onnx-fp32"))))).not.toThrow();
+    expect(() => checkPublication(model, "2025.1", publishable(result(built("onnx-fp32"))))).not.toThrow();
+  });
+
+  it("refuses a dotted version older than the current one, and names the field it came from", () => {
+    const model = edgeModel();
+    expect(() => checkPublication(model, "2024.6.0", publishable(result(built("onnx-fp32"))), "spec.version")).toThrow(
+      "spec.version 2024.6.0 is older than the model's current spec.version 2024.06.1: give a newer version",
+    );
+    // Versions that are not dotted numbers have no order: only the current one is refused.
+    expect(() => checkPublication(model, "next", publishable(result(built("onnx-fp32"))))).not.toThrow();
   });
 });

@@ -1,11 +1,15 @@
-import { writeFileSync } from "node:fs";
-import { basename, join } from "node:path";
-import type { EdgeModel } from "@edgefleet/api";
-import { encodeEnvelope, pushArtifact, signFile } from "@edgefleet/edge-agent";
+import { createPublicKey } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type EdgeModel, keptVariants, nextVersion } from "@edgefleet/api";
 import { command, optionsOrExitCode, readFlagFile } from "@edgefleet/kit";
+import { CONTENT_TYPES, KubeClient, KubeError, loadCredentials, objectPath, RESOURCES } from "@edgefleet/kube";
 import { parse, stringify } from "yaml";
 import { REGISTRY_FLAGS, registryOptions } from "../artifacts/registry-flags.js";
-import { checkPublication, nextVersion, publishable } from "./edgemodel.js";
+import { checkPublication, measured, publishable } from "./edgemodel.js";
+import { verifyKeptVariants } from "./kept-variants.js";
+import { pushBuilds, pushEvaluation, pushVariant } from "./push.js";
 import type { BuildResult } from "./result.js";
 
 export const PUBLISH = command({
@@ -14,11 +18,16 @@ export const PUBLISH = command({
   about: `Publishes what tools/edgefleet model build wrote to DIR as a new version of an EdgeModel
 (docs/model-builds.md): each written build a runtime of the default catalog serves is signed with
 --key (edgefleet's v2 statement: namespace, model, variant, version, sha256) and pushed with its
-signature as one OCI artifact, tagged VERSION-VARIANT under --to. Prints (or writes to --out) the
-EdgeModel of --edgemodel at --version with one variant per build, best first (openvino-int8 and
--fp16 for the intel-npu and intel-gpu accelerators, the ONNX builds for cpu), each naming its
-artifact by digest and its profile (p95 latency, accuracy and the evaluation it was measured on).
-Apply it with kubectl apply -f, and the rollout starts.`,
+signature as one OCI artifact, tagged VERSION-VARIANT under --to. The model's variants no build
+replaces (a TensorRT engine, say) are kept: each is fetched and verified as a device would (size,
+sha256, its signature for the current version by --verify-key), then signed for --version with --key
+and pushed the same way; one that does not verify stops the publication before anything is pushed.
+Prints (or writes to --out) the EdgeModel of --edgemodel at --version: one variant per build, best
+first (openvino-int8 and -fp16 for the intel-npu and intel-gpu accelerators, tflite-int8 for
+edgetpu, the ONNX builds for cpu), each naming its artifact by digest and its profile (p95 latency,
+accuracy and the evaluation it was measured on: that data is pushed too, tagged VERSION-evaluation,
+and named in profile.accuracy.evaluation.uri for devices to score), then the kept ones. --apply also applies it to the
+cluster (server-side apply), and the rollout starts.`,
   flags: {
     build: {
       type: "string",
@@ -53,7 +62,15 @@ Apply it with kubectl apply -f, and the rollout starts.`,
       check: { must: "be SECRET/KEY", test: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[-._a-zA-Z0-9]+$/ },
       help: "the Secret and key holding the public key, when the model's first variant names none",
     },
+    "verify-key": {
+      type: "string",
+      arg: "PUBLIC.pem",
+      defaultText: "--key's public key",
+      help: "the Ed25519 public key the kept variants' current signatures must verify with",
+    },
     out: { type: "string", arg: "FILE", defaultText: "stdout", help: "where to write the new EdgeModel" },
+    apply: { type: "switch", help: "apply the new EdgeModel to the cluster (server-side apply, field manager edgefleet-model-publish)" },
+    kubeconfig: { type: "string", arg: "FILE", defaultText: "$KUBECONFIG, else ~/.kube/config", help: "the cluster --apply applies to" },
     ...REGISTRY_FLAGS,
   },
 });
@@ -78,22 +95,67 @@ export async function publish(argv: string[]): Promise<number> {
   checkPublication(model, o.version, { targets, skipped });
   for (const s of skipped) console.error(`model publish: not published: ${s}`);
   const privateKeyPem = readFlagFile("key", o.key).toString("utf8");
+  const verifyKeyPem =
+    o["verify-key"] === undefined
+      ? createPublicKey(privateKeyPem).export({ type: "spki", format: "pem" }).toString()
+      : readFlagFile("verify-key", o["verify-key"]).toString("utf8");
   const registry = registryOptions(o);
   const { name = "", namespace = "" } = model.metadata ?? {};
-  const published = [];
-  for (const target of targets) {
-    // The build's files are in DIR whatever path the build was given.
-    const file = join(o.build, basename(target.file ?? ""));
-    const signed = signFile({ file, model: name, version: o.version, namespace, variant: target.target, privateKeyPem });
-    const to = `${o.to}:${o.version}-${target.target}`;
-    const pushed = await pushArtifact({ file, signature: Buffer.from(encodeEnvelope(signed.envelope)), to, ...registry });
-    console.error(`model publish: ${target.target}: pushed ${to} (${pushed.digest})`);
-    // The signature is a layer of the same artifact: the same reference, chosen by its media type.
-    published.push({ target, artifact: { uri: pushed.uri, sha256: pushed.sha256, sizeBytes: pushed.sizeBytes, signatureUri: pushed.uri } });
+  const scratch = mkdtempSync(join(tmpdir(), "edgefleet-model-publish-"));
+  try {
+    // Every kept variant verified before anything is pushed: a refusal leaves the registry as it was.
+    const kept = await verifyKeptVariants({
+      model,
+      variants: keptVariants(model, new Set(targets.map((t) => t.target))),
+      publicKeyPem: verifyKeyPem,
+      registry,
+      scratch,
+    });
+    const settings = {
+      to: o.to,
+      namespace,
+      model: name,
+      version: o.version,
+      privateKeyPem,
+      registry,
+      say: (line: string) => console.error(`model publish: ${line}`),
+    };
+    const published = await pushBuilds(settings, o.build, targets);
+    const evaluation = await pushEvaluation(settings, o.build, result.evaluation);
+    const carried = [];
+    for (const { variant, file } of kept) carried.push({ variant, artifact: await pushVariant(settings, file, variant.name) });
+    const [secret = "", key = ""] = o["public-key-ref"].split("/");
+    const builds = published.map(({ target, artifact }) => ({ build: measured(target), artifact }));
+    const next = nextVersion(model, o.version, builds, evaluation, { name: secret, key }, carried);
+    const text = stringify(next);
+    if (o.out) writeFileSync(o.out, text);
+    else process.stdout.write(text);
+    if (o.apply) await apply(next, o.kubeconfig);
+    return 0;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
   }
-  const [secret = "", key = ""] = o["public-key-ref"].split("/");
-  const text = stringify(nextVersion(model, o.version, published, result.evaluation, { name: secret, key }));
-  if (o.out) writeFileSync(o.out, text);
-  else process.stdout.write(text);
-  return 0;
+}
+
+/** Server-side apply of the new version; the API server's refusal (a schema error, RBAC) names what it refused. */
+async function apply(model: EdgeModel, kubeconfig: string | undefined): Promise<void> {
+  const { name = "", namespace = "" } = model.metadata ?? {};
+  const client = new KubeClient({ credentials: await loadCredentials(kubeconfig) });
+  try {
+    await client.request({
+      method: "PATCH",
+      path: `${objectPath(RESOURCES.edgeModels, name, namespace)}?fieldManager=edgefleet-model-publish&force=true`,
+      body: model,
+      contentType: CONTENT_TYPES.apply,
+    });
+    console.error(`model publish: applied EdgeModel ${namespace}/${name} version ${model.spec.version}`);
+  } catch (err) {
+    if (!(err instanceof KubeError)) throw err;
+    const why = err.status === 0 ? "the API server did not answer" : `the API server refused it (${err.status} ${err.reason})`;
+    throw new Error(
+      `--apply: EdgeModel ${namespace}/${name} version ${model.spec.version} was not applied: ${why}: ${err.message}. The artifacts are pushed: fix this and apply the printed EdgeModel`,
+    );
+  } finally {
+    client.close();
+  }
 }

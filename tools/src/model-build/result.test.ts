@@ -35,13 +35,18 @@ describe("parseMeasurements", () => {
     );
   });
 
+  it("reads the TensorFlow version when a TFLite target was built", () => {
+    const withTensorFlow = { ...measurements, tensorflow: "2.21.0", targets: [measurement("tflite-int8", 64_000, 97.96)] };
+    expect(parseMeasurements(JSON.stringify(withTensorFlow))).toEqual(withTensorFlow);
+  });
+
   it.each([
     ["not json", /build.py printed no JSON measurements/],
     [JSON.stringify({ ...measurements, targets: [] }), /measurements.targets must be a non-empty array/],
     [JSON.stringify({ ...measurements, threads: "1" }), /measurements.threads must be a number, got "1"/],
     [
-      JSON.stringify({ ...measurements, targets: [{ ...measurements.targets[0], target: "tflite-int8" }] }),
-      /measurements.targets\[0\].target must be one of onnx-fp32, .*, got tflite-int8/,
+      JSON.stringify({ ...measurements, targets: [{ ...measurements.targets[0], target: "tensorrt-int8" }] }),
+      /measurements.targets\[0\].target must be one of onnx-fp32, .*, got tensorrt-int8/,
     ],
     [
       JSON.stringify({ ...measurements, targets: [{ ...measurements.targets[0], latencyMs: { p50: 1 } }] }),
@@ -86,9 +91,10 @@ describe("gate", () => {
 });
 
 describe("targetFileName", () => {
-  it("names ONNX builds by their precision and OpenVINO builds as the runtime's IR artifact", () => {
+  it("names ONNX builds by their precision, OpenVINO builds as the runtime's IR artifact, TFLite builds as .tflite", () => {
     expect(targetFileName("digits", "onnx-int8-static")).toBe("digits-int8-static.onnx");
     expect(targetFileName("digits", "openvino-int8")).toBe("digits-openvino-int8.tar");
+    expect(targetFileName("digits", "tflite-int8")).toBe("digits-tflite-int8.tflite");
   });
 });
 

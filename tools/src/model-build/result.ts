@@ -1,12 +1,14 @@
+import { BUILD_TARGETS, type BuildTarget } from "@edgefleet/api";
 import { table } from "../table.js";
 
-/** The builds `tools/edgefleet model build` makes of an ONNX source model (docs/model-builds.md). */
-export const TARGETS = ["onnx-fp32", "onnx-int8-dynamic", "onnx-int8-static", "onnx-fp16", "openvino-fp16", "openvino-int8"] as const;
-export type Target = (typeof TARGETS)[number];
+/** The builds `tools/edgefleet model build` makes of an ONNX source model (docs/model-builds.md): the EdgeModelBuild CRD's list. */
+export const TARGETS = BUILD_TARGETS;
+export type Target = BuildTarget;
 
-/** The file a target writes for a source model named stem: an ONNX model, or the OpenVINO runtime's IR artifact (a tar). */
+/** The file a target writes for a source model named stem: an ONNX model, the OpenVINO runtime's IR artifact (a tar), or a .tflite file. */
 export function targetFileName(stem: string, target: Target): string {
-  return target.startsWith("onnx-") ? `${stem}-${target.slice("onnx-".length)}.onnx` : `${stem}-${target}.tar`;
+  if (target.startsWith("onnx-")) return `${stem}-${target.slice("onnx-".length)}.onnx`;
+  return `${stem}-${target}.${target.startsWith("tflite-") ? "tflite" : "tar"}`;
 }
 /** The source model as it is: the baseline every other target's accuracy drop is measured against. */
 export const SOURCE_TARGET: Target = "onnx-fp32";
@@ -29,6 +31,8 @@ export interface Measurements {
   onnxruntime: string;
   /** The OpenVINO version, when an OpenVINO target was built (and measured with it). */
   openvino?: string;
+  /** The TensorFlow version, when a TFLite target was built (converted with it). */
+  tensorflow?: string;
   threads: number;
   calibrationSamples: number;
   targets: Measurement[];
@@ -59,6 +63,7 @@ export interface BuildResult {
   evaluation: EvaluationData;
   onnxruntime: string;
   openvino?: string;
+  tensorflow?: string;
   threads: number;
   calibrationSamples: number;
   maxAccuracyDropPoints: number;
@@ -79,6 +84,7 @@ export function parseMeasurements(text: string): Measurements {
   return {
     onnxruntime: string(o.onnxruntime, "measurements.onnxruntime"),
     ...(o.openvino === undefined ? {} : { openvino: string(o.openvino, "measurements.openvino") }),
+    ...(o.tensorflow === undefined ? {} : { tensorflow: string(o.tensorflow, "measurements.tensorflow") }),
     threads: number(o.threads, "measurements.threads"),
     calibrationSamples: number(o.calibrationSamples, "measurements.calibrationSamples"),
     targets: targets.map((t, i) => {
@@ -129,6 +135,7 @@ export function gate(
   return {
     onnxruntime: m.onnxruntime,
     ...(m.openvino === undefined ? {} : { openvino: m.openvino }),
+    ...(m.tensorflow === undefined ? {} : { tensorflow: m.tensorflow }),
     threads: m.threads,
     calibrationSamples: m.calibrationSamples,
     maxAccuracyDropPoints: maxDropPoints,
@@ -151,8 +158,13 @@ export function resultTable(r: BuildResult): string {
       t.verdict === "written" ? `written ${t.file}` : "REFUSED",
     ]);
   const samples = r.targets[0]?.evaluationSamples ?? 0;
+  const engines = [
+    `ONNX Runtime ${r.onnxruntime}`,
+    ...(r.openvino ? [`OpenVINO ${r.openvino} for the openvino targets`] : []),
+    ...(r.tensorflow ? ["LiteRT's interpreter for the tflite targets"] : []),
+  ];
   const notes = [
-    `Accuracy on ${samples} evaluation samples; latency of one inference with ONNX Runtime ${r.onnxruntime}${r.openvino ? ` (OpenVINO ${r.openvino} for the openvino targets)` : ""} on this CPU, ${r.threads} thread(s); int8-static and openvino-int8 calibrated on ${r.calibrationSamples} samples.`,
+    `Accuracy on ${samples} evaluation samples; latency of one inference with ${engines.join(", ")} on this CPU, ${r.threads} thread(s); the static int8 targets calibrated on ${r.calibrationSamples} samples.`,
     ...r.targets.filter((t) => t.reason).map((t) => `${t.target} refused: ${t.reason}.`),
   ];
   return `${table(rows)}\n\n${notes.join("\n")}\n`;

@@ -1,13 +1,16 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { ACCELERATORS, ARCHITECTURES, LABELS } from "@edgefleet/api";
+import { ACCELERATORS, ARCHITECTURES, FEDERATED_LABELS, LABELS } from "@edgefleet/api";
 import type { AgentOptions, FetcherOptions } from "@edgefleet/edge-agent";
 import { workloadsByNode } from "@edgefleet/edge-agent";
 import { type Clock, type Logger, systemClock } from "@edgefleet/kit";
 import type { KubeClient, KubeObject, Resource } from "@edgefleet/kube";
 import { Informer, type InformerMetrics, RESOURCES } from "@edgefleet/kube";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
+import { loadToolchain } from "../cluster/toolchain.js";
 import { LABELS as FLEET_LABELS } from "../fleet/nodes.js";
+import { BUILD_NODE_LABEL, BuildPods } from "./build-pods.js";
+import { FederatedPods } from "./fl-pods.js";
 import { NodeSimulation, type PublicKeyResolver } from "./node-sim.js";
 import { type RuntimePrograms, runtimePrograms } from "./runtime-program.js";
 
@@ -39,6 +42,11 @@ export interface FleetSimulationOptions {
   readonly log: Logger;
   /** Coalesces bursts of pod events (a DaemonSet rolling 20 pods) into one pass. */
   readonly debounceMs?: number;
+  /**
+   * Registers a build node of this name and runs its EdgeModelBuild pods (build-pods.ts). Off by
+   * default: the planner places EdgeModels without a nodeSelector on every node, this one included.
+   */
+  readonly buildNode?: string;
   /** The one clock the simulation and every simulated node run on. */
   readonly clock?: Clock;
 }
@@ -60,9 +68,19 @@ export class FleetSimulation {
   private stopped = false;
   private readonly clock: Clock;
   private programs: RuntimePrograms | undefined;
+  private readonly federated: FederatedPods;
+  /** The build node, whose EdgeModelBuild Job pods run as processes, when asked for. */
+  private readonly builds: BuildPods | undefined;
 
   constructor(private readonly options: FleetSimulationOptions) {
     this.clock = options.clock ?? systemClock;
+    this.federated = new FederatedPods({
+      client: options.client,
+      dir: options.dir,
+      toolchain: loadToolchain,
+      log: options.log,
+      changed: () => this.schedule(0),
+    });
     const shared = { client: options.client, log: options.log, metrics: quietMetrics, transform: (o: KubeObject) => o, clock: this.clock };
     const handlers = { added: () => this.schedule(), updated: () => this.schedule(), deleted: () => this.schedule() };
     this.nodes = new Informer({
@@ -77,6 +95,11 @@ export class FleetSimulation {
       labelSelector: "app.kubernetes.io/managed-by=edgefleet-operator",
       handlers,
     }) as Informer<KubeObject & V1Pod>;
+    const node = options.buildNode;
+    const labels = { [BUILD_NODE_LABEL]: "true" };
+    this.builds = node
+      ? new BuildPods({ client: options.client, node, labels, tainted: true, dir: options.dir, log: options.log, metrics: quietMetrics })
+      : undefined;
   }
 
   async start(): Promise<void> {
@@ -84,6 +107,7 @@ export class FleetSimulation {
     this.nodes.start();
     this.pods.start();
     await Promise.all([this.nodes.synced(), this.pods.synced()]);
+    await this.builds?.start();
     this.schedule(0);
     // Level-based: a periodic pass retries what failed (an unreachable registry, a Secret not yet
     // there) even when no event arrives.
@@ -109,9 +133,12 @@ export class FleetSimulation {
   private async reconcile(): Promise<void> {
     if (this.stopped) return;
     const nodes = this.nodes.list();
-    const { byNode, problems } = workloadsByNode(this.pods.list());
-    for (const p of problems) this.options.log.warn("runtime pod not simulated", { ...p });
     const wanted = new Set(nodes.map((n) => n.metadata?.name ?? ""));
+    // FederatedTraining pods on these nodes run as Flower processes (fl-pods.ts); the others are runtimes.
+    const federated = (p: V1Pod) => p.metadata?.labels?.[FEDERATED_LABELS.job] !== undefined;
+    await this.federated.apply(this.pods.list().filter((p) => federated(p) && wanted.has(p.spec?.nodeName ?? "")));
+    const { byNode, problems } = workloadsByNode(this.pods.list().filter((p) => !federated(p)));
+    for (const p of problems) this.options.log.warn("runtime pod not simulated", { ...p });
     for (const [name, sim] of [...this.sims]) {
       if (wanted.has(name)) continue;
       this.sims.delete(name);
@@ -180,9 +207,10 @@ export class FleetSimulation {
     this.stopped = true;
     this.cancelPass?.();
     this.cancelResync?.();
-    await Promise.all([this.nodes.stop(), this.pods.stop()]);
+    await Promise.all([this.nodes.stop(), this.pods.stop(), this.builds?.stop()]);
     await this.pass;
     await Promise.all([...this.sims.values()].map((sim) => sim.stop()));
     this.sims.clear();
+    await this.federated.stop();
   }
 }

@@ -36,9 +36,21 @@ artifacts must be ONNX files. Needs the toolchain's venv-python. Runs until SIGI
     dir: { type: "string", arg: "DIR", defaultText: "<state dir>/simulator", help: "per-node spools and artifact caches" },
     interval: { type: "duration", default: "1s", help: "telemetry interval" },
     "probe-interval": { type: "duration", default: "500ms", help: "how often each runtime is probed" },
+    "evaluation-samples": {
+      type: "integer",
+      arg: "N",
+      min: 0,
+      default: "4",
+      help: "labelled samples of a variant's evaluation data each probe sends and scores, as the agent's flag",
+    },
     keepalive: { type: "seconds", max: 65_535, default: "10", help: "MQTT keepalive of every agent" },
     "http-address": { type: "address", default: "127.0.0.1:9102", help: "/healthz and /readyz; ready once every node is simulated" },
     "node-selector": { type: "string", arg: "SELECTOR", default: "edgefleet.io/fleet-profile", help: "which nodes to simulate" },
+    "build-node": {
+      type: "string",
+      arg: "NAME",
+      help: "also register a build node of this name (label edgefleet.io/build-node=true, tainted edgefleet.io/build-node:NoSchedule, so no model is placed on it) and run its EdgeModelBuild pods as tools/edgefleet model job processes; a build runs there with that nodeSelector and spec.tolerations [{key: edgefleet.io/build-node, operator: Exists, effect: NoSchedule}]",
+    },
     "log-level": LOG_LEVEL_FLAG,
   },
 });
@@ -53,8 +65,10 @@ export interface SimulatorOptions {
   dir: string;
   intervalMs: number;
   probeIntervalMs: number;
+  evaluationSamples: number;
   keepaliveSeconds: number;
   nodeSelector: string;
+  buildNode: string | undefined;
   logLevel: Level;
 }
 
@@ -67,8 +81,10 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     dir: v.dir ?? join(stateDir(env), "simulator"),
     intervalMs: v.interval,
     probeIntervalMs: v["probe-interval"],
+    evaluationSamples: v["evaluation-samples"],
     keepaliveSeconds: v.keepalive,
     nodeSelector: v["node-selector"],
+    buildNode: v["build-node"],
     logLevel: v["log-level"],
   }));
 }
@@ -86,6 +102,7 @@ async function main(): Promise<void> {
   const simulation = new FleetSimulation({
     client,
     nodeSelector: options.nodeSelector,
+    ...(options.buildNode ? { buildNode: options.buildNode } : {}),
     dir: options.dir,
     fetchers: pki ? { https: { ca: readFileSync(pki.caFile, "utf8") } } : {},
     identity: pki ? (node, dir) => ({ ca: pki.caFile, ...pki.write("client", pki.issue(node), dir) }) : undefined,
@@ -105,9 +122,10 @@ async function main(): Promise<void> {
       sensors: ["simulated"],
       sysfsRoot: "/",
       inferenceTargets: undefined,
-      discoverRuntimes: false,
-      kubeconfig: undefined,
+      runtimeAssignments: false,
       probeIntervalMs: options.probeIntervalMs,
+      evaluationSamples: options.evaluationSamples,
+      evaluationMaxBytes: 16 * 1024 * 1024,
       drainTimeoutMs: 2_000,
       logLevel: options.logLevel,
     },

@@ -1,6 +1,15 @@
 import { join } from "node:path";
 import type { AgentOptions, FetcherOptions, InferenceTarget, RuntimeWorkload } from "@edgefleet/edge-agent";
-import { ArtifactCache, FailureReporter, Installer, LatencyProber, type RunningAgent, startAgent } from "@edgefleet/edge-agent";
+import {
+  ArtifactCache,
+  downloadEvaluation,
+  EvaluationStore,
+  FailureReporter,
+  Installer,
+  LatencyProber,
+  type RunningAgent,
+  startAgent,
+} from "@edgefleet/edge-agent";
 import { type Clock, type Logger, systemClock } from "@edgefleet/kit";
 import { type RuntimeInstance, startRuntimeInstance } from "./runtime-instance.js";
 import { programFor, type RuntimePrograms } from "./runtime-program.js";
@@ -52,7 +61,20 @@ export class NodeSimulation {
     this.reporter = new FailureReporter(log);
     this.cache = ArtifactCache.open({ root: join(options.dir, "artifacts"), clock: this.clock });
     this.installer = new Installer({ cache: this.cache, fetchers: options.fetchers, reporter: this.reporter, log });
-    this.prober = new LatencyProber({ intervalMs: options.probeIntervalMs, clock: this.clock, log });
+    const { evaluationSamples, evaluationMaxBytes } = options.agent;
+    // The variants' evaluation data comes through the node's fetchers, as its model files do.
+    const store = new EvaluationStore({
+      download: downloadEvaluation(options.fetchers),
+      maxBytes: evaluationMaxBytes,
+      clock: this.clock,
+      log,
+    });
+    this.prober = new LatencyProber({
+      intervalMs: options.probeIntervalMs,
+      ...(evaluationSamples > 0 ? { evaluation: { store, samplesPerRound: evaluationSamples } } : {}),
+      clock: this.clock,
+      log,
+    });
   }
 
   get node(): string {
@@ -139,6 +161,8 @@ export class NodeSimulation {
         variant,
         runtime: w.runtime,
         runtimeMetrics: true,
+        // The evaluation data of the version that runs: a kept version's is not known here.
+        ...(w.evaluation && runtime.version === w.version ? { evaluation: w.evaluation } : {}),
       },
     ];
   }

@@ -31,11 +31,13 @@ function runtime(name: string, spec: Omit<EdgeRuntimeSpec, keyof typeof SERVE | 
 }
 
 /**
- * edgefleet's own CPU runtime (packages/cpu-runtime/src/main.ts, docs/runtime.md): OIP v2 over HTTP
- * only, told what to serve by the operator's model environment through Kubernetes' $(VAR) expansion.
+ * edgefleet's own runtimes (packages/cpu-runtime/src/main.ts and the OpenVINO and TFLite runtimes on
+ * its server, docs/runtime.md): OIP v2 over HTTP only, told what to serve by the operator's model
+ * environment through Kubernetes' $(VAR) expansion. The Python-engined ones find their worker's
+ * interpreter from their image's EDGEFLEET_VENV_PYTHON.
  */
-const CPU_RUNTIME: Serving = {
-  image: imageReference(IMAGE_NAMES.cpuRuntime),
+const edgefleetRuntime = (image: string): Serving => ({
+  image: imageReference(image),
   args: [
     "--model-name=$(EDGEFLEET_MODEL)",
     "--model-version=$(EDGEFLEET_MODEL_VERSION)",
@@ -43,7 +45,7 @@ const CPU_RUNTIME: Serving = {
     "--http-address=0.0.0.0:8080",
   ],
   ports: [{ name: "http", containerPort: 8080, protocol: "TCP" }],
-};
+});
 
 export const DEFAULT_RUNTIMES: readonly EdgeRuntime[] = [
   runtime(
@@ -55,35 +57,46 @@ export const DEFAULT_RUNTIMES: readonly EdgeRuntime[] = [
       architectures: ["amd64", "arm64"],
       priority: 0,
     },
-    CPU_RUNTIME,
+    edgefleetRuntime(IMAGE_NAMES.cpuRuntime),
   ),
+  // TensorRT engines on NVIDIA GPUs. Its image is the one runtime image edgefleet does not build
+  // (docs/images.md, "TensorRT"): a TensorRT-serving Triton comes only as NVIDIA's container images,
+  // from no registry edgefleet builds from, so a site provides the image under this name. The
+  // simulated fleet serves its variants with the CPU runtime, from ONNX artifacts.
   runtime("tensorrt", {
     supportedFormats: [{ format: "tensorrt", precisions: ["fp16", "int8"], versions: ["10.3.0"] }],
     accelerators: [{ kind: "nvidia-gpu", resources: { "nvidia.com/gpu": 1 } }],
     architectures: ["arm64", "amd64"],
     priority: 10,
   }),
-  // What serves it today is edgefleet's TFLite runtime in the simulated fleet
-  // (packages/tflite-runtime: LiteRT's interpreter on the CPU, no Edge TPU delegate; fp32 and int8
-  // .tflite tested); the image below is not built yet, so real devices cannot pull it.
-  runtime("tflite", {
-    supportedFormats: [{ format: "tflite", precisions: ["fp32", "int8"], versions: ["2.16.1"] }],
-    accelerators: [{ kind: "edgetpu", resources: { "coral.ai/tpu": 1 } }, { kind: "cpu" }],
-    architectures: ["arm64", "amd64"],
-    priority: 0,
-  }),
-  // OpenVINO IR, as one artifact: an uncompressed tar of model.xml and model.bin (docs/runtime.md).
-  // What serves it today is edgefleet's OpenVINO runtime in the simulated fleet
-  // (packages/openvino-runtime: the real OpenVINO runtime, the version below, on the CPU; fp32 and
-  // int8 IR tested); the image below is not built yet, so real devices cannot pull it.
-  runtime("openvino", {
-    supportedFormats: [{ format: "openvino", precisions: ["fp32", "fp16", "int8"], versions: ["2026.4.1"] }],
-    accelerators: [
-      { kind: "intel-npu", resources: { "npu.intel.com/accel": 1 } },
-      { kind: "intel-gpu", resources: { "gpu.intel.com/i915": 1 } },
-      { kind: "cpu" },
-    ],
-    architectures: ["amd64"],
-    priority: 0,
-  }),
+  // edgefleet's TFLite runtime (packages/tflite-runtime: LiteRT's interpreter on the CPU, no Edge
+  // TPU delegate yet; fp32 and int8 .tflite tested); the version is LiteRT's (PyPI ai-edge-litert),
+  // the runtime library its image ships.
+  runtime(
+    "tflite",
+    {
+      supportedFormats: [{ format: "tflite", precisions: ["fp32", "int8"], versions: ["2.3.0"] }],
+      accelerators: [{ kind: "edgetpu", resources: { "coral.ai/tpu": 1 } }, { kind: "cpu" }],
+      architectures: ["arm64", "amd64"],
+      priority: 0,
+    },
+    edgefleetRuntime(IMAGE_NAMES.tfliteRuntime),
+  ),
+  // OpenVINO IR, as one artifact: an uncompressed tar of model.xml and model.bin (docs/runtime.md),
+  // served by edgefleet's OpenVINO runtime (packages/openvino-runtime: the real OpenVINO runtime,
+  // the version below, on the CPU; fp32 and int8 IR tested).
+  runtime(
+    "openvino",
+    {
+      supportedFormats: [{ format: "openvino", precisions: ["fp32", "fp16", "int8"], versions: ["2026.4.1"] }],
+      accelerators: [
+        { kind: "intel-npu", resources: { "npu.intel.com/accel": 1 } },
+        { kind: "intel-gpu", resources: { "gpu.intel.com/i915": 1 } },
+        { kind: "cpu" },
+      ],
+      architectures: ["amd64"],
+      priority: 0,
+    },
+    edgefleetRuntime(IMAGE_NAMES.openvinoRuntime),
+  ),
 ];

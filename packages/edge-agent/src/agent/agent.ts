@@ -1,16 +1,16 @@
 import type { Server } from "node:http";
 import { IMAGE_VERSION } from "@edgefleet/api";
 import type { Clock, Logger } from "@edgefleet/kit";
-import { exponentialBackoff, listen, Periodic, probeServer, systemClock } from "@edgefleet/kit";
-import { KubeClient, loadCredentials } from "@edgefleet/kube";
-import { SCHEMA_VERSION } from "@edgefleet/telemetry";
+import { exponentialBackoff, listen, Periodic, probeServer, readFlagFile, systemClock } from "@edgefleet/kit";
+import { assignmentsTopic, SCHEMA_VERSION } from "@edgefleet/telemetry";
+import { downloadEvaluation, EvaluationStore } from "../inference/evaluation-store.js";
 import { LatencyProber } from "../inference/prober.js";
 import { MqttPublisher } from "../mqtt/publisher.js";
 import { SpoolSender } from "../mqtt/sender.js";
 import { nodeTopics } from "../mqtt/topics.js";
 import { Spool } from "../spool/spool.js";
+import { assignmentsHandler } from "./assignments.js";
 import { type ArtifactSource, Collector, type InferenceSource } from "./collector.js";
-import { RuntimeDiscovery } from "./discovery.js";
 import { readInferenceTargets } from "./inference-targets.js";
 import { inventory } from "./inventory.js";
 import { agentMetrics } from "./metrics.js";
@@ -37,9 +37,6 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
-/** How often --discover-runtimes lists the node's runtime pods. */
-const DISCOVERY_INTERVAL_MS = 15_000;
-
 /** Unhealthy once this many intervals pass without a completed read. */
 const STALE_INTERVALS = 5;
 
@@ -47,28 +44,44 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
   const { log } = deps;
   const clock = deps.clock ?? systemClock;
   // The latency prober over the targets file, unless the caller brings its own inference source.
-  const probes = deps.inference === undefined && (options.inferenceTargets !== undefined || options.discoverRuntimes);
+  const probes = deps.inference === undefined && (options.inferenceTargets !== undefined || options.runtimeAssignments);
   const prober = probes
     ? new LatencyProber({
         targets: options.inferenceTargets === undefined ? [] : readInferenceTargets(options.inferenceTargets),
         intervalMs: options.probeIntervalMs,
+        ...(options.evaluationSamples > 0
+          ? {
+              evaluation: {
+                // The public roots and --evaluation-ca; anonymous: the agent holds no registry credentials (docs/agent.md).
+                store: new EvaluationStore({
+                  download: downloadEvaluation(
+                    options.evaluationCa === undefined
+                      ? {}
+                      : { https: { extraCa: readFlagFile("evaluation-ca", options.evaluationCa).toString("utf8") } },
+                  ),
+                  maxBytes: options.evaluationMaxBytes,
+                  failed: () => metrics.evaluationFailures.inc(),
+                  clock,
+                  log,
+                }),
+                samplesPerRound: options.evaluationSamples,
+              },
+            }
+          : {}),
         clock,
         log,
       })
     : undefined;
-  const kube =
-    prober && options.discoverRuntimes
-      ? new KubeClient({ credentials: await loadCredentials(options.kubeconfig), qps: 1, burst: 2, clock })
-      : undefined;
-  const discovery =
-    prober && kube
-      ? new RuntimeDiscovery({
-          client: kube,
-          node: options.node,
-          log,
-          update: (targets) => prober.setTargets(targets),
-          skipped: (reason) => metrics.runtimePodsSkipped.inc({ reason }),
-        })
+  const assignments =
+    prober && options.runtimeAssignments
+      ? {
+          topic: assignmentsTopic(options.site, options.node),
+          received: assignmentsHandler({
+            log,
+            update: (targets) => prober.setTargets(targets),
+            rejected: (reason) => metrics.assignmentsRejected.inc({ reason }),
+          }),
+        }
       : undefined;
   const inference = deps.inference ?? prober;
   const spool = Spool.open({ dir: options.spoolDir, maxBytes: options.spoolMaxBytes, clock });
@@ -143,6 +156,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
     }),
     window: options.maxInFlight,
     sender,
+    ...(assignments ? { assignments } : {}),
     birth: () => ({ schemaVersion: SCHEMA_VERSION, timestamp: clock.wallMs(), agentVersion: AGENT_VERSION, hardware }),
     clock,
     log,
@@ -169,18 +183,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
   }
   log.info("serving /metrics, /healthz and /readyz", { port });
 
-  const discoveryLoop =
-    discovery &&
-    new Periodic({
-      intervalMs: DISCOVERY_INTERVAL_MS,
-      clock,
-      run: () => discovery.refresh(),
-      failed: (err) => log.error("runtime discovery failed", { error: String(err) }),
-    });
-
   publisher.start();
-  discoveryLoop?.start();
-  void discoveryLoop?.runOnce();
   prober?.start();
   loop.start();
   void loop.runOnce();
@@ -189,8 +192,6 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
     port,
     async stop() {
       await loop.stop();
-      await discoveryLoop?.stop();
-      kube?.close();
       await prober?.stop();
       // The final batch: what the sensors read up to the signal goes to the spool too.
       await loop.runOnce();

@@ -1,6 +1,6 @@
 import { processMetrics } from "@edgefleet/kit";
+import { ASSIGNMENT_REJECTIONS } from "@edgefleet/telemetry";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import { SKIP_REASONS } from "../inference/workloads.js";
 import type { SpoolStats } from "../spool/spool.js";
 import { SAMPLE_DROP_REASONS } from "./telemetry.js";
 
@@ -82,16 +82,16 @@ export function agentMetrics(sources: AgentMetricSources) {
     registers,
   });
   for (const reason of SAMPLE_DROP_REASONS) droppedSamples.inc({ reason }, 0);
-  const runtimePodsSkipped = new Counter({
-    name: "edgefleet_agent_runtime_pods_skipped_total",
-    help: "Runtime pods on this node left out of the probed targets, once per discovery refresh, by reason (not-owned, unlabelled, contract, owner-unverified)",
+  const assignmentsRejected = new Counter({
+    name: "edgefleet_agent_assignments_rejected_total",
+    help: "Messages on this node's assignments topic refused, the previous targets kept, by reason (oversized, malformed-json, invalid-payload)",
     labelNames: ["reason"] as const,
     registers,
   });
-  for (const reason of SKIP_REASONS) runtimePodsSkipped.inc({ reason }, 0);
+  for (const reason of ASSIGNMENT_REJECTIONS) assignmentsRejected.inc({ reason }, 0);
   return {
     registry,
-    runtimePodsSkipped,
+    assignmentsRejected,
     publishes: new Counter({
       name: "edgefleet_agent_mqtt_publishes_total",
       help: "Spooled telemetry publishes answered by the broker, by result (delivered, refused: PUBACK with an error code)",
@@ -131,6 +131,11 @@ export function agentMetrics(sources: AgentMetricSources) {
       name: "edgefleet_agent_loop_duration_seconds",
       help: "Time to read all sensors and spool one telemetry message",
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    evaluationFailures: new Counter({
+      name: "edgefleet_agent_evaluation_failures_total",
+      help: "Evaluation data downloads that failed, or whose file did not match its sha256 or was not readable evaluation data; the runtime is probed with synthetic inputs meanwhile",
       registers,
     }),
     loopOverruns: new Counter({

@@ -4,16 +4,23 @@ import { parseOptions } from "./options.js";
 const base = ["--site", "plant-3", "--node", "orin-07", "--hardware-class", "jetson-orin"];
 
 describe("agent options", () => {
-  it("discovers the node's runtimes through the API server when asked", () => {
-    const parsed = parseOptions([...base, "--discover-runtimes", "--kubeconfig", "/etc/kubeconfig"]);
-    expect(parsed.help ? undefined : [parsed.options.discoverRuntimes, parsed.options.kubeconfig]).toEqual([true, "/etc/kubeconfig"]);
+  it("reads the node's runtimes from its assignments topic when asked", () => {
+    const parsed = parseOptions([...base, "--runtime-assignments"]);
+    expect(parsed.help ? undefined : parsed.options.runtimeAssignments).toBe(true);
     const plain = parseOptions(base);
-    expect(plain.help ? undefined : [plain.options.discoverRuntimes, plain.options.kubeconfig]).toEqual([false, undefined]);
+    expect(plain.help ? undefined : plain.options.runtimeAssignments).toBe(false);
   });
 
   it("refuses two sources of inference targets, naming both flags", () => {
-    expect(() => parseOptions([...base, "--discover-runtimes", "--inference-targets", "t.json"])).toThrow(
-      "--discover-runtimes and --inference-targets both say what to probe: give one of them",
+    expect(() => parseOptions([...base, "--runtime-assignments", "--inference-targets", "t.json"])).toThrow(
+      "--runtime-assignments and --inference-targets both say what to probe: give one of them",
     );
+  });
+
+  it("scores 4 evaluation samples per probe by default, none with 0, and takes a CA for the evaluation data", () => {
+    const plain = parseOptions(base);
+    expect(plain.help ? undefined : [plain.options.evaluationSamples, plain.options.evaluationCa]).toEqual([4, undefined]);
+    const off = parseOptions([...base, "--evaluation-samples", "0", "--evaluation-ca", "ca.pem"]);
+    expect(off.help ? undefined : [off.options.evaluationSamples, off.options.evaluationCa]).toEqual([0, "ca.pem"]);
   });
 });

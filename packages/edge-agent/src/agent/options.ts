@@ -68,12 +68,29 @@ over MQTT 5 (QoS 1) to the site's broker. See docs/agent.md.`,
       arg: "FILE",
       help: "JSON array of the model versions served here ({baseUrl, namespace, model, version, variant, runtime, runtimeMetrics?}), probed over OIP v2",
     },
-    "discover-runtimes": {
+    "runtime-assignments": {
       type: "switch",
-      help: "probe the edgefleet runtime pods bound to this node instead, found through the Kubernetes API (in-cluster service account, or --kubeconfig) every 15s",
+      help: "probe the runtimes the operator assigns to this node instead, read from the node's retained assignments topic on the broker (docs/agent.md)",
     },
-    kubeconfig: { type: "string", arg: "FILE", defaultText: "the pod's service account", help: "the cluster for --discover-runtimes" },
     "probe-interval": { type: "duration", default: "5s", help: "how often each inference target is probed" },
+    "evaluation-samples": {
+      type: "integer",
+      arg: "N",
+      min: 0,
+      default: "4",
+      help: "labelled samples sent to each runtime whose variant names evaluation data, per probe, instead of the synthetic input, and scored (evaluations in telemetry); 0 scores none",
+    },
+    "evaluation-ca": {
+      type: "string",
+      arg: "FILE",
+      help: "CA certificates (PEM) trusted beside the public roots when fetching evaluation data (a registry with a private CA); read at start",
+    },
+    "evaluation-max-bytes": {
+      type: "integer",
+      arg: "BYTES",
+      default: String(16 * 1024 * 1024),
+      help: "largest evaluation data file fetched (and each array in it once inflated); a larger one is refused and the runtime probed synthetically",
+    },
     "artifact-cache-dir": {
       type: "string",
       arg: "DIR",
@@ -113,11 +130,15 @@ export interface AgentOptions {
   sysfsRoot: string;
   simulatedSeed: number;
   inferenceTargets: string | undefined;
-  discoverRuntimes: boolean;
-  kubeconfig: string | undefined;
+  runtimeAssignments: boolean;
   /** Optional so the fleet simulator, which builds options itself, needs no cache. */
   artifactCacheDir?: string;
   probeIntervalMs: number;
+  /** Labelled samples per probe of a runtime with evaluation data; 0 scores none. */
+  evaluationSamples: number;
+  evaluationMaxBytes: number;
+  /** A PEM file of CAs trusted beside the public roots for evaluation data downloads. */
+  evaluationCa?: string;
   drainTimeoutMs: number;
   httpAddress: string;
   logLevel: Level;
@@ -134,8 +155,8 @@ export function parseOptions(argv: string[]): Parsed<AgentOptions> {
       throw new Error("--tls-cert and --tls-key go together: give both or neither");
     if (v["reconnect-max-delay"] < v["reconnect-min-delay"])
       throw new Error("--reconnect-max-delay must be at least --reconnect-min-delay");
-    if (v["discover-runtimes"] && v["inference-targets"] !== undefined)
-      throw new Error("--discover-runtimes and --inference-targets both say what to probe: give one of them");
+    if (v["runtime-assignments"] && v["inference-targets"] !== undefined)
+      throw new Error("--runtime-assignments and --inference-targets both say what to probe: give one of them");
     return {
       site: v.site,
       node: v.node,
@@ -159,10 +180,12 @@ export function parseOptions(argv: string[]): Parsed<AgentOptions> {
       sysfsRoot: v["sysfs-root"],
       simulatedSeed: v["simulated-seed"],
       inferenceTargets: v["inference-targets"],
-      discoverRuntimes: v["discover-runtimes"],
-      kubeconfig: v.kubeconfig,
+      runtimeAssignments: v["runtime-assignments"],
       ...(v["artifact-cache-dir"] === undefined ? {} : { artifactCacheDir: v["artifact-cache-dir"] }),
       probeIntervalMs: v["probe-interval"],
+      evaluationSamples: v["evaluation-samples"],
+      evaluationMaxBytes: v["evaluation-max-bytes"],
+      ...(v["evaluation-ca"] === undefined ? {} : { evaluationCa: v["evaluation-ca"] }),
       drainTimeoutMs: v["drain-timeout"],
       httpAddress: v["http-address"],
       logLevel: v["log-level"],

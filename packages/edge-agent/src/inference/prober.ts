@@ -2,9 +2,11 @@ import type { Agent } from "node:http";
 import { type Clock, type Logger, silentLogger, systemClock } from "@edgefleet/kit";
 import type { InferenceStats } from "@edgefleet/telemetry";
 import { addCounts, addError, addSuccess, type Counts, type CumulativeSnapshot, deltaCounts, emptyCounts } from "./buckets.js";
+import { evaluationRequest, predictedClass, sampleCount } from "./evaluation.js";
+import type { EvaluationStore } from "./evaluation-store.js";
 import { httpRequest, keepAliveAgent } from "./http.js";
 import { parseRuntimeMetrics } from "./runtime-metrics.js";
-import { parseInputs, syntheticRequest } from "./synthetic.js";
+import { parseInputs, syntheticRequest, type TensorMetadata } from "./synthetic.js";
 import { type InferenceTarget, targetKey } from "./target.js";
 
 export interface LatencyProberOptions {
@@ -13,6 +15,11 @@ export interface LatencyProberOptions {
   intervalMs: number;
   /** Limit on each HTTP request (default 5 s; a slow target delays the next round, never overlaps it). */
   timeoutMs?: number;
+  /**
+   * Scoring of targets with evaluation data: each round sends up to samplesPerRound of their labelled
+   * samples instead of the synthetic input, and reports how many the runtime answered right.
+   */
+  evaluation?: { store: EvaluationStore; samplesPerRound: number };
   clock?: Clock;
   log?: Logger;
 }
@@ -20,6 +27,14 @@ export interface LatencyProberOptions {
 interface TargetState {
   target: InferenceTarget;
   counts: Counts;
+  /** Labelled samples answered since the last collect, and how many of them right. */
+  scored: { evaluations: number; correct: number };
+  /** The next evaluation sample to send: rounds go through the whole set in turn. */
+  nextSample: number;
+  /** Why this target's evaluation data does not fit its model (logged once); it is then probed synthetically. */
+  unfit: string | undefined;
+  /** The model's inputs from its metadata; cleared with request. */
+  inputs: TensorMetadata[] | undefined;
   /** The synthetic infer body, built from model metadata; cleared after a failure so metadata is read again. */
   request: string | undefined;
   /** The runtime's metrics at the last successful scrape, when the target reads them. */
@@ -32,7 +47,8 @@ const DEFAULT_TIMEOUT_MS = 5_000;
 /**
  * Measures inference on the node's runtimes through the Open Inference Protocol v2: each round
  * checks every target's model readiness, reads its metadata (once, and again after a failure),
- * sends an infer request with a synthetic input and times it. collect() hands out what was measured
+ * sends an infer request with a synthetic input and times it, or, for a target with evaluation data,
+ * a few of its labelled samples, and counts the right answers. collect() hands out what was measured
  * since the previous collect, in the telemetry schema's InferenceStats form.
  */
 export class LatencyProber {
@@ -44,6 +60,7 @@ export class LatencyProber {
   private readonly timeoutMs: number;
   private readonly clock: Clock;
   private readonly log: Logger;
+  private readonly evaluation: LatencyProberOptions["evaluation"];
   private cancelTimer: (() => void) | undefined;
   private round: Promise<void> | undefined;
   private stopped = true;
@@ -54,6 +71,7 @@ export class LatencyProber {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? silentLogger;
+    this.evaluation = options.evaluation;
     this.setTargets(options.targets ?? []);
   }
 
@@ -62,8 +80,22 @@ export class LatencyProber {
     const next = new Map<string, TargetState>();
     for (const target of targets) {
       const key = targetKey(target);
-      next.set(key, this.states.get(key) ?? { target, counts: emptyCounts(), request: undefined, snapshot: undefined, failing: false });
+      next.set(
+        key,
+        this.states.get(key) ?? {
+          target,
+          counts: emptyCounts(),
+          scored: { evaluations: 0, correct: 0 },
+          nextSample: 0,
+          unfit: undefined,
+          inputs: undefined,
+          request: undefined,
+          snapshot: undefined,
+          failing: false,
+        },
+      );
     }
+    this.evaluation?.store.retain(new Set(targets.flatMap((t) => (t.evaluation ? [t.evaluation.sha256] : []))));
     for (const [key, state] of this.states) if (!next.has(key) && state.counts.requests > 0) this.retired.push(state);
     this.states.clear();
     for (const [key, state] of next) this.states.set(key, state);
@@ -110,8 +142,18 @@ export class LatencyProber {
     for (const state of [...this.retired, ...this.states.values()]) {
       if (state.counts.requests === 0) continue;
       const { namespace, model, version, variant, runtime } = state.target;
-      out.push({ namespace, model, version, variant, runtime, ...state.counts });
+      const { evaluations, correct } = state.scored;
+      out.push({
+        namespace,
+        model,
+        version,
+        variant,
+        runtime,
+        ...state.counts,
+        ...(evaluations ? { evaluations, evaluationsCorrect: correct } : {}),
+      });
       state.counts = emptyCounts();
+      state.scored = { evaluations: 0, correct: 0 };
     }
     this.retired = [];
     return out;
@@ -137,22 +179,66 @@ export class LatencyProber {
     const measured = emptyCounts();
     try {
       await this.call(`${base}/ready`);
-      state.request ??= syntheticRequest(parseInputs(JSON.parse(await this.call(base))));
+      state.inputs ??= parseInputs(JSON.parse(await this.call(base)));
+      state.request ??= syntheticRequest(state.inputs);
       // A baseline before the first request, so that request too is counted with the runtime's own
       // timing: the round trip stands in only when the runtime's metrics cannot be read.
       if (target.runtimeMetrics && !state.snapshot) state.snapshot = await this.scrape(target);
-      const start = this.clock.now();
-      await this.call(`${base}/infer`, state.request);
-      addSuccess(measured, (this.clock.now() - start) / 1000);
+      const labelled = this.labelled(state, state.inputs);
+      if (labelled.length === 0) await this.timed(measured, `${base}/infer`, state.request);
+      for (const { body, label } of labelled) {
+        const answer = await this.timed(measured, `${base}/infer`, body);
+        state.scored.evaluations++;
+        if (predictedClass(JSON.parse(answer)) === label) state.scored.correct++;
+      }
       if (state.failing) this.log.info("inference probe recovered", { url: base });
       state.failing = false;
     } catch (err) {
       addError(measured);
       state.request = undefined;
+      state.inputs = undefined;
       if (!state.failing) this.log.warn("inference probe failed", { url: base, error: err instanceof Error ? err.message : String(err) });
       state.failing = true;
     }
     addCounts(state.counts, target.runtimeMetrics ? await this.runtimeCounts(state, measured) : measured);
+  }
+
+  /** One infer request, its round trip counted a success; the answer's body. */
+  private async timed(measured: Counts, url: string, body: string): Promise<string> {
+    const start = this.clock.now();
+    const answer = await this.call(url, body);
+    addSuccess(measured, (this.clock.now() - start) / 1000);
+    return answer;
+  }
+
+  /**
+   * This round's labelled requests for a target with evaluation data that is loaded and fits its
+   * model: the next samplesPerRound samples of the set, in turn. None otherwise (the synthetic input
+   * stands in), and data that does not fit the model is said once.
+   */
+  private labelled(state: TargetState, inputs: readonly TensorMetadata[]): { body: string; label: number }[] {
+    const { evaluation } = state.target;
+    const set = evaluation && this.evaluation ? this.evaluation.store.get(evaluation) : undefined;
+    if (!set || !this.evaluation || state.unfit !== undefined) return [];
+    const out = [];
+    const count = Math.min(this.evaluation.samplesPerRound, sampleCount(set));
+    try {
+      for (let i = 0; i < count; i++) {
+        const index = (state.nextSample + i) % sampleCount(set);
+        out.push({ body: evaluationRequest(inputs, set, index), label: set.labels[index] ?? -1 });
+      }
+    } catch (err) {
+      state.unfit = err instanceof Error ? err.message : String(err);
+      this.log.warn("evaluation data does not fit the model; probing with synthetic inputs", {
+        model: state.target.model,
+        version: state.target.version,
+        uri: evaluation?.uri,
+        error: state.unfit,
+      });
+      return [];
+    }
+    state.nextSample = (state.nextSample + count) % sampleCount(set);
+    return out;
   }
 
   /**

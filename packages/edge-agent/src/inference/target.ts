@@ -1,3 +1,5 @@
+import type { AssignedEvaluation } from "@edgefleet/telemetry";
+
 /** A model version served by a runtime on this node, as the agent measures and reports it. */
 export interface InferenceTarget {
   /** The runtime's Open Inference Protocol v2 base URL, e.g. http://127.0.0.1:8080 */
@@ -13,8 +15,20 @@ export interface InferenceTarget {
    * does); then its counts of all traffic are reported instead of the probes' own.
    */
   runtimeMetrics?: boolean;
+  /** The variant's labelled evaluation data: some of its samples replace the synthetic input each round, and are scored. */
+  evaluation?: AssignedEvaluation;
 }
 
 export function targetKey(t: InferenceTarget): string {
-  return JSON.stringify([t.baseUrl, t.namespace, t.model, t.version, t.variant, t.runtime, t.runtimeMetrics === true]);
+  return JSON.stringify([
+    t.baseUrl,
+    t.namespace,
+    t.model,
+    t.version,
+    t.variant,
+    t.runtime,
+    t.runtimeMetrics === true,
+    t.evaluation?.uri,
+    t.evaluation?.sha256,
+  ]);
 }

@@ -1,11 +1,13 @@
 import { LABELS, MANAGER, SIGNATURE_PUBLIC_KEYS_ENV, SIGNATURE_SCOPED_ONLY_ENV } from "@edgefleet/api";
+import { type AssignedEvaluation, evaluationFromEnv } from "@edgefleet/telemetry";
 import type { V1Pod } from "@kubernetes/client-node";
 
 /**
  * What one runtime pod asks its node to serve: which model it measures comes from the pod's own
  * metadata (its namespace and the labels the operator's DaemonSet template sets), the artifact from
  * the operator's env contract (packages/operator/src/planner/model-env.ts). The fleet simulator
- * serves it, the agent probes it.
+ * serves it; the agent learns what to probe from the operator's assignments instead
+ * (packages/operator/src/assignments), never from pods.
  */
 export interface RuntimeWorkload {
   /** namespace/name of the pod: the identity of the runtime instance. */
@@ -16,7 +18,7 @@ export interface RuntimeWorkload {
   readonly version: string;
   readonly variant: string;
   readonly runtime: string;
-  /** The DaemonSet that controls the pod, which the agent checks is the operator's for this model. */
+  /** The DaemonSet that controls the pod. */
   readonly owner: { readonly name: string; readonly uid: string };
   /** Where the runtime serves the Open Inference Protocol, once the pod has an IP and names an http port. */
   readonly endpoint?: { readonly ip: string; readonly port: number };
@@ -32,16 +34,16 @@ export interface RuntimeWorkload {
     /** The trust policies accept only edgefleet v2 (scoped) statements. */
     readonly scopedOnly?: boolean;
   };
+  /** The variant's labelled evaluation data, which the node's agent scores the runtime on. */
+  readonly evaluation?: AssignedEvaluation;
 }
 
 /**
- * Why a pod with the operator's label is not taken as a runtime, for a bounded metric label:
- * not-owned (no DaemonSet controls it), unlabelled (no model, version or variant label), contract
- * (its env lacks part of the artifact contract), owner-unverified (its DaemonSet is not the
- * operator's for that model, or could not be read).
+ * Why a pod with the operator's label is not taken as a runtime: not-owned (no DaemonSet controls
+ * it), unlabelled (no model, version or variant label), contract (its env lacks part of the
+ * artifact contract).
  */
-export const SKIP_REASONS = ["not-owned", "unlabelled", "contract", "owner-unverified"] as const;
-export type SkipReason = (typeof SKIP_REASONS)[number];
+export type SkipReason = "not-owned" | "unlabelled" | "contract";
 
 export interface Skipped {
   key: string;
@@ -106,6 +108,7 @@ export function workloadOf(pod: V1Pod): WorkloadResult {
   const ip = pod.status?.podIP;
   const signatureUri = value(ENV.signatureUri);
   const publicKeys = value(ENV.publicKeys);
+  const evaluation = evaluationFromEnv(value);
   return {
     ok: true,
     workload: {
@@ -127,6 +130,7 @@ export function workloadOf(pod: V1Pod): WorkloadResult {
         ...(publicKeys ? { publicKeys } : {}),
         ...(value(ENV.scopedOnly) === "true" ? { scopedOnly: true } : {}),
       },
+      ...(evaluation ? { evaluation } : {}),
     },
   };
 }

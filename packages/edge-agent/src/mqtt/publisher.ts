@@ -34,6 +34,8 @@ export interface PublisherOptions {
   readonly sender: SpoolSender;
   /** The birth to publish now: built per connect, so it carries the current inventory and time. */
   readonly birth: () => BirthPayload;
+  /** Subscribes to the node's retained assignments topic on every connection, and hands each message on. */
+  readonly assignments?: { readonly topic: string; readonly received: (payload: Buffer) => void };
   /** Its wall clock stamps payloads; its timers run the reconnect backoff and the shutdown drain. */
   readonly clock?: Clock;
   readonly log: Logger;
@@ -118,11 +120,23 @@ export class MqttPublisher {
       client.subscribe(REBIRTH_TOPIC, { qos: 1 }, (err) => {
         if (err) log.warn("cannot subscribe to rebirth requests", { topic: REBIRTH_TOPIC, error: String(err) });
       });
+      const assignments = this.options.assignments;
+      if (assignments)
+        client.subscribe(assignments.topic, { qos: 1 }, (err, granted) => {
+          // Mosquitto answers an ACL refusal with a failure code in the SUBACK, not an error.
+          const refused = granted?.some((g) => g.qos > 2);
+          if (err || refused)
+            log.error("cannot subscribe to this node's assignments; no runtime is probed", {
+              topic: assignments.topic,
+              error: err ? String(err) : "refused by the broker",
+            });
+        });
       this.publishBirth(client, "connect");
       this.options.sender.attach(this.publisher(client), window);
     });
-    client.on("message", (topic) => {
+    client.on("message", (topic, payload) => {
       if (topic === REBIRTH_TOPIC) this.publishBirth(client, "rebirth");
+      else if (topic === this.options.assignments?.topic) this.options.assignments.received(payload);
     });
     client.on("error", (err) => log.warn("MQTT connection error", { url, error: err.message }));
     client.on("close", () => this.onClose(client));

@@ -5,7 +5,7 @@ import { type Clock, systemClock } from "@edgefleet/kit";
 import type { KubeClient } from "@edgefleet/kube";
 import { defaultRateLimiter, Informer, type InformerHandlers, objectKey, RateLimitedQueue, RESOURCES } from "@edgefleet/kube";
 import type { V1DaemonSet, V1Node } from "@kubernetes/client-node";
-import { SpanStatusCode, type Tracer } from "@opentelemetry/api";
+import type { Tracer } from "@opentelemetry/api";
 import type { ControllerRecorders } from "../observe/metrics.js";
 import type { Verifier } from "../planner/artifact-volume.js";
 import { CapacityLedger } from "../planner/capacity-ledger.js";
@@ -17,9 +17,11 @@ import { type CachedRevision, revisionOwner, slimRevision } from "../rollout/rev
 import { CONTROLLER_REVISIONS, ROLLOUT_LABELS } from "../rollout/vocabulary.js";
 import { Children } from "./children.js";
 import type { EventRecorder } from "./events.js";
+import { informersProblem } from "./informer-health.js";
 import { type Caches, ownerIndex, Reconciler } from "./reconciler.js";
 import { type CachedDaemonSet, type CachedNode, slimDaemonSet, slimModel, slimNode, slimRuntime, slimTrustPolicy } from "./slim.js";
 import { modelChanged, nodeChanged, rolloutChanged, selects } from "./triggers.js";
+import { work } from "./worker.js";
 
 export const CONTROLLER_NAME = "edgemodel";
 
@@ -191,10 +193,7 @@ export class EdgeModelController {
    * wedged in a way only a restart clears.
    */
   informerProblem(maxDownMs: number): string | undefined {
-    const down = Object.values(this.caches).filter((i) => i.downForMs() > maxDownMs);
-    if (down.length === 0) return undefined;
-    const worst = Math.max(...down.map((i) => i.downForMs()));
-    return `informers ${down.map((i) => i.resource).join(", ")} without a list or watch for up to ${Math.round(worst / 1000)} s (most ${maxDownMs / 1000} s)`;
+    return informersProblem(Object.values(this.caches), maxDownMs);
   }
 
   /** Keys its workers have taken and not finished, for the work queue's stuck-worker gauges. */
@@ -296,44 +295,29 @@ export class EdgeModelController {
     };
   }
 
-  async #work(): Promise<void> {
-    for (;;) {
-      const key = await this.#queue.get();
-      if (key === undefined) return;
-      // Shutting down: the queue still hands out what it holds, but the next leader re-reads everything anyway.
-      if (!this.#leading) {
-        this.#queue.done(key);
-        continue;
-      }
-      this.#metrics.activeWorkers(1);
-      const started = this.#clock.now();
-      await this.#o.tracer.startActiveSpan(
-        "reconcile",
-        { attributes: { "edgefleet.controller": CONTROLLER_NAME, "edgefleet.key": key } },
-        async (span) => {
-          try {
-            const { outcome, requeueAfterMs } = await this.#reconciler.reconcile(key);
-            span.setAttribute("edgefleet.outcome", outcome);
-            this.#outcome(outcome);
-            this.#queue.forget(key);
-            if (requeueAfterMs !== undefined) this.#queue.addAfter(key, requeueAfterMs);
-            const seconds = (this.#clock.now() - started) / 1000;
-            this.#metrics.reconciled(requeueAfterMs !== undefined ? "requeue_after" : "success", seconds);
-            // Inside the span: the line carries the reconcile's trace_id.
-            this.#o.log.debug("reconciled", { key, outcome, seconds, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) });
-          } catch (err) {
-            span.recordException(err instanceof Error ? err : String(err));
-            span.setStatus({ code: SpanStatusCode.ERROR, message: String(err) });
-            this.#metrics.reconciled("error", (this.#clock.now() - started) / 1000);
-            this.#o.log.warn("reconcile failed, retrying with backoff", { key, retries: this.#queue.retries(key), error: String(err) });
-            this.#queue.addRateLimited(key);
-          } finally {
-            span.end();
-            this.#metrics.activeWorkers(-1);
-            this.#queue.done(key);
-          }
-        },
-      );
-    }
+  #work(): Promise<void> {
+    return work({
+      queue: this.#queue,
+      controller: CONTROLLER_NAME,
+      metrics: this.#metrics,
+      tracer: this.#o.tracer,
+      clock: this.#clock,
+      log: this.#o.log,
+      leading: () => this.#leading,
+      reconcile: async (key, span) => {
+        const started = this.#clock.now();
+        const { outcome, requeueAfterMs } = await this.#reconciler.reconcile(key);
+        span.setAttribute("edgefleet.outcome", outcome);
+        this.#outcome(outcome);
+        // Inside the span: the line carries the reconcile's trace_id.
+        this.#o.log.debug("reconciled", {
+          key,
+          outcome,
+          seconds: (this.#clock.now() - started) / 1000,
+          ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}),
+        });
+        return { requeueAfterMs };
+      },
+    });
   }
 }

@@ -48,6 +48,7 @@ export function slimNode(raw: KubeObject): CachedNode {
   const { name, resourceVersion, labels, deletionTimestamp } = node.metadata ?? {};
   return {
     metadata: defined({ name, resourceVersion, labels, deletionTimestamp }),
+    ...(node.spec?.taints?.length ? { spec: { taints: node.spec.taints } } : {}),
     status: {
       ...(node.status?.allocatable ? { allocatable: node.status.allocatable } : {}),
       ...(node.status?.nodeInfo ? { nodeInfo: node.status.nodeInfo } : {}),

@@ -18,10 +18,11 @@ export function modelChanged(before: EdgeModel, after: EdgeModel): boolean {
   );
 }
 
-/** What the planner reads of a node changed: its labels, allocatable resources, architecture or deletion. */
+/** What the planner reads of a node changed: its labels, taints, allocatable resources, architecture or deletion. */
 export function nodeChanged(before: V1Node, after: V1Node): boolean {
   return (
     stableJson(before.metadata?.labels) !== stableJson(after.metadata?.labels) ||
+    stableJson(before.spec?.taints) !== stableJson(after.spec?.taints) ||
     stableJson(before.status?.allocatable) !== stableJson(after.status?.allocatable) ||
     before.status?.nodeInfo?.architecture !== after.status?.nodeInfo?.architecture ||
     !!before.metadata?.deletionTimestamp !== !!after.metadata?.deletionTimestamp

@@ -97,4 +97,24 @@ describe("operatorMetrics", () => {
     expect(text).toContain("process_resident_memory_bytes");
     expect(text).not.toContain("nodejs_active_handles_total");
   });
+
+  it("gives the FederatedTraining controller its own controller and queue series on the same families", async () => {
+    const registry = new Registry();
+    const metrics = operatorMetrics(registry, {
+      controller: "edgemodel",
+      workers: 3,
+      inProgress: () => ({ totalSeconds: 0.5, longestSeconds: 0.25 }),
+    });
+    metrics.federatedController(2, () => ({ totalSeconds: 1.5, longestSeconds: 1 }));
+    metrics.federated.observed("vision", "digits-fl", { phase: "Running", rounds: 2, clients: 4, stalled: true });
+    const text = await registry.metrics();
+    expect(text).toContain('controller_runtime_reconcile_total{controller="federatedtraining",result="success"} 0');
+    expect(text).toContain('controller_runtime_max_concurrent_reconciles{controller="federatedtraining"} 2');
+    expect(text).toContain('workqueue_unfinished_work_seconds{name="edgemodel",controller="edgemodel"} 0.5');
+    expect(text).toContain('workqueue_unfinished_work_seconds{name="federatedtraining",controller="federatedtraining"} 1.5');
+    expect(text).toContain('edgefleet_federated_phase{namespace="vision",training="digits-fl",phase="Running"} 1');
+    expect(text).toContain('edgefleet_federated_stalled{namespace="vision",training="digits-fl"} 1');
+    metrics.federated.forget("vision", "digits-fl");
+    expect(await registry.metrics()).not.toContain('training="digits-fl"');
+  });
 });

@@ -1,8 +1,12 @@
-import { ROLLOUT_DECISIONS, ROLLOUT_PHASES } from "@edgefleet/api";
+import { BUILD_TARGETS, ROLLOUT_DECISIONS, ROLLOUT_PHASES, TARGET_VERDICTS } from "@edgefleet/api";
 import { processMetrics } from "@edgefleet/kit";
 import type { InformerMetrics, RequestObserver, WorkQueueMetrics } from "@edgefleet/kube";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { assignmentMetrics } from "../assignments/metrics.js";
+import type { PublishResult } from "../assignments/publisher.js";
+import { BUILD_CONTROLLER_NAME } from "../build/resources.js";
 import type { NodeAssignment } from "../rollout/workloads.js";
+import { type FederatedMetrics, federatedMetrics } from "./federated-metrics.js";
 
 /*
  * Metrics, each family on the registry of the component that owns it. Controller and work queue
@@ -19,43 +23,82 @@ const QUEUE_BUCKETS = Array.from({ length: 10 }, (_, i) => 1e-8 * 10 ** i);
 
 export type ReconcileResult = "success" | "error" | "requeue" | "requeue_after";
 
+/**
+ * A family registered once per registry: the operator runs more than one controller (EdgeModels,
+ * FederatedTrainings), and their controller and queue families differ only in the controller label.
+ */
+function family<T>(registry: Registry, name: string, make: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? make();
+}
+
+/** Each registry's work queues, for the stuck-worker gauges that read them all at scrape time. */
+const queuesOf = new WeakMap<
+  Registry,
+  { labels: Record<string, string>; inProgress: () => { totalSeconds: number; longestSeconds: number } }[]
+>();
+
 export interface ControllerMetrics {
   reconciled(result: ReconcileResult, seconds: number): void;
   activeWorkers(delta: number): void;
 }
 
 function controllerMetrics(registry: Registry, controller: string, maxConcurrent: number): ControllerMetrics {
-  const total = new Counter({
-    name: "controller_runtime_reconcile_total",
-    help: "Total number of reconciliations per controller",
-    labelNames: ["controller", "result"],
-    registers: [registry],
-  });
-  const errors = new Counter({
-    name: "controller_runtime_reconcile_errors_total",
-    help: "Total number of reconciliation errors per controller",
-    labelNames: ["controller"],
-    registers: [registry],
-  });
-  const time = new Histogram({
-    name: "controller_runtime_reconcile_time_seconds",
-    help: "Length of time per reconciliation per controller",
-    labelNames: ["controller"],
-    buckets: RECONCILE_BUCKETS,
-    registers: [registry],
-  });
-  const active = new Gauge({
-    name: "controller_runtime_active_workers",
-    help: "Number of currently used workers per controller",
-    labelNames: ["controller"],
-    registers: [registry],
-  });
-  new Gauge({
-    name: "controller_runtime_max_concurrent_reconciles",
-    help: "Maximum number of concurrent reconciles per controller",
-    labelNames: ["controller"],
-    registers: [registry],
-  }).set({ controller }, maxConcurrent);
+  const total = family(
+    registry,
+    "controller_runtime_reconcile_total",
+    () =>
+      new Counter({
+        name: "controller_runtime_reconcile_total",
+        help: "Total number of reconciliations per controller",
+        labelNames: ["controller", "result"],
+        registers: [registry],
+      }),
+  );
+  const errors = family(
+    registry,
+    "controller_runtime_reconcile_errors_total",
+    () =>
+      new Counter({
+        name: "controller_runtime_reconcile_errors_total",
+        help: "Total number of reconciliation errors per controller",
+        labelNames: ["controller"],
+        registers: [registry],
+      }),
+  );
+  const time = family(
+    registry,
+    "controller_runtime_reconcile_time_seconds",
+    () =>
+      new Histogram({
+        name: "controller_runtime_reconcile_time_seconds",
+        help: "Length of time per reconciliation per controller",
+        labelNames: ["controller"],
+        buckets: RECONCILE_BUCKETS,
+        registers: [registry],
+      }),
+  );
+  const active = family(
+    registry,
+    "controller_runtime_active_workers",
+    () =>
+      new Gauge({
+        name: "controller_runtime_active_workers",
+        help: "Number of currently used workers per controller",
+        labelNames: ["controller"],
+        registers: [registry],
+      }),
+  );
+  family(
+    registry,
+    "controller_runtime_max_concurrent_reconciles",
+    () =>
+      new Gauge({
+        name: "controller_runtime_max_concurrent_reconciles",
+        help: "Maximum number of concurrent reconciles per controller",
+        labelNames: ["controller"],
+        registers: [registry],
+      }),
+  ).set({ controller }, maxConcurrent);
   for (const result of ["success", "error", "requeue", "requeue_after"]) total.inc({ controller, result }, 0);
   errors.inc({ controller }, 0);
   return {
@@ -78,51 +121,81 @@ function workQueueMetrics(
 ): WorkQueueMetrics {
   const labels = { name, controller: name };
   const labelNames = ["name", "controller"];
-  const depth = new Gauge({ name: "workqueue_depth", help: "Current depth of workqueue", labelNames, registers: [registry] });
-  const adds = new Counter({
-    name: "workqueue_adds_total",
-    help: "Total number of adds handled by workqueue",
-    labelNames,
-    registers: [registry],
-  });
-  const queued = new Histogram({
-    name: "workqueue_queue_duration_seconds",
-    help: "How long in seconds an item stays in workqueue before being requested",
-    labelNames,
-    buckets: QUEUE_BUCKETS,
-    registers: [registry],
-  });
-  const worked = new Histogram({
-    name: "workqueue_work_duration_seconds",
-    help: "How long in seconds processing an item from workqueue takes",
-    labelNames,
-    buckets: QUEUE_BUCKETS,
-    registers: [registry],
-  });
-  const retries = new Counter({
-    name: "workqueue_retries_total",
-    help: "Total number of retries handled by workqueue",
-    labelNames,
-    registers: [registry],
-  });
-  new Gauge({
-    name: "workqueue_unfinished_work_seconds",
-    help: "How many seconds of work has been done that is in progress and hasn't been observed by work_duration",
-    labelNames,
-    registers: [registry],
-    collect() {
-      this.set(labels, inProgress().totalSeconds);
-    },
-  });
-  new Gauge({
-    name: "workqueue_longest_running_processor_seconds",
-    help: "How many seconds has the longest running processor for workqueue been running",
-    labelNames,
-    registers: [registry],
-    collect() {
-      this.set(labels, inProgress().longestSeconds);
-    },
-  });
+  const depth = family(
+    registry,
+    "workqueue_depth",
+    () => new Gauge({ name: "workqueue_depth", help: "Current depth of workqueue", labelNames, registers: [registry] }),
+  );
+  const adds = family(
+    registry,
+    "workqueue_adds_total",
+    () =>
+      new Counter({
+        name: "workqueue_adds_total",
+        help: "Total number of adds handled by workqueue",
+        labelNames,
+        registers: [registry],
+      }),
+  );
+  const queued = family(
+    registry,
+    "workqueue_queue_duration_seconds",
+    () =>
+      new Histogram({
+        name: "workqueue_queue_duration_seconds",
+        help: "How long in seconds an item stays in workqueue before being requested",
+        labelNames,
+        buckets: QUEUE_BUCKETS,
+        registers: [registry],
+      }),
+  );
+  const worked = family(
+    registry,
+    "workqueue_work_duration_seconds",
+    () =>
+      new Histogram({
+        name: "workqueue_work_duration_seconds",
+        help: "How long in seconds processing an item from workqueue takes",
+        labelNames,
+        buckets: QUEUE_BUCKETS,
+        registers: [registry],
+      }),
+  );
+  const retries = family(
+    registry,
+    "workqueue_retries_total",
+    () =>
+      new Counter({
+        name: "workqueue_retries_total",
+        help: "Total number of retries handled by workqueue",
+        labelNames,
+        registers: [registry],
+      }),
+  );
+  // The two stuck-worker gauges read every queue of the registry at scrape time.
+  const queues = queuesOf.get(registry) ?? [];
+  if (!queuesOf.has(registry)) {
+    queuesOf.set(registry, queues);
+    new Gauge({
+      name: "workqueue_unfinished_work_seconds",
+      help: "How many seconds of work has been done that is in progress and hasn't been observed by work_duration",
+      labelNames,
+      registers: [registry],
+      collect() {
+        for (const q of queues) this.set(q.labels, q.inProgress().totalSeconds);
+      },
+    });
+    new Gauge({
+      name: "workqueue_longest_running_processor_seconds",
+      help: "How many seconds has the longest running processor for workqueue been running",
+      labelNames,
+      registers: [registry],
+      collect() {
+        for (const q of queues) this.set(q.labels, q.inProgress().longestSeconds);
+      },
+    });
+  }
+  queues.push({ labels, inProgress });
   depth.set(labels, 0);
   adds.inc(labels, 0);
   retries.inc(labels, 0);
@@ -359,10 +432,65 @@ export interface ControllerRecorders {
   readonly placement: PlacementMetrics;
 }
 
+export type BuildResult = "succeeded" | "failed";
+
+export interface BuildMetrics {
+  /** A build's Job ended and its status was written: how, how long it ran, and each target's verdict. */
+  ended(result: BuildResult, seconds: number | undefined, targets: readonly { target: string; verdict: string }[]): void;
+}
+
+/** The build controller's families (docs/model-builds.md); labels bounded by the build's targets and verdicts. */
+function buildMetrics(registry: Registry): BuildMetrics {
+  const builds = new Counter({
+    name: "edgefleet_build_jobs_total",
+    help: "Build Jobs that ended, by result: succeeded (measured, each target built or refused) or failed",
+    labelNames: ["result"],
+    registers: [registry],
+  });
+  const targets = new Counter({
+    name: "edgefleet_build_targets_total",
+    help: "Targets of ended builds, by target and verdict: Built or Refused (over the accuracy budget)",
+    labelNames: ["target", "verdict"],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: "edgefleet_build_duration_seconds",
+    help: "Time from a build Job's start to its end",
+    buckets: [10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200],
+    registers: [registry],
+  });
+  for (const result of ["succeeded", "failed"]) builds.inc({ result }, 0);
+  for (const target of BUILD_TARGETS) for (const verdict of TARGET_VERDICTS) targets.inc({ target, verdict }, 0);
+  return {
+    ended(result, seconds, ended) {
+      builds.inc({ result });
+      if (seconds !== undefined) duration.observe(seconds);
+      for (const t of ended) targets.inc({ target: t.target, verdict: t.verdict });
+    },
+  };
+}
+
+/** The FederatedTraining controller's name: its controller and queue label. */
+export const FEDERATED_CONTROLLER = "federatedtraining";
+
+/** A second controller's reconcile and queue recorders, on the families the first registered. */
+export interface QueueRecorders {
+  readonly controller: ControllerMetrics;
+  readonly workQueue: WorkQueueMetrics;
+}
+
 export interface OperatorMetrics extends ControllerRecorders {
+  readonly federated: FederatedMetrics;
+  /** The FederatedTraining controller's recorders; its inProgress is read at scrape time. */
+  readonly federatedController: (workers: number, inProgress: () => { totalSeconds: number; longestSeconds: number }) => QueueRecorders;
   readonly kubeClient: RequestObserver;
   readonly events: (reason: string, result: string) => void;
   readonly leader: (leading: boolean) => void;
+  readonly assignments: (result: PublishResult) => void;
+  /** What the EdgeModelBuild controller's builds did. */
+  readonly builds: BuildMetrics;
+  /** The EdgeModelBuild controller's recorders; its inProgress is read at scrape time. */
+  readonly buildController: (workers: number, inProgress: () => { totalSeconds: number; longestSeconds: number }) => QueueRecorders;
 }
 
 /**
@@ -379,8 +507,19 @@ export function operatorMetrics(registry: Registry, options: OperatorMetricsOpti
     outcomes: reconcileOutcomes(registry),
     rollouts: rolloutMetrics(registry, ROLLOUT_PHASES, ROLLOUT_DECISIONS),
     placement: placementMetrics(registry),
+    federated: federatedMetrics(registry),
+    federatedController: (workers, inProgress) => ({
+      controller: controllerMetrics(registry, FEDERATED_CONTROLLER, workers),
+      workQueue: workQueueMetrics(registry, FEDERATED_CONTROLLER, inProgress),
+    }),
     kubeClient: kubeClientMetrics(registry),
     events: eventMetrics(registry),
     leader: leaderMetrics(registry),
+    assignments: assignmentMetrics(registry),
+    builds: buildMetrics(registry),
+    buildController: (workers, inProgress) => ({
+      controller: controllerMetrics(registry, BUILD_CONTROLLER_NAME, workers),
+      workQueue: workQueueMetrics(registry, BUILD_CONTROLLER_NAME, inProgress),
+    }),
   };
 }

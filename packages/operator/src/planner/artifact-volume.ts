@@ -31,6 +31,11 @@ export interface Verifier {
   caBundle?: string;
   /** OCI registries the install reaches over plain http:// (the operator's --artifact-plain-http-registries); none by default. */
   plainHttpRegistries?: readonly string[];
+  /**
+   * The install's --install-deadline in whole seconds (the operator's --artifact-install-deadline);
+   * the install's own default (30m) when unset, so the flag's absence changes no pod template.
+   */
+  installDeadlineSeconds?: number;
 }
 
 export const DEFAULT_VERIFIER: Verifier = { image: DEFAULT_AGENT_IMAGE };
@@ -77,7 +82,10 @@ export function verifyArtifactContainer(verifier: Verifier, env: V1EnvVar[], art
     name: VERIFY_CONTAINER,
     image: verifier.image,
     command: VERIFY_COMMAND,
-    args: [`--cache-dir=${ARTIFACT_CACHE_DIR}`],
+    args: [
+      `--cache-dir=${ARTIFACT_CACHE_DIR}`,
+      ...(verifier.installDeadlineSeconds === undefined ? [] : [`--install-deadline=${verifier.installDeadlineSeconds}s`]),
+    ],
     env: [
       ...env,
       ...(verifier.caBundle === undefined ? [] : [{ name: ARTIFACT_CA_BUNDLE_ENV, value: verifier.caBundle }]),

@@ -62,12 +62,14 @@ describe("the DaemonSets of a model not in a rollout", () => {
     const [container] = daemonSets(model).find((d) => d.metadata?.name === "detector-intel-nuc")?.spec?.template.spec?.containers ?? [];
     expect(container).toMatchObject({
       name: "runtime",
-      image: "ghcr.io/edgefleet/runtime-openvino:0.1.0",
-      args: ["--http-port=8080", "--grpc-port=8081"],
-      ports: [
-        { name: "http", containerPort: 8080, protocol: "TCP" },
-        { name: "grpc", containerPort: 8081, protocol: "TCP" },
+      image: "ghcr.io/edgefleet/openvino-runtime:0.1.0",
+      args: [
+        "--model-name=$(EDGEFLEET_MODEL)",
+        "--model-version=$(EDGEFLEET_MODEL_VERSION)",
+        "--model-path=/var/lib/edgefleet/artifacts/blobs/sha256/$(EDGEFLEET_ARTIFACT_SHA256)",
+        "--http-address=0.0.0.0:8080",
       ],
+      ports: [{ name: "http", containerPort: 8080, protocol: "TCP" }],
       resources: { limits: { memory: "2Gi", "npu.intel.com/accel": "1" }, requests: { cpu: "500m", memory: "1Gi" } },
       readinessProbe: { httpGet: { path: "/v2/health/ready", port: "http" }, periodSeconds: 1 },
       livenessProbe: { httpGet: { path: "/v2/health/live", port: "http" }, periodSeconds: 10 },
@@ -163,6 +165,20 @@ describe("the DaemonSets of a model not in a rollout", () => {
     });
   });
 
+  it("passes the operator's install deadline to the verify-artifact container, and none (the install's 30m) unless given", () => {
+    const model = edgeModel();
+    const placed = plan({ model, runtimes, nodes: [classNode("x86-cpu", 1)] }).classes.find((c) => c.placed);
+    if (!placed?.placed) throw new Error("not placed");
+    const args = (verifier: Parameters<typeof desiredDaemonSet>[0]["verifier"]) =>
+      desiredDaemonSet({ model, placement: placed, track: "stable", nodes: {}, ...(verifier ? { verifier } : {}) }).spec?.template.spec
+        ?.initContainers?.[0]?.args;
+    expect(args(undefined)).toEqual(["--cache-dir=/var/lib/edgefleet/artifacts"]);
+    expect(args({ image: "registry.local/edge-agent:dev", installDeadlineSeconds: 7200 })).toEqual([
+      "--cache-dir=/var/lib/edgefleet/artifacts",
+      "--install-deadline=7200s",
+    ]);
+  });
+
   it("passes a signature's URI and public key Secret to the runtime and to the verification", () => {
     const [first, ...rest] = VISION_VARIANTS;
     if (!first) throw new Error("no variants");
@@ -197,6 +213,13 @@ describe("the DaemonSets of a model not in a rollout", () => {
     // The runtime never sees the credentials.
     expect(pod?.containers[0]?.volumeMounts?.map((m) => m.name)).toEqual(["artifact-cache"]);
     expect(pod?.containers[0]?.env?.map((e) => e.name)).not.toContain("EDGEFLEET_REGISTRY_AUTH_FILE");
+  });
+
+  it("gives the runtime pods the model's tolerations, and none when it has none", () => {
+    const tolerations = [{ key: "edgefleet.io/build-node", operator: "Exists" as const, effect: "NoSchedule" as const }];
+    const nodes = [classNode("intel-nuc", 1)];
+    expect(daemonSets(edgeModel({ placement: { tolerations } }), nodes)[0]?.spec?.template.spec?.tolerations).toEqual(tolerations);
+    expect(daemonSets(edgeModel({}), nodes)[0]?.spec?.template.spec?.tolerations).toBeUndefined();
   });
 
   it("pins a limited or derived class's workload to its nodes by name, keeping the model's nodeSelector", () => {

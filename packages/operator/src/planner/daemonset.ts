@@ -79,6 +79,7 @@ export function desiredDaemonSet({ model, placement, track, nodes, verifier = DE
             ...model.spec.placement?.nodeSelector,
           },
           ...(affinity ? { affinity } : {}),
+          ...(model.spec.placement?.tolerations ? { tolerations: model.spec.placement.tolerations } : {}),
           // Neither the install nor a runtime talks to the API server: a model's code gets no token.
           automountServiceAccountToken: false,
           initContainers: [verifyArtifactContainer(verifier, env, variant.artifact)],

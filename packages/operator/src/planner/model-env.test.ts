@@ -44,4 +44,20 @@ describe("modelEnv", () => {
       { name: "EDGEFLEET_MAX_ARTIFACT_BYTES_POLICY", value: "platform" },
     ]);
   });
+
+  it("names the variant's evaluation data for the node's agent to score it on, only with its sha256", () => {
+    const evaluation = { dataset: "e.npz", sha256: "e".repeat(64), samples: 540, uri: "oci://registry.example/digits:2.0-evaluation" };
+    const scored = { ...v, profile: { accuracy: { percent: 97, evaluation } } };
+    const found = (variant: typeof v) =>
+      modelEnv({ model: "vision/detector", version: "1", variant, accelerator: "cpu" }).filter((e) =>
+        e.name.startsWith("EDGEFLEET_EVALUATION"),
+      );
+    expect(found(scored)).toEqual([
+      { name: "EDGEFLEET_EVALUATION_URI", value: evaluation.uri },
+      { name: "EDGEFLEET_EVALUATION_SHA256", value: evaluation.sha256 },
+      { name: "EDGEFLEET_EVALUATION_SAMPLES", value: "540" },
+    ]);
+    const { uri: _, ...unfetchable } = evaluation;
+    expect(found({ ...v, profile: { accuracy: { percent: 97, evaluation: unfetchable } } })).toEqual([]);
+  });
 });

@@ -6,6 +6,7 @@ import {
   SIGNATURE_PUBLIC_KEYS_ENV,
   SIGNATURE_SCOPED_ONLY_ENV,
 } from "@edgefleet/api";
+import { EVALUATION_ENV } from "@edgefleet/telemetry";
 import type { V1EnvVar } from "@kubernetes/client-node";
 import type { TrustedSignatures } from "./trust.js";
 
@@ -14,7 +15,8 @@ import type { TrustedSignatures } from "./trust.js";
  * operator and every EdgeRuntime image. Runtimes fetch EDGEFLEET_ARTIFACT_URI, check its size and
  * digest (and signature, when given) and load it on EDGEFLEET_ACCELERATOR. `trust` is what the
  * ModelTrustPolicies allow for the model (planner/trust.ts): when given, its keys verify the
- * signature instead of the key in the Secret the variant names.
+ * signature instead of the key in the Secret the variant names. EDGEFLEET_EVALUATION_* are for the
+ * node's agent, not the runtime: the assignments carry them to it.
  */
 export function modelEnv(args: {
   model: string;
@@ -46,6 +48,15 @@ export function modelEnv(args: {
     );
     if (trust?.scopedOnly) env.push({ name: SIGNATURE_SCOPED_ONLY_ENV, value: "true" });
   }
+  // The labelled data the variant's accuracy was measured on, which the node's agent scores it on
+  // (docs/agent.md); only with the sha256 that verifies it (the schema requires it with a uri).
+  const evaluation = variant.profile?.accuracy?.evaluation;
+  if (evaluation?.uri && evaluation.sha256)
+    env.push(
+      { name: EVALUATION_ENV.uri, value: evaluation.uri },
+      { name: EVALUATION_ENV.sha256, value: evaluation.sha256 },
+      { name: EVALUATION_ENV.samples, value: String(evaluation.samples) },
+    );
   if (trust?.maxArtifactBytes) {
     env.push(
       { name: MAX_ARTIFACT_BYTES_ENV, value: String(trust.maxArtifactBytes.bytes) },

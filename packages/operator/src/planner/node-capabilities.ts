@@ -1,6 +1,6 @@
 import type { Accelerator } from "@edgefleet/api";
 import { LABELS } from "@edgefleet/api";
-import type { V1Node } from "@kubernetes/client-node";
+import type { V1Node, V1Taint } from "@kubernetes/client-node";
 import { parseQuantity } from "./quantity.js";
 
 /** What one node offers for inference, read from its labels and allocatable resources. */
@@ -15,6 +15,7 @@ export interface NodeCapabilities {
   /** NVIDIA compute capability as "major.minor", from GPU Feature Discovery's labels. */
   computeCapability: string | undefined;
   allocatable: Readonly<Record<string, number>>;
+  taints: readonly V1Taint[];
 }
 
 /**
@@ -67,6 +68,7 @@ function readCapabilities(node: V1Node): NodeCapabilities {
     accelerators,
     computeCapability: major !== undefined && /^\d+$/.test(major) && /^\d+$/.test(minor ?? "") ? `${major}.${minor}` : undefined,
     allocatable,
+    taints: node.spec?.taints ?? [],
   };
 }
 

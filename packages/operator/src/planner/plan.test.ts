@@ -233,6 +233,24 @@ describe("plan selects nodes", () => {
     expect(picked.map((c) => [c.hardwareClass, c.nodes])).toEqual([["x86-cpu", ["x86-cpu-0002"]]]);
   });
 
+  it("leaves out nodes whose NoSchedule or NoExecute taints the model does not tolerate", () => {
+    const tainted = (i: number) => {
+      const n = classNode("x86-cpu", i);
+      return { ...n, spec: { taints: [{ key: "edgefleet.io/build-node", value: "demo", effect: "NoSchedule" }] } };
+    };
+    const nodes = [
+      classNode("x86-cpu", 1),
+      tainted(2),
+      { ...classNode("jetson-orin", 1), spec: { taints: [{ key: "soft", effect: "PreferNoSchedule" }] } },
+    ];
+    expect(plan({ model: edgeModel({}), runtimes, nodes }).classes.map((c) => [c.hardwareClass, c.nodes])).toEqual([
+      ["jetson-orin", ["jetson-orin-0001"]],
+      ["x86-cpu", ["x86-cpu-0001"]],
+    ]);
+    const tolerating = edgeModel({ placement: { tolerations: [{ key: "edgefleet.io/build-node", operator: "Exists" }] } });
+    expect(placed(plan({ model: tolerating, runtimes, nodes }).classes, "x86-cpu").nodes).toEqual(["x86-cpu-0001", "x86-cpu-0002"]);
+  });
+
   it("derives a class from the hardware of nodes without a hardware-class label, and pins its workload", () => {
     const nodes = [
       classNode("jetson-orin", 1, { unlabelled: true }),

@@ -5,6 +5,7 @@ import { ALONE, type Capacity, memoryRequest } from "./capacity.js";
 import { type Choice, selectVariant } from "./choose.js";
 import { groupIntoClasses, type HardwareClass, sharedCapabilities } from "./hardware-classes.js";
 import { type NodeCapabilities, nodeCapabilities } from "./node-capabilities.js";
+import { untoleratedTaints } from "./taints.js";
 
 export interface PlanInput {
   model: EdgeModel;
@@ -49,11 +50,12 @@ export interface Plan {
 }
 
 /**
- * Plans one EdgeModel on the fleet: the nodes its nodeSelector picks, grouped into hardware
+ * Plans one EdgeModel on the fleet: the nodes its nodeSelector picks and whose taints it tolerates, grouped into hardware
  * classes, each given the best (variant, runtime, accelerator) all its targeted nodes can run.
  */
 export function plan({ model, runtimes, nodes, capacity = ALONE }: PlanInput): Plan {
   const selector = Object.entries(model.spec.placement?.nodeSelector ?? {});
+  const tolerations = model.spec.placement?.tolerations ?? [];
   // One pass and no destructuring per node: the capacity ledger plans every model over every node,
   // and at 2,000 models on 500 nodes filter/map with a destructured entry per node and selector key
   // allocated 8% of all the operator allocated (an allocation profile of the bench).
@@ -61,7 +63,10 @@ export function plan({ model, runtimes, nodes, capacity = ALONE }: PlanInput): P
   for (const node of nodes) {
     if (node.metadata?.deletionTimestamp) continue;
     const capabilities = nodeCapabilities(node);
-    if (matchesSelector(capabilities.labels, selector)) targeted.push(capabilities);
+    // A node whose taints keep the pods off is no target, as the scheduler sees it (a tainted build node, say).
+    if (!matchesSelector(capabilities.labels, selector)) continue;
+    if (capabilities.taints.length && untoleratedTaints(capabilities.taints, tolerations).length) continue;
+    targeted.push(capabilities);
   }
   return { classes: groupIntoClasses(targeted).map((cls) => planClass(model.spec, runtimes, cls, capacity)) };
 }

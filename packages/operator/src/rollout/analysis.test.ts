@@ -41,6 +41,44 @@ function measured(over: Partial<Measurements> = {}): Measurements {
 }
 
 describe("judge", () => {
+  describe("the accuracy devices report", () => {
+    const accuracyRequest: AnalysisRequest = {
+      ...request,
+      slo: { maxAccuracyDropPoints: 1 },
+      variantAccuracy: new Map([["onnx-int8-static", 98]]),
+    };
+    const evaluations = (scored: number, correct: number, variant = "onnx-int8-static") =>
+      new Map([["x86-cpu", new Map([[variant, { scored, correct }]])]]);
+
+    it("fails a class whose variant answers its evaluations more than the limit below its profile", () => {
+      const outcome = judge(accuracyRequest, measured({ evaluations: evaluations(200, 180) }));
+      expect(outcome.verdict).toBe("Fail");
+      expect(outcome.message).toBe(
+        "x86-cpu: accuracy of onnx-int8-static 90% on 200 evaluations is below its profile's 98% by 8 points > 1 points",
+      );
+      expect(outcome.checks?.find((c) => c.name === "accuracy-drop")).toEqual({
+        name: "accuracy-drop",
+        hardwareClass: "x86-cpu",
+        value: 8,
+        threshold: 1,
+        passed: false,
+      });
+    });
+
+    it("passes within the limit, and skips classes and variants with no evaluations or no profile accuracy", () => {
+      const within = judge(accuracyRequest, measured({ evaluations: evaluations(200, 195) }));
+      expect(within.verdict).toBe("Pass");
+      expect(within.checks?.filter((c) => c.name === "accuracy-drop").map((c) => [c.hardwareClass, c.value, c.passed])).toEqual([
+        ["x86-cpu", 98 - 97.5, true],
+      ]);
+      for (const m of [measured(), measured({ evaluations: evaluations(200, 10, "no-profile") })]) {
+        const skipped = judge(accuracyRequest, m);
+        expect(skipped.verdict).toBe("Pass");
+        expect(skipped.checks?.some((c) => c.name === "accuracy-drop")).toBe(false);
+      }
+    });
+  });
+
   it("passes a step whose every class meets every limit, listing the values and limits", () => {
     const outcome = judge(request, measured());
     expect(outcome.verdict).toBe("Pass");

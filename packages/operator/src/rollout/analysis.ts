@@ -6,6 +6,7 @@ import {
   countQuery,
   type DeviceQuantity,
   deviceMaxQuery,
+  evaluationsQuery,
   latencyP95Query,
   placedNodesQuery,
   type QueryScope,
@@ -24,6 +25,8 @@ export interface AnalysisRequest {
   slo: EdgeModelSpec["slo"];
   /** Time since the step started: refusals count over the whole step, however late the analysis (at least the window). */
   stepSeconds: number;
+  /** The new version's variants' profile.accuracy.percent, by variant name: what slo.maxAccuracyDropPoints measures against. */
+  variantAccuracy?: ReadonlyMap<string, number>;
 }
 
 /** Per class and version. */
@@ -41,6 +44,8 @@ export interface Measurements {
   refusals: Map<string, { nodes: Set<string>; reasons: Set<string> }>;
   /** Whether the metrics source holds the operator's assignment series of the new version, which every query joins on. */
   placementSeen: boolean;
+  /** Evaluations the new version's runtimes scored and answered right, per class and variant (only when slo.maxAccuracyDropPoints is set). */
+  evaluations?: Map<string, Map<string, { scored: number; correct: number }>>;
 }
 
 /** Queries the source and judges the step; a source that fails makes the analysis inconclusive, never a pass. */
@@ -54,7 +59,8 @@ export async function analyse(source: MetricsSource, req: AnalysisRequest): Prom
   const scope: QueryScope = { namespace: req.namespace, model: req.model, windowSeconds: req.settings.windowSeconds };
   const versions = [req.stableVersion, req.canaryVersion];
   try {
-    const [refusals, p95, requests, errors, power, temperature, placed] = await Promise.all([
+    const accuracy = req.slo?.maxAccuracyDropPoints !== undefined;
+    const [refusals, p95, requests, errors, power, temperature, placed, scored, correct] = await Promise.all([
       source.instant(artifactRefusalsQuery(scope, req.canaryVersion, Math.max(req.settings.windowSeconds, req.stepSeconds))),
       source.instant(latencyP95Query(scope, versions)),
       source.instant(countQuery("requests", scope, versions)),
@@ -62,6 +68,8 @@ export async function analyse(source: MetricsSource, req: AnalysisRequest): Prom
       req.slo?.maxPowerWatts !== undefined ? source.instant(deviceMaxQuery("power", scope, req.canaryVersion)) : [],
       req.slo?.maxTemperatureCelsius !== undefined ? source.instant(deviceMaxQuery("temperature", scope, req.canaryVersion)) : [],
       source.instant(placedNodesQuery(scope, req.canaryVersion)),
+      accuracy ? source.instant(evaluationsQuery("evaluations", scope, req.canaryVersion)) : [],
+      accuracy ? source.instant(evaluationsQuery("evaluations_correct", scope, req.canaryVersion)) : [],
     ]);
     const byVersion = (samples: Sample[]) => byClassAndVersion(samples, req);
     return judge(req, {
@@ -72,6 +80,7 @@ export async function analyse(source: MetricsSource, req: AnalysisRequest): Prom
       temperature: byClass(temperature),
       refusals: refusalsByClass(refusals),
       placementSeen: placed.some((p) => p.value > 0),
+      evaluations: evaluationsByClass(scored, correct),
     });
   } catch (err) {
     return { verdict: "Inconclusive", message: err instanceof Error ? err.message : String(err) };
@@ -93,6 +102,20 @@ function byClass(samples: Sample[]): Map<string, number> {
   return new Map(samples.filter((s) => Number.isFinite(s.value)).map((s) => [s.labels.hardware_class ?? "", s.value]));
 }
 
+function evaluationsByClass(scored: Sample[], correct: Sample[]): NonNullable<Measurements["evaluations"]> {
+  const out: NonNullable<Measurements["evaluations"]> = new Map();
+  const key = (labels: Record<string, string>) => `${labels.hardware_class ?? ""}\u0000${labels.variant ?? ""}`;
+  const right = new Map(correct.map((s) => [key(s.labels), s.value]));
+  for (const { labels, value } of scored) {
+    if (!(value > 0)) continue;
+    const cls = labels.hardware_class ?? "";
+    const variants = out.get(cls) ?? new Map<string, { scored: number; correct: number }>();
+    variants.set(labels.variant ?? "", { scored: value, correct: right.get(key(labels)) ?? 0 });
+    out.set(cls, variants);
+  }
+  return out;
+}
+
 function refusalsByClass(samples: Sample[]): Measurements["refusals"] {
   const out: Measurements["refusals"] = new Map();
   for (const { labels, value } of samples) {
@@ -111,8 +134,9 @@ const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : Number(n.toPreci
 /**
  * Judges each class with nodes on the new version: no refused artifact (a class whose nodes
  * refused it fails at once, since they never produce the samples waited for), enough samples (else Wait), p95 latency
- * within the SLO and within latencyTolerance of the stable version's, error ratio, and the
- * highest power and temperature within the SLO. A missed limit in any class fails the step,
+ * within the SLO and within latencyTolerance of the stable version's, error ratio, the accuracy
+ * devices report against each variant's profile (where they report it), and the highest power and
+ * temperature within the SLO. A missed limit in any class fails the step,
  * even while another class still waits for samples.
  *
  * A power or temperature limit with no reading from the class's serving nodes waits while the
@@ -172,6 +196,20 @@ export function judge(req: AnalysisRequest, m: Measurements): AnalysisOutcome {
       );
     }
     check("error-ratio", (m.errors.get(cls)?.canary ?? 0) / requests, s.maxErrorRatio, "error ratio", "");
+    // Only where the class's devices score evaluations and the variant's profile says what to expect:
+    // devices that report none leave the check out rather than fail or hold the step.
+    for (const [variant, { scored, correct }] of m.evaluations?.get(cls) ?? []) {
+      const expected = req.variantAccuracy?.get(variant);
+      if (expected === undefined || slo?.maxAccuracyDropPoints === undefined) continue;
+      const accuracy = (100 * correct) / scored;
+      check(
+        "accuracy-drop",
+        expected - accuracy,
+        slo.maxAccuracyDropPoints,
+        `accuracy of ${variant} ${fmt(accuracy)}% on ${fmt(scored)} evaluations is below its profile's ${fmt(expected)}% by`,
+        " points",
+      );
+    }
     const device = (name: DeviceQuantity, value: number | undefined, threshold: number | undefined, limit: string, unit: string) => {
       if (threshold === undefined || value !== undefined) return check(name, value, threshold, `max ${name}`, unit);
       // A limit set but not measured must never pass as met: the check is recorded failed, without a value.

@@ -234,6 +234,9 @@ export class RolloutEngine {
       settings,
       slo: model.spec.slo,
       stepSeconds,
+      variantAccuracy: new Map(
+        model.spec.variants.flatMap((v) => (v.profile?.accuracy ? [[v.name, v.profile.accuracy.percent] as const] : [])),
+      ),
     };
     const started = this.#clock.now();
     try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { anyOf, artifactRefusalsQuery, countQuery, deviceMaxQuery, latencyP95Query, promString } from "./queries.js";
+import { anyOf, artifactRefusalsQuery, countQuery, deviceMaxQuery, evaluationsQuery, latencyP95Query, promString } from "./queries.js";
 
 const scope = { namespace: "vision", model: "detector", windowSeconds: 60 };
 
@@ -22,6 +22,13 @@ describe("rollout queries", () => {
     const one = 'namespace="vision",model="detector",version="2.0"';
     expect(countQuery("errors", scope, ["2.0"])).toBe(
       `sum by (hardware_class, version) (increase(edgefleet_inference_errors_total{${one}}[60s]) ${placed(one)})`,
+    );
+  });
+
+  it("count evaluations scored and answered right per class and variant, on the nodes placed on the version only", () => {
+    const one = 'namespace="vision",model="detector",version="2.0"';
+    expect(evaluationsQuery("evaluations_correct", scope, "2.0")).toBe(
+      `sum by (hardware_class, variant) (increase(edgefleet_inference_evaluations_correct_total{${one}}[60s]) ${placed(one)})`,
     );
   });
 

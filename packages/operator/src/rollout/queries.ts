@@ -62,6 +62,16 @@ export function countQuery(metric: "requests" | "errors", scope: QueryScope, ver
 }
 
 /**
+ * Evaluations the version's runtimes scored, or answered right, over the window, per hardware class
+ * and variant, on the nodes placed on it: only runtimes that score a labelled evaluation set export
+ * these counters.
+ */
+export function evaluationsQuery(metric: "evaluations" | "evaluations_correct", scope: QueryScope, version: string): string {
+  const increase = `increase(edgefleet_inference_${metric}_total{${modelMatchers(scope, [version])}}[${scope.windowSeconds}s])`;
+  return `sum by (hardware_class, variant) (${onPlacedNodes(increase, scope, [version])})`;
+}
+
+/**
  * The highest power or temperature reading over the window of any node the operator placed the
  * version on, per hardware class. Nodes are picked by their assignment series, so the query needs
  * no list of node names however large the step. The per-node max comes first because sensors of

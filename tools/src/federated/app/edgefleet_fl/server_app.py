@@ -1,5 +1,6 @@
-"""The ServerApp: federated averaging (Flower's FedAvg, weighted by samples) of the digits MLP over a
-fraction of the devices per round, through SecAgg+ (Flower's SecAggPlusWorkflow) when the run's
+"""The ServerApp: federated averaging (Flower's FedAvg, weighted by samples, or Flower's FedProx) of
+the digits MLP over a fraction of the devices per round, sampled by stable device ids from the run's
+seed, through SecAgg+ (Flower's SecAggPlusWorkflow) when the run's
 config asks, with central DP (Flower's DifferentialPrivacyClientSideFixedClipping) when it asks,
 for as many rounds as the privacy budget allows. Each round's figures go to OUT/rounds.jsonl as
 the round ends, the result to OUT/result.json, the model to OUT/digits-federated.onnx with the data
@@ -7,19 +8,19 @@ tools/edgefleet model build measures it on."""
 
 import json
 import os
-import random
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import onnx
 from digits import example_mlp, example_split, to_onnx_model
-from flwr.common import Context, ndarrays_to_parameters
-from flwr.server import Grid, LegacyContext, ServerApp, ServerConfig
-from flwr.server.strategy import DifferentialPrivacyClientSideFixedClipping, FedAvg
+from flwr.common import Context, GetPropertiesIns, ndarrays_to_parameters
+from flwr.server import Grid, LegacyContext, ServerApp, ServerConfig, SimpleClientManager
+from flwr.server.strategy import DifferentialPrivacyClientSideFixedClipping, FedAvg, FedProx
 from flwr.server.workflow import DefaultWorkflow, SecAggPlusWorkflow
 
 from .privacy import epsilon, rounds_within
-from .task import evaluate, initial_weights, mlp_with
+from .task import CLASSES, evaluate, initial_weights
 
 MODEL_FILE = "digits-federated.onnx"
 
@@ -54,8 +55,42 @@ class Rounds:
             f.write(json.dumps(line) + "\n")
 
 
-class RecordedFedAvg(FedAvg):
-    """Flower's FedAvg, telling Rounds whom it sampled and how many replied."""
+class DeviceSampler(SimpleClientManager):
+    """Flower's client manager, sampling by the devices' own ids (each device's partition-id, asked
+    once with a get_properties message) from the run's seed: Flower's sampling is over node ids the
+    SuperLink draws at random, so the devices of a round, and which of them drop out, would change
+    from run to run with the same seed."""
+
+    def __init__(self, seed):
+        super().__init__()
+        self.rng = np.random.default_rng(seed)
+        self.by_device = None
+
+    def _device_ids(self):
+        def ask(proxy):
+            try:
+                return int(proxy.get_properties(GetPropertiesIns({}), timeout=None, group_id=None).properties["device"])
+            except ValueError:
+                # Flower's error reply for a node gone meanwhile (a restarted SuperNode's old id).
+                return None
+
+        proxies = list(self.clients.values())
+        with ThreadPoolExecutor(max_workers=len(proxies)) as pool:
+            return {d: p for p, d in zip(proxies, pool.map(ask, proxies)) if d is not None}
+
+    def sample(self, num_clients, min_num_clients=None, criterion=None):
+        self.wait_for(min_num_clients or num_clients)
+        if self.by_device is None or set(self.by_device.values()) != set(self.clients.values()):
+            self.by_device = self._device_ids()
+        devices = sorted(d for d, p in self.by_device.items() if criterion is None or criterion.select(p))
+        if num_clients > len(devices):
+            return []
+        return [self.by_device[d] for d in sorted(self.rng.choice(devices, num_clients, replace=False).tolist())]
+
+
+class Recorded:
+    """Telling Rounds whom the strategy (FedAvg or FedProx, the class it comes before) sampled and how
+    many replied."""
 
     def __init__(self, rounds, **kwargs):
         super().__init__(**kwargs)
@@ -64,12 +99,23 @@ class RecordedFedAvg(FedAvg):
     def configure_fit(self, server_round, parameters, client_manager):
         chosen = super().configure_fit(server_round, parameters, client_manager)
         self.rounds.sampled(server_round, len(chosen))
+        # Every device registered before the first round; later rounds sample those still there,
+        # since the operator removes the clients of devices that stop being eligible.
+        self.min_available_clients = self.min_fit_clients
         return chosen
 
     def aggregate_fit(self, server_round, results, failures):
         aggregated = super().aggregate_fit(server_round, results, failures)
         self.rounds.aggregated(len(results), aggregated[1].get("train-loss"))
         return aggregated
+
+
+class RecordedFedAvg(Recorded, FedAvg):
+    pass
+
+
+class RecordedFedProx(Recorded, FedProx):
+    pass
 
 
 class DeviceCalibratedDP(DifferentialPrivacyClientSideFixedClipping):
@@ -80,6 +126,17 @@ class DeviceCalibratedDP(DifferentialPrivacyClientSideFixedClipping):
     def aggregate_fit(self, server_round, results, failures):
         self.num_sampled_clients = max(1, len(results))
         return super().aggregate_fit(server_round, results, failures)
+
+
+def mlp_with(weights):
+    """scikit-learn's MLP of the model builds (digits.py) holding these weights: what the ONNX export takes."""
+    mlp = example_mlp()
+    # One step on a blank image of each class builds the layers; their weights are replaced next.
+    mlp.partial_fit(np.zeros((len(CLASSES), weights[0].shape[0])), CLASSES, classes=CLASSES)
+    layers = len(weights) // 2
+    mlp.coefs_ = [w.copy() for w in weights[:layers]]
+    mlp.intercepts_ = [b.copy() for b in weights[layers:]]
+    return mlp
 
 
 def weighted_train_loss(metrics):
@@ -96,8 +153,6 @@ def main(grid: Grid, context: Context) -> None:
     out = str(c["out"])
     os.makedirs(out, exist_ok=True)
     devices, fraction, seed = int(c["devices"]), float(c["fraction"]), int(c["seed"])
-    # Flower's FedAvg samples with Python's random module: seeded, the choice of devices repeats.
-    random.seed(seed)
     per_round = max(2, int(devices * fraction))
     dp = bool(c["dp"])
     privacy = (per_round / devices, float(c["dp-noise-multiplier"]), float(c["dp-delta"])) if dp else None
@@ -112,8 +167,11 @@ def main(grid: Grid, context: Context) -> None:
         rounds.evaluated(server_round, loss, accuracy)
         return loss, {"accuracy": accuracy}
 
-    strategy = RecordedFedAvg(
+    learning_rate, decay = float(c["learning-rate"]), float(c["learning-rate-decay"])
+    fedprox = {"proximal_mu": float(c["proximal-mu"])} if c["strategy"] == "fedprox" else {}
+    strategy = (RecordedFedProx if fedprox else RecordedFedAvg)(
         rounds,
+        **fedprox,
         fraction_fit=fraction,
         min_fit_clients=per_round,
         # Every device registered before the first round: sampling is over all of them.
@@ -121,7 +179,9 @@ def main(grid: Grid, context: Context) -> None:
         fraction_evaluate=0.0,
         min_evaluate_clients=0,
         evaluate_fn=evaluate_fn,
-        on_fit_config_fn=lambda server_round: {"server-round": server_round},
+        # The devices' learning rate falls round by round: late rounds move the model less, so the
+        # devices sampled last (non-IID: a few classes each) pull it less far from the others.
+        on_fit_config_fn=lambda server_round: {"server-round": server_round, "learning-rate": learning_rate * decay ** (server_round - 1)},
         initial_parameters=ndarrays_to_parameters(initial_weights(seed)),
         fit_metrics_aggregation_fn=weighted_train_loss,
     )
@@ -132,7 +192,9 @@ def main(grid: Grid, context: Context) -> None:
             clipping_norm=float(c["dp-clipping-norm"]),
             num_sampled_clients=per_round,
         )
-    legacy = LegacyContext(context=context, config=ServerConfig(num_rounds=planned), strategy=strategy)
+    legacy = LegacyContext(
+        context=context, config=ServerConfig(num_rounds=planned), strategy=strategy, client_manager=DeviceSampler(seed)
+    )
     # Every sampled device holds a share of every other's key; any half of them rebuild a dropped
     # device's masks.
     fit = SecAggPlusWorkflow(num_shares=1.0, reconstruction_threshold=0.5) if c["secagg"] else None

@@ -1,0 +1,369 @@
+import {
+  BUILD_LABEL,
+  type EdgeModel,
+  type EdgeModelBuild,
+  type EdgeModelBuildStatus,
+  LABELS,
+  MANAGER,
+  parseBuildSummary,
+} from "@edgefleet/api";
+import { type Clock, type Logger, systemClock } from "@edgefleet/kit";
+import type { InformerMetrics } from "@edgefleet/kube";
+import {
+  CONTENT_TYPES,
+  collectionPath,
+  defaultRateLimiter,
+  Informer,
+  isNotFound,
+  type KubeClient,
+  KubeError,
+  type KubeObject,
+  objectKey,
+  objectPath,
+  RateLimitedQueue,
+  RESOURCES,
+} from "@edgefleet/kube";
+import type { V1Job, V1Pod } from "@kubernetes/client-node";
+import type { Tracer } from "@opentelemetry/api";
+import type { EventRecorder } from "../controller/events.js";
+import { informersProblem } from "../controller/informer-health.js";
+import { mergePatch } from "../controller/merge-patch.js";
+import { stableJson } from "../controller/stable-json.js";
+import { work } from "../controller/worker.js";
+import type { OperatorMetrics, QueueRecorders } from "../observe/metrics.js";
+import { type BuildJobSettings, desiredJob, jobName } from "./job.js";
+import { decidePublication, PUBLISH_FIELD_MANAGER, type Publication, publishedModelName } from "./publication.js";
+import { BUILD_CONTROLLER_NAME, BUILD_RESOURCES } from "./resources.js";
+import { buildStatus, endEvents, finished, type JobObservation } from "./status.js";
+
+export interface BuildControllerOptions {
+  client: KubeClient;
+  /** Reconcile EdgeModelBuilds of this namespace only; all namespaces when unset. */
+  namespace?: string;
+  workers: number;
+  fieldManager: string;
+  events: EventRecorder;
+  log: Logger;
+  recorders: QueueRecorders;
+  metrics: OperatorMetrics["builds"] & { informers: InformerMetrics; outcomes: (outcome: string) => void };
+  tracer: Tracer;
+  job: BuildJobSettings;
+  clock?: Clock;
+  watchTimeoutSeconds?: number;
+}
+
+type CachedJob = KubeObject & V1Job;
+
+/** Only what the reconcile reads of a Job: its identity and how it went. */
+function slimJob(raw: KubeObject): CachedJob {
+  const job = raw as V1Job;
+  const { name, namespace, uid, labels, resourceVersion } = job.metadata ?? {};
+  return {
+    metadata: { name, namespace, uid, labels, resourceVersion },
+    ...(job.status
+      ? {
+          status: {
+            active: job.status.active,
+            startTime: job.status.startTime,
+            completionTime: job.status.completionTime,
+            conditions: job.status.conditions,
+          },
+        }
+      : {}),
+  } as CachedJob;
+}
+
+/** The build's key, from one of its Jobs' labels. */
+const buildOf = (job: CachedJob) => {
+  const build = job.metadata.labels?.[BUILD_LABEL];
+  return build && job.metadata.namespace ? `${job.metadata.namespace}/${build}` : undefined;
+};
+
+/** Only what a publication reads of an EdgeModel: its identity, labels and spec (nextVersion keeps those). */
+function slimModel(raw: KubeObject): EdgeModel {
+  const m = raw as unknown as EdgeModel;
+  const { name, namespace, labels, resourceVersion } = m.metadata ?? {};
+  return {
+    apiVersion: "edgefleet.io/v1alpha1",
+    kind: "EdgeModel",
+    metadata: { name, namespace, labels, resourceVersion },
+    spec: m.spec,
+  } as EdgeModel;
+}
+
+const ended = (job: CachedJob, type: "Complete" | "Failed") => job.status?.conditions?.some((c) => c.type === type && c.status === "True");
+
+/**
+ * The EdgeModelBuild controller: one Job per build generation, its outcome copied into the
+ * build's status. Level-based like the EdgeModel controller: informers on builds and their Jobs
+ * feed a rate-limited queue of build keys; each reconcile compares the cache with the desired
+ * Job, applies or deletes, and writes status once.
+ */
+export class BuildController {
+  readonly #o: BuildControllerOptions;
+  readonly #clock: Clock;
+  readonly #queue: RateLimitedQueue;
+  readonly #builds: Informer<EdgeModelBuild>;
+  readonly #jobs: Informer<CachedJob>;
+  /** The EdgeModels builds publish into (spec.publish): read from this cache, never fetched (the operator's RBAC has no get). */
+  readonly #models: Informer<EdgeModel & KubeObject>;
+  /**
+   * Build key → the Job whose end this process recorded, until the cache shows that status: a
+   * reconcile on a cache from before the write would record (count, announce) the end again.
+   */
+  readonly #recorded = new Map<string, string>();
+  /** Build key → the Job this process applied: a cache yet to show it must not apply (and announce) it again. */
+  readonly #applied = new Map<string, string>();
+  #leading = false;
+  #workers: Promise<void>[] = [];
+
+  constructor(options: BuildControllerOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? systemClock;
+    const { client, log, metrics, namespace } = options;
+    this.#queue = new RateLimitedQueue({
+      clock: this.#clock,
+      rateLimiter: defaultRateLimiter({ clock: this.#clock }),
+      metrics: options.recorders.workQueue,
+    });
+    const shared = {
+      client,
+      log,
+      metrics: metrics.informers,
+      clock: this.#clock,
+      ...(namespace ? { namespace } : {}),
+      ...(options.watchTimeoutSeconds ? { watchTimeoutSeconds: options.watchTimeoutSeconds } : {}),
+    };
+    const add = (key: string | undefined) => {
+      if (key && this.#leading) this.#queue.add(key);
+    };
+    this.#builds = new Informer<EdgeModelBuild>({
+      ...shared,
+      resource: BUILD_RESOURCES.builds,
+      transform: (o) => o as EdgeModelBuild,
+      handlers: {
+        added: (b) => add(objectKey(b)),
+        // Our own status writes come back as updates: only a new generation is news.
+        updated: (before, after) => {
+          if (before.metadata.generation !== after.metadata.generation) add(objectKey(after));
+        },
+        deleted: (b) => add(objectKey(b)),
+      },
+    });
+    this.#jobs = new Informer<CachedJob>({
+      ...shared,
+      resource: BUILD_RESOURCES.jobs,
+      labelSelector: `${BUILD_LABEL},${LABELS.managedBy}=${MANAGER}`,
+      transform: slimJob,
+      index: buildOf,
+      handlers: { added: (j) => add(buildOf(j)), updated: (_, j) => add(buildOf(j)), deleted: (j) => add(buildOf(j)) },
+    });
+    // No handlers: a publication refused for a missing EdgeModel waits for the build's next generation, as every refusal does.
+    this.#models = new Informer<EdgeModel & KubeObject>({
+      ...shared,
+      resource: RESOURCES.edgeModels,
+      transform: (o) => slimModel(o) as EdgeModel & KubeObject,
+      handlers: {},
+    });
+    this.#builds.start();
+    this.#jobs.start();
+    this.#models.start();
+  }
+
+  get synced(): boolean {
+    return this.#builds.hasSynced && this.#jobs.hasSynced && this.#models.hasSynced;
+  }
+
+  /** For liveness, as EdgeModelController.informerProblem. */
+  informerProblem(maxDownMs: number): string | undefined {
+    return informersProblem([this.#builds, this.#jobs, this.#models], maxDownMs);
+  }
+
+  inProgress(): { totalSeconds: number; longestSeconds: number } {
+    return this.#queue.inProgress();
+  }
+
+  async lead(): Promise<void> {
+    await Promise.all([this.#builds.synced(), this.#jobs.synced(), this.#models.synced()]);
+    this.#leading = true;
+    for (const b of this.#builds.list()) this.#queue.add(objectKey(b));
+    this.#workers = Array.from({ length: this.#o.workers }, () =>
+      work({
+        controller: BUILD_CONTROLLER_NAME,
+        queue: this.#queue,
+        leading: () => this.#leading,
+        reconcile: async (key, span) => {
+          const { outcome } = await this.reconcile(key);
+          span.setAttribute("edgefleet.outcome", outcome);
+          this.#o.metrics.outcomes(outcome);
+          return {};
+        },
+        metrics: this.#o.recorders.controller,
+        tracer: this.#o.tracer,
+        clock: this.#clock,
+        log: this.#o.log,
+      }),
+    );
+    this.#o.log.info("build controller started", { workers: this.#o.workers, builds: this.#builds.size });
+  }
+
+  async stop(): Promise<void> {
+    this.#leading = false;
+    const drained = this.#queue.shutDown();
+    await Promise.all(this.#workers);
+    await drained;
+    await Promise.all([this.#builds.stop(), this.#jobs.stop(), this.#models.stop()]);
+  }
+
+  async reconcile(key: string): Promise<{ outcome: string }> {
+    const build = this.#builds.get(key);
+    if (!build) {
+      this.#recorded.delete(key);
+      this.#applied.delete(key);
+      return { outcome: "absent" };
+    }
+    // Its Jobs go with it through their owner references.
+    if (build.metadata.deletionTimestamp) return { outcome: "deleted" };
+    const name = jobName(build);
+    const jobs = this.#jobs.byIndex(key);
+    // Jobs of earlier generations: the status now reports the current one.
+    await Promise.all(jobs.filter((j) => j.metadata.name !== name).map((j) => this.#delete(j)));
+    if (finished(build.status, name) || this.#recorded.get(key) === name) {
+      if (finished(build.status, name)) this.#recorded.delete(key);
+      return { outcome: "unchanged" };
+    }
+    const job = jobs.find((j) => j.metadata.name === name);
+    // Once the cache shows the Job, someone deleting it has it applied again.
+    if (job) this.#applied.delete(key);
+    let observed: JobObservation;
+    if (!job) {
+      if (this.#applied.get(key) !== name) {
+        await this.#apply(build);
+        this.#applied.set(key, name);
+      }
+      observed = { phase: "Created" };
+    } else if (ended(job, "Complete") || ended(job, "Failed")) {
+      observed = await this.#outcome(job);
+    } else {
+      observed = { phase: job.status?.active ? "Running" : "Created" };
+    }
+    const publication = await this.#publish(build, observed);
+    const status = buildStatus(build, name, observed, new Date(this.#clock.wallMs()), publication);
+    if (stableJson(status) === stableJson(build.status ?? {})) return { outcome: "unchanged" };
+    await this.#writeStatus(build, status);
+    if (observed.phase === "Succeeded" || observed.phase === "Failed") {
+      this.#recorded.set(key, name);
+      this.#record(build, job, status);
+    }
+    return { outcome: "synced" };
+  }
+
+  /**
+   * With spec.publish, once the Job succeeded: the EdgeModel's new version applied (server-side
+   * apply), or why not. Runs in the reconcile that records the end, before its status write; a
+   * reconcile after a lost status write finds the EdgeModel already published and applies nothing.
+   */
+  async #publish(build: EdgeModelBuild, observed: JobObservation): Promise<Publication | undefined> {
+    if (!build.spec.publish || observed.phase !== "Succeeded" || !observed.summary || "error" in observed.summary) return undefined;
+    const key = `${build.metadata.namespace}/${publishedModelName(build)}`;
+    const decided = decidePublication(build, observed.summary, this.#models.get(key));
+    if (decided.action !== "apply") return decided;
+    const { name = "", namespace = "" } = decided.model.metadata ?? {};
+    try {
+      await this.#o.client.request({
+        method: "PATCH",
+        path: `${objectPath(RESOURCES.edgeModels, name, namespace)}?fieldManager=${PUBLISH_FIELD_MANAGER}&force=true`,
+        body: decided.model,
+        contentType: CONTENT_TYPES.apply,
+      });
+    } catch (err) {
+      // The API server refusing the new version (its schema, CEL) is final for this generation; anything else is retried.
+      if (err instanceof KubeError && (err.status === 400 || err.status === 403 || err.status === 422))
+        return {
+          action: "refuse",
+          reason: "ApplyRefused",
+          message: `EdgeModel ${key} version ${build.spec.version} was not applied: the API server refused it (${err.status} ${err.reason}): ${err.message}`,
+        };
+      throw err;
+    }
+    this.#o.log.info("build published", { build: objectKey(build), edgeModel: key, version: build.spec.version });
+    return { action: "done", published: decided.published };
+  }
+
+  /** Events and metrics of a build whose end the status now holds. */
+  #record(build: EdgeModelBuild, job: CachedJob | undefined, status: EdgeModelBuildStatus): void {
+    for (const e of endEvents(status)) this.#o.events.record(build, e);
+    const started = job?.status?.startTime ? new Date(job.status.startTime).getTime() : undefined;
+    const done = job?.status?.completionTime ? new Date(job.status.completionTime).getTime() : this.#clock.wallMs();
+    const failed = status.conditions?.some((c) => c.type === "Stalled" && c.status === "True");
+    this.#o.metrics.ended(
+      failed ? "failed" : "succeeded",
+      started === undefined ? undefined : (done - started) / 1000,
+      status.targets ?? [],
+    );
+  }
+
+  /** The ended Job's summary, from its pod's termination message (read live: pods are not cached). */
+  async #outcome(job: CachedJob): Promise<JobObservation> {
+    const phase = ended(job, "Complete") ? "Succeeded" : "Failed";
+    const failure = job.status?.conditions?.find((c) => c.type === "Failed" && c.status === "True");
+    const { name = "", namespace = "" } = job.metadata;
+    const selector = encodeURIComponent(`batch.kubernetes.io/job-name=${name}`);
+    const pods = await this.#o.client.request<{ items: V1Pod[] }>({
+      method: "GET",
+      path: `${collectionPath(BUILD_RESOURCES.pods, namespace)}?labelSelector=${selector}`,
+    });
+    const message = pods.items
+      .map((p) => p.status?.containerStatuses?.find((c) => c.name === "build")?.state?.terminated?.message)
+      .find((m) => m !== undefined && m.trim() !== "");
+    const jobProblem = failure ? `Job ${name} failed: ${failure.reason ?? ""} ${failure.message ?? ""}`.trim() : undefined;
+    if (message === undefined)
+      return { phase, summary: undefined, problem: jobProblem ?? `no pod of Job ${name} left a termination message (the build's summary)` };
+    try {
+      return { phase, summary: parseBuildSummary(message), ...(jobProblem ? { problem: jobProblem } : {}) };
+    } catch (err) {
+      return { phase, summary: undefined, problem: jobProblem ? `${jobProblem}; ${(err as Error).message}` : (err as Error).message };
+    }
+  }
+
+  async #apply(build: EdgeModelBuild): Promise<void> {
+    const job = desiredJob(build, this.#o.job);
+    const { name = "", namespace = "" } = job.metadata ?? {};
+    await this.#o.client.request({
+      method: "PATCH",
+      path: `${objectPath(BUILD_RESOURCES.jobs, name, namespace)}?fieldManager=${this.#o.fieldManager}&force=true`,
+      body: job,
+      contentType: CONTENT_TYPES.apply,
+    });
+    this.#o.events.record(build, {
+      type: "Normal",
+      reason: "BuildStarted",
+      note: `created Job ${name} for generation ${build.metadata.generation}`,
+    });
+  }
+
+  async #delete(job: CachedJob): Promise<void> {
+    const { name = "", namespace = "", uid } = job.metadata;
+    try {
+      await this.#o.client.request({
+        method: "DELETE",
+        path: objectPath(BUILD_RESOURCES.jobs, name, namespace),
+        // Background: its pods go too; the uid keeps a stale cache from deleting a newer Job of the name.
+        body: { propagationPolicy: "Background", ...(uid ? { preconditions: { uid } } : {}) },
+      });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  /** The reconcile's single status write. */
+  async #writeStatus(build: EdgeModelBuild, status: EdgeModelBuildStatus): Promise<void> {
+    const { name = "", namespace = "" } = build.metadata;
+    await this.#o.client.request({
+      method: "PATCH",
+      path: `${objectPath(BUILD_RESOURCES.builds, name, namespace)}/status?fieldManager=${this.#o.fieldManager}`,
+      body: { status: mergePatch(build.status ?? {}, status) },
+      contentType: CONTENT_TYPES.merge,
+    });
+  }
+}

@@ -1,0 +1,186 @@
+import {
+  API_VERSION,
+  ARTIFACT_CA_BUNDLE_ENV,
+  FEDERATED_BUILD_MOUNTS,
+  FEDERATED_ENV,
+  FEDERATED_LABELS,
+  type FederatedJobConfig,
+  type FederatedRole,
+  type FederatedTraining,
+  federatedNames,
+  LABELS,
+  MANAGER,
+  PROGRESS_KEYS,
+  SUPERLINK_FLEET_PORT,
+} from "@edgefleet/api";
+import type { V1ConfigMap, V1EnvVar, V1ObjectMeta, V1Pod, V1Service, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
+
+/**
+ * A FederatedTraining's children, as pure functions of the job: the progress ConfigMap (the
+ * devices it started with, then the coordinator's rounds), the SuperLink's Service, the
+ * coordinator pod and one client pod per device. Every child is owned by the job, so the garbage
+ * collector deletes them with it.
+ */
+
+export function metadata(job: FederatedTraining, name: string, role?: FederatedRole): V1ObjectMeta {
+  const { namespace, uid } = job.metadata;
+  return {
+    name,
+    ...(namespace ? { namespace } : {}),
+    labels: {
+      [LABELS.managedBy]: MANAGER,
+      [FEDERATED_LABELS.job]: job.metadata.name ?? "",
+      ...(role ? { [FEDERATED_LABELS.role]: role } : {}),
+    },
+    ownerReferences: [
+      {
+        apiVersion: API_VERSION,
+        kind: "FederatedTraining",
+        name: job.metadata.name ?? "",
+        uid: uid ?? "",
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ],
+  };
+}
+
+/** The settings both roles run with: from the spec and the devices the job started with. */
+export function jobConfig(job: FederatedTraining, devices: number): FederatedJobConfig {
+  const s = job.spec;
+  return {
+    devices,
+    rounds: s.rounds,
+    devicesPerRoundPercent: s.devicesPerRoundPercent,
+    strategy: s.strategy ?? "FedAvg",
+    ...(s.strategy === "FedProx" ? { proximalMu: s.proximalMu ?? 0.01 } : {}),
+    secureAggregation: s.secureAggregation ?? false,
+    ...(s.differentialPrivacy ? { differentialPrivacy: s.differentialPrivacy } : {}),
+    output: s.output.path,
+    ...(s.build
+      ? {
+          build: {
+            to: s.build.to,
+            namespace: job.metadata.namespace ?? "default",
+            model: s.model,
+            version: s.build.version,
+            registryAuth: s.build.registryCredentialsRef !== undefined,
+          },
+        }
+      : {}),
+  };
+}
+
+/** What the operator gives every coordinator: the CA bundle (--artifact-ca-bundle) its pushes trust beside the public roots. */
+export interface CoordinatorSettings {
+  caBundle?: string;
+}
+
+/** spec.build's Secrets, each key mounted read-only as the file the coordinator reads (FEDERATED_BUILD_MOUNTS). */
+function buildSecrets(job: FederatedTraining): { volumes: V1Volume[]; mounts: V1VolumeMount[] } {
+  const build = job.spec.build;
+  if (!build) return { volumes: [], mounts: [] };
+  const m = FEDERATED_BUILD_MOUNTS;
+  const secrets = [
+    { name: "signing-key", secret: build.signingKeyRef.name, key: build.signingKeyRef.key, dir: m.signingKeyDir, path: m.signingKeyFile },
+    ...(build.registryCredentialsRef
+      ? [
+          {
+            name: "registry-auth",
+            secret: build.registryCredentialsRef.name,
+            key: ".dockerconfigjson",
+            dir: m.registryAuthDir,
+            path: m.registryAuthFile,
+          },
+        ]
+      : []),
+  ];
+  return {
+    volumes: secrets.map((s) => ({
+      name: s.name,
+      secret: { secretName: s.secret, items: [{ key: s.key, path: s.path }], defaultMode: 0o400 },
+    })),
+    mounts: secrets.map((s) => ({ name: s.name, mountPath: s.dir, readOnly: true })),
+  };
+}
+
+/** Created once when the job starts: which nodes it started with. The coordinator adds its rounds. */
+export function progressConfigMap(job: FederatedTraining, devices: readonly string[]): V1ConfigMap {
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: metadata(job, federatedNames(job.metadata.name ?? "").progress),
+    data: { [PROGRESS_KEYS.devices]: devices.join("\n") },
+  };
+}
+
+/** The coordinator's Fleet API, which the clients dial. */
+export function superlinkService(job: FederatedTraining): V1Service {
+  const name = job.metadata.name ?? "";
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: metadata(job, federatedNames(name).superlink),
+    spec: {
+      selector: { [FEDERATED_LABELS.job]: name, [FEDERATED_LABELS.role]: "coordinator" },
+      ports: [{ name: "fleet", port: SUPERLINK_FLEET_PORT, targetPort: SUPERLINK_FLEET_PORT }],
+    },
+  };
+}
+
+const env = (values: Record<string, string>): V1EnvVar[] => Object.entries(values).map(([name, value]) => ({ name, value }));
+
+/** The Flower SuperLink and ServerApp, scheduled where spec.coordinator allows; it runs once. */
+export function coordinatorPod(job: FederatedTraining, config: FederatedJobConfig, settings: CoordinatorSettings = {}): V1Pod {
+  const names = federatedNames(job.metadata.name ?? "");
+  const nodeSelector = job.spec.coordinator?.nodeSelector;
+  const secrets = buildSecrets(job);
+  const ca = config.build && settings.caBundle !== undefined ? { [ARTIFACT_CA_BUNDLE_ENV]: settings.caBundle } : {};
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: metadata(job, names.coordinator, "coordinator"),
+    spec: {
+      restartPolicy: "Never",
+      ...(nodeSelector ? { nodeSelector } : {}),
+      containers: [
+        {
+          name: "coordinator",
+          image: job.spec.trainer.image,
+          args: ["coordinator"],
+          env: env({ [FEDERATED_ENV.job]: JSON.stringify(config), [FEDERATED_ENV.progressConfigMap]: names.progress, ...ca }),
+          ports: [{ name: "fleet", containerPort: SUPERLINK_FLEET_PORT }],
+          volumeMounts: [{ name: "output", mountPath: job.spec.output.path }, ...secrets.mounts],
+        },
+      ],
+      volumes: [{ name: "output", hostPath: { path: job.spec.output.path, type: "DirectoryOrCreate" } }, ...secrets.volumes],
+    },
+  };
+}
+
+/** A device's Flower SuperNode, pinned to its node; restarted by the kubelet if it fails. */
+export function clientPod(job: FederatedTraining, config: FederatedJobConfig, node: string, partition: number): V1Pod {
+  const names = federatedNames(job.metadata.name ?? "");
+  const ns = job.metadata.namespace ?? "default";
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: metadata(job, names.client(partition), "client"),
+    spec: {
+      nodeName: node,
+      restartPolicy: "OnFailure",
+      containers: [
+        {
+          name: "client",
+          image: job.spec.trainer.image,
+          args: ["client"],
+          env: env({
+            [FEDERATED_ENV.job]: JSON.stringify(config),
+            [FEDERATED_ENV.superlink]: `${names.superlink}.${ns}.svc:${SUPERLINK_FLEET_PORT}`,
+            [FEDERATED_ENV.partition]: String(partition),
+          }),
+        },
+      ],
+    },
+  };
+}

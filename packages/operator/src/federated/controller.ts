@@ -1,0 +1,369 @@
+import type { EdgeModelBuild, FederatedTraining, FederatedTrainingStatus } from "@edgefleet/api";
+import { FEDERATED_LABELS, federatedNames, LABELS, MANAGER } from "@edgefleet/api";
+import type { Clock, Logger } from "@edgefleet/kit";
+import { systemClock } from "@edgefleet/kit";
+import type { InformerMetrics, KubeClient, KubeObject, Resource } from "@edgefleet/kube";
+import {
+  CONTENT_TYPES,
+  collectionPath,
+  defaultRateLimiter,
+  Informer,
+  isNotFound,
+  KubeError,
+  objectKey,
+  objectPath,
+  RateLimitedQueue,
+  RESOURCES,
+  splitKey,
+} from "@edgefleet/kube";
+import type { V1ConfigMap, V1Pod } from "@kubernetes/client-node";
+import type { Tracer } from "@opentelemetry/api";
+import { BUILD_RESOURCES } from "../build/resources.js";
+import type { EventRecorder } from "../controller/events.js";
+import { informersProblem } from "../controller/informer-health.js";
+import { mergePatch } from "../controller/merge-patch.js";
+import { type CachedNode, slimNode } from "../controller/slim.js";
+import { stableJson } from "../controller/stable-json.js";
+import { work } from "../controller/worker.js";
+import { cacheBehind, type OwnWrite } from "../controller/write-lag.js";
+import type { FederatedMetrics } from "../observe/federated-metrics.js";
+import { FEDERATED_CONTROLLER, type QueueRecorders } from "../observe/metrics.js";
+import type { MetricsSource } from "../rollout/metrics-source.js";
+import { applyFailure, BUILD_REFUSED } from "./build.js";
+import { type CoordinatorSettings, progressConfigMap, superlinkService } from "./children.js";
+import { decide } from "./decide.js";
+import { eligibility, readTelemetry } from "./eligibility.js";
+import { parseProgress } from "./progress.js";
+
+export const FEDERATED_TRAININGS: Resource = {
+  name: "federatedtrainings",
+  group: "edgefleet.io",
+  version: "v1alpha1",
+  plural: "federatedtrainings",
+  namespaced: true,
+};
+const PODS: Resource = { name: "pods", group: "", version: "v1", plural: "pods", namespaced: true };
+const CONFIG_MAPS: Resource = { name: "configmaps", group: "", version: "v1", plural: "configmaps", namespaced: true };
+const SERVICES: Resource = { name: "services", group: "", version: "v1", plural: "services", namespaced: true };
+
+/** How soon to look again at a job whose cached copy predates our own last write, or whose start raced. */
+const CACHE_LAG_RETRY_MS = 100;
+const SELECTOR = `${LABELS.managedBy}=${MANAGER},${FEDERATED_LABELS.job}`;
+
+export interface FederatedControllerOptions {
+  client: KubeClient;
+  namespace?: string;
+  workers: number;
+  fieldManager: string;
+  events: EventRecorder;
+  log: Logger;
+  recorders: QueueRecorders;
+  informerMetrics: InformerMetrics;
+  metrics: FederatedMetrics;
+  tracer: Tracer;
+  /** Where eligibility reads device temperature, throttling and disconnects; without one, labels alone decide. */
+  metricsSource?: MetricsSource;
+  clock?: Clock;
+  watchTimeoutSeconds?: number;
+  /** What coordinator pods are given: the CA bundle (--artifact-ca-bundle) spec.build's pushes trust. */
+  coordinator?: CoordinatorSettings;
+}
+
+/** The owning job's key of a child: namespace/job label. */
+const jobOf = (o: KubeObject): string | undefined => {
+  const job = o.metadata.labels?.[FEDERATED_LABELS.job];
+  return job && o.metadata.namespace ? `${o.metadata.namespace}/${job}` : undefined;
+};
+
+/** What the controller keeps of a pod: its role, node and phase. */
+function slimPod(raw: KubeObject): V1Pod & KubeObject {
+  const pod = raw as V1Pod & KubeObject;
+  const { name, namespace, uid, resourceVersion, labels, deletionTimestamp } = pod.metadata;
+  return {
+    metadata: Object.fromEntries(
+      Object.entries({ name, namespace, uid, resourceVersion, labels, deletionTimestamp }).filter(([, v]) => v !== undefined),
+    ),
+    spec: { containers: [], ...(pod.spec?.nodeName ? { nodeName: pod.spec.nodeName } : {}) },
+    ...(pod.status?.phase ? { status: { phase: pod.status.phase } } : {}),
+  };
+}
+
+/**
+ * The FederatedTraining controller: informers on jobs, Nodes, and the jobs' pods and progress
+ * ConfigMaps feed a rate-limited queue of job keys; each reconcile reads the caches (and
+ * Prometheus, when eligibility uses telemetry), decides with decide() (pure), creates and deletes
+ * pods, and writes status once. Same shape as the EdgeModel controller: level-based, the worker
+ * loop owns requeues.
+ */
+export class FederatedTrainingController {
+  readonly #o: FederatedControllerOptions;
+  readonly #clock: Clock;
+  readonly #queue: RateLimitedQueue;
+  readonly #jobs: Informer<FederatedTraining>;
+  readonly #nodes: Informer<CachedNode>;
+  readonly #pods: Informer<V1Pod & KubeObject>;
+  readonly #configMaps: Informer<V1ConfigMap & KubeObject>;
+  /** The EdgeModelBuilds jobs with spec.build created: applied only when missing or changed. */
+  readonly #builds: Informer<EdgeModelBuild & KubeObject>;
+  readonly #ownWrites = new Map<string, OwnWrite>();
+  #leading = false;
+  #workers: Promise<void>[] = [];
+
+  constructor(o: FederatedControllerOptions) {
+    this.#o = o;
+    this.#clock = o.clock ?? systemClock;
+    const clock = this.#clock;
+    this.#queue = new RateLimitedQueue({ clock, rateLimiter: defaultRateLimiter({ clock }), metrics: o.recorders.workQueue });
+    const shared = {
+      client: o.client,
+      log: o.log,
+      metrics: o.informerMetrics,
+      clock,
+      ...(o.watchTimeoutSeconds ? { watchTimeoutSeconds: o.watchTimeoutSeconds } : {}),
+    };
+    const inNamespace = o.namespace ? { namespace: o.namespace } : {};
+    const byOwner = {
+      added: (c: KubeObject) => this.#addKey(jobOf(c)),
+      updated: (_: KubeObject, c: KubeObject) => this.#addKey(jobOf(c)),
+      deleted: (c: KubeObject) => this.#addKey(jobOf(c)),
+    };
+    this.#jobs = new Informer<FederatedTraining>({
+      ...shared,
+      ...inNamespace,
+      resource: FEDERATED_TRAININGS,
+      transform: (raw) => raw as FederatedTraining,
+      handlers: {
+        added: (j) => this.#addKey(objectKey(j)),
+        updated: (_, j) => this.#addKey(objectKey(j)),
+        deleted: (j) => this.#addKey(objectKey(j)),
+      },
+    });
+    // Any node change may change any running job's eligibility.
+    const all = () => this.#enqueueAll();
+    this.#nodes = new Informer<CachedNode>({
+      ...shared,
+      resource: RESOURCES.nodes,
+      transform: slimNode,
+      handlers: { added: all, updated: all, deleted: all },
+    });
+    this.#pods = new Informer({
+      ...shared,
+      ...inNamespace,
+      resource: PODS,
+      labelSelector: SELECTOR,
+      transform: slimPod,
+      index: jobOf,
+      handlers: byOwner,
+    });
+    this.#configMaps = new Informer({
+      ...shared,
+      ...inNamespace,
+      resource: CONFIG_MAPS,
+      labelSelector: SELECTOR,
+      transform: (raw) => raw as V1ConfigMap & KubeObject,
+      handlers: byOwner,
+    });
+    this.#builds = new Informer<EdgeModelBuild & KubeObject>({
+      ...shared,
+      ...inNamespace,
+      resource: BUILD_RESOURCES.builds,
+      labelSelector: SELECTOR,
+      transform: (raw) => raw as EdgeModelBuild & KubeObject,
+      handlers: byOwner,
+    });
+    for (const i of this.#informers) i.start();
+  }
+
+  get #informers() {
+    return [this.#jobs, this.#nodes, this.#pods, this.#configMaps, this.#builds];
+  }
+
+  get synced(): boolean {
+    return this.#informers.every((i) => i.hasSynced);
+  }
+
+  /** For liveness, as EdgeModelController.informerProblem. */
+  informerProblem(maxDownMs: number): string | undefined {
+    return informersProblem(this.#informers, maxDownMs);
+  }
+
+  inProgress(): { totalSeconds: number; longestSeconds: number } {
+    return this.#queue.inProgress();
+  }
+
+  async lead(): Promise<void> {
+    await Promise.all(this.#informers.map((i) => i.synced()));
+    this.#leading = true;
+    this.#enqueueAll();
+    this.#workers = Array.from({ length: this.#o.workers }, () => this.#work());
+    this.#o.log.info("federated controller started", { workers: this.#o.workers, jobs: this.#jobs.size });
+  }
+
+  async stop(): Promise<void> {
+    this.#leading = false;
+    const drained = this.#queue.shutDown();
+    await Promise.all(this.#workers);
+    await drained;
+    await Promise.all(this.#informers.map((i) => i.stop()));
+  }
+
+  #addKey(key: string | undefined): void {
+    if (key && this.#leading) this.#queue.add(key);
+  }
+
+  #enqueueAll(): void {
+    for (const job of this.#jobs.list()) this.#addKey(objectKey(job));
+  }
+
+  #work(): Promise<void> {
+    return work({
+      queue: this.#queue,
+      controller: FEDERATED_CONTROLLER,
+      metrics: this.#o.recorders.controller,
+      tracer: this.#o.tracer,
+      clock: this.#clock,
+      log: this.#o.log,
+      leading: () => this.#leading,
+      reconcile: async (key) => ({ requeueAfterMs: await this.reconcile(key) }),
+    });
+  }
+
+  /** One level-based pass over a job; returns when to look again, if nothing else happens first. */
+  async reconcile(key: string): Promise<number | undefined> {
+    const job = this.#jobs.get(key);
+    const { namespace, name } = splitKey(key);
+    if (!job) {
+      this.#o.metrics.forget(namespace, name);
+      this.#ownWrites.delete(key);
+      return undefined;
+    }
+    const own = this.#ownWrites.get(key);
+    if (own) {
+      if (cacheBehind(job.metadata.resourceVersion, own, this.#clock.wallMs())) return CACHE_LAG_RETRY_MS;
+      this.#ownWrites.delete(key);
+    }
+    // Its children go with it through their owner references.
+    if (job.metadata.deletionTimestamp) return undefined;
+    const names = federatedNames(name);
+    const pods = this.#pods.byIndex(key).filter((p) => !p.metadata.deletionTimestamp);
+    const coordinator = pods.find((p) => p.metadata.labels?.[FEDERATED_LABELS.role] === "coordinator");
+    const clients = pods.filter((p) => p.metadata.labels?.[FEDERATED_LABELS.role] === "client");
+    const cm = this.#configMaps.get(`${namespace}/${names.progress}`);
+    const finished = job.status?.phase === "Succeeded" || job.status?.phase === "Failed";
+    const telemetry = finished ? undefined : await readTelemetry(this.#o.metricsSource, job.spec.eligibility);
+    const plan = decide({
+      job,
+      eligibility: eligibility(job.spec.eligibility, this.#nodes.list(), telemetry),
+      telemetry,
+      progress: cm ? parseProgress(cm.data) : undefined,
+      coordinator: coordinator
+        ? {
+            ...(coordinator.status?.phase ? { phase: coordinator.status.phase } : {}),
+            ...(coordinator.spec?.nodeName ? { node: coordinator.spec.nodeName } : {}),
+          }
+        : undefined,
+      clients: clients.map((p) => ({ name: p.metadata.name ?? "", node: p.spec?.nodeName ?? "" })),
+      now: new Date(this.#clock.wallMs()),
+      ...(this.#o.coordinator ? { coordinatorSettings: this.#o.coordinator } : {}),
+    });
+    if (plan.start) {
+      // Created, never applied: the first write of the devices wins, and a second start (a
+      // lagging cache, a second operator) finds it and waits for the cache instead.
+      if (!(await this.#create(CONFIG_MAPS, namespace, progressConfigMap(job, plan.start)))) return CACHE_LAG_RETRY_MS;
+      await this.#create(SERVICES, namespace, superlinkService(job));
+    }
+    const have = new Set(pods.map((p) => p.metadata.name));
+    await Promise.all(plan.pods.filter((p) => !have.has(p.metadata?.name)).map((p) => this.#create(PODS, namespace, p)));
+    await Promise.all(
+      plan.remove.map(async (podName) => {
+        const uid = pods.find((p) => p.metadata.name === podName)?.metadata.uid;
+        await this.#o.client
+          .request({ method: "DELETE", path: objectPath(PODS, podName, namespace), body: { ...(uid ? { preconditions: { uid } } : {}) } })
+          .catch((err: unknown) => {
+            if (!isNotFound(err)) throw err;
+          });
+      }),
+    );
+    let applyError: unknown;
+    if (plan.build) {
+      const buildName = plan.build.metadata.name ?? "";
+      const before = job.status?.conditions?.find((c) => c.type === "BuildCreated");
+      // Refused for good: the spec cannot change, so the same build is not sent again.
+      let failure = before?.reason === BUILD_REFUSED ? { reason: BUILD_REFUSED, message: before.message, retry: false } : undefined;
+      if (!failure)
+        try {
+          await this.#applyBuild(plan.build);
+        } catch (err) {
+          failure = applyFailure(buildName, err);
+          // A failure that may pass is said in status and an Event, then retried with the worker's backoff.
+          if (failure.retry) applyError = err;
+        }
+      if (failure) {
+        const { reason, message } = failure;
+        const since =
+          before?.status === "False" ? before.lastTransitionTime : new Date(this.#clock.wallMs()).toISOString().replace(/\.\d{3}Z$/, "Z");
+        plan.status.conditions = (plan.status.conditions ?? []).map((c) =>
+          c.type === "BuildCreated" ? { ...c, status: "False", reason, message, lastTransitionTime: since } : c,
+        );
+        plan.events = plan.events.filter((e) => e.reason !== "BuildCreated");
+        if (failure.retry || before?.reason !== reason) plan.events.push({ type: "Warning", reason: "BuildNotCreated", note: message });
+        if (!failure.retry) delete plan.status.build;
+      }
+    }
+    await this.#writeStatus(key, job, plan.status);
+    for (const e of plan.events) this.#o.events.record(job, e);
+    if (applyError) throw applyError;
+    const s = plan.status;
+    this.#o.metrics.observed(namespace, name, {
+      phase: s.phase ?? "Pending",
+      rounds: s.rounds?.length ?? 0,
+      clients: s.clients?.length ?? 0,
+      ...(s.rounds?.length ? { accuracyPercent: s.rounds.at(-1)?.accuracyPercent ?? 0 } : {}),
+      ...(s.epsilon !== undefined ? { epsilon: s.epsilon } : {}),
+      stalled: s.conditions?.some((c) => c.type === "Stalled" && c.status === "True") ?? false,
+    });
+    return plan.requeueAfterMs;
+  }
+
+  /** Server-side apply of a job's EdgeModelBuild, skipped when the cached one has this spec already. */
+  async #applyBuild(build: EdgeModelBuild): Promise<void> {
+    const { name = "", namespace = "" } = build.metadata;
+    const cached = this.#builds.get(`${namespace}/${name}`);
+    if (cached && stableJson(cached.spec) === stableJson(build.spec)) return;
+    await this.#o.client.request({
+      method: "PATCH",
+      path: `${objectPath(BUILD_RESOURCES.builds, name, namespace)}?fieldManager=${this.#o.fieldManager}&force=true`,
+      body: build,
+      contentType: CONTENT_TYPES.apply,
+    });
+  }
+
+  /** POSTs a child; false when it exists already (409). */
+  async #create(resource: Resource, namespace: string, body: { metadata?: { name?: string } }): Promise<boolean> {
+    try {
+      await this.#o.client.request({
+        method: "POST",
+        path: `${collectionPath(resource, namespace)}?fieldManager=${this.#o.fieldManager}`,
+        body,
+      });
+      return true;
+    } catch (err) {
+      if (err instanceof KubeError && err.status === 409) return false;
+      throw err;
+    }
+  }
+
+  /** The reconcile's single status write, skipped when nothing changed. */
+  async #writeStatus(key: string, job: FederatedTraining, status: FederatedTrainingStatus): Promise<void> {
+    if (stableJson(status) === stableJson(job.status ?? {})) return;
+    const { name = "", namespace = "", resourceVersion } = job.metadata;
+    const written = await this.#o.client.request<FederatedTraining>({
+      method: "PATCH",
+      path: `${objectPath(FEDERATED_TRAININGS, name, namespace)}/status?fieldManager=${this.#o.fieldManager}`,
+      body: { status: mergePatch(job.status ?? {}, status) },
+      contentType: CONTENT_TYPES.merge,
+    });
+    const rv = written?.metadata?.resourceVersion;
+    if (resourceVersion) this.#ownWrites.set(key, rv ? { base: resourceVersion, written: rv } : { base: resourceVersion });
+  }
+}

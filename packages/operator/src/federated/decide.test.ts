@@ -1,0 +1,149 @@
+import type { FederatedTraining } from "@edgefleet/api";
+import { describe, expect, it } from "vitest";
+import { decide, type JobObservation, TELEMETRY_RECHECK_MS } from "./decide.js";
+import type { Progress } from "./progress.js";
+
+const job = (status?: FederatedTraining["status"], spec: Partial<FederatedTraining["spec"]> = {}): FederatedTraining => ({
+  apiVersion: "edgefleet.io/v1alpha1",
+  kind: "FederatedTraining",
+  metadata: { name: "fl", namespace: "ns", uid: "u1", generation: 1 },
+  spec: { model: "digits", trainer: { image: "img" }, rounds: 2, devicesPerRoundPercent: 50, output: { path: "/out" }, ...spec },
+  ...(status ? { status } : {}),
+});
+const T0 = new Date("2026-01-01T00:00:00Z");
+const later = (s: number) => new Date(T0.getTime() + s * 1000);
+const round = (n: number, epsilon?: number) => ({
+  round: n,
+  sampled: 2,
+  participants: 2,
+  dropouts: 0,
+  loss: 1,
+  accuracyPercent: 50 + n,
+  seconds: 5,
+  ...(epsilon !== undefined ? { epsilon } : {}),
+});
+const observe = (o: Partial<JobObservation>): JobObservation => ({
+  job: job(),
+  eligibility: { eligible: ["a", "b", "c"], excluded: [] },
+  telemetry: undefined,
+  progress: undefined,
+  coordinator: undefined,
+  clients: [],
+  now: T0,
+  ...o,
+});
+const condition = (plan: ReturnType<typeof decide>, type: string) => plan.status.conditions?.find((c) => c.type === type);
+const started = (extra: Partial<Progress> = {}): Progress => ({ devices: ["a", "b", "c"], rounds: [], invalidLines: 0, ...extra });
+const running = (o: Partial<JobObservation> = {}) => {
+  const first = decide(observe({}));
+  return observe({
+    job: job(first.status),
+    progress: started(),
+    coordinator: { phase: "Running", node: "hub" },
+    clients: ["a", "b", "c"].map((node, i) => ({ name: `fl-client-${i}`, node })),
+    now: later(10),
+    ...o,
+  });
+};
+
+describe("decide", () => {
+  it("waits for enough eligible devices", () => {
+    const plan = decide(observe({ job: job(undefined, { minDevices: 4 }) }));
+    expect(plan.start).toBeUndefined();
+    expect(plan.pods).toEqual([]);
+    expect(plan.status.phase).toBe("Pending");
+    expect(condition(plan, "Progressing")).toMatchObject({ status: "False", reason: "NotEnoughDevices" });
+  });
+
+  it("starts with the eligible devices: a coordinator and a client pinned to each, partition by position", () => {
+    const plan = decide(observe({}));
+    expect(plan.start).toEqual(["a", "b", "c"]);
+    expect(plan.pods.map((p) => [p.metadata?.name, p.spec?.nodeName])).toEqual([
+      ["fl-coordinator", undefined],
+      ["fl-client-0", "a"],
+      ["fl-client-1", "b"],
+      ["fl-client-2", "c"],
+    ]);
+    const env = plan.pods[2]?.spec?.containers[0]?.env ?? [];
+    expect(env).toContainEqual({ name: "EDGEFLEET_FL_PARTITION", value: "1" });
+    expect(env).toContainEqual({ name: "EDGEFLEET_FL_SUPERLINK", value: "fl-superlink.ns.svc:9092" });
+    expect(JSON.parse(env.find((e) => e.name === "EDGEFLEET_FL_JOB")?.value ?? "")).toMatchObject({
+      devices: 3,
+      rounds: 2,
+      devicesPerRoundPercent: 50,
+    });
+    expect(plan.pods[0]?.metadata?.ownerReferences?.[0]).toMatchObject({ kind: "FederatedTraining", uid: "u1", controller: true });
+    expect(plan.status).toMatchObject({ phase: "Running", devices: 3, clients: ["a", "b", "c"], startedAt: "2026-01-01T00:00:00Z" });
+    expect(plan.events.map((e) => e.reason)).toEqual(["Started"]);
+  });
+
+  it("records new rounds with an Event each, and removes the client of a device no longer eligible", () => {
+    const plan = decide(
+      running({
+        progress: started({ rounds: [round(1)] }),
+        eligibility: { eligible: ["a", "c"], excluded: [{ node: "b", reason: "temperature 90 °C is above 80 °C" }] },
+      }),
+    );
+    expect(plan.remove).toEqual(["fl-client-1"]);
+    expect(plan.pods.map((p) => p.metadata?.name)).toEqual(["fl-coordinator", "fl-client-0", "fl-client-2"]);
+    expect(plan.status).toMatchObject({ clients: ["a", "c"], rounds: [round(1)], lastRoundAt: "2026-01-01T00:00:10Z" });
+    expect(plan.events.map((e) => `${e.reason}: ${e.note}`)).toEqual([
+      "RoundFinished: round 1: 2 of 2 sampled devices replied, accuracy 51.00%",
+      "ClientRemoved: b is no longer eligible: temperature 90 °C is above 80 °C",
+    ]);
+  });
+
+  it("is Stalled after stallAfterSeconds without a round, and looks again when that time comes", () => {
+    const quiet = decide(running({ now: later(100) }));
+    expect(quiet.requeueAfterMs).toBe(1_700_000);
+    const stalled = decide(running({ now: later(1800) }));
+    expect(condition(stalled, "Stalled")).toMatchObject({ status: "True", reason: "NoProgress" });
+    expect(stalled.events.map((e) => e.reason)).toEqual(["NoProgress"]);
+  });
+
+  it("succeeds when the coordinator writes its result, removing every pod; BudgetSpent when DP cut the rounds", () => {
+    const dp = { clipNorm: 1, noiseMultiplier: 1, targetEpsilon: 2, delta: 1e-5 };
+    const o = running({
+      progress: started({
+        rounds: [round(1, 1.8)],
+        result: { roundsPlanned: 1, finalAccuracyPercent: 51, epsilon: 1.8, model: "/out/m.onnx" },
+      }),
+    });
+    const plan = decide({ ...o, job: job(o.job.status, { differentialPrivacy: dp }) });
+    expect(plan.status).toMatchObject({
+      phase: "Succeeded",
+      roundsPlanned: 1,
+      epsilon: 1.8,
+      finalAccuracyPercent: 51,
+      output: { node: "hub", model: "/out/m.onnx" },
+      clients: [],
+    });
+    expect(plan.pods).toEqual([]);
+    expect(plan.remove.sort()).toEqual(["fl-client-0", "fl-client-1", "fl-client-2", "fl-coordinator"]);
+    expect(condition(plan, "Succeeded")).toMatchObject({ status: "True" });
+    expect(condition(plan, "BudgetSpent")).toMatchObject({ status: "True", reason: "TargetEpsilonReached" });
+    expect(plan.events.map((e) => e.reason)).toEqual(["RoundFinished", "Succeeded", "BudgetSpent"]);
+  });
+
+  it("fails when the coordinator pod fails, keeping it for its logs", () => {
+    const plan = decide(running({ coordinator: { phase: "Failed" } }));
+    expect(plan.status.phase).toBe("Failed");
+    expect(plan.remove).toEqual(["fl-client-0", "fl-client-1", "fl-client-2"]);
+    expect(condition(plan, "Stalled")).toMatchObject({ status: "True", reason: "CoordinatorFailed" });
+  });
+
+  it("says when eligibility falls back to labels, and rechecks telemetry periodically", () => {
+    const plan = decide(
+      observe({ job: job(undefined, { eligibility: { excludeThrottled: true } }), telemetry: { unavailable: "no answer" } }),
+    );
+    expect(condition(plan, "Degraded")).toMatchObject({ status: "True", reason: "TelemetryUnavailable" });
+    expect(plan.events.map((e) => e.reason)).toEqual(["TelemetryUnavailable", "Started"]);
+    expect(plan.requeueAfterMs).toBe(TELEMETRY_RECHECK_MS);
+  });
+
+  it("keeps a condition's transition time while its status stays", () => {
+    const first = decide(running());
+    const second = decide(running({ job: job(first.status), now: later(60) }));
+    expect(condition(second, "Progressing")?.lastTransitionTime).toBe(condition(first, "Progressing")?.lastTransitionTime);
+  });
+});

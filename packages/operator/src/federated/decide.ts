@@ -1,0 +1,308 @@
+import type { Condition, EdgeModelBuild, FederatedPhase, FederatedTraining, FederatedTrainingStatus } from "@edgefleet/api";
+import { federatedNames } from "@edgefleet/api";
+import type { V1Pod } from "@kubernetes/client-node";
+import type { EventNote } from "../controller/events.js";
+import { trainingBuild } from "./build.js";
+import { type CoordinatorSettings, clientPod, coordinatorPod, jobConfig } from "./children.js";
+import { type Eligibility, needsTelemetry, type Telemetry } from "./eligibility.js";
+import type { Progress } from "./progress.js";
+
+/** How often a job whose eligibility reads telemetry looks at it again, when nothing else happens. */
+export const TELEMETRY_RECHECK_MS = 30_000;
+const DEFAULT_MIN_DEVICES = 2;
+const DEFAULT_STALL_AFTER_SECONDS = 1800;
+/** status.excluded lists this many nodes at most. */
+const MAX_EXCLUDED = 64;
+
+/** What one reconcile knows about a job: the caches and Prometheus, read by the reconciler. */
+export interface JobObservation {
+  job: FederatedTraining;
+  eligibility: Eligibility;
+  telemetry: Telemetry | undefined;
+  /** What the progress ConfigMap holds; undefined until the job has started. */
+  progress: Progress | undefined;
+  /** The coordinator pod, if it exists: its phase and node. */
+  coordinator: { phase?: string; node?: string } | undefined;
+  /** The client pods that exist. */
+  clients: readonly { name: string; node: string }[];
+  now: Date;
+  /** What the operator gives coordinator pods (its --artifact-ca-bundle). */
+  coordinatorSettings?: CoordinatorSettings;
+}
+
+/** What the reconciler is to do, and the status to write. */
+export interface JobPlan {
+  /** Set when the job starts now: the devices it starts with (written to the progress ConfigMap). */
+  start?: string[];
+  /** Every pod that should exist; the reconciler creates those missing. */
+  pods: V1Pod[];
+  /** Names of pods to delete. */
+  remove: string[];
+  status: FederatedTrainingStatus;
+  events: EventNote[];
+  requeueAfterMs?: number;
+  /** With spec.build, once the coordinator pushed the trained model: the EdgeModelBuild to apply. */
+  build?: EdgeModelBuild;
+}
+
+type Wanted = [Condition["status"], string, string];
+
+/**
+ * spec.build's hand-off once training succeeded: the EdgeModelBuild to apply from what the
+ * coordinator pushed, and the BuildCreated condition (a failure says why: the push's error, or a
+ * coordinator that reported nothing pushed).
+ */
+function handoff(
+  job: FederatedTraining,
+  result: Progress["result"],
+  events: EventNote[],
+): { build?: EdgeModelBuild; condition: Wanted; status: FederatedTrainingStatus } | undefined {
+  if (!job.spec.build) return undefined;
+  const previous = job.status?.conditions?.find((c) => c.type === "BuildCreated");
+  if (!result) {
+    // The progress ConfigMap is gone (deleted with the pods of an old job): what was decided stands.
+    const condition: Wanted = previous ? [previous.status, previous.reason, previous.message] : ["False", "NotPushed", "no result"];
+    return { condition, status: job.status?.build ? { build: job.status.build } : {} };
+  }
+  const b = result.build;
+  if (!b || "error" in b) {
+    const condition: Wanted = b
+      ? ["False", "PushFailed", `the coordinator did not sign and push the trained model: ${b.error}`]
+      : ["False", "NotPushed", "the coordinator's result names no pushed model: its trainer image does not do spec.build"];
+    if (previous?.reason !== condition[1]) events.push({ type: "Warning", reason: "BuildNotCreated", note: condition[2] });
+    return { condition, status: {} };
+  }
+  const build = trainingBuild(job, b);
+  const name = build?.metadata.name ?? "";
+  const message = `EdgeModelBuild ${name}: ${job.spec.model} ${job.spec.build.version} from ${b.source.uri}`;
+  if (previous?.status !== "True") events.push({ type: "Normal", reason: "BuildCreated", note: message });
+  return { ...(build ? { build } : {}), condition: ["True", "Created", message], status: { build: { name } } };
+}
+
+const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
+
+/** The conditions, each keeping its transition time while its status stays. */
+function conditions(
+  previous: readonly Condition[],
+  generation: number,
+  now: Date,
+  wanted: Record<string, [Condition["status"], string, string]>,
+): Condition[] {
+  return Object.entries(wanted).map(([type, [status, reason, message]]) => {
+    const before = previous.find((c) => c.type === type);
+    return {
+      type,
+      status,
+      reason,
+      message,
+      lastTransitionTime: before?.status === status ? before.lastTransitionTime : iso(now),
+      observedGeneration: generation,
+    };
+  });
+}
+
+/** The decision for one job, from what the reconciler observed; pure. */
+export function decide(o: JobObservation): JobPlan {
+  const { job, now } = o;
+  const spec = job.spec;
+  const previous = job.status ?? {};
+  const generation = job.metadata.generation ?? 0;
+  const name = job.metadata.name ?? "";
+  const names = federatedNames(name);
+  const events: EventNote[] = [];
+  const excluded = o.eligibility.excluded.slice(0, MAX_EXCLUDED);
+  const eligible = new Set(o.eligibility.eligible);
+  const degraded: [Condition["status"], string, string] =
+    o.telemetry && "unavailable" in o.telemetry
+      ? ["True", "TelemetryUnavailable", `eligibility from labels alone: ${o.telemetry.unavailable}`]
+      : ["False", "AsExpected", ""];
+  if (degraded[0] === "True" && previous.conditions?.find((c) => c.type === "Degraded")?.status !== "True")
+    events.push({ type: "Warning", reason: "TelemetryUnavailable", note: degraded[2] });
+  const recheck = needsTelemetry(spec.eligibility) ? TELEMETRY_RECHECK_MS : undefined;
+  const allPods = [...o.clients.map((c) => c.name), ...(o.coordinator ? [names.coordinator] : [])];
+
+  // Over: nothing left to run; the coordinator pod of a failed job stays for its logs.
+  const over = (phase: FederatedPhase, conds: Record<string, Wanted>, extra: FederatedTrainingStatus): JobPlan => ({
+    pods: [],
+    remove: phase === "Succeeded" ? allPods : o.clients.map((c) => c.name),
+    status: {
+      ...previous,
+      ...extra,
+      observedGeneration: generation,
+      phase,
+      clients: [],
+      conditions: conditions(previous.conditions ?? [], generation, now, { ...conds, Degraded: degraded }),
+    },
+    events,
+  });
+
+  if (!o.progress) {
+    const minDevices = spec.minDevices ?? DEFAULT_MIN_DEVICES;
+    if (o.eligibility.eligible.length < minDevices) {
+      const message = `${o.eligibility.eligible.length} eligible device(s), the job needs ${minDevices}`;
+      return {
+        pods: [],
+        remove: [],
+        status: {
+          observedGeneration: generation,
+          phase: "Pending",
+          excluded,
+          conditions: conditions(previous.conditions ?? [], generation, now, {
+            Progressing: ["False", "NotEnoughDevices", message],
+            Succeeded: ["False", "NotStarted", message],
+            Stalled: ["False", "AsExpected", ""],
+            BudgetSpent: ["False", "AsExpected", ""],
+            Degraded: degraded,
+          }),
+        },
+        events,
+        ...(recheck ? { requeueAfterMs: recheck } : {}),
+      };
+    }
+    const devices = o.eligibility.eligible;
+    const config = jobConfig(job, devices.length);
+    events.push({ type: "Normal", reason: "Started", note: `coordinator and ${devices.length} clients: ${devices.join(", ")}` });
+    return {
+      start: devices,
+      pods: [coordinatorPod(job, config, o.coordinatorSettings), ...devices.map((node, i) => clientPod(job, config, node, i))],
+      remove: [],
+      status: {
+        observedGeneration: generation,
+        phase: "Running",
+        devices: devices.length,
+        clients: devices,
+        excluded,
+        rounds: [],
+        startedAt: iso(now),
+        conditions: conditions(previous.conditions ?? [], generation, now, {
+          Progressing: ["True", "Training", `round 1 of ${spec.rounds}`],
+          Succeeded: ["False", "Training", ""],
+          Stalled: ["False", "AsExpected", ""],
+          BudgetSpent: ["False", "AsExpected", ""],
+          Degraded: degraded,
+        }),
+      },
+      events,
+      requeueAfterMs: Math.min(recheck ?? Number.POSITIVE_INFINITY, (spec.stallAfterSeconds ?? DEFAULT_STALL_AFTER_SECONDS) * 1000),
+    };
+  }
+
+  const { progress } = o;
+  const rounds = progress.rounds;
+  const known = previous.rounds?.length ?? 0;
+  for (const r of rounds.slice(known)) {
+    const epsilon = r.epsilon === undefined ? "" : `, epsilon ${r.epsilon.toFixed(3)}`;
+    events.push({
+      type: "Normal",
+      reason: "RoundFinished",
+      note: `round ${r.round}: ${r.participants} of ${r.sampled} sampled devices replied, accuracy ${r.accuracyPercent.toFixed(2)}%${epsilon}`,
+    });
+  }
+  if (progress.invalidLines > 0)
+    events.push({
+      type: "Warning",
+      reason: "ProgressInvalid",
+      note: `${progress.invalidLines} line(s) of the coordinator's rounds are not rounds`,
+    });
+  const lastRoundAt = rounds.length > known ? iso(now) : previous.lastRoundAt;
+  const startedAt = previous.startedAt ?? iso(now);
+  const lastEpsilon = rounds.at(-1)?.epsilon;
+  const common: FederatedTrainingStatus = {
+    devices: progress.devices.length,
+    excluded,
+    rounds,
+    startedAt,
+    ...(lastRoundAt ? { lastRoundAt } : {}),
+    ...(lastEpsilon !== undefined ? { epsilon: lastEpsilon } : {}),
+  };
+
+  if (progress.result || previous.phase === "Succeeded") {
+    const r = progress.result;
+    const planned = r?.roundsPlanned ?? previous.roundsPlanned ?? rounds.length;
+    const spent = !!spec.differentialPrivacy && planned < spec.rounds;
+    const message = `${rounds.length} round(s), accuracy ${(r?.finalAccuracyPercent ?? previous.finalAccuracyPercent ?? 0).toFixed(2)}%`;
+    if (previous.phase !== "Succeeded") events.push({ type: "Normal", reason: "Succeeded", note: `${message}; model ${r?.model ?? ""}` });
+    if (spent && previous.phase !== "Succeeded")
+      events.push({ type: "Normal", reason: "BudgetSpent", note: `the privacy budget allowed ${planned} of ${spec.rounds} rounds` });
+    const handed = handoff(job, r, events);
+    const plan = over(
+      "Succeeded",
+      {
+        Progressing: ["False", "Succeeded", message],
+        Succeeded: ["True", "ModelWritten", message],
+        Stalled: ["False", "AsExpected", ""],
+        BudgetSpent: spent
+          ? [
+              "True",
+              "TargetEpsilonReached",
+              `epsilon ${spec.differentialPrivacy?.targetEpsilon} allowed ${planned} of ${spec.rounds} rounds`,
+            ]
+          : ["False", "AsExpected", ""],
+        ...(handed ? { BuildCreated: handed.condition } : {}),
+      },
+      {
+        ...common,
+        roundsPlanned: planned,
+        ...(r ? { finalAccuracyPercent: r.finalAccuracyPercent } : {}),
+        ...(r?.epsilon != null ? { epsilon: r.epsilon } : {}),
+        ...(r ? { output: { node: o.coordinator?.node ?? previous.output?.node ?? "", model: r.model } } : {}),
+        ...handed?.status,
+      },
+    );
+    return handed?.build ? { ...plan, build: handed.build } : plan;
+  }
+
+  if (o.coordinator?.phase === "Failed" || previous.phase === "Failed") {
+    const message = `the coordinator pod ${names.coordinator} failed after ${rounds.length} round(s)`;
+    if (previous.phase !== "Failed") events.push({ type: "Warning", reason: "CoordinatorFailed", note: message });
+    return over(
+      "Failed",
+      {
+        Progressing: ["False", "CoordinatorFailed", message],
+        Succeeded: ["False", "CoordinatorFailed", message],
+        Stalled: ["True", "CoordinatorFailed", message],
+        BudgetSpent: ["False", "AsExpected", ""],
+      },
+      common,
+    );
+  }
+
+  // Running: a client for each device the job started with that is still eligible.
+  const config = jobConfig(job, progress.devices.length);
+  const wanted = progress.devices.map((node, i) => ({ node, i })).filter(({ node }) => eligible.has(node));
+  const wantedNames = new Set(wanted.map(({ i }) => names.client(i)));
+  const remove = o.clients.filter((c) => !wantedNames.has(c.name));
+  const why = new Map(o.eligibility.excluded.map((e) => [e.node, e.reason]));
+  for (const c of remove)
+    events.push({
+      type: "Normal",
+      reason: "ClientRemoved",
+      note: `${c.node} is no longer eligible: ${why.get(c.node) ?? "not in the fleet"}`,
+    });
+  const stallMs = (spec.stallAfterSeconds ?? DEFAULT_STALL_AFTER_SECONDS) * 1000;
+  const quietMs = now.getTime() - Date.parse(lastRoundAt ?? startedAt);
+  const stalled = quietMs >= stallMs;
+  const stallMessage = `no round finished for ${Math.round(quietMs / 1000)} s (stallAfterSeconds: ${stallMs / 1000})`;
+  if (stalled && previous.conditions?.find((c) => c.type === "Stalled")?.status !== "True")
+    events.push({ type: "Warning", reason: "NoProgress", note: stallMessage });
+  const requeue = Math.min(recheck ?? Number.POSITIVE_INFINITY, stalled ? Number.POSITIVE_INFINITY : stallMs - quietMs);
+  return {
+    pods: [coordinatorPod(job, config, o.coordinatorSettings), ...wanted.map(({ node, i }) => clientPod(job, config, node, i))],
+    remove: remove.map((c) => c.name),
+    status: {
+      ...common,
+      observedGeneration: generation,
+      phase: "Running",
+      clients: wanted.map(({ node }) => node),
+      conditions: conditions(previous.conditions ?? [], generation, now, {
+        Progressing: ["True", "Training", `round ${Math.min(rounds.length + 1, spec.rounds)} of ${spec.rounds}`],
+        Succeeded: ["False", "Training", ""],
+        Stalled: stalled ? ["True", "NoProgress", stallMessage] : ["False", "AsExpected", ""],
+        BudgetSpent: ["False", "AsExpected", ""],
+        Degraded: degraded,
+      }),
+    },
+    events,
+    ...(Number.isFinite(requeue) ? { requeueAfterMs: Math.max(1000, requeue) } : {}),
+  };
+}

@@ -1,0 +1,116 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { EdgeModelBuild } from "@edgefleet/api";
+import { ArtifactCache, Installer } from "@edgefleet/edge-agent";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { eventually, testCluster } from "../helpers/kube.js";
+import { GROUP_PATH } from "../operator/install.js";
+import { rawRequest } from "../operator/raw-api.js";
+import { type FederatedBuildSuite, OUTPUT, startFederatedBuildSuite } from "./fixture.js";
+
+/*
+ * A FederatedTraining with spec.build, end to end (test/federated/fixture.ts: the real operator
+ * and API server, the fleet simulator's coordinator running real Flower processes, the real OCI
+ * registry over HTTPS): the coordinator signing the trained model with the key of a Secret and
+ * pushing it and its data to the registry, the operator creating the EdgeModelBuild from the
+ * result, and that build run on a build node (the simulator's build-pod runner) to its targets'
+ * verdicts. Small for CI's two cores: 2 devices, both every round, 2 rounds.
+ */
+
+const { kc, core } = testCluster();
+const JOB = "digits-fl-build";
+let suite: FederatedBuildSuite;
+let failed = false;
+
+beforeAll(async () => {
+  suite = await startFederatedBuildSuite({ kc, core, kubeconfig: inject("kubeconfig"), name: "fl-build" });
+}, 300_000);
+
+afterAll(async () => {
+  await suite?.stop(failed);
+}, 90_000);
+
+const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
+
+describe("a FederatedTraining with spec.build", () => {
+  it("signs and pushes the trained model and its data, and hands them to an EdgeModelBuild that builds its targets", async () => {
+    failed = true;
+    const job = await suite.train(JOB, suite.trainingSpec());
+    const condition = job.status?.conditions?.find((c) => c.type === "BuildCreated");
+    expect(condition, condition?.message).toMatchObject({ status: "True", reason: "Created" });
+    expect(job.status?.build).toEqual({ name: JOB });
+
+    const build = await suite.get<EdgeModelBuild>(`${GROUP_PATH}/namespaces/${suite.ns}/edgemodelbuilds/${JOB}`);
+    expect(build.metadata.ownerReferences?.[0]).toMatchObject({ kind: "FederatedTraining", name: JOB, uid: job.metadata.uid });
+    expect(build.spec).toMatchObject({
+      model: "digits",
+      version: "2.0",
+      targets: ["onnx-fp32", "onnx-int8-dynamic"],
+      maxAccuracyDropPoints: 5,
+    });
+    const { source, calibration, evaluation } = build.spec;
+    expect(source.uri).toMatch(new RegExp(`^oci://${suite.registry.address}/models/digits@sha256:[a-f0-9]{64}$`));
+    expect(source.signature).toEqual({ uri: source.uri, publicKeyRef: { name: "edgefleet-model-signing", key: "ed25519.pub" } });
+
+    // What the coordinator wrote on its node is what was pushed.
+    const out = join(suite.dir, "devices", job.status?.output?.node ?? "", "hostpath", OUTPUT);
+    expect(source.sha256).toBe(sha256(join(out, "digits-federated.onnx")));
+    expect(calibration?.sha256).toBe(sha256(join(out, "digits-calibration.npz")));
+    expect(evaluation.sha256).toBe(sha256(join(out, "digits-evaluation.npz")));
+
+    // The edge agent's installer fetches it from the registry and verifies its signature for this namespace, model and version.
+    const installer = new Installer({
+      cache: ArtifactCache.open({ root: join(suite.dir, "verify-cache") }),
+      fetchers: { https: { extraCa: readFileSync(join(suite.dir, "pki", "ca.crt"), "utf8") } },
+    });
+    const artifact = { uri: source.uri, sha256: source.sha256, sizeBytes: source.sizeBytes };
+    const signature = { uri: source.signature?.uri ?? "", publicKeyPem: suite.key.publicKeyPem };
+    const installed = await installer.install({
+      namespace: suite.ns,
+      model: "digits",
+      version: "2.0",
+      artifact: { ...artifact, signature },
+    });
+    expect(installed.installed, installed.installed ? "" : installed.refusal.message).toBe(true);
+    const replayed = await installer.install({
+      namespace: suite.ns,
+      model: "digits",
+      version: "3.0",
+      artifact: { ...artifact, signature },
+    });
+    expect(replayed.installed ? "installed" : replayed.refusal.reason).toBe("version-mismatch");
+
+    // The build runs on the build node to each target's verdict.
+    const done = await suite.buildEnded(JOB, 420_000);
+    const ready = done.status?.conditions?.find((c) => c.type === "Ready");
+    expect(ready, JSON.stringify(done.status?.conditions)).toMatchObject({ status: "True", reason: "Built" });
+    expect(done.status?.targets?.map((t) => [t.target, t.verdict])).toEqual([
+      ["onnx-fp32", "Built"],
+      ["onnx-int8-dynamic", "Built"],
+    ]);
+    failed = false;
+  }, 1_500_000);
+
+  it("without its signing key Secret: Succeeded, BuildCreated False naming the Secret, a Warning, no build", async () => {
+    failed = true;
+    const name = "digits-fl-nokey";
+    const job = await suite.train(name, suite.trainingSpec({}, { name: "absent-signing-key", key: "ed25519.pem" }));
+    const condition = job.status?.conditions?.find((c) => c.type === "BuildCreated");
+    expect(condition).toMatchObject({ status: "False", reason: "PushFailed" });
+    expect(condition?.message).toContain("absent-signing-key");
+    expect(job.status?.build).toBeUndefined();
+    const missing = await rawRequest(kc, { method: "GET", path: `${GROUP_PATH}/namespaces/${suite.ns}/edgemodelbuilds/${name}` });
+    expect(missing.status).toBe(404);
+    await eventually(
+      "the BuildNotCreated Event",
+      async () => {
+        const { body } = await rawRequest(kc, { method: "GET", path: `/apis/events.k8s.io/v1/namespaces/${suite.ns}/events` });
+        const events = (body.items ?? []) as { reason?: string; regarding?: { name?: string } }[];
+        return events.some((e) => e.reason === "BuildNotCreated" && e.regarding?.name === name) ? true : undefined;
+      },
+      30_000,
+    );
+    failed = false;
+  }, 1_000_000);
+});

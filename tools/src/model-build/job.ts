@@ -1,0 +1,268 @@
+import { spawn } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  ARTIFACT_CA_BUNDLE_ENV,
+  BUILD_INPUTS,
+  BUILD_REQUEST_ENV,
+  type BuildInput,
+  type BuildRequest,
+  type BuildSummary,
+  type EdgeModelBuildPublish,
+  encodeBuildSummary,
+  type PublishSummary,
+  pullAuthFlag,
+} from "@edgefleet/api";
+import { ArtifactCache, type ArtifactSpec, Installer, registryCredentials } from "@edgefleet/edge-agent";
+import { command, optionsOrExitCode, readFlagFile } from "@edgefleet/kit";
+import type { RegistryAccess } from "../artifacts/signed-push.js";
+import { publishable } from "./edgemodel.js";
+import { pushBuilds } from "./push.js";
+import type { BuildResult } from "./result.js";
+
+const CLI_PATH = fileURLToPath(new URL("cli.ts", import.meta.url));
+
+/** --source-pull-auth, --calibration-pull-auth, --evaluation-pull-auth: each input's registry credentials. */
+function pullAuthFlags() {
+  const flag = (input: BuildInput) => ({
+    type: "string" as const,
+    arg: "CONFIG.json",
+    help: `docker config JSON with credentials to pull spec.${input}.uri (mounted from spec.${input}.pullSecretRef)`,
+  });
+  return Object.fromEntries(BUILD_INPUTS.map((input) => [pullAuthFlag(input), flag(input)])) as Record<
+    `${BuildInput}-pull-auth`,
+    ReturnType<typeof flag>
+  >;
+}
+
+export const JOB = command({
+  usage:
+    "tools/edgefleet model job --work DIR --summary FILE [--source-public-key KEY.pem] [--signing-key KEY.pem [--push-auth CONFIG.json]] [--INPUT-pull-auth CONFIG.json]",
+  about: `Runs one EdgeModelBuild, as the operator's build Job does (docs/model-builds.md): reads the
+build from $${BUILD_REQUEST_ENV} (JSON: namespace, name, spec), fetches the source model (its size,
+sha256 and signature checked as a device checks them) and the calibration and evaluation data
+(size and sha256), runs tools/edgefleet model build on them, and writes a compact summary of each
+target's measurements and verdict to --summary, the container's termination message, which the
+operator copies into the build's status. With spec.publish, each built target a runtime serves is
+then signed with --signing-key and pushed to spec.publish.to exactly as tools/edgefleet model
+publish does, and the summary lists each pushed artifact (target, manifest digest, sha256, size);
+the operator applies the EdgeModel's new version. A refused target is a result, not a failure: the
+command exits 1 only when the build could not run, with the reason as the summary.`,
+  flags: {
+    work: { type: "string", arg: "DIR", required: true, help: "where the inputs, scratch files and builds go" },
+    summary: { type: "string", arg: "FILE", required: true, help: "where the summary goes (the termination message path)" },
+    "source-public-key": {
+      type: "string",
+      arg: "KEY.pem",
+      help: "the public key that verifies spec.source.signature (mounted from its publicKeyRef Secret)",
+    },
+    "signing-key": {
+      type: "string",
+      arg: "KEY.pem",
+      help: "with spec.publish: the Ed25519 private key to sign the builds with (mounted from spec.publish.signingKeyRef)",
+    },
+    "push-auth": {
+      type: "string",
+      arg: "CONFIG.json",
+      help: "with spec.publish: docker config JSON with credentials for spec.publish.to (mounted from spec.publish.registryAuthRef)",
+    },
+    ...pullAuthFlags(),
+  },
+});
+
+/** What build-result.json holds, as the operator's status takes it: within the termination message's 4 KiB. */
+export function summaryOf(r: BuildResult): Extract<BuildSummary, { targets: unknown }> {
+  return {
+    tools: `onnxruntime ${r.onnxruntime}${r.openvino ? `, openvino ${r.openvino}` : ""}`,
+    calibrationSamples: r.calibrationSamples,
+    evaluationSamples: r.targets[0]?.evaluationSamples ?? 0,
+    targets: r.targets.map((t) => ({
+      target: t.target,
+      verdict: t.verdict === "written" ? "Built" : "Refused",
+      sizeBytes: t.sizeBytes,
+      sizeRatio: t.sizeRatio,
+      accuracyPercent: t.accuracyPercent,
+      accuracyDropPoints: t.accuracyDropPoints,
+      p50LatencySeconds: t.latencyMs.p50 / 1000,
+      p95LatencySeconds: t.latencyMs.p95 / 1000,
+    })),
+  };
+}
+
+function request(env: NodeJS.ProcessEnv): BuildRequest {
+  const text = env[BUILD_REQUEST_ENV];
+  if (!text) throw new Error(`$${BUILD_REQUEST_ENV} is not set: the build Job passes the build there`);
+  const r = JSON.parse(text) as BuildRequest;
+  if (!r.namespace || !r.name || !r.spec?.source || !r.spec.evaluation || !r.spec.targets?.length)
+    throw new Error(`$${BUILD_REQUEST_ENV} needs namespace, name and spec (source, evaluation, targets)`);
+  return r;
+}
+
+/** The build CLI, as a child process: its table and progress go to this pod's log. */
+function runBuild(args: string[]): Promise<number> {
+  const child = spawn(process.execPath, ["--import", "tsx", CLI_PATH, "build", ...args], { stdio: ["ignore", "inherit", "inherit"] });
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve(code ?? 1));
+  });
+}
+
+type JobOptions = {
+  work: string;
+  "source-public-key": string | undefined;
+  "signing-key": string | undefined;
+  "push-auth": string | undefined;
+} & Record<`${BuildInput}-pull-auth`, string | undefined>;
+
+/** A key of a Secret the build Job mounts (field names it in the spec), read from the file its flag names. */
+function secretFile(file: string | undefined, flag: string, field: string, secret: string, key: string): string {
+  // The volumes are optional: a Secret or key that does not exist leaves the file out, and the reason is worded here.
+  if (!file) throw new Error(`${field} is set but no --${flag} was given (the build Job mounts it)`);
+  if (!existsSync(file))
+    throw new Error(
+      `${field}: Secret ${secret} has no key ${key}, or does not exist in the build's namespace: create it, then change the build's spec to run it again`,
+    );
+  return readFileSync(file, "utf8");
+}
+
+/** Each input's registry credentials (its pullSecretRef), read before fetching anything; checked as docker config JSON. */
+function pullInputs(o: JobOptions, spec: BuildRequest["spec"]): Partial<Record<BuildInput, string>> {
+  const auths: Partial<Record<BuildInput, string>> = {};
+  for (const input of BUILD_INPUTS) {
+    const ref = spec[input]?.pullSecretRef;
+    if (!ref) continue;
+    const field = `spec.${input}.pullSecretRef`;
+    const auth = secretFile(o[pullAuthFlag(input)], pullAuthFlag(input), field, ref.name, ".dockerconfigjson");
+    registryCredentials(auth, "", field);
+    auths[input] = auth;
+  }
+  return auths;
+}
+
+/** What spec.publish needs from the pod's Secret volumes, read before building: a missing Secret fails in seconds, not after the build. */
+function publishInputs(o: JobOptions, publish: EdgeModelBuildPublish, caBundle: string | undefined) {
+  const { signingKeyRef: keyRef, registryAuthRef: authRef } = publish;
+  const privateKeyPem = secretFile(o["signing-key"], "signing-key", "spec.publish.signingKeyRef", keyRef.name, keyRef.key);
+  const registryAuth = authRef
+    ? secretFile(o["push-auth"], "push-auth", "spec.publish.registryAuthRef", authRef.name, ".dockerconfigjson")
+    : undefined;
+  const registry: RegistryAccess = {
+    plainHttp: false,
+    ...(registryAuth === undefined ? {} : { registryAuth }),
+    ...(caBundle ? { extraCa: caBundle } : {}),
+  };
+  return { privateKeyPem, registry };
+}
+
+/** Signs and pushes the publishable builds as model publish does; what went wrong is the summary's publish error, the measurements stay. */
+async function publishBuilds(
+  r: BuildRequest,
+  publish: EdgeModelBuildPublish,
+  inputs: ReturnType<typeof publishInputs>,
+  out: string,
+  result: BuildResult,
+): Promise<PublishSummary> {
+  const { targets } = publishable(result);
+  if (targets.length === 0) return { error: "no built target passed the accuracy gate that a runtime serves: nothing was pushed" };
+  const settings = {
+    to: publish.to,
+    namespace: r.namespace,
+    model: publish.edgeModel ?? r.spec.model,
+    version: r.spec.version,
+    ...inputs,
+    say: (line: string) => console.error(`model job: ${line}`),
+  };
+  try {
+    const pushed = await pushBuilds(settings, out, targets);
+    return {
+      pushed: pushed.map(({ target, artifact }) => ({
+        t: target.target,
+        d: artifact.uri.slice(artifact.uri.lastIndexOf("@sha256:") + 8),
+        s: artifact.sha256,
+        b: artifact.sizeBytes,
+      })),
+    };
+  } catch (err) {
+    return { error: `push to ${publish.to} failed: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+async function run(o: JobOptions, r: BuildRequest): Promise<BuildSummary> {
+  const { spec } = r;
+  const caBundle = process.env[ARTIFACT_CA_BUNDLE_ENV];
+  const publishing = spec.publish ? publishInputs(o, spec.publish, caBundle) : undefined;
+  const pullAuths = pullInputs(o, spec);
+  const cache = ArtifactCache.open({ root: join(o.work, "cache") });
+  // The platform's CA bundle is trusted beside the public roots, as the runtime pods' install does;
+  // an input's registry credentials are used for that input only.
+  const installer = (what: BuildInput) => {
+    const registryAuth = pullAuths[what];
+    const fetchers = { ...(caBundle ? { https: { extraCa: caBundle } } : {}), ...(registryAuth ? { oci: { registryAuth } } : {}) };
+    return new Installer({ cache, requireSignature: false, fetchers });
+  };
+  const inputs = join(o.work, "inputs");
+  mkdirSync(inputs, { recursive: true });
+  // Each input checked like a device checks a model file, then named as the build names its outputs.
+  const fetch = async (what: BuildInput, model: string, artifact: ArtifactSpec, file: string): Promise<string> => {
+    const outcome = await installer(what).install({ namespace: r.namespace, model, version: spec.version, artifact });
+    if (!outcome.installed) throw new Error(`spec.${what} (${artifact.uri}): ${outcome.refusal.reason}: ${outcome.refusal.message}`);
+    const path = join(inputs, file);
+    copyFileSync(cache.blobPath(artifact.sha256), path);
+    return path;
+  };
+  const signature = spec.source.signature;
+  const key = o["source-public-key"];
+  if (signature && !key) throw new Error("spec.source.signature is set but no --source-public-key was given to verify it");
+  const { uri, sha256, sizeBytes } = spec.source;
+  const source = await fetch(
+    "source",
+    spec.model,
+    {
+      uri,
+      sha256,
+      sizeBytes,
+      ...(signature && key
+        ? { signature: { uri: signature.uri, publicKeyPem: readFlagFile("source-public-key", key).toString("utf8") } }
+        : {}),
+    },
+    `${spec.model}.onnx`,
+  );
+  const evaluation = await fetch("evaluation", `${spec.model}-evaluation`, spec.evaluation, `${spec.model}-evaluation.npz`);
+  // The build CLI always takes calibration data; without calibrated targets it is never used.
+  const calibration = spec.calibration
+    ? await fetch("calibration", `${spec.model}-calibration`, spec.calibration, `${spec.model}-calibration.npz`)
+    : evaluation;
+  const out = join(o.work, "builds");
+  const code = await runBuild([
+    ...["--model", source, "--calibration", calibration, "--evaluation", evaluation, "--out", out],
+    ...["--targets", spec.targets.join(","), "--max-accuracy-drop", String(spec.maxAccuracyDropPoints ?? 1)],
+  ]);
+  // 1 is a refused target; the result says which.
+  if (code !== 0 && code !== 1) throw new Error(`tools/edgefleet model build exited with ${code}: see the pod's log`);
+  const result = JSON.parse(readFileSync(join(out, "build-result.json"), "utf8")) as BuildResult;
+  const summary = summaryOf(result);
+  if (!spec.publish || !publishing) return summary;
+  return { ...summary, publish: await publishBuilds(r, spec.publish, publishing, out, result) };
+}
+
+export async function job(argv: string[]): Promise<number> {
+  const o = await optionsOrExitCode(JOB.help, () => JOB.parse(argv, (v) => v));
+  if (typeof o === "number") return o;
+  let summary: BuildSummary;
+  let code = 0;
+  // A pending promise does not keep Node running, and the downloads' retry sleeps are unref'd
+  // (see the edge agent's install-cli.ts): without this timer the job would exit mid-retry.
+  const running = setInterval(() => {}, 60_000);
+  try {
+    summary = await run(o, request(process.env));
+  } catch (err) {
+    summary = { error: err instanceof Error ? err.message : String(err) };
+    code = 1;
+  } finally {
+    clearInterval(running);
+  }
+  writeFileSync(o.summary, encodeBuildSummary(summary));
+  if ("error" in summary) console.error(`model job: ${summary.error}`);
+  return code;
+}

@@ -1,0 +1,66 @@
+import type { EdgeModel, ModelVariant } from "@edgefleet/api";
+import { ArtifactCache, Installer } from "@edgefleet/edge-agent";
+import type { RegistryAccess } from "../artifacts/signed-push.js";
+
+/** A variant of the model's current version that a build does not replace, its file fetched and verified. */
+export interface VerifiedVariant {
+  variant: ModelVariant;
+  /** The verified file (in the scratch cache), to sign for the new version. */
+  file: string;
+}
+
+/**
+ * Fetches each kept variant's file and checks it as a device would, with the edge agent's own
+ * Installer: size, sha256, and its signature as one of the current version's (model, namespace,
+ * version and, for a v2 statement, variant) by publicKeyPem. Only a file that verifies may be
+ * signed for the new version, or re-signing would launder a file nobody signed; the first that
+ * does not verify is refused with the variant's name and the installer's reason.
+ */
+export async function verifyKeptVariants(options: {
+  model: EdgeModel;
+  variants: readonly ModelVariant[];
+  publicKeyPem: string;
+  registry: RegistryAccess;
+  /** An empty directory for the scratch cache the files are fetched into. */
+  scratch: string;
+}): Promise<VerifiedVariant[]> {
+  const { model, variants, publicKeyPem, registry } = options;
+  const cache = ArtifactCache.open({ root: options.scratch });
+  const installer = new Installer({
+    cache,
+    fetchers: {
+      https: registry.extraCa === undefined ? {} : { extraCa: registry.extraCa },
+      oci: {
+        ...(registry.registryAuth === undefined ? {} : { registryAuth: registry.registryAuth }),
+        plainHttpRegistries: registry.plainHttp ? variants.map((v) => registryOf(v.artifact.uri)) : [],
+      },
+    },
+  });
+  const { name = "", namespace = "" } = model.metadata ?? {};
+  const verified: VerifiedVariant[] = [];
+  for (const variant of variants) {
+    const { uri, sha256, sizeBytes, signature } = variant.artifact;
+    if (!signature)
+      throw new Error(
+        `variant ${variant.name}: has no signature to verify, so it cannot be re-signed for the new version: sign it, or drop it`,
+      );
+    const outcome = await installer.install({
+      namespace,
+      model: name,
+      version: model.spec.version,
+      variant: variant.name,
+      artifact: { uri, sha256, sizeBytes, signature: { uri: signature.uri, publicKeyPem } },
+    });
+    if (!outcome.installed)
+      throw new Error(
+        `variant ${variant.name}: its artifact does not verify as version ${model.spec.version}'s (${outcome.refusal.reason}: ${outcome.refusal.message}); nothing was published`,
+      );
+    verified.push({ variant, file: cache.blobPath(sha256) });
+  }
+  return verified;
+}
+
+/** host[:port] of an oci:// or https:// URI. */
+function registryOf(uri: string): string {
+  return /^[a-z]+:\/\/([^/]+)/i.exec(uri)?.[1] ?? "";
+}

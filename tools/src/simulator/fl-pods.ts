@@ -1,0 +1,276 @@
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { basename, join } from "node:path";
+import {
+  ARTIFACT_CA_BUNDLE_ENV,
+  FEDERATED_BUILD_MOUNTS,
+  FEDERATED_ENV,
+  FEDERATED_LABELS,
+  type FederatedBuildConfig,
+  type FederatedJobConfig,
+  PROGRESS_KEYS,
+  type TrainingBuildResult,
+} from "@edgefleet/api";
+import type { Logger } from "@edgefleet/kit";
+import type { KubeClient } from "@edgefleet/kube";
+import { CONTENT_TYPES } from "@edgefleet/kube";
+import type { V1Pod } from "@kubernetes/client-node";
+import type { Toolchain } from "../cluster/toolchain.js";
+import { flowerEnv, flowerTls, type Split, submitRun, superLink, superNode, writeShards } from "../federated/flower.js";
+import { handOff } from "../federated/handoff.js";
+import { RUN, runConfig } from "../federated/options.js";
+import { stopMarked } from "../federated/processes.js";
+import { LOCAL_HOST } from "../platform/pki.js";
+import { freePort } from "../services/ports.js";
+import type { Service } from "../services/service.js";
+import { secretVolumeFiles } from "./secret-volume.js";
+
+/** How often a coordinator's rounds are copied into its progress ConfigMap. */
+const PROGRESS_POLL_MS = 1000;
+
+export interface FederatedPodsOptions {
+  readonly client: KubeClient;
+  /** Per-node directories live here, as the fleet simulation's: a hostPath P of node N is DIR/N/hostpath/P. */
+  readonly dir: string;
+  readonly toolchain: () => Toolchain;
+  readonly log: Logger;
+  /** Called when a coordinator is up, so the job's client pods get their SuperNodes. */
+  readonly changed: () => void;
+}
+
+const env = (pod: V1Pod, name: string) => pod.spec?.containers[0]?.env?.find((e) => e.name === name)?.value;
+const podKey = (pod: V1Pod) => `${pod.metadata?.namespace}/${pod.metadata?.name}`;
+const jobKey = (pod: V1Pod) => `${pod.metadata?.namespace}/${pod.metadata?.labels?.[FEDERATED_LABELS.job]}`;
+
+/** A coordinator pod as processes: a SuperLink, the app submitted to it, its rounds copied to the ConfigMap. */
+interface Coordinator {
+  /** Every process of the job, its clients' included, carries it (tools/src/federated/processes.ts). */
+  marker: string;
+  env: NodeJS.ProcessEnv;
+  address: string;
+  nodeTls: string[];
+  dir: string;
+  services: Service[];
+  /** Each partition's data file: the devices' own data, written before any client starts. */
+  shards: string[];
+  progress: ReturnType<typeof setInterval>;
+  /** What the ConfigMap was last given, so an unchanged file is not written again. */
+  written: string;
+  /** With spec.build: the hand-off of the trained model, started once when the result is written. */
+  build?: Promise<TrainingBuildResult>;
+}
+
+/** The Flower run config of a job's settings and how its data is split: tools/edgefleet fl run's flags, its defaults for the rest. */
+export function jobRun(job: FederatedJobConfig, out: string): { config: string; split: Split } {
+  const dp = job.differentialPrivacy;
+  const argv = [
+    ...["--out", out, "--devices", String(job.devices), "--rounds", String(job.rounds)],
+    ...["--sample-percent", String(job.devicesPerRoundPercent), "--dropout-percent", "0"],
+    ...["--strategy", job.strategy === "FedProx" ? "fedprox" : "fedavg"],
+    ...(job.proximalMu === undefined ? [] : ["--proximal-mu", String(job.proximalMu)]),
+    ...(job.secureAggregation ? ["--secagg"] : []),
+    ...(dp ? ["--dp", "--dp-clipping-norm", String(dp.clipNorm), "--dp-noise-multiplier", String(dp.noiseMultiplier)] : []),
+    ...(dp ? ["--dp-target-epsilon", String(dp.targetEpsilon), "--dp-delta", String(dp.delta)] : []),
+  ];
+  const parsed = RUN.parse(argv, (v) => v);
+  if (parsed.help) throw new Error("unreachable: no --help given");
+  return { config: runConfig(parsed.options, out), split: { alpha: parsed.options["dirichlet-alpha"], seed: parsed.options.seed } };
+}
+
+/**
+ * Runs FederatedTraining pods bound to simulated nodes as Flower processes on this machine, the
+ * pods' contract (packages/api federated-pods.ts) read from their environment: the coordinator
+ * pod as a SuperLink with edgefleet's Flower app submitted to it (tools/src/federated), writing
+ * the app's rounds and result into the job's progress ConfigMap as a coordinator image would;
+ * each client pod as a SuperNode dialling its job's SuperLink, with the partition the pod names.
+ * The app trains the digits MLP whatever the trainer image: kwok nodes run no images.
+ */
+export class FederatedPods {
+  readonly #o: FederatedPodsOptions;
+  readonly #coordinators = new Map<string, Coordinator>();
+  readonly #clients = new Map<string, Service>();
+
+  constructor(options: FederatedPodsOptions) {
+    this.#o = options;
+  }
+
+  /** Brings the processes in line with the pods (bound ones only); one call at a time. */
+  async apply(pods: readonly V1Pod[]): Promise<void> {
+    const bound = pods.filter((p) => p.spec?.nodeName && !p.metadata?.deletionTimestamp);
+    const role = (p: V1Pod) => p.metadata?.labels?.[FEDERATED_LABELS.role];
+    const coordinators = new Map(bound.filter((p) => role(p) === "coordinator").map((p) => [jobKey(p), p]));
+    const clients = new Map(bound.filter((p) => role(p) === "client").map((p) => [podKey(p), p]));
+    for (const [key, client] of [...this.#clients]) {
+      if (clients.has(key)) continue;
+      this.#clients.delete(key);
+      await client.dispose();
+      this.#o.log.info("federated client stopped", { pod: key });
+    }
+    for (const [key, c] of [...this.#coordinators]) {
+      if (coordinators.has(key)) continue;
+      this.#coordinators.delete(key);
+      await this.#close(c);
+      this.#o.log.info("federated coordinator stopped", { job: key });
+    }
+    for (const [key, pod] of coordinators) if (!this.#coordinators.has(key)) await this.#startCoordinator(key, pod);
+    for (const [key, pod] of clients) {
+      const coordinator = this.#coordinators.get(jobKey(pod));
+      // Its SuperLink is not up yet: changed() brings another pass when it is.
+      if (coordinator && !this.#clients.has(key)) await this.#startClient(key, pod, coordinator);
+    }
+  }
+
+  async #startCoordinator(key: string, pod: V1Pod): Promise<void> {
+    const job = JSON.parse(env(pod, FEDERATED_ENV.job) ?? "null") as FederatedJobConfig | null;
+    const configMap = env(pod, FEDERATED_ENV.progressConfigMap);
+    if (!job || !configMap) {
+      this.#o.log.warn("federated coordinator pod without its settings; not simulated", { pod: podKey(pod) });
+      return;
+    }
+    const toolchain = this.#o.toolchain();
+    const dir = join(this.#o.dir, "federated", key.replace("/", "-"));
+    const out = join(this.#o.dir, pod.spec?.nodeName ?? "", "hostpath", job.output);
+    const home = join(dir, "flower-home");
+    mkdirSync(home, { recursive: true });
+    mkdirSync(out, { recursive: true });
+    for (const f of [PROGRESS_KEYS.rounds, PROGRESS_KEYS.result]) rmSync(join(out, f), { force: true });
+    const marker = randomUUID();
+    const flower = flowerEnv(toolchain, home, marker);
+    const port = await freePort();
+    const tls = flowerTls(dir);
+    const link = superLink(toolchain, flower, dir, port, tls.linkTls);
+    const log = this.#o.log.with({ job: key });
+    const run = jobRun(job, out);
+    const c: Coordinator = {
+      marker,
+      env: flower,
+      address: `${LOCAL_HOST}:${port}`,
+      nodeTls: tls.nodeTls,
+      dir,
+      services: [link],
+      shards: [],
+      progress: setInterval(() => void this.#report(c, pod, configMap, out, job.output, log), PROGRESS_POLL_MS),
+      written: "",
+    };
+    this.#coordinators.set(key, c);
+    try {
+      c.shards = await writeShards(toolchain, join(dir, "devices"), job.devices, run.split);
+      await link.start();
+    } catch (err) {
+      log.error("federated coordinator did not start", { error: String(err) });
+      this.#coordinators.delete(key);
+      await this.#close(c);
+      return;
+    }
+    log.info("federated coordinator started", { address: c.address, devices: job.devices, out });
+    submitRun(toolchain, flower, dir, c.address, tls.cliTls, run.config).then(
+      () => this.#report(c, pod, configMap, out, job.output, log),
+      (err: unknown) => log.error("federated run failed", { error: String(err) }),
+    );
+    this.#o.changed();
+  }
+
+  async #startClient(key: string, pod: V1Pod, c: Coordinator): Promise<void> {
+    const job = JSON.parse(env(pod, FEDERATED_ENV.job) ?? "null") as FederatedJobConfig | null;
+    const partition = env(pod, FEDERATED_ENV.partition);
+    if (!job || partition === undefined) {
+      this.#o.log.warn("federated client pod without its settings; not simulated", { pod: key });
+      return;
+    }
+    const node = superNode(this.#o.toolchain(), c.env, {
+      name: `Flower SuperNode ${key}`,
+      logFile: join(c.dir, `supernode-${basename(key)}.log`),
+      superlink: c.address,
+      runtimePort: await freePort(),
+      tls: c.nodeTls,
+      nodeConfig: `partition-id=${partition} num-partitions=${job.devices} data-file=${JSON.stringify(c.shards[Number(partition)])} traffic-file=${JSON.stringify(join(c.dir, "traffic.jsonl"))}`,
+    });
+    this.#clients.set(key, node);
+    try {
+      await node.start();
+      this.#o.log.info("federated client started", { pod: key, node: pod.spec?.nodeName, partition });
+    } catch (err) {
+      this.#clients.delete(key);
+      await node.dispose();
+      this.#o.log.warn("federated client did not start; will retry", { pod: key, error: String(err) });
+    }
+  }
+
+  /** Copies the app's rounds and result into the progress ConfigMap, the result's model as the pod sees it. */
+  async #report(c: Coordinator, pod: V1Pod, configMap: string, out: string, podOut: string, log: Logger): Promise<void> {
+    const read = (f: string) => (existsSync(join(out, f)) ? readFileSync(join(out, f), "utf8") : undefined);
+    const rounds = read(PROGRESS_KEYS.rounds);
+    const resultText = read(PROGRESS_KEYS.result);
+    if (rounds === undefined && resultText === undefined) return;
+    const data: Record<string, string> = {};
+    if (rounds !== undefined) data[PROGRESS_KEYS.rounds] = rounds;
+    if (resultText !== undefined) {
+      const result = JSON.parse(resultText) as { model: string };
+      data[PROGRESS_KEYS.result] = JSON.stringify({ ...result, model: join(podOut, basename(result.model)) });
+    }
+    const { build } = JSON.parse(env(pod, FEDERATED_ENV.job) ?? "{}") as Partial<FederatedJobConfig>;
+    if (resultText !== undefined && build) {
+      // The result is reported with the hand-off's outcome, never before it: the operator reads a result as final.
+      c.build ??= this.#handOff(pod, build, out, log);
+      const handed = await c.build;
+      data[PROGRESS_KEYS.result] = JSON.stringify({ ...JSON.parse(data[PROGRESS_KEYS.result] ?? "{}"), build: handed });
+    }
+    const text = JSON.stringify(data);
+    if (text === c.written) return;
+    try {
+      await this.#o.client.request({
+        method: "PATCH",
+        path: `/api/v1/namespaces/${pod.metadata?.namespace}/configmaps/${configMap}`,
+        body: { data },
+        contentType: CONTENT_TYPES.merge,
+      });
+      c.written = text;
+    } catch (err) {
+      log.warn("progress not written; will retry", { error: String(err) });
+    }
+  }
+
+  /** spec.build's hand-off as a coordinator image does it: its Secrets read from their mounts (here: the API), its pushes trusting the pod's CA bundle. */
+  async #handOff(pod: V1Pod, build: FederatedBuildConfig, out: string, log: Logger): Promise<TrainingBuildResult> {
+    const m = FEDERATED_BUILD_MOUNTS;
+    const mounted = async (dir: string, file: string): Promise<string> => {
+      const mount = pod.spec?.containers[0]?.volumeMounts?.find((v) => v.mountPath === dir);
+      const secret = pod.spec?.volumes?.find((v) => v.name === mount?.name)?.secret;
+      if (!secret) throw new Error(`the coordinator pod mounts no Secret at ${dir}`);
+      const bytes = (await secretVolumeFiles(this.#o.client, pod.metadata?.namespace ?? "", secret)).get(file);
+      if (!bytes) throw new Error(`Secret ${secret.secretName} mounted at ${dir} has no ${file}`);
+      return bytes.toString("utf8");
+    };
+    let result: TrainingBuildResult;
+    try {
+      const privateKeyPem = await mounted(m.signingKeyDir, m.signingKeyFile);
+      const registryAuth = build.registryAuth ? await mounted(m.registryAuthDir, m.registryAuthFile) : undefined;
+      const extraCa = env(pod, ARTIFACT_CA_BUNDLE_ENV);
+      result = await handOff({
+        build,
+        out,
+        privateKeyPem,
+        registry: { ...(registryAuth === undefined ? {} : { registryAuth }), ...(extraCa === undefined ? {} : { extraCa }) },
+      });
+    } catch (err) {
+      // A missing Secret: a kubelet would not start the pod; here the hand-off fails and says which.
+      result = { error: `missing Secret: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    if ("error" in result) log.warn("trained model not handed off", { error: result.error });
+    else log.info("trained model signed and pushed", { source: result.source.uri });
+    return result;
+  }
+
+  async #close(c: Coordinator): Promise<void> {
+    clearInterval(c.progress);
+    await stopMarked(c.marker);
+    await Promise.all(c.services.map((s) => s.dispose()));
+  }
+
+  async stop(): Promise<void> {
+    for (const client of this.#clients.values()) await client.dispose();
+    this.#clients.clear();
+    for (const c of this.#coordinators.values()) await this.#close(c);
+    this.#coordinators.clear();
+  }
+}
