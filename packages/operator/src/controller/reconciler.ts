@@ -5,7 +5,7 @@ import { CONTENT_TYPES, isNotFound, isTransient, type KubeClient, KubeError, obj
 import type { V1ControllerRevision, V1DaemonSet } from "@kubernetes/client-node";
 import type { CapacityLedger } from "../planner/capacity-ledger.js";
 import type { WorkloadObservation } from "../planner/conditions.js";
-import { type Plan, plan } from "../planner/plan.js";
+import { NO_PLAN, type Plan, plan } from "../planner/plan.js";
 import { judgeTrust, signaturesOf } from "../planner/trust.js";
 import type { RolloutEngine } from "../rollout/engine.js";
 import { type CachedRevision, type Revision, revisionOfSpec, revisionOfWorkload } from "../rollout/revisions.js";
@@ -201,7 +201,7 @@ export class Reconciler {
     for (const ds of cached) {
       this.#o.events.record(model, { type: "Normal", reason: "WorkloadRemoved", note: `deleted DaemonSet ${ds.metadata?.name}` });
     }
-    this.#o.planned(model.metadata.namespace ?? "", model.metadata.name ?? "", { classes: [] });
+    this.#o.planned(model.metadata.namespace ?? "", model.metadata.name ?? "", NO_PLAN);
     return status;
   }
 

@@ -1,5 +1,6 @@
 import type { Condition, EdgeModel, EdgeModelStatus } from "@edgefleet/api";
 import type { StatusInput } from "../planner/conditions.js";
+import { NO_PLAN } from "../planner/plan.js";
 import { TRUST_REFUSED_REASON } from "../planner/trust.js";
 import { modelStatus, stalledStatus } from "./status.js";
 
@@ -14,7 +15,7 @@ export class UntrustedModel extends Error {
  * The Stalled transition records the Warning Event.
  */
 export function untrustedStatus(model: EdgeModel, input: Omit<StatusInput, "plan" | "workloads">, message: string): EdgeModelStatus {
-  const unplaced = modelStatus(model, { ...input, plan: { classes: [] }, workloads: [] });
+  const unplaced = modelStatus(model, { ...input, plan: NO_PLAN, workloads: [] });
   const status = stalledStatus(model, unplaced, TRUST_REFUSED_REASON, message);
   const quiet = (c: Condition): Condition =>
     c.type === "Progressing" || c.type === "Degraded" ? { ...c, status: "False", reason: TRUST_REFUSED_REASON, message: "" } : c;

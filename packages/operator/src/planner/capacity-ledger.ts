@@ -213,7 +213,7 @@ export class CapacityLedger {
       const group = c.placed ? c.choice.claim.sharing?.group : undefined;
       return c.placed && group ? { ...c, choice: { ...c.choice, sharedWith: coMembers(capacity, c.nodes, group) } } : c;
     });
-    return { capacity, plan: { classes } };
+    return { capacity, plan: { ...made.plan, classes } };
   }
 
   /**

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { referenceFleet } from "../testing/fleet.js";
 import { sharingTensorRt } from "../testing/runtimes.js";
 import { conditionsFor, observeDaemonSet, type WorkloadObservation } from "./conditions.js";
-import { plan } from "./plan.js";
+import { NO_PLAN, plan } from "./plan.js";
 
 const now = new Date("2025-03-01T12:00:00.123Z");
 const fullPlan = plan({ model: edgeModel(), runtimes: DEFAULT_RUNTIMES, nodes: referenceFleet() });
@@ -123,8 +123,25 @@ describe("conditionsFor", () => {
     });
   });
 
+  it("names the nodes left out for their taints, in Ready's message and in Stalled's when none is left", () => {
+    const build = { node: "build-0", taints: ["edgefleet.io/build-node:NoSchedule"] };
+    const ready = conditionsFor({ plan: { ...fullPlan, untolerated: [build] }, workloads: CLASSES.map(rolledOut), generation: 3, now });
+    expect(ready.conditions[0]?.message).toBe(
+      "runs on 8 node(s) in 4 hardware class(es). 1 node(s) left out for taints the model does not tolerate: build-0 (edgefleet.io/build-node:NoSchedule); spec.placement.tolerations lets it run there",
+    );
+    const many = Array.from({ length: 7 }, (_, i) => ({ ...build, node: `build-${i}` }));
+    const stalled = conditionsFor({ plan: { ...NO_PLAN, untolerated: many }, workloads: [], generation: 1, now });
+    expect(stalled.conditions.find((c) => c.type === "Stalled")).toMatchObject({
+      status: "True",
+      reason: "NoMatchingNodes",
+      message: expect.stringMatching(
+        /^no node both matches .* 7 node\(s\) left out .*build-4 \(edgefleet.io\/build-node:NoSchedule\) and 2 more;/,
+      ),
+    });
+  });
+
   it("is Stalled when no node matches, or no class can run any variant", () => {
-    const none = conditionsFor({ plan: { classes: [] }, workloads: [], generation: 1, now });
+    const none = conditionsFor({ plan: NO_PLAN, workloads: [], generation: 1, now });
     expect(byType(none.conditions)).toMatchObject({
       Ready: "False NoMatchingNodes",
       Stalled: "True NoMatchingNodes",

@@ -1,7 +1,7 @@
 import type { Condition, PlacementStatus } from "@edgefleet/api";
 import { LABELS } from "@edgefleet/api";
 import type { V1DaemonSet } from "@kubernetes/client-node";
-import type { ClassPlan, PlacedClass, Plan, UnplacedClass } from "./plan.js";
+import type { ClassPlan, PlacedClass, Plan, UnplacedClass, UntoleratedNode } from "./plan.js";
 
 /** What the operator last saw of one class's workload. */
 export interface WorkloadObservation {
@@ -64,7 +64,13 @@ export function conditionsFor({ plan, workloads, generation, previous = [], now 
   const fellBack = placed.filter((c) => c.capacityLimited);
   const stalled: Verdict | undefined =
     plan.classes.length === 0
-      ? { status: "True", reason: "NoMatchingNodes", message: "no node matches spec.placement.nodeSelector" }
+      ? {
+          status: "True",
+          reason: "NoMatchingNodes",
+          message: plan.untolerated.length
+            ? `no node both matches spec.placement.nodeSelector and tolerates its taints. ${untoleratedMessage(plan.untolerated)}`
+            : "no node matches spec.placement.nodeSelector",
+        }
       : placed.length === 0
         ? { status: "True", reason: unplacedReason, message: unplacedMessage(unplaced, plan.classes.length) }
         : undefined;
@@ -84,7 +90,15 @@ export function conditionsFor({ plan, workloads, generation, previous = [], now 
   const notReady = stalled ?? (unplaced.length ? degraded : undefined) ?? (rollingOut.length ? progressing : undefined);
   const ready: Verdict = notReady
     ? { ...notReady, status: "False" }
-    : { status: "True", reason: "AllNodesReady", message: `runs on ${nodes} node(s) in ${placed.length} hardware class(es)` };
+    : {
+        status: "True",
+        reason: "AllNodesReady",
+        message: bounded(
+          [`runs on ${nodes} node(s) in ${placed.length} hardware class(es)`, untoleratedMessage(plan.untolerated)]
+            .filter(Boolean)
+            .join(". "),
+        ),
+      };
   const verdicts: Record<(typeof CONDITION_TYPES)[number], Verdict> = {
     Ready: ready,
     Progressing: progressing,
@@ -105,6 +119,17 @@ function unplacedMessage(unplaced: readonly UnplacedClass[], total: number): str
   const reasons = unplaced.map((c) => `${c.hardwareClass}: ${c.reason}`);
   return bounded(`${unplaced.length} of ${total} hardware class(es) can run no variant. ${reasons.join(". ")}`);
 }
+
+/** The nodes taints keep the model off, with the fix; "" when there are none. */
+function untoleratedMessage(untolerated: readonly UntoleratedNode[]): string {
+  if (!untolerated.length) return "";
+  const shown = untolerated.slice(0, UNTOLERATED_SHOWN).map((n) => `${n.node} (${n.taints.join(", ")})`);
+  const more = untolerated.length > UNTOLERATED_SHOWN ? ` and ${untolerated.length - UNTOLERATED_SHOWN} more` : "";
+  return `${untolerated.length} node(s) left out for taints the model does not tolerate: ${shown.join(", ")}${more}; spec.placement.tolerations lets it run there`;
+}
+
+/** Tainted nodes named in a message; a fleet with hundreds gets a count for the rest. */
+const UNTOLERATED_SHOWN = 5;
 
 function fallbackMessage(fellBack: readonly PlacedClass[], total: number): string {
   const reasons = fellBack.map(

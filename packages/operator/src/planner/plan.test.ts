@@ -243,12 +243,16 @@ describe("plan selects nodes", () => {
       tainted(2),
       { ...classNode("jetson-orin", 1), spec: { taints: [{ key: "soft", effect: "PreferNoSchedule" }] } },
     ];
-    expect(plan({ model: edgeModel({}), runtimes, nodes }).classes.map((c) => [c.hardwareClass, c.nodes])).toEqual([
+    const planned = plan({ model: edgeModel({}), runtimes, nodes });
+    expect(planned.classes.map((c) => [c.hardwareClass, c.nodes])).toEqual([
       ["jetson-orin", ["jetson-orin-0001"]],
       ["x86-cpu", ["x86-cpu-0001"]],
     ]);
+    expect(planned.untolerated).toEqual([{ node: "x86-cpu-0002", taints: ["edgefleet.io/build-node=demo:NoSchedule"] }]);
     const tolerating = edgeModel({ placement: { tolerations: [{ key: "edgefleet.io/build-node", operator: "Exists" }] } });
-    expect(placed(plan({ model: tolerating, runtimes, nodes }).classes, "x86-cpu").nodes).toEqual(["x86-cpu-0001", "x86-cpu-0002"]);
+    const all = plan({ model: tolerating, runtimes, nodes });
+    expect(placed(all.classes, "x86-cpu").nodes).toEqual(["x86-cpu-0001", "x86-cpu-0002"]);
+    expect(all.untolerated).toEqual([]);
   });
 
   it("derives a class from the hardware of nodes without a hardware-class label, and pins its workload", () => {

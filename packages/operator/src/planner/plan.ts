@@ -1,6 +1,6 @@
 import type { EdgeModel, EdgeModelSpec, EdgeRuntime } from "@edgefleet/api";
 import { type Accelerator, DEFAULT_ACCELERATOR_PREFERENCE, LABELS } from "@edgefleet/api";
-import type { V1Node } from "@kubernetes/client-node";
+import type { V1Node, V1Taint } from "@kubernetes/client-node";
 import { ALONE, type Capacity, memoryRequest } from "./capacity.js";
 import { type Choice, selectVariant } from "./choose.js";
 import { groupIntoClasses, type HardwareClass, sharedCapabilities } from "./hardware-classes.js";
@@ -44,10 +44,22 @@ export interface UnplacedClass extends ClassPlanBase {
 
 export type ClassPlan = PlacedClass | UnplacedClass;
 
+/** A node the nodeSelector picks whose taints keep the model's pods off it. */
+export interface UntoleratedNode {
+  node: string;
+  /** The taints the model does not tolerate, as key[=value]:effect. */
+  taints: string[];
+}
+
 /** Every hardware class the model targets, sorted by name, each placed or with the reason it is not. */
 export interface Plan {
   classes: ClassPlan[];
+  /** Nodes left out for their taints, in the order the fleet lists them; for status, so a user sees why. */
+  untolerated: UntoleratedNode[];
 }
+
+/** What is planned for a model that runs nowhere (deleted, or refused before planning). */
+export const NO_PLAN: Plan = { classes: [], untolerated: [] };
 
 /**
  * Plans one EdgeModel on the fleet: the nodes its nodeSelector picks and whose taints it tolerates, grouped into hardware
@@ -60,15 +72,22 @@ export function plan({ model, runtimes, nodes, capacity = ALONE }: PlanInput): P
   // and at 2,000 models on 500 nodes filter/map with a destructured entry per node and selector key
   // allocated 8% of all the operator allocated (an allocation profile of the bench).
   const targeted: NodeCapabilities[] = [];
+  const untolerated: UntoleratedNode[] = [];
   for (const node of nodes) {
     if (node.metadata?.deletionTimestamp) continue;
     const capabilities = nodeCapabilities(node);
-    // A node whose taints keep the pods off is no target, as the scheduler sees it (a tainted build node, say).
     if (!matchesSelector(capabilities.labels, selector)) continue;
-    if (capabilities.taints.length && untoleratedTaints(capabilities.taints, tolerations).length) continue;
-    targeted.push(capabilities);
+    // A node whose taints keep the pods off is no target, as the scheduler sees it (a tainted build node, say).
+    const refused = capabilities.taints.length ? untoleratedTaints(capabilities.taints, tolerations) : [];
+    if (refused.length) untolerated.push({ node: capabilities.name, taints: refused.map(taintText) });
+    else targeted.push(capabilities);
   }
-  return { classes: groupIntoClasses(targeted).map((cls) => planClass(model.spec, runtimes, cls, capacity)) };
+  return { classes: groupIntoClasses(targeted).map((cls) => planClass(model.spec, runtimes, cls, capacity)), untolerated };
+}
+
+/** A taint as kubectl taint writes it: key[=value]:effect. */
+function taintText({ key, value, effect }: V1Taint): string {
+  return `${key}${value ? `=${value}` : ""}:${effect}`;
 }
 
 function matchesSelector(labels: Readonly<Record<string, string>>, selector: readonly [string, string][]): boolean {
