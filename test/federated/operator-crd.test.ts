@@ -51,6 +51,11 @@ describe("the FederatedTraining CRD", () => {
     ["a negative proximal term", { strategy: "FedProx", proximalMu: -1 }, ["spec.proximalMu", "should be greater than or equal to 0"]],
     ["more than every device a round", { devicesPerRoundPercent: 150 }, ["spec.devicesPerRoundPercent", "less than or equal to 100"]],
     ["a relative output path", { output: { path: "out" } }, ["spec.output.path"]],
+    [
+      "a CPU limit above 100%",
+      { eligibility: { maxCpuUtilizationPercent: 120 } },
+      ["spec.eligibility.maxCpuUtilizationPercent", "less than or equal to 100"],
+    ],
     ["a build pushed to a tag", { build: { ...example.spec.build, to: "oci://r.example/m:1" } }, ["spec.build.to"]],
     [
       "a build template with a target EdgeModelBuild does not make",

@@ -38,6 +38,15 @@ const EligibilitySchema = Type.Object(
           "Nodes reporting throttling (edgefleet_device_throttled at 1) are not eligible. Needs the operator's --prometheus-url, as maxTemperatureCelsius.",
       }),
     ),
+    maxCpuUtilizationPercent: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 100,
+        format: "int32",
+        description:
+          "Nodes whose CPUs were busier than this, in percent, on average over the last 5 minutes (the gateway's edgefleet_device_cpu_utilization_ratio{cpu=\"all\"}) are not eligible: training beside a busy inference runtime slows both. Needs the operator's --prometheus-url, as maxTemperatureCelsius.",
+      }),
+    ),
     maxRecentDisconnects: Type.Optional(
       Type.Integer({
         minimum: 0,

@@ -28,15 +28,18 @@ describe("eligibility", () => {
       ["orin-1", { temperatureCelsius: 91 }],
       ["orin-2", { throttled: true, temperatureCelsius: 60 }],
       ["nuc-1", { disconnects: 4 }],
+      ["x86-2", { cpuUtilization: 0.912, temperatureCelsius: 50 }],
+      ["x86-3", { cpuUtilization: 0.8 }],
     ]);
-    const rules = { maxTemperatureCelsius: 85, excludeThrottled: true, maxRecentDisconnects: 3 };
-    const extra = node("x86-1", { labels: { "edgefleet.io/hardware-class": "x86-cpu" } });
-    const out = eligibility(rules, [...fleet, extra], { readings });
-    expect(out.eligible).toEqual(["x86-1"]);
+    const rules = { maxTemperatureCelsius: 85, excludeThrottled: true, maxRecentDisconnects: 3, maxCpuUtilizationPercent: 80 };
+    const x86 = (name: string) => node(name, { labels: { "edgefleet.io/hardware-class": "x86-cpu" } });
+    const out = eligibility(rules, [...fleet, x86("x86-1"), x86("x86-2"), x86("x86-3")], { readings });
+    expect(out.eligible).toEqual(["x86-1", "x86-3"]);
     expect(out.excluded.map((e) => e.reason)).toEqual([
       "4 disconnects in the last hour, more than 3",
       "temperature 91 °C is above 85 °C",
       "throttling",
+      "CPUs 91% busy over 5 minutes, above 80%",
     ]);
   });
 
@@ -57,6 +60,9 @@ describe("readTelemetry", () => {
 
   it("asks only for what the rules use, and nothing without telemetry rules", async () => {
     expect(Object.keys(telemetryQueries({ excludeThrottled: true }))).toEqual(["throttled"]);
+    expect(telemetryQueries({ maxCpuUtilizationPercent: 50 })).toEqual({
+      cpuUtilization: 'max by (node) (avg_over_time(edgefleet_device_cpu_utilization_ratio{cpu="all"}[5m]))',
+    });
     expect(await readTelemetry(source({}), { hardwareClasses: ["x"] })).toBeUndefined();
   });
 

@@ -7,6 +7,8 @@ import { promString } from "../rollout/queries.js";
 export interface NodeReadings {
   temperatureCelsius?: number;
   throttled?: boolean;
+  /** Busy share of all CPUs, 0 to 1, averaged over the last 5 minutes. */
+  cpuUtilization?: number;
   /** Falls of edgefleet_device_up to 0 in the last hour. */
   disconnects?: number;
 }
@@ -25,7 +27,7 @@ type Rules = NonNullable<FederatedTrainingSpec["eligibility"]>;
 
 /** Whether the rules read telemetry at all: only then is Prometheus asked. */
 export function needsTelemetry(rules: Rules | undefined): boolean {
-  return rules?.maxTemperatureCelsius !== undefined || rules?.excludeThrottled === true || rules?.maxRecentDisconnects !== undefined;
+  return Object.keys(telemetryQueries(rules)).length > 0;
 }
 
 /** Why a node's labels leave it out, or undefined. */
@@ -48,6 +50,9 @@ function telemetryReason(rules: Rules | undefined, r: NodeReadings | undefined):
   if (max !== undefined && r.temperatureCelsius !== undefined && r.temperatureCelsius > max)
     return `temperature ${r.temperatureCelsius} °C is above ${max} °C`;
   if (rules?.excludeThrottled && r.throttled) return "throttling";
+  const cpu = rules?.maxCpuUtilizationPercent;
+  if (cpu !== undefined && r.cpuUtilization !== undefined && r.cpuUtilization * 100 > cpu)
+    return `CPUs ${Math.round(r.cpuUtilization * 100)}% busy over 5 minutes, above ${cpu}%`;
   const disconnects = rules?.maxRecentDisconnects;
   if (disconnects !== undefined && r.disconnects !== undefined && r.disconnects > disconnects)
     return `${r.disconnects} disconnects in the last hour, more than ${disconnects}`;
@@ -80,6 +85,10 @@ export function telemetryQueries(rules: Rules | undefined): Partial<Record<keyof
   return {
     ...(rules?.maxTemperatureCelsius !== undefined ? { temperatureCelsius: `max by (node) ({__name__=~${promString(TEMPERATURE)}})` } : {}),
     ...(rules?.excludeThrottled ? { throttled: "max by (node) (edgefleet_device_throttled)" } : {}),
+    // An average, not the latest reading: one busy probe must not drop a device from a round.
+    ...(rules?.maxCpuUtilizationPercent !== undefined
+      ? { cpuUtilization: 'max by (node) (avg_over_time(edgefleet_device_cpu_utilization_ratio{cpu="all"}[5m]))' }
+      : {}),
     // edgefleet_device_up is a gauge; resets() counts its decreases, i.e. its falls from 1 to 0.
     ...(rules?.maxRecentDisconnects !== undefined ? { disconnects: "max by (node) (resets(edgefleet_device_up[1h]))" } : {}),
   };
