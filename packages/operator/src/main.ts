@@ -6,6 +6,7 @@ import { Registry } from "prom-client";
 import { AssignmentPublisher } from "./assignments/publisher.js";
 import { BuildController } from "./build/controller.js";
 import { BUILD_CONTROLLER_NAME } from "./build/resources.js";
+import type { ControllerBasics } from "./controller/basics.js";
 import { CONTROLLER_NAME, EdgeModelController } from "./controller/controller.js";
 import { apiEventRecorder } from "./controller/events.js";
 import { FederatedTrainingController } from "./federated/controller.js";
@@ -70,17 +71,21 @@ async function main(argv: string[]): Promise<number> {
     : undefined;
   const events = (name: string) =>
     apiEventRecorder({ client, controller: `edgefleet.io/${name}`, instance: opts.identity, log, observe: metrics.events });
-  const controller = new EdgeModelController({
+  /** What each controller is given alike; the EdgeModel controller logs as the operator itself. */
+  const basics = (name: string, logger = log.with({ controller: name })): ControllerBasics => ({
     client,
     ...(opts.namespace ? { namespace: opts.namespace } : {}),
-    ...(opts.trustPolicySelector ? { trustPolicySelector: opts.trustPolicySelector } : {}),
     workers: opts.workers,
     fieldManager: MANAGER,
-    events: events(CONTROLLER_NAME),
-    log,
-    metrics,
+    events: events(name),
+    log: logger,
     tracer: trace.tracer,
     watchTimeoutSeconds: opts.watchTimeoutSeconds,
+  });
+  const controller = new EdgeModelController({
+    ...basics(CONTROLLER_NAME, log),
+    ...(opts.trustPolicySelector ? { trustPolicySelector: opts.trustPolicySelector } : {}),
+    metrics,
     ...(metricsSource ? { metricsSource } : {}),
     analysisIntervalMs: opts.analysisIntervalSeconds * 1000,
     verifier: {
@@ -91,32 +96,18 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   const federated: FederatedTrainingController = new FederatedTrainingController({
-    client,
-    ...(opts.namespace ? { namespace: opts.namespace } : {}),
-    workers: opts.workers,
-    fieldManager: MANAGER,
-    events: events(FEDERATED_CONTROLLER),
-    log: log.with({ controller: FEDERATED_CONTROLLER }),
+    ...basics(FEDERATED_CONTROLLER),
     recorders: metrics.federatedController(opts.workers, () => federated.inProgress()),
     informerMetrics: metrics.informers,
     metrics: metrics.federated,
-    tracer: trace.tracer,
-    watchTimeoutSeconds: opts.watchTimeoutSeconds,
     ...(metricsSource ? { metricsSource } : {}),
     // spec.build's pushes trust the same CA bundle as artifact installs and builds.
     ...(opts.artifactCaBundle === undefined ? {} : { coordinator: { caBundle: opts.artifactCaBundle } }),
   });
   const builds: BuildController = new BuildController({
-    client,
-    ...(opts.namespace ? { namespace: opts.namespace } : {}),
-    workers: opts.workers,
-    fieldManager: MANAGER,
-    events: events(BUILD_CONTROLLER_NAME),
-    log: log.with({ controller: BUILD_CONTROLLER_NAME }),
+    ...basics(BUILD_CONTROLLER_NAME),
     recorders: metrics.buildController(opts.workers, () => builds.inProgress()),
     metrics: { ...metrics.builds, informers: metrics.informers, outcomes: metrics.outcomes },
-    tracer: trace.tracer,
-    watchTimeoutSeconds: opts.watchTimeoutSeconds,
     job: { image: opts.buildImage, ...(opts.artifactCaBundle === undefined ? {} : { caBundle: opts.artifactCaBundle }) },
   });
   // Started with the lead: only the leader publishes (docs/agent.md).

@@ -7,15 +7,13 @@ import {
   MANAGER,
   parseBuildSummary,
 } from "@edgefleet/api";
-import { type Clock, type Logger, systemClock } from "@edgefleet/kit";
+import { type Clock, systemClock } from "@edgefleet/kit";
 import type { InformerMetrics } from "@edgefleet/kube";
 import {
   CONTENT_TYPES,
   collectionPath,
   defaultRateLimiter,
   Informer,
-  isNotFound,
-  type KubeClient,
   KubeError,
   type KubeObject,
   objectKey,
@@ -24,8 +22,7 @@ import {
   RESOURCES,
 } from "@edgefleet/kube";
 import type { V1Job, V1Pod } from "@kubernetes/client-node";
-import type { Tracer } from "@opentelemetry/api";
-import type { EventRecorder } from "../controller/events.js";
+import { type ControllerBasics, deleteChild } from "../controller/basics.js";
 import { informersProblem } from "../controller/informer-health.js";
 import { mergePatch } from "../controller/merge-patch.js";
 import { stableJson } from "../controller/stable-json.js";
@@ -36,20 +33,10 @@ import { decidePublication, PUBLISH_FIELD_MANAGER, type Publication, publishedMo
 import { BUILD_CONTROLLER_NAME, BUILD_RESOURCES } from "./resources.js";
 import { buildStatus, endEvents, finished, type JobObservation } from "./status.js";
 
-export interface BuildControllerOptions {
-  client: KubeClient;
-  /** Reconcile EdgeModelBuilds of this namespace only; all namespaces when unset. */
-  namespace?: string;
-  workers: number;
-  fieldManager: string;
-  events: EventRecorder;
-  log: Logger;
+export interface BuildControllerOptions extends ControllerBasics {
   recorders: QueueRecorders;
   metrics: OperatorMetrics["builds"] & { informers: InformerMetrics; outcomes: (outcome: string) => void };
-  tracer: Tracer;
   job: BuildJobSettings;
-  clock?: Clock;
-  watchTimeoutSeconds?: number;
 }
 
 type CachedJob = KubeObject & V1Job;
@@ -227,7 +214,9 @@ export class BuildController {
     const name = jobName(build);
     const jobs = this.#jobs.byIndex(key);
     // Jobs of earlier generations: the status now reports the current one.
-    await Promise.all(jobs.filter((j) => j.metadata.name !== name).map((j) => this.#delete(j)));
+    await Promise.all(
+      jobs.filter((j) => j.metadata.name !== name).map((j) => deleteChild(this.#o.client, BUILD_RESOURCES.jobs, j.metadata)),
+    );
     if (finished(build.status, name) || this.#recorded.get(key) === name) {
       if (finished(build.status, name)) this.#recorded.delete(key);
       return { outcome: "unchanged" };
@@ -340,20 +329,6 @@ export class BuildController {
       reason: "BuildStarted",
       note: `created Job ${name} for generation ${build.metadata.generation}`,
     });
-  }
-
-  async #delete(job: CachedJob): Promise<void> {
-    const { name = "", namespace = "", uid } = job.metadata;
-    try {
-      await this.#o.client.request({
-        method: "DELETE",
-        path: objectPath(BUILD_RESOURCES.jobs, name, namespace),
-        // Background: its pods go too; the uid keeps a stale cache from deleting a newer Job of the name.
-        body: { propagationPolicy: "Background", ...(uid ? { preconditions: { uid } } : {}) },
-      });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
   }
 
   /** The reconcile's single status write. */

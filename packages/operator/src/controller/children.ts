@@ -3,7 +3,6 @@ import { LABELS, MANAGER } from "@edgefleet/api";
 import {
   CONTENT_TYPES,
   collectionPath,
-  isNotFound,
   type KubeClient,
   KubeError,
   type KubeObject,
@@ -13,6 +12,7 @@ import {
 } from "@edgefleet/kube";
 import type { V1DaemonSet } from "@kubernetes/client-node";
 import { observeDaemonSet, type WorkloadObservation } from "../planner/conditions.js";
+import { deleteChild } from "./basics.js";
 import { SPEC_HASH_ANNOTATION, slimDaemonSet } from "./slim.js";
 import { stableJson } from "./stable-json.js";
 
@@ -91,18 +91,8 @@ export class Children {
   async delete(children: readonly V1DaemonSet[]): Promise<void> {
     await Promise.all(
       children.map(async (ds) => {
-        const { name = "", namespace = "", uid } = ds.metadata ?? {};
-        this.#applied.delete(`${namespace}/${name}`);
-        try {
-          await this.#o.client.request({
-            method: "DELETE",
-            path: objectPath(RESOURCES.daemonSets, name, namespace),
-            // The uid precondition keeps a stale cache from deleting a newer object of the same name.
-            body: { propagationPolicy: "Background", ...(uid ? { preconditions: { uid } } : {}) },
-          });
-        } catch (err) {
-          if (!isNotFound(err)) throw err;
-        }
+        this.#applied.delete(`${ds.metadata?.namespace}/${ds.metadata?.name}`);
+        await deleteChild(this.#o.client, RESOURCES.daemonSets, ds.metadata ?? {});
       }),
     );
   }

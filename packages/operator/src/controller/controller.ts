@@ -1,11 +1,8 @@
 import type { EdgeRuntime, ModelTrustPolicy } from "@edgefleet/api";
 import { type EdgeModel, LABELS, MANAGER } from "@edgefleet/api";
-import type { Logger } from "@edgefleet/kit";
 import { type Clock, systemClock } from "@edgefleet/kit";
-import type { KubeClient } from "@edgefleet/kube";
 import { defaultRateLimiter, Informer, type InformerHandlers, objectKey, RateLimitedQueue, RESOURCES } from "@edgefleet/kube";
 import type { V1DaemonSet, V1Node } from "@kubernetes/client-node";
-import type { Tracer } from "@opentelemetry/api";
 import type { ControllerRecorders } from "../observe/metrics.js";
 import type { Verifier } from "../planner/artifact-volume.js";
 import { CapacityLedger } from "../planner/capacity-ledger.js";
@@ -15,8 +12,8 @@ import { RolloutEngine } from "../rollout/engine.js";
 import type { MetricsSource } from "../rollout/metrics-source.js";
 import { type CachedRevision, revisionOwner, slimRevision } from "../rollout/revisions.js";
 import { CONTROLLER_REVISIONS, ROLLOUT_LABELS } from "../rollout/vocabulary.js";
+import type { ControllerBasics } from "./basics.js";
 import { Children } from "./children.js";
-import type { EventRecorder } from "./events.js";
 import { informersProblem } from "./informer-health.js";
 import { type Caches, ownerIndex, Reconciler } from "./reconciler.js";
 import { type CachedDaemonSet, type CachedNode, slimDaemonSet, slimModel, slimNode, slimRuntime, slimTrustPolicy } from "./slim.js";
@@ -25,23 +22,11 @@ import { work } from "./worker.js";
 
 export const CONTROLLER_NAME = "edgemodel";
 
-export interface ControllerOptions {
-  client: KubeClient;
-  /** Reconcile EdgeModels of this namespace only; all namespaces when unset. */
-  namespace?: string;
+export interface ControllerOptions extends ControllerBasics {
   /** Label selector of the ModelTrustPolicies to enforce; all of them when unset. */
   trustPolicySelector?: string;
-  /** Concurrent reconciles. */
-  workers: number;
-  fieldManager: string;
-  events: EventRecorder;
-  log: Logger;
   /** From operatorMetrics, whose inProgress reads this controller's inProgress(). */
   metrics: ControllerRecorders;
-  tracer: Tracer;
-  clock?: Clock;
-  /** Watch timeout, and stall detection with it (see Informer). */
-  watchTimeoutSeconds?: number;
   /** Where rollout analysis reads metrics; without one, rollout steps advance on their pause alone. */
   metricsSource?: MetricsSource;
   /** Time between two analyses of a rollout step (default 10 s). */

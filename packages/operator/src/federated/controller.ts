@@ -1,14 +1,13 @@
 import type { EdgeModelBuild, FederatedTraining, FederatedTrainingStatus } from "@edgefleet/api";
 import { FEDERATED_LABELS, federatedNames, LABELS, MANAGER } from "@edgefleet/api";
-import type { Clock, Logger } from "@edgefleet/kit";
+import type { Clock } from "@edgefleet/kit";
 import { systemClock } from "@edgefleet/kit";
-import type { InformerMetrics, KubeClient, KubeObject, Resource } from "@edgefleet/kube";
+import type { InformerMetrics, KubeObject, Resource } from "@edgefleet/kube";
 import {
   CONTENT_TYPES,
   collectionPath,
   defaultRateLimiter,
   Informer,
-  isNotFound,
   KubeError,
   objectKey,
   objectPath,
@@ -17,9 +16,8 @@ import {
   splitKey,
 } from "@edgefleet/kube";
 import type { V1ConfigMap, V1Pod } from "@kubernetes/client-node";
-import type { Tracer } from "@opentelemetry/api";
 import { BUILD_RESOURCES } from "../build/resources.js";
-import type { EventRecorder } from "../controller/events.js";
+import { type ControllerBasics, deleteChild } from "../controller/basics.js";
 import { informersProblem } from "../controller/informer-health.js";
 import { mergePatch } from "../controller/merge-patch.js";
 import { type CachedNode, slimNode } from "../controller/slim.js";
@@ -50,21 +48,12 @@ const SERVICES: Resource = { name: "services", group: "", version: "v1", plural:
 const CACHE_LAG_RETRY_MS = 100;
 const SELECTOR = `${LABELS.managedBy}=${MANAGER},${FEDERATED_LABELS.job}`;
 
-export interface FederatedControllerOptions {
-  client: KubeClient;
-  namespace?: string;
-  workers: number;
-  fieldManager: string;
-  events: EventRecorder;
-  log: Logger;
+export interface FederatedControllerOptions extends ControllerBasics {
   recorders: QueueRecorders;
   informerMetrics: InformerMetrics;
   metrics: FederatedMetrics;
-  tracer: Tracer;
-  /** Where eligibility reads device temperature, throttling and disconnects; without one, labels alone decide. */
+  /** Where eligibility reads device temperature, throttling, CPU load and disconnects; without one, labels alone decide. */
   metricsSource?: MetricsSource;
-  clock?: Clock;
-  watchTimeoutSeconds?: number;
   /** What coordinator pods are given: the CA bundle (--artifact-ca-bundle) spec.build's pushes trust. */
   coordinator?: CoordinatorSettings;
 }
@@ -277,11 +266,7 @@ export class FederatedTrainingController {
     await Promise.all(
       plan.remove.map(async (podName) => {
         const uid = pods.find((p) => p.metadata.name === podName)?.metadata.uid;
-        await this.#o.client
-          .request({ method: "DELETE", path: objectPath(PODS, podName, namespace), body: { ...(uid ? { preconditions: { uid } } : {}) } })
-          .catch((err: unknown) => {
-            if (!isNotFound(err)) throw err;
-          });
+        await deleteChild(this.#o.client, PODS, { name: podName, namespace, ...(uid ? { uid } : {}) });
       }),
     );
     let applyError: unknown;

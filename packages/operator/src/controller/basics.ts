@@ -1,0 +1,41 @@
+import type { Clock, Logger } from "@edgefleet/kit";
+import { isNotFound, type KubeClient, objectPath, type Resource } from "@edgefleet/kube";
+import type { Tracer } from "@opentelemetry/api";
+import type { EventRecorder } from "./events.js";
+
+/** What main gives each of the operator's controllers alike (EdgeModels, builds, federated training). */
+export interface ControllerBasics {
+  client: KubeClient;
+  /** Reconcile objects of this namespace only; all namespaces when unset. */
+  namespace?: string;
+  /** Concurrent reconciles. */
+  workers: number;
+  fieldManager: string;
+  events: EventRecorder;
+  log: Logger;
+  tracer: Tracer;
+  clock?: Clock;
+  /** Watch timeout, and stall detection with it (see Informer). */
+  watchTimeoutSeconds?: number;
+}
+
+/**
+ * Deletes a child the controller read from its cache, and its pods through the garbage collector
+ * (Background). The uid precondition keeps a stale cache from deleting a newer object of the same
+ * name; one already gone is no error.
+ */
+export async function deleteChild(
+  client: KubeClient,
+  resource: Resource,
+  { name = "", namespace = "", uid }: { name?: string; namespace?: string; uid?: string },
+): Promise<void> {
+  try {
+    await client.request({
+      method: "DELETE",
+      path: objectPath(resource, name, namespace),
+      body: { propagationPolicy: "Background", ...(uid ? { preconditions: { uid } } : {}) },
+    });
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
