@@ -12,17 +12,16 @@ import type { InformerMetrics } from "@edgefleet/kube";
 import {
   CONTENT_TYPES,
   collectionPath,
-  defaultRateLimiter,
   Informer,
   KubeError,
   type KubeObject,
   objectKey,
   objectPath,
-  RateLimitedQueue,
+  type RateLimitedQueue,
   RESOURCES,
 } from "@edgefleet/kube";
 import type { V1Job, V1Pod } from "@kubernetes/client-node";
-import { type ControllerBasics, deleteChild } from "../controller/basics.js";
+import { type ControllerBasics, controllerQueue, deleteChild, informerBasics } from "../controller/basics.js";
 import { informersProblem } from "../controller/informer-health.js";
 import { mergePatch } from "../controller/merge-patch.js";
 import { stableJson } from "../controller/stable-json.js";
@@ -107,20 +106,9 @@ export class BuildController {
   constructor(options: BuildControllerOptions) {
     this.#o = options;
     this.#clock = options.clock ?? systemClock;
-    const { client, log, metrics, namespace } = options;
-    this.#queue = new RateLimitedQueue({
-      clock: this.#clock,
-      rateLimiter: defaultRateLimiter({ clock: this.#clock }),
-      metrics: options.recorders.workQueue,
-    });
-    const shared = {
-      client,
-      log,
-      metrics: metrics.informers,
-      clock: this.#clock,
-      ...(namespace ? { namespace } : {}),
-      ...(options.watchTimeoutSeconds ? { watchTimeoutSeconds: options.watchTimeoutSeconds } : {}),
-    };
+    const { metrics, namespace } = options;
+    this.#queue = controllerQueue(this.#clock, options.recorders.workQueue);
+    const shared = { ...informerBasics(options, this.#clock, metrics.informers), ...(namespace ? { namespace } : {}) };
     const add = (key: string | undefined) => {
       if (key && this.#leading) this.#queue.add(key);
     };

@@ -1,5 +1,14 @@
 import type { Clock, Logger } from "@edgefleet/kit";
-import { isNotFound, type KubeClient, objectPath, type Resource } from "@edgefleet/kube";
+import {
+  defaultRateLimiter,
+  type InformerMetrics,
+  isNotFound,
+  type KubeClient,
+  objectPath,
+  RateLimitedQueue,
+  type Resource,
+  type WorkQueueMetrics,
+} from "@edgefleet/kube";
 import type { Tracer } from "@opentelemetry/api";
 import type { EventRecorder } from "./events.js";
 
@@ -17,6 +26,22 @@ export interface ControllerBasics {
   clock?: Clock;
   /** Watch timeout, and stall detection with it (see Informer). */
   watchTimeoutSeconds?: number;
+}
+
+/** A controller's key queue: de-duplicating, per-key exponential backoff, its depth and latency recorded. */
+export function controllerQueue(clock: Clock, metrics: WorkQueueMetrics): RateLimitedQueue {
+  return new RateLimitedQueue({ clock, rateLimiter: defaultRateLimiter({ clock }), metrics });
+}
+
+/** What every informer of a controller shares (add resource, transform, handlers and, where it applies, namespace). */
+export function informerBasics(o: ControllerBasics, clock: Clock, metrics: InformerMetrics) {
+  return {
+    client: o.client,
+    log: o.log,
+    metrics,
+    clock,
+    ...(o.watchTimeoutSeconds ? { watchTimeoutSeconds: o.watchTimeoutSeconds } : {}),
+  };
 }
 
 /**

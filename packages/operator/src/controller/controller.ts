@@ -1,7 +1,7 @@
 import type { EdgeRuntime, ModelTrustPolicy } from "@edgefleet/api";
 import { type EdgeModel, LABELS, MANAGER } from "@edgefleet/api";
 import { type Clock, systemClock } from "@edgefleet/kit";
-import { defaultRateLimiter, Informer, type InformerHandlers, objectKey, RateLimitedQueue, RESOURCES } from "@edgefleet/kube";
+import { Informer, type InformerHandlers, objectKey, type RateLimitedQueue, RESOURCES } from "@edgefleet/kube";
 import type { V1DaemonSet, V1Node } from "@kubernetes/client-node";
 import type { ControllerRecorders } from "../observe/metrics.js";
 import type { Verifier } from "../planner/artifact-volume.js";
@@ -12,7 +12,7 @@ import { RolloutEngine } from "../rollout/engine.js";
 import type { MetricsSource } from "../rollout/metrics-source.js";
 import { type CachedRevision, revisionOwner, slimRevision } from "../rollout/revisions.js";
 import { CONTROLLER_REVISIONS, ROLLOUT_LABELS } from "../rollout/vocabulary.js";
-import type { ControllerBasics } from "./basics.js";
+import { type ControllerBasics, controllerQueue, informerBasics } from "./basics.js";
 import { Children } from "./children.js";
 import { informersProblem } from "./informer-health.js";
 import { type Caches, ownerIndex, Reconciler } from "./reconciler.js";
@@ -57,17 +57,11 @@ export class EdgeModelController {
     this.#o = options;
     const clock = options.clock ?? systemClock;
     this.#clock = clock;
-    const { client, namespace, log, metrics } = options;
-    this.#queue = new RateLimitedQueue({ clock, rateLimiter: defaultRateLimiter({ clock }), metrics: metrics.workQueue });
+    const { client, namespace, metrics } = options;
+    this.#queue = controllerQueue(clock, metrics.workQueue);
     this.#metrics = metrics.controller;
     this.#outcome = metrics.outcomes;
-    const shared = {
-      client,
-      log,
-      metrics: metrics.informers,
-      clock,
-      ...(options.watchTimeoutSeconds ? { watchTimeoutSeconds: options.watchTimeoutSeconds } : {}),
-    };
+    const shared = informerBasics(options, clock, metrics.informers);
     const inNamespace = namespace ? { namespace } : {};
     this.caches = {
       models: new Informer<EdgeModel>({

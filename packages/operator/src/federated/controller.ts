@@ -6,18 +6,17 @@ import type { InformerMetrics, KubeObject, Resource } from "@edgefleet/kube";
 import {
   CONTENT_TYPES,
   collectionPath,
-  defaultRateLimiter,
   Informer,
   KubeError,
   objectKey,
   objectPath,
-  RateLimitedQueue,
+  type RateLimitedQueue,
   RESOURCES,
   splitKey,
 } from "@edgefleet/kube";
 import type { V1ConfigMap, V1Pod } from "@kubernetes/client-node";
 import { BUILD_RESOURCES } from "../build/resources.js";
-import { type ControllerBasics, deleteChild } from "../controller/basics.js";
+import { type ControllerBasics, controllerQueue, deleteChild, informerBasics } from "../controller/basics.js";
 import { informersProblem } from "../controller/informer-health.js";
 import { mergePatch } from "../controller/merge-patch.js";
 import { type CachedNode, slimNode } from "../controller/slim.js";
@@ -101,15 +100,8 @@ export class FederatedTrainingController {
   constructor(o: FederatedControllerOptions) {
     this.#o = o;
     this.#clock = o.clock ?? systemClock;
-    const clock = this.#clock;
-    this.#queue = new RateLimitedQueue({ clock, rateLimiter: defaultRateLimiter({ clock }), metrics: o.recorders.workQueue });
-    const shared = {
-      client: o.client,
-      log: o.log,
-      metrics: o.informerMetrics,
-      clock,
-      ...(o.watchTimeoutSeconds ? { watchTimeoutSeconds: o.watchTimeoutSeconds } : {}),
-    };
+    this.#queue = controllerQueue(this.#clock, o.recorders.workQueue);
+    const shared = informerBasics(o, this.#clock, o.informerMetrics);
     const inNamespace = o.namespace ? { namespace: o.namespace } : {};
     const byOwner = {
       added: (c: KubeObject) => this.#addKey(jobOf(c)),
