@@ -4,13 +4,21 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ArtifactCache, type ArtifactSpec, generateSigningKey, Installer, type InstallOutcome, type Progress } from "@edgefleet/edge-agent";
+import {
+  ArtifactCache,
+  type ArtifactSpec,
+  generateSigningKey,
+  Installer,
+  type InstallOutcome,
+  type Progress,
+  pushArtifact,
+} from "@edgefleet/edge-agent";
 import { useTempDirs } from "@edgefleet/kit";
 import { dockerConfig, startOciRegistry } from "@edgefleet/tools";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { TcpProxy } from "../helpers/tcp-proxy.js";
-import { DEVICE, startTestRegistry, type TestRegistry } from "./oci-registry.js";
+import { DEVICE, PUBLISHER, startTestRegistry, type TestRegistry } from "./oci-registry.js";
 
 /*
  * oci:// artifacts end to end against the real registry (CNCF Distribution over HTTPS with a
@@ -229,6 +237,41 @@ describe("oci:// artifacts from a real registry", () => {
       // Resumed, not restarted: the bytes received never went back to the start.
       expect(progress.every((bytes, n) => bytes > (progress[n - 1] ?? 0))).toBe(true);
       expect(progress.at(-1)).toBe(SIZE);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("push tries a dropped connection again, and stops at once on the registry's refusal", async () => {
+    const proxy = await TcpProxy.start(Number(registry.address.split(":")[1]));
+    try {
+      const address = `localhost:${proxy.port}`;
+      const file = join(work, "flaky.onnx");
+      writeFileSync(file, randomBytes(64 * 1024));
+      const delays: number[] = [];
+      const retry = { sleep: async (ms: number) => void delays.push(ms) };
+      proxy.refuseNext(2);
+      const pushed = await pushArtifact({
+        file,
+        to: `oci://${address}/models/flaky:1`,
+        registryAuth: dockerConfig(address, PUBLISHER),
+        extraCa: registry.ca,
+        retry,
+      });
+      expect(pushed.uri).toMatch(new RegExp(`^oci://${address}/models/flaky@sha256:[0-9a-f]{64}$`));
+      expect(delays).toEqual([500, 1000]);
+      // Wrong credentials: the registry's 401 stands, with no retry.
+      delays.length = 0;
+      await expect(
+        pushArtifact({
+          file,
+          to: `oci://${address}/models/flaky:2`,
+          registryAuth: dockerConfig(address, { ...PUBLISHER, password: "guess" }),
+          extraCa: registry.ca,
+          retry,
+        }),
+      ).rejects.toThrow("refused the credentials (HTTP 401)");
+      expect(delays).toEqual([]);
     } finally {
       await proxy.close();
     }

@@ -283,7 +283,9 @@ describe("the Helm chart", () => {
       (
         await Promise.all(
           Object.entries(lists).map(async ([kind, list]) =>
-            (await list()).items.map(({ metadata }) => ({
+            (
+              await list()
+            ).items.map(({ metadata }) => ({
               name: `${kind}/${metadata?.name}`,
               deleting: metadata?.deletionTimestamp !== undefined,
               finalizers: metadata?.finalizers ?? [],

@@ -10,6 +10,8 @@ export class TcpProxy {
   /** Connections accepted while frozen: open, never relayed. */
   private readonly held: Socket[] = [];
   private frozen = false;
+  /** Connections still to be reset as soon as they are accepted. */
+  private refusing = 0;
 
   private constructor(
     private readonly server: Server,
@@ -29,6 +31,11 @@ export class TcpProxy {
   private accept(client: Socket, targetPort: number): void {
     const ignore = () => {};
     client.on("error", ignore);
+    if (this.refusing > 0) {
+      this.refusing--;
+      client.resetAndDestroy();
+      return;
+    }
     if (this.frozen) {
       client.pause();
       this.held.push(client);
@@ -49,6 +56,11 @@ export class TcpProxy {
       client.pause();
       upstream.pause();
     }
+  }
+
+  /** Resets the next n connections as they arrive, as a peer restarting or a flapping link would. */
+  refuseNext(n: number): void {
+    this.refusing = n;
   }
 
   /** Resets every relayed connection on both sides, as a dropped link would end them. */

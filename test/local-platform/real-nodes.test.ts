@@ -330,10 +330,14 @@ describe("real nodes next to the kwok fleet", () => {
     });
     // The restarted CoreDNS listens on a new port: the kube-dns Service follows it. (The pod's
     // Ready condition above may still be the stopped kubelet's: exec fails until it runs again.)
-    await eventually("web to resolve names again", async () => {
-      const r = kubectlResult("exec", "web", "--", "/bin/busybox", "nslookup", "kubernetes.default.svc.cluster.local");
-      return r.status === 0 && r.stdout.includes(`Address: ${KUBERNETES_SERVICE_IP}`) ? true : undefined;
-    }, 150_000);
+    await eventually(
+      "web to resolve names again",
+      async () => {
+        const r = kubectlResult("exec", "web", "--", "/bin/busybox", "nslookup", "kubernetes.default.svc.cluster.local");
+        return r.status === 0 && r.stdout.includes(`Address: ${KUBERNETES_SERVICE_IP}`) ? true : undefined;
+      },
+      150_000,
+    );
     // A restarted real node (containerd, kubelet, CoreDNS, kube-router) on a loaded 2-core CI
     // machine took past the default 2 min once; nothing here is a speed claim.
   }, 360_000);

@@ -3,7 +3,7 @@ import { statSync } from "node:fs";
 import { basename } from "node:path";
 import { sha256File } from "./digest.js";
 import type { RequestBody } from "./http-exchange.js";
-import { trustedCas } from "./https-fetcher.js";
+import { RETRYABLE_STATUS, trustedCas } from "./https-fetcher.js";
 import { registryCredentials } from "./oci-auth.js";
 import {
   type Descriptor,
@@ -16,6 +16,8 @@ import {
 } from "./oci-manifest.js";
 import { parseOciReference } from "./oci-reference.js";
 import { RegistryClient } from "./oci-registry.js";
+import { ArtifactRefusal } from "./refusal.js";
+import { type RetryOptions, resolveRetry } from "./retry.js";
 
 export interface PushOptions {
   /** The model file. */
@@ -30,6 +32,8 @@ export interface PushOptions {
   extraCa?: string;
   /** http:// instead of https:// (a local registry without TLS). */
   plainHttp?: boolean;
+  /** How often a push that failed on the way (a dropped connection, a busy registry) is tried again; 5 attempts unless set. */
+  retry?: RetryOptions;
 }
 
 export interface PushedArtifact {
@@ -42,8 +46,19 @@ export interface PushedArtifact {
   sizeBytes: number;
 }
 
+/** A registry's answer that ended a push step, with its HTTP status. */
+export class RegistryAnswerError extends Error {
+  override readonly name = "RegistryAnswerError";
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
 /** The registry's own words for a failed request (its JSON `errors`), for the publisher's error message. */
-function registryError(step: string, status: number, body: Buffer): Error {
+function registryError(step: string, status: number, body: Buffer): RegistryAnswerError {
   let detail = "";
   try {
     const errors = (JSON.parse(body.toString("utf8")) as { errors?: { code?: string; message?: string }[] }).errors ?? [];
@@ -51,7 +66,7 @@ function registryError(step: string, status: number, body: Buffer): Error {
   } catch {
     detail = body.toString("utf8").slice(0, 200).trim();
   }
-  return new Error(`${step}: HTTP ${status}${detail ? ` (${detail})` : ""}`);
+  return new RegistryAnswerError(`${step}: HTTP ${status}${detail ? ` (${detail})` : ""}`, status);
 }
 
 /** Uploads one blob unless the repository has it: a monolithic POST then PUT, as the distribution spec allows. */
@@ -100,28 +115,42 @@ export async function pushArtifact(options: PushOptions): Promise<PushedArtifact
     size: sizeBytes,
     annotations: { [TITLE_ANNOTATION]: title },
   };
-  await uploadBlob(client, { ...EMPTY_CONFIG }, Buffer.from("{}"));
-  await uploadBlob(client, model, { file: options.file, size: sizeBytes });
-  const layers = [model];
-  if (options.signature) {
-    const signature: Descriptor = {
-      mediaType: SIGNATURE_LAYER_TYPE,
-      digest: digestOf(options.signature),
-      size: options.signature.length,
-      annotations: { [TITLE_ANNOTATION]: `${title}.sig` },
-    };
-    await uploadBlob(client, signature, options.signature);
-    layers.push(signature);
-  }
+  const signature: Descriptor | undefined = options.signature && {
+    mediaType: SIGNATURE_LAYER_TYPE,
+    digest: digestOf(options.signature),
+    size: options.signature.length,
+    annotations: { [TITLE_ANNOTATION]: `${title}.sig` },
+  };
+  const layers = signature ? [model, signature] : [model];
   const manifest = Buffer.from(
     JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, artifactType: MODEL_ARTIFACT_TYPE, config: EMPTY_CONFIG, layers }),
   );
-  const put = await client.request(`manifests/${ref.reference}`, {
-    method: "PUT",
-    body: manifest,
-    headers: { "content-type": OCI_MANIFEST },
-  });
-  if (put.status !== 201) throw registryError(`putting the manifest ${options.to}`, put.status, put.body);
+  const upload = async () => {
+    await uploadBlob(client, { ...EMPTY_CONFIG }, Buffer.from("{}"));
+    await uploadBlob(client, model, { file: options.file, size: sizeBytes });
+    if (signature && options.signature) await uploadBlob(client, signature, options.signature);
+    const put = await client.request(`manifests/${ref.reference}`, {
+      method: "PUT",
+      body: manifest,
+      headers: { "content-type": OCI_MANIFEST },
+    });
+    if (put.status !== 201) throw registryError(`putting the manifest ${options.to}`, put.status, put.body);
+  };
+  // Every step may run again: a blob the registry already holds is skipped (HEAD), and putting
+  // the same manifest under the same tag twice changes nothing.
+  const retry = resolveRetry(options.retry);
+  for (let failures = 1; ; failures++) {
+    try {
+      await upload();
+      break;
+    } catch (err) {
+      // The registry's final word (a refusal, missing or wrong credentials) stands; a connection
+      // that failed or a busy registry is asked again, as the fetcher does.
+      if (err instanceof ArtifactRefusal || (err instanceof RegistryAnswerError && !RETRYABLE_STATUS.has(err.status))) throw err;
+      if (failures >= retry.attempts) throw new Error(`${(err as Error).message} (${failures} attempts)`, { cause: err });
+      await retry.sleep(retry.delay(failures));
+    }
+  }
   const digest = digestOf(manifest);
   return { uri: `oci://${ref.registry}/${ref.repository}@${digest}`, digest, sha256, sizeBytes };
 }
