@@ -138,6 +138,27 @@ export const platform: BoardSpec = {
       ],
     },
     {
+      title: "Operator: model builds",
+      panels: [
+        {
+          title: "Build Jobs ended, by result",
+          description:
+            "edgefleet_build_jobs_total: succeeded (every target built or refused on its measurements) or failed (EdgefleetModelBuildsFailing).",
+          unit: "short",
+          stack: true,
+          targets: [{ expr: `sum by (result) (increase(edgefleet_build_jobs_total[1h]))`, legend: "{{result}} (1h)" }],
+        },
+        {
+          title: "Targets built and refused",
+          description: "edgefleet_build_targets_total over the last day: Refused means over the build's accuracy budget.",
+          unit: "short",
+          stack: true,
+          targets: [{ expr: "sum by (target, verdict) (increase(edgefleet_build_targets_total[1d]))", legend: "{{target}} {{verdict}}" }],
+        },
+        p99("Build duration", "edgefleet_build_duration_seconds", "job", "builds"),
+      ],
+    },
+    {
       title: "Gateway",
       panels: [
         {
