@@ -47,6 +47,15 @@ export function blobLockPath(root: string, sha256: string): string {
   return join(root, "locks", sha256 + LOCK_SUFFIX);
 }
 
+/**
+ * Where the cache under root keeps the verified blob of a digest (a model file, or a variant's
+ * evaluation data): for readers such as the agent, which never open the cache for writing.
+ */
+export function blobPath(root: string, sha256: string): string {
+  checkDigest(sha256);
+  return join(root, "blobs", "sha256", sha256);
+}
+
 function checkName(what: string, value: string): void {
   if (!NAME.test(value)) throw new Error(`${what} must be a Kubernetes name (lowercase DNS label), got ${JSON.stringify(value)}`);
 }
@@ -57,7 +66,7 @@ function checkDigest(sha256: string): void {
 
 /**
  * The node's content-addressed model cache:
- *   blobs/sha256/<digest>              verified model files, read-only
+ *   blobs/sha256/<digest>              verified model files and evaluation data, read-only
  *   partial/<digest>.partial           downloads in progress, resumed after a restart
  *   models/<namespace>/<model>.json    active and previous version of each model
  *   locks/<digest>.lock                installs (of other processes) working on that digest
@@ -103,8 +112,7 @@ export class ArtifactCache {
   }
 
   blobPath(sha256: string): string {
-    checkDigest(sha256);
-    return join(this.blobDir, sha256);
+    return blobPath(this.root, sha256);
   }
 
   /**
@@ -202,6 +210,8 @@ export class ArtifactCache {
     const path = this.statePath(namespace, model);
     if (this.blobSize(entry.sha256) === undefined)
       throw new Error(`cannot activate ${namespace}/${model} ${entry.version}: blob ${entry.sha256} is not in the cache`);
+    // Checked now: a malformed digest in the state would make the whole state file unreadable.
+    if (entry.evaluationSha256 !== undefined) checkDigest(entry.evaluationSha256);
     mkdirSync(join(this.modelDir, namespace), { recursive: true });
     const current = readModelState(path);
     const next = nextState(current, { ...entry, activatedAt: this.clock.wallMs() });
@@ -223,8 +233,12 @@ export class ArtifactCache {
   private pinned(): Set<string> {
     const pinned = new Set([...this.reserved.keys(), ...this.lockedElsewhere()]);
     for (const { state } of this.models()) {
-      pinned.add(state.active.sha256);
-      if (state.previous) pinned.add(state.previous.sha256);
+      for (const entry of [state.active, state.previous]) {
+        if (!entry) continue;
+        pinned.add(entry.sha256);
+        // Present or not yet: the agent scores the version on it whenever it is there.
+        if (entry.evaluationSha256) pinned.add(entry.evaluationSha256);
+      }
     }
     return pinned;
   }

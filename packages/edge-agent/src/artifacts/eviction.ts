@@ -10,8 +10,8 @@ export interface CacheFile {
 
 /**
  * Files to delete, least recently used first, until the rest plus `reserveBytes` fits in maxBytes.
- * Pinned digests (every model's active and previous version, and installs in flight) are never
- * chosen, even when that leaves the cache over its bound.
+ * Pinned digests (every model's active and previous version with their evaluation data, and
+ * installs in flight) are never chosen, even when that leaves the cache over its bound.
  */
 export function planEviction(files: readonly CacheFile[], pinned: ReadonlySet<string>, maxBytes: number, reserveBytes = 0): CacheFile[] {
   let bytes = reserveBytes + files.reduce((sum, f) => sum + f.bytes, 0);

@@ -35,6 +35,7 @@ async function install(options: InstallOptions): Promise<number> {
       log,
       fetchers: options.fetchers,
       locks,
+      evaluationMaxBytes: options.evaluationMaxBytes,
     });
     const outcome = await installer.install({
       namespace,
@@ -42,6 +43,7 @@ async function install(options: InstallOptions): Promise<number> {
       version,
       ...(variant === undefined ? {} : { variant }),
       artifact,
+      ...(options.evaluation ? { evaluation: options.evaluation } : {}),
       signal: deadline.signal,
     });
     if (!outcome.installed) {

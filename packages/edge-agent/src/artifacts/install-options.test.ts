@@ -47,3 +47,24 @@ describe("the install command's public keys", () => {
     ).toBe("tenant");
   });
 });
+
+describe("the install command's evaluation data", () => {
+  const evaluation = {
+    EDGEFLEET_EVALUATION_URI: "oci://registry.site:5000/models/detector:1.0.0-evaluation",
+    EDGEFLEET_EVALUATION_SHA256: "e".repeat(64),
+  };
+  it("reads the variant's evaluation data from the operator's environment, bounded by --evaluation-max-bytes", () => {
+    const options = optionsOf(parseInstallOptions(["--evaluation-max-bytes=1024"], { ...ENV, ...evaluation }));
+    expect([options.evaluation, options.evaluationMaxBytes]).toEqual([
+      { uri: evaluation.EDGEFLEET_EVALUATION_URI, sha256: evaluation.EDGEFLEET_EVALUATION_SHA256 },
+      1024,
+    ]);
+    expect(optionsOf(parseInstallOptions([], ENV)).evaluation).toBeUndefined();
+  });
+
+  it("refuses a uri without its sha256, naming both variables", () => {
+    expect(() => parseInstallOptions([], { ...ENV, EDGEFLEET_EVALUATION_URI: evaluation.EDGEFLEET_EVALUATION_URI })).toThrow(
+      "--evaluation-uri and --evaluation-sha256 go together (EDGEFLEET_EVALUATION_URI, EDGEFLEET_EVALUATION_SHA256)",
+    );
+  });
+});

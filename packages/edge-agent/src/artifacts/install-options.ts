@@ -9,9 +9,11 @@ import {
   SIGNATURE_SCOPED_ONLY_ENV,
 } from "@edgefleet/api";
 import { certificateBundle, command, type Parsed, readFlagFile } from "@edgefleet/kit";
+import { EVALUATION_ENV } from "@edgefleet/telemetry";
+import { DEFAULT_EVALUATION_MAX_BYTES } from "../inference/evaluation.js";
 import { DEFAULT_CACHE_MAX_BYTES } from "./cache.js";
 import type { FetcherOptions } from "./fetchers.js";
-import type { ArtifactSpec } from "./installer.js";
+import type { ArtifactSpec, InstallRequest } from "./installer.js";
 import { registryCredentials } from "./oci-auth.js";
 
 export const DEFAULT_CACHE_DIR = "/var/lib/edgefleet/artifacts";
@@ -23,7 +25,9 @@ size, SHA-256; docs/artifacts.md). Exits 0 once the blob is verified and active,
 line naming the refusal reason otherwise, 2 on bad flags. Run as the verify-artifact init container
 of every runtime pod: each flag defaults from the operator's environment (env: below), so the pod
 needs no arguments. Installs of one digest on a node take turns through a lock file in the cache
-directory; installs of different digests run side by side.`,
+directory; installs of different digests run side by side. The variant's evaluation data, when
+named, is then stored in the cache too, for the node's agent to score the runtime on; failing to
+fetch or verify it is logged and leaves the exit code 0.`,
   flags: {
     model: {
       type: "string",
@@ -77,6 +81,27 @@ directory; installs of different digests run side by side.`,
       help: "accept only edgefleet v2 statements, which name namespace and variant (a trust policy's default)",
     },
     "allow-unsigned": { type: "switch", help: "accept an artifact without a signature (local experiments only)" },
+    "evaluation-uri": {
+      type: "string",
+      arg: "URI",
+      nonEmpty: true,
+      env: EVALUATION_ENV.uri,
+      section: "Evaluation data",
+      help: "the variant's labelled evaluation data (profile.accuracy.evaluation.uri), fetched like the artifact once it is active and stored in the cache for the node's agent; a failure is logged and does not fail the install",
+    },
+    "evaluation-sha256": {
+      type: "string",
+      arg: "HEX",
+      env: EVALUATION_ENV.sha256,
+      check: { must: "be 64 lowercase hex characters", test: /^[a-f0-9]{64}$/ },
+      help: "its SHA-256; data with another digest is not stored",
+    },
+    "evaluation-max-bytes": {
+      type: "integer",
+      arg: "BYTES",
+      default: String(DEFAULT_EVALUATION_MAX_BYTES),
+      help: "largest evaluation data file fetched",
+    },
     "cache-dir": { type: "string", arg: "DIR", default: DEFAULT_CACHE_DIR, section: "Cache", help: "the node's artifact cache" },
     "cache-max-bytes": { type: "integer", default: String(DEFAULT_CACHE_MAX_BYTES), help: "bound on the cache's blobs" },
     "lock-timeout": {
@@ -125,6 +150,8 @@ export interface InstallOptions {
   version: string;
   variant: string | undefined;
   artifact: ArtifactSpec;
+  evaluation: InstallRequest["evaluation"];
+  evaluationMaxBytes: number;
   requireSignature: boolean;
   cacheDir: string;
   cacheMaxBytes: number;
@@ -151,6 +178,12 @@ export function parseInstallOptions(argv: string[], env: NodeJS.ProcessEnv = pro
         );
       if (signatureUri === undefined && publicKeyPem !== undefined)
         throw new Error("a public key was given without --signature-uri (EDGEFLEET_SIGNATURE_URI)");
+      const evaluationUri = v["evaluation-uri"];
+      const evaluationSha256 = v["evaluation-sha256"];
+      if ((evaluationUri === undefined) !== (evaluationSha256 === undefined))
+        throw new Error(
+          `--evaluation-uri and --evaluation-sha256 go together (${EVALUATION_ENV.uri}, ${EVALUATION_ENV.sha256}): give both or neither`,
+        );
       const artifact: ArtifactSpec = {
         uri: v.uri,
         sha256: v.sha256,
@@ -166,6 +199,9 @@ export function parseInstallOptions(argv: string[], env: NodeJS.ProcessEnv = pro
         version: v.version,
         variant: v.variant,
         artifact,
+        evaluation:
+          evaluationUri === undefined || evaluationSha256 === undefined ? undefined : { uri: evaluationUri, sha256: evaluationSha256 },
+        evaluationMaxBytes: v["evaluation-max-bytes"],
         requireSignature: !v["allow-unsigned"],
         cacheDir: v["cache-dir"],
         cacheMaxBytes: v["cache-max-bytes"],

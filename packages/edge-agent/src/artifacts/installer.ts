@@ -1,4 +1,6 @@
+import { createHash } from "node:crypto";
 import { type Logger, silentLogger } from "@edgefleet/kit";
+import { DEFAULT_EVALUATION_MAX_BYTES } from "../inference/evaluation.js";
 import type { ArtifactCache } from "./cache.js";
 import { sha256FileAsync } from "./digest.js";
 import type { Progress } from "./fetcher.js";
@@ -38,10 +40,18 @@ export interface InstallRequest {
   onProgress?: (progress: Progress) => void;
   /** Aborting it (an install deadline) fails the install with the abort's reason as the refusal's detail. */
   signal?: AbortSignal;
+  /**
+   * The variant's labelled evaluation data (profile.accuracy.evaluation), which the node's agent
+   * scores the runtime on: stored in the cache by digest once the model is, and never failing the install.
+   */
+  evaluation?: { uri: string; sha256: string };
 }
 
+/** What became of a request's evaluation data; the model is installed either way. */
+export type EvaluationOutcome = { stored: true; downloaded: boolean } | { stored: false; error: string };
+
 export type InstallOutcome =
-  | { installed: true; state: ModelState; downloaded: boolean }
+  | { installed: true; state: ModelState; downloaded: boolean; evaluation?: EvaluationOutcome }
   /** The node keeps `state`, what it served before. */
   | { installed: false; refusal: ArtifactRefusal; state: ModelState | undefined };
 
@@ -54,6 +64,8 @@ export interface InstallerOptions {
   log?: Logger;
   /** Shared with installs of other processes (install-cli's file locks); by default only this one installs. */
   locks?: InstallLocks;
+  /** The largest evaluation data file fetched; DEFAULT_EVALUATION_MAX_BYTES by default. */
+  evaluationMaxBytes?: number;
 }
 
 /**
@@ -68,12 +80,14 @@ export class Installer {
   private readonly requireSignature: boolean;
   private readonly log: Logger;
   private readonly locks: InstallLocks;
+  private readonly evaluationMaxBytes: number;
 
   constructor(private readonly options: InstallerOptions) {
     this.cache = options.cache;
     this.requireSignature = options.requireSignature ?? true;
     this.log = options.log ?? silentLogger;
     this.locks = options.locks ?? inProcessLocks;
+    this.evaluationMaxBytes = options.evaluationMaxBytes ?? DEFAULT_EVALUATION_MAX_BYTES;
   }
 
   /** Never rejects: every failure is a refusal in the outcome, reported and logged. */
@@ -84,7 +98,7 @@ export class Installer {
   }
 
   private async run(request: InstallRequest): Promise<InstallOutcome> {
-    const { namespace, model, version, artifact, signal } = request;
+    const { namespace, model, version, artifact, signal, evaluation } = request;
     try {
       this.checkSize(artifact);
       const signature = await this.verifySignature(request);
@@ -92,7 +106,13 @@ export class Installer {
       const { downloaded, state, evicted } = await this.locks.withBlob(artifact.sha256, signal, async () => {
         const downloaded = await this.ensureBlob(request);
         return this.locks.withCache(signal, () => {
-          const state = this.cache.activate(namespace, model, { version, sha256: artifact.sha256, sizeBytes: artifact.sizeBytes });
+          const state = this.cache.activate(namespace, model, {
+            version,
+            sha256: artifact.sha256,
+            sizeBytes: artifact.sizeBytes,
+            // Pinned from now on, so the data cannot be evicted between its download and its first read.
+            ...(evaluation ? { evaluationSha256: evaluation.sha256 } : {}),
+          });
           return { downloaded, state, evicted: this.cache.evict() };
         });
       });
@@ -105,7 +125,8 @@ export class Installer {
         downloaded,
         evicted: evicted.length,
       });
-      return { installed: true, state, downloaded };
+      if (!evaluation) return { installed: true, state, downloaded };
+      return { installed: true, state, downloaded, evaluation: await this.installEvaluation(evaluation, signal) };
     } catch (err) {
       const refusal = asRefusal(err, signal);
       this.options.reporter?.record({ namespace, model, version }, refusal);
@@ -170,13 +191,76 @@ export class Installer {
     });
   }
 
+  /**
+   * Stores the evaluation data in the cache by its digest, fetched as the model was (the same
+   * fetchers: registry credentials, CA bundle, retries), at most evaluationMaxBytes and only when it
+   * hashes to its sha256. Never throws: the model is active and serves without it, the failure is
+   * logged, and the agent probes the runtime with synthetic inputs until the data is in the cache.
+   */
+  private async installEvaluation(
+    { uri, sha256 }: { uri: string; sha256: string },
+    signal: AbortSignal | undefined,
+  ): Promise<EvaluationOutcome> {
+    try {
+      const downloaded = await this.locks.withBlob(sha256, signal, () => this.ensureEvaluationBlob(uri, sha256, signal));
+      this.log.info("evaluation data stored", { uri, sha256, downloaded });
+      return { stored: true, downloaded };
+    } catch (err) {
+      const error = asRefusal(err, signal).message;
+      this.log.warn("evaluation data not stored; the model serves and is probed with synthetic inputs", { uri, sha256, error });
+      return { stored: false, error };
+    }
+  }
+
+  /** Evaluation data is small: fetched into memory, checked, then written. The caller holds the digest's lock. */
+  private async ensureEvaluationBlob(uri: string, sha256: string, signal: AbortSignal | undefined): Promise<boolean> {
+    const release = this.cache.reserve(sha256);
+    try {
+      if ((await this.cachedBlob(sha256, signal)) !== undefined) return false;
+      const sink = new MemorySink(this.evaluationMaxBytes);
+      try {
+        // sha256 chooses an OCI artifact's layer, as for a model file.
+        await createFetcher(uri, this.options.fetchers).fetch({ uri, sink, sha256, ...(signal ? { signal } : {}) });
+      } catch (err) {
+        if (sink.tooLarge)
+          throw new ArtifactRefusal(
+            "size-mismatch",
+            `${uri} is larger than the ${this.evaluationMaxBytes} bytes allowed (--evaluation-max-bytes)`,
+          );
+        throw err;
+      }
+      const bytes = sink.bytes();
+      const actual = createHash("sha256").update(bytes).digest("hex");
+      if (actual !== sha256)
+        throw new ArtifactRefusal("digest-mismatch", `${uri} has sha256 ${actual}, the evaluation's sha256 is ${sha256}`);
+      await this.locks.withCache(signal, () => this.cache.evict(bytes.length));
+      const partial = this.cache.openPartial(sha256);
+      try {
+        partial.reset(); // whatever an interrupted write of this digest left
+        partial.write(bytes);
+      } catch (err) {
+        this.cache.discardPartial(partial);
+        throw err;
+      }
+      this.cache.commit(partial, sha256);
+      return true;
+    } finally {
+      release();
+    }
+  }
+
   /** Puts the verified file in the cache; false when it was there already. The caller holds the digest's lock. */
   private async ensureBlob({ artifact, onProgress, signal }: InstallRequest): Promise<boolean> {
     const { uri, sha256, sizeBytes } = artifact;
     const fetcher = createFetcher(uri, this.options.fetchers);
     const release = this.cache.reserve(sha256);
     try {
-      if (await this.cachedBlobIntact(artifact, signal)) return false;
+      const cached = await this.cachedBlob(sha256, signal);
+      if (cached !== undefined) {
+        if (cached !== sizeBytes)
+          throw new ArtifactRefusal("size-mismatch", `cached blob ${sha256} has ${cached} bytes, the artifact's sizeBytes is ${sizeBytes}`);
+        return false;
+      }
       await this.locks.withCache(signal, () => this.cache.evict(sizeBytes));
       const partial = this.cache.openPartial(sha256);
       try {
@@ -203,14 +287,14 @@ export class Installer {
   }
 
   /**
-   * Whether the cache holds the digest's blob, hashed again: a runtime loads it right after this
-   * install, and a blob changed on disk since it was verified (a bad sector, a process with write
-   * access to the cache) must not be loaded on the strength of its name. A blob that does not hash
-   * to its name is removed, logged, and downloaded again.
+   * The size of the digest's blob when the cache holds it, hashed again: a runtime loads it right
+   * after this install, and a blob changed on disk since it was verified (a bad sector, a process
+   * with write access to the cache) must not be loaded on the strength of its name. A blob that does
+   * not hash to its name is removed, logged, and downloaded again.
    */
-  private async cachedBlobIntact({ sha256, sizeBytes }: ArtifactSpec, signal: AbortSignal | undefined): Promise<boolean> {
+  private async cachedBlob(sha256: string, signal: AbortSignal | undefined): Promise<number | undefined> {
     const cached = this.cache.blobSize(sha256);
-    if (cached === undefined) return false;
+    if (cached === undefined) return undefined;
     const actual = await sha256FileAsync(this.cache.blobPath(sha256), signal);
     if (actual !== sha256) {
       this.log.warn("cached blob corrupted; downloading it again", {
@@ -218,11 +302,9 @@ export class Installer {
         detail: `the blob holds ${cached} bytes with sha256 ${actual}`,
       });
       this.cache.discardBlob(sha256);
-      return false;
+      return undefined;
     }
-    if (cached !== sizeBytes)
-      throw new ArtifactRefusal("size-mismatch", `cached blob ${sha256} has ${cached} bytes, the artifact's sizeBytes is ${sizeBytes}`);
-    return true;
+    return cached;
   }
 
   private verifyDownload(partial: PartialFile, { uri, sha256, sizeBytes }: ArtifactSpec): void {

@@ -20,6 +20,15 @@ describe("model state transitions", () => {
     expect(nextState(state, entry("2", 99))).toBe(state);
   });
 
+  it("updates the active version in place when only its evaluation data changes", () => {
+    const state = { active: entry("2"), previous: entry("1") };
+    const evaluationSha256 = "e".repeat(64);
+    expect(nextState(state, { ...entry("2", 99), evaluationSha256 })).toEqual({
+      active: { ...entry("2"), evaluationSha256 },
+      previous: entry("1"),
+    });
+  });
+
   it("rolls back by swapping, and not at all without a previous version", () => {
     expect(rolledBack({ active: entry("2"), previous: entry("1") }, 7)).toEqual({ active: entry("1", 7), previous: entry("2") });
     expect(rolledBack({ active: entry("1"), previous: null }, 7)).toBeUndefined();

@@ -7,6 +7,8 @@ export interface VersionEntry {
   version: string;
   sha256: string;
   sizeBytes: number;
+  /** The blob of the variant's evaluation data, pinned with the version's (it may not be in the cache yet). */
+  evaluationSha256?: string;
   /** Wall-clock ms when it last became active. */
   activatedAt: number;
 }
@@ -28,6 +30,7 @@ function isEntry(value: unknown): value is VersionEntry {
     typeof v.sha256 === "string" &&
     /^[a-f0-9]{64}$/.test(v.sha256) &&
     Number.isSafeInteger(v.sizeBytes) &&
+    (v.evaluationSha256 === undefined || (typeof v.evaluationSha256 === "string" && /^[a-f0-9]{64}$/.test(v.evaluationSha256))) &&
     typeof v.activatedAt === "number"
   );
 }
@@ -69,7 +72,11 @@ export function writeModelState(path: string, state: ModelState): void {
 /** The state after making `entry` active: the old active becomes the previous one. */
 export function nextState(current: ModelState | undefined, entry: VersionEntry): ModelState {
   if (current === undefined) return { active: entry, previous: null };
-  if (current.active.version === entry.version && current.active.sha256 === entry.sha256) return current;
+  if (current.active.version === entry.version && current.active.sha256 === entry.sha256)
+    // The same version, its evaluation data changed (or newly named): updated in place.
+    return current.active.evaluationSha256 === entry.evaluationSha256
+      ? current
+      : { active: { ...entry, activatedAt: current.active.activatedAt }, previous: current.previous };
   return { active: entry, previous: current.active };
 }
 

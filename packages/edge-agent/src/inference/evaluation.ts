@@ -1,6 +1,9 @@
 import { parseNpz } from "./npz.js";
 import type { TensorMetadata } from "./synthetic.js";
 
+/** The default bound on an evaluation data file, fetched or read, and on each array in it inflated. */
+export const DEFAULT_EVALUATION_MAX_BYTES = 16 * 1024 * 1024;
+
 /** Labelled evaluation samples: what a build measured a variant's accuracy on (`inputs` and `labels` of its .npz). */
 export interface EvaluationSet {
   /** Each sample's shape, without the leading sample axis. */
