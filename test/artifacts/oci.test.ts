@@ -23,7 +23,8 @@ import { DEVICE, PUBLISHER, startTestRegistry, type TestRegistry } from "./oci-r
 /*
  * oci:// artifacts end to end against the real registry (CNCF Distribution over HTTPS with a
  * private CA, htpasswd credentials): published with `tools/edgefleet artifacts push`, installed by
- * the agent's installer and by the install command the verify-artifact init container runs.
+ * the agent's installer and by the install command the verify-artifact init container runs (with
+ * the variant's evaluation data, which it stores for the node's agent).
  */
 
 const tempDir = useTempDirs("artifact-oci");
@@ -127,11 +128,18 @@ describe("oci:// artifacts from a real registry", () => {
       sizeBytes: SIZE,
       signature: { uri: pushed.artifact.uri, publicKeyRef: { name: "edgefleet-model-signing", key: "ed25519.pub" } },
     });
+    // The variant's evaluation data, pushed beside it: the install stores it with the same credentials.
+    const evaluation = await push("models/detector", "1.0.0-evaluation", 4096);
     const cacheDir = tempDir();
-    const env = podEnv(pushed, "1.0.0");
+    const env: Record<string, string> = {
+      ...podEnv(pushed, "1.0.0"),
+      EDGEFLEET_EVALUATION_URI: evaluation.artifact.uri,
+      EDGEFLEET_EVALUATION_SHA256: evaluation.artifact.sha256,
+    };
     const result = await run("packages/edge-agent/src/artifacts/install-cli.ts", [`--cache-dir=${cacheDir}`], env);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(readFileSync(join(cacheDir, "blobs/sha256", pushed.artifact.sha256))).toEqual(pushed.body);
+    expect(readFileSync(join(cacheDir, "blobs/sha256", evaluation.artifact.sha256))).toEqual(evaluation.body);
 
     // Without the credentials the registry answers 401: refused, naming the fix.
     const { EDGEFLEET_REGISTRY_AUTH_FILE: _, ...anonymous } = env;

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type EdgeModel, type ModelVariant, SIGNATURE_SCOPED_ONLY_ENV } from "@edgefleet/api";
+import { EVALUATION_ENV } from "@edgefleet/telemetry";
 import type { BuildResult } from "@edgefleet/tools";
 import { expect } from "vitest";
 
@@ -63,4 +64,11 @@ export const installVariant = (o: {
     [SIGNATURE_SCOPED_ONLY_ENV]: "true",
     EDGEFLEET_ARTIFACT_CA_BUNDLE: o.ca,
     EDGEFLEET_REGISTRY_AUTH_FILE: o.authFile,
+    ...evaluationEnv(o.variant),
   });
+
+/** The variant's evaluation data, as the operator names it to the init container (planner/model-env.ts). */
+function evaluationEnv(variant: ModelVariant): Record<string, string> {
+  const evaluation = variant.profile?.accuracy?.evaluation;
+  return evaluation?.uri && evaluation.sha256 ? { [EVALUATION_ENV.uri]: evaluation.uri, [EVALUATION_ENV.sha256]: evaluation.sha256 } : {};
+}

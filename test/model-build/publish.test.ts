@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type EdgeModel, edgeModel, type ModelVariant } from "@edgefleet/api";
-import { downloadEvaluation, EvaluationStore, encodeEnvelope, generateSigningKey, pushArtifact, signFile } from "@edgefleet/edge-agent";
+import { cachedEvaluation, EvaluationStore, encodeEnvelope, generateSigningKey, pushArtifact, signFile } from "@edgefleet/edge-agent";
 import { useTempDirs } from "@edgefleet/kit";
 import type { BuildResult } from "@edgefleet/tools";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -103,9 +103,9 @@ const apply = (model: EdgeModel) =>
   });
 
 /** The install command as the verify-artifact init container runs it for one variant. */
-const install = (model: EdgeModel, v: ModelVariant, as = v.name) =>
+const install = (model: EdgeModel, v: ModelVariant, as = v.name, cacheDir = tempDir()) =>
   installVariant({
-    cacheDir: tempDir(),
+    cacheDir,
     model,
     variant: v,
     as,
@@ -161,15 +161,18 @@ describe("model publish", () => {
       });
     }
     expect(result.evaluation.sha256).toMatch(/^[a-f0-9]{64}$/);
-    // The evaluation data, pushed beside the variants, is what a device's agent fetches and scores:
-    // through its fetchers with the device's credentials, the digest the build measured on, 540 labelled samples.
+    // The evaluation data, pushed beside the variants, is what a device's agent scores: the install
+    // stores it in the node's cache with the device's credentials, the digest the build measured on,
+    // and the agent reads 540 labelled samples from there.
     expect(published.stderr).toContain(`model publish: evaluation data: pushed ${to()}:2.0.0-evaluation (sha256:`);
-    const evaluation = next.spec.variants[0]?.profile?.accuracy?.evaluation;
-    if (!evaluation?.uri || !evaluation.sha256) throw new Error("no evaluation data to fetch");
-    const store = new EvaluationStore({
-      download: downloadEvaluation({ https: { extraCa: registry.ca }, oci: { registryAuth: readFileSync(registry.deviceAuth, "utf8") } }),
-      maxBytes: 1 << 20,
-    });
+    const [scored] = next.spec.variants;
+    const evaluation = scored?.profile?.accuracy?.evaluation;
+    if (!scored || !evaluation?.uri || !evaluation.sha256) throw new Error("no evaluation data to fetch");
+    const cacheDir = tempDir();
+    const stored = await install(next, scored, scored.name, cacheDir);
+    expect(stored.code, stored.stdout + stored.stderr).toBe(0);
+    expect(stored.stdout).toContain('"msg":"evaluation data stored"');
+    const store = new EvaluationStore({ read: cachedEvaluation(cacheDir), maxBytes: 1 << 20 });
     const fetched = await eventually(
       "the evaluation data fetched",
       async () => store.get({ uri: evaluation.uri ?? "", sha256: evaluation.sha256 ?? "", samples: evaluation.samples }),

@@ -169,7 +169,7 @@ const EvaluationSchema = Type.Object(
         maxLength: 2048,
         pattern: ARTIFACT_URI_PATTERN,
         description:
-          "Where devices fetch the labelled evaluation data (a NumPy .npz of float32 `inputs` and int64 `labels`), in the same URI forms as artifact.uri; the agent checks it against sha256, scores some samples each probe period and reports the right answers, which rollout analysis's slo.maxAccuracyDropPoints checks (docs/agent.md).",
+          "Where devices fetch the labelled evaluation data (a NumPy .npz of float32 `inputs` and int64 `labels`), in the same URI forms as artifact.uri: the node's artifact install fetches it as it fetches the model (artifact.pullSecretRef's credentials included) and stores it when it matches sha256; the agent scores some samples each probe period and reports the right answers, which rollout analysis's slo.maxAccuracyDropPoints checks (docs/agent.md).",
       }),
     ),
   },

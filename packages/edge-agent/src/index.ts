@@ -19,7 +19,7 @@ export { encodeEnvelope, generateSigningKey, signStatement, verifyEnvelope } fro
 export { detectSignature } from "./artifacts/signature-format.js";
 export { canonicalStatement } from "./artifacts/statement.js";
 export { verifySignatureFile } from "./artifacts/verify-signature.js";
-export { downloadEvaluation, EvaluationStore } from "./inference/evaluation-store.js";
+export { cachedEvaluation, EvaluationStore } from "./inference/evaluation-store.js";
 export { LatencyProber } from "./inference/prober.js";
 export { parseInputs, syntheticRequest } from "./inference/synthetic.js";
 export type { InferenceTarget } from "./inference/target.js";

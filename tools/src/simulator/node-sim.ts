@@ -2,7 +2,7 @@ import { join } from "node:path";
 import type { AgentOptions, FetcherOptions, InferenceTarget, RuntimeWorkload } from "@edgefleet/edge-agent";
 import {
   ArtifactCache,
-  downloadEvaluation,
+  cachedEvaluation,
   EvaluationStore,
   FailureReporter,
   Installer,
@@ -60,11 +60,11 @@ export class NodeSimulation {
     this.clock = options.clock ?? systemClock;
     this.reporter = new FailureReporter(log);
     this.cache = ArtifactCache.open({ root: join(options.dir, "artifacts"), clock: this.clock });
-    this.installer = new Installer({ cache: this.cache, fetchers: options.fetchers, reporter: this.reporter, log });
     const { evaluationSamples, evaluationMaxBytes } = options.agent;
-    // The variants' evaluation data comes through the node's fetchers, as its model files do.
+    this.installer = new Installer({ cache: this.cache, fetchers: options.fetchers, reporter: this.reporter, log, evaluationMaxBytes });
+    // The installer stores each variant's evaluation data in the node's cache, where the agent reads it.
     const store = new EvaluationStore({
-      download: downloadEvaluation(options.fetchers),
+      read: cachedEvaluation(this.cache.root),
       maxBytes: evaluationMaxBytes,
       clock: this.clock,
       log,
@@ -188,6 +188,7 @@ export class NodeSimulation {
       version: w.version,
       variant: w.variant,
       artifact: { uri: w.artifact.uri, sha256: w.artifact.sha256, sizeBytes: w.artifact.sizeBytes, ...(signature ? { signature } : {}) },
+      ...(w.evaluation ? { evaluation: { uri: w.evaluation.uri, sha256: w.evaluation.sha256 } } : {}),
     });
     if (!outcome.installed) {
       if (outcome.refusal.reason !== "download-failed") this.refused.add(attempt);

@@ -1,9 +1,9 @@
 import type { Server } from "node:http";
 import { IMAGE_VERSION } from "@edgefleet/api";
 import type { Clock, Logger } from "@edgefleet/kit";
-import { exponentialBackoff, listen, Periodic, probeServer, readFlagFile, systemClock } from "@edgefleet/kit";
+import { exponentialBackoff, listen, Periodic, probeServer, systemClock } from "@edgefleet/kit";
 import { assignmentsTopic, SCHEMA_VERSION } from "@edgefleet/telemetry";
-import { downloadEvaluation, EvaluationStore } from "../inference/evaluation-store.js";
+import { cachedEvaluation, EvaluationStore } from "../inference/evaluation-store.js";
 import { LatencyProber } from "../inference/prober.js";
 import { MqttPublisher } from "../mqtt/publisher.js";
 import { SpoolSender } from "../mqtt/sender.js";
@@ -45,20 +45,19 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
   const clock = deps.clock ?? systemClock;
   // The latency prober over the targets file, unless the caller brings its own inference source.
   const probes = deps.inference === undefined && (options.inferenceTargets !== undefined || options.runtimeAssignments);
+  // The runtimes' installs store the evaluation data in the node's cache; without it nothing is scored.
+  const cacheDir = options.evaluationSamples > 0 ? options.artifactCacheDir : undefined;
+  if (probes && options.evaluationSamples > 0 && cacheDir === undefined)
+    log.info("evaluation scoring off: no --artifact-cache-dir to read evaluation data from; probing with synthetic inputs");
   const prober = probes
     ? new LatencyProber({
         targets: options.inferenceTargets === undefined ? [] : readInferenceTargets(options.inferenceTargets),
         intervalMs: options.probeIntervalMs,
-        ...(options.evaluationSamples > 0
+        ...(cacheDir !== undefined
           ? {
               evaluation: {
-                // The public roots and --evaluation-ca; anonymous: the agent holds no registry credentials (docs/agent.md).
                 store: new EvaluationStore({
-                  download: downloadEvaluation(
-                    options.evaluationCa === undefined
-                      ? {}
-                      : { https: { extraCa: readFlagFile("evaluation-ca", options.evaluationCa).toString("utf8") } },
-                  ),
+                  read: cachedEvaluation(cacheDir),
                   maxBytes: options.evaluationMaxBytes,
                   failed: () => metrics.evaluationFailures.inc(),
                   clock,

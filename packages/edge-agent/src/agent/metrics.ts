@@ -135,7 +135,7 @@ export function agentMetrics(sources: AgentMetricSources) {
     }),
     evaluationFailures: new Counter({
       name: "edgefleet_agent_evaluation_failures_total",
-      help: "Evaluation data downloads that failed, or whose file did not match its sha256 or was not readable evaluation data; the runtime is probed with synthetic inputs meanwhile",
+      help: "Evaluation data missing from the node's artifact cache, or whose file did not match its sha256 or was not readable evaluation data; the runtime is probed with synthetic inputs meanwhile",
       registers,
     }),
     loopOverruns: new Counter({

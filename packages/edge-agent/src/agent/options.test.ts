@@ -17,10 +17,12 @@ describe("agent options", () => {
     );
   });
 
-  it("scores 4 evaluation samples per probe by default, none with 0, and takes a CA for the evaluation data", () => {
+  it("scores 4 evaluation samples per probe by default, none with 0, and fetches no evaluation data itself", () => {
     const plain = parseOptions(base);
-    expect(plain.help ? undefined : [plain.options.evaluationSamples, plain.options.evaluationCa]).toEqual([4, undefined]);
-    const off = parseOptions([...base, "--evaluation-samples", "0", "--evaluation-ca", "ca.pem"]);
-    expect(off.help ? undefined : [off.options.evaluationSamples, off.options.evaluationCa]).toEqual([0, "ca.pem"]);
+    expect(plain.help ? undefined : [plain.options.evaluationSamples, plain.options.evaluationMaxBytes]).toEqual([4, 16 * 1024 * 1024]);
+    const off = parseOptions([...base, "--evaluation-samples", "0"]);
+    expect(off.help ? undefined : off.options.evaluationSamples).toBe(0);
+    // The artifact installer fetches it with the model's credentials; the agent reads the node's cache.
+    expect(() => parseOptions([...base, "--evaluation-ca", "ca.pem"])).toThrow(/evaluation-ca/);
   });
 });

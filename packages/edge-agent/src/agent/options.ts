@@ -1,5 +1,6 @@
 import { ACCELERATORS, type Accelerator, ARCHITECTURES, type Architecture } from "@edgefleet/api";
 import { command, type Level, LOG_LEVEL_FLAG, type Parsed } from "@edgefleet/kit";
+import { DEFAULT_EVALUATION_MAX_BYTES } from "../inference/evaluation.js";
 import { nodeTopics } from "../mqtt/topics.js";
 import { SENSOR_TYPES, type SensorType } from "../sensors/factory.js";
 
@@ -80,23 +81,18 @@ over MQTT 5 (QoS 1) to the site's broker. See docs/agent.md.`,
       default: "4",
       help: "labelled samples sent to each runtime whose variant names evaluation data, per probe, instead of the synthetic input, and scored (evaluations in telemetry); 0 scores none",
     },
-    "evaluation-ca": {
-      type: "string",
-      arg: "FILE",
-      help: "CA certificates (PEM) trusted beside the public roots when fetching evaluation data (a registry with a private CA); read at start",
-    },
     "evaluation-max-bytes": {
       type: "integer",
       arg: "BYTES",
-      default: String(16 * 1024 * 1024),
-      help: "largest evaluation data file fetched (and each array in it once inflated); a larger one is refused and the runtime probed synthetically",
+      default: String(DEFAULT_EVALUATION_MAX_BYTES),
+      help: "largest evaluation data file read from the artifact cache (and each array in it once inflated); a larger one is refused and the runtime probed synthetically",
     },
     "artifact-cache-dir": {
       type: "string",
       arg: "DIR",
       nonEmpty: true,
       defaultText: "none",
-      help: "the node's artifact cache: refusals its verify-artifact init containers leave there are counted in telemetry",
+      help: "the node's artifact cache: refusals its verify-artifact init containers leave there are counted in telemetry, and the evaluation data they store there is what runtimes are scored on (without it nothing is scored)",
     },
     "drain-timeout": { type: "duration", default: "5s", help: "on SIGTERM, how long to keep sending the spool before exiting" },
     "http-address": {
@@ -137,8 +133,6 @@ export interface AgentOptions {
   /** Labelled samples per probe of a runtime with evaluation data; 0 scores none. */
   evaluationSamples: number;
   evaluationMaxBytes: number;
-  /** A PEM file of CAs trusted beside the public roots for evaluation data downloads. */
-  evaluationCa?: string;
   drainTimeoutMs: number;
   httpAddress: string;
   logLevel: Level;
@@ -185,7 +179,6 @@ export function parseOptions(argv: string[]): Parsed<AgentOptions> {
       probeIntervalMs: v["probe-interval"],
       evaluationSamples: v["evaluation-samples"],
       evaluationMaxBytes: v["evaluation-max-bytes"],
-      ...(v["evaluation-ca"] === undefined ? {} : { evaluationCa: v["evaluation-ca"] }),
       drainTimeoutMs: v["drain-timeout"],
       httpAddress: v["http-address"],
       logLevel: v["log-level"],

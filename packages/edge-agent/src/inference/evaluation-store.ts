@@ -1,35 +1,36 @@
 import { createHash } from "node:crypto";
+import { readFile, stat } from "node:fs/promises";
 import { type Clock, type Logger, silentLogger, systemClock } from "@edgefleet/kit";
 import type { AssignedEvaluation } from "@edgefleet/telemetry";
-import { createFetcher, type FetcherOptions } from "../artifacts/fetchers.js";
-import { MemorySink } from "../artifacts/memory-sink.js";
+import { blobPath } from "../artifacts/cache.js";
 import { type EvaluationSet, parseEvaluation } from "./evaluation.js";
 
-/** Downloads evaluation data, at most maxBytes of it; the store checks the digest. */
-export type EvaluationDownload = (evaluation: AssignedEvaluation, maxBytes: number) => Promise<Uint8Array>;
+/** Reads evaluation data, at most maxBytes of it; the store checks the digest. */
+export type EvaluationSource = (evaluation: AssignedEvaluation, maxBytes: number) => Promise<Uint8Array>;
 
-/** The agent's artifact fetchers (https://, oci://: the same TLS trust, retries and registry credentials) into memory, bounded. */
-export function downloadEvaluation(fetchers: FetcherOptions = {}): EvaluationDownload {
-  return async ({ uri, sha256 }, maxBytes) => {
-    const sink = new MemorySink(maxBytes);
-    try {
-      // sha256 chooses an OCI artifact's layer, as for a model file.
-      await createFetcher(uri, fetchers).fetch({ uri, sink, sha256 });
-    } catch (err) {
-      if (sink.tooLarge) throw new Error(`larger than the ${maxBytes} bytes allowed (--evaluation-max-bytes)`);
-      throw err;
-    }
-    return sink.bytes();
+/**
+ * The node's artifact cache, where the artifact installer (a runtime pod's verify-artifact init
+ * container, the simulator's installer) stores a variant's evaluation data by digest: fetched with
+ * the model's registry credentials and CA bundle, which the agent does not hold.
+ */
+export function cachedEvaluation(cacheRoot: string): EvaluationSource {
+  return async ({ sha256 }, maxBytes) => {
+    const path = blobPath(cacheRoot, sha256);
+    const size = (await stat(path).catch(() => undefined))?.size;
+    if (size === undefined)
+      throw new Error(`not in the node's artifact cache (${path}) yet: the runtime's artifact install logs why it did not store it`);
+    if (size > maxBytes) throw new Error(`${path} has ${size} bytes, more than --evaluation-max-bytes (${maxBytes})`);
+    return readFile(path);
   };
 }
 
 export interface EvaluationStoreOptions {
-  readonly download: EvaluationDownload;
-  /** The most bytes one evaluation file may have, downloaded or inflated. */
+  readonly read: EvaluationSource;
+  /** The most bytes one evaluation file may have, read or inflated. */
   readonly maxBytes: number;
-  /** After a failed download or a file that does not verify or parse, the wait before trying again. */
+  /** After data that is missing, does not verify or does not parse, the wait before reading again. */
   readonly retryMs?: number;
-  /** Counts a download that failed, or data that did not verify or parse. */
+  /** Counts data that was missing, or did not verify or parse. */
   readonly failed?: () => void;
   readonly clock?: Clock;
   readonly log?: Logger;
@@ -37,10 +38,11 @@ export interface EvaluationStoreOptions {
 
 type Entry = { state: "loading" } | { state: "ready"; set: EvaluationSet } | { state: "failed"; retryAt: number };
 
-const DEFAULT_RETRY_MS = 5 * 60_000;
+/** A local read, so soon: the runtime's install may store the data just after the agent first looks. */
+const DEFAULT_RETRY_MS = 60_000;
 
 /**
- * Each evaluation's labelled samples, downloaded once per digest and kept parsed in memory while a
+ * Each evaluation's labelled samples, read once per digest and kept parsed in memory while a
  * target uses it. Bytes that do not match the sha256 the operator assigned are never parsed, let
  * alone scored: a failure is logged, counted and tried again after retryMs, the probes carry on
  * with synthetic inputs meanwhile.
@@ -57,7 +59,7 @@ export class EvaluationStore {
     this.retryMs = options.retryMs ?? DEFAULT_RETRY_MS;
   }
 
-  /** The samples, once downloaded and verified; until then undefined, and a download is started when none is running or due. */
+  /** The samples, once read and verified; until then undefined, and a read is started when none is running or due. */
   get(evaluation: AssignedEvaluation): EvaluationSet | undefined {
     const entry = this.entries.get(evaluation.sha256);
     if (entry?.state === "ready") return entry.set;
@@ -76,7 +78,7 @@ export class EvaluationStore {
     const { uri, sha256 } = evaluation;
     let entry: Entry;
     try {
-      const bytes = await this.options.download(evaluation, this.options.maxBytes);
+      const bytes = await this.options.read(evaluation, this.options.maxBytes);
       const actual = createHash("sha256").update(bytes).digest("hex");
       if (actual !== sha256) throw new Error(`sha256 is ${actual}, the assignment says ${sha256}`);
       const set = parseEvaluation(bytes, uri, this.options.maxBytes);

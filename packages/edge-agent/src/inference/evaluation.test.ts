@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto";
-import { FakeClock } from "@edgefleet/kit";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { FakeClock, useTempDirs } from "@edgefleet/kit";
 import { describe, expect, it } from "vitest";
 import { evaluationRequest, parseEvaluation, predictedClass } from "./evaluation.js";
-import { EvaluationStore } from "./evaluation-store.js";
+import { cachedEvaluation, EvaluationStore } from "./evaluation-store.js";
 import { STORED } from "./npz-fixtures.test-support.js";
 
 const set = parseEvaluation(STORED, "e.npz");
@@ -34,17 +36,18 @@ describe("predictedClass", () => {
 });
 
 describe("EvaluationStore", () => {
+  const tempDir = useTempDirs("evaluation-store");
   const sha256 = createHash("sha256").update(STORED).digest("hex");
   const evaluation = { uri: "https://data.example/e.npz", sha256, samples: 2 };
   const flush = () => new Promise((r) => setTimeout(r, 0));
 
-  it("downloads once, and never parses bytes another digest than the assigned one; tries again after retryMs", async () => {
+  it("reads once, and never parses bytes another digest than the assigned one; tries again after retryMs", async () => {
     const clock = new FakeClock();
     let downloads = 0;
     let failures = 0;
     let bytes: Uint8Array = Buffer.concat([STORED, Buffer.from("tampered")]);
     const store = new EvaluationStore({
-      download: async () => {
+      read: async () => {
         downloads++;
         return bytes;
       },
@@ -66,5 +69,32 @@ describe("EvaluationStore", () => {
     expect([downloads, failures]).toEqual([2, 1]);
     store.retain(new Set());
     expect(store.get(evaluation)).toBeUndefined();
+  });
+
+  it("reads the node's artifact cache, where the artifact installer stored it, and probes synthetically until it is there", async () => {
+    const root = tempDir();
+    const clock = new FakeClock();
+    let failures = 0;
+    const store = new EvaluationStore({ read: cachedEvaluation(root), maxBytes: 1 << 20, failed: () => failures++, clock });
+    expect(store.get(evaluation)).toBeUndefined();
+    await expect.poll(() => failures).toBe(1);
+    mkdirSync(join(root, "blobs", "sha256"), { recursive: true });
+    writeFileSync(join(root, "blobs", "sha256", sha256), STORED);
+    clock.advance(60_000); // the default retry
+    expect(store.get(evaluation)).toBeUndefined();
+    await expect.poll(() => store.get(evaluation)?.labels).toEqual([1, 2]);
+    expect(failures).toBe(1);
+  });
+
+  it("refuses a cached file larger than the bound, and names why the data is missing", async () => {
+    const root = tempDir();
+    const read = cachedEvaluation(root);
+    await expect(read(evaluation, 1 << 20)).rejects.toThrow(
+      /not in the node's artifact cache \(.*\) yet: the runtime's artifact install logs why/,
+    );
+    mkdirSync(join(root, "blobs", "sha256"), { recursive: true });
+    writeFileSync(join(root, "blobs", "sha256", sha256), STORED);
+    await expect(read(evaluation, 10)).rejects.toThrow(`has ${STORED.length} bytes, more than --evaluation-max-bytes (10)`);
+    expect(Buffer.from(await read(evaluation, 1 << 20))).toEqual(Buffer.from(STORED));
   });
 });

@@ -56,7 +56,7 @@ describe("LatencyProber scoring", () => {
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const evaluation = { uri: "https://data.example/e.npz", sha256: createHash("sha256").update(STORED).digest("hex"), samples: 2 };
-    const store = new EvaluationStore({ download: async () => STORED, maxBytes: 1 << 20 });
+    const store = new EvaluationStore({ read: async () => STORED, maxBytes: 1 << 20 });
     const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const target = { baseUrl, namespace: "ns", model: "m", version: "1", variant: "v", runtime: "onnx", evaluation };
     const prober = new LatencyProber({ targets: [target], intervalMs: 1_000, evaluation: { store, samplesPerRound: 1 } });

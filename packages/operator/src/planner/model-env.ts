@@ -15,8 +15,9 @@ import type { TrustedSignatures } from "./trust.js";
  * operator and every EdgeRuntime image. Runtimes fetch EDGEFLEET_ARTIFACT_URI, check its size and
  * digest (and signature, when given) and load it on EDGEFLEET_ACCELERATOR. `trust` is what the
  * ModelTrustPolicies allow for the model (planner/trust.ts): when given, its keys verify the
- * signature instead of the key in the Secret the variant names. EDGEFLEET_EVALUATION_* are for the
- * node's agent, not the runtime: the assignments carry them to it.
+ * signature instead of the key in the Secret the variant names. EDGEFLEET_EVALUATION_* are not the
+ * runtime's: the verify-artifact init container stores the data in the node's cache with the
+ * model's credentials, and the assignments tell the node's agent which digest to read there.
  */
 export function modelEnv(args: {
   model: string;
