@@ -206,6 +206,8 @@ export class Installer {
       this.log.info("evaluation data stored", { uri, sha256, downloaded });
       return { stored: true, downloaded };
     } catch (err) {
+      // Not an artifact refusal, whose reasons rollout analysis counts against the version: only
+      // its message (the deadline's, once aborted).
       const error = asRefusal(err, signal).message;
       this.log.warn("evaluation data not stored; the model serves and is probed with synthetic inputs", { uri, sha256, error });
       return { stored: false, error };
@@ -222,17 +224,12 @@ export class Installer {
         // sha256 chooses an OCI artifact's layer, as for a model file.
         await createFetcher(uri, this.options.fetchers).fetch({ uri, sink, sha256, ...(signal ? { signal } : {}) });
       } catch (err) {
-        if (sink.tooLarge)
-          throw new ArtifactRefusal(
-            "size-mismatch",
-            `${uri} is larger than the ${this.evaluationMaxBytes} bytes allowed (--evaluation-max-bytes)`,
-          );
+        if (sink.tooLarge) throw new Error(`${uri} is larger than the ${this.evaluationMaxBytes} bytes allowed (--evaluation-max-bytes)`);
         throw err;
       }
       const bytes = sink.bytes();
       const actual = createHash("sha256").update(bytes).digest("hex");
-      if (actual !== sha256)
-        throw new ArtifactRefusal("digest-mismatch", `${uri} has sha256 ${actual}, the evaluation's sha256 is ${sha256}`);
+      if (actual !== sha256) throw new Error(`${uri} has sha256 ${actual}, the evaluation's sha256 is ${sha256}`);
       await this.locks.withCache(signal, () => this.cache.evict(bytes.length));
       const partial = this.cache.openPartial(sha256);
       try {
