@@ -11,8 +11,10 @@ import {
   CustomObjectsApi,
   KubeConfig,
   NetworkingV1Api,
+  PatchStrategy,
   PolicyV1Api,
   RbacAuthorizationV1Api,
+  setHeaderOptions,
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parseAllDocuments } from "yaml";
@@ -294,9 +296,23 @@ describe("the Helm chart", () => {
         )
       ).flat();
     let left = await leftovers();
+    let nudged = false;
     while (left.length > 0 && Date.now() - started < 180_000) {
       await new Promise((r) => setTimeout(r, 1000));
       left = await leftovers();
+      // In a loaded CI run a CRD with no objects left stayed Terminating (the API server's cleanup
+      // finalizer) past 3 min: its finalizer controller retries with a growing backoff. Any change
+      // to the CRD queues it again at once (docs/helm.md, Uninstall); once, after 60 s, and said.
+      const stuck = left.filter((o) => o.name.startsWith("CustomResourceDefinition/") && o.deleting);
+      if (!nudged && stuck.length > 0 && Date.now() - started > 60_000) {
+        nudged = true;
+        console.log(`still Terminating after 60 s, annotated to be looked at again: ${stuck.map((o) => o.name).join(", ")}`);
+        for (const { name } of stuck)
+          await ext.patchCustomResourceDefinition(
+            { name: name.split("/")[1] ?? "", body: { metadata: { annotations: { "edgefleet.io/cleanup-nudge": String(Date.now()) } } } },
+            setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+          );
+      }
     }
     expect(left).toEqual([]);
     console.log(`helm uninstall, everything gone: ${((Date.now() - started) / 1000).toFixed(1)}s`);
