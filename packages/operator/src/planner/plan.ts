@@ -54,7 +54,7 @@ export interface UntoleratedNode {
 /** Every hardware class the model targets, sorted by name, each placed or with the reason it is not. */
 export interface Plan {
   classes: ClassPlan[];
-  /** Nodes left out for their taints, in the order the fleet lists them; for status, so a user sees why. */
+  /** Nodes left out for their taints, by name; for status, so a user sees why. */
   untolerated: UntoleratedNode[];
 }
 
@@ -82,6 +82,8 @@ export function plan({ model, runtimes, nodes, capacity = ALONE }: PlanInput): P
     if (refused.length) untolerated.push({ node: capabilities.name, taints: refused.map(taintText) });
     else targeted.push(capabilities);
   }
+  // By name: status names them, and a cache's order changing must not rewrite the status.
+  untolerated.sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
   return { classes: groupIntoClasses(targeted).map((cls) => planClass(model.spec, runtimes, cls, capacity)), untolerated };
 }
 
