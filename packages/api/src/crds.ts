@@ -142,7 +142,7 @@ export function federatedTrainingCRD(): CustomResourceDefinition {
     shortName: "ft",
     scope: "Namespaced",
     description:
-      "A federated training job on the edge fleet: the operator picks the eligible devices (hardware class, labels, temperature, throttling, connectivity), runs a Flower coordinator and one client per device, and reports each round (participants, dropouts, loss, accuracy, epsilon) in status. See docs/federated.md.",
+      "A federated training job on the edge fleet: the operator picks the eligible devices (hardware class, labels, temperature, throttling, CPU load, connectivity), runs a Flower coordinator and one client per device, and reports each round (participants, dropouts, loss, accuracy, epsilon) in status. See docs/federated.md.",
     spec: FederatedTrainingSpecSchema,
     status: FederatedTrainingStatusSchema,
     rootRules: [
