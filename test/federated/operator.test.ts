@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FederatedTraining, FederatedTrainingStatus } from "@edgefleet/api";
@@ -15,7 +15,7 @@ import { rawRequest } from "../operator/raw-api.js";
  * placing a coordinator pod and a client pod per eligible node, the fleet simulator running them
  * as real Flower processes (SuperLink, ServerApp, one SuperNode per client), the coordinator's
  * rounds reaching status through its progress ConfigMap. Small for CI's two cores: 4 eligible
- * devices, 2 a round, 3 rounds.
+ * devices, 2 a round, 3 rounds; a fifth joins once the job runs, a fourth leaves after round 1.
  */
 
 const { kc, core } = testCluster();
@@ -69,7 +69,7 @@ const clientPods = async () =>
   (await core.listNamespacedPod({ namespace: ns, labelSelector: "edgefleet.io/federated-role=client" })).items.map((p) => p.spec?.nodeName);
 
 describe("a FederatedTraining on the simulated fleet", () => {
-  it("trains on the eligible nodes only, drops a node that stops being eligible, and writes the model", async () => {
+  it("trains on the eligible nodes only, takes in a node that becomes eligible, drops one that stops being, and writes the model", async () => {
     failed = true;
     const spec = {
       model: "digits",
@@ -91,6 +91,13 @@ describe("a FederatedTraining on the simulated fleet", () => {
     expect(running.clients).toEqual([...eligible].sort());
     expect((await clientPods()).sort()).toEqual([...eligible].sort());
 
+    // A device becomes eligible while the job runs: it joins, as partition 4, and Flower samples from it too.
+    const joiner = await addProfileNode(kc, { profile, hardwareClass: "fl-cpu", index: 5 });
+    created.push(joiner);
+    const joined = await statusWhen("the new device in the job", (s) => s.devices === 5 && (s.clients ?? []).includes(joiner), 60_000);
+    expect(joined.phase).toBe("Running");
+    await eventually("the new device's client pod", async () => ((await clientPods()).includes(joiner) ? true : undefined), 60_000);
+
     const first = await statusWhen("round 1 in status", (s) => (s.rounds?.length ?? 0) >= 1, 420_000);
     expect(first.rounds?.[0]).toMatchObject({ round: 1, sampled: 2 });
     // A device leaves eligibility: its client goes, and training carries on with the others.
@@ -105,7 +112,20 @@ describe("a FederatedTraining on the simulated fleet", () => {
 
     const done = await statusWhen("the job Succeeded", (s) => s.phase === "Succeeded", 600_000);
     expect(done.rounds?.map((r) => r.round)).toEqual([1, 2, 3]);
-    for (const r of done.rounds ?? []) expect(r.participants + r.dropouts).toBe(r.sampled);
+    for (const r of done.rounds ?? []) {
+      expect(r.participants + r.dropouts).toBe(r.sampled);
+      expect(r.available).toBeGreaterThanOrEqual(r.sampled);
+      expect(r.available).toBeLessThanOrEqual(5);
+    }
+    // The ServerApp asked the joiner's SuperNode for its device id: it was among those rounds sample from.
+    const traffic = readFileSync(join(dir, "devices", "federated", `${ns}-${JOB}`, "traffic.jsonl"), "utf8");
+    const devicesSeen = new Set(
+      traffic
+        .split("\n")
+        .filter((l) => l !== "")
+        .map((l) => String(JSON.parse(l).device)),
+    );
+    expect([...devicesSeen]).toContain("4");
     expect(done.conditions?.find((c) => c.type === "Succeeded")?.status).toBe("True");
     expect(done.output?.model).toBe(`${OUTPUT}/digits-federated.onnx`);
     expect(existsSync(join(dir, "devices", done.output?.node ?? "", "hostpath", OUTPUT, "digits-federated.onnx"))).toBe(true);

@@ -19,7 +19,7 @@ export const FEDERATED_ENV = {
   job: "EDGEFLEET_FL_JOB",
   /** Clients: host:port of the coordinator's Flower SuperLink Fleet API. */
   superlink: "EDGEFLEET_FL_SUPERLINK",
-  /** Clients: the device's data partition, 0 to devices - 1. */
+  /** Clients: the device's data partition, its line in the progress ConfigMap's devices (from 0), or for a device that joined the running job the count of those plus its line in joined. */
   partition: "EDGEFLEET_FL_PARTITION",
   /** Coordinator: the ConfigMap (in its namespace) to write rounds.jsonl and result.json into. */
   progressConfigMap: "EDGEFLEET_FL_PROGRESS_CONFIGMAP",
@@ -32,6 +32,12 @@ export const SUPERLINK_FLEET_PORT = 9092;
 export const PROGRESS_KEYS = {
   /** Written by the operator when the job starts: the devices, one node a line; a node's line number (from 0) is its partition. */
   devices: "devices",
+  /**
+   * Written by the operator while the job runs: the devices that became eligible after it started, one
+   * node a line, in the order they joined (each write appends); the partition of line k is the number of
+   * starting devices plus k.
+   */
+  joined: "joined",
   /** Written by the coordinator: one JSON line per finished round (FederatedRound's fields). */
   rounds: "rounds.jsonl",
   /** Written by the coordinator when training ends: roundsPlanned, finalAccuracyPercent, epsilon, model, and with spec.build, build (TrainingBuildResult). */
@@ -40,7 +46,7 @@ export const PROGRESS_KEYS = {
 
 /** The settings both roles get, as JSON in EDGEFLEET_FL_JOB. */
 export interface FederatedJobConfig {
-  /** Devices the job started with (Flower's population, the data's partitions). */
+  /** Devices the job started with: the round size is devicesPerRoundPercent of them, the privacy budget is planned at that rate. */
   devices: number;
   rounds: number;
   devicesPerRoundPercent: number;

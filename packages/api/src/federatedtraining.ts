@@ -261,6 +261,14 @@ const RoundSchema = Type.Object(
   {
     round: Type.Integer({ minimum: 1, format: "int32", description: "The round, from 1." }),
     sampled: Type.Integer({ minimum: 0, format: "int32", description: "Devices sampled for the round." }),
+    available: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        format: "int32",
+        description:
+          "Devices connected when the round sampled: those it sampled from (its sampling rate, which the privacy accounting uses, is sampled / available).",
+      }),
+    ),
     participants: Type.Integer({ minimum: 0, format: "int32", description: "Sampled devices that replied." }),
     dropouts: Type.Integer({ minimum: 0, format: "int32", description: "Sampled devices that did not reply." }),
     trainLoss: Type.Optional(Type.Number({ description: "The devices' mean training loss, weighted as the average is." })),
@@ -304,14 +312,15 @@ export const FederatedTrainingStatusSchema = Type.Object(
       Type.Integer({
         minimum: 0,
         format: "int32",
-        description: "How many devices the job started with: Flower's population and the data's partitions.",
+        description:
+          "How many devices have joined the job: those it started with and those that became eligible while it ran (each a data partition).",
       }),
     ),
     clients: Type.Optional(
       Type.Array(Type.String({ maxLength: 253, description: "A node." }), {
         maxItems: 10000,
         "x-kubernetes-list-type": "set",
-        description: "Nodes given a client now: those of the devices the job started with that are still eligible.",
+        description: "Nodes given a client now: the devices that joined the job and are still eligible.",
       }),
     ),
     excluded: Type.Optional(

@@ -66,7 +66,9 @@ export const OPERATOR_CLUSTER_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
   { apiGroups: [GROUP], resources: ["federatedtrainings"], verbs: ["list", "watch"] },
   { apiGroups: [GROUP], resources: ["federatedtrainings/status"], verbs: ["patch"] },
   { apiGroups: [GROUP], resources: ["federatedtrainings/finalizers"], verbs: ["update"] },
-  { apiGroups: [""], resources: ["pods", "configmaps"], verbs: ["list", "watch", "create", "delete"] },
+  { apiGroups: [""], resources: ["pods"], verbs: ["list", "watch", "create", "delete"] },
+  // patch: a device joining a running FederatedTraining is appended to its progress ConfigMap.
+  { apiGroups: [""], resources: ["configmaps"], verbs: ["list", "watch", "create", "patch", "delete"] },
   { apiGroups: [""], resources: ["services"], verbs: ["create"] },
   { apiGroups: ["apps"], resources: ["daemonsets", "controllerrevisions"], verbs: ["list", "watch", "create", "patch", "delete"] },
   { apiGroups: [""], resources: ["nodes"], verbs: ["list", "watch"] },

@@ -5,6 +5,8 @@ export interface Round {
   round: number;
   /** Devices sampled for the round; dropouts of them did not reply. */
   sampled: number;
+  /** Devices connected when the round sampled (its DP sampling rate is sampled / available). */
+  available?: number;
   participants: number;
   dropouts: number;
   /** The devices' mean training loss (weighted as the average is); null when no device replied. */

@@ -177,13 +177,16 @@ export class FederatedPods {
       this.#o.log.warn("federated client pod without its settings; not simulated", { pod: key });
       return;
     }
+    // The simulated data set is split among the devices the job started with; a device that joined
+    // later (partition past them) trains on a copy of one of those shares. Real devices bring their own data.
+    const shard = c.shards[Number(partition) % c.shards.length];
     const node = superNode(this.#o.toolchain(), c.env, {
       name: `Flower SuperNode ${key}`,
       logFile: join(c.dir, `supernode-${basename(key)}.log`),
       superlink: c.address,
       runtimePort: await freePort(),
       tls: c.nodeTls,
-      nodeConfig: `partition-id=${partition} num-partitions=${job.devices} data-file=${JSON.stringify(c.shards[Number(partition)])} traffic-file=${JSON.stringify(join(c.dir, "traffic.jsonl"))}`,
+      nodeConfig: `partition-id=${partition} num-partitions=${job.devices} data-file=${JSON.stringify(shard)} traffic-file=${JSON.stringify(join(c.dir, "traffic.jsonl"))}`,
     });
     this.#clients.set(key, node);
     try {

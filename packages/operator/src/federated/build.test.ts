@@ -36,6 +36,7 @@ const finished = (build: TrainingBuildResult | undefined, status?: FederatedTrai
   telemetry: undefined,
   progress: {
     devices: ["a", "b"],
+    joined: [],
     rounds: [{ round: 1, sampled: 2, participants: 2, dropouts: 0, loss: 0.3, accuracyPercent: 93, seconds: 4 }],
     invalidLines: 0,
     result: { roundsPlanned: 1, finalAccuracyPercent: 93, epsilon: null, model: "/out/digits-federated.onnx", ...(build ? { build } : {}) },

@@ -1,5 +1,5 @@
 import type { EdgeModelBuild, FederatedTraining, FederatedTrainingStatus } from "@edgefleet/api";
-import { FEDERATED_LABELS, federatedNames, LABELS, MANAGER } from "@edgefleet/api";
+import { FEDERATED_LABELS, federatedNames, LABELS, MANAGER, PROGRESS_KEYS } from "@edgefleet/api";
 import type { Clock } from "@edgefleet/kit";
 import { systemClock } from "@edgefleet/kit";
 import type { InformerMetrics, KubeObject, Resource } from "@edgefleet/kube";
@@ -253,6 +253,8 @@ export class FederatedTrainingController {
       if (!(await this.#create(CONFIG_MAPS, namespace, progressConfigMap(job, plan.start)))) return CACHE_LAG_RETRY_MS;
       await this.#create(SERVICES, namespace, superlinkService(job));
     }
+    // A joiner's partition is its place in the list: the pods wait until the list written is this one.
+    if (plan.join && cm && !(await this.#join(cm, plan.join))) return CACHE_LAG_RETRY_MS;
     const have = new Set(pods.map((p) => p.metadata.name));
     await Promise.all(plan.pods.filter((p) => !have.has(p.metadata?.name)).map((p) => this.#create(PODS, namespace, p)));
     await Promise.all(
@@ -313,6 +315,26 @@ export class FederatedTrainingController {
       body: build,
       contentType: CONTENT_TYPES.apply,
     });
+  }
+
+  /**
+   * Writes the progress ConfigMap's joined list, on the condition that the ConfigMap is still the
+   * cached one (its resourceVersion in the patch): false when it changed meanwhile (409), to decide again.
+   */
+  async #join(cm: V1ConfigMap & KubeObject, joined: readonly string[]): Promise<boolean> {
+    const { name = "", namespace = "", resourceVersion } = cm.metadata;
+    try {
+      await this.#o.client.request({
+        method: "PATCH",
+        path: `${objectPath(CONFIG_MAPS, name, namespace)}?fieldManager=${this.#o.fieldManager}`,
+        body: { metadata: { resourceVersion }, data: { [PROGRESS_KEYS.joined]: joined.join("\n") } },
+        contentType: CONTENT_TYPES.merge,
+      });
+      return true;
+    } catch (err) {
+      if (err instanceof KubeError && err.status === 409) return false;
+      throw err;
+    }
   }
 
   /** POSTs a child; false when it exists already (409). */

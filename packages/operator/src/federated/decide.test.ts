@@ -33,7 +33,13 @@ const observe = (o: Partial<JobObservation>): JobObservation => ({
   ...o,
 });
 const condition = (plan: ReturnType<typeof decide>, type: string) => plan.status.conditions?.find((c) => c.type === type);
-const started = (extra: Partial<Progress> = {}): Progress => ({ devices: ["a", "b", "c"], rounds: [], invalidLines: 0, ...extra });
+const started = (extra: Partial<Progress> = {}): Progress => ({
+  devices: ["a", "b", "c"],
+  joined: [],
+  rounds: [],
+  invalidLines: 0,
+  ...extra,
+});
 const running = (o: Partial<JobObservation> = {}) => {
   const first = decide(observe({}));
   return observe({
@@ -91,6 +97,44 @@ describe("decide", () => {
       "RoundFinished: round 1: 2 of 2 sampled devices replied, accuracy 51.00%",
       "ClientRemoved: b is no longer eligible: temperature 90 °C is above 80 °C",
     ]);
+  });
+
+  it("lets a device that became eligible join the running job: the next partition, written before its pod", () => {
+    const plan = decide(running({ eligibility: { eligible: ["a", "b", "c", "d"], excluded: [] } }));
+    expect(plan.join).toEqual(["d"]);
+    expect(plan.pods.map((p) => p.metadata?.name)).toEqual(["fl-coordinator", "fl-client-0", "fl-client-1", "fl-client-2", "fl-client-3"]);
+    const joiner = plan.pods.at(-1);
+    expect(joiner?.spec?.nodeName).toBe("d");
+    const env = Object.fromEntries((joiner?.spec?.containers[0]?.env ?? []).map((e) => [e.name, e.value]));
+    expect(env.EDGEFLEET_FL_PARTITION).toBe("3");
+    // The round size and privacy plan stay those of the devices the job started with.
+    expect(JSON.parse(env.EDGEFLEET_FL_JOB ?? "{}").devices).toBe(3);
+    expect(plan.status).toMatchObject({ devices: 4, clients: ["a", "b", "c", "d"] });
+    expect(plan.events.map((e) => `${e.reason}: ${e.note}`)).toEqual(["DevicesJoined: 1 eligible device(s) joined the running job: d"]);
+  });
+
+  it("keeps joiners' partitions once joined; one that leaves loses its client and gets it back as before", () => {
+    const progress = started({ joined: ["e", "d"] });
+    const away = decide(
+      running({ progress, eligibility: { eligible: ["a", "b", "c", "e"], excluded: [{ node: "d", reason: "throttled" }] } }),
+    );
+    expect(away.join).toBeUndefined();
+    expect(away.pods.map((p) => p.metadata?.name)).toEqual(["fl-coordinator", "fl-client-0", "fl-client-1", "fl-client-2", "fl-client-3"]);
+    expect(away.status).toMatchObject({ devices: 5, clients: ["a", "b", "c", "e"] });
+    const back = decide(running({ progress, eligibility: { eligible: ["a", "b", "c", "d", "e", "f"], excluded: [] } }));
+    expect(back.join).toEqual(["e", "d", "f"]);
+    expect(back.pods.slice(5).map((p) => `${p.metadata?.name} ${p.spec?.nodeName}`)).toEqual(["fl-client-4 d", "fl-client-5 f"]);
+  });
+
+  it("lets nobody join a job that is over", () => {
+    const plan = decide(
+      running({
+        progress: started({ result: { roundsPlanned: 1, finalAccuracyPercent: 90, epsilon: null, model: "/out/m.onnx" } }),
+        eligibility: { eligible: ["a", "b", "c", "d"], excluded: [] },
+      }),
+    );
+    expect(plan.join).toBeUndefined();
+    expect(plan.status.phase).toBe("Succeeded");
   });
 
   it("is Stalled after stallAfterSeconds without a round, and looks again when that time comes", () => {

@@ -13,6 +13,8 @@ const DEFAULT_MIN_DEVICES = 2;
 const DEFAULT_STALL_AFTER_SECONDS = 1800;
 /** status.excluded lists this many nodes at most. */
 const MAX_EXCLUDED = 64;
+/** A DevicesJoined Event names this many nodes at most. */
+const MAX_NAMED_JOINERS = 10;
 
 /** What one reconcile knows about a job: the caches and Prometheus, read by the reconciler. */
 export interface JobObservation {
@@ -34,6 +36,12 @@ export interface JobObservation {
 export interface JobPlan {
   /** Set when the job starts now: the devices it starts with (written to the progress ConfigMap). */
   start?: string[];
+  /**
+   * Set when eligible devices new to the running job join it: the progress ConfigMap's whole joined
+   * list, the job's earlier joiners then these. Written before the plan's pods are created, since a
+   * joiner's partition (and its pod's name) is its place in that list.
+   */
+  join?: string[];
   /** Every pod that should exist; the reconciler creates those missing. */
   pods: V1Pod[];
   /** Names of pods to delete. */
@@ -208,7 +216,7 @@ export function decide(o: JobObservation): JobPlan {
   const startedAt = previous.startedAt ?? iso(now);
   const lastEpsilon = rounds.at(-1)?.epsilon;
   const common: FederatedTrainingStatus = {
-    devices: progress.devices.length,
+    devices: progress.devices.length + progress.joined.length,
     excluded,
     rounds,
     startedAt,
@@ -267,9 +275,23 @@ export function decide(o: JobObservation): JobPlan {
     );
   }
 
-  // Running: a client for each device the job started with that is still eligible.
+  // Running: a client for each device of the job that is still eligible. An eligible device new to
+  // the job joins it: appended to the joined list, its partition the next one. Flower registers its
+  // SuperNode when it connects, and the app samples later rounds from every device connected then.
   const config = jobConfig(job, progress.devices.length);
-  const wanted = progress.devices.map((node, i) => ({ node, i })).filter(({ node }) => eligible.has(node));
+  const members = new Set([...progress.devices, ...progress.joined]);
+  const joining = o.eligibility.eligible.filter((node) => !members.has(node));
+  if (joining.length > 0) {
+    const shown = joining.slice(0, MAX_NAMED_JOINERS).join(", ");
+    const more = joining.length > MAX_NAMED_JOINERS ? ` and ${joining.length - MAX_NAMED_JOINERS} more` : "";
+    events.push({
+      type: "Normal",
+      reason: "DevicesJoined",
+      note: `${joining.length} eligible device(s) joined the running job: ${shown}${more}`,
+    });
+  }
+  const all = [...progress.devices, ...progress.joined, ...joining];
+  const wanted = all.map((node, i) => ({ node, i })).filter(({ node }) => eligible.has(node));
   const wantedNames = new Set(wanted.map(({ i }) => names.client(i)));
   const remove = o.clients.filter((c) => !wantedNames.has(c.name));
   const why = new Map(o.eligibility.excluded.map((e) => [e.node, e.reason]));
@@ -287,10 +309,12 @@ export function decide(o: JobObservation): JobPlan {
     events.push({ type: "Warning", reason: "NoProgress", note: stallMessage });
   const requeue = Math.min(recheck ?? Number.POSITIVE_INFINITY, stalled ? Number.POSITIVE_INFINITY : stallMs - quietMs);
   return {
+    ...(joining.length > 0 ? { join: [...progress.joined, ...joining] } : {}),
     pods: [coordinatorPod(job, config, o.coordinatorSettings), ...wanted.map(({ node, i }) => clientPod(job, config, node, i))],
     remove: remove.map((c) => c.name),
     status: {
       ...common,
+      devices: all.length,
       observedGeneration: generation,
       phase: "Running",
       clients: wanted.map(({ node }) => node),

@@ -4,6 +4,8 @@ import { type FederatedRound, PROGRESS_KEYS, type PushedTrainingFile, type Train
 export interface Progress {
   /** The nodes the job started with; a node's index is its data partition. */
   devices: string[];
+  /** The nodes that joined the running job since, in the order they joined; partitions from devices.length on. */
+  joined: string[];
   rounds: FederatedRound[];
   /** Lines of rounds.jsonl that are not a round; skipped, and reported. */
   invalidLines: number;
@@ -27,6 +29,7 @@ function round(line: string): FederatedRound | undefined {
   return {
     round: r.round as number,
     sampled: r.sampled as number,
+    ...(Number.isInteger(r.available) && (r.available as number) >= 0 ? { available: r.available as number } : {}),
     participants: r.participants as number,
     dropouts: r.dropouts as number,
     ...(isNumber(r.trainLoss) ? { trainLoss: r.trainLoss } : {}),
@@ -67,11 +70,16 @@ export function parseBuild(v: unknown): TrainingBuildResult | undefined {
 
 /** The progress a ConfigMap's data holds; pure. */
 export function parseProgress(data: Readonly<Record<string, string>> | undefined): Progress {
-  const devices = (data?.[PROGRESS_KEYS.devices] ?? "").split("\n").filter((l) => l !== "");
+  const nodes = (key: string) => (data?.[key] ?? "").split("\n").filter((l) => l !== "");
   const lines = (data?.[PROGRESS_KEYS.rounds] ?? "").split("\n").filter((l) => l.trim() !== "");
   const parsed = lines.map(round);
   const rounds = parsed.filter((r): r is FederatedRound => r !== undefined);
-  const progress: Progress = { devices, rounds, invalidLines: parsed.length - rounds.length };
+  const progress: Progress = {
+    devices: nodes(PROGRESS_KEYS.devices),
+    joined: nodes(PROGRESS_KEYS.joined),
+    rounds,
+    invalidLines: parsed.length - rounds.length,
+  };
   const text = data?.[PROGRESS_KEYS.result];
   if (text) {
     try {

@@ -4,8 +4,11 @@ rounds a target epsilon allows.
 Each round is one Gaussian mechanism on the average of the clipped updates (Flower's central DP with
 client-side clipping: noise of standard deviation noise_multiplier * clipping_norm / participants,
 each device weighted alike), applied to the devices sampled for the round. As DP-FedAvg (McMahan et
-al., 2018) does, the accountant treats that sampling as Poisson with rate sampled / devices; a device
-that drops out only lowers its chance to be in a round's average.
+al., 2018) does, the accountant treats that sampling as Poisson with rate sampled / devices, where
+devices are those the round sampled from: a job's devices come and go (the operator removes the
+client of a device that stops being eligible and adds one for a device that becomes eligible), so
+each round has its own rate, and a round with fewer devices to sample from costs more. A device that
+drops out of a round it was sampled for only lowers its chance to be in that round's average.
 """
 
 import logging
@@ -19,12 +22,18 @@ from dp_accounting.rdp import RdpAccountant
 logging.getLogger("absl").setLevel(logging.ERROR)
 
 
-def epsilon(rounds, sample_rate, noise_multiplier, delta):
-    if rounds == 0:
+def epsilon_of(sample_rates, noise_multiplier, delta):
+    """The epsilon of rounds sampled at these rates, one a round (RDP composes by adding, in any order)."""
+    if not sample_rates:
         return 0.0
     accountant = RdpAccountant()
-    accountant.compose(PoissonSampledDpEvent(sample_rate, GaussianDpEvent(noise_multiplier)), rounds)
+    for rate in sorted(set(sample_rates)):
+        accountant.compose(PoissonSampledDpEvent(rate, GaussianDpEvent(noise_multiplier)), sample_rates.count(rate))
     return float(accountant.get_epsilon(delta))
+
+
+def epsilon(rounds, sample_rate, noise_multiplier, delta):
+    return epsilon_of([sample_rate] * rounds, noise_multiplier, delta)
 
 
 def rounds_within(target_epsilon, most, sample_rate, noise_multiplier, delta):

@@ -19,37 +19,54 @@ from flwr.server import Grid, LegacyContext, ServerApp, ServerConfig, SimpleClie
 from flwr.server.strategy import DifferentialPrivacyClientSideFixedClipping, FedAvg, FedProx
 from flwr.server.workflow import DefaultWorkflow, SecAggPlusWorkflow
 
-from .privacy import epsilon, rounds_within
+from .privacy import epsilon_of, rounds_within
 from .task import CLASSES, evaluate, initial_weights
 
 MODEL_FILE = "digits-federated.onnx"
 
 
 class Rounds:
-    """Each round's figures, written as a JSON line once the round's evaluation is in."""
+    """Each round's figures, written as a JSON line once the round's evaluation is in, and with DP on
+    the privacy budget: the rate each round sampled at, and whether the budget has stopped training."""
 
     def __init__(self, path, privacy):
         self.path = path
-        # (sample rate, noise multiplier, delta) with DP on, else None.
+        # (noise multiplier, delta, target epsilon) with DP on, else None.
         self.privacy = privacy
         self.started = time.monotonic()
         self.fit = {}
         self.lines = []
+        self.rates = []
+        self.spent = False
 
-    def sampled(self, server_round, count):
+    def epsilon(self, rates=None):
+        noise, delta, _ = self.privacy
+        return epsilon_of(self.rates if rates is None else rates, noise, delta)
+
+    def affordable(self, count, available):
+        """Whether the budget allows a round of `count` devices sampled from `available`; once it does
+        not, no later round trains (the devices' count could grow again, the budget stays spent)."""
+        if self.privacy and not self.spent and count > 0:
+            self.spent = self.epsilon([*self.rates, count / available]) > self.privacy[2]
+        return not self.spent
+
+    def sampled(self, server_round, count, available):
         self.started = time.monotonic()
+        if self.privacy and count > 0:
+            self.rates.append(count / available)
         # As it stays when no aggregate comes (SecAgg+ halted: too few devices left to unmask).
-        self.fit = {"round": server_round, "sampled": count, "participants": 0, "dropouts": count, "trainLoss": None}
+        self.fit = {"round": server_round, "sampled": count, "available": available, "participants": 0, "dropouts": count, "trainLoss": None}
 
     def aggregated(self, participants, train_loss):
         self.fit.update(participants=participants, dropouts=self.fit["sampled"] - participants, trainLoss=train_loss)
 
     def evaluated(self, server_round, loss, accuracy):
-        if server_round == 0:
+        # Round 0 is the initial model; rounds after the budget ran out trained nothing.
+        if server_round == 0 or self.spent:
             return
         line = {**self.fit, "loss": loss, "accuracyPercent": accuracy, "seconds": time.monotonic() - self.started}
         if self.privacy:
-            line["epsilon"] = epsilon(server_round, *self.privacy)
+            line["epsilon"] = self.epsilon()
         self.lines.append(line)
         with open(self.path, "a", encoding="utf-8") as f:
             f.write(json.dumps(line) + "\n")
@@ -65,6 +82,8 @@ class DeviceSampler(SimpleClientManager):
         super().__init__()
         self.rng = np.random.default_rng(seed)
         self.by_device = None
+        # How many devices the last sample drew from: a round's sampling rate is over them.
+        self.population = 0
 
     def _device_ids(self):
         def ask(proxy):
@@ -83,6 +102,7 @@ class DeviceSampler(SimpleClientManager):
         if self.by_device is None or set(self.by_device.values()) != set(self.clients.values()):
             self.by_device = self._device_ids()
         devices = sorted(d for d, p in self.by_device.items() if criterion is None or criterion.select(p))
+        self.population = len(devices)
         if num_clients > len(devices):
             return []
         return [self.by_device[d] for d in sorted(self.rng.choice(devices, num_clients, replace=False).tolist())]
@@ -97,10 +117,16 @@ class Recorded:
         self.rounds = rounds
 
     def configure_fit(self, server_round, parameters, client_manager):
+        # Nobody is sampled once the privacy budget is spent: Flower cancels the round's training.
+        if self.rounds.spent:
+            return []
         chosen = super().configure_fit(server_round, parameters, client_manager)
-        self.rounds.sampled(server_round, len(chosen))
-        # Every device registered before the first round; later rounds sample those still there,
-        # since the operator removes the clients of devices that stop being eligible.
+        if not self.rounds.affordable(len(chosen), client_manager.population):
+            return []
+        self.rounds.sampled(server_round, len(chosen), client_manager.population)
+        # Every device registered before the first round; later rounds sample those still there:
+        # the operator removes the clients of devices that stop being eligible and adds clients for
+        # devices that become eligible, whose SuperNodes Flower registers as they connect.
         self.min_available_clients = self.min_fit_clients
         return chosen
 
@@ -155,10 +181,12 @@ def main(grid: Grid, context: Context) -> None:
     devices, fraction, seed = int(c["devices"]), float(c["fraction"]), int(c["seed"])
     per_round = max(2, int(devices * fraction))
     dp = bool(c["dp"])
-    privacy = (per_round / devices, float(c["dp-noise-multiplier"]), float(c["dp-delta"])) if dp else None
+    noise, delta, target = float(c["dp-noise-multiplier"]), float(c["dp-delta"]), float(c["dp-target-epsilon"])
     requested = int(c["rounds"])
-    planned = rounds_within(float(c["dp-target-epsilon"]), requested, *privacy) if dp else requested
-    rounds = Rounds(os.path.join(out, "rounds.jsonl"), privacy)
+    # Planned at the starting devices' rate; a round whose own rate would pass the target (fewer
+    # devices to sample from than at the start) stops training before it (Rounds.affordable).
+    planned = rounds_within(target, requested, per_round / devices, noise, delta) if dp else requested
+    rounds = Rounds(os.path.join(out, "rounds.jsonl"), (noise, delta, target) if dp else None)
 
     (train_x, train_y), calibration, (eval_x, eval_y) = example_split()
 
@@ -210,12 +238,13 @@ def main(grid: Grid, context: Context) -> None:
     central = example_mlp().fit(train_x, train_y)
     result = {
         "roundsRequested": requested,
-        "roundsPlanned": planned,
+        # Fewer than planned when the budget ran out early (Rounds.affordable).
+        "roundsPlanned": len(rounds.lines) if rounds.spent else planned,
         "rounds": rounds.lines,
         "seconds": seconds,
         "finalAccuracyPercent": evaluate(final, eval_x, eval_y)[1],
         "centralizedAccuracyPercent": float(100 * np.mean(central.predict(eval_x) == eval_y)),
-        "epsilon": epsilon(len(rounds.lines), *privacy) if dp else None,
+        "epsilon": rounds.epsilon() if dp else None,
         "model": os.path.join(out, MODEL_FILE),
         "calibration": os.path.join(out, "digits-calibration.npz"),
         "evaluation": os.path.join(out, "digits-evaluation.npz"),
