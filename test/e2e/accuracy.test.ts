@@ -30,7 +30,8 @@ import { rawRequest } from "../operator/raw-api.js";
  * right answers; the gateway exports them and Prometheus holds them. The accuracy devices report
  * is the build's, within a couple of points. Then a version whose model answers with its classes
  * shuffled, its profile claiming the build's accuracy, fails rollout analysis's accuracy-drop on the
- * first step and rolls back.
+ * first step and rolls back; and a good version whose evaluation data the devices cannot fetch is
+ * never promoted on an unmeasured accuracy: the analysis is inconclusive and holds it.
  */
 
 const { kc, core } = testCluster();
@@ -56,7 +57,7 @@ const artifact = (version: string) => {
  * The model's spec at version: its onnx-fp32 variant with the build's accuracy and evaluation data
  * (whatever the file does), gated on accuracy; one node per step of the two.
  */
-function specFor(version: string): EdgeModel["spec"] {
+function specFor(version: string, data = evaluation): EdgeModel["spec"] {
   const spec = sampleModel({
     namespace: ns,
     name: MODEL,
@@ -72,7 +73,7 @@ function specFor(version: string): EdgeModel["spec"] {
   }).spec;
   const onnx = spec.variants.find((v) => v.name === "onnx-fp32");
   if (!onnx) throw new Error("the sample model lost its onnx-fp32 variant");
-  onnx.profile = { accuracy: { percent: result.targets[0]?.accuracyPercent ?? 0, evaluation } };
+  onnx.profile = { accuracy: { percent: result.targets[0]?.accuracyPercent ?? 0, evaluation: data } };
   return spec;
 }
 
@@ -126,6 +127,7 @@ beforeAll(async () => {
   const built = readFileSync(join(dir, "builds", basename(fp32.file)));
   artifacts.set("1.0.0", publish("1.0.0", built));
   artifacts.set("2.0.0", publish("2.0.0", shuffledClasses(join(dir, "builds", basename(fp32.file)), join(dir, "shuffled.onnx"))));
+  artifacts.set("3.0.0", publish("3.0.0", built));
   evaluation = { dataset, sha256: result.evaluation.sha256, samples: fp32.evaluationSamples, uri: `${baseUrl}/${dataset}` };
   const model = { ...sampleModel({ namespace: ns, name: MODEL, version: "1.0.0", artifact: artifact("1.0.0") }), spec: specFor("1.0.0") };
   const res = await rawRequest(kc, { method: "POST", path: `/apis/edgefleet.io/v1alpha1/namespaces/${ns}/edgemodels`, body: model });
@@ -176,6 +178,32 @@ describe("accuracy scored on the devices", () => {
     expect(rolledBack.status?.rollout?.lastAnalysis?.checks).toContainEqual(
       expect.objectContaining({ name: "accuracy-drop", passed: false }),
     );
+    failed = false;
+  }, 300_000);
+
+  it("holds a version whose evaluation data the devices cannot fetch: no evaluations is inconclusive, never a pass", async () => {
+    failed = true;
+    const unreachable = { ...evaluation, uri: `${evaluation.uri}.missing` };
+    const res = await rawRequest(kc, {
+      method: "PATCH",
+      path: modelPath(),
+      body: { spec: specFor("3.0.0", unreachable) },
+      contentType: "application/merge-patch+json",
+    });
+    expect(res.status, res.body.message).toBe(200);
+    const held = await eventually(
+      "3.0.0 held on an inconclusive analysis",
+      async () => {
+        const m = (await rawRequest(kc, { method: "GET", path: modelPath() })).body as unknown as EdgeModel;
+        const stalled = m.status?.conditions?.find((c) => c.type === "Stalled");
+        return m.status?.rollout?.targetVersion === "3.0.0" && stalled?.status === "True" && stalled.reason === "AnalysisInconclusive"
+          ? m
+          : undefined;
+      },
+      240_000,
+    );
+    expect(held.status?.rollout?.lastAnalysis?.message).toContain("report no evaluations of onnx-fp32");
+    expect(held.status?.rollout?.phase).toBe("Failed");
     failed = false;
   }, 300_000);
 });

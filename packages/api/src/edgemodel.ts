@@ -334,7 +334,7 @@ const SloSchema = Type.Object(
         minimum: 0,
         maximum: 100,
         description:
-          "Most percentage points the accuracy devices report (right answers on the variant's labelled evaluation samples) may fall below the variant's profile.accuracy.percent; checked only where devices report evaluations and the variant has a profile.accuracy, skipped elsewhere.",
+          "Most percentage points the accuracy devices report (right answers on the variant's labelled evaluation samples) may fall below the variant's profile.accuracy.percent. Checked for variants whose profile.accuracy.evaluation.uri names the data devices score (devices that report no evaluations of it make the analysis inconclusive, never a pass); skipped for variants without one.",
       }),
     ),
   },

@@ -77,6 +77,28 @@ describe("judge", () => {
         expect(skipped.checks?.some((c) => c.name === "accuracy-drop")).toBe(false);
       }
     });
+
+    it("never passes a class whose variant's devices are to score evaluation data but report none: waits one window, then inconclusive", () => {
+      const scored: AnalysisRequest = { ...accuracyRequest, scoredVariants: new Map([["x86-cpu", "onnx-int8-static"]]) };
+      const early = judge({ ...scored, stepSeconds: 30 }, measured({ evaluations: evaluations(200, 10, "other") }));
+      expect(early.verdict).toBe("Wait");
+      expect(early.message).toContain("x86-cpu: no evaluations of onnx-int8-static yet");
+      const late = judge(scored, measured());
+      expect(late.verdict).toBe("Inconclusive");
+      expect(late.message).toBe(
+        "limits set but not measured over 60s: x86-cpu: slo.maxAccuracyDropPoints is 1 points but its nodes on 2.0 report no evaluations of onnx-int8-static (its evaluation data not stored: see the runtime pods' verify-artifact log)",
+      );
+      expect(late.checks?.find((c) => c.name === "accuracy-drop")).toEqual({
+        name: "accuracy-drop",
+        hardwareClass: "x86-cpu",
+        threshold: 1,
+        passed: false,
+      });
+      // Scored: judged as before.
+      expect(judge(scored, measured({ evaluations: evaluations(200, 195) })).verdict).toBe("Pass");
+      // Without the limit nothing is asked of the devices.
+      expect(judge({ ...scored, slo: {} }, measured()).verdict).toBe("Pass");
+    });
   });
 
   it("passes a step whose every class meets every limit, listing the values and limits", () => {

@@ -27,6 +27,12 @@ export interface AnalysisRequest {
   stepSeconds: number;
   /** The new version's variants' profile.accuracy.percent, by variant name: what slo.maxAccuracyDropPoints measures against. */
   variantAccuracy?: ReadonlyMap<string, number>;
+  /**
+   * Per class, the variant it is planned on at the new version when that variant names evaluation
+   * data its devices score (profile.accuracy.evaluation.uri): with slo.maxAccuracyDropPoints set,
+   * such a class must report evaluations, as a power limit must be measured.
+   */
+  scoredVariants?: ReadonlyMap<string, string>;
 }
 
 /** Per class and version. */
@@ -139,11 +145,12 @@ const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : Number(n.toPreci
  * temperature within the SLO. A missed limit in any class fails the step,
  * even while another class still waits for samples.
  *
- * A power or temperature limit with no reading from the class's serving nodes waits while the
+ * A power or temperature limit with no reading from the class's serving nodes, or an accuracy
+ * limit on a class whose variant's devices are to score evaluation data but report none, waits while the
  * step is younger than one window (the sensors' first scrape), then makes the analysis
  * Inconclusive: the nodes do not report that quantity, which more waiting does not mend, and the
  * inconclusive count holds the rollout for a person to decide (run the agents with the sensors,
- * drop the limit, or promote by hand).
+ * restart the runtime pods once their evaluation data is reachable, drop the limit, or promote by hand).
  */
 export function judge(req: AnalysisRequest, m: Measurements): AnalysisOutcome {
   const { settings: s, slo } = req;
@@ -196,8 +203,18 @@ export function judge(req: AnalysisRequest, m: Measurements): AnalysisOutcome {
       );
     }
     check("error-ratio", (m.errors.get(cls)?.canary ?? 0) / requests, s.maxErrorRatio, "error ratio", "");
-    // Only where the class's devices score evaluations and the variant's profile says what to expect:
-    // devices that report none leave the check out rather than fail or hold the step.
+    // Judged where the class's devices score evaluations and the variant's profile says what to expect.
+    // A class planned on a variant whose devices are to score it but report nothing (its evaluation
+    // data was not stored on the nodes, or agents run with --evaluation-samples 0) is not measured.
+    const scoredVariant = slo?.maxAccuracyDropPoints !== undefined ? req.scoredVariants?.get(cls) : undefined;
+    if (scoredVariant !== undefined && !(m.evaluations?.get(cls)?.get(scoredVariant)?.scored ?? 0)) {
+      checks.push({ name: "accuracy-drop", hardwareClass: cls, threshold: slo?.maxAccuracyDropPoints ?? 0, passed: false });
+      if (req.stepSeconds < s.windowSeconds) waiting.push(`${cls}: no evaluations of ${scoredVariant} yet`);
+      else
+        unmeasured.push(
+          `${cls}: slo.maxAccuracyDropPoints is ${fmt(slo?.maxAccuracyDropPoints ?? 0)} points but its nodes on ${req.canaryVersion} report no evaluations of ${scoredVariant} (its evaluation data not stored: see the runtime pods' verify-artifact log)`,
+        );
+    }
     for (const [variant, { scored, correct }] of m.evaluations?.get(cls) ?? []) {
       const expected = req.variantAccuracy?.get(variant);
       if (expected === undefined || slo?.maxAccuracyDropPoints === undefined) continue;

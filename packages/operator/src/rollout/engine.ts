@@ -162,7 +162,7 @@ export class RolloutEngine {
             this.#tracer,
             "analysis",
             { attributes: { "edgefleet.step": rollout.step, "edgefleet.version": target.data.version } },
-            () => this.#analyse(model, settings, stable, target, wanted.progress, stepSeconds),
+            () => this.#analyse(model, settings, stable, target, targetPlan, wanted.progress, stepSeconds),
           )
         : undefined;
       const next = advance({ ...base, analysis });
@@ -215,6 +215,7 @@ export class RolloutEngine {
     settings: RolloutSettings,
     stable: Revision,
     target: Revision,
+    targetPlan: Plan,
     progress: ClassProgress[],
     stepSeconds: number,
   ): Promise<AnalysisOutcome> {
@@ -236,6 +237,11 @@ export class RolloutEngine {
       stepSeconds,
       variantAccuracy: new Map(
         model.spec.variants.flatMap((v) => (v.profile?.accuracy ? [[v.name, v.profile.accuracy.percent] as const] : [])),
+      ),
+      scoredVariants: new Map(
+        targetPlan.classes.flatMap((c) =>
+          c.placed && c.choice.variant.profile?.accuracy?.evaluation?.uri ? [[c.hardwareClass, c.choice.variant.name] as const] : [],
+        ),
       ),
     };
     const started = this.#clock.now();
