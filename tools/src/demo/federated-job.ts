@@ -27,7 +27,8 @@ const TRAINED_VERSION = "2026.12.1";
 const TARGETS = ["onnx-fp32", "onnx-int8-dynamic"] as const;
 
 export const FEDERATED_JOB_STEP = `  8. (--federated-job) a FederatedTraining reconciled by the operator: the ${CLASS} devices that run
-     run below 85 °C (read from Prometheus) each get a Flower client pod, a coordinator pod
+     run below 85 °C (read from Prometheus) each get a Flower client pod (one that cools below it
+     later joins the running job), a coordinator pod
      aggregates ${ROUNDS} rounds with SecAgg+ and FedProx, each round printed from the job's status;
      the coordinator signs the model and pushes it to an OCI registry, the operator creates an
      EdgeModelBuild from the result, built on a build node to its targets' verdicts and published
@@ -135,8 +136,13 @@ async function trainAndBuild(o: FederatedJobStepOptions, registry: string): Prom
   const started = Date.now();
   let printed = 0;
   let clientsShown = false;
+  let members = new Set<string>();
   for (;;) {
     const status = (await o.client.request<FederatedTraining>({ method: "GET", path: `${path}/${JOB}` })).status ?? {};
+    // A device that becomes eligible while the job runs (one cooled below the limit, say) joins it.
+    const joined = clientsShown ? (status.clients ?? []).filter((n) => !members.has(n)) : [];
+    if (joined.length) o.say(`  joined the running job: ${joined.join(", ")} (${status.devices} devices so far)`);
+    members = new Set([...members, ...(status.clients ?? [])]);
     if (!clientsShown && status.clients?.length) {
       clientsShown = true;
       o.say(`  ${status.clients.length} eligible devices got a client pod: ${status.clients.join(", ")}`);
@@ -148,7 +154,7 @@ async function trainAndBuild(o: FederatedJobStepOptions, registry: string): Prom
     }
     for (const r of (status.rounds ?? []).slice(printed)) {
       o.say(
-        `  round ${r.round}/${ROUNDS}: ${r.participants} of ${r.sampled} sampled devices replied, accuracy ${r.accuracyPercent.toFixed(1)}%, loss ${r.loss.toFixed(3)} (${r.seconds.toFixed(0)}s)`,
+        `  round ${r.round}/${ROUNDS}: ${r.participants} of ${r.sampled} sampled devices${r.available === undefined ? "" : ` (of ${r.available} connected)`} replied, accuracy ${r.accuracyPercent.toFixed(1)}%, loss ${r.loss.toFixed(3)} (${r.seconds.toFixed(0)}s)`,
       );
       printed++;
     }
