@@ -9,23 +9,12 @@ import {
 } from "@edgefleet/api";
 import { type Clock, systemClock } from "@edgefleet/kit";
 import type { InformerMetrics } from "@edgefleet/kube";
-import {
-  CONTENT_TYPES,
-  collectionPath,
-  Informer,
-  KubeError,
-  type KubeObject,
-  objectKey,
-  objectPath,
-  type RateLimitedQueue,
-  RESOURCES,
-} from "@edgefleet/kube";
+import { CONTENT_TYPES, collectionPath, Informer, KubeError, type KubeObject, objectKey, objectPath, RESOURCES } from "@edgefleet/kube";
 import type { V1Job, V1Pod } from "@kubernetes/client-node";
 import { type ControllerBasics, controllerQueue, deleteChild, informerBasics } from "../controller/basics.js";
-import { informersProblem } from "../controller/informer-health.js";
+import { ControllerLoop } from "../controller/loop.js";
 import { mergePatch } from "../controller/merge-patch.js";
 import { stableJson } from "../controller/stable-json.js";
-import { work } from "../controller/worker.js";
 import type { OperatorMetrics, QueueRecorders } from "../observe/metrics.js";
 import { type BuildJobSettings, desiredJob, jobName } from "./job.js";
 import { decidePublication, PUBLISH_FIELD_MANAGER, type Publication, publishedModelName } from "./publication.js";
@@ -88,7 +77,7 @@ const ended = (job: CachedJob, type: "Complete" | "Failed") => job.status?.condi
 export class BuildController {
   readonly #o: BuildControllerOptions;
   readonly #clock: Clock;
-  readonly #queue: RateLimitedQueue;
+  readonly #loop: ControllerLoop;
   readonly #builds: Informer<EdgeModelBuild>;
   readonly #jobs: Informer<CachedJob>;
   /** The EdgeModels builds publish into (spec.publish): read from this cache, never fetched (the operator's RBAC has no get). */
@@ -100,18 +89,13 @@ export class BuildController {
   readonly #recorded = new Map<string, string>();
   /** Build key → the Job this process applied: a cache yet to show it must not apply (and announce) it again. */
   readonly #applied = new Map<string, string>();
-  #leading = false;
-  #workers: Promise<void>[] = [];
 
   constructor(options: BuildControllerOptions) {
     this.#o = options;
     this.#clock = options.clock ?? systemClock;
     const { metrics, namespace } = options;
-    this.#queue = controllerQueue(this.#clock, options.recorders.workQueue);
     const shared = { ...informerBasics(options, this.#clock, metrics.informers), ...(namespace ? { namespace } : {}) };
-    const add = (key: string | undefined) => {
-      if (key && this.#leading) this.#queue.add(key);
-    };
+    const add = (key: string | undefined) => this.#loop.add(key);
     this.#builds = new Informer<EdgeModelBuild>({
       ...shared,
       resource: BUILD_RESOURCES.builds,
@@ -140,54 +124,51 @@ export class BuildController {
       transform: (o) => slimModel(o) as EdgeModel & KubeObject,
       handlers: {},
     });
-    this.#builds.start();
-    this.#jobs.start();
-    this.#models.start();
-  }
-
-  get synced(): boolean {
-    return this.#builds.hasSynced && this.#jobs.hasSynced && this.#models.hasSynced;
-  }
-
-  /** For liveness, as EdgeModelController.informerProblem. */
-  informerProblem(maxDownMs: number): string | undefined {
-    return informersProblem([this.#builds, this.#jobs, this.#models], maxDownMs);
-  }
-
-  inProgress(): { totalSeconds: number; longestSeconds: number } {
-    return this.#queue.inProgress();
-  }
-
-  async lead(): Promise<void> {
-    await Promise.all([this.#builds.synced(), this.#jobs.synced(), this.#models.synced()]);
-    this.#leading = true;
-    for (const b of this.#builds.list()) this.#queue.add(objectKey(b));
-    this.#workers = Array.from({ length: this.#o.workers }, () =>
-      work({
+    this.#loop = new ControllerLoop({
+      queue: controllerQueue(this.#clock, options.recorders.workQueue),
+      informers: [this.#builds, this.#jobs, this.#models],
+      workers: options.workers,
+      worker: {
         controller: BUILD_CONTROLLER_NAME,
-        queue: this.#queue,
-        leading: () => this.#leading,
         reconcile: async (key, span) => {
           const { outcome } = await this.reconcile(key);
           span.setAttribute("edgefleet.outcome", outcome);
           this.#o.metrics.outcomes(outcome);
           return {};
         },
-        metrics: this.#o.recorders.controller,
-        tracer: this.#o.tracer,
+        metrics: options.recorders.controller,
+        tracer: options.tracer,
         clock: this.#clock,
-        log: this.#o.log,
-      }),
-    );
+        log: options.log,
+      },
+    });
+    this.#builds.start();
+    this.#jobs.start();
+    this.#models.start();
+  }
+
+  get synced(): boolean {
+    return this.#loop.synced;
+  }
+
+  /** For liveness (ControllerLoop.informerProblem). */
+  informerProblem(maxDownMs: number): string | undefined {
+    return this.#loop.informerProblem(maxDownMs);
+  }
+
+  inProgress(): { totalSeconds: number; longestSeconds: number } {
+    return this.#loop.inProgress();
+  }
+
+  async lead(): Promise<void> {
+    await this.#loop.lead(() => {
+      for (const b of this.#builds.list()) this.#loop.add(objectKey(b));
+    });
     this.#o.log.info("build controller started", { workers: this.#o.workers, builds: this.#builds.size });
   }
 
-  async stop(): Promise<void> {
-    this.#leading = false;
-    const drained = this.#queue.shutDown();
-    await Promise.all(this.#workers);
-    await drained;
-    await Promise.all([this.#builds.stop(), this.#jobs.stop(), this.#models.stop()]);
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   async reconcile(key: string): Promise<{ outcome: string }> {

@@ -1,7 +1,7 @@
 import type { EdgeRuntime, ModelTrustPolicy } from "@edgefleet/api";
 import { type EdgeModel, LABELS, MANAGER } from "@edgefleet/api";
-import { type Clock, systemClock } from "@edgefleet/kit";
-import { Informer, type InformerHandlers, objectKey, type RateLimitedQueue, RESOURCES } from "@edgefleet/kube";
+import { systemClock } from "@edgefleet/kit";
+import { Informer, type InformerHandlers, objectKey, RESOURCES } from "@edgefleet/kube";
 import type { V1DaemonSet, V1Node } from "@kubernetes/client-node";
 import type { ControllerRecorders } from "../observe/metrics.js";
 import type { Verifier } from "../planner/artifact-volume.js";
@@ -14,11 +14,10 @@ import { type CachedRevision, revisionOwner, slimRevision } from "../rollout/rev
 import { CONTROLLER_REVISIONS, ROLLOUT_LABELS } from "../rollout/vocabulary.js";
 import { type ControllerBasics, controllerQueue, informerBasics } from "./basics.js";
 import { Children } from "./children.js";
-import { informersProblem } from "./informer-health.js";
+import { ControllerLoop } from "./loop.js";
 import { type Caches, ownerIndex, Reconciler } from "./reconciler.js";
 import { type CachedDaemonSet, type CachedNode, slimDaemonSet, slimModel, slimNode, slimRuntime, slimTrustPolicy } from "./slim.js";
 import { modelChanged, nodeChanged, rolloutChanged, selects } from "./triggers.js";
-import { work } from "./worker.js";
 
 export const CONTROLLER_NAME = "edgemodel";
 
@@ -44,23 +43,14 @@ export interface ControllerOptions extends ControllerBasics {
 export class EdgeModelController {
   readonly caches: Caches;
   readonly #o: ControllerOptions;
-  readonly #clock: Clock;
-  readonly #queue: RateLimitedQueue;
   readonly #reconciler: Reconciler;
   readonly #ledger: CapacityLedger;
-  readonly #metrics;
-  readonly #outcome;
-  #leading = false;
-  #workers: Promise<void>[] = [];
+  readonly #loop: ControllerLoop;
 
   constructor(options: ControllerOptions) {
     this.#o = options;
     const clock = options.clock ?? systemClock;
-    this.#clock = clock;
     const { client, namespace, metrics } = options;
-    this.#queue = controllerQueue(clock, metrics.workQueue);
-    this.#metrics = metrics.controller;
-    this.#outcome = metrics.outcomes;
     const shared = informerBasics(options, clock, metrics.informers);
     const inNamespace = namespace ? { namespace } : {};
     this.caches = {
@@ -157,50 +147,67 @@ export class EdgeModelController {
       clock,
     });
     this.#children = children;
+    this.#loop = new ControllerLoop({
+      queue: controllerQueue(clock, metrics.workQueue),
+      informers: Object.values(this.caches),
+      workers: options.workers,
+      worker: {
+        controller: CONTROLLER_NAME,
+        metrics: metrics.controller,
+        tracer: options.tracer,
+        clock,
+        log: options.log,
+        reconcile: async (key, span) => {
+          const started = clock.now();
+          const { outcome, requeueAfterMs } = await this.#reconciler.reconcile(key);
+          span.setAttribute("edgefleet.outcome", outcome);
+          metrics.outcomes(outcome);
+          // Inside the span: the line carries the reconcile's trace_id.
+          options.log.debug("reconciled", {
+            key,
+            outcome,
+            seconds: (clock.now() - started) / 1000,
+            ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}),
+          });
+          return { requeueAfterMs };
+        },
+      },
+    });
     for (const informer of Object.values(this.caches)) informer.start();
   }
 
   readonly #children: Children;
 
   get synced(): boolean {
-    return Object.values(this.caches).every((i) => i.hasSynced);
+    return this.#loop.synced;
   }
 
-  /**
-   * For liveness: the informers that have gone without a fresh list or an open watch for longer
-   * than maxDownMs. Each retries by itself with backoff; one still down after that long may be
-   * wedged in a way only a restart clears.
-   */
+  /** For liveness (ControllerLoop.informerProblem). */
   informerProblem(maxDownMs: number): string | undefined {
-    return informersProblem(Object.values(this.caches), maxDownMs);
+    return this.#loop.informerProblem(maxDownMs);
   }
 
   /** Keys its workers have taken and not finished, for the work queue's stuck-worker gauges. */
   inProgress(): { totalSeconds: number; longestSeconds: number } {
-    return this.#queue.inProgress();
+    return this.#loop.inProgress();
   }
 
   /** Waits for every cache, queues every model once (the events before were not acted on), and starts the workers. */
   async lead(): Promise<void> {
-    await Promise.all(Object.values(this.caches).map((i) => i.synced()));
-    this.#leading = true;
-    this.#ledger.touchAll();
-    this.#enqueueAll();
-    this.#workers = Array.from({ length: this.#o.workers }, () => this.#work());
+    await this.#loop.lead(() => {
+      this.#ledger.touchAll();
+      this.#enqueueAll();
+    });
     this.#o.log.info("controller started", { workers: this.#o.workers, models: this.caches.models.size });
   }
 
   /** Lets in-flight reconciles finish, drops the keys still queued, then stops the informers. */
-  async stop(): Promise<void> {
-    this.#leading = false;
-    const drained = this.#queue.shutDown();
-    await Promise.all(this.#workers);
-    await drained;
-    await Promise.all(Object.values(this.caches).map((i) => i.stop()));
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   #add(key: string): void {
-    if (this.#leading) this.#queue.add(key);
+    this.#loop.add(key);
   }
 
   #addOwner(key: string | undefined): void {
@@ -245,7 +252,7 @@ export class EdgeModelController {
   /** A node joining, leaving or changing what it offers replans the models that select it. */
   #onNode(): InformerHandlers<V1Node> {
     const replan = (...nodes: V1Node[]) => {
-      if (!this.#leading) return;
+      if (!this.#loop.leading) return;
       for (const model of this.caches.models.list()) if (nodes.some((n) => selects(model, n))) this.#touch(objectKey(model));
     };
     return {
@@ -272,31 +279,5 @@ export class EdgeModelController {
       },
       deleted: owner,
     };
-  }
-
-  #work(): Promise<void> {
-    return work({
-      queue: this.#queue,
-      controller: CONTROLLER_NAME,
-      metrics: this.#metrics,
-      tracer: this.#o.tracer,
-      clock: this.#clock,
-      log: this.#o.log,
-      leading: () => this.#leading,
-      reconcile: async (key, span) => {
-        const started = this.#clock.now();
-        const { outcome, requeueAfterMs } = await this.#reconciler.reconcile(key);
-        span.setAttribute("edgefleet.outcome", outcome);
-        this.#outcome(outcome);
-        // Inside the span: the line carries the reconcile's trace_id.
-        this.#o.log.debug("reconciled", {
-          key,
-          outcome,
-          seconds: (this.#clock.now() - started) / 1000,
-          ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}),
-        });
-        return { requeueAfterMs };
-      },
-    });
   }
 }

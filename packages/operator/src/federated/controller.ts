@@ -3,25 +3,14 @@ import { FEDERATED_LABELS, federatedNames, LABELS, MANAGER, PROGRESS_KEYS } from
 import type { Clock } from "@edgefleet/kit";
 import { systemClock } from "@edgefleet/kit";
 import type { InformerMetrics, KubeObject, Resource } from "@edgefleet/kube";
-import {
-  CONTENT_TYPES,
-  collectionPath,
-  Informer,
-  KubeError,
-  objectKey,
-  objectPath,
-  type RateLimitedQueue,
-  RESOURCES,
-  splitKey,
-} from "@edgefleet/kube";
+import { CONTENT_TYPES, collectionPath, Informer, KubeError, objectKey, objectPath, RESOURCES, splitKey } from "@edgefleet/kube";
 import type { V1ConfigMap, V1Pod } from "@kubernetes/client-node";
 import { BUILD_RESOURCES } from "../build/resources.js";
 import { type ControllerBasics, controllerQueue, deleteChild, informerBasics } from "../controller/basics.js";
-import { informersProblem } from "../controller/informer-health.js";
+import { ControllerLoop } from "../controller/loop.js";
 import { mergePatch } from "../controller/merge-patch.js";
 import { type CachedNode, slimNode } from "../controller/slim.js";
 import { stableJson } from "../controller/stable-json.js";
-import { work } from "../controller/worker.js";
 import { cacheBehind, type OwnWrite } from "../controller/write-lag.js";
 import type { FederatedMetrics } from "../observe/federated-metrics.js";
 import { FEDERATED_CONTROLLER, type QueueRecorders } from "../observe/metrics.js";
@@ -86,7 +75,7 @@ function slimPod(raw: KubeObject): V1Pod & KubeObject {
 export class FederatedTrainingController {
   readonly #o: FederatedControllerOptions;
   readonly #clock: Clock;
-  readonly #queue: RateLimitedQueue;
+  readonly #loop: ControllerLoop;
   readonly #jobs: Informer<FederatedTraining>;
   readonly #nodes: Informer<CachedNode>;
   readonly #pods: Informer<V1Pod & KubeObject>;
@@ -94,13 +83,10 @@ export class FederatedTrainingController {
   /** The EdgeModelBuilds jobs with spec.build created: applied only when missing or changed. */
   readonly #builds: Informer<EdgeModelBuild & KubeObject>;
   readonly #ownWrites = new Map<string, OwnWrite>();
-  #leading = false;
-  #workers: Promise<void>[] = [];
 
   constructor(o: FederatedControllerOptions) {
     this.#o = o;
     this.#clock = o.clock ?? systemClock;
-    this.#queue = controllerQueue(this.#clock, o.recorders.workQueue);
     const shared = informerBasics(o, this.#clock, o.informerMetrics);
     const inNamespace = o.namespace ? { namespace: o.namespace } : {};
     const byOwner = {
@@ -152,6 +138,19 @@ export class FederatedTrainingController {
       transform: (raw) => raw as EdgeModelBuild & KubeObject,
       handlers: byOwner,
     });
+    this.#loop = new ControllerLoop({
+      queue: controllerQueue(this.#clock, o.recorders.workQueue),
+      informers: this.#informers,
+      workers: o.workers,
+      worker: {
+        controller: FEDERATED_CONTROLLER,
+        metrics: o.recorders.controller,
+        tracer: o.tracer,
+        clock: this.#clock,
+        log: o.log,
+        reconcile: async (key) => ({ requeueAfterMs: await this.reconcile(key) }),
+      },
+    });
     for (const i of this.#informers) i.start();
   }
 
@@ -160,53 +159,33 @@ export class FederatedTrainingController {
   }
 
   get synced(): boolean {
-    return this.#informers.every((i) => i.hasSynced);
+    return this.#loop.synced;
   }
 
-  /** For liveness, as EdgeModelController.informerProblem. */
+  /** For liveness (ControllerLoop.informerProblem). */
   informerProblem(maxDownMs: number): string | undefined {
-    return informersProblem(this.#informers, maxDownMs);
+    return this.#loop.informerProblem(maxDownMs);
   }
 
   inProgress(): { totalSeconds: number; longestSeconds: number } {
-    return this.#queue.inProgress();
+    return this.#loop.inProgress();
   }
 
   async lead(): Promise<void> {
-    await Promise.all(this.#informers.map((i) => i.synced()));
-    this.#leading = true;
-    this.#enqueueAll();
-    this.#workers = Array.from({ length: this.#o.workers }, () => this.#work());
+    await this.#loop.lead(() => this.#enqueueAll());
     this.#o.log.info("federated controller started", { workers: this.#o.workers, jobs: this.#jobs.size });
   }
 
-  async stop(): Promise<void> {
-    this.#leading = false;
-    const drained = this.#queue.shutDown();
-    await Promise.all(this.#workers);
-    await drained;
-    await Promise.all(this.#informers.map((i) => i.stop()));
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   #addKey(key: string | undefined): void {
-    if (key && this.#leading) this.#queue.add(key);
+    this.#loop.add(key);
   }
 
   #enqueueAll(): void {
     for (const job of this.#jobs.list()) this.#addKey(objectKey(job));
-  }
-
-  #work(): Promise<void> {
-    return work({
-      queue: this.#queue,
-      controller: FEDERATED_CONTROLLER,
-      metrics: this.#o.recorders.controller,
-      tracer: this.#o.tracer,
-      clock: this.#clock,
-      log: this.#o.log,
-      leading: () => this.#leading,
-      reconcile: async (key) => ({ requeueAfterMs: await this.reconcile(key) }),
-    });
   }
 
   /** One level-based pass over a job; returns when to look again, if nothing else happens first. */
