@@ -33,7 +33,7 @@ beforeAll(async () => {
     fieldManager: MANAGER,
     events: recorder,
     log: silentLogger,
-    metrics: operatorMetrics(registry, { controller: CONTROLLER_NAME, workers: 2, inProgress: () => controller.inProgress() }),
+    metrics: operatorMetrics(registry, { controller: CONTROLLER_NAME, workers: 2, inProgress: () => controller.loop.inProgress() }),
     tracer: provider.getTracer("edgefleet-test"),
   });
   await controller.lead();

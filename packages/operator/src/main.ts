@@ -34,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
   const metrics = operatorMetrics(registry, {
     controller: CONTROLLER_NAME,
     workers: opts.workers,
-    inProgress: () => controller.inProgress(),
+    inProgress: () => controller.loop.inProgress(),
   });
   const observe = metrics.kubeClient;
   // Lease traffic has a client (and rate limit) of its own, so renewals never queue behind reconciles.
@@ -97,7 +97,7 @@ async function main(argv: string[]): Promise<number> {
   });
   const federated: FederatedTrainingController = new FederatedTrainingController({
     ...basics(FEDERATED_CONTROLLER),
-    recorders: metrics.federatedController(opts.workers, () => federated.inProgress()),
+    recorders: metrics.federatedController(opts.workers, () => federated.loop.inProgress()),
     informerMetrics: metrics.informers,
     metrics: metrics.federated,
     ...(metricsSource ? { metricsSource } : {}),
@@ -106,7 +106,7 @@ async function main(argv: string[]): Promise<number> {
   });
   const builds: BuildController = new BuildController({
     ...basics(BUILD_CONTROLLER_NAME),
-    recorders: metrics.buildController(opts.workers, () => builds.inProgress()),
+    recorders: metrics.buildController(opts.workers, () => builds.loop.inProgress()),
     metrics: { ...metrics.builds, informers: metrics.informers, outcomes: metrics.outcomes },
     job: { image: opts.buildImage, ...(opts.artifactCaBundle === undefined ? {} : { caBundle: opts.artifactCaBundle }) },
   });
@@ -138,11 +138,11 @@ async function main(argv: string[]): Promise<number> {
       log,
       () => loop.problem(),
       () =>
-        controller.informerProblem(opts.informerDownTimeoutMs) ??
-        federated.informerProblem(opts.informerDownTimeoutMs) ??
-        builds.informerProblem(opts.informerDownTimeoutMs),
+        controller.loop.informerProblem(opts.informerDownTimeoutMs) ??
+        federated.loop.informerProblem(opts.informerDownTimeoutMs) ??
+        builds.loop.informerProblem(opts.informerDownTimeoutMs),
     ),
-    ready: () => controller.synced && federated.synced && builds.synced,
+    ready: () => controller.loop.synced && federated.loop.synced && builds.loop.synced,
   });
   const port = await listen(server, opts.httpAddress);
   log.info("serving /metrics, /healthz and /readyz", { port, namespace: opts.namespace ?? "(all)" });

@@ -77,7 +77,8 @@ const ended = (job: CachedJob, type: "Complete" | "Failed") => job.status?.condi
 export class BuildController {
   readonly #o: BuildControllerOptions;
   readonly #clock: Clock;
-  readonly #loop: ControllerLoop;
+  /** Its queue, workers and caches' health, which main reads for probes and metrics. */
+  readonly loop: ControllerLoop;
   readonly #builds: Informer<EdgeModelBuild>;
   readonly #jobs: Informer<CachedJob>;
   /** The EdgeModels builds publish into (spec.publish): read from this cache, never fetched (the operator's RBAC has no get). */
@@ -95,7 +96,7 @@ export class BuildController {
     this.#clock = options.clock ?? systemClock;
     const { metrics, namespace } = options;
     const shared = { ...informerBasics(options, this.#clock, metrics.informers), ...(namespace ? { namespace } : {}) };
-    const add = (key: string | undefined) => this.#loop.add(key);
+    const add = (key: string | undefined) => this.loop.add(key);
     this.#builds = new Informer<EdgeModelBuild>({
       ...shared,
       resource: BUILD_RESOURCES.builds,
@@ -124,7 +125,7 @@ export class BuildController {
       transform: (o) => slimModel(o) as EdgeModel & KubeObject,
       handlers: {},
     });
-    this.#loop = new ControllerLoop({
+    this.loop = new ControllerLoop({
       queue: controllerQueue(this.#clock, options.recorders.workQueue),
       informers: [this.#builds, this.#jobs, this.#models],
       workers: options.workers,
@@ -147,28 +148,15 @@ export class BuildController {
     this.#models.start();
   }
 
-  get synced(): boolean {
-    return this.#loop.synced;
-  }
-
-  /** For liveness (ControllerLoop.informerProblem). */
-  informerProblem(maxDownMs: number): string | undefined {
-    return this.#loop.informerProblem(maxDownMs);
-  }
-
-  inProgress(): { totalSeconds: number; longestSeconds: number } {
-    return this.#loop.inProgress();
-  }
-
   async lead(): Promise<void> {
-    await this.#loop.lead(() => {
-      for (const b of this.#builds.list()) this.#loop.add(objectKey(b));
+    await this.loop.lead(() => {
+      for (const b of this.#builds.list()) this.loop.add(objectKey(b));
     });
     this.#o.log.info("build controller started", { workers: this.#o.workers, builds: this.#builds.size });
   }
 
   stop(): Promise<void> {
-    return this.#loop.stop();
+    return this.loop.stop();
   }
 
   async reconcile(key: string): Promise<{ outcome: string }> {

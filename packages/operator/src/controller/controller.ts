@@ -45,7 +45,8 @@ export class EdgeModelController {
   readonly #o: ControllerOptions;
   readonly #reconciler: Reconciler;
   readonly #ledger: CapacityLedger;
-  readonly #loop: ControllerLoop;
+  /** Its queue, workers and caches' health, which main reads for probes and metrics. */
+  readonly loop: ControllerLoop;
 
   constructor(options: ControllerOptions) {
     this.#o = options;
@@ -147,7 +148,7 @@ export class EdgeModelController {
       clock,
     });
     this.#children = children;
-    this.#loop = new ControllerLoop({
+    this.loop = new ControllerLoop({
       queue: controllerQueue(clock, metrics.workQueue),
       informers: Object.values(this.caches),
       workers: options.workers,
@@ -178,23 +179,9 @@ export class EdgeModelController {
 
   readonly #children: Children;
 
-  get synced(): boolean {
-    return this.#loop.synced;
-  }
-
-  /** For liveness (ControllerLoop.informerProblem). */
-  informerProblem(maxDownMs: number): string | undefined {
-    return this.#loop.informerProblem(maxDownMs);
-  }
-
-  /** Keys its workers have taken and not finished, for the work queue's stuck-worker gauges. */
-  inProgress(): { totalSeconds: number; longestSeconds: number } {
-    return this.#loop.inProgress();
-  }
-
   /** Waits for every cache, queues every model once (the events before were not acted on), and starts the workers. */
   async lead(): Promise<void> {
-    await this.#loop.lead(() => {
+    await this.loop.lead(() => {
       this.#ledger.touchAll();
       this.#enqueueAll();
     });
@@ -203,11 +190,11 @@ export class EdgeModelController {
 
   /** Lets in-flight reconciles finish, drops the keys still queued, then stops the informers. */
   stop(): Promise<void> {
-    return this.#loop.stop();
+    return this.loop.stop();
   }
 
   #add(key: string): void {
-    this.#loop.add(key);
+    this.loop.add(key);
   }
 
   #addOwner(key: string | undefined): void {
@@ -252,7 +239,7 @@ export class EdgeModelController {
   /** A node joining, leaving or changing what it offers replans the models that select it. */
   #onNode(): InformerHandlers<V1Node> {
     const replan = (...nodes: V1Node[]) => {
-      if (!this.#loop.leading) return;
+      if (!this.loop.leading) return;
       for (const model of this.caches.models.list()) if (nodes.some((n) => selects(model, n))) this.#touch(objectKey(model));
     };
     return {

@@ -75,7 +75,8 @@ function slimPod(raw: KubeObject): V1Pod & KubeObject {
 export class FederatedTrainingController {
   readonly #o: FederatedControllerOptions;
   readonly #clock: Clock;
-  readonly #loop: ControllerLoop;
+  /** Its queue, workers and caches' health, which main reads for probes and metrics. */
+  readonly loop: ControllerLoop;
   readonly #jobs: Informer<FederatedTraining>;
   readonly #nodes: Informer<CachedNode>;
   readonly #pods: Informer<V1Pod & KubeObject>;
@@ -138,7 +139,7 @@ export class FederatedTrainingController {
       transform: (raw) => raw as EdgeModelBuild & KubeObject,
       handlers: byOwner,
     });
-    this.#loop = new ControllerLoop({
+    this.loop = new ControllerLoop({
       queue: controllerQueue(this.#clock, o.recorders.workQueue),
       informers: this.#informers,
       workers: o.workers,
@@ -158,30 +159,17 @@ export class FederatedTrainingController {
     return [this.#jobs, this.#nodes, this.#pods, this.#configMaps, this.#builds];
   }
 
-  get synced(): boolean {
-    return this.#loop.synced;
-  }
-
-  /** For liveness (ControllerLoop.informerProblem). */
-  informerProblem(maxDownMs: number): string | undefined {
-    return this.#loop.informerProblem(maxDownMs);
-  }
-
-  inProgress(): { totalSeconds: number; longestSeconds: number } {
-    return this.#loop.inProgress();
-  }
-
   async lead(): Promise<void> {
-    await this.#loop.lead(() => this.#enqueueAll());
+    await this.loop.lead(() => this.#enqueueAll());
     this.#o.log.info("federated controller started", { workers: this.#o.workers, jobs: this.#jobs.size });
   }
 
   stop(): Promise<void> {
-    return this.#loop.stop();
+    return this.loop.stop();
   }
 
   #addKey(key: string | undefined): void {
-    this.#loop.add(key);
+    this.loop.add(key);
   }
 
   #enqueueAll(): void {
