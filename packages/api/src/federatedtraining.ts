@@ -295,6 +295,9 @@ const ExcludedSchema = Type.Object(
   { description: "A node the eligibility rules leave out." },
 );
 
+/** The most devices one job takes, those it starts with and those that join together: what status.clients can list. */
+export const FEDERATED_MAX_DEVICES = 10_000;
+
 export const FEDERATED_PHASES = ["Pending", "Running", "Succeeded", "Failed"] as const;
 export type FederatedPhase = (typeof FEDERATED_PHASES)[number];
 
@@ -318,7 +321,7 @@ export const FederatedTrainingStatusSchema = Type.Object(
     ),
     clients: Type.Optional(
       Type.Array(Type.String({ maxLength: 253, description: "A node." }), {
-        maxItems: 10000,
+        maxItems: FEDERATED_MAX_DEVICES,
         "x-kubernetes-list-type": "set",
         description: "Nodes given a client now: the devices that joined the job and are still eligible.",
       }),

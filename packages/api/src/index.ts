@@ -93,6 +93,7 @@ export {
   type TrainingBuildResult,
 } from "./federated-pods.js";
 export {
+  FEDERATED_MAX_DEVICES,
   FEDERATED_PHASES,
   FEDERATED_STRATEGIES,
   type FederatedBuild,

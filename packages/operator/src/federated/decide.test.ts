@@ -1,4 +1,4 @@
-import type { FederatedTraining } from "@edgefleet/api";
+import { FEDERATED_MAX_DEVICES, type FederatedTraining } from "@edgefleet/api";
 import { describe, expect, it } from "vitest";
 import { decide, type JobObservation, TELEMETRY_RECHECK_MS } from "./decide.js";
 import type { Progress } from "./progress.js";
@@ -124,6 +124,17 @@ describe("decide", () => {
     const back = decide(running({ progress, eligibility: { eligible: ["a", "b", "c", "d", "e", "f"], excluded: [] } }));
     expect(back.join).toEqual(["e", "d", "f"]);
     expect(back.pods.slice(5).map((p) => `${p.metadata?.name} ${p.spec?.nodeName}`)).toEqual(["fl-client-4 d", "fl-client-5 f"]);
+  });
+
+  it("takes at most FEDERATED_MAX_DEVICES devices, at the start and joining together (what status.clients can list)", () => {
+    const many = Array.from({ length: FEDERATED_MAX_DEVICES + 2 }, (_, i) => `n${String(i).padStart(5, "0")}`);
+    const start = decide(observe({ eligibility: { eligible: many, excluded: [] } }));
+    expect(start.start).toHaveLength(FEDERATED_MAX_DEVICES);
+    const plan = decide(
+      running({ progress: started({ joined: many.slice(0, FEDERATED_MAX_DEVICES - 4) }), eligibility: { eligible: many, excluded: [] } }),
+    );
+    expect(plan.join).toHaveLength(FEDERATED_MAX_DEVICES - 3);
+    expect(plan.status.devices).toBe(FEDERATED_MAX_DEVICES);
   });
 
   it("lets nobody join a job that is over", () => {

@@ -1,5 +1,5 @@
 import type { Condition, EdgeModelBuild, FederatedPhase, FederatedTraining, FederatedTrainingStatus } from "@edgefleet/api";
-import { federatedNames } from "@edgefleet/api";
+import { FEDERATED_MAX_DEVICES, federatedNames } from "@edgefleet/api";
 import type { V1Pod } from "@kubernetes/client-node";
 import type { EventNote } from "../controller/events.js";
 import { trainingBuild } from "./build.js";
@@ -167,7 +167,7 @@ export function decide(o: JobObservation): JobPlan {
         ...(recheck ? { requeueAfterMs: recheck } : {}),
       };
     }
-    const devices = o.eligibility.eligible;
+    const devices = o.eligibility.eligible.slice(0, FEDERATED_MAX_DEVICES);
     const config = jobConfig(job, devices.length);
     events.push({ type: "Normal", reason: "Started", note: `coordinator and ${devices.length} clients: ${devices.join(", ")}` });
     return {
@@ -280,7 +280,7 @@ export function decide(o: JobObservation): JobPlan {
   // SuperNode when it connects, and the app samples later rounds from every device connected then.
   const config = jobConfig(job, progress.devices.length);
   const members = new Set([...progress.devices, ...progress.joined]);
-  const joining = o.eligibility.eligible.filter((node) => !members.has(node));
+  const joining = o.eligibility.eligible.filter((node) => !members.has(node)).slice(0, Math.max(0, FEDERATED_MAX_DEVICES - members.size));
   if (joining.length > 0) {
     const shown = joining.slice(0, MAX_NAMED_JOINERS).join(", ");
     const more = joining.length > MAX_NAMED_JOINERS ? ` and ${joining.length - MAX_NAMED_JOINERS} more` : "";
