@@ -78,6 +78,13 @@ describe("judge", () => {
       }
     });
 
+    it("waits for minSamples evaluations before judging: one wrong answer of a few is noise", () => {
+      const few = judge(accuracyRequest, measured({ evaluations: evaluations(8, 7) }));
+      expect(few.verdict).toBe("Wait");
+      expect(few.message).toContain("x86-cpu: 8 of 50 evaluations of onnx-int8-static");
+      expect(judge(accuracyRequest, measured({ evaluations: evaluations(50, 49) })).verdict).toBe("Pass");
+    });
+
     it("never passes a class whose variant's devices are to score evaluation data but report none: waits one window, then inconclusive", () => {
       const scored: AnalysisRequest = { ...accuracyRequest, scoredVariants: new Map([["x86-cpu", "onnx-int8-static"]]) };
       const early = judge({ ...scored, stepSeconds: 30 }, measured({ evaluations: evaluations(200, 10, "other") }));

@@ -66,16 +66,18 @@ export async function analyse(source: MetricsSource, req: AnalysisRequest): Prom
   const versions = [req.stableVersion, req.canaryVersion];
   try {
     const accuracy = req.slo?.maxAccuracyDropPoints !== undefined;
+    // Refusals and evaluations count over the whole step, however late the analysis (at least the window).
+    const step = Math.max(req.settings.windowSeconds, req.stepSeconds);
     const [refusals, p95, requests, errors, power, temperature, placed, scored, correct] = await Promise.all([
-      source.instant(artifactRefusalsQuery(scope, req.canaryVersion, Math.max(req.settings.windowSeconds, req.stepSeconds))),
+      source.instant(artifactRefusalsQuery(scope, req.canaryVersion, step)),
       source.instant(latencyP95Query(scope, versions)),
       source.instant(countQuery("requests", scope, versions)),
       source.instant(countQuery("errors", scope, versions)),
       req.slo?.maxPowerWatts !== undefined ? source.instant(deviceMaxQuery("power", scope, req.canaryVersion)) : [],
       req.slo?.maxTemperatureCelsius !== undefined ? source.instant(deviceMaxQuery("temperature", scope, req.canaryVersion)) : [],
       source.instant(placedNodesQuery(scope, req.canaryVersion)),
-      accuracy ? source.instant(evaluationsQuery("evaluations", scope, req.canaryVersion)) : [],
-      accuracy ? source.instant(evaluationsQuery("evaluations_correct", scope, req.canaryVersion)) : [],
+      accuracy ? source.instant(evaluationsQuery("evaluations", scope, req.canaryVersion, step)) : [],
+      accuracy ? source.instant(evaluationsQuery("evaluations_correct", scope, req.canaryVersion, step)) : [],
     ]);
     const byVersion = (samples: Sample[]) => byClassAndVersion(samples, req);
     return judge(req, {
@@ -218,6 +220,11 @@ export function judge(req: AnalysisRequest, m: Measurements): AnalysisOutcome {
     for (const [variant, { scored, correct }] of m.evaluations?.get(cls) ?? []) {
       const expected = req.variantAccuracy?.get(variant);
       if (expected === undefined || slo?.maxAccuracyDropPoints === undefined) continue;
+      // As latency: a share of a few answers is noise (one wrong of 8 is 12 points), so it waits for minSamples.
+      if (scored < s.minSamples) {
+        waiting.push(`${cls}: ${fmt(scored)} of ${s.minSamples} evaluations of ${variant}`);
+        continue;
+      }
       const accuracy = (100 * correct) / scored;
       check(
         "accuracy-drop",

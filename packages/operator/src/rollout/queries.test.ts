@@ -25,10 +25,11 @@ describe("rollout queries", () => {
     );
   });
 
-  it("count evaluations scored and answered right per class and variant, on the nodes placed on the version only", () => {
+  it("count evaluations scored and answered right over the step per class and variant, a counter born in it included, placed nodes only", () => {
     const one = 'namespace="vision",model="detector",version="2.0"';
-    expect(evaluationsQuery("evaluations_correct", scope, "2.0")).toBe(
-      `sum by (hardware_class, variant) (increase(edgefleet_inference_evaluations_correct_total{${one}}[60s]) ${placed(one)})`,
+    const correct = `edgefleet_inference_evaluations_correct_total{${one}}`;
+    expect(evaluationsQuery("evaluations_correct", scope, "2.0", 300)).toBe(
+      `sum by (hardware_class, variant) (((${correct} unless ${correct} offset 300s) or increase(${correct}[300s])) ${placed(one)})`,
     );
   });
 

@@ -62,13 +62,29 @@ export function countQuery(metric: "requests" | "errors", scope: QueryScope, ver
 }
 
 /**
- * Evaluations the version's runtimes scored, or answered right, over the window, per hardware class
- * and variant, on the nodes placed on it: only runtimes that score a labelled evaluation set export
- * these counters.
+ * Evaluations the version's runtimes scored, or answered right, over the range (the whole step:
+ * a model's accuracy does not drift within one, and its evidence should add up), per hardware
+ * class and variant, on the nodes placed on it: only runtimes that score a labelled evaluation set
+ * export these counters.
  */
-export function evaluationsQuery(metric: "evaluations" | "evaluations_correct", scope: QueryScope, version: string): string {
-  const increase = `increase(edgefleet_inference_${metric}_total{${modelMatchers(scope, [version])}}[${scope.windowSeconds}s])`;
-  return `sum by (hardware_class, variant) (${onPlacedNodes(increase, scope, [version])})`;
+export function evaluationsQuery(
+  metric: "evaluations" | "evaluations_correct",
+  scope: QueryScope,
+  version: string,
+  rangeSeconds: number,
+): string {
+  const counted = riseOver(`edgefleet_inference_${metric}_total{${modelMatchers(scope, [version])}}`, rangeSeconds);
+  return `sum by (hardware_class, variant) (${onPlacedNodes(counted, scope, [version])})`;
+}
+
+/**
+ * A counter's rise over the range. The gateway creates a node's counter at its first report,
+ * already above 0, and increase() sees no rise in a series' first sample: a series that did not
+ * exist at the start of the range counts with its whole value.
+ */
+function riseOver(series: string, rangeSeconds: number): string {
+  const range = `${Math.max(1, Math.ceil(rangeSeconds))}s`;
+  return `((${series} unless ${series} offset ${range}) or increase(${series}[${range}]))`;
 }
 
 /**
@@ -83,15 +99,8 @@ export function deviceMaxQuery(quantity: DeviceQuantity, scope: QueryScope, vers
   return `max by (hardware_class) (max_over_time(${perNode}[${scope.windowSeconds}s:]) and on (node) ${placed})`;
 }
 
-/**
- * Artifacts of the version refused over the range by the nodes placed on it, per hardware class,
- * node and reason. The gateway creates a node's counter at its first refusal, already above 0, and
- * increase() sees no rise in a series' first sample: a series that did not exist at the start of
- * the range counts with its whole value.
- */
+/** Artifacts of the version refused over the range by the nodes placed on it, per hardware class, node and reason. */
 export function artifactRefusalsQuery(scope: QueryScope, version: string, rangeSeconds: number): string {
-  const failures = `edgefleet_artifact_verification_failures_total{${modelMatchers(scope, [version])}}`;
-  const range = `${Math.max(1, Math.ceil(rangeSeconds))}s`;
-  const refused = `((${failures} unless ${failures} offset ${range}) or increase(${failures}[${range}]))`;
+  const refused = riseOver(`edgefleet_artifact_verification_failures_total{${modelMatchers(scope, [version])}}`, rangeSeconds);
   return `sum by (hardware_class, node, reason) (${onPlacedNodes(refused, scope, [version])})`;
 }
