@@ -183,7 +183,9 @@ describe("accuracy scored on the devices", () => {
 
   it("holds a version whose evaluation data the devices cannot fetch: no evaluations is inconclusive, never a pass", async () => {
     failed = true;
-    const unreachable = { ...evaluation, uri: `${evaluation.uri}.missing` };
+    // Data of another digest at an address that answers 404: the nodes' caches hold blobs by digest, so
+    // the digest must be one they do not have for the fetch to be needed at all.
+    const unreachable = { ...evaluation, uri: `${evaluation.uri}.missing`, sha256: "0".repeat(64) };
     const res = await rawRequest(kc, {
       method: "PATCH",
       path: modelPath(),
