@@ -152,7 +152,12 @@ export function federatedTrainingCRD(): CustomResourceDefinition {
     columns: [
       { name: "Model", type: "string", jsonPath: ".spec.model", description: "The model trained." },
       { name: "Phase", type: "string", jsonPath: ".status.phase", description: "Pending, Running, Succeeded or Failed." },
-      { name: "Devices", type: "integer", jsonPath: ".status.devices", description: "Devices the job started with." },
+      {
+        name: "Devices",
+        type: "integer",
+        jsonPath: ".status.devices",
+        description: "Devices that joined the job: at the start and while it ran.",
+      },
       { name: "Epsilon", type: "number", jsonPath: ".status.epsilon", description: "Privacy budget spent so far.", priority: 1 },
       { name: "Stalled", type: "string", jsonPath: condition("Stalled", "status"), description: "Whether the job makes no progress." },
       AGE,
