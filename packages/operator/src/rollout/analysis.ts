@@ -205,21 +205,28 @@ export function judge(req: AnalysisRequest, m: Measurements): AnalysisOutcome {
       );
     }
     check("error-ratio", (m.errors.get(cls)?.canary ?? 0) / requests, s.maxErrorRatio, "error ratio", "");
+    // A limit set but not measured must never pass as met: the check is recorded failed, without a
+    // value; it waits for the step's first window (the first scrape), then is unmeasured.
+    const notMeasured = (name: string, threshold: number, yet: string, why: string) => {
+      checks.push({ name, hardwareClass: cls, threshold, passed: false });
+      if (req.stepSeconds < s.windowSeconds) waiting.push(`${cls}: ${yet}`);
+      else unmeasured.push(`${cls}: ${why}`);
+    };
+    const maxDrop = slo?.maxAccuracyDropPoints;
     // Judged where the class's devices score evaluations and the variant's profile says what to expect.
     // A class planned on a variant whose devices are to score it but report nothing (its evaluation
     // data was not stored on the nodes, or agents run with --evaluation-samples 0) is not measured.
-    const scoredVariant = slo?.maxAccuracyDropPoints !== undefined ? req.scoredVariants?.get(cls) : undefined;
-    if (scoredVariant !== undefined && !(m.evaluations?.get(cls)?.get(scoredVariant)?.scored ?? 0)) {
-      checks.push({ name: "accuracy-drop", hardwareClass: cls, threshold: slo?.maxAccuracyDropPoints ?? 0, passed: false });
-      if (req.stepSeconds < s.windowSeconds) waiting.push(`${cls}: no evaluations of ${scoredVariant} yet`);
-      else
-        unmeasured.push(
-          `${cls}: slo.maxAccuracyDropPoints is ${fmt(slo?.maxAccuracyDropPoints ?? 0)} points but its nodes on ${req.canaryVersion} report no evaluations of ${scoredVariant} (its evaluation data not stored: see the runtime pods' verify-artifact log)`,
-        );
-    }
+    const scoredVariant = maxDrop !== undefined ? req.scoredVariants?.get(cls) : undefined;
+    if (maxDrop !== undefined && scoredVariant !== undefined && !(m.evaluations?.get(cls)?.get(scoredVariant)?.scored ?? 0))
+      notMeasured(
+        "accuracy-drop",
+        maxDrop,
+        `no evaluations of ${scoredVariant} yet`,
+        `slo.maxAccuracyDropPoints is ${fmt(maxDrop)} points but its nodes on ${req.canaryVersion} report no evaluations of ${scoredVariant} (its evaluation data not stored: see the runtime pods' verify-artifact log)`,
+      );
     for (const [variant, { scored, correct }] of m.evaluations?.get(cls) ?? []) {
       const expected = req.variantAccuracy?.get(variant);
-      if (expected === undefined || slo?.maxAccuracyDropPoints === undefined) continue;
+      if (expected === undefined || maxDrop === undefined) continue;
       // As latency: a share of a few answers is noise (one wrong of 8 is 12 points), so it waits for minSamples.
       if (scored < s.minSamples) {
         waiting.push(`${cls}: ${fmt(scored)} of ${s.minSamples} evaluations of ${variant}`);
@@ -229,17 +236,19 @@ export function judge(req: AnalysisRequest, m: Measurements): AnalysisOutcome {
       check(
         "accuracy-drop",
         expected - accuracy,
-        slo.maxAccuracyDropPoints,
+        maxDrop,
         `accuracy of ${variant} ${fmt(accuracy)}% on ${fmt(scored)} evaluations is below its profile's ${fmt(expected)}% by`,
         " points",
       );
     }
     const device = (name: DeviceQuantity, value: number | undefined, threshold: number | undefined, limit: string, unit: string) => {
       if (threshold === undefined || value !== undefined) return check(name, value, threshold, `max ${name}`, unit);
-      // A limit set but not measured must never pass as met: the check is recorded failed, without a value.
-      checks.push({ name, hardwareClass: cls, threshold, passed: false });
-      if (req.stepSeconds < s.windowSeconds) waiting.push(`${cls}: no ${name} reading yet`);
-      else unmeasured.push(`${cls}: ${limit} is ${fmt(threshold)}${unit} but its nodes on ${req.canaryVersion} report no ${name}`);
+      notMeasured(
+        name,
+        threshold,
+        `no ${name} reading yet`,
+        `${limit} is ${fmt(threshold)}${unit} but its nodes on ${req.canaryVersion} report no ${name}`,
+      );
     };
     device("power", m.power.get(cls), slo?.maxPowerWatts, "slo.maxPowerWatts", "W");
     device("temperature", m.temperature.get(cls), slo?.maxTemperatureCelsius, "slo.maxTemperatureCelsius", "°C");
