@@ -189,6 +189,13 @@ describe("an EdgeModelBuild with spec.publish", () => {
       path: `/api/v1/namespaces/${ns}/secrets`,
       body: { apiVersion: "v1", kind: "Secret", metadata: { name }, type, stringData: data },
     });
+  /** The edge agent's verifier, as the verify-artifact init container runs it: size, digest, v2 signature for the model's version. */
+  const expectInstalls = async (model: EdgeModel, v: EdgeModel["spec"]["variants"][number]) => {
+    const cacheDir = mkdtempSync(join(work, "install-"));
+    const auth = { ca: registry.ca, authFile: registry.deviceAuth };
+    const installed = await installVariant({ cacheDir, model, variant: v, publicKeyPem: key.publicKeyPem, ...auth });
+    expect(installed.code, `${v.name}: ${installed.stdout}${installed.stderr}`).toBe(0);
+  };
   const publish = (signingKey = "model-signing") => ({
     to: `oci://${registry.address}/models/digits`,
     signingKeyRef: { name: signingKey, key: "ed25519.pem" },
@@ -236,17 +243,7 @@ describe("an EdgeModelBuild with spec.publish", () => {
       expect(v.artifact.signature?.publicKeyRef).toEqual({ name: "model-signing-public", key: "ed25519.pub" });
       expect(v.profile?.accuracy?.percent).toBe(measured(v.name)?.accuracyPercent);
       expect(v.profile?.p95LatencySeconds).toBe(measured(v.name)?.p95LatencySeconds);
-      // The edge agent's verifier, as the verify-artifact init container runs it: size, digest, v2 signature.
-      const cacheDir = mkdtempSync(join(work, "install-"));
-      const installed = await installVariant({
-        cacheDir,
-        model,
-        variant: v,
-        publicKeyPem: key.publicKeyPem,
-        ca: registry.ca,
-        authFile: registry.deviceAuth,
-      });
-      expect(installed.code, `${v.name}: ${installed.stdout}${installed.stderr}`).toBe(0);
+      await expectInstalls(model, v);
     }
     const reasons = await eventually("the Published Event", async () => {
       const found = (await events("digits-published")).map((e) => e.reason);
@@ -284,6 +281,79 @@ describe("an EdgeModelBuild with spec.publish", () => {
       message: expect.stringContaining("spec.source.pullSecretRef: Secret absent-pull has no key .dockerconfigjson, or does not exist"),
     });
   }, 480_000);
+
+  it("carries the variants no build replaces into the new version, verified with their own key, signed again; refuses ones that do not verify, pushing nothing", async () => {
+    // Version 2.0 as the first test published it, its files behind the registry's credentials
+    // (registry-pull, made by the previous test): each variant names the Secret to pull with.
+    const path = `${GROUP_PATH}/namespaces/${ns}/edgemodels/digits`;
+    const current = (await rawRequest(kc, { method: "GET", path })).body as unknown as EdgeModel;
+    if (current.spec.version !== "2.0") throw new Error("the published build's version 2.0 is missing: the first test failed");
+    const variants = current.spec.variants.map((v) => ({ ...v, artifact: { ...v.artifact, pullSecretRef: { name: "registry-pull" } } }));
+    const put = await rawRequest(kc, { method: "PUT", path, body: { ...current, spec: { ...current.spec, variants } } });
+    expect(put.status, put.body.message).toBe(200);
+    // The key the 2.0 variants name, holding another key: they do not verify, and nothing is carried or pushed.
+    const other = generateSigningKey();
+    expect((await secret("model-signing-public", "Opaque", { "ed25519.pub": other.publicKeyPem })).status).toBe(201);
+    const carrySpec = (timeoutSeconds: number) =>
+      spec({ targets: ["onnx-int8-dynamic"], version: "3.0", publish: publish(), timeoutSeconds });
+    expect((await create("carry", carrySpec(1800))).status).toBe(201);
+    const refused = await ended("carry");
+    expect(refused.status?.conditions?.find((c) => c.type === "Published")).toMatchObject({
+      status: "False",
+      reason: "CarryRefused",
+      message: expect.stringMatching(
+        /^carrying the EdgeModel's variants: variant openvino-int8: its artifact does not verify as version 2\.0's/,
+      ),
+    });
+    const still = (await rawRequest(kc, { method: "GET", path })).body as unknown as EdgeModel;
+    expect(still.spec.version).toBe("2.0");
+
+    // The right key, and the build run again (a new generation of its spec).
+    const fixed = await rawRequest(kc, {
+      method: "PUT",
+      path: `/api/v1/namespaces/${ns}/secrets/model-signing-public`,
+      body: {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: "model-signing-public" },
+        stringData: { "ed25519.pub": key.publicKeyPem },
+      },
+    });
+    expect(fixed.status, fixed.body.message).toBe(200);
+    const again = await rawRequest(kc, {
+      method: "PATCH",
+      path: `${builds()}/carry`,
+      body: { spec: { timeoutSeconds: 1700 } },
+      contentType: "application/merge-patch+json",
+    });
+    expect(again.status, again.body.message).toBe(200);
+    const built = await eventually("the build's second generation published", async () => {
+      const b = await ended("carry");
+      return b.status?.observedGeneration === 2 && b.status.conditions?.some((c) => c.type === "Published" && c.status === "True")
+        ? b
+        : undefined;
+    });
+    const carried = built.status?.published?.carried ?? [];
+    expect(carried.map((c) => c.name)).toEqual(["openvino-int8", "onnx-fp32"]);
+    expect(built.status?.conditions?.find((c) => c.type === "Published")?.message).toBe(
+      `EdgeModel ${ns}/digits is at version 3.0 with onnx-int8-dynamic, and openvino-int8, onnx-fp32 carried (signed again for 3.0)`,
+    );
+    const model = (await rawRequest(kc, { method: "GET", path })).body as unknown as EdgeModel;
+    expect(model.spec.version).toBe("3.0");
+    expect(model.spec.variants.map((v) => v.name)).toEqual(["onnx-int8-dynamic", "openvino-int8", "onnx-fp32"]);
+    for (const v of model.spec.variants) {
+      const before = variants.find((b) => b.name === v.name);
+      // A carried variant: the same file and profile, pushed again beside the new build with the new signature.
+      if (before) {
+        expect(v.artifact).toMatchObject({ sha256: before.artifact.sha256, sizeBytes: before.artifact.sizeBytes });
+        expect(v.artifact.uri).not.toBe(before.artifact.uri);
+        expect(v.artifact.uri).toBe(carried.find((c) => c.name === v.name)?.uri);
+        expect(v.profile).toEqual(before.profile);
+      }
+      // Each verifies as version 3.0's.
+      await expectInstalls(model, v);
+    }
+  }, 600_000);
 
   it("reports a signing key Secret that does not exist as the build's condition, naming it, without building", async () => {
     const res = await create("no-key", spec({ targets: ["onnx-fp32"], publish: publish("absent") }));

@@ -15,7 +15,7 @@ export interface RawResponse {
  */
 export async function rawRequest(
   kc: KubeConfig,
-  args: { method: "GET" | "POST" | "PATCH" | "DELETE"; path: string; body?: unknown; contentType?: string },
+  args: { method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE"; path: string; body?: unknown; contentType?: string },
 ): Promise<RawResponse> {
   const server = kc.getCurrentCluster()?.server;
   if (!server) throw new Error("kubeconfig has no current cluster");

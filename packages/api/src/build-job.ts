@@ -1,5 +1,6 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
+import { MAX_VARIANTS, type ModelVariant } from "./edgemodel.js";
 import { BUILD_TARGETS, type EdgeModelBuildSpec, TARGET_VERDICTS } from "./edgemodelbuild.js";
 import { StringEnum } from "./kube-schema.js";
 
@@ -23,6 +24,13 @@ export interface BuildRequest {
   namespace: string;
   name: string;
   spec: EdgeModelBuildSpec;
+  /**
+   * With spec.publish: the EdgeModel published into, as the operator's cache had it when it created
+   * the Job. Its variants no pushed build replaces are carried into the new version: verified as
+   * this version's, signed for the new one and pushed (publicKeyRef and pullSecretRef Secrets
+   * mounted under CARRIED_DIR). Absent when the EdgeModel did not exist then.
+   */
+  carry?: { version: string; variants: ModelVariant[] };
 }
 
 /** Where the build container writes its BuildSummary: the kubelet's default terminationMessagePath. */
@@ -42,6 +50,13 @@ export type BuildInput = (typeof BUILD_INPUTS)[number];
 export const pullAuthDir = (input: BuildInput) => `/etc/edgefleet/pull-auth/${input}`;
 export const PULL_AUTH_FILE = "config.json";
 export const pullAuthFlag = (input: BuildInput) => `${input}-pull-auth` as const;
+
+/** Where the build pod finds the carried variants' Secrets: one read-only projected volume, its files at carriedKeyPath and carriedPullPath. */
+export const CARRIED_DIR = "/etc/edgefleet/carried";
+/** A publicKeyRef's key, relative to CARRIED_DIR. */
+export const carriedKeyPath = (ref: { name: string; key: string }) => `keys/${ref.name}/${ref.key}`;
+/** A pullSecretRef's docker config JSON, relative to CARRIED_DIR. */
+export const carriedPullPath = (ref: { name: string }) => `pull/${ref.name}/config.json`;
 
 /** The kubelet keeps at most this much of a termination message. */
 export const MAX_SUMMARY_BYTES = 4096;
@@ -71,10 +86,22 @@ const PushedSummarySchema = Type.Object({
   b: Type.Integer({ minimum: 1 }),
 });
 
-/** What the build pod did of spec.publish: the pushed builds, best first, or why it pushed none. */
+/**
+ * What the build pod did of spec.publish: the pushed builds, best first, and k, the manifest
+ * digests of the variants it carried (in the order keptVariants gives them of the request's carry:
+ * their files are unchanged, only the signature is new); or why it pushed none.
+ */
 const PublishSummarySchema = Type.Union([
-  Type.Object({ pushed: Type.Array(PushedSummarySchema, { minItems: 1, maxItems: BUILD_TARGETS.length }) }),
-  Type.Object({ error: Type.String({ maxLength: 512 }) }),
+  Type.Object({
+    pushed: Type.Array(PushedSummarySchema, { minItems: 1, maxItems: BUILD_TARGETS.length }),
+    k: Type.Optional(Type.Array(Hex64, { maxItems: MAX_VARIANTS - 1 })),
+  }),
+  Type.Object({
+    error: Type.String({ maxLength: 512 }),
+    carry: Type.Optional(
+      Type.Literal(true, { description: "A variant to carry did not verify (or its Secret is missing): nothing was pushed." }),
+    ),
+  }),
 ]);
 
 const BuildSummarySchema = Type.Union([
@@ -98,11 +125,26 @@ export type TargetSummary = Static<typeof TargetSummarySchema>;
 export type PublishSummary = Static<typeof PublishSummarySchema>;
 export type PushedSummary = Static<typeof PushedSummarySchema>;
 
-/** The summary as its JSON text, the error cut to fit. */
+/** Six significant digits: more than any measurement here means, and the summary fits 4 KiB with every variant. */
+const round = (n: number) => Number(n.toPrecision(6));
+
+/** The summary as its JSON text: the measurements to six significant digits, the error cut to fit. */
 export function encodeBuildSummary(summary: BuildSummary): string {
   const cut = (s: BuildSummary): BuildSummary => {
     if ("error" in s) return { error: s.error.slice(0, 1024) };
-    return s.publish && "error" in s.publish ? { ...s, publish: { error: s.publish.error.slice(0, 512) } } : s;
+    const targets = s.targets.map((t) => ({
+      ...t,
+      sizeRatio: round(t.sizeRatio),
+      accuracyPercent: round(t.accuracyPercent),
+      accuracyDropPoints: round(t.accuracyDropPoints),
+      p50LatencySeconds: round(t.p50LatencySeconds),
+      p95LatencySeconds: round(t.p95LatencySeconds),
+    }));
+    return {
+      ...s,
+      targets,
+      ...(s.publish && "error" in s.publish ? { publish: { ...s.publish, error: s.publish.error.slice(0, 512) } } : {}),
+    };
   };
   const text = JSON.stringify(cut(summary));
   if (Buffer.byteLength(text) > MAX_SUMMARY_BYTES)

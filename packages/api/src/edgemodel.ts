@@ -33,7 +33,9 @@ export const KeyRefSchema = Type.Object(
   { description: "The Secret holding the public key that verifies the signature." },
 );
 
-/** A model file and how to verify it: what EdgeModel variants and EdgeModelBuild sources name. */
+/** The most variants an EdgeModel has (spec.variants' maxItems). */
+export const MAX_VARIANTS = 16;
+
 /** A kubernetes.io/dockerconfigjson Secret of the object's namespace, for pulling an oci:// URI. */
 export const PullSecretRefSchema = (description: string) =>
   Type.Object(
@@ -45,6 +47,7 @@ export const PullSecretRefSchema = (description: string) =>
     { description },
   );
 
+/** A model file and how to verify it: what EdgeModel variants and EdgeModelBuild sources name. */
 export const ArtifactSchema = Type.Object(
   {
     uri: Type.String({
@@ -429,7 +432,7 @@ export const EdgeModelSpecSchema = Type.Object(
     }),
     variants: Type.Array(VariantSchema, {
       minItems: 1,
-      maxItems: 16,
+      maxItems: MAX_VARIANTS,
       "x-kubernetes-list-type": "map",
       "x-kubernetes-list-map-keys": ["name"],
       description: "Builds of the model for different hardware; for each hardware class the planner picks one. Names must be unique.",

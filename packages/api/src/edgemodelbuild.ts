@@ -2,7 +2,7 @@ import type { V1ObjectMeta } from "@kubernetes/client-node";
 import { type Static, Type } from "@sinclair/typebox";
 import { ARTIFACT_URI_PATTERN } from "./artifact-uri.js";
 import { ConditionSchema, NodeSelectorSchema, ResourceRequirementsSchema, TolerationsSchema } from "./common.js";
-import { ArtifactSchema, KeyRefSchema, PullSecretRefSchema } from "./edgemodel.js";
+import { ArtifactSchema, KeyRefSchema, MAX_VARIANTS, PullSecretRefSchema } from "./edgemodel.js";
 import { cel, DnsLabel, StringEnum } from "./kube-schema.js";
 import { PUBLISH_TO_PATTERN, PUBLISHABLE_TARGETS } from "./publication.js";
 
@@ -244,6 +244,22 @@ const PublishedSchema = Type.Object(
       maxItems: BUILD_TARGETS.length,
       description: "The pushed builds, best first, as in the EdgeModel.",
     }),
+    carried: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            name: Type.String({ maxLength: 63, description: "The variant." }),
+            uri: Type.String({ maxLength: 2048, description: "Its artifact as pushed again, with the new version's signature." }),
+          },
+          { description: "One variant carried." },
+        ),
+        {
+          maxItems: MAX_VARIANTS - 1,
+          description:
+            "The EdgeModel's variants no pushed build replaces, carried into the new version after them: each file verified as the previous version's, unchanged, signed for the new one and pushed again.",
+        },
+      ),
+    ),
   },
   { description: "What the build published (spec.publish): set once the EdgeModel has the new version." },
 );

@@ -9,8 +9,14 @@ import {
   type BuildInput,
   type BuildRequest,
   type BuildSummary,
+  CARRIED_DIR,
+  carriedKeyPath,
+  carriedPullPath,
+  type EdgeModel,
   type EdgeModelBuildPublish,
   encodeBuildSummary,
+  keptVariants,
+  type ModelVariant,
   type PublishSummary,
   pullAuthFlag,
 } from "@edgefleet/api";
@@ -18,7 +24,8 @@ import { ArtifactCache, type ArtifactSpec, Installer, registryCredentials } from
 import { command, optionsOrExitCode, readFlagFile } from "@edgefleet/kit";
 import type { RegistryAccess } from "../artifacts/signed-push.js";
 import { publishable } from "./edgemodel.js";
-import { pushBuilds } from "./push.js";
+import { type KeptVariant, verifyKeptVariants } from "./kept-variants.js";
+import { pushBuilds, pushVariant } from "./push.js";
 import type { BuildResult } from "./result.js";
 
 const CLI_PATH = fileURLToPath(new URL("cli.ts", import.meta.url));
@@ -38,7 +45,7 @@ function pullAuthFlags() {
 
 export const JOB = command({
   usage:
-    "tools/edgefleet model job --work DIR --summary FILE [--source-public-key KEY.pem] [--signing-key KEY.pem [--push-auth CONFIG.json]] [--INPUT-pull-auth CONFIG.json]",
+    "tools/edgefleet model job --work DIR --summary FILE [--source-public-key KEY.pem] [--signing-key KEY.pem [--push-auth CONFIG.json] [--carried DIR]] [--INPUT-pull-auth CONFIG.json]",
   about: `Runs one EdgeModelBuild, as the operator's build Job does (docs/model-builds.md): reads the
 build from $${BUILD_REQUEST_ENV} (JSON: namespace, name, spec), fetches the source model (its size,
 sha256 and signature checked as a device checks them) and the calibration and evaluation data
@@ -47,7 +54,10 @@ target's measurements and verdict to --summary, the container's termination mess
 operator copies into the build's status. With spec.publish, each built target a runtime serves is
 then signed with --signing-key and pushed to spec.publish.to exactly as tools/edgefleet model
 publish does, and the summary lists each pushed artifact (target, manifest digest, sha256, size);
-the operator applies the EdgeModel's new version. A refused target is a result, not a failure: the
+the operator applies the EdgeModel's new version. The EdgeModel's variants no pushed build replaces
+(the request's carry, as the operator saw the EdgeModel when it created the Job) are carried: each
+verified as its current version's with its own publicKeyRef, before anything is pushed, then signed
+for the new version and pushed again; the summary lists their manifest digests. A refused target is a result, not a failure: the
 command exits 1 only when the build could not run, with the reason as the summary.`,
   flags: {
     work: { type: "string", arg: "DIR", required: true, help: "where the inputs, scratch files and builds go" },
@@ -66,6 +76,11 @@ command exits 1 only when the build could not run, with the reason as the summar
       type: "string",
       arg: "CONFIG.json",
       help: "with spec.publish: docker config JSON with credentials for spec.publish.to (mounted from spec.publish.registryAuthRef)",
+    },
+    carried: {
+      type: "string",
+      arg: "DIR",
+      help: `with spec.publish: the Secrets of the EdgeModel's variants to carry (their publicKeyRef and pullSecretRef, mounted at ${CARRIED_DIR})`,
     },
     ...pullAuthFlags(),
   },
@@ -110,6 +125,7 @@ function runBuild(args: string[]): Promise<number> {
 
 type JobOptions = {
   work: string;
+  carried: string | undefined;
   "source-public-key": string | undefined;
   "signing-key": string | undefined;
   "push-auth": string | undefined;
@@ -155,8 +171,38 @@ function publishInputs(o: JobOptions, publish: EdgeModelBuildPublish, caBundle: 
   return { privateKeyPem, registry };
 }
 
-/** Signs and pushes the publishable builds as model publish does; what went wrong is the summary's publish error, the measurements stay. */
+/**
+ * The variants to carry (the request's carry less what is pushed), each with its public key and
+ * registry credentials from the files the Job mounts under --carried; throws naming the variant and
+ * the Secret that is missing.
+ */
+function carriedInputs(r: BuildRequest, model: EdgeModel, pushed: ReadonlySet<string>, dir: string | undefined): KeptVariant[] {
+  const file = (variant: ModelVariant, field: string, path: string, secret: string, key: string) => {
+    if (!dir)
+      throw new Error(`variant ${variant.name}: ${field}: no --carried was given (the build Job mounts the variants' Secrets there)`);
+    const at = join(dir, path);
+    if (!existsSync(at))
+      throw new Error(
+        `variant ${variant.name}: ${field}: Secret ${secret} has no key ${key}, or does not exist in namespace ${r.namespace}: create it, then change the build's spec to run it again`,
+      );
+    return readFileSync(at, "utf8");
+  };
+  return keptVariants(model, pushed).map((variant) => {
+    const { signature, pullSecretRef } = variant.artifact;
+    if (!signature) return { variant, publicKeyPem: "" }; // verifyKeptVariants refuses it, naming it
+    const key = signature.publicKeyRef;
+    const publicKeyPem = file(variant, "artifact.signature.publicKeyRef", carriedKeyPath(key), key.name, key.key);
+    if (!pullSecretRef) return { variant, publicKeyPem };
+    const field = "artifact.pullSecretRef";
+    const registryAuth = file(variant, field, carriedPullPath(pullSecretRef), pullSecretRef.name, ".dockerconfigjson");
+    registryCredentials(registryAuth, "", `variant ${variant.name}: ${field}`);
+    return { variant, publicKeyPem, registryAuth };
+  });
+}
+
+/** Signs and pushes the publishable builds, and carries the variants no build replaces, as model publish does; what went wrong is the summary's publish error, the measurements stay. */
 async function publishBuilds(
+  o: JobOptions,
   r: BuildRequest,
   publish: EdgeModelBuildPublish,
   inputs: ReturnType<typeof publishInputs>,
@@ -173,20 +219,43 @@ async function publishBuilds(
     ...inputs,
     say: (line: string) => console.error(`model job: ${line}`),
   };
+  // The push credentials are for spec.publish.to only; each carried variant brings its own.
+  const access = { ...(inputs.registry.extraCa === undefined ? {} : { extraCa: inputs.registry.extraCa }) };
+  let kept: Awaited<ReturnType<typeof verifyKeptVariants>> = [];
+  if (r.carry) {
+    // The EdgeModel as the operator saw it: what the kept signatures name (namespace, model, its version).
+    const model = {
+      metadata: { namespace: r.namespace, name: settings.model },
+      spec: { version: r.carry.version, variants: r.carry.variants },
+    } as EdgeModel;
+    // Every kept variant verified before anything is pushed: a refusal leaves the registry as it was.
+    try {
+      const variants = carriedInputs(r, model, new Set(targets.map((t) => t.target)), o.carried);
+      kept = await verifyKeptVariants({ model, variants, registry: access, scratch: join(o.work, "carried") });
+    } catch (err) {
+      return { error: `carrying the EdgeModel's variants: ${err instanceof Error ? err.message : String(err)}`, carry: true };
+    }
+  }
   try {
     const pushed = await pushBuilds(settings, out, targets);
+    const k: string[] = [];
+    for (const { variant, file } of kept) k.push(digestOf((await pushVariant(settings, file, variant.name)).uri));
     return {
       pushed: pushed.map(({ target, artifact }) => ({
         t: target.target,
-        d: artifact.uri.slice(artifact.uri.lastIndexOf("@sha256:") + 8),
+        d: digestOf(artifact.uri),
         s: artifact.sha256,
         b: artifact.sizeBytes,
       })),
+      ...(k.length ? { k } : {}),
     };
   } catch (err) {
     return { error: `push to ${publish.to} failed: ${err instanceof Error ? err.message : String(err)}` };
   }
 }
+
+/** The manifest digest's hex of an oci://…@sha256:HEX reference. */
+const digestOf = (uri: string) => uri.slice(uri.lastIndexOf("@sha256:") + 8);
 
 async function run(o: JobOptions, r: BuildRequest): Promise<BuildSummary> {
   const { spec } = r;
@@ -243,7 +312,7 @@ async function run(o: JobOptions, r: BuildRequest): Promise<BuildSummary> {
   const result = JSON.parse(readFileSync(join(out, "build-result.json"), "utf8")) as BuildResult;
   const summary = summaryOf(result);
   if (!spec.publish || !publishing) return summary;
-  return { ...summary, publish: await publishBuilds(r, spec.publish, publishing, out, result) };
+  return { ...summary, publish: await publishBuilds(o, r, spec.publish, publishing, out, result) };
 }
 
 export async function job(argv: string[]): Promise<number> {

@@ -2,6 +2,15 @@ import type { EdgeModel, ModelVariant } from "@edgefleet/api";
 import { ArtifactCache, Installer } from "@edgefleet/edge-agent";
 import type { RegistryAccess } from "../artifacts/signed-push.js";
 
+/** A variant to carry into the new version, with what verifies and fetches it. */
+export interface KeptVariant {
+  variant: ModelVariant;
+  /** The public key its current signature must verify with. */
+  publicKeyPem: string;
+  /** Docker config JSON for its registry, when it needs credentials. */
+  registryAuth?: string;
+}
+
 /** A variant of the model's current version that a build does not replace, its file fetched and verified. */
 export interface VerifiedVariant {
   variant: ModelVariant;
@@ -12,38 +21,39 @@ export interface VerifiedVariant {
 /**
  * Fetches each kept variant's file and checks it as a device would, with the edge agent's own
  * Installer: size, sha256, and its signature as one of the current version's (model, namespace,
- * version and, for a v2 statement, variant) by publicKeyPem. Only a file that verifies may be
+ * version and, for a v2 statement, variant) by its public key. Only a file that verifies may be
  * signed for the new version, or re-signing would launder a file nobody signed; the first that
  * does not verify is refused with the variant's name and the installer's reason.
  */
 export async function verifyKeptVariants(options: {
+  /** The model's namespace and name, and its current version: what the kept signatures name. */
   model: EdgeModel;
-  variants: readonly ModelVariant[];
-  publicKeyPem: string;
-  registry: RegistryAccess;
+  variants: readonly KeptVariant[];
+  /** How to reach the registries (CA, plain HTTP); each variant's credentials are its own. */
+  registry: Omit<RegistryAccess, "registryAuth">;
   /** An empty directory for the scratch cache the files are fetched into. */
   scratch: string;
 }): Promise<VerifiedVariant[]> {
-  const { model, variants, publicKeyPem, registry } = options;
+  const { model, variants, registry } = options;
   const cache = ArtifactCache.open({ root: options.scratch });
-  const installer = new Installer({
-    cache,
-    fetchers: {
-      https: registry.extraCa === undefined ? {} : { extraCa: registry.extraCa },
-      oci: {
-        ...(registry.registryAuth === undefined ? {} : { registryAuth: registry.registryAuth }),
-        plainHttpRegistries: registry.plainHttp ? variants.map((v) => registryOf(v.artifact.uri)) : [],
-      },
-    },
-  });
   const { name = "", namespace = "" } = model.metadata ?? {};
   const verified: VerifiedVariant[] = [];
-  for (const variant of variants) {
+  for (const { variant, publicKeyPem, registryAuth } of variants) {
     const { uri, sha256, sizeBytes, signature } = variant.artifact;
     if (!signature)
       throw new Error(
         `variant ${variant.name}: has no signature to verify, so it cannot be re-signed for the new version: sign it, or drop it`,
       );
+    const installer = new Installer({
+      cache,
+      fetchers: {
+        https: registry.extraCa === undefined ? {} : { extraCa: registry.extraCa },
+        oci: {
+          ...(registryAuth === undefined ? {} : { registryAuth }),
+          plainHttpRegistries: registry.plainHttp ? [registryOf(uri)] : [],
+        },
+      },
+    });
     const outcome = await installer.install({
       namespace,
       model: name,

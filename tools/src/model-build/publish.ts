@@ -106,8 +106,11 @@ export async function publish(argv: string[]): Promise<number> {
     // Every kept variant verified before anything is pushed: a refusal leaves the registry as it was.
     const kept = await verifyKeptVariants({
       model,
-      variants: keptVariants(model, new Set(targets.map((t) => t.target))),
-      publicKeyPem: verifyKeyPem,
+      variants: keptVariants(model, new Set(targets.map((t) => t.target))).map((variant) => ({
+        variant,
+        publicKeyPem: verifyKeyPem,
+        ...(registry.registryAuth === undefined ? {} : { registryAuth: registry.registryAuth }),
+      })),
       registry,
       scratch,
     });

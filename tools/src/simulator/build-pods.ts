@@ -215,19 +215,24 @@ export class BuildPods {
     });
   }
 
-  /** Each volume mount as a local directory: an emptyDir empty, a Secret volume with its items as files. */
+  /** Each volume mount as a local directory: an emptyDir empty, a Secret volume (or a projected volume of Secrets) with its items as files. */
   private async volumes(pod: Pod, container: V1Container, dir: string): Promise<Map<string, string>> {
     const paths = new Map<string, string>();
     for (const mount of container.volumeMounts ?? []) {
       const volume = pod.spec?.volumes?.find((v) => v.name === mount.name);
       const local = join(dir, "volumes", mount.name);
       mkdirSync(local, { recursive: true });
-      if (volume?.secret?.secretName) {
-        for (const [path, bytes] of await secretVolumeFiles(this.options.client, pod.metadata.namespace ?? "", volume.secret)) {
+      // A Secret volume, or a projected one of Secrets: each Secret's items as files.
+      const secrets = volume?.secret?.secretName
+        ? [volume.secret]
+        : (volume?.projected?.sources ?? []).flatMap((s) => (s.secret?.name ? [{ ...s.secret, secretName: s.secret.name }] : []));
+      if (!volume?.secret && !volume?.projected && !volume?.emptyDir)
+        throw new Error(`volume ${mount.name} is neither an emptyDir, a Secret nor a projected volume of Secrets`);
+      for (const secret of secrets)
+        for (const [path, bytes] of await secretVolumeFiles(this.options.client, pod.metadata.namespace ?? "", secret)) {
           mkdirSync(dirname(join(local, path)), { recursive: true });
           writeFileSync(join(local, path), bytes);
         }
-      } else if (!volume?.emptyDir) throw new Error(`volume ${mount.name} is neither an emptyDir nor a Secret`);
       paths.set(mount.mountPath, local);
     }
     return paths;

@@ -16,6 +16,7 @@ import { ControllerLoop } from "../controller/loop.js";
 import { mergePatch } from "../controller/merge-patch.js";
 import { stableJson } from "../controller/stable-json.js";
 import type { OperatorMetrics, QueueRecorders } from "../observe/metrics.js";
+import { CARRIED_FROM_ANNOTATION } from "./carried.js";
 import { type BuildJobSettings, desiredJob, jobName } from "./job.js";
 import { decidePublication, PUBLISH_FIELD_MANAGER, type Publication, publishedModelName } from "./publication.js";
 import { BUILD_CONTROLLER_NAME, BUILD_RESOURCES } from "./resources.js";
@@ -32,9 +33,17 @@ type CachedJob = KubeObject & V1Job;
 /** Only what the reconcile reads of a Job: its identity and how it went. */
 function slimJob(raw: KubeObject): CachedJob {
   const job = raw as V1Job;
-  const { name, namespace, uid, labels, resourceVersion } = job.metadata ?? {};
+  const { name, namespace, uid, labels, resourceVersion, annotations } = job.metadata ?? {};
+  const carried = annotations?.[CARRIED_FROM_ANNOTATION];
   return {
-    metadata: { name, namespace, uid, labels, resourceVersion },
+    metadata: {
+      name,
+      namespace,
+      uid,
+      labels,
+      resourceVersion,
+      ...(carried ? { annotations: { [CARRIED_FROM_ANNOTATION]: carried } } : {}),
+    },
     ...(job.status
       ? {
           status: {
@@ -193,7 +202,7 @@ export class BuildController {
     } else {
       observed = { phase: job.status?.active ? "Running" : "Created" };
     }
-    const publication = await this.#publish(build, observed);
+    const publication = await this.#publish(build, observed, job?.metadata.annotations?.[CARRIED_FROM_ANNOTATION]);
     const status = buildStatus(build, name, observed, new Date(this.#clock.wallMs()), publication);
     if (stableJson(status) === stableJson(build.status ?? {})) return { outcome: "unchanged" };
     await this.#writeStatus(build, status);
@@ -209,10 +218,10 @@ export class BuildController {
    * apply), or why not. Runs in the reconcile that records the end, before its status write; a
    * reconcile after a lost status write finds the EdgeModel already published and applies nothing.
    */
-  async #publish(build: EdgeModelBuild, observed: JobObservation): Promise<Publication | undefined> {
+  async #publish(build: EdgeModelBuild, observed: JobObservation, carriedFrom: string | undefined): Promise<Publication | undefined> {
     if (!build.spec.publish || observed.phase !== "Succeeded" || !observed.summary || "error" in observed.summary) return undefined;
     const key = `${build.metadata.namespace}/${publishedModelName(build)}`;
-    const decided = decidePublication(build, observed.summary, this.#models.get(key));
+    const decided = decidePublication(build, observed.summary, this.#models.get(key), carriedFrom);
     if (decided.action !== "apply") return decided;
     const { name = "", namespace = "" } = decided.model.metadata ?? {};
     try {
@@ -273,7 +282,9 @@ export class BuildController {
   }
 
   async #apply(build: EdgeModelBuild): Promise<void> {
-    const job = desiredJob(build, this.#o.job);
+    // The EdgeModel as the cache has it now: the Job carries its variants no build replaces.
+    const model = build.spec.publish ? this.#models.get(`${build.metadata.namespace}/${publishedModelName(build)}`) : undefined;
+    const job = desiredJob(build, this.#o.job, model);
     const { name = "", namespace = "" } = job.metadata ?? {};
     await this.#o.client.request({
       method: "PATCH",

@@ -1,5 +1,6 @@
-import { BUILD_REQUEST_ENV, type EdgeModelBuild } from "@edgefleet/api";
+import { BUILD_REQUEST_ENV, type EdgeModelBuild, edgeModel, variant } from "@edgefleet/api";
 import { describe, expect, it } from "vitest";
+import { CARRIED_FROM_ANNOTATION, carriedFrom } from "./carried.js";
 import { desiredJob, jobName } from "./job.js";
 
 const sha = "a".repeat(64);
@@ -110,5 +111,46 @@ describe("build Job", () => {
         "--push-auth=/etc/edgefleet/push-auth/config.json",
       ]),
     );
+  });
+
+  it("with spec.publish, carries the EdgeModel as it is: its variants in the request, their key and pull Secrets in one read-only volume, and what it was given on the Job", () => {
+    const b = build("digits");
+    const published = { ...b, spec: { ...b.spec, publish: { to: "oci://r.example/m", signingKeyRef: { name: "signing", key: "k" } } } };
+    const signed = (name: string, keyName: string, pull?: string) => ({
+      ...variant(name, "onnx", "fp32", ["cpu"]),
+      artifact: {
+        uri: `oci://r.example/m@sha256:${sha}`,
+        sha256: sha,
+        sizeBytes: 1,
+        signature: { uri: `oci://r.example/m@sha256:${sha}`, publicKeyRef: { name: keyName, key: "ed25519.pub" } },
+        ...(pull ? { pullSecretRef: { name: pull } } : {}),
+      },
+    });
+    const model = edgeModel(
+      { version: "1.0", variants: [signed("a", "keys", "pull"), signed("b", "keys"), signed("c", "other", "pull")] },
+      "digits",
+    );
+    const job = desiredJob(published, { image: "i" }, model);
+    const [c] = job.spec?.template.spec?.containers ?? [];
+    const request = JSON.parse(c?.env?.find((e) => e.name === BUILD_REQUEST_ENV)?.value ?? "{}");
+    expect(request.carry).toEqual({ version: "1.0", variants: model.spec.variants });
+    expect(c?.args).toContain("--carried=/etc/edgefleet/carried");
+    expect(c?.volumeMounts).toContainEqual({ name: "carried", mountPath: "/etc/edgefleet/carried", readOnly: true });
+    expect(job.spec?.template.spec?.volumes).toContainEqual({
+      name: "carried",
+      projected: {
+        sources: [
+          { secret: { name: "keys", items: [{ key: "ed25519.pub", path: "keys/keys/ed25519.pub" }], optional: true } },
+          { secret: { name: "pull", items: [{ key: ".dockerconfigjson", path: "pull/pull/config.json" }], optional: true } },
+          { secret: { name: "other", items: [{ key: "ed25519.pub", path: "keys/other/ed25519.pub" }], optional: true } },
+        ],
+      },
+    });
+    expect(job.metadata?.annotations).toEqual({ [CARRIED_FROM_ANNOTATION]: carriedFrom(model.spec) });
+    // Without spec.publish, or without the EdgeModel, nothing is carried.
+    for (const j of [desiredJob(b, { image: "i" }, model), desiredJob(published, { image: "i" })]) {
+      expect(j.metadata?.annotations).toBeUndefined();
+      expect(j.spec?.template.spec?.containers[0]?.args?.some((a) => a.startsWith("--carried"))).toBe(false);
+    }
   });
 });

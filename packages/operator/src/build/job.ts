@@ -6,6 +6,10 @@ import {
   BUILD_REQUEST_ENV,
   BUILD_SUMMARY_PATH,
   type BuildRequest,
+  CARRIED_DIR,
+  carriedKeyPath,
+  carriedPullPath,
+  type EdgeModel,
   type EdgeModelBuild,
   imageReference,
   LABELS,
@@ -19,7 +23,8 @@ import {
   SIGNING_KEY_DIR,
   SIGNING_KEY_FILE,
 } from "@edgefleet/api";
-import type { V1Job, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
+import type { V1Job, V1ProjectedVolumeSource, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
+import { CARRIED_FROM_ANNOTATION, carriedFrom } from "./carried.js";
 
 /** How every build Job runs: the platform's settings, the same for all builds. */
 export interface BuildJobSettings {
@@ -62,10 +67,14 @@ export function jobName(build: EdgeModelBuild): string {
  * operator reads from the pod's status, so a build runs with no API access at all. With
  * spec.publish the signing key and push credentials are mounted read-only into this pod only.
  */
-export function desiredJob(build: EdgeModelBuild, settings: BuildJobSettings): V1Job {
+export function desiredJob(build: EdgeModelBuild, settings: BuildJobSettings, model?: EdgeModel): V1Job {
   const { name = "", namespace = "", uid = "" } = build.metadata;
   const { spec } = build;
-  const request: BuildRequest = { namespace, name, spec };
+  // With spec.publish, the EdgeModel as it is now: its variants no build replaces are carried (verified, re-signed, pushed).
+  const carry = spec.publish && model ? { version: model.spec.version, variants: model.spec.variants } : undefined;
+  const request: BuildRequest = { namespace, name, spec, ...(carry ? { carry } : {}) };
+  // No volume when the variants name no Secrets (unsigned ones: the build refuses to carry them, naming them).
+  const carried = carry ? carriedVolume(carry.variants) : undefined;
   const key = spec.source.signature?.publicKeyRef;
   const signing = spec.publish?.signingKeyRef;
   const pushAuth = spec.publish?.registryAuthRef;
@@ -86,6 +95,7 @@ export function desiredJob(build: EdgeModelBuild, settings: BuildJobSettings): V
     ...(signing ? [{ name: "signing-key", secret: optionalSecret(signing.name, signing.key, SIGNING_KEY_FILE) }] : []),
     ...(pushAuth ? [{ name: "push-auth", secret: optionalSecret(pushAuth.name, ".dockerconfigjson", PUSH_AUTH_FILE) }] : []),
     ...pulls.map((p) => ({ name: p.volume, secret: optionalSecret(p.secret, ".dockerconfigjson", PULL_AUTH_FILE) })),
+    ...(carried ? [{ name: "carried", projected: carried }] : []),
   ];
   const mounts: V1VolumeMount[] = [
     { name: "work", mountPath: WORK_DIR },
@@ -93,6 +103,7 @@ export function desiredJob(build: EdgeModelBuild, settings: BuildJobSettings): V
     ...(signing ? [{ name: "signing-key", mountPath: SIGNING_KEY_DIR, readOnly: true }] : []),
     ...(pushAuth ? [{ name: "push-auth", mountPath: PUSH_AUTH_DIR, readOnly: true }] : []),
     ...pulls.map((p) => ({ name: p.volume, mountPath: pullAuthDir(p.input), readOnly: true })),
+    ...(carried ? [{ name: "carried", mountPath: CARRIED_DIR, readOnly: true }] : []),
   ];
   const labels = { [BUILD_LABEL]: name, [LABELS.partOf]: "edgefleet" };
   return {
@@ -102,6 +113,7 @@ export function desiredJob(build: EdgeModelBuild, settings: BuildJobSettings): V
       name: jobName(build),
       namespace,
       labels: { ...labels, [LABELS.managedBy]: MANAGER },
+      ...(carry ? { annotations: { [CARRIED_FROM_ANNOTATION]: carriedFrom(carry) } } : {}),
       ownerReferences: [{ apiVersion: build.apiVersion, kind: build.kind, name, uid, controller: true, blockOwnerDeletion: true }],
     },
     spec: {
@@ -126,6 +138,7 @@ export function desiredJob(build: EdgeModelBuild, settings: BuildJobSettings): V
                 ...(signing ? [`--signing-key=${SIGNING_KEY_DIR}/${SIGNING_KEY_FILE}`] : []),
                 ...(pushAuth ? [`--push-auth=${PUSH_AUTH_DIR}/${PUSH_AUTH_FILE}`] : []),
                 ...pulls.map((p) => `--${pullAuthFlag(p.input)}=${pullAuthDir(p.input)}/${PULL_AUTH_FILE}`),
+                ...(carried ? [`--carried=${CARRIED_DIR}`] : []),
               ],
               env: [
                 { name: BUILD_REQUEST_ENV, value: JSON.stringify(request) },
@@ -143,6 +156,27 @@ export function desiredJob(build: EdgeModelBuild, settings: BuildJobSettings): V
       },
     },
   };
+}
+
+/**
+ * The carried variants' Secrets in one read-only volume: each signature's publicKeyRef key and each
+ * pullSecretRef's docker config JSON, at the paths the build command reads (carriedKeyPath,
+ * carriedPullPath). Optional, as the other Secret volumes: the command names a missing one.
+ */
+function carriedVolume(variants: readonly EdgeModel["spec"]["variants"][number][]): V1ProjectedVolumeSource | undefined {
+  const items = new Map<string, { key: string; path: string }[]>();
+  const add = (secret: string, key: string, path: string) => {
+    const list = items.get(secret) ?? [];
+    if (!list.some((i) => i.path === path)) list.push({ key, path });
+    items.set(secret, list);
+  };
+  for (const { artifact } of variants) {
+    const key = artifact.signature?.publicKeyRef;
+    if (key) add(key.name, key.key, carriedKeyPath(key));
+    if (artifact.pullSecretRef) add(artifact.pullSecretRef.name, ".dockerconfigjson", carriedPullPath(artifact.pullSecretRef));
+  }
+  if (items.size === 0) return undefined;
+  return { sources: [...items].map(([name, list]) => ({ secret: { name, items: list, optional: true } })) };
 }
 
 type Quantities = Record<string, string | number>;

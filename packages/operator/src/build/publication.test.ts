@@ -1,5 +1,6 @@
 import { type BuildSummary, type EdgeModelBuild, edgeModel, variant } from "@edgefleet/api";
 import { describe, expect, it } from "vitest";
+import { carriedFrom } from "./carried.js";
 import { targetSummary, testBuild } from "./fixtures.test-support.js";
 import { decidePublication } from "./publication.js";
 
@@ -98,14 +99,61 @@ describe("decidePublication", () => {
       reason: "VersionNotNewer",
       message: expect.stringContaining("spec.version 2.0 is older than the model's current spec.version 3.1"),
     });
+  });
+
+  describe("the variants no build replaces", () => {
     const withTrt = {
       ...current,
       spec: { ...current.spec, variants: [...current.spec.variants, variant("trt-fp16", "tensorrt", "fp16", ["nvidia-gpu"])] },
     };
-    expect(decidePublication(build, summary, withTrt)).toMatchObject({
-      action: "refuse",
-      reason: "VariantsNotReplaced",
-      message: expect.stringContaining("has variants no published build replaces (trt-fp16)"),
+    const trt = withTrt.spec.variants[1];
+    const carrying = {
+      ...summary,
+      publish: { pushed: summary.publish && "pushed" in summary.publish ? summary.publish.pushed : [], k: ["3".repeat(64)] },
+    };
+    const from = carriedFrom(withTrt.spec);
+
+    it("are carried as the build pod pushed them again: the same file, the new signature, after the builds", () => {
+      const p = decidePublication(build, carrying, withTrt, from);
+      if (p.action !== "apply") throw new Error(`expected apply, got ${JSON.stringify(p)}`);
+      const uri = `${to}@sha256:${"3".repeat(64)}`;
+      expect(p.model.spec.variants.map((v) => v.name)).toEqual(["openvino-int8", "onnx-fp32", "trt-fp16"]);
+      const carried = p.model.spec.variants[2];
+      // All but the artifact as the team wrote it.
+      expect({ ...carried, artifact: undefined }).toEqual({ ...trt, artifact: undefined });
+      expect(carried?.artifact).toEqual({
+        uri,
+        sha256: trt?.artifact.sha256,
+        sizeBytes: trt?.artifact.sizeBytes,
+        signature: { uri, publicKeyRef: { name: "edgefleet-model-signing", key: "ed25519.pub" } },
+      });
+      expect(p.published.carried).toEqual([{ name: "trt-fp16", uri }]);
+      // Applied once: a reconcile after a lost status write reports the same.
+      expect(decidePublication(build, carrying, p.model, from)).toEqual({ action: "done", published: p.published });
+    });
+
+    it("are refused, named, when the Job carried none, the EdgeModel changed since, or the pod carried another number", () => {
+      expect(decidePublication(build, summary, withTrt)).toMatchObject({
+        action: "refuse",
+        reason: "VariantsNotCarried",
+        message: expect.stringContaining("has variants no published build replaces (trt-fp16), and the build's Job was created before"),
+      });
+      const moved = { ...withTrt, spec: { ...withTrt.spec, version: "1.1" } };
+      expect(decidePublication(build, carrying, moved, from)).toMatchObject({
+        action: "refuse",
+        reason: "EdgeModelChanged",
+        message: expect.stringContaining("changed while the build ran: its version or variants are no longer those the build verified"),
+      });
+      expect(decidePublication(build, summary, withTrt, from)).toMatchObject({
+        action: "refuse",
+        reason: "VariantsNotCarried",
+        message: expect.stringContaining("has 1 variants no published build replaces (trt-fp16), the build pod carried 0"),
+      });
+    });
+
+    it("refuses what the pod could not carry, with its reason", () => {
+      const refused = { ...summary, publish: { error: "carrying the EdgeModel's variants: variant trt-fp16: …", carry: true as const } };
+      expect(decidePublication(build, refused, withTrt, from)).toMatchObject({ action: "refuse", reason: "CarryRefused" });
     });
   });
 

@@ -1,4 +1,11 @@
-import type { BuildSummary, BuildTargetStatus, Condition, EdgeModelBuild, EdgeModelBuildStatus } from "@edgefleet/api";
+import type {
+  BuildPublishedStatus,
+  BuildSummary,
+  BuildTargetStatus,
+  Condition,
+  EdgeModelBuild,
+  EdgeModelBuildStatus,
+} from "@edgefleet/api";
 import type { EventNote } from "../controller/events.js";
 import type { Publication } from "./publication.js";
 
@@ -98,7 +105,7 @@ export function buildStatus(
         : published(
             "True",
             "Published",
-            `EdgeModel ${build.metadata.namespace}/${p.published.edgeModel} is at version ${p.published.version} with ${p.published.variants.map((v) => v.name).join(", ")}`,
+            `EdgeModel ${build.metadata.namespace}/${p.published.edgeModel} is at version ${p.published.version} with ${p.published.variants.map((v) => v.name).join(", ")}${carriedNote(p.published)}`,
           );
   return {
     ...base,
@@ -118,6 +125,10 @@ export function buildStatus(
     ],
   };
 }
+
+/** The carried variants, as the Published condition names them. */
+const carriedNote = (p: BuildPublishedStatus) =>
+  p.carried?.length ? `, and ${p.carried.map((c) => c.name).join(", ")} carried (signed again for ${p.version})` : "";
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
