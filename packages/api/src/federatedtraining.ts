@@ -297,6 +297,11 @@ const ExcludedSchema = Type.Object(
 
 /** The most devices one job takes, those it starts with and those that join together: what status.clients can list. */
 export const FEDERATED_MAX_DEVICES = 10_000;
+/**
+ * The most bytes of node names (each plus one separator) one job lists, in status.clients and the
+ * progress ConfigMap (1 MiB in all, with the rounds): 10,000 names of 52 bytes, or fewer longer ones.
+ */
+export const FEDERATED_MAX_DEVICE_NAME_BYTES = 512 * 1024;
 
 export const FEDERATED_PHASES = ["Pending", "Running", "Succeeded", "Failed"] as const;
 export type FederatedPhase = (typeof FEDERATED_PHASES)[number];
@@ -330,7 +335,8 @@ export const FederatedTrainingStatusSchema = Type.Object(
       Type.Array(ExcludedSchema, {
         maxItems: 64,
         "x-kubernetes-list-type": "atomic",
-        description: "Nodes the eligibility rules leave out now, and why (the first 64 by name).",
+        description:
+          "Nodes left out now, and why: those the eligibility rules leave out (by name), then eligible ones a running job cannot take (it has FEDERATED_MAX_DEVICES, 10,000, or its node names fill 512 KiB); 64 at most.",
       }),
     ),
     rounds: Type.Optional(

@@ -97,6 +97,7 @@ export {
   type TrainingBuildResult,
 } from "./federated-pods.js";
 export {
+  FEDERATED_MAX_DEVICE_NAME_BYTES,
   FEDERATED_MAX_DEVICES,
   FEDERATED_PHASES,
   FEDERATED_STRATEGIES,

@@ -63,6 +63,8 @@ describe("progress", () => {
       "round 3/20: 9 of 10 sampled devices replied (1 dropped out), loss 0.312, accuracy 91.23%, 12.3 s",
     );
     expect(roundLine(round(3, { epsilon: 1.23456 }), 5)).toContain("accuracy 91.23%, epsilon 1.235, 12.3 s");
+    // Devices connected when it sampled: the DP sampling rate is sampled / connected.
+    expect(roundLine(round(3, { available: 18 }), 5)).toContain("(1 dropped out), 18 connected, loss");
   });
 
   it("compares with central training and says when the budget cut the rounds", () => {

@@ -90,7 +90,7 @@ export function withTraffic(result: FederatedResult, traffic: readonly Traffic[]
 /** The progress line of a round. */
 export function roundLine(r: Round, planned: number): string {
   const parts = [
-    `round ${r.round}/${planned}: ${r.participants} of ${r.sampled} sampled devices replied (${r.dropouts} dropped out)`,
+    `round ${r.round}/${planned}: ${r.participants} of ${r.sampled} sampled devices replied (${r.dropouts} dropped out)${r.available === undefined ? "" : `, ${r.available} connected`}`,
     `loss ${r.loss.toFixed(3)}`,
     `accuracy ${r.accuracyPercent.toFixed(2)}%`,
   ];

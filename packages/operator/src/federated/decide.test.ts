@@ -1,6 +1,6 @@
-import { FEDERATED_MAX_DEVICES, type FederatedTraining } from "@edgefleet/api";
+import { FEDERATED_MAX_DEVICE_NAME_BYTES, FEDERATED_MAX_DEVICES, type FederatedTraining } from "@edgefleet/api";
 import { describe, expect, it } from "vitest";
-import { decide, type JobObservation, TELEMETRY_RECHECK_MS } from "./decide.js";
+import { admit, decide, type JobObservation, TELEMETRY_RECHECK_MS } from "./decide.js";
 import type { Progress } from "./progress.js";
 
 const job = (status?: FederatedTraining["status"], spec: Partial<FederatedTraining["spec"]> = {}): FederatedTraining => ({
@@ -135,6 +135,23 @@ describe("decide", () => {
     );
     expect(plan.join).toHaveLength(FEDERATED_MAX_DEVICES - 3);
     expect(plan.status.devices).toBe(FEDERATED_MAX_DEVICES);
+    // The ones left out are in status, each with why.
+    expect(start.status.excluded).toEqual([
+      { node: "n10000", reason: "eligible, not taken: the job has 10,000 devices, its most" },
+      { node: "n10001", reason: "eligible, not taken: the job has 10,000 devices, its most" },
+    ]);
+    const joined = new Set(plan.join);
+    expect(plan.status.excluded?.map((e) => e.node)).toEqual(many.filter((n) => !joined.has(n)));
+  });
+
+  it("takes no more node names than FEDERATED_MAX_DEVICE_NAME_BYTES (long names: fewer devices)", () => {
+    const long = Array.from({ length: 3000 }, (_, i) => `${"x".repeat(240)}-${String(i).padStart(4, "0")}`); // 245 bytes, 246 with its separator
+    const fit = Math.floor(FEDERATED_MAX_DEVICE_NAME_BYTES / 246);
+    const start = decide(observe({ eligibility: { eligible: long, excluded: [] } }));
+    expect(start.start).toHaveLength(fit);
+    expect(start.status.excluded?.[0]).toEqual({ node: long[fit], reason: "eligible, not taken: the job's node names fill its 512 KiB" });
+    expect(admit(long.slice(fit), long.slice(0, fit)).taken).toEqual([]);
+    expect(admit(["short"], long.slice(0, fit - 1)).taken).toEqual(["short"]);
   });
 
   it("lets nobody join a job that is over", () => {

@@ -1,5 +1,5 @@
 import type { Condition, EdgeModelBuild, FederatedPhase, FederatedTraining, FederatedTrainingStatus } from "@edgefleet/api";
-import { FEDERATED_MAX_DEVICES, federatedNames } from "@edgefleet/api";
+import { FEDERATED_MAX_DEVICE_NAME_BYTES, FEDERATED_MAX_DEVICES, federatedNames } from "@edgefleet/api";
 import type { V1Pod } from "@kubernetes/client-node";
 import type { EventNote } from "../controller/events.js";
 import { trainingBuild } from "./build.js";
@@ -109,6 +109,34 @@ function conditions(
   });
 }
 
+/**
+ * The first of candidates a job can take beside its members: within FEDERATED_MAX_DEVICES and
+ * FEDERATED_MAX_DEVICE_NAME_BYTES, or status.clients and the progress ConfigMap would outgrow what
+ * the API server stores. The rest are not taken, each with why (status.excluded lists them).
+ */
+export function admit(
+  candidates: readonly string[],
+  members: readonly string[],
+): { taken: string[]; left: { node: string; reason: string }[] } {
+  const size = (node: string) => Buffer.byteLength(node) + 1;
+  let count = members.length;
+  let bytes = members.reduce((sum, m) => sum + size(m), 0);
+  const taken: string[] = [];
+  const left: { node: string; reason: string }[] = [];
+  for (const node of candidates) {
+    if (count >= FEDERATED_MAX_DEVICES)
+      left.push({ node, reason: `eligible, not taken: the job has ${FEDERATED_MAX_DEVICES.toLocaleString("en-US")} devices, its most` });
+    else if (bytes + size(node) > FEDERATED_MAX_DEVICE_NAME_BYTES)
+      left.push({ node, reason: `eligible, not taken: the job's node names fill its ${FEDERATED_MAX_DEVICE_NAME_BYTES / 1024} KiB` });
+    else {
+      taken.push(node);
+      count++;
+      bytes += size(node);
+    }
+  }
+  return { taken, left };
+}
+
 /** The decision for one job, from what the reconciler observed; pure. */
 export function decide(o: JobObservation): JobPlan {
   const { job, now } = o;
@@ -119,6 +147,8 @@ export function decide(o: JobObservation): JobPlan {
   const names = federatedNames(name);
   const events: EventNote[] = [];
   const excluded = o.eligibility.excluded.slice(0, MAX_EXCLUDED);
+  /** status.excluded with the eligible devices a job could not take after the ones the rules leave out. */
+  const excludedWith = (left: readonly { node: string; reason: string }[]) => [...excluded, ...left].slice(0, MAX_EXCLUDED);
   const eligible = new Set(o.eligibility.eligible);
   const degraded: [Condition["status"], string, string] =
     o.telemetry && "unavailable" in o.telemetry
@@ -167,7 +197,7 @@ export function decide(o: JobObservation): JobPlan {
         ...(recheck ? { requeueAfterMs: recheck } : {}),
       };
     }
-    const devices = o.eligibility.eligible.slice(0, FEDERATED_MAX_DEVICES);
+    const { taken: devices, left } = admit(o.eligibility.eligible, []);
     const config = jobConfig(job, devices.length);
     events.push({ type: "Normal", reason: "Started", note: `coordinator and ${devices.length} clients: ${devices.join(", ")}` });
     return {
@@ -179,7 +209,7 @@ export function decide(o: JobObservation): JobPlan {
         phase: "Running",
         devices: devices.length,
         clients: devices,
-        excluded,
+        excluded: excludedWith(left),
         rounds: [],
         startedAt: iso(now),
         conditions: conditions(previous.conditions ?? [], generation, now, {
@@ -280,7 +310,10 @@ export function decide(o: JobObservation): JobPlan {
   // SuperNode when it connects, and the app samples later rounds from every device connected then.
   const config = jobConfig(job, progress.devices.length);
   const members = new Set([...progress.devices, ...progress.joined]);
-  const joining = o.eligibility.eligible.filter((node) => !members.has(node)).slice(0, Math.max(0, FEDERATED_MAX_DEVICES - members.size));
+  const { taken: joining, left } = admit(
+    o.eligibility.eligible.filter((node) => !members.has(node)),
+    [...members],
+  );
   if (joining.length > 0) {
     const shown = joining.slice(0, MAX_NAMED_JOINERS).join(", ");
     const more = joining.length > MAX_NAMED_JOINERS ? ` and ${joining.length - MAX_NAMED_JOINERS} more` : "";
@@ -314,6 +347,7 @@ export function decide(o: JobObservation): JobPlan {
     remove: remove.map((c) => c.name),
     status: {
       ...common,
+      excluded: excludedWith(left),
       devices: all.length,
       observedGeneration: generation,
       phase: "Running",
