@@ -1,13 +1,15 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { EdgeModelBuild } from "@edgefleet/api";
+import type { EdgeModelBuild, FederatedTraining } from "@edgefleet/api";
 import { ArtifactCache, Installer } from "@edgefleet/edge-agent";
+import { SIMULATED_LOAD_ANNOTATION } from "@edgefleet/tools";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { eventually, testCluster } from "../helpers/kube.js";
+import { addProfileNode } from "../helpers/nodes.js";
 import { GROUP_PATH } from "../operator/install.js";
 import { rawRequest } from "../operator/raw-api.js";
-import { type FederatedBuildSuite, OUTPUT, startFederatedBuildSuite } from "./fixture.js";
+import { DEVICE_CLASS, DEVICES, type FederatedBuildSuite, OUTPUT, startFederatedBuildSuite } from "./fixture.js";
 
 /*
  * A FederatedTraining with spec.build, end to end (test/federated/fixture.ts: the real operator
@@ -113,4 +115,60 @@ describe("a FederatedTraining with spec.build", () => {
     );
     failed = false;
   }, 1_000_000);
+});
+
+describe("a FederatedTraining's eligibility from telemetry", () => {
+  it("leaves out a device whose CPUs are busier than maxCpuUtilizationPercent, with its 5-minute load, as the gateway's metrics in Prometheus say", async () => {
+    failed = true;
+    // A third device, its simulated load steered to 97% from its first reading (the others follow
+    // the agent's wave, 10% to 90%): its 5-minute average is 97% as soon as it has one.
+    const hot = await addProfileNode(kc, {
+      profile: suite.profile,
+      hardwareClass: DEVICE_CLASS,
+      index: DEVICES + 1,
+      annotations: { [SIMULATED_LOAD_ANNOTATION]: "0.97" },
+    });
+    const name = "digits-fl-busy";
+    try {
+      // Its load in Prometheus first: a job created before would take it, eligible for lack of a reading.
+      await eventually(
+        `${hot}'s load in Prometheus`,
+        async () => {
+          const found = await suite.platform.prometheus.query(`edgefleet_device_cpu_utilization_ratio{cpu="all",node="${hot}"}`);
+          return found.length > 0 ? found : undefined;
+        },
+        120_000,
+      );
+      // Three devices wanted, two eligible: the job waits, and says who is left out and why.
+      const spec = suite.trainingSpec();
+      const res = await rawRequest(kc, {
+        method: "POST",
+        path: `${GROUP_PATH}/namespaces/${suite.ns}/federatedtrainings`,
+        body: {
+          apiVersion: "edgefleet.io/v1alpha1",
+          kind: "FederatedTraining",
+          metadata: { name },
+          spec: { ...spec, minDevices: DEVICES + 1, eligibility: { ...spec.eligibility, maxCpuUtilizationPercent: 92 } },
+        },
+      });
+      expect(res.status, res.body.message).toBe(201);
+      const job = await eventually(
+        `${hot} left out of ${name} for its load`,
+        async () => {
+          const j = await suite.get<FederatedTraining>(`${GROUP_PATH}/namespaces/${suite.ns}/federatedtrainings/${name}`);
+          return j.status?.excluded?.some((e) => e.node === hot) ? j : undefined;
+        },
+        120_000,
+      );
+      expect(job.status?.phase).toBe("Pending");
+      // Every node of the cluster is judged: the others of the suite's class are eligible, whatever their wave.
+      expect(job.status?.excluded).toContainEqual({ node: hot, reason: "CPUs 97% busy over 5 minutes, above 92%" });
+      const excluded = new Set(job.status?.excluded?.map((e) => e.node));
+      expect(suite.nodes.filter((n) => n.includes(`-${DEVICE_CLASS}-`) && excluded.has(n))).toEqual([]);
+      failed = false;
+    } finally {
+      await rawRequest(kc, { method: "DELETE", path: `${GROUP_PATH}/namespaces/${suite.ns}/federatedtrainings/${name}` });
+      await core.deleteNode({ name: hot }).catch(() => {});
+    }
+  }, 300_000);
 });

@@ -16,6 +16,8 @@ export async function addProfileNode(
     hardwareClass: string;
     index: number;
     labels?: Record<string, string>;
+    /** Beside kwok's: e.g. the fleet simulator's sim.edgefleet.io/load, set before the node is simulated. */
+    annotations?: Record<string, string>;
     device?: Parameters<typeof classNode>[0];
   },
 ): Promise<string> {
@@ -25,7 +27,7 @@ export async function addProfileNode(
     metadata: {
       name,
       // kwok manages only the Nodes annotated as fake (real kubelets may join the cluster too).
-      annotations: { [KWOK_NODE_ANNOTATION]: "fake" },
+      annotations: { ...opts.annotations, [KWOK_NODE_ANNOTATION]: "fake" },
       labels: {
         ...base.metadata?.labels,
         "kubernetes.io/hostname": name,

@@ -29,3 +29,4 @@ export { freePort } from "./services/ports.js";
 export { type Prometheus, type ScrapeJob, startPrometheus } from "./services/prometheus.js";
 export { Service } from "./services/service.js";
 export { BuildPods } from "./simulator/build-pods.js";
+export { SIMULATED_LOAD_ANNOTATION } from "./simulator/fleet-sim.js";

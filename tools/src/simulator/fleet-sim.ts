@@ -51,6 +51,21 @@ export interface FleetSimulationOptions {
   readonly clock?: Clock;
 }
 
+/**
+ * On a simulated node: its devices' load, 0 to 1 (CPU utilization, and so power and temperature:
+ * edge-agent's simulated sensor), instead of the agent's slow wave; read at every sensor read, so
+ * `kubectl annotate node NAME sim.edgefleet.io/load=0.97 --overwrite` takes effect at once and
+ * removing it hands back to the wave. What tests steer eligibility (CPU load, temperature, throttling) with.
+ */
+export const SIMULATED_LOAD_ANNOTATION = "sim.edgefleet.io/load";
+
+/** The annotation's load, or undefined (the wave) when it is absent or not a number from 0 to 1. */
+export function steeredLoad(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  const load = Number(value);
+  return Number.isFinite(load) && load >= 0 && load <= 1 ? load : undefined;
+}
+
 const quietMetrics: InformerMetrics = { restarted: () => {}, event: () => {}, objects: () => {} };
 
 /**
@@ -184,6 +199,7 @@ export class FleetSimulation {
       runtimePrograms: this.started(),
       clock: this.clock,
       log,
+      load: () => steeredLoad(this.nodes.get(name)?.metadata?.annotations?.[SIMULATED_LOAD_ANNOTATION]),
     });
   }
 

@@ -30,6 +30,8 @@ export interface NodeSimulationOptions {
   /** The node's agent, prober and artifact cache run on it. */
   readonly clock?: Clock;
   readonly log: Logger;
+  /** The simulated sensor's load where a test steers it (SIMULATED_LOAD_ANNOTATION); undefined: the agent's own wave. */
+  readonly load?: () => number | undefined;
 }
 
 const modelKey = (w: { namespace: string; model: string }) => `${w.namespace}/${w.model}`;
@@ -92,6 +94,7 @@ export class NodeSimulation {
       inference: this.prober,
       artifacts: this.reporter,
       clock: this.clock,
+      ...(this.options.load ? { simulatedLoad: this.options.load } : {}),
     });
     this.prober.start();
   }

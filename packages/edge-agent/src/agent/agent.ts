@@ -28,6 +28,8 @@ export interface AgentDeps {
   /** The one clock every part of the agent runs on. */
   readonly clock?: Clock;
   readonly random?: () => number;
+  /** The simulated sensor's load, when the caller steers it (sensors.ts); undefined readings fall back to the seed's wave. */
+  readonly simulatedLoad?: () => number | undefined;
 }
 
 export interface RunningAgent {
@@ -109,7 +111,13 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
     connected: () => publisher?.connected ?? false,
     inFlight: () => sender.inFlightCount,
   });
-  const sensors = sensorSet({ types: options.sensors, root: options.sysfsRoot, simulatedSeed: options.simulatedSeed, clock });
+  const sensors = sensorSet({
+    types: options.sensors,
+    root: options.sysfsRoot,
+    simulatedSeed: options.simulatedSeed,
+    simulatedLoad: deps.simulatedLoad,
+    clock,
+  });
   const hardware = inventory({ ...options, sensors: options.sensors, root: options.sysfsRoot });
   log.info("inventory", { hardware });
 

@@ -7,6 +7,8 @@ export interface SensorSetOptions {
   /** Root holding sys/ and proc/ for the file sensors. */
   readonly root: string;
   readonly simulatedSeed: number;
+  /** The simulated device's load, 0..1, where the caller steers it (the fleet simulator); undefined: the seed's wave. */
+  readonly simulatedLoad?: (() => number | undefined) | undefined;
   readonly clock?: Clock;
 }
 
@@ -28,8 +30,11 @@ export function sensorSet(options: SensorSetOptions): Sensor[] {
   const clock = options.clock ?? systemClock;
   return options.types.map((type) => {
     switch (type) {
-      case "simulated":
-        return createSensor({ type, seed: options.simulatedSeed, clock, load: simulatedLoad(options.simulatedSeed, clock) });
+      case "simulated": {
+        const wave = simulatedLoad(options.simulatedSeed, clock);
+        const steered = options.simulatedLoad;
+        return createSensor({ type, seed: options.simulatedSeed, clock, load: steered ? () => steered() ?? wave() : wave });
+      }
       case "rapl":
         return createSensor({ type, root: options.root, clock });
       case "nvidia-smi":
