@@ -336,7 +336,7 @@ export const FederatedTrainingStatusSchema = Type.Object(
         maxItems: 64,
         "x-kubernetes-list-type": "atomic",
         description:
-          "Nodes left out now, and why: those the eligibility rules leave out (by name), then eligible ones a running job cannot take (it has FEDERATED_MAX_DEVICES, 10,000, or its node names fill 512 KiB); 64 at most.",
+          "Nodes left out now, and why, 64 at most: those the hardware classes and nodeSelector select that the other rules leave out (being deleted, telemetry), then eligible ones the job cannot take (it has 10,000 devices, or its node names fill 512 KiB), then the nodes the hardware classes and nodeSelector do not select; each group by name.",
       }),
     ),
     rounds: Type.Optional(

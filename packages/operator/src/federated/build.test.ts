@@ -32,7 +32,7 @@ const PUSHED = {
 
 const finished = (build: TrainingBuildResult | undefined, status?: FederatedTraining["status"]): JobObservation => ({
   job: job(status ?? { phase: "Running", devices: 2, rounds: [] }),
-  eligibility: { eligible: ["a", "b"], excluded: [] },
+  eligibility: { eligible: ["a", "b"], excluded: [], unmatched: [] },
   telemetry: undefined,
   progress: {
     devices: ["a", "b"],

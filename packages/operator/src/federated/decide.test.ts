@@ -24,7 +24,7 @@ const round = (n: number, epsilon?: number) => ({
 });
 const observe = (o: Partial<JobObservation>): JobObservation => ({
   job: job(),
-  eligibility: { eligible: ["a", "b", "c"], excluded: [] },
+  eligibility: { eligible: ["a", "b", "c"], excluded: [], unmatched: [] },
   telemetry: undefined,
   progress: undefined,
   coordinator: undefined,
@@ -83,11 +83,19 @@ describe("decide", () => {
     expect(plan.events.map((e) => e.reason)).toEqual(["Started"]);
   });
 
+  it("lists the nodes the rules leave out before those the labels do not select, which a big cluster is mostly made of", () => {
+    const unmatched = Array.from({ length: 70 }, (_, i) => ({ node: `a${i}`, reason: "hardware class x is not in fl-cpu" }));
+    const plan = decide(running({ eligibility: { eligible: ["a", "c"], excluded: [{ node: "z", reason: "throttling" }], unmatched } }));
+    expect(plan.status.excluded).toHaveLength(64);
+    expect(plan.status.excluded?.[0]).toEqual({ node: "z", reason: "throttling" });
+    expect(plan.status.excluded?.[1]?.node).toBe("a0");
+  });
+
   it("records new rounds with an Event each, and removes the client of a device no longer eligible", () => {
     const plan = decide(
       running({
         progress: started({ rounds: [round(1)] }),
-        eligibility: { eligible: ["a", "c"], excluded: [{ node: "b", reason: "temperature 90 °C is above 80 °C" }] },
+        eligibility: { eligible: ["a", "c"], excluded: [{ node: "b", reason: "temperature 90 °C is above 80 °C" }], unmatched: [] },
       }),
     );
     expect(plan.remove).toEqual(["fl-client-1"]);
@@ -100,7 +108,7 @@ describe("decide", () => {
   });
 
   it("lets a device that became eligible join the running job: the next partition, written before its pod", () => {
-    const plan = decide(running({ eligibility: { eligible: ["a", "b", "c", "d"], excluded: [] } }));
+    const plan = decide(running({ eligibility: { eligible: ["a", "b", "c", "d"], excluded: [], unmatched: [] } }));
     expect(plan.join).toEqual(["d"]);
     expect(plan.pods.map((p) => p.metadata?.name)).toEqual(["fl-coordinator", "fl-client-0", "fl-client-1", "fl-client-2", "fl-client-3"]);
     const joiner = plan.pods.at(-1);
@@ -116,22 +124,25 @@ describe("decide", () => {
   it("keeps joiners' partitions once joined; one that leaves loses its client and gets it back as before", () => {
     const progress = started({ joined: ["e", "d"] });
     const away = decide(
-      running({ progress, eligibility: { eligible: ["a", "b", "c", "e"], excluded: [{ node: "d", reason: "throttled" }] } }),
+      running({ progress, eligibility: { eligible: ["a", "b", "c", "e"], excluded: [{ node: "d", reason: "throttled" }], unmatched: [] } }),
     );
     expect(away.join).toBeUndefined();
     expect(away.pods.map((p) => p.metadata?.name)).toEqual(["fl-coordinator", "fl-client-0", "fl-client-1", "fl-client-2", "fl-client-3"]);
     expect(away.status).toMatchObject({ devices: 5, clients: ["a", "b", "c", "e"] });
-    const back = decide(running({ progress, eligibility: { eligible: ["a", "b", "c", "d", "e", "f"], excluded: [] } }));
+    const back = decide(running({ progress, eligibility: { eligible: ["a", "b", "c", "d", "e", "f"], excluded: [], unmatched: [] } }));
     expect(back.join).toEqual(["e", "d", "f"]);
     expect(back.pods.slice(5).map((p) => `${p.metadata?.name} ${p.spec?.nodeName}`)).toEqual(["fl-client-4 d", "fl-client-5 f"]);
   });
 
   it("takes at most FEDERATED_MAX_DEVICES devices, at the start and joining together (what status.clients can list)", () => {
     const many = Array.from({ length: FEDERATED_MAX_DEVICES + 2 }, (_, i) => `n${String(i).padStart(5, "0")}`);
-    const start = decide(observe({ eligibility: { eligible: many, excluded: [] } }));
+    const start = decide(observe({ eligibility: { eligible: many, excluded: [], unmatched: [] } }));
     expect(start.start).toHaveLength(FEDERATED_MAX_DEVICES);
     const plan = decide(
-      running({ progress: started({ joined: many.slice(0, FEDERATED_MAX_DEVICES - 4) }), eligibility: { eligible: many, excluded: [] } }),
+      running({
+        progress: started({ joined: many.slice(0, FEDERATED_MAX_DEVICES - 4) }),
+        eligibility: { eligible: many, excluded: [], unmatched: [] },
+      }),
     );
     expect(plan.join).toHaveLength(FEDERATED_MAX_DEVICES - 3);
     expect(plan.status.devices).toBe(FEDERATED_MAX_DEVICES);
@@ -147,7 +158,7 @@ describe("decide", () => {
   it("takes no more node names than FEDERATED_MAX_DEVICE_NAME_BYTES (long names: fewer devices)", () => {
     const long = Array.from({ length: 3000 }, (_, i) => `${"x".repeat(240)}-${String(i).padStart(4, "0")}`); // 245 bytes, 246 with its separator
     const fit = Math.floor(FEDERATED_MAX_DEVICE_NAME_BYTES / 246);
-    const start = decide(observe({ eligibility: { eligible: long, excluded: [] } }));
+    const start = decide(observe({ eligibility: { eligible: long, excluded: [], unmatched: [] } }));
     expect(start.start).toHaveLength(fit);
     expect(start.status.excluded?.[0]).toEqual({ node: long[fit], reason: "eligible, not taken: the job's node names fill its 512 KiB" });
     expect(admit(long.slice(fit), long.slice(0, fit)).taken).toEqual([]);
@@ -158,7 +169,7 @@ describe("decide", () => {
     const plan = decide(
       running({
         progress: started({ result: { roundsPlanned: 1, finalAccuracyPercent: 90, epsilon: null, model: "/out/m.onnx" } }),
-        eligibility: { eligible: ["a", "b", "c", "d"], excluded: [] },
+        eligibility: { eligible: ["a", "b", "c", "d"], excluded: [], unmatched: [] },
       }),
     );
     expect(plan.join).toBeUndefined();

@@ -146,9 +146,13 @@ export function decide(o: JobObservation): JobPlan {
   const name = job.metadata.name ?? "";
   const names = federatedNames(name);
   const events: EventNote[] = [];
-  const excluded = o.eligibility.excluded.slice(0, MAX_EXCLUDED);
-  /** status.excluded with the eligible devices a job could not take after the ones the rules leave out. */
-  const excludedWith = (left: readonly { node: string; reason: string }[]) => [...excluded, ...left].slice(0, MAX_EXCLUDED);
+  /**
+   * status.excluded: the nodes the rules leave out, then the eligible ones the job could not take,
+   * then those its labels do not select (in a big cluster, most nodes: last, so they never hide the others).
+   */
+  const excludedWith = (left: readonly { node: string; reason: string }[]) =>
+    [...o.eligibility.excluded, ...left, ...o.eligibility.unmatched].slice(0, MAX_EXCLUDED);
+  const excluded = excludedWith([]);
   const eligible = new Set(o.eligibility.eligible);
   const degraded: [Condition["status"], string, string] =
     o.telemetry && "unavailable" in o.telemetry
@@ -327,7 +331,7 @@ export function decide(o: JobObservation): JobPlan {
   const wanted = all.map((node, i) => ({ node, i })).filter(({ node }) => eligible.has(node));
   const wantedNames = new Set(wanted.map(({ i }) => names.client(i)));
   const remove = o.clients.filter((c) => !wantedNames.has(c.name));
-  const why = new Map(o.eligibility.excluded.map((e) => [e.node, e.reason]));
+  const why = new Map([...o.eligibility.excluded, ...o.eligibility.unmatched].map((e) => [e.node, e.reason]));
   for (const c of remove)
     events.push({
       type: "Normal",

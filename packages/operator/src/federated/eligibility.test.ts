@@ -11,13 +11,14 @@ const fleet = [
 
 describe("eligibility", () => {
   it("takes every node without rules", () => {
-    expect(eligibility(undefined, fleet, undefined)).toEqual({ eligible: ["nuc-1", "orin-1", "orin-2"], excluded: [] });
+    expect(eligibility(undefined, fleet, undefined)).toEqual({ eligible: ["nuc-1", "orin-1", "orin-2"], excluded: [], unmatched: [] });
   });
 
   it("keeps the listed hardware classes and the selected labels, saying why the others are out", () => {
     const out = eligibility({ hardwareClasses: ["jetson-orin"], nodeSelector: { "edgefleet.io/site": "a" } }, fleet, undefined);
     expect(out.eligible).toEqual(["orin-1"]);
-    expect(out.excluded).toEqual([
+    expect(out.excluded).toEqual([]);
+    expect(out.unmatched).toEqual([
       { node: "nuc-1", reason: "hardware class intel-nuc is not in jetson-orin" },
       { node: "orin-2", reason: 'label edgefleet.io/site is "b", not "a"' },
     ]);
@@ -35,6 +36,7 @@ describe("eligibility", () => {
     const x86 = (name: string) => node(name, { labels: { "edgefleet.io/hardware-class": "x86-cpu" } });
     const out = eligibility(rules, [...fleet, x86("x86-1"), x86("x86-2"), x86("x86-3")], { readings });
     expect(out.eligible).toEqual(["x86-1", "x86-3"]);
+    expect(out.unmatched).toEqual([]);
     expect(out.excluded.map((e) => e.reason)).toEqual([
       "4 disconnects in the last hour, more than 3",
       "temperature 91 °C is above 85 °C",

@@ -19,8 +19,10 @@ export type Telemetry = { readings: ReadonlyMap<string, NodeReadings> } | { unav
 export interface Eligibility {
   /** Eligible nodes, by name. */
   eligible: string[];
-  /** The others, by name, with why. */
+  /** Nodes the labels select that the rules leave out now (being deleted, telemetry), by name, with why. */
   excluded: { node: string; reason: string }[];
+  /** Nodes the labels do not select (hardware class, nodeSelector), by name, with why: listed after the others, as in a big cluster they are most nodes. */
+  unmatched: { node: string; reason: string }[];
 }
 
 type Rules = NonNullable<FederatedTrainingSpec["eligibility"]>;
@@ -65,13 +67,13 @@ function telemetryReason(rules: Rules | undefined, r: NodeReadings | undefined):
  */
 export function eligibility(rules: Rules | undefined, nodes: readonly V1Node[], telemetry: Telemetry | undefined): Eligibility {
   const readings = telemetry && "readings" in telemetry ? telemetry.readings : undefined;
-  const out: Eligibility = { eligible: [], excluded: [] };
+  const out: Eligibility = { eligible: [], excluded: [], unmatched: [] };
   for (const n of [...nodes].sort((a, b) => ((a.metadata?.name ?? "") < (b.metadata?.name ?? "") ? -1 : 1))) {
     const node = n.metadata?.name ?? "";
-    const reason = n.metadata?.deletionTimestamp
-      ? "being deleted"
-      : (labelReason(rules, n.metadata?.labels ?? {}) ?? telemetryReason(rules, readings?.get(node)));
-    if (reason) out.excluded.push({ node, reason });
+    const unmatched = labelReason(rules, n.metadata?.labels ?? {});
+    const reason = n.metadata?.deletionTimestamp ? "being deleted" : telemetryReason(rules, readings?.get(node));
+    if (unmatched) out.unmatched.push({ node, reason: unmatched });
+    else if (reason) out.excluded.push({ node, reason });
     else out.eligible.push(node);
   }
   return out;
