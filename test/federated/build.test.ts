@@ -117,6 +117,43 @@ describe("a FederatedTraining with spec.build", () => {
   }, 1_000_000);
 });
 
+describe("a FederatedTraining whose coordinator no node fits", () => {
+  it("is Degraded, saying what the real scheduler says and what chooses the node, with a Warning", async () => {
+    failed = true;
+    const name = "digits-fl-nowhere";
+    const spec = suite.trainingSpec();
+    const res = await rawRequest(kc, {
+      method: "POST",
+      path: `${GROUP_PATH}/namespaces/${suite.ns}/federatedtrainings`,
+      body: {
+        apiVersion: "edgefleet.io/v1alpha1",
+        kind: "FederatedTraining",
+        metadata: { name },
+        spec: { ...spec, coordinator: { nodeSelector: { "edgefleet.io/hardware-class": "nowhere" } } },
+      },
+    });
+    expect(res.status, res.body.message).toBe(201);
+    try {
+      const degraded = await eventually(`${name} Degraded for its coordinator`, async () => {
+        const j = await suite.get<FederatedTraining>(`${GROUP_PATH}/namespaces/${suite.ns}/federatedtrainings/${name}`);
+        const c = j.status?.conditions?.find((x) => x.type === "Degraded");
+        return c?.reason === "PodNotStarting" ? c : undefined;
+      });
+      expect(degraded.status).toBe("True");
+      expect(degraded.message).toMatch(/^pod digits-fl-nowhere-coordinator cannot start: Unschedulable: 0\/\d+ nodes are available: /);
+      expect(degraded.message).toMatch(/spec.coordinator.nodeSelector chooses the coordinator's node$/);
+      await eventually("the PodNotStarting Event", async () => {
+        const { body } = await rawRequest(kc, { method: "GET", path: `/apis/events.k8s.io/v1/namespaces/${suite.ns}/events` });
+        const events = (body.items ?? []) as { type?: string; reason?: string; regarding?: { name?: string } }[];
+        return events.some((e) => e.reason === "PodNotStarting" && e.type === "Warning" && e.regarding?.name === name) ? true : undefined;
+      });
+      failed = false;
+    } finally {
+      await rawRequest(kc, { method: "DELETE", path: `${GROUP_PATH}/namespaces/${suite.ns}/federatedtrainings/${name}` });
+    }
+  }, 120_000);
+});
+
 describe("a FederatedTraining's eligibility from telemetry", () => {
   it("leaves out a device whose CPUs are busier than maxCpuUtilizationPercent, with its 5-minute load, as the gateway's metrics in Prometheus say", async () => {
     failed = true;

@@ -154,6 +154,28 @@ describe("an EdgeModelBuild", () => {
     expect(reasons).toEqual(expect.arrayContaining(["BuildStarted", "Built", "TargetRefused"]));
   }, 480_000);
 
+  it("says why its pod cannot start, as the real scheduler says it (no node fits its nodeSelector), with what to change and a Warning", async () => {
+    const res = await create("nowhere", spec({ nodeSelector: { "edgefleet.io/build-node": "nowhere" } }));
+    expect(res.status, res.body.message).toBe(201);
+    const stuck = await eventually("the build's pod reported not starting", async () => {
+      const { body } = await rawRequest(kc, { method: "GET", path: `${builds()}/nowhere` });
+      const progressing = (body as unknown as EdgeModelBuild).status?.conditions?.find((c) => c.type === "Progressing");
+      return progressing?.reason === "PodNotStarting" ? progressing : undefined;
+    });
+    expect(stuck.status).toBe("True");
+    expect(stuck.message).toMatch(/^Job nowhere-1: pod nowhere-1-\S+ cannot start: Unschedulable: 0\/\d+ nodes are available: /);
+    expect(stuck.message).toContain("didn't match Pod's node affinity/selector");
+    expect(stuck.message).toMatch(/spec.nodeSelector and spec.tolerations choose the build's node$/);
+    await eventually("the BuildPodNotStarting Event", async () => {
+      const { body } = await rawRequest(kc, { method: "GET", path: `/apis/events.k8s.io/v1/namespaces/${ns}/events` });
+      const found = ((body.items ?? []) as { type?: string; reason?: string; regarding?: { name?: string } }[]).filter(
+        (e) => e.regarding?.name === "nowhere" && e.reason === "BuildPodNotStarting",
+      );
+      return found.length === 1 && found[0]?.type === "Warning" ? found : undefined;
+    });
+    expect((await rawRequest(kc, { method: "DELETE", path: `${builds()}/nowhere` })).status).toBe(200);
+  });
+
   it("is refused by the API server naming the field, for a target it does not build or calibrated targets without calibration data", async () => {
     const bad = await create("bad-target", { ...spec(), targets: ["tensorrt-fp16"] });
     expect(bad.status).toBe(422);

@@ -14,13 +14,14 @@ import type { V1Job, V1Pod } from "@kubernetes/client-node";
 import { type ControllerBasics, controllerQueue, deleteChild, informerBasics } from "../controller/basics.js";
 import { ControllerLoop } from "../controller/loop.js";
 import { mergePatch } from "../controller/merge-patch.js";
+import { IMAGE_PULL_REASONS, podStartProblem, slimPodStart } from "../controller/pod-start.js";
 import { stableJson } from "../controller/stable-json.js";
 import type { OperatorMetrics, QueueRecorders } from "../observe/metrics.js";
 import { CARRIED_FROM_ANNOTATION } from "./carried.js";
 import { type BuildJobSettings, desiredJob, jobName } from "./job.js";
 import { decidePublication, PUBLISH_FIELD_MANAGER, type Publication, publishedModelName } from "./publication.js";
 import { BUILD_CONTROLLER_NAME, BUILD_RESOURCES } from "./resources.js";
-import { buildStatus, endEvents, finished, type JobObservation } from "./status.js";
+import { buildStatus, endEvents, finished, type JobObservation, NOT_STARTING_REASON } from "./status.js";
 
 export interface BuildControllerOptions extends ControllerBasics {
   recorders: QueueRecorders;
@@ -57,11 +58,14 @@ function slimJob(raw: KubeObject): CachedJob {
   } as CachedJob;
 }
 
-/** The build's key, from one of its Jobs' labels. */
-const buildOf = (job: CachedJob) => {
-  const build = job.metadata.labels?.[BUILD_LABEL];
-  return build && job.metadata.namespace ? `${job.metadata.namespace}/${build}` : undefined;
+/** The build's key, from one of its Jobs' (or their pods') labels. */
+const buildOf = (o: KubeObject) => {
+  const build = o.metadata.labels?.[BUILD_LABEL];
+  return build && o.metadata.namespace ? `${o.metadata.namespace}/${build}` : undefined;
 };
+
+/** The label the Job controller gives its pods. */
+const JOB_NAME_LABEL = "batch.kubernetes.io/job-name";
 
 /** Only what a publication reads of an EdgeModel: its identity, labels and spec (nextVersion keeps those). */
 function slimModel(raw: KubeObject): EdgeModel {
@@ -90,6 +94,8 @@ export class BuildController {
   readonly loop: ControllerLoop;
   readonly #builds: Informer<EdgeModelBuild>;
   readonly #jobs: Informer<CachedJob>;
+  /** The builds' pods, for why one cannot start (the scheduler, the image); their termination messages are read live at the end. */
+  readonly #pods: Informer<V1Pod & KubeObject>;
   /** The EdgeModels builds publish into (spec.publish): read from this cache, never fetched (the operator's RBAC has no get). */
   readonly #models: Informer<EdgeModel & KubeObject>;
   /**
@@ -127,6 +133,14 @@ export class BuildController {
       index: buildOf,
       handlers: { added: (j) => add(buildOf(j)), updated: (_, j) => add(buildOf(j)), deleted: (j) => add(buildOf(j)) },
     });
+    this.#pods = new Informer<V1Pod & KubeObject>({
+      ...shared,
+      resource: BUILD_RESOURCES.pods,
+      labelSelector: BUILD_LABEL,
+      transform: slimPodStart,
+      index: buildOf,
+      handlers: { added: (p) => add(buildOf(p)), updated: (_, p) => add(buildOf(p)), deleted: (p) => add(buildOf(p)) },
+    });
     // No handlers: a publication refused for a missing EdgeModel waits for the build's next generation, as every refusal does.
     this.#models = new Informer<EdgeModel & KubeObject>({
       ...shared,
@@ -136,7 +150,7 @@ export class BuildController {
     });
     this.loop = new ControllerLoop({
       queue: controllerQueue(this.#clock, options.recorders.workQueue),
-      informers: [this.#builds, this.#jobs, this.#models],
+      informers: [this.#builds, this.#jobs, this.#pods, this.#models],
       workers: options.workers,
       worker: {
         controller: BUILD_CONTROLLER_NAME,
@@ -154,6 +168,7 @@ export class BuildController {
     });
     this.#builds.start();
     this.#jobs.start();
+    this.#pods.start();
     this.#models.start();
   }
 
@@ -200,12 +215,17 @@ export class BuildController {
     } else if (ended(job, "Complete") || ended(job, "Failed")) {
       observed = await this.#outcome(job);
     } else {
-      observed = { phase: job.status?.active ? "Running" : "Created" };
+      const notStarting = this.#notStarting(key, name);
+      observed = { phase: job.status?.active ? "Running" : "Created", ...(notStarting ? { notStarting } : {}) };
     }
     const publication = await this.#publish(build, observed, job?.metadata.annotations?.[CARRIED_FROM_ANNOTATION]);
     const status = buildStatus(build, name, observed, new Date(this.#clock.wallMs()), publication);
     if (stableJson(status) === stableJson(build.status ?? {})) return { outcome: "unchanged" };
     await this.#writeStatus(build, status);
+    const progressing = (st: EdgeModelBuildStatus | undefined) => st?.conditions?.find((c) => c.type === "Progressing");
+    const now = progressing(status);
+    if (now?.reason === NOT_STARTING_REASON && progressing(build.status)?.reason !== NOT_STARTING_REASON)
+      this.#o.events.record(build, { type: "Warning", reason: "BuildPodNotStarting", note: now.message ?? "" });
     if (observed.phase === "Succeeded" || observed.phase === "Failed") {
       this.#recorded.set(key, name);
       this.#record(build, job, status);
@@ -258,7 +278,27 @@ export class BuildController {
     );
   }
 
-  /** The ended Job's summary, from its pod's termination message (read live: pods are not cached). */
+  /**
+   * Why the Job's pod cannot start, from the pod cache, with what to change: the operator's
+   * --build-image for an image that cannot be pulled (edgefleet publishes none), the spec's
+   * nodeSelector and tolerations for a pod no node fits.
+   */
+  #notStarting(key: string, job: string): string | undefined {
+    for (const pod of this.#pods.byIndex(key)) {
+      if (pod.metadata.labels?.[JOB_NAME_LABEL] !== job) continue;
+      const problem = podStartProblem(pod);
+      if (!problem) continue;
+      const fix = IMAGE_PULL_REASONS.has(problem.reason)
+        ? `: the build image is the operator's --build-image, ${this.#o.job.image}; edgefleet publishes no build image, so set it to one of your own (docs/model-builds.md)`
+        : problem.reason === "Unschedulable"
+          ? ": spec.nodeSelector and spec.tolerations choose the build's node"
+          : "";
+      return `pod ${pod.metadata.name} cannot start: ${problem.reason}: ${problem.message}${fix}`;
+    }
+    return undefined;
+  }
+
+  /** The ended Job's summary, from its pod's termination message (read live: the cache keeps no termination messages). */
   async #outcome(job: CachedJob): Promise<JobObservation> {
     const phase = ended(job, "Complete") ? "Succeeded" : "Failed";
     const failure = job.status?.conditions?.find((c) => c.type === "Failed" && c.status === "True");

@@ -15,6 +15,14 @@ describe("build status", () => {
     expect(cond(s, "Progressing")).toMatchObject({ status: "True", reason: "JobRunning", lastTransitionTime: "2026-12-05T18:00:00Z" });
     expect(cond(s, "Ready")).toMatchObject({ status: "False", reason: "Building" });
     expect(finished(s, "digits-2")).toBe(false);
+    // A pod that cannot start says why, still Progressing: a new node or image lets it go on.
+    const stuck = buildStatus(build(), "digits-2", { phase: "Created", notStarting: "pod digits-2-x cannot start: Unschedulable: …" }, now);
+    expect(cond(stuck, "Progressing")).toMatchObject({
+      status: "True",
+      reason: "PodNotStarting",
+      message: "Job digits-2: pod digits-2-x cannot start: Unschedulable: …",
+    });
+    expect(finished(stuck, "digits-2")).toBe(false);
   });
 
   it("copies each target's numbers, words each refusal from them and the budget, and reports the refusal as Degraded", () => {

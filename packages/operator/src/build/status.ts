@@ -11,8 +11,9 @@ import type { Publication } from "./publication.js";
 
 /** What the build's Job shows, read from its status (and, once it ended, its pod's termination message). */
 export type JobObservation =
-  | { phase: "Created" }
-  | { phase: "Running" }
+  /** notStarting: why the Job's pod cannot start (no node fits it, its image cannot be pulled), in words. */
+  | { phase: "Created"; notStarting?: string }
+  | { phase: "Running"; notStarting?: string }
   /** The Job ended: its summary, or why none could be read. */
   | { phase: "Succeeded" | "Failed"; summary: BuildSummary | undefined; problem?: string };
 
@@ -20,6 +21,9 @@ export type JobObservation =
 export function finished(status: EdgeModelBuildStatus | undefined, job: string): boolean {
   return status?.job === job && (status.conditions ?? []).some((c) => (c.type === "Ready" || c.type === "Stalled") && c.status === "True");
 }
+
+/** Progressing's reason while the build's pod cannot start (and the Warning Event's when it first says so). */
+export const NOT_STARTING_REASON = "PodNotStarting";
 
 const DEFAULT_BUDGET = 1;
 const fixed = (n: number) => n.toFixed(2);
@@ -60,12 +64,14 @@ export function buildStatus(
   const published = (status: Condition["status"], reason: string, message: string): Condition[] =>
     build.spec.publish ? [condition("Published", status, reason, message)] : [];
   if (observed.phase === "Created" || observed.phase === "Running") {
-    const message = observed.phase === "Created" ? `Job ${job} created` : `Job ${job} is building`;
+    const stuck = observed.notStarting;
+    const message = stuck ? `Job ${job}: ${stuck}` : observed.phase === "Created" ? `Job ${job} created` : `Job ${job} is building`;
+    const reason = stuck ? NOT_STARTING_REASON : observed.phase === "Created" ? "JobCreated" : "JobRunning";
     return {
       ...base,
       conditions: [
         condition("Ready", "False", "Building", message),
-        condition("Progressing", "True", observed.phase === "Created" ? "JobCreated" : "JobRunning", message),
+        condition("Progressing", "True", reason, message),
         condition("Degraded", "False", "Building", ""),
         condition("Stalled", "False", "Building", ""),
         ...published("False", "Building", ""),

@@ -9,6 +9,7 @@ import { BUILD_RESOURCES } from "../build/resources.js";
 import { type ControllerBasics, controllerQueue, deleteChild, informerBasics } from "../controller/basics.js";
 import { ControllerLoop } from "../controller/loop.js";
 import { mergePatch } from "../controller/merge-patch.js";
+import { IMAGE_PULL_REASONS, podStartProblem, slimPodStart } from "../controller/pod-start.js";
 import { type CachedNode, slimNode } from "../controller/slim.js";
 import { stableJson } from "../controller/stable-json.js";
 import { cacheBehind, type OwnWrite } from "../controller/write-lag.js";
@@ -53,16 +54,30 @@ const jobOf = (o: KubeObject): string | undefined => {
 };
 
 /** What the controller keeps of a pod: its role, node and phase. */
+/** A pod as the reconcile reads it: identity, role, node, phase, and why it cannot start (podStartProblem). */
 function slimPod(raw: KubeObject): V1Pod & KubeObject {
-  const pod = raw as V1Pod & KubeObject;
-  const { name, namespace, uid, resourceVersion, labels, deletionTimestamp } = pod.metadata;
-  return {
-    metadata: Object.fromEntries(
-      Object.entries({ name, namespace, uid, resourceVersion, labels, deletionTimestamp }).filter(([, v]) => v !== undefined),
-    ),
-    spec: { containers: [], ...(pod.spec?.nodeName ? { nodeName: pod.spec.nodeName } : {}) },
-    ...(pod.status?.phase ? { status: { phase: pod.status.phase } } : {}),
-  };
+  const nodeName = (raw as V1Pod).spec?.nodeName;
+  return { ...slimPodStart(raw), spec: { containers: [], ...(nodeName ? { nodeName } : {}) } };
+}
+
+/**
+ * Why a pod of the job cannot start, with what to change, the coordinator's first: the trainer
+ * image (both roles run spec.trainer.image), or the coordinator's nodeSelector (clients are pinned
+ * to their device by nodeName, past the scheduler).
+ */
+function notStarting(pods: readonly (V1Pod & KubeObject)[]): string | undefined {
+  const isCoordinator = (p: V1Pod & KubeObject) => p.metadata.labels?.[FEDERATED_LABELS.role] === "coordinator";
+  for (const pod of [...pods.filter(isCoordinator), ...pods.filter((p) => !isCoordinator(p))]) {
+    const problem = podStartProblem(pod);
+    if (!problem) continue;
+    const fix = IMAGE_PULL_REASONS.has(problem.reason)
+      ? ": its image is spec.trainer.image, which every node of the job pulls"
+      : problem.reason === "Unschedulable"
+        ? ": spec.coordinator.nodeSelector chooses the coordinator's node"
+        : "";
+    return `pod ${pod.metadata.name} cannot start: ${problem.reason}: ${problem.message}${fix}`;
+  }
+  return undefined;
 }
 
 /**
@@ -196,6 +211,7 @@ export class FederatedTrainingController {
     const pods = this.#pods.byIndex(key).filter((p) => !p.metadata.deletionTimestamp);
     const coordinator = pods.find((p) => p.metadata.labels?.[FEDERATED_LABELS.role] === "coordinator");
     const clients = pods.filter((p) => p.metadata.labels?.[FEDERATED_LABELS.role] === "client");
+    const stuck = notStarting(pods);
     const cm = this.#configMaps.get(`${namespace}/${names.progress}`);
     const finished = job.status?.phase === "Succeeded" || job.status?.phase === "Failed";
     const telemetry = finished ? undefined : await readTelemetry(this.#o.metricsSource, job.spec.eligibility);
@@ -213,6 +229,7 @@ export class FederatedTrainingController {
       clients: clients.map((p) => ({ name: p.metadata.name ?? "", node: p.spec?.nodeName ?? "" })),
       now: new Date(this.#clock.wallMs()),
       ...(this.#o.coordinator ? { coordinatorSettings: this.#o.coordinator } : {}),
+      ...(stuck ? { notStarting: stuck } : {}),
     });
     if (plan.start) {
       // Created, never applied: the first write of the devices wins, and a second start (a

@@ -83,6 +83,20 @@ describe("decide", () => {
     expect(plan.events.map((e) => e.reason)).toEqual(["Started"]);
   });
 
+  it("says a running job's pod cannot start as Degraded, with a Warning when it first does", () => {
+    const notStarting = "pod fl-coordinator cannot start: ImagePullBackOff: container coordinator: …: its image is spec.trainer.image, …";
+    const plan = decide(running({ notStarting }));
+    expect(plan.status.conditions?.find((c) => c.type === "Degraded")).toMatchObject({
+      status: "True",
+      reason: "PodNotStarting",
+      message: notStarting,
+    });
+    expect(plan.events).toContainEqual({ type: "Warning", reason: "PodNotStarting", note: notStarting });
+    const again = decide(running({ notStarting, job: job(plan.status) }));
+    expect(again.events.map((e) => e.reason)).not.toContain("PodNotStarting");
+    expect(decide(running({})).status.conditions?.find((c) => c.type === "Degraded")).toMatchObject({ status: "False" });
+  });
+
   it("lists the nodes the rules leave out before those the labels do not select, which a big cluster is mostly made of", () => {
     const unmatched = Array.from({ length: 70 }, (_, i) => ({ node: `a${i}`, reason: "hardware class x is not in fl-cpu" }));
     const plan = decide(running({ eligibility: { eligible: ["a", "c"], excluded: [{ node: "z", reason: "throttling" }], unmatched } }));

@@ -13,6 +13,8 @@ const DEFAULT_MIN_DEVICES = 2;
 const DEFAULT_STALL_AFTER_SECONDS = 1800;
 /** status.excluded lists this many nodes at most. */
 const MAX_EXCLUDED = 64;
+/** Degraded's reason (and the Warning Event's) while a pod of a running job cannot start. */
+export const POD_NOT_STARTING = "PodNotStarting";
 /** A DevicesJoined Event names this many nodes at most. */
 const MAX_NAMED_JOINERS = 10;
 
@@ -30,6 +32,8 @@ export interface JobObservation {
   now: Date;
   /** What the operator gives coordinator pods (its --artifact-ca-bundle). */
   coordinatorSettings?: CoordinatorSettings;
+  /** Why a pod of the job cannot start (its image, no node for it), in words; the coordinator's first. */
+  notStarting?: string;
 }
 
 /** What the reconciler is to do, and the status to write. */
@@ -345,6 +349,10 @@ export function decide(o: JobObservation): JobPlan {
   if (stalled && previous.conditions?.find((c) => c.type === "Stalled")?.status !== "True")
     events.push({ type: "Warning", reason: "NoProgress", note: stallMessage });
   const requeue = Math.min(recheck ?? Number.POSITIVE_INFINITY, stalled ? Number.POSITIVE_INFINITY : stallMs - quietMs);
+  // A pod that cannot start is the job's problem now, before the stall timeout says so in general terms.
+  const running: Wanted = o.notStarting ? ["True", POD_NOT_STARTING, o.notStarting] : degraded;
+  if (o.notStarting && previous.conditions?.find((c) => c.type === "Degraded")?.reason !== POD_NOT_STARTING)
+    events.push({ type: "Warning", reason: POD_NOT_STARTING, note: o.notStarting });
   return {
     ...(joining.length > 0 ? { join: [...progress.joined, ...joining] } : {}),
     pods: [coordinatorPod(job, config, o.coordinatorSettings), ...wanted.map(({ node, i }) => clientPod(job, config, node, i))],
@@ -361,7 +369,7 @@ export function decide(o: JobObservation): JobPlan {
         Succeeded: ["False", "Training", ""],
         Stalled: stalled ? ["True", "NoProgress", stallMessage] : ["False", "AsExpected", ""],
         BudgetSpent: ["False", "AsExpected", ""],
-        Degraded: degraded,
+        Degraded: running,
       }),
     },
     events,

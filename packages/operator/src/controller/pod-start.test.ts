@@ -1,0 +1,50 @@
+import type { V1Pod } from "@kubernetes/client-node";
+import { describe, expect, it } from "vitest";
+import { podStartProblem, slimPodStart } from "./pod-start.js";
+
+const pod = (status: NonNullable<V1Pod["status"]>): V1Pod & { metadata: { name: string } } => ({ metadata: { name: "b-1-x" }, status });
+
+describe("podStartProblem", () => {
+  it("says what the scheduler says of a pod no node fits", () => {
+    const p = pod({
+      phase: "Pending",
+      conditions: [
+        {
+          type: "PodScheduled",
+          status: "False",
+          reason: "Unschedulable",
+          message: "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.",
+        },
+      ],
+    });
+    expect(podStartProblem(p)).toEqual({
+      reason: "Unschedulable",
+      message: "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.",
+    });
+  });
+
+  it("names the container a kubelet cannot start, init containers first, and passes over ones that are only starting", () => {
+    const waiting = (name: string, reason: string, message?: string) => ({
+      name,
+      image: "ghcr.io/edgefleet/model-build:0.1.0",
+      imageID: "",
+      ready: false,
+      restartCount: 0,
+      state: { waiting: { reason, ...(message ? { message } : {}) } },
+    });
+    const pulling = pod({
+      phase: "Pending",
+      initContainerStatuses: [waiting("verify", "PodInitializing")],
+      containerStatuses: [waiting("build", "ImagePullBackOff", 'Back-off pulling image "ghcr.io/edgefleet/model-build:0.1.0"')],
+    });
+    expect(podStartProblem(pulling)).toEqual({
+      reason: "ImagePullBackOff",
+      message: 'container build: Back-off pulling image "ghcr.io/edgefleet/model-build:0.1.0"',
+    });
+    expect(podStartProblem(slimPodStart({ ...pulling, metadata: { name: "b-1-x", managedFields: [] } } as never))).toEqual(
+      podStartProblem(pulling),
+    );
+    expect(podStartProblem(pod({ phase: "Pending", containerStatuses: [waiting("build", "ContainerCreating")] }))).toBeUndefined();
+    expect(podStartProblem(pod({ phase: "Running" }))).toBeUndefined();
+  });
+});

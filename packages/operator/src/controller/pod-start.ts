@@ -1,0 +1,80 @@
+import type { KubeObject } from "@edgefleet/kube";
+import type { V1ContainerStatus, V1Pod } from "@kubernetes/client-node";
+
+/**
+ * Waiting reasons a kubelet reports for a container that will not start until something changes
+ * (the image, a Secret or ConfigMap it names, its command): waiting longer does not help.
+ */
+const STUCK = new Set([
+  "ErrImagePull",
+  "ImagePullBackOff",
+  "InvalidImageName",
+  "ErrImageNeverPull",
+  "CreateContainerConfigError",
+  "CreateContainerError",
+  "RunContainerError",
+  "CrashLoopBackOff",
+]);
+
+/** Reasons of an image that cannot be pulled. */
+export const IMAGE_PULL_REASONS: ReadonlySet<string> = new Set([
+  "ErrImagePull",
+  "ImagePullBackOff",
+  "InvalidImageName",
+  "ErrImageNeverPull",
+]);
+
+/** Why a pod cannot start, as the scheduler or its kubelet says it: the reason and message. */
+export interface PodStartProblem {
+  reason: string;
+  message: string;
+}
+
+/**
+ * Why a pod that has not run yet cannot start, or undefined: the scheduler found no node for it
+ * (PodScheduled False, Unschedulable), or a container of it is stuck waiting (an image that cannot
+ * be pulled, a Secret that is missing). Pure; reads only what slimPodStart keeps.
+ */
+export function podStartProblem(pod: V1Pod): PodStartProblem | undefined {
+  const scheduled = pod.status?.conditions?.find((c) => c.type === "PodScheduled");
+  if (scheduled?.status === "False" && scheduled.reason === "Unschedulable")
+    return { reason: "Unschedulable", message: scheduled.message ?? "no node fits it" };
+  const statuses: V1ContainerStatus[] = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  for (const c of statuses) {
+    const waiting = c.state?.waiting;
+    if (waiting?.reason && STUCK.has(waiting.reason))
+      return { reason: waiting.reason, message: `container ${c.name}${waiting.message ? `: ${waiting.message}` : ""}` };
+  }
+  return undefined;
+}
+
+/** What a cache keeps of a pod for podStartProblem: identity, labels, phase, scheduling and waiting containers. */
+export function slimPodStart(raw: KubeObject): V1Pod & KubeObject {
+  const pod = raw as V1Pod & KubeObject;
+  const { name, namespace, uid, resourceVersion, labels, deletionTimestamp } = pod.metadata;
+  const waiting = (list: V1ContainerStatus[] | undefined) =>
+    list?.map((c) => ({
+      name: c.name,
+      image: c.image,
+      imageID: c.imageID,
+      ready: c.ready,
+      restartCount: c.restartCount,
+      state: c.state?.waiting ? { waiting: c.state.waiting } : {},
+    }));
+  const scheduled = pod.status?.conditions?.filter((c) => c.type === "PodScheduled");
+  return {
+    metadata: Object.fromEntries(
+      Object.entries({ name, namespace, uid, resourceVersion, labels, deletionTimestamp }).filter(([, v]) => v !== undefined),
+    ),
+    ...(pod.status
+      ? {
+          status: {
+            ...(pod.status.phase ? { phase: pod.status.phase } : {}),
+            ...(scheduled?.length ? { conditions: scheduled } : {}),
+            ...(pod.status.initContainerStatuses ? { initContainerStatuses: waiting(pod.status.initContainerStatuses) } : {}),
+            ...(pod.status.containerStatuses ? { containerStatuses: waiting(pod.status.containerStatuses) } : {}),
+          },
+        }
+      : {}),
+  } as V1Pod & KubeObject;
+}
