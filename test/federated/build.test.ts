@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { EdgeModelBuild, FederatedTraining } from "@edgefleet/api";
+import type { EdgeModelBuild, FederatedTraining, FederatedTrainingSpec } from "@edgefleet/api";
 import { ArtifactCache, Installer } from "@edgefleet/edge-agent";
 import { SIMULATED_LOAD_ANNOTATION } from "@edgefleet/tools";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -32,6 +32,16 @@ beforeAll(async () => {
 afterAll(async () => {
   await suite?.stop(failed);
 }, 90_000);
+
+/** Creates a job without waiting for it (suite.train waits for its end). */
+async function createTraining(name: string, spec: FederatedTrainingSpec): Promise<void> {
+  const res = await rawRequest(kc, {
+    method: "POST",
+    path: `${GROUP_PATH}/namespaces/${suite.ns}/federatedtrainings`,
+    body: { apiVersion: "edgefleet.io/v1alpha1", kind: "FederatedTraining", metadata: { name }, spec },
+  });
+  expect(res.status, res.body.message).toBe(201);
+}
 
 const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
 
@@ -121,18 +131,7 @@ describe("a FederatedTraining whose coordinator no node fits", () => {
   it("is Degraded, saying what the real scheduler says and what chooses the node, with a Warning", async () => {
     failed = true;
     const name = "digits-fl-nowhere";
-    const spec = suite.trainingSpec();
-    const res = await rawRequest(kc, {
-      method: "POST",
-      path: `${GROUP_PATH}/namespaces/${suite.ns}/federatedtrainings`,
-      body: {
-        apiVersion: "edgefleet.io/v1alpha1",
-        kind: "FederatedTraining",
-        metadata: { name },
-        spec: { ...spec, coordinator: { nodeSelector: { "edgefleet.io/hardware-class": "nowhere" } } },
-      },
-    });
-    expect(res.status, res.body.message).toBe(201);
+    await createTraining(name, { ...suite.trainingSpec(), coordinator: { nodeSelector: { "edgefleet.io/hardware-class": "nowhere" } } });
     try {
       const degraded = await eventually(`${name} Degraded for its coordinator`, async () => {
         const j = await suite.get<FederatedTraining>(`${GROUP_PATH}/namespaces/${suite.ns}/federatedtrainings/${name}`);
@@ -178,17 +177,7 @@ describe("a FederatedTraining's eligibility from telemetry", () => {
       );
       // Three devices wanted, two eligible: the job waits, and says who is left out and why.
       const spec = suite.trainingSpec();
-      const res = await rawRequest(kc, {
-        method: "POST",
-        path: `${GROUP_PATH}/namespaces/${suite.ns}/federatedtrainings`,
-        body: {
-          apiVersion: "edgefleet.io/v1alpha1",
-          kind: "FederatedTraining",
-          metadata: { name },
-          spec: { ...spec, minDevices: DEVICES + 1, eligibility: { ...spec.eligibility, maxCpuUtilizationPercent: 92 } },
-        },
-      });
-      expect(res.status, res.body.message).toBe(201);
+      await createTraining(name, { ...spec, minDevices: DEVICES + 1, eligibility: { ...spec.eligibility, maxCpuUtilizationPercent: 92 } });
       const job = await eventually(
         `${hot} left out of ${name} for its load`,
         async () => {
