@@ -154,10 +154,11 @@ describe("a FederatedTraining whose coordinator no node fits", () => {
 });
 
 describe("a FederatedTraining's eligibility from telemetry", () => {
-  it("leaves out a device whose CPUs are busier than maxCpuUtilizationPercent, with its 5-minute load, as the gateway's metrics in Prometheus say", async () => {
+  it("leaves out a device busier than maxCpuUtilizationPercent, then hotter than maxTemperatureCelsius, as the gateway's metrics in Prometheus say", async () => {
     failed = true;
-    // A third device, its simulated load steered to 97% from its first reading (the others follow
-    // the agent's wave, 10% to 90%): its 5-minute average is 97% as soon as it has one.
+    // A third device, its simulated load steered to 97% from its first reading (the suite's devices
+    // run at 30%, about 51 °C): its 5-minute CPU average is 97% as soon as it has one, and its
+    // temperature climbs from 35 °C towards 86 °C, past 60 °C within a minute.
     const hot = await addProfileNode(kc, {
       profile: suite.profile,
       hardwareClass: DEVICE_CLASS,
@@ -165,6 +166,8 @@ describe("a FederatedTraining's eligibility from telemetry", () => {
       annotations: { [SIMULATED_LOAD_ANNOTATION]: "0.97" },
     });
     const name = "digits-fl-busy";
+    const read = () => suite.get<FederatedTraining>(`${GROUP_PATH}/namespaces/${suite.ns}/federatedtrainings/${name}`);
+    const reasonFor = (j: FederatedTraining) => j.status?.excluded?.find((e) => e.node === hot)?.reason;
     try {
       // Its load in Prometheus first: a job created before would take it, eligible for lack of a reading.
       await eventually(
@@ -177,24 +180,36 @@ describe("a FederatedTraining's eligibility from telemetry", () => {
       );
       // Three devices wanted, two eligible: the job waits, and says who is left out and why.
       const spec = suite.trainingSpec();
-      await createTraining(name, { ...spec, minDevices: DEVICES + 1, eligibility: { ...spec.eligibility, maxCpuUtilizationPercent: 92 } });
-      const job = await eventually(
-        `${hot} left out of ${name} for its load`,
+      const eligibility = { ...spec.eligibility, maxCpuUtilizationPercent: 92, maxTemperatureCelsius: 60 };
+      await createTraining(name, { ...spec, minDevices: DEVICES + 1, eligibility });
+      const busy = await eventually(
+        `${hot} left out of ${name}`,
         async () => {
-          const j = await suite.get<FederatedTraining>(`${GROUP_PATH}/namespaces/${suite.ns}/federatedtrainings/${name}`);
-          return j.status?.excluded?.some((e) => e.node === hot) ? j : undefined;
+          const j = await read();
+          return reasonFor(j) ? j : undefined;
         },
         120_000,
       );
-      expect(job.status?.phase).toBe("Pending");
-      // Every node of the cluster is judged: the others of the suite's class are eligible, whatever their wave.
-      expect(job.status?.excluded).toContainEqual({ node: hot, reason: "CPUs 97% busy over 5 minutes, above 92%" });
-      const excluded = new Set(job.status?.excluded?.map((e) => e.node));
+      expect(busy.status?.phase).toBe("Pending");
+      // The temperature rule comes first; while the device is still cool its load leaves it out.
+      const first = reasonFor(busy);
+      expect(first === "CPUs 97% busy over 5 minutes, above 92%" || first?.startsWith("temperature "), first).toBe(true);
+      const hotter = await eventually(
+        `${hot} left out for its temperature`,
+        async () => {
+          const j = await read();
+          return reasonFor(j)?.startsWith("temperature ") ? j : undefined;
+        },
+        150_000,
+      );
+      expect(reasonFor(hotter)).toMatch(/^temperature \d+(\.\d)? °C is above 60 °C$/);
+      // Every node of the cluster is judged: the suite's other devices stay eligible.
+      const excluded = new Set(hotter.status?.excluded?.map((e) => e.node));
       expect(suite.nodes.filter((n) => n.includes(`-${DEVICE_CLASS}-`) && excluded.has(n))).toEqual([]);
       failed = false;
     } finally {
       await rawRequest(kc, { method: "DELETE", path: `${GROUP_PATH}/namespaces/${suite.ns}/federatedtrainings/${name}` });
       await core.deleteNode({ name: hot }).catch(() => {});
     }
-  }, 300_000);
+  }, 400_000);
 });

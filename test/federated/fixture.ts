@@ -12,6 +12,7 @@ import {
   localPki,
   type OciRegistry,
   PUBLIC_KEY_REF,
+  SIMULATED_LOAD_ANNOTATION,
   startLocalPlatform,
   startOciRegistry,
 } from "@edgefleet/tools";
@@ -29,6 +30,8 @@ export const OUTPUT = "/var/lib/edgefleet/fl";
 /** The hardware class of the suite's training devices (two of them); the coordinator's node is another. */
 export const DEVICE_CLASS = "fl-cpu";
 export const DEVICES = 2;
+/** The suite's devices' simulated load (sim.edgefleet.io/load). */
+export const DEVICE_LOAD = 0.3;
 /** The Secret holding the signing key the coordinator (and a publishing build) signs with. */
 export const SIGNING_KEY_REF = { name: "model-signing", key: "ed25519.pem" } as const;
 
@@ -79,7 +82,10 @@ export async function startFederatedBuildSuite(opts: {
   const dir = mkdtempSync(join(tmpdir(), `edgefleet-${opts.name}-`));
   const key = generateSigningKey();
   const nodes: string[] = [];
-  for (let i = 1; i <= DEVICES; i++) nodes.push(await addProfileNode(kc, { profile, hardwareClass: DEVICE_CLASS, index: i }));
+  // The devices' simulated load held at 30% (about 51 °C), not the agent's wave (up to 90%, 83 °C):
+  // a test of telemetry eligibility then tells a hot device from them within a minute.
+  const annotations = { [SIMULATED_LOAD_ANNOTATION]: String(DEVICE_LOAD) };
+  for (let i = 1; i <= DEVICES; i++) nodes.push(await addProfileNode(kc, { profile, hardwareClass: DEVICE_CLASS, index: i, annotations }));
   nodes.push(await addProfileNode(kc, { profile, hardwareClass: "fl-hub", index: 1 }));
   const platform = await startLocalPlatform({
     kubeconfig: opts.kubeconfig,

@@ -26,7 +26,7 @@ describe("eligibility", () => {
 
   it("leaves out hot, throttling and flapping nodes; a node with no reading stays in", () => {
     const readings = new Map([
-      ["orin-1", { temperatureCelsius: 91 }],
+      ["orin-1", { temperatureCelsius: 91.26 }],
       ["orin-2", { throttled: true, temperatureCelsius: 60 }],
       ["nuc-1", { disconnects: 4 }],
       ["x86-2", { cpuUtilization: 0.912, temperatureCelsius: 50 }],
@@ -39,7 +39,7 @@ describe("eligibility", () => {
     expect(out.unmatched).toEqual([]);
     expect(out.excluded.map((e) => e.reason)).toEqual([
       "4 disconnects in the last hour, more than 3",
-      "temperature 91 °C is above 85 °C",
+      "temperature 91.3 °C is above 85 °C",
       "throttling",
       "CPUs 91% busy over 5 minutes, above 80%",
     ]);

@@ -50,7 +50,7 @@ function telemetryReason(rules: Rules | undefined, r: NodeReadings | undefined):
   if (!r) return undefined;
   const max = rules?.maxTemperatureCelsius;
   if (max !== undefined && r.temperatureCelsius !== undefined && r.temperatureCelsius > max)
-    return `temperature ${r.temperatureCelsius} °C is above ${max} °C`;
+    return `temperature ${Math.round(r.temperatureCelsius * 10) / 10} °C is above ${max} °C`;
   if (rules?.excludeThrottled && r.throttled) return "throttling";
   const cpu = rules?.maxCpuUtilizationPercent;
   if (cpu !== undefined && r.cpuUtilization !== undefined && r.cpuUtilization * 100 > cpu)
