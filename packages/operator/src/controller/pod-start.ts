@@ -1,5 +1,6 @@
 import type { KubeObject } from "@edgefleet/kube";
 import type { V1ContainerStatus, V1Pod } from "@kubernetes/client-node";
+import { defined } from "./slim.js";
 
 /**
  * Waiting reasons a kubelet reports for a container that will not start until something changes
@@ -63,9 +64,7 @@ export function slimPodStart(raw: KubeObject): V1Pod & KubeObject {
     }));
   const scheduled = pod.status?.conditions?.filter((c) => c.type === "PodScheduled");
   return {
-    metadata: Object.fromEntries(
-      Object.entries({ name, namespace, uid, resourceVersion, labels, deletionTimestamp }).filter(([, v]) => v !== undefined),
-    ),
+    metadata: defined({ name, namespace, uid, resourceVersion, labels, deletionTimestamp }),
     ...(pod.status
       ? {
           status: {

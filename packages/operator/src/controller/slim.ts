@@ -21,7 +21,7 @@ export type CachedNode = V1Node & KubeObject;
 export type CachedDaemonSet = V1DaemonSet & KubeObject;
 
 /** Metadata without the keys whose value is undefined (exactOptionalPropertyTypes forbids them). */
-function defined(fields: Record<string, unknown>): V1ObjectMeta {
+export function defined(fields: Record<string, unknown>): V1ObjectMeta {
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as V1ObjectMeta;
 }
 
