@@ -14,7 +14,7 @@ import type { V1Job, V1Pod } from "@kubernetes/client-node";
 import { type ControllerBasics, controllerQueue, deleteChild, informerBasics } from "../controller/basics.js";
 import { ControllerLoop } from "../controller/loop.js";
 import { mergePatch } from "../controller/merge-patch.js";
-import { IMAGE_PULL_REASONS, podStartProblem, slimPodStart } from "../controller/pod-start.js";
+import { notStartingMessage, slimPodStart } from "../controller/pod-start.js";
 import { stableJson } from "../controller/stable-json.js";
 import type { OperatorMetrics, QueueRecorders } from "../observe/metrics.js";
 import { CARRIED_FROM_ANNOTATION } from "./carried.js";
@@ -284,18 +284,13 @@ export class BuildController {
    * nodeSelector and tolerations for a pod no node fits.
    */
   #notStarting(key: string, job: string): string | undefined {
-    for (const pod of this.#pods.byIndex(key)) {
-      if (pod.metadata.labels?.[JOB_NAME_LABEL] !== job) continue;
-      const problem = podStartProblem(pod);
-      if (!problem) continue;
-      const fix = IMAGE_PULL_REASONS.has(problem.reason)
-        ? `: the build image is the operator's --build-image, ${this.#o.job.image}; edgefleet publishes no build image, so set it to one of your own (docs/model-builds.md)`
-        : problem.reason === "Unschedulable"
-          ? ": spec.nodeSelector and spec.tolerations choose the build's node"
-          : "";
-      return `pod ${pod.metadata.name} cannot start: ${problem.reason}: ${problem.message}${fix}`;
-    }
-    return undefined;
+    return notStartingMessage(
+      this.#pods.byIndex(key).filter((pod) => pod.metadata.labels?.[JOB_NAME_LABEL] === job),
+      {
+        image: `the build image is the operator's --build-image, ${this.#o.job.image}; edgefleet publishes no build image, so set it to one of your own (docs/model-builds.md)`,
+        unschedulable: "spec.nodeSelector and spec.tolerations choose the build's node",
+      },
+    );
   }
 
   /** The ended Job's summary, from its pod's termination message (read live: the cache keeps no termination messages). */

@@ -1,6 +1,6 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { podStartProblem, slimPodStart } from "./pod-start.js";
+import { notStartingMessage, podStartProblem, slimPodStart } from "./pod-start.js";
 
 const pod = (status: NonNullable<V1Pod["status"]>): V1Pod & { metadata: { name: string } } => ({ metadata: { name: "b-1-x" }, status });
 
@@ -46,5 +46,16 @@ describe("podStartProblem", () => {
     );
     expect(podStartProblem(pod({ phase: "Pending", containerStatuses: [waiting("build", "ContainerCreating")] }))).toBeUndefined();
     expect(podStartProblem(pod({ phase: "Running" }))).toBeUndefined();
+  });
+
+  it("words the first pod that cannot start with the fix for its reason", () => {
+    const fixes = { image: "set the image", unschedulable: "choose another node" };
+    const unschedulable = {
+      ...pod({ phase: "Pending", conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: "0/1 nodes" }] }),
+      metadata: { name: "a" },
+    };
+    const running = { ...pod({ phase: "Running" }), metadata: { name: "b" } };
+    expect(notStartingMessage([running, unschedulable], fixes)).toBe("pod a cannot start: Unschedulable: 0/1 nodes: choose another node");
+    expect(notStartingMessage([running], fixes)).toBeUndefined();
   });
 });

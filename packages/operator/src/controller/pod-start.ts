@@ -2,27 +2,24 @@ import type { KubeObject } from "@edgefleet/kube";
 import type { V1ContainerStatus, V1Pod } from "@kubernetes/client-node";
 import { defined } from "./slim.js";
 
-/**
- * Waiting reasons a kubelet reports for a container that will not start until something changes
- * (the image, a Secret or ConfigMap it names, its command): waiting longer does not help.
- */
-const STUCK = new Set([
-  "ErrImagePull",
-  "ImagePullBackOff",
-  "InvalidImageName",
-  "ErrImageNeverPull",
-  "CreateContainerConfigError",
-  "CreateContainerError",
-  "RunContainerError",
-  "CrashLoopBackOff",
-]);
-
 /** Reasons of an image that cannot be pulled. */
 export const IMAGE_PULL_REASONS: ReadonlySet<string> = new Set([
   "ErrImagePull",
   "ImagePullBackOff",
   "InvalidImageName",
   "ErrImageNeverPull",
+]);
+
+/**
+ * Waiting reasons a kubelet reports for a container that will not start until something changes
+ * (the image, a Secret or ConfigMap it names, its command): waiting longer does not help.
+ */
+const STUCK: ReadonlySet<string> = new Set([
+  ...IMAGE_PULL_REASONS,
+  "CreateContainerConfigError",
+  "CreateContainerError",
+  "RunContainerError",
+  "CrashLoopBackOff",
 ]);
 
 /** Why a pod cannot start, as the scheduler or its kubelet says it: the reason and message. */
@@ -45,6 +42,27 @@ export function podStartProblem(pod: V1Pod): PodStartProblem | undefined {
     const waiting = c.state?.waiting;
     if (waiting?.reason && STUCK.has(waiting.reason))
       return { reason: waiting.reason, message: `container ${c.name}${waiting.message ? `: ${waiting.message}` : ""}` };
+  }
+  return undefined;
+}
+
+/**
+ * The first of pods (in the order given) that cannot start, in words, with what to change: fixes.image
+ * for an image that cannot be pulled, fixes.unschedulable for a pod no node fits; undefined when all can.
+ */
+export function notStartingMessage(
+  pods: readonly (V1Pod & KubeObject)[],
+  fixes: { image: string; unschedulable: string },
+): string | undefined {
+  for (const pod of pods) {
+    const problem = podStartProblem(pod);
+    if (!problem) continue;
+    const fix = IMAGE_PULL_REASONS.has(problem.reason)
+      ? `: ${fixes.image}`
+      : problem.reason === "Unschedulable"
+        ? `: ${fixes.unschedulable}`
+        : "";
+    return `pod ${pod.metadata.name} cannot start: ${problem.reason}: ${problem.message}${fix}`;
   }
   return undefined;
 }

@@ -9,7 +9,7 @@ import { BUILD_RESOURCES } from "../build/resources.js";
 import { type ControllerBasics, controllerQueue, deleteChild, informerBasics } from "../controller/basics.js";
 import { ControllerLoop } from "../controller/loop.js";
 import { mergePatch } from "../controller/merge-patch.js";
-import { IMAGE_PULL_REASONS, podStartProblem, slimPodStart } from "../controller/pod-start.js";
+import { notStartingMessage, slimPodStart } from "../controller/pod-start.js";
 import { type CachedNode, slimNode } from "../controller/slim.js";
 import { stableJson } from "../controller/stable-json.js";
 import { cacheBehind, type OwnWrite } from "../controller/write-lag.js";
@@ -67,17 +67,10 @@ function slimPod(raw: KubeObject): V1Pod & KubeObject {
  */
 function notStarting(pods: readonly (V1Pod & KubeObject)[]): string | undefined {
   const isCoordinator = (p: V1Pod & KubeObject) => p.metadata.labels?.[FEDERATED_LABELS.role] === "coordinator";
-  for (const pod of [...pods.filter(isCoordinator), ...pods.filter((p) => !isCoordinator(p))]) {
-    const problem = podStartProblem(pod);
-    if (!problem) continue;
-    const fix = IMAGE_PULL_REASONS.has(problem.reason)
-      ? ": its image is spec.trainer.image, which every node of the job pulls"
-      : problem.reason === "Unschedulable"
-        ? ": spec.coordinator.nodeSelector chooses the coordinator's node"
-        : "";
-    return `pod ${pod.metadata.name} cannot start: ${problem.reason}: ${problem.message}${fix}`;
-  }
-  return undefined;
+  return notStartingMessage([...pods.filter(isCoordinator), ...pods.filter((p) => !isCoordinator(p))], {
+    image: "its image is spec.trainer.image, which every node of the job pulls",
+    unschedulable: "spec.coordinator.nodeSelector chooses the coordinator's node",
+  });
 }
 
 /**
