@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { EdgeModel } from "@edgefleet/api";
+import { DEFAULT_RUNTIMES, type EdgeModel } from "@edgefleet/api";
 import type { HeldLock } from "@edgefleet/kit";
 import { certificateAuthority, gatewaySecretData } from "@edgefleet/stacks";
 import { buildCnn, buildHeavyModel, buildModels, type CnnSpec, MODEL_SPECS } from "@edgefleet/test-models";
@@ -199,6 +199,62 @@ describe("the platform as pods on a real node", () => {
       plural: "edgemodels",
       name: copy,
     });
+  }, 300_000);
+
+  it("says a runtime pod cannot start when the node cannot pull its EdgeRuntime's image, and what to change", async () => {
+    // The catalog's onnx runtime under an image no registry the node reaches has (as a site's
+    // TensorRT image is until it builds one), chosen only by a variant that asks for its version.
+    const runtime = "onnx-unpulled";
+    const image = "ghcr.io/edgefleet/runtime-unpulled:0.0.0";
+    const onnx = DEFAULT_RUNTIMES.find((r) => r.metadata.name === "onnx");
+    if (!onnx) throw new Error("the catalog lost its onnx runtime");
+    const edgeRuntimes = { group: "edgefleet.io", version: "v1alpha1", plural: "edgeruntimes" };
+    await objects().createClusterCustomObject({
+      ...edgeRuntimes,
+      body: {
+        ...onnx,
+        metadata: { name: runtime },
+        spec: { ...onnx.spec, image, supportedFormats: [{ format: "onnx", precisions: ["fp32"], versions: ["99.0.0"] }] },
+      },
+    });
+    const name = "detector-unpulled";
+    artifacts.set(name, await site.publish(name, "1.0.0", detectorBytes));
+    const body = {
+      apiVersion: "edgefleet.io/v1alpha1",
+      kind: "EdgeModel",
+      metadata: { name, namespace: MODELS },
+      spec: {
+        ...spec("1.0.0", name),
+        variants: spec("1.0.0", name).variants.map((v) => ({
+          ...v,
+          requirements: { ...v.requirements, runtimeVersion: { min: "99.0.0" } },
+        })),
+      },
+    };
+    const models = { group: "edgefleet.io", version: "v1alpha1", namespace: MODELS, plural: "edgemodels" };
+    await objects().createNamespacedCustomObject({ ...models, body });
+    try {
+      const degraded = await eventually(
+        "Degraded PodsNotStarting",
+        async () => {
+          const m = (await objects().getNamespacedCustomObject({ ...models, name })) as EdgeModel;
+          const d = m.status?.conditions?.find((c) => c.type === "Degraded");
+          return d?.status === "True" && d.reason === "PodsNotStarting" ? d : undefined;
+        },
+        180_000,
+      );
+      console.log(`Degraded: ${degraded.message}`);
+      expect(degraded.message).toMatch(
+        new RegExp(
+          `^x86-cpu: 1 runtime pod\\(s\\) cannot start; pod ${name}-x86-cpu-\\w+: (ErrImagePull|ImagePullBackOff): container runtime: `,
+        ),
+      );
+      expect(degraded.message).toContain(image);
+      expect(degraded.message).toContain(`its nodes cannot pull the image of EdgeRuntime ${runtime}`);
+    } finally {
+      await objects().deleteNamespacedCustomObject({ ...models, name });
+      await objects().deleteClusterCustomObject({ ...edgeRuntimes, name: runtime });
+    }
   }, 300_000);
 
   it("shows the agent pod's telemetry for the real node in Prometheus, scraped from the gateway pod", async () => {

@@ -155,3 +155,46 @@ describe("the operator following the fleet", () => {
     });
   });
 });
+
+describe("runtime pods that cannot start", () => {
+  const squatter = "gpu-squatter";
+  afterAll(async () => {
+    await core.deleteNamespacedPod({ name: squatter, namespace: ns, gracePeriodSeconds: 0 }).catch(() => {});
+  });
+
+  it("says which pods cannot start and why, and clears it once they run", async () => {
+    // A pod no EdgeModel owns holds the new node's one GPU: the planner counts only models' claims,
+    // so the runtime pod the DaemonSet gives the node finds no room, in the real scheduler's words.
+    const node = await addNode("jetson-orin", 4);
+    await core.createNamespacedPod({
+      namespace: ns,
+      body: {
+        metadata: { name: squatter },
+        spec: {
+          nodeName: node,
+          tolerations: [{ key: SUITE_TAINT.key, operator: "Exists" }],
+          containers: [{ name: "job", image: "example.com/gpu-job:1", resources: { limits: { "nvidia.com/gpu": "1" } } }],
+        },
+      },
+    });
+    const degraded = await eventually("Degraded PodsNotStarting", async () => {
+      const d = condition(await models.get("watcher"), "Degraded");
+      return d?.status === "True" && d.reason === "PodsNotStarting" ? d : undefined;
+    });
+    expect(degraded.message).toMatch(
+      /^jetson-orin: 1 runtime pod\(s\) cannot start; pod watcher-jetson-orin-\w+: Unschedulable: 0\/\d+ nodes are available: 1 Insufficient nvidia\.com\/gpu/,
+    );
+    expect(degraded.message).toContain("its node lacks what it requests");
+    expect(condition(await models.get("watcher"), "Ready")).toMatchObject({ status: "False", reason: "PodsNotStarting" });
+    await eventually("a PodsNotStarting Warning event", async () => {
+      const events = await core.listNamespacedEvent({ namespace: ns, fieldSelector: "involvedObject.name=watcher,reason=PodsNotStarting" });
+      return events.items.some((e) => e.type === "Warning") ? true : undefined;
+    });
+
+    await core.deleteNamespacedPod({ name: squatter, namespace: ns, gracePeriodSeconds: 0 });
+    await eventually("Ready once the pod runs", async () => {
+      const m = await models.get("watcher");
+      return condition(m, "Ready")?.status === "True" && condition(m, "Degraded")?.reason === "AllClassesPlaced" ? true : undefined;
+    });
+  });
+});

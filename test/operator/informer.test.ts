@@ -1,7 +1,7 @@
 import * as net from "node:net";
 import { silentLogger } from "@edgefleet/kit";
 import type { KubeObject, Resource } from "@edgefleet/kube";
-import { type Credentials, Informer, type InformerMetrics, KubeClient, loadCredentials } from "@edgefleet/kube";
+import { type Credentials, Informer, type InformerMetrics, KubeClient, loadCredentials, RESOURCES } from "@edgefleet/kube";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
 
@@ -100,6 +100,40 @@ describe("the supervised informer", () => {
     await informer.stop();
     client.close();
     relay.close();
+  });
+
+  it("holds only the objects its field selector matches, dropping one that stops matching", async () => {
+    const client = new KubeClient({ credentials });
+    const informer = new Informer<KubeObject>({
+      client,
+      resource: RESOURCES.pods,
+      namespace: ns,
+      fieldSelector: "status.phase=Pending",
+      transform: (o) => o,
+      handlers: {},
+      log: silentLogger,
+      metrics: recordingMetrics(),
+    });
+    informer.start();
+    await informer.synced();
+    const [node] = (await core.listNode({ labelSelector: "edgefleet.io/fleet-profile=default" })).items;
+    const pod = (name: string, nodeName: string) => ({
+      metadata: { name },
+      spec: { nodeName, containers: [{ name: "c", image: "example.com/idle:1" }] },
+    });
+    // Bound to a node no kubelet serves, a pod stays Pending; one on a kwok node runs.
+    await core.createNamespacedPod({ namespace: ns, body: pod("stays-pending", "no-such-node") });
+    await core.createNamespacedPod({ namespace: ns, body: pod("runs", node?.metadata?.name ?? "") });
+    await eventually(
+      "the running pod out of the cache, the pending one in it",
+      async () => {
+        const running = (await core.readNamespacedPod({ namespace: ns, name: "runs" })).status?.phase === "Running";
+        return running && informer.get(`${ns}/stays-pending`) && !informer.get(`${ns}/runs`) ? true : undefined;
+      },
+      30_000,
+    );
+    await informer.stop();
+    client.close();
   });
 
   it("restarts with backoff on errors, and stops cleanly", async () => {

@@ -24,6 +24,11 @@ export interface InformerOptions<T extends KubeObject> {
   namespace?: string;
   labelSelector?: string;
   /**
+   * Only objects matching it (e.g. status.phase=Pending): one that stops matching leaves the cache
+   * as if deleted, since the API server's watch then sends DELETED.
+   */
+  fieldSelector?: string;
+  /**
    * Keeps only what the operator reads of each object: caches of thousands of objects with
    * managedFields and unused status would not fit the operator's memory budget.
    */
@@ -60,7 +65,7 @@ const restartDelay = exponentialBackoff({ baseMs: 200, maxMs: 30_000, jitter: "e
  * Handlers run synchronously on each change; they should only enqueue keys.
  */
 export class Informer<T extends KubeObject> {
-  readonly #o: Required<Omit<InformerOptions<T>, "namespace" | "labelSelector" | "index">> & InformerOptions<T>;
+  readonly #o: Required<Omit<InformerOptions<T>, "namespace" | "labelSelector" | "fieldSelector" | "index">> & InformerOptions<T>;
   #store = new Map<string, T>();
   #byIndex = new Map<string, Set<string>>();
   #resourceVersion: string | undefined;
@@ -160,6 +165,7 @@ export class Informer<T extends KubeObject> {
   #query(extra: Record<string, string>): string {
     const params = new URLSearchParams(extra);
     if (this.#o.labelSelector) params.set("labelSelector", this.#o.labelSelector);
+    if (this.#o.fieldSelector) params.set("fieldSelector", this.#o.fieldSelector);
     return `${collectionPath(this.#o.resource, this.#o.namespace)}?${params}`;
   }
 

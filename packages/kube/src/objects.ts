@@ -52,6 +52,7 @@ export const RESOURCES = {
     namespaced: false,
   },
   nodes: { name: "nodes", group: "", version: "v1", plural: "nodes", namespaced: false },
+  pods: { name: "pods", group: "", version: "v1", plural: "pods", namespaced: true },
   daemonSets: { name: "daemonsets", group: "apps", version: "v1", plural: "daemonsets", namespaced: true },
   leases: { name: "leases", group: "coordination.k8s.io", version: "v1", plural: "leases", namespaced: true },
   events: { name: "events", group: "events.k8s.io", version: "v1", plural: "events", namespaced: true },

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { LABELS, MANAGER } from "@edgefleet/api";
 import type { Clock, Logger } from "@edgefleet/kit";
 import { systemClock } from "@edgefleet/kit";
-import { Informer, type InformerMetrics, type KubeClient, RESOURCES, type Resource } from "@edgefleet/kube";
+import { Informer, type InformerMetrics, type KubeClient, RESOURCES } from "@edgefleet/kube";
 import {
   type AssignmentsPayload,
   allAssignmentsOf,
@@ -13,8 +13,6 @@ import {
 } from "@edgefleet/telemetry";
 import mqtt, { type MqttClient } from "mqtt";
 import { assignmentsByNode, type RuntimeDaemonSet, type RuntimePod, slimRuntimeDaemonSet, slimRuntimePod } from "./plan.js";
-
-const PODS: Resource = { name: "pods", group: "", version: "v1", plural: "pods", namespaced: true };
 
 /** Changes within this window are published together: a rollout moves many pods at once. */
 const SETTLE_MS = 500;
@@ -74,7 +72,7 @@ export class AssignmentPublisher {
       ...(options.namespace ? { namespace: options.namespace } : {}),
       ...(options.watchTimeoutSeconds ? { watchTimeoutSeconds: options.watchTimeoutSeconds } : {}),
     };
-    this.#pods = new Informer<RuntimePod>({ ...shared, resource: PODS, transform: slimRuntimePod });
+    this.#pods = new Informer<RuntimePod>({ ...shared, resource: RESOURCES.pods, transform: slimRuntimePod });
     this.#daemonSets = new Informer<RuntimeDaemonSet>({ ...shared, resource: RESOURCES.daemonSets, transform: slimRuntimeDaemonSet });
   }
 

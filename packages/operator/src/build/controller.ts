@@ -135,7 +135,7 @@ export class BuildController {
     });
     this.#pods = new Informer<V1Pod & KubeObject>({
       ...shared,
-      resource: BUILD_RESOURCES.pods,
+      resource: RESOURCES.pods,
       labelSelector: BUILD_LABEL,
       transform: slimPodStart,
       index: buildOf,
@@ -301,7 +301,7 @@ export class BuildController {
     const selector = encodeURIComponent(`batch.kubernetes.io/job-name=${name}`);
     const pods = await this.#o.client.request<{ items: V1Pod[] }>({
       method: "GET",
-      path: `${collectionPath(BUILD_RESOURCES.pods, namespace)}?labelSelector=${selector}`,
+      path: `${collectionPath(RESOURCES.pods, namespace)}?labelSelector=${selector}`,
     });
     const message = pods.items
       .map((p) => p.status?.containerStatuses?.find((c) => c.name === "build")?.state?.terminated?.message)

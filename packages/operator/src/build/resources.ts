@@ -4,7 +4,6 @@ import type { Resource } from "@edgefleet/kube";
 export const BUILD_RESOURCES = {
   builds: { name: "edgemodelbuilds", group: "edgefleet.io", version: "v1alpha1", plural: "edgemodelbuilds", namespaced: true },
   jobs: { name: "jobs", group: "batch", version: "v1", plural: "jobs", namespaced: true },
-  pods: { name: "pods", group: "", version: "v1", plural: "pods", namespaced: true },
 } as const satisfies Record<string, Resource>;
 
 /** The build controller's name: the controller and queue label of its controller-runtime families. */

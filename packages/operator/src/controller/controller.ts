@@ -1,8 +1,8 @@
 import type { EdgeRuntime, ModelTrustPolicy } from "@edgefleet/api";
 import { type EdgeModel, LABELS, MANAGER } from "@edgefleet/api";
 import { systemClock } from "@edgefleet/kit";
-import { Informer, type InformerHandlers, objectKey, RESOURCES } from "@edgefleet/kube";
-import type { V1DaemonSet, V1Node } from "@kubernetes/client-node";
+import { Informer, type InformerHandlers, type KubeObject, objectKey, RESOURCES } from "@edgefleet/kube";
+import type { V1DaemonSet, V1Node, V1Pod } from "@kubernetes/client-node";
 import type { ControllerRecorders } from "../observe/metrics.js";
 import type { Verifier } from "../planner/artifact-volume.js";
 import { CapacityLedger } from "../planner/capacity-ledger.js";
@@ -15,7 +15,9 @@ import { CONTROLLER_REVISIONS, ROLLOUT_LABELS } from "../rollout/vocabulary.js";
 import { type ControllerBasics, controllerQueue, informerBasics } from "./basics.js";
 import { Children } from "./children.js";
 import { ControllerLoop } from "./loop.js";
+import { podStartProblem, slimPodStart } from "./pod-start.js";
 import { type Caches, ownerIndex, Reconciler } from "./reconciler.js";
+import { PENDING, RUNTIME_POD_SELECTOR, startChanged } from "./runtime-pods.js";
 import { type CachedDaemonSet, type CachedNode, slimDaemonSet, slimModel, slimNode, slimRuntime, slimTrustPolicy } from "./slim.js";
 import { modelChanged, nodeChanged, rolloutChanged, selects } from "./triggers.js";
 
@@ -35,8 +37,8 @@ export interface ControllerOptions extends ControllerBasics {
 }
 
 /**
- * The EdgeModel controller: informers on EdgeModels, EdgeRuntimes, Nodes and the DaemonSets it
- * owns feed a de-duplicating, rate-limited queue of model keys, drained by a pool of workers.
+ * The EdgeModel controller: informers on EdgeModels, EdgeRuntimes, Nodes, the DaemonSets it
+ * owns and their pods still pending feed a de-duplicating, rate-limited queue of model keys, drained by a pool of workers.
  * Informers run from construction on (a standby's caches are warm when it takes over); workers
  * run only while leading.
  */
@@ -87,6 +89,16 @@ export class EdgeModelController {
         index: revisionOwner,
         // Revisions are written by reconciles and read by them; only someone deleting one is news.
         handlers: { deleted: (cr) => this.#addOwner(revisionOwner(cr)) },
+      }),
+      pendingPods: new Informer<V1Pod & KubeObject>({
+        ...shared,
+        ...inNamespace,
+        resource: RESOURCES.pods,
+        labelSelector: RUNTIME_POD_SELECTOR,
+        fieldSelector: PENDING,
+        transform: slimPodStart,
+        index: ownerIndex,
+        handlers: this.#onPendingPod(),
       }),
       // Every model is judged against every policy (planner/trust.ts): any change replans and requeues them all.
       trustPolicies: new Informer<ModelTrustPolicy>({
@@ -233,6 +245,22 @@ export class EdgeModelController {
         if (before.metadata.generation !== after.metadata.generation) this.#replanAll();
       },
       deleted: () => this.#replanAll(),
+    };
+  }
+
+  /** A pending runtime pod that cannot start, or no longer, changes its model's status; one merely starting does not. */
+  #onPendingPod(): InformerHandlers<V1Pod & KubeObject> {
+    const owner = (pod: V1Pod) => this.#addOwner(ownerIndex(pod));
+    return {
+      added: (pod) => {
+        if (podStartProblem(pod)) owner(pod);
+      },
+      updated: (before, after) => {
+        if (startChanged(before, after)) owner(after);
+      },
+      deleted: (pod) => {
+        if (podStartProblem(pod)) owner(pod);
+      },
     };
   }
 

@@ -20,6 +20,7 @@ describe("podStartProblem", () => {
     expect(podStartProblem(p)).toEqual({
       reason: "Unschedulable",
       message: "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.",
+      cause: "unschedulable",
     });
   });
 
@@ -40,6 +41,8 @@ describe("podStartProblem", () => {
     expect(podStartProblem(pulling)).toEqual({
       reason: "ImagePullBackOff",
       message: 'container build: Back-off pulling image "ghcr.io/edgefleet/model-build:0.1.0"',
+      cause: "image",
+      container: "build",
     });
     expect(podStartProblem(slimPodStart({ ...pulling, metadata: { name: "b-1-x", managedFields: [] } } as never))).toEqual(
       podStartProblem(pulling),

@@ -3,12 +3,7 @@ import type { V1ContainerStatus, V1Pod } from "@kubernetes/client-node";
 import { defined } from "./slim.js";
 
 /** Reasons of an image that cannot be pulled. */
-export const IMAGE_PULL_REASONS: ReadonlySet<string> = new Set([
-  "ErrImagePull",
-  "ImagePullBackOff",
-  "InvalidImageName",
-  "ErrImageNeverPull",
-]);
+const IMAGE_PULL_REASONS: ReadonlySet<string> = new Set(["ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"]);
 
 /**
  * Waiting reasons a kubelet reports for a container that will not start until something changes
@@ -22,10 +17,18 @@ const STUCK: ReadonlySet<string> = new Set([
   "CrashLoopBackOff",
 ]);
 
-/** Why a pod cannot start, as the scheduler or its kubelet says it: the reason and message. */
+/**
+ * What has to change for a pod to start: an image its nodes can pull, room on a node, or a
+ * container (its command, the Secrets and ConfigMaps it names, what it runs).
+ */
+export type StartCause = "image" | "unschedulable" | "container";
+
+/** Why a pod cannot start, as the scheduler or its kubelet says it: the reason and message, and the container when one is stuck. */
 export interface PodStartProblem {
   reason: string;
   message: string;
+  cause: StartCause;
+  container?: string;
 }
 
 /**
@@ -36,12 +39,17 @@ export interface PodStartProblem {
 export function podStartProblem(pod: V1Pod): PodStartProblem | undefined {
   const scheduled = pod.status?.conditions?.find((c) => c.type === "PodScheduled");
   if (scheduled?.status === "False" && scheduled.reason === "Unschedulable")
-    return { reason: "Unschedulable", message: scheduled.message ?? "no node fits it" };
+    return { reason: "Unschedulable", message: scheduled.message ?? "no node fits it", cause: "unschedulable" };
   const statuses: V1ContainerStatus[] = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
   for (const c of statuses) {
     const waiting = c.state?.waiting;
     if (waiting?.reason && STUCK.has(waiting.reason))
-      return { reason: waiting.reason, message: `container ${c.name}${waiting.message ? `: ${waiting.message}` : ""}` };
+      return {
+        reason: waiting.reason,
+        message: `container ${c.name}${waiting.message ? `: ${waiting.message}` : ""}`,
+        cause: IMAGE_PULL_REASONS.has(waiting.reason) ? "image" : "container",
+        container: c.name,
+      };
   }
   return undefined;
 }
@@ -57,11 +65,7 @@ export function notStartingMessage(
   for (const pod of pods) {
     const problem = podStartProblem(pod);
     if (!problem) continue;
-    const fix = IMAGE_PULL_REASONS.has(problem.reason)
-      ? `: ${fixes.image}`
-      : problem.reason === "Unschedulable"
-        ? `: ${fixes.unschedulable}`
-        : "";
+    const fix = problem.cause === "image" ? `: ${fixes.image}` : problem.cause === "unschedulable" ? `: ${fixes.unschedulable}` : "";
     return `pod ${pod.metadata.name} cannot start: ${problem.reason}: ${problem.message}${fix}`;
   }
   return undefined;

@@ -1,8 +1,9 @@
 import type { EdgeModel, EdgeModelStatus, EdgeRuntime, ModelTrustPolicy, RolloutDecision } from "@edgefleet/api";
+import { LABELS } from "@edgefleet/api";
 import { type Clock, systemClock } from "@edgefleet/kit";
-import type { Informer } from "@edgefleet/kube";
+import type { Informer, KubeObject } from "@edgefleet/kube";
 import { CONTENT_TYPES, isNotFound, isTransient, type KubeClient, KubeError, objectPath, RESOURCES, splitKey } from "@edgefleet/kube";
-import type { V1ControllerRevision, V1DaemonSet } from "@kubernetes/client-node";
+import type { V1ControllerRevision, V1ObjectMeta, V1Pod } from "@kubernetes/client-node";
 import type { CapacityLedger } from "../planner/capacity-ledger.js";
 import type { WorkloadObservation } from "../planner/conditions.js";
 import { NO_PLAN, type Plan, plan } from "../planner/plan.js";
@@ -13,6 +14,7 @@ import { ACTION_ANNOTATION, ACTIONS, CONTROLLER_REVISIONS, parseAction } from ".
 import type { Children } from "./children.js";
 import type { EventNote, EventRecorder } from "./events.js";
 import { mergePatch } from "./merge-patch.js";
+import { stuckPods } from "./runtime-pods.js";
 import type { CachedDaemonSet, CachedNode } from "./slim.js";
 import { stableJson } from "./stable-json.js";
 import { modelStatus, stalledStatus, transitions } from "./status.js";
@@ -43,6 +45,8 @@ export interface Caches {
   daemonSets: Informer<CachedDaemonSet>;
   revisions: Informer<CachedRevision>;
   trustPolicies: Informer<ModelTrustPolicy>;
+  /** The runtime pods still Pending (runtime-pods.ts), indexed by model. */
+  pendingPods: Informer<V1Pod & KubeObject>;
 }
 
 /** What a reconcile did, for metrics and traces; transient failures are thrown instead. */
@@ -73,10 +77,10 @@ export interface ReconcilerOptions {
   clock?: Clock;
 }
 
-/** The DaemonSet cache's index: the owning model's key. */
-export function ownerIndex(ds: V1DaemonSet): string | undefined {
-  const model = ds.metadata?.labels?.["edgefleet.io/model"];
-  return model && ds.metadata?.namespace ? `${ds.metadata.namespace}/${model}` : undefined;
+/** The DaemonSet and pending runtime pod caches' index: the owning model's key, from the model label. */
+export function ownerIndex(child: { metadata?: V1ObjectMeta }): string | undefined {
+  const model = child.metadata?.labels?.[LABELS.model];
+  return model && child.metadata?.namespace ? `${child.metadata.namespace}/${model}` : undefined;
 }
 
 /**
@@ -136,7 +140,7 @@ export class Reconciler {
     const revisions = caches.revisions.byIndex(key);
     const { capacity, plan: targetPlan } = await this.#o.ledger.placementFor(key, model);
     const stableFromWorkloads = await this.#stableFromWorkloads(model, revisions);
-    const statusInput = { generation, previous: model.status?.conditions ?? [], now };
+    const statusInput = { generation, previous: model.status?.conditions ?? [], now, stuck: stuckPods(caches.pendingPods.byIndex(key)) };
     let status: EdgeModelStatus;
     let events: EventNote[] = [];
     let decisions: RolloutDecision[] = [];

@@ -29,7 +29,6 @@ export const FEDERATED_TRAININGS: Resource = {
   plural: "federatedtrainings",
   namespaced: true,
 };
-const PODS: Resource = { name: "pods", group: "", version: "v1", plural: "pods", namespaced: true };
 const CONFIG_MAPS: Resource = { name: "configmaps", group: "", version: "v1", plural: "configmaps", namespaced: true };
 const SERVICES: Resource = { name: "services", group: "", version: "v1", plural: "services", namespaced: true };
 
@@ -125,7 +124,7 @@ export class FederatedTrainingController {
     this.#pods = new Informer({
       ...shared,
       ...inNamespace,
-      resource: PODS,
+      resource: RESOURCES.pods,
       labelSelector: SELECTOR,
       transform: slimPod,
       index: jobOf,
@@ -233,11 +232,11 @@ export class FederatedTrainingController {
     // A joiner's partition is its place in the list: the pods wait until the list written is this one.
     if (plan.join && cm && !(await this.#join(cm, plan.join))) return CACHE_LAG_RETRY_MS;
     const have = new Set(pods.map((p) => p.metadata.name));
-    await Promise.all(plan.pods.filter((p) => !have.has(p.metadata?.name)).map((p) => this.#create(PODS, namespace, p)));
+    await Promise.all(plan.pods.filter((p) => !have.has(p.metadata?.name)).map((p) => this.#create(RESOURCES.pods, namespace, p)));
     await Promise.all(
       plan.remove.map(async (podName) => {
         const uid = pods.find((p) => p.metadata.name === podName)?.metadata.uid;
-        await deleteChild(this.#o.client, PODS, { name: podName, namespace, ...(uid ? { uid } : {}) });
+        await deleteChild(this.#o.client, RESOURCES.pods, { name: podName, namespace, ...(uid ? { uid } : {}) });
       }),
     );
     let applyError: unknown;

@@ -19,6 +19,66 @@ function byType(conditions: { type: string; status: string; reason: string }[]) 
 const full = { taken: (_node: string, resource: string) => (resource === "memory" ? 0 : 1), freeSlots: () => 0, members: () => [] };
 
 describe("conditionsFor", () => {
+  it("is Degraded (PodsNotStarting) per class while runtime pods cannot start, with the fix for each cause", () => {
+    const rolling = (hardwareClass: string): WorkloadObservation => ({ hardwareClass, rolledOut: false, desired: 2, ready: 1 });
+    const stuck = [
+      {
+        hardwareClass: "jetson-orin",
+        namespace: "vision",
+        pod: "detector-jetson-orin-a",
+        problem: {
+          reason: "ImagePullBackOff",
+          message: 'container runtime: Back-off pulling image "ghcr.io/edgefleet/runtime-tensorrt:0.1.0"',
+          cause: "image" as const,
+          container: "runtime",
+        },
+      },
+      {
+        hardwareClass: "jetson-orin",
+        namespace: "vision",
+        pod: "detector-jetson-orin-b",
+        problem: { reason: "ErrImagePull", message: "container runtime", cause: "image" as const, container: "runtime" },
+      },
+      {
+        hardwareClass: "x86-cpu",
+        namespace: "vision",
+        pod: "detector-x86-cpu-c",
+        problem: { reason: "Unschedulable", message: "0/8 nodes are available: 1 Insufficient memory.", cause: "unschedulable" as const },
+      },
+      {
+        hardwareClass: "intel-nuc",
+        namespace: "vision",
+        pod: "detector-intel-nuc-d",
+        problem: {
+          reason: "CrashLoopBackOff",
+          message: "container verify-artifact",
+          cause: "container" as const,
+          container: "verify-artifact",
+        },
+      },
+    ];
+    const workloads = CLASSES.map(rolling);
+    const { conditions } = conditionsFor({ plan: fullPlan, workloads, stuck, generation: 2, now });
+    expect(byType(conditions)).toMatchObject({
+      Ready: "False PodsNotStarting",
+      Degraded: "True PodsNotStarting",
+      Progressing: "True RollingOut",
+    });
+    const message = conditions.find((c) => c.type === "Degraded")?.message ?? "";
+    expect(message.split(". ")).toEqual([
+      'jetson-orin: 2 runtime pod(s) cannot start; pod detector-jetson-orin-a: ImagePullBackOff: container runtime: Back-off pulling image "ghcr.io/edgefleet/runtime-tensorrt:0.1.0": its nodes cannot pull the image of EdgeRuntime tensorrt: push it to a registry they reach (docs/images.md) or change the EdgeRuntime\'s spec.image',
+      "x86-cpu: 1 runtime pod(s) cannot start; pod detector-x86-cpu-c: Unschedulable: 0/8 nodes are available: 1 Insufficient memory: its node lacks what it requests (spec.resources and the runtime's accelerator resources) beside the pods already there: free them or lower spec.resources",
+      "intel-nuc: 1 runtime pod(s) cannot start; pod detector-intel-nuc-d: CrashLoopBackOff: container verify-artifact: see its log: kubectl logs -n vision detector-intel-nuc-d -c verify-artifact --previous",
+    ]);
+    expect(conditions.find((c) => c.type === "Ready")?.message).toBe(message);
+
+    // Once they start, the model is only rolling out; a class that can run no variant still comes first.
+    expect(byType(conditionsFor({ plan: fullPlan, workloads, generation: 2, now }).conditions)).toMatchObject({
+      Ready: "False RollingOut",
+      Degraded: "False AllClassesPlaced",
+    });
+  });
+
   it("is Degraded (CapacityFallback) while classes run a less preferred choice because older models hold the accelerator", () => {
     const fellBack = plan({ model: edgeModel(), runtimes: DEFAULT_RUNTIMES, nodes: referenceFleet(), capacity: full });
     const { conditions, placements } = conditionsFor({ plan: fellBack, workloads: CLASSES.map(rolledOut), generation: 1, now });

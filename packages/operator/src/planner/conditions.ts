@@ -1,6 +1,7 @@
 import type { Condition, PlacementStatus } from "@edgefleet/api";
 import { LABELS } from "@edgefleet/api";
 import type { V1DaemonSet } from "@kubernetes/client-node";
+import type { PodStartProblem } from "../controller/pod-start.js";
 import type { ClassPlan, PlacedClass, Plan, UnplacedClass, UntoleratedNode } from "./plan.js";
 
 /** What the operator last saw of one class's workload. */
@@ -31,9 +32,19 @@ const MAX_SHARED_WITH = 64;
 
 const CONDITION_TYPES = ["Ready", "Progressing", "Degraded", "Stalled"] as const;
 
+/** A runtime pod of the model that cannot start (controller/pod-start.ts), in its class. */
+export interface StuckPod {
+  hardwareClass: string;
+  namespace: string;
+  pod: string;
+  problem: PodStartProblem;
+}
+
 export interface StatusInput {
   plan: Plan;
   workloads: readonly WorkloadObservation[];
+  /** The model's runtime pods that cannot start, in name order. */
+  stuck?: readonly StuckPod[];
   generation: number;
   /** The conditions now in status, so an unchanged condition keeps its lastTransitionTime. */
   previous?: readonly Condition[];
@@ -49,11 +60,12 @@ type Verdict = Pick<Condition, "status" | "reason" | "message">;
 
 /**
  * The EdgeModel's conditions and per-class placements. Ready means every targeted node runs the
- * model; Degraded that some class can run no variant; Progressing that a placed class is still
+ * model; Degraded that some class can run no variant, or that runtime pods cannot start (an image
+ * the nodes cannot pull, no room left on a node); Progressing that a placed class is still
  * rolling out; Stalled that nothing can be placed at all until the fleet, the runtimes or the
  * model change.
  */
-export function conditionsFor({ plan, workloads, generation, previous = [], now }: StatusInput): ModelStatusSummary {
+export function conditionsFor({ plan, workloads, stuck = [], generation, previous = [], now }: StatusInput): ModelStatusSummary {
   const byClass = new Map(workloads.map((w) => [w.hardwareClass, w]));
   const placed = plan.classes.filter((c): c is PlacedClass => c.placed);
   const unplaced = plan.classes.filter((c): c is UnplacedClass => !c.placed);
@@ -74,11 +86,16 @@ export function conditionsFor({ plan, workloads, generation, previous = [], now 
       : placed.length === 0
         ? { status: "True", reason: unplacedReason, message: unplacedMessage(unplaced, plan.classes.length) }
         : undefined;
+  const notStarting: Verdict | undefined = stuck.length
+    ? { status: "True", reason: "PodsNotStarting", message: notStartingMessage(stuck, placed) }
+    : undefined;
   const degraded: Verdict = unplaced.length
     ? { status: "True", reason: unplacedReason, message: unplacedMessage(unplaced, plan.classes.length) }
-    : fellBack.length
-      ? { status: "True", reason: "CapacityFallback", message: fallbackMessage(fellBack, plan.classes.length) }
-      : { status: "False", reason: "AllClassesPlaced", message: "" };
+    : notStarting
+      ? notStarting
+      : fellBack.length
+        ? { status: "True", reason: "CapacityFallback", message: fallbackMessage(fellBack, plan.classes.length) }
+        : { status: "False", reason: "AllClassesPlaced", message: "" };
   const progressing: Verdict = rollingOut.length
     ? {
         status: "True",
@@ -87,7 +104,7 @@ export function conditionsFor({ plan, workloads, generation, previous = [], now 
       }
     : { status: "False", reason: stalled?.reason ?? "RolloutComplete", message: "" };
   const nodes = placed.reduce((n, c) => n + c.nodes.length, 0);
-  const notReady = stalled ?? (unplaced.length ? degraded : undefined) ?? (rollingOut.length ? progressing : undefined);
+  const notReady = stalled ?? (unplaced.length ? degraded : undefined) ?? notStarting ?? (rollingOut.length ? progressing : undefined);
   const ready: Verdict = notReady
     ? { ...notReady, status: "False" }
     : {
@@ -126,6 +143,36 @@ function untoleratedMessage(untolerated: readonly UntoleratedNode[]): string {
   const shown = untolerated.slice(0, UNTOLERATED_SHOWN).map((n) => `${n.node} (${n.taints.join(", ")})`);
   const more = untolerated.length > UNTOLERATED_SHOWN ? ` and ${untolerated.length - UNTOLERATED_SHOWN} more` : "";
   return `${untolerated.length} node(s) left out for taints the model does not tolerate: ${shown.join(", ")}${more}; spec.placement.tolerations lets it run there`;
+}
+
+/**
+ * Per class, how many runtime pods cannot start, the first one's reason in the scheduler's or the
+ * kubelet's words, and what to change for it.
+ */
+function notStartingMessage(stuck: readonly StuckPod[], placed: readonly PlacedClass[]): string {
+  const byClass = new Map<string, StuckPod[]>();
+  for (const s of stuck) byClass.set(s.hardwareClass, [...(byClass.get(s.hardwareClass) ?? []), s]);
+  const parts = [...byClass].map(([hardwareClass, pods]) => {
+    const [first] = pods as [StuckPod];
+    const runtime = placed.find((c) => c.hardwareClass === hardwareClass)?.choice.runtime.metadata.name;
+    const { reason, message } = first.problem;
+    // The kubelet's and the scheduler's messages often end in a full stop; the fix follows a colon.
+    return `${hardwareClass}: ${pods.length} runtime pod(s) cannot start; pod ${first.pod}: ${reason}: ${message.replace(/\.$/, "")}: ${startFix(first, runtime)}`;
+  });
+  return bounded(parts.join(". "));
+}
+
+function startFix({ namespace, pod, problem }: StuckPod, runtime: string | undefined): string {
+  switch (problem.cause) {
+    case "image":
+      return `its nodes cannot pull the image of EdgeRuntime ${runtime ?? "(unknown)"}: push it to a registry they reach (docs/images.md) or change the EdgeRuntime's spec.image`;
+    case "unschedulable":
+      return "its node lacks what it requests (spec.resources and the runtime's accelerator resources) beside the pods already there: free them or lower spec.resources";
+    case "container":
+      return problem.reason === "CrashLoopBackOff" || problem.reason === "RunContainerError"
+        ? `see its log: kubectl logs -n ${namespace} ${pod} -c ${problem.container} --previous`
+        : `see kubectl describe pod -n ${namespace} ${pod}`;
+  }
 }
 
 /** Tainted nodes named in a message; a fleet with hundreds gets a count for the rest. */

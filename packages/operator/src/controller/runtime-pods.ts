@@ -1,0 +1,39 @@
+import { LABELS, MANAGER } from "@edgefleet/api";
+import type { KubeObject } from "@edgefleet/kube";
+import type { V1Pod } from "@kubernetes/client-node";
+import type { StuckPod } from "../planner/conditions.js";
+import { ROLLOUT_LABELS } from "../rollout/vocabulary.js";
+import { podStartProblem } from "./pod-start.js";
+
+/*
+ * Runtime pods that cannot start (an image the node cannot pull, no room on the node, an init
+ * container that keeps failing) never count as ready, so the DaemonSet's numbers alone leave a
+ * model "rolling out" forever. The operator watches only the runtime pods still Pending: a pod
+ * that starts leaves that cache (the watch says DELETED), so it holds a handful of pods however
+ * large the fleet. A container crashing after it started (Running) shows as not ready, as before.
+ */
+
+/** The runtime pods of the operator's DaemonSets (a track label is on no other pod of ours). */
+export const RUNTIME_POD_SELECTOR = `${LABELS.managedBy}=${MANAGER},${ROLLOUT_LABELS.track}`;
+export const PENDING = "status.phase=Pending";
+
+/** Whether a change to a pending pod changes what status says of it: only then is its model queued. */
+export function startChanged(before: V1Pod, after: V1Pod): boolean {
+  return JSON.stringify(podStartProblem(before)) !== JSON.stringify(podStartProblem(after));
+}
+
+/** The model's pending runtime pods that cannot start, in name order; pods being deleted left out. */
+export function stuckPods(pods: readonly (V1Pod & KubeObject)[]): StuckPod[] {
+  const stuck: StuckPod[] = [];
+  for (const pod of pods) {
+    const problem = pod.metadata.deletionTimestamp ? undefined : podStartProblem(pod);
+    if (!problem) continue;
+    stuck.push({
+      hardwareClass: pod.metadata.labels?.[LABELS.hardwareClass] ?? "",
+      namespace: pod.metadata.namespace ?? "",
+      pod: pod.metadata.name ?? "",
+      problem,
+    });
+  }
+  return stuck.sort((a, b) => (a.pod < b.pod ? -1 : a.pod > b.pod ? 1 : 0));
+}
