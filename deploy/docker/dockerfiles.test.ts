@@ -1,7 +1,8 @@
+import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join, posix, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_RUNTIMES, imageReference, OPERATOR_NODE_OPTIONS, VERIFY_COMMAND } from "@edgefleet/api";
+import { DEFAULT_RUNTIMES, imageReference, MODEL_BUILD_COMMAND, OPERATOR_NODE_OPTIONS, VERIFY_COMMAND } from "@edgefleet/api";
 import { HELP as RUNTIME_HELP } from "@edgefleet/cpu-runtime";
 import { HELP as AGENT_HELP, INSTALL_HELP } from "@edgefleet/edge-agent";
 import { HELP as GATEWAY_HELP, RETIRE_HELP } from "@edgefleet/gateway";
@@ -20,8 +21,21 @@ import { BROKER_IMAGE, copies, type Dockerfile, IMAGES, PROGRAM_IMAGES, readDock
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const DIR = join(ROOT, "deploy/docker");
 
+/**
+ * The model CLI's subcommand's --help, from the command users run (tools depends on this package,
+ * so it is run, not imported).
+ */
+function modelHelp(subcommand: string): string {
+  const run = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "tools/src/model-build/cli.ts"), subcommand, "--help"], {
+    encoding: "utf8",
+  });
+  if (run.status !== 0) throw new Error(`tools/edgefleet model ${subcommand} --help: ${run.stderr}`);
+  return run.stdout;
+}
+
 /** The --help text of every program each image runs: the flags its header names must be there. */
 const HELPS: Readonly<Record<string, readonly string[]>> = {
+  "model-build.Dockerfile": [modelHelp("job")],
   "edge-agent.Dockerfile": [AGENT_HELP, INSTALL_HELP],
   "gateway.Dockerfile": [GATEWAY_HELP, RETIRE_HELP],
   "operator.Dockerfile": [OPERATOR_HELP],
@@ -168,6 +182,20 @@ describe("images the platform runs", () => {
     if (!agent) throw new Error("no edge-agent.Dockerfile");
     const written = bundles(agent).flatMap((b) => shipped(agent, b.outfile));
     expect(written).toContain(VERIFY_COMMAND[1]);
+  });
+
+  it("gives the model-build image the command the operator's build Jobs run", () => {
+    const image = byName.get("model-build.Dockerfile");
+    if (!image) throw new Error("no model-build.Dockerfile");
+    expect(MODEL_BUILD_COMMAND.slice(0, 2)).toEqual(entrypoint(image));
+    // build.py beside the bundle, with the OpenVINO runtime's modules it imports (the CLI's PYTHONPATH).
+    const besides = copies(image)
+      .filter((c) => c.from === undefined && c.dest === "/app/")
+      .flatMap((c) => c.sources);
+    expect(besides.sort()).toEqual(["tools/src/model-build/build.py", ...OPENVINO_WORKER_FILES.map((f) => relative(ROOT, f))].sort());
+    expect(environment(image).EDGEFLEET_VENV_PYTHON).toBe("/opt/venv/bin/python");
+    const pip = image.instructions.filter((i) => i.op === "RUN" && i.args.includes("pip install")).map((i) => i.args);
+    expect(pip).toEqual([expect.stringMatching(/--only-binary=:all:.*--constraint \/tmp\/constraints.txt .*\bonnxruntime\b.*\bnncf\b/)]);
   });
 
   it("caps the operator's V8 heap with OPERATOR_NODE_OPTIONS, as its Deployment and the benchmark do", () => {

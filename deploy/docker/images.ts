@@ -15,6 +15,7 @@ export const PROGRAM_IMAGES: readonly ImageDefinition[] = [
   { name: IMAGE_NAMES.cpuRuntime, dockerfile: "deploy/docker/cpu-runtime.Dockerfile" },
   { name: IMAGE_NAMES.openvinoRuntime, dockerfile: "deploy/docker/openvino-runtime.Dockerfile" },
   { name: IMAGE_NAMES.tfliteRuntime, dockerfile: "deploy/docker/tflite-runtime.Dockerfile" },
+  { name: IMAGE_NAMES.modelBuild, dockerfile: "deploy/docker/model-build.Dockerfile" },
 ];
 
 /** Mosquitto from Debian's package, for sites that cannot pull the upstream image (the platform's broker.image). */

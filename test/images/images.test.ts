@@ -1,7 +1,9 @@
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   ARTIFACT_BLOBS_DIR,
   ARTIFACT_CACHE_DIR,
@@ -31,6 +33,8 @@ import { bundleFor, ContainerProcess, type ImageConfig, imageConfig, type RunSpe
  * would run them: unpacked into an OCI bundle and started with runc, as their own user.
  */
 
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
 /** Every program each image ships: its entry point, and the ones pods start with a `command`. */
 const PROGRAMS: Readonly<Record<string, readonly { command?: readonly string[]; help: string }[]>> = {
   [IMAGE_NAMES.operator]: [{ help: OPERATOR_HELP }],
@@ -39,7 +43,15 @@ const PROGRAMS: Readonly<Record<string, readonly { command?: readonly string[]; 
   [IMAGE_NAMES.cpuRuntime]: [{ help: RUNTIME_HELP }],
   [IMAGE_NAMES.openvinoRuntime]: [{ help: OPENVINO_HELP }],
   [IMAGE_NAMES.tfliteRuntime]: [{ help: TFLITE_HELP }],
+  [IMAGE_NAMES.modelBuild]: [{ help: modelCli(["--help"]).stdout }],
 };
+
+/** tools/edgefleet model, as a checkout runs it (the model-build image runs its bundle). */
+function modelCli(args: readonly string[]) {
+  const run = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "tools/src/model-build/cli.ts"), ...args], { encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`tools/edgefleet model ${args.join(" ")}: ${run.stderr}`);
+  return run;
+}
 
 const work = mkdtempSync(join(tmpdir(), "edgefleet-images-"));
 const built = new Map<string, BuiltImage>();
@@ -106,6 +118,37 @@ describe("the operator image", () => {
     // Old space and young generation; V8's default on a 64-bit machine is gigabytes.
     expect(Number(limitMiB)).toBeLessThan(200);
   });
+});
+
+describe("the model-build image", () => {
+  const example = join(work, "digits");
+  const build = (targets: string) =>
+    bundleOf(IMAGE_NAMES.modelBuild, {
+      args: [
+        ...["build", "--model", "/data/digits-mlp.onnx", "--calibration", "/data/digits-calibration.npz"],
+        ...["--evaluation", "/data/digits-evaluation.npz", "--out", "/tmp/builds", "--targets", targets, "--json"],
+      ],
+      binds: { [example]: "/data" },
+    });
+
+  beforeAll(() => {
+    modelCli(["example", "--out", example]);
+  }, 300_000);
+
+  it("builds and measures the digits example with its own Python tools, as its user", async () => {
+    const { code, stdout, stderr } = await runToExit((await build("onnx-int8-dynamic,openvino-int8")).bundle);
+    expect(code, stderr).toBe(0);
+    const result = JSON.parse(stdout) as { targets: { target: string; verdict: string; accuracyPercent: number }[] };
+    const verdicts = Object.fromEntries(result.targets.map((t) => [t.target, t.verdict]));
+    expect(verdicts).toMatchObject({ "onnx-int8-dynamic": "written", "openvino-int8": "written" });
+    for (const t of result.targets) expect(t.accuracyPercent).toBeGreaterThan(90);
+  }, 300_000);
+
+  it("refuses a tflite target at once, naming what the image leaves out", async () => {
+    const { code, stderr } = await runToExit((await build("tflite-int8")).bundle);
+    expect(code).toBe(1);
+    expect(stderr).toContain("tflite-int8: this Python has no onnx2tf, tensorflow, ai_edge_litert: the model-build image leaves out");
+  }, 120_000);
 });
 
 /** The catalog's runtimes edgefleet builds, each with the test model file its format takes. */

@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DEFAULT_RUNTIMES, type EdgeModel } from "@edgefleet/api";
+import { BUILD_LABEL, DEFAULT_RUNTIMES, type EdgeModel, type EdgeModelBuild, IMAGE_NAMES, imageReference } from "@edgefleet/api";
 import type { HeldLock } from "@edgefleet/kit";
 import { certificateAuthority, gatewaySecretData } from "@edgefleet/stacks";
 import { buildCnn, buildHeavyModel, buildModels, type CnnSpec, MODEL_SPECS } from "@edgefleet/test-models";
@@ -256,6 +256,68 @@ describe("the platform as pods on a real node", () => {
       await objects().deleteClusterCustomObject({ ...edgeRuntimes, name: runtime });
     }
   }, 300_000);
+
+  it("runs an EdgeModelBuild as a Job in the model-build image on the real node, each target measured in status", async () => {
+    // The digits MLP and its data, published to the site's registry as a team would: the source
+    // signed for the version built, the data behind the same pull Secret.
+    const example = join(dir, "digits");
+    const made = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "tools/src/model-build/cli.ts"), "example", "--out", example], {
+      encoding: "utf8",
+    });
+    expect(made.status, made.stderr).toBe(0);
+    const file = (name: string) => readFileSync(join(example, name));
+    const source = await site.publish("digits", "1.0", file("digits-mlp.onnx"));
+    const data = async (name: string) => {
+      const { signature: _, ...unsigned } = await site.publish(`digits-${name}`, "1.0", file(`digits-${name}.npz`));
+      return unsigned;
+    };
+    const spec = {
+      model: "digits",
+      version: "1.0",
+      source,
+      calibration: await data("calibration"),
+      evaluation: await data("evaluation"),
+      targets: ["onnx-int8-dynamic", "openvino-int8"],
+      maxAccuracyDropPoints: 2,
+    };
+    const builds = { group: "edgefleet.io", version: "v1alpha1", namespace: MODELS, plural: "edgemodelbuilds" };
+    const started = Date.now();
+    await objects().createNamespacedCustomObject({
+      ...builds,
+      body: { apiVersion: "edgefleet.io/v1alpha1", kind: "EdgeModelBuild", metadata: { name: "digits" }, spec },
+    });
+    try {
+      const built = await eventually(
+        "the build's results in status",
+        async () => {
+          const b = (await objects().getNamespacedCustomObject({ ...builds, name: "digits" })) as EdgeModelBuild;
+          return b.status?.conditions?.some((c) => (c.type === "Ready" || c.type === "Stalled") && c.status === "True") ? b : undefined;
+        },
+        480_000,
+      );
+      console.log(`EdgeModelBuild applied to its results in status on the real node: ${((Date.now() - started) / 1000).toFixed(1)}s`);
+      for (const t of built.status?.targets ?? []) console.log(`  ${JSON.stringify(t)}`);
+      expect(
+        built.status?.conditions?.find((c) => c.type === "Ready"),
+        JSON.stringify(built.status?.conditions),
+      ).toMatchObject({
+        status: "True",
+        reason: "Built",
+      });
+      expect(built.status?.targets?.map((t) => `${t.target} ${t.verdict}`)).toEqual([
+        "onnx-fp32 Built",
+        "onnx-int8-dynamic Built",
+        "openvino-int8 Built",
+      ]);
+      for (const t of built.status?.targets ?? []) expect(t.accuracyPercent).toBeGreaterThan(90);
+      const [pod] = (await core.listNamespacedPod({ namespace: MODELS, labelSelector: `${BUILD_LABEL}=digits` })).items;
+      expect(pod?.spec?.nodeName).toBe(node);
+      expect(pod?.spec?.containers[0]?.image).toBe(imageReference(IMAGE_NAMES.modelBuild));
+      expect(pod?.status?.containerStatuses?.[0]?.state?.terminated?.exitCode).toBe(0);
+    } finally {
+      await objects().deleteNamespacedCustomObject({ ...builds, name: "digits" });
+    }
+  }, 720_000);
 
   it("shows the agent pod's telemetry for the real node in Prometheus, scraped from the gateway pod", async () => {
     await eventually(

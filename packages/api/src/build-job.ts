@@ -6,15 +6,19 @@ import { StringEnum } from "./kube-schema.js";
 
 /*
  * The contract between the operator, which runs an EdgeModelBuild as a Job, and the build image's
- * command (tools/edgefleet model job), which reports back through its container's termination
+ * command (tools/edgefleet model job, bundled), which reports back through its container's termination
  * message: the operator reads the pod's status, so the build pod needs no API access at all.
  */
 
 /** On a build's Job and its pods: the EdgeModelBuild's name. */
 export const BUILD_LABEL = "edgefleet.io/build";
 
-/** The build container's command, run in the build image's working directory (the repository root). */
-export const MODEL_BUILD_COMMAND = ["tools/edgefleet", "model", "job"];
+/**
+ * The build container's command: the model-build image's bundle of tools/edgefleet model's CLI
+ * (deploy/docker/model-build.Dockerfile), its job subcommand. The fleet simulator runs
+ * `tools/edgefleet model job` for it.
+ */
+export const MODEL_BUILD_COMMAND = ["/usr/local/bin/node", "/app/model.mjs", "job"];
 
 /** The build container's environment variable holding the build as JSON: BuildRequest. */
 export const BUILD_REQUEST_ENV = "EDGEFLEET_BUILD";

@@ -19,6 +19,8 @@ export const IMAGE_NAMES = {
   /** The OpenVINO and TFLite runtimes: the CPU runtime's server, the model in a Python worker. */
   openvinoRuntime: "openvino-runtime",
   tfliteRuntime: "tflite-runtime",
+  /** EdgeModelBuild Jobs: tools/edgefleet model's CLI with the build tools' Python venv (not TFLite's). */
+  modelBuild: "model-build",
   /**
    * Mosquitto from Debian's package, for sites that cannot pull the upstream eclipse-mosquitto image
    * the platform deploys by default (its broker.image setting picks this one).

@@ -258,6 +258,29 @@ def cmd_build(args):
     return {**versions, "threads": args.threads, "calibrationSamples": len(calibration), "targets": results}
 
 
+def needed_modules(target):
+    """The Python modules building and measuring a target imports beyond numpy, onnx and onnxruntime."""
+    if target == "onnx-fp16":
+        return ["onnxconverter_common"]
+    if target == "openvino-int8":
+        return ["openvino", "nncf"]
+    if target.startswith("openvino-"):
+        return ["openvino"]
+    if target.startswith("tflite-"):
+        return ["onnx2tf", "tensorflow", "ai_edge_litert"]
+    return []
+
+
+def cmd_tools(args):
+    """Each target this Python lacks modules for, with them: found without importing anything heavy."""
+    missing = {}
+    for target in args.targets.split(","):
+        lacking = [m for m in needed_modules(target) if importlib.util.find_spec(m) is None]
+        if lacking:
+            missing[target] = lacking
+    return missing
+
+
 def cmd_example(args):
     """A small MLP on scikit-learn's digits (8x8 images, 10 classes), exported with skl2onnx."""
     from digits import example_mlp, example_split, to_onnx_model
@@ -289,6 +312,8 @@ def main():
     b.add_argument("--work", required=True)
     b.add_argument("--threads", type=int, default=1)
     b.add_argument("--tflite-worker", help="the TFLite runtime's worker.py, which measures the tflite targets")
+    t = commands.add_parser("tools")
+    t.add_argument("--targets", required=True)
     e = commands.add_parser("example")
     e.add_argument("--out", required=True)
     args = parser.parse_args()
@@ -296,7 +321,7 @@ def main():
     # progress there) goes to stderr with our progress.
     answer = sys.stdout
     sys.stdout = sys.stderr
-    json.dump({"build": cmd_build, "example": cmd_example}[args.command](args), answer)
+    json.dump({"build": cmd_build, "tools": cmd_tools, "example": cmd_example}[args.command](args), answer)
 
 
 if __name__ == "__main__":

@@ -1,20 +1,15 @@
 #!/usr/bin/env -S node --import tsx
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, extname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { command, optionsOrExitCode, readFlagFile } from "@edgefleet/kit";
-import { PYTHON_PATH } from "@edgefleet/openvino-runtime";
 import { TFLITE_WORKER } from "@edgefleet/tflite-runtime";
-import { loadToolchain } from "../cluster/toolchain.js";
 import { subcommands } from "../subcommands.js";
 import { job } from "./job.js";
 import { publish } from "./publish.js";
+import { buildPy, checkTools } from "./python.js";
 import { type BuildResult, gate, parseMeasurements, resultTable, SOURCE_TARGET, TARGETS, type Target, targetFileName } from "./result.js";
-
-const BUILD_PY = fileURLToPath(new URL("build.py", import.meta.url));
 
 const BUILD = command({
   usage: "tools/edgefleet model build --model MODEL.onnx --calibration DATA.npz --evaluation DATA.npz --out DIR [--targets LIST]",
@@ -77,25 +72,6 @@ const USAGE = `Usage: tools/edgefleet model <command> (--help for each)
   example   write the digits MLP and its calibration and evaluation data to try build on
   job       run one EdgeModelBuild as the operator's build Job does: fetch, build, summarize`;
 
-/** Runs build.py on the toolchain's Python tools venv; its progress goes to our stderr, its stdout is returned. */
-function python(args: string[]): Promise<string> {
-  const child = spawn(loadToolchain().bin("venv-python"), [BUILD_PY, ...args], {
-    stdio: ["ignore", "pipe", "inherit"],
-    // The FP16 converter warns once per weight it rounds; the accuracy it measures says what matters.
-    // The OpenVINO builds write and compile IR with the OpenVINO runtime's own modules.
-    // TensorFlow's C++ logging (lines per graph pass) stays below warnings.
-    env: { ...process.env, PYTHONWARNINGS: "ignore::UserWarning", PYTHONPATH: PYTHON_PATH, TF_CPP_MIN_LOG_LEVEL: "2" },
-  });
-  let out = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-    out += chunk;
-  });
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`build.py ${args[0]} exited with ${code}`))));
-  });
-}
-
 async function build(argv: string[]): Promise<number> {
   const o = await optionsOrExitCode(BUILD.help, () =>
     BUILD.parse(argv, (v) => {
@@ -105,13 +81,14 @@ async function build(argv: string[]): Promise<number> {
   );
   if (typeof o === "number") return o;
   const requested: Target[] = o.targets;
+  await checkTools(requested);
   const stem = basename(o.model, extname(o.model));
   const work = mkdtempSync(join(tmpdir(), "edgefleet-model-build-"));
   try {
     // The source is always measured: it is what the others' accuracy drop is against.
     const measured = [SOURCE_TARGET, ...requested.filter((t) => t !== SOURCE_TARGET)];
     const measurements = parseMeasurements(
-      await python([
+      await buildPy([
         "build",
         "--model",
         o.model,
@@ -154,7 +131,7 @@ async function build(argv: string[]): Promise<number> {
 async function example(argv: string[]): Promise<number> {
   const o = await optionsOrExitCode(EXAMPLE.help, () => EXAMPLE.parse(argv, (v) => v));
   if (typeof o === "number") return o;
-  const files = JSON.parse(await python(["example", "--out", o.out])) as Record<string, string>;
+  const files = JSON.parse(await buildPy(["example", "--out", o.out])) as Record<string, string>;
   for (const [what, file] of Object.entries(files)) console.log(`${what}: ${file}`);
   return 0;
 }

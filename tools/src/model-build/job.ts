@@ -1,7 +1,6 @@
 import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   ARTIFACT_CA_BUNDLE_ENV,
   BUILD_INPUTS,
@@ -26,9 +25,8 @@ import type { RegistryAccess } from "../artifacts/signed-push.js";
 import { publishable } from "./edgemodel.js";
 import { type KeptVariant, verifyKeptVariants } from "./kept-variants.js";
 import { pushBuilds, pushVariant } from "./push.js";
+import { checkTools } from "./python.js";
 import type { BuildResult } from "./result.js";
-
-const CLI_PATH = fileURLToPath(new URL("cli.ts", import.meta.url));
 
 /** --source-pull-auth, --calibration-pull-auth, --evaluation-pull-auth: each input's registry credentials. */
 function pullAuthFlags() {
@@ -114,9 +112,13 @@ function request(env: NodeJS.ProcessEnv): BuildRequest {
   return r;
 }
 
-/** The build CLI, as a child process: its table and progress go to this pod's log. */
+/**
+ * The build CLI, as a child process: its table and progress go to this pod's log. It is the program
+ * this one runs (tools/src/model-build/cli.ts under tsx in a checkout, the image's bundle of it).
+ */
 function runBuild(args: string[]): Promise<number> {
-  const child = spawn(process.execPath, ["--import", "tsx", CLI_PATH, "build", ...args], { stdio: ["ignore", "inherit", "inherit"] });
+  const self = [...process.execArgv, process.argv[1] ?? ""];
+  const child = spawn(process.execPath, [...self, "build", ...args], { stdio: ["ignore", "inherit", "inherit"] });
   return new Promise((resolve, reject) => {
     child.on("error", reject);
     child.on("close", (code) => resolve(code ?? 1));
@@ -259,6 +261,8 @@ const digestOf = (uri: string) => uri.slice(uri.lastIndexOf("@sha256:") + 8);
 
 async function run(o: JobOptions, r: BuildRequest): Promise<BuildSummary> {
   const { spec } = r;
+  // Before anything is fetched: a target this image cannot build fails the build in a second.
+  await checkTools(spec.targets);
   const caBundle = process.env[ARTIFACT_CA_BUNDLE_ENV];
   const publishing = spec.publish ? publishInputs(o, spec.publish, caBundle) : undefined;
   const pullAuths = pullInputs(o, spec);

@@ -4,12 +4,14 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BUILD_LABEL, MAX_SUMMARY_BYTES, MODEL_BUILD_COMMAND } from "@edgefleet/api";
 import type { Logger } from "@edgefleet/kit";
-import { CONTENT_TYPES, Informer, type InformerMetrics, type KubeClient, type KubeObject, type Resource } from "@edgefleet/kube";
+import { CONTENT_TYPES, Informer, type InformerMetrics, type KubeClient, type KubeObject, RESOURCES } from "@edgefleet/kube";
 import type { V1Container, V1Pod } from "@kubernetes/client-node";
 import { secretVolumeFiles } from "./secret-volume.js";
 
-const PODS: Resource = { name: "pods", group: "", version: "v1", plural: "pods", namespaced: true };
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+
+/** What MODEL_BUILD_COMMAND runs in the model-build image (its bundle of this CLI), as a process here. */
+const LOCAL_BUILD_COMMAND = [join(ROOT, "tools/edgefleet"), "model", "job"];
 
 /** How often the build node's Lease is renewed: the node lifecycle controller's grace is 40 s and more. */
 const LEASE_RENEW_MS = 10_000;
@@ -65,7 +67,7 @@ export class BuildPods {
       client: options.client,
       log: options.log,
       metrics: options.metrics,
-      resource: PODS,
+      resource: RESOURCES.pods,
       labelSelector: BUILD_LABEL,
       transform: (o) => o as Pod,
       handlers: {
@@ -179,8 +181,7 @@ export class BuildPods {
     const log = openSync(join(dir, "build.log"), "a");
     const startedAt = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
     // The kernel stops the build when the simulator dies (see runtime-instance.ts).
-    const [program = "", ...rest] = MODEL_BUILD_COMMAND;
-    const child = spawn("setpriv", ["--pdeathsig", "TERM", "--", join(ROOT, program), ...rest, ...(container.args ?? []).map(local)], {
+    const child = spawn("setpriv", ["--pdeathsig", "TERM", "--", ...LOCAL_BUILD_COMMAND, ...(container.args ?? []).map(local)], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ["ignore", log, log],

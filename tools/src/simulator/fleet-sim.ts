@@ -4,7 +4,7 @@ import { ACCELERATORS, ARCHITECTURES, FEDERATED_LABELS, LABELS } from "@edgeflee
 import type { AgentOptions, FetcherOptions } from "@edgefleet/edge-agent";
 import { workloadsByNode } from "@edgefleet/edge-agent";
 import { type Clock, type Logger, systemClock } from "@edgefleet/kit";
-import type { KubeClient, KubeObject, Resource } from "@edgefleet/kube";
+import type { KubeClient, KubeObject } from "@edgefleet/kube";
 import { Informer, type InformerMetrics, RESOURCES } from "@edgefleet/kube";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import { loadToolchain } from "../cluster/toolchain.js";
@@ -22,8 +22,6 @@ export function hardwareOf(labels: Readonly<Record<string, string>>): Pick<Agent
 }
 
 const RESYNC_MS = 30_000;
-
-const PODS: Resource = { name: "pods", group: "", version: "v1", plural: "pods", namespaced: true };
 
 /** Agent settings shared by every simulated node; identity, spool and ports are per node. */
 export type SharedAgentOptions = Omit<AgentOptions, "site" | "node" | "hardwareClass" | "spoolDir" | "httpAddress" | "simulatedSeed">;
@@ -106,7 +104,7 @@ export class FleetSimulation {
     }) as Informer<KubeObject & V1Node>;
     this.pods = new Informer({
       ...shared,
-      resource: PODS,
+      resource: RESOURCES.pods,
       labelSelector: "app.kubernetes.io/managed-by=edgefleet-operator",
       handlers,
     }) as Informer<KubeObject & V1Pod>;

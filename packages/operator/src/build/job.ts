@@ -11,6 +11,7 @@ import {
   carriedPullPath,
   type EdgeModel,
   type EdgeModelBuild,
+  IMAGE_NAMES,
   imageReference,
   LABELS,
   MANAGER,
@@ -35,10 +36,10 @@ export interface BuildJobSettings {
 }
 
 /**
- * The build image by default. deploy/docker builds no such image yet: a cluster sets --build-image
- * to its own (the local platform's simulator runs build pods as processes, whatever their image).
+ * The build image by default (deploy/docker/model-build.Dockerfile; the local platform's simulator
+ * runs build pods as processes, whatever their image).
  */
-export const DEFAULT_BUILD_IMAGE = imageReference("model-build");
+export const DEFAULT_BUILD_IMAGE = imageReference(IMAGE_NAMES.modelBuild);
 
 /** Where the build works: its inputs, scratch and outputs, gone with the pod. */
 export const WORK_DIR = "/work";
