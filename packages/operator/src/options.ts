@@ -92,7 +92,7 @@ reports where they run in each EdgeModel's status.`,
       arg: "IMAGE",
       default: DEFAULT_BUILD_IMAGE,
       check: IMAGE_CHECK,
-      help: "image of EdgeModelBuild Jobs: tools/edgefleet and its Python tools (ONNX Runtime, OpenVINO, NNCF) in its working directory",
+      help: "image of EdgeModelBuild Jobs (deploy/docker/model-build.Dockerfile): the model CLI and its Python tools (ONNX Runtime, OpenVINO, NNCF), run as MODEL_BUILD_COMMAND",
     },
     "artifact-ca-bundle": {
       type: "string",

@@ -123,8 +123,11 @@ export async function modelBuildStep(o: ModelBuildStepOptions): Promise<void> {
   });
 }
 
-/** Prints the build's progress from its status until the publication's outcome; throws when it fails. */
-async function followBuild(read: () => Promise<EdgeModelBuild>, say: (line: string) => void): Promise<void> {
+/**
+ * Prints the build's progress from its status until the publication's outcome (without publish:
+ * until it is built); throws when it fails.
+ */
+export async function followBuild(read: () => Promise<EdgeModelBuild>, say: (line: string) => void, publishes = true): Promise<void> {
   const started = Date.now();
   let last = "";
   let targetsShown = false;
@@ -146,7 +149,11 @@ async function followBuild(read: () => Promise<EdgeModelBuild>, say: (line: stri
     const stalled = status.conditions?.find((c) => c.type === "Stalled" && c.status === "True");
     if (stalled) throw new Error(`the build failed: ${stalled.message}`);
     const published = status.conditions?.find((c) => c.type === "Published");
-    const ready = status.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+    const ready = status.conditions?.find((c) => c.type === "Ready" && c.status === "True");
+    if (ready && !publishes) {
+      say(`  => Built: ${ready.message}`);
+      return;
+    }
     // Built with no Published condition: the API server dropped spec.publish (a CRD older than this code).
     if (ready && !published)
       throw new Error(

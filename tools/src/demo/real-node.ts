@@ -2,21 +2,23 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type { EdgeModel } from "@edgefleet/api";
+import type { EdgeModel, EdgeModelBuild } from "@edgefleet/api";
 import { buildHeavyModel, buildModels } from "@edgefleet/test-models";
 import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { stateDir } from "../cluster/paths.js";
 import { oneNodeModel, startRealSite } from "../platform/real-site.js";
+import { DIGITS_BUILD_TARGETS, digitsBuildSpec } from "../platform/real-site-build.js";
 import { inferAt, modelUrl, platformPodsReady, servingPod } from "../platform/real-site-pods.js";
 import type { PublishedArtifact } from "../platform/registry.js";
 import { LocalStack } from "../pulumi/stack.js";
+import { followBuild } from "./build-publish.js";
 import { followRollout, modelLatency } from "./progress.js";
 
 const CLUSTER = "edgefleet-real";
 const NAMESPACE = "edgefleet-system";
 const MODELS = "edgefleet-demo";
 const MODEL = "detector";
-const STEPS = 5;
+const STEPS = 6;
 const VERSIONS = { first: "2026.11.1", good: "2026.11.2", slow: "2026.11.3" } as const;
 
 export const REAL_NODE_STEPS = `  1. edgefleet's images built here, and a cluster whose one node is a real kubelet (containerd,
@@ -25,7 +27,10 @@ export const REAL_NODE_STEPS = `  1. edgefleet's images built here, and a cluste
   3. the sample model ${MODEL} ${VERSIONS.first}: its runtime pod's init container verifies the
      signed artifact, then the runtime answers an inference request at the pod's address
   4. ${VERSIONS.good}, a good build, rolled out and promoted on the agent's measurements
-  5. ${VERSIONS.slow}, a slower build, rolled back automatically`;
+  5. ${VERSIONS.slow}, a slower build, rolled back automatically
+  6. an EdgeModelBuild of the digits MLP (trained on scikit-learn's digits), its inputs on the
+     site's OCI registry, run by the operator as a Job in the model-build image on the real node:
+     ${DIGITS_BUILD_TARGETS.join(", ")} built and measured (size, accuracy, latency)`;
 
 /** Runs the real-node walk-through; with once, tears it all down (pulumi destroy, cluster delete) at the end. */
 export async function realNodeDemo(o: { once: boolean; say: (line: string) => void }): Promise<void> {
@@ -121,11 +126,23 @@ export async function realNodeDemo(o: { once: boolean; say: (line: string) => vo
     await inferAt(back, MODEL);
     say(`  ${site.node} serves ${VERSIONS.good} again (${back.metadata?.name})`);
 
+    step(6, "an EdgeModelBuild of the digits MLP, run as a Job in the model-build image on the real node");
+    const buildRef = { group: "edgefleet.io", version: "v1alpha1", namespace: MODELS, plural: "edgemodelbuilds" };
+    const spec = await digitsBuildSpec(site, { dir: join(dir, "digits"), version: "1.0" });
+    say(`  inputs pushed to the site's OCI registry: ${spec.source.uri}`);
+    await objects.createNamespacedCustomObject({
+      ...buildRef,
+      body: { apiVersion: "edgefleet.io/v1alpha1", kind: "EdgeModelBuild", metadata: { name: "digits" }, spec },
+    });
+    say(`  kubectl get edgemodelbuilds -n ${MODELS} digits   # applied: ${spec.targets.join(", ")}`);
+    await followBuild(async () => (await objects.getNamespacedCustomObject({ ...buildRef, name: "digits" })) as EdgeModelBuild, say, false);
+
     say(`
 Where to look:
   export KUBECONFIG=${site.kubeconfig}
   kubectl get pods -A -o wide                    # the platform and the runtime, on ${site.node}
   kubectl describe edgemodel -n ${MODELS} ${MODEL}
+  kubectl get edgemodelbuild -n ${MODELS} digits -o yaml   # the build's measurements, per target
   ${prometheus.url}/graph?g0.expr=edgefleet_device_up`);
     failed = false;
     if (!o.once) {

@@ -23,6 +23,7 @@ import argparse
 import importlib.util
 import json
 import os
+import shutil
 import sys
 import time
 
@@ -239,11 +240,15 @@ def cmd_build(args):
         sys.exit(f"--evaluation {args.evaluation} needs `labels`, one per sample of `inputs`")
     calibration, _ = load_inputs(args.calibration, "--calibration")
     targets = args.targets.split(",")
+    # ONNX Runtime's quantizers write a shape-inferred copy beside the model they are given: the
+    # source's folder may be read-only (a mounted volume), the work folder is ours.
+    source = os.path.join(args.work, "source.onnx")
+    shutil.copyfile(args.model, source)
     results = []
     for target in targets:
         out = os.path.join(args.work, f"{target}.{EXTENSIONS[target.split('-')[0]]}")
         progress(f"{target}: building")
-        build(target, args.model, out, calibration)
+        build(target, source, out, calibration)
         progress(f"{target}: measuring on {len(labels)} evaluation samples")
         results.append({"target": target, "file": out, **measure(target, out, evaluation, labels, args.threads, args.tflite_worker)})
     versions = {"onnxruntime": ort.__version__}

@@ -287,7 +287,7 @@ export class BuildController {
     return notStartingMessage(
       this.#pods.byIndex(key).filter((pod) => pod.metadata.labels?.[JOB_NAME_LABEL] === job),
       {
-        image: `the build image is the operator's --build-image, ${this.#o.job.image}; edgefleet publishes no build image, so set it to one of your own (docs/model-builds.md)`,
+        image: `the build image is the operator's --build-image, ${this.#o.job.image}: build it (tools/edgefleet images build --only model-build, or deploy/docker/model-build.Dockerfile) and push it where the build's node pulls from, or set --build-image to your mirror of it (docs/images.md)`,
         unschedulable: "spec.nodeSelector and spec.tolerations choose the build's node",
       },
     );
