@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { EdgeModelBuild, FederatedTraining, FederatedTrainingSpec } from "@edgefleet/api";
 import { ArtifactCache, Installer } from "@edgefleet/edge-agent";
-import { SIMULATED_LOAD_ANNOTATION } from "@edgefleet/tools";
+import { SIMULATED_LOAD_ANNOTATION, SIMULATED_OFFLINE_ANNOTATION } from "@edgefleet/tools";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { eventually, testCluster } from "../helpers/kube.js";
 import { addProfileNode } from "../helpers/nodes.js";
@@ -154,7 +154,7 @@ describe("a FederatedTraining whose coordinator no node fits", () => {
 });
 
 describe("a FederatedTraining's eligibility from telemetry", () => {
-  it("leaves out a device busier than maxCpuUtilizationPercent, then hotter than maxTemperatureCelsius, as the gateway's metrics in Prometheus say", async () => {
+  it("leaves out a device busier than maxCpuUtilizationPercent, then hotter than maxTemperatureCelsius, then throttling, as the gateway's metrics in Prometheus say", async () => {
     failed = true;
     // A third device, its simulated load steered to 97% from its first reading (the suite's devices
     // run at 30%, about 51 °C): its 5-minute CPU average is 97% as soon as it has one, and its
@@ -166,6 +166,7 @@ describe("a FederatedTraining's eligibility from telemetry", () => {
       annotations: { [SIMULATED_LOAD_ANNOTATION]: "0.97" },
     });
     const name = "digits-fl-busy";
+    const throttledJob = "digits-fl-throttled";
     const read = () => suite.get<FederatedTraining>(`${GROUP_PATH}/namespaces/${suite.ns}/federatedtrainings/${name}`);
     const reasonFor = (j: FederatedTraining) => j.status?.excluded?.find((e) => e.node === hot)?.reason;
     try {
@@ -206,10 +207,67 @@ describe("a FederatedTraining's eligibility from telemetry", () => {
       // Every node of the cluster is judged: the suite's other devices stay eligible.
       const excluded = new Set(hotter.status?.excluded?.map((e) => e.node));
       expect(suite.nodes.filter((n) => n.includes(`-${DEVICE_CLASS}-`) && excluded.has(n))).toEqual([]);
+
+      // Still heating: past 80 °C (about two minutes at 97%) its sensor reports throttling, which
+      // a job with excludeThrottled alone leaves it out for.
+      await createTraining(throttledJob, {
+        ...spec,
+        minDevices: DEVICES + 1,
+        eligibility: { ...spec.eligibility, excludeThrottled: true },
+      });
+      await eventually(
+        `${hot} left out of ${throttledJob} for throttling`,
+        async () => {
+          const j = await suite.get<FederatedTraining>(`${GROUP_PATH}/namespaces/${suite.ns}/federatedtrainings/${throttledJob}`);
+          return reasonFor(j) === "throttling" ? j : undefined;
+        },
+        240_000,
+      );
+      failed = false;
+    } finally {
+      for (const job of [name, throttledJob])
+        await rawRequest(kc, { method: "DELETE", path: `${GROUP_PATH}/namespaces/${suite.ns}/federatedtrainings/${job}` });
+      await core.deleteNode({ name: hot }).catch(() => {});
+    }
+  }, 600_000);
+
+  it("leaves out a device that went offline in the last hour more often than maxRecentDisconnects", async () => {
+    failed = true;
+    const flaky = await addProfileNode(kc, { profile: suite.profile, hardwareClass: DEVICE_CLASS, index: DEVICES + 2 });
+    const name = "digits-fl-flaky";
+    const up = async (value: number) => {
+      const found = await suite.platform.prometheus.query(`edgefleet_device_up{node="${flaky}"}`);
+      return found.some((r) => Number(r.value[1]) === value) ? true : undefined;
+    };
+    const annotate = (value: string | null) =>
+      rawRequest(kc, {
+        method: "PATCH",
+        path: `/api/v1/nodes/${flaky}`,
+        body: { metadata: { annotations: { [SIMULATED_OFFLINE_ANNOTATION]: value } } },
+        contentType: "application/merge-patch+json",
+      });
+    try {
+      // Up, then offline long enough for a scrape to see it down, then back: one fall of edgefleet_device_up.
+      await eventually(`${flaky} up in Prometheus`, () => up(1), 120_000);
+      await annotate("true");
+      await eventually(`${flaky} down in Prometheus`, () => up(0), 120_000);
+      await annotate(null);
+      await eventually(`${flaky} up again in Prometheus`, () => up(1), 120_000);
+      const spec = suite.trainingSpec();
+      await createTraining(name, { ...spec, minDevices: DEVICES + 1, eligibility: { ...spec.eligibility, maxRecentDisconnects: 0 } });
+      const left = await eventually(
+        `${flaky} left out of ${name}`,
+        async () => {
+          const j = await suite.get<FederatedTraining>(`${GROUP_PATH}/namespaces/${suite.ns}/federatedtrainings/${name}`);
+          return j.status?.excluded?.find((e) => e.node === flaky) ? j : undefined;
+        },
+        120_000,
+      );
+      expect(left.status?.excluded?.find((e) => e.node === flaky)?.reason).toBe("1 disconnects in the last hour, more than 0");
       failed = false;
     } finally {
       await rawRequest(kc, { method: "DELETE", path: `${GROUP_PATH}/namespaces/${suite.ns}/federatedtrainings/${name}` });
-      await core.deleteNode({ name: hot }).catch(() => {});
+      await core.deleteNode({ name: flaky }).catch(() => {});
     }
-  }, 400_000);
+  }, 480_000);
 });

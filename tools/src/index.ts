@@ -30,4 +30,4 @@ export { freePort } from "./services/ports.js";
 export { type Prometheus, type ScrapeJob, startPrometheus } from "./services/prometheus.js";
 export { Service } from "./services/service.js";
 export { BuildPods } from "./simulator/build-pods.js";
-export { SIMULATED_LOAD_ANNOTATION } from "./simulator/fleet-sim.js";
+export { SIMULATED_LOAD_ANNOTATION, SIMULATED_OFFLINE_ANNOTATION } from "./simulator/fleet-sim.js";

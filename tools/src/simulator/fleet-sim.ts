@@ -57,6 +57,14 @@ export interface FleetSimulationOptions {
  */
 export const SIMULATED_LOAD_ANNOTATION = "sim.edgefleet.io/load";
 
+/**
+ * On a simulated node: "true" takes its device offline, as a device losing power or its network
+ * would: its agent, runtimes and training clients stop (the agent says so first, so the gateway's
+ * edgefleet_device_up falls to 0), and come back as a fresh start once the annotation is removed.
+ * What tests steer eligibility on recent disconnects with.
+ */
+export const SIMULATED_OFFLINE_ANNOTATION = "sim.edgefleet.io/offline";
+
 /** The annotation's load, or undefined (the wave) when it is absent or not a number from 0 to 1. */
 export function steeredLoad(value: string | undefined): number | undefined {
   if (value === undefined || value.trim() === "") return undefined;
@@ -145,7 +153,7 @@ export class FleetSimulation {
 
   private async reconcile(): Promise<void> {
     if (this.stopped) return;
-    const nodes = this.nodes.list();
+    const nodes = this.nodes.list().filter((n) => n.metadata?.annotations?.[SIMULATED_OFFLINE_ANNOTATION] !== "true");
     const wanted = new Set(nodes.map((n) => n.metadata?.name ?? ""));
     // FederatedTraining pods on these nodes run as Flower processes (fl-pods.ts); the others are runtimes.
     const federated = (p: V1Pod) => p.metadata?.labels?.[FEDERATED_LABELS.job] !== undefined;
@@ -156,7 +164,7 @@ export class FleetSimulation {
       if (wanted.has(name)) continue;
       this.sims.delete(name);
       await sim.stop();
-      this.options.log.info("node left the fleet", { node: name });
+      this.options.log.info(this.nodes.get(name) ? "node offline" : "node left the fleet", { node: name });
     }
     await Promise.all(
       nodes.map(async (node, index) => {
