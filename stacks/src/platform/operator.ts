@@ -78,8 +78,8 @@ export const OPERATOR_CLUSTER_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
   { apiGroups: [GROUP], resources: ["edgemodelbuilds"], verbs: ["list", "watch", "create", "patch"] },
   { apiGroups: [GROUP], resources: ["edgemodelbuilds/status"], verbs: ["patch"] },
   { apiGroups: [GROUP], resources: ["edgemodelbuilds/finalizers"], verbs: ["update"] },
-  { apiGroups: ["batch"], resources: ["jobs"], verbs: ["list", "watch", "patch", "delete"] },
-  { apiGroups: [""], resources: ["pods"], verbs: ["list"] },
+  // create: a server-side apply that makes the Job is a PATCH the API server authorizes as create.
+  { apiGroups: ["batch"], resources: ["jobs"], verbs: ["list", "watch", "create", "patch", "delete"] },
 ];
 
 /**
