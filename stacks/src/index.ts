@@ -17,3 +17,4 @@ export {
 export { gatewaySecretData } from "./platform/gateway.js";
 export { platformManifests } from "./platform/manifests.js";
 export { MAX_PACKET_BYTES, mosquittoAcl, mosquittoConfig } from "./platform/mosquitto.js";
+export { operatorManifests } from "./platform/operator.js";

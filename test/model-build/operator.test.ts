@@ -15,10 +15,12 @@ import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
 import { GROUP_PATH, installApi } from "../operator/install.js";
 import { OperatorProcess } from "../operator/operator-process.js";
 import { rawRequest } from "../operator/raw-api.js";
+import { type OperatorIdentity, operatorIdentity } from "../operator/service-account.js";
 import { installVariant, MODEL_CLI, runScript } from "./model-cli.js";
 
 /*
- * An EdgeModelBuild on the local platform: the real API server, the real operator, and the fleet
+ * An EdgeModelBuild on the local platform: the real API server, the real operator (as its own
+ * ServiceAccount, under the RBAC the platform deploys), and the fleet
  * simulator's build-pod runner, which runs the Job's pod on a kwok node as the real build process
  * (tools/edgefleet model job: fetch from an HTTPS server, tools/edgefleet model build on the Python
  * tools venv). The digits MLP is built as itself and as static int8 calibrated on zeros, which the
@@ -37,6 +39,7 @@ let pods: BuildPods;
 let client: KubeClient;
 let node: string;
 let registry: TestRegistry;
+let identity: OperatorIdentity | undefined;
 const key = generateSigningKey();
 
 const builds = () => `${GROUP_PATH}/namespaces/${ns}/edgemodelbuilds`;
@@ -66,7 +69,14 @@ async function platform(): Promise<void> {
   writeFileSync(join(work, "ca.pem"), `${server.ca}\n${registry.ca}`);
   await installApi(kc);
   ns = await freshNamespace(core, "build");
-  operator = new OperatorProcess({ kubeconfig, namespace: ns, identity: "build-1", extra: ["--artifact-ca-bundle", join(work, "ca.pem")] });
+  // Under exactly the RBAC the platform deploys, as its ServiceAccount: not the test's admin kubeconfig.
+  identity = await operatorIdentity(kc, ns);
+  operator = new OperatorProcess({
+    kubeconfig: identity.kubeconfig,
+    namespace: ns,
+    identity: "build-1",
+    extra: ["--artifact-ca-bundle", join(work, "ca.pem")],
+  });
   await operator.waitForLog("build controller started");
   client = new KubeClient({ credentials: await loadCredentials(kubeconfig) });
   // The simulator's build node, selected by the builds' nodeSelector: a node of this suite's own.
@@ -91,6 +101,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await pods?.stop();
   await operator?.stop();
+  await identity?.remove();
   await registry?.stop();
   client?.close();
   await server?.close();
