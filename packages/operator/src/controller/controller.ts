@@ -37,8 +37,9 @@ export interface ControllerOptions extends ControllerBasics {
 }
 
 /**
- * The EdgeModel controller: informers on EdgeModels, EdgeRuntimes, Nodes, the DaemonSets it
- * owns and their pods still pending feed a de-duplicating, rate-limited queue of model keys, drained by a pool of workers.
+ * The EdgeModel controller: informers on EdgeModels, EdgeRuntimes, Nodes, the DaemonSets it owns
+ * and their pods still pending feed a de-duplicating, rate-limited queue of model keys, drained by
+ * a pool of workers.
  * Informers run from construction on (a standby's caches are warm when it takes over); workers
  * run only while leading.
  */
