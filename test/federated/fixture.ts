@@ -24,6 +24,7 @@ import { addProfileNode } from "../helpers/nodes.js";
 import { GROUP_PATH, installApi } from "../operator/install.js";
 import { TEST_POLICY_LABEL } from "../operator/operator-process.js";
 import { rawRequest } from "../operator/raw-api.js";
+import { operatorIdentity } from "../operator/service-account.js";
 
 /** Where the coordinator writes the trained model on its node. */
 export const OUTPUT = "/var/lib/edgefleet/fl";
@@ -87,8 +88,11 @@ export async function startFederatedBuildSuite(opts: {
   const annotations = { [SIMULATED_LOAD_ANNOTATION]: String(DEVICE_LOAD) };
   for (let i = 1; i <= DEVICES; i++) nodes.push(await addProfileNode(kc, { profile, hardwareClass: DEVICE_CLASS, index: i, annotations }));
   nodes.push(await addProfileNode(kc, { profile, hardwareClass: "fl-hub", index: 1 }));
+  // The operator as its own ServiceAccount, under the RBAC the platform deploys (its pods, ConfigMaps, Services, builds).
+  const identity = await operatorIdentity(kc, ns);
   const platform = await startLocalPlatform({
     kubeconfig: opts.kubeconfig,
+    operatorKubeconfig: identity.kubeconfig,
     dir,
     freePorts: true,
     scrapeInterval: "1s",
@@ -189,6 +193,7 @@ export async function startFederatedBuildSuite(opts: {
       await registry.service.dispose();
       client.close();
       await stopE2ePlatform({ kc, core, platform, nodes, ns, dir }, failed, ["operator", "simulator"], 60);
+      await identity.remove();
     },
   };
 }

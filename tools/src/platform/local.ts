@@ -27,6 +27,8 @@ export interface LocalPlatformOptions {
   readonly analysisIntervalSeconds?: number;
   /** Telemetry interval of every simulated device. */
   readonly telemetryInterval?: string;
+  /** The operator's own credentials (a test's: its ServiceAccount's, under the platform's RBAC); kubeconfig by default. */
+  readonly operatorKubeconfig?: string;
   /** Extra operator flags, e.g. --namespace to confine a test's operator to its namespace. */
   readonly operatorArgs?: readonly string[];
   /** Which nodes the simulator runs devices for (default: every node of the local fleet). */
@@ -143,7 +145,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions & { freeP
       "operator",
       {
         ...tsx("packages/operator/src/main.ts", [
-          `--kubeconfig=${options.kubeconfig}`,
+          `--kubeconfig=${options.operatorKubeconfig ?? options.kubeconfig}`,
           `--http-address=127.0.0.1:${ports.operator}`,
           `--prometheus-url=${prometheus.url}`,
           `--analysis-interval=${options.analysisIntervalSeconds ?? 10}`,
