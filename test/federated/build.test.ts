@@ -209,10 +209,12 @@ describe("a FederatedTraining's eligibility from telemetry", () => {
       expect(suite.nodes.filter((n) => n.includes(`-${DEVICE_CLASS}-`) && excluded.has(n))).toEqual([]);
 
       // Still heating: past 80 °C (about two minutes at 97%) its sensor reports throttling, which
-      // a job with excludeThrottled alone leaves it out for.
+      // a job with excludeThrottled alone leaves it out for. It wants more devices than there are,
+      // so it waits: all three are eligible until the device throttles, and a job that started
+      // would train on them.
       await createTraining(throttledJob, {
         ...spec,
-        minDevices: DEVICES + 1,
+        minDevices: DEVICES + 2,
         eligibility: { ...spec.eligibility, excludeThrottled: true },
       });
       await eventually(
