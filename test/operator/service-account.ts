@@ -34,6 +34,7 @@ export async function operatorIdentity(kc: KubeConfig, namespace: string): Promi
     namespace,
     image: "unused",
     agentImage: "unused",
+    buildImage: "unused",
     replicas: 1,
     logLevel: "info",
     clusterPrefix: `test-${namespace}`,

@@ -47,6 +47,7 @@ export function platformManifests(args: Omit<PlatformArgs, "mqttCa">): PlatformM
       image: img(IMAGE_NAMES.operator),
       // Same registry and version as the agent DaemonSets, whether or not they are enabled.
       agentImage: img(IMAGE_NAMES.agent),
+      buildImage: img(IMAGE_NAMES.modelBuild),
       replicas: args.operator.replicas,
       logLevel: args.operator.logLevel,
       ...(args.operator.artifactCaBundle === undefined ? {} : { artifactCaBundle: args.operator.artifactCaBundle }),

@@ -16,6 +16,8 @@ export interface OperatorConfig {
    * verify-artifact init container (the operator's --agent-image).
    */
   readonly agentImage: string;
+  /** Full image reference of the model-build image EdgeModelBuild Jobs run (the operator's --build-image). */
+  readonly buildImage: string;
   readonly replicas: number;
   readonly logLevel: LogLevel;
   /**
@@ -147,6 +149,7 @@ export function operatorManifests(a: OperatorConfig): Manifest[] {
               `--log-level=${a.logLevel}`,
               `--http-address=0.0.0.0:${HTTP_PORT}`,
               `--agent-image=${a.agentImage}`,
+              `--build-image=${a.buildImage}`,
               ...(a.prometheusUrl === undefined ? [] : [`--prometheus-url=${a.prometheusUrl}`]),
               ...(caData ? [`--artifact-ca-bundle=${ARTIFACT_CA_DIR}/${ARTIFACT_CA_KEY}`] : []),
               ...(a.mqtt
