@@ -7,7 +7,8 @@ import { rawRequest } from "./raw-api.js";
 
 export const GROUP_PATH = "/apis/edgefleet.io/v1alpha1";
 
-async function apply(kc: KubeConfig, path: string, body: unknown, what: string): Promise<void> {
+/** Server-side applies body at path as the tests' field manager; what names it in the error. */
+export async function apply(kc: KubeConfig, path: string, body: unknown, what: string): Promise<void> {
   const res = await rawRequest(kc, {
     method: "PATCH",
     path: `${path}?fieldManager=edgefleet-test&force=true`,

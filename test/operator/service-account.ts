@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { operatorManifests } from "@edgefleet/stacks";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { stringify } from "yaml";
+import { apply } from "./install.js";
 import { rawRequest } from "./raw-api.js";
 
 /** The RBAC kinds of the operator's manifests, and where each is applied. */
@@ -42,14 +43,7 @@ export async function operatorIdentity(kc: KubeConfig, namespace: string): Promi
   const applied: string[] = [];
   for (const { object } of manifests) {
     const path = PATHS[object.kind]?.(namespace, object.metadata.name) ?? "";
-    const res = await rawRequest(kc, {
-      method: "PATCH",
-      path: `${path}?fieldManager=edgefleet-test&force=true`,
-      body: object,
-      contentType: "application/apply-patch+yaml",
-    });
-    if (res.status >= 300)
-      throw new Error(`applying the operator's ${object.kind} ${object.metadata.name}: ${res.status} ${res.body.message}`);
+    await apply(kc, path, object, `the operator's ${object.kind} ${object.metadata.name}`);
     if (object.kind.startsWith("Cluster")) applied.push(path);
   }
   const account = manifests.find((m) => m.object.kind === "ServiceAccount")?.object.metadata.name;

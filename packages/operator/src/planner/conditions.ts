@@ -87,15 +87,14 @@ export function conditionsFor({ plan, workloads, stuck = [], generation, previou
         ? { status: "True", reason: unplacedReason, message: unplacedMessage(unplaced, plan.classes.length) }
         : undefined;
   const notStarting: Verdict | undefined = stuck.length
-    ? { status: "True", reason: "PodsNotStarting", message: notStartingMessage(stuck, placed) }
+    ? { status: "True", reason: "PodsNotStarting", message: stuckPodsMessage(stuck, placed) }
     : undefined;
   const degraded: Verdict = unplaced.length
     ? { status: "True", reason: unplacedReason, message: unplacedMessage(unplaced, plan.classes.length) }
-    : notStarting
-      ? notStarting
-      : fellBack.length
+    : (notStarting ??
+      (fellBack.length
         ? { status: "True", reason: "CapacityFallback", message: fallbackMessage(fellBack, plan.classes.length) }
-        : { status: "False", reason: "AllClassesPlaced", message: "" };
+        : { status: "False", reason: "AllClassesPlaced", message: "" }));
   const progressing: Verdict = rollingOut.length
     ? {
         status: "True",
@@ -149,7 +148,7 @@ function untoleratedMessage(untolerated: readonly UntoleratedNode[]): string {
  * Per class, how many runtime pods cannot start, the first one's reason in the scheduler's or the
  * kubelet's words, and what to change for it.
  */
-function notStartingMessage(stuck: readonly StuckPod[], placed: readonly PlacedClass[]): string {
+function stuckPodsMessage(stuck: readonly StuckPod[], placed: readonly PlacedClass[]): string {
   const byClass = new Map<string, StuckPod[]>();
   for (const s of stuck) byClass.set(s.hardwareClass, [...(byClass.get(s.hardwareClass) ?? []), s]);
   const parts = [...byClass].map(([hardwareClass, pods]) => {
