@@ -140,10 +140,16 @@ describe("real nodes next to the kwok fleet", () => {
       namespace: "default",
       body: { metadata: { name: "web" }, spec: { selector: { app: "web" }, ports: [{ port: 80, targetPort: 8080 }] } },
     });
+    const created = Date.now();
+    let seen = "not read yet";
     const pod = await eventually("web Ready", async () => {
       const p = await core.readNamespacedPod({ name: "web", namespace: "default" });
+      seen = JSON.stringify({ phase: p.status?.phase, conditions: p.status?.conditions, containers: p.status?.containerStatuses });
       return p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ? p : undefined;
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}; the pod's status: ${seen}`);
     });
+    console.log(`web Ready in ${((Date.now() - created) / 1000).toFixed(1)}s`);
     expect(pod.status?.podIP).toMatch(/^10\.244\.\d+\.\d+$/);
     expect(kubectl("logs", "web")).toContain("serving");
     expect(kubectl("exec", "web", "--", "/bin/busybox", "cat", "/www/index.html")).toBe("hello\n");
@@ -169,7 +175,9 @@ describe("real nodes next to the kwok fleet", () => {
       throw new Error(`${err.message} (last: ${last})\n${await serviceDiagnostics("web")}`);
     });
     expect(body).toBe("hello\n");
-  });
+    console.log(`the Service answered ${((Date.now() - created) / 1000).toFixed(1)}s after the pod was created`);
+    // Up to 60 s for Ready and 120 s for the Service: each wait's own diagnostics, not the test's timeout, say which failed.
+  }, 240_000);
 
   it("resolves Service names through the cluster DNS, and other names through the host's resolvers", () => {
     const nslookup = (name: string) => kubectlResult("exec", "web", "--", "/bin/busybox", "nslookup", name);

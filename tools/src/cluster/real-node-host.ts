@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { readdir, readFile, readlink, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { hostProcesses } from "./host-processes.js";
 
 const run = promisify(execFile);
 
@@ -96,17 +97,12 @@ export interface RunningKubelet {
 
 /** The kubelet processes of this host, from each process's command line (argv[0] named kubelet). */
 export async function runningKubelets(): Promise<RunningKubelet[]> {
-  const found: RunningKubelet[] = [];
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const argv = await readFile(`/proc/${entry}/cmdline`, "utf8")
-      .then((c) => c.split("\0"))
-      .catch(() => []);
-    if (argv[0]?.split("/").pop() !== "kubelet") continue;
-    const rootDir = argv.find((a) => a.startsWith("--root-dir="))?.slice("--root-dir=".length) ?? "/var/lib/kubelet";
-    found.push({ pid: Number(entry), rootDir });
-  }
-  return found;
+  return (await hostProcesses())
+    .filter((p) => p.argv[0]?.split("/").pop() === "kubelet")
+    .map((p) => ({
+      pid: p.pid,
+      rootDir: p.argv.find((a) => a.startsWith("--root-dir="))?.slice("--root-dir=".length) ?? "/var/lib/kubelet",
+    }));
 }
 
 /**

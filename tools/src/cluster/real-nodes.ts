@@ -10,6 +10,7 @@ import type { FleetProfile } from "../fleet/profile.js";
 import { freePort } from "../services/ports.js";
 import { corefile, corefileListeners, KUBE_DNS_SERVICE, kubeDnsObjects, kubeDnsSliceName } from "./cluster-dns.js";
 import { type Daemon, daemonPid, startDaemon, stopDaemon } from "./daemon.js";
+import { hostProcesses, killProcessesNaming } from "./host-processes.js";
 import { KUBERNETES_SERVICE_IP, SERVICE_CIDR } from "./kwokctl.js";
 import { buildOciArchive } from "./oci-image.js";
 import { kubeconfigPath, kwokWorkdir, realNodesDir } from "./paths.js";
@@ -349,7 +350,7 @@ async function stopRealNode(o: RealNodesOptions, l: RealNodeLayout): Promise<voi
   await stopDaemon(d.kubeRouter);
   await stopDaemon(d.coredns);
   // Containers outlive a containerd that died or was killed: start it again to stop them.
-  if (!daemonPid(d.containerd) && shimsOf(l).length > 0) await startContainerd(o, l, d.containerd);
+  if (!daemonPid(d.containerd) && (await shimsOf(l)).length > 0) await startContainerd(o, l, d.containerd);
   if (daemonPid(d.containerd)) {
     const tasks = (await ctr(o, l, ["tasks", "ls", "-q"]).catch(() => "")).split("\n").filter(Boolean);
     for (const t of tasks) await ctr(o, l, ["tasks", "kill", "--signal", "SIGKILL", t]).catch(() => undefined);
@@ -367,18 +368,10 @@ async function stopRealNode(o: RealNodesOptions, l: RealNodeLayout): Promise<voi
 }
 
 /** Pids of containerd shims serving the node's containerd (they name its socket on their command line). */
-function shimsOf(l: RealNodeLayout): number[] {
-  return readdirSync("/proc")
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        const argv = readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0");
-        return argv[0]?.endsWith("containerd-shim-runc-v2") && argv.includes(l.containerdSocket);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
+async function shimsOf(l: RealNodeLayout): Promise<number[]> {
+  return (await hostProcesses())
+    .filter((p) => p.argv[0]?.endsWith("containerd-shim-runc-v2") && p.argv.includes(l.containerdSocket))
+    .map((p) => p.pid);
 }
 
 export async function stopRealNodes(o: RealNodesOptions): Promise<void> {
@@ -397,6 +390,12 @@ async function deleteRealNode(o: RealNodesOptions, l: RealNodeLayout, kc?: KubeC
     await fn().catch((err: Error) => failures.push(`${what}: ${err.message}`));
   };
   await step("stopping its processes", () => stopRealNode(o, l));
+  // What the stop left running from the node's directory (a shim whose task outlived containerd on
+  // a loaded host, a kubelet's `du` of a volume) would hold mounts busy and outlive the node.
+  await step("killing what still runs from its directory", async () => {
+    const killed = await killProcessesNaming(l.dir);
+    if (killed.length) o.log?.(`real node ${l.name}: killed ${killed.length} process(es) its stop left: ${killed.join(", ")}`);
+  });
   await step("kube-proxy --cleanup", () => run(o.toolchain.bin("kube-proxy"), ["--cleanup"]));
   // Also kube-router's KUBE-ROUTER-*, KUBE-POD-FW-* and KUBE-NWPLCY-* chains: its own
   // --cleanup-config does nothing for them in v2.1.0 (fixed upstream in v2.1.1, which the module proxy lacks).
