@@ -5,7 +5,7 @@ import { type EdgeModel, VISION_VARIANTS } from "@edgefleet/api";
 import { OPERATOR_MQTT_IDENTITY } from "@edgefleet/stacks";
 import { type AssignedRuntime, assignmentsTopic, parseAssignments } from "@edgefleet/telemetry";
 import type { MqttClient } from "mqtt";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, testCluster } from "../helpers/kube.js";
 import { converged, type EdgeModels } from "../operator/edgemodels.js";
 import { OperatorProcess } from "../operator/operator-process.js";
@@ -22,6 +22,7 @@ const X86 = { "edgefleet.io/fleet-profile": "default", "edgefleet.io/hardware-cl
 const { kc, core } = testCluster();
 let tls: TlsBroker;
 let ns: string;
+let kubeconfig: string;
 let models: EdgeModels;
 let suiteOperator: OperatorProcess | undefined;
 let operator: OperatorProcess | undefined;
@@ -41,7 +42,7 @@ const tlsFlags = (prefix: string, dir: string) => [
 /** The operator with its own MQTT identity, publishing the suite namespace's assignments. */
 const assigningOperator = (identity: string) =>
   new OperatorProcess({
-    kubeconfig: inject("kubeconfig"),
+    kubeconfig,
     namespace: ns,
     identity,
     extra: ["--mqtt-url", tls.url, "--mqtt-site", SITE, ...tlsFlags("mqtt-tls", tls.identityDir(OPERATOR_MQTT_IDENTITY))],
@@ -50,8 +51,8 @@ const assigningOperator = (identity: string) =>
 beforeAll(async () => {
   tls = await startTlsBroker({ site: SITE });
   // The suite's namespace and API; its operator is replaced by one that publishes assignments.
-  const suite = await startOperatorSuite({ kc, core, kubeconfig: inject("kubeconfig"), name: "assignments" });
-  ({ ns, models } = suite);
+  const suite = await startOperatorSuite({ kc, core, name: "assignments" });
+  ({ ns, kubeconfig, models } = suite);
   suiteOperator = suite.operator;
   await suiteOperator.stop();
   operator = assigningOperator("assignments-mqtt");

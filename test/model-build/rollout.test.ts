@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EdgeModel } from "@edgefleet/api";
 import { generateSigningKey } from "@edgefleet/edge-agent";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { startTestRegistry, type TestRegistry } from "../artifacts/oci-registry.js";
 import { eventually, testCluster } from "../helpers/kube.js";
@@ -28,7 +28,7 @@ beforeAll(async () => {
   writeFileSync(join(work, "key.pem"), key.privateKeyPem);
   [, registry] = await Promise.all([buildDigits(work, "onnx-fp32,onnx-int8-static"), startTestRegistry(join(work, "registry"))]);
   // After the build: its processes starting beside the build's can miss their readiness deadlines on a loaded machine.
-  suite = await startRolloutSuite({ kc, core, kubeconfig: inject("kubeconfig"), name: "published", prometheus: "real" });
+  suite = await startRolloutSuite({ kc, core, name: "published", prometheus: "real" });
 }, 300_000);
 afterAll(async () => {
   await suite?.dispose();

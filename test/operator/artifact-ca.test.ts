@@ -3,11 +3,12 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { useTempDirs } from "@edgefleet/kit";
 import { certificateAuthority } from "@edgefleet/stacks";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually, testCluster } from "../helpers/kube.js";
 import { EdgeModels } from "./edgemodels.js";
 import { installApi } from "./install.js";
 import { OperatorProcess } from "./operator-process.js";
+import { operatorNamespace } from "./service-account.js";
 
 /*
  * The operator's --artifact-ca-bundle as shipped: read at start, refused there when unusable, and
@@ -24,11 +25,12 @@ const PLACEMENT = {
 const BUNDLE = certificateAuthority("operator-artifact-ca-test", "site artifact CA").cert;
 
 let ns: string;
+let kubeconfig: string;
 let operator: OperatorProcess | undefined;
 
 beforeAll(async () => {
   await installApi(kc);
-  ns = await freshNamespace(core, "op-artifact-ca");
+  ({ ns, kubeconfig } = await operatorNamespace(kc, core, "op-artifact-ca"));
 });
 
 afterAll(async () => {
@@ -41,7 +43,7 @@ describe("the operator's --artifact-ca-bundle", () => {
     const file = join(tempDir(), "artifact-cas.pem");
     writeFileSync(file, BUNDLE);
     operator = new OperatorProcess({
-      kubeconfig: inject("kubeconfig"),
+      kubeconfig,
       namespace: ns,
       identity: "ca",
       extra: [`--artifact-ca-bundle=${file}`],

@@ -1,6 +1,6 @@
 import type { EdgeModel, EdgeRuntime } from "@edgefleet/api";
 import { variant } from "@edgefleet/api";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, testCluster } from "../helpers/kube.js";
 import { condition, converged, type EdgeModels } from "./edgemodels.js";
 import { GROUP_PATH } from "./install.js";
@@ -35,12 +35,13 @@ const sharedRuntime: EdgeRuntime = {
 };
 
 let ns: string;
+let kubeconfig: string;
 let models: EdgeModels;
 let operator: OperatorProcess;
 let restarted: OperatorProcess | undefined;
 
 beforeAll(async () => {
-  ({ ns, models, operator } = await startOperatorSuite({ kc, core, kubeconfig: inject("kubeconfig"), name: "capacity" }));
+  ({ ns, kubeconfig, models, operator } = await startOperatorSuite({ kc, core, name: "capacity" }));
   const res = await rawRequest(kc, {
     method: "PATCH",
     path: `${GROUP_PATH}/edgeruntimes/${RUNTIME}?fieldManager=edgefleet-test&force=true`,
@@ -120,7 +121,7 @@ describe("capacity-aware placement", () => {
   it("a restarted operator places every model as before, and writes nothing", async () => {
     operator.kill("SIGTERM");
     expect(await operator.exited).toBe(0);
-    restarted = new OperatorProcess({ kubeconfig: inject("kubeconfig"), namespace: ns, identity: "capacity-restarted" });
+    restarted = new OperatorProcess({ kubeconfig, namespace: ns, identity: "capacity-restarted" });
     await restarted.waitForLog("controller started", { timeoutMs: 20_000 });
     const op = restarted;
     await eventually("both models reconciled", async () =>

@@ -1,10 +1,11 @@
 import type { EdgeModel } from "@edgefleet/api";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually, testCluster } from "../helpers/kube.js";
 import { converged, EdgeModels } from "./edgemodels.js";
 import { installApi } from "./install.js";
 import { SuiteOperators } from "./operator-process.js";
 import { rawRequest } from "./raw-api.js";
+import { operatorNamespace } from "./service-account.js";
 
 const { kc, core } = testCluster();
 const CLASSES = ["intel-nuc", "jetson-orin", "rpi5-coral", "x86-cpu"];
@@ -13,8 +14,9 @@ const PLACEMENT = { nodeSelector: { "edgefleet.io/fleet-profile": "default" }, m
 const X86_ONLY = { ...PLACEMENT, nodeSelector: { ...PLACEMENT.nodeSelector, "edgefleet.io/hardware-class": "x86-cpu" } };
 
 let ns: string;
+let kubeconfig: string;
 let models: EdgeModels;
-const operators = new SuiteOperators(() => ({ kubeconfig: inject("kubeconfig"), namespace: ns }));
+const operators = new SuiteOperators(() => ({ kubeconfig, namespace: ns }));
 const start = (identity: string) => operators.start(identity);
 
 async function holder(): Promise<string | undefined> {
@@ -63,7 +65,7 @@ async function expectConverged(): Promise<void> {
 
 beforeAll(async () => {
   await installApi(kc);
-  ns = await freshNamespace(core, "op-failover");
+  ({ ns, kubeconfig } = await operatorNamespace(kc, core, "op-failover"));
   models = new EdgeModels(kc, ns);
 });
 

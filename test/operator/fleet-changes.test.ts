@@ -1,7 +1,7 @@
 import { classNode } from "@edgefleet/operator";
 import { KWOK_NODE_ANNOTATION } from "@edgefleet/tools";
 import type { V1Node } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, testCluster } from "../helpers/kube.js";
 import { condition, converged, type EdgeModels } from "./edgemodels.js";
 import type { OperatorProcess } from "./operator-process.js";
@@ -68,7 +68,7 @@ async function expectPlan(what: string, dsNames: string[], expected: Record<stri
 }
 
 beforeAll(async () => {
-  ({ ns, models, operator } = await startOperatorSuite({ kc, core, kubeconfig: inject("kubeconfig"), name: "fleet-changes" }));
+  ({ ns, models, operator } = await startOperatorSuite({ kc, core, name: "fleet-changes" }));
 });
 
 afterAll(async () => {

@@ -1,13 +1,14 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { useTempDirs } from "@edgefleet/kit";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
+import { eventually, testCluster } from "../helpers/kube.js";
 import { TcpProxy } from "../helpers/tcp-proxy.js";
 import { installApi } from "./install.js";
 import { OperatorProcess } from "./operator-process.js";
 import { rawRequest } from "./raw-api.js";
+import { operatorNamespace } from "./service-account.js";
 
 const { kc, core } = testCluster();
 const RENEW_DEADLINE_MS = 2000;
@@ -16,12 +17,13 @@ const MARGIN_MS = 1500;
 
 const tempDir = useTempDirs("lease-hang");
 let ns: string;
+let kubeconfig: string;
 let proxy: TcpProxy | undefined;
 const operators: OperatorProcess[] = [];
 
 /** The test cluster's kubeconfig with the server moved to the proxy: same certificates, same API server behind it. */
 function kubeconfigThrough(port: number): string {
-  const config = parse(readFileSync(inject("kubeconfig"), "utf8")) as { clusters: { cluster: { server: string } }[] };
+  const config = parse(readFileSync(kubeconfig, "utf8")) as { clusters: { cluster: { server: string } }[] };
   for (const { cluster } of config.clusters) {
     const url = new URL(cluster.server);
     url.port = String(port);
@@ -39,7 +41,7 @@ async function holder(): Promise<string | undefined> {
 
 beforeAll(async () => {
   await installApi(kc);
-  ns = await freshNamespace(core, "op-lease-hang");
+  ({ ns, kubeconfig } = await operatorNamespace(kc, core, "op-lease-hang"));
 });
 
 afterAll(async () => {
@@ -59,7 +61,7 @@ describe("operator leader whose API server stops answering", () => {
     });
     operators.push(a);
     await a.waitForLog("controller started", { timeoutMs: 30_000 });
-    const b = new OperatorProcess({ kubeconfig: inject("kubeconfig"), namespace: ns, identity: "op-standby" });
+    const b = new OperatorProcess({ kubeconfig, namespace: ns, identity: "op-standby" });
     operators.push(b);
     await eventually("op-standby's caches warm", async () => ((await b.get("/readyz")).status === 200 ? true : undefined));
     // A second standby behind the proxy, whose informers lose the API server below.

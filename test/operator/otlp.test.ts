@@ -3,11 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MANAGER } from "@edgefleet/api";
 import { type OtelCollector, type ReceivedSpan, startOtelCollector } from "@edgefleet/tools";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually, testCluster } from "../helpers/kube.js";
 import { converged, EdgeModels } from "./edgemodels.js";
 import { installApi } from "./install.js";
 import { OperatorProcess } from "./operator-process.js";
+import { operatorNamespace } from "./service-account.js";
 
 /*
  * The operator as shipped, its traces configured only by the standard OTEL_* variables, sending
@@ -30,9 +31,10 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "edgefleet-otlp-"));
   collector = await startOtelCollector({ dir });
   await installApi(kc);
-  ns = await freshNamespace(core, "op-otlp");
+  let kubeconfig: string;
+  ({ ns, kubeconfig } = await operatorNamespace(kc, core, "op-otlp"));
   operator = new OperatorProcess({
-    kubeconfig: inject("kubeconfig"),
+    kubeconfig,
     namespace: ns,
     identity: "traced",
     extra: ["--log-level", "debug"],

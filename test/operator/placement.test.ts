@@ -1,6 +1,6 @@
 import type { EdgeModel } from "@edgefleet/api";
 import { VISION_VARIANTS, variant } from "@edgefleet/api";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, testCluster } from "../helpers/kube.js";
 import { condition, converged, type EdgeModels } from "./edgemodels.js";
 import type { OperatorProcess } from "./operator-process.js";
@@ -17,7 +17,7 @@ let models: EdgeModels;
 let operator: OperatorProcess;
 
 beforeAll(async () => {
-  ({ ns, models, operator } = await startOperatorSuite({ kc, core, kubeconfig: inject("kubeconfig"), name: "placement" }));
+  ({ ns, models, operator } = await startOperatorSuite({ kc, core, name: "placement" }));
 });
 
 afterAll(async () => {

@@ -2,8 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { operatorManifests } from "@edgefleet/stacks";
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { stringify } from "yaml";
+import { freshNamespace } from "../helpers/kube.js";
 import { apply } from "./install.js";
 import { rawRequest } from "./raw-api.js";
 
@@ -20,8 +21,14 @@ const PATHS: Readonly<Record<string, (namespace: string, name: string) => string
 export interface OperatorIdentity {
   /** A kubeconfig of the operator's ServiceAccount: a token, the cluster's server and CA. */
   readonly kubeconfig: string;
-  /** Deletes the cluster-scoped grant (the namespace's objects go with the namespace). */
+  /** Deletes the cluster-scoped grant now (it goes with the namespace anyway). */
   remove(): Promise<void>;
+}
+
+/** A fresh namespace for a suite's operators, and the kubeconfig of their ServiceAccount in it. */
+export async function operatorNamespace(kc: KubeConfig, core: CoreV1Api, prefix: string): Promise<{ ns: string; kubeconfig: string }> {
+  const ns = await freshNamespace(core, prefix);
+  return { ns, kubeconfig: (await operatorIdentity(kc, ns)).kubeconfig };
 }
 
 /**
@@ -40,10 +47,17 @@ export async function operatorIdentity(kc: KubeConfig, namespace: string): Promi
     logLevel: "info",
     clusterPrefix: `test-${namespace}`,
   }).filter((m) => PATHS[m.object.kind] !== undefined);
+  // The cluster-scoped grant is owned by the namespace: the garbage collector deletes it with the
+  // namespace, so suites that delete theirs leave no ClusterRole behind.
+  const owner = await rawRequest(kc, { method: "GET", path: `/api/v1/namespaces/${namespace}` });
+  const uid = (owner.body.metadata as { uid?: string } | undefined)?.uid;
+  if (!uid) throw new Error(`namespace ${namespace}: ${owner.status} ${owner.body.message}`);
+  const ownerReferences = [{ apiVersion: "v1", kind: "Namespace", name: namespace, uid }];
   const applied: string[] = [];
   for (const { object } of manifests) {
     const path = PATHS[object.kind]?.(namespace, object.metadata.name) ?? "";
-    await apply(kc, path, object, `the operator's ${object.kind} ${object.metadata.name}`);
+    const body = object.kind.startsWith("Cluster") ? { ...object, metadata: { ...object.metadata, ownerReferences } } : object;
+    await apply(kc, path, body, `the operator's ${object.kind} ${object.metadata.name}`);
     if (object.kind.startsWith("Cluster")) applied.push(path);
   }
   const account = manifests.find((m) => m.object.kind === "ServiceAccount")?.object.metadata.name;

@@ -4,16 +4,17 @@ import type { EdgeModel, ModelVariant } from "@edgefleet/api";
 import { generateSigningKey } from "@edgefleet/edge-agent";
 import { useTempDirs } from "@edgefleet/kit";
 import type { V1DaemonSet } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { runInstall } from "../artifacts/install-command.js";
 import { publish } from "../artifacts/publish.js";
 import { startServer, type TestServer } from "../artifacts/server.js";
-import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
+import { eventually, testCluster } from "../helpers/kube.js";
 import { condition, converged, EdgeModels } from "./edgemodels.js";
 import { GROUP_PATH, installApi } from "./install.js";
 import { OperatorProcess, TEST_POLICY_LABEL } from "./operator-process.js";
 import { rawRequest } from "./raw-api.js";
+import { operatorNamespace } from "./service-account.js";
 
 /*
  * The platform team's ModelTrustPolicy against the real API server and operator: a model its
@@ -41,12 +42,13 @@ let operator: OperatorProcess | undefined;
 
 beforeAll(async () => {
   await installApi(kc);
-  ns = await freshNamespace(core, "op-trust");
+  let kubeconfig: string;
+  ({ ns, kubeconfig } = await operatorNamespace(kc, core, "op-trust"));
   server = await startServer("operator-trust-policy");
   const caFile = join(tempDir(), "ca.pem");
   writeFileSync(caFile, server.ca);
   operator = new OperatorProcess({
-    kubeconfig: inject("kubeconfig"),
+    kubeconfig,
     namespace: ns,
     identity: "trust",
     extra: [`--artifact-ca-bundle=${caFile}`],

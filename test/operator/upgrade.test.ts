@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, testCluster } from "../helpers/kube.js";
 import { condition, converged, type EdgeModels } from "./edgemodels.js";
 import type { OperatorProcess } from "./operator-process.js";
@@ -11,7 +11,7 @@ let models: EdgeModels;
 let operator: OperatorProcess;
 
 beforeAll(async () => {
-  ({ ns, models, operator } = await startOperatorSuite({ kc, core, kubeconfig: inject("kubeconfig"), name: "upgrade" }));
+  ({ ns, models, operator } = await startOperatorSuite({ kc, core, name: "upgrade" }));
 });
 
 afterAll(async () => {

@@ -1,11 +1,12 @@
 import { edgeModel } from "@edgefleet/api";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually, testCluster } from "../helpers/kube.js";
 import { condition, converged, EdgeModels } from "./edgemodels.js";
 import { GROUP_PATH, installApi } from "./install.js";
 import { counter, writes } from "./operator-metrics.js";
 import { SuiteOperators } from "./operator-process.js";
 import { rawRequest } from "./raw-api.js";
+import { operatorNamespace } from "./service-account.js";
 
 const { kc, core } = testCluster();
 const MODELS = 8;
@@ -18,8 +19,9 @@ const PLACEMENT = {
 const LEGACY_FINALIZER = "edgefleet.io/cleanup";
 
 let ns: string;
+let kubeconfig: string;
 let models: EdgeModels;
-const operators = new SuiteOperators(() => ({ kubeconfig: inject("kubeconfig"), namespace: ns }));
+const operators = new SuiteOperators(() => ({ kubeconfig, namespace: ns }));
 const start = (identity: string) => operators.start(identity);
 
 async function createWithFinalizer(name: string): Promise<void> {
@@ -30,7 +32,7 @@ async function createWithFinalizer(name: string): Promise<void> {
 
 beforeAll(async () => {
   await installApi(kc);
-  ns = await freshNamespace(core, "op-writes");
+  ({ ns, kubeconfig } = await operatorNamespace(kc, core, "op-writes"));
   models = new EdgeModels(kc, ns);
 });
 

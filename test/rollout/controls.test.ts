@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { canaryNodes } from "@edgefleet/operator";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { eventually, testCluster } from "../helpers/kube.js";
 import { condition } from "../operator/edgemodels.js";
@@ -14,7 +14,7 @@ const ACTION = "edgefleet.io/rollout-action";
 const HOLD = { steps: [25, 50, 100], pauseSeconds: 3600 };
 
 beforeAll(async () => {
-  suite = await startRolloutSuite({ kc, core, kubeconfig: inject("kubeconfig"), name: "controls", prometheus: "real" });
+  suite = await startRolloutSuite({ kc, core, name: "controls", prometheus: "real" });
 });
 
 afterAll(async () => {

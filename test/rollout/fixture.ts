@@ -6,12 +6,13 @@ import { variant } from "@edgefleet/api";
 import { namedNodes } from "@edgefleet/operator";
 import { freePort, type Prometheus, type ScrapeJob, Service, startPrometheus } from "@edgefleet/tools";
 import type { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
-import { eventually, freshNamespace } from "../helpers/kube.js";
+import { eventually } from "../helpers/kube.js";
 import { addProfileNode } from "../helpers/nodes.js";
 import { EdgeModels } from "../operator/edgemodels.js";
 import { installApi } from "../operator/install.js";
 import { OperatorProcess } from "../operator/operator-process.js";
 import { rawRequest } from "../operator/raw-api.js";
+import { operatorNamespace } from "../operator/service-account.js";
 import type { ExportedRefusal, ExportedSeries } from "./exporter.js";
 
 /** Two hardware classes of four CPU nodes each: steps of 25, 50 and 100% put 1, 2 and 4 nodes per class on the new version. */
@@ -80,7 +81,6 @@ export interface RolloutSuite {
 export async function startRolloutSuite(opts: {
   kc: KubeConfig;
   core: CoreV1Api;
-  kubeconfig: string;
   name: string;
   prometheus: "real" | "unreachable";
   /** More host:port targets for the real Prometheus, e.g. a real telemetry gateway. */
@@ -88,7 +88,8 @@ export async function startRolloutSuite(opts: {
 }): Promise<RolloutSuite> {
   const { kc, core } = opts;
   await installApi(kc);
-  const ns = await freshNamespace(core, `ro-${opts.name}`);
+  // The operator runs as its ServiceAccount, with the RBAC the platform deploys.
+  const { ns, kubeconfig } = await operatorNamespace(kc, core, `ro-${opts.name}`);
   const profile = `ro-${opts.name}-${Date.now().toString(36)}`;
   const dir = mkdtempSync(join(tmpdir(), "edgefleet-rollout-"));
   const nodes: Record<string, string[]> = {};
@@ -124,7 +125,7 @@ export async function startRolloutSuite(opts: {
   }
   const startOperator = async (identity: string) => {
     const operator = new OperatorProcess({
-      kubeconfig: opts.kubeconfig,
+      kubeconfig,
       namespace: ns,
       identity,
       httpAddress: operatorAddress,

@@ -1,7 +1,7 @@
 import type { EdgeModel } from "@edgefleet/api";
 import type { ArtifactFailures, InferenceStats, TelemetryPayload } from "@edgefleet/telemetry";
 import type { MqttClient } from "mqtt";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, testCluster } from "../helpers/kube.js";
 import { type GatewayProcess, startGateway } from "../telemetry/gateway-process.js";
 import { birth, json, telemetry, topic } from "../telemetry/payloads.js";
@@ -81,7 +81,6 @@ beforeAll(async () => {
   suite = await startRolloutSuite({
     kc,
     core,
-    kubeconfig: inject("kubeconfig"),
     name: "placed",
     prometheus: "real",
     scrape: [{ job: "telemetry-gateway", targets: [`127.0.0.1:${gateway.port}`] }],

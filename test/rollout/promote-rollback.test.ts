@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, testCluster } from "../helpers/kube.js";
 import { condition } from "../operator/edgemodels.js";
 import { rawRequest } from "../operator/raw-api.js";
@@ -19,7 +19,7 @@ const { kc, core } = testCluster();
 let suite: RolloutSuite;
 
 beforeAll(async () => {
-  suite = await startRolloutSuite({ kc, core, kubeconfig: inject("kubeconfig"), name: "analysis", prometheus: "real" });
+  suite = await startRolloutSuite({ kc, core, name: "analysis", prometheus: "real" });
 });
 
 afterAll(async () => {

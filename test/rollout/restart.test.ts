@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, testCluster } from "../helpers/kube.js";
 import { canaries, GOOD_LATENCY, phase, type RolloutSuite, rolloutSpec, seriesFor, startRolloutSuite } from "./fixture.js";
 
@@ -6,7 +6,7 @@ const { kc, core } = testCluster();
 let suite: RolloutSuite;
 
 beforeAll(async () => {
-  suite = await startRolloutSuite({ kc, core, kubeconfig: inject("kubeconfig"), name: "restart", prometheus: "real" });
+  suite = await startRolloutSuite({ kc, core, name: "restart", prometheus: "real" });
 });
 
 afterAll(async () => {

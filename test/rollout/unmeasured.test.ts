@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testCluster } from "../helpers/kube.js";
 import { condition } from "../operator/edgemodels.js";
 import { annotate, GOOD_LATENCY, phase, type RolloutSuite, rolloutSpec, seriesFor, startRolloutSuite } from "./fixture.js";
@@ -7,7 +7,7 @@ const { kc, core } = testCluster();
 let suite: RolloutSuite;
 
 beforeAll(async () => {
-  suite = await startRolloutSuite({ kc, core, kubeconfig: inject("kubeconfig"), name: "unmeasured", prometheus: "real" });
+  suite = await startRolloutSuite({ kc, core, name: "unmeasured", prometheus: "real" });
 });
 
 afterAll(async () => {

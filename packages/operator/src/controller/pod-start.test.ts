@@ -4,6 +4,15 @@ import { notStartingMessage, podStartProblem, slimPodStart } from "./pod-start.j
 
 const pod = (status: NonNullable<V1Pod["status"]>): V1Pod & { metadata: { name: string } } => ({ metadata: { name: "b-1-x" }, status });
 
+const waiting = (name: string, reason: string, message?: string) => ({
+  name,
+  image: "ghcr.io/edgefleet/model-build:0.1.0",
+  imageID: "",
+  ready: false,
+  restartCount: 0,
+  state: { waiting: { reason, ...(message ? { message } : {}) } },
+});
+
 describe("podStartProblem", () => {
   it("says what the scheduler says of a pod no node fits", () => {
     const p = pod({
@@ -25,14 +34,6 @@ describe("podStartProblem", () => {
   });
 
   it("names the container a kubelet cannot start, init containers first, and passes over ones that are only starting", () => {
-    const waiting = (name: string, reason: string, message?: string) => ({
-      name,
-      image: "ghcr.io/edgefleet/model-build:0.1.0",
-      imageID: "",
-      ready: false,
-      restartCount: 0,
-      state: { waiting: { reason, ...(message ? { message } : {}) } },
-    });
     const pulling = pod({
       phase: "Pending",
       initContainerStatuses: [waiting("verify", "PodInitializing")],
@@ -60,5 +61,12 @@ describe("podStartProblem", () => {
     const running = { ...pod({ phase: "Running" }), metadata: { name: "b" } };
     expect(notStartingMessage([running, unschedulable], fixes)).toBe("pod a cannot start: Unschedulable: 0/1 nodes: choose another node");
     expect(notStartingMessage([running], fixes)).toBeUndefined();
+    const crashing = {
+      ...pod({ phase: "Pending", initContainerStatuses: [waiting("fetch", "CrashLoopBackOff")] }),
+      metadata: { name: "c", namespace: "ml" },
+    };
+    expect(notStartingMessage([crashing], fixes)).toMatch(
+      /^pod c cannot start: CrashLoopBackOff: container fetch.*: see its log: kubectl logs -n ml c -c fetch --previous$/,
+    );
   });
 });

@@ -54,9 +54,17 @@ export function podStartProblem(pod: V1Pod): PodStartProblem | undefined {
   return undefined;
 }
 
+/** Where to look for why a container of a pod cannot start: its last run's log when it ran, else the pod's events. */
+export function containerFix(namespace: string, pod: string, problem: PodStartProblem): string {
+  return problem.reason === "CrashLoopBackOff" || problem.reason === "RunContainerError"
+    ? `see its log: kubectl logs -n ${namespace} ${pod} -c ${problem.container} --previous`
+    : `see kubectl describe pod -n ${namespace} ${pod}`;
+}
+
 /**
  * The first of pods (in the order given) that cannot start, in words, with what to change: fixes.image
- * for an image that cannot be pulled, fixes.unschedulable for a pod no node fits; undefined when all can.
+ * for an image that cannot be pulled, fixes.unschedulable for a pod no node fits, containerFix for a
+ * container that cannot start; undefined when all can.
  */
 export function notStartingMessage(
   pods: readonly (V1Pod & KubeObject)[],
@@ -65,8 +73,14 @@ export function notStartingMessage(
   for (const pod of pods) {
     const problem = podStartProblem(pod);
     if (!problem) continue;
-    const fix = problem.cause === "image" ? `: ${fixes.image}` : problem.cause === "unschedulable" ? `: ${fixes.unschedulable}` : "";
-    return `pod ${pod.metadata.name} cannot start: ${problem.reason}: ${problem.message}${fix}`;
+    const { name = "", namespace = "" } = pod.metadata;
+    const fix =
+      problem.cause === "image"
+        ? fixes.image
+        : problem.cause === "unschedulable"
+          ? fixes.unschedulable
+          : containerFix(namespace, name, problem);
+    return `pod ${name} cannot start: ${problem.reason}: ${problem.message}: ${fix}`;
   }
   return undefined;
 }

@@ -1,7 +1,7 @@
 import type { Condition, PlacementStatus } from "@edgefleet/api";
 import { LABELS } from "@edgefleet/api";
 import type { V1DaemonSet } from "@kubernetes/client-node";
-import type { PodStartProblem } from "../controller/pod-start.js";
+import { containerFix, type PodStartProblem } from "../controller/pod-start.js";
 import type { ClassPlan, PlacedClass, Plan, UnplacedClass, UntoleratedNode } from "./plan.js";
 
 /** What the operator last saw of one class's workload. */
@@ -168,9 +168,7 @@ function startFix({ namespace, pod, problem }: StuckPod, runtime: string | undef
     case "unschedulable":
       return "its node lacks what it requests (spec.resources and the runtime's accelerator resources) beside the pods already there: free them or lower spec.resources";
     case "container":
-      return problem.reason === "CrashLoopBackOff" || problem.reason === "RunContainerError"
-        ? `see its log: kubectl logs -n ${namespace} ${pod} -c ${problem.container} --previous`
-        : `see kubectl describe pod -n ${namespace} ${pod}`;
+      return containerFix(namespace, pod, problem);
   }
 }
 
