@@ -5,7 +5,8 @@
 #   docker buildx build --platform linux/amd64,linux/arm64 -f deploy/docker/cpu-runtime.Dockerfile \
 #     -t ghcr.io/edgefleet/cpu-runtime:0.1.0 --push .
 # Flags (packages/cpu-runtime/src/options.ts; the catalog's): --model-name, --model-version,
-#   --model-path (the verified blob in the node's artifact cache), --http-address; also
+#   --model-path (the verified blob in the node's artifact cache), --model-sha256 (its digest: the
+#   runtime loads only bytes that hash to it), --http-address; also
 #   --max-body-bytes, --intra-op-threads, --log-level. Serves OIP v2 and /metrics on
 #   --http-address (0.0.0.0:8080); runs as uid 65532, the owner of the node's artifact cache.
 

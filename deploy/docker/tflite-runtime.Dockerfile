@@ -6,8 +6,9 @@
 #   docker buildx build --platform linux/amd64,linux/arm64 -f deploy/docker/tflite-runtime.Dockerfile \
 #     -t ghcr.io/edgefleet/tflite-runtime:0.1.0 --push .
 # Flags (packages/tflite-runtime/src/options.ts; the catalog's): --model-name, --model-version,
-#   --model-path (the verified .tflite file in the node's artifact cache), --http-address; also
-#   --max-body-bytes, --intra-op-threads, --log-level, --python (set by EDGEFLEET_VENV_PYTHON here).
+#   --model-path (the verified .tflite file in the node's artifact cache),
+#   --model-sha256 (its digest: the runtime loads only bytes that hash to it), --http-address;
+#   also --max-body-bytes, --intra-op-threads, --log-level, --python (set by EDGEFLEET_VENV_PYTHON here).
 #   Serves OIP v2 and /metrics on --http-address (0.0.0.0:8080); runs as uid 65532, the owner of the
 #   node's artifact cache. The Python venv holds ai-edge-litert (LiteRT) and numpy at the toolchain's
 #   pins (tools/toolchain/python-requirements.txt, a pip constraints file here), from PyPI.

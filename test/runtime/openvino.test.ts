@@ -79,6 +79,12 @@ describe("OpenVINO runtime on IR made by the real OpenVINO tools", () => {
     await expectWorkerDeathAnswered(runtimes.started[1] as RuntimeProcess, "OpenVINO");
   });
 
+  it("loads only the bytes it hashed: a file that no longer hashes to --model-sha256 is refused", async () => {
+    await expect(runtimes.serve(ir.fp32, "0".repeat(64))).rejects.toThrow(
+      /runtime exited with 1.*model failed to load.*has sha256 [a-f0-9]{64}, not 0{64} \(--model-sha256\): it changed after it was verified; delete the pod/s,
+    );
+  });
+
   it("exits with the reason when the artifact is not an IR artifact", async () => {
     const path = join(models.dir, "not-ir.tar");
     writeFileSync(path, "not a tar");

@@ -1,4 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { IMAGE_SIZE, INPUT_NAME, OUTPUT_NAME } from "@edgefleet/test-models";
 import { InferenceSession, Tensor } from "onnxruntime-node";
 import { expect } from "vitest";
@@ -47,9 +49,18 @@ export class WorkerRuntimes {
     private readonly python: string,
   ) {}
 
-  /** The runtime serving path as vision/detector 1.0.0 with one inference thread. */
-  async serve(path: string): Promise<RuntimeProcess> {
-    const args = ["--model-name=vision/detector", "--model-version=1.0.0", `--model-path=${path}`, `--python=${this.python}`];
+  /**
+   * The runtime serving path as vision/detector 1.0.0 with one inference thread, told the file's
+   * sha256 as the catalog's runtimes are (or another one).
+   */
+  async serve(path: string, sha256 = createHash("sha256").update(readFileSync(path)).digest("hex")): Promise<RuntimeProcess> {
+    const args = [
+      "--model-name=vision/detector",
+      "--model-version=1.0.0",
+      `--model-path=${path}`,
+      `--model-sha256=${sha256}`,
+      `--python=${this.python}`,
+    ];
     const runtime = await startRuntime([...args, "--intra-op-threads=1"], this.main);
     this.started.push(runtime);
     return runtime;

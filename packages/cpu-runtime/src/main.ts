@@ -8,7 +8,14 @@ async function main(argv: string[]): Promise<number> {
   const opts = await optionsOrExitCode(HELP, () => parseOptions(argv));
   if (typeof opts === "number") return opts;
   return serveModel(opts, {
-    load: (o) => loadModel({ name: o.modelName, version: o.modelVersion, path: o.modelPath, intraOpThreads: o.intraOpThreads }),
+    load: (o) =>
+      loadModel({
+        name: o.modelName,
+        version: o.modelVersion,
+        path: o.modelPath,
+        ...(o.modelSha256 ? { sha256: o.modelSha256 } : {}),
+        intraOpThreads: o.intraOpThreads,
+      }),
   });
 }
 

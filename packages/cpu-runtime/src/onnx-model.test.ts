@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { useTempDirs } from "@edgefleet/kit";
@@ -25,5 +26,22 @@ describe("loadModel", () => {
     await warmUp(model, 2);
     expect(runs).toBe(2);
     await model.session.release();
+  });
+
+  it("with a sha256, loads the bytes it hashed, and refuses a file that does not hash to it", async () => {
+    const [detector] = buildModels();
+    if (!detector) throw new Error("no test model");
+    const path = join(tempDir(), detector.fileName);
+    writeFileSync(path, detector.bytes);
+    const sha256 = createHash("sha256").update(detector.bytes).digest("hex");
+    const model = await loadModel({ name: "detector", version: "1.0.0", path, sha256, intraOpThreads: 1 });
+    expect(model.outputs.map((o) => o.name)).toEqual(["scores"]);
+    await model.session.release();
+    writeFileSync(path, Buffer.concat([detector.bytes, Buffer.from([0])]));
+    await expect(loadModel({ name: "detector", version: "1.0.0", path, sha256 })).rejects.toThrow(
+      `has sha256 ${createHash("sha256")
+        .update(Buffer.concat([detector.bytes, Buffer.from([0])]))
+        .digest("hex")}, not ${sha256} (--model-sha256)`,
+    );
   });
 });

@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { InferenceSession, Tensor } from "onnxruntime-node";
 import { byOrtType, oipName } from "./datatypes.js";
 import { type LoadedModel, type OutputTensor, type TensorSpec, warmUp } from "./served-model.js";
@@ -11,6 +13,12 @@ export interface LoadModelOptions {
   name: string;
   version: string;
   path: string;
+  /**
+   * The file's expected sha256: the file is read once, refused unless it hashes to this, and the
+   * session made from those very bytes (a file changed after it was verified is never served).
+   * Without it onnxruntime reads the path itself.
+   */
+  sha256?: string;
   /** onnxruntime's intra-op thread count; 0 lets onnxruntime pick (one per core). */
   intraOpThreads?: number;
 }
@@ -25,12 +33,26 @@ function spec(meta: InferenceSession.ValueMetadata, path: string): TensorSpec {
   };
 }
 
-export async function loadModel({ name, version, path, intraOpThreads = 0 }: LoadModelOptions): Promise<OnnxModel> {
-  const session = await InferenceSession.create(path, {
+/** The model file's bytes, refused unless they hash to sha256 (the runtime's --model-sha256). */
+export async function readVerifiedModel(path: string, sha256: string): Promise<Uint8Array> {
+  const bytes = await readFile(path);
+  const actual = createHash("sha256").update(bytes).digest("hex");
+  if (actual !== sha256)
+    throw new Error(
+      `${path} has sha256 ${actual}, not ${sha256} (--model-sha256): it changed after it was verified; delete the pod, and its verify-artifact init container fetches and verifies it again`,
+    );
+  return bytes;
+}
+
+export async function loadModel({ name, version, path, sha256, intraOpThreads = 0 }: LoadModelOptions): Promise<OnnxModel> {
+  const options: InferenceSession.SessionOptions = {
     graphOptimizationLevel: "all",
     executionProviders: ["cpu"],
     ...(intraOpThreads > 0 ? { intraOpNumThreads: intraOpThreads } : {}),
-  });
+  };
+  const session = sha256
+    ? await InferenceSession.create(await readVerifiedModel(path, sha256), options)
+    : await InferenceSession.create(path, options);
   const model: OnnxModel = {
     name,
     version,

@@ -31,6 +31,12 @@ export const RUNTIME_FLAGS = {
     help: "the model's version in /v2/models/NAME/versions/VERSION",
   },
   "model-path": { type: "string", arg: "FILE", required: true, help: "the model file, e.g. from the agent's artifact cache" },
+  "model-sha256": {
+    type: "string",
+    arg: "HEX",
+    check: { must: "be a sha256: 64 lowercase hex digits", test: /^[a-f0-9]{64}$/ },
+    help: "the model file's sha256 (the operator passes the verified artifact's): the runtime reads the file once, refuses to serve it unless it hashes to this, and loads the very bytes it hashed, so a file changed after the agent verified it is never served",
+  },
   "http-address": {
     type: "address",
     default: "0.0.0.0:8080",
@@ -74,6 +80,8 @@ export interface RuntimeOptions {
   modelName: string;
   modelVersion: string;
   modelPath: string;
+  /** The model file's expected sha256 (--model-sha256), when given. */
+  modelSha256?: string;
   httpAddress: string;
   maxBodyBytes: number;
   maxInputBytes: number;
@@ -88,6 +96,7 @@ export function runtimeOptions(v: FlagValues<typeof RUNTIME_FLAGS>): RuntimeOpti
     modelName: modelName(v["model-name"]),
     modelVersion: v["model-version"],
     modelPath: v["model-path"],
+    ...(v["model-sha256"] ? { modelSha256: v["model-sha256"] } : {}),
     httpAddress: v["http-address"],
     maxBodyBytes: v["max-body-bytes"],
     maxInputBytes: v["max-input-bytes"],

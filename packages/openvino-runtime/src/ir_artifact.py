@@ -15,21 +15,21 @@ XML = "model.xml"
 BIN = "model.bin"
 
 
-def read_ir(path):
-    """Returns (xml bytes, bin bytes) of the IR artifact at path; raises ValueError naming the fix."""
+def read_ir(data):
+    """Returns (xml bytes, bin bytes) of the IR artifact's bytes; raises ValueError naming the fix."""
     try:
-        archive = tarfile.open(path, "r:")
+        archive = tarfile.open(fileobj=io.BytesIO(data), mode="r:")
     except (OSError, tarfile.TarError) as err:
-        raise ValueError(f"{path}: not an OpenVINO IR artifact (an uncompressed tar of {XML} and {BIN}): {err}") from err
+        raise ValueError(f"not an OpenVINO IR artifact (an uncompressed tar of {XML} and {BIN}): {err}") from err
     with archive:
         members = {m.name: m for m in archive.getmembers()}
         if set(members) != {XML, BIN}:
-            raise ValueError(f"{path}: the IR artifact must hold exactly {XML} and {BIN}, it holds {sorted(members)}")
+            raise ValueError(f"the IR artifact must hold exactly {XML} and {BIN}, it holds {sorted(members)}")
         parts = []
         for name in (XML, BIN):
             member = members[name]
             if not member.isfile():
-                raise ValueError(f"{path}: {name} must be a regular file in the tar")
+                raise ValueError(f"{name} must be a regular file in the IR artifact's tar")
             parts.append(archive.extractfile(member).read())
     return parts[0], parts[1]
 

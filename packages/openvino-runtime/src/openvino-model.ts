@@ -19,6 +19,8 @@ export interface LoadOpenVinoOptions {
   version: string;
   /** The IR artifact: an uncompressed tar of model.xml and model.bin. */
   path: string;
+  /** The file's expected sha256: the worker reads it once, refuses it unless it hashes to this, and loads those bytes. */
+  sha256?: string;
   /** OpenVINO's inference threads; 0 lets OpenVINO pick (one per core). */
   intraOpThreads?: number;
   /** The Python with openvino the worker runs on (the toolchain's venv-python). */
@@ -26,12 +28,12 @@ export interface LoadOpenVinoOptions {
 }
 
 /** Loads an OpenVINO IR artifact with the real OpenVINO runtime on the CPU, in a worker process (worker.py). */
-export function loadOpenVinoModel({ name, version, path, intraOpThreads = 0, python }: LoadOpenVinoOptions): Promise<LoadedModel> {
+export function loadOpenVinoModel({ name, version, path, sha256, intraOpThreads = 0, python }: LoadOpenVinoOptions): Promise<LoadedModel> {
   return loadWorkerModel({
     name,
     version,
     path,
     platform: "openvino_ir",
-    worker: { python, script: WORKER, args: [path, String(intraOpThreads)], engine: "OpenVINO" },
+    worker: { python, script: WORKER, args: [path, String(intraOpThreads), ...(sha256 ? [sha256] : [])], engine: "OpenVINO" },
   });
 }

@@ -53,13 +53,13 @@ class OpenVinoEngine:
         return results
 
 
-def load(path, threads):
+def load(data, threads):
     import telemetry_off  # noqa: F401 (before openvino)
     import numpy as np
     import openvino as ov
     from ir_artifact import read_ir
 
-    xml, weights = read_ir(path)
+    xml, weights = read_ir(data)
     core = ov.Core()
     model = core.read_model(xml, ov.Tensor(np.frombuffer(weights, np.uint8)))
     # f32: on CPUs with native bf16 (AVX512_BF16, AMX) the CPU plugin otherwise runs an fp32 or fp16

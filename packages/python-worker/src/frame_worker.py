@@ -6,12 +6,14 @@ u32 length of a JSON header, a u32 length of a payload, the header, then the pay
 bytes, concatenated in the header's order). The first frame out is the model's inputs and outputs,
 or an error; then one answer per request, in order.
 
-An engine's load(path, threads) returns an object with `inputs` and `outputs`, lists of
+An engine's load(data, threads) takes the model file's bytes (read once by read_model, and checked
+against the runtime's --model-sha256 when it has one) and returns an object with `inputs` and `outputs`, lists of
 {"name", "datatype" (an Open Inference Protocol name), "shape" (-1 for an open dimension)}, and
 `infer(feeds, wanted)`: feeds maps input names to numpy arrays, wanted is the output names asked
 for or None for all; it returns (name, datatype, numpy array) for each output.
 """
 
+import hashlib
 import json
 import struct
 import sys
@@ -65,14 +67,29 @@ def answer(engine, header, payload):
     return {"outputs": answers, "cpu_ms": cpu_ms}, b"".join(parts)
 
 
+def read_model(path, sha256=None):
+    """The model file's bytes, read once; with sha256, refused unless they hash to it. The engine
+    loads these very bytes, so a file changed after the agent verified it is never served."""
+    with open(path, "rb") as f:
+        data = f.read()
+    actual = hashlib.sha256(data).hexdigest()
+    if sha256 is not None and actual != sha256:
+        raise ValueError(
+            f"the file has sha256 {actual}, not {sha256} (--model-sha256): it changed after it was verified; "
+            "delete the pod, and its verify-artifact init container fetches and verifies it again"
+        )
+    return data
+
+
 def serve(load, argv=None):
-    """Runs the worker: argv (sys.argv by default) is SCRIPT MODEL THREADS; returns the exit code."""
-    path, threads = (argv or sys.argv)[1], int((argv or sys.argv)[2])
+    """Runs the worker: argv (sys.argv by default) is SCRIPT MODEL THREADS [SHA256]; returns the exit code."""
+    argv = argv or sys.argv
+    path, threads, sha256 = argv[1], int(argv[2]), argv[3] if len(argv) > 3 else None
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     # Whatever a library prints must not corrupt the frames: stdout is the parent's channel only.
     sys.stdout = sys.stderr
     try:
-        engine = load(path, threads)
+        engine = load(read_model(path, sha256), threads)
         send(stdout, {"inputs": engine.inputs, "outputs": engine.outputs})
     except Exception as err:  # the parent reports any load failure as the model's
         send(stdout, {"error": f"{type(err).__name__}: {err}"})

@@ -13,6 +13,8 @@ export interface LoadTfliteOptions {
   version: string;
   /** The .tflite file. */
   path: string;
+  /** The file's expected sha256: the worker reads it once, refuses it unless it hashes to this, and loads those bytes. */
+  sha256?: string;
   /** The interpreter's threads; 0 lets LiteRT pick. */
   intraOpThreads?: number;
   /** The Python with ai-edge-litert the worker runs on (the toolchain's venv-python). */
@@ -20,12 +22,12 @@ export interface LoadTfliteOptions {
 }
 
 /** Loads a .tflite model with LiteRT's interpreter on the CPU, in a worker process (worker.py). */
-export function loadTfliteModel({ name, version, path, intraOpThreads = 0, python }: LoadTfliteOptions): Promise<LoadedModel> {
+export function loadTfliteModel({ name, version, path, sha256, intraOpThreads = 0, python }: LoadTfliteOptions): Promise<LoadedModel> {
   return loadWorkerModel({
     name,
     version,
     path,
     platform: "tflite",
-    worker: { python, script: WORKER, args: [path, String(intraOpThreads)], engine: "LiteRT" },
+    worker: { python, script: WORKER, args: [path, String(intraOpThreads), ...(sha256 ? [sha256] : [])], engine: "LiteRT" },
   });
 }

@@ -61,10 +61,10 @@ class LiteRtEngine:
         return results
 
 
-def load(path, threads):
+def load(data, threads):
     from ai_edge_litert.interpreter import Interpreter
 
-    interpreter = Interpreter(model_path=path, num_threads=threads if threads > 0 else None)
+    interpreter = Interpreter(model_content=data, num_threads=threads if threads > 0 else None)
     interpreter.allocate_tensors()
     return LiteRtEngine(interpreter)
 

@@ -26,6 +26,7 @@ import os
 import shutil
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import onnx
@@ -180,7 +181,7 @@ def openvino_runner(path, threads):
     """One inference of the IR artifact as the OpenVINO runtime runs it (its worker's engine)."""
     from worker import load
 
-    return engine_runner(load(path, threads))
+    return engine_runner(load(Path(path).read_bytes(), threads))
 
 
 def tflite_runner(path, threads, worker):
@@ -188,7 +189,7 @@ def tflite_runner(path, threads, worker):
     spec = importlib.util.spec_from_file_location("tflite_worker", worker)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return engine_runner(module.load(path, threads))
+    return engine_runner(module.load(Path(path).read_bytes(), threads))
 
 
 def engine_runner(engine):

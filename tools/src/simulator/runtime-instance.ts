@@ -53,6 +53,7 @@ export async function startRuntimeInstance(options: RuntimeInstanceOptions): Pro
         ["--model-name", name],
         ["--model-version", options.version],
         ["--model-path", options.path],
+        ["--model-sha256", options.sha256],
         ["--http-address", address],
         ["--intra-op-threads", "1"],
         ["--latency-clock", "process-cpu"],

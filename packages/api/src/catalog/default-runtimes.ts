@@ -42,6 +42,8 @@ const edgefleetRuntime = (image: string): Serving => ({
     "--model-name=$(EDGEFLEET_MODEL)",
     "--model-version=$(EDGEFLEET_MODEL_VERSION)",
     `--model-path=${ARTIFACT_BLOBS_DIR}/$(EDGEFLEET_ARTIFACT_SHA256)`,
+    // The runtime loads the bytes it hashed: a blob changed after verify-artifact checked it is refused.
+    "--model-sha256=$(EDGEFLEET_ARTIFACT_SHA256)",
     "--http-address=0.0.0.0:8080",
   ],
   ports: [{ name: "http", containerPort: 8080, protocol: "TCP" }],

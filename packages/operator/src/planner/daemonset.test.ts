@@ -67,6 +67,7 @@ describe("the DaemonSets of a model not in a rollout", () => {
         "--model-name=$(EDGEFLEET_MODEL)",
         "--model-version=$(EDGEFLEET_MODEL_VERSION)",
         "--model-path=/var/lib/edgefleet/artifacts/blobs/sha256/$(EDGEFLEET_ARTIFACT_SHA256)",
+        "--model-sha256=$(EDGEFLEET_ARTIFACT_SHA256)",
         "--http-address=0.0.0.0:8080",
       ],
       ports: [{ name: "http", containerPort: 8080, protocol: "TCP" }],
