@@ -96,6 +96,25 @@ async function create(name: string, version: string, key = version): Promise<voi
   });
 }
 
+/** The model's Degraded condition once it is PodsNotStarting for a reason matching reasons (a regular expression). */
+function podsNotStarting(name: string, reasons: string, timeoutMs: number) {
+  return eventually(
+    `${name} Degraded PodsNotStarting (${reasons})`,
+    async () => {
+      const m = (await objects().getNamespacedCustomObject({
+        group: "edgefleet.io",
+        version: "v1alpha1",
+        namespace: MODELS,
+        plural: "edgemodels",
+        name,
+      })) as EdgeModel;
+      const d = m.status?.conditions?.find((c) => c.type === "Degraded");
+      return d?.status === "True" && d.reason === "PodsNotStarting" && new RegExp(`: (${reasons}): `).test(d.message) ? d : undefined;
+    },
+    timeoutMs,
+  );
+}
+
 async function setVersion(version: string): Promise<void> {
   await objects().patchNamespacedCustomObject(
     { group: "edgefleet.io", version: "v1alpha1", namespace: MODELS, plural: "edgemodels", name: MODEL, body: { spec: spec(version) } },
@@ -236,15 +255,7 @@ describe("the platform as pods on a real node", () => {
     const models = { group: "edgefleet.io", version: "v1alpha1", namespace: MODELS, plural: "edgemodels" };
     await objects().createNamespacedCustomObject({ ...models, body });
     try {
-      const degraded = await eventually(
-        "Degraded PodsNotStarting",
-        async () => {
-          const m = (await objects().getNamespacedCustomObject({ ...models, name })) as EdgeModel;
-          const d = m.status?.conditions?.find((c) => c.type === "Degraded");
-          return d?.status === "True" && d.reason === "PodsNotStarting" ? d : undefined;
-        },
-        180_000,
-      );
+      const degraded = await podsNotStarting(name, "ErrImagePull|ImagePullBackOff", 180_000);
       console.log(`Degraded: ${degraded.message}`);
       expect(degraded.message).toMatch(
         new RegExp(
@@ -256,6 +267,28 @@ describe("the platform as pods on a real node", () => {
     } finally {
       await objects().deleteNamespacedCustomObject({ ...models, name });
       await objects().deleteClusterCustomObject({ ...edgeRuntimes, name: runtime });
+    }
+  }, 300_000);
+
+  it("says a runtime pod crash-loops when its runtime cannot load the model, and where its log is", async () => {
+    // Signed and verified, but not an ONNX model: the init container passes it, the runtime exits 1
+    // loading it, and the kubelet backs off restarting it while the pod stays Running.
+    const name = "detector-unloadable";
+    artifacts.set(name, await site.publish(name, "1.0.0", new TextEncoder().encode("not an ONNX model\n")));
+    const started = Date.now();
+    await create(name, "1.0.0", name);
+    const models = { group: "edgefleet.io", version: "v1alpha1", namespace: MODELS, plural: "edgemodels" };
+    try {
+      const degraded = await podsNotStarting(name, "CrashLoopBackOff", 240_000);
+      console.log(`Degraded ${((Date.now() - started) / 1000).toFixed(1)}s after the model was applied: ${degraded.message}`);
+      const pod = `${name}-x86-cpu-\\w{5}`;
+      expect(degraded.message).toMatch(
+        new RegExp(
+          `^x86-cpu: 1 runtime pod\\(s\\) cannot start; pod ${pod}: CrashLoopBackOff: container runtime.*; last exit code 1 \\(Error\\): see its log: kubectl logs -n ${MODELS} ${pod} -c runtime --previous$`,
+        ),
+      );
+    } finally {
+      await objects().deleteNamespacedCustomObject({ ...models, name });
     }
   }, 300_000);
 

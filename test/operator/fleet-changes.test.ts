@@ -197,4 +197,90 @@ describe("runtime pods that cannot start", () => {
       return condition(m, "Ready")?.status === "True" && condition(m, "Degraded")?.reason === "AllClassesPlaced" ? true : undefined;
     });
   });
+
+  it("says which runtime pod keeps crashing after it started, from the kubelet's BackOff Event, and clears it once ready", async () => {
+    // What a kubelet reports of a runtime that exits loading its model: the pod stays Running, its
+    // container waits out a back-off, and a Warning Event BackOff names the pod. kwok leaves a
+    // started pod's status alone, so the status and the Event are written here as the kubelet would.
+    // Once the DaemonSets' rollouts are done: a DaemonSet still rolling replaces a pod not ready at once.
+    await eventually("the model's DaemonSets rolled out", async () => {
+      const all = await models.daemonSets();
+      return all.every((d) => {
+        const st = d.status;
+        return (
+          st?.observedGeneration === d.metadata?.generation &&
+          st?.updatedNumberScheduled === st?.desiredNumberScheduled &&
+          st?.numberReady === st?.desiredNumberScheduled
+        );
+      })
+        ? true
+        : undefined;
+    });
+    const pods = await core.listNamespacedPod({ namespace: ns, labelSelector: "edgefleet.io/model=watcher" });
+    const pod = pods.items.find(
+      (p) => p.status?.phase === "Running" && !p.metadata?.deletionTimestamp && p.metadata?.name?.startsWith("watcher-jetson-orin-"),
+    );
+    const name = pod?.metadata?.name ?? "";
+    expect(name).not.toBe("");
+    const statusPath = `/api/v1/namespaces/${ns}/pods/${name}/status`;
+    const readyCondition = (status: "True" | "False") =>
+      ["Ready", "ContainersReady"].map((type) => ({ type, status, lastTransitionTime: new Date().toISOString() }));
+    const container = (ready: boolean) => ({
+      name: "runtime",
+      image: pod?.spec?.containers[0]?.image ?? "",
+      imageID: "",
+      ready,
+      restartCount: 3,
+      started: ready,
+      state: ready
+        ? { running: { startedAt: new Date().toISOString() } }
+        : { waiting: { reason: "CrashLoopBackOff", message: `back-off 40s restarting failed container=runtime pod=${name}_${ns}` } },
+      lastState: {
+        terminated: { exitCode: 1, reason: "Error", startedAt: new Date().toISOString(), finishedAt: new Date().toISOString() },
+      },
+    });
+    const setStatus = async (ready: boolean) => {
+      const res = await rawRequest(kc, {
+        method: "PATCH",
+        path: statusPath,
+        contentType: "application/strategic-merge-patch+json",
+        body: { status: { conditions: readyCondition(ready ? "True" : "False"), containerStatuses: [container(ready)] } },
+      });
+      if (res.status >= 300) throw new Error(`PATCH ${statusPath}: ${res.status} ${res.body.message}`);
+    };
+    await setStatus(false);
+    const now = new Date().toISOString();
+    await send("POST", `/api/v1/namespaces/${ns}/events`, {
+      metadata: { name: `${name}.backoff`, namespace: ns },
+      involvedObject: {
+        kind: "Pod",
+        apiVersion: "v1",
+        name,
+        namespace: ns,
+        uid: pod?.metadata?.uid,
+        fieldPath: "spec.containers{runtime}",
+      },
+      reason: "BackOff",
+      type: "Warning",
+      message: "Back-off restarting failed container runtime",
+      source: { component: "kubelet", host: pod?.spec?.nodeName },
+      count: 3,
+      firstTimestamp: now,
+      lastTimestamp: now,
+    });
+    const degraded = await eventually("Degraded PodsNotStarting for the crash loop", async () => {
+      const d = condition(await models.get("watcher"), "Degraded");
+      return d?.status === "True" && d.reason === "PodsNotStarting" ? d : undefined;
+    });
+    expect(degraded.message).toBe(
+      `jetson-orin: 1 runtime pod(s) cannot start; pod ${name}: CrashLoopBackOff: container runtime: back-off 40s restarting failed container=runtime pod=${name}_${ns}; last exit code 1 (Error): see its log: kubectl logs -n ${ns} ${name} -c runtime --previous`,
+    );
+    expect(condition(await models.get("watcher"), "Ready")).toMatchObject({ status: "False", reason: "PodsNotStarting" });
+
+    await setStatus(true);
+    await eventually("Ready once the runtime is ready again", async () => {
+      const m = await models.get("watcher");
+      return condition(m, "Ready")?.status === "True" && condition(m, "Degraded")?.reason === "AllClassesPlaced" ? true : undefined;
+    });
+  });
 });

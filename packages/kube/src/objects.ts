@@ -56,4 +56,6 @@ export const RESOURCES = {
   daemonSets: { name: "daemonsets", group: "apps", version: "v1", plural: "daemonsets", namespaced: true },
   leases: { name: "leases", group: "coordination.k8s.io", version: "v1", plural: "leases", namespaced: true },
   events: { name: "events", group: "events.k8s.io", version: "v1", plural: "events", namespaced: true },
+  /** The core API's view of Events, whose field selectors take involvedObject.kind and reason (the kubelet's BackOff). */
+  coreEvents: { name: "events", group: "", version: "v1", plural: "events", namespaced: true },
 } as const satisfies Record<string, Resource>;

@@ -8,13 +8,5 @@ import { CLI } from "./options.js";
 runWorkerRuntime({
   cli: CLI,
   server: { name: "edgefleet-openvino-runtime", version: runtimePackage.version },
-  load: (o, python) =>
-    loadOpenVinoModel({
-      name: o.modelName,
-      version: o.modelVersion,
-      path: o.modelPath,
-      ...(o.modelSha256 ? { sha256: o.modelSha256 } : {}),
-      intraOpThreads: o.intraOpThreads,
-      python,
-    }),
+  load: loadOpenVinoModel,
 });

@@ -3,4 +3,4 @@
 export { type WorkerRuntimeCli, type WorkerRuntimeOptions, type WorkerRuntimeText, workerRuntimeCli } from "./cli.js";
 export { runWorkerRuntime, type WorkerRuntime } from "./main.js";
 export { FRAME_WORKER, PYTHON_FLAG, type WorkerCommand } from "./worker.js";
-export { type LoadWorkerModelOptions, loadWorkerModel } from "./worker-model.js";
+export { type LoadWorkerModelOptions, loadWorkerModel, type WorkerModelOptions } from "./worker-model.js";

@@ -1,12 +1,13 @@
 import { type LoadedModel, type RuntimeOptions, serveModel } from "@edgefleet/cpu-runtime";
 import { optionsOrExitCode } from "@edgefleet/kit";
 import type { WorkerRuntimeCli } from "./cli.js";
+import type { WorkerModelOptions } from "./worker-model.js";
 
 export interface WorkerRuntime {
   cli: WorkerRuntimeCli;
   /** What GET /v2 answers. */
   server: { name: string; version: string };
-  load(options: RuntimeOptions, python: string): Promise<LoadedModel>;
+  load(options: WorkerModelOptions): Promise<LoadedModel>;
 }
 
 /** A Python-engined runtime's whole program: flags, the CPU runtime's server, the exit code. */
@@ -14,7 +15,7 @@ export function runWorkerRuntime(runtime: WorkerRuntime, argv: string[] = proces
   const main = async () => {
     const opts = await optionsOrExitCode(runtime.cli.help, () => runtime.cli.parse(argv));
     if (typeof opts === "number") return opts;
-    return serveModel(opts, { server: runtime.server, load: (o) => runtime.load(o, opts.python) });
+    return serveModel(opts, { server: runtime.server, load: (o) => runtime.load(workerModelOptions(o, opts.python)) });
   };
   main().then(
     (code) => process.exit(code),
@@ -23,4 +24,15 @@ export function runWorkerRuntime(runtime: WorkerRuntime, argv: string[] = proces
       process.exit(1);
     },
   );
+}
+
+function workerModelOptions(o: RuntimeOptions, python: string): WorkerModelOptions {
+  return {
+    name: o.modelName,
+    version: o.modelVersion,
+    path: o.modelPath,
+    ...(o.modelSha256 ? { sha256: o.modelSha256 } : {}),
+    intraOpThreads: o.intraOpThreads,
+    python,
+  };
 }

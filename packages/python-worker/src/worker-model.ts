@@ -1,15 +1,26 @@
 import { byOipName, type LoadedModel, type OutputTensor, type TensorSpec, warmUp } from "@edgefleet/cpu-runtime";
-import { PythonWorker, type WorkerCommand } from "./worker.js";
+import { PythonWorker } from "./worker.js";
 
-export interface LoadWorkerModelOptions {
+/** What a Python-engined runtime is told to serve. */
+export interface WorkerModelOptions {
   name: string;
   version: string;
-  /** The model file, named in load errors. */
+  /** The model file. */
   path: string;
+  /** The file's expected sha256: the worker reads it once, refuses it unless it hashes to this, and loads those bytes. */
+  sha256?: string;
+  /** The engine's inference threads; 0 lets it pick. */
+  intraOpThreads?: number;
+  /** The Python with the engine's packages the worker runs on (the toolchain's venv-python). */
+  python: string;
+}
+
+export interface LoadWorkerModelOptions extends WorkerModelOptions {
   /** The metadata's platform, as KServe names it (openvino_ir, tflite). */
   platform: string;
-  /** The engine script and its arguments (the model file among them). */
-  worker: WorkerCommand;
+  /** The engine script (on frame_worker.py) and its name in errors. */
+  script: string;
+  engine: string;
 }
 
 /** A tensor as the worker describes it. */
@@ -45,8 +56,10 @@ function outputs(tensors: readonly WorkerTensor[], payload: Buffer): Record<stri
  * worker's CPU time per inference is added to the runtime's process-cpu latency clock, since that
  * is where the model runs.
  */
-export async function loadWorkerModel({ name, version, path, platform, worker: command }: LoadWorkerModelOptions): Promise<LoadedModel> {
-  const worker = new PythonWorker(command);
+export async function loadWorkerModel(o: LoadWorkerModelOptions): Promise<LoadedModel> {
+  const { name, version, path, platform } = o;
+  const args = [path, String(o.intraOpThreads ?? 0), ...(o.sha256 ? [o.sha256] : [])];
+  const worker = new PythonWorker({ python: o.python, script: o.script, args, engine: o.engine });
   const { header } = await worker.next();
   const error = describeError(header);
   if (error !== undefined) {

@@ -8,13 +8,5 @@ import { loadTfliteModel } from "./tflite-model.js";
 runWorkerRuntime({
   cli: CLI,
   server: { name: "edgefleet-tflite-runtime", version: runtimePackage.version },
-  load: (o, python) =>
-    loadTfliteModel({
-      name: o.modelName,
-      version: o.modelVersion,
-      path: o.modelPath,
-      ...(o.modelSha256 ? { sha256: o.modelSha256 } : {}),
-      intraOpThreads: o.intraOpThreads,
-      python,
-    }),
+  load: loadTfliteModel,
 });

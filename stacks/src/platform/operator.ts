@@ -55,8 +55,8 @@ const MQTT_DIR = "/etc/edgefleet/mqtt";
  * each runs and its address, the nodes' assignments it publishes), and record Events. Exactly the
  * verbs its client sends (packages/kube/src,
  * controller, rollout): informers list and watch, server-side apply is a PATCH that may create,
- * and nothing reads single objects or updates whole ones. Cluster-wide because EdgeModels live in
- * app teams' namespaces.
+ * the one single read is a runtime pod the kubelet backs off from restarting, and nothing updates
+ * whole objects. Cluster-wide because EdgeModels live in app teams' namespaces.
  */
 export const OPERATOR_CLUSTER_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
   { apiGroups: [GROUP], resources: ["edgemodels"], verbs: ["list", "watch", "patch"] },
@@ -68,7 +68,10 @@ export const OPERATOR_CLUSTER_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
   { apiGroups: [GROUP], resources: ["federatedtrainings"], verbs: ["list", "watch"] },
   { apiGroups: [GROUP], resources: ["federatedtrainings/status"], verbs: ["patch"] },
   { apiGroups: [GROUP], resources: ["federatedtrainings/finalizers"], verbs: ["update"] },
-  { apiGroups: [""], resources: ["pods"], verbs: ["list", "watch", "create", "delete"] },
+  // get: a runtime pod a BackOff Event names is read live (pods crash-looping while Running are not cached).
+  { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "create", "delete"] },
+  // The kubelet's BackOff Events on pods (field-selected): how a runtime container crashing after it started is found.
+  { apiGroups: [""], resources: ["events"], verbs: ["list", "watch"] },
   // patch: a device joining a running FederatedTraining is appended to its progress ConfigMap.
   { apiGroups: [""], resources: ["configmaps"], verbs: ["list", "watch", "create", "patch", "delete"] },
   { apiGroups: [""], resources: ["services"], verbs: ["create"] },

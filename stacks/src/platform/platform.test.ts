@@ -348,9 +348,9 @@ describe("Platform", () => {
     const flat = rules.flatMap((r) => [...r.apiGroups, ...r.resources, ...r.verbs]);
     expect(flat).not.toContain("*");
     expect(rules.flatMap((r) => r.resources)).not.toContain("secrets");
-    const verbs = (resource: string) =>
+    const verbs = (resource: string, group = "events.k8s.io") =>
       rules
-        .find((r) => r.resources.includes(resource))
+        .find((r) => r.resources.includes(resource) && (resource !== "events" || r.apiGroups.includes(group)))
         ?.verbs.slice()
         .sort();
     // What the operator's client sends: informers, server-side apply (create or patch), deletes.
@@ -361,6 +361,7 @@ describe("Platform", () => {
       controllerrevisions: verbs("controllerrevisions"),
       nodes: verbs("nodes"),
       events: verbs("events"),
+      coreEvents: verbs("events", ""),
     }).toEqual({
       edgemodels: ["list", "patch", "watch"],
       status: ["patch"],
@@ -368,6 +369,7 @@ describe("Platform", () => {
       controllerrevisions: ["create", "delete", "list", "patch", "watch"],
       nodes: ["list", "watch"],
       events: ["create"],
+      coreEvents: ["list", "watch"],
     });
     const role = one(all, "kubernetes:rbac.authorization.k8s.io/v1:Role", "ef-operator");
     expect(role.inputs.rules).toEqual([

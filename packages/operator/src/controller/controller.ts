@@ -12,6 +12,7 @@ import { RolloutEngine } from "../rollout/engine.js";
 import type { MetricsSource } from "../rollout/metrics-source.js";
 import { type CachedRevision, revisionOwner, slimRevision } from "../rollout/revisions.js";
 import { CONTROLLER_REVISIONS, ROLLOUT_LABELS } from "../rollout/vocabulary.js";
+import { BACK_OFF_EVENTS, backOffOwner, type CachedBackOff, slimBackOff } from "./backoff-events.js";
 import { type ControllerBasics, controllerQueue, informerBasics } from "./basics.js";
 import { Children } from "./children.js";
 import { ControllerLoop } from "./loop.js";
@@ -37,8 +38,8 @@ export interface ControllerOptions extends ControllerBasics {
 }
 
 /**
- * The EdgeModel controller: informers on EdgeModels, EdgeRuntimes, Nodes, the DaemonSets it owns
- * and their pods still pending feed a de-duplicating, rate-limited queue of model keys, drained by
+ * The EdgeModel controller: informers on EdgeModels, EdgeRuntimes, Nodes, the DaemonSets it owns,
+ * their pods still pending and the kubelet's back-off Events on pods feed a de-duplicating, rate-limited queue of model keys, drained by
  * a pool of workers.
  * Informers run from construction on (a standby's caches are warm when it takes over); workers
  * run only while leading.
@@ -100,6 +101,15 @@ export class EdgeModelController {
         transform: slimPodStart,
         index: ownerIndex,
         handlers: this.#onPendingPod(),
+      }),
+      backOffs: new Informer<CachedBackOff>({
+        ...shared,
+        ...inNamespace,
+        resource: RESOURCES.coreEvents,
+        fieldSelector: BACK_OFF_EVENTS,
+        transform: slimBackOff,
+        index: backOffOwner,
+        handlers: this.#onBackOff(),
       }),
       // Every model is judged against every policy (planner/trust.ts): any change replans and requeues them all.
       trustPolicies: new Informer<ModelTrustPolicy>({
@@ -250,6 +260,21 @@ export class EdgeModelController {
   }
 
   /** A pending runtime pod that cannot start, or no longer, changes its model's status; one merely starting does not. */
+  /** A back-off on a pod of one of our DaemonSets queues its model (the Event names the pod only). */
+  #onBackOff(): InformerHandlers<CachedBackOff> {
+    const owner = (e: CachedBackOff) => {
+      const key = backOffOwner(e);
+      const ds = key ? this.caches.daemonSets.get(key) : undefined;
+      if (ds) this.#addOwner(ownerIndex(ds));
+    };
+    return {
+      added: owner,
+      updated: (before, after) => {
+        if (before.lastSeenMs !== after.lastSeenMs) owner(after);
+      },
+    };
+  }
+
   #onPendingPod(): InformerHandlers<V1Pod & KubeObject> {
     const owner = (pod: V1Pod) => this.#addOwner(ownerIndex(pod));
     return {

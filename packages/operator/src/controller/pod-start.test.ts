@@ -1,6 +1,6 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { notStartingMessage, podStartProblem, slimPodStart } from "./pod-start.js";
+import { crashLoopProblem, notStartingMessage, podStartProblem, slimPodStart } from "./pod-start.js";
 
 const pod = (status: NonNullable<V1Pod["status"]>): V1Pod & { metadata: { name: string } } => ({ metadata: { name: "b-1-x" }, status });
 
@@ -68,5 +68,39 @@ describe("podStartProblem", () => {
     expect(notStartingMessage([crashing], fixes)).toMatch(
       /^pod c cannot start: CrashLoopBackOff: container fetch.*: see its log: kubectl logs -n ml c -c fetch --previous$/,
     );
+  });
+
+  it("finds a container crash-looping in a Running pod, waiting for its back-off or running again between two", () => {
+    const failed = { terminated: { exitCode: 1, reason: "Error" } };
+    const backingOff = pod({
+      phase: "Running",
+      containerStatuses: [
+        {
+          ...waiting("runtime", "CrashLoopBackOff", "back-off 40s restarting failed container=runtime"),
+          restartCount: 3,
+          lastState: failed,
+        },
+      ],
+    });
+    expect(crashLoopProblem(backingOff)).toEqual({
+      reason: "CrashLoopBackOff",
+      message: "container runtime: back-off 40s restarting failed container=runtime; last exit code 1 (Error)",
+      cause: "container",
+      container: "runtime",
+    });
+    const between = pod({
+      phase: "Running",
+      containerStatuses: [{ ...waiting("runtime", ""), state: { running: {} }, restartCount: 4, lastState: failed }],
+    });
+    expect(crashLoopProblem(between)).toMatchObject({
+      reason: "CrashLoopBackOff",
+      message: "container runtime restarted 4 time(s); last exit code 1 (Error)",
+    });
+    expect(podStartProblem(between)).toBeUndefined();
+    const recovered = pod({
+      phase: "Running",
+      containerStatuses: [{ ...waiting("runtime", ""), state: { running: {} }, ready: true, restartCount: 4, lastState: failed }],
+    });
+    expect(crashLoopProblem(recovered)).toBeUndefined();
   });
 });

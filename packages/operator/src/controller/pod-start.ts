@@ -46,8 +46,34 @@ export function podStartProblem(pod: V1Pod): PodStartProblem | undefined {
     if (waiting?.reason && STUCK.has(waiting.reason))
       return {
         reason: waiting.reason,
-        message: `container ${c.name}${waiting.message ? `: ${waiting.message}` : ""}`,
+        message: `container ${c.name}${waiting.message ? `: ${waiting.message}` : ""}${lastFailure(c)}`,
         cause: IMAGE_PULL_REASONS.has(waiting.reason) ? "image" : "container",
+        container: c.name,
+      };
+  }
+  return undefined;
+}
+
+/** How a container's last run ended, when it failed: "; last exit code 1 (Error)". */
+function lastFailure(c: V1ContainerStatus): string {
+  const t = c.lastState?.terminated;
+  return t && t.exitCode !== 0 ? `; last exit code ${t.exitCode}${t.reason ? ` (${t.reason})` : ""}` : "";
+}
+
+/**
+ * Why a pod that the kubelet backs off from restarting (a BackOff Event named it) is not serving:
+ * podStartProblem's reasons, or a container that runs again between two back-offs but is not
+ * ready and whose last run failed: between back-offs a crash-looping container runs until it exits again.
+ */
+export function crashLoopProblem(pod: V1Pod): PodStartProblem | undefined {
+  const problem = podStartProblem(pod);
+  if (problem) return problem;
+  for (const c of pod.status?.containerStatuses ?? []) {
+    if (c.state?.running && !c.ready && c.restartCount > 0 && lastFailure(c))
+      return {
+        reason: "CrashLoopBackOff",
+        message: `container ${c.name} restarted ${c.restartCount} time(s)${lastFailure(c)}`,
+        cause: "container",
         container: c.name,
       };
   }

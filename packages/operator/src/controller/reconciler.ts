@@ -1,8 +1,18 @@
 import type { EdgeModel, EdgeModelStatus, EdgeRuntime, ModelTrustPolicy, RolloutDecision } from "@edgefleet/api";
-import { LABELS } from "@edgefleet/api";
+import { LABELS, MANAGER } from "@edgefleet/api";
 import { type Clock, systemClock } from "@edgefleet/kit";
 import type { Informer, KubeObject } from "@edgefleet/kube";
-import { CONTENT_TYPES, isNotFound, isTransient, type KubeClient, KubeError, objectPath, RESOURCES, splitKey } from "@edgefleet/kube";
+import {
+  CONTENT_TYPES,
+  isNotFound,
+  isTransient,
+  type KubeClient,
+  KubeError,
+  objectKey,
+  objectPath,
+  RESOURCES,
+  splitKey,
+} from "@edgefleet/kube";
 import type { V1ControllerRevision, V1ObjectMeta, V1Pod } from "@kubernetes/client-node";
 import type { CapacityLedger } from "../planner/capacity-ledger.js";
 import type { WorkloadObservation } from "../planner/conditions.js";
@@ -11,15 +21,23 @@ import { judgeTrust, signaturesOf } from "../planner/trust.js";
 import type { RolloutEngine } from "../rollout/engine.js";
 import { type CachedRevision, type Revision, revisionOfSpec, revisionOfWorkload } from "../rollout/revisions.js";
 import { ACTION_ANNOTATION, ACTIONS, CONTROLLER_REVISIONS, parseAction } from "../rollout/vocabulary.js";
+import { type CachedBackOff, recentBackOffPods } from "./backoff-events.js";
 import type { Children } from "./children.js";
 import type { EventNote, EventRecorder } from "./events.js";
 import { mergePatch } from "./merge-patch.js";
+import { crashLoopProblem } from "./pod-start.js";
 import { stuckPods } from "./runtime-pods.js";
 import type { CachedDaemonSet, CachedNode } from "./slim.js";
 import { stableJson } from "./stable-json.js";
 import { modelStatus, stalledStatus, transitions } from "./status.js";
 import { UntrustedModel, untrustedStatus } from "./untrusted-status.js";
 import { cacheBehind, type OwnWrite } from "./write-lag.js";
+
+/**
+ * How soon to look again at a model with pods the kubelet backs off from restarting: back-off
+ * Events are not written again for every restart, and the pods are read live, not watched.
+ */
+const BACK_OFF_RECHECK_MS = 60_000;
 
 /** How soon to look again at a model whose cached copy predates our own last write. */
 const CACHE_LAG_RETRY_MS = 100;
@@ -47,6 +65,8 @@ export interface Caches {
   trustPolicies: Informer<ModelTrustPolicy>;
   /** The runtime pods still Pending (runtime-pods.ts), indexed by model. */
   pendingPods: Informer<V1Pod & KubeObject>;
+  /** The kubelet's BackOff Events on pods (backoff-events.ts), indexed by namespace/DaemonSet. */
+  backOffs: Informer<CachedBackOff>;
 }
 
 /** What a reconcile did, for metrics and traces; transient failures are thrown instead. */
@@ -140,11 +160,16 @@ export class Reconciler {
     const revisions = caches.revisions.byIndex(key);
     const { capacity, plan: targetPlan } = await this.#o.ledger.placementFor(key, model);
     const stableFromWorkloads = await this.#stableFromWorkloads(model, revisions);
-    const statusInput = { generation, previous: model.status?.conditions ?? [], now, stuck: stuckPods(caches.pendingPods.byIndex(key)) };
+    const pending = stuckPods(caches.pendingPods.byIndex(key));
+    const backingOff = await this.#backingOff(key, cached, new Set(pending.map((s) => s.pod)));
+    const stuck = [...pending, ...stuckPods(backingOff.pods, crashLoopProblem)].sort((a, b) =>
+      a.pod < b.pod ? -1 : a.pod > b.pod ? 1 : 0,
+    );
+    const statusInput = { generation, previous: model.status?.conditions ?? [], now, stuck };
     let status: EdgeModelStatus;
     let events: EventNote[] = [];
     let decisions: RolloutDecision[] = [];
-    let requeueAfterMs: number | undefined;
+    let requeueAfterMs: number | undefined = backingOff.recheck ? BACK_OFF_RECHECK_MS : undefined;
     const trust = judgeTrust(model, caches.trustPolicies.list());
     try {
       if (trust.enforced && !trust.allowed) throw new UntrustedModel(trust.message);
@@ -173,7 +198,7 @@ export class Reconciler {
       status = modelStatus(model, { ...statusInput, plan: run.plan, workloads: byClass(run.workloads) }, run);
       events = run.events;
       decisions = run.decisions;
-      requeueAfterMs = run.requeueAfterMs;
+      requeueAfterMs = earliest(run.requeueAfterMs, requeueAfterMs);
     } catch (err) {
       // Checked first: isTransient takes any error that is not the API server's for a transient one.
       if (err instanceof UntrustedModel) status = await this.#untrusted(model, cached, untrustedStatus(model, statusInput, err.message));
@@ -197,6 +222,39 @@ export class Reconciler {
     // the action, and every action is idempotent.
     if (annotation !== undefined) this.#wrote(key, model, await this.#clearAction(model));
     return { outcome, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
+  }
+
+  /**
+   * The model's runtime pods, not Pending, that the kubelet recently backed off from restarting,
+   * read live: only in DaemonSets with pods not ready, at most a few each (backoff-events.ts).
+   * recheck: some were named, so the model is looked at again while that lasts.
+   */
+  async #backingOff(
+    key: string,
+    cached: readonly CachedDaemonSet[],
+    pending: ReadonlySet<string>,
+  ): Promise<{ pods: (V1Pod & KubeObject)[]; recheck: boolean }> {
+    const pods: (V1Pod & KubeObject)[] = [];
+    let recheck = false;
+    for (const ds of cached) {
+      const { numberReady = 0, desiredNumberScheduled = 0 } = ds.status ?? {};
+      if (numberReady >= desiredNumberScheduled) continue;
+      const names = recentBackOffPods(this.#o.caches.backOffs.byIndex(objectKey(ds)), this.#o.clock.wallMs()).filter(
+        (n) => !pending.has(n),
+      );
+      recheck ||= names.length > 0;
+      for (const name of names) {
+        const pod = await this.#o.client
+          .request<V1Pod & KubeObject>({ method: "GET", path: objectPath(RESOURCES.pods, name, ds.metadata.namespace) })
+          .catch((err: unknown) => {
+            if (isNotFound(err)) return undefined;
+            throw err;
+          });
+        // The Event named the pod by name only: it must be this model's, of our DaemonSets.
+        if (pod && ownerIndex(pod) === key && pod.metadata.labels?.[LABELS.managedBy] === MANAGER) pods.push(pod);
+      }
+    }
+    return { pods, recheck };
   }
 
   /** A model no trust policy admits runs nowhere: what runs now was admitted by no policy, or by one since changed. */
@@ -338,4 +396,9 @@ function byClass(workloads: readonly WorkloadObservation[]): WorkloadObservation
 
 function reasonOf(err: unknown): string {
   return err instanceof KubeError && err.status === 422 ? "WorkloadInvalid" : "WorkloadRejected";
+}
+
+/** The sooner of two requeue delays, either of which may be absent. */
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
 }

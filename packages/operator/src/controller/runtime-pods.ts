@@ -3,14 +3,15 @@ import type { KubeObject } from "@edgefleet/kube";
 import type { V1Pod } from "@kubernetes/client-node";
 import type { StuckPod } from "../planner/conditions.js";
 import { ROLLOUT_LABELS } from "../rollout/vocabulary.js";
-import { podStartProblem } from "./pod-start.js";
+import { type PodStartProblem, podStartProblem } from "./pod-start.js";
 
 /*
  * Runtime pods that cannot start (an image the node cannot pull, no room on the node, an init
  * container that keeps failing) never count as ready, so the DaemonSet's numbers alone leave a
  * model "rolling out" forever. The operator watches only the runtime pods still Pending: a pod
  * that starts leaves that cache (the watch says DELETED), so it holds a handful of pods however
- * large the fleet. A container crashing after it started (Running) shows as not ready, as before.
+ * large the fleet. A container crashing after it started (Running) is found through the
+ * kubelet's BackOff Events instead (backoff-events.ts).
  */
 
 /** The runtime pods of the operator's DaemonSets (a track label is on no other pod of ours). */
@@ -22,11 +23,14 @@ export function startChanged(before: V1Pod, after: V1Pod): boolean {
   return JSON.stringify(podStartProblem(before)) !== JSON.stringify(podStartProblem(after));
 }
 
-/** The model's pending runtime pods that cannot start, in name order; pods being deleted left out. */
-export function stuckPods(pods: readonly (V1Pod & KubeObject)[]): StuckPod[] {
+/** The model's runtime pods that cannot start (problemOf says which), in name order; pods being deleted left out. */
+export function stuckPods(
+  pods: readonly (V1Pod & KubeObject)[],
+  problemOf: (pod: V1Pod) => PodStartProblem | undefined = podStartProblem,
+): StuckPod[] {
   const stuck: StuckPod[] = [];
   for (const pod of pods) {
-    const problem = pod.metadata.deletionTimestamp ? undefined : podStartProblem(pod);
+    const problem = pod.metadata.deletionTimestamp ? undefined : problemOf(pod);
     if (!problem) continue;
     stuck.push({
       hardwareClass: pod.metadata.labels?.[LABELS.hardwareClass] ?? "",
