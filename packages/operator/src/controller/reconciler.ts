@@ -25,7 +25,6 @@ import { type CachedBackOff, recentBackOffPods } from "./backoff-events.js";
 import type { Children } from "./children.js";
 import type { EventNote, EventRecorder } from "./events.js";
 import { mergePatch } from "./merge-patch.js";
-import { crashLoopProblem } from "./pod-start.js";
 import { stuckPods } from "./runtime-pods.js";
 import type { CachedDaemonSet, CachedNode } from "./slim.js";
 import { stableJson } from "./stable-json.js";
@@ -160,12 +159,9 @@ export class Reconciler {
     const revisions = caches.revisions.byIndex(key);
     const { capacity, plan: targetPlan } = await this.#o.ledger.placementFor(key, model);
     const stableFromWorkloads = await this.#stableFromWorkloads(model, revisions);
-    const pending = stuckPods(caches.pendingPods.byIndex(key));
-    const backingOff = await this.#backingOff(key, cached, new Set(pending.map((s) => s.pod)));
-    const stuck = [...pending, ...stuckPods(backingOff.pods, crashLoopProblem)].sort((a, b) =>
-      a.pod < b.pod ? -1 : a.pod > b.pod ? 1 : 0,
-    );
-    const statusInput = { generation, previous: model.status?.conditions ?? [], now, stuck };
+    const pending = caches.pendingPods.byIndex(key);
+    const backingOff = await this.#backingOff(key, cached, new Set(pending.map((p) => p.metadata.name ?? "")));
+    const statusInput = { generation, previous: model.status?.conditions ?? [], now, stuck: stuckPods([...pending, ...backingOff.pods]) };
     let status: EdgeModelStatus;
     let events: EventNote[] = [];
     let decisions: RolloutDecision[] = [];
@@ -225,7 +221,7 @@ export class Reconciler {
   }
 
   /**
-   * The model's runtime pods, not Pending, that the kubelet recently backed off from restarting,
+   * The model's runtime pods, not in the Pending cache, that the kubelet recently backed off from restarting,
    * read live: only in DaemonSets with pods not ready, at most a few each (backoff-events.ts).
    * recheck: some were named, so the model is looked at again while that lasts.
    */

@@ -3,7 +3,7 @@ import type { KubeObject } from "@edgefleet/kube";
 import type { V1Pod } from "@kubernetes/client-node";
 import type { StuckPod } from "../planner/conditions.js";
 import { ROLLOUT_LABELS } from "../rollout/vocabulary.js";
-import { type PodStartProblem, podStartProblem } from "./pod-start.js";
+import { crashLoopProblem, podStartProblem } from "./pod-start.js";
 
 /*
  * Runtime pods that cannot start (an image the node cannot pull, no room on the node, an init
@@ -23,14 +23,15 @@ export function startChanged(before: V1Pod, after: V1Pod): boolean {
   return JSON.stringify(podStartProblem(before)) !== JSON.stringify(podStartProblem(after));
 }
 
-/** The model's runtime pods that cannot start (problemOf says which), in name order; pods being deleted left out. */
-export function stuckPods(
-  pods: readonly (V1Pod & KubeObject)[],
-  problemOf: (pod: V1Pod) => PodStartProblem | undefined = podStartProblem,
-): StuckPod[] {
+/**
+ * The model's runtime pods that cannot start or keep crashing (crashLoopProblem: a pending pod
+ * from the cache has no running state, so only podStartProblem's reasons apply to it), in name
+ * order; pods being deleted left out.
+ */
+export function stuckPods(pods: readonly (V1Pod & KubeObject)[]): StuckPod[] {
   const stuck: StuckPod[] = [];
   for (const pod of pods) {
-    const problem = pod.metadata.deletionTimestamp ? undefined : problemOf(pod);
+    const problem = pod.metadata.deletionTimestamp ? undefined : crashLoopProblem(pod);
     if (!problem) continue;
     stuck.push({
       hardwareClass: pod.metadata.labels?.[LABELS.hardwareClass] ?? "",
