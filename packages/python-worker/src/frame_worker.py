@@ -7,10 +7,10 @@ bytes, concatenated in the header's order). The first frame out is the model's i
 or an error; then one answer per request, in order.
 
 An engine's load(data, threads) takes the model file's bytes (read once by read_model, and checked
-against the runtime's --model-sha256 when it has one) and returns an object with `inputs` and `outputs`, lists of
-{"name", "datatype" (an Open Inference Protocol name), "shape" (-1 for an open dimension)}, and
-`infer(feeds, wanted)`: feeds maps input names to numpy arrays, wanted is the output names asked
-for or None for all; it returns (name, datatype, numpy array) for each output.
+against the runtime's --model-sha256 when it has one) and returns an object with `inputs` and
+`outputs`, lists of {"name", "datatype" (an Open Inference Protocol name), "shape" (-1 for an open
+dimension)}, and `infer(feeds, wanted)`: feeds maps input names to numpy arrays, wanted is the
+output names asked for or None for all; it returns (name, datatype, numpy array) for each output.
 """
 
 import hashlib
@@ -72,8 +72,10 @@ def read_model(path, sha256=None):
     loads these very bytes, so a file changed after the agent verified it is never served."""
     with open(path, "rb") as f:
         data = f.read()
+    if sha256 is None:
+        return data
     actual = hashlib.sha256(data).hexdigest()
-    if sha256 is not None and actual != sha256:
+    if actual != sha256:
         raise ValueError(
             f"the file has sha256 {actual}, not {sha256} (--model-sha256): it changed after it was verified; "
             "delete the pod, and its verify-artifact init container fetches and verifies it again"

@@ -39,8 +39,8 @@ export interface ControllerOptions extends ControllerBasics {
 
 /**
  * The EdgeModel controller: informers on EdgeModels, EdgeRuntimes, Nodes, the DaemonSets it owns,
- * their pods still pending and the kubelet's back-off Events on pods feed a de-duplicating, rate-limited queue of model keys, drained by
- * a pool of workers.
+ * their pods still pending and the kubelet's back-off Events on pods feed a de-duplicating,
+ * rate-limited queue of model keys, drained by a pool of workers.
  * Informers run from construction on (a standby's caches are warm when it takes over); workers
  * run only while leading.
  */
@@ -259,7 +259,6 @@ export class EdgeModelController {
     };
   }
 
-  /** A pending runtime pod that cannot start, or no longer, changes its model's status; one merely starting does not. */
   /** A back-off on a pod of one of our DaemonSets queues its model (the Event names the pod only). */
   #onBackOff(): InformerHandlers<CachedBackOff> {
     const owner = (e: CachedBackOff) => {
@@ -275,6 +274,7 @@ export class EdgeModelController {
     };
   }
 
+  /** A pending runtime pod that cannot start, or no longer, changes its model's status; one merely starting does not. */
   #onPendingPod(): InformerHandlers<V1Pod & KubeObject> {
     const owner = (pod: V1Pod) => this.#addOwner(ownerIndex(pod));
     return {
