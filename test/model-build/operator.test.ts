@@ -177,12 +177,17 @@ describe("an EdgeModelBuild", () => {
     expect(stuck.message).toMatch(/^Job nowhere-1: pod nowhere-1-\S+ cannot start: Unschedulable: 0\/\d+ nodes are available: /);
     expect(stuck.message).toContain("didn't match Pod's node affinity/selector");
     expect(stuck.message).toMatch(/spec.nodeSelector and spec.tolerations choose the build's node$/);
+    let seen = "none yet";
     await eventually("the BuildPodNotStarting Event", async () => {
       const { body } = await rawRequest(kc, { method: "GET", path: `/apis/events.k8s.io/v1/namespaces/${ns}/events` });
       const found = ((body.items ?? []) as { type?: string; reason?: string; regarding?: { name?: string } }[]).filter(
         (e) => e.regarding?.name === "nowhere" && e.reason === "BuildPodNotStarting",
       );
+      seen = JSON.stringify(found);
       return found.length === 1 && found[0]?.type === "Warning" ? found : undefined;
+    }).catch((err: Error) => {
+      const warnings = operator?.logs.filter((l) => l.level !== "info" && l.level !== "debug").slice(-5);
+      throw new Error(`${err.message}; its Events: ${seen}; the operator's last warnings: ${JSON.stringify(warnings)}`);
     });
     expect((await rawRequest(kc, { method: "DELETE", path: `${builds()}/nowhere` })).status).toBe(200);
   });

@@ -49,6 +49,18 @@ async function addNode(cls: "jetson-orin" | "intel-nuc", index: number, extraTai
   return name;
 }
 
+/** What a timed-out wait needs looked at: the model's conditions, its pods on node, the operator's last warnings. */
+async function stateOf(node: string): Promise<string> {
+  const pods = await core.listNamespacedPod({ namespace: ns, fieldSelector: `spec.nodeName=${node}` });
+  const pending = await core.listNamespacedPod({ namespace: ns, fieldSelector: "status.phase=Pending" });
+  return [
+    `model conditions: ${JSON.stringify((await models.get("watcher"))?.status?.conditions)}`,
+    `pods on ${node}: ${JSON.stringify(pods.items.map((p) => [p.metadata?.name, p.status?.phase, p.status?.conditions]))}`,
+    `pending pods: ${JSON.stringify(pending.items.map((p) => [p.metadata?.name, p.spec?.nodeName, p.status?.conditions]))}`,
+    `operator: ${JSON.stringify(operator.logs.filter((l) => l.level !== "info" && l.level !== "debug").slice(-5))}`,
+  ].join("\n");
+}
+
 async function children(): Promise<string[]> {
   return (await models.daemonSets()).map((d) => d.metadata?.name ?? "").sort();
 }
@@ -180,6 +192,8 @@ describe("runtime pods that cannot start", () => {
     const degraded = await eventually("Degraded PodsNotStarting", async () => {
       const d = condition(await models.get("watcher"), "Degraded");
       return d?.status === "True" && d.reason === "PodsNotStarting" ? d : undefined;
+    }).catch(async (err: Error) => {
+      throw new Error(`${err.message}\n${await stateOf(node)}`);
     });
     expect(degraded.message).toMatch(
       /^jetson-orin: 1 runtime pod\(s\) cannot start; pod watcher-jetson-orin-\w+: Unschedulable: 0\/\d+ nodes are available: 1 Insufficient nvidia\.com\/gpu/,
