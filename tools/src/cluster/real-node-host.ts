@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { readdir, readFile, readlink, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { hostProcesses } from "./host-processes.js";
+import { hostProcesses } from "../services/host-processes.js";
 
 const run = promisify(execFile);
 

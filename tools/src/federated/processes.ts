@@ -1,4 +1,5 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
+import { readProcesses, signalAll } from "../services/host-processes.js";
 
 /**
  * Flower starts its app processes (flwr-serverapp, one flwr-clientapp per message) detached and
@@ -14,36 +15,16 @@ export function marked(environ: string, value: string): boolean {
 }
 
 /** Pids of this user's processes that carry the marker with this value. */
-async function markedPids(value: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      if (marked(await readFile(`/proc/${entry}/environ`, "utf8"), value)) pids.push(Number(entry));
-    } catch {
-      // Gone meanwhile, or not ours to read.
-    }
-  }
-  return pids;
-}
-
-const signal = (pids: readonly number[], sig: NodeJS.Signals) => {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      // Already gone.
-    }
-  }
-};
+const markedPids = (value: string) =>
+  readProcesses(async (pid) => (marked(await readFile(`/proc/${pid}/environ`, "utf8"), value) ? pid : undefined));
 
 /** SIGTERM to every process of the run, SIGKILL to those still there after graceMs. */
 export async function stopMarked(value: string, graceMs = 10_000): Promise<void> {
-  signal(await markedPids(value), "SIGTERM");
+  signalAll(await markedPids(value), "SIGTERM");
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     if ((await markedPids(value)).length === 0) return;
     await new Promise((r) => setTimeout(r, 200));
   }
-  signal(await markedPids(value), "SIGKILL");
+  signalAll(await markedPids(value), "SIGKILL");
 }

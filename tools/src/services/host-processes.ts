@@ -8,19 +8,41 @@ export interface HostProcess {
   readonly argv: readonly string[];
 }
 
-/** The processes of this host, this one excepted (ones that exit meanwhile are skipped). */
-export async function hostProcesses(): Promise<HostProcess[]> {
-  const found: HostProcess[] = [];
+/**
+ * What read returns for each process of this host, this one excepted, with its pid; processes that
+ * exit meanwhile (or are not ours to read) are skipped, as are those read returns undefined for.
+ */
+export async function readProcesses<T>(read: (pid: number) => Promise<T | undefined>): Promise<T[]> {
+  const found: T[] = [];
   for (const entry of await readdir("/proc")) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
-      const [cmdline, stat] = await Promise.all([readFile(`/proc/${entry}/cmdline`, "utf8"), readFile(`/proc/${entry}/stat`, "utf8")]);
-      found.push({ pid: Number(entry), ppid: parentPid(stat), argv: cmdline.split("\0").filter(Boolean) });
+      const value = await read(Number(entry));
+      if (value !== undefined) found.push(value);
     } catch {
-      // Gone meanwhile.
+      // Gone meanwhile, or not ours to read.
     }
   }
   return found;
+}
+
+/** The processes of this host, this one excepted. */
+export function hostProcesses(): Promise<HostProcess[]> {
+  return readProcesses(async (pid) => {
+    const [cmdline, stat] = await Promise.all([readFile(`/proc/${pid}/cmdline`, "utf8"), readFile(`/proc/${pid}/stat`, "utf8")]);
+    return { pid, ppid: parentPid(stat), argv: cmdline.split("\0").filter(Boolean) };
+  });
+}
+
+/** Sends sig to each pid, skipping those already gone. */
+export function signalAll(pids: Iterable<number>, sig: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // Already gone.
+    }
+  }
 }
 
 /** The parent pid in /proc/PID/stat: the field after the state, after the command name's closing parenthesis (which may hold spaces and parentheses). */
@@ -53,20 +75,14 @@ export async function killProcessesNaming(path: string, timeoutMs = 10_000): Pro
   const all = await hostProcesses();
   const roots = all.filter((p) => p.argv.some((a) => a.includes(path))).map((p) => p.pid);
   if (roots.length === 0) return [];
-  const pids = withDescendants(all, roots);
-  for (const pid of pids) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // Already gone.
-    }
-  }
+  const pids = new Set(withDescendants(all, roots));
+  signalAll(pids, "SIGKILL");
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const left = (await hostProcesses()).filter((p) => pids.includes(p.pid) && p.argv.length > 0);
+    const left = (await hostProcesses()).filter((p) => pids.has(p.pid) && p.argv.length > 0);
     if (left.length === 0) break;
     if (Date.now() > deadline) throw new Error(`still running after SIGKILL: ${left.map((p) => `${p.pid} ${p.argv[0]}`).join(", ")}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  return all.filter((p) => pids.includes(p.pid)).map((p) => `${p.pid} ${p.argv[0] ?? "?"}`);
+  return all.filter((p) => pids.has(p.pid)).map((p) => `${p.pid} ${p.argv[0] ?? "?"}`);
 }
