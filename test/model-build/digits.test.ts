@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { useTempDirs } from "@edgefleet/kit";
@@ -34,6 +34,7 @@ const build = (out: string, calibration: string, ...more: string[]) =>
     out,
     ...more,
   ]);
+const dataFlags = () => ["--calibration", join(example, "digits-calibration.npz"), "--evaluation", join(example, "digits-evaluation.npz")];
 const pythonOutput = (args: string[]) =>
   new Promise<string>((resolve, reject) =>
     execFile(python, args, { maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
@@ -171,5 +172,23 @@ describe("model build on the digits MLP", () => {
     expect(existsSync(join(out, "digits-mlp-int8-static.onnx"))).toBe(false);
     expect(existsSync(join(out, "digits-mlp-openvino-int8.tar"))).toBe(false);
     expect(existsSync(join(out, "digits-mlp-tflite-int8.tflite"))).toBe(false);
+  });
+
+  it("refuses, naming the fix, a source whose weights are in external data files, and a file that is not ONNX", async () => {
+    const dir = tempDir();
+    const external = join(dir, "digits-external.onnx");
+    const script =
+      // As raw data first: ONNX moves only raw tensors out, and skl2onnx writes float lists.
+      "import sys, onnx; from onnx import numpy_helper as nh; m = onnx.load(sys.argv[1]); [t.CopyFrom(nh.from_array(nh.to_array(t), t.name)) for t in m.graph.initializer]; onnx.save_model(m, sys.argv[2], save_as_external_data=True, location='digits-weights.bin', size_threshold=0)";
+    await pythonOutput(["-c", script, join(example, "digits-mlp.onnx"), external]);
+    const refused = await run(["build", "--model", external, ...dataFlags(), "--out", join(dir, "out"), "--targets", "onnx-fp32"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`--model ${external} keeps its weights in external data files (digits-weights.bin)`);
+    expect(refused.stderr).toContain("save_as_external_data=False");
+    const junk = join(dir, "junk.onnx");
+    writeFileSync(junk, "not a model");
+    const notOnnx = await run(["build", "--model", junk, ...dataFlags(), "--out", join(dir, "out2"), "--targets", "onnx-fp32"]);
+    expect(notOnnx.code).toBe(1);
+    expect(notOnnx.stderr).toContain(`--model ${junk} is not an ONNX model`);
   });
 });

@@ -318,6 +318,15 @@ describe("an EdgeModelBuild with spec.publish", () => {
       reason: "BuildFailed",
       message: expect.stringContaining("spec.source.pullSecretRef: Secret absent-pull has no key .dockerconfigjson, or does not exist"),
     });
+    // A source that is not an ONNX model: the build's own words, not only its exit code.
+    writeFileSync(join(work, "not-a-model.onnx"), "not a model");
+    expect((await create("not-onnx", spec({ source: served("not-a-model.onnx"), targets: ["onnx-fp32"] }))).status).toBe(201);
+    const junk = await ended("not-onnx", 120_000);
+    expect(junk.status?.conditions?.find((c) => c.type === "Stalled")).toMatchObject({
+      status: "True",
+      reason: "BuildFailed",
+      message: expect.stringMatching(/tools\/edgefleet model build exited with 1: --model \S+ is not an ONNX model \(DecodeError: /),
+    });
   }, 480_000);
 
   it("carries the variants no build replaces into the new version, verified with their own key, signed again; refuses ones that do not verify, pushing nothing", async () => {

@@ -235,7 +235,32 @@ def measure(target, path, inputs, labels, threads, tflite_worker):
     }
 
 
+def check_source(path):
+    """Refuses, naming the fix, a source the build cannot read whole: not ONNX, or weights kept in
+    external data files beside it (a build gets one file: the artifact, or --model)."""
+    try:
+        model = onnx.load(path, load_external_data=False)
+    except Exception as err:  # onnx raises protobuf's DecodeError, or an OSError, for a file that is not a model
+        sys.exit(f"--model {path} is not an ONNX model ({type(err).__name__}: {err}): give the float32 .onnx file to build")
+    graphs, external = [model.graph], set()
+    while graphs:
+        graph = graphs.pop()
+        for tensor in graph.initializer:
+            if onnx.external_data_helper.uses_external_data(tensor):
+                external.update(e.value for e in tensor.external_data if e.key == "location")
+        for node in graph.node:
+            graphs.extend(a.g for a in node.attribute if a.HasField("g"))
+            graphs.extend(g for a in node.attribute for g in a.graphs)
+    if external:
+        sys.exit(
+            f"--model {path} keeps its weights in external data files ({', '.join(sorted(external))}), which a build "
+            "does not fetch: save the model with them inside, onnx.save_model(onnx.load(path), out, "
+            "save_as_external_data=False) (models up to 2 GB), and build that file"
+        )
+
+
 def cmd_build(args):
+    check_source(args.model)
     evaluation, labels = load_inputs(args.evaluation, "--evaluation")
     if labels is None or len(labels) != len(evaluation):
         sys.exit(f"--evaluation {args.evaluation} needs `labels`, one per sample of `inputs`")

@@ -112,16 +112,33 @@ function request(env: NodeJS.ProcessEnv): BuildRequest {
   return r;
 }
 
+/** Lines of the build's stderr that are not progress ("model build: ..."), the last kept: why it failed. */
+const KEPT_ERROR_LINES = 3;
+const MAX_ERROR_LINE = 600;
+
 /**
  * The build CLI, as a child process: its table and progress go to this pod's log. It is the program
  * this one runs (tools/src/model-build/cli.ts under tsx in a checkout, the image's bundle of it).
+ * Resolves its exit code and its last lines of stderr that are not progress: what it said when it failed.
  */
-function runBuild(args: string[]): Promise<number> {
+function runBuild(args: string[]): Promise<{ code: number; errors: string[] }> {
   const self = [...process.execArgv, process.argv[1] ?? ""];
-  const child = spawn(process.execPath, [...self, "build", ...args], { stdio: ["ignore", "inherit", "inherit"] });
+  const child = spawn(process.execPath, [...self, "build", ...args], { stdio: ["ignore", "inherit", "pipe"] });
+  const errors: string[] = [];
+  let partial = "";
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    process.stderr.write(chunk);
+    const lines = (partial + chunk).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) {
+      if (!line.trim() || line.startsWith("model build: ")) continue;
+      errors.push(line.length > MAX_ERROR_LINE ? `${line.slice(0, MAX_ERROR_LINE)}…` : line);
+      if (errors.length > KEPT_ERROR_LINES) errors.shift();
+    }
+  });
   return new Promise((resolve, reject) => {
     child.on("error", reject);
-    child.on("close", (code) => resolve(code ?? 1));
+    child.on("close", (code) => resolve({ code: code ?? 1, errors }));
   });
 }
 
@@ -307,13 +324,15 @@ async function run(o: JobOptions, r: BuildRequest): Promise<BuildSummary> {
     ? await fetch("calibration", `${spec.model}-calibration`, spec.calibration, `${spec.model}-calibration.npz`)
     : evaluation;
   const out = join(o.work, "builds");
-  const code = await runBuild([
+  const { code, errors } = await runBuild([
     ...["--model", source, "--calibration", calibration, "--evaluation", evaluation, "--out", out],
     ...["--targets", spec.targets.join(","), "--max-accuracy-drop", String(spec.maxAccuracyDropPoints ?? 1)],
   ]);
-  // 1 is a refused target; the result says which.
-  if (code !== 0 && code !== 1) throw new Error(`tools/edgefleet model build exited with ${code}: see the pod's log`);
-  const result = JSON.parse(readFileSync(join(out, "build-result.json"), "utf8")) as BuildResult;
+  // 1 with a result is a refused target, which the result names; without one the build failed.
+  const resultFile = join(out, "build-result.json");
+  if (code !== 0 && !(code === 1 && existsSync(resultFile)))
+    throw new Error(`tools/edgefleet model build exited with ${code}: ${errors.join(" ") || "see the pod's log"}`);
+  const result = JSON.parse(readFileSync(resultFile, "utf8")) as BuildResult;
   const summary = summaryOf(result);
   if (!spec.publish || !publishing) return summary;
   return { ...summary, publish: await publishBuilds(o, r, spec.publish, publishing, out, result) };

@@ -16,6 +16,7 @@ import { ControllerLoop } from "../controller/loop.js";
 import { mergePatch } from "../controller/merge-patch.js";
 import { notStartingMessage, slimPodStart } from "../controller/pod-start.js";
 import { stableJson } from "../controller/stable-json.js";
+import { CACHE_LAG_RETRY_MS, OwnWrites } from "../controller/write-lag.js";
 import type { OperatorMetrics, QueueRecorders } from "../observe/metrics.js";
 import { CARRIED_FROM_ANNOTATION } from "./carried.js";
 import { type BuildJobSettings, desiredJob, jobName } from "./job.js";
@@ -98,17 +99,18 @@ export class BuildController {
   readonly #pods: Informer<V1Pod & KubeObject>;
   /** The EdgeModels builds publish into (spec.publish): read from this cache, never fetched (the operator's RBAC has no get). */
   readonly #models: Informer<EdgeModel & KubeObject>;
-  /**
-   * Build key → the Job whose end this process recorded, until the cache shows that status: a
-   * reconcile on a cache from before the write would record (count, announce) the end again.
-   */
-  readonly #recorded = new Map<string, string>();
   /** Build key → the Job this process applied: a cache yet to show it must not apply (and announce) it again. */
   readonly #applied = new Map<string, string>();
+  /**
+   * Our last status write per build, until the cache shows it: a reconcile of the build as it was
+   * before would write that status again and record its Events (a pod not starting, the end) twice.
+   */
+  readonly #ownWrites: OwnWrites;
 
   constructor(options: BuildControllerOptions) {
     this.#o = options;
     this.#clock = options.clock ?? systemClock;
+    this.#ownWrites = new OwnWrites(this.#clock);
     const { metrics, namespace } = options;
     const shared = { ...informerBasics(options, this.#clock, metrics.informers), ...(namespace ? { namespace } : {}) };
     const add = (key: string | undefined) => this.loop.add(key);
@@ -155,10 +157,10 @@ export class BuildController {
       worker: {
         controller: BUILD_CONTROLLER_NAME,
         reconcile: async (key, span) => {
-          const { outcome } = await this.reconcile(key);
+          const { outcome, requeueAfterMs } = await this.reconcile(key);
           span.setAttribute("edgefleet.outcome", outcome);
           this.#o.metrics.outcomes(outcome);
-          return {};
+          return { requeueAfterMs };
         },
         metrics: options.recorders.controller,
         tracer: options.tracer,
@@ -183,13 +185,14 @@ export class BuildController {
     return this.loop.stop();
   }
 
-  async reconcile(key: string): Promise<{ outcome: string }> {
+  async reconcile(key: string): Promise<{ outcome: string; requeueAfterMs?: number }> {
     const build = this.#builds.get(key);
     if (!build) {
-      this.#recorded.delete(key);
       this.#applied.delete(key);
+      this.#ownWrites.forget(key);
       return { outcome: "absent" };
     }
+    if (this.#ownWrites.behind(key, build.metadata.resourceVersion)) return { outcome: "unchanged", requeueAfterMs: CACHE_LAG_RETRY_MS };
     // Its Jobs go with it through their owner references.
     if (build.metadata.deletionTimestamp) return { outcome: "deleted" };
     const name = jobName(build);
@@ -198,10 +201,7 @@ export class BuildController {
     await Promise.all(
       jobs.filter((j) => j.metadata.name !== name).map((j) => deleteChild(this.#o.client, BUILD_RESOURCES.jobs, j.metadata)),
     );
-    if (finished(build.status, name) || this.#recorded.get(key) === name) {
-      if (finished(build.status, name)) this.#recorded.delete(key);
-      return { outcome: "unchanged" };
-    }
+    if (finished(build.status, name)) return { outcome: "unchanged" };
     const job = jobs.find((j) => j.metadata.name === name);
     // Once the cache shows the Job, someone deleting it has it applied again.
     if (job) this.#applied.delete(key);
@@ -221,15 +221,12 @@ export class BuildController {
     const publication = await this.#publish(build, observed, job?.metadata.annotations?.[CARRIED_FROM_ANNOTATION]);
     const status = buildStatus(build, name, observed, new Date(this.#clock.wallMs()), publication);
     if (stableJson(status) === stableJson(build.status ?? {})) return { outcome: "unchanged" };
-    await this.#writeStatus(build, status);
+    await this.#writeStatus(key, build, status);
     const progressing = (st: EdgeModelBuildStatus | undefined) => st?.conditions?.find((c) => c.type === "Progressing");
     const now = progressing(status);
     if (now?.reason === NOT_STARTING_REASON && progressing(build.status)?.reason !== NOT_STARTING_REASON)
       this.#o.events.record(build, { type: "Warning", reason: "BuildPodNotStarting", note: now.message ?? "" });
-    if (observed.phase === "Succeeded" || observed.phase === "Failed") {
-      this.#recorded.set(key, name);
-      this.#record(build, job, status);
-    }
+    if (observed.phase === "Succeeded" || observed.phase === "Failed") this.#record(build, job, status);
     return { outcome: "synced" };
   }
 
@@ -335,13 +332,14 @@ export class BuildController {
   }
 
   /** The reconcile's single status write. */
-  async #writeStatus(build: EdgeModelBuild, status: EdgeModelBuildStatus): Promise<void> {
-    const { name = "", namespace = "" } = build.metadata;
-    await this.#o.client.request({
+  async #writeStatus(key: string, build: EdgeModelBuild, status: EdgeModelBuildStatus): Promise<void> {
+    const { name = "", namespace = "", resourceVersion } = build.metadata;
+    const written = await this.#o.client.request<EdgeModelBuild>({
       method: "PATCH",
       path: `${objectPath(BUILD_RESOURCES.builds, name, namespace)}/status?fieldManager=${this.#o.fieldManager}`,
       body: { status: mergePatch(build.status ?? {}, status) },
       contentType: CONTENT_TYPES.merge,
     });
+    this.#ownWrites.wrote(key, resourceVersion, written?.metadata?.resourceVersion);
   }
 }

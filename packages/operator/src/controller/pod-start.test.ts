@@ -103,4 +103,26 @@ describe("podStartProblem", () => {
     });
     expect(crashLoopProblem(recovered)).toBeUndefined();
   });
+
+  it("keeps in a cache what crashLoopProblem reads, so the controllers' messages give the last exit code", () => {
+    const raw = {
+      ...pod({
+        phase: "Running",
+        containerStatuses: [
+          {
+            ...waiting("client", ""),
+            state: { running: { startedAt: new Date(0) } },
+            restartCount: 2,
+            lastState: { terminated: { exitCode: 137, reason: "OOMKilled", message: "a long log tail" } },
+          },
+        ],
+      }),
+      metadata: { name: "fl-client-3", namespace: "ml" },
+    };
+    const slim = slimPodStart(raw);
+    expect(slim.status?.containerStatuses?.[0]?.lastState).toEqual({ terminated: { exitCode: 137, reason: "OOMKilled" } });
+    expect(notStartingMessage([slim], { image: "", unschedulable: "" })).toBe(
+      "pod fl-client-3 cannot start: CrashLoopBackOff: container client restarted 2 time(s); last exit code 137 (OOMKilled): see its log: kubectl logs -n ml fl-client-3 -c client --previous",
+    );
+  });
 });

@@ -88,7 +88,7 @@ export function containerFix(namespace: string, pod: string, problem: PodStartPr
 }
 
 /**
- * The first of pods (in the order given) that cannot start, in words, with what to change: fixes.image
+ * The first of pods (in the order given) that cannot start or keeps crashing (crashLoopProblem), in words, with what to change: fixes.image
  * for an image that cannot be pulled, fixes.unschedulable for a pod no node fits, containerFix for a
  * container that cannot start; undefined when all can.
  */
@@ -97,7 +97,7 @@ export function notStartingMessage(
   fixes: { image: string; unschedulable: string },
 ): string | undefined {
   for (const pod of pods) {
-    const problem = podStartProblem(pod);
+    const problem = crashLoopProblem(pod);
     if (!problem) continue;
     const { name = "", namespace = "" } = pod.metadata;
     const fix =
@@ -111,7 +111,7 @@ export function notStartingMessage(
   return undefined;
 }
 
-/** What a cache keeps of a pod for podStartProblem: identity, labels, phase, scheduling and waiting containers. */
+/** What a cache keeps of a pod for crashLoopProblem: identity, labels, phase, scheduling, containers' states and last exits. */
 export function slimPodStart(raw: KubeObject): V1Pod & KubeObject {
   const pod = raw as V1Pod & KubeObject;
   const { name, namespace, uid, resourceVersion, labels, deletionTimestamp } = pod.metadata;
@@ -122,7 +122,11 @@ export function slimPodStart(raw: KubeObject): V1Pod & KubeObject {
       imageID: c.imageID,
       ready: c.ready,
       restartCount: c.restartCount,
-      state: c.state?.waiting ? { waiting: c.state.waiting } : {},
+      state: c.state?.waiting ? { waiting: c.state.waiting } : c.state?.running ? { running: {} } : {},
+      // How the last run ended: the exit code a crash-looping container's message gives.
+      ...(c.lastState?.terminated
+        ? { lastState: { terminated: { exitCode: c.lastState.terminated.exitCode, reason: c.lastState.terminated.reason } } }
+        : {}),
     }));
   const scheduled = pod.status?.conditions?.filter((c) => c.type === "PodScheduled");
   return {

@@ -30,22 +30,13 @@ import type { CachedDaemonSet, CachedNode } from "./slim.js";
 import { stableJson } from "./stable-json.js";
 import { modelStatus, stalledStatus, transitions } from "./status.js";
 import { UntrustedModel, untrustedStatus } from "./untrusted-status.js";
-import { cacheBehind, type OwnWrite } from "./write-lag.js";
+import { CACHE_LAG_RETRY_MS, OwnWrites } from "./write-lag.js";
 
 /**
  * How soon to look again at a model with pods the kubelet backs off from restarting: back-off
  * Events are not written again for every restart, and the pods are read live, not watched.
  */
 const BACK_OFF_RECHECK_MS = 60_000;
-
-/** How soon to look again at a model whose cached copy predates our own last write. */
-const CACHE_LAG_RETRY_MS = 100;
-
-/**
- * How long a status write that failed without an answer (a timeout, a 5xx: the API server may
- * have applied it) holds the model's next reconcile until the cache moves past what it was based on.
- */
-const FAILED_WRITE_WAIT_MS = 5000;
 
 /**
  * The finalizer earlier operators held on every EdgeModel until they had deleted its children.
@@ -113,10 +104,11 @@ export class Reconciler {
    * cached status would repeat a rollout's last decision (advance a step twice, count a decision
    * twice), so the reconcile waits for the cache (write-lag.ts).
    */
-  readonly #ownWrites = new Map<string, OwnWrite>();
+  readonly #ownWrites: OwnWrites;
 
   constructor(options: ReconcilerOptions) {
     this.#o = { clock: systemClock, forget: () => {}, planned: () => {}, settled: () => {}, ...options };
+    this.#ownWrites = new OwnWrites(this.#o.clock);
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
@@ -126,16 +118,10 @@ export class Reconciler {
     if (!model) {
       const { namespace, name } = splitKey(key);
       this.#o.forget(namespace, name);
-      this.#ownWrites.delete(key);
+      this.#ownWrites.forget(key);
       return { outcome: "absent" };
     }
-    const own = this.#ownWrites.get(key);
-    if (own) {
-      if (cacheBehind(model.metadata.resourceVersion, own, this.#o.clock.wallMs())) {
-        return { outcome: "unchanged", requeueAfterMs: CACHE_LAG_RETRY_MS };
-      }
-      this.#ownWrites.delete(key);
-    }
+    if (this.#ownWrites.behind(key, model.metadata.resourceVersion)) return { outcome: "unchanged", requeueAfterMs: CACHE_LAG_RETRY_MS };
     try {
       return await this.#reconcile(key, model);
     } catch (err) {
@@ -297,10 +283,7 @@ export class Reconciler {
 
   /** Remembers a write to the model so that the next reconcile waits until the cache has it. */
   #wrote(key: string, model: EdgeModel, written: EdgeModel | undefined): void {
-    const base = model.metadata.resourceVersion;
-    if (!base) return;
-    const rv = written?.metadata?.resourceVersion;
-    this.#ownWrites.set(key, rv ? { base, written: rv } : { base });
+    this.#ownWrites.wrote(key, model.metadata.resourceVersion, written?.metadata?.resourceVersion);
   }
 
   async #clearAction(model: EdgeModel): Promise<EdgeModel | undefined> {
@@ -358,9 +341,7 @@ export class Reconciler {
         this.#wrote(key, model, written);
       } catch (err) {
         // No answer, or a server error: the write may have been applied all the same.
-        if (resourceVersion && err instanceof KubeError && (err.status === 0 || err.status >= 500)) {
-          this.#ownWrites.set(key, { base: resourceVersion, giveUpAtMs: this.#o.clock.wallMs() + FAILED_WRITE_WAIT_MS });
-        }
+        if (err instanceof KubeError && (err.status === 0 || err.status >= 500)) this.#ownWrites.failed(key, resourceVersion);
         throw err;
       }
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cacheBehind, compareResourceVersions } from "./write-lag.js";
+import { cacheBehind, compareResourceVersions, OwnWrites } from "./write-lag.js";
 
 describe("compareResourceVersions", () => {
   it("orders resource versions as integers of any length", () => {
@@ -45,5 +45,27 @@ describe("cacheBehind", () => {
     expect(cacheBehind("abc", { base: "abc", written: "abd" }, now)).toBe(true);
     expect(cacheBehind("abe", { base: "abc", written: "abd" }, now)).toBe(false);
     expect(cacheBehind(undefined, { base: "100", written: "105" }, now)).toBe(false);
+  });
+});
+
+describe("OwnWrites", () => {
+  it("holds each key until the cache shows its write, then forgets it; a failed write holds it for a while", () => {
+    let now = 1_000;
+    const writes = new OwnWrites({ wallMs: () => now });
+    expect(writes.behind("ns/a", "100")).toBe(false);
+    writes.wrote("ns/a", "100", "105");
+    writes.failed("ns/b", "200");
+    expect(writes.behind("ns/a", "100")).toBe(true);
+    expect(writes.behind("ns/b", "200")).toBe(true);
+    expect(writes.behind("ns/a", "105")).toBe(false);
+    // Forgotten: an older cache (another informer's relist) no longer holds it.
+    expect(writes.behind("ns/a", "100")).toBe(false);
+    now += 5_000;
+    expect(writes.behind("ns/b", "200")).toBe(false);
+    writes.wrote("ns/c", undefined, "7");
+    expect(writes.behind("ns/c", "1")).toBe(false);
+    writes.wrote("ns/d", "10", undefined);
+    writes.forget("ns/d");
+    expect(writes.behind("ns/d", "10")).toBe(false);
   });
 });

@@ -35,3 +35,45 @@ export function cacheBehind(cached: string | undefined, write: OwnWrite, nowMs: 
   const order = compareResourceVersions(cached, write.base);
   return order === undefined ? cached === write.base : order <= 0;
 }
+
+/** How soon a reconcile that found the cache behind its own write looks again. */
+export const CACHE_LAG_RETRY_MS = 100;
+/** How long a write that failed without an answer (it may have been applied) holds the next reconcile back. */
+const FAILED_WRITE_WAIT_MS = 5000;
+
+/**
+ * A controller's own last write per object (by key), so that its next reconcile of the object
+ * waits for the cache to show it instead of acting on the object as it was before: writing the
+ * same status again, and recording its Events twice.
+ */
+export class OwnWrites {
+  readonly #writes = new Map<string, OwnWrite>();
+  readonly #clock: { wallMs(): number };
+
+  constructor(clock: { wallMs(): number }) {
+    this.#clock = clock;
+  }
+
+  /** True while the cached object (its resourceVersion) predates the last write to it; the write is forgotten once the cache shows it. */
+  behind(key: string, cached: string | undefined): boolean {
+    const own = this.#writes.get(key);
+    if (!own) return false;
+    if (cacheBehind(cached, own, this.#clock.wallMs())) return true;
+    this.#writes.delete(key);
+    return false;
+  }
+
+  /** A write computed from the object at base, answered with the object at written (when the answer says). */
+  wrote(key: string, base: string | undefined, written: string | undefined): void {
+    if (base) this.#writes.set(key, written ? { base, written } : { base });
+  }
+
+  /** A write that got no answer, or a server error: it may have been applied, so the cache is waited for a while. */
+  failed(key: string, base: string | undefined): void {
+    if (base) this.#writes.set(key, { base, giveUpAtMs: this.#clock.wallMs() + FAILED_WRITE_WAIT_MS });
+  }
+
+  forget(key: string): void {
+    this.#writes.delete(key);
+  }
+}

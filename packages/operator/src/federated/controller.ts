@@ -12,7 +12,7 @@ import { mergePatch } from "../controller/merge-patch.js";
 import { notStartingMessage, slimPodStart } from "../controller/pod-start.js";
 import { type CachedNode, slimNode } from "../controller/slim.js";
 import { stableJson } from "../controller/stable-json.js";
-import { cacheBehind, type OwnWrite } from "../controller/write-lag.js";
+import { CACHE_LAG_RETRY_MS, OwnWrites } from "../controller/write-lag.js";
 import type { FederatedMetrics } from "../observe/federated-metrics.js";
 import { FEDERATED_CONTROLLER, type QueueRecorders } from "../observe/metrics.js";
 import type { MetricsSource } from "../rollout/metrics-source.js";
@@ -32,8 +32,6 @@ export const FEDERATED_TRAININGS: Resource = {
 const CONFIG_MAPS: Resource = { name: "configmaps", group: "", version: "v1", plural: "configmaps", namespaced: true };
 const SERVICES: Resource = { name: "services", group: "", version: "v1", plural: "services", namespaced: true };
 
-/** How soon to look again at a job whose cached copy predates our own last write, or whose start raced. */
-const CACHE_LAG_RETRY_MS = 100;
 const SELECTOR = `${LABELS.managedBy}=${MANAGER},${FEDERATED_LABELS.job}`;
 
 export interface FederatedControllerOptions extends ControllerBasics {
@@ -90,11 +88,12 @@ export class FederatedTrainingController {
   readonly #configMaps: Informer<V1ConfigMap & KubeObject>;
   /** The EdgeModelBuilds jobs with spec.build created: applied only when missing or changed. */
   readonly #builds: Informer<EdgeModelBuild & KubeObject>;
-  readonly #ownWrites = new Map<string, OwnWrite>();
+  readonly #ownWrites: OwnWrites;
 
   constructor(o: FederatedControllerOptions) {
     this.#o = o;
     this.#clock = o.clock ?? systemClock;
+    this.#ownWrites = new OwnWrites(this.#clock);
     const shared = informerBasics(o, this.#clock, o.informerMetrics);
     const inNamespace = o.namespace ? { namespace: o.namespace } : {};
     const byOwner = {
@@ -189,14 +188,10 @@ export class FederatedTrainingController {
     const { namespace, name } = splitKey(key);
     if (!job) {
       this.#o.metrics.forget(namespace, name);
-      this.#ownWrites.delete(key);
+      this.#ownWrites.forget(key);
       return undefined;
     }
-    const own = this.#ownWrites.get(key);
-    if (own) {
-      if (cacheBehind(job.metadata.resourceVersion, own, this.#clock.wallMs())) return CACHE_LAG_RETRY_MS;
-      this.#ownWrites.delete(key);
-    }
+    if (this.#ownWrites.behind(key, job.metadata.resourceVersion)) return CACHE_LAG_RETRY_MS;
     // Its children go with it through their owner references.
     if (job.metadata.deletionTimestamp) return undefined;
     const names = federatedNames(name);
@@ -338,7 +333,6 @@ export class FederatedTrainingController {
       body: { status: mergePatch(job.status ?? {}, status) },
       contentType: CONTENT_TYPES.merge,
     });
-    const rv = written?.metadata?.resourceVersion;
-    if (resourceVersion) this.#ownWrites.set(key, rv ? { base: resourceVersion, written: rv } : { base: resourceVersion });
+    this.#ownWrites.wrote(key, resourceVersion, written?.metadata?.resourceVersion);
   }
 }
