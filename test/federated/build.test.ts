@@ -9,15 +9,16 @@ import { eventually, testCluster } from "../helpers/kube.js";
 import { addProfileNode } from "../helpers/nodes.js";
 import { GROUP_PATH } from "../operator/install.js";
 import { rawRequest } from "../operator/raw-api.js";
-import { DEVICE_CLASS, DEVICES, type FederatedBuildSuite, OUTPUT, startFederatedBuildSuite } from "./fixture.js";
+import { DEVICE_CLASS, DEVICES, type FederatedBuildSuite, OUTPUT, REGISTRY_CREDENTIALS, startFederatedBuildSuite } from "./fixture.js";
 
 /*
  * A FederatedTraining with spec.build, end to end (test/federated/fixture.ts: the real operator
  * and API server, the fleet simulator's coordinator running real Flower processes, the real OCI
- * registry over HTTPS): the coordinator signing the trained model with the key of a Secret and
- * pushing it and its data to the registry, the operator creating the EdgeModelBuild from the
- * result, and that build run on a build node (the simulator's build-pod runner) to its targets'
- * verdicts. Small for CI's two cores: 2 devices, both every round, 2 rounds.
+ * registry over HTTPS, serving no one without credentials): the coordinator signing the trained
+ * model with the key of a Secret and pushing it and its data to the registry with the credentials
+ * of spec.build.registryCredentialsRef, the operator creating the EdgeModelBuild from the result,
+ * and that build pulling them with the same credentials on a build node (the simulator's build-pod
+ * runner) to its targets' verdicts. Small for CI's two cores: 2 devices, both every round, 2 rounds.
  */
 
 const { kc, core } = testCluster();
@@ -26,7 +27,7 @@ let suite: FederatedBuildSuite;
 let failed = false;
 
 beforeAll(async () => {
-  suite = await startFederatedBuildSuite({ kc, core, kubeconfig: inject("kubeconfig"), name: "fl-build" });
+  suite = await startFederatedBuildSuite({ kc, core, kubeconfig: inject("kubeconfig"), name: "fl-build", registryCredentials: true });
 }, 300_000);
 
 afterAll(async () => {
@@ -71,13 +72,24 @@ describe("a FederatedTraining with spec.build", () => {
     expect(calibration?.sha256).toBe(sha256(join(out, "digits-calibration.npz")));
     expect(evaluation.sha256).toBe(sha256(join(out, "digits-evaluation.npz")));
 
-    // The edge agent's installer fetches it from the registry and verifies its signature for this namespace, model and version.
-    const installer = new Installer({
-      cache: ArtifactCache.open({ root: join(suite.dir, "verify-cache") }),
-      fetchers: { https: { extraCa: readFileSync(join(suite.dir, "pki", "ca.crt"), "utf8") } },
-    });
+    // The build pulls each file with the job's registry credentials (the registry refuses anonymous pulls).
+    expect([source, calibration, evaluation].map((f) => f?.pullSecretRef)).toEqual(Array(3).fill({ name: REGISTRY_CREDENTIALS }));
+
+    // The edge agent's installer fetches it from the registry and verifies its signature for this
+    // namespace, model and version: with the credentials, not without.
+    const extraCa = readFileSync(join(suite.dir, "pki", "ca.crt"), "utf8");
     const artifact = { uri: source.uri, sha256: source.sha256, sizeBytes: source.sizeBytes };
     const signature = { uri: source.signature?.uri ?? "", publicKeyPem: suite.key.publicKeyPem };
+    const anonymous = new Installer({
+      cache: ArtifactCache.open({ root: join(suite.dir, "anonymous-cache") }),
+      fetchers: { https: { extraCa } },
+    });
+    const refused = await anonymous.install({ namespace: suite.ns, model: "digits", version: "2.0", artifact: { ...artifact, signature } });
+    expect(refused.installed ? "installed" : refused.refusal.message).toMatch(/HTTP 401/);
+    const installer = new Installer({
+      cache: ArtifactCache.open({ root: join(suite.dir, "verify-cache") }),
+      fetchers: { https: { extraCa }, oci: { ...(suite.registryAuth ? { registryAuth: suite.registryAuth } : {}) } },
+    });
     const installed = await installer.install({
       namespace: suite.ns,
       model: "digits",

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,6 +8,7 @@ import { silentLogger } from "@edgefleet/kit";
 import { KubeClient, loadCredentials } from "@edgefleet/kube";
 import {
   BuildPods,
+  dockerConfig,
   LOCAL_HOST,
   type LocalPlatform,
   localPki,
@@ -35,6 +37,8 @@ export const DEVICES = 2;
 export const DEVICE_LOAD = 0.3;
 /** The Secret holding the signing key the coordinator (and a publishing build) signs with. */
 export const SIGNING_KEY_REF = { name: "model-signing", key: "ed25519.pem" } as const;
+/** The dockerconfigjson Secret of a suite with registryCredentials. */
+export const REGISTRY_CREDENTIALS = "registry-credentials";
 
 /**
  * What a FederatedTraining with spec.build runs against, every part real: the operator and API
@@ -52,6 +56,8 @@ export interface FederatedBuildSuite {
   readonly dir: string;
   readonly platform: LocalPlatform;
   readonly registry: OciRegistry;
+  /** With registryCredentials: the docker config JSON that pulls from and pushes to registry (the Secret REGISTRY_CREDENTIALS holds it). */
+  readonly registryAuth?: string;
   readonly key: ReturnType<typeof generateSigningKey>;
   /** kwok nodes the suite added, the build node included. */
   readonly nodes: readonly string[];
@@ -75,6 +81,12 @@ export async function startFederatedBuildSuite(opts: {
   name: string;
   /** The operator's rollout analysis interval, for a suite that rolls out what it builds. */
   analysisIntervalSeconds?: number;
+  /**
+   * A registry that serves no one anonymously, its credentials in the Secret REGISTRY_CREDENTIALS,
+   * which the jobs' spec.build.registryCredentialsRef names: the coordinator pushes with it and the
+   * build pulls with it.
+   */
+  registryCredentials?: boolean;
 }): Promise<FederatedBuildSuite> {
   const { kc, core } = opts;
   await installApi(kc);
@@ -106,12 +118,24 @@ export async function startFederatedBuildSuite(opts: {
   });
   // The platform's CA (which the operator's --artifact-ca-bundle holds) issues the registry's certificate.
   const pki = localPki(join(dir, "pki"));
+  const user = { username: "trainer", password: randomUUID() };
   const registry = await startOciRegistry({
     dir: join(dir, "oci"),
     host: LOCAL_HOST,
     hostName: LOCAL_HOST,
     tls: pki.issue(LOCAL_HOST, [LOCAL_HOST]),
+    ...(opts.registryCredentials ? { users: { [user.username]: user.password } } : {}),
   });
+  const registryAuth = opts.registryCredentials ? dockerConfig(registry.address, user) : undefined;
+  if (registryAuth)
+    await core.createNamespacedSecret({
+      namespace: ns,
+      body: {
+        metadata: { name: REGISTRY_CREDENTIALS },
+        type: "kubernetes.io/dockerconfigjson",
+        stringData: { ".dockerconfigjson": registryAuth },
+      },
+    });
   const client = new KubeClient({ credentials: await loadCredentials(opts.kubeconfig) });
   // The build node: a Node of this suite's own, outside the fleet profile the devices are picked from.
   nodes.push(`${ns}-builder`);
@@ -137,6 +161,7 @@ export async function startFederatedBuildSuite(opts: {
     dir,
     platform,
     registry,
+    ...(registryAuth ? { registryAuth } : {}),
     key,
     nodes,
     get,
@@ -153,6 +178,7 @@ export async function startFederatedBuildSuite(opts: {
         version: "2.0",
         signingKeyRef,
         publicKeyRef: PUBLIC_KEY_REF,
+        ...(registryAuth ? { registryCredentialsRef: { name: REGISTRY_CREDENTIALS } } : {}),
         template: {
           targets: ["onnx-fp32", "onnx-int8-dynamic"],
           maxAccuracyDropPoints: 5,

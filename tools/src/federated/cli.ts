@@ -5,6 +5,7 @@ import { jsonLogger, onShutdown, optionsOrExitCode } from "@edgefleet/kit";
 import { loadToolchain } from "../cluster/toolchain.js";
 import { subcommands } from "../subcommands.js";
 import { startFederation } from "./flower.js";
+import { memoryProblem } from "./memory.js";
 import { RUN, runConfig } from "./options.js";
 import { type FederatedResult, jsonLines, type Round, roundLine, summary, type Traffic, withTraffic } from "./result.js";
 
@@ -34,6 +35,11 @@ async function run(argv: string[]): Promise<number> {
   const o = await optionsOrExitCode(RUN.help, () => RUN.parse(argv, (v) => v));
   if (typeof o === "number") return o;
   const log = jsonLogger({ write: (l) => process.stderr.write(l) }).with({ component: "fl" });
+  const tooMany = o["ignore-memory"] ? undefined : memoryProblem(o.devices);
+  if (tooMany) {
+    console.error(`fl run: ${tooMany}`);
+    return 2;
+  }
   const out = resolve(o.out);
   mkdirSync(out, { recursive: true });
   // A previous run's rounds and traffic would be read as this run's.

@@ -44,6 +44,10 @@ const FLAGS = {
   "dp-target-epsilon": { type: "number", default: "10", help: "the privacy budget: no round is run that would spend more" },
   "dp-delta": { type: "number", default: "1e-5", help: "delta of the (epsilon, delta) budget" },
   insecure: { type: "switch", help: "plain HTTP between SuperNodes and the SuperLink instead of TLS from a throwaway CA" },
+  "ignore-memory": {
+    type: "switch",
+    help: "start even when --devices needs more memory than this machine has available (about 250 MB a device)",
+  },
 } as const satisfies Flags;
 
 export const RUN = command({

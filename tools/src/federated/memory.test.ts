@@ -1,0 +1,12 @@
+import { describe, expect, it } from "vitest";
+import { memoryProblem } from "./memory.js";
+
+describe("memoryProblem", () => {
+  it("lets a run start that fits the available memory, and refuses one that does not with the most that fit", () => {
+    expect(memoryProblem(20, 22e9)).toBeUndefined();
+    expect(memoryProblem(100, 22e9)).toBe(
+      "--devices 100 needs about 27.0 GB of memory (250 MB a device: its Flower SuperNode and the SuperExec beside it, and 2.0 GB for the rest of the run), and this machine has 22.0 GB available: run fewer devices (at most 80 here), or add --ignore-memory to start anyway",
+    );
+    expect(memoryProblem(2, 1e9)).toContain("(at most 0 here)");
+  });
+});
