@@ -2,7 +2,15 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BUILD_LABEL, DEFAULT_RUNTIMES, type EdgeModel, type EdgeModelBuild, IMAGE_NAMES, imageReference } from "@edgefleet/api";
+import {
+  BUILD_LABEL,
+  DEFAULT_RUNTIMES,
+  type EdgeModel,
+  type EdgeModelBuild,
+  IMAGE_NAMES,
+  imageReference,
+  MODEL_REPOSITORY_DIR,
+} from "@edgefleet/api";
 import type { HeldLock } from "@edgefleet/kit";
 import { certificateAuthority, gatewaySecretData } from "@edgefleet/stacks";
 import { buildCnn, buildHeavyModel, buildModels, type CnnSpec, MODEL_SPECS } from "@edgefleet/test-models";
@@ -264,6 +272,76 @@ describe("the platform as pods on a real node", () => {
       );
       expect(degraded.message).toContain(image);
       expect(degraded.message).toContain(`its nodes cannot pull the image of EdgeRuntime ${runtime}`);
+    } finally {
+      await objects().deleteNamespacedCustomObject({ ...models, name });
+      await objects().deleteClusterCustomObject({ ...edgeRuntimes, name: runtime });
+    }
+  }, 300_000);
+
+  it("lays out a model repository for a runtime that reads one: served from the pod's read-only copy, probed by the agent as version 1", async () => {
+    // The catalog's onnx runtime as a repository runtime (the layout stock Triton reads): it loads
+    // the pod's copy, NAME/1/model.onnx, and serves it as version 1. Chosen only by a variant that
+    // asks for its version.
+    const runtime = "onnx-repository";
+    const name = "detector-repository";
+    const onnx = DEFAULT_RUNTIMES.find((r) => r.metadata.name === "onnx");
+    if (!onnx) throw new Error("the catalog lost its onnx runtime");
+    const args = (onnx.spec.args ?? []).map((a) =>
+      a.startsWith("--model-path=")
+        ? `--model-path=${MODEL_REPOSITORY_DIR}/${name}/1/model.onnx`
+        : a.startsWith("--model-version=")
+          ? "--model-version=1"
+          : a,
+    );
+    const edgeRuntimes = { group: "edgefleet.io", version: "v1alpha1", plural: "edgeruntimes" };
+    await objects().createClusterCustomObject({
+      ...edgeRuntimes,
+      body: {
+        ...onnx,
+        metadata: { name: runtime },
+        spec: {
+          ...onnx.spec,
+          args,
+          supportedFormats: [{ format: "onnx", precisions: ["fp32"], versions: ["98.0.0"] }],
+          modelRepository: { layout: "triton" },
+        },
+      },
+    });
+    artifacts.set(name, await site.publish(name, "1.0.0", detectorBytes));
+    const body = {
+      apiVersion: "edgefleet.io/v1alpha1",
+      kind: "EdgeModel",
+      metadata: { name, namespace: MODELS },
+      spec: {
+        ...spec("1.0.0", name),
+        variants: spec("1.0.0", name).variants.map((v) => ({
+          ...v,
+          requirements: { ...v.requirements, runtimeVersion: { min: "98.0.0" } },
+        })),
+      },
+    };
+    const models = { group: "edgefleet.io", version: "v1alpha1", namespace: MODELS, plural: "edgemodels" };
+    await objects().createNamespacedCustomObject({ ...models, body });
+    try {
+      const pod = await servingPod(core, { namespace: MODELS, model: name, version: "1.0.0", node, timeoutMs: 180_000 });
+      expect(pod.metadata?.annotations?.["edgefleet.io/runtime"]).toBe(runtime);
+      const answer = await inferAt(pod, name);
+      expect(answer).toMatchObject({ model_name: name, model_version: "1" });
+      const mounts = pod.spec?.containers[0]?.volumeMounts ?? [];
+      expect(mounts.find((m) => m.mountPath === MODEL_REPOSITORY_DIR)?.readOnly).toBe(true);
+      expect(pod.spec?.volumes?.find((v) => v.name === "model-repository")?.emptyDir).toBeDefined();
+      // The agent probes what its assignment names, version 1, and reports the model's version.
+      const probed = await eventually(
+        `the agent's probes of ${name} in Prometheus`,
+        async () => {
+          const rows = await prometheus.query(
+            `max by (version) (rate(edgefleet_inference_requests_total{node="${node}",namespace="${MODELS}",model="${name}"}[10s])) > 0`,
+          );
+          return rows.length === 1 ? rows[0]?.metric.version : undefined;
+        },
+        120_000,
+      );
+      expect(probed).toBe("1.0.0");
     } finally {
       await objects().deleteNamespacedCustomObject({ ...models, name });
       await objects().deleteClusterCustomObject({ ...edgeRuntimes, name: runtime });

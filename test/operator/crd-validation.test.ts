@@ -207,6 +207,25 @@ describe("the EdgeRuntime CRD", () => {
     expect(one.body.message).toContain("spec.accelerators[0].sharing.maxModels");
   });
 
+  it("takes a model repository layout only for the formats it lays out (Triton's: TensorRT and ONNX)", async () => {
+    const trt = DEFAULT_RUNTIMES.find((r) => r.metadata.name === "tensorrt");
+    if (!trt) throw new Error("no tensorrt runtime in the catalog");
+    const triton = await tryRuntime({
+      ...trt,
+      metadata: { name: "triton-layout" },
+      spec: { ...trt.spec, modelRepository: { layout: "triton" } },
+    });
+    expect(triton.status, triton.body.message).toBe(201);
+    const ir = await tryRuntime({
+      ...trt,
+      metadata: { name: "triton-ir" },
+      spec: { ...trt.spec, supportedFormats: [{ format: "openvino", precisions: ["fp16"] }], modelRepository: { layout: "triton" } },
+    });
+    expect(ir.status).toBe(422);
+    expect(ir.body.message).toContain("spec.modelRepository");
+    expect(ir.body.message).toContain("modelRepository.layout triton lays out tensorrt and onnx files only");
+  });
+
   it("takes tolerations as a Pod does, refusing a value with Exists and Equal without a key", async () => {
     const tolerate = (tolerations: NonNullable<NonNullable<EdgeModelSpec["placement"]>["tolerations"]>) =>
       tryModel({ placement: { tolerations } });

@@ -2,6 +2,7 @@ import { type Static, Type } from "@sinclair/typebox";
 import { AcceleratorSchema, ArchitectureSchema, NodeSelectorSchema, ResourceListSchema } from "./common.js";
 import type { SpecObject } from "./group.js";
 import { cel, DottedVersion, StringEnum } from "./kube-schema.js";
+import { MODEL_REPOSITORY_DIR, MODEL_REPOSITORY_LAYOUTS, SERVED_VERSION, TRITON_FORMATS } from "./model-repository.js";
 import { ACCELERATORS, FORMATS, INFERENCE_PROTOCOLS, PRECISIONS } from "./vocabulary.js";
 
 const SupportedFormatSchema = Type.Object(
@@ -170,8 +171,29 @@ export const EdgeRuntimeSpecSchema = Type.Object(
       }),
     ),
     disabled: Type.Optional(Type.Boolean({ default: false, description: "Takes the runtime out of placement without deleting it." })),
+    modelRepository: Type.Optional(
+      Type.Object(
+        {
+          layout: StringEnum(MODEL_REPOSITORY_LAYOUTS, {
+            description: `triton: NAME/config.pbtxt and NAME/${SERVED_VERSION}/model.plan (TensorRT) or model.onnx (ONNX), NAME the EdgeModel's name.`,
+          }),
+        },
+        {
+          description: `The runtime reads a model repository rather than one file (NVIDIA Triton does): the verify-artifact init container copies the verified file into an emptyDir of the pod in this layout, mounted read-only at ${MODEL_REPOSITORY_DIR} in the runtime, and the edge agent probes the model as version ${SERVED_VERSION}.`,
+        },
+      ),
+    ),
   },
-  { description: "An inference runtime: what it loads, where it runs and how to start it." },
+  {
+    description: "An inference runtime: what it loads, where it runs and how to start it.",
+    "x-kubernetes-validations": [
+      cel(
+        `!has(self.modelRepository) || self.supportedFormats.all(f, f.format in [${TRITON_FORMATS.map((f) => `'${f}'`).join(", ")}])`,
+        `modelRepository.layout triton lays out ${TRITON_FORMATS.join(" and ")} files only: remove the other supportedFormats, or modelRepository`,
+        ".modelRepository",
+      ),
+    ],
+  },
 );
 export type EdgeRuntimeSpec = Static<typeof EdgeRuntimeSpecSchema>;
 export type AcceleratorBinding = EdgeRuntimeSpec["accelerators"][number];

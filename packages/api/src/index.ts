@@ -111,6 +111,18 @@ export {
 export { API_VERSION, GROUP } from "./group.js";
 export { IMAGE_NAMES, IMAGE_REGISTRY, IMAGE_VERSION, imageReference } from "./images.js";
 export { LABELS, MANAGER, NODE_ACCELERATORS, type NodeAccelerator } from "./labels.js";
+export {
+  MODEL_REPOSITORY_DIR,
+  MODEL_REPOSITORY_LAYOUTS,
+  type ModelRepositoryLayout,
+  SERVED_VERSION,
+  SERVED_VERSION_ANNOTATION,
+  TRITON_FORMATS,
+  TRITON_MODEL_FILES,
+  type TritonFormat,
+  tritonConfig,
+  tritonModelPath,
+} from "./model-repository.js";
 export { type ModelTrustPolicy, type ModelTrustPolicySpec, PUBLIC_KEY_PEM_PATTERN, type TrustedKey } from "./modeltrustpolicy.js";
 export { OPERATOR_NODE_OPTIONS } from "./node-options.js";
 export {

@@ -91,6 +91,11 @@ export const AssignedRuntime = Type.Object(
     runtimeMetrics: Type.Boolean(),
     /** The labelled data the agent scores the runtime on; absent when the variant names none. */
     evaluation: Type.Optional(AssignedEvaluation),
+    /**
+     * The version the runtime serves the model under when it is not `version`: a model
+     * repository's (Triton's numbered version directory). The agent probes that one and reports `version`.
+     */
+    servedVersion: Type.Optional(Name),
   },
   { additionalProperties: false },
 );

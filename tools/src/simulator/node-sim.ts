@@ -161,6 +161,7 @@ export class NodeSimulation {
         namespace: w.namespace,
         model: w.model,
         version: runtime.version,
+        ...(runtime.servedVersion ? { servedVersion: runtime.servedVersion } : {}),
         variant,
         runtime: w.runtime,
         runtimeMetrics: true,

@@ -6,6 +6,8 @@ import type { RuntimeProgram } from "./runtime-program.js";
 /** One model version served by a real runtime (CPU or OpenVINO), in a process of its own, on a simulated node. */
 export interface RuntimeInstance {
   readonly version: string;
+  /** The version it serves the model under, when a model repository's (the pod's edgefleet.io/served-version). */
+  readonly servedVersion?: string;
   readonly sha256: string;
   /** The runtime's Open Inference Protocol v2 base URL. */
   readonly baseUrl: string;
@@ -16,6 +18,7 @@ export interface RuntimeInstanceOptions {
   readonly namespace: string;
   readonly model: string;
   readonly version: string;
+  readonly servedVersion?: string;
   readonly sha256: string;
   /** The verified file in the node's artifact cache. */
   readonly path: string;
@@ -51,7 +54,7 @@ export async function startRuntimeInstance(options: RuntimeInstanceOptions): Pro
         ["--pdeathsig", "TERM", "--", process.execPath, options.program.path],
         options.program.args,
         ["--model-name", name],
-        ["--model-version", options.version],
+        ["--model-version", options.servedVersion ?? options.version],
         ["--model-path", options.path],
         ["--model-sha256", options.sha256],
         ["--http-address", address],
@@ -74,6 +77,7 @@ export async function startRuntimeInstance(options: RuntimeInstanceOptions): Pro
     }
     return {
       version: options.version,
+      ...(options.servedVersion ? { servedVersion: options.servedVersion } : {}),
       sha256: options.sha256,
       baseUrl: `http://${address}`,
       close: () => service.dispose(),

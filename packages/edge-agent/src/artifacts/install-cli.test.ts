@@ -101,6 +101,24 @@ describe("install-cli", () => {
     expect(inbox.take(64)).toEqual([]);
   }, 60_000);
 
+  it("lays out the verified file in the pod's model repository for a runtime that reads one (Triton's layout)", async () => {
+    const [dir, root, repository] = [tempDir(), tempDir(), tempDir()];
+    const env = publish(dir, generateSigningKey(), "detector", "1.0.0");
+    const flags = ["--cache-dir", root, "--model-repository", repository];
+    const done = await run({ ...env, EDGEFLEET_FORMAT: "tensorrt" }, flags);
+    expect(done.code).toBe(0);
+    expect(done.lines.at(-1)).toMatchObject({
+      msg: "model repository laid out",
+      layout: "triton",
+      path: join(repository, "detector/1/model.plan"),
+    });
+    const cached = readFileSync(join(root, "blobs", "sha256", env.EDGEFLEET_ARTIFACT_SHA256));
+    expect(readFileSync(join(repository, "detector/1/model.plan")).equals(cached)).toBe(true);
+    expect(readFileSync(join(repository, "detector/config.pbtxt"), "utf8")).toContain('platform: "tensorrt_plan"');
+    // Without the variant's format there is no file name: bad flags.
+    expect((await run(env, flags)).code).toBe(2);
+  }, 60_000);
+
   it("exits 1 once its download retries are spent, not 0 in the middle of one", async () => {
     const env = publish(tempDir(), generateSigningKey(), "detector", "1.0.0");
     // Nothing listens on port 1: every attempt fails at once and the command sleeps between them.

@@ -5,6 +5,7 @@ import { ArtifactCache } from "./cache.js";
 import { fileLocks } from "./install-locks.js";
 import { INSTALL_HELP, type InstallOptions, parseInstallOptions } from "./install-options.js";
 import { Installer } from "./installer.js";
+import { layOutModel } from "./model-repository.js";
 import { writeRefusal } from "./refusal-inbox.js";
 import { FailureReporter } from "./reporter.js";
 
@@ -53,6 +54,10 @@ async function install(options: InstallOptions): Promise<number> {
     }
     const { sha256 } = outcome.state.active;
     log.info("artifact verified and active", { sha256, path: cache.blobPath(sha256), downloaded: outcome.downloaded });
+    if (options.repository) {
+      const path = await layOutModel({ ...options.repository, blob: cache.blobPath(sha256), sha256, name: model });
+      log.info("model repository laid out", { layout: options.repository.layout, path });
+    }
     return 0;
   } finally {
     clearTimeout(timer);

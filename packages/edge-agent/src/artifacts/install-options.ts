@@ -2,6 +2,8 @@ import {
   ARTIFACT_CA_BUNDLE_ENV,
   MAX_ARTIFACT_BYTES_ENV,
   MAX_ARTIFACT_BYTES_POLICY_ENV,
+  MODEL_REPOSITORY_LAYOUTS,
+  type ModelRepositoryLayout,
   PLAIN_HTTP_REGISTRIES_ENV,
   REGISTRY_AUTH_FILE_ENV,
   registryList,
@@ -139,6 +141,24 @@ fetch or verify it is logged and leaves the exit code 0.`,
       env: PLAIN_HTTP_REGISTRIES_ENV,
       help: "registries reached over plain http:// instead of https:// (never by default)",
     },
+    "model-repository": {
+      type: "string",
+      arg: "DIR",
+      section: "Model repository",
+      help: "after verifying, copy the file (hashing it again) into this model repository, for a runtime that reads one (EdgeRuntime spec.modelRepository)",
+    },
+    "model-repository-layout": {
+      type: "enum",
+      of: MODEL_REPOSITORY_LAYOUTS,
+      default: "triton",
+      help: "the repository's layout: triton (NAME/config.pbtxt, NAME/1/model.plan or model.onnx)",
+    },
+    format: {
+      type: "string",
+      arg: "FORMAT",
+      env: "EDGEFLEET_FORMAT",
+      help: "the variant's format, which names the file in the repository",
+    },
   },
 });
 
@@ -158,6 +178,8 @@ export interface InstallOptions {
   lockTimeoutMs: number;
   installDeadlineMs: number;
   fetchers: FetcherOptions;
+  /** With --model-repository: where and how to lay out the verified file. */
+  repository: { dir: string; layout: ModelRepositoryLayout; format: string } | undefined;
 }
 
 export function parseInstallOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): Parsed<InstallOptions> {
@@ -208,10 +230,21 @@ export function parseInstallOptions(argv: string[], env: NodeJS.ProcessEnv = pro
         lockTimeoutMs: v["lock-timeout"],
         installDeadlineMs: v["install-deadline"],
         fetchers: fetcherOptions(v, env),
+        repository: repositoryOptions(v["model-repository"], v["model-repository-layout"], v.format),
       };
     },
     env,
   );
+}
+
+function repositoryOptions(
+  dir: string | undefined,
+  layout: ModelRepositoryLayout,
+  format: string | undefined,
+): InstallOptions["repository"] {
+  if (dir === undefined) return undefined;
+  if (format === undefined) throw new Error("--model-repository needs the variant's --format (EDGEFLEET_FORMAT), which names the file");
+  return { dir, layout, format };
 }
 
 /** The bound, described by the policy the operator names (or by the flag, run by hand). */

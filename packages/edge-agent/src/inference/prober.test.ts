@@ -82,4 +82,46 @@ describe("LatencyProber scoring", () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
+
+  it("probes a model repository's served version and reports the model's", async () => {
+    const paths: string[] = [];
+    const server = createServer((req, res) => {
+      paths.push(`${req.method} ${req.url}`);
+      req
+        .resume()
+        .on("end", () =>
+          res.end(
+            JSON.stringify(
+              req.url?.endsWith("/infer")
+                ? { outputs: [{ name: "y", datatype: "FP32", shape: [1, 1], data: [0] }] }
+                : { inputs: [{ name: "x", datatype: "FP32", shape: [1, 3] }] },
+            ),
+          ),
+        );
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const target = {
+      baseUrl,
+      namespace: "vision",
+      model: "detector",
+      version: "2.0",
+      servedVersion: "1",
+      variant: "trt",
+      runtime: "triton",
+    };
+    const prober = new LatencyProber({ targets: [target], intervalMs: 1_000 });
+    try {
+      await prober.probeAll();
+      expect(paths).toEqual([
+        "GET /v2/models/detector/versions/1/ready",
+        "GET /v2/models/detector/versions/1",
+        "POST /v2/models/detector/versions/1/infer",
+      ]);
+      expect(prober.collect()).toMatchObject([{ model: "detector", version: "2.0", requests: 1, errors: 0 }]);
+    } finally {
+      await prober.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
 });

@@ -175,7 +175,7 @@ export class LatencyProber {
 
   private async probe(state: TargetState): Promise<void> {
     const { target } = state;
-    const base = `${target.baseUrl}/v2/models/${encodeURIComponent(target.model)}/versions/${encodeURIComponent(target.version)}`;
+    const base = `${target.baseUrl}/v2/models/${encodeURIComponent(target.model)}/versions/${encodeURIComponent(target.servedVersion ?? target.version)}`;
     const measured = emptyCounts();
     try {
       await this.call(`${base}/ready`);

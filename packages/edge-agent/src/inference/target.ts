@@ -17,6 +17,8 @@ export interface InferenceTarget {
   runtimeMetrics?: boolean;
   /** The variant's labelled evaluation data: some of its samples replace the synthetic input each round, and are scored. */
   evaluation?: AssignedEvaluation;
+  /** The version the runtime serves the model under, when not `version` (a model repository's); probed, while `version` is reported. */
+  servedVersion?: string;
 }
 
 export function targetKey(t: InferenceTarget): string {
@@ -30,5 +32,6 @@ export function targetKey(t: InferenceTarget): string {
     t.runtimeMetrics === true,
     t.evaluation?.uri,
     t.evaluation?.sha256,
+    t.servedVersion,
   ]);
 }

@@ -52,6 +52,12 @@ describe("workloads", () => {
     });
   });
 
+  it("reads the version a model repository's runtime serves the model under", () => {
+    const annotations = { "edgefleet.io/runtime": "triton", "edgefleet.io/served-version": "1" };
+    const result = workloadOf(pod("d-1", "n1", env, { annotations }));
+    expect(result.ok && result.workload).toMatchObject({ version: "1.0.0", servedVersion: "1", runtime: "triton" });
+  });
+
   it("reads a trust policy's keys, which the simulator verifies with in place of a Secret", () => {
     const signed = { ...env, EDGEFLEET_SIGNATURE_URI: "https://x/y.sig", EDGEFLEET_SIGNATURE_PUBLIC_KEYS: "PEM A\nPEM B\n" };
     const result = workloadOf(pod("d-1", "n1", signed));

@@ -1,4 +1,4 @@
-import { LABELS, MANAGER, SIGNATURE_PUBLIC_KEYS_ENV, SIGNATURE_SCOPED_ONLY_ENV } from "@edgefleet/api";
+import { LABELS, MANAGER, SERVED_VERSION_ANNOTATION, SIGNATURE_PUBLIC_KEYS_ENV, SIGNATURE_SCOPED_ONLY_ENV } from "@edgefleet/api";
 import { type AssignedEvaluation, evaluationFromEnv } from "@edgefleet/telemetry";
 import type { V1Pod } from "@kubernetes/client-node";
 
@@ -18,6 +18,8 @@ export interface RuntimeWorkload {
   readonly version: string;
   readonly variant: string;
   readonly runtime: string;
+  /** The version its runtime serves the model under, when a model repository's (SERVED_VERSION_ANNOTATION). */
+  readonly servedVersion?: string;
   /** The DaemonSet that controls the pod. */
   readonly owner: { readonly name: string; readonly uid: string };
   /** Where the runtime serves the Open Inference Protocol, once the pod has an IP and names an http port. */
@@ -109,6 +111,7 @@ export function workloadOf(pod: V1Pod): WorkloadResult {
   const signatureUri = value(ENV.signatureUri);
   const publicKeys = value(ENV.publicKeys);
   const evaluation = evaluationFromEnv(value);
+  const servedVersion = pod.metadata?.annotations?.[SERVED_VERSION_ANNOTATION];
   return {
     ok: true,
     workload: {
@@ -119,6 +122,7 @@ export function workloadOf(pod: V1Pod): WorkloadResult {
       version,
       variant,
       runtime: pod.metadata?.annotations?.["edgefleet.io/runtime"] ?? "unknown",
+      ...(servedVersion ? { servedVersion } : {}),
       owner,
       ...(ip && port ? { endpoint: { ip, port } } : {}),
       artifact: {

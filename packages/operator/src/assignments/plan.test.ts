@@ -89,4 +89,16 @@ describe("assignmentsByNode", () => {
     expect(served([...env.slice(0, 2), { name: "EDGEFLEET_EVALUATION_SAMPLES", value: "0" }])).toBeUndefined();
     expect(served([{ name: "EDGEFLEET_EVALUATION_URI", value: "ftp://x" }, ...env.slice(1)])).toBeUndefined();
   });
+
+  it("carries a model repository's served version from the pod template's annotation, and none without it", () => {
+    const withVersion = daemonSet("op") as KubeObject & { spec: { template: { metadata: { annotations: Record<string, string> } } } };
+    withVersion.spec.template.metadata.annotations["edgefleet.io/served-version"] = "1";
+    const [assigned] =
+      assignmentsByNode([slimRuntimeDaemonSet(withVersion)], [slimRuntimePod(pod("a", "orin-1", "10.42.0.7", "op"))]).get("orin-1") ?? [];
+    expect(assigned).toMatchObject({ version: "2.0", servedVersion: "1" });
+    const [plain] =
+      assignmentsByNode([slimRuntimeDaemonSet(daemonSet("op"))], [slimRuntimePod(pod("a", "orin-1", "10.42.0.7", "op"))]).get("orin-1") ??
+      [];
+    expect(plain).not.toHaveProperty("servedVersion");
+  });
 });

@@ -1,4 +1,4 @@
-import { LABELS, MANAGER } from "@edgefleet/api";
+import { LABELS, MANAGER, SERVED_VERSION_ANNOTATION } from "@edgefleet/api";
 import type { KubeObject } from "@edgefleet/kube";
 import { type AssignedRuntime, evaluationFromEnv } from "@edgefleet/telemetry";
 import type { V1DaemonSet, V1Pod } from "@kubernetes/client-node";
@@ -38,7 +38,7 @@ export function slimRuntimePod(raw: KubeObject): RuntimePod {
 
 /**
  * Keeps of an operator DaemonSet what its pods serve: model, version and variant from its pod
- * template's labels, the runtime from its annotation, the probe port from the port named http, the
+ * template's labels, the runtime (and a model repository's served version) from its annotations, the probe port from the port named http, the
  * variant's evaluation data from its first container's env (planner/model-env.ts), when complete. A
  * DaemonSet without all of them (not the operator's shape) serves nothing the agents probe.
  */
@@ -49,6 +49,7 @@ export function slimRuntimeDaemonSet(raw: KubeObject): RuntimeDaemonSet {
   const labels = template?.metadata?.labels ?? {};
   const [model, version, variant] = [LABELS.model, LABELS.modelVersion, LABELS.variant].map((l) => labels[l] ?? "");
   const runtime = template?.metadata?.annotations?.["edgefleet.io/runtime"] ?? "";
+  const servedVersion = template?.metadata?.annotations?.[SERVED_VERSION_ANNOTATION];
   const container = template?.spec?.containers[0];
   const port = container?.ports?.find((p) => p.name === "http")?.containerPort;
   const env = new Map((container?.env ?? []).map((e) => [e.name, e.value]));
@@ -73,6 +74,7 @@ export function slimRuntimeDaemonSet(raw: KubeObject): RuntimeDaemonSet {
             runtimeMetrics: runtime === RUNTIME_WITH_METRICS,
             port,
             ...(evaluation ? { evaluation } : {}),
+            ...(servedVersion ? { servedVersion } : {}),
           },
         }
       : {}),

@@ -4,6 +4,8 @@ import {
   IMAGE_NAMES,
   IMAGE_UID,
   imageReference,
+  MODEL_REPOSITORY_DIR,
+  type ModelRepositoryLayout,
   type ModelVariant,
   PLAIN_HTTP_REGISTRIES_ENV,
   REGISTRY_AUTH_DIR,
@@ -42,6 +44,7 @@ export const DEFAULT_VERIFIER: Verifier = { image: DEFAULT_AGENT_IMAGE };
 
 export const VERIFY_CONTAINER = "verify-artifact";
 const VOLUME = "artifact-cache";
+const REPOSITORY_VOLUME = "model-repository";
 const REGISTRY_AUTH_VOLUME = "registry-auth";
 
 export const artifactCacheVolume: V1Volume = {
@@ -72,11 +75,29 @@ export function registryAuthVolumes(artifact: Artifact): V1Volume[] {
 }
 
 /**
+ * The pod's own model repository, for a runtime that reads one (EdgeRuntime spec.modelRepository):
+ * written by the init container only, so what the runtime loads is the copy it verified, whatever
+ * happens to the node's cache afterwards.
+ */
+export const modelRepositoryVolume: V1Volume = { name: REPOSITORY_VOLUME, emptyDir: {} };
+
+export function modelRepositoryMount(readOnly: boolean): V1VolumeMount {
+  return { name: REPOSITORY_VOLUME, mountPath: MODEL_REPOSITORY_DIR, readOnly };
+}
+
+/**
  * Runs before the runtime and exits non-zero unless the model's artifact is verified (size, digest,
  * signature) and active in the node's cache, so a runtime never starts on an unverified file.
- * Installs of the node's pods share the cache through lock files in it, one per digest.
+ * Installs of the node's pods share the cache through lock files in it, one per digest. With a
+ * repository layout it then copies the verified file into the pod's model repository (hashing it
+ * again as it copies).
  */
-export function verifyArtifactContainer(verifier: Verifier, env: V1EnvVar[], artifact: Artifact): V1Container {
+export function verifyArtifactContainer(
+  verifier: Verifier,
+  env: V1EnvVar[],
+  artifact: Artifact,
+  repository?: ModelRepositoryLayout,
+): V1Container {
   const auth = registryAuthVolumes(artifact).length > 0;
   return {
     name: VERIFY_CONTAINER,
@@ -85,6 +106,7 @@ export function verifyArtifactContainer(verifier: Verifier, env: V1EnvVar[], art
     args: [
       `--cache-dir=${ARTIFACT_CACHE_DIR}`,
       ...(verifier.installDeadlineSeconds === undefined ? [] : [`--install-deadline=${verifier.installDeadlineSeconds}s`]),
+      ...(repository ? [`--model-repository=${MODEL_REPOSITORY_DIR}`, `--model-repository-layout=${repository}`] : []),
     ],
     env: [
       ...env,
@@ -95,6 +117,7 @@ export function verifyArtifactContainer(verifier: Verifier, env: V1EnvVar[], art
     volumeMounts: [
       artifactCacheMount(false),
       ...(auth ? [{ name: REGISTRY_AUTH_VOLUME, mountPath: REGISTRY_AUTH_DIR, readOnly: true }] : []),
+      ...(repository ? [modelRepositoryMount(false)] : []),
     ],
     // Requests count toward the pod's scheduling only as far as they exceed the runtime's.
     resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },

@@ -1,4 +1,4 @@
-import { ARTIFACT_CACHE_DIR, DEFAULT_RUNTIMES, edgeModel, SHA256, VISION_VARIANTS } from "@edgefleet/api";
+import { ARTIFACT_CACHE_DIR, DEFAULT_RUNTIMES, edgeModel, MODEL_REPOSITORY_DIR, SHA256, VISION_VARIANTS } from "@edgefleet/api";
 import { describe, expect, it } from "vitest";
 import { desiredWorkloads } from "../rollout/workloads.js";
 import { classNode, referenceFleet } from "../testing/fleet.js";
@@ -178,6 +178,35 @@ describe("the DaemonSets of a model not in a rollout", () => {
       "--cache-dir=/var/lib/edgefleet/artifacts",
       "--install-deadline=7200s",
     ]);
+  });
+
+  it("lays out a model repository for a runtime that reads one: the init container writes the pod's own volume, the runtime reads it, the agent probes its version", () => {
+    const triton = DEFAULT_RUNTIMES.map((r) =>
+      r.metadata.name === "tensorrt" ? { ...r, spec: { ...r.spec, modelRepository: { layout: "triton" as const } } } : r,
+    );
+    const model = edgeModel();
+    const placed = plan({ model, runtimes: triton, nodes: referenceFleet(1) }).classes.find((c) => c.hardwareClass === "jetson-orin");
+    if (!placed?.placed) throw new Error("jetson-orin not placed");
+    const pod = desiredDaemonSet({ model, placement: placed, track: "stable", nodes: {} }).spec?.template;
+    expect(pod?.spec?.volumes).toContainEqual({ name: "model-repository", emptyDir: {} });
+    const verify = pod?.spec?.initContainers?.[0];
+    expect(verify?.args).toEqual([
+      "--cache-dir=/var/lib/edgefleet/artifacts",
+      `--model-repository=${MODEL_REPOSITORY_DIR}`,
+      "--model-repository-layout=triton",
+    ]);
+    expect(verify?.volumeMounts).toContainEqual({ name: "model-repository", mountPath: MODEL_REPOSITORY_DIR, readOnly: false });
+    expect(pod?.spec?.containers[0]?.volumeMounts).toEqual([
+      { name: "artifact-cache", mountPath: ARTIFACT_CACHE_DIR, readOnly: true },
+      { name: "model-repository", mountPath: MODEL_REPOSITORY_DIR, readOnly: true },
+    ]);
+    expect(pod?.metadata?.annotations).toMatchObject({ "edgefleet.io/served-version": "1" });
+    // The other classes' runtimes read the cache's blob, as before.
+    const cpu = plan({ model, runtimes: triton, nodes: [classNode("x86-cpu", 1)] }).classes.find((c) => c.placed);
+    if (!cpu?.placed) throw new Error("x86-cpu not placed");
+    const plain = desiredDaemonSet({ model, placement: cpu, track: "stable", nodes: {} }).spec?.template;
+    expect(plain?.spec?.volumes?.map((v) => v.name)).toEqual(["artifact-cache"]);
+    expect(plain?.metadata?.annotations).not.toHaveProperty("edgefleet.io/served-version");
   });
 
   it("passes a signature's URI and public key Secret to the runtime and to the verification", () => {

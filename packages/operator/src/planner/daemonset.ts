@@ -1,11 +1,13 @@
 import type { EdgeModel, EdgeRuntime } from "@edgefleet/api";
-import { API_VERSION, LABELS, MANAGER } from "@edgefleet/api";
+import { API_VERSION, LABELS, MANAGER, SERVED_VERSION, SERVED_VERSION_ANNOTATION } from "@edgefleet/api";
 import type { V1Affinity, V1DaemonSet, V1OwnerReference, V1Probe } from "@kubernetes/client-node";
 import { ROLLOUT_LABELS, type Track } from "../rollout/vocabulary.js";
 import {
   artifactCacheMount,
   artifactCacheVolume,
   DEFAULT_VERIFIER,
+  modelRepositoryMount,
+  modelRepositoryVolume,
   registryAuthVolumes,
   type Verifier,
   verifyArtifactContainer,
@@ -51,6 +53,7 @@ export interface WorkloadSpec {
 export function desiredDaemonSet({ model, placement, track, nodes, verifier = DEFAULT_VERIFIER, trust }: WorkloadSpec): V1DaemonSet {
   const { name, namespace } = identity(model);
   const { variant, runtime, accelerator, binding } = placement.choice;
+  const repository = runtime.spec.modelRepository?.layout;
   // The selector is immutable on a DaemonSet, so it holds only what never changes for this object.
   const selector = { [LABELS.model]: name, [LABELS.hardwareClass]: placement.hardwareClass, [ROLLOUT_LABELS.track]: track };
   const labels = { ...selector, [LABELS.managedBy]: MANAGER, [LABELS.partOf]: "edgefleet" };
@@ -70,7 +73,12 @@ export function desiredDaemonSet({ model, placement, track, nodes, verifier = DE
       template: {
         metadata: {
           labels: { ...labels, [LABELS.variant]: variant.name, [LABELS.modelVersion]: model.spec.version },
-          annotations: { "edgefleet.io/runtime": runtime.metadata.name ?? "", "edgefleet.io/accelerator": accelerator },
+          annotations: {
+            "edgefleet.io/runtime": runtime.metadata.name ?? "",
+            "edgefleet.io/accelerator": accelerator,
+            // The version the agent probes: the repository's, not the model's.
+            ...(repository ? { [SERVED_VERSION_ANNOTATION]: SERVED_VERSION } : {}),
+          },
         },
         spec: {
           nodeSelector: {
@@ -82,8 +90,8 @@ export function desiredDaemonSet({ model, placement, track, nodes, verifier = DE
           ...(model.spec.placement?.tolerations ? { tolerations: model.spec.placement.tolerations } : {}),
           // Neither the install nor a runtime talks to the API server: a model's code gets no token.
           automountServiceAccountToken: false,
-          initContainers: [verifyArtifactContainer(verifier, env, variant.artifact)],
-          volumes: [artifactCacheVolume, ...registryAuthVolumes(variant.artifact)],
+          initContainers: [verifyArtifactContainer(verifier, env, variant.artifact, repository)],
+          volumes: [artifactCacheVolume, ...registryAuthVolumes(variant.artifact), ...(repository ? [modelRepositoryVolume] : [])],
           containers: [
             {
               name: CONTAINER,
@@ -91,8 +99,8 @@ export function desiredDaemonSet({ model, placement, track, nodes, verifier = DE
               ...(runtime.spec.command ? { command: runtime.spec.command } : {}),
               ...(runtime.spec.args ? { args: runtime.spec.args } : {}),
               env: [...(runtime.spec.env ?? []), ...env],
-              // Read-only: only the init container's verified install writes the cache.
-              volumeMounts: [artifactCacheMount(true)],
+              // Read-only: only the init container's verified install writes the cache (and the repository).
+              volumeMounts: [artifactCacheMount(true), ...(repository ? [modelRepositoryMount(true)] : [])],
               ports: (runtime.spec.ports ?? []).map((p) => ({
                 name: p.name,
                 containerPort: p.containerPort,
