@@ -7,6 +7,7 @@ import {
   DEFAULT_RUNTIMES,
   type EdgeModel,
   type EdgeModelBuild,
+  type EdgeRuntime,
   IMAGE_NAMES,
   imageReference,
   MODEL_REPOSITORY_DIR,
@@ -102,6 +103,50 @@ async function create(name: string, version: string, key = version): Promise<voi
     plural: "edgemodels",
     body,
   });
+}
+
+/**
+ * Runs check with an EdgeRuntime `runtime` (the catalog's onnx one, changed by change) and an
+ * EdgeModel `name` of the detector whose variants only that runtime takes (they ask for its
+ * version, which no other runtime ships); both are deleted afterwards.
+ */
+async function withOwnRuntime(
+  runtime: string,
+  name: string,
+  change: (spec: EdgeRuntime["spec"]) => Partial<EdgeRuntime["spec"]>,
+  check: () => Promise<void>,
+): Promise<void> {
+  const onnx = DEFAULT_RUNTIMES.find((r) => r.metadata.name === "onnx");
+  if (!onnx) throw new Error("the catalog lost its onnx runtime");
+  const version = "99.0.0";
+  const edgeRuntimes = { group: "edgefleet.io", version: "v1alpha1", plural: "edgeruntimes" };
+  await objects().createClusterCustomObject({
+    ...edgeRuntimes,
+    body: {
+      ...onnx,
+      metadata: { name: runtime },
+      spec: { ...onnx.spec, ...change(onnx.spec), supportedFormats: [{ format: "onnx", precisions: ["fp32"], versions: [version] }] },
+    },
+  });
+  artifacts.set(name, await site.publish(name, "1.0.0", detectorBytes));
+  const variants = spec("1.0.0", name).variants.map((v) => ({
+    ...v,
+    requirements: { ...v.requirements, runtimeVersion: { min: version } },
+  }));
+  const body = {
+    apiVersion: "edgefleet.io/v1alpha1",
+    kind: "EdgeModel",
+    metadata: { name, namespace: MODELS },
+    spec: { ...spec("1.0.0", name), variants },
+  };
+  const models = { group: "edgefleet.io", version: "v1alpha1", namespace: MODELS, plural: "edgemodels" };
+  await objects().createNamespacedCustomObject({ ...models, body });
+  try {
+    await check();
+  } finally {
+    await objects().deleteNamespacedCustomObject({ ...models, name });
+    await objects().deleteClusterCustomObject({ ...edgeRuntimes, name: runtime });
+  }
 }
 
 /** The model's Degraded condition once it is PodsNotStarting for a reason matching reasons (a regular expression). */
@@ -235,47 +280,23 @@ describe("the platform as pods on a real node", () => {
     // TensorRT image is until it builds one), chosen only by a variant that asks for its version.
     const runtime = "onnx-unpulled";
     const image = "ghcr.io/edgefleet/runtime-unpulled:0.0.0";
-    const onnx = DEFAULT_RUNTIMES.find((r) => r.metadata.name === "onnx");
-    if (!onnx) throw new Error("the catalog lost its onnx runtime");
-    const edgeRuntimes = { group: "edgefleet.io", version: "v1alpha1", plural: "edgeruntimes" };
-    await objects().createClusterCustomObject({
-      ...edgeRuntimes,
-      body: {
-        ...onnx,
-        metadata: { name: runtime },
-        spec: { ...onnx.spec, image, supportedFormats: [{ format: "onnx", precisions: ["fp32"], versions: ["99.0.0"] }] },
-      },
-    });
     const name = "detector-unpulled";
-    artifacts.set(name, await site.publish(name, "1.0.0", detectorBytes));
-    const body = {
-      apiVersion: "edgefleet.io/v1alpha1",
-      kind: "EdgeModel",
-      metadata: { name, namespace: MODELS },
-      spec: {
-        ...spec("1.0.0", name),
-        variants: spec("1.0.0", name).variants.map((v) => ({
-          ...v,
-          requirements: { ...v.requirements, runtimeVersion: { min: "99.0.0" } },
-        })),
+    await withOwnRuntime(
+      runtime,
+      name,
+      () => ({ image }),
+      async () => {
+        const degraded = await podsNotStarting(name, "ErrImagePull|ImagePullBackOff", 180_000);
+        console.log(`Degraded: ${degraded.message}`);
+        expect(degraded.message).toMatch(
+          new RegExp(
+            `^x86-cpu: 1 runtime pod\\(s\\) cannot start; pod ${name}-x86-cpu-\\w+: (ErrImagePull|ImagePullBackOff): container runtime: `,
+          ),
+        );
+        expect(degraded.message).toContain(image);
+        expect(degraded.message).toContain(`its nodes cannot pull the image of EdgeRuntime ${runtime}`);
       },
-    };
-    const models = { group: "edgefleet.io", version: "v1alpha1", namespace: MODELS, plural: "edgemodels" };
-    await objects().createNamespacedCustomObject({ ...models, body });
-    try {
-      const degraded = await podsNotStarting(name, "ErrImagePull|ImagePullBackOff", 180_000);
-      console.log(`Degraded: ${degraded.message}`);
-      expect(degraded.message).toMatch(
-        new RegExp(
-          `^x86-cpu: 1 runtime pod\\(s\\) cannot start; pod ${name}-x86-cpu-\\w+: (ErrImagePull|ImagePullBackOff): container runtime: `,
-        ),
-      );
-      expect(degraded.message).toContain(image);
-      expect(degraded.message).toContain(`its nodes cannot pull the image of EdgeRuntime ${runtime}`);
-    } finally {
-      await objects().deleteNamespacedCustomObject({ ...models, name });
-      await objects().deleteClusterCustomObject({ ...edgeRuntimes, name: runtime });
-    }
+    );
   }, 300_000);
 
   it("lays out a model repository for a runtime that reads one: served from the pod's read-only copy, probed by the agent as version 1", async () => {
@@ -284,68 +305,39 @@ describe("the platform as pods on a real node", () => {
     // asks for its version.
     const runtime = "onnx-repository";
     const name = "detector-repository";
-    const onnx = DEFAULT_RUNTIMES.find((r) => r.metadata.name === "onnx");
-    if (!onnx) throw new Error("the catalog lost its onnx runtime");
-    const args = (onnx.spec.args ?? []).map((a) =>
-      a.startsWith("--model-path=")
-        ? `--model-path=${MODEL_REPOSITORY_DIR}/${name}/1/model.onnx`
-        : a.startsWith("--model-version=")
-          ? "--model-version=1"
-          : a,
-    );
-    const edgeRuntimes = { group: "edgefleet.io", version: "v1alpha1", plural: "edgeruntimes" };
-    await objects().createClusterCustomObject({
-      ...edgeRuntimes,
-      body: {
-        ...onnx,
-        metadata: { name: runtime },
-        spec: {
-          ...onnx.spec,
-          args,
-          supportedFormats: [{ format: "onnx", precisions: ["fp32"], versions: ["98.0.0"] }],
-          modelRepository: { layout: "triton" },
-        },
-      },
-    });
-    artifacts.set(name, await site.publish(name, "1.0.0", detectorBytes));
-    const body = {
-      apiVersion: "edgefleet.io/v1alpha1",
-      kind: "EdgeModel",
-      metadata: { name, namespace: MODELS },
-      spec: {
-        ...spec("1.0.0", name),
-        variants: spec("1.0.0", name).variants.map((v) => ({
-          ...v,
-          requirements: { ...v.requirements, runtimeVersion: { min: "98.0.0" } },
-        })),
-      },
-    };
-    const models = { group: "edgefleet.io", version: "v1alpha1", namespace: MODELS, plural: "edgemodels" };
-    await objects().createNamespacedCustomObject({ ...models, body });
-    try {
-      const pod = await servingPod(core, { namespace: MODELS, model: name, version: "1.0.0", node, timeoutMs: 180_000 });
-      expect(pod.metadata?.annotations?.["edgefleet.io/runtime"]).toBe(runtime);
-      const answer = await inferAt(pod, name);
-      expect(answer).toMatchObject({ model_name: name, model_version: "1" });
-      const mounts = pod.spec?.containers[0]?.volumeMounts ?? [];
-      expect(mounts.find((m) => m.mountPath === MODEL_REPOSITORY_DIR)?.readOnly).toBe(true);
-      expect(pod.spec?.volumes?.find((v) => v.name === "model-repository")?.emptyDir).toBeDefined();
-      // The agent probes what its assignment names, version 1, and reports the model's version.
-      const probed = await eventually(
-        `the agent's probes of ${name} in Prometheus`,
-        async () => {
-          const rows = await prometheus.query(
-            `max by (version) (rate(edgefleet_inference_requests_total{node="${node}",namespace="${MODELS}",model="${name}"}[10s])) > 0`,
-          );
-          return rows.length === 1 ? rows[0]?.metric.version : undefined;
-        },
-        120_000,
+    const args = (onnx: EdgeRuntime["spec"]) =>
+      (onnx.args ?? []).map((a) =>
+        a.startsWith("--model-path=")
+          ? `--model-path=${MODEL_REPOSITORY_DIR}/${name}/1/model.onnx`
+          : a.startsWith("--model-version=")
+            ? "--model-version=1"
+            : a,
       );
-      expect(probed).toBe("1.0.0");
-    } finally {
-      await objects().deleteNamespacedCustomObject({ ...models, name });
-      await objects().deleteClusterCustomObject({ ...edgeRuntimes, name: runtime });
-    }
+    await withOwnRuntime(
+      runtime,
+      name,
+      (onnx) => ({ args: args(onnx), modelRepository: { layout: "triton" } }),
+      async () => {
+        const pod = await servingPod(core, { namespace: MODELS, model: name, version: "1.0.0", node, timeoutMs: 180_000 });
+        expect(pod.metadata?.annotations?.["edgefleet.io/runtime"]).toBe(runtime);
+        expect(await inferAt(pod, name)).toMatchObject({ model_name: name, model_version: "1" });
+        const mounts = pod.spec?.containers[0]?.volumeMounts ?? [];
+        expect(mounts.find((m) => m.mountPath === MODEL_REPOSITORY_DIR)?.readOnly).toBe(true);
+        expect(pod.spec?.volumes?.find((v) => v.name === "model-repository")?.emptyDir).toBeDefined();
+        // The agent probes what its assignment names, version 1, and reports the model's version.
+        const probed = await eventually(
+          `the agent's probes of ${name} in Prometheus`,
+          async () => {
+            const rows = await prometheus.query(
+              `max by (version) (rate(edgefleet_inference_requests_total{node="${node}",namespace="${MODELS}",model="${name}"}[10s])) > 0`,
+            );
+            return rows.length === 1 ? rows[0]?.metric.version : undefined;
+          },
+          120_000,
+        );
+        expect(probed).toBe("1.0.0");
+      },
+    );
   }, 300_000);
 
   it("says a runtime pod crash-loops when its runtime cannot load the model, and where its log is", async () => {
