@@ -69,6 +69,8 @@ async function serviceDiagnostics(service: string): Promise<string> {
     `node: ${JSON.stringify(node)}`,
     `endpointslices:\n${slices.stdout}${slices.stderr}`,
     `nat rules for default/${service}:\n${nat.filter((l) => l.includes(`default/${service}`)).join("\n")}`,
+    // Without these jumps (kube-proxy adds them on its full syncs only, hourly) no Service rule applies.
+    `nat jumps to KUBE-SERVICES:\n${nat.filter((l) => /^-A (OUTPUT|PREROUTING) .*-j KUBE-SERVICES/.test(l)).join("\n") || "none"}`,
     `kube-proxy log:\n${node ? tail(join(node.dir, "logs", "kube-proxy.log")) : ""}`,
     `kube-router log:\n${node ? tail(join(node.dir, "logs", "kube-router.log")) : ""}`,
   ].join("\n");

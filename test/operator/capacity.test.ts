@@ -119,6 +119,12 @@ describe("capacity-aware placement", () => {
   });
 
   it("a restarted operator places every model as before, and writes nothing", async () => {
+    // Settled first: until b's and c's pods on their new DaemonSets are ready, the status the old
+    // operator last wrote is not the final one, and the new one would rightly write it.
+    await eventually("b and c Ready", async () => {
+      const all = await Promise.all(["b", "c"].map((n) => models.get(n)));
+      return all.every((m) => condition(m, "Ready")?.status === "True") ? true : undefined;
+    });
     operator.kill("SIGTERM");
     expect(await operator.exited).toBe(0);
     restarted = new OperatorProcess({ kubeconfig, namespace: ns, identity: "capacity-restarted" });
