@@ -58,11 +58,14 @@ describe("reconcile telemetry", () => {
       const m = await models.get("traced");
       return converged(m) && m?.status?.conditions?.find((c) => c.type === "Ready")?.status === "True" ? true : undefined;
     });
-    const spans = exporter.getFinishedSpans().filter((s) => s.name === "reconcile" && s.attributes["edgefleet.key"] === `${ns}/traced`);
-    expect(spans.length).toBeGreaterThan(0);
-    expect(spans.map((s) => s.attributes["edgefleet.outcome"])).toContain("synced");
+    // The reconcile records its Events once its status write has returned and ends its span after
+    // that: the test may read the Ready status first.
+    const spans = await eventually("the synced reconcile's span and its Ready Event", async () => {
+      const found = exporter.getFinishedSpans().filter((s) => s.name === "reconcile" && s.attributes["edgefleet.key"] === `${ns}/traced`);
+      const synced = found.some((s) => s.attributes["edgefleet.outcome"] === "synced");
+      return synced && recorded.some((e) => e.reason === "Ready") ? found : undefined;
+    });
     expect(spans.every((s) => s.attributes["edgefleet.controller"] === "edgemodel" && s.endTime[0] + s.endTime[1] > 0)).toBe(true);
-    expect(recorded.map((e) => e.reason)).toContain("Ready");
 
     const metrics = await registry.metrics();
     expect(metrics).toMatch(/controller_runtime_reconcile_total\{controller="edgemodel",result="success"\} [1-9]/);
