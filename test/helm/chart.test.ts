@@ -117,7 +117,13 @@ describe("the Helm chart", () => {
         version: "1.2.3",
         registry: "registry.factory.local/edgefleet",
         networkPolicies: true,
-        operator: { replicas: 1, logLevel: "debug", artifactCaBundle: `${rootCertificates[0]}\n${rootCertificates[1]}\n` },
+        operator: {
+          replicas: 1,
+          logLevel: "debug",
+          artifactCaBundle: `${rootCertificates[0]}\n${rootCertificates[1]}\n`,
+          artifactPlainHttpRegistries: ["registry.factory.local:5000", "10.0.0.7:5000"],
+          artifactInstallDeadline: "2h",
+        },
         gateway: { replicas: 3, mqttClientSecret: "gw-cert" },
         broker: { tlsSecret: "broker-cert", image: "registry.factory.local/edgefleet/mosquitto:0.1.0" },
         agent: { hardwareClasses: ["jetson-orin", "my-fpga"] },
@@ -162,6 +168,9 @@ describe("the Helm chart", () => {
     // A path where the PEM text belongs (--set instead of --set-file).
     const path = install(...sets({ ...BASE, operator: { artifactCaBundle: "site-ca.crt" } }));
     expect(path.output).toContain("at '/operator/artifactCaBundle'");
+    // Seconds: below the operator's 1m floor, which whole minutes or hours cannot be.
+    const short = install(...sets({ ...BASE, operator: { artifactInstallDeadline: "30s" } }));
+    expect(short.output).toContain("at '/operator/artifactInstallDeadline': '30s' does not match pattern");
     expect(helm("list", "--all-namespaces", "--short").output.trim()).toBe("");
   });
 

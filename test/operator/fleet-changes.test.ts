@@ -30,10 +30,14 @@ async function send(method: "POST" | "PATCH", path: string, body: unknown): Prom
   if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.body.message}`);
 }
 
+function nodeNameOf(cls: "jetson-orin" | "intel-nuc", index: number): string {
+  return `${PROFILE}-${cls}-${index}`;
+}
+
 /** A node of a reference class under this suite's profile, tainted so no other suite's pods land on it. */
 async function addNode(cls: "jetson-orin" | "intel-nuc", index: number, extraTaints: (typeof RESERVED_TAINT)[] = []): Promise<string> {
   const base = classNode(cls, index);
-  const name = `${PROFILE}-${cls}-${index}`;
+  const name = nodeNameOf(cls, index);
   const node: V1Node = {
     metadata: {
       name,
@@ -177,7 +181,9 @@ describe("runtime pods that cannot start", () => {
   it("says which pods cannot start and why, and clears it once they run", async () => {
     // A pod no EdgeModel owns holds the new node's one GPU: the planner counts only models' claims,
     // so the runtime pod the DaemonSet gives the node finds no room, in the real scheduler's words.
-    const node = await addNode("jetson-orin", 4);
+    // The squatter is bound before the node exists: created after it, it raced the DaemonSet's pod,
+    // which the scheduler could bind first (CI saw both Running on the one GPU).
+    const node = nodeNameOf("jetson-orin", 4);
     await core.createNamespacedPod({
       namespace: ns,
       body: {
@@ -189,6 +195,7 @@ describe("runtime pods that cannot start", () => {
         },
       },
     });
+    await addNode("jetson-orin", 4);
     const degraded = await eventually("Degraded PodsNotStarting", async () => {
       const d = condition(await models.get("watcher"), "Degraded");
       return d?.status === "True" && d.reason === "PodsNotStarting" ? d : undefined;

@@ -59,6 +59,9 @@ export const SENTINELS = {
   version: { text: "efsentinel-version", helm: "$.Values.version" },
   logLevel: { text: "efsentinel-loglevel", helm: "$.Values.operator.logLevel" },
   artifactCaBundle: { text: "efsentinel-artifact-ca", helm: "$.Values.operator.artifactCaBundle" },
+  // Always passed: an empty list gives an empty flag, which the operator reads as none.
+  plainHttpRegistries: { text: "efsentinel-plain-http", helm: `join "," $.Values.operator.artifactPlainHttpRegistries` },
+  installDeadline: { text: "efsentinel-install-deadline", helm: "$.Values.operator.artifactInstallDeadline" },
   gatewaySecret: { text: "efsentinel-gateway-secret", helm: "$.Values.gateway.mqttClientSecret" },
   brokerSecret: { text: "efsentinel-broker-secret", helm: "$.Values.broker.tlsSecret" },
   brokerImage: { text: "efsentinel-broker-image", helm: "$.Values.broker.image" },
@@ -95,6 +98,8 @@ export function symbolicArgs(on: Assignment): Omit<PlatformArgs, "mqttCa"> {
       replicas: on.operatorStandby ? 987654301 : 1,
       logLevel: s.logLevel.text as LogLevel,
       ...(on.artifactCa ? { artifactCaBundle: s.artifactCaBundle.text } : {}),
+      artifactPlainHttpRegistries: [s.plainHttpRegistries.text],
+      artifactInstallDeadline: s.installDeadline.text,
     },
     gateway: { enabled: !!on.gatewayEnabled, replicas: on.gatewaySingle ? 1 : 987654302, mqttClientSecret: s.gatewaySecret.text },
     broker: { enabled: !!on.brokerEnabled, image: s.brokerImage.text, tlsSecret: s.brokerSecret.text },

@@ -23,8 +23,8 @@ function fieldSchema(f: Field): Json {
     case "enum":
       return { enum: [...f.values], ...common };
     case "list":
-      // Distinct, since each class is one DaemonSet of its own name.
-      return { type: "array", items: fieldSchema(f.items), minItems: 1, uniqueItems: true, ...common };
+      // Distinct: each class is one DaemonSet of its own name, and a registry named twice is a mistake.
+      return { type: "array", items: fieldSchema(f.items), ...(f.minItems ? { minItems: f.minItems } : {}), uniqueItems: true, ...common };
   }
 }
 
@@ -90,7 +90,11 @@ function fieldYaml(key: string, f: Field, indent: string): string {
     const example = f.kind === "url" ? f.example : f.kind === "enum" ? f.values[0] : "...";
     return `${doc}${indent}# ${key}: ${example}\n`;
   }
-  const value = Array.isArray(f.default) ? `\n${f.default.map((v) => `${indent}  - ${v}`).join("\n")}` : ` ${JSON.stringify(f.default)}`;
+  const value = Array.isArray(f.default)
+    ? f.default.length === 0
+      ? " []"
+      : `\n${f.default.map((v) => `${indent}  - ${v}`).join("\n")}`
+    : ` ${JSON.stringify(f.default)}`;
   return `${doc}${indent}${key}:${value}\n`;
 }
 

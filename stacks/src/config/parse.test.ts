@@ -90,7 +90,7 @@ describe("parseConfig", () => {
     );
     expect(cfg.platform.namespace).toBe("edgefleet-test");
     expect(cfg.platform.catalog).toBe(false);
-    expect(cfg.platform.operator).toEqual({ replicas: 3, logLevel: "debug" });
+    expect(cfg.platform.operator).toEqual({ ...DEFAULTS.operator, replicas: 3, logLevel: "debug" });
     expect(cfg.platform.gateway).toEqual({ ...DEFAULTS.gateway, enabled: false });
     expect(cfg.platform.monitoring).toEqual({ rulesAs: "ConfigMap", dashboards: true });
   });
@@ -127,7 +127,7 @@ describe("parseConfig", () => {
       }),
     ).toEqual([
       expect.stringMatching(/^edgefleet:namepsace: unknown key \(did you mean namespace\?\)/),
-      "edgefleet:operator.replica: unknown key (did you mean replicas?); known keys: replicas, logLevel, artifactCaBundle",
+      "edgefleet:operator.replica: unknown key (did you mean replicas?); known keys: replicas, logLevel, artifactCaBundle, artifactPlainHttpRegistries, artifactInstallDeadline",
     ]);
   });
 
@@ -420,6 +420,24 @@ describe("parseConfig", () => {
     ]);
     expect(problems(operator({ artifactCaBundle: "/etc/ssl/site-ca.pem" }))).toEqual([
       `edgefleet:operator.artifactCaBundle: ${what}, got "/etc/ssl/site-ca.pem"`,
+    ]);
+  });
+
+  it("takes plain-http registries as host[:port] and an install deadline in whole minutes or hours", () => {
+    const adopt = { "edgefleet:cluster": json({ site: "factory-a" }), "edgefleet:monitoring": json({ rolloutAnalysis: false }) };
+    const operator = (o: Record<string, unknown>) => ({ ...adopt, "edgefleet:operator": json(o) });
+    expect(DEFAULTS.operator).toMatchObject({ artifactPlainHttpRegistries: [], artifactInstallDeadline: "30m" });
+    expect(
+      parseConfig(operator({ artifactPlainHttpRegistries: ["registry.site.lan:5000"], artifactInstallDeadline: "2h" }), new Set()).platform
+        .operator,
+    ).toEqual({ ...DEFAULTS.operator, artifactPlainHttpRegistries: ["registry.site.lan:5000"], artifactInstallDeadline: "2h" });
+    // A URL where a host belongs, seconds below the operator's floor, a bare number: each named with the form it needs.
+    expect(problems(operator({ artifactPlainHttpRegistries: ["http://registry.site.lan:5000"], artifactInstallDeadline: "30s" }))).toEqual([
+      'edgefleet:operator.artifactPlainHttpRegistries[0]: must be a registry host[:port] as oci:// artifact URIs name it, such as registry.site.lan:5000, got "http://registry.site.lan:5000"',
+      'edgefleet:operator.artifactInstallDeadline: must be whole minutes or hours such as 30m or 2h, got "30s"',
+    ]);
+    expect(problems(operator({ artifactPlainHttpRegistries: "registry.site.lan:5000" }))).toEqual([
+      'edgefleet:operator.artifactPlainHttpRegistries: must be a list, got "registry.site.lan:5000"',
     ]);
   });
 

@@ -183,6 +183,8 @@ function parsePlatform(p: Problems, v: Map<Key, unknown>, cluster: ExistingClust
       replicas: opt(op, "replicas", O.replicas, "operator"),
       logLevel: opt(op, "logLevel", O.logLevel, "operator"),
       ...artifactCaBundle(p, op),
+      artifactPlainHttpRegistries: opt(op, "artifactPlainHttpRegistries", O.artifactPlainHttpRegistries, "operator"),
+      artifactInstallDeadline: opt(op, "artifactInstallDeadline", O.artifactInstallDeadline, "operator"),
     },
     gateway: {
       enabled: opt(gw, "enabled", G.enabled, "gateway"),

@@ -1,4 +1,4 @@
-import { IMAGE_REGISTRY, IMAGE_VERSION } from "@edgefleet/api";
+import { IMAGE_REGISTRY, IMAGE_VERSION, OCI_REGISTRY_PATTERN } from "@edgefleet/api";
 import { PEM_CERTIFICATE } from "@edgefleet/kit";
 import { HARDWARE_CLASSES } from "../k3s/hardware.js";
 import { LOG_LEVELS, OTLP_PROTOCOLS } from "../platform/args.js";
@@ -26,7 +26,13 @@ export type Field =
   | (Described & { readonly kind: "string"; readonly pattern: Pattern; readonly default?: string })
   | (Described & { readonly kind: "url"; readonly example: string })
   | (Described & { readonly kind: "enum"; readonly values: readonly string[]; readonly default?: string })
-  | (Described & { readonly kind: "list"; readonly items: Field & { kind: "string" }; readonly default?: readonly string[] });
+  | (Described & {
+      readonly kind: "list";
+      readonly items: Field & { kind: "string" };
+      /** 1 where an empty list means nothing sensible (agent classes: disable the agent instead). */
+      readonly minItems: 0 | 1;
+      readonly default?: readonly string[];
+    });
 
 export interface Section extends Described {
   readonly kind: "section";
@@ -49,6 +55,14 @@ export const IMAGE: Pattern = {
   re: new RegExp(`^${REGISTRY.re.source.slice(1, -1)}(:${TAG.re.source.slice(1, -1)}(${DIGEST})?|${DIGEST})$`),
   what: "an image reference with a tag or a digest, such as eclipse-mosquitto:2.0.20 or registry.example.com/edgefleet/mosquitto:0.1.0",
 };
+
+/** A registry host with an optional port, as oci:// artifact URIs name it. */
+export const OCI_REGISTRY: Pattern = {
+  re: new RegExp(`^${OCI_REGISTRY_PATTERN}$`),
+  what: "a registry host[:port] as oci:// artifact URIs name it, such as registry.site.lan:5000",
+};
+/** Whole minutes or hours: the operator's duration flag reads them, and its floor (1m) holds by construction. */
+export const MINUTES_OR_HOURS: Pattern = { re: /^[1-9][0-9]{0,3}[mh]$/, what: "whole minutes or hours such as 30m or 2h" };
 
 /** One or more PEM certificates and nothing else (the operator then checks that each parses). */
 export const PEM_CERTIFICATES: Pattern = {
@@ -94,6 +108,21 @@ export const PLATFORM_SCHEMA = {
       description:
         "PEM CA certificates that every runtime pod's artifact download (its verify-artifact init container) trusts in addition to the public roots, for artifact servers with a private CA: a ConfigMap mounted into the operator as its --artifact-ca-bundle. Changing it restarts the operator and rolls every runtime pod.",
     },
+    artifactPlainHttpRegistries: {
+      kind: "list",
+      items: { kind: "string", pattern: OCI_REGISTRY, description: "A registry host[:port]." },
+      minItems: 0,
+      default: [],
+      description:
+        "OCI registries that runtime pods' artifact downloads reach over plain http:// (a site registry without TLS; pull credentials then travel in clear): the operator's --artifact-plain-http-registries. Changing it rolls every runtime pod.",
+    },
+    artifactInstallDeadline: {
+      kind: "string",
+      pattern: MINUTES_OR_HOURS,
+      default: "30m",
+      description:
+        "Longest one artifact install of a runtime pod may take (lock waits, signature check, download) before it fails and the kubelet retries it, resuming the download; raise it for large models on slow links: the operator's --artifact-install-deadline. Changing it rolls every runtime pod.",
+    },
   }),
   gateway: section("The telemetry gateway: node telemetry from the broker, served to Prometheus. Needs the broker.", {
     enabled: bool("Deploy the telemetry gateway.", true),
@@ -133,6 +162,7 @@ export const PLATFORM_SCHEMA = {
     hardwareClasses: {
       kind: "list",
       items: { kind: "string", pattern: DNS_LABEL, description: "A hardware class (edgefleet.io/hardware-class label)." },
+      minItems: 1,
       default: Object.keys(HARDWARE_CLASSES),
       description: "One agent DaemonSet per class, on the site's nodes labelled with it; nodes of other classes get no agent.",
     },

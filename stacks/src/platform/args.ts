@@ -24,6 +24,10 @@ export interface PlatformArgs {
     readonly logLevel: LogLevel;
     /** PEM CA certificates trusted for artifact downloads besides the public roots (the operator's --artifact-ca-bundle). */
     readonly artifactCaBundle?: string;
+    /** Registries runtime pods' artifact downloads reach over plain http:// (the operator's --artifact-plain-http-registries). */
+    readonly artifactPlainHttpRegistries?: readonly string[];
+    /** Longest one artifact install may take, as a duration such as 30m (the operator's --artifact-install-deadline). */
+    readonly artifactInstallDeadline?: string;
   };
   /** Receives node telemetry from the broker and serves it to Prometheus. */
   readonly gateway: {

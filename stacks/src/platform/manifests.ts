@@ -51,6 +51,10 @@ export function platformManifests(args: Omit<PlatformArgs, "mqttCa">): PlatformM
       replicas: args.operator.replicas,
       logLevel: args.operator.logLevel,
       ...(args.operator.artifactCaBundle === undefined ? {} : { artifactCaBundle: args.operator.artifactCaBundle }),
+      ...(args.operator.artifactPlainHttpRegistries === undefined
+        ? {}
+        : { artifactPlainHttpRegistries: args.operator.artifactPlainHttpRegistries }),
+      ...(args.operator.artifactInstallDeadline === undefined ? {} : { artifactInstallDeadline: args.operator.artifactInstallDeadline }),
       ...(prometheusUrl === undefined ? {} : { prometheusUrl }),
       ...(otlp === undefined ? {} : { otlp }),
       clusterPrefix: namespace,

@@ -26,6 +26,10 @@ export interface OperatorConfig {
    * its hash in the pod template restarts the operator when it changes.
    */
   readonly artifactCaBundle?: string;
+  /** Registries runtime pods' artifact downloads reach over plain http:// (--artifact-plain-http-registries). */
+  readonly artifactPlainHttpRegistries?: readonly string[];
+  /** Longest one artifact install may take, such as 30m (--artifact-install-deadline); the install's own when unset. */
+  readonly artifactInstallDeadline?: string;
   /** Prometheus for rollout analysis (--prometheus-url); without it steps advance on their pauses alone. */
   readonly prometheusUrl?: string;
   /** Collector for its traces; without it the operator traces nothing. */
@@ -155,6 +159,11 @@ export function operatorManifests(a: OperatorConfig): Manifest[] {
               `--build-image=${a.buildImage}`,
               ...(a.prometheusUrl === undefined ? [] : [`--prometheus-url=${a.prometheusUrl}`]),
               ...(caData ? [`--artifact-ca-bundle=${ARTIFACT_CA_DIR}/${ARTIFACT_CA_KEY}`] : []),
+              // Even empty (the operator reads none), as the chart always passes it.
+              ...(a.artifactPlainHttpRegistries === undefined
+                ? []
+                : [`--artifact-plain-http-registries=${a.artifactPlainHttpRegistries.join(",")}`]),
+              ...(a.artifactInstallDeadline === undefined ? [] : [`--artifact-install-deadline=${a.artifactInstallDeadline}`]),
               ...(a.mqtt
                 ? [
                     `--mqtt-url=${a.mqtt.url}`,

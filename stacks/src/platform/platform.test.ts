@@ -169,6 +169,27 @@ describe("Platform", () => {
     expect(limitMiB - oldSpaceMiB).toBeGreaterThanOrEqual(128);
   });
 
+  it("passes plain-http registries and the install deadline as flags the operator reads back", async () => {
+    const argsOf = (rs: readonly Registered[], name: string) =>
+      podOf(one(rs, "kubernetes:apps/v1:Deployment", name)).containers[0]?.args ?? [];
+    // The defaults: every registry over HTTPS (an empty flag), the install's own 30m.
+    expect(optionsOf(parseOptions(argsOf(all, "ef-operator"), {}))).toMatchObject({
+      artifactPlainHttpRegistries: [],
+      artifactInstallDeadlineSeconds: 1800,
+    });
+    const rs = await platform("ef-plain-http", {
+      operator: {
+        ...ARGS.operator,
+        artifactPlainHttpRegistries: ["registry.site.lan:5000", "10.0.0.7:5000"],
+        artifactInstallDeadline: "2h",
+      },
+    });
+    expect(optionsOf(parseOptions(argsOf(rs, "ef-plain-http-operator"), {}))).toMatchObject({
+      artifactPlainHttpRegistries: ["registry.site.lan:5000", "10.0.0.7:5000"],
+      artifactInstallDeadlineSeconds: 7200,
+    });
+  });
+
   it("gives the operator the artifact CA bundle as a mounted ConfigMap, its --artifact-ca-bundle, and restarts it when it changes", async () => {
     // Unset: no ConfigMap, no flag; the runtime pods trust the public roots alone.
     expect(ofType(all, "kubernetes:core/v1:ConfigMap").map((r) => r.name)).not.toContain("ef-operator");
