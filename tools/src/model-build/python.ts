@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { PYTHON_PATH } from "@edgefleet/openvino-runtime";
 import { PYTHON_FLAG } from "@edgefleet/python-worker";
+import { ReportedFailure } from "../subcommands.js";
 import type { Target } from "./result.js";
 
 /** Beside this file in the repository, beside the bundle in the model-build image. */
@@ -19,7 +20,10 @@ async function interpreter(): Promise<string> {
   return loadToolchain().bin("venv-python");
 }
 
-/** Runs build.py with args; its progress goes to our stderr, its stdout (one JSON answer) is returned. */
+/**
+ * Runs build.py with args; its progress goes to our stderr, its stdout (one JSON answer) is returned.
+ * A failure is a ReportedFailure: build.py said why on that stderr, last.
+ */
 export async function buildPy(args: string[]): Promise<string> {
   const child = spawn(await interpreter(), [BUILD_PY, ...args], {
     stdio: ["ignore", "pipe", "inherit"],
@@ -34,7 +38,12 @@ export async function buildPy(args: string[]): Promise<string> {
   });
   return new Promise((resolve, reject) => {
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`build.py ${args[0]} exited with ${code}`))));
+    child.on("close", (code, signal) => {
+      if (code === 0) resolve(out);
+      // Killed (out of memory, most often), it said nothing: that is the reason to print.
+      else if (signal) reject(new Error(`build.py ${args[0]} was killed by ${signal} (out of memory? see the kernel log)`));
+      else reject(new ReportedFailure(`build.py ${args[0]} exited with ${code}`));
+    });
   });
 }
 
