@@ -334,12 +334,13 @@ export class BuildController {
   /** The reconcile's single status write. */
   async #writeStatus(key: string, build: EdgeModelBuild, status: EdgeModelBuildStatus): Promise<void> {
     const { name = "", namespace = "", resourceVersion } = build.metadata;
-    const written = await this.#o.client.request<EdgeModelBuild>({
-      method: "PATCH",
-      path: `${objectPath(BUILD_RESOURCES.builds, name, namespace)}/status?fieldManager=${this.#o.fieldManager}`,
-      body: { status: mergePatch(build.status ?? {}, status) },
-      contentType: CONTENT_TYPES.merge,
-    });
-    this.#ownWrites.wrote(key, resourceVersion, written?.metadata?.resourceVersion);
+    await this.#ownWrites.track(key, resourceVersion, () =>
+      this.#o.client.request<EdgeModelBuild>({
+        method: "PATCH",
+        path: `${objectPath(BUILD_RESOURCES.builds, name, namespace)}/status?fieldManager=${this.#o.fieldManager}`,
+        body: { status: mergePatch(build.status ?? {}, status) },
+        contentType: CONTENT_TYPES.merge,
+      }),
+    );
   }
 }

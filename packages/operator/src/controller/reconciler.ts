@@ -132,7 +132,8 @@ export class Reconciler {
   }
 
   async #reconcile(key: string, model: EdgeModel): Promise<ReconcileResult> {
-    if (model.metadata.finalizers?.includes(LEGACY_FINALIZER)) this.#wrote(key, model, await this.#dropLegacyFinalizer(model));
+    if (model.metadata.finalizers?.includes(LEGACY_FINALIZER))
+      await this.#ownWrites.track(key, model.metadata.resourceVersion, () => this.#dropLegacyFinalizer(model));
     // Its children go with it through their owner references.
     if (model.metadata.deletionTimestamp) return { outcome: "deleted" };
 
@@ -202,7 +203,7 @@ export class Reconciler {
     if (outcome !== "unchanged") this.#o.rollouts.recorded(model, decisions);
     // Cleared only once the status recording the action is written: a crash in between repeats
     // the action, and every action is idempotent.
-    if (annotation !== undefined) this.#wrote(key, model, await this.#clearAction(model));
+    if (annotation !== undefined) await this.#ownWrites.track(key, model.metadata.resourceVersion, () => this.#clearAction(model));
     return { outcome, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
   }
 
@@ -282,10 +283,6 @@ export class Reconciler {
   }
 
   /** Remembers a write to the model so that the next reconcile waits until the cache has it. */
-  #wrote(key: string, model: EdgeModel, written: EdgeModel | undefined): void {
-    this.#ownWrites.wrote(key, model.metadata.resourceVersion, written?.metadata?.resourceVersion);
-  }
-
   async #clearAction(model: EdgeModel): Promise<EdgeModel | undefined> {
     const { name = "", namespace = "" } = model.metadata;
     return this.#o.client.request<EdgeModel>({
@@ -331,19 +328,14 @@ export class Reconciler {
     const unchanged = stableJson(status) === stableJson(model.status ?? {});
     if (!unchanged) {
       const { name = "", namespace = "", resourceVersion } = model.metadata;
-      try {
-        const written = await this.#o.client.request<EdgeModel>({
+      await this.#ownWrites.track(key, resourceVersion, () =>
+        this.#o.client.request<EdgeModel>({
           method: "PATCH",
           path: `${objectPath(RESOURCES.edgeModels, name, namespace)}/status?fieldManager=${this.#o.fieldManager}`,
           body: { status: mergePatch(model.status ?? {}, status) },
           contentType: CONTENT_TYPES.merge,
-        });
-        this.#wrote(key, model, written);
-      } catch (err) {
-        // No answer, or a server error: the write may have been applied all the same.
-        if (err instanceof KubeError && (err.status === 0 || err.status >= 500)) this.#ownWrites.failed(key, resourceVersion);
-        throw err;
-      }
+        }),
+      );
     }
     for (const note of [...transitions(model.status, status), ...events]) this.#o.events.record(model, note);
     if (unchanged) return "unchanged";

@@ -1,3 +1,4 @@
+import { KubeError } from "@edgefleet/kube";
 import { describe, expect, it } from "vitest";
 import { cacheBehind, compareResourceVersions, OwnWrites } from "./write-lag.js";
 
@@ -49,22 +50,28 @@ describe("cacheBehind", () => {
 });
 
 describe("OwnWrites", () => {
-  it("holds each key until the cache shows its write, then forgets it; a failed write holds it for a while", () => {
+  it("holds each key until the cache shows its write, then forgets it; a write without an answer holds it for a while, a refused one not at all", async () => {
     let now = 1_000;
     const writes = new OwnWrites({ wallMs: () => now });
+    const answered = (resourceVersion?: string) => async () => (resourceVersion ? { metadata: { resourceVersion } } : undefined);
+    const failing = (status: number) => async () => Promise.reject(new KubeError(status, "", `HTTP ${status}`));
     expect(writes.behind("ns/a", "100")).toBe(false);
-    writes.wrote("ns/a", "100", "105");
-    writes.failed("ns/b", "200");
+    expect(await writes.track("ns/a", "100", answered("105"))).toEqual({ metadata: { resourceVersion: "105" } });
+    await expect(writes.track("ns/b", "200", failing(0))).rejects.toThrow("HTTP 0");
+    await expect(writes.track("ns/e", "300", failing(409))).rejects.toThrow("HTTP 409");
     expect(writes.behind("ns/a", "100")).toBe(true);
     expect(writes.behind("ns/b", "200")).toBe(true);
+    expect(writes.behind("ns/e", "300")).toBe(false);
     expect(writes.behind("ns/a", "105")).toBe(false);
     // Forgotten: an older cache (another informer's relist) no longer holds it.
     expect(writes.behind("ns/a", "100")).toBe(false);
     now += 5_000;
     expect(writes.behind("ns/b", "200")).toBe(false);
-    writes.wrote("ns/c", undefined, "7");
+    await writes.track("ns/c", undefined, answered("7"));
     expect(writes.behind("ns/c", "1")).toBe(false);
-    writes.wrote("ns/d", "10", undefined);
+    // An answer without a version (a write that was skipped): the cache must move past the base.
+    await writes.track("ns/d", "10", answered());
+    expect(writes.behind("ns/d", "10")).toBe(true);
     writes.forget("ns/d");
     expect(writes.behind("ns/d", "10")).toBe(false);
   });

@@ -1,3 +1,5 @@
+import { KubeError } from "@edgefleet/kube";
+
 /**
  * Whether the model cache has seen the operator's own last writes to a model. A reconcile acting
  * on a cached status older than its own last write would repeat that write's rollout decision
@@ -63,14 +65,26 @@ export class OwnWrites {
     return false;
   }
 
-  /** A write computed from the object at base, answered with the object at written (when the answer says). */
-  wrote(key: string, base: string | undefined, written: string | undefined): void {
-    if (base) this.#writes.set(key, written ? { base, written } : { base });
-  }
-
-  /** A write that got no answer, or a server error: it may have been applied, so the cache is waited for a while. */
-  failed(key: string, base: string | undefined): void {
-    if (base) this.#writes.set(key, { base, giveUpAtMs: this.#clock.wallMs() + FAILED_WRITE_WAIT_MS });
+  /**
+   * Runs write, computed from the object at base, and remembers it: answered, by the version the
+   * answer gives; with no answer or a server error, for a while, since it may have been applied all
+   * the same. A refused write (4xx) changed nothing and holds nothing back.
+   */
+  async track<T extends { metadata?: { resourceVersion?: string } }>(
+    key: string,
+    base: string | undefined,
+    write: () => Promise<T | undefined>,
+  ): Promise<T | undefined> {
+    try {
+      const answer = await write();
+      const written = answer?.metadata?.resourceVersion;
+      if (base) this.#writes.set(key, written ? { base, written } : { base });
+      return answer;
+    } catch (err) {
+      if (base && err instanceof KubeError && (err.status === 0 || err.status >= 500))
+        this.#writes.set(key, { base, giveUpAtMs: this.#clock.wallMs() + FAILED_WRITE_WAIT_MS });
+      throw err;
+    }
   }
 
   forget(key: string): void {

@@ -327,12 +327,13 @@ export class FederatedTrainingController {
   async #writeStatus(key: string, job: FederatedTraining, status: FederatedTrainingStatus): Promise<void> {
     if (stableJson(status) === stableJson(job.status ?? {})) return;
     const { name = "", namespace = "", resourceVersion } = job.metadata;
-    const written = await this.#o.client.request<FederatedTraining>({
-      method: "PATCH",
-      path: `${objectPath(FEDERATED_TRAININGS, name, namespace)}/status?fieldManager=${this.#o.fieldManager}`,
-      body: { status: mergePatch(job.status ?? {}, status) },
-      contentType: CONTENT_TYPES.merge,
-    });
-    this.#ownWrites.wrote(key, resourceVersion, written?.metadata?.resourceVersion);
+    await this.#ownWrites.track(key, resourceVersion, () =>
+      this.#o.client.request<FederatedTraining>({
+        method: "PATCH",
+        path: `${objectPath(FEDERATED_TRAININGS, name, namespace)}/status?fieldManager=${this.#o.fieldManager}`,
+        body: { status: mergePatch(job.status ?? {}, status) },
+        contentType: CONTENT_TYPES.merge,
+      }),
+    );
   }
 }
