@@ -3,6 +3,8 @@
 # downloads; PULUMI_HOME and state live in the state dir, never in the repo. Values a user
 # already set win, so a real site can use its own backend and passphrase.
 _ef_state=${EDGEFLEET_STATE_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/edgefleet}
+# The local stack's kubeconfig path names it (stacks/Pulumi.local.yaml), as tools/edgefleet cluster finds it.
+export EDGEFLEET_STATE_DIR=$_ef_state
 _ef_cache=${EDGEFLEET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/edgefleet}
 export PULUMI_HOME=${PULUMI_HOME:-$_ef_state/pulumi/home}
 export PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-file://$_ef_state/pulumi/state}

@@ -18,7 +18,7 @@ export interface ExistingCluster {
   readonly kind: "existing";
   /** Site name, which the cluster's nodes carry as their edgefleet.io/site label. */
   readonly site: string;
-  /** Path of the kubeconfig (`~/` expanded); unset: $KUBECONFIG or ~/.kube/config, like kubectl. */
+  /** Path of the kubeconfig (`~/` and `$NAME` expanded); unset: $KUBECONFIG or ~/.kube/config, like kubectl. */
   readonly kubeconfig?: string;
   readonly context?: string;
 }
