@@ -1,9 +1,4 @@
 /**
- * The entry point of a command with subcommands (tools/edgefleet model, tools/edgefleet fl): runs
- * the one named first with the rest of argv, prints the usage for --help, and turns an error into
- * its message and exit code 1 (a ReportedFailure: its code, nothing printed); 2 for a missing or unknown subcommand.
- */
-/**
  * A failure whose reason is already on stderr (a child process with inherited stderr said why):
  * the entry point exits with its code and prints nothing more, so the reason stays the last line
  * a reader (a build Job's summary) sees, not a repetition of "X exited with 1".
@@ -17,6 +12,11 @@ export class ReportedFailure extends Error {
   }
 }
 
+/**
+ * The entry point of a command with subcommands (tools/edgefleet model, tools/edgefleet fl): runs
+ * the one named first with the rest of argv, prints the usage for --help, and turns an error into
+ * its message and exit code 1 (a ReportedFailure: its code, nothing printed); 2 for a missing or unknown subcommand.
+ */
 export async function subcommands(
   name: string,
   usage: string,

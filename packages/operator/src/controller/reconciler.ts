@@ -282,7 +282,6 @@ export class Reconciler {
     ]);
   }
 
-  /** Remembers a write to the model so that the next reconcile waits until the cache has it. */
   async #clearAction(model: EdgeModel): Promise<EdgeModel | undefined> {
     const { name = "", namespace = "" } = model.metadata;
     return this.#o.client.request<EdgeModel>({
