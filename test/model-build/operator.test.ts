@@ -4,10 +4,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type EdgeModel, type EdgeModelBuild, type EdgeModelBuildSpec, edgeModel, variant } from "@edgefleet/api";
-import { generateSigningKey } from "@edgefleet/edge-agent";
+import { generateSigningKey, pushArtifact } from "@edgefleet/edge-agent";
 import { silentLogger } from "@edgefleet/kit";
 import { KubeClient, loadCredentials } from "@edgefleet/kube";
-import { BuildPods, loadToolchain } from "@edgefleet/tools";
+import { BuildPods, loadToolchain, type OciRegistry, startOciRegistry } from "@edgefleet/tools";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startTestRegistry, type TestRegistry } from "../artifacts/oci-registry.js";
 import { startServer, type TestServer } from "../artifacts/server.js";
@@ -39,6 +39,8 @@ let pods: BuildPods;
 let client: KubeClient;
 let node: string;
 let registry: TestRegistry;
+/** A registry without TLS, which the operator's --artifact-plain-http-registries names. */
+let plain: OciRegistry;
 let identity: OperatorIdentity | undefined;
 const key = generateSigningKey();
 
@@ -65,6 +67,7 @@ async function example(): Promise<void> {
 async function platform(): Promise<void> {
   server = await startServer();
   registry = await startTestRegistry(join(work, "registry"));
+  plain = await startOciRegistry({ dir: join(work, "plain-registry") });
   // One bundle for the operator's --artifact-ca-bundle: the inputs' HTTPS server and the registry the builds are pushed to.
   writeFileSync(join(work, "ca.pem"), `${server.ca}\n${registry.ca}`);
   await installApi(kc);
@@ -75,7 +78,7 @@ async function platform(): Promise<void> {
     kubeconfig: identity.kubeconfig,
     namespace: ns,
     identity: "build-1",
-    extra: ["--artifact-ca-bundle", join(work, "ca.pem")],
+    extra: ["--artifact-ca-bundle", join(work, "ca.pem"), "--artifact-plain-http-registries", plain.address],
   });
   await operator.waitForLog("build controller started");
   client = new KubeClient({ credentials: await loadCredentials(kubeconfig) });
@@ -103,6 +106,7 @@ afterAll(async () => {
   await operator?.stop();
   await identity?.remove();
   await registry?.stop();
+  await plain?.service.dispose();
   client?.close();
   await server?.close();
   if (node) await core.deleteNode({ name: node }).catch(() => {});
@@ -329,6 +333,44 @@ describe("an EdgeModelBuild with spec.publish", () => {
     });
     // build.py's reason is the last word, not followed by the CLI repeating that build.py exited with 1.
     expect(junk.status?.conditions?.find((c) => c.type === "Stalled")?.message).not.toContain("build.py build exited");
+  }, 480_000);
+
+  it("pulls its source from and publishes to a registry without TLS that the operator names in --artifact-plain-http-registries", async () => {
+    // The source as a site's registry without TLS holds it (anonymous: this registry has no users).
+    const source = await pushArtifact({
+      file: join(work, "digits-mlp.onnx"),
+      to: `oci://${plain.address}/sources/digits:1.0`,
+      plainHttp: true,
+    });
+    const base = edgeModel({ version: "1.0", variants: [variant("onnx-fp32", "onnx", "fp32", ["cpu"])] }, "digits-plain");
+    const created = await rawRequest(kc, {
+      method: "POST",
+      path: `${GROUP_PATH}/namespaces/${ns}/edgemodels`,
+      body: { ...base, metadata: { name: "digits-plain" } },
+    });
+    expect(created.status, created.body.message).toBe(201);
+    const { registryAuthRef: _, ...anonymous } = publish();
+    const res = await create(
+      "digits-plain-http",
+      spec({
+        model: "digits-plain",
+        source: { uri: source.uri, sha256: source.sha256, sizeBytes: source.sizeBytes },
+        targets: ["onnx-fp32"],
+        publish: { ...anonymous, to: `oci://${plain.address}/models/digits-plain` },
+      }),
+    );
+    expect(res.status, res.body.message).toBe(201);
+    const built = await ended("digits-plain-http");
+    expect(
+      built.status?.conditions?.find((c) => c.type === "Published"),
+      JSON.stringify(built.status?.conditions),
+    ).toMatchObject({
+      status: "True",
+      message: `EdgeModel ${ns}/digits-plain is at version 2.0 with onnx-fp32`,
+    });
+    expect(built.status?.published?.variants?.map((v) => v.uri)).toEqual([
+      expect.stringMatching(new RegExp(`^oci://${plain.address}/models/digits-plain@sha256:[a-f0-9]{64}$`)),
+    ]);
   }, 480_000);
 
   it("carries the variants no build replaces into the new version, verified with their own key, signed again; refuses ones that do not verify, pushing nothing", async () => {

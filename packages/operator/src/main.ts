@@ -12,6 +12,7 @@ import { apiEventRecorder } from "./controller/events.js";
 import { FederatedTrainingController } from "./federated/controller.js";
 import { FEDERATED_CONTROLLER, operatorMetrics } from "./observe/metrics.js";
 import { HELP, parseOptions } from "./options.js";
+import type { RegistryTrust } from "./registry-trust.js";
 import { createMetricsSource } from "./rollout/metrics-source.js";
 
 /** Longest a graceful shutdown may take before the process exits anyway. */
@@ -82,6 +83,10 @@ async function main(argv: string[]): Promise<number> {
     tracer: trace.tracer,
     watchTimeoutSeconds: opts.watchTimeoutSeconds,
   });
+  const registryTrust: RegistryTrust = {
+    ...(opts.artifactCaBundle === undefined ? {} : { caBundle: opts.artifactCaBundle }),
+    plainHttpRegistries: opts.artifactPlainHttpRegistries,
+  };
   const controller = new EdgeModelController({
     ...basics(CONTROLLER_NAME, log),
     ...(opts.trustPolicySelector ? { trustPolicySelector: opts.trustPolicySelector } : {}),
@@ -90,8 +95,7 @@ async function main(argv: string[]): Promise<number> {
     analysisIntervalMs: opts.analysisIntervalSeconds * 1000,
     verifier: {
       image: opts.agentImage,
-      ...(opts.artifactCaBundle === undefined ? {} : { caBundle: opts.artifactCaBundle }),
-      plainHttpRegistries: opts.artifactPlainHttpRegistries,
+      ...registryTrust,
       ...(opts.artifactInstallDeadlineSeconds === undefined ? {} : { installDeadlineSeconds: opts.artifactInstallDeadlineSeconds }),
     },
   });
@@ -101,14 +105,14 @@ async function main(argv: string[]): Promise<number> {
     informerMetrics: metrics.informers,
     metrics: metrics.federated,
     ...(metricsSource ? { metricsSource } : {}),
-    // spec.build's pushes trust the same CA bundle as artifact installs and builds.
-    ...(opts.artifactCaBundle === undefined ? {} : { coordinator: { caBundle: opts.artifactCaBundle } }),
+    // spec.build's pushes reach the registry as artifact installs and builds do.
+    coordinator: registryTrust,
   });
   const builds: BuildController = new BuildController({
     ...basics(BUILD_CONTROLLER_NAME),
     recorders: metrics.buildController(opts.workers, () => builds.loop.inProgress()),
     metrics: { ...metrics.builds, informers: metrics.informers, outcomes: metrics.outcomes },
-    job: { image: opts.buildImage, ...(opts.artifactCaBundle === undefined ? {} : { caBundle: opts.artifactCaBundle }) },
+    job: { image: opts.buildImage, ...registryTrust },
   });
   // Started with the lead: only the leader publishes (docs/agent.md).
   const assignments =

@@ -104,7 +104,7 @@ reports where they run in each EdgeModel's status.`,
       type: "string",
       arg: "HOST[:PORT],...",
       defaultText: "none: every registry over HTTPS",
-      help: "OCI registries every verify-artifact init container reaches over plain http:// (a site registry without TLS; pull credentials then travel in clear); a change rolls every runtime pod",
+      help: "OCI registries every verify-artifact init container, build Job and federated coordinator reaches over plain http:// (a site registry without TLS; credentials then travel in clear); a change rolls every runtime pod",
     },
     "artifact-install-deadline": {
       type: "duration",

@@ -114,7 +114,7 @@ export const PLATFORM_SCHEMA = {
       minItems: 0,
       default: [],
       description:
-        "OCI registries that runtime pods' artifact downloads reach over plain http:// (a site registry without TLS; pull credentials then travel in clear): the operator's --artifact-plain-http-registries. Changing it rolls every runtime pod.",
+        "OCI registries that runtime pods' artifact downloads, model builds and federated trainings' pushes reach over plain http:// (a site registry without TLS; credentials then travel in clear): the operator's --artifact-plain-http-registries. Changing it rolls every runtime pod.",
     },
     artifactInstallDeadline: {
       kind: "string",

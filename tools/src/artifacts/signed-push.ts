@@ -1,4 +1,4 @@
-import type { PushedFile } from "@edgefleet/api";
+import { ARTIFACT_CA_BUNDLE_ENV, PLAIN_HTTP_REGISTRIES_ENV, type PushedFile, registryList } from "@edgefleet/api";
 import { encodeEnvelope, pushArtifact, signFile } from "@edgefleet/edge-agent";
 
 /** What pushArtifact takes besides the file and the reference: registryOptions' result. */
@@ -6,6 +6,35 @@ export interface RegistryAccess {
   registryAuth?: string;
   extraCa?: string;
   plainHttp?: boolean;
+}
+
+/** host[:port] of an oci:// or https:// URI. */
+export function registryOf(uri: string): string {
+  return /^[a-z]+:\/\/([^/]+)/i.exec(uri)?.[1] ?? "";
+}
+
+/** The CA bundle and plain-HTTP registries the operator gives the pods it runs (registryTrustEnv), as they read them. */
+export interface PlatformTrust {
+  extraCa?: string;
+  plainHttpRegistries: string[];
+}
+
+/** A build Job's or federated coordinator's PlatformTrust, from its environment. */
+export function platformTrust(env: Readonly<Record<string, string | undefined>>): PlatformTrust {
+  const extraCa = env[ARTIFACT_CA_BUNDLE_ENV];
+  return {
+    ...(extraCa ? { extraCa } : {}),
+    plainHttpRegistries: registryList(env[PLAIN_HTTP_REGISTRIES_ENV] ?? "", `$${PLAIN_HTTP_REGISTRIES_ENV}`),
+  };
+}
+
+/** How a push to `to` reaches its registry under trust, with the push credentials. */
+export function pushAccess(to: string, trust: PlatformTrust, registryAuth?: string): RegistryAccess {
+  return {
+    ...(registryAuth === undefined ? {} : { registryAuth }),
+    ...(trust.extraCa === undefined ? {} : { extraCa: trust.extraCa }),
+    plainHttp: trust.plainHttpRegistries.includes(registryOf(to)),
+  };
 }
 
 export interface SignedPushOptions {

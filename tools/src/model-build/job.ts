@@ -2,7 +2,6 @@ import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  ARTIFACT_CA_BUNDLE_ENV,
   BUILD_INPUTS,
   BUILD_REQUEST_ENV,
   type BuildInput,
@@ -21,7 +20,7 @@ import {
 } from "@edgefleet/api";
 import { ArtifactCache, type ArtifactSpec, Installer, registryCredentials } from "@edgefleet/edge-agent";
 import { command, optionsOrExitCode, readFlagFile } from "@edgefleet/kit";
-import type { RegistryAccess } from "../artifacts/signed-push.js";
+import { type PlatformTrust, platformTrust, pushAccess } from "../artifacts/signed-push.js";
 import { publishable } from "./edgemodel.js";
 import { type KeptVariant, verifyKeptVariants } from "./kept-variants.js";
 import { pushBuilds, pushVariant } from "./push.js";
@@ -176,18 +175,13 @@ function pullInputs(o: JobOptions, spec: BuildRequest["spec"]): Partial<Record<B
 }
 
 /** What spec.publish needs from the pod's Secret volumes, read before building: a missing Secret fails in seconds, not after the build. */
-function publishInputs(o: JobOptions, publish: EdgeModelBuildPublish, caBundle: string | undefined) {
+function publishInputs(o: JobOptions, publish: EdgeModelBuildPublish, trust: PlatformTrust) {
   const { signingKeyRef: keyRef, registryAuthRef: authRef } = publish;
   const privateKeyPem = secretFile(o["signing-key"], "signing-key", "spec.publish.signingKeyRef", keyRef.name, keyRef.key);
   const registryAuth = authRef
     ? secretFile(o["push-auth"], "push-auth", "spec.publish.registryAuthRef", authRef.name, ".dockerconfigjson")
     : undefined;
-  const registry: RegistryAccess = {
-    plainHttp: false,
-    ...(registryAuth === undefined ? {} : { registryAuth }),
-    ...(caBundle ? { extraCa: caBundle } : {}),
-  };
-  return { privateKeyPem, registry };
+  return { privateKeyPem, registry: pushAccess(publish.to, trust, registryAuth) };
 }
 
 /**
@@ -225,6 +219,7 @@ async function publishBuilds(
   r: BuildRequest,
   publish: EdgeModelBuildPublish,
   inputs: ReturnType<typeof publishInputs>,
+  trust: PlatformTrust,
   out: string,
   result: BuildResult,
 ): Promise<PublishSummary> {
@@ -238,8 +233,6 @@ async function publishBuilds(
     ...inputs,
     say: (line: string) => console.error(`model job: ${line}`),
   };
-  // The push credentials are for spec.publish.to only; each carried variant brings its own.
-  const access = { ...(inputs.registry.extraCa === undefined ? {} : { extraCa: inputs.registry.extraCa }) };
   let kept: Awaited<ReturnType<typeof verifyKeptVariants>> = [];
   if (r.carry) {
     // The EdgeModel as the operator saw it: what the kept signatures name (namespace, model, its version).
@@ -250,7 +243,8 @@ async function publishBuilds(
     // Every kept variant verified before anything is pushed: a refusal leaves the registry as it was.
     try {
       const variants = carriedInputs(r, model, new Set(targets.map((t) => t.target)), o.carried);
-      kept = await verifyKeptVariants({ model, variants, registry: access, scratch: join(o.work, "carried") });
+      // The push credentials are for spec.publish.to only; each carried variant brings its own.
+      kept = await verifyKeptVariants({ model, variants, registry: trust, scratch: join(o.work, "carried") });
     } catch (err) {
       return { error: `carrying the EdgeModel's variants: ${err instanceof Error ? err.message : String(err)}`, carry: true };
     }
@@ -280,15 +274,18 @@ async function run(o: JobOptions, r: BuildRequest): Promise<BuildSummary> {
   const { spec } = r;
   // Before anything is fetched: a target this image cannot build fails the build in a second.
   await checkTools(spec.targets);
-  const caBundle = process.env[ARTIFACT_CA_BUNDLE_ENV];
-  const publishing = spec.publish ? publishInputs(o, spec.publish, caBundle) : undefined;
+  const trust = platformTrust(process.env);
+  const publishing = spec.publish ? publishInputs(o, spec.publish, trust) : undefined;
   const pullAuths = pullInputs(o, spec);
   const cache = ArtifactCache.open({ root: join(o.work, "cache") });
   // The platform's CA bundle is trusted beside the public roots, as the runtime pods' install does;
   // an input's registry credentials are used for that input only.
   const installer = (what: BuildInput) => {
     const registryAuth = pullAuths[what];
-    const fetchers = { ...(caBundle ? { https: { extraCa: caBundle } } : {}), ...(registryAuth ? { oci: { registryAuth } } : {}) };
+    const fetchers = {
+      ...(trust.extraCa ? { https: { extraCa: trust.extraCa } } : {}),
+      oci: { ...(registryAuth ? { registryAuth } : {}), plainHttpRegistries: trust.plainHttpRegistries },
+    };
     return new Installer({ cache, requireSignature: false, fetchers });
   };
   const inputs = join(o.work, "inputs");
@@ -335,7 +332,7 @@ async function run(o: JobOptions, r: BuildRequest): Promise<BuildSummary> {
   const result = JSON.parse(readFileSync(resultFile, "utf8")) as BuildResult;
   const summary = summaryOf(result);
   if (!spec.publish || !publishing) return summary;
-  return { ...summary, publish: await publishBuilds(o, r, spec.publish, publishing, out, result) };
+  return { ...summary, publish: await publishBuilds(o, r, spec.publish, publishing, trust, out, result) };
 }
 
 export async function job(argv: string[]): Promise<number> {

@@ -1,6 +1,6 @@
 import type { EdgeModel, ModelVariant } from "@edgefleet/api";
 import { ArtifactCache, Installer } from "@edgefleet/edge-agent";
-import type { RegistryAccess } from "../artifacts/signed-push.js";
+import { type RegistryAccess, registryOf } from "../artifacts/signed-push.js";
 
 /** A variant to carry into the new version, with what verifies and fetches it. */
 export interface KeptVariant {
@@ -29,8 +29,11 @@ export async function verifyKeptVariants(options: {
   /** The model's namespace and name, and its current version: what the kept signatures name. */
   model: EdgeModel;
   variants: readonly KeptVariant[];
-  /** How to reach the registries (CA, plain HTTP); each variant's credentials are its own. */
-  registry: Omit<RegistryAccess, "registryAuth">;
+  /**
+   * How to reach the registries (CA; plain HTTP for all, as `model publish --plain-http` says, or for
+   * those listed, as the platform's build Jobs are told); each variant's credentials are its own.
+   */
+  registry: Omit<RegistryAccess, "registryAuth"> & { plainHttpRegistries?: readonly string[] };
   /** An empty directory for the scratch cache the files are fetched into. */
   scratch: string;
 }): Promise<VerifiedVariant[]> {
@@ -50,7 +53,7 @@ export async function verifyKeptVariants(options: {
         https: registry.extraCa === undefined ? {} : { extraCa: registry.extraCa },
         oci: {
           ...(registryAuth === undefined ? {} : { registryAuth }),
-          plainHttpRegistries: registry.plainHttp ? [registryOf(uri)] : [],
+          plainHttpRegistries: registry.plainHttp ? [registryOf(uri)] : (registry.plainHttpRegistries ?? []),
         },
       },
     });
@@ -68,9 +71,4 @@ export async function verifyKeptVariants(options: {
     verified.push({ variant, file: cache.blobPath(sha256) });
   }
   return verified;
-}
-
-/** host[:port] of an oci:// or https:// URI. */
-function registryOf(uri: string): string {
-  return /^[a-z]+:\/\/([^/]+)/i.exec(uri)?.[1] ?? "";
 }

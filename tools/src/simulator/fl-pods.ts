@@ -8,6 +8,7 @@ import {
   FEDERATED_LABELS,
   type FederatedBuildConfig,
   type FederatedJobConfig,
+  PLAIN_HTTP_REGISTRIES_ENV,
   PROGRESS_KEYS,
   type TrainingBuildResult,
 } from "@edgefleet/api";
@@ -15,6 +16,7 @@ import type { Logger } from "@edgefleet/kit";
 import type { KubeClient } from "@edgefleet/kube";
 import { CONTENT_TYPES } from "@edgefleet/kube";
 import type { V1Pod } from "@kubernetes/client-node";
+import { platformTrust, pushAccess } from "../artifacts/signed-push.js";
 import type { Toolchain } from "../cluster/toolchain.js";
 import { flowerEnv, flowerTls, type Split, submitRun, superLink, superNode, writeShards } from "../federated/flower.js";
 import { handOff } from "../federated/handoff.js";
@@ -233,7 +235,7 @@ export class FederatedPods {
     }
   }
 
-  /** spec.build's hand-off as a coordinator image does it: its Secrets read from their mounts (here: the API), its pushes trusting the pod's CA bundle. */
+  /** spec.build's hand-off as a coordinator image does it: its Secrets read from their mounts (here: the API), its pushes reaching the registry as the pod's environment says. */
   async #handOff(pod: V1Pod, build: FederatedBuildConfig, out: string, log: Logger): Promise<TrainingBuildResult> {
     const m = FEDERATED_BUILD_MOUNTS;
     const mounted = async (dir: string, file: string): Promise<string> => {
@@ -248,13 +250,11 @@ export class FederatedPods {
     try {
       const privateKeyPem = await mounted(m.signingKeyDir, m.signingKeyFile);
       const registryAuth = build.registryAuth ? await mounted(m.registryAuthDir, m.registryAuthFile) : undefined;
-      const extraCa = env(pod, ARTIFACT_CA_BUNDLE_ENV);
-      result = await handOff({
-        build,
-        out,
-        privateKeyPem,
-        registry: { ...(registryAuth === undefined ? {} : { registryAuth }), ...(extraCa === undefined ? {} : { extraCa }) },
+      const trust = platformTrust({
+        [ARTIFACT_CA_BUNDLE_ENV]: env(pod, ARTIFACT_CA_BUNDLE_ENV),
+        [PLAIN_HTTP_REGISTRIES_ENV]: env(pod, PLAIN_HTTP_REGISTRIES_ENV),
       });
+      result = await handOff({ build, out, privateKeyPem, registry: pushAccess(build.to, trust, registryAuth) });
     } catch (err) {
       // A missing Secret: a kubelet would not start the pod; here the hand-off fails and says which.
       result = { error: `missing Secret: ${err instanceof Error ? err.message : String(err)}` };

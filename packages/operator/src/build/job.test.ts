@@ -1,4 +1,11 @@
-import { BUILD_REQUEST_ENV, type EdgeModelBuild, edgeModel, variant } from "@edgefleet/api";
+import {
+  ARTIFACT_CA_BUNDLE_ENV,
+  BUILD_REQUEST_ENV,
+  type EdgeModelBuild,
+  edgeModel,
+  PLAIN_HTTP_REGISTRIES_ENV,
+  variant,
+} from "@edgefleet/api";
 import { describe, expect, it } from "vitest";
 import { CARRIED_FROM_ANNOTATION, carriedFrom } from "./carried.js";
 import { desiredJob, jobName } from "./job.js";
@@ -47,6 +54,17 @@ describe("build Job", () => {
       name: "source-key",
       secret: { secretName: "keys", items: [{ key: "ed25519.pub", path: "public-key.pem" }] },
     });
+  });
+
+  it("reaches registries as the platform's runtime pods do: its CA bundle and plain-HTTP registries in the environment", () => {
+    const env = (settings: Parameters<typeof desiredJob>[1]) =>
+      desiredJob(build("digits"), settings).spec?.template.spec?.containers[0]?.env?.filter((e) => e.name !== BUILD_REQUEST_ENV);
+    expect(env({ image: "b:1" })).toEqual([]);
+    expect(env({ image: "b:1", plainHttpRegistries: [] })).toEqual([]);
+    expect(env({ image: "b:1", caBundle: "PEM", plainHttpRegistries: ["registry.site.lan:5000", "10.0.0.7:5000"] })).toEqual([
+      { name: ARTIFACT_CA_BUNDLE_ENV, value: "PEM" },
+      { name: PLAIN_HTTP_REGISTRIES_ENV, value: "registry.site.lan:5000,10.0.0.7:5000" },
+    ]);
   });
 
   it("runs where spec.nodeSelector says, tolerating spec.tolerations (a tainted build node)", () => {

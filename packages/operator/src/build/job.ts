@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import {
-  ARTIFACT_CA_BUNDLE_ENV,
   BUILD_INPUTS,
   BUILD_LABEL,
   BUILD_REQUEST_ENV,
@@ -25,14 +24,13 @@ import {
   SIGNING_KEY_FILE,
 } from "@edgefleet/api";
 import type { V1Job, V1ProjectedVolumeSource, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
+import { type RegistryTrust, registryTrustEnv } from "../registry-trust.js";
 import { CARRIED_FROM_ANNOTATION, carriedFrom } from "./carried.js";
 
 /** How every build Job runs: the platform's settings, the same for all builds. */
-export interface BuildJobSettings {
+export interface BuildJobSettings extends RegistryTrust {
   /** The image with tools/edgefleet and its Python tools (the operator's --build-image). */
   image: string;
-  /** PEM CA certificates trusted for https:// inputs beside the public roots (the operator's --artifact-ca-bundle). */
-  caBundle?: string;
 }
 
 /**
@@ -143,7 +141,8 @@ export function desiredJob(build: EdgeModelBuild, settings: BuildJobSettings, mo
               ],
               env: [
                 { name: BUILD_REQUEST_ENV, value: JSON.stringify(request) },
-                ...(settings.caBundle === undefined ? [] : [{ name: ARTIFACT_CA_BUNDLE_ENV, value: settings.caBundle }]),
+                // Its inputs' fetches, its pushes and the carried variants' verification all reach registries so.
+                ...registryTrustEnv(settings),
               ],
               terminationMessagePath: BUILD_SUMMARY_PATH,
               terminationMessagePolicy: "File",

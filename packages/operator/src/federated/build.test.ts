@@ -82,8 +82,8 @@ describe("trainingBuild", () => {
 });
 
 describe("the coordinator with spec.build", () => {
-  it("gets the Secrets mounted read-only, the push settings and the operator's CA bundle", () => {
-    const pod = coordinatorPod(job(), jobConfig(job(), 2), { caBundle: "PEM" });
+  it("gets the Secrets mounted read-only, the push settings and the operator's CA bundle and plain-HTTP registries", () => {
+    const pod = coordinatorPod(job(), jobConfig(job(), 2), { caBundle: "PEM", plainHttpRegistries: ["registry.site.lan:5000"] });
     const c = pod.spec?.containers[0];
     expect(JSON.parse(c?.env?.find((e) => e.name === "EDGEFLEET_FL_JOB")?.value ?? "").build).toEqual({
       to: BUILD.to,
@@ -93,6 +93,7 @@ describe("the coordinator with spec.build", () => {
       registryAuth: true,
     });
     expect(c?.env).toContainEqual({ name: "EDGEFLEET_ARTIFACT_CA_BUNDLE", value: "PEM" });
+    expect(c?.env).toContainEqual({ name: "EDGEFLEET_PLAIN_HTTP_REGISTRIES", value: "registry.site.lan:5000" });
     expect(c?.volumeMounts?.filter((m) => m.readOnly).map((m) => m.name)).toEqual(["signing-key", "registry-auth"]);
     expect(pod.spec?.volumes).toContainEqual({
       name: "signing-key",

@@ -1,6 +1,5 @@
 import {
   API_VERSION,
-  ARTIFACT_CA_BUNDLE_ENV,
   FEDERATED_BUILD_MOUNTS,
   FEDERATED_ENV,
   FEDERATED_LABELS,
@@ -14,6 +13,7 @@ import {
   SUPERLINK_FLEET_PORT,
 } from "@edgefleet/api";
 import type { V1ConfigMap, V1EnvVar, V1ObjectMeta, V1Pod, V1Service, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
+import { type RegistryTrust, registryTrustEnv } from "../registry-trust.js";
 
 /**
  * A FederatedTraining's children, as pure functions of the job: the progress ConfigMap (the
@@ -71,10 +71,8 @@ export function jobConfig(job: FederatedTraining, devices: number): FederatedJob
   };
 }
 
-/** What the operator gives every coordinator: the CA bundle (--artifact-ca-bundle) its pushes trust beside the public roots. */
-export interface CoordinatorSettings {
-  caBundle?: string;
-}
+/** What the operator gives every coordinator with spec.build: how its pushes reach the registry. */
+export type CoordinatorSettings = RegistryTrust;
 
 /** spec.build's Secrets, each key mounted read-only as the file the coordinator reads (FEDERATED_BUILD_MOUNTS). */
 function buildSecrets(job: FederatedTraining): { volumes: V1Volume[]; mounts: V1VolumeMount[] } {
@@ -135,7 +133,7 @@ export function coordinatorPod(job: FederatedTraining, config: FederatedJobConfi
   const names = federatedNames(job.metadata.name ?? "");
   const nodeSelector = job.spec.coordinator?.nodeSelector;
   const secrets = buildSecrets(job);
-  const ca = config.build && settings.caBundle !== undefined ? { [ARTIFACT_CA_BUNDLE_ENV]: settings.caBundle } : {};
+  const trust = config.build ? registryTrustEnv(settings) : [];
   return {
     apiVersion: "v1",
     kind: "Pod",
@@ -148,7 +146,7 @@ export function coordinatorPod(job: FederatedTraining, config: FederatedJobConfi
           name: "coordinator",
           image: job.spec.trainer.image,
           args: ["coordinator"],
-          env: env({ [FEDERATED_ENV.job]: JSON.stringify(config), [FEDERATED_ENV.progressConfigMap]: names.progress, ...ca }),
+          env: [...env({ [FEDERATED_ENV.job]: JSON.stringify(config), [FEDERATED_ENV.progressConfigMap]: names.progress }), ...trust],
           ports: [{ name: "fleet", containerPort: SUPERLINK_FLEET_PORT }],
           volumeMounts: [{ name: "output", mountPath: job.spec.output.path }, ...secrets.mounts],
         },

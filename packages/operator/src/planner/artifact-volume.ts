@@ -1,5 +1,4 @@
 import {
-  ARTIFACT_CA_BUNDLE_ENV,
   ARTIFACT_CACHE_DIR,
   IMAGE_NAMES,
   IMAGE_UID,
@@ -7,32 +6,28 @@ import {
   MODEL_REPOSITORY_DIR,
   type ModelRepositoryLayout,
   type ModelVariant,
-  PLAIN_HTTP_REGISTRIES_ENV,
   REGISTRY_AUTH_DIR,
   REGISTRY_AUTH_FILE,
   REGISTRY_AUTH_FILE_ENV,
   VERIFY_COMMAND,
 } from "@edgefleet/api";
 import type { V1Container, V1EnvVar, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
+import { type RegistryTrust, registryTrustEnv } from "../registry-trust.js";
 
 type Artifact = ModelVariant["artifact"];
 
 export const DEFAULT_AGENT_IMAGE = imageReference(IMAGE_NAMES.agent);
 
 /** How every runtime pod's verify-artifact init container runs: the platform's settings, the same for all models. */
-export interface Verifier {
+/**
+ * Its RegistryTrust travels in the pod template's env, not a volume: models live in their own
+ * namespaces and a pod cannot mount a ConfigMap of the platform's. So changing the CA bundle or the
+ * plain-HTTP registries changes every runtime pod's template and rolls them all, as a new
+ * --agent-image does; CA rotations are rare, and add the new CA before the server's certificate moves to it.
+ */
+export interface Verifier extends RegistryTrust {
   /** The edge-agent image whose install command verifies the artifact (the operator's --agent-image). */
   image: string;
-  /**
-   * PEM CA certificates the install trusts for https:// in addition to the public roots (the
-   * operator's --artifact-ca-bundle). It travels in the pod template's env, not a volume: models live
-   * in their own namespaces and a pod cannot mount a ConfigMap of the platform's. So changing it
-   * changes every runtime pod's template and rolls them all, as a new --agent-image does; CA
-   * rotations are rare, and add the new CA before the server's certificate moves to it.
-   */
-  caBundle?: string;
-  /** OCI registries the install reaches over plain http:// (the operator's --artifact-plain-http-registries); none by default. */
-  plainHttpRegistries?: readonly string[];
   /**
    * The install's --install-deadline in whole seconds (the operator's --artifact-install-deadline);
    * the install's own default (30m) when unset, so the flag's absence changes no pod template.
@@ -108,12 +103,7 @@ export function verifyArtifactContainer(
       ...(verifier.installDeadlineSeconds === undefined ? [] : [`--install-deadline=${verifier.installDeadlineSeconds}s`]),
       ...(repository ? [`--model-repository=${MODEL_REPOSITORY_DIR}`, `--model-repository-layout=${repository}`] : []),
     ],
-    env: [
-      ...env,
-      ...(verifier.caBundle === undefined ? [] : [{ name: ARTIFACT_CA_BUNDLE_ENV, value: verifier.caBundle }]),
-      ...(auth ? [{ name: REGISTRY_AUTH_FILE_ENV, value: REGISTRY_AUTH_FILE }] : []),
-      ...(verifier.plainHttpRegistries?.length ? [{ name: PLAIN_HTTP_REGISTRIES_ENV, value: verifier.plainHttpRegistries.join(",") }] : []),
-    ],
+    env: [...env, ...registryTrustEnv(verifier), ...(auth ? [{ name: REGISTRY_AUTH_FILE_ENV, value: REGISTRY_AUTH_FILE }] : [])],
     volumeMounts: [
       artifactCacheMount(false),
       ...(auth ? [{ name: REGISTRY_AUTH_VOLUME, mountPath: REGISTRY_AUTH_DIR, readOnly: true }] : []),

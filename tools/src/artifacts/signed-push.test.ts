@@ -1,0 +1,21 @@
+import { ARTIFACT_CA_BUNDLE_ENV, PLAIN_HTTP_REGISTRIES_ENV } from "@edgefleet/api";
+import { describe, expect, it } from "vitest";
+import { platformTrust, pushAccess } from "./signed-push.js";
+
+describe("a platform pod's registry access", () => {
+  it("reads the operator's CA bundle and plain-HTTP registries, and pushes over plain HTTP only to a listed registry", () => {
+    const trust = platformTrust({ [ARTIFACT_CA_BUNDLE_ENV]: "PEM", [PLAIN_HTTP_REGISTRIES_ENV]: "registry.site.lan:5000, 10.0.0.7:5000" });
+    expect(trust).toEqual({ extraCa: "PEM", plainHttpRegistries: ["registry.site.lan:5000", "10.0.0.7:5000"] });
+    expect(pushAccess("oci://registry.site.lan:5000/models/digits", trust, "{}")).toEqual({
+      registryAuth: "{}",
+      extraCa: "PEM",
+      plainHttp: true,
+    });
+    // The same host on another port is another registry.
+    expect(pushAccess("oci://registry.site.lan/models/digits", trust).plainHttp).toBe(false);
+    expect(platformTrust({})).toEqual({ plainHttpRegistries: [] });
+    expect(() => platformTrust({ [PLAIN_HTTP_REGISTRIES_ENV]: "http://registry.site.lan" })).toThrow(
+      `$${PLAIN_HTTP_REGISTRIES_ENV}: "http://registry.site.lan" is not a registry host[:port]`,
+    );
+  });
+});
