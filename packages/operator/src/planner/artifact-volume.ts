@@ -18,9 +18,9 @@ type Artifact = ModelVariant["artifact"];
 
 export const DEFAULT_AGENT_IMAGE = imageReference(IMAGE_NAMES.agent);
 
-/** How every runtime pod's verify-artifact init container runs: the platform's settings, the same for all models. */
 /**
- * Its RegistryTrust travels in the pod template's env, not a volume: models live in their own
+ * How every runtime pod's verify-artifact init container runs: the platform's settings, the same for
+ * all models. Its RegistryTrust travels in the pod template's env, not a volume: models live in their own
  * namespaces and a pod cannot mount a ConfigMap of the platform's. So changing the CA bundle or the
  * plain-HTTP registries changes every runtime pod's template and rolls them all, as a new
  * --agent-image does; CA rotations are rare, and add the new CA before the server's certificate moves to it.
