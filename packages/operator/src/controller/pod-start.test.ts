@@ -1,6 +1,6 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { crashLoopProblem, notStartingMessage, podStartProblem, slimPodStart } from "./pod-start.js";
+import { crashLoopProblem, failedExit, notStartingMessage, podStartProblem, slimPodStart } from "./pod-start.js";
 
 const pod = (status: NonNullable<V1Pod["status"]>): V1Pod & { metadata: { name: string } } => ({ metadata: { name: "b-1-x" }, status });
 
@@ -124,5 +124,24 @@ describe("podStartProblem", () => {
     expect(notStartingMessage([slim], { image: "", unschedulable: "" })).toBe(
       "pod fl-client-3 cannot start: CrashLoopBackOff: container client restarted 2 time(s); last exit code 137 (OOMKilled): see its log: kubectl logs -n ml fl-client-3 -c client --previous",
     );
+  });
+
+  it("says how a pod that ran to its end failed, from what a cache keeps: the exit code, reason and the start of its message", () => {
+    const ended = (exitCode: number, message?: string) =>
+      slimPodStart({
+        ...pod({
+          phase: exitCode === 0 ? "Succeeded" : "Failed",
+          containerStatuses: [
+            { ...waiting("coordinator", ""), state: { terminated: { exitCode, reason: "Error", ...(message ? { message } : {}) } } },
+          ],
+        }),
+        metadata: { name: "fl-coordinator", namespace: "ml" },
+      });
+    expect(failedExit(ended(1, "ValueError: no data\n"))).toBe("container coordinator exited with code 1 (Error): ValueError: no data");
+    expect(failedExit(ended(2))).toBe("container coordinator exited with code 2 (Error)");
+    expect(failedExit(ended(0, "done"))).toBeUndefined();
+    const long = failedExit(ended(1, "x".repeat(4096))) ?? "";
+    expect(long.length).toBeLessThan(500);
+    expect(long.endsWith("…")).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import type { KubeObject } from "@edgefleet/kube";
-import type { V1ContainerStatus, V1Pod } from "@kubernetes/client-node";
+import type { V1ContainerStateTerminated, V1ContainerStatus, V1Pod } from "@kubernetes/client-node";
 import { defined } from "./slim.js";
 
 /** Reasons of an image that cannot be pulled. */
@@ -111,7 +111,30 @@ export function notStartingMessage(
   return undefined;
 }
 
-/** What a cache keeps of a pod for crashLoopProblem: identity, labels, phase, scheduling, containers' states and last exits. */
+/** Of a termination message: enough to say why, within a condition's message. */
+const MAX_TERMINATION_MESSAGE = 400;
+
+/**
+ * How a pod that ran to its end failed, in words, or undefined: its first container that exited
+ * non-zero, with the code, the reason and the message it left (its termination message, or the
+ * kubelet's last log lines with FallbackToLogsOnError): "container x exited with code 1 (Error): ...".
+ */
+export function failedExit(pod: V1Pod): string | undefined {
+  for (const c of pod.status?.containerStatuses ?? []) {
+    const t = c.state?.terminated;
+    if (!t || t.exitCode === 0) continue;
+    const said = t.message?.trim();
+    return `container ${c.name} exited with code ${t.exitCode}${t.reason ? ` (${t.reason})` : ""}${said ? `: ${said}` : ""}`;
+  }
+  return undefined;
+}
+
+/** What a cache keeps of a pod for crashLoopProblem and failedExit: identity, labels, phase, scheduling, containers' states and last exits. */
+function slimTermination(t: V1ContainerStateTerminated): V1ContainerStateTerminated {
+  const message = t.message && t.message.length > MAX_TERMINATION_MESSAGE ? `${t.message.slice(0, MAX_TERMINATION_MESSAGE)}…` : t.message;
+  return { exitCode: t.exitCode, ...(t.reason ? { reason: t.reason } : {}), ...(message ? { message } : {}) };
+}
+
 export function slimPodStart(raw: KubeObject): V1Pod & KubeObject {
   const pod = raw as V1Pod & KubeObject;
   const { name, namespace, uid, resourceVersion, labels, deletionTimestamp } = pod.metadata;
@@ -122,7 +145,13 @@ export function slimPodStart(raw: KubeObject): V1Pod & KubeObject {
       imageID: c.imageID,
       ready: c.ready,
       restartCount: c.restartCount,
-      state: c.state?.waiting ? { waiting: c.state.waiting } : c.state?.running ? { running: {} } : {},
+      state: c.state?.waiting
+        ? { waiting: c.state.waiting }
+        : c.state?.running
+          ? { running: {} }
+          : c.state?.terminated
+            ? { terminated: slimTermination(c.state.terminated) }
+            : {},
       // How the last run ended: the exit code a crash-looping container's message gives.
       ...(c.lastState?.terminated
         ? { lastState: { terminated: { exitCode: c.lastState.terminated.exitCode, reason: c.lastState.terminated.reason } } }

@@ -149,6 +149,8 @@ export function coordinatorPod(job: FederatedTraining, config: FederatedJobConfi
           env: [...env({ [FEDERATED_ENV.job]: JSON.stringify(config), [FEDERATED_ENV.progressConfigMap]: names.progress }), ...trust],
           ports: [{ name: "fleet", containerPort: SUPERLINK_FLEET_PORT }],
           volumeMounts: [{ name: "output", mountPath: job.spec.output.path }, ...secrets.mounts],
+          // A trainer that fails without a termination message leaves its log's last lines there: the job's status says why.
+          terminationMessagePolicy: "FallbackToLogsOnError",
         },
       ],
       volumes: [{ name: "output", hostPath: { path: job.spec.output.path, type: "DirectoryOrCreate" } }, ...secrets.volumes],

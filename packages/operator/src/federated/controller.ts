@@ -9,7 +9,7 @@ import { BUILD_RESOURCES } from "../build/resources.js";
 import { type ControllerBasics, controllerQueue, deleteChild, informerBasics } from "../controller/basics.js";
 import { ControllerLoop } from "../controller/loop.js";
 import { mergePatch } from "../controller/merge-patch.js";
-import { notStartingMessage, slimPodStart } from "../controller/pod-start.js";
+import { failedExit, notStartingMessage, slimPodStart } from "../controller/pod-start.js";
 import { type CachedNode, slimNode } from "../controller/slim.js";
 import { stableJson } from "../controller/stable-json.js";
 import { CACHE_LAG_RETRY_MS, OwnWrites } from "../controller/write-lag.js";
@@ -21,6 +21,12 @@ import { type CoordinatorSettings, progressConfigMap, superlinkService } from ".
 import { decide } from "./decide.js";
 import { eligibility, readTelemetry } from "./eligibility.js";
 import { parseProgress } from "./progress.js";
+
+/** How a failed coordinator pod ended, for the job's status (failedExit). */
+function exitOf(pod: V1Pod): { exit?: string } {
+  const exit = failedExit(pod);
+  return exit ? { exit } : {};
+}
 
 export const FEDERATED_TRAININGS: Resource = {
   name: "federatedtrainings",
@@ -50,8 +56,7 @@ const jobOf = (o: KubeObject): string | undefined => {
   return job && o.metadata.namespace ? `${o.metadata.namespace}/${job}` : undefined;
 };
 
-/** What the controller keeps of a pod: its role, node and phase. */
-/** A pod as the reconcile reads it: identity, role, node, phase, and why it cannot start (podStartProblem). */
+/** A pod as the reconcile reads it: identity, role, node, phase, why it cannot start (podStartProblem) and how it failed (failedExit). */
 function slimPod(raw: KubeObject): V1Pod & KubeObject {
   const nodeName = (raw as V1Pod).spec?.nodeName;
   return { ...slimPodStart(raw), spec: { containers: [], ...(nodeName ? { nodeName } : {}) } };
@@ -211,6 +216,7 @@ export class FederatedTrainingController {
         ? {
             ...(coordinator.status?.phase ? { phase: coordinator.status.phase } : {}),
             ...(coordinator.spec?.nodeName ? { node: coordinator.spec.nodeName } : {}),
+            ...(coordinator.status?.phase === "Failed" ? exitOf(coordinator) : {}),
           }
         : undefined,
       clients: clients.map((p) => ({ name: p.metadata.name ?? "", node: p.spec?.nodeName ?? "" })),

@@ -222,11 +222,16 @@ describe("decide", () => {
     expect(plan.events.map((e) => e.reason)).toEqual(["RoundFinished", "Succeeded", "BudgetSpent"]);
   });
 
-  it("fails when the coordinator pod fails, keeping it for its logs", () => {
-    const plan = decide(running({ coordinator: { phase: "Failed" } }));
+  it("fails when the coordinator pod fails, keeping it for its logs, saying how it ended while the pod says", () => {
+    const exit = "container coordinator exited with code 1 (Error): ValueError: no data in /data/digits.npz";
+    const plan = decide(running({ coordinator: { phase: "Failed", exit } }));
     expect(plan.status.phase).toBe("Failed");
     expect(plan.remove).toEqual(["fl-client-0", "fl-client-1", "fl-client-2"]);
-    expect(condition(plan, "Stalled")).toMatchObject({ status: "True", reason: "CoordinatorFailed" });
+    const said = `the coordinator pod fl-coordinator failed after 0 round(s): ${exit}: see its log: kubectl logs -n ns fl-coordinator`;
+    expect(condition(plan, "Stalled")).toMatchObject({ status: "True", reason: "CoordinatorFailed", message: said });
+    // The pod gone (deleted by hand): the message stays, not rewritten without the reason.
+    const later = decide(running({ job: job(plan.status), coordinator: undefined }));
+    expect(condition(later, "Stalled")?.message).toBe(said);
   });
 
   it("says when eligibility falls back to labels, and rechecks telemetry periodically", () => {

@@ -25,8 +25,8 @@ export interface JobObservation {
   telemetry: Telemetry | undefined;
   /** What the progress ConfigMap holds; undefined until the job has started. */
   progress: Progress | undefined;
-  /** The coordinator pod, if it exists: its phase and node. */
-  coordinator: { phase?: string; node?: string } | undefined;
+  /** The coordinator pod, if it exists: its phase and node, and how it failed when it did (failedExit). */
+  coordinator: { phase?: string; node?: string; exit?: string } | undefined;
   /** The client pods that exist. */
   clients: readonly { name: string; node: string }[];
   now: Date;
@@ -299,7 +299,13 @@ export function decide(o: JobObservation): JobPlan {
   }
 
   if (o.coordinator?.phase === "Failed" || previous.phase === "Failed") {
-    const message = `the coordinator pod ${names.coordinator} failed after ${rounds.length} round(s)`;
+    // Why, from the pod while it is there; the message said once stays when the pod is gone.
+    const exit = o.coordinator?.exit;
+    const said = previous.conditions?.find((c) => c.type === "Stalled" && c.reason === "CoordinatorFailed")?.message;
+    const message =
+      exit || !said
+        ? `the coordinator pod ${names.coordinator} failed after ${rounds.length} round(s)${exit ? `: ${exit}` : ""}: see its log: kubectl logs -n ${job.metadata.namespace} ${names.coordinator}`
+        : said;
     if (previous.phase !== "Failed") events.push({ type: "Warning", reason: "CoordinatorFailed", note: message });
     return over(
       "Failed",
