@@ -21,3 +21,17 @@ export function memoryProblem(devices: number, availableBytes = freemem()): stri
   const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
   return `--devices ${devices} needs about ${gb(needed)} of memory (${DEVICE_BYTES / MB} MB a device: its Flower SuperNode and the SuperExec beside it, and ${gb(RUN_HEADROOM_BYTES)} for the rest of the run), and this machine has ${gb(availableBytes)} available: run fewer devices (at most ${Math.max(0, Math.floor((availableBytes - RUN_HEADROOM_BYTES) / DEVICE_BYTES))} here), or add --ignore-memory to start anyway`;
 }
+
+/** What the simulator leaves free besides a new device: the machine's other processes and the rounds' ClientApps. */
+export const CLIENT_RESERVE_BYTES = 500 * MB;
+
+/**
+ * Why the fleet simulator does not start one more device's client now, or undefined: it would take
+ * the machine's last available memory. The client is started on a later pass once memory frees;
+ * starting it anyway swaps the machine to a standstill with every process on it.
+ */
+export function clientMemoryProblem(availableBytes = freemem()): string | undefined {
+  const needed = DEVICE_BYTES + CLIENT_RESERVE_BYTES;
+  if (availableBytes >= needed) return undefined;
+  return `this machine has ${Math.floor(availableBytes / MB)} MB available, and a simulated device takes about ${DEVICE_BYTES / MB} MB (its Flower SuperNode and SuperExec) with ${CLIENT_RESERVE_BYTES / MB} MB left for the rest: started once memory frees; train fewer devices, or stop other runs`;
+}

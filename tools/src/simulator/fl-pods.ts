@@ -20,6 +20,7 @@ import { platformTrust, pushAccess } from "../artifacts/signed-push.js";
 import type { Toolchain } from "../cluster/toolchain.js";
 import { flowerEnv, flowerTls, type Split, submitRun, superLink, superNode, writeShards } from "../federated/flower.js";
 import { handOff } from "../federated/handoff.js";
+import { clientMemoryProblem } from "../federated/memory.js";
 import { RUN, runConfig } from "../federated/options.js";
 import { stopMarked } from "../federated/processes.js";
 import { LOCAL_HOST } from "../platform/pki.js";
@@ -91,6 +92,8 @@ export class FederatedPods {
   readonly #o: FederatedPodsOptions;
   readonly #coordinators = new Map<string, Coordinator>();
   readonly #clients = new Map<string, Service>();
+  /** Clients not started for want of memory, each warned of once until it starts. */
+  readonly #shortOfMemory = new Set<string>();
 
   constructor(options: FederatedPodsOptions) {
     this.#o = options;
@@ -102,6 +105,7 @@ export class FederatedPods {
     const role = (p: V1Pod) => p.metadata?.labels?.[FEDERATED_LABELS.role];
     const coordinators = new Map(bound.filter((p) => role(p) === "coordinator").map((p) => [jobKey(p), p]));
     const clients = new Map(bound.filter((p) => role(p) === "client").map((p) => [podKey(p), p]));
+    for (const key of this.#shortOfMemory) if (!clients.has(key)) this.#shortOfMemory.delete(key);
     for (const [key, client] of [...this.#clients]) {
       if (clients.has(key)) continue;
       this.#clients.delete(key);
@@ -179,6 +183,14 @@ export class FederatedPods {
       this.#o.log.warn("federated client pod without its settings; not simulated", { pod: key });
       return;
     }
+    // Every device is two processes of this machine: past its memory they would swap it to a standstill.
+    const short = clientMemoryProblem();
+    if (short) {
+      if (!this.#shortOfMemory.has(key)) this.#o.log.warn("federated client not started: short of memory", { pod: key, why: short });
+      this.#shortOfMemory.add(key);
+      return;
+    }
+    this.#shortOfMemory.delete(key);
     // The simulated data set is split among the devices the job started with; a device that joined
     // later (partition past them) trains on a copy of one of those shares. Real devices bring their own data.
     const shard = c.shards[Number(partition) % c.shards.length];
