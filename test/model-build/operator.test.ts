@@ -238,6 +238,16 @@ describe("an EdgeModelBuild with spec.publish", () => {
     const installed = await installVariant({ cacheDir, model, variant: v, publicKeyPem: key.publicKeyPem, ...auth });
     expect(installed.code, `${v.name}: ${installed.stdout}${installed.stderr}`).toBe(0);
   };
+  /** Version 1.0 of an EdgeModel as the team has it: the source for CPUs, which a build's onnx-fp32 replaces. */
+  const createBaseModel = async (name: string) => {
+    const base = edgeModel({ version: "1.0", variants: [variant("onnx-fp32", "onnx", "fp32", ["cpu"])] }, name);
+    const created = await rawRequest(kc, {
+      method: "POST",
+      path: `${GROUP_PATH}/namespaces/${ns}/edgemodels`,
+      body: { ...base, metadata: { name } },
+    });
+    expect(created.status, created.body.message).toBe(201);
+  };
   const publish = (signingKey = "model-signing") => ({
     to: `oci://${registry.address}/models/digits`,
     signingKeyRef: { name: signingKey, key: "ed25519.pem" },
@@ -249,14 +259,7 @@ describe("an EdgeModelBuild with spec.publish", () => {
     expect((await secret("model-signing", "Opaque", { "ed25519.pem": key.privateKeyPem })).status).toBe(201);
     const auth = readFileSync(registry.publisherAuth, "utf8");
     expect((await secret("registry-push", "kubernetes.io/dockerconfigjson", { ".dockerconfigjson": auth })).status).toBe(201);
-    // Version 1.0 as the team has it: the source for CPUs, which the build's onnx-fp32 replaces.
-    const base = edgeModel({ version: "1.0", variants: [variant("onnx-fp32", "onnx", "fp32", ["cpu"])] }, "digits");
-    const created = await rawRequest(kc, {
-      method: "POST",
-      path: `${GROUP_PATH}/namespaces/${ns}/edgemodels`,
-      body: { ...base, metadata: { name: "digits" } },
-    });
-    expect(created.status, created.body.message).toBe(201);
+    await createBaseModel("digits");
 
     const res = await create(
       "digits-published",
@@ -342,13 +345,7 @@ describe("an EdgeModelBuild with spec.publish", () => {
       to: `oci://${plain.address}/sources/digits:1.0`,
       plainHttp: true,
     });
-    const base = edgeModel({ version: "1.0", variants: [variant("onnx-fp32", "onnx", "fp32", ["cpu"])] }, "digits-plain");
-    const created = await rawRequest(kc, {
-      method: "POST",
-      path: `${GROUP_PATH}/namespaces/${ns}/edgemodels`,
-      body: { ...base, metadata: { name: "digits-plain" } },
-    });
-    expect(created.status, created.body.message).toBe(201);
+    await createBaseModel("digits-plain");
     const { registryAuthRef: _, ...anonymous } = publish();
     const res = await create(
       "digits-plain-http",
