@@ -1,6 +1,6 @@
 import { ARTIFACT_CA_BUNDLE_ENV, PLAIN_HTTP_REGISTRIES_ENV } from "@edgefleet/api";
 import { describe, expect, it } from "vitest";
-import { platformTrust, pushAccess } from "./signed-push.js";
+import { installFetchers, platformTrust, pushAccess } from "./signed-push.js";
 
 describe("a platform pod's registry access", () => {
   it("reads the operator's CA bundle and plain-HTTP registries, and pushes over plain HTTP only to a listed registry", () => {
@@ -13,6 +13,11 @@ describe("a platform pod's registry access", () => {
     });
     // The same host on another port is another registry.
     expect(pushAccess("oci://registry.site.lan/models/digits", trust).plainHttp).toBe(false);
+    // Fetches: the CA for https://, the listed registries over plain HTTP, this artifact's credentials.
+    expect(installFetchers(trust, "{}")).toEqual({
+      https: { extraCa: "PEM" },
+      oci: { registryAuth: "{}", plainHttpRegistries: ["registry.site.lan:5000", "10.0.0.7:5000"] },
+    });
     expect(platformTrust({})).toEqual({ plainHttpRegistries: [] });
     expect(() => platformTrust({ [PLAIN_HTTP_REGISTRIES_ENV]: "http://registry.site.lan" })).toThrow(
       `$${PLAIN_HTTP_REGISTRIES_ENV}: "http://registry.site.lan" is not a registry host[:port]`,

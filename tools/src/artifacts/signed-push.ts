@@ -1,5 +1,5 @@
 import { ARTIFACT_CA_BUNDLE_ENV, PLAIN_HTTP_REGISTRIES_ENV, type PushedFile, registryList } from "@edgefleet/api";
-import { encodeEnvelope, pushArtifact, signFile } from "@edgefleet/edge-agent";
+import { encodeEnvelope, type FetcherOptions, pushArtifact, signFile } from "@edgefleet/edge-agent";
 
 /** What pushArtifact takes besides the file and the reference: registryOptions' result. */
 export interface RegistryAccess {
@@ -16,7 +16,7 @@ export function registryOf(uri: string): string {
 /** The CA bundle and plain-HTTP registries the operator gives the pods it runs (registryTrustEnv), as they read them. */
 export interface PlatformTrust {
   extraCa?: string;
-  plainHttpRegistries: string[];
+  plainHttpRegistries: readonly string[];
 }
 
 /** A build Job's or federated coordinator's PlatformTrust, from its environment. */
@@ -25,6 +25,14 @@ export function platformTrust(env: Readonly<Record<string, string | undefined>>)
   return {
     ...(extraCa ? { extraCa } : {}),
     plainHttpRegistries: registryList(env[PLAIN_HTTP_REGISTRIES_ENV] ?? "", `$${PLAIN_HTTP_REGISTRIES_ENV}`),
+  };
+}
+
+/** What an Installer fetches with under trust, with one artifact's registry credentials. */
+export function installFetchers(trust: PlatformTrust, registryAuth?: string): FetcherOptions {
+  return {
+    ...(trust.extraCa === undefined ? {} : { https: { extraCa: trust.extraCa } }),
+    oci: { ...(registryAuth === undefined ? {} : { registryAuth }), plainHttpRegistries: trust.plainHttpRegistries },
   };
 }
 

@@ -20,7 +20,7 @@ import {
 } from "@edgefleet/api";
 import { ArtifactCache, type ArtifactSpec, Installer, registryCredentials } from "@edgefleet/edge-agent";
 import { command, optionsOrExitCode, readFlagFile } from "@edgefleet/kit";
-import { type PlatformTrust, platformTrust, pushAccess } from "../artifacts/signed-push.js";
+import { installFetchers, type PlatformTrust, platformTrust, pushAccess } from "../artifacts/signed-push.js";
 import { publishable } from "./edgemodel.js";
 import { type KeptVariant, verifyKeptVariants } from "./kept-variants.js";
 import { pushBuilds, pushVariant } from "./push.js";
@@ -281,12 +281,7 @@ async function run(o: JobOptions, r: BuildRequest): Promise<BuildSummary> {
   // The platform's CA bundle is trusted beside the public roots, as the runtime pods' install does;
   // an input's registry credentials are used for that input only.
   const installer = (what: BuildInput) => {
-    const registryAuth = pullAuths[what];
-    const fetchers = {
-      ...(trust.extraCa ? { https: { extraCa: trust.extraCa } } : {}),
-      oci: { ...(registryAuth ? { registryAuth } : {}), plainHttpRegistries: trust.plainHttpRegistries },
-    };
-    return new Installer({ cache, requireSignature: false, fetchers });
+    return new Installer({ cache, requireSignature: false, fetchers: installFetchers(trust, pullAuths[what]) });
   };
   const inputs = join(o.work, "inputs");
   mkdirSync(inputs, { recursive: true });

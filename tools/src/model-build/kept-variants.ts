@@ -1,6 +1,6 @@
 import type { EdgeModel, ModelVariant } from "@edgefleet/api";
 import { ArtifactCache, Installer } from "@edgefleet/edge-agent";
-import { type RegistryAccess, registryOf } from "../artifacts/signed-push.js";
+import { installFetchers, type RegistryAccess, registryOf } from "../artifacts/signed-push.js";
 
 /** A variant to carry into the new version, with what verifies and fetches it. */
 export interface KeptVariant {
@@ -49,13 +49,13 @@ export async function verifyKeptVariants(options: {
       );
     const installer = new Installer({
       cache,
-      fetchers: {
-        https: registry.extraCa === undefined ? {} : { extraCa: registry.extraCa },
-        oci: {
-          ...(registryAuth === undefined ? {} : { registryAuth }),
+      fetchers: installFetchers(
+        {
+          ...(registry.extraCa === undefined ? {} : { extraCa: registry.extraCa }),
           plainHttpRegistries: registry.plainHttp ? [registryOf(uri)] : (registry.plainHttpRegistries ?? []),
         },
-      },
+        registryAuth,
+      ),
     });
     const outcome = await installer.install({
       namespace,

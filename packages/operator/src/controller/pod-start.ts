@@ -129,12 +129,13 @@ export function failedExit(pod: V1Pod): string | undefined {
   return undefined;
 }
 
-/** What a cache keeps of a pod for crashLoopProblem and failedExit: identity, labels, phase, scheduling, containers' states and last exits. */
+/** A terminated state as a cache keeps it: exit code, reason, the start of the message. */
 function slimTermination(t: V1ContainerStateTerminated): V1ContainerStateTerminated {
   const message = t.message && t.message.length > MAX_TERMINATION_MESSAGE ? `${t.message.slice(0, MAX_TERMINATION_MESSAGE)}…` : t.message;
   return { exitCode: t.exitCode, ...(t.reason ? { reason: t.reason } : {}), ...(message ? { message } : {}) };
 }
 
+/** What a cache keeps of a pod for crashLoopProblem and failedExit: identity, labels, phase, scheduling, containers' states and last exits. */
 export function slimPodStart(raw: KubeObject): V1Pod & KubeObject {
   const pod = raw as V1Pod & KubeObject;
   const { name, namespace, uid, resourceVersion, labels, deletionTimestamp } = pod.metadata;
