@@ -13,7 +13,7 @@ import { CONTENT_TYPES, collectionPath, Informer, KubeError, type KubeObject, ob
 import type { V1Job, V1Pod } from "@kubernetes/client-node";
 import { type ControllerBasics, controllerQueue, deleteChild, informerBasics } from "../controller/basics.js";
 import { ControllerLoop } from "../controller/loop.js";
-import { mergePatch } from "../controller/merge-patch.js";
+import { patchStatus } from "../controller/merge-patch.js";
 import { notStartingMessage, slimPodStart } from "../controller/pod-start.js";
 import { stableJson } from "../controller/stable-json.js";
 import { CACHE_LAG_RETRY_MS, OwnWrites } from "../controller/write-lag.js";
@@ -333,14 +333,8 @@ export class BuildController {
 
   /** The reconcile's single status write. */
   async #writeStatus(key: string, build: EdgeModelBuild, status: EdgeModelBuildStatus): Promise<void> {
-    const { name = "", namespace = "", resourceVersion } = build.metadata;
-    await this.#ownWrites.track(key, resourceVersion, () =>
-      this.#o.client.request<EdgeModelBuild>({
-        method: "PATCH",
-        path: `${objectPath(BUILD_RESOURCES.builds, name, namespace)}/status?fieldManager=${this.#o.fieldManager}`,
-        body: { status: mergePatch(build.status ?? {}, status) },
-        contentType: CONTENT_TYPES.merge,
-      }),
+    await this.#ownWrites.track(key, build.metadata.resourceVersion, () =>
+      patchStatus(this.#o.client, BUILD_RESOURCES.builds, build, status, this.#o.fieldManager),
     );
   }
 }

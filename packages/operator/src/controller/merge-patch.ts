@@ -1,3 +1,5 @@
+import { CONTENT_TYPES, type KubeClient, type KubeObject, objectPath, type Resource } from "@edgefleet/kube";
+
 /**
  * A JSON merge patch (RFC 7386) that turns `before` into `after`: like `after`, plus a null for
  * every object key `after` no longer has, which a plain merge patch would otherwise leave in place.
@@ -13,4 +15,24 @@ export function mergePatch(before: unknown, after: unknown): unknown {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * A controller's status write: the status subresource of object merge-patched from its current
+ * status to status, as fieldManager. Resolves the written object (its resourceVersion: OwnWrites.track).
+ */
+export function patchStatus<T extends KubeObject & { status?: unknown }>(
+  client: KubeClient,
+  resource: Resource,
+  object: T,
+  status: unknown,
+  fieldManager: string,
+): Promise<T | undefined> {
+  const { name = "", namespace = "" } = object.metadata;
+  return client.request<T>({
+    method: "PATCH",
+    path: `${objectPath(resource, name, namespace)}/status?fieldManager=${fieldManager}`,
+    body: { status: mergePatch(object.status ?? {}, status) },
+    contentType: CONTENT_TYPES.merge,
+  });
 }

@@ -24,7 +24,7 @@ import { ACTION_ANNOTATION, ACTIONS, CONTROLLER_REVISIONS, parseAction } from ".
 import { type CachedBackOff, recentBackOffPods } from "./backoff-events.js";
 import type { Children } from "./children.js";
 import type { EventNote, EventRecorder } from "./events.js";
-import { mergePatch } from "./merge-patch.js";
+import { patchStatus } from "./merge-patch.js";
 import { stuckPods } from "./runtime-pods.js";
 import type { CachedDaemonSet, CachedNode } from "./slim.js";
 import { stableJson } from "./stable-json.js";
@@ -326,14 +326,8 @@ export class Reconciler {
   async #writeStatus(key: string, model: EdgeModel, status: EdgeModelStatus, events: readonly EventNote[]): Promise<Outcome> {
     const unchanged = stableJson(status) === stableJson(model.status ?? {});
     if (!unchanged) {
-      const { name = "", namespace = "", resourceVersion } = model.metadata;
-      await this.#ownWrites.track(key, resourceVersion, () =>
-        this.#o.client.request<EdgeModel>({
-          method: "PATCH",
-          path: `${objectPath(RESOURCES.edgeModels, name, namespace)}/status?fieldManager=${this.#o.fieldManager}`,
-          body: { status: mergePatch(model.status ?? {}, status) },
-          contentType: CONTENT_TYPES.merge,
-        }),
+      await this.#ownWrites.track(key, model.metadata.resourceVersion, () =>
+        patchStatus(this.#o.client, RESOURCES.edgeModels, model, status, this.#o.fieldManager),
       );
     }
     for (const note of [...transitions(model.status, status), ...events]) this.#o.events.record(model, note);

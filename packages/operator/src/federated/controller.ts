@@ -8,7 +8,7 @@ import type { V1ConfigMap, V1Pod } from "@kubernetes/client-node";
 import { BUILD_RESOURCES } from "../build/resources.js";
 import { type ControllerBasics, controllerQueue, deleteChild, informerBasics } from "../controller/basics.js";
 import { ControllerLoop } from "../controller/loop.js";
-import { mergePatch } from "../controller/merge-patch.js";
+import { patchStatus } from "../controller/merge-patch.js";
 import { failedExit, notStartingMessage, slimPodStart } from "../controller/pod-start.js";
 import { type CachedNode, slimNode } from "../controller/slim.js";
 import { stableJson } from "../controller/stable-json.js";
@@ -332,14 +332,8 @@ export class FederatedTrainingController {
   /** The reconcile's single status write, skipped when nothing changed. */
   async #writeStatus(key: string, job: FederatedTraining, status: FederatedTrainingStatus): Promise<void> {
     if (stableJson(status) === stableJson(job.status ?? {})) return;
-    const { name = "", namespace = "", resourceVersion } = job.metadata;
-    await this.#ownWrites.track(key, resourceVersion, () =>
-      this.#o.client.request<FederatedTraining>({
-        method: "PATCH",
-        path: `${objectPath(FEDERATED_TRAININGS, name, namespace)}/status?fieldManager=${this.#o.fieldManager}`,
-        body: { status: mergePatch(job.status ?? {}, status) },
-        contentType: CONTENT_TYPES.merge,
-      }),
+    await this.#ownWrites.track(key, job.metadata.resourceVersion, () =>
+      patchStatus(this.#o.client, FEDERATED_TRAININGS, job, status, this.#o.fieldManager),
     );
   }
 }
