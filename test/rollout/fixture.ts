@@ -228,6 +228,22 @@ export function phase(models: EdgeModels, name: string, want: string, timeoutMs 
   );
 }
 
+/**
+ * Waits for the model's first version to be promoted and Ready (status.currentVersion), returning
+ * the model. A first version is Promoted as soon as it is planned, before its pods are ready: a
+ * test that changes the version before then starts a rollout from a model that never served.
+ */
+export function serving(models: EdgeModels, name: string, version: string, timeoutMs = 60_000): Promise<EdgeModel> {
+  return eventually(
+    `${name} serving ${version}`,
+    async () => {
+      const m = await models.get(name);
+      return m?.status?.rollout?.phase === "Promoted" && m.status.currentVersion === version ? m : undefined;
+    },
+    timeoutMs,
+  );
+}
+
 /** The model's DaemonSets as "name track version [nodes]". */
 export async function workloads(models: EdgeModels, name: string): Promise<string[]> {
   return (await models.daemonSets())

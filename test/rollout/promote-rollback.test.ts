@@ -11,6 +11,7 @@ import {
   rolloutSpec,
   SLOW_LATENCY,
   seriesFor,
+  serving,
   startRolloutSuite,
   workloads,
 } from "./fixture.js";
@@ -96,7 +97,7 @@ describe("rollouts analysed against a real Prometheus", () => {
     if (!exporter) throw new Error("no exporter");
     await exporter.set(seriesFor(suite, "slow", "1.0", GOOD_LATENCY));
     await suite.models.create("slow", rolloutSpec(suite.profile));
-    await phase(suite.models, "slow", "Promoted");
+    await serving(suite.models, "slow", "1.0");
     await eventually("slow 1.0 on every node", async () => {
       const w = await workloads(suite.models, "slow");
       return w.every((x) => x.endsWith(`ready=${NODES_PER_CLASS}`)) && w.length === 2 ? w : undefined;

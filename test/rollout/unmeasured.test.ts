@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testCluster } from "../helpers/kube.js";
 import { condition } from "../operator/edgemodels.js";
-import { annotate, GOOD_LATENCY, phase, type RolloutSuite, rolloutSpec, seriesFor, startRolloutSuite } from "./fixture.js";
+import { annotate, GOOD_LATENCY, phase, type RolloutSuite, rolloutSpec, seriesFor, serving, startRolloutSuite } from "./fixture.js";
 
 const { kc, core } = testCluster();
 let suite: RolloutSuite;
@@ -24,7 +24,7 @@ describe("a rollout whose power limit no node measures", () => {
     const slo = { p95LatencySeconds: 0.2, maxPowerWatts: 30 };
     await exporter.set(withoutPower("1.0"));
     await suite.models.create("unpowered", rolloutSpec(suite.profile, { slo }));
-    await phase(suite.models, "unpowered", "Promoted");
+    await serving(suite.models, "unpowered", "1.0");
 
     await exporter.set(withoutPower("2.0"));
     await suite.models.patchSpec("unpowered", { version: "2.0" });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testCluster } from "../helpers/kube.js";
 import { condition } from "../operator/edgemodels.js";
-import { canaries, phase, type RolloutSuite, rolloutSpec, startRolloutSuite } from "./fixture.js";
+import { canaries, phase, type RolloutSuite, rolloutSpec, serving, startRolloutSuite } from "./fixture.js";
 
 const { kc, core } = testCluster();
 let suite: RolloutSuite;
@@ -17,7 +17,7 @@ afterAll(async () => {
 describe("a rollout whose Prometheus cannot be reached", () => {
   it("is never promoted: inconclusive analyses hold it at its step, Stalled, with the canaries kept", async () => {
     await suite.models.create("blind", rolloutSpec(suite.profile));
-    await phase(suite.models, "blind", "Promoted");
+    await serving(suite.models, "blind", "1.0");
     await suite.models.patchSpec("blind", { version: "2.0" });
     const held = await phase(suite.models, "blind", "Failed");
     expect(held.status).toMatchObject({ stableVersion: "1.0", canaryVersion: "2.0", currentVersion: "1.0" });
