@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { type FederatedBuildConfig, TRAINED_MODEL_VARIANT, type TrainingBuildResult } from "@edgefleet/api";
-import { pushData, type RegistryAccess, signAndPush } from "../artifacts/signed-push.js";
+import type { RegistryAccess } from "../artifacts/registry-access.js";
+import { pushData, signAndPush } from "../artifacts/signed-push.js";
 
 /** The files edgefleet's Flower app writes into its output directory (server_app.py). */
 export const TRAINED_FILES = {

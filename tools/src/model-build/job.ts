@@ -20,7 +20,7 @@ import {
 } from "@edgefleet/api";
 import { ArtifactCache, type ArtifactSpec, Installer, registryCredentials } from "@edgefleet/edge-agent";
 import { command, optionsOrExitCode, readFlagFile } from "@edgefleet/kit";
-import { installFetchers, type PlatformTrust, platformTrust, pushAccess } from "../artifacts/signed-push.js";
+import { installFetchers, type PlatformTrust, platformTrust, pushAccess } from "../artifacts/registry-access.js";
 import { publishable } from "./edgemodel.js";
 import { type KeptVariant, verifyKeptVariants } from "./kept-variants.js";
 import { pushBuilds, pushVariant } from "./push.js";

@@ -1,6 +1,6 @@
 import type { EdgeModel, ModelVariant } from "@edgefleet/api";
 import { ArtifactCache, Installer } from "@edgefleet/edge-agent";
-import { installFetchers, type RegistryAccess, registryOf } from "../artifacts/signed-push.js";
+import { installFetchers, type RegistryAccess, registryOf } from "../artifacts/registry-access.js";
 
 /** A variant to carry into the new version, with what verifies and fetches it. */
 export interface KeptVariant {

@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { PushedFile } from "@edgefleet/api";
-import { pushData, type RegistryAccess, signAndPush } from "../artifacts/signed-push.js";
+import type { RegistryAccess } from "../artifacts/registry-access.js";
+import { pushData, signAndPush } from "../artifacts/signed-push.js";
 import type { EvaluationData, TargetResult } from "./result.js";
 
 /** Where and as what a publication signs and pushes: the same for the CLI (model publish) and the build pod (model job). */

@@ -16,7 +16,7 @@ import type { Logger } from "@edgefleet/kit";
 import type { KubeClient } from "@edgefleet/kube";
 import { CONTENT_TYPES } from "@edgefleet/kube";
 import type { V1Pod } from "@kubernetes/client-node";
-import { platformTrust, pushAccess } from "../artifacts/signed-push.js";
+import { platformTrust, pushAccess } from "../artifacts/registry-access.js";
 import type { Toolchain } from "../cluster/toolchain.js";
 import { flowerEnv, flowerTls, type Split, submitRun, superLink, superNode, writeShards } from "../federated/flower.js";
 import { handOff } from "../federated/handoff.js";
@@ -253,23 +253,26 @@ export class FederatedPods {
     const mounted = async (dir: string, file: string): Promise<string> => {
       const mount = pod.spec?.containers[0]?.volumeMounts?.find((v) => v.mountPath === dir);
       const secret = pod.spec?.volumes?.find((v) => v.name === mount?.name)?.secret;
-      if (!secret) throw new Error(`the coordinator pod mounts no Secret at ${dir}`);
-      const bytes = (await secretVolumeFiles(this.#o.client, pod.metadata?.namespace ?? "", secret)).get(file);
-      if (!bytes) throw new Error(`Secret ${secret.secretName} mounted at ${dir} has no ${file}`);
+      if (!secret) throw new Error(`missing Secret: the coordinator pod mounts no Secret at ${dir}`);
+      const files = await secretVolumeFiles(this.#o.client, pod.metadata?.namespace ?? "", secret).catch((err: unknown) => {
+        throw new Error(`missing Secret: ${err instanceof Error ? err.message : String(err)}`);
+      });
+      const bytes = files.get(file);
+      if (!bytes) throw new Error(`missing Secret: Secret ${secret.secretName} mounted at ${dir} has no ${file}`);
       return bytes.toString("utf8");
     };
     let result: TrainingBuildResult;
     try {
-      const privateKeyPem = await mounted(m.signingKeyDir, m.signingKeyFile);
-      const registryAuth = build.registryAuth ? await mounted(m.registryAuthDir, m.registryAuthFile) : undefined;
       const trust = platformTrust({
         [ARTIFACT_CA_BUNDLE_ENV]: env(pod, ARTIFACT_CA_BUNDLE_ENV),
         [PLAIN_HTTP_REGISTRIES_ENV]: env(pod, PLAIN_HTTP_REGISTRIES_ENV),
       });
+      const privateKeyPem = await mounted(m.signingKeyDir, m.signingKeyFile);
+      const registryAuth = build.registryAuth ? await mounted(m.registryAuthDir, m.registryAuthFile) : undefined;
       result = await handOff({ build, out, privateKeyPem, registry: pushAccess(build.to, trust, registryAuth) });
     } catch (err) {
-      // A missing Secret: a kubelet would not start the pod; here the hand-off fails and says which.
-      result = { error: `missing Secret: ${err instanceof Error ? err.message : String(err)}` };
+      // A bad CA bundle or a missing Secret (a kubelet would not start the pod): the hand-off fails and says which.
+      result = { error: err instanceof Error ? err.message : String(err) };
     }
     if ("error" in result) log.warn("trained model not handed off", { error: result.error });
     else log.info("trained model signed and pushed", { source: result.source.uri });
