@@ -250,17 +250,19 @@ export class FederatedPods {
   /** spec.build's hand-off as a coordinator image does it: its Secrets read from their mounts (here: the API), its pushes reaching the registry as the pod's environment says. */
   async #handOff(pod: V1Pod, build: FederatedBuildConfig, out: string, log: Logger): Promise<TrainingBuildResult> {
     const m = FEDERATED_BUILD_MOUNTS;
-    const mounted = async (dir: string, file: string): Promise<string> => {
+    const read = async (dir: string, file: string): Promise<string> => {
       const mount = pod.spec?.containers[0]?.volumeMounts?.find((v) => v.mountPath === dir);
       const secret = pod.spec?.volumes?.find((v) => v.name === mount?.name)?.secret;
-      if (!secret) throw new Error(`missing Secret: the coordinator pod mounts no Secret at ${dir}`);
-      const files = await secretVolumeFiles(this.#o.client, pod.metadata?.namespace ?? "", secret).catch((err: unknown) => {
-        throw new Error(`missing Secret: ${err instanceof Error ? err.message : String(err)}`);
-      });
-      const bytes = files.get(file);
-      if (!bytes) throw new Error(`missing Secret: Secret ${secret.secretName} mounted at ${dir} has no ${file}`);
+      if (!secret) throw new Error(`the coordinator pod mounts no Secret at ${dir}`);
+      const bytes = (await secretVolumeFiles(this.#o.client, pod.metadata?.namespace ?? "", secret)).get(file);
+      if (!bytes) throw new Error(`Secret ${secret.secretName} mounted at ${dir} has no ${file}`);
       return bytes.toString("utf8");
     };
+    // Every way a mount's file is not there is a missing Secret, and says so once.
+    const mounted = (dir: string, file: string): Promise<string> =>
+      read(dir, file).catch((err: unknown) => {
+        throw new Error(`missing Secret: ${err instanceof Error ? err.message : String(err)}`);
+      });
     let result: TrainingBuildResult;
     try {
       const trust = platformTrust({
