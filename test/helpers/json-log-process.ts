@@ -56,6 +56,11 @@ export class JsonLogProcess {
     return this.child.exitCode;
   }
 
+  /** Not exited and not killed by a signal. */
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   get pid(): number {
     return this.child.pid ?? -1;
   }
@@ -83,6 +88,6 @@ export class JsonLogProcess {
   }
 
   signal(signal: NodeJS.Signals): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    if (this.running) this.child.kill(signal);
   }
 }

@@ -60,7 +60,7 @@ export class OperatorProcess extends JsonLogProcess {
 }
 
 /** What the operator logs when its renew deadline passed, just before it exits 1 (packages/kube's lease). */
-const LEADERSHIP_LOST = "leadership lost: no renewal within the renew deadline";
+export const LEADERSHIP_LOST = "leadership lost: no renewal within the renew deadline";
 
 /**
  * The operators a suite starts, all watching the suite's namespace (known once beforeAll ran).
@@ -88,6 +88,11 @@ export class SuiteOperators {
   /** The newest operator of this identity (a restarted one replaces the one that exited). */
   find(identity: string): OperatorProcess | undefined {
     return this.all.findLast((o) => o.identity === identity);
+  }
+
+  /** The operators still running (not exited, not killed). */
+  running(): OperatorProcess[] {
+    return this.all.filter((o) => o.running);
   }
 
   /** Each operator's identity, exit code and last warnings or errors: what a failed wait prints. */
