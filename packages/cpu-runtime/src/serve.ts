@@ -1,4 +1,4 @@
-import { jsonLogger, onShutdown, processMetrics } from "@edgefleet/kit";
+import { errorMessage, jsonLogger, onShutdown, processMetrics } from "@edgefleet/kit";
 import { Registry } from "prom-client";
 import type { RuntimeOptions } from "./options.js";
 import type { LoadedModel } from "./served-model.js";
@@ -59,7 +59,7 @@ export async function serveModel(opts: RuntimeOptions, { server, load }: ServeOp
       outputs: model.outputs.map((o) => o.name),
     });
   } catch (err) {
-    log.error("model failed to load", { path: opts.modelPath, error: err instanceof Error ? err.message : String(err) });
+    log.error("model failed to load", { path: opts.modelPath, error: errorMessage(err) });
     await runtime.close();
     return 1;
   }

@@ -1,8 +1,9 @@
-/** @edgefleet/kit: The process kit every edgefleet program runs on: command-line flags and --help, JSON logging, probe and metrics server with liveness checks (event-loop lag), graceful shutdown, host-wide lock files, PEM certificate bundles, clock, backoff, periodic loops, process metrics, tracing. Everything other packages may import is exported here. */
+/** @edgefleet/kit: The process kit every edgefleet program runs on: command-line flags and --help, JSON logging, probe and metrics server with liveness checks (event-loop lag), graceful shutdown, host-wide lock files, PEM certificate bundles, error messages, clock, backoff, periodic loops, process metrics, tracing. Everything other packages may import is exported here. */
 
 export { type Backoff, type BackoffOptions, exponentialBackoff, type Jitter } from "./backoff.js";
 export { certificateBundle, PEM_CERTIFICATE } from "./certificates.js";
 export { type Clock, systemClock } from "./clock.js";
+export { errorMessage } from "./errors.js";
 export { EventLoopLag, type EventLoopLagOptions, MAX_EVENT_LOOP_LAG_FLAG } from "./event-loop-lag.js";
 export { acquireFileLock, DEFAULT_STALE_MS, type FileLockOptions, type HeldLock } from "./file-lock.js";
 export {

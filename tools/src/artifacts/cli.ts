@@ -1,7 +1,7 @@
 #!/usr/bin/env -S node --import tsx
 import { readFileSync } from "node:fs";
 import { encodeEnvelope, pushArtifact, signFile, statementScope } from "@edgefleet/edge-agent";
-import { command, optionsOrExitCode } from "@edgefleet/kit";
+import { command, errorMessage, optionsOrExitCode } from "@edgefleet/kit";
 import { stringify } from "yaml";
 import { REGISTRY_FLAGS, registryOptions } from "./registry-flags.js";
 
@@ -131,7 +131,7 @@ async function main(argv: string[]): Promise<number> {
     await push(task);
     return 0;
   } catch (err) {
-    console.error(`artifacts push: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`artifacts push: ${errorMessage(err)}`);
     return 1;
   }
 }

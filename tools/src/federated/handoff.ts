@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { type FederatedBuildConfig, TRAINED_MODEL_VARIANT, type TrainingBuildResult } from "@edgefleet/api";
+import { errorMessage } from "@edgefleet/kit";
 import type { RegistryAccess } from "../artifacts/registry-access.js";
 import { pushData, signAndPush } from "../artifacts/signed-push.js";
 
@@ -32,7 +33,7 @@ export async function handOff(o: HandOffOptions): Promise<TrainingBuildResult> {
     try {
       return await run();
     } catch (err) {
-      throw new Error(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new Error(`${what}: ${errorMessage(err)}`);
     }
   };
   try {
@@ -54,6 +55,6 @@ export async function handOff(o: HandOffOptions): Promise<TrainingBuildResult> {
     };
     return { source, calibration: await data("calibration"), evaluation: await data("evaluation") };
   } catch (err) {
-    return { error: err instanceof Error ? err.message : String(err) };
+    return { error: errorMessage(err) };
   }
 }

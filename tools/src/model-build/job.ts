@@ -19,7 +19,7 @@ import {
   pullAuthFlag,
 } from "@edgefleet/api";
 import { ArtifactCache, type ArtifactSpec, Installer, registryCredentials } from "@edgefleet/edge-agent";
-import { command, optionsOrExitCode, readFlagFile } from "@edgefleet/kit";
+import { command, errorMessage, optionsOrExitCode, readFlagFile } from "@edgefleet/kit";
 import { installFetchers, type PlatformTrust, platformTrust, pushAccess } from "../artifacts/registry-access.js";
 import { publishable } from "./edgemodel.js";
 import { type KeptVariant, verifyKeptVariants } from "./kept-variants.js";
@@ -246,7 +246,7 @@ async function publishBuilds(
       // The push credentials are for spec.publish.to only; each carried variant brings its own.
       kept = await verifyKeptVariants({ model, variants, registry: trust, scratch: join(o.work, "carried") });
     } catch (err) {
-      return { error: `carrying the EdgeModel's variants: ${err instanceof Error ? err.message : String(err)}`, carry: true };
+      return { error: `carrying the EdgeModel's variants: ${errorMessage(err)}`, carry: true };
     }
   }
   try {
@@ -263,7 +263,7 @@ async function publishBuilds(
       ...(k.length ? { k } : {}),
     };
   } catch (err) {
-    return { error: `push to ${publish.to} failed: ${err instanceof Error ? err.message : String(err)}` };
+    return { error: `push to ${publish.to} failed: ${errorMessage(err)}` };
   }
 }
 
@@ -341,7 +341,7 @@ export async function job(argv: string[]): Promise<number> {
   try {
     summary = await run(o, request(process.env));
   } catch (err) {
-    summary = { error: err instanceof Error ? err.message : String(err) };
+    summary = { error: errorMessage(err) };
     code = 1;
   } finally {
     clearInterval(running);

@@ -13,6 +13,7 @@ import {
   type TrainingBuildResult,
 } from "@edgefleet/api";
 import type { Logger } from "@edgefleet/kit";
+import { errorMessage } from "@edgefleet/kit";
 import type { KubeClient } from "@edgefleet/kube";
 import { CONTENT_TYPES } from "@edgefleet/kube";
 import type { V1Pod } from "@kubernetes/client-node";
@@ -261,7 +262,7 @@ export class FederatedPods {
     // Every way a mount's file is not there is a missing Secret, and says so once.
     const mounted = (dir: string, file: string): Promise<string> =>
       read(dir, file).catch((err: unknown) => {
-        throw new Error(`missing Secret: ${err instanceof Error ? err.message : String(err)}`);
+        throw new Error(`missing Secret: ${errorMessage(err)}`);
       });
     let result: TrainingBuildResult;
     try {
@@ -274,7 +275,7 @@ export class FederatedPods {
       result = await handOff({ build, out, privateKeyPem, registry: pushAccess(build.to, trust, registryAuth) });
     } catch (err) {
       // A bad CA bundle or a missing Secret (a kubelet would not start the pod): the hand-off fails and says which.
-      result = { error: err instanceof Error ? err.message : String(err) };
+      result = { error: errorMessage(err) };
     }
     if ("error" in result) log.warn("trained model not handed off", { error: result.error });
     else log.info("trained model signed and pushed", { source: result.source.uri });

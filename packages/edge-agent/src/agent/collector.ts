@@ -1,4 +1,4 @@
-import { type Clock, type Logger, systemClock } from "@edgefleet/kit";
+import { type Clock, errorMessage, type Logger, systemClock } from "@edgefleet/kit";
 import { type ArtifactFailures, type InferenceStats, MAX_INFERENCE_STATS, type Sample, validateMessage } from "@edgefleet/telemetry";
 import type { SpoolSender } from "../mqtt/sender.js";
 import type { ReadError, Reading, Sensor } from "../sensors/sensor.js";
@@ -132,6 +132,6 @@ async function read(sensor: Sensor): Promise<Reading> {
   try {
     return await sensor.read();
   } catch (err) {
-    return { samples: [], errors: [{ source: sensor.type, message: err instanceof Error ? err.message : String(err) }] };
+    return { samples: [], errors: [{ source: sensor.type, message: errorMessage(err) }] };
   }
 }

@@ -1,3 +1,4 @@
+import { errorMessage } from "@edgefleet/kit";
 import type { ArtifactFailures } from "@edgefleet/telemetry";
 
 export type ArtifactFailureReason = ArtifactFailures["reason"];
@@ -24,8 +25,8 @@ export class ArtifactRefusal extends Error {
 export function asRefusal(err: unknown, signal?: AbortSignal): ArtifactRefusal {
   if (signal?.aborted && !(err instanceof ArtifactRefusal && err.reason !== "download-failed")) {
     const why: unknown = signal.reason;
-    return new ArtifactRefusal("download-failed", why instanceof Error ? why.message : String(why), { cause: err });
+    return new ArtifactRefusal("download-failed", errorMessage(why), { cause: err });
   }
   if (err instanceof ArtifactRefusal) return err;
-  return new ArtifactRefusal("download-failed", err instanceof Error ? err.message : String(err), { cause: err });
+  return new ArtifactRefusal("download-failed", errorMessage(err), { cause: err });
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env -S node --import tsx
 import { readFileSync, writeFileSync } from "node:fs";
-import { command, optionsOrExitCode } from "@edgefleet/kit";
+import { command, errorMessage, optionsOrExitCode } from "@edgefleet/kit";
 import { signFile, statementScope } from "./sign-file.js";
 import { encodeEnvelope, generateSigningKey } from "./signature.js";
 
@@ -81,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(JSON.stringify({ sha256: signed.sha256, sizeBytes: signed.sizeBytes }));
     return 0;
   } catch (err) {
-    console.error(err instanceof Error ? err.message : String(err));
+    console.error(errorMessage(err));
     return 1;
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
-import { type Clock, type Logger, silentLogger, systemClock } from "@edgefleet/kit";
+import { type Clock, errorMessage, type Logger, silentLogger, systemClock } from "@edgefleet/kit";
 import type { AssignedEvaluation } from "@edgefleet/telemetry";
 import { blobPath } from "../artifacts/cache.js";
 import { type EvaluationSet, parseEvaluation } from "./evaluation.js";
@@ -88,7 +88,7 @@ export class EvaluationStore {
       this.options.failed?.();
       this.log.warn("evaluation data refused; probing with synthetic inputs", {
         uri,
-        error: err instanceof Error ? err.message : String(err),
+        error: errorMessage(err),
         retryInSeconds: this.retryMs / 1000,
       });
       entry = { state: "failed", retryAt: this.clock.now() + this.retryMs };

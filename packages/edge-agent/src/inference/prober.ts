@@ -1,5 +1,5 @@
 import type { Agent } from "node:http";
-import { type Clock, type Logger, silentLogger, systemClock } from "@edgefleet/kit";
+import { type Clock, errorMessage, type Logger, silentLogger, systemClock } from "@edgefleet/kit";
 import type { InferenceStats } from "@edgefleet/telemetry";
 import { addCounts, addError, addSuccess, type Counts, type CumulativeSnapshot, deltaCounts, emptyCounts } from "./buckets.js";
 import { evaluationRequest, predictedClass, sampleCount } from "./evaluation.js";
@@ -197,7 +197,7 @@ export class LatencyProber {
       addError(measured);
       state.request = undefined;
       state.inputs = undefined;
-      if (!state.failing) this.log.warn("inference probe failed", { url: base, error: err instanceof Error ? err.message : String(err) });
+      if (!state.failing) this.log.warn("inference probe failed", { url: base, error: errorMessage(err) });
       state.failing = true;
     }
     addCounts(state.counts, target.runtimeMetrics ? await this.runtimeCounts(state, measured) : measured);
@@ -228,7 +228,7 @@ export class LatencyProber {
         out.push({ body: evaluationRequest(inputs, set, index), label: set.labels[index] ?? -1 });
       }
     } catch (err) {
-      state.unfit = err instanceof Error ? err.message : String(err);
+      state.unfit = errorMessage(err);
       this.log.warn("evaluation data does not fit the model; probing with synthetic inputs", {
         model: state.target.model,
         version: state.target.version,

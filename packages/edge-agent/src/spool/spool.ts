@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { errorMessage } from "@edgefleet/kit";
 import { readAck, readDropped, syncDir, writeAck, writeDropped } from "./ack-file.js";
 import { type ResolvedOptions, resolveOptions, type SpoolOptions } from "./options.js";
 import { encodeRecord, type SpoolRecord } from "./record.js";
@@ -204,7 +205,7 @@ export class Spool {
       return id;
     } catch (err) {
       this.rejected.messages += 1;
-      this.rejected.lastError = err instanceof Error ? err.message : String(err);
+      this.rejected.lastError = errorMessage(err);
       return undefined;
     }
   }
@@ -216,7 +217,7 @@ export class Spool {
       if (syncPerBatch || this.unsynced >= everyRecords || (everyMs > 0 && clock.now() - this.firstUnsyncedAt >= everyMs)) this.sync();
       else if (everyMs > 0 && this.cancelSyncTimer === undefined) this.cancelSyncTimer = clock.setTimer(() => this.timedSync(), everyMs);
     } catch (err) {
-      this.rejected.lastError = err instanceof Error ? err.message : String(err);
+      this.rejected.lastError = errorMessage(err);
     }
   }
 
@@ -225,7 +226,7 @@ export class Spool {
     try {
       if (!this.closed) this.sync();
     } catch (err) {
-      this.rejected.lastError = err instanceof Error ? err.message : String(err);
+      this.rejected.lastError = errorMessage(err);
     }
   }
 
@@ -242,7 +243,7 @@ export class Spool {
       writeDropped(this.options.dir, this.dropped.messages);
     } catch (err) {
       // The count in memory stays right and is reported; only a crash before the next drop loses it.
-      this.rejected.lastError = `cannot persist the drop count: ${err instanceof Error ? err.message : String(err)}`;
+      this.rejected.lastError = `cannot persist the drop count: ${errorMessage(err)}`;
     }
   }
 

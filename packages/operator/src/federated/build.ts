@@ -1,5 +1,6 @@
 import type { EdgeModelBuild, FederatedTraining, TrainingBuildResult } from "@edgefleet/api";
 import { API_VERSION } from "@edgefleet/api";
+import { errorMessage } from "@edgefleet/kit";
 import { KubeError } from "@edgefleet/kube";
 import { metadata } from "./children.js";
 
@@ -48,7 +49,7 @@ export function applyFailure(
   name: string,
   err: unknown,
 ): { reason: typeof BUILD_REFUSED | "ApplyFailed"; message: string; retry: boolean } {
-  const why = err instanceof Error ? err.message : String(err);
+  const why = errorMessage(err);
   if (err instanceof KubeError && err.status === 422)
     return {
       reason: BUILD_REFUSED,

@@ -1,4 +1,5 @@
 import { type FederatedTrainingSpec, LABELS } from "@edgefleet/api";
+import { errorMessage } from "@edgefleet/kit";
 import type { V1Node } from "@kubernetes/client-node";
 import type { MetricsSource } from "../rollout/metrics-source.js";
 import { promString } from "../rollout/queries.js";
@@ -113,7 +114,7 @@ export async function readTelemetry(source: MetricsSource | undefined, rules: Ru
       }
     }
   } catch (err) {
-    return { unavailable: err instanceof Error ? err.message : String(err) };
+    return { unavailable: errorMessage(err) };
   }
   return { readings };
 }

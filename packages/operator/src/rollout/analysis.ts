@@ -1,4 +1,5 @@
 import type { AnalysisCheck, EdgeModelSpec } from "@edgefleet/api";
+import { errorMessage } from "@edgefleet/kit";
 import type { AnalysisOutcome } from "./decide.js";
 import type { MetricsSource, Sample } from "./metrics-source.js";
 import {
@@ -91,7 +92,7 @@ export async function analyse(source: MetricsSource, req: AnalysisRequest): Prom
       evaluations: evaluationsByClass(scored, correct),
     });
   } catch (err) {
-    return { verdict: "Inconclusive", message: err instanceof Error ? err.message : String(err) };
+    return { verdict: "Inconclusive", message: errorMessage(err) };
   }
 }
 
