@@ -86,8 +86,10 @@ export class SuiteOperators {
   }
 
   /** The newest operator of this identity (a restarted one replaces the one that exited). */
-  find(identity: string): OperatorProcess | undefined {
-    return this.all.findLast((o) => o.identity === identity);
+  find(identity: string): OperatorProcess {
+    const op = this.all.findLast((o) => o.identity === identity);
+    if (!op) throw new Error(`no operator ${identity} was started`);
+    return op;
   }
 
   /** The operators still running (not exited, not killed). */

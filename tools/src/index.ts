@@ -30,4 +30,5 @@ export { freePort } from "./services/ports.js";
 export { type Prometheus, type ScrapeJob, startPrometheus } from "./services/prometheus.js";
 export { Service } from "./services/service.js";
 export { BuildPods } from "./simulator/build-pods.js";
+export { FederatedPods } from "./simulator/fl-pods.js";
 export { SIMULATED_LOAD_ANNOTATION, SIMULATED_OFFLINE_ANNOTATION } from "./simulator/fleet-sim.js";

@@ -2,10 +2,11 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { BUILD_LABEL, MAX_SUMMARY_BYTES, MODEL_BUILD_COMMAND } from "@edgefleet/api";
+import { BUILD_LABEL, MODEL_BUILD_COMMAND } from "@edgefleet/api";
 import type { Logger } from "@edgefleet/kit";
 import { CONTENT_TYPES, Informer, type InformerMetrics, type KubeClient, type KubeObject, RESOURCES } from "@edgefleet/kube";
 import type { V1Container, V1Pod } from "@kubernetes/client-node";
+import { kubeletTime, patchPodStatus, terminatedStatus } from "./pod-status.js";
 import { secretVolumeFiles } from "./secret-volume.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
@@ -179,7 +180,7 @@ export class BuildPods {
     };
     const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value ?? ""]));
     const log = openSync(join(dir, "build.log"), "a");
-    const startedAt = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+    const startedAt = kubeletTime();
     // The kernel stops the build when the simulator dies (see runtime-instance.ts).
     const child = spawn("setpriv", ["--pdeathsig", "TERM", "--", ...LOCAL_BUILD_COMMAND, ...(container.args ?? []).map(local)], {
       cwd: ROOT,
@@ -187,7 +188,7 @@ export class BuildPods {
       stdio: ["ignore", log, log],
     });
     this.running.set(uid, child);
-    await this.patchStatus(pod, {
+    await patchPodStatus(this.options.client, pod, {
       phase: "Running",
       containerStatuses: [
         {
@@ -207,10 +208,10 @@ export class BuildPods {
       this.running.delete(uid);
       this.ended.add(uid);
       const exitCode = code ?? 128 + 15;
-      const message = existsSync(summary) ? readFileSync(summary, "utf8").slice(0, MAX_SUMMARY_BYTES) : "";
+      const message = existsSync(summary) ? readFileSync(summary, "utf8") : "";
       rmSync(join(dir, "volumes"), { recursive: true, force: true });
       this.options.log.info("build pod ended", { pod: `${namespace}/${name}`, exitCode, signal });
-      this.terminated(pod, container, { exitCode, message, startedAt }).catch((err: unknown) =>
+      patchPodStatus(this.options.client, pod, terminatedStatus(pod, container, { exitCode, message, startedAt })).catch((err: unknown) =>
         this.options.log.warn("build pod status not written", { pod: `${namespace}/${name}`, error: String(err) }),
       );
     });
@@ -237,48 +238,5 @@ export class BuildPods {
       paths.set(mount.mountPath, local);
     }
     return paths;
-  }
-
-  /** What a kubelet writes when the pod's only container exits. */
-  private async terminated(pod: Pod, container: V1Container, end: { exitCode: number; message: string; startedAt: string }) {
-    const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
-    const notReady = (type: string) => ({ type, status: "False", reason: "PodCompleted", lastTransitionTime: now });
-    await this.patchStatus(pod, {
-      phase: end.exitCode === 0 ? "Succeeded" : "Failed",
-      conditions: [
-        ...(pod.status?.conditions ?? []).filter((c) => c.type !== "Ready" && c.type !== "ContainersReady"),
-        notReady("Ready"),
-        notReady("ContainersReady"),
-      ],
-      containerStatuses: [
-        {
-          name: container.name,
-          image: container.image ?? "",
-          imageID: "",
-          ready: false,
-          restartCount: 0,
-          started: false,
-          state: {
-            terminated: {
-              exitCode: end.exitCode,
-              reason: end.exitCode === 0 ? "Completed" : "Error",
-              message: end.message,
-              startedAt: end.startedAt,
-              finishedAt: now,
-            },
-          },
-        },
-      ],
-    });
-  }
-
-  /** Pod status as JSON (times as strings), merged into what the API server has. */
-  private async patchStatus(pod: Pod, status: Record<string, unknown>): Promise<void> {
-    await this.options.client.request({
-      method: "PATCH",
-      path: `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}/status`,
-      body: { status },
-      contentType: CONTENT_TYPES.merge,
-    });
   }
 }

@@ -27,6 +27,7 @@ import { stopMarked } from "../federated/processes.js";
 import { LOCAL_HOST } from "../platform/pki.js";
 import { freePort } from "../services/ports.js";
 import type { Service } from "../services/service.js";
+import { kubeletTime, patchPodStatus, terminatedStatus } from "./pod-status.js";
 import { secretVolumeFiles } from "./secret-volume.js";
 
 /** How often a coordinator's rounds are copied into its progress ConfigMap. */
@@ -45,6 +46,7 @@ export interface FederatedPodsOptions {
 const env = (pod: V1Pod, name: string) => pod.spec?.containers[0]?.env?.find((e) => e.name === name)?.value;
 const podKey = (pod: V1Pod) => `${pod.metadata?.namespace}/${pod.metadata?.name}`;
 const jobKey = (pod: V1Pod) => `${pod.metadata?.namespace}/${pod.metadata?.labels?.[FEDERATED_LABELS.job]}`;
+const ended = (pod: V1Pod) => pod.status?.phase === "Failed" || pod.status?.phase === "Succeeded";
 
 /** A coordinator pod as processes: a SuperLink, the app submitted to it, its rounds copied to the ConfigMap. */
 interface Coordinator {
@@ -62,6 +64,11 @@ interface Coordinator {
   written: string;
   /** With spec.build: the hand-off of the trained model, started once when the result is written. */
   build?: Promise<TrainingBuildResult>;
+  /** The pod it runs, and when it started (the container's startedAt). */
+  pod: V1Pod;
+  startedAt: string;
+  /** Set when the app's run ended in an error; the next pass fails the pod with it. */
+  runError?: string;
 }
 
 /** The Flower run config of a job's settings and how its data is split: tools/edgefleet fl run's flags, its defaults for the rest. */
@@ -95,6 +102,8 @@ export class FederatedPods {
   readonly #clients = new Map<string, Service>();
   /** Clients not started for want of memory, each warned of once until it starts. */
   readonly #shortOfMemory = new Set<string>();
+  /** Coordinator pods whose container failed, by uid: why, written as a kubelet would until the pod says Failed; never started again. */
+  readonly #failed = new Map<string, { why: string; startedAt: string }>();
 
   constructor(options: FederatedPodsOptions) {
     this.#o = options;
@@ -102,8 +111,14 @@ export class FederatedPods {
 
   /** Brings the processes in line with the pods (bound ones only); one call at a time. */
   async apply(pods: readonly V1Pod[]): Promise<void> {
-    const bound = pods.filter((p) => p.spec?.nodeName && !p.metadata?.deletionTimestamp);
     const role = (p: V1Pod) => p.metadata?.labels?.[FEDERATED_LABELS.role];
+    const uids = new Set(pods.map((p) => p.metadata?.uid));
+    for (const uid of this.#failed.keys()) if (!uids.has(uid)) this.#failed.delete(uid);
+    // A failed coordinator's status until the API server has it (a write that failed is written again).
+    for (const p of pods) if (!ended(p) && this.#failed.has(p.metadata?.uid ?? "")) await this.#writeFailure(p);
+    const bound = pods.filter(
+      (p) => p.spec?.nodeName && !p.metadata?.deletionTimestamp && !ended(p) && !this.#failed.has(p.metadata?.uid ?? ""),
+    );
     const coordinators = new Map(bound.filter((p) => role(p) === "coordinator").map((p) => [jobKey(p), p]));
     const clients = new Map(bound.filter((p) => role(p) === "client").map((p) => [podKey(p), p]));
     for (const key of this.#shortOfMemory) if (!clients.has(key)) this.#shortOfMemory.delete(key);
@@ -115,9 +130,14 @@ export class FederatedPods {
     }
     for (const [key, c] of [...this.#coordinators]) {
       if (coordinators.has(key)) continue;
-      this.#coordinators.delete(key);
-      await this.#close(c);
+      await this.#stopCoordinator(key, c);
       this.#o.log.info("federated coordinator stopped", { job: key });
+    }
+    for (const [key, c] of [...this.#coordinators]) {
+      if (c.runError === undefined) continue;
+      await this.#stopCoordinator(key, c);
+      await this.#fail(c.pod, `the federated run failed: ${c.runError}`, c.startedAt, this.#o.log.with({ job: key }));
+      coordinators.delete(key);
     }
     for (const [key, pod] of coordinators) if (!this.#coordinators.has(key)) await this.#startCoordinator(key, pod);
     for (const [key, pod] of clients) {
@@ -128,10 +148,18 @@ export class FederatedPods {
   }
 
   async #startCoordinator(key: string, pod: V1Pod): Promise<void> {
+    const startedAt = kubeletTime();
+    const log = this.#o.log.with({ job: key });
     const job = JSON.parse(env(pod, FEDERATED_ENV.job) ?? "null") as FederatedJobConfig | null;
     const configMap = env(pod, FEDERATED_ENV.progressConfigMap);
     if (!job || !configMap) {
-      this.#o.log.warn("federated coordinator pod without its settings; not simulated", { pod: podKey(pod) });
+      // The coordinator image exits at once without them, as this does.
+      await this.#fail(
+        pod,
+        `the coordinator pod has no ${job ? FEDERATED_ENV.progressConfigMap : FEDERATED_ENV.job} in its environment`,
+        startedAt,
+        log,
+      );
       return;
     }
     const toolchain = this.#o.toolchain();
@@ -146,8 +174,6 @@ export class FederatedPods {
     const port = await freePort();
     const tls = flowerTls(dir);
     const link = superLink(toolchain, flower, dir, port, tls.linkTls);
-    const log = this.#o.log.with({ job: key });
-    const run = jobRun(job, out);
     const c: Coordinator = {
       marker,
       env: flower,
@@ -158,23 +184,57 @@ export class FederatedPods {
       shards: [],
       progress: setInterval(() => void this.#report(c, pod, configMap, out, job.output, log), PROGRESS_POLL_MS),
       written: "",
+      pod,
+      startedAt,
     };
     this.#coordinators.set(key, c);
+    let run: ReturnType<typeof jobRun>;
     try {
+      run = jobRun(job, out);
       c.shards = await writeShards(toolchain, join(dir, "devices"), job.devices, run.split);
       await link.start();
     } catch (err) {
-      log.error("federated coordinator did not start", { error: String(err) });
-      this.#coordinators.delete(key);
-      await this.#close(c);
+      await this.#stopCoordinator(key, c);
+      await this.#fail(pod, `the coordinator did not start: ${errorMessage(err)}`, startedAt, log);
       return;
     }
     log.info("federated coordinator started", { address: c.address, devices: job.devices, out });
     submitRun(toolchain, flower, dir, c.address, tls.cliTls, run.config).then(
       () => this.#report(c, pod, configMap, out, job.output, log),
-      (err: unknown) => log.error("federated run failed", { error: String(err) }),
+      (err: unknown) => {
+        // The app's run ended in an error: the coordinator's container exits 1 with it (next pass).
+        c.runError = errorMessage(err);
+        this.#o.changed();
+      },
     );
     this.#o.changed();
+  }
+
+  /** The coordinator's container exited 1 saying why: the pod is Failed (restartPolicy Never), its processes stopped, never started again. */
+  async #fail(pod: V1Pod, why: string, startedAt: string, log: Logger): Promise<void> {
+    log.error("federated coordinator failed", { pod: podKey(pod), error: why });
+    this.#failed.set(pod.metadata?.uid ?? "", { why, startedAt });
+    await this.#writeFailure(pod);
+  }
+
+  async #writeFailure(pod: V1Pod): Promise<void> {
+    const failure = this.#failed.get(pod.metadata?.uid ?? "");
+    const container = pod.spec?.containers[0];
+    if (!failure || !container) return;
+    try {
+      await patchPodStatus(
+        this.#o.client,
+        pod,
+        terminatedStatus(pod, container, { exitCode: 1, message: failure.why, startedAt: failure.startedAt }),
+      );
+    } catch (err) {
+      this.#o.log.warn("failed coordinator's status not written; will retry", { pod: podKey(pod), error: errorMessage(err) });
+    }
+  }
+
+  async #stopCoordinator(key: string, c: Coordinator): Promise<void> {
+    this.#coordinators.delete(key);
+    await this.#close(c);
   }
 
   async #startClient(key: string, pod: V1Pod, c: Coordinator): Promise<void> {
