@@ -244,7 +244,7 @@ async function publishBuilds(
     try {
       const variants = carriedInputs(r, model, new Set(targets.map((t) => t.target)), o.carried);
       // The push credentials are for spec.publish.to only; each carried variant brings its own.
-      kept = await verifyKeptVariants({ model, variants, registry: trust, scratch: join(o.work, "carried") });
+      kept = await verifyKeptVariants({ model, variants, trust, scratch: join(o.work, "carried") });
     } catch (err) {
       return { error: `carrying the EdgeModel's variants: ${errorMessage(err)}`, carry: true };
     }

@@ -1,6 +1,6 @@
 import type { EdgeModel, ModelVariant } from "@edgefleet/api";
 import { ArtifactCache, Installer } from "@edgefleet/edge-agent";
-import { installFetchers, type RegistryAccess, registryOf } from "../artifacts/registry-access.js";
+import { installFetchers, type PlatformTrust } from "../artifacts/registry-access.js";
 
 /** A variant to carry into the new version, with what verifies and fetches it. */
 export interface KeptVariant {
@@ -29,15 +29,12 @@ export async function verifyKeptVariants(options: {
   /** The model's namespace and name, and its current version: what the kept signatures name. */
   model: EdgeModel;
   variants: readonly KeptVariant[];
-  /**
-   * How to reach the registries (CA; plain HTTP for all, as `model publish --plain-http` says, or for
-   * those listed, as the platform's build Jobs are told); each variant's credentials are its own.
-   */
-  registry: Omit<RegistryAccess, "registryAuth"> & { plainHttpRegistries?: readonly string[] };
+  /** How to reach the registries (CA, plain-HTTP ones); each variant's credentials are its own. */
+  trust: PlatformTrust;
   /** An empty directory for the scratch cache the files are fetched into. */
   scratch: string;
 }): Promise<VerifiedVariant[]> {
-  const { model, variants, registry } = options;
+  const { model, variants, trust } = options;
   const cache = ArtifactCache.open({ root: options.scratch });
   const { name = "", namespace = "" } = model.metadata ?? {};
   const verified: VerifiedVariant[] = [];
@@ -49,13 +46,7 @@ export async function verifyKeptVariants(options: {
       );
     const installer = new Installer({
       cache,
-      fetchers: installFetchers(
-        {
-          ...(registry.extraCa === undefined ? {} : { extraCa: registry.extraCa }),
-          plainHttpRegistries: registry.plainHttp ? [registryOf(uri)] : (registry.plainHttpRegistries ?? []),
-        },
-        registryAuth,
-      ),
+      fetchers: installFetchers(trust, registryAuth),
     });
     const outcome = await installer.install({
       namespace,

@@ -6,6 +6,7 @@ import { type EdgeModel, keptVariants, nextVersion } from "@edgefleet/api";
 import { command, optionsOrExitCode, readFlagFile } from "@edgefleet/kit";
 import { CONTENT_TYPES, KubeClient, KubeError, loadCredentials, objectPath, RESOURCES } from "@edgefleet/kube";
 import { parse, stringify } from "yaml";
+import { registryOf } from "../artifacts/registry-access.js";
 import { REGISTRY_FLAGS, registryOptions } from "../artifacts/registry-flags.js";
 import { checkPublication, measured, publishable } from "./edgemodel.js";
 import { verifyKeptVariants } from "./kept-variants.js";
@@ -104,14 +105,19 @@ export async function publish(argv: string[]): Promise<number> {
   const scratch = mkdtempSync(join(tmpdir(), "edgefleet-model-publish-"));
   try {
     // Every kept variant verified before anything is pushed: a refusal leaves the registry as it was.
-    const kept = await verifyKeptVariants({
+    const kept = keptVariants(model, new Set(targets.map((t) => t.target)));
+    const verified = await verifyKeptVariants({
       model,
-      variants: keptVariants(model, new Set(targets.map((t) => t.target))).map((variant) => ({
+      variants: kept.map((variant) => ({
         variant,
         publicKeyPem: verifyKeyPem,
         ...(registry.registryAuth === undefined ? {} : { registryAuth: registry.registryAuth }),
       })),
-      registry,
+      // --plain-http speaks plain HTTP to every registry: the kept variants' too.
+      trust: {
+        ...(registry.extraCa === undefined ? {} : { extraCa: registry.extraCa }),
+        plainHttpRegistries: registry.plainHttp ? kept.map((v) => registryOf(v.artifact.uri)) : [],
+      },
       scratch,
     });
     const settings = {
@@ -126,7 +132,7 @@ export async function publish(argv: string[]): Promise<number> {
     const published = await pushBuilds(settings, o.build, targets);
     const evaluation = await pushEvaluation(settings, o.build, result.evaluation);
     const carried = [];
-    for (const { variant, file } of kept) carried.push({ variant, artifact: await pushVariant(settings, file, variant.name) });
+    for (const { variant, file } of verified) carried.push({ variant, artifact: await pushVariant(settings, file, variant.name) });
     const [secret = "", key = ""] = o["public-key-ref"].split("/");
     const builds = published.map(({ target, artifact }) => ({ build: measured(target), artifact }));
     const next = nextVersion(model, o.version, builds, evaluation, { name: secret, key }, carried);
