@@ -12,8 +12,7 @@ import {
   PROGRESS_KEYS,
   type TrainingBuildResult,
 } from "@edgefleet/api";
-import type { Logger } from "@edgefleet/kit";
-import { errorMessage } from "@edgefleet/kit";
+import { errorMessage, type Logger } from "@edgefleet/kit";
 import type { KubeClient } from "@edgefleet/kube";
 import { CONTENT_TYPES } from "@edgefleet/kube";
 import type { V1Pod } from "@kubernetes/client-node";
