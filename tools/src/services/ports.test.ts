@@ -1,11 +1,10 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { claimPort, freePort, PORT_RANGE } from "./ports.js";
+import { claimPort, freePort, PORT_CLAIMS_DIR, PORT_RANGE } from "./ports.js";
 
-const claimOf = (port: number) => join(tmpdir(), "edgefleet-ports", String(port));
+const claimOf = (port: number) => join(PORT_CLAIMS_DIR, String(port));
 
 describe("freePort", () => {
   it("hands out distinct ports of PORT_RANGE, each claimed for this process, below the kernel's ephemeral ports", async () => {

@@ -13,8 +13,11 @@ import { join } from "node:path";
  */
 export const PORT_RANGE = { first: 20_000, last: 29_999 } as const;
 
-/** One file per port handed out, naming the process that did: processes on this host never hand out the same port. */
-const CLAIMS = join(tmpdir(), "edgefleet-ports");
+/**
+ * One file per port handed out, naming the process that did: this user's processes on this host
+ * never hand out the same port (per user, so another user's directory never stops ours).
+ */
+export const PORT_CLAIMS_DIR = join(tmpdir(), `edgefleet-ports-${process.getuid?.() ?? "user"}`);
 
 /** Ports this process has handed out; never handed out again by it. */
 const handedOut = new Set<number>();
@@ -24,7 +27,7 @@ const handedOut = new Set<number>();
  * (a claim left by a process that is gone is taken over), never one this process handed out before.
  */
 export async function freePort(): Promise<number> {
-  mkdirSync(CLAIMS, { recursive: true });
+  mkdirSync(PORT_CLAIMS_DIR, { recursive: true });
   for (let tries = 0; tries < 1000; tries++) {
     const port = randomInt(PORT_RANGE.first, PORT_RANGE.last + 1);
     if (handedOut.has(port) || !claimPort(port)) continue;
@@ -35,12 +38,12 @@ export async function freePort(): Promise<number> {
     // Some other program listens there: not ours to keep.
     release(port);
   }
-  throw new Error(`no free port in ${PORT_RANGE.first}-${PORT_RANGE.last} after 1000 tries: ${CLAIMS} holds the claims`);
+  throw new Error(`no free port in ${PORT_RANGE.first}-${PORT_RANGE.last} after 1000 tries: ${PORT_CLAIMS_DIR} holds the claims`);
 }
 
 /** Takes port's claim for this process, unless a live process (this one included) holds it. */
 export function claimPort(port: number): boolean {
-  const file = join(CLAIMS, String(port));
+  const file = join(PORT_CLAIMS_DIR, String(port));
   if (create(file)) return true;
   let holder: number;
   try {
@@ -66,7 +69,7 @@ function create(file: string): boolean {
 
 function release(port: number): void {
   try {
-    unlinkSync(join(CLAIMS, String(port)));
+    unlinkSync(join(PORT_CLAIMS_DIR, String(port)));
   } catch {
     // already gone
   }
