@@ -78,9 +78,14 @@ export async function startLocalPlatform(options: LocalPlatformOptions & { freeP
     for (const s of started.reverse()) await s.stop().catch(() => {});
   };
   // Restarted when they exit on their own, as their pods would be: the operator exits when it loses its lease.
-  const run = async (name: string, spec: { command: string; args: string[]; env?: NodeJS.ProcessEnv }, readiness: Readiness) => {
+  const run = async (
+    name: string,
+    spec: { command: string; args: string[]; env?: NodeJS.ProcessEnv },
+    readiness: Readiness,
+    startTimeoutMs = 60_000,
+  ) => {
     const logFile = join(logs, `${name}.log`);
-    const service = new Service({ name, ...spec, cwd: ROOT, logFile, readiness, startTimeoutMs: 60_000, restartOnExit: true });
+    const service = new Service({ name, ...spec, cwd: ROOT, logFile, readiness, startTimeoutMs, restartOnExit: true });
     await service.start();
     started.push({ stop: () => service.dispose() });
     progress(`${name}: ready (log: ${logFile})`);
@@ -171,6 +176,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions & { freeP
         ...(options.simulatorNodeSelector ? [`--node-selector=${options.simulatorNodeSelector}`] : []),
       ]),
       { httpUrl: `http://127.0.0.1:${ports.simulator}/readyz` },
+      // Ready once it bundled the runtimes and simulates every node: beside other platforms and a
+      // Flower run on CI's 2 cores that took over 60 s once. It logs each stage (its log says where it was).
+      180_000,
     );
 
     return { ports, prometheus, collector, registry, registryDir, services: { broker, gateway, operator, simulator }, logs, stop };

@@ -124,10 +124,13 @@ export class FleetSimulation {
   }
 
   async start(): Promise<void> {
+    const log = this.options.log;
     this.programs = await runtimePrograms();
+    log.info("runtimes bundled", { programs: Object.values(this.programs).map((p) => p.path) });
     this.nodes.start();
     this.pods.start();
     await Promise.all([this.nodes.synced(), this.pods.synced()]);
+    log.info("caches synced", { nodes: this.nodes.list().length, pods: this.pods.list().length });
     await this.builds?.start();
     this.schedule(0);
     // Level-based: a periodic pass retries what failed (an unreachable registry, a Secret not yet
