@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -52,18 +52,24 @@ export function claimPort(port: number): boolean {
     return false; // released meanwhile: another try picks another port
   }
   if (holder === process.pid || alive(holder)) return false;
-  // Its process is gone: of two processes taking it over, one removes the file and creates it again first.
+  // Its process is gone: take it over. Two processes drawing this port within the microseconds
+  // between one's read and its new claim could both win; rare enough beside the pick's random draw.
   release(port);
   return create(file);
 }
 
+/** Creates the claim with its pid in one step (a hard link of a written file), so no reader sees it empty. */
 function create(file: string): boolean {
+  const written = `${file}.${process.pid}.tmp`;
+  writeFileSync(written, String(process.pid));
   try {
-    writeFileSync(file, String(process.pid), { flag: "wx" });
+    linkSync(written, file);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
     throw err;
+  } finally {
+    unlinkSync(written);
   }
 }
 
