@@ -1,4 +1,4 @@
-/** @edgefleet/kube: Kubernetes plumbing: API client and credentials, informers, rate-limited work queue, leader election. Everything other packages may import is exported here. */
+/** @edgefleet/kube: Kubernetes plumbing: API client and credentials, informers, rate-limited work queue, leader election, API times. Everything other packages may import is exported here. */
 
 export { CONTENT_TYPES, KubeClient, type RequestObserver } from "./client.js";
 export { type Credentials, loadCredentials } from "./credentials.js";
@@ -9,3 +9,4 @@ export { collectionPath, type KubeObject, objectKey, objectPath, RESOURCES, type
 export type { WorkQueueMetrics } from "./queue/metrics.js";
 export { RateLimitedQueue } from "./queue/rate-limited-queue.js";
 export { defaultRateLimiter } from "./queue/rate-limiters.js";
+export { kubeTime } from "./time.js";

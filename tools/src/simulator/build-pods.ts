@@ -4,9 +4,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BUILD_LABEL, MODEL_BUILD_COMMAND } from "@edgefleet/api";
 import type { Logger } from "@edgefleet/kit";
-import { CONTENT_TYPES, Informer, type InformerMetrics, type KubeClient, type KubeObject, RESOURCES } from "@edgefleet/kube";
+import { CONTENT_TYPES, Informer, type InformerMetrics, type KubeClient, type KubeObject, kubeTime, RESOURCES } from "@edgefleet/kube";
 import type { V1Container, V1Pod } from "@kubernetes/client-node";
-import { kubeletTime, patchPodStatus, terminatedStatus } from "./pod-status.js";
+import { patchPodStatus, terminatedStatus } from "./pod-status.js";
 import { secretVolumeFiles } from "./secret-volume.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
@@ -180,7 +180,7 @@ export class BuildPods {
     };
     const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value ?? ""]));
     const log = openSync(join(dir, "build.log"), "a");
-    const startedAt = kubeletTime();
+    const startedAt = kubeTime(new Date());
     // The kernel stops the build when the simulator dies (see runtime-instance.ts).
     const child = spawn("setpriv", ["--pdeathsig", "TERM", "--", ...LOCAL_BUILD_COMMAND, ...(container.args ?? []).map(local)], {
       cwd: ROOT,

@@ -14,7 +14,7 @@ import {
 } from "@edgefleet/api";
 import { errorMessage, type Logger } from "@edgefleet/kit";
 import type { KubeClient } from "@edgefleet/kube";
-import { CONTENT_TYPES } from "@edgefleet/kube";
+import { CONTENT_TYPES, kubeTime } from "@edgefleet/kube";
 import type { V1Pod } from "@kubernetes/client-node";
 import { platformTrust, pushAccess } from "../artifacts/registry-access.js";
 import type { Toolchain } from "../cluster/toolchain.js";
@@ -26,7 +26,7 @@ import { stopMarked } from "../federated/processes.js";
 import { LOCAL_HOST } from "../platform/pki.js";
 import { freePort } from "../services/ports.js";
 import type { Service } from "../services/service.js";
-import { kubeletTime, patchPodStatus, terminatedStatus } from "./pod-status.js";
+import { patchPodStatus, terminatedStatus } from "./pod-status.js";
 import { secretVolumeFiles } from "./secret-volume.js";
 
 /** How often a coordinator's rounds are copied into its progress ConfigMap. */
@@ -147,7 +147,7 @@ export class FederatedPods {
   }
 
   async #startCoordinator(key: string, pod: V1Pod): Promise<void> {
-    const startedAt = kubeletTime();
+    const startedAt = kubeTime(new Date());
     const log = this.#o.log.with({ job: key });
     const job = JSON.parse(env(pod, FEDERATED_ENV.job) ?? "null") as FederatedJobConfig | null;
     const configMap = env(pod, FEDERATED_ENV.progressConfigMap);

@@ -1,5 +1,5 @@
 import { MAX_SUMMARY_BYTES } from "@edgefleet/api";
-import { CONTENT_TYPES, type KubeClient } from "@edgefleet/kube";
+import { CONTENT_TYPES, type KubeClient, kubeTime } from "@edgefleet/kube";
 import type { V1Pod } from "@kubernetes/client-node";
 
 /**
@@ -7,11 +7,6 @@ import type { V1Pod } from "@kubernetes/client-node";
  * (a model build, a federated coordinator): kwok runs no containers, so the simulator writes
  * what the kubelet would, and the operator reads it as it reads a real node's.
  */
-
-/** A time as the API server writes it: RFC 3339 to the second. */
-export function kubeletTime(ms = Date.now()): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
 
 /** Pod status as JSON (times as strings), merged into what the API server has. */
 export async function patchPodStatus(client: KubeClient, pod: V1Pod, status: Record<string, unknown>): Promise<void> {
@@ -32,7 +27,7 @@ export interface ContainerEnd {
 
 /** The status a kubelet writes when a pod's only container exited and the pod does not restart it. */
 export function terminatedStatus(pod: V1Pod, container: { name: string; image?: string }, end: ContainerEnd): Record<string, unknown> {
-  const now = kubeletTime();
+  const now = kubeTime(new Date());
   const notReady = (type: string) => ({ type, status: "False", reason: "PodCompleted", lastTransitionTime: now });
   return {
     phase: end.exitCode === 0 ? "Succeeded" : "Failed",

@@ -6,6 +6,7 @@ import type {
   EdgeModelBuild,
   EdgeModelBuildStatus,
 } from "@edgefleet/api";
+import { kubeTime } from "@edgefleet/kube";
 import type { EventNote } from "../controller/events.js";
 import type { Publication } from "./publication.js";
 
@@ -47,7 +48,7 @@ export function buildStatus(
 ): EdgeModelBuildStatus {
   const generation = build.metadata.generation ?? 0;
   const budget = build.spec.maxAccuracyDropPoints ?? DEFAULT_BUDGET;
-  const at = now.toISOString().replace(/\.\d{3}Z$/, "Z");
+  const at = kubeTime(now);
   const condition = (type: string, status: Condition["status"], reason: string, message: string): Condition => {
     const before = build.status?.conditions?.find((c) => c.type === type);
     return {

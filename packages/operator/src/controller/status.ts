@@ -1,4 +1,5 @@
 import type { Condition, EdgeModel, EdgeModelStatus, RolloutStatus } from "@edgefleet/api";
+import { kubeTime } from "@edgefleet/kube";
 import { conditionsFor, type StatusInput } from "../planner/conditions.js";
 import { ACTIVE_PHASES } from "../rollout/decide.js";
 import type { EventNote } from "./events.js";
@@ -47,7 +48,7 @@ export function modelStatus(model: EdgeModel, input: StatusInput, summary?: Roll
  * for inconclusive analyses, Degraded once the spec's revision was rolled back.
  */
 function rolloutConditions(model: EdgeModel, conditions: Condition[], r: RolloutStatus, inRollout: boolean, now: Date): Condition[] {
-  const changedAt = now.toISOString().replace(/\.\d{3}Z$/, "Z");
+  const changedAt = kubeTime(now);
   const set =
     (type: string, status: Condition["status"], reason: string) =>
     (c: Condition): Condition =>

@@ -3,7 +3,7 @@ import { FEDERATED_LABELS, federatedNames, LABELS, MANAGER, PROGRESS_KEYS } from
 import type { Clock } from "@edgefleet/kit";
 import { systemClock } from "@edgefleet/kit";
 import type { InformerMetrics, KubeObject, Resource } from "@edgefleet/kube";
-import { CONTENT_TYPES, collectionPath, Informer, KubeError, objectKey, objectPath, RESOURCES, splitKey } from "@edgefleet/kube";
+import { CONTENT_TYPES, collectionPath, Informer, KubeError, kubeTime, objectKey, objectPath, RESOURCES, splitKey } from "@edgefleet/kube";
 import type { V1ConfigMap, V1Pod } from "@kubernetes/client-node";
 import { BUILD_RESOURCES } from "../build/resources.js";
 import { type ControllerBasics, controllerQueue, deleteChild, informerBasics } from "../controller/basics.js";
@@ -256,8 +256,7 @@ export class FederatedTrainingController {
         }
       if (failure) {
         const { reason, message } = failure;
-        const since =
-          before?.status === "False" ? before.lastTransitionTime : new Date(this.#clock.wallMs()).toISOString().replace(/\.\d{3}Z$/, "Z");
+        const since = before?.status === "False" ? before.lastTransitionTime : kubeTime(new Date(this.#clock.wallMs()));
         plan.status.conditions = (plan.status.conditions ?? []).map((c) =>
           c.type === "BuildCreated" ? { ...c, status: "False", reason, message, lastTransitionTime: since } : c,
         );

@@ -1,5 +1,6 @@
 import type { Condition, EdgeModelBuild, FederatedPhase, FederatedTraining, FederatedTrainingStatus } from "@edgefleet/api";
 import { FEDERATED_MAX_DEVICE_NAME_BYTES, FEDERATED_MAX_DEVICES, federatedNames } from "@edgefleet/api";
+import { kubeTime } from "@edgefleet/kube";
 import type { V1Pod } from "@kubernetes/client-node";
 import type { EventNote } from "../controller/events.js";
 import { trainingBuild } from "./build.js";
@@ -91,8 +92,6 @@ function handoff(
   return { ...(build ? { build } : {}), condition: ["True", "Created", message], status: { build: { name } } };
 }
 
-const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
-
 /** The conditions, each keeping its transition time while its status stays. */
 function conditions(
   previous: readonly Condition[],
@@ -107,7 +106,7 @@ function conditions(
       status,
       reason,
       message,
-      lastTransitionTime: before?.status === status ? before.lastTransitionTime : iso(now),
+      lastTransitionTime: before?.status === status ? before.lastTransitionTime : kubeTime(now),
       observedGeneration: generation,
     };
   });
@@ -219,7 +218,7 @@ export function decide(o: JobObservation): JobPlan {
         clients: devices,
         excluded: excludedWith(left),
         rounds: [],
-        startedAt: iso(now),
+        startedAt: kubeTime(now),
         conditions: conditions(previous.conditions ?? [], generation, now, {
           Progressing: ["True", "Training", `round 1 of ${spec.rounds}`],
           Succeeded: ["False", "Training", ""],
@@ -250,8 +249,8 @@ export function decide(o: JobObservation): JobPlan {
       reason: "ProgressInvalid",
       note: `${progress.invalidLines} line(s) of the coordinator's rounds are not rounds`,
     });
-  const lastRoundAt = rounds.length > known ? iso(now) : previous.lastRoundAt;
-  const startedAt = previous.startedAt ?? iso(now);
+  const lastRoundAt = rounds.length > known ? kubeTime(now) : previous.lastRoundAt;
+  const startedAt = previous.startedAt ?? kubeTime(now);
   const lastEpsilon = rounds.at(-1)?.epsilon;
   const common: FederatedTrainingStatus = {
     devices: progress.devices.length + progress.joined.length,

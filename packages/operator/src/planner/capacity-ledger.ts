@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { EdgeModel, EdgeRuntime } from "@edgefleet/api";
 import { inSpan } from "@edgefleet/kit";
+import { kubeTime } from "@edgefleet/kube";
 import type { V1Node } from "@kubernetes/client-node";
 import { type Tracer, trace } from "@opentelemetry/api";
 import { ALONE, type Capacity, type Claim, claimsAnything, coMembers } from "./capacity.js";
@@ -392,7 +393,7 @@ function keyOf(model: EdgeModel): string {
  */
 export function orderOf(model: EdgeModel): string {
   const created = model.metadata.creationTimestamp as unknown;
-  const time = created instanceof Date ? created.toISOString().replace(/\.\d{3}Z$/, "Z") : String(created ?? "");
+  const time = created instanceof Date ? kubeTime(created) : String(created ?? "");
   return `${time} ${keyOf(model).replace(/\d+/g, (digits) => digits.padStart(NUMBER_WIDTH, "0"))}`;
 }
 

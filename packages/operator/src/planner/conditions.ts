@@ -1,5 +1,6 @@
 import type { Condition, PlacementStatus } from "@edgefleet/api";
 import { LABELS } from "@edgefleet/api";
+import { kubeTime } from "@edgefleet/kube";
 import type { V1DaemonSet } from "@kubernetes/client-node";
 import { containerFix, type PodStartProblem } from "../controller/pod-start.js";
 import type { ClassPlan, PlacedClass, Plan, UnplacedClass, UntoleratedNode } from "./plan.js";
@@ -121,7 +122,7 @@ export function conditionsFor({ plan, workloads, stuck = [], generation, previou
     Degraded: degraded,
     Stalled: stalled ?? { status: "False", reason: "Placeable", message: "" },
   };
-  const timestamp = now.toISOString().replace(/\.\d{3}Z$/, "Z");
+  const timestamp = kubeTime(now);
   const conditions = CONDITION_TYPES.map((type): Condition => {
     const v = verdicts[type];
     const before = previous.find((c) => c.type === type);

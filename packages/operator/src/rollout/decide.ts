@@ -1,4 +1,5 @@
 import type { AnalysisStatus, RolloutDecision, RolloutPhase, RolloutStatus } from "@edgefleet/api";
+import { kubeTime } from "@edgefleet/kube";
 import type { EventNote } from "../controller/events.js";
 import type { RolloutSettings } from "./settings.js";
 import { DECISIVE_CHECKS, type RolloutAction } from "./vocabulary.js";
@@ -42,7 +43,6 @@ export interface BeginInput {
   now: Date;
 }
 
-const timestamp = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
 const lastStep = (s: RolloutSettings) => s.steps.length - 1;
 const percentAt = (s: RolloutSettings, step: number) => s.steps[Math.min(step, lastStep(s))] ?? 100;
 
@@ -54,7 +54,7 @@ function settled(target: RevisionRef, settings: RolloutSettings, phase: RolloutP
     targetVersion: target.version,
     step: lastStep(settings),
     percent: 100,
-    stepStartedAt: timestamp(now),
+    stepStartedAt: kubeTime(now),
     failures: 0,
     inconclusive: 0,
     reason,
@@ -69,7 +69,7 @@ function started(stable: RevisionRef, target: RevisionRef, settings: RolloutSett
     targetVersion: target.version,
     step: 0,
     percent: percentAt(settings, 0),
-    stepStartedAt: timestamp(now),
+    stepStartedAt: kubeTime(now),
     failures: 0,
     inconclusive: 0,
     reason: `${why}: ${target.version} goes to ${percentAt(settings, 0)}% of each hardware class's nodes, then ${settings.steps.slice(1).join("%, ")}${settings.steps.length > 1 ? "%" : ""}`,
@@ -78,7 +78,7 @@ function started(stable: RevisionRef, target: RevisionRef, settings: RolloutSett
 
 function rolledBack(r: RolloutStatus, stable: RevisionRef, reason: string, now: Date): RolloutStatus {
   const { decision: _d, ...rest } = r;
-  return { ...rest, phase: "RolledBack", percent: 0, stepStartedAt: timestamp(now), reason: `rolled back to ${stable.version}: ${reason}` };
+  return { ...rest, phase: "RolledBack", percent: 0, stepStartedAt: kubeTime(now), reason: `rolled back to ${stable.version}: ${reason}` };
 }
 
 function promoted(r: RolloutStatus, settings: RolloutSettings, reason: string, now: Date): RolloutStatus {
@@ -88,7 +88,7 @@ function promoted(r: RolloutStatus, settings: RolloutSettings, reason: string, n
     stableRevision: r.targetRevision,
     step: lastStep(settings),
     percent: 100,
-    stepStartedAt: timestamp(now),
+    stepStartedAt: kubeTime(now),
     reason,
   };
 }
@@ -235,7 +235,7 @@ export function advance(i: AdvanceInput): Step {
   });
   const rollBack = (failures: number, why: string, analysis: AnalysisOutcome): Step => {
     const back = rolledBack(
-      { ...r, failures, lastAnalysis: { time: timestamp(now), ...analysis } },
+      { ...r, failures, lastAnalysis: { time: kubeTime(now), ...analysis } },
       stable,
       `${why} at ${at}: ${analysis.message}`,
       now,
@@ -244,7 +244,7 @@ export function advance(i: AdvanceInput): Step {
   };
   if (!i.canaryReady) {
     // Recorded, so the next one waits an interval however often pod events bring reconciles.
-    if (i.analysis) r = { ...r, lastAnalysis: { time: timestamp(now), ...i.analysis } };
+    if (i.analysis) r = { ...r, lastAnalysis: { time: kubeTime(now), ...i.analysis } };
     // On a real node a refused artifact keeps the runtime's init container failing: its pod is never ready.
     if (i.analysis && decisive(i.analysis))
       return rollBack(r.failures + 1, "analysis failed while the step's nodes were not ready", i.analysis);
@@ -262,7 +262,7 @@ export function advance(i: AdvanceInput): Step {
   if (!i.analysis) {
     return { rollout: { ...r, phase: "Analysing" }, events, requeueAfterMs: Math.max(1, nextAnalysisIn(r, i.intervalMs, s, now)) };
   }
-  const lastAnalysis: AnalysisStatus = { time: timestamp(now), ...i.analysis };
+  const lastAnalysis: AnalysisStatus = { time: kubeTime(now), ...i.analysis };
   r = { ...r, phase: "Analysing", lastAnalysis };
   const again = i.intervalMs;
   switch (i.analysis.verdict) {
@@ -312,7 +312,7 @@ export function advance(i: AdvanceInput): Step {
         return { rollout: r, decision: "promote", events: [...events, { type: "Normal", reason: "Promoted", note: r.reason }] };
       }
       const step = r.step + 1;
-      r = { ...r, phase: "Progressing", step, percent: percentAt(s, step), stepStartedAt: timestamp(now), failures: 0, inconclusive: 0 };
+      r = { ...r, phase: "Progressing", step, percent: percentAt(s, step), stepStartedAt: kubeTime(now), failures: 0, inconclusive: 0 };
       r.reason = `${passed}; now at step ${step} (${r.percent}%)`;
       return {
         rollout: r,
