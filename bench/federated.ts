@@ -28,6 +28,7 @@ accuracy against central training.`,
     },
     rounds: { type: "integer", default: "3", help: "rounds of each run" },
     "sample-percent": { type: "integer", max: 100, default: "20", help: "share of the devices sampled per round" },
+    "ignore-memory": { type: "switch", help: "passed to fl run: start a count that needs more memory than is available (with swap)" },
     result: RESULT_FLAG,
   },
 });
@@ -41,6 +42,7 @@ function run(devices: number, secagg: boolean): Promise<FederatedResult> {
     "--sample-percent",
     String(values["sample-percent"]),
     ...(secagg ? ["--secagg"] : []),
+    ...(values["ignore-memory"] ? ["--ignore-memory"] : []),
   ]);
   return new Promise((resolve, reject) =>
     execFile("node", ["--import", "tsx", CLI, "run", ...args], { cwd: ROOT, maxBuffer: 64 * 2 ** 20 }, (err, _stdout, stderr) => {

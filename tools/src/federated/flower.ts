@@ -1,11 +1,13 @@
 import { execFile, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, openSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { Logger } from "@edgefleet/kit";
 import type { Toolchain } from "../cluster/toolchain.js";
+import { forEachLimited } from "../fleet/apply.js";
 import { LOCAL_HOST, localPki } from "../platform/pki.js";
 import { freePort } from "../services/ports.js";
 import { Service } from "../services/service.js";
@@ -104,14 +106,22 @@ export async function startFederation(o: FederationOptions): Promise<Federation>
   const close = async () => {
     await Promise.all([stopMarked(marker), ...services.map((s) => s.dispose())]);
   };
-  const { linkTls, nodeTls, cliTls } = o.tls ? flowerTls(o.dir) : INSECURE;
+  const tls = o.tls ? flowerTls(o.dir) : INSECURE;
+  const { nodeTls, cliTls } = tls;
   try {
-    const link = superLink(o.toolchain, env, o.dir, port, linkTls);
-    services.push(link);
-    await link.start();
+    for (const service of await superLink(o.toolchain, env, o.dir, port, tls)) {
+      services.push(service);
+      await service.start();
+    }
     o.log.info("SuperLink ready", { address: `${host}:${port}`, tls: o.tls });
-    const nodes = await Promise.all(
-      Array.from({ length: o.devices }, async (_, device) => {
+    // A few at a time, each until its Runtime API listens (most of its start's CPU, Flower's imports):
+    // 100 started at once on 2 cores held the load above 70 for ten minutes, their TLS handshakes
+    // with the SuperLink timed out, and the SuperNodes that gave up joining were started again,
+    // over and over, so the run never saw all its devices at once.
+    await forEachLimited(
+      Array.from({ length: o.devices }, (_, device) => device),
+      availableParallelism(),
+      async (device) => {
         const runtimePort = await freePort();
         const node = superNode(o.toolchain, env, {
           name: `Flower SuperNode ${device}`,
@@ -123,10 +133,9 @@ export async function startFederation(o: FederationOptions): Promise<Federation>
         });
         services.push(node);
         await node.start();
-        return node;
-      }),
+      },
     );
-    o.log.info("SuperNodes started", { devices: nodes.length });
+    o.log.info("SuperNodes started", { devices: o.devices });
   } catch (err) {
     await close();
     throw err;
@@ -155,15 +164,28 @@ export function flowerTls(dir: string): FlowerTls {
   };
 }
 
-/** A Flower SuperLink on 127.0.0.1:port, its Fleet, Control and Runtime APIs under tls (flags). */
-export function superLink(toolchain: Toolchain, env: NodeJS.ProcessEnv, dir: string, port: number, tls: readonly string[]): Service {
-  return new Service({
+/**
+ * A Flower SuperLink on 127.0.0.1:port, its Fleet, Control and Runtime APIs under tls, and the
+ * SuperExec that launches its ServerApp processes, to be started in that order. The SuperExec is a
+ * service of its own, restarted when it exits: left to the SuperLink (its default `--isolation
+ * subprocess`), one that gave up dialling a starved SuperLink (Flower's 3 tries in about 85 s, seen
+ * with 100 devices starting on 2 cores) was never started again, and the run waited for ever.
+ */
+export async function superLink(
+  toolchain: Toolchain,
+  env: NodeJS.ProcessEnv,
+  dir: string,
+  port: number,
+  tls: FlowerTls,
+): Promise<readonly [link: Service, superExec: Service]> {
+  const link = new Service({
     name: "Flower SuperLink",
     ...orphanProof(
       toolchain.bin("flower-superlink"),
       [
-        ...tls,
+        ...tls.linkTls,
         ["--host", "127.0.0.1", "--port", String(port)],
+        ["--isolation", "process"],
         // Offline: the app's dependencies are the federated venv's, never installed at run time.
         "--disable-runtime-dependency-installation",
       ].flat(),
@@ -174,6 +196,27 @@ export function superLink(toolchain: Toolchain, env: NodeJS.ProcessEnv, dir: str
     startTimeoutMs: START_TIMEOUT_MS,
     stopTimeoutMs: 10_000,
   });
+  // Its gRPC health service is the one port it opens: ready once it listens.
+  const healthPort = await freePort();
+  const superExec = new Service({
+    name: "Flower SuperLink's SuperExec",
+    ...orphanProof(
+      toolchain.bin("flower-superexec"),
+      [
+        // It dials the address the SuperLink binds, with the trust the SuperNodes have.
+        ...tls.nodeTls,
+        ["--runtime-api-address", `127.0.0.1:${port}`],
+        ["--health-server-address", `127.0.0.1:${healthPort}`],
+      ].flat(),
+    ),
+    env,
+    logFile: join(dir, "superexec.log"),
+    readiness: { tcpPort: healthPort },
+    restartOnExit: true,
+    startTimeoutMs: START_TIMEOUT_MS,
+    stopTimeoutMs: 10_000,
+  });
+  return [link, superExec];
 }
 
 /** A device's Flower SuperNode, dialling superlink (host:port); runtimePort serves its app processes. */

@@ -172,14 +172,14 @@ export class FederatedPods {
     const flower = flowerEnv(toolchain, home, marker);
     const port = await freePort();
     const tls = flowerTls(dir);
-    const link = superLink(toolchain, flower, dir, port, tls.linkTls);
+    const services = await superLink(toolchain, flower, dir, port, tls);
     const c: Coordinator = {
       marker,
       env: flower,
       address: `${LOCAL_HOST}:${port}`,
       nodeTls: tls.nodeTls,
       dir,
-      services: [link],
+      services: [...services],
       shards: [],
       progress: setInterval(() => void this.#report(c, pod, configMap, out, job.output, log), PROGRESS_POLL_MS),
       written: "",
@@ -191,7 +191,7 @@ export class FederatedPods {
     try {
       run = jobRun(job, out);
       c.shards = await writeShards(toolchain, join(dir, "devices"), job.devices, run.split);
-      await link.start();
+      for (const service of services) await service.start();
     } catch (err) {
       await this.#stopCoordinator(key, c);
       await this.#fail(pod, `the coordinator did not start: ${errorMessage(err)}`, startedAt, log);
