@@ -2,7 +2,7 @@
 // bench/results/<bench>.json, naming every figure that moved by more than its noise. A benchmark,
 // not a test: the machine's load moves the figures, so it is not in CI.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { command, optionsOrExitCode } from "@edgefleet/kit";
@@ -36,7 +36,7 @@ at its full size, then --write-doc.`,
     results: { type: "string", arg: "DIR", nonEmpty: true, default: "bench/results", help: "where the recorded results are" },
     "write-doc": {
       type: "switch",
-      help: "run nothing: render BENCHMARKS.md's <!-- bench:NAME --> sections from the recorded results",
+      help: "run nothing: render BENCHMARKS.md's <!-- bench:NAME --> sections from every result recorded in --results",
     },
   },
 });
@@ -45,10 +45,11 @@ function readResult(path: string): BenchResult | undefined {
   return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as BenchResult) : undefined;
 }
 
-function writeDoc(dir: string, benches: readonly Bench[]): void {
+/** Every result recorded in DIR into its section: those of benches too long to re-run short (federated) too. */
+function writeDoc(dir: string): void {
   let doc = readFileSync("BENCHMARKS.md", "utf8");
-  for (const bench of benches) {
-    const recorded = readResult(join(dir, `${bench}.json`));
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".json"))) {
+    const recorded = readResult(join(dir, file));
     if (recorded) doc = replaceSection(doc, recorded);
   }
   writeFileSync("BENCHMARKS.md", doc);
@@ -85,7 +86,7 @@ async function main(argv: string[]): Promise<number> {
   const opts = await optionsOrExitCode(CLI.help, () => CLI.parse(argv, (v) => v));
   if (typeof opts === "number") return opts;
   if (opts["write-doc"]) {
-    writeDoc(opts.results, opts.benches);
+    writeDoc(opts.results);
     return 0;
   }
   const scratch = mkdtempSync(join(tmpdir(), "edgefleet-bench-compare-"));
