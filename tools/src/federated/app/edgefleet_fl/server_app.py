@@ -98,7 +98,8 @@ class DeviceSampler(SimpleClientManager):
         proxies = list(self.clients.values())
         # Each ask is a message, and each message a Python process on its device: asked all at once,
         # 100 simulated devices on 2 cores started 100 of them together, and the SuperLink's own
-        # SuperExec, starved, timed out and took this ServerApp with it. A round's sample (20) at a time.
+        # SuperExec, starved, timed out and took this ServerApp with it. 20 at a time, as many as a
+        # round of 20 sampled devices starts.
         with ThreadPoolExecutor(max_workers=min(len(proxies), ASKS_AT_ONCE)) as pool:
             return {d: p for p, d in zip(proxies, pool.map(ask, proxies)) if d is not None}
 
