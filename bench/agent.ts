@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSensor, encodeTelemetry, Spool } from "@edgefleet/edge-agent";
+import { forEachLimited } from "@edgefleet/kit";
 import { startMosquitto } from "@edgefleet/test";
 import mqtt from "mqtt";
 import { benchFlags } from "./flags.js";
@@ -151,11 +152,7 @@ async function replayBaseline(bodies: Buffer[], window: number): Promise<number>
   const sub = await countingSubscriber(bodies.length);
   const client = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: "bench-baseline", clean: true });
   const start = performance.now();
-  let next = 0;
-  const worker = async () => {
-    while (next < bodies.length) await client.publishAsync(TOPIC, bodies[next++] as Buffer, { qos: 1 });
-  };
-  await Promise.all(Array.from({ length: window }, worker));
+  await forEachLimited(bodies, window, (body) => client.publishAsync(TOPIC, body, { qos: 1 }).then(() => undefined));
   await sub.all;
   const seconds = (performance.now() - start) / 1000;
   await client.endAsync();

@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { dirname } from "node:path";
+import { kubeTime } from "@edgefleet/kube";
 
 export interface Figure {
   /** Unique in its bench and independent of the run's size unless it names the size ("1,000 models: ..."). */
@@ -51,7 +52,7 @@ export function benchResult(bench: string, loadBefore: number, figures: Figure[]
   return {
     bench,
     commit: MEASURED,
-    date: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+    date: kubeTime(new Date()),
     machine: `${cpus().length} x ${cpus()[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`,
     load: { before: Number(loadBefore.toFixed(2)), after: Number((loadavg()[0] ?? 0).toFixed(2)) },
     args: process.argv.slice(2),

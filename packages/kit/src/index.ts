@@ -1,4 +1,4 @@
-/** @edgefleet/kit: The process kit every edgefleet program runs on: command-line flags and --help, JSON logging, probe and metrics server with liveness checks (event-loop lag), graceful shutdown, host-wide lock files, PEM certificate bundles, error messages, clock, backoff, periodic loops, process metrics, tracing. Everything other packages may import is exported here. */
+/** @edgefleet/kit: The process kit every edgefleet program runs on: command-line flags and --help, JSON logging, probe and metrics server with liveness checks (event-loop lag), graceful shutdown, host-wide lock files, bounded concurrency, PEM certificate bundles, error messages, clock, backoff, periodic loops, process metrics, tracing. Everything other packages may import is exported here. */
 
 export { type Backoff, type BackoffOptions, exponentialBackoff, type Jitter } from "./backoff.js";
 export { certificateBundle, PEM_CERTIFICATE } from "./certificates.js";
@@ -19,6 +19,7 @@ export {
   type Parsed,
   readFlagFile,
 } from "./flags.js";
+export { forEachLimited } from "./for-each-limited.js";
 export { listen, liveness, probeServer } from "./http-server.js";
 export { jsonLogger, LEVELS, type Level, type Logger, silentLogger } from "./log.js";
 export { Periodic } from "./periodic.js";

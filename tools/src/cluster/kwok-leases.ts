@@ -1,5 +1,5 @@
+import { forEachLimited } from "@edgefleet/kit";
 import { CoordinationV1Api, CoreV1Api, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
-import { forEachLimited } from "../fleet/apply.js";
 import { KWOK_NODE_ANNOTATION } from "../fleet/nodes.js";
 
 const NODE_LEASES = "kube-node-lease";

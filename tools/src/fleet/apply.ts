@@ -1,3 +1,4 @@
+import { forEachLimited } from "@edgefleet/kit";
 import { CoreV1Api, type KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { fleetNodes, LABELS } from "./nodes.js";
 import type { FleetProfile } from "./profile.js";
@@ -76,22 +77,4 @@ export async function restoreNodeInfo(opts: Pick<ApplyFleetOptions, "kubeConfig"
   });
   await forEachLimited(overwritten, 32, (node) => applyStatus(api, node).then(() => undefined));
   return overwritten.length;
-}
-
-/** Runs fn over items with at most `limit` calls pending; rejects with the first error. */
-export async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await fn(item);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

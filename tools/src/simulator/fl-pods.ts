@@ -55,7 +55,7 @@ interface Coordinator {
   address: string;
   nodeTls: string[];
   dir: string;
-  services: Service[];
+  services: readonly Service[];
   /** Each partition's data file: the devices' own data, written before any client starts. */
   shards: string[];
   progress: ReturnType<typeof setInterval>;
@@ -179,7 +179,7 @@ export class FederatedPods {
       address: `${LOCAL_HOST}:${port}`,
       nodeTls: tls.nodeTls,
       dir,
-      services: [...services],
+      services,
       shards: [],
       progress: setInterval(() => void this.#report(c, pod, configMap, out, job.output, log), PROGRESS_POLL_MS),
       written: "",
