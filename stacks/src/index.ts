@@ -6,7 +6,6 @@ export { loadConfig } from "./config/load.js";
 export { parseConfig } from "./config/parse.js";
 export { HARDWARE_CLASSES } from "./k3s/hardware.js";
 export { NODE_DIRS } from "./k3s/scripts.js";
-export { type CertificateAuthority, certificateAuthority, type IdentityGeneration, type Issued } from "./pki/certificates.js";
 export {
   GATEWAY_MQTT_IDENTITY,
   gatewayMqttIdentity,

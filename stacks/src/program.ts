@@ -1,10 +1,10 @@
+import { type CertificateAuthority, certificateAuthority, DEFAULT_RENEWAL } from "@edgefleet/kit";
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { adoptCluster, servesPrometheusRules } from "./cluster/existing.js";
 import { k3sCluster } from "./cluster/k3s.js";
 import { loadConfig } from "./config/load.js";
 import type { StackConfig } from "./config/types.js";
-import { type CertificateAuthority, certificateAuthority, DEFAULT_RENEWAL } from "./pki/certificates.js";
 import { revokedGenerations } from "./pki/revocation.js";
 import type { PlatformArgs } from "./platform/args.js";
 import { Platform } from "./platform/platform.js";

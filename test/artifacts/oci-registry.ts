@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { certificateAuthority } from "@edgefleet/stacks";
+import { certificateAuthority } from "@edgefleet/kit";
 import { dockerConfig, type OciRegistry, startOciRegistry } from "@edgefleet/tools";
 import { ISSUER, SERVICE, startTokenServer, type TokenServer } from "./token-server.js";
 

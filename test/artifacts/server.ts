@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
-import { certificateAuthority } from "@edgefleet/stacks";
+import { certificateAuthority } from "@edgefleet/kit";
 
 /** How the test server misbehaves for one path. */
 export interface Route {

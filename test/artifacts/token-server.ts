@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import type { Issued } from "@edgefleet/stacks";
+import type { Issued } from "@edgefleet/kit";
 
 export const ISSUER = "edgefleet-test-token-issuer";
 export const SERVICE = "edgefleet-test-registry";

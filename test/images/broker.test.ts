@@ -3,7 +3,8 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wri
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BROKER_IMAGE } from "@edgefleet/deploy";
-import { certificateAuthority, GATEWAY_MQTT_IDENTITY, parseConfig, platformManifests } from "@edgefleet/stacks";
+import { certificateAuthority } from "@edgefleet/kit";
+import { GATEWAY_MQTT_IDENTITY, parseConfig, platformManifests } from "@edgefleet/stacks";
 import { ALL_NODES, buildTopic } from "@edgefleet/telemetry";
 import { type BuiltImage, buildImages, freePort } from "@edgefleet/tools";
 import mqtt, { type MqttClient } from "mqtt";

@@ -13,7 +13,8 @@ import {
   MODEL_REPOSITORY_DIR,
 } from "@edgefleet/api";
 import type { HeldLock } from "@edgefleet/kit";
-import { certificateAuthority, gatewaySecretData } from "@edgefleet/stacks";
+import { certificateAuthority } from "@edgefleet/kit";
+import { gatewaySecretData } from "@edgefleet/stacks";
 import { buildCnn, buildHeavyModel, buildModels, type CnnSpec, MODEL_SPECS } from "@edgefleet/test-models";
 import {
   DIGITS_BUILD_TARGETS,

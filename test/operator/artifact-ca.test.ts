@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { useTempDirs } from "@edgefleet/kit";
-import { certificateAuthority } from "@edgefleet/stacks";
+import { certificateAuthority, useTempDirs } from "@edgefleet/kit";
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, testCluster } from "../helpers/kube.js";
 import { EdgeModels } from "./edgemodels.js";

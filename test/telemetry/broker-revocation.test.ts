@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { IdentityGeneration } from "@edgefleet/stacks";
+import type { IdentityGeneration } from "@edgefleet/kit";
 import { REBIRTH_TOPIC } from "@edgefleet/telemetry";
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,14 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  type CertificateAuthority,
-  certificateAuthority,
-  GATEWAY_MQTT_IDENTITY,
-  type Issued,
-  mosquittoAcl,
-  mosquittoConfig,
-} from "@edgefleet/stacks";
+import { type CertificateAuthority, certificateAuthority, type Issued } from "@edgefleet/kit";
+import { GATEWAY_MQTT_IDENTITY, mosquittoAcl, mosquittoConfig } from "@edgefleet/stacks";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { type Mosquitto, startMosquitto } from "../helpers/mosquitto.js";
 

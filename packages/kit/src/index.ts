@@ -1,4 +1,4 @@
-/** @edgefleet/kit: The process kit every edgefleet program runs on: command-line flags and --help, JSON logging, probe and metrics server with liveness checks (event-loop lag), graceful shutdown, host-wide lock files, bounded concurrency, PEM certificate bundles, error messages, clock, backoff, periodic loops, process metrics, tracing. Everything other packages may import is exported here. */
+/** @edgefleet/kit: The process kit every edgefleet program runs on: command-line flags and --help, JSON logging, probe and metrics server with liveness checks (event-loop lag), graceful shutdown, host-wide lock files, bounded concurrency, PEM certificate bundles, a seed-derived certificate authority, error messages, clock, backoff, periodic loops, process metrics, tracing. Everything other packages may import is exported here. */
 
 export { type Backoff, type BackoffOptions, exponentialBackoff, type Jitter } from "./backoff.js";
 export { certificateBundle, PEM_CERTIFICATE } from "./certificates.js";
@@ -23,6 +23,16 @@ export { forEachLimited } from "./for-each-limited.js";
 export { listen, liveness, probeServer } from "./http-server.js";
 export { jsonLogger, LEVELS, type Level, type Logger, silentLogger } from "./log.js";
 export { Periodic } from "./periodic.js";
+export {
+  type CertificateAuthority,
+  certificateAuthority,
+  DEFAULT_RENEWAL,
+  type IdentityGeneration,
+  type Issued,
+  type Renewal,
+  VALIDITY,
+  validityWindow,
+} from "./pki/certificate-authority.js";
 export { processMetrics } from "./process-metrics.js";
 export { seededRandom } from "./random.js";
 export { onShutdown } from "./shutdown.js";

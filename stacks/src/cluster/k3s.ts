@@ -1,8 +1,8 @@
+import type { CertificateAuthority } from "@edgefleet/kit";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { K3sCluster } from "../config/types.js";
 import { K3sSite } from "../k3s/site.js";
-import type { CertificateAuthority } from "../pki/certificates.js";
 
 /** The K3s site of a stack's configuration: its hosts, pins and secrets. */
 export function k3sSite(cluster: K3sCluster, mqttCa: CertificateAuthority | undefined): K3sSite {

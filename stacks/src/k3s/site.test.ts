@@ -1,8 +1,8 @@
 import { X509Certificate } from "node:crypto";
+import { certificateAuthority, DEFAULT_RENEWAL } from "@edgefleet/kit";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { HostConfig } from "../config/types.js";
-import { certificateAuthority, DEFAULT_RENEWAL } from "../pki/certificates.js";
 import { descendants, type Registered, recordResources } from "../testing/mocks.js";
 import { CHECKSUMS, HOST_KEY } from "../testing/pins.js";
 import { K3sSite, type K3sSiteArgs } from "./site.js";

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
+import type { CertificateAuthority } from "@edgefleet/kit";
 import * as pulumi from "@pulumi/pulumi";
 import type { AirGapFiles, HostConfig, K3sChecksums } from "../config/types.js";
-import type { CertificateAuthority } from "../pki/certificates.js";
 import { NODE_IDENTITY_DIR } from "../platform/contract.js";
 import { RemoteCommand, type SshConnection } from "../ssh/command.js";
 import {

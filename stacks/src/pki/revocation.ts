@@ -1,5 +1,5 @@
+import type { IdentityGeneration } from "@edgefleet/kit";
 import type { HostConfig, RevokedIdentity } from "../config/types.js";
-import type { IdentityGeneration } from "./certificates.js";
 
 /**
  * The MQTT certificates a K3s site no longer uses, which its CA's revocation list names: every

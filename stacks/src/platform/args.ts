@@ -1,5 +1,4 @@
-import type { Level as LogLevel, OtlpProtocol } from "@edgefleet/kit";
-import type { CertificateAuthority } from "../pki/certificates.js";
+import type { CertificateAuthority, Level as LogLevel, OtlpProtocol } from "@edgefleet/kit";
 
 /** What the Platform component deploys; every field is resolved (the stack config supplies defaults). */
 export interface PlatformArgs {

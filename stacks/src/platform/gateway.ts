@@ -1,5 +1,5 @@
 import { DEFAULT_DEVICE_TIMEOUT_SECONDS } from "@edgefleet/gateway";
-import type { Issued } from "../pki/certificates.js";
+import type { Issued } from "@edgefleet/kit";
 import { certificatesAnnotation } from "./broker.js";
 import { GATEWAY, gatewayMqttIdentity, HTTP_PORT, RETIRE_MQTT_IDENTITY } from "./contract.js";
 import { type Manifest, manifest } from "./manifest.js";

@@ -1,5 +1,5 @@
+import { certificateAuthority } from "@edgefleet/kit";
 import { describe, expect, it } from "vitest";
-import { certificateAuthority } from "../pki/certificates.js";
 import { brokerManifests } from "./broker.js";
 import { MAX_GATEWAY_REPLICAS } from "./contract.js";
 import { MAX_PACKET_BYTES, mosquittoAcl, mosquittoConfig } from "./mosquitto.js";

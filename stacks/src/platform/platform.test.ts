@@ -5,12 +5,11 @@ import { allCRDs, DEFAULT_RUNTIMES, OPERATOR_NODE_OPTIONS } from "@edgefleet/api
 import { dashboardFiles, ruleFiles } from "@edgefleet/dashboards";
 import { parseOptions as parseAgentOptions } from "@edgefleet/edge-agent";
 import { parseGatewayOptions } from "@edgefleet/gateway";
-import { optionsOf, tracingEnabled, tracingProblems, useTempDirs } from "@edgefleet/kit";
+import { certificateAuthority, optionsOf, tracingEnabled, tracingProblems, useTempDirs } from "@edgefleet/kit";
 import { parseOptions } from "@edgefleet/operator";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DEFAULTS } from "../config/parse.js";
-import { certificateAuthority } from "../pki/certificates.js";
 import { descendants, type Registered, recordResources } from "../testing/mocks.js";
 import { RAPL_READER_GID } from "./agent.js";
 import { OTLP_PROTOCOLS, type PlatformArgs } from "./args.js";

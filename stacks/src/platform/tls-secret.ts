@@ -1,6 +1,6 @@
+import type { Issued } from "@edgefleet/kit";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Issued } from "../pki/certificates.js";
 
 type Metadata = { name: string; namespace: pulumi.Input<string>; labels: Record<string, string> };
 

@@ -1,7 +1,8 @@
 import { chmodSync, chownSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { IMAGE_UID } from "@edgefleet/api";
-import { type CertificateAuthority, NODE_DIRS, NODE_IDENTITY_DIR } from "@edgefleet/stacks";
+import type { CertificateAuthority } from "@edgefleet/kit";
+import { NODE_DIRS, NODE_IDENTITY_DIR } from "@edgefleet/stacks";
 
 /**
  * What a site's node provisioning puts on a host before the platform's pods run there, done for

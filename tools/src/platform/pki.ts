@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { certificateAuthority, type Issued } from "@edgefleet/stacks";
+import { certificateAuthority, type Issued } from "@edgefleet/kit";
 
 /** The host name every local TLS certificate is issued for; URLs use it rather than 127.0.0.1. */
 export const LOCAL_HOST = "localhost";

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ruleFiles } from "@edgefleet/dashboards";
-import { certificateAuthority } from "@edgefleet/stacks";
+import { certificateAuthority } from "@edgefleet/kit";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { kubeconfigPath } from "../cluster/paths.js";
 import { provisionRealNodeHost, unprovisionRealNodeHost } from "../cluster/real-node-provision.js";

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { certificateAuthority } from "@edgefleet/stacks";
+import { certificateAuthority } from "@edgefleet/kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ArtifactServer, parseRange, startArtifactServer } from "./artifact-server.js";
 

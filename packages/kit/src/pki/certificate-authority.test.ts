@@ -2,7 +2,7 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { connect, createServer, type TLSSocket } from "node:tls";
 import { describe, expect, it } from "vitest";
-import { certificateAuthority, DEFAULT_RENEWAL, type Issued, VALIDITY, validityWindow } from "./certificates.js";
+import { certificateAuthority, DEFAULT_RENEWAL, type Issued, VALIDITY, validityWindow } from "./certificate-authority.js";
 
 const SEED = "0123456789abcdef0123456789abcdef";
 
