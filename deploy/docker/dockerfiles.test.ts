@@ -33,9 +33,19 @@ function modelHelp(subcommand: string): string {
   return run.stdout;
 }
 
+/** The federated trainer's --help (tools depends on this package, so it is run, not imported). */
+function trainerHelp(): string {
+  const run = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "tools/src/federated/trainer-main.ts"), "--help"], {
+    encoding: "utf8",
+  });
+  if (run.status !== 0) throw new Error(`the federated trainer's --help: ${run.stderr}`);
+  return run.stdout;
+}
+
 /** The --help text of every program each image runs: the flags its header names must be there. */
 const HELPS: Readonly<Record<string, readonly string[]>> = {
   "model-build.Dockerfile": [modelHelp("job")],
+  "federated-trainer.Dockerfile": [trainerHelp()],
   "edge-agent.Dockerfile": [AGENT_HELP, INSTALL_HELP],
   "gateway.Dockerfile": [GATEWAY_HELP, RETIRE_HELP],
   "operator.Dockerfile": [OPERATOR_HELP],

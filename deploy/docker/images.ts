@@ -16,6 +16,7 @@ export const PROGRAM_IMAGES: readonly ImageDefinition[] = [
   { name: IMAGE_NAMES.openvinoRuntime, dockerfile: "deploy/docker/openvino-runtime.Dockerfile" },
   { name: IMAGE_NAMES.tfliteRuntime, dockerfile: "deploy/docker/tflite-runtime.Dockerfile" },
   { name: IMAGE_NAMES.modelBuild, dockerfile: "deploy/docker/model-build.Dockerfile" },
+  { name: IMAGE_NAMES.federatedTrainer, dockerfile: "deploy/docker/federated-trainer.Dockerfile" },
 ];
 
 /** Mosquitto from Debian's package, for sites that cannot pull the upstream image (the platform's broker.image). */

@@ -17,7 +17,10 @@ export type FederatedRole = (typeof FEDERATED_ROLES)[number];
 export const FEDERATED_ENV = {
   /** Both roles: the job's settings as JSON (FederatedJobConfig). */
   job: "EDGEFLEET_FL_JOB",
-  /** Clients: host:port of the coordinator's Flower SuperLink Fleet API. */
+  /**
+   * Both roles: host:port of the coordinator's Flower SuperLink Fleet API, as clients dial it (its
+   * Service's name in the cluster's DNS); the coordinator's TLS certificate names this host.
+   */
   superlink: "EDGEFLEET_FL_SUPERLINK",
   /** Clients: the device's data partition, its line in the progress ConfigMap's devices (from 0), or for a device that joined the running job the count of those plus its line in joined. */
   partition: "EDGEFLEET_FL_PARTITION",
@@ -42,6 +45,19 @@ export const PROGRESS_KEYS = {
   rounds: "rounds.jsonl",
   /** Written by the coordinator when training ends: roundsPlanned, finalAccuracyPercent, epsilon, model, and with spec.build, build (TrainingBuildResult). */
   result: "result.json",
+  /**
+   * Written by the coordinator before its Fleet API listens: the PEM certificate of the CA that
+   * issued the Fleet API's TLS certificate (a CA of its own, made when it starts; its key never
+   * leaves the pod). Client pods mount this key as FEDERATED_CLIENT_TLS's file: the kubelet starts
+   * them once it is written, and their SuperNodes trust only that CA.
+   */
+  superlinkCa: "superlink-ca.crt",
+} as const;
+
+/** Where a client pod finds the CA its SuperNode trusts (the progress ConfigMap's superlinkCa, mounted read-only). */
+export const FEDERATED_CLIENT_TLS = {
+  dir: "/var/run/secrets/edgefleet.io/superlink",
+  file: "ca.crt",
 } as const;
 
 /** The settings both roles get, as JSON in EDGEFLEET_FL_JOB. */
@@ -110,6 +126,7 @@ export type TrainingBuildResult =
 export const federatedNames = (job: string) => ({
   progress: `${job}-progress`,
   superlink: `${job}-superlink`,
+  /** The coordinator pod, and its ServiceAccount, Role and RoleBinding (patching the progress ConfigMap, nothing else). */
   coordinator: `${job}-coordinator`,
   client: (partition: number) => `${job}-client-${partition}`,
 });

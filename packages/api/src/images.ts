@@ -22,6 +22,11 @@ export const IMAGE_NAMES = {
   /** EdgeModelBuild Jobs: tools/edgefleet model's CLI with the build tools' Python venv (not TFLite's). */
   modelBuild: "model-build",
   /**
+   * A FederatedTraining's coordinator and client pods on real nodes (spec.trainer.image): edgefleet's
+   * Flower app, the digits MLP, with the federated venv; the reference an app team's trainer follows.
+   */
+  federatedTrainer: "federated-trainer",
+  /**
    * Mosquitto from Debian's package, for sites that cannot pull the upstream eclipse-mosquitto image
    * the platform deploys by default (its broker.image setting picks this one).
    */

@@ -83,6 +83,7 @@ export {
 export type { AcceleratorBinding, EdgeRuntime } from "./edgeruntime.js";
 export {
   FEDERATED_BUILD_MOUNTS,
+  FEDERATED_CLIENT_TLS,
   FEDERATED_ENV,
   FEDERATED_LABELS,
   FEDERATED_ROLES,

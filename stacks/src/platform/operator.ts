@@ -79,6 +79,10 @@ export const OPERATOR_CLUSTER_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
   // patch: a device joining a running FederatedTraining is appended to its progress ConfigMap.
   { apiGroups: [""], resources: ["configmaps"], verbs: ["list", "watch", "create", "patch", "delete"] },
   { apiGroups: [""], resources: ["services"], verbs: ["create"] },
+  // A FederatedTraining coordinator's identity: a ServiceAccount and a Role letting it patch its
+  // job's progress ConfigMap (a verb the operator holds, so the API server lets it grant it).
+  { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["create"] },
+  { apiGroups: ["rbac.authorization.k8s.io"], resources: ["roles", "rolebindings"], verbs: ["create"] },
   { apiGroups: ["apps"], resources: ["daemonsets", "controllerrevisions"], verbs: ["list", "watch", "create", "patch", "delete"] },
   { apiGroups: [""], resources: ["nodes"], verbs: ["list", "watch"] },
   { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create"] },

@@ -16,6 +16,9 @@ import { RUN_MARKER, stopMarked } from "./processes.js";
 export const APP_DIR = fileURLToPath(new URL("app", import.meta.url));
 /** digits.py, which the app imports: the model builds' MLP. */
 const MODEL_BUILD_DIR = fileURLToPath(new URL("../model-build", import.meta.url));
+/** Where the Flower commands are: the toolchain's federated venv, or a trainer image's (trainer.ts). */
+export type Binaries = Pick<Toolchain, "bin">;
+
 /** The name of the SuperLink connection in the Flower CLI's config. */
 const CONNECTION = "edgefleet";
 
@@ -54,7 +57,7 @@ const START_TIMEOUT_MS = 300_000;
  * app imports digits.py; the run's marker (processes.ts) tells its processes apart; no telemetry
  * leaves the machine; Flower's state stays in the run's directory.
  */
-export function flowerEnv(toolchain: Toolchain, home: string, marker: string): NodeJS.ProcessEnv {
+export function flowerEnv(toolchain: Binaries, home: string, marker: string): NodeJS.ProcessEnv {
   return {
     ...process.env,
     [RUN_MARKER]: marker,
@@ -70,7 +73,7 @@ export function flowerEnv(toolchain: Toolchain, home: string, marker: string): N
 }
 
 /** Each device's share of the training images, one file per device in DIR (shards.py): the data it holds. */
-export async function writeShards(toolchain: Toolchain, dir: string, devices: number, split: Split): Promise<string[]> {
+export async function writeShards(toolchain: Binaries, dir: string, devices: number, split: Split): Promise<string[]> {
   await promisify(execFile)(
     toolchain.bin("federated-python"),
     ["-m", "edgefleet_fl.shards", dir, String(devices), String(split.alpha), String(split.seed)],
@@ -151,12 +154,17 @@ export interface FlowerTls {
 
 export const INSECURE: FlowerTls = { linkTls: ["--insecure"], nodeTls: ["--insecure"], cliTls: "insecure = true" };
 
-/** A SuperLink certificate from a throwaway CA (the local platform's PKI) in DIR/tls, and the flags that use it. */
-export function flowerTls(dir: string): FlowerTls {
+/**
+ * A SuperLink certificate from a throwaway CA (the local platform's PKI, its seed in DIR/tls) for
+ * host, where the SuperNodes dial it, and the flags that use it; caPem is the CA the SuperNodes trust.
+ */
+export function flowerTls(dir: string, host: string = LOCAL_HOST): FlowerTls & { caPem: string } {
   const pki = localPki(join(dir, "tls"));
-  // The SuperNodes and the CLI dial localhost; the SuperLink's own SuperExec dials the address it binds.
-  const server = pki.write("superlink", pki.issue(LOCAL_HOST, [LOCAL_HOST, "127.0.0.1"]));
+  // The CLI dials localhost; the SuperLink's own SuperExec dials 127.0.0.1.
+  const names = [...new Set([host, LOCAL_HOST, "127.0.0.1"])];
+  const server = pki.write("superlink", pki.issue(host, names));
   return {
+    caPem: pki.caPem,
     linkTls: ["--ssl-certfile", server.cert, "--ssl-keyfile", server.key, "--ssl-ca-certfile", pki.caFile],
     nodeTls: ["--root-certificates", pki.caFile],
     cliTls: `root-certificates = ${JSON.stringify(pki.caFile)}`,
@@ -164,18 +172,20 @@ export function flowerTls(dir: string): FlowerTls {
 }
 
 /**
- * A Flower SuperLink on 127.0.0.1:port, its Fleet, Control and Runtime APIs under tls, and the
+ * A Flower SuperLink on bind:port (127.0.0.1 unless a pod's SuperNodes dial it from other hosts),
+ * its Fleet, Control and Runtime APIs (Flower serves them on one port) under tls, and the
  * SuperExec that launches its ServerApp processes, to be started in that order. The SuperExec is a
  * service of its own, restarted when it exits: left to the SuperLink (its default `--isolation
  * subprocess`), one that gave up dialling a starved SuperLink (Flower's 3 tries in about 85 s, seen
  * with 100 devices starting on 2 cores) was never started again, and the run waited for ever.
  */
 export async function superLink(
-  toolchain: Toolchain,
+  toolchain: Binaries,
   env: NodeJS.ProcessEnv,
   dir: string,
   port: number,
   tls: FlowerTls,
+  bind = "127.0.0.1",
 ): Promise<readonly [link: Service, superExec: Service]> {
   const link = new Service({
     name: "Flower SuperLink",
@@ -183,7 +193,7 @@ export async function superLink(
       toolchain.bin("flower-superlink"),
       [
         ...tls.linkTls,
-        ["--host", "127.0.0.1", "--port", String(port)],
+        ["--host", bind, "--port", String(port)],
         ["--isolation", "process"],
         // Offline: the app's dependencies are the federated venv's, never installed at run time.
         "--disable-runtime-dependency-installation",
@@ -220,7 +230,7 @@ export async function superLink(
 
 /** A device's Flower SuperNode, dialling superlink (host:port); runtimePort serves its app processes. */
 export function superNode(
-  toolchain: Toolchain,
+  toolchain: Binaries,
   env: NodeJS.ProcessEnv,
   o: { name: string; logFile: string; superlink: string; runtimePort: number; tls: readonly string[]; nodeConfig: string },
 ): Service {
@@ -254,7 +264,7 @@ export function superNode(
  * names it; cliTls is its TLS line) and streams its logs to DIR/flwr-run.log until the run ends.
  */
 export function submitRun(
-  toolchain: Toolchain,
+  toolchain: Binaries,
   env: NodeJS.ProcessEnv,
   dir: string,
   address: string,

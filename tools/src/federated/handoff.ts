@@ -1,7 +1,14 @@
 import { join } from "node:path";
-import { type FederatedBuildConfig, TRAINED_MODEL_VARIANT, type TrainingBuildResult } from "@edgefleet/api";
+import {
+  ARTIFACT_CA_BUNDLE_ENV,
+  FEDERATED_BUILD_MOUNTS,
+  type FederatedBuildConfig,
+  PLAIN_HTTP_REGISTRIES_ENV,
+  TRAINED_MODEL_VARIANT,
+  type TrainingBuildResult,
+} from "@edgefleet/api";
 import { errorMessage } from "@edgefleet/kit";
-import type { RegistryAccess } from "../artifacts/registry-access.js";
+import { platformTrust, pushAccess, type RegistryAccess } from "../artifacts/registry-access.js";
 import { pushData, signAndPush } from "../artifacts/signed-push.js";
 
 /** The files edgefleet's Flower app writes into its output directory (server_app.py). */
@@ -54,6 +61,39 @@ export async function handOff(o: HandOffOptions): Promise<TrainingBuildResult> {
       return step(`pushing the ${what} data to ${to}`, () => pushData(join(out, TRAINED_FILES[what]), to, registry));
     };
     return { source, calibration: await data("calibration"), evaluation: await data("evaluation") };
+  } catch (err) {
+    return { error: errorMessage(err) };
+  }
+}
+
+/**
+ * handOff as a coordinator pod does it: the signing key and registry credentials read from their
+ * Secrets' mounts (FEDERATED_BUILD_MOUNTS, through read), the registry reached as the pod's
+ * environment says (its CA bundle, its plain-HTTP registries). A bad CA bundle or a missing Secret
+ * fails the hand-off and says which.
+ */
+export async function handOffFromPod(o: {
+  build: FederatedBuildConfig;
+  out: string;
+  /** A mounted Secret's file: its text, or an error saying why it is not there. */
+  read: (dir: string, file: string) => Promise<string>;
+  /** The pod's environment (ARTIFACT_CA_BUNDLE_ENV, PLAIN_HTTP_REGISTRIES_ENV). */
+  env: Readonly<Record<string, string | undefined>>;
+}): Promise<TrainingBuildResult> {
+  const m = FEDERATED_BUILD_MOUNTS;
+  // Every way a mount's file is not there is a missing Secret, and says so once.
+  const mounted = (dir: string, file: string): Promise<string> =>
+    o.read(dir, file).catch((err: unknown) => {
+      throw new Error(`missing Secret: ${errorMessage(err)}`);
+    });
+  try {
+    const trust = platformTrust({
+      [ARTIFACT_CA_BUNDLE_ENV]: o.env[ARTIFACT_CA_BUNDLE_ENV],
+      [PLAIN_HTTP_REGISTRIES_ENV]: o.env[PLAIN_HTTP_REGISTRIES_ENV],
+    });
+    const privateKeyPem = await mounted(m.signingKeyDir, m.signingKeyFile);
+    const registryAuth = o.build.registryAuth ? await mounted(m.registryAuthDir, m.registryAuthFile) : undefined;
+    return await handOff({ build: o.build, out: o.out, privateKeyPem, registry: pushAccess(o.build.to, trust, registryAuth) });
   } catch (err) {
     return { error: errorMessage(err) };
   }

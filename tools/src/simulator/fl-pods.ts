@@ -1,28 +1,25 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
 import {
-  ARTIFACT_CA_BUNDLE_ENV,
-  FEDERATED_BUILD_MOUNTS,
   FEDERATED_ENV,
   FEDERATED_LABELS,
   type FederatedBuildConfig,
   type FederatedJobConfig,
-  PLAIN_HTTP_REGISTRIES_ENV,
   PROGRESS_KEYS,
   type TrainingBuildResult,
 } from "@edgefleet/api";
 import { errorMessage, type Logger } from "@edgefleet/kit";
 import type { KubeClient } from "@edgefleet/kube";
-import { CONTENT_TYPES, kubeTime } from "@edgefleet/kube";
+import { kubeTime } from "@edgefleet/kube";
 import type { V1Pod } from "@kubernetes/client-node";
-import { platformTrust, pushAccess } from "../artifacts/registry-access.js";
 import type { Toolchain } from "../cluster/toolchain.js";
-import { flowerEnv, flowerTls, type Split, submitRun, superLink, superNode, writeShards } from "../federated/flower.js";
-import { handOff } from "../federated/handoff.js";
+import { flowerEnv, flowerTls, submitRun, superLink, superNode, writeShards } from "../federated/flower.js";
+import { handOffFromPod } from "../federated/handoff.js";
+import { jobRun } from "../federated/job-run.js";
 import { clientMemoryProblem } from "../federated/memory.js";
-import { RUN, runConfig } from "../federated/options.js";
 import { stopMarked } from "../federated/processes.js";
+import { ProgressReport, patchProgress } from "../federated/progress.js";
 import { LOCAL_HOST } from "../platform/pki.js";
 import { freePort } from "../services/ports.js";
 import type { Service } from "../services/service.js";
@@ -59,32 +56,11 @@ interface Coordinator {
   /** Each partition's data file: the devices' own data, written before any client starts. */
   shards: string[];
   progress: ReturnType<typeof setInterval>;
-  /** What the ConfigMap was last given, so an unchanged file is not written again. */
-  written: string;
-  /** With spec.build: the hand-off of the trained model, started once when the result is written. */
-  build?: Promise<TrainingBuildResult>;
   /** The pod it runs, and when it started (the container's startedAt). */
   pod: V1Pod;
   startedAt: string;
   /** Set when the app's run ended in an error; the next pass fails the pod with it. */
   runError?: string;
-}
-
-/** The Flower run config of a job's settings and how its data is split: tools/edgefleet fl run's flags, its defaults for the rest. */
-export function jobRun(job: FederatedJobConfig, out: string): { config: string; split: Split } {
-  const dp = job.differentialPrivacy;
-  const argv = [
-    ...["--out", out, "--devices", String(job.devices), "--rounds", String(job.rounds)],
-    ...["--sample-percent", String(job.devicesPerRoundPercent), "--dropout-percent", "0"],
-    ...["--strategy", job.strategy === "FedProx" ? "fedprox" : "fedavg"],
-    ...(job.proximalMu === undefined ? [] : ["--proximal-mu", String(job.proximalMu)]),
-    ...(job.secureAggregation ? ["--secagg"] : []),
-    ...(dp ? ["--dp", "--dp-clipping-norm", String(dp.clipNorm), "--dp-noise-multiplier", String(dp.noiseMultiplier)] : []),
-    ...(dp ? ["--dp-target-epsilon", String(dp.targetEpsilon), "--dp-delta", String(dp.delta)] : []),
-  ];
-  const parsed = RUN.parse(argv, (v) => v);
-  if (parsed.help) throw new Error("unreachable: no --help given");
-  return { config: runConfig(parsed.options, out), split: { alpha: parsed.options["dirichlet-alpha"], seed: parsed.options.seed } };
 }
 
 /**
@@ -173,6 +149,17 @@ export class FederatedPods {
     const port = await freePort();
     const tls = flowerTls(dir);
     const services = await superLink(toolchain, flower, dir, port, tls);
+    const namespace = pod.metadata?.namespace ?? "";
+    const build = job.build;
+    const report = new ProgressReport({
+      client: this.#o.client,
+      namespace,
+      configMap,
+      out,
+      podOut: job.output,
+      ...(build ? { handOff: () => this.#handOff(pod, build, out, log) } : {}),
+      log,
+    });
     const c: Coordinator = {
       marker,
       env: flower,
@@ -181,8 +168,7 @@ export class FederatedPods {
       dir,
       services,
       shards: [],
-      progress: setInterval(() => void this.#report(c, pod, configMap, out, job.output, log), PROGRESS_POLL_MS),
-      written: "",
+      progress: setInterval(() => void report.report(), PROGRESS_POLL_MS),
       pod,
       startedAt,
     };
@@ -191,6 +177,8 @@ export class FederatedPods {
     try {
       run = jobRun(job, out);
       c.shards = await writeShards(toolchain, join(dir, "devices"), job.devices, run.split);
+      // The contract's CA, as a trainer image writes it (its client pods mount it; these SuperNodes read the file).
+      await patchProgress(this.#o.client, namespace, configMap, { [PROGRESS_KEYS.superlinkCa]: tls.caPem });
       for (const service of services) await service.start();
     } catch (err) {
       await this.#stopCoordinator(key, c);
@@ -199,7 +187,7 @@ export class FederatedPods {
     }
     log.info("federated coordinator started", { address: c.address, devices: job.devices, out });
     submitRun(toolchain, flower, dir, c.address, tls.cliTls, run.config).then(
-      () => this.#report(c, pod, configMap, out, job.output, log),
+      () => report.report(),
       (err: unknown) => {
         // The app's run ended in an error: the coordinator's container exits 1 with it (next pass).
         c.runError = errorMessage(err);
@@ -273,43 +261,8 @@ export class FederatedPods {
     }
   }
 
-  /** Copies the app's rounds and result into the progress ConfigMap, the result's model as the pod sees it. */
-  async #report(c: Coordinator, pod: V1Pod, configMap: string, out: string, podOut: string, log: Logger): Promise<void> {
-    const read = (f: string) => (existsSync(join(out, f)) ? readFileSync(join(out, f), "utf8") : undefined);
-    const rounds = read(PROGRESS_KEYS.rounds);
-    const resultText = read(PROGRESS_KEYS.result);
-    if (rounds === undefined && resultText === undefined) return;
-    const data: Record<string, string> = {};
-    if (rounds !== undefined) data[PROGRESS_KEYS.rounds] = rounds;
-    if (resultText !== undefined) {
-      const result = JSON.parse(resultText) as { model: string };
-      data[PROGRESS_KEYS.result] = JSON.stringify({ ...result, model: join(podOut, basename(result.model)) });
-    }
-    const { build } = JSON.parse(env(pod, FEDERATED_ENV.job) ?? "{}") as Partial<FederatedJobConfig>;
-    if (resultText !== undefined && build) {
-      // The result is reported with the hand-off's outcome, never before it: the operator reads a result as final.
-      c.build ??= this.#handOff(pod, build, out, log);
-      const handed = await c.build;
-      data[PROGRESS_KEYS.result] = JSON.stringify({ ...JSON.parse(data[PROGRESS_KEYS.result] ?? "{}"), build: handed });
-    }
-    const text = JSON.stringify(data);
-    if (text === c.written) return;
-    try {
-      await this.#o.client.request({
-        method: "PATCH",
-        path: `/api/v1/namespaces/${pod.metadata?.namespace}/configmaps/${configMap}`,
-        body: { data },
-        contentType: CONTENT_TYPES.merge,
-      });
-      c.written = text;
-    } catch (err) {
-      log.warn("progress not written; will retry", { error: String(err) });
-    }
-  }
-
   /** spec.build's hand-off as a coordinator image does it: its Secrets read from their mounts (here: the API), its pushes reaching the registry as the pod's environment says. */
   async #handOff(pod: V1Pod, build: FederatedBuildConfig, out: string, log: Logger): Promise<TrainingBuildResult> {
-    const m = FEDERATED_BUILD_MOUNTS;
     const read = async (dir: string, file: string): Promise<string> => {
       const mount = pod.spec?.containers[0]?.volumeMounts?.find((v) => v.mountPath === dir);
       const secret = pod.spec?.volumes?.find((v) => v.name === mount?.name)?.secret;
@@ -318,24 +271,8 @@ export class FederatedPods {
       if (!bytes) throw new Error(`Secret ${secret.secretName} mounted at ${dir} has no ${file}`);
       return bytes.toString("utf8");
     };
-    // Every way a mount's file is not there is a missing Secret, and says so once.
-    const mounted = (dir: string, file: string): Promise<string> =>
-      read(dir, file).catch((err: unknown) => {
-        throw new Error(`missing Secret: ${errorMessage(err)}`);
-      });
-    let result: TrainingBuildResult;
-    try {
-      const trust = platformTrust({
-        [ARTIFACT_CA_BUNDLE_ENV]: env(pod, ARTIFACT_CA_BUNDLE_ENV),
-        [PLAIN_HTTP_REGISTRIES_ENV]: env(pod, PLAIN_HTTP_REGISTRIES_ENV),
-      });
-      const privateKeyPem = await mounted(m.signingKeyDir, m.signingKeyFile);
-      const registryAuth = build.registryAuth ? await mounted(m.registryAuthDir, m.registryAuthFile) : undefined;
-      result = await handOff({ build, out, privateKeyPem, registry: pushAccess(build.to, trust, registryAuth) });
-    } catch (err) {
-      // A bad CA bundle or a missing Secret (a kubelet would not start the pod): the hand-off fails and says which.
-      result = { error: errorMessage(err) };
-    }
+    const podEnv = Object.fromEntries((pod.spec?.containers[0]?.env ?? []).map((e) => [e.name, e.value]));
+    const result = await handOffFromPod({ build, out, read, env: podEnv });
     if ("error" in result) log.warn("trained model not handed off", { error: result.error });
     else log.info("trained model signed and pushed", { source: result.source.uri });
     return result;

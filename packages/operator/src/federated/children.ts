@@ -1,6 +1,7 @@
 import {
   API_VERSION,
   FEDERATED_BUILD_MOUNTS,
+  FEDERATED_CLIENT_TLS,
   FEDERATED_ENV,
   FEDERATED_LABELS,
   type FederatedJobConfig,
@@ -12,12 +13,24 @@ import {
   PROGRESS_KEYS,
   SUPERLINK_FLEET_PORT,
 } from "@edgefleet/api";
-import type { V1ConfigMap, V1EnvVar, V1ObjectMeta, V1Pod, V1Service, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
+import type {
+  V1ConfigMap,
+  V1EnvVar,
+  V1ObjectMeta,
+  V1Pod,
+  V1Role,
+  V1RoleBinding,
+  V1Service,
+  V1ServiceAccount,
+  V1Volume,
+  V1VolumeMount,
+} from "@kubernetes/client-node";
 import { type RegistryTrust, registryTrustEnv } from "../registry-trust.js";
 
 /**
  * A FederatedTraining's children, as pure functions of the job: the progress ConfigMap (the
  * devices it started with, then the coordinator's rounds), the SuperLink's Service, the
+ * coordinator's identity (a ServiceAccount allowed to patch that ConfigMap and nothing else), the
  * coordinator pod and one client pod per device. Every child is owned by the job, so the garbage
  * collector deletes them with it.
  */
@@ -126,6 +139,40 @@ export function superlinkService(job: FederatedTraining): V1Service {
   };
 }
 
+/** The coordinator's own identity: it writes its rounds with it. */
+export function coordinatorServiceAccount(job: FederatedTraining): V1ServiceAccount {
+  return { apiVersion: "v1", kind: "ServiceAccount", metadata: metadata(job, federatedNames(job.metadata.name ?? "").coordinator) };
+}
+
+/**
+ * What the coordinator may do: merge-patch its job's progress ConfigMap, by name. Nothing else (no
+ * get, no other object): the operator holds that verb itself, so it may grant it.
+ */
+export function coordinatorRole(job: FederatedTraining): V1Role {
+  const names = federatedNames(job.metadata.name ?? "");
+  return {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "Role",
+    metadata: metadata(job, names.coordinator),
+    rules: [{ apiGroups: [""], resources: ["configmaps"], resourceNames: [names.progress], verbs: ["patch"] }],
+  };
+}
+
+export function coordinatorRoleBinding(job: FederatedTraining): V1RoleBinding {
+  const names = federatedNames(job.metadata.name ?? "");
+  return {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "RoleBinding",
+    metadata: metadata(job, names.coordinator),
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: names.coordinator },
+    subjects: [{ kind: "ServiceAccount", name: names.coordinator, namespace: job.metadata.namespace ?? "default" }],
+  };
+}
+
+/** host:port of the job's Fleet API in the cluster's DNS: what clients dial and the coordinator's certificate names. */
+const superlinkAddress = (job: FederatedTraining) =>
+  `${federatedNames(job.metadata.name ?? "").superlink}.${job.metadata.namespace ?? "default"}.svc:${SUPERLINK_FLEET_PORT}`;
+
 const env = (values: Record<string, string>): V1EnvVar[] => Object.entries(values).map(([name, value]) => ({ name, value }));
 
 /** The Flower SuperLink and ServerApp, scheduled where spec.coordinator allows; it runs once. */
@@ -140,13 +187,21 @@ export function coordinatorPod(job: FederatedTraining, config: FederatedJobConfi
     metadata: metadata(job, names.coordinator, "coordinator"),
     spec: {
       restartPolicy: "Never",
+      serviceAccountName: names.coordinator,
       ...(nodeSelector ? { nodeSelector } : {}),
       containers: [
         {
           name: "coordinator",
           image: job.spec.trainer.image,
           args: ["coordinator"],
-          env: [...env({ [FEDERATED_ENV.job]: JSON.stringify(config), [FEDERATED_ENV.progressConfigMap]: names.progress }), ...trust],
+          env: [
+            ...env({
+              [FEDERATED_ENV.job]: JSON.stringify(config),
+              [FEDERATED_ENV.progressConfigMap]: names.progress,
+              [FEDERATED_ENV.superlink]: superlinkAddress(job),
+            }),
+            ...trust,
+          ],
           ports: [{ name: "fleet", containerPort: SUPERLINK_FLEET_PORT }],
           volumeMounts: [{ name: "output", mountPath: job.spec.output.path }, ...secrets.mounts],
           // A trainer that fails without a termination message leaves its log's last lines there: the job's status says why.
@@ -158,10 +213,13 @@ export function coordinatorPod(job: FederatedTraining, config: FederatedJobConfi
   };
 }
 
-/** A device's Flower SuperNode, pinned to its node; restarted by the kubelet if it fails. */
+/**
+ * A device's Flower SuperNode, pinned to its node; restarted by the kubelet if it fails. It mounts
+ * the coordinator's CA from the progress ConfigMap: until the coordinator has written it, the
+ * kubelet does not start the container (the key is required), and its SuperNode trusts that CA only.
+ */
 export function clientPod(job: FederatedTraining, config: FederatedJobConfig, node: string, partition: number): V1Pod {
   const names = federatedNames(job.metadata.name ?? "");
-  const ns = job.metadata.namespace ?? "default";
   return {
     apiVersion: "v1",
     kind: "Pod",
@@ -176,9 +234,16 @@ export function clientPod(job: FederatedTraining, config: FederatedJobConfig, no
           args: ["client"],
           env: env({
             [FEDERATED_ENV.job]: JSON.stringify(config),
-            [FEDERATED_ENV.superlink]: `${names.superlink}.${ns}.svc:${SUPERLINK_FLEET_PORT}`,
+            [FEDERATED_ENV.superlink]: superlinkAddress(job),
             [FEDERATED_ENV.partition]: String(partition),
           }),
+          volumeMounts: [{ name: "superlink-ca", mountPath: FEDERATED_CLIENT_TLS.dir, readOnly: true }],
+        },
+      ],
+      volumes: [
+        {
+          name: "superlink-ca",
+          configMap: { name: names.progress, items: [{ key: PROGRESS_KEYS.superlinkCa, path: FEDERATED_CLIENT_TLS.file }] },
         },
       ],
     },

@@ -17,7 +17,14 @@ import type { FederatedMetrics } from "../observe/federated-metrics.js";
 import { FEDERATED_CONTROLLER, type QueueRecorders } from "../observe/metrics.js";
 import type { MetricsSource } from "../rollout/metrics-source.js";
 import { applyFailure, BUILD_REFUSED } from "./build.js";
-import { type CoordinatorSettings, progressConfigMap, superlinkService } from "./children.js";
+import {
+  type CoordinatorSettings,
+  coordinatorRole,
+  coordinatorRoleBinding,
+  coordinatorServiceAccount,
+  progressConfigMap,
+  superlinkService,
+} from "./children.js";
 import { decide } from "./decide.js";
 import { eligibility, readTelemetry } from "./eligibility.js";
 import { parseProgress } from "./progress.js";
@@ -37,6 +44,10 @@ export const FEDERATED_TRAININGS: Resource = {
 };
 const CONFIG_MAPS: Resource = { name: "configmaps", group: "", version: "v1", plural: "configmaps", namespaced: true };
 const SERVICES: Resource = { name: "services", group: "", version: "v1", plural: "services", namespaced: true };
+const SERVICE_ACCOUNTS: Resource = { name: "serviceaccounts", group: "", version: "v1", plural: "serviceaccounts", namespaced: true };
+const RBAC = { group: "rbac.authorization.k8s.io", version: "v1", namespaced: true } as const;
+const ROLES: Resource = { name: "roles", plural: "roles", ...RBAC };
+const ROLE_BINDINGS: Resource = { name: "rolebindings", plural: "rolebindings", ...RBAC };
 
 const SELECTOR = `${LABELS.managedBy}=${MANAGER},${FEDERATED_LABELS.job}`;
 
@@ -233,7 +244,15 @@ export class FederatedTrainingController {
     // A joiner's partition is its place in the list: the pods wait until the list written is this one.
     if (plan.join && cm && !(await this.#join(cm, plan.join))) return CACHE_LAG_RETRY_MS;
     const have = new Set(pods.map((p) => p.metadata.name));
-    await Promise.all(plan.pods.filter((p) => !have.has(p.metadata?.name)).map((p) => this.#create(RESOURCES.pods, namespace, p)));
+    const create = plan.pods.filter((p) => !have.has(p.metadata?.name));
+    if (create.some((p) => p.metadata?.name === names.coordinator)) {
+      // Its identity first, every time the coordinator is created (an exit between the two writes
+      // leaves none otherwise): the API server refuses a pod whose ServiceAccount does not exist.
+      await this.#create(SERVICE_ACCOUNTS, namespace, coordinatorServiceAccount(job));
+      await this.#create(ROLES, namespace, coordinatorRole(job));
+      await this.#create(ROLE_BINDINGS, namespace, coordinatorRoleBinding(job));
+    }
+    await Promise.all(create.map((p) => this.#create(RESOURCES.pods, namespace, p)));
     await Promise.all(
       plan.remove.map(async (podName) => {
         const uid = pods.find((p) => p.metadata.name === podName)?.metadata.uid;

@@ -1,5 +1,6 @@
 import { FEDERATED_MAX_DEVICE_NAME_BYTES, FEDERATED_MAX_DEVICES, type FederatedTraining } from "@edgefleet/api";
 import { describe, expect, it } from "vitest";
+import { coordinatorRole, coordinatorRoleBinding, coordinatorServiceAccount } from "./children.js";
 import { admit, decide, type JobObservation, TELEMETRY_RECHECK_MS } from "./decide.js";
 import type { Progress } from "./progress.js";
 
@@ -81,6 +82,27 @@ describe("decide", () => {
     expect(plan.pods[0]?.metadata?.ownerReferences?.[0]).toMatchObject({ kind: "FederatedTraining", uid: "u1", controller: true });
     expect(plan.status).toMatchObject({ phase: "Running", devices: 3, clients: ["a", "b", "c"], startedAt: "2026-01-01T00:00:00Z" });
     expect(plan.events.map((e) => e.reason)).toEqual(["Started"]);
+  });
+
+  it("gives the coordinator its own identity and certificate name, and the clients its CA from the progress ConfigMap", () => {
+    const [coordinator, client] = decide(observe({})).pods;
+    expect(coordinator?.spec?.serviceAccountName).toBe("fl-coordinator");
+    expect(coordinator?.spec?.containers[0]?.env).toContainEqual({ name: "EDGEFLEET_FL_SUPERLINK", value: "fl-superlink.ns.svc:9092" });
+    expect(client?.spec?.volumes).toEqual([
+      { name: "superlink-ca", configMap: { name: "fl-progress", items: [{ key: "superlink-ca.crt", path: "ca.crt" }] } },
+    ]);
+    expect(client?.spec?.containers[0]?.volumeMounts).toEqual([
+      { name: "superlink-ca", mountPath: "/var/run/secrets/edgefleet.io/superlink", readOnly: true },
+    ]);
+    const j = job();
+    expect(coordinatorRole(j).rules).toEqual([
+      { apiGroups: [""], resources: ["configmaps"], resourceNames: ["fl-progress"], verbs: ["patch"] },
+    ]);
+    expect(coordinatorRoleBinding(j)).toMatchObject({
+      roleRef: { kind: "Role", name: "fl-coordinator" },
+      subjects: [{ kind: "ServiceAccount", name: "fl-coordinator", namespace: "ns" }],
+    });
+    expect(coordinatorServiceAccount(j).metadata?.ownerReferences?.[0]).toMatchObject({ kind: "FederatedTraining", uid: "u1" });
   });
 
   it("says a running job's pod cannot start as Degraded, with a Warning when it first does", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { jobRun } from "./fl-pods.js";
+import { jobRun } from "./job-run.js";
 
 describe("jobRun", () => {
   it("turns a job's settings into the Flower run config of fl run's flags, no simulated dropouts", () => {
