@@ -21,7 +21,7 @@ import { buildIrArtifact, HELP as OPENVINO_HELP } from "@edgefleet/openvino-runt
 import { HELP as OPERATOR_HELP } from "@edgefleet/operator";
 import { IMAGE_SIZE, INPUT_NAME, OUTPUT_NAME, writeModels } from "@edgefleet/test-models";
 import { buildTfliteTestModel, HELP as TFLITE_HELP } from "@edgefleet/tflite-runtime";
-import { type BuiltImage, buildImages, loadToolchain } from "@edgefleet/tools";
+import { type BuiltImage, buildImages, loadToolchain, TRAINER } from "@edgefleet/tools";
 import { InferenceSession, Tensor } from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, postJson } from "../runtime/oip.js";
@@ -44,6 +44,7 @@ const PROGRAMS: Readonly<Record<string, readonly { command?: readonly string[]; 
   [IMAGE_NAMES.openvinoRuntime]: [{ help: OPENVINO_HELP }],
   [IMAGE_NAMES.tfliteRuntime]: [{ help: TFLITE_HELP }],
   [IMAGE_NAMES.modelBuild]: [{ help: modelCli(["--help"]).stdout }],
+  [IMAGE_NAMES.federatedTrainer]: [{ help: TRAINER.help }],
 };
 
 /** tools/edgefleet model, as a checkout runs it (the model-build image runs its bundle). */

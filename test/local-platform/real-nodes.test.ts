@@ -1,10 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from "node:fs";
+import { chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { get } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { type FederatedTraining, IMAGE_NAMES, IMAGE_UID, PROGRESS_KEYS } from "@edgefleet/api";
 import type { HeldLock } from "@edgefleet/kit";
+import { federatedChildren } from "@edgefleet/operator";
 import {
+  buildImages,
   buildOciArchive,
   KUBERNETES_SERVICE_IP,
   kubeconfigPath,
@@ -304,6 +307,77 @@ describe("real nodes next to the kwok fleet", () => {
 
     await networking.deleteCollectionNamespacedNetworkPolicy({ namespace: "default" });
     await core.deleteNamespacedPod({ name: "client", namespace: "default", gracePeriodSeconds: 0 });
+  });
+
+  it("runs a FederatedTraining's pods in the federated-trainer image: two clients train with the coordinator over TLS, rounds and result in the progress ConfigMap", async () => {
+    const [trainer] = await buildImages({ only: [IMAGE_NAMES.federatedTrainer], log: (line) => console.log(line), env });
+    if (!trainer) throw new Error("the federated-trainer image was not built");
+    await loadImageArchives(opts(), [trainer.archive]);
+    const ns = "fl";
+    const node = "x86-cpu-real-1";
+    // spec.output.path on the node, the image's user's to write (a kubelet would create it root's).
+    const out = mkdtempSync(join(work, "fl-out-"));
+    chownSync(out, IMAGE_UID, IMAGE_UID);
+    const job: FederatedTraining = {
+      apiVersion: "edgefleet.io/v1alpha1",
+      kind: "FederatedTraining",
+      metadata: { name: "digits", namespace: ns, uid: "" },
+      spec: { model: "digits", trainer: { image: trainer.reference }, rounds: 2, devicesPerRoundPercent: 100, output: { path: out } },
+    };
+    // The operator's children of a job started on two devices, both the one real node here (a job
+    // needs two); not owned by a FederatedTraining, which the operator would start on its own.
+    const children = federatedChildren(job, [node, node]);
+    const items = [children.progress, children.service, ...children.identity, children.coordinator, ...children.clients].map((o) => ({
+      ...o,
+      metadata: { ...o.metadata, ownerReferences: undefined },
+    }));
+    kubectl("create", "namespace", ns);
+    const created = spawnSync("kubectl", ["--kubeconfig", kubeconfigPath(CLUSTER, env), "create", "-f", "-"], {
+      input: JSON.stringify({ apiVersion: "v1", kind: "List", items }),
+      encoding: "utf8",
+    });
+    expect(created.status, created.stderr).toBe(0);
+    const started = Date.now();
+    const logs = () =>
+      ["digits-coordinator", "digits-client-0", "digits-client-1"]
+        .map((pod) => `--- ${pod}:\n${kubectlResult("logs", "-n", ns, pod, "--tail", "40").stdout}`)
+        .join("\n");
+    const coordinator = await eventually(
+      "the coordinator pod to finish",
+      async () => {
+        const p = await core.readNamespacedPod({ name: "digits-coordinator", namespace: ns });
+        return p.status?.phase === "Succeeded" || p.status?.phase === "Failed" ? p : undefined;
+      },
+      900_000,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\n${logs()}`);
+    });
+    expect(coordinator.status?.phase, logs()).toBe("Succeeded");
+    console.log(`federated training on the real node took ${((Date.now() - started) / 1000).toFixed(1)}s`);
+
+    const data = (await core.readNamespacedConfigMap({ name: "digits-progress", namespace: ns })).data ?? {};
+    // The CA the clients trusted: the coordinator's own, which issued the Fleet API's certificate.
+    expect(data[PROGRESS_KEYS.superlinkCa]).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    const rounds = (data[PROGRESS_KEYS.rounds] ?? "")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { round: number; sampled: number; participants: number });
+    expect(rounds.map((r) => [r.round, r.sampled, r.participants])).toEqual([
+      [1, 2, 2],
+      [2, 2, 2],
+    ]);
+    const result = JSON.parse(data[PROGRESS_KEYS.result] ?? "{}") as { model: string; finalAccuracyPercent: number };
+    expect(result.model).toBe(`${out}/digits-federated.onnx`);
+    expect(statSync(result.model).size).toBeGreaterThan(0);
+    // Its identity may patch its progress ConfigMap and nothing else.
+    const can = (...args: string[]) =>
+      kubectlResult("auth", "can-i", ...args, "-n", ns, "--as", `system:serviceaccount:${ns}:digits-coordinator`).stdout.trim();
+    expect([
+      can("patch", "configmaps/digits-progress"),
+      can("get", "configmaps/digits-progress"),
+      can("patch", "configmaps/other"),
+    ]).toEqual(["yes", "no", "no"]);
+    kubectl("delete", "namespace", ns, "--wait=false");
   });
 
   it("resumes like a fresh cluster: pods on kwok nodes are deleted at once, the real node runs its pod again", async () => {

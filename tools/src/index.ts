@@ -8,6 +8,7 @@ export { kubeConfigFor, waitForNodesReady } from "./cluster/state.js";
 export { loadToolchain } from "./cluster/toolchain.js";
 export { rolloutEnded } from "./demo/progress.js";
 export type { FederatedResult, Round as FederatedRound } from "./federated/result.js";
+export { TRAINER } from "./federated/trainer.js";
 export { applyFleet } from "./fleet/apply.js";
 export { fleetNodes, KWOK_NODE_ANNOTATION, LABELS } from "./fleet/nodes.js";
 export { loadFleetProfile, withCounts } from "./fleet/profile.js";

@@ -2,6 +2,7 @@
 
 export { CONTROLLER_NAME, EdgeModelController } from "./controller/controller.js";
 export { apiEventRecorder, type EventNote, type EventRecorder } from "./controller/events.js";
+export { federatedChildren } from "./federated/children.js";
 export {
   type ControllerRecorders,
   type OperatorMetrics,

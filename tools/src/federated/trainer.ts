@@ -14,7 +14,7 @@
  *   the mounted CA, until the pod is deleted.
  */
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { FEDERATED_CLIENT_TLS, FEDERATED_ENV, type FederatedJobConfig, PROGRESS_KEYS } from "@edgefleet/api";
@@ -107,6 +107,22 @@ function tail(file: string, lines = 15): string {
   return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
 }
 
+/**
+ * Fails at once, saying what to do, when the output directory (spec.output.path, a hostPath) is not
+ * this user's to write: a kubelet creates a missing one owned by root, and the app would only fail
+ * after its first round.
+ */
+function writable(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    throw new Error(
+      `spec.output.path ${dir} is not writable by this container's user (uid ${process.getuid?.()}): create it on the coordinator's node owned by that uid (install -d -o 65532 -g 65532 ${dir}), or choose a directory that is (${errorMessage(err)})`,
+    );
+  }
+}
+
 async function startAll(services: readonly Service[]): Promise<void> {
   for (const service of services) await service.start();
 }
@@ -134,7 +150,7 @@ async function coordinator(o: TrainerOptions, log: Logger, env: NodeJS.ProcessEn
   }
   const flower = flowerEnv(bins, join(o.work, "flower-home"), randomUUID());
   const services = await superLink(bins, flower, o.work, port, tls, "0.0.0.0");
-  mkdirSync(job.output, { recursive: true });
+  writable(job.output);
   for (const f of [PROGRESS_KEYS.rounds, PROGRESS_KEYS.result]) rmSync(join(job.output, f), { force: true });
   const build = job.build;
   const report = new ProgressReport({

@@ -249,3 +249,19 @@ export function clientPod(job: FederatedTraining, config: FederatedJobConfig, no
     },
   };
 }
+
+/**
+ * Every child of a job that starts on devices (client i on devices[i]), in the order the operator
+ * creates them: for tools and tests that run a job's pods on nodes the controller would not pick
+ * (two clients on one real node, say). The controller creates the same objects as it decides.
+ */
+export function federatedChildren(job: FederatedTraining, devices: readonly string[], settings: CoordinatorSettings = {}) {
+  const config = jobConfig(job, devices.length);
+  return {
+    progress: progressConfigMap(job, devices),
+    service: superlinkService(job),
+    identity: [coordinatorServiceAccount(job), coordinatorRole(job), coordinatorRoleBinding(job)] as const,
+    coordinator: coordinatorPod(job, config, settings),
+    clients: devices.map((node, i) => clientPod(job, config, node, i)),
+  };
+}

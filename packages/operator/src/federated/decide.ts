@@ -4,7 +4,7 @@ import { kubeTime } from "@edgefleet/kube";
 import type { V1Pod } from "@kubernetes/client-node";
 import type { EventNote } from "../controller/events.js";
 import { trainingBuild } from "./build.js";
-import { type CoordinatorSettings, clientPod, coordinatorPod, jobConfig } from "./children.js";
+import { type CoordinatorSettings, clientPod, coordinatorPod, federatedChildren, jobConfig } from "./children.js";
 import { type Eligibility, needsTelemetry, type Telemetry } from "./eligibility.js";
 import type { Progress } from "./progress.js";
 
@@ -205,11 +205,11 @@ export function decide(o: JobObservation): JobPlan {
       };
     }
     const { taken: devices, left } = admit(o.eligibility.eligible, []);
-    const config = jobConfig(job, devices.length);
+    const children = federatedChildren(job, devices, o.coordinatorSettings);
     events.push({ type: "Normal", reason: "Started", note: `coordinator and ${devices.length} clients: ${devices.join(", ")}` });
     return {
       start: devices,
-      pods: [coordinatorPod(job, config, o.coordinatorSettings), ...devices.map((node, i) => clientPod(job, config, node, i))],
+      pods: [children.coordinator, ...children.clients],
       remove: [],
       status: {
         observedGeneration: generation,
