@@ -327,7 +327,14 @@ describe("real nodes next to the kwok fleet", () => {
     // The operator's children of a job started on two devices, both the one real node here (a job
     // needs two); not owned by a FederatedTraining, which the operator would start on its own.
     const children = federatedChildren(job, [node, node]);
-    const items = [children.progress, children.service, ...children.identity, children.coordinator, ...children.clients].map((o) => ({
+    const items = [
+      children.progress,
+      children.service,
+      children.networkPolicy,
+      ...children.identity,
+      children.coordinator,
+      ...children.clients,
+    ].map((o) => ({
       ...o,
       metadata: { ...o.metadata, ownerReferences: undefined },
     }));

@@ -83,6 +83,8 @@ export const OPERATOR_CLUSTER_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
   // job's progress ConfigMap (a verb the operator holds, so the API server lets it grant it).
   { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["create"] },
   { apiGroups: ["rbac.authorization.k8s.io"], resources: ["roles", "rolebindings"], verbs: ["create"] },
+  // ... and a NetworkPolicy letting only the job's client pods reach its coordinator's port.
+  { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["create"] },
   { apiGroups: ["apps"], resources: ["daemonsets", "controllerrevisions"], verbs: ["list", "watch", "create", "patch", "delete"] },
   { apiGroups: [""], resources: ["nodes"], verbs: ["list", "watch"] },
   { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create"] },

@@ -16,6 +16,7 @@ import {
 import type {
   V1ConfigMap,
   V1EnvVar,
+  V1LabelSelector,
   V1ObjectMeta,
   V1Pod,
   V1Role,
@@ -169,6 +170,40 @@ export function coordinatorRoleBinding(job: FederatedTraining): V1RoleBinding {
   };
 }
 
+/**
+ * A NetworkPolicy as the API server reads it: client-node's V1NetworkPolicy spells an ingress
+ * rule's `from` as `_from`, its serializer's name, and these objects are sent as they are.
+ */
+interface NetworkPolicy {
+  apiVersion: "networking.k8s.io/v1";
+  kind: "NetworkPolicy";
+  metadata: V1ObjectMeta;
+  spec: {
+    podSelector: V1LabelSelector;
+    policyTypes: ["Ingress"];
+    ingress: { from: { podSelector: V1LabelSelector }[]; ports: { protocol: "TCP"; port: number }[] }[];
+  };
+}
+
+/**
+ * Only the job's client pods may reach the coordinator's port: Flower serves its Control and
+ * Runtime APIs there too, with no caller authentication (where NetworkPolicies are enforced).
+ */
+export function coordinatorNetworkPolicy(job: FederatedTraining): NetworkPolicy {
+  const name = job.metadata.name ?? "";
+  const of = (role: FederatedRole) => ({ matchLabels: { [FEDERATED_LABELS.job]: name, [FEDERATED_LABELS.role]: role } });
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: metadata(job, federatedNames(name).coordinator),
+    spec: {
+      podSelector: of("coordinator"),
+      policyTypes: ["Ingress"],
+      ingress: [{ from: [{ podSelector: of("client") }], ports: [{ protocol: "TCP", port: SUPERLINK_FLEET_PORT }] }],
+    },
+  };
+}
+
 /** host:port of the job's Fleet API in the cluster's DNS: what clients dial and the coordinator's certificate names. */
 const superlinkAddress = (job: FederatedTraining) =>
   `${federatedNames(job.metadata.name ?? "").superlink}.${job.metadata.namespace ?? "default"}.svc:${SUPERLINK_FLEET_PORT}`;
@@ -253,7 +288,8 @@ export function clientPod(job: FederatedTraining, config: FederatedJobConfig, no
 /**
  * Every child of a job that starts on devices (client i on devices[i]), in the order the operator
  * creates them: for tools and tests that run a job's pods on nodes the controller would not pick
- * (two clients on one real node, say). The controller creates the same objects as it decides.
+ * (two clients on one real node, say). decide starts a job with these pods; the controller creates
+ * the other objects when it starts one.
  */
 export function federatedChildren(job: FederatedTraining, devices: readonly string[], settings: CoordinatorSettings = {}) {
   const config = jobConfig(job, devices.length);
@@ -261,6 +297,7 @@ export function federatedChildren(job: FederatedTraining, devices: readonly stri
     progress: progressConfigMap(job, devices),
     service: superlinkService(job),
     identity: [coordinatorServiceAccount(job), coordinatorRole(job), coordinatorRoleBinding(job)] as const,
+    networkPolicy: coordinatorNetworkPolicy(job),
     coordinator: coordinatorPod(job, config, settings),
     clients: devices.map((node, i) => clientPod(job, config, node, i)),
   };

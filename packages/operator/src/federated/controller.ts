@@ -19,6 +19,7 @@ import type { MetricsSource } from "../rollout/metrics-source.js";
 import { applyFailure, BUILD_REFUSED } from "./build.js";
 import {
   type CoordinatorSettings,
+  coordinatorNetworkPolicy,
   coordinatorRole,
   coordinatorRoleBinding,
   coordinatorServiceAccount,
@@ -48,6 +49,13 @@ const SERVICE_ACCOUNTS: Resource = { name: "serviceaccounts", group: "", version
 const RBAC = { group: "rbac.authorization.k8s.io", version: "v1", namespaced: true } as const;
 const ROLES: Resource = { name: "roles", plural: "roles", ...RBAC };
 const ROLE_BINDINGS: Resource = { name: "rolebindings", plural: "rolebindings", ...RBAC };
+const NETWORK_POLICIES: Resource = {
+  name: "networkpolicies",
+  group: "networking.k8s.io",
+  version: "v1",
+  plural: "networkpolicies",
+  namespaced: true,
+};
 
 const SELECTOR = `${LABELS.managedBy}=${MANAGER},${FEDERATED_LABELS.job}`;
 
@@ -240,6 +248,7 @@ export class FederatedTrainingController {
       // lagging cache, a second operator) finds it and waits for the cache instead.
       if (!(await this.#create(CONFIG_MAPS, namespace, progressConfigMap(job, plan.start)))) return CACHE_LAG_RETRY_MS;
       await this.#create(SERVICES, namespace, superlinkService(job));
+      await this.#create(NETWORK_POLICIES, namespace, coordinatorNetworkPolicy(job));
     }
     // A joiner's partition is its place in the list: the pods wait until the list written is this one.
     if (plan.join && cm && !(await this.#join(cm, plan.join))) return CACHE_LAG_RETRY_MS;

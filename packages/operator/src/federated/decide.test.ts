@@ -1,6 +1,6 @@
 import { FEDERATED_MAX_DEVICE_NAME_BYTES, FEDERATED_MAX_DEVICES, type FederatedTraining } from "@edgefleet/api";
 import { describe, expect, it } from "vitest";
-import { coordinatorRole, coordinatorRoleBinding, coordinatorServiceAccount } from "./children.js";
+import { coordinatorNetworkPolicy, coordinatorRole, coordinatorRoleBinding, coordinatorServiceAccount } from "./children.js";
 import { admit, decide, type JobObservation, TELEMETRY_RECHECK_MS } from "./decide.js";
 import type { Progress } from "./progress.js";
 
@@ -103,6 +103,17 @@ describe("decide", () => {
       subjects: [{ kind: "ServiceAccount", name: "fl-coordinator", namespace: "ns" }],
     });
     expect(coordinatorServiceAccount(j).metadata?.ownerReferences?.[0]).toMatchObject({ kind: "FederatedTraining", uid: "u1" });
+    const of = { "edgefleet.io/federated-training": "fl" };
+    expect(coordinatorNetworkPolicy(j).spec).toEqual({
+      podSelector: { matchLabels: { ...of, "edgefleet.io/federated-role": "coordinator" } },
+      policyTypes: ["Ingress"],
+      ingress: [
+        {
+          from: [{ podSelector: { matchLabels: { ...of, "edgefleet.io/federated-role": "client" } } }],
+          ports: [{ protocol: "TCP", port: 9092 }],
+        },
+      ],
+    });
   });
 
   it("says a running job's pod cannot start as Degraded, with a Warning when it first does", () => {
