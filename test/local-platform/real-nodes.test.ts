@@ -1,11 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { get } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { type FederatedTraining, IMAGE_NAMES, IMAGE_UID, PROGRESS_KEYS } from "@edgefleet/api";
+import { IMAGE_NAMES, PROGRESS_KEYS } from "@edgefleet/api";
 import type { HeldLock } from "@edgefleet/kit";
-import { federatedChildren } from "@edgefleet/operator";
 import {
   buildImages,
   buildOciArchive,
@@ -16,6 +15,7 @@ import {
   loadToolchain,
   REAL_NODE_LABEL,
   realNodeStatus,
+  runTrainerPods,
 } from "@edgefleet/tools";
 import { AppsV1Api, CoreV1Api, KubeConfig, NetworkingV1Api, type V1NetworkPolicySpec } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -314,67 +314,27 @@ describe("real nodes next to the kwok fleet", () => {
     if (!trainer) throw new Error("the federated-trainer image was not built");
     await loadImageArchives(opts(), [trainer.archive]);
     const ns = "fl";
-    const node = "x86-cpu-real-1";
-    // spec.output.path on the node, the image's user's to write (a kubelet would create it root's).
-    const out = mkdtempSync(join(work, "fl-out-"));
-    chownSync(out, IMAGE_UID, IMAGE_UID);
-    const job: FederatedTraining = {
-      apiVersion: "edgefleet.io/v1alpha1",
-      kind: "FederatedTraining",
-      metadata: { name: "digits", namespace: ns, uid: "" },
-      spec: { model: "digits", trainer: { image: trainer.reference }, rounds: 2, devicesPerRoundPercent: 100, output: { path: out } },
-    };
-    // The operator's children of a job started on two devices, both the one real node here (a job
-    // needs two); not owned by a FederatedTraining, which the operator would start on its own.
-    const children = federatedChildren(job, [node, node]);
-    const items = [
-      children.progress,
-      children.service,
-      children.networkPolicy,
-      ...children.identity,
-      children.coordinator,
-      ...children.clients,
-    ].map((o) => ({
-      ...o,
-      metadata: { ...o.metadata, ownerReferences: undefined },
-    }));
-    kubectl("create", "namespace", ns);
-    const created = spawnSync("kubectl", ["--kubeconfig", kubeconfigPath(CLUSTER, env), "create", "-f", "-"], {
-      input: JSON.stringify({ apiVersion: "v1", kind: "List", items }),
-      encoding: "utf8",
+    const run = await runTrainerPods({
+      core,
+      kubeconfig: kubeconfigPath(CLUSTER, env),
+      namespace: ns,
+      node: "x86-cpu-real-1",
+      image: trainer.reference,
+      dir: work,
+      rounds: 2,
+      timeoutMs: 900_000,
+      say: (line) => console.log(`federated: ${line}`),
     });
-    expect(created.status, created.stderr).toBe(0);
-    const started = Date.now();
-    const logs = () =>
-      ["digits-coordinator", "digits-client-0", "digits-client-1"]
-        .map((pod) => `--- ${pod}:\n${kubectlResult("logs", "-n", ns, pod, "--tail", "40").stdout}`)
-        .join("\n");
-    const coordinator = await eventually(
-      "the coordinator pod to finish",
-      async () => {
-        const p = await core.readNamespacedPod({ name: "digits-coordinator", namespace: ns });
-        return p.status?.phase === "Succeeded" || p.status?.phase === "Failed" ? p : undefined;
-      },
-      900_000,
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}\n${logs()}`);
-    });
-    expect(coordinator.status?.phase, logs()).toBe("Succeeded");
-    console.log(`federated training on the real node took ${((Date.now() - started) / 1000).toFixed(1)}s`);
-
-    const data = (await core.readNamespacedConfigMap({ name: "digits-progress", namespace: ns })).data ?? {};
+    expect(run.coordinator.status?.phase, run.logs()).toBe("Succeeded");
+    console.log(`federated training on the real node took ${run.seconds.toFixed(1)}s`);
     // The CA the clients trusted: the coordinator's own, which issued the Fleet API's certificate.
-    expect(data[PROGRESS_KEYS.superlinkCa]).toMatch(/^-----BEGIN CERTIFICATE-----/);
-    const rounds = (data[PROGRESS_KEYS.rounds] ?? "")
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as { round: number; sampled: number; participants: number });
-    expect(rounds.map((r) => [r.round, r.sampled, r.participants])).toEqual([
+    expect(run.progress[PROGRESS_KEYS.superlinkCa]).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    expect(run.rounds.map((r) => [r.round, r.sampled, r.participants])).toEqual([
       [1, 2, 2],
       [2, 2, 2],
     ]);
-    const result = JSON.parse(data[PROGRESS_KEYS.result] ?? "{}") as { model: string; finalAccuracyPercent: number };
-    expect(result.model).toBe(`${out}/digits-federated.onnx`);
+    const result = JSON.parse(run.progress[PROGRESS_KEYS.result] ?? "{}") as { model: string };
+    expect(result.model).toBe(`${run.out}/digits-federated.onnx`);
     expect(statSync(result.model).size).toBeGreaterThan(0);
     // Its identity may patch its progress ConfigMap and nothing else.
     const can = (...args: string[]) =>

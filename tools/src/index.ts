@@ -19,6 +19,7 @@ export { type LocalPlatform, startLocalPlatform } from "./platform/local.js";
 export { LOCAL_HOST, localPki } from "./platform/pki.js";
 export { oneNodeModel, type RealSite, startRealSite } from "./platform/real-site.js";
 export { DIGITS_BUILD_TARGETS, digitsBuildSpec } from "./platform/real-site-build.js";
+export { runTrainerPods, type TrainerPodsRun } from "./platform/real-site-federated.js";
 export { type InferAnswer, inferAt, platformPodsReady, servingPod } from "./platform/real-site-pods.js";
 export { PUBLIC_KEY_REF, type PublishedArtifact, publishArtifact, signingKey, tamperArtifact } from "./platform/registry.js";
 export { servedEverywhere } from "./platform/serving.js";

@@ -2,12 +2,13 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type { EdgeModel, EdgeModelBuild } from "@edgefleet/api";
+import { type EdgeModel, type EdgeModelBuild, IMAGE_NAMES, PROGRESS_KEYS } from "@edgefleet/api";
 import { buildHeavyModel, buildModels } from "@edgefleet/test-models";
 import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { stateDir } from "../cluster/paths.js";
 import { oneNodeModel, startRealSite } from "../platform/real-site.js";
 import { DIGITS_BUILD_TARGETS, digitsBuildSpec } from "../platform/real-site-build.js";
+import { runTrainerPods } from "../platform/real-site-federated.js";
 import { inferAt, modelUrl, platformPodsReady, servingPod } from "../platform/real-site-pods.js";
 import type { PublishedArtifact } from "../platform/registry.js";
 import { LocalStack } from "../pulumi/stack.js";
@@ -18,7 +19,9 @@ const CLUSTER = "edgefleet-real";
 const NAMESPACE = "edgefleet-system";
 const MODELS = "edgefleet-demo";
 const MODEL = "detector";
-const STEPS = 6;
+const STEPS = 7;
+/** Where step 7's federated training pods run. */
+const TRAINING = "edgefleet-demo-fl";
 const VERSIONS = { first: "2026.11.1", good: "2026.11.2", slow: "2026.11.3" } as const;
 
 export const REAL_NODE_STEPS = `  1. edgefleet's images built here, and a cluster whose one node is a real kubelet (containerd,
@@ -30,7 +33,10 @@ export const REAL_NODE_STEPS = `  1. edgefleet's images built here, and a cluste
   5. ${VERSIONS.slow}, a slower build, rolled back automatically
   6. an EdgeModelBuild of the digits MLP (trained on scikit-learn's digits), its inputs on the
      site's OCI registry, run by the operator as a Job in the model-build image on the real node:
-     ${DIGITS_BUILD_TARGETS.join(", ")} built and measured (size, accuracy, latency)`;
+     ${DIGITS_BUILD_TARGETS.join(", ")} built and measured (size, accuracy, latency)
+  7. federated training on the real node: a two-device FederatedTraining's pods in the
+     federated-trainer image (the operator's children of the job, both clients on this one node),
+     the clients' SuperNodes dialling the coordinator's Flower SuperLink over TLS, round by round`;
 
 /** Runs the real-node walk-through; with once, tears it all down (pulumi destroy, cluster delete) at the end. */
 export async function realNodeDemo(o: { once: boolean; say: (line: string) => void }): Promise<void> {
@@ -137,12 +143,34 @@ export async function realNodeDemo(o: { once: boolean; say: (line: string) => vo
     say(`  kubectl get edgemodelbuilds -n ${MODELS} digits   # applied: ${spec.targets.join(", ")}`);
     await followBuild(async () => (await objects.getNamespacedCustomObject({ ...buildRef, name: "digits" })) as EdgeModelBuild, say, false);
 
+    step(7, "federated training: a job's coordinator and client pods in the federated-trainer image, over TLS");
+    const trainer = site.images.find((i) => i.name === IMAGE_NAMES.federatedTrainer);
+    if (!trainer) throw new Error("the federated-trainer image was not built");
+    const run = await runTrainerPods({
+      core,
+      kubeconfig: site.kubeconfig,
+      namespace: TRAINING,
+      node: site.node,
+      image: trainer.reference,
+      dir,
+      rounds: 3,
+      timeoutMs: 900_000,
+      say: (line) => say(`  ${line}`),
+    });
+    if (run.coordinator.status?.phase !== "Succeeded")
+      throw new Error(`the coordinator pod ${run.coordinator.status?.phase}:\n${run.logs()}`);
+    const trained = JSON.parse(run.progress[PROGRESS_KEYS.result] ?? "{}") as { model?: string; finalAccuracyPercent?: number };
+    say(
+      `  trained in ${run.seconds.toFixed(0)}s: ${trained.model} (${trained.finalAccuracyPercent?.toFixed(1)}% on the evaluation images)`,
+    );
+
     say(`
 Where to look:
   export KUBECONFIG=${site.kubeconfig}
   kubectl get pods -A -o wide                    # the platform and the runtime, on ${site.node}
   kubectl describe edgemodel -n ${MODELS} ${MODEL}
   kubectl get edgemodelbuild -n ${MODELS} digits -o yaml   # the build's measurements, per target
+  kubectl get configmap -n ${TRAINING} digits-progress -o yaml   # the training's rounds, result and CA
   ${prometheus.url}/graph?g0.expr=edgefleet_device_up`);
     failed = false;
     if (!o.once) {
