@@ -177,7 +177,8 @@ async function coordinator(o: TrainerOptions, log: Logger, env: NodeJS.ProcessEn
     try {
       await submitRun(bins, flower, o.work, `${LOCAL_HOST}:${port}`, tls.cliTls, config);
     } catch (err) {
-      throw new Error(`the federated run failed: ${errorMessage(err)}\n${tail(join(o.work, "flwr-run.log"))}`);
+      const logs = ["flwr-run.log", "superlink.log"].map((f) => `--- ${f}:\n${tail(join(o.work, f))}`).join("\n");
+      throw new Error(`the federated run failed: ${errorMessage(err)}\n${logs}`);
     }
     await reporting.stop();
     // The result (with the hand-off's outcome) until it is in the ConfigMap: the operator reads it as final.

@@ -140,34 +140,31 @@ export function superlinkService(job: FederatedTraining): V1Service {
   };
 }
 
-/** The coordinator's own identity: it writes its rounds with it. */
-export function coordinatorServiceAccount(job: FederatedTraining): V1ServiceAccount {
-  return { apiVersion: "v1", kind: "ServiceAccount", metadata: metadata(job, federatedNames(job.metadata.name ?? "").coordinator) };
-}
-
 /**
- * What the coordinator may do: merge-patch its job's progress ConfigMap, by name. Nothing else (no
- * get, no other object): the operator holds that verb itself, so it may grant it.
+ * The coordinator's own identity, which it writes its rounds with: a ServiceAccount, and a Role
+ * (with its RoleBinding) allowing a merge patch of its job's progress ConfigMap, by name, and
+ * nothing else (no get, no other object); the operator holds that verb itself, so it may grant it.
  */
-export function coordinatorRole(job: FederatedTraining): V1Role {
+export function coordinatorIdentity(job: FederatedTraining): readonly [V1ServiceAccount, V1Role, V1RoleBinding] {
   const names = federatedNames(job.metadata.name ?? "");
-  return {
-    apiVersion: "rbac.authorization.k8s.io/v1",
-    kind: "Role",
-    metadata: metadata(job, names.coordinator),
-    rules: [{ apiGroups: [""], resources: ["configmaps"], resourceNames: [names.progress], verbs: ["patch"] }],
-  };
-}
-
-export function coordinatorRoleBinding(job: FederatedTraining): V1RoleBinding {
-  const names = federatedNames(job.metadata.name ?? "");
-  return {
-    apiVersion: "rbac.authorization.k8s.io/v1",
-    kind: "RoleBinding",
-    metadata: metadata(job, names.coordinator),
-    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: names.coordinator },
-    subjects: [{ kind: "ServiceAccount", name: names.coordinator, namespace: job.metadata.namespace ?? "default" }],
-  };
+  const meta = metadata(job, names.coordinator);
+  const rbac = "rbac.authorization.k8s.io";
+  return [
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: meta },
+    {
+      apiVersion: `${rbac}/v1`,
+      kind: "Role",
+      metadata: meta,
+      rules: [{ apiGroups: [""], resources: ["configmaps"], resourceNames: [names.progress], verbs: ["patch"] }],
+    },
+    {
+      apiVersion: `${rbac}/v1`,
+      kind: "RoleBinding",
+      metadata: meta,
+      roleRef: { apiGroup: rbac, kind: "Role", name: names.coordinator },
+      subjects: [{ kind: "ServiceAccount", name: names.coordinator, namespace: job.metadata.namespace ?? "default" }],
+    },
+  ];
 }
 
 /**
@@ -296,7 +293,7 @@ export function federatedChildren(job: FederatedTraining, devices: readonly stri
   return {
     progress: progressConfigMap(job, devices),
     service: superlinkService(job),
-    identity: [coordinatorServiceAccount(job), coordinatorRole(job), coordinatorRoleBinding(job)] as const,
+    identity: coordinatorIdentity(job),
     networkPolicy: coordinatorNetworkPolicy(job),
     coordinator: coordinatorPod(job, config, settings),
     clients: devices.map((node, i) => clientPod(job, config, node, i)),

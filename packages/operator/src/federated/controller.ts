@@ -19,10 +19,8 @@ import type { MetricsSource } from "../rollout/metrics-source.js";
 import { applyFailure, BUILD_REFUSED } from "./build.js";
 import {
   type CoordinatorSettings,
+  coordinatorIdentity,
   coordinatorNetworkPolicy,
-  coordinatorRole,
-  coordinatorRoleBinding,
-  coordinatorServiceAccount,
   progressConfigMap,
   superlinkService,
 } from "./children.js";
@@ -257,9 +255,10 @@ export class FederatedTrainingController {
     if (create.some((p) => p.metadata?.name === names.coordinator)) {
       // Its identity first, every time the coordinator is created (an exit between the two writes
       // leaves none otherwise): the API server refuses a pod whose ServiceAccount does not exist.
-      await this.#create(SERVICE_ACCOUNTS, namespace, coordinatorServiceAccount(job));
-      await this.#create(ROLES, namespace, coordinatorRole(job));
-      await this.#create(ROLE_BINDINGS, namespace, coordinatorRoleBinding(job));
+      const [account, role, binding] = coordinatorIdentity(job);
+      await this.#create(SERVICE_ACCOUNTS, namespace, account);
+      await this.#create(ROLES, namespace, role);
+      await this.#create(ROLE_BINDINGS, namespace, binding);
     }
     await Promise.all(create.map((p) => this.#create(RESOURCES.pods, namespace, p)));
     await Promise.all(

@@ -1,6 +1,6 @@
 import { FEDERATED_MAX_DEVICE_NAME_BYTES, FEDERATED_MAX_DEVICES, type FederatedTraining } from "@edgefleet/api";
 import { describe, expect, it } from "vitest";
-import { coordinatorNetworkPolicy, coordinatorRole, coordinatorRoleBinding, coordinatorServiceAccount } from "./children.js";
+import { coordinatorIdentity, coordinatorNetworkPolicy } from "./children.js";
 import { admit, decide, type JobObservation, TELEMETRY_RECHECK_MS } from "./decide.js";
 import type { Progress } from "./progress.js";
 
@@ -95,14 +95,13 @@ describe("decide", () => {
       { name: "superlink-ca", mountPath: "/var/run/secrets/edgefleet.io/superlink", readOnly: true },
     ]);
     const j = job();
-    expect(coordinatorRole(j).rules).toEqual([
-      { apiGroups: [""], resources: ["configmaps"], resourceNames: ["fl-progress"], verbs: ["patch"] },
-    ]);
-    expect(coordinatorRoleBinding(j)).toMatchObject({
+    const [account, role, binding] = coordinatorIdentity(j);
+    expect(role.rules).toEqual([{ apiGroups: [""], resources: ["configmaps"], resourceNames: ["fl-progress"], verbs: ["patch"] }]);
+    expect(binding).toMatchObject({
       roleRef: { kind: "Role", name: "fl-coordinator" },
       subjects: [{ kind: "ServiceAccount", name: "fl-coordinator", namespace: "ns" }],
     });
-    expect(coordinatorServiceAccount(j).metadata?.ownerReferences?.[0]).toMatchObject({ kind: "FederatedTraining", uid: "u1" });
+    expect(account.metadata?.ownerReferences?.[0]).toMatchObject({ kind: "FederatedTraining", uid: "u1" });
     const of = { "edgefleet.io/federated-training": "fl" };
     expect(coordinatorNetworkPolicy(j).spec).toEqual({
       podSelector: { matchLabels: { ...of, "edgefleet.io/federated-role": "coordinator" } },
