@@ -121,6 +121,29 @@ describe("the operator image", () => {
   });
 });
 
+describe("the federated-trainer image", () => {
+  /** The federated venv's Flower pin, which the image installs. */
+  const flower = /^flwr==(\S+)$/m.exec(readFileSync(join(ROOT, "tools/toolchain/python-federated-requirements.txt"), "utf8"))?.[1];
+
+  it("runs edgefleet's Flower app with its own venv, as its user: the app and the digits model import, Flower's commands beside its python", async () => {
+    const script =
+      "PYTHONPATH=/app/federated/app:/app/model-build /opt/venv/bin/python -c " +
+      "'import edgefleet_fl.server_app, edgefleet_fl.client_app, digits, flwr; print(flwr.__version__)' " +
+      "&& test -x /opt/venv/bin/flower-superlink && test -x /opt/venv/bin/flower-supernode && test -x /usr/bin/setpriv";
+    const { bundle } = await bundleOf(IMAGE_NAMES.federatedTrainer, { args: [], command: ["/bin/sh", "-c", script] });
+    const { code, stdout, stderr } = await runToExit(bundle);
+    expect(code, stderr).toBe(0);
+    expect(stdout.trim()).toBe(flower);
+  });
+
+  it("exits 1 outside a FederatedTraining's pod, naming the environment variable it lacks", async () => {
+    const { bundle } = await bundleOf(IMAGE_NAMES.federatedTrainer, { args: ["coordinator"] });
+    const { code, stdout } = await runToExit(bundle);
+    expect(code).toBe(1);
+    expect(stdout).toContain("EDGEFLEET_FL_JOB is not set");
+  });
+});
+
 describe("the model-build image", () => {
   const example = join(work, "digits");
   const build = (targets: string) =>
