@@ -345,7 +345,7 @@ describe("real nodes next to the kwok fleet", () => {
       can("patch", "configmaps/other"),
     ]).toEqual(["yes", "no", "no"]);
     kubectl("delete", "namespace", ns, "--wait=false");
-  });
+  }, 1_500_000);
 
   it("resumes like a fresh cluster: pods on kwok nodes are deleted at once, the real node runs its pod again", async () => {
     await apps.createNamespacedDaemonSet({

@@ -53,7 +53,15 @@ export async function runTrainerPods(o: TrainerPodsOptions): Promise<TrainerPods
     apiVersion: "edgefleet.io/v1alpha1",
     kind: "FederatedTraining",
     metadata: { name: JOB, namespace: o.namespace, uid: "" },
-    spec: { model: "digits", trainer: { image: o.image }, rounds: o.rounds, devicesPerRoundPercent: 100, output: { path: out } },
+    spec: {
+      model: "digits",
+      trainer: { image: o.image },
+      rounds: o.rounds,
+      devicesPerRoundPercent: 100,
+      output: { path: out },
+      // The coordinator on the real node too, not on a kwok node of the same cluster.
+      coordinator: { nodeSelector: { "kubernetes.io/hostname": o.node } },
+    },
   };
   const children = federatedChildren(job, [o.node, o.node]);
   const items = [
