@@ -177,8 +177,11 @@ export class FederatedPods {
     try {
       run = jobRun(job, out);
       c.shards = await writeShards(toolchain, join(dir, "devices"), job.devices, run.split);
-      // The contract's CA, as a trainer image writes it (its client pods mount it; these SuperNodes read the file).
-      await patchProgress(this.#o.client, namespace, configMap, { [PROGRESS_KEYS.superlinkCa]: tls.caPem });
+      // The contract's CA, as a trainer image writes it. Its client pods would mount it on a kubelet;
+      // here their SuperNodes read the file, so a failed write only leaves the ConfigMap without it.
+      await patchProgress(this.#o.client, namespace, configMap, { [PROGRESS_KEYS.superlinkCa]: tls.caPem }).catch((err: unknown) =>
+        log.warn("SuperLink CA not written into the progress ConfigMap", { error: errorMessage(err) }),
+      );
       for (const service of services) await service.start();
     } catch (err) {
       await this.#stopCoordinator(key, c);
