@@ -113,12 +113,13 @@ function tail(file: string, lines = 15): string {
  * after its first round.
  */
 function writable(dir: string): void {
+  const uid = process.getuid?.();
   try {
     mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);
   } catch (err) {
     throw new Error(
-      `spec.output.path ${dir} is not writable by this container's user (uid ${process.getuid?.()}): create it on the coordinator's node owned by that uid (install -d -o 65532 -g 65532 ${dir}), or choose a directory that is (${errorMessage(err)})`,
+      `spec.output.path ${dir} is not writable by this container's user (uid ${uid}): create it on the coordinator's node owned by that uid (install -d -o ${uid} -g ${uid} ${dir}), or choose a directory that is (${errorMessage(err)})`,
     );
   }
 }
@@ -134,6 +135,8 @@ async function coordinator(o: TrainerOptions, log: Logger, env: NodeJS.ProcessEn
   const namespace = readFileSync(NAMESPACE_FILE, "utf8").trim();
   const client = new KubeClient({ credentials: await loadCredentials(undefined, env) });
   const bins = binaries(o.python);
+  // Before anything starts: a client pod given the CA would otherwise train for a coordinator that cannot write.
+  writable(job.output);
   mkdirSync(o.work, { recursive: true });
   const tls = flowerTls(o.work, host);
   // Written before the Fleet API listens: the client pods' kubelets start them once it is there.
@@ -150,7 +153,6 @@ async function coordinator(o: TrainerOptions, log: Logger, env: NodeJS.ProcessEn
   }
   const flower = flowerEnv(bins, join(o.work, "flower-home"), randomUUID());
   const services = await superLink(bins, flower, o.work, port, tls, "0.0.0.0");
-  writable(job.output);
   for (const f of [PROGRESS_KEYS.rounds, PROGRESS_KEYS.result]) rmSync(join(job.output, f), { force: true });
   const build = job.build;
   const report = new ProgressReport({

@@ -246,19 +246,20 @@ export class FederatedTrainingController {
       // lagging cache, a second operator) finds it and waits for the cache instead.
       if (!(await this.#create(CONFIG_MAPS, namespace, progressConfigMap(job, plan.start)))) return CACHE_LAG_RETRY_MS;
       await this.#create(SERVICES, namespace, superlinkService(job));
-      await this.#create(NETWORK_POLICIES, namespace, coordinatorNetworkPolicy(job));
     }
     // A joiner's partition is its place in the list: the pods wait until the list written is this one.
     if (plan.join && cm && !(await this.#join(cm, plan.join))) return CACHE_LAG_RETRY_MS;
     const have = new Set(pods.map((p) => p.metadata.name));
     const create = plan.pods.filter((p) => !have.has(p.metadata?.name));
     if (create.some((p) => p.metadata?.name === names.coordinator)) {
-      // Its identity first, every time the coordinator is created (an exit between the two writes
-      // leaves none otherwise): the API server refuses a pod whose ServiceAccount does not exist.
+      // Its identity and NetworkPolicy first, every time the coordinator is created (an exit between
+      // these writes leaves none otherwise): the API server refuses a pod whose ServiceAccount does
+      // not exist, and its port is never open to more than the job's clients.
       const [account, role, binding] = coordinatorIdentity(job);
       await this.#create(SERVICE_ACCOUNTS, namespace, account);
       await this.#create(ROLES, namespace, role);
       await this.#create(ROLE_BINDINGS, namespace, binding);
+      await this.#create(NETWORK_POLICIES, namespace, coordinatorNetworkPolicy(job));
     }
     await Promise.all(create.map((p) => this.#create(RESOURCES.pods, namespace, p)));
     await Promise.all(
