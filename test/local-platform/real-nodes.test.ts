@@ -320,7 +320,6 @@ describe("real nodes next to the kwok fleet", () => {
       namespace: ns,
       node: "x86-cpu-real-1",
       image: trainer.reference,
-      dir: work,
       rounds: 2,
       timeoutMs: 900_000,
       say: (line) => console.log(`federated: ${line}`),
@@ -336,6 +335,7 @@ describe("real nodes next to the kwok fleet", () => {
     const result = JSON.parse(run.progress[PROGRESS_KEYS.result] ?? "{}") as { model: string };
     expect(result.model).toBe(`${run.out}/digits-federated.onnx`);
     expect(statSync(result.model).size).toBeGreaterThan(0);
+    rmSync(run.out, { recursive: true, force: true });
     // Its identity may patch its progress ConfigMap and nothing else.
     const can = (...args: string[]) =>
       kubectlResult("auth", "can-i", ...args, "-n", ns, "--as", `system:serviceaccount:${ns}:digits-coordinator`).stdout.trim();

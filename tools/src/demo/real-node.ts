@@ -152,7 +152,6 @@ export async function realNodeDemo(o: { once: boolean; say: (line: string) => vo
       namespace: TRAINING,
       node: site.node,
       image: trainer.reference,
-      dir,
       rounds: 3,
       timeoutMs: 900_000,
       say: (line) => say(`  ${line}`),
@@ -160,6 +159,7 @@ export async function realNodeDemo(o: { once: boolean; say: (line: string) => vo
     if (run.coordinator.status?.phase !== "Succeeded")
       throw new Error(`the coordinator pod ${run.coordinator.status?.phase}:\n${run.logs()}`);
     const trained = JSON.parse(run.progress[PROGRESS_KEYS.result] ?? "{}") as { model?: string; finalAccuracyPercent?: number };
+    rmSync(run.out, { recursive: true, force: true });
     say(
       `  trained in ${run.seconds.toFixed(0)}s: ${trained.model} (${trained.finalAccuracyPercent?.toFixed(1)}% on the evaluation images)`,
     );

@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { chownSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type FederatedRound, type FederatedTraining, IMAGE_UID, PROGRESS_KEYS } from "@edgefleet/api";
 import { federatedChildren } from "@edgefleet/operator";
@@ -15,8 +16,6 @@ export interface TrainerPodsOptions {
   readonly node: string;
   /** The federated-trainer image's reference, loaded into the node's containerd. */
   readonly image: string;
-  /** Where spec.output.path is made, on the node (this host): a directory of the image's user. */
-  readonly dir: string;
   readonly rounds: number;
   readonly timeoutMs: number;
   /** A line per change of the pods' states and per round. */
@@ -28,7 +27,7 @@ export interface TrainerPodsRun {
   /** The progress ConfigMap's data once the coordinator ended. */
   readonly progress: Record<string, string>;
   readonly rounds: FederatedRound[];
-  /** The directory spec.output.path named. */
+  /** The directory spec.output.path named, on this host: the caller removes it. */
   readonly out: string;
   readonly seconds: number;
   /** The last lines of the coordinator's and clients' logs, for an error. */
@@ -46,8 +45,10 @@ const JOB = "digits";
  */
 export async function runTrainerPods(o: TrainerPodsOptions): Promise<TrainerPodsRun> {
   const say = o.say ?? (() => undefined);
-  const out = mkdtempSync(join(o.dir, "fl-out-"));
-  // A hostPath the kubelet made would be root's; the coordinator runs as the image's user.
+  // spec.output.path, the image's user's (a hostPath the kubelet made would be root's), under /tmp:
+  // the container sees it at the same path, and its parents there must let that user through
+  // (under /root they would not: the image's /root is root's alone).
+  const out = mkdtempSync(join(tmpdir(), "edgefleet-fl-out-"));
   chownSync(out, IMAGE_UID, IMAGE_UID);
   const job: FederatedTraining = {
     apiVersion: "edgefleet.io/v1alpha1",
