@@ -159,7 +159,6 @@ export async function realNodeDemo(o: { once: boolean; say: (line: string) => vo
     if (run.coordinator.status?.phase !== "Succeeded")
       throw new Error(`the coordinator pod ${run.coordinator.status?.phase}:\n${run.logs()}`);
     const trained = JSON.parse(run.progress[PROGRESS_KEYS.result] ?? "{}") as { model?: string; finalAccuracyPercent?: number };
-    rmSync(run.out, { recursive: true, force: true });
     say(
       `  trained in ${run.seconds.toFixed(0)}s: ${trained.model} (${trained.finalAccuracyPercent?.toFixed(1)}% on the evaluation images)`,
     );
