@@ -259,6 +259,8 @@ export function clientPod(job: FederatedTraining, config: FederatedJobConfig, no
     spec: {
       nodeName: node,
       restartPolicy: "OnFailure",
+      // A SuperNode calls no Kubernetes API: no token on the devices.
+      automountServiceAccountToken: false,
       containers: [
         {
           name: "client",

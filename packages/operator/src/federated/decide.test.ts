@@ -88,6 +88,7 @@ describe("decide", () => {
     const [coordinator, client] = decide(observe({})).pods;
     expect(coordinator?.spec?.serviceAccountName).toBe("fl-coordinator");
     expect(coordinator?.spec?.containers[0]?.env).toContainEqual({ name: "EDGEFLEET_FL_SUPERLINK", value: "fl-superlink.ns.svc:9092" });
+    expect(client?.spec?.automountServiceAccountToken).toBe(false);
     expect(client?.spec?.volumes).toEqual([
       { name: "superlink-ca", configMap: { name: "fl-progress", items: [{ key: "superlink-ca.crt", path: "ca.crt" }] } },
     ]);
