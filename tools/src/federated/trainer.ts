@@ -33,7 +33,6 @@ import {
 import { KubeClient, loadCredentials } from "@edgefleet/kube";
 import { LOCAL_HOST } from "../platform/pki.js";
 import { freePort } from "../services/ports.js";
-import type { Service } from "../services/service.js";
 import { type Binaries, flowerEnv, flowerTls, submitRun, superLink, superNode, writeShards } from "./flower.js";
 import { handOffFromPod } from "./handoff.js";
 import { jobRun } from "./job-run.js";
@@ -124,10 +123,6 @@ function writable(dir: string): void {
   }
 }
 
-async function startAll(services: readonly Service[]): Promise<void> {
-  for (const service of services) await service.start();
-}
-
 async function coordinator(o: TrainerOptions, log: Logger, env: NodeJS.ProcessEnv): Promise<void> {
   const job = jobOf(env);
   const configMap = required(env, FEDERATED_ENV.progressConfigMap);
@@ -172,7 +167,7 @@ async function coordinator(o: TrainerOptions, log: Logger, env: NodeJS.ProcessEn
     failed: (err) => log.warn("progress report failed", { error: errorMessage(err) }),
   });
   try {
-    await startAll(services);
+    for (const service of services) await service.start();
     log.info("SuperLink ready", { fleetApi: `0.0.0.0:${port}`, certificateFor: host, devices: job.devices, rounds: job.rounds });
     reporting.start();
     const { config } = jobRun(job, job.output);

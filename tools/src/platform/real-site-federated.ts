@@ -98,17 +98,18 @@ export async function runTrainerPods(o: TrainerPodsOptions): Promise<TrainerPods
     const state = all.map((p) => `${p.metadata?.name} ${podPhase(p)}`).join(", ");
     if (state !== seen) say(state);
     seen = state;
-    const rounds = parseRounds((await progress())[PROGRESS_KEYS.rounds]);
+    // Read after the pods: once they show the coordinator ended, this holds everything it wrote.
+    const data = await progress();
+    const rounds = parseRounds(data[PROGRESS_KEYS.rounds]);
     for (const r of rounds.slice(roundsSeen))
       say(`round ${r.round}: ${r.participants} of ${r.sampled} devices trained, accuracy ${r.accuracyPercent?.toFixed(1)}%`);
     roundsSeen = rounds.length;
     const coordinator = all.find((p) => p.metadata?.name === children.coordinator.metadata?.name);
     if (coordinator?.status?.phase === "Succeeded" || coordinator?.status?.phase === "Failed") {
-      const data = await progress();
       return {
         coordinator,
         progress: data,
-        rounds: parseRounds(data[PROGRESS_KEYS.rounds]),
+        rounds,
         out,
         seconds: (Date.now() - started) / 1000,
         logs,
