@@ -11,7 +11,7 @@ afterAll(() => models.remove());
 describe("CPU runtime while its model loads", () => {
   it("is live but answers 503 for readiness, metadata and infer, then serves once loaded", async () => {
     const registry = new Registry();
-    const runtime = new RuntimeServer({ name: "detector", version: "1.0.0", registry, log: silentLogger });
+    const runtime = new RuntimeServer({ model: { name: "detector", version: "1.0.0" }, registry, log: silentLogger });
     const url = `http://${await runtime.listen("127.0.0.1:0")}`;
     try {
       expect((await call(`${url}/v2/health/live`)).status).toBe(200);
@@ -24,7 +24,7 @@ describe("CPU runtime while its model loads", () => {
       // The name is known before loading: other names are still 404, not 503.
       expect((await postJson(`${url}/v2/models/other/infer`, { inputs: [] })).status).toBe(404);
 
-      runtime.setModel(await loadModel({ name: "detector", version: "1.0.0", path: models.path("detector-slow") }));
+      await runtime.setModel(await loadModel({ name: "detector", version: "1.0.0", path: models.path("detector-slow") }));
       expect(await call(`${url}/v2/health/ready`)).toEqual({ status: 200, body: { ready: true } });
       expect((await call(`${url}/v2/models/detector`)).status).toBe(200);
       const text = await registry.metrics();

@@ -30,7 +30,7 @@ export interface RuntimeProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts a runtime program (the CPU runtime's unless main is given) and resolves once the model has loaded. */
+/** Starts a runtime program (the CPU runtime's unless main is given) and resolves once the model has loaded (or, under explicit model control, once it listens for models). */
 export function startRuntime(args: string[], main = "packages/cpu-runtime/src/main.ts"): Promise<RuntimeProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", main, "--http-address", "127.0.0.1:0", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
@@ -48,7 +48,7 @@ export function startRuntime(args: string[], main = "packages/cpu-runtime/src/ma
       const log = JSON.parse(line) as Record<string, unknown>;
       logs.push(log);
       if (log.msg === "listening") url = `http://${log.address}`;
-      if (log.msg === "model loaded")
+      if (log.msg === "model loaded" || log.msg === "ready for models")
         resolve({
           child,
           url,

@@ -1,7 +1,7 @@
 /** A request the runtime refuses, with the HTTP status and an OIP v2 error message naming the field. */
 export class ProtocolError extends Error {
   constructor(
-    readonly status: 400 | 404 | 405 | 413 | 503,
+    readonly status: 400 | 403 | 404 | 405 | 413 | 503,
     message: string,
   ) {
     super(message);

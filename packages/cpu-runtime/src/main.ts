@@ -1,13 +1,22 @@
 #!/usr/bin/env -S node --import tsx
 import { optionsOrExitCode } from "@edgefleet/kit";
-import { loadModel } from "./onnx-model.js";
+import { loadModel, loadModelBytes } from "./onnx-model.js";
 import { HELP, parseOptions } from "./options.js";
-import { serveModel } from "./serve.js";
+import { serveModel, serveRepository } from "./serve.js";
 
 async function main(argv: string[]): Promise<number> {
-  const opts = await optionsOrExitCode(HELP, () => parseOptions(argv));
-  if (typeof opts === "number") return opts;
-  return serveModel(opts, {
+  const parsed = await optionsOrExitCode(HELP, () => parseOptions(argv));
+  if (typeof parsed === "number") return parsed;
+  if (parsed.control === "explicit") {
+    const threads = parsed.options.intraOpThreads;
+    return serveRepository(parsed.options, {
+      platform: "onnxruntime_onnx",
+      backend: "onnxruntime",
+      fileName: "model.onnx",
+      load: (name, version, bytes) => loadModelBytes(name, version, bytes, threads),
+    });
+  }
+  return serveModel(parsed.options, {
     load: (o) =>
       loadModel({
         name: o.modelName,

@@ -44,15 +44,32 @@ export async function readVerifiedModel(path: string, sha256: string): Promise<U
   return bytes;
 }
 
-export async function loadModel({ name, version, path, sha256, intraOpThreads = 0 }: LoadModelOptions): Promise<OnnxModel> {
-  const options: InferenceSession.SessionOptions = {
+export function loadModel({ name, version, path, sha256, intraOpThreads = 0 }: LoadModelOptions): Promise<OnnxModel> {
+  return sessionModel(name, version, path, intraOpThreads, async (options) =>
+    sha256 ? InferenceSession.create(await readVerifiedModel(path, sha256), options) : InferenceSession.create(path, options),
+  );
+}
+
+/** A model from a file's bytes: a load request's, verified by whoever sent them. */
+export function loadModelBytes(name: string, version: string, bytes: Uint8Array, intraOpThreads = 0): Promise<OnnxModel> {
+  return sessionModel(name, version, `model "${name}" version "${version}"`, intraOpThreads, (options) =>
+    InferenceSession.create(bytes, options),
+  );
+}
+
+/** path: the file, or what stands for it in errors. */
+async function sessionModel(
+  name: string,
+  version: string,
+  path: string,
+  intraOpThreads: number,
+  create: (options: InferenceSession.SessionOptions) => Promise<InferenceSession>,
+): Promise<OnnxModel> {
+  const session = await create({
     graphOptimizationLevel: "all",
     executionProviders: ["cpu"],
     ...(intraOpThreads > 0 ? { intraOpNumThreads: intraOpThreads } : {}),
-  };
-  const session = sha256
-    ? await InferenceSession.create(await readVerifiedModel(path, sha256), options)
-    : await InferenceSession.create(path, options);
+  });
   const model: OnnxModel = {
     name,
     version,

@@ -1,11 +1,12 @@
 import { command, type Flags, type FlagValues, type Level, LOG_LEVEL_FLAG, type Parsed } from "@edgefleet/kit";
 import { LATENCY_CLOCKS, type LatencyClock } from "./latency-clock.js";
+import { SEGMENT, SEGMENT_RULE } from "./names.js";
+import { parseRestrictedApi, type RestrictedApi } from "./repository.js";
 import { DEFAULT_MAX_BATCH, MIN_MAX_INPUT_BYTES } from "./request.js";
-import { DEFAULT_MAX_BODY_BYTES } from "./server.js";
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_LOAD_BYTES } from "./server.js";
 
-/** Name and version are URL path segments, and label values in the runtime's metrics. */
-const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
-const SEGMENT_RULE = 'be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit';
+/** Triton's --model-control-mode values this runtime takes (not poll: it has no repository directory to poll). */
+const MODEL_CONTROL_MODES = ["none", "explicit"] as const;
 
 /** OIP model names are one path segment, so a namespace/ prefix (the operator's EDGEFLEET_MODEL form) is dropped. */
 const modelName = (value: string) => value.slice(value.indexOf("/") + 1);
@@ -63,14 +64,49 @@ export const RUNTIME_FLAGS = {
   "log-level": LOG_LEVEL_FLAG,
 } as const satisfies Flags;
 
+/** A flag that is required of a runtime serving one model, and refused under explicit model control. */
+function oneModelFlag<F extends { required: true }>({ required: _, ...flag }: F): Omit<F, "required"> {
+  return flag;
+}
+
+const ONE_MODEL_FLAGS = ["model-name", "model-version", "model-path", "model-sha256"] as const;
+
 const CLI = command({
-  usage: "node --import tsx packages/cpu-runtime/src/main.ts --model-name NAME --model-version VERSION --model-path FILE [options]",
-  about: `edgefleet's CPU runtime: serves one ONNX model with onnxruntime over the Open Inference Protocol v2
-(KServe v2) REST API, with Prometheus metrics at /metrics on the same port.`,
+  usage: [
+    "node --import tsx packages/cpu-runtime/src/main.ts --model-name NAME --model-version VERSION --model-path FILE [options]",
+    "node --import tsx packages/cpu-runtime/src/main.ts --model-control-mode explicit [--http-restricted-api model-repository:HEADER=VALUE] [options]",
+  ],
+  about: `edgefleet's CPU runtime: serves ONNX models with onnxruntime over the Open Inference Protocol v2
+(KServe v2) REST API, with Prometheus metrics at /metrics on the same port: one model named by its
+flags, or, under explicit model control, the models loaded and unloaded through the model repository
+extension (POST /v2/repository/models/NAME/load with the file in the request, as Triton takes it).`,
   flags: {
     ...RUNTIME_FLAGS,
-    "model-path": { ...RUNTIME_FLAGS["model-path"], help: "the ONNX file, e.g. from the agent's artifact cache" },
+    "model-name": oneModelFlag(RUNTIME_FLAGS["model-name"]),
+    "model-version": oneModelFlag(RUNTIME_FLAGS["model-version"]),
+    "model-path": { ...oneModelFlag(RUNTIME_FLAGS["model-path"]), help: "the ONNX file, e.g. from the agent's artifact cache" },
     "intra-op-threads": { ...RUNTIME_FLAGS["intra-op-threads"], help: "onnxruntime's intra-op threads per inference; 0 is one per core" },
+    "model-control-mode": {
+      type: "enum",
+      of: MODEL_CONTROL_MODES,
+      default: "none",
+      section: "Explicit model control",
+      help: "none: serve the one model --model-name, --model-version and --model-path name; explicit: start with no model, and load and unload models through /v2/repository while serving the others (Triton's flag); those flags are refused then",
+    },
+    "http-restricted-api": {
+      type: "string",
+      arg: "model-repository:HEADER=VALUE",
+      check: {
+        must: "be model-repository:HEADER=VALUE (Triton's form; HEADER letters, digits and -)",
+        test: (v: string) => parseRestrictedApi(v) !== undefined,
+      },
+      help: "requests to the model repository API must carry this header with this value (others get 403); give it whenever anything but the model loader can reach the port",
+    },
+    "max-load-bytes": {
+      type: "integer",
+      default: String(DEFAULT_MAX_LOAD_BYTES),
+      help: "largest load request body (the model file in base64, 4/3 of its size) accepted; larger ones get 413",
+    },
   },
 });
 
@@ -106,6 +142,43 @@ export function runtimeOptions(v: FlagValues<typeof RUNTIME_FLAGS>): RuntimeOpti
   };
 }
 
-export function parseOptions(argv: string[]): Parsed<RuntimeOptions> {
-  return CLI.parse(argv, runtimeOptions);
+/** The options of a runtime under explicit model control: a runtime's but the one model's. */
+export interface RepositoryOptions extends Omit<RuntimeOptions, "modelName" | "modelVersion" | "modelPath" | "modelSha256"> {
+  restricted?: RestrictedApi;
+  maxLoadBytes: number;
+}
+
+/** The CPU runtime's options: one model, or explicit model control. */
+export type CpuRuntimeOptions = { control: "none"; options: RuntimeOptions } | { control: "explicit"; options: RepositoryOptions };
+
+export function parseOptions(argv: string[]): Parsed<CpuRuntimeOptions> {
+  return CLI.parse(argv, (v) => {
+    if (v["model-control-mode"] === "none") {
+      for (const name of ONE_MODEL_FLAGS.slice(0, 3))
+        if (v[name] === undefined)
+          throw new Error(`--${name} is required (or start with --model-control-mode explicit to load models through /v2/repository)`);
+      if (v["http-restricted-api"] !== undefined)
+        throw new Error("--http-restricted-api restricts the model repository API, which only --model-control-mode explicit serves");
+      return { control: "none", options: runtimeOptions(v as FlagValues<typeof RUNTIME_FLAGS>) };
+    }
+    for (const name of ONE_MODEL_FLAGS)
+      if (v[name] !== undefined)
+        throw new Error(
+          `--${name} names the one model a runtime serves; under --model-control-mode explicit models are loaded through POST /v2/repository/models/NAME/load`,
+        );
+    const restricted = v["http-restricted-api"] === undefined ? undefined : parseRestrictedApi(v["http-restricted-api"]);
+    return {
+      control: "explicit",
+      options: {
+        httpAddress: v["http-address"],
+        maxBodyBytes: v["max-body-bytes"],
+        maxInputBytes: v["max-input-bytes"],
+        intraOpThreads: v["intra-op-threads"],
+        latencyClock: v["latency-clock"],
+        logLevel: v["log-level"],
+        maxLoadBytes: v["max-load-bytes"],
+        ...(restricted ? { restricted } : {}),
+      },
+    };
+  });
 }

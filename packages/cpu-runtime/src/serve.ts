@@ -1,6 +1,7 @@
-import { errorMessage, jsonLogger, onShutdown, processMetrics } from "@edgefleet/kit";
+import { errorMessage, jsonLogger, type Logger, onShutdown, processMetrics } from "@edgefleet/kit";
 import { Registry } from "prom-client";
-import type { RuntimeOptions } from "./options.js";
+import type { RepositoryOptions, RuntimeOptions } from "./options.js";
+import type { ModelRepository } from "./repository.js";
 import type { LoadedModel } from "./served-model.js";
 import { RuntimeServer, type RuntimeServerOptions } from "./server.js";
 
@@ -14,29 +15,30 @@ export interface ServeOptions {
   load(options: RuntimeOptions): Promise<LoadedModel>;
 }
 
+type ServerSettings = Pick<RuntimeServerOptions, "server" | "model" | "repository" | "restricted" | "maxLoadBytes">;
+
 /**
- * A runtime program's life: listens, loads the model and serves it until SIGTERM or SIGINT;
- * resolves to the exit code. Shared by edgefleet's runtimes, so each one's flags, logs, health,
- * metrics and shutdown are the same whatever engine runs the model.
+ * Listens (before any model loads, so health checks see a live runtime that is not ready yet) and
+ * stops on SIGTERM or SIGINT: `stopped` resolves to the exit code once requests in flight have
+ * ended and the models are released.
  */
-export async function serveModel(opts: RuntimeOptions, { server, load }: ServeOptions): Promise<number> {
-  const log = jsonLogger({ level: opts.logLevel }).with({ model: opts.modelName, version: opts.modelVersion });
+async function startServer(
+  opts: RepositoryOptions | RuntimeOptions,
+  log: Logger,
+  settings: ServerSettings,
+): Promise<{ runtime: RuntimeServer; stopped: Promise<number> }> {
   const registry = new Registry();
   processMetrics(registry);
   const runtime = new RuntimeServer({
-    name: opts.modelName,
-    version: opts.modelVersion,
+    ...settings,
     registry,
     log,
     maxBodyBytes: opts.maxBodyBytes,
     maxInputBytes: opts.maxInputBytes,
     latencyClock: opts.latencyClock,
-    ...(server ? { server } : {}),
   });
-  // Listen before loading, so health checks see a live runtime that is not ready yet.
   const address = await runtime.listen(opts.httpAddress);
   log.info("listening", { address });
-
   const stopped = onShutdown({
     log,
     timeoutMs: SHUTDOWN_TIMEOUT_MS,
@@ -46,22 +48,53 @@ export async function serveModel(opts: RuntimeOptions, { server, load }: ServeOp
       log.info("stopped");
     },
   });
+  return { runtime, stopped };
+}
 
+/**
+ * A runtime program's life: listens, loads the model and serves it until SIGTERM or SIGINT;
+ * resolves to the exit code. Shared by edgefleet's runtimes, so each one's flags, logs, health,
+ * metrics and shutdown are the same whatever engine runs the model.
+ */
+export async function serveModel(opts: RuntimeOptions, { server, load }: ServeOptions): Promise<number> {
+  const log = jsonLogger({ level: opts.logLevel }).with({ model: opts.modelName, version: opts.modelVersion });
+  const model = { name: opts.modelName, version: opts.modelVersion };
+  const { runtime, stopped } = await startServer(opts, log, { model, ...(server ? { server } : {}) });
   const started = performance.now();
   try {
-    const model = await load(opts);
-    runtime.setModel(model);
+    const loaded = await load(opts);
+    await runtime.setModel(loaded);
     log.info("model loaded", {
       latencyClock: opts.latencyClock,
       path: opts.modelPath,
       seconds: (performance.now() - started) / 1000,
-      inputs: model.inputs.map((i) => i.name),
-      outputs: model.outputs.map((o) => o.name),
+      inputs: loaded.inputs.map((i) => i.name),
+      outputs: loaded.outputs.map((o) => o.name),
     });
   } catch (err) {
     log.error("model failed to load", { path: opts.modelPath, error: errorMessage(err) });
     await runtime.close();
     return 1;
   }
+  return stopped;
+}
+
+/**
+ * A runtime under explicit model control: listens with no model, and serves the models loaded
+ * through its model repository API until SIGTERM or SIGINT; resolves to the exit code.
+ */
+export async function serveRepository(
+  opts: RepositoryOptions,
+  repository: ModelRepository,
+  server?: RuntimeServerOptions["server"],
+): Promise<number> {
+  const log = jsonLogger({ level: opts.logLevel });
+  const { stopped } = await startServer(opts, log, {
+    repository,
+    maxLoadBytes: opts.maxLoadBytes,
+    ...(opts.restricted ? { restricted: opts.restricted } : {}),
+    ...(server ? { server } : {}),
+  });
+  log.info("ready for models", { control: "explicit", restricted: opts.restricted !== undefined, latencyClock: opts.latencyClock });
   return stopped;
 }
