@@ -67,7 +67,7 @@ describe("CPU runtime under explicit model control", () => {
     expect(detector.body).toMatchObject({ model_name: "detector", model_version: "1" });
     const [out] = detector.body.outputs as { data: number[] }[];
     const want = await expected("detector");
-    out?.data.forEach((v, i) => expect(v).toBeCloseTo(want[i] ?? Number.NaN, 5));
+    for (const [i, v] of (out?.data ?? []).entries()) expect(v).toBeCloseTo(want[i] ?? Number.NaN, 5);
     expect((await infer("classifier")).status).toBe(200);
     expect((await call(`${runtime.url}/v2/models/classifier/versions/1/ready`)).status).toBe(200);
     const metrics = await (await fetch(`${runtime.url}/metrics`)).text();
