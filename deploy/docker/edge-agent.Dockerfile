@@ -51,11 +51,14 @@ RUN npx esbuild packages/edge-agent/src/agent/main.ts --bundle --platform=node -
 RUN npx esbuild packages/edge-agent/src/artifacts/install-cli.ts --bundle --platform=node --target=node20 --format=esm \
       --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" \
       --outfile=/out/install-artifact.mjs
+RUN npx esbuild packages/edge-agent/src/loader/main.ts --bundle --platform=node --target=node20 --format=esm \
+      --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" \
+      --outfile=/out/model-loader.mjs
 
 # The agent reads /host/sys (mounted read-only) and needs no tools from the image; mqtt and
 # prom-client are pure JavaScript (the agent does not load onnxruntime): distroless.
 FROM ${RUNTIME_IMAGE}
-COPY --from=build /out/edge-agent.mjs /out/install-artifact.mjs /app/
+COPY --from=build /out/edge-agent.mjs /out/install-artifact.mjs /out/model-loader.mjs /app/
 USER 65532:65532
 EXPOSE 8080
 ENTRYPOINT ["/nodejs/bin/node", "/app/edge-agent.mjs"]

@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readVerifiedFile } from "@edgefleet/kit";
 import { InferenceSession, Tensor } from "onnxruntime-node";
 import { byOrtType, oipName } from "./datatypes.js";
 import { type LoadedModel, type OutputTensor, type TensorSpec, warmUp } from "./served-model.js";
@@ -33,20 +32,9 @@ function spec(meta: InferenceSession.ValueMetadata, path: string): TensorSpec {
   };
 }
 
-/** The model file's bytes, refused unless they hash to sha256 (the runtime's --model-sha256). */
-export async function readVerifiedModel(path: string, sha256: string): Promise<Uint8Array> {
-  const bytes = await readFile(path);
-  const actual = createHash("sha256").update(bytes).digest("hex");
-  if (actual !== sha256)
-    throw new Error(
-      `${path} has sha256 ${actual}, not ${sha256} (--model-sha256): it changed after it was verified; delete the pod, and its verify-artifact init container fetches and verifies it again`,
-    );
-  return bytes;
-}
-
 export function loadModel({ name, version, path, sha256, intraOpThreads = 0 }: LoadModelOptions): Promise<OnnxModel> {
   return sessionModel(name, version, path, intraOpThreads, async (options) =>
-    sha256 ? InferenceSession.create(await readVerifiedModel(path, sha256), options) : InferenceSession.create(path, options),
+    sha256 ? InferenceSession.create(await readVerifiedFile(path, sha256), options) : InferenceSession.create(path, options),
   );
 }
 

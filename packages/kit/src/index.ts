@@ -1,4 +1,4 @@
-/** @edgefleet/kit: The process kit every edgefleet program runs on: command-line flags and --help, JSON logging, probe and metrics server with liveness checks (event-loop lag), graceful shutdown, host-wide lock files, bounded concurrency, PEM certificate bundles, a seed-derived certificate authority, error messages, clock, backoff, periodic loops, process metrics, tracing. Everything other packages may import is exported here. */
+/** @edgefleet/kit: The process kit every edgefleet program runs on: command-line flags and --help, JSON logging, probe and metrics server with liveness checks (event-loop lag), graceful shutdown, host-wide lock files, bounded concurrency, PEM certificate bundles, a seed-derived certificate authority, error messages, clock, backoff, periodic loops, process metrics, tracing, reads of files that must hash to a verified sha256. Everything other packages may import is exported here. */
 
 export { type Backoff, type BackoffOptions, exponentialBackoff, type Jitter } from "./backoff.js";
 export { certificateBundle, PEM_CERTIFICATE } from "./certificates.js";
@@ -41,3 +41,4 @@ export { FakeClock } from "./testing/fake-clock.js";
 export { optionsOf } from "./testing/options-of.js";
 export { useTempDirs } from "./testing/temp-dir.js";
 export { inSpan, OTLP_PROTOCOLS, type OtlpProtocol, startTracing, type Tracing, tracingEnabled, tracingProblems } from "./tracing.js";
+export { readVerifiedFile } from "./verified-file.js";
