@@ -10,6 +10,9 @@
 #   --http-address (0.0.0.0:8080); uid 65532 with supplementary group 0 to read the node's identity files.
 # Installer flags (packages/edge-agent/src/artifacts/install-options.ts): --cache-dir; the rest from the
 #   operator's EDGEFLEET_* environment. Run as command /nodejs/bin/node /app/install-artifact.mjs.
+# Model loader (packages/edge-agent/src/loader/main.ts): the container of a model's pod on a runtime with
+#   serving: Shared, which loads the verified file into the node's shared server; command
+#   /nodejs/bin/node /app/model-loader.mjs, the rest from the operator's EDGEFLEET_* environment.
 
 # The base images, overridable for registries that mirror them or machines that assemble their own
 # (tools/edgefleet images build passes one built from Debian packages and npm's Node.js binary).
