@@ -5,6 +5,12 @@ import { cel, DottedVersion, StringEnum } from "./kube-schema.js";
 import { MODEL_REPOSITORY_DIR, MODEL_REPOSITORY_LAYOUTS, SERVED_VERSION, TRITON_FORMATS } from "./model-repository.js";
 import { ACCELERATORS, FORMATS, INFERENCE_PROTOCOLS, PRECISIONS } from "./vocabulary.js";
 
+/** How a runtime's processes map to models: one per model, or one per node shared by a namespace's models. */
+export const SERVING_MODES = ["PerModel", "Shared"] as const;
+export type ServingMode = (typeof SERVING_MODES)[number];
+/** CEL: the runtime is not Shared (serving may be unset on objects the API server has not defaulted). */
+const NOT_SHARED = "!has(self.serving) || self.serving != 'Shared'";
+
 const SupportedFormatSchema = Type.Object(
   {
     format: StringEnum(FORMATS, { description: "A model format the runtime loads: onnx, tensorrt, tflite or openvino." }),
@@ -171,6 +177,13 @@ export const EdgeRuntimeSpecSchema = Type.Object(
       }),
     ),
     disabled: Type.Optional(Type.Boolean({ default: false, description: "Takes the runtime out of placement without deleting it." })),
+    serving: Type.Optional(
+      StringEnum(SERVING_MODES, {
+        default: "PerModel",
+        description:
+          "PerModel: each model's pods run the runtime, one process per model. Shared: one process per node serves every model of a namespace placed with this runtime on that hardware class and accelerator: the operator runs the runtime's container once per node (a DaemonSet of its own, holding the accelerator's resources), started in explicit model control with the args given here, which must include the model repository API's restriction to the load key (Triton: --model-control-mode=explicit --http-restricted-api=model-repository:edgefleet-load-key=$(EDGEFLEET_LOAD_KEY)); each model's pods run edgefleet's model loader instead, which loads the verified file into it through the model repository API (the file in the request), so one model's rollout loads and unloads its versions without restarting the others.",
+      }),
+    ),
     modelRepository: Type.Optional(
       Type.Object(
         {
@@ -191,6 +204,31 @@ export const EdgeRuntimeSpecSchema = Type.Object(
         `!has(self.modelRepository) || self.supportedFormats.all(f, f.format in [${TRITON_FORMATS.map((f) => `'${f}'`).join(", ")}])`,
         `modelRepository.layout triton lays out ${TRITON_FORMATS.join(" and ")} files only: remove the other supportedFormats, or modelRepository`,
         ".modelRepository",
+      ),
+      cel(
+        `${NOT_SHARED} || self.supportedFormats.all(f, f.format in [${TRITON_FORMATS.map((f) => `'${f}'`).join(", ")}])`,
+        `serving Shared loads ${TRITON_FORMATS.join(" and ")} files only (the model loader names their file and platform): remove the other supportedFormats, or serving`,
+        ".serving",
+      ),
+      cel(
+        `${NOT_SHARED} || !has(self.modelRepository)`,
+        "serving Shared sends each model's file in its load request: a shared server reads no per-pod modelRepository; remove one of them",
+        ".serving",
+      ),
+      cel(
+        `${NOT_SHARED} || self.accelerators.all(a, !has(a.resources) || has(a.sharing))`,
+        "serving Shared: the server's pod holds each accelerator's device for every model on it, so each accelerator with resources needs sharing.maxModels (how many models one device takes)",
+        ".serving",
+      ),
+      cel(
+        `${NOT_SHARED} || (has(self.ports) && self.ports.exists(p, p.name == 'http'))`,
+        "serving Shared: the model loaders reach the server on its port named http (Open Inference Protocol v2 over HTTP); add it to ports",
+        ".serving",
+      ),
+      cel(
+        `${NOT_SHARED} || !has(self.protocol) || self.protocol == 'open-inference-v2'`,
+        "serving Shared: the model loaders speak the Open Inference Protocol v2's model repository extension; protocol must be open-inference-v2",
+        ".serving",
       ),
     ],
   },

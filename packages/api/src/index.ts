@@ -80,7 +80,7 @@ export {
   type EdgeModelBuildStatus,
   TARGET_VERDICTS,
 } from "./edgemodelbuild.js";
-export type { AcceleratorBinding, EdgeRuntime } from "./edgeruntime.js";
+export { type AcceleratorBinding, type EdgeRuntime, SERVING_MODES, type ServingMode } from "./edgeruntime.js";
 export {
   FEDERATED_BUILD_MOUNTS,
   FEDERATED_CLIENT_TLS,

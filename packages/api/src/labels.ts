@@ -9,6 +9,10 @@ export const LABELS = {
   /** On children's pods: the variant and model version they run. */
   variant: "edgefleet.io/variant",
   modelVersion: "edgefleet.io/model-version",
+  /** On a Shared runtime's server DaemonSet and pods: the server's name. */
+  runtimeServer: "edgefleet.io/runtime-server",
+  /** On the pods of a model on a Shared runtime: the server its model loader loads the model into. */
+  modelServer: "edgefleet.io/model-server",
   managedBy: "app.kubernetes.io/managed-by",
   partOf: "app.kubernetes.io/part-of",
   arch: "kubernetes.io/arch",

@@ -54,6 +54,9 @@ export const RESOURCES = {
   nodes: { name: "nodes", group: "", version: "v1", plural: "nodes", namespaced: false },
   pods: { name: "pods", group: "", version: "v1", plural: "pods", namespaced: true },
   daemonSets: { name: "daemonsets", group: "apps", version: "v1", plural: "daemonsets", namespaced: true },
+  services: { name: "services", group: "", version: "v1", plural: "services", namespaced: true },
+  secrets: { name: "secrets", group: "", version: "v1", plural: "secrets", namespaced: true },
+  networkPolicies: { name: "networkpolicies", group: "networking.k8s.io", version: "v1", plural: "networkpolicies", namespaced: true },
   leases: { name: "leases", group: "coordination.k8s.io", version: "v1", plural: "leases", namespaced: true },
   events: { name: "events", group: "events.k8s.io", version: "v1", plural: "events", namespaced: true },
   /** The core API's view of Events, whose field selectors take involvedObject.kind and reason (the kubelet's BackOff). */

@@ -78,13 +78,17 @@ export const OPERATOR_CLUSTER_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
   { apiGroups: [""], resources: ["events"], verbs: ["list", "watch"] },
   // patch: a device joining a running FederatedTraining is appended to its progress ConfigMap.
   { apiGroups: [""], resources: ["configmaps"], verbs: ["list", "watch", "create", "patch", "delete"] },
-  { apiGroups: [""], resources: ["services"], verbs: ["create"] },
+  // services and networkpolicies: a FederatedTraining's (create), and a Shared runtime's server's
+  // (server-side apply: patch, and create for a new one; delete once no model uses it).
+  { apiGroups: [""], resources: ["services"], verbs: ["create", "patch", "delete"] },
+  // A Shared runtime's server's load key, made once and deleted with the server; never read back.
+  { apiGroups: [""], resources: ["secrets"], verbs: ["create", "delete"] },
   // A FederatedTraining coordinator's identity: a ServiceAccount and a Role letting it patch its
   // job's progress ConfigMap (a verb the operator holds, so the API server lets it grant it).
   { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["create"] },
   { apiGroups: ["rbac.authorization.k8s.io"], resources: ["roles", "rolebindings"], verbs: ["create"] },
   // ... and a NetworkPolicy letting only the job's client pods reach its coordinator's port.
-  { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["create"] },
+  { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["create", "patch", "delete"] },
   { apiGroups: ["apps"], resources: ["daemonsets", "controllerrevisions"], verbs: ["list", "watch", "create", "patch", "delete"] },
   { apiGroups: [""], resources: ["nodes"], verbs: ["list", "watch"] },
   { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create"] },

@@ -108,7 +108,8 @@ export class Children {
   }
 }
 
-function specHash(ds: V1DaemonSet): string {
+/** The hash of a child's desired spec, kept in its annotation: an equal one needs no apply. */
+export function specHash(ds: V1DaemonSet): string {
   return createHash("sha256").update(stableJson(ds)).digest("hex").slice(0, 16);
 }
 

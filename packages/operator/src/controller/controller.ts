@@ -19,6 +19,7 @@ import { ControllerLoop } from "./loop.js";
 import { podStartProblem, slimPodStart } from "./pod-start.js";
 import { type Caches, ownerIndex, Reconciler } from "./reconciler.js";
 import { PENDING, RUNTIME_POD_SELECTOR, startChanged } from "./runtime-pods.js";
+import { SharedServers, serverKeyOf } from "./shared-servers.js";
 import { type CachedDaemonSet, type CachedNode, slimDaemonSet, slimModel, slimNode, slimRuntime, slimTrustPolicy } from "./slim.js";
 import { modelChanged, nodeChanged, rolloutChanged, selects } from "./triggers.js";
 
@@ -154,6 +155,13 @@ export class EdgeModelController {
       client,
       caches: this.caches,
       children,
+      servers: new SharedServers({
+        client,
+        fieldManager: options.fieldManager,
+        nodes: this.caches.nodes,
+        daemonSets: this.caches.daemonSets,
+        requeue: (key) => this.#add(key),
+      }),
       events: options.events,
       rollouts,
       fieldManager: options.fieldManager,
@@ -305,20 +313,30 @@ export class EdgeModelController {
     };
   }
 
-  #onDaemonSet(): InformerHandlers<V1DaemonSet> {
+  #onDaemonSet(): InformerHandlers<CachedDaemonSet> {
     const owner = (ds: V1DaemonSet) => this.#addOwner(ownerIndex(ds));
+    // A shared server's reconcile looks at who uses it: only a use or a server coming or going is news to it.
+    const server = (ds: CachedDaemonSet) => this.#addOwner(serverKeyOf(ds));
     return {
       // Our own applies create children; only one whose controller already reported on it has news.
       added: (ds) => {
         if (ds.status?.observedGeneration !== undefined) owner(ds);
+        server(ds);
       },
       updated: (before, after) => {
         const key = objectKey({ metadata: after.metadata ?? {} });
         const changedByOthers =
           before.metadata?.generation !== after.metadata?.generation && !this.#children.appliedAt(key, after.metadata?.generation);
         if (rolloutChanged(before, after) || changedByOthers) owner(after);
+        if (before.metadata.labels?.[LABELS.modelServer] !== after.metadata.labels?.[LABELS.modelServer]) {
+          server(before);
+          server(after);
+        }
       },
-      deleted: owner,
+      deleted: (ds) => {
+        owner(ds);
+        server(ds);
+      },
     };
   }
 }

@@ -26,6 +26,7 @@ import type { Children } from "./children.js";
 import type { EventNote, EventRecorder } from "./events.js";
 import { patchStatus } from "./merge-patch.js";
 import { stuckPods } from "./runtime-pods.js";
+import { isServerQueueKey, type SharedServers } from "./shared-servers.js";
 import type { CachedDaemonSet, CachedNode } from "./slim.js";
 import { stableJson } from "./stable-json.js";
 import { modelStatus, stalledStatus, transitions } from "./status.js";
@@ -72,6 +73,8 @@ export interface ReconcilerOptions {
   client: KubeClient;
   caches: Caches;
   children: Children;
+  /** The servers of runtimes with serving: Shared that the models' pods load into. */
+  servers: SharedServers;
   events: EventRecorder;
   rollouts: RolloutEngine;
   fieldManager: string;
@@ -112,6 +115,7 @@ export class Reconciler {
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
+    if (isServerQueueKey(key)) return { outcome: await this.#o.servers.reconcile(key) };
     // First, so a deleted model's freed accelerators go to the next models in line.
     this.#o.settled(await this.#o.ledger.settle(key));
     const model = this.#o.caches.models.get(key);
@@ -170,6 +174,7 @@ export class Reconciler {
         apply: (desired) => children.apply(desired, (k) => caches.daemonSets.get(k)),
         now,
       });
+      await this.#o.servers.ensure(model, run.plan);
       await this.#applyRevisions(run.revisions, revisions);
       const desiredNames = new Set(run.daemonSets.map((ds) => ds.metadata?.name));
       const stale = cached.filter((ds) => !desiredNames.has(ds.metadata?.name));

@@ -16,7 +16,6 @@ import {
 import type {
   V1ConfigMap,
   V1EnvVar,
-  V1LabelSelector,
   V1ObjectMeta,
   V1Pod,
   V1Role,
@@ -26,6 +25,7 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from "@kubernetes/client-node";
+import type { IngressPolicy } from "../controller/network-policy.js";
 import { type RegistryTrust, registryTrustEnv } from "../registry-trust.js";
 
 /**
@@ -168,25 +168,10 @@ export function coordinatorIdentity(job: FederatedTraining): readonly [V1Service
 }
 
 /**
- * A NetworkPolicy as the API server reads it: client-node's V1NetworkPolicy spells an ingress
- * rule's `from` as `_from`, its serializer's name, and these objects are sent as they are.
- */
-interface NetworkPolicy {
-  apiVersion: "networking.k8s.io/v1";
-  kind: "NetworkPolicy";
-  metadata: V1ObjectMeta;
-  spec: {
-    podSelector: V1LabelSelector;
-    policyTypes: ["Ingress"];
-    ingress: { from: { podSelector: V1LabelSelector }[]; ports: { protocol: "TCP"; port: number }[] }[];
-  };
-}
-
-/**
  * Only the job's client pods may reach the coordinator's port: Flower serves its Control and
  * Runtime APIs there too, with no caller authentication (where NetworkPolicies are enforced).
  */
-export function coordinatorNetworkPolicy(job: FederatedTraining): NetworkPolicy {
+export function coordinatorNetworkPolicy(job: FederatedTraining): IngressPolicy {
   const name = job.metadata.name ?? "";
   const of = (role: FederatedRole) => ({ matchLabels: { [FEDERATED_LABELS.job]: name, [FEDERATED_LABELS.role]: role } });
   return {

@@ -42,18 +42,10 @@ export const FEDERATED_TRAININGS: Resource = {
   namespaced: true,
 };
 const CONFIG_MAPS: Resource = { name: "configmaps", group: "", version: "v1", plural: "configmaps", namespaced: true };
-const SERVICES: Resource = { name: "services", group: "", version: "v1", plural: "services", namespaced: true };
 const SERVICE_ACCOUNTS: Resource = { name: "serviceaccounts", group: "", version: "v1", plural: "serviceaccounts", namespaced: true };
 const RBAC = { group: "rbac.authorization.k8s.io", version: "v1", namespaced: true } as const;
 const ROLES: Resource = { name: "roles", plural: "roles", ...RBAC };
 const ROLE_BINDINGS: Resource = { name: "rolebindings", plural: "rolebindings", ...RBAC };
-const NETWORK_POLICIES: Resource = {
-  name: "networkpolicies",
-  group: "networking.k8s.io",
-  version: "v1",
-  plural: "networkpolicies",
-  namespaced: true,
-};
 
 const SELECTOR = `${LABELS.managedBy}=${MANAGER},${FEDERATED_LABELS.job}`;
 
@@ -245,7 +237,7 @@ export class FederatedTrainingController {
       // Created, never applied: the first write of the devices wins, and a second start (a
       // lagging cache, a second operator) finds it and waits for the cache instead.
       if (!(await this.#create(CONFIG_MAPS, namespace, progressConfigMap(job, plan.start)))) return CACHE_LAG_RETRY_MS;
-      await this.#create(SERVICES, namespace, superlinkService(job));
+      await this.#create(RESOURCES.services, namespace, superlinkService(job));
     }
     // A joiner's partition is its place in the list: the pods wait until the list written is this one.
     if (plan.join && cm && !(await this.#join(cm, plan.join))) return CACHE_LAG_RETRY_MS;
@@ -259,7 +251,7 @@ export class FederatedTrainingController {
       await this.#create(SERVICE_ACCOUNTS, namespace, account);
       await this.#create(ROLES, namespace, role);
       await this.#create(ROLE_BINDINGS, namespace, binding);
-      await this.#create(NETWORK_POLICIES, namespace, coordinatorNetworkPolicy(job));
+      await this.#create(RESOURCES.networkPolicies, namespace, coordinatorNetworkPolicy(job));
     }
     await Promise.all(create.map((p) => this.#create(RESOURCES.pods, namespace, p)));
     await Promise.all(

@@ -239,6 +239,8 @@ export class CapacityLedger {
           if (c.claim.sharing?.group !== group) return n;
           return n + (c.claim.sharing.role === "holder" ? maxModels - 1 : -1);
         }, 0),
+      holders: (node, group) =>
+        older(node).reduce((n, c) => n + (c.claim.sharing?.group === group && c.claim.sharing.role === "holder" ? 1 : 0), 0),
       members: (node, group) =>
         self === undefined
           ? []

@@ -20,6 +20,8 @@ export interface Capacity {
   taken(node: string, resource: string): number;
   /** Model slots left on the node's devices of a sharing group: maxModels − 1 per holder, less one per sharer. */
   freeSlots(node: string, group: string, maxModels: number): number;
+  /** Devices of a sharing group held on the node: one per holder. */
+  holders(node: string, group: string): number;
   /**
    * The other models (namespace/name) in a sharing group on the node, older and younger, in order:
    * for status only (what a reconcile reads; while the ledger plans, none), never for the choice.
@@ -28,7 +30,7 @@ export interface Capacity {
 }
 
 /** Nothing taken: a model planned as if it were alone on the fleet. */
-export const ALONE: Capacity = { taken: () => 0, freeSlots: () => 0, members: () => [] };
+export const ALONE: Capacity = { taken: () => 0, freeSlots: () => 0, holders: () => 0, members: () => [] };
 
 export const MEMORY = "memory";
 
@@ -46,9 +48,12 @@ export function memoryRequest(spec: EdgeModelSpec): number {
   }
 }
 
-/** The sharing group of a runtime's accelerator: only models of one runtime on one accelerator share a device. */
-export function sharingGroup(runtime: string, accelerator: string): string {
-  return `${runtime}/${accelerator}`;
+/**
+ * The sharing group of a runtime's accelerator: only models of one runtime on one accelerator share
+ * a device, and of a Shared runtime, of one namespace too (namespace given): its server serves one.
+ */
+export function sharingGroup(runtime: string, accelerator: string, namespace?: string): string {
+  return namespace === undefined ? `${runtime}/${accelerator}` : `${namespace}/${runtime}/${accelerator}`;
 }
 
 /** Whether a claim takes anything: a model taking nothing can neither block nor be blocked by others. */

@@ -36,6 +36,8 @@ export interface SelectionInput {
   capacity: Capacity;
   /** Memory the model's pod reserves on each node (0: none). */
   memory: number;
+  /** The model's namespace: a Shared runtime's server, and so its device, serves one namespace's models. */
+  namespace: string;
 }
 
 /**
@@ -154,7 +156,8 @@ function claimOn(runtime: EdgeRuntime, binding: AcceleratorBinding, accelerator:
   const { nodes, capacity, memory } = input;
   const memoryClaim: Record<string, number> = memory > 0 ? { [MEMORY]: memory } : {};
   const sharing = binding.sharing;
-  const group = sharing ? sharingGroup(name(runtime), accelerator) : undefined;
+  const shared = runtime.spec.serving === "Shared";
+  const group = sharing ? sharingGroup(name(runtime), accelerator, shared ? input.namespace : undefined) : undefined;
   const sharedWith = group
     ? coMembers(
         capacity,
@@ -167,6 +170,13 @@ function claimOn(runtime: EdgeRuntime, binding: AcceleratorBinding, accelerator:
     if (short) return { kind: "full", problem: short };
     return { kind: "fits", binding, claim: { resources: memoryClaim, sharing: { group, role: "sharer" } }, sharedWith };
   }
+  // A Shared runtime's server holds one device per node, so its models take no second one.
+  const served = group && sharing && shared ? nodes.find((n) => capacity.holders(n.name, group) > 0) : undefined;
+  if (served && sharing)
+    return {
+      kind: "full",
+      problem: `the ${name(runtime)} server's device on node ${served.name} takes ${sharing.maxModels} models (sharing.maxModels), all placed by older models; a server holds one device per node`,
+    };
   const resources: Record<string, number> = { ...memoryClaim };
   for (const [resource, quantity] of Object.entries(binding.resources ?? {})) {
     resources[resource] = (resources[resource] ?? 0) + parseQuantity(quantity);

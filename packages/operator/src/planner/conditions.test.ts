@@ -16,7 +16,12 @@ function byType(conditions: { type: string; status: string; reason: string }[]) 
 }
 
 /** Older models' placements hold every node's one accelerator of each kind: the CPU is what is left. */
-const full = { taken: (_node: string, resource: string) => (resource === "memory" ? 0 : 1), freeSlots: () => 0, members: () => [] };
+const full = {
+  taken: (_node: string, resource: string) => (resource === "memory" ? 0 : 1),
+  freeSlots: () => 0,
+  holders: () => 0,
+  members: () => [],
+};
 
 describe("conditionsFor", () => {
   it("is Degraded (PodsNotStarting) per class while runtime pods cannot start, with the fix for each cause", () => {
@@ -101,7 +106,7 @@ describe("conditionsFor", () => {
     });
 
     const sharing = sharingTensorRt(2);
-    const seat = { taken: () => 1, freeSlots: () => 1, members: () => ["vision/older"] };
+    const seat = { taken: () => 1, freeSlots: () => 1, holders: () => 1, members: () => ["vision/older"] };
     const shared = plan({ model: gpuOnly, runtimes: sharing, nodes, capacity: seat });
     const { conditions, placements } = conditionsFor({ plan: shared, workloads: [rolledOut("jetson-orin")], generation: 1, now });
     expect(byType(conditions)).toMatchObject({ Ready: "True AllNodesReady", Degraded: "False AllClassesPlaced" });

@@ -91,7 +91,7 @@ describe("the DaemonSets of a model not in a rollout", () => {
   it("requests no accelerator resources for a model that shares a device an older model's pods hold", () => {
     const shared = sharingTensorRt(4);
     const model = edgeModel({ resources: { requests: { memory: "1Gi" } } });
-    const holderSeat = { taken: () => 0, freeSlots: () => 3, members: () => ["vision/older"] };
+    const holderSeat = { taken: () => 0, freeSlots: () => 3, holders: () => 1, members: () => ["vision/older"] };
     const p = plan({ model, runtimes: shared, nodes: referenceFleet(1), capacity: holderSeat });
     const jetson = desiredWorkloads({ stable: { model, plan: p }, previousCanaries: () => [] }).daemonSets.find(
       (d) => d.metadata?.name === "detector-jetson-orin",

@@ -15,6 +15,7 @@ import {
 import { modelEnv } from "./model-env.js";
 import { childName } from "./names.js";
 import type { PlacedClass } from "./plan.js";
+import { isShared, loaderContainer, serverName } from "./shared-server.js";
 import type { TrustedSignatures } from "./trust.js";
 
 /*
@@ -56,7 +57,16 @@ export function desiredDaemonSet({ model, placement, track, nodes, verifier = DE
   const repository = runtime.spec.modelRepository?.layout;
   // The selector is immutable on a DaemonSet, so it holds only what never changes for this object.
   const selector = { [LABELS.model]: name, [LABELS.hardwareClass]: placement.hardwareClass, [ROLLOUT_LABELS.track]: track };
-  const labels = { ...selector, [LABELS.managedBy]: MANAGER, [LABELS.partOf]: "edgefleet" };
+  const server = isShared(runtime)
+    ? { namespace, runtime: runtime.metadata.name ?? "", hardwareClass: placement.hardwareClass, accelerator }
+    : undefined;
+  // A model on a shared server names it, on its DaemonSet (who uses a server) and pods (who may reach it).
+  const labels = {
+    ...selector,
+    [LABELS.managedBy]: MANAGER,
+    [LABELS.partOf]: "edgefleet",
+    ...(server ? { [LABELS.modelServer]: serverName(server) } : {}),
+  };
   // A sharer uses the device a holder's pods requested: requesting it too would take another one.
   const sharer = placement.choice.claim.sharing?.role === "sharer";
   const limits = { ...stringQuantities(model.spec.resources?.limits), ...(sharer ? {} : stringQuantities(binding.resources)) };
@@ -64,6 +74,35 @@ export function desiredDaemonSet({ model, placement, track, nodes, verifier = DE
   const affinity = nodeAffinity(nodes);
   const env = modelEnv({ model: `${namespace}/${name}`, version: model.spec.version, variant, accelerator, trust });
   const dsName = track === "stable" ? childName(name, placement.hardwareClass) : childName(name, placement.hardwareClass, "canary");
+  const container = server
+    ? loaderContainer({
+        key: server,
+        runtime,
+        image: verifier.image,
+        env,
+        // The server holds the device; the pod reserves the model's memory on the node for it.
+        requests: { ...stringQuantities(model.spec.resources?.limits), ...requests },
+        mount: artifactCacheMount(true),
+      })
+    : {
+        name: CONTAINER,
+        image: runtime.spec.image,
+        ...(runtime.spec.command ? { command: runtime.spec.command } : {}),
+        ...(runtime.spec.args ? { args: runtime.spec.args } : {}),
+        env: [...(runtime.spec.env ?? []), ...env],
+        // Read-only: only the init container's verified install writes the cache (and the repository).
+        volumeMounts: [artifactCacheMount(true), ...(repository ? [modelRepositoryMount(true)] : [])],
+        ports: (runtime.spec.ports ?? []).map((p) => ({
+          name: p.name,
+          containerPort: p.containerPort,
+          protocol: p.protocol ?? "TCP",
+        })),
+        resources: {
+          ...(Object.keys(limits).length ? { limits } : {}),
+          ...(Object.keys(requests).length ? { requests } : {}),
+        },
+        ...healthProbes(runtime),
+      };
   return {
     apiVersion: "apps/v1",
     kind: "DaemonSet",
@@ -92,27 +131,7 @@ export function desiredDaemonSet({ model, placement, track, nodes, verifier = DE
           automountServiceAccountToken: false,
           initContainers: [verifyArtifactContainer(verifier, env, variant.artifact, repository)],
           volumes: [artifactCacheVolume, ...registryAuthVolumes(variant.artifact), ...(repository ? [modelRepositoryVolume] : [])],
-          containers: [
-            {
-              name: CONTAINER,
-              image: runtime.spec.image,
-              ...(runtime.spec.command ? { command: runtime.spec.command } : {}),
-              ...(runtime.spec.args ? { args: runtime.spec.args } : {}),
-              env: [...(runtime.spec.env ?? []), ...env],
-              // Read-only: only the init container's verified install writes the cache (and the repository).
-              volumeMounts: [artifactCacheMount(true), ...(repository ? [modelRepositoryMount(true)] : [])],
-              ports: (runtime.spec.ports ?? []).map((p) => ({
-                name: p.name,
-                containerPort: p.containerPort,
-                protocol: p.protocol ?? "TCP",
-              })),
-              resources: {
-                ...(Object.keys(limits).length ? { limits } : {}),
-                ...(Object.keys(requests).length ? { requests } : {}),
-              },
-              ...healthProbes(runtime),
-            },
-          ],
+          containers: [container],
         },
       },
     },

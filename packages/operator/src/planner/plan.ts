@@ -84,7 +84,10 @@ export function plan({ model, runtimes, nodes, capacity = ALONE }: PlanInput): P
   }
   // By name: status names them, and a cache's order changing must not rewrite the status.
   untolerated.sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
-  return { classes: groupIntoClasses(targeted).map((cls) => planClass(model.spec, runtimes, cls, capacity)), untolerated };
+  return {
+    classes: groupIntoClasses(targeted).map((cls) => planClass(model.spec, model.metadata.namespace ?? "", runtimes, cls, capacity)),
+    untolerated,
+  };
 }
 
 /** A taint as kubectl taint writes it: key[=value]:effect. */
@@ -100,7 +103,13 @@ function matchesSelector(labels: Readonly<Record<string, string>>, selector: rea
   return true;
 }
 
-function planClass(spec: EdgeModelSpec, runtimes: readonly EdgeRuntime[], cls: HardwareClass, capacity: Capacity): ClassPlan {
+function planClass(
+  spec: EdgeModelSpec,
+  namespace: string,
+  runtimes: readonly EdgeRuntime[],
+  cls: HardwareClass,
+  capacity: Capacity,
+): ClassPlan {
   // Nodes in name order, so a limit keeps the same nodes from one plan to the next.
   const nodes = cls.nodes.slice(0, nodeLimit(spec, cls.name));
   const base = { hardwareClass: cls.name, labelled: cls.labelled, nodes: nodes.map((n) => n.name) };
@@ -128,6 +137,7 @@ function planClass(spec: EdgeModelSpec, runtimes: readonly EdgeRuntime[], cls: H
     shared,
     capacity,
     memory: memoryRequest(spec),
+    namespace,
   });
   if (!selection.ok) return { ...base, placed: false, reason: selection.reason, capacityLimited: selection.capacityLimited };
   return {

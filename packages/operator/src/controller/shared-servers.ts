@@ -1,0 +1,151 @@
+import { randomBytes } from "node:crypto";
+import type { EdgeModel, EdgeRuntime } from "@edgefleet/api";
+import { LABELS } from "@edgefleet/api";
+import {
+  CONTENT_TYPES,
+  collectionPath,
+  type Informer,
+  type KubeClient,
+  KubeError,
+  objectPath,
+  RESOURCES,
+  type Resource,
+} from "@edgefleet/kube";
+import type { V1Toleration } from "@kubernetes/client-node";
+import type { Plan } from "../planner/plan.js";
+import { desiredServer, isShared, loadKeySecret, loadKeySecretName, type ServerKey, serverName } from "../planner/shared-server.js";
+import { deleteChild } from "./basics.js";
+import { specHash } from "./children.js";
+import { type CachedDaemonSet, type CachedNode, SPEC_HASH_ANNOTATION } from "./slim.js";
+
+/** Queue keys of servers start so: no model key does (a namespace has no colon). */
+const SERVER_KEY_PREFIX = "server:";
+
+/** The queue key of a server, whose reconcile deletes it once no model uses it. */
+export function serverQueueKey(namespace: string, server: string): string {
+  return `${SERVER_KEY_PREFIX}${namespace}/${server}`;
+}
+
+export function isServerQueueKey(key: string): boolean {
+  return key.startsWith(SERVER_KEY_PREFIX);
+}
+
+/** The server queue key a DaemonSet's event concerns: a server's own, or the one a model's DaemonSet loads into. */
+export function serverKeyOf(ds: CachedDaemonSet): string | undefined {
+  const labels = ds.metadata.labels ?? {};
+  const server = labels[LABELS.runtimeServer] ?? labels[LABELS.modelServer];
+  return server && ds.metadata.namespace ? serverQueueKey(ds.metadata.namespace, server) : undefined;
+}
+
+export interface SharedServersOptions {
+  client: KubeClient;
+  fieldManager: string;
+  nodes: Informer<CachedNode>;
+  daemonSets: Informer<CachedDaemonSet>;
+  /** Queues a model's reconcile: a server someone deleted while models use it is theirs to apply again. */
+  requeue: (modelKey: string) => void;
+  /** The load key of a new server (random bytes unless a test sets it). */
+  newKey?: () => string;
+}
+
+/**
+ * The servers of runtimes with serving: Shared (planner/shared-server.ts). A model's reconcile
+ * applies the servers its placements load into, before its pods start loading; a server's own
+ * reconcile (its queue key, queued by events of the DaemonSets that use it) deletes it once no
+ * model's DaemonSet in its namespace names it, so an idle server holds no device.
+ */
+export class SharedServers {
+  readonly #o: SharedServersOptions;
+
+  constructor(o: SharedServersOptions) {
+    this.#o = o;
+  }
+
+  /** Applies the servers the model's placements use, unless the cache shows them as applied. */
+  async ensure(model: EdgeModel, plan: Plan): Promise<void> {
+    const namespace = model.metadata.namespace ?? "";
+    for (const cls of plan.classes) {
+      if (!cls.placed || !isShared(cls.choice.runtime)) continue;
+      const { runtime, accelerator, binding } = cls.choice;
+      const key: ServerKey = { namespace, runtime: runtime.metadata.name ?? "", hardwareClass: cls.hardwareClass, accelerator };
+      const nodeSelector = { ...(cls.labelled ? { [LABELS.hardwareClass]: cls.hardwareClass } : {}), ...binding.nodeSelector };
+      const resources = Object.fromEntries(Object.entries(binding.resources ?? {}).map(([k, v]) => [k, String(v)]));
+      const desired = desiredServer({ ...key, runtimeObject: runtime, nodeSelector, resources, tolerations: this.#tolerations(cls.nodes) });
+      await this.#apply(key, runtime, desired);
+    }
+  }
+
+  /**
+   * A server's reconcile: deletes it (and its Service, NetworkPolicy and Secret) when no model's
+   * DaemonSet uses it; queues its users when it is gone while they use it. Reads every cached
+   * DaemonSet, so it is queued only when a server or a model's use of one comes or goes.
+   */
+  async reconcile(key: string): Promise<"deleted" | "unchanged"> {
+    const [namespace = "", server = ""] = key.slice(SERVER_KEY_PREFIX.length).split("/");
+    const users = this.#o.daemonSets
+      .list()
+      .filter(
+        (ds) =>
+          ds.metadata.namespace === namespace && ds.metadata.labels?.[LABELS.modelServer] === server && !ds.metadata.deletionTimestamp,
+      );
+    const own = this.#o.daemonSets.get(`${namespace}/${server}`);
+    if (users.length) {
+      if (!own) for (const ds of users) this.#o.requeue(`${namespace}/${ds.metadata.labels?.[LABELS.model]}`);
+      return "unchanged";
+    }
+    if (!own) return "unchanged";
+    for (const resource of [RESOURCES.daemonSets, RESOURCES.services, RESOURCES.networkPolicies])
+      await deleteChild(this.#o.client, resource, { name: server, namespace });
+    await deleteChild(this.#o.client, RESOURCES.secrets, { name: loadKeySecretName(server), namespace });
+    return "deleted";
+  }
+
+  /**
+   * What the server tolerates: every taint of the class's nodes, which the models placed there
+   * tolerate (the planner places none on a node whose taints keep its pods off). From the nodes,
+   * not from a model, so every model of the class applies the same server.
+   */
+  #tolerations(nodes: readonly string[]): V1Toleration[] {
+    const seen = new Map<string, V1Toleration>();
+    for (const name of nodes)
+      for (const t of this.#o.nodes.get(name)?.spec?.taints ?? [])
+        seen.set(`${t.key}:${t.effect}`, { key: t.key, operator: "Exists", ...(t.effect ? { effect: t.effect } : {}) });
+    return [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, t]) => t);
+  }
+
+  async #apply(key: ServerKey, runtime: EdgeRuntime, desired: ReturnType<typeof desiredServer>): Promise<void> {
+    const hash = specHash(desired.daemonSet);
+    const name = serverName(key);
+    const cached = this.#o.daemonSets.get(`${key.namespace}/${name}`);
+    if (cached?.metadata.annotations?.[SPEC_HASH_ANNOTATION] === hash) return;
+    // The Secret first: the server's container reads its key from it.
+    await this.#createSecret(key, runtime);
+    const daemonSet = { ...desired.daemonSet, metadata: { ...desired.daemonSet.metadata, annotations: { [SPEC_HASH_ANNOTATION]: hash } } };
+    for (const [resource, body] of [
+      [RESOURCES.daemonSets, daemonSet],
+      [RESOURCES.services, desired.service],
+      [RESOURCES.networkPolicies, desired.networkPolicy],
+    ] as [Resource, object][]) {
+      await this.#o.client.request({
+        method: "PATCH",
+        path: `${objectPath(resource, name, key.namespace)}?fieldManager=${this.#o.fieldManager}&force=true`,
+        body,
+        contentType: CONTENT_TYPES.apply,
+      });
+    }
+  }
+
+  /** Creates the server's Secret with a new key, unless it exists: models loaded with the old key keep working. */
+  async #createSecret(key: ServerKey, runtime: EdgeRuntime): Promise<void> {
+    const value = this.#o.newKey?.() ?? randomBytes(32).toString("base64url");
+    try {
+      await this.#o.client.request({
+        method: "POST",
+        path: collectionPath(RESOURCES.secrets, key.namespace),
+        body: loadKeySecret(key, runtime, value),
+      });
+    } catch (err) {
+      if (!(err instanceof KubeError && err.status === 409)) throw err;
+    }
+  }
+}
