@@ -226,6 +226,36 @@ describe("the EdgeRuntime CRD", () => {
     expect(ir.body.message).toContain("modelRepository.layout triton lays out tensorrt and onnx files only");
   });
 
+  it("takes serving Shared only for what a shared server and the model loader can do, naming the rule", async () => {
+    const trt = DEFAULT_RUNTIMES.find((r) => r.metadata.name === "tensorrt");
+    if (!trt) throw new Error("no tensorrt runtime in the catalog");
+    const gpu = { kind: "nvidia-gpu", resources: { "nvidia.com/gpu": 1 } } as const;
+    const shared = (name: string, spec: Partial<EdgeRuntime["spec"]>) =>
+      tryRuntime({
+        ...trt,
+        metadata: { name },
+        spec: { ...trt.spec, serving: "Shared", accelerators: [{ ...gpu, sharing: { maxModels: 4 } }], ...spec },
+      });
+    const ok = await shared("shared-ok", {});
+    expect(ok.status, ok.body.message).toBe(201);
+    const cases: [string, Partial<EdgeRuntime["spec"]>, string][] = [
+      [
+        "shared-ir",
+        { supportedFormats: [{ format: "openvino", precisions: ["fp16"] }] },
+        "serving Shared loads tensorrt and onnx files only",
+      ],
+      ["shared-layout", { modelRepository: { layout: "triton" } }, "a shared server reads no per-pod modelRepository"],
+      ["shared-unshared", { accelerators: [gpu] }, "each accelerator with resources needs sharing.maxModels"],
+      ["shared-noport", { ports: [{ name: "grpc", containerPort: 8001 }] }, "the model loaders reach the server on its port named http"],
+    ];
+    for (const [name, spec, message] of cases) {
+      const res = await shared(name, spec);
+      expect(res.status, name).toBe(422);
+      expect(res.body.message).toContain("spec.serving");
+      expect(res.body.message).toContain(message);
+    }
+  });
+
   it("takes tolerations as a Pod does, refusing a value with Exists and Equal without a key", async () => {
     const tolerate = (tolerations: NonNullable<NonNullable<EdgeModelSpec["placement"]>["tolerations"]>) =>
       tryModel({ placement: { tolerations } });

@@ -30,7 +30,14 @@ function startLoader(model: string, version: string, file: string, env: Record<s
   const path = file.startsWith("/") ? file : models.path(file);
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "packages/edge-agent/src/loader/main.ts", "--http-address=127.0.0.1:0", `--model-path=${path}`, "--check-interval=200ms"],
+    [
+      "--import",
+      "tsx",
+      "packages/edge-agent/src/loader/main.ts",
+      "--http-address=127.0.0.1:0",
+      `--model-path=${path}`,
+      "--check-interval=200ms",
+    ],
     {
       stdio: ["ignore", "pipe", "pipe"],
       env: {
@@ -53,7 +60,11 @@ function startLoader(model: string, version: string, file: string, env: Record<s
       const log = JSON.parse(line) as Record<string, unknown>;
       logs.push(log);
       if (log.msg === "listening") {
-        const loader = { child, url: `http://${log.address}`, logs, exited, stop: () => (child.kill("SIGTERM"), exited) };
+        const stop = () => {
+          child.kill("SIGTERM");
+          return exited;
+        };
+        const loader = { child, url: `http://${log.address}`, logs, exited, stop };
         loaders.push(loader);
         resolve(loader);
       }
@@ -76,7 +87,9 @@ const infer = (l: Loader, name: string, version?: string) =>
     body: JSON.stringify(body),
   });
 const serverIndex = async () =>
-  (await call(`${server.url}/v2/repository/index`, { method: "POST", headers: { "edgefleet-load-key": KEY } })).body as unknown as { name: string }[];
+  (await call(`${server.url}/v2/repository/index`, { method: "POST", headers: { "edgefleet-load-key": KEY } })).body as unknown as {
+    name: string;
+  }[];
 
 beforeAll(async () => {
   server = await startRuntime(["--model-control-mode=explicit", `--http-restricted-api=model-repository:edgefleet-load-key=${KEY}`]);

@@ -11,7 +11,13 @@ import {
   startAgent,
 } from "@edgefleet/edge-agent";
 import { type Clock, type Logger, systemClock } from "@edgefleet/kit";
-import { type RuntimeInstance, startRuntimeInstance } from "./runtime-instance.js";
+import {
+  type RuntimeInstance,
+  type SharedServerInstance,
+  startLoaderInstance,
+  startRuntimeInstance,
+  startSharedServer,
+} from "./runtime-instance.js";
 import { programFor, type RuntimePrograms } from "./runtime-program.js";
 
 /** Reads the PEM public key a signed variant references (a Secret in the model's namespace). */
@@ -45,6 +51,8 @@ const modelKey = (w: { namespace: string; model: string }) => `${w.namespace}/${
 export class NodeSimulation {
   private agent: RunningAgent | undefined;
   private readonly runtimes = new Map<string, RuntimeInstance>();
+  /** Shared runtimes' servers on the node, by namespace/server: one process for the models loaded into it. */
+  private readonly servers = new Map<string, Promise<SharedServerInstance>>();
   private readonly prober: LatencyProber;
   private readonly reporter: FailureReporter;
   private readonly installer: Installer;
@@ -131,6 +139,52 @@ export class NodeSimulation {
       await this.install(key, workload, wanted);
     }
     this.retarget(wanted);
+    await this.stopIdleServers(wanted);
+  }
+
+  /** A shared server no model on the node loads into any more stops, as the operator deletes its DaemonSet. */
+  private async stopIdleServers(wanted: ReadonlyMap<string, RuntimeWorkload>): Promise<void> {
+    const used = new Set([...wanted.values()].flatMap((w) => (w.server ? [`${w.namespace}/${w.server}`] : [])));
+    for (const [key, server] of [...this.servers]) {
+      if (used.has(key)) continue;
+      this.servers.delete(key);
+      await (await server.catch(() => undefined))?.close();
+    }
+  }
+
+  /** The node's server of a Shared runtime, started on first use. */
+  private server(w: RuntimeWorkload & { server: string }): Promise<SharedServerInstance> {
+    const key = `${w.namespace}/${w.server}`;
+    let server = this.servers.get(key);
+    if (!server) {
+      server = startSharedServer({
+        name: key,
+        program: this.options.runtimePrograms.cpu,
+        logFile: join(this.options.dir, `server-${w.namespace}-${w.server}.log`),
+        log: this.options.log,
+      });
+      // A server that did not start is started again at the next use.
+      server.catch(() => this.servers.delete(key));
+      this.servers.set(key, server);
+    }
+    return server;
+  }
+
+  /** The process serving w's verified file: its own runtime, or a model loader into the node's shared server. */
+  private async startServing(w: RuntimeWorkload, active: { version: string; sha256: string; path: string }): Promise<RuntimeInstance> {
+    const options = {
+      ...w,
+      version: active.version,
+      sha256: active.sha256,
+      path: active.path,
+      logFile: join(this.options.dir, `runtime-${w.namespace}-${w.model}.log`),
+      log: this.options.log,
+    };
+    if (!w.server) return startRuntimeInstance({ ...options, program: programFor(this.options.runtimePrograms, w.runtime) });
+    // The simulator's servers are the CPU runtime, which loads ONNX files, the format of every
+    // artifact it serves on a CPU (TensorRT variants included, as per-model runtimes do).
+    const server = await this.server({ ...w, server: w.server });
+    return startLoaderInstance({ ...options, program: this.options.runtimePrograms.loader, server, format: "onnx" });
   }
 
   /**
@@ -200,15 +254,7 @@ export class NodeSimulation {
     }
     const active = this.cache.active(w.namespace, w.model);
     if (!active) return;
-    const next = await startRuntimeInstance({
-      ...w,
-      version: active.version,
-      sha256: active.sha256,
-      path: active.path,
-      program: programFor(this.options.runtimePrograms, w.runtime),
-      logFile: join(this.options.dir, `runtime-${w.namespace}-${w.model}.log`),
-      log: this.options.log,
-    });
+    const next = await this.startServing(w, active);
     const previous = this.runtimes.get(key);
     this.runtimes.set(key, next);
     if (previous) await this.retire(wanted, [previous]);
@@ -221,5 +267,6 @@ export class NodeSimulation {
     await this.agent?.stop();
     for (const runtime of this.runtimes.values()) await runtime.close();
     this.runtimes.clear();
+    await this.stopIdleServers(new Map());
   }
 }

@@ -29,6 +29,7 @@ describe("simulated runtime programs", () => {
       cpu: { path: "cpu.mjs", args: [] },
       openvino: { path: "openvino.mjs", args: ["--python", "p"] },
       tflite: { path: "tflite.mjs", args: ["--python", "p"] },
+      loader: { path: "loader.mjs", args: [] },
     };
     expect(programFor(programs, "openvino")).toBe(programs.openvino);
     expect(programFor(programs, "tflite")).toBe(programs.tflite);

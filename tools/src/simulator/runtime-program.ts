@@ -25,6 +25,8 @@ export interface RuntimePrograms {
   readonly openvino: RuntimeProgram;
   /** edgefleet's TFLite runtime (LiteRT's interpreter on the toolchain's venv-python), for .tflite files. */
   readonly tflite: RuntimeProgram;
+  /** edgefleet's model loader (the edge-agent image's), for models on a runtime with serving: Shared. */
+  readonly loader: RuntimeProgram;
 }
 
 /**
@@ -82,13 +84,19 @@ async function bundle(name: string, entry: string, besides: readonly string[] = 
   return main;
 }
 
-/** The runtime programs, bundled; the OpenVINO and TFLite ones with their workers beside them and the toolchain's venv-python. */
+/** The runtime programs and the model loader, bundled; the OpenVINO and TFLite ones with their workers beside them and the toolchain's venv-python. */
 export async function runtimePrograms(toolchain: Toolchain = loadToolchain()): Promise<RuntimePrograms> {
   const python = ["--python", toolchain.bin("venv-python")];
-  const [cpu, openvino, tflite] = await Promise.all([
+  const [cpu, openvino, tflite, loader] = await Promise.all([
     bundle("cpu-runtime", join(ROOT, "packages/cpu-runtime/src/main.ts")),
     bundle("openvino-runtime", join(ROOT, "packages/openvino-runtime/src/main.ts"), OPENVINO_WORKER_FILES),
     bundle("tflite-runtime", join(ROOT, "packages/tflite-runtime/src/main.ts"), TFLITE_WORKER_FILES),
+    bundle("model-loader", join(ROOT, "packages/edge-agent/src/loader/main.ts")),
   ]);
-  return { cpu: { path: cpu, args: [] }, openvino: { path: openvino, args: python }, tflite: { path: tflite, args: python } };
+  return {
+    cpu: { path: cpu, args: [] },
+    openvino: { path: openvino, args: python },
+    tflite: { path: tflite, args: python },
+    loader: { path: loader, args: [] },
+  };
 }

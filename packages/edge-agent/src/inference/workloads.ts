@@ -20,6 +20,8 @@ export interface RuntimeWorkload {
   readonly runtime: string;
   /** The version its runtime serves the model under, when a model repository's (SERVED_VERSION_ANNOTATION). */
   readonly servedVersion?: string;
+  /** On a runtime with serving: Shared, the node's server its model loader loads the model into (LABELS.modelServer). */
+  readonly server?: string;
   /** The DaemonSet that controls the pod. */
   readonly owner: { readonly name: string; readonly uid: string };
   /** Where the runtime serves the Open Inference Protocol, once the pod has an IP and names an http port. */
@@ -65,9 +67,13 @@ const ENV = {
   scopedOnly: SIGNATURE_SCOPED_ONLY_ENV,
 } as const;
 
-/** Pods the simulator serves: the operator's runtime pods, bound to a node, not being deleted. */
+/**
+ * Pods the simulator serves: the operator's runtime pods, bound to a node, not being deleted. A
+ * Shared runtime's server pod is not one: its models' loader pods are, and the node serves them.
+ */
 export function isRuntimePod(pod: V1Pod): boolean {
-  return pod.metadata?.labels?.[LABELS.managedBy] === MANAGER && !!pod.spec?.nodeName && !pod.metadata?.deletionTimestamp;
+  const labels = pod.metadata?.labels ?? {};
+  return labels[LABELS.managedBy] === MANAGER && !labels[LABELS.runtimeServer] && !!pod.spec?.nodeName && !pod.metadata?.deletionTimestamp;
 }
 
 /** The pod's controller, when it is a DaemonSet (what the operator runs runtimes as). */
@@ -112,6 +118,7 @@ export function workloadOf(pod: V1Pod): WorkloadResult {
   const publicKeys = value(ENV.publicKeys);
   const evaluation = evaluationFromEnv(value);
   const servedVersion = pod.metadata?.annotations?.[SERVED_VERSION_ANNOTATION];
+  const server = labels[LABELS.modelServer];
   return {
     ok: true,
     workload: {
@@ -123,6 +130,7 @@ export function workloadOf(pod: V1Pod): WorkloadResult {
       variant,
       runtime: pod.metadata?.annotations?.["edgefleet.io/runtime"] ?? "unknown",
       ...(servedVersion ? { servedVersion } : {}),
+      ...(server ? { server } : {}),
       owner,
       ...(ip && port ? { endpoint: { ip, port } } : {}),
       artifact: {

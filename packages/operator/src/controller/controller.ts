@@ -158,9 +158,11 @@ export class EdgeModelController {
       servers: new SharedServers({
         client,
         fieldManager: options.fieldManager,
+        models: this.caches.models,
         nodes: this.caches.nodes,
         daemonSets: this.caches.daemonSets,
         requeue: (key) => this.#add(key),
+        log: options.log,
       }),
       events: options.events,
       rollouts,
@@ -253,7 +255,11 @@ export class EdgeModelController {
       updated: (before, after) => {
         if (modelChanged(before, after)) this.#touch(objectKey(after));
       },
-      deleted: (m) => this.#touch(objectKey(m)),
+      deleted: (m) => {
+        this.#touch(objectKey(m));
+        // Its DaemonSets go with it (the garbage collector's pace): the servers they load into need not wait.
+        for (const ds of this.caches.daemonSets.byIndex(objectKey(m))) this.#addOwner(serverKeyOf(ds));
+      },
     };
   }
 
@@ -328,7 +334,9 @@ export class EdgeModelController {
         const changedByOthers =
           before.metadata?.generation !== after.metadata?.generation && !this.#children.appliedAt(key, after.metadata?.generation);
         if (rolloutChanged(before, after) || changedByOthers) owner(after);
-        if (before.metadata.labels?.[LABELS.modelServer] !== after.metadata.labels?.[LABELS.modelServer]) {
+        // A model's DaemonSet being deleted (its pods terminating) no longer holds its server.
+        const leaving = !before.metadata.deletionTimestamp && after.metadata.deletionTimestamp;
+        if (leaving || before.metadata.labels?.[LABELS.modelServer] !== after.metadata.labels?.[LABELS.modelServer]) {
           server(before);
           server(after);
         }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { EdgeModel, EdgeRuntime } from "@edgefleet/api";
 import { LABELS } from "@edgefleet/api";
+import type { Logger } from "@edgefleet/kit";
 import {
   CONTENT_TYPES,
   collectionPath,
@@ -40,8 +41,10 @@ export function serverKeyOf(ds: CachedDaemonSet): string | undefined {
 export interface SharedServersOptions {
   client: KubeClient;
   fieldManager: string;
+  models: Informer<EdgeModel>;
   nodes: Informer<CachedNode>;
   daemonSets: Informer<CachedDaemonSet>;
+  log: Logger;
   /** Queues a model's reconcile: a server someone deleted while models use it is theirs to apply again. */
   requeue: (modelKey: string) => void;
   /** The load key of a new server (random bytes unless a test sets it). */
@@ -82,12 +85,14 @@ export class SharedServers {
    */
   async reconcile(key: string): Promise<"deleted" | "unchanged"> {
     const [namespace = "", server = ""] = key.slice(SERVER_KEY_PREFIX.length).split("/");
+    // A DaemonSet of a deleted model uses nothing: the garbage collector deletes it in its own time.
+    const live = (ds: CachedDaemonSet) => {
+      const model = this.#o.models.get(`${namespace}/${ds.metadata.labels?.[LABELS.model]}`);
+      return !ds.metadata.deletionTimestamp && !!model && !model.metadata.deletionTimestamp;
+    };
     const users = this.#o.daemonSets
       .list()
-      .filter(
-        (ds) =>
-          ds.metadata.namespace === namespace && ds.metadata.labels?.[LABELS.modelServer] === server && !ds.metadata.deletionTimestamp,
-      );
+      .filter((ds) => ds.metadata.namespace === namespace && ds.metadata.labels?.[LABELS.modelServer] === server && live(ds));
     const own = this.#o.daemonSets.get(`${namespace}/${server}`);
     if (users.length) {
       if (!own) for (const ds of users) this.#o.requeue(`${namespace}/${ds.metadata.labels?.[LABELS.model]}`);
@@ -97,6 +102,7 @@ export class SharedServers {
     for (const resource of [RESOURCES.daemonSets, RESOURCES.services, RESOURCES.networkPolicies])
       await deleteChild(this.#o.client, resource, { name: server, namespace });
     await deleteChild(this.#o.client, RESOURCES.secrets, { name: loadKeySecretName(server), namespace });
+    this.#o.log.info("shared server deleted: no model uses it", { namespace, server });
     return "deleted";
   }
 
