@@ -341,6 +341,94 @@ describe("the platform as pods on a real node", () => {
     );
   }, 300_000);
 
+  it("serves two models from one shared runtime process on the real node, and rolls one without restarting it", async () => {
+    // The catalog's onnx runtime with serving: Shared: one cpu-runtime pod on the node under
+    // explicit model control; each model's pod runs the model loader from the edge-agent image.
+    const onnx = DEFAULT_RUNTIMES.find((r) => r.metadata.name === "onnx");
+    if (!onnx) throw new Error("the catalog lost its onnx runtime");
+    const runtime = "onnx-shared";
+    const runtimeVersion = "98.0.0";
+    const edgeRuntimes = { group: "edgefleet.io", version: "v1alpha1", plural: "edgeruntimes" };
+    const models = { group: "edgefleet.io", version: "v1alpha1", namespace: MODELS, plural: "edgemodels" };
+    await objects().createClusterCustomObject({
+      ...edgeRuntimes,
+      body: {
+        ...onnx,
+        metadata: { name: runtime },
+        spec: {
+          ...onnx.spec,
+          args: ["--model-control-mode=explicit", "--http-restricted-api=model-repository:edgefleet-load-key=$(EDGEFLEET_LOAD_KEY)"],
+          supportedFormats: [{ format: "onnx", precisions: ["fp32"], versions: [runtimeVersion] }],
+          serving: "Shared",
+        },
+      },
+    });
+    // Variants only this runtime takes (they ask for its version, which no other runtime ships).
+    const sharedSpec = (name: string, version: string) => {
+      const base = spec(version, `${name}@${version}`);
+      return {
+        ...base,
+        variants: base.variants.map((v) => ({ ...v, requirements: { ...v.requirements, runtimeVersion: { min: runtimeVersion } } })),
+      };
+    };
+    const names = ["shared-a", "shared-b"];
+    for (const name of names) artifacts.set(`${name}@1.0.0`, await site.publish(name, "1.0.0", detectorBytes));
+    artifacts.set(
+      "shared-a@1.1.0",
+      await site.publish("shared-a", "1.1.0", buildCnn({ ...(MODEL_SPECS[0] as CnnSpec), seed: 11 }, "shared")),
+    );
+    const serverPods = async () =>
+      (await core.listNamespacedPod({ namespace: MODELS, labelSelector: "edgefleet.io/runtime-server" })).items.filter(
+        (p) => !p.metadata?.deletionTimestamp,
+      );
+    try {
+      for (const name of names)
+        await objects().createNamespacedCustomObject({
+          ...models,
+          body: {
+            apiVersion: "edgefleet.io/v1alpha1",
+            kind: "EdgeModel",
+            metadata: { name, namespace: MODELS },
+            spec: sharedSpec(name, "1.0.0"),
+          },
+        });
+      const pods = await Promise.all(
+        names.map((name) => servingPod(core, { namespace: MODELS, model: name, version: "1.0.0", node, timeoutMs: 240_000 })),
+      );
+      for (const [i, pod] of pods.entries()) {
+        expect(pod.spec?.containers[0]?.name).toBe("model-loader");
+        expect((await inferAt(pod, names[i] as string)).outputs?.length).toBeGreaterThan(0);
+      }
+      const [server, ...others] = await serverPods();
+      expect(others).toEqual([]);
+      expect(server?.spec?.nodeName).toBe(node);
+      const serverUid = server?.metadata?.uid;
+
+      // A new version of one model: its loader pod loads it into the same server process.
+      await objects().patchNamespacedCustomObject(
+        { ...models, name: "shared-a", body: { spec: sharedSpec("shared-a", "1.1.0") } },
+        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+      );
+      const next = await servingPod(core, { namespace: MODELS, model: "shared-a", version: "1.1.0", node, timeoutMs: 240_000 });
+      expect((await inferAt(next, "shared-a")).outputs?.length).toBeGreaterThan(0);
+      expect((await inferAt(pods[1] as V1Pod, "shared-b")).outputs?.length).toBeGreaterThan(0);
+      const [same] = await serverPods();
+      expect(same?.metadata?.uid).toBe(serverUid);
+      expect(same?.status?.containerStatuses?.[0]?.restartCount).toBe(0);
+    } finally {
+      for (const name of names)
+        await objects()
+          .deleteNamespacedCustomObject({ ...models, name })
+          .catch(() => {});
+      await eventually(
+        "the shared server deleted with its last model",
+        async () => ((await serverPods()).length === 0 ? true : undefined),
+        120_000,
+      );
+      await objects().deleteClusterCustomObject({ ...edgeRuntimes, name: runtime });
+    }
+  }, 600_000);
+
   it("says a runtime pod crash-loops when its runtime cannot load the model, and where its log is", async () => {
     // Signed and verified, but not an ONNX model: the init container passes it, the runtime exits 1
     // loading it, and the kubelet backs off restarting it while the pod stays Running.
