@@ -199,7 +199,7 @@ describe("a runtime with serving: Shared on the simulated fleet", () => {
       await rolloutEndedAs(
         async () => (await rawRequest(kc, { method: "GET", path: modelPath("a") })).body as unknown as EdgeModel,
         "1.1.0",
-        "Succeeded",
+        "Promoted",
         180_000,
       );
       await served("a", "1.1.0");
