@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { stopE2ePlatform } from "../helpers/e2e-platform.js";
 import { eventually, freshNamespace, rolloutEndedAs, testCluster } from "../helpers/kube.js";
 import { addProfileNode } from "../helpers/nodes.js";
-import { GROUP_PATH, installApi } from "../operator/install.js";
+import { applyRuntime, deleteRuntime, GROUP_PATH, installApi } from "../operator/install.js";
 import { rawRequest } from "../operator/raw-api.js";
 
 /*
@@ -126,13 +126,7 @@ beforeAll(async () => {
   profile = `shared-${Date.now().toString(36)}`;
   dir = mkdtempSync(join(tmpdir(), "edgefleet-shared-"));
   for (let i = 1; i <= NODES; i++) created.push(await addProfileNode(kc, { profile, hardwareClass: "shared-cpu", index: i }));
-  const res = await rawRequest(kc, {
-    method: "PATCH",
-    path: `${GROUP_PATH}/edgeruntimes/${RUNTIME}?fieldManager=edgefleet-test&force=true`,
-    body: sharedRuntime,
-    contentType: "application/apply-patch+yaml",
-  });
-  if (res.status >= 300) throw new Error(`applying EdgeRuntime ${RUNTIME}: ${res.status} ${res.body.message}`);
+  await applyRuntime(kc, sharedRuntime);
   platform = await startLocalPlatform({
     kubeconfig: inject("kubeconfig"),
     dir,
@@ -166,7 +160,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopE2ePlatform({ kc, core, platform, nodes: created, ns, dir }, failed, ["operator", "simulator"], 30);
-  await rawRequest(kc, { method: "DELETE", path: `${GROUP_PATH}/edgeruntimes/${RUNTIME}` });
+  await deleteRuntime(kc, RUNTIME);
 }, 60_000);
 
 describe("a runtime with serving: Shared on the simulated fleet", () => {

@@ -1,12 +1,12 @@
-import type { EdgeModel, EdgeRuntime } from "@edgefleet/api";
+import type { EdgeRuntime } from "@edgefleet/api";
 import { variant } from "@edgefleet/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, testCluster } from "../helpers/kube.js";
-import { condition, converged, type EdgeModels } from "./edgemodels.js";
-import { GROUP_PATH } from "./install.js";
+import { condition, type EdgeModels } from "./edgemodels.js";
+import { applyRuntime, deleteRuntime } from "./install.js";
 import { counter, writes } from "./operator-metrics.js";
 import { OperatorProcess } from "./operator-process.js";
-import { rawRequest } from "./raw-api.js";
+import { placedAs } from "./placements.js";
 import { startOperatorSuite } from "./suite.js";
 
 const { kc, core } = testCluster();
@@ -42,39 +42,17 @@ let restarted: OperatorProcess | undefined;
 
 beforeAll(async () => {
   ({ ns, kubeconfig, models, operator } = await startOperatorSuite({ kc, core, name: "capacity" }));
-  const res = await rawRequest(kc, {
-    method: "PATCH",
-    path: `${GROUP_PATH}/edgeruntimes/${RUNTIME}?fieldManager=edgefleet-test&force=true`,
-    body: sharedRuntime,
-    contentType: "application/apply-patch+yaml",
-  });
-  if (res.status >= 300) throw new Error(`applying EdgeRuntime ${RUNTIME}: ${res.status} ${res.body.message}`);
+  await applyRuntime(kc, sharedRuntime);
 });
 
 afterAll(async () => {
   await operator?.stop();
   await restarted?.stop();
-  await rawRequest(kc, { method: "DELETE", path: `${GROUP_PATH}/edgeruntimes/${RUNTIME}` });
+  await deleteRuntime(kc, RUNTIME);
   if (ns) await core.deleteNamespace({ name: ns });
 });
 
-/** "accelerator variant role" on the Jetson class, as status says. */
-function jetson(model: EdgeModel | undefined): string {
-  const p = model?.status?.placements?.find((x) => x.hardwareClass === "jetson-orin");
-  return p ? `${p.accelerator} ${p.variant}${p.sharing ? ` ${p.sharing.role} with [${p.sharing.with.join(",")}]` : ""}` : "none";
-}
-
-async function placedAs(want: Record<string, string>): Promise<Record<string, EdgeModel>> {
-  let last = "";
-  return eventually(`placements ${JSON.stringify(want)}`, async () => {
-    const all = Object.fromEntries(await Promise.all(Object.keys(want).map(async (n) => [n, await models.get(n)] as const)));
-    const got = Object.fromEntries(Object.entries(all).map(([n, m]) => [n, converged(m) ? jetson(m) : "not converged"]));
-    last = JSON.stringify(got);
-    return JSON.stringify(got) === JSON.stringify(want) ? (all as Record<string, EdgeModel>) : undefined;
-  }).catch((err: Error) => {
-    throw new Error(`${err.message}; last: ${last}`);
-  });
-}
+const jetson = (want: Record<string, string>) => placedAs(models, "jetson-orin", want);
 
 /** The nvidia.com/gpu limit of a model's Jetson DaemonSet's runtime container, or "none". */
 async function gpuLimit(name: string): Promise<string> {
@@ -86,7 +64,7 @@ describe("capacity-aware placement", () => {
   it("places two models on one GPU through a sharing runtime, and the third on the CPU, saying why", async () => {
     // Created in name order: the same second (or a later one) orders them a, b, c.
     for (const name of ["a", "b", "c"]) await models.create(name, SPEC);
-    const placed = await placedAs({
+    const placed = await jetson({
       a: `nvidia-gpu trt-fp32 holder with [${ns}/b]`,
       b: `nvidia-gpu trt-fp32 sharer with [${ns}/a]`,
       c: "cpu onnx-fp32",
@@ -108,7 +86,7 @@ describe("capacity-aware placement", () => {
 
   it("gives the freed device to the next models in line when its holder is deleted", async () => {
     await models.delete("a");
-    await placedAs({ b: `nvidia-gpu trt-fp32 holder with [${ns}/c]`, c: `nvidia-gpu trt-fp32 sharer with [${ns}/b]` });
+    await jetson({ b: `nvidia-gpu trt-fp32 holder with [${ns}/c]`, c: `nvidia-gpu trt-fp32 sharer with [${ns}/b]` });
     const c = await models.get("c");
     expect(condition(c, "Degraded")).toMatchObject({ status: "False", reason: "AllClassesPlaced" });
     await eventually("b's DaemonSet requests the GPU, c's does not", async () =>
@@ -139,6 +117,6 @@ describe("capacity-aware placement", () => {
     // Anything a reconcile sends leaves before it counts as done; a second look catches late Events.
     await new Promise((r) => setTimeout(r, 1000));
     expect(await writes(op)).toEqual({ POST: 0, PATCH: 0, DELETE: 0 });
-    await placedAs({ b: `nvidia-gpu trt-fp32 holder with [${ns}/c]`, c: `nvidia-gpu trt-fp32 sharer with [${ns}/b]` });
+    await jetson({ b: `nvidia-gpu trt-fp32 holder with [${ns}/c]`, c: `nvidia-gpu trt-fp32 sharer with [${ns}/b]` });
   });
 });

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { DEFAULT_RUNTIMES } from "@edgefleet/api";
+import { DEFAULT_RUNTIMES, type EdgeRuntime } from "@edgefleet/api";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { parse } from "yaml";
 import { eventually } from "../helpers/kube.js";
@@ -39,10 +39,17 @@ export async function installCRDs(kc: KubeConfig): Promise<void> {
   );
 }
 
+/** Server-side applies an EdgeRuntime (cluster-scoped: a suite's own is named for it). */
+export function applyRuntime(kc: KubeConfig, runtime: EdgeRuntime): Promise<void> {
+  return apply(kc, `${GROUP_PATH}/edgeruntimes/${runtime.metadata.name}`, runtime, `runtime ${runtime.metadata.name}`);
+}
+
+export async function deleteRuntime(kc: KubeConfig, name: string): Promise<void> {
+  await rawRequest(kc, { method: "DELETE", path: `${GROUP_PATH}/edgeruntimes/${name}` });
+}
+
 /** The CRDs and the default EdgeRuntime catalog: what `kubectl apply -f packages/api/crds/ -f packages/api/catalog/` installs. */
 export async function installApi(kc: KubeConfig): Promise<void> {
   await installCRDs(kc);
-  for (const runtime of DEFAULT_RUNTIMES) {
-    await apply(kc, `${GROUP_PATH}/edgeruntimes/${runtime.metadata.name}`, runtime, `runtime ${runtime.metadata.name}`);
-  }
+  for (const runtime of DEFAULT_RUNTIMES) await applyRuntime(kc, runtime);
 }

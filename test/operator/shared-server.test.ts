@@ -1,11 +1,12 @@
-import type { EdgeModel, EdgeRuntime } from "@edgefleet/api";
+import type { EdgeRuntime } from "@edgefleet/api";
 import { LABELS, variant } from "@edgefleet/api";
 import type { V1DaemonSet } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, testCluster } from "../helpers/kube.js";
-import { condition, converged, type EdgeModels } from "./edgemodels.js";
-import { GROUP_PATH } from "./install.js";
+import { condition, type EdgeModels } from "./edgemodels.js";
+import { applyRuntime, deleteRuntime } from "./install.js";
 import type { OperatorProcess } from "./operator-process.js";
+import { placedAs } from "./placements.js";
 import { rawRequest } from "./raw-api.js";
 import { startOperatorSuite } from "./suite.js";
 
@@ -50,37 +51,16 @@ let operator: OperatorProcess;
 
 beforeAll(async () => {
   ({ ns, models, operator } = await startOperatorSuite({ kc, core, name: "shared-server" }));
-  const res = await rawRequest(kc, {
-    method: "PATCH",
-    path: `${GROUP_PATH}/edgeruntimes/${RUNTIME}?fieldManager=edgefleet-test&force=true`,
-    body: sharedRuntime,
-    contentType: "application/apply-patch+yaml",
-  });
-  if (res.status >= 300) throw new Error(`applying EdgeRuntime ${RUNTIME}: ${res.status} ${res.body.message}`);
+  await applyRuntime(kc, sharedRuntime);
 });
 
 afterAll(async () => {
   await operator?.stop();
-  await rawRequest(kc, { method: "DELETE", path: `${GROUP_PATH}/edgeruntimes/${RUNTIME}` });
+  await deleteRuntime(kc, RUNTIME);
   if (ns) await core.deleteNamespace({ name: ns });
 });
 
-function jetson(model: EdgeModel | undefined): string {
-  const p = model?.status?.placements?.find((x) => x.hardwareClass === "jetson-orin");
-  return p ? `${p.accelerator} ${p.variant}${p.sharing ? ` ${p.sharing.role} with [${p.sharing.with.join(",")}]` : ""}` : "none";
-}
-
-async function placedAs(want: Record<string, string>): Promise<Record<string, EdgeModel>> {
-  let last = "";
-  return eventually(`placements ${JSON.stringify(want)}`, async () => {
-    const all = Object.fromEntries(await Promise.all(Object.keys(want).map(async (n) => [n, await models.get(n)] as const)));
-    const got = Object.fromEntries(Object.entries(all).map(([n, m]) => [n, converged(m) ? jetson(m) : "not converged"]));
-    last = JSON.stringify(got);
-    return JSON.stringify(got) === JSON.stringify(want) ? (all as Record<string, EdgeModel>) : undefined;
-  }).catch((err: Error) => {
-    throw new Error(`${err.message}; last: ${last}`);
-  });
-}
+const jetson = (want: Record<string, string>) => placedAs(models, "jetson-orin", want);
 
 const object = async (path: string) => rawRequest(kc, { method: "GET", path });
 const server = () => object(`/apis/apps/v1/namespaces/${ns}/daemonsets/${SERVER}`);
@@ -90,7 +70,7 @@ const modelDaemonSet = async (name: string): Promise<V1DaemonSet | undefined> =>
 describe("a runtime with serving: Shared", () => {
   it("runs one server per node holding the GPU, loads two models into it, and places a third on the CPU, saying why", async () => {
     for (const name of ["a", "b", "c"]) await models.create(name, SPEC);
-    const placed = await placedAs({
+    const placed = await jetson({
       a: `nvidia-gpu trt-int4 holder with [${ns}/b]`,
       b: `nvidia-gpu trt-int4 sharer with [${ns}/a]`,
       c: "cpu onnx-fp32",
@@ -140,7 +120,7 @@ describe("a runtime with serving: Shared", () => {
 
   it("keeps the server while a model uses it, and deletes it with its Service, NetworkPolicy and Secret after the last one leaves", async () => {
     await models.delete("a");
-    await placedAs({ b: `nvidia-gpu trt-int4 holder with [${ns}/c]`, c: `nvidia-gpu trt-int4 sharer with [${ns}/b]` });
+    await jetson({ b: `nvidia-gpu trt-int4 holder with [${ns}/c]`, c: `nvidia-gpu trt-int4 sharer with [${ns}/b]` });
     expect((await server()).status).toBe(200);
     await models.delete("b");
     await models.delete("c");

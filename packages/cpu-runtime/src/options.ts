@@ -126,13 +126,11 @@ export interface RuntimeOptions {
   logLevel: Level;
 }
 
-/** The options RUNTIME_FLAGS give, from a runtime's parsed flags. */
-export function runtimeOptions(v: FlagValues<typeof RUNTIME_FLAGS>): RuntimeOptions {
+type ServerFlags = "http-address" | "max-body-bytes" | "max-input-bytes" | "intra-op-threads" | "latency-clock" | "log-level";
+
+/** The options of the server itself, whatever it serves. */
+function serverOptions(v: Pick<FlagValues<typeof RUNTIME_FLAGS>, ServerFlags>): Omit<RuntimeOptions, OneModel> {
   return {
-    modelName: modelName(v["model-name"]),
-    modelVersion: v["model-version"],
-    modelPath: v["model-path"],
-    ...(v["model-sha256"] ? { modelSha256: v["model-sha256"] } : {}),
     httpAddress: v["http-address"],
     maxBodyBytes: v["max-body-bytes"],
     maxInputBytes: v["max-input-bytes"],
@@ -142,8 +140,21 @@ export function runtimeOptions(v: FlagValues<typeof RUNTIME_FLAGS>): RuntimeOpti
   };
 }
 
+/** The options RUNTIME_FLAGS give, from a runtime's parsed flags. */
+export function runtimeOptions(v: FlagValues<typeof RUNTIME_FLAGS>): RuntimeOptions {
+  return {
+    modelName: modelName(v["model-name"]),
+    modelVersion: v["model-version"],
+    modelPath: v["model-path"],
+    ...(v["model-sha256"] ? { modelSha256: v["model-sha256"] } : {}),
+    ...serverOptions(v),
+  };
+}
+
+type OneModel = "modelName" | "modelVersion" | "modelPath" | "modelSha256";
+
 /** The options of a runtime under explicit model control: a runtime's but the one model's. */
-export interface RepositoryOptions extends Omit<RuntimeOptions, "modelName" | "modelVersion" | "modelPath" | "modelSha256"> {
+export interface RepositoryOptions extends Omit<RuntimeOptions, OneModel> {
   restricted?: RestrictedApi;
   maxLoadBytes: number;
 }
@@ -170,12 +181,7 @@ export function parseOptions(argv: string[]): Parsed<CpuRuntimeOptions> {
     return {
       control: "explicit",
       options: {
-        httpAddress: v["http-address"],
-        maxBodyBytes: v["max-body-bytes"],
-        maxInputBytes: v["max-input-bytes"],
-        intraOpThreads: v["intra-op-threads"],
-        latencyClock: v["latency-clock"],
-        logLevel: v["log-level"],
+        ...serverOptions(v),
         maxLoadBytes: v["max-load-bytes"],
         ...(restricted ? { restricted } : {}),
       },
