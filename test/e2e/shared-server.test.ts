@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EdgeModel, EdgeRuntime } from "@edgefleet/api";
-import { IMAGE_NAMES, imageReference, MODEL_SERVER_ENV } from "@edgefleet/api";
+import { IMAGE_NAMES, imageReference } from "@edgefleet/api";
 import { buildCnn, buildModels, type CnnSpec, MODEL_SPECS } from "@edgefleet/test-models";
 import {
   LOCAL_HOST,
@@ -10,6 +10,8 @@ import {
   PUBLIC_KEY_REF,
   type PublishedArtifact,
   publishArtifact,
+  runningLoaders,
+  serverStartTime,
   signingKey,
   startLocalPlatform,
 } from "@edgefleet/tools";
@@ -83,30 +85,6 @@ function model(name: string, version: string): EdgeModel {
   } as EdgeModel;
 }
 
-/** The shared server each running model loader of the namespace loads into, by model and version. */
-function loaders(): { model: string; version: string; server: string }[] {
-  const found: { model: string; version: string; server: string }[] = [];
-  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
-    let environ: string;
-    try {
-      environ = readFileSync(`/proc/${pid}/environ`, "utf8");
-    } catch {
-      continue;
-    }
-    const env = new Map(environ.split("\0").map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)] as const));
-    const [namespace, name] = (env.get("EDGEFLEET_MODEL") ?? "").split("/");
-    const server = env.get(MODEL_SERVER_ENV);
-    if (namespace === ns && name && server) found.push({ model: name, version: env.get("EDGEFLEET_MODEL_VERSION") ?? "", server });
-  }
-  return found;
-}
-
-/** When the server process started (its own process metric): the same value means the same process. */
-async function startTime(server: string): Promise<string> {
-  const text = await (await fetch(`${server}/metrics`)).text();
-  return /^process_start_time_seconds (\S+)$/m.exec(text)?.[1] ?? "";
-}
-
 async function served(name: string, version: string): Promise<void> {
   await eventually(
     `every node answering ${name} ${version} in Prometheus`,
@@ -169,12 +147,12 @@ describe("a runtime with serving: Shared on the simulated fleet", () => {
   it("serves both models on every node from one runtime process per node, through their model loaders", async () => {
     try {
       for (const name of MODELS) await served(name, "1.0.0");
-      const running = loaders();
+      const running = runningLoaders(ns);
       const byModel = (name: string) => new Set(running.filter((l) => l.model === name).map((l) => l.server));
       expect(byModel("a").size).toBe(NODES);
       // The same processes serve both models.
       expect([...byModel("b")].sort()).toEqual([...byModel("a")].sort());
-      servers = new Map(await Promise.all([...byModel("a")].map(async (s) => [s, await startTime(s)] as const)));
+      servers = new Map(await Promise.all([...byModel("a")].map(async (s) => [s, await serverStartTime(s)] as const)));
     } catch (err) {
       failed = true;
       throw err;
@@ -197,9 +175,9 @@ describe("a runtime with serving: Shared on the simulated fleet", () => {
         180_000,
       );
       await served("a", "1.1.0");
-      const running = loaders();
+      const running = runningLoaders(ns);
       expect(running.filter((l) => l.model === "a").map((l) => l.version)).toEqual(Array(NODES).fill("1.1.0"));
-      for (const [server, started] of servers) expect(await startTime(server)).toBe(started);
+      for (const [server, started] of servers) expect(await serverStartTime(server)).toBe(started);
       const [errors] = await platform.prometheus.query(`sum(edgefleet_inference_errors_total{namespace="${ns}",model="b"})`);
       expect(Number(errors?.value[1] ?? 0)).toBe(0);
     } catch (err) {

@@ -34,3 +34,4 @@ export { Service } from "./services/service.js";
 export { BuildPods } from "./simulator/build-pods.js";
 export { FederatedPods } from "./simulator/fl-pods.js";
 export { SIMULATED_LOAD_ANNOTATION, SIMULATED_OFFLINE_ANNOTATION } from "./simulator/fleet-sim.js";
+export { type RunningLoader, runningLoaders, serverStartTime } from "./simulator/model-loaders.js";

@@ -22,6 +22,7 @@ import { FEDERATED_JOB_STEP, federatedJobStep } from "./federated-job.js";
 import { MODEL_BUILD_STEPS, modelBuildDemo } from "./model-build.js";
 import { followRollout, type LatencyByVersion, modelLatency } from "./progress.js";
 import { REAL_NODE_STEPS, realNodeDemo } from "./real-node.js";
+import { SHARED_SERVER_STEP, sharedServerStep } from "./shared-server.js";
 import { placementTable, summarize } from "./summary.js";
 import { resetTrust, TRUST_POLICY, trustStep } from "./trust.js";
 
@@ -41,7 +42,8 @@ interface Builds {
 }
 
 const CLI = command({
-  usage: "tools/edgefleet demo [--once] [--federated-job] [--model-build] [--real-node | --model-build-cli | --federated]",
+  usage:
+    "tools/edgefleet demo [--once] [--federated-job] [--model-build] [--shared-server] [--real-node | --model-build-cli | --federated]",
   about: `Runs edgefleet's local platform and shows a staged over-the-air rollout on a simulated fleet:
   1. the local cluster: a real control plane and 20 kwok edge nodes in 4 hardware classes
   2. the platform, deployed by \`pulumi up\` of the \`local\` stack (CRDs, runtime catalog, ...)
@@ -56,6 +58,8 @@ const CLI = command({
 ${FEDERATED_JOB_STEP}
   9. ${MODEL_BUILD_STEP.trimStart()}
      (step 8 when --federated-job is not given)
+ 10. ${SHARED_SERVER_STEP.trimStart()}
+     (the last step, numbered after those the other flags add)
 Then it keeps everything running until Ctrl-C, which stops all it started.
 
 With --real-node, the platform as pods on a real node instead:
@@ -83,6 +87,10 @@ ${FEDERATED_STEPS}`,
     "federated-job": {
       type: "switch",
       help: "also step 8: a FederatedTraining job the operator runs on the simulated fleet, its rounds as they land, its result built, published and rolled out",
+    },
+    "shared-server": {
+      type: "switch",
+      help: "also a last step: two models loaded into one runtime process per device (an EdgeRuntime with serving: Shared), one rolled out inside the running servers (steps above)",
     },
     federated: {
       type: "switch",
@@ -202,7 +210,7 @@ async function main(): Promise<void> {
     process.exitCode = values;
     return;
   }
-  steps = STEPS + (values["federated-job"] ? 1 : 0) + (values["model-build"] ? 1 : 0);
+  steps = STEPS + (values["federated-job"] ? 1 : 0) + (values["model-build"] ? 1 : 0) + (values["shared-server"] ? 1 : 0);
   if (values["real-node"]) {
     await realNodeDemo({ once: values.once === true, say });
     return;
@@ -353,8 +361,15 @@ async function main(): Promise<void> {
       await federatedJobStep({ root: ROOT, client, platform, namespace: NAMESPACE, dir, privateKeyPem: key.privateKeyPem, say });
     }
     if (values["model-build"]) {
-      step(steps, "a model build published by the operator: built, measured, signed, pushed, rolled out");
+      step(
+        steps - (values["shared-server"] ? 1 : 0),
+        "a model build published by the operator: built, measured, signed, pushed, rolled out",
+      );
       await modelBuildStep({ root: ROOT, client, platform, namespace: NAMESPACE, dir, privateKeyPem: key.privateKeyPem, say });
+    }
+    if (values["shared-server"]) {
+      step(steps, "two models in one runtime process per device: an EdgeRuntime with serving: Shared");
+      await sharedServerStep({ client, platform, namespace: NAMESPACE, privateKeyPem: key.privateKeyPem, say });
     }
 
     say(`
@@ -365,6 +380,7 @@ Where to look:
   kubectl get federatedtrainings -A              # federated jobs (step 8, --federated-job): rounds, epsilon
   kubectl get edgemodelbuilds -A                 # model builds (--model-build; --federated-job's trained model): per target, Published
   kubectl get modeltrustpolicies                 # the platform's trust policies (step 7 removed ${TRUST_POLICY})
+  kubectl get daemonsets -A -l edgefleet.io/runtime-server   # shared runtime servers (--shared-server)
   ${platform.prometheus.url}/alerts                # Prometheus: edgefleet's alert rules
   ${platform.prometheus.url}/graph?g0.expr=histogram_quantile(0.95%2C%20sum%20by%20(version%2C%20le)%20(rate(edgefleet_inference_latency_seconds_bucket%5B1m%5D)))
   curl -s 127.0.0.1:${platform.ports.gateway}/metrics | grep edgefleet_device_up   # the gateway
