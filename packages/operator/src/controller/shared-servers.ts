@@ -23,7 +23,7 @@ import { type CachedDaemonSet, type CachedNode, SPEC_HASH_ANNOTATION } from "./s
 const SERVER_KEY_PREFIX = "server:";
 
 /** The queue key of a server, whose reconcile deletes it once no model uses it. */
-export function serverQueueKey(namespace: string, server: string): string {
+function serverQueueKey(namespace: string, server: string): string {
   return `${SERVER_KEY_PREFIX}${namespace}/${server}`;
 }
 
@@ -47,8 +47,6 @@ export interface SharedServersOptions {
   log: Logger;
   /** Queues a model's reconcile: a server someone deleted while models use it is theirs to apply again. */
   requeue: (modelKey: string) => void;
-  /** The load key of a new server (random bytes unless a test sets it). */
-  newKey?: () => string;
 }
 
 /**
@@ -143,7 +141,7 @@ export class SharedServers {
 
   /** Creates the server's Secret with a new key, unless it exists: models loaded with the old key keep working. */
   async #createSecret(key: ServerKey, runtime: EdgeRuntime): Promise<void> {
-    const value = this.#o.newKey?.() ?? randomBytes(32).toString("base64url");
+    const value = randomBytes(32).toString("base64url");
     try {
       await this.#o.client.request({
         method: "POST",
