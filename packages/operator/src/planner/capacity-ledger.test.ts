@@ -20,11 +20,14 @@ class Fleet implements LedgerSource {
   runtimes = () => this.runtimeList;
   nodes = () => this.nodeList;
 
-  add(name: string, createdSecond: number, spec: Partial<EdgeModelSpec> = {}): string {
+  add(name: string, createdSecond: number, spec: Partial<EdgeModelSpec> = {}, namespace = "vision"): string {
     const base = edgeModel(spec, name);
     const created = `2026-01-01T00:00:${String(createdSecond).padStart(2, "0")}Z`;
-    this.byKey.set(`vision/${name}`, { ...base, metadata: { ...base.metadata, creationTimestamp: created as unknown as Date } });
-    return `vision/${name}`;
+    this.byKey.set(`${namespace}/${name}`, {
+      ...base,
+      metadata: { ...base.metadata, namespace, creationTimestamp: created as unknown as Date },
+    });
+    return `${namespace}/${name}`;
   }
 }
 
@@ -118,6 +121,32 @@ describe("the capacity ledger", () => {
     const late = fleet.add("late", 59);
     ledger.touch(late);
     expect(await ledger.settle()).toEqual({ changed: [], replanned: 1 });
+  });
+
+  it("gives a Shared runtime's server one device per node, per namespace: a model past its slots falls back even where another GPU is free", async () => {
+    // Jetsons with two GPUs: a per-model runtime would make the third model the holder of the second.
+    const twoGpus = referenceFleet(1).map((n) =>
+      n.metadata?.labels?.["edgefleet.io/hardware-class"] === "jetson-orin"
+        ? classNode("jetson-orin", 1, { allocatable: { "nvidia.com/gpu": "2" } })
+        : n,
+    );
+    const fleet = new Fleet(twoGpus, sharingTensorRt(2, "Shared"));
+    const a = fleet.add("a", 1);
+    const b = fleet.add("b", 2);
+    const c = fleet.add("c", 3);
+    // Another namespace's models get a server (and a device) of their own.
+    const other = fleet.add("a", 4, {}, "audio");
+    const ledger = new CapacityLedger(fleet);
+    await ledger.settle();
+    expect(placements(fleet, ledger, "jetson-orin")).toEqual({
+      [other]: "nvidia-gpu trt-fp16 holder",
+      [a]: "nvidia-gpu trt-fp16 holder",
+      [b]: "nvidia-gpu trt-fp16 sharer",
+      [c]: "cpu onnx-fp32",
+    });
+    expect(placedOn(fleet, ledger, c, "jetson-orin").passedOver).toEqual([
+      "trt-fp16 on nvidia-gpu: runtime tensorrt serves from one process per node, whose device on node jetson-orin-0001 takes 2 models (sharing.maxModels), all placed by older models",
+    ]);
   });
 
   it("lets models share one device through a runtime that allows it, up to its model slots", async () => {

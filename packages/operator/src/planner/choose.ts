@@ -175,7 +175,7 @@ function claimOn(runtime: EdgeRuntime, binding: AcceleratorBinding, accelerator:
   if (served && sharing)
     return {
       kind: "full",
-      problem: `the ${name(runtime)} server's device on node ${served.name} takes ${sharing.maxModels} models (sharing.maxModels), all placed by older models; a server holds one device per node`,
+      problem: `serves from one process per node, whose device on node ${served.name} takes ${sharing.maxModels} models (sharing.maxModels), all placed by older models`,
     };
   const resources: Record<string, number> = { ...memoryClaim };
   for (const [resource, quantity] of Object.entries(binding.resources ?? {})) {

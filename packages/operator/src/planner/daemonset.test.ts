@@ -102,6 +102,35 @@ describe("the DaemonSets of a model not in a rollout", () => {
     });
   });
 
+  it("runs the model loader instead of the runtime on a Shared runtime, requesting no device and naming its node's server", () => {
+    const model = edgeModel({ resources: { limits: { memory: "1Gi" } } });
+    const p = plan({ model, runtimes: sharingTensorRt(4, "Shared"), nodes: referenceFleet(1) });
+    const jetson = desiredWorkloads({ stable: { model, plan: p }, previousCanaries: () => [] }).daemonSets.find(
+      (d) => d.metadata?.name === "detector-jetson-orin",
+    );
+    const server = "tensorrt-jetson-orin-nvidia-gpu-server";
+    expect(jetson?.metadata?.labels?.["edgefleet.io/model-server"]).toBe(server);
+    expect(jetson?.spec?.template.metadata?.labels?.["edgefleet.io/model-server"]).toBe(server);
+    // The selector stays what it was: a DaemonSet's selector cannot change.
+    expect(Object.keys(jetson?.spec?.selector.matchLabels ?? {})).not.toContain("edgefleet.io/model-server");
+    const [loader] = jetson?.spec?.template.spec?.containers ?? [];
+    expect(loader).toMatchObject({
+      name: "model-loader",
+      image: "ghcr.io/edgefleet/edge-agent:0.1.0",
+      command: ["/nodejs/bin/node", "/app/model-loader.mjs"],
+      args: ["--model-path=/var/lib/edgefleet/artifacts/blobs/sha256/$(EDGEFLEET_ARTIFACT_SHA256)"],
+      ports: [{ name: "http", containerPort: 8080, protocol: "TCP" }],
+      // The memory the server will hold for the model, reserved on the node; no limit, no GPU.
+      resources: { requests: { memory: "1Gi" } },
+    });
+    expect(loader?.env).toContainEqual({ name: "EDGEFLEET_MODEL_SERVER", value: `http://${server}.vision.svc:8080` });
+    expect(loader?.env).toContainEqual({
+      name: "EDGEFLEET_LOAD_KEY",
+      valueFrom: { secretKeyRef: { name: `${server}-load-key`, key: "key" } },
+    });
+    expect(jetson?.spec?.template.spec?.initContainers?.[0]?.name).toBe("verify-artifact");
+  });
+
   it("verifies the artifact in an init container of the agent image, with the runtime's model env, before the runtime starts", () => {
     const [onnx] = daemonSets(edgeModel(), [classNode("x86-cpu", 1)]);
     const pod = onnx?.spec?.template.spec;
