@@ -135,7 +135,9 @@ export class NodeSimulation {
       );
     for (const [key, workload] of wanted) {
       const current = this.runtimes.get(key);
-      if (current?.sha256 === workload.artifact.sha256 && current.version === workload.version) continue;
+      // The same file in the same way: a model moving between its own runtime and a shared server starts again.
+      if (current?.sha256 === workload.artifact.sha256 && current.version === workload.version && current.server === workload.server)
+        continue;
       await this.install(key, workload, wanted);
     }
     this.retarget(wanted);
@@ -184,7 +186,7 @@ export class NodeSimulation {
     // The simulator's servers are the CPU runtime, which loads ONNX files, the format of every
     // artifact it serves on a CPU (TensorRT variants included, as per-model runtimes do).
     const server = await this.server({ ...w, server: w.server });
-    return startLoaderInstance({ ...options, program: this.options.runtimePrograms.loader, server, format: "onnx" });
+    return startLoaderInstance({ ...options, program: this.options.runtimePrograms.loader, server, serverName: w.server, format: "onnx" });
   }
 
   /**

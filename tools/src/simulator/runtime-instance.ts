@@ -13,6 +13,8 @@ export interface RuntimeInstance {
   readonly sha256: string;
   /** The runtime's Open Inference Protocol v2 base URL. */
   readonly baseUrl: string;
+  /** For a model loader: the shared server (the pod's edgefleet.io/model-server) it loaded the model into. */
+  readonly server?: string;
   close(): Promise<void>;
 }
 
@@ -144,7 +146,7 @@ export async function startSharedServer(o: {
  * file into the server and serves the model's routes through it; ready once the server has it.
  */
 export async function startLoaderInstance(
-  options: RuntimeInstanceOptions & { server: SharedServerInstance; format: string },
+  options: RuntimeInstanceOptions & { server: SharedServerInstance; serverName: string; format: string },
 ): Promise<RuntimeInstance> {
   const started = await startOnFreePort({
     name: `model loader ${options.namespace}/${options.model}@${options.version}`,
@@ -162,5 +164,5 @@ export async function startLoaderInstance(
     logFile: options.logFile,
     log: options.log,
   });
-  return { version: options.version, sha256: options.sha256, ...started };
+  return { version: options.version, sha256: options.sha256, server: options.serverName, ...started };
 }
