@@ -19,9 +19,11 @@ const ROLLED = MODELS[0];
 const VERSIONS = { first: "1.0.0", next: "1.1.0" } as const;
 /**
  * The runtime's ONNX Runtime version, which the step's variants ask for: no other runtime ships it,
- * so these two models land on the shared runtime while the demo's other models keep theirs.
+ * so these two models land on the shared runtime. Its priority below the catalog's onnx runtime
+ * keeps the demo's other ONNX models on theirs (on a tie the name first in order would win).
  */
 const RUNTIME_VERSION = "97.0.0";
+const PRIORITY = -1;
 
 export const SHARED_SERVER_STEP = `  (--shared-server) two models in one runtime process per device: an EdgeRuntime with serving:
      Shared on the ${CLASS} class, ${MODELS.join(" and ")} loaded into each device's one server by their
@@ -48,6 +50,7 @@ const sharedRuntime: EdgeRuntime = {
     supportedFormats: [{ format: "onnx", precisions: ["fp32"], versions: [RUNTIME_VERSION] }],
     accelerators: [{ kind: "cpu" }],
     architectures: ["amd64"],
+    priority: PRIORITY,
   },
 };
 
@@ -117,7 +120,7 @@ export async function sharedServerStep(o: SharedServerStepOptions): Promise<void
   for (const [i, name] of MODELS.entries())
     await client.request({ method: "POST", path: models, body: model(name, VERSIONS.first, 31 + i) });
   const nodes = Math.min(...(await Promise.all(MODELS.map((name) => served(name, VERSIONS.first)))));
-  const loaders = runningLoaders(namespace);
+  const loaders = runningLoaders(namespace).filter((l) => (MODELS as readonly string[]).includes(l.model));
   const servers = [...new Set(loaders.map((l) => l.server))];
   say(
     `  ${nodes} ${CLASS} devices answer ${MODELS.join(" and ")}: ${loaders.length} model loaders, ${servers.length} server processes (one per device)`,
