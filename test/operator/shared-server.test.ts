@@ -75,7 +75,9 @@ describe("a runtime with serving: Shared", () => {
       b: `nvidia-gpu trt-int4 sharer with [${ns}/a]`,
       c: "cpu onnx-fp32",
     });
-    expect(placed.c?.status?.placements?.[0]?.reason).toContain(`runtime ${RUNTIME} serves from one process per node, whose device on node`);
+    expect(placed.c?.status?.placements?.[0]?.reason).toContain(
+      `runtime ${RUNTIME} serves from one process per node, whose device on node`,
+    );
     expect(placed.c?.status?.placements?.[0]?.reason).toContain("takes 2 models (sharing.maxModels)");
 
     const ds = (await eventually("the server's DaemonSet", async () => {

@@ -368,7 +368,9 @@ describe("Platform", () => {
     const flat = rules.flatMap((r) => [...r.apiGroups, ...r.resources, ...r.verbs]);
     expect(flat).not.toContain("*");
     // A Shared runtime server's load key: made and deleted, never read back.
-    expect(rules.filter((r) => r.resources.includes("secrets"))).toEqual([{ apiGroups: [""], resources: ["secrets"], verbs: ["create", "delete"] }]);
+    expect(rules.filter((r) => r.resources.includes("secrets"))).toEqual([
+      { apiGroups: [""], resources: ["secrets"], verbs: ["create", "delete"] },
+    ]);
     const verbs = (resource: string, group = "events.k8s.io") =>
       rules
         .find((r) => r.resources.includes(resource) && (resource !== "events" || r.apiGroups.includes(group)))
