@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
 import { errorMessage, type Logger } from "@edgefleet/kit";
+// Imported, not read at run time: the edge-agent image's bundle has no package.json.
+import agentPackage from "../../package.json" with { type: "json" };
 import type { ModelLoader } from "./loader.js";
 import { modelSeries } from "./metrics-filter.js";
 
 /** Headers an infer exchange needs passed on, both ways (the binary tensor extension's included). */
 const PASSED = ["content-type", "content-length", "inference-header-content-length"] as const;
-const SERVER_METADATA = JSON.stringify({ name: "edgefleet-model-loader", version: "0.1.0", extensions: [] });
+const SERVER_METADATA = JSON.stringify({ name: "edgefleet-model-loader", version: agentPackage.version, extensions: [] });
 
 export interface LoaderProxyOptions {
   loader: ModelLoader;
