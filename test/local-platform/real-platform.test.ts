@@ -8,6 +8,7 @@ import {
   type EdgeModel,
   type EdgeModelBuild,
   type EdgeRuntime,
+  EXPLICIT_MODEL_CONTROL_ARGS,
   IMAGE_NAMES,
   imageReference,
   MODEL_REPOSITORY_DIR,
@@ -357,7 +358,7 @@ describe("the platform as pods on a real node", () => {
         metadata: { name: runtime },
         spec: {
           ...onnx.spec,
-          args: ["--model-control-mode=explicit", "--http-restricted-api=model-repository:edgefleet-load-key=$(EDGEFLEET_LOAD_KEY)"],
+          args: EXPLICIT_MODEL_CONTROL_ARGS,
           supportedFormats: [{ format: "onnx", precisions: ["fp32"], versions: [runtimeVersion] }],
           serving: "Shared",
         },

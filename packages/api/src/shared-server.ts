@@ -16,3 +16,12 @@ export const LOAD_KEY_ENV = "EDGEFLEET_LOAD_KEY";
 
 /** The shared server's base URL, in the loaders' environment. */
 export const MODEL_SERVER_ENV = "EDGEFLEET_MODEL_SERVER";
+
+/**
+ * The args that start a shared server under explicit model control with its model repository API
+ * restricted to the load key: Triton's flags, which edgefleet's CPU runtime takes as well.
+ */
+export const EXPLICIT_MODEL_CONTROL_ARGS = [
+  "--model-control-mode=explicit",
+  `--http-restricted-api=model-repository:${LOAD_KEY_HEADER}=$(${LOAD_KEY_ENV})`,
+];

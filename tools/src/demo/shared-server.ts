@@ -2,7 +2,7 @@
 // EdgeRuntime with serving: Shared (edgefleet's CPU runtime under explicit model control) on the
 // x86-cpu class: the operator runs one server per device, each model's pods load their verified
 // file into it, and one model's staged rollout swaps its version inside the running servers.
-import { type EdgeModel, type EdgeRuntime, IMAGE_NAMES, imageReference } from "@edgefleet/api";
+import { type EdgeModel, type EdgeRuntime, EXPLICIT_MODEL_CONTROL_ARGS, IMAGE_NAMES, imageReference } from "@edgefleet/api";
 import { isNotFound, type KubeClient } from "@edgefleet/kube";
 import { buildCnn, type CnnSpec, MODEL_SPECS } from "@edgefleet/test-models";
 import type { LocalPlatform } from "../platform/local.js";
@@ -45,7 +45,7 @@ const sharedRuntime: EdgeRuntime = {
   spec: {
     serving: "Shared",
     image: imageReference(IMAGE_NAMES.cpuRuntime),
-    args: ["--model-control-mode=explicit", "--http-restricted-api=model-repository:edgefleet-load-key=$(EDGEFLEET_LOAD_KEY)"],
+    args: EXPLICIT_MODEL_CONTROL_ARGS,
     ports: [{ name: "http", containerPort: 8080 }],
     supportedFormats: [{ format: "onnx", precisions: ["fp32"], versions: [RUNTIME_VERSION] }],
     accelerators: [{ kind: "cpu" }],
