@@ -4,18 +4,9 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import type { EdgeModel } from "@edgefleet/api";
 import type { BuildResult, PublishedArtifact } from "@edgefleet/tools";
-import {
-  LOCAL_HOST,
-  type LocalPlatform,
-  loadToolchain,
-  PUBLIC_KEY_REF,
-  publishArtifact,
-  sampleModel,
-  signingKey,
-  startLocalPlatform,
-} from "@edgefleet/tools";
+import { LOCAL_HOST, type LocalPlatform, loadToolchain, publishArtifact, sampleModel, startLocalPlatform } from "@edgefleet/tools";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { stopE2ePlatform } from "../helpers/e2e-platform.js";
+import { namespaceSigningKey, stopE2ePlatform } from "../helpers/e2e-platform.js";
 import { eventually, freshNamespace, rolloutEndedAs, testCluster } from "../helpers/kube.js";
 import { addProfileNode } from "../helpers/nodes.js";
 import { buildDigits } from "../model-build/model-cli.js";
@@ -111,11 +102,7 @@ beforeAll(async () => {
     operatorArgs: ["--namespace", ns, "--leader-election-namespace", ns, "--identity", "accuracy"],
     simulatorNodeSelector: `edgefleet.io/fleet-profile=${profile}`,
   });
-  const key = signingKey(join(dir, "platform", "pki"));
-  await core.createNamespacedSecret({
-    namespace: ns,
-    body: { metadata: { name: PUBLIC_KEY_REF.name }, stringData: { [PUBLIC_KEY_REF.key]: key.publicKeyPem } },
-  });
+  const key = await namespaceSigningKey(core, ns, join(dir, "platform", "pki"));
   const baseUrl = `https://${LOCAL_HOST}:${platform.ports.artifacts}`;
   const [fp32] = result.targets;
   if (!fp32?.file) throw new Error("the build wrote no onnx-fp32");

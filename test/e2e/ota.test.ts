@@ -6,16 +6,14 @@ import { buildCnn, buildModels, type CnnSpec, MODEL_SPECS } from "@edgefleet/tes
 import {
   LOCAL_HOST,
   type LocalPlatform,
-  PUBLIC_KEY_REF,
   type PublishedArtifact,
   publishArtifact,
   sampleModel,
-  signingKey,
   startLocalPlatform,
   tamperArtifact,
 } from "@edgefleet/tools";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { stopE2ePlatform } from "../helpers/e2e-platform.js";
+import { namespaceSigningKey, stopE2ePlatform } from "../helpers/e2e-platform.js";
 import { eventually, freshNamespace, rolloutEndedAs, testCluster } from "../helpers/kube.js";
 import { addProfileNode } from "../helpers/nodes.js";
 import { installApi } from "../operator/install.js";
@@ -130,11 +128,7 @@ beforeAll(async () => {
     ],
     simulatorNodeSelector: `edgefleet.io/fleet-profile=${profile}`,
   });
-  const key = signingKey(join(dir, "pki"));
-  await core.createNamespacedSecret({
-    namespace: ns,
-    body: { metadata: { name: PUBLIC_KEY_REF.name }, stringData: { [PUBLIC_KEY_REF.key]: key.publicKeyPem } },
-  });
+  const key = await namespaceSigningKey(core, ns, join(dir, "pki"));
   const [good, slow] = buildModels();
   if (!good || !slow) throw new Error("the model generator lost a model");
   const baseUrl = `https://${LOCAL_HOST}:${platform.ports.artifacts}`;

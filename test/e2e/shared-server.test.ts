@@ -2,21 +2,19 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EdgeModel, EdgeRuntime } from "@edgefleet/api";
-import { IMAGE_NAMES, imageReference } from "@edgefleet/api";
+import { EXPLICIT_MODEL_CONTROL_ARGS, IMAGE_NAMES, imageReference } from "@edgefleet/api";
 import { buildCnn, buildModels, type CnnSpec, MODEL_SPECS } from "@edgefleet/test-models";
 import {
   LOCAL_HOST,
   type LocalPlatform,
-  PUBLIC_KEY_REF,
   type PublishedArtifact,
   publishArtifact,
   runningLoaders,
   serverStartTime,
-  signingKey,
   startLocalPlatform,
 } from "@edgefleet/tools";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { stopE2ePlatform } from "../helpers/e2e-platform.js";
+import { namespaceSigningKey, stopE2ePlatform } from "../helpers/e2e-platform.js";
 import { eventually, freshNamespace, rolloutEndedAs, testCluster } from "../helpers/kube.js";
 import { addProfileNode } from "../helpers/nodes.js";
 import { applyRuntime, deleteRuntime, GROUP_PATH, installApi } from "../operator/install.js";
@@ -48,7 +46,7 @@ const sharedRuntime: EdgeRuntime = {
   metadata: { name: RUNTIME },
   spec: {
     image: imageReference(IMAGE_NAMES.cpuRuntime),
-    args: ["--model-control-mode=explicit", "--http-restricted-api=model-repository:edgefleet-load-key=$(EDGEFLEET_LOAD_KEY)"],
+    args: EXPLICIT_MODEL_CONTROL_ARGS,
     ports: [{ name: "http", containerPort: 8080 }],
     supportedFormats: [{ format: "onnx", precisions: ["int4"] }],
     accelerators: [{ kind: "cpu" }],
@@ -114,11 +112,7 @@ beforeAll(async () => {
     operatorArgs: ["--namespace", ns, "--leader-election-namespace", ns, "--identity", "shared"],
     simulatorNodeSelector: `edgefleet.io/fleet-profile=${profile}`,
   });
-  const key = signingKey(join(dir, "pki"));
-  await core.createNamespacedSecret({
-    namespace: ns,
-    body: { metadata: { name: PUBLIC_KEY_REF.name }, stringData: { [PUBLIC_KEY_REF.key]: key.publicKeyPem } },
-  });
+  const key = await namespaceSigningKey(core, ns, join(dir, "pki"));
   const [detector] = buildModels();
   if (!detector) throw new Error("the model generator lost a model");
   const baseUrl = `https://${LOCAL_HOST}:${platform.ports.artifacts}`;

@@ -6,15 +6,13 @@ import {
   LOCAL_HOST,
   type LocalPlatform,
   openvinoInt8Build,
-  PUBLIC_KEY_REF,
   publishArtifact,
   sampleModel,
-  signingKey,
   startLocalPlatform,
   tfliteInt8Build,
 } from "@edgefleet/tools";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { stopE2ePlatform } from "../helpers/e2e-platform.js";
+import { namespaceSigningKey, stopE2ePlatform } from "../helpers/e2e-platform.js";
 import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
 import { addProfileNode } from "../helpers/nodes.js";
 import { installApi } from "../operator/install.js";
@@ -53,11 +51,7 @@ beforeAll(async () => {
     operatorArgs: ["--namespace", ns, "--leader-election-namespace", ns, "--identity", "openvino"],
     simulatorNodeSelector: `edgefleet.io/fleet-profile=${profile}`,
   });
-  const key = signingKey(join(dir, "pki"));
-  await core.createNamespacedSecret({
-    namespace: ns,
-    body: { metadata: { name: PUBLIC_KEY_REF.name }, stringData: { [PUBLIC_KEY_REF.key]: key.publicKeyPem } },
-  });
+  const key = await namespaceSigningKey(core, ns, join(dir, "pki"));
   const [detector] = buildModels();
   if (!detector) throw new Error("the model generator lost a model");
   const signed = {

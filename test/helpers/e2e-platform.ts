@@ -1,8 +1,25 @@
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type { LocalPlatform } from "@edgefleet/tools";
+import { type LocalPlatform, PUBLIC_KEY_REF, signingKey } from "@edgefleet/tools";
 import type { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { rawRequest } from "../operator/raw-api.js";
+
+/**
+ * The suite's signing key (kept in pkiDir), its public key given to the namespace as the
+ * PUBLIC_KEY_REF Secret that signed variants name.
+ */
+export async function namespaceSigningKey(
+  core: CoreV1Api,
+  namespace: string,
+  pkiDir: string,
+): Promise<{ privateKeyPem: string; publicKeyPem: string }> {
+  const key = signingKey(pkiDir);
+  await core.createNamespacedSecret({
+    namespace,
+    body: { metadata: { name: PUBLIC_KEY_REF.name }, stringData: { [PUBLIC_KEY_REF.key]: key.publicKeyPem } },
+  });
+  return key;
+}
 
 /** What an end-to-end suite set up around its local platform, to be taken down after it. */
 export interface E2eSetup {
