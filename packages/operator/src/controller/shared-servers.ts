@@ -14,6 +14,7 @@ import {
 } from "@edgefleet/kube";
 import type { V1Toleration } from "@kubernetes/client-node";
 import type { Plan } from "../planner/plan.js";
+import { stringQuantities } from "../planner/runtime-container.js";
 import { desiredServer, isShared, loadKeySecret, loadKeySecretName, type ServerKey, serverName } from "../planner/shared-server.js";
 import { deleteChild } from "./basics.js";
 import { specHash } from "./children.js";
@@ -70,7 +71,7 @@ export class SharedServers {
       const { runtime, accelerator, binding } = cls.choice;
       const key: ServerKey = { namespace, runtime: runtime.metadata.name ?? "", hardwareClass: cls.hardwareClass, accelerator };
       const nodeSelector = { ...(cls.labelled ? { [LABELS.hardwareClass]: cls.hardwareClass } : {}), ...binding.nodeSelector };
-      const resources = Object.fromEntries(Object.entries(binding.resources ?? {}).map(([k, v]) => [k, String(v)]));
+      const resources = stringQuantities(binding.resources);
       const desired = desiredServer({ ...key, runtimeObject: runtime, nodeSelector, resources, tolerations: this.#tolerations(cls.nodes) });
       await this.#apply(key, runtime, desired);
     }

@@ -3,6 +3,7 @@ import { type Capacity, type Claim, coMembers, MEMORY, sharingGroup } from "./ca
 import type { SharedCapabilities } from "./hardware-classes.js";
 import type { NodeCapabilities } from "./node-capabilities.js";
 import { parseQuantity } from "./quantity.js";
+import { isShared } from "./shared-server.js";
 import { compareVersions, inVersionRange } from "./versions.js";
 
 /** A way to run the model on a set of nodes. */
@@ -156,7 +157,7 @@ function claimOn(runtime: EdgeRuntime, binding: AcceleratorBinding, accelerator:
   const { nodes, capacity, memory } = input;
   const memoryClaim: Record<string, number> = memory > 0 ? { [MEMORY]: memory } : {};
   const sharing = binding.sharing;
-  const shared = runtime.spec.serving === "Shared";
+  const shared = isShared(runtime);
   const group = sharing ? sharingGroup(name(runtime), accelerator, shared ? input.namespace : undefined) : undefined;
   const sharedWith = group
     ? coMembers(

@@ -1,6 +1,6 @@
-import type { EdgeModel, EdgeRuntime } from "@edgefleet/api";
+import type { EdgeModel } from "@edgefleet/api";
 import { API_VERSION, LABELS, MANAGER, SERVED_VERSION, SERVED_VERSION_ANNOTATION } from "@edgefleet/api";
-import type { V1Affinity, V1DaemonSet, V1OwnerReference, V1Probe } from "@kubernetes/client-node";
+import type { V1Affinity, V1DaemonSet, V1OwnerReference } from "@kubernetes/client-node";
 import { ROLLOUT_LABELS, type Track } from "../rollout/vocabulary.js";
 import {
   artifactCacheMount,
@@ -15,6 +15,7 @@ import {
 import { modelEnv } from "./model-env.js";
 import { childName } from "./names.js";
 import type { PlacedClass } from "./plan.js";
+import { healthProbes, runtimePorts, stringQuantities } from "./runtime-container.js";
 import { isShared, loaderContainer, serverName } from "./shared-server.js";
 import type { TrustedSignatures } from "./trust.js";
 
@@ -92,11 +93,7 @@ export function desiredDaemonSet({ model, placement, track, nodes, verifier = DE
         env: [...(runtime.spec.env ?? []), ...env],
         // Read-only: only the init container's verified install writes the cache (and the repository).
         volumeMounts: [artifactCacheMount(true), ...(repository ? [modelRepositoryMount(true)] : [])],
-        ports: (runtime.spec.ports ?? []).map((p) => ({
-          name: p.name,
-          containerPort: p.containerPort,
-          protocol: p.protocol ?? "TCP",
-        })),
+        ports: runtimePorts(runtime),
         resources: {
           ...(Object.keys(limits).length ? { limits } : {}),
           ...(Object.keys(requests).length ? { requests } : {}),
@@ -176,25 +173,4 @@ export function namedNodes(ds: V1DaemonSet): string[] | undefined {
     (t.matchFields ?? []).filter((f) => f.key === "metadata.name" && f.operator === "In").flatMap((f) => f.values ?? []),
   );
   return names.length ? names : undefined;
-}
-
-function stringQuantities(list: Record<string, string | number> | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(list ?? {}).map(([k, v]) => [k, String(v)]));
-}
-
-/**
- * The Open Inference Protocol v2 defines liveness and readiness endpoints; probe them on the http
- * port. Readiness every second: the kubelet's first probe comes as the container starts, before
- * the model is loaded, and at a 10 s period the next one left a cached model's cold start waiting
- * up to 10 s more on a real node. The probe is one local GET of a static answer.
- */
-function healthProbes(runtime: EdgeRuntime): { livenessProbe?: V1Probe; readinessProbe?: V1Probe } {
-  const http = runtime.spec.ports?.find((p) => p.name === "http");
-  if ((runtime.spec.protocol ?? "open-inference-v2") !== "open-inference-v2" || !http) return {};
-  const probe = (path: string, periodSeconds: number): V1Probe => ({
-    httpGet: { path, port: http.name },
-    periodSeconds,
-    failureThreshold: 3,
-  });
-  return { livenessProbe: probe("/v2/health/live", 10), readinessProbe: probe("/v2/health/ready", 1) };
 }

@@ -5,7 +5,6 @@ import type {
   V1DaemonSet,
   V1EnvVar,
   V1OwnerReference,
-  V1Probe,
   V1Secret,
   V1Service,
   V1Toleration,
@@ -13,6 +12,7 @@ import type {
 } from "@kubernetes/client-node";
 import type { IngressPolicy } from "../controller/network-policy.js";
 import { childName } from "./names.js";
+import { oipProbes, runtimePorts } from "./runtime-container.js";
 
 /*
  * A runtime with serving: Shared runs once per node for a namespace's models on one hardware class
@@ -102,10 +102,9 @@ export function desiredServer(s: ServerSpec): { daemonSet: V1DaemonSet; service:
     ...(runtime.spec.args ? { args: runtime.spec.args } : {}),
     // The load key first: $(EDGEFLEET_LOAD_KEY) in args expands only to variables defined before.
     env: [loadKeyEnv(name), { name: "EDGEFLEET_ACCELERATOR", value: s.accelerator }, ...(runtime.spec.env ?? [])],
-    ports: (runtime.spec.ports ?? []).map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: p.protocol ?? "TCP" })),
+    ports: runtimePorts(runtime),
     ...(Object.keys(s.resources).length ? { resources: { limits: s.resources } } : {}),
-    livenessProbe: probe("/v2/health/live", 10),
-    readinessProbe: probe("/v2/health/ready", 1),
+    ...oipProbes(),
   };
   return {
     daemonSet: {
@@ -155,10 +154,6 @@ export function desiredServer(s: ServerSpec): { daemonSet: V1DaemonSet; service:
   };
 }
 
-function probe(path: string, periodSeconds: number): V1Probe {
-  return { httpGet: { path, port: "http" }, periodSeconds, failureThreshold: 3 };
-}
-
 /** The server's Secret: a random key, made once by the operator. */
 export function loadKeySecret(key: ServerKey, runtime: EdgeRuntime, value: string): V1Secret {
   const name = serverName(key);
@@ -197,7 +192,6 @@ export function loaderContainer(o: {
     // Requests only: they reserve the model's memory on the node for the server that holds it; the
     // loader itself keeps the file's bytes (to load it again after a server restart) and no more.
     ...(Object.keys(o.requests).length ? { resources: { requests: o.requests } } : {}),
-    livenessProbe: probe("/v2/health/live", 10),
-    readinessProbe: probe("/v2/health/ready", 1),
+    ...oipProbes(),
   };
 }
