@@ -3,7 +3,7 @@ import { defaultMaxInputBytes, inferRequestParser } from "./request.js";
 import type { LoadedModel, TensorSpec } from "./served-model.js";
 
 /** A model's state as the model repository extension's index names it (Triton's). */
-export type ModelState = "LOADING" | "READY" | "UNLOADING" | "UNAVAILABLE";
+export type ModelState = "LOADING" | "READY" | "UNAVAILABLE";
 
 /** A loaded model version, ready to serve; metadata JSON is rendered once. */
 export interface Serving {
@@ -14,6 +14,8 @@ export interface Serving {
   readonly metrics: InferenceMetrics;
   /** Runs fn as one request on this model: an unloaded model's engine is released only after its requests end. */
   use<T>(fn: () => Promise<T>): Promise<T>;
+  /** Resolves once no request uses the model. */
+  drained(): Promise<void>;
 }
 
 /** A model name the runtime knows: loading, serving, or failed to load (with the reason). */
@@ -24,12 +26,6 @@ export interface Slot {
   readonly reason?: string;
   readonly serving?: Serving;
   readonly metrics: InferenceMetrics;
-}
-
-interface ServingHandle {
-  serving: Serving;
-  /** Resolves once no request uses the model. */
-  drained(): Promise<void>;
 }
 
 function tensorMetadata(specs: readonly TensorSpec[]) {
@@ -44,7 +40,6 @@ function tensorMetadata(specs: readonly TensorSpec[]) {
  */
 export class ModelTable {
   private readonly slots = new Map<string, Slot>();
-  private readonly handles = new Map<Serving, ServingHandle>();
   /** Loads and unloads of one name run one after another. */
   private readonly queues = new Map<string, Promise<void>>();
 
@@ -56,10 +51,6 @@ export class ModelTable {
 
   get(name: string): Slot | undefined {
     return this.slots.get(name);
-  }
-
-  get size(): number {
-    return this.slots.size;
   }
 
   /** Every known model, as the repository index lists them. */
@@ -145,16 +136,14 @@ export class ModelTable {
   }
 
   private async release(serving: Serving): Promise<void> {
-    const handle = this.handles.get(serving);
-    this.handles.delete(serving);
-    await handle?.drained();
+    await serving.drained();
     await serving.model.release();
   }
 
   private serving(model: LoadedModel, metrics: InferenceMetrics): Serving {
     let inFlight = 0;
     let idle: (() => void) | undefined;
-    const serving: Serving = {
+    return {
       model,
       parse: inferRequestParser(model, this.maxInputBytes || defaultMaxInputBytes(model.inputs)),
       metadata: JSON.stringify({
@@ -174,16 +163,12 @@ export class ModelTable {
           if (--inFlight === 0) idle?.();
         }
       },
-    };
-    this.handles.set(serving, {
-      serving,
       drained: () =>
         inFlight === 0
           ? Promise.resolve()
           : new Promise<void>((resolve) => {
               idle = resolve;
             }),
-    });
-    return serving;
+    };
   }
 }
