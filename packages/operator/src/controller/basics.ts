@@ -1,9 +1,11 @@
 import type { Clock, Logger } from "@edgefleet/kit";
 import {
+  collectionPath,
   defaultRateLimiter,
   type InformerMetrics,
   isNotFound,
   type KubeClient,
+  KubeError,
   objectPath,
   RateLimitedQueue,
   type Resource,
@@ -42,6 +44,26 @@ export function informerBasics(o: ControllerBasics, clock: Clock, metrics: Infor
     clock,
     ...(o.watchTimeoutSeconds ? { watchTimeoutSeconds: o.watchTimeoutSeconds } : {}),
   };
+}
+
+/**
+ * Creates a child unless one of its name exists (409: made by an earlier reconcile the cache has
+ * not shown yet, or kept on purpose); resolves to whether this call created it.
+ */
+export async function createChild(
+  client: KubeClient,
+  resource: Resource,
+  namespace: string,
+  body: object,
+  fieldManager: string,
+): Promise<boolean> {
+  try {
+    await client.request({ method: "POST", path: `${collectionPath(resource, namespace)}?fieldManager=${fieldManager}`, body });
+    return true;
+  } catch (err) {
+    if (err instanceof KubeError && err.status === 409) return false;
+    throw err;
+  }
 }
 
 /**

@@ -2,21 +2,12 @@ import { randomBytes } from "node:crypto";
 import type { EdgeModel, EdgeRuntime } from "@edgefleet/api";
 import { LABELS } from "@edgefleet/api";
 import type { Logger } from "@edgefleet/kit";
-import {
-  CONTENT_TYPES,
-  collectionPath,
-  type Informer,
-  type KubeClient,
-  KubeError,
-  objectPath,
-  RESOURCES,
-  type Resource,
-} from "@edgefleet/kube";
+import { CONTENT_TYPES, type Informer, type KubeClient, objectPath, RESOURCES, type Resource } from "@edgefleet/kube";
 import type { V1Toleration } from "@kubernetes/client-node";
 import type { Plan } from "../planner/plan.js";
 import { stringQuantities } from "../planner/runtime-container.js";
 import { desiredServer, isShared, loadKeySecret, loadKeySecretName, type ServerKey, serverName } from "../planner/shared-server.js";
-import { deleteChild } from "./basics.js";
+import { createChild, deleteChild } from "./basics.js";
 import { specHash } from "./children.js";
 import { type CachedDaemonSet, type CachedNode, SPEC_HASH_ANNOTATION } from "./slim.js";
 
@@ -142,15 +133,7 @@ export class SharedServers {
 
   /** Creates the server's Secret with a new key, unless it exists: models loaded with the old key keep working. */
   async #createSecret(key: ServerKey, runtime: EdgeRuntime): Promise<void> {
-    const value = randomBytes(32).toString("base64url");
-    try {
-      await this.#o.client.request({
-        method: "POST",
-        path: collectionPath(RESOURCES.secrets, key.namespace),
-        body: loadKeySecret(key, runtime, value),
-      });
-    } catch (err) {
-      if (!(err instanceof KubeError && err.status === 409)) throw err;
-    }
+    const secret = loadKeySecret(key, runtime, randomBytes(32).toString("base64url"));
+    await createChild(this.#o.client, RESOURCES.secrets, key.namespace, secret, this.#o.fieldManager);
   }
 }

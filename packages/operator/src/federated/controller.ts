@@ -3,10 +3,10 @@ import { FEDERATED_LABELS, federatedNames, LABELS, MANAGER, PROGRESS_KEYS } from
 import type { Clock } from "@edgefleet/kit";
 import { systemClock } from "@edgefleet/kit";
 import type { InformerMetrics, KubeObject, Resource } from "@edgefleet/kube";
-import { CONTENT_TYPES, collectionPath, Informer, KubeError, kubeTime, objectKey, objectPath, RESOURCES, splitKey } from "@edgefleet/kube";
+import { CONTENT_TYPES, Informer, KubeError, kubeTime, objectKey, objectPath, RESOURCES, splitKey } from "@edgefleet/kube";
 import type { V1ConfigMap, V1Pod } from "@kubernetes/client-node";
 import { BUILD_RESOURCES } from "../build/resources.js";
-import { type ControllerBasics, controllerQueue, deleteChild, informerBasics } from "../controller/basics.js";
+import { type ControllerBasics, controllerQueue, createChild, deleteChild, informerBasics } from "../controller/basics.js";
 import { ControllerLoop } from "../controller/loop.js";
 import { patchStatus } from "../controller/merge-patch.js";
 import { failedExit, notStartingMessage, slimPodStart } from "../controller/pod-start.js";
@@ -334,18 +334,8 @@ export class FederatedTrainingController {
   }
 
   /** POSTs a child; false when it exists already (409). */
-  async #create(resource: Resource, namespace: string, body: { metadata?: { name?: string } }): Promise<boolean> {
-    try {
-      await this.#o.client.request({
-        method: "POST",
-        path: `${collectionPath(resource, namespace)}?fieldManager=${this.#o.fieldManager}`,
-        body,
-      });
-      return true;
-    } catch (err) {
-      if (err instanceof KubeError && err.status === 409) return false;
-      throw err;
-    }
+  #create(resource: Resource, namespace: string, body: object): Promise<boolean> {
+    return createChild(this.#o.client, resource, namespace, body, this.#o.fieldManager);
   }
 
   /** The reconcile's single status write, skipped when nothing changed. */
