@@ -1,5 +1,5 @@
 import type { EdgeModel, EdgeModelSpec } from "@edgefleet/api";
-import { edgeModel } from "@edgefleet/api";
+import { edgeModel, LABELS, MANAGER } from "@edgefleet/api";
 import type { KubeConfig, V1DaemonSet } from "@kubernetes/client-node";
 import { GROUP_PATH } from "./install.js";
 import { rawRequest } from "./raw-api.js";
@@ -48,10 +48,20 @@ export class EdgeModels {
     if (res.status >= 300 && res.status !== 404) throw new Error(`deleting EdgeModel ${name}: ${res.status} ${res.body.message}`);
   }
 
+  /** The models' DaemonSets: the operator's, but for the servers of Shared runtimes (serverDaemonSets). */
   async daemonSets(): Promise<V1DaemonSet[]> {
+    return this.#daemonSets(`${LABELS.managedBy}=${MANAGER},!${LABELS.runtimeServer}`);
+  }
+
+  /** The servers of Shared runtimes the namespace's models load into. */
+  async serverDaemonSets(): Promise<V1DaemonSet[]> {
+    return this.#daemonSets(`${LABELS.managedBy}=${MANAGER},${LABELS.runtimeServer}`);
+  }
+
+  async #daemonSets(selector: string): Promise<V1DaemonSet[]> {
     const res = await rawRequest(this.kc, {
       method: "GET",
-      path: `/apis/apps/v1/namespaces/${this.namespace}/daemonsets?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dedgefleet-operator`,
+      path: `/apis/apps/v1/namespaces/${this.namespace}/daemonsets?labelSelector=${encodeURIComponent(selector)}`,
     });
     return (res.body.items as V1DaemonSet[] | undefined) ?? [];
   }

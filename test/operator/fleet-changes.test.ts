@@ -24,6 +24,7 @@ let ns: string;
 let models: EdgeModels;
 let operator: OperatorProcess;
 const nodeNames: string[] = [];
+const SERVER = "tensorrt-jetson-orin-nvidia-gpu-server";
 
 async function send(method: "POST" | "PATCH", path: string, body: unknown): Promise<void> {
   const res = await rawRequest(kc, { method, path, body, ...(method === "PATCH" ? { contentType: "application/merge-patch+json" } : {}) });
@@ -180,7 +181,8 @@ describe("runtime pods that cannot start", () => {
 
   it("says which pods cannot start and why, and clears it once they run", async () => {
     // A pod no EdgeModel owns holds the new node's one GPU: the planner counts only models' claims,
-    // so the runtime pod the DaemonSet gives the node finds no room, in the real scheduler's words.
+    // so the pod that would hold it finds no room, in the real scheduler's words: on the catalog's
+    // TensorRT runtime (Triton, one process per Jetson) the server's pod, whose problem is the model's.
     // The squatter is bound before the node exists: created after it, it raced the DaemonSet's pod,
     // which the scheduler could bind first (CI saw both Running on the one GPU).
     const node = nodeNameOf("jetson-orin", 4);
@@ -203,7 +205,7 @@ describe("runtime pods that cannot start", () => {
       throw new Error(`${err.message}\n${await stateOf(node)}`);
     });
     expect(degraded.message).toMatch(
-      /^jetson-orin: 1 runtime pod\(s\) cannot start; pod watcher-jetson-orin-\w+: Unschedulable: 0\/\d+ nodes are available: 1 Insufficient nvidia\.com\/gpu/,
+      /^jetson-orin: 1 runtime pod\(s\) cannot start; pod tensorrt-jetson-orin-nvidia-gpu-server-\w+: Unschedulable: 0\/\d+ nodes are available: 1 Insufficient nvidia\.com\/gpu/,
     );
     expect(degraded.message).toContain("its node lacks what it requests");
     expect(condition(await models.get("watcher"), "Ready")).toMatchObject({ status: "False", reason: "PodsNotStarting" });
@@ -224,8 +226,8 @@ describe("runtime pods that cannot start", () => {
     // container waits out a back-off, and a Warning Event BackOff names the pod. kwok leaves a
     // started pod's status alone, so the status and the Event are written here as the kubelet would.
     // Once the DaemonSets' rollouts are done: a DaemonSet still rolling replaces a pod not ready at once.
-    await eventually("the model's DaemonSets rolled out", async () => {
-      const all = await models.daemonSets();
+    await eventually("the model's DaemonSets and its server's rolled out", async () => {
+      const all = [...(await models.daemonSets()), ...(await models.serverDaemonSets())];
       return all.every((d) => {
         const st = d.status;
         return (
@@ -237,17 +239,16 @@ describe("runtime pods that cannot start", () => {
         ? true
         : undefined;
     });
-    const pods = await core.listNamespacedPod({ namespace: ns, labelSelector: "edgefleet.io/model=watcher" });
-    const pod = pods.items.find(
-      (p) => p.status?.phase === "Running" && !p.metadata?.deletionTimestamp && p.metadata?.name?.startsWith("watcher-jetson-orin-"),
-    );
+    // The Jetsons' runtime: the one Triton per device the model loads into (the catalog's TensorRT runtime).
+    const pods = await core.listNamespacedPod({ namespace: ns, labelSelector: `edgefleet.io/runtime-server=${SERVER}` });
+    const pod = pods.items.find((p) => p.status?.phase === "Running" && !p.metadata?.deletionTimestamp);
     const name = pod?.metadata?.name ?? "";
     expect(name).not.toBe("");
     const statusPath = `/api/v1/namespaces/${ns}/pods/${name}/status`;
     const readyCondition = (status: "True" | "False") =>
       ["Ready", "ContainersReady"].map((type) => ({ type, status, lastTransitionTime: new Date().toISOString() }));
     const container = (ready: boolean) => ({
-      name: "runtime",
+      name: "server",
       image: pod?.spec?.containers[0]?.image ?? "",
       imageID: "",
       ready,
@@ -255,7 +256,7 @@ describe("runtime pods that cannot start", () => {
       started: ready,
       state: ready
         ? { running: { startedAt: new Date().toISOString() } }
-        : { waiting: { reason: "CrashLoopBackOff", message: `back-off 40s restarting failed container=runtime pod=${name}_${ns}` } },
+        : { waiting: { reason: "CrashLoopBackOff", message: `back-off 40s restarting failed container=server pod=${name}_${ns}` } },
       lastState: {
         terminated: { exitCode: 1, reason: "Error", startedAt: new Date().toISOString(), finishedAt: new Date().toISOString() },
       },
@@ -279,11 +280,11 @@ describe("runtime pods that cannot start", () => {
         name,
         namespace: ns,
         uid: pod?.metadata?.uid,
-        fieldPath: "spec.containers{runtime}",
+        fieldPath: "spec.containers{server}",
       },
       reason: "BackOff",
       type: "Warning",
-      message: "Back-off restarting failed container runtime",
+      message: "Back-off restarting failed container server",
       source: { component: "kubelet", host: pod?.spec?.nodeName },
       count: 3,
       firstTimestamp: now,
@@ -294,7 +295,7 @@ describe("runtime pods that cannot start", () => {
       return d?.status === "True" && d.reason === "PodsNotStarting" ? d : undefined;
     });
     expect(degraded.message).toBe(
-      `jetson-orin: 1 runtime pod(s) cannot start; pod ${name}: CrashLoopBackOff: container runtime: back-off 40s restarting failed container=runtime pod=${name}_${ns}; last exit code 1 (Error): see its log: kubectl logs -n ${ns} ${name} -c runtime --previous`,
+      `jetson-orin: 1 runtime pod(s) cannot start; pod ${name}: CrashLoopBackOff: container server: back-off 40s restarting failed container=server pod=${name}_${ns}; last exit code 1 (Error): see its log: kubectl logs -n ${ns} ${name} -c server --previous`,
     );
     expect(condition(await models.get("watcher"), "Ready")).toMatchObject({ status: "False", reason: "PodsNotStarting" });
 

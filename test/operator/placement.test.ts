@@ -73,9 +73,17 @@ describe("the operator on a heterogeneous fleet", () => {
       controller: true,
     });
     expect(jetson?.spec?.template.metadata?.labels?.["edgefleet.io/variant"]).toBe("trt-fp16");
-    expect(jetson?.spec?.template.spec?.containers[0]?.resources?.limits).toEqual({ "nvidia.com/gpu": "1" });
     expect(jetson?.spec?.template.spec?.nodeSelector).toEqual({ ...DEFAULT_FLEET, "edgefleet.io/hardware-class": "jetson-orin" });
     expect(jetson?.status?.numberReady).toBe(5);
+    // The catalog's TensorRT runtime serves every model on a Jetson from one Triton per device: the
+    // model's pods run the model loader, the server's hold the GPU.
+    expect(jetson?.spec?.template.spec?.containers.map((c) => [c.name, c.resources?.limits?.["nvidia.com/gpu"]])).toEqual([
+      ["model-loader", undefined],
+    ]);
+    const [server] = await models.serverDaemonSets();
+    expect(server?.metadata?.name).toBe("tensorrt-jetson-orin-nvidia-gpu-server");
+    expect(server?.spec?.template.spec?.containers[0]?.resources?.limits).toEqual({ "nvidia.com/gpu": "1" });
+    expect(server?.status?.numberReady).toBe(5);
 
     const events = await eventually("a Ready event", async () => {
       const res = await rawRequest(kc, { method: "GET", path: `/apis/events.k8s.io/v1/namespaces/${ns}/events` });
@@ -90,28 +98,33 @@ describe("the operator on a heterogeneous fleet", () => {
     await models.create("fallback", { variants: [TRT, tflite], placement: { nodeSelector: DEFAULT_FLEET } });
     await models.create("gpu-only", { variants: [TRT], placement: { nodeSelector: DEFAULT_FLEET } });
 
-    // Created after detector, whose pods hold every node's one GPU and TPU: these fall back, or
-    // place nothing where nothing else fits, rather than leave pods Pending.
+    // Created after detector, whose pods hold every Pi's one TPU: these fall back there, or place
+    // nothing where nothing else fits, rather than leave pods Pending. The Jetsons' GPUs they share
+    // with detector: the catalog's Triton serves up to 4 models of a namespace from one process per device.
     const fallback = await when("fallback", "Degraded");
     expect(summary(fallback)).toEqual({
       "intel-nuc": "cpu tflite-int8 tflite on 5",
-      "jetson-orin": "cpu tflite-int8 tflite on 5",
+      "jetson-orin": "nvidia-gpu trt-fp16 tensorrt on 5",
       "rpi5-coral": "cpu tflite-int8 tflite on 5",
       "x86-cpu": "cpu tflite-int8 tflite on 5",
     });
     expect(condition(fallback, "Degraded")).toMatchObject({ reason: "CapacityFallback" });
-    expect(condition(fallback, "Degraded")?.message).toContain("2 of 4 hardware class(es) fell back");
-    // On CPUs nobody else holds: its pods run.
+    expect(condition(fallback, "Degraded")?.message).toContain("1 of 4 hardware class(es) fell back");
     await when("fallback", "Ready");
 
     const gpuOnly = await when("gpu-only", "Degraded");
     expect(condition(gpuOnly, "Degraded")).toMatchObject({ reason: "NoCompatibleVariant" });
-    expect(condition(gpuOnly, "Degraded")?.message).toContain("4 of 4 hardware class(es) can run no variant");
-    expect(condition(gpuOnly, "Degraded")?.message).toContain("where older models' placements take 1 of 1");
-    expect(condition(gpuOnly, "Stalled")?.status).toBe("True");
-    expect(summary(gpuOnly)).toEqual({ "intel-nuc": "none", "jetson-orin": "none", "rpi5-coral": "none", "x86-cpu": "none" });
+    expect(condition(gpuOnly, "Degraded")?.message).toContain("3 of 4 hardware class(es) can run no variant");
+    expect(summary(gpuOnly)).toEqual({
+      "intel-nuc": "none",
+      "jetson-orin": "nvidia-gpu trt-fp16 tensorrt on 5",
+      "rpi5-coral": "none",
+      "x86-cpu": "none",
+    });
     const names = (await models.daemonSets()).map((d) => d.metadata?.name);
-    expect(names.filter((n) => n?.startsWith("gpu-only"))).toEqual([]);
+    expect(names.filter((n) => n?.startsWith("gpu-only"))).toEqual(["gpu-only-jetson-orin"]);
+    // Three models on each Jetson's GPU, all from the one server per device.
+    expect((await models.serverDaemonSets()).map((d) => d.metadata?.name)).toEqual(["tensorrt-jetson-orin-nvidia-gpu-server"]);
   });
 
   it("replans on a spec change and deletes the children no longer wanted", async () => {
@@ -121,10 +134,10 @@ describe("the operator on a heterogeneous fleet", () => {
       const names = (await models.daemonSets()).map((d) => d.metadata?.name).filter((n) => n?.startsWith("detector-"));
       return converged(m) && m?.metadata.generation === 2 && names.join() === "detector-x86-cpu" ? true : undefined;
     });
-    // The Jetsons' GPUs and the Pis' TPUs detector left go to the next model in line.
-    const fallback = await eventually("fallback moved onto the freed GPUs and TPUs", async () => {
+    // The Pis' TPUs detector left go to the next model in line.
+    const fallback = await eventually("fallback moved onto the freed TPUs", async () => {
       const m = await models.get("fallback");
-      return summary(m)["jetson-orin"]?.startsWith("nvidia-gpu") ? m : undefined;
+      return summary(m)["rpi5-coral"]?.startsWith("edgetpu") ? m : undefined;
     });
     expect(summary(fallback)).toMatchObject({
       "jetson-orin": "nvidia-gpu trt-fp16 tensorrt on 5",

@@ -92,7 +92,11 @@ describe("a runtime with serving: Shared", () => {
       name: "EDGEFLEET_LOAD_KEY",
       valueFrom: { secretKeyRef: { name: `${SERVER}-load-key`, key: "key" } },
     });
-    expect(ds.spec?.template.spec?.nodeSelector).toEqual({ [LABELS.hardwareClass]: "jetson-orin" });
+    // Where its models may run: their placement's labels and the class's.
+    expect(ds.spec?.template.spec?.nodeSelector).toEqual({
+      "edgefleet.io/fleet-profile": "default",
+      [LABELS.hardwareClass]: "jetson-orin",
+    });
     const service = await object(`/api/v1/namespaces/${ns}/services/${SERVER}`);
     expect((service.body as { spec: unknown }).spec).toMatchObject({
       internalTrafficPolicy: "Local",

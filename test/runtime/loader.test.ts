@@ -1,10 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { IMAGE_SIZE, INPUT_NAME } from "@edgefleet/test-models";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LoaderProcess, startLoader as startLoaderProcess } from "./loader-process.js";
 import { call } from "./oip.js";
 import { type RuntimeProcess, startRuntime, testModels } from "./runtime-process.js";
 
@@ -15,61 +13,14 @@ const body = { inputs: [{ name: INPUT_NAME, shape: SHAPE, datatype: "FP32", data
 let server: RuntimeProcess;
 const loaders: Loader[] = [];
 
-interface Loader {
-  child: ChildProcess;
-  url: string;
-  logs: Record<string, unknown>[];
-  exited: Promise<number | null>;
-  stop(): Promise<number | null>;
-}
+type Loader = LoaderProcess;
 
-const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
-
-/** Starts the loader for a test model (or a file by its path); resolves once it listens. */
-function startLoader(model: string, version: string, file: string, env: Record<string, string> = {}): Promise<Loader> {
+/** Starts the loader for a test model (or a file by its path) on the test's server. */
+async function startLoader(model: string, version: string, file: string, env: Record<string, string> = {}): Promise<Loader> {
   const path = file.startsWith("/") ? file : models.path(file);
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      "packages/edge-agent/src/loader/main.ts",
-      "--http-address=127.0.0.1:0",
-      `--model-path=${path}`,
-      "--check-interval=200ms",
-    ],
-    {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: {
-        ...process.env,
-        EDGEFLEET_MODEL_SERVER: server.url,
-        EDGEFLEET_MODEL: `vision/${model}`,
-        EDGEFLEET_MODEL_VERSION: version,
-        EDGEFLEET_FORMAT: "onnx",
-        EDGEFLEET_ARTIFACT_SHA256: sha256(path),
-        EDGEFLEET_LOAD_KEY: KEY,
-        ...env,
-      },
-    },
-  );
-  const logs: Record<string, unknown>[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    void exited.then((code) => reject(new Error(`loader exited with ${code}: ${JSON.stringify(logs)}`)));
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-      const log = JSON.parse(line) as Record<string, unknown>;
-      logs.push(log);
-      if (log.msg === "listening") {
-        const stop = () => {
-          child.kill("SIGTERM");
-          return exited;
-        };
-        const loader = { child, url: `http://${log.address}`, logs, exited, stop };
-        loaders.push(loader);
-        resolve(loader);
-      }
-    });
-  });
+  const loader = await startLoaderProcess({ server: server.url, key: KEY, model, version, path, env });
+  loaders.push(loader);
+  return loader;
 }
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {

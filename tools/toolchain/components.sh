@@ -5,7 +5,7 @@
 #   comp_<c>_build DIR V builds version V with DIR as scratch; binaries go to DIR/out
 # Builds run in a subshell with their output sent to the component's log.
 
-COMPONENTS=(kubernetes etcd kwok pulumi pulumi-nodejs pulumi-kubernetes otelcol helm oras kubernetes-node containerd coredns kube-router python-tools python-federated cosign)
+COMPONENTS=(kubernetes etcd kwok pulumi pulumi-nodejs pulumi-kubernetes otelcol helm oras kubernetes-node containerd coredns kube-router python-tools python-federated triton cosign)
 # Built only when named (install.sh cosign): cosign's cold build takes 23 minutes on 2 cores, and the
 # suite verifies its recorded outputs (packages/edge-agent/fixtures/signatures) instead.
 OPTIONAL_COMPONENTS=(cosign)
@@ -410,6 +410,42 @@ comp_cosign_build() {
   # As upstream's Makefile stamps a release.
   GOBIN=$scratch/out go install -v -trimpath \
     -ldflags "-s -w -X $pkg.gitVersion=$v -X $pkg.gitTreeState=clean" "github.com/sigstore/cosign/v3/cmd/cosign@$v"
+}
+
+# --- Triton --------------------------------------------------------------------------------------
+# tritonserver from PyPI's nvidia-pytriton wheel: the server binary, its libraries and the Python
+# backend, unpacked (no venv: the rest of PyTriton, its Python API, is not needed). The wheel's
+# binary finds its libraries relative to itself, so the layout under triton/ is the wheel's.
+comp_triton_version() { echo "$PYTRITON_VERSION"; }
+comp_triton_binaries() { echo tritonserver; }
+comp_triton_on_path() {
+  local v
+  # "server_version 2.51.0" is Triton's, not the wheel's: only the toolchain's own build is taken.
+  v=$(readlink -f "$(command -v tritonserver)" 2>/dev/null) || return 1
+  [ "$(basename "$(dirname "$v")")" = "$PYTRITON_VERSION" ] || return 1
+  dirname "$v"
+}
+comp_triton_build() {
+  local scratch=$1 v=$2
+  python3 -m venv "$scratch/pip"
+  PIP_FIND_LINKS= PIP_EXTRA_INDEX_URL= "$scratch/pip/bin/python" -m pip download --disable-pip-version-check --no-deps \
+    --only-binary=:all: --index-url https://pypi.org/simple -d "$scratch/wheel" "nvidia-pytriton==$v"
+  "$scratch/pip/bin/python" - "$scratch" <<'PY'
+import glob, os, sys, zipfile
+scratch = sys.argv[1]
+[wheel] = glob.glob(f"{scratch}/wheel/nvidia_pytriton-*.whl")
+keep = ("pytriton/tritonserver/bin/", "pytriton/tritonserver/backends/", "pytriton/tritonserver/caches/", "nvidia_pytriton.libs/")
+with zipfile.ZipFile(wheel) as z:
+    for info in z.infolist():
+        if info.filename.startswith(keep):
+            path = z.extract(info, f"{scratch}/out/triton")
+            # Wheels keep the mode in the upper 16 bits; zipfile does not restore it.
+            os.chmod(path, (info.external_attr >> 16) & 0o777 or 0o644)
+PY
+  chmod +x "$scratch/out/triton/pytriton/tritonserver/bin/tritonserver"
+  printf '%s\n' '#!/bin/sh' "# tritonserver $v of nvidia-pytriton (tools/toolchain/components.sh)." \
+    'exec "$(dirname "$(readlink -f "$0")")/triton/pytriton/tritonserver/bin/tritonserver" "$@"' >"$scratch/out/tritonserver"
+  chmod +x "$scratch/out/tritonserver"
 }
 
 # --- Python venvs -----------------------------------------------------------------------------------

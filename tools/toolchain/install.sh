@@ -18,7 +18,7 @@ Usage: tools/toolchain/install.sh [--no-path] [--list] [COMPONENT...]
 
 Builds the local platform's toolchain (Kubernetes control plane, kubelet and kube-proxy,
 containerd, CoreDNS, kube-router, etcd, kwok, Pulumi CLI, Node.js language host, Kubernetes provider, OpenTelemetry
-Collector, Helm, ORAS) from Go modules, and a venv of pinned Python tools from PyPI, caching
+Collector, Helm, ORAS) from Go modules, a venv of pinned Python tools and Triton's server from PyPI, caching
 each by version under
   $TOOLCHAIN_DIR
 and writes the resolved paths to

@@ -70,6 +70,12 @@ KUBE_ROUTER_VERSION=v2.1.0
 # Needs go >= 1.26.0.
 COSIGN_VERSION=v3.1.3
 
+# NVIDIA Triton Inference Server (tritonserver), for the test of the catalog's TensorRT runtime (its flags)
+# and the model loader against the real server (test/runtime/triton.test.ts). NVIDIA ships Triton with its
+# TensorRT backend only as container images; PyPI's nvidia-pytriton wheel bundles the server (Triton 2.51.0
+# in 0.7.0) with the Python backend only, which is what the toolchain takes from it (docs/images.md).
+PYTRITON_VERSION=0.7.0
+
 # Python tools, in one venv built from tools/toolchain/python-requirements.txt (exact versions from
 # PyPI; the file's hash is the cache key). The venv's commands the toolchain links, one wrapper
 # each: model_signing (OpenSSF model signing) for the artifact signature tests; ovc (OpenVINO's

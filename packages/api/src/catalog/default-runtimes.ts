@@ -3,30 +3,31 @@ import type { EdgeRuntime, EdgeRuntimeSpec } from "../edgeruntime.js";
 import { API_VERSION } from "../group.js";
 import { IMAGE_NAMES, imageReference } from "../images.js";
 import { LABELS } from "../labels.js";
+import { MODEL_REPOSITORY_DIR } from "../model-repository.js";
+import { EXPLICIT_MODEL_CONTROL_ARGS } from "../shared-server.js";
 
 /**
  * The EdgeRuntime catalog edgefleet ships: one runtime per model format family, together covering
  * every accelerator of the reference fleet. Clusters may add their own or disable these.
  */
 
-// Open Inference Protocol v2 over HTTP and gRPC, on KServe's usual ports.
-const SERVE: Pick<EdgeRuntimeSpec, "args" | "ports" | "protocol"> = {
-  args: ["--http-port=8080", "--grpc-port=8081"],
-  ports: [
-    { name: "http", containerPort: 8080, protocol: "TCP" },
-    { name: "grpc", containerPort: 8081, protocol: "TCP" },
-  ],
-  protocol: "open-inference-v2",
-};
+type Serving = Pick<EdgeRuntimeSpec, "image" | "command" | "args" | "ports">;
 
-type Serving = Pick<EdgeRuntimeSpec, "image" | "args" | "ports">;
+/**
+ * How many models one Jetson's Triton takes: a starting point, not a measurement (a site with larger
+ * models or smaller modules applies its own EdgeRuntime). A Jetson's GPU shares the module's memory
+ * with its CPU, and each model's pod requests its model's memory for the server, so the node's
+ * memory bounds it as well.
+ */
+const TRITON_MODELS_PER_GPU = 4;
 
-function runtime(name: string, spec: Omit<EdgeRuntimeSpec, keyof typeof SERVE | "image">, own: Partial<Serving> = {}): EdgeRuntime {
+// Every catalog runtime speaks the Open Inference Protocol v2 over HTTP, on its port named http.
+function runtime(name: string, spec: Omit<EdgeRuntimeSpec, keyof Serving | "protocol">, serving: Serving): EdgeRuntime {
   return {
     apiVersion: API_VERSION,
     kind: "EdgeRuntime",
     metadata: { name, labels: { [LABELS.partOf]: "edgefleet" } },
-    spec: { image: imageReference(`runtime-${name}`), ...SERVE, ...own, ...spec },
+    spec: { ...serving, protocol: "open-inference-v2", ...spec },
   };
 }
 
@@ -61,16 +62,42 @@ export const DEFAULT_RUNTIMES: readonly EdgeRuntime[] = [
     },
     edgefleetRuntime(IMAGE_NAMES.cpuRuntime),
   ),
-  // TensorRT engines on NVIDIA GPUs. Its image is the one runtime image edgefleet does not build
-  // (docs/images.md, "TensorRT"): a TensorRT-serving Triton comes only as NVIDIA's container images,
-  // from no registry edgefleet builds from, so a site provides the image under this name. The
-  // simulated fleet serves its variants with the CPU runtime, from ONNX artifacts.
-  runtime("tensorrt", {
-    supportedFormats: [{ format: "tensorrt", precisions: ["fp16", "int8"], versions: ["10.3.0"] }],
-    accelerators: [{ kind: "nvidia-gpu", resources: { "nvidia.com/gpu": 1 } }],
-    architectures: ["arm64", "amd64"],
-    priority: 10,
-  }),
+  // TensorRT engines on NVIDIA Jetsons: NVIDIA's Triton Inference Server, one process per device
+  // serving every model placed there (serving: Shared), each loaded by its pod's model loader
+  // (docs/images.md, "TensorRT: NVIDIA Triton"). 24.08 is the release whose TensorRT is the version
+  // below; its -igpu build is the Jetson one (arm64, JetPack 6). The simulated fleet serves its
+  // variants with the CPU runtime under explicit model control, from ONNX artifacts.
+  runtime(
+    "tensorrt",
+    {
+      supportedFormats: [{ format: "tensorrt", precisions: ["fp16", "int8"], versions: ["10.3.0"] }],
+      accelerators: [{ kind: "nvidia-gpu", resources: { "nvidia.com/gpu": 1 }, sharing: { maxModels: TRITON_MODELS_PER_GPU } }],
+      architectures: ["arm64"],
+      priority: 10,
+      serving: "Shared",
+    },
+    {
+      image: "nvcr.io/nvidia/tritonserver:24.08-py3-igpu",
+      command: ["tritonserver"],
+      args: [
+        // Triton requires a repository even when every model comes in its load request: the
+        // operator mounts an empty one in the server's pod.
+        `--model-repository=${MODEL_REPOSITORY_DIR}`,
+        ...EXPLICIT_MODEL_CONTROL_ARGS,
+        // One model that fails to load must not take the node's server (every model on the device)
+        // out of its Service: readiness says the server answers; each model's pod is ready once its own model is.
+        "--strict-readiness=false",
+        "--http-port=8080",
+        "--grpc-port=8081",
+        "--metrics-port=8002",
+      ],
+      ports: [
+        { name: "http", containerPort: 8080, protocol: "TCP" },
+        { name: "grpc", containerPort: 8081, protocol: "TCP" },
+        { name: "metrics", containerPort: 8002, protocol: "TCP" },
+      ],
+    },
+  ),
   // edgefleet's TFLite runtime (packages/tflite-runtime: LiteRT's interpreter on the CPU, no Edge
   // TPU delegate yet; fp32 and int8 .tflite tested); the version is LiteRT's (PyPI ai-edge-litert),
   // the runtime library its image ships.

@@ -2,7 +2,7 @@ import type { EdgeRuntime, ModelTrustPolicy } from "@edgefleet/api";
 import { type EdgeModel, LABELS, MANAGER } from "@edgefleet/api";
 import { systemClock } from "@edgefleet/kit";
 import { Informer, type InformerHandlers, type KubeObject, objectKey, RESOURCES } from "@edgefleet/kube";
-import type { V1DaemonSet, V1Node, V1Pod } from "@kubernetes/client-node";
+import type { V1DaemonSet, V1Node, V1ObjectMeta, V1Pod } from "@kubernetes/client-node";
 import type { ControllerRecorders } from "../observe/metrics.js";
 import type { Verifier } from "../planner/artifact-volume.js";
 import { CapacityLedger } from "../planner/capacity-ledger.js";
@@ -19,7 +19,7 @@ import { ControllerLoop } from "./loop.js";
 import { podStartProblem, slimPodStart } from "./pod-start.js";
 import { type Caches, ownerIndex, Reconciler } from "./reconciler.js";
 import { PENDING, RUNTIME_POD_SELECTOR, startChanged } from "./runtime-pods.js";
-import { SharedServers, serverKeyOf } from "./shared-servers.js";
+import { ownServerKey, SharedServers, serverKeyOf } from "./shared-servers.js";
 import { type CachedDaemonSet, type CachedNode, slimDaemonSet, slimModel, slimNode, slimRuntime, slimTrustPolicy } from "./slim.js";
 import { modelChanged, nodeChanged, rolloutChanged, selects } from "./triggers.js";
 
@@ -49,6 +49,7 @@ export class EdgeModelController {
   readonly caches: Caches;
   readonly #o: ControllerOptions;
   readonly #reconciler: Reconciler;
+  readonly #servers: SharedServers;
   readonly #ledger: CapacityLedger;
   /** Its queue, workers and caches' health, which main reads for probes and metrics. */
   readonly loop: ControllerLoop;
@@ -100,7 +101,8 @@ export class EdgeModelController {
         labelSelector: RUNTIME_POD_SELECTOR,
         fieldSelector: PENDING,
         transform: slimPodStart,
-        index: ownerIndex,
+        // A model's pods by its key, a shared server's by the server's queue key.
+        index: (pod) => ownerIndex(pod) ?? ownServerKey(pod),
         handlers: this.#onPendingPod(),
       }),
       backOffs: new Informer<CachedBackOff>({
@@ -151,19 +153,20 @@ export class EdgeModelController {
       ...(options.verifier === undefined ? {} : { verifier: options.verifier }),
       tracer: options.tracer,
     });
+    this.#servers = new SharedServers({
+      client,
+      fieldManager: options.fieldManager,
+      models: this.caches.models,
+      nodes: this.caches.nodes,
+      daemonSets: this.caches.daemonSets,
+      requeue: (key) => this.#add(key),
+      log: options.log,
+    });
     this.#reconciler = new Reconciler({
       client,
       caches: this.caches,
       children,
-      servers: new SharedServers({
-        client,
-        fieldManager: options.fieldManager,
-        models: this.caches.models,
-        nodes: this.caches.nodes,
-        daemonSets: this.caches.daemonSets,
-        requeue: (key) => this.#add(key),
-        log: options.log,
-      }),
+      servers: this.#servers,
       events: options.events,
       rollouts,
       fieldManager: options.fieldManager,
@@ -273,12 +276,20 @@ export class EdgeModelController {
     };
   }
 
-  /** A back-off on a pod of one of our DaemonSets queues its model (the Event names the pod only). */
+  /** Queues the model a DaemonSet or pod is of, or, for a shared server's, every model loading into it: its problems are theirs. */
+  #queueModelsOf(o: { metadata?: V1ObjectMeta }): void {
+    const model = ownerIndex(o);
+    if (model) this.#addOwner(model);
+    const server = ownServerKey(o);
+    if (server) for (const user of this.#servers.users(server)) this.#addOwner(user);
+  }
+
+  /** A back-off on a pod of one of our DaemonSets queues its model, or a server's models (the Event names the pod only). */
   #onBackOff(): InformerHandlers<CachedBackOff> {
     const owner = (e: CachedBackOff) => {
       const key = backOffOwner(e);
       const ds = key ? this.caches.daemonSets.get(key) : undefined;
-      if (ds) this.#addOwner(ownerIndex(ds));
+      if (ds) this.#queueModelsOf(ds);
     };
     return {
       added: owner,
@@ -288,9 +299,9 @@ export class EdgeModelController {
     };
   }
 
-  /** A pending runtime pod that cannot start, or no longer, changes its model's status; one merely starting does not. */
+  /** A pending runtime or server pod that cannot start, or no longer, changes its models' status; one merely starting does not. */
   #onPendingPod(): InformerHandlers<V1Pod & KubeObject> {
-    const owner = (pod: V1Pod) => this.#addOwner(ownerIndex(pod));
+    const owner = (pod: V1Pod) => this.#queueModelsOf(pod);
     return {
       added: (pod) => {
         if (podStartProblem(pod)) owner(pod);

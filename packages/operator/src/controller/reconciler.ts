@@ -26,7 +26,7 @@ import type { Children } from "./children.js";
 import type { EventNote, EventRecorder } from "./events.js";
 import { patchStatus } from "./merge-patch.js";
 import { stuckPods } from "./runtime-pods.js";
-import { isServerQueueKey, type SharedServers } from "./shared-servers.js";
+import { isServerQueueKey, ownServerKey, type SharedServers, serverDaemonSetKey, serverKeyOf } from "./shared-servers.js";
 import type { CachedDaemonSet, CachedNode } from "./slim.js";
 import { stableJson } from "./stable-json.js";
 import { modelStatus, stalledStatus, transitions } from "./status.js";
@@ -150,8 +150,11 @@ export class Reconciler {
     const revisions = caches.revisions.byIndex(key);
     const { capacity, plan: targetPlan } = await this.#o.ledger.placementFor(key, model);
     const stableFromWorkloads = await this.#stableFromWorkloads(model, revisions);
-    const pending = caches.pendingPods.byIndex(key);
-    const backingOff = await this.#backingOff(key, cached, new Set(pending.map((p) => p.metadata.name ?? "")));
+    // A shared server's pods that cannot start hold back every model loading into it: their problems are the model's too.
+    const servers = [...new Set(cached.map(serverKeyOf).filter((k) => k !== undefined))];
+    const pending = [key, ...servers].flatMap((k) => caches.pendingPods.byIndex(k));
+    const serverSets = servers.map((k) => caches.daemonSets.get(serverDaemonSetKey(k))).filter((ds) => ds !== undefined);
+    const backingOff = await this.#backingOff(key, [...cached, ...serverSets], new Set(pending.map((p) => p.metadata.name ?? "")));
     const statusInput = { generation, previous: model.status?.conditions ?? [], now, stuck: stuckPods([...pending, ...backingOff.pods]) };
     let status: EdgeModelStatus;
     let events: EventNote[] = [];
@@ -238,8 +241,9 @@ export class Reconciler {
             if (isNotFound(err)) return undefined;
             throw err;
           });
-        // The Event named the pod by name only: it must be this model's, of our DaemonSets.
-        if (pod && ownerIndex(pod) === key && pod.metadata.labels?.[LABELS.managedBy] === MANAGER) pods.push(pod);
+        // The Event named the pod by name only: it must be this model's or its server's, of our DaemonSets.
+        const ours = ownServerKey(ds) ? ownServerKey(pod ?? {}) === ownServerKey(ds) : ownerIndex(pod ?? {}) === key;
+        if (pod && ours && pod.metadata.labels?.[LABELS.managedBy] === MANAGER) pods.push(pod);
       }
     }
     return { pods, recheck };

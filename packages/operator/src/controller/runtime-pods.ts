@@ -2,7 +2,6 @@ import { LABELS, MANAGER } from "@edgefleet/api";
 import type { KubeObject } from "@edgefleet/kube";
 import type { V1Pod } from "@kubernetes/client-node";
 import type { StuckPod } from "../planner/conditions.js";
-import { ROLLOUT_LABELS } from "../rollout/vocabulary.js";
 import { crashLoopProblem, podStartProblem } from "./pod-start.js";
 
 /*
@@ -14,8 +13,11 @@ import { crashLoopProblem, podStartProblem } from "./pod-start.js";
  * kubelet's BackOff Events instead (backoff-events.ts).
  */
 
-/** The runtime pods of the operator's DaemonSets (a track label is on no other pod of ours). */
-export const RUNTIME_POD_SELECTOR = `${LABELS.managedBy}=${MANAGER},${ROLLOUT_LABELS.track}`;
+/**
+ * The pods of the operator's DaemonSets: the models' runtime pods (a track label is on no other pod
+ * of ours) and the shared servers' (serving: Shared), whose problems are their models' as well.
+ */
+export const RUNTIME_POD_SELECTOR = `${LABELS.managedBy}=${MANAGER}`;
 export const PENDING = "status.phase=Pending";
 
 /** Whether a change to a pending pod changes what status says of it: only then is its model queued. */

@@ -23,11 +23,25 @@ export function isServerQueueKey(key: string): boolean {
   return key.startsWith(SERVER_KEY_PREFIX);
 }
 
-/** The server queue key a DaemonSet's event concerns: a server's own, or the one a model's DaemonSet loads into. */
-export function serverKeyOf(ds: CachedDaemonSet): string | undefined {
-  const labels = ds.metadata.labels ?? {};
+interface Labelled {
+  metadata?: { namespace?: string; labels?: Record<string, string> };
+}
+
+/** The server queue key a DaemonSet or pod concerns: a server's own, or the one a model's loads into. */
+export function serverKeyOf(o: Labelled): string | undefined {
+  const labels = o.metadata?.labels ?? {};
   const server = labels[LABELS.runtimeServer] ?? labels[LABELS.modelServer];
-  return server && ds.metadata.namespace ? serverQueueKey(ds.metadata.namespace, server) : undefined;
+  return server && o.metadata?.namespace ? serverQueueKey(o.metadata.namespace, server) : undefined;
+}
+
+/** The server queue key of a shared server's own DaemonSet or pod; undefined for a model's. */
+export function ownServerKey(o: Labelled): string | undefined {
+  return o.metadata?.labels?.[LABELS.runtimeServer] ? serverKeyOf(o) : undefined;
+}
+
+/** The cache key (namespace/name) of the server's DaemonSet, which is named as the server. */
+export function serverDaemonSetKey(serverKey: string): string {
+  return serverKey.slice(SERVER_KEY_PREFIX.length);
 }
 
 export interface SharedServersOptions {
@@ -61,7 +75,11 @@ export class SharedServers {
       if (!cls.placed || !isShared(cls.choice.runtime)) continue;
       const { runtime, accelerator, binding } = cls.choice;
       const key: ServerKey = { namespace, runtime: runtime.metadata.name ?? "", hardwareClass: cls.hardwareClass, accelerator };
-      const nodeSelector = { ...(cls.labelled ? { [LABELS.hardwareClass]: cls.hardwareClass } : {}), ...binding.nodeSelector };
+      const nodeSelector = {
+        ...this.#placementSelector(model, key),
+        ...(cls.labelled ? { [LABELS.hardwareClass]: cls.hardwareClass } : {}),
+        ...binding.nodeSelector,
+      };
       const resources = stringQuantities(binding.resources);
       const desired = desiredServer({ ...key, runtimeObject: runtime, nodeSelector, resources, tolerations: this.#tolerations(cls.nodes) });
       await this.#apply(key, runtime, desired);
@@ -74,18 +92,11 @@ export class SharedServers {
    * DaemonSet, so it is queued only when a server or a model's use of one comes or goes.
    */
   async reconcile(key: string): Promise<"deleted" | "unchanged"> {
-    const [namespace = "", server = ""] = key.slice(SERVER_KEY_PREFIX.length).split("/");
-    // A DaemonSet of a deleted model uses nothing: the garbage collector deletes it in its own time.
-    const live = (ds: CachedDaemonSet) => {
-      const model = this.#o.models.get(`${namespace}/${ds.metadata.labels?.[LABELS.model]}`);
-      return !ds.metadata.deletionTimestamp && !!model && !model.metadata.deletionTimestamp;
-    };
-    const users = this.#o.daemonSets
-      .list()
-      .filter((ds) => ds.metadata.namespace === namespace && ds.metadata.labels?.[LABELS.modelServer] === server && live(ds));
+    const [namespace = "", server = ""] = serverDaemonSetKey(key).split("/");
+    const users = this.users(key);
     const own = this.#o.daemonSets.get(`${namespace}/${server}`);
     if (users.length) {
-      if (!own) for (const ds of users) this.#o.requeue(`${namespace}/${ds.metadata.labels?.[LABELS.model]}`);
+      if (!own) for (const user of users) this.#o.requeue(user);
       return "unchanged";
     }
     if (!own) return "unchanged";
@@ -94,6 +105,38 @@ export class SharedServers {
     await deleteChild(this.#o.client, RESOURCES.secrets, { name: loadKeySecretName(server), namespace });
     this.#o.log.info("shared server deleted: no model uses it", { namespace, server });
     return "deleted";
+  }
+
+  /**
+   * The keys of the live models whose DaemonSets load into the server (a DaemonSet of a deleted
+   * model uses nothing: the garbage collector deletes it in its own time). Reads every cached DaemonSet.
+   */
+  users(key: string): string[] {
+    const [namespace = "", server = ""] = serverDaemonSetKey(key).split("/");
+    const users = new Set<string>();
+    for (const ds of this.#o.daemonSets.list()) {
+      if (ds.metadata.namespace !== namespace || ds.metadata.labels?.[LABELS.modelServer] !== server || ds.metadata.deletionTimestamp)
+        continue;
+      const modelKey = `${namespace}/${ds.metadata.labels?.[LABELS.model]}`;
+      const model = this.#o.models.get(modelKey);
+      if (model && !model.metadata.deletionTimestamp) users.add(modelKey);
+    }
+    return [...users];
+  }
+
+  /**
+   * The placement labels every model of the server selects nodes by (spec.placement.nodeSelector;
+   * the labels they share when they differ): the server runs on the class's nodes its models may
+   * run on, not beside them on nodes where it would hold a device for nothing. Labels, not node
+   * names: a model placed on one more node does not change the server's pod template, which would
+   * restart every server pod and reload every model on it.
+   */
+  #placementSelector(model: EdgeModel, key: ServerKey): Record<string, string> {
+    const self = `${key.namespace}/${model.metadata.name}`;
+    const others = this.users(serverQueueKey(key.namespace, serverName(key))).filter((k) => k !== self);
+    const selectors = [model, ...others.map((k) => this.#o.models.get(k))].map((m) => m?.spec.placement?.nodeSelector ?? {});
+    const [first = {}, ...rest] = selectors;
+    return Object.fromEntries(Object.entries(first).filter(([label, value]) => rest.every((s) => s[label] === value)));
   }
 
   /**

@@ -1,19 +1,22 @@
 import type { EdgeModel, EdgeModelSpec, EdgeRuntime } from "@edgefleet/api";
-import { DEFAULT_RUNTIMES, edgeModel, VISION_VARIANTS } from "@edgefleet/api";
+import { edgeModel, VISION_VARIANTS } from "@edgefleet/api";
 import { seededRandom } from "@edgefleet/kit";
 import type { V1Node } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { classNode, referenceFleet } from "../testing/fleet.js";
-import { sharingTensorRt } from "../testing/runtimes.js";
+import { tensorRtCatalog } from "../testing/runtimes.js";
 import { CapacityLedger, type LedgerSource, orderOf } from "./capacity-ledger.js";
 import { type ClassPlan, type PlacedClass, plan } from "./plan.js";
+
+/** The catalog with a per-model TensorRT runtime, one model per GPU: what these cases are about. */
+const CATALOG = tensorRtCatalog();
 
 /** The caches, as plain maps the test edits. */
 class Fleet implements LedgerSource {
   readonly byKey = new Map<string, EdgeModel>();
   constructor(
     public nodeList: V1Node[] = referenceFleet(2),
-    public runtimeList: readonly EdgeRuntime[] = DEFAULT_RUNTIMES,
+    public runtimeList: readonly EdgeRuntime[] = CATALOG,
   ) {}
   model = (key: string) => this.byKey.get(key);
   models = () => [...this.byKey.values()];
@@ -56,7 +59,7 @@ function placedOn(fleet: Fleet, ledger: CapacityLedger, key: string, cls: string
   return c;
 }
 
-const SHARED_TRT = sharingTensorRt(2);
+const SHARED_TRT = tensorRtCatalog({ maxModels: 2 });
 
 describe("the capacity ledger", () => {
   it("gives a node's one GPU to the oldest model; the next falls back to its CPU saying why", async () => {
@@ -130,7 +133,7 @@ describe("the capacity ledger", () => {
         ? classNode("jetson-orin", 1, { allocatable: { "nvidia.com/gpu": "2" } })
         : n,
     );
-    const fleet = new Fleet(twoGpus, sharingTensorRt(2, "Shared"));
+    const fleet = new Fleet(twoGpus, tensorRtCatalog({ maxModels: 2, serving: "Shared" }));
     const a = fleet.add("a", 1);
     const b = fleet.add("b", 2);
     const c = fleet.add("c", 3);

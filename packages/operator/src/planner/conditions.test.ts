@@ -1,13 +1,16 @@
-import { DEFAULT_RUNTIMES, edgeModel, variant } from "@edgefleet/api";
+import { edgeModel, variant } from "@edgefleet/api";
 import type { V1DaemonSet, V1DaemonSetStatus } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { referenceFleet } from "../testing/fleet.js";
-import { sharingTensorRt } from "../testing/runtimes.js";
+import { tensorRtCatalog } from "../testing/runtimes.js";
 import { conditionsFor, observeDaemonSet, type WorkloadObservation } from "./conditions.js";
 import { NO_PLAN, plan } from "./plan.js";
 
+/** The catalog with a per-model TensorRT runtime, one model per GPU: what these cases are about. */
+const CATALOG = tensorRtCatalog();
+
 const now = new Date("2025-03-01T12:00:00.123Z");
-const fullPlan = plan({ model: edgeModel(), runtimes: DEFAULT_RUNTIMES, nodes: referenceFleet() });
+const fullPlan = plan({ model: edgeModel(), runtimes: CATALOG, nodes: referenceFleet() });
 const CLASSES = ["intel-nuc", "jetson-orin", "rpi5-coral", "x86-cpu"];
 const rolledOut = (hardwareClass: string): WorkloadObservation => ({ hardwareClass, rolledOut: true, desired: 2, ready: 2 });
 
@@ -85,7 +88,7 @@ describe("conditionsFor", () => {
   });
 
   it("is Degraded (CapacityFallback) while classes run a less preferred choice because older models hold the accelerator", () => {
-    const fellBack = plan({ model: edgeModel(), runtimes: DEFAULT_RUNTIMES, nodes: referenceFleet(), capacity: full });
+    const fellBack = plan({ model: edgeModel(), runtimes: CATALOG, nodes: referenceFleet(), capacity: full });
     const { conditions, placements } = conditionsFor({ plan: fellBack, workloads: CLASSES.map(rolledOut), generation: 1, now });
     expect(byType(conditions)).toMatchObject({ Ready: "True AllNodesReady", Degraded: "True CapacityFallback" });
     const degraded = conditions.find((c) => c.type === "Degraded");
@@ -99,13 +102,13 @@ describe("conditionsFor", () => {
   it("says InsufficientCapacity when capacity alone leaves classes unplaced, and reports sharing per class", () => {
     const gpuOnly = edgeModel({ placement: { acceleratorPreference: ["nvidia-gpu"] } });
     const nodes = referenceFleet().filter((n) => n.metadata?.name?.startsWith("jetson"));
-    const blocked = plan({ model: gpuOnly, runtimes: DEFAULT_RUNTIMES, nodes, capacity: full });
+    const blocked = plan({ model: gpuOnly, runtimes: CATALOG, nodes, capacity: full });
     expect(byType(conditionsFor({ plan: blocked, workloads: [], generation: 1, now }).conditions)).toMatchObject({
       Degraded: "True InsufficientCapacity",
       Stalled: "True InsufficientCapacity",
     });
 
-    const sharing = sharingTensorRt(2);
+    const sharing = tensorRtCatalog({ maxModels: 2 });
     const seat = { taken: () => 1, freeSlots: () => 1, holders: () => 1, members: () => ["vision/older"] };
     const shared = plan({ model: gpuOnly, runtimes: sharing, nodes, capacity: seat });
     const { conditions, placements } = conditionsFor({ plan: shared, workloads: [rolledOut("jetson-orin")], generation: 1, now });
@@ -166,7 +169,7 @@ describe("conditionsFor", () => {
   it("is Degraded with each unplaced class's reason when some class can run no variant", () => {
     const gpuOnly = plan({
       model: edgeModel({ variants: [variant("trt", "tensorrt", "fp16", ["nvidia-gpu"])] }),
-      runtimes: DEFAULT_RUNTIMES,
+      runtimes: CATALOG,
       nodes: referenceFleet(1),
     });
     const { conditions, placements } = conditionsFor({ plan: gpuOnly, workloads: [rolledOut("jetson-orin")], generation: 1, now });
@@ -215,7 +218,7 @@ describe("conditionsFor", () => {
 
     const int4 = plan({
       model: edgeModel({ variants: [variant("q", "onnx", "int4", ["cpu"])] }),
-      runtimes: DEFAULT_RUNTIMES,
+      runtimes: CATALOG,
       nodes: referenceFleet(1),
     });
     expect(byType(conditionsFor({ plan: int4, workloads: [], generation: 1, now }).conditions)).toMatchObject({
@@ -246,7 +249,7 @@ describe("conditionsFor", () => {
         variant("cpu", "onnx", "fp32", ["cpu"]),
       ],
     });
-    const { placements } = conditionsFor({ plan: plan({ model, runtimes: DEFAULT_RUNTIMES, nodes }), workloads: [], generation: 1, now });
+    const { placements } = conditionsFor({ plan: plan({ model, runtimes: CATALOG, nodes }), workloads: [], generation: 1, now });
     expect(placements.find((p) => p.hardwareClass === "jetson-orin")).toMatchObject({
       accelerator: "cpu",
       reason: "passed over: trt on nvidia-gpu: needs compute capability 8.0, the nodes have 7.7",

@@ -1,15 +1,16 @@
-import { ARTIFACT_CACHE_DIR, DEFAULT_RUNTIMES, edgeModel, MODEL_REPOSITORY_DIR, SHA256, VISION_VARIANTS } from "@edgefleet/api";
+import { ARTIFACT_CACHE_DIR, edgeModel, MODEL_REPOSITORY_DIR, SHA256, VISION_VARIANTS } from "@edgefleet/api";
 import { describe, expect, it } from "vitest";
 import { desiredWorkloads } from "../rollout/workloads.js";
 import { classNode, referenceFleet } from "../testing/fleet.js";
-import { sharingTensorRt } from "../testing/runtimes.js";
+import { tensorRtCatalog } from "../testing/runtimes.js";
 import { desiredDaemonSet, namedNodes } from "./daemonset.js";
 import { plan } from "./plan.js";
 
-const runtimes = DEFAULT_RUNTIMES;
+/** The catalog with a per-model TensorRT runtime, one model per GPU: what these cases are about. */
+const CATALOG = tensorRtCatalog();
 
 function daemonSets(model = edgeModel(), nodes = referenceFleet()) {
-  return desiredWorkloads({ stable: { model, plan: plan({ model, runtimes, nodes }) }, previousCanaries: () => [] }).daemonSets;
+  return desiredWorkloads({ stable: { model, plan: plan({ model, runtimes: CATALOG, nodes }) }, previousCanaries: () => [] }).daemonSets;
 }
 
 describe("the DaemonSets of a model not in a rollout", () => {
@@ -89,7 +90,7 @@ describe("the DaemonSets of a model not in a rollout", () => {
   });
 
   it("requests no accelerator resources for a model that shares a device an older model's pods hold", () => {
-    const shared = sharingTensorRt(4);
+    const shared = tensorRtCatalog({ maxModels: 4 });
     const model = edgeModel({ resources: { requests: { memory: "1Gi" } } });
     const holderSeat = { taken: () => 0, freeSlots: () => 3, holders: () => 1, members: () => ["vision/older"] };
     const p = plan({ model, runtimes: shared, nodes: referenceFleet(1), capacity: holderSeat });
@@ -104,7 +105,7 @@ describe("the DaemonSets of a model not in a rollout", () => {
 
   it("runs the model loader instead of the runtime on a Shared runtime, requesting no device and naming its node's server", () => {
     const model = edgeModel({ resources: { limits: { memory: "1Gi" } } });
-    const p = plan({ model, runtimes: sharingTensorRt(4, "Shared"), nodes: referenceFleet(1) });
+    const p = plan({ model, runtimes: tensorRtCatalog({ maxModels: 4, serving: "Shared" }), nodes: referenceFleet(1) });
     const jetson = desiredWorkloads({ stable: { model, plan: p }, previousCanaries: () => [] }).daemonSets.find(
       (d) => d.metadata?.name === "detector-jetson-orin",
     );
@@ -162,7 +163,7 @@ describe("the DaemonSets of a model not in a rollout", () => {
   it("runs the verify-artifact container from the verifier it is given, on both tracks, with its CA bundle", () => {
     const model = edgeModel();
     const nodes = [classNode("x86-cpu", 1)];
-    const placed = plan({ model, runtimes, nodes }).classes.find((c) => c.placed);
+    const placed = plan({ model, runtimes: CATALOG, nodes }).classes.find((c) => c.placed);
     if (!placed?.placed) throw new Error("not placed");
     const caBundle = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
     const verifier = { image: "registry.local/edge-agent:dev", caBundle };
@@ -174,7 +175,7 @@ describe("the DaemonSets of a model not in a rollout", () => {
       expect(pod?.containers[0]?.env?.map((e) => e.name)).not.toContain("EDGEFLEET_ARTIFACT_CA_BUNDLE");
     }
     const workloads = desiredWorkloads({
-      stable: { model, plan: plan({ model, runtimes, nodes }) },
+      stable: { model, plan: plan({ model, runtimes: CATALOG, nodes }) },
       previousCanaries: () => [],
       verifier,
     });
@@ -197,7 +198,7 @@ describe("the DaemonSets of a model not in a rollout", () => {
 
   it("passes the operator's install deadline to the verify-artifact container, and none (the install's 30m) unless given", () => {
     const model = edgeModel();
-    const placed = plan({ model, runtimes, nodes: [classNode("x86-cpu", 1)] }).classes.find((c) => c.placed);
+    const placed = plan({ model, runtimes: CATALOG, nodes: [classNode("x86-cpu", 1)] }).classes.find((c) => c.placed);
     if (!placed?.placed) throw new Error("not placed");
     const args = (verifier: Parameters<typeof desiredDaemonSet>[0]["verifier"]) =>
       desiredDaemonSet({ model, placement: placed, track: "stable", nodes: {}, ...(verifier ? { verifier } : {}) }).spec?.template.spec
@@ -210,7 +211,7 @@ describe("the DaemonSets of a model not in a rollout", () => {
   });
 
   it("lays out a model repository for a runtime that reads one: the init container writes the pod's own volume, the runtime reads it, the agent probes its version", () => {
-    const triton = DEFAULT_RUNTIMES.map((r) =>
+    const triton = CATALOG.map((r) =>
       r.metadata.name === "tensorrt" ? { ...r, spec: { ...r.spec, modelRepository: { layout: "triton" as const } } } : r,
     );
     const model = edgeModel();

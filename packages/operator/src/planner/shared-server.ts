@@ -11,6 +11,7 @@ import type {
   V1VolumeMount,
 } from "@kubernetes/client-node";
 import type { IngressPolicy } from "../controller/network-policy.js";
+import { modelRepositoryMount, modelRepositoryVolume } from "./artifact-volume.js";
 import { childName } from "./names.js";
 import { oipProbes, runtimePorts } from "./runtime-container.js";
 
@@ -78,6 +79,7 @@ export interface ServerSpec extends ServerKey {
   runtimeObject: EdgeRuntime;
   /** Labels a node of the class carries (the class label when labelled, and the binding's nodeSelector). */
   nodeSelector: Record<string, string>;
+
   /** The accelerator's resources: the device the server holds for every model on it. */
   resources: Record<string, string>;
   /** What the models it serves tolerate (their union): the server runs where they do. */
@@ -104,6 +106,9 @@ export function desiredServer(s: ServerSpec): { daemonSet: V1DaemonSet; service:
     env: [loadKeyEnv(name), { name: "EDGEFLEET_ACCELERATOR", value: s.accelerator }, ...(runtime.spec.env ?? [])],
     ports: runtimePorts(runtime),
     ...(Object.keys(s.resources).length ? { resources: { limits: s.resources } } : {}),
+    // An empty model repository: Triton requires one even under explicit model control, where
+    // every model comes in its load request (edgefleet's CPU runtime ignores it).
+    volumeMounts: [modelRepositoryMount(true)],
     ...oipProbes(),
   };
   return {
@@ -124,6 +129,7 @@ export function desiredServer(s: ServerSpec): { daemonSet: V1DaemonSet; service:
             // A server talks to no API server: the models come through its model repository API.
             automountServiceAccountToken: false,
             containers: [container],
+            volumes: [modelRepositoryVolume],
           },
         },
       },

@@ -1,21 +1,24 @@
-import type { EdgeRuntime } from "@edgefleet/api";
+import type { EdgeRuntime, ServingMode } from "@edgefleet/api";
 import { DEFAULT_RUNTIMES } from "@edgefleet/api";
 
 /**
- * The default catalog with TensorRT's GPU shareable by maxModels models, as Triton's would be, for
- * planner tests; serving Shared makes it one server process per node, as Triton runs.
+ * The default catalog with its TensorRT runtime made per-model for planner tests: one model per
+ * process, as a site's own TensorRT server reading the verified engine would be, its GPU held by one
+ * model (maxModels unset) or shared by maxModels models' pods; serving Shared puts back the
+ * catalog's one Triton process per node.
  */
-export function sharingTensorRt(maxModels: number, serving: "PerModel" | "Shared" = "PerModel"): EdgeRuntime[] {
-  return DEFAULT_RUNTIMES.map((r) =>
-    r.metadata.name === "tensorrt"
-      ? {
-          ...r,
-          spec: {
-            ...r.spec,
-            accelerators: [{ kind: "nvidia-gpu", resources: { "nvidia.com/gpu": 1 }, sharing: { maxModels } }],
-            ...(serving === "Shared" ? { serving } : {}),
-          },
-        }
-      : r,
-  );
+export function tensorRtCatalog(o: { maxModels?: number; serving?: ServingMode } = {}): EdgeRuntime[] {
+  return DEFAULT_RUNTIMES.map((r) => {
+    if (r.metadata.name !== "tensorrt") return r;
+    const { serving = "PerModel", maxModels } = o;
+    const gpu = { kind: "nvidia-gpu" as const, resources: { "nvidia.com/gpu": 1 }, ...(maxModels ? { sharing: { maxModels } } : {}) };
+    const spec = { ...r.spec, accelerators: [gpu], serving };
+    if (serving === "PerModel") {
+      spec.image = "registry.site.example/runtime-tensorrt:1.0.0";
+      delete spec.command;
+      spec.args = ["--http-port=8080"];
+      spec.ports = [{ name: "http", containerPort: 8080, protocol: "TCP" }];
+    }
+    return { ...r, spec };
+  });
 }
