@@ -70,6 +70,8 @@ describe("the catalog's TensorRT runtime: NVIDIA Triton under explicit model con
     expect(metadata.name).toBe("triton");
     expect(metadata.extensions).toContain("model_repository");
     expect(log).toContain("MODE_EXPLICIT");
+    // What changes the server for every model on it takes the key too.
+    expect(await status("/v2/logging")).toBe(403);
   });
 
   it("refuses a loader without the load key: the model repository API is restricted to it", async () => {

@@ -35,6 +35,8 @@ describe("a Shared runtime's server", () => {
       `--model-repository=${MODEL_REPOSITORY_DIR}`,
       "--model-control-mode=explicit",
       "--http-restricted-api=model-repository:edgefleet-load-key=$(EDGEFLEET_LOAD_KEY)",
+      "--http-restricted-api=shared-memory,trace,logging:edgefleet-load-key=$(EDGEFLEET_LOAD_KEY)",
+      "--grpc-restricted-protocol=model-repository,shared-memory,trace,logging:edgefleet-load-key=$(EDGEFLEET_LOAD_KEY)",
       "--strict-readiness=false",
       "--http-port=8080",
       "--grpc-port=8081",
