@@ -2,6 +2,7 @@ import * as net from "node:net";
 import { silentLogger } from "@edgefleet/kit";
 import type { KubeObject, Resource } from "@edgefleet/kube";
 import { type Credentials, Informer, type InformerMetrics, KubeClient, loadCredentials, RESOURCES } from "@edgefleet/kube";
+import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
 
@@ -132,6 +133,43 @@ describe("the supervised informer", () => {
       },
       30_000,
     );
+    await informer.stop();
+    client.close();
+  });
+
+  it("looks objects up by each of their index keys, following label changes and deletions", async () => {
+    const client = new KubeClient({ credentials });
+    const informer = new Informer<KubeObject>({
+      client,
+      resource: CONFIG_MAPS,
+      namespace: ns,
+      // Two keys an object may have, or none: its team and its site.
+      index: (o) => [o.metadata.labels?.team, o.metadata.labels?.site && `site:${o.metadata.labels.site}`],
+      transform: (o) => o,
+      handlers: {},
+      log: silentLogger,
+      metrics: recordingMetrics(),
+    });
+    informer.start();
+    await informer.synced();
+    const names = (key: string) =>
+      informer
+        .byIndex(key)
+        .map((o) => o.metadata.name ?? "")
+        .sort();
+    const labelled = (name: string, labels: Record<string, string>) => ({ metadata: { name, labels } });
+    await core.createNamespacedConfigMap({ namespace: ns, body: labelled("idx-a", { team: "vision", site: "lab" }) });
+    await core.createNamespacedConfigMap({ namespace: ns, body: labelled("idx-b", { team: "vision" }) });
+    await eventually("both indexed", async () => (names("vision").length === 2 ? true : undefined), 20_000);
+    expect(names("site:lab")).toEqual(["idx-a"]);
+    await core.patchNamespacedConfigMap(
+      { namespace: ns, name: "idx-b", body: { metadata: { labels: { site: "lab" } } } },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+    await eventually("b under its new key", async () => (names("site:lab").length === 2 ? true : undefined), 20_000);
+    await core.deleteNamespacedConfigMap({ namespace: ns, name: "idx-a" });
+    await eventually("a gone from both keys", async () => (names("vision").join() === "idx-b" ? true : undefined), 20_000);
+    expect(names("site:lab")).toEqual(["idx-b"]);
     await informer.stop();
     client.close();
   });

@@ -33,8 +33,8 @@ export interface InformerOptions<T extends KubeObject> {
    * managedFields and unused status would not fit the operator's memory budget.
    */
   transform: (raw: KubeObject) => T;
-  /** A secondary key to look objects up by (e.g. their owner's key). */
-  index?: (obj: T) => string | undefined;
+  /** Secondary keys to look objects up by (e.g. their owner's key): one, several or none. */
+  index?: (obj: T) => string | readonly (string | undefined)[] | undefined;
   handlers: InformerHandlers<T>;
   log: Logger;
   metrics: InformerMetrics;
@@ -286,19 +286,25 @@ export class Informer<T extends KubeObject> {
     else this.#o.handlers.added?.(obj);
   }
 
+  #indexValues(obj: T): string[] {
+    const values = this.#o.index?.(obj);
+    if (values === undefined) return [];
+    return typeof values === "string" ? [values] : values.filter((v) => v !== undefined);
+  }
+
   #indexAdd(key: string, obj: T): void {
-    const value = this.#o.index?.(obj);
-    if (value === undefined) return;
-    const keys = this.#byIndex.get(value) ?? new Set();
-    keys.add(key);
-    this.#byIndex.set(value, keys);
+    for (const value of this.#indexValues(obj)) {
+      const keys = this.#byIndex.get(value) ?? new Set();
+      keys.add(key);
+      this.#byIndex.set(value, keys);
+    }
   }
 
   #indexRemove(key: string, obj: T): void {
-    const value = this.#o.index?.(obj);
-    if (value === undefined) return;
-    const keys = this.#byIndex.get(value);
-    keys?.delete(key);
-    if (keys?.size === 0) this.#byIndex.delete(value);
+    for (const value of this.#indexValues(obj)) {
+      const keys = this.#byIndex.get(value);
+      keys?.delete(key);
+      if (keys?.size === 0) this.#byIndex.delete(value);
+    }
   }
 }

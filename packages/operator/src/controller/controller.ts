@@ -81,7 +81,9 @@ export class EdgeModelController {
         resource: RESOURCES.daemonSets,
         labelSelector: `${LABELS.managedBy}=${MANAGER}`,
         transform: slimDaemonSet,
-        index: ownerIndex,
+        // A model's DaemonSets by its key, and by the server they load into (a server's queue key,
+        // which no model key equals): SharedServers.users reads them.
+        index: (ds) => [ownerIndex(ds), ownerIndex(ds) && serverKeyOf(ds)],
         handlers: this.#onDaemonSet(),
       }),
       revisions: new Informer<CachedRevision>({

@@ -88,8 +88,8 @@ export class SharedServers {
 
   /**
    * A server's reconcile: deletes it (and its Service, NetworkPolicy and Secret) when no model's
-   * DaemonSet uses it; queues its users when it is gone while they use it. Reads every cached
-   * DaemonSet, so it is queued only when a server or a model's use of one comes or goes.
+   * DaemonSet uses it; queues its users when it is gone while they use it. Queued only when a
+   * server or a model's use of one comes or goes.
    */
   async reconcile(key: string): Promise<"deleted" | "unchanged"> {
     const [namespace = "", server = ""] = serverDaemonSetKey(key).split("/");
@@ -109,14 +109,14 @@ export class SharedServers {
 
   /**
    * The keys of the live models whose DaemonSets load into the server (a DaemonSet of a deleted
-   * model uses nothing: the garbage collector deletes it in its own time). Reads every cached DaemonSet.
+   * model uses nothing: the garbage collector deletes it in its own time). The DaemonSets' cache
+   * indexes models' DaemonSets by their server's queue key too.
    */
   users(key: string): string[] {
-    const [namespace = "", server = ""] = serverDaemonSetKey(key).split("/");
+    const namespace = serverDaemonSetKey(key).split("/")[0] ?? "";
     const users = new Set<string>();
-    for (const ds of this.#o.daemonSets.list()) {
-      if (ds.metadata.namespace !== namespace || ds.metadata.labels?.[LABELS.modelServer] !== server || ds.metadata.deletionTimestamp)
-        continue;
+    for (const ds of this.#o.daemonSets.byIndex(key)) {
+      if (ds.metadata.deletionTimestamp) continue;
       const modelKey = `${namespace}/${ds.metadata.labels?.[LABELS.model]}`;
       const model = this.#o.models.get(modelKey);
       if (model && !model.metadata.deletionTimestamp) users.add(modelKey);

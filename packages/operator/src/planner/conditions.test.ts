@@ -36,7 +36,7 @@ describe("conditionsFor", () => {
         pod: "detector-jetson-orin-a",
         problem: {
           reason: "ImagePullBackOff",
-          message: 'container runtime: Back-off pulling image "ghcr.io/edgefleet/runtime-tensorrt:0.1.0"',
+          message: 'container runtime: Back-off pulling image "registry.site.example/runtime-tensorrt:1.0.0"',
           cause: "image" as const,
           container: "runtime",
         },
@@ -74,7 +74,7 @@ describe("conditionsFor", () => {
     });
     const message = conditions.find((c) => c.type === "Degraded")?.message ?? "";
     expect(message.split(". ")).toEqual([
-      'jetson-orin: 2 runtime pod(s) cannot start; pod detector-jetson-orin-a: ImagePullBackOff: container runtime: Back-off pulling image "ghcr.io/edgefleet/runtime-tensorrt:0.1.0": its nodes cannot pull the image of EdgeRuntime tensorrt: push it to a registry they reach (docs/images.md) or change the EdgeRuntime\'s spec.image',
+      'jetson-orin: 2 runtime pod(s) cannot start; pod detector-jetson-orin-a: ImagePullBackOff: container runtime: Back-off pulling image "registry.site.example/runtime-tensorrt:1.0.0": its nodes cannot pull the image of EdgeRuntime tensorrt: push it to a registry they reach (docs/images.md) or change the EdgeRuntime\'s spec.image',
       "x86-cpu: 1 runtime pod(s) cannot start; pod detector-x86-cpu-c: Unschedulable: 0/8 nodes are available: 1 Insufficient memory: its node lacks what it requests (spec.resources and the runtime's accelerator resources) beside the pods already there: free them or lower spec.resources",
       "intel-nuc: 1 runtime pod(s) cannot start; pod detector-intel-nuc-d: CrashLoopBackOff: container verify-artifact: see its log: kubectl logs -n vision detector-intel-nuc-d -c verify-artifact --previous",
     ]);
