@@ -9,7 +9,8 @@ const REQUESTS = "edgefleet_runtime_inference_requests_total";
 const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)\{(.*)\} (\S+)/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
 
-function labels(text: string): Map<string, string> {
+/** A sample's labels (the text between its braces), in their order, values unescaped. */
+export function labels(text: string): Map<string, string> {
   return new Map(
     Array.from(text.matchAll(LABEL), (m) => [m[1] ?? "", (m[2] ?? "").replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c))]),
   );

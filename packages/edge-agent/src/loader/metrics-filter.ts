@@ -1,3 +1,5 @@
+import { labels } from "../inference/runtime-metrics.js";
+
 const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)\{(.*)\}(.*)$/;
 
 function quoted(value: string): string {
@@ -12,7 +14,6 @@ function quoted(value: string): string {
  * are not the loader's to show.
  */
 export function modelSeries(text: string, serverName: string, model: string, version: string): string {
-  const from = `model=${quoted(serverName)},version=`;
   const out: string[] = [];
   for (const line of text.split("\n")) {
     if (line.startsWith("# HELP edgefleet_runtime_") || line.startsWith("# TYPE edgefleet_runtime_")) {
@@ -20,10 +21,13 @@ export function modelSeries(text: string, serverName: string, model: string, ver
       continue;
     }
     const m = SAMPLE.exec(line);
-    if (!m?.[1]?.startsWith("edgefleet_runtime_") || !m[2]?.startsWith(from)) continue;
-    // The server's version label (the number it loaded the file as) gives way to the model's.
-    const rest = m[2].slice(from.length).replace(/^"(?:[^"\\]|\\.)*"/, "");
-    out.push(`${m[1]}{model=${quoted(model)},version=${quoted(version)}${rest}}${m[3]}`);
+    if (!m?.[1]?.startsWith("edgefleet_runtime_")) continue;
+    const sample = labels(m[2] ?? "");
+    if (sample.get("model") !== serverName) continue;
+    // The server's version label (the number it loaded the file as) gives way to the model's; the
+    // other labels follow in their order, wherever the server put model and version.
+    const rest = [...sample].filter(([name]) => name !== "model" && name !== "version").map(([name, value]) => `,${name}=${quoted(value)}`);
+    out.push(`${m[1]}{model=${quoted(model)},version=${quoted(version)}${rest.join("")}}${m[3]}`);
   }
   return `${out.join("\n")}\n`;
 }
