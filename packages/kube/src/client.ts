@@ -5,6 +5,7 @@ import { SpanKind, type Tracer, trace } from "@opentelemetry/api";
 import { applyBody } from "./apply-body.js";
 import type { Credentials } from "./credentials.js";
 import { KubeError } from "./errors.js";
+import { type KubeObject, objectPath, type Resource } from "./objects.js";
 import { TokenBucket } from "./queue/rate-limiters.js";
 
 const AUTH_TTL_MS = 60_000;
@@ -105,6 +106,24 @@ export class KubeClient {
       const { status, body } = await this.#request(args);
       span.setAttribute("http.response.status_code", status);
       return body as T;
+    });
+  }
+
+  /**
+   * Server-side apply: the object (its metadata's name and namespace say where) as fieldManager's
+   * desired state, taking over the fields it sets from other managers (force), as controllers do.
+   */
+  apply<T = KubeObject, B extends { metadata?: { name?: string; namespace?: string } } = KubeObject>(
+    resource: Resource,
+    body: B,
+    fieldManager: string,
+  ): Promise<T> {
+    const { name = "", namespace } = body.metadata ?? {};
+    return this.request<T>({
+      method: "PATCH",
+      path: `${objectPath(resource, name, namespace)}?fieldManager=${encodeURIComponent(fieldManager)}&force=true`,
+      body,
+      contentType: CONTENT_TYPES.apply,
     });
   }
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type EdgeModel, keptVariants, nextVersion } from "@edgefleet/api";
 import { command, optionsOrExitCode, readFlagFile } from "@edgefleet/kit";
-import { CONTENT_TYPES, KubeClient, KubeError, loadCredentials, objectPath, RESOURCES } from "@edgefleet/kube";
+import { KubeClient, KubeError, loadCredentials, RESOURCES } from "@edgefleet/kube";
 import { parse, stringify } from "yaml";
 import { registryOf } from "../artifacts/registry-access.js";
 import { REGISTRY_FLAGS, registryOptions } from "../artifacts/registry-flags.js";
@@ -151,12 +151,7 @@ async function apply(model: EdgeModel, kubeconfig: string | undefined): Promise<
   const { name = "", namespace = "" } = model.metadata ?? {};
   const client = new KubeClient({ credentials: await loadCredentials(kubeconfig) });
   try {
-    await client.request({
-      method: "PATCH",
-      path: `${objectPath(RESOURCES.edgeModels, name, namespace)}?fieldManager=edgefleet-model-publish&force=true`,
-      body: model,
-      contentType: CONTENT_TYPES.apply,
-    });
+    await client.apply(RESOURCES.edgeModels, model, "edgefleet-model-publish");
     console.error(`model publish: applied EdgeModel ${namespace}/${name} version ${model.spec.version}`);
   } catch (err) {
     if (!(err instanceof KubeError)) throw err;

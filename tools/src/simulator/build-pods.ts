@@ -9,6 +9,9 @@ import type { V1Container, V1Pod } from "@kubernetes/client-node";
 import { patchPodStatus, terminatedStatus } from "./pod-status.js";
 import { secretVolumeFiles } from "./secret-volume.js";
 
+/** The simulated build node's own writes (its Node and its Lease). */
+const FIELD_MANAGER = "edgefleet-build-sim";
+
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 
 /** What MODEL_BUILD_COMMAND runs in the model-build image (its bundle of this CLI), as a process here. */
@@ -104,12 +107,11 @@ export class BuildPods {
   private async register(): Promise<void> {
     const { client, node, labels, tainted } = this.options;
     const meta = { name: node, labels: { "kubernetes.io/hostname": node, "kubernetes.io/os": "linux", ...labels } };
-    await client.request({
-      method: "PATCH",
-      path: `/api/v1/nodes/${node}?fieldManager=edgefleet-build-sim&force=true`,
-      body: { apiVersion: "v1", kind: "Node", metadata: meta, ...(tainted ? { spec: { taints: [BUILD_NODE_TAINT] } } : {}) },
-      contentType: CONTENT_TYPES.apply,
-    });
+    await client.apply(
+      RESOURCES.nodes,
+      { apiVersion: "v1", kind: "Node", metadata: meta, ...(tainted ? { spec: { taints: [BUILD_NODE_TAINT] } } : {}) },
+      FIELD_MANAGER,
+    );
     const now = new Date().toISOString();
     const room = { cpu: "4", memory: "16Gi", pods: "8" };
     await client.request({
@@ -138,17 +140,16 @@ export class BuildPods {
 
   private async renew(): Promise<void> {
     const { client, node } = this.options;
-    await client.request({
-      method: "PATCH",
-      path: `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${node}?fieldManager=edgefleet-build-sim&force=true`,
-      body: {
+    await client.apply(
+      RESOURCES.leases,
+      {
         apiVersion: "coordination.k8s.io/v1",
         kind: "Lease",
         metadata: { name: node, namespace: "kube-node-lease" },
         spec: { holderIdentity: node, leaseDurationSeconds: LEASE_SECONDS, renewTime: new Date().toISOString().replace("Z", "000Z") },
       },
-      contentType: CONTENT_TYPES.apply,
-    });
+      FIELD_MANAGER,
+    );
   }
 
   private async pass(): Promise<void> {

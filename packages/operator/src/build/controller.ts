@@ -9,7 +9,7 @@ import {
 } from "@edgefleet/api";
 import { type Clock, systemClock } from "@edgefleet/kit";
 import type { InformerMetrics } from "@edgefleet/kube";
-import { CONTENT_TYPES, collectionPath, Informer, KubeError, type KubeObject, objectKey, objectPath, RESOURCES } from "@edgefleet/kube";
+import { collectionPath, Informer, KubeError, type KubeObject, objectKey, RESOURCES } from "@edgefleet/kube";
 import type { V1Job, V1Pod } from "@kubernetes/client-node";
 import { type ControllerBasics, controllerQueue, deleteChild, informerBasics } from "../controller/basics.js";
 import { ControllerLoop } from "../controller/loop.js";
@@ -240,14 +240,8 @@ export class BuildController {
     const key = `${build.metadata.namespace}/${publishedModelName(build)}`;
     const decided = decidePublication(build, observed.summary, this.#models.get(key), carriedFrom);
     if (decided.action !== "apply") return decided;
-    const { name = "", namespace = "" } = decided.model.metadata ?? {};
     try {
-      await this.#o.client.request({
-        method: "PATCH",
-        path: `${objectPath(RESOURCES.edgeModels, name, namespace)}?fieldManager=${PUBLISH_FIELD_MANAGER}&force=true`,
-        body: decided.model,
-        contentType: CONTENT_TYPES.apply,
-      });
+      await this.#o.client.apply(RESOURCES.edgeModels, decided.model, PUBLISH_FIELD_MANAGER);
     } catch (err) {
       // The API server refusing the new version (its schema, CEL) is final for this generation; anything else is retried.
       if (err instanceof KubeError && (err.status === 400 || err.status === 403 || err.status === 422))
@@ -317,13 +311,8 @@ export class BuildController {
     // The EdgeModel as the cache has it now: the Job carries its variants no build replaces.
     const model = build.spec.publish ? this.#models.get(`${build.metadata.namespace}/${publishedModelName(build)}`) : undefined;
     const job = desiredJob(build, this.#o.job, model);
-    const { name = "", namespace = "" } = job.metadata ?? {};
-    await this.#o.client.request({
-      method: "PATCH",
-      path: `${objectPath(BUILD_RESOURCES.jobs, name, namespace)}?fieldManager=${this.#o.fieldManager}&force=true`,
-      body: job,
-      contentType: CONTENT_TYPES.apply,
-    });
+    const { name = "" } = job.metadata ?? {};
+    await this.#o.client.apply(BUILD_RESOURCES.jobs, job, this.#o.fieldManager);
     this.#o.events.record(build, {
       type: "Normal",
       reason: "BuildStarted",

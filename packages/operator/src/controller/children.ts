@@ -1,15 +1,6 @@
 import { createHash } from "node:crypto";
 import { LABELS, MANAGER } from "@edgefleet/api";
-import {
-  CONTENT_TYPES,
-  collectionPath,
-  type KubeClient,
-  KubeError,
-  type KubeObject,
-  objectKey,
-  objectPath,
-  RESOURCES,
-} from "@edgefleet/kube";
+import { collectionPath, type KubeClient, KubeError, type KubeObject, objectKey, RESOURCES } from "@edgefleet/kube";
 import type { V1DaemonSet } from "@kubernetes/client-node";
 import { observeDaemonSet, type WorkloadObservation } from "../planner/conditions.js";
 import { deleteChild } from "./basics.js";
@@ -49,14 +40,7 @@ export class Children {
           return observeDaemonSet(current);
         }
         const body = { ...ds, metadata: { ...ds.metadata, annotations: { ...ds.metadata?.annotations, [SPEC_HASH_ANNOTATION]: hash } } };
-        const { name = "", namespace = "" } = ds.metadata ?? {};
-        const apply = () =>
-          this.#o.client.request<KubeObject>({
-            method: "PATCH",
-            path: `${objectPath(RESOURCES.daemonSets, name, namespace)}?fieldManager=${this.#o.fieldManager}&force=true`,
-            body,
-            contentType: CONTENT_TYPES.apply,
-          });
+        const apply = () => this.#o.client.apply(RESOURCES.daemonSets, body, this.#o.fieldManager);
         let result: KubeObject;
         try {
           result = await apply();

@@ -265,16 +265,7 @@ export class Reconciler {
     const have = new Set(cached.map((cr) => cr.metadata.name));
     const want = new Set(desired.map((cr) => cr.metadata?.name));
     await Promise.all([
-      ...desired
-        .filter((cr) => !have.has(cr.metadata?.name))
-        .map((cr) =>
-          client.request({
-            method: "PATCH",
-            path: `${objectPath(CONTROLLER_REVISIONS, cr.metadata?.name ?? "", cr.metadata?.namespace)}?fieldManager=${fieldManager}&force=true`,
-            body: cr,
-            contentType: CONTENT_TYPES.apply,
-          }),
-        ),
+      ...desired.filter((cr) => !have.has(cr.metadata?.name)).map((cr) => client.apply(CONTROLLER_REVISIONS, cr, fieldManager)),
       ...cached
         .filter((cr) => !want.has(cr.metadata.name))
         .map((cr) =>

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { EdgeModel, EdgeRuntime } from "@edgefleet/api";
 import { LABELS } from "@edgefleet/api";
 import type { Logger } from "@edgefleet/kit";
-import { CONTENT_TYPES, type Informer, type KubeClient, objectPath, RESOURCES, type Resource } from "@edgefleet/kube";
+import { type Informer, type KubeClient, RESOURCES } from "@edgefleet/kube";
 import type { V1Toleration } from "@kubernetes/client-node";
 import type { Plan } from "../planner/plan.js";
 import { stringQuantities } from "../planner/runtime-container.js";
@@ -160,18 +160,9 @@ export class SharedServers {
     // The Secret first: the server's container reads its key from it.
     await this.#createSecret(key, runtime);
     const daemonSet = { ...desired.daemonSet, metadata: { ...desired.daemonSet.metadata, annotations: { [SPEC_HASH_ANNOTATION]: hash } } };
-    for (const [resource, body] of [
-      [RESOURCES.daemonSets, daemonSet],
-      [RESOURCES.services, desired.service],
-      [RESOURCES.networkPolicies, desired.networkPolicy],
-    ] as [Resource, object][]) {
-      await this.#o.client.request({
-        method: "PATCH",
-        path: `${objectPath(resource, name, key.namespace)}?fieldManager=${this.#o.fieldManager}&force=true`,
-        body,
-        contentType: CONTENT_TYPES.apply,
-      });
-    }
+    await this.#o.client.apply(RESOURCES.daemonSets, daemonSet, this.#o.fieldManager);
+    await this.#o.client.apply(RESOURCES.services, desired.service, this.#o.fieldManager);
+    await this.#o.client.apply(RESOURCES.networkPolicies, desired.networkPolicy, this.#o.fieldManager);
   }
 
   /** Creates the server's Secret with a new key, unless it exists: models loaded with the old key keep working. */

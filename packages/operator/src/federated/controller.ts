@@ -305,12 +305,7 @@ export class FederatedTrainingController {
     const { name = "", namespace = "" } = build.metadata;
     const cached = this.#builds.get(`${namespace}/${name}`);
     if (cached && stableJson(cached.spec) === stableJson(build.spec)) return;
-    await this.#o.client.request({
-      method: "PATCH",
-      path: `${objectPath(BUILD_RESOURCES.builds, name, namespace)}?fieldManager=${this.#o.fieldManager}&force=true`,
-      body: build,
-      contentType: CONTENT_TYPES.apply,
-    });
+    await this.#o.client.apply(BUILD_RESOURCES.builds, build, this.#o.fieldManager);
   }
 
   /**
