@@ -52,6 +52,7 @@ export const RESOURCES = {
     namespaced: false,
   },
   nodes: { name: "nodes", group: "", version: "v1", plural: "nodes", namespaced: false },
+  namespaces: { name: "namespaces", group: "", version: "v1", plural: "namespaces", namespaced: false },
   pods: { name: "pods", group: "", version: "v1", plural: "pods", namespaced: true },
   daemonSets: { name: "daemonsets", group: "apps", version: "v1", plural: "daemonsets", namespaced: true },
   services: { name: "services", group: "", version: "v1", plural: "services", namespaced: true },

@@ -1,9 +1,10 @@
 import { join } from "node:path";
 import { silentLogger } from "@edgefleet/kit";
-import { isNotFound, type KubeClient } from "@edgefleet/kube";
+import { isNotFound, type KubeClient, RESOURCES } from "@edgefleet/kube";
 import { LOCAL_HOST, localPki } from "../platform/pki.js";
 import { startOciRegistry } from "../services/oci-registry.js";
 import { BUILD_NODE_LABEL, BUILD_NODE_TOLERATION, BuildPods } from "../simulator/build-pods.js";
+import { DEMO_FIELD_MANAGER } from "./field-manager.js";
 
 /**
  * The simulated build node the --model-build and --federated-job steps register for their builds'
@@ -11,6 +12,19 @@ import { BUILD_NODE_LABEL, BUILD_NODE_TOLERATION, BuildPods } from "../simulator
  * builds tolerate the taint (DEMO_BUILD_PLACEMENT).
  */
 export const DEMO_BUILD_NODE = "edgefleet-demo-builder";
+
+/** The Secret a demo build signs with (its Ed25519 key in PEM), applied into the build's namespace. */
+export async function applySigningSecret(
+  client: KubeClient,
+  secret: { name: string; namespace: string },
+  privateKeyPem: string,
+): Promise<void> {
+  await client.apply(
+    RESOURCES.secrets,
+    { apiVersion: "v1", kind: "Secret", metadata: secret, stringData: { "ed25519.pem": privateKeyPem } },
+    DEMO_FIELD_MANAGER,
+  );
+}
 
 /**
  * Deletes the build node (and its lease) a run stopped by a signal left behind, so this run's

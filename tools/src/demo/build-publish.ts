@@ -9,7 +9,7 @@ import { isNotFound } from "@edgefleet/kube";
 import { stateDir } from "../cluster/paths.js";
 import { LOCAL_HOST } from "../platform/pki.js";
 import { PUBLIC_KEY_REF } from "../platform/registry.js";
-import { DEMO_BUILD_NODE, DEMO_BUILD_PLACEMENT, withDemoBuildSite } from "./build-node.js";
+import { applySigningSecret, DEMO_BUILD_NODE, DEMO_BUILD_PLACEMENT, withDemoBuildSite } from "./build-node.js";
 import { deviceAccuracy, followRollout, modelLatency } from "./progress.js";
 import { type BuildStepOptions, DIGITS, serveDigits } from "./served-digits.js";
 
@@ -74,12 +74,7 @@ export async function modelBuildStep(o: ModelBuildStepOptions): Promise<void> {
       },
     });
 
-    await client.request({
-      method: "PATCH",
-      path: `/api/v1/namespaces/${namespace}/secrets/${SIGNING_SECRET}?fieldManager=edgefleet-demo&force=true`,
-      body: { apiVersion: "v1", kind: "Secret", metadata: { name: SIGNING_SECRET }, stringData: { "ed25519.pem": o.privateKeyPem } },
-      contentType: "application/apply-patch+yaml",
-    });
+    await applySigningSecret(client, { name: SIGNING_SECRET, namespace }, o.privateKeyPem);
     const build: EdgeModelBuild = {
       apiVersion: "edgefleet.io/v1alpha1",
       kind: "EdgeModelBuild",

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { EdgeModelBuild, FederatedTraining, FederatedTrainingStatus } from "@edgefleet/api";
 import { isNotFound } from "@edgefleet/kube";
 import { PUBLIC_KEY_REF } from "../platform/registry.js";
-import { DEMO_BUILD_NODE, DEMO_BUILD_PLACEMENT, withDemoBuildSite } from "./build-node.js";
+import { applySigningSecret, DEMO_BUILD_NODE, DEMO_BUILD_PLACEMENT, withDemoBuildSite } from "./build-node.js";
 import { followRollout, modelLatency } from "./progress.js";
 import { type BuildStepOptions, DIGITS, serveDigits } from "./served-digits.js";
 
@@ -80,12 +80,7 @@ export type FederatedJobStepOptions = BuildStepOptions;
  */
 export async function federatedJobStep(o: FederatedJobStepOptions): Promise<void> {
   await withDemoBuildSite({ client: o.client, pkiDir: join(o.dir, "pki"), dir: o.dir }, async (registry) => {
-    await o.client.request({
-      method: "PATCH",
-      path: `/api/v1/namespaces/${o.namespace}/secrets/${SIGNING_SECRET}?fieldManager=edgefleet-demo&force=true`,
-      body: { apiVersion: "v1", kind: "Secret", metadata: { name: SIGNING_SECRET }, stringData: { "ed25519.pem": o.privateKeyPem } },
-      contentType: "application/apply-patch+yaml",
-    });
+    await applySigningSecret(o.client, { name: SIGNING_SECRET, namespace: o.namespace }, o.privateKeyPem);
     o.say(`  registry: oci://${registry.address} (CNCF Distribution); build node: ${DEMO_BUILD_NODE}`);
     // The EdgeModel the trained model becomes a version of, afresh: a previous run's is deleted.
     await o.client

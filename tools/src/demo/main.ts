@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { EdgeModel } from "@edgefleet/api";
 import { command, optionsOrExitCode } from "@edgefleet/kit";
-import { isNotFound, KubeClient, loadCredentials } from "@edgefleet/kube";
+import { isNotFound, KubeClient, loadCredentials, RESOURCES } from "@edgefleet/kube";
 import { buildModels } from "@edgefleet/test-models";
 import { DEFAULT_CLUSTER, kubeconfigPath, stateDir } from "../cluster/paths.js";
 import { openvinoInt8Build, sampleModel, tfliteInt8Build } from "../platform/edgemodel.js";
@@ -19,6 +19,7 @@ import { removeLeftoverBuildNode } from "./build-node.js";
 import { MODEL_BUILD_STEP, modelBuildStep } from "./build-publish.js";
 import { FEDERATED_STEPS, federatedDemo } from "./federated.js";
 import { FEDERATED_JOB_STEP, federatedJobStep } from "./federated-job.js";
+import { DEMO_FIELD_MANAGER } from "./field-manager.js";
 import { MODEL_BUILD_STEPS, modelBuildDemo } from "./model-build.js";
 import { followRollout, type LatencyByVersion, modelLatency } from "./progress.js";
 import { REAL_NODE_STEPS, realNodeDemo } from "./real-node.js";
@@ -143,12 +144,7 @@ class Demo {
   }
 
   async apply(model: EdgeModel): Promise<void> {
-    await this.client.request({
-      method: "PATCH",
-      path: `${this.path(MODEL)}?fieldManager=edgefleet-demo&force=true`,
-      body: model,
-      contentType: "application/apply-patch+yaml",
-    });
+    await this.client.apply(RESOURCES.edgeModels, model, DEMO_FIELD_MANAGER);
   }
 
   /**
@@ -278,23 +274,17 @@ async function main(): Promise<void> {
         tfliteArtifact: publishArtifact({ ...signed, bytes: build.tflite, file: `${MODEL}-${version}-int8.tflite` }),
       };
     };
-    await client.request({
-      method: "PATCH",
-      path: `/api/v1/namespaces/${NAMESPACE}?fieldManager=edgefleet-demo&force=true`,
-      body: { apiVersion: "v1", kind: "Namespace", metadata: { name: NAMESPACE } },
-      contentType: "application/apply-patch+yaml",
-    });
-    await client.request({
-      method: "PATCH",
-      path: `/api/v1/namespaces/${NAMESPACE}/secrets/${PUBLIC_KEY_REF.name}?fieldManager=edgefleet-demo&force=true`,
-      body: {
+    await client.apply(RESOURCES.namespaces, { apiVersion: "v1", kind: "Namespace", metadata: { name: NAMESPACE } }, DEMO_FIELD_MANAGER);
+    await client.apply(
+      RESOURCES.secrets,
+      {
         apiVersion: "v1",
         kind: "Secret",
-        metadata: { name: PUBLIC_KEY_REF.name },
+        metadata: { name: PUBLIC_KEY_REF.name, namespace: NAMESPACE },
         stringData: { [PUBLIC_KEY_REF.key]: key.publicKeyPem },
       },
-      contentType: "application/apply-patch+yaml",
-    });
+      DEMO_FIELD_MANAGER,
+    );
     const model = (version: string, builds: Builds) =>
       sampleModel({
         namespace: NAMESPACE,

@@ -3,13 +3,14 @@
 // x86-cpu class: the operator runs one server per device, each model's pods load their verified
 // file into it, and one model's staged rollout swaps its version inside the running servers.
 import { type EdgeModel, type EdgeRuntime, EXPLICIT_MODEL_CONTROL_ARGS, IMAGE_NAMES, imageReference } from "@edgefleet/api";
-import { isNotFound, type KubeClient } from "@edgefleet/kube";
+import { isNotFound, type KubeClient, RESOURCES } from "@edgefleet/kube";
 import { buildCnn, type CnnSpec, MODEL_SPECS } from "@edgefleet/test-models";
 import type { LocalPlatform } from "../platform/local.js";
 import { LOCAL_HOST } from "../platform/pki.js";
 import { publishArtifact } from "../platform/registry.js";
 import { servedEverywhere } from "../platform/serving.js";
 import { runningLoaders, serverStartTime } from "../simulator/model-loaders.js";
+import { DEMO_FIELD_MANAGER } from "./field-manager.js";
 import { followRollout, modelLatency } from "./progress.js";
 
 const RUNTIME = "cpu-shared";
@@ -58,18 +59,12 @@ const sharedRuntime: EdgeRuntime = {
 export async function sharedServerStep(o: SharedServerStepOptions): Promise<void> {
   const { client, namespace, say } = o;
   const models = `/apis/edgefleet.io/v1alpha1/namespaces/${namespace}/edgemodels`;
-  const runtimes = "/apis/edgefleet.io/v1alpha1/edgeruntimes";
   const del = (path: string) =>
     client.request({ method: "DELETE", path }).catch((err: unknown) => {
       if (!isNotFound(err)) throw err;
     });
   for (const name of MODELS) await del(`${models}/${name}`);
-  await client.request({
-    method: "PATCH",
-    path: `${runtimes}/${RUNTIME}?fieldManager=edgefleet-demo&force=true`,
-    body: sharedRuntime,
-    contentType: "application/apply-patch+yaml",
-  });
+  await client.apply(RESOURCES.edgeRuntimes, sharedRuntime, DEMO_FIELD_MANAGER);
   say(`  EdgeRuntime ${RUNTIME}: edgefleet's CPU runtime with serving: Shared (explicit model control, a load key)`);
 
   const publish = (name: string, version: string, seed: number) =>

@@ -1,6 +1,7 @@
 import { type EdgeModel, LABELS, type ModelTrustPolicy, SIGNATURE_PUBLIC_KEYS_ENV } from "@edgefleet/api";
-import { isNotFound, type KubeClient } from "@edgefleet/kube";
+import { isNotFound, type KubeClient, RESOURCES } from "@edgefleet/kube";
 import type { V1DaemonSet } from "@kubernetes/client-node";
+import { DEMO_FIELD_MANAGER } from "./field-manager.js";
 
 /** The demo's trust step: the platform team's ModelTrustPolicy admits the sample model and refuses a stranger's. */
 export interface TrustStepOptions {
@@ -66,19 +67,12 @@ async function waitFor<T>(read: () => Promise<T>, done: (v: T) => boolean, what:
 
 /** Applies the policy, shows the sample model still admitted and the stranger refused with the policy named, then removes both. */
 export async function trustStep(o: TrustStepOptions): Promise<void> {
-  const apply = (path: string, body: object) =>
-    o.client.request({
-      method: "PATCH",
-      path: `${path}?fieldManager=edgefleet-demo&force=true`,
-      body,
-      contentType: "application/apply-patch+yaml",
-    });
   const read = (name: string) => () => o.client.request<EdgeModel>({ method: "GET", path: `${models(o.namespace)}/${name}` });
 
-  await apply(`${POLICIES}/${TRUST_POLICY}`, demoPolicy(o));
+  await o.client.apply(RESOURCES.modelTrustPolicies, demoPolicy(o), DEMO_FIELD_MANAGER);
   o.say(`  ModelTrustPolicy ${TRUST_POLICY}: the demo's key may sign for namespace ${o.namespace}, artifacts only from ${o.source}`);
   const strangerName = o.stranger.metadata.name ?? "";
-  await apply(`${models(o.namespace)}/${strangerName}`, o.stranger);
+  await o.client.apply(RESOURCES.edgeModels, o.stranger, DEMO_FIELD_MANAGER);
   const refused = await waitFor(read(strangerName), (m) => condition(m, "Stalled")?.reason === "TrustPolicyRefused", "the refusal");
   // The message names every variant's problem; the first tells the story.
   const [first, ...more] = (condition(refused, "Stalled")?.message ?? "").split("; ");
