@@ -1,7 +1,15 @@
 import * as net from "node:net";
 import { silentLogger } from "@edgefleet/kit";
 import type { KubeObject, Resource } from "@edgefleet/kube";
-import { type Credentials, Informer, type InformerMetrics, KubeClient, loadCredentials, RESOURCES } from "@edgefleet/kube";
+import {
+  type Credentials,
+  Informer,
+  type InformerMetrics,
+  type InformerOptions,
+  KubeClient,
+  loadCredentials,
+  RESOURCES,
+} from "@edgefleet/kube";
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { eventually, freshNamespace, testCluster } from "../helpers/kube.js";
@@ -61,6 +69,25 @@ function recordingMetrics(): InformerMetrics & { restarts: string[] } {
 let ns: string;
 let credentials: Credentials;
 
+/** An informer of the test's namespace through a client of its own, synced. */
+async function syncedInformer(
+  o: Pick<InformerOptions<KubeObject>, "resource" | "fieldSelector" | "index">,
+): Promise<{ client: KubeClient; informer: Informer<KubeObject> }> {
+  const client = new KubeClient({ credentials });
+  const informer = new Informer<KubeObject>({
+    client,
+    namespace: ns,
+    ...o,
+    transform: (obj) => obj,
+    handlers: {},
+    log: silentLogger,
+    metrics: recordingMetrics(),
+  });
+  informer.start();
+  await informer.synced();
+  return { client, informer };
+}
+
 beforeAll(async () => {
   ns = await freshNamespace(core, "op-informer");
   credentials = await loadCredentials(inject("kubeconfig"));
@@ -104,19 +131,7 @@ describe("the supervised informer", () => {
   });
 
   it("holds only the objects its field selector matches, dropping one that stops matching", async () => {
-    const client = new KubeClient({ credentials });
-    const informer = new Informer<KubeObject>({
-      client,
-      resource: RESOURCES.pods,
-      namespace: ns,
-      fieldSelector: "status.phase=Pending",
-      transform: (o) => o,
-      handlers: {},
-      log: silentLogger,
-      metrics: recordingMetrics(),
-    });
-    informer.start();
-    await informer.synced();
+    const { client, informer } = await syncedInformer({ resource: RESOURCES.pods, fieldSelector: "status.phase=Pending" });
     const [node] = (await core.listNode({ labelSelector: "edgefleet.io/fleet-profile=default" })).items;
     const pod = (name: string, nodeName: string) => ({
       metadata: { name },
@@ -138,20 +153,11 @@ describe("the supervised informer", () => {
   });
 
   it("looks objects up by each of their index keys, following label changes and deletions", async () => {
-    const client = new KubeClient({ credentials });
-    const informer = new Informer<KubeObject>({
-      client,
+    const { client, informer } = await syncedInformer({
       resource: CONFIG_MAPS,
-      namespace: ns,
       // Two keys an object may have, or none: its team and its site.
       index: (o) => [o.metadata.labels?.team, o.metadata.labels?.site && `site:${o.metadata.labels.site}`],
-      transform: (o) => o,
-      handlers: {},
-      log: silentLogger,
-      metrics: recordingMetrics(),
     });
-    informer.start();
-    await informer.synced();
     const names = (key: string) =>
       informer
         .byIndex(key)

@@ -3,7 +3,7 @@
 export { CONTENT_TYPES, KubeClient, type RequestObserver } from "./client.js";
 export { type Credentials, loadCredentials } from "./credentials.js";
 export { isNotFound, isTransient, KubeError } from "./errors.js";
-export { Informer, type InformerHandlers, type InformerMetrics } from "./informer.js";
+export { Informer, type InformerHandlers, type InformerMetrics, type InformerOptions } from "./informer.js";
 export { LeaderElector, type LeaseTimings, leaseTimingsProblem } from "./leader/lease.js";
 export { collectionPath, type KubeObject, objectKey, objectPath, RESOURCES, type Resource, splitKey } from "./objects.js";
 export type { WorkQueueMetrics } from "./queue/metrics.js";
