@@ -210,16 +210,18 @@ describe("the EdgeRuntime CRD", () => {
   it("takes a model repository layout only for the formats it lays out (Triton's: TensorRT and ONNX)", async () => {
     const trt = DEFAULT_RUNTIMES.find((r) => r.metadata.name === "tensorrt");
     if (!trt) throw new Error("no tensorrt runtime in the catalog");
+    // One Triton per model (the catalog's serves several models from one process: serving Shared).
+    const perModel = { ...trt.spec, serving: "PerModel" as const };
     const triton = await tryRuntime({
       ...trt,
       metadata: { name: "triton-layout" },
-      spec: { ...trt.spec, modelRepository: { layout: "triton" } },
+      spec: { ...perModel, modelRepository: { layout: "triton" } },
     });
     expect(triton.status, triton.body.message).toBe(201);
     const ir = await tryRuntime({
       ...trt,
       metadata: { name: "triton-ir" },
-      spec: { ...trt.spec, supportedFormats: [{ format: "openvino", precisions: ["fp16"] }], modelRepository: { layout: "triton" } },
+      spec: { ...perModel, supportedFormats: [{ format: "openvino", precisions: ["fp16"] }], modelRepository: { layout: "triton" } },
     });
     expect(ir.status).toBe(422);
     expect(ir.body.message).toContain("spec.modelRepository");
