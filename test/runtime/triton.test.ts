@@ -40,6 +40,13 @@ async function catalogArgs(): Promise<string[]> {
   });
 }
 
+/**
+ * The model loader of a TensorRT variant on the test's Triton. Its file is not an engine (a test
+ * model's ONNX bytes): the request, not the file, is what these cases check.
+ */
+const engineLoader = (model: string, key = KEY) =>
+  startLoader({ server: url, key, model, version: "1.0.0", path: models.path("detector"), format: "tensorrt" });
+
 const status = async (path: string) => (await fetch(`${url}${path}`).catch(() => undefined))?.status;
 
 beforeAll(async () => {
@@ -75,15 +82,7 @@ describe("the catalog's TensorRT runtime: NVIDIA Triton under explicit model con
   });
 
   it("refuses a loader without the load key: the model repository API is restricted to it", async () => {
-    const loader = await startLoader({
-      server: url,
-      key: KEY,
-      model: "intruder",
-      version: "1.0.0",
-      path: models.path("detector"),
-      format: "tensorrt",
-      env: { [LOAD_KEY_ENV]: "wrong" },
-    });
+    const loader = await engineLoader("intruder", "wrong");
     expect(await loader.exited).toBe(1);
     const failure = loader.logs.find((l) => l.msg === "model failed to load");
     expect(String(failure?.error)).toMatch(/HTTP 403.*expecting header 'edgefleet-load-key'/);
@@ -91,15 +90,7 @@ describe("the catalog's TensorRT runtime: NVIDIA Triton under explicit model con
   });
 
   it("takes the loader's load request for an engine (the file in the request), failing only for want of the TensorRT backend", async () => {
-    // Not an engine (a test model's ONNX bytes): the request, not the file, is what is checked here.
-    const loader = await startLoader({
-      server: url,
-      key: KEY,
-      model: "detector",
-      version: "1.0.0",
-      path: models.path("detector"),
-      format: "tensorrt",
-    });
+    const loader = await engineLoader("detector");
     const name = String(loader.logs.find((l) => l.msg === "listening")?.serverModel);
     expect(await loader.exited).toBe(1);
     const failure = String(loader.logs.find((l) => l.msg === "model failed to load")?.error);

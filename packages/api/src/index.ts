@@ -140,7 +140,14 @@ export {
   unpublishedReason,
   variantProfile,
 } from "./publication.js";
-export { EXPLICIT_MODEL_CONTROL_ARGS, LOAD_KEY_ENV, LOAD_KEY_HEADER, MODEL_LOADER_COMMAND, MODEL_SERVER_ENV } from "./shared-server.js";
+export {
+  EXPLICIT_MODEL_CONTROL_ARGS,
+  LOAD_KEY_ENV,
+  LOAD_KEY_HEADER,
+  LOAD_KEY_SETTING,
+  MODEL_LOADER_COMMAND,
+  MODEL_SERVER_ENV,
+} from "./shared-server.js";
 // EdgeModel fixtures for the tests of every package that reads the API.
 export { edgeModel, SHA256, VISION_VARIANTS, variant } from "./testing/models.js";
 export { ACCELERATORS, type Accelerator, ARCHITECTURES, type Architecture, DEFAULT_ACCELERATOR_PREFERENCE } from "./vocabulary.js";

@@ -18,10 +18,13 @@ export const LOAD_KEY_ENV = "EDGEFLEET_LOAD_KEY";
 export const MODEL_SERVER_ENV = "EDGEFLEET_MODEL_SERVER";
 
 /**
+ * The restricted-API setting of the load key in a server's args, Triton's HEADER=VALUE after the
+ * APIs it restricts: the value from the server's environment ($(VAR), expanded by Kubernetes).
+ */
+export const LOAD_KEY_SETTING = `${LOAD_KEY_HEADER}=$(${LOAD_KEY_ENV})`;
+
+/**
  * The args that start a shared server under explicit model control with its model repository API
  * restricted to the load key: Triton's flags, which edgefleet's CPU runtime takes as well.
  */
-export const EXPLICIT_MODEL_CONTROL_ARGS = [
-  "--model-control-mode=explicit",
-  `--http-restricted-api=model-repository:${LOAD_KEY_HEADER}=$(${LOAD_KEY_ENV})`,
-];
+export const EXPLICIT_MODEL_CONTROL_ARGS = ["--model-control-mode=explicit", `--http-restricted-api=model-repository:${LOAD_KEY_SETTING}`];

@@ -4,7 +4,7 @@ import { API_VERSION } from "../group.js";
 import { IMAGE_NAMES, imageReference } from "../images.js";
 import { LABELS } from "../labels.js";
 import { MODEL_REPOSITORY_DIR } from "../model-repository.js";
-import { EXPLICIT_MODEL_CONTROL_ARGS, LOAD_KEY_ENV, LOAD_KEY_HEADER } from "../shared-server.js";
+import { EXPLICIT_MODEL_CONTROL_ARGS, LOAD_KEY_SETTING } from "../shared-server.js";
 
 /**
  * The EdgeRuntime catalog edgefleet ships: one runtime per model format family, together covering
@@ -20,9 +20,6 @@ type Serving = Pick<EdgeRuntimeSpec, "image" | "command" | "args" | "ports">;
  * memory bounds it as well.
  */
 const TRITON_MODELS_PER_GPU = 4;
-
-/** Triton's restricted-API setting for the load key: HEADER=VALUE, the value from the server's environment. */
-const LOAD_KEY = `${LOAD_KEY_HEADER}=$(${LOAD_KEY_ENV})`;
 
 // Every catalog runtime speaks the Open Inference Protocol v2 over HTTP, on its port named http.
 function runtime(name: string, spec: Omit<EdgeRuntimeSpec, keyof Serving | "protocol">, serving: Serving): EdgeRuntime {
@@ -89,8 +86,8 @@ export const DEFAULT_RUNTIMES: readonly EdgeRuntime[] = [
         ...EXPLICIT_MODEL_CONTROL_ARGS,
         // What else changes the server for every model on it is the key's too, and gRPC's model
         // repository as HTTP's: where NetworkPolicies are not enforced, the key is the only fence.
-        `--http-restricted-api=shared-memory,trace,logging:${LOAD_KEY}`,
-        `--grpc-restricted-protocol=model-repository,shared-memory,trace,logging:${LOAD_KEY}`,
+        `--http-restricted-api=shared-memory,trace,logging:${LOAD_KEY_SETTING}`,
+        `--grpc-restricted-protocol=model-repository,shared-memory,trace,logging:${LOAD_KEY_SETTING}`,
         // One model that fails to load must not take the node's server (every model on the device)
         // out of its Service: readiness says the server answers; each model's pod is ready once its own model is.
         "--strict-readiness=false",
