@@ -290,6 +290,21 @@ describe("an EdgeModelBuild with spec.publish", () => {
       expect(v.profile?.p95LatencySeconds).toBe(measured(v.name)?.p95LatencySeconds);
       await expectInstalls(model, v);
     }
+    // The build follows its version on the fleet: the EdgeModel's rollout of 2.0 (this suite runs no devices and no
+    // Prometheus, so it goes no further than its first step) in status.fleet, and RolledOut not decided yet.
+    const following = await eventually("the build following the rollout of 2.0", async () => {
+      const [{ body: b }, { body: m }] = await Promise.all([
+        rawRequest(kc, { method: "GET", path: `${builds()}/digits-published` }),
+        rawRequest(kc, { method: "GET", path: `${GROUP_PATH}/namespaces/${ns}/edgemodels/digits` }),
+      ]);
+      const fleet = (b as unknown as EdgeModelBuild).status?.fleet;
+      const rollout = (m as unknown as EdgeModel).status?.rollout;
+      return fleet && rollout?.targetVersion === "2.0" && fleet.phase === rollout.phase && fleet.reason === rollout.reason
+        ? (b as unknown as EdgeModelBuild)
+        : undefined;
+    });
+    expect(following.status?.fleet).toMatchObject({ version: "2.0", step: 0 });
+    expect(following.status?.conditions?.find((c) => c.type === "RolledOut")).toMatchObject({ status: "Unknown", reason: "RollingOut" });
     const reasons = await eventually("the Published Event", async () => {
       const found = (await events("digits-published")).map((e) => e.reason);
       return found.includes("Published") ? found : undefined;

@@ -3,6 +3,7 @@ import { eventually, testCluster } from "../helpers/kube.js";
 import { condition } from "../operator/edgemodels.js";
 import { rawRequest } from "../operator/raw-api.js";
 import {
+  CLASSES,
   canaries,
   GOOD_LATENCY,
   NODES_PER_CLASS,
@@ -70,6 +71,15 @@ describe("rollouts analysed against a real Prometheus", () => {
         "rollout-b temperature true",
       ]),
     );
+    // What each class's nodes on 2.0 measured, whatever the limits: the exporter's 20 ms land in the 10-25 ms bucket.
+    const measured = done.status?.rollout?.lastAnalysis?.measured ?? [];
+    expect(measured.map((c) => c.hardwareClass).sort()).toEqual([...CLASSES]);
+    for (const c of measured) {
+      expect(c.requests).toBeGreaterThan(0);
+      expect(c.p50LatencySeconds).toBeGreaterThanOrEqual(0.01);
+      expect(c.p95LatencySeconds).toBeGreaterThanOrEqual(c.p50LatencySeconds ?? 1);
+      expect(c.p95LatencySeconds).toBeLessThanOrEqual(0.025);
+    }
     // Against the stable version while nodes run it; at 100% none does, so its samples no longer count.
     expect([...checked]).toContain("rollout-a latency-vs-stable true");
     expect(done.status?.canaryVersion).toBeUndefined();

@@ -196,6 +196,13 @@ export function edgeModelBuildCRD(): CustomResourceDefinition {
         description: "Each target's verdict, in spec order.",
         priority: 1,
       },
+      {
+        name: "Rollout",
+        type: "string",
+        jsonPath: ".status.fleet.phase",
+        description: "The published version's rollout on the fleet, as last seen.",
+        priority: 1,
+      },
       AGE,
     ],
   });

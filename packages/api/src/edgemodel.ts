@@ -504,6 +504,37 @@ const CheckSchema = Type.Object(
   { description: "One comparison of a measured value with its limit." },
 );
 
+const Seconds = (description: string) => Type.Optional(Type.Number({ minimum: 0, description }));
+
+/**
+ * What one class's nodes on the new version measured, whatever spec.slo limits: the numbers a
+ * build that published the version reports back (EdgeModelBuild status.fleet).
+ */
+const ClassMeasurementSchema = Type.Object(
+  {
+    hardwareClass: Type.String({ maxLength: 63, description: "The hardware class." }),
+    requests: Type.Integer({
+      minimum: 0,
+      format: "int64",
+      description: "Inferences the new version's nodes of the class answered over the analysis window.",
+    }),
+    p50LatencySeconds: Seconds("Their median latency over the window, in seconds; absent before the first rate window."),
+    p95LatencySeconds: Seconds("Their 95th percentile latency over the window, in seconds; absent before the first rate window."),
+    evaluations: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        format: "int64",
+        description:
+          "Labelled evaluation samples the nodes scored since the step started (variants naming evaluation data, with slo.maxAccuracyDropPoints set).",
+      }),
+    ),
+    accuracyPercent: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 100, description: "Share of those evaluations answered right, in percent." }),
+    ),
+  },
+  { description: "What the new version's nodes of one hardware class measured." },
+);
+
 const AnalysisStatusSchema = Type.Object(
   {
     time: Type.String({ format: "date-time", description: "When the analysis ran." }),
@@ -517,6 +548,14 @@ const AnalysisStatusSchema = Type.Object(
         maxItems: 256,
         "x-kubernetes-list-type": "atomic",
         description: "Each value and the limit it was held to.",
+      }),
+    ),
+    measured: Type.Optional(
+      Type.Array(ClassMeasurementSchema, {
+        maxItems: 256,
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["hardwareClass"],
+        description: "Per hardware class with nodes on the new version, what they measured, limit or not.",
       }),
     ),
   },
@@ -609,6 +648,7 @@ export type RolloutStatus = Static<typeof RolloutStatusSchema>;
 export type RolloutPhase = RolloutStatus["phase"];
 export type AnalysisStatus = Static<typeof AnalysisStatusSchema>;
 export type AnalysisCheck = Static<typeof CheckSchema>;
+export type ClassMeasurement = Static<typeof ClassMeasurementSchema>;
 export type RolloutDecision = (typeof DECISIONS)[number];
 export { DECISIONS as ROLLOUT_DECISIONS, ROLLOUT_PHASES };
 

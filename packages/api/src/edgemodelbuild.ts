@@ -2,7 +2,7 @@ import type { V1ObjectMeta } from "@kubernetes/client-node";
 import { type Static, Type } from "@sinclair/typebox";
 import { ARTIFACT_URI_PATTERN } from "./artifact-uri.js";
 import { ConditionSchema, NodeSelectorSchema, ResourceRequirementsSchema, TolerationsSchema } from "./common.js";
-import { ArtifactSchema, KeyRefSchema, MAX_VARIANTS, PullSecretRefSchema } from "./edgemodel.js";
+import { ArtifactSchema, KeyRefSchema, MAX_VARIANTS, PullSecretRefSchema, ROLLOUT_PHASES } from "./edgemodel.js";
 import { cel, DnsLabel, StringEnum } from "./kube-schema.js";
 import { PUBLISH_TO_PATTERN, PUBLISHABLE_TARGETS } from "./publication.js";
 
@@ -264,6 +264,63 @@ const PublishedSchema = Type.Object(
   { description: "What the build published (spec.publish): set once the EdgeModel has the new version." },
 );
 
+const FleetClassSchema = Type.Object(
+  {
+    hardwareClass: Type.String({ maxLength: 63, description: "The hardware class." }),
+    variant: Type.Optional(Type.String({ maxLength: 63, description: "The variant the class runs at the published version." })),
+    runtime: Type.Optional(Type.String({ maxLength: 253, description: "The EdgeRuntime it runs it with." })),
+    requests: Type.Integer({
+      minimum: 0,
+      format: "int64",
+      description: "Inferences the class's nodes on the version answered over the analysis window.",
+    }),
+    p50LatencySeconds: Type.Optional(Type.Number({ minimum: 0, description: "Their median latency, in seconds." })),
+    p95LatencySeconds: Type.Optional(Type.Number({ minimum: 0, description: "Their 95th percentile latency, in seconds." })),
+    evaluations: Type.Optional(
+      Type.Integer({ minimum: 0, format: "int64", description: "Labelled evaluation samples they scored during the step." }),
+    ),
+    accuracyPercent: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 100, description: "Share of those answered right on the devices, in percent." }),
+    ),
+    accuracyDropPoints: Type.Optional(
+      Type.Number({
+        minimum: -100,
+        maximum: 100,
+        description: "Points the devices' accuracy is below the source's, as the build measured the source (negative: above).",
+      }),
+    ),
+  },
+  { description: "What one hardware class's devices measured of the published version." },
+);
+
+const FleetSchema = Type.Object(
+  {
+    version: Type.String({ maxLength: 63, description: "The published version." }),
+    phase: StringEnum(ROLLOUT_PHASES, { description: "Its rollout's phase when last seen (the EdgeModel's status.rollout.phase)." }),
+    step: Type.Integer({ minimum: 0, format: "int32", description: "The rollout's step when last seen." }),
+    percent: Type.Integer({
+      minimum: 0,
+      maximum: 100,
+      format: "int32",
+      description: "The share of each class's nodes that step puts on it.",
+    }),
+    reason: Type.String({ maxLength: 4096, description: "Why the rollout is where it is, as the EdgeModel says." }),
+    analysedAt: Type.Optional(Type.String({ format: "date-time", description: "When the measurements below were taken." })),
+    classes: Type.Optional(
+      Type.Array(FleetClassSchema, {
+        maxItems: 256,
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["hardwareClass"],
+        description: "Per hardware class whose devices ran the version, what they measured in the rollout's latest analysis.",
+      }),
+    ),
+  },
+  {
+    description:
+      "The published version on the devices (spec.publish): its staged rollout as the EdgeModel reports it, and what each hardware class's devices measured of it in the rollout's analyses, on the class's own runtime. Follows the rollout while it is of this version; kept as last seen once the EdgeModel moves on.",
+  },
+);
+
 export const EdgeModelBuildStatusSchema = Type.Object(
   {
     observedGeneration: Type.Optional(
@@ -289,13 +346,14 @@ export const EdgeModelBuildStatusSchema = Type.Object(
       }),
     ),
     published: Type.Optional(PublishedSchema),
+    fleet: Type.Optional(FleetSchema),
     conditions: Type.Optional(
       Type.Array(ConditionSchema, {
         maxItems: 8,
         "x-kubernetes-list-type": "map",
         "x-kubernetes-list-map-keys": ["type"],
         description:
-          "Ready (the build ran and its results are here), Progressing (its Job runs), Degraded (a target was refused), Stalled (the Job failed: no retry until the spec changes) and, with spec.publish, Published (the EdgeModel has spec.version, or why it was not applied).",
+          "Ready (the build ran and its results are here), Progressing (its Job runs), Degraded (a target was refused), Stalled (the Job failed: no retry until the spec changes) and, with spec.publish, Published (the EdgeModel has spec.version, or why it was not applied) and, once published, RolledOut (True: promoted on the fleet; False: rolled back, held or superseded; Unknown: rolling out).",
       }),
     ),
   },
@@ -304,6 +362,8 @@ export const EdgeModelBuildStatusSchema = Type.Object(
 export type EdgeModelBuildStatus = Static<typeof EdgeModelBuildStatusSchema>;
 export type BuildTargetStatus = Static<typeof TargetStatusSchema>;
 export type BuildPublishedStatus = Static<typeof PublishedSchema>;
+export type BuildFleetStatus = Static<typeof FleetSchema>;
+export type BuildFleetClass = Static<typeof FleetClassSchema>;
 export type EdgeModelBuildPublish = Static<typeof PublishSchema>;
 
 export interface EdgeModelBuild {

@@ -55,6 +55,7 @@ export { allCRDs } from "./crds.js";
 export {
   type AnalysisCheck,
   type AnalysisStatus,
+  type ClassMeasurement,
   type EdgeModel,
   type EdgeModelSpec,
   type EdgeModelStatus,
@@ -70,6 +71,8 @@ export {
 } from "./edgemodel.js";
 export {
   BUILD_TARGETS,
+  type BuildFleetClass,
+  type BuildFleetStatus,
   type BuildPublishedStatus,
   type BuildTarget,
   type BuildTargetStatus,

@@ -10,7 +10,7 @@ import { stateDir } from "../cluster/paths.js";
 import { LOCAL_HOST } from "../platform/pki.js";
 import { PUBLIC_KEY_REF } from "../platform/registry.js";
 import { applySigningSecret, DEMO_BUILD_NODE, DEMO_BUILD_PLACEMENT, withDemoBuildSite } from "./build-node.js";
-import { deviceAccuracy, followRollout, modelLatency } from "./progress.js";
+import { followRollout, modelLatency } from "./progress.js";
 import { type BuildStepOptions, DIGITS, serveDigits } from "./served-digits.js";
 
 const MODEL = DIGITS;
@@ -108,14 +108,38 @@ export async function modelBuildStep(o: ModelBuildStepOptions): Promise<void> {
     });
     const placements = (rolled.status?.placements ?? []).map((p) => `${p.hardwareClass} ${p.variant} on ${p.runtime}`).join(", ");
     say(`  => ${rolled.status?.rollout?.phase}: ${rolled.status?.rollout?.reason}${placements ? ` (${placements})` : ""}`);
-    // The devices score the variants' labelled evaluation data (profile.accuracy.evaluation.uri) as they serve.
-    const measured = await deviceAccuracy(o.platform.prometheus, namespace, MODEL, VERSIONS.built);
-    say(
-      measured
-        ? `  on the devices: ${measured.percent.toFixed(2)}% right on ${Math.round(measured.samples)} labelled evaluation samples (Prometheus: edgefleet_inference_evaluations_correct_total)`
-        : "  on the devices: no labelled evaluation samples scored yet",
-    );
+    await reportFleet(namespace, () => client.request<EdgeModelBuild>({ method: "GET", path: `${base}/edgemodelbuilds/${MODEL}` }), say);
   });
+}
+
+/**
+ * What the build itself reports of its version on the devices (status.fleet, RolledOut): each
+ * class's latency and, where they score the variants' labelled evaluation data
+ * (profile.accuracy.evaluation.uri), its accuracy there against the source's.
+ */
+async function reportFleet(namespace: string, read: () => Promise<EdgeModelBuild>, say: (line: string) => void): Promise<void> {
+  const started = Date.now();
+  let status = (await read()).status;
+  // The operator copies the rollout's end into the build in its next reconcile.
+  while (status?.conditions?.find((c) => c.type === "RolledOut")?.status === "Unknown" && Date.now() - started < 30_000) {
+    await sleep(POLL_MS);
+    status = (await read()).status;
+  }
+  const rolled = status?.conditions?.find((c) => c.type === "RolledOut");
+  say(
+    `  kubectl get edgemodelbuild -n ${namespace} ${MODEL} -o jsonpath='{.status.fleet}'   # the build's own report of ${VERSIONS.built} on the devices:`,
+  );
+  for (const c of status?.fleet?.classes ?? []) {
+    const ms = (s: number | undefined) => (s === undefined ? "-" : `${(s * 1e3).toFixed(2)} ms`);
+    const accuracy =
+      c.accuracyPercent === undefined
+        ? "no labelled samples scored"
+        : `${c.accuracyPercent.toFixed(2)}% right on ${c.evaluations} labelled samples (${(c.accuracyDropPoints ?? 0).toFixed(2)} pt below the source)`;
+    say(
+      `  ${c.hardwareClass} ${c.variant ?? "?"} on ${c.runtime ?? "?"}: p50 ${ms(c.p50LatencySeconds)}, p95 ${ms(c.p95LatencySeconds)} over ${c.requests} requests; ${accuracy}`,
+    );
+  }
+  say(`  RolledOut: ${rolled ? `${rolled.status} (${rolled.reason})` : "not reported"}`);
 }
 
 /**

@@ -36,27 +36,6 @@ export async function modelLatency(prometheus: Prometheus, namespace: string, mo
   return new Map(rows.map((r) => [r.metric.version ?? "?", Number(r.value[1])] as const).sort());
 }
 
-/**
- * The accuracy the devices report for a version: right answers on its variants' labelled
- * evaluation samples over the last 10 minutes (what rollout analysis's accuracy-drop check reads);
- * undefined while no device scored any.
- */
-export async function deviceAccuracy(
-  prometheus: Prometheus,
-  namespace: string,
-  model: string,
-  version: string,
-): Promise<{ percent: number; samples: number } | undefined> {
-  const scope = `namespace="${namespace}",model="${model}",version="${version}"`;
-  const total = async (metric: string) => {
-    const rows = await prometheus.query(`sum(increase(${metric}{${scope}}[10m]))`).catch(() => []);
-    return Number(rows[0]?.value[1] ?? 0);
-  };
-  const samples = await total("edgefleet_inference_evaluations_total");
-  if (!(samples > 0)) return undefined;
-  return { percent: (100 * (await total("edgefleet_inference_evaluations_correct_total"))) / samples, samples };
-}
-
 export interface FollowOptions {
   readonly read: () => Promise<EdgeModel>;
   readonly latency: () => Promise<LatencyByVersion>;

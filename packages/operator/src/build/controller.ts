@@ -5,7 +5,9 @@ import {
   type EdgeModelBuildStatus,
   LABELS,
   MANAGER,
+  type PlacementStatus,
   parseBuildSummary,
+  type RolloutStatus,
 } from "@edgefleet/api";
 import { type Clock, systemClock } from "@edgefleet/kit";
 import type { InformerMetrics } from "@edgefleet/kube";
@@ -19,6 +21,7 @@ import { stableJson } from "../controller/stable-json.js";
 import { CACHE_LAG_RETRY_MS, OwnWrites } from "../controller/write-lag.js";
 import type { OperatorMetrics, QueueRecorders } from "../observe/metrics.js";
 import { CARRIED_FROM_ANNOTATION } from "./carried.js";
+import { rolloutEvents, withFleet } from "./fleet.js";
 import { type BuildJobSettings, desiredJob, jobName } from "./job.js";
 import { decidePublication, PUBLISH_FIELD_MANAGER, type Publication, publishedModelName } from "./publication.js";
 import { BUILD_CONTROLLER_NAME, BUILD_RESOURCES } from "./resources.js";
@@ -68,17 +71,43 @@ const buildOf = (o: KubeObject) => {
 /** The label the Job controller gives its pods. */
 const JOB_NAME_LABEL = "batch.kubernetes.io/job-name";
 
-/** Only what a publication reads of an EdgeModel: its identity, labels and spec (nextVersion keeps those). */
+/**
+ * Only what a build reads of an EdgeModel: its identity, labels and spec (a publication's
+ * nextVersion keeps those), and of its status the rollout's progress and measurements and what
+ * each class runs (a published build's status.fleet).
+ */
 function slimModel(raw: KubeObject): EdgeModel {
   const m = raw as unknown as EdgeModel;
   const { name, namespace, labels, resourceVersion } = m.metadata ?? {};
+  const { classes: _classes, lastAnalysis, ...progress } = m.status?.rollout ?? {};
+  const measured = lastAnalysis?.measured;
+  const rollout: RolloutStatus | undefined = m.status?.rollout && {
+    ...(progress as RolloutStatus),
+    ...(lastAnalysis
+      ? { lastAnalysis: { time: lastAnalysis.time, verdict: lastAnalysis.verdict, message: "", ...(measured ? { measured } : {}) } }
+      : {}),
+  };
+  const placements = m.status?.placements?.map(
+    ({ hardwareClass, nodes, ready, variant, runtime }): PlacementStatus => ({
+      hardwareClass,
+      nodes,
+      ready,
+      ...(variant ? { variant } : {}),
+      ...(runtime ? { runtime } : {}),
+    }),
+  );
   return {
     apiVersion: "edgefleet.io/v1alpha1",
     kind: "EdgeModel",
     metadata: { name, namespace, labels, resourceVersion },
     spec: m.spec,
+    ...(rollout || placements ? { status: { ...(rollout ? { rollout } : {}), ...(placements ? { placements } : {}) } } : {}),
   } as EdgeModel;
 }
+
+/** The EdgeModel a build published into, as the models cache keys it. */
+const publishedInto = (b: EdgeModelBuild) =>
+  b.status?.published && b.metadata.namespace ? `${b.metadata.namespace}/${b.status.published.edgeModel}` : undefined;
 
 const ended = (job: CachedJob, type: "Complete" | "Failed") => job.status?.conditions?.some((c) => c.type === type && c.status === "True");
 
@@ -118,6 +147,7 @@ export class BuildController {
       ...shared,
       resource: BUILD_RESOURCES.builds,
       transform: (o) => o as EdgeModelBuild,
+      index: publishedInto,
       handlers: {
         added: (b) => add(objectKey(b)),
         // Our own status writes come back as updates: only a new generation is news.
@@ -143,12 +173,16 @@ export class BuildController {
       index: buildOf,
       handlers: { added: (p) => add(buildOf(p)), updated: (_, p) => add(buildOf(p)), deleted: (p) => add(buildOf(p)) },
     });
-    // No handlers: a publication refused for a missing EdgeModel waits for the build's next generation, as every refusal does.
+    // A change of an EdgeModel is news to the builds that published into it (their status.fleet follows its rollout). A
+    // publication refused for a missing EdgeModel waits for the build's next generation, as every refusal does.
+    const published = (m: KubeObject) => {
+      for (const b of this.#builds.byIndex(objectKey(m))) add(objectKey(b));
+    };
     this.#models = new Informer<EdgeModel & KubeObject>({
       ...shared,
       resource: RESOURCES.edgeModels,
       transform: (o) => slimModel(o) as EdgeModel & KubeObject,
-      handlers: {},
+      handlers: { added: published, updated: (_, m) => published(m), deleted: published },
     });
     this.loop = new ControllerLoop({
       queue: controllerQueue(this.#clock, options.recorders.workQueue),
@@ -201,7 +235,7 @@ export class BuildController {
     await Promise.all(
       jobs.filter((j) => j.metadata.name !== name).map((j) => deleteChild(this.#o.client, BUILD_RESOURCES.jobs, j.metadata)),
     );
-    if (finished(build.status, name)) return { outcome: "unchanged" };
+    if (finished(build.status, name)) return this.#followFleet(key, build);
     const job = jobs.find((j) => j.metadata.name === name);
     // Once the cache shows the Job, someone deleting it has it applied again.
     if (job) this.#applied.delete(key);
@@ -219,14 +253,30 @@ export class BuildController {
       observed = { phase: job.status?.active ? "Running" : "Created", ...(notStarting ? { notStarting } : {}) };
     }
     const publication = await this.#publish(build, observed, job?.metadata.annotations?.[CARRIED_FROM_ANNOTATION]);
-    const status = buildStatus(build, name, observed, new Date(this.#clock.wallMs()), publication);
+    const now = new Date(this.#clock.wallMs());
+    const status = withFleet(build, buildStatus(build, name, observed, now, publication), this.#publishedModel(build), now);
     if (stableJson(status) === stableJson(build.status ?? {})) return { outcome: "unchanged" };
     await this.#writeStatus(key, build, status);
     const progressing = (st: EdgeModelBuildStatus | undefined) => st?.conditions?.find((c) => c.type === "Progressing");
-    const now = progressing(status);
-    if (now?.reason === NOT_STARTING_REASON && progressing(build.status)?.reason !== NOT_STARTING_REASON)
-      this.#o.events.record(build, { type: "Warning", reason: "BuildPodNotStarting", note: now.message ?? "" });
+    const stuck = progressing(status);
+    if (stuck?.reason === NOT_STARTING_REASON && progressing(build.status)?.reason !== NOT_STARTING_REASON)
+      this.#o.events.record(build, { type: "Warning", reason: "BuildPodNotStarting", note: stuck.message ?? "" });
     if (observed.phase === "Succeeded" || observed.phase === "Failed") this.#record(build, job, status);
+    return { outcome: "synced" };
+  }
+
+  /** The EdgeModel a build publishes into, as the cache has it. */
+  #publishedModel(build: EdgeModelBuild): EdgeModel | undefined {
+    return build.spec.publish ? this.#models.get(`${build.metadata.namespace}/${publishedModelName(build)}`) : undefined;
+  }
+
+  /** A build that ended: only its published version's rollout moves on (status.fleet, RolledOut, and an Event at its outcome). */
+  async #followFleet(key: string, build: EdgeModelBuild): Promise<{ outcome: string }> {
+    const before = build.status ?? {};
+    const status = withFleet(build, before, this.#publishedModel(build), new Date(this.#clock.wallMs()));
+    if (stableJson(status) === stableJson(before)) return { outcome: "unchanged" };
+    await this.#writeStatus(key, build, status);
+    for (const e of rolloutEvents(before, status)) this.#o.events.record(build, e);
     return { outcome: "synced" };
   }
 
@@ -238,7 +288,7 @@ export class BuildController {
   async #publish(build: EdgeModelBuild, observed: JobObservation, carriedFrom: string | undefined): Promise<Publication | undefined> {
     if (!build.spec.publish || observed.phase !== "Succeeded" || !observed.summary || "error" in observed.summary) return undefined;
     const key = `${build.metadata.namespace}/${publishedModelName(build)}`;
-    const decided = decidePublication(build, observed.summary, this.#models.get(key), carriedFrom);
+    const decided = decidePublication(build, observed.summary, this.#publishedModel(build), carriedFrom);
     if (decided.action !== "apply") return decided;
     try {
       await this.#o.client.apply(RESOURCES.edgeModels, decided.model, PUBLISH_FIELD_MANAGER);
@@ -309,8 +359,7 @@ export class BuildController {
 
   async #apply(build: EdgeModelBuild): Promise<void> {
     // The EdgeModel as the cache has it now: the Job carries its variants no build replaces.
-    const model = build.spec.publish ? this.#models.get(`${build.metadata.namespace}/${publishedModelName(build)}`) : undefined;
-    const job = desiredJob(build, this.#o.job, model);
+    const job = desiredJob(build, this.#o.job, this.#publishedModel(build));
     const { name = "" } = job.metadata ?? {};
     await this.#o.client.apply(BUILD_RESOURCES.jobs, job, this.#o.fieldManager);
     this.#o.events.record(build, {

@@ -6,7 +6,7 @@ import type {
   EdgeModelBuild,
   EdgeModelBuildStatus,
 } from "@edgefleet/api";
-import { kubeTime } from "@edgefleet/kube";
+import { nextCondition } from "../controller/conditions.js";
 import type { EventNote } from "../controller/events.js";
 import type { Publication } from "./publication.js";
 
@@ -48,18 +48,8 @@ export function buildStatus(
 ): EdgeModelBuildStatus {
   const generation = build.metadata.generation ?? 0;
   const budget = build.spec.maxAccuracyDropPoints ?? DEFAULT_BUDGET;
-  const at = kubeTime(now);
-  const condition = (type: string, status: Condition["status"], reason: string, message: string): Condition => {
-    const before = build.status?.conditions?.find((c) => c.type === type);
-    return {
-      type,
-      status,
-      reason,
-      message,
-      lastTransitionTime: before?.status === status ? before.lastTransitionTime : at,
-      observedGeneration: generation,
-    };
-  };
+  const condition = (type: string, status: Condition["status"], reason: string, message: string): Condition =>
+    nextCondition(build.status?.conditions, generation, now, type, status, reason, message);
   const base = { observedGeneration: generation, job };
   // With spec.publish: Published says whether the EdgeModel has spec.version, or why not.
   const published = (status: Condition["status"], reason: string, message: string): Condition[] =>

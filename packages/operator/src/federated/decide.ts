@@ -2,6 +2,7 @@ import type { Condition, EdgeModelBuild, FederatedPhase, FederatedTraining, Fede
 import { FEDERATED_MAX_DEVICE_NAME_BYTES, FEDERATED_MAX_DEVICES, federatedNames } from "@edgefleet/api";
 import { kubeTime } from "@edgefleet/kube";
 import type { V1Pod } from "@kubernetes/client-node";
+import { nextCondition } from "../controller/conditions.js";
 import type { EventNote } from "../controller/events.js";
 import { trainingBuild } from "./build.js";
 import { type CoordinatorSettings, clientPod, coordinatorPod, federatedChildren, jobConfig } from "./children.js";
@@ -99,17 +100,9 @@ function conditions(
   now: Date,
   wanted: Record<string, [Condition["status"], string, string]>,
 ): Condition[] {
-  return Object.entries(wanted).map(([type, [status, reason, message]]) => {
-    const before = previous.find((c) => c.type === type);
-    return {
-      type,
-      status,
-      reason,
-      message,
-      lastTransitionTime: before?.status === status ? before.lastTransitionTime : kubeTime(now),
-      observedGeneration: generation,
-    };
-  });
+  return Object.entries(wanted).map(([type, [status, reason, message]]) =>
+    nextCondition(previous, generation, now, type, status, reason, message),
+  );
 }
 
 /**

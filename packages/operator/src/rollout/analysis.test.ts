@@ -41,6 +41,32 @@ function measured(over: Partial<Measurements> = {}): Measurements {
 }
 
 describe("judge", () => {
+  it("records what each class's nodes on the new version measured, with or without a limit on it", () => {
+    const outcome = judge(
+      { ...request, slo: undefined },
+      measured({
+        p50: new Map([["x86-cpu", 0.03]]),
+        requests: new Map([
+          ["jetson-orin", { stable: 500, canary: 0 }],
+          ["x86-cpu", { stable: 500, canary: 100.4 }],
+        ]),
+        evaluations: new Map([
+          [
+            "x86-cpu",
+            new Map([
+              ["onnx-int8-static", { scored: 30, correct: 29 }],
+              ["onnx-fp32", { scored: 10, correct: 10 }],
+            ]),
+          ],
+        ]),
+      }),
+    );
+    // jetson-orin answered nothing on 2.0 yet: nothing to report of it.
+    expect(outcome.measured).toEqual([
+      { hardwareClass: "x86-cpu", requests: 100, p50LatencySeconds: 0.03, p95LatencySeconds: 0.09, evaluations: 40, accuracyPercent: 97.5 },
+    ]);
+  });
+
   describe("the accuracy devices report", () => {
     const accuracyRequest: AnalysisRequest = {
       ...request,

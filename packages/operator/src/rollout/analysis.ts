@@ -1,4 +1,4 @@
-import type { AnalysisCheck, EdgeModelSpec } from "@edgefleet/api";
+import type { AnalysisCheck, ClassMeasurement, EdgeModelSpec } from "@edgefleet/api";
 import { errorMessage } from "@edgefleet/kit";
 import type { AnalysisOutcome } from "./decide.js";
 import type { MetricsSource, Sample } from "./metrics-source.js";
@@ -8,7 +8,7 @@ import {
   type DeviceQuantity,
   deviceMaxQuery,
   evaluationsQuery,
-  latencyP95Query,
+  latencyQuantileQuery,
   placedNodesQuery,
   type QueryScope,
 } from "./queries.js";
@@ -42,6 +42,8 @@ type ByClass = Map<string, { stable?: number; canary?: number }>;
 /** What the queries measured over the window. */
 export interface Measurements {
   p95: ByClass;
+  /** The new version's median latency, per class. */
+  p50?: Map<string, number>;
   requests: ByClass;
   errors: ByClass;
   /** Highest reading on the new version's nodes, per class. */
@@ -51,7 +53,7 @@ export interface Measurements {
   refusals: Map<string, { nodes: Set<string>; reasons: Set<string> }>;
   /** Whether the metrics source holds the operator's assignment series of the new version, which every query joins on. */
   placementSeen: boolean;
-  /** Evaluations the new version's runtimes scored and answered right, per class and variant (only when slo.maxAccuracyDropPoints is set). */
+  /** Evaluations the new version's runtimes scored and answered right, per class and variant. */
   evaluations?: Map<string, Map<string, { scored: number; correct: number }>>;
 }
 
@@ -66,23 +68,25 @@ export async function analyse(source: MetricsSource, req: AnalysisRequest): Prom
   const scope: QueryScope = { namespace: req.namespace, model: req.model, windowSeconds: req.settings.windowSeconds };
   const versions = [req.stableVersion, req.canaryVersion];
   try {
-    const accuracy = req.slo?.maxAccuracyDropPoints !== undefined;
     // Refusals and evaluations count over the whole step, however late the analysis (at least the window).
     const step = Math.max(req.settings.windowSeconds, req.stepSeconds);
-    const [refusals, p95, requests, errors, power, temperature, placed, scored, correct] = await Promise.all([
+    const [refusals, p95, p50, requests, errors, power, temperature, placed, scored, correct] = await Promise.all([
       source.instant(artifactRefusalsQuery(scope, req.canaryVersion, step)),
-      source.instant(latencyP95Query(scope, versions)),
+      source.instant(latencyQuantileQuery(0.95, scope, versions)),
+      source.instant(latencyQuantileQuery(0.5, scope, [req.canaryVersion])),
       source.instant(countQuery("requests", scope, versions)),
       source.instant(countQuery("errors", scope, versions)),
       req.slo?.maxPowerWatts !== undefined ? source.instant(deviceMaxQuery("power", scope, req.canaryVersion)) : [],
       req.slo?.maxTemperatureCelsius !== undefined ? source.instant(deviceMaxQuery("temperature", scope, req.canaryVersion)) : [],
       source.instant(placedNodesQuery(scope, req.canaryVersion)),
-      accuracy ? source.instant(evaluationsQuery("evaluations", scope, req.canaryVersion, step)) : [],
-      accuracy ? source.instant(evaluationsQuery("evaluations_correct", scope, req.canaryVersion, step)) : [],
+      // Queried with or without an accuracy limit: what the devices scored is part of what the analysis records (measured).
+      source.instant(evaluationsQuery("evaluations", scope, req.canaryVersion, step)),
+      source.instant(evaluationsQuery("evaluations_correct", scope, req.canaryVersion, step)),
     ]);
     const byVersion = (samples: Sample[]) => byClassAndVersion(samples, req);
     return judge(req, {
       p95: byVersion(p95),
+      p50: byClass(p50),
       requests: byVersion(requests),
       errors: byVersion(errors),
       power: byClass(power),
@@ -254,9 +258,15 @@ export function judge(req: AnalysisRequest, m: Measurements): AnalysisOutcome {
     device("power", m.power.get(cls), slo?.maxPowerWatts, "slo.maxPowerWatts", "W");
     device("temperature", m.temperature.get(cls), slo?.maxTemperatureCelsius, "slo.maxTemperatureCelsius", "°C");
   }
-  if (failures.length) return { verdict: "Fail", message: failures.join("; "), checks };
+  const measured = measuredByClass(req, m);
+  const recorded = { checks, ...(measured.length ? { measured } : {}) };
+  if (failures.length) return { verdict: "Fail", message: failures.join("; "), ...recorded };
   if (unmeasured.length)
-    return { verdict: "Inconclusive", message: `limits set but not measured over ${s.windowSeconds}s: ${unmeasured.join("; ")}`, checks };
+    return {
+      verdict: "Inconclusive",
+      message: `limits set but not measured over ${s.windowSeconds}s: ${unmeasured.join("; ")}`,
+      ...recorded,
+    };
   if (waiting.length) {
     // Every query keeps only nodes placed per the operator's own series: without them nothing counts.
     const unplaced = m.placementSeen
@@ -265,10 +275,39 @@ export function judge(req: AnalysisRequest, m: Measurements): AnalysisOutcome {
     return {
       verdict: "Wait",
       message: `too few samples of ${req.canaryVersion} in the last ${s.windowSeconds}s: ${waiting.join("; ")}${unplaced}`,
-      checks,
+      ...recorded,
     };
   }
   if (!req.classes.length) return { verdict: "Wait", message: `no hardware class runs ${req.canaryVersion} yet`, checks };
   const p95s = req.classes.map((c) => `${c} p95 ${fmt(m.p95.get(c)?.canary ?? Number.NaN)}s`);
-  return { verdict: "Pass", message: `every limit met (${p95s.join(", ")})`, checks };
+  return { verdict: "Pass", message: `every limit met (${p95s.join(", ")})`, ...recorded };
+}
+
+/**
+ * What each class's nodes on the new version measured, limits or not (a class whose nodes answered
+ * nothing yet is left out): requests over the window, p50 and p95 latency, and the evaluations
+ * they scored over the step with the share answered right, over all the class's variants.
+ */
+function measuredByClass(req: AnalysisRequest, m: Measurements): ClassMeasurement[] {
+  const out: ClassMeasurement[] = [];
+  for (const cls of req.classes) {
+    const requests = m.requests.get(cls)?.canary ?? 0;
+    if (!(requests > 0)) continue;
+    const p50 = m.p50?.get(cls);
+    const p95 = m.p95.get(cls)?.canary;
+    let scored = 0;
+    let correct = 0;
+    for (const e of m.evaluations?.get(cls)?.values() ?? []) {
+      scored += e.scored;
+      correct += e.correct;
+    }
+    out.push({
+      hardwareClass: cls,
+      requests: Math.round(requests),
+      ...(p50 !== undefined ? { p50LatencySeconds: p50 } : {}),
+      ...(p95 !== undefined ? { p95LatencySeconds: p95 } : {}),
+      ...(scored > 0 ? { evaluations: Math.round(scored), accuracyPercent: Math.min(100, (100 * correct) / scored) } : {}),
+    });
+  }
+  return out;
 }

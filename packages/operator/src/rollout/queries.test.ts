@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { anyOf, artifactRefusalsQuery, countQuery, deviceMaxQuery, evaluationsQuery, latencyP95Query, promString } from "./queries.js";
+import { anyOf, artifactRefusalsQuery, countQuery, deviceMaxQuery, evaluationsQuery, latencyQuantileQuery, promString } from "./queries.js";
 
 const scope = { namespace: "vision", model: "detector", windowSeconds: 60 };
 
@@ -12,9 +12,13 @@ describe("rollout queries", () => {
   const both = 'namespace="vision",model="detector",version=~"1\\\\.0|2\\\\.0"';
   const placed = (matchers: string) => `and on (namespace, model, version, node) edgefleet_rollout_assignment{${matchers}}`;
 
-  it("take p95 latency per class and version from the contract histogram, on the nodes placed on each version only", () => {
-    expect(latencyP95Query(scope, ["1.0", "2.0"])).toBe(
+  it("take latency quantiles per class and version from the contract histogram, on the nodes placed on each version only", () => {
+    expect(latencyQuantileQuery(0.95, scope, ["1.0", "2.0"])).toBe(
       `histogram_quantile(0.95, sum by (hardware_class, version, le) (rate(edgefleet_inference_latency_seconds_bucket{${both}}[60s]) ${placed(both)}))`,
+    );
+    const one = 'namespace="vision",model="detector",version="2.0"';
+    expect(latencyQuantileQuery(0.5, scope, ["2.0"])).toBe(
+      `histogram_quantile(0.5, sum by (hardware_class, version, le) (rate(edgefleet_inference_latency_seconds_bucket{${one}}[60s]) ${placed(one)}))`,
     );
   });
 

@@ -49,10 +49,10 @@ export function placedNodesQuery(scope: QueryScope, version: string): string {
   return `count(edgefleet_rollout_assignment{${modelMatchers(scope, [version])}})`;
 }
 
-/** p95 inference latency over the window, per hardware class and version, on the nodes placed on it. */
-export function latencyP95Query(scope: QueryScope, versions: readonly string[]): string {
+/** An inference latency quantile (0.95: p95) over the window, per hardware class and version, on the nodes placed on it. */
+export function latencyQuantileQuery(quantile: number, scope: QueryScope, versions: readonly string[]): string {
   const rate = `rate(edgefleet_inference_latency_seconds_bucket{${modelMatchers(scope, versions)}}[${scope.windowSeconds}s])`;
-  return `histogram_quantile(0.95, sum by (hardware_class, version, le) (${onPlacedNodes(rate, scope, versions)}))`;
+  return `histogram_quantile(${quantile}, sum by (hardware_class, version, le) (${onPlacedNodes(rate, scope, versions)}))`;
 }
 
 /** Requests or errors counted over the window, per hardware class and version, on the nodes placed on it. */
