@@ -156,6 +156,14 @@ export const platform: BoardSpec = {
           targets: [{ expr: "sum by (target, verdict) (increase(edgefleet_build_targets_total[1d]))", legend: "{{target}} {{verdict}}" }],
         },
         p99("Build duration", "edgefleet_build_duration_seconds", "job", "builds"),
+        {
+          title: "Published versions on the fleet, by outcome",
+          description:
+            "edgefleet_build_rollouts_total over the last day: how the versions builds published ended their staged rollout (Promoted, RolledBack, RolloutHeld, Superseded).",
+          unit: "short",
+          stack: true,
+          targets: [{ expr: "sum by (outcome) (increase(edgefleet_build_rollouts_total[1d]))", legend: "{{outcome}}" }],
+        },
       ],
     },
     {

@@ -31,7 +31,8 @@ export const MODEL_BUILD_STEP = `  (--model-build) an EdgeModelBuild with spec.p
      digits) ${VERSIONS.first} served on the ${CLASS} devices, then built by the operator's Job on a build
      node (${TARGETS.join(", ")}; accuracy, size and latency measured), signed and pushed
      to a real OCI registry with ${VERSIONS.first}'s onnx-fp32 carried (verified, signed again), and
-     ${VERSIONS.built} rolled out by the operator, printed as it goes`;
+     ${VERSIONS.built} rolled out by the operator, printed as it goes; then the build's own report of
+     what the devices measured of it (status.fleet: p50/p95 and accuracy per class, RolledOut)`;
 
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

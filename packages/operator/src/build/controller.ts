@@ -21,7 +21,7 @@ import { stableJson } from "../controller/stable-json.js";
 import { CACHE_LAG_RETRY_MS, OwnWrites } from "../controller/write-lag.js";
 import type { OperatorMetrics, QueueRecorders } from "../observe/metrics.js";
 import { CARRIED_FROM_ANNOTATION } from "./carried.js";
-import { rolloutEvents, withFleet } from "./fleet.js";
+import { rolloutOutcome, withFleet } from "./fleet.js";
 import { type BuildJobSettings, desiredJob, jobName } from "./job.js";
 import { decidePublication, PUBLISH_FIELD_MANAGER, type Publication, publishedModelName } from "./publication.js";
 import { BUILD_CONTROLLER_NAME, BUILD_RESOURCES } from "./resources.js";
@@ -276,7 +276,11 @@ export class BuildController {
     const status = withFleet(build, before, this.#publishedModel(build), new Date(this.#clock.wallMs()));
     if (stableJson(status) === stableJson(before)) return { outcome: "unchanged" };
     await this.#writeStatus(key, build, status);
-    for (const e of rolloutEvents(before, status)) this.#o.events.record(build, e);
+    const reached = rolloutOutcome(before, status);
+    if (reached) {
+      this.#o.events.record(build, reached.event);
+      this.#o.metrics.rolledOut(reached.outcome);
+    }
     return { outcome: "synced" };
   }
 

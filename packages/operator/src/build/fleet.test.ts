@@ -1,7 +1,7 @@
 import type { EdgeModelBuildStatus, RolloutStatus } from "@edgefleet/api";
 import { describe, expect, it } from "vitest";
 import { SHA, testBuild } from "./fixtures.test-support.js";
-import { type PublishedModel, rolloutEvents, withFleet } from "./fleet.js";
+import { type PublishedModel, rolloutOutcome, withFleet } from "./fleet.js";
 
 const now = new Date("2026-12-07T18:00:00Z");
 const later = new Date("2026-12-07T18:10:00Z");
@@ -79,7 +79,7 @@ describe("a published build's fleet status", () => {
     const s = withFleet(build, published, model(rollout({ targetVersion: "1.0", phase: "Promoted" }), "1.0"), now);
     expect(s.fleet).toBeUndefined();
     expect(rolledOut(s)).toMatchObject({ status: "Unknown", reason: "RolloutPending", lastTransitionTime: "2026-12-07T18:00:00Z" });
-    expect(rolloutEvents(published, s)).toEqual([]);
+    expect(rolloutOutcome(published, s)).toBeUndefined();
   });
 
   it("copies what each class's devices measured, with the variant and runtime it runs and the accuracy drop against the source", () => {
@@ -119,8 +119,11 @@ describe("a published build's fleet status", () => {
     const going = withFleet(build, published, model(rollout({ lastAnalysis: measured })), now);
     const promoted = withFleet(build, going, model(rollout({ phase: "Promoted", reason: "2.0 promoted: every limit met" })), later);
     expect(rolledOut(promoted)).toMatchObject({ status: "True", reason: "Promoted", lastTransitionTime: "2026-12-07T18:10:00Z" });
-    expect(rolloutEvents(going, promoted)).toEqual([{ type: "Normal", reason: "Promoted", note: "2.0 promoted: every limit met" }]);
-    expect(rolloutEvents(promoted, promoted)).toEqual([]);
+    expect(rolloutOutcome(going, promoted)).toEqual({
+      outcome: "Promoted",
+      event: { type: "Normal", reason: "Promoted", note: "2.0 promoted: every limit met" },
+    });
+    expect(rolloutOutcome(promoted, promoted)).toBeUndefined();
     const back = withFleet(
       build,
       going,
@@ -128,9 +131,10 @@ describe("a published build's fleet status", () => {
       later,
     );
     expect(rolledOut(back)).toMatchObject({ status: "False", reason: "RolledBack" });
-    expect(rolloutEvents(going, back)).toEqual([
-      { type: "Warning", reason: "RolledBack", note: "rolled back to 1.0: x86-cpu: p95 0.3s > 0.1s" },
-    ]);
+    expect(rolloutOutcome(going, back)).toEqual({
+      outcome: "RolledBack",
+      event: { type: "Warning", reason: "RolledBack", note: "rolled back to 1.0: x86-cpu: p95 0.3s > 0.1s" },
+    });
     expect(rolledOut(withFleet(build, going, model(rollout({ phase: "Failed", reason: "held" })), later))).toMatchObject({
       status: "False",
       reason: "RolloutHeld",

@@ -1,6 +1,7 @@
 import type { BuildFleetClass, BuildFleetStatus, Condition, EdgeModel, EdgeModelBuild, EdgeModelBuildStatus } from "@edgefleet/api";
 import { nextCondition } from "../controller/conditions.js";
 import type { EventNote } from "../controller/events.js";
+import { ROLLOUT_OUTCOMES, type RolloutOutcome } from "../observe/metrics.js";
 
 /** The condition saying how the published version fares on the devices. */
 export const ROLLED_OUT = "RolledOut";
@@ -107,11 +108,18 @@ export function withFleet(
   };
 }
 
-/** The Event of RolledOut changing: its outcome reached (promoted, rolled back, held, superseded). */
-export function rolloutEvents(before: EdgeModelBuildStatus | undefined, after: EdgeModelBuildStatus): EventNote[] {
+/** The outcome RolledOut newly reached (promoted, rolled back, held, superseded) with its Event; none while undecided or unchanged. */
+export function rolloutOutcome(
+  before: EdgeModelBuildStatus | undefined,
+  after: EdgeModelBuildStatus,
+): { outcome: RolloutOutcome; event: EventNote } | undefined {
   const find = (s: EdgeModelBuildStatus | undefined) => s?.conditions?.find((c) => c.type === ROLLED_OUT);
   const was = find(before);
   const now = find(after);
-  if (!now || now.status === "Unknown" || (was?.status === now.status && was.reason === now.reason)) return [];
-  return [{ type: now.status === "True" ? "Normal" : "Warning", reason: now.reason, note: now.message }];
+  const outcome = ROLLOUT_OUTCOMES.find((o) => o === now?.reason);
+  if (!now || !outcome || (was?.status === now.status && was.reason === now.reason)) return undefined;
+  return {
+    outcome,
+    event: { type: now.status === "True" ? "Normal" : "Warning", reason: now.reason, note: now.message },
+  };
 }

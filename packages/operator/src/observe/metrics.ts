@@ -434,9 +434,15 @@ export interface ControllerRecorders {
 
 export type BuildResult = "succeeded" | "failed";
 
+/** How a published build's version ended on the fleet: the RolledOut condition's decided reasons. */
+export const ROLLOUT_OUTCOMES = ["Promoted", "RolledBack", "RolloutHeld", "Superseded"] as const;
+export type RolloutOutcome = (typeof ROLLOUT_OUTCOMES)[number];
+
 export interface BuildMetrics {
   /** A build's Job ended and its status was written: how, how long it ran, and each target's verdict. */
   ended(result: BuildResult, seconds: number | undefined, targets: readonly { target: string; verdict: string }[]): void;
+  /** A published build's version reached its outcome on the fleet (its RolledOut reason). */
+  rolledOut(outcome: RolloutOutcome): void;
 }
 
 /** The build controller's families (docs/model-builds.md); labels bounded by the build's targets and verdicts. */
@@ -459,6 +465,13 @@ function buildMetrics(registry: Registry): BuildMetrics {
     buckets: [10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200],
     registers: [registry],
   });
+  const rollouts = new Counter({
+    name: "edgefleet_build_rollouts_total",
+    help: "Versions published by builds whose rollout reached an outcome, by outcome: Promoted, RolledBack, RolloutHeld or Superseded",
+    labelNames: ["outcome"],
+    registers: [registry],
+  });
+  for (const outcome of ROLLOUT_OUTCOMES) rollouts.inc({ outcome }, 0);
   for (const result of ["succeeded", "failed"]) builds.inc({ result }, 0);
   for (const target of BUILD_TARGETS) for (const verdict of TARGET_VERDICTS) targets.inc({ target, verdict }, 0);
   return {
@@ -466,6 +479,9 @@ function buildMetrics(registry: Registry): BuildMetrics {
       builds.inc({ result });
       if (seconds !== undefined) duration.observe(seconds);
       for (const t of ended) targets.inc({ target: t.target, verdict: t.verdict });
+    },
+    rolledOut(outcome) {
+      rollouts.inc({ outcome });
     },
   };
 }
