@@ -368,7 +368,7 @@ Where to look:
   kubectl get edgemodels -A                      # version, phase, ready per model
   kubectl describe edgemodel -n ${NAMESPACE} ${MODEL}      # rollout status, last analysis, events
   kubectl get federatedtrainings -A              # federated jobs (step 8, --federated-job): rounds, epsilon
-  kubectl get edgemodelbuilds -A                 # model builds (--model-build; --federated-job's trained model): per target, Published
+  kubectl get edgemodelbuilds -A                 # model builds (--model-build; --federated-job's trained model): per target, Published; -o wide: its version's rollout
   kubectl get modeltrustpolicies                 # the platform's trust policies (step 7 removed ${TRUST_POLICY})
   kubectl get daemonsets -A -l edgefleet.io/runtime-server   # shared runtime servers (--shared-server)
   ${platform.prometheus.url}/alerts                # Prometheus: edgefleet's alert rules
