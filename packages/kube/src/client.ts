@@ -5,7 +5,7 @@ import { SpanKind, type Tracer, trace } from "@opentelemetry/api";
 import { applyBody } from "./apply-body.js";
 import type { Credentials } from "./credentials.js";
 import { KubeError } from "./errors.js";
-import { type KubeObject, objectPath, type Resource } from "./objects.js";
+import { type KubeObject, managedBy, objectPath, type Resource } from "./objects.js";
 import { TokenBucket } from "./queue/rate-limiters.js";
 
 const AUTH_TTL_MS = 60_000;
@@ -121,7 +121,7 @@ export class KubeClient {
     const { name = "", namespace } = body.metadata ?? {};
     return this.request<T>({
       method: "PATCH",
-      path: `${objectPath(resource, name, namespace)}?fieldManager=${encodeURIComponent(fieldManager)}&force=true`,
+      path: `${managedBy(objectPath(resource, name, namespace), fieldManager)}&force=true`,
       body,
       contentType: CONTENT_TYPES.apply,
     });

@@ -41,6 +41,11 @@ export function objectPath(r: Resource, name: string, namespace?: string): strin
   return `${collectionPath(r, namespace)}/${encodeURIComponent(name)}`;
 }
 
+/** A write's path with the field manager it is recorded under (managedFields), as the query the API server reads it from. */
+export function managedBy(path: string, fieldManager: string): string {
+  return `${path}?fieldManager=${encodeURIComponent(fieldManager)}`;
+}
+
 export const RESOURCES = {
   edgeModels: { name: "edgemodels", group: "edgefleet.io", version: "v1alpha1", plural: "edgemodels", namespaced: true },
   edgeRuntimes: { name: "edgeruntimes", group: "edgefleet.io", version: "v1alpha1", plural: "edgeruntimes", namespaced: false },

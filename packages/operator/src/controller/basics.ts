@@ -6,6 +6,7 @@ import {
   isNotFound,
   type KubeClient,
   KubeError,
+  managedBy,
   objectPath,
   RateLimitedQueue,
   type Resource,
@@ -58,7 +59,7 @@ export async function createChild(
   fieldManager: string,
 ): Promise<boolean> {
   try {
-    await client.request({ method: "POST", path: `${collectionPath(resource, namespace)}?fieldManager=${fieldManager}`, body });
+    await client.request({ method: "POST", path: managedBy(collectionPath(resource, namespace), fieldManager), body });
     return true;
   } catch (err) {
     if (err instanceof KubeError && err.status === 409) return false;

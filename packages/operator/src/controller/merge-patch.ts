@@ -1,4 +1,4 @@
-import { CONTENT_TYPES, type KubeClient, type KubeObject, objectPath, type Resource } from "@edgefleet/kube";
+import { CONTENT_TYPES, type KubeClient, type KubeObject, managedBy, objectPath, type Resource } from "@edgefleet/kube";
 
 /**
  * A JSON merge patch (RFC 7386) that turns `before` into `after`: like `after`, plus a null for
@@ -31,7 +31,7 @@ export function patchStatus<T extends KubeObject & { status?: unknown }>(
   const { name = "", namespace = "" } = object.metadata;
   return client.request<T>({
     method: "PATCH",
-    path: `${objectPath(resource, name, namespace)}/status?fieldManager=${fieldManager}`,
+    path: managedBy(`${objectPath(resource, name, namespace)}/status`, fieldManager),
     body: { status: mergePatch(object.status ?? {}, status) },
     contentType: CONTENT_TYPES.merge,
   });

@@ -8,6 +8,7 @@ import {
   isTransient,
   type KubeClient,
   KubeError,
+  managedBy,
   objectKey,
   objectPath,
   RESOURCES,
@@ -286,7 +287,7 @@ export class Reconciler {
     const { name = "", namespace = "" } = model.metadata;
     return this.#o.client.request<EdgeModel>({
       method: "PATCH",
-      path: `${objectPath(RESOURCES.edgeModels, name, namespace)}?fieldManager=${this.#o.fieldManager}`,
+      path: managedBy(objectPath(RESOURCES.edgeModels, name, namespace), this.#o.fieldManager),
       body: { metadata: { annotations: { [ACTION_ANNOTATION]: null } } },
       contentType: CONTENT_TYPES.merge,
     });
@@ -300,7 +301,7 @@ export class Reconciler {
     const { name = "", namespace = "", resourceVersion, finalizers = [] } = model.metadata;
     return this.#o.client.request<EdgeModel>({
       method: "PATCH",
-      path: `${objectPath(RESOURCES.edgeModels, name, namespace)}?fieldManager=${this.#o.fieldManager}`,
+      path: managedBy(objectPath(RESOURCES.edgeModels, name, namespace), this.#o.fieldManager),
       body: { metadata: { finalizers: finalizers.filter((f) => f !== LEGACY_FINALIZER), resourceVersion } },
       contentType: CONTENT_TYPES.merge,
     });

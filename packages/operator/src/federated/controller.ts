@@ -3,7 +3,7 @@ import { FEDERATED_LABELS, federatedNames, LABELS, MANAGER, PROGRESS_KEYS } from
 import type { Clock } from "@edgefleet/kit";
 import { systemClock } from "@edgefleet/kit";
 import type { InformerMetrics, KubeObject, Resource } from "@edgefleet/kube";
-import { CONTENT_TYPES, Informer, KubeError, kubeTime, objectKey, objectPath, RESOURCES, splitKey } from "@edgefleet/kube";
+import { CONTENT_TYPES, Informer, KubeError, kubeTime, managedBy, objectKey, objectPath, RESOURCES, splitKey } from "@edgefleet/kube";
 import type { V1ConfigMap, V1Pod } from "@kubernetes/client-node";
 import { BUILD_RESOURCES } from "../build/resources.js";
 import { type ControllerBasics, controllerQueue, createChild, deleteChild, informerBasics } from "../controller/basics.js";
@@ -317,7 +317,7 @@ export class FederatedTrainingController {
     try {
       await this.#o.client.request({
         method: "PATCH",
-        path: `${objectPath(CONFIG_MAPS, name, namespace)}?fieldManager=${this.#o.fieldManager}`,
+        path: managedBy(objectPath(CONFIG_MAPS, name, namespace), this.#o.fieldManager),
         body: { metadata: { resourceVersion }, data: { [PROGRESS_KEYS.joined]: joined.join("\n") } },
         contentType: CONTENT_TYPES.merge,
       });
