@@ -112,6 +112,7 @@ export {
   type FederatedTrainingSpec,
   type FederatedTrainingStatus,
 } from "./federatedtraining.js";
+export { measuredClasses, sourceAccuracy } from "./fleet-measurements.js";
 export { API_VERSION, GROUP } from "./group.js";
 export { IMAGE_NAMES, IMAGE_REGISTRY, IMAGE_VERSION, imageReference } from "./images.js";
 export { LABELS, MANAGER, NODE_ACCELERATORS, type NodeAccelerator } from "./labels.js";

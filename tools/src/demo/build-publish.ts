@@ -7,10 +7,11 @@ import { join } from "node:path";
 import type { EdgeModelBuild, EdgeModelBuildSpec } from "@edgefleet/api";
 import { isNotFound } from "@edgefleet/kube";
 import { stateDir } from "../cluster/paths.js";
+import { followRollout, measuredLine } from "../model-build/rollout-progress.js";
 import { LOCAL_HOST } from "../platform/pki.js";
 import { PUBLIC_KEY_REF } from "../platform/registry.js";
 import { applySigningSecret, DEMO_BUILD_NODE, DEMO_BUILD_PLACEMENT, withDemoBuildSite } from "./build-node.js";
-import { followRollout, modelLatency } from "./progress.js";
+import { modelLatency } from "./progress.js";
 import { type BuildStepOptions, DIGITS, serveDigits } from "./served-digits.js";
 
 const MODEL = DIGITS;
@@ -130,16 +131,7 @@ async function reportFleet(namespace: string, read: () => Promise<EdgeModelBuild
   say(
     `  kubectl get edgemodelbuild -n ${namespace} ${MODEL} -o jsonpath='{.status.fleet}'   # the build's own report of ${VERSIONS.built} on the devices:`,
   );
-  for (const c of status?.fleet?.classes ?? []) {
-    const ms = (s: number | undefined) => (s === undefined ? "-" : `${(s * 1e3).toFixed(2)} ms`);
-    const accuracy =
-      c.accuracyPercent === undefined
-        ? "no labelled samples scored"
-        : `${c.accuracyPercent.toFixed(2)}% right on ${c.evaluations} labelled samples (${(c.accuracyDropPoints ?? 0).toFixed(2)} pt below the source)`;
-    say(
-      `  ${c.hardwareClass} ${c.variant ?? "?"} on ${c.runtime ?? "?"}: p50 ${ms(c.p50LatencySeconds)}, p95 ${ms(c.p95LatencySeconds)} over ${c.requests} requests; ${accuracy}`,
-    );
-  }
+  for (const c of status?.fleet?.classes ?? []) say(`  ${measuredLine(c)}`);
   say(`  RolledOut: ${rolled ? `${rolled.status} (${rolled.reason})` : "not reported"}`);
 }
 

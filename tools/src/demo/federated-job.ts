@@ -6,9 +6,10 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { EdgeModelBuild, FederatedTraining, FederatedTrainingStatus } from "@edgefleet/api";
 import { isNotFound } from "@edgefleet/kube";
+import { followRollout } from "../model-build/rollout-progress.js";
 import { PUBLIC_KEY_REF } from "../platform/registry.js";
 import { applySigningSecret, DEMO_BUILD_NODE, DEMO_BUILD_PLACEMENT, withDemoBuildSite } from "./build-node.js";
-import { followRollout, modelLatency } from "./progress.js";
+import { modelLatency } from "./progress.js";
 import { type BuildStepOptions, DIGITS, serveDigits } from "./served-digits.js";
 
 const JOB = "digits-fl";

@@ -6,6 +6,7 @@ import { type EdgeModel, type EdgeModelBuild, IMAGE_NAMES, PROGRESS_KEYS } from 
 import { buildHeavyModel, buildModels } from "@edgefleet/test-models";
 import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { stateDir } from "../cluster/paths.js";
+import { followRollout } from "../model-build/rollout-progress.js";
 import { oneNodeModel, startRealSite } from "../platform/real-site.js";
 import { DIGITS_BUILD_TARGETS, digitsBuildSpec } from "../platform/real-site-build.js";
 import { runTrainerPods } from "../platform/real-site-federated.js";
@@ -13,7 +14,7 @@ import { inferAt, modelUrl, platformPodsReady, servingPod } from "../platform/re
 import type { PublishedArtifact } from "../platform/registry.js";
 import { LocalStack } from "../pulumi/stack.js";
 import { followBuild } from "./build-publish.js";
-import { followRollout, modelLatency } from "./progress.js";
+import { modelLatency } from "./progress.js";
 
 const CLUSTER = "edgefleet-real";
 const NAMESPACE = "edgefleet-system";

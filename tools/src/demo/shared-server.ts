@@ -5,13 +5,14 @@
 import { type EdgeModel, type EdgeRuntime, EXPLICIT_MODEL_CONTROL_ARGS, IMAGE_NAMES, imageReference } from "@edgefleet/api";
 import { isNotFound, type KubeClient, RESOURCES } from "@edgefleet/kube";
 import { buildCnn, type CnnSpec, MODEL_SPECS } from "@edgefleet/test-models";
+import { followRollout } from "../model-build/rollout-progress.js";
 import type { LocalPlatform } from "../platform/local.js";
 import { LOCAL_HOST } from "../platform/pki.js";
 import { publishArtifact } from "../platform/registry.js";
 import { servedEverywhere } from "../platform/serving.js";
 import { runningLoaders, serverStartTime } from "../simulator/model-loaders.js";
 import { DEMO_FIELD_MANAGER } from "./field-manager.js";
-import { followRollout, modelLatency } from "./progress.js";
+import { modelLatency } from "./progress.js";
 
 const RUNTIME = "cpu-shared";
 const CLASS = "x86-cpu";

@@ -2,9 +2,9 @@ import { createPublicKey } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type EdgeModel, keptVariants, nextVersion } from "@edgefleet/api";
+import { type EdgeModel, keptVariants, measuredClasses, nextVersion, sourceAccuracy } from "@edgefleet/api";
 import { command, optionsOrExitCode, readFlagFile } from "@edgefleet/kit";
-import { KubeClient, KubeError, loadCredentials, RESOURCES } from "@edgefleet/kube";
+import { KubeClient, KubeError, loadCredentials, objectPath, RESOURCES } from "@edgefleet/kube";
 import { parse, stringify } from "yaml";
 import { registryOf } from "../artifacts/registry-access.js";
 import { REGISTRY_FLAGS, registryOptions } from "../artifacts/registry-flags.js";
@@ -12,6 +12,9 @@ import { checkPublication, measured, publishable } from "./edgemodel.js";
 import { verifyKeptVariants } from "./kept-variants.js";
 import { pushBuilds, pushEvaluation, pushVariant } from "./push.js";
 import type { BuildResult } from "./result.js";
+import { followRollout, measuredLine } from "./rollout-progress.js";
+
+const say = (line: string) => console.error(`model publish: ${line}`);
 
 export const PUBLISH = command({
   usage:
@@ -28,7 +31,10 @@ first (openvino-int8 and -fp16 for the intel-npu and intel-gpu accelerators, tfl
 edgetpu, the ONNX builds for cpu), each naming its artifact by digest and its profile (p95 latency,
 accuracy and the evaluation it was measured on: that data is pushed too, tagged VERSION-evaluation,
 and named in profile.accuracy.evaluation.uri for devices to score), then the kept ones. --apply also applies it to the
-cluster (server-side apply), and the rollout starts.`,
+cluster (server-side apply), and the rollout starts; with --wait the command follows it until it
+ends, printing each step and what each hardware class's devices measured of the new version
+(latency, and accuracy where they score the evaluation data), and exits 0 once it is promoted, 1
+once it is rolled back or held (a CI job's gate on the fleet, not only on the build node).`,
   flags: {
     build: {
       type: "string",
@@ -72,6 +78,16 @@ cluster (server-side apply), and the rollout starts.`,
     out: { type: "string", arg: "FILE", defaultText: "stdout", help: "where to write the new EdgeModel" },
     apply: { type: "switch", help: "apply the new EdgeModel to the cluster (server-side apply, field manager edgefleet-model-publish)" },
     kubeconfig: { type: "string", arg: "FILE", defaultText: "$KUBECONFIG, else ~/.kube/config", help: "the cluster --apply applies to" },
+    wait: {
+      type: "switch",
+      help: "with --apply, follow the rollout of --version until it ends: exit 0 when promoted, 1 when rolled back or held",
+    },
+    "wait-timeout": {
+      type: "duration",
+      default: "1h",
+      min: 1_000,
+      help: "longest --wait follows the rollout; past it the command exits 1 (the rollout goes on)",
+    },
     ...REGISTRY_FLAGS,
   },
 });
@@ -90,6 +106,7 @@ function readModel(file: string): EdgeModel {
 export async function publish(argv: string[]): Promise<number> {
   const o = await optionsOrExitCode(PUBLISH.help, () => PUBLISH.parse(argv, (v) => v));
   if (typeof o === "number") return o;
+  if (o.wait && !o.apply) throw new Error("--wait follows the rollout --apply starts: add --apply, or drop --wait");
   const model = readModel(o.edgemodel);
   const result = JSON.parse(readFlagFile("build", join(o.build, "build-result.json")).toString("utf8")) as BuildResult;
   const { targets, skipped } = publishable(result);
@@ -127,7 +144,7 @@ export async function publish(argv: string[]): Promise<number> {
       version: o.version,
       privateKeyPem,
       registry,
-      say: (line: string) => console.error(`model publish: ${line}`),
+      say,
     };
     const published = await pushBuilds(settings, o.build, targets);
     const evaluation = await pushEvaluation(settings, o.build, result.evaluation);
@@ -139,27 +156,49 @@ export async function publish(argv: string[]): Promise<number> {
     const text = stringify(next);
     if (o.out) writeFileSync(o.out, text);
     else process.stdout.write(text);
-    if (o.apply) await apply(next, o.kubeconfig);
-    return 0;
+    if (!o.apply) return 0;
+    const client = new KubeClient({ credentials: await loadCredentials(o.kubeconfig) });
+    try {
+      await apply(client, next);
+      return o.wait ? await waitForRollout(client, next, sourceAccuracy(result.targets), o["wait-timeout"]) : 0;
+    } finally {
+      client.close();
+    }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
 }
 
 /** Server-side apply of the new version; the API server's refusal (a schema error, RBAC) names what it refused. */
-async function apply(model: EdgeModel, kubeconfig: string | undefined): Promise<void> {
+async function apply(client: KubeClient, model: EdgeModel): Promise<void> {
   const { name = "", namespace = "" } = model.metadata ?? {};
-  const client = new KubeClient({ credentials: await loadCredentials(kubeconfig) });
   try {
     await client.apply(RESOURCES.edgeModels, model, "edgefleet-model-publish");
-    console.error(`model publish: applied EdgeModel ${namespace}/${name} version ${model.spec.version}`);
+    say(`applied EdgeModel ${namespace}/${name} version ${model.spec.version}`);
   } catch (err) {
     if (!(err instanceof KubeError)) throw err;
     const why = err.status === 0 ? "the API server did not answer" : `the API server refused it (${err.status} ${err.reason})`;
     throw new Error(
       `--apply: EdgeModel ${namespace}/${name} version ${model.spec.version} was not applied: ${why}: ${err.message}. The artifacts are pushed: fix this and apply the printed EdgeModel`,
     );
-  } finally {
-    client.close();
   }
+}
+
+/**
+ * --wait: follows the rollout of the applied version, a line per step, then prints what each
+ * hardware class's devices measured of it in the rollout's last analysis (against the source's
+ * accuracy the build measured); 0 once promoted, 1 once rolled back or held.
+ */
+async function waitForRollout(client: KubeClient, model: EdgeModel, source: number | undefined, timeoutMs: number): Promise<number> {
+  const { name = "", namespace = "" } = model.metadata ?? {};
+  const version = model.spec.version;
+  const ended = await followRollout(version, {
+    read: () => client.request<EdgeModel>({ method: "GET", path: objectPath(RESOURCES.edgeModels, name, namespace) }),
+    say: (line) => say(line.trim()),
+    timeoutMs,
+  });
+  for (const c of measuredClasses(ended, source)) say(measuredLine(c));
+  const rollout = ended.status?.rollout;
+  say(`${rollout?.phase}: ${rollout?.reason}`);
+  return rollout?.phase === "Promoted" ? 0 : 1;
 }

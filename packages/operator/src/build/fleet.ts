@@ -1,4 +1,5 @@
-import type { BuildFleetClass, BuildFleetStatus, Condition, EdgeModel, EdgeModelBuild, EdgeModelBuildStatus } from "@edgefleet/api";
+import type { BuildFleetStatus, Condition, EdgeModel, EdgeModelBuild, EdgeModelBuildStatus } from "@edgefleet/api";
+import { measuredClasses, sourceAccuracy } from "@edgefleet/api";
 import { nextCondition } from "../controller/conditions.js";
 import type { EventNote } from "../controller/events.js";
 import { ROLLOUT_OUTCOMES, type RolloutOutcome } from "../observe/metrics.js";
@@ -9,39 +10,14 @@ export const ROLLED_OUT = "RolledOut";
 /** What the build reads of the EdgeModel it published into: its spec's version, its rollout and placements. */
 export type PublishedModel = Pick<EdgeModel, "metadata" | "spec" | "status">;
 
-/** The source's accuracy as the build measured it: every target's accuracy plus its drop. */
-function sourceAccuracy(status: EdgeModelBuildStatus): number | undefined {
-  const t = status.targets?.[0];
-  return t ? t.accuracyPercent + t.accuracyDropPoints : undefined;
-}
-
 /** The rollout of the published version as the EdgeModel reports it, with each class's measurements; previous classes kept until an analysis measures some. */
 function fleetOf(version: string, model: PublishedModel, status: EdgeModelBuildStatus): BuildFleetStatus | undefined {
   const rollout = model.status?.rollout;
   if (!rollout || rollout.targetVersion !== version) return undefined;
   const previous = status.fleet?.version === version ? status.fleet : undefined;
   const analysis = rollout.lastAnalysis;
-  const measured = analysis?.measured ?? [];
-  const source = sourceAccuracy(status);
-  const placed = new Map((model.status?.placements ?? []).map((p) => [p.hardwareClass, p]));
-  const classes = measured.length
-    ? measured.map((m): BuildFleetClass => {
-        const p = placed.get(m.hardwareClass);
-        return {
-          hardwareClass: m.hardwareClass,
-          ...(p?.variant ? { variant: p.variant } : {}),
-          ...(p?.runtime ? { runtime: p.runtime } : {}),
-          requests: m.requests,
-          ...(m.p50LatencySeconds !== undefined ? { p50LatencySeconds: m.p50LatencySeconds } : {}),
-          ...(m.p95LatencySeconds !== undefined ? { p95LatencySeconds: m.p95LatencySeconds } : {}),
-          ...(m.evaluations !== undefined ? { evaluations: m.evaluations } : {}),
-          ...(m.accuracyPercent !== undefined ? { accuracyPercent: m.accuracyPercent } : {}),
-          ...(m.accuracyPercent !== undefined && source !== undefined
-            ? { accuracyDropPoints: Math.max(-100, Math.min(100, source - m.accuracyPercent)) }
-            : {}),
-        };
-      })
-    : previous?.classes;
+  const measured = measuredClasses(model, sourceAccuracy(status.targets ?? []));
+  const classes = measured.length ? measured : previous?.classes;
   const analysedAt = measured.length ? analysis?.time : previous?.analysedAt;
   return {
     version,

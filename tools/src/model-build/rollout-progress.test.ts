@@ -1,6 +1,6 @@
 import type { EdgeModel } from "@edgefleet/api";
 import { describe, expect, it } from "vitest";
-import { rolloutEnded, rolloutLine } from "./progress.js";
+import { measuredLine, rolloutEnded, rolloutLine } from "./rollout-progress.js";
 
 const model = (rollout: object | undefined, generation = 2, observed = 2): EdgeModel =>
   ({
@@ -40,5 +40,26 @@ describe("rollout progress", () => {
     expect(rolloutEnded(model(progressing), "2.0")).toBeUndefined();
     expect(rolloutEnded(model({ ...progressing, phase: "Promoted" }), "3.0")).toBeUndefined();
     expect(rolloutEnded(model({ ...progressing, phase: "Promoted" }, 3, 2), "2.0")).toBeUndefined();
+  });
+
+  it("words what a class's devices measured, with what they run and the accuracy they scored where they scored some", () => {
+    expect(
+      measuredLine({
+        hardwareClass: "x86-cpu",
+        variant: "onnx-int8-static",
+        runtime: "onnx",
+        requests: 461,
+        p50LatencySeconds: 0.00068,
+        p95LatencySeconds: 0.0018,
+        evaluations: 456,
+        accuracyPercent: 96.4912,
+        accuracyDropPoints: 1.6569,
+      }),
+    ).toBe(
+      "x86-cpu onnx-int8-static on onnx: p50 0.68 ms, p95 1.80 ms over 461 requests; 96.49% right on 456 labelled samples (1.66 pt below the source)",
+    );
+    expect(measuredLine({ hardwareClass: "rpi5-coral", requests: 3 })).toBe(
+      "rpi5-coral: p50 -, p95 - over 3 requests; no labelled samples scored",
+    );
   });
 });
