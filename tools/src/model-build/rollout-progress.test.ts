@@ -58,6 +58,9 @@ describe("rollout progress", () => {
     ).toBe(
       "x86-cpu onnx-int8-static on onnx: p50 0.68 ms, p95 1.80 ms over 461 requests; 96.49% right on 456 labelled samples (1.66 pt below the source)",
     );
+    expect(
+      measuredLine({ hardwareClass: "x86-cpu", requests: 227, evaluations: 370, accuracyPercent: 98.27, accuracyDropPoints: -0.12 }),
+    ).toMatch(/98\.27% right on 370 labelled samples \(0\.12 pt above the source\)$/);
     expect(measuredLine({ hardwareClass: "rpi5-coral", requests: 3 })).toBe(
       "rpi5-coral: p50 -, p95 - over 3 requests; no labelled samples scored",
     );

@@ -23,7 +23,8 @@ export function rolloutLine(model: EdgeModel, latency: LatencyByVersion = new Ma
 export function measuredLine(c: ClassMeasurement & { variant?: string; runtime?: string; accuracyDropPoints?: number }): string {
   const at = (s: number | undefined) => (s === undefined ? "-" : `${(s * 1e3).toFixed(2)} ms`);
   const runs = c.variant ? ` ${c.variant}${c.runtime ? ` on ${c.runtime}` : ""}` : "";
-  const drop = c.accuracyDropPoints === undefined ? "" : ` (${c.accuracyDropPoints.toFixed(2)} pt below the source)`;
+  const d = c.accuracyDropPoints;
+  const drop = d === undefined ? "" : ` (${Math.abs(d).toFixed(2)} pt ${d < 0 ? "above" : "below"} the source)`;
   const accuracy =
     c.accuracyPercent === undefined
       ? "no labelled samples scored"
