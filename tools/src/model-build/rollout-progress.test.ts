@@ -1,6 +1,7 @@
 import type { EdgeModel } from "@edgefleet/api";
+import type { Clock } from "@edgefleet/kit";
 import { describe, expect, it } from "vitest";
-import { measuredLine, rolloutEnded, rolloutLine } from "./rollout-progress.js";
+import { followRollout, measuredLine, rolloutEnded, rolloutLine } from "./rollout-progress.js";
 
 const model = (rollout: object | undefined, generation = 2, observed = 2): EdgeModel =>
   ({
@@ -10,6 +11,21 @@ const model = (rollout: object | undefined, generation = 2, observed = 2): EdgeM
     spec: { version: "2.0", variants: [], rollout: { steps: [1, 10, 100] } },
     status: { observedGeneration: observed, ...(rollout ? { rollout } : {}) },
   }) as unknown as EdgeModel;
+
+/** A clock whose pauses end at once, moving its time on by their length. */
+function instantClock(): Clock {
+  let t = 0;
+  return {
+    now: () => t,
+    wallMs: () => t,
+    setTimer: (fn, ms) => {
+      t += ms;
+      queueMicrotask(fn);
+      return () => {};
+    },
+    setInterval: () => () => {},
+  };
+}
 
 const progressing = {
   phase: "Analysing",
@@ -63,6 +79,27 @@ describe("rollout progress", () => {
     ).toMatch(/98\.27% right on 370 labelled samples \(0\.12 pt above the source\)$/);
     expect(measuredLine({ hardwareClass: "rpi5-coral", requests: 3 })).toBe(
       "rpi5-coral: p50 -, p95 - over 3 requests; no labelled samples scored",
+    );
+  });
+
+  it("follows a rollout to its end, and gives up at the timeout, also when the operator never starts it", async () => {
+    const said: string[] = [];
+    const ended = model({ ...progressing, phase: "Promoted" });
+    const reads = [model({ ...progressing, targetVersion: "1.0", phase: "Promoted" }), model(progressing), ended];
+    const followed = await followRollout("2.0", {
+      read: async () => reads.shift() ?? ended,
+      say: (l) => said.push(l),
+      timeoutMs: 60_000,
+      clock: instantClock(),
+    });
+    expect(followed).toBe(ended);
+    expect(said).toEqual([
+      "  2.0 Analysing step 2/3 (10%)  jetson-orin 1/5 x86-cpu 1/5",
+      "  2.0 Promoted step 2/3 (10%)  jetson-orin 1/5 x86-cpu 1/5",
+    ]);
+    const never = model({ ...progressing, targetVersion: "1.0" });
+    await expect(followRollout("2.0", { read: async () => never, say: () => {}, timeoutMs: 1_000, clock: instantClock() })).rejects.toThrow(
+      "the rollout of 2.0 did not start within 1s: is the operator running? (see its log)",
     );
   });
 });

@@ -1,5 +1,6 @@
 // A rollout as its EdgeModel's status tells it, followed until it ends: `tools/edgefleet model publish --wait` and the demo.
 import type { ClassMeasurement, EdgeModel } from "@edgefleet/api";
+import { type Clock, systemClock } from "@edgefleet/kit";
 
 /** p95 inference latency per version, as Prometheus computes it from the devices' histograms. */
 export type LatencyByVersion = ReadonlyMap<string, number>;
@@ -45,29 +46,33 @@ export interface FollowOptions {
   readonly latency?: () => Promise<LatencyByVersion>;
   readonly say: (line: string) => void;
   readonly timeoutMs?: number;
+  /** Its deadline and polling pauses; systemClock unless a test gives another. */
+  readonly clock?: Clock;
 }
 
 /** Prints a line whenever the rollout of version moves; resolves with the model once it ended. */
 export async function followRollout(version: string, o: FollowOptions): Promise<EdgeModel> {
   const timeoutMs = o.timeoutMs ?? 600_000;
-  const deadline = Date.now() + timeoutMs;
+  const clock = o.clock ?? systemClock;
+  const deadline = clock.now() + timeoutMs;
   let last = "";
   for (;;) {
     const model = await o.read();
     // Until the operator has seen the new version, status still describes the previous rollout.
-    if (model.status?.rollout?.targetVersion !== version) {
-      await new Promise((r) => setTimeout(r, 500));
-      continue;
+    const started = model.status?.rollout?.targetVersion === version;
+    if (started) {
+      const line = rolloutLine(model, await o.latency?.());
+      const key = line.replace(/p95:.*/, "");
+      if (key !== last) o.say(`  ${line}`);
+      last = key;
+      if (rolloutEnded(model, version)) return model;
     }
-    const line = rolloutLine(model, await o.latency?.());
-    const key = line.replace(/p95:.*/, "");
-    if (key !== last) o.say(`  ${line}`);
-    last = key;
-    if (rolloutEnded(model, version)) return model;
-    if (Date.now() > deadline)
+    if (clock.now() > deadline)
       throw new Error(
-        `rollout of ${version} did not end within ${timeoutMs / 1000}s (it goes on: see the EdgeModel's status.rollout and the operator's log)`,
+        started
+          ? `rollout of ${version} did not end within ${timeoutMs / 1000}s (it goes on: see the EdgeModel's status.rollout and the operator's log)`
+          : `the rollout of ${version} did not start within ${timeoutMs / 1000}s: is the operator running? (see its log)`,
       );
-    await new Promise((r) => setTimeout(r, 2_000));
+    await new Promise<void>((r) => clock.setTimer(r, started ? 2_000 : 500, { keepAlive: true }));
   }
 }
