@@ -510,7 +510,7 @@ const Seconds = (description: string) => Type.Optional(Type.Number({ minimum: 0,
  * What one class's nodes on the new version measured, whatever spec.slo limits: the numbers a
  * build that published the version reports back (EdgeModelBuild status.fleet).
  */
-const ClassMeasurementSchema = Type.Object(
+export const ClassMeasurementSchema = Type.Object(
   {
     hardwareClass: Type.String({ maxLength: 63, description: "The hardware class." }),
     requests: Type.Integer({
@@ -525,7 +525,7 @@ const ClassMeasurementSchema = Type.Object(
         minimum: 0,
         format: "int64",
         description:
-          "Labelled evaluation samples the nodes scored since the step started (variants naming evaluation data, with slo.maxAccuracyDropPoints set).",
+          "Labelled evaluation samples the nodes scored since the step started (variants naming evaluation data in profile.accuracy.evaluation.uri).",
       }),
     ),
     accuracyPercent: Type.Optional(

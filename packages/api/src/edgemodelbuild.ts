@@ -2,7 +2,7 @@ import type { V1ObjectMeta } from "@kubernetes/client-node";
 import { type Static, Type } from "@sinclair/typebox";
 import { ARTIFACT_URI_PATTERN } from "./artifact-uri.js";
 import { ConditionSchema, NodeSelectorSchema, ResourceRequirementsSchema, TolerationsSchema } from "./common.js";
-import { ArtifactSchema, KeyRefSchema, MAX_VARIANTS, PullSecretRefSchema, ROLLOUT_PHASES } from "./edgemodel.js";
+import { ArtifactSchema, ClassMeasurementSchema, KeyRefSchema, MAX_VARIANTS, PullSecretRefSchema, ROLLOUT_PHASES } from "./edgemodel.js";
 import { cel, DnsLabel, StringEnum } from "./kube-schema.js";
 import { PUBLISH_TO_PATTERN, PUBLISHABLE_TARGETS } from "./publication.js";
 
@@ -264,32 +264,22 @@ const PublishedSchema = Type.Object(
   { description: "What the build published (spec.publish): set once the EdgeModel has the new version." },
 );
 
-const FleetClassSchema = Type.Object(
-  {
-    hardwareClass: Type.String({ maxLength: 63, description: "The hardware class." }),
-    variant: Type.Optional(Type.String({ maxLength: 63, description: "The variant the class runs at the published version." })),
-    runtime: Type.Optional(Type.String({ maxLength: 253, description: "The EdgeRuntime it runs it with." })),
-    requests: Type.Integer({
-      minimum: 0,
-      format: "int64",
-      description: "Inferences the class's nodes on the version answered over the analysis window.",
+/** A class's measurements as the rollout's analysis records them, with what the class runs and the drop against the source. */
+const FleetClassSchema = Type.Composite(
+  [
+    ClassMeasurementSchema,
+    Type.Object({
+      variant: Type.Optional(Type.String({ maxLength: 63, description: "The variant the class runs at the published version." })),
+      runtime: Type.Optional(Type.String({ maxLength: 253, description: "The EdgeRuntime it runs it with." })),
+      accuracyDropPoints: Type.Optional(
+        Type.Number({
+          minimum: -100,
+          maximum: 100,
+          description: "Points the devices' accuracy is below the source's, as the build measured the source (negative: above).",
+        }),
+      ),
     }),
-    p50LatencySeconds: Type.Optional(Type.Number({ minimum: 0, description: "Their median latency, in seconds." })),
-    p95LatencySeconds: Type.Optional(Type.Number({ minimum: 0, description: "Their 95th percentile latency, in seconds." })),
-    evaluations: Type.Optional(
-      Type.Integer({ minimum: 0, format: "int64", description: "Labelled evaluation samples they scored during the step." }),
-    ),
-    accuracyPercent: Type.Optional(
-      Type.Number({ minimum: 0, maximum: 100, description: "Share of those answered right on the devices, in percent." }),
-    ),
-    accuracyDropPoints: Type.Optional(
-      Type.Number({
-        minimum: -100,
-        maximum: 100,
-        description: "Points the devices' accuracy is below the source's, as the build measured the source (negative: above).",
-      }),
-    ),
-  },
+  ],
   { description: "What one hardware class's devices measured of the published version." },
 );
 

@@ -11,10 +11,14 @@ export const ROLLED_OUT = "RolledOut";
 export type PublishedModel = Pick<EdgeModel, "metadata" | "spec" | "status">;
 
 /** The rollout of the published version as the EdgeModel reports it, with each class's measurements; previous classes kept until an analysis measures some. */
-function fleetOf(version: string, model: PublishedModel, status: EdgeModelBuildStatus): BuildFleetStatus | undefined {
+function fleetOf(
+  version: string,
+  model: PublishedModel,
+  status: EdgeModelBuildStatus,
+  previous: BuildFleetStatus | undefined,
+): BuildFleetStatus | undefined {
   const rollout = model.status?.rollout;
   if (!rollout || rollout.targetVersion !== version) return undefined;
-  const previous = status.fleet?.version === version ? status.fleet : undefined;
   const analysis = rollout.lastAnalysis;
   const measured = measuredClasses(model, sourceAccuracy(status.targets ?? []));
   const classes = measured.length ? measured : previous?.classes;
@@ -66,8 +70,10 @@ export function withFleet(
   const done = status.conditions?.some((c) => c.type === "Published" && c.status === "True");
   if (!published || !done || !model) return status;
   const { version } = published;
-  const current = fleetOf(version, model, status);
-  const kept = current ?? (status.fleet?.version === version ? status.fleet : undefined);
+  // What an earlier reconcile recorded of this version (none for a version published since).
+  const previous = status.fleet?.version === version ? status.fleet : undefined;
+  const current = fleetOf(version, model, status, previous);
+  const kept = current ?? previous;
   const target = model.status?.rollout?.targetVersion;
   // Seen rolling out, now another version's rollout: it ended without being promoted, unless it was.
   const superseded =
